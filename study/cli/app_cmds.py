@@ -1,0 +1,60 @@
+"""Commands that start things: the sample study and the browser app."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from .. import codes, demo, importing
+from . import cli, open_study
+from .output import emit
+
+APP_FILE = demo.PROJECT_ROOT / "app.py"
+
+
+@cli.command("demo")
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--no-app", is_flag=True, help="Only build and print the sample study; do not start the app.")
+@click.pass_context
+def demo_command(ctx, port, no_app) -> None:
+    """Build the bundled sample study (first run only) and open the app on it.
+
+    Example: study demo --port 8502
+    """
+    study = open_study(ctx)
+    if not demo.has_transcripts(study):
+        click.echo("Building the sample study (synthetic transcripts, codebook, two raters' codings)...", err=True)
+        demo.build_sample_study(study)
+    emit(importing.transcript_rows(study), "table")
+    click.echo()
+    emit(codes.code_rows(study), "table", ["theme", "code", "definition"])
+    click.echo("\nDemo accounts: " + ", ".join(f"{a.name} / {a.password} ({a.role})" for a in demo.DEMO_ACCOUNTS))
+    if not no_app:
+        ctx.invoke(app, port=port)
+
+
+@cli.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Interface to listen on; 0.0.0.0 serves a team on your network.")
+@click.option("--max-upload-mb", type=int, default=50, show_default=True)
+@click.pass_context
+def app(ctx, port, address, max_upload_mb) -> None:
+    """Serve the browser app (Streamlit) on this study.
+
+    Example: study --db team.db app --port 8502
+    """
+    study = open_study(ctx)
+    if not APP_FILE.is_file():
+        raise click.ClickException(f"the app is not next to the package ({APP_FILE}); run from a source checkout")
+    env = {**os.environ, "STUDY_DB": study.engine.url.render_as_string(hide_password=False)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+        "--server.enableXsrfProtection", "true", "--server.maxUploadSize", str(max_upload_mb),
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    click.echo(f"Serving the app on http://{address}:{port} (Ctrl+C stops it)", err=True)
+    raise SystemExit(subprocess.call(command, env=env))

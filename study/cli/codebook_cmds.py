@@ -1,0 +1,67 @@
+"""Commands for the codebook: load, show, export."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import codebook as cb
+from .. import codes
+from . import cli, open_study
+from .output import emit, format_option, render
+
+
+@cli.group()
+def codebook() -> None:
+    """Load, show and export the study's codebook."""
+
+
+@codebook.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+def load(ctx, file) -> None:
+    """Load a YAML codebook into the study (new codes added, existing ones updated).
+
+    Example: study codebook load codebook/ptm_reuse.yaml
+    """
+    book = cb.load_codebook(file)
+    result = codes.load_into_study(open_study(ctx), book)
+    click.echo(f"Codebook {book.name!r}: {result['added']} code(s) added, {result['updated']} updated.")
+
+
+@codebook.command("show")
+@format_option("table", "json", "csv", "md")
+@click.pass_context
+def show(ctx, fmt) -> None:
+    """List the codes with theme, path and definition.
+
+    Example: study codebook show --format json
+    """
+    rows = codes.code_rows(open_study(ctx, create=False))
+    columns = ["theme", "code", "path", "definition"] if fmt == "table" else None
+    emit(rows, fmt, columns)
+
+
+@codebook.command("export")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "md"]), default="yaml", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
+@click.pass_context
+def export(ctx, fmt, out) -> None:
+    """Export the stored codebook as YAML, CSV or Markdown.
+
+    Example: study codebook export --format md --out codebook.md
+    """
+    study = open_study(ctx, create=False)
+    with study.session() as session:
+        book = codes.stored_codebook(session)
+    if fmt == "yaml":
+        text = cb.codebook_to_yaml(book)
+    elif fmt == "csv":
+        text = render(cb.codebook_to_rows(book), "csv") + "\n"
+    else:
+        text = cb.codebook_to_markdown(book)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,150 @@
+"""Commands for codings and user accounts."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import auth, codings
+from ..auth import CLI
+from . import cli, open_study
+from .output import emit, format_option
+
+
+@cli.group("codings")
+def codings_group() -> None:
+    """Import, export, apply and undo a rater's codings."""
+
+
+@codings_group.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path))
+@click.option("--rater", required=True, help="Whose codings these are (created if new).")
+@click.pass_context
+def codings_import(ctx, csv_file, rater) -> None:
+    """Apply a CSV of codings (transcript,segment,code[,memo]); all rows or none.
+
+    Example: study codings import alice.csv --rater alice
+    """
+    count = codings.import_codings_csv(open_study(ctx, create=False), CLI, rater, csv_file)
+    click.echo(f"Applied {count} coding(s) for {rater}.")
+
+
+@codings_group.command("export")
+@click.option("--rater", required=True)
+@format_option("csv", "json", "table", default="csv")
+@click.pass_context
+def codings_export(ctx, rater, fmt) -> None:
+    """Print a rater's codings (the same columns the import reads).
+
+    Example: study codings export --rater alice --format csv > alice.csv
+    """
+    rows = codings.export_codings(open_study(ctx, create=False), CLI, rater)
+    emit(rows, fmt, ["transcript", "segment", "code", "memo", "rater"])
+
+
+@codings_group.command("apply")
+@click.argument("transcript")
+@click.argument("segment", required=False, type=int)
+@click.option("--code", "code_ref", required=True, help="Theme/Code")
+@click.option("--rater", required=True)
+@click.option("--memo")
+@click.pass_context
+def codings_apply(ctx, transcript, segment, code_ref, rater, memo) -> None:
+    """Apply a code to a segment (or, without SEGMENT, to the whole transcript).
+
+    Example: study codings apply P01-2022-07-01 4 --code "Challenges/Model search" --rater alice
+    """
+    codings.apply_code(open_study(ctx, create=False), CLI, rater, transcript, segment, code_ref, memo)
+    click.echo("Applied.")
+
+
+@codings_group.command("remove")
+@click.argument("transcript")
+@click.argument("segment", required=False, type=int)
+@click.option("--code", "code_ref", required=True)
+@click.option("--rater", required=True)
+@click.pass_context
+def codings_remove(ctx, transcript, segment, code_ref, rater) -> None:
+    """Remove a code from a segment (or from the whole transcript).
+
+    Example: study codings remove P01-2022-07-01 4 --code "Challenges/Model search" --rater alice
+    """
+    codings.remove_code(open_study(ctx, create=False), CLI, rater, transcript, segment, code_ref)
+    click.echo("Removed.")
+
+
+@codings_group.command("done")
+@click.argument("transcripts", nargs=-1, required=True)
+@click.option("--rater", required=True)
+@click.option("--reopen", is_flag=True, help="Mark as not done again.")
+@click.pass_context
+def codings_done(ctx, transcripts, rater, reopen) -> None:
+    """Mark transcripts as finished by a rater (only finished ones count for agreement).
+
+    Example: study codings done P01-2022-07-01 P02-2022-07-04 --rater alice
+    """
+    study = open_study(ctx, create=False)
+    for name in transcripts:
+        codings.mark_done(study, CLI, rater, name, done=not reopen)
+    click.echo(f"{'Reopened' if reopen else 'Marked done'}: {len(transcripts)} transcript(s) for {rater}.")
+
+
+@codings_group.command("undo")
+@click.option("--rater", required=True)
+@click.option("--steps", type=int, default=1, show_default=True)
+@click.pass_context
+def codings_undo(ctx, rater, steps) -> None:
+    """Undo a rater's last coding actions.
+
+    Example: study codings undo --rater alice --steps 3
+    """
+    for line in codings.undo(open_study(ctx, create=False), CLI, rater, steps) or ["nothing to undo"]:
+        click.echo(line)
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Accounts for the browser app."""
+
+
+def _password(prompt: bool) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=prompt)
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(auth.ROLES), default="coder", show_default=True)
+@click.pass_context
+def user_add(ctx, name, role) -> None:
+    """Add an account; the password is prompted for (or read from standard input).
+
+    Example: echo 's3cret-pass' | study user add alice --role coder
+    """
+    auth.add_user(open_study(ctx), name, role, _password(True))
+    click.echo(f"Added {role} {name}.")
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@click.pass_context
+def user_passwd(ctx, name) -> None:
+    """Set a user's password (prompted, or read from standard input).
+
+    Example: study user passwd alice
+    """
+    auth.set_password(open_study(ctx, create=False), name, _password(True))
+    click.echo(f"Password changed for {name}.")
+
+
+@user_group.command("list")
+@format_option()
+@click.pass_context
+def user_list(ctx, fmt) -> None:
+    """List accounts and raters.
+
+    Example: study user list
+    """
+    emit(auth.users(open_study(ctx, create=False)), fmt)

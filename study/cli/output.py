@@ -1,0 +1,86 @@
+"""The one shared output option: every listing prints as a table (default), JSON, CSV or Markdown."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Callable
+
+import click
+
+LISTING_FORMATS = ("table", "json", "csv", "md")
+
+
+def format_option(*formats: str, default: str = "table") -> Callable:
+    """The shared ``--format`` option of listing commands."""
+    choices = formats or LISTING_FORMATS
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+        help="Output format.",
+    )
+
+
+def emit(rows: list[dict] | dict, fmt: str, columns: list[str] | None = None) -> None:
+    """Print rows in the chosen format."""
+    click.echo(render(rows, fmt, columns))
+
+
+def render(rows: list[dict] | dict, fmt: str, columns: list[str] | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False, default=str)
+    if isinstance(rows, dict):
+        rows = [rows]
+    columns = columns or _columns(rows)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: _cell(r.get(k)) for k in columns} for r in rows)
+        return buffer.getvalue().rstrip("\n")
+    if fmt == "md":
+        return _markdown(rows, columns)
+    return _table(rows, columns)
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    return columns
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _table(rows: list[dict], columns: list[str], max_width: int = 60) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[_shorten(_cell(r.get(c)), max_width) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _markdown(rows: list[dict], columns: list[str]) -> str:
+    def esc(text: str) -> str:
+        return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
+
+    lines = ["| " + " | ".join(esc(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(esc(_cell(r.get(c))) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)

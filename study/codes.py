@@ -1,0 +1,232 @@
+"""The codebook as stored in a study: loading a Codebook into the database, reading it back,
+resolving ``Theme/Code`` references, and the admin's edits (add, rename, merge, retire)."""
+from __future__ import annotations
+
+import difflib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import codebook as cb
+from .errors import CodebookError, NotFound
+from .store import Code, Coding, Study, Theme, audit
+
+
+def load_into_study(study: Study, book: cb.Codebook, actor: str = "cli") -> dict:
+    """Merge ``book`` into the stored codebook: new themes and codes are added, existing ones
+    (matched by path, case-insensitively) updated. Codes are never deleted: codings keep them."""
+    added = updated = 0
+    with study.session() as session:
+        for position, theme in enumerate(book.themes):
+            a, u = _merge_theme(session, theme, None, position)
+            added, updated = added + a, updated + u
+        audit(session, actor, "codebook.load", book.name, after={"added": added, "updated": updated})
+    return {"added": added, "updated": updated}
+
+
+def _merge_theme(session: Session, theme: cb.Theme, parent: Theme | None, position: int) -> tuple[int, int]:
+    stored = _find_theme(session, theme.name, parent)
+    if stored is None:
+        stored = Theme(name=theme.name, parent=parent)
+        session.add(stored)
+    stored.description, stored.exclusive, stored.position = theme.description or "", theme.exclusive, position
+    session.flush()
+    added = updated = 0
+    for code_position, code in enumerate(theme.codes):
+        existing = next((c for c in stored.codes if c.name.casefold() == code.name.casefold()), None)
+        if existing is None:
+            existing = Code(theme=stored, name=code.name)
+            session.add(existing)
+            added += 1
+        else:
+            updated += 1
+        _copy_code_fields(existing, code, code_position)
+    for sub_position, sub in enumerate(theme.themes):
+        a, u = _merge_theme(session, sub, stored, sub_position)
+        added, updated = added + a, updated + u
+    return added, updated
+
+
+def _copy_code_fields(stored: Code, code: cb.Code, position: int) -> None:
+    stored.definition = code.definition
+    stored.when_to_use = code.when_to_use or ""
+    stored.when_not_to_use = code.when_not_to_use or ""
+    stored.example = code.example or ""
+    stored.keywords = list(code.keywords)
+    stored.colour = code.colour
+    stored.position = position
+    stored.retired = False
+
+
+def _find_theme(session: Session, name: str, parent: Theme | None) -> Theme | None:
+    query = select(Theme).where(Theme.parent_id.is_(None) if parent is None else Theme.parent_id == parent.id)
+    return next((t for t in session.scalars(query) if t.name.casefold() == name.casefold()), None)
+
+
+def top_themes(session: Session) -> list[Theme]:
+    return list(session.scalars(select(Theme).where(Theme.parent_id.is_(None)).order_by(Theme.position, Theme.id)))
+
+
+def all_codes(session: Session, include_retired: bool = False) -> list[Code]:
+    """Every code in codebook order (theme by theme, depth first)."""
+    codes: list[Code] = []
+
+    def walk(theme: Theme) -> None:
+        codes.extend(c for c in theme.codes if include_retired or not c.retired)
+        for child in theme.children:
+            walk(child)
+
+    for theme in top_themes(session):
+        walk(theme)
+    return codes
+
+
+def stored_codebook(session: Session, name: str = "Study codebook") -> cb.Codebook:
+    """The stored codebook as a Codebook value (for export and display)."""
+
+    def to_theme(theme: Theme) -> cb.Theme:
+        return cb.Theme(
+            name=theme.name,
+            description=theme.description,
+            exclusive=theme.exclusive,
+            codes=tuple(_to_code(c) for c in theme.codes if not c.retired),
+            themes=tuple(to_theme(t) for t in theme.children),
+        )
+
+    return cb.Codebook(name=name, description="", themes=tuple(to_theme(t) for t in top_themes(session)))
+
+
+def _to_code(code: Code) -> cb.Code:
+    return cb.Code(
+        name=code.name, path=code.path, definition=code.definition, when_to_use=code.when_to_use,
+        when_not_to_use=code.when_not_to_use, example=code.example, keywords=tuple(code.keywords or ()),
+        colour=code.colour,
+    )
+
+
+def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code:
+    """The stored code a reference names: ``Theme/Code`` or the full path, case-insensitively;
+    sub-themes between the top theme and the code may be left out."""
+    codes = codes if codes is not None else all_codes(session, include_retired=True)
+    parts = [p.strip().casefold() for p in ref.split("/") if p.strip()]
+    if len(parts) < 2:
+        raise CodebookError(f"code reference {ref!r} must name a theme and a code, like 'Challenges/Model search'")
+    matches = [c for c in codes if _matches(c.path, parts)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise CodebookError(f"code reference {ref!r} is ambiguous: {', '.join(c.ref for c in matches)}")
+    suggestions = difflib.get_close_matches(ref, [c.ref for c in codes], n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else "; see `study codebook show`"
+    raise CodebookError(f"unknown code {ref!r}{hint}")
+
+
+def _matches(path: tuple[str, ...], parts: list[str]) -> bool:
+    folded = [p.casefold() for p in path]
+    if folded == parts:
+        return True
+    return folded[0] == parts[0] and folded[-1] == parts[-1] and len(parts) == 2
+
+
+def code_rows(study: Study) -> list[dict]:
+    with study.session() as session:
+        return [
+            {
+                "theme": c.top_theme,
+                "code": c.name,
+                "path": c.ref,
+                "definition": c.definition,
+                "when_to_use": c.when_to_use,
+                "when_not_to_use": c.when_not_to_use,
+                "example": c.example,
+                "keywords": list(c.keywords or []),
+                "colour": c.colour,
+            }
+            for c in all_codes(session)
+        ]
+
+
+# -- edits by an admin -------------------------------------------------------------
+
+
+def add_code(session: Session, actor: str, theme_path: str, name: str, definition: str, **fields) -> Code:
+    theme = find_theme_by_path(session, theme_path)
+    top = theme
+    while top.parent is not None:
+        top = top.parent
+    if any(c.name.casefold() == name.casefold() for c in _codes_under(top)):
+        raise CodebookError(f"a code named {name!r} already exists in theme {top.name!r}; names are unique per theme")
+    if not definition.strip():
+        raise CodebookError(f"code {name!r}: the definition is empty; say what the code means")
+    code = Code(theme=theme, name=name, definition=definition, position=len(theme.codes), **fields)
+    session.add(code)
+    session.flush()
+    audit(session, actor, "code.add", code.ref, after={"definition": definition, **fields})
+    return code
+
+
+def update_code(session: Session, actor: str, ref: str, **fields) -> Code:
+    code = resolve(session, ref)
+    before = {k: getattr(code, k) for k in fields}
+    if "name" in fields and fields["name"].casefold() != code.name.casefold():
+        top = code.theme
+        while top.parent is not None:
+            top = top.parent
+        if any(c.name.casefold() == fields["name"].casefold() for c in _codes_under(top)):
+            raise CodebookError(f"cannot rename {code.ref!r}: {fields['name']!r} already exists in {top.name!r}")
+    for key, value in fields.items():
+        setattr(code, key, value)
+    session.flush()
+    audit(session, actor, "code.update", code.ref, before=before, after=fields)
+    return code
+
+
+def merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) -> int:
+    """Move every coding of ``source`` to ``target`` and retire ``source``; returns codings moved."""
+    source, target = resolve(session, source_ref), resolve(session, target_ref)
+    if source.id == target.id:
+        raise CodebookError(f"cannot merge {source.ref!r} into itself")
+    moved = 0
+    for coding in session.scalars(select(Coding).where(Coding.code_id == source.id)).all():
+        duplicate = session.scalar(
+            select(Coding.id).where(
+                Coding.rater_id == coding.rater_id, Coding.transcript_id == coding.transcript_id,
+                Coding.segment_id.is_(None) if coding.segment_id is None else Coding.segment_id == coding.segment_id,
+                Coding.code_id == target.id,
+            )
+        )
+        if duplicate is None:
+            coding.code_id = target.id
+            moved += 1
+        else:
+            session.delete(coding)
+    source.retired = True
+    session.flush()
+    audit(session, actor, "code.merge", source.ref, before={"code": source.ref}, after={"into": target.ref, "moved": moved})
+    return moved
+
+
+def retire_code(session: Session, actor: str, ref: str, retired: bool = True) -> Code:
+    code = resolve(session, ref)
+    code.retired = retired
+    audit(session, actor, "code.retire" if retired else "code.restore", code.ref)
+    return code
+
+
+def _codes_under(theme: Theme) -> list[Code]:
+    codes = list(theme.codes)
+    for child in theme.children:
+        codes.extend(_codes_under(child))
+    return codes
+
+
+def find_theme_by_path(session: Session, path: str) -> Theme:
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    theme = None
+    for part in parts:
+        theme = _find_theme(session, part, theme)
+        if theme is None:
+            raise NotFound(f"no theme {path!r} in the codebook; see `study codebook show`")
+    if theme is None:
+        raise NotFound("name a theme, like 'Challenges'")
+    return theme

@@ -1,0 +1,419 @@
+"""Codings: raters applying codes to segments (or whole transcripts), memos, done marks, undo.
+
+Raters are isolated by construction: every read takes the asking Actor and returns only the
+asker's own codings unless the asker is an admin. Every change is appended to the audit log.
+"""
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import codes as codes_mod
+from .auth import Actor, rater_user
+from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
+from .store import AuditEntry, Code, Coding, Memo, Participant, Segment, Study, Transcript, TranscriptStatus, User, audit, utcnow
+
+WHOLE = None  # segment index meaning "the whole transcript"
+
+
+@dataclass(frozen=True)
+class CodingRow:
+    rater: str
+    transcript: str
+    segment: int | None
+    code: str
+    memo: str | None
+
+
+def find_transcript(session: Session, name: str) -> Transcript:
+    transcript = session.scalar(select(Transcript).where(Transcript.name == name))
+    if transcript is None:
+        raise NotFound(f"no transcript named {name!r}; see `study transcripts` for the names")
+    return transcript
+
+
+def find_segment(session: Session, transcript: Transcript, index: int) -> Segment:
+    segment = session.scalar(
+        select(Segment).where(Segment.transcript_id == transcript.id, Segment.index == index)
+    )
+    if segment is None:
+        raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(transcript.segments)})")
+    return segment
+
+
+def _check_writer(actor: Actor, rater: str) -> None:
+    if actor.name != rater and not actor.is_admin:
+        raise NotAllowed(f"{actor.name} may not change the codings of {rater}")
+
+
+# -- writes by id: the fast path the app uses ---------------------------------------
+
+
+def set_coding(
+    session: Session, actor: Actor, rater_id: int, segment_id: int, code_id: int, applied: bool
+) -> bool:
+    """Apply (or remove) a code on a segment for a rater; returns whether anything changed."""
+    rater = session.get(User, rater_id)
+    if rater is None:
+        raise NotFound(f"no rater with id {rater_id}")
+    _check_writer(actor, rater.name)
+    segment = session.get(Segment, segment_id)
+    if segment is None:
+        raise NotFound(f"no segment with id {segment_id}")
+    _check_not_done(session, rater_id, segment.transcript_id, rater.name)
+    existing = session.scalar(
+        select(Coding).where(Coding.rater_id == rater_id, Coding.segment_id == segment_id, Coding.code_id == code_id)
+    )
+    if applied == (existing is not None):
+        return False
+    detail = {"rater_id": rater_id, "transcript_id": segment.transcript_id, "segment_id": segment_id, "code_id": code_id}
+    if applied:
+        session.add(Coding(rater_id=rater_id, transcript_id=segment.transcript_id, segment_id=segment_id, code_id=code_id))
+        audit(session, actor.name, "coding.apply", _target(session, segment, code_id), before=None, after=detail)
+    else:
+        session.delete(existing)
+        audit(session, actor.name, "coding.remove", _target(session, segment, code_id),
+              before={**detail, "memo": existing.memo}, after=None)
+    return True
+
+
+def _target(session: Session, segment: Segment | None, code_id: int, transcript: Transcript | None = None) -> str:
+    code = session.get(Code, code_id)
+    where = f"{segment.transcript.name}#{segment.index}" if segment else f"{transcript.name}#whole"
+    return f"{where} {code.ref}"
+
+
+def _check_not_done(session: Session, rater_id: int, transcript_id: int, rater: str) -> None:
+    status = session.get(TranscriptStatus, (rater_id, transcript_id))
+    if status is not None and status.done:
+        raise NotAllowed(f"{rater} marked this transcript done; reopen it before changing its codings")
+
+
+# -- writes by name: what the CLI and CSV import use ---------------------------------
+
+
+def apply_code(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, code: str,
+               memo: str | None = None) -> None:
+    """Apply ``code`` (``Theme/Code``) to a segment (index) or, with segment None, the whole transcript."""
+    with study.session() as session:
+        _apply(session, actor, rater, transcript, segment, code, memo)
+
+
+def _apply(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
+           memo: str | None, code_cache: list[Code] | None = None) -> None:
+    _check_writer(actor, rater)
+    user = rater_user(session, rater, create=True)
+    transcript = find_transcript(session, transcript_name)
+    code = codes_mod.resolve(session, ref, code_cache)
+    segment = find_segment(session, transcript, index) if index is not None else None
+    _check_not_done(session, user.id, transcript.id, rater)
+    segment_id = segment.id if segment else None
+    existing = session.scalar(
+        select(Coding).where(
+            Coding.rater_id == user.id, Coding.transcript_id == transcript.id, Coding.code_id == code.id,
+            Coding.segment_id.is_(None) if segment is None else Coding.segment_id == segment_id,
+        )
+    )
+    detail = {"rater_id": user.id, "transcript_id": transcript.id, "segment_id": segment_id, "code_id": code.id}
+    if existing is None:
+        session.add(Coding(rater_id=user.id, transcript_id=transcript.id, segment_id=segment_id,
+                           code_id=code.id, memo=memo or None))
+        audit(session, actor.name, "coding.apply", _target(session, segment, code.id, transcript),
+              after={**detail, "memo": memo})
+    elif memo is not None and memo != existing.memo:
+        audit(session, actor.name, "coding.memo", _target(session, segment, code.id, transcript),
+              before={**detail, "memo": existing.memo}, after={**detail, "memo": memo})
+        existing.memo = memo
+
+
+def remove_code(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, code: str) -> None:
+    with study.session() as session:
+        _check_writer(actor, rater)
+        user = rater_user(session, rater)
+        t = find_transcript(session, transcript)
+        c = codes_mod.resolve(session, code)
+        seg = find_segment(session, t, segment) if segment is not None else None
+        _check_not_done(session, user.id, t.id, rater)
+        existing = session.scalar(
+            select(Coding).where(
+                Coding.rater_id == user.id, Coding.transcript_id == t.id, Coding.code_id == c.id,
+                Coding.segment_id.is_(None) if seg is None else Coding.segment_id == seg.id,
+            )
+        )
+        if existing is None:
+            raise NotFound(f"{rater} has not applied {c.ref} there")
+        detail = {"rater_id": user.id, "transcript_id": t.id, "segment_id": existing.segment_id, "code_id": c.id}
+        session.delete(existing)
+        audit(session, actor.name, "coding.remove", _target(session, seg, c.id, t), before={**detail, "memo": existing.memo})
+
+
+def set_memo(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, text: str) -> None:
+    """The rater's memo on a segment, or on the whole transcript when ``segment`` is None."""
+    with study.session() as session:
+        _check_writer(actor, rater)
+        user = rater_user(session, rater, create=True)
+        t = find_transcript(session, transcript)
+        seg = find_segment(session, t, segment) if segment is not None else None
+        save_memo(session, actor, user.id, t.id, seg.id if seg else None, text)
+
+
+def save_memo(session: Session, actor: Actor, rater_id: int, transcript_id: int, segment_id: int | None,
+              text: str) -> None:
+    memo = session.scalar(
+        select(Memo).where(
+            Memo.rater_id == rater_id, Memo.transcript_id == transcript_id,
+            Memo.segment_id.is_(None) if segment_id is None else Memo.segment_id == segment_id,
+        )
+    )
+    before = memo.text if memo else ""
+    if before == text:
+        return
+    if memo is None:
+        memo = Memo(rater_id=rater_id, transcript_id=transcript_id, segment_id=segment_id)
+        session.add(memo)
+    memo.text, memo.updated_at = text, utcnow()
+    detail = {"rater_id": rater_id, "transcript_id": transcript_id, "segment_id": segment_id}
+    audit(session, actor.name, "memo", f"transcript {transcript_id} segment {segment_id}",
+          before={**detail, "text": before}, after={**detail, "text": text})
+
+
+def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: bool = True) -> None:
+    """Mark (or reopen) a transcript as finished by a rater; only finished transcripts count for agreement."""
+    with study.session() as session:
+        _check_writer(actor, rater)
+        user = rater_user(session, rater, create=True)
+        t = find_transcript(session, transcript)
+        set_done(session, actor, user.id, t.id, done)
+
+
+def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool) -> None:
+    status = session.get(TranscriptStatus, (rater_id, transcript_id))
+    if status is None:
+        status = TranscriptStatus(rater_id=rater_id, transcript_id=transcript_id)
+        session.add(status)
+    before = bool(status.done)
+    status.done, status.done_at = done, utcnow() if done else None
+    audit(session, actor.name, "transcript.done" if done else "transcript.reopen", f"transcript {transcript_id}",
+          before={"rater_id": rater_id, "transcript_id": transcript_id, "done": before},
+          after={"rater_id": rater_id, "transcript_id": transcript_id, "done": done})
+
+
+# -- undo --------------------------------------------------------------------------
+
+UNDOABLE = ("coding.apply", "coding.remove", "coding.memo", "memo")
+
+
+def undo(study: Study, actor: Actor, rater: str, steps: int = 1) -> list[str]:
+    """Reverse the rater's last ``steps`` coding actions (newest first); returns what was undone."""
+    _check_writer(actor, rater)
+    undone: list[str] = []
+    with study.session() as session:
+        user = rater_user(session, rater)
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(UNDOABLE), AuditEntry.undone.is_(False))
+            .order_by(AuditEntry.id.desc())
+        )
+        for entry in entries:
+            if len(undone) >= steps:
+                break
+            detail = entry.after or entry.before or {}
+            if detail.get("rater_id") != user.id:
+                continue
+            _reverse(session, entry)
+            entry.undone = True
+            audit(session, actor.name, "undo", entry.target, before=entry.after, after=entry.before)
+            undone.append(f"{entry.action} {entry.target}")
+    return undone
+
+
+def _reverse(session: Session, entry: AuditEntry) -> None:
+    if entry.action in ("coding.apply", "coding.remove", "coding.memo"):
+        detail = entry.after or entry.before
+        where = [Coding.rater_id == detail["rater_id"], Coding.transcript_id == detail["transcript_id"],
+                 Coding.code_id == detail["code_id"],
+                 Coding.segment_id.is_(None) if detail["segment_id"] is None else Coding.segment_id == detail["segment_id"]]
+        existing = session.scalar(select(Coding).where(*where))
+        if entry.action == "coding.apply" and existing is not None:
+            session.delete(existing)
+        elif entry.action == "coding.remove" and existing is None:
+            session.add(Coding(rater_id=detail["rater_id"], transcript_id=detail["transcript_id"],
+                               segment_id=detail["segment_id"], code_id=detail["code_id"], memo=entry.before.get("memo")))
+        elif entry.action == "coding.memo" and existing is not None:
+            existing.memo = entry.before.get("memo")
+    elif entry.action == "memo":
+        before = entry.before
+        memo = session.scalar(select(Memo).where(
+            Memo.rater_id == before["rater_id"], Memo.transcript_id == before["transcript_id"],
+            Memo.segment_id.is_(None) if before["segment_id"] is None else Memo.segment_id == before["segment_id"]))
+        if memo is not None:
+            memo.text = before["text"]
+    session.flush()
+
+
+# -- reads -------------------------------------------------------------------------
+
+
+def codings_of(study: Study, asker: Actor, rater: str, transcript: str | None = None) -> list[CodingRow]:
+    """One rater's codings, readable by that rater and by admins only."""
+    asker.require_rater(rater, "read the codings")
+    with study.session() as session:
+        user = rater_user(session, rater)
+        query = select(Coding).where(Coding.rater_id == user.id)
+        if transcript is not None:
+            query = query.where(Coding.transcript_id == find_transcript(session, transcript).id)
+        rows = session.scalars(query.order_by(Coding.transcript_id, Coding.segment_id, Coding.code_id)).all()
+        return [
+            CodingRow(rater, c.transcript.name, c.segment.index if c.segment else None, c.code.ref, c.memo)
+            for c in sorted(rows, key=lambda c: (c.transcript_id, c.segment.index if c.segment else -1, c.code_id))
+        ]
+
+
+def segment_code_ids(session: Session, asker: Actor, rater_id: int, transcript_id: int) -> dict[int | None, set[int]]:
+    """{segment id (None: whole transcript): {code ids}} of one rater in one transcript."""
+    rater = session.get(User, rater_id)
+    asker.require_rater(rater.name, "read the codings")
+    result: dict[int | None, set[int]] = defaultdict(set)
+    for segment_id, code_id in session.execute(
+        select(Coding.segment_id, Coding.code_id).where(Coding.rater_id == rater_id, Coding.transcript_id == transcript_id)
+    ):
+        result[segment_id].add(code_id)
+    return result
+
+
+def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) -> dict[int | None, str]:
+    rater = session.get(User, rater_id)
+    asker.require_rater(rater.name, "read the memos")
+    return {
+        m.segment_id: m.text
+        for m in session.scalars(select(Memo).where(Memo.rater_id == rater_id, Memo.transcript_id == transcript_id))
+    }
+
+
+def done_transcripts(session: Session, rater_id: int) -> set[int]:
+    return set(session.scalars(
+        select(TranscriptStatus.transcript_id).where(TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True))
+    ))
+
+
+# -- CSV exchange ------------------------------------------------------------------
+
+CSV_COLUMNS = ("transcript", "segment", "code", "memo")
+
+
+def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> int:
+    """Apply every row of a codings CSV for ``rater``, all or nothing. Returns rows applied."""
+    rows = _read_codings_csv(Path(path))
+    problems: list[str] = []
+    with study.session() as session:
+        code_cache = codes_mod.all_codes(session, include_retired=True)
+        for line, row in rows:
+            try:
+                index = _segment_index(row.get("segment", ""))
+                _apply(session, actor, rater, row["transcript"].strip(), index, row["code"], row.get("memo") or None,
+                       code_cache)
+            except StudyError as exc:
+                problems.append(f"{path}, line {line}: {exc}")
+        if problems:  # raising inside the transaction rolls every row back
+            raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
+    return len(rows)
+
+
+def _read_codings_csv(path: Path) -> list[tuple[int, dict]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"transcript", "segment", "code"} - {(f or "").strip() for f in reader.fieldnames or []}
+            if missing:
+                raise CodingsFileError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be transcript,segment,code[,memo]"
+                )
+            return [(n, {k.strip(): (v or "") for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+    except FileNotFoundError:
+        raise CodingsFileError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise CodingsFileError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+
+
+def _segment_index(value: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return WHOLE
+    try:
+        return int(value)
+    except ValueError:
+        raise StudyError(f"segment {value!r} is not a segment index (a whole number, or empty for the whole transcript)") from None
+
+
+def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
+    return [
+        {"transcript": r.transcript, "segment": "" if r.segment is None else r.segment, "code": r.code,
+         "memo": r.memo or "", "rater": r.rater}
+        for r in codings_of(study, asker, rater)
+    ]
+
+
+# -- analysis frames: what agreement and findings read -------------------------------
+
+CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segment_id", "segment", "speaker",
+                  "role", "code", "code_id", "theme", "memo"]
+
+
+def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
+    """All codings of ``raters`` as one table (segment None = whole transcript). Admins only,
+    unless the asker is the single rater asked for."""
+    for rater in raters:
+        asker.require_rater(rater, "read the codings")
+    with study.session() as session:
+        users = {rater_user(session, r).id: r for r in raters}
+        rows = session.execute(
+            select(Coding.rater_id, Transcript.name, Transcript.id, Participant.label, Coding.segment_id,
+                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo)
+            .join(Transcript, Coding.transcript_id == Transcript.id)
+            .outerjoin(Participant, Transcript.participant_id == Participant.id)
+            .outerjoin(Segment, Coding.segment_id == Segment.id)
+            .where(Coding.rater_id.in_(list(users)))
+        ).all()
+        code_by_id = {c.id: c for c in codes_mod.all_codes(session, include_retired=True)}
+        records = [
+            {"rater": users[r[0]], "transcript": r[1], "transcript_id": r[2], "participant": r[3],
+             "segment_id": r[4], "segment": r[5], "speaker": r[6], "role": r[7],
+             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9]}
+            for r in rows
+        ]
+    return pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
+
+
+SEGMENT_COLUMNS = ["transcript", "transcript_id", "participant", "date", "segment_id", "segment", "speaker",
+                   "role", "start", "end", "text", "timestamp"]
+
+
+def segments_frame(study: Study, transcripts: list[str] | None = None) -> pd.DataFrame:
+    """Every segment (of the named transcripts, or all) with its text, in reading order."""
+    with study.session() as session:
+        query = select(Transcript).order_by(Transcript.id)
+        if transcripts is not None:
+            query = query.where(Transcript.name.in_(transcripts))
+        records = [
+            {"transcript": t.name, "transcript_id": t.id, "participant": t.participant.label if t.participant else None,
+             "date": t.interview_date, "segment_id": s.id, "segment": s.index, "speaker": s.speaker, "role": s.role,
+             "start": s.start, "end": s.end, "text": t.text[s.start:s.end], "timestamp": s.timestamp}
+            for t in session.scalars(query) for s in t.segments
+        ]
+    return pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS)
+
+
+def done_by(study: Study, raters: list[str]) -> dict[str, set[str]]:
+    """{rater: names of the transcripts the rater marked done}."""
+    with study.session() as session:
+        result = {}
+        for rater in raters:
+            user = rater_user(session, rater)
+            ids = done_transcripts(session, user.id)
+            result[rater] = set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids)))) if ids else set()
+        return result

@@ -1,0 +1,42 @@
+"""The error hierarchy: every message says what was wrong, where, and what to do."""
+
+
+class StudyError(Exception):
+    """Base of every error the user can cause and fix."""
+
+
+class TranscriptFormatError(StudyError):
+    """A transcript file cannot be read (corrupt, empty, too large, unsafe, unknown format)."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class CodebookError(StudyError):
+    """A codebook file or a code reference is invalid."""
+
+
+class ParticipantsError(StudyError):
+    """A participants CSV is invalid."""
+
+
+class NotFound(StudyError):
+    """A transcript, segment, code, rater or user does not exist."""
+
+
+class Conflict(StudyError):
+    """The change clashes with what is stored (e.g. a changed file re-imported without --replace)."""
+
+
+class NotAllowed(StudyError):
+    """The asking user may not read or change this."""
+
+
+class SchemaVersionError(StudyError):
+    """The database was written by another version of study."""
+
+
+class CodingsFileError(StudyError):
+    """A codings or resolutions CSV has invalid rows; nothing of it was applied."""

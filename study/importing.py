@@ -1,0 +1,331 @@
+"""Importing transcript files into a study: one transaction per file, a summary for all.
+
+A file either arrives whole (transcript, participant, segments) or not at all; valid files
+in the same call still import when another fails.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, StudyError, TranscriptFormatError
+from .participants import ParticipantRow, participant_from_file_name, save_participants, upsert_participant
+from .segmenting import UNITS, SegmentSpan, overlap, segment
+from .store import Coding, Segment, Study, Transcript, audit
+from .transcripts import (
+    DEFAULT_MAX_BYTES,
+    ParsedTranscript,
+    Turn,
+    detect_interviewer,
+    read_survey_csv,
+    read_transcript,
+)
+
+SUPPORTED = (".docx", ".txt", ".md", ".vtt", ".srt", ".csv")
+
+
+@dataclass
+class ImportSummary:
+    imported: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+    not_carried: list[str] = field(default_factory=list)  # codings a --replace could not keep
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    unit: str = "turn"
+    interviewer: str | None = None
+    replace: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+    actor: str = "cli"
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and the supported files inside folders named, in a stable order."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def import_files(
+    study: Study,
+    paths: Iterable[Path],
+    *,
+    participants: list[ParticipantRow] | None = None,
+    options: ImportOptions = ImportOptions(),
+    progress: Callable[[Path], None] | None = None,
+) -> ImportSummary:
+    """Import every file; each is its own transaction. Returns what happened to each."""
+    if options.unit not in UNITS:
+        raise StudyError(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
+    participants = participants or []
+    if participants:
+        with study.session() as session:
+            save_participants(session, participants)
+    owner_of = {row.transcript: row.label for row in participants if row.transcript}
+    summary = ImportSummary()
+    for path in expand_paths(paths):
+        try:
+            _import_one(study, path, owner_of, options, summary)
+        except StudyError as exc:
+            summary.failed.append((str(path), str(exc)))
+        if progress:
+            progress(path)
+    return summary
+
+
+def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions, summary) -> None:
+    if not path.is_file():
+        raise TranscriptFormatError(path, "file not found")
+    data = path.read_bytes()
+    content_hash = hashlib.sha256(data).hexdigest()
+    for name, parsed, participant in _documents(path, options, owner_of):
+        with study.session() as session:
+            outcome = _store_document(session, path, name, parsed, participant, content_hash, options, summary)
+        getattr(summary, outcome).append(name)
+
+
+def add_parsed_transcript(
+    study: Study, name: str, parsed: ParsedTranscript, participant: str,
+    options: ImportOptions = ImportOptions(), source: str = "<memory>",
+) -> str:
+    """Store an already-parsed transcript (what every importer ends in); returns the outcome."""
+    content_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+    summary = ImportSummary()
+    with study.session() as session:
+        outcome = _store_document(session, Path(source), name, parsed, participant, content_hash, options, summary)
+    return outcome
+
+
+def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
+    """(transcript name, parsed text, participant label) for each document the file holds."""
+    if path.suffix.lower() == ".csv":
+        for response in read_survey_csv(path):
+            name = f"{path.stem}-{response.participant}"
+            yield name, response.parsed, response.participant
+        return
+    parsed = read_transcript(path, max_bytes=options.max_bytes)
+    yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
+
+
+def _store_document(session, path, name, parsed, participant_label, content_hash, options, summary) -> str:
+    existing = session.scalar(select(Transcript).where(Transcript.name == name))
+    if existing is not None and existing.content_hash == content_hash:
+        return "unchanged"
+    if existing is not None and not options.replace:
+        raise Conflict(
+            f"{path}: a different transcript named {name!r} is already in the study; "
+            "use --replace to replace it (codings on unchanged text are kept)"
+        )
+    interviewer = detect_interviewer(parsed, options.interviewer)
+    spans = segment(parsed, options.unit, interviewer)
+    if not spans:
+        raise TranscriptFormatError(path, "no speaker turns with text were found")
+    participant = upsert_participant(session, participant_label)
+    transcript = existing or Transcript(name=name)
+    old_segments = _detach_segments(session, existing) if existing is not None else []
+    transcript.participant = participant
+    transcript.source_file = str(path)
+    transcript.content_hash = content_hash
+    transcript.text = parsed.text
+    transcript.unit = options.unit
+    transcript.interviewer = interviewer
+    transcript.header = dict(parsed.metadata)
+    transcript.turns = [[t.speaker, t.start, t.end, t.timestamp, t.role_hint] for t in parsed.turns]
+    transcript.interview_date = interview_date(path.stem, parsed.metadata)
+    session.add(transcript)
+    session.flush()
+    new_segments = _add_segments(session, transcript, spans)
+    if existing is None:
+        audit(session, options.actor, "import", name, after={"file": str(path), "segments": len(spans)})
+        return "imported"
+    lost = _carry_codings_by_text(session, old_segments, new_segments)
+    summary.not_carried.extend(f"{name}: {item}" for item in lost)
+    audit(session, options.actor, "replace", name, after={"file": str(path), "not_carried": lost})
+    return "replaced"
+
+
+def _add_segments(session: Session, transcript: Transcript, spans: list[SegmentSpan]) -> list[Segment]:
+    segments = [
+        Segment(
+            transcript_id=transcript.id, index=s.index, speaker=s.speaker, role=s.role,
+            start=s.start, end=s.end, timestamp=s.timestamp,
+        )
+        for s in spans
+    ]
+    session.add_all(segments)
+    session.flush()
+    return segments
+
+
+def _detach_segments(session: Session, transcript: Transcript) -> list[tuple[Segment, str]]:
+    """The transcript's segments with their texts, renumbered out of the way of new ones."""
+    olds = [(s, transcript.text[s.start : s.end]) for s in transcript.segments]
+    for seg, _ in olds:
+        seg.index = -1 - seg.index
+    session.flush()
+    return olds
+
+
+def _carry_codings_by_text(session, old_segments, new_segments: list[Segment]) -> list[str]:
+    """Move codings from old segments to new segments with the same text; return those not carried."""
+    by_text: dict[str, list[Segment]] = {}
+    for seg in new_segments:
+        by_text.setdefault(seg.transcript.text[seg.start : seg.end], []).append(seg)
+    lost: list[str] = []
+    for old, text in old_segments:
+        codings = session.scalars(select(Coding).where(Coding.segment_id == old.id)).all()
+        candidates = by_text.get(text)
+        target = candidates.pop(0) if candidates else None
+        for coding in codings:
+            if target is None:
+                lost.append(_describe_lost(coding, old.index, text))
+                session.delete(coding)
+            else:
+                coding.segment_id = target.id
+        session.delete(old)
+    session.flush()
+    return lost
+
+
+def _describe_lost(coding: Coding, old_index: int, text: str) -> str:
+    snippet = text if len(text) <= 60 else text[:57] + "..."
+    return f"segment {-1 - old_index} {coding.code.ref} by {coding.rater.name} ({snippet!r})"
+
+
+def interview_date(stem: str, metadata: dict[str, str]) -> str | None:
+    """ISO date of the interview from the file name (YYYYMMDD or YYYY-MM-DD), else its header."""
+    for candidate in (stem, metadata.get("Created On", ""), metadata.get("Date", "")):
+        if match := re.search(r"(20\d\d|19\d\d)-?([01]\d)-?([0-3]\d)", candidate):
+            return "-".join(match.groups())
+    return None
+
+
+def parsed_from_stored(transcript: Transcript) -> ParsedTranscript:
+    turns = tuple(Turn(sp, start, end, ts, hint) for sp, start, end, ts, hint in transcript.turns)
+    return ParsedTranscript(transcript.text, turns, dict(transcript.header))
+
+
+@dataclass
+class ResegmentSummary:
+    transcripts: list[str] = field(default_factory=list)
+    carried: int = 0
+    not_carried: list[str] = field(default_factory=list)
+
+
+def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cli") -> ResegmentSummary:
+    """Cut transcripts anew into ``unit`` segments, carrying codings onto new segments by overlap."""
+    if unit not in UNITS:
+        raise StudyError(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}")
+    summary = ResegmentSummary()
+    with study.session() as session:
+        query = select(Transcript).order_by(Transcript.id)
+        if names:
+            query = query.where(Transcript.name.in_(names))
+            found = set(session.scalars(select(Transcript.name).where(Transcript.name.in_(names))))
+            if missing := sorted(set(names) - found):
+                raise StudyError(f"no transcript named {', '.join(missing)}; see `study transcripts`")
+        transcripts = session.scalars(query).all()
+    for transcript in transcripts:
+        with study.session() as session:
+            transcript = session.get(Transcript, transcript.id)
+            _resegment_one(session, transcript, unit, actor, summary)
+        summary.transcripts.append(transcript.name)
+    return summary
+
+
+def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: str, summary) -> None:
+    parsed = parsed_from_stored(transcript)
+    spans = segment(parsed, unit, transcript.interviewer)
+    old_segments = _detach_segments(session, transcript)
+    new_segments = _add_segments(session, transcript, spans)
+    for old, text in old_segments:
+        targets = carry_targets((old.start, old.end), new_segments)
+        for coding in session.scalars(select(Coding).where(Coding.segment_id == old.id)).all():
+            if not targets:
+                summary.not_carried.append(f"{transcript.name}: {_describe_lost(coding, old.index, text)}")
+                session.delete(coding)
+                continue
+            _copy_coding_to(session, coding, targets)
+            summary.carried += 1
+        session.delete(old)
+    transcript.unit = unit
+    session.flush()
+    audit(session, actor, "resegment", transcript.name, after={"unit": unit, "segments": len(spans)})
+
+
+def carry_targets(old: tuple[int, int], new_segments: list[Segment]) -> list[Segment]:
+    """New segments that take over an old segment's codings: those lying mostly inside it,
+    else the one holding most of it."""
+    inside = [s for s in new_segments if overlap(old, (s.start, s.end)) * 2 > s.end - s.start]
+    if inside:
+        return inside
+    best = max(new_segments, key=lambda s: overlap(old, (s.start, s.end)), default=None)
+    if best is not None and overlap(old, (best.start, best.end)) * 2 > old[1] - old[0]:
+        return [best]
+    return []
+
+
+def _copy_coding_to(session: Session, coding: Coding, targets: list[Segment]) -> None:
+    for target in targets:
+        exists = session.scalar(
+            select(Coding.id).where(
+                Coding.rater_id == coding.rater_id, Coding.segment_id == target.id, Coding.code_id == coding.code_id
+            )
+        )
+        if exists is None:
+            session.add(
+                Coding(
+                    rater_id=coding.rater_id, transcript_id=coding.transcript_id, segment_id=target.id,
+                    code_id=coding.code_id, memo=coding.memo, created_at=coding.created_at,
+                )
+            )
+    session.delete(coding)
+    session.flush()
+
+
+def transcript_rows(study: Study) -> list[dict]:
+    """One row per transcript: name, participant, segments, words, unit, date."""
+    with study.session() as session:
+        transcripts = session.scalars(select(Transcript).order_by(Transcript.id)).all()
+        return [
+            {
+                "name": t.name,
+                "participant": t.participant.label if t.participant else None,
+                "segments": len(t.segments),
+                "words": sum(len(t.text[s.start : s.end].split()) for s in t.segments),
+                "unit": t.unit,
+                "date": t.interview_date,
+            }
+            for t in transcripts
+        ]
+
+
+def segment_rows(study: Study, name: str) -> list[dict]:
+    with study.session() as session:
+        transcript = session.scalar(select(Transcript).where(Transcript.name == name))
+        if transcript is None:
+            raise StudyError(f"no transcript named {name!r}; see `study transcripts` for the names")
+        return [
+            {
+                "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
+                "text": transcript.text[s.start : s.end], "timestamp": s.timestamp,
+            }
+            for s in transcript.segments
+        ]

@@ -1,0 +1,91 @@
+"""Participants: who each transcript belongs to, and their attributes (demographics)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import ParticipantsError
+from .store import Participant, Study
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    label: str
+    transcript: str | None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def read_participants_csv(path: Path) -> list[ParticipantRow]:
+    """Rows of a participants CSV: a ``participant`` column, optionally ``transcript``, any others kept as attributes."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ParticipantsError(f"{path}: file not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ParticipantsError(f"{path}: not a readable CSV ({exc}); save it as UTF-8 CSV") from None
+    frame = frame.loc[:, [c for c in frame.columns if c.strip() and not c.startswith("Unnamed:")]]
+    columns = {c.strip().casefold(): c for c in frame.columns}
+    if "participant" not in columns:
+        raise ParticipantsError(
+            f"{path}: no 'participant' column (found: {', '.join(frame.columns)}); "
+            "add a header 'participant,transcript,...'"
+        )
+    label_col, transcript_col = columns["participant"], columns.get("transcript")
+    attribute_cols = [c for c in frame.columns if c not in (label_col, transcript_col)]
+    rows = []
+    for line, record in enumerate(frame.to_dict("records"), start=2):
+        label = record[label_col].strip()
+        if not label:
+            raise ParticipantsError(f"{path}, line {line}: empty participant label")
+        transcript = record[transcript_col].strip() if transcript_col else None
+        attributes = {c.strip(): record[c].strip() for c in attribute_cols}
+        rows.append(ParticipantRow(label, transcript or None, attributes))
+    return rows
+
+
+def participant_from_file_name(stem: str) -> str:
+    """A participant label guessed from a transcript's name: P03-..., Interview-03-..., else the name."""
+    if match := re.match(r"(?i)^(p\d+)\b", stem):
+        return match.group(1).upper()
+    if match := re.search(r"(?i)interview[-_ ]?(\d+)", stem):
+        return str(int(match.group(1)))
+    return stem
+
+
+def upsert_participant(session: Session, label: str, attributes: dict | None = None) -> Participant:
+    participant = session.scalar(select(Participant).where(Participant.label == label))
+    if participant is None:
+        participant = Participant(label=label, attributes=dict(attributes or {}))
+        session.add(participant)
+        session.flush()
+    elif attributes:
+        participant.attributes = {**participant.attributes, **attributes}
+    return participant
+
+
+def save_participants(session: Session, rows: list[ParticipantRow]) -> None:
+    for row in rows:
+        upsert_participant(session, row.label, row.attributes)
+
+
+def list_participants(study: Study) -> list[dict]:
+    with study.session() as session:
+        return _participant_rows(session)
+
+
+def _participant_rows(session: Session) -> list[dict]:
+    participants = session.scalars(select(Participant).order_by(Participant.id)).all()
+    return [
+        {
+            "participant": p.label,
+            "transcripts": [t.name for t in p.transcripts],
+            "attributes": p.attributes,
+        }
+        for p in participants
+    ]

@@ -1,0 +1,337 @@
+"""The study database: SQLAlchemy models, opening, schema version, transactions.
+
+SQLite (``./study.db``) by default; any SQLAlchemy URL (PostgreSQL for teams) through
+``--db URL`` or the ``STUDY_DB`` environment variable.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from .errors import SchemaVersionError, StudyError
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "sqlite:///study.db"
+CONSENSUS = "consensus"  # the system rater that holds adjudicated codings
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class Meta(Base):
+    __tablename__ = "study_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), unique=True)
+    attributes: Mapped[dict] = mapped_column(default=dict)
+    transcripts: Mapped[list[Transcript]] = relationship(back_populates="participant")
+
+
+class Transcript(Base):
+    __tablename__ = "transcripts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    source_file: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(20), default="turn")
+    interviewer: Mapped[str | None] = mapped_column(String(200))
+    interview_date: Mapped[str | None] = mapped_column(String(32))
+    header: Mapped[dict] = mapped_column(default=dict)
+    turns: Mapped[list] = mapped_column(default=list)  # [speaker, start, end, timestamp, role_hint] per turn
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    participant: Mapped[Participant | None] = relationship(back_populates="transcripts")
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="transcript", order_by="Segment.index", cascade="all, delete-orphan"
+    )
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("transcript_id", "index"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # interviewer | participant
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    timestamp: Mapped[str | None] = mapped_column(String(32))
+    transcript: Mapped[Transcript] = relationship(back_populates="segments")
+
+    @property
+    def text(self) -> str:
+        return self.transcript.text[self.start : self.end]
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    parent: Mapped[Theme | None] = relationship(remote_side="Theme.id", back_populates="children")
+    children: Mapped[list[Theme]] = relationship(back_populates="parent", order_by="Theme.position")
+    codes: Mapped[list[Code]] = relationship(back_populates="theme", order_by="Code.position")
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return (self.parent.path if self.parent else ()) + (self.name,)
+
+
+class Code(Base):
+    __tablename__ = "codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    when_to_use: Mapped[str] = mapped_column(Text, default="")
+    when_not_to_use: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list] = mapped_column(default=list)
+    colour: Mapped[str | None] = mapped_column(String(16))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    theme: Mapped[Theme] = relationship(back_populates="codes")
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.theme.path + (self.name,)
+
+    @property
+    def ref(self) -> str:
+        return "/".join(self.path)
+
+    @property
+    def top_theme(self) -> str:
+        return self.path[0]
+
+
+class User(Base):
+    """A rater; with a password hash also an account that can sign in to the app."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default="coder")  # admin | coder | system
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Coding(Base):
+    __tablename__ = "codings"
+    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "segment_id", "code_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id"), index=True)
+    memo: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rater: Mapped[User] = relationship()
+    code: Mapped[Code] = relationship()
+    segment: Mapped[Segment | None] = relationship()
+    transcript: Mapped[Transcript] = relationship()
+
+
+class Memo(Base):
+    """A rater's memo on a segment, or on a whole transcript (segment_id empty)."""
+
+    __tablename__ = "memos"
+    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "segment_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TranscriptStatus(Base):
+    __tablename__ = "transcript_status"
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Resolution(Base):
+    """An adjudicator's decision on one disputed (unit, code) between raters."""
+
+    __tablename__ = "resolutions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raters: Mapped[str] = mapped_column(String(400))  # comma-joined compared rater names, sorted
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(20))  # agreed | take:<rater> | both | neither | edit
+    codes: Mapped[list] = mapped_column(default=list)  # the consensus code refs for the unit
+    adjudicator: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only: who did what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SignInFailure(Base):
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the argument, else $STUDY_DB, else ./study.db. A bare path means SQLite."""
+    url = url or os.environ.get("STUDY_DB") or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser()}"
+    return url
+
+
+class Study:
+    """An open study database. ``with study.session() as s:`` is one transaction."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = True) -> Study:
+        engine = _make_engine(resolve_url(url))
+        study = cls(engine)
+        study._ensure_schema(create)
+        return study
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _ensure_schema(self, create: bool) -> None:
+        try:
+            tables = set(inspect(self.engine).get_table_names())
+        except OperationalError as exc:
+            raise StudyError(f"cannot open the study database {self.url}: {exc.orig}") from None
+        if "study_meta" not in tables:
+            if tables - {"study_meta"}:
+                raise SchemaVersionError(
+                    f"{self.url} holds tables that are not a study database; choose another file with --db"
+                )
+            if not create:
+                raise StudyError(f"no study at {self.url}; run `study init` first")
+            Base.metadata.create_all(self.engine)
+            with self.session() as s:
+                s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+            return
+        self._check_version()
+        Base.metadata.create_all(self.engine)  # tables added since are created empty
+
+    def _check_version(self) -> None:
+        with self.session() as s:
+            row = s.get(Meta, "schema_version")
+            version = int(row.value) if row else 0
+            if version > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.url} was written by a newer version of study (schema {version}, this one "
+                    f"reads {SCHEMA_VERSION}); upgrade study with `pip install -U study`"
+                )
+            if version < SCHEMA_VERSION:
+                _upgrade(s, version)
+
+
+def _upgrade(session: Session, version: int) -> None:
+    """Bring an older schema to SCHEMA_VERSION, one step at a time."""
+    steps: dict[int, object] = {}  # version -> function(session) upgrading it to version + 1
+    while version < SCHEMA_VERSION:
+        step = steps.get(version)
+        if step is None:
+            raise SchemaVersionError(
+                f"this database has schema version {version}, which this study version cannot "
+                f"upgrade; export it with the version that made it"
+            )
+        step(session)
+        version += 1
+    session.merge(Meta(key="schema_version", value=str(version)))
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StudyError(f"cannot use database URL {url!r}: {exc}") from None
+    return engine
+
+
+def audit(session: Session, actor: str, action: str, target: str, before=None, after=None) -> AuditEntry:
+    entry = AuditEntry(actor=actor, action=action, target=target, before=before, after=after)
+    session.add(entry)
+    return entry
+
+
+def get_user(session: Session, name: str) -> User | None:
+    return session.scalar(select(User).where(User.name == name))

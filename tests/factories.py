@@ -1,0 +1,57 @@
+"""Small studies built in code, without transcript files: for tests of codings, agreement, findings."""
+from __future__ import annotations
+
+from study import codes
+from study.codebook import parse_codebook
+from study.importing import ImportOptions, add_parsed_transcript
+from study.store import Study
+from study.transcripts import ParsedTranscript, Turn
+
+SMALL_CODEBOOK = """
+name: Small test codebook
+themes:
+  - name: Challenges
+    codes:
+      - name: Model search
+        definition: Finding a suitable model is hard.
+        keywords: [search, find]
+      - name: Missing attributes
+        definition: The model card lacks information.
+        keywords: [model card, missing]
+  - name: Attributes
+    themes:
+      - name: Traditional
+        codes:
+          - name: Popularity
+            definition: Downloads, likes, stars.
+            keywords: [downloads, likes]
+      - name: Portability
+        codes:
+          - name: License
+            definition: The licence terms of the model.
+            keywords: [license, licence]
+"""
+
+
+def parsed_from_turns(turns: list[tuple[str, str]]) -> ParsedTranscript:
+    """A transcript laid out as 'Speaker: body' paragraphs, with exact turn offsets."""
+    text, spans = "", []
+    for speaker, body in turns:
+        label = f"{speaker}: "
+        start = len(text) + len(label)
+        text += label + body + "\n\n"
+        spans.append(Turn(speaker, start, start + len(body)))
+    return ParsedTranscript(text, tuple(spans), {})
+
+
+def add_interview(study: Study, name: str, participant: str, answers: list[str], unit: str = "turn") -> None:
+    """An interview alternating interviewer questions and the participant's answers."""
+    turns: list[tuple[str, str]] = []
+    for n, answer in enumerate(answers, start=1):
+        turns += [("Interviewer", f"Question {n}?"), (participant, answer)]
+    add_parsed_transcript(study, name, parsed_from_turns(turns), participant,
+                          ImportOptions(unit=unit, interviewer="Interviewer"))
+
+
+def load_small_codebook(study: Study) -> None:
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"))
