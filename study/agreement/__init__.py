@@ -1,0 +1,1 @@
+"""Inter-rater agreement: coefficients on units x raters tables, and bootstrap intervals."""
