@@ -55,14 +55,6 @@ COEFFICIENTS = {
     "mv_alpha": lambda data, categories: mv_alpha(data),
 }
 
-KNOWN_BAD = {
-    "mvalpha_krippendorff_craggs_2016_table3": (
-        "case data mis-transcribed: in R mvalpha's ex_table3 (inst/ex_table3.csv, worksheet.Rmd) "
-        "observer H on unit 1 and observers G, H on unit 4 are missing (NA) and observer F on unit 3 "
-        "is the empty set; the case swaps [] and null. On the package's data the same function gives "
-        "0.2866 (test_coefficients.py::test_mv_alpha_matches_published_tables)"
-    ),
-}
 
 
 def categories_of(case: dict) -> list | None:
@@ -84,10 +76,7 @@ def compute(case: dict) -> float:
 def scalar_cases():
     for case in CASES.values():
         if isinstance(case["expected"], (int, float)):
-            marks = []
-            if case["id"] in KNOWN_BAD:
-                marks = [pytest.mark.xfail(strict=True, reason=KNOWN_BAD[case["id"]])]
-            yield pytest.param(case, id=case["id"], marks=marks)
+            yield pytest.param(case, id=case["id"])
 
 
 @pytest.mark.parametrize("case", scalar_cases())
@@ -137,15 +126,7 @@ MASI = CASES["masi_distance_nltk"]
     "pair, expected",
     [
         pytest.param(MASI["data"][0], MASI["expected"][0], id="nltk-docstring"),
-        pytest.param(
-            MASI["data"][1], MASI["expected"][1], id="nltk-doctest",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="case data mis-transcribed: nltk/test/metrics.doctest compares {1,2,3,4} with "
-                "{3,4,5} (0.8667); {1,2,3} vs {3,4,5} is 1 - (1/5)(1/3) = 0.9333 by Passonneau's "
-                "definition, as the case's own 'computed' shows",
-            ),
-        ),
+        pytest.param(MASI["data"][1], MASI["expected"][1], id="nltk-doctest"),  # see the case's "correction"
     ],
 )
 def test_masi_distance(pair, expected):
