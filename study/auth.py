@@ -99,12 +99,12 @@ def sign_in(study: Study, name: str, password: str) -> Actor:
         if failures >= MAX_FAILURES:
             raise NotAllowed("too many failed sign-ins; wait 15 minutes and try again")
         user = get_user(session, name)
-        if user is None or not user.password_hash or not _verifies(user.password_hash, password):
-            session.add(SignInFailure(user_name=name))
-            raise NotAllowed("wrong user name or password")
-        session.execute(delete(SignInFailure).where(SignInFailure.user_name == name))
-        audit(session, name, "sign_in", name)
-        return Actor(user.name, user.role)
+        if user is not None and user.password_hash and _verifies(user.password_hash, password):
+            session.execute(delete(SignInFailure).where(SignInFailure.user_name == name))
+            audit(session, name, "sign_in", name)
+            return Actor(user.name, user.role)
+        session.add(SignInFailure(user_name=name))  # committed when this block ends, before the refusal
+    raise NotAllowed("wrong user name or password")
 
 
 def users(study: Study) -> list[dict]:

@@ -386,7 +386,8 @@ def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame
              "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9]}
             for r in rows
         ]
-    return pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
+    return frame.astype({"segment": "Int64", "segment_id": "Int64"})  # NA = whole-transcript coding
 
 
 SEGMENT_COLUMNS = ["transcript", "transcript_id", "participant", "date", "segment_id", "segment", "speaker",

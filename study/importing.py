@@ -53,14 +53,22 @@ class ImportOptions:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and the supported files inside folders named, in a stable order."""
+    """Files named, and the supported files inside folders named, in a stable order.
+    In a folder, a participants table (participants*.csv) and README.md are not transcripts."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED and p.is_file()))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and _is_transcript_file(p)))
         else:
             files.append(path)
     return files
+
+
+def _is_transcript_file(path: Path) -> bool:
+    name = path.name.lower()
+    if path.suffix.lower() not in SUPPORTED or name == "readme.md":
+        return False
+    return not (name.startswith("participants") and name.endswith(".csv"))
 
 
 def import_files(

@@ -1,0 +1,148 @@
+"""Codings: apply, remove, memos, done marks, undo, rater isolation, CSV exchange, audit trail."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from study import codings
+from study.auth import CLI, Actor
+from study.errors import CodingsFileError, NotAllowed, NotFound
+from study.store import AuditEntry
+from tests.factories import add_interview, load_small_codebook
+
+ALICE, BOB, ADMIN = Actor("alice", "coder"), Actor("bob", "coder"), Actor("admin", "admin")
+
+
+@pytest.fixture
+def coded(study):
+    load_small_codebook(study)
+    add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty."])
+    return study
+
+
+def refs(study, rater, asker=CLI):
+    return [(c.segment, c.code) for c in codings.codings_of(study, asker, rater)]
+
+
+def test_apply_and_remove_a_code_on_a_segment(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "challenges/model search")
+    assert refs(coded, "alice") == [(1, "Challenges/Model search")]
+    codings.remove_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    assert refs(coded, "alice") == []
+
+
+def test_whole_transcript_coding_has_no_segment(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", None, "Attributes/Popularity")
+    assert refs(coded, "alice") == [(None, "Attributes/Traditional/Popularity")]
+
+
+def test_a_coder_cannot_read_or_write_another_coders_codings(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    with pytest.raises(NotAllowed):
+        codings.codings_of(coded, BOB, "alice")
+    with pytest.raises(NotAllowed):
+        codings.apply_code(coded, BOB, "alice", "P1-interview", 3, "Challenges/Model search")
+    with pytest.raises(NotAllowed):
+        codings.codings_frame(coded, BOB, ["alice", "bob"])
+    assert refs(coded, "alice", asker=ADMIN) == [(1, "Challenges/Model search")]
+
+
+def test_every_change_is_in_the_audit_log_with_before_and_after(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search", memo="clear case")
+    codings.remove_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    with coded.session() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action.like("coding.%"))).all()
+        assert [(e.actor, e.action) for e in entries] == [("alice", "coding.apply"), ("alice", "coding.remove")]
+        assert entries[0].after["memo"] == "clear case" and entries[0].before is None
+        assert entries[1].before["memo"] == "clear case" and entries[1].after is None
+        assert entries[0].target == "P1-interview#1 Challenges/Model search"
+
+
+def test_undo_reverses_the_raters_last_actions_only(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    codings.apply_code(coded, BOB, "bob", "P1-interview", 1, "Challenges/Model search")
+    codings.remove_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 3, "Challenges/Missing attributes")
+    undone = codings.undo(coded, ALICE, "alice", steps=2)
+    assert len(undone) == 2
+    assert refs(coded, "alice") == [(1, "Challenges/Model search")]  # the removal was undone too
+    assert refs(coded, "bob") == [(1, "Challenges/Model search")]
+    assert codings.undo(coded, ALICE, "alice", steps=5) == ["coding.apply P1-interview#1 Challenges/Model search"]
+    assert refs(coded, "alice") == []
+
+
+def test_memos_per_segment_and_per_transcript(coded):
+    codings.set_memo(coded, ALICE, "alice", "P1-interview", 1, "search is painful")
+    codings.set_memo(coded, ALICE, "alice", "P1-interview", None, "overall: a frustrated user")
+    with coded.session() as session:
+        from study.auth import rater_user
+        from study.codings import find_transcript
+
+        user, transcript = rater_user(session, "alice"), find_transcript(session, "P1-interview")
+        memos = codings.memos_of(session, ALICE, user.id, transcript.id)
+        assert sorted(memos.values()) == ["overall: a frustrated user", "search is painful"]
+        with pytest.raises(NotAllowed):
+            codings.memos_of(session, BOB, user.id, transcript.id)
+
+
+def test_a_done_transcript_is_locked_until_reopened(coded):
+    codings.mark_done(coded, ALICE, "alice", "P1-interview")
+    assert codings.done_by(coded, ["alice"]) == {"alice": {"P1-interview"}}
+    with pytest.raises(NotAllowed, match="reopen"):
+        codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    codings.mark_done(coded, ALICE, "alice", "P1-interview", done=False)
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    assert refs(coded, "alice") == [(1, "Challenges/Model search")]
+
+
+def test_unknown_code_transcript_and_segment_are_named(coded):
+    with pytest.raises(Exception, match="unknown code 'Challenges/Model serch'.*did you mean"):
+        codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model serch")
+    with pytest.raises(NotFound, match="no transcript named 'P9'"):
+        codings.apply_code(coded, ALICE, "alice", "P9", 1, "Challenges/Model search")
+    with pytest.raises(NotFound, match="has no segment 40"):
+        codings.apply_code(coded, ALICE, "alice", "P1-interview", 40, "Challenges/Model search")
+
+
+def test_csv_import_applies_all_rows_or_none(coded, tmp_path):
+    good = tmp_path / "alice.csv"
+    good.write_text("transcript,segment,code,memo\nP1-interview,1,Challenges/Model search,hub\n"
+                    "P1-interview,,Attributes/License,\n", encoding="utf-8")
+    assert codings.import_codings_csv(coded, CLI, "alice", good) == 2
+    assert refs(coded, "alice") == [(None, "Attributes/Portability/License"), (1, "Challenges/Model search")]
+    bad = tmp_path / "bob.csv"
+    bad.write_text("transcript,segment,code\nP1-interview,1,Challenges/Model search\n"
+                   "P1-interview,7,Challenges/Model search\nP2,1,Challenges/Model search\n"
+                   "P1-interview,1,Nope/Nothing\n", encoding="utf-8")
+    with pytest.raises(CodingsFileError) as error:
+        codings.import_codings_csv(coded, CLI, "bob", bad)
+    message = str(error.value)
+    assert "nothing was applied" in message
+    assert "line 3" in message and "line 4" in message and "line 5" in message and "line 2" not in message
+    with pytest.raises(NotFound):  # not even the rater was created
+        codings.export_codings(coded, CLI, "bob")
+
+
+def test_export_has_the_columns_the_import_reads(coded, tmp_path):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 3, "Challenges/Missing attributes", memo="empty card")
+    assert codings.export_codings(coded, ALICE, "alice") == [
+        {"transcript": "P1-interview", "segment": 3, "code": "Challenges/Missing attributes", "memo": "empty card",
+         "rater": "alice"}]
+
+
+def test_csv_without_the_required_columns_is_refused(coded, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("file,code\nP1,Challenges/Model search\n", encoding="utf-8")
+    with pytest.raises(CodingsFileError, match="missing column.*segment.*transcript"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+
+
+def test_codings_frame_joins_participant_segment_and_theme(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    codings.apply_code(coded, BOB, "bob", "P1-interview", None, "Attributes/License")
+    frame = codings.codings_frame(coded, ADMIN, ["alice", "bob"]).sort_values("rater")
+    assert frame[["rater", "participant", "code", "theme"]].values.tolist() == [
+        ["alice", "P1", "Challenges/Model search", "Challenges"],
+        ["bob", "P1", "Attributes/Portability/License", "Attributes"],
+    ]
+    assert frame["segment"].iloc[0] == 1 and frame["segment"].isna().iloc[1]  # NA: whole transcript

@@ -1,0 +1,221 @@
+"""Importing files into a study: transactions, re-imports, replacement, participants, roles."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from study import codes, codings
+from study.auth import CLI
+from study.codebook import parse_codebook
+from study.errors import Conflict, StudyError
+from study.importing import ImportOptions, import_files, resegment, segment_rows, transcript_rows
+from study.participants import ParticipantRow, read_participants_csv
+from tests.factories import SMALL_CODEBOOK
+
+
+def write_txt(path: Path, turns: list[tuple[str, str]]) -> Path:
+    path.write_text("\n\n".join(f"{speaker}: {body}" for speaker, body in turns) + "\n", encoding="utf-8")
+    return path
+
+
+INTERVIEW = [
+    ("Interviewer", "How do you find models?"),
+    ("Dana", "I search the hub and sort by downloads."),
+    ("Interviewer", "And the license?"),
+    ("Dana", "I always check the license first. Then the model card."),
+]
+
+
+def test_import_creates_transcript_participant_and_segments(study, tmp_path):
+    path = write_txt(tmp_path / "P01-2022-07-01.txt", INTERVIEW)
+    summary = import_files(study, [path])
+    assert summary.imported == ["P01-2022-07-01"] and summary.ok
+    [row] = transcript_rows(study)
+    assert row["participant"] == "P01"
+    assert row["segments"] == 4
+    assert row["date"] == "2022-07-01"
+    segments = segment_rows(study, "P01-2022-07-01")
+    assert [s["role"] for s in segments] == ["interviewer", "participant"] * 2
+    assert segments[1]["text"] == "I search the hub and sort by downloads."
+
+
+def test_every_segment_text_is_the_slice_of_the_transcript_at_its_offsets(study, tmp_path):
+    import_files(study, [write_txt(tmp_path / "a.txt", INTERVIEW)], options=ImportOptions(unit="sentence"))
+    with study.session() as session:
+        from study.store import Transcript
+
+        transcript = session.query(Transcript).one()
+        bodies = [transcript.text[s.start : s.end] for s in transcript.segments]
+    assert "I always check the license first." in bodies
+    assert "Then the model card." in bodies
+
+
+def test_reimporting_an_identical_file_changes_nothing(study, tmp_path):
+    path = write_txt(tmp_path / "P01.txt", INTERVIEW)
+    import_files(study, [path])
+    summary = import_files(study, [path])
+    assert summary.unchanged == ["P01"] and not summary.imported
+    assert len(transcript_rows(study)) == 1
+
+
+def test_a_changed_file_with_the_same_name_is_refused_without_replace(study, tmp_path):
+    path = write_txt(tmp_path / "P01.txt", INTERVIEW)
+    import_files(study, [path])
+    write_txt(path, INTERVIEW + [("Interviewer", "Anything else?")])
+    summary = import_files(study, [path])
+    assert not summary.ok
+    assert "--replace" in summary.failed[0][1] and "P01" in summary.failed[0][1]
+    assert transcript_rows(study)[0]["segments"] == 4  # the stored one is untouched
+
+
+def test_replace_keeps_codings_on_unchanged_text_and_reports_the_rest(study, tmp_path):
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK))
+    path = write_txt(tmp_path / "P01.txt", INTERVIEW)
+    import_files(study, [path])
+    codings.apply_code(study, CLI, "alice", "P01", 1, "Challenges/Model search")
+    codings.apply_code(study, CLI, "alice", "P01", 3, "Attributes/License")
+    changed = INTERVIEW[:3] + [("Dana", "Licenses matter less to me now.")]
+    write_txt(path, changed)
+    summary = import_files(study, [path], options=ImportOptions(replace=True))
+    assert summary.replaced == ["P01"]
+    assert len(summary.not_carried) == 1 and "License" in summary.not_carried[0]
+    kept = codings.codings_of(study, CLI, "alice")
+    assert [(c.segment, c.code) for c in kept] == [(1, "Challenges/Model search")]
+
+
+def test_a_bad_file_fails_alone_and_leaves_nothing_behind(study, tmp_path):
+    good = write_txt(tmp_path / "good.txt", INTERVIEW)
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"this is not a zip archive")
+    summary = import_files(study, [bad, good])
+    assert summary.imported == ["good"]
+    [(failed_path, message)] = summary.failed
+    assert failed_path.endswith("bad.docx") and "bad.docx" in message
+    assert [r["name"] for r in transcript_rows(study)] == ["good"]
+
+
+def test_participants_csv_maps_transcripts_and_keeps_attributes(study, tmp_path):
+    (tmp_path / "people.csv").write_text(
+        "participant,transcript,company_type,team_size\nP7,interview-a,Startup,1\n", encoding="utf-8"
+    )
+    rows = read_participants_csv(tmp_path / "people.csv")
+    assert rows == [ParticipantRow("P7", "interview-a", {"company_type": "Startup", "team_size": "1"})]
+    import_files(study, [write_txt(tmp_path / "interview-a.txt", INTERVIEW)], participants=rows)
+    assert transcript_rows(study)[0]["participant"] == "P7"
+
+
+def test_participants_csv_without_participant_column_is_refused(tmp_path):
+    (tmp_path / "people.csv").write_text("name,transcript\nP7,a\n", encoding="utf-8")
+    with pytest.raises(StudyError, match=r"people\.csv.*no 'participant' column"):
+        read_participants_csv(tmp_path / "people.csv")
+
+
+def test_interviewer_named_on_the_command_line_wins(study, tmp_path):
+    turns = [("Sam", "We tried three models?"), ("Kim", "Which ones did you try?"), ("Sam", "BERT and T5.")]
+    import_files(study, [write_txt(tmp_path / "x.txt", turns)], options=ImportOptions(interviewer="sam"))
+    assert [s["role"] for s in segment_rows(study, "x")] == ["interviewer", "participant", "interviewer"]
+
+
+def test_unknown_unit_is_a_clear_error(study, tmp_path):
+    with pytest.raises(StudyError, match="unknown segment unit 'word'"):
+        import_files(study, [write_txt(tmp_path / "x.txt", INTERVIEW)], options=ImportOptions(unit="word"))
+
+
+def test_resegment_carries_codings_to_the_sentences_of_a_coded_turn(study, tmp_path):
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK))
+    import_files(study, [write_txt(tmp_path / "P01.txt", INTERVIEW)])
+    codings.apply_code(study, CLI, "alice", "P01", 3, "Attributes/License")
+    summary = resegment(study, ["P01"], "sentence")
+    assert summary.carried == 1 and not summary.not_carried
+    # turn 3 holds two sentences, now segments 3 and 4: both carry the code
+    assert [(c.segment, c.code) for c in codings.codings_of(study, CLI, "alice")] == [
+        (3, "Attributes/Portability/License"), (4, "Attributes/Portability/License")]
+    back = resegment(study, ["P01"], "turn")
+    assert back.carried == 2
+    assert [(c.segment, c.code) for c in codings.codings_of(study, CLI, "alice")] == [
+        (3, "Attributes/Portability/License")]
+
+
+def test_resegment_of_an_unknown_transcript_names_it(study):
+    with pytest.raises(StudyError, match="no transcript named nope"):
+        resegment(study, ["nope"], "sentence")
+
+
+def test_survey_csv_becomes_one_transcript_per_participant(study, tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text("participant,response\nP1,I check licenses.\nP2,Downloads matter.\nP1,And model cards.\n",
+                    encoding="utf-8")
+    summary = import_files(study, [path])
+    assert sorted(summary.imported) == ["survey-P1", "survey-P2"]
+    rows = {r["name"]: r for r in transcript_rows(study)}
+    assert rows["survey-P1"]["segments"] == 2 and rows["survey-P1"]["participant"] == "P1"
+
+
+def test_folders_are_expanded_to_their_supported_files(study, tmp_path):
+    write_txt(tmp_path / "a.txt", INTERVIEW)
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    summary = import_files(study, [tmp_path])
+    assert summary.imported == ["a"] and summary.ok
+
+
+# -- the real transcripts of the published study (skipped when ../shared is absent) ----------
+
+
+LABEL = re.compile(r"^(Speaker \d+):\d*$")  # "Speaker 1:12" carries the authors' memo number 12
+
+
+def _label_paragraphs(path: Path) -> list[str]:
+    return [m.group(1) for p in docx.Document(str(path)).paragraphs if (m := LABEL.match(p.text.strip()))]
+
+
+@pytest.mark.parametrize("name", ["Interview-02-20220704", "Interview-05-20220715"])
+def test_real_rev_transcripts_keep_every_turn_and_word(study, real_transcripts, name):
+    path = real_transcripts / f"{name}.docx"
+    summary = import_files(study, [path])
+    assert summary.imported == [name]
+    segments = segment_rows(study, name)
+    labels = _label_paragraphs(path)
+    assert len(segments) == len(labels)
+    assert [s["speaker"] for s in segments] == labels
+    assert {s["speaker"] for s in segments if s["role"] == "interviewer"} == {"Speaker 1"}
+    body_paragraphs = _body_paragraphs(path)
+    assert "\n".join(s["text"] for s in segments).split() == " ".join(body_paragraphs).split()
+
+
+def _body_paragraphs(path: Path) -> list[str]:
+    """The paragraphs from the first speaker label up to the authors' closing "Annotations"
+    section (their memos, which are not part of the interview), less the labels."""
+    paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs if p.text.strip()]
+    first = next(i for i, p in enumerate(paragraphs) if LABEL.match(p))
+    end = paragraphs.index("Annotations") if "Annotations" in paragraphs else len(paragraphs)
+    return [p.split(":", 1)[1] if LABEL.match(p) else p for p in paragraphs[first:end]]
+
+
+def test_real_participant_numbers_come_from_the_file_names(study, real_transcripts):
+    import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")))
+    assert {r["name"]: r["participant"] for r in transcript_rows(study)} == {
+        "Interview-01-20200703": "1", "Interview-02-20220704": "2", "Interview-05-20220715": "5"}
+
+
+def test_real_demographics_attach_to_participants(study, real_transcripts):
+    rows = read_participants_csv(real_transcripts / "Demographic_Data.csv")
+    assert len(rows) == 12 and rows[4].label == "5" and rows[4].attributes["Company type"] == "Big tech"
+    import_files(study, [real_transcripts / "Interview-05-20220715.docx"], participants=rows)
+    from study.participants import list_participants
+
+    p5 = next(p for p in list_participants(study) if p["participant"] == "5")
+    assert p5["transcripts"] == ["Interview-05-20220715"] and p5["attributes"]["Team size"] == "25+"
+
+
+def test_zip_bomb_docx_is_refused_through_the_importer(study, tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * 300_000_000)
+    summary = import_files(study, [bomb])
+    assert not summary.ok and "bomb.docx" in summary.failed[0][1]
+    assert transcript_rows(study) == []
