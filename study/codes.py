@@ -106,26 +106,18 @@ def _to_code(code: Code) -> cb.Code:
 
 def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code:
     """The stored code a reference names: ``Theme/Code`` or the full path, case-insensitively;
-    sub-themes between the top theme and the code may be left out."""
+    sub-themes between the top theme and the code may be left out (same rule as the YAML codebook)."""
+    if not ref.strip() or any(not part.strip() for part in ref.split("/")):
+        raise CodebookError(f"code reference {ref!r} is empty or has an empty part; write 'Theme/Code'")
     codes = codes if codes is not None else all_codes(session, include_retired=True)
-    parts = [p.strip().casefold() for p in ref.split("/") if p.strip()]
-    if len(parts) < 2:
-        raise CodebookError(f"code reference {ref!r} must name a theme and a code, like 'Challenges/Model search'")
-    matches = [c for c in codes if _matches(c.path, parts)]
+    matches = [c for c in codes if cb.ref_matches(c.path, ref)]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise CodebookError(f"code reference {ref!r} is ambiguous: {', '.join(c.ref for c in matches)}")
+        raise CodebookError(f"code reference {ref!r} is ambiguous; write one of: {', '.join(c.ref for c in matches)}")
     suggestions = difflib.get_close_matches(ref, [c.ref for c in codes], n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else "; see `study codebook show`"
     raise CodebookError(f"unknown code {ref!r}{hint}")
-
-
-def _matches(path: tuple[str, ...], parts: list[str]) -> bool:
-    folded = [p.casefold() for p in path]
-    if folded == parts:
-        return True
-    return folded[0] == parts[0] and folded[-1] == parts[-1] and len(parts) == 2
 
 
 def code_rows(study: Study) -> list[dict]:

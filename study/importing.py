@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, StudyError, TranscriptFormatError
@@ -159,27 +159,31 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
     transcript.interview_date = interview_date(path.stem, parsed.metadata)
     session.add(transcript)
     session.flush()
-    new_segments = _add_segments(session, transcript, spans)
+    _add_segments(session, transcript, spans)
     if existing is None:
         audit(session, options.actor, "import", name, after={"file": str(path), "segments": len(spans)})
         return "imported"
-    lost = _carry_codings_by_text(session, old_segments, new_segments)
+    lost = _carry_codings_by_text(session, old_segments, _current_segments(session, transcript))
     summary.not_carried.extend(f"{name}: {item}" for item in lost)
     audit(session, options.actor, "replace", name, after={"file": str(path), "not_carried": lost})
     return "replaced"
 
 
-def _add_segments(session: Session, transcript: Transcript, spans: list[SegmentSpan]) -> list[Segment]:
-    segments = [
-        Segment(
-            transcript_id=transcript.id, index=s.index, speaker=s.speaker, role=s.role,
-            start=s.start, end=s.end, timestamp=s.timestamp,
-        )
+def _add_segments(session: Session, transcript: Transcript, spans: list[SegmentSpan]) -> None:
+    """Insert the segments in one statement (the ORM's unit of work is the slow part of an import)."""
+    session.execute(insert(Segment), [
+        {"transcript_id": transcript.id, "index": s.index, "speaker": s.speaker, "role": s.role,
+         "start": s.start, "end": s.end, "timestamp": s.timestamp}
         for s in spans
-    ]
-    session.add_all(segments)
-    session.flush()
-    return segments
+    ])
+    session.expire(transcript, ["segments"])
+
+
+def _current_segments(session: Session, transcript: Transcript) -> list[Segment]:
+    """The transcript's segments, leaving out old ones detached for replacement."""
+    return list(session.scalars(
+        select(Segment).where(Segment.transcript_id == transcript.id, Segment.index >= 0).order_by(Segment.index)
+    ))
 
 
 def _detach_segments(session: Session, transcript: Transcript) -> list[tuple[Segment, str]]:
@@ -262,7 +266,8 @@ def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: s
     parsed = parsed_from_stored(transcript)
     spans = segment(parsed, unit, transcript.interviewer)
     old_segments = _detach_segments(session, transcript)
-    new_segments = _add_segments(session, transcript, spans)
+    _add_segments(session, transcript, spans)
+    new_segments = _current_segments(session, transcript)
     for old, text in old_segments:
         targets = carry_targets((old.start, old.end), new_segments)
         for coding in session.scalars(select(Coding).where(Coding.segment_id == old.id)).all():
