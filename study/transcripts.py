@@ -551,25 +551,30 @@ def _protocol_turns(text: str, lines: list[_Line]) -> list[Turn] | None:
 def _protocol_block_turns(text: str, block: list[_Line]) -> list[Turn]:
     """In a paragraph block, the lines before each "Answer:" line are its question.
 
-    Lines after the block's last answer continue it, up to the first one ending in "?"
-    (a question left unanswered) or a notes heading; those stay outside any turn.
+    Lines after an answer continue it, up to the first one ending in "?" (the next question)
+    or a notes heading; when no line before the next answer ends in "?", those lines are the
+    next question. After the block's last answer, lines left over stay outside any turn.
     """
     answers = [(index, match) for index, line in enumerate(block) if (match := _ANSWER.match(line.text))]
     turns: list[Turn] = []
     question_start = block[0].start
     for number, (index, match) in enumerate(answers):
         answer_line = block[index]
-        last = index if number < len(answers) - 1 else _answer_continuation_end(block, index)
+        is_last = number == len(answers) - 1
+        next_answer = len(block) if is_last else answers[number + 1][0]
+        last = _answer_continuation_end(block, index, next_answer)
+        if not is_last and last == next_answer - 1:
+            last = index  # nothing ends in "?": the lines up to the next answer are its question
         turns += _span_turns(text, question_start, answer_line.start, PROTOCOL_INTERVIEWER, "interviewer")
         answer_start = answer_line.start + match.end()
         turns += _span_turns(text, answer_start, block[last].end, PROTOCOL_PARTICIPANT, "participant")
-        question_start = block[index + 1].start if index + 1 < len(block) else answer_line.end
+        question_start = block[last + 1].start if last + 1 < len(block) else block[last].end
     return turns
 
 
-def _answer_continuation_end(block: list[_Line], answer_index: int) -> int:
+def _answer_continuation_end(block: list[_Line], answer_index: int, stop: int) -> int:
     last = answer_index
-    for index in range(answer_index + 1, len(block)):
+    for index in range(answer_index + 1, stop):
         if block[index].text.rstrip().endswith("?") or _NOTES_HEADING.fullmatch(block[index].text):
             break
         last = index

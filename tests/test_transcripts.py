@@ -254,6 +254,18 @@ def test_protocol_style_questions_are_interviewer_and_answers_participant(tmp_pa
     assert detect_interviewer(parsed) == "Interviewer"
 
 
+def test_protocol_style_answer_paragraphs_continue_until_the_next_question(tmp_path):
+    paragraphs = ["How did you address it?", "Answer: We pinned every version.", "Since then we publish a container.",
+                  "Any other problems?", "Answer: Hardware."]
+    parsed = read_transcript(write_docx(tmp_path / "protocol.docx", paragraphs))
+    assert [(t.role_hint, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("interviewer", "How did you address it?"),
+        ("participant", "We pinned every version.\nSince then we publish a container."),
+        ("interviewer", "Any other problems?"),
+        ("participant", "Hardware."),
+    ]
+
+
 def test_protocol_style_keeps_headings_and_answer_prefixes_in_text_only(tmp_path):
     parsed = read_transcript(write_docx(tmp_path / "protocol.docx", PROTOCOL))
     assert parsed.text.startswith("Interview Protocol\n\nDemographic Questions (~5 min)\n")
