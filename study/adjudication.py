@@ -1,0 +1,351 @@
+"""Disagreements between raters, and the consensus an adjudicator builds from them.
+
+The consensus is the codings of the system rater ``consensus``. Codes every compared rater
+applied to a segment are carried into it automatically (``auto_adjudicate``); codes only some
+applied are disagreements, which an admin resolves per segment (``resolve``): take one rater's
+codes, both (union), neither (only the agreed codes), or an edited list. Each decision is a
+Resolution row and an audit entry. The compared raters' own codings are never changed.
+"""
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import codes as codes_mod
+from .agreement.units import UnitTable, check_raters, unit_table
+from .auth import CLI, Actor, rater_user
+from .errors import CodingsFileError, NotFound, StudyError
+from .store import CONSENSUS, Coding, Resolution, Segment, Study, audit, utcnow
+
+AGREED = "agreed"
+DECISIONS = ("take:<rater>", "both", "neither", "edit")
+RESOLUTION_COLUMNS = ("transcript", "segment", "decision", "codes", "reason")
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A unit on which the raters' codes differ: who applied what, and which codes are disputed."""
+
+    transcript: str | None
+    segment: int | None
+    speaker: str | None
+    text: str
+    codes: dict[str, tuple[str, ...]]
+    disputed: tuple[str, ...]
+    participant: str | None = None
+    resolution: str | None = None  # the adjudicator's latest decision on the unit, if any
+
+    def to_dict(self) -> dict:
+        return {"transcript": self.transcript, "segment": self.segment, "participant": self.participant,
+                "speaker": self.speaker, "text": self.text,
+                "codes": {r: list(c) for r, c in self.codes.items()}, "disputed": list(self.disputed),
+                "resolution": self.resolution}
+
+
+@dataclass(frozen=True)
+class AutoResult:
+    """What ``auto_adjudicate`` did."""
+
+    units: int
+    agreed_units: int
+    codes_added: int
+    codes_removed: int
+    disputed_units: int
+    kept_units: int  # units an adjudicator already resolved: left as decided
+
+
+@dataclass(frozen=True)
+class ResolutionRecord:
+    """One decision on one segment: the consensus codes it set, by whom, when and why."""
+
+    transcript: str
+    segment: int
+    decision: str
+    codes: tuple[str, ...]
+    adjudicator: str
+    reason: str | None
+    at: datetime
+
+
+# -- disagreements -------------------------------------------------------------------
+
+
+def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str = "segment",
+                  include_unfinished: bool = False) -> list[Disagreement]:
+    """Every unit where some but not all raters applied a code, in reading order. Admins only."""
+    asker.require_admin("see the disagreements between raters")
+    table = unit_table(study, asker, raters, level, include_unfinished=include_unfinished)
+    decided = _latest_decisions(study, table.raters) if level == "segment" else {}
+    disputed = disputed_codes(table)
+    result = []
+    for u in np.flatnonzero(disputed.any(axis=1)):
+        unit = table.units[u]
+        decision = decided.get(unit.segment_id)
+        result.append(Disagreement(
+            unit.transcript, unit.segment, unit.speaker, unit.text,
+            {r: table.codes_of(u, i) for i, r in enumerate(table.raters)},
+            tuple(sorted(table.codes[c].ref for c in np.flatnonzero(disputed[u]))),
+            unit.participant, decision.decision if decision is not None and decision.decision != AGREED else None,
+        ))
+    return result
+
+
+def disputed_codes(table: UnitTable) -> np.ndarray:
+    """Units x codes: True where some but not all raters applied the code."""
+    return table.presence.any(axis=2) & ~table.presence.all(axis=2)
+
+
+def disagreement_rows(items: Sequence[Disagreement], raters: Sequence[str]) -> list[dict]:
+    """Flat rows (one per unit, one column per rater) for tables and CSV."""
+    return [
+        {"transcript": d.transcript if d.transcript is not None else d.participant, "segment": d.segment,
+         "speaker": d.speaker, "text": d.text, **{r: "; ".join(d.codes[r]) for r in raters},
+         "disputed": "; ".join(d.disputed), "resolution": d.resolution or ""}
+        for d in items
+    ]
+
+
+# -- consensus -----------------------------------------------------------------------
+
+
+def auto_adjudicate(study: Study, actor: Actor, raters: Sequence[str]) -> AutoResult:
+    """Carry the codes all raters applied into the consensus, segment by segment.
+
+    Runs on the segments of transcripts every rater marked done. Segments an adjudicator
+    already resolved keep their decision; on the others the consensus becomes exactly the
+    agreed codes, recorded as Resolution(decision="agreed"). Safe to run again.
+    """
+    actor.require_admin("adjudicate")
+    table = _adjudication_table(study, actor, raters)
+    disputed = disputed_codes(table).any(axis=1)
+    agreed = table.presence.all(axis=2)
+    added = removed = agreed_units = kept = 0
+    with study.session() as session:
+        consensus = _Consensus(session, table)
+        for u, unit in enumerate(table.units):
+            latest = consensus.decisions.get(unit.segment_id)
+            if latest is not None and latest.decision != AGREED:
+                kept += 1
+                continue
+            refs = tuple(table.codes[c].ref for c in np.flatnonzero(agreed[u]))
+            a, r = consensus.set_codes(unit.segment_id, refs)
+            added, removed = added + a, removed + r
+            agreed_units += bool(refs)
+            if (latest is None and refs) or (latest is not None and tuple(latest.codes) != refs):
+                consensus.record(unit.segment_id, AGREED, refs, actor.name, "every compared rater applied these codes")
+        result = AutoResult(len(table.units), agreed_units, added, removed, int(disputed.sum()), kept)
+        audit(session, actor.name, "adjudicate.auto", consensus.key, after=asdict(result))
+    return result
+
+
+def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, segment_index: int,
+            decision: str, codes: Sequence[str] | None = None, reason: str | None = None) -> ResolutionRecord:
+    """Set the consensus codes of one segment by an adjudicator's decision.
+
+    ``decision``: ``take:<rater>`` (that rater's codes), ``both`` (every code any rater applied),
+    ``neither`` (only the codes all applied) or ``edit`` (exactly ``codes``, a list of refs).
+    """
+    actor.require_admin("adjudicate")
+    table = _adjudication_table(study, actor, raters)
+    with study.session() as session:
+        return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
+
+
+def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor = CLI) -> dict:
+    """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
+    asker.require_admin("see the adjudication's progress")
+    table = _adjudication_table(study, asker, raters)
+    decided = _latest_decisions(study, table.raters)
+    disputed = [u for u, d in zip(table.units, disputed_codes(table).any(axis=1)) if d]
+    resolved = sum(1 for u in disputed if u.segment_id in decided and decided[u.segment_id].decision != AGREED)
+    return {"units": len(table.units), "units_disputed": len(disputed), "resolved": resolved,
+            "unresolved": len(disputed) - resolved}
+
+
+def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], path: Path) -> int:
+    """Apply a CSV of decisions (transcript, segment, decision, codes, reason), all rows or none.
+
+    ``codes`` (for ``edit``) are code refs separated by ";". Returns the number of rows applied.
+    """
+    actor.require_admin("adjudicate")
+    path = Path(path)
+    rows = _read_resolutions_csv(path)
+    table = _adjudication_table(study, actor, raters)
+    problems = []
+    with study.session() as session:
+        consensus = _Consensus(session, table)
+        for line, row in rows:
+            try:
+                codes = [c for c in (row.get("codes") or "").split(";") if c.strip()]
+                consensus.decide(actor, row.get("transcript", "").strip(), _segment(row.get("segment", "")),
+                                 row.get("decision", "").strip(), codes if codes or _is_edit(row) else None,
+                                 row.get("reason") or None)
+            except StudyError as exc:
+                problems.append(f"{path}, line {line}: {exc}")
+        if problems:  # raising inside the transaction rolls every row back
+            raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
+    return len(rows)
+
+
+def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[ResolutionRecord]:
+    """Every recorded decision for these raters, oldest first (the adjudication's history)."""
+    asker.require_admin("see the adjudication's decisions")
+    key = _key(check_raters(raters))
+    with study.session() as session:
+        rows = session.scalars(select(Resolution).where(Resolution.raters == key).order_by(Resolution.id)).all()
+        return [_record(session, r) for r in rows]
+
+
+# -- internals -------------------------------------------------------------------------
+
+
+def _adjudication_table(study: Study, asker: Actor, raters: Sequence[str]) -> UnitTable:
+    """Segments of transcripts every rater finished, with every code of the codebook."""
+    names = check_raters(raters)
+    if CONSENSUS in names:
+        raise StudyError(f"{CONSENSUS!r} is the adjudicated result, not a rater to adjudicate between")
+    return unit_table(study, asker, names, "segment")
+
+
+def _key(raters: Sequence[str]) -> str:
+    return ",".join(sorted(raters))
+
+
+def _latest_decisions(study: Study, raters: Sequence[str]) -> dict[int, Resolution]:
+    with study.session() as session:
+        return _latest(session, _key(raters))
+
+
+def _latest(session: Session, key: str) -> dict[int, Resolution]:
+    """{segment id: the latest Resolution on it} for one set of compared raters."""
+    rows = session.scalars(select(Resolution).where(Resolution.raters == key).order_by(Resolution.id))
+    return {r.segment_id: r for r in rows}
+
+
+def _record(session: Session, row: Resolution) -> ResolutionRecord:
+    segment = session.get(Segment, row.segment_id)
+    return ResolutionRecord(segment.transcript.name, segment.index, row.decision, tuple(row.codes),
+                            row.adjudicator, row.reason, row.at)
+
+
+def _is_edit(row: dict) -> bool:
+    return (row.get("decision") or "").strip() == "edit"
+
+
+def _segment(value: str) -> int:
+    value = (value or "").strip()
+    try:
+        return int(value)
+    except ValueError:
+        raise StudyError(f"segment {value!r} is not a segment index (a whole number); "
+                         "adjudication is per segment") from None
+
+
+def _read_resolutions_csv(path: Path) -> list[tuple[int, dict]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = {(f or "").strip() for f in reader.fieldnames or []}
+            missing = {"transcript", "segment", "decision"} - header
+            if missing:
+                raise CodingsFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must "
+                                       f"be {','.join(RESOLUTION_COLUMNS)}")
+            return [(n, {k.strip(): (v or "") for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+    except FileNotFoundError:
+        raise CodingsFileError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise CodingsFileError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+
+
+class _Consensus:
+    """The consensus rater's codings on the compared units, changed within one session."""
+
+    def __init__(self, session: Session, table: UnitTable):
+        self.session, self.table = session, table
+        self.key = _key(table.raters)
+        self.user = rater_user(session, CONSENSUS, create=True)
+        self.code_cache = codes_mod.all_codes(session, include_retired=True)
+        self.code_ids = {c.ref: c.id for c in self.code_cache}
+        self.code_cache_by_id = {c.id: c for c in self.code_cache}
+        self.unit_of = {(u.transcript, u.segment): i for i, u in enumerate(table.units)}
+        self.decisions = _latest(session, self.key)
+        self.current: dict[int, set[int]] = defaultdict(set)  # segment id -> consensus code ids
+        for segment_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
+                Coding.rater_id == self.user.id, Coding.segment_id.is_not(None))):
+            self.current[segment_id].add(code_id)
+        self.transcript_of = {u.segment_id: u.transcript_id for u in table.units}
+
+    def decide(self, actor: Actor, transcript: str, index: int, decision: str, codes: Sequence[str] | None,
+               reason: str | None) -> ResolutionRecord:
+        """Apply one adjudicator's decision on one segment."""
+        u = self._unit(transcript, index)
+        refs = self._target(u, decision, codes)
+        segment_id = self.table.units[u].segment_id
+        before = {self.code_cache_by_id[c].ref for c in self.current[segment_id]}
+        self.set_codes(segment_id, refs)
+        row = self.record(segment_id, decision, refs, actor.name, reason)
+        audit(self.session, actor.name, "adjudicate.resolve", f"{transcript}#{index}",
+              before={"codes": sorted(before)},
+              after={"raters": self.key, "decision": decision, "codes": list(refs), "reason": reason})
+        return ResolutionRecord(transcript, index, decision, refs, actor.name, reason, row.at)
+
+    def _unit(self, transcript: str, index: int) -> int:
+        if (transcript, index) in self.unit_of:
+            return self.unit_of[(transcript, index)]
+        if transcript in self.table.transcripts:
+            raise NotFound(f"transcript {transcript!r} has no segment {index}")
+        raise StudyError(f"{transcript!r} is not a transcript that all of {', '.join(self.table.raters)} marked "
+                         "done; only finished transcripts are adjudicated (see `study transcripts`)")
+
+    def _target(self, u: int, decision: str, codes: Sequence[str] | None) -> tuple[str, ...]:
+        """The consensus code refs a decision gives unit ``u``."""
+        if (codes is not None) != (decision == "edit"):
+            raise StudyError("codes go with the decision 'edit' only: give --codes with --decision edit, "
+                             "and no codes with the other decisions")
+        presence = self.table.presence[u]  # codes x raters
+        if decision.startswith("take:"):
+            rater = decision.removeprefix("take:").strip()
+            if rater not in self.table.raters:
+                raise StudyError(f"cannot take {rater!r}: compared raters are {', '.join(self.table.raters)}")
+            chosen = presence[:, self.table.raters.index(rater)]
+        elif decision == "both":
+            chosen = presence.any(axis=1)
+        elif decision == "neither":
+            chosen = presence.all(axis=1)
+        elif decision == "edit":
+            return tuple(sorted({codes_mod.resolve(self.session, ref, self.code_cache).ref for ref in codes}))
+        else:
+            raise StudyError(f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}")
+        return tuple(sorted(self.table.codes[c].ref for c in np.flatnonzero(chosen)))
+
+    def set_codes(self, segment_id: int, refs: Sequence[str]) -> tuple[int, int]:
+        """Make the consensus codes of a segment exactly ``refs``; returns (added, removed)."""
+        wanted = {self.code_ids[r] for r in refs}
+        current = set(self.current[segment_id])
+        if current - wanted:
+            for coding in self.session.scalars(select(Coding).where(
+                    Coding.rater_id == self.user.id, Coding.segment_id == segment_id,
+                    Coding.code_id.in_(current - wanted))):
+                self.session.delete(coding)
+        for code_id in sorted(wanted - current):
+            self.session.add(Coding(rater_id=self.user.id, transcript_id=self.transcript_of[segment_id],
+                                    segment_id=segment_id, code_id=code_id))
+        self.current[segment_id] = wanted
+        return len(wanted - current), len(current - wanted)
+
+    def record(self, segment_id: int, decision: str, refs: Sequence[str], adjudicator: str,
+               reason: str | None) -> Resolution:
+        row = Resolution(raters=self.key, transcript_id=self.transcript_of[segment_id], segment_id=segment_id,
+                         decision=decision, codes=list(refs), adjudicator=adjudicator, reason=reason, at=utcnow())
+        self.session.add(row)
+        self.session.flush()
+        self.decisions[segment_id] = row
+        return row

@@ -1,0 +1,398 @@
+"""Agreement between raters on a study: per code, per theme and overall.
+
+Coding is multi-label, so each code is its own binary variable: a rater gave a unit 1 if they
+applied the code there and 0 otherwise. Per code we report Krippendorff's alpha (nominal),
+Cohen's kappa (two raters) or Fleiss' kappa (more), Gwet's AC1, percent agreement, each
+rater's prevalence and a bootstrap interval for alpha. The coefficients themselves live in
+``coefficients`` and ``bootstrap``; this module chooses the units, runs them per code and
+labels the results.
+
+Example::
+
+    report = agreement_report(study, CLI, ["alice", "bob"], level="participant")
+    report.overall.median_alpha, report.to_dict()["codes"][0]["alpha_ci"]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..auth import Actor
+from ..store import Study
+from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
+from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
+from .units import BASIS_ALL, BASIS_DONE, CodeInfo, UnitTable, unit_table
+
+# A code is "rare" when every rater applied it (or, symmetrically, left it out) on fewer than
+# RARE_MIN_UNITS units, or when it covers under RARE_MIN_SHARE of all ratings (or over 1 - that).
+# Alpha's expected disagreement is proportional to n_0 * n_1, the product of the zeros and the
+# ones: with a handful of ones a single changed rating swings alpha by a lot (one missed
+# mention out of 12 takes alpha from 1 to 0), so such a code's alpha is flagged, not hidden.
+RARE_MIN_UNITS = 5
+RARE_MIN_SHARE = 0.05
+
+POOLED_NOTE = "pools every (unit, code) cell; mostly measures agreement on absences"
+THRESHOLDS = (0.667, 0.800)
+
+
+@dataclass(frozen=True)
+class CodeAgreement:
+    """Agreement on one code (binary: applied or not). None marks an undefined figure."""
+
+    code: str
+    theme: str
+    units: int
+    alpha: float | None
+    alpha_ci: tuple[float, float] | None
+    q: dict[str, float | None] | None
+    kappa: float | None
+    kappa_kind: str
+    ac1: float | None
+    percent: float | None
+    prevalence: dict[str, int]
+    rare: bool
+    undefined: str | None
+    dropped_replicates: int = 0  # bootstrap replicates with no variation left, outside the interval
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code, "theme": self.theme, "alpha": self.alpha, "alpha_band": alpha_band(self.alpha),
+            "alpha_ci": list(self.alpha_ci) if self.alpha_ci else None, "q": self.q,
+            "kappa": self.kappa, "kappa_kind": self.kappa_kind, "kappa_band": kappa_band(self.kappa),
+            "ac1": self.ac1, "percent": self.percent, "prevalence": dict(self.prevalence),
+            "units": self.units, "rare": self.rare, "undefined": self.undefined,
+            "dropped_replicates": self.dropped_replicates,
+        }
+
+
+@dataclass(frozen=True)
+class ThemeAgreement:
+    """A theme's codes summarised; for an exclusive theme also cu-alpha over the chosen code."""
+
+    theme: str
+    exclusive: bool
+    codes: int
+    median_alpha: float | None
+    cu_alpha: float | None = None
+    cu_undefined: str | None = None
+    cu_note: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "theme": self.theme, "exclusive": self.exclusive, "codes": self.codes,
+            "median_alpha": self.median_alpha, "cu_alpha": self.cu_alpha,
+            "cu_alpha_band": alpha_band(self.cu_alpha), "cu_undefined": self.cu_undefined, "cu_note": self.cu_note,
+        }
+
+
+@dataclass(frozen=True)
+class OverallAgreement:
+    """Alpha across codes: median and range over codes with a defined alpha, and the pooled figure."""
+
+    codes: int
+    codes_with_alpha: int
+    median_alpha: float | None
+    min_alpha: float | None
+    max_alpha: float | None
+    pooled_alpha: float | None
+    units: int
+    methods: str
+
+    def to_dict(self) -> dict:
+        return {
+            "codes": self.codes, "codes_with_alpha": self.codes_with_alpha, "median_alpha": self.median_alpha,
+            "alpha_range": [self.min_alpha, self.max_alpha], "median_alpha_band": alpha_band(self.median_alpha),
+            "pooled_alpha": self.pooled_alpha, "pooled_alpha_note": POOLED_NOTE, "units": self.units,
+            "methods": self.methods,
+        }
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    """Everything `study agreement` prints; ``to_dict()`` is its JSON."""
+
+    raters: tuple[str, ...]
+    level: str
+    units_basis: str
+    transcripts: tuple[str, ...]
+    replicates: int
+    seed: int
+    codes: tuple[CodeAgreement, ...]
+    themes: tuple[ThemeAgreement, ...]
+    overall: OverallAgreement
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "overall": self.overall.to_dict(), "codes": [c.to_dict() for c in self.codes],
+            "themes": [t.to_dict() for t in self.themes], "raters": list(self.raters), "level": self.level,
+            "units_basis": self.units_basis, "transcripts": list(self.transcripts),
+            "bootstrap": {"replicates": self.replicates, "seed": self.seed, "resampled": f"{self.level}s"},
+            "rare_rule": RARE_RULE, "notes": list(self.notes),
+        }
+
+    def code_rows(self) -> list[dict]:
+        """One flat row per code (no nested values), for CSV and spreadsheets."""
+        return [
+            {"code": c.code, "theme": c.theme, "units": c.units, "alpha": c.alpha,
+             "alpha_ci_low": c.alpha_ci[0] if c.alpha_ci else None,
+             "alpha_ci_high": c.alpha_ci[1] if c.alpha_ci else None,
+             **{f"q_{t}": (c.q or {}).get(t) for t in ("0.667", "0.800")},
+             "alpha_band": alpha_band(c.alpha), "kappa": c.kappa, "kappa_kind": c.kappa_kind,
+             "kappa_band": kappa_band(c.kappa), "ac1": c.ac1, "percent": c.percent,
+             **{f"prevalence_{r}": c.prevalence[r] for r in self.raters}, "rare": c.rare,
+             "undefined": c.undefined}
+            for c in self.codes
+        ]
+
+
+RARE_RULE = (f"rare: every rater applied the code (or left it out) on fewer than {RARE_MIN_UNITS} units, "
+             f"or it covers under {RARE_MIN_SHARE:.0%} (or over {1 - RARE_MIN_SHARE:.0%}) of ratings; "
+             "alpha is unstable there")
+
+
+def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: str = "segment",
+                     theme: str | None = None, include_unfinished: bool = False,
+                     replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED) -> AgreementReport:
+    """Agreement between ``raters`` on the study, per code, per theme and overall. Admins only."""
+    asker.require_admin("compute agreement between raters")
+    if replicates < 0:
+        raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
+    table = unit_table(study, asker, raters, level, theme, include_unfinished)
+    return report_from_table(table, replicates, seed)
+
+
+def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,
+                      seed: int = DEFAULT_SEED) -> AgreementReport:
+    """The report for a units x codes x raters table (no database: benchmarks call this too)."""
+    codes = per_code_agreement(table.presence, table.codes, table.raters, replicates, seed)
+    themes = theme_agreement(table, codes)
+    overall = overall_agreement(table, codes, replicates, seed)
+    return AgreementReport(table.raters, table.level, table.basis, table.transcripts, replicates, seed,
+                           tuple(codes), tuple(themes), overall, table.notes)
+
+
+def per_code_agreement(presence: np.ndarray, codes: Sequence[CodeInfo], raters: Sequence[str],
+                       replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED) -> list[CodeAgreement]:
+    """One CodeAgreement per code from a boolean units x codes x raters array.
+
+    Every code's interval is drawn with the same seed, so a code's figures do not depend on
+    which other codes are in the table (``--theme`` reproduces the full table's rows).
+    """
+    units, _, n_raters = presence.shape
+    ones = rater_counts(presence)
+    applied = presence.sum(axis=0, dtype=np.int64)  # codes x raters
+    n = np.full(units, n_raters, dtype=np.int64)
+    tables = _cohen_tables(presence) if n_raters == 2 else None
+    return [
+        _code_agreement(info, ones[:, c], n, applied[c], raters, None if tables is None else tables[c],
+                        replicates, seed)
+        for c, info in enumerate(codes)
+    ]
+
+
+def rater_counts(presence: np.ndarray) -> np.ndarray:
+    """Units x codes: how many raters applied each code on each unit."""
+    ones = np.zeros(presence.shape[:2], dtype=np.int64)
+    for r in range(presence.shape[2]):  # faster than presence.sum(axis=2) over a short last axis
+        ones += presence[:, :, r]
+    return ones
+
+
+def _code_agreement(info: CodeInfo, ones: np.ndarray, n: np.ndarray, applied: np.ndarray,
+                    raters: Sequence[str], cohen_table: np.ndarray | None, replicates: int,
+                    seed: int) -> CodeAgreement:
+    units = len(ones)
+    prevalence = {r: int(a) for r, a in zip(raters, applied)}
+    rare = is_rare(applied, units)
+    if units == 0:
+        return CodeAgreement(info.ref, info.theme, 0, None, None, None, None, _kappa_kind(raters), None, None,
+                             prevalence, rare, "no units to compare")
+    stats = binary_code_stats(ones, n)
+    undefined = _no_variation(ones, n) if math.isnan(stats.alpha) else None
+    if undefined:  # AC1 would be 1.0 by its formula here, which says nothing: undefined like alpha
+        return CodeAgreement(info.ref, info.theme, units, None, None, None, None, _kappa_kind(raters), None,
+                             _number(stats.percent_agreement), prevalence, rare, undefined)
+    kappa = cohen_kappa_from_table(cohen_table) if cohen_table is not None else stats.fleiss_kappa
+    interval, q, dropped = _interval(ones, n, replicates, seed)
+    return CodeAgreement(info.ref, info.theme, units, _number(stats.alpha), interval, q, _number(kappa),
+                         _kappa_kind(raters), _number(stats.gwet_ac1), _number(stats.percent_agreement),
+                         prevalence, rare, None, dropped)
+
+
+def _cohen_tables(presence: np.ndarray) -> np.ndarray:
+    """Codes x 2 x 2 contingency tables of two raters (rows: first rater 0/1, columns: second)."""
+    first, second = presence[:, :, 0], presence[:, :, 1]
+    both = (first & second).sum(axis=0)
+    only_first = first.sum(axis=0) - both
+    only_second = second.sum(axis=0) - both
+    neither = presence.shape[0] - both - only_first - only_second
+    return np.stack([np.stack([neither, only_second], axis=1), np.stack([only_first, both], axis=1)], axis=1)
+
+
+def _interval(ones: np.ndarray, n: np.ndarray, replicates: int, seed: int):
+    """(95% interval, {threshold: q}, replicates dropped as undefined); Nones without replicates."""
+    if replicates == 0:
+        return None, None, 0
+    boot = alpha_bootstrap(ones, n, replicates=replicates, seed=seed, thresholds=THRESHOLDS)
+    q = {f"{t:.3f}": _number(boot.q[t]) for t in THRESHOLDS}
+    interval = None if math.isnan(boot.ci_low) else (boot.ci_low, boot.ci_high)
+    return interval, q, boot.undefined
+
+
+def is_rare(applied: np.ndarray, units: int) -> bool:
+    """The rare rule (see RARE_RULE): too few ones (or zeros) for a stable alpha."""
+    if units == 0:
+        return True
+    applied = np.asarray(applied)
+    minority = np.minimum(applied, units - applied)
+    share = applied.sum() / (units * len(applied))
+    return bool((minority < RARE_MIN_UNITS).all() or min(share, 1 - share) < RARE_MIN_SHARE)
+
+
+def _no_variation(ones: np.ndarray, n: np.ndarray) -> str:
+    if not ones.any():
+        return f"no variation: no rater applied the code on any of the {len(ones)} units"
+    if (ones == n).all():
+        return f"no variation: every rater applied the code on all {len(ones)} units"
+    return "no variation among the units at least two raters rated"
+
+
+def _kappa_kind(raters: Sequence[str]) -> str:
+    return "cohen" if len(raters) == 2 else "fleiss"
+
+
+def _number(value) -> float | None:
+    """A float for JSON, None where the coefficient is undefined (NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+# -- themes and overall ---------------------------------------------------------------
+
+
+def theme_agreement(table: UnitTable, codes: Sequence[CodeAgreement]) -> list[ThemeAgreement]:
+    """Every theme with codes in the table (top themes and sub-themes), in codebook order."""
+    paths = list(dict.fromkeys(prefix for c in table.codes for prefix in _prefixes(c.theme)))
+    result = []
+    for path in paths:
+        under = [i for i, c in enumerate(table.codes) if c.theme == path or c.theme.startswith(path + "/")]
+        direct = [i for i, c in enumerate(table.codes) if c.theme == path]
+        exclusive = bool(direct) and table.codes[direct[0]].exclusive
+        alphas = [codes[i].alpha for i in under if codes[i].alpha is not None]
+        median = float(np.median(alphas)) if alphas else None
+        if exclusive:
+            cu, undefined, note = cu_alpha(table.presence[:, direct, :], [table.codes[i].ref for i in direct])
+            result.append(ThemeAgreement(path, True, len(under), median, cu, undefined, note))
+        else:
+            result.append(ThemeAgreement(path, False, len(under), median))
+    return result
+
+
+def _prefixes(theme: str) -> list[str]:
+    parts = theme.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def cu_alpha(presence: np.ndarray, refs: Sequence[str]) -> tuple[float | None, str | None, str | None]:
+    """Nominal alpha over the code chosen within an exclusive theme (ATLAS.ti's cu-alpha).
+
+    ``presence`` is units x the theme's codes x raters. A rater who chose none of the codes
+    gave the category "none"; one who chose several broke the exclusivity and that rating
+    is left out as missing. Returns (alpha, why undefined, note).
+    """
+    chosen = presence.sum(axis=1)
+    category = np.where(chosen == 0, 0, np.where(chosen == 1, presence.argmax(axis=1) + 1, -1))
+    counts = CodedRatings(category, ("none", *refs)).counts()
+    alpha = _number(alpha_from_value_counts(counts, range(len(refs) + 1), "nominal"))
+    several = int((chosen > 1).sum())
+    note = (f"{several} rating(s) chose several codes of this exclusive theme and were left out"
+            if several else None)
+    undefined = None if alpha is not None else "no variation: every rating fell in one category"
+    return alpha, undefined, note
+
+
+def overall_agreement(table: UnitTable, codes: Sequence[CodeAgreement], replicates: int,
+                      seed: int) -> OverallAgreement:
+    """Median and range of alpha over codes where it is defined, and the pooled alpha."""
+    alphas = [c.alpha for c in codes if c.alpha is not None]
+    units, n_codes, n_raters = table.presence.shape
+    pooled = None
+    if units and n_codes:
+        ones = rater_counts(table.presence).ravel()
+        pooled = _number(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
+    median = float(np.median(alphas)) if alphas else None
+    low, high = (min(alphas), max(alphas)) if alphas else (None, None)
+    methods = methods_sentence(table, len(codes), alphas, replicates, seed)
+    return OverallAgreement(len(codes), len(alphas), median, low, high, pooled, units, methods)
+
+
+def methods_sentence(table: UnitTable, n_codes: int, alphas: Sequence[float], replicates: int,
+                     seed: int) -> str:
+    """One sentence for a paper's method section: statistic, raters, units, level."""
+    unit_word = table.level  # segment | participant
+    basis = ("that every rater marked done" if table.basis == BASIS_DONE
+             else "that any of them coded, finished or not")
+    kappa = "Cohen's kappa" if len(table.raters) == 2 else "Fleiss' kappa"
+    sentence = (
+        f"Agreement between {len(table.raters)} raters ({', '.join(table.raters)}) was measured per code as "
+        f"Krippendorff's alpha for binary nominal data (1 = code applied to the unit, 0 = not), with {kappa}, "
+        f"Gwet's AC1 and percent agreement alongside, on {_count(len(table.units), unit_word)} of "
+        f"{_count(len(table.transcripts), 'transcript')} {basis}"
+    )
+    if replicates:
+        sentence += f"; 95% intervals come from {replicates:,} bootstrap replicates over {unit_word}s (seed {seed})"
+    if alphas:
+        sentence += (f". Across the {len(alphas)} of {n_codes} codes with a defined alpha, the median alpha was "
+                     f"{_fmt(np.median(alphas))} (range {_fmt(min(alphas))} to {_fmt(max(alphas))}).")
+    else:
+        sentence += f". None of the {n_codes} codes had a defined alpha (no variation)."
+    return sentence
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _fmt(value: float) -> str:
+    """APA style for coefficients bounded by 1: three decimals, no leading zero (.812, -.050)."""
+    text = f"{abs(value):.3f}"
+    return ("-" if value < 0 else "") + (text[1:] if text.startswith("0") else text)
+
+
+# -- bands ----------------------------------------------------------------------------
+
+KAPPA_BANDS = ((0.81, "almost perfect"), (0.61, "substantial"), (0.41, "moderate"), (0.21, "fair"),
+               (0.0, "slight"))  # Landis & Koch (1977); below 0: poor
+
+
+def kappa_band(kappa: float | None) -> str | None:
+    """Landis & Koch's label for a kappa: poor, slight, fair, moderate, substantial, almost perfect."""
+    if kappa is None:
+        return None
+    kappa = round(kappa, 9)
+    if kappa < 0:
+        return "poor"
+    return next(label for bound, label in KAPPA_BANDS if kappa >= bound)
+
+
+def alpha_band(alpha: float | None) -> str | None:
+    """Krippendorff's reading of alpha: reliable (>= .800), tentative (.667 to .800), unreliable."""
+    if alpha is None:
+        return None
+    alpha = round(alpha, 9)
+    if alpha >= 0.800:
+        return "reliable"
+    return "tentative" if alpha >= 0.667 else "unreliable"
+
+
+__all__ = [
+    "AgreementReport", "CodeAgreement", "ThemeAgreement", "OverallAgreement", "agreement_report",
+    "report_from_table", "per_code_agreement", "cu_alpha", "alpha_band", "kappa_band", "is_rare",
+    "BASIS_ALL", "BASIS_DONE", "RARE_RULE",
+]

@@ -1,0 +1,179 @@
+"""The units raters are compared on, read from a study in one pass.
+
+A unit is a segment, or (participant level) a participant with all of their transcripts.
+Each compared rater gives each unit a 1 or 0 per code: ``UnitTable.presence[unit, code,
+rater]``. Agreement and adjudication both read this table, so they always count the same
+units the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import codes as codes_mod
+from ..auth import Actor
+from ..codings import codings_frame, done_by, segments_frame
+from ..errors import NotFound, StudyError
+from ..store import Study
+
+LEVELS = ("segment", "participant")
+BASIS_DONE = "done by all raters"
+BASIS_ALL = "all coded transcripts (--all)"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """A code in the table: its reference, its theme's path and whether that theme is exclusive."""
+
+    ref: str
+    theme: str
+    exclusive: bool
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of analysis: a segment, or a participant (every transcript of theirs)."""
+
+    label: str
+    transcript: str | None = None
+    segment: int | None = None
+    segment_id: int | None = None
+    transcript_id: int | None = None
+    speaker: str | None = None
+    participant: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class UnitTable:
+    """Units x codes x raters presence (True: the rater applied the code on the unit)."""
+
+    raters: tuple[str, ...]
+    level: str
+    basis: str
+    transcripts: tuple[str, ...]
+    units: tuple[Unit, ...]
+    codes: tuple[CodeInfo, ...]
+    presence: np.ndarray
+    notes: tuple[str, ...] = ()
+
+    def codes_of(self, unit: int, rater: int) -> tuple[str, ...]:
+        """The sorted code refs one rater applied on one unit."""
+        return tuple(sorted(self.codes[c].ref for c in np.flatnonzero(self.presence[unit, :, rater])))
+
+
+def check_raters(raters) -> tuple[str, ...]:
+    """The compared raters, stripped; at least two, each named once."""
+    names = tuple(r.strip() for r in raters if r and r.strip())
+    if len(names) < 2:
+        raise StudyError(f"compare at least two raters (got {', '.join(names) or 'none'}); e.g. --raters alice,bob")
+    if len(set(names)) != len(names):
+        raise StudyError(f"a rater is named twice in {', '.join(names)}; name each rater once")
+    return names
+
+
+def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
+               include_unfinished: bool = False) -> UnitTable:
+    """The units the raters are compared on, with each rater's codes, in one read of the codings.
+
+    Units are the segments (or participants) of the transcripts every rater marked done, or with
+    ``include_unfinished`` of every transcript any of them coded or marked done.
+    """
+    raters = check_raters(raters)
+    if level not in LEVELS:
+        raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    frame = codings_frame(study, asker, list(raters))
+    transcripts = _basis_transcripts(study, raters, frame, include_unfinished)
+    segments = segments_frame(study, sorted(transcripts))
+    names = tuple(dict.fromkeys(segments.transcript))  # reading order
+    names += tuple(sorted(transcripts - set(names)))  # transcripts without segments, if any
+    frame = frame[frame.transcript.isin(transcripts)]
+    codes = _codes(study, frame, theme)
+    frame = frame[frame.code.isin({c.ref for c in codes})]
+    notes = []
+    if include_unfinished:
+        notes.append("units include transcripts not every rater marked done; a rater who did not code "
+                      "a unit counts as not applying the code there")
+    if level == "segment":
+        units, unit_of_segment = _segment_units(segments)
+        whole = frame.segment_id.isna()
+        if whole.any():
+            notes.append(f"{int(whole.sum())} whole-transcript coding(s) ignored: segment level compares "
+                         "segment codings only (the participant level counts them)")
+        frame = frame[~whole]
+        unit_index = frame.segment_id.astype("int64").map(unit_of_segment)
+    else:
+        units, unit_of_transcript = _participant_units(segments, frame, names)
+        unit_index = frame.transcript.map(unit_of_transcript)
+    presence = _presence(frame, unit_index, len(units), codes, raters)
+    basis = BASIS_ALL if include_unfinished else BASIS_DONE
+    return UnitTable(raters, level, basis, names, units, codes, presence, tuple(notes))
+
+
+def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: tuple[CodeInfo, ...],
+              raters: tuple[str, ...]) -> np.ndarray:
+    """Units x codes x raters booleans, set from the codings in one vectorised assignment."""
+    presence = np.zeros((n_units, len(codes), len(raters)), dtype=bool)
+    code_index = {c.ref: i for i, c in enumerate(codes)}
+    rater_index = {r: i for i, r in enumerate(raters)}
+    presence[unit_index.to_numpy(dtype=np.int64), frame.code.map(code_index).to_numpy(dtype=np.int64),
+             frame.rater.map(rater_index).to_numpy(dtype=np.int64)] = True
+    return presence
+
+
+def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFrame,
+                       include_unfinished: bool) -> set[str]:
+    done = done_by(study, list(raters))
+    if include_unfinished:
+        transcripts = set(frame.transcript).union(*done.values())
+        if not transcripts:
+            raise StudyError(f"none of {', '.join(raters)} has coded any transcript yet")
+        return transcripts
+    transcripts = set.intersection(*done.values())
+    if not transcripts:
+        raise StudyError(
+            f"no transcript is marked done by all of {', '.join(raters)}; mark finished transcripts with "
+            "`study codings done NAME --rater R`, or compare unfinished ones with --all"
+        )
+    return transcripts
+
+
+def _codes(study: Study, frame: pd.DataFrame, theme: str | None) -> tuple[CodeInfo, ...]:
+    """The codebook's codes in order: current ones, and retired ones still used on these units."""
+    used = set(frame.code)
+    with study.session() as session:
+        codes = [
+            CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
+            for c in codes_mod.all_codes(session, include_retired=True)
+            if not c.retired or c.ref in used
+        ]
+    if theme is not None:
+        wanted = [p.strip().casefold() for p in theme.split("/") if p.strip()]
+        codes = [c for c in codes if [p.casefold() for p in c.theme.split("/")][: len(wanted)] == wanted]
+        if not codes:
+            raise NotFound(f"no theme {theme!r} with codes in the codebook; see `study codebook show`")
+    if not codes:
+        raise StudyError("the codebook has no codes; load one with `study codebook load FILE`")
+    return tuple(codes)
+
+
+def _segment_units(segments: pd.DataFrame) -> tuple[tuple[Unit, ...], dict[int, int]]:
+    units = tuple(
+        Unit(f"{r.transcript}#{r.segment}", r.transcript, int(r.segment), int(r.segment_id), int(r.transcript_id),
+             r.speaker, r.participant, r.text)
+        for r in segments.itertuples(index=False)
+    )
+    return units, {u.segment_id: i for i, u in enumerate(units)}
+
+
+def _participant_units(segments: pd.DataFrame, frame: pd.DataFrame,
+                       transcripts: tuple[str, ...]) -> tuple[tuple[Unit, ...], dict[str, int]]:
+    """One unit per participant; a transcript without a participant is a unit of its own."""
+    participant_of = {**dict(zip(frame.transcript, frame.participant)),
+                      **dict(zip(segments.transcript, segments.participant))}
+    labels = tuple(dict.fromkeys(participant_of.get(t) or t for t in transcripts))
+    units = tuple(Unit(label, participant=label) for label in labels)
+    index = {label: i for i, label in enumerate(labels)}
+    return units, {t: index[participant_of.get(t) or t] for t in transcripts}

@@ -1,0 +1,196 @@
+"""Commands for agreement between raters, the ratings-table calculator, and adjudication."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import adjudication, irr
+from ..agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
+from ..agreement.coefficients import LEVELS as MEASUREMENT_LEVELS
+from ..agreement.study_agreement import AgreementReport, agreement_report, alpha_band
+from ..agreement.units import LEVELS as UNIT_LEVELS
+from ..auth import CLI
+from . import cli, open_study
+from .output import emit, format_option, render
+
+
+def _names(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def raters_option(f):
+    return click.option("--raters", required=True, metavar="A,B[,...]",
+                        help="The raters to compare, comma-separated.")(f)
+
+
+@cli.command("agreement")
+@raters_option
+@click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True,
+              help="Units: segments, or participants (applied anywhere in their transcripts).")
+@click.option("--theme", metavar="THEME", help="Only the codes of this theme (e.g. Challenges).")
+@click.option("--all", "include_unfinished", is_flag=True,
+              help="Also transcripts not every rater marked done (stated in the output).")
+@click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True,
+              help="Bootstrap replicates for alpha's 95% interval (0: none).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")
+@format_option("table", "json", "csv")
+@click.pass_context
+def agreement(ctx, raters, level, theme, include_unfinished, replicates, seed, fmt) -> None:
+    """Agreement between raters per code (alpha, kappa, AC1, percent), per theme and overall.
+
+    Example: study agreement --raters alice,bob --level participant --format json
+    """
+    report = agreement_report(open_study(ctx, create=False), CLI, _names(raters), level, theme,
+                              include_unfinished, replicates, seed)
+    if fmt == "json":
+        emit(report.to_dict(), "json")
+    elif fmt == "csv":
+        emit(report.code_rows(), "csv")
+    else:
+        click.echo(agreement_table(report))
+
+
+def agreement_table(report: AgreementReport) -> str:
+    """The report as readable text: a heading, one row per code, the themes and the summary."""
+    overall = report.overall
+    heading = (f"Agreement between {', '.join(report.raters)} on {overall.units} {report.level}(s) of "
+               f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
+    codes = [
+        {"code": c.code, "units": c.units, "prevalence": "/".join(str(c.prevalence[r]) for r in report.raters),
+         "percent": c.percent, "alpha": c.alpha, "95% CI": _interval(c.alpha_ci), "band": alpha_band(c.alpha),
+         c.kappa_kind: c.kappa, "AC1": c.ac1, "flags": _flags(c.rare, c.undefined)}
+        for c in report.codes
+    ]
+    themes = [
+        {"theme": t.theme, "codes": t.codes, "median alpha": t.median_alpha,
+         "cu-alpha": t.cu_alpha if t.exclusive else "", "note": t.cu_note or t.cu_undefined or ""}
+        for t in report.themes
+    ]
+    summary = [
+        f"Median alpha {_num(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
+        f"(range {_num(overall.min_alpha)} to {_num(overall.max_alpha)}); "
+        f"pooled alpha {_num(overall.pooled_alpha)} ({overall.to_dict()['pooled_alpha_note']}).",
+        f"Prevalence: units each rater ({'/'.join(report.raters)}) applied the code to. "
+        "Bands: alpha reliable >= .800, tentative .667-.800; kappa after Landis & Koch.",
+        "",
+        overall.methods,
+        *[f"Note: {n}" for n in report.notes],
+    ]
+    return "\n\n".join([heading, render(codes, "table"), render(themes, "table"), "\n".join(summary)])
+
+
+def _interval(interval) -> str:
+    return f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
+
+
+def _num(value) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
+
+
+def _flags(rare: bool, undefined: str | None) -> str:
+    flags = ["rare"] if rare else []
+    if undefined:
+        flags.append("undefined: " + undefined.split(":")[0])
+    return ", ".join(flags)
+
+
+@cli.command("irr")
+@click.argument("csv_file", type=click.Path(path_type=Path))
+@click.option("--level", type=click.Choice(MEASUREMENT_LEVELS), default="nominal", show_default=True,
+              help="Level of measurement for alpha.")
+@click.option("--categories", metavar="a,b,c",
+              help="Every possible category in order (AC1 and Brennan-Prediger depend on their number).")
+@click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@format_option("table", "json")
+def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
+    """Every agreement coefficient for a ratings CSV (header: rater names; one row per unit).
+
+    Example: study irr ratings.csv --level ordinal --categories 1,2,3,4,5
+    """
+    result = irr.irr_from_csv(csv_file, level, _names(categories) if categories else None,
+                              replicates=replicates, seed=seed)
+    if fmt == "json":
+        emit(result, "json")
+        return
+    rows = [{"coefficient": k, "value": v} for k, v in result.items()
+            if k not in ("alpha_bootstrap", "notes", "raters", "categories")]
+    boot = result.get("alpha_bootstrap")
+    if boot:
+        rows.append({"coefficient": "alpha 95% CI", "value": _interval((boot["ci_low"], boot["ci_high"]))})
+        rows += [{"coefficient": f"q(alpha < {t})", "value": p} for t, p in boot["q"].items()]
+    rows.append({"coefficient": "raters", "value": ", ".join(result["raters"])})
+    rows.append({"coefficient": "categories", "value": ", ".join(map(str, result["categories"]))})
+    click.echo(render(rows, "table"))
+    for note in result.get("notes", []):
+        click.echo(f"Note: {note}")
+
+
+@cli.command("disagreements")
+@raters_option
+@click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True)
+@click.option("--all", "include_unfinished", is_flag=True,
+              help="Also transcripts not every rater marked done.")
+@format_option("table", "json", "csv")
+@click.pass_context
+def disagreements_command(ctx, raters, level, include_unfinished, fmt) -> None:
+    """List the units where the raters' codes differ, with each rater's codes.
+
+    Example: study disagreements --raters alice,bob --format csv > to_discuss.csv
+    """
+    names = _names(raters)
+    items = adjudication.disagreements(open_study(ctx, create=False), CLI, names, level, include_unfinished)
+    if fmt == "json":
+        emit([d.to_dict() for d in items], "json")
+    else:
+        emit(adjudication.disagreement_rows(items, names), fmt)
+
+
+@cli.command("adjudicate")
+@raters_option
+@click.option("--auto", is_flag=True, help="Carry the codes every rater applied into the consensus.")
+@click.option("--status", is_flag=True, help="Count disputed, resolved and unresolved segments.")
+@click.option("--resolutions", type=click.Path(path_type=Path), metavar="FILE.csv",
+              help="Apply decisions from a CSV (transcript,segment,decision,codes,reason); all or none.")
+@click.option("--resolve", nargs=2, type=(str, int), metavar="TRANSCRIPT SEGMENT",
+              help="Decide one segment (with --decision).")
+@click.option("--decision", metavar="DECISION", help="take:<rater> | both | neither | edit")
+@click.option("--codes", "code_refs", metavar="'T/C;T/C'", help="For --decision edit: the consensus codes, ';'-separated.")
+@click.option("--reason", help="Why (recorded with the decision).")
+@click.pass_context
+def adjudicate(ctx, raters, auto, status, resolutions, resolve, decision, code_refs, reason) -> None:
+    """Build the consensus codings: carry agreed codes, then resolve disagreements.
+
+    Only segments of transcripts every rater marked done are adjudicated; the raters' own
+    codings are never changed.
+
+    Example: study adjudicate --raters alice,bob --auto
+
+    Example: study adjudicate --raters alice,bob --resolve P01-2022-07-01 4 --decision take:alice --reason "B missed it"
+    """
+    modes = [name for name, on in (("--auto", auto), ("--status", status), ("--resolutions", resolutions),
+                                   ("--resolve", resolve)) if on]
+    if len(modes) != 1:
+        raise click.UsageError("choose one of --auto, --status, --resolutions FILE, --resolve TRANSCRIPT SEGMENT")
+    if (decision or code_refs) and not resolve:
+        raise click.UsageError("--decision and --codes go with --resolve")
+    study, names = open_study(ctx, create=False), _names(raters)
+    if auto:
+        result = adjudication.auto_adjudicate(study, CLI, names)
+        click.echo(f"Consensus: {result.agreed_units} of {result.units} segment(s) carry codes every rater "
+                   f"applied ({result.codes_added} added, {result.codes_removed} removed); "
+                   f"{result.kept_units} already resolved by an adjudicator kept as decided.")
+    elif resolutions:
+        count = adjudication.import_resolutions_csv(study, CLI, names, resolutions)
+        click.echo(f"Applied {count} decision(s).")
+    elif resolve:
+        if not decision:
+            raise click.UsageError("--resolve needs --decision (take:<rater>, both, neither or edit)")
+        codes = [c for c in code_refs.split(";") if c.strip()] if code_refs is not None else None
+        record = adjudication.resolve(study, CLI, names, resolve[0], resolve[1], decision, codes, reason)
+        click.echo(f"{record.transcript} #{record.segment}: {record.decision} -> "
+                   f"{'; '.join(record.codes) or '(no codes)'}")
+    progress = adjudication.adjudication_progress(study, names)
+    click.echo(f"Disputed segments: {progress['units_disputed']}; resolved {progress['resolved']}, "
+               f"unresolved {progress['unresolved']}.")
