@@ -26,13 +26,11 @@ from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
 from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
 from .units import BASIS_ALL, BASIS_DONE, CodeInfo, UnitTable, unit_table
 
-# A code is "rare" when every rater applied it (or, symmetrically, left it out) on fewer than
-# RARE_MIN_UNITS units, or when it covers under RARE_MIN_SHARE of all ratings (or over 1 - that).
+# A code is "rare" when the raters applied it on fewer than RARE_MIN_UNITS units on average. A share of units would flag nearly every code at segment level.
 # Alpha's expected disagreement is proportional to n_0 * n_1, the product of the zeros and the
 # ones: with a handful of ones a single changed rating swings alpha by a lot (one missed
 # mention out of 12 takes alpha from 1 to 0), so such a code's alpha is flagged, not hidden.
 RARE_MIN_UNITS = 5
-RARE_MIN_SHARE = 0.05
 
 POOLED_NOTE = "pools every (unit, code) cell; mostly measures agreement on absences"
 THRESHOLDS = (0.667, 0.800)
@@ -149,9 +147,8 @@ class AgreementReport:
         ]
 
 
-RARE_RULE = (f"rare: every rater applied the code (or left it out) on fewer than {RARE_MIN_UNITS} units, "
-             f"or it covers under {RARE_MIN_SHARE:.0%} (or over {1 - RARE_MIN_SHARE:.0%}) of ratings; "
-             "alpha is unstable there")
+RARE_RULE = (f"rare: the raters applied the code on fewer than {RARE_MIN_UNITS} units on "
+             "average; alpha is unstable there (one changed rating moves it a lot)")
 
 
 def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: str = "segment",
@@ -247,10 +244,7 @@ def is_rare(applied: np.ndarray, units: int) -> bool:
     """The rare rule (see RARE_RULE): too few ones (or zeros) for a stable alpha."""
     if units == 0:
         return True
-    applied = np.asarray(applied)
-    minority = np.minimum(applied, units - applied)
-    share = applied.sum() / (units * len(applied))
-    return bool((minority < RARE_MIN_UNITS).all() or min(share, 1 - share) < RARE_MIN_SHARE)
+    return bool(np.asarray(applied).mean() < RARE_MIN_UNITS)
 
 
 def _no_variation(ones: np.ndarray, n: np.ndarray) -> str:

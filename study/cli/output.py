@@ -35,7 +35,7 @@ def render(rows: list[dict] | dict, fmt: str, columns: list[str] | None = None) 
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: _cell(r.get(k)) for k in columns} for r in rows)
+        writer.writerows({k: _cell(r.get(k), precise=True) for k in columns} for r in rows)
         return buffer.getvalue().rstrip("\n")
     if fmt == "md":
         return _markdown(rows, columns)
@@ -49,15 +49,16 @@ def _columns(rows: list[dict]) -> list[str]:
     return columns
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, precise: bool = False) -> str:
+    """Text for one cell: floats to 3 decimals for reading, in full for CSV (``precise``)."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return repr(value) if precise else f"{value:.3f}"
     if isinstance(value, (list, tuple)):
-        return ", ".join(_cell(v) for v in value)
+        return ", ".join(_cell(v, precise) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
+        return "; ".join(f"{k}={_cell(v, precise)}" for k, v in value.items())
     return str(value)
 
 
