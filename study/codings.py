@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -308,20 +308,88 @@ CSV_COLUMNS = ("transcript", "segment", "code", "memo")
 
 def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> int:
     """Apply every row of a codings CSV for ``rater``, all or nothing. Returns rows applied."""
+    _check_writer(actor, rater)
     rows = _read_codings_csv(Path(path))
     problems: list[str] = []
     with study.session() as session:
-        code_cache = codes_mod.all_codes(session, include_retired=True)
+        targets = _CodingTargets(session, actor, rater_user(session, rater, create=True))
         for line, row in rows:
             try:
-                index = _segment_index(row.get("segment", ""))
-                _apply(session, actor, rater, row["transcript"].strip(), index, row["code"], row.get("memo") or None,
-                       code_cache)
+                targets.add(row["transcript"].strip(), _segment_index(row.get("segment", "")), row["code"],
+                            row.get("memo") or None)
             except StudyError as exc:
                 problems.append(f"{path}, line {line}: {exc}")
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
+        targets.write()
     return len(rows)
+
+
+class _CodingTargets:
+    """Resolves a CSV's rows against the study with one query per transcript, then writes
+    the new codings and their audit entries in bulk."""
+
+    def __init__(self, session: Session, actor: Actor, rater: User):
+        self.session, self.actor, self.rater = session, actor, rater
+        self.codes = codes_mod.all_codes(session, include_retired=True)
+        self._code_by_ref: dict[str, Code] = {}
+        self._transcripts: dict[str, tuple[Transcript, dict[int, int]]] = {}
+        self._done = done_transcripts(session, rater.id)
+        self.existing = {
+            (c.transcript_id, c.segment_id, c.code_id): c
+            for c in session.scalars(select(Coding).where(Coding.rater_id == rater.id))
+        }
+        self.new: dict[tuple[int, int | None, int], tuple[str | None, str]] = {}
+
+    def add(self, transcript_name: str, index: int | None, ref: str, memo: str | None) -> None:
+        transcript, segment_ids = self._transcript(transcript_name)
+        if transcript.id in self._done:
+            raise NotAllowed(f"{self.rater.name} marked {transcript.name!r} done; reopen it before changing its codings")
+        code = self._code(ref)
+        segment_id = None
+        if index is not None:
+            if index not in segment_ids:
+                raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
+            segment_id = segment_ids[index]
+        key = (transcript.id, segment_id, code.id)
+        where = f"{transcript.name}#{'whole' if index is None else index} {code.ref}"
+        if key in self.existing:
+            coding = self.existing[key]
+            if memo is not None and memo != coding.memo:
+                detail = {"rater_id": self.rater.id, "transcript_id": transcript.id, "segment_id": segment_id,
+                          "code_id": code.id}
+                audit(self.session, self.actor.name, "coding.memo", where, before={**detail, "memo": coding.memo},
+                      after={**detail, "memo": memo})
+                coding.memo = memo
+        else:
+            self.new[key] = (memo, where)
+
+    def write(self) -> None:
+        if not self.new:
+            return
+        self.session.execute(insert(Coding), [
+            {"rater_id": self.rater.id, "transcript_id": t, "segment_id": s, "code_id": c, "memo": memo,
+             "created_at": utcnow()}
+            for (t, s, c), (memo, _) in self.new.items()
+        ])
+        self.session.execute(insert(AuditEntry), [
+            {"actor": self.actor.name, "action": "coding.apply", "target": where, "at": utcnow(), "before": None,
+             "after": {"rater_id": self.rater.id, "transcript_id": t, "segment_id": s, "code_id": c, "memo": memo}}
+            for (t, s, c), (memo, where) in self.new.items()
+        ])
+
+    def _code(self, ref: str) -> Code:
+        if ref not in self._code_by_ref:
+            self._code_by_ref[ref] = codes_mod.resolve(self.session, ref, self.codes)
+        return self._code_by_ref[ref]
+
+    def _transcript(self, name: str) -> tuple[Transcript, dict[int, int]]:
+        if name not in self._transcripts:
+            transcript = find_transcript(self.session, name)
+            segment_ids = dict(self.session.execute(
+                select(Segment.index, Segment.id).where(Segment.transcript_id == transcript.id)).all())
+            self._transcripts[name] = (transcript, segment_ids)
+        return self._transcripts[name]
 
 
 def _read_codings_csv(path: Path) -> list[tuple[int, dict]]:
