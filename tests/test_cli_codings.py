@@ -1,0 +1,66 @@
+"""The codings and user commands, end to end through the CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from study.cli import cli
+from tests.conftest import CODEBOOK
+
+
+@pytest.fixture
+def run(db_url, tmp_path):
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(cli, ["--db", db_url, *args], input=input, catch_exceptions=False)
+
+    (tmp_path / "P1.txt").write_text("Interviewer: How do you pick models?\n\nP1: By downloads and the license.\n",
+                                     encoding="utf-8")
+    assert invoke("import", str(tmp_path / "P1.txt")).exit_code == 0
+    assert invoke("codebook", "load", str(CODEBOOK)).exit_code == 0
+    return invoke
+
+
+def test_apply_export_import_round_trip(run, tmp_path):
+    assert run("codings", "apply", "P1", "1", "--code", "Attributes/Popularity", "--rater", "alice",
+               "--memo", "downloads").exit_code == 0
+    exported = run("codings", "export", "--rater", "alice").stdout
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert rows == [{"transcript": "P1", "segment": "1", "code": "Attributes/Traditional/Popularity",
+                     "memo": "downloads", "rater": "alice"}]
+    (tmp_path / "bob.csv").write_text(exported, encoding="utf-8")
+    assert run("codings", "import", str(tmp_path / "bob.csv"), "--rater", "bob").stdout == \
+        "Applied 1 coding(s) for bob.\n"
+    assert json.loads(run("codings", "export", "--rater", "bob", "--format", "json").stdout)[0]["rater"] == "bob"
+
+
+def test_import_errors_name_the_line_and_apply_nothing(run, tmp_path):
+    (tmp_path / "bad.csv").write_text("transcript,segment,code\nP1,1,Attributes/Popularity\nP1,9,Attributes/Popularity\n",
+                                      encoding="utf-8")
+    result = run("codings", "import", str(tmp_path / "bad.csv"), "--rater", "alice")
+    assert result.exit_code == 1 and "line 3" in result.stderr and "no segment 9" in result.stderr
+    assert run("codings", "export", "--rater", "alice").exit_code == 1  # alice was never created
+
+
+def test_done_locks_and_undo_reverts(run):
+    run("codings", "apply", "P1", "1", "--code", "Challenges/Model search", "--rater", "alice")
+    run("codings", "apply", "P1", "1", "--code", "Attributes/Popularity", "--rater", "alice")
+    assert "coding.apply P1#1 Attributes/Traditional/Popularity" in run("codings", "undo", "--rater", "alice").stdout
+    assert run("codings", "done", "P1", "--rater", "alice").exit_code == 0
+    locked = run("codings", "apply", "P1", "1", "--code", "Attributes/License", "--rater", "alice")
+    assert locked.exit_code == 1 and "reopen" in locked.stderr
+    assert run("codings", "done", "P1", "--rater", "alice", "--reopen").exit_code == 0
+    assert run("codings", "apply", "P1", "1", "--code", "Attributes/Portability/License", "--rater", "alice").exit_code == 0
+
+
+def test_user_add_reads_the_password_from_stdin_and_lists_it(run):
+    assert run("user", "add", "carol", "--role", "admin", input="long-password\n").exit_code == 0
+    users = json.loads(run("user", "list", "--format", "json").stdout)
+    assert {"name": "carol", "role": "admin", "can_sign_in": True} in users
+    short = run("user", "passwd", "carol", input="short\n")
+    assert short.exit_code == 1 and "too short" in short.stderr
