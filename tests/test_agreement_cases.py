@@ -15,30 +15,34 @@ import pytest
 
 from study.agreement.coefficients import (
     LEVELS,
-    Annotation,
-    Span,
     brennan_prediger,
     cohen_kappa,
     conger_kappa,
-    digitize_spans,
     encode_ratings,
     fleiss_kappa,
-    gamma_agreement,
     gwet_ac1,
     has_variation,
     krippendorff_alpha,
-    masi_distance,
-    mv_alpha,
     percent_agreement,
     scott_pi,
+)
+from study.agreement.sets import (
+    masi_distance,
+    mv_alpha,
     set_alpha,
+)
+from study.agreement.spans import (
+    Annotation,
+    Span,
+    digitize_spans,
+    gamma_agreement,
     unitizing_alpha,
 )
 
 CASES_DIR = Path(__file__).parent / "agreement_cases"
 CASES = {case["id"]: case for case in (json.loads(p.read_text()) for p in sorted(CASES_DIR.glob("*.json")))}
 
-# Case level -> name in study.agreement.coefficients.SET_DISTANCES.
+# Case level -> name in study.agreement.sets.SET_DISTANCES.
 SET_LEVELS = {"masi": "masi", "set_passonneau2004": "passonneau2004", "set_dkpro_masi_variant": "dkpro_masi"}
 
 COEFFICIENTS = {

@@ -22,11 +22,13 @@ from study.agreement.coefficients import (
     gwet_ac1,
     has_variation,
     krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
+)
+from study.agreement.sets import (
     masi_distance,
     mv_alpha,
     passonneau_set_distance,
-    percent_agreement,
-    scott_pi,
 )
 
 CATEGORIES = ("a", "b", "c")
