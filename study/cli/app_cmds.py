@@ -55,6 +55,7 @@ def app(ctx, port, address, max_upload_mb) -> None:
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",
         "--server.enableXsrfProtection", "true", "--server.maxUploadSize", str(max_upload_mb),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",
     ]
     click.echo(f"Serving the app on http://{address}:{port} (Ctrl+C stops it)", err=True)
     raise SystemExit(subprocess.call(command, env=env))
