@@ -1,0 +1,233 @@
+"""Commands for findings: ``study table <kind>``, ``study saturation`` and ``study report``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .. import charts, exports, findings, report as report_mod
+from ..auth import CLI
+from ..exports import Table
+from ..saturation import DEFAULT_THRESHOLD, saturation
+from ..sources import COMBINES
+from . import cli, open_study
+from .output import format_option, render
+
+TABLE_FORMATS = ("table",) + exports.FORMATS
+SUFFIX_FORMATS = {ext: fmt for fmt, ext in exports.EXTENSIONS.items()} | {".png": "png", ".svg": "svg",
+                                                                          ".pdf": "pdf", ".htm": "html"}
+BINARY = set(exports.BINARY_FORMATS) | set(charts.STATIC_FORMATS)
+
+
+def source_options(command):
+    """The shared --source and --combine options of every findings command."""
+    command = click.option("--combine", type=click.Choice(COMBINES), default="union", show_default=True,
+                           help="How several raters combine: union (any applied it) or majority "
+                                "(more than half did).")(command)
+    return click.option("--source", metavar="RATER[,RATER...]|consensus",
+                        help="Whose codings: consensus, one rater, or several (see --combine). Default: "
+                             "consensus when it has codings, else the union of all coders.")(command)
+
+
+def out_option(command):
+    return click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write to this file (its suffix picks the format when --format is not given).")(command)
+
+
+def resolve_format(fmt: str | None, out: Path | None, default: str = "table") -> str:
+    """The output format: --format, else the --out file's suffix, else ``default``; binary formats need --out."""
+    if fmt is None:
+        fmt = SUFFIX_FORMATS.get(out.suffix.lower(), default) if out else default
+    if fmt in BINARY and out is None:
+        raise click.UsageError(f"--format {fmt} writes a binary file; give --out FILE (e.g. --out findings.{fmt})")
+    return fmt
+
+
+def deliver_table(table: Table, fmt: str | None, out: Path | None) -> None:
+    fmt = resolve_format(fmt, out)
+    if fmt == "table":
+        text = render(table.display_rows(), "table", [c.label for c in table.columns])
+        text = "\n".join([table.title, text, *([table.caption] if table.caption else []), *table.notes])
+        _deliver_text(text + "\n", out)
+    elif fmt in exports.BINARY_FORMATS:
+        out.write_bytes(exports.to_bytes(table, fmt))
+        click.echo(f"Wrote {out}")
+    else:
+        _deliver_text(exports.to_text(table, fmt), out)
+
+
+def _deliver_text(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+
+
+def table_format(*formats: str):
+    """The shared --format option; without it the --out file's suffix decides, else a terminal table."""
+    return format_option(*(formats or TABLE_FORMATS), default=None)
+
+
+# -- study table ---------------------------------------------------------------------------
+
+
+@cli.group("table")
+def table_group() -> None:
+    """The paper's tables: frequency, matrix, factors, demographics, co-occurrence, framework."""
+
+
+@table_group.command("frequency")
+@click.option("--theme", help="A theme (path), e.g. Challenges or Attributes/Portability; default all.")
+@click.option("--order", type=click.Choice(findings.ORDERS), default="count", show_default=True,
+              help="count: most mentioned first; codebook: codebook order.")
+@source_options
+@table_format()
+@out_option
+@click.pass_context
+def table_frequency(ctx, theme, order, source, combine, fmt, out) -> None:
+    """How many participants mentioned each code ("N of M"), with ids, definition and a quote.
+
+    Example: study table frequency --theme Challenges --format latex --out challenges.tex
+    """
+    table = findings.frequency_table(open_study(ctx, create=False), CLI, theme, source, combine, order)
+    deliver_table(table, fmt, out)
+
+
+@table_group.command("matrix")
+@click.option("--theme")
+@click.option("--counts", is_flag=True, help="Count coded segments instead of 1/0 presence.")
+@source_options
+@table_format()
+@out_option
+@click.pass_context
+def table_matrix(ctx, theme, counts, source, combine, fmt, out) -> None:
+    """Participant x code: whether (or, with --counts, how often) each participant mentioned each code.
+
+    Example: study table matrix --theme Challenges --counts --format csv
+    """
+    table = findings.matrix_table(open_study(ctx, create=False), CLI, theme, source, combine, counts)
+    deliver_table(table, fmt, out)
+
+
+@table_group.command("factors")
+@click.option("--theme", required=True, help="The theme whose sub-themes group the factors, e.g. Attributes.")
+@click.option("--min", "minimum", type=int, default=2, show_default=True,
+              help="Keep factors mentioned by at least this many participants.")
+@source_options
+@table_format()
+@out_option
+@click.pass_context
+def table_factors(ctx, theme, minimum, source, combine, fmt, out) -> None:
+    """Codes grouped by sub-theme with participant counts (the paper's attribute-factor table).
+
+    Example: study table factors --theme Attributes --min 2 --format md
+    """
+    table = findings.factors_table(open_study(ctx, create=False), CLI, theme, minimum, source, combine)
+    deliver_table(table, fmt, out)
+
+
+@table_group.command("demographics")
+@table_format()
+@out_option
+@click.pass_context
+def table_demographics(ctx, fmt, out) -> None:
+    """Participants and their attributes, with the count of each value per attribute.
+
+    Example: study table demographics --format docx --out participants.docx
+    """
+    deliver_table(findings.demographics_table(open_study(ctx, create=False)), fmt, out)
+
+
+@table_group.command("cooccurrence")
+@click.option("--theme")
+@click.option("--level", type=click.Choice(findings.LEVELS), default="segment", show_default=True,
+              help="Count shared segments or shared participants.")
+@source_options
+@table_format()
+@out_option
+@click.pass_context
+def table_cooccurrence(ctx, theme, level, source, combine, fmt, out) -> None:
+    """Code x code: how many segments (or participants) carry both codes.
+
+    Example: study table cooccurrence --level participant --format csv
+    """
+    table = findings.cooccurrence_table(open_study(ctx, create=False), CLI, theme, level, source, combine)
+    deliver_table(table, fmt, out)
+
+
+@table_group.command("framework")
+@click.option("--theme", help="One theme: its sub-themes become the columns. Default: every theme.")
+@source_options
+@table_format("md", "json", "xlsx", "docx", "html", "csv")
+@out_option
+@click.pass_context
+def table_framework(ctx, theme, source, combine, fmt, out) -> None:
+    """Participant x theme cells quoting the coded segments and memos (a framework-analysis matrix).
+
+    Example: study table framework --theme Attributes --format xlsx --out framework.xlsx
+    """
+    table = findings.framework_table(open_study(ctx, create=False), CLI, theme, source, combine)
+    deliver_table(table, resolve_format(fmt, out, default="md"), out)
+
+
+# -- study saturation -----------------------------------------------------------------------
+
+
+@cli.command("saturation")
+@click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True,
+              help="A participant adds information when their new codes exceed this share of the codes seen before.")
+@click.option("--theme", help="Count only this theme's codes.")
+@source_options
+@format_option("table", "json", *charts.FIGURE_FORMATS, default=None)
+@out_option
+@click.pass_context
+def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
+    """New and cumulative unique codes per participant in interview order, and where saturation came.
+
+    Example: study saturation --threshold 0.05 --format png --out saturation.png
+    """
+    result = saturation(open_study(ctx, create=False), CLI, theme, source, combine, threshold)
+    fmt = resolve_format(fmt, out)
+    if fmt in charts.FIGURE_FORMATS:
+        if out is None:
+            raise click.UsageError(f"--format {fmt} draws the curve into a file; give --out FILE")
+        charts.write_figure(charts.saturation_figure(result), out)
+        click.echo(f"Wrote {out}")
+    elif fmt == "json":
+        _deliver_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", out)
+    else:
+        rows = [{"participant": p, "new": n, "cumulative": c}
+                for p, n, c in zip(result.participants, result.new, result.cumulative)]
+        text = render(rows, "table", ["participant", "new", "cumulative"])
+        _deliver_text(f"{text}\n{report_mod.saturation_sentence(result)}\nSource: {result.source.describe()}.\n", out)
+
+
+# -- study report ---------------------------------------------------------------------------
+
+
+@cli.command("report")
+@source_options
+@click.option("--raters", help="Raters compared for agreement, e.g. alice,bob (default: every coder, if two or more).")
+@click.option("--title", default=report_mod.DEFAULT_TITLE, show_default=True)
+@click.option("--min", "factors_min", type=int, default=2, show_default=True,
+              help="Factor tables keep codes mentioned by at least this many participants.")
+@click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True, help="Saturation threshold.")
+@click.option("--all", "include_unfinished", is_flag=True,
+              help="Measure agreement on every coded transcript, not only those every rater marked done.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="report.docx, report.md or report.html")
+@click.pass_context
+def report_cmd(ctx, source, combine, raters, title, factors_min, threshold, include_unfinished, out) -> None:
+    """One document: methods, numbered tables and figures, and an appendix of quotes.
+
+    Example: study report --source consensus --raters alice,bob --out report.docx
+    """
+    if out.suffix.lower() not in report_mod.REPORT_FORMATS:
+        raise click.UsageError(f"--out must end in {', '.join(report_mod.REPORT_FORMATS)} (got {out.name})")
+    rater_list = [r.strip() for r in raters.split(",") if r.strip()] if raters else None
+    built = report_mod.build_report(open_study(ctx, create=False), CLI, source, combine, rater_list, title,
+                                    factors_min, threshold, include_unfinished)
+    report_mod.write_report(built, out)
+    click.echo(f"Wrote {out} ({len(built.tables)} tables, {len(built.figures)} figures)")

@@ -1,0 +1,393 @@
+"""Tables as files: one table model rendered to CSV, Markdown, LaTeX, Word, Excel, HTML and JSON.
+
+Every findings table (``study.findings``) and the report's tables are a :class:`Table`; the CLI,
+the report and the app all render them through the functions here, so a table looks the same
+wherever it lands. Binary formats come back as bytes (``to_bytes``) for downloads.
+
+Zip-based files (docx, xlsx) are written with fixed member timestamps, so the same table gives
+the same bytes.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from collections.abc import Callable
+from typing import Any
+
+TEXT_FORMATS = ("json", "csv", "md", "latex", "html")
+BINARY_FORMATS = ("docx", "xlsx")
+FORMATS = TEXT_FORMATS + BINARY_FORMATS
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "md": "text/markdown",
+    "latex": "application/x-latex",
+    "html": "text/html",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXTENSIONS = {"json": ".json", "csv": ".csv", "md": ".md", "latex": ".tex", "html": ".html",
+              "docx": ".docx", "xlsx": ".xlsx"}
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+EXCEL_CELL_LIMIT = 32_767
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``key`` into the row dicts, the header ``label``, and how to show a value.
+
+    ``numeric`` right-aligns; ``wide`` marks long text (wrapped paragraphs in LaTeX, wider in
+    Excel); ``format`` turns a row value into cell text (default: :func:`cell_text`).
+    """
+
+    key: str
+    label: str
+    numeric: bool = False
+    wide: bool = False
+    format: Callable[[Any], str] | None = None
+
+    def text(self, value: Any) -> str:
+        return self.format(value) if self.format else cell_text(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: rows are JSON-ready dicts, columns say which keys to show and how.
+
+    ``caption`` is the line under the title (the source of the findings, the denominators);
+    ``notes`` follow the table; ``extra`` holds JSON-only data (e.g. demographics' value counts).
+    """
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[dict, ...]
+    caption: str = ""
+    notes: tuple[str, ...] = ()
+    source: dict | None = None
+    name: str = "table"
+    extra: dict = field(default_factory=dict, hash=False)
+
+    def cells(self) -> list[list[str]]:
+        """The rows as cell text, column by column."""
+        return [[c.text(row.get(c.key)) for c in self.columns] for row in self.rows]
+
+    def display_rows(self) -> list[dict[str, str]]:
+        """Rows keyed by column label, as text: what a terminal table prints."""
+        labels = [c.label for c in self.columns]
+        return [dict(zip(labels, cells)) for cells in self.cells()]
+
+    def to_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "caption": self.caption,
+            "source": self.source,
+            "columns": [{"key": c.key, "label": c.label} for c in self.columns],
+            "rows": [dict(r) for r in self.rows],
+            "notes": list(self.notes),
+            **self.extra,
+        }
+
+
+def cell_text(value: Any) -> str:
+    """The text of a cell value: floats with one decimal, lists comma-joined, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.1f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def caption_line(number: int | None, title: str, kind: str = "Table") -> str:
+    """``Table 3: title`` (or just the title without a number)."""
+    return f"{kind} {number}: {title}" if number is not None else title
+
+
+# -- text formats ---------------------------------------------------------------------
+
+
+def to_json(table: Table) -> str:
+    return json.dumps(table.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+
+def to_csv(table: Table) -> str:
+    """Header row of labels, then the cells: the table's data only (title and notes are not data)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.label for c in table.columns])
+    writer.writerows(table.cells())
+    return buffer.getvalue()
+
+
+def markdown_escape(text: str) -> str:
+    """Cell text safe inside a Markdown table: pipes and backslashes escaped, line breaks as <br>."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace(">", "\\>")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "<br>".join(line for line in lines if line)
+
+
+def to_markdown(table: Table, number: int | None = None) -> str:
+    lines = [f"**{markdown_escape(caption_line(number, table.title))}**", ""]
+    if table.caption:
+        lines += [f"*{markdown_escape(table.caption)}*", ""]
+    lines.append("| " + " | ".join(markdown_escape(c.label) for c in table.columns) + " |")
+    lines.append("|" + "".join("---:|" if c.numeric else "---|" for c in table.columns))
+    lines += ["| " + " | ".join(markdown_escape(cell) for cell in row) + " |" for row in table.cells()]
+    if table.notes:
+        lines.append("")
+        lines += [f"- {markdown_escape(note)}" for note in table.notes]
+    return "\n".join(lines) + "\n"
+
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
+
+
+def latex_escape(text: str) -> str:
+    """Text with LaTeX's special characters escaped (in one pass, so escapes are not re-escaped)."""
+    text = _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
+    return re.sub(r"\s*\n\s*", r" \\newline ", text.strip())
+
+
+def to_latex(table: Table, number: int | None = None, standalone: bool = False) -> str:
+    """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``); wide columns wrap.
+
+    ``standalone`` wraps it in a minimal article that compiles with pdflatex.
+    """
+    spec = "".join(r"p{0.3\linewidth}" if c.wide else ("r" if c.numeric else "l") for c in table.columns)
+    body = [
+        r"\begin{table}[htbp]",
+        r"\centering",
+        r"\small",
+        rf"\caption{{{latex_escape(table.title)}}}",
+        rf"\label{{tab:{re.sub(r'[^A-Za-z0-9-]+', '-', table.name)}}}",
+        rf"\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        " & ".join(latex_escape(c.label) for c in table.columns) + r" \\",
+        r"\midrule",
+        *(" & ".join(latex_escape(cell) for cell in row) + r" \\" for row in table.cells()),
+        r"\bottomrule",
+        r"\end{tabular}",
+    ]
+    remarks = ([table.caption] if table.caption else []) + list(table.notes)
+    if remarks:
+        body.append(r"\par\smallskip\footnotesize " + r" \par ".join(latex_escape(r) for r in remarks))
+    body.append(r"\end{table}")
+    text = "\n".join(body) + "\n"
+    if standalone:
+        text = (
+            "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n"
+            "\\usepackage{booktabs}\n\\usepackage{array}\n\\begin{document}\n" + text + "\\end{document}\n"
+        )
+    return text
+
+
+def to_html(table: Table, number: int | None = None) -> str:
+    """An HTML ``<table>`` with a ``<caption>``; every cell escaped."""
+    def esc(text: str) -> str:
+        return html.escape(text).replace("\n", "<br>")
+
+    head = "".join(f"<th>{esc(c.label)}</th>" for c in table.columns)
+    rows = "".join(
+        "<tr>" + "".join(
+            f'<td class="num">{esc(cell)}</td>' if c.numeric else f"<td>{esc(cell)}</td>"
+            for c, cell in zip(table.columns, row)
+        ) + "</tr>\n"
+        for row in table.cells()
+    )
+    caption = esc(caption_line(number, table.title))
+    if table.caption:
+        caption += f'<br><span class="source">{esc(table.caption)}</span>'
+    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in table.notes)
+    return (f'<table class="findings"><caption>{caption}</caption>\n<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{rows}</tbody></table>\n{notes}")
+
+
+# -- Word ------------------------------------------------------------------------------
+
+
+def add_docx_table(document, table: Table, number: int | None = None) -> None:
+    """Append the caption ``Table N: title``, a real Word table with a bold, repeating header
+    row, then the source line and notes, to a python-docx ``document``."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document.add_paragraph(caption_line(number, table.title), style="Caption")
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    header = grid.rows[0]
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    header._tr.get_or_add_trPr().append(flag)
+    for cell, column in zip(header.cells, table.columns):
+        cell.paragraphs[0].add_run(xml_safe(column.label)).bold = True
+    for values in table.cells():
+        row = grid.add_row()
+        for cell, text in zip(row.cells, values):
+            cell.text = xml_safe(text)
+    for line in ([table.caption] if table.caption else []) + list(table.notes):
+        paragraph = document.add_paragraph()
+        run = paragraph.add_run(xml_safe(line))
+        run.italic, run.font.size = True, Pt(9)
+
+
+def new_document(title: str | None = None):
+    """A python-docx document with fixed core properties (same input, same file)."""
+    import docx
+
+    document = docx.Document()
+    props = document.core_properties
+    props.author, props.last_modified_by, props.comments = "study", "study", ""
+    props.created = props.modified = datetime(2000, 1, 1)
+    props.revision = 1
+    if title:
+        props.title = title[:250]
+    return document
+
+
+def document_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return fixed_zip(buffer.getvalue())
+
+
+def to_docx(table: Table, number: int | None = 1) -> bytes:
+    document = new_document(table.title)
+    add_docx_table(document, table, number)
+    return document_bytes(document)
+
+
+# -- Excel -----------------------------------------------------------------------------
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(text: str) -> str:
+    """Text without the control characters XML (Word, Excel) cannot hold."""
+    return _ILLEGAL_XML.sub("", text)
+
+
+def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None):
+    """A sheet holding the table: bold header row (frozen), wrapped cells, fitted column widths;
+    the title, source and notes go under the table. Numbers stay numbers; text never becomes a formula."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(_sheet_title(sheet_name or table.name, workbook))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for col, column in enumerate(table.columns, start=1):
+        cell = sheet.cell(row=1, column=col, value=xml_safe(column.label))
+        cell.font, cell.alignment = Font(bold=True), wrap
+    for r, row in enumerate(table.rows, start=2):
+        for col, column in enumerate(table.columns, start=1):
+            _set_cell(sheet.cell(row=r, column=col), row.get(column.key), column, wrap)
+    sheet.freeze_panes = "A2"
+    cells = table.cells()
+    for col, column in enumerate(table.columns, start=1):
+        longest = max([len(column.label)] + [max((len(x) for x in row[col - 1].splitlines()), default=0) for row in cells])
+        limit = 80 if column.wide else 40
+        sheet.column_dimensions[get_column_letter(col)].width = min(max(longest + 2, 8), limit)
+    after = len(table.rows) + 3
+    for offset, line in enumerate([table.title, table.caption, *table.notes]):
+        if line:
+            _set_text(sheet.cell(row=after + offset, column=1), line)
+    return sheet
+
+
+def _set_cell(cell, value: Any, column: Column, wrap) -> None:
+    if column.format is None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.value = value
+        if isinstance(value, float):
+            cell.number_format = "0.0"
+    else:
+        _set_text(cell, column.text(value))
+    cell.alignment = wrap
+
+
+def _set_text(cell, text: str) -> None:
+    cell.value = xml_safe(text)[:EXCEL_CELL_LIMIT]
+    cell.data_type = "s"  # a text starting with '=' stays text, never a formula
+
+
+def _sheet_title(name: str, workbook) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'") or "Table"
+    title = title[:31]
+    base, n = title, 2
+    while title in workbook.sheetnames:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return title
+
+
+def new_workbook():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.creator = "study"
+    workbook.properties.created = workbook.properties.modified = datetime(2000, 1, 1)
+    return workbook
+
+
+def workbook_bytes(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return fixed_zip(buffer.getvalue())
+
+
+def to_xlsx(table: Table) -> bytes:
+    workbook = new_workbook()
+    add_xlsx_sheet(workbook, table)
+    return workbook_bytes(workbook)
+
+
+# -- dispatch --------------------------------------------------------------------------
+
+_TEXT_RENDERERS: dict[str, Callable[[Table], str]] = {
+    "json": to_json, "csv": to_csv, "md": to_markdown, "latex": to_latex, "html": to_html,
+}
+_BINARY_RENDERERS: dict[str, Callable[[Table], bytes]] = {"docx": to_docx, "xlsx": to_xlsx}
+
+
+def to_text(table: Table, fmt: str) -> str:
+    """The table in a text format (json, csv, md, latex, html)."""
+    try:
+        return _TEXT_RENDERERS[fmt](table)
+    except KeyError:
+        raise ValueError(f"{fmt!r} is not a text format; choose one of {', '.join(TEXT_FORMATS)}") from None
+
+
+def to_bytes(table: Table, fmt: str) -> bytes:
+    """The table as the bytes of a file in ``fmt`` (any of FORMATS): what downloads and --out write."""
+    if fmt in _BINARY_RENDERERS:
+        return _BINARY_RENDERERS[fmt](table)
+    return to_text(table, fmt).encode("utf-8")
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """The zip archive ``data`` rewritten with fixed member timestamps (reproducible files)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,422 @@
+"""The findings report: one document with a methods paragraph, numbered tables and figures, and
+an appendix of quotes, written as Word (.docx), Markdown (.md) or HTML (.html).
+
+``build_report`` gathers everything into a list of blocks (headings, paragraphs, tables,
+figures); one writer per format walks the blocks, so the three documents say the same. Output
+is deterministic for a given database: fixed figure ids, fixed zip timestamps, seeded bootstrap.
+Word embeds figures as PNG when a static renderer works here (see ``study.charts``), else a note;
+HTML embeds the interactive figures with plotly.js inlined; Markdown writes PNG (or HTML)
+figure files next to the report and links them.
+"""
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import plotly.graph_objects as go
+from sqlalchemy import func, select
+
+from . import charts, exports, findings
+from .auth import Actor
+from .codes import all_codes, top_themes
+from .errors import StudyError
+from .exports import Column, Table
+from .saturation import DEFAULT_THRESHOLD, saturation
+from .sources import Source, choose_source, coders_with_codings, has_codings
+from .store import CONSENSUS, Resolution, Segment, Study, Transcript
+
+REPORT_FORMATS = {".docx": "docx", ".md": "md", ".html": "html"}
+UNIT_WORDS = {"turn": "speaker turn", "sentence": "sentence", "paragraph": "paragraph"}
+DEFAULT_TITLE = "Findings report"
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    bullet: bool = False
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    number: int
+    table: Table
+
+
+@dataclass(frozen=True)
+class FigureBlock:
+    number: int
+    caption: str
+    figure: go.Figure = field(hash=False, compare=False)
+    name: str = "figure"
+
+
+Block = Heading | Paragraph | TableBlock | FigureBlock
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    methods: str
+    blocks: tuple[Block, ...]
+    source: Source
+    agreement: dict | None = field(default=None, hash=False, compare=False)
+
+    @property
+    def tables(self) -> list[TableBlock]:
+        return [b for b in self.blocks if isinstance(b, TableBlock)]
+
+    @property
+    def figures(self) -> list[FigureBlock]:
+        return [b for b in self.blocks if isinstance(b, FigureBlock)]
+
+
+# -- building --------------------------------------------------------------------------
+
+
+class _Numbered:
+    """Collects blocks, numbering tables and figures in order of appearance."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.tables = self.figures = 0
+
+    def add(self, block: Block) -> None:
+        self.blocks.append(block)
+
+    def table(self, table: Table) -> None:
+        self.tables += 1
+        self.blocks.append(TableBlock(self.tables, table))
+
+    def figure(self, caption: str, figure: go.Figure, name: str) -> None:
+        self.figures += 1
+        self.blocks.append(FigureBlock(self.figures, caption, figure, name))
+
+
+def build_report(study: Study, asker: Actor, source: str | Source | None = None, combine: str = "union",
+                 raters: list[str] | None = None, title: str = DEFAULT_TITLE, factors_min: int = 2,
+                 threshold: float = DEFAULT_THRESHOLD, include_unfinished: bool = False) -> Report:
+    """Everything the report shows, as numbered blocks.
+
+    ``raters`` are compared for agreement (default: every coder with codings, when two or more).
+    """
+    chosen = choose_source(study, asker, source, combine)
+    agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
+    methods = methods_paragraph(study, chosen, agreement, agreement_note)
+    out = _Numbered()
+    out.add(Heading("Method"))
+    out.add(Paragraph(methods))
+
+    demographics = findings.demographics_table(study)
+    if len(demographics.columns) > 1:
+        out.add(Heading("Participants"))
+        out.table(demographics)
+
+    out.add(Heading("Findings"))
+    with study.session() as session:
+        themes = [(t.name, bool(t.children)) for t in top_themes(session)]
+    for theme, has_subthemes in themes:
+        out.add(Heading(theme, 2))
+        frequency = findings.frequency_table(study, asker, theme, chosen)
+        out.table(frequency)
+        if has_subthemes:
+            factors = findings.factors_table(study, asker, theme, factors_min, chosen)
+            if factors.rows:
+                out.table(factors)
+        out.figure(f"Participants mentioning each code of {theme} (N of {len(findings.study_participants(study))})",
+                   charts.frequency_figure(frequency), f"frequency-{_slug(theme)}")
+
+    curve = saturation(study, asker, source=chosen, threshold=threshold)
+    out.add(Heading("Saturation"))
+    out.add(Paragraph(saturation_sentence(curve)))
+    out.figure("Cumulative unique codes by participant, in interview order", charts.saturation_figure(curve),
+               "saturation")
+
+    if agreement is not None:
+        out.add(Heading("Agreement"))
+        out.table(agreement_table(agreement))
+        out.figure("Krippendorff's alpha per code with 95% bootstrap intervals; dashed lines at .667 and .800",
+                   charts.agreement_figure(agreement), "agreement")
+
+    out.add(Heading("Appendix: quotes per code"))
+    for code in findings.quotes_by_code(study, asker, source=chosen):
+        out.add(Heading(code["ref"], 2))
+        for person in code["participants"]:
+            out.add(Heading(person["participant"], 3))
+            for quote in person["quotes"]:
+                out.add(Paragraph(_quote_line(quote), bullet=True))
+    return Report(title, methods, tuple(out.blocks), chosen, agreement)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "theme"
+
+
+def _quote_line(quote: dict) -> str:
+    if quote["segment"] is None:
+        return f"(whole interview {quote['transcript']})"
+    return f"“{quote['text']}” ({quote['transcript']} #{quote['segment']})"
+
+
+def saturation_sentence(curve) -> str:
+    rule = f"a participant adds information when their new codes exceed {curve.threshold:.0%} of the codes seen before them"
+    if curve.saturation_at is None:
+        return f"No codes were applied yet, so saturation cannot be judged ({rule})."
+    total = curve.cumulative[-1]
+    if curve.reached:
+        later = len(curve.participants) - curve.participants.index(curve.saturation_at) - 1
+        return (f"{total} unique codes were applied. After {curve.saturation_at}, none of the {later} later "
+                f"interview(s) added new information ({rule}).")
+    return (f"{total} unique codes were applied. The last interview ({curve.saturation_at}) still added new "
+            f"information, so saturation was not reached ({rule}).")
+
+
+# -- agreement (study.agreement) -------------------------------------------------------
+
+
+def _agreement_function():
+    """``agreement_report`` from study.agreement, or None if this installation lacks it."""
+    try:
+        from .agreement import agreement_report
+    except ImportError:
+        try:
+            from .agreement.study_agreement import agreement_report
+        except ImportError:
+            return None
+    return agreement_report
+
+
+def agreement_for(study: Study, asker: Actor, raters: list[str] | None,
+                  include_unfinished: bool = False) -> tuple[dict | None, str]:
+    """The agreement report's dict for ``raters`` (default: every coder with codings), or None and why."""
+    report_fn = _agreement_function()
+    if report_fn is None:
+        return None, "Agreement was not computed: this installation has no agreement module."
+    if not asker.is_admin:
+        return None, "Agreement between raters is shown to admins only."
+    if raters is None:
+        with study.session() as session:
+            raters = coders_with_codings(session)
+    if len(raters) < 2:
+        return None, "Agreement was not computed: fewer than two raters have coded."
+    try:
+        report = report_fn(study, asker, list(raters), include_unfinished=include_unfinished)
+    except StudyError as exc:
+        return None, f"Agreement was not computed: {exc}."
+    return report.to_dict(), ""
+
+
+def _coefficient(value) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _interval(value) -> str:
+    return "" if not value else f"[{value[0]:.3f}, {value[1]:.3f}]"
+
+
+def agreement_table(report: dict) -> Table:
+    """Agreement per code from an agreement report's dict: alpha with interval, kappa, AC1, percent."""
+    rows = tuple(
+        {**c, "flag": "; ".join(x for x in ("rare" if c.get("rare") else "", c.get("undefined") or "") if x)}
+        for c in report["codes"]
+    )
+    kappa = "Cohen's kappa" if len(report.get("raters", [])) == 2 else "Fleiss' kappa"
+    columns = (
+        Column("code", "Code"), Column("units", "Units", numeric=True),
+        Column("alpha", "Alpha", numeric=True, format=_coefficient),
+        Column("alpha_ci", "95% CI", format=_interval),
+        Column("kappa", kappa, numeric=True, format=_coefficient),
+        Column("ac1", "AC1", numeric=True, format=_coefficient),
+        Column("percent", "Agreement", numeric=True, format=_coefficient),
+        Column("flag", "Note"),
+    )
+    overall = report.get("overall", {})
+    return Table(
+        title=f"Agreement per code between {', '.join(report.get('raters', []))}",
+        columns=columns, rows=rows, caption=overall.get("methods", ""),
+        notes=tuple(n for n in [report.get("rare_rule", "")] + list(report.get("notes", [])) if n),
+        name="agreement",
+    )
+
+
+# -- methods -----------------------------------------------------------------------------
+
+
+def methods_paragraph(study: Study, source: Source, agreement: dict | None, agreement_note: str = "") -> str:
+    """What a paper's method section needs: data, segmenting, codebook, raters, agreement,
+    how disagreements were resolved, and which codings the findings rest on."""
+    with study.session() as session:
+        transcripts = session.scalar(select(func.count()).select_from(Transcript))
+        units = Counter(session.scalars(select(Transcript.unit)))
+        segments = session.scalar(select(func.count()).select_from(Segment))
+        codes = all_codes(session)
+        themes = top_themes(session)
+        coders = coders_with_codings(session)
+    participants = len(findings.study_participants(study))
+    unit_text = " and ".join(f"{UNIT_WORDS.get(u, u)}s" for u in sorted(units)) or "speaker turns"
+    parts = [
+        f"We analysed {transcripts} transcript(s) of interviews with {participants} participant(s), "
+        f"cut into {segments} segments by {unit_text}.",
+        f"The codebook holds {len(codes)} codes in {len(themes)} themes.",
+        f"Coding was done by {_raters_text(coders)}." if coders else "No rater has coded yet.",
+    ]
+    if agreement is not None:
+        parts.append(agreement["overall"]["methods"])
+    elif agreement_note:
+        parts.append(agreement_note)
+    parts.append(resolution_sentence(study))
+    parts.append(f"The tables and figures rest on {source.describe()}.")
+    return " ".join(p if p.endswith(".") else p + "." for p in parts if p)
+
+
+def _raters_text(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"one rater ({names[0]})"
+    return f"{len(names)} raters ({', '.join(names)})"
+
+
+def resolution_counts(study: Study) -> tuple[int, int]:
+    """(disagreements an adjudicator resolved, units carried automatically as agreed), counting the
+    latest decision per segment and rater set."""
+    with study.session() as session:
+        rows = session.execute(select(Resolution.raters, Resolution.transcript_id, Resolution.segment_id,
+                                      Resolution.decision).order_by(Resolution.id)).all()
+    latest = {(r, t, s): decision for r, t, s, decision in rows}
+    agreed = sum(1 for d in latest.values() if d == "agreed")
+    return len(latest) - agreed, agreed
+
+
+def resolution_sentence(study: Study) -> str:
+    resolved, agreed = resolution_counts(study)
+    if resolved or agreed:
+        return (f"Disagreements were resolved by adjudication into a consensus: {resolved} disputed segment(s) "
+                f"were decided by an adjudicator; {agreed} segment(s) on which the raters agreed were carried "
+                "into the consensus automatically.")
+    with study.session() as session:
+        has_consensus = has_codings(session, CONSENSUS)
+    if has_consensus:
+        return "The consensus codings were entered directly, without recorded adjudication decisions."
+    return "No consensus was built; disagreements between raters were not adjudicated in the tool."
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def write_report(report: Report, path: Path | str) -> Path:
+    """Write the report as .docx, .md or .html (by suffix). Markdown also writes its figure files
+    into ``<name>_figures/`` beside it."""
+    path = Path(path)
+    fmt = REPORT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise StudyError(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}; choose one of those suffixes")
+    if fmt == "docx":
+        path.write_bytes(report_docx(report))
+    elif fmt == "html":
+        path.write_text(report_html(report), encoding="utf-8")
+    else:
+        path.write_text(report_markdown(report, path.parent / f"{path.stem}_figures", path.parent), encoding="utf-8")
+    return path
+
+
+def report_docx(report: Report) -> bytes:
+    """The report as a Word document: real tables, figures as PNG when static export works here."""
+    from docx.shared import Inches
+
+    document = exports.new_document(report.title)
+    document.add_heading(report.title, level=0)
+    with charts.static_renderer() as can_draw:
+        for block in report.blocks:
+            if isinstance(block, Heading):
+                document.add_heading(block.text, level=min(block.level, 9))
+            elif isinstance(block, Paragraph):
+                document.add_paragraph(exports.xml_safe(block.text), style="List Bullet" if block.bullet else None)
+            elif isinstance(block, TableBlock):
+                exports.add_docx_table(document, block.table, block.number)
+            else:
+                if can_draw:
+                    image = charts.static_image(block.figure, "png")
+                    document.add_picture(io.BytesIO(image), width=Inches(6))
+                else:
+                    document.add_paragraph(f"[Figure not embedded: {charts.static_export_problem()}. "
+                                           "The HTML report shows it.]")
+                document.add_paragraph(exports.caption_line(block.number, block.caption, "Figure"), style="Caption")
+    return exports.document_bytes(document)
+
+
+def report_markdown(report: Report, figure_dir: Path, relative_to: Path) -> str:
+    """The report as Markdown; figures are written into ``figure_dir`` (PNG, or HTML without a
+    static renderer) and linked relative to ``relative_to``."""
+    lines = [f"# {exports.markdown_escape(report.title)}", ""]
+    with charts.static_renderer() as can_draw:
+        for block in report.blocks:
+            if isinstance(block, Heading):
+                lines += ["#" * (block.level + 1) + " " + exports.markdown_escape(block.text), ""]
+            elif isinstance(block, Paragraph):
+                text = exports.markdown_escape(block.text)
+                lines += [f"- {text}" if block.bullet else text + "\n"]
+            elif isinstance(block, TableBlock):
+                lines += [exports.to_markdown(block.table, block.number)]
+            else:
+                figure_dir.mkdir(parents=True, exist_ok=True)
+                target = figure_dir / f"figure-{block.number}-{block.name}.{'png' if can_draw else 'html'}"
+                charts.write_figure(block.figure, target)
+                caption = exports.markdown_escape(exports.caption_line(block.number, block.caption, "Figure"))
+                link = target.relative_to(relative_to).as_posix()
+                lines += [f"![{caption}]({link})" if can_draw else f"[{caption} (interactive)]({link})", "",
+                          f"*{caption}*", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_HTML_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+table.findings { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+table.findings th, table.findings td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; text-align: left; }
+table.findings td.num { text-align: right; }
+table.findings caption { caption-side: top; text-align: left; font-weight: bold; margin-bottom: 0.3rem; }
+.source, .note { font-weight: normal; font-style: italic; font-size: 0.85rem; }
+figcaption { font-weight: bold; }
+"""
+
+
+def report_html(report: Report) -> str:
+    """The report as one self-contained HTML page; figures are interactive (plotly.js inlined once)."""
+    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+             f"<title>{html.escape(report.title)}</title><style>{_HTML_STYLE}</style></head><body>",
+             f"<h1>{html.escape(report.title)}</h1>"]
+    plotly_included, in_list = False, False
+    for block in report.blocks:
+        if in_list and not (isinstance(block, Paragraph) and block.bullet):
+            parts.append("</ul>")
+            in_list = False
+        if isinstance(block, Heading):
+            level = min(block.level + 1, 6)
+            parts.append(f"<h{level}>{html.escape(block.text)}</h{level}>")
+        elif isinstance(block, Paragraph):
+            if block.bullet:
+                if not in_list:
+                    parts.append("<ul>")
+                    in_list = True
+                parts.append(f"<li>{html.escape(block.text)}</li>")
+            else:
+                parts.append(f"<p>{html.escape(block.text)}</p>")
+        elif isinstance(block, TableBlock):
+            parts.append(exports.to_html(block.table, block.number))
+        else:
+            figure = charts.figure_html(block.figure, f"figure-{block.number}", include_plotlyjs=not plotly_included,
+                                        full_html=False)
+            plotly_included = True
+            caption = html.escape(exports.caption_line(block.number, block.caption, "Figure"))
+            parts.append(f"<figure>{figure}<figcaption>{caption}</figcaption></figure>")
+    if in_list:
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,156 @@
+"""The findings report: one document with methods, numbered tables and figures, and quotes.
+
+Uses the study of test_findings (three participants, raters alice and bob, four codes).
+"""
+from __future__ import annotations
+
+import re
+
+import docx
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from study import charts, report
+from study.auth import CLI
+from study.cli import cli
+from study.codings import apply_code, mark_done
+from study.sources import choose_source
+from study.store import Resolution, Segment, Transcript
+from tests.test_findings import P1_SEARCH, coded_study
+
+
+@pytest.fixture
+def coded(study):
+    return coded_study(study)
+
+
+def finished(study):
+    for rater in ("alice", "bob"):
+        for name in ("P1-interview", "P2-interview", "P10-interview"):
+            mark_done(study, CLI, rater, name)
+    return study
+
+
+def captions(document, kind):
+    return [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith(kind)]
+
+
+def test_word_report_has_methods_numbered_tables_figures_and_quotes(coded, tmp_path):
+    built = report.build_report(finished(coded), CLI)
+    path = report.write_report(built, tmp_path / "report.docx")
+    document = docx.Document(path)
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == report.DEFAULT_TITLE
+    methods = texts[texts.index("Method") + 1]
+    # 3 transcripts of 2 answers = 4 segments each = 12 segments; 4 codes in 2 themes
+    assert "3 transcript(s) of interviews with 3 participant(s), cut into 12 segments by speaker turns" in methods
+    assert "The codebook holds 4 codes in 2 themes." in methods
+    assert "Coding was done by 2 raters (alice, bob)." in methods
+    assert "Krippendorff's alpha" in methods  # from the agreement module's methods sentence
+    assert "the union of alice, bob" in methods
+    # tables: Challenges frequency, Attributes frequency, Attributes factors (Popularity: 2 >= 2), agreement
+    assert captions(document, "Table") == [
+        "Table 1: Participants mentioning each code: Challenges",
+        "Table 2: Participants mentioning each code: Attributes",
+        "Table 3: Factors of Attributes by group",
+        "Table 4: Agreement per code between alice, bob",
+    ]
+    assert len(document.tables) == 4
+    challenges = document.tables[0]
+    assert [c.text for c in challenges.rows[0].cells][:5] == ["Code", "N", "of", "%", "Participants"]
+    assert [c.text for c in challenges.rows[1].cells][:5] == ["Model search", "2", "3", "66.7", "P1, P10"]
+    assert [c.text for c in document.tables[3].rows[0].cells][:3] == ["Code", "Units", "Alpha"]
+    assert [re.sub(r":.*", "", c) for c in captions(document, "Figure")] == [
+        "Figure 1", "Figure 2", "Figure 3", "Figure 4"]  # Challenges, Attributes, saturation, agreement
+    if charts.static_export_problem() is None:
+        assert len(document.inline_shapes) == 4
+    else:
+        assert sum("Figure not embedded" in t for t in texts) == 4
+    appendix = texts[texts.index("Appendix: quotes per code"):]
+    assert "Challenges/Model search" in appendix
+    assert f"“{P1_SEARCH}” (P1-interview #1)" in appendix
+
+
+def test_report_without_two_raters_says_why_agreement_is_missing(study):
+    from tests.factories import add_interview, load_small_codebook
+
+    load_small_codebook(study)
+    add_interview(study, "P1-interview", "P1", ["We search a lot."])
+    apply_code(study, CLI, "alice", "P1-interview", 1, "Challenges/Model search")
+    built = report.build_report(study, CLI)
+    assert "fewer than two raters have coded" in built.methods
+    assert built.agreement is None
+    assert [t.table.name for t in built.tables] == ["frequency", "frequency"]
+
+
+def test_report_names_the_missing_agreement_module(coded, monkeypatch):
+    monkeypatch.setattr(report, "_agreement_function", lambda: None)
+    built = report.build_report(finished(coded), CLI)
+    assert "no agreement module" in built.methods
+
+
+def test_methods_count_adjudicated_and_automatic_decisions(coded):
+    with coded.session() as session:
+        segments = session.scalars(select(Segment).join(Transcript).order_by(Segment.id)).all()
+        a, b, c = segments[1], segments[3], segments[5]
+        for segment, decision in [(a, "agreed"), (b, "take:alice"), (b, "both"), (c, "neither")]:
+            session.add(Resolution(raters="alice,bob", transcript_id=segment.transcript_id, segment_id=segment.id,
+                                   decision=decision, codes=[], adjudicator="cli"))
+    # latest decision per segment: a agreed, b both, c neither -> 2 by the adjudicator, 1 carried
+    assert report.resolution_counts(coded) == (2, 1)
+    assert ("2 disputed segment(s) were decided by an adjudicator; 1 segment(s) on which the raters agreed were "
+            "carried into the consensus automatically") in report.methods_paragraph(coded, choose_source(coded, CLI), None)
+
+
+def test_report_uses_the_consensus_when_it_exists(coded):
+    apply_code(coded, CLI, "consensus", "P2-interview", 1, "Attributes/Traditional/Popularity")
+    built = report.build_report(coded, CLI)
+    assert built.source.raters == ("consensus",)
+    assert "The tables and figures rest on the consensus codings (adjudicated)." in built.methods
+    assert built.tables[1].table.rows[0]["ids"] == ["P2"]  # Attributes: Popularity by P2 only
+
+
+def test_html_report_is_self_contained_escaped_and_deterministic(coded, tmp_path):
+    built = report.build_report(coded, CLI)
+    first = report.write_report(built, tmp_path / "a.html").read_text(encoding="utf-8")
+    second = report.write_report(report.build_report(coded, CLI), tmp_path / "b.html").read_text(encoding="utf-8")
+    assert first == second
+    assert re.search(r"<script[^>]*\bsrc=", first) is None  # plotly.js inlined, not fetched
+    assert first.count('id="figure-') == len(built.figures) == 3  # two themes' bars, saturation
+    assert "<caption>Table 1: Participants mentioning each code: Challenges" in first
+
+
+def test_html_report_escapes_quotes(study, tmp_path):
+    from tests.factories import add_interview, load_small_codebook
+
+    load_small_codebook(study)
+    add_interview(study, "P1-interview", "P1", ["<script>alert(1)</script> is what we typed"])
+    apply_code(study, CLI, "alice", "P1-interview", 1, "Challenges/Model search")
+    text = report.report_html(report.build_report(study, CLI))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert(1)" not in text
+
+
+def test_word_report_is_the_same_bytes_for_the_same_database(coded):
+    assert report.report_docx(report.build_report(coded, CLI)) == report.report_docx(report.build_report(coded, CLI))
+
+
+def test_markdown_report_links_its_figure_files(coded, tmp_path):
+    path = report.write_report(report.build_report(coded, CLI), tmp_path / "report.md")
+    text = path.read_text(encoding="utf-8")
+    assert "**Table 1: Participants mentioning each code: Challenges**" in text
+    links = re.findall(r"\]\((report_figures/[^)]+)\)", text)
+    assert len(links) == 3 and all((tmp_path / link).is_file() for link in links)
+
+
+def test_cli_report_writes_the_document(coded, db_url, tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["--db", db_url, "report", "--source", "alice", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 figures" in result.output and out.is_file()
+    assert "the codings of alice" in out.read_text(encoding="utf-8")
+
+
+def test_cli_report_refuses_unknown_suffixes(coded, db_url, tmp_path):
+    result = CliRunner().invoke(cli, ["--db", db_url, "report", "--out", str(tmp_path / "report.pdf")])
+    assert result.exit_code != 0 and ".docx" in result.output
