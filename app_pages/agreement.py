@@ -1,0 +1,158 @@
+"""Agreement: how far raters agree, per code, with intervals and the .667/.800 bands; the
+disagreements behind it (admins). Coders see the figures once the admin allows it and every
+compared coder has marked a transcript done (the rule is in study.admin)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import get_study, require_actor
+from app_pages.display import attempt, error, plain
+from study import admin, charts
+from study.adjudication import disagreement_rows, disagreements
+from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
+from study.errors import NotAllowed, StudyError
+
+study, actor = get_study(), require_actor()
+LOW, HIGH = THRESHOLDS
+BANDS = {"low": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
+
+
+@st.cache_data(show_spinner="Computing agreement (with bootstrap intervals)...", max_entries=32)
+def report_of(_study, who, raters: tuple[str, ...], level: str, version: int) -> dict:
+    """The report as a dict; ``version`` changes with every change to the study, so the cache stays fresh."""
+    return admin.agreement_for(_study, who, list(raters), level).to_dict()
+
+
+def band(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    colour = BANDS["reliable"] if value >= HIGH else BANDS["tentative"] if value >= LOW else BANDS["low"]
+    return f"background-color: {colour}"
+
+
+def code_frame(report: dict, applied_only: bool) -> pd.DataFrame:
+    raters = report["raters"]
+    rows = []
+    for c in report["codes"]:
+        if applied_only and not any(c["prevalence"].values()):
+            continue
+        ci = c["alpha_ci"]
+        rows.append({
+            "theme": c["theme"], "code": c["code"].removeprefix(c["theme"] + "/"), "alpha": c["alpha"],
+            "interval": f"{ci[0]:.3f} to {ci[1]:.3f}" if ci else "",
+            "kappa": c["kappa"], "ac1": c["ac1"],
+            "percent": None if c["percent"] is None else 100 * c["percent"],
+            **{f"applied by {r}": c["prevalence"].get(r, 0) for r in raters},
+            "rare": "rare" if c["rare"] else "", "note": c["undefined"] or "",
+        })
+    frame = pd.DataFrame(rows)
+    return frame.drop(columns=["note"]) if not frame.empty and not frame["note"].any() else frame
+
+
+def code_table(report: dict) -> None:
+    unused = sum(1 for c in report["codes"] if not any(c["prevalence"].values()))
+    applied_only = st.toggle(f"Hide the {unused} codes no compared rater applied", value=True) if unused else False
+    frame = code_frame(report, applied_only)
+    if frame.empty:
+        st.info("No code to compare yet.")
+        return
+    styled = frame.style.map(band, subset=["alpha"]).format(
+        {"alpha": "{:.3f}", "kappa": "{:.3f}", "ac1": "{:.3f}", "percent": "{:.1f}"}, na_rep="undefined")
+    kappa = report["codes"][0]["kappa_kind"] if report["codes"] else "kappa"
+    st.dataframe(
+        styled, hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 600),
+        column_config={
+            "theme": st.column_config.TextColumn("Theme"),
+            "code": st.column_config.TextColumn("Code"),
+            "alpha": st.column_config.Column("α", help="Krippendorff's alpha (nominal): green from .800, "
+                                                       "amber from .667, red below"),
+            "interval": st.column_config.TextColumn("95% interval", help="bootstrap interval for alpha"),
+            "kappa": st.column_config.Column(f"κ ({kappa})"),
+            "ac1": st.column_config.Column("AC1", help="Gwet's AC1"),
+            "percent": st.column_config.Column("% agree"),
+            "rare": st.column_config.TextColumn("Rare", help=RARE_RULE),
+            "note": st.column_config.TextColumn("Note"),
+        },
+    )
+    st.caption(f"α at or above {HIGH:.3f}: reliable; from {LOW:.3f}: tentative conclusions only; below: not "
+               f"reliable. “Rare” marks codes whose α is unstable: {RARE_RULE.removeprefix('rare: ')}.")
+
+
+def overview(report: dict) -> None:
+    overall = report["overall"]
+    median, (low, high) = overall["median_alpha"], overall["alpha_range"]
+    cols = st.columns(4)
+    cols[0].metric("Median α over codes", "undefined" if median is None else f"{median:.3f}",
+                   help="the middle of the codes' alphas (codes with a defined alpha)")
+    cols[1].metric("Range", "–" if low is None else f"{low:.2f} to {high:.2f}")
+    cols[2].metric("Codes with α", f"{overall['codes_with_alpha']} of {overall['codes']}")
+    cols[3].metric(f"{report['level'].capitalize()}s compared", f"{overall['units']:,}")
+    st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report['transcripts'])}."))
+
+
+def disagreement_list(raters: list[str], level: str) -> None:
+    try:
+        items = disagreements(study, actor, raters, level)
+    except StudyError as exc:
+        error(exc)
+        return
+    if not items:
+        st.success("The raters agree on every unit.", icon=":material/check_circle:")
+        return
+    resolved = sum(1 for d in items if d.resolution)
+    st.caption(f"{len(items)} {level}(s) where the raters' codes differ" +
+               (f"; {resolved} already resolved." if resolved else ".") +
+               (" Resolve them on the Adjudicate page." if level == "segment" else ""))
+    st.dataframe(pd.DataFrame(disagreement_rows(items, raters)), hide_index=True, width="stretch",
+                 column_config={"text": st.column_config.TextColumn("Text", width="large")})
+
+
+def visibility_setting() -> None:
+    allowed = admin.coders_see_agreement(study)
+    choice = st.toggle("Coders may see agreement once every compared coder has marked a transcript done",
+                       value=allowed, help="They see the figures and the chart, never each other's codings.")
+    if choice != allowed:
+        attempt(admin.set_coders_see_agreement, study, actor, choice)
+
+
+def page() -> None:
+    st.title("Agreement")
+    raters_available = admin.comparable_raters(study, actor)
+    if len(raters_available) < 2:
+        st.info("Agreement needs two raters who have coded. Come back when a second coder has started.")
+        return
+    default = raters_available[:2] if actor.is_admin or actor.name not in raters_available else \
+        [actor.name, next(r for r in raters_available if r != actor.name)]
+    left, right = st.columns([3, 1])
+    raters = left.multiselect("Raters to compare", raters_available, default=default)
+    level = right.segmented_control("Unit", ["segment", "participant"], default="segment",
+                                    format_func=str.capitalize, help="Compare per segment, or per participant "
+                                    "(a code counts when applied anywhere in their transcripts).") or "segment"
+    if actor.is_admin:
+        visibility_setting()
+    if len(raters) < 2:
+        st.info("Choose at least two raters.")
+        return
+    try:
+        report = report_of(study, actor, tuple(raters), level, admin.study_version(study))
+    except NotAllowed as exc:  # a coder before the admin opened agreement, or before all are done
+        st.info(plain(str(exc)[:1].upper() + str(exc)[1:] + "."), icon=":material/lock:")
+        return
+    except StudyError as exc:
+        error(exc)
+        return
+    overview(report)
+    tabs = ["Per code", "Chart"] + (["Disagreements"] if actor.is_admin else [])
+    shown = st.tabs(tabs)
+    with shown[0]:
+        code_table(report)
+        st.caption(plain(report["overall"]["methods"]))
+    with shown[1]:
+        st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
+    if actor.is_admin:
+        with shown[2]:
+            disagreement_list(raters, level)
+
+
+page()

@@ -1,0 +1,156 @@
+"""Codebook: browse themes and codes with their guidance; admins add, edit, rename, merge,
+retire and import codes; everyone can download it as YAML."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import get_study, require_actor
+from app_pages.display import act, flash, labelled, plain, show_flash
+from study import admin
+from study.admin import UploadedFile
+from study.errors import StudyError
+
+study, actor = get_study(), require_actor()
+GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
+            ("when_not_to_use", "When not to use"), ("example", "Example"))
+
+
+def filtered(entries: list[dict]) -> list[dict]:
+    left, right = st.columns([1, 2])
+    themes = list(dict.fromkeys(e["top_theme"] for e in entries))
+    theme = left.selectbox("Theme", ["All themes", *themes])
+    needle = right.text_input("Search", placeholder="a word in a name, definition or keyword").strip().casefold()
+    shown = [e for e in entries if theme == "All themes" or e["top_theme"] == theme]
+    if needle:
+        shown = [e for e in shown if needle in " ".join(
+            [e["code"], e["definition"], e["when_to_use"], e["example"], *e["keywords"]]).casefold()]
+    return shown
+
+
+def code_table(entries: list[dict]) -> dict | None:
+    """The codes as one table; returns the entry of the selected row."""
+    frame = pd.DataFrame(
+        [{"theme": e["theme"], "code": e["code"] + (" (retired)" if e["retired"] else ""),
+          "definition": e["definition"]} for e in entries],
+        columns=["theme", "code", "definition"],
+    )
+    event = st.dataframe(
+        frame, hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 560),
+        on_select="rerun", selection_mode="single-row", key="codes_table",
+        column_config={"theme": st.column_config.TextColumn("Theme", width=150),
+                       "code": st.column_config.TextColumn("Code", width=170),
+                       "definition": st.column_config.TextColumn("Definition", width="large")},
+    )
+    rows = event.selection.rows
+    return entries[rows[0]] if rows and rows[0] < len(entries) else None
+
+
+def code_detail(entry: dict) -> None:
+    st.subheader(plain(entry["code"]), anchor=False)
+    st.caption(plain(entry["theme"]) + (" · retired" if entry["retired"] else ""))
+    for key, label in GUIDANCE:
+        labelled(label, entry[key])
+    if entry["keywords"]:
+        labelled("Keywords", ", ".join(entry["keywords"]))
+    if entry["theme_description"]:
+        labelled("About the theme", entry["theme_description"])
+
+
+def edit_forms(entry: dict, entries: list[dict]) -> None:
+    ref = entry["ref"]
+    edit, merge, retire = st.tabs(["Edit or rename", "Merge", "Retire" if not entry["retired"] else "Restore"])
+    with edit, st.form(f"edit-{ref}", border=False):
+        st.text_input("Name", entry["code"], key=f"edit-{ref}-name")
+        for key, label in GUIDANCE:
+            st.text_area(label, entry[key], height=100 if key == "definition" else 80, key=f"edit-{ref}-{key}")
+        st.form_submit_button("Save changes", type="primary", on_click=save_code, args=(ref, entry))
+    with merge:
+        others = [e["ref"] for e in entries if e["ref"] != ref and not e["retired"]]
+        st.caption("Every coding of this code moves to the code you choose; this code is then retired.")
+        target = st.selectbox("Merge into", others, index=None, placeholder="choose a code", key=f"merge-{ref}")
+        st.button("Merge", disabled=target is None, on_click=act, args=(admin.merge_codes, study, actor, ref, target),
+                  kwargs={"done": lambda moved: f"Merged into {target}: {moved} coding(s) moved."})
+    with retire:
+        if entry["retired"]:
+            st.caption("Offer this code for coding again.")
+            st.button("Restore", on_click=act, args=(admin.retire_code, study, actor, ref, False),
+                      kwargs={"done": f"Restored {ref}."})
+        else:
+            st.caption("A retired code keeps its codings but is no longer offered for coding.")
+            st.button("Retire", on_click=act, args=(admin.retire_code, study, actor, ref),
+                      kwargs={"done": f"Retired {ref}."})
+
+
+def save_code(ref: str, entry: dict) -> None:
+    """Write the fields of the edit form that changed (a changed name renames the code)."""
+    stored = {"name": entry["code"], **{key: entry[key] for key, _ in GUIDANCE}}
+    changed = {k: st.session_state[f"edit-{ref}-{k}"] for k in stored
+               if st.session_state[f"edit-{ref}-{k}"] != stored[k]}
+    if not changed:
+        flash("success", "Nothing changed.")
+        return
+    act(admin.edit_code, study, actor, ref, **changed, done=lambda new_ref: f"Saved {new_ref}.")
+
+
+def add_code_form() -> None:
+    themes = admin.theme_paths(study)
+    with st.form("add-code", clear_on_submit=True):
+        theme = st.selectbox("Theme", themes)
+        name = st.text_input("Name")
+        guidance = {key: st.text_area(label, height=80) for key, label in GUIDANCE}
+        if st.form_submit_button("Add code", type="primary", icon=":material/add:"):
+            try:
+                ref = admin.add_code(study, actor, theme or "", name, guidance.pop("definition"), **guidance)
+            except StudyError as exc:
+                flash("error", str(exc))
+            else:
+                flash("success", f"Added {ref}.")
+            st.rerun()
+
+
+def yaml_section() -> None:
+    st.download_button("Download codebook (YAML)", admin.codebook_yaml(study), file_name="codebook.yaml",
+                       mime="application/x-yaml", icon=":material/download:")
+    if not actor.is_admin:
+        return
+    with st.form("import-yaml", clear_on_submit=True):
+        upload = st.file_uploader("Import a codebook (YAML)", type=["yaml", "yml"],
+                                  help="New themes and codes are added; codes with the same path are updated.")
+        if st.form_submit_button("Import", icon=":material/upload:") and upload is not None:
+            try:
+                result = admin.import_codebook(study, actor, UploadedFile(upload.name, upload.getvalue()))
+            except StudyError as exc:
+                flash("error", str(exc))
+            else:
+                flash("success", f"Codebook imported: {result['added']} code(s) added, {result['updated']} updated.")
+            st.rerun()
+
+
+st.title("Codebook")
+show_flash()
+entries = admin.codebook_entries(study, actor)
+if not entries:
+    st.info("The codebook is empty." + (" Import one below." if actor.is_admin else ""))
+else:
+    live = [e for e in entries if not e["retired"]]
+    st.caption(f"{len(live)} codes in {len({e['top_theme'] for e in live})} themes. "
+               "Select a code to read its guidance" + (" or change it." if actor.is_admin else "."))
+shown = filtered(entries) if entries else []
+table, detail = st.columns([3, 2], gap="large")
+with table:
+    selected = code_table(shown) if shown else None
+    if entries and not shown:
+        st.info("No code matches.")
+with detail:
+    if selected is not None:
+        code_detail(selected)
+        if actor.is_admin:
+            edit_forms(selected, entries)
+    elif shown:
+        st.caption("Select a row to see the code's definition, when to use it and an example.")
+if actor.is_admin:
+    with st.expander("Add a code", icon=":material/add:"):
+        add_code_form()
+with st.expander("Import and export", icon=":material/swap_vert:"):
+    yaml_section()

@@ -1,0 +1,101 @@
+"""Showing what users wrote (transcript text, memos, code, file and user names) as text only,
+and reporting the outcome of an action calmly.
+
+Streamlit reads Markdown in labels, captions, messages and headers: links, images, colour
+directives, icons and LaTeX. Whatever a user typed goes through ``plain`` before it reaches
+one of those, or is shown with ``st.text`` or in a dataframe, which never interpret it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from study.errors import StudyError
+
+T = TypeVar("T")
+FLASH_KEY = "flash"
+
+# CommonMark's backslash escapes cover these; ":" (Streamlit's icon and colour directives) and
+# "$" (LaTeX) are escaped too. A leading "-+#>" or "1." would start a list, heading or quote.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=])")
+
+
+def plain(text: object) -> str:
+    """``text`` escaped so that Streamlit's Markdown shows it literally, on one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text if text is not None else "").split()))
+
+
+def plain_lines(text: object) -> str:
+    """Like ``plain`` but keeping line breaks (each line escaped, joined with Markdown hard breaks)."""
+    lines = str(text if text is not None else "").splitlines()
+    return "  \n".join(plain(line) for line in lines if line.strip())
+
+
+def labelled(label: str, text: str) -> None:
+    """A quiet bold label over a user's text, shown literally; nothing when the text is empty."""
+    if text and text.strip():
+        st.markdown(f"**{label}**  \n{plain_lines(text)}")
+
+
+def error(exc: BaseException) -> None:
+    """A library error as a calm message (its text is shown literally)."""
+    st.error(plain_lines(str(exc)), icon=":material/error:")
+
+
+def attempt(action: Callable[..., T], *args, **kwargs) -> T | None:
+    """Run ``action``; on a StudyError show its message and return None."""
+    try:
+        return action(*args, **kwargs)
+    except StudyError as exc:
+        error(exc)
+        return None
+
+
+def flash(kind: str, text: str) -> None:
+    """Keep a message for the next run of the page (from a widget callback, which draws nothing)."""
+    st.session_state.setdefault(FLASH_KEY, []).append((kind, text))
+
+
+def show_flash() -> None:
+    """Show the messages kept by ``flash``: successes as toasts, problems in place."""
+    for kind, text in st.session_state.pop(FLASH_KEY, []):
+        if kind == "success":
+            st.toast(plain(text), icon=":material/check_circle:")
+        elif kind == "error":
+            st.error(plain_lines(text), icon=":material/error:")
+        else:
+            st.warning(plain_lines(text), icon=":material/warning:")
+
+
+def act(action: Callable[..., object], *args, done: str | Callable[[object], str] = "Saved.", **kwargs) -> None:
+    """For ``on_click``: run ``action`` and flash its outcome (``done``, or its error's message)."""
+    try:
+        result = action(*args, **kwargs)
+    except StudyError as exc:
+        flash("error", str(exc))
+    else:
+        flash("success", done(result) if callable(done) else done)
+
+
+def table_frame(table) -> pd.DataFrame:
+    """A ``study.exports.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
+    sort), every other cell is the text the exports print; headers are the column labels."""
+    labels = _unique([c.label for c in table.columns])
+    return pd.DataFrame(
+        [[row.get(c.key) if c.numeric and not c.format else c.text(row.get(c.key)) for c in table.columns]
+         for row in table.rows],
+        columns=labels,
+    )
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        result.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return result

@@ -1,0 +1,124 @@
+"""Findings (admins): the paper's tables and figures from a chosen source, with downloads of
+each table (Word, LaTeX, CSV, Excel, Markdown) and of the whole report."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import get_study, require_actor
+from app_pages.display import attempt, error, plain, table_frame
+from study import admin, charts, exports, findings, report
+from study.errors import StudyError
+from study.saturation import saturation
+from study.store import CONSENSUS
+
+study, actor = get_study(), require_actor()
+VIEWS = ("Frequency", "Participants × codes", "Factors", "Demographics", "Co-occurrence", "Saturation", "Framework")
+DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx", "Excel"), ("md", "Markdown"))
+
+
+def choose() -> tuple[admin.SourceChoice, str | None, str]:
+    choices = admin.findings_sources(study, actor)
+    themes = admin.theme_paths(study)
+    left, right = st.columns(2)
+    choice = left.selectbox("Source", choices, format_func=lambda c: c.label,
+                            help="Whose codings the findings count.")
+    theme = right.selectbox("Theme", ["All themes", *themes])
+    view = st.segmented_control("Show", VIEWS, default=VIEWS[0], required=True, key="findings_view",
+                                label_visibility="collapsed")
+    return choice, None if theme == "All themes" else theme, view
+
+
+def show_table(table, height: int | None = None) -> None:
+    if table.caption:
+        st.caption(plain(table.caption))
+    frame = table_frame(table)
+    if frame.empty:
+        st.info("Nothing to show for this source and theme yet.")
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+    for note in table.notes:
+        st.caption(plain(note))
+    downloads(table)
+
+
+def downloads(table) -> None:
+    columns = st.columns(len(DOWNLOADS) + 2)
+    for column, (fmt, label) in zip(columns, DOWNLOADS):
+        column.download_button(
+            label, data=lambda fmt=fmt: exports.to_bytes(table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
+            mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
+            width="stretch",
+        )
+
+
+def view_body(view: str, source: str, combine: str, theme: str | None) -> None:
+    if view == "Frequency":
+        table = findings.frequency_table(study, actor, theme, source, combine)
+        chart, numbers = st.tabs(["Chart", "Table"])
+        with chart:
+            st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
+        with numbers:
+            show_table(table)
+    elif view == "Participants × codes":
+        counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
+        show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts))
+    elif view == "Factors":
+        if theme is None:
+            st.info("Choose a theme: the factor table groups one theme's codes by sub-theme.")
+            return
+        least = st.number_input("Keep codes mentioned by at least", min_value=1, value=2, step=1)
+        show_table(findings.factors_table(study, actor, theme, int(least), source, combine))
+    elif view == "Demographics":
+        show_table(findings.demographics_table(study))
+    elif view == "Co-occurrence":
+        level = st.segmented_control("Count", ["segment", "participant"], default="segment", required=True,
+                                     format_func=lambda v: f"per {v}")
+        table = findings.cooccurrence_table(study, actor, theme, level, source, combine)
+        chart, numbers = st.tabs(["Chart", "Table"])
+        with chart:
+            if table.rows:
+                st.plotly_chart(charts.cooccurrence_figure(table), width="stretch", config={"displaylogo": False})
+        with numbers:
+            show_table(table)
+    elif view == "Saturation":
+        curve = saturation(study, actor, theme, source, combine)
+        st.plotly_chart(charts.saturation_figure(curve), width="stretch", config={"displaylogo": False})
+        st.caption(plain(report.saturation_sentence(curve)))
+    else:
+        show_table(findings.framework_table(study, actor, theme, source, combine), height=600)
+
+
+def whole_report(choice: admin.SourceChoice) -> None:
+    with st.container(border=True):
+        st.markdown("**The whole report**")
+        st.caption("Method, participants, every theme's tables and figures, saturation, agreement and an "
+                   "appendix of quotes, from the source chosen above. Building it takes a few seconds.")
+        left, right, _ = st.columns([1, 1, 3])
+        left.download_button("Word report", data=lambda: report.report_docx(build(choice)),
+                             file_name="findings-report.docx", mime=exports.MEDIA_TYPES["docx"],
+                             icon=":material/description:", on_click="ignore", type="primary", width="stretch")
+        right.download_button("HTML report", data=lambda: report.report_html(build(choice)),
+                              file_name="findings-report.html", mime="text/html", icon=":material/html:",
+                              on_click="ignore", width="stretch")
+
+
+def build(choice: admin.SourceChoice):
+    return report.build_report(study, actor, choice.source, choice.combine)
+
+
+def page() -> None:
+    st.title("Findings")
+    choice, theme, view = choose()
+    if choice is None:
+        st.info("No codings yet: findings appear once coders have coded (or the consensus is built).")
+        return
+    if choice.source == CONSENSUS:
+        st.caption("The consensus: codes every rater agreed on and the adjudicator's decisions.")
+    try:
+        view_body(view, choice.source, choice.combine, theme)
+    except StudyError as exc:
+        error(exc)
+    whole_report(choice)
+
+
+attempt(page)

@@ -1,0 +1,119 @@
+"""Transcripts: the study's interviews with each coder's progress; admins add files and participants."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import get_study, require_actor
+from app_pages.display import attempt, error, plain
+from study import admin
+from study.admin import UploadedFile
+from study.errors import StudyError
+from study.importing import SUPPORTED
+from study.participants import list_participants
+from study.segmenting import UNITS
+from study.transcripts import DEFAULT_MAX_BYTES
+
+study, actor = get_study(), require_actor()
+
+
+def transcript_list() -> None:
+    table = attempt(admin.transcripts_table, study, actor)
+    if table is None:
+        return
+    if table.empty:
+        st.info("No transcripts yet." + (" Add some below." if actor.is_admin else " Ask your study's admin to add them."))
+        return
+    coders = [c for c in table.columns if c not in ("transcript", "participant", "segments", "date", "unit")]
+    st.dataframe(
+        table, hide_index=True, width="stretch",
+        column_config={
+            "transcript": st.column_config.TextColumn("Transcript"),
+            "participant": st.column_config.TextColumn("Participant"),
+            "segments": st.column_config.NumberColumn("Segments"),
+            "date": st.column_config.TextColumn("Date"),
+            "unit": st.column_config.TextColumn("Unit"),
+            **{c: st.column_config.TextColumn(c if actor.is_admin else "Your progress",
+                                              help="segments coded / segments to code; “done” once marked done")
+               for c in coders},
+        },
+    )
+    st.caption(("Each coder's column: " if actor.is_admin else "Your progress: ")
+               + "segments coded / segments to code (the participant's turns), and “done” once marked done.")
+
+
+def upload_form() -> None:
+    with st.form("upload", clear_on_submit=True, border=False):
+        files = st.file_uploader(
+            "Transcript files", type=[s.lstrip(".") for s in SUPPORTED], accept_multiple_files=True,
+            help=f"Word, plain text, Markdown, WebVTT or SRT transcripts, or a CSV of survey responses; "
+                 f"up to {DEFAULT_MAX_BYTES // 1_000_000} MB each.",
+        )
+        people = st.file_uploader("Participants CSV (optional)", type=["csv"],
+                                  help="A 'participant' column, optionally 'transcript' and any attributes.")
+        left, right = st.columns(2)
+        unit = left.selectbox("Segment by", UNITS, help="How each transcript is cut into codable segments.")
+        replace = right.checkbox("Replace transcripts of the same name",
+                                 help="Codings on unchanged text are kept.")
+        submitted = st.form_submit_button("Import", icon=":material/upload:", type="primary")
+    if submitted:
+        if not files:
+            st.warning("Choose at least one transcript file first.")
+            return
+        import_uploads(files, people, unit, replace)
+
+
+def import_uploads(files, people, unit: str, replace: bool) -> None:
+    uploads = [UploadedFile(f.name, f.getvalue()) for f in files]
+    participants = UploadedFile(people.name, people.getvalue()) if people is not None else None
+    with st.spinner("Importing..."):
+        summary = attempt(admin.upload_transcripts, study, actor, uploads, participants=participants,
+                          unit=unit, replace=replace)
+    if summary is None:
+        return
+    done = [("imported", summary.imported), ("replaced", summary.replaced), ("already in the study", summary.unchanged)]
+    said = ", ".join(f"{len(names)} {what}" for what, names in done if names)
+    if said:
+        st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
+    for file, message in summary.failed:
+        st.warning(plain(message), icon=":material/warning:")
+    if summary.not_carried:
+        st.warning("Codings that could not be carried over to the new text:", icon=":material/warning:")
+        st.dataframe({"coding not carried": summary.not_carried}, hide_index=True)
+
+
+def participants_section() -> None:
+    rows = list_participants(study)
+    if rows:
+        attributes = sorted({k for r in rows for k in r["attributes"]})
+        st.dataframe(
+            [{"participant": r["participant"], "transcripts": ", ".join(r["transcripts"]),
+              **{a: r["attributes"].get(a, "") for a in attributes}} for r in rows],
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.info("No participants yet: they are added with their transcripts.")
+    if not actor.is_admin:
+        return
+    with st.form("participants", clear_on_submit=True):
+        upload = st.file_uploader("Participants CSV", type=["csv"],
+                                  help="A 'participant' column and any attributes (age, role, ...).")
+        if st.form_submit_button("Save participants", icon=":material/group_add:") and upload is not None:
+            try:
+                count = admin.upload_participants(study, actor, UploadedFile(upload.name, upload.getvalue()))
+            except StudyError as exc:
+                error(exc)
+            else:
+                st.success(f"Saved {count} participant(s).", icon=":material/check_circle:")
+
+
+st.title("Transcripts")
+listing, people_tab = st.tabs(["Transcripts", "Participants"])
+with listing:
+    table_slot = st.container()  # filled after an import so that the list shows it
+    if actor.is_admin:
+        with st.expander("Add transcripts", icon=":material/upload_file:"):
+            upload_form()
+    with table_slot:
+        transcript_list()
+with people_tab:
+    participants_section()

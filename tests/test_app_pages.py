@@ -1,0 +1,253 @@
+"""The app's study pages (Transcripts, Codebook, Agreement, Adjudicate, Findings, Audit) run
+headless with streamlit.testing.v1.AppTest on a copy of the sample study."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from study import adjudication, admin, auth, codings, findings, report
+from study.auth import Actor
+from study.codings import done_by, segments_frame
+from study.demo import build_sample_study
+from study.errors import NotAllowed
+from study.store import Study
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN = Actor("admin", "admin")
+ALICE = Actor("alice", "coder")
+ADMIN_PAGES = ("adjudicate", "findings", "audit")
+CODER_PAGES = ("transcripts", "codebook", "agreement")
+TITLES = {"transcripts": "Transcripts", "codebook": "Codebook", "agreement": "Agreement",
+          "adjudicate": "Adjudicate", "findings": "Findings", "audit": "Audit log"}
+
+
+def ensure_compared_transcript(study: Study) -> None:
+    """alice and bob both finished one transcript (the sample codings do that; else code one here)."""
+    if set.intersection(*done_by(study, ["alice", "bob"]).values()):
+        return
+    segments = segments_frame(study)
+    first = segments.transcript.iloc[0]
+    mine = segments[(segments.transcript == first) & (segments.role == "participant")].segment.tolist()
+    for n, index in enumerate(mine[:6]):
+        codings.apply_code(study, auth.CLI, "alice", first, int(index), "Decision stages/Model selection")
+        if n % 2 == 0:
+            codings.apply_code(study, auth.CLI, "bob", first, int(index), "Decision stages/Model selection")
+        else:
+            codings.apply_code(study, auth.CLI, "bob", first, int(index), "Decision stages/Model deployment")
+    for rater in ("alice", "bob"):
+        codings.mark_done(study, auth.CLI, rater, first)
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "study.db"
+    study = Study.open(f"sqlite:///{path}")
+    build_sample_study(study)
+    ensure_compared_transcript(study)
+    study.close()
+    return path
+
+
+@pytest.fixture
+def study_db(sample_db, tmp_path, monkeypatch) -> str:
+    """A fresh copy of the sample study, served to the app through STUDY_DB."""
+    copy = tmp_path / "study.db"
+    shutil.copy(sample_db, copy)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("STUDY_DB", url)
+    st.cache_resource.clear()  # the app keeps one Study per process: forget the last test's
+    st.cache_data.clear()
+    return url
+
+
+@pytest.fixture
+def study(study_db) -> Study:
+    s = Study.open(study_db)
+    yield s
+    s.close()
+
+
+def open_page(page: str, actor: Actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["actor"] = actor
+    at.run()
+    at.switch_page(f"app_pages/{page}.py")
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "success", "warning", "error", "text")
+                     for e in getattr(at, kind))
+
+
+# -- every page renders -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", CODER_PAGES + ADMIN_PAGES)
+def test_page_renders_for_an_admin(study_db, page):
+    at = open_page(page, ADMIN)
+    assert not at.exception
+    assert at.title[0].value == TITLES[page]
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", CODER_PAGES)
+def test_page_renders_for_a_coder(study_db, page):
+    at = open_page(page, ALICE)
+    assert not at.exception
+    assert at.title[0].value == TITLES[page]
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_a_coder_cannot_reach_admin_pages(study_db, page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["actor"] = ALICE
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"app_pages/{page}.py")
+
+
+def test_the_library_refuses_a_coder_what_admin_pages_show(study):
+    with pytest.raises(NotAllowed):
+        admin.audit_log(study, ALICE)
+    with pytest.raises(NotAllowed):
+        adjudication.disagreements(study, ALICE, ["alice", "bob"])
+    with pytest.raises(NotAllowed):
+        adjudication.auto_adjudicate(study, ALICE, ["alice", "bob"])
+    with pytest.raises(NotAllowed):
+        findings.frequency_table(study, ALICE, source="bob")
+    with pytest.raises(NotAllowed):
+        report.build_report(study, ALICE, source="bob")
+    with pytest.raises(NotAllowed):
+        admin.agreement_for(study, ALICE, ["alice", "bob"])
+    with pytest.raises(NotAllowed):
+        admin.merge_codes(study, ALICE, "Decision stages/Model selection", "Decision stages/Model deployment")
+
+
+# -- transcripts ------------------------------------------------------------------
+
+
+def test_transcripts_show_each_coders_progress_to_an_admin(study_db):
+    table = open_page("transcripts", ADMIN).dataframe[0].value
+    assert {"transcript", "participant", "segments", "alice", "bob"} <= set(table.columns)
+    assert table["alice"].str.contains("done").any()
+
+
+def test_a_coder_sees_only_their_own_progress(study_db):
+    at = open_page("transcripts", ALICE)
+    table = at.dataframe[0].value
+    assert "alice" in table.columns and "bob" not in table.columns
+    assert not at.file_uploader  # no upload for coders
+
+
+def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
+    at = open_page("transcripts", ADMIN)
+    uploader = at.file_uploader[0]
+    uploader.upload("P99-2024-01-01.txt", b"Interviewer: Which model?\n\nP99: The one with most downloads.\n",
+                    "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    assert any("1 imported" in s.value for s in at.success)
+    assert "P99-2024-01-01" in set(at.dataframe[0].value["transcript"])
+
+
+def test_a_bad_upload_is_a_friendly_warning(study_db):
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("empty.txt", b"  \n", "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["empty\\.txt\\: is empty; export the transcript again"]
+
+
+# -- codebook ---------------------------------------------------------------------
+
+
+def test_admin_adds_a_code(study_db, study):
+    at = open_page("codebook", ADMIN)
+    next(t for t in at.text_input if t.label == "Name").set_value("Gut feeling")
+    next(t for t in at.text_area if t.label == "Definition").set_value("The participant picks a model by intuition.")
+    next(b for b in at.button if b.label == "Add code").click().run()
+    assert not at.exception
+    assert any(e["code"] == "Gut feeling" for e in admin.codebook_entries(study, ADMIN))
+
+
+def test_codebook_downloads_yaml(study_db):
+    at = open_page("codebook", ALICE)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download codebook (YAML)"]
+
+
+# -- agreement --------------------------------------------------------------------
+
+
+def test_agreement_shows_the_table_with_bands_to_an_admin(study_db):
+    at = open_page("agreement", ADMIN)
+    assert not at.exception
+    assert at.metric[0].label == "Median α over codes"
+    assert "α" in at.dataframe[0].value.columns or "alpha" in at.dataframe[0].value.columns
+
+
+def test_a_coder_sees_agreement_only_when_allowed(study_db, study):
+    at = open_page("agreement", ALICE)
+    assert not at.metric
+    assert "ask your study" in texts(at)
+    admin.set_coders_see_agreement(study, ADMIN, True)
+    at = open_page("agreement", ALICE)
+    assert not at.exception
+    assert at.metric  # figures shown
+    assert len(at.tabs) == 2  # per code and chart; no disagreements tab
+
+
+# -- adjudicate -------------------------------------------------------------------
+
+
+def test_admin_resolves_a_disagreement(study_db, study):
+    at = open_page("adjudicate", ADMIN)
+    before = adjudication.adjudication_progress(study, ["alice", "bob"], ADMIN)["resolved"]
+    at.segmented_control[0].set_value("take:alice").run()
+    at.text_input[0].set_value("alice's reading fits the definition").run()
+    next(b for b in at.button if b.label == "Resolve").click().run()
+    assert not at.exception
+    assert adjudication.adjudication_progress(study, ["alice", "bob"], ADMIN)["resolved"] == before + 1
+    record = adjudication.resolutions(study, ADMIN, ["alice", "bob"])[-1]
+    assert record.decision == "take:alice" and record.reason == "alice's reading fits the definition"
+
+
+def test_carry_agreements_button_builds_the_consensus(study_db, study):
+    at = open_page("adjudicate", ADMIN)
+    next(b for b in at.button if b.label == "Carry agreements").click().run()
+    assert not at.exception
+    assert admin.findings_sources(study, ADMIN)[0].source == "consensus"
+
+
+# -- findings ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["Frequency", "Participants × codes", "Factors", "Demographics",
+                                  "Co-occurrence", "Saturation", "Framework"])
+def test_each_findings_view_renders(study_db, view):
+    at = open_page("findings", ADMIN)
+    at.segmented_control(key="findings_view").set_value(view).run()
+    assert not at.exception
+    assert not at.error
+
+
+def test_findings_offer_each_table_format_and_the_report(study_db):
+    at = open_page("findings", ADMIN)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Word", "LaTeX", "CSV", "Excel", "Markdown", "Word report", "HTML report"} <= set(labels)
+
+
+# -- audit ------------------------------------------------------------------------
+
+
+def test_audit_filters_by_text(study_db):
+    at = open_page("audit", ADMIN)
+    at.text_input[0].set_value("study-demo-no-such-thing").run()
+    assert not at.exception
+    assert "No entry matches." in texts(at)
