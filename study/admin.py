@@ -76,11 +76,11 @@ def upload_transcripts(
         paths = _write_uploads(Path(folder), files)
         summary = import_files(
             study, paths, participants=rows,
-            options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name),
+            options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
+                                  source_label=_upload_label),
         )
         summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
-        _record_original_names(study, folder)
     return summary
 
 
@@ -129,10 +129,8 @@ def _friendly(message: str, folder: str) -> str:
     return message.replace("use --replace to replace it", REPLACE_HINT)
 
 
-def _record_original_names(study: Study, folder: str) -> None:
-    with study.session() as session:
-        for transcript in session.scalars(select(Transcript).where(Transcript.source_file.startswith(folder))):
-            transcript.source_file = "upload: " + Path(transcript.source_file).name
+def _upload_label(path: Path) -> str:
+    return "upload: " + path.name
 
 
 # -- codebook ------------------------------------------------------------------------

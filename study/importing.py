@@ -50,6 +50,7 @@ class ImportOptions:
     replace: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     actor: str = "cli"
+    source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -149,7 +150,7 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
     transcript = existing or Transcript(name=name)
     old_segments = _detach_segments(session, existing) if existing is not None else []
     transcript.participant = participant
-    transcript.source_file = str(path)
+    transcript.source_file = options.source_label(path)
     transcript.content_hash = content_hash
     transcript.text = parsed.text
     transcript.unit = options.unit
@@ -161,11 +162,11 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
     session.flush()
     _add_segments(session, transcript, spans)
     if existing is None:
-        audit(session, options.actor, "import", name, after={"file": str(path), "segments": len(spans)})
+        audit(session, options.actor, "import", name, after={"file": options.source_label(path), "segments": len(spans)})
         return "imported"
     lost = _carry_codings_by_text(session, old_segments, _current_segments(session, transcript))
     summary.not_carried.extend(f"{name}: {item}" for item in lost)
-    audit(session, options.actor, "replace", name, after={"file": str(path), "not_carried": lost})
+    audit(session, options.actor, "replace", name, after={"file": options.source_label(path), "not_carried": lost})
     return "replaced"
 
 
