@@ -14,6 +14,10 @@ class TranscriptFormatError(StudyError):
         super().__init__(f"{self.path}: {problem}")
 
 
+class QdpxFormatError(TranscriptFormatError):
+    """A .qdpx (REFI-QDA) file cannot be read: not a zip, no project.qde, unsafe or invalid XML."""
+
+
 class CodebookError(StudyError):
     """A codebook file or a code reference is invalid."""
 

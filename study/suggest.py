@@ -1,16 +1,54 @@
 """Assisted coding: keyword rules from the codebook, matched on lemmas with spaCy.
 
 A code's ``keywords`` are phrases; a segment that contains one (in any inflection: "fine-tuned"
-matches "fine-tune") gets the code suggested. Suggestions are measured against human coding
-by the same agreement statistics as raters are.
+matches "fine-tune") gets the code suggested. ``suggest_codings`` stores the suggestions as the
+codings of a pseudo-rater ("keywords": a coder without a password), on participant segments only,
+so they are measured against human coding by the same statistics as raters are:
+``evaluate_suggestions`` gives per-code precision, recall and F1 (scikit-learn) and Krippendorff's
+alpha (the agreement module) against a human rater. ``learned_suggestions_evaluation`` measures a
+TF-IDF + logistic-regression suggester trained on one rater's codings, cross-validated over
+transcripts, the same way.
+
+Example::
+
+    suggest_codings(study, CLI)                       # rater "keywords"
+    evaluation = evaluate_suggestions(study, CLI, "alice")
+    evaluation.micro.f1, evaluation.macro.f1, evaluation.median_alpha
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from .segmenting import lemma_pipeline
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from . import codes as codes_mod
+from .agreement.study_agreement import report_from_table
+from .agreement.units import CodeInfo, Unit, UnitTable, unit_table
+from .auth import Actor
+from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
+from .errors import StudyError
+from .segmenting import PARTICIPANT, lemma_pipeline
+from .store import (
+    CONSENSUS,
+    AuditEntry,
+    Coding,
+    Study,
+    Transcript,
+    TranscriptStatus,
+    User,
+    audit,
+    get_user,
+)
+
+DEFAULT_SUGGESTER = "keywords"  # the pseudo-rater that holds keyword suggestions
+LEARNED = "learned"  # the name the learned suggester's predictions go by in an evaluation
 
 
 @dataclass(frozen=True)
@@ -57,3 +95,297 @@ class KeywordSuggester:
 @lru_cache(maxsize=8)
 def suggester_for(rules: tuple[KeywordRule, ...]) -> KeywordSuggester:
     return KeywordSuggester(rules)
+
+
+def keyword_rules_from_codebook(session: Session) -> tuple[KeywordRule, ...]:
+    """One rule per current code that has keywords, in codebook order."""
+    return tuple(KeywordRule(c.ref, tuple(c.keywords)) for c in codes_mod.all_codes(session) if c.keywords)
+
+
+# -- applying suggestions as a pseudo-rater's codings ------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedCoding:
+    transcript: str
+    segment: int
+    code: str
+    matched: tuple[str, ...]  # the words of the segment that matched the code's keywords
+
+    def to_dict(self) -> dict:
+        return {"transcript": self.transcript, "segment": self.segment, "code": self.code,
+                "matched": ", ".join(self.matched)}
+
+
+@dataclass(frozen=True)
+class SuggestionRun:
+    rater: str
+    transcripts: tuple[str, ...]
+    segments: int  # participant segments read
+    suggestions: tuple[SuggestedCoding, ...]
+    replaced: int  # the rater's earlier codings on these transcripts, removed (0 on a dry run)
+    dry_run: bool
+
+
+def suggest_codings(study: Study, actor: Actor, rater_name: str = DEFAULT_SUGGESTER,
+                    transcripts: Sequence[str] | None = None, dry_run: bool = False) -> SuggestionRun:
+    """Suggest codes for every participant segment (of ``transcripts``, or all) from the codebook's
+    keywords and store them as the codings of the pseudo-rater ``rater_name``, replacing its earlier
+    ones there and marking those transcripts done for it. ``dry_run`` stores nothing. Admins only."""
+    actor.require_admin("run the keyword suggester")
+    with study.session() as session:
+        rules = keyword_rules_from_codebook(session)
+        if not rules:
+            raise StudyError("no code in the codebook has keywords; add `keywords: [...]` to codes in the "
+                             "YAML codebook and load it again with `study codebook load`")
+        suggester = suggester_for(rules)
+        chosen = _chosen_transcripts(session, transcripts)
+        suggestions: list[SuggestedCoding] = []
+        segments = 0
+        for transcript in chosen:
+            for segment in transcript.segments:
+                if segment.role == PARTICIPANT:
+                    segments += 1
+                    suggestions.extend(_segment_suggestions(suggester, transcript, segment.index, segment.text))
+        replaced = 0
+        if not dry_run:
+            user = _pseudo_rater(session, rater_name)
+            replaced = _store_suggestions(session, actor, user, chosen, suggestions)
+    return SuggestionRun(rater_name, tuple(t.name for t in chosen), segments, tuple(suggestions), replaced, dry_run)
+
+
+def _chosen_transcripts(session: Session, names: Sequence[str] | None) -> list[Transcript]:
+    if names:
+        return [find_transcript(session, name) for name in dict.fromkeys(names)]
+    found = list(session.scalars(select(Transcript).order_by(Transcript.id)))
+    if not found:
+        raise StudyError("the study has no transcripts; import some with `study import FILES`")
+    return found
+
+
+def _segment_suggestions(suggester: KeywordSuggester, transcript: Transcript, index: int,
+                         text: str) -> list[SuggestedCoding]:
+    matched: dict[str, list[str]] = defaultdict(list)
+    for suggestion in suggester.suggest(text):
+        matched[suggestion.code].append(text[suggestion.start:suggestion.end])
+    return [SuggestedCoding(transcript.name, index, code, tuple(dict.fromkeys(words)))
+            for code, words in matched.items()]
+
+
+def _pseudo_rater(session: Session, name: str) -> User:
+    """The suggester's rater: new, or one that earlier runs wrote to; never a person's account."""
+    name = name.strip()
+    if not name or name.casefold() == CONSENSUS:
+        raise StudyError(f"{name!r} cannot hold suggestions; choose a rater name such as {DEFAULT_SUGGESTER!r}")
+    user = get_user(session, name)
+    if user is None:
+        user = User(name=name, role="coder")
+        session.add(user)
+        session.flush()
+        return user
+    if user.password_hash or user.role != "coder":
+        raise StudyError(f"{name!r} is a person's account ({user.role}); suggestions go to a rater of their "
+                         f"own: choose another --rater, such as {DEFAULT_SUGGESTER!r}")
+    wrote_before = session.scalar(select(AuditEntry.id).where(AuditEntry.action == "suggest",
+                                                              AuditEntry.target == name).limit(1))
+    has_codings = session.scalar(select(Coding.id).where(Coding.rater_id == user.id).limit(1))
+    if has_codings is not None and wrote_before is None:
+        raise StudyError(f"{name!r} has codings the suggester did not make; choose another --rater, "
+                         f"such as {DEFAULT_SUGGESTER!r}")
+    return user
+
+
+def _store_suggestions(session: Session, actor: Actor, user: User, transcripts: list[Transcript],
+                       suggestions: list[SuggestedCoding]) -> int:
+    """Replace the pseudo-rater's codings on ``transcripts`` by ``suggestions``; returns codings removed."""
+    ids = [t.id for t in transcripts]
+    removed = session.execute(delete(Coding).where(Coding.rater_id == user.id, Coding.transcript_id.in_(ids)))
+    segment_ids = {(t.name, s.index): (t.id, s.id) for t in transcripts for s in t.segments}
+    codes = {c.ref: c.id for c in codes_mod.all_codes(session)}
+    rows = [{"rater_id": user.id, "transcript_id": segment_ids[(s.transcript, s.segment)][0],
+             "segment_id": segment_ids[(s.transcript, s.segment)][1], "code_id": codes[s.code],
+             "memo": "matched: " + ", ".join(s.matched)} for s in suggestions]
+    if rows:
+        session.execute(insert(Coding), rows)
+    for transcript in transcripts:
+        status = session.get(TranscriptStatus, (user.id, transcript.id))
+        if status is None or not status.done:
+            set_done(session, actor, user.id, transcript.id, True)
+    audit(session, actor.name, "suggest", user.name,
+          after={"transcripts": [t.name for t in transcripts], "codings": len(rows), "replaced": removed.rowcount})
+    return removed.rowcount
+
+
+# -- measuring suggestions against a human rater -------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeScore:
+    """One code: the reference's units (support), the suggester's, both, and the scores."""
+
+    code: str
+    theme: str
+    support: int
+    predicted: int
+    true_positives: int
+    precision: float | None  # None where undefined (nothing to divide by)
+    recall: float | None
+    f1: float | None
+    alpha: float | None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class AverageScores:
+    precision: float | None
+    recall: float | None
+    f1: float | None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SuggestionEvaluation:
+    """Suggestions measured against a reference rater on the same participant segments."""
+
+    reference: str
+    suggester: str
+    method: str
+    units: int
+    transcripts: tuple[str, ...]
+    codes: tuple[CodeScore, ...]
+    micro: AverageScores  # every (segment, code) decision pooled
+    macro: AverageScores  # the mean over codes where the score is defined
+    median_alpha: float | None
+    codes_with_alpha: int
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"reference": self.reference, "suggester": self.suggester, "method": self.method,
+                "units": self.units, "transcripts": list(self.transcripts), "micro": self.micro.to_dict(),
+                "macro": self.macro.to_dict(), "median_alpha": self.median_alpha,
+                "codes_with_alpha": self.codes_with_alpha, "codes": [c.to_dict() for c in self.codes],
+                "notes": list(self.notes)}
+
+    def code_rows(self) -> list[dict]:
+        return [c.to_dict() for c in self.codes]
+
+
+KEYWORD_METHOD = "keyword rules from the codebook, matched on lemmas"
+
+
+def evaluate_suggestions(study: Study, asker: Actor, reference_rater: str,
+                         suggester_rater: str = DEFAULT_SUGGESTER,
+                         include_unfinished: bool = False) -> SuggestionEvaluation:
+    """Per-code precision, recall, F1 and alpha of the suggester's codings against ``reference_rater``
+    on the participant segments of the transcripts both marked done (``include_unfinished``: all
+    either coded). Admins only."""
+    asker.require_admin("measure suggestions against a rater")
+    with study.session() as session:
+        if get_user(session, suggester_rater) is None:
+            raise StudyError(f"no suggestions by {suggester_rater!r} yet; run `study suggest run --rater "
+                             f"{suggester_rater}` first")
+    table = unit_table(study, asker, [reference_rater, suggester_rater], "segment",
+                       include_unfinished=include_unfinished)
+    segments = segments_frame(study, list(table.transcripts))
+    participant = set(segments.segment_id[segments.role == PARTICIPANT])
+    keep = np.array([u.segment_id in participant for u in table.units], dtype=bool)
+    notes = list(table.notes)
+    left_out = int(table.presence[~keep, :, 0].sum())
+    if left_out:
+        notes.append(f"{left_out} coding(s) of {reference_rater} on interviewer segments are left out: "
+                     "the suggester codes participant segments only")
+    table = replace(table, units=tuple(u for u, k in zip(table.units, keep) if k), presence=table.presence[keep],
+                    notes=tuple(notes))
+    return _evaluation(table, KEYWORD_METHOD)
+
+
+def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds: int = 5) -> SuggestionEvaluation:
+    """A TF-IDF + one-vs-rest logistic regression suggester trained on ``rater``'s codings of the
+    participant segments of the transcripts they marked done, measured by cross-validation over
+    transcripts (GroupKFold: a transcript is never in training and test at once)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    asker.require_rater(rater, "read the codings")
+    done = sorted(done_by(study, [rater])[rater])
+    if len(done) < 2:
+        raise StudyError(f"{rater} marked {len(done)} transcript(s) done; the learned suggester is "
+                         "cross-validated over transcripts and needs at least 2")
+    if folds < 2:
+        raise StudyError(f"cross-validation needs at least 2 folds, not {folds}")
+    segments = segments_frame(study, done)
+    segments = segments[segments.role == PARTICIPANT].reset_index(drop=True)
+    frame = codings_frame(study, asker, [rater])
+    frame = frame[frame.segment_id.isin(segments.segment_id)]
+    codes = _code_infos(study, set(frame.code))
+    applied = frame.groupby("segment_id").code.apply(set).to_dict()
+    y_true = MultiLabelBinarizer(classes=[c.ref for c in codes]).fit_transform(
+        [applied.get(segment_id, set()) for segment_id in segments.segment_id])
+    splits = min(folds, len(done))
+    model = make_pipeline(
+        TfidfVectorizer(sublinear_tf=True),
+        OneVsRestClassifier(LogisticRegression(class_weight="balanced", solver="liblinear")),
+    )
+    with warnings.catch_warnings():  # codes absent from a training fold are predicted absent, as they should be
+        warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+        y_pred = cross_val_predict(model, segments.text.tolist(), y_true, groups=segments.transcript.to_numpy(),
+                                   cv=GroupKFold(n_splits=splits))
+    units = tuple(Unit(f"{r.transcript}#{r.segment}", r.transcript, int(r.segment), int(r.segment_id))
+                  for r in segments.itertuples(index=False))
+    presence = np.stack([y_true, y_pred], axis=2).astype(bool)
+    table = UnitTable((rater, LEARNED), "segment", f"transcripts {rater} marked done", tuple(done), units, codes,
+                      presence)
+    method = (f"TF-IDF + one-vs-rest logistic regression trained on {rater}'s codings, "
+              f"{splits}-fold cross-validation grouped by transcript")
+    return _evaluation(table, method)
+
+
+def _code_infos(study: Study, used: set[str]) -> tuple[CodeInfo, ...]:
+    with study.session() as session:
+        return tuple(CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
+                     for c in codes_mod.all_codes(session, include_retired=True) if not c.retired or c.ref in used)
+
+
+def _evaluation(table: UnitTable, method: str) -> SuggestionEvaluation:
+    """Scores of rater 1 (the suggester) against rater 0 (the reference) in ``table``."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    if not table.units:
+        raise StudyError(f"no participant segments to compare {table.raters[1]} with {table.raters[0]} on")
+    reference = table.presence[:, :, 0].astype(np.int8)
+    suggested = table.presence[:, :, 1].astype(np.int8)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        reference, suggested, average=None, zero_division=np.nan)
+    agreement = report_from_table(table, replicates=0)
+    scores = tuple(
+        CodeScore(info.ref, info.theme, int(support[i]), int(suggested[:, i].sum()),
+                  int((reference[:, i] & suggested[:, i]).sum()), _number(precision[i]), _number(recall[i]),
+                  _number(f1[i]), agreement.codes[i].alpha)
+        for i, info in enumerate(table.codes)
+    )
+    return SuggestionEvaluation(
+        table.raters[0], table.raters[1], method, len(table.units), table.transcripts, scores,
+        _averages(reference, suggested, "micro"), _averages(reference, suggested, "macro"),
+        agreement.overall.median_alpha, agreement.overall.codes_with_alpha, table.notes,
+    )
+
+
+def _averages(reference: np.ndarray, suggested: np.ndarray, average: str) -> AverageScores:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    precision, recall, f1, _ = precision_recall_fscore_support(reference, suggested, average=average,
+                                                               zero_division=np.nan)
+    return AverageScores(_number(precision), _number(recall), _number(f1))
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value

@@ -1,0 +1,165 @@
+"""Commands for exchanging a study with other QDA tools (REFI-QDA .qdpx) and for assisted coding.
+
+Shape: ``study qdpx export|import`` (like ``study codings export|import``), and
+``study suggest run|evaluate``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import qdpx
+from ..auth import CLI
+from ..segmenting import UNITS
+from ..suggest import (
+    DEFAULT_SUGGESTER,
+    SuggestionEvaluation,
+    evaluate_suggestions,
+    learned_suggestions_evaluation,
+    suggest_codings,
+)
+from . import cli, open_study
+from .output import emit, format_option, render
+
+
+def _names(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@cli.group("qdpx")
+def qdpx_group() -> None:
+    """Exchange a study with other QDA tools (MAXQDA, ATLAS.ti, NVivo, ...) as a REFI-QDA .qdpx project."""
+
+
+@qdpx_group.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .qdpx file to write.")
+@click.option("--raters", metavar="A,B", help="Only these raters' codings and memos (default: every rater's).")
+@click.pass_context
+def qdpx_export(ctx, out, raters) -> None:
+    """Export transcripts, codebook, participants and codings as a REFI-QDA project.
+
+    Themes become parent codes, raters users, coded segments selections; the same study always
+    exports to the same bytes.
+
+    Example: study qdpx export --out study.qdpx --raters alice,bob
+    """
+    summary = qdpx.export_qdpx(open_study(ctx, create=False), CLI, out, _names(raters))
+    click.echo(f"Wrote {summary.path}: {summary.sources} transcript(s), {summary.codes} code(s), "
+               f"{summary.codings} coding(s) by {', '.join(summary.raters) or 'no rater'}, {summary.notes} note(s).")
+
+
+@qdpx_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
+              help="Segment unit for the imported texts.")
+@click.pass_context
+def qdpx_import(ctx, file, unit) -> None:
+    """Import a REFI-QDA project: text sources as transcripts, codes into the codebook (parent
+    codes become themes), each user's codings as a rater's, placed on the segments they cover.
+
+    Example: study qdpx import from-maxqda.qdpx
+    """
+    summary = qdpx.import_qdpx(open_study(ctx), CLI, file, unit)
+    codings = ", ".join(f"{rater} {n}" for rater, n in summary.codings.items()) or "none"
+    click.echo(f"Transcripts: {len(summary.imported)} imported, {len(summary.unchanged)} already in the study, "
+               f"{len(summary.failed)} failed. Codes added: {summary.codes_added}. Codings: {codings}. "
+               f"Memos: {summary.memos}.")
+    for item in summary.unmapped:
+        click.echo(f"  not placed: {item}")
+    for item in summary.skipped:
+        click.echo(f"  skipped: {item}")
+    if summary.codings:
+        click.echo("Mark the transcripts each rater finished as done (`study codings done NAME --rater R`) "
+                   "before measuring agreement; the file does not say.")
+    for name, problem in summary.failed:
+        click.echo(f"Error: {name}: {problem}", err=True)
+    if summary.failed:
+        ctx.exit(1)
+
+
+@cli.group("suggest")
+def suggest_group() -> None:
+    """Suggest codes from the codebook's keywords, and measure suggestions against a human rater."""
+
+
+@suggest_group.command("run")
+@click.argument("transcripts", nargs=-1)
+@click.option("--rater", default=DEFAULT_SUGGESTER, show_default=True,
+              help="The pseudo-rater (a coder without password) that holds the suggestions.")
+@click.option("--dry-run", is_flag=True, help="List the suggestions and store nothing.")
+@format_option("table", "json", "csv")
+@click.pass_context
+def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
+    """Code the participant segments (of all transcripts, or those named) by keyword.
+
+    The suggestions replace the pseudo-rater's earlier ones on those transcripts, which are marked
+    done for it, so `study agreement --raters alice,keywords` compares them too.
+
+    Example: study suggest run --rater keywords
+
+    Example: study suggest run P01-2022-07-05 --dry-run --format csv
+    """
+    run = suggest_codings(open_study(ctx, create=False), CLI, rater, list(transcripts) or None, dry_run)
+    line = (f"{len(run.suggestions)} suggestion(s) on {run.segments} participant segment(s) of "
+            f"{len(run.transcripts)} transcript(s)")
+    if dry_run:
+        emit([s.to_dict() for s in run.suggestions], fmt)
+        click.echo(f"Dry run: {line}; nothing stored.", err=True)
+    else:
+        click.echo(f"Stored {line} as the codings of {run.rater} ({run.replaced} earlier one(s) replaced).")
+
+
+@suggest_group.command("evaluate")
+@click.option("--against", "reference", required=True, metavar="RATER", help="The human rater to measure against.")
+@click.option("--rater", default=DEFAULT_SUGGESTER, show_default=True,
+              help="The pseudo-rater whose suggestions are measured.")
+@click.option("--learned", is_flag=True,
+              help="Instead, cross-validate a TF-IDF + logistic-regression suggester trained on --against's codings.")
+@click.option("--folds", type=click.IntRange(2), default=5, show_default=True,
+              help="With --learned: folds, grouped by transcript.")
+@click.option("--all", "include_unfinished", is_flag=True,
+              help="Also transcripts not both marked done (keyword suggestions only).")
+@format_option("table", "json", "csv")
+@click.pass_context
+def suggest_evaluate(ctx, reference, rater, learned, folds, include_unfinished, fmt) -> None:
+    """Per-code precision, recall, F1 and Krippendorff's alpha of suggestions against a human rater,
+    on participant segments, with micro and macro averages.
+
+    Example: study suggest evaluate --against alice
+
+    Example: study suggest evaluate --against alice --learned --folds 5 --format json
+    """
+    study = open_study(ctx, create=False)
+    if learned:
+        result = learned_suggestions_evaluation(study, CLI, reference, folds)
+    else:
+        result = evaluate_suggestions(study, CLI, reference, rater, include_unfinished)
+    if fmt == "json":
+        emit(result.to_dict(), "json")
+    elif fmt == "csv":
+        emit(result.code_rows(), "csv")
+    else:
+        click.echo(evaluation_table(result))
+
+
+def evaluation_table(result: SuggestionEvaluation) -> str:
+    heading = (f"{result.suggester} against {result.reference} on {result.units} participant segment(s) of "
+               f"{len(result.transcripts)} transcript(s)")
+    rows = [{"code": c.code, "support": c.support, "predicted": c.predicted, "both": c.true_positives,
+             "precision": c.precision, "recall": c.recall, "F1": c.f1, "alpha": c.alpha} for c in result.codes]
+    summary = [
+        f"Micro: precision {_num(result.micro.precision)}, recall {_num(result.micro.recall)}, "
+        f"F1 {_num(result.micro.f1)}.",
+        f"Macro (mean over codes where defined): precision {_num(result.macro.precision)}, "
+        f"recall {_num(result.macro.recall)}, F1 {_num(result.macro.f1)}.",
+        f"Median alpha {_num(result.median_alpha)} over {result.codes_with_alpha} of {len(result.codes)} codes.",
+        "Support: segments the reference coded; predicted: segments the suggester coded; both: where they agree.",
+        f"Method: {result.method}.",
+        *[f"Note: {n}" for n in result.notes],
+    ]
+    return "\n\n".join([heading, render(rows, "table"), "\n".join(summary)])
+
+
+def _num(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.3f}"

@@ -1,0 +1,394 @@
+"""REFI-QDA exchange: export valid against the QDA-XML schema, round trips, files from other tools, bad files."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+import xmlschema
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from study import codes, codings, qdpx
+from study.auth import CLI, Actor
+from study.cli import cli
+from study.demo import build_sample_study
+from study.errors import NotAllowed, QdpxFormatError, StudyError
+from study.importing import segment_rows, transcript_rows
+from study.participants import list_participants, upsert_participant
+from study.store import Memo, Segment, Study, Transcript, User
+from tests.factories import add_interview, load_small_codebook
+
+LICENSE = "Attributes/Portability/License"
+POPULARITY = "Attributes/Traditional/Popularity"
+SEARCH = "Challenges/Model search"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Study:
+    """The bundled sample study (10 transcripts, 54 codes, alice's and bob's codings)."""
+    study = Study.open(f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}")
+    build_sample_study(study)
+    yield study
+    study.close()
+
+
+@pytest.fixture(scope="module")
+def schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(qdpx.schema_path()))
+
+
+def project_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(qdpx.PROJECT_FILE).decode("utf-8")
+
+
+def codebook_of(study: Study):
+    with study.session() as session:
+        return codes.stored_codebook(session)
+
+
+def memos_of(study: Study) -> dict[tuple[str, str, int | None], str]:
+    with study.session() as session:
+        rows = session.execute(
+            select(User.name, Transcript.name, Segment.index, Memo.text)
+            .join(User, Memo.rater_id == User.id).join(Transcript, Memo.transcript_id == Transcript.id)
+            .outerjoin(Segment, Memo.segment_id == Segment.id))
+        return {(rater, transcript, index): text for rater, transcript, index, text in rows}
+
+
+def texts_of(study: Study) -> dict[str, str]:
+    with study.session() as session:
+        return {t.name: t.text for t in session.scalars(select(Transcript))}
+
+
+# ---------------------------------------------------------------- the sample study
+
+
+def test_the_sample_study_round_trips_through_a_valid_qdpx(sample, study, schema, tmp_path):
+    summary = qdpx.export_qdpx(sample, CLI, tmp_path / "sample.qdpx")
+    schema.validate(project_xml(tmp_path / "sample.qdpx"))
+    assert (summary.sources, summary.codes, summary.raters) == (10, 54, ("alice", "bob"))
+
+    result = qdpx.import_qdpx(study, CLI, tmp_path / "sample.qdpx")
+    assert result.ok and not result.unmapped and not result.skipped
+    assert texts_of(study) == texts_of(sample)
+    assert codebook_of(study) == codebook_of(sample)  # names, definitions, rules, keywords, colours, themes
+    for rater in ("alice", "bob"):
+        assert codings.codings_of(study, CLI, rater) == codings.codings_of(sample, CLI, rater)
+    assert list_participants(study) == list_participants(sample)
+    for name in texts_of(sample):
+        assert segment_rows(study, name) == segment_rows(sample, name)
+
+
+def test_the_same_study_exports_to_the_same_bytes(sample, study, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    qdpx.export_qdpx(sample, CLI, tmp_path / "a" / "study.qdpx")
+    qdpx.import_qdpx(study, CLI, tmp_path / "a" / "study.qdpx")
+    qdpx.export_qdpx(study, CLI, tmp_path / "b" / "study.qdpx")  # the imported copy, exported again
+    assert (tmp_path / "a" / "study.qdpx").read_bytes() == (tmp_path / "b" / "study.qdpx").read_bytes()
+
+
+def test_an_export_holds_the_texts_as_utf8_files_the_project_points_to(sample, tmp_path):
+    qdpx.export_qdpx(sample, CLI, tmp_path / "s.qdpx", raters=["alice"])
+    xml = project_xml(tmp_path / "s.qdpx")
+    with zipfile.ZipFile(tmp_path / "s.qdpx") as archive:
+        sources = [n for n in archive.namelist() if n.startswith("Sources/")]
+        assert len(sources) == 10
+        for name in sources:
+            assert f'plainTextPath="internal://{name.removeprefix("Sources/")}"' in xml
+        assert set(archive.read(n).decode("utf-8") for n in sources) == set(texts_of(sample).values())
+    assert 'name="bob"' not in xml
+
+
+def test_the_schema_copy_keeps_its_licence():
+    text = qdpx.schema_path().read_text(encoding="utf-8")
+    assert "This specification is licensed under the MIT license." in text
+    assert 'targetNamespace="urn:QDA-XML:project:1.0"' in text
+
+
+# ---------------------------------------------------------------- a small study, every kind of record
+
+
+@pytest.fixture
+def small(study):
+    load_small_codebook(study)
+    add_interview(study, "P1-2023-01-05", "P1", ["We sort by downloads.", "The license decides."])
+    add_interview(study, "P2-2023-01-09", "P2", ["Finding a model takes days."])
+    with study.session() as session:
+        upsert_participant(session, "P1", {"age": "34", "country": "Chile", "interviewed": "2023-01-05"})
+        upsert_participant(session, "P2", {"age": "41", "country": "", "interviewed": "2023-01-09"})
+    codings.apply_code(study, CLI, "alice", "P1-2023-01-05", 1, POPULARITY, memo="downloads as a proxy")
+    codings.apply_code(study, CLI, "alice", "P1-2023-01-05", 3, LICENSE)
+    codings.apply_code(study, CLI, "bob", "P1-2023-01-05", 3, LICENSE)
+    codings.apply_code(study, CLI, "bob", "P1-2023-01-05", 3, POPULARITY)
+    codings.apply_code(study, CLI, "alice", "P2-2023-01-09", None, SEARCH)  # the whole transcript
+    codings.set_memo(study, CLI, "alice", "P2-2023-01-09", 1, "compare with P1")
+    codings.set_memo(study, CLI, "bob", "P1-2023-01-05", None, "short interview")
+    return study
+
+
+def test_memos_whole_transcript_codings_and_attributes_round_trip(small, schema, tmp_path):
+    qdpx.export_qdpx(small, CLI, tmp_path / "small.qdpx")
+    schema.validate(project_xml(tmp_path / "small.qdpx"))
+    target = Study.open(f"sqlite:///{tmp_path / 'target.db'}")
+    qdpx.import_qdpx(target, CLI, tmp_path / "small.qdpx")
+    for rater in ("alice", "bob"):
+        assert codings.codings_of(target, CLI, rater) == codings.codings_of(small, CLI, rater)
+    assert memos_of(target) == memos_of(small) == {
+        ("alice", "P2-2023-01-09", 1): "compare with P1", ("bob", "P1-2023-01-05", None): "short interview"}
+    assert list_participants(target) == list_participants(small)
+    assert [r["date"] for r in transcript_rows(target)] == ["2023-01-05", "2023-01-09"]
+    target.close()
+
+
+def test_participant_attributes_become_typed_variables(small, tmp_path):
+    qdpx.export_qdpx(small, CLI, tmp_path / "small.qdpx")
+    xml = project_xml(tmp_path / "small.qdpx")
+    assert 'name="age" typeOfVariable="Integer"' in xml
+    assert 'name="interviewed" typeOfVariable="Date"' in xml
+    assert 'name="country" typeOfVariable="Text"' in xml
+    assert "<IntegerValue>34</IntegerValue>" in xml
+    assert xml.count("<TextValue>") == 1  # P2's empty country is left out
+
+
+def test_only_the_named_raters_are_exported(small, tmp_path):
+    summary = qdpx.export_qdpx(small, CLI, tmp_path / "bob.qdpx", raters=["bob"])
+    assert (summary.raters, summary.codings) == (("bob",), 2)
+    target = Study.open(f"sqlite:///{tmp_path / 'target.db'}")
+    result = qdpx.import_qdpx(target, CLI, tmp_path / "bob.qdpx")
+    assert dict(result.codings) == {"bob": 2}
+    target.close()
+
+
+def test_a_coder_exports_only_their_own_codings(small, tmp_path):
+    summary = qdpx.export_qdpx(small, Actor("alice", "coder"), tmp_path / "alice.qdpx")
+    assert summary.raters == ("alice",)
+    with pytest.raises(NotAllowed):
+        qdpx.export_qdpx(small, Actor("alice", "coder"), tmp_path / "bob.qdpx", raters=["bob"])
+
+
+def test_only_an_admin_imports(small, tmp_path):
+    qdpx.export_qdpx(small, CLI, tmp_path / "small.qdpx")
+    with pytest.raises(NotAllowed):
+        qdpx.import_qdpx(small, Actor("alice", "coder"), tmp_path / "small.qdpx")
+
+
+def test_importing_into_the_study_it_came_from_changes_nothing(small, tmp_path):
+    qdpx.export_qdpx(small, CLI, tmp_path / "small.qdpx")
+    before = {r: codings.codings_of(small, CLI, r) for r in ("alice", "bob")}
+    result = qdpx.import_qdpx(small, CLI, tmp_path / "small.qdpx")
+    assert result.unchanged == ["P1-2023-01-05", "P2-2023-01-09"] and not result.imported
+    assert (result.codes_added, sum(result.codings.values())) == (0, 0)
+    assert {r: codings.codings_of(small, CLI, r) for r in ("alice", "bob")} == before
+
+
+def test_a_different_text_under_a_taken_name_is_refused_not_replaced(small, tmp_path):
+    qdpx.export_qdpx(small, CLI, tmp_path / "small.qdpx")
+    target = Study.open(f"sqlite:///{tmp_path / 'target.db'}")
+    add_interview(target, "P1-2023-01-05", "P1", ["Something else entirely."])
+    result = qdpx.import_qdpx(target, CLI, tmp_path / "small.qdpx")
+    assert result.imported == ["P2-2023-01-09"]
+    assert [name for name, _ in result.failed] == ["P1-2023-01-05"]
+    assert "already has a different transcript" in result.failed[0][1]
+    target.close()
+
+
+# ---------------------------------------------------------------- a project from another tool
+
+# Another tool's project: CRLF line ends, a parent code that is itself coded, a top-level code,
+# a case with a variable, a PDF source, and selections that fit no segment.
+TEXT = ("Interviewer: What gets in the way?\r\n\r\nP7: Mostly the cost of GPUs.\r\n\r\n"
+        "Interviewer: Anything else?\r\n\r\nP7: Honestly, the paperwork for licences.\r\n")
+G = {k: f"{{0000000{i}-0000-4000-8000-000000000000}}" for i, k in enumerate(
+    ["user", "barriers", "cost", "hope", "source", "case", "age", "pdf", "note"])}
+
+
+def other_tool_project(text: str = TEXT) -> str:
+    def sel(n: int, start: int, end: int, code: str, note: str = "") -> str:
+        return (f'<PlainTextSelection guid="{{10000000-0000-4000-8000-00000000000{n}}}" startPosition="{start}" '
+                f'endPosition="{end}" creatingUser="{G["user"]}"><Coding guid="{{20000000-0000-4000-8000-'
+                f'00000000000{n}}}"><CodeRef targetGUID="{G[code]}"/></Coding>{note}</PlainTextSelection>')
+
+    cost = text.index("the cost of GPUs")
+    paperwork = text.index("paperwork")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="From another tool">
+  <Users><User guid="{G['user']}" name="Maria"/></Users>
+  <CodeBook><Codes>
+    <Code guid="{G['barriers']}" name="Barriers" isCodable="true" color="#c00">
+      <Description>What gets in the way.</Description>
+      <Code guid="{G['cost']}" name="Cost / price" isCodable="true"><Description>Money.</Description></Code>
+    </Code>
+    <Code guid="{G['hope']}" name="Hope" isCodable="true"/>
+  </Codes></CodeBook>
+  <Variables><Variable guid="{G['age']}" name="age" typeOfVariable="Integer"/></Variables>
+  <Cases><Case guid="{G['case']}" name="P7">
+    <VariableValue><VariableRef targetGUID="{G['age']}"/><IntegerValue>29</IntegerValue></VariableValue>
+    <SourceRef targetGUID="{G['source']}"/>
+  </Case></Cases>
+  <Sources>
+    <TextSource guid="{G['source']}" name="Interview 7" plainTextPath="internal://s7.txt">
+      {sel(1, cost, cost + len("the cost of GPUs"), "cost")}
+      {sel(2, paperwork, paperwork + len("paperwork"), "barriers", f'<NoteRef targetGUID="{G["note"]}"/>')}
+      {sel(3, 0, len("Interviewer"), "hope")}
+      {sel(4, len(text) + 10, len(text) + 20, "hope")}
+      <Coding guid="{{30000000-0000-4000-8000-000000000001}}" creatingUser="{G['user']}"><CodeRef targetGUID="{G['hope']}"/></Coding>
+    </TextSource>
+    <PDFSource guid="{G['pdf']}" name="Scanned notes" path="internal://scan.pdf"/>
+  </Sources>
+  <Notes><Note guid="{G['note']}" creatingUser="{G['user']}"><PlainTextContent>Bureaucracy, not law.</PlainTextContent></Note></Notes>
+</Project>"""
+
+
+def write_qdpx(path: Path, project: str | bytes, files: dict[str, str] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", project)
+        for name, text in (files or {}).items():
+            archive.writestr(name, text.encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def other_tool(tmp_path) -> Path:
+    return write_qdpx(tmp_path / "other.qdpx", other_tool_project(), {"Sources/s7.txt": TEXT})
+
+
+def test_a_project_from_another_tool_lands_on_segments(study, other_tool):
+    result = qdpx.import_qdpx(study, CLI, other_tool)
+    assert result.imported == ["Interview 7"]
+    assert texts_of(study) == {"Interview 7": TEXT.replace("\r\n", "\n")}
+    # Segments: 0 and 2 the interviewer's questions, 1 and 3 P7's answers; offsets counted with
+    # CRLF in the file are moved onto the LF text.
+    assert [(c.segment, c.code, c.memo) for c in codings.codings_of(study, CLI, "Maria")] == [
+        (None, f"{qdpx.UNGROUPED_THEME}/Hope", None),
+        (1, "Barriers/Cost - price", None),
+        (3, "Barriers/Barriers", None),
+    ]
+    assert dict(result.codings) == {"Maria": 3}
+    assert memos_of(study) == {("Maria", "Interview 7", 3): "Bureaucracy, not law."}  # a note on the selection
+
+
+def test_parent_codes_become_themes_and_loose_codes_a_theme_of_their_own(study, other_tool):
+    qdpx.import_qdpx(study, CLI, other_tool)
+    book = codebook_of(study)
+    assert [(c.ref, c.definition, c.colour) for c in book.codes()] == [
+        ("Barriers/Barriers", "What gets in the way.", "#cc0000"),  # the coded parent keeps its codings here
+        ("Barriers/Cost - price", "Money.", None),  # no slash inside a name: it separates theme and code
+        (f"{qdpx.UNGROUPED_THEME}/Hope", "", None),
+    ]
+
+
+def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, other_tool):
+    result = qdpx.import_qdpx(study, CLI, other_tool)
+    assert len(result.unmapped) == 2
+    assert "Interview 7 [0:11] (Codes/Hope): covers no segment" in result.unmapped[0]
+    assert "offsets are outside the text" in result.unmapped[1]
+    assert result.skipped == ["source 'Scanned notes': a PDFSource; only text sources are imported"]
+
+
+def test_cases_give_the_participant_and_its_variables(study, other_tool):
+    qdpx.import_qdpx(study, CLI, other_tool)
+    assert list_participants(study) == [{"participant": "P7", "transcripts": ["Interview 7"], "attributes": {"age": "29"}}]
+
+
+def test_codings_are_not_added_where_the_rater_marked_the_transcript_done(study, other_tool):
+    qdpx.import_qdpx(study, CLI, other_tool)
+    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price")
+    codings.mark_done(study, CLI, "Maria", "Interview 7")
+    result = qdpx.import_qdpx(study, CLI, other_tool)
+    assert result.unchanged == ["Interview 7"] and not result.codings
+    assert any("marked this transcript done" in s for s in result.skipped)
+
+
+# ---------------------------------------------------------------- bad files
+
+
+def test_a_file_that_is_no_zip_is_refused_with_its_name(study, tmp_path):
+    path = tmp_path / "notes.qdpx"
+    path.write_text("just text")
+    with pytest.raises(QdpxFormatError, match="not a zip archive") as caught:
+        qdpx.import_qdpx(study, CLI, path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("project, problem", [
+    ('<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+     '<Project xmlns="urn:QDA-XML:project:1.0" name="x">&b;</Project>', "DTD or entities"),
+    ('<Project xmlns="urn:QDA-XML:project:1.0" name="x">', "not well-formed XML"),
+    ('<Project name="x"/>', "not a QDA-XML 1.0 project"),
+    ('<Project xmlns="urn:QDA-XML:project:1.0" name="x"><CodeBook><Codes><Code name="A" isCodable="true"/>'
+     '</Codes></CodeBook></Project>', "has no guid attribute"),
+])
+def test_a_bad_project_file_is_refused_with_the_reason(study, tmp_path, project, problem):
+    path = write_qdpx(tmp_path / "bad.qdpx", project)
+    with pytest.raises(StudyError, match=problem) as caught:
+        qdpx.import_qdpx(study, CLI, path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_bad_offset_is_refused_with_where_it_is(study, tmp_path):
+    project = other_tool_project().replace('startPosition="0"', 'startPosition="zero"')
+    path = write_qdpx(tmp_path / "bad.qdpx", project, {"Sources/s7.txt": TEXT})
+    with pytest.raises(QdpxFormatError, match="startPosition 'zero' is not a whole number"):
+        qdpx.import_qdpx(study, CLI, path)
+
+
+def test_an_archive_without_a_project_is_refused(study, tmp_path):
+    path = tmp_path / "empty.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(QdpxFormatError, match="has no project.qde"):
+        qdpx.import_qdpx(study, CLI, path)
+
+
+def test_a_part_that_would_unzip_too_large_is_refused_before_inflating(study, tmp_path, monkeypatch):
+    path = write_qdpx(tmp_path / "big.qdpx", other_tool_project(), {"Sources/s7.txt": TEXT})
+    monkeypatch.setattr(qdpx, "MAX_UNZIPPED_BYTES", 1_000)  # the project.qde is larger than this
+    with pytest.raises(QdpxFormatError, match="zip bomb"):
+        qdpx.import_qdpx(study, CLI, path)
+
+
+def test_a_source_that_is_not_utf8_fails_alone(study, tmp_path):
+    path = tmp_path / "latin1.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", other_tool_project())
+        archive.writestr("Sources/s7.txt", TEXT.replace("licences", "licences é").encode("latin-1"))
+    result = qdpx.import_qdpx(study, CLI, path)
+    assert result.failed == [("Interview 7", "source 'Interview 7': internal://s7.txt is not UTF-8 text, as "
+                                             "REFI-QDA requires")]
+    assert not result.imported
+
+
+def test_a_source_outside_the_archive_is_not_read(study, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Interviewer: hi\n\nP1: secret")
+    project = other_tool_project().replace('plainTextPath="internal://s7.txt"', f'plainTextPath="{secret}"')
+    result = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "ext.qdpx", project))
+    assert "a file outside the project" in result.failed[0][1]
+    assert texts_of(study) == {}
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_exports_and_imports(small, db_url, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "small.qdpx"
+    exported = runner.invoke(cli, ["--db", db_url, "qdpx", "export", "--out", str(out), "--raters", "alice,bob"])
+    assert exported.exit_code == 0, exported.output
+    # Notes: alice's coding memo, her memo on P2 and bob's on P1.
+    assert "2 transcript(s), 4 code(s), 5 coding(s) by alice, bob, 3 note(s)" in exported.output
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    imported = runner.invoke(cli, ["--db", target, "qdpx", "import", str(out)])
+    assert imported.exit_code == 0, imported.output
+    assert "Transcripts: 2 imported" in imported.output and "Codings: alice 3, bob 2" in imported.output
+
+
+def test_cli_reports_a_bad_file_in_one_line(db_url, tmp_path):
+    path = tmp_path / "bad.qdpx"
+    path.write_text("nope")
+    result = CliRunner().invoke(cli, ["--db", db_url, "qdpx", "import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: is not a .qdpx project")
