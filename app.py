@@ -5,11 +5,20 @@ lives in the `study` package.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app_pages.common import current_actor, sign_out
+from app_pages.common import (
+    current_actor,
+    freeze_long_lived_objects,
+    mark_page_ready,
+    sign_out,
+)
 
-st.set_page_config(page_title="study", page_icon=":material/forum:", layout="wide")
+# A local icon: a :material/...: favicon would be fetched from Google's servers.
+ICON = Path(__file__).parent / "app_components" / "icon.svg"
+st.set_page_config(page_title="study", page_icon=str(ICON), layout="wide")
 
 actor = current_actor()
 if actor is None:
@@ -28,7 +37,10 @@ else:
             st.Page("app_pages/audit.py", title="Audit", icon=":material/history:"),
         ]
     with st.sidebar:
-        st.caption(f"Signed in as **{actor.name}** ({actor.role})")
+        st.text(f"Signed in as {actor.name} ({actor.role})")  # st.text: a user name is never Markdown
         st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 
-st.navigation(pages).run()
+page = st.navigation(pages)
+page.run()
+mark_page_ready(page.title)
+freeze_long_lived_objects()

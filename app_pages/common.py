@@ -1,7 +1,11 @@
-"""What every page shares: the open study, the signed-in actor. No rules live here."""
+"""What every page shares: the open study, the signed-in actor, the page-ready marker.
+No rules live here."""
 from __future__ import annotations
 
+import gc
+import html
 import os
+import sys
 
 import streamlit as st
 
@@ -11,14 +15,23 @@ from study.store import Study
 ACTOR_KEY = "actor"
 
 
-@st.cache_resource
 def get_study() -> Study:
-    """One engine per server process; sessions are short and per call (thread-safe)."""
-    return Study.open(os.environ.get("STUDY_DB"))
+    """The study named by $STUDY_DB: one engine per database and server process; sessions are
+    short and per call (thread-safe)."""
+    return _open_study(os.environ.get("STUDY_DB") or "")
+
+
+@st.cache_resource(show_spinner=False)
+def _open_study(url: str) -> Study:
+    return Study.open(url or None)
 
 
 def current_actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
+
+
+def set_actor(actor: Actor) -> None:
+    st.session_state[ACTOR_KEY] = actor
 
 
 def require_actor() -> Actor:
@@ -30,3 +43,28 @@ def require_actor() -> Actor:
 
 def sign_out() -> None:
     st.session_state.clear()
+
+
+def mark_page_ready(page_title: str) -> None:
+    """An invisible marker that the page's run finished (browser tests and benchmarks wait for it)."""
+    st.html(f'<span data-testid="study-page-ready" data-page="{html.escape(page_title)}" hidden></span>')
+
+
+_modules_frozen = 0
+
+
+def freeze_long_lived_objects() -> None:
+    """Move what imports created out of the garbage collector's reach (``gc.freeze``).
+
+    Streamlit runs a full ``gc.collect()`` after every script run, before the run's output
+    reaches the browser; over the objects of this app's libraries that takes 100-200 ms,
+    more than all the rest of a click. Objects created by imports live as long as the process,
+    so they are frozen whenever new modules have been imported (a few times per process: what
+    else is alive then is frozen too, and is freed by reference counting, not by the cycle
+    collector); the collection then walks only what sessions create.
+    """
+    global _modules_frozen
+    if len(sys.modules) != _modules_frozen:
+        gc.collect()  # garbage made so far is freed, not frozen
+        gc.freeze()
+        _modules_frozen = len(sys.modules)

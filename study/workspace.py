@@ -1,0 +1,321 @@
+"""The coding workspace: what one rater reads and writes while coding a transcript.
+
+Every function takes the asking Actor and works on that actor's own codings and memos only,
+so a coder can never read or change another rater's work through it (the permission rules
+themselves live in ``auth`` and ``codings``). The app's Code page is a thin shell over this.
+
+Example::
+
+    view = coder_view(study, actor, transcript_id)
+    toggle(study, actor, view.segments[0].id, code_id, applied=True)
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import NoReturn
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import codes as codes_mod
+from . import codings
+from .auth import Actor, rater_user
+from .errors import CodebookError, NotFound, StudyError
+from .store import (
+    Code,
+    Coding,
+    Participant,
+    Segment,
+    Study,
+    Transcript,
+    TranscriptStatus,
+)
+
+INTERVIEWER = "interviewer"
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    id: int
+    index: int
+    speaker: str
+    role: str  # interviewer | participant
+    start: int
+    end: int
+    timestamp: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """A code as the coding page shows it: name, place in the codebook and its guidance."""
+
+    id: int
+    ref: str
+    name: str
+    theme: str  # the top theme
+    path: tuple[str, ...]
+    colour: str | None  # a CSS colour name or #hex, or None; never anything else
+    definition: str
+    when_to_use: str
+    when_not_to_use: str
+    example: str
+    retired: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    coded: int  # segments to code that carry at least one code
+    total: int  # segments to code: the participant's turns (every segment when none is marked)
+
+    @property
+    def fraction(self) -> float:
+        return self.coded / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class TranscriptProgress:
+    """One transcript in the coder's list: who was interviewed and how far the coder got."""
+
+    id: int
+    name: str
+    participant: str | None
+    segments: int
+    progress: Progress
+    done: bool
+
+
+@dataclass(frozen=True)
+class CoderState:
+    """The asking rater's own work on one transcript."""
+
+    transcript_id: int
+    codes: dict[int | None, frozenset[int]]  # segment id (None: whole transcript) -> code ids
+    memos: dict[int | None, str]  # segment id (None: the transcript memo) -> text
+    done: bool
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class CoderView:
+    transcript: TranscriptProgress
+    segments: tuple[SegmentView, ...]
+    state: CoderState
+
+
+@dataclass(frozen=True)
+class Change:
+    """Apply (``applied=True``) or remove a code on a segment."""
+
+    segment_id: int
+    code_id: int
+    applied: bool
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: Change
+    changed: bool
+    error: str | None = None  # why the change was refused, in words for the coder
+
+
+# -- reads ----------------------------------------------------------------------------
+
+
+def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
+    """Every transcript, in import order, with the asking rater's own progress on it."""
+    with study.session() as session:
+        rater_id = _rater_id(session, actor)
+        roles = _segment_roles_by_transcript(session)
+        coded = _coded_segments_by_transcript(session, rater_id)
+        done = codings.done_transcripts(session, rater_id) if rater_id else set()
+        rows = session.execute(
+            select(Transcript.id, Transcript.name, Participant.label)
+            .outerjoin(Participant, Transcript.participant_id == Participant.id)
+            .order_by(Transcript.id)
+        ).all()
+        return [
+            TranscriptProgress(tid, name, label, len(roles.get(tid, {})),
+                               _progress(roles.get(tid, {}), coded.get(tid, set())), tid in done)
+            for tid, name, label in rows
+        ]
+
+
+def first_to_code(choices: list[TranscriptProgress]) -> TranscriptProgress | None:
+    """The first transcript the rater has not marked done (else the first one)."""
+    return next((c for c in choices if not c.done), choices[0] if choices else None)
+
+
+def transcript_segments(study: Study, actor: Actor, transcript_id: int) -> tuple[SegmentView, ...]:
+    """The transcript's segments in reading order, with their text. Any signed-in user may read them."""
+    with study.session() as session:
+        transcript = _transcript(session, transcript_id)
+        text = transcript.text
+        rows = session.execute(
+            select(Segment.id, Segment.index, Segment.speaker, Segment.role, Segment.start, Segment.end,
+                   Segment.timestamp)
+            .where(Segment.transcript_id == transcript_id).order_by(Segment.index)
+        ).all()
+        return tuple(SegmentView(r.id, r.index, r.speaker, r.role, r.start, r.end, r.timestamp, text[r.start:r.end])
+                     for r in rows)
+
+
+def coder_state(study: Study, actor: Actor, transcript_id: int) -> CoderState:
+    """The asking rater's codes, memos, done mark and progress on one transcript."""
+    with study.session() as session:
+        _check_transcript(session, transcript_id)
+        return _coder_state(session, actor, transcript_id)
+
+
+def coder_view(study: Study, actor: Actor, transcript_id: int) -> CoderView:
+    """Everything the coding page shows for one transcript: its segments and the actor's own work."""
+    segments = transcript_segments(study, actor, transcript_id)
+    state = coder_state(study, actor, transcript_id)
+    with study.session() as session:
+        transcript = _transcript(session, transcript_id)
+        summary = TranscriptProgress(
+            transcript.id, transcript.name, transcript.participant.label if transcript.participant else None,
+            len(segments), state.progress, state.done,
+        )
+    return CoderView(summary, segments, state)
+
+
+def codebook_entries(study: Study) -> list[CodeEntry]:
+    """Every code in codebook order, retired ones included (flagged) so old codings still show."""
+    with study.session() as session:
+        return [
+            CodeEntry(c.id, c.ref, c.name, c.top_theme, c.path, safe_colour(c.colour), c.definition or "",
+                      c.when_to_use or "", c.when_not_to_use or "", c.example or "", bool(c.retired))
+            for c in codes_mod.all_codes(session, include_retired=True)
+        ]
+
+
+def safe_colour(colour: str | None) -> str | None:
+    """The colour if it is a plain CSS colour name or #hex; None otherwise (a codebook is input)."""
+    colour = (colour or "").strip()
+    return colour if _COLOUR.fullmatch(colour) else None
+
+
+# -- writes ---------------------------------------------------------------------------
+
+
+def toggle(study: Study, actor: Actor, segment_id: int, code_id: int, applied: bool) -> bool:
+    """Apply or remove a code on a segment as the asking rater; returns whether anything changed.
+
+    Raises NotAllowed when the rater marked the transcript done, NotFound for unknown ids and
+    CodebookError when applying a retired code."""
+    with study.session() as session:
+        code = session.get(Code, code_id)
+        if code is None:
+            raise NotFound(f"no code with id {code_id}; the codebook may have changed, reload the page")
+        if applied and code.retired:
+            raise CodebookError(f"{code.ref} is retired; choose another code")
+        rater = rater_user(session, actor.name)
+        return codings.set_coding(session, actor, rater.id, segment_id, code_id, applied)
+
+
+def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[ChangeResult]:
+    """Apply changes in order, each in its own transaction; a refused change does not stop the rest."""
+    results = []
+    for change in changes:
+        try:
+            results.append(ChangeResult(change, toggle(study, actor, change.segment_id, change.code_id, change.applied)))
+        except StudyError as exc:
+            results.append(ChangeResult(change, False, str(exc)))
+    return results
+
+
+def save_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | None, text: str) -> None:
+    """The asking rater's memo on a segment of the transcript, or on the transcript (segment None)."""
+    with study.session() as session:
+        _check_transcript(session, transcript_id)
+        if segment_id is not None:
+            segment = session.get(Segment, segment_id)
+            if segment is None or segment.transcript_id != transcript_id:
+                raise NotFound(f"transcript {transcript_id} has no segment with id {segment_id}")
+        rater = rater_user(session, actor.name)
+        codings.save_memo(session, actor, rater.id, transcript_id, segment_id, text)
+
+
+def set_done(study: Study, actor: Actor, transcript_id: int, done: bool) -> None:
+    """Mark the transcript done for the asking rater (its codings then count), or reopen it."""
+    with study.session() as session:
+        _check_transcript(session, transcript_id)
+        rater = rater_user(session, actor.name)
+        codings.set_done(session, actor, rater.id, transcript_id, done)
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _rater_id(session: Session, actor: Actor) -> int | None:
+    """The actor's own rater id; None for an actor who has never been a user (nothing to show)."""
+    try:
+        return rater_user(session, actor.name).id
+    except NotFound:
+        return None
+
+
+def _transcript(session: Session, transcript_id: int) -> Transcript:
+    transcript = session.get(Transcript, transcript_id)
+    if transcript is None:
+        _missing(transcript_id)
+    return transcript
+
+
+def _check_transcript(session: Session, transcript_id: int) -> None:
+    """Like _transcript, without loading the transcript's text (the per-click path)."""
+    if session.scalar(select(Transcript.id).where(Transcript.id == transcript_id)) is None:
+        _missing(transcript_id)
+
+
+def _missing(transcript_id: int) -> NoReturn:
+    raise NotFound(f"no transcript with id {transcript_id}; it may have been deleted, reload the page")
+
+
+def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderState:
+    rater_id = _rater_id(session, actor)
+    if rater_id is None:
+        roles = _segment_roles(session, transcript_id)
+        return CoderState(transcript_id, {}, {}, False, _progress(roles, set()))
+    by_segment = codings.segment_code_ids(session, actor, rater_id, transcript_id)
+    memos = codings.memos_of(session, actor, rater_id, transcript_id)
+    status = session.get(TranscriptStatus, (rater_id, transcript_id))
+    roles = _segment_roles(session, transcript_id)
+    coded = {sid for sid, ids in by_segment.items() if sid is not None and ids}
+    return CoderState(
+        transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items() if ids}, memos,
+        bool(status and status.done), _progress(roles, coded),
+    )
+
+
+def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
+    return dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
+
+
+def _segment_roles_by_transcript(session: Session) -> dict[int, dict[int, str]]:
+    roles: dict[int, dict[int, str]] = defaultdict(dict)
+    for tid, sid, role in session.execute(select(Segment.transcript_id, Segment.id, Segment.role)):
+        roles[tid][sid] = role
+    return roles
+
+
+def _coded_segments_by_transcript(session: Session, rater_id: int | None) -> dict[int, set[int]]:
+    coded: dict[int, set[int]] = defaultdict(set)
+    if rater_id is None:
+        return coded
+    for tid, sid in session.execute(
+        select(Coding.transcript_id, Coding.segment_id)
+        .where(Coding.rater_id == rater_id, Coding.segment_id.is_not(None)).distinct()
+    ):
+        coded[tid].add(sid)
+    return coded
+
+
+def _progress(roles: dict[int, str], coded: set[int]) -> Progress:
+    """Coded segments among those to code: the participant's turns, or every segment if none is one."""
+    to_code = {sid for sid, role in roles.items() if role != INTERVIEWER} or set(roles)
+    return Progress(len(to_code & coded), len(to_code))

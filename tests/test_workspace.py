@@ -1,0 +1,166 @@
+"""The coding workspace: each rater reads and writes only their own codings and memos."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from study import auth, codes, codings, workspace
+from study.auth import Actor
+from study.errors import CodebookError, NotAllowed, NotFound
+from tests.factories import add_interview, load_small_codebook
+
+ALICE, BOB, ADMIN = Actor("alice", "coder"), Actor("bob", "coder"), Actor("admin", "admin")
+
+
+@pytest.fixture
+def ws(study):
+    """Two interviews (interviewer turns at even indexes, answers at odd) and three accounts."""
+    load_small_codebook(study)
+    add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty.", "Downloads matter."])
+    add_interview(study, "P2-interview", "P2", ["Licences worry me."])
+    for name, role in (("alice", "coder"), ("bob", "coder"), ("admin", "admin")):
+        auth.add_user(study, name, role, "study-demo")
+    return study
+
+
+def transcript_id(study, name: str) -> int:
+    return next(t.id for t in workspace.transcript_progress(study, ADMIN) if t.name == name)
+
+
+def code_id(study, ref: str) -> int:
+    with study.session() as session:
+        return codes.resolve(session, ref).id
+
+
+def segment(study, name: str, index: int) -> workspace.SegmentView:
+    return next(s for s in workspace.transcript_segments(study, ALICE, transcript_id(study, name)) if s.index == index)
+
+
+def test_segments_come_in_reading_order_with_speaker_role_and_text(ws):
+    segments = workspace.transcript_segments(ws, BOB, transcript_id(ws, "P1-interview"))
+    assert [(s.index, s.speaker, s.role) for s in segments[:2]] == [(0, "Interviewer", "interviewer"), (1, "P1", "participant")]
+    assert segments[1].text == "I search the hub."
+
+
+def test_toggle_applies_and_removes_a_code(ws):
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    tid = transcript_id(ws, "P1-interview")
+    assert workspace.toggle(ws, ALICE, seg.id, code, applied=True) is True
+    assert workspace.toggle(ws, ALICE, seg.id, code, applied=True) is False  # already applied: nothing changes
+    assert workspace.coder_state(ws, ALICE, tid).codes == {seg.id: frozenset({code})}
+    assert workspace.toggle(ws, ALICE, seg.id, code, applied=False) is True
+    assert workspace.coder_state(ws, ALICE, tid).codes == {}
+
+
+def test_a_coder_never_sees_another_coders_codings_or_memos(ws):
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    tid = transcript_id(ws, "P1-interview")
+    workspace.toggle(ws, ALICE, seg.id, code, applied=True)
+    workspace.save_memo(ws, ALICE, tid, seg.id, "alice's thought")
+    workspace.save_memo(ws, ALICE, tid, None, "alice on the whole interview")
+
+    bob = workspace.coder_view(ws, BOB, tid)
+    assert bob.state.codes == {} and bob.state.memos == {}
+    assert bob.state.progress.coded == 0
+    assert all(t.progress.coded == 0 for t in workspace.transcript_progress(ws, BOB))
+    alice = workspace.coder_view(ws, ALICE, tid)
+    assert alice.state.memos == {seg.id: "alice's thought", None: "alice on the whole interview"}
+
+
+def test_an_admin_codes_as_themself_on_the_coding_page(ws):
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    workspace.toggle(ws, ALICE, seg.id, code, applied=True)
+    assert workspace.coder_state(ws, ADMIN, transcript_id(ws, "P1-interview")).codes == {}
+
+
+def test_writing_or_reading_another_raters_codings_is_not_allowed(ws):
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    tid = transcript_id(ws, "P1-interview")
+    with ws.session() as session:
+        alice_id = auth.rater_user(session, "alice").id
+    with pytest.raises(NotAllowed), ws.session() as session:
+        codings.set_coding(session, BOB, alice_id, seg.id, code, True)
+    with pytest.raises(NotAllowed), ws.session() as session:
+        codings.segment_code_ids(session, BOB, alice_id, tid)
+    with pytest.raises(NotAllowed), ws.session() as session:
+        codings.memos_of(session, BOB, alice_id, tid)
+
+
+def test_progress_counts_the_participants_coded_turns(ws):
+    tid = transcript_id(ws, "P1-interview")
+    model_search = code_id(ws, "Challenges/Model search")
+    workspace.toggle(ws, ALICE, segment(ws, "P1-interview", 1).id, model_search, applied=True)
+    workspace.toggle(ws, ALICE, segment(ws, "P1-interview", 0).id, model_search, applied=True)  # a question
+    progress = workspace.coder_state(ws, ALICE, tid).progress
+    # 3 answers to code (segments 1, 3, 5); the coded question (segment 0) does not count
+    assert (progress.coded, progress.total) == (1, 3)
+    assert progress.fraction == pytest.approx(1 / 3)
+    listed = {t.name: t for t in workspace.transcript_progress(ws, ALICE)}
+    assert (listed["P1-interview"].progress.coded, listed["P1-interview"].segments) == (1, 6)
+    assert listed["P2-interview"].progress.coded == 0
+
+
+def test_done_locks_the_codes_until_reopened(ws):
+    tid = transcript_id(ws, "P1-interview")
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    workspace.set_done(ws, ALICE, tid, True)
+    assert workspace.coder_state(ws, ALICE, tid).done
+    assert workspace.first_to_code(workspace.transcript_progress(ws, ALICE)).name == "P2-interview"
+    with pytest.raises(NotAllowed):
+        workspace.toggle(ws, ALICE, seg.id, code, applied=True)
+    [result] = workspace.apply_changes(ws, ALICE, [workspace.Change(seg.id, code, True)])
+    assert not result.changed and "marked this transcript done" in result.error
+    workspace.set_done(ws, ALICE, tid, False)
+    assert workspace.toggle(ws, ALICE, seg.id, code, applied=True) is True
+
+
+def test_a_refused_change_does_not_stop_the_others(ws):
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    results = workspace.apply_changes(ws, ALICE, [workspace.Change(seg.id, 999_999, True), workspace.Change(seg.id, code, True)])
+    assert results[0].error and "no code with id" in results[0].error
+    assert results[1].changed and results[1].error is None
+
+
+def test_a_retired_code_cannot_be_applied_but_can_be_removed(ws):
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    workspace.toggle(ws, ALICE, seg.id, code, applied=True)
+    with ws.session() as session:
+        codes.retire_code(session, "admin", "Challenges/Model search")
+    with pytest.raises(CodebookError):
+        workspace.toggle(ws, ALICE, segment(ws, "P1-interview", 3).id, code, applied=True)
+    assert workspace.toggle(ws, ALICE, seg.id, code, applied=False) is True
+    assert next(c for c in workspace.codebook_entries(ws) if c.id == code).retired
+
+
+def test_memo_on_a_segment_of_another_transcript_is_refused(ws):
+    with pytest.raises(NotFound):
+        workspace.save_memo(ws, ALICE, transcript_id(ws, "P2-interview"), segment(ws, "P1-interview", 1).id, "x")
+
+
+def test_codebook_entries_carry_the_guidance(ws):
+    entry = next(c for c in workspace.codebook_entries(ws) if c.name == "License")
+    assert entry.ref == "Attributes/Portability/License" and entry.theme == "Attributes"
+    assert entry.definition == "The licence terms of the model."
+
+
+@pytest.mark.parametrize("colour, shown", [
+    ("#1f77b4", "#1f77b4"), ("teal", "teal"), (None, None),
+    ("red; background: url(https://evil.example/x)", None), ("url(x)", None), ("#12345g", None),
+])
+def test_only_plain_colours_reach_the_browser(colour, shown):
+    assert workspace.safe_colour(colour) == shown
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.booleans()), max_size=12))
+def test_any_sequence_of_toggles_ends_in_the_last_choice_per_segment_and_code(ws, steps):
+    tid = transcript_id(ws, "P1-interview")
+    segments = workspace.transcript_segments(ws, ALICE, tid)
+    code_ids = [c.id for c in workspace.codebook_entries(ws)]
+    expected = {sid: set(ids) for sid, ids in workspace.coder_state(ws, ALICE, tid).codes.items()}
+    for seg_n, code_n, applied in steps:
+        sid, cid = segments[seg_n].id, code_ids[code_n]
+        workspace.toggle(ws, ALICE, sid, cid, applied)
+        (expected.setdefault(sid, set()).add if applied else expected.setdefault(sid, set()).discard)(cid)
+    assert workspace.coder_state(ws, ALICE, tid).codes == {sid: ids for sid, ids in expected.items() if ids}
