@@ -253,14 +253,13 @@ def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None)
         actor.require_rater(rater, "see the progress")
     with study.session() as session:
         users = dict(session.execute(select(User.id, User.name).where(User.name.in_(raters))).all())
-        roles = workspace._segment_roles_by_transcript(session)
         transcripts = session.execute(select(Transcript.id, Transcript.name).order_by(Transcript.id)).all()
         result = []
         for rater_id, rater in users.items():
-            coded = workspace._coded_segments_by_transcript(session, rater_id)
+            by_transcript = workspace.progress_by_transcript(session, rater_id)
             done = done_transcripts(session, rater_id)
             for tid, name in transcripts:
-                progress = workspace._progress(roles.get(tid, {}), coded.get(tid, set()))
+                progress = by_transcript.get(tid, workspace.Progress(0, 0))
                 result.append(Progress(name, rater, progress.coded, progress.total, tid in done))
     order = {name: n for n, (_, name) in enumerate(transcripts)}
     return sorted(result, key=lambda p: (order[p.transcript], raters.index(p.rater)))

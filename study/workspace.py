@@ -130,7 +130,7 @@ def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
     with study.session() as session:
         rater_id = _rater_id(session, actor)
         roles = _segment_roles_by_transcript(session)
-        coded = _coded_segments_by_transcript(session, rater_id)
+        progress = progress_by_transcript(session, rater_id)
         done = codings.done_transcripts(session, rater_id) if rater_id else set()
         rows = session.execute(
             select(Transcript.id, Transcript.name, Participant.label)
@@ -139,7 +139,7 @@ def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
         ).all()
         return [
             TranscriptProgress(tid, name, label, len(roles.get(tid, {})),
-                               _progress(roles.get(tid, {}), coded.get(tid, set())), tid in done)
+                               progress.get(tid, Progress(0, 0)), tid in done)
             for tid, name, label in rows
         ]
 
@@ -294,6 +294,14 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
 
 def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
     return dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
+
+
+def progress_by_transcript(session: Session, rater_id: int | None) -> dict[int, Progress]:
+    """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it.
+    Callers check that the asker may see this rater."""
+    roles = _segment_roles_by_transcript(session)
+    coded = _coded_segments_by_transcript(session, rater_id)
+    return {tid: _progress(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
 
 
 def _segment_roles_by_transcript(session: Session) -> dict[int, dict[int, str]]:
