@@ -83,7 +83,7 @@ def scalar_cases():
             yield pytest.param(case, id=case["id"])
 
 
-@pytest.mark.parametrize("case", scalar_cases())
+@pytest.mark.parametrize("case", list(scalar_cases()))
 def test_published_value(case):
     assert compute(case) == pytest.approx(case["expected"], abs=case["tolerance"])
 

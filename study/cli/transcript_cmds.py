@@ -1,6 +1,7 @@
 """Commands for the study database, transcripts, segments and participants."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -44,7 +45,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, replace, max_mb) ->
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6))
-    with click.progressbar(length=len(files), label="Importing", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
         summary = importing.import_files(study, files, participants=participants, options=options,
                                          progress=lambda _path: bar.update(1))
