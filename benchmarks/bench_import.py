@@ -14,7 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 from study.importing import ImportOptions, import_files
-from study.segmenting import UNITS, segment
+from study.segmenting import UNITS, segment, sentence_pipeline
 from study.store import Study
 from study.transcripts import detect_interviewer, read_transcript
 
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,1000")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    sentence_pipeline()  # loaded once per process; not part of any one import
     print(f"{'unit':<10}{'files':>6}{'words':>10}{'segments':>10}{'seconds':>9}{'words/s':>10}"
           f"{'segs/s':>9}{'peak MB':>9}{'parse%':>8}{'store%':>8}")
     with tempfile.TemporaryDirectory() as tmp:
