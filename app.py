@@ -9,10 +9,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_components.session_cookie import write_session_cookie
 from app_pages.common import (
     current_actor,
     freeze_long_lived_objects,
     mark_page_ready,
+    resume_browser_session,
+    session_token,
     sign_out,
 )
 
@@ -20,9 +23,11 @@ from app_pages.common import (
 ICON = Path(__file__).parent / "app_components" / "icon.svg"
 st.set_page_config(page_title="study", page_icon=str(ICON), layout="wide")
 
-actor = current_actor()
+actor = current_actor() or resume_browser_session()
 if actor is None:
     pages = [st.Page("app_pages/sign_in.py", title="Sign in", icon=":material/login:")]
+    if session_token() is not None:  # just signed out: clear the browser's cookie
+        write_session_cookie(None)
 else:
     pages = [
         st.Page("app_pages/code.py", title="Code", icon=":material/edit_note:", default=True),
@@ -39,6 +44,7 @@ else:
     with st.sidebar:
         st.text(f"Signed in as {actor.name} ({actor.role})")  # st.text: a user name is never Markdown
         st.button("Sign out", on_click=sign_out, icon=":material/logout:")
+        write_session_cookie(session_token())
 
 page = st.navigation(pages)
 page.run()

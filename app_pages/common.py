@@ -9,10 +9,12 @@ import sys
 
 import streamlit as st
 
-from study.auth import Actor
+from app_components.session_cookie import COOKIE
+from study.auth import Actor, end_session, resume_session, start_session
 from study.store import Study
 
 ACTOR_KEY = "actor"
+TOKEN_KEY = "session_token"
 
 
 def get_study() -> Study:
@@ -31,7 +33,22 @@ def current_actor() -> Actor | None:
 
 
 def set_actor(actor: Actor) -> None:
+    """Sign the browser in: this tab at once, and its reloads through a session cookie."""
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[TOKEN_KEY] = start_session(get_study(), actor)
+
+
+def session_token() -> str | None:
+    return st.session_state.get(TOKEN_KEY)
+
+
+def resume_browser_session() -> Actor | None:
+    """The actor whose session cookie this browser sent, if it is still valid."""
+    token = st.context.cookies.get(COOKIE)
+    actor = resume_session(get_study(), token)
+    if actor is not None:
+        st.session_state[ACTOR_KEY], st.session_state[TOKEN_KEY] = actor, token
+    return actor
 
 
 def require_actor() -> Actor:
@@ -42,7 +59,12 @@ def require_actor() -> Actor:
 
 
 def sign_out() -> None:
+    """End the session on the server (the cookie's token stops working) and forget this tab's state;
+    the token stays in session state for one run, so that the page clears the cookie."""
+    token = session_token()
+    end_session(get_study(), token)
     st.session_state.clear()
+    st.session_state[TOKEN_KEY] = token
 
 
 def mark_page_ready(page_title: str) -> None:

@@ -5,8 +5,10 @@ only their own; ``system`` is the consensus rater, which never signs in.
 """
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,11 +16,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotAllowed, NotFound, StudyError
-from .store import CONSENSUS, SignInFailure, Study, User, audit, get_user, utcnow
+from .store import CONSENSUS, AppSession, SignInFailure, Study, User, audit, get_user, utcnow
 
 ROLES = ("admin", "coder")
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
 
 
@@ -74,6 +77,7 @@ def set_password(study: Study, name: str, password: str, actor: Actor = CLI) -> 
     with study.session() as session:
         user = _existing_user(session, name)
         user.password_hash = _hasher.hash(password)
+        session.execute(delete(AppSession).where(AppSession.user_id == user.id))  # signed out everywhere
         audit(session, actor.name, "user.passwd", name)
 
 
@@ -105,6 +109,44 @@ def sign_in(study: Study, name: str, password: str) -> Actor:
             return Actor(user.name, user.role)
         session.add(SignInFailure(user_name=name))  # committed when this block ends, before the refusal
     raise NotAllowed("wrong user name or password")
+
+
+def start_session(study: Study, actor: Actor) -> str:
+    """A new browser session for a signed-in actor: the token for its cookie (only a hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    with study.session() as session:
+        user = _existing_user(session, actor.name)
+        session.add(AppSession(token_hash=_token_hash(token), user_id=user.id, expires_at=utcnow() + SESSION_LIFETIME))
+    return token
+
+
+def resume_session(study: Study, token: str | None) -> Actor | None:
+    """The actor a session token belongs to, with the user's current role; None when unknown or expired."""
+    if not isinstance(token, str) or not token:
+        return None
+    with study.session() as session:
+        app_session = session.get(AppSession, _token_hash(token))
+        if app_session is None:
+            return None
+        expires = app_session.expires_at
+        if expires.tzinfo is None:  # SQLite returns naive datetimes
+            expires = expires.replace(tzinfo=timezone.utc)
+        user = session.get(User, app_session.user_id)
+        if expires < utcnow() or user is None or not user.password_hash:
+            session.delete(app_session)
+            return None
+        return Actor(user.name, user.role)
+
+
+def end_session(study: Study, token: str | None) -> None:
+    """Sign a browser out: its token no longer resumes anything."""
+    if token:
+        with study.session() as session:
+            session.execute(delete(AppSession).where(AppSession.token_hash == _token_hash(token)))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def users(study: Study) -> list[dict]:

@@ -218,6 +218,15 @@ class AuditEntry(Base):
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class AppSession(Base):
+    """A signed-in browser: the hash of the token its cookie holds, until it expires or signs out."""
+
+    __tablename__ = "app_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SignInFailure(Base):
     __tablename__ = "sign_in_failures"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -91,3 +91,28 @@ def test_only_admins_manage_users(study):
 def test_bad_accounts_are_refused_with_reasons(study, name, role, password, problem):
     with pytest.raises(StudyError, match=problem):
         auth.add_user(study, name, role, password)
+
+
+def test_a_browser_session_resumes_until_signed_out(study):
+    auth.add_user(study, "alice", "coder", "correct horse")
+    token = auth.start_session(study, auth.sign_in(study, "alice", "correct horse"))
+    assert auth.resume_session(study, token) == auth.Actor("alice", "coder")
+    assert auth.resume_session(study, token + "x") is None and auth.resume_session(study, None) is None
+    auth.end_session(study, token)
+    assert auth.resume_session(study, token) is None
+
+
+def test_sessions_carry_the_current_role_and_end_with_a_password_change(study):
+    auth.add_user(study, "alice", "coder", "correct horse")
+    token = auth.start_session(study, auth.Actor("alice", "coder"))
+    auth.set_role(study, "alice", "admin")
+    assert auth.resume_session(study, token) == auth.Actor("alice", "admin")
+    auth.set_password(study, "alice", "battery staple")
+    assert auth.resume_session(study, token) is None
+
+
+def test_an_expired_session_does_not_resume(study, monkeypatch):
+    auth.add_user(study, "alice", "coder", "correct horse")
+    monkeypatch.setattr(auth, "SESSION_LIFETIME", auth.timedelta(seconds=-1))
+    token = auth.start_session(study, auth.Actor("alice", "coder"))
+    assert auth.resume_session(study, token) is None

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from study import auth, workspace
 from study.importing import ImportOptions, add_parsed_transcript
 from study.store import Study
-from tests.browser.conftest import VIEWPORT, sign_in, wait_until_loaded
+from tests.browser.conftest import VIEWPORT, wait_until_loaded
 from tests.factories import parsed_from_turns
 
 pytestmark = pytest.mark.browser
@@ -77,8 +77,7 @@ def test_a_coder_codes_with_a_click_and_the_keyboard_and_it_survives_a_reload(pa
     workspace_root = page.locator(WORKSPACE)
     expect(workspace_root).to_have_attribute("data-confirmed-op", workspace_root.get_attribute("data-op"))
 
-    page.reload()
-    sign_in(page, fresh_demo_app.url, "alice")
+    page.reload()  # the session cookie keeps alice signed in
     page.wait_for_selector(f'{WORKSPACE}[data-ready="1"]')
     wait_stored(page, first, code_id)
     wait_stored(page, second, second_code)
@@ -129,3 +128,16 @@ def test_transcript_text_is_shown_as_text_and_runs_nothing(page_as, fresh_demo_a
     texts = page.eval_on_selector_all(".seg .text", "els => els.map(e => e.textContent)")
     assert texts == [body for _, body in HOSTILE]
     assert not [url for url in requests if "127.0.0.1:9/" in url or url.endswith("/x")]
+
+
+def test_signing_out_ends_the_session_for_reloads_too(page_as, fresh_demo_app):
+    page = page_as("bob", app=fresh_demo_app)
+    page.reload()
+    wait_until_loaded(page)
+    expect(page.get_by_text("Signed in as bob (coder)")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.reload()
+    wait_until_loaded(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert not any(c["name"] == "study_session" and c["value"] for c in page.context.cookies())
