@@ -29,7 +29,18 @@ def _open_study(url: str) -> Study:
 
 
 def current_actor() -> Actor | None:
-    return st.session_state.get(ACTOR_KEY)
+    """The signed-in actor, re-read from the session on every run: a role change takes effect at
+    once, and a password change or expiry signs the tab out. (A state without a token is what
+    AppTest tests set up directly.)"""
+    token = session_token()
+    if token is None:
+        return st.session_state.get(ACTOR_KEY)
+    actor = resume_session(get_study(), token)
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+    else:
+        st.session_state[ACTOR_KEY] = actor
+    return actor
 
 
 def set_actor(actor: Actor) -> None:

@@ -25,6 +25,7 @@ from .importing import ImportOptions, ImportSummary, import_files
 from .participants import read_participants_csv, save_participants
 from .sources import coders_with_codings, has_codings
 from .store import (
+    CODERS_SEE_AGREEMENT,
     CONSENSUS,
     AuditEntry,
     Coding,
@@ -36,10 +37,11 @@ from .store import (
     TranscriptStatus,
     User,
     audit,
+    get_setting,
 )
 from .transcripts import DEFAULT_MAX_BYTES
 
-AGREEMENT_VISIBILITY_KEY = "coders_see_agreement"
+AGREEMENT_VISIBILITY_KEY = CODERS_SEE_AGREEMENT
 REPLACE_HINT = "tick 'Replace transcripts of the same name' to replace it"
 
 
@@ -294,8 +296,7 @@ def transcripts_table(study: Study, actor: Actor) -> pd.DataFrame:
 def coders_see_agreement(study: Study) -> bool:
     """Whether the admin lets coders see agreement on transcripts every compared coder finished."""
     with study.session() as session:
-        row = session.get(Meta, AGREEMENT_VISIBILITY_KEY)
-        return row is not None and row.value == "yes"
+        return get_setting(session, AGREEMENT_VISIBILITY_KEY) == "yes"
 
 
 def set_coders_see_agreement(study: Study, actor: Actor, allowed: bool) -> None:

@@ -5,6 +5,7 @@ only their own; ``system`` is the consensus rater, which never signs in.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -179,7 +180,10 @@ def rater_user(session: Session, name: str, create: bool = False) -> User:
     user = get_user(session, name)
     if user is None:
         if not create:
-            raise NotFound(f"no rater named {name!r}; raters are the users who coded (see `study user list`)")
+            known = list(session.scalars(select(User.name)))
+            close = difflib.get_close_matches(name, known, n=2)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise NotFound(f"no rater named {name!r}; {hint}raters are the users who coded (see `study user list`)")
         user = User(name=name, role="system" if name == CONSENSUS else "coder")
         session.add(user)
         session.flush()

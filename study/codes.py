@@ -174,14 +174,18 @@ def update_code(session: Session, actor: str, ref: str, **fields) -> Code:
 
 
 def merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) -> int:
-    """Move every coding of ``source`` to ``target`` and retire ``source``; returns codings moved."""
+    """Move every coding of ``source`` to ``target`` and retire ``source``; returns codings moved.
+    Where a rater had both codes on one unit, the two memos are joined; the audit entry lists
+    every coding touched, so the merge can be traced and undone by hand."""
     source, target = resolve(session, source_ref), resolve(session, target_ref)
     if source.id == target.id:
         raise CodebookError(f"cannot merge {source.ref!r} into itself")
-    moved = 0
+    moved, joined = [], []
     for coding in session.scalars(select(Coding).where(Coding.code_id == source.id)).all():
+        record = {"rater_id": coding.rater_id, "transcript_id": coding.transcript_id,
+                  "segment_id": coding.segment_id, "memo": coding.memo}
         duplicate = session.scalar(
-            select(Coding.id).where(
+            select(Coding).where(
                 Coding.rater_id == coding.rater_id, Coding.transcript_id == coding.transcript_id,
                 Coding.segment_id.is_(None) if coding.segment_id is None else Coding.segment_id == coding.segment_id,
                 Coding.code_id == target.id,
@@ -189,13 +193,17 @@ def merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) 
         )
         if duplicate is None:
             coding.code_id = target.id
-            moved += 1
+            moved.append(record)
         else:
+            memos = [m for m in (duplicate.memo, coding.memo) if m]
+            duplicate.memo = "\n\n".join(dict.fromkeys(memos)) or None
             session.delete(coding)
+            joined.append(record)
     source.retired = True
     session.flush()
-    audit(session, actor, "code.merge", source.ref, before={"code": source.ref}, after={"into": target.ref, "moved": moved})
-    return moved
+    audit(session, actor, "code.merge", source.ref, before={"code": source.ref, "moved": moved, "joined": joined},
+          after={"into": target.ref, "moved": len(moved), "joined": len(joined)})
+    return len(moved)
 
 
 def retire_code(session: Session, actor: str, ref: str, retired: bool = True) -> Code:

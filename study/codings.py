@@ -17,7 +17,22 @@ from sqlalchemy.orm import Session
 from . import codes as codes_mod
 from .auth import Actor, rater_user
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
-from .store import AuditEntry, Code, Coding, Memo, Participant, Segment, Study, Transcript, TranscriptStatus, User, audit, utcnow
+from .store import (
+    CODERS_SEE_AGREEMENT,
+    AuditEntry,
+    Code,
+    Coding,
+    Memo,
+    Participant,
+    Segment,
+    Study,
+    Transcript,
+    TranscriptStatus,
+    User,
+    audit,
+    get_setting,
+    utcnow,
+)
 
 WHOLE = None  # segment index meaning "the whole transcript"
 
@@ -187,13 +202,15 @@ def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: boo
     """Mark (or reopen) a transcript as finished by a rater; only finished transcripts count for agreement."""
     with study.session() as session:
         _check_writer(actor, rater)
-        user = rater_user(session, rater, create=True)
+        user = rater_user(session, rater)  # a mistyped name must not become a new rater
         t = find_transcript(session, transcript)
         set_done(session, actor, user.id, t.id, done)
 
 
 def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool) -> None:
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
+    if not done and status is not None and status.done:
+        _check_may_reopen(session, actor)
     if status is None:
         status = TranscriptStatus(rater_id=rater_id, transcript_id=transcript_id)
         session.add(status)
@@ -202,6 +219,14 @@ def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, 
     audit(session, actor.name, "transcript.done" if done else "transcript.reopen", f"transcript {transcript_id}",
           before={"rater_id": rater_id, "transcript_id": transcript_id, "done": before},
           after={"rater_id": rater_id, "transcript_id": transcript_id, "done": done})
+
+
+def _check_may_reopen(session: Session, actor: Actor) -> None:
+    """While coders may see agreement on finished transcripts, only an admin reopens one: a coder
+    who could change a code and look again would learn the other coders' codings one by one."""
+    if not actor.is_admin and get_setting(session, CODERS_SEE_AGREEMENT) == "yes":
+        raise NotAllowed("coders may see agreement on finished transcripts, so only an admin can reopen one; "
+                         "ask your study's admin")
 
 
 # -- undo --------------------------------------------------------------------------
@@ -225,6 +250,7 @@ def undo(study: Study, actor: Actor, rater: str, steps: int = 1) -> list[str]:
             detail = entry.after or entry.before or {}
             if detail.get("rater_id") != user.id:
                 continue
+            _check_not_done(session, user.id, detail["transcript_id"], rater)
             _reverse(session, entry)
             entry.undone = True
             audit(session, actor.name, "undo", entry.target, before=entry.after, after=entry.before)

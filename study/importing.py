@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, StudyError, TranscriptFormatError
 from .participants import ParticipantRow, participant_from_file_name, save_participants, upsert_participant
 from .segmenting import UNITS, SegmentSpan, overlap, segment
-from .store import Coding, Segment, Study, Transcript, audit
+from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
     ParsedTranscript,
@@ -212,9 +212,30 @@ def _carry_codings_by_text(session, old_segments, new_segments: list[Segment]) -
                 session.delete(coding)
             else:
                 coding.segment_id = target.id
+        _move_notes(session, old, target)
         session.delete(old)
     session.flush()
     return lost
+
+
+def _move_notes(session: Session, old: Segment, target: Segment | None) -> None:
+    """Memos and adjudicators' decisions on an old segment follow it to the segment that takes it
+    over; a memo with nowhere to go joins the rater's transcript memo, so no memo is ever lost."""
+    for memo in session.scalars(select(Memo).where(Memo.segment_id == old.id)).all():
+        target_id = target.id if target is not None else None
+        existing = session.scalar(select(Memo).where(
+            Memo.rater_id == memo.rater_id, Memo.transcript_id == memo.transcript_id,
+            Memo.segment_id.is_(None) if target_id is None else Memo.segment_id == target_id))
+        text = memo.text if target_id is not None else f"(segment {-1 - old.index}) {memo.text}"
+        if existing is None:
+            memo.segment_id, memo.text = target_id, text
+        else:
+            existing.text = f"{existing.text}\n\n{text}".strip()
+            session.delete(memo)
+    for resolution in session.scalars(select(Resolution).where(Resolution.segment_id == old.id)).all():
+        if target is not None:
+            resolution.segment_id = target.id
+    session.flush()  # before the old segment's delete cascades
 
 
 def _describe_lost(coding: Coding, old_index: int, text: str) -> str:
@@ -278,6 +299,7 @@ def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: s
                 continue
             _copy_coding_to(session, coding, targets)
             summary.carried += 1
+        _move_notes(session, old, targets[0] if targets else None)
         session.delete(old)
     transcript.unit = unit
     session.flush()

@@ -342,5 +342,13 @@ def audit(session: Session, actor: str, action: str, target: str, before=None, a
     return entry
 
 
+CODERS_SEE_AGREEMENT = "coders_see_agreement"  # setting: "yes" lets coders see agreement on finished work
+
+
+def get_setting(session: Session, key: str) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row is not None else None
+
+
 def get_user(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))

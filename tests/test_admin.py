@@ -306,3 +306,13 @@ def test_findings_sources_for_an_admin_and_a_coder(coded):
     assert labels == ["all coders: union (any applied it)", "all coders: majority (most applied it)",
                       "coder: alice", "coder: bob"]
     assert [c.source for c in admin.findings_sources(coded, ALICE)] == ["alice"]
+
+
+def test_merge_joins_memos_where_a_rater_had_both_codes(coded):
+    codings.apply_code(coded, ADMIN, "alice", "P01", 3, "Attributes/Popularity", memo="downloads, not quality")
+    codings.apply_code(coded, ADMIN, "alice", "P01", 3, "Challenges/Model search", memo="hard to find")
+    admin.merge_codes(coded, ADMIN, "Attributes/Popularity", "Challenges/Model search")
+    rows = [r for r in codings.codings_of(coded, ADMIN, "alice") if r.segment == 3 and r.code.startswith("Challenges")]
+    assert [(r.code, r.memo) for r in rows] == [("Challenges/Model search", "hard to find\n\ndownloads, not quality")]
+    log, _ = admin.audit_log(coded, ADMIN, admin.AuditFilter(actions=("code.merge",)))
+    assert "downloads, not quality" in log.iloc[0]["before"]

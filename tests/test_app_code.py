@@ -143,3 +143,15 @@ def test_memo_ops_and_refused_or_malformed_ops(app_study):
     assert "marked this transcript done" in errors[0]["message"]
     state = workspace.coder_state(app_study, ALICE, tid)
     assert state.memos == {seg: "a thought"} and state.codes == {}
+
+
+def test_a_role_change_takes_effect_on_the_next_run_and_a_new_password_signs_out(app_study):
+    at = signed_in("admin")
+    assert at.session_state["actor"] == Actor("admin", "admin")
+    auth.set_role(app_study, "admin", "coder")
+    at.run()
+    assert at.session_state["actor"] == Actor("admin", "coder")
+    auth.set_password(app_study, "admin", "another-password")
+    at.run()
+    assert "actor" not in at.session_state
+    assert page_shown(at) == "Sign in"

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from study import codings
+from study import auth
 from study.auth import CLI, Actor
 from study.errors import CodingsFileError, NotAllowed, NotFound
 from study.store import AuditEntry
@@ -86,6 +87,7 @@ def test_memos_per_segment_and_per_transcript(coded):
 
 
 def test_a_done_transcript_is_locked_until_reopened(coded):
+    auth.add_user(coded, "alice", "coder", None)  # a rater may finish a transcript without coding it
     codings.mark_done(coded, ALICE, "alice", "P1-interview")
     assert codings.done_by(coded, ["alice"]) == {"alice": {"P1-interview"}}
     with pytest.raises(NotAllowed, match="reopen"):
@@ -146,3 +148,29 @@ def test_codings_frame_joins_participant_segment_and_theme(coded):
         ["bob", "P1", "Attributes/Portability/License", "Attributes"],
     ]
     assert frame["segment"].iloc[0] == 1 and frame["segment"].isna().iloc[1]  # NA: whole transcript
+
+
+def test_a_mistyped_rater_is_not_created_by_marking_done(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    with pytest.raises(NotFound, match="no rater named 'alcie'; did you mean alice"):
+        codings.mark_done(coded, CLI, "alcie", "P1-interview")
+
+
+def test_undo_does_not_reach_into_a_finished_transcript(coded):
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    codings.mark_done(coded, ALICE, "alice", "P1-interview")
+    with pytest.raises(NotAllowed, match="reopen"):
+        codings.undo(coded, ALICE, "alice")
+    assert refs(coded, "alice") == [(1, "Challenges/Model search")]
+
+
+def test_while_coders_see_agreement_only_an_admin_reopens(coded):
+    from study import admin
+
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    codings.mark_done(coded, ALICE, "alice", "P1-interview")
+    admin.set_coders_see_agreement(coded, ADMIN, True)
+    with pytest.raises(NotAllowed, match="only an admin can reopen"):
+        codings.mark_done(coded, ALICE, "alice", "P1-interview", done=False)
+    codings.mark_done(coded, ADMIN, "alice", "P1-interview", done=False)
+    assert codings.done_by(coded, ["alice"]) == {"alice": set()}

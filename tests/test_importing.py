@@ -219,3 +219,22 @@ def test_zip_bomb_docx_is_refused_through_the_importer(study, tmp_path):
     summary = import_files(study, [bomb])
     assert not summary.ok and "bomb.docx" in summary.failed[0][1]
     assert transcript_rows(study) == []
+
+
+def test_memos_follow_their_segments_through_resegment_and_replace(study, tmp_path):
+    from study.store import Memo
+
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK))
+    path = write_txt(tmp_path / "P01.txt", INTERVIEW)
+    import_files(study, [path])
+    codings.set_memo(study, CLI, "alice", "P01", 3, "licence first, then the card")
+    codings.set_memo(study, CLI, "alice", "P01", 1, "sorts by downloads")
+    resegment(study, ["P01"], "sentence")  # segment 3 becomes sentences 3 and 4; the memo goes to 3
+    write_txt(path, INTERVIEW[:3] + [("Dana", "Something else entirely.")])
+    import_files(study, [path], options=ImportOptions(replace=True, unit="sentence"))
+    with study.session() as session:
+        memos = {(m.segment_id is None, m.text) for m in session.query(Memo)}
+    # segment 1's text is unchanged: its memo stays on a segment; the changed answer's memo
+    # has nowhere to go and joins alice's transcript memo instead of being lost
+    assert (False, "sorts by downloads") in memos
+    assert (True, "(segment 3) licence first, then the card") in memos

@@ -14,13 +14,17 @@ from ..store import Study
 
 
 class StudyGroup(click.Group):
-    """Turns StudyError into one line on stderr and exit status 1."""
+    """Turns StudyError (and OSError on the files named) into one line on stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except StudyError as exc:
             click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:  # a file we were told to read or write: missing folder, a directory...
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
 
 
