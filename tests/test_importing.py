@@ -11,7 +11,7 @@ import pytest
 from study import codes, codings
 from study.auth import CLI
 from study.codebook import parse_codebook
-from study.errors import Conflict, StudyError
+from study.errors import StudyError
 from study.importing import ImportOptions, import_files, resegment, segment_rows, transcript_rows
 from study.participants import ParticipantRow, read_participants_csv
 from tests.factories import SMALL_CODEBOOK
