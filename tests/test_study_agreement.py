@@ -388,3 +388,14 @@ def test_cli_irr_on_a_ratings_csv(tmp_path, run):
     table = run("irr", str(path), "--categories", "0,1")
     assert table.exit_code == 0, table.output
     assert "cohen_kappa" in table.stdout and "0.800" in table.stdout
+
+
+def test_participant_turns_only_leaves_interviewer_segments_out(two_raters):
+    # Model search: alice 1111110000, bob 1111100000 on segments 0-9; odd segments are answers.
+    # Answers only (1, 3, 5, 7, 9): alice 1 1 1 0 0, bob 1 1 0 0 0 -> one disagreement in 5 units.
+    report = agreement_report(two_raters, CLI, ["alice", "bob"], replicates=0, participant_turns_only=True)
+    row = code_row(report, MS)
+    assert row.units == 5 and row.percent == pytest.approx(4 / 5)
+    # alpha: n.. = 10, n_1 = 3 + 2 = 5, n_0 = 5; D_o: one split unit -> 1 - 9 * 1 / (5 * 5) = .64
+    assert row.alpha == pytest.approx(1 - 9 / 25)
+    assert any("interviewer segment(s) left out" in note for note in report.notes)

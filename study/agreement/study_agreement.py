@@ -153,12 +153,13 @@ RARE_RULE = (f"rare: the raters applied the code on fewer than {RARE_MIN_UNITS} 
 
 def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: str = "segment",
                      theme: str | None = None, include_unfinished: bool = False,
-                     replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED) -> AgreementReport:
+                     replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
+                     participant_turns_only: bool = False) -> AgreementReport:
     """Agreement between ``raters`` on the study, per code, per theme and overall. Admins only."""
     asker.require_admin("compute agreement between raters")
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
-    table = unit_table(study, asker, raters, level, theme, include_unfinished)
+    table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)
     return report_from_table(table, replicates, seed)
 
 

@@ -75,11 +75,12 @@ def check_raters(raters) -> tuple[str, ...]:
 
 
 def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
-               include_unfinished: bool = False) -> UnitTable:
+               include_unfinished: bool = False, participant_turns_only: bool = False) -> UnitTable:
     """The units the raters are compared on, with each rater's codes, in one read of the codings.
 
     Units are the segments (or participants) of the transcripts every rater marked done, or with
-    ``include_unfinished`` of every transcript any of them coded or marked done.
+    ``include_unfinished`` of every transcript any of them coded or marked done. With
+    ``participant_turns_only``, interviewer segments are left out of the segment level.
     """
     raters = check_raters(raters)
     if level not in LEVELS:
@@ -97,6 +98,9 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
         notes.append("units include transcripts not every rater marked done; a rater who did not code "
                       "a unit counts as not applying the code there")
     if level == "segment":
+        if participant_turns_only:
+            segments, frame, note = _without_interviewer_turns(segments, frame)
+            notes.append(note)
         units, unit_of_segment = _segment_units(segments)
         whole = frame.segment_id.isna()
         if whole.any():
@@ -157,6 +161,14 @@ def _codes(study: Study, frame: pd.DataFrame, theme: str | None) -> tuple[CodeIn
     if not codes:
         raise StudyError("the codebook has no codes; load one with `study codebook load FILE`")
     return tuple(codes)
+
+
+def _without_interviewer_turns(segments: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    kept = segments[segments.role != "interviewer"]
+    dropped = frame.segment_id.notna() & ~frame.segment_id.isin(set(kept.segment_id))
+    note = (f"participant turns only: {len(segments) - len(kept)} interviewer segment(s) left out"
+            + (f", with {int(dropped.sum())} coding(s) on them" if dropped.any() else ""))
+    return kept, frame[~dropped], note
 
 
 def _segment_units(segments: pd.DataFrame) -> tuple[tuple[Unit, ...], dict[int, int]]:

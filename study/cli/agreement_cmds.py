@@ -31,18 +31,20 @@ def raters_option(f):
 @click.option("--theme", metavar="THEME", help="Only the codes of this theme (e.g. Challenges).")
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not every rater marked done (stated in the output).")
+@click.option("--participant-turns", "participant_turns_only", is_flag=True,
+              help="Segment level: leave interviewer turns out of the units (stated in the output).")
 @click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True,
               help="Bootstrap replicates for alpha's 95% interval (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")
 @format_option("table", "json", "csv")
 @click.pass_context
-def agreement(ctx, raters, level, theme, include_unfinished, replicates, seed, fmt) -> None:
+def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, fmt) -> None:
     """Agreement between raters per code (alpha, kappa, AC1, percent), per theme and overall.
 
     Example: study agreement --raters alice,bob --level participant --format json
     """
     report = agreement_report(open_study(ctx, create=False), CLI, _names(raters), level, theme,
-                              include_unfinished, replicates, seed)
+                              include_unfinished, replicates, seed, participant_turns_only)
     if fmt == "json":
         emit(report.to_dict(), "json")
     elif fmt == "csv":
