@@ -30,6 +30,7 @@ from study.agreement.study_agreement import (
     per_code_agreement,
 )
 from study.agreement.units import CodeInfo
+from study import auth
 from study.auth import CLI, Actor
 from study.cli import cli
 from study.codebook import parse_codebook
@@ -44,7 +45,10 @@ CODER = Actor("bob", "coder")
 
 
 def rate(study, rater: str, transcript: str, bits: dict[str, str], done: bool = True) -> None:
-    """Apply each code on the segments whose character in ``bits`` is '1'; then mark done."""
+    """Apply each code on the segments whose character in ``bits`` is '1'; then mark done.
+    The rater is registered first: a rater may finish a transcript without applying any code."""
+    if rater not in {u["name"] for u in auth.users(study)}:
+        auth.add_user(study, rater, "coder", None)
     for code, pattern in bits.items():
         for index, bit in enumerate(pattern):
             if bit == "1":
