@@ -19,9 +19,9 @@ BANDS = {"low": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
 
 
 @st.cache_data(show_spinner="Computing agreement (with bootstrap intervals)...", max_entries=32)
-def report_of(_study, who, raters: tuple[str, ...], level: str, version: int) -> dict:
+def report_of(_study, who, raters: tuple[str, ...], level: str, participant_turns: bool, version: int) -> dict:
     """The report as a dict; ``version`` changes with every change to the study, so the cache stays fresh."""
-    return admin.agreement_for(_study, who, list(raters), level).to_dict()
+    return admin.agreement_for(_study, who, list(raters), level, participant_turns_only=participant_turns).to_dict()
 
 
 def band(value) -> str:
@@ -129,13 +129,15 @@ def page() -> None:
     level = right.segmented_control("Unit", ["segment", "participant"], default="segment",
                                     format_func=str.capitalize, help="Compare per segment, or per participant "
                                     "(a code counts when applied anywhere in their transcripts).") or "segment"
+    participant_turns = level == "segment" and right.checkbox(
+        "Participant turns only", help="Leave the interviewer's segments out of the units.")
     if actor.is_admin:
         visibility_setting()
     if len(raters) < 2:
         st.info("Choose at least two raters.")
         return
     try:
-        report = report_of(study, actor, tuple(raters), level, admin.study_version(study))
+        report = report_of(study, actor, tuple(raters), level, participant_turns, admin.study_version(study))
     except NotAllowed as exc:  # a coder before the admin opened agreement, or before all are done
         st.info(plain(str(exc)[:1].upper() + str(exc)[1:] + "."), icon=":material/lock:")
         return

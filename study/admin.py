@@ -341,7 +341,7 @@ def comparable_raters(study: Study, actor: Actor) -> list[str]:
 
 
 def agreement_for(study: Study, actor: Actor, raters: list[str], level: str = "segment",
-                  replicates: int = DEFAULT_REPLICATES) -> AgreementReport:
+                  replicates: int = DEFAULT_REPLICATES, participant_turns_only: bool = False) -> AgreementReport:
     """The agreement report the actor may see (``agreement_transcripts`` says when).
 
     Units are the transcripts every compared rater marked done. A coder gets the figures only,
@@ -350,7 +350,8 @@ def agreement_for(study: Study, actor: Actor, raters: list[str], level: str = "s
     agreement_transcripts(study, actor, raters)
     # the rule above has allowed this coder the figures; the report itself is computed as an admin would
     reader = actor if actor.is_admin else Actor(actor.name, "system")
-    return agreement_report(study, reader, raters, level, replicates=replicates)
+    return agreement_report(study, reader, raters, level, replicates=replicates,
+                            participant_turns_only=participant_turns_only)
 
 
 def study_version(study: Study) -> int:

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,7 +25,10 @@ from study.store import Study
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed only when asked (STUDY_UPDATE_SCREENSHOTS=1), so that a
+# test run leaves the working tree as it was.
+SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("STUDY_UPDATE_SCREENSHOTS")
+               else Path(tempfile.gettempdir()) / "study-screenshots")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1440, "height": 900}

@@ -146,7 +146,7 @@ PAGES = ("Transcripts", "Codebook", "Agreement", "Adjudicate", "Findings", "Audi
 
 
 def test_screenshots_of_the_study_pages(page_as, screenshot):
-    """The admin's pages on the sample study, saved as docs/screenshots/<page>.png."""
+    """The admin's pages on the sample study, saved as screenshots (docs/screenshots/<page>.png with STUDY_UPDATE_SCREENSHOTS=1)."""
     page = page_as("admin")
     for title in PAGES:
         go(page, title)
