@@ -63,7 +63,8 @@ def resume_browser_session() -> Actor | None:
 
 
 def require_actor() -> Actor:
-    actor = current_actor()
+    """The actor app.py resolved for this run (pages run after it; no second look-up)."""
+    actor = st.session_state.get(ACTOR_KEY)
     if actor is None:
         st.stop()
     return actor

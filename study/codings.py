@@ -329,9 +329,6 @@ def done_transcripts(session: Session, rater_id: int) -> set[int]:
 
 # -- CSV exchange ------------------------------------------------------------------
 
-CSV_COLUMNS = ("transcript", "segment", "code", "memo")
-
-
 def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> int:
     """Apply every row of a codings CSV for ``rater``, all or nothing. Returns rows applied."""
     _check_writer(actor, rater)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.study_agreement import report_from_table
-from .agreement.units import CodeInfo, Unit, UnitTable, unit_table
+from .agreement.units import Unit, UnitTable, code_infos, unit_table
 from .auth import Actor
 from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
 from .errors import StudyError
@@ -73,7 +73,6 @@ class KeywordSuggester:
 
         self.nlp = lemma_pipeline()
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
-        self._keyword_of: dict[str, str] = {}
         for rule in rules:
             patterns = [self.nlp(k.lower()) for k in rule.keywords if k.strip()]
             if patterns:
@@ -325,7 +324,7 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
     segments = segments[segments.role == PARTICIPANT].reset_index(drop=True)
     frame = codings_frame(study, asker, [rater])
     frame = frame[frame.segment_id.isin(segments.segment_id)]
-    codes = _code_infos(study, set(frame.code))
+    codes = code_infos(study, set(frame.code))
     applied = frame.groupby("segment_id").code.apply(set).to_dict()
     y_true = MultiLabelBinarizer(classes=[c.ref for c in codes]).fit_transform(
         [applied.get(segment_id, set()) for segment_id in segments.segment_id])
@@ -346,12 +345,6 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
     method = (f"TF-IDF + one-vs-rest logistic regression trained on {rater}'s codings, "
               f"{splits}-fold cross-validation grouped by transcript")
     return _evaluation(table, method)
-
-
-def _code_infos(study: Study, used: set[str]) -> tuple[CodeInfo, ...]:
-    with study.session() as session:
-        return tuple(CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
-                     for c in codes_mod.all_codes(session, include_retired=True) if not c.retired or c.ref in used)
 
 
 def _evaluation(table: UnitTable, method: str) -> SuggestionEvaluation:

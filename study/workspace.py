@@ -23,6 +23,7 @@ from . import codes as codes_mod
 from . import codings
 from .auth import Actor, rater_user
 from .errors import CodebookError, NotFound, StudyError
+from .segmenting import INTERVIEWER
 from .store import (
     Code,
     Coding,
@@ -33,7 +34,6 @@ from .store import (
     TranscriptStatus,
 )
 
-INTERVIEWER = "interviewer"
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 
 

@@ -91,7 +91,7 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     names = tuple(dict.fromkeys(segments.transcript))  # reading order
     names += tuple(sorted(transcripts - set(names)))  # transcripts without segments, if any
     frame = frame[frame.transcript.isin(transcripts)]
-    codes = _codes(study, frame, theme)
+    codes = code_infos(study, set(frame.code), theme)
     frame = frame[frame.code.isin({c.ref for c in codes})]
     notes = []
     if include_unfinished:
@@ -144,9 +144,9 @@ def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFram
     return transcripts
 
 
-def _codes(study: Study, frame: pd.DataFrame, theme: str | None) -> tuple[CodeInfo, ...]:
-    """The codebook's codes in order: current ones, and retired ones still used on these units."""
-    used = set(frame.code)
+def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[CodeInfo, ...]:
+    """The codebook's codes in order: current ones, and retired ones still ``used``; only those of
+    ``theme`` (a theme path, sub-themes included) when given."""
     with study.session() as session:
         codes = [
             CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
