@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_components.coding_workspace import apply_ops
+from study.app.components.coding_workspace import apply_ops
 from study import auth, workspace
 from study.auth import Actor
 from tests.factories import add_interview, load_small_codebook
@@ -35,7 +35,7 @@ def submit_sign_in(at: AppTest, name: str, password: str) -> AppTest:
 
 
 def signed_in(name: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=30).run()
     submit_sign_in(at, name, "study-demo")
     assert not at.exception, at.exception
     return at
@@ -47,7 +47,7 @@ def page_shown(at: AppTest) -> str:
 
 
 def test_a_wrong_password_is_refused_with_a_friendly_message(app_study):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=30).run()
     submit_sign_in(at, "alice", "wrong-password")
     assert "wrong user name or password" in at.error[0].value
     assert "actor" not in at.session_state
@@ -55,13 +55,13 @@ def test_a_wrong_password_is_refused_with_a_friendly_message(app_study):
 
 
 def test_empty_fields_ask_for_both(app_study):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=30).run()
     submit_sign_in(at, "", "")
     assert "Enter your user name and password" in at.error[0].value
 
 
 def test_repeated_failures_are_throttled_even_with_the_right_password(app_study):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=30).run()
     for _ in range(auth.MAX_FAILURES):
         submit_sign_in(at, "bob", "wrong-password")
     submit_sign_in(at, "bob", "study-demo")
@@ -81,11 +81,11 @@ def test_signing_in_opens_the_code_page_on_the_first_transcript_to_code(app_stud
 @pytest.mark.parametrize("page", ["audit", "adjudicate", "findings"])
 def test_admin_pages_exist_for_admins_only(app_study, page):
     admin = signed_in("admin")
-    admin.switch_page(f"app_pages/{page}.py").run()
+    admin.switch_page(f"views/{page}.py").run()
     assert page_shown(admin) == page.capitalize()
     coder = signed_in("alice")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        coder.switch_page(f"app_pages/{page}.py")
+        coder.switch_page(f"views/{page}.py")
 
 
 def test_choosing_a_transcript_and_marking_it_done(app_study):

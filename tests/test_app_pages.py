@@ -72,10 +72,10 @@ def study(study_db) -> Study:
 
 
 def open_page(page: str, actor: Actor) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
     at.session_state["actor"] = actor
     at.run()
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     return at.run()
 
 
@@ -104,11 +104,11 @@ def test_page_renders_for_a_coder(study_db, page):
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
 def test_a_coder_cannot_reach_admin_pages(study_db, page):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=60)
     at.session_state["actor"] = ALICE
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page(f"app_pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
 
 
 def test_the_library_refuses_a_coder_what_admin_pages_show(study):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -11,7 +12,7 @@ from .. import codes, demo, importing
 from . import cli, open_study
 from .output import emit
 
-APP_FILE = demo.PROJECT_ROOT / "app.py"
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "main.py"
 
 
 @cli.command("demo")

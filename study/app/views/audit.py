@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import streamlit as st
 
-from app_pages.common import get_study, require_actor
-from app_pages.display import attempt
+from study.app.common import get_study, require_actor
+from study.app.display import attempt
 from study import admin
 from study.admin import AuditFilter
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_components.coding_workspace import coding_workspace
-from app_pages.common import get_study, require_actor
+from study.app.components.coding_workspace import coding_workspace
+from study.app.common import get_study, require_actor
 from study import workspace
 from study.errors import StudyError
 
@@ -59,5 +59,5 @@ def code_page(choices) -> None:
 
 if choices:
     code_page(choices)
-else:  # no st.stop(): the page must still finish its run (app.py marks it ready)
+else:  # no st.stop(): the page must still finish its run (main.py marks it ready)
     st.info("No transcripts yet. An admin imports them on the Transcripts page (or with `study import`).")

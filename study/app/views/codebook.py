@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_study, require_actor
-from app_pages.display import act, flash, labelled, plain, show_flash
+from study.app.common import get_study, require_actor
+from study.app.display import act, flash, labelled, plain, show_flash
 from study import admin
 from study.admin import UploadedFile
 from study.errors import StudyError

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import get_study, require_actor
-from app_pages.display import attempt, error, plain
+from study.app.common import get_study, require_actor
+from study.app.display import attempt, error, plain
 from study import admin
 from study.admin import UploadedFile
 from study.errors import StudyError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import get_study, require_actor
-from app_pages.display import attempt, error, plain, table_frame
+from study.app.common import get_study, require_actor
+from study.app.display import attempt, error, plain, table_frame
 from study import admin, charts, exports, findings, report
 from study.errors import StudyError
 from study.saturation import saturation

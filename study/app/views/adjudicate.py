@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_study, require_actor
-from app_pages.display import act, attempt, flash, plain, show_flash
+from study.app.common import get_study, require_actor
+from study.app.display import act, attempt, flash, plain, show_flash
 from study import adjudication, admin
 from study.errors import StudyError
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_study, require_actor
-from app_pages.display import attempt, error, plain
+from study.app.common import get_study, require_actor
+from study.app.display import attempt, error, plain
 from study import admin, charts
 from study.adjudication import disagreement_rows, disagreements
 from study.agreement.study_agreement import RARE_RULE, THRESHOLDS

@@ -1,4 +1,4 @@
-"""The study browser app (Streamlit). Run with `study app` or `streamlit run app.py`.
+"""The study browser app (Streamlit). Run with `study app` or `study app`.
 
 Pages are thin: they read state, call `study` and draw. Every rule (permissions included)
 lives in the `study` package.
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_components.session_cookie import write_session_cookie
-from app_pages.common import (
+from study.app.components.session_cookie import write_session_cookie
+from study.app.common import (
     current_actor,
     freeze_long_lived_objects,
     mark_page_ready,
@@ -20,26 +20,26 @@ from app_pages.common import (
 )
 
 # A local icon: a :material/...: favicon would be fetched from Google's servers.
-ICON = Path(__file__).parent / "app_components" / "icon.svg"
+ICON = Path(__file__).parent / "components" / "icon.svg"
 st.set_page_config(page_title="study", page_icon=str(ICON), layout="wide")
 
 actor = current_actor() or resume_browser_session()
 if actor is None:
-    pages = [st.Page("app_pages/sign_in.py", title="Sign in", icon=":material/login:")]
+    pages = [st.Page("views/sign_in.py", title="Sign in", icon=":material/login:")]
     if session_token() is not None:  # just signed out: clear the browser's cookie
         write_session_cookie(None)
 else:
     pages = [
-        st.Page("app_pages/code.py", title="Code", icon=":material/edit_note:", default=True),
-        st.Page("app_pages/transcripts.py", title="Transcripts", icon=":material/description:"),
-        st.Page("app_pages/codebook.py", title="Codebook", icon=":material/menu_book:"),
-        st.Page("app_pages/agreement.py", title="Agreement", icon=":material/handshake:"),
+        st.Page("views/code.py", title="Code", icon=":material/edit_note:", default=True),
+        st.Page("views/transcripts.py", title="Transcripts", icon=":material/description:"),
+        st.Page("views/codebook.py", title="Codebook", icon=":material/menu_book:"),
+        st.Page("views/agreement.py", title="Agreement", icon=":material/handshake:"),
     ]
     if actor.is_admin:
         pages += [
-            st.Page("app_pages/adjudicate.py", title="Adjudicate", icon=":material/gavel:"),
-            st.Page("app_pages/findings.py", title="Findings", icon=":material/table_chart:"),
-            st.Page("app_pages/audit.py", title="Audit", icon=":material/history:"),
+            st.Page("views/adjudicate.py", title="Adjudicate", icon=":material/gavel:"),
+            st.Page("views/findings.py", title="Findings", icon=":material/table_chart:"),
+            st.Page("views/audit.py", title="Audit", icon=":material/history:"),
         ]
     with st.sidebar:
         st.text(f"Signed in as {actor.name} ({actor.role})")  # st.text: a user name is never Markdown

@@ -9,7 +9,7 @@ import sys
 
 import streamlit as st
 
-from app_components.session_cookie import COOKIE
+from study.app.components.session_cookie import COOKIE
 from study.auth import Actor, end_session, resume_session, start_session
 from study.store import Study
 
@@ -63,7 +63,7 @@ def resume_browser_session() -> Actor | None:
 
 
 def require_actor() -> Actor:
-    """The actor app.py resolved for this run (pages run after it; no second look-up)."""
+    """The actor main.py resolved for this run (pages run after it; no second look-up)."""
     actor = st.session_state.get(ACTOR_KEY)
     if actor is None:
         st.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import get_study, set_actor
+from study.app.common import get_study, set_actor
 from study.auth import sign_in
 from study.errors import StudyError
 
