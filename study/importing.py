@@ -20,14 +20,18 @@ from .segmenting import UNITS, SegmentSpan, overlap, segment
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
+    READERS,
+    SURVEY,
     ParsedTranscript,
     Turn,
+    check_file_size,
     detect_interviewer,
     read_survey_csv,
     read_transcript,
+    table_kind,
 )
 
-SUPPORTED = (".docx", ".txt", ".md", ".vtt", ".srt", ".csv")
+SUPPORTED = tuple(READERS)
 
 
 @dataclass
@@ -49,6 +53,7 @@ class ImportOptions:
     interviewer: str | None = None
     replace: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    lenient: bool = False  # keep caption cues with malformed timing lines as text, reported
     actor: str = "cli"
     source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
 
@@ -102,6 +107,7 @@ def import_files(
 def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions, summary) -> None:
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
+    check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
     data = path.read_bytes()
     content_hash = hashlib.sha256(data).hexdigest()
     for name, parsed, participant in _documents(path, options, owner_of):
@@ -124,12 +130,12 @@ def add_parsed_transcript(
 
 def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
     """(transcript name, parsed text, participant label) for each document the file holds."""
-    if path.suffix.lower() == ".csv":
-        for response in read_survey_csv(path):
+    if path.suffix.lower() == ".csv" and table_kind(path, max_bytes=options.max_bytes) == SURVEY:
+        for response in read_survey_csv(path, max_bytes=options.max_bytes):
             name = f"{path.stem}-{response.participant}"
             yield name, response.parsed, response.participant
         return
-    parsed = read_transcript(path, max_bytes=options.max_bytes)
+    parsed = read_transcript(path, max_bytes=options.max_bytes, lenient=options.lenient)
     yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
 
 
