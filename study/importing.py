@@ -112,11 +112,14 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
 
 def add_parsed_transcript(
     study: Study, name: str, parsed: ParsedTranscript, participant: str,
-    options: ImportOptions = ImportOptions(), source: str = "<memory>",
+    options: ImportOptions = ImportOptions(), source: str = "<memory>", session: Session | None = None,
 ) -> str:
-    """Store an already-parsed transcript (what every importer ends in); returns the outcome."""
+    """Store an already-parsed transcript (what every importer ends in); returns the outcome.
+    With ``session``, inside the caller's transaction."""
     content_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     summary = ImportSummary()
+    if session is not None:
+        return _store_document(session, Path(source), name, parsed, participant, content_hash, options, summary)
     with study.session() as session:
         outcome = _store_document(session, Path(source), name, parsed, participant, content_hash, options, summary)
     return outcome
