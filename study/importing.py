@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
+from .names import check_name, printable
 from .participants import (
     ParticipantRow,
     participant_from_file_name,
@@ -142,6 +143,11 @@ def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
 
 
 def _store_document(session, path, name, parsed, participant_label, content_hash, options, summary) -> str:
+    where = printable(str(path))
+    name = check_name("transcript", name, where=where)
+    participant_label = check_name("participant", participant_label, where=where)
+    for speaker in dict.fromkeys(turn.speaker for turn in parsed.turns):
+        check_name("speaker", speaker, where=where)
     existing = session.scalar(select(Transcript).where(Transcript.name == name))
     if existing is not None and existing.content_hash == content_hash:
         return "unchanged"
