@@ -147,9 +147,9 @@ def retry_delay(failures: int, free: int = FREE_ATTEMPTS) -> timedelta:
 def _reserve_attempt(study: Study, account: str, client: str) -> None:
     """Count this attempt as a failure before the password is checked (a success forgets it), or
     refuse it while the client must wait. One transaction holding the rows' locks."""
-    now = utcnow()
     with study.session() as session:
-        rows = [_locked_throttle(session, account, client, now), _locked_throttle(session, "", client, now)]
+        rows = [_locked_throttle(session, account, client, utcnow()), _locked_throttle(session, "", client, utcnow())]
+        now = utcnow()  # read once the locks are held: a wait set by the attempt before is measured from it
         waits = [_as_utc(row.blocked_until) - now for row in rows]
         if max(waits) > timedelta(0):
             audit(session, account, "sign_in.throttled", account, after={"client": client})
@@ -169,7 +169,9 @@ def _reserve_attempt(study: Study, account: str, client: str) -> None:
 
 def _locked_throttle(session: Session, account: str, client: str, now) -> SignInThrottle:
     """The throttle row for (account, client), created if missing, locked until the transaction ends
-    (row lock on PostgreSQL; SQLite's write lock, taken by the insert, covers the whole file)."""
+    (row lock on PostgreSQL; SQLite's write lock, taken by the insert, covers the whole file; a
+    SELECT first would read outside the transaction under pysqlite, and a write after it would
+    put back stale values)."""
     table = SignInThrottle.__table__
     values = {"account": account, "client": client, "failures": 0, "blocked_until": now, "last_at": now}
     dialect = session.get_bind().dialect.name
@@ -186,11 +188,9 @@ def _locked_throttle(session: Session, account: str, client: str, now) -> SignIn
 
 def _restart_waits(session: Session, account: str, client: str) -> None:
     """A confirmed failure: the client's waits count from now, not from before the (slow) check."""
-    now = utcnow()
     for key, free in ((account, FREE_ATTEMPTS), ("", CLIENT_FREE_ATTEMPTS)):
-        row = session.get(SignInThrottle, (key, client), with_for_update=True)
-        if row is not None:
-            row.blocked_until = max(_as_utc(row.blocked_until), now + retry_delay(row.failures, free))
+        row = _locked_throttle(session, key, client, utcnow())  # locked: never a stale read written back
+        row.blocked_until = max(_as_utc(row.blocked_until), utcnow() + retry_delay(row.failures, free))
 
 
 def _forget_failure(session: Session, account: str, client: str) -> None:

@@ -83,7 +83,7 @@ def test_a_correct_password_after_some_failures_resets_the_count(alice, clock):
         fail(alice, "c")  # a fresh allowance: none of these is refused as throttled
 
 
-def test_twelve_simultaneous_guesses_are_not_all_checked(alice):
+def test_twelve_simultaneous_guesses_are_not_all_checked(alice, clock):  # time stands still
     def attempt(_):
         try:
             auth.sign_in(alice, "alice", "guess-guess", client="botnet-1")
