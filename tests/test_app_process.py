@@ -26,7 +26,7 @@ def _port_is_free(port: int) -> bool:
         return True
 
 
-def _wait_until_up(process: subprocess.Popen, port: int, timeout: float = 60) -> None:
+def _wait_until_up(process: subprocess.Popen, port: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, "study app exited before serving"
@@ -48,7 +48,7 @@ def test_sigterm_to_study_app_stops_the_server_and_frees_the_port(tmp_path):
     try:
         _wait_until_up(process, port)
         os.kill(process.pid, signal.SIGTERM)  # to `study app` only, as a service manager would
-        process.wait(timeout=20)
+        process.wait(timeout=60)
         deadline = time.monotonic() + 10
         while not _port_is_free(port) and time.monotonic() < deadline:
             time.sleep(0.1)
