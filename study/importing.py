@@ -45,7 +45,7 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
-    not_carried: list[str] = field(default_factory=list)  # codings a --replace could not keep
+    not_carried: list[str] = field(default_factory=list)  # codings a replacement could not keep
 
     @property
     def ok(self) -> bool:
@@ -60,6 +60,7 @@ class ImportOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     actor: str = "cli"
     source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
+    describe: Callable[[StudyError], str] = str  # how a failed file's error is worded (each front end its own way)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -102,7 +103,7 @@ def import_files(
         try:
             _import_one(study, path, owner_of, options, summary)
         except StudyError as exc:
-            summary.failed.append((str(path), str(exc)))
+            summary.failed.append((str(path), options.describe(exc)))
         if progress:
             progress(path)
     return summary
@@ -152,10 +153,8 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
     if existing is not None and existing.content_hash == content_hash:
         return "unchanged"
     if existing is not None and not options.replace:
-        raise Conflict(
-            f"{path}: a different transcript named {name!r} is already in the study; "
-            "use --replace to replace it (codings on unchanged text are kept)"
-        )
+        raise Conflict(f"{path}: a different transcript named {name!r} is already in the study",
+                       "replace it (codings on unchanged text are kept)", remedy="replace")
     interviewer = detect_interviewer(parsed, options.interviewer)
     spans = segment(parsed, options.unit, interviewer)
     if not spans:
@@ -288,7 +287,8 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cl
             query = query.where(Transcript.name.in_(names))
             found = set(session.scalars(select(Transcript.name).where(Transcript.name.in_(names))))
             if missing := sorted(set(names) - found):
-                raise StudyError(f"no transcript named {', '.join(missing)}; see `study transcripts`")
+                raise StudyError(f"no transcript named {', '.join(missing)}", "the transcripts list gives the names",
+                                 remedy="list_transcripts")
         transcripts = session.scalars(query).all()
     for transcript in transcripts:
         with study.session() as session:
@@ -371,7 +371,8 @@ def segment_rows(study: Study, name: str) -> list[dict]:
     with study.session() as session:
         transcript = session.scalar(select(Transcript).where(Transcript.name == name))
         if transcript is None:
-            raise StudyError(f"no transcript named {name!r}; see `study transcripts` for the names")
+            raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
+                             remedy="list_transcripts")
         return [
             {
                 "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
@@ -382,9 +383,6 @@ def segment_rows(study: Study, name: str) -> list[dict]:
 
 
 # -- uploads (the app's browser uploads, through the same importers) ------------------
-
-REPLACE_HINT = "tick 'Replace transcripts of the same name' to replace it"
-
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -403,11 +401,13 @@ def upload_transcripts(
     unit: str = "turn",
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    describe: Callable[[StudyError], str] = str,
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
-    ``failed`` as (file name, message) with the file's own name, never a temporary path.
+    ``failed`` as (file name, message) with the file's own name, never a temporary path; the
+    message is the error as ``describe`` words it (the app words remedies as its buttons).
     """
     actor.require_admin("import transcripts")
     files = list(files)
@@ -417,7 +417,7 @@ def upload_transcripts(
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
-                                  source_label=_upload_label),
+                                  source_label=_upload_label, describe=describe),
         )
         summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
@@ -464,9 +464,8 @@ def _safe_name(name: str, default_suffix: str) -> str:
 
 
 def _friendly(message: str, folder: str) -> str:
-    """A library message as the app shows it: no temporary paths, no command-line flags."""
-    message = re.sub(re.escape(folder) + r"[\\/](?:\d+[\\/])?", "", message)
-    return message.replace("use --replace to replace it", REPLACE_HINT)
+    """A message about an upload without the temporary folder it was written to."""
+    return re.sub(re.escape(folder) + r"[\\/](?:\d+[\\/])?", "", message)
 
 
 def _upload_label(path: Path) -> str:

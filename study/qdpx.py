@@ -315,7 +315,8 @@ def _write_archive(path: Path, project: ET.Element, texts: dict[str, str]) -> No
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise StudyError(f"{path}: cannot write the project ({exc.strerror}); choose another --out") from None
+        raise StudyError(f"{path}: cannot write the project ({exc.strerror})", "choose another file",
+                         remedy="choose_out") from None
 
 
 def _add_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -10,7 +10,7 @@ from .. import importing
 from ..participants import list_participants, read_participants_csv
 from ..segmenting import UNITS
 from ..transcripts import DEFAULT_MAX_BYTES
-from . import cli, open_study
+from . import cli, open_study, said
 from .output import emit, format_option
 
 
@@ -44,7 +44,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, replace, max_mb) ->
     participants = read_participants_csv(participants_csv) if participants_csv else None
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
-                                      max_bytes=int(max_mb * 1e6))
+                                      max_bytes=int(max_mb * 1e6), describe=said)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
         summary = importing.import_files(study, files, participants=participants, options=options,

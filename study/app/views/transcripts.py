@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain
+from study.app.display import attempt, error, plain, said
 from study import workspace
 from study.errors import StudyError
 from study.importing import SUPPORTED, UploadedFile, upload_participants, upload_transcripts
@@ -65,7 +65,7 @@ def import_uploads(files, people, unit: str, replace: bool) -> None:
     uploads = [UploadedFile(f.name, f.getvalue()) for f in files]
     participants = UploadedFile(people.name, people.getvalue()) if people is not None else None
     with st.spinner("Importing..."):
-        summary = attempt(upload_transcripts, study, actor, uploads, participants=participants,
+        summary = attempt(upload_transcripts, study, actor, uploads, participants=participants, describe=said,
                           unit=unit, replace=replace)
     if summary is None:
         return
