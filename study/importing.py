@@ -219,7 +219,7 @@ def preview_files(
         try:
             previews.extend(_preview_file(path, owner_of, options))
         except StudyError as exc:
-            failed.append((printable(str(path)), printable(str(exc))))
+            failed.append((printable(str(path)), printable(options.describe(exc))))
         except Exception as exc:  # noqa: BLE001 - as in import_files: the rest of the batch goes on
             failed.append((printable(str(path)), _unexpected(path, exc)))
     return ImportPreview(tuple(previews), tuple(failed))

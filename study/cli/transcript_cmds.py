@@ -57,11 +57,8 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     participants = read_participants_csv(participants_csv) if participants_csv else None
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
-<<<<<<< HEAD
-                                      max_bytes=int(max_mb * 1e6), describe=said)
-=======
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
-                                      renames=_rename_pairs(renames))
+                                      renames=_rename_pairs(renames), describe=said)
     if dry_run:
         preview = importing.preview_files(files, participants=participants, options=options)
         click.echo(_render_preview(preview))
@@ -69,7 +66,6 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
             click.echo(f"Error: {message}", err=True)
         ctx.exit(1 if preview.failed else 0)
     study = open_study(ctx)
->>>>>>> main
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
         summary = importing.import_files(study, files, participants=participants, options=options,
