@@ -5,6 +5,7 @@ in the same call still import when another fails.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import tempfile
@@ -548,12 +549,14 @@ def upload_transcripts(
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     describe: Callable[[StudyError], str] = str,
+    roles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
     ``failed`` as (file name, message) with the file's own name, never a temporary path; the
     message is the error as ``describe`` words it (the app words remedies as its buttons).
+    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview).
     """
     actor.require_admin("import transcripts")
     files = list(files)
@@ -563,11 +566,32 @@ def upload_transcripts(
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
-                                  source_label=_upload_label, describe=describe),
+                                  source_label=_upload_label, transcript_roles=dict(roles or {}),
+                                  describe=describe),
         )
         summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
+
+
+def preview_uploads(
+    actor: Actor,
+    files: Iterable[UploadedFile],
+    *,
+    participants: UploadedFile | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    describe: Callable[[StudyError], str] = str,
+) -> ImportPreview:
+    """What importing the uploads would store (``preview_files``), files named as the user named them."""
+    actor.require_admin("import transcripts")
+    with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
+        rows = _participant_rows(folder, participants) if participants is not None else None
+        preview = preview_files(_write_uploads(Path(folder), list(files)), participants=rows,
+                                options=ImportOptions(max_bytes=max_bytes, describe=describe))
+        return ImportPreview(
+            tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
+            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+        )
 
 
 def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> int:

@@ -227,7 +227,21 @@ class AppSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins for one account from one client address (account "" counts a client's
+    failures over every account name): how many in a row, and until when the next is refused."""
+
+    __tablename__ = "sign_in_throttle"
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class SignInFailure(Base):
+    """No longer written (study.auth throttles with SignInThrottle); kept so old databases open."""
+
     __tablename__ = "sign_in_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_name: Mapped[str] = mapped_column(String(200), index=True)

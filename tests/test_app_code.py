@@ -62,7 +62,7 @@ def test_empty_fields_ask_for_both(app_study):
 
 def test_repeated_failures_are_throttled_even_with_the_right_password(app_study):
     at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=30).run()
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(auth.FREE_ATTEMPTS):
         submit_sign_in(at, "bob", "wrong-password")
     submit_sign_in(at, "bob", "study-demo")
     assert "too many failed sign-ins" in at.error[0].value
