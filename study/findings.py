@@ -12,7 +12,6 @@ participant first in natural order, then transcript name, then segment index.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -25,7 +24,9 @@ from .codings import memos_of
 from .errors import StudyError
 from .exports import Column, Table
 from .exclusion import excluded_transcript_ids
-from .sources import Coverage, Source, choose_source, source_codings, source_coverage
+from .coverage import Coverage, source_coverage
+from .names import natural_key
+from .sources import Source, choose_source, source_codings
 from .store import Participant, Segment, Study, Transcript, User
 
 QUOTE_WORDS = (15, 60)
@@ -36,11 +37,6 @@ EXEMPLAR_RULE = (
 )
 LEVELS = ("segment", "participant")
 ORDERS = ("count", "codebook")
-
-
-def natural_key(text: str) -> list:
-    """Sort key that orders numbers inside labels by value: P2 before P10."""
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(text))]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from .codes import all_codes, top_themes
 from .errors import StudyError
 from .exports import Column, Table
 from .saturation import DEFAULT_THRESHOLD, saturation
-from .sources import Coverage, Source, choose_source, coders_with_codings, has_codings, source_coverage
+from .coverage import Coverage, source_coverage
+from .sources import Source, choose_source, coders_with_codings, has_codings
 from .store import CONSENSUS, Resolution, Segment, Study, Transcript
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".html": "html"}
