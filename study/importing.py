@@ -5,6 +5,7 @@ in the same call still import when another fails.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import tempfile
@@ -31,13 +32,17 @@ from .segmenting import UNITS, SegmentSpan, overlap, segment
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
+    READERS,
+    SURVEY,
     ParsedTranscript,
     Turn,
+    check_file_size,
     read_survey_csv,
     read_transcript,
+    table_kind,
 )
 
-SUPPORTED = (".docx", ".txt", ".md", ".vtt", ".srt", ".csv")
+SUPPORTED = tuple(READERS)
 
 
 @dataclass
@@ -59,6 +64,7 @@ class ImportOptions:
     interviewer: str | None = None
     replace: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    lenient: bool = False  # keep caption cues with malformed timing lines as text, reported
     actor: str = "cli"
     source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
     roles: Mapping[str, str] = field(default_factory=dict)  # speaker -> role, in every file
@@ -140,6 +146,7 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
     Returns (transcript name, outcome, codings not carried over) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
+    check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     documents = list(_documents(path, options, owner_of))
     several = len(documents) > 1
@@ -265,11 +272,13 @@ def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
     """(transcript name, parsed text, participant label) for each document the file holds."""
     if path.suffix.lower() == ".csv":
         _check_quotes(path)
+    if path.suffix.lower() == ".csv" and table_kind(path, max_bytes=options.max_bytes) == SURVEY:
         for response in read_survey_csv(path, max_bytes=options.max_bytes):
             name = f"{path.stem}-{response.participant}"
             yield name, rename_speakers(response.parsed, options.renames), response.participant
         return
-    parsed = rename_speakers(read_transcript(path, max_bytes=options.max_bytes), options.renames)
+    parsed = read_transcript(path, max_bytes=options.max_bytes, lenient=options.lenient)
+    parsed = rename_speakers(parsed, options.renames)
     yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
 
 
@@ -549,11 +558,13 @@ def upload_transcripts(
     unit: str = "turn",
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    roles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
     ``failed`` as (file name, message) with the file's own name, never a temporary path.
+    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview).
     """
     actor.require_admin("import transcripts")
     files = list(files)
@@ -563,11 +574,30 @@ def upload_transcripts(
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
-                                  source_label=_upload_label),
+                                  source_label=_upload_label, transcript_roles=dict(roles or {})),
         )
         summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
+
+
+def preview_uploads(
+    actor: Actor,
+    files: Iterable[UploadedFile],
+    *,
+    participants: UploadedFile | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportPreview:
+    """What importing the uploads would store (``preview_files``), files named as the user named them."""
+    actor.require_admin("import transcripts")
+    with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
+        rows = _participant_rows(folder, participants) if participants is not None else None
+        preview = preview_files(_write_uploads(Path(folder), list(files)), participants=rows,
+                                options=ImportOptions(max_bytes=max_bytes))
+        return ImportPreview(
+            tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
+            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+        )
 
 
 def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> int:

@@ -173,3 +173,15 @@ def test_unknown_transcript_or_speaker_is_one_line(run, files):
     assert "no transcript named 'nope'" in run("speakers", "nope").stderr
     result = run("speakers", "P01", "--set-role", "Zed=interviewer")
     assert result.exit_code == 1 and "no speaker 'Zed' in P01; speakers: Interviewer, Dana" in result.stderr
+
+
+def test_upload_preview_names_files_as_uploaded_and_is_for_admins(study):
+    from study.importing import UploadedFile, preview_uploads
+
+    uploads = [UploadedFile("P01.txt", INTERVIEW.encode()), UploadedFile("empty.txt", b"  \n")]
+    preview = preview_uploads(Actor("ann", "admin"), uploads)
+    [t] = preview.transcripts
+    assert (t.file, t.name, t.interviewer) == ("P01.txt", "P01", "Interviewer")
+    assert preview.failed == (("empty.txt", "empty.txt: is empty; export the transcript again"),)
+    with pytest.raises(NotAllowed):
+        preview_uploads(Actor("carol", "coder"), uploads)

@@ -186,7 +186,8 @@ class _ArchiveReader(_Elements):
         users = {}
         for user in children(child(root, "Users"), "User"):
             guid = self.guid(user, "User")
-            users[guid] = (user.get("name") or user.get("id") or "").strip() or f"user-{guid[:8]}"
+            name = user.get("name")  # a blank name stays blank: the import refuses it
+            users[guid] = name if name is not None else (user.get("id") or f"user-{guid[:8]}")
         self.unique_guids("users", [(self.guid(u, "User"), u.get("name") or "") for u in
                                     children(child(root, "Users"), "User")])
         codes = tuple(self.code(c) for c in children(child(child(root, "CodeBook"), "Codes"), "Code"))

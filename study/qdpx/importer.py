@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
 from ..codings import done_transcripts, save_memo
-from ..errors import Conflict, QdpxFormatError, StudyError
+from ..errors import Conflict, InvalidName, QdpxFormatError, StudyError
 from ..importing import ImportOptions, add_parsed_transcript
+from ..names import check_name
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
-from ..store import Coding, Memo, Segment, Study, Transcript, User, audit, utcnow
+from ..store import CONSENSUS, Coding, Memo, Segment, Study, Transcript, User, audit, utcnow
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
@@ -97,7 +98,7 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
     with study.session() as session:
         code_refs = _load_codebook(session, actor, project, summary)
         save_participants(session, list(project.cases))
-        writer = _Writer(session, actor, summary)
+        writer = _Writer(session, actor, summary, path)
         names = _transcript_names(project.sources)
         for source in project.sources:
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
@@ -219,7 +220,8 @@ class _Records:
     def user(self, *guids: str | None) -> str:
         for guid in (*guids, self.project.creator):
             if guid:
-                return self.project.users.get(guid) or f"user-{guid[:8]}"
+                name = self.project.users.get(guid)
+                return name if name is not None else f"user-{guid[:8]}"
         return UNKNOWN_USER
 
     def read(self, transcript: Transcript, match: TextMatch | None) -> tuple[list[CodingRecord], list[MemoRecord]]:
@@ -278,8 +280,8 @@ class _Records:
 class _Writer:
     """Stores records: codings as spans inside their segments, memos on segments or transcripts."""
 
-    def __init__(self, session: Session, actor: Actor, summary: QdpxImportSummary):
-        self.session, self.actor, self.summary = session, actor, summary
+    def __init__(self, session: Session, actor: Actor, summary: QdpxImportSummary, path: Path):
+        self.session, self.actor, self.summary, self.path = session, actor, summary, path
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self.code_ids: dict[str, int] = {}
         self.raters: dict[str, User] = {}
@@ -367,9 +369,9 @@ class _Writer:
         return len(texts)
 
     def rater(self, name: str) -> User:
-        name = name.strip()[:200] or UNKNOWN_USER
         if name not in self.raters:
-            self.raters[name] = rater_user(self.session, name, create=True)
+            checked = rater_name(name, where=f"{self.path}: a user of the project")
+            self.raters[name] = rater_user(self.session, checked, create=True)
         return self.raters[name]
 
     def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:
@@ -386,6 +388,16 @@ class _Writer:
         if ref not in self.code_ids:
             self.code_ids[ref] = codes_mod.resolve(self.session, ref, self.codes).id
         return self.code_ids[ref]
+
+
+def rater_name(name: str, where: str) -> str:
+    """A project's user name checked as a rater name: not blank or too long, and not a name the
+    study uses itself (``consensus`` holds adjudicated codings; an import must not write there)."""
+    checked = check_name("rater", name, where=where)
+    if checked.casefold() == CONSENSUS:
+        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus; rename the "
+                          "user in your QDA tool and export again")
+    return checked
 
 
 # ---------------------------------------------------------------- the codebook
