@@ -181,6 +181,22 @@ class Memo(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class MemoVersion(Base):
+    """Every text a memo has held, numbered from 1 per memo: nothing typed is ever lost, and a
+    save names the version it was based on so that edits from two tabs are detected."""
+
+    __tablename__ = "memo_versions"
+    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "segment_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class TranscriptStatus(Base):
     __tablename__ = "transcript_status"
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
