@@ -220,6 +220,19 @@ class Resolution(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Exclusion(Base):
+    """A transcript or a participant an admin left out of findings and agreement (kept, reversible)."""
+
+    __tablename__ = "exclusions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int | None] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
+                                                       unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEntry(Base):
     """Append-only: who did what, when, with the state before and after."""
 

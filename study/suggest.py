@@ -209,7 +209,7 @@ def _store_suggestions(session: Session, actor: Actor, user: User, transcripts: 
     for transcript in transcripts:
         status = session.get(TranscriptStatus, (user.id, transcript.id))
         if status is None or not status.done:
-            set_done(session, actor, user.id, transcript.id, True)
+            set_done(session, actor, user.id, transcript.id, True, carry=False)
     audit(session, actor.name, "suggest", user.name,
           after={"transcripts": [t.name for t in transcripts], "codings": len(rows), "replaced": removed.rowcount})
     return removed.rowcount

@@ -16,6 +16,7 @@ from .. import codes as codes_mod
 from ..auth import Actor
 from ..codings import done_by, read_codings_frame, segments_frame
 from ..errors import NotFound, StudyError
+from ..exclusion import excluded_transcripts
 from ..store import Study
 from .visibility import require_may_compare
 
@@ -132,8 +133,10 @@ def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: t
 def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFrame,
                        include_unfinished: bool) -> set[str]:
     done = done_by(study, list(raters))
+    left_out = excluded_transcripts(study)
+    done = {r: names - left_out for r, names in done.items()}
     if include_unfinished:
-        transcripts = set(frame.transcript).union(*done.values())
+        transcripts = set(frame.transcript).union(*done.values()) - left_out
         if not transcripts:
             raise StudyError(f"none of {', '.join(raters)} has coded any transcript yet")
         return transcripts
@@ -150,11 +153,7 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     """The codebook's codes in order: current ones, and retired ones still ``used``; only those of
     ``theme`` (a theme path, sub-themes included) when given."""
     with study.session() as session:
-        codes = [
-            CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
-            for c in codes_mod.all_codes(session, include_retired=True)
-            if not c.retired or c.ref in used
-        ]
+        codes = session_code_infos(session, used)
     if theme is not None:
         wanted = [p.strip().casefold() for p in theme.split("/") if p.strip()]
         codes = [c for c in codes if [p.casefold() for p in c.theme.split("/")][: len(wanted)] == wanted]
@@ -163,6 +162,15 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     if not codes:
         raise StudyError("the codebook has no codes; load one with `study codebook load FILE`")
     return tuple(codes)
+
+
+def session_code_infos(session, used: set[str]) -> list[CodeInfo]:
+    """``code_infos`` without a theme, read in an open session."""
+    return [
+        CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
+        for c in codes_mod.all_codes(session, include_retired=True)
+        if not c.retired or c.ref in used
+    ]
 
 
 def _without_interviewer_turns(segments: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
