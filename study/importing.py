@@ -52,6 +52,7 @@ class ImportSummary:
     replaced: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
     not_carried: list[str] = field(default_factory=list)  # codings a replacement could not keep
+    warnings: list[str] = field(default_factory=list)  # what a lenient reading kept as text
 
     @property
     def ok(self) -> bool:
@@ -127,9 +128,10 @@ def import_files(
         except Exception as exc:  # noqa: BLE001 - one broken file must not cost the rest of the batch
             summary.failed.append((printable(str(path)), _unexpected(path, exc)))
         else:
-            for name, outcome, lost in stored:
+            for name, outcome, lost, warnings in stored:
                 getattr(summary, outcome).append(name)
                 summary.not_carried.extend(f"{name}: {item}" for item in lost)
+                summary.warnings.extend(f"{name}: {item}" for item in warnings)
         if progress:
             progress(path)
     return summary
@@ -144,7 +146,7 @@ def _unexpected(path: Path, exc: Exception) -> str:
 
 def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions):
     """Store every document of the file in one transaction: all of them, or none.
-    Returns (transcript name, outcome, codings not carried over) for each."""
+    Returns (transcript name, outcome, codings not carried over, reading warnings) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
     check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
@@ -154,7 +156,8 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
     with study.session() as session:
         return [
             (name, *_store_document(session, path, name, parsed, participant,
-                                    _document_hash(parsed) if several else file_hash, options, file_hash))
+                                    _document_hash(parsed) if several else file_hash, options, file_hash),
+             parsed.warnings)
             for name, parsed, participant in documents
         ]
 
