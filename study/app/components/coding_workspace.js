@@ -274,7 +274,7 @@ class Workspace {
       seg.timestamp ? el("span", { className: "ts", text: seg.timestamp }) : null);
     seg.node = el("div", {
       className: `seg ${seg.role === "interviewer" ? "interviewer" : "participant"}`, role: "listitem",
-      "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-codes": "",
+      "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-start": String(seg.start), "data-codes": "",
       onclick: (event) => this.onSegmentClick(event, seg),
     }, meta, seg.textNode, seg.chips);
     return seg.node;
