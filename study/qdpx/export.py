@@ -33,13 +33,14 @@ from .. import __version__
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
 from ..errors import StudyError
-from ..store import Coding, Memo, Participant, Study, Transcript, User
+from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
 from .model import INTERNAL, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NAME_LENGTH = 60  # of a selection's name: the start of the text it selects
+CONSENSUS_USER = "consensus (adjudicated)"
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(r)) for r in self.raters])
+        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
+                                     for r in self.raters])
         variables, cases = _Variables(transcripts).elements()
         parts = [users, book, variables, cases, self.sources(transcripts)]
         parts.append(_container("Notes", self.notes))
@@ -203,6 +205,12 @@ class _ProjectBuilder:
                           creatingUser=self.user_guid[rater], creationDateTime=when(memo.updated_at))
         self.notes.append(note)
         return ET.Element("NoteRef", targetGUID=guid)
+
+
+def user_name(rater: str) -> str:
+    """The rater's name in the file; the consensus travels as a rater of its own, since an import
+    never writes into a study's consensus."""
+    return CONSENSUS_USER if rater == CONSENSUS else rater
 
 
 def source_guid(name: str) -> str:

@@ -95,6 +95,24 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
         raise QdpxFormatError(path, f"{len(problems)} text source(s) cannot be read, so nothing was imported: "
                                     + "; ".join(problems))
     summary = QdpxImportSummary(skipped=list(project.skipped))
+    try:
+        _store(study, actor, path, project, unit, summary)
+    except StudyError as exc:
+        if str(path) in str(exc):
+            raise
+        raise _naming(exc, path) from None
+    return summary
+
+
+def _naming(exc: StudyError, path: Path) -> StudyError:
+    """The error with the file named first, of its own kind when that kind takes a message alone."""
+    try:
+        return type(exc)(f"{path}: {exc}")
+    except TypeError:
+        return StudyError(f"{path}: {exc}")
+
+
+def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: str, summary: QdpxImportSummary) -> None:
     with study.session() as session:
         code_refs = _load_codebook(session, actor, project, summary)
         save_participants(session, list(project.cases))
@@ -108,7 +126,6 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
         if unattached:
             summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
                                    "(project memos) not imported")
-    return summary
 
 
 def _referenced_notes(project: QdaProject) -> int:
