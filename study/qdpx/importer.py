@@ -56,6 +56,18 @@ class QdpxImportSummary:
     def ok(self) -> bool:
         return not self.failed
 
+    def headline(self) -> str:
+        """One line: what was stored."""
+        codings = ", ".join(f"{rater} {n}" for rater, n in self.codings.items()) or "none"
+        return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study. "
+                f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
+                f"Memos: {self.memos}.")
+
+    def details(self) -> list[str]:
+        """How positions were read, what found no place and what was not imported, one line each."""
+        return ([*self.readings] + [f"not placed: {item}" for item in self.unmapped]
+                + [f"skipped: {item}" for item in self.skipped])
+
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
                 "failed": [{"source": s, "problem": p} for s, p in self.failed], "codes_added": self.codes_added,
