@@ -6,6 +6,7 @@ Example: ``check_name("participant", " P3 ")`` returns ``"P3"``.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .errors import InvalidName
@@ -69,3 +70,8 @@ def _shown(name: str, width: int = 40) -> str:
     safe = "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in printable(name))
     safe = safe if len(safe) <= width else safe[: width - 1] + "…"
     return f"'{safe}'"
+
+
+def natural_key(text: str) -> list:
+    """Sort key that orders numbers inside labels by value: P2 before P10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(text))]
