@@ -11,7 +11,7 @@ from ..errors import StudyError
 from ..importing import UploadedFile
 from ..store import Study
 from .export import export_qdpx
-from .importer import QdpxImportSummary, import_qdpx
+from .importer import QdpxImportSummary, import_qdpx, reword
 from .qdc import CodebookExchange, export_codebook, import_codebook
 
 SUFFIXES = (".qdpx", ".qdc")
@@ -32,7 +32,8 @@ def import_upload(study: Study, actor: Actor, upload: UploadedFile, unit: str = 
                 return import_codebook(study, actor, path)
             return import_qdpx(study, actor, path, unit)
         except StudyError as exc:
-            raise StudyError(str(exc).replace(str(path), name)) from None
+            reword(exc, lambda what: what.replace(str(path), name))
+            raise
 
 
 def project_bytes(study: Study, actor: Actor) -> bytes:

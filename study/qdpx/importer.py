@@ -110,18 +110,17 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
     try:
         _store(study, actor, path, project, unit, summary)
     except StudyError as exc:
-        if str(path) in str(exc):
-            raise
-        raise _naming(exc, path) from None
+        if str(path) not in str(exc):
+            reword(exc, lambda what: f"{path}: {what}")
+        raise
     return summary
 
 
-def _naming(exc: StudyError, path: Path) -> StudyError:
-    """The error with the file named first, of its own kind when that kind takes a message alone."""
-    try:
-        return type(exc)(f"{path}: {exc}")
-    except TypeError:
-        return StudyError(f"{path}: {exc}")
+def reword(exc: StudyError, change) -> None:
+    """Change what the error says went wrong (e.g. name the file), keeping its kind and its fix."""
+    exc.what = change(getattr(exc, "what", None) or str(exc))
+    fix = getattr(exc, "fix", None)
+    exc.args = (f"{exc.what}; {fix}" if fix else exc.what,)
 
 
 def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: str, summary: QdpxImportSummary) -> None:
