@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .csv_quotes import unclosed_quote
+from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
 from .names import check_name, printable
 from .participants import (
@@ -139,6 +140,11 @@ def import_files(
 
 def _unexpected(path: Path, exc: Exception) -> str:
     """One line for a failure no reader foresaw: the file, what happened, and what to do."""
+    if isinstance(exc, SQLAlchemyError):  # the database, not the file: a locked, read-only or full database
+        cause = getattr(exc, "orig", None) or exc
+        detail = " ".join(str(cause).splitlines()[0].split()) if str(cause) else "no detail"
+        return printable(f"{path}: not stored, the database refused it ({type(cause).__name__}: {detail}); "
+                         "check the database, then import this file again")
     detail = " ".join(str(exc).split()) or "no detail"
     return printable(f"{path}: could not be read ({type(exc).__name__}: {detail}); "
                      "check that the file opens in the program that made it, or export it again")
@@ -179,7 +185,7 @@ def _check_speakers_named(files: list[Path], owner_of: dict[str, str], options: 
     missing = [name for name in options.renames if name.strip().casefold() not in before]
     missing += [name for name in given_roles if name.strip().casefold() not in after]
     if missing:
-        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files; "
+        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files",
                          f"speakers found: {', '.join(found) or 'none'}")
 
 
@@ -291,7 +297,7 @@ def _check_quotes(path: Path) -> None:
     with path.open("rb") as handle:  # the reader refuses oversize files; the check needs the text only
         text = handle.read().decode("utf-8-sig", errors="replace")
     if problem := unclosed_quote(text, "participant"):
-        raise TranscriptFormatError(path, problem)
+        raise TranscriptFormatError(path, problem, QUOTE_FIX)
 
 
 def _store_document(session, path, name, parsed, participant_label, content_hash, options,
@@ -573,14 +579,14 @@ def upload_transcripts(
     files = list(files)
     with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
         rows = _participant_rows(folder, participants) if participants is not None else None
-        paths = _write_uploads(Path(folder), files)
+        paths, unwritable = _write_uploads(Path(folder), files)
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
                                   source_label=_upload_label, transcript_roles=dict(roles or {}),
                                   describe=describe),
         )
-        summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
+        summary.failed = unwritable + [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
 
@@ -597,11 +603,11 @@ def preview_uploads(
     actor.require_admin("import transcripts")
     with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
         rows = _participant_rows(folder, participants) if participants is not None else None
-        preview = preview_files(_write_uploads(Path(folder), list(files)), participants=rows,
-                                options=ImportOptions(max_bytes=max_bytes, describe=describe))
+        paths, unwritable = _write_uploads(Path(folder), list(files))
+        preview = preview_files(paths, participants=rows, options=ImportOptions(max_bytes=max_bytes, describe=describe))
         return ImportPreview(
             tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
-            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+            tuple(unwritable) + tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
         )
 
 
@@ -627,15 +633,23 @@ def _participant_rows(folder: str, upload: UploadedFile):
         path.unlink(missing_ok=True)
 
 
-def _write_uploads(folder: Path, files: list[UploadedFile]) -> list[Path]:
-    """Write each upload under its own name, each in its own folder (two uploads may share a name)."""
-    paths = []
+def _write_uploads(folder: Path, files: list[UploadedFile]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Write each upload under its own name, each in its own folder (two uploads may share a name).
+    Returns the files written, and (name, message) for uploads whose name no file can have."""
+    paths, failed = [], []
     for number, upload in enumerate(files):
         path = folder / str(number) / _safe_name(upload.name, "")
-        path.parent.mkdir()
-        path.write_bytes(upload.data)
+        try:
+            path.parent.mkdir()
+            path.write_bytes(upload.data)
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte...
+            reason = getattr(exc, "strerror", None) or str(exc)
+            shown = printable(path.name if len(path.name) <= 60 else path.name[:57] + "...")
+            failed.append((printable(upload.name), f"{shown}: cannot be stored under this name ({reason}); "
+                                                   "rename the file and upload it again"))
+            continue
         paths.append(path)
-    return paths
+    return paths, failed
 
 
 def _safe_name(name: str, default_suffix: str) -> str:
