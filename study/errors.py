@@ -56,3 +56,11 @@ class CodingsFileError(StudyError):
 
 class InvalidName(StudyError):
     """A name (participant, transcript, speaker, rater, user) is blank, too long or not plain text."""
+
+
+class DatabaseFault(StudyError):
+    """The study database cannot be read or written: read-only, full disk, not a database, damaged."""
+
+
+class DatabaseCorrupt(DatabaseFault):
+    """The study database is damaged (failed integrity checks, unreadable pages or records)."""

@@ -6,5 +6,6 @@ from . import (  # noqa: F401
     coding_cmds,
     exchange_cmds,
     findings_cmds,
+    store_cmds,
     transcript_cmds,
 )
