@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
+from . import memos
 from .auth import Actor, rater_user
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
@@ -49,7 +50,7 @@ class CodingRow:
 def find_transcript(session: Session, name: str) -> Transcript:
     transcript = session.scalar(select(Transcript).where(Transcript.name == name))
     if transcript is None:
-        raise NotFound(f"no transcript named {name!r}; see `study transcripts` for the names")
+        raise NotFound(f"no transcript named {name!r}", "the transcripts list gives the names", remedy="list_transcripts")
     return transcript
 
 
@@ -180,22 +181,8 @@ def set_memo(study: Study, actor: Actor, rater: str, transcript: str, segment: i
 
 def save_memo(session: Session, actor: Actor, rater_id: int, transcript_id: int, segment_id: int | None,
               text: str) -> None:
-    memo = session.scalar(
-        select(Memo).where(
-            Memo.rater_id == rater_id, Memo.transcript_id == transcript_id,
-            Memo.segment_id.is_(None) if segment_id is None else Memo.segment_id == segment_id,
-        )
-    )
-    before = memo.text if memo else ""
-    if before == text:
-        return
-    if memo is None:
-        memo = Memo(rater_id=rater_id, transcript_id=transcript_id, segment_id=segment_id)
-        session.add(memo)
-    memo.text, memo.updated_at = text, utcnow()
-    detail = {"rater_id": rater_id, "transcript_id": transcript_id, "segment_id": segment_id}
-    audit(session, actor.name, "memo", f"transcript {transcript_id} segment {segment_id}",
-          before={**detail, "text": before}, after={**detail, "text": text})
+    """Save a memo as a new version (see ``memos``), with no check of the version it was based on."""
+    memos.save(session, actor, memos.MemoKey(rater_id, transcript_id, segment_id), text)
 
 
 def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: bool = True) -> None:
@@ -207,7 +194,11 @@ def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: boo
         set_done(session, actor, user.id, t.id, done)
 
 
-def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool) -> None:
+def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool,
+             carry: bool = True) -> None:
+    """Mark (or reopen) a transcript for a rater. Marking it done carries the raters' agreements on it
+    into the consensus once every compared rater has finished it (``carry=False``: a suggestion
+    pseudo-rater's mark, which is not a person's finished work)."""
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     if not done and status is not None and status.done:
         _check_may_reopen(session, actor)
@@ -219,6 +210,11 @@ def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, 
     audit(session, actor.name, "transcript.done" if done else "transcript.reopen", f"transcript {transcript_id}",
           before={"rater_id": rater_id, "transcript_id": transcript_id, "done": before},
           after={"rater_id": rater_id, "transcript_id": transcript_id, "done": done})
+    if done and carry:
+        from .adjudication import carry_finished_transcript  # adjudication reads codings: imported late
+
+        session.flush()
+        carry_finished_transcript(session, actor, transcript_id)
 
 
 def _check_may_reopen(session: Session, actor: Actor) -> None:
@@ -251,14 +247,14 @@ def undo(study: Study, actor: Actor, rater: str, steps: int = 1) -> list[str]:
             if detail.get("rater_id") != user.id:
                 continue
             _check_not_done(session, user.id, detail["transcript_id"], rater)
-            _reverse(session, entry)
+            _reverse(session, actor, entry)
             entry.undone = True
             audit(session, actor.name, "undo", entry.target, before=entry.after, after=entry.before)
             undone.append(f"{entry.action} {entry.target}")
     return undone
 
 
-def _reverse(session: Session, entry: AuditEntry) -> None:
+def _reverse(session: Session, actor: Actor, entry: AuditEntry) -> None:
     if entry.action in ("coding.apply", "coding.remove", "coding.memo"):
         detail = entry.after or entry.before
         where = [Coding.rater_id == detail["rater_id"], Coding.transcript_id == detail["transcript_id"],
@@ -272,13 +268,10 @@ def _reverse(session: Session, entry: AuditEntry) -> None:
                                segment_id=detail["segment_id"], code_id=detail["code_id"], memo=entry.before.get("memo")))
         elif entry.action == "coding.memo" and existing is not None:
             existing.memo = entry.before.get("memo")
-    elif entry.action == "memo":
+    elif entry.action == "memo":  # restored as a new version: the undone text stays in the history
         before = entry.before
-        memo = session.scalar(select(Memo).where(
-            Memo.rater_id == before["rater_id"], Memo.transcript_id == before["transcript_id"],
-            Memo.segment_id.is_(None) if before["segment_id"] is None else Memo.segment_id == before["segment_id"]))
-        if memo is not None:
-            memo.text = before["text"]
+        memos.save(session, actor, memos.MemoKey(before["rater_id"], before["transcript_id"], before["segment_id"]),
+                   before["text"], action="memo.undo")
     session.flush()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from .errors import DatabaseCorrupt, DatabaseFault
 from .store import Base, Study
 
+RESTORE = "restore it from a backup"
 # What SQLite (and PostgreSQL) say, in lower case -> (what is wrong, what to do). First match wins.
 _FAULTS = (
     ("readonly database", DatabaseFault, "the database is read-only",
@@ -29,10 +30,8 @@ _FAULTS = (
      "change was saved", "free some space and run the command again"),
     ("file is not a database", DatabaseCorrupt, "the file is not a study database, or its header is damaged",
      "check the path; if it is your study, restore it from a backup"),
-    ("malformed", DatabaseCorrupt, "the database is damaged (malformed pages)",
-     "restore it from a backup; `study check` lists what is damaged"),
-    ("database corruption", DatabaseCorrupt, "the database is damaged",
-     "restore it from a backup; `study check` lists what is damaged"),
+    ("malformed", DatabaseCorrupt, "the database is damaged (malformed pages)", RESTORE),
+    ("database corruption", DatabaseCorrupt, "the database is damaged", RESTORE),
     ("database is locked", DatabaseFault, "the database is busy (another program holds a lock)",
      "wait for it to finish and run the command again"),
     ("disk i/o error", DatabaseFault, "reading or writing the database failed (disk I/O error)",
@@ -52,11 +51,15 @@ def database_fault(exc: BaseException, url: str) -> DatabaseFault:
     lowered = message.lower()
     for needle, kind, what, todo in _FAULTS:
         if needle in lowered:
-            return kind(f"{url}: {what}; {todo}")
-    if isinstance(exc, (UnicodeDecodeError, ValueError, KeyError, TypeError, OverflowError)):
-        return DatabaseCorrupt(f"{url}: a stored value cannot be read ({message}); the database is damaged: "
-                               f"restore it from a backup; `study check` lists what is damaged")
+            return kind(f"{url}: {what}", todo, remedy="check_database" if kind is DatabaseCorrupt else None)
+    if isinstance(exc, (ValueError, LookupError, TypeError, OverflowError)):
+        return corrupt(url, f"a stored value cannot be read ({message})")
     return DatabaseFault(f"{url}: the database failed: {message}")
+
+
+def corrupt(url: str, problem: str) -> DatabaseCorrupt:
+    """Damage found in ``url``: restore a backup (front ends add how to list the damage)."""
+    return DatabaseCorrupt(f"{url}: the database is damaged: {problem}", RESTORE, remedy="check_database")
 
 
 def stored_value_unreadable(exc: BaseException) -> bool:

@@ -181,6 +181,22 @@ class Memo(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class MemoVersion(Base):
+    """Every text a memo has held, numbered from 1 per memo: nothing typed is ever lost, and a
+    save names the version it was based on so that edits from two tabs are detected."""
+
+    __tablename__ = "memo_versions"
+    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "segment_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class TranscriptStatus(Base):
     __tablename__ = "transcript_status"
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
@@ -201,6 +217,19 @@ class Resolution(Base):
     codes: Mapped[list] = mapped_column(default=list)  # the consensus code refs for the unit
     adjudicator: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Exclusion(Base):
+    """A transcript or a participant an admin left out of findings and agreement (kept, reversible)."""
+
+    __tablename__ = "exclusions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int | None] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
+                                                       unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -304,11 +333,10 @@ class Study:
         tables = set(inspect(self.engine).get_table_names())
         if "study_meta" not in tables:
             if tables - {"study_meta"}:
-                raise SchemaVersionError(
-                    f"{self.url} holds tables that are not a study database; choose another file with --db"
-                )
+                raise SchemaVersionError(f"{self.url} holds tables that are not a study database",
+                                         "choose another database", remedy="choose_db")
             if not create:
-                raise StudyError(f"no study at {self.url}; run `study init` first")
+                raise StudyError(f"no study at {self.url}", "create the study first", remedy="init")
             Base.metadata.create_all(self.engine)
             with self.session() as s:
                 s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -334,7 +362,7 @@ def _stored_version(row: Meta | None, url: str) -> int:
     if value is None or not value.strip().isdigit():
         raise DatabaseCorrupt(
             f"{url}: the schema version record is {'missing' if value is None else repr(value[:20])}, "
-            f"not a number: the database is damaged or was not made by study; restore it from a backup"
+            f"not a number: the database is damaged or was not made by study", "restore it from a backup"
         )
     return int(value)
 

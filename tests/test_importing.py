@@ -68,7 +68,7 @@ def test_a_changed_file_with_the_same_name_is_refused_without_replace(study, tmp
     write_txt(path, INTERVIEW + [("Interviewer", "Anything else?")])
     summary = import_files(study, [path])
     assert not summary.ok
-    assert "--replace" in summary.failed[0][1] and "P01" in summary.failed[0][1]
+    assert "replace it" in summary.failed[0][1] and "P01" in summary.failed[0][1]
     assert transcript_rows(study)[0]["segments"] == 4  # the stored one is untouched
 
 
@@ -157,7 +157,7 @@ def test_survey_csv_becomes_one_transcript_per_participant(study, tmp_path):
 
 def test_folders_are_expanded_to_their_supported_files(study, tmp_path):
     write_txt(tmp_path / "a.txt", INTERVIEW)
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "recording.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A ")  # audio is not a transcript
     summary = import_files(study, [tmp_path])
     assert summary.imported == ["a"] and summary.ok
 

@@ -6,6 +6,7 @@ import pytest
 from study import auth, importing
 from study.errors import NotAllowed, ParticipantsError
 from study.importing import UploadedFile, transcript_rows
+from study.app.display import said
 from tests.factories import two_coders_study
 
 ADMIN = auth.Actor("ann", "admin")
@@ -36,7 +37,8 @@ def test_upload_keeps_no_folder_part_of_a_browser_file_name(coded):
     ("name", "data", "expected"),
     [
         ("empty.txt", b"   \n", "empty.txt: is empty"),
-        ("notes.pdf", b"%PDF-1.4", "notes.pdf: has an unsupported file type '.pdf'"),
+        ("notes.m4a", b"\x00\x00\x00 ftypM4A ", "notes.m4a: has an unsupported file type '.m4a'"),
+        ("notes.pdf", b"%PDF-1.4", "notes.pdf: could not be read as a PDF"),
         ("broken.docx", b"not a zip file", "broken.docx: "),
     ],
 )
@@ -67,8 +69,9 @@ def test_a_failing_upload_does_not_stop_the_others(coded):
 def test_changed_upload_of_a_known_name_asks_to_tick_replace(coded):
     importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", GOOD_TXT)])
     changed = GOOD_TXT.replace(b"downloads", b"likes")
-    summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", changed)])
-    assert importing.REPLACE_HINT in summary.failed[0][1] and "--replace" not in summary.failed[0][1]
+    summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", changed)], describe=said)
+    assert "tick 'Replace transcripts of the same name'" in summary.failed[0][1]
+    assert "--replace" not in summary.failed[0][1]
     summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", changed)], replace=True)
     assert summary.replaced == ["P10"]
 

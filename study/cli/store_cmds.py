@@ -21,6 +21,6 @@ def check(ctx) -> None:
     for problem in problems:
         click.echo(f"{problem.kind}: {problem.detail}", err=True)
     if problems:
-        raise DatabaseCorrupt(f"{study.url}: the database is damaged ({len(problems)} problem(s) above); "
-                              f"restore it from a backup")
+        raise DatabaseCorrupt(f"{study.url}: the database is damaged ({len(problems)} problem(s) above)",
+                              "restore it from a backup")
     click.echo(f"{study.url}: no problems found")
