@@ -115,7 +115,7 @@ def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str 
 
 def disputed_codes(table: UnitTable) -> np.ndarray:
     """Units x codes: True where some but not all raters applied the code."""
-    return table.presence.any(axis=2) & ~table.presence.all(axis=2)
+    return table.disputed()
 
 
 def disagreement_rows(items: Sequence[Disagreement], raters: Sequence[str]) -> list[dict]:
