@@ -152,15 +152,25 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
 @click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True)
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not every rater marked done.")
+@click.option("--transcript", "transcripts", multiple=True, metavar="NAME", help="Only these transcripts (repeatable).")
+@click.option("--code", "code_refs", multiple=True, metavar="THEME/CODE", help="Only units disputing this code (repeatable).")
+@click.option("--theme", "themes", multiple=True, metavar="THEME", help="Only disputed codes of this theme (repeatable).")
+@click.option("--rater", metavar="RATER", help="Only units where this rater applied a disputed code.")
+@click.option("--unresolved", is_flag=True, help="Only units no adjudicator has decided yet.")
 @format_option("table", "json", "csv")
 @click.pass_context
-def disagreements_command(ctx, raters, level, include_unfinished, fmt) -> None:
+def disagreements_command(ctx, raters, level, include_unfinished, transcripts, code_refs, themes, rater, unresolved,
+                          fmt) -> None:
     """List the units where the raters' codes differ, with each rater's codes.
 
     Example: study disagreements --raters alice,bob --format csv > to_discuss.csv
+
+    Example: study disagreements --raters alice,bob --transcript P07-2022-07-12 --theme Challenges --unresolved
     """
     names = _names(raters)
     items = adjudication.disagreements(open_study(ctx, create=False), CLI, names, level, include_unfinished)
+    items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
+        tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
     if fmt == "json":
         emit([d.to_dict() for d in items], "json")
     else:
