@@ -452,13 +452,15 @@ class _Consensus:
         if transcript in self.table.transcripts:
             raise NotFound(f"transcript {transcript!r} has no segment {index}")
         raise StudyError(f"{transcript!r} is not a transcript that all of {', '.join(self.table.raters)} marked "
-                         "done; only finished transcripts are adjudicated (see `study transcripts`)")
+                         "done; only finished transcripts are adjudicated", "the transcripts list shows who finished which",
+                         remedy="list_transcripts")
 
     def _target(self, u: int, decision: str, codes: Sequence[str] | None) -> tuple[str, ...]:
         """The consensus code refs a decision gives unit ``u``."""
         if (codes is not None) != (decision == "edit"):
-            raise StudyError("codes go with the decision 'edit' only: give --codes with --decision edit, "
-                             "and no codes with the other decisions")
+            raise StudyError("codes go with the decision 'edit' only",
+                             "give codes with the decision 'edit', and no codes with the other decisions",
+                             remedy="edit_decision")
         presence = self.table.presence[u]  # codes x raters
         if decision.startswith("take:"):
             rater = decision.removeprefix("take:").strip()

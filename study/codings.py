@@ -50,7 +50,7 @@ class CodingRow:
 def find_transcript(session: Session, name: str) -> Transcript:
     transcript = session.scalar(select(Transcript).where(Transcript.name == name))
     if transcript is None:
-        raise NotFound(f"no transcript named {name!r}; see `study transcripts` for the names")
+        raise NotFound(f"no transcript named {name!r}", "the transcripts list gives the names", remedy="list_transcripts")
     return transcript
 
 

@@ -281,7 +281,8 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
     A group's N counts the participants who mentioned any of its codes (also those left out).
     """
     if min_participants < 1:
-        raise StudyError(f"--min must be at least 1 (got {min_participants})")
+        raise StudyError(f"the minimum number of participants must be at least 1 (got {min_participants})",
+                         "ask for 1 or more", remedy="min_participants")
     evidence = gather(study, asker, theme, source, combine)
     mentions, of = evidence.mentions(), len(evidence.participants)
     groups = _groups(evidence.codes, evidence.theme)

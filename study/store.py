@@ -327,11 +327,10 @@ class Study:
             raise StudyError(f"cannot open the study database {self.url}: {exc.orig}") from None
         if "study_meta" not in tables:
             if tables - {"study_meta"}:
-                raise SchemaVersionError(
-                    f"{self.url} holds tables that are not a study database; choose another file with --db"
-                )
+                raise SchemaVersionError(f"{self.url} holds tables that are not a study database",
+                                         "choose another database", remedy="choose_db")
             if not create:
-                raise StudyError(f"no study at {self.url}; run `study init` first")
+                raise StudyError(f"no study at {self.url}", "create the study first", remedy="init")
             Base.metadata.create_all(self.engine)
             with self.session() as s:
                 s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))

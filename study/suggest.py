@@ -135,8 +135,9 @@ def suggest_codings(study: Study, actor: Actor, rater_name: str = DEFAULT_SUGGES
     with study.session() as session:
         rules = keyword_rules_from_codebook(session)
         if not rules:
-            raise StudyError("no code in the codebook has keywords; add `keywords: [...]` to codes in the "
-                             "YAML codebook and load it again with `study codebook load`")
+            raise StudyError("no code in the codebook has keywords",
+                             "add `keywords: [...]` to codes in the YAML codebook and load it again",
+                             remedy="add_keywords")
         suggester = suggester_for(rules)
         chosen = _chosen_transcripts(session, transcripts)
         suggestions: list[SuggestedCoding] = []
@@ -158,7 +159,7 @@ def _chosen_transcripts(session: Session, names: Sequence[str] | None) -> list[T
         return [find_transcript(session, name) for name in dict.fromkeys(names)]
     found = list(session.scalars(select(Transcript).order_by(Transcript.id)))
     if not found:
-        raise StudyError("the study has no transcripts; import some with `study import FILES`")
+        raise StudyError("the study has no transcripts", "import some first", remedy="import_transcripts")
     return found
 
 
@@ -183,14 +184,16 @@ def _pseudo_rater(session: Session, name: str) -> User:
         session.flush()
         return user
     if user.password_hash or user.role != "coder":
-        raise StudyError(f"{name!r} is a person's account ({user.role}); suggestions go to a rater of their "
-                         f"own: choose another --rater, such as {DEFAULT_SUGGESTER!r}")
+        raise StudyError(f"{name!r} is a person's account ({user.role}); suggestions go to a rater of their own",
+                         f"choose another rater, such as {DEFAULT_SUGGESTER!r}", remedy="choose_suggester",
+                         suggester=DEFAULT_SUGGESTER)
     wrote_before = session.scalar(select(AuditEntry.id).where(AuditEntry.action == "suggest",
                                                               AuditEntry.target == name).limit(1))
     has_codings = session.scalar(select(Coding.id).where(Coding.rater_id == user.id).limit(1))
     if has_codings is not None and wrote_before is None:
-        raise StudyError(f"{name!r} has codings the suggester did not make; choose another --rater, "
-                         f"such as {DEFAULT_SUGGESTER!r}")
+        raise StudyError(f"{name!r} has codings the suggester did not make",
+                         f"choose another rater, such as {DEFAULT_SUGGESTER!r}", remedy="choose_suggester",
+                         suggester=DEFAULT_SUGGESTER)
     return user
 
 
@@ -285,8 +288,8 @@ def evaluate_suggestions(study: Study, asker: Actor, reference_rater: str,
     asker.require_admin("measure suggestions against a rater")
     with study.session() as session:
         if get_user(session, suggester_rater) is None:
-            raise StudyError(f"no suggestions by {suggester_rater!r} yet; run `study suggest run --rater "
-                             f"{suggester_rater}` first")
+            raise StudyError(f"no suggestions by {suggester_rater!r} yet", "run the suggester first",
+                             remedy="run_suggester", suggester=suggester_rater)
     table = unit_table(study, asker, [reference_rater, suggester_rater], "segment",
                        include_unfinished=include_unfinished)
     segments = segments_frame(study, list(table.transcripts))

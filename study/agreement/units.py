@@ -22,7 +22,7 @@ from .visibility import require_may_compare
 
 LEVELS = ("segment", "participant")
 BASIS_DONE = "done by all raters"
-BASIS_ALL = "all coded transcripts (--all)"
+BASIS_ALL = "all coded transcripts (unfinished included)"
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ def check_raters(raters) -> tuple[str, ...]:
     """The compared raters, stripped; at least two, each named once."""
     names = tuple(r.strip() for r in raters if r and r.strip())
     if len(names) < 2:
-        raise StudyError(f"compare at least two raters (got {', '.join(names) or 'none'}); e.g. --raters alice,bob")
+        raise StudyError(f"compare at least two raters (got {', '.join(names) or 'none'})",
+                         "name two or more raters, e.g. alice and bob", remedy="name_raters")
     if len(set(names)) != len(names):
         raise StudyError(f"a rater is named twice in {', '.join(names)}; name each rater once")
     return names
@@ -146,10 +147,8 @@ def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFram
         return transcripts
     transcripts = set.intersection(*done.values())
     if not transcripts:
-        raise StudyError(
-            f"no transcript is marked done by all of {', '.join(raters)}; mark finished transcripts with "
-            "`study codings done NAME --rater R`, or compare unfinished ones with --all"
-        )
+        raise StudyError(f"no transcript is marked done by all of {', '.join(raters)}",
+                         "mark finished transcripts done, or include unfinished ones", remedy="mark_done")
     return transcripts
 
 
@@ -162,9 +161,10 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
         wanted = [p.strip().casefold() for p in theme.split("/") if p.strip()]
         codes = [c for c in codes if [p.casefold() for p in c.theme.split("/")][: len(wanted)] == wanted]
         if not codes:
-            raise NotFound(f"no theme {theme!r} with codes in the codebook; see `study codebook show`")
+            raise NotFound(f"no theme {theme!r} with codes in the codebook", "the codebook lists the themes",
+                           remedy="show_codebook")
     if not codes:
-        raise StudyError("the codebook has no codes; load one with `study codebook load FILE`")
+        raise StudyError("the codebook has no codes", "load a codebook first", remedy="load_codebook")
     return tuple(codes)
 
 
