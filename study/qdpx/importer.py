@@ -292,10 +292,13 @@ class _Records:
 
     def ref(self, transcript: Transcript, code: str) -> str | None:
         ref = self.code_refs.get(code)
-        if ref is None:
+        if ref is None and not self.is_case(code):
             self.summary.unmapped.append(f"{transcript.name}: a coding names code {code}, which is not in the "
                                          "file's codebook")
         return ref
+
+    def is_case(self, guid: str) -> bool:
+        return guid in self.project.case_guids
 
     def note_texts(self, guids: Sequence[str]) -> list[str]:
         notes = (self.project.notes.get(g) for g in dict.fromkeys(guids))
