@@ -434,3 +434,12 @@ def test_nvivo_cases_listed_as_codes_assign_text_to_the_case_and_are_not_codes(s
     assert not summary.unmapped and dict(summary.codings) == {"Coder": 1}
     with study.session() as session:
         assert [c.ref for c in codes.all_codes(session)] == ["Adoption/Quote"]
+
+
+def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path):
+    empty = (f'<TextSource guid="9ddd19c4-168c-4103-bbad-08d4bd10a145" name="Blank">'
+             '<PlainTextContent></PlainTextContent></TextSource>')
+    project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1])).replace("</Sources>", empty + "</Sources>")
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "e.qdpx", project, EMOJI_TEXT))
+    assert summary.imported == ["Interview 3"]
+    assert summary.skipped == ["1 empty text source(s) not imported"]

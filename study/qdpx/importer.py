@@ -129,7 +129,12 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         save_participants(session, list(project.cases))
         writer = _Writer(session, actor, summary, path)
         names = _transcript_names(project.sources)
+        empty = {s.guid for s in project.sources if not (s.text or "").strip()}
+        if empty:
+            summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
         for source in project.sources:
+            if source.guid in empty:
+                continue
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
