@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from . import codes as codes_mod
 from .agreement.units import UnitTable, check_raters, unit_table
 from .auth import CLI, Actor, rater_user
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
 from .store import CONSENSUS, Coding, Resolution, Segment, Study, audit, utcnow
 
@@ -330,14 +331,12 @@ class _Consensus:
         """Make the consensus codes of a segment exactly ``refs``; returns (added, removed)."""
         wanted = {self.code_ids[r] for r in refs}
         current = set(self.current[segment_id])
-        if current - wanted:
-            for coding in self.session.scalars(select(Coding).where(
-                    Coding.rater_id == self.user.id, Coding.segment_id == segment_id,
-                    Coding.code_id.in_(current - wanted))):
-                self.session.delete(coding)
-        for code_id in sorted(wanted - current):
-            self.session.add(Coding(rater_id=self.user.id, transcript_id=self.transcript_of[segment_id],
-                                    segment_id=segment_id, code_id=code_id))
+        transcript_id = self.transcript_of[segment_id]
+        writes = [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id), applied=False)
+                  for code_id in sorted(current - wanted)]
+        writes += [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id))
+                   for code_id in sorted(wanted - current)]
+        write_codings(self.session, CLI, writes, audited=False, consensus=True)  # the decision is audited
         self.current[segment_id] = wanted
         return len(wanted - current), len(current - wanted)
 

@@ -51,6 +51,7 @@ from . import __version__
 from . import codebook as cb
 from . import codes as codes_mod
 from .auth import Actor, rater_user
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import done_transcripts, find_transcript, save_memo
 from .errors import Conflict, QdpxFormatError, StudyError
 from .importing import ImportOptions, add_parsed_transcript, carry_targets
@@ -858,8 +859,8 @@ class _CodingWriter:
         if key in existing:
             return 0
         memo = "\n\n".join(self.project.notes[n].text for n in coding.notes if n in self.project.notes)
-        self.session.add(Coding(rater_id=rater.id, transcript_id=transcript.id, segment_id=segment_id,
-                                code_id=code_id, memo=memo or None))
+        write = CodingWrite(CodingKey(rater.id, transcript.id, segment_id, code_id), memo=memo or None)
+        write_codings(self.session, self.actor, [write], audited=False)  # audited once per transcript
         existing.add(key)
         self.summary.codings[rater.name] += 1
         return 1
