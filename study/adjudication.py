@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.units import UnitTable, check_raters, unit_table
-from .auth import CLI, Actor, rater_user
+from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
 from .store import CONSENSUS, Coding, Resolution, Segment, Study, audit, utcnow
@@ -272,7 +272,7 @@ class _Consensus:
     def __init__(self, session: Session, table: UnitTable):
         self.session, self.table = session, table
         self.key = _key(table.raters)
-        self.user = rater_user(session, CONSENSUS, create=True)
+        self.user = consensus_user(session)
         self.code_cache = codes_mod.all_codes(session, include_retired=True)
         self.code_ids = {c.ref: c.id for c in self.code_cache}
         self.code_cache_by_id = {c.id: c for c in self.code_cache}

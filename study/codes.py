@@ -12,6 +12,7 @@ from . import codebook as cb
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
+from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
 
 
@@ -141,10 +142,100 @@ def code_rows(study: Study) -> list[dict]:
         ]
 
 
+# -- reading the codebook for the app and the CLI --------------------------------------
+
+CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example")
+
+
+def codebook_entries(study: Study, actor: Actor) -> list[dict]:
+    """Every code in codebook order with its theme path and guidance; retired codes only for admins."""
+    with study.session() as session:
+        return [
+            {"ref": c.ref, "theme": " / ".join(c.theme.path), "top_theme": c.top_theme,
+             "theme_description": c.theme.description, "code": c.name, "definition": c.definition,
+             "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use, "example": c.example,
+             "keywords": list(c.keywords or []), "retired": c.retired}
+            for c in all_codes(session, include_retired=actor.is_admin)
+        ]
+
+
+def theme_paths(study: Study) -> list[str]:
+    """Every theme as ``Theme/Sub-theme``, depth first."""
+    with study.session() as session:
+        paths: list[str] = []
+
+        def walk(theme) -> None:
+            paths.append("/".join(theme.path))
+            for child in theme.children:
+                walk(child)
+
+        for theme in top_themes(session):
+            walk(theme)
+        return paths
+
+
+def codebook_yaml(study: Study) -> str:
+    """The stored codebook (retired codes left out) as YAML, as the codebook export writes it."""
+    with study.session() as session:
+        return cb.codebook_to_yaml(stored_codebook(session))
+
+
 # -- edits by an admin -------------------------------------------------------------
 
 
-def add_code(session: Session, actor: str, theme_path: str, name: str, definition: str, **fields) -> Code:
+def add_code(study: Study, actor: Actor, theme: str, name: str, definition: str, **guidance: str) -> str:
+    """Add a code under ``theme`` (``Theme/Sub-theme``); returns its reference."""
+    actor.require_admin("add codes")
+    name = name.strip()
+    if not name or "/" in name:
+        raise CodebookError("a code needs a name without '/'; e.g. 'Model search'")
+    with study.session() as session:
+        return _add_code(session, actor.name, theme, name, definition, **guidance).ref
+
+
+def edit_code(study: Study, actor: Actor, ref: str, **fields: str) -> str:
+    """Change a code's name (a rename keeps its codings), definition or guidance; returns its reference."""
+    actor.require_admin("edit codes")
+    if unknown := set(fields) - set(CODE_FIELDS):
+        raise CodebookError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(CODE_FIELDS)}")
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+        if not fields["name"] or "/" in fields["name"]:
+            raise CodebookError("a code needs a name without '/'; e.g. 'Model search'")
+    if "definition" in fields and not fields["definition"].strip():
+        raise CodebookError(f"{ref}: the definition is empty; say what the code means")
+    with study.session() as session:
+        return _update_code(session, actor.name, ref, **fields).ref
+
+
+def merge_codes(study: Study, actor: Actor, source: str, target: str) -> int:
+    """Move every coding of ``source`` onto ``target`` and retire ``source``; returns codings moved."""
+    actor.require_admin("merge codes")
+    with study.session() as session:
+        return _merge_codes(session, actor.name, source, target)
+
+
+def retire_code(study: Study, actor: Actor, ref: str, retired: bool = True) -> None:
+    """Retire a code (kept with its codings, no longer offered for coding) or bring it back."""
+    actor.require_admin("retire codes")
+    with study.session() as session:
+        _retire_code(session, actor.name, ref, retired)
+
+
+def import_codebook(study: Study, actor: Actor, upload: UploadedFile) -> dict:
+    """Merge an uploaded codebook YAML into the study; returns ``{"added": n, "updated": m}``."""
+    actor.require_admin("import a codebook")
+    try:
+        text = upload.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{upload.name}: the codebook is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    return load_into_study(study, cb.parse_codebook(text, source=upload.name), actor=actor.name)
+
+
+# -- the edits inside one session --------------------------------------------------
+
+
+def _add_code(session: Session, actor: str, theme_path: str, name: str, definition: str, **fields) -> Code:
     theme = find_theme_by_path(session, theme_path)
     top = theme
     while top.parent is not None:
@@ -160,7 +251,7 @@ def add_code(session: Session, actor: str, theme_path: str, name: str, definitio
     return code
 
 
-def update_code(session: Session, actor: str, ref: str, **fields) -> Code:
+def _update_code(session: Session, actor: str, ref: str, **fields) -> Code:
     code = resolve(session, ref)
     before = {k: getattr(code, k) for k in fields}
     if "name" in fields and fields["name"].casefold() != code.name.casefold():
@@ -176,7 +267,7 @@ def update_code(session: Session, actor: str, ref: str, **fields) -> Code:
     return code
 
 
-def merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) -> int:
+def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) -> int:
     """Move every coding of ``source`` to ``target`` and retire ``source``; returns codings moved.
     Where a rater had both codes on one unit, the two memos are joined; the audit entry lists
     every coding touched, so the merge can be traced and undone by hand."""
@@ -204,7 +295,7 @@ def merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) 
     return len(moved)
 
 
-def retire_code(session: Session, actor: str, ref: str, retired: bool = True) -> Code:
+def _retire_code(session: Session, actor: str, ref: str, retired: bool = True) -> Code:
     code = resolve(session, ref)
     code.retired = retired
     audit(session, actor, "code.retire" if retired else "code.restore", code.ref)

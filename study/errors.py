@@ -44,3 +44,7 @@ class SchemaVersionError(StudyError):
 
 class CodingsFileError(StudyError):
     """A codings or resolutions CSV has invalid rows; nothing of it was applied."""
+
+
+class InvalidName(StudyError):
+    """A name (participant, transcript, speaker, rater, user) is blank, too long or not plain text."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -16,8 +17,15 @@ from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
-from .errors import Conflict, StudyError, TranscriptFormatError
-from .participants import ParticipantRow, participant_from_file_name, save_participants, upsert_participant
+from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
+from .names import check_name, printable
+from .participants import (
+    ParticipantRow,
+    participant_from_file_name,
+    read_participants_csv,
+    save_participants,
+    upsert_participant,
+)
 from .segmenting import UNITS, SegmentSpan, overlap, segment
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
@@ -136,6 +144,11 @@ def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
 
 
 def _store_document(session, path, name, parsed, participant_label, content_hash, options, summary) -> str:
+    where = printable(str(path))
+    name = check_name("transcript", name, where=where)
+    participant_label = check_name("participant", participant_label, where=where)
+    for speaker in dict.fromkeys(turn.speaker for turn in parsed.turns):
+        check_name("speaker", speaker, where=where)
     existing = session.scalar(select(Transcript).where(Transcript.name == name))
     if existing is not None and existing.content_hash == content_hash:
         return "unchanged"
@@ -380,3 +393,95 @@ def segment_rows(study: Study, name: str) -> list[dict]:
             }
             for s in transcript.segments
         ]
+
+
+# -- uploads (the app's browser uploads, through the same importers) ------------------
+
+REPLACE_HINT = "tick 'Replace transcripts of the same name' to replace it"
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file as a browser sends it: the name it had on the user's machine, and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def upload_transcripts(
+    study: Study,
+    actor: Actor,
+    files: Iterable[UploadedFile],
+    *,
+    participants: UploadedFile | None = None,
+    unit: str = "turn",
+    replace: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportSummary:
+    """Import uploaded transcript files with the same importers as ``study import``.
+
+    Each file is its own transaction: a failing file leaves nothing behind and is reported in
+    ``failed`` as (file name, message) with the file's own name, never a temporary path.
+    """
+    actor.require_admin("import transcripts")
+    files = list(files)
+    with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
+        rows = _participant_rows(folder, participants) if participants is not None else None
+        paths = _write_uploads(Path(folder), files)
+        summary = import_files(
+            study, paths, participants=rows,
+            options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
+                                  source_label=_upload_label),
+        )
+        summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
+        summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
+    return summary
+
+
+def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> int:
+    """Save the participants (and their attributes) of an uploaded CSV; returns how many."""
+    actor.require_admin("import participants")
+    with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
+        rows = _participant_rows(folder, upload)
+    with study.session() as session:
+        save_participants(session, rows)
+        audit(session, actor.name, "participants.import", upload.name, after={"participants": len(rows)})
+    return len(rows)
+
+
+def _participant_rows(folder: str, upload: UploadedFile):
+    path = Path(folder) / _safe_name(upload.name, ".csv")
+    path.write_bytes(upload.data)
+    try:
+        return read_participants_csv(path)
+    except ParticipantsError as exc:
+        raise ParticipantsError(_friendly(str(exc), folder)) from None
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _write_uploads(folder: Path, files: list[UploadedFile]) -> list[Path]:
+    """Write each upload under its own name, each in its own folder (two uploads may share a name)."""
+    paths = []
+    for number, upload in enumerate(files):
+        path = folder / str(number) / _safe_name(upload.name, "")
+        path.parent.mkdir()
+        path.write_bytes(upload.data)
+        paths.append(path)
+    return paths
+
+
+def _safe_name(name: str, default_suffix: str) -> str:
+    """The file's own name without any folder part a browser may send."""
+    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
+    return base or f"upload{default_suffix}"
+
+
+def _friendly(message: str, folder: str) -> str:
+    """A library message as the app shows it: no temporary paths, no command-line flags."""
+    message = re.sub(re.escape(folder) + r"[\\/](?:\d+[\\/])?", "", message)
+    return message.replace("use --replace to replace it", REPLACE_HINT)
+
+
+def _upload_label(path: Path) -> str:
+    return "upload: " + path.name

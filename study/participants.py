@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import ParticipantsError
+from .errors import InvalidName, ParticipantsError
+from .names import check_name
 from .store import Participant, Study
 
 
@@ -40,9 +41,10 @@ def read_participants_csv(path: Path) -> list[ParticipantRow]:
     attribute_cols = [c for c in frame.columns if c not in (label_col, transcript_col)]
     rows = []
     for line, record in enumerate(frame.to_dict("records"), start=2):
-        label = record[label_col].strip()
-        if not label:
-            raise ParticipantsError(f"{path}, line {line}: empty participant label")
+        try:
+            label = check_name("participant", record[label_col], where=f"{path}, line {line}")
+        except InvalidName as exc:
+            raise ParticipantsError(str(exc)) from None
         transcript = record[transcript_col].strip() if transcript_col else None
         attributes = {c.strip(): record[c].strip() for c in attribute_cols}
         rows.append(ParticipantRow(label, transcript or None, attributes))
@@ -59,6 +61,7 @@ def participant_from_file_name(stem: str) -> str:
 
 
 def upsert_participant(session: Session, label: str, attributes: dict | None = None) -> Participant:
+    label = check_name("participant", label)
     participant = session.scalar(select(Participant).where(Participant.label == label))
     if participant is None:
         participant = Participant(label=label, attributes=dict(attributes or {}))

@@ -145,3 +145,32 @@ def source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
 def _join_memos(memos: pd.Series) -> str | None:
     texts = list(dict.fromkeys(m for m in memos if isinstance(m, str) and m.strip()))
     return "; ".join(texts) or None
+
+
+# -- the sources a reader may choose (the Findings page's menu) ------------------------
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    """A source the Findings page offers: its label, and what ``study.sources.choose_source`` takes."""
+
+    label: str
+    source: str
+    combine: str = "union"
+
+
+def findings_sources(study: Study, actor: Actor) -> list[SourceChoice]:
+    """The sources the actor may read findings from: the consensus (once it has codings), each
+    coder, and all coders combined (union, majority); a coder only their own codings."""
+    if not actor.is_admin:
+        return [SourceChoice(f"your codings ({actor.name})", actor.name)]
+    with study.session() as session:
+        coders = coders_with_codings(session)
+        consensus = has_codings(session, CONSENSUS)
+    # in the order study.sources picks a default: the consensus, else every coder combined
+    choices = [SourceChoice("consensus (adjudicated)", CONSENSUS)] if consensus else []
+    if len(coders) > 1:
+        everyone = ",".join(coders)
+        choices += [SourceChoice("all coders: union (any applied it)", everyone, "union"),
+                    SourceChoice("all coders: majority (most applied it)", everyone, "majority")]
+    return choices + [SourceChoice(f"coder: {name}", name) for name in coders]

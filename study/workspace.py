@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -32,7 +32,11 @@ from .store import (
     Study,
     Transcript,
     TranscriptStatus,
+    User,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 
@@ -333,3 +337,73 @@ def _progress(roles: dict[int, str], coded: set[int]) -> Progress:
     """Coded segments among those to code: the participant's turns, or every segment if none is one."""
     to_code = {sid for sid, role in roles.items() if role != INTERVIEWER} or set(roles)
     return Progress(len(to_code & coded), len(to_code))
+
+
+# -- every rater's progress, for the Transcripts page -------------------------------
+
+
+def visible_coders(study: Study, actor: Actor) -> list[str]:
+    """The raters whose progress the actor may see: every rater for an admin, else oneself."""
+    if not actor.is_admin:
+        return [actor.name]
+    with study.session() as session:
+        coded = select(Coding.rater_id)
+        return list(session.scalars(
+            select(User.name).where(User.role != "system", or_(User.role == "coder", User.id.in_(coded)))
+            .order_by(User.id)
+        ))
+
+
+@dataclass(frozen=True)
+class RaterProgress:
+    """One rater on one transcript, counted like the Code page's progress bar."""
+
+    transcript: str
+    rater: str
+    coded: int  # segments to code that carry at least one of the rater's codes
+    to_code: int  # the participant's segments (every segment when no turn is the interviewer's)
+    done: bool
+
+
+def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None) -> list[RaterProgress]:
+    """Each rater's progress on each transcript; a coder may ask only about themselves."""
+    raters = visible_coders(study, actor) if raters is None else raters
+    for rater in raters:
+        actor.require_rater(rater, "see the progress")
+    with study.session() as session:
+        users = dict(session.execute(select(User.id, User.name).where(User.name.in_(raters))).all())
+        transcripts = session.execute(select(Transcript.id, Transcript.name).order_by(Transcript.id)).all()
+        result = []
+        for rater_id, rater in users.items():
+            by_transcript = progress_by_transcript(session, rater_id)
+            done = codings.done_transcripts(session, rater_id)
+            for tid, name in transcripts:
+                progress = by_transcript.get(tid, Progress(0, 0))
+                result.append(RaterProgress(name, rater, progress.coded, progress.total, tid in done))
+    order = {name: n for n, (_, name) in enumerate(transcripts)}
+    return sorted(result, key=lambda p: (order[p.transcript], raters.index(p.rater)))
+
+
+def transcripts_table(study: Study, actor: Actor) -> pd.DataFrame:
+    """One row per transcript: participant, segments, words, date, and for each coder the actor
+    may see a column like ``12 / 20`` (segments coded / the participant's segments), ending
+    ``, done`` when marked done."""
+    import pandas as pd  # only the Transcripts page needs a frame; keep the CLI start-up light
+
+    raters = visible_coders(study, actor)
+    progress = coding_progress(study, actor, raters)
+    with study.session() as session:
+        rows = session.execute(
+            select(Transcript.name, Participant.label, Transcript.interview_date, Transcript.unit)
+            .outerjoin(Participant, Transcript.participant_id == Participant.id).order_by(Transcript.id)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["transcript", "participant", "date", "unit"])
+    with study.session() as session:
+        counts = dict(session.execute(
+            select(Transcript.name, func.count(Segment.id)).join(Segment).group_by(Transcript.name)).all())
+    frame.insert(2, "segments", [counts.get(name, 0) for name in frame["transcript"]])
+    for rater in raters:
+        cells = {p.transcript: f"{p.coded} / {p.to_code}" + (", done" if p.done else "")
+                 for p in progress if p.rater == rater}
+        frame[rater] = [cells.get(name, "") for name in frame["transcript"]]
+    return frame

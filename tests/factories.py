@@ -55,3 +55,34 @@ def add_interview(study: Study, name: str, participant: str, answers: list[str],
 
 def load_small_codebook(study: Study) -> None:
     codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"))
+
+
+def two_coders_study(study: Study) -> Study:
+    """Two interviews (four segments each), admin ann, alice and bob coding the first one."""
+    from study import auth, codings
+
+    load_small_codebook(study)
+    for name, role in (("ann", "admin"), ("alice", "coder"), ("bob", "coder")):
+        auth.add_user(study, name, role, "password-123")
+    add_interview(study, "P01", "P01", ["I search by downloads.", "The license matters."])
+    add_interview(study, "P02", "P02", ["Model cards miss things.", "Likes tell me little."])
+    alice = auth.Actor("alice", "coder")
+    codings.apply_code(study, alice, "alice", "P01", 1, "Challenges/Model search")
+    codings.apply_code(study, alice, "alice", "P01", 3, "Attributes/License")
+    codings.apply_code(study, auth.Actor("bob", "coder"), "bob", "P01", 1, "Attributes/Popularity")
+    return study
+
+
+def add_consensus_coding(study: Study, transcript: str, index: int, ref: str) -> None:
+    """A code in the adjudicated consensus, written as adjudication writes it (no rater may)."""
+    from study.auth import CLI, consensus_user
+    from study.coding_write import CodingKey, CodingWrite, write_codings
+    from study.codings import find_segment, find_transcript
+
+    def work(session):
+        t = find_transcript(session, transcript)
+        key = CodingKey(consensus_user(session).id, t.id, find_segment(session, t, index).id,
+                        codes.resolve(session, ref).id)
+        write_codings(session, CLI, [CodingWrite(key)], consensus=True)
+
+    study.transaction(work)

@@ -9,7 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from study import adjudication, admin, auth, codings, findings, report
+from study import adjudication, audit_log, auth, codes, codings, findings, report, sources
+from study.agreement import visibility
+from study.agreement.study_agreement import agreement_report
 from study.auth import Actor
 from study.codings import done_by, segments_frame
 from study.demo import build_sample_study
@@ -113,7 +115,7 @@ def test_a_coder_cannot_reach_admin_pages(study_db, page):
 
 def test_the_library_refuses_a_coder_what_admin_pages_show(study):
     with pytest.raises(NotAllowed):
-        admin.audit_log(study, ALICE)
+        audit_log.audit_log(study, ALICE)
     with pytest.raises(NotAllowed):
         adjudication.disagreements(study, ALICE, ["alice", "bob"])
     with pytest.raises(NotAllowed):
@@ -123,9 +125,9 @@ def test_the_library_refuses_a_coder_what_admin_pages_show(study):
     with pytest.raises(NotAllowed):
         report.build_report(study, ALICE, source="bob")
     with pytest.raises(NotAllowed):
-        admin.agreement_for(study, ALICE, ["alice", "bob"])
+        agreement_report(study, ALICE, ["alice", "bob"])
     with pytest.raises(NotAllowed):
-        admin.merge_codes(study, ALICE, "Decision stages/Model selection", "Decision stages/Model deployment")
+        codes.merge_codes(study, ALICE, "Decision stages/Model selection", "Decision stages/Model deployment")
 
 
 # -- transcripts ------------------------------------------------------------------
@@ -174,7 +176,7 @@ def test_admin_adds_a_code(study_db, study):
     next(t for t in at.text_area if t.label == "Definition").set_value("The participant picks a model by intuition.")
     next(b for b in at.button if b.label == "Add code").click().run()
     assert not at.exception
-    assert any(e["code"] == "Gut feeling" for e in admin.codebook_entries(study, ADMIN))
+    assert any(e["code"] == "Gut feeling" for e in codes.codebook_entries(study, ADMIN))
 
 
 def test_codebook_downloads_yaml(study_db):
@@ -196,7 +198,7 @@ def test_a_coder_sees_agreement_only_when_allowed(study_db, study):
     at = open_page("agreement", ALICE)
     assert not at.metric
     assert "ask your study" in texts(at)
-    admin.set_coders_see_agreement(study, ADMIN, True)
+    visibility.set_coders_see_agreement(study, ADMIN, True)
     at = open_page("agreement", ALICE)
     assert not at.exception
     assert at.metric  # figures shown
@@ -222,7 +224,7 @@ def test_carry_agreements_button_builds_the_consensus(study_db, study):
     at = open_page("adjudicate", ADMIN)
     next(b for b in at.button if b.label == "Carry agreements").click().run()
     assert not at.exception
-    assert admin.findings_sources(study, ADMIN)[0].source == "consensus"
+    assert sources.findings_sources(study, ADMIN)[0].source == "consensus"
 
 
 # -- findings ---------------------------------------------------------------------

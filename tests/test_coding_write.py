@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from factories import add_interview, load_small_codebook
+from tests.factories import add_interview, load_small_codebook
 from study import codings, workspace
 from study.auth import CLI, Actor, add_user
 from study.errors import NotAllowed, StudyError

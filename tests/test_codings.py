@@ -165,11 +165,11 @@ def test_undo_does_not_reach_into_a_finished_transcript(coded):
 
 
 def test_while_coders_see_agreement_only_an_admin_reopens(coded):
-    from study import admin
+    from study.agreement import visibility
 
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
     codings.mark_done(coded, ALICE, "alice", "P1-interview")
-    admin.set_coders_see_agreement(coded, ADMIN, True)
+    visibility.set_coders_see_agreement(coded, ADMIN, True)
     with pytest.raises(NotAllowed, match="only an admin can reopen"):
         codings.mark_done(coded, ALICE, "alice", "P1-interview", done=False)
     codings.mark_done(coded, ADMIN, "alice", "P1-interview", done=False)

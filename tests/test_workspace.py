@@ -125,8 +125,7 @@ def test_a_refused_change_does_not_stop_the_others(ws):
 def test_a_retired_code_cannot_be_applied_but_can_be_removed(ws):
     seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
     workspace.toggle(ws, ALICE, seg.id, code, applied=True)
-    with ws.session() as session:
-        codes.retire_code(session, "admin", "Challenges/Model search")
+    codes.retire_code(ws, ADMIN, "Challenges/Model search")
     with pytest.raises(CodebookError):
         workspace.toggle(ws, ALICE, segment(ws, "P1-interview", 3).id, code, applied=True)
     assert workspace.toggle(ws, ALICE, seg.id, code, applied=False) is True

@@ -155,8 +155,8 @@ def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: s
                      theme: str | None = None, include_unfinished: bool = False,
                      replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
                      participant_turns_only: bool = False) -> AgreementReport:
-    """Agreement between ``raters`` on the study, per code, per theme and overall. Admins only."""
-    asker.require_admin("compute agreement between raters")
+    """Agreement between ``raters`` on the study, per code, per theme and overall: for an admin,
+    or for a coder as ``study.agreement.visibility`` allows (figures only, never the codings)."""
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
     table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)

@@ -14,9 +14,10 @@ import pandas as pd
 
 from .. import codes as codes_mod
 from ..auth import Actor
-from ..codings import codings_frame, done_by, segments_frame
+from ..codings import done_by, read_codings_frame, segments_frame
 from ..errors import NotFound, StudyError
 from ..store import Study
+from .visibility import require_may_compare
 
 LEVELS = ("segment", "participant")
 BASIS_DONE = "done by all raters"
@@ -85,7 +86,8 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     raters = check_raters(raters)
     if level not in LEVELS:
         raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
-    frame = codings_frame(study, asker, list(raters))
+    require_may_compare(study, asker, raters, include_unfinished)
+    frame = read_codings_frame(study, list(raters))
     transcripts = _basis_transcripts(study, raters, frame, include_unfinished)
     segments = segments_frame(study, sorted(transcripts))
     names = tuple(dict.fromkeys(segments.transcript))  # reading order

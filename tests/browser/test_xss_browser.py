@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from study import admin, auth, codes, codings
+from study import auth, codes, codings
+from study.agreement import visibility
 from study.codebook import load_codebook
 from study.demo import CODEBOOK_FILE, DEMO_ACCOUNTS
 from study.store import Study
@@ -123,7 +124,7 @@ def code_with_payloads(db_url: str) -> None:
     """Payload codes, applied by alice and bob differently, with payload memos; both finish."""
     study = Study.open(db_url)
     try:
-        refs = [admin.add_code(study, ADMIN, "Challenges", name, EVERYTHING, when_to_use=LINES,
+        refs = [codes.add_code(study, ADMIN, "Challenges", name, EVERYTHING, when_to_use=LINES,
                                example=EVERYTHING) for name in CODE_NAMES]
         for rater, ref in (("alice", refs[0]), ("bob", refs[1])):
             actor = auth.Actor(rater, "coder")
@@ -132,7 +133,7 @@ def code_with_payloads(db_url: str) -> None:
             codings.set_memo(study, actor, rater, TRANSCRIPT, 1, LINES)
             codings.set_memo(study, actor, rater, TRANSCRIPT, None, EVERYTHING)
             codings.mark_done(study, actor, rater, TRANSCRIPT)
-        admin.set_coders_see_agreement(study, ADMIN, True)
+        visibility.set_coders_see_agreement(study, ADMIN, True)
     finally:
         study.close()
 

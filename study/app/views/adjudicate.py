@@ -6,7 +6,8 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import act, attempt, flash, plain, show_flash
-from study import adjudication, admin
+from study import adjudication, audit_log, codes
+from study.agreement.visibility import comparable_raters
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
@@ -19,7 +20,7 @@ def disagreements_of(_study, who, raters: tuple[str, ...], version: int) -> list
 
 
 def choose_raters() -> list[str]:
-    available = admin.comparable_raters(study, actor)
+    available = comparable_raters(study, actor)
     left, right = st.columns([3, 1])
     raters = left.multiselect("Raters to adjudicate between", available, default=available[:2])
     unresolved_only = right.toggle("Unresolved only", value=True, key="adjudicate_unresolved")
@@ -130,7 +131,7 @@ def page() -> None:
         st.info("Choose two or more raters who have coded the same transcripts.")
         return
     try:
-        items = disagreements_of(study, actor, tuple(raters), admin.study_version(study))
+        items = disagreements_of(study, actor, tuple(raters), audit_log.study_version(study))
     except StudyError as exc:
         st.info(plain(str(exc)), icon=":material/info:")
         return
@@ -146,7 +147,7 @@ def page() -> None:
             position = navigator(shown)
             item = shown[position]
             unit_card(item, raters)
-            decision_form(item, raters, [e["ref"] for e in admin.codebook_entries(study, actor) if not e["retired"]],
+            decision_form(item, raters, [e["ref"] for e in codes.codebook_entries(study, actor) if not e["retired"]],
                           unresolved_only, position)
     with history:
         consensus_section(raters)

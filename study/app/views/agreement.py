@@ -8,7 +8,9 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain
-from study import admin, charts
+from study import audit_log, charts
+from study.agreement import visibility
+from study.agreement.study_agreement import agreement_report
 from study.adjudication import disagreement_rows, disagreements
 from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
 from study.errors import NotAllowed, StudyError
@@ -21,7 +23,7 @@ BANDS = {"low": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
 @st.cache_data(show_spinner="Computing agreement (with bootstrap intervals)...", max_entries=32)
 def report_of(_study, who, raters: tuple[str, ...], level: str, participant_turns: bool, version: int) -> dict:
     """The report as a dict; ``version`` changes with every change to the study, so the cache stays fresh."""
-    return admin.agreement_for(_study, who, list(raters), level, participant_turns_only=participant_turns).to_dict()
+    return agreement_report(_study, who, list(raters), level, participant_turns_only=participant_turns).to_dict()
 
 
 def band(value) -> str:
@@ -109,16 +111,16 @@ def disagreement_list(raters: list[str], level: str) -> None:
 
 
 def visibility_setting() -> None:
-    allowed = admin.coders_see_agreement(study)
+    allowed = visibility.coders_see_agreement(study)
     choice = st.toggle("Coders may see agreement once every compared coder has marked a transcript done",
                        value=allowed, help="They see the figures and the chart, never each other's codings.")
     if choice != allowed:
-        attempt(admin.set_coders_see_agreement, study, actor, choice)
+        attempt(visibility.set_coders_see_agreement, study, actor, choice)
 
 
 def page() -> None:
     st.title("Agreement")
-    raters_available = admin.comparable_raters(study, actor)
+    raters_available = visibility.comparable_raters(study, actor)
     if len(raters_available) < 2:
         st.info("Agreement needs two raters who have coded. Come back when a second coder has started.")
         return
@@ -137,7 +139,7 @@ def page() -> None:
         st.info("Choose at least two raters.")
         return
     try:
-        report = report_of(study, actor, tuple(raters), level, participant_turns, admin.study_version(study))
+        report = report_of(study, actor, tuple(raters), level, participant_turns, audit_log.study_version(study))
     except NotAllowed as exc:  # a coder before the admin opened agreement, or before all are done
         st.info(plain(str(exc)[:1].upper() + str(exc)[1:] + "."), icon=":material/lock:")
         return

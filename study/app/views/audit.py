@@ -7,8 +7,8 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import attempt
-from study import admin
-from study.admin import AuditFilter
+from study import audit_log
+from study.audit_log import AuditFilter
 
 study, actor = get_study(), require_actor()
 
@@ -36,7 +36,7 @@ def filters(actors: list[str], actions: list[str]) -> AuditFilter:
 
 
 def log_table(where: AuditFilter) -> None:
-    result = attempt(admin.audit_log, study, actor, where)
+    result = attempt(audit_log.audit_log, study, actor, where)
     if result is None:
         return
     log, total = result
@@ -60,6 +60,6 @@ def log_table(where: AuditFilter) -> None:
 
 
 st.title("Audit log")
-choices = attempt(admin.audit_choices, study, actor)
+choices = attempt(audit_log.audit_choices, study, actor)
 if choices is not None:
     log_table(filters(*choices))

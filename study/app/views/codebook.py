@@ -7,8 +7,8 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import act, flash, labelled, plain, show_flash
-from study import admin
-from study.admin import UploadedFile
+from study import codes
+from study.importing import UploadedFile
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
@@ -69,16 +69,16 @@ def edit_forms(entry: dict, entries: list[dict]) -> None:
         others = [e["ref"] for e in entries if e["ref"] != ref and not e["retired"]]
         st.caption("Every coding of this code moves to the code you choose; this code is then retired.")
         target = st.selectbox("Merge into", others, index=None, placeholder="choose a code", key=f"merge-{ref}")
-        st.button("Merge", disabled=target is None, on_click=act, args=(admin.merge_codes, study, actor, ref, target),
+        st.button("Merge", disabled=target is None, on_click=act, args=(codes.merge_codes, study, actor, ref, target),
                   kwargs={"done": lambda moved: f"Merged into {target}: {moved} coding(s) moved."})
     with retire:
         if entry["retired"]:
             st.caption("Offer this code for coding again.")
-            st.button("Restore", on_click=act, args=(admin.retire_code, study, actor, ref, False),
+            st.button("Restore", on_click=act, args=(codes.retire_code, study, actor, ref, False),
                       kwargs={"done": f"Restored {ref}."})
         else:
             st.caption("A retired code keeps its codings but is no longer offered for coding.")
-            st.button("Retire", on_click=act, args=(admin.retire_code, study, actor, ref),
+            st.button("Retire", on_click=act, args=(codes.retire_code, study, actor, ref),
                       kwargs={"done": f"Retired {ref}."})
 
 
@@ -90,18 +90,18 @@ def save_code(ref: str, entry: dict) -> None:
     if not changed:
         flash("success", "Nothing changed.")
         return
-    act(admin.edit_code, study, actor, ref, **changed, done=lambda new_ref: f"Saved {new_ref}.")
+    act(codes.edit_code, study, actor, ref, **changed, done=lambda new_ref: f"Saved {new_ref}.")
 
 
 def add_code_form() -> None:
-    themes = admin.theme_paths(study)
+    themes = codes.theme_paths(study)
     with st.form("add-code", clear_on_submit=True):
         theme = st.selectbox("Theme", themes)
         name = st.text_input("Name")
         guidance = {key: st.text_area(label, height=80) for key, label in GUIDANCE}
         if st.form_submit_button("Add code", type="primary", icon=":material/add:"):
             try:
-                ref = admin.add_code(study, actor, theme or "", name, guidance.pop("definition"), **guidance)
+                ref = codes.add_code(study, actor, theme or "", name, guidance.pop("definition"), **guidance)
             except StudyError as exc:
                 flash("error", str(exc))
             else:
@@ -110,7 +110,7 @@ def add_code_form() -> None:
 
 
 def yaml_section() -> None:
-    st.download_button("Download codebook (YAML)", admin.codebook_yaml(study), file_name="codebook.yaml",
+    st.download_button("Download codebook (YAML)", codes.codebook_yaml(study), file_name="codebook.yaml",
                        mime="application/x-yaml", icon=":material/download:")
     if not actor.is_admin:
         return
@@ -119,7 +119,7 @@ def yaml_section() -> None:
                                   help="New themes and codes are added; codes with the same path are updated.")
         if st.form_submit_button("Import", icon=":material/upload:") and upload is not None:
             try:
-                result = admin.import_codebook(study, actor, UploadedFile(upload.name, upload.getvalue()))
+                result = codes.import_codebook(study, actor, UploadedFile(upload.name, upload.getvalue()))
             except StudyError as exc:
                 flash("error", str(exc))
             else:
@@ -129,7 +129,7 @@ def yaml_section() -> None:
 
 st.title("Codebook")
 show_flash()
-entries = admin.codebook_entries(study, actor)
+entries = codes.codebook_entries(study, actor)
 if not entries:
     st.info("The codebook is empty." + (" Import one below." if actor.is_admin else ""))
 else:

@@ -6,7 +6,8 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain, table_frame
-from study import admin, charts, exports, findings, report
+from study import charts, codes, exports, findings, report
+from study.sources import SourceChoice, findings_sources
 from study.errors import StudyError
 from study.saturation import saturation
 from study.store import CONSENSUS
@@ -16,9 +17,9 @@ VIEWS = ("Frequency", "Participants × codes", "Factors", "Demographics", "Co-oc
 DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx", "Excel"), ("md", "Markdown"))
 
 
-def choose() -> tuple[admin.SourceChoice, str | None, str]:
-    choices = admin.findings_sources(study, actor)
-    themes = admin.theme_paths(study)
+def choose() -> tuple[SourceChoice, str | None, str]:
+    choices = findings_sources(study, actor)
+    themes = codes.theme_paths(study)
     left, right = st.columns(2)
     choice = left.selectbox("Source", choices, format_func=lambda c: c.label,
                             help="Whose codings the findings count.")
@@ -88,7 +89,7 @@ def view_body(view: str, source: str, combine: str, theme: str | None) -> None:
         show_table(findings.framework_table(study, actor, theme, source, combine), height=600)
 
 
-def whole_report(choice: admin.SourceChoice) -> None:
+def whole_report(choice: SourceChoice) -> None:
     with st.container(border=True):
         st.markdown("**The whole report**")
         st.caption("Method, participants, every theme's tables and figures, saturation, agreement and an "
@@ -102,7 +103,7 @@ def whole_report(choice: admin.SourceChoice) -> None:
                               on_click="ignore", width="stretch")
 
 
-def build(choice: admin.SourceChoice):
+def build(choice: SourceChoice):
     return report.build_report(study, actor, choice.source, choice.combine)
 
 

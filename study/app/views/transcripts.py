@@ -5,10 +5,9 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain
-from study import admin
-from study.admin import UploadedFile
+from study import workspace
 from study.errors import StudyError
-from study.importing import SUPPORTED
+from study.importing import SUPPORTED, UploadedFile, upload_participants, upload_transcripts
 from study.participants import list_participants
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES
@@ -17,7 +16,7 @@ study, actor = get_study(), require_actor()
 
 
 def transcript_list() -> None:
-    table = attempt(admin.transcripts_table, study, actor)
+    table = attempt(workspace.transcripts_table, study, actor)
     if table is None:
         return
     if table.empty:
@@ -66,7 +65,7 @@ def import_uploads(files, people, unit: str, replace: bool) -> None:
     uploads = [UploadedFile(f.name, f.getvalue()) for f in files]
     participants = UploadedFile(people.name, people.getvalue()) if people is not None else None
     with st.spinner("Importing..."):
-        summary = attempt(admin.upload_transcripts, study, actor, uploads, participants=participants,
+        summary = attempt(upload_transcripts, study, actor, uploads, participants=participants,
                           unit=unit, replace=replace)
     if summary is None:
         return
@@ -99,7 +98,7 @@ def participants_section() -> None:
                                   help="A 'participant' column and any attributes (age, role, ...).")
         if st.form_submit_button("Save participants", icon=":material/group_add:") and upload is not None:
             try:
-                count = admin.upload_participants(study, actor, UploadedFile(upload.name, upload.getvalue()))
+                count = upload_participants(study, actor, UploadedFile(upload.name, upload.getvalue()))
             except StudyError as exc:
                 error(exc)
             else:

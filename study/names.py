@@ -1,0 +1,81 @@
+"""Names people give things (participants, transcripts, speakers, raters, users), checked once
+for every backend: PostgreSQL refuses what SQLite would store (over-long values, NUL bytes), so
+the library refuses them first, alike on both, with one message.
+
+Example: ``check_name("participant", " P3 ")`` returns ``"P3"``.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from .errors import InvalidName
+from .store import CONSENSUS, Participant, Segment, Transcript, User
+
+# The column each kind of name is stored in: its String(N) length is the limit.
+_COLUMNS = {
+    "participant": Participant.__table__.c.label,
+    "transcript": Transcript.__table__.c.name,
+    "speaker": Segment.__table__.c.speaker,
+    "rater": User.__table__.c.name,
+    "user": User.__table__.c.name,
+}
+
+
+def max_length(kind: str) -> int:
+    """The longest name of this kind the database stores."""
+    return _COLUMNS[kind].type.length
+
+
+def check_name(kind: str, value: str, *, where: str = "") -> str:
+    """``value`` without surrounding spaces, or InvalidName saying what is wrong with it.
+
+    A name may not be blank, longer than its column, or hold control characters (NUL, line
+    breaks, tabs) or text that is not valid Unicode (a file name that is not UTF-8).
+    ``where`` (a file and line) starts the message when given.
+    """
+    if kind not in _COLUMNS:
+        raise ValueError(f"unknown kind of name {kind!r}; one of {', '.join(_COLUMNS)}")
+    name = value.strip() if isinstance(value, str) else value
+    if problem := _problem(kind, name):
+        prefix = f"{where}: " if where else ""
+        raise InvalidName(f"{prefix}{problem}")
+    return name
+
+
+def check_rater_name(value: str, *, where: str = "") -> str:
+    """A rater's name checked like every name, and not one the system uses: ``consensus`` holds
+    the adjudicated codings, and no rater or project user may write into it by taking its name."""
+    name = check_name("rater", value, where=where)
+    if name.casefold() == CONSENSUS:
+        prefix = f"{where}: " if where else ""
+        raise InvalidName(f"{prefix}{_shown(name)} is the name of the adjudicated consensus; choose another rater name")
+    return name
+
+
+def _problem(kind: str, name) -> str | None:
+    if not isinstance(name, str) or not name:
+        return f"a {kind} name is blank; give it a name"
+    shown = _shown(name)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?); rename it"
+    if bad := next((ch for ch in name if unicodedata.category(ch) == "Cc"), None):
+        return f"the {kind} name {shown} contains the control character U+{ord(bad):04X}; remove it"
+    limit = max_length(kind)
+    if len(name) > limit:
+        return f"the {kind} name {shown} is {len(name)} characters long; shorten it to at most {limit}"
+    return None
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print and store: bytes of a non-UTF-8 file name shown as ``\\xff``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shown(name: str, width: int = 40) -> str:
+    """The name as a message can print it: escaped, and cut when long."""
+    safe = "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in printable(name))
+    safe = safe if len(safe) <= width else safe[: width - 1] + "…"
+    return f"'{safe}'"
