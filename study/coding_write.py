@@ -148,8 +148,8 @@ def _insert(session: Session, key: CodingKey, memo: str | None) -> bool:
     if dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
         statement = insert(Coding.__table__).values(**values).on_conflict_do_nothing(
-            index_elements=["rater_id", "transcript_id", "code_id", "unit_key"])
-        return session.execute(statement).rowcount == 1
+            index_elements=["rater_id", "transcript_id", "code_id", "unit_key"]).returning(Coding.__table__.c.id)
+        return session.execute(statement).first() is not None  # no row back: the key was stored already
     try:
         with session.begin_nested():
             session.execute(Coding.__table__.insert().values(**values))
