@@ -19,12 +19,17 @@ from .store import Code, Coding, Study, Theme, audit
 def load_into_study(study: Study, book: cb.Codebook, actor: str = "cli") -> dict:
     """Merge ``book`` into the stored codebook: new themes and codes are added, existing ones
     (matched by path, case-insensitively) updated. Codes are never deleted: codings keep them."""
-    added = updated = 0
     with study.session() as session:
-        for position, theme in enumerate(book.themes):
-            a, u = _merge_theme(session, theme, None, position)
-            added, updated = added + a, updated + u
-        audit(session, actor, "codebook.load", book.name, after={"added": added, "updated": updated})
+        return merge_codebook(session, book, actor)
+
+
+def merge_codebook(session: Session, book: cb.Codebook, actor: str) -> dict:
+    """``load_into_study`` inside the caller's transaction (an import that stores more with it)."""
+    added = updated = 0
+    for position, theme in enumerate(book.themes):
+        a, u = _merge_theme(session, theme, None, position)
+        added, updated = added + a, updated + u
+    audit(session, actor, "codebook.load", book.name, after={"added": added, "updated": updated})
     return {"added": added, "updated": updated}
 
 

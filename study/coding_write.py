@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Iterable, Sequence
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -67,6 +68,7 @@ class CodingWrite:
     key: CodingKey
     applied: bool = True
     memo: str | None = None
+    created: datetime | None = None  # when the coding was made, if not now (an imported project says)
 
 
 def write_coding(session: Session, actor: Actor, rater_id: int, segment_id: int | None, code_id: int,
@@ -111,7 +113,7 @@ _ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may
 def _put(session: Session, actor: Actor, write: CodingWrite, before, stored: dict, audited: bool) -> int:
     key, memo = write.key, write.memo
     if before is _ABSENT:
-        if not _insert(session, key, memo):  # a concurrent writer stored it first: the same coding
+        if not _insert(session, key, memo, write.created):  # a concurrent writer stored it first: the same coding
             before = session.scalar(select(Coding.memo).where(*_where(key)))
         else:
             stored[key] = memo
@@ -139,10 +141,10 @@ def _drop(session: Session, actor: Actor, key: CodingKey, before, stored: dict, 
     return 1
 
 
-def _insert(session: Session, key: CodingKey, memo: str | None) -> bool:
+def _insert(session: Session, key: CodingKey, memo: str | None, created: datetime | None) -> bool:
     """Insert unless the key is stored; whether this call stored it."""
     values = {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
-              "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": utcnow(),
+              "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
               "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):

@@ -5,18 +5,20 @@ in the same call still import when another fails.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
+from .csv_quotes import unclosed_quote
 from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
 from .names import check_name, printable
 from .participants import (
@@ -26,13 +28,13 @@ from .participants import (
     save_participants,
     upsert_participant,
 )
+from .roles import INTERVIEWER, SpeakerRole, assign_roles, main_interviewer, rename_speakers, role_map
 from .segmenting import UNITS, SegmentSpan, overlap, segment
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
     ParsedTranscript,
     Turn,
-    detect_interviewer,
     read_survey_csv,
     read_transcript,
 )
@@ -61,6 +63,17 @@ class ImportOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     actor: str = "cli"
     source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
+    roles: Mapping[str, str] = field(default_factory=dict)  # speaker -> role, in every file
+    renames: Mapping[str, str] = field(default_factory=dict)  # speaker -> new name, in every file
+    # transcript name -> {speaker: role}: roles chosen for one transcript (the app's preview)
+    transcript_roles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def role_overrides(self, transcript: str) -> dict[str, str]:
+        """The roles you gave for the speakers of ``transcript``."""
+        given = dict(self.roles)
+        if self.interviewer:
+            given[self.interviewer] = INTERVIEWER
+        return {**given, **self.transcript_roles.get(transcript, {})}
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -98,74 +111,205 @@ def import_files(
         with study.session() as session:
             save_participants(session, participants)
     owner_of = {row.transcript: row.label for row in participants if row.transcript}
+    files = expand_paths(paths)
+    _check_speakers_named(files, owner_of, options)
     summary = ImportSummary()
-    for path in expand_paths(paths):
+    for path in files:
         try:
-            _import_one(study, path, owner_of, options, summary)
+            stored = _import_one(study, path, owner_of, options)
         except StudyError as exc:
-            summary.failed.append((str(path), str(exc)))
+            summary.failed.append((printable(str(path)), printable(str(exc))))
+        except Exception as exc:  # noqa: BLE001 - one broken file must not cost the rest of the batch
+            summary.failed.append((printable(str(path)), _unexpected(path, exc)))
+        else:
+            for name, outcome, lost in stored:
+                getattr(summary, outcome).append(name)
+                summary.not_carried.extend(f"{name}: {item}" for item in lost)
         if progress:
             progress(path)
     return summary
 
 
-def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions, summary) -> None:
+def _unexpected(path: Path, exc: Exception) -> str:
+    """One line for a failure no reader foresaw: the file, what happened, and what to do."""
+    detail = " ".join(str(exc).split()) or "no detail"
+    return printable(f"{path}: could not be read ({type(exc).__name__}: {detail}); "
+                     "check that the file opens in the program that made it, or export it again")
+
+
+def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions):
+    """Store every document of the file in one transaction: all of them, or none.
+    Returns (transcript name, outcome, codings not carried over) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
-    data = path.read_bytes()
-    content_hash = hashlib.sha256(data).hexdigest()
-    for name, parsed, participant in _documents(path, options, owner_of):
-        with study.session() as session:
-            outcome = _store_document(session, path, name, parsed, participant, content_hash, options, summary)
-        getattr(summary, outcome).append(name)
+    file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    documents = list(_documents(path, options, owner_of))
+    several = len(documents) > 1
+    with study.session() as session:
+        return [
+            (name, *_store_document(session, path, name, parsed, participant,
+                                    _document_hash(parsed) if several else file_hash, options, file_hash))
+            for name, parsed, participant in documents
+        ]
+
+
+def _document_hash(parsed: ParsedTranscript) -> str:
+    """A document's own hash, so that one changed participant of a survey leaves the others unchanged."""
+    return hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+
+
+def _check_speakers_named(files: list[Path], owner_of: dict[str, str], options: ImportOptions) -> None:
+    """Refuse, before storing anything, roles or new names given for speakers no file has."""
+    given_roles = [*options.roles, *([options.interviewer] if options.interviewer else [])]
+    if not given_roles and not options.renames:
+        return
+    preview = preview_files(files, owner_of=owner_of, options=ImportOptions(max_bytes=options.max_bytes))
+    found = sorted({s.name for t in preview.transcripts for s in t.speakers}, key=str.casefold)
+    before = {name.casefold() for name in found}
+    after = before | {new.strip().casefold() for new in options.renames.values()}
+    missing = [name for name in options.renames if name.strip().casefold() not in before]
+    missing += [name for name in given_roles if name.strip().casefold() not in after]
+    if missing:
+        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files; "
+                         f"speakers found: {', '.join(found) or 'none'}")
+
+
+# -- preview (``study import --dry-run``, the app's upload preview): read, decide, store nothing
+
+OPENING_TURNS = 3
+OPENING_WORDS = 12
+
+
+@dataclass(frozen=True)
+class TranscriptPreview:
+    """What importing a document would store: its name, layout, speakers with roles, first turns."""
+
+    file: str
+    name: str
+    participant: str
+    layout: str | None
+    layout_score: float | None
+    runner_up: str | None
+    runner_up_score: float | None
+    speakers: tuple[SpeakerRole, ...]
+    opening: tuple[tuple[str, str], ...]  # (speaker, first words) of the first turns
+
+    @property
+    def interviewer(self) -> str | None:
+        return main_interviewer(self.speakers)
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    transcripts: tuple[TranscriptPreview, ...]
+    failed: tuple[tuple[str, str], ...]  # (file, message)
+
+
+def preview_files(
+    paths: Iterable[Path],
+    *,
+    participants: list[ParticipantRow] | None = None,
+    owner_of: Mapping[str, str] | None = None,
+    options: ImportOptions = ImportOptions(),
+) -> ImportPreview:
+    """Read every file as ``import_files`` would and say what it would store; store nothing."""
+    owner_of = dict(owner_of or {row.transcript: row.label for row in participants or [] if row.transcript})
+    previews: list[TranscriptPreview] = []
+    failed: list[tuple[str, str]] = []
+    for path in expand_paths(paths):
+        try:
+            previews.extend(_preview_file(path, owner_of, options))
+        except StudyError as exc:
+            failed.append((printable(str(path)), printable(str(exc))))
+        except Exception as exc:  # noqa: BLE001 - as in import_files: the rest of the batch goes on
+            failed.append((printable(str(path)), _unexpected(path, exc)))
+    return ImportPreview(tuple(previews), tuple(failed))
+
+
+def _preview_file(path: Path, owner_of: dict[str, str], options: ImportOptions) -> list[TranscriptPreview]:
+    if not path.is_file():
+        raise TranscriptFormatError(path, "file not found")
+    where = printable(str(path))
+    return [_preview(where, check_name("transcript", name, where=where),
+                     check_name("participant", participant, where=where), parsed, options)
+            for name, parsed, participant in _documents(path, options, owner_of)]
+
+
+def _preview(file: str, name: str, participant: str, parsed: ParsedTranscript, options) -> TranscriptPreview:
+    opening = tuple((turn.speaker, _first_words(parsed.turn_text(turn))) for turn in parsed.turns[:OPENING_TURNS])
+    return TranscriptPreview(
+        file=file, name=name, participant=participant,
+        layout=getattr(parsed, "layout", None) or None, layout_score=getattr(parsed, "layout_score", None),
+        runner_up=getattr(parsed, "runner_up", None), runner_up_score=getattr(parsed, "runner_up_score", None),
+        speakers=assign_roles(parsed, options.role_overrides(name)), opening=opening,
+    )
+
+
+def _first_words(text: str) -> str:
+    words = text.split()
+    return " ".join(words[:OPENING_WORDS]) + (" …" if len(words) > OPENING_WORDS else "")
 
 
 def add_parsed_transcript(
     study: Study, name: str, parsed: ParsedTranscript, participant: str,
-    options: ImportOptions = ImportOptions(), source: str = "<memory>",
+    options: ImportOptions = ImportOptions(), source: str = "<memory>", session: Session | None = None,
 ) -> str:
-    """Store an already-parsed transcript (what every importer ends in); returns the outcome."""
-    content_hash = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
-    summary = ImportSummary()
+    """Store an already-parsed transcript (what every importer ends in); returns the outcome.
+    With ``session``, inside the caller's transaction."""
+    if session is not None:
+        return _store_document(session, Path(source), name, parsed, participant, _document_hash(parsed), options)[0]
     with study.session() as session:
-        outcome = _store_document(session, Path(source), name, parsed, participant, content_hash, options, summary)
+        outcome, _ = _store_document(session, Path(source), name, parsed, participant, _document_hash(parsed), options)
     return outcome
 
 
 def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
     """(transcript name, parsed text, participant label) for each document the file holds."""
     if path.suffix.lower() == ".csv":
-        for response in read_survey_csv(path):
+        _check_quotes(path)
+        for response in read_survey_csv(path, max_bytes=options.max_bytes):
             name = f"{path.stem}-{response.participant}"
-            yield name, response.parsed, response.participant
+            yield name, rename_speakers(response.parsed, options.renames), response.participant
         return
-    parsed = read_transcript(path, max_bytes=options.max_bytes)
+    parsed = rename_speakers(read_transcript(path, max_bytes=options.max_bytes), options.renames)
     yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
 
 
-def _store_document(session, path, name, parsed, participant_label, content_hash, options, summary) -> str:
+def _check_quotes(path: Path) -> None:
+    """A survey whose quote is never closed would merge participants' answers: refuse it."""
+    with path.open("rb") as handle:  # the reader refuses oversize files; the check needs the text only
+        text = handle.read().decode("utf-8-sig", errors="replace")
+    if problem := unclosed_quote(text, "participant"):
+        raise TranscriptFormatError(path, problem)
+
+
+def _store_document(session, path, name, parsed, participant_label, content_hash, options,
+                    earlier_hash: str | None = None) -> tuple[str, list[str]]:
+    """Store one document; returns its outcome and the codings a replacement could not carry."""
     where = printable(str(path))
     name = check_name("transcript", name, where=where)
     participant_label = check_name("participant", participant_label, where=where)
     for speaker in dict.fromkeys(turn.speaker for turn in parsed.turns):
         check_name("speaker", speaker, where=where)
     existing = session.scalar(select(Transcript).where(Transcript.name == name))
-    if existing is not None and existing.content_hash == content_hash:
-        return "unchanged"
+    # earlier_hash: surveys were once stored with the whole file's hash
+    if existing is not None and existing.content_hash in (content_hash, earlier_hash):
+        return "unchanged", []
     if existing is not None and not options.replace:
         raise Conflict(
-            f"{path}: a different transcript named {name!r} is already in the study; "
+            f"{where}: a different transcript named {name!r} is already in the study; "
             "use --replace to replace it (codings on unchanged text are kept)"
         )
-    interviewer = detect_interviewer(parsed, options.interviewer)
-    spans = segment(parsed, options.unit, interviewer)
+    roles = assign_roles(parsed, options.role_overrides(name))
+    interviewer = main_interviewer(roles)
+    spans = segment(parsed, options.unit, role_map(roles))
     if not spans:
         raise TranscriptFormatError(path, "no speaker turns with text were found")
     participant = upsert_participant(session, participant_label)
     transcript = existing or Transcript(name=name)
     old_segments = _detach_segments(session, existing) if existing is not None else []
     transcript.participant = participant
-    transcript.source_file = options.source_label(path)
+    transcript.source_file = printable(options.source_label(path))
     transcript.content_hash = content_hash
     transcript.text = parsed.text
     transcript.unit = options.unit
@@ -176,13 +320,15 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
     session.add(transcript)
     session.flush()
     _add_segments(session, transcript, spans)
+    speakers = {r.name: {"role": r.role, "reason": r.reason} for r in roles}  # the speakers command shows why
     if existing is None:
-        audit(session, options.actor, "import", name, after={"file": options.source_label(path), "segments": len(spans)})
-        return "imported"
+        audit(session, options.actor, "import", name,
+              after={"file": printable(options.source_label(path)), "segments": len(spans), "roles": speakers})
+        return "imported", []
     lost = _carry_codings_by_text(session, options.actor, old_segments, _current_segments(session, transcript))
-    summary.not_carried.extend(f"{name}: {item}" for item in lost)
-    audit(session, options.actor, "replace", name, after={"file": options.source_label(path), "not_carried": lost})
-    return "replaced"
+    audit(session, options.actor, "replace", name,
+          after={"file": printable(options.source_label(path)), "not_carried": lost, "roles": speakers})
+    return "replaced", lost
 
 
 def _add_segments(session: Session, transcript: Transcript, spans: list[SegmentSpan]) -> None:
@@ -305,7 +451,8 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cl
 
 def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: str, summary) -> None:
     parsed = parsed_from_stored(transcript)
-    spans = segment(parsed, unit, transcript.interviewer)
+    roles = {s.speaker: s.role for s in transcript.segments}  # as decided, or set since
+    spans = segment(parsed, unit, roles)
     old_segments = _detach_segments(session, transcript)
     _add_segments(session, transcript, spans)
     new_segments = _current_segments(session, transcript)
@@ -417,11 +564,13 @@ def upload_transcripts(
     unit: str = "turn",
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    roles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
     ``failed`` as (file name, message) with the file's own name, never a temporary path.
+    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview).
     """
     actor.require_admin("import transcripts")
     files = list(files)
@@ -431,11 +580,30 @@ def upload_transcripts(
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
-                                  source_label=_upload_label),
+                                  source_label=_upload_label, transcript_roles=dict(roles or {})),
         )
         summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
+
+
+def preview_uploads(
+    actor: Actor,
+    files: Iterable[UploadedFile],
+    *,
+    participants: UploadedFile | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportPreview:
+    """What importing the uploads would store (``preview_files``), files named as the user named them."""
+    actor.require_admin("import transcripts")
+    with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
+        rows = _participant_rows(folder, participants) if participants is not None else None
+        preview = preview_files(_write_uploads(Path(folder), list(files)), participants=rows,
+                                options=ImportOptions(max_bytes=max_bytes))
+        return ImportPreview(
+            tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
+            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+        )
 
 
 def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> int:

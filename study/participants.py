@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .csv_quotes import unclosed_quote
 from .errors import InvalidName, ParticipantsError
 from .names import check_name
 from .store import Participant, Study
@@ -25,6 +26,7 @@ def read_participants_csv(path: Path) -> list[ParticipantRow]:
     """Rows of a participants CSV: a ``participant`` column, optionally ``transcript``, any others kept as attributes."""
     path = Path(path)
     try:
+        _check_quotes(path)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
         raise ParticipantsError(f"{path}: file not found") from None
@@ -49,6 +51,13 @@ def read_participants_csv(path: Path) -> list[ParticipantRow]:
         attributes = {c.strip(): record[c].strip() for c in attribute_cols}
         rows.append(ParticipantRow(label, transcript or None, attributes))
     return rows
+
+
+def _check_quotes(path: Path) -> None:
+    """A quote never closed would fold the following participants into one attribute: refuse it."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    if problem := unclosed_quote(text, "participant"):
+        raise ParticipantsError(f"{path}, {problem}")
 
 
 def participant_from_file_name(stem: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from .errors import StudyError
 from .transcripts import ParsedTranscript, Turn
@@ -27,23 +27,17 @@ class SegmentSpan:
     timestamp: str | None = None
 
 
-def segment(parsed: ParsedTranscript, unit: str = "turn", interviewer: str | None = None) -> list[SegmentSpan]:
-    """Segments of ``parsed`` in reading order, numbered from 0."""
+def segment(parsed: ParsedTranscript, unit: str = "turn", roles: Mapping[str, str] | None = None) -> list[SegmentSpan]:
+    """Segments of ``parsed`` in reading order, numbered from 0; ``roles`` maps each speaker to
+    their role (``study.roles.assign_roles``), speakers not in it being participants."""
     splitter = _splitter(unit)
+    roles = roles or {}
     spans: list[SegmentSpan] = []
     for turn in parsed.turns:
-        role = role_of(turn, interviewer)
+        role = roles.get(turn.speaker, PARTICIPANT)
         for start, end in splitter(parsed.text, turn):
             spans.append(SegmentSpan(len(spans), turn.speaker, role, start, end, turn.timestamp))
     return spans
-
-
-def role_of(turn: Turn, interviewer: str | None) -> str:
-    if turn.role_hint in (INTERVIEWER, PARTICIPANT):
-        return turn.role_hint
-    if interviewer is not None and turn.speaker.casefold() == interviewer.casefold():
-        return INTERVIEWER
-    return PARTICIPANT
 
 
 def _splitter(unit: str) -> Callable[[str, Turn], Iterable[tuple[int, int]]]:

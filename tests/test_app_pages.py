@@ -16,6 +16,7 @@ from study.auth import Actor
 from study.codings import done_by, segments_frame
 from study.demo import build_sample_study
 from study.errors import NotAllowed
+from study.importing import segment_rows, transcript_rows
 from study.store import Study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,8 +155,34 @@ def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
     at.form_submit_button[0].click()
     at.run()
     assert not at.exception
+    assert "P99-2024-01-01" not in set(at.dataframe[0].value["transcript"])  # previewed, not stored yet
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert not at.exception
     assert any("1 imported" in s.value for s in at.success)
     assert "P99-2024-01-01" in set(at.dataframe[0].value["transcript"])
+
+
+def test_upload_preview_shows_speakers_and_roles_and_stores_the_roles_chosen(study_db, study):
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("P98.txt", b"Sam: I started in 2019.\n\nKim: What did you build?\n\n"
+                                          b"Sam: Classifiers.\n\nKim: Which ones?\n", "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "asks questions in 2 of 2 turns" in shown  # Kim; Sam asks none
+    assert "Sam: I started in 2019." in shown
+    assert at.selectbox(key="upload_role:P98:Kim").value == "interviewer"
+    assert "P98" not in {t["name"] for t in transcript_rows(study)}
+    at.selectbox(key="upload_role:P98:Kim").set_value("participant")
+    at.selectbox(key="upload_role:P98:Sam").set_value("interviewer")
+    at.run()
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert not at.exception
+    assert {(s["speaker"], s["role"]) for s in segment_rows(study, "P98")} == {
+        ("Sam", "interviewer"), ("Kim", "participant")}
 
 
 def test_a_bad_upload_is_a_friendly_warning(study_db):
@@ -164,6 +191,7 @@ def test_a_bad_upload_is_a_friendly_warning(study_db):
     at.form_submit_button[0].click()
     at.run()
     assert not at.exception
+    assert at.button(key="upload_confirm").disabled  # nothing to import
     assert [w.value for w in at.warning] == ["empty\\.txt\\: is empty; export the transcript again"]
 
 

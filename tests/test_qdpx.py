@@ -184,14 +184,14 @@ def test_importing_into_the_study_it_came_from_changes_nothing(small, tmp_path):
     assert {r: codings.codings_of(small, CLI, r) for r in ("alice", "bob")} == before
 
 
-def test_a_different_text_under_a_taken_name_is_refused_not_replaced(small, tmp_path):
+def test_a_different_text_under_a_taken_name_is_refused_and_nothing_is_stored(small, tmp_path):
     qdpx.export_qdpx(small, CLI, tmp_path / "small.qdpx")
     target = Study.open(f"sqlite:///{tmp_path / 'target.db'}")
     add_interview(target, "P1-2023-01-05", "P1", ["Something else entirely."])
-    result = qdpx.import_qdpx(target, CLI, tmp_path / "small.qdpx")
-    assert result.imported == ["P2-2023-01-09"]
-    assert [name for name, _ in result.failed] == ["P1-2023-01-05"]
-    assert "already has a different transcript" in result.failed[0][1]
+    with pytest.raises(StudyError, match="already has a different transcript named 'P1-2023-01-05'"):
+        qdpx.import_qdpx(target, CLI, tmp_path / "small.qdpx")
+    assert list(texts_of(target)) == ["P1-2023-01-05"]  # not P2 either: one file, one transaction
+    assert codebook_of(target).codes() == ()
     target.close()
 
 
@@ -255,7 +255,7 @@ def other_tool(tmp_path) -> Path:
     return write_qdpx(tmp_path / "other.qdpx", other_tool_project(), {"Sources/s7.txt": TEXT})
 
 
-def test_a_project_from_another_tool_lands_on_segments(study, other_tool):
+def test_a_project_from_another_tool_lands_in_its_segments(study, other_tool):
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert result.imported == ["Interview 7"]
     assert texts_of(study) == {"Interview 7": TEXT.replace("\r\n", "\n")}
@@ -264,10 +264,10 @@ def test_a_project_from_another_tool_lands_on_segments(study, other_tool):
     assert [(c.segment, c.code, c.memo) for c in codings.codings_of(study, CLI, "Maria")] == [
         (None, f"{qdpx.UNGROUPED_THEME}/Hope", None),
         (1, "Barriers/Cost - price", None),
-        (3, "Barriers/Barriers", None),
+        (3, "Barriers/Barriers", "Bureaucracy, not law."),
     ]
     assert dict(result.codings) == {"Maria": 3}
-    assert memos_of(study) == {("Maria", "Interview 7", 3): "Bureaucracy, not law."}  # a note on the selection
+    assert result.coding_memos == 1  # the note on the selection is the memo of its coding
 
 
 def test_parent_codes_become_themes_and_loose_codes_a_theme_of_their_own(study, other_tool):
@@ -283,9 +283,9 @@ def test_parent_codes_become_themes_and_loose_codes_a_theme_of_their_own(study, 
 def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, other_tool):
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert len(result.unmapped) == 2
-    assert "Interview 7 [0:11] (Codes/Hope): covers no segment" in result.unmapped[0]
-    assert "offsets are outside the text" in result.unmapped[1]
-    assert result.skipped == ["source 'Scanned notes': a PDFSource; only text sources are imported"]
+    assert any("Interview 7 [0:11] (Codes/Hope): covers no segment" in item for item in result.unmapped)
+    assert any("[154:164] (Codes/Hope): its positions are outside the text" in item for item in result.unmapped)
+    assert result.skipped == ["1 PDF source(s) not imported"]
 
 
 def test_cases_give_the_participant_and_its_variables(study, other_tool):
@@ -317,7 +317,7 @@ def test_a_file_that_is_no_zip_is_refused_with_its_name(study, tmp_path):
     ('<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
      '<Project xmlns="urn:QDA-XML:project:1.0" name="x">&b;</Project>', "DTD or entities"),
     ('<Project xmlns="urn:QDA-XML:project:1.0" name="x">', "not well-formed XML"),
-    ('<Project name="x"/>', "not a QDA-XML 1.0 project"),
+    ('<Project name="x"/>', "not QDA-XML"),
     ('<Project xmlns="urn:QDA-XML:project:1.0" name="x"><CodeBook><Codes><Code name="A" isCodable="true"/>'
      '</Codes></CodeBook></Project>', "has no guid attribute"),
 ])
@@ -345,28 +345,28 @@ def test_an_archive_without_a_project_is_refused(study, tmp_path):
 
 def test_a_part_that_would_unzip_too_large_is_refused_before_inflating(study, tmp_path, monkeypatch):
     path = write_qdpx(tmp_path / "big.qdpx", other_tool_project(), {"Sources/s7.txt": TEXT})
-    monkeypatch.setattr(qdpx, "MAX_UNZIPPED_BYTES", 1_000)  # the project.qde is larger than this
+    monkeypatch.setattr(qdpx.archive, "MAX_UNZIPPED_BYTES", 1_000)  # the project.qde is larger than this
     with pytest.raises(QdpxFormatError, match="zip bomb"):
         qdpx.import_qdpx(study, CLI, path)
 
 
-def test_a_source_that_is_not_utf8_fails_alone(study, tmp_path):
+def test_a_source_that_is_not_utf8_fails_the_import_and_nothing_is_stored(study, tmp_path):
     path = tmp_path / "latin1.qdpx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", other_tool_project())
         archive.writestr("Sources/s7.txt", TEXT.replace("licences", "licences é").encode("latin-1"))
-    result = qdpx.import_qdpx(study, CLI, path)
-    assert result.failed == [("Interview 7", "source 'Interview 7': internal://s7.txt is not UTF-8 text, as "
-                                             "REFI-QDA requires")]
-    assert not result.imported
+    with pytest.raises(QdpxFormatError, match="Interview 7: source 'Interview 7': internal://s7.txt is not UTF-8 "
+                                              "text, as REFI-QDA requires"):
+        qdpx.import_qdpx(study, CLI, path)
+    assert texts_of(study) == {} and codebook_of(study).codes() == ()
 
 
 def test_a_source_outside_the_archive_is_not_read(study, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("Interviewer: hi\n\nP1: secret")
     project = other_tool_project().replace('plainTextPath="internal://s7.txt"', f'plainTextPath="{secret}"')
-    result = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "ext.qdpx", project))
-    assert "a file outside the project" in result.failed[0][1]
+    with pytest.raises(QdpxFormatError, match="a file outside the project"):
+        qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "ext.qdpx", project))
     assert texts_of(study) == {}
 
 
@@ -378,8 +378,8 @@ def test_cli_exports_and_imports(small, db_url, tmp_path):
     out = tmp_path / "small.qdpx"
     exported = runner.invoke(cli, ["--db", db_url, "qdpx", "export", "--out", str(out), "--raters", "alice,bob"])
     assert exported.exit_code == 0, exported.output
-    # Notes: alice's coding memo, her memo on P2 and bob's on P1.
-    assert "2 transcript(s), 4 code(s), 5 coding(s) by alice, bob, 3 note(s)" in exported.output
+    # Notes: alice's memo on P2 and bob's on P1 (a coding memo is its selection's Description).
+    assert "2 transcript(s), 4 code(s), 5 coding(s) by alice, bob, 2 note(s)" in exported.output
     target = f"sqlite:///{tmp_path / 'target.db'}"
     imported = runner.invoke(cli, ["--db", target, "qdpx", "import", str(out)])
     assert imported.exit_code == 0, imported.output

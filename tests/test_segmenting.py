@@ -21,7 +21,7 @@ turns = st.lists(st.tuples(st.sampled_from(["Interviewer", "P1", "Ana María"]),
 @given(turns=turns, unit=st.sampled_from(UNITS))
 def test_segments_are_exact_ordered_non_overlapping_slices_within_turns(turns, unit):
     parsed = parsed_from_turns(turns)
-    spans = segment(parsed, unit, interviewer="Interviewer")
+    spans = segment(parsed, unit, roles={"Interviewer": "interviewer"})
     assert [s.index for s in spans] == list(range(len(spans)))
     previous_end = 0
     for span in spans:
@@ -39,7 +39,7 @@ def test_segments_are_exact_ordered_non_overlapping_slices_within_turns(turns, u
 def test_finer_units_leave_out_nothing_but_whitespace(turns):
     parsed = parsed_from_turns(turns)
     for unit in ("sentence", "paragraph"):
-        spans = segment(parsed, unit, interviewer="Interviewer")
+        spans = segment(parsed, unit, roles={"Interviewer": "interviewer"})
         for turn in parsed.turns:
             inside = [s for s in spans if turn.start <= s.start < turn.end]
             covered = set().union(*(range(s.start, s.end) for s in inside))

@@ -56,15 +56,21 @@ def qdpx_export(ctx, out, raters) -> None:
 @click.pass_context
 def qdpx_import(ctx, file, unit) -> None:
     """Import a REFI-QDA project: text sources as transcripts, codes into the codebook (parent
-    codes become themes), each user's codings as a rater's, placed on the segments they cover.
+    codes become themes), each user's codings as a rater's, kept as spans inside segments.
+
+    All of the file is imported or none of it. A text the study has already (equal up to line
+    endings and trailing whitespace) takes the file's codings, so several coders' projects of the
+    same interviews merge. NVivo's positions (UTF-16 units) are converted.
 
     Example: study qdpx import from-maxqda.qdpx
     """
     summary = qdpx.import_qdpx(open_study(ctx), CLI, file, unit)
     codings = ", ".join(f"{rater} {n}" for rater, n in summary.codings.items()) or "none"
-    click.echo(f"Transcripts: {len(summary.imported)} imported, {len(summary.unchanged)} already in the study, "
-               f"{len(summary.failed)} failed. Codes added: {summary.codes_added}. Codings: {codings}. "
+    click.echo(f"Transcripts: {len(summary.imported)} imported, {len(summary.unchanged)} already in the study. "
+               f"Codes added: {summary.codes_added}. Codings: {codings} ({summary.coding_memos} with a memo). "
                f"Memos: {summary.memos}.")
+    for item in summary.readings:
+        click.echo(f"  {item}")
     for item in summary.unmapped:
         click.echo(f"  not placed: {item}")
     for item in summary.skipped:
@@ -72,10 +78,33 @@ def qdpx_import(ctx, file, unit) -> None:
     if summary.codings:
         click.echo("Mark the transcripts each rater finished as done (`study codings done NAME --rater R`) "
                    "before measuring agreement; the file does not say.")
-    for name, problem in summary.failed:
-        click.echo(f"Error: {name}: {problem}", err=True)
-    if summary.failed:
-        ctx.exit(1)
+
+
+@qdpx_group.command("export-codebook")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .qdc file to write.")
+@click.pass_context
+def qdpx_export_codebook(ctx, out) -> None:
+    """Write the codebook as a REFI-QDA codebook (.qdc) that NVivo, MAXQDA, ATLAS.ti and QualCoder load.
+
+    Example: study qdpx export-codebook --out codebook.qdc
+    """
+    result = qdpx.export_codebook(open_study(ctx, create=False), CLI, out)
+    click.echo(f"Wrote {result.path}: {result.codes} code(s).")
+
+
+@qdpx_group.command("import-codebook")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+def qdpx_import_codebook(ctx, file) -> None:
+    """Merge a REFI-QDA codebook (.qdc) into the codebook: parent codes become themes; codes the
+    study has keep their definitions.
+
+    Example: study qdpx import-codebook from-nvivo.qdc
+    """
+    result = qdpx.import_codebook(open_study(ctx), CLI, file)
+    click.echo(f"Codes added: {result.codes}.")
+    for item in result.skipped:
+        click.echo(f"  skipped: {item}")
 
 
 @cli.group("suggest")

@@ -1,12 +1,18 @@
 """Commands for the study database, transcripts, segments and participants."""
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from .. import importing
+from ..auth import CLI
+from ..names import check_name
+from ..roles import check_role
+from ..speakers import set_speaker_role, transcript_speakers
 from ..participants import list_participants, read_participants_csv
 from ..segmenting import UNITS
 from ..transcripts import DEFAULT_MAX_BYTES
@@ -31,20 +37,35 @@ def init(ctx: click.Context) -> None:
               help="CSV with columns participant,transcript and any demographic columns.")
 @click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True, help="Segment unit.")
 @click.option("--interviewer", metavar="NAME", help="The interviewer's speaker label, when detection guesses wrong.")
+@click.option("--role", "roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
+              help="Set speakers' roles (interviewer or participant), e.g. \"A1=interviewer,A5=interviewer\".")
+@click.option("--speaker", "renames", multiple=True, metavar="OLD=NEW",
+              help="Rename a speaker, e.g. \"Unknown Speaker=P7\" (repeat for more).")
+@click.option("--dry-run", is_flag=True,
+              help="Show per file the layout, speakers, roles and first turns; store nothing.")
 @click.option("--replace", is_flag=True, help="Replace changed transcripts, keeping codings on unchanged text.")
 @click.option("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
               help="Refuse files larger than this many megabytes.")
 @click.pass_context
-def import_(ctx, paths, participants_csv, unit, interviewer, replace, max_mb) -> None:
+def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry_run, replace, max_mb) -> None:
     """Import transcripts (.docx .txt .md .vtt .srt .csv files or folders of them).
 
     Example: study import transcripts_sample/ --participants transcripts_sample/participants.csv
+
+    Example: study import --dry-run otter.txt --speaker "Unknown Speaker=P7" --role "A1=interviewer"
     """
-    study = open_study(ctx)
     participants = read_participants_csv(participants_csv) if participants_csv else None
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
-                                      max_bytes=int(max_mb * 1e6))
+                                      max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
+                                      renames=_rename_pairs(renames))
+    if dry_run:
+        preview = importing.preview_files(files, participants=participants, options=options)
+        click.echo(_render_preview(preview))
+        for _file, message in preview.failed:
+            click.echo(f"Error: {message}", err=True)
+        ctx.exit(1 if preview.failed else 0)
+    study = open_study(ctx)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
         summary = importing.import_files(study, files, participants=participants, options=options,
@@ -52,6 +73,59 @@ def import_(ctx, paths, participants_csv, unit, interviewer, replace, max_mb) ->
     _print_summary(summary)
     if summary.failed:
         ctx.exit(1)
+
+
+_ROLE_PAIR = re.compile(r"\s*(?P<speaker>[^=]+?)\s*=\s*(?P<role>\w+)\s*(?:,|$)")
+
+
+def _role_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    """``("A1=interviewer,A5=participant",)`` -> {"A1": "interviewer", "A5": "participant"}; a name may hold commas."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        position = 0
+        for match in _ROLE_PAIR.finditer(value):
+            if match.start() != position:
+                break
+            pairs[match["speaker"]] = check_role(match["role"])
+            position = match.end()
+        if position != len(value) or not value.strip():
+            raise click.BadParameter(f"{value!r}: write SPEAKER=interviewer or SPEAKER=participant, "
+                                     "several separated by commas", param_hint="--role")
+    return pairs
+
+
+def _rename_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        old, equals, new = value.partition("=")
+        if not equals or not old.strip() or not new.strip():
+            raise click.BadParameter(f"{value!r}: write OLD NAME=NEW NAME", param_hint="--speaker")
+        pairs[old.strip()] = check_name("speaker", new)
+    return pairs
+
+
+def _render_preview(preview: importing.ImportPreview) -> str:
+    """The dry run's report: per transcript its layout, speakers with roles and why, first turns."""
+    lines: list[str] = []
+    for t in preview.transcripts:
+        lines.append(f"{t.file} -> transcript {t.name!r}, participant {t.participant!r}")
+        lines.append(f"  layout: {_layout(t.layout, t.layout_score)}"
+                     + (f"; runner-up: {_layout(t.runner_up, t.runner_up_score)}" if t.runner_up else ""))
+        width = max(len(s.name) for s in t.speakers)
+        for s in t.speakers:
+            lines.append(f"  {s.name:<{width}}  {s.role:<11}  {s.turns:>4} turns  {s.words:>6} words  ({s.reason})")
+        lines.append("  first turns:")
+        lines.extend(f"    {speaker}: {words}" for speaker, words in t.opening)
+    files = len({t.file for t in preview.transcripts})
+    lines.append(f"Dry run, nothing stored: {len(preview.transcripts)} transcript(s) from {files} file(s) "
+                 f"would be imported; {len(preview.failed)} file(s) failed.")
+    return "\n".join(lines)
+
+
+def _layout(name: str | None, score: float | None) -> str:
+    if not name:
+        return "(not reported)"
+    return f"{name} (score {score:.2f})" if score is not None else name
 
 
 def _print_summary(summary: importing.ImportSummary) -> None:
@@ -63,6 +137,24 @@ def _print_summary(summary: importing.ImportSummary) -> None:
         click.echo(f"  coding not carried over: {item}")
     for path, message in summary.failed:
         click.echo(f"Error: {message}", err=True)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--set-role", "set_roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
+              help="Change speakers' roles (interviewer or participant); codings, memos and decisions stay.")
+@format_option()
+@click.pass_context
+def speakers(ctx, name, set_roles, fmt) -> None:
+    """List a transcript's speakers with role, turns and words; change a role with --set-role.
+
+    Example: study speakers P01-2022-07-01 --set-role "A5=interviewer"
+    """
+    study = open_study(ctx, create=False)
+    for speaker, role in _role_pairs(set_roles).items():
+        changed = set_speaker_role(study, CLI, name, speaker, role)
+        click.echo(f"{changed.name} is now {changed.role} in {name}.", err=True)
+    emit([asdict(s) for s in transcript_speakers(study, CLI, name)], fmt)
 
 
 @cli.command()

@@ -1,13 +1,23 @@
 """Transcripts: the study's interviews with each coder's progress; admins add files and participants."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain
 from study import workspace
 from study.errors import StudyError
-from study.importing import SUPPORTED, UploadedFile, upload_participants, upload_transcripts
+from study.importing import (
+    SUPPORTED,
+    ImportPreview,
+    UploadedFile,
+    preview_uploads,
+    upload_participants,
+    upload_transcripts,
+)
+from study.roles import ROLES
 from study.participants import list_participants
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES
@@ -40,6 +50,20 @@ def transcript_list() -> None:
                + "segments coded / segments to code (the participant's turns), and “done” once marked done.")
 
 
+PENDING, RESULT = "upload_pending", "upload_result"  # session state: the previewed uploads; the last import
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """Uploads previewed and waiting for the admin to confirm them."""
+
+    files: tuple[UploadedFile, ...]
+    participants: UploadedFile | None
+    unit: str
+    replace: bool
+    preview: ImportPreview
+
+
 def upload_form() -> None:
     with st.form("upload", clear_on_submit=True, border=False):
         files = st.file_uploader(
@@ -53,20 +77,74 @@ def upload_form() -> None:
         unit = left.selectbox("Segment by", UNITS, help="How each transcript is cut into codable segments.")
         replace = right.checkbox("Replace transcripts of the same name",
                                  help="Codings on unchanged text are kept.")
-        submitted = st.form_submit_button("Import", icon=":material/upload:", type="primary")
+        submitted = st.form_submit_button("Preview", icon=":material/preview:", type="primary",
+                                          help="Check speakers and roles before anything is stored.")
     if submitted:
         if not files:
             st.warning("Choose at least one transcript file first.")
             return
-        import_uploads(files, people, unit, replace)
+        start_preview(files, people, unit, replace)
+    show_result()
+    if PENDING in st.session_state:
+        upload_preview(st.session_state[PENDING])
 
 
-def import_uploads(files, people, unit: str, replace: bool) -> None:
-    uploads = [UploadedFile(f.name, f.getvalue()) for f in files]
+def start_preview(files, people, unit: str, replace: bool) -> None:
+    uploads = tuple(UploadedFile(f.name, f.getvalue()) for f in files)
     participants = UploadedFile(people.name, people.getvalue()) if people is not None else None
-    with st.spinner("Importing..."):
-        summary = attempt(upload_transcripts, study, actor, uploads, participants=participants,
-                          unit=unit, replace=replace)
+    st.session_state.pop(RESULT, None)
+    with st.spinner("Reading..."):
+        preview = attempt(preview_uploads, actor, uploads, participants=participants)
+    if preview is not None:
+        st.session_state[PENDING] = PendingUpload(uploads, participants, unit, replace, preview)
+
+
+def role_key(transcript: str, speaker: str) -> str:
+    return f"upload_role:{transcript}:{speaker}"
+
+
+def upload_preview(pending: PendingUpload) -> None:
+    """Each previewed transcript: layout, speakers with their role (editable) and why, first turns."""
+    for file, message in pending.preview.failed:
+        st.warning(plain(message), icon=":material/warning:")
+    for t in pending.preview.transcripts:
+        with st.container(border=True):
+            st.markdown(f"**{plain(t.name)}** · participant {plain(t.participant)} · from {plain(t.file)}")
+            if t.layout:
+                st.caption(plain(f"Read as {t.layout}" + (f"; runner-up {t.runner_up}" if t.runner_up else "")))
+            for s in t.speakers:
+                who, role = st.columns([3, 1], vertical_alignment="center")
+                who.markdown(f"**{plain(s.name)}** · {s.turns} turns, {s.words} words  \n{plain(s.reason)}")
+                role.selectbox("Role", ROLES, index=ROLES.index(s.role), key=role_key(t.name, s.name),
+                               label_visibility="collapsed")
+            st.text("\n".join(f"{speaker}: {words}" for speaker, words in t.opening))
+    go, cancel = st.columns(2)
+    go.button("Import", icon=":material/upload:", type="primary", on_click=confirm_upload,
+              disabled=not pending.preview.transcripts, key="upload_confirm")
+    cancel.button("Cancel", on_click=lambda: st.session_state.pop(PENDING, None), key="upload_cancel")
+
+
+def confirm_upload() -> None:
+    """Import the previewed uploads with the roles as shown (a callback: the list below shows them)."""
+    pending = st.session_state.pop(PENDING, None)
+    if pending is None:
+        return
+    changed = {t.name: {s.name: chosen for s in t.speakers
+                        if (chosen := st.session_state.get(role_key(t.name, s.name), s.role)) != s.role}
+               for t in pending.preview.transcripts}
+    try:
+        st.session_state[RESULT] = upload_transcripts(
+            study, actor, pending.files, participants=pending.participants, unit=pending.unit,
+            replace=pending.replace, roles={name: roles for name, roles in changed.items() if roles})
+    except StudyError as exc:
+        st.session_state[RESULT] = exc
+
+
+def show_result() -> None:
+    summary = st.session_state.pop(RESULT, None)
+    if isinstance(summary, StudyError):
+        error(summary)
+        return
     if summary is None:
         return
     done = [("imported", summary.imported), ("replaced", summary.replaced), ("already in the study", summary.unchanged)]

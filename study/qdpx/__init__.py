@@ -1,0 +1,40 @@
+"""REFI-QDA exchange: a study to and from the ``.qdpx`` projects and ``.qdc`` codebooks other QDA
+tools (NVivo, MAXQDA, ATLAS.ti, QualCoder) read and write.
+
+- ``export``: the study as a project (one PlainTextSelection per rater's coding, owners and dates
+  on every selection and note, code names unique across the tree);
+- ``archive``: the guarded reader (zip-bomb, DTD and path checks; duplicate GUIDs refused);
+- ``positions``: reading positions as the writing tool counted them (NVivo's UTF-16 units,
+  CR LF line ends) and matching texts equal up to line ends;
+- ``importer``: the import writer, one transaction per file, selections kept as spans;
+- ``codebook`` and ``qdc``: the code tree both ways, and codebook files.
+
+Example::
+
+    export_qdpx(study, CLI, "study.qdpx", raters=["alice", "bob"])
+    summary = import_qdpx(other_study, CLI, "study.qdpx")
+"""
+from __future__ import annotations
+
+from ..errors import QdpxFormatError
+from .export import ExportSummary, export_qdpx
+from .importer import CodingRecord, QdpxImportSummary, import_qdpx
+from .model import NS, PROJECT_FILE, UNGROUPED_THEME, UNKNOWN_USER, schema_path
+from .qdc import CodebookExchange, export_codebook, import_codebook
+
+__all__ = [
+    "NS",
+    "PROJECT_FILE",
+    "UNGROUPED_THEME",
+    "UNKNOWN_USER",
+    "CodebookExchange",
+    "CodingRecord",
+    "ExportSummary",
+    "QdpxFormatError",
+    "QdpxImportSummary",
+    "export_codebook",
+    "export_qdpx",
+    "import_codebook",
+    "import_qdpx",
+    "schema_path",
+]

@@ -1,0 +1,347 @@
+"""A study as a ``.qdpx``: texts, codebook, participants, the raters' codings and memos.
+
+- raters are Users; themes and codes are Codes (``codebook``), names unique across the tree;
+- transcripts are TextSources (``plainTextPath="internal://<guid>.txt"``); each rater's coding is
+  its own PlainTextSelection, exactly its span when it has one, else its segment, owned by the
+  rater (``creatingUser``, ``creationDateTime``) with one Coding; its memo is the selection's
+  Description, where QualCoder and MAXQDA read a coding memo;
+- a segment memo is a Note anchored by a PlainTextSelection and referenced from its TextSource
+  (QualCoder reads these as annotations); whole-transcript codings are Codings on the TextSource;
+- participants are named Cases with their attributes as Variables; a transcript's own metadata
+  (its header and interview date) is a Case with no name and one SourceRef, as MAXQDA writes
+  source variables.
+
+GUIDs are uuid5 of stable keys and the zip entries carry a fixed date, so exporting the same
+study twice gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import __version__
+from .. import codes as codes_mod
+from ..auth import Actor, rater_user
+from ..errors import StudyError
+from ..store import Coding, Memo, Participant, Study, Transcript, User
+from .codebook import CodeElements, code_guid
+from .model import INTERNAL, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_NAME_LENGTH = 60  # of a selection's name: the start of the text it selects
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: str
+    raters: tuple[str, ...]
+    sources: int
+    codes: int
+    codings: int
+    notes: int
+
+
+def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[str] | None = None) -> ExportSummary:
+    """Write the study (texts, codebook, participants, the raters' codings and memos) as a .qdpx.
+
+    ``raters`` None: every rater with codings or memos (an admin), or the asker's own (a coder).
+    """
+    path = Path(path)
+    with study.session() as session:
+        names = _export_raters(session, asker, raters)
+        builder = _ProjectBuilder(session, names)
+        project = builder.project(path.stem or "study")
+    write_archive(path, project, builder.texts)
+    return ExportSummary(str(path), names, len(builder.texts), builder.code_count, len(builder.codings),
+                         builder.note_count)
+
+
+def _export_raters(session: Session, asker: Actor, raters: Sequence[str] | None) -> tuple[str, ...]:
+    if raters is None:
+        if not asker.is_admin:
+            raters = [asker.name]
+        else:
+            with_work = select(Coding.rater_id).union(select(Memo.rater_id))
+            raters = list(session.scalars(select(User.name).where(User.id.in_(with_work)).order_by(User.id)))
+    names = tuple(dict.fromkeys(r.strip() for r in raters if r.strip()))
+    for name in names:
+        asker.require_rater(name, "export the codings")
+        rater_user(session, name)  # NotFound for a name that is no rater
+    return names
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A stored time as xsd:dateTime in UTC (QualCoder reads creationDateTime on every Note and selection)."""
+    moment = moment or _EPOCH
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def coding_span(coding: Coding) -> tuple[int, int] | None:
+    """The coding's own span inside its segment, if it has one."""
+    start, end = getattr(coding, "span_start", None), getattr(coding, "span_end", None)
+    return (start, end) if start is not None and end is not None else None
+
+
+class _ProjectBuilder:
+    """Builds the Project element from one session's reads; ``texts`` are the Sources files."""
+
+    def __init__(self, session: Session, raters: tuple[str, ...]):
+        self.session = session
+        self.raters = raters
+        self.rater_of = {rater_user(session, r).id: r for r in raters}
+        self.user_guid = {r: stable_guid("user", r) for r in raters}
+        self.codings = list(session.scalars(select(Coding).where(Coding.rater_id.in_(list(self.rater_of)))))
+        self.memos = [m for m in session.scalars(select(Memo).where(Memo.rater_id.in_(list(self.rater_of))))
+                      if m.text.strip()]
+        all_codes = codes_mod.all_codes(session, include_retired=True)
+        self.code_order = {c.id: i for i, c in enumerate(all_codes)}
+        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings})
+        self.texts: dict[str, str] = {}
+        self.notes: list[ET.Element] = []
+
+    @property
+    def note_count(self) -> int:
+        return len(self.notes)
+
+    @property
+    def code_count(self) -> int:
+        return self.codebook.count
+
+    def project(self, name: str) -> ET.Element:
+        root = ET.Element("Project", {"xmlns": NS, "name": xml_text(name), "origin": f"study {__version__}"})
+        transcripts = list(self.session.scalars(select(Transcript).order_by(Transcript.id)))
+        codes = _container("Codes", self.codebook.elements())
+        book = None
+        if codes is not None:
+            book = ET.Element("CodeBook")
+            book.append(codes)
+        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(r)) for r in self.raters])
+        variables, cases = _Variables(transcripts).elements()
+        parts = [users, book, variables, cases, self.sources(transcripts)]
+        parts.append(_container("Notes", self.notes))
+        root.extend(part for part in parts if part is not None)
+        return root
+
+    def sources(self, transcripts: list[Transcript]) -> ET.Element | None:
+        codings: dict[int, list[Coding]] = defaultdict(list)
+        for coding in self.codings:
+            codings[coding.transcript_id].append(coding)
+        memos: dict[int, list[Memo]] = defaultdict(list)
+        for memo in self.memos:
+            memos[memo.transcript_id].append(memo)
+        return _container("Sources", [self.source(t, codings[t.id], memos[t.id]) for t in transcripts])
+
+    def source(self, transcript: Transcript, codings: list[Coding], memos: list[Memo]) -> ET.Element:
+        guid = source_guid(transcript.name)
+        element = ET.Element("TextSource", guid=guid, name=xml_text(transcript.name),
+                             plainTextPath=f"{INTERNAL}{guid}.txt")
+        self.texts[f"{SOURCES_FOLDER}{guid}.txt"] = transcript.text
+        segments = {s.id: s for s in transcript.segments}
+        whole = []
+        for coding in sorted(codings, key=self.order):
+            segment = segments.get(coding.segment_id)
+            if segment is None:
+                whole.append(coding)
+                continue
+            span = coding_span(coding) or (segment.start, segment.end)
+            element.append(self.selection(transcript, coding, str(segment.index), span))
+        element.extend(self.coding(c, (transcript.name, "whole")) for c in whole)
+        for memo in sorted(memos, key=lambda m: (self.raters.index(self.rater_of[m.rater_id]), m.segment_id or -1)):
+            segment = segments.get(memo.segment_id)
+            where = (transcript.name, str(segment.index) if segment is not None else "whole")
+            anchor = (segment.start, segment.end) if segment is not None else None
+            element.append(self.note(memo, where, anchor))
+        return element
+
+    def order(self, coding: Coding) -> tuple:
+        return (coding.segment_id is None, coding_span(coding) or (0, 0), coding.segment_id or 0,
+                self.raters.index(self.rater_of[coding.rater_id]), self.code_order.get(coding.code_id, 0))
+
+    def selection(self, transcript: Transcript, coding: Coding, unit: str, span: tuple[int, int]) -> ET.Element:
+        rater = self.rater_of[coding.rater_id]
+        key = (rater, transcript.name, unit, coding.code.ref, *map(str, coding_span(coding) or ()))
+        excerpt = " ".join(transcript.text[span[0]:span[1]].split())
+        element = ET.Element("PlainTextSelection", guid=stable_guid("selection", *key),
+                             name=xml_text(excerpt[:_NAME_LENGTH]), startPosition=str(span[0]),
+                             endPosition=str(span[1]), creatingUser=self.user_guid[rater],
+                             creationDateTime=when(coding.created_at))
+        if coding.memo:
+            ET.SubElement(element, "Description").text = xml_text(coding.memo)
+        element.append(self.coding(coding, key[1:]))
+        return element
+
+    def coding(self, coding: Coding, where: Iterable[str]) -> ET.Element:
+        rater, ref = self.rater_of[coding.rater_id], coding.code.ref
+        element = ET.Element("Coding", guid=stable_guid("coding", rater, *where, ref),
+                             creatingUser=self.user_guid[rater], creationDateTime=when(coding.created_at))
+        ET.SubElement(element, "CodeRef", targetGUID=code_guid(ref))
+        return element
+
+    def note(self, memo: Memo, where: tuple[str, str], anchor: tuple[int, int] | None) -> ET.Element:
+        """Adds a Note for the memo (anchored at its segment) and returns the NoteRef pointing at it."""
+        rater = self.rater_of[memo.rater_id]
+        guid = stable_guid("note", "memo", rater, *where)
+        note = ET.Element("Note", guid=guid, name=xml_text(f"Memo by {rater} at {where[0]} #{where[1]}"),
+                          creatingUser=self.user_guid[rater], creationDateTime=when(memo.updated_at))
+        ET.SubElement(note, "PlainTextContent").text = xml_text(memo.text)
+        if anchor is not None:
+            ET.SubElement(note, "PlainTextSelection", guid=stable_guid("anchor", rater, *where),
+                          startPosition=str(anchor[0]), endPosition=str(anchor[1]),
+                          creatingUser=self.user_guid[rater], creationDateTime=when(memo.updated_at))
+        self.notes.append(note)
+        return ET.Element("NoteRef", targetGUID=guid)
+
+
+def source_guid(name: str) -> str:
+    return stable_guid("source", name)
+
+
+class _Variables:
+    """Participants' attributes and transcripts' metadata as typed Variables and Cases."""
+
+    def __init__(self, transcripts: list[Transcript]):
+        self.transcripts = transcripts
+        self.participants: dict[int, Participant] = {}
+        self.sources: dict[int, list[str]] = defaultdict(list)
+        for t in transcripts:
+            if t.participant is not None:
+                self.participants.setdefault(t.participant.id, t.participant)
+                self.sources[t.participant.id].append(source_guid(t.name))
+
+    def elements(self) -> tuple[ET.Element | None, ET.Element | None]:
+        person = _variable_kinds(p.attributes for p in self.participants.values())
+        metadata = {t.id: transcript_metadata(t) for t in self.transcripts}
+        own = {f"{name} (transcript)" if name in person else name: kind
+               for name, kind in _variable_kinds(metadata.values()).items()}
+        variables = [_variable(name, kind) for name, kind in {**person, **own}.items()]
+        cases = [self.case(p, person) for p in self.participants.values()]
+        for t in self.transcripts:
+            values = {(f"{k} (transcript)" if k in person else k): v for k, v in metadata[t.id].items()}
+            if values:
+                case = ET.Element("Case", guid=stable_guid("source-case", t.name))
+                case.extend(_variable_value(name, own[name], v) for name, v in values.items() if name in own)
+                ET.SubElement(case, "SourceRef", targetGUID=source_guid(t.name))
+                cases.append(case)
+        return _container("Variables", variables), _container("Cases", cases)
+
+    def case(self, participant: Participant, kinds: dict[str, str]) -> ET.Element:
+        case = ET.Element("Case", guid=stable_guid("case", participant.label), name=xml_text(participant.label))
+        for name, kind in kinds.items():
+            value = participant.attributes.get(name)
+            if _simple(value) and str(value).strip():
+                case.append(_variable_value(name, kind, value))
+        case.extend(ET.Element("SourceRef", targetGUID=guid) for guid in self.sources[participant.id])
+        return case
+
+
+def transcript_metadata(transcript: Transcript) -> dict[str, str]:
+    """A transcript's header fields and interview date, as exported source variables."""
+    values = {str(k): str(v) for k, v in (transcript.header or {}).items() if _simple(v) and str(v).strip()}
+    if transcript.interview_date and "Date" not in values:
+        values["Date"] = transcript.interview_date
+    return values
+
+
+def _container(tag: str, children: list[ET.Element]) -> ET.Element | None:
+    """``<tag>`` holding ``children``; None when there are none (the schema wants at least one)."""
+    if not children:
+        return None
+    element = ET.Element(tag)
+    element.extend(children)
+    return element
+
+
+def write_archive(path: Path, project: ET.Element, texts: dict[str, str], member: str = PROJECT_FILE) -> None:
+    """The project (and its texts) as a zip at ``path``, written to a temporary name and renamed."""
+    ET.indent(project)
+    xml = ET.tostring(project, encoding="utf-8", xml_declaration=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        if texts is None:
+            partial.write_bytes(xml)
+        else:
+            with zipfile.ZipFile(partial, "w") as archive:
+                _add_member(archive, member, xml)
+                for name, text in texts.items():
+                    _add_member(archive, name, text.encode("utf-8"))
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StudyError(f"{path}: cannot write the file ({exc.strerror}); choose another place to write it") from None
+
+
+def _add_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+# -- attributes as typed variables
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+_VALUE_ELEMENT = {"Text": "TextValue", "Boolean": "BooleanValue", "Integer": "IntegerValue",
+                  "Float": "FloatValue", "Date": "DateValue", "DateTime": "DateTimeValue"}
+
+
+def _simple(value) -> bool:
+    return isinstance(value, (str, int, float))  # bool is an int
+
+
+def _variable_kinds(attribute_sets: Iterable[dict]) -> dict[str, str]:
+    """{attribute: QDA-XML variable type}: Integer, Float or Date when every value reads as one, else Text."""
+    values: dict[str, list[str]] = {}
+    for attributes in attribute_sets:
+        for name, value in attributes.items():
+            if _simple(value):
+                values.setdefault(name, [])
+                if str(value).strip():
+                    values[name].append(str(value))
+    return {name: _kind_of(found) for name, found in values.items()}
+
+
+def _kind_of(values: list[str]) -> str:
+    if not values:
+        return "Text"
+    if all(_INTEGER.fullmatch(v) for v in values):
+        return "Integer"
+    if all(_DECIMAL.fullmatch(v) for v in values):
+        return "Float"
+    if all(_is_date(v) for v in values):
+        return "Date"
+    return "Text"
+
+
+def _is_date(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _variable(name: str, kind: str) -> ET.Element:
+    return ET.Element("Variable", guid=stable_guid("variable", name), name=xml_text(name), typeOfVariable=kind)
+
+
+def _variable_value(name: str, kind: str, value) -> ET.Element:
+    element = ET.Element("VariableValue")
+    ET.SubElement(element, "VariableRef", targetGUID=stable_guid("variable", name))
+    ET.SubElement(element, _VALUE_ELEMENT[kind]).text = xml_text(str(value))
+    return element

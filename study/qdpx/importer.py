@@ -1,0 +1,411 @@
+"""The import writer: a read project (``archive``) stored in a study, in one transaction.
+
+The codebook, participants, texts, codings and memos of one file are stored together or not at
+all. Each source's text becomes a transcript (cut into segments by the normal segmenter), unless
+the study holds the same text already, equal up to line endings and trailing whitespace, under
+its name or another: then the file's codings join that transcript, so several coders' projects
+of one interview merge. Selections are read in the count their tool used (``positions``) and
+become ``CodingRecord``s: rater, transcript, start, end, code, memo. One place (``_Writer``)
+stores them, each as a span inside the segment it lies in (a selection over several segments is
+cut at their bounds; one that covers a segment exactly codes that segment).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import codes as codes_mod
+from ..auth import Actor, rater_user
+from ..coding_write import CodingKey, CodingWrite, write_codings
+from ..codings import done_transcripts, save_memo
+from ..errors import Conflict, InvalidName, QdpxFormatError, StudyError
+from ..importing import ImportOptions, add_parsed_transcript
+from ..names import check_name
+from ..participants import participant_from_file_name, save_participants
+from ..segmenting import overlap
+from ..store import CONSENSUS, Memo, Segment, Study, Transcript, User, audit
+from ..transcripts import READERS, ParsedTranscript
+from .archive import read_project
+from .codebook import codebook_from, merged
+from .model import UNKNOWN_USER, QdaProject, QdaSource
+from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
+
+
+@dataclass
+class QdpxImportSummary:
+    """What an import stored: transcripts, codes, codings and memos, and what it could not place."""
+
+    imported: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already in the study with the same text
+    failed: list[tuple[str, str]] = field(default_factory=list)  # kept for callers; an import now fails whole
+    codes_added: int = 0
+    codings: Counter = field(default_factory=Counter)  # rater -> codings stored
+    memos: int = 0  # segment and transcript memos stored
+    coding_memos: int = 0  # codings stored with a memo
+    unmapped: list[str] = field(default_factory=list)  # selections or codings that found no segment or code
+    skipped: list[str] = field(default_factory=list)  # parts of the file not imported, and why
+    readings: list[str] = field(default_factory=list)  # sources whose positions were not read as characters
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict:
+        return {"imported": self.imported, "unchanged": self.unchanged,
+                "failed": [{"source": s, "problem": p} for s, p in self.failed], "codes_added": self.codes_added,
+                "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
+                "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings}
+
+
+@dataclass(frozen=True)
+class CodingRecord:
+    """One coding as the file gives it, positions already in the stored transcript's text."""
+
+    rater: str
+    start: int | None  # None: the whole transcript
+    end: int | None
+    code: str  # Theme/Code reference
+    memo: str = ""
+    created: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class MemoRecord:
+    rater: str
+    position: int | None  # None: on the whole transcript
+    text: str
+    created: dt.datetime | None = None
+
+
+def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn") -> QdpxImportSummary:
+    """Import a REFI-QDA project: its text sources as transcripts (segmented into ``unit``s), its
+    codes into the codebook (parent codes become themes) and each user's codings as a rater's,
+    kept as spans. Nothing is stored unless all of it is."""
+    actor.require_admin("import a REFI-QDA project")
+    path = Path(path)
+    project = read_project(path)
+    problems = [f"{s.name}: {s.problem}" for s in project.sources if s.problem]
+    if problems:
+        raise QdpxFormatError(path, f"{len(problems)} text source(s) cannot be read, so nothing was imported: "
+                                    + "; ".join(problems))
+    summary = QdpxImportSummary(skipped=list(project.skipped))
+    with study.session() as session:
+        code_refs = _load_codebook(session, actor, project, summary)
+        save_participants(session, list(project.cases))
+        writer = _Writer(session, actor, summary, path)
+        names = _transcript_names(project.sources)
+        for source in project.sources:
+            transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
+            codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
+            writer.write(transcript, codings, memos)
+        unattached = len(project.notes) - _referenced_notes(project)
+        if unattached:
+            summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
+                                   "(project memos) not imported")
+    return summary
+
+
+def _referenced_notes(project: QdaProject) -> int:
+    refs = set()
+    for source in project.sources:
+        refs.update(source.notes)
+        for selection in source.selections:
+            refs.update(selection.notes)
+            refs.update(project.linked_notes.get(selection.guid, ()))
+        for coding in source.all_codings():
+            refs.update(coding.notes)
+    return len(refs & set(project.notes))
+
+
+def _transcript_names(sources: Sequence[QdaSource]) -> dict[str, str]:
+    """A distinct transcript name per source (its name, numbered when two share one)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for source in sources:
+        base = " ".join(source.name.split())[:280] or source.guid
+        name, n = base, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{base} ({n})"
+        taken.add(name.casefold())
+        names[source.guid] = name
+    return names
+
+
+# ---------------------------------------------------------------- texts
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _place_text(session: Session, actor: Actor, path: Path, name: str, source: QdaSource, project: QdaProject,
+                unit: str, summary: QdpxImportSummary) -> tuple[Transcript, TextMatch | None]:
+    """The transcript the source's text is (stored now, or found), and how its positions map onto it."""
+    text = normal_text(source.text or "")
+    existing = session.scalar(select(Transcript).where(Transcript.name == name))
+    if existing is not None:
+        match = match_text(text, existing.text)
+        if match is None:
+            raise Conflict(f"{path}: the study already has a different transcript named {name!r}; rename the "
+                           "source in your QDA tool or import into another study")
+        summary.unchanged.append(name)
+        return existing, match
+    same = _same_text(session, text)
+    if same is not None:
+        summary.unchanged.append(f"{name} (as {same[0].name})" if same[0].name != name else name)
+        return same
+    if _CONTROL_CHARACTER.search(text):
+        raise QdpxFormatError(path, f"source {name!r} holds control characters, so it is not plain text")
+    participant = project.case_of_source.get(source.guid) or participant_from_file_name(name)
+    options = ImportOptions(unit=unit, actor=actor.name)
+    metadata = project.source_variables.get(source.guid, {})
+    try:
+        add_parsed_transcript(None, name, _parsed(text, metadata), participant, options,
+                              source=f"{path.name}/{name}", session=session)
+    except StudyError as exc:
+        raise StudyError(f"{path}: source {name!r}: {exc}") from None
+    summary.imported.append(name)
+    return session.scalar(select(Transcript).where(Transcript.name == name)), None
+
+
+def _same_text(session: Session, text: str) -> tuple[Transcript, TextMatch] | None:
+    """A stored transcript whose text equals ``text`` up to line ends and trailing whitespace."""
+    wanted = comparable(text)[0]
+    length = len(wanted)
+    for transcript in session.scalars(select(Transcript).order_by(Transcript.id)):
+        if abs(len(transcript.text) - length) > length // 20 + 64:
+            continue
+        match = match_text(text, transcript.text)
+        if match is not None:
+            return transcript, match
+    return None
+
+
+def _parsed(text: str, metadata: dict[str, str]) -> ParsedTranscript:
+    """``text`` with the speaker turns the plain-text reader finds in it, offsets into ``text`` itself
+    (the reader moves a leading metadata header out of the text; here it stays, outside any turn)."""
+    parsed = READERS[".txt"](text.encode("utf-8"))
+    shift = len(text) - len(parsed.text)
+    turns = tuple(replace(t, start=t.start + shift, end=t.end + shift) for t in parsed.turns)
+    return ParsedTranscript(text, turns, {**parsed.metadata, **metadata})
+
+
+# ---------------------------------------------------------------- records
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    """An xsd:dateTime from the file as a UTC time; None when absent or unreadable."""
+    try:
+        moment = dt.datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+
+
+class _Records:
+    """A source's codings and memos as records, positions in the stored transcript's text."""
+
+    def __init__(self, project: QdaProject, source: QdaSource, code_refs: dict[str, str], summary: QdpxImportSummary):
+        self.project, self.source, self.code_refs, self.summary = project, source, code_refs, summary
+        self.reading: Reading = choose_reading(source.text or "", project.origin,
+                                               [(s.start, s.end) for s in source.selections])
+        if self.reading.utf16 or self.reading.crlf_as_one:
+            summary.readings.append(f"{source.name}: positions read as {self.reading.name}")
+
+    def user(self, *guids: str | None) -> str:
+        for guid in (*guids, self.project.creator):
+            if guid:
+                name = self.project.users.get(guid)
+                return name if name is not None else f"user-{guid[:8]}"
+        return UNKNOWN_USER
+
+    def read(self, transcript: Transcript, match: TextMatch | None) -> tuple[list[CodingRecord], list[MemoRecord]]:
+        def position(value: int) -> int | None:
+            index = self.reading.index(value)
+            if index is None:
+                return None
+            return match.position(index) if match is not None else index
+
+        codings: list[CodingRecord] = []
+        memos: list[MemoRecord] = []
+        for selection in self.source.selections:
+            start, end = position(selection.start), position(selection.end)
+            if start is None or end is None or start >= end:
+                codes = ", ".join(self.code_refs.get(c.code, c.code) for c in selection.codings) or "no codes"
+                self.summary.unmapped.append(f"{transcript.name} [{selection.start}:{selection.end}] ({codes}): its "
+                                             f"positions are outside the text ({len(transcript.text)} characters)")
+                continue
+            notes = self.note_texts(selection.notes + self.project.linked_notes.get(selection.guid, ()))
+            annotation = "\n\n".join(t for t in [selection.description, *notes] if t)
+            for coding in selection.codings:
+                ref = self.ref(transcript, coding.code)
+                if ref is not None:
+                    memo = "\n\n".join(t for t in [annotation, *self.note_texts(coding.notes)] if t)
+                    codings.append(CodingRecord(self.user(coding.user, selection.user), start, end, ref, memo,
+                                                _moment(coding.created or selection.created)))
+            if not selection.codings and annotation:
+                memos.append(MemoRecord(self.user(selection.user), start, annotation, _moment(selection.created)))
+        for coding in self.source.codings:
+            ref = self.ref(transcript, coding.code)
+            if ref is not None:
+                memo = "\n\n".join(self.note_texts(coding.notes))
+                codings.append(CodingRecord(self.user(coding.user), None, None, ref, memo, _moment(coding.created)))
+        for guid in self.source.notes:
+            note = self.project.notes.get(guid)
+            if note is not None and note.text.strip():
+                at = position(note.selection[0]) if note.selection else None
+                memos.append(MemoRecord(self.user(note.user), at, note.text, _moment(note.created)))
+        return codings, memos
+
+    def ref(self, transcript: Transcript, code: str) -> str | None:
+        ref = self.code_refs.get(code)
+        if ref is None:
+            self.summary.unmapped.append(f"{transcript.name}: a coding names code {code}, which is not in the "
+                                         "file's codebook")
+        return ref
+
+    def note_texts(self, guids: Sequence[str]) -> list[str]:
+        notes = (self.project.notes.get(g) for g in dict.fromkeys(guids))
+        return [n.text.strip() for n in notes if n is not None and n.text.strip()]
+
+
+# ---------------------------------------------------------------- the one place records are stored
+
+
+class _Writer:
+    """Stores records: codings as spans inside their segments, memos on segments or transcripts."""
+
+    def __init__(self, session: Session, actor: Actor, summary: QdpxImportSummary, path: Path):
+        self.session, self.actor, self.summary, self.path = session, actor, summary, path
+        self.codes = codes_mod.all_codes(session, include_retired=True)
+        self.code_ids: dict[str, int] = {}
+        self.raters: dict[str, User] = {}
+        self.done: dict[int, set[int]] = {}
+
+    def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
+        segments = list(transcript.segments)
+        stored = 0
+        for record in codings:
+            rater = self.rater(record.rater)
+            if self.is_done(rater, transcript, f"{rater.name}'s coding {record.code}"):
+                continue
+            pieces = [(None, None)] if record.start is None else self.pieces(record, segments)
+            if not pieces:
+                self.summary.unmapped.append(
+                    f"{transcript.name} [{record.start}:{record.end}] ({record.code}): covers no segment (it lies "
+                    "outside the speakers' turns)")
+                continue
+            for segment, span in pieces:
+                if self.store(rater, transcript, segment, span, record):
+                    stored += 1
+        notes = self.memos(transcript, segments, memos)
+        audit(self.session, self.actor.name, "qdpx.import", transcript.name, after={"codings": stored, "memos": notes})
+
+    @staticmethod
+    def pieces(record: CodingRecord, segments: list[Segment]) -> list[tuple[Segment, tuple[int, int] | None]]:
+        """(segment, span inside it, None when the whole segment) for each segment the record covers."""
+        result = []
+        for segment in segments:
+            if overlap((record.start, record.end), (segment.start, segment.end)) <= 0:
+                continue
+            start, end = max(record.start, segment.start), min(record.end, segment.end)
+            if (start, end) == (segment.start, segment.end):
+                result.append((segment, None))
+            elif segment.transcript.text[start:end].strip():
+                result.append((segment, (start, end)))
+        return result
+
+    def store(self, rater: User, transcript: Transcript, segment: Segment | None, span: tuple[int, int] | None,
+              record: CodingRecord) -> bool:
+        """Stores one coding unless the rater has it already; True when stored."""
+        key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
+                        self.code_id(record.code), span)
+        write = CodingWrite(key, memo=record.memo or None, created=record.created)
+        if not write_codings(self.session, self.actor, [write], audited=False):  # audited once per transcript
+            return False
+        self.summary.codings[rater.name] += 1
+        self.summary.coding_memos += bool(record.memo)
+        return True
+
+    def memos(self, transcript: Transcript, segments: list[Segment], memos: list[MemoRecord]) -> int:
+        texts: dict[tuple[int, int | None], list[str]] = {}
+        dates: dict[tuple[int, int | None], dt.datetime] = {}
+        for memo in memos:
+            rater = self.rater(memo.rater)
+            if self.is_done(rater, transcript, f"{rater.name}'s memo"):
+                continue
+            segment = None if memo.position is None else next(
+                (s for s in segments if s.start <= memo.position < s.end), None)
+            key = (rater.id, segment.id if segment else None)
+            texts.setdefault(key, []).append(memo.text.strip())
+            if memo.created is not None:
+                dates[key] = max(dates.get(key, memo.created), memo.created)
+        for (rater_id, segment_id), new in texts.items():
+            old = self.session.scalar(select(Memo.text).where(
+                Memo.rater_id == rater_id, Memo.transcript_id == transcript.id,
+                Memo.segment_id.is_(None) if segment_id is None else Memo.segment_id == segment_id)) or ""
+            parts = [old] if old.strip() else []
+            parts += [t for t in dict.fromkeys(new) if t not in old]
+            text = "\n\n".join(parts)
+            if text != old:
+                save_memo(self.session, self.actor, rater_id, transcript.id, segment_id, text)
+                self.summary.memos += 1
+                if not old and (rater_id, segment_id) in dates:  # a new memo keeps the date the file gives it
+                    self.session.flush()
+                    self.session.execute(update(Memo).where(
+                        Memo.rater_id == rater_id, Memo.transcript_id == transcript.id,
+                        Memo.segment_id.is_(None) if segment_id is None else Memo.segment_id == segment_id,
+                    ).values(updated_at=dates[(rater_id, segment_id)]))
+        return len(texts)
+
+    def rater(self, name: str) -> User:
+        if name not in self.raters:
+            checked = rater_name(name, where=f"{self.path}: a user of the project")
+            self.raters[name] = rater_user(self.session, checked, create=True)
+        return self.raters[name]
+
+    def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:
+        """True (and reported) when the rater marked the transcript done: an import does not reopen it."""
+        if rater.id not in self.done:
+            self.done[rater.id] = done_transcripts(self.session, rater.id)
+        if transcript.id in self.done[rater.id]:
+            self.summary.skipped.append(f"{transcript.name}: {what}: {rater.name} marked this transcript done; "
+                                        "reopen it to import into it")
+            return True
+        return False
+
+    def code_id(self, ref: str) -> int:
+        if ref not in self.code_ids:
+            self.code_ids[ref] = codes_mod.resolve(self.session, ref, self.codes).id
+        return self.code_ids[ref]
+
+
+def rater_name(name: str, where: str) -> str:
+    """A project's user name checked as a rater name: not blank or too long, and not a name the
+    study uses itself (``consensus`` holds adjudicated codings; an import must not write there)."""
+    checked = check_name("rater", name, where=where)
+    if checked.casefold() == CONSENSUS:
+        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus; rename the "
+                          "user in your QDA tool and export again")
+    return checked
+
+
+# ---------------------------------------------------------------- the codebook
+
+
+def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary: QdpxImportSummary) -> dict[str, str]:
+    """Merge the file's codes into the stored codebook; returns {code GUID: Theme/Code reference}.
+    Codes and themes the study has already keep their definitions and order; new ones are added."""
+    coded = {c.code for s in project.sources for c in s.all_codings()}
+    imported, refs = codebook_from(project.codes, coded)
+    if not imported.themes:
+        return refs
+    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported), actor.name)
+    summary.codes_added = result["added"]
+    return refs

@@ -1,0 +1,126 @@
+"""What a REFI-QDA project holds, read into plain values, and the names both directions share.
+
+The reader (``archive``) turns a ``.qdpx`` or ``.qdc`` into these values; the import writer
+(``importer``) stores them; the exporter writes the same shapes back. Positions stay as the
+file wrote them (``positions`` decides how to read them).
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from ..participants import ParticipantRow
+from ..transcripts import DEFAULT_MAX_BYTES
+
+NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+PROJECT_FILE = "project.qde"
+SOURCES_FOLDER = "Sources/"
+INTERNAL = "internal://"
+UNGROUPED_THEME = "Codes"  # the theme that takes top-level codes (a study's codes live in themes)
+UNKNOWN_USER = "imported"  # rater of codings whose file names no user
+MAX_SOURCE_BYTES = DEFAULT_MAX_BYTES
+
+_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:study:qdpx")
+
+
+def schema_path() -> Path:
+    """The QDA-XML Project schema (XSD) that exports follow."""
+    return Path(str(resources.files("study") / "data" / "Project.xsd"))
+
+
+def stable_guid(kind: str, *key: str) -> str:
+    """A GUID derived from a stable key, so the same study exports to the same bytes."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join((kind, *key))))
+
+
+def normal_guid(value: str | None) -> str | None:
+    """A GUID as compared on import: no braces, lower case (tools differ in both)."""
+    return value.strip().strip("{}").lower() if value and value.strip() else None
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (they would make the file unreadable)."""
+    return _XML_INVALID.sub("", text)
+
+
+@dataclass(frozen=True)
+class QdaCode:
+    guid: str
+    name: str
+    description: str
+    colour: str | None
+    codable: bool
+    children: tuple[QdaCode, ...]
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class QdaCoding:
+    code: str  # GUID of the code
+    user: str | None
+    notes: tuple[str, ...]
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class QdaSelection:
+    guid: str
+    start: int
+    end: int
+    user: str | None
+    codings: tuple[QdaCoding, ...]
+    notes: tuple[str, ...]
+    description: str = ""  # a coding memo (QualCoder and MAXQDA write it here)
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class QdaSource:
+    guid: str
+    name: str
+    text: str | None  # as the file holds it (line ends untouched), None when it cannot be read
+    problem: str | None  # why the text cannot be imported
+    selections: tuple[QdaSelection, ...]
+    codings: tuple[QdaCoding, ...]  # on the whole source
+    notes: tuple[str, ...]
+    variables: tuple[tuple[str, str], ...] = ()  # (variable GUID, value) written on the source itself
+
+    def all_codings(self):
+        yield from self.codings
+        for selection in self.selections:
+            yield from selection.codings
+
+
+@dataclass(frozen=True)
+class QdaNote:
+    guid: str
+    text: str
+    user: str | None
+    selection: tuple[int, int] | None = None  # where in the source the note is anchored (an annotation)
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class QdaProject:
+    origin: str  # the writing tool, e.g. "NVivo for Windows 12.6"
+    creator: str | None
+    users: dict[str, str]  # guid -> name
+    codes: tuple[QdaCode, ...]
+    sources: tuple[QdaSource, ...]
+    notes: dict[str, QdaNote]
+    cases: tuple[ParticipantRow, ...]
+    case_of_source: dict[str, str]  # source guid -> participant label
+    source_variables: dict[str, dict[str, str]]  # source guid -> {variable: value} (transcript metadata)
+    linked_notes: dict[str, tuple[str, ...]]  # selection guid -> note guids joined by Links
+    skipped: tuple[str, ...] = field(default=())

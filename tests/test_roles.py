@@ -1,0 +1,112 @@
+"""Speaker roles: label names first, then the share of questions, then who speaks first; each with its reason."""
+from __future__ import annotations
+
+import pytest
+
+from study.errors import StudyError
+from study.roles import assign_roles, label_role, main_interviewer, rename_speakers
+from tests.factories import parsed_from_turns
+
+
+def roles_of(turns, overrides=None):
+    return {r.name: r.role for r in assign_roles(parsed_from_turns(turns), overrides)}
+
+
+@pytest.mark.parametrize("label", [
+    "Interviewer", "interviewer 2", "Interviewer 2 2", "INT", "I", "IV", "Researcher", "Moderator", "Host",
+    "Co-host", "Q", "Pregunta", "Pergunta 3", "Frage", "Entrevistador", "Entrevistadora", "Note-taker",
+    "Dr. Jane Roe (Interviewer)", "Ana Ruiz - Moderator",
+])
+def test_labels_that_name_the_research_team(label):
+    assert label_role(label) == "interviewer"
+
+
+@pytest.mark.parametrize("label", [
+    "Participant", "Participant 4", "Interviewee", "P3", "p 12", "R", "Respondent", "Guest", "A", "Respuesta",
+    "Resposta", "Antwort", "Réponse", "Entrevistado", "Ana Ruiz (Guest)",
+])
+def test_labels_that_name_a_participant(label):
+    assert label_role(label) == "participant"
+
+
+@pytest.mark.parametrize("label", ["Speaker 1", "Unknown Speaker", "Jane Roe", "A1", "A5", "Dana", "Ana Ruiz"])
+def test_labels_that_say_nothing_about_the_role(label):
+    assert label_role(label) is None
+
+
+def test_a_labelled_interviewer_wins_over_questions():
+    # Dana asks 2 questions in 2 turns (100%), the interviewer none: the label still decides.
+    turns = [("Interviewer", "Tell me about your work."), ("Dana", "Why do you ask?"),
+             ("Interviewer", "It is the study."), ("Dana", "What study?")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert [(r.name, r.role) for r in roles] == [("Interviewer", "interviewer"), ("Dana", "participant")]
+    assert roles[0].reason == "the label says interviewer"
+
+
+def test_without_labels_the_speaker_asking_the_larger_share_of_questions_is_the_interviewer():
+    # Kim: 2 of 3 turns hold a '?' (67%); Sam: 0 of 3 (0%); Sam speaks first.
+    turns = [("Sam", "I started in 2019."), ("Kim", "What did you build?"), ("Sam", "Classifiers."),
+             ("Kim", "Which models?"), ("Sam", "BERT mostly."), ("Kim", "Thanks.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert [(r.name, r.role) for r in roles] == [("Sam", "participant"), ("Kim", "interviewer")]
+    assert roles[1].reason == "asks questions in 2 of 3 turns (67%), more than Sam (0%)"
+    # words by hand: Sam 4 + 1 + 2 = 7, Kim 4 + 2 + 1 = 7; turns 3 each
+    assert (roles[0].turns, roles[0].words, roles[1].turns, roles[1].words) == (3, 7, 3, 7)
+
+
+def test_when_questions_do_not_tell_them_apart_the_first_speaker_is_the_interviewer():
+    # Both ask in 1 of 2 turns (50% each): too close, so who speaks first decides.
+    turns = [("Ana", "Shall we start?"), ("Ben", "Sure, why not?"), ("Ana", "Good."), ("Ben", "Yes.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert roles[0].role == "interviewer" and roles[0].reason.startswith("speaks first")
+    assert roles[1].role == "participant"
+
+
+def test_a_speaker_labelled_participant_is_never_the_interviewer_even_asking_every_question():
+    turns = [("P3", "Why?"), ("Jane Roe", "Because the models are open."), ("P3", "How so?"),
+             ("Jane Roe", "Licenses.")]
+    assert roles_of(turns) == {"P3": "participant", "Jane Roe": "interviewer"}
+
+
+def test_several_interviewers_and_a_note_taker_are_allowed():
+    turns = [("Interviewer 1", "Hello?"), ("Note-taker", "Recording now."), ("Interviewer 2", "Ready?"),
+             ("Dana", "Yes."), ("Interviewer 1", "What do you use?"), ("Dana", "BERT.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert {r.name: r.role for r in roles} == {
+        "Interviewer 1": "interviewer", "Note-taker": "interviewer", "Interviewer 2": "interviewer",
+        "Dana": "participant"}
+    assert main_interviewer(roles) == "Interviewer 1"  # 2 turns; the others 1 each
+
+
+def test_the_only_speaker_is_a_participant():
+    roles = assign_roles(parsed_from_turns([("Dana", "I reuse models?"), ("Dana", "Often.")]))
+    assert [(r.role, r.reason) for r in roles] == [("participant", "the only speaker")]
+    assert main_interviewer(roles) is None
+
+
+def test_what_you_say_wins_over_labels_and_questions():
+    turns = [("A1", "What do you use?"), ("Interviewer", "Mostly BERT."), ("A5", "And why?")]
+    roles = assign_roles(parsed_from_turns(turns), {"a1": "participant", "A5": "Interviewer",
+                                                    "interviewer": "participant"})
+    assert [(r.role, r.reason) for r in roles] == [
+        ("participant", "set by you"), ("participant", "set by you"), ("interviewer", "set by you")]
+
+
+def test_an_unknown_role_is_refused():
+    with pytest.raises(StudyError, match="unknown role 'boss'"):
+        assign_roles(parsed_from_turns([("A", "x")]), {"A": "boss"})
+
+
+def test_a_reader_hint_decides_when_the_label_says_nothing():
+    from dataclasses import replace
+
+    parsed = parsed_from_turns([("Sam", "Yes."), ("Kim", "Tell me more.")])
+    hinted = replace(parsed, turns=(parsed.turns[0], replace(parsed.turns[1], role_hint="interviewer")))
+    assert {r.name: r.role for r in assign_roles(hinted)} == {"Sam": "participant", "Kim": "interviewer"}
+
+
+def test_renaming_a_speaker_changes_the_turns_not_the_text():
+    parsed = parsed_from_turns([("Unknown Speaker", "Why?"), ("A5", "Because.")])
+    renamed = rename_speakers(parsed, {"unknown speaker": "P7"})
+    assert [t.speaker for t in renamed.turns] == ["P7", "A5"]
+    assert renamed.text == parsed.text and [renamed.turn_text(t) for t in renamed.turns] == ["Why?", "Because."]
