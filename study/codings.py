@@ -45,6 +45,7 @@ class CodingRow:
     segment: int | None
     code: str
     memo: str | None
+    span: tuple[int, int] | None = None  # absolute transcript offsets; None: the whole segment
 
 
 def find_transcript(session: Session, name: str) -> Transcript:
@@ -237,8 +238,9 @@ def codings_of(study: Study, asker: Actor, rater: str, transcript: str | None = 
             query = query.where(Coding.transcript_id == find_transcript(session, transcript).id)
         rows = session.scalars(query.order_by(Coding.transcript_id, Coding.segment_id, Coding.code_id)).all()
         return [
-            CodingRow(rater, c.transcript.name, c.segment.index if c.segment else None, c.code.ref, c.memo)
-            for c in sorted(rows, key=lambda c: (c.transcript_id, c.segment.index if c.segment else -1, c.code_id))
+            CodingRow(rater, c.transcript.name, c.segment.index if c.segment else None, c.code.ref, c.memo, c.span)
+            for c in sorted(rows, key=lambda c: (c.transcript_id, c.segment.index if c.segment else -1,
+                                                 c.span or (-1, -1), c.code_id))
         ]
 
 
@@ -411,10 +413,14 @@ def _segment_index(value: str) -> int | None:
         raise StudyError(f"segment {value!r} is not a segment index (a whole number, or empty for the whole transcript)") from None
 
 
+EXPORT_COLUMNS = ("transcript", "segment", "code", "memo", "rater", "start", "end")  # what the import reads
+
+
 def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
     return [
         {"transcript": r.transcript, "segment": "" if r.segment is None else r.segment, "code": r.code,
-         "memo": r.memo or "", "rater": r.rater}
+         "memo": r.memo or "", "rater": r.rater, "start": r.span[0] if r.span else "",
+         "end": r.span[1] if r.span else ""}
         for r in codings_of(study, asker, rater)
     ]
 
