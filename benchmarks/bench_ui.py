@@ -55,6 +55,7 @@ from tests.browser.conftest import (
     VIEWPORT,
     free_port,
     start_app,
+    stop_process_group,
 )
 from tests.factories import parsed_from_turns
 
@@ -427,6 +428,7 @@ def start_taguette(exe: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
         [str(exe), "--no-browser", "--port", str(port), "--bind", "127.0.0.1", "--database",
          str(workdir / "taguette.sqlite3")],
         env={**os.environ, "HOME": str(workdir)}, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -440,7 +442,7 @@ def start_taguette(exe: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
             except OSError:
                 pass
         time.sleep(0.2)
-    process.kill()
+    stop_process_group(process)
     raise RuntimeError("Taguette did not start within 60 s")
 
 
@@ -493,8 +495,7 @@ def bench_taguette(browser, clicks: int) -> dict:
         results[f"document page load ({clicks} highlights)"] = Stats([(time.perf_counter() - start) * 1000])
         context.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process_group(process)
         shutil.rmtree(workdir, ignore_errors=True)
     return results
 

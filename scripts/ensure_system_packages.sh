@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian's Chromium (for Playwright browser tests and static figure export), PostgreSQL and
-# pdflatex with booktabs (LaTeX table exports), installed when missing.
+# pdflatex with booktabs (LaTeX table exports) and antiword (legacy Word .doc transcripts), installed
+# when missing.
 # Never a downloaded browser build: Playwright drives /usr/bin/chromium.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v antiword >/dev/null 2>&1 || missing+=(antiword)  # reads legacy .doc transcripts
 command -v pdflatex >/dev/null 2>&1 && kpsewhich booktabs.sty >/dev/null 2>&1 \
   || missing+=(texlive-latex-base texlive-latex-recommended)  # LaTeX table exports compile in tests
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,6 +6,7 @@ only their own; ``system`` is the consensus rater, which never signs in.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -16,13 +17,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .errors import NotAllowed, NotFound, StudyError
+from .errors import NotAllowed, NotFound, SignInThrottled, StudyError
 from .names import check_rater_name
-from .store import CONSENSUS, AppSession, SignInFailure, Study, User, audit, get_user, utcnow
+from .store import CONSENSUS, AppSession, SignInThrottle, Study, User, audit, get_user, utcnow
 
 ROLES = ("admin", "coder")
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
+FREE_ATTEMPTS = 3  # failed sign-ins in a row for one account from one client before waits begin
+CLIENT_FREE_ATTEMPTS = 20  # a client's failures over all account names before its waits begin
+MAX_DELAY = timedelta(minutes=15)
+THROTTLE_RETENTION = timedelta(days=1)  # idle throttle rows are forgotten after this
+THROTTLE_MAX_ROWS = 5000
+ACCOUNT_KEY_LENGTH = 200  # the user-name column's length
 SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
 
@@ -93,24 +98,131 @@ def set_role(study: Study, name: str, role: str, actor: Actor = CLI) -> None:
         audit(session, actor.name, "user.role", name, before={"role": before}, after={"role": role})
 
 
-def sign_in(study: Study, name: str, password: str) -> Actor:
-    """The actor for valid credentials; refused after too many recent failures."""
+def sign_in(study: Study, name: str, password: str, client: str | None = None) -> Actor:
+    """The actor for valid credentials, signing in from ``client`` (the browser's address; None for
+    this machine).
+
+    Throttling is per (account, client): after FREE_ATTEMPTS failures in a row from one client for
+    one account, each further attempt waits twice as long as the last (up to MAX_DELAY), and a client
+    failing across many account names is slowed the same way after CLIENT_FREE_ATTEMPTS. Only the
+    client that guessed wrong waits: a correct password from a client without failures is always
+    accepted, so nobody can lock a colleague out; an admin can lift a wait (``unlock``). The attempt is
+    counted before the password is checked, in one locked transaction, so simultaneous guesses
+    cannot all slip under the limit. Unknown names cost the same hash check as known ones.
+    """
+    account = name[:ACCOUNT_KEY_LENGTH]
+    client = client[:100] if isinstance(client, str) and client else "local"
+    _reserve_attempt(study, account, client)
     with study.session() as session:
-        since = utcnow() - FAILURE_WINDOW
-        failures = session.scalar(
-            select(func.count()).select_from(SignInFailure).where(
-                SignInFailure.user_name == name, SignInFailure.at >= since
-            )
-        )
-        if failures >= MAX_FAILURES:
-            raise NotAllowed("too many failed sign-ins; wait 15 minutes and try again")
-        user = get_user(session, name)
-        if user is not None and user.password_hash and _verifies(user.password_hash, password):
-            session.execute(delete(SignInFailure).where(SignInFailure.user_name == name))
-            audit(session, name, "sign_in", name)
-            return Actor(user.name, user.role)
-        session.add(SignInFailure(user_name=name))  # committed when this block ends, before the refusal
+        user = get_user(session, name) if len(name) <= ACCOUNT_KEY_LENGTH else None
+        stored = user.password_hash if user is not None and user.password_hash else None
+    if _verifies(stored or _dummy_hash(), password) and stored is not None:
+        with study.session() as session:
+            _forget_failure(session, account, client)
+            audit(session, user.name, "sign_in", user.name, after={"client": client})
+        return Actor(user.name, user.role)
+    with study.session() as session:
+        _restart_waits(session, account, client)
+        audit(session, account, "sign_in.failed", account, after={"client": client})
     raise NotAllowed("wrong user name or password")
+
+
+def unlock(study: Study, name: str, actor: Actor) -> int:
+    """Lift every sign-in wait on account ``name`` (from any client); the number of clients freed."""
+    actor.require_admin("unlock accounts")
+    with study.session() as session:
+        _existing_user(session, name)
+        freed = session.execute(delete(SignInThrottle).where(SignInThrottle.account == name)).rowcount
+        audit(session, actor.name, "user.unlock", name, after={"clients": freed})
+    return freed
+
+
+def retry_delay(failures: int, free: int = FREE_ATTEMPTS) -> timedelta:
+    """How long a client waits after ``failures`` failed sign-ins in a row: nothing for the first
+    ``free``, then 1 s, 2 s, 4 s... up to MAX_DELAY."""
+    if failures < free:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - free, 20)), MAX_DELAY)
+
+
+def _reserve_attempt(study: Study, account: str, client: str) -> None:
+    """Count this attempt as a failure before the password is checked (a success forgets it), or
+    refuse it while the client must wait. One transaction holding the rows' locks."""
+    with study.session() as session:
+        rows = [_locked_throttle(session, account, client, utcnow()), _locked_throttle(session, "", client, utcnow())]
+        now = utcnow()  # read once the locks are held: a wait set by the attempt before is measured from it
+        waits = [_as_utc(row.blocked_until) - now for row in rows]
+        if max(waits) > timedelta(0):
+            audit(session, account, "sign_in.throttled", account, after={"client": client})
+            wait = max(1, round(max(waits).total_seconds()))
+            refusal = SignInThrottled(
+                f"too many failed sign-ins for {account!r} from this address; wait {wait} s and try "
+                f"again, or ask your study's admin to unlock the account", wait)
+        else:
+            refusal = None
+            for row, free in zip(rows, (FREE_ATTEMPTS, CLIENT_FREE_ATTEMPTS)):
+                row.failures += 1
+                row.last_at, row.blocked_until = now, now + retry_delay(row.failures, free)
+            _prune_throttle(session, now)
+    if refusal is not None:  # raised after the block, so that the audit entry is committed
+        raise refusal
+
+
+def _locked_throttle(session: Session, account: str, client: str, now) -> SignInThrottle:
+    """The throttle row for (account, client), created if missing, locked until the transaction ends
+    (row lock on PostgreSQL; SQLite's write lock, taken by the insert, covers the whole file; a
+    SELECT first would read outside the transaction under pysqlite, and a write after it would
+    put back stale values)."""
+    table = SignInThrottle.__table__
+    values = {"account": account, "client": client, "failures": 0, "blocked_until": now, "last_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return session.scalars(
+        select(SignInThrottle).where(SignInThrottle.account == account, SignInThrottle.client == client)
+        .with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _restart_waits(session: Session, account: str, client: str) -> None:
+    """A confirmed failure: the client's waits count from now, not from before the (slow) check."""
+    for key, free in ((account, FREE_ATTEMPTS), ("", CLIENT_FREE_ATTEMPTS)):
+        row = _locked_throttle(session, key, client, utcnow())  # locked: never a stale read written back
+        row.blocked_until = max(_as_utc(row.blocked_until), utcnow() + retry_delay(row.failures, free))
+
+
+def _forget_failure(session: Session, account: str, client: str) -> None:
+    """A success clears the account's count for this client and takes back its reserved attempt
+    from the client's count over all accounts."""
+    session.execute(delete(SignInThrottle).where(SignInThrottle.account == account,
+                                                 SignInThrottle.client == client))
+    client_row = session.get(SignInThrottle, ("", client), with_for_update=True)
+    if client_row is not None and client_row.failures > 0:
+        client_row.failures -= 1
+        client_row.blocked_until = utcnow() + retry_delay(client_row.failures, CLIENT_FREE_ATTEMPTS)
+
+
+def _prune_throttle(session: Session, now) -> None:
+    """Keep the throttle table bounded: rows idle past THROTTLE_RETENTION go, and beyond
+    THROTTLE_MAX_ROWS the least recently used go (their clients start afresh, nothing worse)."""
+    session.execute(delete(SignInThrottle).where(SignInThrottle.last_at < now - THROTTLE_RETENTION))
+    excess = session.scalar(select(func.count()).select_from(SignInThrottle)) - THROTTLE_MAX_ROWS
+    if excess > 0:
+        oldest = select(SignInThrottle.last_at).order_by(SignInThrottle.last_at).offset(excess - 1).limit(1)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.last_at <= oldest.scalar_subquery()))
+
+
+def _as_utc(moment):
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment  # SQLite: naive
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def start_session(study: Study, actor: Actor) -> str:
@@ -130,9 +242,7 @@ def resume_session(study: Study, token: str | None) -> Actor | None:
         app_session = session.get(AppSession, _token_hash(token))
         if app_session is None:
             return None
-        expires = app_session.expires_at
-        if expires.tzinfo is None:  # SQLite returns naive datetimes
-            expires = expires.replace(tzinfo=timezone.utc)
+        expires = _as_utc(app_session.expires_at)
         user = session.get(User, app_session.user_id)
         if expires < utcnow() or user is None or not user.password_hash:
             session.delete(app_session)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
+from . import memos
 from .auth import Actor, rater_user
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
@@ -123,22 +124,8 @@ def set_memo(study: Study, actor: Actor, rater: str, transcript: str, segment: i
 
 def save_memo(session: Session, actor: Actor, rater_id: int, transcript_id: int, segment_id: int | None,
               text: str) -> None:
-    memo = session.scalar(
-        select(Memo).where(
-            Memo.rater_id == rater_id, Memo.transcript_id == transcript_id,
-            Memo.segment_id.is_(None) if segment_id is None else Memo.segment_id == segment_id,
-        )
-    )
-    before = memo.text if memo else ""
-    if before == text:
-        return
-    if memo is None:
-        memo = Memo(rater_id=rater_id, transcript_id=transcript_id, segment_id=segment_id)
-        session.add(memo)
-    memo.text, memo.updated_at = text, utcnow()
-    detail = {"rater_id": rater_id, "transcript_id": transcript_id, "segment_id": segment_id}
-    audit(session, actor.name, "memo", f"transcript {transcript_id} segment {segment_id}",
-          before={**detail, "text": before}, after={**detail, "text": text})
+    """Save a memo as a new version (see ``memos``), with no check of the version it was based on."""
+    memos.save(session, actor, memos.MemoKey(rater_id, transcript_id, segment_id), text)
 
 
 def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: bool = True) -> None:
@@ -209,13 +196,10 @@ def _reverse(session: Session, actor: Actor, entry: AuditEntry) -> None:
         else:
             write = CodingWrite(key, applied=True, memo=entry.before.get("memo") or "")
         write_codings(session, actor, [write], audited=False)
-    elif entry.action == "memo":
+    elif entry.action == "memo":  # restored as a new version: the undone text stays in the history
         before = entry.before
-        memo = session.scalar(select(Memo).where(
-            Memo.rater_id == before["rater_id"], Memo.transcript_id == before["transcript_id"],
-            Memo.segment_id.is_(None) if before["segment_id"] is None else Memo.segment_id == before["segment_id"]))
-        if memo is not None:
-            memo.text = before["text"]
+        memos.save(session, actor, memos.MemoKey(before["rater_id"], before["transcript_id"], before["segment_id"]),
+                   before["text"], action="memo.undo")
     session.flush()
 
 

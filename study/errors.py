@@ -38,6 +38,14 @@ class NotAllowed(StudyError):
     """The asking user may not read or change this."""
 
 
+class SignInThrottled(NotAllowed):
+    """Too many failed sign-ins from this client: the next attempt must wait ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
 class SchemaVersionError(StudyError):
     """The database was written by another version of study."""
 

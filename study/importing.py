@@ -33,13 +33,17 @@ from .segmenting import UNITS, SegmentSpan, overlap, segment
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
+    READERS,
+    SURVEY,
     ParsedTranscript,
     Turn,
+    check_file_size,
     read_survey_csv,
     read_transcript,
+    table_kind,
 )
 
-SUPPORTED = (".docx", ".txt", ".md", ".vtt", ".srt", ".csv")
+SUPPORTED = tuple(READERS)
 
 
 @dataclass
@@ -61,6 +65,7 @@ class ImportOptions:
     interviewer: str | None = None
     replace: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    lenient: bool = False  # keep caption cues with malformed timing lines as text, reported
     actor: str = "cli"
     source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
     roles: Mapping[str, str] = field(default_factory=dict)  # speaker -> role, in every file
@@ -142,6 +147,7 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
     Returns (transcript name, outcome, codings not carried over) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
+    check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     documents = list(_documents(path, options, owner_of))
     several = len(documents) > 1
@@ -267,11 +273,13 @@ def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
     """(transcript name, parsed text, participant label) for each document the file holds."""
     if path.suffix.lower() == ".csv":
         _check_quotes(path)
+    if path.suffix.lower() == ".csv" and table_kind(path, max_bytes=options.max_bytes) == SURVEY:
         for response in read_survey_csv(path, max_bytes=options.max_bytes):
             name = f"{path.stem}-{response.participant}"
             yield name, rename_speakers(response.parsed, options.renames), response.participant
         return
-    parsed = rename_speakers(read_transcript(path, max_bytes=options.max_bytes), options.renames)
+    parsed = read_transcript(path, max_bytes=options.max_bytes, lenient=options.lenient)
+    parsed = rename_speakers(parsed, options.renames)
     yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
 
 

@@ -35,10 +35,10 @@ _PARTICIPANT_WORDS = (
     r"entrevistad[oa]|respuesta|resposta|antwort|réponse|reponse|answer|teilnehmer(?:in)?|befragte[rn]?|"
     r"participante"
 )
-# Short labels that say a role only when they are the whole label: I/Int/IV/Q2, P3/R2/A
-# ("A1", "B2" are anonymised names, not answers).
+# Short labels that say a role only when they are the whole label: I/Int/IV/Q2, P3/R2. A bare "A"
+# says nothing ("A"/"B" are often anonymised names; in Q/A protocols the reader's hint says it).
 _TEAM_SHORT = r"(?:(?:i|int|iv|q|mod)\s*\d*)"
-_PARTICIPANT_SHORT = r"(?:(?:p|r|resp)\s*\d*|a)"
+_PARTICIPANT_SHORT = r"(?:(?:p|r|resp)\s*\d*)"
 
 _TEAM = re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^{_TEAM_SHORT}$)")
 _PARTICIPANT = re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^{_PARTICIPANT_SHORT}$)")

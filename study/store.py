@@ -212,6 +212,22 @@ class Memo(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class MemoVersion(Base):
+    """Every text a memo has held, numbered from 1 per memo: nothing typed is ever lost, and a
+    save names the version it was based on so that edits from two tabs are detected."""
+
+    __tablename__ = "memo_versions"
+    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "segment_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class TranscriptStatus(Base):
     __tablename__ = "transcript_status"
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
@@ -258,7 +274,21 @@ class AppSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins for one account from one client address (account "" counts a client's
+    failures over every account name): how many in a row, and until when the next is refused."""
+
+    __tablename__ = "sign_in_throttle"
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class SignInFailure(Base):
+    """No longer written (study.auth throttles with SignInThrottle); kept so old databases open."""
+
     __tablename__ = "sign_in_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_name: Mapped[str] = mapped_column(String(200), index=True)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
-from . import codings
+from . import codings, memos
 from .auth import Actor, rater_user
 from .errors import CodebookError, NotFound, StudyError
 from .segmenting import INTERVIEWER
@@ -101,6 +101,7 @@ class CoderState:
     memos: dict[int | None, str]  # segment id (None: the transcript memo) -> text
     done: bool
     progress: Progress
+    memo_versions: dict[int | None, int] = field(default_factory=dict)  # segment id -> newest version
 
 
 @dataclass(frozen=True)
@@ -238,16 +239,33 @@ def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[Cha
     return results
 
 
-def save_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | None, text: str) -> None:
-    """The asking rater's memo on a segment of the transcript, or on the transcript (segment None)."""
+def save_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | None, text: str,
+              base_version: int | None = None, confirm_empty: bool = True) -> int:
+    """The asking rater's memo on a segment of the transcript, or on the transcript (segment None),
+    stored as a new version; returns its number. With ``base_version`` (the version the rater was
+    editing) a newer stored version raises ``memos.MemoConflict``; with ``confirm_empty=False``
+    emptying a memo raises ``memos.MemoWouldEmpty``."""
     with study.session() as session:
-        _check_transcript(session, transcript_id)
-        if segment_id is not None:
-            segment = session.get(Segment, segment_id)
-            if segment is None or segment.transcript_id != transcript_id:
-                raise NotFound(f"transcript {transcript_id} has no segment with id {segment_id}")
-        rater = rater_user(session, actor.name)
-        codings.save_memo(session, actor, rater.id, transcript_id, segment_id, text)
+        key = _memo_key(session, actor, transcript_id, segment_id)
+        return memos.save(session, actor, key, text, base_version=base_version, confirm_empty=confirm_empty)
+
+
+def memo_history(study: Study, actor: Actor, transcript_id: int, segment_id: int | None) -> list[memos.Version]:
+    """Every version of the asking rater's memo there, newest first."""
+    with study.session() as session:
+        rater_id = _rater_id(session, actor)
+        if rater_id is None:
+            return []
+        _check_memo_place(session, transcript_id, segment_id)
+        return memos.history(session, actor, memos.MemoKey(rater_id, transcript_id, segment_id))
+
+
+def restore_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | None, version: int,
+                 base_version: int | None = None) -> int:
+    """Make an earlier version of the asking rater's memo current again (as a new version)."""
+    with study.session() as session:
+        key = _memo_key(session, actor, transcript_id, segment_id)
+        return memos.restore(session, actor, key, version, base_version=base_version)
 
 
 def set_done(study: Study, actor: Actor, transcript_id: int, done: bool) -> None:
@@ -267,6 +285,19 @@ def _rater_id(session: Session, actor: Actor) -> int | None:
         return rater_user(session, actor.name).id
     except NotFound:
         return None
+
+
+def _memo_key(session: Session, actor: Actor, transcript_id: int, segment_id: int | None) -> memos.MemoKey:
+    _check_memo_place(session, transcript_id, segment_id)
+    return memos.MemoKey(rater_user(session, actor.name).id, transcript_id, segment_id)
+
+
+def _check_memo_place(session: Session, transcript_id: int, segment_id: int | None) -> None:
+    _check_transcript(session, transcript_id)
+    if segment_id is not None:
+        segment = session.get(Segment, segment_id)
+        if segment is None or segment.transcript_id != transcript_id:
+            raise NotFound(f"transcript {transcript_id} has no segment with id {segment_id}")
 
 
 def _transcript(session: Session, transcript_id: int) -> Transcript:
@@ -292,13 +323,14 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
         roles = _segment_roles(session, transcript_id)
         return CoderState(transcript_id, {}, {}, False, _progress(roles, set()))
     by_segment = codings.segment_code_ids(session, actor, rater_id, transcript_id)
-    memos = codings.memos_of(session, actor, rater_id, transcript_id)
+    memo_texts = codings.memos_of(session, actor, rater_id, transcript_id)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     roles = _segment_roles(session, transcript_id)
     coded = {sid for sid, ids in by_segment.items() if sid is not None and ids}
     return CoderState(
-        transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items() if ids}, memos,
+        transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items() if ids}, memo_texts,
         bool(status and status.done), _progress(roles, coded),
+        memos.current_versions(session, actor, rater_id, transcript_id),
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from study.app.components.coding_workspace import apply_ops
+from study.app.components.workspace_protocol import ProtocolError, parse_event
 from study import auth, workspace
 from study.auth import Actor
 from tests.factories import add_interview, load_small_codebook
@@ -62,7 +63,7 @@ def test_empty_fields_ask_for_both(app_study):
 
 def test_repeated_failures_are_throttled_even_with_the_right_password(app_study):
     at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=30).run()
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(auth.FREE_ATTEMPTS):
         submit_sign_in(at, "bob", "wrong-password")
     submit_sign_in(at, "bob", "study-demo")
     assert "too many failed sign-ins" in at.error[0].value
@@ -74,7 +75,7 @@ def test_signing_in_opens_the_code_page_on_the_first_transcript_to_code(app_stud
     assert at.session_state["actor"] == ALICE
     assert page_shown(at) == "Code"
     picker = at.selectbox(key="code.transcript")
-    assert picker.options == ["P1-interview · 0/2 coded", "P2-interview · 0/1 coded"]  # labels, in import order
+    assert picker.options == ["P1-interview · 0 of 2 coded", "P2-interview · 0 of 1 coded"]  # labels, in import order
     assert any(b.label == "Mark done" for b in at.button)
 
 
@@ -117,32 +118,104 @@ def ids(study):
     return tid, answer.id, workspace.codebook_entries(study)[0].id
 
 
+def ops_of(*ops) -> tuple:
+    return parse_event({"kind": "ops", "client": "tab-1", "have": None, "ops": list(ops)}).ops
+
+
 def test_ops_are_applied_once_in_order_even_when_the_browser_resends_them(app_study):
     tid, seg, code = ids(app_study)
-    ops = [{"op": 1, "kind": "code", "seg": seg, "code": code, "on": True}]
-    assert apply_ops(app_study, ALICE, ops, after=0) == (1, [])
-    ops.append({"op": 2, "kind": "code", "seg": seg, "code": code, "on": False})
-    assert apply_ops(app_study, ALICE, ops, after=1) == (2, [])
+    first = {"op": 1, "kind": "code", "seg": seg, "code": code, "on": True}
+    assert apply_ops(app_study, ALICE, ops_of(first), after=0).last == 1
+    second = {"op": 2, "kind": "code", "seg": seg, "code": code, "on": False}
+    assert apply_ops(app_study, ALICE, ops_of(first, second), after=1).errors == []
     # a resend of both after both were applied changes nothing: op 1 is not re-applied
-    assert apply_ops(app_study, ALICE, ops, after=2) == (2, [])
+    outcome = apply_ops(app_study, ALICE, ops_of(first, second), after=2)
+    assert (outcome.last, outcome.errors) == (2, [])
     assert workspace.coder_state(app_study, ALICE, tid).codes == {}
 
 
 def test_memo_ops_and_refused_or_malformed_ops(app_study):
     tid, seg, code = ids(app_study)
     workspace.set_done(app_study, ALICE, tid, True)
-    last, errors = apply_ops(app_study, ALICE, [
+    outcome = apply_ops(app_study, ALICE, ops_of(
         {"op": 1, "kind": "memo", "transcript": tid, "seg": seg, "text": "a thought"},
         {"op": 2, "kind": "code", "seg": seg, "code": code, "on": True},
         {"op": 3, "kind": "code", "seg": "1; DROP TABLE codings", "code": code, "on": True},
         {"op": 4, "kind": "paint"},
-        "not an op",
-    ], after=0)
-    assert last == 4
-    assert [e["op"] for e in errors] == [2, 3, 4]
-    assert "marked this transcript done" in errors[0]["message"]
+    ), after=0)
+    assert outcome.last == 4
+    assert [e["op"] for e in outcome.errors] == [2, 3, 4]
+    assert "marked this transcript done" in outcome.errors[0]["message"]
     state = workspace.coder_state(app_study, ALICE, tid)
     assert state.memos == {seg: "a thought"} and state.codes == {}
+
+
+HUGE = 2**70
+
+
+@pytest.mark.parametrize("event, problem", [
+    ("not a message", "not an object"),
+    ({"kind": "ops", "client": "t", "ops": [{"op": HUGE, "kind": "code", "seg": 1, "code": 1, "on": True}]}, "valid op"),
+    ({"kind": "ops", "client": "t", "ops": ["not an op"]}, "not an object"),
+    ({"kind": "ops", "client": "t", "ops": {"op": 1}}, "not a list"),
+    ({"kind": "ops", "client": "t", "ops": [{"op": n, "kind": "code", "seg": 1, "code": 1, "on": True}
+                                            for n in range(1, 502)]}, "at most 500"),
+    ({"kind": "ops", "client": "x" * 65, "ops": []}, "valid client"),
+    ({"kind": "ops", "client": 7, "ops": []}, "valid client"),
+    ({"kind": "memo_history", "client": "t", "transcript": HUGE, "seg": None}, "valid transcript"),
+    ({"kind": "memo_history", "client": "t", "transcript": 1.5, "seg": None}, "valid transcript"),
+    ({"kind": "format_disk", "client": "t"}, "unknown kind"),
+    ({"client": "t"}, "unknown kind"),
+])
+def test_a_crafted_message_is_refused_as_a_whole(event, problem):
+    with pytest.raises(ProtocolError, match=problem):
+        parse_event(event)
+
+
+@pytest.mark.parametrize("op, problem", [
+    ({"kind": "code", "seg": HUGE, "code": 1, "on": True}, "valid seg"),
+    ({"kind": "code", "seg": -HUGE, "code": 1, "on": True}, "valid seg"),
+    ({"kind": "code", "seg": 1, "code": True, "on": True}, "valid code"),
+    ({"kind": "code", "seg": 1, "code": 1, "on": "yes"}, "valid on"),
+    ({"kind": "code", "seg": 1, "code": 1, "on": True, "span": [5, HUGE]}, "valid end"),
+    ({"kind": "code", "seg": 1, "code": 1, "on": True, "span": [9, 3]}, "reversed"),
+    ({"kind": "code", "seg": 1, "code": 1, "on": True, "span": "0-4"}, "start, end"),
+    ({"kind": "memo", "transcript": 1, "seg": None, "text": "x" * 100_001}, "at most 100,000"),
+    ({"kind": "memo", "transcript": 1, "seg": None, "text": ["a"]}, "not text"),
+    ({"kind": "memo", "transcript": 1, "seg": None, "text": "a", "base": HUGE}, "valid base"),
+    ({"kind": "memo_restore", "transcript": 1, "seg": None, "version": "2"}, "valid version"),
+    ({"kind": "paint"}, "does not understand"),
+])
+def test_a_crafted_op_is_refused_alone_and_the_rest_applied(app_study, op, problem):
+    tid, seg, code = ids(app_study)
+    good = {"op": 2, "kind": "code", "seg": seg, "code": code, "on": True}
+    outcome = apply_ops(app_study, ALICE, ops_of({"op": 1, **op}, good), after=0)
+    assert outcome.last == 2
+    assert [e["op"] for e in outcome.errors] == [1] and problem in outcome.errors[0]["message"]
+    assert workspace.coder_state(app_study, ALICE, tid).codes == {seg: frozenset({code})}
+
+
+def test_a_memo_saved_from_a_stale_tab_comes_back_as_a_conflict_with_both_texts(app_study):
+    tid, seg, _ = ids(app_study)
+    apply_ops(app_study, ALICE, ops_of({"op": 1, "kind": "memo", "transcript": tid, "seg": None, "text": "tab A",
+                                        "base": 0}), after=0)
+    stale = apply_ops(app_study, ALICE, ops_of({"op": 1, "kind": "memo", "transcript": tid, "seg": None,
+                                                "text": "tab B", "base": 0}), after=0)
+    assert stale.errors == []
+    assert [(c["theirs"], c["theirs_version"], c["mine"]) for c in stale.conflicts] == [("tab A", 1, "tab B")]
+    assert workspace.coder_state(app_study, ALICE, tid).memos[None] == "tab A"
+
+
+def test_an_emptied_memo_is_not_saved_without_confirmation(app_study):
+    tid, seg, _ = ids(app_study)
+    workspace.save_memo(app_study, ALICE, tid, seg, "keep me")
+    refused = apply_ops(app_study, ALICE, ops_of({"op": 1, "kind": "memo", "transcript": tid, "seg": seg, "text": "",
+                                                  "base": 1}), after=0)
+    assert refused.errors[0]["empty"] == {"seg": seg, "text": "keep me"}
+    assert workspace.coder_state(app_study, ALICE, tid).memos[seg] == "keep me"
+    apply_ops(app_study, ALICE, ops_of({"op": 2, "kind": "memo", "transcript": tid, "seg": seg, "text": "",
+                                        "base": 1, "confirm_empty": True}), after=1)
+    assert workspace.coder_state(app_study, ALICE, tid).memos.get(seg, "") == ""
 
 
 def test_a_role_change_takes_effect_on_the_next_run_and_a_new_password_signs_out(app_study):

@@ -157,7 +157,7 @@ def test_survey_csv_becomes_one_transcript_per_participant(study, tmp_path):
 
 def test_folders_are_expanded_to_their_supported_files(study, tmp_path):
     write_txt(tmp_path / "a.txt", INTERVIEW)
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "recording.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A ")  # audio is not a transcript
     summary = import_files(study, [tmp_path])
     assert summary.imported == ["a"] and summary.ok
 

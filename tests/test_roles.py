@@ -22,14 +22,14 @@ def test_labels_that_name_the_research_team(label):
 
 
 @pytest.mark.parametrize("label", [
-    "Participant", "Participant 4", "Interviewee", "P3", "p 12", "R", "Respondent", "Guest", "A", "Respuesta",
+    "Participant", "Participant 4", "Interviewee", "P3", "p 12", "R", "Respondent", "Guest", "Respuesta",
     "Resposta", "Antwort", "Réponse", "Entrevistado", "Ana Ruiz (Guest)",
 ])
 def test_labels_that_name_a_participant(label):
     assert label_role(label) == "participant"
 
 
-@pytest.mark.parametrize("label", ["Speaker 1", "Unknown Speaker", "Jane Roe", "A1", "A5", "Dana", "Ana Ruiz"])
+@pytest.mark.parametrize("label", ["Speaker 1", "Unknown Speaker", "Jane Roe", "A", "B", "A1", "A5", "Dana", "Ana Ruiz"])
 def test_labels_that_say_nothing_about_the_role(label):
     assert label_role(label) is None
 

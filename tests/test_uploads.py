@@ -36,7 +36,8 @@ def test_upload_keeps_no_folder_part_of_a_browser_file_name(coded):
     ("name", "data", "expected"),
     [
         ("empty.txt", b"   \n", "empty.txt: is empty"),
-        ("notes.pdf", b"%PDF-1.4", "notes.pdf: has an unsupported file type '.pdf'"),
+        ("notes.m4a", b"\x00\x00\x00 ftypM4A ", "notes.m4a: has an unsupported file type '.m4a'"),
+        ("notes.pdf", b"%PDF-1.4", "notes.pdf: could not be read as a PDF"),
         ("broken.docx", b"not a zip file", "broken.docx: "),
     ],
 )

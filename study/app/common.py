@@ -9,12 +9,13 @@ import sys
 
 import streamlit as st
 
-from study.app.components.session_cookie import COOKIE
-from study.auth import Actor, end_session, resume_session, start_session
+from study.app.session_handoff import COOKIE, grant
+from study.auth import SESSION_LIFETIME, Actor, end_session, resume_session, start_session
 from study.store import Study
 
 ACTOR_KEY = "actor"
 TOKEN_KEY = "session_token"
+COOKIE_CODE_KEY = "session_cookie_code"
 
 
 def get_study() -> Study:
@@ -44,9 +45,16 @@ def current_actor() -> Actor | None:
 
 
 def set_actor(actor: Actor) -> None:
-    """Sign the browser in: this tab at once, and its reloads through a session cookie."""
-    st.session_state[ACTOR_KEY] = actor
-    st.session_state[TOKEN_KEY] = start_session(get_study(), actor)
+    """Sign the browser in: this tab at once, and its reloads through a session cookie (which the
+    server sets for a one-time code: page script never sees the token)."""
+    token = start_session(get_study(), actor)
+    st.session_state[ACTOR_KEY], st.session_state[TOKEN_KEY] = actor, token
+    st.session_state[COOKIE_CODE_KEY] = grant(token, int(SESSION_LIFETIME.total_seconds()))
+
+
+def session_cookie_code() -> str | None:
+    """The one-time code that has the server set this browser's session cookie (after sign-in)."""
+    return st.session_state.get(COOKIE_CODE_KEY)
 
 
 def session_token() -> str | None:

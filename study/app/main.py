@@ -15,6 +15,7 @@ from study.app.common import (
     freeze_long_lived_objects,
     mark_page_ready,
     resume_browser_session,
+    session_cookie_code,
     session_token,
     sign_out,
 )
@@ -44,7 +45,8 @@ else:
     with st.sidebar:
         st.text(f"Signed in as {actor.name} ({actor.role})")  # st.text: a user name is never Markdown
         st.button("Sign out", on_click=sign_out, icon=":material/logout:")
-        write_session_cookie(session_token())
+        if session_cookie_code() is not None:  # just signed in: the server sets the cookie
+            write_session_cookie(session_cookie_code())
 
 page = st.navigation(pages)
 page.run()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from .. import codes, demo, importing
 from . import cli, open_study
 from .output import emit
 
-APP_FILE = Path(__file__).resolve().parents[1] / "app" / "main.py"
+# The launcher (st.App with our routes and headers) that serves app/main.py.
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "server.py"
 
 
 @cli.command("demo")
@@ -59,4 +59,8 @@ def app(ctx, port, address, max_upload_mb) -> None:
         "--client.toolbarMode", "minimal",
     ]
     click.echo(f"Serving the app on http://{address}:{port} (Ctrl+C stops it)", err=True)
-    raise SystemExit(subprocess.call(command, env=env))
+    study.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the server (no child left behind): SIGTERM or Ctrl+C to `study app` stops Streamlit itself.
+    os.execve(sys.executable, command, env)

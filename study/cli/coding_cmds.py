@@ -123,7 +123,7 @@ def user_add(ctx, name, role) -> None:
 
     Example: echo 's3cret-pass' | study user add alice --role coder
     """
-    auth.add_user(open_study(ctx), name, role, _password(True))
+    auth.add_user(open_study(ctx), name, role, _password(True), CLI)
     click.echo(f"Added {role} {name}.")
 
 
@@ -135,8 +135,20 @@ def user_passwd(ctx, name) -> None:
 
     Example: study user passwd alice
     """
-    auth.set_password(open_study(ctx, create=False), name, _password(True))
+    auth.set_password(open_study(ctx, create=False), name, _password(True), CLI)
     click.echo(f"Password changed for {name}.")
+
+
+@user_group.command("unlock")
+@click.argument("name")
+@click.pass_context
+def user_unlock(ctx, name) -> None:
+    """Lift the waits that failed sign-ins put on an account, from every address.
+
+    Example: study user unlock alice
+    """
+    freed = auth.unlock(open_study(ctx, create=False), name, CLI)
+    click.echo(f"Unlocked {name} ({freed} address(es) were waiting).")
 
 
 @user_group.command("list")

@@ -46,9 +46,13 @@ def init(ctx: click.Context) -> None:
 @click.option("--replace", is_flag=True, help="Replace changed transcripts, keeping codings on unchanged text.")
 @click.option("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
               help="Refuse files larger than this many megabytes.")
+@click.option("--lenient", is_flag=True,
+              help="Keep caption cues whose timing line is malformed as text (reported) instead of refusing the file.")
 @click.pass_context
-def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry_run, replace, max_mb) -> None:
-    """Import transcripts (.docx .txt .md .vtt .srt .csv files or folders of them).
+def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry_run, replace, max_mb,
+            lenient) -> None:
+    """Import transcripts (.docx .txt .md .vtt .srt .pdf .odt .rtf .doc, speaker tables .csv .tsv .xlsx,
+    survey .csv) or folders of them.
 
     Example: study import transcripts_sample/ --participants transcripts_sample/participants.csv
 
@@ -58,7 +62,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
-                                      renames=_rename_pairs(renames))
+                                      renames=_rename_pairs(renames), lenient=lenient)
     if dry_run:
         preview = importing.preview_files(files, participants=participants, options=options)
         click.echo(_render_preview(preview))

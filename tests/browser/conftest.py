@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -57,7 +58,8 @@ def study_command() -> list[str]:
 
 
 class AppServer:
-    """`study --db URL app --port N` in a subprocess, until stopped."""
+    """`study --db URL app --port N` in a subprocess of its own process group, until stopped
+    (the whole group: nothing it started outlives the tests)."""
 
     def __init__(self, db_url: str, log: Path):
         self.db_url, self.port = db_url, free_port()
@@ -66,7 +68,7 @@ class AppServer:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
             [*study_command(), "--db", db_url, "app", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.log_path = log
 
@@ -84,13 +86,26 @@ class AppServer:
         raise RuntimeError(f"the app did not answer within {timeout} s:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process_group(self.process)
         self._log.close()
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM to the process group ``process`` leads (started with start_new_session=True), then
+    SIGKILL to whatever of it is left after ``timeout`` seconds."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # stragglers of the group, and the leader if it hung
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def start_app(db_path: Path) -> AppServer:

@@ -6,10 +6,15 @@
 // definitions, memos) is inserted with createTextNode / textContent / value, never as HTML.
 //
 // Protocol (see coding_workspace.py):
-//   data   = {version, static?: {version, transcript, segments, codes}, applied, memos,
-//             transcript_memo, done, result?: {client, confirmed_op, errors}}
-//   events = {kind: "ops", client, have, ops: [{op, kind: "code"|"memo", ...}]}
-//          | {kind: "need_static", client, have}
+//   data   = {version, static?: {version, transcript, segments, codes}, applied, spans?, memos, memo_versions,
+//             transcript_memo, done, progress, result?: {client, confirmed_op, errors, conflicts},
+//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment}}
+//   events = {kind: "ops", client, have, ops: [{op, kind: "code"|"memo"|"memo_restore", ...}]}
+//          | {kind: "need_static", client, have} | {kind: "memo_history", client, have, transcript, seg}
+//
+// Undo (Ctrl+Z / Cmd+Z while focus is not in a text field) reverses this tab's last coding
+// actions, never a memo; in a memo box the browser's own undo edits the box, and a memo that
+// would be emptied is saved only after the coder confirms it.
 
 const WORKSPACES = new WeakMap();
 const COLOUR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$/;
@@ -17,6 +22,7 @@ const RETRY_MS = 4000;
 // Codes without a colour in the codebook take their top theme's colour from this palette.
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1", "#edc948", "#9c755f", "#ff9da7", "#bab0ac"];
 const MEMO_DELAY_MS = 1200;
+const UNDO_DEPTH = 200;
 
 export default function codingWorkspace(component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -76,7 +82,15 @@ class Workspace {
     this.stored = new Map(); // segment id -> Set(code id), as read back from the database
     this.shown = new Map(); // segment id -> Set(code id), as on screen
     this.memos = new Map();
+    this.memoVersions = new Map(); // segment id, or "t" for the transcript memo -> newest stored version
+    this.memoEdit = null; // {field: "seg" | "transcript", seg, base}: the memo being edited and the version it began from
     this.transcriptMemo = "";
+    this.spans = new Map(); // segment id -> [[code id, start, end]] (absolute offsets), as stored
+    this.spanSelection = null; // {seg, start, end, text}: selected text waiting for a code
+    this.undoStack = []; // this tab's coding actions, newest last: {seg, code, on, span}
+    this.progress = { coded: 0, total: 0 };
+    this.gotoDone = null; // the address's segment last honoured, as "transcript:index"
+    this.wroteSegments = new Set(); // segment indexes this tab wrote into the address
     this.done = false;
     this.selected = null;
     this.focusCode = null;
@@ -109,25 +123,31 @@ class Workspace {
     this.shownCount = el("span", { className: "shown-count" });
     this.doneBanner = el("div", { className: "done-banner", role: "status",
       text: "You marked this transcript done: its codes are locked. Reopen it above to change them." });
-    this.list = el("div", { className: "transcript", role: "list", "aria-label": "Transcript segments" });
+    this.list = el("div", { className: "transcript", role: "list", tabindex: "-1", "aria-label": "Transcript segments",
+      onmouseup: () => setTimeout(() => this.captureSelection(), 0) });
 
     this.panelTitle = el("div", { className: "panel-title" });
     this.codeFilter = el("input", { type: "search", className: "code-filter", placeholder: "Filter codes  ( / )",
       "aria-label": "Filter codes", oninput: () => this.renderCodeList() });
+    this.selectionHint = el("div", { className: "selection-hint", hidden: true, "data-testid": "span-selection" });
     this.codeList = el("div", { className: "code-list", role: "group", "aria-label": "Codes" });
     this.card = el("div", { className: "code-card", "aria-live": "polite" });
     this.segMemo = el("textarea", { className: "seg-memo", rows: "2", placeholder: "Memo on this segment ( m )",
-      "aria-label": "Memo on this segment", oninput: () => this.memoEdited(false), onblur: () => this.flushMemo() });
-    this.transcriptMemoInput = el("textarea", { className: "transcript-memo", rows: "4",
+      "aria-label": "Memo on this segment", oninput: () => this.memoEdited("seg"), onblur: () => this.flushMemo() });
+    this.transcriptMemoInput = el("textarea", { className: "transcript-memo", rows: "3",
       placeholder: "Memo on the whole transcript", "aria-label": "Memo on the whole transcript",
-      oninput: () => this.memoEdited(true), onblur: () => this.flushMemo() });
+      oninput: () => this.memoEdited("transcript"), onblur: () => this.flushMemo() });
+    this.memoQuestion = el("div", { className: "memo-question", role: "alertdialog", hidden: true,
+      "aria-label": "Memo needs a decision", "data-testid": "memo-question" });
+    this.historyBox = el("div", { className: "memo-history", hidden: true, "data-testid": "memo-history" });
     this.notice = el("div", { className: "notice", role: "status", "aria-live": "polite" });
 
     const help = el("details", { className: "keys" }, el("summary", { text: "Keyboard" }),
       el("ul", {},
         el("li", { text: "j / k or ↓ / ↑: next / previous segment" }),
-        el("li", { text: "1 – 9: apply or remove the numbered code" }),
-        el("li", { text: "/ : filter codes, then Enter applies the first" }),
+        el("li", { text: "1 – 9: apply or remove the numbered code (on the selected text, if any)" }),
+        el("li", { text: "/ : filter codes by name; Enter applies the first, ↓ returns to the transcript with the filtered codes numbered" }),
+        el("li", { text: "Ctrl+Z / ⌘Z: undo your last coding action here (not a memo)" }),
         el("li", { text: "u: next uncoded segment   m: memo   Esc: leave a field" })));
 
     this.root = el("div", { className: "ws", "data-testid": "coding-workspace", "data-ready": "0" },
@@ -138,10 +158,17 @@ class Workspace {
       el("div", { className: "panes" },
         this.list,
         el("aside", { className: "panel", "aria-label": "Codes for the selected segment" },
-          this.panelTitle, this.codeFilter, this.codeList, this.card,
-          el("label", { className: "memo-label" }, "Segment memo", this.segMemo),
-          el("details", { className: "tmemo" }, el("summary", { text: "Transcript memo" }), this.transcriptMemoInput),
-          this.notice, help)));
+          this.panelTitle, this.selectionHint, this.codeFilter, this.codeList, this.card,
+          el("div", { className: "memo-label" },
+            el("span", { className: "memo-head" }, "Segment memo",
+              el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the segment memo",
+                onclick: () => { if (this.selected !== null) this.askHistory(this.selected); } })),
+            this.segMemo),
+          el("details", { className: "tmemo" },
+            el("summary", { text: "Transcript memo" }), this.transcriptMemoInput,
+            el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the transcript memo",
+              onclick: () => this.askHistory(null) })),
+          this.memoQuestion, this.historyBox, this.notice, help)));
     parent.appendChild(this.root);
   }
 
@@ -160,17 +187,44 @@ class Workspace {
     if (result && result.client === this.client) {
       this.confirmed = Math.max(this.confirmed, result.confirmed_op || 0);
       this.pending = this.pending.filter((op) => op.op > this.confirmed);
-      for (const error of result.errors || []) this.say(error.message, true);
       if (!this.pending.length) clearTimeout(this.retryTimer);
     }
     this.stored = new Map(Object.entries(data.applied || {}).map(([id, codes]) => [Number(id), new Set(codes)]));
+    this.spans = new Map(Object.entries(data.spans || {}).map(([id, list]) => [Number(id), list]));
     this.memos = new Map(Object.entries(data.memos || {}).map(([id, text]) => [Number(id), text]));
+    this.memoVersions = new Map(Object.entries(data.memo_versions || {}).map(([id, v]) => [id === "t" ? "t" : Number(id), v]));
     this.transcriptMemo = data.transcript_memo || "";
     this.done = Boolean(data.done);
+    this.progress = data.progress || this.progress;
     this.root.dataset.done = this.done ? "1" : "0";
     this.root.dataset.confirmedOp = String(this.confirmed);
     this.refreshAll();
+    if (result && result.client === this.client) this.showResult(result);
+    if (data.history && data.history.client === this.client) this.showHistory(data.history);
+    if (data.goto) this.goto(data.goto);
+    if (this.focusTranscript) {
+      this.focusTranscript = false;
+      this.list.focus({ preventScroll: true });
+    }
     this.root.dataset.ready = "1";
+  }
+
+  showResult(result) {
+    for (const error of result.errors || []) {
+      if (error.empty) this.askBeforeEmptying(error.empty.seg, error.empty.text);
+      else this.say(error.message, true);
+    }
+    for (const conflict of result.conflicts || []) this.showConflict(conflict);
+  }
+
+  // The address's segment (a reload, back, a shared link): selected once, unless this tab wrote it.
+  goto(target) {
+    const key = `${target.transcript}:${target.segment}`;
+    if (target.transcript !== this.transcriptId || key === this.gotoDone) return;
+    this.gotoDone = key;
+    if (this.wroteSegments.has(target.segment)) return;
+    const seg = this.segments.find((s) => s.index === target.segment);
+    if (seg) { this.select(seg.id, true); seg.node.scrollIntoView({ block: "center" }); }
   }
 
   loadStatic(payload) {
@@ -187,14 +241,20 @@ class Workspace {
       el("option", { value: `code:${c.id}`, text: `${c.theme} / ${c.name}` })));
     this.viewSelect.value = view;
     if (this.viewSelect.value !== view) this.viewSelect.value = "all";
-    this.segments = payload.segments.map(([id, index, speaker, role, text, timestamp]) =>
-      ({ id, index, speaker, role, text, timestamp }));
+    this.segments = payload.segments.map(([id, index, speaker, role, text, timestamp, start]) =>
+      ({ id, index, speaker, role, text, timestamp, start: start || 0 }));
     this.segById = new Map(this.segments.map((s) => [s.id, s]));
     this.shown = new Map();
     this.list.replaceChildren(...this.segments.map((s) => this.segmentNode(s)));
     if (!sameTranscript || !this.segById.has(this.selected)) {
       this.selected = null;
-      this.memoDirty = null;
+      this.memoEdit = null;
+      this.undoStack = [];
+      this.spanSelection = null;
+      this.gotoDone = null;
+      this.wroteSegments = new Set();
+      this.hideMemoBoxes();
+      this.focusTranscript = true; // a transcript was chosen: the keys go to it, not to the picker
     } else {
       const node = this.segById.get(this.selected).node;
       node.classList.add("selected");
@@ -206,6 +266,7 @@ class Workspace {
 
   segmentNode(seg) {
     seg.chips = el("div", { className: "chips" });
+    seg.textNode = el("div", { className: "text", text: seg.text });
     const meta = el("div", { className: "meta" },
       el("span", { className: "idx", text: `#${seg.index}` }),
       el("span", { className: "speaker", text: seg.speaker }),
@@ -215,7 +276,7 @@ class Workspace {
       className: `seg ${seg.role === "interviewer" ? "interviewer" : "participant"}`, role: "listitem",
       "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-codes": "",
       onclick: (event) => this.onSegmentClick(event, seg),
-    }, meta, el("div", { className: "text", text: seg.text }), seg.chips);
+    }, meta, seg.textNode, seg.chips);
     return seg.node;
   }
 
@@ -224,14 +285,26 @@ class Workspace {
   displayed(segId) {
     const codes = new Set(this.stored.get(segId) || []);
     for (const op of this.pending) {
-      if (op.kind !== "code" || op.seg !== segId) continue;
+      if (op.kind !== "code" || op.seg !== segId || op.span) continue;
       if (op.on) codes.add(op.code); else codes.delete(op.code);
     }
     return codes;
   }
 
-  isPending(segId, codeId) {
-    return this.pending.some((op) => op.kind === "code" && op.seg === segId && op.code === codeId);
+  // The segment's coded spans as shown: stored, then this tab's unconfirmed changes.
+  displayedSpans(segId) {
+    const spans = new Map((this.spans.get(segId) || []).map(([code, start, end]) => [`${code}:${start}:${end}`, [code, start, end]]));
+    for (const op of this.pending) {
+      if (op.kind !== "code" || op.seg !== segId || !op.span) continue;
+      const key = `${op.code}:${op.span[0]}:${op.span[1]}`;
+      if (op.on) spans.set(key, [op.code, op.span[0], op.span[1]]); else spans.delete(key);
+    }
+    return spans;
+  }
+
+  isPending(segId, codeId, span = null) {
+    return this.pending.some((op) => op.kind === "code" && op.seg === segId && op.code === codeId
+      && (span ? op.span && op.span[0] === span[0] && op.span[1] === span[1] : !op.span));
   }
 
   refreshAll() {
@@ -247,56 +320,119 @@ class Workspace {
   // a node being replaced when the server's answer to the previous click arrives.
   renderChips(seg) {
     const codes = this.displayed(seg.id);
+    const spans = this.displayedSpans(seg.id);
     const pendingKey = this.pending.filter((op) => op.seg === seg.id).map((op) => op.op).join(",");
-    const key = [...codes].sort((a, b) => a - b).join(",") + "|" + pendingKey + "|" + (this.done ? 1 : 0);
+    const key = [...codes].sort((a, b) => a - b).join(",") + "|" + [...spans.keys()].sort().join(",") + "|"
+      + pendingKey + "|" + (this.done ? 1 : 0);
     if (seg.renderedKey === key) return;
+    const spansChanged = seg.spanKey !== [...spans.keys()].sort().join(",");
     seg.renderedKey = key;
-    this.shown.set(seg.id, codes);
+    seg.spanKey = [...spans.keys()].sort().join(",");
+    const all = new Set([...codes, ...[...spans.values()].map(([code]) => code)]);
+    this.shown.set(seg.id, all);
     seg.node.dataset.codes = [...codes].join(",");
     seg.node.dataset.storedCodes = [...(this.stored.get(seg.id) || [])].join(",");
-    seg.node.classList.toggle("coded", codes.size > 0);
+    seg.node.dataset.spans = [...spans.keys()].join(",");
+    seg.node.classList.toggle("coded", all.size > 0);
     seg.chipNodes = seg.chipNodes || new Map();
+    const wantedKeys = new Set([...codes].map(String).concat([...spans.keys()].map((k) => `s:${k}`)));
     for (const [id, chip] of seg.chipNodes) {
-      if (!codes.has(id)) { chip.remove(); seg.chipNodes.delete(id); }
+      if (!wantedKeys.has(id)) { chip.remove(); seg.chipNodes.delete(id); }
     }
-    const wanted = this.codes.filter((c) => codes.has(c.id));
-    wanted.forEach((code, i) => {
-      let chip = seg.chipNodes.get(code.id);
+    const order = [];
+    for (const code of this.codes) {
+      if (codes.has(code.id)) order.push([String(code.id), code, null]);
+      for (const [k, [codeId, start, end]] of [...spans].sort((a, b) => a[1][1] - b[1][1])) {
+        if (codeId === code.id) order.push([`s:${k}`, code, [start, end]]);
+      }
+    }
+    order.forEach(([id, code, span], i) => {
+      let chip = seg.chipNodes.get(id);
       if (!chip) {
-        chip = this.chipNode(seg, code);
-        seg.chipNodes.set(code.id, chip);
+        chip = this.chipNode(seg, code, span);
+        seg.chipNodes.set(id, chip);
       }
       if (seg.chips.children[i] !== chip) seg.chips.insertBefore(chip, seg.chips.children[i] || null);
-      chip.dataset.state = this.isPending(seg.id, code.id) ? "pending" : "stored";
+      chip.dataset.state = this.isPending(seg.id, code.id, span) ? "pending" : "stored";
       chip.lastChild.hidden = this.done;
     });
+    if (spansChanged) this.renderText(seg, [...spans.values()]);
   }
 
-  chipNode(seg, code) {
-    const chip = el("span", { className: "chip", "data-code-id": String(code.id), title: code.ref },
-      el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.name }),
-      el("button", {
-        className: "chip-remove", type: "button", "aria-label": `Remove ${code.name}`, text: "×",
-        onclick: (event) => { event.stopPropagation(); this.toggle(seg.id, code.id, false); },
-      }));
+  chipNode(seg, code, span) {
+    const quote = span ? this.quote(seg, span) : null;
+    const chip = el("span", {
+      className: span ? "chip span-chip" : "chip", "data-code-id": String(code.id),
+      "data-span": span ? `${span[0]}-${span[1]}` : null, title: span ? `${code.ref}: “${quote}”` : code.ref,
+    },
+    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.name }),
+    span ? el("span", { className: "chip-quote", text: `“${quote.length > 40 ? quote.slice(0, 39) + "…" : quote}”` }) : null,
+    el("button", {
+      className: "chip-remove", type: "button", "aria-label": span ? `Remove ${code.name} from “${quote}”` : `Remove ${code.name}`,
+      text: "×", onclick: (event) => { event.stopPropagation(); this.toggle(seg.id, code.id, false, span); },
+    }));
     setColour(chip, code.colour);
     return chip;
   }
 
+  quote(seg, span) {
+    return seg.text.slice(span[0] - seg.start, span[1] - seg.start);
+  }
+
+  // The segment's text with its coded spans marked in their codes' colours. Built from text
+  // nodes only (never HTML); with no spans it is one text node, as before.
+  renderText(seg, spans) {
+    const text = seg.text;
+    if (!spans.length) { seg.textNode.textContent = text; return; }
+    const cuts = new Set([0, text.length]);
+    const local = spans.map(([code, start, end]) => [code, Math.max(0, start - seg.start), Math.min(text.length, end - seg.start)]);
+    for (const [, a, b] of local) { cuts.add(a); cuts.add(b); }
+    const points = [...cuts].filter((x) => x >= 0 && x <= text.length).sort((a, b) => a - b);
+    const runs = [];
+    for (let i = 0; i < points.length - 1; i++) {
+      const [a, b] = [points[i], points[i + 1]];
+      if (a === b) continue;
+      const covering = local.filter(([, s, e]) => s <= a && e >= b).map(([code]) => code);
+      if (!covering.length) { runs.push(document.createTextNode(text.slice(a, b))); continue; }
+      const first = this.codeById.get(covering[0]);
+      const mark = el("mark", { className: "hl", text: text.slice(a, b), "data-codes": covering.join(","),
+        title: covering.map((id) => this.codeById.get(id)?.name || "").join(", ") });
+      if (covering.length > 1) mark.classList.add("many");
+      setColour(mark, first && first.colour);
+      runs.push(mark);
+    }
+    seg.textNode.replaceChildren(...runs);
+  }
+
   renderProgress() {
-    const toCode = this.segments.filter((s) => s.role !== "interviewer");
-    const pool = toCode.length ? toCode : this.segments;
-    const coded = pool.filter((s) => (this.shown.get(s.id) || this.displayed(s.id)).size > 0).length;
-    const share = pool.length ? coded / pool.length : 0;
+    // As stored: the same count the transcript picker shows (workspace.transcript_progress).
+    const { coded, total } = this.progress;
+    const share = total ? coded / total : 0;
     this.progressBar.style.width = `${(share * 100).toFixed(1)}%`;
-    this.progressLabel.textContent = `${coded} of ${pool.length} ${toCode.length ? "participant turns" : "segments"} coded`;
+    const toCode = this.segments.some((s) => s.role !== "interviewer");
+    this.progressLabel.textContent = `${coded} of ${total} ${toCode ? "participant turns" : "segments"} coded`;
     this.root.dataset.coded = String(coded);
   }
 
+  // The codes the panel lists, in order. With a filter, name matches come first (the name
+  // starting with it, then a word of it, then anywhere), then theme matches, then matches in the
+  // guidance: "/security" finds "Security and privacy risks" before a code whose definition
+  // mentions security.
   visibleCodes() {
     const query = this.codeFilter.value.trim().toLowerCase();
-    return this.codes.filter((c) => !c.retired && (!query ||
-      `${c.theme} ${c.path.join(" ")} ${c.definition}`.toLowerCase().includes(query)));
+    const active = this.codes.filter((c) => !c.retired);
+    if (!query) return active;
+    const rank = (c) => {
+      const name = c.name.toLowerCase();
+      if (name.startsWith(query)) return 0;
+      if (name.split(/[^\p{L}\p{N}]+/u).some((word) => word.startsWith(query))) return 1;
+      if (name.includes(query)) return 2;
+      if (c.path.slice(0, -1).join(" ").toLowerCase().includes(query)) return 3;
+      if (`${c.definition} ${c.when_to_use} ${c.example}`.toLowerCase().includes(query)) return 4;
+      return null;
+    };
+    return active.map((c, i) => [rank(c), i, c]).filter(([r]) => r !== null)
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, , c]) => c);
   }
 
   renderPanel() {
@@ -314,17 +450,19 @@ class Workspace {
     const nodes = [];
     let theme = null;
     this.codeButtons = new Map();
+    const filtered = Boolean(this.codeFilter.value.trim());
     visible.forEach((code, i) => {
-      if (code.theme !== theme) {
+      if (!filtered && code.theme !== theme) {
         theme = code.theme;
         nodes.push(el("div", { className: "theme", text: theme }));
       }
       const button = el("button", {
         type: "button", className: "code", "data-code-id": String(code.id), title: code.definition || code.name,
-        onclick: () => this.toggle(this.selected, code.id, !this.displayed(this.selected).has(code.id)),
+        onclick: () => this.applyCode(code.id),
         onmouseenter: () => this.showCard(code.id), onfocus: () => this.showCard(code.id),
       }, el("span", { className: "num", text: i < 9 ? String(i + 1) : "" }), el("span", { className: "swatch" }),
-      el("span", { className: "code-name", text: code.path.slice(1).join(" / ") }));
+      el("span", { className: "code-name", text: filtered ? code.name : code.path.slice(1).join(" / ") }),
+      filtered ? el("span", { className: "code-theme", text: code.path.slice(0, -1).join(" / ") }) : null);
       setColour(button, code.colour);
       this.codeButtons.set(code.id, button);
       nodes.push(button);
@@ -379,10 +517,10 @@ class Workspace {
   }
 
   renderMemoFields(force) {
-    if (force || (this.memoDirty !== "seg" && this.root.getRootNode().activeElement !== this.segMemo)) {
-      this.segMemo.value = this.memoText(this.selected);
-    }
-    if (force || (this.memoDirty !== "transcript" && this.root.getRootNode().activeElement !== this.transcriptMemoInput)) {
+    const active = this.root.getRootNode().activeElement;
+    const editing = (field) => this.memoEdit && this.memoEdit.field === field;
+    if (force || (!editing("seg") && active !== this.segMemo)) this.segMemo.value = this.memoText(this.selected);
+    if (force || (!editing("transcript") && active !== this.transcriptMemoInput)) {
       this.transcriptMemoInput.value = this.memoText(null);
     }
   }
@@ -392,6 +530,10 @@ class Workspace {
     if (pending.length) return pending[pending.length - 1].text;
     if (segId === null) return this.transcriptMemo;
     return this.memos.get(segId) || "";
+  }
+
+  memoVersion(segId) {
+    return this.memoVersions.get(segId === null ? "t" : segId) || 0;
   }
 
   // -- actions ------------------------------------------------------------------------
@@ -406,12 +548,14 @@ class Workspace {
     this.flushMemo();
     const old = this.segById.get(this.selected);
     if (old) { old.node.classList.remove("selected"); old.node.removeAttribute("aria-current"); }
+    if (segId !== this.selected) this.setSpanSelection(null);
     this.selected = segId;
     const seg = this.segById.get(segId);
     if (seg) {
       seg.node.classList.add("selected");
       seg.node.setAttribute("aria-current", "true");
       if (scroll) seg.node.scrollIntoView({ block: "nearest" });
+      this.writeAddress(seg);
     }
     this.root.dataset.selected = seg ? String(seg.id) : "";
     this.focusCode = null;
@@ -420,6 +564,20 @@ class Workspace {
     const applied = segId === null ? [] : this.codes.filter((c) => this.displayed(segId).has(c.id));
     if (applied.length) this.showCard(applied[0].id);
     this.renderMemoFields(true);
+  }
+
+  // The selected segment goes into the page's address in place (no history entry per segment),
+  // so a reload or a copied link opens here. Streamlit adds the entry when a transcript is chosen.
+  writeAddress(seg) {
+    try {
+      const url = new URL(window.location.href);
+      if (url.searchParams.get("transcript") === String(this.transcriptId)
+        && url.searchParams.get("segment") === String(seg.index)) return;
+      url.searchParams.set("transcript", String(this.transcriptId));
+      url.searchParams.set("segment", String(seg.index));
+      window.history.replaceState(window.history.state, "", url.toString());
+      this.wroteSegments.add(seg.index);
+    } catch (error) { /* an address that cannot be rewritten (sandboxed frame) only loses the deep link */ }
   }
 
   move(step) {
@@ -434,44 +592,219 @@ class Workspace {
     const start = this.segments.findIndex((s) => s.index > afterIndex);
     for (let k = 0; k < this.segments.length; k++) {
       const seg = this.segments[(Math.max(start, 0) + k) % this.segments.length];
-      if (seg.role !== "interviewer" && this.displayed(seg.id).size === 0) return seg.id;
+      if (seg.role !== "interviewer" && this.displayed(seg.id).size === 0 && this.displayedSpans(seg.id).size === 0) return seg.id;
     }
     return null;
   }
 
-  toggle(segId, codeId, on) {
+  // -- text selections (spans) --------------------------------------------------------
+
+  // Text selected inside one segment becomes the target of the next code: click or key.
+  captureSelection() {
+    const root = this.root.getRootNode();
+    const selection = (root.getSelection && root.getSelection()) || document.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return;
+    const range = selection.getRangeAt(0);
+    const seg = this.segments.find((s) => s.textNode.contains(range.startContainer));
+    if (!seg || !seg.textNode.contains(range.endContainer)) {
+      this.say("Select text inside one segment to code it.", true);
+      return;
+    }
+    let start = this.offsetIn(seg.textNode, range.startContainer, range.startOffset);
+    let end = this.offsetIn(seg.textNode, range.endContainer, range.endOffset);
+    while (start < end && /\s/.test(seg.text[start])) start += 1; // a double-click takes trailing spaces
+    while (end > start && /\s/.test(seg.text[end - 1])) end -= 1;
+    if (end <= start) return;
+    if (seg.id !== this.selected) this.select(seg.id, false);
+    if (end - start >= seg.text.length) { this.setSpanSelection(null); return; } // all of it: the segment
+    this.setSpanSelection({ seg: seg.id, start: seg.start + start, end: seg.start + end, text: seg.text.slice(start, end) });
+  }
+
+  offsetIn(container, node, offset) {
+    if (node.nodeType !== Node.TEXT_NODE) {
+      // a boundary between children: count the text before that child
+      let total = 0;
+      for (let i = 0; i < offset && i < node.childNodes.length; i++) total += node.childNodes[i].textContent.length;
+      return node === container ? total : this.offsetIn(container, node.childNodes[0] || node, 0) + total;
+    }
+    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+    let total = 0;
+    for (let current = walker.nextNode(); current; current = walker.nextNode()) {
+      if (current === node) return total + offset;
+      total += current.textContent.length;
+    }
+    return total;
+  }
+
+  setSpanSelection(selection) {
+    this.spanSelection = selection;
+    this.root.dataset.spanSelection = selection ? `${selection.start}-${selection.end}` : "";
+    if (!selection) { this.selectionHint.hidden = true; this.selectionHint.replaceChildren(); return; }
+    const shown = selection.text.length > 80 ? selection.text.slice(0, 79) + "…" : selection.text;
+    this.selectionHint.replaceChildren(
+      el("span", { text: `Selected “${shown}”: click a code or press its number to code this text. ` }),
+      el("button", { type: "button", className: "link", text: "code the whole segment instead",
+        onclick: () => this.setSpanSelection(null) }));
+    this.selectionHint.hidden = false;
+  }
+
+  // -- coding ---------------------------------------------------------------------------
+
+  // A code chosen by click or key: on the selected text when there is one, else the segment.
+  applyCode(codeId) {
+    const selection = this.spanSelection;
+    if (selection && selection.seg === this.selected) {
+      const span = [selection.start, selection.end];
+      const has = this.displayedSpans(selection.seg).has(`${codeId}:${span[0]}:${span[1]}`);
+      this.toggle(selection.seg, codeId, !has, span);
+      this.setSpanSelection(null);
+      const root = this.root.getRootNode();
+      ((root.getSelection && root.getSelection()) || document.getSelection())?.removeAllRanges();
+      return;
+    }
+    this.toggle(this.selected, codeId, !this.displayed(this.selected).has(codeId));
+  }
+
+  toggle(segId, codeId, on, span = null, fromUndo = false) {
     if (segId === null || !this.segById.has(segId)) return;
-    if (this.done) { this.say("This transcript is marked done; reopen it to change its codes.", true); return; }
+    // Sent even when this tab shows the transcript done: the server decides (another tab may have
+    // reopened it) and its answer brings this tab up to date.
     this.seq += 1;
-    this.pending.push({ op: this.seq, kind: "code", seg: segId, code: codeId, on });
+    this.pending.push({ op: this.seq, kind: "code", seg: segId, code: codeId, on, span });
+    if (!fromUndo) {
+      this.undoStack.push({ seg: segId, code: codeId, on, span });
+      if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+    }
     this.root.dataset.op = String(this.seq);
     const seg = this.segById.get(segId);
     this.renderChips(seg);
     if (segId === this.selected) this.syncCodeButtons();
     if (on) this.showCard(codeId);
-    this.renderProgress();
     this.flush();
   }
 
-  memoEdited(transcript) {
-    this.memoDirty = transcript ? "transcript" : "seg";
+  // The app's own undo: this tab's last coding action, reversed (memos are never undone here).
+  undo() {
+    const last = this.undoStack.pop();
+    if (!last) { this.say("Nothing to undo: no coding action in this tab yet."); return; }
+    this.toggle(last.seg, last.code, !last.on, last.span, true);
+    const seg = this.segById.get(last.seg);
+    const code = this.codeById.get(last.code);
+    this.say(`Undone: ${last.on ? "applied" : "removed"} ${code ? code.name : "a code"} on #${seg ? seg.index : "?"}`);
+  }
+
+  // -- memos ----------------------------------------------------------------------------
+
+  memoEdited(field) {
+    const segId = field === "transcript" ? null : this.selected;
+    if (!this.memoEdit || this.memoEdit.field !== field || this.memoEdit.seg !== segId) {
+      this.memoEdit = { field, seg: segId, base: this.memoVersion(segId) };
+    }
     clearTimeout(this.memoTimer);
     this.memoTimer = setTimeout(() => this.flushMemo(), MEMO_DELAY_MS);
   }
 
   flushMemo() {
     clearTimeout(this.memoTimer);
-    const dirty = this.memoDirty;
-    this.memoDirty = null;
-    if (!dirty || this.transcriptId === null) return;
-    const segId = dirty === "transcript" ? null : this.selected;
-    if (dirty === "seg" && segId === null) return;
-    const text = dirty === "transcript" ? this.transcriptMemoInput.value : this.segMemo.value;
-    if (text === this.memoText(segId)) return;
+    const edit = this.memoEdit;
+    if (!edit || this.transcriptId === null) return;
+    if (edit.field === "seg" && edit.seg === null) { this.memoEdit = null; return; }
+    const text = edit.field === "transcript" ? this.transcriptMemoInput.value : this.segMemo.value;
+    const before = this.memoText(edit.seg);
+    if (text === before) { this.memoEdit = null; return; }
+    if (!text.trim() && before.trim()) { // never saved empty without asking (a stray undo empties a box)
+      this.askBeforeEmptying(edit.seg, before);
+      return;
+    }
+    this.memoEdit = null;
+    this.sendMemo(edit.seg, text, edit.base, false);
+  }
+
+  sendMemo(segId, text, base, confirmEmpty) {
     this.seq += 1;
-    this.pending.push({ op: this.seq, kind: "memo", seg: segId, transcript: this.transcriptId, text });
+    this.pending.push({ op: this.seq, kind: "memo", seg: segId, transcript: this.transcriptId, text, base, confirm_empty: confirmEmpty });
     this.root.dataset.op = String(this.seq);
     this.flush();
+  }
+
+  fieldFor(segId) {
+    return segId === null ? this.transcriptMemoInput : this.segMemo;
+  }
+
+  askBeforeEmptying(segId, storedText) {
+    const edit = this.memoEdit || { seg: segId, base: this.memoVersion(segId) };
+    const where = segId === null ? "the transcript memo" : `the memo on #${this.segById.get(segId)?.index ?? "?"}`;
+    this.showMemoQuestion("empty", `Clear ${where}? It held: “${storedText.length > 120 ? storedText.slice(0, 119) + "…" : storedText}” `
+      + "(its earlier versions stay in its history).", [
+      ["Clear the memo", () => { this.memoEdit = null; this.sendMemo(edit.seg, "", edit.base, true); }],
+      ["Keep the text", () => {
+        this.memoEdit = null;
+        if (segId === null || segId === this.selected) this.fieldFor(segId).value = storedText;
+      }],
+    ]);
+  }
+
+  showConflict(conflict) {
+    if (conflict.transcript !== this.transcriptId) return;
+    this.showMemoQuestion("conflict", "This memo was changed in another tab or by another session while you edited it. "
+      + "Choose the text to keep:", [
+      ["Keep mine", () => this.sendMemo(conflict.seg, conflict.mine, conflict.theirs_version, true)],
+      ["Keep the other", () => {
+        if (conflict.seg === null || conflict.seg === this.selected) this.fieldFor(conflict.seg).value = conflict.theirs;
+      }],
+    ], [["Yours", conflict.mine], ["The other", conflict.theirs]]);
+  }
+
+  showMemoQuestion(kind, question, actions, texts = []) {
+    this.memoQuestion.dataset.kind = kind;
+    this.memoQuestion.replaceChildren(
+      el("div", { className: "question", text: question }),
+      ...texts.map(([label, text]) => el("div", { className: "memo-text" },
+        el("div", { className: "label", text: label }), el("div", { className: "body", text: text || "(empty)" }))),
+      el("div", { className: "actions" }, ...actions.map(([label, act]) => el("button", {
+        type: "button", text: label, onclick: () => { this.memoQuestion.hidden = true; act(); },
+      }))));
+    this.memoQuestion.hidden = false;
+  }
+
+  askHistory(segId) {
+    if (this.transcriptId === null || (segId !== null && !this.segById.has(segId))) return;
+    this.flushMemo();
+    this.send("event", { kind: "memo_history", client: this.client, have: this.version, transcript: this.transcriptId, seg: segId });
+  }
+
+  showHistory(history) {
+    if (history.transcript !== this.transcriptId) return;
+    const where = history.seg === null ? "Transcript memo" : `Memo on #${this.segById.get(history.seg)?.index ?? "?"}`;
+    const current = this.memoVersion(history.seg);
+    const rows = (history.versions || []).map((v) => el("li", { className: "version", "data-version": String(v.version) },
+      el("div", { className: "label", text: `version ${v.version}${v.actor ? " · " + v.actor : ""}${v.at ? " · " + v.at.replace("T", " ") : ""}` }),
+      el("div", { className: "body", text: v.text || "(empty)" }),
+      v.version === current ? el("span", { className: "label", text: "current" }) : el("button", {
+        type: "button", text: "Restore", "aria-label": `Restore version ${v.version}`,
+        onclick: () => this.restoreMemo(history.seg, v.version),
+      })));
+    this.historyBox.replaceChildren(
+      el("div", { className: "history-head" }, el("strong", { text: `${where}: versions` }),
+        el("button", { type: "button", className: "link", text: "close", onclick: () => { this.historyBox.hidden = true; } })),
+      history.error ? el("div", { className: "error", text: history.error }) : null,
+      rows.length ? el("ol", {}, ...rows) : el("div", { className: "hint", text: "No saved versions yet." }));
+    this.historyBox.dataset.seg = history.seg === null ? "t" : String(history.seg);
+    this.historyBox.hidden = false;
+  }
+
+  restoreMemo(segId, version) {
+    this.historyBox.hidden = true;
+    this.seq += 1;
+    this.pending.push({ op: this.seq, kind: "memo_restore", seg: segId, transcript: this.transcriptId, version,
+      base: this.memoVersion(segId) });
+    this.root.dataset.op = String(this.seq);
+    this.flush();
+  }
+
+  hideMemoBoxes() {
+    this.memoQuestion.hidden = true;
+    this.historyBox.hidden = true;
   }
 
   flush() {
@@ -491,31 +824,50 @@ class Workspace {
   // -- keyboard -----------------------------------------------------------------------
 
   handleKey(event) {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || !this.root.isConnected) return;
+    if (event.defaultPrevented || !this.root.isConnected) return;
     const target = event.composedPath()[0];
     const inField = target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
+    const onScreen = this.root.offsetParent !== null || this.root.getClientRects().length > 0;
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z") {
+      // In a text field the browser's own undo edits that field; elsewhere Ctrl+Z is the app's
+      // undo, and the browser must not reach back into a memo box the coder has left.
+      if (inField || !onScreen) return;
+      event.preventDefault();
+      event.stopPropagation();
+      this.undo();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (inField) {
       if (target === this.codeFilter && event.key === "Enter") {
         const first = this.visibleCodes()[0];
-        if (first) this.toggle(this.selected, first.id, !this.displayed(this.selected).has(first.id));
+        if (first) this.applyCode(first.id);
+        this.codeFilter.value = "";
+        this.renderCodeList();
+        this.list.focus({ preventScroll: true });
+        event.preventDefault();
+      } else if (target === this.codeFilter && event.key === "ArrowDown") {
+        this.list.focus({ preventScroll: true }); // the filter stays: 1 – 9 now pick among its codes
         event.preventDefault();
       } else if (event.key === "Escape" && this.root.contains(target)) {
         if (target === this.codeFilter) { this.codeFilter.value = ""; this.renderCodeList(); }
         target.blur();
+        this.list.focus({ preventScroll: true });
         event.preventDefault();
       }
       return;
     }
-    if (this.root.offsetParent === null && !this.root.getClientRects().length) return; // not on screen
+    if (!onScreen) return;
     const key = event.key;
     if (key === "j" || key === "ArrowDown") this.move(1);
     else if (key === "k" || key === "ArrowUp") this.move(-1);
     else if (/^[1-9]$/.test(key)) {
       const code = this.visibleCodes()[Number(key) - 1];
       if (!code) return;
-      this.toggle(this.selected, code.id, !this.displayed(this.selected).has(code.id));
+      this.applyCode(code.id);
     } else if (key === "/") this.codeFilter.focus();
     else if (key === "m") this.segMemo.focus();
+    else if (key === "Escape" && this.codeFilter.value) { this.codeFilter.value = ""; this.renderCodeList(); }
     else if (key === "u") {
       const seg = this.segById.get(this.selected);
       const next = this.firstUncoded(seg ? seg.index : -1);

@@ -7,12 +7,16 @@ sends back what the database now holds, which confirms or reverts the display. T
 text and the codebook (the "static" part) are sent only when the browser does not have them:
 per-click payloads carry the rater's code ids and memos, not the text.
 
-Protocol, browser -> Python (one trigger, ``event``)::
+Messages from the browser (one trigger, ``event``) are checked by ``workspace_protocol`` before
+anything reads them::
 
     {"kind": "ops", "client": str, "have": version, "ops": [
-        {"op": n, "kind": "code", "seg": segment_id, "code": code_id, "on": bool},
-        {"op": n, "kind": "memo", "transcript": transcript_id, "seg": segment_id | None, "text": str}]}
-    {"kind": "need_static", "client": str, "have": version | None}
+        {"op": n, "kind": "code", "seg": segment_id, "code": code_id, "on": bool, "span": [start, end] | null},
+        {"op": n, "kind": "memo", "transcript": id, "seg": segment_id | null, "text": str,
+         "base": version the rater edited, "confirm_empty": bool},
+        {"op": n, "kind": "memo_restore", "transcript": id, "seg": segment_id | null, "version": n, "base": n}]}
+    {"kind": "need_static", "client": str, "have": version | null}
+    {"kind": "memo_history", "client": str, "have": version, "transcript": id, "seg": segment_id | null}
 
 Python -> browser (``data``): see ``payload``. Ops are numbered per browser ``client``; those at
 or below the last confirmed number are not applied twice, so the browser may resend safely.
@@ -21,12 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from study import workspace
+from study import memos, workspace
+from study.app.components import workspace_protocol as protocol
 from study.auth import Actor
 from study.errors import StudyError
 from study.store import Study
@@ -37,6 +42,7 @@ _HAVE = "coding_workspace.have"  # the static version the browser reported with 
 _SENT = "coding_workspace.sent"  # (transcript id, static version) last sent
 _CONFIRMED = "coding_workspace.confirmed"  # {client: highest op applied}
 _RESULT = "coding_workspace.result"  # the last event's outcome, for the next payload
+_HISTORY = "coding_workspace.history"  # a memo's versions, asked for by the last event
 
 _mount = st.components.v2.component(
     "study.coding_workspace",
@@ -45,13 +51,18 @@ _mount = st.components.v2.component(
 )
 
 
-def coding_workspace(study: Study, actor: Actor, transcript_id: int) -> None:
-    """Mount the workspace for one transcript (call it inside an ``st.fragment``)."""
-    _mount(key=KEY, data=payload(study, actor, transcript_id), on_event_change=lambda: _on_event(study, actor))
+def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None) -> None:
+    """Mount the workspace for one transcript (call it inside an ``st.fragment``). ``goto_segment``:
+    the segment index the page's address names, selected once when it changes."""
+    data = payload(study, actor, transcript_id)
+    if goto_segment is not None:
+        data["goto"] = {"transcript": transcript_id, "segment": goto_segment}
+    _mount(key=KEY, data=data, on_event_change=lambda: _on_event(study, actor))
 
 
 def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
-    """What the browser needs: the rater's own codes and memos, and the static part if it lacks it."""
+    """What the browser needs: the rater's own codes and memos (with their versions), the done
+    mark and progress as stored, and the static part if it lacks it."""
     have = st.session_state.pop(_HAVE, None)
     sent = st.session_state.get(_SENT)
     data: dict = {}
@@ -63,11 +74,14 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     state = workspace.coder_state(study, actor, transcript_id)
     data["applied"] = {str(sid): sorted(ids) for sid, ids in state.codes.items() if sid is not None}
     data["memos"] = {str(sid): text for sid, text in state.memos.items() if sid is not None and text}
+    data["memo_versions"] = {("t" if sid is None else str(sid)): v for sid, v in state.memo_versions.items()}
     data["transcript_memo"] = state.memos.get(None, "")
     data["done"] = state.done
-    result = st.session_state.pop(_RESULT, None)
-    if result is not None:
-        data["result"] = result
+    data["progress"] = {"coded": state.progress.coded, "total": state.progress.total}
+    for name in (_RESULT, _HISTORY):
+        value = st.session_state.pop(name, None)
+        if value is not None:
+            data[name.rsplit(".", 1)[1]] = value
     return data
 
 
@@ -77,7 +91,7 @@ def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     codes = workspace.codebook_entries(study)
     body = {
         "transcript": {"id": transcript_id},
-        "segments": [[s.id, s.index, s.speaker, s.role, s.text, s.timestamp] for s in segments],
+        "segments": [[s.id, s.index, s.speaker, s.role, s.text, s.timestamp, s.start] for s in segments],
         "codes": [{k: v for k, v in asdict(c).items()} for c in codes],
     }
     version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
@@ -86,59 +100,80 @@ def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
 
 def _on_event(study: Study, actor: Actor) -> None:
     """Store what the browser sent (runs before the fragment body, which then reads it back)."""
-    event = (st.session_state.get(KEY) or {}).get("event")
-    if not isinstance(event, dict):
+    raw = (st.session_state.get(KEY) or {}).get("event")
+    if raw is None:
         return
-    st.session_state[_HAVE] = event.get("have")
-    if event.get("kind") == "need_static":
-        st.session_state.pop(_SENT, None)
-        return
-    if event.get("kind") != "ops":
-        return
-    client = str(event.get("client", ""))[:64]
-    confirmed = st.session_state.setdefault(_CONFIRMED, {})
-    last, errors = apply_ops(study, actor, event.get("ops"), after=confirmed.get(client, 0))
-    confirmed[client] = last
-    st.session_state[_RESULT] = {"client": client, "confirmed_op": last, "errors": errors}
-
-
-def apply_ops(study: Study, actor: Actor, ops, after: int) -> tuple[int, list[dict]]:
-    """Apply, in order, the ops numbered above ``after`` (those at or below were applied
-    before: the browser resends until confirmed). Returns the highest number applied and the
-    refused ops as ``{"op": n, "message": why}``."""
-    last, errors = after, []
-    for op in ops if isinstance(ops, list) else []:
-        number = _int(op.get("op")) if isinstance(op, dict) else None
-        if number is None or number <= last:
-            continue
-        message = _apply(study, actor, op)
-        if message:
-            errors.append({"op": number, "message": message})
-        last = number
-    return last, errors
-
-
-def _apply(study: Study, actor: Actor, op: dict) -> str | None:
-    """Apply one op; the reason it was refused, or None."""
     try:
-        if op.get("kind") == "code":
-            change = workspace.Change(_required_int(op, "seg"), _required_int(op, "code"), op.get("on") is True)
-            return workspace.apply_changes(study, actor, [change])[0].error
-        if op.get("kind") == "memo":
-            segment = None if op.get("seg") is None else _required_int(op, "seg")
-            workspace.save_memo(study, actor, _required_int(op, "transcript"), segment, str(op.get("text", "")))
-            return None
+        event = protocol.parse_event(raw)
+    except protocol.ProtocolError as exc:
+        client = raw.get("client") if isinstance(raw, dict) and isinstance(raw.get("client"), str) else ""
+        st.session_state[_RESULT] = {"client": client[:protocol.MAX_TOKEN], "errors": [{"op": None, "message": str(exc)}]}
+        return
+    st.session_state[_HAVE] = event.have
+    if isinstance(event, protocol.NeedStatic):
+        st.session_state.pop(_SENT, None)
+    elif isinstance(event, protocol.HistoryRequest):
+        st.session_state[_HISTORY] = memo_history(study, actor, event)
+    else:
+        confirmed = st.session_state.setdefault(_CONFIRMED, {})
+        outcome = apply_ops(study, actor, event.ops, after=confirmed.get(event.client, 0))
+        confirmed[event.client] = outcome.last
+        st.session_state[_RESULT] = {"client": event.client, "confirmed_op": outcome.last, "errors": outcome.errors,
+                                     "conflicts": outcome.conflicts}
+
+
+def memo_history(study: Study, actor: Actor, request: protocol.HistoryRequest) -> dict:
+    """The versions of one memo, for the page's history list."""
+    answer = {"client": request.client, "transcript": request.transcript_id, "seg": request.segment_id}
+    try:
+        versions = workspace.memo_history(study, actor, request.transcript_id, request.segment_id)
     except StudyError as exc:
-        return str(exc)
-    return "the page sent a change it does not understand; reload the page"
+        return {**answer, "versions": [], "error": str(exc)}
+    return {**answer, "versions": [
+        {"version": v.version, "text": v.text, "actor": v.actor, "at": v.at.isoformat(timespec="seconds") if v.at else ""}
+        for v in versions]}
 
 
-def _int(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+@dataclass(frozen=True)
+class Outcome:
+    last: int  # the highest op number applied (or refused: a refused op is answered, not retried)
+    errors: list[dict]  # {"op": n, "message": why}
+    conflicts: list[dict]  # memo saves refused because of a newer version: both texts, for the rater to choose
 
 
-def _required_int(op: dict, name: str) -> int:
-    value = _int(op.get(name))
-    if value is None:
-        raise StudyError(f"the page sent a change without a valid {name}; reload the page")
-    return value
+def apply_ops(study: Study, actor: Actor, ops, after: int) -> Outcome:
+    """Apply, in order, the checked ops numbered above ``after`` (those at or below were applied
+    before: the browser resends until confirmed)."""
+    last, errors, conflicts = after, [], []
+    for op in ops:
+        if op.op <= last:
+            continue
+        try:
+            _apply(study, actor, op)
+        except memos.MemoConflict as exc:
+            conflicts.append({"op": op.op, "transcript": exc.key.transcript_id, "seg": exc.key.segment_id,
+                              "theirs": exc.stored.text, "theirs_version": exc.stored.version, "mine": exc.mine})
+        except memos.MemoWouldEmpty as exc:
+            errors.append({"op": op.op, "message": str(exc), "empty": {"seg": exc.key.segment_id,
+                                                                      "text": exc.stored.text}})
+        except StudyError as exc:
+            errors.append({"op": op.op, "message": str(exc)})
+        last = op.op
+    return Outcome(last, errors, conflicts)
+
+
+def _apply(study: Study, actor: Actor, op: protocol.Op) -> None:
+    if isinstance(op, protocol.BadOp):
+        raise StudyError(op.message)
+    if isinstance(op, protocol.CodeOp):
+        if op.span is not None:
+            raise StudyError("coding a selection of text is not available yet; code the whole segment")
+        change = workspace.Change(op.segment_id, op.code_id, op.applied)
+        error = workspace.apply_changes(study, actor, [change])[0].error
+        if error:
+            raise StudyError(error)
+    elif isinstance(op, protocol.MemoOp):
+        workspace.save_memo(study, actor, op.transcript_id, op.segment_id, op.text, base_version=op.base_version,
+                            confirm_empty=op.confirm_empty)
+    else:
+        workspace.restore_memo(study, actor, op.transcript_id, op.segment_id, op.version, base_version=op.base_version)

@@ -1,28 +1,31 @@
-"""Keeps a signed-in browser signed in across reloads: writes (or clears) the session cookie.
+"""Keeps a signed-in browser signed in across reloads, without page script ever holding the cookie.
 
-The cookie holds a random token; the server stores only its hash (study.auth.start_session)
-and resolves it on the next page load from ``st.context.cookies``. SameSite=Strict, 12 hours.
+The server sets the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS; see
+study.app.server): this invisible component only posts a one-time code for it, or asks the server
+to clear it on sign-out. The cookie holds a random token; the database stores only its hash
+(study.auth.start_session), resolved on the next page load from ``st.context.cookies``.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from study.auth import SESSION_LIFETIME
-
-COOKIE = "study_session"
+from study.app.session_handoff import COOKIE, SESSION_PATH  # noqa: F401  (COOKIE: read by common)
 
 _JS = """
+let sent = "";
 export default function sessionCookie({ data }) {
-  const token = (data && data.token) || "";
-  const attributes = "; path=/; SameSite=Strict; max-age=" + (token ? data.max_age : 0);
-  const cookie = "%s=" + encodeURIComponent(token) + attributes;
-  document.cookie = cookie;
+  const request = data && data.code ? { method: "POST", body: data.code }
+                : data && data.clear ? { method: "DELETE" } : null;
+  const key = request ? request.method + (data.code || "") : "";
+  if (!request || key === sent) return;
+  sent = key;
+  fetch("%s", { ...request, credentials: "same-origin", headers: { "X-Study-Session": "1" } });
 }
-""" % COOKIE
+""" % SESSION_PATH
 
 _mount = st.components.v2.component("study.session_cookie", js=_JS)
 
 
-def write_session_cookie(token: str | None) -> None:
-    """Mount the (invisible) cookie writer: the token while signed in, nothing to clear it."""
-    _mount(key="session_cookie", data={"token": token or "", "max_age": int(SESSION_LIFETIME.total_seconds())})
+def write_session_cookie(code: str | None) -> None:
+    """Mount the (invisible) cookie writer: a one-time code while signing in, None to clear it."""
+    _mount(key="session_cookie", data={"code": code or "", "clear": code is None})

@@ -1,6 +1,11 @@
 """Code: pick a transcript, read it in order, apply codes with a click or a key, write memos,
 mark it done. Everything the page reads and writes goes through study.workspace, which shows
-the signed-in rater only their own codings and memos."""
+the signed-in rater only their own codings and memos.
+
+The page's address holds the transcript and segment (``?transcript=ID&segment=N``): a reload,
+the browser's back button and a shared link land in the same place. Choosing a transcript adds
+a history entry; the component keeps ``segment`` up to date as the coder moves.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -11,17 +16,59 @@ from study import workspace
 from study.errors import StudyError
 
 TRANSCRIPT_KEY = "code.transcript"
+URL_SEEN = "code.url_transcript"  # the transcript the address named when this tab last looked
+SHOWN = "code.shown"  # the transcript this tab's last run showed
 
 actor = require_actor()
 study = get_study()
-choices = workspace.transcript_progress(study, actor)
 
 
 def choice_label(by_id: dict, transcript_id: int) -> str:
-    c = by_id[transcript_id]
-    who = f" · {c.participant}" if c.participant and c.participant not in c.name else ""
-    state = "done" if c.done else f"{c.progress.coded}/{c.progress.total} coded"
-    return f"{c.name}{who} · {state}"
+    return f"{choice_name(by_id[transcript_id])} · {choice_state(by_id[transcript_id])}"
+
+
+def choice_name(c) -> str:
+    return f"{c.name} · {c.participant}" if c.participant and c.participant not in c.name else c.name
+
+
+def choice_state(c) -> str:
+    return "done" if c.done else f"{c.progress.coded} of {c.progress.total} coded"
+
+
+def picked(choices) -> int | None:
+    """The transcript the picker holds. The browser returns the label it showed, and a label
+    changes as the coder works ("3 of 9 coded" -> "4 of 9 coded"), so an unknown label is matched
+    by the part that does not change."""
+    value = st.session_state.get(TRANSCRIPT_KEY)
+    if isinstance(value, str):
+        name = value.rsplit(" · ", 1)[0]
+        return next((c.id for c in choices if choice_name(c) == name), None)
+    return value if any(c.id == value for c in choices) else None
+
+
+def address_number(name: str) -> int | None:
+    """A whole number from the page's address, or None (an address is input: anything may be there)."""
+    value = st.query_params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 16 else None
+
+
+def chosen_transcript(choices) -> int:
+    """The address's transcript when it changed (a reload, back, a shared link), else this tab's."""
+    by_id = {c.id: c for c in choices}
+    named = address_number("transcript")
+    if named in by_id and named != st.session_state.get(URL_SEEN):
+        st.session_state[URL_SEEN] = named
+        return named
+    chosen = picked(choices)
+    return chosen if chosen is not None else workspace.first_to_code(choices).id
+
+
+def transcript_chosen(choices) -> None:
+    """The coder picked another transcript: it goes into the address as a new history entry."""
+    chosen = picked(choices)
+    if chosen is not None and chosen != st.session_state.get(SHOWN):
+        st.session_state[URL_SEEN] = chosen
+        st.query_params.from_dict({"transcript": str(chosen)})
 
 
 def set_done(done: bool) -> None:
@@ -32,20 +79,22 @@ def set_done(done: bool) -> None:
 
 
 @st.fragment
-def workspace_fragment() -> None:
-    # Read the transcript here, not from an argument: a fragment's arguments are frozen.
-    coding_workspace(study, actor, st.session_state[TRANSCRIPT_KEY])
-
-
-def code_page(choices) -> None:
+def code_page() -> None:
+    # The picker, the done button and the workspace rerun together on every coding action, so the
+    # picker's counts, the progress bar and the done mark are read in the same run (one function,
+    # workspace.transcript_progress) and a change made in another tab shows on the next action.
+    choices = workspace.transcript_progress(study, actor)
+    if not choices:  # no st.stop(): the page must still finish its run (main.py marks it ready)
+        st.info("No transcripts yet. An admin imports them on the Transcripts page (or with `study import`).")
+        return
     by_id = {c.id: c for c in choices}
-    chosen_id = st.session_state.get(TRANSCRIPT_KEY)
-    # Set through session state on every full run: the browser then shows the current label
-    # (progress changes while coding), not the one it first received.
-    st.session_state[TRANSCRIPT_KEY] = chosen_id if chosen_id in by_id else workspace.first_to_code(choices).id
+    # Set through session state on every run: the browser then shows the current label.
+    st.session_state[TRANSCRIPT_KEY] = chosen_transcript(choices)
     pick, action = st.columns([5, 1], vertical_alignment="bottom")
-    pick.selectbox("Transcript", list(by_id), format_func=lambda i: choice_label(by_id, i), key=TRANSCRIPT_KEY)
+    pick.selectbox("Transcript", list(by_id), format_func=lambda i: choice_label(by_id, i), key=TRANSCRIPT_KEY,
+                   on_change=transcript_chosen, args=(choices,))
     chosen = by_id[st.session_state[TRANSCRIPT_KEY]]
+    st.session_state[SHOWN] = chosen.id
     if chosen.done:
         action.button("Reopen", on_click=set_done, args=(False,), icon=":material/lock_open:", width="stretch",
                       help="Reopen the transcript to change its codes again.")
@@ -54,10 +103,11 @@ def code_page(choices) -> None:
                       help="You have finished this transcript: its codes lock and count for agreement.")
     if "code.error" in st.session_state:
         st.error(st.session_state.pop("code.error"))
-    workspace_fragment()
+    goto = address_number("segment") if address_number("transcript") == chosen.id else None
+    coding_workspace(study, actor, chosen.id, goto_segment=goto)
 
 
-if choices:
-    code_page(choices)
-else:  # no st.stop(): the page must still finish its run (main.py marks it ready)
-    st.info("No transcripts yet. An admin imports them on the Transcripts page (or with `study import`).")
+# The page is a workspace: less empty space above it leaves more height for the transcript and
+# the code list (the workspace's height follows the window).
+st.html("<style>.stMainBlockContainer { padding-top: 3.5rem; }</style>")
+code_page()

@@ -18,7 +18,7 @@ def submit() -> None:
         st.session_state[PROBLEM_KEY] = "Enter your user name and password."
         return
     try:
-        set_actor(sign_in(get_study(), name, password))
+        set_actor(sign_in(get_study(), name, password, client=st.context.ip_address))
     except StudyError as exc:
         st.session_state[PROBLEM_KEY] = f"Not signed in: {exc}."
 

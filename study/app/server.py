@@ -1,0 +1,115 @@
+"""The app's web server: Streamlit's own (``st.App``, Starlette) plus what a signed-in app needs
+from HTTP that a page script cannot do.
+
+- Every HTTP response carries frame and content-security headers (``SecurityHeaders``).
+- The session cookie is set by the server, HttpOnly (page scripts cannot read it), SameSite=Strict,
+  and Secure when the request came over HTTPS: a page script only hands the server a one-time
+  code (``study.app.session_handoff``), and ``/_study/session`` swaps it for the cookie.
+
+`study app` replaces itself with ``streamlit run`` on this file (os.execv), so a signal sent to
+`study app` reaches the server itself.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from study.app.session_handoff import COOKIE, SESSION_PATH, redeem
+
+MAIN = Path(__file__).with_name("main.py")
+
+
+
+def _inline_script_hashes() -> str:
+    """CSP hashes of the inline scripts in Streamlit's own index.html (one line today, which marks
+    pre-rendering not ready): allowed by hash, so no injected inline script runs."""
+    index = Path(st.__file__).parent / "static" / "index.html"
+    scripts = re.findall(r"<script>(.*?)</script>", index.read_text(encoding="utf-8"), re.S)
+    return " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts
+    )
+
+
+# Streamlit's front end needs inline styles (emotion), its websocket (same origin), data:/blob:
+# images and fonts. Its scripts are its own files, plus the custom components (st.components.v2),
+# which it loads from blob: URLs that only already-running script can create; inline scripts and
+# event-handler attributes stay blocked. No other origin is reached; no page may frame the app.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    f"script-src 'self' blob: {_inline_script_hashes()}".strip(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-src 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+])
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware: adds SECURITY_HEADERS to every HTTP response (not to websocket frames)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def session_cookie(request: Request) -> Response:
+    """POST a one-time code: the HttpOnly session cookie for its token. DELETE: the cookie cleared.
+
+    Only same-origin page scripts can call it: a custom header forces a CORS preflight that this
+    server never grants, and the Origin, when sent, must be this host (no sign-in forgery)."""
+    origin = request.headers.get("origin")
+    if request.headers.get("x-study-session") != "1" or (
+        origin is not None and origin.split("://", 1)[-1] != request.headers.get("host")
+    ):
+        return Response(status_code=403)
+    response = Response(status_code=204, headers={"cache-control": "no-store"})
+    secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    if request.method == "DELETE":
+        response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
+        return response
+    grant = redeem((await request.body()).decode("utf-8", "replace"))
+    if grant is None:
+        return Response(status_code=403)
+    token, max_age = grant
+    response.set_cookie(COOKIE, token, max_age=max_age, path="/", secure=secure, httponly=True, samesite="strict")
+    return response
+
+
+app = st.App(
+    MAIN,
+    routes=[Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"])],
+    middleware=[Middleware(SecurityHeaders)],
+)

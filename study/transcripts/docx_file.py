@@ -1,0 +1,160 @@
+"""Word .docx files: a safe archive check, then paragraphs and table rows as lines of text, with
+each line's formatting (a bold name at its start, its style) kept as evidence for the layouts.
+
+Memory bound: ``word/document.xml`` is refused above ``MAX_DOCUMENT_XML_BYTES`` uncompressed
+(python-docx holds the parsed XML, roughly 30 times its size, in memory), so reading one file
+stays under about 500 MB whatever the archive claims.
+"""
+from __future__ import annotations
+
+import io
+import lzma
+import zipfile
+import zlib
+from typing import Sequence
+
+import defusedxml.ElementTree
+import docx
+from defusedxml import DefusedXmlException
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from .model import ParsedTranscript, Unreadable
+from .reading import LineFormat
+from .registry import read_layout
+from .text import describe_size
+
+# A .docx is a zip: refuse archives that would unpack to far more than any transcript needs.
+MAX_UNZIPPED_BYTES = 200_000_000
+SUSPICIOUS_UNZIPPED_BYTES = 50_000_000
+MAX_COMPRESSION_RATIO = 100
+MAX_ZIP_MEMBERS = 10_000
+MAX_DOCUMENT_XML_BYTES = 16_000_000
+DOCX_MAIN_PART = "word/document.xml"
+_CORRUPT = "is not a Word file (the zip archive is corrupt); re-save it as .docx"
+
+
+def read_docx(data: bytes, **_options) -> ParsedTranscript:
+    check_docx_archive(data)
+    text, formats = _docx_lines(data)
+    return read_layout(text, by_line=True, formats=formats)
+
+
+def check_docx_archive(data: bytes) -> None:
+    """Refuse what is not a safe Word archive before python-docx (and lxml) ever see it."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise Unreadable(
+            "is not a Word .docx file (not a zip archive; perhaps an old .doc or a "
+            "password-protected file); save it as .docx without a password"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            check_unzipped_size(members, len(data))
+            main = next((member for member in members if member.filename == DOCX_MAIN_PART), None)
+            if main is None:
+                raise Unreadable(f"is a zip archive but not a Word document (no {DOCX_MAIN_PART}); save it as .docx")
+            if main.file_size > MAX_DOCUMENT_XML_BYTES:
+                raise Unreadable(
+                    f"has a {describe_size(main.file_size)} document body, over the "
+                    f"{describe_size(MAX_DOCUMENT_XML_BYTES)} a transcript can hold; split it into smaller files"
+                )
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    check_xml_part(member.filename, archive.read(member))
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError,
+            ValueError, OSError):
+        raise Unreadable(_CORRUPT) from None
+
+
+def check_unzipped_size(members: Sequence[zipfile.ZipInfo], zipped_size: int) -> None:
+    # Python's zipfile never inflates a member beyond its declared size, so checking the
+    # declared sizes bounds what reading the archive can cost.
+    unzipped = sum(member.file_size for member in members)
+    bomb = unzipped > MAX_UNZIPPED_BYTES or (
+        unzipped > SUSPICIOUS_UNZIPPED_BYTES and unzipped > MAX_COMPRESSION_RATIO * zipped_size
+    )
+    if bomb or len(members) > MAX_ZIP_MEMBERS:
+        raise Unreadable(
+            f"would unzip to {describe_size(unzipped)} in {len(members):,} parts, far more than a "
+            "transcript needs (a possible zip bomb); refusing to open it"
+        )
+
+
+def check_xml_part(name: str, xml: bytes) -> None:
+    try:
+        defusedxml.ElementTree.fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException:
+        raise Unreadable(
+            f"has DOCTYPE or entity declarations in {name}, which Word never writes "
+            "(a possible 'billion laughs' attack); refusing to open it"
+        ) from None
+    except defusedxml.ElementTree.ParseError as exc:
+        raise Unreadable(f"is damaged: {name} is not well-formed XML ({exc}); re-save it in Word") from None
+    except (LookupError, ValueError):
+        raise Unreadable(f"is damaged: {name} declares an unknown text encoding; re-save it in Word") from None
+
+
+def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat]]:
+    """Body paragraphs and table rows in document order, and each paragraph's formatting."""
+    try:
+        document = docx.Document(io.BytesIO(data))
+        texts: list[str] = []
+        formats: dict[int, LineFormat] = {}
+        offset = 0
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                rows = table_row_texts(block)
+            else:
+                rows = [block.text]
+                formats[offset] = _paragraph_format(block)
+            for row in rows:
+                texts.append(row)
+                offset += len(row) + 1
+        return "\n".join(texts).replace("\r", "\n"), formats
+    except Unreadable:
+        raise
+    except Exception as exc:  # python-docx raises whatever its parts raise; all mean a damaged file
+        raise Unreadable(
+            f"could not be read as a Word document ({type(exc).__name__}: {exc}); re-save it as .docx"
+        ) from None
+
+
+def _paragraph_format(paragraph: Paragraph) -> LineFormat:
+    """How much of the paragraph's first line is bold from its start, and its style's name."""
+    prefix, whole, in_prefix = 0, True, True
+    for item in paragraph.iter_inner_content():
+        text = item.text
+        first_line = text.split("\n", 1)[0]
+        if isinstance(item, Run) and _is_bold(item):
+            prefix += len(first_line) if in_prefix else 0
+        elif first_line.strip():
+            whole = in_prefix = False
+        elif in_prefix:
+            prefix += len(first_line)
+        if "\n" in text:
+            break
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    whole_bold = whole and prefix > 0
+    return LineFormat(bold_prefix=0 if whole_bold else prefix, whole_bold=whole_bold, style=style)
+
+
+def _is_bold(run: Run) -> bool:
+    if run.bold is not None:
+        return bool(run.bold)
+    return bool(run.style is not None and run.style.font.bold)
+
+
+def table_row_texts(table: Table) -> list[str]:
+    """One tab-separated line per row; merged cells, which python-docx repeats, appear once."""
+    seen = set()  # the cells' XML elements (_tc), which merged cells share
+    rows = []
+    for row in table.rows:
+        texts = []
+        for cell in row.cells:
+            if cell._tc not in seen:
+                seen.add(cell._tc)
+                texts.append(cell.text)
+        rows.append("\t".join(texts))
+    return rows

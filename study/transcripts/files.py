@@ -1,0 +1,69 @@
+"""Bytes from disk, refused before they are read when too large, and the readers by file suffix."""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from . import captions, docx_file, office, tables
+from .model import ParsedTranscript, Unreadable
+from .registry import read_layout
+from .text import decode_text, describe_size
+
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; its size is checked with stat() first, so an oversize file is never read."""
+    try:
+        check_size(path.stat().st_size, max_bytes)
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise Unreadable("file not found; check the path") from None
+    except IsADirectoryError:
+        raise Unreadable("is a folder, not a transcript file") from None
+    except OSError as exc:
+        raise Unreadable(f"cannot be read ({exc.strerror}); check its permissions") from None
+    check_size(len(data), max_bytes)  # the file may have grown since stat()
+    if not data.strip():
+        raise Unreadable("is empty; export the transcript again")
+    return data
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise Unreadable(
+            f"is {describe_size(size)}, over the {describe_size(max_bytes)} limit; split it into smaller files"
+        )
+
+
+def read_plain_text(data: bytes, **_options) -> ParsedTranscript:
+    return read_layout(decode_text(data), by_line=False)
+
+
+Reader = Callable[..., ParsedTranscript]
+
+# Readers by file suffix: bytes in, ParsedTranscript out; problems raised as Unreadable.
+READERS: dict[str, Reader] = {
+    ".docx": docx_file.read_docx,
+    ".txt": read_plain_text,
+    ".md": read_plain_text,
+    ".vtt": partial(captions.read_subtitles, subtitle_format="vtt"),
+    ".srt": partial(captions.read_subtitles, subtitle_format="srt"),
+    ".pdf": office.read_pdf,
+    ".odt": office.read_odt,
+    ".rtf": office.read_rtf,
+    ".doc": office.read_doc,
+    ".csv": partial(tables.read_speaker_table, suffix=".csv"),
+    ".tsv": partial(tables.read_speaker_table, suffix=".tsv"),
+    ".xlsx": partial(tables.read_speaker_table, suffix=".xlsx"),
+}
+
+
+def reader_for(path: Path) -> Reader:
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        supported = ", ".join(sorted(READERS))
+        raise Unreadable(f"has an unsupported file type '{path.suffix or '(none)'}'; supported: {supported}")
+    return reader

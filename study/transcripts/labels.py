@@ -1,0 +1,151 @@
+"""Speaker labels at the start of a line, shared by every label-based layout.
+
+A layout names its label patterns (``LabelPattern``); ``label_proposal`` finds the lines that
+carry one, tells labels apart from sentences that start with "Word:", and cuts the text into
+turns from each label to the next. Timestamps in a label go to the turn's timestamp, never
+into its text.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
+from .reading import Document, Proposal
+from .roles import label_role, role_label
+from .text import Line, non_space_count, stripped_span
+
+TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
+NAME = r"(?P<speaker>[^\W\d_][\w.,'’&()\- ]{0,59}?)"
+MAX_LABEL_WORDS = 6
+
+# First words that make "Word ...:" a sentence or a sound, not a speaker.
+_NOT_SPEAKERS = frozenset(
+    "answer question note notes comment comments example examples summary see re http https ftp mailto "
+    "break music pause laughter laughs laughing crosstalk silence inaudible applause noise background "
+    "date time duration location transcript conclusion conclusão conclusión conclusiones fazit tip "
+    "warning important edit update source sources nb ps step phase section part chapter figure table "
+    "conclusions result results".split()
+)
+PROTOCOL_NAMES = {"interviewer": PROTOCOL_INTERVIEWER, "participant": PROTOCOL_PARTICIPANT}
+_SOUND_LINE = re.compile(r"[\[(]?(break|music|pause|laughter|laughs|crosstalk|silence|applause|inaudible)"
+                         r"[^\n]{0,30}[\])]?", re.IGNORECASE)
+_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]+\S.*|[ \t]*(---+|\*\*\*+|___+)[ \t]*")
+
+
+@dataclass(frozen=True)
+class LabelPattern:
+    regex: re.Pattern[str]
+    self_evident: bool = False  # the shape alone shows a label
+    vouched_by_peers: bool = False  # one corroborated label of this shape vouches for the others
+    glued: bool = False  # counts only for a speaker also labelled by another pattern
+    role: str | None = None  # a fixed role ("Q:"/"A:"): the speaker is that role's protocol name
+
+
+@dataclass(frozen=True)
+class Label:
+    line: Line
+    speaker: str
+    start: int  # where the label starts (after any indentation)
+    body_start: int  # offset in the text
+    timestamp: str | None
+    pattern: LabelPattern
+
+
+def label_options(line: Line, patterns: Sequence[LabelPattern]) -> list[Label]:
+    """Every reading of the line as a label, most specific first ("Speaker 1:12" is two)."""
+    stripped = line.text.lstrip()
+    indent = len(line.text) - len(stripped)
+    options = []
+    for pattern in patterns:
+        match = pattern.regex.match(stripped)
+        if match and (pattern.role or plausible_speaker(match["speaker"])):
+            timestamp = match.groupdict().get("timestamp")
+            speaker = PROTOCOL_NAMES[pattern.role] if pattern.role else tidy_speaker(match["speaker"])
+            start = line.start + indent
+            options.append(Label(line, speaker, start, start + match.end(), timestamp, pattern))
+    return options
+
+
+def plausible_speaker(name: str) -> bool:
+    words = name.replace("(", " ").split()
+    if not 0 < len(words) <= MAX_LABEL_WORDS or words[0].casefold().strip(".,") in _NOT_SPEAKERS:
+        return False
+    return name.count("(") == name.count(")") and not name.rstrip().endswith((",", "-", "&", "("))
+
+
+_REPEATED_NUMBER = re.compile(r"^(?P<name>.*?\b(?P<n>\d+))(?:[ \t]+(?P=n))+$")
+
+
+def tidy_speaker(name: str) -> str:
+    """One spelling per speaker: spaces collapsed, a doubled number ("Interviewer 2 2") once."""
+    name = " ".join(name.split())
+    match = _REPEATED_NUMBER.match(name)
+    return match["name"] if match else name
+
+
+def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern]) -> list[Label]:
+    """The speaker labels among ``lines``, told apart from sentences that start with "Word:".
+
+    A reading counts when its shape is unmistakable, it names a role ("Interviewer", "P3",
+    "Speaker 2"), its speaker is labelled at least twice, or every line is labelled; a
+    counted label of a distinctive shape (``vouched_by_peers``) vouches for the others.
+    """
+    options = [found for line in lines if (found := label_options(line, patterns))]
+    every_line_labelled = len(options) == len(lines)
+    labelled = Counter(name for found in options for name in {label.speaker.casefold() for label in found})
+    unglued = {label.speaker.casefold() for found in options for label in found if not label.pattern.glued}
+
+    def counted(label: Label) -> bool:
+        if label.pattern.glued:
+            return label.speaker.casefold() in unglued
+        return (
+            every_line_labelled
+            or label.pattern.self_evident
+            or labelled[label.speaker.casefold()] > 1
+            or role_label(label.speaker) is not None
+        )
+
+    chosen = [next((label for label in found if counted(label)), None) for found in options]
+    vouching = {label.pattern for label in chosen if label and label.pattern.vouched_by_peers}
+    chosen = [
+        label or next((other for other in found if other.pattern in vouching), None)
+        for label, found in zip(chosen, options)
+    ]
+    return [label for label in chosen if label]
+
+
+def label_proposal(layout: str, document: Document, patterns: Sequence[LabelPattern]) -> Proposal | None:
+    """Turns from each accepted label to the next (or a heading, or the end of speech)."""
+    content = [line for line in document.content_lines if not is_sound_line(line.text)]
+    labels = accepted_labels(content, patterns)
+    if not labels:
+        return None
+    return proposal_from_labels(layout, document, labels, all_labelled=len(labels) == len(content))
+
+
+def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label], all_labelled: bool) -> Proposal:
+    stops = sorted({label.line.start for label in labels} | _heading_starts(document, labels[0]))
+    turns, explained = [], 0
+    for label in labels:
+        end = next((stop for stop in stops if stop > label.line.start), document.speech_end)
+        explained += non_space_count(document.text, label.start, end)
+        span = stripped_span(document.text, label.body_start, end)
+        if span:
+            role = label.pattern.role or label_role(label.speaker)
+            turns.append(Turn(label.speaker, *span, timestamp=label.timestamp, role_hint=role))
+    sure = frozenset(label.speaker for label in labels if label.pattern.self_evident or label.pattern.vouched_by_peers)
+    return Proposal(layout, tuple(turns), explained, consistent=all_labelled and len(labels) > 1, sure=sure)
+
+
+def _heading_starts(document: Document, first: Label) -> set[int]:
+    """Markdown headings and rules end the turn above them: they are neither speech nor swallowed."""
+    return {line.start for line in document.lines if line.start > first.line.start and _HEADING.fullmatch(line.text)}
+
+
+def is_sound_line(text: str) -> bool:
+    """"[Music]", "Break", "(laughter)" alone on a line: a sound, not a speaker."""
+    return bool(_SOUND_LINE.fullmatch(text.strip()))

@@ -1,0 +1,1 @@
+"""One module per layout family: each proposes turns for a Document (see ``registry``)."""

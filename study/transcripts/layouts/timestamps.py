@@ -1,0 +1,42 @@
+"""Timestamps and voice tags in plain text: the time goes to the turn, never into its text.
+
+``[00:01:02] Jane Roe: text``, ``00:01:02 Jane Roe: text``, ``00:00:24 <v Jane Roe>text</v>``,
+``Jane Roe: 00:00:07`` or ``[Jane Roe] 10:03:22`` (Zoom) alone with the words below,
+``Jane Roe [00:01:02]: text``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..labels import NAME, TIME, LabelPattern, label_proposal
+from ..reading import Document, Proposal
+
+PATTERNS = (
+    LabelPattern(re.compile(rf"\[(?P<timestamp>{TIME})\][ \t]*{NAME}[ \t]*:"), self_evident=True),
+    LabelPattern(re.compile(rf"\(?(?P<timestamp>{TIME})\)?[ \t]*(?:-[ \t]*)?<v(?:\.[\w.-]+)?[ \t]+{NAME}[ \t]*>"),
+                 self_evident=True),
+    LabelPattern(re.compile(rf"<v(?:\.[\w.-]+)?[ \t]+{NAME}[ \t]*>"), self_evident=True),
+    LabelPattern(re.compile(rf"\(?(?P<timestamp>{TIME})\)?[ \t]+(?:-[ \t]+)?{NAME}[ \t]*:(?!//)"),
+                 vouched_by_peers=True),
+    LabelPattern(re.compile(rf"{NAME}[ \t]*\[(?P<timestamp>{TIME})\][ \t]*:?"), self_evident=True),
+    LabelPattern(re.compile(rf"\[{NAME}\][ \t]*(?P<timestamp>{TIME})[ \t]*$"), self_evident=True),
+    LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), vouched_by_peers=True),
+)
+_CLOSING_VOICE_TAG = re.compile(r"[ \t]*</v>[ \t]*$", re.MULTILINE)
+
+
+def propose(document: Document) -> Proposal | None:
+    proposal = label_proposal("timestamps and voice tags", document, PATTERNS)
+    return proposal and _without_closing_tags(proposal, document.text)
+
+
+def _without_closing_tags(proposal: Proposal, text: str) -> Proposal:
+    turns = []
+    for turn in proposal.turns:
+        body = text[turn.start:turn.end]
+        trimmed = _CLOSING_VOICE_TAG.sub("", body) if body.endswith("</v>") else body
+        end = turn.start + len(trimmed.rstrip()) if trimmed != body else turn.end
+        if end > turn.start:
+            turns.append(replace(turn, end=end))
+    return replace(proposal, turns=tuple(turns))

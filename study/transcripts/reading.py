@@ -1,0 +1,80 @@
+"""What a layout reads (a Document) and what it proposes (a Proposal), and how a proposal is scored.
+
+Layouts compete: each proposes turns; the score is how much of the speech region the reading
+explains (labels and bodies, in non-space characters) times how consistent its speakers are
+(the share of turn text held by speakers that recur or whose label names a role).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from .model import Turn
+from .roles import role_label
+from .text import Line, non_space_count
+
+
+@dataclass(frozen=True)
+class LineFormat:
+    """Formatting evidence for one line of a Word document."""
+
+    bold_prefix: int = 0  # characters at the line's start in bold runs (0: none, or the whole line is bold)
+    whole_bold: bool = False
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """The text a file holds, the lines that may hold speech, and any formatting evidence.
+
+    ``lines`` stops before the authors' notes (see ``notes.speech_end``); ``formats`` maps a
+    line's start offset to its formatting, for Word documents.
+    """
+
+    text: str
+    lines: tuple[Line, ...]
+    speech_end: int
+    by_line: bool = False  # a paragraph is a line (Word), not a blank-line-separated block (text files)
+    formats: dict[int, LineFormat] = field(default_factory=dict)
+
+    @property
+    def content_lines(self) -> list[Line]:
+        return [line for line in self.lines if not line.blank]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One layout's reading: its turns and how many non-space characters it explains."""
+
+    layout: str
+    turns: tuple[Turn, ...]
+    explained: int
+    consistent: bool = False  # every line is a label: a dialogue, however few times each speaks
+    sure: frozenset[str] = frozenset()  # speakers whose label shape is unmistakable
+    score: float = 0.0
+
+
+Layout = Callable[[Document], "Proposal | None"]
+
+
+def scored(proposal: Proposal, document: Document) -> Proposal:
+    speech_start = document.lines[0].start if document.lines else 0
+    total = max(1, non_space_count(document.text, speech_start, document.speech_end))
+    coverage = min(1.0, proposal.explained / total)
+    steady = 1.0 if proposal.consistent else consistency(proposal.turns, proposal.sure)
+    return replace(proposal, score=round(coverage * steady, 3))
+
+
+def consistency(turns: tuple[Turn, ...], sure: frozenset[str] = frozenset()) -> float:
+    """The share of turn text held by speakers that recur or whose label names a role."""
+    counts = Counter(turn.speaker for turn in turns)
+    sizes = [(turn, turn.end - turn.start) for turn in turns]
+    total = sum(size for _, size in sizes)
+    if not total:
+        return 0.0
+    steady = sum(
+        size for turn, size in sizes
+        if counts[turn.speaker] > 1 or turn.speaker in sure or turn.role_hint or role_label(turn.speaker) is not None
+    )
+    return steady / total

@@ -1,0 +1,183 @@
+"""Tables: a speaker table (speaker and text columns, maybe a time) is a transcript; a table of
+open survey responses (a participant column and a response column) is one transcript per
+participant. ``table_kind`` decides by the columns and says which reading it takes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import PROTOCOL_INTERVIEWER, ParsedTranscript, SurveyResponse, Unreadable
+from .rendered import DraftTurn, rendered
+from .roles import label_role
+from .text import decode_text
+
+TRANSCRIPT, SURVEY = "transcript", "survey"
+_SPEAKER_COLUMNS = re.compile(
+    r"speaker( ?(name|label|id))?|name|who|person|talker|voice|role|sprecher|hablante|orador|locutor|"
+    r"interlocutor|intervenant|falante", re.IGNORECASE)
+_TEXT_COLUMNS = re.compile(
+    r"text|transcript(ion)?|utterance|content|words|speech|turn|dialogue|sentence|line|message|says|"
+    r"what was said|texto|fala|habla|rede|äußerung|texte|intervention", re.IGNORECASE)
+_TIME_COLUMNS = re.compile(
+    r"time(stamp)?|start( ?time)?|begin|in|start_time|start \(s\)|tiempo|zeit|tempo|d[ée]but", re.IGNORECASE)
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+
+
+@dataclass(frozen=True)
+class SpeakerColumns:
+    speaker: int
+    text: int
+    time: int | None
+
+
+def table_rows(data: bytes, suffix: str) -> list[list[str]]:
+    """The rows of a .csv, .tsv or .xlsx table as strings, header first."""
+    if suffix == ".xlsx":
+        return _xlsx_rows(data)
+    text = decode_text(data)
+    delimiter = "\t" if suffix == ".tsv" else _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        return [row for row in reader]
+    except csv.Error as exc:
+        raise Unreadable(f"is not a valid table (line {reader.line_num}: {exc}); check its quotes") from None
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count) if header else ","
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    import openpyxl
+
+    from .docx_file import check_unzipped_size
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_unzipped_size(archive.infolist(), len(data))
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+        return rows
+    except Unreadable:
+        raise
+    except Exception as exc:  # openpyxl raises whatever its parts raise; all mean a damaged file
+        raise Unreadable(f"could not be read as an Excel workbook ({type(exc).__name__}); re-save it as .xlsx") from None
+
+
+def speaker_columns(header: list[str]) -> SpeakerColumns | None:
+    """The speaker, text and time columns of a speaker table, or None if it is not one."""
+    names = [name.strip() for name in header]
+    speaker = next((i for i, name in enumerate(names) if _SPEAKER_COLUMNS.fullmatch(name)), None)
+    text = next((i for i, name in enumerate(names) if _TEXT_COLUMNS.fullmatch(name)), None)
+    if speaker is None or text is None:
+        return None
+    time = next((i for i, name in enumerate(names) if _TIME_COLUMNS.fullmatch(name)), None)
+    return SpeakerColumns(speaker, text, time)
+
+
+def table_header(data: bytes, suffix: str) -> list[str]:
+    if suffix == ".xlsx":
+        rows = _xlsx_rows(data)
+    else:
+        first_line = decode_text(data).split("\n", 1)[0]
+        rows = table_rows(first_line.encode("utf-8"), suffix)
+    return rows[0] if rows else []
+
+
+def kind_of_header(header: list[str]) -> str:
+    return TRANSCRIPT if speaker_columns(header) is not None else SURVEY
+
+
+def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript:
+    rows = table_rows(data, suffix)
+    columns = speaker_columns(rows[0]) if rows else None
+    if columns is None:
+        found = ", ".join(rows[0]) if rows else "none"
+        raise Unreadable(
+            f"is a table without speaker and text columns (columns: {found}); name them 'speaker' and 'text' "
+            "(a table with 'participant' and 'response' columns is read as survey responses)"
+        )
+    drafts = []
+    for number, row in enumerate(rows[1:], start=2):
+        cell = lambda index: row[index].strip() if index is not None and index < len(row) else ""  # noqa: E731
+        speaker, body = " ".join(cell(columns.speaker).split()), cell(columns.text)
+        if not body:
+            continue
+        if not speaker:
+            raise Unreadable(f"line {number} has text but no speaker; fill in the speaker column")
+        drafts.append(DraftTurn(speaker, body, cell(columns.time) or None, label_role(speaker)))
+    if not drafts:
+        raise Unreadable("contains no transcript text; check that it is the right file")
+    header = rows[0]
+    used = ", ".join(header[i] for i in (columns.speaker, columns.text, columns.time) if i is not None)
+    return rendered(drafts, layout=f"speaker table (columns: {used})")
+
+
+
+_RESPONSE_COLUMNS = ("response", "answer", "text")
+
+
+@dataclass(frozen=True)
+class _SurveyColumns:
+    participant: int
+    response: int
+    question: int | None
+
+
+def survey_responses(text: str) -> list[SurveyResponse]:
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        columns = _survey_columns(next(rows, []))
+        drafts: dict[str, list[DraftTurn]] = {}
+        for row in rows:
+            _add_survey_row(drafts, columns, row, rows.line_num)
+    except csv.Error as exc:
+        raise Unreadable(f"is not a valid CSV file (line {rows.line_num}: {exc})") from None
+    if not drafts:
+        raise Unreadable("contains no responses; check that it is the right file")
+    return [SurveyResponse(participant, rendered(turns, layout="survey responses")) for participant, turns in drafts.items()]
+
+
+def _survey_columns(header: list[str]) -> _SurveyColumns:
+    names = [name.strip().casefold() for name in header]
+    found = ", ".join(header) or "none"
+    if "participant" not in names:
+        raise Unreadable(f"has no 'participant' column (columns: {found}); add one naming who answered")
+    participant = names.index("participant")
+    question = names.index("question") if "question" in names else None
+    response = next((names.index(name) for name in _RESPONSE_COLUMNS if name in names), None)
+    others = [index for index in range(len(names)) if index not in (participant, question)]
+    if response is None and len(others) == 1:
+        response = others[0]
+    if response is None:
+        raise Unreadable(
+            f"has no 'response' column (columns: {found}); name the column holding the answers 'response'"
+        )
+    return _SurveyColumns(participant, response, question)
+
+
+def _add_survey_row(
+    drafts: dict[str, list[DraftTurn]], columns: _SurveyColumns, row: list[str], line: int
+) -> None:
+    def cell(index: int | None) -> str:
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    participant, response = " ".join(cell(columns.participant).split()), cell(columns.response)
+    if not response:
+        return
+    if not participant:
+        raise Unreadable(f"line {line} has a response but no participant; fill in the participant column")
+    turns = drafts.setdefault(participant, [])
+    if question := cell(columns.question):
+        turns.append(DraftTurn(PROTOCOL_INTERVIEWER, question, role_hint="interviewer"))
+    turns.append(DraftTurn(participant, response, role_hint="participant"))
+
+

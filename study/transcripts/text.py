@@ -1,0 +1,121 @@
+"""Text helpers every reader shares: decoding bytes faithfully, lines, paragraph blocks, spans."""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import charset_normalizer
+
+from .model import Unreadable
+
+_BOM_ENCODINGS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+BINARY = "looks like binary data, not text; export the transcript as .txt, .docx, .vtt or .srt"
+
+
+def decode_text(data: bytes) -> str:
+    """Decode text bytes faithfully (BOM, UTF-8, cp1252, then a guess) with ``\\n`` line endings."""
+    bom_encoding = next((enc for bom, enc in _BOM_ENCODINGS if data.startswith(bom)), None)
+    if bom_encoding:
+        text = _decode_marked(data, bom_encoding)
+    elif b"\x00" in data:
+        raise Unreadable(BINARY)
+    else:
+        text = _decode_unmarked(data)
+    if mostly_control_characters(text):
+        raise Unreadable(BINARY)
+    return normalise_newlines(text)
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode_marked(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise Unreadable(f"starts with a {encoding} byte-order mark but is not valid {encoding}") from None
+
+
+def _decode_unmarked(data: bytes) -> str:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    guess = charset_normalizer.from_bytes(data).best()
+    if guess is None:
+        raise Unreadable(BINARY)
+    return str(guess)
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # category Cc, less \t\n\v\f\r
+
+
+def mostly_control_characters(text: str) -> bool:
+    return len(_CONTROL_CHARACTER.findall(text)) > 0.05 * len(text)
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def lines_of(text: str) -> list[Line]:
+    lines, start = [], 0
+    for line in text.split("\n"):
+        lines.append(Line(start, line))
+        start += len(line) + 1
+    return lines
+
+
+def blocks_of(lines: Sequence[Line]) -> list[list[Line]]:
+    """Runs of non-blank lines (paragraphs of a text file)."""
+    blocks: list[list[Line]] = [[]]
+    for line in lines:
+        if line.blank:
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [block for block in blocks if block]
+
+
+def block_spans(text: str) -> list[tuple[int, int]]:
+    return [span for block in blocks_of(lines_of(text)) if (span := stripped_span(text, block[0].start, block[-1].end))]
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    return [span for line in lines_of(text) if not line.blank and (span := stripped_span(text, line.start, line.end))]
+
+
+def stripped_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    segment = text[start:end]
+    if not segment.strip():
+        return None
+    return start + len(segment) - len(segment.lstrip()), end - (len(segment) - len(segment.rstrip()))
+
+
+def non_space_count(text: str, start: int = 0, end: int | None = None) -> int:
+    segment = text[start:end]
+    return len(segment) - sum(segment.count(c) for c in " \t\n\v\f\u00a0")
+
+
+def describe_size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"
