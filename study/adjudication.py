@@ -16,17 +16,32 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
-from .agreement.units import UnitTable, check_raters, unit_table
+from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_code_infos, unit_table
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
-from .store import CONSENSUS, Coding, Resolution, Segment, Study, audit, utcnow
+from .store import (
+    CONSENSUS,
+    AuditEntry,
+    Coding,
+    Resolution,
+    Segment,
+    Study,
+    Transcript,
+    TranscriptStatus,
+    User,
+    audit,
+    utcnow,
+)
 
 AGREED = "agreed"
+AUTOMATIC = "automatic"  # the adjudicator named on agreements carried when a transcript is finished
+CARRIED = "every compared rater applied these codes"
+CARRIED_ON_DONE = "every compared rater applied these codes; carried when the last of them finished the transcript"
 DECISIONS = ("take:<rater>", "both", "neither", "edit")
 RESOLUTION_COLUMNS = ("transcript", "segment", "decision", "codes", "reason")
 
@@ -126,25 +141,89 @@ def auto_adjudicate(study: Study, actor: Actor, raters: Sequence[str]) -> AutoRe
     """
     actor.require_admin("adjudicate")
     table = _adjudication_table(study, actor, raters)
-    disputed = disputed_codes(table).any(axis=1)
-    agreed = table.presence.all(axis=2)
-    added = removed = agreed_units = kept = 0
     with study.session() as session:
-        consensus = _Consensus(session, table)
-        for u, unit in enumerate(table.units):
-            latest = consensus.decisions.get(unit.segment_id)
-            if latest is not None and latest.decision != AGREED:
-                kept += 1
-                continue
-            refs = tuple(table.codes[c].ref for c in np.flatnonzero(agreed[u]))
-            a, r = consensus.set_codes(unit.segment_id, refs)
-            added, removed = added + a, removed + r
-            agreed_units += bool(refs)
-            if (latest is None and refs) or (latest is not None and tuple(latest.codes) != refs):
-                consensus.record(unit.segment_id, AGREED, refs, actor.name, "every compared rater applied these codes")
-        result = AutoResult(len(table.units), agreed_units, added, removed, int(disputed.sum()), kept)
-        audit(session, actor.name, "adjudicate.auto", consensus.key, after=asdict(result))
+        result = _carry(_Consensus(session, table), actor.name, CARRIED)
+        audit(session, actor.name, "adjudicate.auto", _key(table.raters), after=asdict(result))
     return result
+
+
+def carry_finished_transcript(session: Session, actor: Actor, transcript_id: int) -> AutoResult | None:
+    """Carry the agreements on one transcript into the consensus once every compared rater
+    (``consensus_raters``) has marked it done; None when some has not (or fewer than two compare).
+
+    Called where a transcript is marked done (``codings.set_done``), in the same transaction, so
+    the consensus never lags the raters' finished work. Recorded as decisions ``agreed`` by
+    ``AUTOMATIC`` and an ``adjudicate.carry`` audit entry in the name of whoever marked it done.
+    """
+    raters = consensus_raters(session)
+    if len(raters) < 2:
+        return None
+    ids = [rater_user(session, r).id for r in raters]
+    finished = session.scalar(select(func.count()).select_from(TranscriptStatus).where(
+        TranscriptStatus.transcript_id == transcript_id, TranscriptStatus.rater_id.in_(ids),
+        TranscriptStatus.done.is_(True)))
+    if finished < len(ids):
+        return None
+    table = _transcript_table(session, raters, session.get(Transcript, transcript_id))
+    result = _carry(_Consensus(session, table), AUTOMATIC, CARRIED_ON_DONE)
+    audit(session, actor.name, "adjudicate.carry", table.transcripts[0],
+          after={"raters": _key(raters), **asdict(result)})
+    return result
+
+
+def consensus_raters(session: Session) -> tuple[str, ...]:
+    """The raters the consensus is built from: those of the latest decision; before any, every
+    person who has marked a transcript done (suggestion pseudo-raters left out)."""
+    key = session.scalar(select(Resolution.raters).order_by(Resolution.id.desc()).limit(1))
+    if key:
+        return tuple(key.split(","))
+    suggesters = select(AuditEntry.target).where(AuditEntry.action == "suggest")
+    return tuple(session.scalars(
+        select(User.name).join(TranscriptStatus, TranscriptStatus.rater_id == User.id)
+        .where(TranscriptStatus.done.is_(True), User.role != "system", User.name.not_in(suggesters))
+        .group_by(User.name).order_by(User.name)))
+
+
+@dataclass(frozen=True)
+class ConsensusCoverage:
+    """How far the consensus reaches: the transcripts every compared rater finished, those of them
+    whose agreements are not (all) carried into it, and the disagreements still open on them."""
+
+    raters: tuple[str, ...]
+    finished: tuple[str, ...]
+    uncovered: tuple[str, ...]
+    open_disagreements: int
+
+
+def consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
+    """What the consensus covers, read from the codings (not from history): a finished transcript
+    is covered when every code all compared raters applied on its undecided segments is in it."""
+    asker.require_admin("see what the consensus covers")
+    with study.session() as session:
+        raters = consensus_raters(session)
+    try:
+        table = _adjudication_table(study, asker, raters)
+    except StudyError:  # fewer than two raters, or nothing finished by all of them
+        return ConsensusCoverage(raters, (), (), 0)
+    decided = _latest_decisions(study, table.raters)
+    with study.session() as session:
+        user = consensus_user(session)
+        refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+        held: dict[int, set[str]] = defaultdict(set)
+        for segment_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
+                Coding.rater_id == user.id, Coding.segment_id.is_not(None))):
+            held[segment_id].add(refs[code_id])
+    agreed, disputed = table.presence.all(axis=2), disputed_codes(table).any(axis=1)
+    uncovered, still_open = set(), 0
+    for u, unit in enumerate(table.units):
+        latest = decided.get(unit.segment_id)
+        if latest is not None and latest.decision != AGREED:
+            continue
+        still_open += bool(disputed[u])
+        if not {table.codes[c].ref for c in np.flatnonzero(agreed[u])} <= held[unit.segment_id]:
+            uncovered.add(unit.transcript)
+    return ConsensusCoverage(table.raters, table.transcripts,
+                             tuple(t for t in table.transcripts if t in uncovered), still_open)
 
 
 def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, segment_index: int,
@@ -206,6 +285,46 @@ def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[Resol
 
 
 # -- internals -------------------------------------------------------------------------
+
+
+def _carry(consensus: _Consensus, adjudicator: str, reason: str) -> AutoResult:
+    """Make the consensus of every undecided unit exactly the codes all raters applied there."""
+    table = consensus.table
+    disputed = disputed_codes(table).any(axis=1)
+    agreed = table.presence.all(axis=2)
+    added = removed = agreed_units = kept = 0
+    for u, unit in enumerate(table.units):
+        latest = consensus.decisions.get(unit.segment_id)
+        if latest is not None and latest.decision != AGREED:
+            kept += 1
+            continue
+        refs = tuple(table.codes[c].ref for c in np.flatnonzero(agreed[u]))
+        a, r = consensus.set_codes(unit.segment_id, refs)
+        added, removed = added + a, removed + r
+        agreed_units += bool(refs)
+        if (latest is None and refs) or (latest is not None and tuple(latest.codes) != refs):
+            consensus.record(unit.segment_id, AGREED, refs, adjudicator, reason)
+    return AutoResult(len(table.units), agreed_units, added, removed, int(disputed.sum()), kept)
+
+
+def _transcript_table(session: Session, raters: tuple[str, ...], transcript: Transcript) -> UnitTable:
+    """The segment units of one transcript with the raters' codes, read in an open session."""
+    users = {rater_user(session, r).id: i for i, r in enumerate(raters)}
+    participant = transcript.participant.label if transcript.participant else None
+    units = tuple(Unit(f"{transcript.name}#{s.index}", transcript.name, s.index, s.id, transcript.id, s.speaker,
+                       participant, transcript.text[s.start:s.end]) for s in transcript.segments)
+    rows = session.execute(select(Coding.rater_id, Coding.segment_id, Coding.code_id).where(
+        Coding.transcript_id == transcript.id, Coding.rater_id.in_(list(users)),
+        Coding.segment_id.is_not(None))).all()
+    ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+    codes = tuple(session_code_infos(session, {ref_of[r.code_id] for r in rows}))
+    code_index = {c.ref: i for i, c in enumerate(codes)}
+    unit_index = {u.segment_id: i for i, u in enumerate(units)}
+    presence = np.zeros((len(units), len(codes), len(raters)), dtype=bool)
+    for rater_id, segment_id, code_id in rows:
+        presence[unit_index[segment_id], code_index[ref_of[code_id]], users[rater_id]] = True
+    return UnitTable(raters, "segment", BASIS_DONE, (transcript.name,), units, codes, presence)
+
 
 
 def _adjudication_table(study: Study, asker: Actor, raters: Sequence[str]) -> UnitTable:
@@ -304,13 +423,15 @@ class _Consensus:
         if transcript in self.table.transcripts:
             raise NotFound(f"transcript {transcript!r} has no segment {index}")
         raise StudyError(f"{transcript!r} is not a transcript that all of {', '.join(self.table.raters)} marked "
-                         "done; only finished transcripts are adjudicated (see `study transcripts`)")
+                         "done; only finished transcripts are adjudicated", "the transcripts list shows who finished which",
+                         remedy="list_transcripts")
 
     def _target(self, u: int, decision: str, codes: Sequence[str] | None) -> tuple[str, ...]:
         """The consensus code refs a decision gives unit ``u``."""
         if (codes is not None) != (decision == "edit"):
-            raise StudyError("codes go with the decision 'edit' only: give --codes with --decision edit, "
-                             "and no codes with the other decisions")
+            raise StudyError("codes go with the decision 'edit' only",
+                             "give codes with the decision 'edit', and no codes with the other decisions",
+                             remedy="edit_decision")
         presence = self.table.presence[u]  # codes x raters
         if decision.startswith("take:"):
             rater = decision.removeprefix("take:").strip()

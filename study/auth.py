@@ -69,7 +69,8 @@ def add_user(study: Study, name: str, role: str, password: str | None, actor: Ac
     with study.session() as session:
         user = get_user(session, name)
         if user is not None and user.password_hash:
-            raise StudyError(f"user {name!r} exists already; use `study user passwd {name}` to change the password")
+            raise StudyError(f"user {name!r} exists already", "change their password instead", remedy="change_password",
+                             name=name)
         if user is None:
             user = User(name=name)
             session.add(user)
@@ -282,7 +283,7 @@ def _check_password(password: str | None) -> None:
 def _existing_user(session: Session, name: str) -> User:
     user = get_user(session, name)
     if user is None:
-        raise NotFound(f"no user named {name!r}; add one with `study user add {name} --role coder`")
+        raise NotFound(f"no user named {name!r}", "an admin adds the user first", remedy="add_user", name=name)
     return user
 
 
@@ -297,7 +298,8 @@ def rater_user(session: Session, name: str, create: bool = False) -> User:
             known = list(session.scalars(select(User.name)))
             close = difflib.get_close_matches(name, known, n=2)
             hint = f"did you mean {' or '.join(close)}? " if close else ""
-            raise NotFound(f"no rater named {name!r}; {hint}raters are the users who coded (see `study user list`)")
+            raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
+                           hint=hint)
         user = User(name=name, role="coder")
         session.add(user)
         session.flush()

@@ -125,8 +125,9 @@ def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code
     if len(matches) > 1:
         raise CodebookError(f"code reference {ref!r} is ambiguous; write one of: {', '.join(c.ref for c in matches)}")
     suggestions = difflib.get_close_matches(ref, [c.ref for c in codes], n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else "; see `study codebook show`"
-    raise CodebookError(f"unknown code {ref!r}{hint}")
+    if suggestions:
+        raise CodebookError(f"unknown code {ref!r}", f"did you mean {' or '.join(suggestions)}?")
+    raise CodebookError(f"unknown code {ref!r}", "the codebook lists the codes", remedy="show_codebook")
 
 
 def code_rows(study: Study) -> list[dict]:
@@ -320,7 +321,7 @@ def find_theme_by_path(session: Session, path: str) -> Theme:
     for part in parts:
         theme = _find_theme(session, part, theme)
         if theme is None:
-            raise NotFound(f"no theme {path!r} in the codebook; see `study codebook show`")
+            raise NotFound(f"no theme {path!r} in the codebook", "the codebook lists the themes", remedy="show_codebook")
     if theme is None:
         raise NotFound("name a theme, like 'Challenges'")
     return theme

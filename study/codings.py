@@ -52,7 +52,7 @@ class CodingRow:
 def find_transcript(session: Session, name: str) -> Transcript:
     transcript = session.scalar(select(Transcript).where(Transcript.name == name))
     if transcript is None:
-        raise NotFound(f"no transcript named {name!r}; see `study transcripts` for the names")
+        raise NotFound(f"no transcript named {name!r}", "the transcripts list gives the names", remedy="list_transcripts")
     return transcript
 
 
@@ -137,7 +137,11 @@ def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: boo
         set_done(session, actor, user.id, t.id, done)
 
 
-def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool) -> None:
+def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool,
+             carry: bool = True) -> None:
+    """Mark (or reopen) a transcript for a rater. Marking it done carries the raters' agreements on it
+    into the consensus once every compared rater has finished it (``carry=False``: a suggestion
+    pseudo-rater's mark, which is not a person's finished work)."""
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     if not done and status is not None and status.done:
         _check_may_reopen(session, actor)
@@ -149,6 +153,11 @@ def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, 
     audit(session, actor.name, "transcript.done" if done else "transcript.reopen", f"transcript {transcript_id}",
           before={"rater_id": rater_id, "transcript_id": transcript_id, "done": before},
           after={"rater_id": rater_id, "transcript_id": transcript_id, "done": done})
+    if done and carry:
+        from .adjudication import carry_finished_transcript  # adjudication reads codings: imported late
+
+        session.flush()
+        carry_finished_transcript(session, actor, transcript_id)
 
 
 def _check_may_reopen(session: Session, actor: Actor) -> None:

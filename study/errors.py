@@ -1,17 +1,42 @@
-"""The error hierarchy: every message says what was wrong, where, and what to do."""
+"""The error hierarchy: every error says what was wrong (and where), and what would fix it.
+
+The library words the fix without naming a command-line flag or a button: ``fix`` is the plain
+remedy, ``remedy`` names it as an action each front end words its own way (the CLI as a flag or a
+command, the app as a button or a page), with ``details`` to fill in. Example::
+
+    raise Conflict(f"{path}: a different transcript named {name!r} is already in the study",
+                   fix="replace it (codings on unchanged text are kept)", remedy="replace")
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class StudyError(Exception):
-    """Base of every error the user can cause and fix."""
+    """Base of every error the user can cause and fix: ``what`` went wrong, and the ``fix``."""
+
+    def __init__(self, what: str, fix: str | None = None, *, remedy: str | None = None, **details) -> None:
+        self.what, self.fix, self.remedy, self.details = what, fix, remedy, details
+        super().__init__(f"{what}; {fix}" if fix else what)
+
+
+def worded(exc: BaseException, remedies: Mapping[str, str]) -> str:
+    """The error as one front end says it: ``what``, then its own wording of the remedy when it
+    has one (a template filled from ``details``), else the library's plain ``fix``."""
+    if not isinstance(exc, StudyError):
+        return str(exc)
+    template = remedies.get(exc.remedy or "")
+    fix = template.format(**exc.details) if template else exc.fix
+    return f"{exc.what}; {fix}" if fix else exc.what
 
 
 class TranscriptFormatError(StudyError):
     """A transcript file cannot be read (corrupt, empty, too large, unsafe, unknown format)."""
 
-    def __init__(self, path, problem: str):
+    def __init__(self, path, problem: str, fix: str | None = None, **kwargs):
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{self.path}: {problem}", fix, **kwargs)
 
 
 class QdpxFormatError(TranscriptFormatError):
@@ -31,7 +56,7 @@ class NotFound(StudyError):
 
 
 class Conflict(StudyError):
-    """The change clashes with what is stored (e.g. a changed file re-imported without --replace)."""
+    """The change clashes with what is stored (e.g. a changed file imported again under a stored name)."""
 
 
 class NotAllowed(StudyError):

@@ -63,6 +63,7 @@ class Table:
 
     ``caption`` is the line under the title (the source of the findings, the denominators);
     ``notes`` follow the table; ``extra`` holds JSON-only data (e.g. demographics' value counts).
+    ``warning`` (e.g. a partial consensus) comes first in every format, above the title.
     """
 
     title: str
@@ -73,6 +74,7 @@ class Table:
     source: dict | None = None
     name: str = "table"
     extra: dict = field(default_factory=dict, hash=False)
+    warning: str = ""
 
     def cells(self) -> list[list[str]]:
         """The rows as cell text, column by column."""
@@ -85,6 +87,7 @@ class Table:
 
     def to_dict(self) -> dict:
         return {
+            **({"warning": self.warning} if self.warning else {}),
             "title": self.title,
             "caption": self.caption,
             "source": self.source,
@@ -123,9 +126,12 @@ def to_json(table: Table) -> str:
 
 
 def to_csv(table: Table) -> str:
-    """Header row of labels, then the cells: the table's data only (title and notes are not data)."""
+    """Header row of labels, then the cells: the table's data only (title and notes are not data),
+    under the table's warning when it has one."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    if table.warning:  # a reader must not miss it, even in a spreadsheet
+        writer.writerow([table.warning])
     writer.writerow([c.label for c in table.columns])
     writer.writerows(table.cells())
     return buffer.getvalue()
@@ -139,7 +145,8 @@ def markdown_escape(text: str) -> str:
 
 
 def to_markdown(table: Table, number: int | None = None) -> str:
-    lines = [f"**{markdown_escape(caption_line(number, table.title))}**", ""]
+    lines = [f"> **{markdown_escape(table.warning)}**", ""] if table.warning else []
+    lines += [f"**{markdown_escape(caption_line(number, table.title))}**", ""]
     if table.caption:
         lines += [f"*{markdown_escape(table.caption)}*", ""]
     lines.append("| " + " | ".join(markdown_escape(c.label) for c in table.columns) + " |")
@@ -177,6 +184,7 @@ def to_latex(table: Table, number: int | None = None, standalone: bool = False) 
         r"\small",
         rf"\caption{{{latex_escape(table.title)}}}",
         rf"\label{{tab:{re.sub(r'[^A-Za-z0-9-]+', '-', table.name)}}}",
+        *([rf"\par\textbf{{{latex_escape(table.warning)}}}\par\smallskip"] if table.warning else []),
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
         " & ".join(latex_escape(c.label) for c in table.columns) + r" \\",
@@ -215,7 +223,8 @@ def to_html(table: Table, number: int | None = None) -> str:
     if table.caption:
         caption += f'<br><span class="source">{esc(table.caption)}</span>'
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in table.notes)
-    return (f'<table class="findings"><caption>{caption}</caption>\n<thead><tr>{head}</tr></thead>\n'
+    warning = f'<p class="warning"><strong>{esc(table.warning)}</strong></p>\n' if table.warning else ""
+    return (f'{warning}<table class="findings"><caption>{caption}</caption>\n<thead><tr>{head}</tr></thead>\n'
             f"<tbody>\n{rows}</tbody></table>\n{notes}")
 
 
@@ -229,6 +238,8 @@ def add_docx_table(document, table: Table, number: int | None = None) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
+    if table.warning:
+        document.add_paragraph().add_run(xml_safe(table.warning)).bold = True
     document.add_paragraph(caption_line(number, table.title), style="Caption")
     grid = document.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
@@ -292,19 +303,24 @@ def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None):
 
     sheet = workbook.create_sheet(_sheet_title(sheet_name or table.name, workbook))
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = 1
+    if table.warning:  # above the header, where nobody scrolls past it
+        _set_text(sheet.cell(row=1, column=1), table.warning)
+        sheet.cell(row=1, column=1).font = Font(bold=True)
+        top = 2
     for col, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=col, value=xml_safe(column.label))
+        cell = sheet.cell(row=top, column=col, value=xml_safe(column.label))
         cell.font, cell.alignment = Font(bold=True), wrap
-    for r, row in enumerate(table.rows, start=2):
+    for r, row in enumerate(table.rows, start=top + 1):
         for col, column in enumerate(table.columns, start=1):
             _set_cell(sheet.cell(row=r, column=col), row.get(column.key), column, wrap)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{top + 1}"
     cells = table.cells()
     for col, column in enumerate(table.columns, start=1):
         longest = max([len(column.label)] + [max((len(x) for x in row[col - 1].splitlines()), default=0) for row in cells])
         limit = 80 if column.wide else 40
         sheet.column_dimensions[get_column_letter(col)].width = min(max(longest + 2, 8), limit)
-    after = len(table.rows) + 3
+    after = len(table.rows) + top + 2
     for offset, line in enumerate([table.title, table.caption, *table.notes]):
         if line:
             _set_text(sheet.cell(row=after + offset, column=1), line)

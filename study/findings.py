@@ -12,7 +12,6 @@ participant first in natural order, then transcript name, then segment index.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -24,6 +23,9 @@ from .auth import Actor
 from .codings import memos_of
 from .errors import StudyError
 from .exports import Column, Table
+from .exclusion import excluded_transcript_ids
+from .coverage import Coverage, source_coverage
+from .names import natural_key
 from .sources import Source, choose_source, source_codings
 from .store import Participant, Segment, Study, Transcript, User
 
@@ -35,11 +37,6 @@ EXEMPLAR_RULE = (
 )
 LEVELS = ("segment", "participant")
 ORDERS = ("count", "codebook")
-
-
-def natural_key(text: str) -> list:
-    """Sort key that orders numbers inside labels by value: P2 before P10."""
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(text))]
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,15 @@ class Evidence:
     codes: tuple[CodeInfo, ...]
     theme: tuple[str, ...]
     codes_on_segment: dict
+    coverage: Coverage | None = None
+
+    def source_dict(self) -> dict:
+        """The source as tables carry it, with its coverage."""
+        return {**self.source.to_dict(), "coverage": self.coverage.to_dict() if self.coverage else None}
+
+    @property
+    def warning(self) -> str:
+        return self.coverage.warning if self.coverage else ""
 
     def mentions(self) -> dict[int, list[str]]:
         """{code id: the participants who mentioned it, in natural order} (every code in scope)."""
@@ -91,10 +97,13 @@ def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeIn
 
 
 def study_participants(study: Study) -> tuple[str, ...]:
-    """Labels of the participants with at least one transcript, in natural order (P2 before P10)."""
+    """Labels of the participants with at least one transcript not excluded from findings, in
+    natural order (P2 before P10)."""
     with study.session() as session:
+        left_out = excluded_transcript_ids(session)
         labels = session.scalars(
-            select(Participant.label).join(Transcript, Transcript.participant_id == Participant.id).distinct()
+            select(Participant.label).join(Transcript, Transcript.participant_id == Participant.id)
+            .where(Transcript.id.not_in(left_out)).distinct()
         )
         return tuple(sorted(labels, key=natural_key))
 
@@ -104,11 +113,12 @@ def gather(study: Study, asker: Actor, theme: str | None = None, source: str | S
     """The evidence for a findings table: chosen source, its codings of the theme's codes, participants."""
     chosen = choose_source(study, asker, source, combine)
     codes, path = codes_in_scope(study, theme)
+    coverage = source_coverage(study, asker, chosen)
     frame = source_codings(study, asker, chosen)
-    frame = frame[frame["participant"].notna()]
+    frame = frame[frame["participant"].notna() & frame["transcript"].isin(coverage.transcripts)]
     per_segment = frame[frame["segment_id"].notna()].groupby("segment_id")["code_id"].nunique().to_dict()
     scoped = frame[frame["code_id"].isin([c.id for c in codes])].reset_index(drop=True)
-    return Evidence(chosen, scoped, study_participants(study), codes, path, per_segment)
+    return Evidence(chosen, scoped, coverage.participants, codes, path, per_segment, coverage)
 
 
 def _percent(count: int, total: int) -> float:
@@ -118,7 +128,8 @@ def _percent(count: int, total: int) -> float:
 def _caption(evidence: Evidence, what: str = "") -> str:
     of = len(evidence.participants)
     lead = f"{what} " if what else ""
-    return f"{lead}{of} participants with at least one transcript. Source: {evidence.source.describe()}."
+    text = f"{lead}{of} participants with at least one transcript. Source: {evidence.source.describe()}."
+    return f"{text} {evidence.coverage.describe()}" if evidence.coverage else text
 
 
 def _theme_title(evidence: Evidence) -> str:
@@ -169,7 +180,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
         title=f"Participants mentioning each code: {_theme_title(evidence)}",
         columns=tuple(columns), rows=tuple(rows),
         caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE,),
-        source=evidence.source.to_dict(), name="frequency",
+        source=evidence.source_dict(), warning=evidence.warning, name="frequency",
     )
 
 
@@ -235,7 +246,7 @@ def matrix_table(study: Study, asker: Actor, theme: str | None = None, source: s
     what = "Coded segments per participant and code" if counts else "Codes each participant mentioned (1 = yes)"
     return Table(
         title=f"{what}: {_theme_title(evidence)}", columns=columns, rows=tuple(rows),
-        caption=_caption(evidence), source=evidence.source.to_dict(), name="matrix",
+        caption=_caption(evidence), source=evidence.source_dict(), warning=evidence.warning, name="matrix",
     )
 
 
@@ -270,7 +281,8 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
     A group's N counts the participants who mentioned any of its codes (also those left out).
     """
     if min_participants < 1:
-        raise StudyError(f"--min must be at least 1 (got {min_participants})")
+        raise StudyError(f"the minimum number of participants must be at least 1 (got {min_participants})",
+                         "ask for 1 or more", remedy="min_participants")
     evidence = gather(study, asker, theme, source, combine)
     mentions, of = evidence.mentions(), len(evidence.participants)
     groups = _groups(evidence.codes, evidence.theme)
@@ -297,7 +309,7 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
                  Column("of", "of", numeric=True), Column("percent", "%", numeric=True),
                  Column("factors", "Factors (participants)", wide=True, format=factors_text)),
         rows=tuple(rows), caption=_caption(evidence, "N of"), notes=tuple(notes),
-        source=evidence.source.to_dict(), name="factors",
+        source=evidence.source_dict(), warning=evidence.warning, name="factors",
     )
 
 
@@ -373,8 +385,8 @@ def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, lev
         title=f"Co-occurring codes ({unit_name} with both codes): {_theme_title(evidence)}",
         columns=columns, rows=rows,
         caption=f"Counts of {unit_name}; the diagonal counts {unit_name} with the code. Source: "
-                f"{evidence.source.describe()}.",
-        source=evidence.source.to_dict(), name=f"cooccurrence-{level}", extra={"level": level},
+                f"{evidence.source.describe()}. {evidence.coverage.describe()}",
+        source=evidence.source_dict(), warning=evidence.warning, name=f"cooccurrence-{level}", extra={"level": level},
     )
 
 
@@ -422,7 +434,7 @@ def framework_table(study: Study, asker: Actor, theme: str | None = None, source
                + (Column(INTERVIEW_MEMOS, INTERVIEW_MEMOS, wide=True),))
     return Table(
         title=f"Framework matrix: {_theme_title(evidence)}", columns=columns, rows=tuple(rows),
-        caption=_caption(evidence), source=evidence.source.to_dict(), name="framework",
+        caption=_caption(evidence), source=evidence.source_dict(), warning=evidence.warning, name="framework",
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
-from .csv_quotes import unclosed_quote
+from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
 from .names import check_name, printable
 from .participants import (
@@ -52,7 +52,8 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
-    not_carried: list[str] = field(default_factory=list)  # codings a --replace could not keep
+    not_carried: list[str] = field(default_factory=list)  # codings a replacement could not keep
+    warnings: list[str] = field(default_factory=list)  # what a lenient reading kept as text
 
     @property
     def ok(self) -> bool:
@@ -68,6 +69,7 @@ class ImportOptions:
     lenient: bool = False  # keep caption cues with malformed timing lines as text, reported
     actor: str = "cli"
     source_label: Callable[[Path], str] = str  # how the stored transcript and the audit log name its file
+    describe: Callable[[StudyError], str] = str  # how a failed file's error is worded (each front end its own way)
     roles: Mapping[str, str] = field(default_factory=dict)  # speaker -> role, in every file
     renames: Mapping[str, str] = field(default_factory=dict)  # speaker -> new name, in every file
     # transcript name -> {speaker: role}: roles chosen for one transcript (the app's preview)
@@ -123,13 +125,14 @@ def import_files(
         try:
             stored = _import_one(study, path, owner_of, options)
         except StudyError as exc:
-            summary.failed.append((printable(str(path)), printable(str(exc))))
+            summary.failed.append((printable(str(path)), printable(options.describe(exc))))
         except Exception as exc:  # noqa: BLE001 - one broken file must not cost the rest of the batch
             summary.failed.append((printable(str(path)), _unexpected(path, exc)))
         else:
-            for name, outcome, lost in stored:
+            for name, outcome, lost, warnings in stored:
                 getattr(summary, outcome).append(name)
                 summary.not_carried.extend(f"{name}: {item}" for item in lost)
+                summary.warnings.extend(f"{name}: {item}" for item in warnings)
         if progress:
             progress(path)
     return summary
@@ -144,7 +147,7 @@ def _unexpected(path: Path, exc: Exception) -> str:
 
 def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions):
     """Store every document of the file in one transaction: all of them, or none.
-    Returns (transcript name, outcome, codings not carried over) for each."""
+    Returns (transcript name, outcome, codings not carried over, reading warnings) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
     check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
@@ -154,7 +157,8 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
     with study.session() as session:
         return [
             (name, *_store_document(session, path, name, parsed, participant,
-                                    _document_hash(parsed) if several else file_hash, options, file_hash))
+                                    _document_hash(parsed) if several else file_hash, options, file_hash),
+             parsed.warnings)
             for name, parsed, participant in documents
         ]
 
@@ -176,7 +180,7 @@ def _check_speakers_named(files: list[Path], owner_of: dict[str, str], options: 
     missing = [name for name in options.renames if name.strip().casefold() not in before]
     missing += [name for name in given_roles if name.strip().casefold() not in after]
     if missing:
-        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files; "
+        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files",
                          f"speakers found: {', '.join(found) or 'none'}")
 
 
@@ -226,7 +230,7 @@ def preview_files(
         try:
             previews.extend(_preview_file(path, owner_of, options))
         except StudyError as exc:
-            failed.append((printable(str(path)), printable(str(exc))))
+            failed.append((printable(str(path)), printable(options.describe(exc))))
         except Exception as exc:  # noqa: BLE001 - as in import_files: the rest of the batch goes on
             failed.append((printable(str(path)), _unexpected(path, exc)))
     return ImportPreview(tuple(previews), tuple(failed))
@@ -288,7 +292,7 @@ def _check_quotes(path: Path) -> None:
     with path.open("rb") as handle:  # the reader refuses oversize files; the check needs the text only
         text = handle.read().decode("utf-8-sig", errors="replace")
     if problem := unclosed_quote(text, "participant"):
-        raise TranscriptFormatError(path, problem)
+        raise TranscriptFormatError(path, problem, QUOTE_FIX)
 
 
 def _store_document(session, path, name, parsed, participant_label, content_hash, options,
@@ -304,10 +308,8 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
     if existing is not None and existing.content_hash in (content_hash, earlier_hash):
         return "unchanged", []
     if existing is not None and not options.replace:
-        raise Conflict(
-            f"{where}: a different transcript named {name!r} is already in the study; "
-            "use --replace to replace it (codings on unchanged text are kept)"
-        )
+        raise Conflict(f"{where}: a different transcript named {name!r} is already in the study",
+                       "replace it (codings on unchanged text are kept)", remedy="replace")
     roles = assign_roles(parsed, options.role_overrides(name))
     interviewer = main_interviewer(roles)
     spans = segment(parsed, options.unit, role_map(roles))
@@ -447,7 +449,8 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cl
             query = query.where(Transcript.name.in_(names))
             found = set(session.scalars(select(Transcript.name).where(Transcript.name.in_(names))))
             if missing := sorted(set(names) - found):
-                raise StudyError(f"no transcript named {', '.join(missing)}; see `study transcripts`")
+                raise StudyError(f"no transcript named {', '.join(missing)}", "the transcripts list gives the names",
+                                 remedy="list_transcripts")
         transcripts = session.scalars(query).all()
     for transcript in transcripts:
         with study.session() as session:
@@ -540,7 +543,8 @@ def segment_rows(study: Study, name: str) -> list[dict]:
     with study.session() as session:
         transcript = session.scalar(select(Transcript).where(Transcript.name == name))
         if transcript is None:
-            raise StudyError(f"no transcript named {name!r}; see `study transcripts` for the names")
+            raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
+                             remedy="list_transcripts")
         return [
             {
                 "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
@@ -551,9 +555,6 @@ def segment_rows(study: Study, name: str) -> list[dict]:
 
 
 # -- uploads (the app's browser uploads, through the same importers) ------------------
-
-REPLACE_HINT = "tick 'Replace transcripts of the same name' to replace it"
-
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -572,25 +573,28 @@ def upload_transcripts(
     unit: str = "turn",
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    describe: Callable[[StudyError], str] = str,
     roles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
-    ``failed`` as (file name, message) with the file's own name, never a temporary path.
+    ``failed`` as (file name, message) with the file's own name, never a temporary path; the
+    message is the error as ``describe`` words it (the app words remedies as its buttons).
     ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview).
     """
     actor.require_admin("import transcripts")
     files = list(files)
     with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
         rows = _participant_rows(folder, participants) if participants is not None else None
-        paths = _write_uploads(Path(folder), files)
+        paths, unwritable = _write_uploads(Path(folder), files)
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
-                                  source_label=_upload_label, transcript_roles=dict(roles or {})),
+                                  source_label=_upload_label, transcript_roles=dict(roles or {}),
+                                  describe=describe),
         )
-        summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
+        summary.failed = unwritable + [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
 
@@ -601,16 +605,17 @@ def preview_uploads(
     *,
     participants: UploadedFile | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    describe: Callable[[StudyError], str] = str,
 ) -> ImportPreview:
     """What importing the uploads would store (``preview_files``), files named as the user named them."""
     actor.require_admin("import transcripts")
     with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
         rows = _participant_rows(folder, participants) if participants is not None else None
-        preview = preview_files(_write_uploads(Path(folder), list(files)), participants=rows,
-                                options=ImportOptions(max_bytes=max_bytes))
+        paths, unwritable = _write_uploads(Path(folder), list(files))
+        preview = preview_files(paths, participants=rows, options=ImportOptions(max_bytes=max_bytes, describe=describe))
         return ImportPreview(
             tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
-            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+            tuple(unwritable) + tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
         )
 
 
@@ -636,15 +641,23 @@ def _participant_rows(folder: str, upload: UploadedFile):
         path.unlink(missing_ok=True)
 
 
-def _write_uploads(folder: Path, files: list[UploadedFile]) -> list[Path]:
-    """Write each upload under its own name, each in its own folder (two uploads may share a name)."""
-    paths = []
+def _write_uploads(folder: Path, files: list[UploadedFile]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Write each upload under its own name, each in its own folder (two uploads may share a name).
+    Returns the files written, and (name, message) for uploads whose name no file can have."""
+    paths, failed = [], []
     for number, upload in enumerate(files):
         path = folder / str(number) / _safe_name(upload.name, "")
-        path.parent.mkdir()
-        path.write_bytes(upload.data)
+        try:
+            path.parent.mkdir()
+            path.write_bytes(upload.data)
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte...
+            reason = getattr(exc, "strerror", None) or str(exc)
+            shown = printable(path.name if len(path.name) <= 60 else path.name[:57] + "...")
+            failed.append((printable(upload.name), f"{shown}: cannot be stored under this name ({reason}); "
+                                                   "rename the file and upload it again"))
+            continue
         paths.append(path)
-    return paths
+    return paths, failed
 
 
 def _safe_name(name: str, default_suffix: str) -> str:
@@ -654,9 +667,8 @@ def _safe_name(name: str, default_suffix: str) -> str:
 
 
 def _friendly(message: str, folder: str) -> str:
-    """A library message as the app shows it: no temporary paths, no command-line flags."""
-    message = re.sub(re.escape(folder) + r"[\\/](?:\d+[\\/])?", "", message)
-    return message.replace("use --replace to replace it", REPLACE_HINT)
+    """A message about an upload without the temporary folder it was written to."""
+    return re.sub(re.escape(folder) + r"[\\/](?:\d+[\\/])?", "", message)
 
 
 def _upload_label(path: Path) -> str:

@@ -6,6 +6,7 @@ Example: ``check_name("participant", " P3 ")`` returns ``"P3"``.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .errors import InvalidName
@@ -37,8 +38,8 @@ def check_name(kind: str, value: str, *, where: str = "") -> str:
         raise ValueError(f"unknown kind of name {kind!r}; one of {', '.join(_COLUMNS)}")
     name = value.strip() if isinstance(value, str) else value
     if problem := _problem(kind, name):
-        prefix = f"{where}: " if where else ""
-        raise InvalidName(f"{prefix}{problem}")
+        what, fix = problem
+        raise InvalidName(f"{where}: {what}" if where else what, fix)
     return name
 
 
@@ -47,22 +48,23 @@ def check_rater_name(value: str, *, where: str = "") -> str:
     the adjudicated codings, and no rater or project user may write into it by taking its name."""
     name = check_name("rater", value, where=where)
     if name.casefold() == CONSENSUS:
-        prefix = f"{where}: " if where else ""
-        raise InvalidName(f"{prefix}{_shown(name)} is the name of the adjudicated consensus; choose another rater name")
+        what = f"{_shown(name)} is the name of the adjudicated consensus"
+        raise InvalidName(f"{where}: {what}" if where else what, "choose another rater name")
     return name
 
 
-def _problem(kind: str, name) -> str | None:
+def _problem(kind: str, name) -> tuple[str, str] | None:
+    """(what is wrong, what would fix it), or None for a good name."""
     if not isinstance(name, str) or not name:
-        return f"a {kind} name is blank; give it a name"
+        return f"a {kind} name is blank", "give it a name"
     shown = _shown(name)
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
-        return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?); rename it"
+        return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?)", "rename it"
     if bad := next((ch for ch in name if unicodedata.category(ch) == "Cc"), None):
-        return f"the {kind} name {shown} contains the control character U+{ord(bad):04X}; remove it"
+        return f"the {kind} name {shown} contains the control character U+{ord(bad):04X}", "remove it"
     limit = max_length(kind)
     if len(name) > limit:
-        return f"the {kind} name {shown} is {len(name)} characters long; shorten it to at most {limit}"
+        return f"the {kind} name {shown} is {len(name)} characters long", f"shorten it to at most {limit}"
     return None
 
 
@@ -79,3 +81,8 @@ def _shown(name: str, width: int = 40) -> str:
     safe = "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in printable(name))
     safe = safe if len(safe) <= width else safe[: width - 1] + "…"
     return f"'{safe}'"
+
+
+def natural_key(text: str) -> list:
+    """Sort key that orders numbers inside labels by value: P2 before P10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(text))]

@@ -26,6 +26,7 @@ from .codes import all_codes, top_themes
 from .errors import StudyError
 from .exports import Column, Table
 from .saturation import DEFAULT_THRESHOLD, saturation
+from .coverage import Coverage, source_coverage
 from .sources import Source, choose_source, coders_with_codings, has_codings
 from .store import CONSENSUS, Resolution, Segment, Study, Transcript
 
@@ -111,8 +112,11 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     """
     chosen = choose_source(study, asker, source, combine)
     agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
-    methods = methods_paragraph(study, chosen, agreement, agreement_note)
+    coverage = source_coverage(study, asker, chosen)
+    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
     out = _Numbered()
+    if coverage.warning:
+        out.add(Paragraph(coverage.warning))
     out.add(Heading("Method"))
     out.add(Paragraph(methods))
 
@@ -251,9 +255,11 @@ def agreement_table(report: dict) -> Table:
 # -- methods -----------------------------------------------------------------------------
 
 
-def methods_paragraph(study: Study, source: Source, agreement: dict | None, agreement_note: str = "") -> str:
+def methods_paragraph(study: Study, source: Source, agreement: dict | None, agreement_note: str = "",
+                      coverage: Coverage | None = None) -> str:
     """What a paper's method section needs: data, segmenting, codebook, raters, agreement,
-    how disagreements were resolved, and which codings the findings rest on."""
+    how disagreements were resolved, and which codings the findings rest on (with ``coverage``:
+    which transcripts and participants they count, and whether the consensus is partial)."""
     with study.session() as session:
         transcripts = session.scalar(select(func.count()).select_from(Transcript))
         units = Counter(session.scalars(select(Transcript.unit)))
@@ -275,6 +281,8 @@ def methods_paragraph(study: Study, source: Source, agreement: dict | None, agre
         parts.append(agreement_note)
     parts.append(resolution_sentence(study))
     parts.append(f"The tables and figures rest on {source.describe()}.")
+    if coverage is not None:
+        parts += [coverage.describe(), coverage.warning]
     return " ".join(p if p.endswith(".") else p + "." for p in parts if p)
 
 

@@ -121,7 +121,7 @@ def check_role(role: str) -> str:
     """``role`` in lower case, or StudyError when it is not interviewer or participant."""
     normal = role.strip().casefold()
     if normal not in ROLES:
-        raise StudyError(f"unknown role {role!r}; a speaker is an interviewer or a participant")
+        raise StudyError(f"unknown role {role!r}", "a speaker is an interviewer or a participant")
     return normal
 
 

@@ -85,8 +85,9 @@ def _named_source(study: Study, text: str, combine: str) -> Source:
     names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
     with study.session() as session:
         if CONSENSUS in names and not has_codings(session, CONSENSUS):
-            raise NotFound("the consensus rater has no codings yet; adjudicate the raters' disagreements "
-                           "first, or choose --source RATER")
+            raise NotFound("the consensus rater has no codings yet",
+                           "adjudicate the raters' disagreements first, or read a rater's codings",
+                           remedy="choose_source")
         for name in names:
             rater_user(session, name)  # NotFound names the missing rater
     return Source(names, "single" if len(names) == 1 else combine)

@@ -251,6 +251,19 @@ class Resolution(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Exclusion(Base):
+    """A transcript or a participant an admin left out of findings and agreement (kept, reversible)."""
+
+    __tablename__ = "exclusions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int | None] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
+                                                       unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEntry(Base):
     """Append-only: who did what, when, with the state before and after."""
 
@@ -362,11 +375,10 @@ class Study:
             raise StudyError(f"cannot open the study database {self.url}: {exc.orig}") from None
         if "study_meta" not in tables:
             if tables - {"study_meta"}:
-                raise SchemaVersionError(
-                    f"{self.url} holds tables that are not a study database; choose another file with --db"
-                )
+                raise SchemaVersionError(f"{self.url} holds tables that are not a study database",
+                                         "choose another database", remedy="choose_db")
             if not create:
-                raise StudyError(f"no study at {self.url}; run `study init` first")
+                raise StudyError(f"no study at {self.url}", "create the study first", remedy="init")
             Base.metadata.create_all(self.engine)
             with self.session() as s:
                 s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))

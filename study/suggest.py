@@ -25,13 +25,14 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.study_agreement import report_from_table
 from .agreement.units import Unit, UnitTable, code_infos, unit_table
 from .auth import Actor
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
 from .errors import StudyError
 from .segmenting import PARTICIPANT, lemma_pipeline
@@ -135,8 +136,9 @@ def suggest_codings(study: Study, actor: Actor, rater_name: str = DEFAULT_SUGGES
     with study.session() as session:
         rules = keyword_rules_from_codebook(session)
         if not rules:
-            raise StudyError("no code in the codebook has keywords; add `keywords: [...]` to codes in the "
-                             "YAML codebook and load it again with `study codebook load`")
+            raise StudyError("no code in the codebook has keywords",
+                             "add `keywords: [...]` to codes in the YAML codebook and load it again",
+                             remedy="add_keywords")
         suggester = suggester_for(rules)
         chosen = _chosen_transcripts(session, transcripts)
         suggestions: list[SuggestedCoding] = []
@@ -158,7 +160,7 @@ def _chosen_transcripts(session: Session, names: Sequence[str] | None) -> list[T
         return [find_transcript(session, name) for name in dict.fromkeys(names)]
     found = list(session.scalars(select(Transcript).order_by(Transcript.id)))
     if not found:
-        raise StudyError("the study has no transcripts; import some with `study import FILES`")
+        raise StudyError("the study has no transcripts", "import some first", remedy="import_transcripts")
     return found
 
 
@@ -183,14 +185,16 @@ def _pseudo_rater(session: Session, name: str) -> User:
         session.flush()
         return user
     if user.password_hash or user.role != "coder":
-        raise StudyError(f"{name!r} is a person's account ({user.role}); suggestions go to a rater of their "
-                         f"own: choose another --rater, such as {DEFAULT_SUGGESTER!r}")
+        raise StudyError(f"{name!r} is a person's account ({user.role}); suggestions go to a rater of their own",
+                         f"choose another rater, such as {DEFAULT_SUGGESTER!r}", remedy="choose_suggester",
+                         suggester=DEFAULT_SUGGESTER)
     wrote_before = session.scalar(select(AuditEntry.id).where(AuditEntry.action == "suggest",
                                                               AuditEntry.target == name).limit(1))
     has_codings = session.scalar(select(Coding.id).where(Coding.rater_id == user.id).limit(1))
     if has_codings is not None and wrote_before is None:
-        raise StudyError(f"{name!r} has codings the suggester did not make; choose another --rater, "
-                         f"such as {DEFAULT_SUGGESTER!r}")
+        raise StudyError(f"{name!r} has codings the suggester did not make",
+                         f"choose another rater, such as {DEFAULT_SUGGESTER!r}", remedy="choose_suggester",
+                         suggester=DEFAULT_SUGGESTER)
     return user
 
 
@@ -198,21 +202,21 @@ def _store_suggestions(session: Session, actor: Actor, user: User, transcripts: 
                        suggestions: list[SuggestedCoding]) -> int:
     """Replace the pseudo-rater's codings on ``transcripts`` by ``suggestions``; returns codings removed."""
     ids = [t.id for t in transcripts]
-    removed = session.execute(delete(Coding).where(Coding.rater_id == user.id, Coding.transcript_id.in_(ids)))
+    old = [CodingWrite(CodingKey.of(c), applied=False)
+           for c in session.scalars(select(Coding).where(Coding.rater_id == user.id, Coding.transcript_id.in_(ids)))]
     segment_ids = {(t.name, s.index): (t.id, s.id) for t in transcripts for s in t.segments}
     codes = {c.ref: c.id for c in codes_mod.all_codes(session)}
-    rows = [{"rater_id": user.id, "transcript_id": segment_ids[(s.transcript, s.segment)][0],
-             "segment_id": segment_ids[(s.transcript, s.segment)][1], "code_id": codes[s.code],
-             "memo": "matched: " + ", ".join(s.matched)} for s in suggestions]
-    if rows:
-        session.execute(insert(Coding), rows)
+    rows = [CodingWrite(CodingKey(user.id, *segment_ids[(s.transcript, s.segment)], codes[s.code]),
+                        memo="matched: " + ", ".join(s.matched)) for s in suggestions]
+    # the suggester's own finished transcripts are replaced whole; the run is audited as one entry
+    write_codings(session, actor, old + rows, audited=False, check_done=False)
     for transcript in transcripts:
         status = session.get(TranscriptStatus, (user.id, transcript.id))
         if status is None or not status.done:
-            set_done(session, actor, user.id, transcript.id, True)
+            set_done(session, actor, user.id, transcript.id, True, carry=False)
     audit(session, actor.name, "suggest", user.name,
-          after={"transcripts": [t.name for t in transcripts], "codings": len(rows), "replaced": removed.rowcount})
-    return removed.rowcount
+          after={"transcripts": [t.name for t in transcripts], "codings": len(rows), "replaced": len(old)})
+    return len(old)
 
 
 # -- measuring suggestions against a human rater -------------------------------------------
@@ -285,8 +289,8 @@ def evaluate_suggestions(study: Study, asker: Actor, reference_rater: str,
     asker.require_admin("measure suggestions against a rater")
     with study.session() as session:
         if get_user(session, suggester_rater) is None:
-            raise StudyError(f"no suggestions by {suggester_rater!r} yet; run `study suggest run --rater "
-                             f"{suggester_rater}` first")
+            raise StudyError(f"no suggestions by {suggester_rater!r} yet", "run the suggester first",
+                             remedy="run_suggester", suggester=suggester_rater)
     table = unit_table(study, asker, [reference_rater, suggester_rater], "segment",
                        include_unfinished=include_unfinished)
     segments = segments_frame(study, list(table.transcripts))

@@ -83,14 +83,37 @@ def test_disagreements_at_participant_level_compare_whole_participants(disputed)
     assert item.disputed == tuple(sorted((MA, POP)))
 
 
-def test_auto_carries_exactly_the_codes_every_rater_applied(disputed):
-    result = auto_adjudicate(disputed, ADMIN, RATERS)
+def test_finishing_a_transcript_carries_exactly_the_codes_every_rater_applied(disputed):
+    # bob marked T1 done last: segments 1 (MS) and 5 (LIC) carry what both applied, nothing else
     assert consensus(disputed) == {1: {MS}, 5: {LIC}}
-    assert (result.agreed_units, result.codes_added, result.disputed_units) == (2, 2, 3)
     with disputed.session() as session:
         rows = session.scalars(select(Resolution)).all()
         assert sorted((r.decision, tuple(r.codes), r.adjudicator) for r in rows) == [
-            ("agreed", (LIC,), "boss"), ("agreed", (MS,), "boss")]
+            ("agreed", (LIC,), "automatic"), ("agreed", (MS,), "automatic")]
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "adjudicate.carry")).one()
+        assert entry.target == "T1" and entry.after["raters"] == "alice,bob"
+        assert (entry.after["agreed_units"], entry.after["codes_added"], entry.after["disputed_units"]) == (2, 2, 3)
+    result = auto_adjudicate(disputed, ADMIN, RATERS)  # the button/--auto finds nothing left to carry
+    assert (result.agreed_units, result.codes_added, result.disputed_units) == (2, 0, 3)
+
+
+def test_nothing_is_carried_until_every_rater_finished(study):
+    load_small_codebook(study)
+    add_interview(study, "T1", "P01", ["answer"])
+    for rater in RATERS:
+        codings.apply_code(study, CLI, rater, "T1", 1, MS)
+    codings.mark_done(study, CLI, "alice", "T1")
+    codings.mark_done(study, CLI, "bob", "T1", done=False)  # bob registered, not finished
+    assert consensus(study) == {}
+    codings.mark_done(study, CLI, "bob", "T1")
+    assert consensus(study) == {1: {MS}}
+
+
+def test_reopened_and_changed_work_is_carried_again_when_finished(disputed):
+    codings.mark_done(disputed, CLI, "alice", "T1", done=False)
+    codings.apply_code(disputed, CLI, "alice", "T1", 7, MS)  # now agrees with bob on segment 7
+    codings.mark_done(disputed, CLI, "alice", "T1")
+    assert consensus(disputed) == {1: {MS}, 5: {LIC}, 7: {MS}}
 
 
 def test_auto_again_changes_nothing(disputed):
@@ -163,7 +186,8 @@ def test_resolutions_csv_applies_every_row(disputed, tmp_path):
                     "T1,3,edit,Attributes/License;Challenges/Model search,both apply\n"
                     "T1,7,take:bob,,bob is right\n")
     assert import_resolutions_csv(disputed, ADMIN, RATERS, path) == 2
-    assert consensus(disputed) == {3: {LIC, MS}, 7: {MS}}
+    # segments 1 and 5 hold the agreements carried when T1 was finished
+    assert consensus(disputed) == {1: {MS}, 3: {LIC, MS}, 5: {LIC}, 7: {MS}}
     assert adjudication_progress(disputed, RATERS)["resolved"] == 2
 
 
@@ -183,9 +207,9 @@ def test_resolutions_csv_errors_name_their_lines_and_nothing_is_applied(disputed
     for line in (3, 4, 5, 6, 7):
         assert f"line {line}:" in message
     assert "line 2:" not in message
-    assert consensus(disputed) == {}
+    assert consensus(disputed) == {1: {MS}, 5: {LIC}}  # as carried when T1 was finished: no row applied
     with disputed.session() as session:
-        assert session.scalars(select(Resolution)).all() == []
+        assert {r.decision for r in session.scalars(select(Resolution))} == {"agreed"}
 
 
 def test_resolutions_csv_needs_its_columns(disputed, tmp_path):
@@ -230,7 +254,7 @@ def test_coders_may_not_adjudicate_or_list_disagreements(disputed, tmp_path):
                  lambda: adjudication_progress(disputed, RATERS, coder)):
         with pytest.raises(NotAllowed):
             call()
-    assert consensus(disputed) == {}
+    assert consensus(disputed) == {1: {MS}, 5: {LIC}}  # only what finishing T1 carried
 
 
 # -- command line ----------------------------------------------------------------------

@@ -139,3 +139,17 @@ def test_cli_refuses_a_participants_csv_with_a_swallowed_row(db_url, tmp_path):
                                       "--participants", str(people)])
     assert result.exit_code == 1
     assert "people.csv, line 2: a quoted field opened on this line runs on and swallows the row on line 3" in result.stderr
+
+
+@pytest.mark.parametrize("bad_name, shown", [
+    ("P02" + "x" * 300 + ".txt", "cannot be stored under this name (File name too long)"),
+    ("P02\x00.txt", "cannot be stored under this name (embedded null byte)"),
+])
+def test_an_upload_whose_name_no_file_can_have_fails_alone(study, bad_name, shown):
+    uploads = [UploadedFile(name, INTERVIEW.encode()) for name in ("P01.txt", bad_name, "P03.txt")]
+    summary = importing.upload_transcripts(study, Actor("ann", "admin"), uploads)
+    assert summary.imported == ["P01", "P03"]
+    [(_, message)] = summary.failed
+    assert shown in message
+    preview = importing.preview_uploads(Actor("ann", "admin"), uploads)
+    assert [t.name for t in preview.transcripts] == ["P01", "P03"] and len(preview.failed) == 1

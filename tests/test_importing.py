@@ -68,7 +68,7 @@ def test_a_changed_file_with_the_same_name_is_refused_without_replace(study, tmp
     write_txt(path, INTERVIEW + [("Interviewer", "Anything else?")])
     summary = import_files(study, [path])
     assert not summary.ok
-    assert "--replace" in summary.failed[0][1] and "P01" in summary.failed[0][1]
+    assert "replace it" in summary.failed[0][1] and "P01" in summary.failed[0][1]
     assert transcript_rows(study)[0]["segments"] == 4  # the stored one is untouched
 
 

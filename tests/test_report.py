@@ -38,7 +38,7 @@ def captions(document, kind):
 
 
 def test_word_report_has_methods_numbered_tables_figures_and_quotes(coded, tmp_path):
-    built = report.build_report(finished(coded), CLI)
+    built = report.build_report(finished(coded), CLI, source="alice,bob")
     path = report.write_report(built, tmp_path / "report.docx")
     document = docx.Document(path)
     texts = [p.text for p in document.paragraphs]
@@ -102,6 +102,15 @@ def test_methods_count_adjudicated_and_automatic_decisions(coded):
     assert report.resolution_counts(coded) == (2, 1)
     assert ("2 disputed segment(s) were decided by an adjudicator; 1 segment(s) on which the raters agreed were "
             "carried into the consensus automatically") in report.methods_paragraph(coded, choose_source(coded, CLI), None)
+
+
+def test_finished_work_makes_the_consensus_the_default_and_the_methods_say_what_it_covers(coded):
+    built = report.build_report(finished(coded), CLI)
+    # finishing the three transcripts carried the raters' agreements into the consensus
+    assert "rest on the consensus codings (adjudicated)" in built.methods
+    assert "the consensus of alice, bob covers 3 of the 3 transcript(s) they finished" in built.methods
+    assert "Included: 3 participant(s) (P1, P2, P10) with 3 transcript(s)" in built.methods
+    assert "Warning" not in built.methods
 
 
 def test_report_uses_the_consensus_when_it_exists(coded):

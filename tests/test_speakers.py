@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from study import codings
 from study.adjudication import resolve
 from study.auth import CLI, Actor
+from study.cli import cli
 from study.codebook import parse_codebook
 from study import codes
 from study.errors import NotAllowed
@@ -31,15 +32,9 @@ def run(db_url):
     runner = CliRunner()
 
     def invoke(*args):
-        return runner.invoke(cli_app(), ["--db", db_url, *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
 
     return invoke
-
-
-def cli_app():
-    from study.cli import cli
-
-    return cli
 
 
 @pytest.fixture
@@ -185,3 +180,11 @@ def test_upload_preview_names_files_as_uploaded_and_is_for_admins(study):
     assert preview.failed == (("empty.txt", "empty.txt: is empty; export the transcript again"),)
     with pytest.raises(NotAllowed):
         preview_uploads(Actor("carol", "coder"), uploads)
+
+
+def test_a_role_set_after_import_survives_resegmenting(run, files):
+    run("import", str(files / "P01.txt"))
+    run("speakers", "P01", "--set-role", "Dana=interviewer")
+    assert run("resegment", "--unit", "sentence", "P01").exit_code == 0
+    segments = json.loads(run("segments", "P01", "--format", "json").stdout)
+    assert {s["role"] for s in segments} == {"interviewer"}

@@ -45,7 +45,7 @@ def test_a_foreign_database_is_not_taken_over(tmp_path):
 
 
 def test_opening_without_create_needs_an_existing_study(tmp_path):
-    with pytest.raises(StudyError, match="study init"):
+    with pytest.raises(StudyError, match="no study at"):
         Study.open(str(tmp_path / "missing.db"), create=False)
 
 

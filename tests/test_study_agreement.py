@@ -176,7 +176,7 @@ def test_all_includes_unfinished_transcripts_and_says_so(two_raters):
     rate(two_raters, "alice", "T2", {MS: "1000000000"})
     report = agreement_report(two_raters, CLI, ["alice", "bob"], include_unfinished=True, replicates=0)
     assert report.transcripts == ("T1", "T2")
-    assert report.to_dict()["units_basis"] == BASIS_ALL == "all coded transcripts (--all)"
+    assert report.to_dict()["units_basis"] == BASIS_ALL == "all coded transcripts (unfinished included)"
     row = code_row(report, MS)
     assert row.units == 20 and row.prevalence == {"alice": 7, "bob": 5}
     assert any("not every rater marked done" in n for n in report.notes)

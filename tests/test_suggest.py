@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from study import auth, codings
 from study.auth import CLI, Actor
 from study.cli import cli
+from study.cli import said as cli_said
 from study.errors import NotAllowed, StudyError
 from study.suggest import (
     KeywordRule,
@@ -235,5 +236,6 @@ def test_cli_dry_run_lists_suggestions_without_storing(six, db_url):
 
 
 def test_evaluating_before_any_suggestions_says_what_to_run(six):
-    with pytest.raises(StudyError, match="run `study suggest run --rater keywords` first"):
+    with pytest.raises(StudyError, match="run the suggester first") as raised:
         evaluate_suggestions(six, CLI, "alice")
+    assert cli_said(raised.value).endswith("run `study suggest run --rater keywords` first")

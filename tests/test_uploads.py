@@ -6,6 +6,7 @@ import pytest
 from study import auth, importing
 from study.errors import NotAllowed, ParticipantsError
 from study.importing import UploadedFile, transcript_rows
+from study.app.display import said
 from tests.factories import two_coders_study
 
 ADMIN = auth.Actor("ann", "admin")
@@ -68,8 +69,9 @@ def test_a_failing_upload_does_not_stop_the_others(coded):
 def test_changed_upload_of_a_known_name_asks_to_tick_replace(coded):
     importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", GOOD_TXT)])
     changed = GOOD_TXT.replace(b"downloads", b"likes")
-    summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", changed)])
-    assert importing.REPLACE_HINT in summary.failed[0][1] and "--replace" not in summary.failed[0][1]
+    summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", changed)], describe=said)
+    assert "tick 'Replace transcripts of the same name'" in summary.failed[0][1]
+    assert "--replace" not in summary.failed[0][1]
     summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("P10.txt", changed)], replace=True)
     assert summary.replaced == ["P10"]
 

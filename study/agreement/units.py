@@ -16,12 +16,13 @@ from .. import codes as codes_mod
 from ..auth import Actor
 from ..codings import done_by, read_codings_frame, segments_frame
 from ..errors import NotFound, StudyError
+from ..exclusion import excluded_transcripts
 from ..store import Study
 from .visibility import require_may_compare
 
 LEVELS = ("segment", "participant")
 BASIS_DONE = "done by all raters"
-BASIS_ALL = "all coded transcripts (--all)"
+BASIS_ALL = "all coded transcripts (unfinished included)"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def check_raters(raters) -> tuple[str, ...]:
     """The compared raters, stripped; at least two, each named once."""
     names = tuple(r.strip() for r in raters if r and r.strip())
     if len(names) < 2:
-        raise StudyError(f"compare at least two raters (got {', '.join(names) or 'none'}); e.g. --raters alice,bob")
+        raise StudyError(f"compare at least two raters (got {', '.join(names) or 'none'})",
+                         "name two or more raters, e.g. alice and bob", remedy="name_raters")
     if len(set(names)) != len(names):
         raise StudyError(f"a rater is named twice in {', '.join(names)}; name each rater once")
     return names
@@ -132,17 +134,17 @@ def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: t
 def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFrame,
                        include_unfinished: bool) -> set[str]:
     done = done_by(study, list(raters))
+    left_out = excluded_transcripts(study)
+    done = {r: names - left_out for r, names in done.items()}
     if include_unfinished:
-        transcripts = set(frame.transcript).union(*done.values())
+        transcripts = set(frame.transcript).union(*done.values()) - left_out
         if not transcripts:
             raise StudyError(f"none of {', '.join(raters)} has coded any transcript yet")
         return transcripts
     transcripts = set.intersection(*done.values())
     if not transcripts:
-        raise StudyError(
-            f"no transcript is marked done by all of {', '.join(raters)}; mark finished transcripts with "
-            "`study codings done NAME --rater R`, or compare unfinished ones with --all"
-        )
+        raise StudyError(f"no transcript is marked done by all of {', '.join(raters)}",
+                         "mark finished transcripts done, or include unfinished ones", remedy="mark_done")
     return transcripts
 
 
@@ -150,19 +152,25 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     """The codebook's codes in order: current ones, and retired ones still ``used``; only those of
     ``theme`` (a theme path, sub-themes included) when given."""
     with study.session() as session:
-        codes = [
-            CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
-            for c in codes_mod.all_codes(session, include_retired=True)
-            if not c.retired or c.ref in used
-        ]
+        codes = session_code_infos(session, used)
     if theme is not None:
         wanted = [p.strip().casefold() for p in theme.split("/") if p.strip()]
         codes = [c for c in codes if [p.casefold() for p in c.theme.split("/")][: len(wanted)] == wanted]
         if not codes:
-            raise NotFound(f"no theme {theme!r} with codes in the codebook; see `study codebook show`")
+            raise NotFound(f"no theme {theme!r} with codes in the codebook", "the codebook lists the themes",
+                           remedy="show_codebook")
     if not codes:
-        raise StudyError("the codebook has no codes; load one with `study codebook load FILE`")
+        raise StudyError("the codebook has no codes", "load a codebook first", remedy="load_codebook")
     return tuple(codes)
+
+
+def session_code_infos(session, used: set[str]) -> list[CodeInfo]:
+    """``code_infos`` without a theme, read in an open session."""
+    return [
+        CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
+        for c in codes_mod.all_codes(session, include_retired=True)
+        if not c.retired or c.ref in used
+    ]
 
 
 def _without_interviewer_turns(segments: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:

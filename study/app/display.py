@@ -14,7 +14,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from study.errors import StudyError
+from study.errors import StudyError, worded
 
 T = TypeVar("T")
 FLASH_KEY = "flash"
@@ -41,9 +41,30 @@ def labelled(label: str, text: str) -> None:
         st.markdown(f"**{label}**  \n{plain_lines(text)}")
 
 
+# How the app words each remedy a library error names (study.errors): a button, a page, a person.
+REMEDIES = {
+    "replace": "tick 'Replace transcripts of the same name' to replace it (codings on unchanged text are kept)",
+    "list_transcripts": "the Transcripts page lists them",
+    "show_codebook": "the Codebook page lists them",
+    "load_codebook": "an admin imports one on the Codebook page",
+    "import_transcripts": "an admin imports them on the Transcripts page",
+    "add_user": "ask your study's admin to add them",
+    "list_users": "{hint}raters are the users who coded",
+    "name_raters": "choose at least two raters",
+    "mark_done": "mark finished transcripts done on the Code page",
+    "edit_decision": "choose 'Edit' to give the codes yourself",
+    "choose_source": "adjudicate the raters' disagreements first, or choose a coder as the source",
+}
+
+
+def said(exc: BaseException) -> str:
+    """A library error as the app says it (remedies as buttons and pages)."""
+    return worded(exc, REMEDIES)
+
+
 def error(exc: BaseException) -> None:
     """A library error as a calm message (its text is shown literally)."""
-    st.error(plain_lines(str(exc)), icon=":material/error:")
+    st.error(plain_lines(said(exc)), icon=":material/error:")
 
 
 def attempt(action: Callable[..., T], *args, **kwargs) -> T | None:
@@ -76,7 +97,7 @@ def act(action: Callable[..., object], *args, done: str | Callable[[object], str
     try:
         result = action(*args, **kwargs)
     except StudyError as exc:
-        flash("error", str(exc))
+        flash("error", said(exc))
     else:
         flash("success", done(result) if callable(done) else done)
 

@@ -9,8 +9,37 @@ import sys
 
 import click
 
-from ..errors import StudyError
+from ..errors import StudyError, worded
 from ..store import Study
+
+
+# How the command line words each remedy a library error names (study.errors): a flag or a command.
+REMEDIES = {
+    "replace": "use --replace to replace it (codings on unchanged text are kept)",
+    "list_transcripts": "see `study transcripts` for the names",
+    "show_codebook": "see `study codebook show`",
+    "load_codebook": "load one with `study codebook load FILE`",
+    "add_keywords": "add `keywords: [...]` to codes in the YAML codebook and load it again with `study codebook load`",
+    "import_transcripts": "import some with `study import FILES`",
+    "add_user": "add one with `study user add {name} --role coder`",
+    "change_password": "use `study user passwd {name}` to change the password",
+    "list_users": "{hint}raters are the users who coded (see `study user list`)",
+    "name_raters": "e.g. --raters alice,bob",
+    "mark_done": "mark finished transcripts with `study codings done NAME --rater R`, or compare unfinished ones with --all",
+    "edit_decision": "give --codes with --decision edit, and no codes with the other decisions",
+    "min_participants": "give --min 1 or more",
+    "choose_out": "choose another --out",
+    "choose_source": "adjudicate the raters' disagreements first, or choose --source RATER",
+    "choose_db": "choose another file with --db",
+    "init": "run `study init` first",
+    "choose_suggester": "choose another --rater, such as {suggester!r}",
+    "run_suggester": "run `study suggest run --rater {suggester}` first",
+}
+
+
+def said(exc: BaseException) -> str:
+    """A library error as the command line says it (remedies as flags and commands)."""
+    return worded(exc, REMEDIES)
 
 
 class StudyGroup(click.Group):
@@ -20,7 +49,7 @@ class StudyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StudyError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {said(exc)}", err=True)
             sys.exit(1)
         except OSError as exc:  # a file we were told to read or write: missing folder, a directory...
             where = f"{exc.filename}: " if exc.filename else ""

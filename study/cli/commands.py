@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     codebook_cmds,
     coding_cmds,
     exchange_cmds,
+    exclusion_cmds,
     findings_cmds,
     transcript_cmds,
 )

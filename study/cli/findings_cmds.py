@@ -48,7 +48,8 @@ def deliver_table(table: Table, fmt: str | None, out: Path | None) -> None:
     fmt = resolve_format(fmt, out)
     if fmt == "table":
         text = render(table.display_rows(), "table", [c.label for c in table.columns])
-        text = "\n".join([table.title, text, *([table.caption] if table.caption else []), *table.notes])
+        text = "\n".join([*([table.warning] if table.warning else []), table.title, text,
+                          *([table.caption] if table.caption else []), *table.notes])
         _deliver_text(text + "\n", out)
     elif fmt in exports.BINARY_FORMATS:
         out.write_bytes(exports.to_bytes(table, fmt))

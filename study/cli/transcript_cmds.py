@@ -16,7 +16,7 @@ from ..speakers import set_speaker_role, transcript_speakers
 from ..participants import list_participants, read_participants_csv
 from ..segmenting import UNITS
 from ..transcripts import DEFAULT_MAX_BYTES
-from . import cli, open_study
+from . import cli, open_study, said
 from .output import emit, format_option
 
 
@@ -62,7 +62,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
-                                      renames=_rename_pairs(renames), lenient=lenient)
+                                      renames=_rename_pairs(renames), lenient=lenient, describe=said)
     if dry_run:
         preview = importing.preview_files(files, participants=participants, options=options)
         click.echo(_render_preview(preview))
@@ -139,6 +139,8 @@ def _print_summary(summary: importing.ImportSummary) -> None:
         click.echo(f"  unchanged (already imported): {name}")
     for item in summary.not_carried:
         click.echo(f"  coding not carried over: {item}")
+    for item in summary.warnings:
+        click.echo(f"  kept as text: {item}")
     for path, message in summary.failed:
         click.echo(f"Error: {message}", err=True)
 

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, flash, plain, show_flash
+from study.app.display import act, attempt, flash, plain, said, show_flash
 from study import adjudication, audit_log, codes
 from study.agreement.visibility import comparable_raters
 from study.errors import StudyError
@@ -100,7 +100,7 @@ def resolve(raters: list[str], item, key: str, unresolved_only: bool, position: 
     try:
         record = adjudication.resolve(study, actor, raters, item.transcript, item.segment, decision, codes, reason)
     except StudyError as exc:
-        flash("error", str(exc))
+        flash("error", said(exc))
         return
     flash("success", f"{record.transcript} segment {record.segment}: consensus "
                      f"{', '.join(record.codes) or 'no code'}.")
@@ -133,7 +133,7 @@ def page() -> None:
     try:
         items = disagreements_of(study, actor, tuple(raters), audit_log.study_version(study))
     except StudyError as exc:
-        st.info(plain(str(exc)), icon=":material/info:")
+        st.info(plain(said(exc)), icon=":material/info:")
         return
     progress(raters)
     unresolved_only = st.session_state.get("adjudicate_filter", True)

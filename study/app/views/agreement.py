@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain
+from study.app.display import attempt, error, plain, said
 from study import audit_log, charts
 from study.agreement import visibility
 from study.agreement.study_agreement import agreement_report
@@ -141,7 +141,7 @@ def page() -> None:
     try:
         report = report_of(study, actor, tuple(raters), level, participant_turns, audit_log.study_version(study))
     except NotAllowed as exc:  # a coder before the admin opened agreement, or before all are done
-        st.info(plain(str(exc)[:1].upper() + str(exc)[1:] + "."), icon=":material/lock:")
+        st.info(plain(said(exc)[:1].upper() + said(exc)[1:] + "."), icon=":material/lock:")
         return
     except StudyError as exc:
         error(exc)

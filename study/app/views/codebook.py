@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, flash, labelled, plain, show_flash
+from study.app.display import act, flash, labelled, plain, said, show_flash
 from study import codes
 from study.importing import UploadedFile
 from study.errors import StudyError
@@ -103,7 +103,7 @@ def add_code_form() -> None:
             try:
                 ref = codes.add_code(study, actor, theme or "", name, guidance.pop("definition"), **guidance)
             except StudyError as exc:
-                flash("error", str(exc))
+                flash("error", said(exc))
             else:
                 flash("success", f"Added {ref}.")
             st.rerun()
@@ -121,7 +121,7 @@ def yaml_section() -> None:
             try:
                 result = codes.import_codebook(study, actor, UploadedFile(upload.name, upload.getvalue()))
             except StudyError as exc:
-                flash("error", str(exc))
+                flash("error", said(exc))
             else:
                 flash("success", f"Codebook imported: {result['added']} code(s) added, {result['updated']} updated.")
             st.rerun()

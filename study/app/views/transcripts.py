@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain
+from study.app.display import attempt, error, plain, said
 from study import workspace
 from study.errors import StudyError
 from study.importing import (
@@ -94,7 +94,7 @@ def start_preview(files, people, unit: str, replace: bool) -> None:
     participants = UploadedFile(people.name, people.getvalue()) if people is not None else None
     st.session_state.pop(RESULT, None)
     with st.spinner("Reading..."):
-        preview = attempt(preview_uploads, actor, uploads, participants=participants)
+        preview = attempt(preview_uploads, actor, uploads, participants=participants, describe=said)
     if preview is not None:
         st.session_state[PENDING] = PendingUpload(uploads, participants, unit, replace, preview)
 
@@ -135,7 +135,8 @@ def confirm_upload() -> None:
     try:
         st.session_state[RESULT] = upload_transcripts(
             study, actor, pending.files, participants=pending.participants, unit=pending.unit,
-            replace=pending.replace, roles={name: roles for name, roles in changed.items() if roles})
+            replace=pending.replace, roles={name: roles for name, roles in changed.items() if roles},
+            describe=said)
     except StudyError as exc:
         st.session_state[RESULT] = exc
 

@@ -21,7 +21,7 @@ PATTERNS = (
                  vouched_by_peers=True),
     LabelPattern(re.compile(rf"{NAME}[ \t]*\[(?P<timestamp>{TIME})\][ \t]*:?"), self_evident=True),
     LabelPattern(re.compile(rf"\[{NAME}\][ \t]*(?P<timestamp>{TIME})[ \t]*$"), self_evident=True),
-    LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), vouched_by_peers=True),
+    LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), self_evident=True),
 )
 _CLOSING_VOICE_TAG = re.compile(r"[ \t]*</v>[ \t]*$", re.MULTILINE)
 
