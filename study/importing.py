@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
@@ -140,6 +141,11 @@ def import_files(
 
 def _unexpected(path: Path, exc: Exception) -> str:
     """One line for a failure no reader foresaw: the file, what happened, and what to do."""
+    if isinstance(exc, SQLAlchemyError):  # the database, not the file: a locked, read-only or full database
+        cause = getattr(exc, "orig", None) or exc
+        detail = " ".join(str(cause).splitlines()[0].split()) if str(cause) else "no detail"
+        return printable(f"{path}: not stored, the database refused it ({type(cause).__name__}: {detail}); "
+                         "check the database, then import this file again")
     detail = " ".join(str(exc).split()) or "no detail"
     return printable(f"{path}: could not be read ({type(exc).__name__}: {detail}); "
                      "check that the file opens in the program that made it, or export it again")

@@ -68,7 +68,7 @@ def texts_of(study: Study) -> dict[str, str]:
 def test_the_sample_study_round_trips_through_a_valid_qdpx(sample, study, schema, tmp_path):
     summary = qdpx.export_qdpx(sample, CLI, tmp_path / "sample.qdpx")
     schema.validate(project_xml(tmp_path / "sample.qdpx"))
-    assert (summary.sources, summary.codes, summary.raters) == (10, 54, ("alice", "bob"))
+    assert (summary.sources, summary.codes, summary.raters) == (10, 54, ("alice", "bob", "consensus"))
 
     result = qdpx.import_qdpx(study, CLI, tmp_path / "sample.qdpx")
     assert result.ok and not result.unmapped and not result.skipped

@@ -400,3 +400,20 @@ def test_a_codebook_from_nvivo_for_mac_and_atlas_ti_loads(study, tmp_path):
         assert [(c.ref, c.definition, c.colour) for c in codes.all_codes(session)] == [
             ("Trust/Trust", "Whom they trust.", None), ("Trust/Peers", "", "#00FF00"),
             (f"{qdpx.UNGROUPED_THEME}/Cost", "Money.", None)]
+
+
+def test_the_consensus_travels_as_a_rater_of_its_own_never_into_a_study_consensus(coded, tmp_path):
+    from study import adjudication
+
+    for rater in ("alice", "bob"):
+        codings.mark_done(coded, CLI, rater, "P1")
+    adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])  # both applied Attributes/Latency to segment 1
+    path = tmp_path / "study.qdpx"
+    qdpx.export_qdpx(coded, CLI, path)
+    assert "consensus (adjudicated)" in {u.get("name") for u in project_root(path).iter(f"{Q}User")}
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, path)
+    rows = stored_codings(fresh)
+    assert [r for r in rows if r[0].startswith("consensus")] == [
+        ("consensus (adjudicated)", "P1", 1, None, "Attributes/Latency", None)]
+    fresh.close()

@@ -57,6 +57,18 @@ class QdpxImportSummary:
     def ok(self) -> bool:
         return not self.failed
 
+    def headline(self) -> str:
+        """One line: what was stored."""
+        codings = ", ".join(f"{rater} {n}" for rater, n in self.codings.items()) or "none"
+        return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study. "
+                f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
+                f"Memos: {self.memos}.")
+
+    def details(self) -> list[str]:
+        """How positions were read, what found no place and what was not imported, one line each."""
+        return ([*self.readings] + [f"not placed: {item}" for item in self.unmapped]
+                + [f"skipped: {item}" for item in self.skipped])
+
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
                 "failed": [{"source": s, "problem": p} for s, p in self.failed], "codes_added": self.codes_added,
@@ -96,6 +108,23 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
         raise QdpxFormatError(path, f"{len(problems)} text source(s) cannot be read, so nothing was imported: "
                                     + "; ".join(problems))
     summary = QdpxImportSummary(skipped=list(project.skipped))
+    try:
+        _store(study, actor, path, project, unit, summary)
+    except StudyError as exc:
+        if str(path) not in str(exc):
+            reword(exc, lambda what: f"{path}: {what}")
+        raise
+    return summary
+
+
+def reword(exc: StudyError, change) -> None:
+    """Change what the error says went wrong (e.g. name the file), keeping its kind and its fix."""
+    exc.what = change(getattr(exc, "what", None) or str(exc))
+    fix = getattr(exc, "fix", None)
+    exc.args = (f"{exc.what}; {fix}" if fix else exc.what,)
+
+
+def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: str, summary: QdpxImportSummary) -> None:
     with study.session() as session:
         code_refs = _load_codebook(session, actor, project, summary)
         save_participants(session, list(project.cases))
@@ -109,7 +138,6 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
         if unattached:
             summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
                                    "(project memos) not imported")
-    return summary
 
 
 def _referenced_notes(project: QdaProject) -> int:
