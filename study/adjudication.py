@@ -114,9 +114,39 @@ def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str 
     return result
 
 
+@dataclass(frozen=True)
+class DisagreementFilter:
+    """Which disagreements to show; empty fields do not filter. ``themes`` are theme paths (a code
+    under a sub-theme is under its theme too); ``rater`` keeps units where that rater applied a
+    disputed code the others did not all apply."""
+
+    transcripts: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    rater: str | None = None
+    unresolved_only: bool = False
+
+    def keeps(self, item: Disagreement) -> bool:
+        if self.transcripts and item.transcript not in self.transcripts:
+            return False
+        if self.codes and not set(self.codes) & set(item.disputed):
+            return False
+        if self.themes and not any(ref.startswith(theme + "/") for ref in item.disputed for theme in self.themes):
+            return False
+        if self.rater and not set(item.codes.get(self.rater, ())) & set(item.disputed):
+            return False
+        return not (self.unresolved_only and item.resolution)
+
+
+def filter_disagreements(items: Sequence[Disagreement], where: DisagreementFilter) -> list[Disagreement]:
+    """The disagreements ``where`` keeps, in their order. Example: ``filter_disagreements(items,
+    DisagreementFilter(transcripts=("P07",), themes=("Challenges",)))``."""
+    return [item for item in items if where.keeps(item)]
+
+
 def disputed_codes(table: UnitTable) -> np.ndarray:
     """Units x codes: True where some but not all raters applied the code."""
-    return table.presence.any(axis=2) & ~table.presence.all(axis=2)
+    return table.disputed()
 
 
 def disagreement_rows(items: Sequence[Disagreement], raters: Sequence[str]) -> list[dict]:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .csv_quotes import QUOTE_FIX, unclosed_quote
-from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
+from .errors import Conflict, DatabaseFault, ParticipantsError, StudyError, TranscriptFormatError
+from .integrity import database_fault
 from .names import check_name, printable
 from .participants import (
     ParticipantRow,
@@ -127,6 +128,10 @@ def import_files(
             stored = _import_one(study, path, owner_of, options)
         except StudyError as exc:
             summary.failed.append((printable(str(path)), printable(options.describe(exc))))
+        except SQLAlchemyError as exc:  # the database, not the file: read-only, full, locked...
+            fault = database_fault(exc, study.url)
+            said = options.describe(DatabaseFault(f"{path}: not stored: {fault.what}", fault.fix, remedy=fault.remedy))
+            summary.failed.append((printable(str(path)), printable(said)))
         except Exception as exc:  # noqa: BLE001 - one broken file must not cost the rest of the batch
             summary.failed.append((printable(str(path)), _unexpected(path, exc)))
         else:
@@ -141,11 +146,6 @@ def import_files(
 
 def _unexpected(path: Path, exc: Exception) -> str:
     """One line for a failure no reader foresaw: the file, what happened, and what to do."""
-    if isinstance(exc, SQLAlchemyError):  # the database, not the file: a locked, read-only or full database
-        cause = getattr(exc, "orig", None) or exc
-        detail = " ".join(str(cause).splitlines()[0].split()) if str(cause) else "no detail"
-        return printable(f"{path}: not stored, the database refused it ({type(cause).__name__}: {detail}); "
-                         "check the database, then import this file again")
     detail = " ".join(str(exc).split()) or "no detail"
     return printable(f"{path}: could not be read ({type(exc).__name__}: {detail}); "
                      "check that the file opens in the program that made it, or export it again")

@@ -130,7 +130,12 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         save_participants(session, list(project.cases))
         writer = _Writer(session, actor, summary, path)
         names = _transcript_names(project.sources)
+        empty = {s.guid for s in project.sources if not (s.text or "").strip()}
+        if empty:
+            summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
         for source in project.sources:
+            if source.guid in empty:
+                continue
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
@@ -293,10 +298,13 @@ class _Records:
 
     def ref(self, transcript: Transcript, code: str) -> str | None:
         ref = self.code_refs.get(code)
-        if ref is None:
+        if ref is None and not self.is_case(code):
             self.summary.unmapped.append(f"{transcript.name}: a coding names code {code}, which is not in the "
                                          "file's codebook")
         return ref
+
+    def is_case(self, guid: str) -> bool:
+        return guid in self.project.case_guids
 
     def note_texts(self, guids: Sequence[str]) -> list[str]:
         notes = (self.project.notes.get(g) for g in dict.fromkeys(guids))
