@@ -12,6 +12,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -197,13 +198,19 @@ class _ArchiveReader(_Elements):
         sources = tuple(s for s in map(self.source, source_elements) if s is not None)
         notes = self.notes(root)
         cases, case_of_source, source_variables = self.cases(root, sources)
+        case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
+        codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
+        case_codings = sum(c.code in case_guids for s in sources for c in s.all_codings())
+        if case_codings:
+            self.skipped.append(f"{case_codings} coding(s) that assign text to a case, not a code, not imported")
         for kind in ("Sets", "Graphs"):
             count = len(list(child(root, kind) or []))
             if count:
                 self.not_imported[f"{kind[:-1].lower()}(s)"] += count
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
-                          notes, cases, case_of_source, source_variables, self.links(root), tuple(self.skipped))
+                          notes, cases, case_of_source, source_variables, self.links(root), tuple(self.skipped),
+                          frozenset(case_guids))
 
     def source(self, element: ET.Element) -> QdaSource | None:
         kind = local(element.tag)
@@ -337,6 +344,11 @@ class _ArchiveReader(_Elements):
         rows = tuple(ParticipantRow(label, None, {name: values.get(name, "") for name in used})
                      for label, values, _ in found)
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables
+
+
+def _without(codes: tuple[QdaCode, ...], guids: set[str]) -> tuple[QdaCode, ...]:
+    """The code tree without the codes (and their children) whose GUIDs are in ``guids``."""
+    return tuple(replace(c, children=_without(c.children, guids)) for c in codes if c.guid not in guids)
 
 
 def _six_digit_colour(value: str | None) -> str | None:
