@@ -404,7 +404,7 @@ def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
 # -- analysis frames: what agreement and findings read -------------------------------
 
 CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segment_id", "segment", "speaker",
-                  "role", "code", "code_id", "theme", "memo"]
+                  "role", "code", "code_id", "theme", "memo", "span_start", "span_end"]
 
 
 def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
@@ -422,7 +422,8 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
         users = {rater_user(session, r).id: r for r in raters}
         rows = session.execute(
             select(Coding.rater_id, Transcript.name, Transcript.id, Participant.label, Coding.segment_id,
-                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo)
+                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo, Coding.span_start,
+                   Coding.span_end)
             .join(Transcript, Coding.transcript_id == Transcript.id)
             .outerjoin(Participant, Transcript.participant_id == Participant.id)
             .outerjoin(Segment, Coding.segment_id == Segment.id)
@@ -432,11 +433,13 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
         records = [
             {"rater": users[r[0]], "transcript": r[1], "transcript_id": r[2], "participant": r[3],
              "segment_id": r[4], "segment": r[5], "speaker": r[6], "role": r[7],
-             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9]}
+             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9],
+             "span_start": r[10], "span_end": r[11]}
             for r in rows
         ]
     frame = pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
-    return frame.astype({"segment": "Int64", "segment_id": "Int64"})  # NA = whole-transcript coding
+    # NA segment: a whole-transcript coding; NA span: the whole segment
+    return frame.astype({"segment": "Int64", "segment_id": "Int64", "span_start": "Int64", "span_end": "Int64"})
 
 
 SEGMENT_COLUMNS = ["transcript", "transcript_id", "participant", "date", "segment_id", "segment", "speaker",
