@@ -78,3 +78,14 @@ def test_study_quotes_writes_csv(coded, tmp_path):
 def test_quotes_need_a_code_or_a_theme(coded):
     result = CliRunner().invoke(cli, ["--db", coded.url, "quotes"])
     assert result.exit_code == 1 and "name a code or a theme" in result.output
+
+
+def test_exemplar_and_framework_quote_the_coded_span(coded):
+    from study import findings
+
+    table = findings.frequency_table(coded, CLI, "Challenges", "alice,bob")
+    [search] = [r for r in table.rows if r["code"] == "Model search"]
+    assert search["quote"]["text"] == "hub"  # both raters' span beats alice's lone segment (more votes)
+    framework = findings.framework_table(coded, CLI, "Challenges", "alice,bob")
+    [p1] = [r for r in framework.rows if r["participant"] == "P1"]
+    assert "[Model search] “hub” (P1-a #1)" in p1["Challenges"]
