@@ -53,3 +53,19 @@ def test_an_admin_excludes_a_transcript_from_the_transcripts_page(study_db, stud
 def test_findings_state_what_they_count(study_db):
     at = open_page("findings", ADMIN)
     assert "Included: 10 participant(s)" in texts(at).replace("\\", "")
+
+
+def test_agreement_page_breaks_down_per_transcript_and_pair(study_db, study):
+    at = open_page("agreement", ADMIN)
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"]
+    finished = agreement_report_transcripts(study)
+    per_transcript, per_pair = at.tabs[2].dataframe[0].value, at.tabs[3].dataframe[0].value
+    assert list(per_transcript["group"]) == finished
+    assert list(per_pair["group"]) == ["alice & bob"]
+
+
+def agreement_report_transcripts(study) -> list[str]:
+    from study.agreement.study_agreement import agreement_report
+
+    return list(agreement_report(study, ADMIN, RATERS, replicates=0).transcripts)
