@@ -69,3 +69,14 @@ def agreement_report_transcripts(study) -> list[str]:
     from study.agreement.study_agreement import agreement_report
 
     return list(agreement_report(study, ADMIN, RATERS, replicates=0).transcripts)
+
+
+def test_an_admin_creates_a_theme_with_a_slash_from_the_codebook_page(study_db, study):
+    from study import codes
+
+    at = open_page("codebook", ADMIN)
+    name_box = next(t for t in at.text_input if t.label == "Name of the new theme")
+    name_box.set_value("Tools/Infrastructure")
+    next(b for b in at.button if b.label == "Create theme").click().run()
+    assert not at.exception
+    assert "Tools\\/Infrastructure" in codes.theme_paths(study)
