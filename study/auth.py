@@ -156,8 +156,8 @@ def _reserve_attempt(study: Study, account: str, client: str) -> None:
             audit(session, account, "sign_in.throttled", account, after={"client": client})
             wait = max(1, round(max(waits).total_seconds()))
             refusal = SignInThrottled(
-                f"too many failed sign-ins for {account!r} from this address; wait {wait} s and try "
-                f"again, or ask your study's admin to unlock the account", wait)
+                f"too many failed sign-ins for {account!r} from this address",
+                f"wait {wait} s and try again, or ask your study's admin to unlock the account", wait)
         else:
             refusal = None
             for row, free in zip(rows, (FREE_ATTEMPTS, CLIENT_FREE_ATTEMPTS)):

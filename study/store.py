@@ -26,10 +26,10 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from .errors import SchemaVersionError, StudyError
+from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
 
 SCHEMA_VERSION = 1
 DEFAULT_URL = "sqlite:///study.db"
@@ -307,7 +307,16 @@ class Study:
     def open(cls, url: str | None = None, *, create: bool = True) -> Study:
         engine = _make_engine(resolve_url(url))
         study = cls(engine)
-        study._ensure_schema(create)
+        try:
+            study._ensure_schema(create)
+        except (SQLAlchemyError, UnicodeDecodeError) as exc:  # the latter: SQLite quoting a damaged schema
+            from .integrity import database_fault  # integrity builds on this module
+
+            engine.dispose()
+            raise database_fault(exc, study.url) from None
+        except StudyError:
+            engine.dispose()
+            raise
         return study
 
     @contextmanager
@@ -323,10 +332,7 @@ class Study:
         return self.engine.url.render_as_string(hide_password=True)
 
     def _ensure_schema(self, create: bool) -> None:
-        try:
-            tables = set(inspect(self.engine).get_table_names())
-        except OperationalError as exc:
-            raise StudyError(f"cannot open the study database {self.url}: {exc.orig}") from None
+        tables = set(inspect(self.engine).get_table_names())
         if "study_meta" not in tables:
             if tables - {"study_meta"}:
                 raise SchemaVersionError(f"{self.url} holds tables that are not a study database",
@@ -342,8 +348,7 @@ class Study:
 
     def _check_version(self) -> None:
         with self.session() as s:
-            row = s.get(Meta, "schema_version")
-            version = int(row.value) if row else 0
+            version = _stored_version(s.get(Meta, "schema_version"), self.url)
             if version > SCHEMA_VERSION:
                 raise SchemaVersionError(
                     f"{self.url} was written by a newer version of study (schema {version}, this one "
@@ -351,6 +356,17 @@ class Study:
                 )
             if version < SCHEMA_VERSION:
                 _upgrade(s, version)
+
+
+def _stored_version(row: Meta | None, url: str) -> int:
+    """The schema version the file records; a missing or unreadable record is damage, not version 0."""
+    value = row.value if row is not None else None
+    if value is None or not value.strip().isdigit():
+        raise DatabaseCorrupt(
+            f"{url}: the schema version record is {'missing' if value is None else repr(value[:20])}, "
+            f"not a number: the database is damaged or was not made by study", "restore it from a backup"
+        )
+    return int(value)
 
 
 def _upgrade(session: Session, version: int) -> None:
