@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import charts, exports, findings, report as report_mod
+from .. import atomic, charts, exports, findings, report as report_mod
 from ..auth import CLI
 from ..exports import Table
 from ..saturation import DEFAULT_THRESHOLD, saturation
@@ -52,7 +52,7 @@ def deliver_table(table: Table, fmt: str | None, out: Path | None) -> None:
                           *([table.caption] if table.caption else []), *table.notes])
         _deliver_text(text + "\n", out)
     elif fmt in exports.BINARY_FORMATS:
-        out.write_bytes(exports.to_bytes(table, fmt))
+        atomic.write_bytes(out, exports.to_bytes(table, fmt))
         click.echo(f"Wrote {out}")
     else:
         _deliver_text(exports.to_text(table, fmt), out)
@@ -62,7 +62,7 @@ def _deliver_text(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        out.write_text(text, encoding="utf-8")
+        atomic.write_text(out, text)
         click.echo(f"Wrote {out}")
 
 

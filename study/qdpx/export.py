@@ -17,7 +17,6 @@ study twice gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import zipfile
 from collections import defaultdict
@@ -32,7 +31,7 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
-from ..errors import StudyError
+from ..atomic import atomic_write
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
 from .model import INTERNAL, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
@@ -274,23 +273,19 @@ def _container(tag: str, children: list[ET.Element]) -> ET.Element | None:
     return element
 
 
-def write_archive(path: Path, project: ET.Element, texts: dict[str, str], member: str = PROJECT_FILE) -> None:
-    """The project (and its texts) as a zip at ``path``, written to a temporary name and renamed."""
+def write_archive(path: Path, project: ET.Element, texts: dict[str, str] | None, member: str = PROJECT_FILE) -> None:
+    """The project (and its texts) as a zip at ``path`` (the bare XML when ``texts`` is None),
+    written whole or not at all."""
     ET.indent(project)
     xml = ET.tostring(project, encoding="utf-8", xml_declaration=True)
-    partial = path.with_name(path.name + ".partial")
-    try:
+    with atomic_write(path) as file:
         if texts is None:
-            partial.write_bytes(xml)
+            file.write(xml)
         else:
-            with zipfile.ZipFile(partial, "w") as archive:
+            with zipfile.ZipFile(file, "w") as archive:
                 _add_member(archive, member, xml)
                 for name, text in texts.items():
                     _add_member(archive, name, text.encode("utf-8"))
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise StudyError(f"{path}: cannot write the file ({exc.strerror}); choose another place to write it") from None
 
 
 def _add_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
