@@ -185,8 +185,8 @@ def _place_text(session: Session, actor: Actor, path: Path, name: str, source: Q
     if existing is not None:
         match = match_text(text, existing.text)
         if match is None:
-            raise Conflict(f"{path}: the study already has a different transcript named {name!r}; rename the "
-                           "source in your QDA tool or import into another study")
+            raise Conflict(f"{path}: the study already has a different transcript named {name!r}",
+                           "rename the source in your QDA tool or import into another study")
         summary.unchanged.append(name)
         return existing, match
     same = _same_text(session, text)
@@ -427,8 +427,8 @@ def rater_name(name: str, where: str) -> str:
     study uses itself (``consensus`` holds adjudicated codings; an import must not write there)."""
     checked = check_name("rater", name, where=where)
     if checked.casefold() == CONSENSUS:
-        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus; rename the "
-                          "user in your QDA tool and export again")
+        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus",
+                          "rename the user in your QDA tool and export again")
     return checked
 
 
