@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from . import codes as codes_mod
 from .auth import Actor
+from .codebook import join_ref
 from .codings import memos_of
 from .errors import StudyError
 from .exports import Column, Table
@@ -51,7 +52,7 @@ class CodeInfo:
 
     @property
     def theme(self) -> str:
-        return "/".join(self.path[:-1])
+        return join_ref(self.path[:-1])
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _caption(evidence: Evidence, what: str = "") -> str:
 
 
 def _theme_title(evidence: Evidence) -> str:
-    return "/".join(evidence.theme) if evidence.theme else "all themes"
+    return join_ref(evidence.theme) if evidence.theme else "all themes"
 
 
 def _code_label(codes: tuple[CodeInfo, ...]) -> dict[int, str]:
