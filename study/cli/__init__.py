@@ -9,14 +9,19 @@ import sys
 
 import click
 
+from typing import TYPE_CHECKING
+
 from ..errors import StudyError, worded
-from ..store import Study
+
+if TYPE_CHECKING:
+    from ..store import Study
 
 
 # How the command line words each remedy a library error names (study.errors): a flag or a command.
 REMEDIES = {
     "replace": "use --replace to replace it (codings on unchanged text are kept)",
     "list_transcripts": "see `study transcripts` for the names",
+    "list_transcripts_and_participants": "see `study transcripts` and `study participants` for the names",
     "show_codebook": "see `study codebook show`",
     "load_codebook": "load one with `study codebook load FILE`",
     "add_keywords": "add `keywords: [...]` to codes in the YAML codebook and load it again with `study codebook load`",
@@ -74,6 +79,8 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 def open_study(ctx: click.Context, create: bool = True) -> Study:
     """The study database named by --db (created on first use unless ``create`` is False)."""
+    from ..store import Study  # loaded by the commands that open a study, not by --help
+
     obj = ctx.find_root().obj
     if obj.get("study") is None:
         obj["study"] = Study.open(obj["db_url"], create=create)

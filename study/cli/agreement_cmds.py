@@ -5,14 +5,23 @@ from pathlib import Path
 
 import click
 
-from .. import adjudication, irr
-from ..agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
-from ..agreement.coefficients import LEVELS as MEASUREMENT_LEVELS
-from ..agreement.study_agreement import AgreementReport, agreement_report, alpha_band
-from ..agreement.units import LEVELS as UNIT_LEVELS
-from ..auth import CLI
+from typing import TYPE_CHECKING
+
 from . import cli, open_study
+from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option, render
+
+if TYPE_CHECKING:
+    from ..agreement.study_agreement import AgreementReport
+
+auth = library("study.auth")
+adjudication = library("study.adjudication")
+irr = library("study.irr")
+study_agreement = library("study.agreement.study_agreement")
+DEFAULT_REPLICATES = lazy("study.agreement.bootstrap:DEFAULT_REPLICATES")
+DEFAULT_SEED = lazy("study.agreement.bootstrap:DEFAULT_SEED")
+MEASUREMENT_LEVELS = LazyChoice("study.agreement.coefficients:LEVELS")
+UNIT_LEVELS = LazyChoice("study.agreement.units:LEVELS")
 
 
 def _names(value: str) -> list[str]:
@@ -26,7 +35,7 @@ def raters_option(f):
 
 @cli.command("agreement")
 @raters_option
-@click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True,
+@click.option("--level", type=UNIT_LEVELS, default="segment", show_default=True,
               help="Units: segments, or participants (applied anywhere in their transcripts).")
 @click.option("--theme", metavar="THEME", help="Only the codes of this theme (e.g. Challenges).")
 @click.option("--all", "include_unfinished", is_flag=True,
@@ -43,7 +52,7 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
 
     Example: study agreement --raters alice,bob --level participant --format json
     """
-    report = agreement_report(open_study(ctx, create=False), CLI, _names(raters), level, theme,
+    report = study_agreement.agreement_report(open_study(ctx, create=False), auth.CLI, _names(raters), level, theme,
                               include_unfinished, replicates, seed, participant_turns_only)
     if fmt == "json":
         emit(report.to_dict(), "json")
@@ -60,7 +69,7 @@ def agreement_table(report: AgreementReport) -> str:
                f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
     codes = [
         {"code": c.code, "units": c.units, "prevalence": "/".join(str(c.prevalence[r]) for r in report.raters),
-         "percent": c.percent, "alpha": c.alpha, "95% CI": _interval(c.alpha_ci), "band": alpha_band(c.alpha),
+         "percent": c.percent, "alpha": c.alpha, "95% CI": _interval(c.alpha_ci), "band": study_agreement.alpha_band(c.alpha),
          c.kappa_kind: c.kappa, "AC1": c.ac1, "flags": _flags(c.rare, c.undefined)}
         for c in report.codes
     ]
@@ -99,7 +108,7 @@ def _flags(rare: bool, undefined: str | None) -> str:
 
 @cli.command("irr")
 @click.argument("csv_file", type=click.Path(path_type=Path))
-@click.option("--level", type=click.Choice(MEASUREMENT_LEVELS), default="nominal", show_default=True,
+@click.option("--level", type=MEASUREMENT_LEVELS, default="nominal", show_default=True,
               help="Level of measurement for alpha.")
 @click.option("--categories", metavar="a,b,c",
               help="Every possible category in order (AC1 and Brennan-Prediger depend on their number).")
@@ -131,7 +140,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
 
 @cli.command("disagreements")
 @raters_option
-@click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True)
+@click.option("--level", type=UNIT_LEVELS, default="segment", show_default=True)
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not every rater marked done.")
 @format_option("table", "json", "csv")
@@ -142,7 +151,7 @@ def disagreements_command(ctx, raters, level, include_unfinished, fmt) -> None:
     Example: study disagreements --raters alice,bob --format csv > to_discuss.csv
     """
     names = _names(raters)
-    items = adjudication.disagreements(open_study(ctx, create=False), CLI, names, level, include_unfinished)
+    items = adjudication.disagreements(open_study(ctx, create=False), auth.CLI, names, level, include_unfinished)
     if fmt == "json":
         emit([d.to_dict() for d in items], "json")
     else:
@@ -179,18 +188,18 @@ def adjudicate(ctx, raters, auto, status, resolutions, resolve, decision, code_r
         raise click.UsageError("--decision and --codes go with --resolve")
     study, names = open_study(ctx, create=False), _names(raters)
     if auto:
-        result = adjudication.auto_adjudicate(study, CLI, names)
+        result = adjudication.auto_adjudicate(study, auth.CLI, names)
         click.echo(f"Consensus: {result.agreed_units} of {result.units} segment(s) carry codes every rater "
                    f"applied ({result.codes_added} added, {result.codes_removed} removed); "
                    f"{result.kept_units} already resolved by an adjudicator kept as decided.")
     elif resolutions:
-        count = adjudication.import_resolutions_csv(study, CLI, names, resolutions)
+        count = adjudication.import_resolutions_csv(study, auth.CLI, names, resolutions)
         click.echo(f"Applied {count} decision(s).")
     elif resolve:
         if not decision:
             raise click.UsageError("--resolve needs --decision (take:<rater>, both, neither or edit)")
         codes = [c for c in code_refs.split(";") if c.strip()] if code_refs is not None else None
-        record = adjudication.resolve(study, CLI, names, resolve[0], resolve[1], decision, codes, reason)
+        record = adjudication.resolve(study, auth.CLI, names, resolve[0], resolve[1], decision, codes, reason)
         click.echo(f"{record.transcript} #{record.segment}: {record.decision} -> "
                    f"{'; '.join(record.codes) or '(no codes)'}")
     progress = adjudication.adjudication_progress(study, names)

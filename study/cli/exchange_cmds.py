@@ -9,18 +9,20 @@ from pathlib import Path
 
 import click
 
-from .. import qdpx
-from ..auth import CLI
-from ..segmenting import UNITS
-from ..suggest import (
-    DEFAULT_SUGGESTER,
-    SuggestionEvaluation,
-    evaluate_suggestions,
-    learned_suggestions_evaluation,
-    suggest_codings,
-)
+from typing import TYPE_CHECKING
+
 from . import cli, open_study
+from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option, render
+
+if TYPE_CHECKING:
+    from ..suggest import SuggestionEvaluation
+
+auth = library("study.auth")
+qdpx = library("study.qdpx")
+suggest = library("study.suggest")
+UNITS = LazyChoice("study.segmenting:UNITS")
+DEFAULT_SUGGESTER = lazy("study.suggest:DEFAULT_SUGGESTER")
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -44,14 +46,14 @@ def qdpx_export(ctx, out, raters) -> None:
 
     Example: study qdpx export --out study.qdpx --raters alice,bob
     """
-    summary = qdpx.export_qdpx(open_study(ctx, create=False), CLI, out, _names(raters))
+    summary = qdpx.export_qdpx(open_study(ctx, create=False), auth.CLI, out, _names(raters))
     click.echo(f"Wrote {summary.path}: {summary.sources} transcript(s), {summary.codes} code(s), "
                f"{summary.codings} coding(s) by {', '.join(summary.raters) or 'no rater'}, {summary.notes} note(s).")
 
 
 @qdpx_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
+@click.option("--unit", type=UNITS, default="turn", show_default=True,
               help="Segment unit for the imported texts.")
 @click.pass_context
 def qdpx_import(ctx, file, unit) -> None:
@@ -64,7 +66,7 @@ def qdpx_import(ctx, file, unit) -> None:
 
     Example: study qdpx import from-maxqda.qdpx
     """
-    summary = qdpx.import_qdpx(open_study(ctx), CLI, file, unit)
+    summary = qdpx.import_qdpx(open_study(ctx), auth.CLI, file, unit)
     codings = ", ".join(f"{rater} {n}" for rater, n in summary.codings.items()) or "none"
     click.echo(f"Transcripts: {len(summary.imported)} imported, {len(summary.unchanged)} already in the study. "
                f"Codes added: {summary.codes_added}. Codings: {codings} ({summary.coding_memos} with a memo). "
@@ -88,7 +90,7 @@ def qdpx_export_codebook(ctx, out) -> None:
 
     Example: study qdpx export-codebook --out codebook.qdc
     """
-    result = qdpx.export_codebook(open_study(ctx, create=False), CLI, out)
+    result = qdpx.export_codebook(open_study(ctx, create=False), auth.CLI, out)
     click.echo(f"Wrote {result.path}: {result.codes} code(s).")
 
 
@@ -101,7 +103,7 @@ def qdpx_import_codebook(ctx, file) -> None:
 
     Example: study qdpx import-codebook from-nvivo.qdc
     """
-    result = qdpx.import_codebook(open_study(ctx), CLI, file)
+    result = qdpx.import_codebook(open_study(ctx), auth.CLI, file)
     click.echo(f"Codes added: {result.codes}.")
     for item in result.skipped:
         click.echo(f"  skipped: {item}")
@@ -114,7 +116,7 @@ def suggest_group() -> None:
 
 @suggest_group.command("run")
 @click.argument("transcripts", nargs=-1)
-@click.option("--rater", default=DEFAULT_SUGGESTER, show_default=True,
+@click.option("--rater", type=str, default=DEFAULT_SUGGESTER, show_default=True,
               help="The pseudo-rater (a coder without password) that holds the suggestions.")
 @click.option("--dry-run", is_flag=True, help="List the suggestions and store nothing.")
 @format_option("table", "json", "csv")
@@ -129,7 +131,7 @@ def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
 
     Example: study suggest run P01-2022-07-05 --dry-run --format csv
     """
-    run = suggest_codings(open_study(ctx, create=False), CLI, rater, list(transcripts) or None, dry_run)
+    run = suggest.suggest_codings(open_study(ctx, create=False), auth.CLI, rater, list(transcripts) or None, dry_run)
     line = (f"{len(run.suggestions)} suggestion(s) on {run.segments} participant segment(s) of "
             f"{len(run.transcripts)} transcript(s)")
     if dry_run:
@@ -141,7 +143,7 @@ def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
 
 @suggest_group.command("evaluate")
 @click.option("--against", "reference", required=True, metavar="RATER", help="The human rater to measure against.")
-@click.option("--rater", default=DEFAULT_SUGGESTER, show_default=True,
+@click.option("--rater", type=str, default=DEFAULT_SUGGESTER, show_default=True,
               help="The pseudo-rater whose suggestions are measured.")
 @click.option("--learned", is_flag=True,
               help="Instead, cross-validate a TF-IDF + logistic-regression suggester trained on --against's codings.")
@@ -161,9 +163,9 @@ def suggest_evaluate(ctx, reference, rater, learned, folds, include_unfinished, 
     """
     study = open_study(ctx, create=False)
     if learned:
-        result = learned_suggestions_evaluation(study, CLI, reference, folds)
+        result = suggest.learned_suggestions_evaluation(study, auth.CLI, reference, folds)
     else:
-        result = evaluate_suggestions(study, CLI, reference, rater, include_unfinished)
+        result = suggest.evaluate_suggestions(study, auth.CLI, reference, rater, include_unfinished)
     if fmt == "json":
         emit(result.to_dict(), "json")
     elif fmt == "csv":
