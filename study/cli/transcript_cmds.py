@@ -23,7 +23,7 @@ auth = library("study.auth")
 importing = library("study.importing")
 participants_mod = library("study.participants")
 roles = library("study.roles")
-speakers = library("study.speakers")
+speakers_mod = library("study.speakers")
 UNITS = LazyChoice("study.segmenting:UNITS")
 
 
@@ -163,9 +163,9 @@ def speakers(ctx, name, set_roles, fmt) -> None:
     """
     study = open_study(ctx, create=False)
     for speaker, role in _role_pairs(set_roles).items():
-        changed = speakers.set_speaker_role(study, auth.CLI, name, speaker, role)
+        changed = speakers_mod.set_speaker_role(study, auth.CLI, name, speaker, role)
         click.echo(f"{changed.name} is now {changed.role} in {name}.", err=True)
-    emit([asdict(s) for s in speakers.transcript_speakers(study, auth.CLI, name)], fmt)
+    emit([asdict(s) for s in speakers_mod.transcript_speakers(study, auth.CLI, name)], fmt)
 
 
 @cli.command()
