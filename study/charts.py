@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 import plotly.graph_objects as go
 
 from .errors import StudyError
-from .exports import Table
+from .table import Table
 from .saturation import Saturation
 
 STATIC_FORMATS = ("png", "svg", "pdf")

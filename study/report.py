@@ -24,7 +24,7 @@ from . import charts, exports, findings
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
-from .exports import Column, Table
+from .table import Column, Table
 from .saturation import DEFAULT_THRESHOLD, saturation
 from .coverage import Coverage, source_coverage
 from .sources import Source, choose_source, coders_with_codings, has_codings

@@ -104,7 +104,7 @@ def act(action: Callable[..., object], *args, done: str | Callable[[object], str
 
 
 def table_frame(table) -> pd.DataFrame:
-    """A ``study.exports.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
+    """A ``study.table.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
     sort), every other cell is the text the exports print; headers are the column labels."""
     labels = _unique([c.label for c in table.columns])
     return pd.DataFrame(

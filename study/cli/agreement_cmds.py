@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 auth = library("study.auth")
 adjudication = library("study.adjudication")
-irr = library("study.irr")
+irr = library("study.agreement.irr")
 study_agreement = library("study.agreement.study_agreement")
 DEFAULT_REPLICATES = lazy("study.agreement.bootstrap:DEFAULT_REPLICATES")
 DEFAULT_SEED = lazy("study.agreement.bootstrap:DEFAULT_SEED")

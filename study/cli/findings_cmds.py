@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import exports
-from ..exports import Table
+from ..table import Table
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
 from .output import format_option, render

@@ -18,9 +18,9 @@ from typing import Sequence
 
 import pandas as pd
 
-from study.agreement import coefficients as coef
-from study.agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_table
-from study.errors import StudyError
+from . import coefficients as coef
+from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_table
+from ..errors import StudyError
 
 USAGE = "a CSV with a header of rater names, one row per unit and an empty cell for a missing rating"
 
