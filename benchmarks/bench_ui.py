@@ -17,6 +17,11 @@ synthetic 300-segment transcripts (20-80 words a segment) and a 60-code codebook
   (or gone, for a removal). Afterwards the database is checked against what the page shows;
 - the same clicks with two coders (two browser contexts) clicking at the same instant.
 
+- a span: select 50 characters of a segment's text (a DOM selection and the mouseup the page
+  listens for), click a code; timed from that click to the span chip (optimistic) and to the span
+  as stored and read back; half of them are removed again with the chip's remove button. The
+  whole-segment clicks are measured again after the spans, in the same run, for comparison.
+
 Then Taguette (installed in its own venv under /tmp, never into this environment) on the same 300
 turns imported as HTML, with 61 tags: "select text -> new highlight -> tick tag -> save", timed
 from the click on save to the highlight visible in the document (and to the POST's answer).
@@ -180,6 +185,45 @@ window.__clickCode = async (segId, codeId, at) => {
       && (apply ? (chip() && chip().dataset.state === 'stored') : !chip()));
   return {apply, shown, optimistic: tOpt - t0, confirmed: tConf - t0};
 };
+// One span coding: select characters [a, b) of a segment's text with the mouse's result (a DOM
+// selection, then mouseup), then click a code. Timed from the click on the code, as Taguette's
+// from the click on "save". remove=true clicks the span chip's remove button instead.
+window.__spanCode = async (segId, codeId, a, b, remove) => {
+  const root = window.__ws();
+  const seg = root.querySelector(`.seg[data-segment-id="${segId}"]`);
+  const text = seg.querySelector('.text');
+  const start = Number(root.querySelector(`.seg[data-segment-id="${segId}"]`).dataset.start || 0);
+  const key = `${start + a}-${start + b}`;
+  const chip = () => seg.querySelector(`.chip[data-code-id="${codeId}"][data-span="${key}"]`);
+  let t0;
+  if (remove) {
+    const button = chip().querySelector('.chip-remove');
+    t0 = performance.now();
+    button.click();
+  } else {
+    if (root.dataset.selected !== String(segId)) { text.click(); await window.__frame(); }
+    text.normalize();
+    const node = text.firstChild;
+    const range = document.createRange();
+    range.setStart(node, a);
+    range.setEnd(node, b);
+    const selection = document.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    text.dispatchEvent(new MouseEvent('mouseup', {bubbles: true, composed: true}));
+    await new Promise((r) => setTimeout(r, 20));
+    if (root.dataset.spanSelection !== key) throw new Error(`selection not taken: ${root.dataset.spanSelection} != ${key}`);
+    const button = root.querySelector(`.code[data-code-id="${codeId}"]`);
+    t0 = performance.now();
+    button.click();
+  }
+  const op = Number(root.dataset.op);
+  const shown = remove ? !chip() : Boolean(chip());
+  const tOpt = await window.__frame();
+  const tConf = await window.__until(() => Number(root.dataset.confirmedOp) >= op
+      && (remove ? !chip() : (chip() && chip().dataset.state === 'stored')));
+  return {shown, optimistic: tOpt - t0, confirmed: tConf - t0};
+};
 """
 
 
@@ -283,6 +327,21 @@ def measure_clicks(page, plan) -> tuple[Stats, Stats, bool]:
     return Stats(optimistic), Stats(confirmed), all_shown
 
 
+def measure_span_clicks(page, segments: list[int], code_ids: list[int], clicks: int) -> tuple[Stats, Stats, bool]:
+    """Code a stretch of text (characters 10-60 of a segment's text) and remove it again, half each."""
+    optimistic, confirmed, all_shown = [], [], True
+    half = clicks // 2
+    plan = [(segments[(2 + 5 * i) % len(segments)], code_ids[(3 + 7 * i) % len(code_ids)]) for i in range(half)]
+    for remove, steps in ((False, plan), (True, plan[: clicks - half])):
+        for seg, code in steps:
+            result = page.evaluate("([s, c, r]) => window.__spanCode(s, c, 10, 60, r)", [seg, code, remove])
+            optimistic.append(result["optimistic"])
+            confirmed.append(result["confirmed"])
+            all_shown &= result["shown"]
+            page.wait_for_timeout(60)
+    return Stats(optimistic), Stats(confirmed), all_shown
+
+
 def measure_concurrent(pages, plans) -> tuple[Stats, Stats]:
     optimistic, confirmed = [], []
     for step in range(len(plans[0])):
@@ -340,6 +399,14 @@ def bench_study_app(browser, clicks: int) -> dict:
         results["click -> stored + confirmed (one coder)"] = confirmed
         results["optimistic chip shown in the click's own task"] = shown
         results["page == database (alice)"] = shown_codes(page) == stored_codes(db_path, "alice", first)
+        # spans, measured in the same run as the whole-segment clicks above (a busy machine moves both)
+        optimistic_s, confirmed_s, shown_s = measure_span_clicks(page, segments, code_ids, clicks)
+        results["select text + click -> optimistic span chip"] = optimistic_s
+        results["select text + click -> span stored + confirmed"] = confirmed_s
+        results["span chip shown in the click's own task"] = shown_s
+        optimistic, confirmed, shown = measure_clicks(page, click_plan(segments, code_ids, clicks, 1))
+        results["whole-segment click again -> optimistic (after spans)"] = optimistic
+        results["whole-segment click again -> stored + confirmed (after spans)"] = confirmed
 
         context_b, page_b = signed_in_page(browser, server.url, "bob", first)
         plans = [click_plan(segments, code_ids, clicks, 3), click_plan(segments, code_ids, clicks, 5)]
@@ -556,6 +623,12 @@ def main() -> None:
             ("visible after the action, p90", ours_optimistic.p90, theirs_visible.p90),
             ("stored and shown, median", ours_confirmed.median, theirs_visible.median),
             ("stored and shown, p90", ours_confirmed.p90, theirs_visible.p90),
+            ("span: visible after the action, median", ours["select text + click -> optimistic span chip"].median,
+             theirs_visible.median),
+            ("span: stored and shown, median", ours["select text + click -> span stored + confirmed"].median,
+             theirs_visible.median),
+            ("span: stored and shown, p90", ours["select text + click -> span stored + confirmed"].p90,
+             theirs_visible.p90),
         ):
             print(f"  {label:<40} {a:>8.1f}ms {b:>8.1f}ms {a / b:>8.2f}")
     print(json.dumps({"loadavg_after": os.getloadavg()}))

@@ -3,12 +3,14 @@ resolving ``Theme/Code`` references, and the admin's edits (add, rename, merge, 
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codebook as cb
 from .auth import Actor
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
 from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
@@ -278,25 +280,20 @@ def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str)
     source, target = resolve(session, source_ref), resolve(session, target_ref)
     if source.id == target.id:
         raise CodebookError(f"cannot merge {source.ref!r} into itself")
-    moved, joined = [], []
+    moved, joined, writes = [], [], []
+    targets = {CodingKey.of(c): c.memo for c in session.scalars(select(Coding).where(Coding.code_id == target.id))}
     for coding in session.scalars(select(Coding).where(Coding.code_id == source.id)).all():
         record = {"rater_id": coding.rater_id, "transcript_id": coding.transcript_id,
-                  "segment_id": coding.segment_id, "memo": coding.memo}
-        duplicate = session.scalar(
-            select(Coding).where(
-                Coding.rater_id == coding.rater_id, Coding.transcript_id == coding.transcript_id,
-                Coding.segment_id.is_(None) if coding.segment_id is None else Coding.segment_id == coding.segment_id,
-                Coding.code_id == target.id,
-            )
-        )
-        if duplicate is None:
-            coding.code_id = target.id
-            moved.append(record)
-        else:
-            memos = [m for m in (duplicate.memo, coding.memo) if m]
-            duplicate.memo = "\n\n".join(dict.fromkeys(memos)) or None
-            session.delete(coding)
-            joined.append(record)
+                  "segment_id": coding.segment_id, "span": list(coding.span) if coding.span else None,
+                  "memo": coding.memo}
+        key = CodingKey.of(coding)
+        into = replace(key, code_id=target.id)
+        memos = [m for m in (targets.get(into), coding.memo) if m]
+        writes += [CodingWrite(key, applied=False), CodingWrite(into, memo="\n\n".join(dict.fromkeys(memos)))]
+        (joined if into in targets else moved).append(record)
+        targets[into] = writes[-1].memo
+    # merging is the admin's change to the codebook: it moves finished work too, audited as one entry
+    write_codings(session, Actor(actor, "system"), writes, audited=False, consensus=True, check_done=False)
     source.retired = True
     session.flush()
     audit(session, actor, "code.merge", source.ref, before={"code": source.ref, "moved": moved, "joined": joined},

@@ -14,6 +14,7 @@ import io
 import re
 
 _IDENTIFIER = re.compile(r"[\w.\-]{1,30}")
+QUOTE_FIX = "close the quote where the field ends"
 
 
 def unclosed_quote(text: str, key_column: str) -> str | None:
@@ -29,11 +30,10 @@ def unclosed_quote(text: str, key_column: str) -> str | None:
     keys = {row[key].strip() for _, row in records[1:] if key < len(row)}
     if _ends_inside_quotes(text):
         start = records[-1][0]
-        return f"line {start}: a quoted field opened on this line is never closed; close its quote"
+        return f"line {start}: a quoted field opened on this line is never closed"
     for start, row in records[1:]:
         if found := _row_inside(row, len(header), key, keys):
-            return (f"line {start}: a quoted field opened on this line runs on and swallows the row on "
-                    f"line {start + found}; close its quote")
+            return f"line {start}: a quoted field opened on this line runs on and swallows the row on line {start + found}"
     return None
 
 

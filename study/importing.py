@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .csv_quotes import unclosed_quote
-from .errors import Conflict, ParticipantsError, StudyError, TranscriptFormatError
+from .coding_write import CodingKey, CodingWrite, write_codings
+from .csv_quotes import QUOTE_FIX, unclosed_quote
+from .errors import Conflict, DatabaseFault, ParticipantsError, StudyError, TranscriptFormatError
+from .integrity import database_fault
 from .names import check_name, printable
 from .participants import (
     ParticipantRow,
@@ -53,6 +56,7 @@ class ImportSummary:
     replaced: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
     not_carried: list[str] = field(default_factory=list)  # codings a replacement could not keep
+    warnings: list[str] = field(default_factory=list)  # what a lenient reading kept as text
 
     @property
     def ok(self) -> bool:
@@ -125,12 +129,17 @@ def import_files(
             stored = _import_one(study, path, owner_of, options)
         except StudyError as exc:
             summary.failed.append((printable(str(path)), printable(options.describe(exc))))
+        except SQLAlchemyError as exc:  # the database, not the file: read-only, full, locked...
+            fault = database_fault(exc, study.url)
+            said = options.describe(DatabaseFault(f"{path}: not stored: {fault.what}", fault.fix, remedy=fault.remedy))
+            summary.failed.append((printable(str(path)), printable(said)))
         except Exception as exc:  # noqa: BLE001 - one broken file must not cost the rest of the batch
             summary.failed.append((printable(str(path)), _unexpected(path, exc)))
         else:
-            for name, outcome, lost in stored:
+            for name, outcome, lost, warnings in stored:
                 getattr(summary, outcome).append(name)
                 summary.not_carried.extend(f"{name}: {item}" for item in lost)
+                summary.warnings.extend(f"{name}: {item}" for item in warnings)
         if progress:
             progress(path)
     return summary
@@ -145,7 +154,7 @@ def _unexpected(path: Path, exc: Exception) -> str:
 
 def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions):
     """Store every document of the file in one transaction: all of them, or none.
-    Returns (transcript name, outcome, codings not carried over) for each."""
+    Returns (transcript name, outcome, codings not carried over, reading warnings) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
     check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
@@ -155,7 +164,8 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
     with study.session() as session:
         return [
             (name, *_store_document(session, path, name, parsed, participant,
-                                    _document_hash(parsed) if several else file_hash, options, file_hash))
+                                    _document_hash(parsed) if several else file_hash, options, file_hash),
+             parsed.warnings)
             for name, parsed, participant in documents
         ]
 
@@ -177,7 +187,7 @@ def _check_speakers_named(files: list[Path], owner_of: dict[str, str], options: 
     missing = [name for name in options.renames if name.strip().casefold() not in before]
     missing += [name for name in given_roles if name.strip().casefold() not in after]
     if missing:
-        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files; "
+        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files",
                          f"speakers found: {', '.join(found) or 'none'}")
 
 
@@ -289,7 +299,7 @@ def _check_quotes(path: Path) -> None:
     with path.open("rb") as handle:  # the reader refuses oversize files; the check needs the text only
         text = handle.read().decode("utf-8-sig", errors="replace")
     if problem := unclosed_quote(text, "participant"):
-        raise TranscriptFormatError(path, problem)
+        raise TranscriptFormatError(path, problem, QUOTE_FIX)
 
 
 def _store_document(session, path, name, parsed, participant_label, content_hash, options,
@@ -332,7 +342,7 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
         audit(session, options.actor, "import", name,
               after={"file": printable(options.source_label(path)), "segments": len(spans), "roles": speakers})
         return "imported", []
-    lost = _carry_codings_by_text(session, old_segments, _current_segments(session, transcript))
+    lost = _carry_codings_by_text(session, options.actor, old_segments, _current_segments(session, transcript))
     audit(session, options.actor, "replace", name,
           after={"file": printable(options.source_label(path)), "not_carried": lost, "roles": speakers})
     return "replaced", lost
@@ -364,8 +374,9 @@ def _detach_segments(session: Session, transcript: Transcript) -> list[tuple[Seg
     return olds
 
 
-def _carry_codings_by_text(session, old_segments, new_segments: list[Segment]) -> list[str]:
-    """Move codings from old segments to new segments with the same text; return those not carried."""
+def _carry_codings_by_text(session, actor: str, old_segments, new_segments: list[Segment]) -> list[str]:
+    """Move codings from old segments to new segments with the same text (a span moves with its
+    segment's text); return those not carried."""
     by_text: dict[str, list[Segment]] = {}
     for seg in new_segments:
         by_text.setdefault(seg.transcript.text[seg.start : seg.end], []).append(seg)
@@ -374,12 +385,15 @@ def _carry_codings_by_text(session, old_segments, new_segments: list[Segment]) -
         codings = session.scalars(select(Coding).where(Coding.segment_id == old.id)).all()
         candidates = by_text.get(text)
         target = candidates.pop(0) if candidates else None
+        shift = target.start - old.start if target is not None else 0
+        writes = []
         for coding in codings:
             if target is None:
                 lost.append(_describe_lost(coding, old.index, text))
-                session.delete(coding)
             else:
-                coding.segment_id = target.id
+                span = coding.span and (coding.span[0] + shift, coding.span[1] + shift)
+                writes.append(_moved(coding, target, span))
+        _write_carried(session, actor, codings, writes)
         _move_notes(session, old, target)
         session.delete(old)
     session.flush()
@@ -462,13 +476,16 @@ def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: s
     new_segments = _current_segments(session, transcript)
     for old, text in old_segments:
         targets = carry_targets((old.start, old.end), new_segments)
-        for coding in session.scalars(select(Coding).where(Coding.segment_id == old.id)).all():
-            if not targets:
+        codings = session.scalars(select(Coding).where(Coding.segment_id == old.id)).all()
+        writes = []
+        for coding in codings:
+            moved = _carried(coding, targets, new_segments)
+            if not moved:
                 summary.not_carried.append(f"{transcript.name}: {_describe_lost(coding, old.index, text)}")
-                session.delete(coding)
                 continue
-            _copy_coding_to(session, coding, targets)
+            writes.extend(moved)
             summary.carried += 1
+        _write_carried(session, actor, codings, writes)
         _move_notes(session, old, targets[0] if targets else None)
         session.delete(old)
     transcript.unit = unit
@@ -488,21 +505,27 @@ def carry_targets(old: tuple[int, int], new_segments: list[Segment]) -> list[Seg
     return []
 
 
-def _copy_coding_to(session: Session, coding: Coding, targets: list[Segment]) -> None:
-    for target in targets:
-        exists = session.scalar(
-            select(Coding.id).where(
-                Coding.rater_id == coding.rater_id, Coding.segment_id == target.id, Coding.code_id == coding.code_id
-            )
-        )
-        if exists is None:
-            session.add(
-                Coding(
-                    rater_id=coding.rater_id, transcript_id=coding.transcript_id, segment_id=target.id,
-                    code_id=coding.code_id, memo=coding.memo, created_at=coding.created_at,
-                )
-            )
-    session.delete(coding)
+def _carried(coding: Coding, targets: list[Segment], new_segments: list[Segment]) -> list[CodingWrite]:
+    """Where a coding goes when its transcript is cut anew: a whole-segment coding to the segments
+    taking its segment over; a span to every new segment it overlaps, cut to that segment."""
+    if coding.span is None:
+        return [_moved(coding, target, None) for target in targets]
+    start, end = coding.span
+    return [_moved(coding, s, (max(start, s.start), min(end, s.end)))
+            for s in new_segments if overlap((start, end), (s.start, s.end)) > 0]
+
+
+def _moved(coding: Coding, target: Segment, span: tuple[int, int] | None) -> CodingWrite:
+    return CodingWrite(CodingKey(coding.rater_id, coding.transcript_id, target.id, coding.code_id, span),
+                       memo=coding.memo)
+
+
+def _write_carried(session: Session, actor: str, old: list[Coding], new: list[CodingWrite]) -> None:
+    """The old codings removed and the carried ones written, through the one write path; the
+    carrying is audited once, as the re-segmenting or replacement it belongs to."""
+    removals = [CodingWrite(CodingKey.of(c), applied=False) for c in old]
+    write_codings(session, Actor(actor, "system"), removals + new, audited=False, consensus=True,
+                  check_done=False)
     session.flush()
 
 
@@ -539,14 +562,14 @@ def upload_transcripts(
     files = list(files)
     with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
         rows = _participant_rows(folder, participants) if participants is not None else None
-        paths = _write_uploads(Path(folder), files)
+        paths, unwritable = _write_uploads(Path(folder), files)
         summary = import_files(
             study, paths, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
                                   source_label=_upload_label, transcript_roles=dict(roles or {}),
                                   describe=describe),
         )
-        summary.failed = [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
+        summary.failed = unwritable + [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
 
@@ -563,11 +586,11 @@ def preview_uploads(
     actor.require_admin("import transcripts")
     with tempfile.TemporaryDirectory(prefix="study-upload-") as folder:
         rows = _participant_rows(folder, participants) if participants is not None else None
-        preview = preview_files(_write_uploads(Path(folder), list(files)), participants=rows,
-                                options=ImportOptions(max_bytes=max_bytes, describe=describe))
+        paths, unwritable = _write_uploads(Path(folder), list(files))
+        preview = preview_files(paths, participants=rows, options=ImportOptions(max_bytes=max_bytes, describe=describe))
         return ImportPreview(
             tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
-            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+            tuple(unwritable) + tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
         )
 
 
@@ -593,15 +616,23 @@ def _participant_rows(folder: str, upload: UploadedFile):
         path.unlink(missing_ok=True)
 
 
-def _write_uploads(folder: Path, files: list[UploadedFile]) -> list[Path]:
-    """Write each upload under its own name, each in its own folder (two uploads may share a name)."""
-    paths = []
+def _write_uploads(folder: Path, files: list[UploadedFile]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Write each upload under its own name, each in its own folder (two uploads may share a name).
+    Returns the files written, and (name, message) for uploads whose name no file can have."""
+    paths, failed = [], []
     for number, upload in enumerate(files):
         path = folder / str(number) / _safe_name(upload.name, "")
-        path.parent.mkdir()
-        path.write_bytes(upload.data)
+        try:
+            path.parent.mkdir()
+            path.write_bytes(upload.data)
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte...
+            reason = getattr(exc, "strerror", None) or str(exc)
+            shown = printable(path.name if len(path.name) <= 60 else path.name[:57] + "...")
+            failed.append((printable(upload.name), f"{shown}: cannot be stored under this name ({reason}); "
+                                                   "rename the file and upload it again"))
+            continue
         paths.append(path)
-    return paths
+    return paths, failed
 
 
 def _safe_name(name: str, default_suffix: str) -> str:

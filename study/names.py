@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from .errors import InvalidName
-from .store import Participant, Segment, Transcript, User
+from .store import CONSENSUS, Participant, Segment, Transcript, User
 
 # The column each kind of name is stored in: its String(N) length is the limit.
 _COLUMNS = {
@@ -38,22 +38,33 @@ def check_name(kind: str, value: str, *, where: str = "") -> str:
         raise ValueError(f"unknown kind of name {kind!r}; one of {', '.join(_COLUMNS)}")
     name = value.strip() if isinstance(value, str) else value
     if problem := _problem(kind, name):
-        prefix = f"{where}: " if where else ""
-        raise InvalidName(f"{prefix}{problem}")
+        what, fix = problem
+        raise InvalidName(f"{where}: {what}" if where else what, fix)
     return name
 
 
-def _problem(kind: str, name) -> str | None:
+def check_rater_name(value: str, *, where: str = "") -> str:
+    """A rater's name checked like every name, and not one the system uses: ``consensus`` holds
+    the adjudicated codings, and no rater or project user may write into it by taking its name."""
+    name = check_name("rater", value, where=where)
+    if name.casefold() == CONSENSUS:
+        what = f"{_shown(name)} is the name of the adjudicated consensus"
+        raise InvalidName(f"{where}: {what}" if where else what, "choose another rater name")
+    return name
+
+
+def _problem(kind: str, name) -> tuple[str, str] | None:
+    """(what is wrong, what would fix it), or None for a good name."""
     if not isinstance(name, str) or not name:
-        return f"a {kind} name is blank; give it a name"
+        return f"a {kind} name is blank", "give it a name"
     shown = _shown(name)
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
-        return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?); rename it"
+        return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?)", "rename it"
     if bad := next((ch for ch in name if unicodedata.category(ch) == "Cc"), None):
-        return f"the {kind} name {shown} contains the control character U+{ord(bad):04X}; remove it"
+        return f"the {kind} name {shown} contains the control character U+{ord(bad):04X}", "remove it"
     limit = max_length(kind)
     if len(name) > limit:
-        return f"the {kind} name {shown} is {len(name)} characters long; shorten it to at most {limit}"
+        return f"the {kind} name {shown} is {len(name)} characters long", f"shorten it to at most {limit}"
     return None
 
 

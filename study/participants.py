@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .csv_quotes import unclosed_quote
+from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import InvalidName, ParticipantsError
 from .names import check_name
 from .store import Participant, Study
@@ -46,7 +46,7 @@ def read_participants_csv(path: Path) -> list[ParticipantRow]:
         try:
             label = check_name("participant", record[label_col], where=f"{path}, line {line}")
         except InvalidName as exc:
-            raise ParticipantsError(str(exc)) from None
+            raise ParticipantsError(exc.what, exc.fix) from None
         transcript = record[transcript_col].strip() if transcript_col else None
         attributes = {c.strip(): record[c].strip() for c in attribute_cols}
         rows.append(ParticipantRow(label, transcript or None, attributes))
@@ -57,7 +57,7 @@ def _check_quotes(path: Path) -> None:
     """A quote never closed would fold the following participants into one attribute: refuse it."""
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     if problem := unclosed_quote(text, "participant"):
-        raise ParticipantsError(f"{path}, {problem}")
+        raise ParticipantsError(f"{path}, {problem}", QUOTE_FIX)
 
 
 def participant_from_file_name(stem: str) -> str:

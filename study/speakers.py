@@ -59,7 +59,8 @@ def set_speaker_role(study: Study, actor: Actor, transcript: str, speaker: str, 
 def _transcript(session: Session, name: str) -> Transcript:
     stored = session.scalar(select(Transcript).where(Transcript.name == name))
     if stored is None:
-        raise NotFound(f"no transcript named {name!r}; see the list of transcripts for the names")
+        raise NotFound(f"no transcript named {name!r}", "the transcripts list gives the names",
+                       remedy="list_transcripts")
     return stored
 
 
@@ -67,7 +68,7 @@ def _speaker_name(transcript: Transcript, speaker: str) -> str:
     names = list(dict.fromkeys(s.speaker for s in transcript.segments))
     match = next((n for n in names if n.casefold() == speaker.strip().casefold()), None)
     if match is None:
-        raise NotFound(f"no speaker {speaker!r} in {transcript.name}; speakers: {', '.join(names) or 'none'}")
+        raise NotFound(f"no speaker {speaker!r} in {transcript.name}", f"speakers: {', '.join(names) or 'none'}")
     return match
 
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from study import codings
 from study.adjudication import resolve
 from study.auth import CLI, Actor
+from study.cli import cli
 from study.codebook import parse_codebook
 from study import codes
 from study.errors import NotAllowed
@@ -31,15 +32,9 @@ def run(db_url):
     runner = CliRunner()
 
     def invoke(*args):
-        return runner.invoke(cli_app(), ["--db", db_url, *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
 
     return invoke
-
-
-def cli_app():
-    from study.cli import cli
-
-    return cli
 
 
 @pytest.fixture
@@ -55,8 +50,8 @@ def test_dry_run_prints_speakers_roles_reasons_and_first_words_and_stores_nothin
     out = result.stdout
     assert "transcript 'P01', participant 'P01'" in out
     assert "Interviewer  interviewer     2 turns       8 words  (the label says interviewer)" in out
-    # Unknown Speaker asks in 2 of 2 turns, A5 in none
-    assert "(asks questions in 2 of 2 turns (100%), more than A5 (0%))" in out
+    # Unknown Speaker asks in 2 of 2 turns and says 7 + 3 = 10 of 18 words (56%); A5 asks in none, 4 + 4 = 8 (44%)
+    assert "(asks questions in 2 of 2 turns (100%) and says 56% of the words; A5: 0% and 44%)" in out
     assert "    Dana: I search the hub." in out
     assert "layout:" in out and "Dry run, nothing stored: 2 transcript(s) from 2 file(s)" in out
     assert stored_transcripts(db_url) == []
@@ -185,3 +180,11 @@ def test_upload_preview_names_files_as_uploaded_and_is_for_admins(study):
     assert preview.failed == (("empty.txt", "empty.txt: is empty; export the transcript again"),)
     with pytest.raises(NotAllowed):
         preview_uploads(Actor("carol", "coder"), uploads)
+
+
+def test_a_role_set_after_import_survives_resegmenting(run, files):
+    run("import", str(files / "P01.txt"))
+    run("speakers", "P01", "--set-role", "Dana=interviewer")
+    assert run("resegment", "--unit", "sentence", "P01").exit_code == 0
+    segments = json.loads(run("segments", "P01", "--format", "json").stdout)
+    assert {s["role"] for s in segments} == {"interviewer"}

@@ -61,6 +61,10 @@ class UnitTable:
     presence: np.ndarray
     notes: tuple[str, ...] = ()
 
+    def disputed(self) -> np.ndarray:
+        """Units x codes: True where some but not all raters applied the code."""
+        return self.presence.any(axis=2) & ~self.presence.all(axis=2)
+
     def codes_of(self, unit: int, rater: int) -> tuple[str, ...]:
         """The sorted code refs one rater applied on one unit."""
         return tuple(sorted(self.codes[c].ref for c in np.flatnonzero(self.presence[unit, :, rater])))

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 from typing import TYPE_CHECKING
+
+import click
 
 from ..errors import StudyError, worded
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the database layer loads with the first command that opens a study, not for --help
     from ..store import Study
 
 
@@ -39,6 +39,7 @@ REMEDIES = {
     "init": "run `study init` first",
     "choose_suggester": "choose another --rater, such as {suggester!r}",
     "run_suggester": "run `study suggest run --rater {suggester}` first",
+    "check_database": "restore it from a backup; `study check` lists what is damaged",
 }
 
 
@@ -48,11 +49,12 @@ def said(exc: BaseException) -> str:
 
 
 class StudyGroup(click.Group):
-    """Turns StudyError (and OSError on the files named) into one line on stderr and exit status 1."""
+    """Turns StudyError (and OSError on the files named, and database failures) into one line on
+    stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            return self._invoke_translating_database_faults(ctx)
         except StudyError as exc:
             click.echo(f"Error: {said(exc)}", err=True)
             sys.exit(1)
@@ -60,6 +62,51 @@ class StudyGroup(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
+
+    def _invoke_translating_database_faults(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, StudyError):
+            raise
+        except Exception as exc:
+            if not _is_database_error(exc) and not isinstance(exc, (ValueError, TypeError, LookupError)):
+                raise
+            from ..integrity import corrupt, database_fault, stored_value_unreadable
+
+            if _is_database_error(exc):
+                raise database_fault(exc, _database_url(ctx)) from None
+            # Unreadable stored values (a damaged file) surface as these, raised while the driver
+            # converts them or with the file failing its checks: report damage as damage, and
+            # anything else as the bug it is.
+            study = (ctx.find_root().obj or {}).get("study")
+            if stored_value_unreadable(exc):
+                raise database_fault(exc, _database_url(ctx)) from None
+            if study is not None and _damaged(study):
+                raise corrupt(study.url, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}") from None
+            raise
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """An SQLAlchemy error (none can have been raised if SQLAlchemy was never loaded)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
+
+
+def _database_url(ctx: click.Context) -> str:
+    from ..store import resolve_url
+
+    obj = ctx.find_root().obj or {}
+    study = obj.get("study")
+    return study.url if study is not None else resolve_url(obj.get("db_url"))
+
+
+def _damaged(study: Study) -> bool:
+    from ..integrity import check
+
+    try:
+        return bool(check(study))
+    except StudyError:
+        return True
 
 
 @click.group(cls=StudyGroup)
@@ -79,7 +126,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 def open_study(ctx: click.Context, create: bool = True) -> Study:
     """The study database named by --db (created on first use unless ``create`` is False)."""
-    from ..store import Study  # loaded by the commands that open a study, not by --help
+    from ..store import Study
 
     obj = ctx.find_root().obj
     if obj.get("study") is None:

@@ -9,6 +9,7 @@ from . import cli, open_study
 from .lazy import library
 from .output import emit, format_option, render
 
+atomic = library("study.atomic")
 cb = library("study.codebook")
 codes = library("study.codes")
 
@@ -63,7 +64,7 @@ def export(ctx, fmt, out) -> None:
     else:
         text = cb.codebook_to_markdown(book)
     if out:
-        out.write_text(text, encoding="utf-8")
+        atomic.write_text(out, text)
         click.echo(f"Wrote {out}")
     else:
         click.echo(text, nl=False)

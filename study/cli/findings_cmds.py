@@ -13,6 +13,7 @@ from .lazy import LazyChoice, lazy, library
 from .output import format_option, render
 
 auth = library("study.auth")
+atomic = library("study.atomic")
 charts = library("study.charts")
 findings = library("study.findings")
 report_mod = library("study.report")
@@ -63,7 +64,7 @@ def deliver_table(table: Table, fmt: str | None, out: Path | None) -> None:
                           *([table.caption] if table.caption else []), *table.notes])
         _deliver_text(text + "\n", out)
     elif fmt in exports.BINARY_FORMATS:
-        out.write_bytes(exports.to_bytes(table, fmt))
+        atomic.write_bytes(out, exports.to_bytes(table, fmt))
         click.echo(f"Wrote {out}")
     else:
         _deliver_text(exports.to_text(table, fmt), out)
@@ -73,7 +74,7 @@ def _deliver_text(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        out.write_text(text, encoding="utf-8")
+        atomic.write_text(out, text)
         click.echo(f"Wrote {out}")
 
 

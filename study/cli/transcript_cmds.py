@@ -146,6 +146,8 @@ def _print_summary(summary: ImportSummary) -> None:
         click.echo(f"  unchanged (already imported): {name}")
     for item in summary.not_carried:
         click.echo(f"  coding not carried over: {item}")
+    for item in summary.warnings:
+        click.echo(f"  kept as text: {item}")
     for path, message in summary.failed:
         click.echo(f"Error: {message}", err=True)
 

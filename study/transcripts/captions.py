@@ -1,95 +1,138 @@
-"""Caption files (.vtt, .srt): cues with a <v Name> voice tag, a "Name:" prefix or no name (the
-previous speaker goes on); consecutive cues of one speaker make one turn."""
+"""Caption files (.vtt, .srt): Zoom, Teams and YouTube captions as speaker turns.
+
+A cue's speaker is its ``<v Name>`` voice tag, else a ``Name:`` or ``Name (Org):`` prefix (a
+cue's start is where captioners put names, so one is enough), else the previous cue's speaker; consecutive cues of one speaker make one turn. A cue the reader
+cannot place (no timing line, or a malformed one: missing end, negative, letters, no
+milliseconds, a doubled arrow, an end before its start) is an error naming the line; read
+leniently, its text is kept with the previous cue and reported in ``warnings``.
+"""
 from __future__ import annotations
 
-import io
+import html
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
-import webvtt
-
-from .labels import accepted_labels
+from .labels import label_options
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
+from .roles import label_role
 from .text import Line, blocks_of, decode_text, lines_of
 
-
-_SUBTITLE_PROBLEMS = {
-    "vtt": "is not a valid WebVTT file (it must start with a 'WEBVTT' line, then cues); re-export it",
-    "srt": "is not a valid SubRip file (numbered cues with 'start --> end' lines); re-export it",
-}
+_NOT_VTT = "is not a valid WebVTT file (it must start with a 'WEBVTT' line, then cues); re-export it"
 _VTT_NON_CUE_BLOCKS = ("NOTE", "STYLE", "REGION")
+_TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{2}[.,]\d{3}"
+_TIMING = re.compile(rf"[ \t]*(?P<start>{_TIME})[ \t]+-->[ \t]+(?P<end>{_TIME})(?:[ \t]+[^\n]*)?")
+_VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)*[ \t]+(?P<speaker>[^>]+)>")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
+_EXPECTED = "'hh:mm:ss,mmm --> hh:mm:ss,mmm'"
 
 
 @dataclass(frozen=True)
-class _Cue:
+class Cue:
+    line: int  # 1-based line number of its timing line (or first line, if it has none)
     speaker: str | None
-    timestamp: str
+    timestamp: str | None
     text: str
 
 
-def read_subtitles(data: bytes, subtitle_format: str, **_options) -> ParsedTranscript:
+def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False, **_options) -> ParsedTranscript:
     text = decode_text(data)
-    _check_cue_blocks(text, subtitle_format)
-    try:
-        captions = webvtt.from_buffer(io.StringIO(text), format=subtitle_format, strict=True).captions
-    except webvtt.errors.MalformedFileError:
-        raise Unreadable(_SUBTITLE_PROBLEMS[subtitle_format]) from None
-    except webvtt.errors.MalformedCaptionError as exc:
-        raise Unreadable(f"has a malformed cue ({exc}); the file may be truncated, re-export it") from None
-    return rendered(_merged_turns(_speaker_cues(captions)), layout="captions")
+    warnings: list[str] = []
+    cues = _cues(text, subtitle_format, lenient, warnings)
+    return rendered(_merged_turns(_speaker_cues(cues)), layout="captions", warnings=warnings)
 
 
-def _check_cue_blocks(text: str, subtitle_format: str) -> None:
-    """Every block needs a timing line: webvtt-py skips or swallows those without, losing text."""
-    blocks = blocks_of(lines_of(text))
+def _cues(text: str, subtitle_format: str, lenient: bool, warnings: list[str]) -> list[Cue]:
+    lines = lines_of(text)
+    numbers = {line.start: index + 1 for index, line in enumerate(lines)}
+    blocks = blocks_of(lines)
     if subtitle_format == "vtt":
-        blocks = blocks[1:]  # the WEBVTT header block
+        if not blocks or not blocks[0][0].text.lstrip("\ufeff").startswith("WEBVTT"):
+            raise Unreadable(_NOT_VTT)
+        blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
+    cues: list[Cue] = []
     for block in blocks:
-        if not any("-->" in line.text for line in block) and not block[0].text.startswith(_VTT_NON_CUE_BLOCKS):
-            quoted = " ".join(line.text for line in block)[:40]
-            raise Unreadable(
-                f"has a cue without a 'start --> end' timing line (\"{quoted}\"); "
-                "the file may be truncated, re-export it"
-            )
+        cues.extend(_block_cues(block, numbers, lenient, warnings))
+    return cues
 
 
-def _speaker_cues(captions: Sequence[webvtt.Caption]) -> list[_Cue]:
-    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix, else the previous one."""
-    cues = [
-        _Cue(caption.voice, _without_fraction(caption.start), " ".join(caption.text.split()))
-        for caption in captions
-    ]
-    unvoiced = [Line(0, cue.text) for cue in cues if cue.speaker is None and cue.text]
-    labels = {label.line.text: label for label in accepted_labels(unvoiced, NAME_PATTERNS)}
-    speaker = None
-    result = []
-    for cue in cues:
-        label = labels.get(cue.text) if cue.speaker is None else None
-        speaker = cue.speaker or (label.speaker if label else speaker)
-        body = cue.text[label.body_start:].strip() if label else cue.text
-        result.append(_Cue(speaker, cue.timestamp, body))
-    return result
+def _block_cues(block: list[Line], numbers: dict[int, int], lenient: bool, warnings: list[str]) -> list[Cue]:
+    """A block is normally one cue (an id, a timing line, text); it may hold several run together."""
+    timings = [index for index, line in enumerate(block) if "-->" in line.text]
+    if not timings or timings[0] > 1:
+        number = numbers[block[0].start]
+        quoted = " ".join(line.text for line in block)[:40]
+        problem = f"line {number} starts a cue without a 'start --> end' timing line (\"{quoted}\")"
+        return _unplaced(number, problem, [line.text for line in block], lenient, warnings)
+    cues = []
+    for position, index in enumerate(timings):
+        stop = timings[position + 1] if position + 1 < len(timings) else len(block)
+        body = [line.text for line in block[index + 1:stop]]
+        if position + 1 < len(timings) and body and body[-1].strip().isdigit():
+            body = body[:-1]  # the next cue's number
+        cues.extend(_timed_cue(block[index], numbers[block[index].start], body, lenient, warnings))
+    return cues
+
+
+def _timed_cue(timing: Line, number: int, body: list[str], lenient: bool, warnings: list[str]) -> list[Cue]:
+    match = _TIMING.fullmatch(timing.text)
+    if match is None:
+        problem = f"line {number} has a malformed cue timing \"{timing.text.strip()[:40]}\" (expected {_EXPECTED})"
+        return _unplaced(number, problem, body, lenient, warnings)
+    if _seconds(match["end"]) < _seconds(match["start"]):
+        problem = f"line {number} has a malformed cue timing: it ends before it starts (\"{timing.text.strip()}\")"
+        return _unplaced(number, problem, body, lenient, warnings)
+    return [_cue(number, _without_fraction(match["start"]), body)]
+
+
+def _unplaced(number: int, problem: str, body: list[str], lenient: bool, warnings: list[str]) -> list[Cue]:
+    if not lenient:
+        raise Unreadable(f"{problem}; the file may be truncated or edited by hand: fix that line or re-export it")
+    warnings.append(f"{problem}; its text was kept with the cue before it")
+    return [_cue(number, None, [text for text in body if "-->" not in text])]
+
+
+def _cue(number: int, timestamp: str | None, body: list[str]) -> Cue:
+    raw = " ".join(body)
+    voice = _VOICE.match(raw)
+    text = " ".join(html.unescape(_TAG.sub("", raw)).split())
+    return Cue(number, voice["speaker"].strip() if voice else None, timestamp, text)
+
+
+def _seconds(time: str) -> float:
+    parts = time.replace(",", ".").split(":")
+    return sum(float(part) * 60 ** power for power, part in enumerate(reversed(parts)))
 
 
 def _without_fraction(timestamp: str) -> str:
     return re.sub(r"[.,]\d+$", "", timestamp)
 
 
-def _merged_turns(cues: Sequence[_Cue]) -> list[DraftTurn]:
+def _speaker_cues(cues: Sequence[Cue]) -> list[Cue]:
+    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix, else the previous one."""
+    speaker = None
+    result = []
+    for cue in cues:
+        found = label_options(Line(0, cue.text), NAME_PATTERNS) if cue.speaker is None and cue.text else []
+        label = found[0] if found else None
+        speaker = cue.speaker or (label.speaker if label else speaker)
+        body = cue.text[label.body_start:].strip() if label else cue.text
+        result.append(Cue(cue.line, speaker, cue.timestamp, body))
+    return result
+
+
+def _merged_turns(cues: Sequence[Cue]) -> list[DraftTurn]:
     drafts: list[DraftTurn] = []
     for cue in cues:
         speaker = cue.speaker or UNKNOWN_SPEAKER
         if not cue.text:
             continue
         if drafts and drafts[-1].speaker == speaker:
-            drafts[-1] = DraftTurn(speaker, f"{drafts[-1].body} {cue.text}", drafts[-1].timestamp)
+            drafts[-1] = DraftTurn(speaker, f"{drafts[-1].body} {cue.text}", drafts[-1].timestamp, drafts[-1].role_hint)
         else:
-            drafts.append(DraftTurn(speaker, cue.text, cue.timestamp))
+            drafts.append(DraftTurn(speaker, cue.text, cue.timestamp, label_role(speaker)))
     if not drafts:
         raise Unreadable("contains no captions with text; check that it is the right file")
     return drafts
-
-

@@ -133,7 +133,7 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
     for label in labels:
         end = next((stop for stop in stops if stop > label.line.start), document.speech_end)
         explained += non_space_count(document.text, label.start, end)
-        span = stripped_span(document.text, label.body_start, end)
+        span = stripped_span(document.text, label.body_start, _before_sound_lines(document.text, label.body_start, end))
         if span:
             role = label.pattern.role or label_role(label.speaker)
             turns.append(Turn(label.speaker, *span, timestamp=label.timestamp, role_hint=role))
@@ -144,6 +144,15 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
 def _heading_starts(document: Document, first: Label) -> set[int]:
     """Markdown headings and rules end the turn above them: they are neither speech nor swallowed."""
     return {line.start for line in document.lines if line.start > first.line.start and _HEADING.fullmatch(line.text)}
+
+
+def _before_sound_lines(text: str, start: int, end: int) -> int:
+    """The end of a body without the "Break"/"[Music]" lines that close it."""
+    while True:
+        cut = text.rfind("\n", start, end)
+        if cut < 0 or text[cut + 1:end].strip() and not is_sound_line(text[cut + 1:end]):
+            return end
+        end = cut
 
 
 def is_sound_line(text: str) -> bool:

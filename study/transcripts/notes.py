@@ -63,7 +63,8 @@ def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
     if not metadata and all(is_role for _, _, is_role in items):
         return {}, text
     for key, value, _ in items:
-        metadata.setdefault(key, value)
+        if key.casefold() not in {known.casefold() for known in metadata}:
+            metadata[key] = value
     return metadata, text[body_start:]
 
 

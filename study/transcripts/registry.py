@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .layouts import formatting, markdown, otter, paragraphs, protocol, qa, rev, timestamps
+from .layouts import cue_blocks, formatting, markdown, name_lines, otter, paragraphs, protocol, qa, rev, timestamps
 from .model import ParsedTranscript
 from .notes import speech_end, split_metadata_header
 from .reading import Document, LineFormat, Layout, Proposal, scored
@@ -17,12 +17,14 @@ from .text import lines_of
 # Most specific first: a tie in score goes to the reading with more turns, then to the earlier layout.
 LAYOUTS: tuple[Layout, ...] = (
     timestamps.propose,
+    cue_blocks.propose,
     markdown.propose,
     qa.propose,
     rev.propose,
     otter.propose,
     protocol.propose,
     formatting.propose,
+    name_lines.propose,
 )
 
 

@@ -164,11 +164,13 @@ class Workspace {
               el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the segment memo",
                 onclick: () => { if (this.selected !== null) this.askHistory(this.selected); } })),
             this.segMemo),
-          el("details", { className: "tmemo" },
-            el("summary", { text: "Transcript memo" }), this.transcriptMemoInput,
-            el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the transcript memo",
-              onclick: () => this.askHistory(null) })),
-          this.memoQuestion, this.historyBox, this.notice, help)));
+          this.memoQuestion, this.historyBox, this.notice,
+          el("div", { className: "panel-foot" },
+            el("details", { className: "tmemo" },
+              el("summary", { text: "Transcript memo" }), this.transcriptMemoInput,
+              el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the transcript memo",
+                onclick: () => this.askHistory(null) })),
+            help))));
     parent.appendChild(this.root);
   }
 
@@ -274,7 +276,7 @@ class Workspace {
       seg.timestamp ? el("span", { className: "ts", text: seg.timestamp }) : null);
     seg.node = el("div", {
       className: `seg ${seg.role === "interviewer" ? "interviewer" : "participant"}`, role: "listitem",
-      "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-codes": "",
+      "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-start": String(seg.start), "data-codes": "",
       onclick: (event) => this.onSegmentClick(event, seg),
     }, meta, seg.textNode, seg.chips);
     return seg.node;

@@ -21,9 +21,8 @@ PATTERNS = (
                  vouched_by_peers=True),
     LabelPattern(re.compile(rf"{NAME}[ \t]*\[(?P<timestamp>{TIME})\][ \t]*:?"), self_evident=True),
     LabelPattern(re.compile(rf"\[{NAME}\][ \t]*(?P<timestamp>{TIME})[ \t]*$"), self_evident=True),
-    LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), vouched_by_peers=True),
+    LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), self_evident=True),
 )
-_CLOSING_VOICE_TAG = re.compile(r"[ \t]*</v>[ \t]*$", re.MULTILINE)
 
 
 def propose(document: Document) -> Proposal | None:
@@ -32,11 +31,11 @@ def propose(document: Document) -> Proposal | None:
 
 
 def _without_closing_tags(proposal: Proposal, text: str) -> Proposal:
+    """A turn's body ends before its closing ``</v>`` tag."""
     turns = []
     for turn in proposal.turns:
         body = text[turn.start:turn.end]
-        trimmed = _CLOSING_VOICE_TAG.sub("", body) if body.endswith("</v>") else body
-        end = turn.start + len(trimmed.rstrip()) if trimmed != body else turn.end
+        end = turn.start + len(body[:-len("</v>")].rstrip()) if body.endswith("</v>") else turn.end
         if end > turn.start:
             turns.append(replace(turn, end=end))
     return replace(proposal, turns=tuple(turns))
