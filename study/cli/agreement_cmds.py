@@ -7,6 +7,7 @@ import click
 
 from typing import TYPE_CHECKING
 
+from ..agreement import coefficient_text, interval_text
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option, render
@@ -87,7 +88,7 @@ def agreement_table(report: AgreementReport) -> str:
                f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
     codes = [
         {"code": c.code, "units": c.units, "prevalence": "/".join(str(c.prevalence[r]) for r in report.raters),
-         "percent": c.percent, "alpha": c.alpha, "95% CI": _interval(c.alpha_ci), "band": study_agreement.alpha_band(c.alpha),
+         "percent": c.percent, "alpha": c.alpha, "95% CI": interval_text(c.alpha_ci), "band": study_agreement.alpha_band(c.alpha),
          c.kappa_kind: c.kappa, "AC1": c.ac1, "flags": _flags(c.rare, c.undefined)}
         for c in report.codes
     ]
@@ -97,9 +98,9 @@ def agreement_table(report: AgreementReport) -> str:
         for t in report.themes
     ]
     summary = [
-        f"Median alpha {_num(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
-        f"(range {_num(overall.min_alpha)} to {_num(overall.max_alpha)}); "
-        f"pooled alpha {_num(overall.pooled_alpha)} ({overall.to_dict()['pooled_alpha_note']}).",
+        f"Median alpha {coefficient_text(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
+        f"(range {coefficient_text(overall.min_alpha)} to {coefficient_text(overall.max_alpha)}); "
+        f"pooled alpha {coefficient_text(overall.pooled_alpha)} ({overall.to_dict()['pooled_alpha_note']}).",
         f"Prevalence: units each rater ({'/'.join(report.raters)}) applied the code to. "
         "Bands: alpha reliable >= .800, tentative .667-.800; kappa after Landis & Koch.",
         "",
@@ -107,14 +108,6 @@ def agreement_table(report: AgreementReport) -> str:
         *[f"Note: {n}" for n in report.notes],
     ]
     return "\n\n".join([heading, render(codes, "table"), render(themes, "table"), "\n".join(summary)])
-
-
-def _interval(interval) -> str:
-    return f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
-
-
-def _num(value) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
 
 
 def _flags(rare: bool, undefined: str | None) -> str:
@@ -147,7 +140,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
             if k not in ("alpha_bootstrap", "notes", "raters", "categories")]
     boot = result.get("alpha_bootstrap")
     if boot:
-        rows.append({"coefficient": "alpha 95% CI", "value": _interval((boot["ci_low"], boot["ci_high"]))})
+        rows.append({"coefficient": "alpha 95% CI", "value": interval_text((boot["ci_low"], boot["ci_high"]))})
         rows += [{"coefficient": f"q(alpha < {t})", "value": p} for t, p in boot["q"].items()]
     rows.append({"coefficient": "raters", "value": ", ".join(result["raters"])})
     rows.append({"coefficient": "categories", "value": ", ".join(map(str, result["categories"]))})

@@ -11,6 +11,7 @@ import click
 
 from typing import TYPE_CHECKING
 
+from ..agreement import coefficient_text
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option, render
@@ -173,11 +174,11 @@ def evaluation_table(result: SuggestionEvaluation) -> str:
     rows = [{"code": c.code, "support": c.support, "predicted": c.predicted, "both": c.true_positives,
              "precision": c.precision, "recall": c.recall, "F1": c.f1, "alpha": c.alpha} for c in result.codes]
     summary = [
-        f"Micro: precision {_num(result.micro.precision)}, recall {_num(result.micro.recall)}, "
-        f"F1 {_num(result.micro.f1)}.",
-        f"Macro (mean over codes where defined): precision {_num(result.macro.precision)}, "
-        f"recall {_num(result.macro.recall)}, F1 {_num(result.macro.f1)}.",
-        f"Median alpha {_num(result.median_alpha)} over {result.codes_with_alpha} of {len(result.codes)} codes.",
+        f"Micro: precision {coefficient_text(result.micro.precision)}, recall {coefficient_text(result.micro.recall)}, "
+        f"F1 {coefficient_text(result.micro.f1)}.",
+        f"Macro (mean over codes where defined): precision {coefficient_text(result.macro.precision)}, "
+        f"recall {coefficient_text(result.macro.recall)}, F1 {coefficient_text(result.macro.f1)}.",
+        f"Median alpha {coefficient_text(result.median_alpha)} over {result.codes_with_alpha} of {len(result.codes)} codes.",
         "Support: segments the reference coded; predicted: segments the suggester coded; both: where they agree.",
         f"Method: {result.method}.",
         *[f"Note: {n}" for n in result.notes],
@@ -185,5 +186,3 @@ def evaluation_table(result: SuggestionEvaluation) -> str:
     return "\n\n".join([heading, render(rows, "table"), "\n".join(summary)])
 
 
-def _num(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
