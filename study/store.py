@@ -153,7 +153,9 @@ class Code(Base):
 
     @property
     def ref(self) -> str:
-        return "/".join(self.path)
+        from .codebook import join_ref  # the one escaping rule for references
+
+        return join_ref(self.path)
 
     @property
     def top_theme(self) -> str:

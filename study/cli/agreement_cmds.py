@@ -19,6 +19,7 @@ auth = library("study.auth")
 adjudication = library("study.adjudication")
 irr = library("study.agreement.irr")
 breakdown = library("study.agreement.breakdown")
+span_study = library("study.agreement.span_study")
 study_agreement = library("study.agreement.study_agreement")
 DEFAULT_REPLICATES = lazy("study.agreement.bootstrap:DEFAULT_REPLICATES")
 DEFAULT_SEED = lazy("study.agreement.bootstrap:DEFAULT_SEED")
@@ -48,17 +49,31 @@ def raters_option(f):
               help="Bootstrap replicates for alpha's 95% interval (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")
 @click.option("--by", type=LazyChoice("study.agreement.breakdown:BY"), help="One row per transcript, or per pair of raters, instead of per code.")
+@click.option("--unit", type=click.Choice(("coded", "span")), default="coded", show_default=True,
+              help="span: unitized agreement on the coded text itself (Krippendorff's alpha_u per code) "
+                   "instead of codes per segment or participant.")
 @format_option("table", "json", "csv")
 @click.pass_context
 def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, by,
-              fmt) -> None:
+              unit, fmt) -> None:
     """Agreement between raters per code (alpha, kappa, AC1, percent), per theme and overall;
     with --by, per transcript or per pair of raters.
 
     Example: study agreement --raters alice,bob --level participant --format json
 
     Example: study agreement --raters alice,bob --by transcript
+
+    Example: study agreement --raters alice,bob --unit span
     """
+    if unit == "span":
+        if by is not None:
+            raise click.UsageError("--unit span gives one row per code; leave out --by")
+        spans = span_study.span_agreement(open_study(ctx, create=False), auth.CLI, _names(raters), theme, include_unfinished)
+        if fmt == "table":
+            click.echo(f"Span agreement (Krippendorff's alpha_u) between {', '.join(spans.raters)} on "
+                       f"{spans.continuum} characters of {len(spans.transcripts)} transcript(s) ({spans.basis})")
+        emit(spans.code_rows(), fmt)
+        return
     if by is not None:
         if theme:
             raise click.UsageError("--by summarises every code; leave out --theme")
