@@ -16,7 +16,8 @@ from pathlib import Path
 from study.importing import ImportOptions, import_files
 from study.segmenting import UNITS, segment, sentence_pipeline
 from study.store import Study
-from study.transcripts import detect_interviewer, read_transcript
+from study.roles import assign_roles, role_map
+from study.transcripts import read_transcript
 
 WORDS = ("model hub license card fine-tune dataset latency quantize benchmark download architecture paper "
          "leaderboard team deploy evaluate accuracy checkpoint tokenizer pipeline GPU memory").split()
@@ -48,7 +49,7 @@ def parse_and_segment(paths: list[Path], unit: str) -> tuple[int, int]:
     words = segments = 0
     for path in paths:
         parsed = read_transcript(path)
-        spans = segment(parsed, unit, detect_interviewer(parsed))
+        spans = segment(parsed, unit, role_map(assign_roles(parsed)))
         words += sum(len(parsed.text[t.start:t.end].split()) for t in parsed.turns)
         segments += len(spans)
     return words, segments

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotAllowed, NotFound, SignInThrottled, StudyError
+from .names import check_rater_name
 from .store import CONSENSUS, AppSession, SignInThrottle, Study, User, audit, get_user, utcnow
 
 ROLES = ("admin", "coder")
@@ -156,8 +157,8 @@ def _reserve_attempt(study: Study, account: str, client: str) -> None:
             audit(session, account, "sign_in.throttled", account, after={"client": client})
             wait = max(1, round(max(waits).total_seconds()))
             refusal = SignInThrottled(
-                f"too many failed sign-ins for {account!r} from this address; wait {wait} s and try "
-                f"again, or ask your study's admin to unlock the account", wait)
+                f"too many failed sign-ins for {account!r} from this address",
+                f"wait {wait} s and try again, or ask your study's admin to unlock the account", wait)
         else:
             refusal = None
             for row, free in zip(rows, (FREE_ATTEMPTS, CLIENT_FREE_ATTEMPTS)):
@@ -287,7 +288,10 @@ def _existing_user(session: Session, name: str) -> User:
 
 
 def rater_user(session: Session, name: str, create: bool = False) -> User:
-    """The rater named ``name`` (created as a coder without password when ``create``)."""
+    """The rater named ``name`` (created as a coder without password when ``create``; a name the
+    system uses, such as the consensus's, is refused then)."""
+    if create:
+        name = check_rater_name(name)
     user = get_user(session, name)
     if user is None:
         if not create:
@@ -296,7 +300,17 @@ def rater_user(session: Session, name: str, create: bool = False) -> User:
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
                            hint=hint)
-        user = User(name=name, role="system" if name == CONSENSUS else "coder")
+        user = User(name=name, role="coder")
+        session.add(user)
+        session.flush()
+    return user
+
+
+def consensus_user(session: Session) -> User:
+    """The system rater holding the adjudicated codings (created on first use)."""
+    user = get_user(session, CONSENSUS)
+    if user is None:
+        user = User(name=CONSENSUS, role="system")
         session.add(user)
         session.flush()
     return user

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 
 import plotly.graph_objects as go
 
+from . import atomic
 from .errors import StudyError
 from .exports import Table
 from .saturation import Saturation
@@ -151,9 +152,9 @@ def write_figure(fig: go.Figure, path: Path | str) -> Path:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "html":
-        path.write_text(figure_html(fig, div_id=path.stem or "figure"), encoding="utf-8")
+        atomic.write_text(path, figure_html(fig, div_id=path.stem or "figure"))
     elif fmt in STATIC_FORMATS:
-        path.write_bytes(static_image(fig, fmt))
+        atomic.write_bytes(path, static_image(fig, fmt))
     else:
         raise StudyError(f"{path}: cannot write a figure as {path.suffix or 'a file without suffix'}; "
                          f"use one of {', '.join('.' + f for f in FIGURE_FORMATS)}")

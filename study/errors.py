@@ -66,9 +66,9 @@ class NotAllowed(StudyError):
 class SignInThrottled(NotAllowed):
     """Too many failed sign-ins from this client: the next attempt must wait ``retry_after`` seconds."""
 
-    def __init__(self, message: str, retry_after: int):
+    def __init__(self, what: str, fix: str, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(what, fix)
 
 
 class SchemaVersionError(StudyError):
@@ -81,3 +81,11 @@ class CodingsFileError(StudyError):
 
 class InvalidName(StudyError):
     """A name (participant, transcript, speaker, rater, user) is blank, too long or not plain text."""
+
+
+class DatabaseFault(StudyError):
+    """The study database cannot be read or written: read-only, full disk, not a database, damaged."""
+
+
+class DatabaseCorrupt(DatabaseFault):
+    """The study database is damaged (failed integrity checks, unreadable pages or records)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from sqlalchemy import func, select
 
-from . import charts, exports, findings
+from . import atomic, charts, exports, findings
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
@@ -327,11 +327,11 @@ def write_report(report: Report, path: Path | str) -> Path:
     if fmt is None:
         raise StudyError(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}; choose one of those suffixes")
     if fmt == "docx":
-        path.write_bytes(report_docx(report))
+        atomic.write_bytes(path, report_docx(report))
     elif fmt == "html":
-        path.write_text(report_html(report), encoding="utf-8")
+        atomic.write_text(path, report_html(report))
     else:
-        path.write_text(report_markdown(report, path.parent / f"{path.stem}_figures", path.parent), encoding="utf-8")
+        atomic.write_text(path, report_markdown(report, path.parent / f"{path.stem}_figures", path.parent))
     return path
 
 

@@ -2,11 +2,11 @@
 
 The evidence, strongest first: what you said (``overrides``); the speaker's label (Interviewer,
 Moderator, Host, Q, Pregunta... or Participant, Interviewee, P3, Respondent, Guest...; a reader's
-``role_hint`` counts as the label's word); then, when no label names an interviewer, who asks the
-largest share of questions; then who speaks first. Several interviewers (and note-takers, who are
-research team, not data) are allowed; a speaker whose label says participant is never the
-interviewer; a transcript with two or more speakers always gets an interviewer when one of them
-is not labelled participant.
+``role_hint`` counts as the label's word); then, when no label names an interviewer, who clearly
+asks in more of their turns while saying less of the words; then who speaks first. Several
+interviewers (and note-takers, who are research team, not data) are allowed; a speaker whose label
+says participant is never the interviewer; a transcript with two or more speakers always gets an
+interviewer when one of them is not labelled participant.
 
 Example: ``[r.role for r in assign_roles(parsed)] == ["interviewer", "participant"]``
 """
@@ -43,7 +43,8 @@ _PARTICIPANT_SHORT = r"(?:(?:p|r|resp)\s*\d*)"
 _TEAM = re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^{_TEAM_SHORT}$)")
 _PARTICIPANT = re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^{_PARTICIPANT_SHORT}$)")
 
-# How much larger the top share of questions must be than the next to tell the interviewer apart.
+# How far the likeliest interviewer must lead the next speaker (share of turns asking a question
+# minus half the share of the words) to be told apart.
 _QUESTION_MARGIN = 0.15
 
 
@@ -170,13 +171,20 @@ def _unlabelled_roles(speakers: list[_Speaker], decided: dict[str, tuple[str, st
 
 
 def _likely_interviewer(candidates: list[_Speaker]) -> tuple[_Speaker, str]:
-    """The speaker who asks the largest share of questions, when clearly so; else who speaks first."""
+    """The speaker who clearly asks more and says less (share of turns with a question minus half
+    the share of the words); else who speaks first."""
     if len(candidates) == 1:
         return candidates[0], "the only speaker not labelled participant"
-    ranked = sorted(candidates, key=lambda s: (-s.question_share, s.first))
+    words = sum(s.words for s in candidates) or 1
+
+    def lead(s: _Speaker) -> float:  # questions weigh more: a terse participant must not make the interviewer
+        return s.question_share - s.words / words / 2
+
+    ranked = sorted(candidates, key=lambda s: (-lead(s), s.first))
     top, runner_up = ranked[0], ranked[1]
-    if top.question_share > 0 and top.question_share - runner_up.question_share >= _QUESTION_MARGIN:
-        return top, (f"asks questions in {top.questions} of {top.turns} turns ({top.question_share:.0%}), "
-                     f"more than {runner_up.name} ({runner_up.question_share:.0%})")
+    if top.question_share > 0 and lead(top) - lead(runner_up) >= _QUESTION_MARGIN:
+        return top, (f"asks questions in {top.questions} of {top.turns} turns ({top.question_share:.0%}) "
+                     f"and says {top.words / words:.0%} of the words; {runner_up.name}: "
+                     f"{runner_up.question_share:.0%} and {runner_up.words / words:.0%}")
     first = min(candidates, key=lambda s: s.first)
-    return first, "speaks first (no speaker asks clearly more of the questions)"
+    return first, "speaks first (no speaker clearly asks more and says less)"

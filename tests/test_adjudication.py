@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from study import codings
 from study.adjudication import (
+    DisagreementFilter,
     adjudication_progress,
+    filter_disagreements,
     auto_adjudicate,
     disagreements,
     import_resolutions_csv,
@@ -73,6 +75,26 @@ def test_disagreements_list_each_raters_codes_and_the_disputed_ones(disputed):
     assert first.speaker == "P01" and first.text == "answer 0"
     assert items[1].disputed == (LIC, POP)  # sorted refs
     assert items[2].codes == {"alice": (), "bob": (MS,)}
+
+
+@pytest.mark.parametrize("where, segments", [
+    (DisagreementFilter(), [1, 3, 7]),
+    (DisagreementFilter(transcripts=("T2",)), []),
+    (DisagreementFilter(codes=(MA,)), [1]),
+    (DisagreementFilter(themes=("Attributes",)), [3]),
+    (DisagreementFilter(rater="bob"), [3, 7]),    # bob applied a disputed code on 3 (LIC) and 7 (MS), not on 1
+    (DisagreementFilter(rater="alice"), [1, 3]),
+    (DisagreementFilter(themes=("Challenges",), rater="alice"), [1]),
+])
+def test_disagreements_filter_by_transcript_code_theme_and_rater(disputed, where, segments):
+    items = filter_disagreements(disagreements(disputed, CLI, RATERS), where)
+    assert [d.segment for d in items] == segments
+
+
+def test_unresolved_only_leaves_decided_units_out(disputed):
+    resolve(disputed, CLI, RATERS, "T1", 3, "both")
+    items = filter_disagreements(disagreements(disputed, CLI, RATERS), DisagreementFilter(unresolved_only=True))
+    assert [d.segment for d in items] == [1, 7]
 
 
 def test_disagreements_at_participant_level_compare_whole_participants(disputed):

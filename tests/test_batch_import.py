@@ -153,3 +153,22 @@ def test_an_upload_whose_name_no_file_can_have_fails_alone(study, bad_name, show
     assert shown in message
     preview = importing.preview_uploads(Actor("ann", "admin"), uploads)
     assert [t.name for t in preview.transcripts] == ["P01", "P03"] and len(preview.failed) == 1
+
+
+def test_a_database_refusing_one_file_is_worded_as_the_database_and_the_batch_goes_on(study, tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    real = importing._add_segments
+
+    def add_segments(session, transcript, spans):
+        if transcript.name == "P02":
+            raise OperationalError("INSERT INTO segments ...", {}, Exception("database or disk is full"))
+        return real(session, transcript, spans)
+
+    monkeypatch.setattr(importing, "_add_segments", add_segments)
+    files = [write(tmp_path, f"P0{n}.txt") for n in (1, 2, 3)]
+    summary = import_files(study, files)
+    assert summary.imported == ["P01", "P03"]
+    [(_, message)] = summary.failed
+    assert "P02.txt: not stored: " in message and "nothing of this change was saved" in message
+    assert "P02" not in {row["name"] for row in transcript_rows(study)}  # rolled back whole

@@ -72,6 +72,23 @@ EXPECTED = {
         (MARA, "What do you test first?", "00:00:07"),
         (TEO, "The license.\nThen the card.", "00:00:12"),
     ]),
+    "teams-cues.txt": ("caption cues in text", "Quist, Mara", [
+        ("Quist, Mara", "Good morning, shall we start?", "0:0:0"),
+        ("Brandt, Teo", "Yes.\nReady.", "0:0:5"),
+        ("Quist, Mara", "Great.", "0:0:8"),
+        ("Brandt, Teo", "Ok.", "0:0:9"),
+    ]),
+    "script.txt": ("name lines", "INTERVIEWER", [
+        ("INTERVIEWER", "How did it start?", None),
+        ("JANE ROE", "With a grant, in 2019.\nWe were three.", None),
+        ("INTERVIEWER", "And now?", None),
+        ("JANE ROE", "Twelve.", None),
+    ]),
+    "inline-times.txt": ("speaker labels", "Speaker1", [
+        ("Speaker1", "Hello there, how are you?", "00:00:04"),
+        ("Speaker2", "Fine.", "00:00:09"),
+        ("Speaker1", "Good.", "00:00:12"),
+    ]),
     "interview.md": ("markdown", MARA, [
         (MARA, "Tell me about your team?", None),
         (TEO, "Four people.", None),
@@ -482,3 +499,10 @@ def test_docx_body_over_the_memory_bound_is_refused(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(TranscriptFormatError, match="document body, over the 16.0 MB"):
         read_transcript(path)
+
+
+def test_prose_with_repeated_short_lines_has_no_invented_speakers(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("I started in 2019.\nYeah\nIt was hard.\nYeah\nThen it grew.\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert parsed.layout == "paragraphs" and {turn.speaker for turn in parsed.turns} == {"Unknown"}

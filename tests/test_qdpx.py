@@ -68,7 +68,7 @@ def texts_of(study: Study) -> dict[str, str]:
 def test_the_sample_study_round_trips_through_a_valid_qdpx(sample, study, schema, tmp_path):
     summary = qdpx.export_qdpx(sample, CLI, tmp_path / "sample.qdpx")
     schema.validate(project_xml(tmp_path / "sample.qdpx"))
-    assert (summary.sources, summary.codes, summary.raters) == (10, 54, ("alice", "bob"))
+    assert (summary.sources, summary.codes, summary.raters) == (10, 54, ("alice", "bob", "consensus"))
 
     result = qdpx.import_qdpx(study, CLI, tmp_path / "sample.qdpx")
     assert result.ok and not result.unmapped and not result.skipped
@@ -295,7 +295,9 @@ def test_cases_give_the_participant_and_its_variables(study, other_tool):
 
 def test_codings_are_not_added_where_the_rater_marked_the_transcript_done(study, other_tool):
     qdpx.import_qdpx(study, CLI, other_tool)
-    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price")
+    [row] = [r for r in codings.codings_of(study, CLI, "Maria", "Interview 7")
+             if (r.segment, r.code) == (1, "Barriers/Cost - price")]
+    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price", span=row.span)
     codings.mark_done(study, CLI, "Maria", "Interview 7")
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert result.unchanged == ["Interview 7"] and not result.codings

@@ -400,3 +400,46 @@ def test_a_codebook_from_nvivo_for_mac_and_atlas_ti_loads(study, tmp_path):
         assert [(c.ref, c.definition, c.colour) for c in codes.all_codes(session)] == [
             ("Trust/Trust", "Whom they trust.", None), ("Trust/Peers", "", "#00FF00"),
             (f"{qdpx.UNGROUPED_THEME}/Cost", "Money.", None)]
+
+
+def test_the_consensus_travels_as_a_rater_of_its_own_never_into_a_study_consensus(coded, tmp_path):
+    from study import adjudication
+
+    for rater in ("alice", "bob"):
+        codings.mark_done(coded, CLI, rater, "P1")
+    adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])  # both applied Attributes/Latency to segment 1
+    path = tmp_path / "study.qdpx"
+    qdpx.export_qdpx(coded, CLI, path)
+    assert "consensus (adjudicated)" in {u.get("name") for u in project_root(path).iter(f"{Q}User")}
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, path)
+    rows = stored_codings(fresh)
+    assert [r for r in rows if r[0].startswith("consensus")] == [
+        ("consensus (adjudicated)", "P1", 1, None, "Attributes/Latency", None)]
+    fresh.close()
+
+
+def test_nvivo_cases_listed_as_codes_assign_text_to_the_case_and_are_not_codes(study, tmp_path):
+    case = "4a463c0d-9263-494a-81d6-e9d5a229f227"
+    selections = selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1]) + selections_xml(EMOJI_TEXT, EMOJI_QUOTES[1:2], n0=7)
+    selections = selections.replace(f'aa960901-8191-4db1-a3dd-{7:012d}" creatingUser="{USER}" creationDateTime='
+                                    f'"2025-06-11T16:24:07Z"><CodeRef targetGUID="{CODE}"',
+                                    f'aa960901-8191-4db1-a3dd-{7:012d}" creatingUser="{USER}" creationDateTime='
+                                    f'"2025-06-11T16:24:07Z"><CodeRef targetGUID="{case}"')
+    project = nvivo_project(selections).replace(
+        "</Codes>", f'<Code guid="{case}" name="P3" isCodable="true"/></Codes>').replace(
+        "</Project>", f'<Cases><Case guid="{case}" name="P3"><SourceRef targetGUID="{SOURCE}"/></Case></Cases></Project>')
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "cases.qdpx", project, EMOJI_TEXT))
+    assert summary.skipped == ["1 coding(s) that assign text to a case, not a code, not imported"]
+    assert not summary.unmapped and dict(summary.codings) == {"Coder": 1}
+    with study.session() as session:
+        assert [c.ref for c in codes.all_codes(session)] == ["Adoption/Quote"]
+
+
+def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path):
+    empty = (f'<TextSource guid="9ddd19c4-168c-4103-bbad-08d4bd10a145" name="Blank">'
+             '<PlainTextContent></PlainTextContent></TextSource>')
+    project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1])).replace("</Sources>", empty + "</Sources>")
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "e.qdpx", project, EMOJI_TEXT))
+    assert summary.imported == ["Interview 3"]
+    assert summary.skipped == ["1 empty text source(s) not imported"]

@@ -44,18 +44,29 @@ def test_a_labelled_interviewer_wins_over_questions():
 
 
 def test_without_labels_the_speaker_asking_the_larger_share_of_questions_is_the_interviewer():
-    # Kim: 2 of 3 turns hold a '?' (67%); Sam: 0 of 3 (0%); Sam speaks first.
+    # Kim: 2 of 3 turns hold a '?' (67%); Sam: 0 of 3 (0%); 7 words each (50%); Sam speaks first.
+    # Lead = question share - word share / 2: Kim 0.67 - 0.25 = 0.42, Sam 0 - 0.25 = -0.25.
     turns = [("Sam", "I started in 2019."), ("Kim", "What did you build?"), ("Sam", "Classifiers."),
              ("Kim", "Which models?"), ("Sam", "BERT mostly."), ("Kim", "Thanks.")]
     roles = assign_roles(parsed_from_turns(turns))
     assert [(r.name, r.role) for r in roles] == [("Sam", "participant"), ("Kim", "interviewer")]
-    assert roles[1].reason == "asks questions in 2 of 3 turns (67%), more than Sam (0%)"
+    assert roles[1].reason == "asks questions in 2 of 3 turns (67%) and says 50% of the words; Sam: 0% and 50%"
     # words by hand: Sam 4 + 1 + 2 = 7, Kim 4 + 2 + 1 = 7; turns 3 each
     assert (roles[0].turns, roles[0].words, roles[1].turns, roles[1].words) == (3, 7, 3, 7)
 
 
+def test_the_speaker_saying_much_less_leads_when_both_ask_as_often():
+    # Both ask in 1 of 2 turns (50%). Ana says 3 + 1 = 4 of 17 words (24%), Ben 8 + 5 = 13 (76%):
+    # lead Ana 0.50 - 0.12 = 0.38, Ben 0.50 - 0.38 = 0.12: 0.26 apart, so Ana, though Ben speaks first.
+    turns = [("Ben", "Hello there, shall I begin with my story?"), ("Ana", "Please go ahead?"),
+             ("Ben", "I started five years ago."), ("Ana", "Thanks.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert [r.role for r in roles] == ["participant", "interviewer"]
+    assert [r.words for r in roles] == [13, 4]
+
+
 def test_when_questions_do_not_tell_them_apart_the_first_speaker_is_the_interviewer():
-    # Both ask in 1 of 2 turns (50% each): too close, so who speaks first decides.
+    # Both ask in 1 of 2 turns (50%) and say 4 of 8 words (50%): no lead, so who speaks first decides.
     turns = [("Ana", "Shall we start?"), ("Ben", "Sure, why not?"), ("Ana", "Good."), ("Ben", "Yes.")]
     roles = assign_roles(parsed_from_turns(turns))
     assert roles[0].role == "interviewer" and roles[0].reason.startswith("speaks first")

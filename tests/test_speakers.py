@@ -50,8 +50,8 @@ def test_dry_run_prints_speakers_roles_reasons_and_first_words_and_stores_nothin
     out = result.stdout
     assert "transcript 'P01', participant 'P01'" in out
     assert "Interviewer  interviewer     2 turns       8 words  (the label says interviewer)" in out
-    # Unknown Speaker asks in 2 of 2 turns, A5 in none
-    assert "(asks questions in 2 of 2 turns (100%), more than A5 (0%))" in out
+    # Unknown Speaker asks in 2 of 2 turns and says 7 + 3 = 10 of 18 words (56%); A5 asks in none, 4 + 4 = 8 (44%)
+    assert "(asks questions in 2 of 2 turns (100%) and says 56% of the words; A5: 0% and 44%)" in out
     assert "    Dana: I search the hub." in out
     assert "layout:" in out and "Dry run, nothing stored: 2 transcript(s) from 2 file(s)" in out
     assert stored_transcripts(db_url) == []

@@ -40,6 +40,7 @@ else:
         pages += [
             st.Page("views/adjudicate.py", title="Adjudicate", icon=":material/gavel:"),
             st.Page("views/findings.py", title="Findings", icon=":material/table_chart:"),
+            st.Page("views/exchange.py", title="Exchange", icon=":material/swap_horiz:"),
             st.Page("views/audit.py", title="Audit", icon=":material/history:"),
         ]
     with st.sidebar:

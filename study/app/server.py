@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from study.app.session_handoff import COOKIE, SESSION_PATH, redeem
+from study.errors import StudyError
+from study.integrity import database_fault, stored_value_unreadable
+from study.store import resolve_url
 
 MAIN = Path(__file__).with_name("main.py")
 
@@ -108,8 +114,21 @@ async def session_cookie(request: Request) -> Response:
     return response
 
 
+def show_database_fault(exc: Exception) -> bool | None:
+    """A database failure (or any StudyError) that escaped a page is one friendly line, not a
+    traceback; anything else is shown as Streamlit shows errors."""
+    if isinstance(exc, SQLAlchemyError) or stored_value_unreadable(exc):
+        url = make_url(resolve_url(os.environ.get("STUDY_DB"))).render_as_string(hide_password=True)
+        exc = database_fault(exc, url)
+    if isinstance(exc, StudyError):
+        st.error(str(exc), icon=":material/error:")
+        return True
+    return None
+
+
 app = st.App(
     MAIN,
     routes=[Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"])],
     middleware=[Middleware(SecurityHeaders)],
+    on_script_error=show_database_fault,
 )

@@ -9,8 +9,11 @@ import sys
 
 import click
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..errors import StudyError, worded
-from ..store import Study
+from ..integrity import check, corrupt, database_fault, stored_value_unreadable
+from ..store import Study, resolve_url
 
 
 # How the command line words each remedy a library error names (study.errors): a flag or a command.
@@ -34,6 +37,7 @@ REMEDIES = {
     "init": "run `study init` first",
     "choose_suggester": "choose another --rater, such as {suggester!r}",
     "run_suggester": "run `study suggest run --rater {suggester}` first",
+    "check_database": "restore it from a backup; `study check` lists what is damaged",
 }
 
 
@@ -43,11 +47,12 @@ def said(exc: BaseException) -> str:
 
 
 class StudyGroup(click.Group):
-    """Turns StudyError (and OSError on the files named) into one line on stderr and exit status 1."""
+    """Turns StudyError (and OSError on the files named, and database failures) into one line on
+    stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            return self._invoke_translating_database_faults(ctx)
         except StudyError as exc:
             click.echo(f"Error: {said(exc)}", err=True)
             sys.exit(1)
@@ -55,6 +60,37 @@ class StudyGroup(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
+
+    def _invoke_translating_database_faults(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, StudyError):
+            raise
+        except SQLAlchemyError as exc:
+            raise database_fault(exc, _database_url(ctx)) from None
+        except (ValueError, TypeError, LookupError) as exc:
+            # Unreadable stored values (a damaged file) surface as these, raised while the driver
+            # converts them or with the file failing its checks: report damage as damage, and
+            # anything else as the bug it is.
+            study = (ctx.find_root().obj or {}).get("study")
+            if stored_value_unreadable(exc):
+                raise database_fault(exc, _database_url(ctx)) from None
+            if study is not None and _damaged(study):
+                raise corrupt(study.url, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}") from None
+            raise
+
+
+def _database_url(ctx: click.Context) -> str:
+    obj = ctx.find_root().obj or {}
+    study = obj.get("study")
+    return study.url if study is not None else resolve_url(obj.get("db_url"))
+
+
+def _damaged(study: Study) -> bool:
+    try:
+        return bool(check(study))
+    except StudyError:
+        return True
 
 
 @click.group(cls=StudyGroup)

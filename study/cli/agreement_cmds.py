@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from .. import adjudication, irr
+from ..agreement.breakdown import BY, agreement_by
 from ..agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
 from ..agreement.coefficients import LEVELS as MEASUREMENT_LEVELS
 from ..agreement.study_agreement import AgreementReport, agreement_report, alpha_band
@@ -36,13 +37,25 @@ def raters_option(f):
 @click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True,
               help="Bootstrap replicates for alpha's 95% interval (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")
+@click.option("--by", type=click.Choice(BY), help="One row per transcript, or per pair of raters, instead of per code.")
 @format_option("table", "json", "csv")
 @click.pass_context
-def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, fmt) -> None:
-    """Agreement between raters per code (alpha, kappa, AC1, percent), per theme and overall.
+def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, by,
+              fmt) -> None:
+    """Agreement between raters per code (alpha, kappa, AC1, percent), per theme and overall;
+    with --by, per transcript or per pair of raters.
 
     Example: study agreement --raters alice,bob --level participant --format json
+
+    Example: study agreement --raters alice,bob --by transcript
     """
+    if by is not None:
+        if theme:
+            raise click.UsageError("--by summarises every code; leave out --theme")
+        rows = agreement_by(open_study(ctx, create=False), CLI, _names(raters), by, level, include_unfinished,
+                            participant_turns_only)
+        emit([r.to_dict() if fmt == "json" else _group_row(r, by) for r in rows], fmt)
+        return
     report = agreement_report(open_study(ctx, create=False), CLI, _names(raters), level, theme,
                               include_unfinished, replicates, seed, participant_turns_only)
     if fmt == "json":
@@ -51,6 +64,11 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
         emit(report.code_rows(), "csv")
     else:
         click.echo(agreement_table(report))
+
+
+def _group_row(row, by: str) -> dict:
+    return {by: row.group, "units": row.units, "disputed": row.disputed_units, "identical": row.identical,
+            "median alpha": row.median_alpha, "pooled alpha": row.pooled_alpha}
 
 
 def agreement_table(report: AgreementReport) -> str:
@@ -134,15 +152,25 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
 @click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True)
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not every rater marked done.")
+@click.option("--transcript", "transcripts", multiple=True, metavar="NAME", help="Only these transcripts (repeatable).")
+@click.option("--code", "code_refs", multiple=True, metavar="THEME/CODE", help="Only units disputing this code (repeatable).")
+@click.option("--theme", "themes", multiple=True, metavar="THEME", help="Only disputed codes of this theme (repeatable).")
+@click.option("--rater", metavar="RATER", help="Only units where this rater applied a disputed code.")
+@click.option("--unresolved", is_flag=True, help="Only units no adjudicator has decided yet.")
 @format_option("table", "json", "csv")
 @click.pass_context
-def disagreements_command(ctx, raters, level, include_unfinished, fmt) -> None:
+def disagreements_command(ctx, raters, level, include_unfinished, transcripts, code_refs, themes, rater, unresolved,
+                          fmt) -> None:
     """List the units where the raters' codes differ, with each rater's codes.
 
     Example: study disagreements --raters alice,bob --format csv > to_discuss.csv
+
+    Example: study disagreements --raters alice,bob --transcript P07-2022-07-12 --theme Challenges --unresolved
     """
     names = _names(raters)
     items = adjudication.disagreements(open_study(ctx, create=False), CLI, names, level, include_unfinished)
+    items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
+        tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
     if fmt == "json":
         emit([d.to_dict() for d in items], "json")
     else:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .. import codebook as cb
+from .. import atomic, codebook as cb
 from .. import codes
 from . import cli, open_study
 from .output import emit, format_option, render
@@ -61,7 +61,7 @@ def export(ctx, fmt, out) -> None:
     else:
         text = cb.codebook_to_markdown(book)
     if out:
-        out.write_text(text, encoding="utf-8")
+        atomic.write_text(out, text)
         click.echo(f"Wrote {out}")
     else:
         click.echo(text, nl=False)

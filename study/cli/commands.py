@@ -7,5 +7,6 @@ from . import (  # noqa: F401
     exchange_cmds,
     exclusion_cmds,
     findings_cmds,
+    store_cmds,
     transcript_cmds,
 )

@@ -65,16 +65,9 @@ def qdpx_import(ctx, file, unit) -> None:
     Example: study qdpx import from-maxqda.qdpx
     """
     summary = qdpx.import_qdpx(open_study(ctx), CLI, file, unit)
-    codings = ", ".join(f"{rater} {n}" for rater, n in summary.codings.items()) or "none"
-    click.echo(f"Transcripts: {len(summary.imported)} imported, {len(summary.unchanged)} already in the study. "
-               f"Codes added: {summary.codes_added}. Codings: {codings} ({summary.coding_memos} with a memo). "
-               f"Memos: {summary.memos}.")
-    for item in summary.readings:
+    click.echo(summary.headline())
+    for item in summary.details():
         click.echo(f"  {item}")
-    for item in summary.unmapped:
-        click.echo(f"  not placed: {item}")
-    for item in summary.skipped:
-        click.echo(f"  skipped: {item}")
     if summary.codings:
         click.echo("Mark the transcripts each rater finished as done (`study codings done NAME --rater R`) "
                    "before measuring agreement; the file does not say.")

@@ -7,7 +7,8 @@ tools (NVivo, MAXQDA, ATLAS.ti, QualCoder) read and write.
 - ``positions``: reading positions as the writing tool counted them (NVivo's UTF-16 units,
   CR LF line ends) and matching texts equal up to line ends;
 - ``importer``: the import writer, one transaction per file, selections kept as spans;
-- ``codebook`` and ``qdc``: the code tree both ways, and codebook files.
+- ``codebook`` and ``qdc``: the code tree both ways, and codebook files;
+- ``files``: the same as bytes, for the browser's uploads and downloads.
 
 Example::
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from ..errors import QdpxFormatError
 from .export import ExportSummary, export_qdpx
+from .files import codebook_bytes, import_upload, project_bytes
 from .importer import CodingRecord, QdpxImportSummary, import_qdpx
 from .model import NS, PROJECT_FILE, UNGROUPED_THEME, UNKNOWN_USER, schema_path
 from .qdc import CodebookExchange, export_codebook, import_codebook
@@ -32,9 +34,12 @@ __all__ = [
     "ExportSummary",
     "QdpxFormatError",
     "QdpxImportSummary",
+    "codebook_bytes",
     "export_codebook",
     "export_qdpx",
     "import_codebook",
     "import_qdpx",
+    "import_upload",
+    "project_bytes",
     "schema_path",
 ]

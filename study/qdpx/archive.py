@@ -12,6 +12,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -59,22 +60,22 @@ def read_project(path: str | Path) -> QdaProject:
     """The parsed contents of a .qdpx file (nothing stored); QdpxFormatError if it is unusable."""
     path = Path(path)
     if not path.is_file():
-        raise QdpxFormatError(path, "file not found; check the path")
+        raise QdpxFormatError(path, "file not found", "check the path")
     if not zipfile.is_zipfile(path):
-        raise QdpxFormatError(path, "is not a .qdpx project (not a zip archive); export it again from your "
-                                    "QDA tool as a REFI-QDA project")
+        raise QdpxFormatError(path, "is not a .qdpx project (not a zip archive)",
+                              "export it again from your QDA tool as a REFI-QDA project")
     try:
         with zipfile.ZipFile(path) as archive:
             return _ArchiveReader(path, archive).project()
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-        raise QdpxFormatError(path, f"the zip archive is damaged or encrypted ({exc}); export it again") from None
+        raise QdpxFormatError(path, f"the zip archive is damaged or encrypted ({exc})", "export it again") from None
 
 
 def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...]]:
     """The codes of a REFI-QDA codebook (.qdc, or the CodeBook of a project file) and what was skipped."""
     path = Path(path)
     if not path.is_file():
-        raise QdpxFormatError(path, "file not found; check the path")
+        raise QdpxFormatError(path, "file not found", "check the path")
     data = path.read_bytes()[: MAX_UNZIPPED_BYTES + 1]
     if len(data) > MAX_UNZIPPED_BYTES:
         raise QdpxFormatError(path, "is larger than any codebook; refusing to read it")
@@ -96,10 +97,10 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
         raise QdpxFormatError(path, f"{member} declares a DTD or entities, which QDA-XML never needs "
                                     "(a possible 'billion laughs' attack); refusing to open it") from None
     except ET.ParseError as exc:
-        raise QdpxFormatError(path, f"{member} is not well-formed XML ({exc}); export the project again") from None
+        raise QdpxFormatError(path, f"{member} is not well-formed XML ({exc})", "export the project again") from None
     except (LookupError, ValueError, UnicodeError) as exc:
-        raise QdpxFormatError(path, f"{member} declares a text encoding Python cannot read ({exc}); "
-                                    "export it again as UTF-8") from None
+        raise QdpxFormatError(path, f"{member} declares a text encoding Python cannot read ({exc})",
+                              "export it again as UTF-8") from None
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if local(root.tag) not in roots or not namespace.startswith("urn:QDA-XML:"):
         raise QdpxFormatError(path, f"{member} is not QDA-XML (its root is {root.tag!r}, not "
@@ -113,13 +114,13 @@ class _Elements:
     def __init__(self, path: Path, member: str):
         self.path, self.member = path, member
 
-    def error(self, problem: str) -> QdpxFormatError:
-        return QdpxFormatError(self.path, f"{self.member}: {problem}")
+    def error(self, problem: str, fix: str = "export the project again from your QDA tool") -> QdpxFormatError:
+        return QdpxFormatError(self.path, f"{self.member}: {problem}", fix)
 
     def guid(self, element: ET.Element, what: str) -> str:
         value = normal_guid(element.get("guid"))
         if not value:
-            raise self.error(f"a {what} has no guid attribute, which QDA-XML requires; export the project again")
+            raise self.error(f"a {what} has no guid attribute, which QDA-XML requires")
         return value
 
     def unique_guids(self, what: str, items: list[tuple[str, str]]) -> None:
@@ -128,7 +129,7 @@ class _Elements:
         for guid, name in items:
             if guid in seen:
                 raise self.error(f"two {what} share the GUID {guid} ({seen[guid]!r} and {name!r}), so references "
-                                 "to it are ambiguous; export the project again from your QDA tool")
+                                 "to it are ambiguous")
             seen[guid] = name
 
     def code(self, element: ET.Element) -> QdaCode:
@@ -180,8 +181,8 @@ class _ArchiveReader(_Elements):
     def project(self) -> QdaProject:
         data = self.read(self.member, MAX_UNZIPPED_BYTES)
         if data is None:
-            raise QdpxFormatError(self.path, f"has no {PROJECT_FILE}, so it is not a REFI-QDA project; "
-                                             "export the project again as .qdpx from your QDA tool")
+            raise QdpxFormatError(self.path, f"has no {PROJECT_FILE}, so it is not a REFI-QDA project",
+                                  "export the project again as .qdpx from your QDA tool")
         root = parse_xml(self.path, self.member, data, ("Project",))
         users = {}
         for user in children(child(root, "Users"), "User"):
@@ -197,13 +198,19 @@ class _ArchiveReader(_Elements):
         sources = tuple(s for s in map(self.source, source_elements) if s is not None)
         notes = self.notes(root)
         cases, case_of_source, source_variables = self.cases(root, sources)
+        case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
+        codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
+        case_codings = sum(c.code in case_guids for s in sources for c in s.all_codings())
+        if case_codings:
+            self.skipped.append(f"{case_codings} coding(s) that assign text to a case, not a code, not imported")
         for kind in ("Sets", "Graphs"):
             count = len(list(child(root, kind) or []))
             if count:
                 self.not_imported[f"{kind[:-1].lower()}(s)"] += count
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
-                          notes, cases, case_of_source, source_variables, self.links(root), tuple(self.skipped))
+                          notes, cases, case_of_source, source_variables, self.links(root), tuple(self.skipped),
+                          frozenset(case_guids))
 
     def source(self, element: ET.Element) -> QdaSource | None:
         kind = local(element.tag)
@@ -235,14 +242,13 @@ class _ArchiveReader(_Elements):
     def position(self, element: ET.Element, attribute: str, where: str) -> int:
         value = (element.get(attribute) or "").strip()
         if not _INTEGER.fullmatch(value) or len(value) > 12:
-            raise self.error(f"{where}: {attribute} {value!r} is not a whole number of characters; "
-                             "export the project again")
+            raise self.error(f"{where}: {attribute} {value!r} is not a whole number of characters")
         return int(value)
 
     def coding(self, element: ET.Element, where: str) -> QdaCoding:
         ref = child(element, "CodeRef")
         if ref is None or not normal_guid(ref.get("targetGUID")):
-            raise self.error(f"{where}: a Coding names no code (CodeRef); export the project again")
+            raise self.error(f"{where}: a Coding names no code (CodeRef)")
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
 
@@ -337,6 +343,11 @@ class _ArchiveReader(_Elements):
         rows = tuple(ParticipantRow(label, None, {name: values.get(name, "") for name in used})
                      for label, values, _ in found)
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables
+
+
+def _without(codes: tuple[QdaCode, ...], guids: set[str]) -> tuple[QdaCode, ...]:
+    """The code tree without the codes (and their children) whose GUIDs are in ``guids``."""
+    return tuple(replace(c, children=_without(c.children, guids)) for c in codes if c.guid not in guids)
 
 
 def _six_digit_colour(value: str | None) -> str | None:

@@ -17,7 +17,6 @@ study twice gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import zipfile
 from collections import defaultdict
@@ -32,14 +31,15 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
-from ..errors import StudyError
-from ..store import Coding, Memo, Participant, Study, Transcript, User
+from ..atomic import atomic_write
+from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
 from .model import INTERNAL, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NAME_LENGTH = 60  # of a selection's name: the start of the text it selects
+CONSENSUS_USER = "consensus (adjudicated)"
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _export_raters(session: Session, asker: Actor, raters: Sequence[str] | None)
             raters = [asker.name]
         else:
             with_work = select(Coding.rater_id).union(select(Memo.rater_id))
-            raters = list(session.scalars(select(User.name).where(User.id.in_(with_work)).order_by(User.id)))
+            raters = sorted(session.scalars(select(User.name).where(User.id.in_(with_work))), key=user_name)
     names = tuple(dict.fromkeys(r.strip() for r in raters if r.strip()))
     for name in names:
         asker.require_rater(name, "export the codings")
@@ -102,7 +102,7 @@ class _ProjectBuilder:
         self.session = session
         self.raters = raters
         self.rater_of = {rater_user(session, r).id: r for r in raters}
-        self.user_guid = {r: stable_guid("user", r) for r in raters}
+        self.user_guid = {r: stable_guid("user", user_name(r)) for r in raters}
         self.codings = list(session.scalars(select(Coding).where(Coding.rater_id.in_(list(self.rater_of)))))
         self.memos = [m for m in session.scalars(select(Memo).where(Memo.rater_id.in_(list(self.rater_of))))
                       if m.text.strip()]
@@ -128,7 +128,8 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(r)) for r in self.raters])
+        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
+                                     for r in self.raters])
         variables, cases = _Variables(transcripts).elements()
         parts = [users, book, variables, cases, self.sources(transcripts)]
         parts.append(_container("Notes", self.notes))
@@ -172,7 +173,7 @@ class _ProjectBuilder:
 
     def selection(self, transcript: Transcript, coding: Coding, unit: str, span: tuple[int, int]) -> ET.Element:
         rater = self.rater_of[coding.rater_id]
-        key = (rater, transcript.name, unit, coding.code.ref, *map(str, coding_span(coding) or ()))
+        key = (user_name(rater), transcript.name, unit, coding.code.ref, *map(str, coding_span(coding) or ()))
         excerpt = " ".join(transcript.text[span[0]:span[1]].split())
         element = ET.Element("PlainTextSelection", guid=stable_guid("selection", *key),
                              name=xml_text(excerpt[:_NAME_LENGTH]), startPosition=str(span[0]),
@@ -185,7 +186,7 @@ class _ProjectBuilder:
 
     def coding(self, coding: Coding, where: Iterable[str]) -> ET.Element:
         rater, ref = self.rater_of[coding.rater_id], coding.code.ref
-        element = ET.Element("Coding", guid=stable_guid("coding", rater, *where, ref),
+        element = ET.Element("Coding", guid=stable_guid("coding", user_name(rater), *where, ref),
                              creatingUser=self.user_guid[rater], creationDateTime=when(coding.created_at))
         ET.SubElement(element, "CodeRef", targetGUID=code_guid(ref))
         return element
@@ -193,16 +194,24 @@ class _ProjectBuilder:
     def note(self, memo: Memo, where: tuple[str, str], anchor: tuple[int, int] | None) -> ET.Element:
         """Adds a Note for the memo (anchored at its segment) and returns the NoteRef pointing at it."""
         rater = self.rater_of[memo.rater_id]
+        rater = user_name(rater)
         guid = stable_guid("note", "memo", rater, *where)
         note = ET.Element("Note", guid=guid, name=xml_text(f"Memo by {rater} at {where[0]} #{where[1]}"),
-                          creatingUser=self.user_guid[rater], creationDateTime=when(memo.updated_at))
+                          creatingUser=self.user_guid[self.rater_of[memo.rater_id]],
+                          creationDateTime=when(memo.updated_at))
         ET.SubElement(note, "PlainTextContent").text = xml_text(memo.text)
         if anchor is not None:
             ET.SubElement(note, "PlainTextSelection", guid=stable_guid("anchor", rater, *where),
                           startPosition=str(anchor[0]), endPosition=str(anchor[1]),
-                          creatingUser=self.user_guid[rater], creationDateTime=when(memo.updated_at))
+                          creatingUser=note.get("creatingUser"), creationDateTime=when(memo.updated_at))
         self.notes.append(note)
         return ET.Element("NoteRef", targetGUID=guid)
+
+
+def user_name(rater: str) -> str:
+    """The rater's name in the file; the consensus travels as a rater of its own, since an import
+    never writes into a study's consensus."""
+    return CONSENSUS_USER if rater == CONSENSUS else rater
 
 
 def source_guid(name: str) -> str:
@@ -264,23 +273,19 @@ def _container(tag: str, children: list[ET.Element]) -> ET.Element | None:
     return element
 
 
-def write_archive(path: Path, project: ET.Element, texts: dict[str, str], member: str = PROJECT_FILE) -> None:
-    """The project (and its texts) as a zip at ``path``, written to a temporary name and renamed."""
+def write_archive(path: Path, project: ET.Element, texts: dict[str, str] | None, member: str = PROJECT_FILE) -> None:
+    """The project (and its texts) as a zip at ``path`` (the bare XML when ``texts`` is None),
+    written whole or not at all."""
     ET.indent(project)
     xml = ET.tostring(project, encoding="utf-8", xml_declaration=True)
-    partial = path.with_name(path.name + ".partial")
-    try:
+    with atomic_write(path) as file:
         if texts is None:
-            partial.write_bytes(xml)
+            file.write(xml)
         else:
-            with zipfile.ZipFile(partial, "w") as archive:
+            with zipfile.ZipFile(file, "w") as archive:
                 _add_member(archive, member, xml)
                 for name, text in texts.items():
                     _add_member(archive, name, text.encode("utf-8"))
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise StudyError(f"{path}: cannot write the file ({exc.strerror}); choose another place to write it") from None
 
 
 def _add_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:

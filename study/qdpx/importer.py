@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
+from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts, save_memo
 from ..errors import Conflict, InvalidName, QdpxFormatError, StudyError
 from ..importing import ImportOptions, add_parsed_transcript
 from ..names import check_name
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
-from ..store import CONSENSUS, Coding, Memo, Segment, Study, Transcript, User, audit, utcnow
+from ..store import CONSENSUS, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
@@ -55,6 +56,18 @@ class QdpxImportSummary:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def headline(self) -> str:
+        """One line: what was stored."""
+        codings = ", ".join(f"{rater} {n}" for rater, n in self.codings.items()) or "none"
+        return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study. "
+                f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
+                f"Memos: {self.memos}.")
+
+    def details(self) -> list[str]:
+        """How positions were read, what found no place and what was not imported, one line each."""
+        return ([*self.readings] + [f"not placed: {item}" for item in self.unmapped]
+                + [f"skipped: {item}" for item in self.skipped])
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
@@ -95,12 +108,34 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
         raise QdpxFormatError(path, f"{len(problems)} text source(s) cannot be read, so nothing was imported: "
                                     + "; ".join(problems))
     summary = QdpxImportSummary(skipped=list(project.skipped))
+    try:
+        _store(study, actor, path, project, unit, summary)
+    except StudyError as exc:
+        if str(path) not in str(exc):
+            reword(exc, lambda what: f"{path}: {what}")
+        raise
+    return summary
+
+
+def reword(exc: StudyError, change) -> None:
+    """Change what the error says went wrong (e.g. name the file), keeping its kind and its fix."""
+    exc.what = change(getattr(exc, "what", None) or str(exc))
+    fix = getattr(exc, "fix", None)
+    exc.args = (f"{exc.what}; {fix}" if fix else exc.what,)
+
+
+def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: str, summary: QdpxImportSummary) -> None:
     with study.session() as session:
         code_refs = _load_codebook(session, actor, project, summary)
         save_participants(session, list(project.cases))
         writer = _Writer(session, actor, summary, path)
         names = _transcript_names(project.sources)
+        empty = {s.guid for s in project.sources if not (s.text or "").strip()}
+        if empty:
+            summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
         for source in project.sources:
+            if source.guid in empty:
+                continue
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
@@ -108,7 +143,6 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
         if unattached:
             summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
                                    "(project memos) not imported")
-    return summary
 
 
 def _referenced_notes(project: QdaProject) -> int:
@@ -151,8 +185,8 @@ def _place_text(session: Session, actor: Actor, path: Path, name: str, source: Q
     if existing is not None:
         match = match_text(text, existing.text)
         if match is None:
-            raise Conflict(f"{path}: the study already has a different transcript named {name!r}; rename the "
-                           "source in your QDA tool or import into another study")
+            raise Conflict(f"{path}: the study already has a different transcript named {name!r}",
+                           "rename the source in your QDA tool or import into another study")
         summary.unchanged.append(name)
         return existing, match
     same = _same_text(session, text)
@@ -264,10 +298,13 @@ class _Records:
 
     def ref(self, transcript: Transcript, code: str) -> str | None:
         ref = self.code_refs.get(code)
-        if ref is None:
+        if ref is None and not self.is_case(code):
             self.summary.unmapped.append(f"{transcript.name}: a coding names code {code}, which is not in the "
                                          "file's codebook")
         return ref
+
+    def is_case(self, guid: str) -> bool:
+        return guid in self.project.case_guids
 
     def note_texts(self, guids: Sequence[str]) -> list[str]:
         notes = (self.project.notes.get(g) for g in dict.fromkeys(guids))
@@ -323,16 +360,11 @@ class _Writer:
     def store(self, rater: User, transcript: Transcript, segment: Segment | None, span: tuple[int, int] | None,
               record: CodingRecord) -> bool:
         """Stores one coding unless the rater has it already; True when stored."""
-        code_id = self.code_id(record.code)
-        segment_id = segment.id if segment is not None else None
-        exists = self.session.scalar(select(Coding.id).where(
-            Coding.rater_id == rater.id, Coding.transcript_id == transcript.id, Coding.code_id == code_id,
-            Coding.segment_id.is_(None) if segment_id is None else Coding.segment_id == segment_id))
-        if exists is not None:
+        key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
+                        self.code_id(record.code), span)
+        write = CodingWrite(key, memo=record.memo or None, created=record.created)
+        if not write_codings(self.session, self.actor, [write], audited=False):  # audited once per transcript
             return False
-        self.session.add(Coding(rater_id=rater.id, transcript_id=transcript.id, segment_id=segment_id,
-                                code_id=code_id, memo=record.memo or None, created_at=record.created or utcnow()))
-        self.session.flush()
         self.summary.codings[rater.name] += 1
         self.summary.coding_memos += bool(record.memo)
         return True
@@ -395,8 +427,8 @@ def rater_name(name: str, where: str) -> str:
     study uses itself (``consensus`` holds adjudicated codings; an import must not write there)."""
     checked = check_name("rater", name, where=where)
     if checked.casefold() == CONSENSUS:
-        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus; rename the "
-                          "user in your QDA tool and export again")
+        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus",
+                          "rename the user in your QDA tool and export again")
     return checked
 
 

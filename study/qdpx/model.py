@@ -124,3 +124,4 @@ class QdaProject:
     source_variables: dict[str, dict[str, str]]  # source guid -> {variable: value} (transcript metadata)
     linked_notes: dict[str, tuple[str, ...]]  # selection guid -> note guids joined by Links
     skipped: tuple[str, ...] = field(default=())
+    case_guids: frozenset[str] = frozenset()  # codings naming one assign text to a case (reported, not imported)

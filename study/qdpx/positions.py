@@ -28,7 +28,7 @@ class Reading:
 
     utf16: bool  # positions count UTF-16 code units (NVivo)
     crlf_as_one: bool  # "\r\n" counts as one character (ATLAS.ti)
-    starts: tuple[int, ...]  # starts[i]: where the stored text's character i begins, in this count
+    starts: Sequence[int]  # starts[i]: where the stored text's character i begins, in this count
 
     @property
     def name(self) -> str:
@@ -44,6 +44,8 @@ class Reading:
 
 def reading(text: str, utf16: bool = False, crlf_as_one: bool = False) -> Reading:
     """The reading of ``text`` (as the file holds it) in the given count."""
+    if "\r" not in text and not (utf16 and any(ord(c) > 0xFFFF for c in text)):
+        return Reading(utf16, crlf_as_one, range(len(text) + 1))  # every character one unit
     starts: list[int] = []
     unit = 0
     n = len(text)

@@ -1,7 +1,7 @@
 """Caption files (.vtt, .srt): Zoom, Teams and YouTube captions as speaker turns.
 
-A cue's speaker is its ``<v Name>`` voice tag, else a ``Name:`` or ``Name (Org):`` prefix, else
-the previous cue's speaker; consecutive cues of one speaker make one turn. A cue the reader
+A cue's speaker is its ``<v Name>`` voice tag, else a ``Name:`` or ``Name (Org):`` prefix (a
+cue's start is where captioners put names, so one is enough), else the previous cue's speaker; consecutive cues of one speaker make one turn. A cue the reader
 cannot place (no timing line, or a malformed one: missing end, negative, letters, no
 milliseconds, a doubled arrow, an end before its start) is an error naming the line; read
 leniently, its text is kept with the previous cue and reported in ``warnings``.
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .labels import accepted_labels
+from .labels import label_options
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
@@ -112,12 +112,11 @@ def _without_fraction(timestamp: str) -> str:
 
 def _speaker_cues(cues: Sequence[Cue]) -> list[Cue]:
     """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix, else the previous one."""
-    unvoiced = [Line(0, cue.text) for cue in cues if cue.speaker is None and cue.text]
-    labels = {label.line.text: label for label in accepted_labels(unvoiced, NAME_PATTERNS)}
     speaker = None
     result = []
     for cue in cues:
-        label = labels.get(cue.text) if cue.speaker is None else None
+        found = label_options(Line(0, cue.text), NAME_PATTERNS) if cue.speaker is None and cue.text else []
+        label = found[0] if found else None
         speaker = cue.speaker or (label.speaker if label else speaker)
         body = cue.text[label.body_start:].strip() if label else cue.text
         result.append(Cue(cue.line, speaker, cue.timestamp, body))

@@ -7,7 +7,8 @@ import streamlit as st
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain, table_frame
 from study import charts, codes, exports, findings, report
-from study.sources import SourceChoice, findings_sources
+from study.coverage import source_coverage
+from study.sources import SourceChoice, choose_source, findings_sources
 from study.errors import StudyError
 from study.saturation import saturation
 from study.store import CONSENSUS
@@ -115,6 +116,11 @@ def page() -> None:
         return
     if choice.source == CONSENSUS:
         st.caption("The consensus: codes every rater agreed on and the adjudicator's decisions.")
+    coverage = attempt(source_coverage, study, actor, choose_source(study, actor, choice.source, choice.combine))
+    if coverage is not None:
+        if coverage.warning:  # a partial consensus is never shown as the consensus
+            st.warning(plain(coverage.warning), icon=":material/warning:")
+        st.caption(plain(coverage.describe()))
     try:
         view_body(view, choice.source, choice.combine, theme)
     except StudyError as exc:

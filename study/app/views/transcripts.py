@@ -6,18 +6,20 @@ from dataclasses import dataclass
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain, said
-from study import workspace
+from study.app.display import act, attempt, error, plain, said, show_flash
+from study import exclusion, workspace
 from study.errors import StudyError
 from study.importing import (
     SUPPORTED,
     ImportPreview,
     UploadedFile,
     preview_uploads,
+    transcript_rows,
     upload_participants,
     upload_transcripts,
 )
 from study.roles import ROLES
+from study.speakers import set_speaker_role, transcript_speakers
 from study.participants import list_participants
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES
@@ -184,13 +186,74 @@ def participants_section() -> None:
                 st.success(f"Saved {count} participant(s).", icon=":material/check_circle:")
 
 
+def speakers_section() -> None:
+    """Admins: each speaker of a stored transcript with their role and why; a role changed here keeps
+    every coding, memo and decision (``study speakers NAME --set-role`` on the command line)."""
+    names = [r["name"] for r in transcript_rows(study)]
+    if not names:
+        return
+    name = st.selectbox("Transcript", names, key="speakers_transcript")
+    for s in attempt(transcript_speakers, study, actor, name) or []:
+        who, role = st.columns([3, 1], vertical_alignment="center")
+        who.markdown(f"**{plain(s.name)}** · {s.turns} turns, {s.words} words  \n{plain(s.reason)}")
+        key = f"stored_role:{name}:{s.name}"
+        st.session_state[key] = s.role  # what is stored, after any change this run
+        role.selectbox("Role", ROLES, key=key, label_visibility="collapsed",
+                       on_change=change_role, args=(name, s.name, key))
+
+
+def change_role(transcript: str, speaker: str, key: str) -> None:
+    act(set_speaker_role, study, actor, transcript, speaker, st.session_state[key],
+        done=lambda r: f"{r.name} is now {r.role} in {transcript}; codings, memos and decisions stay.")
+
+
+def exclusion_section() -> None:
+    """Admins: leave a transcript or a participant out of findings and agreement, take it back, or
+    remove a transcript for good (the audit log keeps what it held)."""
+    records = exclusion.exclusions(study)
+    if records:
+        st.dataframe([{"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
+                       "reason": r.reason or "", "at": r.at} for r in records], hide_index=True, width="stretch")
+    else:
+        st.caption("Nothing is excluded: every transcript counts in findings and agreement.")
+    people = [r["participant"] for r in list_participants(study)]
+    options = [("transcript", r["name"]) for r in transcript_rows(study)] + [("participant", p) for p in people]
+    if not options:
+        return
+    chosen = st.selectbox("Transcript or participant", options, format_func=lambda o: f"{o[0]}: {o[1]}",
+                          key="exclusion_target")
+    reason = st.text_input("Reason (optional)", key="exclusion_reason", placeholder="e.g. uploaded by mistake")
+    kind, name = chosen
+    excluded = any(r.kind == kind and r.name == name for r in records)
+    left, right = st.columns(2)
+    if excluded:
+        left.button("Include again", icon=":material/undo:", width="stretch", key="exclusion_include",
+                    on_click=act, args=(exclusion.include, study, actor, name, kind),
+                    kwargs={"done": f"{kind} {name} counts again."})
+    else:
+        left.button("Exclude from findings", icon=":material/visibility_off:", width="stretch",
+                    key="exclusion_exclude", help="Kept in the study and reversible.",
+                    on_click=act, args=(exclusion.exclude, study, actor, name, kind, reason),
+                    kwargs={"done": f"{kind} {name} is left out of findings and agreement."})
+    sure = right.checkbox(f"Yes, delete this {kind} and everything coded on it", key="exclusion_sure")
+    right.button("Remove", icon=":material/delete:", width="stretch", disabled=not sure, key="exclusion_remove",
+                 on_click=act, args=(exclusion.remove, study, actor, name, kind),
+                 kwargs={"done": lambda r: f"Removed {r.kind} {r.name}: {r.codings} coding(s) and {r.memos} memo(s); "
+                                           "the audit log keeps all of it."})
+
+
 st.title("Transcripts")
+show_flash()
 listing, people_tab = st.tabs(["Transcripts", "Participants"])
 with listing:
     table_slot = st.container()  # filled after an import so that the list shows it
     if actor.is_admin:
         with st.expander("Add transcripts", icon=":material/upload_file:"):
             upload_form()
+        with st.expander("Speakers and roles", icon=":material/record_voice_over:"):
+            speakers_section()
+        with st.expander("Exclude or remove", icon=":material/visibility_off:"):
+            exclusion_section()
     with table_slot:
         transcript_list()
 with people_tab:

@@ -23,20 +23,30 @@ PATTERNS = (
     LabelPattern(re.compile(rf"\[{NAME}\][ \t]*(?P<timestamp>{TIME})[ \t]*$"), self_evident=True),
     LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), self_evident=True),
 )
-_CLOSING_VOICE_TAG = re.compile(r"[ \t]*</v>[ \t]*$", re.MULTILINE)
+
+
+# A quick look at the whole text: is any of these shapes there at all?
+_PRESENT = (
+    re.compile(r"<v[ .]"),
+    re.compile(r"\[\d{1,2}:\d\d"),
+    re.compile(r"^[ \t]*\(?\d{1,2}:\d\d", re.MULTILINE),
+    re.compile(r"\d:\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE),
+)
 
 
 def propose(document: Document) -> Proposal | None:
-    proposal = label_proposal("timestamps and voice tags", document, PATTERNS)
+    if not any(shape.search(document.heads) or shape.search(document.tails) for shape in _PRESENT):
+        return None
+    proposal = label_proposal("timestamps and voice tags", document, PATTERNS, needs=":<")
     return proposal and _without_closing_tags(proposal, document.text)
 
 
 def _without_closing_tags(proposal: Proposal, text: str) -> Proposal:
+    """A turn's body ends before its closing ``</v>`` tag."""
     turns = []
     for turn in proposal.turns:
         body = text[turn.start:turn.end]
-        trimmed = _CLOSING_VOICE_TAG.sub("", body) if body.endswith("</v>") else body
-        end = turn.start + len(trimmed.rstrip()) if trimmed != body else turn.end
+        end = turn.start + len(body[:-len("</v>")].rstrip()) if body.endswith("</v>") else turn.end
         if end > turn.start:
             turns.append(replace(turn, end=end))
     return replace(proposal, turns=tuple(turns))

@@ -1,0 +1,83 @@
+"""Agreement broken down: per transcript (where do the raters disagree?) and per pair of raters
+(who disagrees with whom?), from the same units table as the full report.
+
+Each row summarises one group with the full report's statistics (``report_from_table``): the
+units, how many of them the raters coded differently, the share of units coded identically,
+and the median and pooled alpha over the codes. Per-transcript alphas rest on few units: read
+them to find where to look, not as the study's reliability.
+
+Example::
+
+    rows = agreement_by(study, CLI, ["alice", "bob", "carol"], by="pair")
+    [(r.group, r.median_alpha) for r in rows]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import combinations
+from typing import Sequence
+
+import numpy as np
+
+from ..auth import Actor
+from ..errors import StudyError
+from ..store import Study
+from .study_agreement import report_from_table
+from .units import UnitTable, check_raters, unit_table
+
+BY = ("transcript", "pair")
+
+
+@dataclass(frozen=True)
+class GroupAgreement:
+    """Agreement within one group of units (a transcript) or between one pair of raters."""
+
+    group: str
+    raters: tuple[str, ...]
+    transcripts: int
+    units: int
+    disputed_units: int
+    identical: float | None  # share of units on which every rater applied exactly the same codes
+    median_alpha: float | None
+    pooled_alpha: float | None
+    codes_with_alpha: int
+
+    def to_dict(self) -> dict:
+        return {"group": self.group, "raters": list(self.raters), "transcripts": self.transcripts,
+                "units": self.units, "disputed_units": self.disputed_units, "identical": self.identical,
+                "median_alpha": self.median_alpha, "pooled_alpha": self.pooled_alpha,
+                "codes_with_alpha": self.codes_with_alpha}
+
+
+def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "transcript",
+                 level: str = "segment", include_unfinished: bool = False,
+                 participant_turns_only: bool = False) -> list[GroupAgreement]:
+    """One row per transcript (reading order) or per pair of ``raters`` (in the order given)."""
+    if by not in BY:
+        raise StudyError(f"unknown breakdown {by!r}; choose one of {', '.join(BY)}")
+    if by == "transcript":
+        if level != "segment":
+            raise StudyError("agreement per transcript compares segments; leave the level at segment")
+        table = unit_table(study, asker, raters, "segment", None, include_unfinished, participant_turns_only)
+        return [_group(_units_of(table, name), name) for name in table.transcripts]
+    names = check_raters(raters)
+    return [
+        _group(unit_table(study, asker, pair, level, None, include_unfinished, participant_turns_only),
+               " & ".join(pair))
+        for pair in combinations(names, 2)
+    ]
+
+
+def _units_of(table: UnitTable, transcript: str) -> UnitTable:
+    keep = [i for i, u in enumerate(table.units) if u.transcript == transcript]
+    return replace(table, transcripts=(transcript,), units=tuple(table.units[i] for i in keep),
+                   presence=table.presence[keep])
+
+
+def _group(table: UnitTable, label: str) -> GroupAgreement:
+    overall = report_from_table(table, replicates=0).overall
+    disputed = int(table.disputed().any(axis=1).sum())
+    units = len(table.units)
+    return GroupAgreement(label, table.raters, len(table.transcripts), units, disputed,
+                          float(np.round(1 - disputed / units, 6)) if units else None,
+                          overall.median_alpha, overall.pooled_alpha, overall.codes_with_alpha)

@@ -1,0 +1,52 @@
+"""Exchange: the study as a REFI-QDA project or codebook for NVivo, MAXQDA, ATLAS.ti and
+QualCoder, and their projects and codebooks imported (admins)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from study import qdpx
+from study.app.common import get_study, require_actor
+from study.app.display import flash, show_flash
+from study.errors import StudyError
+from study.importing import UploadedFile
+from study.segmenting import UNITS
+
+study, actor = get_study(), require_actor()
+actor.require_admin("exchange the study with other QDA tools")
+st.title("Exchange")
+show_flash()
+
+st.subheader("Download", anchor=False)
+st.caption("Every rater's codings as their own selections (spans kept), memos as dated notes, the codebook, "
+           "participants and their attributes.")
+left, right = st.columns(2)
+if left.button("Prepare the project (.qdpx)", icon=":material/inventory_2:"):
+    st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor)
+if "qdpx_bytes" in st.session_state:
+    left.download_button("Download study.qdpx", st.session_state["qdpx_bytes"], file_name="study.qdpx",
+                         mime="application/zip", icon=":material/download:")
+right.download_button("Download the codebook (.qdc)", qdpx.codebook_bytes(study, actor), file_name="codebook.qdc",
+                      mime="application/xml", icon=":material/download:")
+
+st.subheader("Import", anchor=False)
+st.caption("A project imports whole or not at all: texts, codebook, each user's codings as spans and their "
+           "memos. Texts the study has already take the file's codings, so several coders' projects merge.")
+with st.form("qdpx-import", clear_on_submit=True):
+    upload = st.file_uploader("A REFI-QDA project (.qdpx) or codebook (.qdc)", type=["qdpx", "qdc"])
+    unit = st.selectbox("Segments of new texts", UNITS, index=UNITS.index("turn"))
+    if st.form_submit_button("Import", icon=":material/upload:") and upload is not None:
+        try:
+            result = qdpx.import_upload(study, actor, UploadedFile(upload.name, upload.getvalue()), unit)
+        except StudyError as exc:
+            flash("error", str(exc))
+        else:
+            if isinstance(result, qdpx.CodebookExchange):
+                flash("success", f"Codebook imported: {result.codes} code(s) added.")
+                for item in result.skipped:
+                    flash("warning", item)
+            else:
+                flash("success", result.headline())
+                if result.details():
+                    flash("warning", "\n".join(result.details()))
+        st.session_state.pop("qdpx_bytes", None)
+        st.rerun()

@@ -1,0 +1,59 @@
+"""The Exchange page: an admin downloads the study as .qdpx and .qdc and imports another tool's
+project; a coder cannot reach it."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from study.store import Transcript
+from tests.test_app_pages import ADMIN, ALICE, ROOT, open_page, sample_db, study, study_db  # noqa: F401 (fixtures)
+from tests.test_qdpx_exchange import EMOJI_QUOTES, EMOJI_TEXT, SOURCE, nvivo_project, selections_xml, utf16
+
+
+def nvivo_upload() -> bytes:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("project.qde", nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES, utf16)))
+        archive.writestr(f"Sources/{SOURCE}.txt", EMOJI_TEXT)
+    return data.getvalue()
+
+
+def test_an_admin_downloads_the_codebook_and_prepares_the_project(study_db):
+    at = open_page("exchange", ADMIN)
+    assert not at.exception and at.title[0].value == "Exchange"
+    at.button[0].click()  # prepare the .qdpx
+    at.run()
+    assert not at.exception and not at.error
+
+
+def test_an_admin_imports_another_tools_project(study_db, study):
+    at = open_page("exchange", ADMIN)
+    at.file_uploader[0].upload("coder-ana.qdpx", nvivo_upload(), "application/zip")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("1 imported" in t.value for t in at.toast)  # shown escaped: "Transcripts\\: 1 imported"
+    assert any("UTF" in w.value for w in at.warning)
+    with study.session() as session:
+        assert session.query(Transcript).filter_by(name="Interview 3").one().text == EMOJI_TEXT
+
+
+def test_a_broken_upload_is_one_error_naming_the_file(study_db):
+    at = open_page("exchange", ADMIN)
+    at.file_uploader[0].upload("broken.qdpx", b"not a zip", "application/zip")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    shown = at.error[0].value.replace("\\", "")  # Markdown escapes
+    assert shown.startswith("broken.qdpx: is not a .qdpx project (not a zip archive)")
+
+
+def test_a_coder_cannot_reach_the_exchange_page(study_db):
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=60)
+    at.session_state["actor"] = ALICE
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/exchange.py")

@@ -1,0 +1,82 @@
+"""Review pages at scale (issue 10): the Adjudicate page's filters, jump and side-by-side card,
+the Transcripts page's exclusion, the Findings page's coverage line. AppTest on the sample study."""
+from __future__ import annotations
+
+from study import adjudication, exclusion
+from tests.test_app_pages import ADMIN, open_page, sample_db, study, study_db, texts  # noqa: F401
+
+RATERS = ["alice", "bob"]
+
+
+def test_filtering_by_transcript_shows_only_its_disagreements(study_db, study):
+    items = adjudication.disagreements(study, ADMIN, RATERS)
+    unresolved = [d for d in items if not d.resolution]
+    last = unresolved[-1].transcript
+    at = open_page("adjudicate", ADMIN)
+    at.multiselect(key="adjudicate_transcripts").set_value([last]).run()
+    assert not at.exception
+    expected = [d for d in unresolved if d.transcript == last]
+    assert f"Disagreement 1 of {len(expected)}" in texts(at)
+    assert f"{last} · segment {expected[0].segment}" in texts(at).replace("\\", "")
+
+
+def test_jump_to_any_item_and_decide_with_its_button(study_db, study):
+    at = open_page("adjudicate", ADMIN)
+    at.number_input(key="adjudicate_go_0").set_value(3).run()
+    assert "Disagreement 3 of" in texts(at)
+    shown = [d for d in adjudication.disagreements(study, ADMIN, RATERS) if not d.resolution]
+    target = shown[2]
+    at.button(key="decide-neither").click().run()
+    assert not at.exception
+    record = adjudication.resolutions(study, ADMIN, RATERS)[-1]
+    assert (record.transcript, record.segment, record.decision) == (target.transcript, target.segment, "neither")
+
+
+def test_the_card_shows_both_raters_codes_without_checkboxes(study_db):
+    at = open_page("adjudicate", ADMIN)
+    assert not at.checkbox  # nothing that looks clickable but is not
+    assert "disputed" in texts(at)
+
+
+def test_an_admin_excludes_a_transcript_from_the_transcripts_page(study_db, study):
+    at = open_page("transcripts", ADMIN)
+    target = at.selectbox(key="exclusion_target").value
+    at.text_input(key="exclusion_reason").set_value("pilot interview").run()
+    at.button(key="exclusion_exclude").click().run()
+    assert not at.exception
+    [record] = exclusion.exclusions(study)
+    assert (record.kind, record.name, record.reason) == (target[0], target[1], "pilot interview")
+    at.button(key="exclusion_include").click().run()
+    assert exclusion.exclusions(study) == []
+
+
+def test_findings_state_what_they_count(study_db):
+    at = open_page("findings", ADMIN)
+    assert "Included: 10 participant(s)" in texts(at).replace("\\", "")
+
+
+def test_agreement_page_breaks_down_per_transcript_and_pair(study_db, study):
+    at = open_page("agreement", ADMIN)
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"]
+    finished = agreement_report_transcripts(study)
+    per_transcript, per_pair = at.tabs[2].dataframe[0].value, at.tabs[3].dataframe[0].value
+    assert list(per_transcript["group"]) == finished
+    assert list(per_pair["group"]) == ["alice & bob"]
+
+
+def agreement_report_transcripts(study) -> list[str]:
+    from study.agreement.study_agreement import agreement_report
+
+    return list(agreement_report(study, ADMIN, RATERS, replicates=0).transcripts)
+
+
+def test_an_admin_creates_a_theme_with_a_slash_from_the_codebook_page(study_db, study):
+    from study import codes
+
+    at = open_page("codebook", ADMIN)
+    name_box = next(t for t in at.text_input if t.label == "Name of the new theme")
+    name_box.set_value("Tools/Infrastructure")
+    next(b for b in at.button if b.label == "Create theme").click().run()
+    assert not at.exception
+    assert "Tools\\/Infrastructure" in codes.theme_paths(study)
