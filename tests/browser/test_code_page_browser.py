@@ -296,6 +296,7 @@ def test_a_selected_stretch_of_text_is_coded_highlighted_listed_and_removable(pa
 
     # a key codes a selection too; whole-segment coding by key is unchanged
     drag_select(page, answer.id, 0, start - 1)
+    expect(root(page)).to_have_attribute("data-span-selection", f"{answer.start}-{answer.start + start - 1}")
     page.keyboard.press("1")
     first_code = int(page.locator(".code[data-code-id]").nth(0).get_attribute("data-code-id"))
     expect(page.locator(f'.seg[data-segment-id="{answer.id}"] .chip[data-code-id="{first_code}"][data-span]')) \
