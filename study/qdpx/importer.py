@@ -25,12 +25,12 @@ from .. import codes as codes_mod
 from ..auth import Actor, rater_user
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts, save_memo
-from ..errors import Conflict, InvalidName, QdpxFormatError, StudyError
+from ..errors import Conflict, QdpxFormatError, StudyError
 from ..importing import ImportOptions, add_parsed_transcript
-from ..names import check_name
+from ..names import check_rater_name
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
-from ..store import CONSENSUS, Memo, Segment, Study, Transcript, User, audit
+from ..store import Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
@@ -402,7 +402,7 @@ class _Writer:
 
     def rater(self, name: str) -> User:
         if name not in self.raters:
-            checked = rater_name(name, where=f"{self.path}: a user of the project")
+            checked = check_rater_name(name, where=f"{self.path}: a user of the project")
             self.raters[name] = rater_user(self.session, checked, create=True)
         return self.raters[name]
 
@@ -420,16 +420,6 @@ class _Writer:
         if ref not in self.code_ids:
             self.code_ids[ref] = codes_mod.resolve(self.session, ref, self.codes).id
         return self.code_ids[ref]
-
-
-def rater_name(name: str, where: str) -> str:
-    """A project's user name checked as a rater name: not blank or too long, and not a name the
-    study uses itself (``consensus`` holds adjudicated codings; an import must not write there)."""
-    checked = check_name("rater", name, where=where)
-    if checked.casefold() == CONSENSUS:
-        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus",
-                          "rename the user in your QDA tool and export again")
-    return checked
 
 
 # ---------------------------------------------------------------- the codebook
