@@ -6,6 +6,7 @@ asker's own codings unless the asker is an admin. Every change is appended to th
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from . import codes as codes_mod
 from . import memos
 from .auth import Actor, rater_user
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
+from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
@@ -345,44 +347,25 @@ CSV_COLUMNS = ("transcript", "segment", "code")  # required; memo, start and end
 
 def _read_codings_csv(path: Path) -> list[tuple[int, dict]]:
     """The rows with the line each starts on. A quote left open would swallow the rows after it
-    into one field, so a field holding what looks like further rows is refused with its line."""
-    line = 1
+    into one memo, so such a file is refused with the line the quote opens on."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle, strict=True)
-            header = [(f or "").strip() for f in reader.fieldnames or []]
-            missing = set(CSV_COLUMNS) - set(header)
-            if missing:
-                raise CodingsFileError(
-                    f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be "
-                    "transcript,segment,code[,memo][,start,end]"
-                )
-            rows, line = [], reader.line_num + 1
-            for row in reader:
-                _check_not_swallowed(path, line, row, header)
-                rows.append((line, {k.strip(): (v or "") for k, v in row.items() if isinstance(k, str)}))
-                line = reader.line_num + 1
-            return rows
-    except csv.Error as exc:
-        raise CodingsFileError(f"{path}, line {line}: {exc} (a quote opened here is never closed); "
-                               "close the quote or remove it") from None
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CodingsFileError(f"{path}: file not found") from None
     except UnicodeDecodeError:
-        raise CodingsFileError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-
-
-def _check_not_swallowed(path: Path, line: int, row: dict, header: list[str]) -> None:
-    segment_at = header.index("segment")
-    for value in row.values():
-        if not isinstance(value, str) or "\n" not in value:
-            continue
-        inner = value.splitlines()[1:]
-        rows = [r for r in csv.reader(inner) if len(r) == len(header) and r[segment_at].strip().isdigit()]
-        if rows:
-            raise CodingsFileError(
-                f"{path}, line {line}: a quoted field runs over {len(inner) + 1} lines and holds what looks like "
-                f"{len(rows)} further row(s); a quote is probably left open on this line: close it")
+        raise CodingsFileError(f"{path}: not UTF-8 text", "save the CSV as UTF-8") from None
+    if problem := unclosed_quote(text, "transcript"):
+        raise CodingsFileError(f"{path}, {problem}; nothing was applied", QUOTE_FIX)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [(f or "").strip() for f in reader.fieldnames or []]
+    if missing := set(CSV_COLUMNS) - set(header):
+        raise CodingsFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}",
+                               "the header must be transcript,segment,code[,memo][,start,end]")
+    rows, line = [], reader.line_num + 1
+    for row in reader:
+        rows.append((line, {k.strip(): (v or "") for k, v in row.items() if isinstance(k, str)}))
+        line = reader.line_num + 1
+    return rows
 
 
 def _span(row: dict) -> Span | None:
@@ -421,7 +404,7 @@ def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
 # -- analysis frames: what agreement and findings read -------------------------------
 
 CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segment_id", "segment", "speaker",
-                  "role", "code", "code_id", "theme", "memo"]
+                  "role", "code", "code_id", "theme", "memo", "span_start", "span_end"]
 
 
 def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
@@ -439,7 +422,8 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
         users = {rater_user(session, r).id: r for r in raters}
         rows = session.execute(
             select(Coding.rater_id, Transcript.name, Transcript.id, Participant.label, Coding.segment_id,
-                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo)
+                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo, Coding.span_start,
+                   Coding.span_end)
             .join(Transcript, Coding.transcript_id == Transcript.id)
             .outerjoin(Participant, Transcript.participant_id == Participant.id)
             .outerjoin(Segment, Coding.segment_id == Segment.id)
@@ -449,11 +433,13 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
         records = [
             {"rater": users[r[0]], "transcript": r[1], "transcript_id": r[2], "participant": r[3],
              "segment_id": r[4], "segment": r[5], "speaker": r[6], "role": r[7],
-             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9]}
+             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9],
+             "span_start": r[10], "span_end": r[11]}
             for r in rows
         ]
     frame = pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
-    return frame.astype({"segment": "Int64", "segment_id": "Int64"})  # NA = whole-transcript coding
+    # NA segment: a whole-transcript coding; NA span: the whole segment
+    return frame.astype({"segment": "Int64", "segment_id": "Int64", "span_start": "Int64", "span_end": "Int64"})
 
 
 SEGMENT_COLUMNS = ["transcript", "transcript_id", "participant", "date", "segment_id", "segment", "speaker",

@@ -234,3 +234,53 @@ def test_a_v1_database_is_upgraded_and_its_duplicate_whole_transcript_codings_jo
             assert s.get(Meta, "schema_version").value == str(SCHEMA_VERSION)
     finally:
         study.close()
+
+
+# -- the codings CSV (issue 11: nothing lost silently) -----------------------------------
+
+
+def write_csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "codings.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_unterminated_quote_is_refused_with_its_line(coded, tmp_path):
+    rows = "".join(f"P1,{i % 4},{SEARCH},\n" for i in range(50))
+    path = write_csv(tmp_path, f"transcript,segment,code,memo\nP1,1,{LICENSE},\"starts here\n{rows}")
+    with pytest.raises(StudyError, match=r"line 2: a quoted field opened on this line is never closed"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+    assert spans_of(coded) == []
+
+
+def test_a_quote_closed_rows_later_is_refused_with_the_line_it_opens_on(coded, tmp_path):
+    path = write_csv(tmp_path, "transcript,segment,code,memo\n"
+                               f"P1,1,{LICENSE},\"open\nP1,3,{SEARCH},x\nP1,0,{SEARCH},\"closed\n")
+    with pytest.raises(StudyError, match=r"line 2: .* swallows the row on line 3"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+
+
+def test_duplicate_rows_count_what_was_stored(coded, tmp_path):
+    path = write_csv(tmp_path, "transcript,segment,code,memo\n" + f"P1,1,{SEARCH},same\n" * 3 + f"P1,3,{SEARCH},\n")
+    assert codings.import_codings_csv(coded, CLI, "alice", path) == 2  # two codings, whatever the rows
+    assert codings.import_codings_csv(coded, CLI, "alice", path) == 0  # a second import stores nothing new
+
+
+def test_conflicting_memos_for_one_coding_name_both_lines(coded, tmp_path):
+    path = write_csv(tmp_path, f"transcript,segment,code,memo\nP1,1,{SEARCH},first\nP1,3,{SEARCH},\n"
+                               f"P1,1,{SEARCH},second\n")
+    with pytest.raises(StudyError, match="lines 2 and 4: the same coding with two different memos"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+    assert spans_of(coded) == []
+
+
+def test_csv_start_and_end_columns_code_spans_and_export_round_trips(coded, tmp_path):
+    seg = answer(coded)
+    start, end = seg["start"] + 2, seg["start"] + 8
+    path = write_csv(tmp_path, f"transcript,segment,code,memo,start,end\nP1,1,{SEARCH},hub,{start},{end}\n"
+                               f"P1,1,{SEARCH},,,\n")
+    assert codings.import_codings_csv(coded, CLI, "alice", path) == 2
+    assert spans_of(coded) == [None, (start, end)]
+    exported = codings.export_codings(coded, CLI, "alice")
+    assert [(r["segment"], r["start"], r["end"], r["memo"]) for r in exported] == [(1, "", "", ""),
+                                                                                    (1, start, end, "hub")]

@@ -18,12 +18,11 @@ from study.auth import CLI
 from study.cli import cli
 from study.codebook import parse_codebook
 from study.errors import QdpxFormatError, StudyError
-from study.store import Code, Coding, Memo, Segment, Study, Transcript, User
+from study.store import Code, Coding, Memo, Segment, Study, Transcript
 from tests.factories import add_interview
+from tests.test_qdpx import memos_of
 
 Q = "{urn:QDA-XML:project:1.0}"
-# Until codings hold spans, a selection codes its whole segment and these checks cannot pass.
-needs_spans = pytest.mark.xfail(not hasattr(Coding, "span_start"), reason="codings hold no spans yet", strict=True)
 
 # Two themes that both hold a "Latency": QualCoder keeps one code per name.
 DUPLICATE_NAMES = """
@@ -62,7 +61,19 @@ def coded(study) -> Study:
     codings.apply_code(study, CLI, "alice", "P1", None, "Performance/Latency")  # the whole transcript
     codings.set_memo(study, CLI, "alice", "P1", 1, "ask about hardware")
     codings.set_memo(study, CLI, "bob", "P1", None, "short interview")
+    text, (start, end) = segment_text(study, "P1", 1)
+    latency = text.index("the latency")  # both quote "the latency", bob with the words around it
+    codings.apply_code(study, CLI, "alice", "P1", 1, "Performance/Latency", span=(latency, latency + 11),
+                       memo="the quote")
+    codings.apply_code(study, CLI, "bob", "P1", 1, "Attributes/License", span=(latency - 6, latency + 18))
     return study
+
+
+def segment_text(study: Study, transcript: str, index: int) -> tuple[str, tuple[int, int]]:
+    with study.session() as session:
+        segment = session.scalar(select(Segment).join(Transcript).where(
+            Transcript.name == transcript, Segment.index == index))
+        return segment.transcript.text, (segment.start, segment.end)
 
 
 def stored_codings(study: Study) -> list[tuple]:
@@ -71,18 +82,9 @@ def stored_codings(study: Study) -> list[tuple]:
         rows = []
         for coding in session.scalars(select(Coding)):
             segment = coding.segment.index if coding.segment is not None else None
-            rows.append((coding.rater.name, coding.transcript.name, segment, getattr(coding, "span", None),
+            rows.append((coding.rater.name, coding.transcript.name, segment, coding.span,
                          coding.code.ref, coding.memo))
         return sorted(rows, key=repr)
-
-
-def stored_memos(study: Study) -> dict[tuple, str]:
-    with study.session() as session:
-        rows = session.execute(
-            select(User.name, Transcript.name, Segment.index, Memo.text)
-            .join(User, Memo.rater_id == User.id).join(Transcript, Memo.transcript_id == Transcript.id)
-            .outerjoin(Segment, Memo.segment_id == Segment.id))
-        return {(rater, transcript, index): text for rater, transcript, index, text in rows}
 
 
 def project_root(path: Path) -> ET.Element:
@@ -124,9 +126,14 @@ def test_qualcoder_reads_every_coding_owner_date_and_memo_of_our_export(coded, s
                 code = name_of[coding.find(f"{Q}CodeRef").get("targetGUID")]
                 read.append((code, source.get("name"), selection.get("startPosition"),
                              selection.get("endPosition"), owner, memo))
-    assert len(set(r[:5] for r in read)) == len(read) == 4  # the segment codings; none dropped as a duplicate
-    assert Counter(r[4] for r in read) == {"alice": 2, "bob": 2}
+    assert len(set(r[:5] for r in read)) == len(read) == 6  # none dropped as a duplicate
+    assert Counter(r[4] for r in read) == {"alice": 3, "bob": 3}
     assert ("Latency (Attributes)", "P1", "slow = latency here") in {(r[0], r[1], r[5]) for r in read}
+    # a coding with a span is selected exactly: QualCoder's seltext is fulltext[pos0:pos1]
+    text = segment_text(coded, "P1", 1)[0]
+    quotes = {(r[4], r[0]): text[int(r[2]):int(r[3])] for r in read}
+    assert quotes[("alice", "Latency (Performance)")] == "the latency"
+    assert quotes[("bob", "License")] == "slow, the latency killed"
     # insert_annotation: a Note referenced from the TextSource, anchored by a PlainTextSelection
     # holding its positions, becomes an annotation by its owner.
     by_guid = {n.get("guid"): n for n in notes}
@@ -150,11 +157,11 @@ def test_our_export_reimported_into_a_fresh_study_keeps_every_rater_coding_and_m
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     summary = qdpx.import_qdpx(fresh, CLI, path)
     assert stored_codings(fresh) == stored_codings(coded)
-    assert stored_memos(fresh) == stored_memos(coded)
+    assert memos_of(fresh) == memos_of(coded)
     with fresh.session() as session:
         assert [c.ref for c in codes.all_codes(session)] == ["Attributes/Latency", "Attributes/License",
                                                              "Performance/Latency"]
-    assert dict(summary.codings) == {"alice": 3, "bob": 2} and summary.coding_memos == 1 and summary.memos == 2
+    assert dict(summary.codings) == {"alice": 4, "bob": 3} and summary.coding_memos == 2 and summary.memos == 2
     again = qdpx.import_qdpx(fresh, CLI, path)  # nothing new the second time
     assert not again.codings and again.memos == 0 and again.unchanged == ["P1"]
     fresh.close()
@@ -229,12 +236,11 @@ def quotes_of(study: Study, rater: str | None = None) -> list[str]:
         for coding in session.scalars(select(Coding).order_by(Coding.id)):
             if rater and coding.rater.name != rater:
                 continue
-            span = getattr(coding, "span", None) or (coding.segment.start, coding.segment.end)
+            span = coding.span or (coding.segment.start, coding.segment.end)
             found.append(coding.transcript.text[span[0]:span[1]])
         return found
 
 
-@needs_spans
 @pytest.mark.parametrize("origin", ["NVivo for Windows 12.6", "NVivo 14 (Mac)", ""])
 def test_nvivo_utf16_positions_around_emoji_land_on_the_selected_words(study, tmp_path, origin):
     """NVivo counts UTF-16 units; known from its name, or (no origin) from where the selections land."""
@@ -245,7 +251,6 @@ def test_nvivo_utf16_positions_around_emoji_land_on_the_selected_words(study, tm
     assert summary.readings == ["Interview 3: positions read as UTF-16 code units"]
 
 
-@needs_spans
 def test_positions_in_characters_are_kept_when_the_tool_counts_characters(study, tmp_path):
     project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES), origin="MAXQDA 2022 (Release 22.4.0)")
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "maxqda.qdpx", project, EMOJI_TEXT, "sources"))
@@ -256,7 +261,6 @@ def crlf_as_one(text: str, index: int) -> int:
     return len(text[:index].replace("\r\n", "\n"))
 
 
-@needs_spans
 def test_atlas_counts_a_crlf_line_end_as_one_character(study, tmp_path):
     text = EMOJI_TEXT.replace("\n", "\r\n")
     project = nvivo_project(selections_xml(text, EMOJI_QUOTES, crlf_as_one), origin="ATLAS.ti Win 23.4.0")
@@ -264,7 +268,6 @@ def test_atlas_counts_a_crlf_line_end_as_one_character(study, tmp_path):
     assert quotes_of(study) == EMOJI_QUOTES
 
 
-@needs_spans
 def test_two_coders_projects_of_one_text_merge_despite_line_endings(study, tmp_path):
     """Coder one exported from NVivo on Windows (CRLF, a trailing newline, UTF-16 units); coder two
     from another tool (LF, no trailing newline, characters)."""
@@ -282,7 +285,6 @@ def test_two_coders_projects_of_one_text_merge_despite_line_endings(study, tmp_p
     assert quotes_of(study, "Ben") == EMOJI_QUOTES[1:]
 
 
-@needs_spans
 def test_a_text_equal_up_to_line_ends_under_another_name_is_the_same_transcript(study, tmp_path):
     qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "a.qdpx", nvivo_project(""), EMOJI_TEXT))
     project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1]), origin="MAXQDA 24", name="Interview 3.docx")
@@ -291,7 +293,6 @@ def test_a_text_equal_up_to_line_ends_under_another_name_is_the_same_transcript(
     assert quotes_of(study) == EMOJI_QUOTES[:1]
 
 
-@needs_spans
 def test_a_selection_over_two_turns_becomes_a_span_in_each(study, tmp_path):
     quote = "laptops.\n\nInterviewer: Anything"
     qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "x.qdpx", nvivo_project(selections_xml(EMOJI_TEXT, [quote])),
@@ -315,7 +316,7 @@ def test_memos_are_counted_as_stored(study, tmp_path):
                                       str(write_qdpx(tmp_path / "m.qdpx", project, EMOJI_TEXT))])
     assert result.exit_code == 0, result.output
     assert "(1 with a memo). Memos: 1." in result.output  # three notes on one segment: one memo
-    assert stored_memos(study) == {("Coder", "Interview 3", 1): "memo 0\n\nmemo 1\n\nmemo 2"}
+    assert memos_of(study) == {("Coder", "Interview 3", 1): "memo 0\n\nmemo 1\n\nmemo 2"}
     assert [c[-1] for c in stored_codings(study)] == ["why it matters"]
 
 
@@ -407,15 +408,17 @@ def test_the_consensus_travels_as_a_rater_of_its_own_never_into_a_study_consensu
 
     for rater in ("alice", "bob"):
         codings.mark_done(coded, CLI, rater, "P1")
-    adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])  # both applied Attributes/Latency to segment 1
+    # both applied Attributes/Latency and (alice by a span in it) Performance/Latency to segment 1
+    adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])
     path = tmp_path / "study.qdpx"
     qdpx.export_qdpx(coded, CLI, path)
     assert "consensus (adjudicated)" in {u.get("name") for u in project_root(path).iter(f"{Q}User")}
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     qdpx.import_qdpx(fresh, CLI, path)
     rows = stored_codings(fresh)
-    assert [r for r in rows if r[0].startswith("consensus")] == [
-        ("consensus (adjudicated)", "P1", 1, None, "Attributes/Latency", None)]
+    assert [r[2:5] for r in rows if r[0].startswith("consensus")] == [(1, None, "Attributes/Latency"),
+                                                                      (1, None, "Performance/Latency")]
+    assert {r[0] for r in rows} == {"alice", "bob", "consensus (adjudicated)"}
     fresh.close()
 
 
@@ -443,3 +446,28 @@ def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path)
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "e.qdpx", project, EMOJI_TEXT))
     assert summary.imported == ["Interview 3"]
     assert summary.skipped == ["1 empty text source(s) not imported"]
+
+
+def test_real_transcripts_round_trip_with_every_span_and_quote(real_transcripts, study, tmp_path):
+    """The real interviews (read by the .docx reader) coded by spans and whole segments, exported,
+    and imported into a fresh study: the same codings over the same words."""
+    from study.importing import import_files
+
+    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"))
+    import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")))
+    with study.session() as session:
+        units = [(t.name, s.index, s.start, t.text[s.start:s.end]) for t in session.scalars(select(Transcript))
+                 for s in t.segments][::4]
+    for name, index, start, text in units:
+        words = text.split()
+        if len(words) > 3:
+            at = start + text.index(words[1])
+            codings.apply_code(study, CLI, "alice", name, index, "Attributes/Latency", span=(at, at + len(words[1])))
+            codings.apply_code(study, CLI, "bob", name, index, "Performance/Latency")
+    path = tmp_path / "real.qdpx"
+    qdpx.export_qdpx(study, CLI, path)
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, path)
+    assert quotes_of(fresh) and sorted(quotes_of(fresh)) == sorted(quotes_of(study))
+    assert [r[:2] + r[3:] for r in stored_codings(fresh)] == [r[:2] + r[3:] for r in stored_codings(study)]
+    fresh.close()
