@@ -5,10 +5,13 @@ from pathlib import Path
 
 import click
 
-from .. import atomic, codebook as cb
-from .. import codes
 from . import cli, open_study
+from .lazy import library
 from .output import emit, format_option, render
+
+atomic = library("study.atomic")
+cb = library("study.codebook")
+codes = library("study.codes")
 
 
 @cli.group()
