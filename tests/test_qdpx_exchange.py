@@ -18,8 +18,9 @@ from study.auth import CLI
 from study.cli import cli
 from study.codebook import parse_codebook
 from study.errors import QdpxFormatError, StudyError
-from study.store import Code, Coding, Memo, Segment, Study, Transcript, User
+from study.store import Code, Coding, Memo, Segment, Study, Transcript
 from tests.factories import add_interview
+from tests.test_qdpx import memos_of
 
 Q = "{urn:QDA-XML:project:1.0}"
 
@@ -81,18 +82,9 @@ def stored_codings(study: Study) -> list[tuple]:
         rows = []
         for coding in session.scalars(select(Coding)):
             segment = coding.segment.index if coding.segment is not None else None
-            rows.append((coding.rater.name, coding.transcript.name, segment, getattr(coding, "span", None),
+            rows.append((coding.rater.name, coding.transcript.name, segment, coding.span,
                          coding.code.ref, coding.memo))
         return sorted(rows, key=repr)
-
-
-def stored_memos(study: Study) -> dict[tuple, str]:
-    with study.session() as session:
-        rows = session.execute(
-            select(User.name, Transcript.name, Segment.index, Memo.text)
-            .join(User, Memo.rater_id == User.id).join(Transcript, Memo.transcript_id == Transcript.id)
-            .outerjoin(Segment, Memo.segment_id == Segment.id))
-        return {(rater, transcript, index): text for rater, transcript, index, text in rows}
 
 
 def project_root(path: Path) -> ET.Element:
@@ -165,7 +157,7 @@ def test_our_export_reimported_into_a_fresh_study_keeps_every_rater_coding_and_m
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     summary = qdpx.import_qdpx(fresh, CLI, path)
     assert stored_codings(fresh) == stored_codings(coded)
-    assert stored_memos(fresh) == stored_memos(coded)
+    assert memos_of(fresh) == memos_of(coded)
     with fresh.session() as session:
         assert [c.ref for c in codes.all_codes(session)] == ["Attributes/Latency", "Attributes/License",
                                                              "Performance/Latency"]
@@ -244,7 +236,7 @@ def quotes_of(study: Study, rater: str | None = None) -> list[str]:
         for coding in session.scalars(select(Coding).order_by(Coding.id)):
             if rater and coding.rater.name != rater:
                 continue
-            span = getattr(coding, "span", None) or (coding.segment.start, coding.segment.end)
+            span = coding.span or (coding.segment.start, coding.segment.end)
             found.append(coding.transcript.text[span[0]:span[1]])
         return found
 
@@ -324,7 +316,7 @@ def test_memos_are_counted_as_stored(study, tmp_path):
                                       str(write_qdpx(tmp_path / "m.qdpx", project, EMOJI_TEXT))])
     assert result.exit_code == 0, result.output
     assert "(1 with a memo). Memos: 1." in result.output  # three notes on one segment: one memo
-    assert stored_memos(study) == {("Coder", "Interview 3", 1): "memo 0\n\nmemo 1\n\nmemo 2"}
+    assert memos_of(study) == {("Coder", "Interview 3", 1): "memo 0\n\nmemo 1\n\nmemo 2"}
     assert [c[-1] for c in stored_codings(study)] == ["why it matters"]
 
 
