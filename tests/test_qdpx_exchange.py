@@ -471,3 +471,30 @@ def test_real_transcripts_round_trip_with_every_span_and_quote(real_transcripts,
     assert quotes_of(fresh) and sorted(quotes_of(fresh)) == sorted(quotes_of(study))
     assert [r[:2] + r[3:] for r in stored_codings(fresh)] == [r[:2] + r[3:] for r in stored_codings(study)]
     fresh.close()
+
+
+def test_source_variables_become_the_transcripts_metadata_and_travel_back(study, tmp_path):
+    """MAXQDA writes a source's variables in a Case with no name and one SourceRef (QualCoder reads
+    them so, parse_case_for_file_variables) or as VariableValues inside the source."""
+    variables = ('<Variables><Variable guid="3ba84074-e1af-4234-9773-1a71bb5c54de" name="Location" '
+                 'typeOfVariable="Text"/><Variable guid="96868d37-d832-4d19-bf5e-9bd0792ab8e2" name="Date" '
+                 'typeOfVariable="Date"/></Variables>')
+    case = ('<Cases><Case guid="d9001bcb-0803-4b06-b4d4-be0accd558a9"><VariableValue><VariableRef '
+            'targetGUID="3ba84074-e1af-4234-9773-1a71bb5c54de"/><TextValue>Lab 2</TextValue></VariableValue>'
+            f'<SourceRef targetGUID="{SOURCE}"/></Case></Cases>')
+    inside = ('<VariableValue><VariableRef targetGUID="96868d37-d832-4d19-bf5e-9bd0792ab8e2"/>'
+              '<DateValue>2024-03-05</DateValue></VariableValue>')
+    project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1]) + inside, origin="MAXQDA 24").replace(
+        "<Sources>", variables + case + "<Sources>")
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project, EMOJI_TEXT))
+    with study.session() as session:
+        transcript = session.scalar(select(Transcript))
+        assert (transcript.header, transcript.interview_date) == ({"Location": "Lab 2", "Date": "2024-03-05"},
+                                                                  "2024-03-05")
+    qdpx.export_qdpx(study, CLI, tmp_path / "back.qdpx")
+    root = project_root(tmp_path / "back.qdpx")
+    names = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
+    nameless = [c for c in root.iter(f"{Q}Case") if c.get("name") is None]
+    assert len(nameless) == 1 and len(nameless[0].findall(f"{Q}SourceRef")) == 1
+    assert {names[v.find(f"{Q}VariableRef").get("targetGUID")]: v[1].text
+            for v in nameless[0].findall(f"{Q}VariableValue")} == {"Location": "Lab 2", "Date": "2024-03-05"}
