@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_code_infos, unit_table
-from .auth import CLI, Actor, rater_user
+from .auth import Actor, rater_user
 from .errors import CodingsFileError, NotFound, StudyError
 from .store import (
     CONSENSUS,
@@ -268,7 +268,7 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
         return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
 
 
-def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor = CLI) -> dict:
+def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> dict:
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
     table = _adjudication_table(study, asker, raters)

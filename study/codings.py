@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import memos
-from .auth import Actor, rater_user
+from .auth import Actor, rater_user, require_rater_id
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
@@ -124,6 +124,7 @@ def apply_code(study: Study, actor: Actor, rater: str, transcript: str, segment:
 def _apply(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
            memo: str | None, code_cache: list[Code] | None = None) -> None:
     _check_writer(actor, rater)
+    memo = memos.check_text(memo) if memo is not None else None
     user = rater_user(session, rater, create=True)
     transcript = find_transcript(session, transcript_name)
     code = codes_mod.resolve(session, ref, code_cache)
@@ -199,6 +200,7 @@ def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, 
     """Mark (or reopen) a transcript for a rater. Marking it done carries the raters' agreements on it
     into the consensus once every compared rater has finished it (``carry=False``: a suggestion
     pseudo-rater's mark, which is not a person's finished work)."""
+    require_rater_id(session, actor, rater_id, "mark done or reopen the transcripts", write=True)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     if not done and status is not None and status.done:
         _check_may_reopen(session, actor)
@@ -314,7 +316,9 @@ def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) 
     }
 
 
-def done_transcripts(session: Session, rater_id: int) -> set[int]:
+def done_transcripts(session: Session, asker: Actor, rater_id: int) -> set[int]:
+    """Ids of the transcripts the rater marked done (a coder asks about their own only)."""
+    require_rater_id(session, asker, rater_id, "see the finished transcripts")
     return set(session.scalars(
         select(TranscriptStatus.transcript_id).where(TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True))
     ))
@@ -350,7 +354,7 @@ class _CodingTargets:
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, Code] = {}
         self._transcripts: dict[str, tuple[Transcript, dict[int, int]]] = {}
-        self._done = done_transcripts(session, rater.id)
+        self._done = done_transcripts(session, actor, rater.id)
         self.existing = {
             (c.transcript_id, c.segment_id, c.code_id): c
             for c in session.scalars(select(Coding).where(Coding.rater_id == rater.id))
@@ -358,6 +362,7 @@ class _CodingTargets:
         self.new: dict[tuple[int, int | None, int], tuple[str | None, str]] = {}
 
     def add(self, transcript_name: str, index: int | None, ref: str, memo: str | None) -> None:
+        memo = memos.check_text(memo) if memo is not None else None
         transcript, segment_ids = self._transcript(transcript_name)
         if transcript.id in self._done:
             raise NotAllowed(f"{self.rater.name} marked {transcript.name!r} done; reopen it before changing its codings")
@@ -499,12 +504,14 @@ def segments_frame(study: Study, transcripts: list[str] | None = None) -> pd.Dat
     return pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS)
 
 
-def done_by(study: Study, raters: list[str]) -> dict[str, set[str]]:
-    """{rater: names of the transcripts the rater marked done}."""
+def done_by(study: Study, asker: Actor, raters: list[str]) -> dict[str, set[str]]:
+    """{rater: names of the transcripts the rater marked done}. Coders ask about themselves only."""
+    for rater in raters:
+        asker.require_rater(rater, "see the finished transcripts")
     with study.session() as session:
         result = {}
         for rater in raters:
             user = rater_user(session, rater)
-            ids = done_transcripts(session, user.id)
+            ids = done_transcripts(session, asker, user.id)
             result[rater] = set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids)))) if ids else set()
         return result

@@ -7,6 +7,7 @@ import click
 
 from .. import atomic, codebook as cb
 from .. import codes
+from ..auth import CLI
 from . import cli, open_study
 from .output import emit, format_option, render
 
@@ -25,7 +26,7 @@ def load(ctx, file) -> None:
     Example: study codebook load codebook/ptm_reuse.yaml
     """
     book = cb.load_codebook(file)
-    result = codes.load_into_study(open_study(ctx), book)
+    result = codes.load_into_study(open_study(ctx), book, CLI)
     click.echo(f"Codebook {book.name!r}: {result['added']} code(s) added, {result['updated']} updated.")
 
 
