@@ -119,3 +119,18 @@ def test_a_coder_still_reads_and_finishes_their_own_work(coded):
         assert codings.done_transcripts(session, ALICE, alice_id) == {p01}
         assert workspace.progress_by_transcript(session, ALICE, alice_id)[p01].coded == 2  # segments 1 and 3
     assert codings.done_by(coded, CLI, ["alice", "bob"]) == {"alice": {"P01"}, "bob": {"P01"}}
+
+
+def test_a_coder_sees_coefficients_and_their_own_counts_never_the_others(coded):
+    from study.agreement import visibility
+    from study.agreement.study_agreement import agreement_report
+
+    codings.mark_done(coded, ALICE, "alice", "P01")  # bob finished P01 in the fixture
+    visibility.set_coders_see_agreement(coded, Actor("ann", "admin"), True)
+    as_alice = {c.code: c for c in agreement_report(coded, ALICE, ["alice", "bob"], replicates=0).codes}
+    as_admin = {c.code: c for c in agreement_report(coded, CLI, ["alice", "bob"], replicates=0).codes}
+    # alice applied Model search on segment 1 and License on segment 3; bob Popularity on segment 1
+    assert {r for c in as_alice.values() for r in c.prevalence} == {"alice"}
+    assert as_alice["Challenges/Model search"].prevalence == {"alice": 1}
+    assert as_admin["Attributes/Traditional/Popularity"].prevalence == {"alice": 0, "bob": 1}
+    assert as_alice["Attributes/Traditional/Popularity"].kappa == as_admin["Attributes/Traditional/Popularity"].kappa
