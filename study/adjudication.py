@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_code_infos, unit_table
-from .auth import Actor, rater_user
+from .auth import CLI, Actor, consensus_user, rater_user
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
 from .store import (
     CONSENSUS,
@@ -236,7 +237,7 @@ def consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
         return ConsensusCoverage(raters, (), (), 0)
     decided = _latest_decisions(study, table.raters)
     with study.session() as session:
-        user = rater_user(session, CONSENSUS, create=True)
+        user = consensus_user(session)
         refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
         held: dict[int, set[str]] = defaultdict(set)
         for segment_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
@@ -420,7 +421,7 @@ class _Consensus:
     def __init__(self, session: Session, table: UnitTable):
         self.session, self.table = session, table
         self.key = _key(table.raters)
-        self.user = rater_user(session, CONSENSUS, create=True)
+        self.user = consensus_user(session)
         self.code_cache = codes_mod.all_codes(session, include_retired=True)
         self.code_ids = {c.ref: c.id for c in self.code_cache}
         self.code_cache_by_id = {c.id: c for c in self.code_cache}
@@ -481,14 +482,12 @@ class _Consensus:
         """Make the consensus codes of a segment exactly ``refs``; returns (added, removed)."""
         wanted = {self.code_ids[r] for r in refs}
         current = set(self.current[segment_id])
-        if current - wanted:
-            for coding in self.session.scalars(select(Coding).where(
-                    Coding.rater_id == self.user.id, Coding.segment_id == segment_id,
-                    Coding.code_id.in_(current - wanted))):
-                self.session.delete(coding)
-        for code_id in sorted(wanted - current):
-            self.session.add(Coding(rater_id=self.user.id, transcript_id=self.transcript_of[segment_id],
-                                    segment_id=segment_id, code_id=code_id))
+        transcript_id = self.transcript_of[segment_id]
+        writes = [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id), applied=False)
+                  for code_id in sorted(current - wanted)]
+        writes += [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id))
+                   for code_id in sorted(wanted - current)]
+        write_codings(self.session, CLI, writes, audited=False, consensus=True)  # the decision is audited
         self.current[segment_id] = wanted
         return len(wanted - current), len(current - wanted)
 

@@ -17,8 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .names import check_name
 from .errors import NotAllowed, NotFound, SignInThrottled, StudyError
+from .names import check_name, check_rater_name
 from .store import CONSENSUS, AppSession, SignInThrottle, Study, User, audit, get_user, utcnow
 
 ROLES = ("admin", "coder")
@@ -299,8 +299,10 @@ def require_rater_id(session: Session, actor: Actor, rater_id: int | None, what:
 
 
 def rater_user(session: Session, name: str, create: bool = False) -> User:
-    """The rater named ``name`` (created as a coder without password when ``create``)."""
-    user = get_user(session, check_name("rater", name))
+    """The rater named ``name`` (created as a coder without password when ``create``; a name the
+    system uses, such as the consensus's, is refused then)."""
+    name = check_rater_name(name) if create else check_name("rater", name)
+    user = get_user(session, name)
     if user is None:
         if not create:
             known = list(session.scalars(select(User.name)))
@@ -308,7 +310,17 @@ def rater_user(session: Session, name: str, create: bool = False) -> User:
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
                            hint=hint)
-        user = User(name=name, role="system" if name == CONSENSUS else "coder")
+        user = User(name=name, role="coder")
+        session.add(user)
+        session.flush()
+    return user
+
+
+def consensus_user(session: Session) -> User:
+    """The system rater holding the adjudicated codings (created on first use)."""
+    user = get_user(session, CONSENSUS)
+    if user is None:
+        user = User(name=CONSENSUS, role="system")
         session.add(user)
         session.flush()
     return user

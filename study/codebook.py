@@ -55,7 +55,7 @@ class Code:
     @property
     def ref(self) -> str:
         """The canonical reference, e.g. ``"Attributes/Traditional/Popularity"``."""
-        return "/".join(self.path)
+        return join_ref(self.path)
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ class _Checker:
     ) -> Theme:
         name = self.name(data, label)
         path = (*parent_path, name or "?")
-        where = f"theme '{'/'.join(path)}'" if name else label
+        where = f"theme '{join_ref(path)}'" if name else label
         self.fields(data, THEME_FIELDS, where)
         if name:
             key = name.casefold()
@@ -287,7 +287,7 @@ class _Checker:
     ) -> Code:
         name = self.name(data, label)
         path = (*theme_path, name)
-        where = f"code '{'/'.join(path)}'" if name else label
+        where = f"code '{join_ref(path)}'" if name else label
         self.fields(data, CODE_FIELDS, where)
         if name:
             key = name.casefold()
@@ -300,7 +300,7 @@ class _Checker:
                     "sub-themes, ignoring case",
                 )
             else:
-                names[key] = ("/".join(path), data.line)
+                names[key] = (join_ref(path), data.line)
         return Code(
             name=name,
             path=path,
@@ -337,9 +337,6 @@ class _Checker:
     def name(self, data: _Mapping, label: str) -> str:
         name = self.text(data, "name", label, required=True)
         line = data.key_lines.get("name", data.line)
-        if "/" in name:
-            self.problem(line, f"{label}: name '{name}' contains '/', which separates themes and codes in references; use another character")
-            return name.replace("/", "-")
         if "\n" in name:
             self.problem(line, f"{label}: name must be a single line")
             return " ".join(name.split())
@@ -424,6 +421,33 @@ def _kind(value: Any) -> str:
 
 # --- references ----------------------------------------------------------------------------------
 
+# A reference joins the names on a code's path with "/". A name may hold any character: inside a
+# reference a "/" of a name is written "\/" and a backslash "\\", so "CI/CD" under "Practices" is
+# "Practices/CI\/CD". This rule is the only one: every reference is built by ``join_ref`` and read
+# by ``split_ref`` (CLI arguments, CSV columns, exports, the app).
+_SEPARATOR = re.compile(r"(?<!\\)((?:\\\\)*)/")
+
+
+def escape_name(name: str) -> str:
+    r"""A name as written inside a reference: ``\\`` for a backslash, ``\/`` for a slash."""
+    return name.replace("\\", "\\\\").replace("/", "\\/")
+
+
+def join_ref(path) -> str:
+    r"""The reference of a path of names: ``join_ref(("Practices", "CI/CD")) == "Practices/CI\/CD"``."""
+    return "/".join(escape_name(part) for part in path)
+
+
+def split_ref(ref: str) -> list[str]:
+    """The names a reference joins, unescaped: the inverse of ``join_ref``."""
+    parts, start = [], 0
+    for match in _SEPARATOR.finditer(ref):
+        parts.append(ref[start:match.end(1)])
+        start = match.end()
+    parts.append(ref[start:])
+    return [re.sub(r"\\(.)", r"\1", part) for part in parts]
+
+
 
 def resolve_code(codebook: Codebook, ref: str) -> Code:
     """The code a typed reference names, ignoring case and surrounding spaces.
@@ -431,7 +455,7 @@ def resolve_code(codebook: Codebook, ref: str) -> Code:
     ``"Attributes/Popularity"``, ``"attributes/traditional/popularity"`` and, when the code name is
     unique in the codebook, ``"Popularity"`` all find Attributes/Traditional/Popularity.
     """
-    if not ref.strip() or any(not part.strip() for part in ref.split("/")):
+    if not ref.strip() or any(not part.strip() for part in split_ref(ref)):
         raise CodebookError(f"code reference {ref!r} is empty or has an empty part; write 'Theme/Code'")
     matches = [code for code in codebook.codes() if ref_matches(code.path, ref)]
     if len(matches) == 1:
@@ -448,7 +472,7 @@ def ref_matches(path: tuple[str, ...], ref: str) -> bool:
     Case and spaces around "/" are ignored; sub-themes between the top-level theme and the code
     may be left out but not reordered; a bare code name matches on the name alone.
     """
-    parts = [part.strip().casefold() for part in ref.split("/")]
+    parts = [part.strip().casefold() for part in split_ref(ref)]
     folded = [part.casefold() for part in path]
     if parts[-1] != folded[-1]:
         return False
@@ -464,7 +488,7 @@ def _unknown_code_message(codebook: Codebook, ref: str) -> str:
     by_key: dict[str, str] = {}
     for code in codebook.codes():
         by_key[code.ref.casefold()] = code.ref
-        by_key[f"{code.path[0]}/{code.name}".casefold()] = code.ref
+        by_key[join_ref((code.path[0], code.name)).casefold()] = code.ref
     close = difflib.get_close_matches(ref.strip().casefold(), list(by_key), n=3, cutoff=0.6)
     if not close:
         names = {code.name.casefold(): code.ref for code in codebook.codes()}
@@ -534,7 +558,7 @@ def codebook_to_rows(codebook: Codebook) -> list[dict[str, str]]:
     """One flat row per code (columns ``ROW_FIELDS``), for CSV and spreadsheets."""
     return [
         {
-            "theme": "/".join(code.path[:-1]),
+            "theme": join_ref(code.path[:-1]),
             "code": code.name,
             "path": code.ref,
             "definition": code.definition,

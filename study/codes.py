@@ -3,12 +3,14 @@ resolving ``Theme/Code`` references, and the admin's edits (add, rename, merge, 
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codebook as cb
 from .auth import Actor
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
 from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
@@ -115,7 +117,7 @@ def _to_code(code: Code) -> cb.Code:
 def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code:
     """The stored code a reference names: ``Theme/Code`` or the full path, case-insensitively;
     sub-themes between the top theme and the code may be left out (same rule as the YAML codebook)."""
-    if not ref.strip() or any(not part.strip() for part in ref.split("/")):
+    if not ref.strip() or any(not part.strip() for part in cb.split_ref(ref)):
         raise CodebookError(f"code reference {ref!r} is empty or has an empty part; write 'Theme/Code'")
     codes = codes if codes is not None else all_codes(session, include_retired=True)
     matches = [c for c in codes if cb.ref_matches(c.path, ref)]
@@ -156,7 +158,8 @@ def codebook_entries(study: Study, actor: Actor) -> list[dict]:
     """Every code in codebook order with its theme path and guidance; retired codes only for admins."""
     with study.session() as session:
         return [
-            {"ref": c.ref, "theme": " / ".join(c.theme.path), "top_theme": c.top_theme,
+            {"ref": c.ref, "theme": " / ".join(c.theme.path), "theme_ref": cb.join_ref(c.theme.path),
+             "top_theme": c.top_theme,
              "theme_description": c.theme.description, "code": c.name, "definition": c.definition,
              "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use, "example": c.example,
              "keywords": list(c.keywords or []), "retired": c.retired}
@@ -170,7 +173,7 @@ def theme_paths(study: Study) -> list[str]:
         paths: list[str] = []
 
         def walk(theme) -> None:
-            paths.append("/".join(theme.path))
+            paths.append(cb.join_ref(theme.path))
             for child in theme.children:
                 walk(child)
 
@@ -192,8 +195,8 @@ def add_code(study: Study, actor: Actor, theme: str, name: str, definition: str,
     """Add a code under ``theme`` (``Theme/Sub-theme``); returns its reference."""
     actor.require_admin("add codes")
     name = name.strip()
-    if not name or "/" in name:
-        raise CodebookError("a code needs a name without '/'; e.g. 'Model search'")
+    if not name:
+        raise CodebookError("a code needs a name; e.g. 'Model search'")
     with study.session() as session:
         return _add_code(session, actor.name, theme, name, definition, **guidance).ref
 
@@ -205,8 +208,8 @@ def edit_code(study: Study, actor: Actor, ref: str, **fields: str) -> str:
         raise CodebookError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(CODE_FIELDS)}")
     if "name" in fields:
         fields["name"] = fields["name"].strip()
-        if not fields["name"] or "/" in fields["name"]:
-            raise CodebookError("a code needs a name without '/'; e.g. 'Model search'")
+        if not fields["name"]:
+            raise CodebookError("a code needs a name; e.g. 'Model search'")
     if "definition" in fields and not fields["definition"].strip():
         raise CodebookError(f"{ref}: the definition is empty; say what the code means")
     with study.session() as session:
@@ -225,6 +228,108 @@ def retire_code(study: Study, actor: Actor, ref: str, retired: bool = True) -> N
     actor.require_admin("retire codes")
     with study.session() as session:
         _retire_code(session, actor.name, ref, retired)
+
+
+def add_theme(study: Study, actor: Actor, name: str, parent: str | None = None, description: str = "") -> str:
+    """Create a theme (under the theme path ``parent``, or at the top); returns its path as a reference."""
+    actor.require_admin("add themes")
+    name = _theme_name(name)
+    with study.session() as session:
+        above = find_theme_by_path(session, parent) if parent else None
+        _check_free(session, name, above)
+        siblings = above.children if above is not None else top_themes(session)
+        theme = Theme(name=name, parent=above, description=description.strip(), position=len(siblings))
+        session.add(theme)
+        session.flush()
+        ref = cb.join_ref(theme.path)
+        audit(session, actor.name, "theme.add", ref, after={"description": theme.description})
+        return ref
+
+
+def rename_theme(study: Study, actor: Actor, path: str, name: str) -> str:
+    """Rename a theme (its codes and their codings follow); returns its new path."""
+    actor.require_admin("rename themes")
+    name = _theme_name(name)
+    with study.session() as session:
+        theme = find_theme_by_path(session, path)
+        if name.casefold() != theme.name.casefold():
+            _check_free(session, name, theme.parent)
+        before = cb.join_ref(theme.path)
+        theme.name = name
+        session.flush()
+        audit(session, actor.name, "theme.rename", before, before={"path": before},
+              after={"path": cb.join_ref(theme.path)})
+        return cb.join_ref(theme.path)
+
+
+def move_theme(study: Study, actor: Actor, path: str, parent: str | None) -> str:
+    """Move a theme (with its sub-themes and codes) under ``parent``, or to the top with None."""
+    actor.require_admin("move themes")
+    with study.session() as session:
+        theme = find_theme_by_path(session, path)
+        above = find_theme_by_path(session, parent) if parent else None
+        walk = above
+        while walk is not None:
+            if walk.id == theme.id:
+                raise CodebookError(f"cannot move theme {path!r} into itself or one of its sub-themes")
+            walk = walk.parent
+        _check_free(session, theme.name, above)
+        if above is None or _top(above).id != _top(theme).id:
+            _check_codes_fit(theme, above)
+        before = cb.join_ref(theme.path)
+        theme.parent = above
+        theme.position = len(above.children) if above is not None else len(top_themes(session))
+        session.flush()
+        audit(session, actor.name, "theme.move", before, before={"path": before},
+              after={"path": cb.join_ref(theme.path)})
+        return cb.join_ref(theme.path)
+
+
+def move_code(study: Study, actor: Actor, ref: str, theme: str) -> str:
+    """Move a code (with its codings) to the theme path ``theme``; returns its new reference."""
+    actor.require_admin("move codes")
+    with study.session() as session:
+        code = resolve(session, ref)
+        target = find_theme_by_path(session, theme)
+        if _top(target).id != _top(code.theme).id and any(
+                c.name.casefold() == code.name.casefold() for c in _codes_under(_top(target))):
+            raise CodebookError(f"cannot move {code.ref!r}: a code named {code.name!r} already exists in theme "
+                                f"{_top(target).name!r}; names are unique per theme")
+        before = code.ref
+        code.theme, code.position = target, len(target.codes)
+        session.flush()
+        audit(session, actor.name, "code.move", before, before={"ref": before}, after={"ref": code.ref})
+        return code.ref
+
+
+def _theme_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise CodebookError("a theme needs a name; e.g. 'Challenges'")
+    return name
+
+
+def _check_free(session: Session, name: str, parent: Theme | None) -> None:
+    if _find_theme(session, name, parent) is not None:
+        where = f"under {cb.join_ref(parent.path)!r}" if parent is not None else "at the top of the codebook"
+        raise CodebookError(f"a theme named {name!r} already exists {where}")
+
+
+def _check_codes_fit(theme: Theme, parent: Theme | None) -> None:
+    """Code names are unique within a top theme: moving codes into another top theme must keep that."""
+    if parent is None:
+        return
+    taken = {c.name.casefold() for c in _codes_under(_top(parent))}
+    clash = [c.name for c in _codes_under(theme) if c.name.casefold() in taken]
+    if clash:
+        raise CodebookError(f"cannot move theme {cb.join_ref(theme.path)!r}: {', '.join(clash)} already exist(s) "
+                            f"in theme {_top(parent).name!r}; names are unique per theme")
+
+
+def _top(theme: Theme) -> Theme:
+    while theme.parent is not None:
+        theme = theme.parent
+    return theme
 
 
 def import_codebook(study: Study, actor: Actor, upload: UploadedFile) -> dict:
@@ -279,25 +384,20 @@ def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str)
     source, target = resolve(session, source_ref), resolve(session, target_ref)
     if source.id == target.id:
         raise CodebookError(f"cannot merge {source.ref!r} into itself")
-    moved, joined = [], []
+    moved, joined, writes = [], [], []
+    targets = {CodingKey.of(c): c.memo for c in session.scalars(select(Coding).where(Coding.code_id == target.id))}
     for coding in session.scalars(select(Coding).where(Coding.code_id == source.id)).all():
         record = {"rater_id": coding.rater_id, "transcript_id": coding.transcript_id,
-                  "segment_id": coding.segment_id, "memo": coding.memo}
-        duplicate = session.scalar(
-            select(Coding).where(
-                Coding.rater_id == coding.rater_id, Coding.transcript_id == coding.transcript_id,
-                Coding.segment_id.is_(None) if coding.segment_id is None else Coding.segment_id == coding.segment_id,
-                Coding.code_id == target.id,
-            )
-        )
-        if duplicate is None:
-            coding.code_id = target.id
-            moved.append(record)
-        else:
-            memos = [m for m in (duplicate.memo, coding.memo) if m]
-            duplicate.memo = "\n\n".join(dict.fromkeys(memos)) or None
-            session.delete(coding)
-            joined.append(record)
+                  "segment_id": coding.segment_id, "span": list(coding.span) if coding.span else None,
+                  "memo": coding.memo}
+        key = CodingKey.of(coding)
+        into = replace(key, code_id=target.id)
+        memos = [m for m in (targets.get(into), coding.memo) if m]
+        writes += [CodingWrite(key, applied=False), CodingWrite(into, memo="\n\n".join(dict.fromkeys(memos)))]
+        (joined if into in targets else moved).append(record)
+        targets[into] = writes[-1].memo
+    # merging is the admin's change to the codebook: it moves finished work too, audited as one entry
+    write_codings(session, Actor(actor, "system"), writes, audited=False, consensus=True, check_done=False)
     source.retired = True
     session.flush()
     audit(session, actor, "code.merge", source.ref, before={"code": source.ref, "moved": moved, "joined": joined},
@@ -320,7 +420,7 @@ def _codes_under(theme: Theme) -> list[Code]:
 
 
 def find_theme_by_path(session: Session, path: str) -> Theme:
-    parts = [p.strip() for p in path.split("/") if p.strip()]
+    parts = [p.strip() for p in cb.split_ref(path) if p.strip()]
     theme = None
     for part in parts:
         theme = _find_theme(session, part, theme)

@@ -6,17 +6,20 @@ asker's own codings unless the asker is an admin. Every change is appended to th
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import memos
 from .auth import Actor, rater_user, require_rater_id
+from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
+from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
@@ -45,6 +48,7 @@ class CodingRow:
     segment: int | None
     code: str
     memo: str | None
+    span: tuple[int, int] | None = None  # absolute transcript offsets; None: the whole segment
 
 
 def find_transcript(session: Session, name: str) -> Transcript:
@@ -72,102 +76,43 @@ def _check_writer(actor: Actor, rater: str) -> None:
 
 
 def set_coding(
-    session: Session, actor: Actor, rater_id: int, segment_id: int, code_id: int, applied: bool
+    session: Session, actor: Actor, rater_id: int, segment_id: int, code_id: int, applied: bool,
+    span: Span | None = None,
 ) -> bool:
-    """Apply (or remove) a code on a segment for a rater; returns whether anything changed."""
-    rater = session.get(User, rater_id)
-    if rater is None:
-        raise NotFound(f"no rater with id {rater_id}")
-    _check_writer(actor, rater.name)
-    segment = session.get(Segment, segment_id)
-    if segment is None:
-        raise NotFound(f"no segment with id {segment_id}")
-    _check_not_done(session, rater_id, segment.transcript_id, rater.name)
-    existing = session.scalar(
-        select(Coding).where(Coding.rater_id == rater_id, Coding.segment_id == segment_id, Coding.code_id == code_id)
-    )
-    if applied == (existing is not None):
-        return False
-    detail = {"rater_id": rater_id, "transcript_id": segment.transcript_id, "segment_id": segment_id, "code_id": code_id}
-    if applied:
-        session.add(Coding(rater_id=rater_id, transcript_id=segment.transcript_id, segment_id=segment_id, code_id=code_id))
-        audit(session, actor.name, "coding.apply", _target(session, segment, code_id), before=None, after=detail)
-    else:
-        session.delete(existing)
-        audit(session, actor.name, "coding.remove", _target(session, segment, code_id),
-              before={**detail, "memo": existing.memo}, after=None)
-    return True
-
-
-def _target(session: Session, segment: Segment | None, code_id: int, transcript: Transcript | None = None) -> str:
-    code = session.get(Code, code_id)
-    where = f"{segment.transcript.name}#{segment.index}" if segment else f"{transcript.name}#whole"
-    return f"{where} {code.ref}"
-
-
-def _check_not_done(session: Session, rater_id: int, transcript_id: int, rater: str) -> None:
-    status = session.get(TranscriptStatus, (rater_id, transcript_id))
-    if status is not None and status.done:
-        raise NotAllowed(f"{rater} marked this transcript done; reopen it before changing its codings")
+    """Apply (or remove) a code on a segment, or a span inside it, for a rater; returns whether anything changed."""
+    return write_coding(session, actor, rater_id, segment_id, code_id, applied, span)
 
 
 # -- writes by name: what the CLI and CSV import use ---------------------------------
 
 
 def apply_code(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, code: str,
-               memo: str | None = None) -> None:
-    """Apply ``code`` (``Theme/Code``) to a segment (index) or, with segment None, the whole transcript."""
-    with study.session() as session:
-        _apply(session, actor, rater, transcript, segment, code, memo)
+               memo: str | None = None, span: Span | None = None) -> bool:
+    """Apply ``code`` (``Theme/Code``) to a segment (index), a span inside it, or, with segment None,
+    the whole transcript; returns whether anything changed."""
+    return study.transaction(lambda session: _write_by_name(session, actor, rater, transcript, segment, code,
+                                                            True, memo, span))
 
 
-def _apply(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
-           memo: str | None, code_cache: list[Code] | None = None) -> None:
+def remove_code(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, code: str,
+                span: Span | None = None) -> None:
+    if not study.transaction(lambda session: _write_by_name(session, actor, rater, transcript, segment, code,
+                                                            False, None, span)):
+        where = "the whole transcript" if segment is None else f"segment {segment}"
+        raise NotFound(f"{rater} has not applied {code} on {where} of {transcript!r}"
+                       + (f" at {span[0]}-{span[1]}" if span else ""))
+
+
+def _write_by_name(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
+                   applied: bool, memo: str | None, span: Span | None) -> bool:
     _check_writer(actor, rater)
     memo = memos.check_text(memo) if memo is not None else None
-    user = rater_user(session, rater, create=True)
+    user = rater_user(session, rater, create=applied)
     transcript = find_transcript(session, transcript_name)
-    code = codes_mod.resolve(session, ref, code_cache)
+    code = codes_mod.resolve(session, ref)
     segment = find_segment(session, transcript, index) if index is not None else None
-    _check_not_done(session, user.id, transcript.id, rater)
-    segment_id = segment.id if segment else None
-    existing = session.scalar(
-        select(Coding).where(
-            Coding.rater_id == user.id, Coding.transcript_id == transcript.id, Coding.code_id == code.id,
-            Coding.segment_id.is_(None) if segment is None else Coding.segment_id == segment_id,
-        )
-    )
-    detail = {"rater_id": user.id, "transcript_id": transcript.id, "segment_id": segment_id, "code_id": code.id}
-    if existing is None:
-        session.add(Coding(rater_id=user.id, transcript_id=transcript.id, segment_id=segment_id,
-                           code_id=code.id, memo=memo or None))
-        audit(session, actor.name, "coding.apply", _target(session, segment, code.id, transcript),
-              after={**detail, "memo": memo})
-    elif memo is not None and memo != existing.memo:
-        audit(session, actor.name, "coding.memo", _target(session, segment, code.id, transcript),
-              before={**detail, "memo": existing.memo}, after={**detail, "memo": memo})
-        existing.memo = memo
-
-
-def remove_code(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, code: str) -> None:
-    with study.session() as session:
-        _check_writer(actor, rater)
-        user = rater_user(session, rater)
-        t = find_transcript(session, transcript)
-        c = codes_mod.resolve(session, code)
-        seg = find_segment(session, t, segment) if segment is not None else None
-        _check_not_done(session, user.id, t.id, rater)
-        existing = session.scalar(
-            select(Coding).where(
-                Coding.rater_id == user.id, Coding.transcript_id == t.id, Coding.code_id == c.id,
-                Coding.segment_id.is_(None) if seg is None else Coding.segment_id == seg.id,
-            )
-        )
-        if existing is None:
-            raise NotFound(f"{rater} has not applied {c.ref} there")
-        detail = {"rater_id": user.id, "transcript_id": t.id, "segment_id": existing.segment_id, "code_id": c.id}
-        session.delete(existing)
-        audit(session, actor.name, "coding.remove", _target(session, seg, c.id, t), before={**detail, "memo": existing.memo})
+    key = CodingKey(user.id, transcript.id, segment.id if segment else None, code.id, span)
+    return write_codings(session, actor, [CodingWrite(key, applied, memo)]) == 1
 
 
 def set_memo(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, text: str) -> None:
@@ -258,23 +203,23 @@ def undo(study: Study, actor: Actor, rater: str, steps: int = 1) -> list[str]:
 
 def _reverse(session: Session, actor: Actor, entry: AuditEntry) -> None:
     if entry.action in ("coding.apply", "coding.remove", "coding.memo"):
-        detail = entry.after or entry.before
-        where = [Coding.rater_id == detail["rater_id"], Coding.transcript_id == detail["transcript_id"],
-                 Coding.code_id == detail["code_id"],
-                 Coding.segment_id.is_(None) if detail["segment_id"] is None else Coding.segment_id == detail["segment_id"]]
-        existing = session.scalar(select(Coding).where(*where))
-        if entry.action == "coding.apply" and existing is not None:
-            session.delete(existing)
-        elif entry.action == "coding.remove" and existing is None:
-            session.add(Coding(rater_id=detail["rater_id"], transcript_id=detail["transcript_id"],
-                               segment_id=detail["segment_id"], code_id=detail["code_id"], memo=entry.before.get("memo")))
-        elif entry.action == "coding.memo" and existing is not None:
-            existing.memo = entry.before.get("memo")
+        key = CodingKey.from_detail(entry.after or entry.before)
+        if entry.action == "coding.apply":
+            write = CodingWrite(key, applied=False)
+        else:
+            write = CodingWrite(key, applied=True, memo=entry.before.get("memo") or "")
+        write_codings(session, actor, [write], audited=False)
     elif entry.action == "memo":  # restored as a new version: the undone text stays in the history
         before = entry.before
         memos.save(session, actor, memos.MemoKey(before["rater_id"], before["transcript_id"], before["segment_id"]),
                    before["text"], action="memo.undo")
     session.flush()
+
+
+def _check_not_done(session: Session, rater_id: int, transcript_id: int, rater: str) -> None:
+    status = session.get(TranscriptStatus, (rater_id, transcript_id))
+    if status is not None and status.done:
+        raise NotAllowed(f"{rater} marked this transcript done; reopen it before changing its codings")
 
 
 # -- reads -------------------------------------------------------------------------
@@ -290,8 +235,9 @@ def codings_of(study: Study, asker: Actor, rater: str, transcript: str | None = 
             query = query.where(Coding.transcript_id == find_transcript(session, transcript).id)
         rows = session.scalars(query.order_by(Coding.transcript_id, Coding.segment_id, Coding.code_id)).all()
         return [
-            CodingRow(rater, c.transcript.name, c.segment.index if c.segment else None, c.code.ref, c.memo)
-            for c in sorted(rows, key=lambda c: (c.transcript_id, c.segment.index if c.segment else -1, c.code_id))
+            CodingRow(rater, c.transcript.name, c.segment.index if c.segment else None, c.code.ref, c.memo, c.span)
+            for c in sorted(rows, key=lambda c: (c.transcript_id, c.segment.index if c.segment else -1,
+                                                 c.span or (-1, -1), c.code_id))
         ]
 
 
@@ -327,77 +273,65 @@ def done_transcripts(session: Session, asker: Actor, rater_id: int) -> set[int]:
 # -- CSV exchange ------------------------------------------------------------------
 
 def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> int:
-    """Apply every row of a codings CSV for ``rater``, all or nothing. Returns rows applied."""
+    """Apply every row of a codings CSV for ``rater``, all or nothing. Returns how many codings
+    changed what is stored (a row repeating a stored coding changes nothing)."""
     _check_writer(actor, rater)
-    rows = _read_codings_csv(Path(path))
-    problems: list[str] = []
-    with study.session() as session:
-        targets = _CodingTargets(session, actor, rater_user(session, rater, create=True))
+    path = Path(path)
+    rows = _read_codings_csv(path)
+
+    def work(session: Session) -> int:
+        targets = _CodingTargets(session, rater_user(session, rater, create=True))
+        problems: list[str] = []
         for line, row in rows:
             try:
-                targets.add(row["transcript"].strip(), _segment_index(row.get("segment", "")), row["code"],
-                            row.get("memo") or None)
+                targets.add(line, row)
             except StudyError as exc:
                 problems.append(f"{path}, line {line}: {exc}")
+        problems.extend(f"{path}, {conflict}" for conflict in targets.conflicts())
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
-        targets.write()
-    return len(rows)
+        return write_codings(session, actor, targets.writes())
+
+    return study.transaction(work)
 
 
 class _CodingTargets:
-    """Resolves a CSV's rows against the study with one query per transcript, then writes
-    the new codings and their audit entries in bulk."""
+    """Resolves a CSV's rows to coding writes, with one query per transcript."""
 
-    def __init__(self, session: Session, actor: Actor, rater: User):
-        self.session, self.actor, self.rater = session, actor, rater
+    def __init__(self, session: Session, rater: User):
+        self.session, self.rater = session, rater
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, Code] = {}
         self._transcripts: dict[str, tuple[Transcript, dict[int, int]]] = {}
-        self._done = done_transcripts(session, actor, rater.id)
-        self.existing = {
-            (c.transcript_id, c.segment_id, c.code_id): c
-            for c in session.scalars(select(Coding).where(Coding.rater_id == rater.id))
-        }
-        self.new: dict[tuple[int, int | None, int], tuple[str | None, str]] = {}
+        self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
-    def add(self, transcript_name: str, index: int | None, ref: str, memo: str | None) -> None:
-        memo = memos.check_text(memo) if memo is not None else None
-        transcript, segment_ids = self._transcript(transcript_name)
-        if transcript.id in self._done:
-            raise NotAllowed(f"{self.rater.name} marked {transcript.name!r} done; reopen it before changing its codings")
-        code = self._code(ref)
+    def add(self, line: int, row: dict) -> None:
+        transcript, segment_ids = self._transcript(row["transcript"].strip())
+        code = self._code(row["code"])
+        index = _segment_index(row.get("segment", ""))
         segment_id = None
         if index is not None:
             if index not in segment_ids:
                 raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
             segment_id = segment_ids[index]
-        key = (transcript.id, segment_id, code.id)
-        where = f"{transcript.name}#{'whole' if index is None else index} {code.ref}"
-        if key in self.existing:
-            coding = self.existing[key]
-            if memo is not None and memo != coding.memo:
-                detail = {"rater_id": self.rater.id, "transcript_id": transcript.id, "segment_id": segment_id,
-                          "code_id": code.id}
-                audit(self.session, self.actor.name, "coding.memo", where, before={**detail, "memo": coding.memo},
-                      after={**detail, "memo": memo})
-                coding.memo = memo
-        else:
-            self.new[key] = (memo, where)
+        key = CodingKey(self.rater.id, transcript.id, segment_id, code.id, _span(row))
+        memo = row.get("memo") or None
+        self._rows.setdefault(key, []).append((line, memos.check_text(memo) if memo is not None else None))
 
-    def write(self) -> None:
-        if not self.new:
-            return
-        self.session.execute(insert(Coding), [
-            {"rater_id": self.rater.id, "transcript_id": t, "segment_id": s, "code_id": c, "memo": memo,
-             "created_at": utcnow()}
-            for (t, s, c), (memo, _) in self.new.items()
-        ])
-        self.session.execute(insert(AuditEntry), [
-            {"actor": self.actor.name, "action": "coding.apply", "target": where, "at": utcnow(), "before": None,
-             "after": {"rater_id": self.rater.id, "transcript_id": t, "segment_id": s, "code_id": c, "memo": memo}}
-            for (t, s, c), (memo, where) in self.new.items()
-        ])
+    def conflicts(self) -> list[str]:
+        """Rows giving one coding two different memos: the file does not say which is meant."""
+        found = []
+        for rows in self._rows.values():
+            memos = [(line, memo) for line, memo in rows if memo is not None]
+            for line, memo in memos[1:]:
+                if memo != memos[0][1]:
+                    found.append(f"lines {memos[0][0]} and {line}: the same coding with two different memos; "
+                                 "keep one of them")
+        return found
+
+    def writes(self) -> list[CodingWrite]:
+        return [CodingWrite(key, True, next((m for _, m in rows if m is not None), None))
+                for key, rows in self._rows.items()]
 
     def _code(self, ref: str) -> Code:
         if ref not in self._code_by_ref:
@@ -413,20 +347,41 @@ class _CodingTargets:
         return self._transcripts[name]
 
 
+CSV_COLUMNS = ("transcript", "segment", "code")  # required; memo, start and end are optional
+
+
 def _read_codings_csv(path: Path) -> list[tuple[int, dict]]:
+    """The rows with the line each starts on. A quote left open would swallow the rows after it
+    into one memo, so such a file is refused with the line the quote opens on."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"transcript", "segment", "code"} - {(f or "").strip() for f in reader.fieldnames or []}
-            if missing:
-                raise CodingsFileError(
-                    f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must be transcript,segment,code[,memo]"
-                )
-            return [(n, {k.strip(): (v or "") for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CodingsFileError(f"{path}: file not found") from None
     except UnicodeDecodeError:
-        raise CodingsFileError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise CodingsFileError(f"{path}: not UTF-8 text", "save the CSV as UTF-8") from None
+    if problem := unclosed_quote(text, "transcript"):
+        raise CodingsFileError(f"{path}, {problem}; nothing was applied", QUOTE_FIX)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [(f or "").strip() for f in reader.fieldnames or []]
+    if missing := set(CSV_COLUMNS) - set(header):
+        raise CodingsFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}",
+                               "the header must be transcript,segment,code[,memo][,start,end]")
+    rows, line = [], reader.line_num + 1
+    for row in reader:
+        rows.append((line, {k.strip(): (v or "") for k, v in row.items() if isinstance(k, str)}))
+        line = reader.line_num + 1
+    return rows
+
+
+def _span(row: dict) -> Span | None:
+    start, end = (row.get("start") or "").strip(), (row.get("end") or "").strip()
+    if not start and not end:
+        return None
+    try:
+        return int(start), int(end)
+    except ValueError:
+        raise StudyError(f"start {start!r} and end {end!r} must be character offsets in the transcript "
+                         "(whole numbers), or both empty for the whole segment") from None
 
 
 def _segment_index(value: str) -> int | None:
@@ -439,10 +394,14 @@ def _segment_index(value: str) -> int | None:
         raise StudyError(f"segment {value!r} is not a segment index (a whole number, or empty for the whole transcript)") from None
 
 
+EXPORT_COLUMNS = ("transcript", "segment", "code", "memo", "rater", "start", "end")  # what the import reads
+
+
 def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
     return [
         {"transcript": r.transcript, "segment": "" if r.segment is None else r.segment, "code": r.code,
-         "memo": r.memo or "", "rater": r.rater}
+         "memo": r.memo or "", "rater": r.rater, "start": r.span[0] if r.span else "",
+         "end": r.span[1] if r.span else ""}
         for r in codings_of(study, asker, rater)
     ]
 
@@ -450,7 +409,7 @@ def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
 # -- analysis frames: what agreement and findings read -------------------------------
 
 CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segment_id", "segment", "speaker",
-                  "role", "code", "code_id", "theme", "memo"]
+                  "role", "code", "code_id", "theme", "memo", "span_start", "span_end"]
 
 
 def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
@@ -468,7 +427,8 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
         users = {rater_user(session, r).id: r for r in raters}
         rows = session.execute(
             select(Coding.rater_id, Transcript.name, Transcript.id, Participant.label, Coding.segment_id,
-                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo)
+                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo, Coding.span_start,
+                   Coding.span_end)
             .join(Transcript, Coding.transcript_id == Transcript.id)
             .outerjoin(Participant, Transcript.participant_id == Participant.id)
             .outerjoin(Segment, Coding.segment_id == Segment.id)
@@ -478,11 +438,13 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
         records = [
             {"rater": users[r[0]], "transcript": r[1], "transcript_id": r[2], "participant": r[3],
              "segment_id": r[4], "segment": r[5], "speaker": r[6], "role": r[7],
-             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9]}
+             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9],
+             "span_start": r[10], "span_end": r[11]}
             for r in rows
         ]
     frame = pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
-    return frame.astype({"segment": "Int64", "segment_id": "Int64"})  # NA = whole-transcript coding
+    # NA segment: a whole-transcript coding; NA span: the whole segment
+    return frame.astype({"segment": "Int64", "segment_id": "Int64", "span_start": "Int64", "span_end": "Int64"})
 
 
 SEGMENT_COLUMNS = ["transcript", "transcript_id", "participant", "date", "segment_id", "segment", "speaker",

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from . import codes as codes_mod
 from .auth import Actor
+from .codebook import join_ref
 from .codings import memos_of
 from .errors import StudyError
 from .exports import Column, Table
@@ -51,7 +52,7 @@ class CodeInfo:
 
     @property
     def theme(self) -> str:
-        return "/".join(self.path[:-1])
+        return join_ref(self.path[:-1])
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _caption(evidence: Evidence, what: str = "") -> str:
 
 
 def _theme_title(evidence: Evidence) -> str:
-    return "/".join(evidence.theme) if evidence.theme else "all themes"
+    return join_ref(evidence.theme) if evidence.theme else "all themes"
 
 
 def _code_label(codes: tuple[CodeInfo, ...]) -> dict[int, str]:
@@ -194,13 +195,14 @@ def quote_text(quote: dict | None, max_words: int = QUOTE_WORDS[1]) -> str:
 
 
 def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
-    """{code id: exemplar quote {text, participant, transcript, segment}} by the rule in the module doc."""
+    """{code id: exemplar quote {text, participant, transcript, segment}} by the rule in the module doc
+    (the coded span when there is one, else the segment)."""
     coded = evidence.codings[evidence.codings["segment_id"].notna()]
-    texts = segment_texts(study, [int(s) for s in coded["segment_id"].unique()])
+    coded = coded.assign(text=coded_texts(study, coded))
     low, high = QUOTE_WORDS
     best: dict[int, tuple] = {}
     for row in coded.itertuples(index=False):
-        text = texts[int(row.segment_id)]
+        text = row.text
         words = len(text.split())
         key = (row.role != "participant", not low <= words <= high, -row.votes,
                evidence.codes_on_segment.get(row.segment_id, 1) - 1,
@@ -210,6 +212,23 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
         if row.code_id not in best or key < best[row.code_id][0]:
             best[row.code_id] = (key, quote)
     return {code_id: quote for code_id, (_, quote) in best.items()}
+
+
+def coded_texts(study: Study, coded: pd.DataFrame) -> list[str]:
+    """The text each coding (row) codes: its span when it has one, else its segment."""
+    with study.session() as session:
+        segments = {sid: (start, end, text) for sid, start, end, text in session.execute(
+            select(Segment.id, Segment.start, Segment.end, Transcript.text)
+            .join(Transcript, Segment.transcript_id == Transcript.id)
+            .where(Segment.id.in_([int(s) for s in coded["segment_id"].dropna().unique()])))}
+    texts = []
+    for row in coded.itertuples(index=False):
+        start, end, text = segments[int(row.segment_id)]
+        span = getattr(row, "span_start", None)
+        if span is not None and pd.notna(span):
+            start, end = int(row.span_start), int(row.span_end)
+        texts.append(text[start:end])
+    return texts
 
 
 def segment_texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
@@ -405,7 +424,9 @@ def framework_table(study: Study, asker: Actor, theme: str | None = None, source
     order = _ordered_groups(groups, evidence.codes)
     names = {c.id: c.name for c in evidence.codes}
     coded = evidence.codings.assign(group=evidence.codings["code_id"].map(groups))
-    texts = segment_texts(study, [int(s) for s in coded["segment_id"].dropna().unique()])
+    on_segments = coded[coded["segment_id"].notna()]
+    spans = dict(zip(on_segments.index, coded_texts(study, on_segments)))  # the coded span, else the segment
+    coded = coded.assign(text=[spans.get(i, "") for i in coded.index])
     memos = _segment_memos(study, asker, evidence)
     places: dict[tuple, list] = defaultdict(list)  # (participant, group, transcript, segment) -> codings
     for row in coded.itertuples(index=False):
@@ -420,7 +441,8 @@ def framework_table(study: Study, asker: Actor, theme: str | None = None, source
             cells[participant, group].append(f"[{code_names}] (whole interview: {transcript})")
             continue
         segment_id = int(part[0].segment_id)
-        entry = f"[{code_names}] “{texts[segment_id].strip()}” ({transcript} #{segment})"
+        quoted = " … ".join(dict.fromkeys(r.text.strip() for r in part))
+        entry = f"[{code_names}] “{quoted}” ({transcript} #{segment})"
         notes = [f"Memo: {r.memo}" for r in part if isinstance(r.memo, str) and r.memo]
         notes += [f"Memo ({rater}): {text}" if rater else f"Memo: {text}" for rater, text in memos.get(segment_id, [])]
         cells[participant, group].append(entry + "".join(f"\n{n}" for n in dict.fromkeys(notes)))

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import Conflict, DatabaseFault, ParticipantsError, StudyError, TranscriptFormatError
 from .integrity import database_fault
@@ -343,7 +344,7 @@ def _store_document(session, path, name, parsed, participant_label, content_hash
         audit(session, options.actor, "import", name,
               after={"file": printable(options.source_label(path)), "segments": len(spans), "roles": speakers})
         return "imported", []
-    lost = _carry_codings_by_text(session, old_segments, _current_segments(session, transcript))
+    lost = _carry_codings_by_text(session, options.actor, old_segments, _current_segments(session, transcript))
     audit(session, options.actor, "replace", name,
           after={"file": printable(options.source_label(path)), "not_carried": lost, "roles": speakers})
     return "replaced", lost
@@ -375,8 +376,9 @@ def _detach_segments(session: Session, transcript: Transcript) -> list[tuple[Seg
     return olds
 
 
-def _carry_codings_by_text(session, old_segments, new_segments: list[Segment]) -> list[str]:
-    """Move codings from old segments to new segments with the same text; return those not carried."""
+def _carry_codings_by_text(session, actor: str, old_segments, new_segments: list[Segment]) -> list[str]:
+    """Move codings from old segments to new segments with the same text (a span moves with its
+    segment's text); return those not carried."""
     by_text: dict[str, list[Segment]] = {}
     for seg in new_segments:
         by_text.setdefault(seg.transcript.text[seg.start : seg.end], []).append(seg)
@@ -385,12 +387,15 @@ def _carry_codings_by_text(session, old_segments, new_segments: list[Segment]) -
         codings = session.scalars(select(Coding).where(Coding.segment_id == old.id)).all()
         candidates = by_text.get(text)
         target = candidates.pop(0) if candidates else None
+        shift = target.start - old.start if target is not None else 0
+        writes = []
         for coding in codings:
             if target is None:
                 lost.append(_describe_lost(coding, old.index, text))
-                session.delete(coding)
             else:
-                coding.segment_id = target.id
+                span = coding.span and (coding.span[0] + shift, coding.span[1] + shift)
+                writes.append(_moved(coding, target, span))
+        _write_carried(session, actor, codings, writes)
         _move_notes(session, old, target)
         session.delete(old)
     session.flush()
@@ -474,13 +479,16 @@ def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: s
     new_segments = _current_segments(session, transcript)
     for old, text in old_segments:
         targets = carry_targets((old.start, old.end), new_segments)
-        for coding in session.scalars(select(Coding).where(Coding.segment_id == old.id)).all():
-            if not targets:
+        codings = session.scalars(select(Coding).where(Coding.segment_id == old.id)).all()
+        writes = []
+        for coding in codings:
+            moved = _carried(coding, targets, new_segments)
+            if not moved:
                 summary.not_carried.append(f"{transcript.name}: {_describe_lost(coding, old.index, text)}")
-                session.delete(coding)
                 continue
-            _copy_coding_to(session, coding, targets)
+            writes.extend(moved)
             summary.carried += 1
+        _write_carried(session, actor, codings, writes)
         _move_notes(session, old, targets[0] if targets else None)
         session.delete(old)
     transcript.unit = unit
@@ -500,21 +508,27 @@ def carry_targets(old: tuple[int, int], new_segments: list[Segment]) -> list[Seg
     return []
 
 
-def _copy_coding_to(session: Session, coding: Coding, targets: list[Segment]) -> None:
-    for target in targets:
-        exists = session.scalar(
-            select(Coding.id).where(
-                Coding.rater_id == coding.rater_id, Coding.segment_id == target.id, Coding.code_id == coding.code_id
-            )
-        )
-        if exists is None:
-            session.add(
-                Coding(
-                    rater_id=coding.rater_id, transcript_id=coding.transcript_id, segment_id=target.id,
-                    code_id=coding.code_id, memo=coding.memo, created_at=coding.created_at,
-                )
-            )
-    session.delete(coding)
+def _carried(coding: Coding, targets: list[Segment], new_segments: list[Segment]) -> list[CodingWrite]:
+    """Where a coding goes when its transcript is cut anew: a whole-segment coding to the segments
+    taking its segment over; a span to every new segment it overlaps, cut to that segment."""
+    if coding.span is None:
+        return [_moved(coding, target, None) for target in targets]
+    start, end = coding.span
+    return [_moved(coding, s, (max(start, s.start), min(end, s.end)))
+            for s in new_segments if overlap((start, end), (s.start, s.end)) > 0]
+
+
+def _moved(coding: Coding, target: Segment, span: tuple[int, int] | None) -> CodingWrite:
+    return CodingWrite(CodingKey(coding.rater_id, coding.transcript_id, target.id, coding.code_id, span),
+                       memo=coding.memo)
+
+
+def _write_carried(session: Session, actor: str, old: list[Coding], new: list[CodingWrite]) -> None:
+    """The old codings removed and the carried ones written, through the one write path; the
+    carrying is audited once, as the re-segmenting or replacement it belongs to."""
+    removals = [CodingWrite(CodingKey.of(c), applied=False) for c in old]
+    write_codings(session, Actor(actor, "system"), removals + new, audited=False, consensus=True,
+                  check_done=False)
     session.flush()
 
 

@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from .errors import InvalidName
-from .store import Participant, Segment, Transcript, User
+from .store import CONSENSUS, Participant, Segment, Transcript, User
 
 # The column each kind of name is stored in: its String(N) length is the limit.
 _COLUMNS = {
@@ -40,6 +40,16 @@ def check_name(kind: str, value: str, *, where: str = "") -> str:
     if problem := _problem(kind, name):
         what, fix = problem
         raise InvalidName(f"{where}: {what}" if where else what, fix)
+    return name
+
+
+def check_rater_name(value: str, *, where: str = "") -> str:
+    """A rater's name checked like every name, and not one the system uses: ``consensus`` holds
+    the adjudicated codings, and no rater or project user may write into it by taking its name."""
+    name = check_name("rater", value, where=where)
+    if name.casefold() == CONSENSUS:
+        what = f"{_shown(name)} is the name of the adjudicated consensus"
+        raise InvalidName(f"{where}: {what}" if where else what, "choose another rater name")
     return name
 
 

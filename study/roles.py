@@ -19,29 +19,31 @@ from typing import Iterable, Mapping
 
 from .errors import StudyError
 from .transcripts import ParsedTranscript, Turn
+from .transcripts import label_role as reader_label_role
 
 INTERVIEWER, PARTICIPANT = "interviewer", "participant"
 ROLES = (INTERVIEWER, PARTICIPANT)
 
-# Words that name the research team's side (anywhere in the label, as a word) ...
+# A whole label the readers know ("Interviewer 2", "P3", "Moderator", "Speaker 1") says its role as
+# they read it (``transcripts.label_role``); beyond that, a role word inside a longer label ("Dr. Jane
+# Roe (Interviewer)", "Ana Ruiz - Guest") or one of the short forms below says it.
 _TEAM_WORDS = (
     r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|co-?host|note[- ]?takers?|"
-    r"entrevistador(?:a)?|pregunta|pergunta|frage|question|intervieweur|enquêteur|enquêtrice|"
-    r"forscher(?:in)?|investigador(?:a)?|pesquisador(?:a)?|interviewing"
+    r"entrevistador(?:a)?|intervieweur|enquêteur|enquêtrice|forscher(?:in)?|investigador(?:a)?|"
+    r"pesquisador(?:a)?"
 )
-# ... and the participant's side. Participant words win over team words in one label.
+# Participant words win over team words in one label.
 _PARTICIPANT_WORDS = (
-    r"participants?|interviewees?|respondents?|guest|informant|narrator|subject|"
-    r"entrevistad[oa]|respuesta|resposta|antwort|réponse|reponse|answer|teilnehmer(?:in)?|befragte[rn]?|"
-    r"participante"
+    r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
+    r"teilnehmer(?:in)?|befragte[rn]?|participante"
 )
-# Short labels that say a role only when they are the whole label: I/Int/IV/Q2, P3/R2. A bare "A"
-# says nothing ("A"/"B" are often anonymised names; in Q/A protocols the reader's hint says it).
-_TEAM_SHORT = r"(?:(?:i|int|iv|q|mod)\s*\d*)"
-_PARTICIPANT_SHORT = r"(?:(?:p|r|resp)\s*\d*)"
+# Whole labels the readers leave to the layout (Q/A protocols): Q, Q2, Question; A bare "A" says
+# nothing ("A"/"B" are often anonymised names; in Q/A protocols the reader names the speakers).
+_TEAM_SHORT = r"q\s*\d*|question|pregunta|pergunta|frage"
+_PARTICIPANT_SHORT = r"resp\s*\d*|answer|respuesta|resposta|antwort|réponse|reponse"
 
-_TEAM = re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^{_TEAM_SHORT}$)")
-_PARTICIPANT = re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^{_PARTICIPANT_SHORT}$)")
+_TEAM = re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_SHORT})$)")
+_PARTICIPANT = re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_SHORT})$)")
 
 # How far the likeliest interviewer must lead the next speaker (share of turns asking a question
 # minus half the share of the words) to be told apart.
@@ -76,6 +78,8 @@ class _Speaker:
 def label_role(label: str) -> str | None:
     """The role a speaker label names ("Moderator" -> interviewer, "P3" -> participant), else None."""
     label = " ".join(label.split())
+    if said := reader_label_role(label):
+        return said
     if _PARTICIPANT.search(label):
         return PARTICIPANT
     if _TEAM.search(label):

@@ -11,10 +11,10 @@ from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
 from .errors import StudyError
+from .roles import INTERVIEWER, PARTICIPANT  # noqa: F401  (segments carry the roles study.roles decides)
 from .transcripts import ParsedTranscript, Turn
 
 UNITS = ("turn", "sentence", "paragraph")
-INTERVIEWER, PARTICIPANT = "interviewer", "participant"
 
 
 @dataclass(frozen=True)

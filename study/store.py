@@ -6,10 +6,12 @@ SQLite (``./study.db``) by default; any SQLAlchemy URL (PostgreSQL for teams) th
 from __future__ import annotations
 
 import os
+import random
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -24,16 +26,33 @@ from sqlalchemy import (
     event,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_URL = "sqlite:///study.db"
 CONSENSUS = "consensus"  # the system rater that holds adjudicated codings
+WHOLE_TRANSCRIPT = "transcript"  # the unit key of a coding on a whole transcript
+T = TypeVar("T")
+
+
+def unit_key(segment_id: int | None, span: tuple[int, int] | None = None) -> str:
+    """The unit a coding is on, as the unique key sees it: ``transcript``, ``segment:ID`` or
+    ``segment:ID:START-END`` (a span; absolute transcript offsets)."""
+    if segment_id is None:
+        return WHOLE_TRANSCRIPT
+    return f"segment:{segment_id}" if span is None else f"segment:{segment_id}:{span[0]}-{span[1]}"
+
+
+def _default_unit_key(context) -> str:
+    params = context.get_current_parameters()
+    start, end = params.get("span_start"), params.get("span_end")
+    return unit_key(params.get("segment_id"), None if start is None else (start, end))
 
 
 def utcnow() -> datetime:
@@ -134,7 +153,9 @@ class Code(Base):
 
     @property
     def ref(self) -> str:
-        return "/".join(self.path)
+        from .codebook import join_ref  # the one escaping rule for references
+
+        return join_ref(self.path)
 
     @property
     def top_theme(self) -> str:
@@ -153,19 +174,31 @@ class User(Base):
 
 
 class Coding(Base):
+    """A rater's code on a unit: a whole transcript, a segment, or a span inside a segment.
+
+    Written only through ``study.coding_write``, which keeps ``unit_key`` in step with the
+    segment and span, so one unique key covers rater, transcript, unit, code and span."""
+
     __tablename__ = "codings"
-    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "segment_id", "code_id"),)
+    __table_args__ = (UniqueConstraint("rater_id", "transcript_id", "code_id", "unit_key", name="uq_codings_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("codes.id"), index=True)
+    unit_key: Mapped[str] = mapped_column(String(80), default=_default_unit_key)
+    span_start: Mapped[int | None] = mapped_column(Integer)  # absolute offsets in the transcript text,
+    span_end: Mapped[int | None] = mapped_column(Integer)  # inside the segment; none: the whole segment
     memo: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     rater: Mapped[User] = relationship()
     code: Mapped[Code] = relationship()
     segment: Mapped[Segment | None] = relationship()
     transcript: Mapped[Transcript] = relationship()
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        return None if self.span_start is None else (self.span_start, self.span_end)
 
 
 class Memo(Base):
@@ -322,6 +355,23 @@ class Study:
         with self._sessions.begin() as session:
             yield session
 
+    def transaction(self, work: Callable[[Session], T], attempts: int = 6) -> T:
+        """``work(session)`` in one transaction, run again from the start when a concurrent
+        writer got in the way (a unique key taken meanwhile, a locked SQLite file, a PostgreSQL
+        serialization failure or deadlock); ``work`` must be safe to repeat."""
+        for attempt in range(attempts):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                if not _is_transient(exc):
+                    raise
+                if attempt == attempts - 1:
+                    raise StudyError(f"{self.url} stayed busy with other writers after {attempts} attempts, "
+                                     "so nothing was written", "try again") from None
+                time.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # jitter so retries do not collide again
+        raise AssertionError("unreachable")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -356,6 +406,65 @@ class Study:
                 _upgrade(s, version)
 
 
+def _is_transient(exc: Exception) -> bool:
+    """Whether a failed transaction may succeed when run again: a race, not a fault."""
+    if isinstance(exc, IntegrityError):
+        return True  # a concurrent writer took the same unique key; the rerun finds its row
+    code = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in ("40001", "40P01"):  # serialization failure, deadlock
+        return True
+    message = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def _upgrade_1_to_2(session: Session) -> None:
+    """Codings gain spans and a unit key the unique constraint can see (v1 keyed whole-transcript
+    codings on a NULL segment, so duplicates of them could be stored: they are joined here)."""
+    _join_duplicate_whole_codings(session)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # SQLite cannot drop a constraint: rebuild the table
+        for column in ("rater_id", "transcript_id", "segment_id", "code_id"):
+            connection.execute(text(f"DROP INDEX IF EXISTS ix_codings_{column}"))
+        connection.execute(text("ALTER TABLE codings RENAME TO codings_v1"))
+        Coding.__table__.create(connection)
+        connection.execute(text(
+            "INSERT INTO codings (id, rater_id, transcript_id, segment_id, code_id, memo, created_at, unit_key) "
+            "SELECT id, rater_id, transcript_id, segment_id, code_id, memo, created_at, "
+            f"CASE WHEN segment_id IS NULL THEN '{WHOLE_TRANSCRIPT}' ELSE 'segment:' || segment_id END "
+            "FROM codings_v1"))
+        connection.execute(text("DROP TABLE codings_v1"))
+        return
+    for statement in (
+        "ALTER TABLE codings ADD COLUMN unit_key VARCHAR(80)",
+        "ALTER TABLE codings ADD COLUMN span_start INTEGER",
+        "ALTER TABLE codings ADD COLUMN span_end INTEGER",
+        f"UPDATE codings SET unit_key = CASE WHEN segment_id IS NULL THEN '{WHOLE_TRANSCRIPT}' "
+        "ELSE 'segment:' || CAST(segment_id AS VARCHAR) END",
+        "ALTER TABLE codings ALTER COLUMN unit_key SET NOT NULL",
+        "ALTER TABLE codings DROP CONSTRAINT IF EXISTS codings_rater_id_transcript_id_segment_id_code_id_key",
+        "ALTER TABLE codings ADD CONSTRAINT uq_codings_key UNIQUE (rater_id, transcript_id, code_id, unit_key)",
+    ):
+        connection.execute(text(statement))
+
+
+def _join_duplicate_whole_codings(session: Session) -> None:
+    rows = session.execute(text(
+        "SELECT id, rater_id, transcript_id, code_id, memo FROM codings WHERE segment_id IS NULL ORDER BY id")).all()
+    kept: dict[tuple, tuple[int, list[str]]] = {}
+    for id_, rater_id, transcript_id, code_id, memo in rows:
+        key = (rater_id, transcript_id, code_id)
+        if key not in kept:
+            kept[key] = (id_, [memo] if memo else [])
+            continue
+        if memo and memo not in kept[key][1]:
+            kept[key][1].append(memo)
+        session.execute(text("DELETE FROM codings WHERE id = :id"), {"id": id_})
+    for id_, memos in kept.values():
+        if len(memos) > 1:
+            session.execute(text("UPDATE codings SET memo = :memo WHERE id = :id"),
+                            {"memo": "\n\n".join(memos), "id": id_})
+
+
 def _stored_version(row: Meta | None, url: str) -> int:
     """The schema version the file records; a missing or unreadable record is damage, not version 0."""
     value = row.value if row is not None else None
@@ -369,7 +478,7 @@ def _stored_version(row: Meta | None, url: str) -> int:
 
 def _upgrade(session: Session, version: int) -> None:
     """Bring an older schema to SCHEMA_VERSION, one step at a time."""
-    steps: dict[int, object] = {}  # version -> function(session) upgrading it to version + 1
+    steps: dict[int, object] = {1: _upgrade_1_to_2}  # version -> function(session) upgrading it to version + 1
     while version < SCHEMA_VERSION:
         step = steps.get(version)
         if step is None:

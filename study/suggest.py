@@ -25,13 +25,14 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.study_agreement import report_from_table
 from .agreement.units import Unit, UnitTable, code_infos, unit_table
 from .auth import Actor
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
 from .errors import StudyError
 from .segmenting import PARTICIPANT, lemma_pipeline
@@ -201,21 +202,21 @@ def _store_suggestions(session: Session, actor: Actor, user: User, transcripts: 
                        suggestions: list[SuggestedCoding]) -> int:
     """Replace the pseudo-rater's codings on ``transcripts`` by ``suggestions``; returns codings removed."""
     ids = [t.id for t in transcripts]
-    removed = session.execute(delete(Coding).where(Coding.rater_id == user.id, Coding.transcript_id.in_(ids)))
+    old = [CodingWrite(CodingKey.of(c), applied=False)
+           for c in session.scalars(select(Coding).where(Coding.rater_id == user.id, Coding.transcript_id.in_(ids)))]
     segment_ids = {(t.name, s.index): (t.id, s.id) for t in transcripts for s in t.segments}
     codes = {c.ref: c.id for c in codes_mod.all_codes(session)}
-    rows = [{"rater_id": user.id, "transcript_id": segment_ids[(s.transcript, s.segment)][0],
-             "segment_id": segment_ids[(s.transcript, s.segment)][1], "code_id": codes[s.code],
-             "memo": "matched: " + ", ".join(s.matched)} for s in suggestions]
-    if rows:
-        session.execute(insert(Coding), rows)
+    rows = [CodingWrite(CodingKey(user.id, *segment_ids[(s.transcript, s.segment)], codes[s.code]),
+                        memo="matched: " + ", ".join(s.matched)) for s in suggestions]
+    # the suggester's own finished transcripts are replaced whole; the run is audited as one entry
+    write_codings(session, actor, old + rows, audited=False, check_done=False)
     for transcript in transcripts:
         status = session.get(TranscriptStatus, (user.id, transcript.id))
         if status is None or not status.done:
             set_done(session, actor, user.id, transcript.id, True, carry=False)
     audit(session, actor.name, "suggest", user.name,
-          after={"transcripts": [t.name for t in transcripts], "codings": len(rows), "replaced": removed.rowcount})
-    return removed.rowcount
+          after={"transcripts": [t.name for t in transcripts], "codings": len(rows), "replaced": len(old)})
+    return len(old)
 
 
 # -- measuring suggestions against a human rater -------------------------------------------

@@ -113,11 +113,12 @@ class CoderView:
 
 @dataclass(frozen=True)
 class Change:
-    """Apply (``applied=True``) or remove a code on a segment."""
+    """Apply (``applied=True``) or remove a code on a segment, or on a span inside it."""
 
     segment_id: int
     code_id: int
     applied: bool
+    span: tuple[int, int] | None = None  # absolute transcript offsets inside the segment
 
 
 @dataclass(frozen=True)
@@ -207,19 +208,23 @@ def safe_colour(colour: str | None) -> str | None:
 # -- writes ---------------------------------------------------------------------------
 
 
-def toggle(study: Study, actor: Actor, segment_id: int, code_id: int, applied: bool) -> bool:
-    """Apply or remove a code on a segment as the asking rater; returns whether anything changed.
+def toggle(study: Study, actor: Actor, segment_id: int, code_id: int, applied: bool,
+           span: tuple[int, int] | None = None) -> bool:
+    """Apply or remove a code on a segment (or a span inside it) as the asking rater; returns
+    whether anything changed. Safe to call from two tabs at once: the same change twice is one.
 
     Raises NotAllowed when the rater marked the transcript done, NotFound for unknown ids and
     CodebookError when applying a retired code."""
-    with study.session() as session:
+    def work(session: Session) -> bool:
         code = session.get(Code, code_id)
         if code is None:
             raise NotFound(f"no code with id {code_id}; the codebook may have changed, reload the page")
         if applied and code.retired:
             raise CodebookError(f"{code.ref} is retired; choose another code")
         rater = rater_user(session, actor.name)
-        return codings.set_coding(session, actor, rater.id, segment_id, code_id, applied)
+        return codings.set_coding(session, actor, rater.id, segment_id, code_id, applied, span)
+
+    return study.transaction(work)
 
 
 def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[ChangeResult]:
@@ -227,7 +232,8 @@ def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[Cha
     results = []
     for change in changes:
         try:
-            results.append(ChangeResult(change, toggle(study, actor, change.segment_id, change.code_id, change.applied)))
+            results.append(ChangeResult(change, toggle(study, actor, change.segment_id, change.code_id,
+                                                      change.applied, change.span)))
         except StudyError as exc:
             results.append(ChangeResult(change, False, str(exc)))
     return results

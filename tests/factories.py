@@ -72,3 +72,18 @@ def two_coders_study(study: Study) -> Study:
     codings.apply_code(study, alice, "alice", "P01", 3, "Attributes/License")
     codings.apply_code(study, auth.Actor("bob", "coder"), "bob", "P01", 1, "Attributes/Popularity")
     return study
+
+
+def add_consensus_coding(study: Study, transcript: str, index: int, ref: str) -> None:
+    """A code in the adjudicated consensus, written as adjudication writes it (no rater may)."""
+    from study.auth import CLI, consensus_user
+    from study.coding_write import CodingKey, CodingWrite, write_codings
+    from study.codings import find_segment, find_transcript
+
+    def work(session):
+        t = find_transcript(session, transcript)
+        key = CodingKey(consensus_user(session).id, t.id, find_segment(session, t, index).id,
+                        codes.resolve(session, ref).id)
+        write_codings(session, CLI, [CodingWrite(key)], consensus=True)
+
+    study.transaction(work)

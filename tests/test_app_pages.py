@@ -185,6 +185,20 @@ def test_upload_preview_shows_speakers_and_roles_and_stores_the_roles_chosen(stu
         ("Sam", "interviewer"), ("Kim", "participant")}
 
 
+def test_admin_changes_a_stored_speakers_role_and_the_codings_stay(study_db, study):
+    first = transcript_rows(study)[0]["name"]
+    segments = segment_rows(study, first)
+    participant = next(s["speaker"] for s in segments if s["role"] == "participant")
+    codings_before = codings.codings_of(study, auth.CLI, "alice", first)
+    at = open_page("transcripts", ADMIN)
+    at.selectbox(key="speakers_transcript").set_value(first).run()
+    at.selectbox(key=f"stored_role:{first}:{participant}").set_value("interviewer").run()
+    assert not at.exception
+    assert any("is now interviewer" in t.value for t in at.toast)
+    assert {s["role"] for s in segment_rows(study, first) if s["speaker"] == participant} == {"interviewer"}
+    assert codings.codings_of(study, auth.CLI, "alice", first) == codings_before
+
+
 def test_a_bad_upload_is_a_friendly_warning(study_db):
     at = open_page("transcripts", ADMIN)
     at.file_uploader[0].upload("empty.txt", b"  \n", "text/plain")

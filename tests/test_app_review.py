@@ -53,3 +53,30 @@ def test_an_admin_excludes_a_transcript_from_the_transcripts_page(study_db, stud
 def test_findings_state_what_they_count(study_db):
     at = open_page("findings", ADMIN)
     assert "Included: 10 participant(s)" in texts(at).replace("\\", "")
+
+
+def test_agreement_page_breaks_down_per_transcript_and_pair(study_db, study):
+    at = open_page("agreement", ADMIN)
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"]
+    finished = agreement_report_transcripts(study)
+    per_transcript, per_pair = at.tabs[2].dataframe[0].value, at.tabs[3].dataframe[0].value
+    assert list(per_transcript["group"]) == finished
+    assert list(per_pair["group"]) == ["alice & bob"]
+
+
+def agreement_report_transcripts(study) -> list[str]:
+    from study.agreement.study_agreement import agreement_report
+
+    return list(agreement_report(study, ADMIN, RATERS, replicates=0).transcripts)
+
+
+def test_an_admin_creates_a_theme_with_a_slash_from_the_codebook_page(study_db, study):
+    from study import codes
+
+    at = open_page("codebook", ADMIN)
+    name_box = next(t for t in at.text_input if t.label == "Name of the new theme")
+    name_box.set_value("Tools/Infrastructure")
+    next(b for b in at.button if b.label == "Create theme").click().run()
+    assert not at.exception
+    assert "Tools\\/Infrastructure" in codes.theme_paths(study)

@@ -32,7 +32,7 @@ def test_apply_export_import_round_trip(run, tmp_path):
     exported = run("codings", "export", "--rater", "alice").stdout
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert rows == [{"transcript": "P1", "segment": "1", "code": "Attributes/Traditional/Popularity",
-                     "memo": "downloads", "rater": "alice"}]
+                     "memo": "downloads", "rater": "alice", "start": "", "end": ""}]
     (tmp_path / "bob.csv").write_text(exported, encoding="utf-8")
     assert run("codings", "import", str(tmp_path / "bob.csv"), "--rater", "bob").stdout == \
         "Applied 1 coding(s) for bob.\n"

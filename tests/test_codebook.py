@@ -241,11 +241,6 @@ themes:
             "'definition' must be text, not a number (42)",
         ),
         (
-            "      - name: Fine/tuning\n        definition: x\n",
-            5,
-            "name 'Fine/tuning' contains '/'",
-        ),
-        (
             "      - definition: x\n",
             5,
             "code #1 of theme 'Reuse scenarios': 'name' is missing",

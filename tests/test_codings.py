@@ -129,7 +129,7 @@ def test_export_has_the_columns_the_import_reads(coded, tmp_path):
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 3, "Challenges/Missing attributes", memo="empty card")
     assert codings.export_codings(coded, ALICE, "alice") == [
         {"transcript": "P1-interview", "segment": 3, "code": "Challenges/Missing attributes", "memo": "empty card",
-         "rater": "alice"}]
+         "rater": "alice", "start": "", "end": ""}]
 
 
 def test_csv_without_the_required_columns_is_refused(coded, tmp_path):

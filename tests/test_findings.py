@@ -33,7 +33,7 @@ from study.participants import upsert_participant
 from study.saturation import adds_information, interview_order, saturation, saturation_point
 from study.sources import Source, choose_source, source_codings
 from study.store import Transcript
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_consensus_coding, add_interview, load_small_codebook
 
 P1_SEARCH = ("We spend hours searching the hub for a model that fits, and most of the time the search "
              "gives us nothing we can use directly")  # 25 words
@@ -80,7 +80,7 @@ def test_default_source_is_the_union_of_coders_when_there_is_no_consensus(coded)
 
 
 def test_default_source_is_the_consensus_once_it_has_codings(coded):
-    apply_code(coded, CLI, "consensus", "P1-interview", 1, MS)
+    add_consensus_coding(coded, "P1-interview", 1, MS)
     assert choose_source(coded, CLI).raters == ("consensus",)
     table = findings.frequency_table(coded, CLI, "Challenges")
     assert rows_by_code(table)["Model search"]["ids"] == ["P1"]

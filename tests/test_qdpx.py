@@ -295,7 +295,9 @@ def test_cases_give_the_participant_and_its_variables(study, other_tool):
 
 def test_codings_are_not_added_where_the_rater_marked_the_transcript_done(study, other_tool):
     qdpx.import_qdpx(study, CLI, other_tool)
-    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price")
+    [row] = [r for r in codings.codings_of(study, CLI, "Maria", "Interview 7")
+             if (r.segment, r.code) == (1, "Barriers/Cost - price")]
+    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price", span=row.span)
     codings.mark_done(study, CLI, "Maria", "Interview 7")
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert result.unchanged == ["Interview 7"] and not result.codings

@@ -22,8 +22,6 @@ from study.store import Code, Coding, Memo, Segment, Study, Transcript, User
 from tests.factories import add_interview
 
 Q = "{urn:QDA-XML:project:1.0}"
-# Until codings hold spans, a selection codes its whole segment and these checks cannot pass.
-needs_spans = pytest.mark.xfail(not hasattr(Coding, "span_start"), reason="codings hold no spans yet", strict=True)
 
 # Two themes that both hold a "Latency": QualCoder keeps one code per name.
 DUPLICATE_NAMES = """
@@ -62,7 +60,19 @@ def coded(study) -> Study:
     codings.apply_code(study, CLI, "alice", "P1", None, "Performance/Latency")  # the whole transcript
     codings.set_memo(study, CLI, "alice", "P1", 1, "ask about hardware")
     codings.set_memo(study, CLI, "bob", "P1", None, "short interview")
+    text, (start, end) = segment_text(study, "P1", 1)
+    latency = text.index("the latency")  # both quote "the latency", bob with the words around it
+    codings.apply_code(study, CLI, "alice", "P1", 1, "Performance/Latency", span=(latency, latency + 11),
+                       memo="the quote")
+    codings.apply_code(study, CLI, "bob", "P1", 1, "Attributes/License", span=(latency - 6, latency + 18))
     return study
+
+
+def segment_text(study: Study, transcript: str, index: int) -> tuple[str, tuple[int, int]]:
+    with study.session() as session:
+        segment = session.scalar(select(Segment).join(Transcript).where(
+            Transcript.name == transcript, Segment.index == index))
+        return segment.transcript.text, (segment.start, segment.end)
 
 
 def stored_codings(study: Study) -> list[tuple]:
@@ -124,9 +134,14 @@ def test_qualcoder_reads_every_coding_owner_date_and_memo_of_our_export(coded, s
                 code = name_of[coding.find(f"{Q}CodeRef").get("targetGUID")]
                 read.append((code, source.get("name"), selection.get("startPosition"),
                              selection.get("endPosition"), owner, memo))
-    assert len(set(r[:5] for r in read)) == len(read) == 4  # the segment codings; none dropped as a duplicate
-    assert Counter(r[4] for r in read) == {"alice": 2, "bob": 2}
+    assert len(set(r[:5] for r in read)) == len(read) == 6  # none dropped as a duplicate
+    assert Counter(r[4] for r in read) == {"alice": 3, "bob": 3}
     assert ("Latency (Attributes)", "P1", "slow = latency here") in {(r[0], r[1], r[5]) for r in read}
+    # a coding with a span is selected exactly: QualCoder's seltext is fulltext[pos0:pos1]
+    text = segment_text(coded, "P1", 1)[0]
+    quotes = {(r[4], r[0]): text[int(r[2]):int(r[3])] for r in read}
+    assert quotes[("alice", "Latency (Performance)")] == "the latency"
+    assert quotes[("bob", "License")] == "slow, the latency killed"
     # insert_annotation: a Note referenced from the TextSource, anchored by a PlainTextSelection
     # holding its positions, becomes an annotation by its owner.
     by_guid = {n.get("guid"): n for n in notes}
@@ -154,7 +169,7 @@ def test_our_export_reimported_into_a_fresh_study_keeps_every_rater_coding_and_m
     with fresh.session() as session:
         assert [c.ref for c in codes.all_codes(session)] == ["Attributes/Latency", "Attributes/License",
                                                              "Performance/Latency"]
-    assert dict(summary.codings) == {"alice": 3, "bob": 2} and summary.coding_memos == 1 and summary.memos == 2
+    assert dict(summary.codings) == {"alice": 4, "bob": 3} and summary.coding_memos == 2 and summary.memos == 2
     again = qdpx.import_qdpx(fresh, CLI, path)  # nothing new the second time
     assert not again.codings and again.memos == 0 and again.unchanged == ["P1"]
     fresh.close()
@@ -234,7 +249,6 @@ def quotes_of(study: Study, rater: str | None = None) -> list[str]:
         return found
 
 
-@needs_spans
 @pytest.mark.parametrize("origin", ["NVivo for Windows 12.6", "NVivo 14 (Mac)", ""])
 def test_nvivo_utf16_positions_around_emoji_land_on_the_selected_words(study, tmp_path, origin):
     """NVivo counts UTF-16 units; known from its name, or (no origin) from where the selections land."""
@@ -245,7 +259,6 @@ def test_nvivo_utf16_positions_around_emoji_land_on_the_selected_words(study, tm
     assert summary.readings == ["Interview 3: positions read as UTF-16 code units"]
 
 
-@needs_spans
 def test_positions_in_characters_are_kept_when_the_tool_counts_characters(study, tmp_path):
     project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES), origin="MAXQDA 2022 (Release 22.4.0)")
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "maxqda.qdpx", project, EMOJI_TEXT, "sources"))
@@ -256,7 +269,6 @@ def crlf_as_one(text: str, index: int) -> int:
     return len(text[:index].replace("\r\n", "\n"))
 
 
-@needs_spans
 def test_atlas_counts_a_crlf_line_end_as_one_character(study, tmp_path):
     text = EMOJI_TEXT.replace("\n", "\r\n")
     project = nvivo_project(selections_xml(text, EMOJI_QUOTES, crlf_as_one), origin="ATLAS.ti Win 23.4.0")
@@ -264,7 +276,6 @@ def test_atlas_counts_a_crlf_line_end_as_one_character(study, tmp_path):
     assert quotes_of(study) == EMOJI_QUOTES
 
 
-@needs_spans
 def test_two_coders_projects_of_one_text_merge_despite_line_endings(study, tmp_path):
     """Coder one exported from NVivo on Windows (CRLF, a trailing newline, UTF-16 units); coder two
     from another tool (LF, no trailing newline, characters)."""
@@ -282,7 +293,6 @@ def test_two_coders_projects_of_one_text_merge_despite_line_endings(study, tmp_p
     assert quotes_of(study, "Ben") == EMOJI_QUOTES[1:]
 
 
-@needs_spans
 def test_a_text_equal_up_to_line_ends_under_another_name_is_the_same_transcript(study, tmp_path):
     qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "a.qdpx", nvivo_project(""), EMOJI_TEXT))
     project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1]), origin="MAXQDA 24", name="Interview 3.docx")
@@ -291,7 +301,6 @@ def test_a_text_equal_up_to_line_ends_under_another_name_is_the_same_transcript(
     assert quotes_of(study) == EMOJI_QUOTES[:1]
 
 
-@needs_spans
 def test_a_selection_over_two_turns_becomes_a_span_in_each(study, tmp_path):
     quote = "laptops.\n\nInterviewer: Anything"
     qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "x.qdpx", nvivo_project(selections_xml(EMOJI_TEXT, [quote])),
@@ -407,15 +416,17 @@ def test_the_consensus_travels_as_a_rater_of_its_own_never_into_a_study_consensu
 
     for rater in ("alice", "bob"):
         codings.mark_done(coded, CLI, rater, "P1")
-    adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])  # both applied Attributes/Latency to segment 1
+    # both applied Attributes/Latency and (alice by a span in it) Performance/Latency to segment 1
+    adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])
     path = tmp_path / "study.qdpx"
     qdpx.export_qdpx(coded, CLI, path)
     assert "consensus (adjudicated)" in {u.get("name") for u in project_root(path).iter(f"{Q}User")}
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     qdpx.import_qdpx(fresh, CLI, path)
     rows = stored_codings(fresh)
-    assert [r for r in rows if r[0].startswith("consensus")] == [
-        ("consensus (adjudicated)", "P1", 1, None, "Attributes/Latency", None)]
+    assert [r[2:5] for r in rows if r[0].startswith("consensus")] == [(1, None, "Attributes/Latency"),
+                                                                      (1, None, "Performance/Latency")]
+    assert {r[0] for r in rows} == {"alice", "bob", "consensus (adjudicated)"}
     fresh.close()
 
 

@@ -17,6 +17,7 @@ from study.cli import cli
 from study.codings import apply_code, mark_done
 from study.sources import choose_source
 from study.store import Resolution, Segment, Transcript
+from tests.factories import add_consensus_coding
 from tests.test_findings import P1_SEARCH, coded_study
 
 
@@ -113,7 +114,7 @@ def test_finished_work_makes_the_consensus_the_default_and_the_methods_say_what_
 
 
 def test_report_uses_the_consensus_when_it_exists(coded):
-    apply_code(coded, CLI, "consensus", "P2-interview", 1, "Attributes/Traditional/Popularity")
+    add_consensus_coding(coded, "P2-interview", 1, "Attributes/Traditional/Popularity")
     built = report.build_report(coded, CLI)
     assert built.source.raters == ("consensus",)
     assert "The tables and figures rest on the consensus codings (adjudicated)." in built.methods

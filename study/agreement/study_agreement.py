@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from ..auth import Actor
+from ..codebook import join_ref, split_ref
 from ..store import Study
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
 from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
@@ -300,8 +301,8 @@ def theme_agreement(table: UnitTable, codes: Sequence[CodeAgreement]) -> list[Th
 
 
 def _prefixes(theme: str) -> list[str]:
-    parts = theme.split("/")
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    parts = split_ref(theme)
+    return [join_ref(parts[: i + 1]) for i in range(len(parts))]
 
 
 def cu_alpha(presence: np.ndarray, refs: Sequence[str]) -> tuple[float | None, str | None, str | None]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import codes as codes_mod
+from ..codebook import join_ref, split_ref
 from ..auth import CLI, Actor
 from ..codings import done_by, read_codings_frame, segments_frame
 from ..errors import NotFound, StudyError
@@ -158,8 +159,8 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     with study.session() as session:
         codes = session_code_infos(session, used)
     if theme is not None:
-        wanted = [p.strip().casefold() for p in theme.split("/") if p.strip()]
-        codes = [c for c in codes if [p.casefold() for p in c.theme.split("/")][: len(wanted)] == wanted]
+        wanted = [p.strip().casefold() for p in split_ref(theme) if p.strip()]
+        codes = [c for c in codes if [p.casefold() for p in split_ref(c.theme)][: len(wanted)] == wanted]
         if not codes:
             raise NotFound(f"no theme {theme!r} with codes in the codebook", "the codebook lists the themes",
                            remedy="show_codebook")
@@ -171,7 +172,7 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
 def session_code_infos(session, used: set[str]) -> list[CodeInfo]:
     """``code_infos`` without a theme, read in an open session."""
     return [
-        CodeInfo(c.ref, "/".join(c.theme.path), bool(c.theme.exclusive))
+        CodeInfo(c.ref, join_ref(c.theme.path), bool(c.theme.exclusive))
         for c in codes_mod.all_codes(session, include_retired=True)
         if not c.retired or c.ref in used
     ]

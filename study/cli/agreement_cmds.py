@@ -10,6 +10,7 @@ from ..agreement.breakdown import BY, agreement_by
 from ..agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
 from ..agreement.coefficients import LEVELS as MEASUREMENT_LEVELS
 from ..agreement.study_agreement import AgreementReport, agreement_report, alpha_band
+from ..agreement.span_study import span_agreement
 from ..agreement.units import LEVELS as UNIT_LEVELS
 from ..auth import CLI
 from . import cli, open_study
@@ -38,17 +39,31 @@ def raters_option(f):
               help="Bootstrap replicates for alpha's 95% interval (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")
 @click.option("--by", type=click.Choice(BY), help="One row per transcript, or per pair of raters, instead of per code.")
+@click.option("--unit", type=click.Choice(("coded", "span")), default="coded", show_default=True,
+              help="span: unitized agreement on the coded text itself (Krippendorff's alpha_u per code) "
+                   "instead of codes per segment or participant.")
 @format_option("table", "json", "csv")
 @click.pass_context
 def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, by,
-              fmt) -> None:
+              unit, fmt) -> None:
     """Agreement between raters per code (alpha, kappa, AC1, percent), per theme and overall;
     with --by, per transcript or per pair of raters.
 
     Example: study agreement --raters alice,bob --level participant --format json
 
     Example: study agreement --raters alice,bob --by transcript
+
+    Example: study agreement --raters alice,bob --unit span
     """
+    if unit == "span":
+        if by is not None:
+            raise click.UsageError("--unit span gives one row per code; leave out --by")
+        spans = span_agreement(open_study(ctx, create=False), CLI, _names(raters), theme, include_unfinished)
+        if fmt == "table":
+            click.echo(f"Span agreement (Krippendorff's alpha_u) between {', '.join(spans.raters)} on "
+                       f"{spans.continuum} characters of {len(spans.transcripts)} transcript(s) ({spans.basis})")
+        emit(spans.code_rows(), fmt)
+        return
     if by is not None:
         if theme:
             raise click.UsageError("--by summarises every code; leave out --theme")

@@ -40,7 +40,7 @@ def codings_export(ctx, rater, fmt) -> None:
     Example: study codings export --rater alice --format csv > alice.csv
     """
     rows = codings.export_codings(open_study(ctx, create=False), CLI, rater)
-    emit(rows, fmt, ["transcript", "segment", "code", "memo", "rater"])
+    emit(rows, fmt, list(codings.EXPORT_COLUMNS))
 
 
 @codings_group.command("apply")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .. import atomic, charts, exports, findings, report as report_mod
+from .. import quotes as quotes_mod
 from ..auth import CLI
 from ..exports import Table
 from ..saturation import DEFAULT_THRESHOLD, saturation
@@ -171,6 +172,29 @@ def table_framework(ctx, theme, source, combine, fmt, out) -> None:
     """
     table = findings.framework_table(open_study(ctx, create=False), CLI, theme, source, combine)
     deliver_table(table, resolve_format(fmt, out, default="md"), out)
+
+
+# -- study quotes ---------------------------------------------------------------------------
+
+
+@cli.command("quotes")
+@click.option("--code", "codes", multiple=True, metavar="REF", help="A code (Theme/Code); repeat for several.")
+@click.option("--theme", help="Every code under this theme (with --code: only codes under it).")
+@click.option("--participant", help="Only this participant's quotes.")
+@click.option("--transcript", help="Only quotes from this transcript.")
+@source_options
+@table_format("table", "csv", "md", "docx", "xlsx", "json", "html", "latex")
+@out_option
+@click.pass_context
+def quotes_cmd(ctx, codes, theme, participant, transcript, source, combine, fmt, out) -> None:
+    """Every coded span or segment for a code across the study, with participant, transcript,
+    position and rater(s).
+
+    Example: study quotes --code "Challenges/Model search" --format docx --out model-search.docx
+    """
+    table = quotes_mod.quotes_table(open_study(ctx, create=False), CLI, list(codes) or None, theme, participant,
+                                    transcript, source, combine)
+    deliver_table(table, fmt, out)
 
 
 # -- study saturation -----------------------------------------------------------------------

@@ -60,22 +60,22 @@ def read_project(path: str | Path) -> QdaProject:
     """The parsed contents of a .qdpx file (nothing stored); QdpxFormatError if it is unusable."""
     path = Path(path)
     if not path.is_file():
-        raise QdpxFormatError(path, "file not found; check the path")
+        raise QdpxFormatError(path, "file not found", "check the path")
     if not zipfile.is_zipfile(path):
-        raise QdpxFormatError(path, "is not a .qdpx project (not a zip archive); export it again from your "
-                                    "QDA tool as a REFI-QDA project")
+        raise QdpxFormatError(path, "is not a .qdpx project (not a zip archive)",
+                              "export it again from your QDA tool as a REFI-QDA project")
     try:
         with zipfile.ZipFile(path) as archive:
             return _ArchiveReader(path, archive).project()
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-        raise QdpxFormatError(path, f"the zip archive is damaged or encrypted ({exc}); export it again") from None
+        raise QdpxFormatError(path, f"the zip archive is damaged or encrypted ({exc})", "export it again") from None
 
 
 def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...]]:
     """The codes of a REFI-QDA codebook (.qdc, or the CodeBook of a project file) and what was skipped."""
     path = Path(path)
     if not path.is_file():
-        raise QdpxFormatError(path, "file not found; check the path")
+        raise QdpxFormatError(path, "file not found", "check the path")
     data = path.read_bytes()[: MAX_UNZIPPED_BYTES + 1]
     if len(data) > MAX_UNZIPPED_BYTES:
         raise QdpxFormatError(path, "is larger than any codebook; refusing to read it")
@@ -97,10 +97,10 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
         raise QdpxFormatError(path, f"{member} declares a DTD or entities, which QDA-XML never needs "
                                     "(a possible 'billion laughs' attack); refusing to open it") from None
     except ET.ParseError as exc:
-        raise QdpxFormatError(path, f"{member} is not well-formed XML ({exc}); export the project again") from None
+        raise QdpxFormatError(path, f"{member} is not well-formed XML ({exc})", "export the project again") from None
     except (LookupError, ValueError, UnicodeError) as exc:
-        raise QdpxFormatError(path, f"{member} declares a text encoding Python cannot read ({exc}); "
-                                    "export it again as UTF-8") from None
+        raise QdpxFormatError(path, f"{member} declares a text encoding Python cannot read ({exc})",
+                              "export it again as UTF-8") from None
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if local(root.tag) not in roots or not namespace.startswith("urn:QDA-XML:"):
         raise QdpxFormatError(path, f"{member} is not QDA-XML (its root is {root.tag!r}, not "
@@ -114,13 +114,13 @@ class _Elements:
     def __init__(self, path: Path, member: str):
         self.path, self.member = path, member
 
-    def error(self, problem: str) -> QdpxFormatError:
-        return QdpxFormatError(self.path, f"{self.member}: {problem}")
+    def error(self, problem: str, fix: str = "export the project again from your QDA tool") -> QdpxFormatError:
+        return QdpxFormatError(self.path, f"{self.member}: {problem}", fix)
 
     def guid(self, element: ET.Element, what: str) -> str:
         value = normal_guid(element.get("guid"))
         if not value:
-            raise self.error(f"a {what} has no guid attribute, which QDA-XML requires; export the project again")
+            raise self.error(f"a {what} has no guid attribute, which QDA-XML requires")
         return value
 
     def unique_guids(self, what: str, items: list[tuple[str, str]]) -> None:
@@ -129,7 +129,7 @@ class _Elements:
         for guid, name in items:
             if guid in seen:
                 raise self.error(f"two {what} share the GUID {guid} ({seen[guid]!r} and {name!r}), so references "
-                                 "to it are ambiguous; export the project again from your QDA tool")
+                                 "to it are ambiguous")
             seen[guid] = name
 
     def code(self, element: ET.Element) -> QdaCode:
@@ -181,8 +181,8 @@ class _ArchiveReader(_Elements):
     def project(self) -> QdaProject:
         data = self.read(self.member, MAX_UNZIPPED_BYTES)
         if data is None:
-            raise QdpxFormatError(self.path, f"has no {PROJECT_FILE}, so it is not a REFI-QDA project; "
-                                             "export the project again as .qdpx from your QDA tool")
+            raise QdpxFormatError(self.path, f"has no {PROJECT_FILE}, so it is not a REFI-QDA project",
+                                  "export the project again as .qdpx from your QDA tool")
         root = parse_xml(self.path, self.member, data, ("Project",))
         users = {}
         for user in children(child(root, "Users"), "User"):
@@ -242,14 +242,13 @@ class _ArchiveReader(_Elements):
     def position(self, element: ET.Element, attribute: str, where: str) -> int:
         value = (element.get(attribute) or "").strip()
         if not _INTEGER.fullmatch(value) or len(value) > 12:
-            raise self.error(f"{where}: {attribute} {value!r} is not a whole number of characters; "
-                             "export the project again")
+            raise self.error(f"{where}: {attribute} {value!r} is not a whole number of characters")
         return int(value)
 
     def coding(self, element: ET.Element, where: str) -> QdaCoding:
         ref = child(element, "CodeRef")
         if ref is None or not normal_guid(ref.get("targetGUID")):
-            raise self.error(f"{where}: a Coding names no code (CodeRef); export the project again")
+            raise self.error(f"{where}: a Coding names no code (CodeRef)")
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
 

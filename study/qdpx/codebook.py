@@ -19,7 +19,7 @@ from xml.etree import ElementTree as ET
 
 from .. import codebook as cb
 from ..store import Code, Theme
-from .model import QdaCode, stable_guid, xml_text
+from .model import UNGROUPED_THEME, QdaCode, stable_guid, xml_text
 
 _CODE_FIELDS = {"when_to_use": "When to use", "when_not_to_use": "When not to use", "example": "Example",
                 "keywords": "Keywords"}
@@ -47,7 +47,7 @@ class CodeElements:
         names = _unique_names([(t.name, parent[t.id], " - ".join(t.path[:-1])) for t in themes_all])
         self.theme_name = {t.id: name for t, name in zip(themes_all, names)}
 
-    def elements(self, tag: str = "Code") -> list[ET.Element]:
+    def elements(self) -> list[ET.Element]:
         return [self.theme(t) for t in self.themes]
 
     def theme(self, theme: Theme) -> ET.Element:
@@ -116,8 +116,6 @@ def codebook_from(codes: Sequence[QdaCode], coded: set[str], name: str = "Import
     groups = [c for c in codes if _is_theme(c)]
     loose = [c for c in codes if not _is_theme(c)]
     if loose:
-        from .model import UNGROUPED_THEME
-
         groups.append(QdaCode("", UNGROUPED_THEME, "", None, False, tuple(loose)))
     used = Counter(_bare(_clean_name(c.name)).casefold() for top in codes for c in top.walk())
     context = _Context(coded, refs, used)

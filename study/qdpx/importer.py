@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
+from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts, save_memo
-from ..errors import Conflict, InvalidName, QdpxFormatError, StudyError
+from ..errors import Conflict, QdpxFormatError, StudyError
 from ..importing import ImportOptions, add_parsed_transcript
-from ..names import check_name
+from ..names import check_rater_name
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
-from ..store import CONSENSUS, Coding, Memo, Segment, Study, Transcript, User, audit, utcnow
+from ..store import Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
@@ -184,8 +185,8 @@ def _place_text(session: Session, actor: Actor, path: Path, name: str, source: Q
     if existing is not None:
         match = match_text(text, existing.text)
         if match is None:
-            raise Conflict(f"{path}: the study already has a different transcript named {name!r}; rename the "
-                           "source in your QDA tool or import into another study")
+            raise Conflict(f"{path}: the study already has a different transcript named {name!r}",
+                           "rename the source in your QDA tool or import into another study")
         summary.unchanged.append(name)
         return existing, match
     same = _same_text(session, text)
@@ -359,16 +360,11 @@ class _Writer:
     def store(self, rater: User, transcript: Transcript, segment: Segment | None, span: tuple[int, int] | None,
               record: CodingRecord) -> bool:
         """Stores one coding unless the rater has it already; True when stored."""
-        code_id = self.code_id(record.code)
-        segment_id = segment.id if segment is not None else None
-        exists = self.session.scalar(select(Coding.id).where(
-            Coding.rater_id == rater.id, Coding.transcript_id == transcript.id, Coding.code_id == code_id,
-            Coding.segment_id.is_(None) if segment_id is None else Coding.segment_id == segment_id))
-        if exists is not None:
+        key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
+                        self.code_id(record.code), span)
+        write = CodingWrite(key, memo=record.memo or None, created=record.created)
+        if not write_codings(self.session, self.actor, [write], audited=False):  # audited once per transcript
             return False
-        self.session.add(Coding(rater_id=rater.id, transcript_id=transcript.id, segment_id=segment_id,
-                                code_id=code_id, memo=record.memo or None, created_at=record.created or utcnow()))
-        self.session.flush()
         self.summary.codings[rater.name] += 1
         self.summary.coding_memos += bool(record.memo)
         return True
@@ -406,7 +402,7 @@ class _Writer:
 
     def rater(self, name: str) -> User:
         if name not in self.raters:
-            checked = rater_name(name, where=f"{self.path}: a user of the project")
+            checked = check_rater_name(name, where=f"{self.path}: a user of the project")
             self.raters[name] = rater_user(self.session, checked, create=True)
         return self.raters[name]
 
@@ -424,16 +420,6 @@ class _Writer:
         if ref not in self.code_ids:
             self.code_ids[ref] = codes_mod.resolve(self.session, ref, self.codes).id
         return self.code_ids[ref]
-
-
-def rater_name(name: str, where: str) -> str:
-    """A project's user name checked as a rater name: not blank or too long, and not a name the
-    study uses itself (``consensus`` holds adjudicated codings; an import must not write there)."""
-    checked = check_name("rater", name, where=where)
-    if checked.casefold() == CONSENSUS:
-        raise InvalidName(f"{where}: the name {checked!r} is reserved for the adjudicated consensus; rename the "
-                          "user in your QDA tool and export again")
-    return checked
 
 
 # ---------------------------------------------------------------- the codebook

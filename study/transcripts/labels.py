@@ -8,12 +8,14 @@ into its text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
-from .reading import Document, Proposal
+from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, role_label
 from .text import Line, non_space_count, stripped_span
 
@@ -31,8 +33,6 @@ _NOT_SPEAKERS = frozenset(
     "conclusions result results".split()
 )
 PROTOCOL_NAMES = {"interviewer": PROTOCOL_INTERVIEWER, "participant": PROTOCOL_PARTICIPANT}
-_SOUND_LINE = re.compile(r"[\[(]?(break|music|pause|laughter|laughs|crosstalk|silence|applause|inaudible)"
-                         r"[^\n]{0,30}[\])]?", re.IGNORECASE)
 _HEADING = re.compile(r"[ \t]*#{1,6}[ \t]+\S.*|[ \t]*(---+|\*\*\*+|___+)[ \t]*")
 
 
@@ -41,6 +41,8 @@ class LabelPattern:
     regex: re.Pattern[str]
     self_evident: bool = False  # the shape alone shows a label
     vouched_by_peers: bool = False  # one corroborated label of this shape vouches for the others
+    max_line: int = 0  # if set, longer lines are never this label
+    hint: re.Pattern[str] | None = None  # a cheap search the line must pass first (speed only)
     glued: bool = False  # counts only for a speaker also labelled by another pattern
     role: str | None = None  # a fixed role ("Q:"/"A:"): the speaker is that role's protocol name
 
@@ -61,15 +63,22 @@ def label_options(line: Line, patterns: Sequence[LabelPattern]) -> list[Label]:
     indent = len(line.text) - len(stripped)
     options = []
     for pattern in patterns:
+        if pattern.max_line and len(stripped) > pattern.max_line:
+            continue
+        if pattern.hint is not None and not pattern.hint.search(stripped, 0, _LABEL_REACH):
+            continue
         match = pattern.regex.match(stripped)
         if match and (pattern.role or plausible_speaker(match["speaker"])):
             timestamp = match.groupdict().get("timestamp")
             speaker = PROTOCOL_NAMES[pattern.role] if pattern.role else tidy_speaker(match["speaker"])
             start = line.start + indent
             options.append(Label(line, speaker, start, start + match.end(), timestamp, pattern))
+            if pattern.self_evident:
+                break  # it always counts: the readings after it would never be chosen
     return options
 
 
+@lru_cache(maxsize=4096)
 def plausible_speaker(name: str) -> bool:
     words = name.replace("(", " ").split()
     if not 0 < len(words) <= MAX_LABEL_WORDS or words[0].casefold().strip(".,") in _NOT_SPEAKERS:
@@ -80,6 +89,7 @@ def plausible_speaker(name: str) -> bool:
 _REPEATED_NUMBER = re.compile(r"^(?P<name>.*?\b(?P<n>\d+))(?:[ \t]+(?P=n))+$")
 
 
+@lru_cache(maxsize=4096)
 def tidy_speaker(name: str) -> str:
     """One spelling per speaker: spaces collapsed, a doubled number ("Interviewer 2 2") once."""
     name = " ".join(name.split())
@@ -87,7 +97,7 @@ def tidy_speaker(name: str) -> str:
     return match["name"] if match else name
 
 
-def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern]) -> list[Label]:
+def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], needs: str = "") -> list[Label]:
     """The speaker labels among ``lines``, told apart from sentences that start with "Word:".
 
     A reading counts when its shape is unmistakable, it names a role ("Interviewer", "P3",
@@ -118,21 +128,35 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern]) -> 
     return [label for label in chosen if label]
 
 
-def label_proposal(layout: str, document: Document, patterns: Sequence[LabelPattern]) -> Proposal | None:
+def _has_any(text: str, characters: str) -> bool:
+    head = text[:_LABEL_REACH]
+    return any(character in head for character in characters)
+
+
+_LABEL_REACH = 120  # a label fits in a line's first characters
+
+
+def label_proposal(
+    layout: str, document: Document, patterns: Sequence[LabelPattern], needs: str = ""
+) -> Proposal | None:
     """Turns from each accepted label to the next (or a heading, or the end of speech)."""
-    content = [line for line in document.content_lines if not is_sound_line(line.text)]
-    labels = accepted_labels(content, patterns)
+    content = document.speech_lines
+    labels = accepted_labels(content, patterns, needs)
     if not labels:
         return None
     return proposal_from_labels(layout, document, labels, all_labelled=len(labels) == len(content))
 
 
 def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label], all_labelled: bool) -> Proposal:
-    stops = sorted({label.line.start for label in labels} | _heading_starts(document, labels[0]))
-    turns, explained = [], 0
+    headings = _heading_starts(document, labels[0])
+    stops = sorted({label.line.start for label in labels} | headings)
+    turns = []
+    explained = 0 if headings else non_space_count(document.text, labels[0].start, document.speech_end)
     for label in labels:
-        end = next((stop for stop in stops if stop > label.line.start), document.speech_end)
-        explained += non_space_count(document.text, label.start, end)
+        after = bisect_right(stops, label.line.start)
+        end = stops[after] if after < len(stops) else document.speech_end
+        if headings:  # what lies between a heading and the next label is explained by no one
+            explained += non_space_count(document.text, label.start, end)
         span = stripped_span(document.text, label.body_start, _before_sound_lines(document.text, label.body_start, end))
         if span:
             role = label.pattern.role or label_role(label.speaker)
@@ -143,6 +167,8 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
 
 def _heading_starts(document: Document, first: Label) -> set[int]:
     """Markdown headings and rules end the turn above them: they are neither speech nor swallowed."""
+    if "#" not in document.heads and not any(rule in document.text for rule in ("---", "***", "___")):
+        return set()
     return {line.start for line in document.lines if line.start > first.line.start and _HEADING.fullmatch(line.text)}
 
 
@@ -153,8 +179,3 @@ def _before_sound_lines(text: str, start: int, end: int) -> int:
         if cut < 0 or text[cut + 1:end].strip() and not is_sound_line(text[cut + 1:end]):
             return end
         end = cut
-
-
-def is_sound_line(text: str) -> bool:
-    """"[Music]", "Break", "(laughter)" alone on a line: a sound, not a speaker."""
-    return bool(_SOUND_LINE.fullmatch(text.strip()))

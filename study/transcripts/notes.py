@@ -38,6 +38,7 @@ _HEADER_SENTENCE = re.compile(
 _TITLE = re.compile(r"[ \t]*#{1,2}[ \t]+\S.*")
 _FRONT_MATTER_FENCE = re.compile(r"---[ \t]*")
 _MAX_FRONT_MATTER_LINES = 60
+_HEADER_LINES = 80  # a header is short: only the first lines are looked at
 
 
 def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
@@ -47,9 +48,9 @@ def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
     "Interviewer: Jane" is more likely the first turn.
     """
     metadata: dict[str, str] = {}
-    lines = lines_of(text)
+    lines = lines_of(text, limit=_HEADER_LINES)
     rest = _front_matter(lines, metadata)
-    line_keys = _line_start_keys(lines)
+    line_keys = _LineKeys(text)
     items: list[tuple[str, str, bool]] = []
     body_start = len(text)
     for line in lines[rest:]:
@@ -82,17 +83,24 @@ def _front_matter(lines: list[Line], metadata: dict[str, str]) -> int:
     return 0
 
 
-def _line_start_keys(lines: list[Line]) -> Counter[str]:
-    """How many lines start with each "Key:" (a role key starting several lines is a speaker)."""
-    keys: Counter[str] = Counter()
-    for line in lines:
-        match = _KEY_VALUE_LINE.match(line.text)
-        if match:
-            keys[match["key"].strip().casefold()] += 1
-    return keys
+class _LineKeys:
+    """How many lines start with each "Key:", counted on first need (a role key starting several
+    lines is a speaker, not a header)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._counts: Counter[str] | None = None
+
+    def __getitem__(self, key: str) -> int:
+        if self._counts is None:
+            self._counts = Counter(
+                match["key"].strip().casefold()
+                for line in self._text.split("\n") if (match := _KEY_VALUE_LINE.match(line))
+            )
+        return self._counts[key]
 
 
-def _header_item(text: str, line_keys: Counter[str]) -> tuple[str, str, bool] | None:
+def _header_item(text: str, line_keys: _LineKeys) -> tuple[str, str, bool] | None:
     """(key, value, whether the key is a role) for a header line, else None."""
     if _HEADER_SENTENCE.fullmatch(text):
         return "Header", text.strip(), False

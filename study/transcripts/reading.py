@@ -6,13 +6,27 @@ explains (labels and bodies, in non-space characters) times how consistent its s
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Callable
 
 from .model import Turn
 from .roles import role_label
 from .text import Line, non_space_count
+
+
+_SOUND_LINE = re.compile(r"[\[(]?(break|music|pause|laughter|laughs|crosstalk|silence|applause|inaudible)"
+                         r"[^\n]{0,30}[\])]?", re.IGNORECASE)
+
+
+def is_sound_line(text: str) -> bool:
+    """"[Music]", "Break", "(laughter)" alone on a line: a sound, not a speaker."""
+    return len(text) < 60 and bool(_SOUND_LINE.fullmatch(text.strip()))
+
+
+_HEAD, _TAIL = 100, 30
 
 
 @dataclass(frozen=True)
@@ -38,9 +52,24 @@ class Document:
     by_line: bool = False  # a paragraph is a line (Word), not a blank-line-separated block (text files)
     formats: dict[int, LineFormat] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def content_lines(self) -> list[Line]:
         return [line for line in self.lines if not line.blank]
+
+    @cached_property
+    def heads(self) -> str:
+        """The start of every content line, one per line: where labels are (for quick checks)."""
+        return "\n".join(line.text[:_HEAD] for line in self.content_lines)
+
+    @cached_property
+    def tails(self) -> str:
+        """The end of every content line, one per line (for quick checks of times at line ends)."""
+        return "\n".join(line.text[-_TAIL:] for line in self.content_lines)
+
+    @cached_property
+    def speech_lines(self) -> list[Line]:
+        """Content lines less sounds ("[Music]", "Break"), which are never speakers."""
+        return [line for line in self.content_lines if not is_sound_line(line.text)]
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     if not ranked[0].turns and end < len(body):  # nothing above a "Notes" line: it was no notes heading
         ranked = _ranked(_document(body, lines, len(body), by_line, shifted))
     best = ranked[0]
-    runner_up = next((p for p in ranked[1:] if p.turns), None)
+    runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
     return ParsedTranscript(
         body, best.turns, metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
@@ -52,10 +52,15 @@ def _document(text, lines, end, by_line, formats) -> Document:
 
 
 def _ranked(document: Document) -> list[Proposal]:
+    """Proposals best first; the paragraphs reading enters with its fixed score and is only
+    worked out if it wins."""
     proposals = [scored(p, document) for layout in LAYOUTS if (p := layout(document)) and p.turns]
-    proposals.append(paragraphs.propose(document))
+    proposals.append(Proposal(paragraphs.NAME, (), 0, score=paragraphs.FALLBACK_SCORE))
     order = {id(p): index for index, p in enumerate(proposals)}
-    return sorted(proposals, key=lambda p: (-p.score, -len(p.turns), order[id(p)]))
+    ranked = sorted(proposals, key=lambda p: (-p.score, -len(p.turns), order[id(p)]))
+    if ranked[0].layout == paragraphs.NAME:
+        ranked[0] = paragraphs.propose(document)
+    return ranked
 
 
 def with_layout(parsed: ParsedTranscript, layout: str) -> ParsedTranscript:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from study.errors import StudyError
 
@@ -24,6 +25,7 @@ _ROLE_LABELS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def role_label(speaker: str) -> tuple[re.Pattern[str], str | None] | None:
     """The role pattern a label matches, if it names a role ("Interviewer", "P3", "Speaker 2")."""
     return next(((regex, role) for regex, role in _ROLE_LABELS if regex.fullmatch(speaker.strip())), None)

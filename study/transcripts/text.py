@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 from typing import Sequence
 
 import charset_normalizer
@@ -64,23 +63,26 @@ def mostly_control_characters(text: str) -> bool:
     return len(_CONTROL_CHARACTER.findall(text)) > 0.05 * len(text)
 
 
-@dataclass(frozen=True)
 class Line:
-    start: int
-    text: str
+    """One line of a text and its offset; a plain slotted class, as there is one per line."""
+
+    __slots__ = ("start", "text", "blank")
+
+    def __init__(self, start: int, text: str) -> None:
+        self.start, self.text, self.blank = start, text, not text.strip()
 
     @property
     def end(self) -> int:
         return self.start + len(self.text)
 
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
+    def __repr__(self) -> str:
+        return f"Line({self.start}, {self.text!r})"
 
 
-def lines_of(text: str) -> list[Line]:
+def lines_of(text: str, limit: int = -1) -> list[Line]:
+    """The lines of ``text`` with their offsets (the first ``limit + 1`` only, when given)."""
     lines, start = [], 0
-    for line in text.split("\n"):
+    for line in text.split("\n", limit):
         lines.append(Line(start, line))
         start += len(line) + 1
     return lines
@@ -113,8 +115,7 @@ def stripped_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def non_space_count(text: str, start: int = 0, end: int | None = None) -> int:
-    segment = text[start:end]
-    return len(segment) - sum(segment.count(c) for c in " \t\n\v\f\u00a0")
+    return sum(map(len, text[start:end].split()))
 
 
 def describe_size(size: int) -> str:

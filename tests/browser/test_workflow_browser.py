@@ -9,6 +9,8 @@ import docx
 import pytest
 
 from study import codes
+from study.adjudication import resolutions
+from study.auth import CLI
 from study.codings import segments_frame
 from study.demo import build_sample_study
 from study.store import Study
@@ -118,15 +120,25 @@ def test_two_coders_code_blind_and_the_admin_adjudicates_and_exports(blank_app, 
     admin.get_by_role("tab", name="Disagreements").click()
     expect(admin.get_by_text("1 segment(s) where the raters' codes differ")).to_be_visible()
 
-    # adjudicate: take alice's codes with a reason, then carry the agreed code
+    # adjudicate by keyboard: a reason, then "1" takes alice's codes (the first rater); finishing the
+    # transcript already carried the agreed code, so carrying again finds it there
     go(admin, "Adjudicate")
     expect(admin.get_by_text("Disagreement 1 of 1")).to_be_visible()
-    admin.get_by_role("radio", name="Take alice").click()
+    expect(admin.get_by_role("button", name=re.compile(r"Take alice \[1\]"))).to_be_visible()
     admin.get_by_label("Reason (optional)").fill("feature extraction fits: frozen weights")
-    admin.get_by_role("button", name="Resolve").click()
+    admin.get_by_label("Reason (optional)").press("Tab")  # commit the reason; keys go to the page again
+    wait_until_loaded(admin)
+    admin.locator("h1").first.click()
+    admin.keyboard.press("1")
     expect(admin.get_by_text("1 of 1 disputed segments resolved")).to_be_visible(timeout=30_000)
     admin.get_by_role("button", name="Carry agreements").click()
     expect(admin.get_by_text("Agreed codes carried on 1 segment(s)")).to_be_visible(timeout=30_000)
+    study = Study.open(blank_app.db_url)
+    try:
+        [decision] = [r for r in resolutions(study, CLI, ["alice", "bob"]) if r.decision != "agreed"]
+    finally:
+        study.close()
+    assert (decision.decision, decision.reason) == ("take:alice", "feature extraction fits: frozen weights")
 
     # findings from the consensus, and the Word report
     go(admin, "Findings")

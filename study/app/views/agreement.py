@@ -11,7 +11,8 @@ from study.app.display import attempt, error, plain, said
 from study import audit_log, charts
 from study.agreement import visibility
 from study.agreement.study_agreement import agreement_report
-from study.adjudication import disagreement_rows, disagreements
+from study.adjudication import DisagreementFilter, disagreement_rows, disagreements, filter_disagreements
+from study.agreement.breakdown import agreement_by
 from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
 from study.errors import NotAllowed, StudyError
 
@@ -93,6 +94,45 @@ def overview(report: dict) -> None:
     st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report['transcripts'])}."))
 
 
+@st.cache_data(show_spinner="Computing agreement per group...", max_entries=32)
+def breakdown_of(_study, who, raters: tuple[str, ...], by: str, level: str, participant_turns: bool,
+                 version: int) -> list[dict]:
+    return [r.to_dict() for r in agreement_by(_study, who, list(raters), by, level,
+                                              participant_turns_only=participant_turns)]
+
+
+def breakdown(raters: list[str], by: str, level: str, participant_turns: bool) -> None:
+    """One row per transcript (where to look first) or per pair of raters (who differs from whom)."""
+    if by == "transcript" and level != "segment":
+        st.info("Agreement per transcript compares segments: choose the segment unit.")
+        return
+    try:
+        rows = breakdown_of(study, actor, tuple(raters), by, level, participant_turns, audit_log.study_version(study))
+    except StudyError as exc:
+        error(exc)
+        return
+    frame = pd.DataFrame(rows).drop(columns=["raters"])
+    frame["identical"] = frame["identical"] * 100
+    st.dataframe(
+        frame.style.map(band, subset=["median_alpha"]).format(
+            {"median_alpha": "{:.3f}", "pooled_alpha": "{:.3f}", "identical": "{:.1f}"}, na_rep="undefined"),
+        hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 600),
+        column_config={
+            "group": st.column_config.TextColumn("Transcript" if by == "transcript" else "Raters"),
+            "transcripts": st.column_config.NumberColumn("Transcripts"),
+            "units": st.column_config.NumberColumn(f"{level.capitalize()}s"),
+            "disputed_units": st.column_config.NumberColumn("Disputed", help="units the raters coded differently"),
+            "identical": st.column_config.Column("% identical", help="units every rater coded the same"),
+            "median_alpha": st.column_config.Column("Median α", help="over the codes with a defined alpha"),
+            "pooled_alpha": st.column_config.Column("Pooled α"),
+            "codes_with_alpha": st.column_config.NumberColumn("Codes with α"),
+        },
+    )
+    if by == "transcript":
+        st.caption("Per-transcript alphas rest on few units: use them to find where to look, then filter the "
+                   "disagreements (or the Adjudicate page) by that transcript.")
+
+
 def disagreement_list(raters: list[str], level: str) -> None:
     try:
         items = disagreements(study, actor, raters, level)
@@ -102,6 +142,15 @@ def disagreement_list(raters: list[str], level: str) -> None:
     if not items:
         st.success("The raters agree on every unit.", icon=":material/check_circle:")
         return
+    left, middle, right = st.columns(3)
+    where = DisagreementFilter(
+        tuple(left.multiselect("Transcripts", list(dict.fromkeys(d.transcript for d in items if d.transcript)),
+                               key="agreement_transcripts", placeholder="all")),
+        tuple(middle.multiselect("Codes", sorted({c for d in items for c in d.disputed}), key="agreement_codes",
+                                 placeholder="all")),
+        rater=right.selectbox("Rater applied", [None, *raters], key="agreement_rater",
+                              format_func=lambda r: "any rater" if r is None else r))
+    items = filter_disagreements(items, where)
     resolved = sum(1 for d in items if d.resolution)
     st.caption(f"{len(items)} {level}(s) where the raters' codes differ" +
                (f"; {resolved} already resolved." if resolved else ".") +
@@ -147,7 +196,7 @@ def page() -> None:
         error(exc)
         return
     overview(report)
-    tabs = ["Per code", "Chart"] + (["Disagreements"] if actor.is_admin else [])
+    tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else [])
     shown = st.tabs(tabs)
     with shown[0]:
         code_table(report)
@@ -156,6 +205,10 @@ def page() -> None:
         st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
     if actor.is_admin:
         with shown[2]:
+            breakdown(raters, "transcript", level, participant_turns)
+        with shown[3]:
+            breakdown(raters, "pair", level, participant_turns)
+        with shown[4]:
             disagreement_list(raters, level)
 
 

@@ -12,6 +12,7 @@ from study.importing import UploadedFile
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
+ROW_HEIGHT = 66
 GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
             ("when_not_to_use", "When not to use"), ("example", "Example"))
 
@@ -36,7 +37,8 @@ def code_table(entries: list[dict]) -> dict | None:
         columns=["theme", "code", "definition"],
     )
     event = st.dataframe(
-        frame, hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 560),
+        frame, hide_index=True, width="stretch", height=min(ROW_HEIGHT * len(frame) + 38, 640),
+        row_height=ROW_HEIGHT,  # three lines: long definitions wrap instead of being cut off
         on_select="rerun", selection_mode="single-row", key="codes_table",
         column_config={"theme": st.column_config.TextColumn("Theme", width=150),
                        "code": st.column_config.TextColumn("Code", width=170),
@@ -59,7 +61,14 @@ def code_detail(entry: dict) -> None:
 
 def edit_forms(entry: dict, entries: list[dict]) -> None:
     ref = entry["ref"]
-    edit, merge, retire = st.tabs(["Edit or rename", "Merge", "Retire" if not entry["retired"] else "Restore"])
+    edit, move, merge, retire = st.tabs(["Edit or rename", "Move", "Merge",
+                                         "Retire" if not entry["retired"] else "Restore"])
+    with move:
+        themes = [t for t in codes.theme_paths(study) if t != entry["theme_ref"]]
+        target = st.selectbox("Move to theme", themes, index=None, placeholder="choose a theme", key=f"move-{ref}")
+        st.button("Move", disabled=target is None, key=f"move-button-{ref}", on_click=act,
+                  args=(codes.move_code, study, actor, ref, target),
+                  kwargs={"done": lambda new_ref: f"Moved to {new_ref}; its codings went with it."})
     with edit, st.form(f"edit-{ref}", border=False):
         st.text_input("Name", entry["code"], key=f"edit-{ref}-name")
         for key, label in GUIDANCE:
@@ -109,6 +118,32 @@ def add_code_form() -> None:
             st.rerun()
 
 
+def themes_section() -> None:
+    """Create, rename and move themes (a theme moves with its sub-themes and codes)."""
+    paths = codes.theme_paths(study)
+    create, rename, move = st.tabs(["Create", "Rename", "Move"])
+    with create, st.form("theme-add", clear_on_submit=True, border=False):
+        name = st.text_input("Name of the new theme", help="Any characters, '/' included.")
+        parent = st.selectbox("Under", [None, *paths], format_func=lambda p: "the top of the codebook" if p is None else p)
+        description = st.text_area("Description (optional)", height=68)
+        if st.form_submit_button("Create theme", type="primary", icon=":material/add:"):
+            act(codes.add_theme, study, actor, name, parent, description, done=lambda ref: f"Created theme {ref}.")
+            st.rerun()
+    with rename:
+        theme = st.selectbox("Theme", paths, index=None, placeholder="choose a theme", key="theme-rename-which")
+        new_name = st.text_input("New name", key="theme-rename-name")
+        st.button("Rename theme", disabled=not (theme and new_name.strip()), key="theme-rename",
+                  on_click=act, args=(codes.rename_theme, study, actor, theme, new_name),
+                  kwargs={"done": lambda ref: f"Renamed to {ref}; its codes and codings follow."})
+    with move:
+        theme = st.selectbox("Theme", paths, index=None, placeholder="choose a theme", key="theme-move-which")
+        parent = st.selectbox("Move under", [None, *[p for p in paths if p != theme]], key="theme-move-parent",
+                              format_func=lambda p: "the top of the codebook" if p is None else p)
+        st.button("Move theme", disabled=theme is None, key="theme-move", on_click=act,
+                  args=(codes.move_theme, study, actor, theme, parent),
+                  kwargs={"done": lambda ref: f"Moved to {ref}."})
+
+
 def yaml_section() -> None:
     st.download_button("Download codebook (YAML)", codes.codebook_yaml(study), file_name="codebook.yaml",
                        mime="application/x-yaml", icon=":material/download:")
@@ -152,5 +187,7 @@ with detail:
 if actor.is_admin:
     with st.expander("Add a code", icon=":material/add:"):
         add_code_form()
+    with st.expander("Themes: create, rename, move", icon=":material/account_tree:"):
+        themes_section()
 with st.expander("Import and export", icon=":material/swap_vert:"):
     yaml_section()

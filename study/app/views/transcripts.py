@@ -19,6 +19,7 @@ from study.importing import (
     upload_transcripts,
 )
 from study.roles import ROLES
+from study.speakers import set_speaker_role, transcript_speakers
 from study.participants import list_participants
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES
@@ -185,6 +186,27 @@ def participants_section() -> None:
                 st.success(f"Saved {count} participant(s).", icon=":material/check_circle:")
 
 
+def speakers_section() -> None:
+    """Admins: each speaker of a stored transcript with their role and why; a role changed here keeps
+    every coding, memo and decision (``study speakers NAME --set-role`` on the command line)."""
+    names = [r["name"] for r in transcript_rows(study)]
+    if not names:
+        return
+    name = st.selectbox("Transcript", names, key="speakers_transcript")
+    for s in attempt(transcript_speakers, study, actor, name) or []:
+        who, role = st.columns([3, 1], vertical_alignment="center")
+        who.markdown(f"**{plain(s.name)}** · {s.turns} turns, {s.words} words  \n{plain(s.reason)}")
+        key = f"stored_role:{name}:{s.name}"
+        st.session_state[key] = s.role  # what is stored, after any change this run
+        role.selectbox("Role", ROLES, key=key, label_visibility="collapsed",
+                       on_change=change_role, args=(name, s.name, key))
+
+
+def change_role(transcript: str, speaker: str, key: str) -> None:
+    act(set_speaker_role, study, actor, transcript, speaker, st.session_state[key],
+        done=lambda r: f"{r.name} is now {r.role} in {transcript}; codings, memos and decisions stay.")
+
+
 def exclusion_section() -> None:
     """Admins: leave a transcript or a participant out of findings and agreement, take it back, or
     remove a transcript for good (the audit log keeps what it held)."""
@@ -228,6 +250,8 @@ with listing:
     if actor.is_admin:
         with st.expander("Add transcripts", icon=":material/upload_file:"):
             upload_form()
+        with st.expander("Speakers and roles", icon=":material/record_voice_over:"):
+            speakers_section()
         with st.expander("Exclude or remove", icon=":material/visibility_off:"):
             exclusion_section()
     with table_slot:

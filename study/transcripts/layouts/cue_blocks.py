@@ -24,6 +24,8 @@ _NAME_LINE = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,60}")
 
 
 def propose(document: Document) -> Proposal | None:
+    if document.text.count("-->") < 2:
+        return None
     lines = document.content_lines
     cues = [index for index, line in enumerate(lines) if _TIMING.fullmatch(line.text)]
     if len(cues) < 2:

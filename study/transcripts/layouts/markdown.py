@@ -25,4 +25,6 @@ PATTERNS = (
 
 
 def propose(document: Document) -> Proposal | None:
-    return label_proposal("markdown", document, PATTERNS)
+    if "**" not in document.text and "__" not in document.text:
+        return None
+    return label_proposal("markdown", document, PATTERNS, needs="*_")

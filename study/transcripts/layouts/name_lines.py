@@ -11,11 +11,16 @@ from ..labels import LabelPattern, label_proposal
 from ..reading import Document, Proposal
 
 _NAME_ALONE = r"(?P<speaker>[^\W\d_][\w'’&()\- ]{0,40}(?:\.[ \t]*[\w'’&()\- ]+)*?[\w)])[ \t]*$"
-PATTERNS = (LabelPattern(re.compile(_NAME_ALONE)),)
+PATTERNS = (LabelPattern(re.compile(_NAME_ALONE), max_line=60),)
 _MAX_LABEL_SHARE = 0.45
 
 
+_PRESENT = re.compile(r"^[ \t]*[^\W\d_][\w'’&()\-. \t]{0,60}$", re.MULTILINE)
+
+
 def propose(document: Document) -> Proposal | None:
+    if not _PRESENT.search(document.heads):
+        return None
     proposal = label_proposal("name lines", document, PATTERNS)
     if proposal is None:
         return None

@@ -13,5 +13,10 @@ from ..reading import Document, Proposal
 PATTERNS = (LabelPattern(re.compile(rf"{NAME}[ \t]+(?P<timestamp>{TIME})[ \t]*$"), vouched_by_peers=True),)
 
 
+_PRESENT = re.compile(rf"[ \t]{TIME}[ \t]*$", re.MULTILINE)
+
+
 def propose(document: Document) -> Proposal | None:
-    return label_proposal("name and time lines", document, PATTERNS)
+    if not _PRESENT.search(document.tails):
+        return None
+    return label_proposal("name and time lines", document, PATTERNS, needs=":")

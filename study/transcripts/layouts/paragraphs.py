@@ -9,6 +9,7 @@ from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal
 from ..text import blocks_of, non_space_count, stripped_span
 
+NAME = "paragraphs"
 FALLBACK_SCORE = 0.2
 
 
@@ -18,4 +19,4 @@ def propose(document: Document) -> Proposal:
     spans = [span for group in groups if (span := stripped_span(document.text, group[0].start, group[-1].end))]
     turns = tuple(Turn(UNKNOWN_SPEAKER, start, end) for start, end in spans)
     explained = sum(non_space_count(document.text, start, end) for start, end in spans)
-    return Proposal("paragraphs", turns, explained, score=FALLBACK_SCORE if turns else 0.0)
+    return Proposal(NAME, turns, explained, score=FALLBACK_SCORE if turns else 0.0)

@@ -14,12 +14,13 @@ from ..reading import Document, Proposal
 from ..text import Line, blocks_of, non_space_count, stripped_span
 
 _ANSWER = re.compile(r"[ \t]*(answer|respuesta|resposta|antwort|r[ée]ponse|risposta)[ \t]*:", re.IGNORECASE)
+_PRESENT = re.compile(r"^[ \t]*(answer|respuesta|resposta|antwort|r[ée]ponse|risposta)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
 def propose(document: Document) -> Proposal | None:
-    lines = list(document.lines)
-    if not any(_ANSWER.match(line.text) for line in lines):
+    if not _PRESENT.search(document.heads):
         return None
+    lines = list(document.lines)
     turns = [turn for block in blocks_of(lines) for turn in _block_turns(document.text, block)]
     explained = sum(non_space_count(document.text, turn.start, turn.end) for turn in turns)
     explained += sum(len(match.group().strip()) for line in lines if (match := _ANSWER.match(line.text)))

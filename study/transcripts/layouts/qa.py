@@ -26,8 +26,13 @@ PATTERNS = (
 )
 
 
+_PRESENT = re.compile(rf"^[ \t]*{_OPEN}(?:{_QUESTION}){_NUMBER}{_CLOSE}", re.MULTILINE | re.IGNORECASE)
+
+
 def propose(document: Document) -> Proposal | None:
-    proposal = label_proposal("question and answer", document, PATTERNS)
+    if not _PRESENT.search(document.heads):
+        return None
+    proposal = label_proposal("question and answer", document, PATTERNS, needs=":.-–—")
     if proposal is None or {turn.role_hint for turn in proposal.turns} != {"interviewer", "participant"}:
         return None  # both sides labelled, or it is not this layout
     return proposal

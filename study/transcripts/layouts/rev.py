@@ -15,7 +15,8 @@ PATTERNS = (
     # Name (00:01:02): text, or "Speaker 1 (00:01:02):" alone (Rev)
     LabelPattern(re.compile(rf"{NAME}[ \t]*\((?P<timestamp>{TIME})\)[ \t]*[:：]?"), self_evident=True),
     # Speaker 1: [00:00:02] text (Sonix, Rev with inline times)
-    LabelPattern(re.compile(rf"{NAME}[ \t]*[:：][ \t]*[\[(](?P<timestamp>{TIME})[\])]"), self_evident=True),
+    LabelPattern(re.compile(rf"{NAME}[ \t]*[:：][ \t]*[\[(](?P<timestamp>{TIME})[\])]"), self_evident=True,
+                 hint=re.compile(r"[:：][ \t]*[\[(]\d")),
     # [Interviewer]: text
     LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]")),
     # Speaker 1: (alone, Rev) / Speaker 1: text / P3: text / Interviewer: text; not "https://"
@@ -27,4 +28,4 @@ PATTERNS = (
 
 
 def propose(document: Document) -> Proposal | None:
-    return label_proposal("speaker labels", document, PATTERNS)
+    return label_proposal("speaker labels", document, PATTERNS, needs=":：")

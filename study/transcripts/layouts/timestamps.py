@@ -25,8 +25,19 @@ PATTERNS = (
 )
 
 
+# A quick look at the whole text: is any of these shapes there at all?
+_PRESENT = (
+    re.compile(r"<v[ .]"),
+    re.compile(r"\[\d{1,2}:\d\d"),
+    re.compile(r"^[ \t]*\(?\d{1,2}:\d\d", re.MULTILINE),
+    re.compile(r"\d:\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE),
+)
+
+
 def propose(document: Document) -> Proposal | None:
-    proposal = label_proposal("timestamps and voice tags", document, PATTERNS)
+    if not any(shape.search(document.heads) or shape.search(document.tails) for shape in _PRESENT):
+        return None
+    proposal = label_proposal("timestamps and voice tags", document, PATTERNS, needs=":<")
     return proposal and _without_closing_tags(proposal, document.text)
 
 

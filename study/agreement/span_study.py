@@ -1,0 +1,117 @@
+"""Span-level (unitized) agreement for a study: Krippendorff's alpha_u per code, on the continuum
+of the characters of the compared transcripts.
+
+At segment and participant level a span codes its segment (``study.agreement.units``); here
+each rater's codings of a code are stretches of text: a span as coded, a whole-segment coding as
+its segment, a whole-transcript coding as the transcript. The transcripts are laid end to end in
+reading order and each code is a binary category on that continuum (``unitizing_alpha``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+from sqlalchemy import select
+
+from ..auth import Actor
+from ..codings import read_codings_frame, segments_frame
+from ..store import Study, Transcript
+from .spans import Span, unitizing_alpha
+from .units import BASIS_ALL, BASIS_DONE, _basis_transcripts, check_raters, code_infos
+from .visibility import require_may_compare
+
+
+@dataclass(frozen=True)
+class SpanCodeAgreement:
+    code: str
+    stretches: tuple[int, ...]  # coded stretches per rater, in the order of the report's raters
+    characters: tuple[int, ...]  # characters coded per rater
+    observed: float
+    expected: float
+    alpha: float | None  # None when undefined (no expected disagreement)
+
+
+@dataclass(frozen=True)
+class SpanAgreementReport:
+    raters: tuple[str, ...]
+    transcripts: tuple[str, ...]
+    continuum: int  # characters compared
+    basis: str
+    codes: tuple[SpanCodeAgreement, ...]
+
+    def code_rows(self) -> list[dict]:
+        return [{"code": c.code, "alpha_u": None if c.alpha is None else round(c.alpha, 4),
+                 **{f"stretches {r}": n for r, n in zip(self.raters, c.stretches)},
+                 **{f"characters {r}": n for r, n in zip(self.raters, c.characters)}}
+                for c in self.codes]
+
+
+def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str | None = None,
+                   include_unfinished: bool = False) -> SpanAgreementReport:
+    """alpha_u per code between ``raters`` on the transcripts they all marked done (or, with
+    ``include_unfinished``, every transcript any of them coded)."""
+    raters = check_raters(raters)
+    require_may_compare(study, asker, raters, include_unfinished)
+    frame = read_codings_frame(study, list(raters))
+    names = _basis_transcripts(study, raters, frame, include_unfinished)
+    segments = segments_frame(study, sorted(names))
+    order = tuple(dict.fromkeys(segments.transcript)) + tuple(sorted(names - set(segments.transcript)))
+    offsets, total = _offsets(study, order)
+    frame = frame[frame.transcript.isin(names)]
+    codes = code_infos(study, set(frame.code), theme)
+    bounds = {int(r.segment_id): (r.start, r.end) for r in segments.itertuples(index=False)}
+    stretches = _stretches(frame[frame.code.isin({c.ref for c in codes})], bounds, offsets, raters)
+    results = unitizing_alpha(stretches, 0, total, len(raters)) if stretches else {}
+    rows = []
+    for code in codes:
+        mine = [s for s in stretches if s.category == code.ref]
+        if code.ref not in results:
+            continue
+        result = results[code.ref]
+        rows.append(SpanCodeAgreement(
+            code.ref, tuple(sum(s.rater == i for s in mine) for i in range(len(raters))),
+            tuple(sum(s.length for s in mine if s.rater == i) for i in range(len(raters))),
+            result.observed, result.expected, None if result.alpha != result.alpha else result.alpha))
+    return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
+
+
+def _offsets(study: Study, order: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], int]:
+    """{transcript: (its start on the continuum, its length)} and the continuum's length."""
+    with study.session() as session:
+        lengths = dict(session.execute(select(Transcript.name, Transcript.text).where(Transcript.name.in_(order))).all())
+    offsets, position = {}, 0
+    for name in order:
+        offsets[name] = (position, len(lengths[name]))
+        position += len(lengths[name])
+    return offsets, position
+
+
+def _stretches(frame: pd.DataFrame, bounds: dict, offsets: dict, raters: tuple[str, ...]) -> list[Span]:
+    """Each rater's stretches of each code on the continuum; overlapping stretches of one rater
+    and code (a span inside a segment that rater also coded whole) count once, as their union."""
+    by_key: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for r in frame.itertuples(index=False):
+        base, length = offsets[r.transcript]
+        if pd.isna(r.segment_id):
+            start, end = 0, length
+        elif pd.isna(r.span_start):
+            start, end = bounds[int(r.segment_id)]
+        else:
+            start, end = int(r.span_start), int(r.span_end)
+        by_key.setdefault((raters.index(r.rater), r.code), []).append((base + start, base + end))
+    spans = []
+    for (rater, code), stretches in by_key.items():
+        for start, end in _union(stretches):
+            spans.append(Span(start, end - start, rater, code))
+    return spans
+
+
+def _union(stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(stretches):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]

@@ -1,0 +1,275 @@
+"""The one way a coding is written: apply, remove or re-memo one (rater, unit, code, span).
+
+Every way a coding is made or changed goes through ``write_codings``: the Code page, the CSV and
+REFI-QDA imports, merging codes, undo, adjudication, carrying codings when a transcript is cut
+anew. It checks the writer and the unit, writes idempotently (a row a concurrent writer stored
+first counts as already there, never as an error) and audits every change in one shape,
+``CodingKey.detail``, which ``codings.undo`` reads back.
+
+Example::
+
+    write_coding(session, actor, rater_id, segment_id, code_id, True, span=(120, 164))
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .auth import Actor
+from .errors import NotAllowed, NotFound, StudyError
+from .store import Code, Coding, Segment, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
+
+Span = tuple[int, int]
+_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class CodingKey:
+    """What a coding is about: one rater, one unit (whole transcript, segment, or span inside a
+    segment), one code. Two codings with the same key are the same coding."""
+
+    rater_id: int
+    transcript_id: int
+    segment_id: int | None  # None: the whole transcript
+    code_id: int
+    span: Span | None = None  # absolute transcript offsets inside the segment; None: the whole segment
+
+    @property
+    def unit_key(self) -> str:
+        return unit_key(self.segment_id, self.span)
+
+    def detail(self, memo: str | None) -> dict:
+        """The audit shape of a coding: this key and its memo."""
+        return {"rater_id": self.rater_id, "transcript_id": self.transcript_id, "segment_id": self.segment_id,
+                "code_id": self.code_id, "span": list(self.span) if self.span else None, "memo": memo}
+
+    @classmethod
+    def from_detail(cls, detail: dict) -> CodingKey:
+        span = detail.get("span")  # absent in entries written before spans existed
+        return cls(detail["rater_id"], detail["transcript_id"], detail["segment_id"], detail["code_id"],
+                   (int(span[0]), int(span[1])) if span else None)
+
+    @classmethod
+    def of(cls, coding: Coding) -> CodingKey:
+        return cls(coding.rater_id, coding.transcript_id, coding.segment_id, coding.code_id, coding.span)
+
+
+@dataclass(frozen=True)
+class CodingWrite:
+    """Apply (``applied``) or remove the coding ``key``; ``memo`` None leaves a stored memo as it is."""
+
+    key: CodingKey
+    applied: bool = True
+    memo: str | None = None
+    created: datetime | None = None  # when the coding was made, if not now (an imported project says)
+
+
+def write_coding(session: Session, actor: Actor, rater_id: int, segment_id: int | None, code_id: int,
+                 applied: bool, span: Span | None = None, memo: str | None = None, *,
+                 transcript_id: int | None = None) -> bool:
+    """Apply or remove one code for a rater on a segment, a span inside it, or (segment None, with
+    ``transcript_id``) a whole transcript; returns whether anything changed."""
+    if transcript_id is None:
+        if segment_id is None:
+            raise StudyError("a coding on a whole transcript needs the transcript")
+        segment = session.get(Segment, segment_id)
+        if segment is None:
+            raise NotFound(f"no segment with id {segment_id}")
+        transcript_id = segment.transcript_id
+    key = CodingKey(rater_id, transcript_id, segment_id, code_id, span)
+    return write_codings(session, actor, [CodingWrite(key, applied, memo)]) == 1
+
+
+def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite], *, audited: bool = True,
+                  consensus: bool = False, check_done: bool = True) -> int:
+    """Apply every write in order, all checked first; returns how many changed what is stored.
+
+    ``audited`` False is for callers that audit the whole operation in one entry of their own
+    (a merge, an import, a re-segmenting); ``consensus`` lets adjudication write the consensus
+    rater, which nothing else may; ``check_done`` False is for changes a rater's "done" mark
+    must not block (an admin's merge or re-segmenting)."""
+    writes = _Checks(session, actor, consensus, check_done).normalised(list(writes))
+    stored = _stored(session, {w.key for w in writes})
+    changed = 0
+    for write in writes:
+        before = stored.get(write.key, _ABSENT)
+        if write.applied:
+            changed += _put(session, actor, write, before, stored, audited)
+        elif before is not _ABSENT:
+            changed += _drop(session, actor, write.key, before, stored, audited)
+    return changed
+
+
+_ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may be None)
+
+
+def _put(session: Session, actor: Actor, write: CodingWrite, before, stored: dict, audited: bool) -> int:
+    key, memo = write.key, write.memo
+    if before is _ABSENT:
+        if not _insert(session, key, memo, write.created):  # a concurrent writer stored it first: the same coding
+            before = session.scalar(select(Coding.memo).where(*_where(key)))
+        else:
+            stored[key] = memo
+            if audited:
+                audit(session, actor.name, "coding.apply", _target(session, key), after=key.detail(memo))
+            return 1
+    if memo is None or memo == before:
+        return 0
+    session.execute(update(Coding).where(*_where(key)).values(memo=memo or None)
+                    .execution_options(synchronize_session=False))
+    stored[key] = memo
+    if audited:
+        audit(session, actor.name, "coding.memo", _target(session, key), before=key.detail(before),
+              after=key.detail(memo))
+    return 1
+
+
+def _drop(session: Session, actor: Actor, key: CodingKey, before, stored: dict, audited: bool) -> int:
+    result = session.execute(delete(Coding).where(*_where(key)).execution_options(synchronize_session="fetch"))
+    stored.pop(key, None)
+    if result.rowcount == 0:  # a concurrent writer removed it first
+        return 0
+    if audited:
+        audit(session, actor.name, "coding.remove", _target(session, key), before=key.detail(before))
+    return 1
+
+
+def _insert(session: Session, key: CodingKey, memo: str | None, created: datetime | None) -> bool:
+    """Insert unless the key is stored; whether this call stored it."""
+    values = {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
+              "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
+              "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = insert(Coding.__table__).values(**values).on_conflict_do_nothing(
+            index_elements=["rater_id", "transcript_id", "code_id", "unit_key"]).returning(Coding.__table__.c.id)
+        return session.execute(statement).first() is not None  # no row back: the key was stored already
+    try:
+        with session.begin_nested():
+            session.execute(Coding.__table__.insert().values(**values))
+        return True
+    except IntegrityError:
+        return False
+
+
+def _where(key: CodingKey) -> list:
+    return [Coding.rater_id == key.rater_id, Coding.transcript_id == key.transcript_id,
+            Coding.code_id == key.code_id, Coding.unit_key == key.unit_key]
+
+
+def _stored(session: Session, keys: set[CodingKey]) -> dict[CodingKey, str | None]:
+    """{key: memo} of the keys already stored."""
+    pairs = {(k.rater_id, k.transcript_id) for k in keys}
+    wanted = {(k.rater_id, k.transcript_id, k.code_id, k.unit_key): k for k in keys}
+    found: dict[CodingKey, str | None] = {}
+    for chunk in _chunks(sorted(pairs)):
+        rows = session.execute(
+            select(Coding.rater_id, Coding.transcript_id, Coding.code_id, Coding.unit_key, Coding.memo)
+            .where(or_(*(and_(Coding.rater_id == r, Coding.transcript_id == t) for r, t in chunk)))
+        )
+        for rater_id, transcript_id, code_id, key, memo in rows:
+            if (rater_id, transcript_id, code_id, key) in wanted:
+                found[wanted[(rater_id, transcript_id, code_id, key)]] = memo
+    return found
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _target(session: Session, key: CodingKey) -> str:
+    """How the audit log names a coding's place: ``Transcript#3 Theme/Code`` or ``Transcript#3[10:42] ...``."""
+    transcript = session.get(Transcript, key.transcript_id)
+    code = session.get(Code, key.code_id)
+    if key.segment_id is None:
+        where = "whole"
+    else:
+        segment = session.get(Segment, key.segment_id)
+        where = str(segment.index) if segment is not None else f"segment {key.segment_id}"
+    span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
+    return f"{transcript.name if transcript else key.transcript_id}#{where}{span} {code.ref if code else key.code_id}"
+
+
+class _Checks:
+    """Everything a batch of writes must satisfy, looked up once per batch."""
+
+    def __init__(self, session: Session, actor: Actor, consensus: bool, check_done: bool):
+        self.session, self.actor, self.consensus, self.check_done = session, actor, consensus, check_done
+
+    def normalised(self, writes: list[CodingWrite]) -> list[CodingWrite]:
+        raters = self._by_id(User, {w.key.rater_id for w in writes})
+        segments = self._by_id(Segment, {w.key.segment_id for w in writes if w.key.segment_id is not None})
+        codes = self._by_id(Code, {w.key.code_id for w in writes})
+        transcripts = self._by_id(Transcript, {w.key.transcript_id for w in writes})
+        done = self._done({(w.key.rater_id, w.key.transcript_id) for w in writes}) if self.check_done else set()
+        return [self._one(w, raters, segments, codes, transcripts, done) for w in writes]
+
+    def _one(self, write: CodingWrite, raters, segments, codes, transcripts, done) -> CodingWrite:
+        key = write.key
+        rater = raters.get(key.rater_id)
+        if rater is None:
+            raise NotFound(f"no rater with id {key.rater_id}")
+        self._check_writer(rater)
+        if key.code_id not in codes:
+            raise NotFound(f"no code with id {key.code_id}; the codebook may have changed")
+        if key.transcript_id not in transcripts:
+            raise NotFound(f"no transcript with id {key.transcript_id}")
+        if (key.rater_id, key.transcript_id) in done:
+            raise NotAllowed(f"{rater.name} marked this transcript done ({transcripts[key.transcript_id].name!r}); "
+                             "reopen it before changing its codings")
+        if write.memo is not None and "\x00" in write.memo:
+            raise StudyError("a memo may not contain NUL characters; remove them")
+        return replace(write, key=self._unit(key, segments, transcripts))
+
+    def _check_writer(self, rater: User) -> None:
+        if rater.role == "system" and not self.consensus:
+            raise NotAllowed(f"{rater.name!r} holds the adjudicated consensus; only adjudication writes it")
+        if self.actor.name != rater.name and not self.actor.is_admin:
+            raise NotAllowed(f"{self.actor.name} may not change the codings of {rater.name}")
+
+    @staticmethod
+    def _unit(key: CodingKey, segments, transcripts) -> CodingKey:
+        """The key with its span checked against its segment; a span covering the whole segment is the segment."""
+        if key.segment_id is None:
+            if key.span is not None:
+                raise StudyError(f"a span codes part of a segment; {transcripts[key.transcript_id].name!r} "
+                                 "needs a segment for the span")
+            return key
+        segment = segments.get(key.segment_id)
+        if segment is None or segment.transcript_id != key.transcript_id:
+            raise NotFound(f"transcript {transcripts[key.transcript_id].name!r} has no segment with id "
+                           f"{key.segment_id}; the transcript may have been cut anew, reload it")
+        if key.span is None:
+            return key
+        start, end = key.span
+        if not (isinstance(start, int) and isinstance(end, int) and segment.start <= start < end <= segment.end):
+            raise StudyError(f"span {start}-{end} is not inside segment {segment.index} of "
+                             f"{transcripts[key.transcript_id].name!r} (characters {segment.start}-{segment.end})")
+        return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
+
+    def _by_id(self, model, ids: set[int]) -> dict:
+        found = {}
+        for chunk in _chunks(sorted(ids)):
+            found.update((row.id, row) for row in self.session.scalars(select(model).where(model.id.in_(chunk))))
+        return found
+
+    def _done(self, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        by_rater: dict[int, set[int]] = defaultdict(set)
+        for rater_id, transcript_id in pairs:
+            by_rater[rater_id].add(transcript_id)
+        done = set()
+        for rater_id, transcript_ids in by_rater.items():
+            for chunk in _chunks(sorted(transcript_ids)):
+                done.update((rater_id, t) for t in self.session.scalars(select(TranscriptStatus.transcript_id).where(
+                    TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True),
+                    TranscriptStatus.transcript_id.in_(chunk))))
+        return done

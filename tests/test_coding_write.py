@@ -1,0 +1,286 @@
+"""The one coding write path: spans, the unit key, idempotent writes under concurrency, the
+audit shape undo reads, the reserved consensus rater, and the upgrade of a v1 database."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import add_interview, load_small_codebook
+from study import codings, workspace
+from study.auth import CLI, Actor, add_user
+from study.errors import NotAllowed, StudyError
+from study.importing import resegment, segment_rows
+from study.store import SCHEMA_VERSION, Coding, Segment, Study
+
+ROOT = Path(__file__).resolve().parents[1]
+SEARCH = "Challenges/Model search"
+LICENSE = "Attributes/Portability/License"
+ANSWERS = ["I search the hub for a model, then read the card.", "The license decides it for us."]
+
+
+@pytest.fixture
+def coded(study: Study) -> Study:
+    load_small_codebook(study)
+    add_interview(study, "P1", "P1", ANSWERS)
+    return study
+
+
+def answer(study: Study, index: int = 1) -> dict:
+    return segment_rows(study, "P1")[index]
+
+
+def stored(study: Study, rater: str) -> list[tuple]:
+    return [(r.segment, r.code, r.memo) for r in codings.codings_of(study, CLI, rater)]
+
+
+def spans_of(study: Study) -> list[tuple[int, int] | None]:
+    with study.session() as s:
+        return sorted((c.span for c in s.scalars(select(Coding))), key=lambda x: x or (-1, -1))
+
+
+# -- spans and the unit key -----------------------------------------------------------
+
+
+def test_a_span_is_stored_with_its_offsets_and_a_second_span_is_another_coding(coded):
+    seg = answer(coded)
+    first = (seg["start"] + 2, seg["start"] + 8)  # "search"
+    second = (seg["start"] + 13, seg["start"] + 16)  # "hub"
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=first)
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=second)
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH) is True  # the whole segment: a third unit
+    assert spans_of(coded) == [None, first, second]
+
+
+def test_the_same_coding_twice_is_stored_once(coded):
+    seg = answer(coded)
+    span = (seg["start"], seg["start"] + 1)
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span) is True
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span) is False
+    assert codings.apply_code(coded, CLI, "alice", "P1", None, SEARCH) is True
+    assert codings.apply_code(coded, CLI, "alice", "P1", None, SEARCH) is False  # whole transcript: a real unit
+    assert len(spans_of(coded)) == 2
+
+
+def test_a_span_covering_the_whole_segment_is_the_segment(coded):
+    seg = answer(coded)
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH)
+    assert not codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=(seg["start"], seg["end"]))
+    assert spans_of(coded) == [None]
+
+
+@pytest.mark.parametrize("where", ["before", "after", "empty"])
+def test_a_span_outside_its_segment_is_refused(coded, where):
+    seg = answer(coded)
+    span = {"before": (seg["start"] - 1, seg["start"] + 3), "after": (seg["end"] - 2, seg["end"] + 1),
+            "empty": (seg["start"] + 3, seg["start"] + 3)}[where]
+    with pytest.raises(StudyError, match="not inside segment 1"):
+        codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span)
+    assert spans_of(coded) == []
+
+
+def test_a_span_needs_a_segment(coded):
+    with pytest.raises(StudyError, match="needs a segment"):
+        codings.apply_code(coded, CLI, "alice", "P1", None, SEARCH, span=(0, 4))
+
+
+def test_removing_a_span_leaves_the_other_codings(coded):
+    seg = answer(coded)
+    span = (seg["start"] + 2, seg["start"] + 8)
+    codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span)
+    codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH)
+    codings.remove_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span)
+    assert spans_of(coded) == [None]
+
+
+def test_the_code_page_writes_spans_through_the_workspace(coded):
+    seg = answer(coded)
+    with coded.session() as s:
+        segment_id = s.scalar(select(Segment.id).where(Segment.index == 1))
+    code_id = workspace.codebook_entries(coded)[0].id
+    add_user(coded, "alice", "coder", "password-1", actor=CLI)
+    alice = Actor("alice", "coder")
+    span = (seg["start"] + 2, seg["start"] + 8)
+    assert workspace.toggle(coded, alice, segment_id, code_id, True, span=span)
+    assert not workspace.toggle(coded, alice, segment_id, code_id, True, span=span)
+    assert workspace.toggle(coded, alice, segment_id, code_id, False, span=span)
+    assert spans_of(coded) == []
+
+
+# -- audit and undo -------------------------------------------------------------------
+
+
+def test_undo_brings_back_a_removed_span_with_its_memo(coded):
+    seg = answer(coded)
+    span = (seg["start"] + 2, seg["start"] + 8)
+    codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, memo="the hub", span=span)
+    codings.remove_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span)
+    assert spans_of(coded) == []
+    [line] = codings.undo(coded, CLI, "alice")
+    assert line.startswith("coding.remove P1#1[") and line.endswith(SEARCH)
+    assert spans_of(coded) == [span]
+    assert stored(coded, "alice") == [(1, SEARCH, "the hub")]
+    codings.undo(coded, CLI, "alice", steps=1)  # the apply, after the undone remove
+    assert spans_of(coded) == []
+
+
+# -- who may write ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["consensus", "Consensus"])
+def test_no_rater_writes_into_the_consensus(coded, name):
+    with pytest.raises(StudyError, match="consensus"):
+        codings.apply_code(coded, CLI, name, "P1", 1, SEARCH)
+    with coded.session() as s:
+        assert s.scalar(select(func.count()).select_from(Coding)) == 0
+
+
+def test_a_coder_cannot_write_another_coders_span(coded):
+    with pytest.raises(NotAllowed):
+        codings.apply_code(coded, Actor("bob", "coder"), "alice", "P1", 1, SEARCH)
+
+
+def test_a_nul_in_a_memo_is_refused_on_every_backend(coded):
+    with pytest.raises(StudyError, match="NUL"):
+        codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, memo="a\x00b")
+
+
+# -- carrying spans when a transcript is cut anew -------------------------------------
+
+
+def test_resegmenting_keeps_a_span_where_it_is(coded):
+    seg = answer(coded)
+    span = (seg["start"] + 2, seg["start"] + 8)
+    codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span)
+    resegment(coded, ["P1"], "sentence", CLI)
+    assert spans_of(coded) == [span]
+
+
+# -- concurrency (issue 11): the same rater in two tabs, a new rater in two processes ----
+
+
+def test_two_tabs_writing_the_same_codes_at_once_never_fail(coded):
+    add_user(coded, "alice", "coder", "password-1", actor=CLI)
+    alice = Actor("alice", "coder")
+    with coded.session() as s:
+        segment_ids = list(s.scalars(select(Segment.id).order_by(Segment.index)))
+    code_ids = [c.id for c in workspace.codebook_entries(coded)]
+    changes = [(seg, code) for seg in segment_ids for code in code_ids] * 2  # every change made in both tabs
+
+    def tab(offset: int) -> int:
+        ordered = changes[offset:] + changes[:offset]
+        return sum(workspace.toggle(coded, alice, seg, code, True) for seg, code in ordered)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        changed = sum(pool.map(tab, range(8)))
+    assert changed == len(segment_ids) * len(code_ids)  # each coding stored exactly once, none lost
+    with coded.session() as s:
+        assert s.scalar(select(func.count()).select_from(Coding)) == len(segment_ids) * len(code_ids)
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from study import codings
+    from study.auth import CLI
+    from study.store import Study
+    study = Study.open(sys.argv[1], create=False)
+    for index in range(4):
+        for ref in ("Challenges/Model search", "Attributes/Portability/License"):
+            codings.apply_code(study, CLI, "carol", "P1", index, ref)
+    print("ok")
+""")
+
+
+def test_a_new_raters_first_codings_from_two_processes_never_fail(coded, db_url):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True) for _ in range(3)]
+    try:
+        outputs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, 9)
+    assert [(p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outputs)] == [(0, "ok", "")] * 3
+    assert len(stored(coded, "carol")) == 4 * 2
+
+
+# -- upgrading a schema-1 database ------------------------------------------------------
+
+
+def test_a_v1_database_is_upgraded_and_its_duplicate_whole_transcript_codings_joined(tmp_path):
+    path = tmp_path / "v1.db"
+    connection = sqlite3.connect(path)
+    connection.executescript((Path(__file__).parent / "data" / "study_schema_v1.sql").read_text())
+    connection.close()
+    study = Study.open(f"sqlite:///{path}", create=False)
+    try:
+        # the v1 file holds alice's codings on segments 1 and 3 and, twice, one whole-transcript coding
+        assert stored(study, "alice") == [(None, "Challenges/Missing attributes", "first\n\nsecond"),
+                                          (1, SEARCH, "hard to find"), (3, LICENSE, None)]
+        assert stored(study, "bob") == [(1, SEARCH, None)]
+        assert not codings.apply_code(study, CLI, "alice", "P1", None, "Challenges/Missing attributes")
+        seg = segment_rows(study, "P1")[1]
+        assert codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, span=(seg["start"], seg["start"] + 1))
+        with study.session() as s:
+            from study.store import Meta
+            assert s.get(Meta, "schema_version").value == str(SCHEMA_VERSION)
+    finally:
+        study.close()
+
+
+# -- the codings CSV (issue 11: nothing lost silently) -----------------------------------
+
+
+def write_csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "codings.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_unterminated_quote_is_refused_with_its_line(coded, tmp_path):
+    rows = "".join(f"P1,{i % 4},{SEARCH},\n" for i in range(50))
+    path = write_csv(tmp_path, f"transcript,segment,code,memo\nP1,1,{LICENSE},\"starts here\n{rows}")
+    with pytest.raises(StudyError, match=r"line 2: a quoted field opened on this line is never closed"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+    assert spans_of(coded) == []
+
+
+def test_a_quote_closed_rows_later_is_refused_with_the_line_it_opens_on(coded, tmp_path):
+    path = write_csv(tmp_path, "transcript,segment,code,memo\n"
+                               f"P1,1,{LICENSE},\"open\nP1,3,{SEARCH},x\nP1,0,{SEARCH},\"closed\n")
+    with pytest.raises(StudyError, match=r"line 2: .* swallows the row on line 3"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+
+
+def test_duplicate_rows_count_what_was_stored(coded, tmp_path):
+    path = write_csv(tmp_path, "transcript,segment,code,memo\n" + f"P1,1,{SEARCH},same\n" * 3 + f"P1,3,{SEARCH},\n")
+    assert codings.import_codings_csv(coded, CLI, "alice", path) == 2  # two codings, whatever the rows
+    assert codings.import_codings_csv(coded, CLI, "alice", path) == 0  # a second import stores nothing new
+
+
+def test_conflicting_memos_for_one_coding_name_both_lines(coded, tmp_path):
+    path = write_csv(tmp_path, f"transcript,segment,code,memo\nP1,1,{SEARCH},first\nP1,3,{SEARCH},\n"
+                               f"P1,1,{SEARCH},second\n")
+    with pytest.raises(StudyError, match="lines 2 and 4: the same coding with two different memos"):
+        codings.import_codings_csv(coded, CLI, "alice", path)
+    assert spans_of(coded) == []
+
+
+def test_csv_start_and_end_columns_code_spans_and_export_round_trips(coded, tmp_path):
+    seg = answer(coded)
+    start, end = seg["start"] + 2, seg["start"] + 8
+    path = write_csv(tmp_path, f"transcript,segment,code,memo,start,end\nP1,1,{SEARCH},hub,{start},{end}\n"
+                               f"P1,1,{SEARCH},,,\n")
+    assert codings.import_codings_csv(coded, CLI, "alice", path) == 2
+    assert spans_of(coded) == [None, (start, end)]
+    exported = codings.export_codings(coded, CLI, "alice")
+    assert [(r["segment"], r["start"], r["end"], r["memo"]) for r in exported] == [(1, "", "", ""),
+                                                                                    (1, start, end, "hub")]

@@ -1,0 +1,91 @@
+"""Every quote for a code (issue 9): spans, whole segments and whole transcripts, with the raters
+who coded each, filtered by participant and transcript, from the library and `study quotes`."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from study import codings, quotes
+from study.auth import CLI, Actor
+from study.cli import cli
+from study.importing import segment_rows
+from tests.factories import add_interview, load_small_codebook
+
+SEARCH = "Challenges/Model search"
+LICENSE = "Attributes/Portability/License"
+
+
+@pytest.fixture
+def coded(study):
+    load_small_codebook(study)
+    add_interview(study, "P1-a", "P1", ["I search the hub for a model, then read the card.", "Nothing else."])
+    add_interview(study, "P2-a", "P2", ["We search by downloads.", "The license decides."])
+    answer = segment_rows(study, "P1-a")[1]
+    hub = (answer["start"] + 13, answer["start"] + 16)  # "the hub" -> "hub"
+    for rater in ("alice", "bob"):
+        codings.apply_code(study, CLI, rater, "P1-a", 1, SEARCH, span=hub)  # both raters: one quote
+    codings.apply_code(study, CLI, "alice", "P2-a", 1, SEARCH)  # a whole segment
+    codings.apply_code(study, CLI, "bob", "P2-a", None, LICENSE)  # a whole transcript
+    for rater in ("alice", "bob"):
+        for transcript in ("P1-a", "P2-a"):
+            codings.mark_done(study, CLI, rater, transcript)
+    return study
+
+
+def test_a_span_coded_by_two_raters_is_one_quote_naming_both(coded):
+    found = quotes.quotes(coded, CLI, [SEARCH], source="alice,bob")
+    assert [(q.participant, q.transcript, q.segment, q.text, q.raters) for q in found] == [
+        ("P1", "P1-a", 1, "hub", ("alice", "bob")),
+        ("P2", "P2-a", 1, "We search by downloads.", ("alice",)),
+    ]
+    answer = segment_rows(coded, "P1-a")[1]
+    assert found[0].position == f"#1 [{answer['start'] + 13}-{answer['start'] + 16}]"
+
+
+def test_a_whole_transcript_coding_is_quoted_whole(coded):
+    [quote] = quotes.quotes(coded, CLI, [LICENSE], source="alice,bob")
+    assert (quote.position, quote.raters) == ("whole transcript", ("bob",))
+    assert quote.text.startswith("Interviewer: Question 1?") and quote.text.endswith("The license decides.")
+
+
+def test_filters_by_participant_and_transcript(coded):
+    assert [q.transcript for q in quotes.quotes(coded, CLI, [SEARCH], source="alice,bob", participant="P2")] == ["P2-a"]
+    assert [q.transcript for q in quotes.quotes(coded, CLI, theme="Challenges", source="alice,bob",
+                                                transcript="P1-a")] == ["P1-a"]
+
+
+def test_a_coder_sees_only_their_own_quotes(coded):
+    found = quotes.quotes(coded, Actor("bob", "coder"), [SEARCH], source="alice")
+    assert [(q.transcript, q.raters) for q in found] == [("P1-a", ("bob",))]
+
+
+def test_study_quotes_writes_csv(coded, tmp_path):
+    db = coded.url
+    result = CliRunner().invoke(cli, ["--db", db, "quotes", "--code", SEARCH, "--source", "alice,bob",
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [(r["Participant"], r["Rater(s)"], r["Quote"]) for r in rows] == [
+        ("P1", "alice, bob", "hub"), ("P2", "alice", "We search by downloads.")]
+    out = tmp_path / "quotes.docx"
+    assert CliRunner().invoke(cli, ["--db", db, "quotes", "--code", SEARCH, "--out", str(out)]).exit_code == 0
+    assert out.read_bytes()[:2] == b"PK"
+
+
+def test_quotes_need_a_code_or_a_theme(coded):
+    result = CliRunner().invoke(cli, ["--db", coded.url, "quotes"])
+    assert result.exit_code == 1 and "name a code or a theme" in result.output
+
+
+def test_exemplar_and_framework_quote_the_coded_span(coded):
+    from study import findings
+
+    table = findings.frequency_table(coded, CLI, "Challenges", "alice,bob")
+    [search] = [r for r in table.rows if r["code"] == "Model search"]
+    assert search["quote"]["text"] == "hub"  # both raters' span beats alice's lone segment (more votes)
+    framework = findings.framework_table(coded, CLI, "Challenges", "alice,bob")
+    [p1] = [r for r in framework.rows if r["participant"] == "P1"]
+    assert "[Model search] “hub” (P1-a #1)" in p1["Challenges"]

@@ -1,0 +1,64 @@
+"""Span-level agreement (issue 9): `study agreement --unit span` gives Krippendorff's alpha_u per
+code on the coded text, checked against Krippendorff's (1995) published example."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from study import codings
+from study.agreement.span_study import span_agreement
+from study.auth import CLI
+from study.cli import cli
+from study.importing import ImportOptions, add_parsed_transcript
+from study.transcripts import ParsedTranscript, Turn
+from tests.factories import load_small_codebook
+
+CASE = json.loads((Path(__file__).parent / "agreement_cases" / "unitizing_alpha_krippendorff_1995.json").read_text())
+PAIRS = {"A": "Challenges/Model search", "C": "Challenges/Missing attributes"}
+
+
+@pytest.fixture
+def continuum(study):
+    """Krippendorff's 24-position continuum as one 24-character transcript, one segment; his pairs
+    of coders A and C as alice and bob coding one code each."""
+    load_small_codebook(study)
+    text = "abcdefghijklmnopqrstuvwx"
+    add_parsed_transcript(study, "K95", ParsedTranscript(text, (Turn("P1", 0, 24),), {}), "P1",
+                          ImportOptions(unit="turn"))
+    for pair, ref in PAIRS.items():
+        for unit in CASE["units"]:
+            if unit["category"] == pair:
+                rater = ("alice", "bob")[unit["rater"]]
+                codings.apply_code(study, CLI, rater, "K95", 0, ref, span=(unit["begin"], unit["begin"] + unit["length"]))
+    for rater in ("alice", "bob"):
+        codings.mark_done(study, CLI, rater, "K95")
+    return study
+
+
+def test_observed_disagreement_matches_krippendorff_1995(continuum):
+    report = span_agreement(continuum, CLI, ["alice", "bob"])
+    assert (report.continuum, report.transcripts) == (24, ("K95",))
+    found = {c.code: c for c in report.codes}
+    for pair, ref in PAIRS.items():
+        assert found[ref].observed == pytest.approx(CASE["expected"]["observed_disagreement"][pair], abs=1e-5)
+    # pair A: alice coded 2 stretches of 8 + 6 characters, bob 2 of 4 + 2
+    assert (found[PAIRS["A"]].stretches, found[PAIRS["A"]].characters) == ((2, 2), (14, 6))
+
+
+def test_a_whole_segment_coding_is_its_segment_on_the_continuum(continuum):
+    codings.mark_done(continuum, CLI, "alice", "K95", done=False)
+    codings.apply_code(continuum, CLI, "alice", "K95", 0, "Attributes/Portability/License")
+    codings.mark_done(continuum, CLI, "alice", "K95")
+    found = {c.code: c for c in span_agreement(continuum, CLI, ["alice", "bob"]).codes}
+    assert found["Attributes/Portability/License"].characters == (24, 0)
+
+
+def test_study_agreement_unit_span(continuum):
+    result = CliRunner().invoke(cli, ["--db", continuum.url, "agreement", "--raters", "alice,bob", "--unit", "span",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["code"]: r for r in json.loads(result.output)}
+    assert rows[PAIRS["A"]]["stretches alice"] == 2 and "alpha_u" in rows[PAIRS["A"]]
