@@ -188,41 +188,40 @@ window.__clickCode = async (segId, codeId, at) => {
 // One span coding: select characters [a, b) of a segment's text with the mouse's result (a DOM
 // selection, then mouseup), then click a code. Timed from the click on the code, as Taguette's
 // from the click on "save". remove=true clicks the span chip's remove button instead.
-window.__spanCode = async (segId, codeId, a, b, remove) => {
+window.__spanCode = async (segId, codeId, a, b, removeKey) => {
   const root = window.__ws();
   const seg = root.querySelector(`.seg[data-segment-id="${segId}"]`);
   const text = seg.querySelector('.text');
-  const start = Number(root.querySelector(`.seg[data-segment-id="${segId}"]`).dataset.start || 0);
-  const key = `${start + a}-${start + b}`;
+  let key = removeKey;
   const chip = () => seg.querySelector(`.chip[data-code-id="${codeId}"][data-span="${key}"]`);
   let t0;
-  if (remove) {
+  if (removeKey) {
     const button = chip().querySelector('.chip-remove');
     t0 = performance.now();
     button.click();
   } else {
     if (root.dataset.selected !== String(segId)) { text.click(); await window.__frame(); }
     text.normalize();
-    const node = text.firstChild;
     const range = document.createRange();
-    range.setStart(node, a);
-    range.setEnd(node, b);
+    range.setStart(text.firstChild, a);
+    range.setEnd(text.firstChild, b);
     const selection = document.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
     text.dispatchEvent(new MouseEvent('mouseup', {bubbles: true, composed: true}));
     await new Promise((r) => setTimeout(r, 20));
-    if (root.dataset.spanSelection !== key) throw new Error(`selection not taken: ${root.dataset.spanSelection} != ${key}`);
+    key = root.dataset.spanSelection;  // the page trims spaces at either end
+    if (!key) throw new Error('the selection was not taken');
     const button = root.querySelector(`.code[data-code-id="${codeId}"]`);
     t0 = performance.now();
     button.click();
   }
   const op = Number(root.dataset.op);
-  const shown = remove ? !chip() : Boolean(chip());
+  const shown = removeKey ? !chip() : Boolean(chip());
   const tOpt = await window.__frame();
   const tConf = await window.__until(() => Number(root.dataset.confirmedOp) >= op
-      && (remove ? !chip() : (chip() && chip().dataset.state === 'stored')));
-  return {shown, optimistic: tOpt - t0, confirmed: tConf - t0};
+      && (removeKey ? !chip() : (chip() && chip().dataset.state === 'stored')));
+  return {key, shown, optimistic: tOpt - t0, confirmed: tConf - t0};
 };
 """
 
@@ -329,16 +328,22 @@ def measure_clicks(page, plan) -> tuple[Stats, Stats, bool]:
 
 def measure_span_clicks(page, segments: list[int], code_ids: list[int], clicks: int) -> tuple[Stats, Stats, bool]:
     """Code a stretch of text (characters 10-60 of a segment's text) and remove it again, half each."""
-    optimistic, confirmed, all_shown = [], [], True
+    optimistic, confirmed, all_shown, keys = [], [], True, []
     half = clicks // 2
     plan = [(segments[(2 + 5 * i) % len(segments)], code_ids[(3 + 7 * i) % len(code_ids)]) for i in range(half)]
-    for remove, steps in ((False, plan), (True, plan[: clicks - half])):
-        for seg, code in steps:
-            result = page.evaluate("([s, c, r]) => window.__spanCode(s, c, 10, 60, r)", [seg, code, remove])
-            optimistic.append(result["optimistic"])
-            confirmed.append(result["confirmed"])
-            all_shown &= result["shown"]
-            page.wait_for_timeout(60)
+    for seg, code in plan:
+        result = page.evaluate("([s, c]) => window.__spanCode(s, c, 10, 60, null)", [seg, code])
+        keys.append(result["key"])
+        optimistic.append(result["optimistic"])
+        confirmed.append(result["confirmed"])
+        all_shown &= result["shown"]
+        page.wait_for_timeout(60)
+    for (seg, code), key in list(zip(plan, keys))[: clicks - half]:
+        result = page.evaluate("([s, c, k]) => window.__spanCode(s, c, 0, 0, k)", [seg, code, key])
+        optimistic.append(result["optimistic"])
+        confirmed.append(result["confirmed"])
+        all_shown &= result["shown"]
+        page.wait_for_timeout(60)
     return Stats(optimistic), Stats(confirmed), all_shown
 
 

@@ -32,6 +32,7 @@ from .participants import (
 )
 from .roles import INTERVIEWER, SpeakerRole, assign_roles, main_interviewer, rename_speakers, role_map
 from .segmenting import UNITS, SegmentSpan, overlap, segment
+from .listing import segment_rows, transcript_rows  # noqa: F401  (their home before listing.py)
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
@@ -530,38 +531,6 @@ def _write_carried(session: Session, actor: str, old: list[Coding], new: list[Co
     write_codings(session, Actor(actor, "system"), removals + new, audited=False, consensus=True,
                   check_done=False)
     session.flush()
-
-
-def transcript_rows(study: Study) -> list[dict]:
-    """One row per transcript: name, participant, segments, words, unit, date."""
-    with study.session() as session:
-        transcripts = session.scalars(select(Transcript).order_by(Transcript.id)).all()
-        return [
-            {
-                "name": t.name,
-                "participant": t.participant.label if t.participant else None,
-                "segments": len(t.segments),
-                "words": sum(len(t.text[s.start : s.end].split()) for s in t.segments),
-                "unit": t.unit,
-                "date": t.interview_date,
-            }
-            for t in transcripts
-        ]
-
-
-def segment_rows(study: Study, name: str) -> list[dict]:
-    with study.session() as session:
-        transcript = session.scalar(select(Transcript).where(Transcript.name == name))
-        if transcript is None:
-            raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
-                             remedy="list_transcripts")
-        return [
-            {
-                "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
-                "text": transcript.text[s.start : s.end], "timestamp": s.timestamp,
-            }
-            for s in transcript.segments
-        ]
 
 
 # -- uploads (the app's browser uploads, through the same importers) ------------------

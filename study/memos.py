@@ -48,7 +48,7 @@ class MemoConflict(Conflict):
 
     def __init__(self, key: MemoKey, stored: Version, mine: str):
         self.key, self.stored, self.mine = key, stored, mine
-        super().__init__(f"this memo was changed elsewhere (version {stored.version}) since you began editing; "
+        super().__init__(f"this memo was changed elsewhere (version {stored.version}) since you began editing",
                          "choose which text to keep")
 
 
@@ -57,8 +57,8 @@ class MemoWouldEmpty(StudyError):
 
     def __init__(self, key: MemoKey, stored: Version):
         self.key, self.stored = key, stored
-        super().__init__("saving would erase this memo; confirm that it should be cleared (earlier versions stay "
-                         "in its history)")
+        super().__init__("saving would erase this memo",
+                         "confirm that it should be cleared (earlier versions stay in its history)")
 
 
 def save(session: Session, actor: Actor, key: MemoKey, text: str, base_version: int | None = None,
@@ -96,7 +96,7 @@ def restore(session: Session, actor: Actor, key: MemoKey, version: int, base_ver
     """Make an earlier version the current text again (as a new version); returns its number."""
     old = next((v for v in history(session, actor, key) if v.version == version), None)
     if old is None:
-        raise NotFound(f"this memo has no version {version}; reload its history")
+        raise NotFound(f"this memo has no version {version}", "reload its history")
     return save(session, actor, key, old.text, base_version=base_version, action="memo.restore")
 
 
@@ -173,8 +173,8 @@ def _checked_text(text: str) -> str:
     if not isinstance(text, str):
         raise StudyError("a memo must be text")
     if len(text) > MAX_CHARS:
-        raise StudyError(f"this memo has {len(text):,} characters, more than the {MAX_CHARS:,} a memo may hold; "
+        raise StudyError(f"this memo has {len(text):,} characters, more than the {MAX_CHARS:,} a memo may hold",
                          "shorten it")
     if "\x00" in text:
-        raise StudyError("this memo contains a NUL character, which cannot be stored; remove it")
+        raise StudyError("this memo contains a NUL character, which cannot be stored", "remove it")
     return text

@@ -97,11 +97,12 @@ class CoderState:
     """The asking rater's own work on one transcript."""
 
     transcript_id: int
-    codes: dict[int | None, frozenset[int]]  # segment id (None: whole transcript) -> code ids
+    codes: dict[int | None, frozenset[int]]  # segment id (None: whole transcript) -> code ids, whole units only
     memos: dict[int | None, str]  # segment id (None: the transcript memo) -> text
     done: bool
     progress: Progress
     memo_versions: dict[int | None, int] = field(default_factory=dict)  # segment id -> newest version
+    spans: dict[int, frozenset[tuple[int, int, int]]] = field(default_factory=dict)  # segment id -> (code, start, end)
 
 
 @dataclass(frozen=True)
@@ -322,16 +323,35 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
     if rater_id is None:
         roles = _segment_roles(session, transcript_id)
         return CoderState(transcript_id, {}, {}, False, _progress(roles, set()))
-    by_segment = codings.segment_code_ids(session, actor, rater_id, transcript_id)
+    by_segment, spans = _codes_and_spans(session, actor, rater_id, transcript_id)
     memo_texts = codings.memos_of(session, actor, rater_id, transcript_id)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     roles = _segment_roles(session, transcript_id)
-    coded = {sid for sid, ids in by_segment.items() if sid is not None and ids}
+    coded = {sid for sid in by_segment if sid is not None} | set(spans)  # a span codes its segment
     return CoderState(
-        transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items() if ids}, memo_texts,
+        transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items()}, memo_texts,
         bool(status and status.done), _progress(roles, coded),
         memos.current_versions(session, actor, rater_id, transcript_id),
+        {sid: frozenset(found) for sid, found in spans.items()},
     )
+
+
+def _codes_and_spans(session: Session, actor: Actor, rater_id: int, transcript_id: int
+                     ) -> tuple[dict[int | None, set[int]], dict[int, set[tuple[int, int, int]]]]:
+    """A rater's codings in a transcript: {unit: code ids} for whole segments (None: the whole
+    transcript) and {segment id: (code id, start, end)} for spans."""
+    actor.require_rater(session.get(User, rater_id).name, "read the codings")
+    codes: dict[int | None, set[int]] = defaultdict(set)
+    spans: dict[int, set[tuple[int, int, int]]] = defaultdict(set)
+    for segment_id, code_id, start, end in session.execute(
+        select(Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end)
+        .where(Coding.rater_id == rater_id, Coding.transcript_id == transcript_id)
+    ):
+        if start is None:
+            codes[segment_id].add(code_id)
+        else:
+            spans[segment_id].add((code_id, start, end))
+    return codes, spans
 
 
 def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:

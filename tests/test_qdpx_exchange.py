@@ -454,3 +454,28 @@ def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path)
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "e.qdpx", project, EMOJI_TEXT))
     assert summary.imported == ["Interview 3"]
     assert summary.skipped == ["1 empty text source(s) not imported"]
+
+
+def test_real_transcripts_round_trip_with_every_span_and_quote(real_transcripts, study, tmp_path):
+    """The real interviews (read by the .docx reader) coded by spans and whole segments, exported,
+    and imported into a fresh study: the same codings over the same words."""
+    from study.importing import import_files
+
+    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"))
+    import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")))
+    with study.session() as session:
+        units = [(t.name, s.index, s.start, t.text[s.start:s.end]) for t in session.scalars(select(Transcript))
+                 for s in t.segments][::4]
+    for name, index, start, text in units:
+        words = text.split()
+        if len(words) > 3:
+            at = start + text.index(words[1])
+            codings.apply_code(study, CLI, "alice", name, index, "Attributes/Latency", span=(at, at + len(words[1])))
+            codings.apply_code(study, CLI, "bob", name, index, "Performance/Latency")
+    path = tmp_path / "real.qdpx"
+    qdpx.export_qdpx(study, CLI, path)
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, path)
+    assert quotes_of(fresh) and sorted(quotes_of(fresh)) == sorted(quotes_of(study))
+    assert [r[:2] + r[3:] for r in stored_codings(fresh)] == [r[:2] + r[3:] for r in stored_codings(study)]
+    fresh.close()

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..auth import Actor
 from ..codebook import join_ref, split_ref
+from . import defined
 from ..store import Study
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
 from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
@@ -224,11 +225,11 @@ def _code_agreement(info: CodeInfo, ones: np.ndarray, n: np.ndarray, applied: np
     undefined = _no_variation(ones, n) if math.isnan(stats.alpha) else None
     if undefined:  # AC1 would be 1.0 by its formula here, which says nothing: undefined like alpha
         return CodeAgreement(info.ref, info.theme, units, None, None, None, None, _kappa_kind(raters), None,
-                             _number(stats.percent_agreement), prevalence, rare, undefined)
+                             defined(stats.percent_agreement), prevalence, rare, undefined)
     kappa = cohen_kappa_from_table(cohen_table) if cohen_table is not None else stats.fleiss_kappa
     interval, q, dropped = _interval(ones, n, replicates, seed)
-    return CodeAgreement(info.ref, info.theme, units, _number(stats.alpha), interval, q, _number(kappa),
-                         _kappa_kind(raters), _number(stats.gwet_ac1), _number(stats.percent_agreement),
+    return CodeAgreement(info.ref, info.theme, units, defined(stats.alpha), interval, q, defined(kappa),
+                         _kappa_kind(raters), defined(stats.gwet_ac1), defined(stats.percent_agreement),
                          prevalence, rare, None, dropped)
 
 
@@ -247,7 +248,7 @@ def _interval(ones: np.ndarray, n: np.ndarray, replicates: int, seed: int):
     if replicates == 0:
         return None, None, 0
     boot = alpha_bootstrap(ones, n, replicates=replicates, seed=seed, thresholds=THRESHOLDS)
-    q = {f"{t:.3f}": _number(boot.q[t]) for t in THRESHOLDS}
+    q = {f"{t:.3f}": defined(boot.q[t]) for t in THRESHOLDS}
     interval = None if math.isnan(boot.ci_low) else (boot.ci_low, boot.ci_high)
     return interval, q, boot.undefined
 
@@ -269,14 +270,6 @@ def _no_variation(ones: np.ndarray, n: np.ndarray) -> str:
 
 def _kappa_kind(raters: Sequence[str]) -> str:
     return "cohen" if len(raters) == 2 else "fleiss"
-
-
-def _number(value) -> float | None:
-    """A float for JSON, None where the coefficient is undefined (NaN)."""
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
 
 
 # -- themes and overall ---------------------------------------------------------------
@@ -315,7 +308,7 @@ def cu_alpha(presence: np.ndarray, refs: Sequence[str]) -> tuple[float | None, s
     chosen = presence.sum(axis=1)
     category = np.where(chosen == 0, 0, np.where(chosen == 1, presence.argmax(axis=1) + 1, -1))
     counts = CodedRatings(category, ("none", *refs)).counts()
-    alpha = _number(alpha_from_value_counts(counts, range(len(refs) + 1), "nominal"))
+    alpha = defined(alpha_from_value_counts(counts, range(len(refs) + 1), "nominal"))
     several = int((chosen > 1).sum())
     note = (f"{several} rating(s) chose several codes of this exclusive theme and were left out"
             if several else None)
@@ -331,7 +324,7 @@ def overall_agreement(table: UnitTable, codes: Sequence[CodeAgreement], replicat
     pooled = None
     if units and n_codes:
         ones = rater_counts(table.presence).ravel()
-        pooled = _number(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
+        pooled = defined(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
     median = float(np.median(alphas)) if alphas else None
     low, high = (min(alphas), max(alphas)) if alphas else (None, None)
     methods = methods_sentence(table, len(codes), alphas, replicates, seed)

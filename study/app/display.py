@@ -45,6 +45,7 @@ def labelled(label: str, text: str) -> None:
 REMEDIES = {
     "replace": "tick 'Replace transcripts of the same name' to replace it (codings on unchanged text are kept)",
     "list_transcripts": "the Transcripts page lists them",
+    "list_transcripts_and_participants": "the Transcripts page lists them",
     "show_codebook": "the Codebook page lists them",
     "load_codebook": "an admin imports one on the Codebook page",
     "import_transcripts": "an admin imports them on the Transcripts page",
@@ -103,7 +104,7 @@ def act(action: Callable[..., object], *args, done: str | Callable[[object], str
 
 
 def table_frame(table) -> pd.DataFrame:
-    """A ``study.exports.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
+    """A ``study.table.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
     sort), every other cell is the text the exports print; headers are the column labels."""
     labels = _unique([c.label for c in table.columns])
     return pd.DataFrame(

@@ -253,3 +253,62 @@ def test_a_tab_learns_on_its_next_action_that_another_tab_marked_the_transcript_
     tab_a.keyboard.press("1")
     expect(root(tab_a)).to_have_attribute("data-done", "0")
     expect(tab_a.get_by_role("button", name="Mark done")).to_be_visible()
+
+
+# -- spans ------------------------------------------------------------------------------------------
+
+
+def drag_select(page, segment_id: int, start: int, end: int) -> None:
+    """Select characters [start, end) of a segment's text with the mouse, as a coder would."""
+    text = page.locator(f'.seg[data-segment-id="{segment_id}"] .text')
+    points = text.evaluate("""(el, [a, b]) => {
+        const node = el.firstChild, at = (i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+          const box = r.getClientRects()[0]; return [box.left, box.top + box.height / 2]; };
+        return [at(a), at(b - 1)]; }""", [start, end])
+    (x1, y1), (x2, y2) = points
+    page.mouse.move(x1 + 1, y1)
+    page.mouse.down()
+    page.mouse.move(x2 + 4, y2, steps=8)
+    page.mouse.up()
+
+
+def test_a_selected_stretch_of_text_is_coded_highlighted_listed_and_removable(page_as, fresh_demo_app, app_study):
+    tid = transcript_ids(app_study)[2]
+    page = open_at(page_as, fresh_demo_app, "alice", f"transcript={tid}")
+    answer = answers(app_study, tid)[3]
+    words = answer.text.split(" ")
+    start = len(" ".join(words[:2])) + 1  # the third to the sixth word
+    end = len(" ".join(words[:6]))
+    drag_select(page, answer.id, start, end)
+    expect(root(page)).to_have_attribute("data-span-selection", f"{answer.start + start}-{answer.start + end}")
+    expect(page.locator('[data-testid="span-selection"]')).to_contain_text(answer.text[start:end])
+    code = page.locator(".code[data-code-id]").nth(2)
+    code_id = int(code.get_attribute("data-code-id"))
+    code.click()
+    span = f"{answer.start + start}-{answer.start + end}"
+    chip = page.locator(f'.seg[data-segment-id="{answer.id}"] .chip[data-code-id="{code_id}"][data-span="{span}"]')
+    expect(chip).to_have_attribute("data-state", "stored")
+    mark = page.locator(f'.seg[data-segment-id="{answer.id}"] mark.hl')
+    expect(mark).to_have_text(answer.text[start:end])  # highlighted, as text
+    assert workspace.coder_state(app_study, ALICE, tid).spans == {
+        answer.id: frozenset({(code_id, answer.start + start, answer.start + end)})}
+    assert answer.id not in workspace.coder_state(app_study, ALICE, tid).codes  # the segment itself is not coded
+
+    # a key codes a selection too; whole-segment coding by key is unchanged
+    drag_select(page, answer.id, 0, start - 1)
+    expect(root(page)).to_have_attribute("data-span-selection", f"{answer.start}-{answer.start + start - 1}")
+    page.keyboard.press("1")
+    first_code = int(page.locator(".code[data-code-id]").nth(0).get_attribute("data-code-id"))
+    expect(page.locator(f'.seg[data-segment-id="{answer.id}"] .chip[data-code-id="{first_code}"][data-span]')) \
+        .to_have_attribute("data-state", "stored")
+    page.keyboard.press("2")
+    second_code = int(page.locator(".code[data-code-id]").nth(1).get_attribute("data-code-id"))
+    expect(page.locator(f'.seg[data-segment-id="{answer.id}"] .chip[data-code-id="{second_code}"]:not([data-span])')) \
+        .to_have_attribute("data-state", "stored")
+
+    chip.locator(".chip-remove").click()
+    expect(chip).to_have_count(0)
+    confirmed(page)
+    state = workspace.coder_state(app_study, ALICE, tid)
+    assert state.spans == {answer.id: frozenset({(first_code, answer.start, answer.start + start - 1)})}
+    assert state.codes[answer.id] == {second_code}

@@ -73,6 +73,7 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     data["version"] = st.session_state[_SENT][1]
     state = workspace.coder_state(study, actor, transcript_id)
     data["applied"] = {str(sid): sorted(ids) for sid, ids in state.codes.items() if sid is not None}
+    data["spans"] = {str(sid): sorted(found) for sid, found in state.spans.items()}
     data["memos"] = {str(sid): text for sid, text in state.memos.items() if sid is not None and text}
     data["memo_versions"] = {("t" if sid is None else str(sid)): v for sid, v in state.memo_versions.items()}
     data["transcript_memo"] = state.memos.get(None, "")
@@ -166,9 +167,7 @@ def _apply(study: Study, actor: Actor, op: protocol.Op) -> None:
     if isinstance(op, protocol.BadOp):
         raise StudyError(op.message)
     if isinstance(op, protocol.CodeOp):
-        if op.span is not None:
-            raise StudyError("coding a selection of text is not available yet; code the whole segment")
-        change = workspace.Change(op.segment_id, op.code_id, op.applied)
+        change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span)
         error = workspace.apply_changes(study, actor, [change])[0].error
         if error:
             raise StudyError(error)

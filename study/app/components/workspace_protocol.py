@@ -19,6 +19,7 @@ MAX_NUMBER = 2**53 - 1  # the largest whole number JavaScript holds exactly
 MAX_OPS = 500  # unconfirmed ops one message may carry
 MAX_TOKEN = 64  # client id and static version
 MAX_SPAN = 10_000_000  # a character offset inside a transcript
+RELOAD = "reload the page"
 
 
 class ProtocolError(StudyError):
@@ -89,27 +90,27 @@ Event = Union[OpsEvent, NeedStatic, HistoryRequest]
 def parse_event(raw: Any) -> Event:
     """The checked event, or ProtocolError naming what was wrong."""
     if not isinstance(raw, dict):
-        raise ProtocolError("the page sent a message that is not an object; reload the page")
+        raise ProtocolError("the page sent a message that is not an object", RELOAD)
     kind = raw.get("kind")
     client = _token(raw, "client", required=True)
     have = _token(raw, "have", required=False)
     if kind == "ops":
         ops = raw.get("ops")
         if not isinstance(ops, list) or len(ops) > MAX_OPS:
-            raise ProtocolError(f"the page sent ops that are not a list of at most {MAX_OPS}; reload the page")
+            raise ProtocolError(f"the page sent ops that are not a list of at most {MAX_OPS}", RELOAD)
         return OpsEvent(client, have, tuple(parse_op(op) for op in ops))
     if kind == "need_static":
         return NeedStatic(client, have)
     if kind == "memo_history":
         return HistoryRequest(client, have, _id(raw, "transcript"), _optional_id(raw, "seg"))
-    raise ProtocolError(f"the page sent a message of an unknown kind ({_shown(kind)}); reload the page")
+    raise ProtocolError(f"the page sent a message of an unknown kind ({_shown(kind)})", RELOAD)
 
 
 def parse_op(raw: Any) -> Op:
     """One op: a value to apply, or BadOp (its number known) to report. An op without a valid
     number cannot be confirmed or skipped on resend, so it refuses the whole message."""
     if not isinstance(raw, dict):
-        raise ProtocolError("the page sent an op that is not an object; reload the page")
+        raise ProtocolError("the page sent an op that is not an object", RELOAD)
     number = _id(raw, "op")
     try:
         return _op(raw, number)
@@ -127,14 +128,14 @@ def _op(raw: dict, number: int) -> Op:
     if kind == "memo_restore":
         return RestoreOp(number, _id(raw, "transcript"), _optional_id(raw, "seg"), _number(raw, "version"),
                          _optional_number(raw, "base"))
-    raise ProtocolError(f"the page sent a change it does not understand ({_shown(kind)}); reload the page")
+    raise ProtocolError(f"the page sent a change it does not understand ({_shown(kind)})", RELOAD)
 
 
 def _number(raw: dict, name: str, low: int = 0, high: int = MAX_NUMBER) -> int:
     value = raw.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ProtocolError(f"the page sent a change without a valid {name} (a whole number from {low} to {high}); "
-                            "reload the page")
+        raise ProtocolError(f"the page sent a change without a valid {name} (a whole number from {low} to {high})",
+                            RELOAD)
     return value
 
 
@@ -153,14 +154,15 @@ def _optional_number(raw: dict, name: str) -> int | None:
 def _bool(raw: dict, name: str) -> bool:
     value = raw.get(name)
     if not isinstance(value, bool):
-        raise ProtocolError(f"the page sent a change without a valid {name} (true or false); reload the page")
+        raise ProtocolError(f"the page sent a change without a valid {name} (true or false)", RELOAD)
     return value
 
 
 def _text(raw: dict, name: str) -> str:
     value = raw.get(name)
     if not isinstance(value, str) or len(value) > MAX_MEMO_CHARS:
-        raise ProtocolError(f"the page sent a {name} that is not text of at most {MAX_MEMO_CHARS:,} characters")
+        raise ProtocolError(f"the page sent a {name} that is not text of at most {MAX_MEMO_CHARS:,} characters",
+                            "shorten it")
     return value
 
 
@@ -169,11 +171,11 @@ def _span(raw: dict) -> tuple[int, int] | None:
     if span is None:
         return None
     if not isinstance(span, list) or len(span) != 2:
-        raise ProtocolError("the page sent a span that is not [start, end]; reload the page")
+        raise ProtocolError("the page sent a span that is not [start, end]", RELOAD)
     bounds = {"start": span[0], "end": span[1]}
     start, end = _number(bounds, "start", high=MAX_SPAN), _number(bounds, "end", high=MAX_SPAN)
     if end <= start:
-        raise ProtocolError("the page sent an empty or reversed span; select the text again")
+        raise ProtocolError("the page sent an empty or reversed span", "select the text again")
     return start, end
 
 
@@ -182,7 +184,7 @@ def _token(raw: dict, name: str, required: bool) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not 0 < len(value) <= MAX_TOKEN:
-        raise ProtocolError(f"the page sent a message without a valid {name}; reload the page")
+        raise ProtocolError(f"the page sent a message without a valid {name}", RELOAD)
     return value
 
 
