@@ -269,7 +269,7 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
         return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
 
 
-def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor = CLI) -> dict:
+def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> dict:
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
     table = _adjudication_table(study, asker, raters)

@@ -27,6 +27,7 @@ from study.transcripts import (
     read_transcript,
     table_kind,
 )
+from study.auth import CLI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
@@ -383,7 +384,7 @@ def test_table_kind_decides_by_the_columns(tmp_path, header, kind):
 
 
 def test_speaker_table_csv_imports_as_one_transcript(study):
-    summary = import_files(study, [FIXTURES / "table.csv"])
+    summary = import_files(study, [FIXTURES / "table.csv"], actor=CLI)
     assert summary.imported == ["table"] and summary.ok
 
 
@@ -446,7 +447,7 @@ def test_oversize_file_is_refused_before_it_is_read(study, tmp_path, monkeypatch
     with path.open("wb") as file:
         file.truncate(3_000_000_000)  # sparse: 3 GB on paper, nothing on disk
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
-    summary = import_files(study, [path], options=ImportOptions(max_bytes=1_000_000))
+    summary = import_files(study, [path], options=ImportOptions(max_bytes=1_000_000), actor=CLI)
     assert summary.failed and "3000.0 MB, over the 1.0 MB limit" in summary.failed[0][1]
 
 

@@ -52,7 +52,7 @@ def schema() -> xmlschema.XMLSchema:
 def coded(study) -> Study:
     """Two raters on one interview: the same code on the same segment, codes of repeated names,
     a coding memo, segment and transcript memos."""
-    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"))
+    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"), CLI)
     add_interview(study, "P1", "P1", ["It was slow, the latency killed us.", "The license was fine."])
     codings.apply_code(study, CLI, "alice", "P1", 1, "Attributes/Latency", memo="slow = latency here")
     codings.apply_code(study, CLI, "bob", "P1", 1, "Attributes/Latency")

@@ -411,7 +411,7 @@ class _Writer:
     def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:
         """True (and reported) when the rater marked the transcript done: an import does not reopen it."""
         if rater.id not in self.done:
-            self.done[rater.id] = done_transcripts(self.session, rater.id)
+            self.done[rater.id] = done_transcripts(self.session, self.actor, rater.id)
         if transcript.id in self.done[rater.id]:
             self.summary.skipped.append(f"{transcript.name}: {what}: {rater.name} marked this transcript done; "
                                         "reopen it to import into it")
