@@ -44,6 +44,20 @@ EXPECTED = {
         (MARA, "And then?", "0:20"),
         ("Unknown Speaker", "Then it grew.", "1:02:03"),
     ]),
+    "otter-times-only.txt": ("name and time lines", None, [
+        ("Unknown", "When I was young, things were different.", "0:00"),
+        ("Unknown", "It was a hard time for growers.", "0:15"),
+        ("Unknown", "Everybody grew the same apple.", "0:21"),
+    ]),
+    "otter-continued.txt": ("name and time lines", MARA, [
+        (MARA, "How did it start?", "0:00"),
+        (TEO, "With a grant.", "0:05"),
+        (TEO, "Then it grew.", "0:40"),
+        (MARA, "Thanks.", "1:10"),
+    ]),
+    "youtube.vtt": ("captions", None, [  # rolling captions: each line once
+        ("Unknown", "so today we are going to talk about models", "00:00:00"),
+    ]),
     "zoom.vtt": ("captions", "Mara Quist (Acme Labs)", [
         ("Mara Quist (Acme Labs)", "Welcome, can you hear me? Good.", "00:00:01"),
         (TEO, "Yes, loud and clear.", "00:00:06"),
