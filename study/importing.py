@@ -109,11 +109,14 @@ def import_files(
     study: Study,
     paths: Iterable[Path],
     *,
+    actor: Actor,
     participants: list[ParticipantRow] | None = None,
     options: ImportOptions = ImportOptions(),
     progress: Callable[[Path], None] | None = None,
 ) -> ImportSummary:
-    """Import every file; each is its own transaction. Returns what happened to each."""
+    """Import every file; each is its own transaction. Returns what happened to each. Admins only."""
+    actor.require_admin("import transcripts")
+    options = dataclasses.replace(options, actor=actor.name)
     if options.unit not in UNITS:
         raise StudyError(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
     participants = participants or []
@@ -445,8 +448,9 @@ class ResegmentSummary:
     not_carried: list[str] = field(default_factory=list)
 
 
-def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cli") -> ResegmentSummary:
-    """Cut transcripts anew into ``unit`` segments, carrying codings onto new segments by overlap."""
+def resegment(study: Study, names: list[str] | None, unit: str, actor: Actor) -> ResegmentSummary:
+    """Cut transcripts anew into ``unit`` segments, carrying codings onto new segments by overlap. Admins only."""
+    actor.require_admin("re-segment transcripts")
     if unit not in UNITS:
         raise StudyError(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}")
     summary = ResegmentSummary()
@@ -462,7 +466,7 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cl
     for transcript in transcripts:
         with study.session() as session:
             transcript = session.get(Transcript, transcript.id)
-            _resegment_one(session, transcript, unit, actor, summary)
+            _resegment_one(session, transcript, unit, actor.name, summary)
         summary.transcripts.append(transcript.name)
     return summary
 
@@ -564,7 +568,7 @@ def upload_transcripts(
         rows = _participant_rows(folder, participants) if participants is not None else None
         paths, unwritable = _write_uploads(Path(folder), files)
         summary = import_files(
-            study, paths, participants=rows,
+            study, paths, actor=actor, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
                                   source_label=_upload_label, transcript_roles=dict(roles or {}),
                                   describe=describe),

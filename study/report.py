@@ -25,6 +25,7 @@ from .agreement import coefficient_text, interval_text
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
+from .exclusion import excluded_transcript_ids
 from .table import Column, Table
 from .saturation import DEFAULT_THRESHOLD, saturation
 from .coverage import Coverage, source_coverage
@@ -258,9 +259,10 @@ def methods_paragraph(study: Study, source: Source, agreement: dict | None, agre
     how disagreements were resolved, and which codings the findings rest on (with ``coverage``:
     which transcripts and participants they count, and whether the consensus is partial)."""
     with study.session() as session:
-        transcripts = session.scalar(select(func.count()).select_from(Transcript))
-        units = Counter(session.scalars(select(Transcript.unit)))
-        segments = session.scalar(select(func.count()).select_from(Segment))
+        kept = Transcript.id.not_in(excluded_transcript_ids(session))  # what an admin excluded is not analysed
+        transcripts = session.scalar(select(func.count()).select_from(Transcript).where(kept))
+        units = Counter(session.scalars(select(Transcript.unit).where(kept)))
+        segments = session.scalar(select(func.count()).select_from(Segment).join(Transcript).where(kept))
         codes = all_codes(session)
         themes = top_themes(session)
         coders = coders_with_codings(session)

@@ -318,7 +318,7 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
     from sklearn.preprocessing import MultiLabelBinarizer
 
     asker.require_rater(rater, "read the codings")
-    done = sorted(done_by(study, [rater])[rater])
+    done = sorted(done_by(study, asker, [rater])[rater])
     if len(done) < 2:
         raise StudyError(f"{rater} marked {len(done)} transcript(s) done; the learned suggester is "
                          "cross-validated over transcripts and needs at least 2")

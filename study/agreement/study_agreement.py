@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -143,7 +143,7 @@ class AgreementReport:
              **{f"q_{t}": (c.q or {}).get(t) for t in ("0.667", "0.800")},
              "alpha_band": alpha_band(c.alpha), "kappa": c.kappa, "kappa_kind": c.kappa_kind,
              "kappa_band": kappa_band(c.kappa), "ac1": c.ac1, "percent": c.percent,
-             **{f"prevalence_{r}": c.prevalence[r] for r in self.raters}, "rare": c.rare,
+             **{f"prevalence_{r}": c.prevalence.get(r) for r in self.raters}, "rare": c.rare,
              "undefined": c.undefined}
             for c in self.codes
         ]
@@ -162,7 +162,17 @@ def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: s
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
     table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)
-    return report_from_table(table, replicates, seed)
+    report = report_from_table(table, replicates, seed)
+    return report if asker.is_admin else for_coder(report, asker.name)
+
+
+def for_coder(report: AgreementReport, coder: str) -> AgreementReport:
+    """The report as a coder may see it: the coefficients, and how often *they* applied each code,
+    never how often the others did. (With two raters the other's count can be worked out from
+    kappa, percent agreement and one's own count; what stays private is which units the others
+    coded, and coders see agreement only on finished transcripts, which they cannot reopen to probe.)"""
+    codes = tuple(replace(c, prevalence={r: n for r, n in c.prevalence.items() if r == coder}) for c in report.codes)
+    return replace(report, codes=codes)
 
 
 def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,

@@ -14,6 +14,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from study import exports
 from study.errors import StudyError, worded
 
 T = TypeVar("T")
@@ -121,3 +122,17 @@ def _unique(labels: list[str]) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         result.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
     return result
+
+
+TABLE_DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx", "Excel"), ("md", "Markdown"))
+
+
+def table_downloads(table) -> None:
+    """One download button per export format of a ``study.exports.Table``, in a row."""
+    columns = st.columns(len(TABLE_DOWNLOADS) + 2)
+    for column, (fmt, label) in zip(columns, TABLE_DOWNLOADS):
+        column.download_button(
+            label, data=lambda fmt=fmt: exports.to_bytes(table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
+            mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
+            width="stretch",
+        )

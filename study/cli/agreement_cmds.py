@@ -238,6 +238,6 @@ def adjudicate(ctx, raters, auto, status, resolutions, resolve, decision, code_r
         record = adjudication.resolve(study, auth.CLI, names, resolve[0], resolve[1], decision, codes, reason)
         click.echo(f"{record.transcript} #{record.segment}: {record.decision} -> "
                    f"{'; '.join(record.codes) or '(no codes)'}")
-    progress = adjudication.adjudication_progress(study, names)
+    progress = adjudication.adjudication_progress(study, names, auth.CLI)
     click.echo(f"Disputed segments: {progress['units_disputed']}; resolved {progress['resolved']}, "
                f"unresolved {progress['unresolved']}.")

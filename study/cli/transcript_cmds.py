@@ -79,7 +79,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     study = open_study(ctx)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
-        summary = importing.import_files(study, files, participants=participants, options=options,
+        summary = importing.import_files(study, files, actor=auth.CLI, participants=participants, options=options,
                                          progress=lambda _path: bar.update(1))
     _print_summary(summary)
     if summary.failed:
@@ -216,7 +216,7 @@ def resegment(ctx, names, unit) -> None:
 
     Example: study resegment --unit sentence P01-2022-07-01
     """
-    summary = importing.resegment(open_study(ctx, create=False), list(names), unit)
+    summary = importing.resegment(open_study(ctx, create=False), list(names), unit, auth.CLI)
     click.echo(f"Resegmented {len(summary.transcripts)} transcript(s) into {unit}s; "
                f"{summary.carried} coding(s) carried, {len(summary.not_carried)} not carried.")
     for item in summary.not_carried:
