@@ -44,7 +44,7 @@ def transcript(rng: random.Random, turns: int) -> ParsedTranscript:
 
 def build(study: Study, count: int, turns: int = 40) -> int:
     rng = random.Random(7)
-    codes.load_into_study(study, parse_codebook(CODEBOOK))
+    codes.load_into_study(study, parse_codebook(CODEBOOK), CLI)
     made = 0
     for n in range(count):
         name = f"P{n:03d}"
