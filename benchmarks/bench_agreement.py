@@ -145,7 +145,7 @@ def interview_codebook(codes: int) -> str:
 
 def build_interview_study(folder: Path, transcripts: int, segments: int, codes: int, seed: int = SEED) -> Study:
     study = Study.open(f"sqlite:///{folder / 'bench.db'}")
-    codes_mod.load_into_study(study, parse_codebook(interview_codebook(codes), source="bench.yaml"))
+    codes_mod.load_into_study(study, parse_codebook(interview_codebook(codes), source="bench.yaml"), CLI)
     for t in range(transcripts):
         text, turns = "", []
         for s in range(segments):

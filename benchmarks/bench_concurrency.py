@@ -44,7 +44,7 @@ CODEBOOK = "name: Bench\nthemes:\n  - name: Theme\n    codes:\n" + "".join(
 
 def build_study(url: str) -> Study:
     study = Study.open(url)
-    codes_mod.load_into_study(study, parse_codebook(CODEBOOK, source="bench.yaml"))
+    codes_mod.load_into_study(study, parse_codebook(CODEBOOK, source="bench.yaml"), CLI)
     text, turns = "", []
     for n in range(SEGMENTS):
         speaker, body = ("Interviewer", f"Question {n}?") if n % 2 == 0 else ("P1", f"Answer number {n}, at length.")

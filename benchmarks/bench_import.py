@@ -18,6 +18,7 @@ from study.segmenting import UNITS, segment, sentence_pipeline
 from study.store import Study
 from study.roles import assign_roles, role_map
 from study.transcripts import read_transcript
+from study.auth import CLI
 
 WORDS = ("model hub license card fine-tune dataset latency quantize benchmark download architecture paper "
          "leaderboard team deploy evaluate accuracy checkpoint tokenizer pipeline GPU memory").split()
@@ -57,7 +58,7 @@ def parse_and_segment(paths: list[Path], unit: str) -> tuple[int, int]:
 
 def timed_import(paths: list[Path], unit: str, db_file: Path) -> None:
     study = Study.open(f"sqlite:///{db_file}")
-    summary = import_files(study, paths, options=ImportOptions(unit=unit))
+    summary = import_files(study, paths, options=ImportOptions(unit=unit), actor=CLI)
     study.close()
     assert summary.ok and len(summary.imported) == len(paths), summary.failed
 

@@ -106,12 +106,12 @@ def synthetic_codebook() -> str:
 
 def build_study(db_path: Path) -> None:
     study = Study.open(f"sqlite:///{db_path}")
-    codes.load_into_study(study, parse_codebook(synthetic_codebook(), source="bench.yaml"))
+    codes.load_into_study(study, parse_codebook(synthetic_codebook(), source="bench.yaml"), auth.CLI)
     for name, participant, seed in (("Bench interview A", "P01", 1), ("Bench interview B", "P02", 2)):
         add_parsed_transcript(study, name, parsed_from_turns(synthetic_turns(seed)), participant,
                               ImportOptions(interviewer="Interviewer"))
     for name in ("alice", "bob"):
-        auth.add_user(study, name, "coder", PASSWORD)
+        auth.add_user(study, name, "coder", PASSWORD, auth.CLI)
     study.close()
 
 

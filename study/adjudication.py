@@ -269,7 +269,7 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
         return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
 
 
-def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor = CLI) -> dict:
+def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> dict:
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
     table = _adjudication_table(study, asker, raters)
@@ -329,7 +329,7 @@ def _carry(consensus: _Consensus, adjudicator: str, reason: str) -> AutoResult:
             kept += 1
             continue
         refs = tuple(table.codes[c].ref for c in np.flatnonzero(agreed[u]))
-        a, r = consensus.set_codes(unit.segment_id, refs)
+        a, r = consensus.set_codes(unit.segment_id, refs, table.raters)
         added, removed = added + a, removed + r
         agreed_units += bool(refs)
         if (latest is None and refs) or (latest is not None and tuple(latest.codes) != refs):
@@ -427,10 +427,13 @@ class _Consensus:
         self.code_cache_by_id = {c.id: c for c in self.code_cache}
         self.unit_of = {(u.transcript, u.segment): i for i, u in enumerate(table.units)}
         self.decisions = _latest(session, self.key)
-        self.current: dict[int, set[int]] = defaultdict(set)  # segment id -> consensus code ids
-        for segment_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
+        # segment id -> the consensus's (code id, span) there; span None: the whole segment
+        self.current: dict[int, set[tuple[int, tuple[int, int] | None]]] = defaultdict(set)
+        for segment_id, code_id, start, end in session.execute(
+                select(Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end).where(
                 Coding.rater_id == self.user.id, Coding.segment_id.is_not(None))):
-            self.current[segment_id].add(code_id)
+            self.current[segment_id].add((code_id, None if start is None else (start, end)))
+        self.rater_ids = {r: rater_user(session, r).id for r in table.raters}
         self.transcript_of = {u.segment_id: u.transcript_id for u in table.units}
 
     def decide(self, actor: Actor, transcript: str, index: int, decision: str, codes: Sequence[str] | None,
@@ -439,8 +442,8 @@ class _Consensus:
         u = self._unit(transcript, index)
         refs = self._target(u, decision, codes)
         segment_id = self.table.units[u].segment_id
-        before = {self.code_cache_by_id[c].ref for c in self.current[segment_id]}
-        self.set_codes(segment_id, refs)
+        before = {self.code_cache_by_id[c].ref for c, _ in self.current[segment_id]}
+        self.set_codes(segment_id, refs, self._spans_from(decision))
         row = self.record(segment_id, decision, refs, actor.name, reason)
         audit(self.session, actor.name, "adjudicate.resolve", f"{transcript}#{index}",
               before={"codes": sorted(before)},
@@ -478,15 +481,35 @@ class _Consensus:
             raise StudyError(f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}")
         return tuple(sorted(self.table.codes[c].ref for c in np.flatnonzero(chosen)))
 
-    def set_codes(self, segment_id: int, refs: Sequence[str]) -> tuple[int, int]:
-        """Make the consensus codes of a segment exactly ``refs``; returns (added, removed)."""
-        wanted = {self.code_ids[r] for r in refs}
+    def _spans_from(self, decision: str) -> tuple[str, ...]:
+        """Whose spans the consensus keeps: the taken rater's; everyone's for both and neither;
+        nobody's for an edit (its codes code the whole segment)."""
+        if decision.startswith("take:"):
+            return (decision.removeprefix("take:").strip(),)
+        return () if decision == "edit" else self.table.raters
+
+    def _rater_spans(self, segment_id: int, raters: Sequence[str]) -> dict[int, set]:
+        """{code id: the (code id, span) units the raters coded it with on the segment}."""
+        found: dict[int, set] = defaultdict(set)
+        for code_id, start, end in self.session.execute(
+                select(Coding.code_id, Coding.span_start, Coding.span_end).where(
+                    Coding.segment_id == segment_id, Coding.rater_id.in_([self.rater_ids[r] for r in raters]))):
+            found[code_id].add((code_id, None if start is None else (start, end)))
+        return found
+
+    def set_codes(self, segment_id: int, refs: Sequence[str], spans_from: Sequence[str] = ()) -> tuple[int, int]:
+        """Make the consensus codes of a segment exactly ``refs``, on the spans the raters in
+        ``spans_from`` coded them with (the whole segment when none did); returns (added, removed)."""
+        spans = self._rater_spans(segment_id, spans_from) if spans_from else {}
+        wanted = set()
+        for code_id in (self.code_ids[r] for r in refs):
+            wanted |= spans.get(code_id) or {(code_id, None)}
         current = set(self.current[segment_id])
         transcript_id = self.transcript_of[segment_id]
-        writes = [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id), applied=False)
-                  for code_id in sorted(current - wanted)]
-        writes += [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id))
-                   for code_id in sorted(wanted - current)]
+        writes = [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id, span), applied=False)
+                  for code_id, span in sorted(current - wanted, key=str)]
+        writes += [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id, span))
+                   for code_id, span in sorted(wanted - current, key=str)]
         write_codings(self.session, CLI, writes, audited=False, consensus=True)  # the decision is audited
         self.current[segment_id] = wanted
         return len(wanted - current), len(current - wanted)

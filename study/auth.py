@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotAllowed, NotFound, SignInThrottled, StudyError
-from .names import check_rater_name
+from .names import check_name, check_rater_name
 from .store import CONSENSUS, AppSession, SignInThrottle, Study, User, audit, get_user, utcnow
 
 ROLES = ("admin", "coder")
@@ -58,10 +58,10 @@ class Actor:
 CLI = Actor("cli", "system")
 
 
-def add_user(study: Study, name: str, role: str, password: str | None, actor: Actor = CLI) -> None:
+def add_user(study: Study, name: str, role: str, password: str | None, actor: Actor) -> None:
     actor.require_admin("add users")
-    name = name.strip()
-    if not name or name.casefold() == CONSENSUS:
+    name = check_name("user", name)
+    if name.casefold() == CONSENSUS:
         raise StudyError(f"{name!r} cannot be a user name; choose another")
     if role not in ROLES:
         raise StudyError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
@@ -78,7 +78,7 @@ def add_user(study: Study, name: str, role: str, password: str | None, actor: Ac
         audit(session, actor.name, "user.add", name, after={"role": role})
 
 
-def set_password(study: Study, name: str, password: str, actor: Actor = CLI) -> None:
+def set_password(study: Study, name: str, password: str, actor: Actor) -> None:
     if actor.name != name:
         actor.require_admin("change another user's password")
     _check_password(password)
@@ -89,7 +89,7 @@ def set_password(study: Study, name: str, password: str, actor: Actor = CLI) -> 
         audit(session, actor.name, "user.passwd", name)
 
 
-def set_role(study: Study, name: str, role: str, actor: Actor = CLI) -> None:
+def set_role(study: Study, name: str, role: str, actor: Actor) -> None:
     actor.require_admin("change roles")
     if role not in ROLES:
         raise StudyError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
@@ -111,11 +111,12 @@ def sign_in(study: Study, name: str, password: str, client: str | None = None) -
     counted before the password is checked, in one locked transaction, so simultaneous guesses
     cannot all slip under the limit. Unknown names cost the same hash check as known ones.
     """
-    account = name[:ACCOUNT_KEY_LENGTH]
-    client = client[:100] if isinstance(client, str) and client else "local"
+    # Keys any database stores (PostgreSQL refuses NUL): no name with one, or longer, exists.
+    account = name.replace("\x00", "\ufffd")[:ACCOUNT_KEY_LENGTH]
+    client = client.replace("\x00", "\ufffd")[:100] if isinstance(client, str) and client else "local"
     _reserve_attempt(study, account, client)
     with study.session() as session:
-        user = get_user(session, name) if len(name) <= ACCOUNT_KEY_LENGTH else None
+        user = get_user(session, name) if account == name else None
         stored = user.password_hash if user is not None and user.password_hash else None
     if _verifies(stored or _dummy_hash(), password) and stored is not None:
         with study.session() as session:
@@ -281,17 +282,26 @@ def _check_password(password: str | None) -> None:
 
 
 def _existing_user(session: Session, name: str) -> User:
-    user = get_user(session, name)
+    user = get_user(session, check_name("user", name))
     if user is None:
         raise NotFound(f"no user named {name!r}", "an admin adds the user first", remedy="add_user", name=name)
     return user
 
 
+def require_rater_id(session: Session, actor: Actor, rater_id: int | None, what: str, write: bool = False) -> None:
+    """``actor`` may read (or, with ``write``, change) the work of the rater with id ``rater_id``:
+    an admin anyone's, a coder their own only."""
+    if actor.is_admin:
+        return
+    user = session.get(User, rater_id) if rater_id is not None else None
+    if user is None or user.name != actor.name:
+        raise NotAllowed(f"{actor.name} may not {what} of another rater: coders see and change only their own work")
+
+
 def rater_user(session: Session, name: str, create: bool = False) -> User:
     """The rater named ``name`` (created as a coder without password when ``create``; a name the
     system uses, such as the consensus's, is refused then)."""
-    if create:
-        name = check_rater_name(name)
+    name = check_rater_name(name) if create else check_name("rater", name)
     user = get_user(session, name)
     if user is None:
         if not create:

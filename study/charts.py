@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from . import atomic
 from .errors import StudyError
-from .exports import Table
+from .table import Table
 from .saturation import Saturation
 
 STATIC_FORMATS = ("png", "svg", "pdf")
@@ -171,6 +171,30 @@ def static_image(fig: go.Figure, fmt: str = "png", scale: float = 2) -> bytes:
             return fig.to_image(format=fmt, scale=1 if fmt != "png" else scale)
     except Exception as exc:  # kaleido and choreographer raise many kinds; all mean "no image"
         raise StaticExportUnavailable(_unavailable(exc)) from None
+
+
+def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2) -> list[bytes]:
+    """Every figure as PNG/SVG/PDF bytes, rendered in one browser session (plotly's
+    ``write_images``, kaleido's batch), not a fresh browser per figure."""
+    if fmt not in STATIC_FORMATS:
+        raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
+    if not figs:
+        return []
+    import tempfile
+
+    import plotly.io as pio
+
+    with tempfile.TemporaryDirectory(prefix="study-figures-") as folder:
+        paths = [Path(folder) / f"figure-{n}.{fmt}" for n in range(len(figs))]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pio.write_images(list(figs), paths, format=fmt, scale=scale if fmt == "png" else 1)
+        except Exception as exc:  # kaleido and choreographer raise many kinds; all mean "no image"
+            raise StaticExportUnavailable(_unavailable(exc)) from None
+        if missing := [p for p in paths if not p.is_file()]:  # kaleido may report errors instead of raising
+            raise StaticExportUnavailable(_unavailable(RuntimeError(f"{len(missing)} figure(s) not rendered")))
+        return [p.read_bytes() for p in paths]
 
 
 @lru_cache(maxsize=1)

@@ -16,11 +16,12 @@ from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
 
 
-def load_into_study(study: Study, book: cb.Codebook, actor: str = "cli") -> dict:
+def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:
     """Merge ``book`` into the stored codebook: new themes and codes are added, existing ones
     (matched by path, case-insensitively) updated. Codes are never deleted: codings keep them."""
+    actor.require_admin("load a codebook")
     with study.session() as session:
-        return merge_codebook(session, book, actor)
+        return merge_codebook(session, book, actor.name)
 
 
 def merge_codebook(session: Session, book: cb.Codebook, actor: str) -> dict:
@@ -338,7 +339,7 @@ def import_codebook(study: Study, actor: Actor, upload: UploadedFile) -> dict:
         text = upload.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodebookError(f"{upload.name}: the codebook is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    return load_into_study(study, cb.parse_codebook(text, source=upload.name), actor=actor.name)
+    return load_into_study(study, cb.parse_codebook(text, source=upload.name), actor)
 
 
 # -- the edits inside one session --------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import memos
-from .auth import Actor, rater_user
+from .auth import Actor, rater_user, require_rater_id
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
 from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
@@ -106,6 +106,7 @@ def remove_code(study: Study, actor: Actor, rater: str, transcript: str, segment
 def _write_by_name(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
                    applied: bool, memo: str | None, span: Span | None) -> bool:
     _check_writer(actor, rater)
+    memo = memos.check_text(memo) if memo is not None else None
     user = rater_user(session, rater, create=applied)
     transcript = find_transcript(session, transcript_name)
     code = codes_mod.resolve(session, ref)
@@ -144,6 +145,7 @@ def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, 
     """Mark (or reopen) a transcript for a rater. Marking it done carries the raters' agreements on it
     into the consensus once every compared rater has finished it (``carry=False``: a suggestion
     pseudo-rater's mark, which is not a person's finished work)."""
+    require_rater_id(session, actor, rater_id, "mark done or reopen the transcripts", write=True)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     if not done and status is not None and status.done:
         _check_may_reopen(session, actor)
@@ -260,7 +262,9 @@ def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) 
     }
 
 
-def done_transcripts(session: Session, rater_id: int) -> set[int]:
+def done_transcripts(session: Session, asker: Actor, rater_id: int) -> set[int]:
+    """Ids of the transcripts the rater marked done (a coder asks about their own only)."""
+    require_rater_id(session, asker, rater_id, "see the finished transcripts")
     return set(session.scalars(
         select(TranscriptStatus.transcript_id).where(TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True))
     ))
@@ -311,7 +315,8 @@ class _CodingTargets:
                 raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
             segment_id = segment_ids[index]
         key = CodingKey(self.rater.id, transcript.id, segment_id, code.id, _span(row))
-        self._rows.setdefault(key, []).append((line, row.get("memo") or None))
+        memo = row.get("memo") or None
+        self._rows.setdefault(key, []).append((line, memos.check_text(memo) if memo is not None else None))
 
     def conflicts(self) -> list[str]:
         """Rows giving one coding two different memos: the file does not say which is meant."""
@@ -461,12 +466,14 @@ def segments_frame(study: Study, transcripts: list[str] | None = None) -> pd.Dat
     return pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS)
 
 
-def done_by(study: Study, raters: list[str]) -> dict[str, set[str]]:
-    """{rater: names of the transcripts the rater marked done}."""
+def done_by(study: Study, asker: Actor, raters: list[str]) -> dict[str, set[str]]:
+    """{rater: names of the transcripts the rater marked done}. Coders ask about themselves only."""
+    for rater in raters:
+        asker.require_rater(rater, "see the finished transcripts")
     with study.session() as session:
         result = {}
         for rater in raters:
             user = rater_user(session, rater)
-            ids = done_transcripts(session, user.id)
+            ids = done_transcripts(session, asker, user.id)
             result[rater] = set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids)))) if ids else set()
         return result

@@ -10,14 +10,24 @@ from sqlalchemy import func, select
 from . import auth, codes, codings
 from .codebook import load_codebook
 from .errors import StudyError
-from .importing import ImportOptions, import_files
+from .importing import import_files
 from .participants import read_participants_csv
 from .store import Study, Transcript
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = PROJECT_ROOT / "transcripts_sample"
-CODEBOOK_FILE = PROJECT_ROOT / "codebook" / "ptm_reuse.yaml"
+
+
+def _sample_root() -> Path:
+    """Where the sample study is: inside an installed package (``study/sample/``, copied there when
+    the wheel is built), else the top of the source checkout."""
+    installed = Path(__file__).resolve().parent / "sample"
+    return installed if (installed / "transcripts_sample").is_dir() else PROJECT_ROOT
+
+
+SAMPLE_DIR = _sample_root() / "transcripts_sample"
+CODEBOOK_FILE = _sample_root() / "codebook" / "ptm_reuse.yaml"
 CODINGS_DIR = SAMPLE_DIR / "codings"
+DEMO = auth.Actor("demo", "system")  # who builds the sample study, as the audit log names it
 
 
 @dataclass(frozen=True)
@@ -43,17 +53,17 @@ def build_sample_study(study: Study, with_codings: bool = True) -> None:
     """Load the codebook, import the sample transcripts, add demo accounts and the raters' codings."""
     if not SAMPLE_DIR.is_dir() or not CODEBOOK_FILE.is_file():
         raise StudyError(
-            f"the sample study is not next to the package ({SAMPLE_DIR}); run from a source checkout"
+            f"the sample study is not next to the package ({SAMPLE_DIR})", "reinstall study from its wheel or a source checkout"
         )
-    codes.load_into_study(study, load_codebook(CODEBOOK_FILE), actor="demo")
+    codes.load_into_study(study, load_codebook(CODEBOOK_FILE), DEMO)
     participants = read_participants_csv(SAMPLE_DIR / "participants.csv")
     files = sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix in (".docx", ".txt", ".vtt", ".srt", ".md")
                    and p.name.lower() != "readme.md")
-    summary = import_files(study, files, participants=participants, options=ImportOptions(actor="demo"))
+    summary = import_files(study, files, actor=DEMO, participants=participants)
     if summary.failed:
         raise StudyError("the sample transcripts did not import: " + "; ".join(m for _, m in summary.failed))
     for account in DEMO_ACCOUNTS:
-        auth.add_user(study, account.name, account.role, account.password)
+        auth.add_user(study, account.name, account.role, account.password, DEMO)
     if with_codings:
         import_sample_codings(study)
 

@@ -160,7 +160,8 @@ def _find(session: Session, name: str, kind: str | None) -> tuple[str, Transcrip
     if participant is not None:
         return "participant", participant
     what = kind or "transcript or participant"
-    raise NotFound(f"no {what} named {name!r}; see `study transcripts` and `study participants` for the names")
+    raise NotFound(f"no {what} named {name!r}", "the transcripts and participants lists give the names",
+                   remedy="list_transcripts_and_participants")
 
 
 def _record(session: Session, row: Exclusion) -> ExclusionRecord:

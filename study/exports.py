@@ -1,7 +1,7 @@
 """Tables as files: one table model rendered to CSV, Markdown, LaTeX, Word, Excel, HTML and JSON.
 
-Every findings table (``study.findings``) and the report's tables are a :class:`Table`; the CLI,
-the report and the app all render them through the functions here, so a table looks the same
+Every findings table (``study.findings``) and the report's tables are a ``study.table.Table``;
+the CLI, the report and the app all render them through the functions here, so a table looks the same
 wherever it lands. Binary formats come back as bytes (``to_bytes``) for downloads.
 
 Zip-based files (docx, xlsx) are written with fixed member timestamps, so the same table gives
@@ -13,13 +13,13 @@ import csv
 import html
 import io
 import json
-import math
 import re
 import zipfile
-from dataclasses import dataclass, field
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from .table import Column, Table, caption_line, cell_text  # noqa: F401  (the value these files render)
 
 TEXT_FORMATS = ("json", "csv", "md", "latex", "html")
 BINARY_FORMATS = ("docx", "xlsx")
@@ -37,85 +37,6 @@ EXTENSIONS = {"json": ".json", "csv": ".csv", "md": ".md", "latex": ".tex", "htm
               "docx": ".docx", "xlsx": ".xlsx"}
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 EXCEL_CELL_LIMIT = 32_767
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: ``key`` into the row dicts, the header ``label``, and how to show a value.
-
-    ``numeric`` right-aligns; ``wide`` marks long text (wrapped paragraphs in LaTeX, wider in
-    Excel); ``format`` turns a row value into cell text (default: :func:`cell_text`).
-    """
-
-    key: str
-    label: str
-    numeric: bool = False
-    wide: bool = False
-    format: Callable[[Any], str] | None = None
-
-    def text(self, value: Any) -> str:
-        return self.format(value) if self.format else cell_text(value)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A titled table: rows are JSON-ready dicts, columns say which keys to show and how.
-
-    ``caption`` is the line under the title (the source of the findings, the denominators);
-    ``notes`` follow the table; ``extra`` holds JSON-only data (e.g. demographics' value counts).
-    ``warning`` (e.g. a partial consensus) comes first in every format, above the title.
-    """
-
-    title: str
-    columns: tuple[Column, ...]
-    rows: tuple[dict, ...]
-    caption: str = ""
-    notes: tuple[str, ...] = ()
-    source: dict | None = None
-    name: str = "table"
-    extra: dict = field(default_factory=dict, hash=False)
-    warning: str = ""
-
-    def cells(self) -> list[list[str]]:
-        """The rows as cell text, column by column."""
-        return [[c.text(row.get(c.key)) for c in self.columns] for row in self.rows]
-
-    def display_rows(self) -> list[dict[str, str]]:
-        """Rows keyed by column label, as text: what a terminal table prints."""
-        labels = [c.label for c in self.columns]
-        return [dict(zip(labels, cells)) for cells in self.cells()]
-
-    def to_dict(self) -> dict:
-        return {
-            **({"warning": self.warning} if self.warning else {}),
-            "title": self.title,
-            "caption": self.caption,
-            "source": self.source,
-            "columns": [{"key": c.key, "label": c.label} for c in self.columns],
-            "rows": [dict(r) for r in self.rows],
-            "notes": list(self.notes),
-            **self.extra,
-        }
-
-
-def cell_text(value: Any) -> str:
-    """The text of a cell value: floats with one decimal, lists comma-joined, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.1f}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(cell_text(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
-    return str(value)
-
-
-def caption_line(number: int | None, title: str, kind: str = "Table") -> str:
-    """``Table 3: title`` (or just the title without a number)."""
-    return f"{kind} {number}: {title}" if number is not None else title
 
 
 # -- text formats ---------------------------------------------------------------------

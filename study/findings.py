@@ -2,7 +2,7 @@
 
 A participant *mentioned* a code when the source applied it anywhere in one of their
 transcripts (any segment, or the whole transcript). Denominators count the participants who
-have at least one transcript. Every table is a ``study.exports.Table`` and states its source.
+have at least one transcript. Every table is a ``study.table.Table`` and states its source.
 
 Exemplar quote of a code (``exemplar``): among the segments the source coded with the code,
 prefer (1) a participant's words over the interviewer's, (2) a segment of 15-60 words (long
@@ -23,7 +23,7 @@ from .auth import Actor
 from .codebook import join_ref
 from .codings import memos_of
 from .errors import StudyError
-from .exports import Column, Table
+from .table import Column, Table
 from .exclusion import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key

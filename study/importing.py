@@ -32,6 +32,7 @@ from .participants import (
 )
 from .roles import INTERVIEWER, SpeakerRole, assign_roles, main_interviewer, rename_speakers, role_map
 from .segmenting import UNITS, SegmentSpan, overlap, segment
+from .listing import segment_rows, transcript_rows  # noqa: F401  (their home before listing.py)
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
@@ -108,11 +109,14 @@ def import_files(
     study: Study,
     paths: Iterable[Path],
     *,
+    actor: Actor,
     participants: list[ParticipantRow] | None = None,
     options: ImportOptions = ImportOptions(),
     progress: Callable[[Path], None] | None = None,
 ) -> ImportSummary:
-    """Import every file; each is its own transaction. Returns what happened to each."""
+    """Import every file; each is its own transaction. Returns what happened to each. Admins only."""
+    actor.require_admin("import transcripts")
+    options = dataclasses.replace(options, actor=actor.name)
     if options.unit not in UNITS:
         raise StudyError(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
     participants = participants or []
@@ -444,8 +448,9 @@ class ResegmentSummary:
     not_carried: list[str] = field(default_factory=list)
 
 
-def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cli") -> ResegmentSummary:
-    """Cut transcripts anew into ``unit`` segments, carrying codings onto new segments by overlap."""
+def resegment(study: Study, names: list[str] | None, unit: str, actor: Actor) -> ResegmentSummary:
+    """Cut transcripts anew into ``unit`` segments, carrying codings onto new segments by overlap. Admins only."""
+    actor.require_admin("re-segment transcripts")
     if unit not in UNITS:
         raise StudyError(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}")
     summary = ResegmentSummary()
@@ -461,7 +466,7 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: str = "cl
     for transcript in transcripts:
         with study.session() as session:
             transcript = session.get(Transcript, transcript.id)
-            _resegment_one(session, transcript, unit, actor, summary)
+            _resegment_one(session, transcript, unit, actor.name, summary)
         summary.transcripts.append(transcript.name)
     return summary
 
@@ -528,38 +533,6 @@ def _write_carried(session: Session, actor: str, old: list[Coding], new: list[Co
     session.flush()
 
 
-def transcript_rows(study: Study) -> list[dict]:
-    """One row per transcript: name, participant, segments, words, unit, date."""
-    with study.session() as session:
-        transcripts = session.scalars(select(Transcript).order_by(Transcript.id)).all()
-        return [
-            {
-                "name": t.name,
-                "participant": t.participant.label if t.participant else None,
-                "segments": len(t.segments),
-                "words": sum(len(t.text[s.start : s.end].split()) for s in t.segments),
-                "unit": t.unit,
-                "date": t.interview_date,
-            }
-            for t in transcripts
-        ]
-
-
-def segment_rows(study: Study, name: str) -> list[dict]:
-    with study.session() as session:
-        transcript = session.scalar(select(Transcript).where(Transcript.name == name))
-        if transcript is None:
-            raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
-                             remedy="list_transcripts")
-        return [
-            {
-                "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
-                "text": transcript.text[s.start : s.end], "timestamp": s.timestamp,
-            }
-            for s in transcript.segments
-        ]
-
-
 # -- uploads (the app's browser uploads, through the same importers) ------------------
 
 @dataclass(frozen=True)
@@ -595,7 +568,7 @@ def upload_transcripts(
         rows = _participant_rows(folder, participants) if participants is not None else None
         paths, unwritable = _write_uploads(Path(folder), files)
         summary = import_files(
-            study, paths, participants=rows,
+            study, paths, actor=actor, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
                                   source_label=_upload_label, transcript_roles=dict(roles or {}),
                                   describe=describe),

@@ -163,6 +163,12 @@ def _check_reader(session: Session, asker: Actor, key: MemoKey) -> None:
     asker.require_rater(_rater_name(session, key), "read the memos")
 
 
+def check_text(text: str) -> str:
+    """``text`` if any database can store it as a memo; else a StudyError saying why (not text,
+    too long, a NUL character, which PostgreSQL refuses)."""
+    return _checked_text(text)
+
+
 def _checked_text(text: str) -> str:
     if not isinstance(text, str):
         raise StudyError("a memo must be text")

@@ -140,7 +140,8 @@ def quotes_table(study: Study, asker: Actor, codes: list[str] | None = None, the
     chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
     rows = tuple({"code": q.code, "participant": q.participant or "", "transcript": q.transcript,
                   "position": q.position, "raters": ", ".join(q.raters), "text": q.text,
-                  "segment": q.segment, "start": q.start, "end": q.end} for q in found)
+                  "transcript_id": q.transcript_id, "segment": q.segment, "start": q.start, "end": q.end}
+                 for q in found)
     what = ", ".join(codes) if codes else f"the codes under {theme}"
     return Table(title=f"Quotes: {what}", columns=QUOTE_COLUMNS, rows=rows,
                  caption=f"{len(rows)} quote(s) from {chosen.name}; positions are segment numbers and character "

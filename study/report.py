@@ -21,10 +21,12 @@ import plotly.graph_objects as go
 from sqlalchemy import func, select
 
 from . import atomic, charts, exports, findings
+from .agreement import coefficient_text, interval_text
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
-from .exports import Column, Table
+from .exclusion import excluded_transcript_ids
+from .table import Column, Table
 from .saturation import DEFAULT_THRESHOLD, saturation
 from .coverage import Coverage, source_coverage
 from .sources import Source, choose_source, coders_with_codings, has_codings
@@ -220,11 +222,7 @@ def agreement_for(study: Study, asker: Actor, raters: list[str] | None,
 
 
 def _coefficient(value) -> str:
-    return "" if value is None else f"{value:.3f}"
-
-
-def _interval(value) -> str:
-    return "" if not value else f"[{value[0]:.3f}, {value[1]:.3f}]"
+    return coefficient_text(value, undefined="")
 
 
 def agreement_table(report: dict) -> Table:
@@ -237,7 +235,7 @@ def agreement_table(report: dict) -> Table:
     columns = (
         Column("code", "Code"), Column("units", "Units", numeric=True),
         Column("alpha", "Alpha", numeric=True, format=_coefficient),
-        Column("alpha_ci", "95% CI", format=_interval),
+        Column("alpha_ci", "95% CI", format=interval_text),
         Column("kappa", kappa, numeric=True, format=_coefficient),
         Column("ac1", "AC1", numeric=True, format=_coefficient),
         Column("percent", "Agreement", numeric=True, format=_coefficient),
@@ -261,9 +259,10 @@ def methods_paragraph(study: Study, source: Source, agreement: dict | None, agre
     how disagreements were resolved, and which codings the findings rest on (with ``coverage``:
     which transcripts and participants they count, and whether the consensus is partial)."""
     with study.session() as session:
-        transcripts = session.scalar(select(func.count()).select_from(Transcript))
-        units = Counter(session.scalars(select(Transcript.unit)))
-        segments = session.scalar(select(func.count()).select_from(Segment))
+        kept = Transcript.id.not_in(excluded_transcript_ids(session))  # what an admin excluded is not analysed
+        transcripts = session.scalar(select(func.count()).select_from(Transcript).where(kept))
+        units = Counter(session.scalars(select(Transcript.unit).where(kept)))
+        segments = session.scalar(select(func.count()).select_from(Segment).join(Transcript).where(kept))
         codes = all_codes(session)
         themes = top_themes(session)
         coders = coders_with_codings(session)
@@ -341,23 +340,31 @@ def report_docx(report: Report) -> bytes:
 
     document = exports.new_document(report.title)
     document.add_heading(report.title, level=0)
-    with charts.static_renderer() as can_draw:
-        for block in report.blocks:
-            if isinstance(block, Heading):
-                document.add_heading(block.text, level=min(block.level, 9))
-            elif isinstance(block, Paragraph):
-                document.add_paragraph(exports.xml_safe(block.text), style="List Bullet" if block.bullet else None)
-            elif isinstance(block, TableBlock):
-                exports.add_docx_table(document, block.table, block.number)
+    images, problem = _figure_images(report)
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            document.add_heading(block.text, level=min(block.level, 9))
+        elif isinstance(block, Paragraph):
+            document.add_paragraph(exports.xml_safe(block.text), style="List Bullet" if block.bullet else None)
+        elif isinstance(block, TableBlock):
+            exports.add_docx_table(document, block.table, block.number)
+        else:
+            if images:
+                document.add_picture(io.BytesIO(images[block.number]), width=Inches(6))
             else:
-                if can_draw:
-                    image = charts.static_image(block.figure, "png")
-                    document.add_picture(io.BytesIO(image), width=Inches(6))
-                else:
-                    document.add_paragraph(f"[Figure not embedded: {charts.static_export_problem()}. "
-                                           "The HTML report shows it.]")
-                document.add_paragraph(exports.caption_line(block.number, block.caption, "Figure"), style="Caption")
+                document.add_paragraph(f"[Figure not embedded: {problem}. The HTML report shows it.]")
+            document.add_paragraph(exports.caption_line(block.number, block.caption, "Figure"), style="Caption")
     return exports.document_bytes(document)
+
+
+def _figure_images(report: Report) -> tuple[dict[int, bytes], str | None]:
+    """Every figure of the report as PNG by figure number, drawn in one batch; or none and why."""
+    figures = [b for b in report.blocks if isinstance(b, FigureBlock)]
+    try:
+        images = charts.static_images([b.figure for b in figures], "png")
+    except charts.StaticExportUnavailable as exc:
+        return {}, str(exc)
+    return {b.number: image for b, image in zip(figures, images)}, None
 
 
 def report_markdown(report: Report, figure_dir: Path, relative_to: Path) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
@@ -38,6 +39,7 @@ SCHEMA_VERSION = 2
 DEFAULT_URL = "sqlite:///study.db"
 CONSENSUS = "consensus"  # the system rater that holds adjudicated codings
 WHOLE_TRANSCRIPT = "transcript"  # the unit key of a coding on a whole transcript
+POOL_SIZE, POOL_OVERFLOW = 10, 40  # connections kept, and opened beyond them under load (PostgreSQL allows 100)
 T = TypeVar("T")
 
 
@@ -363,7 +365,7 @@ class Study:
             try:
                 with self.session() as session:
                     return work(session)
-            except (IntegrityError, OperationalError, DBAPIError) as exc:
+            except (IntegrityError, OperationalError, DBAPIError, PoolTimeout) as exc:
                 if not _is_transient(exc):
                     raise
                 if attempt == attempts - 1:
@@ -410,6 +412,8 @@ def _is_transient(exc: Exception) -> bool:
     """Whether a failed transaction may succeed when run again: a race, not a fault."""
     if isinstance(exc, IntegrityError):
         return True  # a concurrent writer took the same unique key; the rerun finds its row
+    if isinstance(exc, PoolTimeout):
+        return True  # every connection was busy with other writers for a while
     code = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
     if code in ("40001", "40P01"):  # serialization failure, deadlock
         return True
@@ -494,10 +498,12 @@ def _upgrade(session: Session, version: int) -> None:
 def _make_engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            # one app server holds every coder's session: room for each of them to wait for the write lock
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                                   pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     except (ArgumentError, ImportError) as exc:
         raise StudyError(f"cannot use database URL {url!r}: {exc}") from None
     return engine

@@ -17,7 +17,6 @@ Example::
 """
 from __future__ import annotations
 
-import math
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
+from .agreement import defined
 from .agreement.study_agreement import report_from_table
 from .agreement.units import Unit, UnitTable, code_infos, unit_table
 from .auth import Actor
@@ -318,7 +318,7 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
     from sklearn.preprocessing import MultiLabelBinarizer
 
     asker.require_rater(rater, "read the codings")
-    done = sorted(done_by(study, [rater])[rater])
+    done = sorted(done_by(study, asker, [rater])[rater])
     if len(done) < 2:
         raise StudyError(f"{rater} marked {len(done)} transcript(s) done; the learned suggester is "
                          "cross-validated over transcripts and needs at least 2")
@@ -364,8 +364,8 @@ def _evaluation(table: UnitTable, method: str) -> SuggestionEvaluation:
     agreement = report_from_table(table, replicates=0)
     scores = tuple(
         CodeScore(info.ref, info.theme, int(support[i]), int(suggested[:, i].sum()),
-                  int((reference[:, i] & suggested[:, i]).sum()), _number(precision[i]), _number(recall[i]),
-                  _number(f1[i]), agreement.codes[i].alpha)
+                  int((reference[:, i] & suggested[:, i]).sum()), defined(precision[i]), defined(recall[i]),
+                  defined(f1[i]), agreement.codes[i].alpha)
         for i, info in enumerate(table.codes)
     )
     return SuggestionEvaluation(
@@ -380,9 +380,6 @@ def _averages(reference: np.ndarray, suggested: np.ndarray, average: str) -> Ave
 
     precision, recall, f1, _ = precision_recall_fscore_support(reference, suggested, average=average,
                                                                zero_division=np.nan)
-    return AverageScores(_number(precision), _number(recall), _number(f1))
+    return AverageScores(defined(precision), defined(recall), defined(f1))
 
 
-def _number(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value

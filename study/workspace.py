@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import codings, memos
-from .auth import Actor, rater_user
+from .auth import Actor, rater_user, require_rater_id
 from .errors import CodebookError, NotFound, StudyError
 from .segmenting import INTERVIEWER
 from .store import (
@@ -137,8 +137,8 @@ def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
     with study.session() as session:
         rater_id = _rater_id(session, actor)
         roles = _segment_roles_by_transcript(session)
-        progress = progress_by_transcript(session, rater_id)
-        done = codings.done_transcripts(session, rater_id) if rater_id else set()
+        progress = progress_by_transcript(session, actor, rater_id)
+        done = codings.done_transcripts(session, actor, rater_id) if rater_id else set()
         rows = session.execute(
             select(Transcript.id, Transcript.name, Participant.label)
             .outerjoin(Participant, Transcript.participant_id == Participant.id)
@@ -358,9 +358,11 @@ def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
     return dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
 
 
-def progress_by_transcript(session: Session, rater_id: int | None) -> dict[int, Progress]:
-    """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it.
-    Callers check that the asker may see this rater."""
+def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None) -> dict[int, Progress]:
+    """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it
+    (a coder asks about their own only)."""
+    if rater_id is not None:
+        require_rater_id(session, asker, rater_id, "see the coding progress")
     roles = _segment_roles_by_transcript(session)
     coded = _coded_segments_by_transcript(session, rater_id)
     return {tid: _progress(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
@@ -427,8 +429,8 @@ def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None)
         transcripts = session.execute(select(Transcript.id, Transcript.name).order_by(Transcript.id)).all()
         result = []
         for rater_id, rater in users.items():
-            by_transcript = progress_by_transcript(session, rater_id)
-            done = codings.done_transcripts(session, rater_id)
+            by_transcript = progress_by_transcript(session, actor, rater_id)
+            done = codings.done_transcripts(session, actor, rater_id)
             for tid, name in transcripts:
                 progress = by_transcript.get(tid, Progress(0, 0))
                 result.append(RaterProgress(name, rater, progress.coded, progress.total, tid in done))

@@ -6,6 +6,7 @@ from study.codebook import parse_codebook
 from study.importing import ImportOptions, add_parsed_transcript
 from study.store import Study
 from study.transcripts import ParsedTranscript, Turn
+from study.auth import CLI
 
 SMALL_CODEBOOK = """
 name: Small test codebook
@@ -54,7 +55,7 @@ def add_interview(study: Study, name: str, participant: str, answers: list[str],
 
 
 def load_small_codebook(study: Study) -> None:
-    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"))
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"), CLI)
 
 
 def two_coders_study(study: Study) -> Study:
@@ -63,7 +64,7 @@ def two_coders_study(study: Study) -> Study:
 
     load_small_codebook(study)
     for name, role in (("ann", "admin"), ("alice", "coder"), ("bob", "coder")):
-        auth.add_user(study, name, role, "password-123")
+        auth.add_user(study, name, role, "password-123", CLI)
     add_interview(study, "P01", "P01", ["I search by downloads.", "The license matters."])
     add_interview(study, "P02", "P02", ["Model cards miss things.", "Likes tell me little."])
     alice = auth.Actor("alice", "coder")

@@ -44,7 +44,7 @@ def test_coders_see_agreement_only_once_every_compared_coder_is_done(coded):
 
 
 def test_a_coder_may_not_compare_two_other_coders(coded):
-    auth.add_user(coded, "carol", "coder", "password-123")
+    auth.add_user(coded, "carol", "coder", "password-123", auth.CLI)
     visibility.set_coders_see_agreement(coded, ADMIN, True)
     with pytest.raises(NotAllowed):
         visibility.agreement_transcripts(coded, auth.Actor("carol", "coder"), ["alice", "bob"])

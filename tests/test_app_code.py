@@ -24,7 +24,7 @@ def app_study(study, monkeypatch):
     add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty."])
     add_interview(study, "P2-interview", "P2", ["Licences worry me."])
     for name, role in (("alice", "coder"), ("bob", "coder"), ("admin", "admin")):
-        auth.add_user(study, name, role, "study-demo")
+        auth.add_user(study, name, role, "study-demo", auth.CLI)
     monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
     return study
 
@@ -221,10 +221,10 @@ def test_an_emptied_memo_is_not_saved_without_confirmation(app_study):
 def test_a_role_change_takes_effect_on_the_next_run_and_a_new_password_signs_out(app_study):
     at = signed_in("admin")
     assert at.session_state["actor"] == Actor("admin", "admin")
-    auth.set_role(app_study, "admin", "coder")
+    auth.set_role(app_study, "admin", "coder", auth.CLI)
     at.run()
     assert at.session_state["actor"] == Actor("admin", "coder")
-    auth.set_password(app_study, "admin", "another-password")
+    auth.set_password(app_study, "admin", "another-password", auth.CLI)
     at.run()
     assert "actor" not in at.session_state
     assert page_shown(at) == "Sign in"

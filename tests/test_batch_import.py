@@ -13,6 +13,7 @@ from study.cli import cli
 from study.errors import ParticipantsError
 from study.importing import ImportOptions, UploadedFile, import_files, segment_rows, transcript_rows
 from study.participants import read_participants_csv
+from study.auth import CLI
 
 INTERVIEW = "Interviewer: How do you pick a model?\n\nDana: By downloads, mostly.\n"
 
@@ -38,7 +39,7 @@ def broken_reader(monkeypatch):
 
 def test_an_unexpected_failure_in_one_file_leaves_the_rest_of_the_batch_done(study, tmp_path, broken_reader):
     files = [write(tmp_path, "P01.txt"), write(tmp_path, "bad.txt"), write(tmp_path, "P03.txt")]
-    summary = import_files(study, files)
+    summary = import_files(study, files, actor=CLI)
     assert summary.imported == ["P01", "P03"]
     [(file, message)] = summary.failed
     assert file.endswith("bad.txt")
@@ -81,27 +82,27 @@ SURVEY = "participant,question,response\nP1,Why reuse?,It saves time.\nP2,Why re
 def test_a_survey_csv_is_stored_whole_or_not_at_all(study, tmp_path):
     # P2's label is 201 characters: one bad participant means no participant of the file is stored
     path = write(tmp_path, "survey.csv", SURVEY.replace("P2,", "x" * 201 + ","))
-    summary = import_files(study, [path])
+    summary = import_files(study, [path], actor=CLI)
     assert summary.imported == [] and len(summary.failed) == 1
     assert transcript_rows(study) == []
 
 
 def test_a_changed_survey_reports_only_the_changed_participant(study, tmp_path):
     path = write(tmp_path, "survey.csv", SURVEY)
-    assert import_files(study, [path]).imported == ["survey-P1", "survey-P2"]
+    assert import_files(study, [path], actor=CLI).imported == ["survey-P1", "survey-P2"]
     write(tmp_path, "survey.csv", SURVEY.replace("Licenses are clear.", "Licenses are clear enough."))
-    summary = import_files(study, [path])
+    summary = import_files(study, [path], actor=CLI)
     [(_, message)] = summary.failed
     assert "'survey-P2'" in message and "survey-P1" not in message
-    replaced = import_files(study, [path], options=ImportOptions(replace=True))
+    replaced = import_files(study, [path], options=ImportOptions(replace=True), actor=CLI)
     assert (replaced.unchanged, replaced.replaced) == (["survey-P1"], ["survey-P2"])
     assert segment_rows(study, "survey-P2")[-1]["text"] == "Licenses are clear enough."
 
 
 def test_an_unchanged_survey_is_unchanged_for_every_participant(study, tmp_path):
     path = write(tmp_path, "survey.csv", SURVEY)
-    import_files(study, [path])
-    assert import_files(study, [path]).unchanged == ["survey-P1", "survey-P2"]
+    import_files(study, [path], actor=CLI)
+    assert import_files(study, [path], actor=CLI).unchanged == ["survey-P1", "survey-P2"]
 
 
 # An opening quote never closed: P1's answer would swallow P2's and P3's rows.
@@ -115,7 +116,7 @@ SWALLOWED = 'participant,response\nP1,"It saves time.\nP2,Licenses are clear."\n
     (SWALLOWED, "line 2: a quoted field opened on this line runs on and swallows the row on line 3"),
 ])
 def test_a_survey_with_an_unclosed_quote_is_refused_with_its_line(study, tmp_path, text, problem):
-    summary = import_files(study, [write(tmp_path, "survey.csv", text)])
+    summary = import_files(study, [write(tmp_path, "survey.csv", text)], actor=CLI)
     [(_, message)] = summary.failed
     assert problem in message
     assert transcript_rows(study) == []
@@ -123,7 +124,7 @@ def test_a_survey_with_an_unclosed_quote_is_refused_with_its_line(study, tmp_pat
 
 def test_a_quoted_answer_over_several_lines_is_kept_whole(study, tmp_path):
     text = 'participant,response\nP1,"First, I search.\nThen, I read the card."\nP2,Never.\n'
-    import_files(study, [write(tmp_path, "survey.csv", text)])
+    import_files(study, [write(tmp_path, "survey.csv", text)], actor=CLI)
     assert segment_rows(study, "survey-P1")[0]["text"] == "First, I search.\nThen, I read the card."
 
 
@@ -167,7 +168,7 @@ def test_a_database_refusing_one_file_is_worded_as_the_database_and_the_batch_go
 
     monkeypatch.setattr(importing, "_add_segments", add_segments)
     files = [write(tmp_path, f"P0{n}.txt") for n in (1, 2, 3)]
-    summary = import_files(study, files)
+    summary = import_files(study, files, actor=CLI)
     assert summary.imported == ["P01", "P03"]
     [(_, message)] = summary.failed
     assert "P02.txt: not stored: " in message and "nothing of this change was saved" in message

@@ -68,6 +68,8 @@ def test_user_add_reads_the_password_from_stdin_and_lists_it(run):
 
 def test_files_that_cannot_be_written_or_read_are_one_line_errors(run, tmp_path):
     result = run("codebook", "export", "--out", str(tmp_path / "missing" / "book.yaml"))
-    assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'missing' / 'book.yaml'}: No such file or directory\n"
+    assert result.exit_code == 1 and result.stderr == (f"Error: {tmp_path / 'missing' / 'book.yaml'}: cannot write the "
+                                                       "file (No such file or directory); nothing was written; "
+                                                       "choose another --out\n")
     result = run("codings", "import", str(tmp_path), "--rater", "alice")
     assert result.exit_code == 1 and "Is a directory" in result.stderr and "Traceback" not in result.stderr

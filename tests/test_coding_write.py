@@ -159,7 +159,7 @@ def test_resegmenting_keeps_a_span_where_it_is(coded):
     seg = answer(coded)
     span = (seg["start"] + 2, seg["start"] + 8)
     codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, span=span)
-    resegment(coded, ["P1"], "sentence")
+    resegment(coded, ["P1"], "sentence", CLI)
     assert spans_of(coded) == [span]
 
 

@@ -87,9 +87,9 @@ def test_memos_per_segment_and_per_transcript(coded):
 
 
 def test_a_done_transcript_is_locked_until_reopened(coded):
-    auth.add_user(coded, "alice", "coder", None)  # a rater may finish a transcript without coding it
+    auth.add_user(coded, "alice", "coder", None, CLI)  # a rater may finish a transcript without coding it
     codings.mark_done(coded, ALICE, "alice", "P1-interview")
-    assert codings.done_by(coded, ["alice"]) == {"alice": {"P1-interview"}}
+    assert codings.done_by(coded, CLI, ["alice"]) == {"alice": {"P1-interview"}}
     with pytest.raises(NotAllowed, match="reopen"):
         codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
     codings.mark_done(coded, ALICE, "alice", "P1-interview", done=False)
@@ -173,4 +173,4 @@ def test_while_coders_see_agreement_only_an_admin_reopens(coded):
     with pytest.raises(NotAllowed, match="only an admin can reopen"):
         codings.mark_done(coded, ALICE, "alice", "P1-interview", done=False)
     codings.mark_done(coded, ADMIN, "alice", "P1-interview", done=False)
-    assert codings.done_by(coded, ["alice"]) == {"alice": set()}
+    assert codings.done_by(coded, CLI, ["alice"]) == {"alice": set()}

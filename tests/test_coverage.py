@@ -218,3 +218,19 @@ def test_cli_exclude_include_remove(twelve, db_url):
     assert done.exit_code == 0 and "kept in the audit log" in done.output
     missing = runner.invoke(cli, ["--db", db_url, "remove", "P12-interview", "--yes"])
     assert missing.exit_code == 1 and missing.output.count("\n") == 1 and "Traceback" not in missing.output
+
+
+def test_the_report_analyses_what_is_not_excluded(twelve):
+    exclusion.exclude(twelve, CLI, "P12")
+    built = report.build_report(twelve, CLI, source="alice")
+    # 11 interviews of 2 questions and 2 answers: 44 segments
+    assert "We analysed 11 transcript(s) of interviews with 11 participant(s), cut into 44 segments" in built.methods
+    assert "excluded by an admin: P12-interview" in built.methods
+
+
+def test_removing_a_participant_removes_their_transcripts(twelve):
+    removed = exclusion.remove(twelve, CLI, "P12")
+    assert (removed.kind, removed.transcripts) == ("participant", (t("P12"),))
+    assert "P12" not in findings.study_participants(twelve)
+    with pytest.raises(NotFound):
+        exclusion.exclude(twelve, CLI, "P12")

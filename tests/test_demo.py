@@ -12,7 +12,7 @@ def test_the_sample_study_has_transcripts_codebook_accounts_and_two_finished_rat
     rows = transcript_rows(study)
     assert len(rows) == 10 and len({r["participant"] for r in rows}) == 10
     names = {r["name"] for r in rows}
-    assert codings.done_by(study, ["alice", "bob"]) == {"alice": names, "bob": names}
+    assert codings.done_by(study, auth.CLI, ["alice", "bob"]) == {"alice": names, "bob": names}
     alice = codings.export_codings(study, auth.CLI, "alice")
     bob = codings.export_codings(study, auth.CLI, "bob")
     assert len(alice) > 200 and len(bob) > 200

@@ -14,7 +14,7 @@ import pytest
 
 from study import charts, exports
 from study.errors import StudyError
-from study.exports import Column, Table
+from study.table import Column, Table
 from study.saturation import Saturation
 from study.sources import Source
 

@@ -292,7 +292,7 @@ def test_saturation_rule_on_a_hand_example():
 
 
 def test_saturation_follows_interview_dates(study):
-    codes.load_into_study(study, parse_codebook(SIX_CODES, source="six.yaml"))
+    codes.load_into_study(study, parse_codebook(SIX_CODES, source="six.yaml"), CLI)
     plan = {  # participant: (interview date, codes); added out of date order on purpose
         "P4": ("2022-07-04", "AC"), "P1": ("2022-07-01", "ABC"), "P3": ("2022-07-03", "BF"),
         "P2": ("2022-07-02", "ADE"), "P5": (None, "A"),

@@ -32,7 +32,7 @@ INTERVIEW = [
 
 def test_import_creates_transcript_participant_and_segments(study, tmp_path):
     path = write_txt(tmp_path / "P01-2022-07-01.txt", INTERVIEW)
-    summary = import_files(study, [path])
+    summary = import_files(study, [path], actor=CLI)
     assert summary.imported == ["P01-2022-07-01"] and summary.ok
     [row] = transcript_rows(study)
     assert row["participant"] == "P01"
@@ -44,7 +44,7 @@ def test_import_creates_transcript_participant_and_segments(study, tmp_path):
 
 
 def test_every_segment_text_is_the_slice_of_the_transcript_at_its_offsets(study, tmp_path):
-    import_files(study, [write_txt(tmp_path / "a.txt", INTERVIEW)], options=ImportOptions(unit="sentence"))
+    import_files(study, [write_txt(tmp_path / "a.txt", INTERVIEW)], options=ImportOptions(unit="sentence"), actor=CLI)
     with study.session() as session:
         from study.store import Transcript
 
@@ -56,31 +56,31 @@ def test_every_segment_text_is_the_slice_of_the_transcript_at_its_offsets(study,
 
 def test_reimporting_an_identical_file_changes_nothing(study, tmp_path):
     path = write_txt(tmp_path / "P01.txt", INTERVIEW)
-    import_files(study, [path])
-    summary = import_files(study, [path])
+    import_files(study, [path], actor=CLI)
+    summary = import_files(study, [path], actor=CLI)
     assert summary.unchanged == ["P01"] and not summary.imported
     assert len(transcript_rows(study)) == 1
 
 
 def test_a_changed_file_with_the_same_name_is_refused_without_replace(study, tmp_path):
     path = write_txt(tmp_path / "P01.txt", INTERVIEW)
-    import_files(study, [path])
+    import_files(study, [path], actor=CLI)
     write_txt(path, INTERVIEW + [("Interviewer", "Anything else?")])
-    summary = import_files(study, [path])
+    summary = import_files(study, [path], actor=CLI)
     assert not summary.ok
     assert "replace it" in summary.failed[0][1] and "P01" in summary.failed[0][1]
     assert transcript_rows(study)[0]["segments"] == 4  # the stored one is untouched
 
 
 def test_replace_keeps_codings_on_unchanged_text_and_reports_the_rest(study, tmp_path):
-    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK))
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK), CLI)
     path = write_txt(tmp_path / "P01.txt", INTERVIEW)
-    import_files(study, [path])
+    import_files(study, [path], actor=CLI)
     codings.apply_code(study, CLI, "alice", "P01", 1, "Challenges/Model search")
     codings.apply_code(study, CLI, "alice", "P01", 3, "Attributes/License")
     changed = INTERVIEW[:3] + [("Dana", "Licenses matter less to me now.")]
     write_txt(path, changed)
-    summary = import_files(study, [path], options=ImportOptions(replace=True))
+    summary = import_files(study, [path], options=ImportOptions(replace=True), actor=CLI)
     assert summary.replaced == ["P01"]
     assert len(summary.not_carried) == 1 and "License" in summary.not_carried[0]
     kept = codings.codings_of(study, CLI, "alice")
@@ -91,7 +91,7 @@ def test_a_bad_file_fails_alone_and_leaves_nothing_behind(study, tmp_path):
     good = write_txt(tmp_path / "good.txt", INTERVIEW)
     bad = tmp_path / "bad.docx"
     bad.write_bytes(b"this is not a zip archive")
-    summary = import_files(study, [bad, good])
+    summary = import_files(study, [bad, good], actor=CLI)
     assert summary.imported == ["good"]
     [(failed_path, message)] = summary.failed
     assert failed_path.endswith("bad.docx") and "bad.docx" in message
@@ -104,7 +104,7 @@ def test_participants_csv_maps_transcripts_and_keeps_attributes(study, tmp_path)
     )
     rows = read_participants_csv(tmp_path / "people.csv")
     assert rows == [ParticipantRow("P7", "interview-a", {"company_type": "Startup", "team_size": "1"})]
-    import_files(study, [write_txt(tmp_path / "interview-a.txt", INTERVIEW)], participants=rows)
+    import_files(study, [write_txt(tmp_path / "interview-a.txt", INTERVIEW)], participants=rows, actor=CLI)
     assert transcript_rows(study)[0]["participant"] == "P7"
 
 
@@ -116,25 +116,25 @@ def test_participants_csv_without_participant_column_is_refused(tmp_path):
 
 def test_interviewer_named_on_the_command_line_wins(study, tmp_path):
     turns = [("Sam", "We tried three models?"), ("Kim", "Which ones did you try?"), ("Sam", "BERT and T5.")]
-    import_files(study, [write_txt(tmp_path / "x.txt", turns)], options=ImportOptions(interviewer="sam"))
+    import_files(study, [write_txt(tmp_path / "x.txt", turns)], options=ImportOptions(interviewer="sam"), actor=CLI)
     assert [s["role"] for s in segment_rows(study, "x")] == ["interviewer", "participant", "interviewer"]
 
 
 def test_unknown_unit_is_a_clear_error(study, tmp_path):
     with pytest.raises(StudyError, match="unknown segment unit 'word'"):
-        import_files(study, [write_txt(tmp_path / "x.txt", INTERVIEW)], options=ImportOptions(unit="word"))
+        import_files(study, [write_txt(tmp_path / "x.txt", INTERVIEW)], options=ImportOptions(unit="word"), actor=CLI)
 
 
 def test_resegment_carries_codings_to_the_sentences_of_a_coded_turn(study, tmp_path):
-    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK))
-    import_files(study, [write_txt(tmp_path / "P01.txt", INTERVIEW)])
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK), CLI)
+    import_files(study, [write_txt(tmp_path / "P01.txt", INTERVIEW)], actor=CLI)
     codings.apply_code(study, CLI, "alice", "P01", 3, "Attributes/License")
-    summary = resegment(study, ["P01"], "sentence")
+    summary = resegment(study, ["P01"], "sentence", CLI)
     assert summary.carried == 1 and not summary.not_carried
     # turn 3 holds two sentences, now segments 3 and 4: both carry the code
     assert [(c.segment, c.code) for c in codings.codings_of(study, CLI, "alice")] == [
         (3, "Attributes/Portability/License"), (4, "Attributes/Portability/License")]
-    back = resegment(study, ["P01"], "turn")
+    back = resegment(study, ["P01"], "turn", CLI)
     assert back.carried == 2
     assert [(c.segment, c.code) for c in codings.codings_of(study, CLI, "alice")] == [
         (3, "Attributes/Portability/License")]
@@ -142,14 +142,14 @@ def test_resegment_carries_codings_to_the_sentences_of_a_coded_turn(study, tmp_p
 
 def test_resegment_of_an_unknown_transcript_names_it(study):
     with pytest.raises(StudyError, match="no transcript named nope"):
-        resegment(study, ["nope"], "sentence")
+        resegment(study, ["nope"], "sentence", CLI)
 
 
 def test_survey_csv_becomes_one_transcript_per_participant(study, tmp_path):
     path = tmp_path / "survey.csv"
     path.write_text("participant,response\nP1,I check licenses.\nP2,Downloads matter.\nP1,And model cards.\n",
                     encoding="utf-8")
-    summary = import_files(study, [path])
+    summary = import_files(study, [path], actor=CLI)
     assert sorted(summary.imported) == ["survey-P1", "survey-P2"]
     rows = {r["name"]: r for r in transcript_rows(study)}
     assert rows["survey-P1"]["segments"] == 2 and rows["survey-P1"]["participant"] == "P1"
@@ -158,7 +158,7 @@ def test_survey_csv_becomes_one_transcript_per_participant(study, tmp_path):
 def test_folders_are_expanded_to_their_supported_files(study, tmp_path):
     write_txt(tmp_path / "a.txt", INTERVIEW)
     (tmp_path / "recording.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A ")  # audio is not a transcript
-    summary = import_files(study, [tmp_path])
+    summary = import_files(study, [tmp_path], actor=CLI)
     assert summary.imported == ["a"] and summary.ok
 
 
@@ -175,7 +175,7 @@ def _label_paragraphs(path: Path) -> list[str]:
 @pytest.mark.parametrize("name", ["Interview-02-20220704", "Interview-05-20220715"])
 def test_real_rev_transcripts_keep_every_turn_and_word(study, real_transcripts, name):
     path = real_transcripts / f"{name}.docx"
-    summary = import_files(study, [path])
+    summary = import_files(study, [path], actor=CLI)
     assert summary.imported == [name]
     segments = segment_rows(study, name)
     labels = _label_paragraphs(path)
@@ -196,7 +196,7 @@ def _body_paragraphs(path: Path) -> list[str]:
 
 
 def test_real_participant_numbers_come_from_the_file_names(study, real_transcripts):
-    import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")))
+    import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")), actor=CLI)
     assert {r["name"]: r["participant"] for r in transcript_rows(study)} == {
         "Interview-01-20200703": "1", "Interview-02-20220704": "2", "Interview-05-20220715": "5"}
 
@@ -204,7 +204,7 @@ def test_real_participant_numbers_come_from_the_file_names(study, real_transcrip
 def test_real_demographics_attach_to_participants(study, real_transcripts):
     rows = read_participants_csv(real_transcripts / "Demographic_Data.csv")
     assert len(rows) == 12 and rows[4].label == "5" and rows[4].attributes["Company type"] == "Big tech"
-    import_files(study, [real_transcripts / "Interview-05-20220715.docx"], participants=rows)
+    import_files(study, [real_transcripts / "Interview-05-20220715.docx"], participants=rows, actor=CLI)
     from study.participants import list_participants
 
     p5 = next(p for p in list_participants(study) if p["participant"] == "5")
@@ -216,7 +216,7 @@ def test_zip_bomb_docx_is_refused_through_the_importer(study, tmp_path):
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b"\0" * 300_000_000)
-    summary = import_files(study, [bomb])
+    summary = import_files(study, [bomb], actor=CLI)
     assert not summary.ok and "bomb.docx" in summary.failed[0][1]
     assert transcript_rows(study) == []
 
@@ -224,14 +224,14 @@ def test_zip_bomb_docx_is_refused_through_the_importer(study, tmp_path):
 def test_memos_follow_their_segments_through_resegment_and_replace(study, tmp_path):
     from study.store import Memo
 
-    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK))
+    codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK), CLI)
     path = write_txt(tmp_path / "P01.txt", INTERVIEW)
-    import_files(study, [path])
+    import_files(study, [path], actor=CLI)
     codings.set_memo(study, CLI, "alice", "P01", 3, "licence first, then the card")
     codings.set_memo(study, CLI, "alice", "P01", 1, "sorts by downloads")
-    resegment(study, ["P01"], "sentence")  # segment 3 becomes sentences 3 and 4; the memo goes to 3
+    resegment(study, ["P01"], "sentence", CLI)  # segment 3 becomes sentences 3 and 4; the memo goes to 3
     write_txt(path, INTERVIEW[:3] + [("Dana", "Something else entirely.")])
-    import_files(study, [path], options=ImportOptions(replace=True, unit="sentence"))
+    import_files(study, [path], options=ImportOptions(replace=True, unit="sentence"), actor=CLI)
     with study.session() as session:
         memos = {(m.segment_id is None, m.text) for m in session.query(Memo)}
     # segment 1's text is unchanged: its memo stays on a segment; the changed answer's memo

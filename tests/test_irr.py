@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from study.errors import StudyError
-from study.irr import irr_from_csv, irr_from_table
+from study.agreement.irr import irr_from_csv, irr_from_table
 
 # Krippendorff (2011) section C: 4 observers, 12 units, missing ratings.
 # Published alpha: nominal .743, ordinal .815, interval .849, ratio .797.

@@ -27,6 +27,7 @@ from study.transcripts import (
     read_transcript,
     table_kind,
 )
+from study.auth import CLI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
@@ -42,6 +43,20 @@ EXPECTED = {
         ("Unknown Speaker", "It started as a side thing.\nWe had a grant.", "0:11"),
         (MARA, "And then?", "0:20"),
         ("Unknown Speaker", "Then it grew.", "1:02:03"),
+    ]),
+    "otter-times-only.txt": ("name and time lines", None, [
+        ("Unknown", "When I was young, things were different.", "0:00"),
+        ("Unknown", "It was a hard time for growers.", "0:15"),
+        ("Unknown", "Everybody grew the same apple.", "0:21"),
+    ]),
+    "otter-continued.txt": ("name and time lines", MARA, [
+        (MARA, "How did it start?", "0:00"),
+        (TEO, "With a grant.", "0:05"),
+        (TEO, "Then it grew.", "0:40"),
+        (MARA, "Thanks.", "1:10"),
+    ]),
+    "youtube.vtt": ("captions", None, [  # rolling captions: each line once
+        ("Unknown", "so today we are going to talk about models", "00:00:00"),
     ]),
     "zoom.vtt": ("captions", "Mara Quist (Acme Labs)", [
         ("Mara Quist (Acme Labs)", "Welcome, can you hear me? Good.", "00:00:01"),
@@ -383,7 +398,7 @@ def test_table_kind_decides_by_the_columns(tmp_path, header, kind):
 
 
 def test_speaker_table_csv_imports_as_one_transcript(study):
-    summary = import_files(study, [FIXTURES / "table.csv"])
+    summary = import_files(study, [FIXTURES / "table.csv"], actor=CLI)
     assert summary.imported == ["table"] and summary.ok
 
 
@@ -446,7 +461,7 @@ def test_oversize_file_is_refused_before_it_is_read(study, tmp_path, monkeypatch
     with path.open("wb") as file:
         file.truncate(3_000_000_000)  # sparse: 3 GB on paper, nothing on disk
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
-    summary = import_files(study, [path], options=ImportOptions(max_bytes=1_000_000))
+    summary = import_files(study, [path], options=ImportOptions(max_bytes=1_000_000), actor=CLI)
     assert summary.failed and "3000.0 MB, over the 1.0 MB limit" in summary.failed[0][1]
 
 

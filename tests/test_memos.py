@@ -21,7 +21,7 @@ def place(study):
     load_small_codebook(study)
     add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty."])
     for name, role in (("alice", "coder"), ("bob", "coder"), ("admin", "admin")):
-        auth.add_user(study, name, role, "study-demo")
+        auth.add_user(study, name, role, "study-demo", auth.CLI)
     tid = workspace.transcript_progress(study, ALICE)[0].id
     answer = workspace.transcript_segments(study, ALICE, tid)[1]
     return study, tid, answer.id

@@ -12,6 +12,7 @@ from study.errors import InvalidName
 from study.importing import import_files, transcript_rows
 from study.participants import ParticipantRow
 from study.names import check_name, max_length
+from study.auth import CLI
 
 
 @pytest.mark.parametrize("kind, limit", [("participant", 200), ("transcript", 300), ("rater", 200), ("user", 200)])
@@ -60,7 +61,7 @@ def _survey(path, participant):
     ("P\x1b1", "control character U+001B"),
 ])
 def test_import_refuses_a_bad_participant_name_alike_on_every_backend(study, tmp_path, participant, problem):
-    summary = import_files(study, [_survey(tmp_path / "s.csv", participant)])
+    summary = import_files(study, [_survey(tmp_path / "s.csv", participant)], actor=CLI)
     [(_, message)] = summary.failed
     assert problem in message and "s.csv" in message
     assert transcript_rows(study) == []
@@ -70,13 +71,13 @@ def test_a_nul_byte_in_a_participant_label_is_refused_before_the_database_sees_i
     transcript = tmp_path / "t.txt"
     transcript.write_text("Interviewer: Why?\n\nP1: Because.\n", encoding="utf-8")
     with pytest.raises(InvalidName, match=re.escape("'P\\x001' contains the control character U+0000")):
-        import_files(study, [transcript], participants=[ParticipantRow("P\x001", "t")])
+        import_files(study, [transcript], participants=[ParticipantRow("P\x001", "t")], actor=CLI)
     assert transcript_rows(study) == []
 
 
 def test_import_refuses_a_transcript_name_longer_than_its_column(study, tmp_path):
     # a survey's transcripts are named <file stem>-<participant>: 150 + 1 + 150 = 301 > 300
-    summary = import_files(study, [_survey(tmp_path / ("s" * 150 + ".csv"), "p" * 150)])
+    summary = import_files(study, [_survey(tmp_path / ("s" * 150 + ".csv"), "p" * 150)], actor=CLI)
     [(_, message)] = summary.failed
     assert "transcript name" in message and "301 characters long" in message
     assert transcript_rows(study) == []

@@ -18,8 +18,9 @@ from study.auth import CLI
 from study.cli import cli
 from study.codebook import parse_codebook
 from study.errors import QdpxFormatError, StudyError
-from study.store import Code, Coding, Memo, Segment, Study, Transcript, User
+from study.store import Code, Coding, Memo, Segment, Study, Transcript
 from tests.factories import add_interview
+from tests.test_qdpx import memos_of
 
 Q = "{urn:QDA-XML:project:1.0}"
 
@@ -51,7 +52,7 @@ def schema() -> xmlschema.XMLSchema:
 def coded(study) -> Study:
     """Two raters on one interview: the same code on the same segment, codes of repeated names,
     a coding memo, segment and transcript memos."""
-    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"))
+    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"), CLI)
     add_interview(study, "P1", "P1", ["It was slow, the latency killed us.", "The license was fine."])
     codings.apply_code(study, CLI, "alice", "P1", 1, "Attributes/Latency", memo="slow = latency here")
     codings.apply_code(study, CLI, "bob", "P1", 1, "Attributes/Latency")
@@ -81,18 +82,9 @@ def stored_codings(study: Study) -> list[tuple]:
         rows = []
         for coding in session.scalars(select(Coding)):
             segment = coding.segment.index if coding.segment is not None else None
-            rows.append((coding.rater.name, coding.transcript.name, segment, getattr(coding, "span", None),
+            rows.append((coding.rater.name, coding.transcript.name, segment, coding.span,
                          coding.code.ref, coding.memo))
         return sorted(rows, key=repr)
-
-
-def stored_memos(study: Study) -> dict[tuple, str]:
-    with study.session() as session:
-        rows = session.execute(
-            select(User.name, Transcript.name, Segment.index, Memo.text)
-            .join(User, Memo.rater_id == User.id).join(Transcript, Memo.transcript_id == Transcript.id)
-            .outerjoin(Segment, Memo.segment_id == Segment.id))
-        return {(rater, transcript, index): text for rater, transcript, index, text in rows}
 
 
 def project_root(path: Path) -> ET.Element:
@@ -165,7 +157,7 @@ def test_our_export_reimported_into_a_fresh_study_keeps_every_rater_coding_and_m
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     summary = qdpx.import_qdpx(fresh, CLI, path)
     assert stored_codings(fresh) == stored_codings(coded)
-    assert stored_memos(fresh) == stored_memos(coded)
+    assert memos_of(fresh) == memos_of(coded)
     with fresh.session() as session:
         assert [c.ref for c in codes.all_codes(session)] == ["Attributes/Latency", "Attributes/License",
                                                              "Performance/Latency"]
@@ -244,7 +236,7 @@ def quotes_of(study: Study, rater: str | None = None) -> list[str]:
         for coding in session.scalars(select(Coding).order_by(Coding.id)):
             if rater and coding.rater.name != rater:
                 continue
-            span = getattr(coding, "span", None) or (coding.segment.start, coding.segment.end)
+            span = coding.span or (coding.segment.start, coding.segment.end)
             found.append(coding.transcript.text[span[0]:span[1]])
         return found
 
@@ -324,7 +316,7 @@ def test_memos_are_counted_as_stored(study, tmp_path):
                                       str(write_qdpx(tmp_path / "m.qdpx", project, EMOJI_TEXT))])
     assert result.exit_code == 0, result.output
     assert "(1 with a memo). Memos: 1." in result.output  # three notes on one segment: one memo
-    assert stored_memos(study) == {("Coder", "Interview 3", 1): "memo 0\n\nmemo 1\n\nmemo 2"}
+    assert memos_of(study) == {("Coder", "Interview 3", 1): "memo 0\n\nmemo 1\n\nmemo 2"}
     assert [c[-1] for c in stored_codings(study)] == ["why it matters"]
 
 
@@ -454,3 +446,55 @@ def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path)
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "e.qdpx", project, EMOJI_TEXT))
     assert summary.imported == ["Interview 3"]
     assert summary.skipped == ["1 empty text source(s) not imported"]
+
+
+def test_real_transcripts_round_trip_with_every_span_and_quote(real_transcripts, study, tmp_path):
+    """The real interviews (read by the .docx reader) coded by spans and whole segments, exported,
+    and imported into a fresh study: the same codings over the same words."""
+    from study.importing import import_files
+
+    codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"))
+    import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")))
+    with study.session() as session:
+        units = [(t.name, s.index, s.start, t.text[s.start:s.end]) for t in session.scalars(select(Transcript))
+                 for s in t.segments][::4]
+    for name, index, start, text in units:
+        words = text.split()
+        if len(words) > 3:
+            at = start + text.index(words[1])
+            codings.apply_code(study, CLI, "alice", name, index, "Attributes/Latency", span=(at, at + len(words[1])))
+            codings.apply_code(study, CLI, "bob", name, index, "Performance/Latency")
+    path = tmp_path / "real.qdpx"
+    qdpx.export_qdpx(study, CLI, path)
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, path)
+    assert quotes_of(fresh) and sorted(quotes_of(fresh)) == sorted(quotes_of(study))
+    assert [r[:2] + r[3:] for r in stored_codings(fresh)] == [r[:2] + r[3:] for r in stored_codings(study)]
+    fresh.close()
+
+
+def test_source_variables_become_the_transcripts_metadata_and_travel_back(study, tmp_path):
+    """MAXQDA writes a source's variables in a Case with no name and one SourceRef (QualCoder reads
+    them so, parse_case_for_file_variables) or as VariableValues inside the source."""
+    variables = ('<Variables><Variable guid="3ba84074-e1af-4234-9773-1a71bb5c54de" name="Location" '
+                 'typeOfVariable="Text"/><Variable guid="96868d37-d832-4d19-bf5e-9bd0792ab8e2" name="Date" '
+                 'typeOfVariable="Date"/></Variables>')
+    case = ('<Cases><Case guid="d9001bcb-0803-4b06-b4d4-be0accd558a9"><VariableValue><VariableRef '
+            'targetGUID="3ba84074-e1af-4234-9773-1a71bb5c54de"/><TextValue>Lab 2</TextValue></VariableValue>'
+            f'<SourceRef targetGUID="{SOURCE}"/></Case></Cases>')
+    inside = ('<VariableValue><VariableRef targetGUID="96868d37-d832-4d19-bf5e-9bd0792ab8e2"/>'
+              '<DateValue>2024-03-05</DateValue></VariableValue>')
+    project = nvivo_project(selections_xml(EMOJI_TEXT, EMOJI_QUOTES[:1]) + inside, origin="MAXQDA 24").replace(
+        "<Sources>", variables + case + "<Sources>")
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project, EMOJI_TEXT))
+    with study.session() as session:
+        transcript = session.scalar(select(Transcript))
+        assert (transcript.header, transcript.interview_date) == ({"Location": "Lab 2", "Date": "2024-03-05"},
+                                                                  "2024-03-05")
+    qdpx.export_qdpx(study, CLI, tmp_path / "back.qdpx")
+    root = project_root(tmp_path / "back.qdpx")
+    names = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
+    nameless = [c for c in root.iter(f"{Q}Case") if c.get("name") is None]
+    assert len(nameless) == 1 and len(nameless[0].findall(f"{Q}SourceRef")) == 1
+    assert {names[v.find(f"{Q}VariableRef").get("targetGUID")]: v[1].text
+            for v in nameless[0].findall(f"{Q}VariableValue")} == {"Location": "Lab 2", "Date": "2024-03-05"}

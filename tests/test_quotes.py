@@ -89,3 +89,35 @@ def test_exemplar_and_framework_quote_the_coded_span(coded):
     framework = findings.framework_table(coded, CLI, "Challenges", "alice,bob")
     [p1] = [r for r in framework.rows if r["participant"] == "P1"]
     assert "[Model search] “hub” (P1-a #1)" in p1["Challenges"]
+
+
+# -- the Quotes page -----------------------------------------------------------------------
+
+
+def open_quotes(monkeypatch, url: str, actor: Actor, codes: list[str]):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("STUDY_DB", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
+    at.session_state["actor"] = actor
+    at.run()
+    at.switch_page("views/quotes.py")
+    at.run()
+    at.multiselect[0].set_value(codes)
+    return at.run()
+
+
+def test_the_quotes_page_lists_a_coders_own_quotes_with_links(coded, monkeypatch):
+    from study.auth import add_user
+
+    add_user(coded, "bob", "coder", "password-1", actor=CLI)
+    at = open_quotes(monkeypatch, coded.url, Actor("bob", "coder"), [SEARCH])
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["Quote"]) == ["hub"] and list(frame["Rater(s)"]) == ["bob"]
+    assert frame["Open"].iloc[0] == f"./?transcript={quotes.quotes(coded, CLI, [SEARCH])[0].transcript_id}&segment=1"

@@ -66,6 +66,9 @@ def test_word_report_has_methods_numbered_tables_figures_and_quotes(coded, tmp_p
         "Figure 1", "Figure 2", "Figure 3", "Figure 4"]  # Challenges, Attributes, saturation, agreement
     if charts.static_export_problem() is None:
         assert len(document.inline_shapes) == 4
+        # drawn in one batch, each figure still gets its own picture (Word stores identical ones once)
+        pictures = {p.blob for p in document.part.related_parts.values() if p.content_type == "image/png"}
+        assert len(pictures) == 4 and all(blob.startswith(b"\x89PNG") for blob in pictures)
     else:
         assert sum("Figure not embedded" in t for t in texts) == 4
     appendix = texts[texts.index("Appendix: quotes per code"):]

@@ -111,7 +111,7 @@ def test_set_role_keeps_segments_codings_memos_and_decisions(run, files, db_url)
     run("import", str(files / "otter.txt"))
     study = Study.open(db_url)
     try:
-        codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"))
+        codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"), CLI)
         codings.apply_code(study, CLI, "alice", "otter", 1, "Challenges/Model search")
         codings.apply_code(study, CLI, "bob", "otter", 1, "Attributes/Traditional/Popularity")
         codings.set_memo(study, CLI, "alice", "otter", 1, "the hub again")
@@ -153,7 +153,7 @@ def test_changing_a_role_is_audited_and_for_admins_only(study, tmp_path):
     from study.store import AuditEntry
 
     (tmp_path / "P01.txt").write_text(INTERVIEW, encoding="utf-8")
-    import_files(study, [tmp_path / "P01.txt"])
+    import_files(study, [tmp_path / "P01.txt"], actor=CLI)
     with pytest.raises(NotAllowed):
         set_speaker_role(study, Actor("carol", "coder"), "P01", "Dana", "interviewer")
     set_speaker_role(study, Actor("ann", "admin"), "P01", "dana", "interviewer")

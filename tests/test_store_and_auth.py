@@ -58,7 +58,7 @@ def test_bare_paths_mean_sqlite(tmp_path, monkeypatch):
 
 
 def test_passwords_are_hashed_with_argon2_and_verified(study):
-    auth.add_user(study, "alice", "coder", "correct horse")
+    auth.add_user(study, "alice", "coder", "correct horse", auth.CLI)
     with study.session() as session:
         stored = session.query(User).filter_by(name="alice").one().password_hash
     assert stored.startswith("$argon2") and "correct horse" not in stored
@@ -68,7 +68,7 @@ def test_passwords_are_hashed_with_argon2_and_verified(study):
 
 
 def test_failed_sign_ins_are_throttled(study):
-    auth.add_user(study, "alice", "coder", "correct horse")
+    auth.add_user(study, "alice", "coder", "correct horse", auth.CLI)
     for _ in range(auth.FREE_ATTEMPTS):
         with pytest.raises(NotAllowed, match="wrong"):
             auth.sign_in(study, "alice", "guess-guess")
@@ -90,11 +90,11 @@ def test_only_admins_manage_users(study):
 ])
 def test_bad_accounts_are_refused_with_reasons(study, name, role, password, problem):
     with pytest.raises(StudyError, match=problem):
-        auth.add_user(study, name, role, password)
+        auth.add_user(study, name, role, password, auth.CLI)
 
 
 def test_a_browser_session_resumes_until_signed_out(study):
-    auth.add_user(study, "alice", "coder", "correct horse")
+    auth.add_user(study, "alice", "coder", "correct horse", auth.CLI)
     token = auth.start_session(study, auth.sign_in(study, "alice", "correct horse"))
     assert auth.resume_session(study, token) == auth.Actor("alice", "coder")
     assert auth.resume_session(study, token + "x") is None and auth.resume_session(study, None) is None
@@ -103,16 +103,16 @@ def test_a_browser_session_resumes_until_signed_out(study):
 
 
 def test_sessions_carry_the_current_role_and_end_with_a_password_change(study):
-    auth.add_user(study, "alice", "coder", "correct horse")
+    auth.add_user(study, "alice", "coder", "correct horse", auth.CLI)
     token = auth.start_session(study, auth.Actor("alice", "coder"))
-    auth.set_role(study, "alice", "admin")
+    auth.set_role(study, "alice", "admin", auth.CLI)
     assert auth.resume_session(study, token) == auth.Actor("alice", "admin")
-    auth.set_password(study, "alice", "battery staple")
+    auth.set_password(study, "alice", "battery staple", auth.CLI)
     assert auth.resume_session(study, token) is None
 
 
 def test_an_expired_session_does_not_resume(study, monkeypatch):
-    auth.add_user(study, "alice", "coder", "correct horse")
+    auth.add_user(study, "alice", "coder", "correct horse", auth.CLI)
     monkeypatch.setattr(auth, "SESSION_LIFETIME", auth.timedelta(seconds=-1))
     token = auth.start_session(study, auth.Actor("alice", "coder"))
     assert auth.resume_session(study, token) is None

@@ -48,7 +48,7 @@ def rate(study, rater: str, transcript: str, bits: dict[str, str], done: bool = 
     """Apply each code on the segments whose character in ``bits`` is '1'; then mark done.
     The rater is registered first: a rater may finish a transcript without applying any code."""
     if rater not in {u["name"] for u in auth.users(study)}:
-        auth.add_user(study, rater, "coder", None)
+        auth.add_user(study, rater, "coder", None, CLI)
     for code, pattern in bits.items():
         for index, bit in enumerate(pattern):
             if bit == "1":
@@ -270,7 +270,7 @@ themes:
 
 
 def test_cu_alpha_over_an_exclusive_themes_chosen_code(study):
-    codes.load_into_study(study, parse_codebook(textwrap.dedent(EXCLUSIVE_CODEBOOK), source="stance.yaml"))
+    codes.load_into_study(study, parse_codebook(textwrap.dedent(EXCLUSIVE_CODEBOOK), source="stance.yaml"), CLI)
     ten_segments(study)
     pos, neg = "Stance/Positive", "Stance/Negative"
     rate(study, "alice", "T1", {pos: "1110000000", neg: "0001100000"})
@@ -289,7 +289,7 @@ def test_cu_alpha_over_an_exclusive_themes_chosen_code(study):
 
 
 def test_cu_alpha_leaves_out_a_rating_that_chose_several_codes(study):
-    codes.load_into_study(study, parse_codebook(textwrap.dedent(EXCLUSIVE_CODEBOOK), source="stance.yaml"))
+    codes.load_into_study(study, parse_codebook(textwrap.dedent(EXCLUSIVE_CODEBOOK), source="stance.yaml"), CLI)
     ten_segments(study)
     rate(study, "alice", "T1", {"Stance/Positive": "11", "Stance/Negative": "01"})
     rate(study, "bob", "T1", {"Stance/Positive": "11"})

@@ -78,7 +78,7 @@ def test_suggestions_go_on_participant_segments_only(study):
     assert [(s.segment, s.code, s.matched) for s in run.suggestions] == [(1, POPULARITY, ("downloads",))]
     stored = codings.codings_of(study, CLI, "keywords")
     assert [(c.segment, c.code, c.memo) for c in stored] == [(1, POPULARITY, "matched: downloads")]
-    assert codings.done_by(study, ["keywords"]) == {"keywords": {"T1"}}
+    assert codings.done_by(study, CLI, ["keywords"]) == {"keywords": {"T1"}}
 
 
 def test_the_pseudo_rater_is_a_coder_without_password(study):
@@ -108,7 +108,7 @@ def test_running_again_replaces_the_earlier_suggestions(study):
 def test_suggestions_never_go_to_a_persons_account(study):
     load_small_codebook(study)
     add_interview(study, "T1", "P1", ["Downloads."])
-    auth.add_user(study, "alice", "coder", "a-long-password")
+    auth.add_user(study, "alice", "coder", "a-long-password", CLI)
     with pytest.raises(StudyError, match="person's account"):
         suggest_codings(study, CLI, rater_name="alice")
 

@@ -20,7 +20,7 @@ def ws(study):
     add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty.", "Downloads matter."])
     add_interview(study, "P2-interview", "P2", ["Licences worry me."])
     for name, role in (("alice", "coder"), ("bob", "coder"), ("admin", "admin")):
-        auth.add_user(study, name, role, "study-demo")
+        auth.add_user(study, name, role, "study-demo", auth.CLI)
     return study
 
 

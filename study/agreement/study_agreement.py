@@ -15,13 +15,14 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
 
 from ..auth import Actor
 from ..codebook import join_ref, split_ref
+from . import defined
 from ..store import Study
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
 from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
@@ -142,7 +143,7 @@ class AgreementReport:
              **{f"q_{t}": (c.q or {}).get(t) for t in ("0.667", "0.800")},
              "alpha_band": alpha_band(c.alpha), "kappa": c.kappa, "kappa_kind": c.kappa_kind,
              "kappa_band": kappa_band(c.kappa), "ac1": c.ac1, "percent": c.percent,
-             **{f"prevalence_{r}": c.prevalence[r] for r in self.raters}, "rare": c.rare,
+             **{f"prevalence_{r}": c.prevalence.get(r) for r in self.raters}, "rare": c.rare,
              "undefined": c.undefined}
             for c in self.codes
         ]
@@ -161,7 +162,17 @@ def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: s
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
     table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)
-    return report_from_table(table, replicates, seed)
+    report = report_from_table(table, replicates, seed)
+    return report if asker.is_admin else for_coder(report, asker.name)
+
+
+def for_coder(report: AgreementReport, coder: str) -> AgreementReport:
+    """The report as a coder may see it: the coefficients, and how often *they* applied each code,
+    never how often the others did. (With two raters the other's count can be worked out from
+    kappa, percent agreement and one's own count; what stays private is which units the others
+    coded, and coders see agreement only on finished transcripts, which they cannot reopen to probe.)"""
+    codes = tuple(replace(c, prevalence={r: n for r, n in c.prevalence.items() if r == coder}) for c in report.codes)
+    return replace(report, codes=codes)
 
 
 def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,
@@ -214,11 +225,11 @@ def _code_agreement(info: CodeInfo, ones: np.ndarray, n: np.ndarray, applied: np
     undefined = _no_variation(ones, n) if math.isnan(stats.alpha) else None
     if undefined:  # AC1 would be 1.0 by its formula here, which says nothing: undefined like alpha
         return CodeAgreement(info.ref, info.theme, units, None, None, None, None, _kappa_kind(raters), None,
-                             _number(stats.percent_agreement), prevalence, rare, undefined)
+                             defined(stats.percent_agreement), prevalence, rare, undefined)
     kappa = cohen_kappa_from_table(cohen_table) if cohen_table is not None else stats.fleiss_kappa
     interval, q, dropped = _interval(ones, n, replicates, seed)
-    return CodeAgreement(info.ref, info.theme, units, _number(stats.alpha), interval, q, _number(kappa),
-                         _kappa_kind(raters), _number(stats.gwet_ac1), _number(stats.percent_agreement),
+    return CodeAgreement(info.ref, info.theme, units, defined(stats.alpha), interval, q, defined(kappa),
+                         _kappa_kind(raters), defined(stats.gwet_ac1), defined(stats.percent_agreement),
                          prevalence, rare, None, dropped)
 
 
@@ -237,7 +248,7 @@ def _interval(ones: np.ndarray, n: np.ndarray, replicates: int, seed: int):
     if replicates == 0:
         return None, None, 0
     boot = alpha_bootstrap(ones, n, replicates=replicates, seed=seed, thresholds=THRESHOLDS)
-    q = {f"{t:.3f}": _number(boot.q[t]) for t in THRESHOLDS}
+    q = {f"{t:.3f}": defined(boot.q[t]) for t in THRESHOLDS}
     interval = None if math.isnan(boot.ci_low) else (boot.ci_low, boot.ci_high)
     return interval, q, boot.undefined
 
@@ -259,14 +270,6 @@ def _no_variation(ones: np.ndarray, n: np.ndarray) -> str:
 
 def _kappa_kind(raters: Sequence[str]) -> str:
     return "cohen" if len(raters) == 2 else "fleiss"
-
-
-def _number(value) -> float | None:
-    """A float for JSON, None where the coefficient is undefined (NaN)."""
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
 
 
 # -- themes and overall ---------------------------------------------------------------
@@ -305,7 +308,7 @@ def cu_alpha(presence: np.ndarray, refs: Sequence[str]) -> tuple[float | None, s
     chosen = presence.sum(axis=1)
     category = np.where(chosen == 0, 0, np.where(chosen == 1, presence.argmax(axis=1) + 1, -1))
     counts = CodedRatings(category, ("none", *refs)).counts()
-    alpha = _number(alpha_from_value_counts(counts, range(len(refs) + 1), "nominal"))
+    alpha = defined(alpha_from_value_counts(counts, range(len(refs) + 1), "nominal"))
     several = int((chosen > 1).sum())
     note = (f"{several} rating(s) chose several codes of this exclusive theme and were left out"
             if several else None)
@@ -321,7 +324,7 @@ def overall_agreement(table: UnitTable, codes: Sequence[CodeAgreement], replicat
     pooled = None
     if units and n_codes:
         ones = rater_counts(table.presence).ravel()
-        pooled = _number(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
+        pooled = defined(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
     median = float(np.median(alphas)) if alphas else None
     low, high = (min(alphas), max(alphas)) if alphas else (None, None)
     methods = methods_sentence(table, len(codes), alphas, replicates, seed)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import codes as codes_mod
 from ..codebook import join_ref, split_ref
-from ..auth import Actor
+from ..auth import CLI, Actor
 from ..codings import done_by, read_codings_frame, segments_frame
 from ..errors import NotFound, StudyError
 from ..exclusion import excluded_transcripts
@@ -138,7 +138,7 @@ def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: t
 
 def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFrame,
                        include_unfinished: bool) -> set[str]:
-    done = done_by(study, list(raters))
+    done = done_by(study, CLI, list(raters))  # the asker's right to compare them was checked
     left_out = excluded_transcripts(study)
     done = {r: names - left_out for r, names in done.items()}
     if include_unfinished:

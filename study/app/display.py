@@ -14,6 +14,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from study import exports
 from study.errors import StudyError, worded
 
 T = TypeVar("T")
@@ -45,6 +46,7 @@ def labelled(label: str, text: str) -> None:
 REMEDIES = {
     "replace": "tick 'Replace transcripts of the same name' to replace it (codings on unchanged text are kept)",
     "list_transcripts": "the Transcripts page lists them",
+    "list_transcripts_and_participants": "the Transcripts page lists them",
     "show_codebook": "the Codebook page lists them",
     "load_codebook": "an admin imports one on the Codebook page",
     "import_transcripts": "an admin imports them on the Transcripts page",
@@ -103,7 +105,7 @@ def act(action: Callable[..., object], *args, done: str | Callable[[object], str
 
 
 def table_frame(table) -> pd.DataFrame:
-    """A ``study.exports.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
+    """A ``study.table.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
     sort), every other cell is the text the exports print; headers are the column labels."""
     labels = _unique([c.label for c in table.columns])
     return pd.DataFrame(
@@ -120,3 +122,17 @@ def _unique(labels: list[str]) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         result.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
     return result
+
+
+TABLE_DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx", "Excel"), ("md", "Markdown"))
+
+
+def table_downloads(table) -> None:
+    """One download button per export format of a ``study.exports.Table``, in a row."""
+    columns = st.columns(len(TABLE_DOWNLOADS) + 2)
+    for column, (fmt, label) in zip(columns, TABLE_DOWNLOADS):
+        column.download_button(
+            label, data=lambda fmt=fmt: exports.to_bytes(table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
+            mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
+            width="stretch",
+        )

@@ -35,6 +35,7 @@ else:
         st.Page("views/transcripts.py", title="Transcripts", icon=":material/description:"),
         st.Page("views/codebook.py", title="Codebook", icon=":material/menu_book:"),
         st.Page("views/agreement.py", title="Agreement", icon=":material/handshake:"),
+        st.Page("views/quotes.py", title="Quotes", icon=":material/format_quote:"),
     ]
     if actor.is_admin:
         pages += [

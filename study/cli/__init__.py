@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import sys
 
+from typing import TYPE_CHECKING
+
 import click
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from ..errors import StudyError, worded
-from ..integrity import check, corrupt, database_fault, stored_value_unreadable
-from ..store import Study, resolve_url
+
+if TYPE_CHECKING:  # the database layer loads with the first command that opens a study, not for --help
+    from ..store import Study
 
 
 # How the command line words each remedy a library error names (study.errors): a flag or a command.
 REMEDIES = {
     "replace": "use --replace to replace it (codings on unchanged text are kept)",
     "list_transcripts": "see `study transcripts` for the names",
+    "list_transcripts_and_participants": "see `study transcripts` and `study participants` for the names",
     "show_codebook": "see `study codebook show`",
     "load_codebook": "load one with `study codebook load FILE`",
     "add_keywords": "add `keywords: [...]` to codes in the YAML codebook and load it again with `study codebook load`",
@@ -66,9 +68,13 @@ class StudyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, StudyError):
             raise
-        except SQLAlchemyError as exc:
-            raise database_fault(exc, _database_url(ctx)) from None
-        except (ValueError, TypeError, LookupError) as exc:
+        except Exception as exc:
+            if not _is_database_error(exc) and not isinstance(exc, (ValueError, TypeError, LookupError)):
+                raise
+            from ..integrity import corrupt, database_fault, stored_value_unreadable
+
+            if _is_database_error(exc):
+                raise database_fault(exc, _database_url(ctx)) from None
             # Unreadable stored values (a damaged file) surface as these, raised while the driver
             # converts them or with the file failing its checks: report damage as damage, and
             # anything else as the bug it is.
@@ -80,13 +86,23 @@ class StudyGroup(click.Group):
             raise
 
 
+def _is_database_error(exc: BaseException) -> bool:
+    """An SQLAlchemy error (none can have been raised if SQLAlchemy was never loaded)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
+
+
 def _database_url(ctx: click.Context) -> str:
+    from ..store import resolve_url
+
     obj = ctx.find_root().obj or {}
     study = obj.get("study")
     return study.url if study is not None else resolve_url(obj.get("db_url"))
 
 
 def _damaged(study: Study) -> bool:
+    from ..integrity import check
+
     try:
         return bool(check(study))
     except StudyError:
@@ -110,6 +126,8 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 def open_study(ctx: click.Context, create: bool = True) -> Study:
     """The study database named by --db (created on first use unless ``create`` is False)."""
+    from ..store import Study
+
     obj = ctx.find_root().obj
     if obj.get("study") is None:
         obj["study"] = Study.open(obj["db_url"], create=create)

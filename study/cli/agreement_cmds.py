@@ -5,16 +5,26 @@ from pathlib import Path
 
 import click
 
-from .. import adjudication, irr
-from ..agreement.breakdown import BY, agreement_by
-from ..agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
-from ..agreement.coefficients import LEVELS as MEASUREMENT_LEVELS
-from ..agreement.study_agreement import AgreementReport, agreement_report, alpha_band
-from ..agreement.span_study import span_agreement
-from ..agreement.units import LEVELS as UNIT_LEVELS
-from ..auth import CLI
+from typing import TYPE_CHECKING
+
+from ..agreement import coefficient_text, interval_text
 from . import cli, open_study
+from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option, render
+
+if TYPE_CHECKING:
+    from ..agreement.study_agreement import AgreementReport
+
+auth = library("study.auth")
+adjudication = library("study.adjudication")
+irr = library("study.agreement.irr")
+breakdown = library("study.agreement.breakdown")
+span_study = library("study.agreement.span_study")
+study_agreement = library("study.agreement.study_agreement")
+DEFAULT_REPLICATES = lazy("study.agreement.bootstrap:DEFAULT_REPLICATES")
+DEFAULT_SEED = lazy("study.agreement.bootstrap:DEFAULT_SEED")
+MEASUREMENT_LEVELS = LazyChoice("study.agreement.coefficients:LEVELS")
+UNIT_LEVELS = LazyChoice("study.agreement.units:LEVELS")
 
 
 def _names(value: str) -> list[str]:
@@ -28,7 +38,7 @@ def raters_option(f):
 
 @cli.command("agreement")
 @raters_option
-@click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True,
+@click.option("--level", type=UNIT_LEVELS, default="segment", show_default=True,
               help="Units: segments, or participants (applied anywhere in their transcripts).")
 @click.option("--theme", metavar="THEME", help="Only the codes of this theme (e.g. Challenges).")
 @click.option("--all", "include_unfinished", is_flag=True,
@@ -38,7 +48,7 @@ def raters_option(f):
 @click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True,
               help="Bootstrap replicates for alpha's 95% interval (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")
-@click.option("--by", type=click.Choice(BY), help="One row per transcript, or per pair of raters, instead of per code.")
+@click.option("--by", type=LazyChoice("study.agreement.breakdown:BY"), help="One row per transcript, or per pair of raters, instead of per code.")
 @click.option("--unit", type=click.Choice(("coded", "span")), default="coded", show_default=True,
               help="span: unitized agreement on the coded text itself (Krippendorff's alpha_u per code) "
                    "instead of codes per segment or participant.")
@@ -58,7 +68,7 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
     if unit == "span":
         if by is not None:
             raise click.UsageError("--unit span gives one row per code; leave out --by")
-        spans = span_agreement(open_study(ctx, create=False), CLI, _names(raters), theme, include_unfinished)
+        spans = span_study.span_agreement(open_study(ctx, create=False), auth.CLI, _names(raters), theme, include_unfinished)
         if fmt == "table":
             click.echo(f"Span agreement (Krippendorff's alpha_u) between {', '.join(spans.raters)} on "
                        f"{spans.continuum} characters of {len(spans.transcripts)} transcript(s) ({spans.basis})")
@@ -67,11 +77,11 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
     if by is not None:
         if theme:
             raise click.UsageError("--by summarises every code; leave out --theme")
-        rows = agreement_by(open_study(ctx, create=False), CLI, _names(raters), by, level, include_unfinished,
+        rows = breakdown.agreement_by(open_study(ctx, create=False), auth.CLI, _names(raters), by, level, include_unfinished,
                             participant_turns_only)
         emit([r.to_dict() if fmt == "json" else _group_row(r, by) for r in rows], fmt)
         return
-    report = agreement_report(open_study(ctx, create=False), CLI, _names(raters), level, theme,
+    report = study_agreement.agreement_report(open_study(ctx, create=False), auth.CLI, _names(raters), level, theme,
                               include_unfinished, replicates, seed, participant_turns_only)
     if fmt == "json":
         emit(report.to_dict(), "json")
@@ -93,7 +103,7 @@ def agreement_table(report: AgreementReport) -> str:
                f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
     codes = [
         {"code": c.code, "units": c.units, "prevalence": "/".join(str(c.prevalence[r]) for r in report.raters),
-         "percent": c.percent, "alpha": c.alpha, "95% CI": _interval(c.alpha_ci), "band": alpha_band(c.alpha),
+         "percent": c.percent, "alpha": c.alpha, "95% CI": interval_text(c.alpha_ci), "band": study_agreement.alpha_band(c.alpha),
          c.kappa_kind: c.kappa, "AC1": c.ac1, "flags": _flags(c.rare, c.undefined)}
         for c in report.codes
     ]
@@ -103,9 +113,9 @@ def agreement_table(report: AgreementReport) -> str:
         for t in report.themes
     ]
     summary = [
-        f"Median alpha {_num(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
-        f"(range {_num(overall.min_alpha)} to {_num(overall.max_alpha)}); "
-        f"pooled alpha {_num(overall.pooled_alpha)} ({overall.to_dict()['pooled_alpha_note']}).",
+        f"Median alpha {coefficient_text(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
+        f"(range {coefficient_text(overall.min_alpha)} to {coefficient_text(overall.max_alpha)}); "
+        f"pooled alpha {coefficient_text(overall.pooled_alpha)} ({overall.to_dict()['pooled_alpha_note']}).",
         f"Prevalence: units each rater ({'/'.join(report.raters)}) applied the code to. "
         "Bands: alpha reliable >= .800, tentative .667-.800; kappa after Landis & Koch.",
         "",
@@ -113,14 +123,6 @@ def agreement_table(report: AgreementReport) -> str:
         *[f"Note: {n}" for n in report.notes],
     ]
     return "\n\n".join([heading, render(codes, "table"), render(themes, "table"), "\n".join(summary)])
-
-
-def _interval(interval) -> str:
-    return f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
-
-
-def _num(value) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
 
 
 def _flags(rare: bool, undefined: str | None) -> str:
@@ -132,7 +134,7 @@ def _flags(rare: bool, undefined: str | None) -> str:
 
 @cli.command("irr")
 @click.argument("csv_file", type=click.Path(path_type=Path))
-@click.option("--level", type=click.Choice(MEASUREMENT_LEVELS), default="nominal", show_default=True,
+@click.option("--level", type=MEASUREMENT_LEVELS, default="nominal", show_default=True,
               help="Level of measurement for alpha.")
 @click.option("--categories", metavar="a,b,c",
               help="Every possible category in order (AC1 and Brennan-Prediger depend on their number).")
@@ -153,7 +155,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
             if k not in ("alpha_bootstrap", "notes", "raters", "categories")]
     boot = result.get("alpha_bootstrap")
     if boot:
-        rows.append({"coefficient": "alpha 95% CI", "value": _interval((boot["ci_low"], boot["ci_high"]))})
+        rows.append({"coefficient": "alpha 95% CI", "value": interval_text((boot["ci_low"], boot["ci_high"]))})
         rows += [{"coefficient": f"q(alpha < {t})", "value": p} for t, p in boot["q"].items()]
     rows.append({"coefficient": "raters", "value": ", ".join(result["raters"])})
     rows.append({"coefficient": "categories", "value": ", ".join(map(str, result["categories"]))})
@@ -164,7 +166,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
 
 @cli.command("disagreements")
 @raters_option
-@click.option("--level", type=click.Choice(UNIT_LEVELS), default="segment", show_default=True)
+@click.option("--level", type=UNIT_LEVELS, default="segment", show_default=True)
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not every rater marked done.")
 @click.option("--transcript", "transcripts", multiple=True, metavar="NAME", help="Only these transcripts (repeatable).")
@@ -183,7 +185,7 @@ def disagreements_command(ctx, raters, level, include_unfinished, transcripts, c
     Example: study disagreements --raters alice,bob --transcript P07-2022-07-12 --theme Challenges --unresolved
     """
     names = _names(raters)
-    items = adjudication.disagreements(open_study(ctx, create=False), CLI, names, level, include_unfinished)
+    items = adjudication.disagreements(open_study(ctx, create=False), auth.CLI, names, level, include_unfinished)
     items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
         tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
     if fmt == "json":
@@ -222,20 +224,20 @@ def adjudicate(ctx, raters, auto, status, resolutions, resolve, decision, code_r
         raise click.UsageError("--decision and --codes go with --resolve")
     study, names = open_study(ctx, create=False), _names(raters)
     if auto:
-        result = adjudication.auto_adjudicate(study, CLI, names)
+        result = adjudication.auto_adjudicate(study, auth.CLI, names)
         click.echo(f"Consensus: {result.agreed_units} of {result.units} segment(s) carry codes every rater "
                    f"applied ({result.codes_added} added, {result.codes_removed} removed); "
                    f"{result.kept_units} already resolved by an adjudicator kept as decided.")
     elif resolutions:
-        count = adjudication.import_resolutions_csv(study, CLI, names, resolutions)
+        count = adjudication.import_resolutions_csv(study, auth.CLI, names, resolutions)
         click.echo(f"Applied {count} decision(s).")
     elif resolve:
         if not decision:
             raise click.UsageError("--resolve needs --decision (take:<rater>, both, neither or edit)")
         codes = [c for c in code_refs.split(";") if c.strip()] if code_refs is not None else None
-        record = adjudication.resolve(study, CLI, names, resolve[0], resolve[1], decision, codes, reason)
+        record = adjudication.resolve(study, auth.CLI, names, resolve[0], resolve[1], decision, codes, reason)
         click.echo(f"{record.transcript} #{record.segment}: {record.decision} -> "
                    f"{'; '.join(record.codes) or '(no codes)'}")
-    progress = adjudication.adjudication_progress(study, names)
+    progress = adjudication.adjudication_progress(study, names, auth.CLI)
     click.echo(f"Disputed segments: {progress['units_disputed']}; resolved {progress['resolved']}, "
                f"unresolved {progress['unresolved']}.")

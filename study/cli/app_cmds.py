@@ -7,9 +7,13 @@ from pathlib import Path
 
 import click
 
-from .. import codes, demo, importing
 from . import cli, open_study
+from .lazy import library
 from .output import emit
+
+listing = library("study.listing")
+codes = library("study.codes")
+demo = library("study.demo")
 
 # The launcher (st.App with our routes and headers) that serves app/main.py.
 APP_FILE = Path(__file__).resolve().parents[1] / "app" / "server.py"
@@ -28,7 +32,7 @@ def demo_command(ctx, port, no_app) -> None:
     if not demo.has_transcripts(study):
         click.echo("Building the sample study (synthetic transcripts, codebook, two raters' codings)...", err=True)
         demo.build_sample_study(study)
-    emit(importing.transcript_rows(study), "table")
+    emit(listing.transcript_rows(study), "table")
     click.echo()
     emit(codes.code_rows(study), "table", ["theme", "code", "definition"])
     click.echo("\nDemo accounts: " + ", ".join(f"{a.name} / {a.password} ({a.role})" for a in demo.DEMO_ACCOUNTS))

@@ -5,10 +5,14 @@ from pathlib import Path
 
 import click
 
-from .. import atomic, codebook as cb
-from .. import codes
 from . import cli, open_study
+from .lazy import library
 from .output import emit, format_option, render
+
+atomic = library("study.atomic")
+cb = library("study.codebook")
+codes = library("study.codes")
+auth = library("study.auth")
 
 
 @cli.group()
@@ -25,7 +29,7 @@ def load(ctx, file) -> None:
     Example: study codebook load codebook/ptm_reuse.yaml
     """
     book = cb.load_codebook(file)
-    result = codes.load_into_study(open_study(ctx), book)
+    result = codes.load_into_study(open_study(ctx), book, auth.CLI)
     click.echo(f"Codebook {book.name!r}: {result['added']} code(s) added, {result['updated']} updated.")
 
 

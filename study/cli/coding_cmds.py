@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from .. import auth, codings
-from ..auth import CLI
 from . import cli, open_study
+from .lazy import LazyChoice, library
 from .output import emit, format_option
+
+auth = library("study.auth")
+codings = library("study.codings")
 
 
 @cli.group("codings")
@@ -26,7 +28,7 @@ def codings_import(ctx, csv_file, rater) -> None:
 
     Example: study codings import alice.csv --rater alice
     """
-    count = codings.import_codings_csv(open_study(ctx, create=False), CLI, rater, csv_file)
+    count = codings.import_codings_csv(open_study(ctx, create=False), auth.CLI, rater, csv_file)
     click.echo(f"Applied {count} coding(s) for {rater}.")
 
 
@@ -39,7 +41,7 @@ def codings_export(ctx, rater, fmt) -> None:
 
     Example: study codings export --rater alice --format csv > alice.csv
     """
-    rows = codings.export_codings(open_study(ctx, create=False), CLI, rater)
+    rows = codings.export_codings(open_study(ctx, create=False), auth.CLI, rater)
     emit(rows, fmt, list(codings.EXPORT_COLUMNS))
 
 
@@ -55,7 +57,7 @@ def codings_apply(ctx, transcript, segment, code_ref, rater, memo) -> None:
 
     Example: study codings apply P01-2022-07-01 4 --code "Challenges/Model search" --rater alice
     """
-    codings.apply_code(open_study(ctx, create=False), CLI, rater, transcript, segment, code_ref, memo)
+    codings.apply_code(open_study(ctx, create=False), auth.CLI, rater, transcript, segment, code_ref, memo)
     click.echo("Applied.")
 
 
@@ -70,7 +72,7 @@ def codings_remove(ctx, transcript, segment, code_ref, rater) -> None:
 
     Example: study codings remove P01-2022-07-01 4 --code "Challenges/Model search" --rater alice
     """
-    codings.remove_code(open_study(ctx, create=False), CLI, rater, transcript, segment, code_ref)
+    codings.remove_code(open_study(ctx, create=False), auth.CLI, rater, transcript, segment, code_ref)
     click.echo("Removed.")
 
 
@@ -86,7 +88,7 @@ def codings_done(ctx, transcripts, rater, reopen) -> None:
     """
     study = open_study(ctx, create=False)
     for name in transcripts:
-        codings.mark_done(study, CLI, rater, name, done=not reopen)
+        codings.mark_done(study, auth.CLI, rater, name, done=not reopen)
     click.echo(f"{'Reopened' if reopen else 'Marked done'}: {len(transcripts)} transcript(s) for {rater}.")
 
 
@@ -99,7 +101,7 @@ def codings_undo(ctx, rater, steps) -> None:
 
     Example: study codings undo --rater alice --steps 3
     """
-    for line in codings.undo(open_study(ctx, create=False), CLI, rater, steps) or ["nothing to undo"]:
+    for line in codings.undo(open_study(ctx, create=False), auth.CLI, rater, steps) or ["nothing to undo"]:
         click.echo(line)
 
 
@@ -116,14 +118,14 @@ def _password(prompt: bool) -> str:
 
 @user_group.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(auth.ROLES), default="coder", show_default=True)
+@click.option("--role", type=LazyChoice("study.auth:ROLES"), default="coder", show_default=True)
 @click.pass_context
 def user_add(ctx, name, role) -> None:
     """Add an account; the password is prompted for (or read from standard input).
 
     Example: echo 's3cret-pass' | study user add alice --role coder
     """
-    auth.add_user(open_study(ctx), name, role, _password(True), CLI)
+    auth.add_user(open_study(ctx), name, role, _password(True), auth.CLI)
     click.echo(f"Added {role} {name}.")
 
 
@@ -135,7 +137,7 @@ def user_passwd(ctx, name) -> None:
 
     Example: study user passwd alice
     """
-    auth.set_password(open_study(ctx, create=False), name, _password(True), CLI)
+    auth.set_password(open_study(ctx, create=False), name, _password(True), auth.CLI)
     click.echo(f"Password changed for {name}.")
 
 
@@ -147,7 +149,7 @@ def user_unlock(ctx, name) -> None:
 
     Example: study user unlock alice
     """
-    freed = auth.unlock(open_study(ctx, create=False), name, CLI)
+    freed = auth.unlock(open_study(ctx, create=False), name, auth.CLI)
     click.echo(f"Unlocked {name} ({freed} address(es) were waiting).")
 
 

@@ -1,6 +1,7 @@
 """Imports each domain's commands so that they register on the ``study`` group."""
 from . import (  # noqa: F401
     agreement_cmds,
+    archive_cmds,
     app_cmds,
     codebook_cmds,
     coding_cmds,

@@ -9,18 +9,21 @@ from pathlib import Path
 
 import click
 
-from .. import qdpx
-from ..auth import CLI
-from ..segmenting import UNITS
-from ..suggest import (
-    DEFAULT_SUGGESTER,
-    SuggestionEvaluation,
-    evaluate_suggestions,
-    learned_suggestions_evaluation,
-    suggest_codings,
-)
+from typing import TYPE_CHECKING
+
+from ..agreement import coefficient_text
 from . import cli, open_study
+from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option, render
+
+if TYPE_CHECKING:
+    from ..suggest import SuggestionEvaluation
+
+auth = library("study.auth")
+qdpx = library("study.qdpx")
+suggest = library("study.suggest")
+UNITS = LazyChoice("study.segmenting:UNITS")
+DEFAULT_SUGGESTER = lazy("study.suggest:DEFAULT_SUGGESTER")
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -44,14 +47,14 @@ def qdpx_export(ctx, out, raters) -> None:
 
     Example: study qdpx export --out study.qdpx --raters alice,bob
     """
-    summary = qdpx.export_qdpx(open_study(ctx, create=False), CLI, out, _names(raters))
+    summary = qdpx.export_qdpx(open_study(ctx, create=False), auth.CLI, out, _names(raters))
     click.echo(f"Wrote {summary.path}: {summary.sources} transcript(s), {summary.codes} code(s), "
                f"{summary.codings} coding(s) by {', '.join(summary.raters) or 'no rater'}, {summary.notes} note(s).")
 
 
 @qdpx_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
+@click.option("--unit", type=UNITS, default="turn", show_default=True,
               help="Segment unit for the imported texts.")
 @click.pass_context
 def qdpx_import(ctx, file, unit) -> None:
@@ -64,7 +67,7 @@ def qdpx_import(ctx, file, unit) -> None:
 
     Example: study qdpx import from-maxqda.qdpx
     """
-    summary = qdpx.import_qdpx(open_study(ctx), CLI, file, unit)
+    summary = qdpx.import_qdpx(open_study(ctx), auth.CLI, file, unit)
     click.echo(summary.headline())
     for item in summary.details():
         click.echo(f"  {item}")
@@ -81,7 +84,7 @@ def qdpx_export_codebook(ctx, out) -> None:
 
     Example: study qdpx export-codebook --out codebook.qdc
     """
-    result = qdpx.export_codebook(open_study(ctx, create=False), CLI, out)
+    result = qdpx.export_codebook(open_study(ctx, create=False), auth.CLI, out)
     click.echo(f"Wrote {result.path}: {result.codes} code(s).")
 
 
@@ -94,7 +97,7 @@ def qdpx_import_codebook(ctx, file) -> None:
 
     Example: study qdpx import-codebook from-nvivo.qdc
     """
-    result = qdpx.import_codebook(open_study(ctx), CLI, file)
+    result = qdpx.import_codebook(open_study(ctx), auth.CLI, file)
     click.echo(f"Codes added: {result.codes}.")
     for item in result.skipped:
         click.echo(f"  skipped: {item}")
@@ -107,7 +110,7 @@ def suggest_group() -> None:
 
 @suggest_group.command("run")
 @click.argument("transcripts", nargs=-1)
-@click.option("--rater", default=DEFAULT_SUGGESTER, show_default=True,
+@click.option("--rater", type=str, default=DEFAULT_SUGGESTER, show_default=True,
               help="The pseudo-rater (a coder without password) that holds the suggestions.")
 @click.option("--dry-run", is_flag=True, help="List the suggestions and store nothing.")
 @format_option("table", "json", "csv")
@@ -122,7 +125,7 @@ def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
 
     Example: study suggest run P01-2022-07-05 --dry-run --format csv
     """
-    run = suggest_codings(open_study(ctx, create=False), CLI, rater, list(transcripts) or None, dry_run)
+    run = suggest.suggest_codings(open_study(ctx, create=False), auth.CLI, rater, list(transcripts) or None, dry_run)
     line = (f"{len(run.suggestions)} suggestion(s) on {run.segments} participant segment(s) of "
             f"{len(run.transcripts)} transcript(s)")
     if dry_run:
@@ -134,7 +137,7 @@ def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
 
 @suggest_group.command("evaluate")
 @click.option("--against", "reference", required=True, metavar="RATER", help="The human rater to measure against.")
-@click.option("--rater", default=DEFAULT_SUGGESTER, show_default=True,
+@click.option("--rater", type=str, default=DEFAULT_SUGGESTER, show_default=True,
               help="The pseudo-rater whose suggestions are measured.")
 @click.option("--learned", is_flag=True,
               help="Instead, cross-validate a TF-IDF + logistic-regression suggester trained on --against's codings.")
@@ -154,9 +157,9 @@ def suggest_evaluate(ctx, reference, rater, learned, folds, include_unfinished, 
     """
     study = open_study(ctx, create=False)
     if learned:
-        result = learned_suggestions_evaluation(study, CLI, reference, folds)
+        result = suggest.learned_suggestions_evaluation(study, auth.CLI, reference, folds)
     else:
-        result = evaluate_suggestions(study, CLI, reference, rater, include_unfinished)
+        result = suggest.evaluate_suggestions(study, auth.CLI, reference, rater, include_unfinished)
     if fmt == "json":
         emit(result.to_dict(), "json")
     elif fmt == "csv":
@@ -171,11 +174,11 @@ def evaluation_table(result: SuggestionEvaluation) -> str:
     rows = [{"code": c.code, "support": c.support, "predicted": c.predicted, "both": c.true_positives,
              "precision": c.precision, "recall": c.recall, "F1": c.f1, "alpha": c.alpha} for c in result.codes]
     summary = [
-        f"Micro: precision {_num(result.micro.precision)}, recall {_num(result.micro.recall)}, "
-        f"F1 {_num(result.micro.f1)}.",
-        f"Macro (mean over codes where defined): precision {_num(result.macro.precision)}, "
-        f"recall {_num(result.macro.recall)}, F1 {_num(result.macro.f1)}.",
-        f"Median alpha {_num(result.median_alpha)} over {result.codes_with_alpha} of {len(result.codes)} codes.",
+        f"Micro: precision {coefficient_text(result.micro.precision)}, recall {coefficient_text(result.micro.recall)}, "
+        f"F1 {coefficient_text(result.micro.f1)}.",
+        f"Macro (mean over codes where defined): precision {coefficient_text(result.macro.precision)}, "
+        f"recall {coefficient_text(result.macro.recall)}, F1 {coefficient_text(result.macro.f1)}.",
+        f"Median alpha {coefficient_text(result.median_alpha)} over {result.codes_with_alpha} of {len(result.codes)} codes.",
         "Support: segments the reference coded; predicted: segments the suggester coded; both: where they agree.",
         f"Method: {result.method}.",
         *[f"Note: {n}" for n in result.notes],
@@ -183,5 +186,3 @@ def evaluation_table(result: SuggestionEvaluation) -> str:
     return "\n\n".join([heading, render(rows, "table"), "\n".join(summary)])
 
 
-def _num(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.3f}"

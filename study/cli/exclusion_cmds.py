@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import click
 
-from .. import exclusion
-from ..auth import CLI
 from . import cli, open_study
+from .lazy import LazyChoice, library
 from .output import emit, format_option
+
+auth = library("study.auth")
+exclusion = library("study.exclusion")
 
 
 def kind_option(command):
-    return click.option("--kind", type=click.Choice(exclusion.KINDS),
+    return click.option("--kind", type=LazyChoice("study.exclusion:KINDS"),
                         help="Whether NAME is a transcript or a participant (needed only when it names both).")(command)
 
 
@@ -30,7 +32,7 @@ def exclude_command(ctx, name, kind, reason, fmt) -> None:
     if name is None:
         emit([r.to_dict() for r in exclusion.exclusions(study)], fmt)
         return
-    record = exclusion.exclude(study, CLI, name, kind, reason)
+    record = exclusion.exclude(study, auth.CLI, name, kind, reason)
     click.echo(f"Excluded {record.kind} {record.name} from findings and agreement "
                f"({len(record.transcripts)} transcript(s): {', '.join(record.transcripts) or 'none'}).")
 
@@ -44,7 +46,7 @@ def include_command(ctx, name, kind) -> None:
 
     Example: study include P13-test-upload
     """
-    record = exclusion.include(open_study(ctx, create=False), CLI, name, kind)
+    record = exclusion.include(open_study(ctx, create=False), auth.CLI, name, kind)
     click.echo(f"Included {record.kind} {record.name} again.")
 
 
@@ -62,7 +64,7 @@ def remove_command(ctx, name, kind, yes) -> None:
     if not yes:
         raise click.UsageError(f"removing {name!r} deletes it and everything coded on it; add --yes to confirm "
                                "(or use `study exclude` to leave it out reversibly)")
-    removed = exclusion.remove(open_study(ctx, create=False), CLI, name, kind)
+    removed = exclusion.remove(open_study(ctx, create=False), auth.CLI, name, kind)
     click.echo(f"Removed {removed.kind} {removed.name}: {len(removed.transcripts)} transcript(s), "
                f"{removed.segments} segment(s), {removed.codings} coding(s), {removed.memos} memo(s); "
                "all of it is kept in the audit log.")

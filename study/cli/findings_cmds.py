@@ -6,24 +6,36 @@ from pathlib import Path
 
 import click
 
-from .. import atomic, charts, exports, findings, report as report_mod
-from .. import quotes as quotes_mod
-from ..auth import CLI
-from ..exports import Table
-from ..saturation import DEFAULT_THRESHOLD, saturation
-from ..sources import COMBINES
+from .. import exports
+from ..table import Table
 from . import cli, open_study
+from .lazy import LazyChoice, lazy, library
 from .output import format_option, render
+
+auth = library("study.auth")
+atomic = library("study.atomic")
+charts = library("study.charts")
+quotes_mod = library("study.quotes")
+findings = library("study.findings")
+report_mod = library("study.report")
+saturation_mod = library("study.saturation")
+DEFAULT_THRESHOLD = lazy("study.saturation:DEFAULT_THRESHOLD")
 
 TABLE_FORMATS = ("table",) + exports.FORMATS
 SUFFIX_FORMATS = {ext: fmt for fmt, ext in exports.EXTENSIONS.items()} | {".png": "png", ".svg": "svg",
                                                                           ".pdf": "pdf", ".htm": "html"}
-BINARY = set(exports.BINARY_FORMATS) | set(charts.STATIC_FORMATS)
+
+
+def _is_binary(fmt: str) -> bool:
+    """Whether ``fmt`` writes bytes (charts are consulted only for a format tables do not know)."""
+    if fmt in exports.BINARY_FORMATS:
+        return True
+    return fmt not in TABLE_FORMATS and fmt in charts.STATIC_FORMATS
 
 
 def source_options(command):
     """The shared --source and --combine options of every findings command."""
-    command = click.option("--combine", type=click.Choice(COMBINES), default="union", show_default=True,
+    command = click.option("--combine", type=LazyChoice("study.sources:COMBINES"), default="union", show_default=True,
                            help="How several raters combine: union (any applied it) or majority "
                                 "(more than half did).")(command)
     return click.option("--source", metavar="RATER[,RATER...]|consensus",
@@ -40,7 +52,7 @@ def resolve_format(fmt: str | None, out: Path | None, default: str = "table") ->
     """The output format: --format, else the --out file's suffix, else ``default``; binary formats need --out."""
     if fmt is None:
         fmt = SUFFIX_FORMATS.get(out.suffix.lower(), default) if out else default
-    if fmt in BINARY and out is None:
+    if out is None and _is_binary(fmt):
         raise click.UsageError(f"--format {fmt} writes a binary file; give --out FILE (e.g. --out findings.{fmt})")
     return fmt
 
@@ -82,7 +94,7 @@ def table_group() -> None:
 
 @table_group.command("frequency")
 @click.option("--theme", help="A theme (path), e.g. Challenges or Attributes/Portability; default all.")
-@click.option("--order", type=click.Choice(findings.ORDERS), default="count", show_default=True,
+@click.option("--order", type=LazyChoice("study.findings:ORDERS"), default="count", show_default=True,
               help="count: most mentioned first; codebook: codebook order.")
 @source_options
 @table_format()
@@ -93,7 +105,7 @@ def table_frequency(ctx, theme, order, source, combine, fmt, out) -> None:
 
     Example: study table frequency --theme Challenges --format latex --out challenges.tex
     """
-    table = findings.frequency_table(open_study(ctx, create=False), CLI, theme, source, combine, order)
+    table = findings.frequency_table(open_study(ctx, create=False), auth.CLI, theme, source, combine, order)
     deliver_table(table, fmt, out)
 
 
@@ -109,7 +121,7 @@ def table_matrix(ctx, theme, counts, source, combine, fmt, out) -> None:
 
     Example: study table matrix --theme Challenges --counts --format csv
     """
-    table = findings.matrix_table(open_study(ctx, create=False), CLI, theme, source, combine, counts)
+    table = findings.matrix_table(open_study(ctx, create=False), auth.CLI, theme, source, combine, counts)
     deliver_table(table, fmt, out)
 
 
@@ -126,7 +138,7 @@ def table_factors(ctx, theme, minimum, source, combine, fmt, out) -> None:
 
     Example: study table factors --theme Attributes --min 2 --format md
     """
-    table = findings.factors_table(open_study(ctx, create=False), CLI, theme, minimum, source, combine)
+    table = findings.factors_table(open_study(ctx, create=False), auth.CLI, theme, minimum, source, combine)
     deliver_table(table, fmt, out)
 
 
@@ -144,7 +156,7 @@ def table_demographics(ctx, fmt, out) -> None:
 
 @table_group.command("cooccurrence")
 @click.option("--theme")
-@click.option("--level", type=click.Choice(findings.LEVELS), default="segment", show_default=True,
+@click.option("--level", type=LazyChoice("study.findings:LEVELS"), default="segment", show_default=True,
               help="Count shared segments or shared participants.")
 @source_options
 @table_format()
@@ -155,7 +167,7 @@ def table_cooccurrence(ctx, theme, level, source, combine, fmt, out) -> None:
 
     Example: study table cooccurrence --level participant --format csv
     """
-    table = findings.cooccurrence_table(open_study(ctx, create=False), CLI, theme, level, source, combine)
+    table = findings.cooccurrence_table(open_study(ctx, create=False), auth.CLI, theme, level, source, combine)
     deliver_table(table, fmt, out)
 
 
@@ -170,7 +182,7 @@ def table_framework(ctx, theme, source, combine, fmt, out) -> None:
 
     Example: study table framework --theme Attributes --format xlsx --out framework.xlsx
     """
-    table = findings.framework_table(open_study(ctx, create=False), CLI, theme, source, combine)
+    table = findings.framework_table(open_study(ctx, create=False), auth.CLI, theme, source, combine)
     deliver_table(table, resolve_format(fmt, out, default="md"), out)
 
 
@@ -192,7 +204,7 @@ def quotes_cmd(ctx, codes, theme, participant, transcript, source, combine, fmt,
 
     Example: study quotes --code "Challenges/Model search" --format docx --out model-search.docx
     """
-    table = quotes_mod.quotes_table(open_study(ctx, create=False), CLI, list(codes) or None, theme, participant,
+    table = quotes_mod.quotes_table(open_study(ctx, create=False), auth.CLI, list(codes) or None, theme, participant,
                                     transcript, source, combine)
     deliver_table(table, fmt, out)
 
@@ -205,7 +217,8 @@ def quotes_cmd(ctx, codes, theme, participant, transcript, source, combine, fmt,
               help="A participant adds information when their new codes exceed this share of the codes seen before.")
 @click.option("--theme", help="Count only this theme's codes.")
 @source_options
-@format_option("table", "json", *charts.FIGURE_FORMATS, default=None)
+@click.option("--format", "fmt", type=LazyChoice(lambda: ("table", "json", *charts.FIGURE_FORMATS)), default=None,
+              help="Output format.")
 @out_option
 @click.pass_context
 def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
@@ -213,7 +226,7 @@ def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
 
     Example: study saturation --threshold 0.05 --format png --out saturation.png
     """
-    result = saturation(open_study(ctx, create=False), CLI, theme, source, combine, threshold)
+    result = saturation_mod.saturation(open_study(ctx, create=False), auth.CLI, theme, source, combine, threshold)
     fmt = resolve_format(fmt, out)
     if fmt in charts.FIGURE_FORMATS:
         if out is None:
@@ -235,7 +248,7 @@ def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
 @cli.command("report")
 @source_options
 @click.option("--raters", help="Raters compared for agreement, e.g. alice,bob (default: every coder, if two or more).")
-@click.option("--title", default=report_mod.DEFAULT_TITLE, show_default=True)
+@click.option("--title", type=str, default=lazy("study.report:DEFAULT_TITLE"), show_default=True)
 @click.option("--min", "factors_min", type=int, default=2, show_default=True,
               help="Factor tables keep codes mentioned by at least this many participants.")
 @click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True, help="Saturation threshold.")
@@ -252,7 +265,7 @@ def report_cmd(ctx, source, combine, raters, title, factors_min, threshold, incl
     if out.suffix.lower() not in report_mod.REPORT_FORMATS:
         raise click.UsageError(f"--out must end in {', '.join(report_mod.REPORT_FORMATS)} (got {out.name})")
     rater_list = [r.strip() for r in raters.split(",") if r.strip()] if raters else None
-    built = report_mod.build_report(open_study(ctx, create=False), CLI, source, combine, rater_list, title,
+    built = report_mod.build_report(open_study(ctx, create=False), auth.CLI, source, combine, rater_list, title,
                                     factors_min, threshold, include_unfinished)
     report_mod.write_report(built, out)
     click.echo(f"Wrote {out} ({len(built.tables)} tables, {len(built.figures)} figures)")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import click
 
-from .. import integrity
 from ..errors import DatabaseCorrupt
 from . import cli, open_study
+from .lazy import library
+
+integrity = library("study.integrity")
 
 
 @cli.command()

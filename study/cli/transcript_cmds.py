@@ -8,16 +8,23 @@ from pathlib import Path
 
 import click
 
-from .. import importing
-from ..auth import CLI
-from ..names import check_name
-from ..roles import check_role
-from ..speakers import set_speaker_role, transcript_speakers
-from ..participants import list_participants, read_participants_csv
-from ..segmenting import UNITS
-from ..transcripts import DEFAULT_MAX_BYTES
+from typing import TYPE_CHECKING
+
 from . import cli, open_study, said
+from .lazy import LazyChoice, lazy, library
 from .output import emit, format_option
+
+if TYPE_CHECKING:
+    from ..importing import ImportPreview, ImportSummary
+
+names = library("study.names")
+listing = library("study.listing")
+auth = library("study.auth")
+importing = library("study.importing")
+participants_mod = library("study.participants")
+roles = library("study.roles")
+speakers_mod = library("study.speakers")
+UNITS = LazyChoice("study.segmenting:UNITS")
 
 
 @cli.command()
@@ -35,7 +42,7 @@ def init(ctx: click.Context) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--participants", "participants_csv", type=click.Path(path_type=Path),
               help="CSV with columns participant,transcript and any demographic columns.")
-@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True, help="Segment unit.")
+@click.option("--unit", type=UNITS, default="turn", show_default=True, help="Segment unit.")
 @click.option("--interviewer", metavar="NAME", help="The interviewer's speaker label, when detection guesses wrong.")
 @click.option("--role", "roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
               help="Set speakers' roles (interviewer or participant), e.g. \"A1=interviewer,A5=interviewer\".")
@@ -44,7 +51,7 @@ def init(ctx: click.Context) -> None:
 @click.option("--dry-run", is_flag=True,
               help="Show per file the layout, speakers, roles and first turns; store nothing.")
 @click.option("--replace", is_flag=True, help="Replace changed transcripts, keeping codings on unchanged text.")
-@click.option("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
+@click.option("--max-mb", type=float, default=lazy(lambda: lazy("study.transcripts:DEFAULT_MAX_BYTES")() / 1e6), show_default=True,
               help="Refuse files larger than this many megabytes.")
 @click.option("--lenient", is_flag=True,
               help="Keep caption cues whose timing line is malformed as text (reported) instead of refusing the file.")
@@ -58,7 +65,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
 
     Example: study import --dry-run otter.txt --speaker "Unknown Speaker=P7" --role "A1=interviewer"
     """
-    participants = read_participants_csv(participants_csv) if participants_csv else None
+    participants = participants_mod.read_participants_csv(participants_csv) if participants_csv else None
     files = importing.expand_paths(paths)
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
@@ -72,7 +79,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     study = open_study(ctx)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
-        summary = importing.import_files(study, files, participants=participants, options=options,
+        summary = importing.import_files(study, files, actor=auth.CLI, participants=participants, options=options,
                                          progress=lambda _path: bar.update(1))
     _print_summary(summary)
     if summary.failed:
@@ -90,7 +97,7 @@ def _role_pairs(values: tuple[str, ...]) -> dict[str, str]:
         for match in _ROLE_PAIR.finditer(value):
             if match.start() != position:
                 break
-            pairs[match["speaker"]] = check_role(match["role"])
+            pairs[match["speaker"]] = roles.check_role(match["role"])
             position = match.end()
         if position != len(value) or not value.strip():
             raise click.BadParameter(f"{value!r}: write SPEAKER=interviewer or SPEAKER=participant, "
@@ -104,11 +111,11 @@ def _rename_pairs(values: tuple[str, ...]) -> dict[str, str]:
         old, equals, new = value.partition("=")
         if not equals or not old.strip() or not new.strip():
             raise click.BadParameter(f"{value!r}: write OLD NAME=NEW NAME", param_hint="--speaker")
-        pairs[old.strip()] = check_name("speaker", new)
+        pairs[old.strip()] = names.check_name("speaker", new)
     return pairs
 
 
-def _render_preview(preview: importing.ImportPreview) -> str:
+def _render_preview(preview: ImportPreview) -> str:
     """The dry run's report: per transcript its layout, speakers with roles and why, first turns."""
     lines: list[str] = []
     for t in preview.transcripts:
@@ -132,7 +139,7 @@ def _layout(name: str | None, score: float | None) -> str:
     return f"{name} (score {score:.2f})" if score is not None else name
 
 
-def _print_summary(summary: importing.ImportSummary) -> None:
+def _print_summary(summary: ImportSummary) -> None:
     click.echo(f"Imported {len(summary.imported)}, replaced {len(summary.replaced)}, "
                f"unchanged {len(summary.unchanged)}, failed {len(summary.failed)}.")
     for name in summary.unchanged:
@@ -158,9 +165,9 @@ def speakers(ctx, name, set_roles, fmt) -> None:
     """
     study = open_study(ctx, create=False)
     for speaker, role in _role_pairs(set_roles).items():
-        changed = set_speaker_role(study, CLI, name, speaker, role)
+        changed = speakers_mod.set_speaker_role(study, auth.CLI, name, speaker, role)
         click.echo(f"{changed.name} is now {changed.role} in {name}.", err=True)
-    emit([asdict(s) for s in transcript_speakers(study, CLI, name)], fmt)
+    emit([asdict(s) for s in speakers_mod.transcript_speakers(study, auth.CLI, name)], fmt)
 
 
 @cli.command()
@@ -171,7 +178,7 @@ def transcripts(ctx, fmt) -> None:
 
     Example: study transcripts --format json
     """
-    emit(importing.transcript_rows(open_study(ctx, create=False)), fmt)
+    emit(listing.transcript_rows(open_study(ctx, create=False)), fmt)
 
 
 @cli.command()
@@ -183,7 +190,7 @@ def segments(ctx, name, fmt) -> None:
 
     Example: study segments P01-2022-07-01 --format json
     """
-    emit(importing.segment_rows(open_study(ctx, create=False), name), fmt)
+    emit(listing.segment_rows(open_study(ctx, create=False), name), fmt)
 
 
 @cli.command()
@@ -194,7 +201,7 @@ def participants(ctx, fmt) -> None:
 
     Example: study participants --format csv
     """
-    rows = list_participants(open_study(ctx, create=False))
+    rows = participants_mod.list_participants(open_study(ctx, create=False))
     if fmt != "json":
         rows = [{"participant": r["participant"], "transcripts": r["transcripts"], **r["attributes"]} for r in rows]
     emit(rows, fmt)
@@ -202,14 +209,14 @@ def participants(ctx, fmt) -> None:
 
 @cli.command()
 @click.argument("names", nargs=-1)
-@click.option("--unit", type=click.Choice(UNITS), required=True, help="The new segment unit.")
+@click.option("--unit", type=UNITS, required=True, help="The new segment unit.")
 @click.pass_context
 def resegment(ctx, names, unit) -> None:
     """Cut transcripts anew (all, or those named), carrying codings over by overlap.
 
     Example: study resegment --unit sentence P01-2022-07-01
     """
-    summary = importing.resegment(open_study(ctx, create=False), list(names), unit)
+    summary = importing.resegment(open_study(ctx, create=False), list(names), unit, auth.CLI)
     click.echo(f"Resegmented {len(summary.transcripts)} transcript(s) into {unit}s; "
                f"{summary.carried} coding(s) carried, {len(summary.not_carried)} not carried.")
     for item in summary.not_carried:

@@ -89,12 +89,6 @@ def when(moment: dt.datetime | None) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def coding_span(coding: Coding) -> tuple[int, int] | None:
-    """The coding's own span inside its segment, if it has one."""
-    start, end = getattr(coding, "span_start", None), getattr(coding, "span_end", None)
-    return (start, end) if start is not None and end is not None else None
-
-
 class _ProjectBuilder:
     """Builds the Project element from one session's reads; ``texts`` are the Sources files."""
 
@@ -157,7 +151,7 @@ class _ProjectBuilder:
             if segment is None:
                 whole.append(coding)
                 continue
-            span = coding_span(coding) or (segment.start, segment.end)
+            span = coding.span or (segment.start, segment.end)
             element.append(self.selection(transcript, coding, str(segment.index), span))
         element.extend(self.coding(c, (transcript.name, "whole")) for c in whole)
         for memo in sorted(memos, key=lambda m: (self.raters.index(self.rater_of[m.rater_id]), m.segment_id or -1)):
@@ -168,12 +162,12 @@ class _ProjectBuilder:
         return element
 
     def order(self, coding: Coding) -> tuple:
-        return (coding.segment_id is None, coding_span(coding) or (0, 0), coding.segment_id or 0,
+        return (coding.segment_id is None, coding.span or (0, 0), coding.segment_id or 0,
                 self.raters.index(self.rater_of[coding.rater_id]), self.code_order.get(coding.code_id, 0))
 
     def selection(self, transcript: Transcript, coding: Coding, unit: str, span: tuple[int, int]) -> ET.Element:
         rater = self.rater_of[coding.rater_id]
-        key = (user_name(rater), transcript.name, unit, coding.code.ref, *map(str, coding_span(coding) or ()))
+        key = (user_name(rater), transcript.name, unit, coding.code.ref, *map(str, coding.span or ()))
         excerpt = " ".join(transcript.text[span[0]:span[1]].split())
         element = ET.Element("PlainTextSelection", guid=stable_guid("selection", *key),
                              name=xml_text(excerpt[:_NAME_LENGTH]), startPosition=str(span[0]),

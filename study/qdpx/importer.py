@@ -30,7 +30,7 @@ from ..importing import ImportOptions, add_parsed_transcript
 from ..names import check_rater_name
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
-from ..store import Memo, Segment, Study, Transcript, User, audit
+from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
@@ -326,7 +326,7 @@ class _Writer:
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)
-        stored = 0
+        writes: dict[CodingKey, tuple[str, CodingWrite]] = {}
         for record in codings:
             rater = self.rater(record.rater)
             if self.is_done(rater, transcript, f"{rater.name}'s coding {record.code}"):
@@ -338,8 +338,10 @@ class _Writer:
                     "outside the speakers' turns)")
                 continue
             for segment, span in pieces:
-                if self.store(rater, transcript, segment, span, record):
-                    stored += 1
+                key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
+                                self.code_id(record.code), span)
+                writes.setdefault(key, (rater.name, CodingWrite(key, memo=record.memo or None, created=record.created)))
+        stored = self.store(transcript, list(writes.values()))
         notes = self.memos(transcript, segments, memos)
         audit(self.session, self.actor.name, "qdpx.import", transcript.name, after={"codings": stored, "memos": notes})
 
@@ -357,17 +359,17 @@ class _Writer:
                 result.append((segment, (start, end)))
         return result
 
-    def store(self, rater: User, transcript: Transcript, segment: Segment | None, span: tuple[int, int] | None,
-              record: CodingRecord) -> bool:
-        """Stores one coding unless the rater has it already; True when stored."""
-        key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
-                        self.code_id(record.code), span)
-        write = CodingWrite(key, memo=record.memo or None, created=record.created)
-        if not write_codings(self.session, self.actor, [write], audited=False):  # audited once per transcript
-            return False
-        self.summary.codings[rater.name] += 1
-        self.summary.coding_memos += bool(record.memo)
-        return True
+    def store(self, transcript: Transcript, writes: list[tuple[str, CodingWrite]]) -> int:
+        """Stores the transcript's codings through the one write path, in one batch (audited once
+        per transcript); counts the new ones per rater. Returns how many were new."""
+        stored = set(self.session.execute(select(Coding.rater_id, Coding.code_id, Coding.unit_key).where(
+            Coding.transcript_id == transcript.id)))
+        new = [(rater, w) for rater, w in writes if (w.key.rater_id, w.key.code_id, w.key.unit_key) not in stored]
+        write_codings(self.session, self.actor, [w for _, w in writes], audited=False)
+        for rater, write in new:
+            self.summary.codings[rater] += 1
+            self.summary.coding_memos += bool(write.memo)
+        return len(new)
 
     def memos(self, transcript: Transcript, segments: list[Segment], memos: list[MemoRecord]) -> int:
         texts: dict[tuple[int, int | None], list[str]] = {}
@@ -409,7 +411,7 @@ class _Writer:
     def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:
         """True (and reported) when the rater marked the transcript done: an import does not reopen it."""
         if rater.id not in self.done:
-            self.done[rater.id] = done_transcripts(self.session, rater.id)
+            self.done[rater.id] = done_transcripts(self.session, self.actor, rater.id)
         if transcript.id in self.done[rater.id]:
             self.summary.skipped.append(f"{transcript.name}: {what}: {rater.name} marked this transcript done; "
                                         "reopen it to import into it")

@@ -35,6 +35,7 @@ class Cue:
     speaker: str | None
     timestamp: str | None
     text: str
+    lines: tuple[str, ...] = ()  # its text lines without tags, as written
 
 
 def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False, **_options) -> ParsedTranscript:
@@ -55,7 +56,25 @@ def _cues(text: str, subtitle_format: str, lenient: bool, warnings: list[str]) -
     cues: list[Cue] = []
     for block in blocks:
         cues.extend(_block_cues(block, numbers, lenient, warnings))
-    return cues
+    return _without_rolling_repeats(cues)
+
+
+def _without_rolling_repeats(cues: list[Cue]) -> list[Cue]:
+    """YouTube's rolling captions start each cue with the previous cue's last line; when most
+    cues do, that line is kept once."""
+    pairs = list(zip(cues, cues[1:]))
+    repeats = sum(1 for before, cue in pairs if before.lines and cue.lines and cue.lines[0] == before.lines[-1])
+    if not pairs or repeats < _ROLLING_SHARE * len(pairs):
+        return cues
+    kept = [cues[0]]
+    for before, cue in pairs:
+        if before.lines and cue.lines and cue.lines[0] == before.lines[-1]:
+            cue = Cue(cue.line, cue.speaker, cue.timestamp, " ".join(cue.lines[1:]), cue.lines)
+        kept.append(cue)
+    return kept
+
+
+_ROLLING_SHARE = 0.5
 
 
 def _block_cues(block: list[Line], numbers: dict[int, int], lenient: bool, warnings: list[str]) -> list[Cue]:
@@ -97,8 +116,8 @@ def _unplaced(number: int, problem: str, body: list[str], lenient: bool, warning
 def _cue(number: int, timestamp: str | None, body: list[str]) -> Cue:
     raw = " ".join(body)
     voice = _VOICE.match(raw)
-    text = " ".join(html.unescape(_TAG.sub("", raw)).split())
-    return Cue(number, voice["speaker"].strip() if voice else None, timestamp, text)
+    lines = tuple(clean for line in body if (clean := " ".join(html.unescape(_TAG.sub("", line)).split())))
+    return Cue(number, voice["speaker"].strip() if voice else None, timestamp, " ".join(lines), lines)
 
 
 def _seconds(time: str) -> float:
@@ -119,7 +138,7 @@ def _speaker_cues(cues: Sequence[Cue]) -> list[Cue]:
         label = found[0] if found else None
         speaker = cue.speaker or (label.speaker if label else speaker)
         body = cue.text[label.body_start:].strip() if label else cue.text
-        result.append(Cue(cue.line, speaker, cue.timestamp, body))
+        result.append(Cue(cue.line, speaker, cue.timestamp, body, cue.lines))
     return result
 
 

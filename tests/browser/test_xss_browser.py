@@ -48,11 +48,11 @@ def payload_app(tmp_path_factory):
     """A study with the codebook, the demo accounts and one plain interview; the payloads arrive in the test."""
     db_path = tmp_path_factory.mktemp("xss") / "study.db"
     study = Study.open(f"sqlite:///{db_path}")
-    codes.load_into_study(study, load_codebook(CODEBOOK_FILE))
+    codes.load_into_study(study, load_codebook(CODEBOOK_FILE), auth.CLI)
     add_interview(study, "P01", "P01", ["I search the hub by downloads."])
     for account in DEMO_ACCOUNTS:
-        auth.add_user(study, account.name, account.role, account.password)
-    auth.add_user(study, USER, "coder", "mallory-password")
+        auth.add_user(study, account.name, account.role, account.password, auth.CLI)
+    auth.add_user(study, USER, "coder", "mallory-password", auth.CLI)
     study.close()
     server = start_app(db_path)
     yield server

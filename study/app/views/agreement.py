@@ -46,7 +46,7 @@ def code_frame(report: dict, applied_only: bool) -> pd.DataFrame:
             "interval": f"{ci[0]:.3f} to {ci[1]:.3f}" if ci else "",
             "kappa": c["kappa"], "ac1": c["ac1"],
             "percent": None if c["percent"] is None else 100 * c["percent"],
-            **{f"applied by {r}": c["prevalence"].get(r, 0) for r in raters},
+            **{f"applied by {r}": c["prevalence"].get(r) for r in raters},  # None: not shown to coders
             "rare": "rare" if c["rare"] else "", "note": c["undefined"] or "",
         })
     frame = pd.DataFrame(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain, table_frame
+from study.app.display import attempt, error, plain, table_downloads, table_frame
 from study import charts, codes, exports, findings, report
 from study.coverage import source_coverage
 from study.sources import SourceChoice, choose_source, findings_sources
@@ -15,7 +15,6 @@ from study.store import CONSENSUS
 
 study, actor = get_study(), require_actor()
 VIEWS = ("Frequency", "Participants × codes", "Factors", "Demographics", "Co-occurrence", "Saturation", "Framework")
-DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx", "Excel"), ("md", "Markdown"))
 
 
 def choose() -> tuple[SourceChoice, str | None, str]:
@@ -40,17 +39,7 @@ def show_table(table, height: int | None = None) -> None:
         st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
     for note in table.notes:
         st.caption(plain(note))
-    downloads(table)
-
-
-def downloads(table) -> None:
-    columns = st.columns(len(DOWNLOADS) + 2)
-    for column, (fmt, label) in zip(columns, DOWNLOADS):
-        column.download_button(
-            label, data=lambda fmt=fmt: exports.to_bytes(table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
-            mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
-            width="stretch",
-        )
+    table_downloads(table)
 
 
 def view_body(view: str, source: str, combine: str, theme: str | None) -> None:

@@ -18,9 +18,10 @@ from typing import Sequence
 
 import pandas as pd
 
-from study.agreement import coefficients as coef
-from study.agreement.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_table
-from study.errors import StudyError
+from . import coefficients as coef
+from . import defined
+from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_table
+from ..errors import StudyError
 
 USAGE = "a CSV with a header of rater names, one row per unit and an empty cell for a missing rating"
 
@@ -99,7 +100,7 @@ def irr_from_table(
     bootstrap = _alpha_interval(table, level, coded.categories, values["alpha"], replicates, seed)
     counts = coded.counts()
     return {
-        **{name: _defined(value) for name, value in values.items()},
+        **{name: defined(value) for name, value in values.items()},
         "alpha_bootstrap": bootstrap,
         "level": level,
         "units": int(table.shape[0]),
@@ -194,5 +195,3 @@ def _number(value) -> int | float | None:
     return int(number) if float(number).is_integer() else float(number)
 
 
-def _defined(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)

@@ -1,0 +1,41 @@
+"""What a study holds, as rows for listings (the ``study transcripts`` and ``study segments``
+commands, the demo): reads of the store only, so listing starts at once."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .errors import StudyError
+from .store import Study, Transcript
+
+
+def transcript_rows(study: Study) -> list[dict]:
+    """One row per transcript: name, participant, segments, words, unit, date."""
+    with study.session() as session:
+        transcripts = session.scalars(select(Transcript).order_by(Transcript.id)).all()
+        return [
+            {
+                "name": t.name,
+                "participant": t.participant.label if t.participant else None,
+                "segments": len(t.segments),
+                "words": sum(len(t.text[s.start : s.end].split()) for s in t.segments),
+                "unit": t.unit,
+                "date": t.interview_date,
+            }
+            for t in transcripts
+        ]
+
+
+def segment_rows(study: Study, name: str) -> list[dict]:
+    """One row per segment of transcript ``name``: index, speaker, role, offsets, text, timestamp."""
+    with study.session() as session:
+        transcript = session.scalar(select(Transcript).where(Transcript.name == name))
+        if transcript is None:
+            raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
+                             remedy="list_transcripts")
+        return [
+            {
+                "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
+                "text": transcript.text[s.start : s.end], "timestamp": s.timestamp,
+            }
+            for s in transcript.segments
+        ]

@@ -1,0 +1,90 @@
+"""The table value: a titled table of JSON-ready rows with columns that say how to show them.
+
+Findings, the agreement report and the report build ``Table`` values; ``study.exports`` writes
+them as files and the front ends draw them, so no producer imports a writer or the other way round.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``key`` into the row dicts, the header ``label``, and how to show a value.
+
+    ``numeric`` right-aligns; ``wide`` marks long text (wrapped paragraphs in LaTeX, wider in
+    Excel); ``format`` turns a row value into cell text (default: :func:`cell_text`).
+    """
+
+    key: str
+    label: str
+    numeric: bool = False
+    wide: bool = False
+    format: Callable[[Any], str] | None = None
+
+    def text(self, value: Any) -> str:
+        return self.format(value) if self.format else cell_text(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: rows are JSON-ready dicts, columns say which keys to show and how.
+
+    ``caption`` is the line under the title (the source of the findings, the denominators);
+    ``notes`` follow the table; ``extra`` holds JSON-only data (e.g. demographics' value counts).
+    ``warning`` (e.g. a partial consensus) comes first in every format, above the title.
+    """
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[dict, ...]
+    caption: str = ""
+    notes: tuple[str, ...] = ()
+    source: dict | None = None
+    name: str = "table"
+    extra: dict = field(default_factory=dict, hash=False)
+    warning: str = ""
+
+    def cells(self) -> list[list[str]]:
+        """The rows as cell text, column by column."""
+        return [[c.text(row.get(c.key)) for c in self.columns] for row in self.rows]
+
+    def display_rows(self) -> list[dict[str, str]]:
+        """Rows keyed by column label, as text: what a terminal table prints."""
+        labels = [c.label for c in self.columns]
+        return [dict(zip(labels, cells)) for cells in self.cells()]
+
+    def to_dict(self) -> dict:
+        return {
+            **({"warning": self.warning} if self.warning else {}),
+            "title": self.title,
+            "caption": self.caption,
+            "source": self.source,
+            "columns": [{"key": c.key, "label": c.label} for c in self.columns],
+            "rows": [dict(r) for r in self.rows],
+            "notes": list(self.notes),
+            **self.extra,
+        }
+
+
+def cell_text(value: Any) -> str:
+    """The text of a cell value: floats with one decimal, lists comma-joined, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.1f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def caption_line(number: int | None, title: str, kind: str = "Table") -> str:
+    """``Table 3: title`` (or just the title without a number)."""
+    return f"{kind} {number}: {title}" if number is not None else title

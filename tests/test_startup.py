@@ -1,0 +1,67 @@
+"""The command line starts without the heavy libraries: they load where they are used.
+
+Checked in a fresh interpreter (a test process has them loaded already). Timings live in
+benchmarks/bench_cli.py, not here."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("sklearn", "pandas", "spacy", "plotly", "scipy", "krippendorff", "openpyxl", "docx")
+
+PROBE = """
+import json, sys
+from study.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="study", standalone_mode=False)
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def loaded_by(tmp_path: Path, *args: str, watch: tuple[str, ...] = HEAVY) -> list[str]:
+    """The ``watch`` modules in sys.modules after running ``study ARGS`` in a fresh interpreter."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDY_DB": str(tmp_path / "study.db")}
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=watch), *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def sample_db(tmp_path):
+    """A study with one transcript, written by the CLI (in its own process, so this one stays light)."""
+    (tmp_path / "P01.txt").write_text("Interviewer: How do you pick a model?\n\nP01: By downloads.\n",
+                                      encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDY_DB": str(tmp_path / "study.db")}
+    subprocess.run([sys.executable, "-m", "study", "import", "P01.txt"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=300)
+    return tmp_path
+
+
+def test_importing_the_cli_loads_no_heavy_library(tmp_path):
+    assert loaded_by(tmp_path, "--version") == []
+
+
+def test_help_loads_no_heavy_library(tmp_path):
+    assert loaded_by(tmp_path, "--help") == []
+
+
+def test_help_does_not_even_load_the_database_layer(tmp_path):
+    assert loaded_by(tmp_path, "--help", watch=("sqlalchemy.orm", "study.store")) == []
+
+
+@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01")])
+def test_listing_commands_load_no_heavy_library(sample_db, args):
+    assert loaded_by(sample_db, *args) == []
+
+
+def test_a_command_still_loads_what_it_uses(sample_db):
+    assert "pandas" in loaded_by(sample_db, "table", "frequency", "--format", "md")
