@@ -174,22 +174,29 @@ def static_image(fig: go.Figure, fmt: str = "png", scale: float = 2) -> bytes:
 
 
 def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2) -> list[bytes]:
-    """Every figure as PNG/SVG/PDF bytes, rendered in one browser session (plotly's
-    ``write_images``, kaleido's batch), not a fresh browser per figure."""
+    """Every figure as PNG/SVG/PDF bytes, rendered in one browser session (kaleido's batch,
+    ``write_fig_from_object``, which plotly's ``write_images`` wraps), not a fresh browser per figure."""
     if fmt not in STATIC_FORMATS:
         raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
     if not figs:
         return []
     import tempfile
 
+    import kaleido
     import plotly.io as pio
 
+    size = {"width": pio.defaults.default_width, "height": pio.defaults.default_height}  # as fig.to_image
     with tempfile.TemporaryDirectory(prefix="study-figures-") as folder:
         paths = [Path(folder) / f"figure-{n}.{fmt}" for n in range(len(figs))]
+        specs = [{"fig": fig.to_dict(), "path": str(path),
+                  "opts": {"format": fmt, "scale": scale if fmt == "png" else 1, **size}}
+                 for fig, path in zip(figs, paths)]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                pio.write_images(list(figs), paths, format=fmt, scale=scale if fmt == "png" else 1)
+                # no MathJax: our labels are plain text, and its default source is a CDN a lab
+                # server may not reach (each page would wait for it)
+                kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
         except Exception as exc:  # kaleido and choreographer raise many kinds; all mean "no image"
             raise StaticExportUnavailable(_unavailable(exc)) from None
         if missing := [p for p in paths if not p.is_file()]:  # kaleido may report errors instead of raising

@@ -284,3 +284,32 @@ def test_csv_start_and_end_columns_code_spans_and_export_round_trips(coded, tmp_
     exported = codings.export_codings(coded, CLI, "alice")
     assert [(r["segment"], r["start"], r["end"], r["memo"]) for r in exported] == [(1, "", "", ""),
                                                                                     (1, start, end, "hub")]
+
+
+def test_a_v1_postgresql_database_is_upgraded(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL upgrade path (SQLite's is tested on the v1 file above)")
+    from sqlalchemy import create_engine, text
+
+    study = Study.open(db_url)
+    load_small_codebook(study)
+    add_interview(study, "P1", "P1", ANSWERS)
+    codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, memo="kept")
+    codings.apply_code(study, CLI, "alice", "P1", None, LICENSE)
+    study.close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # back to schema 1's codings table, as v1 created it
+        conn.execute(text("ALTER TABLE codings DROP CONSTRAINT uq_codings_key"))
+        conn.execute(text("ALTER TABLE codings DROP COLUMN unit_key, DROP COLUMN span_start, DROP COLUMN span_end"))
+        conn.execute(text("ALTER TABLE codings ADD CONSTRAINT codings_rater_id_transcript_id_segment_id_code_id_key "
+                          "UNIQUE (rater_id, transcript_id, segment_id, code_id)"))
+        conn.execute(text("UPDATE study_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    study = Study.open(db_url, create=False)
+    try:
+        assert stored(study, "alice") == [(None, LICENSE, None), (1, SEARCH, "kept")]
+        assert not codings.apply_code(study, CLI, "alice", "P1", None, LICENSE)
+        seg = answer(study)
+        assert codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, span=(seg["start"], seg["start"] + 1))
+    finally:
+        study.close()

@@ -62,3 +62,36 @@ def test_study_agreement_unit_span(continuum):
     assert result.exit_code == 0, result.output
     rows = {r["code"]: r for r in json.loads(result.output)}
     assert rows[PAIRS["A"]]["stretches alice"] == 2 and "alpha_u" in rows[PAIRS["A"]]
+
+
+def test_a_coder_sees_alpha_u_but_not_the_other_coders_counts(continuum):
+    from study.agreement import visibility
+    from study.auth import Actor
+
+    visibility.set_coders_see_agreement(continuum, CLI, True)
+    report = span_agreement(continuum, Actor("alice", "coder"), ["alice", "bob"])
+    [a] = [c for c in report.codes if c.code == PAIRS["A"]]
+    assert (a.stretches, a.characters) == ((2, None), (14, None))
+    assert a.observed == pytest.approx(CASE["expected"]["observed_disagreement"]["A"], abs=1e-5)
+
+
+def test_the_agreement_page_shows_span_agreement(continuum, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from study.auth import Actor
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("STUDY_DB", continuum.url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
+    at.session_state["actor"] = Actor("admin", "admin")
+    at.run()
+    at.switch_page("views/agreement.py")
+    at.run()
+    at.button_group[0].set_value("span")
+    at.run()
+    assert not at.exception and not at.error
+    frame = at.dataframe[0].value
+    assert set(frame["code"]) == set(PAIRS.values())

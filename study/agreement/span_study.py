@@ -25,8 +25,8 @@ from .visibility import require_may_compare
 @dataclass(frozen=True)
 class SpanCodeAgreement:
     code: str
-    stretches: tuple[int, ...]  # coded stretches per rater, in the order of the report's raters
-    characters: tuple[int, ...]  # characters coded per rater
+    stretches: tuple[int | None, ...]  # coded stretches per rater, in the report's rater order
+    characters: tuple[int | None, ...]  # characters coded per rater (None: another coder's, not shown to a coder)
     observed: float
     expected: float
     alpha: float | None  # None when undefined (no expected disagreement)
@@ -64,14 +64,15 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     stretches = _stretches(frame[frame.code.isin({c.ref for c in codes})], bounds, offsets, raters)
     results = unitizing_alpha(stretches, 0, total, len(raters)) if stretches else {}
     rows = []
+    shown = [asker.may_read_rater(r) for r in raters]  # a coder sees the figures, never another's counts
     for code in codes:
         mine = [s for s in stretches if s.category == code.ref]
         if code.ref not in results:
             continue
         result = results[code.ref]
         rows.append(SpanCodeAgreement(
-            code.ref, tuple(sum(s.rater == i for s in mine) for i in range(len(raters))),
-            tuple(sum(s.length for s in mine if s.rater == i) for i in range(len(raters))),
+            code.ref, tuple(sum(s.rater == i for s in mine) if shown[i] else None for i in range(len(raters))),
+            tuple(sum(s.length for s in mine if s.rater == i) if shown[i] else None for i in range(len(raters))),
             result.observed, result.expected, None if result.alpha != result.alpha else result.alpha))
     return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
 

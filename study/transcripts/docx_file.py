@@ -16,6 +16,7 @@ from typing import Sequence
 import defusedxml.ElementTree
 import docx
 from defusedxml import DefusedXmlException
+from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -103,12 +104,13 @@ def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat]]:
         texts: list[str] = []
         formats: dict[int, LineFormat] = {}
         offset = 0
+        bold_styles = _BoldStyles(document)
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 rows = table_row_texts(block)
             else:
                 rows = [block.text]
-                formats[offset] = _paragraph_format(block)
+                formats[offset] = _paragraph_format(block, bold_styles)
             for row in rows:
                 texts.append(row)
                 offset += len(row) + 1
@@ -121,13 +123,30 @@ def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat]]:
         ) from None
 
 
-def _paragraph_format(paragraph: Paragraph) -> LineFormat:
-    """How much of the paragraph's first line is bold from its start, and its style's name."""
+class _BoldStyles:
+    """Whether a character style is bold, looked up once per style (python-docx's style lookup
+    scans every style, which made a long document's reading quadratic)."""
+
+    def __init__(self, document) -> None:
+        self._document = document
+        self._bold: dict[str, bool] = {}
+
+    def __call__(self, style_id: str | None) -> bool:
+        if not style_id:
+            return False
+        if style_id not in self._bold:
+            style = self._document.part.get_style(style_id, WD_STYLE_TYPE.CHARACTER)
+            self._bold[style_id] = bool(style is not None and style.font.bold)
+        return self._bold[style_id]
+
+
+def _paragraph_format(paragraph: Paragraph, bold_style: _BoldStyles) -> LineFormat:
+    """How much of the paragraph's first line is bold from its start, and its style's id."""
     prefix, whole, in_prefix = 0, True, True
     for item in paragraph.iter_inner_content():
         text = item.text
         first_line = text.split("\n", 1)[0]
-        if isinstance(item, Run) and _is_bold(item):
+        if isinstance(item, Run) and _is_bold(item, bold_style):
             prefix += len(first_line) if in_prefix else 0
         elif first_line.strip():
             whole = in_prefix = False
@@ -135,15 +154,15 @@ def _paragraph_format(paragraph: Paragraph) -> LineFormat:
             prefix += len(first_line)
         if "\n" in text:
             break
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    style = paragraph._p.style or ""  # the style's id, read from the XML without a lookup
     whole_bold = whole and prefix > 0
     return LineFormat(bold_prefix=0 if whole_bold else prefix, whole_bold=whole_bold, style=style)
 
 
-def _is_bold(run: Run) -> bool:
+def _is_bold(run: Run, bold_style: _BoldStyles) -> bool:
     if run.bold is not None:
         return bool(run.bold)
-    return bool(run.style is not None and run.style.font.bold)
+    return bold_style(run._r.style)
 
 
 def table_row_texts(table: Table) -> list[str]:

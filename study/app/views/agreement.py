@@ -13,6 +13,7 @@ from study.agreement import visibility
 from study.agreement.study_agreement import agreement_report
 from study.adjudication import DisagreementFilter, disagreement_rows, disagreements, filter_disagreements
 from study.agreement.breakdown import agreement_by
+from study.agreement.span_study import span_agreement
 from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
 from study.errors import NotAllowed, StudyError
 
@@ -167,6 +168,21 @@ def visibility_setting() -> None:
         attempt(visibility.set_coders_see_agreement, study, actor, choice)
 
 
+def span_table(raters: list[str]) -> None:
+    """Unitized agreement per code on the coded text (study.agreement.span_study)."""
+    try:
+        report = span_agreement(study, actor, raters)
+    except NotAllowed as exc:
+        st.info(plain(said(exc)[:1].upper() + said(exc)[1:] + "."), icon=":material/lock:")
+        return
+    except StudyError as exc:
+        error(exc)
+        return
+    st.caption(plain(f"Krippendorff's alpha_u per code on {report.continuum} characters of "
+                     f"{len(report.transcripts)} transcript(s) ({report.basis})."))
+    st.dataframe(pd.DataFrame(report.code_rows()), hide_index=True, width="stretch")
+
+
 def page() -> None:
     st.title("Agreement")
     raters_available = visibility.comparable_raters(study, actor)
@@ -177,15 +193,19 @@ def page() -> None:
         [actor.name, next(r for r in raters_available if r != actor.name)]
     left, right = st.columns([3, 1])
     raters = left.multiselect("Raters to compare", raters_available, default=default)
-    level = right.segmented_control("Unit", ["segment", "participant"], default="segment",
+    level = right.segmented_control("Unit", ["segment", "participant", "span"], default="segment",
                                     format_func=str.capitalize, help="Compare per segment, or per participant "
-                                    "(a code counts when applied anywhere in their transcripts).") or "segment"
+                                    "(a code counts when applied anywhere in their transcripts), or the coded "
+                                    "text itself (span: Krippendorff's unitizing alpha).") or "segment"
     participant_turns = level == "segment" and right.checkbox(
         "Participant turns only", help="Leave the interviewer's segments out of the units.")
     if actor.is_admin:
         visibility_setting()
     if len(raters) < 2:
         st.info("Choose at least two raters.")
+        return
+    if level == "span":
+        span_table(raters)
         return
     try:
         report = report_of(study, actor, tuple(raters), level, participant_turns, audit_log.study_version(study))
