@@ -312,3 +312,22 @@ def test_a_selected_stretch_of_text_is_coded_highlighted_listed_and_removable(pa
     state = workspace.coder_state(app_study, ALICE, tid)
     assert state.spans == {answer.id: frozenset({(first_code, answer.start, answer.start + start - 1)})}
     assert state.codes[answer.id] == {second_code}
+
+
+def test_ctrl_z_inside_a_memo_box_never_saves_an_emptied_memo_silently(page_as, fresh_demo_app, app_study):
+    tid = transcript_ids(app_study)[3]
+    page = open_at(page_as, fresh_demo_app, "admin", f"transcript={tid}")
+    seg = int(root(page).get_attribute("data-selected"))
+    page.keyboard.press("m")
+    page.keyboard.type("a note worth keeping")
+    page.wait_for_timeout(1500)  # saved 1.2 s after the last keystroke, the box still focused
+    confirmed(page)
+    page.keyboard.press("Control+z")  # the browser's own undo, inside the box: it empties it
+    expect(page.locator(".seg-memo")).to_have_value("")
+    page.wait_for_timeout(1500)
+    question = page.locator('[data-testid="memo-question"]')
+    expect(question).to_be_visible()
+    admin = auth.Actor("admin", "admin")
+    assert workspace.coder_state(app_study, admin, tid).memos[seg] == "a note worth keeping"
+    question.get_by_role("button", name="Keep the text").click()
+    expect(page.locator(".seg-memo")).to_have_value("a note worth keeping")

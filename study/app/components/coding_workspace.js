@@ -715,7 +715,10 @@ class Workspace {
     const before = this.memoText(edit.seg);
     if (text === before) { this.memoEdit = null; return; }
     if (!text.trim() && before.trim()) { // never saved empty without asking (a stray undo empties a box)
-      this.askBeforeEmptying(edit.seg, before);
+      // Asked already (leaving the box to answer flushes again): keep the question and its buttons.
+      const asking = !this.memoQuestion.hidden && this.memoQuestion.dataset.kind === "empty"
+        && this.memoQuestion.dataset.seg === String(edit.seg);
+      if (!asking) this.askBeforeEmptying(edit.seg, before);
       return;
     }
     this.memoEdit = null;
@@ -736,6 +739,7 @@ class Workspace {
   askBeforeEmptying(segId, storedText) {
     const edit = this.memoEdit || { seg: segId, base: this.memoVersion(segId) };
     const where = segId === null ? "the transcript memo" : `the memo on #${this.segById.get(segId)?.index ?? "?"}`;
+    this.memoQuestion.dataset.seg = String(segId);
     this.showMemoQuestion("empty", `Clear ${where}? It held: “${storedText.length > 120 ? storedText.slice(0, 119) + "…" : storedText}” `
       + "(its earlier versions stay in its history).", [
       ["Clear the memo", () => { this.memoEdit = null; this.sendMemo(edit.seg, "", edit.base, true); }],
