@@ -36,7 +36,7 @@ from .model import (
     Turn,
     Unreadable,
 )
-from .roles import detect_interviewer, label_role, speakers
+from .roles import label_role, role_named, speakers
 from .tables import SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_header, survey_responses, table_header
 from .text import decode_text
 
@@ -44,7 +44,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES", "DOCX_MAIN_PART", "MAX_COMPRESSION_RATIO", "MAX_DOCUMENT_XML_BYTES", "MAX_UNZIPPED_BYTES",
     "MAX_ZIP_MEMBERS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
     "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn",
-    "check_file_size", "detect_interviewer", "label_role", "read_survey_csv", "read_transcript", "speakers", "table_kind",
+    "check_file_size", "label_role", "read_survey_csv", "read_transcript", "role_named", "speakers", "table_kind",
 ]
 
 
