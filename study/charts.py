@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
@@ -22,6 +23,9 @@ from . import atomic
 from .errors import StudyError
 from .table import Table
 from .saturation import Saturation
+
+if TYPE_CHECKING:
+    from .agreement.study_agreement import AgreementReport
 
 STATIC_FORMATS = ("png", "svg", "pdf")
 FIGURE_FORMATS = ("html",) + STATIC_FORMATS
@@ -103,14 +107,15 @@ def cooccurrence_figure(table: Table) -> go.Figure:
     return _layout(fig, table.title, height=size)
 
 
-def agreement_figure(report: dict, title: str = "Agreement per code (Krippendorff's alpha, 95% interval)") -> go.Figure:
-    """Alpha per code with its bootstrap interval as error bars, and lines at .667 and .800,
-    from an agreement report's ``to_dict()``; codes with undefined alpha are left out (named in a note)."""
-    codes = [c for c in report.get("codes", []) if c.get("alpha") is not None]
-    undefined = [c["code"] for c in report.get("codes", []) if c.get("alpha") is None]
-    labels = [plain(c["code"]) for c in codes]
-    alphas = [c["alpha"] for c in codes]
-    intervals = [c.get("alpha_ci") or [a, a] for c, a in zip(codes, alphas)]
+def agreement_figure(report: AgreementReport,
+                     title: str = "Agreement per code (Krippendorff's alpha, 95% interval)") -> go.Figure:
+    """Alpha per code with its bootstrap interval as error bars, and lines at .667 and .800;
+    codes with undefined alpha are left out (named in a note)."""
+    codes = [c for c in report.codes if c.alpha is not None]
+    undefined = [c.code for c in report.codes if c.alpha is None]
+    labels = [plain(c.code) for c in codes]
+    alphas = [c.alpha for c in codes]
+    intervals = [c.alpha_ci or (a, a) for c, a in zip(codes, alphas)]
     fig = go.Figure(go.Scatter(
         x=alphas, y=labels, mode="markers", marker={"size": 9, "color": "#08519c"}, name="alpha",
         error_x={"type": "data", "symmetric": False, "array": [hi - a for (_, hi), a in zip(intervals, alphas)],

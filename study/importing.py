@@ -36,6 +36,7 @@ from .listing import segment_rows, transcript_rows  # noqa: F401  (their home be
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
+    PARTICIPANTS,
     READERS,
     SURVEY,
     ParsedTranscript,
@@ -57,6 +58,7 @@ class ImportSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
     not_carried: list[str] = field(default_factory=list)  # codings a replacement could not keep
     warnings: list[str] = field(default_factory=list)  # what a lenient reading kept as text
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not a transcript, nothing wrong
 
     @property
     def ok(self) -> bool:
@@ -88,7 +90,8 @@ class ImportOptions:
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files named, and the supported files inside folders named, in a stable order.
-    In a folder, a participants table (participants*.csv) and README.md are not transcripts."""
+    In a folder, a participants table (participants*.csv) and README.md are not transcripts; a participants
+    table under another name is found by its columns when read (``NotATranscript``)."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -130,6 +133,8 @@ def import_files(
     for path in files:
         try:
             stored = _import_one(study, path, owner_of, options)
+        except NotATranscript as exc:
+            summary.skipped.append((printable(str(path)), printable(options.describe(exc))))
         except StudyError as exc:
             summary.failed.append((printable(str(path)), printable(options.describe(exc))))
         except SQLAlchemyError as exc:  # the database, not the file: read-only, full, locked...
@@ -223,6 +228,7 @@ class TranscriptPreview:
 class ImportPreview:
     transcripts: tuple[TranscriptPreview, ...]
     failed: tuple[tuple[str, str], ...]  # (file, message)
+    skipped: tuple[tuple[str, str], ...] = ()  # (file, why): not a transcript, nothing wrong
 
 
 def preview_files(
@@ -236,14 +242,17 @@ def preview_files(
     owner_of = dict(owner_of or {row.transcript: row.label for row in participants or [] if row.transcript})
     previews: list[TranscriptPreview] = []
     failed: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     for path in expand_paths(paths):
         try:
             previews.extend(_preview_file(path, owner_of, options))
+        except NotATranscript as exc:
+            skipped.append((printable(str(path)), printable(options.describe(exc))))
         except StudyError as exc:
             failed.append((printable(str(path)), printable(options.describe(exc))))
         except Exception as exc:  # noqa: BLE001 - as in import_files: the rest of the batch goes on
             failed.append((printable(str(path)), _unexpected(path, exc)))
-    return ImportPreview(tuple(previews), tuple(failed))
+    return ImportPreview(tuple(previews), tuple(failed), tuple(skipped))
 
 
 def _preview_file(path: Path, owner_of: dict[str, str], options: ImportOptions) -> list[TranscriptPreview]:
@@ -285,9 +294,14 @@ def add_parsed_transcript(
 
 def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
     """(transcript name, parsed text, participant label) for each document the file holds."""
+    kind = None
     if path.suffix.lower() == ".csv":
         _check_quotes(path)
-    if path.suffix.lower() == ".csv" and table_kind(path, max_bytes=options.max_bytes) == SURVEY:
+        kind = table_kind(path, max_bytes=options.max_bytes)
+    if kind == PARTICIPANTS:
+        raise NotATranscript(f"{path}: looks like a participants table (a participant column and attributes, "
+                             "no text); skipped", "import it as the participants table", remedy="participants_table")
+    if kind == SURVEY:
         for response in read_survey_csv(path, max_bytes=options.max_bytes):
             name = f"{path.stem}-{response.participant}"
             yield name, rename_speakers(response.parsed, options.renames), response.participant
@@ -295,6 +309,10 @@ def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
     parsed = read_transcript(path, max_bytes=options.max_bytes, lenient=options.lenient)
     parsed = rename_speakers(parsed, options.renames)
     yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
+
+
+class NotATranscript(StudyError):
+    """A file of the batch that is no transcript (a participants table): skipped and said, not failed."""
 
 
 def _check_quotes(path: Path) -> None:

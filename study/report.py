@@ -18,21 +18,24 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from sqlalchemy import func, select
 
 from . import atomic, charts, exports, findings
-from .agreement import coefficient_text, interval_text
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
 from .exclusion import excluded_transcript_ids
-from .table import Column, Table
+from .table import Table
 from .saturation import DEFAULT_THRESHOLD, saturation
 from .coverage import Coverage, source_coverage
 from .sources import Source, choose_source, coders_with_codings, has_codings
 from .store import CONSENSUS, Resolution, Segment, Study, Transcript
+
+if TYPE_CHECKING:
+    from .agreement.study_agreement import AgreementReport
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".html": "html"}
 UNIT_WORDS = {"turn": "speaker turn", "sentence": "sentence", "paragraph": "paragraph"}
@@ -74,7 +77,7 @@ class Report:
     methods: str
     blocks: tuple[Block, ...]
     source: Source
-    agreement: dict | None = field(default=None, hash=False, compare=False)
+    agreement: AgreementReport | None = field(default=None, hash=False, compare=False)
 
     @property
     def tables(self) -> list[TableBlock]:
@@ -204,8 +207,8 @@ def _agreement_function():
 
 
 def agreement_for(study: Study, asker: Actor, raters: list[str] | None,
-                  include_unfinished: bool = False) -> tuple[dict | None, str]:
-    """The agreement report's dict for ``raters`` (default: every coder with codings), or None and why."""
+                  include_unfinished: bool = False) -> tuple[AgreementReport | None, str]:
+    """The agreement report for ``raters`` (default: every coder with codings), or None and why."""
     report_fn = _agreement_function()
     if report_fn is None:
         return None, "Agreement was not computed: this installation has no agreement module."
@@ -220,42 +223,22 @@ def agreement_for(study: Study, asker: Actor, raters: list[str] | None,
         report = report_fn(study, asker, list(raters), include_unfinished=include_unfinished)
     except StudyError as exc:
         return None, f"Agreement was not computed: {exc}."
-    return report.to_dict(), ""
+    return report, ""
 
 
-def _coefficient(value) -> str:
-    return coefficient_text(value, undefined="")
+def agreement_table(report: AgreementReport) -> Table:
+    """Agreement per code: alpha with interval, kappa, AC1, percent (``study.agreement.tables``)."""
+    from .agreement.tables import code_table
 
-
-def agreement_table(report: dict) -> Table:
-    """Agreement per code from an agreement report's dict: alpha with interval, kappa, AC1, percent."""
-    rows = tuple(
-        {**c, "flag": "; ".join(x for x in ("rare" if c.get("rare") else "", c.get("undefined") or "") if x)}
-        for c in report["codes"]
-    )
-    kappa = "Cohen's kappa" if len(report.get("raters", [])) == 2 else "Fleiss' kappa"
-    columns = (
-        Column("code", "Code"), Column("units", "Units", numeric=True),
-        Column("alpha", "Alpha", numeric=True, format=_coefficient),
-        Column("alpha_ci", "95% CI", format=interval_text),
-        Column("kappa", kappa, numeric=True, format=_coefficient),
-        Column("ac1", "AC1", numeric=True, format=_coefficient),
-        Column("percent", "Agreement", numeric=True, format=_coefficient),
-        Column("flag", "Note"),
-    )
-    overall = report.get("overall", {})
-    return Table(
-        title=f"Agreement per code between {', '.join(report.get('raters', []))}",
-        columns=columns, rows=rows, caption=overall.get("methods", ""),
-        notes=tuple(n for n in [report.get("rare_rule", "")] + list(report.get("notes", [])) if n),
-        name="agreement",
-    )
+    return code_table(report, ("code", "units", "alpha", "alpha_ci", "kappa", "ac1", "percent", "note"),
+                      labels={"code": "Code", "units": "Units", "alpha": "Alpha", "percent": "Agreement",
+                              "note": "Note"})
 
 
 # -- methods -----------------------------------------------------------------------------
 
 
-def methods_paragraph(study: Study, source: Source, agreement: dict | None, agreement_note: str = "",
+def methods_paragraph(study: Study, source: Source, agreement: AgreementReport | None, agreement_note: str = "",
                       coverage: Coverage | None = None) -> str:
     """What a paper's method section needs: data, segmenting, codebook, raters, agreement,
     how disagreements were resolved, and which codings the findings rest on (with ``coverage``:
@@ -277,7 +260,7 @@ def methods_paragraph(study: Study, source: Source, agreement: dict | None, agre
         f"Coding was done by {_raters_text(coders)}." if coders else "No rater has coded yet.",
     ]
     if agreement is not None:
-        parts.append(agreement["overall"]["methods"])
+        parts.append(agreement.overall.methods)
     elif agreement_note:
         parts.append(agreement_note)
     parts.append(resolution_sentence(study))

@@ -13,37 +13,14 @@ Example: ``[r.role for r in assign_roles(parsed)] == ["interviewer", "participan
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from .errors import StudyError
-from .transcripts import ParsedTranscript, Turn
-from .transcripts import label_role as reader_label_role
+from .transcripts import ParsedTranscript, Turn, role_named
+from .transcripts.roles import INTERVIEWER, PARTICIPANT
 
-INTERVIEWER, PARTICIPANT = "interviewer", "participant"
 ROLES = (INTERVIEWER, PARTICIPANT)
-
-# A whole label the readers know ("Interviewer 2", "P3", "Moderator", "Speaker 1") says its role as
-# they read it (``transcripts.label_role``); beyond that, a role word inside a longer label ("Dr. Jane
-# Roe (Interviewer)", "Ana Ruiz - Guest") or one of the short forms below says it.
-_TEAM_WORDS = (
-    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|co-?host|note[- ]?takers?|"
-    r"entrevistador(?:a)?|intervieweur|enquêteur|enquêtrice|forscher(?:in)?|investigador(?:a)?|"
-    r"pesquisador(?:a)?"
-)
-# Participant words win over team words in one label.
-_PARTICIPANT_WORDS = (
-    r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
-    r"teilnehmer(?:in)?|befragte[rn]?|participante"
-)
-# Whole labels the readers leave to the layout (Q/A protocols): Q, Q2, Question; A bare "A" says
-# nothing ("A"/"B" are often anonymised names; in Q/A protocols the reader names the speakers).
-_TEAM_SHORT = r"q\s*\d*|question|pregunta|pergunta|frage"
-_PARTICIPANT_SHORT = r"resp\s*\d*|answer|respuesta|resposta|antwort|réponse|reponse"
-
-_TEAM = re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_SHORT})$)")
-_PARTICIPANT = re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_SHORT})$)")
 
 # How far the likeliest interviewer must lead the next speaker (share of turns asking a question
 # minus half the share of the words) to be told apart.
@@ -77,14 +54,7 @@ class _Speaker:
 
 def label_role(label: str) -> str | None:
     """The role a speaker label names ("Moderator" -> interviewer, "P3" -> participant), else None."""
-    label = " ".join(label.split())
-    if said := reader_label_role(label):
-        return said
-    if _PARTICIPANT.search(label):
-        return PARTICIPANT
-    if _TEAM.search(label):
-        return INTERVIEWER
-    return None
+    return role_named(label)
 
 
 def assign_roles(parsed: ParsedTranscript, overrides: Mapping[str, str] | None = None) -> tuple[SpeakerRole, ...]:

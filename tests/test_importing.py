@@ -162,6 +162,31 @@ def test_folders_are_expanded_to_their_supported_files(study, tmp_path):
     assert summary.imported == ["a"] and summary.ok
 
 
+def test_a_participants_table_under_another_name_is_skipped_with_its_reason(study, tmp_path):
+    write_txt(tmp_path / "P01.txt", INTERVIEW)
+    (tmp_path / "Demographic_Data.csv").write_text(
+        "Participant ID,Age,Gender,Years of experience\nP01,34,F,7\nP02,41,M,12\n", encoding="utf-8")
+    summary = import_files(study, [tmp_path], actor=CLI)
+    assert summary.imported == ["P01"] and summary.ok and summary.failed == []
+    [(file, why)] = summary.skipped
+    assert file.endswith("Demographic_Data.csv") and "looks like a participants table" in why
+    assert [row["name"] for row in transcript_rows(study)] == ["P01"]
+
+
+def test_the_command_line_says_to_pass_a_participants_table_with_participants(db_url, tmp_path):
+    from click.testing import CliRunner
+
+    from study.cli import cli
+
+    write_txt(tmp_path / "P01.txt", INTERVIEW)
+    (tmp_path / "Demographic_Data.csv").write_text("participant,age,role\nP01,34,engineer\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", db_url, "import", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1, replaced 0, unchanged 0, failed 0." in result.output
+    assert "looks like a participants table" in result.output and "pass it with --participants" in result.output
+    assert "no 'response' column" not in result.output
+
+
 # -- the real transcripts of the published study (skipped when ../shared is absent) ----------
 
 

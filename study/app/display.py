@@ -56,6 +56,7 @@ REMEDIES = {
     "mark_done": "mark finished transcripts done on the Code page",
     "edit_decision": "choose 'Edit' to give the codes yourself",
     "choose_source": "adjudicate the raters' disagreements first, or choose a coder as the source",
+    "participants_table": "give it as the participants CSV",
 }
 
 

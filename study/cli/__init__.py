@@ -39,6 +39,7 @@ REMEDIES = {
     "init": "run `study init` first",
     "choose_suggester": "choose another --rater, such as {suggester!r}",
     "run_suggester": "run `study suggest run --rater {suggester}` first",
+    "participants_table": "pass it with --participants",
     "check_database": "restore it from a backup; `study check` lists what is damaged",
 }
 

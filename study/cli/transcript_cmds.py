@@ -73,6 +73,8 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     if dry_run:
         preview = importing.preview_files(files, participants=participants, options=options)
         click.echo(_render_preview(preview))
+        for _file, message in preview.skipped:
+            click.echo(f"Skipped: {message}", err=True)
         for _file, message in preview.failed:
             click.echo(f"Error: {message}", err=True)
         ctx.exit(1 if preview.failed else 0)
@@ -148,6 +150,8 @@ def _print_summary(summary: ImportSummary) -> None:
         click.echo(f"  coding not carried over: {item}")
     for item in summary.warnings:
         click.echo(f"  kept as text: {item}")
+    for _path, message in summary.skipped:
+        click.echo(f"Skipped: {message}", err=True)
     for path, message in summary.failed:
         click.echo(f"Error: {message}", err=True)
 

@@ -36,15 +36,15 @@ from .model import (
     Turn,
     Unreadable,
 )
-from .roles import detect_interviewer, label_role, speakers
-from .tables import SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_header, survey_responses, table_header
+from .roles import label_role, role_named, speakers
+from .tables import PARTICIPANTS, SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_header, survey_responses, table_header
 from .text import decode_text
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "DOCX_MAIN_PART", "MAX_COMPRESSION_RATIO", "MAX_DOCUMENT_XML_BYTES", "MAX_UNZIPPED_BYTES",
-    "MAX_ZIP_MEMBERS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
+    "MAX_ZIP_MEMBERS", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
     "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn",
-    "check_file_size", "detect_interviewer", "label_role", "read_survey_csv", "read_transcript", "speakers", "table_kind",
+    "check_file_size", "label_role", "read_survey_csv", "read_transcript", "role_named", "speakers", "table_kind",
 ]
 
 
@@ -88,7 +88,8 @@ def check_file_size(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
 
 
 def table_kind(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """"transcript" for a speaker table (speaker and text columns), else "survey" (responses).
+    """"transcript" for a speaker table (speaker and text columns), "participants" for a participants
+    table (a participant-id column, attributes, no text), else "survey" (responses).
 
     Example: a CSV headed ``Speaker,Text,Start`` is a "transcript"; ``participant,response`` a "survey".
     """

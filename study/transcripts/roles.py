@@ -1,27 +1,56 @@
-"""What a speaker label says about its role, and the interviewer of a parsed transcript."""
+"""What a speaker label says about its role: the one list of role labels and role words.
+
+A whole label the readers know ("Interviewer 2", "P3", "Moderator", "Speaker 1") says its role
+(``label_role``, which the readers use for turn hints and to trust a label); ``role_named`` also reads
+a role word inside a longer label ("Dr. Jane Roe (Interviewer)", "Ana Ruiz - Guest") and the Q/A
+forms the readers leave to the layout ("Q", "Answer"). ``study.roles`` decides roles from these.
+"""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
-
-from study.errors import StudyError
 
 from .model import ParsedTranscript
 
+INTERVIEWER, PARTICIPANT = "interviewer", "participant"
+
 _NUMBERED = r"(?:[ \t]*[\d]+)*(?:[ \t]+[A-Z])?"  # "Interviewer 2", "Interviewer 2 2" (a typo), "Interviewer B"
 
-# Labels that name a role, in the languages researchers transcribe in.
+# Role words, in the languages researchers transcribe in: a whole label, or a word inside a longer one.
+_TEAM_WORDS = (
+    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|co-?host|note[- ]?takers?|"
+    r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
+    r"pesquisador(?:a)?"
+)
+_PARTICIPANT_WORDS = (
+    r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
+    r"teilnehmer(?:in)?|befragte[rn]?|participante"
+)
+# Short or ambiguous forms that name a role only as the whole label ("I", "P3", "Frage 2").
+_TEAM_LABELS = (
+    r"interviewer(in)?|int|iv|i|moderator|mod|facilitator|researcher|host|co-?host|"
+    r"pregunta|pergunta|frage|entrevistador(a)?|enqu[êe]teu?r|enqu[êe]trice|intervieweur|"
+    r"investigador(a)?|pesquisador(a)?|interviewende?r?"
+)
+_PARTICIPANT_LABELS = (
+    r"participant|interviewee|respondent|p|r|respuesta|resposta|antwort|r[ée]ponse|"
+    r"entrevistad[oa]|befragte[r]?|guest|narrator|informant|subject|candidate|teilnehmer(in)?|"
+    r"participante"
+)
+# Whole labels the readers leave to the layout (Q/A protocols): Q, Q2, Question; A bare "A" says
+# nothing ("A"/"B" are often anonymised names; in Q/A protocols the reader names the speakers).
+_TEAM_QA = r"q\s*\d*|question|pregunta|pergunta|frage"
+_PARTICIPANT_QA = r"resp\s*\d*|answer|respuesta|resposta|antwort|réponse|reponse"
+
 _ROLE_LABELS = (
-    (re.compile(
-        r"(interviewer(in)?|int|iv|i|moderator|mod|facilitator|researcher|host|co-?host|"
-        r"pregunta|pergunta|frage|entrevistador(a)?|enqu[êe]teu?r|enqu[êe]trice|intervieweur|"
-        r"investigador(a)?|pesquisador(a)?|interviewende?r?)" + _NUMBERED, re.IGNORECASE), "interviewer"),
-    (re.compile(
-        r"(participant|interviewee|respondent|p|r|respuesta|resposta|antwort|r[ée]ponse|"
-        r"entrevistad[oa]|befragte[r]?|guest|narrator|informant|subject|candidate|teilnehmer(in)?|"
-        r"participante)" + _NUMBERED, re.IGNORECASE), "participant"),
+    (re.compile(rf"({_TEAM_LABELS}){_NUMBERED}", re.IGNORECASE), INTERVIEWER),
+    (re.compile(rf"({_PARTICIPANT_LABELS}){_NUMBERED}", re.IGNORECASE), PARTICIPANT),
     (re.compile(r"(unknown )?(speaker|sprecher|hablante|orador|locutor)" + _NUMBERED, re.IGNORECASE), None),
+)
+# Participant words win over team words in one label.
+_NAMED = (
+    (re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_QA})$)"), PARTICIPANT),
+    (re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_QA})$)"), INTERVIEWER),
 )
 
 
@@ -32,42 +61,19 @@ def role_label(speaker: str) -> tuple[re.Pattern[str], str | None] | None:
 
 
 def label_role(speaker: str) -> str | None:
-    """"interviewer", "participant" or None, from the label alone."""
+    """"interviewer", "participant" or None, from the whole label alone."""
     found = role_label(speaker)
     return found[1] if found else None
+
+
+def role_named(label: str) -> str | None:
+    """The role a speaker label names, whole or by a word in it ("Moderator", "P3", "Ana (Guest)"), else None."""
+    label = " ".join(label.split())
+    if said := label_role(label):
+        return said
+    return next((role for regex, role in _NAMED if regex.search(label)), None)
 
 
 def speakers(parsed: ParsedTranscript) -> list[str]:
     """Speaker labels in order of first appearance."""
     return list(dict.fromkeys(turn.speaker for turn in parsed.turns))
-
-
-def detect_interviewer(parsed: ParsedTranscript, given: str | None = None) -> str | None:
-    """The interviewer's speaker label, or None for a single-speaker transcript.
-
-    ``given`` (matched case-insensitively) wins; then a speaker whose role is "interviewer"
-    (protocol style, or a label such as "Interviewer"/"Int"); then who asks the most
-    questions ('?'), ties going to who speaks first.
-    """
-    found = speakers(parsed)
-    if given is not None:
-        return _matching_speaker(found, given)
-    if len(found) < 2:
-        return None
-    for turn in parsed.turns:
-        if (turn.role_hint or label_role(turn.speaker)) == "interviewer":
-            return turn.speaker
-    questions: Counter[str] = Counter()
-    for turn in parsed.turns:
-        questions[turn.speaker] += parsed.turn_text(turn).count("?")
-    candidates = [s for s in found if label_role(s) != "participant"] or found
-    return max(candidates, key=lambda speaker: questions[speaker])  # max keeps the first of ties
-
-
-def _matching_speaker(found: list[str], given: str) -> str:
-    for speaker in found:
-        if speaker.casefold() == given.strip().casefold():
-            return speaker
-    raise StudyError(
-        f"no speaker '{given}' in this transcript; speakers found: {', '.join(found) or 'none'}"
-    )

@@ -1,6 +1,7 @@
 """Tables: a speaker table (speaker and text columns, maybe a time) is a transcript; a table of
 open survey responses (a participant column and a response column) is one transcript per
-participant. ``table_kind`` decides by the columns and says which reading it takes.
+participant; a participant-id column with attribute columns and no text is a participants table,
+not a transcript. ``table_kind`` decides by the columns and says which reading it takes.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .rendered import DraftTurn, rendered
 from .roles import label_role
 from .text import decode_text
 
-TRANSCRIPT, SURVEY = "transcript", "survey"
+TRANSCRIPT, SURVEY, PARTICIPANTS = "transcript", "survey", "participants"
 _SPEAKER_COLUMNS = re.compile(
     r"speaker( ?(name|label|id))?|name|who|person|talker|voice|role|sprecher|hablante|orador|locutor|"
     r"interlocutor|intervenant|falante", re.IGNORECASE)
@@ -93,7 +94,25 @@ def table_header(data: bytes, suffix: str) -> list[str]:
 
 
 def kind_of_header(header: list[str]) -> str:
-    return TRANSCRIPT if speaker_columns(header) is not None else SURVEY
+    if speaker_columns(header) is not None:
+        return TRANSCRIPT
+    return PARTICIPANTS if _is_participants_header(header) else SURVEY
+
+
+# Columns that name who a row is about, in a participants (demographics) table.
+_PARTICIPANT_ID_COLUMNS = ("participant", "participantid", "pid", "id")
+
+
+def _is_participants_header(header: list[str]) -> bool:
+    """A participant-id column and no text: no response column, and not the one other column a survey
+    reads as its answers (``participant,transcript`` is the participants format itself)."""
+    names = [re.sub(r"[\W_]+", "", name).casefold() for name in header]
+    if not any(name in _PARTICIPANT_ID_COLUMNS for name in names):
+        return False
+    if any(name.strip().casefold() in _RESPONSE_COLUMNS for name in header):
+        return False
+    others = [name for name in names if name not in (*_PARTICIPANT_ID_COLUMNS, "question")]
+    return len(others) != 1 or "transcript" in names
 
 
 def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript:

@@ -107,7 +107,7 @@ def role_key(transcript: str, speaker: str) -> str:
 
 def upload_preview(pending: PendingUpload) -> None:
     """Each previewed transcript: layout, speakers with their role (editable) and why, first turns."""
-    for file, message in pending.preview.failed:
+    for file, message in (*pending.preview.skipped, *pending.preview.failed):
         st.warning(plain(message), icon=":material/warning:")
     for t in pending.preview.transcripts:
         with st.container(border=True):
@@ -154,7 +154,7 @@ def show_result() -> None:
     said = ", ".join(f"{len(names)} {what}" for what, names in done if names)
     if said:
         st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
-    for file, message in summary.failed:
+    for file, message in (*summary.skipped, *summary.failed):
         st.warning(plain(message), icon=":material/warning:")
     if summary.not_carried:
         st.warning("Codings that could not be carried over to the new text:", icon=":material/warning:")
