@@ -14,23 +14,28 @@ import html
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from sqlalchemy import func, select
 
 from . import atomic, charts, exports, findings
-from .agreement import coefficient_text, interval_text
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
 from .exclusion import excluded_transcript_ids
-from .table import Column, Table
+from .table import Table
 from .saturation import DEFAULT_THRESHOLD, saturation
 from .coverage import Coverage, source_coverage
 from .sources import Source, choose_source, coders_with_codings, has_codings
 from .store import CONSENSUS, Resolution, Segment, Study, Transcript
+
+if TYPE_CHECKING:
+    from .agreement.study_agreement import AgreementReport
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".html": "html"}
 UNIT_WORDS = {"turn": "speaker turn", "sentence": "sentence", "paragraph": "paragraph"}
@@ -72,7 +77,7 @@ class Report:
     methods: str
     blocks: tuple[Block, ...]
     source: Source
-    agreement: dict | None = field(default=None, hash=False, compare=False)
+    agreement: AgreementReport | None = field(default=None, hash=False, compare=False)
 
     @property
     def tables(self) -> list[TableBlock]:
@@ -202,8 +207,8 @@ def _agreement_function():
 
 
 def agreement_for(study: Study, asker: Actor, raters: list[str] | None,
-                  include_unfinished: bool = False) -> tuple[dict | None, str]:
-    """The agreement report's dict for ``raters`` (default: every coder with codings), or None and why."""
+                  include_unfinished: bool = False) -> tuple[AgreementReport | None, str]:
+    """The agreement report for ``raters`` (default: every coder with codings), or None and why."""
     report_fn = _agreement_function()
     if report_fn is None:
         return None, "Agreement was not computed: this installation has no agreement module."
@@ -218,42 +223,22 @@ def agreement_for(study: Study, asker: Actor, raters: list[str] | None,
         report = report_fn(study, asker, list(raters), include_unfinished=include_unfinished)
     except StudyError as exc:
         return None, f"Agreement was not computed: {exc}."
-    return report.to_dict(), ""
+    return report, ""
 
 
-def _coefficient(value) -> str:
-    return coefficient_text(value, undefined="")
+def agreement_table(report: AgreementReport) -> Table:
+    """Agreement per code: alpha with interval, kappa, AC1, percent (``study.agreement.tables``)."""
+    from .agreement.tables import code_table
 
-
-def agreement_table(report: dict) -> Table:
-    """Agreement per code from an agreement report's dict: alpha with interval, kappa, AC1, percent."""
-    rows = tuple(
-        {**c, "flag": "; ".join(x for x in ("rare" if c.get("rare") else "", c.get("undefined") or "") if x)}
-        for c in report["codes"]
-    )
-    kappa = "Cohen's kappa" if len(report.get("raters", [])) == 2 else "Fleiss' kappa"
-    columns = (
-        Column("code", "Code"), Column("units", "Units", numeric=True),
-        Column("alpha", "Alpha", numeric=True, format=_coefficient),
-        Column("alpha_ci", "95% CI", format=interval_text),
-        Column("kappa", kappa, numeric=True, format=_coefficient),
-        Column("ac1", "AC1", numeric=True, format=_coefficient),
-        Column("percent", "Agreement", numeric=True, format=_coefficient),
-        Column("flag", "Note"),
-    )
-    overall = report.get("overall", {})
-    return Table(
-        title=f"Agreement per code between {', '.join(report.get('raters', []))}",
-        columns=columns, rows=rows, caption=overall.get("methods", ""),
-        notes=tuple(n for n in [report.get("rare_rule", "")] + list(report.get("notes", [])) if n),
-        name="agreement",
-    )
+    return code_table(report, ("code", "units", "alpha", "alpha_ci", "kappa", "ac1", "percent", "note"),
+                      labels={"code": "Code", "units": "Units", "alpha": "Alpha", "percent": "Agreement",
+                              "note": "Note"})
 
 
 # -- methods -----------------------------------------------------------------------------
 
 
-def methods_paragraph(study: Study, source: Source, agreement: dict | None, agreement_note: str = "",
+def methods_paragraph(study: Study, source: Source, agreement: AgreementReport | None, agreement_note: str = "",
                       coverage: Coverage | None = None) -> str:
     """What a paper's method section needs: data, segmenting, codebook, raters, agreement,
     how disagreements were resolved, and which codings the findings rest on (with ``coverage``:
@@ -275,7 +260,7 @@ def methods_paragraph(study: Study, source: Source, agreement: dict | None, agre
         f"Coding was done by {_raters_text(coders)}." if coders else "No rater has coded yet.",
     ]
     if agreement is not None:
-        parts.append(agreement["overall"]["methods"])
+        parts.append(agreement.overall.methods)
     elif agreement_note:
         parts.append(agreement_note)
     parts.append(resolution_sentence(study))
@@ -318,15 +303,16 @@ def resolution_sentence(study: Study) -> str:
 # -- writing -----------------------------------------------------------------------------
 
 
-def write_report(report: Report, path: Path | str) -> Path:
+def write_report(report: Report, path: Path | str, images: charts.StaticSession | None = None) -> Path:
     """Write the report as .docx, .md or .html (by suffix). Markdown also writes its figure files
-    into ``<name>_figures/`` beside it."""
+    into ``<name>_figures/`` beside it. ``images``: a browser session already warming up for the
+    Word report's figures (see ``figure_session``); without one, the report starts its own."""
     path = Path(path)
     fmt = REPORT_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise StudyError(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}; choose one of those suffixes")
     if fmt == "docx":
-        atomic.write_bytes(path, report_docx(report))
+        atomic.write_bytes(path, report_docx(report, images))
     elif fmt == "html":
         atomic.write_text(path, report_html(report))
     else:
@@ -334,13 +320,40 @@ def write_report(report: Report, path: Path | str) -> Path:
     return path
 
 
-def report_docx(report: Report) -> bytes:
-    """The report as a Word document: real tables, figures as PNG when static export works here."""
-    from docx.shared import Inches
+@contextmanager
+def figure_session(path: Path | str) -> Iterator[charts.StaticSession | None]:
+    """A browser for the figures of a report written to ``path``, started now so that it comes up
+    while the report is built (None for the formats that do not draw through one here)."""
+    if REPORT_FORMATS.get(Path(path).suffix.lower()) != "docx":
+        yield None
+        return
+    with charts.StaticSession() as session:
+        yield session
 
+
+def report_docx(report: Report, images: charts.StaticSession | None = None) -> bytes:
+    """The report as a Word document: real tables, figures as PNG when static export works here.
+    The figures render in the background while the text and tables are laid out."""
+    figures = [b for b in report.blocks if isinstance(b, FigureBlock)]
+    with ExitStack() as stack:
+        if figures:
+            session = images or stack.enter_context(charts.StaticSession())
+            rendering = session.images([b.figure for b in figures], "png")
+        document, places = _docx_without_figures(report)
+        try:
+            pictures = dict(zip((b.number for b in figures), rendering.result())) if figures else {}
+            problem = None
+        except charts.StaticExportUnavailable as exc:
+            pictures, problem = {}, str(exc)
+    _place_figures(places, pictures, problem)
+    return exports.document_bytes(document)
+
+
+def _docx_without_figures(report: Report):
+    """The Word document with an empty paragraph where each figure goes, and those paragraphs by figure number."""
     document = exports.new_document(report.title)
     document.add_heading(report.title, level=0)
-    images, problem = _figure_images(report)
+    places = {}
     for block in report.blocks:
         if isinstance(block, Heading):
             document.add_heading(block.text, level=min(block.level, 9))
@@ -349,22 +362,19 @@ def report_docx(report: Report) -> bytes:
         elif isinstance(block, TableBlock):
             exports.add_docx_table(document, block.table, block.number)
         else:
-            if images:
-                document.add_picture(io.BytesIO(images[block.number]), width=Inches(6))
-            else:
-                document.add_paragraph(f"[Figure not embedded: {problem}. The HTML report shows it.]")
+            places[block.number] = document.add_paragraph()
             document.add_paragraph(exports.caption_line(block.number, block.caption, "Figure"), style="Caption")
-    return exports.document_bytes(document)
+    return document, places
 
 
-def _figure_images(report: Report) -> tuple[dict[int, bytes], str | None]:
-    """Every figure of the report as PNG by figure number, drawn in one batch; or none and why."""
-    figures = [b for b in report.blocks if isinstance(b, FigureBlock)]
-    try:
-        images = charts.static_images([b.figure for b in figures], "png")
-    except charts.StaticExportUnavailable as exc:
-        return {}, str(exc)
-    return {b.number: image for b, image in zip(figures, images)}, None
+def _place_figures(places: dict, pictures: dict[int, bytes], problem: str | None) -> None:
+    from docx.shared import Inches
+
+    for number, paragraph in places.items():
+        if pictures:
+            paragraph.add_run().add_picture(io.BytesIO(pictures[number]), width=Inches(6))
+        else:
+            paragraph.add_run(f"[Figure not embedded: {problem}. The HTML report shows it.]")
 
 
 def report_markdown(report: Report, figure_dir: Path, relative_to: Path) -> str:

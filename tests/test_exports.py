@@ -148,8 +148,14 @@ def test_saturation_figure_draws_the_cumulative_curve():
 
 
 def test_agreement_figure_has_interval_bars_and_threshold_lines():
-    report = {"codes": [{"code": "C/A", "alpha": 0.9, "alpha_ci": [0.8, 1.0]},
-                        {"code": "C/B", "alpha": None, "alpha_ci": None}]}
+    from study.agreement.study_agreement import AgreementReport, CodeAgreement, OverallAgreement
+
+    def code(ref, alpha, ci):
+        return CodeAgreement(ref, "C", 10, alpha, ci, None, None, "cohen", None, None, {}, False, None)
+
+    report = AgreementReport(("a", "b"), "segment", "done", (), 0, 0,
+                             (code("C/A", 0.9, (0.8, 1.0)), code("C/B", None, None)), (),
+                             OverallAgreement(2, 1, 0.9, 0.9, 0.9, None, 10, ""))
     fig = charts.agreement_figure(report)
     point = fig.data[0]
     assert list(point.x) == [0.9] and list(point.y) == ["C/A"]

@@ -21,6 +21,7 @@ irr = library("study.agreement.irr")
 breakdown = library("study.agreement.breakdown")
 span_study = library("study.agreement.span_study")
 study_agreement = library("study.agreement.study_agreement")
+agreement_tables = library("study.agreement.tables")
 DEFAULT_REPLICATES = lazy("study.agreement.bootstrap:DEFAULT_REPLICATES")
 DEFAULT_SEED = lazy("study.agreement.bootstrap:DEFAULT_SEED")
 MEASUREMENT_LEVELS = LazyChoice("study.agreement.coefficients:LEVELS")
@@ -101,17 +102,10 @@ def agreement_table(report: AgreementReport) -> str:
     overall = report.overall
     heading = (f"Agreement between {', '.join(report.raters)} on {overall.units} {report.level}(s) of "
                f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
-    codes = [
-        {"code": c.code, "units": c.units, "prevalence": "/".join(str(c.prevalence[r]) for r in report.raters),
-         "percent": c.percent, "alpha": c.alpha, "95% CI": interval_text(c.alpha_ci), "band": study_agreement.alpha_band(c.alpha),
-         c.kappa_kind: c.kappa, "AC1": c.ac1, "flags": _flags(c.rare, c.undefined)}
-        for c in report.codes
-    ]
-    themes = [
-        {"theme": t.theme, "codes": t.codes, "median alpha": t.median_alpha,
-         "cu-alpha": t.cu_alpha if t.exclusive else "", "note": t.cu_note or t.cu_undefined or ""}
-        for t in report.themes
-    ]
+    kind = report.codes[0].kappa_kind if report.codes else "kappa"
+    codes = agreement_tables.code_table(
+        report, ("code", "units", "prevalence", "percent", "alpha", "alpha_ci", "alpha_band", "kappa", "ac1", "flags"),
+        labels={"kappa": kind})
     summary = [
         f"Median alpha {coefficient_text(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
         f"(range {coefficient_text(overall.min_alpha)} to {coefficient_text(overall.max_alpha)}); "
@@ -122,14 +116,8 @@ def agreement_table(report: AgreementReport) -> str:
         overall.methods,
         *[f"Note: {n}" for n in report.notes],
     ]
-    return "\n\n".join([heading, render(codes, "table"), render(themes, "table"), "\n".join(summary)])
-
-
-def _flags(rare: bool, undefined: str | None) -> str:
-    flags = ["rare"] if rare else []
-    if undefined:
-        flags.append("undefined: " + undefined.split(":")[0])
-    return ", ".join(flags)
+    return "\n\n".join([heading, render(codes.display_rows(), "table"),
+                         render(agreement_tables.theme_table(report).display_rows(), "table"), "\n".join(summary)])
 
 
 @cli.command("irr")

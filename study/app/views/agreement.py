@@ -10,7 +10,8 @@ from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain, said
 from study import audit_log, charts
 from study.agreement import visibility
-from study.agreement.study_agreement import agreement_report
+from study.agreement.study_agreement import AgreementReport, agreement_report
+from study.agreement.tables import applied_key, code_table
 from study.adjudication import DisagreementFilter, disagreement_rows, disagreements, filter_disagreements
 from study.agreement.breakdown import agreement_by
 from study.agreement.span_study import span_agreement
@@ -23,9 +24,10 @@ BANDS = {"low": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
 
 
 @st.cache_data(show_spinner="Computing agreement (with bootstrap intervals)...", max_entries=32)
-def report_of(_study, who, raters: tuple[str, ...], level: str, participant_turns: bool, version: int) -> dict:
-    """The report as a dict; ``version`` changes with every change to the study, so the cache stays fresh."""
-    return agreement_report(_study, who, list(raters), level, participant_turns_only=participant_turns).to_dict()
+def report_of(_study, who, raters: tuple[str, ...], level: str, participant_turns: bool,
+              version: int) -> AgreementReport:
+    """The report; ``version`` changes with every change to the study, so the cache stays fresh."""
+    return agreement_report(_study, who, list(raters), level, participant_turns_only=participant_turns)
 
 
 def band(value) -> str:
@@ -35,64 +37,57 @@ def band(value) -> str:
     return f"background-color: {colour}"
 
 
-def code_frame(report: dict, applied_only: bool) -> pd.DataFrame:
-    raters = report["raters"]
-    rows = []
-    for c in report["codes"]:
-        if applied_only and not any(c["prevalence"].values()):
-            continue
-        ci = c["alpha_ci"]
-        rows.append({
-            "theme": c["theme"], "code": c["code"].removeprefix(c["theme"] + "/"), "alpha": c["alpha"],
-            "interval": f"{ci[0]:.3f} to {ci[1]:.3f}" if ci else "",
-            "kappa": c["kappa"], "ac1": c["ac1"],
-            "percent": None if c["percent"] is None else 100 * c["percent"],
-            **{f"applied by {r}": c["prevalence"].get(r) for r in raters},  # None: not shown to coders
-            "rare": "rare" if c["rare"] else "", "note": c["undefined"] or "",
-        })
-    frame = pd.DataFrame(rows)
-    return frame.drop(columns=["note"]) if not frame.empty and not frame["note"].any() else frame
+def code_frame(report: AgreementReport, applied_only: bool) -> pd.DataFrame:
+    """The shared per-code table (study.agreement.tables) as a frame of values, for colouring."""
+    keys = ("theme", "name", "alpha", "alpha_ci", "kappa", "ac1", "percent_100",
+            *(applied_key(r) for r in report.raters), "rare", "undefined")  # applied by: None when hidden from a coder
+    table = code_table(report, keys, applied_only=applied_only)
+    frame = pd.DataFrame([{c.key: row[c.key] for c in table.columns} for row in table.rows], columns=list(keys))
+    frame["alpha_ci"] = [f"{ci[0]:.3f} to {ci[1]:.3f}" if ci else "" for ci in frame["alpha_ci"]]
+    frame["percent_100"] = [None if p is None or pd.isna(p) else 100 * p for p in frame["percent_100"]]
+    frame["rare"] = ["rare" if r else "" for r in frame["rare"]]
+    return frame.drop(columns=["undefined"]) if not frame.empty and not frame["undefined"].any() else frame
 
 
-def code_table(report: dict) -> None:
-    unused = sum(1 for c in report["codes"] if not any(c["prevalence"].values()))
+def code_table_view(report: AgreementReport) -> None:
+    unused = sum(1 for c in report.codes if not any(c.prevalence.values()))
     applied_only = st.toggle(f"Hide the {unused} codes no compared rater applied", value=True) if unused else False
     frame = code_frame(report, applied_only)
     if frame.empty:
         st.info("No code to compare yet.")
         return
     styled = frame.style.map(band, subset=["alpha"]).format(
-        {"alpha": "{:.3f}", "kappa": "{:.3f}", "ac1": "{:.3f}", "percent": "{:.1f}"}, na_rep="undefined")
-    kappa = report["codes"][0]["kappa_kind"] if report["codes"] else "kappa"
+        {"alpha": "{:.3f}", "kappa": "{:.3f}", "ac1": "{:.3f}", "percent_100": "{:.1f}"}, na_rep="undefined")
+    kappa = report.codes[0].kappa_kind if report.codes else "kappa"
     st.dataframe(
         styled, hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 600),
         column_config={
             "theme": st.column_config.TextColumn("Theme"),
-            "code": st.column_config.TextColumn("Code"),
+            "name": st.column_config.TextColumn("Code"),
             "alpha": st.column_config.Column("α", help="Krippendorff's alpha (nominal): green from .800, "
                                                        "amber from .667, red below"),
-            "interval": st.column_config.TextColumn("95% interval", help="bootstrap interval for alpha"),
+            "alpha_ci": st.column_config.TextColumn("95% interval", help="bootstrap interval for alpha"),
             "kappa": st.column_config.Column(f"κ ({kappa})"),
             "ac1": st.column_config.Column("AC1", help="Gwet's AC1"),
-            "percent": st.column_config.Column("% agree"),
+            "percent_100": st.column_config.Column("% agree"),
             "rare": st.column_config.TextColumn("Rare", help=RARE_RULE),
-            "note": st.column_config.TextColumn("Note"),
+            "undefined": st.column_config.TextColumn("Note"),
         },
     )
     st.caption(f"α at or above {HIGH:.3f}: reliable; from {LOW:.3f}: tentative conclusions only; below: not "
                f"reliable. “Rare” marks codes whose α is unstable: {RARE_RULE.removeprefix('rare: ')}.")
 
 
-def overview(report: dict) -> None:
-    overall = report["overall"]
-    median, (low, high) = overall["median_alpha"], overall["alpha_range"]
+def overview(report: AgreementReport) -> None:
+    overall = report.overall
+    median, low, high = overall.median_alpha, overall.min_alpha, overall.max_alpha
     cols = st.columns(4)
     cols[0].metric("Median α over codes", "undefined" if median is None else f"{median:.3f}",
                    help="the middle of the codes' alphas (codes with a defined alpha)")
     cols[1].metric("Range", "–" if low is None else f"{low:.2f} to {high:.2f}")
-    cols[2].metric("Codes with α", f"{overall['codes_with_alpha']} of {overall['codes']}")
-    cols[3].metric(f"{report['level'].capitalize()}s compared", f"{overall['units']:,}")
-    st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report['transcripts'])}."))
+    cols[2].metric("Codes with α", f"{overall.codes_with_alpha} of {overall.codes}")
+    cols[3].metric(f"{report.level.capitalize()}s compared", f"{overall.units:,}")
+    st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report.transcripts)}."))
 
 
 @st.cache_data(show_spinner="Computing agreement per group...", max_entries=32)
@@ -219,8 +214,8 @@ def page() -> None:
     tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else [])
     shown = st.tabs(tabs)
     with shown[0]:
-        code_table(report)
-        st.caption(plain(report["overall"]["methods"]))
+        code_table_view(report)
+        st.caption(plain(report.overall.methods))
     with shown[1]:
         st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
     if actor.is_admin:

@@ -1,0 +1,120 @@
+"""The agreement report as display tables: one row per code (or theme), the same for the CLI,
+the Agreement page and the findings report, each choosing its columns and labels.
+
+Rows keep the report's values (floats, None for undefined, the interval as a pair) so a page can
+colour or sort them; the columns say how each is written as text.
+
+Example::
+
+    table = code_table(report, ("code", "units", "alpha", "alpha_ci"), labels={"code": "Code"})
+    table.display_rows()  # [{"Code": "Challenges/Cost", "units": "12", "alpha": "0.812", ...}]
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from ..table import Column, Table
+from . import coefficient_text, interval_text
+from .study_agreement import RARE_RULE, AgreementReport, CodeAgreement, alpha_band, kappa_band
+
+
+def _coefficient(value) -> str:
+    return coefficient_text(value, undefined="")
+
+
+def _percent_of_100(value) -> str:
+    return "" if value is None else f"{100 * value:.1f}"
+
+
+# Every column a code row offers, by key; labels are the defaults a front end may rename.
+CODE_COLUMNS: dict[str, Column] = {c.key: c for c in (
+    Column("theme", "theme"),
+    Column("code", "code"),
+    Column("name", "code"),  # the code without its theme path
+    Column("units", "units", numeric=True),
+    Column("prevalence", "prevalence"),  # "3/4": units each rater applied the code to
+    Column("percent", "percent", numeric=True, format=_coefficient),
+    Column("percent_100", "% agree", numeric=True, format=_percent_of_100),
+    Column("alpha", "alpha", numeric=True, format=_coefficient),
+    Column("alpha_ci", "95% CI", format=interval_text),
+    Column("alpha_band", "band"),
+    Column("kappa", "kappa", numeric=True, format=_coefficient),
+    Column("kappa_band", "kappa band"),
+    Column("ac1", "AC1", numeric=True, format=_coefficient),
+    Column("rare", "rare", format=lambda rare: "rare" if rare else ""),
+    Column("undefined", "undefined"),
+    Column("flags", "flags"),  # short: "rare, undefined: no variation"
+    Column("note", "note"),  # long: "rare; no variation: no rater applied the code on any of the 12 units"
+)}
+
+
+def kappa_label(report: AgreementReport) -> str:
+    """``Cohen's kappa`` for two raters, ``Fleiss' kappa`` for more."""
+    return "Cohen's kappa" if len(report.raters) == 2 else "Fleiss' kappa"
+
+
+def code_row(code: CodeAgreement, raters: Sequence[str]) -> dict:
+    """One code's figures under every key of CODE_COLUMNS, plus ``applied by <rater>`` counts
+    (None where the report hides another rater's count from a coder)."""
+    return {
+        "theme": code.theme, "code": code.code, "name": code.code.removeprefix(code.theme + "/"),
+        "units": code.units, "prevalence": "/".join(str(code.prevalence.get(r, "")) for r in raters),
+        "percent": code.percent, "percent_100": code.percent, "alpha": code.alpha,
+        "alpha_ci": list(code.alpha_ci) if code.alpha_ci else None, "alpha_band": alpha_band(code.alpha),
+        "kappa": code.kappa, "kappa_kind": code.kappa_kind, "kappa_band": kappa_band(code.kappa),
+        "ac1": code.ac1, "rare": code.rare, "undefined": code.undefined or "",
+        "flags": _flags(code), "note": "; ".join(x for x in ("rare" if code.rare else "", code.undefined or "") if x),
+        **{applied_key(r): code.prevalence.get(r) for r in raters},
+    }
+
+
+def applied_key(rater: str) -> str:
+    return f"applied by {rater}"
+
+
+def _flags(code: CodeAgreement) -> str:
+    flags = ["rare"] if code.rare else []
+    if code.undefined:
+        flags.append("undefined: " + code.undefined.split(":")[0])
+    return ", ".join(flags)
+
+
+def code_table(report: AgreementReport, keys: Sequence[str] = ("code", "units", "alpha", "alpha_ci", "kappa", "ac1",
+                                                                  "percent", "note"),
+               labels: Mapping[str, str] | None = None, applied_only: bool = False) -> Table:
+    """The report's codes as a Table with the columns ``keys`` (of CODE_COLUMNS, or ``applied by
+    <rater>``), relabelled by ``labels``; ``applied_only`` leaves out codes no compared rater applied.
+
+    The title names the raters, the caption is the methods sentence, the notes the rare rule and
+    the report's own notes.
+    """
+    labels = {"kappa": kappa_label(report), **(labels or {})}
+    columns = tuple(_column(key, labels) for key in keys)
+    codes = [c for c in report.codes if not applied_only or any(c.prevalence.values())]
+    return Table(
+        title=f"Agreement per code between {', '.join(report.raters)}",
+        columns=columns, rows=tuple(code_row(c, report.raters) for c in codes),
+        caption=report.overall.methods, notes=(RARE_RULE, *report.notes), name="agreement",
+    )
+
+
+def _column(key: str, labels: Mapping[str, str]) -> Column:
+    column = CODE_COLUMNS.get(key) or Column(key, key, numeric=key.startswith("applied by "))
+    return Column(key, labels.get(key, column.label), column.numeric, column.wide, column.format)
+
+
+def theme_table(report: AgreementReport) -> Table:
+    """Each theme's codes summarised: median alpha, and cu-alpha for an exclusive theme."""
+    columns = (
+        Column("theme", "theme"), Column("codes", "codes", numeric=True),
+        Column("median_alpha", "median alpha", numeric=True, format=_coefficient),
+        Column("cu_alpha", "cu-alpha", numeric=True, format=_coefficient),
+        Column("note", "note"),
+    )
+    rows = tuple(
+        {"theme": t.theme, "codes": t.codes, "median_alpha": t.median_alpha, "exclusive": t.exclusive,
+         "cu_alpha": t.cu_alpha if t.exclusive else None, "note": t.cu_note or t.cu_undefined or ""}
+        for t in report.themes
+    )
+    return Table(title=f"Agreement per theme between {', '.join(report.raters)}", columns=columns, rows=rows,
+                 name="agreement-themes")
