@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
@@ -178,35 +179,103 @@ def static_image(fig: go.Figure, fmt: str = "png", scale: float = 2) -> bytes:
         raise StaticExportUnavailable(_unavailable(exc)) from None
 
 
-def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2) -> list[bytes]:
-    """Every figure as PNG/SVG/PDF bytes, rendered in one browser session (kaleido's batch,
-    ``write_fig_from_object``, which plotly's ``write_images`` wraps), not a fresh browser per figure."""
-    if fmt not in STATIC_FORMATS:
-        raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
-    if not figs:
-        return []
-    import tempfile
+def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2,
+                  session: StaticSession | None = None) -> list[bytes]:
+    """Every figure as PNG/SVG/PDF bytes, rendered in one browser session (kaleido's batch),
+    not a fresh browser per figure: ``session``'s browser when given (it may have been warming up
+    while the figures were built), else one started and stopped here."""
+    if session is not None:
+        return session.images(figs, fmt, scale).result()
+    with StaticSession() as own:
+        return own.images(figs, fmt, scale).result()
 
-    import kaleido
-    import plotly.io as pio
 
-    size = {"width": pio.defaults.default_width, "height": pio.defaults.default_height}  # as fig.to_image
-    with tempfile.TemporaryDirectory(prefix="study-figures-") as folder:
-        paths = [Path(folder) / f"figure-{n}.{fmt}" for n in range(len(figs))]
-        specs = [{"fig": fig.to_dict(), "path": str(path),
-                  "opts": {"format": fmt, "scale": scale if fmt == "png" else 1, **size}}
-                 for fig, path in zip(figs, paths)]
+class StaticSession:
+    """One headless browser (kaleido) for a batch of static images. It starts in the background
+    as soon as the session is made, so the caller can build tables while the browser comes up
+    (starting it is most of a report's image time), and it renders in the background too:
+    ``images`` returns a future. Use as a context manager: leaving it stops the browser."""
+
+    def __init__(self, open_timeout: float = 120) -> None:
+        import asyncio
+        import threading
+
+        self._asyncio = asyncio
+        self._open_timeout = open_timeout
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="study-static-images", daemon=True)
+        self._thread.start()
+        self._browser = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+
+    @staticmethod
+    async def _open():
+        import kaleido
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # no MathJax: our labels are plain text, and its default source is a CDN a lab
+            # server may not reach (each page would wait for it)
+            browser = kaleido.Kaleido(mathjax=False)
+            await browser.open()
+        return browser
+
+    def images(self, figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2) -> Future:
+        """A future of every figure as PNG/SVG/PDF bytes, in order; its result raises
+        StaticExportUnavailable when no image can be made here."""
+        if fmt not in STATIC_FORMATS:
+            raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
+        specs = [(fig.to_dict(), fmt, scale) for fig in figs]  # in the caller's thread: figures are not shared
+        return self._asyncio.run_coroutine_threadsafe(self._render(specs), self._loop)
+
+    async def _render(self, specs: list[tuple[dict, str, float]]) -> list[bytes]:
+        import tempfile
+
+        import plotly.io as pio
+
+        if not specs:
+            return []
+        size = {"width": pio.defaults.default_width, "height": pio.defaults.default_height}  # as fig.to_image
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # no MathJax: our labels are plain text, and its default source is a CDN a lab
-                # server may not reach (each page would wait for it)
-                kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
+            browser = await self._asyncio.wait_for(self._asyncio.wrap_future(self._browser), self._open_timeout)
+            with tempfile.TemporaryDirectory(prefix="study-figures-") as folder:
+                paths = [Path(folder) / f"figure-{n}.{fmt}" for n, (_, fmt, _) in enumerate(specs)]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    await browser.write_fig_from_object(
+                        [{"fig": fig, "path": str(path), "opts": {"format": fmt, "scale": scale if fmt == "png" else 1,
+                                                                   **size}}
+                         for (fig, fmt, scale), path in zip(specs, paths)], cancel_on_error=True)
+                if missing := [p for p in paths if not p.is_file()]:  # kaleido may report errors instead of raising
+                    raise RuntimeError(f"{len(missing)} figure(s) not rendered")
+                return [p.read_bytes() for p in paths]
         except Exception as exc:  # kaleido and choreographer raise many kinds; all mean "no image"
             raise StaticExportUnavailable(_unavailable(exc)) from None
-        if missing := [p for p in paths if not p.is_file()]:  # kaleido may report errors instead of raising
-            raise StaticExportUnavailable(_unavailable(RuntimeError(f"{len(missing)} figure(s) not rendered")))
-        return [p.read_bytes() for p in paths]
+
+    def close(self) -> None:
+        """Stop the browser (waiting for it to start first, so no process is left behind) and the thread."""
+        if not self._thread.is_alive():
+            return
+        try:
+            self._asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=self._open_timeout + 30)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+    async def _close(self) -> None:
+        try:
+            browser = await self._asyncio.wrap_future(self._browser)
+        except (Exception, self._asyncio.CancelledError):  # it never started: nothing to stop
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            await browser.close()
+
+    def __enter__(self) -> StaticSession:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,8 @@ import html
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -301,15 +303,16 @@ def resolution_sentence(study: Study) -> str:
 # -- writing -----------------------------------------------------------------------------
 
 
-def write_report(report: Report, path: Path | str) -> Path:
+def write_report(report: Report, path: Path | str, images: charts.StaticSession | None = None) -> Path:
     """Write the report as .docx, .md or .html (by suffix). Markdown also writes its figure files
-    into ``<name>_figures/`` beside it."""
+    into ``<name>_figures/`` beside it. ``images``: a browser session already warming up for the
+    Word report's figures (see ``figure_session``); without one, the report starts its own."""
     path = Path(path)
     fmt = REPORT_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise StudyError(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}; choose one of those suffixes")
     if fmt == "docx":
-        atomic.write_bytes(path, report_docx(report))
+        atomic.write_bytes(path, report_docx(report, images))
     elif fmt == "html":
         atomic.write_text(path, report_html(report))
     else:
@@ -317,13 +320,40 @@ def write_report(report: Report, path: Path | str) -> Path:
     return path
 
 
-def report_docx(report: Report) -> bytes:
-    """The report as a Word document: real tables, figures as PNG when static export works here."""
-    from docx.shared import Inches
+@contextmanager
+def figure_session(path: Path | str) -> Iterator[charts.StaticSession | None]:
+    """A browser for the figures of a report written to ``path``, started now so that it comes up
+    while the report is built (None for the formats that do not draw through one here)."""
+    if REPORT_FORMATS.get(Path(path).suffix.lower()) != "docx":
+        yield None
+        return
+    with charts.StaticSession() as session:
+        yield session
 
+
+def report_docx(report: Report, images: charts.StaticSession | None = None) -> bytes:
+    """The report as a Word document: real tables, figures as PNG when static export works here.
+    The figures render in the background while the text and tables are laid out."""
+    figures = [b for b in report.blocks if isinstance(b, FigureBlock)]
+    with ExitStack() as stack:
+        if figures:
+            session = images or stack.enter_context(charts.StaticSession())
+            rendering = session.images([b.figure for b in figures], "png")
+        document, places = _docx_without_figures(report)
+        try:
+            pictures = dict(zip((b.number for b in figures), rendering.result())) if figures else {}
+            problem = None
+        except charts.StaticExportUnavailable as exc:
+            pictures, problem = {}, str(exc)
+    _place_figures(places, pictures, problem)
+    return exports.document_bytes(document)
+
+
+def _docx_without_figures(report: Report):
+    """The Word document with an empty paragraph where each figure goes, and those paragraphs by figure number."""
     document = exports.new_document(report.title)
     document.add_heading(report.title, level=0)
-    images, problem = _figure_images(report)
+    places = {}
     for block in report.blocks:
         if isinstance(block, Heading):
             document.add_heading(block.text, level=min(block.level, 9))
@@ -332,22 +362,19 @@ def report_docx(report: Report) -> bytes:
         elif isinstance(block, TableBlock):
             exports.add_docx_table(document, block.table, block.number)
         else:
-            if images:
-                document.add_picture(io.BytesIO(images[block.number]), width=Inches(6))
-            else:
-                document.add_paragraph(f"[Figure not embedded: {problem}. The HTML report shows it.]")
+            places[block.number] = document.add_paragraph()
             document.add_paragraph(exports.caption_line(block.number, block.caption, "Figure"), style="Caption")
-    return exports.document_bytes(document)
+    return document, places
 
 
-def _figure_images(report: Report) -> tuple[dict[int, bytes], str | None]:
-    """Every figure of the report as PNG by figure number, drawn in one batch; or none and why."""
-    figures = [b for b in report.blocks if isinstance(b, FigureBlock)]
-    try:
-        images = charts.static_images([b.figure for b in figures], "png")
-    except charts.StaticExportUnavailable as exc:
-        return {}, str(exc)
-    return {b.number: image for b, image in zip(figures, images)}, None
+def _place_figures(places: dict, pictures: dict[int, bytes], problem: str | None) -> None:
+    from docx.shared import Inches
+
+    for number, paragraph in places.items():
+        if pictures:
+            paragraph.add_run().add_picture(io.BytesIO(pictures[number]), width=Inches(6))
+        else:
+            paragraph.add_run(f"[Figure not embedded: {problem}. The HTML report shows it.]")
 
 
 def report_markdown(report: Report, figure_dir: Path, relative_to: Path) -> str:

@@ -4,6 +4,7 @@ Uses the study of test_findings (three participants, raters alice and bob, four 
 """
 from __future__ import annotations
 
+import io
 import re
 
 import docx
@@ -167,3 +168,19 @@ def test_cli_report_writes_the_document(coded, db_url, tmp_path):
 def test_cli_report_refuses_unknown_suffixes(coded, db_url, tmp_path):
     result = CliRunner().invoke(cli, ["--db", db_url, "report", "--out", str(tmp_path / "report.pdf")])
     assert result.exit_code != 0 and ".docx" in result.output
+
+
+def test_word_report_through_a_warm_browser_session_is_the_same_document(coded, tmp_path):
+    built = report.build_report(coded, CLI)
+    with report.figure_session(tmp_path / "r.docx") as images:
+        path = report.write_report(built, tmp_path / "r.docx", images)
+    assert path.read_bytes() == report.report_docx(built)
+
+
+def test_word_report_without_a_browser_says_so_where_each_figure_goes(coded, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    built = report.build_report(coded, CLI)
+    document = docx.Document(io.BytesIO(report.report_docx(built)))
+    missing = [p.text for p in document.paragraphs if p.text.startswith("[Figure not embedded")]
+    assert len(missing) == len(built.figures) > 0
+    assert all("cannot make static images here" in text for text in missing)
