@@ -161,7 +161,7 @@ def add_docx_table(document, table: Table, number: int | None = None) -> None:
 
     if table.warning:
         document.add_paragraph().add_run(xml_safe(table.warning)).bold = True
-    document.add_paragraph(caption_line(number, table.title), style="Caption")
+    add_paragraph(document, caption_line(number, table.title), "Caption")
     grid = document.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     header = grid.rows[0]
@@ -178,6 +178,30 @@ def add_docx_table(document, table: Table, number: int | None = None) -> None:
         paragraph = document.add_paragraph()
         run = paragraph.add_run(xml_safe(line))
         run.italic, run.font.size = True, Pt(9)
+
+
+def add_paragraph(document, text: str = "", style: str | None = None):
+    """``document.add_paragraph(text, style)``, with the style's id looked up once per document:
+    python-docx compares every named style with the default by scanning all styles, each call
+    (1.7 s of a 2.8 s report)."""
+    paragraph = document.add_paragraph(text)
+    if style is not None:
+        paragraph._p.style = _paragraph_style_id(document, style)
+    return paragraph
+
+
+def add_heading(document, text: str, level: int):
+    """``document.add_heading(text, level)`` through ``add_paragraph`` (Title for level 0)."""
+    return add_paragraph(document, text, "Title" if level == 0 else f"Heading {level}")
+
+
+def _paragraph_style_id(document, style: str) -> str | None:
+    from docx.enum.style import WD_STYLE_TYPE
+
+    ids = vars(document).setdefault("_study_paragraph_style_ids", {})  # the document's own styles, so kept on it
+    if style not in ids:
+        ids[style] = document.styles.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+    return ids[style]
 
 
 def new_document(title: str | None = None):

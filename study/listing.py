@@ -5,13 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .errors import StudyError
+from .exclusion import excluded_transcript_ids
 from .store import Study, Transcript
 
 
 def transcript_rows(study: Study) -> list[dict]:
-    """One row per transcript: name, participant, segments, words, unit, date."""
+    """One row per transcript: name, participant, segments, words, unit, date, and whether it is
+    excluded (left out of findings and agreement, itself or with its participant)."""
     with study.session() as session:
         transcripts = session.scalars(select(Transcript).order_by(Transcript.id)).all()
+        excluded = excluded_transcript_ids(session)
         return [
             {
                 "name": t.name,
@@ -20,6 +23,7 @@ def transcript_rows(study: Study) -> list[dict]:
                 "words": sum(len(t.text[s.start : s.end].split()) for s in t.segments),
                 "unit": t.unit,
                 "date": t.interview_date,
+                "excluded": t.id in excluded,
             }
             for t in transcripts
         ]

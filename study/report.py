@@ -352,18 +352,18 @@ def report_docx(report: Report, images: charts.StaticSession | None = None) -> b
 def _docx_without_figures(report: Report):
     """The Word document with an empty paragraph where each figure goes, and those paragraphs by figure number."""
     document = exports.new_document(report.title)
-    document.add_heading(report.title, level=0)
+    exports.add_heading(document, report.title, 0)
     places = {}
     for block in report.blocks:
         if isinstance(block, Heading):
-            document.add_heading(block.text, level=min(block.level, 9))
+            exports.add_heading(document, block.text, min(block.level, 9))
         elif isinstance(block, Paragraph):
-            document.add_paragraph(exports.xml_safe(block.text), style="List Bullet" if block.bullet else None)
+            exports.add_paragraph(document, exports.xml_safe(block.text), "List Bullet" if block.bullet else None)
         elif isinstance(block, TableBlock):
             exports.add_docx_table(document, block.table, block.number)
         else:
             places[block.number] = document.add_paragraph()
-            document.add_paragraph(exports.caption_line(block.number, block.caption, "Figure"), style="Caption")
+            exports.add_paragraph(document, exports.caption_line(block.number, block.caption, "Figure"), "Caption")
     return document, places
 
 

@@ -22,6 +22,7 @@ from . import codes as codes_mod
 from . import codings, memos
 from .auth import Actor, rater_user, require_rater_id
 from .errors import CodebookError, NotFound, StudyError
+from .exclusion import excluded_transcripts
 from .segmenting import INTERVIEWER
 from .store import (
     Code,
@@ -407,9 +408,9 @@ def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None)
 
 
 def transcripts_table(study: Study, actor: Actor) -> pd.DataFrame:
-    """One row per transcript: participant, segments, words, date, and for each coder the actor
-    may see a column like ``12 / 20`` (segments coded / the participant's segments), ending
-    ``, done`` when marked done."""
+    """One row per transcript: participant, segments, words, date, whether it is excluded, and for
+    each coder the actor may see a column like ``12 / 20`` (segments coded / the participant's
+    segments), ending ``, done`` when marked done."""
     import pandas as pd  # only the Transcripts page needs a frame; keep the CLI start-up light
 
     raters = visible_coders(study, actor)
@@ -424,6 +425,8 @@ def transcripts_table(study: Study, actor: Actor) -> pd.DataFrame:
         counts = dict(session.execute(
             select(Transcript.name, func.count(Segment.id)).join(Segment).group_by(Transcript.name)).all())
     frame.insert(2, "segments", [counts.get(name, 0) for name in frame["transcript"]])
+    excluded = excluded_transcripts(study)
+    frame["excluded"] = [name in excluded for name in frame["transcript"]]
     for rater in raters:
         cells = {p.transcript: f"{p.coded} / {p.to_code}" + (", done" if p.done else "")
                  for p in progress if p.rater == rater}

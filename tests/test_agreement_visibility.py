@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from study import auth, codings
+from study import auth, codings, exclusion
 from study.agreement import visibility
 from study.errors import NotAllowed, StudyError
 from tests.factories import two_coders_study
@@ -24,6 +24,18 @@ def test_admin_may_always_compare(coded):
     codings.mark_done(coded, ALICE, "alice", "P01")
     codings.mark_done(coded, BOB, "bob", "P01")
     assert visibility.agreement_transcripts(coded, ADMIN, ["alice", "bob"]) == ["P01"]
+
+
+def test_an_excluded_transcript_is_not_shown_to_anyone(coded):
+    codings.mark_done(coded, ALICE, "alice", "P01")
+    codings.mark_done(coded, BOB, "bob", "P01")
+    visibility.set_coders_see_agreement(coded, ADMIN, True)
+    exclusion.exclude(coded, ADMIN, "P01", "transcript", reason="withdrew consent")
+    assert visibility.agreement_transcripts(coded, ADMIN, ["alice", "bob"]) == []
+    with pytest.raises(NotAllowed, match="marked a transcript done"):
+        visibility.agreement_transcripts(coded, ALICE, ["alice", "bob"])
+    exclusion.include(coded, ADMIN, "P01", "transcript")
+    assert visibility.agreement_transcripts(coded, ALICE, ["alice", "bob"]) == ["P01"]
 
 
 def test_coders_see_no_agreement_unless_the_admin_allows_it(coded):

@@ -150,6 +150,19 @@ def test_memo_ops_and_refused_or_malformed_ops(app_study):
     assert state.memos == {seg: "a thought"} and state.codes == {}
 
 
+def test_a_refused_op_is_worded_the_way_the_app_words_its_remedy(app_study, monkeypatch):
+    from study.errors import NotFound
+
+    def gone(*_args, **_kwargs):
+        raise NotFound("no transcript named 'x'", "the transcripts list gives the names", remedy="list_transcripts")
+
+    monkeypatch.setattr(workspace, "save_memo", gone)
+    tid, seg, _code = ids(app_study)
+    outcome = apply_ops(app_study, ALICE, ops_of({"op": 1, "kind": "memo", "transcript": tid, "seg": seg,
+                                                  "text": "a thought"}), after=0)
+    assert [e["message"] for e in outcome.errors] == ["no transcript named 'x'; the Transcripts page lists them"]
+
+
 HUGE = 2**70
 
 

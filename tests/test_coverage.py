@@ -170,6 +170,16 @@ def test_excluded_transcripts_leave_the_agreement_units(twelve):
     assert [d.transcript for d in adjudication.disagreements(twelve, CLI, RATERS)] == [t("P1")]
 
 
+def test_the_transcripts_listing_says_which_are_excluded(twelve, db_url):
+    exclusion.exclude(twelve, CLI, "P12")  # the participant, with their one transcript
+    exclusion.exclude(twelve, CLI, t("P3"))  # one transcript
+    result = CliRunner().invoke(cli, ["--db", db_url, "transcripts", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row["excluded"] for row in json.loads(result.output)}
+    assert {name for name, excluded in rows.items() if excluded} == {t("P12"), t("P3")}
+    assert len(rows) == 12
+
+
 def test_removing_a_transcript_keeps_what_it_held_in_the_audit_log(twelve):
     codings.set_memo(twelve, CLI, "alice", t("P12"), None, "an odd interview")
     removed = exclusion.remove(twelve, CLI, t("P12"))

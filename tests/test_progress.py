@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from study import auth, codings, workspace
+from study import auth, codings, exclusion, workspace
 from study.errors import NotAllowed
 from tests.factories import two_coders_study
 
@@ -33,6 +33,12 @@ def test_transcripts_table_shows_each_coder_to_an_admin(coded):
     assert table.loc["P01", "alice"] == "2 / 2, done"
     assert table.loc["P01", "bob"] == "1 / 2"
     assert table.loc["P01", "segments"] == 4 and table.loc["P01", "participant"] == "P01"
+
+
+def test_transcripts_table_says_which_transcripts_are_excluded(coded):
+    exclusion.exclude(coded, ADMIN, "P02", "transcript")
+    table = workspace.transcripts_table(coded, ALICE).set_index("transcript")
+    assert table["excluded"].to_dict() == {"P01": False, "P02": True}
 
 
 def test_a_coder_sees_only_their_own_progress(coded):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..auth import Actor
 from ..errors import NotAllowed, StudyError
+from ..exclusion import excluded_transcript_ids
 from ..sources import coders_with_codings
 from ..store import CODERS_SEE_AGREEMENT, Meta, Study, Transcript, TranscriptStatus, User, audit, get_setting
 
@@ -75,4 +76,6 @@ def _done_by_all(study: Study, raters: Sequence[str]) -> list[str]:
         done = select(TranscriptStatus.transcript_id).where(
             TranscriptStatus.rater_id.in_(list(ids.values())), TranscriptStatus.done.is_(True)
         ).group_by(TranscriptStatus.transcript_id).having(func.count() == len(ids))
-        return list(session.scalars(select(Transcript.name).where(Transcript.id.in_(done)).order_by(Transcript.id)))
+        excluded = excluded_transcript_ids(session)  # left out of agreement for everyone
+        shown = select(Transcript.name).where(Transcript.id.in_(done), Transcript.id.not_in(excluded))
+        return list(session.scalars(shown.order_by(Transcript.id)))

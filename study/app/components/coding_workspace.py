@@ -32,6 +32,7 @@ import streamlit as st
 
 from study import memos, workspace
 from study.app.components import workspace_protocol as protocol
+from study.app.display import said
 from study.auth import Actor
 from study.codes import CodeView
 from study.errors import StudyError
@@ -116,7 +117,7 @@ def _on_event(study: Study, actor: Actor) -> None:
         event = protocol.parse_event(raw)
     except protocol.ProtocolError as exc:
         client = raw.get("client") if isinstance(raw, dict) and isinstance(raw.get("client"), str) else ""
-        st.session_state[_RESULT] = {"client": client[:protocol.MAX_TOKEN], "errors": [{"op": None, "message": str(exc)}]}
+        st.session_state[_RESULT] = {"client": client[:protocol.MAX_TOKEN], "errors": [{"op": None, "message": said(exc)}]}
         return
     st.session_state[_HAVE] = event.have
     if isinstance(event, protocol.NeedStatic):
@@ -137,7 +138,7 @@ def memo_history(study: Study, actor: Actor, request: protocol.HistoryRequest) -
     try:
         versions = workspace.memo_history(study, actor, request.transcript_id, request.segment_id)
     except StudyError as exc:
-        return {**answer, "versions": [], "error": str(exc)}
+        return {**answer, "versions": [], "error": said(exc)}
     return {**answer, "versions": [
         {"version": v.version, "text": v.text, "actor": v.actor, "at": v.at.isoformat(timespec="seconds") if v.at else ""}
         for v in versions]}
@@ -163,10 +164,10 @@ def apply_ops(study: Study, actor: Actor, ops, after: int) -> Outcome:
             conflicts.append({"op": op.op, "transcript": exc.key.transcript_id, "seg": exc.key.segment_id,
                               "theirs": exc.stored.text, "theirs_version": exc.stored.version, "mine": exc.mine})
         except memos.MemoWouldEmpty as exc:
-            errors.append({"op": op.op, "message": str(exc), "empty": {"seg": exc.key.segment_id,
+            errors.append({"op": op.op, "message": said(exc), "empty": {"seg": exc.key.segment_id,
                                                                       "text": exc.stored.text}})
         except StudyError as exc:
-            errors.append({"op": op.op, "message": str(exc)})
+            errors.append({"op": op.op, "message": said(exc)})
         last = op.op
     return Outcome(last, errors, conflicts)
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from study.app.components.coding_workspace import coding_workspace
 from study.app.common import get_study, require_actor
+from study.app.display import said
 from study import workspace
 from study.errors import StudyError
 
@@ -75,7 +76,7 @@ def set_done(done: bool) -> None:
     try:
         workspace.set_done(study, actor, st.session_state[TRANSCRIPT_KEY], done)
     except StudyError as exc:
-        st.session_state["code.error"] = str(exc)
+        st.session_state["code.error"] = said(exc)
 
 
 @st.fragment

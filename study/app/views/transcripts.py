@@ -34,7 +34,8 @@ def transcript_list() -> None:
     if table.empty:
         st.info("No transcripts yet." + (" Add some below." if actor.is_admin else " Ask your study's admin to add them."))
         return
-    coders = [c for c in table.columns if c not in ("transcript", "participant", "segments", "date", "unit")]
+    fixed = ("transcript", "participant", "segments", "date", "unit", "excluded")
+    coders = [c for c in table.columns if c not in fixed]
     st.dataframe(
         table, hide_index=True, width="stretch",
         column_config={
@@ -43,6 +44,7 @@ def transcript_list() -> None:
             "segments": st.column_config.NumberColumn("Segments"),
             "date": st.column_config.TextColumn("Date"),
             "unit": st.column_config.TextColumn("Unit"),
+            "excluded": st.column_config.CheckboxColumn("Excluded", help="left out of findings and agreement"),
             **{c: st.column_config.TextColumn(c if actor.is_admin else "Your progress",
                                               help="segments coded / segments to code; “done” once marked done")
                for c in coders},
