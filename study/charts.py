@@ -206,6 +206,7 @@ class StaticSession:
         self._thread = threading.Thread(target=self._loop.run_forever, name="study-static-images", daemon=True)
         self._thread.start()
         self._browser = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+        self._started: dict[tuple[int, str, float], tuple[go.Figure, Future]] = {}
 
     @staticmethod
     async def _open():
@@ -224,8 +225,20 @@ class StaticSession:
         StaticExportUnavailable when no image can be made here."""
         if fmt not in STATIC_FORMATS:
             raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
-        specs = [(fig.to_dict(), fmt, scale) for fig in figs]  # in the caller's thread: figures are not shared
-        return self._asyncio.run_coroutine_threadsafe(self._render(specs), self._loop)
+        started = [self.start(fig, fmt, scale) for fig in figs]
+        return self._asyncio.run_coroutine_threadsafe(self._collect(started), self._loop)
+
+    def start(self, fig: go.Figure, fmt: str = "png", scale: float = 2) -> Future:
+        """Begin drawing ``fig`` now, in the background (a later ``images`` of it waits for this
+        drawing instead of starting another): a report's figures draw while the rest is built."""
+        key = (id(fig), fmt, scale)
+        if key not in self._started:  # the figure is kept with its drawing, so its id stays its own
+            spec = (fig.to_dict(), fmt, scale)  # in the caller's thread: figures are not shared
+            self._started[key] = (fig, self._asyncio.run_coroutine_threadsafe(self._render([spec]), self._loop))
+        return self._started[key][1]
+
+    async def _collect(self, started: list[Future]) -> list[bytes]:
+        return [(await self._asyncio.wrap_future(one))[0] for one in started]
 
     async def _render(self, specs: list[tuple[dict, str, float]]) -> list[bytes]:
         import tempfile

@@ -94,9 +94,10 @@ class Report:
 class _Numbered:
     """Collects blocks, numbering tables and figures in order of appearance."""
 
-    def __init__(self) -> None:
+    def __init__(self, images: charts.StaticSession | None = None) -> None:
         self.blocks: list[Block] = []
         self.tables = self.figures = 0
+        self.images = images
 
     def add(self, block: Block) -> None:
         self.blocks.append(block)
@@ -108,20 +109,25 @@ class _Numbered:
     def figure(self, caption: str, figure: go.Figure, name: str) -> None:
         self.figures += 1
         self.blocks.append(FigureBlock(self.figures, caption, figure, name))
+        if self.images is not None:
+            self.images.start(figure, "png")  # drawn while the rest of the report is built
 
 
 def build_report(study: Study, asker: Actor, source: str | Source | None = None, combine: str = "union",
                  raters: list[str] | None = None, title: str = DEFAULT_TITLE, factors_min: int = 2,
-                 threshold: float = DEFAULT_THRESHOLD, include_unfinished: bool = False) -> Report:
+                 threshold: float = DEFAULT_THRESHOLD, include_unfinished: bool = False,
+                 images: charts.StaticSession | None = None) -> Report:
     """Everything the report shows, as numbered blocks.
 
     ``raters`` are compared for agreement (default: every coder with codings, when two or more).
+    ``images``: the Word report's browser session (``figure_session``), to draw each figure as soon
+    as it is made.
     """
     chosen = choose_source(study, asker, source, combine)
     agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
     coverage = source_coverage(study, asker, chosen)
     methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
-    out = _Numbered()
+    out = _Numbered(images)
     if coverage.warning:
         out.add(Paragraph(coverage.warning))
     out.add(Heading("Method"))

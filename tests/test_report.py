@@ -171,8 +171,8 @@ def test_cli_report_refuses_unknown_suffixes(coded, db_url, tmp_path):
 
 
 def test_word_report_through_a_warm_browser_session_is_the_same_document(coded, tmp_path):
-    built = report.build_report(coded, CLI)
     with report.figure_session(tmp_path / "r.docx") as images:
+        built = report.build_report(coded, CLI, images=images)  # figures start drawing as they are made
         path = report.write_report(built, tmp_path / "r.docx", images)
     assert path.read_bytes() == report.report_docx(built)
 

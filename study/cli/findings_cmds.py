@@ -267,6 +267,6 @@ def report_cmd(ctx, source, combine, raters, title, factors_min, threshold, incl
     rater_list = [r.strip() for r in raters.split(",") if r.strip()] if raters else None
     with report_mod.figure_session(out) as images:  # the browser comes up while the report is built
         built = report_mod.build_report(open_study(ctx, create=False), auth.CLI, source, combine, rater_list, title,
-                                        factors_min, threshold, include_unfinished)
+                                        factors_min, threshold, include_unfinished, images)
         report_mod.write_report(built, out, images)
     click.echo(f"Wrote {out} ({len(built.tables)} tables, {len(built.figures)} figures)")
