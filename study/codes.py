@@ -3,7 +3,8 @@ resolving ``Theme/Code`` references, and the admin's edits (add, rename, merge, 
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -132,39 +133,81 @@ def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code
 
 
 def code_rows(study: Study) -> list[dict]:
-    with study.session() as session:
-        return [
-            {
-                "theme": c.top_theme,
-                "code": c.name,
-                "path": c.ref,
-                "definition": c.definition,
-                "when_to_use": c.when_to_use,
-                "when_not_to_use": c.when_not_to_use,
-                "example": c.example,
-                "keywords": list(c.keywords or []),
-                "colour": c.colour,
-            }
-            for c in all_codes(session)
-        ]
+    """The current codes as flat rows for a listing (theme is the top theme, path the reference)."""
+    return [
+        {"theme": c.top_theme, "code": c.name, "path": c.ref, "definition": c.definition,
+         "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use, "example": c.example,
+         "keywords": list(c.keywords), "colour": c.colour}
+        for c in code_views(study, include_retired=False)
+    ]
 
 
 # -- reading the codebook for the app and the CLI --------------------------------------
 
 CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example")
 
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 
-def codebook_entries(study: Study, actor: Actor) -> list[dict]:
-    """Every code in codebook order with its theme path and guidance; retired codes only for admins."""
+
+@dataclass(frozen=True)
+class CodeView:
+    """A code as shown (Codebook page, Code page, lists): its place in the codebook, guidance,
+    colour and keywords. ``id`` is the stored code's id."""
+
+    id: int
+    ref: str  # Theme/Sub-theme/Code, escaped as references are
+    name: str
+    theme_path: tuple[str, ...]
+    theme_description: str
+    definition: str
+    when_to_use: str
+    when_not_to_use: str
+    example: str
+    keywords: tuple[str, ...]
+    colour: str | None  # a CSS colour name or #hex, or None; never anything else (see safe_colour)
+    retired: bool
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return (*self.theme_path, self.name)
+
+    @property
+    def top_theme(self) -> str:
+        return self.theme_path[0]
+
+    @property
+    def theme_ref(self) -> str:
+        """The theme as a reference: ``Attributes/Portability``."""
+        return cb.join_ref(self.theme_path)
+
+    @property
+    def theme_label(self) -> str:
+        """The theme for reading: ``Attributes / Portability``."""
+        return " / ".join(self.theme_path)
+
+
+def code_view(code: Code) -> CodeView:
+    """The stored code as shown."""
+    return CodeView(code.id, code.ref, code.name, tuple(code.theme.path), code.theme.description or "",
+                    code.definition or "", code.when_to_use or "", code.when_not_to_use or "", code.example or "",
+                    tuple(code.keywords or ()), safe_colour(code.colour), bool(code.retired))
+
+
+def code_views(study: Study, include_retired: bool) -> list[CodeView]:
+    """Every code in codebook order (theme by theme, depth first), retired ones when asked (flagged)."""
     with study.session() as session:
-        return [
-            {"ref": c.ref, "theme": " / ".join(c.theme.path), "theme_ref": cb.join_ref(c.theme.path),
-             "top_theme": c.top_theme,
-             "theme_description": c.theme.description, "code": c.name, "definition": c.definition,
-             "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use, "example": c.example,
-             "keywords": list(c.keywords or []), "retired": c.retired}
-            for c in all_codes(session, include_retired=actor.is_admin)
-        ]
+        return [code_view(c) for c in all_codes(session, include_retired=include_retired)]
+
+
+def codebook_entries(study: Study, actor: Actor) -> list[CodeView]:
+    """Every code in codebook order with its theme path and guidance; retired codes only for admins."""
+    return code_views(study, include_retired=actor.is_admin)
+
+
+def safe_colour(colour: str | None) -> str | None:
+    """The colour if it is a plain CSS colour name or #hex; None otherwise (a codebook is input)."""
+    colour = (colour or "").strip()
+    return colour if _COLOUR.fullmatch(colour) else None
 
 
 def theme_paths(study: Study) -> list[str]:

@@ -11,7 +11,6 @@ Example::
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
@@ -39,9 +38,6 @@ from .store import (
 if TYPE_CHECKING:
     import pandas as pd
 
-_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
-
-
 @dataclass(frozen=True)
 class SegmentView:
     id: int
@@ -52,23 +48,6 @@ class SegmentView:
     end: int
     timestamp: str | None
     text: str
-
-
-@dataclass(frozen=True)
-class CodeEntry:
-    """A code as the coding page shows it: name, place in the codebook and its guidance."""
-
-    id: int
-    ref: str
-    name: str
-    theme: str  # the top theme
-    path: tuple[str, ...]
-    colour: str | None  # a CSS colour name or #hex, or None; never anything else
-    definition: str
-    when_to_use: str
-    when_not_to_use: str
-    example: str
-    retired: bool
 
 
 @dataclass(frozen=True)
@@ -191,20 +170,9 @@ def coder_view(study: Study, actor: Actor, transcript_id: int) -> CoderView:
     return CoderView(summary, segments, state)
 
 
-def codebook_entries(study: Study) -> list[CodeEntry]:
+def codebook_entries(study: Study) -> list[codes_mod.CodeView]:
     """Every code in codebook order, retired ones included (flagged) so old codings still show."""
-    with study.session() as session:
-        return [
-            CodeEntry(c.id, c.ref, c.name, c.top_theme, c.path, safe_colour(c.colour), c.definition or "",
-                      c.when_to_use or "", c.when_not_to_use or "", c.example or "", bool(c.retired))
-            for c in codes_mod.all_codes(session, include_retired=True)
-        ]
-
-
-def safe_colour(colour: str | None) -> str | None:
-    """The colour if it is a plain CSS colour name or #hex; None otherwise (a codebook is input)."""
-    colour = (colour or "").strip()
-    return colour if _COLOUR.fullmatch(colour) else None
+    return codes_mod.code_views(study, include_retired=True)
 
 
 # -- writes ---------------------------------------------------------------------------

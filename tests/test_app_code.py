@@ -241,3 +241,16 @@ def test_a_role_change_takes_effect_on_the_next_run_and_a_new_password_signs_out
     at.run()
     assert "actor" not in at.session_state
     assert page_shown(at) == "Sign in"
+
+
+def test_the_component_gets_each_code_under_the_keys_the_browser_reads(app_study):
+    from study.app.components.coding_workspace import static_payload
+
+    tid = workspace.transcript_progress(app_study, ALICE)[0].id
+    codes = static_payload(app_study, ALICE, tid)["codes"]
+    license_code = next(c for c in codes if c["name"] == "License")
+    # coding_workspace.js reads these keys; "theme" is the top theme, "path" the theme path and name
+    assert set(license_code) == {"id", "ref", "name", "theme", "path", "colour", "definition", "when_to_use",
+                                 "when_not_to_use", "example", "retired"}
+    assert license_code["theme"] == "Attributes" and license_code["path"] == ["Attributes", "Portability", "License"]
+    assert license_code["ref"] == "Attributes/Portability/License" and license_code["retired"] is False

@@ -218,7 +218,7 @@ def test_admin_adds_a_code(study_db, study):
     next(t for t in at.text_area if t.label == "Definition").set_value("The participant picks a model by intuition.")
     next(b for b in at.button if b.label == "Add code").click().run()
     assert not at.exception
-    assert any(e["code"] == "Gut feeling" for e in codes.codebook_entries(study, ADMIN))
+    assert any(e.name == "Gut feeling" for e in codes.codebook_entries(study, ADMIN))
 
 
 def test_codebook_downloads_yaml(study_db):

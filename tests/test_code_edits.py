@@ -19,15 +19,15 @@ def test_merge_moves_codings_and_retires_the_source(coded):
     moved = codes.merge_codes(coded, ADMIN, "Attributes/Popularity", "Challenges/Model search")
     assert moved == 1  # bob's Popularity on P01 segment 1
     assert {r.code for r in codings.codings_of(coded, ADMIN, "bob")} == {"Challenges/Model search"}
-    entry = next(e for e in codes.codebook_entries(coded, ADMIN) if e["code"] == "Popularity")
-    assert entry["retired"]
-    assert not any(e["code"] == "Popularity" for e in codes.codebook_entries(coded, ALICE))
+    entry = next(e for e in codes.codebook_entries(coded, ADMIN) if e.name == "Popularity")
+    assert entry.retired
+    assert not any(e.name == "Popularity" for e in codes.codebook_entries(coded, ALICE))
 
 
 def test_retired_code_can_be_restored(coded):
     codes.retire_code(coded, ADMIN, "Attributes/License")
     codes.retire_code(coded, ADMIN, "Attributes/License", retired=False)
-    assert not next(e for e in codes.codebook_entries(coded, ADMIN) if e["code"] == "License")["retired"]
+    assert not next(e for e in codes.codebook_entries(coded, ADMIN) if e.name == "License").retired
 
 
 @pytest.mark.parametrize("name", ["", "  "])  # any characters are fine, "/" included (see test_theme_edits)

@@ -139,7 +139,7 @@ def test_memo_on_a_segment_of_another_transcript_is_refused(ws):
 
 def test_codebook_entries_carry_the_guidance(ws):
     entry = next(c for c in workspace.codebook_entries(ws) if c.name == "License")
-    assert entry.ref == "Attributes/Portability/License" and entry.theme == "Attributes"
+    assert entry.ref == "Attributes/Portability/License" and entry.top_theme == "Attributes"
     assert entry.definition == "The licence terms of the model."
 
 
@@ -148,7 +148,7 @@ def test_codebook_entries_carry_the_guidance(ws):
     ("red; background: url(https://evil.example/x)", None), ("url(x)", None), ("#12345g", None),
 ])
 def test_only_plain_colours_reach_the_browser(colour, shown):
-    assert workspace.safe_colour(colour) == shown
+    assert codes.safe_colour(colour) == shown
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

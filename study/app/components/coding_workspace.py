@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -34,6 +34,7 @@ from study import memos, workspace
 from study.app.components import workspace_protocol as protocol
 from study.app.display import said
 from study.auth import Actor
+from study.codes import CodeView
 from study.errors import StudyError
 from study.store import Study
 
@@ -87,6 +88,13 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     return data
 
 
+def component_code(code: CodeView) -> dict:
+    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme."""
+    return {"id": code.id, "ref": code.ref, "name": code.name, "theme": code.top_theme, "path": list(code.path),
+            "colour": code.colour, "definition": code.definition, "when_to_use": code.when_to_use,
+            "when_not_to_use": code.when_not_to_use, "example": code.example, "retired": code.retired}
+
+
 def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     """The transcript's segments and the codebook, with a version that changes when they do."""
     segments = workspace.transcript_segments(study, actor, transcript_id)
@@ -94,7 +102,7 @@ def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     body = {
         "transcript": {"id": transcript_id},
         "segments": [[s.id, s.index, s.speaker, s.role, s.text, s.timestamp, s.start] for s in segments],
-        "codes": [{k: v for k, v in asdict(c).items()} for c in codes],
+        "codes": [component_code(c) for c in codes],
     }
     version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **body}

@@ -184,7 +184,7 @@ def page() -> None:
             position = navigator(shown)
             unit_card(shown[position], raters)
             decision_buttons(shown[position], raters,
-                             [e["ref"] for e in codes.codebook_entries(study, actor) if not e["retired"]],
+                             [e.ref for e in codes.codebook_entries(study, actor) if not e.retired],
                              where.unresolved_only, position)
             with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:", expanded=True):
                 overview(shown, raters, position)

@@ -8,6 +8,7 @@ import streamlit as st
 from study.app.common import get_study, require_actor
 from study.app.display import act, flash, labelled, plain, said, show_flash
 from study import codes
+from study.codes import CodeView
 from study.importing import UploadedFile
 from study.errors import StudyError
 
@@ -17,23 +18,23 @@ GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
             ("when_not_to_use", "When not to use"), ("example", "Example"))
 
 
-def filtered(entries: list[dict]) -> list[dict]:
+def filtered(entries: list[CodeView]) -> list[CodeView]:
     left, right = st.columns([1, 2])
-    themes = list(dict.fromkeys(e["top_theme"] for e in entries))
+    themes = list(dict.fromkeys(e.top_theme for e in entries))
     theme = left.selectbox("Theme", ["All themes", *themes])
     needle = right.text_input("Search", placeholder="a word in a name, definition or keyword").strip().casefold()
-    shown = [e for e in entries if theme == "All themes" or e["top_theme"] == theme]
+    shown = [e for e in entries if theme == "All themes" or e.top_theme == theme]
     if needle:
         shown = [e for e in shown if needle in " ".join(
-            [e["code"], e["definition"], e["when_to_use"], e["example"], *e["keywords"]]).casefold()]
+            [e.name, e.definition, e.when_to_use, e.example, *e.keywords]).casefold()]
     return shown
 
 
-def code_table(entries: list[dict]) -> dict | None:
+def code_table(entries: list[CodeView]) -> CodeView | None:
     """The codes as one table; returns the entry of the selected row."""
     frame = pd.DataFrame(
-        [{"theme": e["theme"], "code": e["code"] + (" (retired)" if e["retired"] else ""),
-          "definition": e["definition"]} for e in entries],
+        [{"theme": e.theme_label, "code": e.name + (" (retired)" if e.retired else ""),
+          "definition": e.definition} for e in entries],
         columns=["theme", "code", "definition"],
     )
     event = st.dataframe(
@@ -48,40 +49,40 @@ def code_table(entries: list[dict]) -> dict | None:
     return entries[rows[0]] if rows and rows[0] < len(entries) else None
 
 
-def code_detail(entry: dict) -> None:
-    st.subheader(plain(entry["code"]), anchor=False)
-    st.caption(plain(entry["theme"]) + (" · retired" if entry["retired"] else ""))
+def code_detail(entry: CodeView) -> None:
+    st.subheader(plain(entry.name), anchor=False)
+    st.caption(plain(entry.theme_label) + (" · retired" if entry.retired else ""))
     for key, label in GUIDANCE:
-        labelled(label, entry[key])
-    if entry["keywords"]:
-        labelled("Keywords", ", ".join(entry["keywords"]))
-    if entry["theme_description"]:
-        labelled("About the theme", entry["theme_description"])
+        labelled(label, getattr(entry, key))
+    if entry.keywords:
+        labelled("Keywords", ", ".join(entry.keywords))
+    if entry.theme_description:
+        labelled("About the theme", entry.theme_description)
 
 
-def edit_forms(entry: dict, entries: list[dict]) -> None:
-    ref = entry["ref"]
+def edit_forms(entry: CodeView, entries: list[CodeView]) -> None:
+    ref = entry.ref
     edit, move, merge, retire = st.tabs(["Edit or rename", "Move", "Merge",
-                                         "Retire" if not entry["retired"] else "Restore"])
+                                         "Retire" if not entry.retired else "Restore"])
     with move:
-        themes = [t for t in codes.theme_paths(study) if t != entry["theme_ref"]]
+        themes = [t for t in codes.theme_paths(study) if t != entry.theme_ref]
         target = st.selectbox("Move to theme", themes, index=None, placeholder="choose a theme", key=f"move-{ref}")
         st.button("Move", disabled=target is None, key=f"move-button-{ref}", on_click=act,
                   args=(codes.move_code, study, actor, ref, target),
                   kwargs={"done": lambda new_ref: f"Moved to {new_ref}; its codings went with it."})
     with edit, st.form(f"edit-{ref}", border=False):
-        st.text_input("Name", entry["code"], key=f"edit-{ref}-name")
+        st.text_input("Name", entry.name, key=f"edit-{ref}-name")
         for key, label in GUIDANCE:
-            st.text_area(label, entry[key], height=100 if key == "definition" else 80, key=f"edit-{ref}-{key}")
+            st.text_area(label, getattr(entry, key), height=100 if key == "definition" else 80, key=f"edit-{ref}-{key}")
         st.form_submit_button("Save changes", type="primary", on_click=save_code, args=(ref, entry))
     with merge:
-        others = [e["ref"] for e in entries if e["ref"] != ref and not e["retired"]]
+        others = [e.ref for e in entries if e.ref != ref and not e.retired]
         st.caption("Every coding of this code moves to the code you choose; this code is then retired.")
         target = st.selectbox("Merge into", others, index=None, placeholder="choose a code", key=f"merge-{ref}")
         st.button("Merge", disabled=target is None, on_click=act, args=(codes.merge_codes, study, actor, ref, target),
                   kwargs={"done": lambda moved: f"Merged into {target}: {moved} coding(s) moved."})
     with retire:
-        if entry["retired"]:
+        if entry.retired:
             st.caption("Offer this code for coding again.")
             st.button("Restore", on_click=act, args=(codes.retire_code, study, actor, ref, False),
                       kwargs={"done": f"Restored {ref}."})
@@ -91,9 +92,9 @@ def edit_forms(entry: dict, entries: list[dict]) -> None:
                       kwargs={"done": f"Retired {ref}."})
 
 
-def save_code(ref: str, entry: dict) -> None:
+def save_code(ref: str, entry: CodeView) -> None:
     """Write the fields of the edit form that changed (a changed name renames the code)."""
-    stored = {"name": entry["code"], **{key: entry[key] for key, _ in GUIDANCE}}
+    stored = {"name": entry.name, **{key: getattr(entry, key) for key, _ in GUIDANCE}}
     changed = {k: st.session_state[f"edit-{ref}-{k}"] for k in stored
                if st.session_state[f"edit-{ref}-{k}"] != stored[k]}
     if not changed:
@@ -168,8 +169,8 @@ entries = codes.codebook_entries(study, actor)
 if not entries:
     st.info("The codebook is empty." + (" Import one below." if actor.is_admin else ""))
 else:
-    live = [e for e in entries if not e["retired"]]
-    st.caption(f"{len(live)} codes in {len({e['top_theme'] for e in live})} themes. "
+    live = [e for e in entries if not e.retired]
+    st.caption(f"{len(live)} codes in {len({e.top_theme for e in live})} themes. "
                "Select a code to read its guidance" + (" or change it." if actor.is_admin else "."))
 shown = filtered(entries) if entries else []
 table, detail = st.columns([3, 2], gap="large")

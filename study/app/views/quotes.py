@@ -17,7 +17,7 @@ study, actor = get_study(), require_actor()
 ANY = "Any"
 
 st.title("Quotes")
-refs = [entry["ref"] for entry in codes.codebook_entries(study, actor)]
+refs = [entry.ref for entry in codes.codebook_entries(study, actor)]
 if not refs:
     st.info("The codebook has no codes yet.")
     st.stop()
