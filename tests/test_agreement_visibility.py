@@ -8,6 +8,7 @@ from study.agreement import visibility
 from study.errors import NotAllowed, StudyError
 from tests.factories import ADMIN, ALICE, BOB
 
+
 def test_admin_may_always_compare(coded):
     assert visibility.agreement_transcripts(coded, ADMIN, ["alice", "bob"]) == []
     codings.mark_done(coded, ALICE, "alice", "P01")

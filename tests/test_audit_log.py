@@ -11,6 +11,7 @@ from study.errors import NotAllowed
 from study.store import utcnow
 from tests.factories import ADMIN, ALICE
 
+
 def test_audit_log_is_for_admins_only(coded):
     with pytest.raises(NotAllowed):
         audit_log.audit_log(coded, ALICE)

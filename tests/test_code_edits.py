@@ -9,6 +9,7 @@ from study.errors import CodebookError, NotAllowed
 from study.importing import UploadedFile
 from tests.factories import ADMIN, ALICE
 
+
 def test_rename_keeps_the_codings(coded):
     ref = codes.edit_code(coded, ADMIN, "Challenges/Model search", name="Finding models")
     assert ref == "Challenges/Finding models"

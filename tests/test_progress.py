@@ -7,6 +7,7 @@ from study import codings, exclusion, workspace
 from study.errors import NotAllowed
 from tests.factories import ADMIN, ALICE
 
+
 def test_progress_counts_coded_segments_and_done(coded):
     codings.mark_done(coded, ALICE, "alice", "P01")
     progress = {(p.transcript, p.rater): p for p in workspace.coding_progress(coded, ADMIN)}
