@@ -21,6 +21,7 @@ from sqlalchemy import select
 from . import codes as codes_mod
 from .auth import Actor
 from .codebook import join_ref
+from .codes import CodeView
 from .codings import memos_of
 from .errors import StudyError
 from .table import Column, Table
@@ -41,21 +42,6 @@ ORDERS = ("count", "codebook")
 
 
 @dataclass(frozen=True)
-class CodeInfo:
-    """A code as the findings need it, detached from the database session."""
-
-    id: int
-    ref: str
-    name: str
-    path: tuple[str, ...]
-    definition: str
-
-    @property
-    def theme(self) -> str:
-        return join_ref(self.path[:-1])
-
-
-@dataclass(frozen=True)
 class Evidence:
     """What a findings table reads: the chosen source's codings of the codes in scope.
 
@@ -66,7 +52,7 @@ class Evidence:
     source: Source
     codings: pd.DataFrame
     participants: tuple[str, ...]
-    codes: tuple[CodeInfo, ...]
+    codes: tuple[CodeView, ...]
     theme: tuple[str, ...]
     codes_on_segment: dict
     coverage: Coverage | None = None
@@ -85,15 +71,12 @@ class Evidence:
         return {c.id: list(found.get(c.id, [])) for c in self.codes}
 
 
-def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeInfo, ...], tuple[str, ...]]:
+def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeView, ...], tuple[str, ...]]:
     """The codes of ``theme`` (a path like ``Attributes`` or ``Attributes/Portability``; all codes
     when None), sub-themes included, in codebook order; and the theme's path."""
     with study.session() as session:
         path = codes_mod.find_theme_by_path(session, theme).path if theme else ()
-        codes = tuple(
-            CodeInfo(c.id, c.ref, c.name, c.path, c.definition or "")
-            for c in codes_mod.all_codes(session) if c.path[: len(path)] == path
-        )
+        codes = tuple(codes_mod.code_view(c) for c in codes_mod.all_codes(session) if c.path[: len(path)] == path)
     return codes, path
 
 
@@ -137,7 +120,7 @@ def _theme_title(evidence: Evidence) -> str:
     return join_ref(evidence.theme) if evidence.theme else "all themes"
 
 
-def _code_label(codes: tuple[CodeInfo, ...]) -> dict[int, str]:
+def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
     """Code names, or full references where two codes in view share a name."""
     counts = Counter(c.name.casefold() for c in codes)
     return {c.id: c.name if counts[c.name.casefold()] == 1 else c.ref for c in codes}
@@ -159,7 +142,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     mentions, of = evidence.mentions(), len(evidence.participants)
     quotes = exemplars(study, evidence)
     rows = [
-        {"code": c.name, "ref": c.ref, "theme": c.theme, "participants": len(mentions[c.id]), "of": of,
+        {"code": c.name, "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
          "percent": _percent(len(mentions[c.id]), of), "ids": mentions[c.id], "description": c.definition,
          "quote": quotes.get(c.id)}
         for c in evidence.codes
@@ -175,7 +158,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
         Column("description", "Definition", wide=True),
         Column("quote", "Exemplar quote", wide=True, format=quote_text),
     ]
-    if len({c.theme for c in evidence.codes}) > 1:
+    if len({c.theme_ref for c in evidence.codes}) > 1:
         columns.insert(0, Column("theme", "Theme"))
     return Table(
         title=f"Participants mentioning each code: {_theme_title(evidence)}",
@@ -276,7 +259,7 @@ def _cell_value(count: int, counts: bool) -> int:
 # -- factors ---------------------------------------------------------------------------
 
 
-def _groups(codes: tuple[CodeInfo, ...], theme: tuple[str, ...]) -> dict[int, str]:
+def _groups(codes: tuple[CodeView, ...], theme: tuple[str, ...]) -> dict[int, str]:
     """{code id: the sub-theme of ``theme`` it sits in}; codes directly under the theme go to
     "Other" (or, when the theme has no sub-themes at all, to the theme's own name)."""
     depth = len(theme)
@@ -286,7 +269,7 @@ def _groups(codes: tuple[CodeInfo, ...], theme: tuple[str, ...]) -> dict[int, st
     return groups
 
 
-def _ordered_groups(groups: dict[int, str], codes: tuple[CodeInfo, ...]) -> list[str]:
+def _ordered_groups(groups: dict[int, str], codes: tuple[CodeView, ...]) -> list[str]:
     """Group names in codebook order, "Other" last."""
     names = list(dict.fromkeys(groups[c.id] for c in codes))
     return [n for n in names if n != OTHER] + ([OTHER] if OTHER in names else [])
