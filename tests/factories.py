@@ -1,6 +1,9 @@
 """Small studies built in code, without transcript files: for tests of codings, agreement, findings."""
 from __future__ import annotations
 
+import io
+import zipfile
+
 from study import codes
 from study.codebook import parse_codebook
 from study.importing import ImportOptions, add_parsed_transcript
@@ -59,6 +62,19 @@ def assert_exact_offsets(parsed: ParsedTranscript) -> None:
         assert previous_end <= turn.start < turn.end <= len(parsed.text)
         previous_end = turn.end
     assert "\r" not in parsed.text
+
+
+def docx_members(paragraphs: list[str]) -> dict[str, bytes]:
+    """The zip members (name -> bytes) of a .docx holding ``paragraphs``, to rebuild it broken."""
+    import docx
+
+    buffer = io.BytesIO()
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def add_interview(study: Study, name: str, participant: str, answers: list[str], unit: str = "turn") -> None:

@@ -28,7 +28,7 @@ from study.transcripts import (
     table_kind,
 )
 from study.auth import CLI
-from tests.factories import assert_exact_offsets, timed_turns
+from tests.factories import assert_exact_offsets, docx_members, timed_turns
 
 FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
@@ -451,16 +451,6 @@ def test_oversize_file_is_refused_before_it_is_read(study, tmp_path, monkeypatch
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
     summary = import_files(study, [path], options=ImportOptions(max_bytes=1_000_000), actor=CLI)
     assert summary.failed and "3000.0 MB, over the 1.0 MB limit" in summary.failed[0][1]
-
-
-def docx_members(paragraphs: list[str]) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(buffer)
-    with zipfile.ZipFile(buffer) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])

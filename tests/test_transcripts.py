@@ -1,7 +1,6 @@
 """Reading transcripts: every format and turn convention into text plus turns, and bad input refused."""
 from __future__ import annotations
 
-import io
 import os
 import re
 import zipfile
@@ -21,7 +20,7 @@ from study.transcripts import (
     read_transcript,
     speakers,
 )
-from tests.factories import assert_exact_offsets, timed_turns
+from tests.factories import assert_exact_offsets, docx_members, timed_turns
 
 REAL_TRANSCRIPTS = Path(
     os.environ.get("STUDY_REAL_TRANSCRIPTS", Path(__file__).resolve().parents[2] / "shared" / "real_transcripts")
@@ -56,16 +55,6 @@ def write_txt(path: Path, paragraphs: list[str]) -> Path:
 
 def turns_of(parsed: ParsedTranscript) -> list[tuple[str, str]]:
     return [(turn.speaker, parsed.turn_text(turn)) for turn in parsed.turns]
-
-
-def docx_zip_members(paragraphs: list[str]) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(buffer)
-    with zipfile.ZipFile(buffer) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def write_zip(path: Path, members: dict[str, bytes]) -> Path:
@@ -434,7 +423,7 @@ def billion_laughs() -> bytes:
 
 
 def zip_bomb_docx(path: Path, zeros_megabytes: int) -> Path:
-    members = docx_zip_members(["Speaker 1:", "Hello."])
+    members = docx_members(["Speaker 1:", "Hello."])
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
@@ -462,12 +451,12 @@ BAD_INPUTS = {
     "zip bomb, highly compressed": ("t.docx", lambda p: zip_bomb_docx(p, 60), "zip bomb"),
     "entity declarations (billion laughs)": (
         "t.docx",
-        lambda p: write_zip(p, {**docx_zip_members(["Hi."]), "word/document.xml": billion_laughs()}),
+        lambda p: write_zip(p, {**docx_members(["Hi."]), "word/document.xml": billion_laughs()}),
         "billion laughs",
     ),
     "malformed document.xml": (
         "t.docx",
-        lambda p: write_zip(p, {**docx_zip_members(["Hi."]), "word/document.xml": b"<w:document"}),
+        lambda p: write_zip(p, {**docx_members(["Hi."]), "word/document.xml": b"<w:document"}),
         "not well-formed XML",
     ),
     "docx without paragraphs": ("t.docx", lambda p: docx.Document().save(p), "contains no transcript text"),
