@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -79,16 +80,22 @@ def top_themes(session: Session) -> list[Theme]:
 
 
 def all_codes(session: Session, include_retired: bool = False) -> list[Code]:
-    """Every code in codebook order (theme by theme, depth first)."""
+    """Every code in codebook order (theme by theme, depth first), read in two queries (walking the
+    relationships read each theme's codes and sub-themes one query at a time: 585 queries in a report)."""
+    subthemes: dict[int | None, list[Theme]] = defaultdict(list)
+    for theme in session.scalars(select(Theme).order_by(Theme.position, Theme.id)):
+        subthemes[theme.parent_id].append(theme)
+    codes_of: dict[int, list[Code]] = defaultdict(list)
+    for code in session.scalars(select(Code).order_by(Code.position, Code.id)):
+        codes_of[code.theme_id].append(code)
     codes: list[Code] = []
 
-    def walk(theme: Theme) -> None:
-        codes.extend(c for c in theme.codes if include_retired or not c.retired)
-        for child in theme.children:
-            walk(child)
+    def walk(parent_id: int | None) -> None:
+        for theme in subthemes[parent_id]:
+            codes.extend(c for c in codes_of[theme.id] if include_retired or not c.retired)
+            walk(theme.id)
 
-    for theme in top_themes(session):
-        walk(theme)
+    walk(None)
     return codes
 
 
