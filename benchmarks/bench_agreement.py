@@ -25,7 +25,8 @@ from study import codes as codes_mod
 from study import codings
 from study.adjudication import auto_adjudicate, disagreements
 from study.agreement.study_agreement import agreement_report, report_from_table
-from study.agreement.units import BASIS_DONE, CodeInfo, Unit, UnitTable
+from study.agreement.units import BASIS_DONE, Unit, UnitTable
+from study.codes import code_of_ref
 from study.auth import CLI
 from study.codebook import parse_codebook
 from study.importing import ImportOptions, add_parsed_transcript
@@ -56,7 +57,7 @@ def table_of(presence: np.ndarray) -> UnitTable:
     return UnitTable(
         raters=tuple(f"r{i}" for i in range(raters)), level="segment", basis=BASIS_DONE, transcripts=("synthetic",),
         units=tuple(Unit(f"u{i}") for i in range(units)),
-        codes=tuple(CodeInfo(f"Theme {c // 10}/Code {c}", f"Theme {c // 10}", False) for c in range(codes)),
+        codes=tuple(code_of_ref(f"Theme {c // 10}/Code {c}") for c in range(codes)),
         presence=presence,
     )
 

@@ -173,6 +173,7 @@ class CodeView:
     keywords: tuple[str, ...]
     colour: str | None  # a CSS colour name or #hex, or None; never anything else (see safe_colour)
     retired: bool
+    theme_exclusive: bool = False  # the theme allows one of its codes per unit
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -197,7 +198,14 @@ def code_view(code: Code) -> CodeView:
     """The stored code as shown."""
     return CodeView(code.id, code.ref, code.name, tuple(code.theme.path), code.theme.description or "",
                     code.definition or "", code.when_to_use or "", code.when_not_to_use or "", code.example or "",
-                    tuple(code.keywords or ()), safe_colour(code.colour), bool(code.retired))
+                    tuple(code.keywords or ()), safe_colour(code.colour), bool(code.retired),
+                    bool(code.theme.exclusive))
+
+
+def code_of_ref(ref: str, exclusive: bool = False) -> CodeView:
+    """A code known only by its reference (no stored code: id 0), e.g. for statistics on a made-up table."""
+    path = tuple(cb.split_ref(ref))
+    return CodeView(0, ref, path[-1], path[:-1], "", "", "", "", "", (), None, False, exclusive)
 
 
 def code_views(study: Study, include_retired: bool) -> list[CodeView]:

@@ -363,7 +363,7 @@ def _evaluation(table: UnitTable, method: str) -> SuggestionEvaluation:
         reference, suggested, average=None, zero_division=np.nan)
     agreement = report_from_table(table, replicates=0)
     scores = tuple(
-        CodeScore(info.ref, info.theme, int(support[i]), int(suggested[:, i].sum()),
+        CodeScore(info.ref, info.theme_ref, int(support[i]), int(suggested[:, i].sum()),
                   int((reference[:, i] & suggested[:, i]).sum()), defined(precision[i]), defined(recall[i]),
                   defined(f1[i]), agreement.codes[i].alpha)
         for i, info in enumerate(table.codes)

@@ -55,3 +55,11 @@ def study(db_url) -> Study:
     s = Study.open(db_url)
     yield s
     s.close()
+
+
+@pytest.fixture
+def coded(study) -> Study:
+    """``study`` as ``tests.factories.two_coders_study`` builds it (ADMIN, ALICE, BOB there)."""
+    from tests.factories import two_coders_study
+
+    return two_coders_study(study)

@@ -1,12 +1,15 @@
 """Small studies built in code, without transcript files: for tests of codings, agreement, findings."""
 from __future__ import annotations
 
+import io
+import zipfile
+
 from study import codes
 from study.codebook import parse_codebook
 from study.importing import ImportOptions, add_parsed_transcript
 from study.store import Study
 from study.transcripts import ParsedTranscript, Turn
-from study.auth import CLI
+from study.auth import CLI, Actor
 
 SMALL_CODEBOOK = """
 name: Small test codebook
@@ -45,6 +48,35 @@ def parsed_from_turns(turns: list[tuple[str, str]]) -> ParsedTranscript:
     return ParsedTranscript(text, tuple(spans), {})
 
 
+def timed_turns(parsed: ParsedTranscript) -> list[tuple[str, str, str | None]]:
+    """(speaker, text, timestamp) of each turn a reader found."""
+    return [(turn.speaker, parsed.turn_text(turn), turn.timestamp) for turn in parsed.turns]
+
+
+def assert_exact_offsets(parsed: ParsedTranscript) -> None:
+    """Every turn is a non-empty, trimmed slice of the text, in order, not overlapping; no CR is left."""
+    previous_end = 0
+    for turn in parsed.turns:
+        body = parsed.text[turn.start:turn.end]
+        assert body and body == body.strip()
+        assert previous_end <= turn.start < turn.end <= len(parsed.text)
+        previous_end = turn.end
+    assert "\r" not in parsed.text
+
+
+def docx_members(paragraphs: list[str]) -> dict[str, bytes]:
+    """The zip members (name -> bytes) of a .docx holding ``paragraphs``, to rebuild it broken."""
+    import docx
+
+    buffer = io.BytesIO()
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 def add_interview(study: Study, name: str, participant: str, answers: list[str], unit: str = "turn") -> None:
     """An interview alternating interviewer questions and the participant's answers."""
     turns: list[tuple[str, str]] = []
@@ -56,6 +88,12 @@ def add_interview(study: Study, name: str, participant: str, answers: list[str],
 
 def load_small_codebook(study: Study) -> None:
     codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"), CLI)
+
+
+# The people of ``two_coders_study``.
+ADMIN = Actor("ann", "admin")
+ALICE = Actor("alice", "coder")
+BOB = Actor("bob", "coder")
 
 
 def two_coders_study(study: Study) -> Study:

@@ -6,17 +6,7 @@ import pytest
 from study import auth, codings, exclusion
 from study.agreement import visibility
 from study.errors import NotAllowed, StudyError
-from tests.factories import two_coders_study
-
-ADMIN = auth.Actor("ann", "admin")
-ALICE = auth.Actor("alice", "coder")
-BOB = auth.Actor("bob", "coder")
-
-
-
-@pytest.fixture
-def coded(study):
-    return two_coders_study(study)
+from tests.factories import ADMIN, ALICE, BOB
 
 
 def test_admin_may_always_compare(coded):

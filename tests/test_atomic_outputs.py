@@ -3,10 +3,6 @@ and no partial or 0-byte file behind."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,9 +11,9 @@ from study import atomic
 from study.cli import cli
 from study.errors import StudyError
 from study.store import Study
+from tests.disks import small_tmpfs
 from tests.factories import two_coders_study
 
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def test_a_writer_failing_midway_leaves_the_old_file_and_nothing_else(tmp_path):
@@ -49,24 +45,16 @@ def test_a_missing_folder_is_one_clear_error(tmp_path):
 @pytest.fixture
 def full_disk():
     """A small tmpfs filled to the last byte (root only): every write to it fails midway."""
-    if not IS_ROOT or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    folder = Path(tempfile.mkdtemp(prefix="study-full-"))
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-                      capture_output=True).returncode != 0:
-        folder.rmdir()
-        pytest.skip("cannot mount a tmpfs here")
-    (folder / "codebook.yaml").write_text("the codebook as exported last week\n", encoding="utf-8")
-    try:
-        with open(folder / "filler", "wb") as filler:
-            while True:
-                filler.write(b"\0" * 4096)
-                filler.flush()
-    except OSError:
-        pass
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=False)
-    folder.rmdir()
+    with small_tmpfs("256k") as folder:
+        (folder / "codebook.yaml").write_text("the codebook as exported last week\n", encoding="utf-8")
+        try:
+            with open(folder / "filler", "wb") as filler:
+                while True:
+                    filler.write(b"\0" * 4096)
+                    filler.flush()
+        except OSError:
+            pass
+        yield folder
 
 
 @pytest.mark.parametrize("command, out", [

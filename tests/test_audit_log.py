@@ -5,21 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from study import audit_log, auth
+from study import audit_log
 from study.audit_log import AuditFilter
 from study.errors import NotAllowed
 from study.store import utcnow
-from tests.factories import two_coders_study
-
-ADMIN = auth.Actor("ann", "admin")
-ALICE = auth.Actor("alice", "coder")
-BOB = auth.Actor("bob", "coder")
-
-
-
-@pytest.fixture
-def coded(study):
-    return two_coders_study(study)
+from tests.factories import ADMIN, ALICE
 
 
 def test_audit_log_is_for_admins_only(coded):

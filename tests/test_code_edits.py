@@ -3,21 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from study import audit_log, auth, codes, codings, sources
+from study import audit_log, codes, codings, sources
 from study.audit_log import AuditFilter
 from study.errors import CodebookError, NotAllowed
 from study.importing import UploadedFile
-from tests.factories import two_coders_study
-
-ADMIN = auth.Actor("ann", "admin")
-ALICE = auth.Actor("alice", "coder")
-BOB = auth.Actor("bob", "coder")
-
-
-
-@pytest.fixture
-def coded(study):
-    return two_coders_study(study)
+from tests.factories import ADMIN, ALICE
 
 
 def test_rename_keeps_the_codings(coded):

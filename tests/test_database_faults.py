@@ -2,11 +2,9 @@
 success with different output; `study check` reports damage as damage."""
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,10 +13,10 @@ from sqlalchemy import create_engine, text
 
 from study.cli import cli
 from study.store import Study
+from tests.disks import IS_ROOT, small_tmpfs
 from tests.factories import add_interview, two_coders_study
 
 ROOT = Path(__file__).resolve().parents[1]
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def invoke(db: str, *args: str, input: str | None = None):
@@ -161,16 +159,8 @@ def test_a_read_only_database_is_one_line(small_db, tmp_path, what):
 @pytest.fixture
 def tiny_disk():
     """A 700 KiB tmpfs (root only): a disk that fills up."""
-    if not IS_ROOT or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    folder = Path(tempfile.mkdtemp(prefix="study-full-"))
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(folder)],
-                      capture_output=True).returncode != 0:
-        folder.rmdir()
-        pytest.skip("cannot mount a tmpfs here")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=False)
-    folder.rmdir()
+    with small_tmpfs("700k") as folder:
+        yield folder
 
 
 def test_a_full_disk_is_one_line_and_keeps_the_study(small_db, tiny_disk, tmp_path):

@@ -185,6 +185,9 @@ def test_the_command_line_says_to_pass_a_participants_table_with_participants(db
     assert "Imported 1, replaced 0, unchanged 0, failed 0." in result.output
     assert "looks like a participants table" in result.output and "pass it with --participants" in result.output
     assert "no 'response' column" not in result.output
+    dry = CliRunner().invoke(cli, ["--db", db_url, "import", "--dry-run", str(tmp_path)])
+    assert dry.exit_code == 0, dry.output
+    assert "1 transcript(s) from 1 file(s) would be imported; 0 file(s) failed, 1 skipped (not transcripts)." in dry.output
 
 
 # -- the real transcripts of the published study (skipped when ../shared is absent) ----------

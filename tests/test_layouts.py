@@ -20,7 +20,7 @@ from docx.shared import Pt
 from study.cli import cli
 from study.errors import TranscriptFormatError
 from study.importing import ImportOptions, import_files
-from study.roles import assign_roles, main_interviewer, unmatched_speakers
+from study.roles import assign_roles, main_interviewer
 from study.transcripts import (
     MAX_DOCUMENT_XML_BYTES,
     ParsedTranscript,
@@ -28,6 +28,7 @@ from study.transcripts import (
     table_kind,
 )
 from study.auth import CLI
+from tests.factories import assert_exact_offsets, docx_members, timed_turns
 
 FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
@@ -153,19 +154,6 @@ EXPECTED = {
         (INT, "How did you start?", "00:00:01"), ("P4", "By accident.", "00:00:05"),
     ]),
 }
-
-
-def timed_turns(parsed: ParsedTranscript) -> list[tuple[str, str, str | None]]:
-    return [(turn.speaker, parsed.turn_text(turn), turn.timestamp) for turn in parsed.turns]
-
-
-def assert_exact_offsets(parsed: ParsedTranscript) -> None:
-    previous_end = 0
-    for turn in parsed.turns:
-        body = parsed.text[turn.start:turn.end]
-        assert body and body == body.strip()
-        assert previous_end <= turn.start < turn.end <= len(parsed.text)
-        previous_end = turn.end
 
 
 def assert_timestamps_out_of_the_text(parsed: ParsedTranscript) -> None:
@@ -463,16 +451,6 @@ def test_oversize_file_is_refused_before_it_is_read(study, tmp_path, monkeypatch
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
     summary = import_files(study, [path], options=ImportOptions(max_bytes=1_000_000), actor=CLI)
     assert summary.failed and "3000.0 MB, over the 1.0 MB limit" in summary.failed[0][1]
-
-
-def docx_members(paragraphs: list[str]) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(buffer)
-    with zipfile.ZipFile(buffer) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])

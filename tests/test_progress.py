@@ -3,19 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from study import auth, codings, exclusion, workspace
+from study import codings, exclusion, workspace
 from study.errors import NotAllowed
-from tests.factories import two_coders_study
-
-ADMIN = auth.Actor("ann", "admin")
-ALICE = auth.Actor("alice", "coder")
-BOB = auth.Actor("bob", "coder")
-
-
-
-@pytest.fixture
-def coded(study):
-    return two_coders_study(study)
+from tests.factories import ADMIN, ALICE
 
 
 def test_progress_counts_coded_segments_and_done(coded):

@@ -29,7 +29,7 @@ from study.agreement.study_agreement import (
     kappa_band,
     per_code_agreement,
 )
-from study.agreement.units import CodeInfo
+from study.codes import code_of_ref
 from study import auth
 from study.auth import CLI, Actor
 from study.cli import cli
@@ -328,7 +328,7 @@ def test_landis_koch_bands(kappa, band):
 @given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=2, max_size=40))
 def test_agreement_is_symmetric_in_the_raters_and_bounded(pairs):
     presence = np.array(pairs, dtype=bool)[:, None, :]  # units x 1 code x 2 raters
-    info = [CodeInfo("T/c", "T", False)]
+    info = [code_of_ref("T/c")]
     ab = per_code_agreement(presence, info, ["a", "b"], replicates=0)[0]
     ba = per_code_agreement(presence[:, :, ::-1], info, ["b", "a"], replicates=0)[0]
     for field in ("alpha", "kappa", "ac1", "percent"):

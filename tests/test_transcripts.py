@@ -1,7 +1,6 @@
 """Reading transcripts: every format and turn convention into text plus turns, and bad input refused."""
 from __future__ import annotations
 
-import io
 import os
 import re
 import zipfile
@@ -21,6 +20,7 @@ from study.transcripts import (
     read_transcript,
     speakers,
 )
+from tests.factories import assert_exact_offsets, docx_members, timed_turns
 
 REAL_TRANSCRIPTS = Path(
     os.environ.get("STUDY_REAL_TRANSCRIPTS", Path(__file__).resolve().parents[2] / "shared" / "real_transcripts")
@@ -55,30 +55,6 @@ def write_txt(path: Path, paragraphs: list[str]) -> Path:
 
 def turns_of(parsed: ParsedTranscript) -> list[tuple[str, str]]:
     return [(turn.speaker, parsed.turn_text(turn)) for turn in parsed.turns]
-
-
-def timed_turns_of(parsed: ParsedTranscript) -> list[tuple[str, str, str | None]]:
-    return [(turn.speaker, parsed.turn_text(turn), turn.timestamp) for turn in parsed.turns]
-
-
-def assert_layout_invariants(parsed: ParsedTranscript) -> None:
-    previous_end = 0
-    for turn in parsed.turns:
-        body = parsed.text[turn.start:turn.end]
-        assert body and body == body.strip()
-        assert previous_end <= turn.start < turn.end <= len(parsed.text)
-        previous_end = turn.end
-    assert "\r" not in parsed.text
-
-
-def docx_zip_members(paragraphs: list[str]) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(buffer)
-    with zipfile.ZipFile(buffer) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def write_zip(path: Path, members: dict[str, bytes]) -> Path:
@@ -132,9 +108,9 @@ CONVENTIONS = {
 def test_each_turn_convention_gives_speakers_bodies_and_timestamps(tmp_path, write, paragraphs, expected):
     suffix = ".docx" if write is write_docx else ".txt"
     parsed = read_transcript(write(tmp_path / f"t{suffix}", paragraphs))
-    assert timed_turns_of(parsed) == expected
+    assert timed_turns(parsed) == expected
     assert parsed.text == "\n".join(paragraphs)
-    assert_layout_invariants(parsed)
+    assert_exact_offsets(parsed)
 
 
 def test_role_labels_set_role_hints(tmp_path):
@@ -308,7 +284,7 @@ def test_vtt_voice_tags_give_speakers_and_consecutive_cues_merge(tmp_path):
         encoding="utf-8",
     )
     parsed = read_transcript(path)
-    assert timed_turns_of(parsed) == [
+    assert timed_turns(parsed) == [
         ("Ana Lee", "How did you pick it?", "00:00:01"),
         ("Bo", "By downloads, mostly.", "00:01:02"),
     ]
@@ -337,10 +313,10 @@ def test_srt_cues_with_name_prefixes(tmp_path):
         encoding="utf-8",
     )
     parsed = read_transcript(path)
-    assert timed_turns_of(parsed) == [
+    assert timed_turns(parsed) == [
         ("Ana", "Why?", "00:00:01"), ("Bo", "Because.", "00:00:03"), ("Ana", "Fine.", "00:00:05"),
     ]
-    assert_layout_invariants(parsed)
+    assert_exact_offsets(parsed)
 
 
 # ---------------------------------------------------------------- survey CSV
@@ -447,7 +423,7 @@ def billion_laughs() -> bytes:
 
 
 def zip_bomb_docx(path: Path, zeros_megabytes: int) -> Path:
-    members = docx_zip_members(["Speaker 1:", "Hello."])
+    members = docx_members(["Speaker 1:", "Hello."])
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
@@ -475,12 +451,12 @@ BAD_INPUTS = {
     "zip bomb, highly compressed": ("t.docx", lambda p: zip_bomb_docx(p, 60), "zip bomb"),
     "entity declarations (billion laughs)": (
         "t.docx",
-        lambda p: write_zip(p, {**docx_zip_members(["Hi."]), "word/document.xml": billion_laughs()}),
+        lambda p: write_zip(p, {**docx_members(["Hi."]), "word/document.xml": billion_laughs()}),
         "billion laughs",
     ),
     "malformed document.xml": (
         "t.docx",
-        lambda p: write_zip(p, {**docx_zip_members(["Hi."]), "word/document.xml": b"<w:document"}),
+        lambda p: write_zip(p, {**docx_members(["Hi."]), "word/document.xml": b"<w:document"}),
         "not well-formed XML",
     ),
     "docx without paragraphs": ("t.docx", lambda p: docx.Document().save(p), "contains no transcript text"),
@@ -565,7 +541,7 @@ def test_name_colon_text_round_trips(tmp_path_factory, turns):
     path.write_text("\n".join(f"{speaker}: {body}" for speaker, body in turns), encoding="utf-8")
     parsed = read_transcript(path)
     assert turns_of(parsed) == turns
-    assert_layout_invariants(parsed)
+    assert_exact_offsets(parsed)
 
 
 # ---------------------------------------------------------------- real transcripts
@@ -602,7 +578,7 @@ def test_real_rev_transcripts(real_transcripts, name, inaudible_marks):
     assert parsed.text.count("[inaudible 00:") == inaudible_marks
     spoken = "".join(SPEAKER_LABEL.sub("", text, count=1) for text in paragraphs)
     assert "".join("".join(parsed.turn_text(turn) for turn in parsed.turns).split()) == "".join(spoken.split())
-    assert_layout_invariants(parsed)
+    assert_exact_offsets(parsed)
 
 
 def test_real_transcript_alternates_speakers_mostly(real_transcripts):

@@ -26,7 +26,8 @@ from . import defined
 from ..store import Study
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
 from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
-from .units import BASIS_ALL, BASIS_DONE, CodeInfo, UnitTable, unit_table
+from ..codes import CodeView
+from .units import BASIS_ALL, BASIS_DONE, UnitTable, unit_table
 
 # A code is "rare" when the raters applied it on fewer than RARE_MIN_UNITS units on average. A share of units would flag nearly every code at segment level.
 # Alpha's expected disagreement is proportional to n_0 * n_1, the product of the zeros and the
@@ -185,7 +186,7 @@ def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,
                            tuple(codes), tuple(themes), overall, table.notes)
 
 
-def per_code_agreement(presence: np.ndarray, codes: Sequence[CodeInfo], raters: Sequence[str],
+def per_code_agreement(presence: np.ndarray, codes: Sequence[CodeView], raters: Sequence[str],
                        replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED) -> list[CodeAgreement]:
     """One CodeAgreement per code from a boolean units x codes x raters array.
 
@@ -212,23 +213,23 @@ def rater_counts(presence: np.ndarray) -> np.ndarray:
     return ones
 
 
-def _code_agreement(info: CodeInfo, ones: np.ndarray, n: np.ndarray, applied: np.ndarray,
+def _code_agreement(info: CodeView, ones: np.ndarray, n: np.ndarray, applied: np.ndarray,
                     raters: Sequence[str], cohen_table: np.ndarray | None, replicates: int,
                     seed: int) -> CodeAgreement:
     units = len(ones)
     prevalence = {r: int(a) for r, a in zip(raters, applied)}
     rare = is_rare(applied, units)
     if units == 0:
-        return CodeAgreement(info.ref, info.theme, 0, None, None, None, None, _kappa_kind(raters), None, None,
+        return CodeAgreement(info.ref, info.theme_ref, 0, None, None, None, None, _kappa_kind(raters), None, None,
                              prevalence, rare, "no units to compare")
     stats = binary_code_stats(ones, n)
     undefined = _no_variation(ones, n) if math.isnan(stats.alpha) else None
     if undefined:  # AC1 would be 1.0 by its formula here, which says nothing: undefined like alpha
-        return CodeAgreement(info.ref, info.theme, units, None, None, None, None, _kappa_kind(raters), None,
+        return CodeAgreement(info.ref, info.theme_ref, units, None, None, None, None, _kappa_kind(raters), None,
                              defined(stats.percent_agreement), prevalence, rare, undefined)
     kappa = cohen_kappa_from_table(cohen_table) if cohen_table is not None else stats.fleiss_kappa
     interval, q, dropped = _interval(ones, n, replicates, seed)
-    return CodeAgreement(info.ref, info.theme, units, defined(stats.alpha), interval, q, defined(kappa),
+    return CodeAgreement(info.ref, info.theme_ref, units, defined(stats.alpha), interval, q, defined(kappa),
                          _kappa_kind(raters), defined(stats.gwet_ac1), defined(stats.percent_agreement),
                          prevalence, rare, None, dropped)
 
@@ -277,12 +278,12 @@ def _kappa_kind(raters: Sequence[str]) -> str:
 
 def theme_agreement(table: UnitTable, codes: Sequence[CodeAgreement]) -> list[ThemeAgreement]:
     """Every theme with codes in the table (top themes and sub-themes), in codebook order."""
-    paths = list(dict.fromkeys(prefix for c in table.codes for prefix in _prefixes(c.theme)))
+    paths = list(dict.fromkeys(prefix for c in table.codes for prefix in _prefixes(c.theme_ref)))
     result = []
     for path in paths:
-        under = [i for i, c in enumerate(table.codes) if c.theme == path or c.theme.startswith(path + "/")]
-        direct = [i for i, c in enumerate(table.codes) if c.theme == path]
-        exclusive = bool(direct) and table.codes[direct[0]].exclusive
+        under = [i for i, c in enumerate(table.codes) if c.theme_ref == path or c.theme_ref.startswith(path + "/")]
+        direct = [i for i, c in enumerate(table.codes) if c.theme_ref == path]
+        exclusive = bool(direct) and table.codes[direct[0]].theme_exclusive
         alphas = [codes[i].alpha for i in under if codes[i].alpha is not None]
         median = float(np.median(alphas)) if alphas else None
         if exclusive:

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .. import codes as codes_mod
-from ..codebook import join_ref, split_ref
+from ..codes import CodeView
+from ..codebook import split_ref
 from ..auth import CLI, Actor
 from ..codings import done_by, read_codings_frame, segments_frame
 from ..errors import NotFound, StudyError
@@ -24,15 +25,6 @@ from .visibility import require_may_compare
 LEVELS = ("segment", "participant")
 BASIS_DONE = "done by all raters"
 BASIS_ALL = "all coded transcripts (unfinished included)"
-
-
-@dataclass(frozen=True)
-class CodeInfo:
-    """A code in the table: its reference, its theme's path and whether that theme is exclusive."""
-
-    ref: str
-    theme: str
-    exclusive: bool
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class UnitTable:
     basis: str
     transcripts: tuple[str, ...]
     units: tuple[Unit, ...]
-    codes: tuple[CodeInfo, ...]
+    codes: tuple[CodeView, ...]
     presence: np.ndarray
     notes: tuple[str, ...] = ()
 
@@ -125,7 +117,7 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     return UnitTable(raters, level, basis, names, units, codes, presence, tuple(notes))
 
 
-def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: tuple[CodeInfo, ...],
+def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: tuple[CodeView, ...],
               raters: tuple[str, ...]) -> np.ndarray:
     """Units x codes x raters booleans, set from the codings in one vectorised assignment."""
     presence = np.zeros((n_units, len(codes), len(raters)), dtype=bool)
@@ -153,14 +145,14 @@ def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFram
     return transcripts
 
 
-def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[CodeInfo, ...]:
+def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[CodeView, ...]:
     """The codebook's codes in order: current ones, and retired ones still ``used``; only those of
     ``theme`` (a theme path, sub-themes included) when given."""
     with study.session() as session:
         codes = session_code_infos(session, used)
     if theme is not None:
         wanted = [p.strip().casefold() for p in split_ref(theme) if p.strip()]
-        codes = [c for c in codes if [p.casefold() for p in split_ref(c.theme)][: len(wanted)] == wanted]
+        codes = [c for c in codes if [p.casefold() for p in split_ref(c.theme_ref)][: len(wanted)] == wanted]
         if not codes:
             raise NotFound(f"no theme {theme!r} with codes in the codebook", "the codebook lists the themes",
                            remedy="show_codebook")
@@ -169,10 +161,10 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     return tuple(codes)
 
 
-def session_code_infos(session, used: set[str]) -> list[CodeInfo]:
+def session_code_infos(session, used: set[str]) -> list[CodeView]:
     """``code_infos`` without a theme, read in an open session."""
     return [
-        CodeInfo(c.ref, join_ref(c.theme.path), bool(c.theme.exclusive))
+        codes_mod.code_view(c)
         for c in codes_mod.all_codes(session, include_retired=True)
         if not c.retired or c.ref in used
     ]

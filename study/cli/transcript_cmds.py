@@ -131,7 +131,8 @@ def _render_preview(preview: ImportPreview) -> str:
         lines.extend(f"    {speaker}: {words}" for speaker, words in t.opening)
     files = len({t.file for t in preview.transcripts})
     lines.append(f"Dry run, nothing stored: {len(preview.transcripts)} transcript(s) from {files} file(s) "
-                 f"would be imported; {len(preview.failed)} file(s) failed.")
+                 f"would be imported; {len(preview.failed)} file(s) failed"
+                 + (f", {len(preview.skipped)} skipped (not transcripts)." if preview.skipped else "."))
     return "\n".join(lines)
 
 
