@@ -116,6 +116,7 @@ def upload(page) -> None:
     inputs = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     inputs.nth(0).set_input_files([{"name": FILE_NAME, "mimeType": "text/plain", "buffer": TEXT.encode()}])
     inputs.nth(1).set_input_files([{"name": "people.csv", "mimeType": "text/csv", "buffer": people.getvalue().encode()}])
+    page.get_by_role("button", name="Preview").click()  # speakers and roles are checked before anything is stored
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("1 imported.")).to_be_visible(timeout=30_000)
 
@@ -154,9 +155,9 @@ def visit_every_view(page, watch: Watch, title: str) -> None:
         assert_nothing_ran(page, watch, f"{title} / {tab.inner_text()}")
     if title == "Adjudicate":
         page.get_by_role("tab", name="Disagreements").click()
-        page.get_by_role("radio", name="Edit").click()
+        page.get_by_role("button", name="Edit the consensus codes").click()
         settle(page)
-        page.get_by_label("Consensus codes").click()  # the list of code names opens
+        page.get_by_role("combobox", name="Consensus codes").click()  # the list of code names opens
         assert_nothing_ran(page, watch, "Adjudicate / edit")
         page.keyboard.press("Escape")
     if title == "Findings":
