@@ -18,7 +18,10 @@ pytest.importorskip("streamlit")
 
 
 def _port_is_free(port: int) -> bool:
+    """Free for a new server: bindable as servers bind (SO_REUSEADDR), so the closed health checks'
+    TIME_WAIT entries do not count as a server still listening."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

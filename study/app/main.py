@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from study.app.components.session_cookie import write_session_cookie
+from study.app.components.session_cookie import COOKIE, write_session_cookie
 from study.app.common import (
     current_actor,
     freeze_long_lived_objects,
@@ -27,7 +27,9 @@ st.set_page_config(page_title="study", page_icon=str(ICON), layout="wide")
 actor = current_actor() or resume_browser_session()
 if actor is None:
     pages = [st.Page("views/sign_in.py", title="Sign in", icon=":material/login:")]
-    if session_token() is not None:  # just signed out: clear the browser's cookie
+    # Just signed out, or the browser still holds a cookie whose session ended (a reload may have
+    # cut the sign-out's own request short): clear the browser's cookie.
+    if session_token() is not None or st.context.cookies.get(COOKIE):
         write_session_cookie(None)
 else:
     pages = [

@@ -2,6 +2,8 @@
 survives a reload, what another coder sees, and transcript text that must stay text."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -140,4 +142,12 @@ def test_signing_out_ends_the_session_for_reloads_too(page_as, fresh_demo_app):
     page.reload()
     wait_until_loaded(page)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    assert not any(c["name"] == "study_session" and c["value"] for c in page.context.cookies())
+    # The page asks the server to clear the (HttpOnly) cookie; give that request a moment to land.
+    deadline = time.monotonic() + 10
+    while session_cookie_left(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert not session_cookie_left(page)
+
+
+def session_cookie_left(page) -> bool:
+    return any(c["name"] == "study_session" and c["value"] for c in page.context.cookies())
