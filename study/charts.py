@@ -190,6 +190,20 @@ def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2,
         return own.images(figs, fmt, scale).result()
 
 
+def _kept_tabs(kaleido_class):
+    """kaleido's browser, except that a tab is not reloaded after each figure: kaleido reloads the
+    page, plotly.js and all, between figures (~0.2 s each, most of a figure's time); plotly draws
+    each figure afresh, and the images are the same byte for byte (tests/test_report.py)."""
+    if not hasattr(kaleido_class, "_return_kaleido_tab"):  # another kaleido: use it as it is
+        return kaleido_class
+
+    class KeptTabs(kaleido_class):
+        async def _return_kaleido_tab(self, tab) -> None:
+            await self.tabs_ready.put(tab)
+
+    return KeptTabs
+
+
 class StaticSession:
     """One headless browser (kaleido) for a batch of static images. It starts in the background
     as soon as the session is made, so the caller can build tables while the browser comes up
@@ -216,7 +230,7 @@ class StaticSession:
             warnings.simplefilter("ignore")
             # no MathJax: our labels are plain text, and its default source is a CDN a lab
             # server may not reach (each page would wait for it)
-            browser = kaleido.Kaleido(mathjax=False)
+            browser = _kept_tabs(kaleido.Kaleido)(mathjax=False)
             await browser.open()
         return browser
 

@@ -184,3 +184,15 @@ def test_word_report_without_a_browser_says_so_where_each_figure_goes(coded, tmp
     missing = [p.text for p in document.paragraphs if p.text.startswith("[Figure not embedded")]
     assert len(missing) == len(built.figures) > 0
     assert all("cannot make static images here" in text for text in missing)
+
+
+def test_figures_drawn_one_after_another_in_one_browser_do_not_carry_over(coded):
+    built = report.build_report(coded, CLI)
+    first, second = built.figures[0].figure, built.figures[-1].figure
+    with charts.StaticSession() as session:
+        images = session.images([first, second]).result()
+    with charts.StaticSession() as fresh:
+        again = fresh.images([first]).result()  # drawn in a tab that drew nothing before
+    with charts.StaticSession() as session:
+        after_other = session.images([second, first]).result()
+    assert images[0] == again[0] == after_other[1]
