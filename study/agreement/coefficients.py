@@ -29,6 +29,7 @@ from typing import Sequence
 import krippendorff
 import numpy as np
 import pandas as pd
+from sklearn.metrics import cohen_kappa_score
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 KAPPA_WEIGHTS = (None, "linear", "quadratic")
@@ -203,7 +204,7 @@ def scott_pi(ratings, categories: Sequence | None = None) -> float:
 def cohen_kappa(
     ratings, categories: Sequence | None = None, weighted: str | None = None
 ) -> float:
-    """Cohen's kappa for exactly two raters, on the units both rated.
+    """Cohen's kappa for exactly two raters, on the units both rated (scikit-learn).
 
     ``weighted`` is None, "linear" or "quadratic"; weights follow the order of
     ``categories``.
@@ -225,15 +226,14 @@ def cohen_kappa_from_table(table, weighted: str | None = None) -> float:
     one_shared_category = len(first_used) == 1 and np.array_equal(first_used, second_used)
     if table.sum() == 0 or one_shared_category:  # p_e = 1: kappa is 0/0
         return math.nan
-    # Cohen (1960; weighted: 1968): 1 - sum(w * observed) / sum(w * expected by the marginals), with
-    # disagreement weights 1 off the diagonal, |i - j| (linear) or (i - j)^2 (quadratic); the same
-    # arithmetic as scikit-learn's cohen_kappa_score, without importing it (a second of every report)
-    table = table.astype(float)
-    expected = np.outer(table.sum(axis=0), table.sum(axis=1)) / table.sum()
     labels = np.arange(table.shape[0])
-    distance = np.abs(labels[:, None] - labels[None, :])
-    weights = {None: (distance > 0).astype(int), "linear": distance, "quadratic": distance ** 2}[weighted]
-    return float(1 - np.sum(weights * table) / np.sum(weights * expected))
+    first, second = np.meshgrid(labels, labels, indexing="ij")
+    return float(
+        cohen_kappa_score(
+            first.ravel(), second.ravel(), labels=labels, weights=weighted,
+            sample_weight=table.ravel(),
+        )
+    )
 
 
 def conger_kappa(ratings, categories: Sequence | None = None) -> float:
