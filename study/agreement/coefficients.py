@@ -29,7 +29,6 @@ from typing import Sequence
 import krippendorff
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 KAPPA_WEIGHTS = (None, "linear", "quadratic")
@@ -226,6 +225,8 @@ def cohen_kappa_from_table(table, weighted: str | None = None) -> float:
     one_shared_category = len(first_used) == 1 and np.array_equal(first_used, second_used)
     if table.sum() == 0 or one_shared_category:  # p_e = 1: kappa is 0/0
         return math.nan
+    from sklearn.metrics import cohen_kappa_score  # imported here: the CLI starts without scikit-learn
+
     labels = np.arange(table.shape[0])
     first, second = np.meshgrid(labels, labels, indexing="ij")
     return float(
