@@ -16,38 +16,43 @@ from study.sources import findings_sources
 study, actor = get_study(), require_actor()
 ANY = "Any"
 
-st.title("Quotes")
-refs = [entry.ref for entry in codes.codebook_entries(study, actor)]
-if not refs:
-    st.info("The codebook has no codes yet.")
-    st.stop()
-left, middle, right = st.columns(3)
-chosen_codes = left.multiselect("Codes", refs, placeholder="Every code of the theme")
-theme = middle.selectbox("Theme", [ANY, *codes.theme_paths(study)])
-choice = right.selectbox("Source", findings_sources(study, actor), format_func=lambda c: c.label)
-left, right = st.columns(2)
-participant = left.selectbox("Participant", [ANY, *study_participants(study)])
-transcript = right.selectbox("Transcript", [ANY, *(row["name"] for row in transcript_rows(study))])
+def show_quotes() -> None:
+    """The filters, then the quotes; returns early (never st.stop: main.py marks the run finished)."""
+    refs = [entry.ref for entry in codes.codebook_entries(study, actor)]
+    if not refs:
+        st.info("The codebook has no codes yet.")
+        return
+    left, middle, right = st.columns(3)
+    chosen_codes = left.multiselect("Codes", refs, placeholder="Every code of the theme")
+    theme = middle.selectbox("Theme", [ANY, *codes.theme_paths(study)])
+    choice = right.selectbox("Source", findings_sources(study, actor), format_func=lambda c: c.label)
+    left, right = st.columns(2)
+    participant = left.selectbox("Participant", [ANY, *study_participants(study)])
+    transcript = right.selectbox("Transcript", [ANY, *(row["name"] for row in transcript_rows(study))])
 
-if not chosen_codes and theme == ANY:
-    st.info("Choose one or more codes, or a theme.")
-    st.stop()
-table = attempt(quotes.quotes_table, study, actor, chosen_codes or None, None if theme == ANY else theme,
-                None if participant == ANY else participant, None if transcript == ANY else transcript,
-                choice.source, choice.combine)
-if table is None:
-    st.stop()
-st.caption(plain(table.caption))
-if not table.rows:
-    st.info("No quotes for this choice yet.")
-    st.stop()
-frame = pd.DataFrame([{
-    "Code": row["code"], "Participant": row["participant"], "Transcript": row["transcript"],
-    "Position": row["position"], "Rater(s)": row["raters"], "Quote": row["text"],
-    "Open": "./?" + "&".join(f"{k}={v}" for k, v in (("transcript", row["transcript_id"]),
-                                                     ("segment", row["segment"])) if v is not None),
-} for row in table.rows])
-st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={"Open": st.column_config.LinkColumn("Open", display_text="Code page"),
-                            "Quote": st.column_config.TextColumn("Quote", width="large")})
-table_downloads(table)
+    if not chosen_codes and theme == ANY:
+        st.info("Choose one or more codes, or a theme.")
+        return
+    table = attempt(quotes.quotes_table, study, actor, chosen_codes or None, None if theme == ANY else theme,
+                    None if participant == ANY else participant, None if transcript == ANY else transcript,
+                    choice.source, choice.combine)
+    if table is None:
+        return
+    st.caption(plain(table.caption))
+    if not table.rows:
+        st.info("No quotes for this choice yet.")
+        return
+    frame = pd.DataFrame([{
+        "Code": row["code"], "Participant": row["participant"], "Transcript": row["transcript"],
+        "Position": row["position"], "Rater(s)": row["raters"], "Quote": row["text"],
+        "Open": "./?" + "&".join(f"{k}={v}" for k, v in (("transcript", row["transcript_id"]),
+                                                         ("segment", row["segment"])) if v is not None),
+    } for row in table.rows])
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config={"Open": st.column_config.LinkColumn("Open", display_text="Code page"),
+                                "Quote": st.column_config.TextColumn("Quote", width="large")})
+    table_downloads(table)
+
+
+st.title("Quotes")
+show_quotes()
