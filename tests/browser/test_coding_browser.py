@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from study import auth, workspace
 from study.importing import ImportOptions, add_parsed_transcript
 from study.store import Study
-from tests.browser.conftest import VIEWPORT, wait_until_loaded
+from tests.browser.conftest import VIEWPORT, _sample_app, wait_until_loaded
 from tests.factories import parsed_from_turns
 
 pytestmark = pytest.mark.browser
@@ -22,6 +22,13 @@ def app_study(fresh_demo_app):
     study = Study.open(fresh_demo_app.db_url)
     yield study
     study.close()
+
+
+@pytest.fixture(scope="module")
+def fresh_demo_app(tmp_path_factory):
+    """This module's own uncoded sample study: the Code page tests elsewhere leave codes, spans and
+    done marks in the session-wide one, and these tests expect a transcript nobody has touched."""
+    yield from _sample_app(tmp_path_factory, "coding", with_codings=False)
 
 
 def open_code_page(page_as, app, name: str):
