@@ -18,6 +18,24 @@ REAL = Path(os.environ.get("STUDY_REAL_TRANSCRIPTS", ROOT.parent / "shared" / "r
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("STUDY_TEST_PG_URL") else [])
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request, monkeypatch):
+    """Argon2 at its lightest in this process: most tests add accounts to have someone act, and at
+    the production cost (RFC 9106's low-memory profile, ~0.3 s a hash) those hashes were most of
+    their setup. Tests of the hashing itself are marked ``real_password_hashes``."""
+    if request.node.get_closest_marker("real_password_hashes"):
+        yield
+        return
+    from argon2 import PasswordHasher
+
+    from study import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auth._dummy_hash.cache_clear()  # made with whichever hasher was current when first needed
+    yield
+    auth._dummy_hash.cache_clear()
+
+
 @pytest.fixture
 def real_transcripts() -> Path:
     if not REAL.is_dir():
