@@ -126,3 +126,32 @@ def coded(study) -> Study:
     from tests.factories import two_coders_study
 
     return two_coders_study(study)
+
+
+# The browser tests share Chromium and the sample apps (session fixtures): as one unit of work
+# they start them once, on one worker, instead of on every worker that gets a browser file.
+BROWSER_TESTS = "tests/browser"
+# Handed out first, longest first, so that no long unit starts last and runs alone at the end.
+FIRST_UNITS = (BROWSER_TESTS, "tests/test_install.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``-n N --dist loadfile`` (scripts/test.sh): each test file goes to one worker whole, so that
+    module fixtures are built once, and the browser folder counts as one file."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class StudyScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return BROWSER_TESTS if path.startswith(BROWSER_TESTS + "/") else path
+
+        def _assign_work_unit(self, node) -> None:
+            for unit in reversed(FIRST_UNITS):
+                if unit in self.workqueue:
+                    self.workqueue.move_to_end(unit, last=False)
+            super()._assign_work_unit(node)
+
+    return StudyScheduling(config, log)
