@@ -24,6 +24,7 @@ from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
+from .table import Column, Table
 from .store import (
     CONSENSUS,
     AuditEntry,
@@ -149,14 +150,24 @@ def disputed_codes(table: UnitTable) -> np.ndarray:
     return table.disputed()
 
 
-def disagreement_rows(items: Sequence[Disagreement], raters: Sequence[str]) -> list[dict]:
-    """Flat rows (one per unit, one column per rater) for tables and CSV."""
-    return [
+def disagreement_table(items: Sequence[Disagreement], raters: Sequence[str]) -> Table:
+    """The disagreements as one table for the CLI and the pages: one row per unit (its transcript,
+    or its participant at participant level), the text, each rater's codes, the disputed codes and
+    the adjudicator's decision so far."""
+    participants = bool(items) and all(d.transcript is None for d in items)
+    columns = (
+        Column("transcript", "participant" if participants else "transcript"),
+        Column("segment", "segment", numeric=True), Column("speaker", "speaker"), Column("text", "text", wide=True),
+        *(Column(f"codes of {r}", r) for r in raters), Column("disputed", "disputed"), Column("resolution", "resolution"),
+    )
+    rows = tuple(
         {"transcript": d.transcript if d.transcript is not None else d.participant, "segment": d.segment,
-         "speaker": d.speaker, "text": d.text, **{r: "; ".join(d.codes[r]) for r in raters},
+         "speaker": d.speaker, "text": d.text, **{f"codes of {r}": "; ".join(d.codes[r]) for r in raters},
          "disputed": "; ".join(d.disputed), "resolution": d.resolution or ""}
         for d in items
-    ]
+    )
+    return Table(title=f"Disagreements between {', '.join(raters)}", columns=columns, rows=rows,
+                 name="disagreements")
 
 
 # -- consensus -----------------------------------------------------------------------

@@ -116,6 +116,26 @@ def table_frame(table) -> pd.DataFrame:
     )
 
 
+def table_styler(table, colour: dict[str, Callable] | None = None):
+    """A ``study.table.Table`` for ``st.dataframe`` as the CLI prints it, yet sortable: number
+    columns hold the values (a page may colour them: ``colour`` maps a column key to a Styler
+    function of the value) and show as the table's columns format them; other cells are text."""
+    labels = _unique([c.label for c in table.columns])
+    frame = pd.DataFrame({
+        label: pd.Series([row.get(c.key) if c.numeric else c.text(row.get(c.key)) for row in table.rows],
+                         dtype=object if c.numeric else str)
+        for label, c in zip(labels, table.columns)
+    }, columns=labels)
+    styler = frame.style.format({label: _shown_as(c) for label, c in zip(labels, table.columns) if c.numeric})
+    for key, paint in (colour or {}).items():
+        styler = styler.map(paint, subset=[label for label, c in zip(labels, table.columns) if c.key == key])
+    return styler
+
+
+def _shown_as(column) -> Callable:
+    return lambda value: column.text(None if value is None or pd.isna(value) else value)
+
+
 def _unique(labels: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     result = []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..agreement import coefficient_text, interval_text
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
-from .output import emit, format_option, render
+from .output import emit, emit_table, format_option, render
 
 if TYPE_CHECKING:
     from ..agreement.study_agreement import AgreementReport
@@ -70,17 +70,14 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
         if by is not None:
             raise click.UsageError("--unit span gives one row per code; leave out --by")
         spans = span_study.span_agreement(open_study(ctx, create=False), auth.CLI, _names(raters), theme, include_unfinished)
-        if fmt == "table":
-            click.echo(f"Span agreement (Krippendorff's alpha_u) between {', '.join(spans.raters)} on "
-                       f"{spans.continuum} characters of {len(spans.transcripts)} transcript(s) ({spans.basis})")
-        emit(spans.code_rows(), fmt)
+        emit_table(agreement_tables.span_table(spans), fmt)
         return
     if by is not None:
         if theme:
             raise click.UsageError("--by summarises every code; leave out --theme")
         rows = breakdown.agreement_by(open_study(ctx, create=False), auth.CLI, _names(raters), by, level, include_unfinished,
                             participant_turns_only)
-        emit([r.to_dict() if fmt == "json" else _group_row(r, by) for r in rows], fmt)
+        emit_table(agreement_tables.breakdown_table(rows, by, level), fmt, [r.to_dict() for r in rows])
         return
     report = study_agreement.agreement_report(open_study(ctx, create=False), auth.CLI, _names(raters), level, theme,
                               include_unfinished, replicates, seed, participant_turns_only)
@@ -90,11 +87,6 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
         emit(report.code_rows(), "csv")
     else:
         click.echo(agreement_table(report))
-
-
-def _group_row(row, by: str) -> dict:
-    return {by: row.group, "units": row.units, "disputed": row.disputed_units, "identical": row.identical,
-            "median alpha": row.median_alpha, "pooled alpha": row.pooled_alpha}
 
 
 def agreement_table(report: AgreementReport) -> str:
@@ -176,10 +168,7 @@ def disagreements_command(ctx, raters, level, include_unfinished, transcripts, c
     items = adjudication.disagreements(open_study(ctx, create=False), auth.CLI, names, level, include_unfinished)
     items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
         tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
-    if fmt == "json":
-        emit([d.to_dict() for d in items], "json")
-    else:
-        emit(adjudication.disagreement_rows(items, names), fmt)
+    emit_table(adjudication.disagreement_table(items, names), fmt, [d.to_dict() for d in items])
 
 
 @cli.command("adjudicate")

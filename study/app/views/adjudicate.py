@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, flash, plain, said, show_flash
+from study.app.display import act, attempt, flash, plain, said, show_flash, table_styler
 from study import adjudication, audit_log, codes
 from study.agreement.visibility import comparable_raters
 from study.errors import StudyError
@@ -60,13 +60,12 @@ def progress(raters: list[str]) -> None:
 def overview(shown: list, raters: list[str], position: int) -> None:
     """Every shown disagreement in one table, both raters side by side with the text; selecting a
     row jumps to it."""
-    rows = adjudication.disagreement_rows(shown, raters)
-    frame = pd.DataFrame(rows)[["transcript", "segment", "text", *raters, "disputed", "resolution"]]
+    table = adjudication.disagreement_table(shown, raters)
     event = st.dataframe(
-        frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320),
+        table_styler(table), hide_index=True, width="stretch", height=min(38 + 35 * len(table.rows), 320),
         on_select="rerun", selection_mode="single-row", key="adjudicate_table",
-        column_config={"text": st.column_config.TextColumn("Segment", width="large"),
-                       **{r: st.column_config.TextColumn(r, width="medium") for r in raters}},
+        column_config={"text": st.column_config.TextColumn(width="large"),
+                       **{r: st.column_config.TextColumn(width="medium") for r in raters}},
     )
     chosen = event.selection.rows if event is not None else []
     if chosen and chosen[0] != position and st.session_state.get("adjudicate_jumped") != chosen[0]:
