@@ -53,7 +53,7 @@ def raters_option(f):
 @click.option("--unit", type=click.Choice(("coded", "span")), default="coded", show_default=True,
               help="span: unitized agreement on the coded text itself (Krippendorff's alpha_u per code) "
                    "instead of codes per segment or participant.")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, by,
               unit, fmt) -> None:
@@ -85,8 +85,17 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
         emit(report.to_dict(), "json")
     elif fmt == "csv":
         emit(report.code_rows(), "csv")
+    elif fmt == "md":
+        emit_table(_code_table(report), "md")
     else:
         click.echo(agreement_table(report))
+
+
+def _code_table(report: AgreementReport):
+    kind = report.codes[0].kappa_kind if report.codes else "kappa"
+    return agreement_tables.code_table(
+        report, ("code", "units", "prevalence", "percent", "alpha", "alpha_ci", "alpha_band", "kappa", "ac1", "flags"),
+        labels={"kappa": kind})
 
 
 def agreement_table(report: AgreementReport) -> str:
@@ -94,10 +103,7 @@ def agreement_table(report: AgreementReport) -> str:
     overall = report.overall
     heading = (f"Agreement between {', '.join(report.raters)} on {overall.units} {report.level}(s) of "
                f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
-    kind = report.codes[0].kappa_kind if report.codes else "kappa"
-    codes = agreement_tables.code_table(
-        report, ("code", "units", "prevalence", "percent", "alpha", "alpha_ci", "alpha_band", "kappa", "ac1", "flags"),
-        labels={"kappa": kind})
+    codes = _code_table(report)
     summary = [
         f"Median alpha {coefficient_text(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
         f"(range {coefficient_text(overall.min_alpha)} to {coefficient_text(overall.max_alpha)}); "
@@ -154,7 +160,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
 @click.option("--theme", "themes", multiple=True, metavar="THEME", help="Only disputed codes of this theme (repeatable).")
 @click.option("--rater", metavar="RATER", help="Only units where this rater applied a disputed code.")
 @click.option("--unresolved", is_flag=True, help="Only units no adjudicator has decided yet.")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def disagreements_command(ctx, raters, level, include_unfinished, transcripts, code_refs, themes, rater, unresolved,
                           fmt) -> None:

@@ -139,7 +139,7 @@ def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
               help="With --learned: folds, grouped by transcript.")
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not both marked done (keyword suggestions only).")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def suggest_evaluate(ctx, reference, rater, learned, folds, include_unfinished, fmt) -> None:
     """Per-code precision, recall, F1 and Krippendorff's alpha of suggestions against a human rater,
