@@ -105,17 +105,6 @@ def act(action: Callable[..., object], *args, done: str | Callable[[object], str
         flash("success", done(result) if callable(done) else done)
 
 
-def table_frame(table) -> pd.DataFrame:
-    """A ``study.table.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
-    sort), every other cell is the text the exports print; headers are the column labels."""
-    labels = _unique([c.label for c in table.columns])
-    return pd.DataFrame(
-        [[row.get(c.key) if c.numeric and not c.format else c.text(row.get(c.key)) for c in table.columns]
-         for row in table.rows],
-        columns=labels,
-    )
-
-
 def table_styler(table, colour: dict[str, Callable] | None = None):
     """A ``study.table.Table`` for ``st.dataframe`` as the CLI prints it, yet sortable: number
     columns hold the values (a page may colour them: ``colour`` maps a column key to a Styler
