@@ -280,15 +280,28 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
         return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
 
 
-def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> dict:
+@dataclass(frozen=True)
+class AdjudicationProgress:
+    """Segments in transcripts every rater marked done, those the raters disagree on, and how many
+    of those an adjudicator decided (carrying agreed codes is not deciding)."""
+
+    units: int
+    disputed: int
+    resolved: int
+
+    @property
+    def unresolved(self) -> int:
+        return self.disputed - self.resolved
+
+
+def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> AdjudicationProgress:
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
     table = _adjudication_table(study, asker, raters)
     decided = _latest_decisions(study, table.raters)
     disputed = [u for u, d in zip(table.units, disputed_codes(table).any(axis=1)) if d]
     resolved = sum(1 for u in disputed if u.segment_id in decided and decided[u.segment_id].decision != AGREED)
-    return {"units": len(table.units), "units_disputed": len(disputed), "resolved": resolved,
-            "unresolved": len(disputed) - resolved}
+    return AdjudicationProgress(len(table.units), len(disputed), resolved)
 
 
 def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], path: Path) -> int:

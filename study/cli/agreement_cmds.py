@@ -222,5 +222,5 @@ def adjudicate(ctx, raters, auto, status, resolutions, resolve, decision, code_r
         click.echo(f"{record.transcript} #{record.segment}: {record.decision} -> "
                    f"{'; '.join(record.codes) or '(no codes)'}")
     progress = adjudication.adjudication_progress(study, names, auth.CLI)
-    click.echo(f"Disputed segments: {progress['units_disputed']}; resolved {progress['resolved']}, "
-               f"unresolved {progress['unresolved']}.")
+    click.echo(f"Disputed segments: {progress.disputed}; resolved {progress.resolved}, "
+               f"unresolved {progress.unresolved}.")

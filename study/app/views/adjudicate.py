@@ -44,11 +44,11 @@ def progress(raters: list[str]) -> None:
     figures = attempt(adjudication.adjudication_progress, study, raters, actor)
     if figures is None:
         return
-    disputed, resolved = figures["units_disputed"], figures["resolved"]
+    disputed, resolved = figures.disputed, figures.resolved
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.progress(resolved / disputed if disputed else 1.0,
                   text=f"{resolved} of {disputed} disputed segments resolved "
-                       f"({figures['units']:,} segments in transcripts every rater marked done)")
+                       f"({figures.units:,} segments in transcripts every rater marked done)")
     right.button("Carry agreements", icon=":material/done_all:", width="stretch",
                  help="Agreements are carried when the last rater finishes a transcript; this carries any left "
                       "over (e.g. from before). Decisions already made are kept.",
