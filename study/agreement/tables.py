@@ -69,8 +69,24 @@ def code_row(code: CodeAgreement, raters: Sequence[str]) -> dict:
         "kappa": code.kappa, "kappa_kind": code.kappa_kind, "kappa_band": kappa_band(code.kappa),
         "ac1": code.ac1, "rare": code.rare, "undefined": code.undefined or "",
         "flags": _flags(code), "note": "; ".join(x for x in ("rare" if code.rare else "", code.undefined or "") if x),
+        "alpha_ci_low": code.alpha_ci[0] if code.alpha_ci else None,
+        "alpha_ci_high": code.alpha_ci[1] if code.alpha_ci else None,
+        **{f"q_{t}": (code.q or {}).get(t) for t in Q_THRESHOLDS},
         **{applied_key(r): code.prevalence.get(r) for r in raters},
     }
+
+
+Q_THRESHOLDS = ("0.667", "0.800")  # keys of CodeAgreement.q: the bootstrap's probability alpha falls below
+
+
+def code_data_table(report: AgreementReport) -> Table:
+    """Every figure per code, flat (no nested values) and headed by its key: the CSV a
+    spreadsheet or a script reads, numbers in full."""
+    keys = ("code", "theme", "units", "alpha", "alpha_ci_low", "alpha_ci_high", *(f"q_{t}" for t in Q_THRESHOLDS),
+            "alpha_band", "kappa", "kappa_kind", "kappa_band", "ac1", "percent",
+            *(applied_key(r) for r in report.raters), "rare", "undefined")
+    labels = {key: key for key in keys} | {applied_key(r): f"prevalence_{r}" for r in report.raters}
+    return code_table(report, keys, labels)
 
 
 def applied_key(rater: str) -> str:

@@ -84,7 +84,7 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
     if fmt == "json":
         emit(report.to_dict(), "json")
     elif fmt == "csv":
-        emit(report.code_rows(), "csv")
+        emit_table(agreement_tables.code_data_table(report), "csv")
     elif fmt == "md":
         emit_table(_code_table(report), "md")
     else:
