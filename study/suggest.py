@@ -156,6 +156,14 @@ def suggest_codings(study: Study, actor: Actor, rater_name: str = DEFAULT_SUGGES
     return SuggestionRun(rater_name, tuple(t.name for t in chosen), segments, tuple(suggestions), replaced, dry_run)
 
 
+def suggesters(study: Study) -> list[str]:
+    """The pseudo-raters the suggester has written to (and that still exist), in name order."""
+    with study.session() as session:
+        return list(session.scalars(
+            select(User.name).where(User.name.in_(select(AuditEntry.target).where(AuditEntry.action == "suggest")))
+            .order_by(User.name)))
+
+
 def _chosen_transcripts(session: Session, names: Sequence[str] | None) -> list[Transcript]:
     if names:
         return [find_transcript(session, name) for name in dict.fromkeys(names)]

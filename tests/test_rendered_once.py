@@ -101,3 +101,27 @@ def test_suggestion_scores_are_the_same_in_the_cli_and_the_library_table(six, fm
     row = next(r for r in shown if r["code"] == LICENSE)
     assert row == {"code": LICENSE, "support": "4", "predicted": "3", "both": "3", "precision": "1.000",
                    "recall": "0.750", "F1": "0.857", "alpha": "0.686"}
+
+
+def test_the_agreement_page_shows_the_suggestion_scores_the_cli_prints(six, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from study.auth import Actor
+    from tests.conftest import ROOT
+
+    suggest.suggest_codings(six, CLI)
+    monkeypatch.setenv("STUDY_DB", six.url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
+    at.session_state["actor"] = Actor("admin", "admin")
+    at.run()
+    at.switch_page("views/agreement.py")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.tabs[-1].label == "Suggestions"
+    frame = at.tabs[-1].dataframe[0].value
+    table = suggest.evaluation_table(suggest.evaluate_suggestions(six, CLI, "alice"))
+    shown = [{k: None if v != v else v for k, v in row.items()} for row in frame.to_dict("records")]  # NaN: None
+    assert shown == table.value_rows()

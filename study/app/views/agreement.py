@@ -17,6 +17,7 @@ from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.span_study import span_agreement
 from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
 from study.errors import NotAllowed, StudyError
+from study.suggest import SuggestionEvaluation, evaluate_suggestions, evaluation_table, suggesters
 
 study, actor = get_study(), require_actor()
 LOW, HIGH = THRESHOLDS
@@ -152,6 +153,30 @@ def span_view(raters: list[str]) -> None:
     st.dataframe(table_styler(table), hide_index=True, width="stretch")
 
 
+@st.cache_data(show_spinner="Measuring the suggestions...", max_entries=16)
+def evaluation_of(_study, who, reference: str, machine: str, version: int) -> SuggestionEvaluation:
+    return evaluate_suggestions(_study, who, reference, machine)
+
+
+def suggestion_scores(raters_available: list[str], machines: list[str]) -> None:
+    """Suggestions measured against a human rater (study.suggest), as `study suggest evaluate` prints them."""
+    humans = [r for r in raters_available if r not in machines]
+    if not humans:
+        st.info("No human rater has coded yet to measure the suggestions against.")
+        return
+    left, right = st.columns(2)
+    machine = left.selectbox("Suggestions of", machines, key="suggestions_of")
+    reference = right.selectbox("Measured against", humans, key="suggestions_against")
+    evaluation = attempt(evaluation_of, study, actor, reference, machine, audit_log.study_version(study))
+    if evaluation is None:
+        return
+    table = evaluation_table(evaluation)
+    st.caption(plain(table.title))
+    st.dataframe(table_styler(table), hide_index=True, width="stretch")
+    for line in (table.caption, *table.notes):
+        st.caption(plain(line))
+
+
 def page() -> None:
     st.title("Agreement")
     raters_available = visibility.comparable_raters(study, actor)
@@ -185,7 +210,9 @@ def page() -> None:
         error(exc)
         return
     overview(report)
-    tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else [])
+    machines = suggesters(study) if actor.is_admin else []
+    tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else []) + \
+        (["Suggestions"] if machines else [])
     shown = st.tabs(tabs)
     with shown[0]:
         code_table_view(report)
@@ -199,6 +226,9 @@ def page() -> None:
             breakdown(raters, "pair", level, participant_turns)
         with shown[4]:
             disagreement_list(raters, level)
+    if machines:
+        with shown[5]:
+            suggestion_scores(raters_available, machines)
 
 
 page()
