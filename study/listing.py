@@ -3,12 +3,21 @@ commands, the demo): reads of the tables in SQLAlchemy Core, a fixed few queries
 study's size, and no ORM, so listing starts at once."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from sqlalchemy import select
 
 from .database import Study
 from .errors import StudyError
 from .excluded import excluded_transcript_ids
 from .schema import participants, segments, transcripts
+from .table import Column, Table
+
+TRANSCRIPT_COLUMNS = (
+    Column("name", "transcript"), Column("participant", "participant"),
+    Column("segments", "segments", numeric=True), Column("words", "words", numeric=True),
+    Column("unit", "unit"), Column("date", "date"), Column("excluded", "excluded"),
+)
 
 
 def transcript_rows(study: Study) -> list[dict]:
@@ -38,6 +47,16 @@ def transcript_rows(study: Study) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def transcript_table(rows: Sequence[dict], progress: Mapping[str, Mapping[str, str]] | None = None) -> Table:
+    """The transcripts (``transcript_rows``) as the one table `study transcripts` prints and the
+    Transcripts page draws; ``progress`` adds a column per coder: {rater: {transcript: "2 / 4, done"}}."""
+    progress = progress or {}
+    columns = (*TRANSCRIPT_COLUMNS, *(Column(f"progress of {rater}", rater) for rater in progress))
+    rows = tuple({**row, **{f"progress of {rater}": cells.get(row["name"], "") for rater, cells in progress.items()}}
+                 for row in rows)
+    return Table(title="Transcripts", columns=columns, rows=rows, name="transcripts")
 
 
 def segment_rows(study: Study, name: str) -> list[dict]:

@@ -40,12 +40,6 @@ class SpanAgreementReport:
     basis: str
     codes: tuple[SpanCodeAgreement, ...]
 
-    def code_rows(self) -> list[dict]:
-        return [{"code": c.code, "alpha_u": None if c.alpha is None else round(c.alpha, 4),
-                 **{f"stretches {r}": n for r, n in zip(self.raters, c.stretches)},
-                 **{f"characters {r}": n for r, n in zip(self.raters, c.characters)}}
-                for c in self.codes]
-
 
 def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str | None = None,
                    include_unfinished: bool = False) -> SpanAgreementReport:

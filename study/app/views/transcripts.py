@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, error, plain, said, show_flash
+from study.app.display import act, attempt, error, plain, said, show_flash, table_styler
 from study import exclusion, workspace
 from study.errors import StudyError
 from study.importing import (
@@ -31,20 +31,14 @@ def transcript_list() -> None:
     table = attempt(workspace.transcripts_table, study, actor)
     if table is None:
         return
-    if table.empty:
+    if not table.rows:
         st.info("No transcripts yet." + (" Add some below." if actor.is_admin else " Ask your study's admin to add them."))
         return
-    fixed = ("transcript", "participant", "segments", "date", "unit", "excluded")
-    coders = [c for c in table.columns if c not in fixed]
+    coders = [c.label for c in table.columns if c.key.startswith("progress of ")]
     st.dataframe(
-        table, hide_index=True, width="stretch",
+        table_styler(table), hide_index=True, width="stretch",
         column_config={
-            "transcript": st.column_config.TextColumn("Transcript"),
-            "participant": st.column_config.TextColumn("Participant"),
-            "segments": st.column_config.NumberColumn("Segments"),
-            "date": st.column_config.TextColumn("Date"),
-            "unit": st.column_config.TextColumn("Unit"),
-            "excluded": st.column_config.CheckboxColumn("Excluded", help="left out of findings and agreement"),
+            "excluded": st.column_config.TextColumn(help="left out of findings and agreement"),
             **{c: st.column_config.TextColumn(c if actor.is_admin else "Your progress",
                                               help="segments coded / segments to code; “done” once marked done")
                for c in coders},
