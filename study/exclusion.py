@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from .auth import Actor
 from .errors import NotFound, StudyError
 from .excluded import excluded_transcript_ids
+from .table import Column, Table
 from .store import (
     Coding,
     Exclusion,
@@ -104,6 +105,15 @@ def exclusions(study: Study) -> list[ExclusionRecord]:
     """Every exclusion in force, oldest first."""
     with study.session() as session:
         return [_record(session, row) for row in session.scalars(select(Exclusion).order_by(Exclusion.id))]
+
+
+def exclusion_table(records: list[ExclusionRecord]) -> Table:
+    """The exclusions in force as the one table `study exclude` lists and the Transcripts page shows."""
+    columns = (Column("excluded", "excluded"), Column("transcripts", "transcripts"), Column("by", "by"),
+               Column("reason", "reason"), Column("at", "at (UTC)", format=lambda at: f"{at:%Y-%m-%d %H:%M}"))
+    rows = tuple({"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
+                  "reason": r.reason or "", "at": r.at} for r in records)
+    return Table(title="Left out of findings and agreement", columns=columns, rows=rows, name="exclusions")
 
 
 def excluded_transcripts(study: Study) -> set[str]:

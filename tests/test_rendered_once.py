@@ -125,3 +125,24 @@ def test_the_agreement_page_shows_the_suggestion_scores_the_cli_prints(six, monk
     table = suggest.evaluation_table(suggest.evaluate_suggestions(six, CLI, "alice"))
     shown = [{k: None if v != v else v for k, v in row.items()} for row in frame.to_dict("records")]  # NaN: None
     assert shown == table.value_rows()
+
+
+def test_exclusions_are_the_same_in_the_cli_and_on_the_transcripts_page(three):
+    from study import exclusion
+
+    exclusion.exclude(three, CLI, "T2", reason="a pilot interview")
+    shown = page_rows(exclusion.exclusion_table(exclusion.exclusions(three)))
+    assert cli_rows(three.url, "exclude") == shown
+    assert [(r["excluded"], r["transcripts"], r["reason"]) for r in shown] == [
+        ("transcript T2", "T2", "a pilot interview")]
+
+
+def test_the_transcripts_listing_is_the_same_in_the_cli_and_on_the_page(three):
+    from study import workspace
+
+    page = page_rows(workspace.transcripts_table(three, CLI))
+    # the CLI lists the transcripts; the page adds each coder's progress (T1: 2 answers, both coded by alice)
+    assert cli_rows(three.url, "transcripts") == [{k: v for k, v in row.items() if k not in ("alice", "bob", "carol")}
+                                                   for row in page]
+    assert [(r["transcript"], r["participant"], r["segments"], r["alice"]) for r in page] == [
+        ("T1", "P01", "4", "2 / 2, done"), ("T2", "P02", "4", "1 / 2, done")]

@@ -208,8 +208,7 @@ def exclusion_section() -> None:
     remove a transcript for good (the audit log keeps what it held)."""
     records = exclusion.exclusions(study)
     if records:
-        st.dataframe([{"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
-                       "reason": r.reason or "", "at": r.at} for r in records], hide_index=True, width="stretch")
+        st.dataframe(table_styler(exclusion.exclusion_table(records)), hide_index=True, width="stretch")
     else:
         st.caption("Nothing is excluded: every transcript counts in findings and agreement.")
     people = [r["participant"] for r in list_participants(study)]
