@@ -105,20 +105,15 @@ def test_suggestion_scores_are_the_same_in_the_cli_and_the_library_table(six, fm
 
 def test_the_agreement_page_shows_the_suggestion_scores_the_cli_prints(six, monkeypatch):
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     from study.auth import Actor
-    from tests.conftest import ROOT
+    from tests.test_app_pages import open_page
 
     suggest.suggest_codings(six, CLI)
     monkeypatch.setenv("STUDY_DB", six.url)
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
-    at.session_state["actor"] = Actor("admin", "admin")
-    at.run()
-    at.switch_page("views/agreement.py")
-    at.run()
+    at = open_page("agreement", Actor("admin", "admin"))
     assert not at.exception and not at.error
     assert at.tabs[-1].label == "Suggestions"
     frame = at.tabs[-1].dataframe[0].value
