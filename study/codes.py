@@ -16,6 +16,7 @@ from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
 from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
+from .table import Column, Table
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:
@@ -192,6 +193,16 @@ class CodeView:
     def theme_label(self) -> str:
         """The theme for reading: ``Attributes / Portability``."""
         return " / ".join(self.theme_path)
+
+
+def codebook_table(views: list[CodeView]) -> Table:
+    """The codes as the one table `study codebook show` prints and the Codebook page draws: theme,
+    code (marked when retired), reference and definition."""
+    columns = (Column("theme", "theme"), Column("code", "code"), Column("path", "path"),
+               Column("definition", "definition", wide=True))
+    rows = tuple({"theme": v.theme_label, "code": v.name + (" (retired)" if v.retired else ""), "path": v.ref,
+                  "definition": v.definition} for v in views)
+    return Table(title="Codebook", columns=columns, rows=rows, name="codebook")
 
 
 def code_view(code: Code) -> CodeView:
