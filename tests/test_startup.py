@@ -66,6 +66,11 @@ def test_listing_commands_load_no_heavy_library(sample_db, args):
     assert loaded_by(sample_db, *args) == []
 
 
+@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01")])
+def test_listing_commands_read_without_the_orm(sample_db, args):
+    assert loaded_by(sample_db, *args, watch=("sqlalchemy.orm", "study.store")) == []
+
+
 def test_a_command_still_loads_what_it_uses(sample_db):
     assert "pandas" in loaded_by(sample_db, "table", "frequency", "--format", "md")
 

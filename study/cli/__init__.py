@@ -15,7 +15,7 @@ from ..errors import StudyError, worded
 from .commands import COMMANDS
 
 if TYPE_CHECKING:  # the database layer loads with the first command that opens a study, not for --help
-    from ..store import Study
+    from ..database import Study
 
 
 # How the command line words each remedy a library error names (study.errors): a flag or a command.
@@ -113,7 +113,7 @@ def _is_database_error(exc: BaseException) -> bool:
 
 
 def _database_url(ctx: click.Context) -> str:
-    from ..store import resolve_url
+    from ..database import resolve_url
 
     obj = ctx.find_root().obj or {}
     study = obj.get("study")
@@ -146,7 +146,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 def open_study(ctx: click.Context, create: bool = True) -> Study:
     """The study database named by --db (created on first use unless ``create`` is False)."""
-    from ..store import Study
+    from ..database import Study
 
     obj = ctx.find_root().obj
     if obj.get("study") is None:
