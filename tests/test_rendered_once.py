@@ -141,3 +141,12 @@ def test_the_transcripts_listing_is_the_same_in_the_cli_and_on_the_page(three):
                                                    for row in page]
     assert [(r["transcript"], r["participant"], r["segments"], r["alice"]) for r in page] == [
         ("T1", "P01", "4", "2 / 2, done"), ("T2", "P02", "4", "1 / 2, done")]
+
+
+def test_the_codebook_is_the_same_in_the_cli_and_on_the_page(three):
+    from study import codes
+
+    shown = page_rows(codes.codebook_table(codes.code_views(three, include_retired=False)))
+    assert cli_rows(three.url, "codebook", "show") == shown
+    row = next(r for r in shown if r["path"] == LIC)
+    assert (row["theme"], row["code"]) == ("Attributes / Portability", "License")

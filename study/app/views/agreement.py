@@ -9,7 +9,7 @@ import streamlit as st
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain, said, table_styler
 from study import audit_log, charts
-from study.agreement import visibility
+from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
 from study.agreement.tables import applied_key, breakdown_table, code_table, span_table
 from study.adjudication import DisagreementFilter, disagreement_table, disagreements, filter_disagreements
@@ -71,9 +71,9 @@ def overview(report: AgreementReport) -> None:
     overall = report.overall
     median, low, high = overall.median_alpha, overall.min_alpha, overall.max_alpha
     cols = st.columns(4)
-    cols[0].metric("Median α over codes", "undefined" if median is None else f"{median:.3f}",
+    cols[0].metric("Median α over codes", coefficient_text(median),
                    help="the middle of the codes' alphas (codes with a defined alpha)")
-    cols[1].metric("Range", "–" if low is None else f"{low:.2f} to {high:.2f}")
+    cols[1].metric("Range", "–" if low is None else f"{coefficient_text(low)} to {coefficient_text(high)}")
     cols[2].metric("Codes with α", f"{overall.codes_with_alpha} of {overall.codes}")
     cols[3].metric(f"{report.level.capitalize()}s compared", f"{overall.units:,}")
     st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report.transcripts)}."))
