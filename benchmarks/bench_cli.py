@@ -39,6 +39,8 @@ def main() -> None:
             ("study --help", [*study, "--help"]),
             ("study transcripts", [*study, "transcripts"]),
             ("study segments P01-2022-07-05", [*study, "segments", "P01-2022-07-05"]),
+            ("study participants", [*study, "participants"]),
+            ("study codebook show", [*study, "codebook", "show"]),
             ("study table frequency --format md", [*study, "table", "frequency", "--format", "md"]),
         ]
         print(f"median of {runs} runs, {os.cpu_count()} CPU(s)")

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,9 +15,11 @@ from . import codebook as cb
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
-from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
 from .table import Column, Table
+
+if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
+    from .importing import UploadedFile
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:

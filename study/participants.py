@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,8 @@ class ParticipantRow:
 
 def read_participants_csv(path: Path) -> list[ParticipantRow]:
     """Rows of a participants CSV: a ``participant`` column, optionally ``transcript``, any others kept as attributes."""
+    import pandas as pd  # here, not at the top: listing participants or the codebook needs no pandas
+
     path = Path(path)
     try:
         _check_quotes(path)

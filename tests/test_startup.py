@@ -61,7 +61,7 @@ def test_help_does_not_even_load_the_database_layer(tmp_path):
     assert loaded_by(tmp_path, "--help", watch=("sqlalchemy.orm", "study.store")) == []
 
 
-@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01")])
+@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01"), ("participants",), ("codebook", "show")])
 def test_listing_commands_load_no_heavy_library(sample_db, args):
     assert loaded_by(sample_db, *args) == []
 
