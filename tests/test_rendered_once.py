@@ -150,3 +150,26 @@ def test_the_codebook_is_the_same_in_the_cli_and_on_the_page(three):
     assert cli_rows(three.url, "codebook", "show") == shown
     row = next(r for r in shown if r["path"] == LIC)
     assert (row["theme"], row["code"]) == ("Attributes / Portability", "License")
+
+
+def test_the_ratings_calculator_prints_its_table(tmp_path):
+    from study.agreement.irr import irr_from_csv, irr_table
+
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("alice,bob\n1,1\n1,1\n1,0\n0,0\n0,0\n")
+    expected = irr_table(irr_from_csv(ratings, replicates=0), str(ratings)).display_rows()
+    assert cli_rows(str(tmp_path / "no-study.db"), "irr", str(ratings), "--replicates", "0") == expected
+    values = {r["coefficient"]: r["value"] for r in expected}
+    # 4 of 5 units agree: .800; Cohen's kappa: p_e = .6 * .4 + .4 * .6 = .48, (.8 - .48) / .52 = .615
+    assert (values["percent_agreement"], values["cohen_kappa"], values["raters"]) == ("0.800", "0.615", "alice, bob")
+
+
+def test_participants_are_the_same_in_the_cli_and_on_the_page(three):
+    from study.importing import UploadedFile, upload_participants
+    from study.participants import list_participants, participant_table
+
+    upload_participants(three, CLI, UploadedFile("people.csv", b"participant,age,role\nP01,34,engineer\n"))
+    shown = page_rows(participant_table(list_participants(three)))
+    assert cli_rows(three.url, "participants") == shown
+    assert shown == [{"participant": "P01", "transcripts": "T1", "age": "34", "role": "engineer"},
+                     {"participant": "P02", "transcripts": "T2", "age": "", "role": ""}]

@@ -7,7 +7,7 @@ import click
 
 from typing import TYPE_CHECKING
 
-from ..agreement import coefficient_text, interval_text
+from ..agreement import coefficient_text
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
 from .output import emit, emit_table, format_option, render
@@ -126,7 +126,7 @@ def agreement_table(report: AgreementReport) -> str:
               help="Every possible category in order (AC1 and Brennan-Prediger depend on their number).")
 @click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True)
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
-@format_option("table", "json")
+@format_option("table", "json", "csv", "md")
 def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
     """Every agreement coefficient for a ratings CSV (header: rater names; one row per unit).
 
@@ -134,20 +134,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
     """
     result = irr.irr_from_csv(csv_file, level, _names(categories) if categories else None,
                               replicates=replicates, seed=seed)
-    if fmt == "json":
-        emit(result, "json")
-        return
-    rows = [{"coefficient": k, "value": v} for k, v in result.items()
-            if k not in ("alpha_bootstrap", "notes", "raters", "categories")]
-    boot = result.get("alpha_bootstrap")
-    if boot:
-        rows.append({"coefficient": "alpha 95% CI", "value": interval_text((boot["ci_low"], boot["ci_high"]))})
-        rows += [{"coefficient": f"q(alpha < {t})", "value": p} for t, p in boot["q"].items()]
-    rows.append({"coefficient": "raters", "value": ", ".join(result["raters"])})
-    rows.append({"coefficient": "categories", "value": ", ".join(map(str, result["categories"]))})
-    click.echo(render(rows, "table"))
-    for note in result.get("notes", []):
-        click.echo(f"Note: {note}")
+    emit_table(irr.irr_table(result, str(csv_file)), fmt, result)
 
 
 @cli.command("disagreements")

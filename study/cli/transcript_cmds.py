@@ -208,9 +208,7 @@ def participants(ctx, fmt) -> None:
     Example: study participants --format csv
     """
     rows = participants_mod.list_participants(open_study(ctx, create=False))
-    if fmt != "json":
-        rows = [{"participant": r["participant"], "transcripts": r["transcripts"], **r["attributes"]} for r in rows]
-    emit(rows, fmt)
+    emit_table(participants_mod.participant_table(rows), fmt, rows)
 
 
 @cli.command()

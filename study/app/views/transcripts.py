@@ -20,7 +20,7 @@ from study.importing import (
 )
 from study.roles import ROLES
 from study.speakers import set_speaker_role, transcript_speakers
-from study.participants import list_participants
+from study.participants import list_participants, participant_table
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES
 
@@ -160,12 +160,7 @@ def show_result() -> None:
 def participants_section() -> None:
     rows = list_participants(study)
     if rows:
-        attributes = sorted({k for r in rows for k in r["attributes"]})
-        st.dataframe(
-            [{"participant": r["participant"], "transcripts": ", ".join(r["transcripts"]),
-              **{a: r["attributes"].get(a, "") for a in attributes}} for r in rows],
-            hide_index=True, width="stretch",
-        )
+        st.dataframe(table_styler(participant_table(rows)), hide_index=True, width="stretch")
     else:
         st.info("No participants yet: they are added with their transcripts.")
     if not actor.is_admin:
