@@ -58,7 +58,7 @@ def test_help_loads_no_heavy_library(tmp_path):
 
 
 def test_help_does_not_even_load_the_database_layer(tmp_path):
-    assert loaded_by(tmp_path, "--help", watch=("sqlalchemy.orm", "study.store")) == []
+    assert loaded_by(tmp_path, "--help", watch=("sqlalchemy", "study.database", "study.store")) == []
 
 
 @pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01"), ("participants",), ("codebook", "show")])
