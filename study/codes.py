@@ -6,6 +6,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +15,10 @@ from . import codebook as cb
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
-from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
+
+if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
+    from .importing import UploadedFile
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:

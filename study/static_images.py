@@ -13,7 +13,6 @@ import atexit
 import os
 import signal
 import threading
-import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 STATIC_FORMATS = ("png", "svg", "pdf")
+_QUIT_SECONDS = 10  # a browser asked to quit, or killed, is gone well within this
 
 
 class StaticExportUnavailable(StudyError):
@@ -70,6 +70,7 @@ class StaticSession:
     def __init__(self, open_timeout: float = 120) -> None:
         self._open_timeout = open_timeout
         self._kaleido = None  # the browser object, set before it launches its process
+        self._opening: asyncio.Task | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="study-static-images", daemon=True)
         self._thread.start()
@@ -78,6 +79,7 @@ class StaticSession:
         atexit.register(self.kill)  # a process ending without leaving the session leaves no browser behind
 
     async def _open(self):
+        self._opening = asyncio.current_task()
         import kaleido
 
         with warnings.catch_warnings():
@@ -86,6 +88,7 @@ class StaticSession:
             # server may not reach (each page would wait for it)
             self._kaleido = browser = _kept_tabs(kaleido.Kaleido)(mathjax=False)
             await browser.open()
+        self._opening = None
         return browser
 
     def images(self, figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2) -> Future:
@@ -138,26 +141,23 @@ class StaticSession:
         process = getattr(self._kaleido, "subprocess", None)
         return process.pid if process is not None else None
 
-    def kill(self) -> None:
+    def kill(self, how: signal.Signals = signal.SIGKILL) -> None:
         """Stop the browser's whole process group now (renderers, GPU and zygote processes too)."""
         pid = self.browser_pid()
         if pid is None:
             return
         try:
-            os.killpg(pid, signal.SIGKILL)  # kaleido starts it as the leader of a new session
+            os.killpg(pid, how)  # kaleido starts it as the leader of a new session
         except (ProcessLookupError, PermissionError):  # already gone
             pass
 
     def close(self, abort: bool = False) -> None:
-        """Stop the browser and the thread; ``abort``: kill it at once instead of asking it to close.
-        Either way, nothing of its process group is left running."""
+        """Stop the browser and the thread; ``abort`` (leaving on an error or Ctrl-C): at once, even
+        while it is still starting. Either way, nothing of its process group is left running."""
         if not self._thread.is_alive():
             return
         try:
-            if abort:
-                self._wait_for_launch()
-                self.kill()
-            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=self._open_timeout + 30)
+            asyncio.run_coroutine_threadsafe(self._close(abort), self._loop).result(timeout=self._open_timeout + 30)
         finally:
             self.kill()
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -165,28 +165,50 @@ class StaticSession:
             self._loop.close()
             atexit.unregister(self.kill)
 
-    def _wait_for_launch(self) -> None:
-        """Until the browser process exists or its start failed (it is launched within a moment)."""
-        deadline = time.monotonic() + self._open_timeout
-        while self.browser_pid() is None and not self._browser.done() and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    async def _close(self) -> None:
+    async def _close(self, abort: bool) -> None:
+        if abort:
+            await self._stop_now()
         try:
-            await asyncio.wrap_future(self._browser)
-        except (Exception, asyncio.CancelledError):  # it did not start, or was killed: still clean up
+            await asyncio.wait_for(asyncio.wrap_future(self._browser), self._open_timeout)
+        except (Exception, asyncio.CancelledError):  # it did not start, or was stopped: still clean up
             pass
-        if self._kaleido is None:
+        if self._kaleido is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:  # asks the browser to quit (unless stopped already), removes its temporary profile and page
+                    await asyncio.wait_for(self._kaleido.close(), _QUIT_SECONDS)
+                except (Exception, asyncio.CancelledError):  # a browser that never opened has little to close
+                    pass
+        await _cancel_pending()
+
+    async def _stop_now(self) -> None:
+        """A browser still opening: kill its process group and reap it (asking a browser that is
+        not up to quit waits for ever; one that is up quits cleanly in a moment, so it is asked).
+        Runs in the loop's thread: nothing else runs meanwhile."""
+        process = getattr(self._kaleido, "subprocess", None)
+        if process is None or self._opening is None:  # not launched yet, or up: closed the ordinary way
             return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                await self._kaleido.close()  # also removes its temporary profile and page
-            except Exception:  # a browser that never opened has little to close
-                pass
+        self._opening.cancel()  # it would wait for answers that never come
+        watchdog = getattr(self._kaleido, "_watch_dog_task", None)
+        if watchdog is not None:  # kaleido's own watcher would report the killed browser as a failure
+            watchdog.cancel()
+        self.kill()
+        try:
+            await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, process.wait), _QUIT_SECONDS)
+        except (Exception, asyncio.CancelledError):
+            pass
+
 
     def __enter__(self) -> StaticSession:
         return self
 
     def __exit__(self, exc_type, *_) -> None:
         self.close(abort=exc_type is not None)
+
+
+async def _cancel_pending() -> None:
+    """Cancel what is left on the loop (kaleido's watchdog, drawings nobody waits for) before it stops."""
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
