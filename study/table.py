@@ -57,6 +57,12 @@ class Table:
         labels = [c.label for c in self.columns]
         return [dict(zip(labels, cells)) for cells in self.cells()]
 
+    def value_rows(self) -> list[dict]:
+        """Rows keyed by column label, holding the values (numbers stay numbers, None stays None):
+        what a CSV of the data and a page's sortable frame hold."""
+        labels = [c.label for c in self.columns]
+        return [{label: row.get(c.key) for label, c in zip(labels, self.columns)} for row in self.rows]
+
     def to_dict(self) -> dict:
         return {
             **({"warning": self.warning} if self.warning else {}),

@@ -10,7 +10,7 @@ from .. import exports
 from ..table import Table
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
-from .output import format_option, render
+from .output import format_option, render, table_text
 
 auth = library("study.auth")
 atomic = library("study.atomic")
@@ -61,10 +61,7 @@ def resolve_format(fmt: str | None, out: Path | None, default: str = "table") ->
 def deliver_table(table: Table, fmt: str | None, out: Path | None) -> None:
     fmt = resolve_format(fmt, out)
     if fmt == "table":
-        text = render(table.display_rows(), "table", [c.label for c in table.columns])
-        text = "\n".join([*([table.warning] if table.warning else []), table.title, text,
-                          *([table.caption] if table.caption else []), *table.notes])
-        _deliver_text(text + "\n", out)
+        _deliver_text(table_text(table) + "\n", out)
     elif fmt in exports.BINARY_FORMATS:
         atomic.write_bytes(out, exports.to_bytes(table, fmt))
         click.echo(f"Wrote {out}")
