@@ -15,13 +15,13 @@ from study.agreement.tables import applied_key, breakdown_table, code_table, spa
 from study.adjudication import DisagreementFilter, disagreement_table, disagreements, filter_disagreements
 from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.span_study import span_agreement
-from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
+from study.agreement.study_agreement import RARE_RULE, THRESHOLDS, alpha_band
 from study.errors import NotAllowed, StudyError
 from study.suggest import SuggestionEvaluation, evaluate_suggestions, evaluation_table, suggesters
 
 study, actor = get_study(), require_actor()
 LOW, HIGH = THRESHOLDS
-BANDS = {"low": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
+BANDS = {"unreliable": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
 
 
 @st.cache_data(show_spinner="Computing agreement (with bootstrap intervals)...", max_entries=32)
@@ -32,10 +32,9 @@ def report_of(_study, who, raters: tuple[str, ...], level: str, participant_turn
 
 
 def band(value) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    colour = BANDS["reliable"] if value >= HIGH else BANDS["tentative"] if value >= LOW else BANDS["low"]
-    return f"background-color: {colour}"
+    """The cell colour of an alpha: its band by the one rule (study_agreement.alpha_band)."""
+    named = alpha_band(None if value is None or pd.isna(value) else float(value))
+    return f"background-color: {BANDS[named]}" if named else ""
 
 
 def code_table_view(report: AgreementReport) -> None:
