@@ -23,15 +23,14 @@ TRANSCRIPT_COLUMNS = (
 def transcript_rows(study: Study) -> list[dict]:
     """One row per transcript: name, participant, segments, words, unit, date, and whether it is
     excluded (left out of findings and agreement, itself or with its participant)."""
+    # whole rows, not just the columns shown: SQLite then notices a damaged record instead of
+    # handing over values read out of it (offsets to count words by, say)
     with study.connection() as connection:
         rows = connection.execute(
-            select(transcripts.c.id, transcripts.c.name, participants.c.label, transcripts.c.text,
-                   transcripts.c.unit, transcripts.c.interview_date)
+            select(transcripts, participants.c.label)
             .outerjoin(participants, transcripts.c.participant_id == participants.c.id)
             .order_by(transcripts.c.id)).all()
         spans: dict[int, list[tuple[int, int]]] = {row.id: [] for row in rows}
-        # whole rows, not just the offsets: SQLite then notices a damaged record instead of
-        # counting words from offsets read out of it
         for segment in connection.execute(select(segments).order_by(segments.c.transcript_id, segments.c.index)):
             spans[segment.transcript_id].append((segment.start, segment.end))
         excluded = excluded_transcript_ids(connection)
