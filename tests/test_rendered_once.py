@@ -25,10 +25,10 @@ from tests.test_suggest import LICENSE, six  # noqa: F401  (fixture)
 
 
 def cli_rows(db_url: str, *args: str) -> list[dict[str, str]]:
-    """A command's ``--format md`` table as rows keyed by header."""
+    """The table of a command's ``--format md`` output as rows keyed by header."""
     result = CliRunner().invoke(cli, ["--db", db_url, *args, "--format", "md"])
     assert result.exit_code == 0, result.output
-    header, _rule, *lines = result.stdout.strip().splitlines()
+    header, _rule, *lines = [line for line in result.stdout.splitlines() if line.startswith("|")]
     cells = lambda line: [c.strip() for c in line.strip().strip("|").split(" | ")]  # noqa: E731
     return [dict(zip(cells(header), cells(line))) for line in lines]
 
