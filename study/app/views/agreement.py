@@ -11,7 +11,7 @@ from study.app.display import attempt, error, plain, said, table_styler
 from study import audit_log, charts
 from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
-from study.agreement.tables import applied_key, breakdown_table, code_table, span_table
+from study.agreement.tables import applied_key, breakdown_table, code_table, span_table, theme_table
 from study.adjudication import DisagreementFilter, disagreement_table, disagreements, filter_disagreements
 from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.span_study import span_agreement
@@ -215,6 +215,9 @@ def page() -> None:
     shown = st.tabs(tabs)
     with shown[0]:
         code_table_view(report)
+        with st.expander("Per theme: median α, and cu-α for a theme whose codes exclude each other"):
+            st.dataframe(table_styler(theme_table(report), colour={"median_alpha": band}), hide_index=True,
+                         width="stretch")
         st.caption(plain(report.overall.methods))
     with shown[1]:
         st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
