@@ -124,15 +124,8 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     as it is made.
     """
     chosen = choose_source(study, asker, source, combine)
-    agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
     coverage = source_coverage(study, asker, chosen)
-    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
     out = _Numbered(images)
-    if coverage.warning:
-        out.add(Paragraph(coverage.warning))
-    out.add(Heading("Method"))
-    out.add(Paragraph(methods))
-
     demographics = findings.demographics_table(study)
     if len(demographics.columns) > 1:
         out.add(Heading("Participants"))
@@ -158,6 +151,8 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     out.figure("Cumulative unique codes by participant, in interview order", charts.saturation_figure(curve),
                "saturation")
 
+    # Agreement after the other figures: they draw while its statistics library loads (~1 s).
+    agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
     if agreement is not None:
         out.add(Heading("Agreement"))
         out.table(agreement_table(agreement))
@@ -171,7 +166,10 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
             out.add(Heading(person["participant"], 3))
             for quote in person["quotes"]:
                 out.add(Paragraph(_quote_line(quote), bullet=True))
-    return Report(title, methods, tuple(out.blocks), chosen, agreement)
+    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
+    lead = [Paragraph(coverage.warning)] if coverage.warning else []
+    lead += [Heading("Method"), Paragraph(methods)]  # first, though written last: it names the agreement
+    return Report(title, methods, tuple(lead + out.blocks), chosen, agreement)
 
 
 def _slug(text: str) -> str:
