@@ -194,3 +194,12 @@ def test_the_agreement_page_shows_the_theme_table_the_cli_prints(three, monkeypa
     assert shown == table.value_rows()
     # Challenges: Model search agrees everywhere (alpha 1), Missing attributes nobody applied (undefined)
     assert next(r for r in shown if r["theme"] == "Challenges")["median alpha"] == 1.0
+
+
+def test_decisions_are_the_same_in_the_cli_and_on_the_adjudicate_page(three):
+    adjudication.resolve(three, CLI, ["alice", "bob"], "T1", 3, "take:alice", reason="bob missed it")
+    shown = page_rows(adjudication.decision_table(adjudication.resolutions(three, CLI, ["alice", "bob"])))
+    assert cli_rows(three.url, "decisions", "--raters", "alice,bob") == shown
+    # newest first: T1 #3, where only alice applied License, takes alice's codes
+    assert {k: shown[0][k] for k in ("transcript", "segment", "decision", "codes", "reason")} == {
+        "transcript": "T1", "segment": "3", "decision": "take:alice", "codes": LIC, "reason": "bob missed it"}

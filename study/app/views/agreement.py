@@ -1,7 +1,9 @@
 """Agreement: how far raters agree, per code, with intervals and the .667/.800 bands; the
 disagreements behind it (admins). Coders see the figures once the admin allows it and every
-compared coder has marked a transcript done (the rule is in study.admin)."""
+compared coder has marked a transcript done (the rule is in study.agreement.visibility)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -44,10 +46,12 @@ def code_table_view(report: AgreementReport) -> None:
     kappa = report.codes[0].kappa_kind if report.codes else "kappa"
     keys = ("theme", "name", "alpha", "alpha_ci", "kappa", "ac1", "percent_100",
             *(applied_key(r) for r in report.raters),  # applied by: None when hidden from a coder
-            "rare", *(("undefined",) if any(c.undefined for c in report.codes) else ()))
+            "rare", "undefined")
     table = code_table(report, keys, applied_only=applied_only, labels={
         "theme": "Theme", "name": "Code", "alpha": "α", "alpha_ci": "95% interval", "kappa": f"κ ({kappa})",
         "percent_100": "% agree", "rare": "Rare", "undefined": "Note"})
+    if not any(row["undefined"] for row in table.rows):  # no note to show: no column for it
+        table = replace(table, columns=table.columns[:-1])
     if not table.rows:
         st.info("No code to compare yet.")
         return
