@@ -24,7 +24,7 @@ from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
-from .table import Column, Table
+from .table import Column, Table, minute_text
 from .store import (
     CONSENSUS,
     AuditEntry,
@@ -327,6 +327,18 @@ def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], pa
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
     return len(rows)
+
+
+def decision_table(records: Sequence[ResolutionRecord]) -> Table:
+    """The decisions, newest first, as the one table `study decisions` lists and the Adjudicate
+    page shows: the segment, the decision, the consensus codes it set, by whom, why and when."""
+    columns = (Column("transcript", "transcript"), Column("segment", "segment", numeric=True),
+               Column("decision", "decision"), Column("codes", "codes"), Column("adjudicator", "by"),
+               Column("reason", "reason", wide=True), Column("at", "at (UTC)", format=minute_text))
+    rows = tuple({"transcript": r.transcript, "segment": r.segment, "decision": r.decision,
+                  "codes": "; ".join(r.codes), "adjudicator": r.adjudicator, "reason": r.reason or "", "at": r.at}
+                 for r in reversed(records))
+    return Table(title="Adjudication decisions, newest first", columns=columns, rows=rows, name="decisions")
 
 
 def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[ResolutionRecord]:

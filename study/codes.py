@@ -21,6 +21,9 @@ from .table import Column, Table
 if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
     from .importing import UploadedFile
 
+if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
+    from .importing import UploadedFile
+
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:
     """Merge ``book`` into the stored codebook: new themes and codes are added, existing ones

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .auth import Actor
 from .errors import NotFound, StudyError
 from .excluded import excluded_transcript_ids
-from .table import Column, Table
+from .table import Column, Table, minute_text
 from .store import (
     Coding,
     Exclusion,
@@ -110,7 +110,7 @@ def exclusions(study: Study) -> list[ExclusionRecord]:
 def exclusion_table(records: list[ExclusionRecord]) -> Table:
     """The exclusions in force as the one table `study exclude` lists and the Transcripts page shows."""
     columns = (Column("excluded", "excluded"), Column("transcripts", "transcripts"), Column("by", "by"),
-               Column("reason", "reason"), Column("at", "at (UTC)", format=lambda at: f"{at:%Y-%m-%d %H:%M}"))
+               Column("reason", "reason"), Column("at", "at (UTC)", format=minute_text))
     rows = tuple({"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
                   "reason": r.reason or "", "at": r.at} for r in records)
     return Table(title="Left out of findings and agreement", columns=columns, rows=rows, name="exclusions")

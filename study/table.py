@@ -91,6 +91,11 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def minute_text(at) -> str:
+    """A stored time to the minute, ``2026-11-28 16:05`` (times are stored in UTC)."""
+    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
 def caption_line(number: int | None, title: str, kind: str = "Table") -> str:
     """``Table 3: title`` (or just the title without a number)."""
     return f"{kind} {number}: {title}" if number is not None else title

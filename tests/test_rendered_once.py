@@ -25,10 +25,10 @@ from tests.test_suggest import LICENSE, six  # noqa: F401  (fixture)
 
 
 def cli_rows(db_url: str, *args: str) -> list[dict[str, str]]:
-    """A command's ``--format md`` table as rows keyed by header."""
+    """The table of a command's ``--format md`` output as rows keyed by header."""
     result = CliRunner().invoke(cli, ["--db", db_url, *args, "--format", "md"])
     assert result.exit_code == 0, result.output
-    header, _rule, *lines = result.stdout.strip().splitlines()
+    header, _rule, *lines = [line for line in result.stdout.splitlines() if line.startswith("|")]
     cells = lambda line: [c.strip() for c in line.strip().strip("|").split(" | ")]  # noqa: E731
     return [dict(zip(cells(header), cells(line))) for line in lines]
 
@@ -173,3 +173,33 @@ def test_participants_are_the_same_in_the_cli_and_on_the_page(three):
     assert cli_rows(three.url, "participants") == shown
     assert shown == [{"participant": "P01", "transcripts": "T1", "age": "34", "role": "engineer"},
                      {"participant": "P02", "transcripts": "T2", "age": "", "role": ""}]
+
+
+def test_the_agreement_page_shows_the_theme_table_the_cli_prints(three, monkeypatch):
+    import streamlit as st
+
+    from study.agreement.study_agreement import agreement_report
+    from study.agreement.tables import theme_table
+    from study.auth import Actor
+    from tests.test_app_pages import open_page
+
+    monkeypatch.setenv("STUDY_DB", three.url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("agreement", Actor("admin", "admin"))
+    assert not at.exception and not at.error
+    frame = at.tabs[0].dataframe[1].value  # under the per-code table
+    table = theme_table(agreement_report(three, CLI, ["alice", "bob"], replicates=0))
+    shown = [{k: None if v != v else v for k, v in row.items()} for row in frame.to_dict("records")]
+    assert shown == table.value_rows()
+    # Challenges: Model search agrees everywhere (alpha 1), Missing attributes nobody applied (undefined)
+    assert next(r for r in shown if r["theme"] == "Challenges")["median alpha"] == 1.0
+
+
+def test_decisions_are_the_same_in_the_cli_and_on_the_adjudicate_page(three):
+    adjudication.resolve(three, CLI, ["alice", "bob"], "T1", 3, "take:alice", reason="bob missed it")
+    shown = page_rows(adjudication.decision_table(adjudication.resolutions(three, CLI, ["alice", "bob"])))
+    assert cli_rows(three.url, "decisions", "--raters", "alice,bob") == shown
+    # newest first: T1 #3, where only alice applied License, takes alice's codes
+    assert {k: shown[0][k] for k in ("transcript", "segment", "decision", "codes", "reason")} == {
+        "transcript": "T1", "segment": "3", "decision": "take:alice", "codes": LIC, "reason": "bob missed it"}

@@ -164,6 +164,19 @@ def disagreements_command(ctx, raters, level, include_unfinished, transcripts, c
     emit_table(adjudication.disagreement_table(items, names), fmt, [d.to_dict() for d in items])
 
 
+@cli.command("decisions")
+@raters_option
+@format_option("table", "json", "csv", "md")
+@click.pass_context
+def decisions_command(ctx, raters, fmt) -> None:
+    """List the decisions on the raters' disagreements, newest first: the consensus codes each set, by whom and why.
+
+    Example: study decisions --raters alice,bob --format csv > decisions.csv
+    """
+    records = adjudication.resolutions(open_study(ctx, create=False), auth.CLI, _names(raters))
+    emit_table(adjudication.decision_table(records), fmt)
+
+
 @cli.command("adjudicate")
 @raters_option
 @click.option("--auto", is_flag=True, help="Carry the codes every rater applied into the consensus.")

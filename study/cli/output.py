@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import click
 
+from .. import exports
 from ..table import Table
 
 LISTING_FORMATS = ("table", "json", "csv", "md")
@@ -35,7 +36,8 @@ def table_text(table: Table) -> str:
 
 
 def emit_table(table: Table, fmt: str, json_value: Any = None) -> None:
-    """Print a Table as a terminal table, Markdown, or CSV of its values (numbers in full); JSON
+    """Print a Table as a terminal table, Markdown (as ``study table`` writes it), or CSV of its
+    values (numbers in full); JSON
     prints ``json_value`` (the library value the table shows) or else the table's rows."""
     labels = [c.label for c in table.columns]
     if fmt == "json":
@@ -43,7 +45,7 @@ def emit_table(table: Table, fmt: str, json_value: Any = None) -> None:
     elif fmt == "csv":
         emit(table.value_rows(), "csv", labels)
     elif fmt == "md":
-        emit(table.display_rows(), "md", labels)
+        click.echo(exports.to_markdown(table), nl=False)
     else:
         click.echo(table_text(table))
 

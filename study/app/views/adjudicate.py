@@ -1,7 +1,6 @@
 """Adjudicate (admins): the raters' disagreements one by one; each decision builds the consensus."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
@@ -149,13 +148,7 @@ def consensus_section(raters: list[str]) -> None:
     if not records:
         st.caption("No decision yet.")
         return
-    st.dataframe(
-        pd.DataFrame([{"transcript": r.transcript, "segment": r.segment, "decision": r.decision,
-                       "consensus codes": ", ".join(r.codes), "by": r.adjudicator, "reason": r.reason or "",
-                       "at": r.at} for r in reversed(records)]),
-        hide_index=True, width="stretch",
-        column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")},
-    )
+    st.dataframe(table_styler(adjudication.decision_table(records)), hide_index=True, width="stretch")
     st.caption("Newest first. The consensus codings are what Findings reads as the source “consensus”.")
 
 

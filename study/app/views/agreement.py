@@ -1,7 +1,9 @@
 """Agreement: how far raters agree, per code, with intervals and the .667/.800 bands; the
 disagreements behind it (admins). Coders see the figures once the admin allows it and every
-compared coder has marked a transcript done (the rule is in study.admin)."""
+compared coder has marked a transcript done (the rule is in study.agreement.visibility)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +13,7 @@ from study.app.display import attempt, error, plain, said, table_styler
 from study import audit_log, charts
 from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
-from study.agreement.tables import applied_key, breakdown_table, code_table, span_table
+from study.agreement.tables import applied_key, breakdown_table, code_table, span_table, theme_table
 from study.adjudication import DisagreementFilter, disagreement_table, disagreements, filter_disagreements
 from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.span_study import span_agreement
@@ -44,10 +46,12 @@ def code_table_view(report: AgreementReport) -> None:
     kappa = report.codes[0].kappa_kind if report.codes else "kappa"
     keys = ("theme", "name", "alpha", "alpha_ci", "kappa", "ac1", "percent_100",
             *(applied_key(r) for r in report.raters),  # applied by: None when hidden from a coder
-            "rare", *(("undefined",) if any(c.undefined for c in report.codes) else ()))
+            "rare", "undefined")
     table = code_table(report, keys, applied_only=applied_only, labels={
         "theme": "Theme", "name": "Code", "alpha": "α", "alpha_ci": "95% interval", "kappa": f"κ ({kappa})",
         "percent_100": "% agree", "rare": "Rare", "undefined": "Note"})
+    if not any(row["undefined"] for row in table.rows):  # no note to show: no column for it
+        table = replace(table, columns=table.columns[:-1])
     if not table.rows:
         st.info("No code to compare yet.")
         return
@@ -215,6 +219,9 @@ def page() -> None:
     shown = st.tabs(tabs)
     with shown[0]:
         code_table_view(report)
+        with st.expander("Per theme: median α, and cu-α for a theme whose codes exclude each other"):
+            st.dataframe(table_styler(theme_table(report), colour={"median_alpha": band}), hide_index=True,
+                         width="stretch")
         st.caption(plain(report.overall.methods))
     with shown[1]:
         st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
