@@ -24,6 +24,7 @@ from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
+from .table import Column, Table, minute_text
 from .store import (
     CONSENSUS,
     AuditEntry,
@@ -149,14 +150,24 @@ def disputed_codes(table: UnitTable) -> np.ndarray:
     return table.disputed()
 
 
-def disagreement_rows(items: Sequence[Disagreement], raters: Sequence[str]) -> list[dict]:
-    """Flat rows (one per unit, one column per rater) for tables and CSV."""
-    return [
+def disagreement_table(items: Sequence[Disagreement], raters: Sequence[str]) -> Table:
+    """The disagreements as one table for the CLI and the pages: one row per unit (its transcript,
+    or its participant at participant level), the text, each rater's codes, the disputed codes and
+    the adjudicator's decision so far."""
+    participants = bool(items) and all(d.transcript is None for d in items)
+    columns = (
+        Column("transcript", "participant" if participants else "transcript"),
+        Column("segment", "segment", numeric=True), Column("speaker", "speaker"), Column("text", "text", wide=True),
+        *(Column(f"codes of {r}", r) for r in raters), Column("disputed", "disputed"), Column("resolution", "resolution"),
+    )
+    rows = tuple(
         {"transcript": d.transcript if d.transcript is not None else d.participant, "segment": d.segment,
-         "speaker": d.speaker, "text": d.text, **{r: "; ".join(d.codes[r]) for r in raters},
+         "speaker": d.speaker, "text": d.text, **{f"codes of {r}": "; ".join(d.codes[r]) for r in raters},
          "disputed": "; ".join(d.disputed), "resolution": d.resolution or ""}
         for d in items
-    ]
+    )
+    return Table(title=f"Disagreements between {', '.join(raters)}", columns=columns, rows=rows,
+                 name="disagreements")
 
 
 # -- consensus -----------------------------------------------------------------------
@@ -269,15 +280,28 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
         return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
 
 
-def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> dict:
+@dataclass(frozen=True)
+class AdjudicationProgress:
+    """Segments in transcripts every rater marked done, those the raters disagree on, and how many
+    of those an adjudicator decided (carrying agreed codes is not deciding)."""
+
+    units: int
+    disputed: int
+    resolved: int
+
+    @property
+    def unresolved(self) -> int:
+        return self.disputed - self.resolved
+
+
+def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> AdjudicationProgress:
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
     table = _adjudication_table(study, asker, raters)
     decided = _latest_decisions(study, table.raters)
     disputed = [u for u, d in zip(table.units, disputed_codes(table).any(axis=1)) if d]
     resolved = sum(1 for u in disputed if u.segment_id in decided and decided[u.segment_id].decision != AGREED)
-    return {"units": len(table.units), "units_disputed": len(disputed), "resolved": resolved,
-            "unresolved": len(disputed) - resolved}
+    return AdjudicationProgress(len(table.units), len(disputed), resolved)
 
 
 def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], path: Path) -> int:
@@ -303,6 +327,18 @@ def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], pa
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
     return len(rows)
+
+
+def decision_table(records: Sequence[ResolutionRecord]) -> Table:
+    """The decisions, newest first, as the one table `study decisions` lists and the Adjudicate
+    page shows: the segment, the decision, the consensus codes it set, by whom, why and when."""
+    columns = (Column("transcript", "transcript"), Column("segment", "segment", numeric=True),
+               Column("decision", "decision"), Column("codes", "codes"), Column("adjudicator", "by"),
+               Column("reason", "reason", wide=True), Column("at", "at (UTC)", format=minute_text))
+    rows = tuple({"transcript": r.transcript, "segment": r.segment, "decision": r.decision,
+                  "codes": "; ".join(r.codes), "adjudicator": r.adjudicator, "reason": r.reason or "", "at": r.at}
+                 for r in reversed(records))
+    return Table(title="Adjudication decisions, newest first", columns=columns, rows=rows, name="decisions")
 
 
 def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[ResolutionRecord]:

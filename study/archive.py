@@ -270,7 +270,7 @@ def _check_empty(study: Study) -> None:
     with study.session() as session:
         for model in (Transcript, Code, User, AuditEntry):
             if session.scalar(select(func.count()).select_from(model)):
-                raise StudyError(f"{study.url} already holds a study ({model.__tablename__} is not empty)",
+                raise StudyError(f"{study.url} already holds a study ({model.__table__.name} is not empty)",
                                  "restore into a new, empty database")
 
 

@@ -2,10 +2,12 @@
 these read them back for the Audit page, and give the newest entry as a cache key."""
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import String, cast, func, or_, select
 
@@ -14,6 +16,8 @@ from .store import AuditEntry, Study
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 AUDIT_COLUMNS = ["at", "actor", "action", "target", "before", "after", "undone"]
 
@@ -84,3 +88,21 @@ def study_version(study: Study) -> int:
     """A number that grows with every change to the study (every change is audited): a cache key."""
     with study.session() as session:
         return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def memo_per_change(read: Callable[..., T]) -> Callable[..., T]:
+    """``read(study, *args)`` done once per change to the study: every change is audited, so
+    ``study_version`` keys the memo and a change makes the next call read afresh. The arguments
+    must be hashable; what is returned is shared, so callers must not change it in place.
+
+    Example: a report's tables, figures and agreement share one read of the codings."""
+    @functools.lru_cache(maxsize=8)
+    def cached(study: Study, version: int, *args) -> T:
+        return read(study, *args)
+
+    @functools.wraps(read)
+    def memo(study: Study, *args) -> T:
+        return cached(study, study_version(study), *args)
+
+    memo.cache_clear = cached.cache_clear
+    return memo

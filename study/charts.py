@@ -14,27 +14,22 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
 from . import atomic
 from .errors import StudyError
+from .static_images import STATIC_FORMATS, StaticExportUnavailable, StaticSession, check_format, unavailable
 from .table import Table
 from .saturation import Saturation
 
 if TYPE_CHECKING:
     from .agreement.study_agreement import AgreementReport
 
-STATIC_FORMATS = ("png", "svg", "pdf")
 FIGURE_FORMATS = ("html",) + STATIC_FORMATS
 AGREEMENT_THRESHOLDS = ((0.667, "tentative (.667)"), (0.800, "reliable (.800)"))
 _TEMPLATE = "plotly_white"
-
-
-class StaticExportUnavailable(StudyError):
-    """PNG/SVG/PDF need kaleido and a Chrome or Chromium browser, and neither was found working."""
 
 
 def plain(text: object) -> str:
@@ -169,14 +164,13 @@ def write_figure(fig: go.Figure, path: Path | str) -> Path:
 
 def static_image(fig: go.Figure, fmt: str = "png", scale: float = 2) -> bytes:
     """The figure as PNG/SVG/PDF bytes through kaleido (it drives a local Chrome/Chromium)."""
-    if fmt not in STATIC_FORMATS:
-        raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
+    check_format(fmt)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # kaleido warns that options are ignored by a shared server
             return fig.to_image(format=fmt, scale=1 if fmt != "png" else scale)
     except Exception as exc:  # kaleido and choreographer raise many kinds; all mean "no image"
-        raise StaticExportUnavailable(_unavailable(exc)) from None
+        raise StaticExportUnavailable(unavailable(exc)) from None
 
 
 def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2,
@@ -190,121 +184,6 @@ def static_images(figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2,
         return own.images(figs, fmt, scale).result()
 
 
-def _kept_tabs(kaleido_class):
-    """kaleido's browser, except that a tab is not reloaded after each figure: kaleido reloads the
-    page, plotly.js and all, between figures (~0.2 s each, most of a figure's time); plotly draws
-    each figure afresh, and the images are the same byte for byte (tests/test_report.py)."""
-    if not hasattr(kaleido_class, "_return_kaleido_tab"):  # another kaleido: use it as it is
-        return kaleido_class
-
-    class KeptTabs(kaleido_class):
-        async def _return_kaleido_tab(self, tab) -> None:
-            await self.tabs_ready.put(tab)
-
-    return KeptTabs
-
-
-class StaticSession:
-    """One headless browser (kaleido) for a batch of static images. It starts in the background
-    as soon as the session is made, so the caller can build tables while the browser comes up
-    (starting it is most of a report's image time), and it renders in the background too:
-    ``images`` returns a future. Use as a context manager: leaving it stops the browser."""
-
-    def __init__(self, open_timeout: float = 120) -> None:
-        import asyncio
-        import threading
-
-        self._asyncio = asyncio
-        self._open_timeout = open_timeout
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="study-static-images", daemon=True)
-        self._thread.start()
-        self._browser = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
-        self._started: dict[tuple[int, str, float], tuple[go.Figure, Future]] = {}
-
-    @staticmethod
-    async def _open():
-        import kaleido
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # no MathJax: our labels are plain text, and its default source is a CDN a lab
-            # server may not reach (each page would wait for it)
-            browser = _kept_tabs(kaleido.Kaleido)(mathjax=False)
-            await browser.open()
-        return browser
-
-    def images(self, figs: Sequence[go.Figure], fmt: str = "png", scale: float = 2) -> Future:
-        """A future of every figure as PNG/SVG/PDF bytes, in order; its result raises
-        StaticExportUnavailable when no image can be made here."""
-        if fmt not in STATIC_FORMATS:
-            raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
-        started = [self.start(fig, fmt, scale) for fig in figs]
-        return self._asyncio.run_coroutine_threadsafe(self._collect(started), self._loop)
-
-    def start(self, fig: go.Figure, fmt: str = "png", scale: float = 2) -> Future:
-        """Begin drawing ``fig`` now, in the background (a later ``images`` of it waits for this
-        drawing instead of starting another): a report's figures draw while the rest is built."""
-        key = (id(fig), fmt, scale)
-        if key not in self._started:  # the figure is kept with its drawing, so its id stays its own
-            spec = (fig.to_dict(), fmt, scale)  # in the caller's thread: figures are not shared
-            self._started[key] = (fig, self._asyncio.run_coroutine_threadsafe(self._render([spec]), self._loop))
-        return self._started[key][1]
-
-    async def _collect(self, started: list[Future]) -> list[bytes]:
-        return [(await self._asyncio.wrap_future(one))[0] for one in started]
-
-    async def _render(self, specs: list[tuple[dict, str, float]]) -> list[bytes]:
-        import tempfile
-
-        import plotly.io as pio
-
-        if not specs:
-            return []
-        size = {"width": pio.defaults.default_width, "height": pio.defaults.default_height}  # as fig.to_image
-        try:
-            browser = await self._asyncio.wait_for(self._asyncio.wrap_future(self._browser), self._open_timeout)
-            with tempfile.TemporaryDirectory(prefix="study-figures-") as folder:
-                paths = [Path(folder) / f"figure-{n}.{fmt}" for n, (_, fmt, _) in enumerate(specs)]
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    await browser.write_fig_from_object(
-                        [{"fig": fig, "path": str(path), "opts": {"format": fmt, "scale": scale if fmt == "png" else 1,
-                                                                   **size}}
-                         for (fig, fmt, scale), path in zip(specs, paths)], cancel_on_error=True)
-                if missing := [p for p in paths if not p.is_file()]:  # kaleido may report errors instead of raising
-                    raise RuntimeError(f"{len(missing)} figure(s) not rendered")
-                return [p.read_bytes() for p in paths]
-        except Exception as exc:  # kaleido and choreographer raise many kinds; all mean "no image"
-            raise StaticExportUnavailable(_unavailable(exc)) from None
-
-    def close(self) -> None:
-        """Stop the browser (waiting for it to start first, so no process is left behind) and the thread."""
-        if not self._thread.is_alive():
-            return
-        try:
-            self._asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=self._open_timeout + 30)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-            self._loop.close()
-
-    async def _close(self) -> None:
-        try:
-            browser = await self._asyncio.wrap_future(self._browser)
-        except (Exception, self._asyncio.CancelledError):  # it never started: nothing to stop
-            return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            await browser.close()
-
-    def __enter__(self) -> StaticSession:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-
 @lru_cache(maxsize=1)
 def static_export_problem() -> str | None:
     """Why static images cannot be made here (None when they can): tries one tiny figure once."""
@@ -315,16 +194,8 @@ def static_export_problem() -> str | None:
             warnings.simplefilter("ignore")
             go.Figure().to_image(format="png", width=10, height=10)
     except Exception as exc:
-        return _unavailable(exc)
+        return unavailable(exc)
     return None
-
-
-def _unavailable(exc: Exception) -> str:
-    reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-    reason = (reason.splitlines() or [""])[0]
-    return (f"cannot make static images here ({type(exc).__name__}: {reason}); "
-            "kaleido needs a Chrome or Chromium (on Debian: apt-get install chromium, or set BROWSER_PATH); "
-            "write .html instead, which needs nothing")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +15,14 @@ from . import codebook as cb
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
-from .importing import UploadedFile
 from .store import Code, Coding, Study, Theme, audit
+from .table import Column, Table
+
+if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
+    from .importing import UploadedFile
+
+if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
+    from .importing import UploadedFile
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:
@@ -192,6 +199,16 @@ class CodeView:
     def theme_label(self) -> str:
         """The theme for reading: ``Attributes / Portability``."""
         return " / ".join(self.theme_path)
+
+
+def codebook_table(views: list[CodeView]) -> Table:
+    """The codes as the one table `study codebook show` prints and the Codebook page draws: theme,
+    code (marked when retired), reference and definition."""
+    columns = (Column("theme", "theme"), Column("code", "code"), Column("path", "path"),
+               Column("definition", "definition", wide=True))
+    rows = tuple({"theme": v.theme_label, "code": v.name + (" (retired)" if v.retired else ""), "path": v.ref,
+                  "definition": v.definition} for v in views)
+    return Table(title="Codebook", columns=columns, rows=rows, name="codebook")
 
 
 def code_view(code: Code) -> CodeView:

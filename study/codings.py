@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import memos
+from .audit_log import memo_per_change
 from .auth import Actor, rater_user, require_rater_id
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
 from .csv_quotes import QUOTE_FIX, unclosed_quote
@@ -415,14 +416,25 @@ CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segmen
 def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
     """All codings of ``raters`` as one table (segment None = whole transcript). Admins only,
     unless the asker is the single rater asked for."""
+    check_may_read_codings(asker, raters)
+    return read_codings_frame(study, raters)
+
+
+def check_may_read_codings(asker: Actor, raters) -> None:
+    """Admins read anyone's codings; a coder only their own."""
     for rater in raters:
         asker.require_rater(rater, "read the codings")
-    return read_codings_frame(study, raters)
 
 
 def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
     """``codings_frame`` without its permission check, for a caller that has applied its own rule
-    (agreement lets a coder see figures computed from others' codings, never the codings)."""
+    (agreement lets a coder see figures computed from others' codings, never the codings).
+    Read once per change to the study: a report's tables and its agreement share the read."""
+    return _codings_frame(study, tuple(raters)).copy(deep=False)  # copy-on-write: the memo stays as read
+
+
+@memo_per_change
+def _codings_frame(study: Study, raters: tuple[str, ...]) -> pd.DataFrame:
     with study.session() as session:
         users = {rater_user(session, r).id: r for r in raters}
         rows = session.execute(

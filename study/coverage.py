@@ -7,12 +7,11 @@ for the consensus how far it reaches (finished transcripts not covered, disagree
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import select
 
 from .adjudication import consensus_coverage
-from .audit_log import study_version
+from .audit_log import memo_per_change
 from .auth import Actor
 from .exclusion import excluded_transcript_ids
 from .names import natural_key
@@ -69,11 +68,11 @@ def source_coverage(study: Study, asker: Actor, source: Source) -> Coverage:
 
     Read once per change to the study (every change is audited): a report's many tables share it.
     """
-    return _coverage(study, asker, source, study_version(study))
+    return _coverage(study, asker, source)
 
 
-@lru_cache(maxsize=8)
-def _coverage(study: Study, asker: Actor, source: Source, version: int) -> Coverage:
+@memo_per_change
+def _coverage(study: Study, asker: Actor, source: Source) -> Coverage:
     with study.session() as session:
         left_out = excluded_transcript_ids(session)
         rows = session.execute(select(Transcript.id, Transcript.name, Participant.label)

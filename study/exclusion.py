@@ -2,8 +2,8 @@
 (kept, reversible) or remove a transcript for good (what it held stays in the audit log).
 
 Excluding a participant excludes every transcript of theirs. Findings (``study.findings``),
-sources' coverage (``study.sources``) and agreement units (``study.agreement.units``) read
-``excluded_transcript_ids`` so they all leave out the same transcripts.
+sources' coverage (``study.sources``), agreement units (``study.agreement.units``) and the listings
+read ``excluded_transcript_ids`` (``study.excluded``) so they all leave out the same transcripts.
 
 Example::
 
@@ -16,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .errors import NotFound, StudyError
+from .excluded import excluded_transcript_ids
+from .table import Column, Table, minute_text
 from .store import (
     Coding,
     Exclusion,
@@ -105,12 +107,13 @@ def exclusions(study: Study) -> list[ExclusionRecord]:
         return [_record(session, row) for row in session.scalars(select(Exclusion).order_by(Exclusion.id))]
 
 
-def excluded_transcript_ids(session: Session) -> set[int]:
-    """Ids of the transcripts left out: excluded themselves, or their participant is."""
-    participants = select(Exclusion.participant_id).where(Exclusion.participant_id.is_not(None))
-    direct = select(Exclusion.transcript_id).where(Exclusion.transcript_id.is_not(None))
-    return set(session.scalars(select(Transcript.id).where(
-        or_(Transcript.id.in_(direct), Transcript.participant_id.in_(participants)))))
+def exclusion_table(records: list[ExclusionRecord]) -> Table:
+    """The exclusions in force as the one table `study exclude` lists and the Transcripts page shows."""
+    columns = (Column("excluded", "excluded"), Column("transcripts", "transcripts"), Column("by", "by"),
+               Column("reason", "reason"), Column("at", "at (UTC)", format=minute_text))
+    rows = tuple({"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
+                  "reason": r.reason or "", "at": r.at} for r in records)
+    return Table(title="Left out of findings and agreement", columns=columns, rows=rows, name="exclusions")
 
 
 def excluded_transcripts(study: Study) -> set[str]:

@@ -474,21 +474,20 @@ def quotes_by_code(study: Study, asker: Actor, theme: str | None = None, source:
     evidence = gather(study, asker, theme, source, combine)
     coded = evidence.codings
     texts = segment_texts(study, [int(s) for s in coded["segment_id"].dropna().unique()])
-    result = []
-    for code in evidence.codes:
-        rows = coded[coded["code_id"] == code.id]
-        if rows.empty:
-            continue
-        people = []
-        for participant in sorted(set(rows["participant"]), key=natural_key):
-            mine = rows[rows["participant"] == participant]
-            quotes = sorted(
-                ({"text": texts[int(r.segment_id)].strip() if pd.notna(r.segment_id) else "",
-                  "transcript": r.transcript, "segment": int(r.segment) if pd.notna(r.segment) else None,
-                  "speaker": r.speaker}
-                 for r in mine.itertuples(index=False)),
-                key=lambda q: (natural_key(q["transcript"]), -1 if q["segment"] is None else q["segment"]),
-            )
-            people.append({"participant": participant, "quotes": quotes})
-        result.append({"code": code.name, "ref": code.ref, "participants": people})
-    return result
+    by_code: dict[int, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in coded.itertuples(index=False):  # one pass, not a filter per code and participant
+        by_code[r.code_id][r.participant].append(
+            {"text": texts[int(r.segment_id)].strip() if pd.notna(r.segment_id) else "",
+             "transcript": r.transcript, "segment": int(r.segment) if pd.notna(r.segment) else None,
+             "speaker": r.speaker})
+    return [
+        {"code": code.name, "ref": code.ref, "participants": [
+            {"participant": participant, "quotes": sorted(by_code[code.id][participant], key=_reading_order)}
+            for participant in sorted(by_code[code.id], key=natural_key)]}
+        for code in evidence.codes if code.id in by_code
+    ]
+
+
+def _reading_order(quote: dict) -> tuple:
+    """Transcripts in natural order; within one, the whole-transcript coding first, then by segment."""
+    return natural_key(quote["transcript"]), -1 if quote["segment"] is None else quote["segment"]

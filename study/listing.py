@@ -1,45 +1,77 @@
 """What a study holds, as rows for listings (the ``study transcripts`` and ``study segments``
-commands, the demo): reads of the store only, so listing starts at once."""
+commands, the demo): reads of the tables in SQLAlchemy Core, a fixed few queries whatever the
+study's size, and no ORM, so listing starts at once."""
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
+from .database import Study
 from .errors import StudyError
-from .exclusion import excluded_transcript_ids
-from .store import Study, Transcript
+from .excluded import excluded_transcript_ids
+from .schema import participants, segments, transcripts
+from .table import Column, Table
+
+TRANSCRIPT_COLUMNS = (
+    Column("name", "transcript"), Column("participant", "participant"),
+    Column("segments", "segments", numeric=True), Column("words", "words", numeric=True),
+    Column("unit", "unit"), Column("date", "date"), Column("excluded", "excluded"),
+)
 
 
 def transcript_rows(study: Study) -> list[dict]:
     """One row per transcript: name, participant, segments, words, unit, date, and whether it is
     excluded (left out of findings and agreement, itself or with its participant)."""
-    with study.session() as session:
-        transcripts = session.scalars(select(Transcript).order_by(Transcript.id)).all()
-        excluded = excluded_transcript_ids(session)
-        return [
-            {
-                "name": t.name,
-                "participant": t.participant.label if t.participant else None,
-                "segments": len(t.segments),
-                "words": sum(len(t.text[s.start : s.end].split()) for s in t.segments),
-                "unit": t.unit,
-                "date": t.interview_date,
-                "excluded": t.id in excluded,
-            }
-            for t in transcripts
-        ]
+    # whole rows, not just the columns shown: SQLite then notices a damaged record instead of
+    # handing over values read out of it (offsets to count words by, say)
+    with study.connection() as connection:
+        rows = connection.execute(
+            select(transcripts, participants.c.label)
+            .outerjoin(participants, transcripts.c.participant_id == participants.c.id)
+            .order_by(transcripts.c.id)).all()
+        spans: dict[int, list[tuple[int, int]]] = {row.id: [] for row in rows}
+        for segment in connection.execute(select(segments).order_by(segments.c.transcript_id, segments.c.index)):
+            spans[segment.transcript_id].append((segment.start, segment.end))
+        excluded = excluded_transcript_ids(connection)
+    return [
+        {
+            "name": row.name,
+            "participant": row.label,
+            "segments": len(spans[row.id]),
+            "words": sum(len(row.text[start:end].split()) for start, end in spans[row.id]),
+            "unit": row.unit,
+            "date": row.interview_date,
+            "excluded": row.id in excluded,
+        }
+        for row in rows
+    ]
+
+
+def transcript_table(rows: Sequence[dict], progress: Mapping[str, Mapping[str, str]] | None = None) -> Table:
+    """The transcripts (``transcript_rows``) as the one table `study transcripts` prints and the
+    Transcripts page draws; ``progress`` adds a column per coder: {rater: {transcript: "2 / 4, done"}}."""
+    progress = progress or {}
+    columns = (*TRANSCRIPT_COLUMNS, *(Column(f"progress of {rater}", rater) for rater in progress))
+    rows = tuple({**row, **{f"progress of {rater}": cells.get(row["name"], "") for rater, cells in progress.items()}}
+                 for row in rows)
+    return Table(title="Transcripts", columns=columns, rows=rows, name="transcripts")
 
 
 def segment_rows(study: Study, name: str) -> list[dict]:
     """One row per segment of transcript ``name``: index, speaker, role, offsets, text, timestamp."""
-    with study.session() as session:
-        transcript = session.scalar(select(Transcript).where(Transcript.name == name))
+    with study.connection() as connection:
+        transcript = connection.execute(
+            select(transcripts.c.id, transcripts.c.text).where(transcripts.c.name == name)).first()
         if transcript is None:
             raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
                              remedy="list_transcripts")
-        return [
-            {
-                "index": s.index, "speaker": s.speaker, "role": s.role, "start": s.start, "end": s.end,
-                "text": transcript.text[s.start : s.end], "timestamp": s.timestamp,
-            }
-            for s in transcript.segments
-        ]
+        rows = connection.execute(
+            select(segments.c.index, segments.c.speaker, segments.c.role, segments.c.start, segments.c.end,
+                   segments.c.timestamp)
+            .where(segments.c.transcript_id == transcript.id).order_by(segments.c.index)).all()
+    return [
+        {"index": index, "speaker": speaker, "role": role, "start": start, "end": end,
+         "text": transcript.text[start:end], "timestamp": timestamp}
+        for index, speaker, role, start, end, timestamp in rows
+    ]

@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from .csv_quotes import QUOTE_FIX, unclosed_quote
 from .errors import InvalidName, ParticipantsError
 from .names import check_name
 from .store import Participant, Study
+from .table import Column, Table
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class ParticipantRow:
 
 def read_participants_csv(path: Path) -> list[ParticipantRow]:
     """Rows of a participants CSV: a ``participant`` column, optionally ``transcript``, any others kept as attributes."""
+    import pandas as pd  # here, not at the top: listing participants or the codebook needs no pandas
+
     path = Path(path)
     try:
         _check_quotes(path)
@@ -89,6 +91,17 @@ def save_participants(session: Session, rows: list[ParticipantRow]) -> None:
 def list_participants(study: Study) -> list[dict]:
     with study.session() as session:
         return _participant_rows(session)
+
+
+def participant_table(rows: list[dict]) -> Table:
+    """The participants (``list_participants``) as the one table `study participants` prints and
+    the Transcripts page draws: label, transcripts, then each attribute in order of first use."""
+    attributes = list(dict.fromkeys(a for r in rows for a in r["attributes"]))
+    columns = (Column("participant", "participant"), Column("transcripts", "transcripts"),
+               *(Column(f"attribute {a}", a) for a in attributes))
+    flat = tuple({"participant": r["participant"], "transcripts": r["transcripts"],
+                  **{f"attribute {a}": r["attributes"].get(a) for a in attributes}} for r in rows)
+    return Table(title="Participants", columns=columns, rows=flat, name="participants")
 
 
 def _participant_rows(session: Session) -> list[dict]:

@@ -14,13 +14,11 @@ import html
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
 from sqlalchemy import func, select
 
 from . import atomic, charts, exports, findings
@@ -28,6 +26,7 @@ from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
 from .exclusion import excluded_transcript_ids
+from .report_formats import REPORT_FORMATS, figure_session, report_format  # noqa: F401 - named as report.X too
 from .table import Table
 from .saturation import DEFAULT_THRESHOLD, saturation
 from .coverage import Coverage, source_coverage
@@ -35,9 +34,10 @@ from .sources import Source, choose_source, coders_with_codings, has_codings
 from .store import CONSENSUS, Resolution, Segment, Study, Transcript
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from .agreement.study_agreement import AgreementReport
 
-REPORT_FORMATS = {".docx": "docx", ".md": "md", ".html": "html"}
 UNIT_WORDS = {"turn": "speaker turn", "sentence": "sentence", "paragraph": "paragraph"}
 DEFAULT_TITLE = "Findings report"
 
@@ -124,15 +124,8 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     as it is made.
     """
     chosen = choose_source(study, asker, source, combine)
-    agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
     coverage = source_coverage(study, asker, chosen)
-    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
     out = _Numbered(images)
-    if coverage.warning:
-        out.add(Paragraph(coverage.warning))
-    out.add(Heading("Method"))
-    out.add(Paragraph(methods))
-
     demographics = findings.demographics_table(study)
     if len(demographics.columns) > 1:
         out.add(Heading("Participants"))
@@ -158,6 +151,8 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     out.figure("Cumulative unique codes by participant, in interview order", charts.saturation_figure(curve),
                "saturation")
 
+    # Agreement after the other figures: they draw while its statistics library loads (~1 s).
+    agreement, agreement_note = agreement_for(study, asker, raters, include_unfinished)
     if agreement is not None:
         out.add(Heading("Agreement"))
         out.table(agreement_table(agreement))
@@ -171,7 +166,10 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
             out.add(Heading(person["participant"], 3))
             for quote in person["quotes"]:
                 out.add(Paragraph(_quote_line(quote), bullet=True))
-    return Report(title, methods, tuple(out.blocks), chosen, agreement)
+    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
+    lead = [Paragraph(coverage.warning)] if coverage.warning else []
+    lead += [Heading("Method"), Paragraph(methods)]  # first, though written last: it names the agreement
+    return Report(title, methods, tuple(lead + out.blocks), chosen, agreement)
 
 
 def _slug(text: str) -> str:
@@ -312,47 +310,44 @@ def resolution_sentence(study: Study) -> str:
 def write_report(report: Report, path: Path | str, images: charts.StaticSession | None = None) -> Path:
     """Write the report as .docx, .md or .html (by suffix). Markdown also writes its figure files
     into ``<name>_figures/`` beside it. ``images``: a browser session already warming up for the
-    Word report's figures (see ``figure_session``); without one, the report starts its own."""
+    figures of Word and Markdown (see ``figure_session``); without one, the report starts its own."""
     path = Path(path)
-    fmt = REPORT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise StudyError(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}; choose one of those suffixes")
+    fmt = report_format(path)
     if fmt == "docx":
         atomic.write_bytes(path, report_docx(report, images))
     elif fmt == "html":
         atomic.write_text(path, report_html(report))
     else:
-        atomic.write_text(path, report_markdown(report, path.parent / f"{path.stem}_figures", path.parent))
+        atomic.write_text(path, report_markdown(report, path.parent / f"{path.stem}_figures", path.parent, images))
     return path
-
-
-@contextmanager
-def figure_session(path: Path | str) -> Iterator[charts.StaticSession | None]:
-    """A browser for the figures of a report written to ``path``, started now so that it comes up
-    while the report is built (None for the formats that do not draw through one here)."""
-    if REPORT_FORMATS.get(Path(path).suffix.lower()) != "docx":
-        yield None
-        return
-    with charts.StaticSession() as session:
-        yield session
 
 
 def report_docx(report: Report, images: charts.StaticSession | None = None) -> bytes:
     """The report as a Word document: real tables, figures as PNG when static export works here.
     The figures render in the background while the text and tables are laid out."""
-    figures = [b for b in report.blocks if isinstance(b, FigureBlock)]
     with ExitStack() as stack:
-        if figures:
-            session = images or stack.enter_context(charts.StaticSession())
-            rendering = session.images([b.figure for b in figures], "png")
+        drawn = _drawing(report.figures, images, stack)
         document, places = _docx_without_figures(report)
-        try:
-            pictures = dict(zip((b.number for b in figures), rendering.result())) if figures else {}
-            problem = None
-        except charts.StaticExportUnavailable as exc:
-            pictures, problem = {}, str(exc)
+        pictures, problem = drawn()
     _place_figures(places, pictures, problem)
     return exports.document_bytes(document)
+
+
+def _drawing(figures: list[FigureBlock], images: charts.StaticSession | None, stack: ExitStack):
+    """Start drawing ``figures`` as PNG in one browser session (``images``, else one of ``stack``'s);
+    returns a function that waits for them: ({figure number: PNG bytes}, None), or ({}, why not)."""
+    if not figures:
+        return lambda: ({}, None)
+    session = images or stack.enter_context(charts.StaticSession())
+    rendering = session.images([b.figure for b in figures], "png")
+
+    def drawn() -> tuple[dict[int, bytes], str | None]:
+        try:
+            return dict(zip((b.number for b in figures), rendering.result())), None
+        except charts.StaticExportUnavailable as exc:
+            return {}, str(exc)
+
+    return drawn
 
 
 def _docx_without_figures(report: Report):
@@ -383,27 +378,33 @@ def _place_figures(places: dict, pictures: dict[int, bytes], problem: str | None
             paragraph.add_run(f"[Figure not embedded: {problem}. The HTML report shows it.]")
 
 
-def report_markdown(report: Report, figure_dir: Path, relative_to: Path) -> str:
-    """The report as Markdown; figures are written into ``figure_dir`` (PNG, or HTML without a
-    static renderer) and linked relative to ``relative_to``."""
+def report_markdown(report: Report, figure_dir: Path, relative_to: Path,
+                    images: charts.StaticSession | None = None) -> str:
+    """The report as Markdown; figures are written into ``figure_dir`` as PNG, drawn in one browser
+    session like the Word report's (``images``, else one started here), or as interactive HTML
+    files without a static renderer; they are linked relative to ``relative_to``."""
+    with ExitStack() as stack:
+        pictures, _ = _drawing(report.figures, images, stack)()
     lines = [f"# {exports.markdown_escape(report.title)}", ""]
-    with charts.static_renderer() as can_draw:
-        for block in report.blocks:
-            if isinstance(block, Heading):
-                lines += ["#" * (block.level + 1) + " " + exports.markdown_escape(block.text), ""]
-            elif isinstance(block, Paragraph):
-                text = exports.markdown_escape(block.text)
-                lines += [f"- {text}" if block.bullet else text + "\n"]
-            elif isinstance(block, TableBlock):
-                lines += [exports.to_markdown(block.table, block.number)]
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            lines += ["#" * (block.level + 1) + " " + exports.markdown_escape(block.text), ""]
+        elif isinstance(block, Paragraph):
+            text = exports.markdown_escape(block.text)
+            lines += [f"- {text}" if block.bullet else text + "\n"]
+        elif isinstance(block, TableBlock):
+            lines += [exports.to_markdown(block.table, block.number)]
+        else:
+            figure_dir.mkdir(parents=True, exist_ok=True)
+            target = figure_dir / f"figure-{block.number}-{block.name}.{'png' if pictures else 'html'}"
+            if pictures:
+                atomic.write_bytes(target, pictures[block.number])
             else:
-                figure_dir.mkdir(parents=True, exist_ok=True)
-                target = figure_dir / f"figure-{block.number}-{block.name}.{'png' if can_draw else 'html'}"
                 charts.write_figure(block.figure, target)
-                caption = exports.markdown_escape(exports.caption_line(block.number, block.caption, "Figure"))
-                link = target.relative_to(relative_to).as_posix()
-                lines += [f"![{caption}]({link})" if can_draw else f"[{caption} (interactive)]({link})", "",
-                          f"*{caption}*", ""]
+            caption = exports.markdown_escape(exports.caption_line(block.number, block.caption, "Figure"))
+            link = target.relative_to(relative_to).as_posix()
+            lines += [f"![{caption}]({link})" if pictures else f"[{caption} (interactive)]({link})", "",
+                      f"*{caption}*", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

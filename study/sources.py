@@ -17,7 +17,8 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from .auth import Actor, rater_user
-from .codings import CODING_COLUMNS, codings_frame
+from .audit_log import memo_per_change
+from .codings import CODING_COLUMNS, check_may_read_codings, read_codings_frame
 from .errors import NotFound, StudyError
 from .store import CONSENSUS, Coding, Study, User
 
@@ -125,7 +126,14 @@ def source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
 
     Whole-transcript codings have ``segment_id`` None, like in ``codings_frame``.
     """
-    frame = codings_frame(study, asker, list(source.raters))
+    check_may_read_codings(asker, source.raters)
+    return _source_codings(study, source).copy(deep=False)  # copy-on-write: the memo stays as read
+
+
+@memo_per_change
+def _source_codings(study: Study, source: Source) -> pd.DataFrame:
+    """Read once per change to the study: a report's tables all read the same source."""
+    frame = read_codings_frame(study, list(source.raters))
     if frame.empty:
         return pd.DataFrame(columns=SOURCE_COLUMNS)
     frame = frame.assign(unit=frame["segment_id"].fillna(-1).astype(int))

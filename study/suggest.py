@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
-from .agreement import defined
+from .agreement import coefficient_text, defined
 from .agreement.study_agreement import report_from_table
 from .agreement.units import Unit, UnitTable, code_infos, unit_table
 from .auth import Actor
@@ -36,6 +36,7 @@ from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
 from .errors import StudyError
 from .segmenting import PARTICIPANT, lemma_pipeline
+from .table import Column, Table
 from .store import (
     CONSENSUS,
     AuditEntry,
@@ -153,6 +154,14 @@ def suggest_codings(study: Study, actor: Actor, rater_name: str = DEFAULT_SUGGES
             user = _pseudo_rater(session, rater_name)
             replaced = _store_suggestions(session, actor, user, chosen, suggestions)
     return SuggestionRun(rater_name, tuple(t.name for t in chosen), segments, tuple(suggestions), replaced, dry_run)
+
+
+def suggesters(study: Study) -> list[str]:
+    """The pseudo-raters the suggester has written to (and that still exist), in name order."""
+    with study.session() as session:
+        return list(session.scalars(
+            select(User.name).where(User.name.in_(select(AuditEntry.target).where(AuditEntry.action == "suggest")))
+            .order_by(User.name)))
 
 
 def _chosen_transcripts(session: Session, names: Sequence[str] | None) -> list[Transcript]:
@@ -273,8 +282,33 @@ class SuggestionEvaluation:
                 "codes_with_alpha": self.codes_with_alpha, "codes": [c.to_dict() for c in self.codes],
                 "notes": list(self.notes)}
 
-    def code_rows(self) -> list[dict]:
-        return [c.to_dict() for c in self.codes]
+
+def evaluation_table(evaluation: SuggestionEvaluation) -> Table:
+    """Per-code scores as one table for the CLI and the pages: support, predicted, both, precision,
+    recall, F1 and alpha; the micro and macro averages, the median alpha and the method as notes."""
+    micro, macro = evaluation.micro, evaluation.macro
+    columns = (
+        Column("code", "code"), Column("support", "support", numeric=True),
+        Column("predicted", "predicted", numeric=True), Column("true_positives", "both", numeric=True),
+        *(Column(key, label, numeric=True, format=coefficient_text)
+          for key, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F1"), ("alpha", "alpha"))),
+    )
+    notes = (
+        f"Micro: precision {coefficient_text(micro.precision)}, recall {coefficient_text(micro.recall)}, "
+        f"F1 {coefficient_text(micro.f1)}.",
+        f"Macro (mean over codes where defined): precision {coefficient_text(macro.precision)}, "
+        f"recall {coefficient_text(macro.recall)}, F1 {coefficient_text(macro.f1)}.",
+        f"Median alpha {coefficient_text(evaluation.median_alpha)} over {evaluation.codes_with_alpha} of "
+        f"{len(evaluation.codes)} codes.",
+        "Support: segments the reference coded; predicted: segments the suggester coded; both: where they agree.",
+        *(f"Note: {n}" for n in evaluation.notes),
+    )
+    return Table(
+        title=f"{evaluation.suggester} against {evaluation.reference} on {evaluation.units} participant segment(s) "
+              f"of {len(evaluation.transcripts)} transcript(s)",
+        columns=columns, rows=tuple(c.to_dict() for c in evaluation.codes), caption=f"Method: {evaluation.method}.",
+        notes=notes, name="suggestions",
+    )
 
 
 KEYWORD_METHOD = "keyword rules from the codebook, matched on lemmas"

@@ -57,6 +57,12 @@ class Table:
         labels = [c.label for c in self.columns]
         return [dict(zip(labels, cells)) for cells in self.cells()]
 
+    def value_rows(self) -> list[dict]:
+        """Rows keyed by column label, holding the values (numbers stay numbers, None stays None):
+        what a CSV of the data and a page's sortable frame hold."""
+        labels = [c.label for c in self.columns]
+        return [{label: row.get(c.key) for label, c in zip(labels, self.columns)} for row in self.rows]
+
     def to_dict(self) -> dict:
         return {
             **({"warning": self.warning} if self.warning else {}),
@@ -83,6 +89,11 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
     return str(value)
+
+
+def minute_text(at) -> str:
+    """A stored time to the minute, ``2026-11-28 16:05`` (times are stored in UTC)."""
+    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
 
 
 def caption_line(number: int | None, title: str, kind: str = "Table") -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from . import codes as codes_mod
 from . import codings, memos
 from .auth import Actor, rater_user, require_rater_id
 from .errors import CodebookError, NotFound, StudyError
-from .exclusion import excluded_transcripts
+from .listing import transcript_rows, transcript_table
 from .segmenting import INTERVIEWER
 from .store import (
     Code,
@@ -34,9 +34,8 @@ from .store import (
     TranscriptStatus,
     User,
 )
+from .table import Table
 
-if TYPE_CHECKING:
-    import pandas as pd
 
 @dataclass(frozen=True)
 class SegmentView:
@@ -407,28 +406,11 @@ def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None)
     return sorted(result, key=lambda p: (order[p.transcript], raters.index(p.rater)))
 
 
-def transcripts_table(study: Study, actor: Actor) -> pd.DataFrame:
-    """One row per transcript: participant, segments, words, date, whether it is excluded, and for
-    each coder the actor may see a column like ``12 / 20`` (segments coded / the participant's
-    segments), ending ``, done`` when marked done."""
-    import pandas as pd  # only the Transcripts page needs a frame; keep the CLI start-up light
-
-    raters = visible_coders(study, actor)
-    progress = coding_progress(study, actor, raters)
-    with study.session() as session:
-        rows = session.execute(
-            select(Transcript.name, Participant.label, Transcript.interview_date, Transcript.unit)
-            .outerjoin(Participant, Transcript.participant_id == Participant.id).order_by(Transcript.id)
-        ).all()
-    frame = pd.DataFrame(rows, columns=["transcript", "participant", "date", "unit"])
-    with study.session() as session:
-        counts = dict(session.execute(
-            select(Transcript.name, func.count(Segment.id)).join(Segment).group_by(Transcript.name)).all())
-    frame.insert(2, "segments", [counts.get(name, 0) for name in frame["transcript"]])
-    excluded = excluded_transcripts(study)
-    frame["excluded"] = [name in excluded for name in frame["transcript"]]
-    for rater in raters:
-        cells = {p.transcript: f"{p.coded} / {p.to_code}" + (", done" if p.done else "")
-                 for p in progress if p.rater == rater}
-        frame[rater] = [cells.get(name, "") for name in frame["transcript"]]
-    return frame
+def transcripts_table(study: Study, actor: Actor) -> Table:
+    """The transcripts listing (``listing.transcript_table``) with, for each coder the actor may
+    see, a column like ``12 / 20`` (segments coded / the participant's segments), ending ``, done``
+    when marked done."""
+    progress: dict[str, dict[str, str]] = {rater: {} for rater in visible_coders(study, actor)}
+    for p in coding_progress(study, actor, list(progress)):
+        progress[p.rater][p.transcript] = f"{p.coded} / {p.to_code}" + (", done" if p.done else "")
+    return transcript_table(transcript_rows(study), progress)

@@ -173,13 +173,13 @@ def test_a_decision_records_adjudicator_time_reason_and_an_audit_entry(disputed)
 
 
 def test_progress_counts_disputed_resolved_and_unresolved(disputed):
-    assert adjudication_progress(disputed, RATERS, CLI) == {"units": 10, "units_disputed": 3, "resolved": 0,
-                                                       "unresolved": 3}
+    progress = adjudication_progress(disputed, RATERS, CLI)
+    assert (progress.units, progress.disputed, progress.resolved, progress.unresolved) == (10, 3, 0, 3)
     auto_adjudicate(disputed, CLI, RATERS)
-    assert adjudication_progress(disputed, RATERS, CLI)["resolved"] == 0  # agreeing is not resolving
+    assert adjudication_progress(disputed, RATERS, CLI).resolved == 0  # agreeing is not resolving
     resolve(disputed, CLI, RATERS, "T1", 3, "both")
     progress = adjudication_progress(disputed, RATERS, CLI)
-    assert (progress["units_disputed"], progress["resolved"], progress["unresolved"]) == (3, 1, 2)
+    assert (progress.disputed, progress.resolved, progress.unresolved) == (3, 1, 2)
     assert disagreements(disputed, CLI, RATERS)[1].resolution == "both"
 
 
@@ -210,7 +210,7 @@ def test_resolutions_csv_applies_every_row(disputed, tmp_path):
     assert import_resolutions_csv(disputed, ADMIN, RATERS, path) == 2
     # segments 1 and 5 hold the agreements carried when T1 was finished
     assert consensus(disputed) == {1: {MS}, 3: {LIC, MS}, 5: {LIC}, 7: {MS}}
-    assert adjudication_progress(disputed, RATERS, CLI)["resolved"] == 2
+    assert adjudication_progress(disputed, RATERS, CLI).resolved == 2
 
 
 def test_resolutions_csv_errors_name_their_lines_and_nothing_is_applied(disputed, tmp_path):

@@ -12,10 +12,9 @@ from study.app.components.coding_workspace import apply_ops
 from study.app.components.workspace_protocol import ProtocolError, parse_event
 from study import auth, workspace
 from study.auth import Actor
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import ALICE, add_interview, load_small_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
-ALICE = Actor("alice", "coder")
 
 
 @pytest.fixture

@@ -250,11 +250,11 @@ def test_a_coder_sees_agreement_only_when_allowed(study_db, study):
 
 def test_admin_resolves_a_disagreement(study_db, study):
     at = open_page("adjudicate", ADMIN)
-    before = adjudication.adjudication_progress(study, ["alice", "bob"], ADMIN)["resolved"]
+    before = adjudication.adjudication_progress(study, ["alice", "bob"], ADMIN).resolved
     at.text_input[0].set_value("alice's reading fits the definition").run()
     at.button(key="decide-take:alice").click().run()
     assert not at.exception
-    assert adjudication.adjudication_progress(study, ["alice", "bob"], ADMIN)["resolved"] == before + 1
+    assert adjudication.adjudication_progress(study, ["alice", "bob"], ADMIN).resolved == before + 1
     record = adjudication.resolutions(study, ADMIN, ["alice", "bob"])[-1]
     assert record.decision == "take:alice" and record.reason == "alice's reading fits the definition"
 

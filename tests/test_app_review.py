@@ -61,8 +61,8 @@ def test_agreement_page_breaks_down_per_transcript_and_pair(study_db, study):
     assert [t.label for t in at.tabs] == ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"]
     finished = agreement_report_transcripts(study)
     per_transcript, per_pair = at.tabs[2].dataframe[0].value, at.tabs[3].dataframe[0].value
-    assert list(per_transcript["group"]) == finished
-    assert list(per_pair["group"]) == ["alice & bob"]
+    assert list(per_transcript["transcript"]) == finished  # the CLI's labels (study.agreement.tables)
+    assert list(per_pair["pair"]) == ["alice & bob"]
 
 
 def agreement_report_transcripts(study) -> list[str]:

@@ -9,18 +9,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from study import adjudication, auth, codings, workspace
+from study import adjudication, codings, workspace
 from study.agreement import visibility
 from study.archive import archive, restore
 from study.cli import cli
 from study.errors import NotAllowed, StudyError
 from study.store import SCHEMA_VERSION, Base, Study, Transcript
 from tests.conftest import _postgres_database
-from tests.factories import two_coders_study
-
-ADMIN = auth.Actor("ann", "admin")
-ALICE = auth.Actor("alice", "coder")
-BOB = auth.Actor("bob", "coder")
+from tests.factories import ADMIN, ALICE, BOB, two_coders_study
 SKIPPED = {"app_sessions", "sign_in_throttle", "sign_in_failures"}
 
 

@@ -15,9 +15,7 @@ from study.auth import CLI, Actor
 from study.codebook import parse_codebook
 from study.errors import NotAllowed
 from study.store import User
-from tests.factories import SMALL_CODEBOOK, two_coders_study
-
-ALICE = Actor("alice", "coder")
+from tests.factories import ALICE, SMALL_CODEBOOK, two_coders_study
 ACTOR_PARAMETERS = {"actor", "asker"}
 RATER_PARAMETERS = {"rater", "rater_id", "raters", "rater_name"}
 # Public functions that reveal raters' work without an actor, and why that is safe.

@@ -6,16 +6,11 @@ from __future__ import annotations
 import pytest
 
 from study import auth, codings
-from study.auth import CLI, Actor
+from study.auth import CLI
 from study.errors import NotAllowed, StudyError
-from tests.factories import two_coders_study
+from tests.factories import ALICE
 
 LONG = "n" * 201  # the name columns hold 200 characters
-
-
-@pytest.fixture
-def coded(study):
-    return two_coders_study(study)
 
 
 @pytest.mark.parametrize("name", [LONG, "ali\x00ce"])
@@ -37,7 +32,7 @@ def test_a_rater_name_any_backend_cannot_store_is_refused_alike(coded):
 
 def test_a_coding_memo_with_a_nul_character_is_refused_alike(coded):
     with pytest.raises(StudyError, match="NUL character"):
-        codings.apply_code(coded, Actor("alice", "coder"), "alice", "P02", 1, "Challenges/Model search",
+        codings.apply_code(coded, ALICE, "alice", "P02", 1, "Challenges/Model search",
                            memo="before\x00after")
     assert codings.codings_of(coded, CLI, "alice", "P02") == []
 
@@ -52,4 +47,4 @@ def test_a_codings_csv_with_a_nul_memo_is_refused_alike(coded, tmp_path):
 
 def test_a_segment_memo_with_a_nul_character_is_refused_alike(coded):
     with pytest.raises(StudyError, match="NUL character"):
-        codings.set_memo(coded, Actor("alice", "coder"), "alice", "P01", 1, "a\x00b")
+        codings.set_memo(coded, ALICE, "alice", "P01", 1, "a\x00b")

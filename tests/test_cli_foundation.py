@@ -62,8 +62,8 @@ def test_participants_json_carries_csv_attributes(sample_study):
 
 
 def test_listings_have_a_readable_table_by_default(sample_study):
-    out = sample_study("transcripts").stdout
-    assert out.splitlines()[0].split()[:4] == ["name", "participant", "segments", "words"]
+    title, header, *_ = sample_study("transcripts").stdout.splitlines()
+    assert title == "Transcripts" and header.split()[:4] == ["transcript", "participant", "segments", "words"]
 
 
 def test_codebook_export_round_trips_through_yaml(sample_study, tmp_path):

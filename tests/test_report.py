@@ -19,7 +19,7 @@ from study.codings import apply_code, mark_done
 from study.sources import choose_source
 from study.store import Resolution, Segment, Transcript
 from tests.factories import add_consensus_coding
-from tests.test_findings import P1_SEARCH, coded_study
+from tests.test_findings import P1_SEARCH, P10_SEARCH, coded_study
 
 
 @pytest.fixture
@@ -196,3 +196,65 @@ def test_figures_drawn_one_after_another_in_one_browser_do_not_carry_over(coded)
     with charts.StaticSession() as session:
         after_other = session.images([second, first]).result()
     assert images[0] == again[0] == after_other[1]
+
+
+# -- the report's numbers, pinned by hand ------------------------------------------------
+
+
+def test_report_tables_hold_the_hand_counted_numbers(coded):
+    """The union of alice and bob on the three finished interviews (see ``coded_study``):
+    Model search: P1#1 (both), P10#1 (both), P10#3 (alice) -> P1, P10: 2 of 3;
+    Missing attributes: P2#3 (alice), P10#3 (bob) -> P2, P10: 2 of 3;
+    Popularity: P1#3 (bob), P2#1 (both) -> P1, P2: 2 of 3; License: P1#3 (alice) -> 1 of 3."""
+    built = report.build_report(finished(coded), CLI, source="alice,bob")
+    challenges, attributes, factors, agreement = (t.table for t in built.tables)
+    assert [(r["code"], r["participants"], r["of"], r["percent"], r["ids"]) for r in challenges.rows] == [
+        ("Model search", 2, 3, 66.7, ["P1", "P10"]), ("Missing attributes", 2, 3, 66.7, ["P2", "P10"])]
+    assert [(r["code"], r["participants"], r["of"], r["percent"], r["ids"]) for r in attributes.rows] == [
+        ("Popularity", 2, 3, 66.7, ["P1", "P2"]), ("License", 1, 3, 33.3, ["P1"])]
+    # exemplar: both long quotes are participant turns of 15-60 words; P1's was applied by both raters
+    assert challenges.rows[0]["quote"] == {"text": P1_SEARCH, "participant": "P1", "transcript": "P1-interview",
+                                           "segment": 1}
+    # Factors (at least 2 participants): Traditional keeps Popularity (2); Portability's License (1) is left out
+    assert [(r["group"], r["participants"], r["factors"]) for r in factors.rows] == [
+        ("Traditional", 2, [{"code": "Popularity", "ref": "Attributes/Traditional/Popularity", "participants": 2}])]
+    assert "Groups with no factor mentioned by 2 or more: Portability." in factors.notes
+    # Model search over the 12 segments of the finished interviews: both 1 on 2, alice only on 1, both 0 on 9.
+    # Coincidences o11 = 4, o10 = o01 = 1, o00 = 18; n1 = 5, n0 = 19, n = 24;
+    # alpha = 1 - (n - 1) * (o10 + o01) / (2 * n1 * n0) = 1 - 23 * 2 / 190 = 0.7579
+    model_search = next(r for r in agreement.rows if r["code"] == "Challenges/Model search")
+    assert model_search["units"] == 12
+    assert model_search["alpha"] == pytest.approx(1 - 23 * 2 / 190)
+
+
+def test_report_appendix_quotes_each_coded_segment_by_code_and_participant(coded):
+    built = report.build_report(finished(coded), CLI, source="alice,bob")
+    texts = [(b.level if isinstance(b, report.Heading) else 0, b.text)
+             for b in built.blocks if isinstance(b, (report.Heading, report.Paragraph))]
+    texts = texts[texts.index((1, "Appendix: quotes per code")) + 1:]
+    # codebook order; participants in natural order (P10 after P2); whole quotes, segment order
+    assert texts == [
+        (2, "Challenges/Model search"),
+        (3, "P1"), (0, f"“{P1_SEARCH}” (P1-interview #1)"),
+        (3, "P10"), (0, "“Search is hard.” (P10-interview #1)"), (0, f"“{P10_SEARCH}” (P10-interview #3)"),
+        (2, "Challenges/Missing attributes"),
+        (3, "P2"), (0, "“The card never says what data it was trained on.” (P2-interview #3)"),
+        (3, "P10"), (0, f"“{P10_SEARCH}” (P10-interview #3)"),
+        (2, "Attributes/Traditional/Popularity"),
+        (3, "P1"), (0, "“The license decides it.” (P1-interview #3)"),
+        (3, "P2"), (0, "“Downloads and likes are what we look at first.” (P2-interview #1)"),
+        (2, "Attributes/Portability/License"),
+        (3, "P1"), (0, "“The license decides it.” (P1-interview #3)"),
+    ]
+
+
+def test_a_report_after_a_new_coding_counts_it(coded):
+    """The codings are read once per change to the study and shared by a build's tables: a change
+    in between is never answered from the earlier read."""
+    before = report.build_report(coded, CLI, source="alice")
+    apply_code(coded, CLI, "alice", "P2-interview", 1, "Challenges/Model search")
+    after = report.build_report(coded, CLI, source="alice")
+    ids = [next(r["ids"] for r in built.tables[0].table.rows if r["code"] == "Model search")
+           for built in (before, after)]
+    assert ids == [["P1", "P10"], ["P1", "P2", "P10"]]
+    assert "P2-interview #1" in "\n".join(b.text for b in after.blocks if isinstance(b, report.Paragraph))

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+
+from study.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("sklearn", "pandas", "spacy", "plotly", "scipy", "krippendorff", "openpyxl", "docx")
@@ -55,13 +58,52 @@ def test_help_loads_no_heavy_library(tmp_path):
 
 
 def test_help_does_not_even_load_the_database_layer(tmp_path):
-    assert loaded_by(tmp_path, "--help", watch=("sqlalchemy.orm", "study.store")) == []
+    assert loaded_by(tmp_path, "--help", watch=("sqlalchemy", "study.database", "study.store")) == []
 
 
-@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01")])
+@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01"), ("participants",), ("codebook", "show")])
 def test_listing_commands_load_no_heavy_library(sample_db, args):
     assert loaded_by(sample_db, *args) == []
 
 
+@pytest.mark.parametrize("args", [("transcripts",), ("segments", "P01")])
+def test_listing_commands_read_without_the_orm(sample_db, args):
+    assert loaded_by(sample_db, *args, watch=("sqlalchemy.orm", "study.store")) == []
+
+
 def test_a_command_still_loads_what_it_uses(sample_db):
     assert "pandas" in loaded_by(sample_db, "table", "frequency", "--format", "md")
+
+
+def command_modules() -> dict[str, str]:
+    """Every ``study`` command, loaded from every command module, with the module defining it."""
+    import importlib
+    import pkgutil
+
+    import study.cli as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.endswith("_cmds"):
+            importlib.import_module(f"study.cli.{info.name}")
+    return {name: command.callback.__module__.rsplit(".", 1)[1] for name, command in cli.commands.items()}
+
+
+def test_the_command_table_names_every_command_and_its_module():
+    from study.cli.commands import COMMANDS
+
+    assert {name: module for name, (module, _help) in COMMANDS.items()} == command_modules()
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_help_lists_the_commands_as_click_does_from_the_commands_themselves(width):
+    command_modules()
+    context = click.Context(cli, info_name="study", terminal_width=width)
+    from_table, from_commands = click.HelpFormatter(width=width), click.HelpFormatter(width=width)
+    cli.format_commands(context, from_table)
+    click.Group.format_commands(cli, context, from_commands)
+    assert from_table.getvalue() == from_commands.getvalue()
+
+
+def test_a_command_loads_only_its_own_module(sample_db):
+    assert loaded_by(sample_db, "transcripts", watch=("study.cli.findings_cmds", "study.cli.agreement_cmds",
+                                                      "study.cli.transcript_cmds")) == ["study.cli.transcript_cmds"]

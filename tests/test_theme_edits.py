@@ -7,12 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from study import codes, codings
-from study.auth import CLI, Actor
+from study.auth import CLI
 from study.codebook import join_ref, parse_codebook, split_ref
 from study.errors import CodebookError, NotAllowed
-from tests.factories import add_interview, load_small_codebook
-
-ALICE = Actor("alice", "coder")
+from tests.factories import ALICE, add_interview, load_small_codebook
 
 
 @given(st.lists(st.text(min_size=1), min_size=1, max_size=4))

@@ -3,22 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from study import auth, importing
+from study import importing
 from study.errors import NotAllowed, ParticipantsError
 from study.importing import UploadedFile, transcript_rows
 from study.app.display import said
-from tests.factories import two_coders_study
-
-ADMIN = auth.Actor("ann", "admin")
-ALICE = auth.Actor("alice", "coder")
-BOB = auth.Actor("bob", "coder")
+from tests.factories import ADMIN, ALICE
 
 GOOD_TXT = b"Interviewer: How do you pick a model?\n\nP07: I search the hub by downloads.\n"
-
-
-@pytest.fixture
-def coded(study):
-    return two_coders_study(study)
 
 
 def test_upload_imports_a_transcript_under_its_own_name(coded):

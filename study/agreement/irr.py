@@ -18,8 +18,9 @@ from typing import Sequence
 
 import pandas as pd
 
+from ..table import Column, Table
+from . import coefficient_text, defined, interval_text
 from . import coefficients as coef
-from . import defined
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_table
 from ..errors import StudyError
 
@@ -109,6 +110,29 @@ def irr_from_table(
         "categories": list(coded.categories),
         "notes": _notes(table, coded, values, categories is not None),
     }
+
+
+def irr_table(result: dict, source: str = "the ratings") -> Table:
+    """The calculator's result as the table ``study irr`` prints: each coefficient and count, alpha's
+    95% interval and the chance it falls below each threshold, the raters and the categories; the
+    notes under it."""
+    rows = [{"coefficient": name, "value": value} for name, value in result.items()
+            if name not in ("alpha_bootstrap", "notes", "raters", "categories")]
+    boot = result.get("alpha_bootstrap")
+    if boot:
+        rows.append({"coefficient": "alpha 95% CI", "value": interval_text((boot["ci_low"], boot["ci_high"]))})
+        rows += [{"coefficient": f"q(alpha < {t})", "value": p} for t, p in boot["q"].items()]
+    rows.append({"coefficient": "raters", "value": ", ".join(result["raters"])})
+    rows.append({"coefficient": "categories", "value": ", ".join(map(str, result["categories"]))})
+    return Table(title=f"Agreement on {source}", columns=(Column("coefficient", "coefficient"),
+                                                          Column("value", "value", format=_value_text)),
+                 rows=tuple(rows), notes=tuple(f"Note: {n}" for n in result.get("notes", [])), name="irr")
+
+
+def _value_text(value) -> str:
+    if isinstance(value, float):
+        return coefficient_text(value)
+    return "" if value is None else str(value)
 
 
 def _coefficients(table: pd.DataFrame, level: str, categories: tuple) -> dict[str, float | None]:

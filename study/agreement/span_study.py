@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..auth import Actor
 from ..codings import read_codings_frame, segments_frame
 from ..store import Study, Transcript
+from . import defined
 from .spans import Span, unitizing_alpha
 from .units import BASIS_ALL, BASIS_DONE, _basis_transcripts, check_raters, code_infos
 from .visibility import require_may_compare
@@ -39,12 +40,6 @@ class SpanAgreementReport:
     continuum: int  # characters compared
     basis: str
     codes: tuple[SpanCodeAgreement, ...]
-
-    def code_rows(self) -> list[dict]:
-        return [{"code": c.code, "alpha_u": None if c.alpha is None else round(c.alpha, 4),
-                 **{f"stretches {r}": n for r, n in zip(self.raters, c.stretches)},
-                 **{f"characters {r}": n for r, n in zip(self.raters, c.characters)}}
-                for c in self.codes]
 
 
 def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str | None = None,
@@ -73,7 +68,7 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
         rows.append(SpanCodeAgreement(
             code.ref, tuple(sum(s.rater == i for s in mine) if shown[i] else None for i in range(len(raters))),
             tuple(sum(s.length for s in mine if s.rater == i) if shown[i] else None for i in range(len(raters))),
-            result.observed, result.expected, None if result.alpha != result.alpha else result.alpha))
+            result.observed, result.expected, defined(result.alpha)))
     return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
 
 

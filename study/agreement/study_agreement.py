@@ -135,20 +135,6 @@ class AgreementReport:
             "rare_rule": RARE_RULE, "notes": list(self.notes),
         }
 
-    def code_rows(self) -> list[dict]:
-        """One flat row per code (no nested values), for CSV and spreadsheets."""
-        return [
-            {"code": c.code, "theme": c.theme, "units": c.units, "alpha": c.alpha,
-             "alpha_ci_low": c.alpha_ci[0] if c.alpha_ci else None,
-             "alpha_ci_high": c.alpha_ci[1] if c.alpha_ci else None,
-             **{f"q_{t}": (c.q or {}).get(t) for t in ("0.667", "0.800")},
-             "alpha_band": alpha_band(c.alpha), "kappa": c.kappa, "kappa_kind": c.kappa_kind,
-             "kappa_band": kappa_band(c.kappa), "ac1": c.ac1, "percent": c.percent,
-             **{f"prevalence_{r}": c.prevalence.get(r) for r in self.raters}, "rare": c.rare,
-             "undefined": c.undefined}
-            for c in self.codes
-        ]
-
 
 RARE_RULE = (f"rare: the raters applied the code on fewer than {RARE_MIN_UNITS} units on "
              "average; alpha is unstable there (one changed rating moves it a lot)")

@@ -1,5 +1,6 @@
-"""The agreement report as display tables: one row per code (or theme), the same for the CLI,
-the Agreement page and the findings report, each choosing its columns and labels.
+"""Agreement results as display tables, the same for the CLI, the Agreement page and the findings
+report: the report per code (or theme), each front end choosing its columns and labels; the
+breakdown per transcript or pair of raters; span agreement per code.
 
 Rows keep the report's values (floats, None for undefined, the interval as a pair) so a page can
 colour or sort them; the columns say how each is written as text.
@@ -11,11 +12,15 @@ Example::
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ..table import Column, Table
 from . import coefficient_text, interval_text
+from .breakdown import GroupAgreement
 from .study_agreement import RARE_RULE, AgreementReport, CodeAgreement, alpha_band, kappa_band
+
+if TYPE_CHECKING:
+    from .span_study import SpanAgreementReport
 
 
 def _coefficient(value) -> str:
@@ -64,8 +69,24 @@ def code_row(code: CodeAgreement, raters: Sequence[str]) -> dict:
         "kappa": code.kappa, "kappa_kind": code.kappa_kind, "kappa_band": kappa_band(code.kappa),
         "ac1": code.ac1, "rare": code.rare, "undefined": code.undefined or "",
         "flags": _flags(code), "note": "; ".join(x for x in ("rare" if code.rare else "", code.undefined or "") if x),
+        "alpha_ci_low": code.alpha_ci[0] if code.alpha_ci else None,
+        "alpha_ci_high": code.alpha_ci[1] if code.alpha_ci else None,
+        **{f"q_{t}": (code.q or {}).get(t) for t in Q_THRESHOLDS},
         **{applied_key(r): code.prevalence.get(r) for r in raters},
     }
+
+
+Q_THRESHOLDS = ("0.667", "0.800")  # keys of CodeAgreement.q: the bootstrap's probability alpha falls below
+
+
+def code_data_table(report: AgreementReport) -> Table:
+    """Every figure per code, flat (no nested values) and headed by its key: the CSV a
+    spreadsheet or a script reads, numbers in full."""
+    keys = ("code", "theme", "units", "alpha", "alpha_ci_low", "alpha_ci_high", *(f"q_{t}" for t in Q_THRESHOLDS),
+            "alpha_band", "kappa", "kappa_kind", "kappa_band", "ac1", "percent",
+            *(applied_key(r) for r in report.raters), "rare", "undefined")
+    labels = {key: key for key in keys} | {applied_key(r): f"prevalence_{r}" for r in report.raters}
+    return code_table(report, keys, labels)
 
 
 def applied_key(rater: str) -> str:
@@ -118,3 +139,61 @@ def theme_table(report: AgreementReport) -> Table:
     )
     return Table(title=f"Agreement per theme between {', '.join(report.raters)}", columns=columns, rows=rows,
                  name="agreement-themes")
+
+
+# -- agreement per transcript or per pair of raters (study.agreement.breakdown) -----------------
+
+FEW_UNITS_NOTE = ("Per-transcript alphas rest on few units: use them to find where to look, not as the "
+                  "study's reliability.")
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def breakdown_table(groups: Sequence[GroupAgreement], by: str, level: str = "segment") -> Table:
+    """One row per transcript or pair of raters (``by``, as ``agreement_by`` was asked): units of
+    ``level``, how many are disputed, the share coded identically (as a percentage), and the
+    median and pooled alpha over the codes."""
+    raters = list(dict.fromkeys(r for g in groups for r in g.raters))
+    columns = (
+        Column("group", by),
+        *((Column("transcripts", "transcripts", numeric=True),) if by == "pair" else ()),
+        Column("units", f"{level}s", numeric=True),
+        Column("disputed_units", "disputed", numeric=True),
+        Column("identical", "% identical", numeric=True, format=_percent),
+        Column("median_alpha", "median alpha", numeric=True, format=coefficient_text),
+        Column("pooled_alpha", "pooled alpha", numeric=True, format=coefficient_text),
+        Column("codes_with_alpha", "codes with alpha", numeric=True),
+    )
+    rows = tuple({**g.to_dict(), "identical": None if g.identical is None else round(100 * g.identical, 4)}
+                 for g in groups)
+    title = (f"Agreement per transcript between {', '.join(raters)}" if by == "transcript"
+             else f"Agreement per pair of raters among {', '.join(raters)}")
+    return Table(title=title, columns=columns, rows=rows, name=f"agreement-per-{by}",
+                 caption=f"Disputed: {level}s the raters coded differently; % identical: {level}s every rater "
+                         "coded the same; alphas over the codes with a defined alpha.",
+                 notes=(FEW_UNITS_NOTE,) if by == "transcript" else ())
+
+
+# -- span (unitized) agreement (study.agreement.span_study) ------------------------------------
+
+
+def span_table(report: SpanAgreementReport) -> Table:
+    """Krippendorff's alpha_u per code, with each rater's coded stretches and characters (None
+    where the report hides another coder's counts)."""
+    columns = (
+        Column("code", "code"), Column("alpha_u", "alpha_u", numeric=True, format=_coefficient),
+        *(Column(f"stretches {r}", f"stretches {r}", numeric=True) for r in report.raters),
+        *(Column(f"characters {r}", f"characters {r}", numeric=True) for r in report.raters),
+    )
+    rows = tuple(
+        {"code": c.code, "alpha_u": c.alpha,
+         **{f"stretches {r}": n for r, n in zip(report.raters, c.stretches)},
+         **{f"characters {r}": n for r, n in zip(report.raters, c.characters)}}
+        for c in report.codes
+    )
+    return Table(title=f"Span agreement (Krippendorff's alpha_u) between {', '.join(report.raters)}",
+                 columns=columns, rows=rows, name="agreement-spans",
+                 caption=f"On {report.continuum} characters of {len(report.transcripts)} transcript(s) "
+                         f"({report.basis}).")

@@ -105,15 +105,24 @@ def act(action: Callable[..., object], *args, done: str | Callable[[object], str
         flash("success", done(result) if callable(done) else done)
 
 
-def table_frame(table) -> pd.DataFrame:
-    """A ``study.table.Table`` as a DataFrame for ``st.dataframe``: numbers stay numbers (they
-    sort), every other cell is the text the exports print; headers are the column labels."""
+def table_styler(table, colour: dict[str, Callable] | None = None):
+    """A ``study.table.Table`` for ``st.dataframe`` as the CLI prints it, yet sortable: number
+    columns hold the values (a page may colour them: ``colour`` maps a column key to a Styler
+    function of the value) and show as the table's columns format them; other cells are text."""
     labels = _unique([c.label for c in table.columns])
-    return pd.DataFrame(
-        [[row.get(c.key) if c.numeric and not c.format else c.text(row.get(c.key)) for c in table.columns]
-         for row in table.rows],
-        columns=labels,
-    )
+    frame = pd.DataFrame({
+        label: pd.Series([row.get(c.key) if c.numeric else c.text(row.get(c.key)) for row in table.rows],
+                         dtype=object if c.numeric else str)
+        for label, c in zip(labels, table.columns)
+    }, columns=labels)
+    styler = frame.style.format({label: _shown_as(c) for label, c in zip(labels, table.columns) if c.numeric})
+    for key, paint in (colour or {}).items():
+        styler = styler.map(paint, subset=[label for label, c in zip(labels, table.columns) if c.key == key])
+    return styler
+
+
+def _shown_as(column) -> Callable:
+    return lambda value: column.text(None if value is None or pd.isna(value) else value)
 
 
 def _unique(labels: list[str]) -> list[str]:

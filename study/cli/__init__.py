@@ -5,16 +5,17 @@ user mistakes (StudyError) become one line on stderr and exit code 1, never a tr
 """
 from __future__ import annotations
 
+import importlib
 import sys
-
 from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import StudyError, worded
+from .commands import COMMANDS
 
 if TYPE_CHECKING:  # the database layer loads with the first command that opens a study, not for --help
-    from ..store import Study
+    from ..database import Study
 
 
 # How the command line words each remedy a library error names (study.errors): a flag or a command.
@@ -50,8 +51,26 @@ def said(exc: BaseException) -> str:
 
 
 class StudyGroup(click.Group):
-    """Turns StudyError (and OSError on the files named, and database failures) into one line on
-    stderr and exit status 1."""
+    """Loads a command's module only when that command runs (``COMMANDS`` names them and their short
+    help, which ``--help`` lists), and turns StudyError (and OSError on the files named, and
+    database failures) into one line on stderr and exit status 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")  # registers its commands on ``cli``
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands with their short help, as click lists them, without importing their modules."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
+                 if name in COMMANDS else self.commands[name].get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -94,7 +113,7 @@ def _is_database_error(exc: BaseException) -> bool:
 
 
 def _database_url(ctx: click.Context) -> str:
-    from ..store import resolve_url
+    from ..database import resolve_url
 
     obj = ctx.find_root().obj or {}
     study = obj.get("study")
@@ -127,7 +146,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 def open_study(ctx: click.Context, create: bool = True) -> Study:
     """The study database named by --db (created on first use unless ``create`` is False)."""
-    from ..store import Study
+    from ..database import Study
 
     obj = ctx.find_root().obj
     if obj.get("study") is None:
@@ -138,6 +157,3 @@ def open_study(ctx: click.Context, create: bool = True) -> Study:
 
 def main() -> None:
     cli(prog_name="study")
-
-
-from . import commands  # noqa: E402,F401  (registers every command on ``cli``)

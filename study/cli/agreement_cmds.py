@@ -7,10 +7,10 @@ import click
 
 from typing import TYPE_CHECKING
 
-from ..agreement import coefficient_text, interval_text
+from ..agreement import coefficient_text
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
-from .output import emit, format_option, render
+from .output import emit, emit_table, format_option, render
 
 if TYPE_CHECKING:
     from ..agreement.study_agreement import AgreementReport
@@ -53,7 +53,7 @@ def raters_option(f):
 @click.option("--unit", type=click.Choice(("coded", "span")), default="coded", show_default=True,
               help="span: unitized agreement on the coded text itself (Krippendorff's alpha_u per code) "
                    "instead of codes per segment or participant.")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_only, replicates, seed, by,
               unit, fmt) -> None:
@@ -70,31 +70,32 @@ def agreement(ctx, raters, level, theme, include_unfinished, participant_turns_o
         if by is not None:
             raise click.UsageError("--unit span gives one row per code; leave out --by")
         spans = span_study.span_agreement(open_study(ctx, create=False), auth.CLI, _names(raters), theme, include_unfinished)
-        if fmt == "table":
-            click.echo(f"Span agreement (Krippendorff's alpha_u) between {', '.join(spans.raters)} on "
-                       f"{spans.continuum} characters of {len(spans.transcripts)} transcript(s) ({spans.basis})")
-        emit(spans.code_rows(), fmt)
+        emit_table(agreement_tables.span_table(spans), fmt)
         return
     if by is not None:
         if theme:
             raise click.UsageError("--by summarises every code; leave out --theme")
         rows = breakdown.agreement_by(open_study(ctx, create=False), auth.CLI, _names(raters), by, level, include_unfinished,
                             participant_turns_only)
-        emit([r.to_dict() if fmt == "json" else _group_row(r, by) for r in rows], fmt)
+        emit_table(agreement_tables.breakdown_table(rows, by, level), fmt, [r.to_dict() for r in rows])
         return
     report = study_agreement.agreement_report(open_study(ctx, create=False), auth.CLI, _names(raters), level, theme,
                               include_unfinished, replicates, seed, participant_turns_only)
     if fmt == "json":
         emit(report.to_dict(), "json")
     elif fmt == "csv":
-        emit(report.code_rows(), "csv")
+        emit_table(agreement_tables.code_data_table(report), "csv")
+    elif fmt == "md":
+        emit_table(_code_table(report), "md")
     else:
         click.echo(agreement_table(report))
 
 
-def _group_row(row, by: str) -> dict:
-    return {by: row.group, "units": row.units, "disputed": row.disputed_units, "identical": row.identical,
-            "median alpha": row.median_alpha, "pooled alpha": row.pooled_alpha}
+def _code_table(report: AgreementReport):
+    kind = report.codes[0].kappa_kind if report.codes else "kappa"
+    return agreement_tables.code_table(
+        report, ("code", "units", "prevalence", "percent", "alpha", "alpha_ci", "alpha_band", "kappa", "ac1", "flags"),
+        labels={"kappa": kind})
 
 
 def agreement_table(report: AgreementReport) -> str:
@@ -102,10 +103,7 @@ def agreement_table(report: AgreementReport) -> str:
     overall = report.overall
     heading = (f"Agreement between {', '.join(report.raters)} on {overall.units} {report.level}(s) of "
                f"{len(report.transcripts)} transcript(s) ({report.units_basis})")
-    kind = report.codes[0].kappa_kind if report.codes else "kappa"
-    codes = agreement_tables.code_table(
-        report, ("code", "units", "prevalence", "percent", "alpha", "alpha_ci", "alpha_band", "kappa", "ac1", "flags"),
-        labels={"kappa": kind})
+    codes = _code_table(report)
     summary = [
         f"Median alpha {coefficient_text(overall.median_alpha)} over {overall.codes_with_alpha} of {overall.codes} codes "
         f"(range {coefficient_text(overall.min_alpha)} to {coefficient_text(overall.max_alpha)}); "
@@ -128,7 +126,7 @@ def agreement_table(report: AgreementReport) -> str:
               help="Every possible category in order (AC1 and Brennan-Prediger depend on their number).")
 @click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True)
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
-@format_option("table", "json")
+@format_option("table", "json", "csv", "md")
 def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
     """Every agreement coefficient for a ratings CSV (header: rater names; one row per unit).
 
@@ -136,20 +134,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
     """
     result = irr.irr_from_csv(csv_file, level, _names(categories) if categories else None,
                               replicates=replicates, seed=seed)
-    if fmt == "json":
-        emit(result, "json")
-        return
-    rows = [{"coefficient": k, "value": v} for k, v in result.items()
-            if k not in ("alpha_bootstrap", "notes", "raters", "categories")]
-    boot = result.get("alpha_bootstrap")
-    if boot:
-        rows.append({"coefficient": "alpha 95% CI", "value": interval_text((boot["ci_low"], boot["ci_high"]))})
-        rows += [{"coefficient": f"q(alpha < {t})", "value": p} for t, p in boot["q"].items()]
-    rows.append({"coefficient": "raters", "value": ", ".join(result["raters"])})
-    rows.append({"coefficient": "categories", "value": ", ".join(map(str, result["categories"]))})
-    click.echo(render(rows, "table"))
-    for note in result.get("notes", []):
-        click.echo(f"Note: {note}")
+    emit_table(irr.irr_table(result, str(csv_file)), fmt, result)
 
 
 @cli.command("disagreements")
@@ -162,7 +147,7 @@ def irr_command(csv_file, level, categories, replicates, seed, fmt) -> None:
 @click.option("--theme", "themes", multiple=True, metavar="THEME", help="Only disputed codes of this theme (repeatable).")
 @click.option("--rater", metavar="RATER", help="Only units where this rater applied a disputed code.")
 @click.option("--unresolved", is_flag=True, help="Only units no adjudicator has decided yet.")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def disagreements_command(ctx, raters, level, include_unfinished, transcripts, code_refs, themes, rater, unresolved,
                           fmt) -> None:
@@ -176,10 +161,20 @@ def disagreements_command(ctx, raters, level, include_unfinished, transcripts, c
     items = adjudication.disagreements(open_study(ctx, create=False), auth.CLI, names, level, include_unfinished)
     items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
         tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
-    if fmt == "json":
-        emit([d.to_dict() for d in items], "json")
-    else:
-        emit(adjudication.disagreement_rows(items, names), fmt)
+    emit_table(adjudication.disagreement_table(items, names), fmt, [d.to_dict() for d in items])
+
+
+@cli.command("decisions")
+@raters_option
+@format_option("table", "json", "csv", "md")
+@click.pass_context
+def decisions_command(ctx, raters, fmt) -> None:
+    """List the decisions on the raters' disagreements, newest first: the consensus codes each set, by whom and why.
+
+    Example: study decisions --raters alice,bob --format csv > decisions.csv
+    """
+    records = adjudication.resolutions(open_study(ctx, create=False), auth.CLI, _names(raters))
+    emit_table(adjudication.decision_table(records), fmt)
 
 
 @cli.command("adjudicate")
@@ -227,5 +222,5 @@ def adjudicate(ctx, raters, auto, status, resolutions, resolve, decision, code_r
         click.echo(f"{record.transcript} #{record.segment}: {record.decision} -> "
                    f"{'; '.join(record.codes) or '(no codes)'}")
     progress = adjudication.adjudication_progress(study, names, auth.CLI)
-    click.echo(f"Disputed segments: {progress['units_disputed']}; resolved {progress['resolved']}, "
-               f"unresolved {progress['unresolved']}.")
+    click.echo(f"Disputed segments: {progress.disputed}; resolved {progress.resolved}, "
+               f"unresolved {progress.unresolved}.")

@@ -9,7 +9,7 @@ import click
 
 from . import cli, open_study
 from .lazy import library
-from .output import emit
+from .output import emit, emit_table
 
 listing = library("study.listing")
 codes = library("study.codes")
@@ -32,7 +32,7 @@ def demo_command(ctx, port, no_app) -> None:
     if not demo.has_transcripts(study):
         click.echo("Building the sample study (synthetic transcripts, codebook, two raters' codings)...", err=True)
         demo.build_sample_study(study)
-    emit(listing.transcript_rows(study), "table")
+    emit_table(listing.transcript_table(listing.transcript_rows(study)), "table")
     click.echo()
     emit(codes.code_rows(study), "table", ["theme", "code", "definition"])
     click.echo("\nDemo accounts: " + ", ".join(f"{a.name} / {a.password} ({a.role})" for a in demo.DEMO_ACCOUNTS))

@@ -7,7 +7,7 @@ import click
 
 from . import cli, open_study
 from .lazy import library
-from .output import emit, format_option, render
+from .output import emit, emit_table, format_option, render
 
 atomic = library("study.atomic")
 cb = library("study.codebook")
@@ -41,9 +41,11 @@ def show(ctx, fmt) -> None:
 
     Example: study codebook show --format json
     """
-    rows = codes.code_rows(open_study(ctx, create=False))
-    columns = ["theme", "code", "path", "definition"] if fmt == "table" else None
-    emit(rows, fmt, columns)
+    study = open_study(ctx, create=False)
+    if fmt in ("table", "md"):
+        emit_table(codes.codebook_table(codes.code_views(study, include_retired=False)), fmt)
+    else:
+        emit(codes.code_rows(study), fmt)  # every field of every code, for scripts
 
 
 @codebook.command("export")

@@ -9,15 +9,9 @@ from pathlib import Path
 
 import click
 
-from typing import TYPE_CHECKING
-
-from ..agreement import coefficient_text
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
-from .output import emit, format_option, render
-
-if TYPE_CHECKING:
-    from ..suggest import SuggestionEvaluation
+from .output import emit, emit_table, format_option
 
 auth = library("study.auth")
 qdpx = library("study.qdpx")
@@ -145,7 +139,7 @@ def suggest_run(ctx, transcripts, rater, dry_run, fmt) -> None:
               help="With --learned: folds, grouped by transcript.")
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not both marked done (keyword suggestions only).")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def suggest_evaluate(ctx, reference, rater, learned, folds, include_unfinished, fmt) -> None:
     """Per-code precision, recall, F1 and Krippendorff's alpha of suggestions against a human rater,
@@ -160,29 +154,4 @@ def suggest_evaluate(ctx, reference, rater, learned, folds, include_unfinished, 
         result = suggest.learned_suggestions_evaluation(study, auth.CLI, reference, folds)
     else:
         result = suggest.evaluate_suggestions(study, auth.CLI, reference, rater, include_unfinished)
-    if fmt == "json":
-        emit(result.to_dict(), "json")
-    elif fmt == "csv":
-        emit(result.code_rows(), "csv")
-    else:
-        click.echo(evaluation_table(result))
-
-
-def evaluation_table(result: SuggestionEvaluation) -> str:
-    heading = (f"{result.suggester} against {result.reference} on {result.units} participant segment(s) of "
-               f"{len(result.transcripts)} transcript(s)")
-    rows = [{"code": c.code, "support": c.support, "predicted": c.predicted, "both": c.true_positives,
-             "precision": c.precision, "recall": c.recall, "F1": c.f1, "alpha": c.alpha} for c in result.codes]
-    summary = [
-        f"Micro: precision {coefficient_text(result.micro.precision)}, recall {coefficient_text(result.micro.recall)}, "
-        f"F1 {coefficient_text(result.micro.f1)}.",
-        f"Macro (mean over codes where defined): precision {coefficient_text(result.macro.precision)}, "
-        f"recall {coefficient_text(result.macro.recall)}, F1 {coefficient_text(result.macro.f1)}.",
-        f"Median alpha {coefficient_text(result.median_alpha)} over {result.codes_with_alpha} of {len(result.codes)} codes.",
-        "Support: segments the reference coded; predicted: segments the suggester coded; both: where they agree.",
-        f"Method: {result.method}.",
-        *[f"Note: {n}" for n in result.notes],
-    ]
-    return "\n\n".join([heading, render(rows, "table"), "\n".join(summary)])
-
-
+    emit_table(suggest.evaluation_table(result), fmt, result.to_dict())

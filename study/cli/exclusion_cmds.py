@@ -5,7 +5,7 @@ import click
 
 from . import cli, open_study
 from .lazy import LazyChoice, library
-from .output import emit, format_option
+from .output import emit_table, format_option
 
 auth = library("study.auth")
 exclusion = library("study.exclusion")
@@ -20,7 +20,7 @@ def kind_option(command):
 @click.argument("name", required=False)
 @kind_option
 @click.option("--reason", help="Why (recorded with the exclusion).")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "md")
 @click.pass_context
 def exclude_command(ctx, name, kind, reason, fmt) -> None:
     """Leave a transcript, or a participant's every transcript, out of findings and agreement (kept;
@@ -30,7 +30,8 @@ def exclude_command(ctx, name, kind, reason, fmt) -> None:
     """
     study = open_study(ctx, create=False)
     if name is None:
-        emit([r.to_dict() for r in exclusion.exclusions(study)], fmt)
+        records = exclusion.exclusions(study)
+        emit_table(exclusion.exclusion_table(records), fmt, [r.to_dict() for r in records])
         return
     record = exclusion.exclude(study, auth.CLI, name, kind, reason)
     click.echo(f"Excluded {record.kind} {record.name} from findings and agreement "

@@ -10,7 +10,7 @@ from .. import exports
 from ..table import Table
 from . import cli, open_study
 from .lazy import LazyChoice, lazy, library
-from .output import format_option, render
+from .output import format_option, render, table_text
 
 auth = library("study.auth")
 atomic = library("study.atomic")
@@ -18,6 +18,7 @@ charts = library("study.charts")
 quotes_mod = library("study.quotes")
 findings = library("study.findings")
 report_mod = library("study.report")
+report_formats = library("study.report_formats")
 saturation_mod = library("study.saturation")
 DEFAULT_THRESHOLD = lazy("study.saturation:DEFAULT_THRESHOLD")
 
@@ -60,10 +61,7 @@ def resolve_format(fmt: str | None, out: Path | None, default: str = "table") ->
 def deliver_table(table: Table, fmt: str | None, out: Path | None) -> None:
     fmt = resolve_format(fmt, out)
     if fmt == "table":
-        text = render(table.display_rows(), "table", [c.label for c in table.columns])
-        text = "\n".join([*([table.warning] if table.warning else []), table.title, text,
-                          *([table.caption] if table.caption else []), *table.notes])
-        _deliver_text(text + "\n", out)
+        _deliver_text(table_text(table) + "\n", out)
     elif fmt in exports.BINARY_FORMATS:
         atomic.write_bytes(out, exports.to_bytes(table, fmt))
         click.echo(f"Wrote {out}")
@@ -245,6 +243,15 @@ def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
 # -- study report ---------------------------------------------------------------------------
 
 
+def _start_figure_browser(ctx: click.Context, _param, out: Path) -> Path:
+    """Start the report's figure browser as the very first step (``--out`` is eager: the other
+    options' defaults load the report's libraries): it comes up in its own process while they
+    load and the report is built. Held by the root context, so it is stopped however the command
+    ends, a bad option, an error or Ctrl-C included."""
+    ctx.meta["figure_browser"] = ctx.find_root().with_resource(report_formats.figure_session(out))
+    return out
+
+
 @cli.command("report")
 @source_options
 @click.option("--raters", help="Raters compared for agreement, e.g. alice,bob (default: every coder, if two or more).")
@@ -254,19 +261,19 @@ def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
 @click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True, help="Saturation threshold.")
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Measure agreement on every coded transcript, not only those every rater marked done.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="report.docx, report.md or report.html")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), is_eager=True,
+              callback=_start_figure_browser, help="report.docx, report.md or report.html")
 @click.pass_context
 def report_cmd(ctx, source, combine, raters, title, factors_min, threshold, include_unfinished, out) -> None:
     """One document: methods, numbered tables and figures, and an appendix of quotes.
 
     Example: study report --source consensus --raters alice,bob --out report.docx
     """
-    if out.suffix.lower() not in report_mod.REPORT_FORMATS:
-        raise click.UsageError(f"--out must end in {', '.join(report_mod.REPORT_FORMATS)} (got {out.name})")
+    if out.suffix.lower() not in report_formats.REPORT_FORMATS:
+        raise click.UsageError(f"--out must end in {', '.join(report_formats.REPORT_FORMATS)} (got {out.name})")
     rater_list = [r.strip() for r in raters.split(",") if r.strip()] if raters else None
-    with report_mod.figure_session(out) as images:  # the browser comes up while the report is built
-        built = report_mod.build_report(open_study(ctx, create=False), auth.CLI, source, combine, rater_list, title,
-                                        factors_min, threshold, include_unfinished, images)
-        report_mod.write_report(built, out, images)
+    images = ctx.meta["figure_browser"]  # already coming up
+    built = report_mod.build_report(open_study(ctx, create=False), auth.CLI, source, combine, rater_list, title,
+                                    factors_min, threshold, include_unfinished, images)
+    report_mod.write_report(built, out, images)
     click.echo(f"Wrote {out} ({len(built.tables)} tables, {len(built.figures)} figures)")

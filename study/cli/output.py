@@ -8,6 +8,9 @@ from typing import Any, Callable
 
 import click
 
+from .. import exports
+from ..table import Table
+
 LISTING_FORMATS = ("table", "json", "csv", "md")
 
 
@@ -23,6 +26,28 @@ def format_option(*formats: str, default: str = "table") -> Callable:
 def emit(rows: list[dict] | dict, fmt: str, columns: list[str] | None = None) -> None:
     """Print rows in the chosen format."""
     click.echo(render(rows, fmt, columns))
+
+
+def table_text(table: Table) -> str:
+    """A ``study.table.Table`` for the terminal: its warning, title, rows, caption and notes."""
+    rows = render(table.display_rows(), "table", [c.label for c in table.columns])
+    return "\n".join([*([table.warning] if table.warning else []), table.title, rows,
+                      *([table.caption] if table.caption else []), *table.notes])
+
+
+def emit_table(table: Table, fmt: str, json_value: Any = None) -> None:
+    """Print a Table as a terminal table, Markdown (as ``study table`` writes it), or CSV of its
+    values (numbers in full); JSON
+    prints ``json_value`` (the library value the table shows) or else the table's rows."""
+    labels = [c.label for c in table.columns]
+    if fmt == "json":
+        emit(list(table.rows) if json_value is None else json_value, "json")
+    elif fmt == "csv":
+        emit(table.value_rows(), "csv", labels)
+    elif fmt == "md":
+        click.echo(exports.to_markdown(table), nl=False)
+    else:
+        click.echo(table_text(table))
 
 
 def render(rows: list[dict] | dict, fmt: str, columns: list[str] | None = None) -> str:

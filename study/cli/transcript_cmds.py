@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import cli, open_study, said
 from .lazy import LazyChoice, lazy, library
-from .output import emit, format_option
+from .output import emit, emit_table, format_option
 
 if TYPE_CHECKING:
     from ..importing import ImportPreview, ImportSummary
@@ -183,7 +183,8 @@ def transcripts(ctx, fmt) -> None:
 
     Example: study transcripts --format json
     """
-    emit(listing.transcript_rows(open_study(ctx, create=False)), fmt)
+    rows = listing.transcript_rows(open_study(ctx, create=False))
+    emit_table(listing.transcript_table(rows), fmt, rows)
 
 
 @cli.command()
@@ -207,9 +208,7 @@ def participants(ctx, fmt) -> None:
     Example: study participants --format csv
     """
     rows = participants_mod.list_participants(open_study(ctx, create=False))
-    if fmt != "json":
-        rows = [{"participant": r["participant"], "transcripts": r["transcripts"], **r["attributes"]} for r in rows]
-    emit(rows, fmt)
+    emit_table(participants_mod.participant_table(rows), fmt, rows)
 
 
 @cli.command()

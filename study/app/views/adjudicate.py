@@ -1,11 +1,10 @@
 """Adjudicate (admins): the raters' disagreements one by one; each decision builds the consensus."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, flash, plain, said, show_flash
+from study.app.display import act, attempt, flash, plain, said, show_flash, table_styler
 from study import adjudication, audit_log, codes
 from study.agreement.visibility import comparable_raters
 from study.errors import StudyError
@@ -44,11 +43,11 @@ def progress(raters: list[str]) -> None:
     figures = attempt(adjudication.adjudication_progress, study, raters, actor)
     if figures is None:
         return
-    disputed, resolved = figures["units_disputed"], figures["resolved"]
+    disputed, resolved = figures.disputed, figures.resolved
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.progress(resolved / disputed if disputed else 1.0,
                   text=f"{resolved} of {disputed} disputed segments resolved "
-                       f"({figures['units']:,} segments in transcripts every rater marked done)")
+                       f"({figures.units:,} segments in transcripts every rater marked done)")
     right.button("Carry agreements", icon=":material/done_all:", width="stretch",
                  help="Agreements are carried when the last rater finishes a transcript; this carries any left "
                       "over (e.g. from before). Decisions already made are kept.",
@@ -60,13 +59,12 @@ def progress(raters: list[str]) -> None:
 def overview(shown: list, raters: list[str], position: int) -> None:
     """Every shown disagreement in one table, both raters side by side with the text; selecting a
     row jumps to it."""
-    rows = adjudication.disagreement_rows(shown, raters)
-    frame = pd.DataFrame(rows)[["transcript", "segment", "text", *raters, "disputed", "resolution"]]
+    table = adjudication.disagreement_table(shown, raters)
     event = st.dataframe(
-        frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320),
+        table_styler(table), hide_index=True, width="stretch", height=min(38 + 35 * len(table.rows), 320),
         on_select="rerun", selection_mode="single-row", key="adjudicate_table",
-        column_config={"text": st.column_config.TextColumn("Segment", width="large"),
-                       **{r: st.column_config.TextColumn(r, width="medium") for r in raters}},
+        column_config={"text": st.column_config.TextColumn(width="large"),
+                       **{r: st.column_config.TextColumn(width="medium") for r in raters}},
     )
     chosen = event.selection.rows if event is not None else []
     if chosen and chosen[0] != position and st.session_state.get("adjudicate_jumped") != chosen[0]:
@@ -150,13 +148,7 @@ def consensus_section(raters: list[str]) -> None:
     if not records:
         st.caption("No decision yet.")
         return
-    st.dataframe(
-        pd.DataFrame([{"transcript": r.transcript, "segment": r.segment, "decision": r.decision,
-                       "consensus codes": ", ".join(r.codes), "by": r.adjudicator, "reason": r.reason or "",
-                       "at": r.at} for r in reversed(records)]),
-        hide_index=True, width="stretch",
-        column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")},
-    )
+    st.dataframe(table_styler(adjudication.decision_table(records)), hide_index=True, width="stretch")
     st.caption("Newest first. The consensus codings are what Findings reads as the source “consensus”.")
 
 

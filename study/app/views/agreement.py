@@ -1,26 +1,29 @@
 """Agreement: how far raters agree, per code, with intervals and the .667/.800 bands; the
 disagreements behind it (admins). Coders see the figures once the admin allows it and every
-compared coder has marked a transcript done (the rule is in study.admin)."""
+compared coder has marked a transcript done (the rule is in study.agreement.visibility)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain, said
+from study.app.display import attempt, error, plain, said, table_styler
 from study import audit_log, charts
-from study.agreement import visibility
+from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
-from study.agreement.tables import applied_key, code_table
-from study.adjudication import DisagreementFilter, disagreement_rows, disagreements, filter_disagreements
-from study.agreement.breakdown import agreement_by
+from study.agreement.tables import applied_key, breakdown_table, code_table, span_table, theme_table
+from study.adjudication import DisagreementFilter, disagreement_table, disagreements, filter_disagreements
+from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.span_study import span_agreement
-from study.agreement.study_agreement import RARE_RULE, THRESHOLDS
+from study.agreement.study_agreement import RARE_RULE, THRESHOLDS, alpha_band
 from study.errors import NotAllowed, StudyError
+from study.suggest import SuggestionEvaluation, evaluate_suggestions, evaluation_table, suggesters
 
 study, actor = get_study(), require_actor()
 LOW, HIGH = THRESHOLDS
-BANDS = {"low": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
+BANDS = {"unreliable": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
 
 
 @st.cache_data(show_spinner="Computing agreement (with bootstrap intervals)...", max_entries=32)
@@ -31,47 +34,36 @@ def report_of(_study, who, raters: tuple[str, ...], level: str, participant_turn
 
 
 def band(value) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    colour = BANDS["reliable"] if value >= HIGH else BANDS["tentative"] if value >= LOW else BANDS["low"]
-    return f"background-color: {colour}"
-
-
-def code_frame(report: AgreementReport, applied_only: bool) -> pd.DataFrame:
-    """The shared per-code table (study.agreement.tables) as a frame of values, for colouring."""
-    keys = ("theme", "name", "alpha", "alpha_ci", "kappa", "ac1", "percent_100",
-            *(applied_key(r) for r in report.raters), "rare", "undefined")  # applied by: None when hidden from a coder
-    table = code_table(report, keys, applied_only=applied_only)
-    frame = pd.DataFrame([{c.key: row[c.key] for c in table.columns} for row in table.rows], columns=list(keys))
-    frame["alpha_ci"] = [f"{ci[0]:.3f} to {ci[1]:.3f}" if ci else "" for ci in frame["alpha_ci"]]
-    frame["percent_100"] = [None if p is None or pd.isna(p) else 100 * p for p in frame["percent_100"]]
-    frame["rare"] = ["rare" if r else "" for r in frame["rare"]]
-    return frame.drop(columns=["undefined"]) if not frame.empty and not frame["undefined"].any() else frame
+    """The cell colour of an alpha: its band by the one rule (study_agreement.alpha_band)."""
+    named = alpha_band(None if value is None or pd.isna(value) else float(value))
+    return f"background-color: {BANDS[named]}" if named else ""
 
 
 def code_table_view(report: AgreementReport) -> None:
+    """The shared per-code table (study.agreement.tables) under the page's labels, alpha coloured."""
     unused = sum(1 for c in report.codes if not any(c.prevalence.values()))
     applied_only = st.toggle(f"Hide the {unused} codes no compared rater applied", value=True) if unused else False
-    frame = code_frame(report, applied_only)
-    if frame.empty:
+    kappa = report.codes[0].kappa_kind if report.codes else "kappa"
+    keys = ("theme", "name", "alpha", "alpha_ci", "kappa", "ac1", "percent_100",
+            *(applied_key(r) for r in report.raters),  # applied by: None when hidden from a coder
+            "rare", "undefined")
+    table = code_table(report, keys, applied_only=applied_only, labels={
+        "theme": "Theme", "name": "Code", "alpha": "α", "alpha_ci": "95% interval", "kappa": f"κ ({kappa})",
+        "percent_100": "% agree", "rare": "Rare", "undefined": "Note"})
+    if not any(row["undefined"] for row in table.rows):  # no note to show: no column for it
+        table = replace(table, columns=table.columns[:-1])
+    if not table.rows:
         st.info("No code to compare yet.")
         return
-    styled = frame.style.map(band, subset=["alpha"]).format(
-        {"alpha": "{:.3f}", "kappa": "{:.3f}", "ac1": "{:.3f}", "percent_100": "{:.1f}"}, na_rep="undefined")
-    kappa = report.codes[0].kappa_kind if report.codes else "kappa"
     st.dataframe(
-        styled, hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 600),
+        table_styler(table, colour={"alpha": band}), hide_index=True, width="stretch",
+        height=min(35 * len(table.rows) + 38, 600),
         column_config={
-            "theme": st.column_config.TextColumn("Theme"),
-            "name": st.column_config.TextColumn("Code"),
-            "alpha": st.column_config.Column("α", help="Krippendorff's alpha (nominal): green from .800, "
-                                                       "amber from .667, red below"),
-            "alpha_ci": st.column_config.TextColumn("95% interval", help="bootstrap interval for alpha"),
-            "kappa": st.column_config.Column(f"κ ({kappa})"),
-            "ac1": st.column_config.Column("AC1", help="Gwet's AC1"),
-            "percent_100": st.column_config.Column("% agree"),
-            "rare": st.column_config.TextColumn("Rare", help=RARE_RULE),
-            "undefined": st.column_config.TextColumn("Note"),
+            "α": st.column_config.Column(help="Krippendorff's alpha (nominal): green from .800, amber from .667, "
+                                              "red below"),
+            "95% interval": st.column_config.TextColumn(help="bootstrap interval for alpha"),
+            "AC1": st.column_config.Column(help="Gwet's AC1"),
+            "Rare": st.column_config.TextColumn(help=RARE_RULE),
         },
     )
     st.caption(f"α at or above {HIGH:.3f}: reliable; from {LOW:.3f}: tentative conclusions only; below: not "
@@ -82,9 +74,9 @@ def overview(report: AgreementReport) -> None:
     overall = report.overall
     median, low, high = overall.median_alpha, overall.min_alpha, overall.max_alpha
     cols = st.columns(4)
-    cols[0].metric("Median α over codes", "undefined" if median is None else f"{median:.3f}",
+    cols[0].metric("Median α over codes", coefficient_text(median),
                    help="the middle of the codes' alphas (codes with a defined alpha)")
-    cols[1].metric("Range", "–" if low is None else f"{low:.2f} to {high:.2f}")
+    cols[1].metric("Range", "–" if low is None else f"{coefficient_text(low)} to {coefficient_text(high)}")
     cols[2].metric("Codes with α", f"{overall.codes_with_alpha} of {overall.codes}")
     cols[3].metric(f"{report.level.capitalize()}s compared", f"{overall.units:,}")
     st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report.transcripts)}."))
@@ -92,9 +84,8 @@ def overview(report: AgreementReport) -> None:
 
 @st.cache_data(show_spinner="Computing agreement per group...", max_entries=32)
 def breakdown_of(_study, who, raters: tuple[str, ...], by: str, level: str, participant_turns: bool,
-                 version: int) -> list[dict]:
-    return [r.to_dict() for r in agreement_by(_study, who, list(raters), by, level,
-                                              participant_turns_only=participant_turns)]
+                 version: int) -> list[GroupAgreement]:
+    return agreement_by(_study, who, list(raters), by, level, participant_turns_only=participant_turns)
 
 
 def breakdown(raters: list[str], by: str, level: str, participant_turns: bool) -> None:
@@ -103,30 +94,17 @@ def breakdown(raters: list[str], by: str, level: str, participant_turns: bool) -
         st.info("Agreement per transcript compares segments: choose the segment unit.")
         return
     try:
-        rows = breakdown_of(study, actor, tuple(raters), by, level, participant_turns, audit_log.study_version(study))
+        groups = breakdown_of(study, actor, tuple(raters), by, level, participant_turns, audit_log.study_version(study))
     except StudyError as exc:
         error(exc)
         return
-    frame = pd.DataFrame(rows).drop(columns=["raters"])
-    frame["identical"] = frame["identical"] * 100
-    st.dataframe(
-        frame.style.map(band, subset=["median_alpha"]).format(
-            {"median_alpha": "{:.3f}", "pooled_alpha": "{:.3f}", "identical": "{:.1f}"}, na_rep="undefined"),
-        hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 600),
-        column_config={
-            "group": st.column_config.TextColumn("Transcript" if by == "transcript" else "Raters"),
-            "transcripts": st.column_config.NumberColumn("Transcripts"),
-            "units": st.column_config.NumberColumn(f"{level.capitalize()}s"),
-            "disputed_units": st.column_config.NumberColumn("Disputed", help="units the raters coded differently"),
-            "identical": st.column_config.Column("% identical", help="units every rater coded the same"),
-            "median_alpha": st.column_config.Column("Median α", help="over the codes with a defined alpha"),
-            "pooled_alpha": st.column_config.Column("Pooled α"),
-            "codes_with_alpha": st.column_config.NumberColumn("Codes with α"),
-        },
-    )
+    table = breakdown_table(groups, by, level)
+    st.dataframe(table_styler(table, colour={"median_alpha": band}), hide_index=True, width="stretch",
+                 height=min(35 * len(table.rows) + 38, 600))
+    for line in (table.caption, *table.notes):
+        st.caption(plain(line))
     if by == "transcript":
-        st.caption("Per-transcript alphas rest on few units: use them to find where to look, then filter the "
-                   "disagreements (or the Adjudicate page) by that transcript.")
+        st.caption("Then filter the disagreements (or the Adjudicate page) by that transcript.")
 
 
 def disagreement_list(raters: list[str], level: str) -> None:
@@ -151,8 +129,8 @@ def disagreement_list(raters: list[str], level: str) -> None:
     st.caption(f"{len(items)} {level}(s) where the raters' codes differ" +
                (f"; {resolved} already resolved." if resolved else ".") +
                (" Resolve them on the Adjudicate page." if level == "segment" else ""))
-    st.dataframe(pd.DataFrame(disagreement_rows(items, raters)), hide_index=True, width="stretch",
-                 column_config={"text": st.column_config.TextColumn("Text", width="large")})
+    st.dataframe(table_styler(disagreement_table(items, raters)), hide_index=True, width="stretch",
+                 column_config={"text": st.column_config.TextColumn(width="large")})
 
 
 def visibility_setting() -> None:
@@ -163,7 +141,7 @@ def visibility_setting() -> None:
         attempt(visibility.set_coders_see_agreement, study, actor, choice)
 
 
-def span_table(raters: list[str]) -> None:
+def span_view(raters: list[str]) -> None:
     """Unitized agreement per code on the coded text (study.agreement.span_study)."""
     try:
         report = span_agreement(study, actor, raters)
@@ -173,9 +151,33 @@ def span_table(raters: list[str]) -> None:
     except StudyError as exc:
         error(exc)
         return
-    st.caption(plain(f"Krippendorff's alpha_u per code on {report.continuum} characters of "
-                     f"{len(report.transcripts)} transcript(s) ({report.basis})."))
-    st.dataframe(pd.DataFrame(report.code_rows()), hide_index=True, width="stretch")
+    table = span_table(report)
+    st.caption(plain(f"{table.title}. {table.caption}"))
+    st.dataframe(table_styler(table), hide_index=True, width="stretch")
+
+
+@st.cache_data(show_spinner="Measuring the suggestions...", max_entries=16)
+def evaluation_of(_study, who, reference: str, machine: str, version: int) -> SuggestionEvaluation:
+    return evaluate_suggestions(_study, who, reference, machine)
+
+
+def suggestion_scores(raters_available: list[str], machines: list[str]) -> None:
+    """Suggestions measured against a human rater (study.suggest), as `study suggest evaluate` prints them."""
+    humans = [r for r in raters_available if r not in machines]
+    if not humans:
+        st.info("No human rater has coded yet to measure the suggestions against.")
+        return
+    left, right = st.columns(2)
+    machine = left.selectbox("Suggestions of", machines, key="suggestions_of")
+    reference = right.selectbox("Measured against", humans, key="suggestions_against")
+    evaluation = attempt(evaluation_of, study, actor, reference, machine, audit_log.study_version(study))
+    if evaluation is None:
+        return
+    table = evaluation_table(evaluation)
+    st.caption(plain(table.title))
+    st.dataframe(table_styler(table), hide_index=True, width="stretch")
+    for line in (table.caption, *table.notes):
+        st.caption(plain(line))
 
 
 def page() -> None:
@@ -200,7 +202,7 @@ def page() -> None:
         st.info("Choose at least two raters.")
         return
     if level == "span":
-        span_table(raters)
+        span_view(raters)
         return
     try:
         report = report_of(study, actor, tuple(raters), level, participant_turns, audit_log.study_version(study))
@@ -211,10 +213,15 @@ def page() -> None:
         error(exc)
         return
     overview(report)
-    tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else [])
+    machines = suggesters(study) if actor.is_admin else []
+    tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else []) + \
+        (["Suggestions"] if machines else [])
     shown = st.tabs(tabs)
     with shown[0]:
         code_table_view(report)
+        with st.expander("Per theme: median α, and cu-α for a theme whose codes exclude each other"):
+            st.dataframe(table_styler(theme_table(report), colour={"median_alpha": band}), hide_index=True,
+                         width="stretch")
         st.caption(plain(report.overall.methods))
     with shown[1]:
         st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
@@ -225,6 +232,9 @@ def page() -> None:
             breakdown(raters, "pair", level, participant_turns)
         with shown[4]:
             disagreement_list(raters, level)
+    if machines:
+        with shown[5]:
+            suggestion_scores(raters_available, machines)
 
 
 page()

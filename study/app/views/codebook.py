@@ -2,11 +2,10 @@
 retire and import codes; everyone can download it as YAML."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, flash, labelled, plain, said, show_flash
+from study.app.display import act, flash, labelled, plain, said, show_flash, table_styler
 from study import codes
 from study.codes import CodeView
 from study.importing import UploadedFile
@@ -32,15 +31,12 @@ def filtered(entries: list[CodeView]) -> list[CodeView]:
 
 def code_table(entries: list[CodeView]) -> CodeView | None:
     """The codes as one table; returns the entry of the selected row."""
-    frame = pd.DataFrame(
-        [{"theme": e.theme_label, "code": e.name + (" (retired)" if e.retired else ""),
-          "definition": e.definition} for e in entries],
-        columns=["theme", "code", "definition"],
-    )
+    table = codes.codebook_table(entries)
     event = st.dataframe(
-        frame, hide_index=True, width="stretch", height=min(ROW_HEIGHT * len(frame) + 38, 640),
+        table_styler(table), hide_index=True, width="stretch", height=min(ROW_HEIGHT * len(entries) + 38, 640),
         row_height=ROW_HEIGHT,  # three lines: long definitions wrap instead of being cut off
         on_select="rerun", selection_mode="single-row", key="codes_table",
+        column_order=("theme", "code", "definition"),  # the reference is the theme and code again
         column_config={"theme": st.column_config.TextColumn("Theme", width=150),
                        "code": st.column_config.TextColumn("Code", width=170),
                        "definition": st.column_config.TextColumn("Definition", width="large")},

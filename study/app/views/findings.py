@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain, table_downloads, table_frame
+from study.app.display import attempt, error, plain, table_downloads, table_styler
 from study import charts, codes, exports, findings, report
 from study.coverage import source_coverage
 from study.sources import SourceChoice, choose_source, findings_sources
@@ -32,11 +32,10 @@ def choose() -> tuple[SourceChoice, str | None, str]:
 def show_table(table, height: int | None = None) -> None:
     if table.caption:
         st.caption(plain(table.caption))
-    frame = table_frame(table)
-    if frame.empty:
+    if not table.rows:
         st.info("Nothing to show for this source and theme yet.")
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+        st.dataframe(table_styler(table), hide_index=True, width="stretch", height=height or "auto")
     for note in table.notes:
         st.caption(plain(note))
     table_downloads(table)

@@ -3,15 +3,17 @@ filtered by theme, participant and transcript, each linking to its place on the 
 the same downloads as the findings tables."""
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import replace
+
 import streamlit as st
 
-from study import codes, exports, quotes
+from study import codes, quotes
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, plain, table_downloads
+from study.app.display import attempt, plain, table_downloads, table_styler
 from study.findings import study_participants
 from study.importing import transcript_rows
 from study.sources import findings_sources
+from study.table import Column
 
 study, actor = get_study(), require_actor()
 ANY = "Any"
@@ -42,13 +44,11 @@ def show_quotes() -> None:
     if not table.rows:
         st.info("No quotes for this choice yet.")
         return
-    frame = pd.DataFrame([{
-        "Code": row["code"], "Participant": row["participant"], "Transcript": row["transcript"],
-        "Position": row["position"], "Rater(s)": row["raters"], "Quote": row["text"],
-        "Open": "./?" + "&".join(f"{k}={v}" for k, v in (("transcript", row["transcript_id"]),
-                                                         ("segment", row["segment"])) if v is not None),
-    } for row in table.rows])
-    st.dataframe(frame, hide_index=True, width="stretch",
+    linked = replace(table, columns=(*table.columns, Column("open", "Open")), rows=tuple(
+        {**row, "open": "./?" + "&".join(f"{k}={v}" for k, v in (("transcript", row["transcript_id"]),
+                                                                 ("segment", row["segment"])) if v is not None)}
+        for row in table.rows))  # the table the CLI prints, and a link to the Code page
+    st.dataframe(table_styler(linked), hide_index=True, width="stretch",
                  column_config={"Open": st.column_config.LinkColumn("Open", display_text="Code page"),
                                 "Quote": st.column_config.TextColumn("Quote", width="large")})
     table_downloads(table)

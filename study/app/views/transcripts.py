@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, error, plain, said, show_flash
+from study.app.display import act, attempt, error, plain, said, show_flash, table_styler
 from study import exclusion, workspace
 from study.errors import StudyError
 from study.importing import (
@@ -20,7 +20,7 @@ from study.importing import (
 )
 from study.roles import ROLES
 from study.speakers import set_speaker_role, transcript_speakers
-from study.participants import list_participants
+from study.participants import list_participants, participant_table
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES
 
@@ -31,20 +31,14 @@ def transcript_list() -> None:
     table = attempt(workspace.transcripts_table, study, actor)
     if table is None:
         return
-    if table.empty:
+    if not table.rows:
         st.info("No transcripts yet." + (" Add some below." if actor.is_admin else " Ask your study's admin to add them."))
         return
-    fixed = ("transcript", "participant", "segments", "date", "unit", "excluded")
-    coders = [c for c in table.columns if c not in fixed]
+    coders = [c.label for c in table.columns if c.key.startswith("progress of ")]
     st.dataframe(
-        table, hide_index=True, width="stretch",
+        table_styler(table), hide_index=True, width="stretch",
         column_config={
-            "transcript": st.column_config.TextColumn("Transcript"),
-            "participant": st.column_config.TextColumn("Participant"),
-            "segments": st.column_config.NumberColumn("Segments"),
-            "date": st.column_config.TextColumn("Date"),
-            "unit": st.column_config.TextColumn("Unit"),
-            "excluded": st.column_config.CheckboxColumn("Excluded", help="left out of findings and agreement"),
+            "excluded": st.column_config.TextColumn(help="left out of findings and agreement"),
             **{c: st.column_config.TextColumn(c if actor.is_admin else "Your progress",
                                               help="segments coded / segments to code; “done” once marked done")
                for c in coders},
@@ -166,12 +160,7 @@ def show_result() -> None:
 def participants_section() -> None:
     rows = list_participants(study)
     if rows:
-        attributes = sorted({k for r in rows for k in r["attributes"]})
-        st.dataframe(
-            [{"participant": r["participant"], "transcripts": ", ".join(r["transcripts"]),
-              **{a: r["attributes"].get(a, "") for a in attributes}} for r in rows],
-            hide_index=True, width="stretch",
-        )
+        st.dataframe(table_styler(participant_table(rows)), hide_index=True, width="stretch")
     else:
         st.info("No participants yet: they are added with their transcripts.")
     if not actor.is_admin:
@@ -214,8 +203,7 @@ def exclusion_section() -> None:
     remove a transcript for good (the audit log keeps what it held)."""
     records = exclusion.exclusions(study)
     if records:
-        st.dataframe([{"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
-                       "reason": r.reason or "", "at": r.at} for r in records], hide_index=True, width="stretch")
+        st.dataframe(table_styler(exclusion.exclusion_table(records)), hide_index=True, width="stretch")
     else:
         st.caption("Nothing is excluded: every transcript counts in findings and agreement.")
     people = [r["participant"] for r in list_participants(study)]

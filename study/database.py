@@ -1,0 +1,237 @@
+"""Opening a study database: its URL, the engine, the schema version and its upgrades, transactions.
+
+SQLite (``./study.db``) by default; any SQLAlchemy URL (PostgreSQL for teams) through
+``--db URL`` or the ``STUDY_DB`` environment variable. Built on SQLAlchemy Core alone: the ORM
+(``study.store``) loads with the first ``session()``, so a listing that reads through
+``connection()`` starts without it.
+"""
+from __future__ import annotations
+
+import os
+import random
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+
+from sqlalchemy import create_engine, event, inspect, select, text, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
+from .schema import SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///study.db"
+POOL_SIZE, POOL_OVERFLOW = 10, 40  # connections kept, and opened beyond them under load (PostgreSQL allows 100)
+T = TypeVar("T")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the argument, else $STUDY_DB, else ./study.db. A bare path means SQLite."""
+    url = url or os.environ.get("STUDY_DB") or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser()}"
+    return url
+
+
+class Study:
+    """An open study database. ``with study.session() as s:`` is one ORM transaction;
+    ``with study.connection() as c:`` one SQLAlchemy Core transaction (no ORM loaded)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions: sessionmaker | None = None
+
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = True) -> Study:
+        engine = _make_engine(resolve_url(url))
+        study = cls(engine)
+        try:
+            study._ensure_schema(create)
+        except (SQLAlchemyError, UnicodeDecodeError) as exc:  # the latter: SQLite quoting a damaged schema
+            from .integrity import database_fault  # integrity builds on this module
+
+            engine.dispose()
+            raise database_fault(exc, study.url) from None
+        except StudyError:
+            engine.dispose()
+            raise
+        return study
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def transaction(self, work: Callable[[Session], T], attempts: int = 6) -> T:
+        """``work(session)`` in one transaction, run again from the start when a concurrent
+        writer got in the way (a unique key taken meanwhile, a locked SQLite file, a PostgreSQL
+        serialization failure or deadlock); ``work`` must be safe to repeat."""
+        for attempt in range(attempts):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except (IntegrityError, OperationalError, DBAPIError, PoolTimeout) as exc:
+                if not _is_transient(exc):
+                    raise
+                if attempt == attempts - 1:
+                    raise StudyError(f"{self.url} stayed busy with other writers after {attempts} attempts, "
+                                     "so nothing was written", "try again") from None
+                time.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # jitter so retries do not collide again
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _ensure_schema(self, create: bool) -> None:
+        tables = set(inspect(self.engine).get_table_names())
+        if "study_meta" not in tables:
+            if tables - {"study_meta"}:
+                raise SchemaVersionError(f"{self.url} holds tables that are not a study database",
+                                         "choose another database", remedy="choose_db")
+            if not create:
+                raise StudyError(f"no study at {self.url}", "create the study first", remedy="init")
+            metadata.create_all(self.engine)
+            with self.connection() as connection:
+                connection.execute(study_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            return
+        self._check_version()
+        if set(metadata.tables) - tables:
+            metadata.create_all(self.engine)  # tables added since are created empty
+
+    def _check_version(self) -> None:
+        with self.connection() as connection:
+            version = _stored_version(connection.scalar(
+                select(study_meta.c.value).where(study_meta.c.key == "schema_version")), self.url)
+            if version > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.url} was written by a newer version of study (schema {version}, this one "
+                    f"reads {SCHEMA_VERSION}); upgrade study with `pip install -U study`"
+                )
+            if version < SCHEMA_VERSION:
+                _upgrade(connection, version)
+
+
+def _is_transient(exc: Exception) -> bool:
+    """Whether a failed transaction may succeed when run again: a race, not a fault."""
+    if isinstance(exc, IntegrityError):
+        return True  # a concurrent writer took the same unique key; the rerun finds its row
+    if isinstance(exc, PoolTimeout):
+        return True  # every connection was busy with other writers for a while
+    code = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in ("40001", "40P01"):  # serialization failure, deadlock
+        return True
+    message = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def _upgrade_1_to_2(connection: Connection) -> None:
+    """Codings gain spans and a unit key the unique constraint can see (v1 keyed whole-transcript
+    codings on a NULL segment, so duplicates of them could be stored: they are joined here)."""
+    _join_duplicate_whole_codings(connection)
+    if connection.dialect.name == "sqlite":  # SQLite cannot drop a constraint: rebuild the table
+        for column in ("rater_id", "transcript_id", "segment_id", "code_id"):
+            connection.execute(text(f"DROP INDEX IF EXISTS ix_codings_{column}"))
+        connection.execute(text("ALTER TABLE codings RENAME TO codings_v1"))
+        codings.create(connection)
+        connection.execute(text(
+            "INSERT INTO codings (id, rater_id, transcript_id, segment_id, code_id, memo, created_at, unit_key) "
+            "SELECT id, rater_id, transcript_id, segment_id, code_id, memo, created_at, "
+            f"CASE WHEN segment_id IS NULL THEN '{WHOLE_TRANSCRIPT}' ELSE 'segment:' || segment_id END "
+            "FROM codings_v1"))
+        connection.execute(text("DROP TABLE codings_v1"))
+        return
+    for statement in (
+        "ALTER TABLE codings ADD COLUMN unit_key VARCHAR(80)",
+        "ALTER TABLE codings ADD COLUMN span_start INTEGER",
+        "ALTER TABLE codings ADD COLUMN span_end INTEGER",
+        f"UPDATE codings SET unit_key = CASE WHEN segment_id IS NULL THEN '{WHOLE_TRANSCRIPT}' "
+        "ELSE 'segment:' || CAST(segment_id AS VARCHAR) END",
+        "ALTER TABLE codings ALTER COLUMN unit_key SET NOT NULL",
+        "ALTER TABLE codings DROP CONSTRAINT IF EXISTS codings_rater_id_transcript_id_segment_id_code_id_key",
+        "ALTER TABLE codings ADD CONSTRAINT uq_codings_key UNIQUE (rater_id, transcript_id, code_id, unit_key)",
+    ):
+        connection.execute(text(statement))
+
+
+def _join_duplicate_whole_codings(connection: Connection) -> None:
+    rows = connection.execute(text(
+        "SELECT id, rater_id, transcript_id, code_id, memo FROM codings WHERE segment_id IS NULL ORDER BY id")).all()
+    kept: dict[tuple, tuple[int, list[str]]] = {}
+    for id_, rater_id, transcript_id, code_id, memo in rows:
+        key = (rater_id, transcript_id, code_id)
+        if key not in kept:
+            kept[key] = (id_, [memo] if memo else [])
+            continue
+        if memo and memo not in kept[key][1]:
+            kept[key][1].append(memo)
+        connection.execute(text("DELETE FROM codings WHERE id = :id"), {"id": id_})
+    for id_, memos in kept.values():
+        if len(memos) > 1:
+            connection.execute(text("UPDATE codings SET memo = :memo WHERE id = :id"),
+                               {"memo": "\n\n".join(memos), "id": id_})
+
+
+def _stored_version(value: str | None, url: str) -> int:
+    """The schema version the file records; a missing or unreadable record is damage, not version 0."""
+    if value is None or not value.strip().isdigit():
+        raise DatabaseCorrupt(
+            f"{url}: the schema version record is {'missing' if value is None else repr(value[:20])}, "
+            f"not a number: the database is damaged or was not made by study", "restore it from a backup"
+        )
+    return int(value)
+
+
+def _upgrade(connection: Connection, version: int) -> None:
+    """Bring an older schema to SCHEMA_VERSION, one step at a time."""
+    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}  # version -> its upgrade to version + 1
+    while version < SCHEMA_VERSION:
+        step = steps.get(version)
+        if step is None:
+            raise SchemaVersionError(
+                f"this database has schema version {version}, which this study version cannot "
+                f"upgrade; export it with the version that made it"
+            )
+        step(connection)
+        version += 1
+    connection.execute(update(study_meta).where(study_meta.c.key == "schema_version").values(value=str(version)))
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            # one app server holds every coder's session: room for each of them to wait for the write lock
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                                   pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    except (ArgumentError, ImportError) as exc:
+        raise StudyError(f"cannot use database URL {url!r}: {exc}") from None
+    return engine
