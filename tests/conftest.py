@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from study import auth
@@ -98,8 +101,6 @@ def db_url(request, tmp_path) -> str:
 
 
 def _postgres_database(server_url: str):
-    import sqlalchemy as sa
-
     name = f"study_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -113,6 +114,90 @@ def _postgres_database(server_url: str):
         admin.dispose()
 
 
+class StudyTemplates:
+    """Studies a builder made once per session and backend, copied for each test that asks: a
+    SQLite file copy, or a PostgreSQL ``CREATE DATABASE ... TEMPLATE``. For fixtures whose
+    building (imports, codings, each its own audited transaction) cost more than their tests."""
+
+    def __init__(self, folder: Path):
+        self._folder, self._templates, self._dropped = folder, {}, []
+
+    def copy_into(self, db_url: str, builder: Callable[[Study], object]) -> None:
+        """Fill the empty, never opened database at ``db_url`` with what ``builder`` writes."""
+        backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+        key = (builder, backend)
+        if key not in self._templates:
+            self._templates[key] = self._build(db_url, backend, builder)
+        template = self._templates[key]
+        if backend == "sqlite":
+            target = Path(db_url.removeprefix("sqlite:///"))
+            assert not target.exists(), f"{target} was opened before its copy: ask for study_from, not study too"
+            shutil.copyfile(template, target)
+            return
+        name = db_url.rsplit("/", 1)[1]
+        with _admin(db_url) as conn:  # the test's empty database, recreated as a copy of the template
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def _build(self, db_url: str, backend: str, builder) -> str | Path:
+        if backend == "sqlite":
+            path = self._folder / f"{builder.__module__}.{builder.__qualname__}.db"
+            url = f"sqlite:///{path}"
+        else:
+            path = f"study_template_{uuid.uuid4().hex[:12]}"
+            with _admin(db_url) as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{path}"'))
+            self._dropped.append((db_url, path))
+            url = f"{db_url.rsplit('/', 1)[0]}/{path}"
+        study = Study.open(url)
+        try:
+            builder(study)
+        finally:
+            study.close()  # no connection left: a template must have none; SQLite's WAL checkpointed
+        return path
+
+    def drop(self) -> None:
+        for db_url, name in self._dropped:
+            with _admin(db_url) as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def _admin(db_url: str):
+    """An autocommit connection to the server's ``postgres`` database, for CREATE/DROP DATABASE."""
+    engine = sa.create_engine(db_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def study_templates(tmp_path_factory) -> Iterator[StudyTemplates]:
+    templates = StudyTemplates(tmp_path_factory.mktemp("study-templates"))
+    yield templates
+    templates.drop()
+
+
+@pytest.fixture
+def study_from(request, db_url, study_templates) -> Iterator[Callable[[Callable[[Study], object]], Study]]:
+    """``study_from(builder)``: the test's database (``db_url``, each backend) holding what
+    ``builder(study)`` writes, built once per session and copied; ``builder`` must be a module-level
+    function that writes the same whatever test asks (no per-test paths or clock-dependent reads)."""
+    assert "study" not in request.fixturenames, "study_from fills db_url itself: a test cannot also ask for study"
+    opened = []
+
+    def open_copy(builder):
+        study_templates.copy_into(db_url, builder)
+        opened.append(Study.open(db_url))
+        return opened[-1]
+
+    yield open_copy
+    for study in opened:
+        study.close()
+
+
 @pytest.fixture
 def study(db_url) -> Study:
     s = Study.open(db_url)
@@ -121,11 +206,11 @@ def study(db_url) -> Study:
 
 
 @pytest.fixture
-def coded(study) -> Study:
-    """``study`` as ``tests.factories.two_coders_study`` builds it (ADMIN, ALICE, BOB there)."""
+def coded(study_from) -> Study:
+    """A study as ``tests.factories.two_coders_study`` builds it (ADMIN, ALICE, BOB there)."""
     from tests.factories import two_coders_study
 
-    return two_coders_study(study)
+    return study_from(two_coders_study)
 
 
 # The browser tests share Chromium and the sample apps (session fixtures): as one unit of work

@@ -32,8 +32,7 @@ RATERS = ["alice", "bob"]
 ADMIN = Actor("boss", "admin")
 
 
-@pytest.fixture
-def disputed(study):
+def disputed_study(study):
     """T1 (ten segments), both raters done:
     segment 1: alice MS + MA, bob MS  -> MS agreed, MA disputed
     segment 3: alice POP,     bob LIC -> both disputed
@@ -48,6 +47,11 @@ def disputed(study):
             codings.apply_code(study, CLI, rater, "T1", segment, code)
         codings.mark_done(study, CLI, rater, "T1")
     return study
+
+
+@pytest.fixture
+def disputed(study_from):
+    return study_from(disputed_study)
 
 
 def consensus(study) -> dict[int, set[str]]:

@@ -20,8 +20,7 @@ from tests.factories import ADMIN, ALICE, BOB, two_coders_study
 SKIPPED = {"app_sessions", "sign_in_throttle", "sign_in_failures"}
 
 
-@pytest.fixture
-def rich(study):
+def rich_study(study):
     """Two coders' codings and memos, done marks, a consensus with a decision, a setting."""
     two_coders_study(study)
     with study.session() as session:
@@ -35,6 +34,11 @@ def rich(study):
     adjudication.resolve(study, ADMIN, ["alice", "bob"], "P01", 1, "take:alice", reason="alice read it closer")
     visibility.set_coders_see_agreement(study, ADMIN, True)
     return study
+
+
+@pytest.fixture
+def rich(study_from):
+    return study_from(rich_study)
 
 
 @pytest.fixture

@@ -48,12 +48,16 @@ def test_every_public_function_about_a_raters_work_takes_an_actor():
     assert missing == []
 
 
-@pytest.fixture
-def coded(study):
+def coded_study(study):
     """ann (admin), alice and bob (coders); both coders coded P01; bob finished it."""
     two_coders_study(study)
     codings.mark_done(study, Actor("bob", "coder"), "bob", "P01")
     return study
+
+
+@pytest.fixture
+def coded(study_from):
+    return study_from(coded_study)
 
 
 def ids(study, rater: str, transcript: str = "P01") -> tuple[int, int]:

@@ -44,8 +44,7 @@ def _finish_without_carrying(study, rater, transcript):
         codings.set_done(session, CLI, user.id, tid, True, carry=False)
 
 
-@pytest.fixture
-def twelve(study):
+def twelve_study(study):
     """Twelve interviews (P1 ... P12), two answers each (segments 1 and 3).
 
     Both raters applied Missing attributes on segment 1 of P1 ... P11 (11 participants).
@@ -61,6 +60,11 @@ def twelve(study):
     _code(study, "alice", t("P12"), 1, MS)
     _code(study, "alice", t("P12"), 3, POP)
     return study
+
+
+@pytest.fixture
+def twelve(study_from):
+    return study_from(twelve_study)
 
 
 def challenges(study, **kw):

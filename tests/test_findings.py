@@ -62,8 +62,8 @@ def coded_study(study):
 
 
 @pytest.fixture
-def coded(study):
-    return coded_study(study)
+def coded(study_from):
+    return study_from(coded_study)
 
 
 def rows_by_code(table):

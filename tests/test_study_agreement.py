@@ -66,8 +66,7 @@ def code_row(report, ref: str):
     return next(c for c in report.codes if c.code == ref)
 
 
-@pytest.fixture
-def two_raters(study):
+def two_raters_study(study):
     """Ten segments, two raters:
     Model search      alice 1111110000, bob 1111100000
     Missing attrs     alice 0001000000, bob 0000000000  (rare: one of ten, missed)
@@ -78,6 +77,11 @@ def two_raters(study):
     rate(study, "alice", "T1", {MS: "1111110000", MA: "0001000000"})
     rate(study, "bob", "T1", {MS: "1111100000"})
     return study
+
+
+@pytest.fixture
+def two_raters(study_from):
+    return study_from(two_raters_study)
 
 
 def test_two_raters_per_code_figures_match_hand_calculation(two_raters):
