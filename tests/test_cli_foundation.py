@@ -22,11 +22,18 @@ def run(db_url):
     return invoke
 
 
-@pytest.fixture
-def sample_study(run):
-    result = run("import", str(SAMPLE), "--participants", str(SAMPLE / "participants.csv"))
+def imported_with_the_cli(study):
+    """The sample transcripts, participants and codebook, imported by the CLI."""
+    runner, url = CliRunner(), study.engine.url.render_as_string(hide_password=False)
+    result = runner.invoke(cli, ["--db", url, "import", str(SAMPLE), "--participants", str(SAMPLE / "participants.csv")],
+                           catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert run("codebook", "load", str(CODEBOOK)).exit_code == 0
+    assert runner.invoke(cli, ["--db", url, "codebook", "load", str(CODEBOOK)], catch_exceptions=False).exit_code == 0
+
+
+@pytest.fixture
+def sample_study(run, study_from):
+    study_from(imported_with_the_cli)
     return run
 
 
