@@ -17,13 +17,17 @@ from tests.factories import ALICE, add_interview, load_small_codebook
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def app_study(study, monkeypatch):
+def two_interviews_three_accounts(study):
     load_small_codebook(study)
     add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty."])
     add_interview(study, "P2-interview", "P2", ["Licences worry me."])
     for name, role in (("alice", "coder"), ("bob", "coder"), ("admin", "admin")):
         auth.add_user(study, name, role, "study-demo", auth.CLI)
+
+
+@pytest.fixture
+def app_study(study_from, monkeypatch):
+    study = study_from(two_interviews_three_accounts)
     monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
     return study
 

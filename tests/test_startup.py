@@ -38,9 +38,11 @@ def loaded_by(tmp_path: Path, *args: str, watch: tuple[str, ...] = HEAVY) -> lis
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def sample_db(tmp_path):
-    """A study with one transcript, written by the CLI (in its own process, so this one stays light)."""
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    """A study with one transcript, written by the CLI (in its own process, so this one stays light);
+    the commands run on it only read."""
+    tmp_path = tmp_path_factory.mktemp("startup")
     (tmp_path / "P01.txt").write_text("Interviewer: How do you pick a model?\n\nP01: By downloads.\n",
                                       encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDY_DB": str(tmp_path / "study.db")}
