@@ -14,7 +14,6 @@ from study.agreement import visibility
 from study.agreement.study_agreement import agreement_report
 from study.auth import Actor
 from study.codings import done_by, segments_frame
-from study.demo import build_sample_study
 from study.errors import NotAllowed
 from study.importing import segment_rows, transcript_rows
 from study.store import Study
@@ -46,10 +45,9 @@ def ensure_compared_transcript(study: Study) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "study.db"
+def sample_db(tmp_path_factory, sample_studies) -> Path:
+    path = sample_studies.copy(tmp_path_factory.mktemp("sample") / "study.db")
     study = Study.open(f"sqlite:///{path}")
-    build_sample_study(study)
     ensure_compared_transcript(study)
     study.close()
     return path

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from study import codes, codings, qdpx
 from study.auth import CLI, Actor
 from study.cli import cli
-from study.demo import build_sample_study
 from study.errors import NotAllowed, QdpxFormatError, StudyError
 from study.importing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
@@ -25,10 +24,9 @@ SEARCH = "Challenges/Model search"
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Study:
+def sample(tmp_path_factory, sample_studies) -> Study:
     """The bundled sample study (10 transcripts, 54 codes, alice's and bob's codings)."""
-    study = Study.open(f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}")
-    build_sample_study(study)
+    study = Study.open(f"sqlite:///{sample_studies.copy(tmp_path_factory.mktemp('sample') / 'sample.db')}")
     yield study
     study.close()
 

@@ -18,17 +18,6 @@ PASSWORD = "correct horse"
 ADMIN = auth.Actor("root", "admin")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """Argon2 at its lightest: these tests count checks, not their cost."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    auth._dummy_hash.cache_clear()
-    yield
-    auth._dummy_hash.cache_clear()
-
-
 @pytest.fixture
 def alice(study):
     auth.add_user(study, "alice", "coder", PASSWORD, auth.CLI)
@@ -100,7 +89,7 @@ def test_twelve_simultaneous_guesses_are_not_all_checked(alice, clock):  # time 
 
 
 def test_unknown_names_are_checked_against_a_hash_like_known_ones(alice, monkeypatch):
-    verified, real = [], auth._hasher  # the cheap hasher
+    verified, real = [], auth._hasher  # the cheap hasher (tests/conftest.py)
 
     class Spy:
         def hash(self, password):

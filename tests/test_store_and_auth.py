@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import extract_parameters, profiles
 from sqlalchemy import create_engine, text
 
 from study import auth
@@ -57,11 +58,14 @@ def test_bare_paths_mean_sqlite(tmp_path, monkeypatch):
     assert resolve_url(None) == "postgresql+psycopg://u@h/db"
 
 
+@pytest.mark.real_password_hashes
 def test_passwords_are_hashed_with_argon2_and_verified(study):
     auth.add_user(study, "alice", "coder", "correct horse", auth.CLI)
     with study.session() as session:
         stored = session.query(User).filter_by(name="alice").one().password_hash
-    assert stored.startswith("$argon2") and "correct horse" not in stored
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    # at the cost RFC 9106 recommends where memory is scarce (t=3, 64 MiB, p=4), not a test's cheap one
+    assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
     assert auth.sign_in(study, "alice", "correct horse") == auth.Actor("alice", "coder")
     with pytest.raises(NotAllowed, match="wrong user name or password"):
         auth.sign_in(study, "alice", "wrong horse")

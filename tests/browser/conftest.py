@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from study.demo import DEMO_ACCOUNTS, build_sample_study
-from study.store import Study
+from study.demo import DEMO_ACCOUNTS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -118,28 +117,23 @@ def start_app(db_path: Path) -> AppServer:
     return server
 
 
-def _sample_app(tmp_path_factory, name: str, with_codings: bool) -> Iterator[AppServer]:
-    db_path = tmp_path_factory.mktemp(name) / "study.db"
-    study = Study.open(f"sqlite:///{db_path}")
-    try:
-        build_sample_study(study, with_codings=with_codings)
-    finally:
-        study.close()
-    server = start_app(db_path)
+def sample_app(tmp_path_factory, sample_studies, name: str, with_codings: bool) -> Iterator[AppServer]:
+    """`study app` serving its own copy of the sample study, until the fixture using it ends."""
+    server = start_app(sample_studies.copy(tmp_path_factory.mktemp(name) / "study.db", with_codings))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory) -> Iterator[AppServer]:
+def demo_app(tmp_path_factory, sample_studies) -> Iterator[AppServer]:
     """The sample study (with the sample raters' codings) served by `study app`; ``.url``, ``.db_url``."""
-    yield from _sample_app(tmp_path_factory, "demo", with_codings=True)
+    yield from sample_app(tmp_path_factory, sample_studies, "demo", with_codings=True)
 
 
 @pytest.fixture(scope="session")
-def fresh_demo_app(tmp_path_factory) -> Iterator[AppServer]:
+def fresh_demo_app(tmp_path_factory, sample_studies) -> Iterator[AppServer]:
     """The sample study without codings: for tests that code transcripts from scratch."""
-    yield from _sample_app(tmp_path_factory, "fresh", with_codings=False)
+    yield from sample_app(tmp_path_factory, sample_studies, "fresh", with_codings=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from study import auth, workspace
 from study.importing import ImportOptions, add_parsed_transcript
 from study.store import Study
-from tests.browser.conftest import VIEWPORT, _sample_app, wait_until_loaded
+from tests.browser.conftest import VIEWPORT, sample_app, wait_until_loaded
 from tests.factories import parsed_from_turns
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,10 @@ def app_study(fresh_demo_app):
 
 
 @pytest.fixture(scope="module")
-def fresh_demo_app(tmp_path_factory):
+def fresh_demo_app(tmp_path_factory, sample_studies):
     """This module's own uncoded sample study: the Code page tests elsewhere leave codes, spans and
     done marks in the session-wide one, and these tests expect a transcript nobody has touched."""
-    yield from _sample_app(tmp_path_factory, "coding", with_codings=False)
+    yield from sample_app(tmp_path_factory, sample_studies, "coding", with_codings=False)
 
 
 def open_code_page(page_as, app, name: str):

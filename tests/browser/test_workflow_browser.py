@@ -12,9 +12,8 @@ from study import codes
 from study.adjudication import resolutions
 from study.auth import CLI
 from study.codings import segments_frame
-from study.demo import build_sample_study
 from study.store import Study
-from tests.browser.conftest import VIEWPORT, sign_in, start_app, wait_until_loaded
+from tests.browser.conftest import VIEWPORT, sample_app, sign_in, wait_until_loaded
 from tests.browser.navigation import go, select_first_row
 
 pytest.importorskip("playwright.sync_api")
@@ -27,15 +26,9 @@ FREQUENCY_HEADER = ["Code", "N", "of", "%", "Participants", "Definition", "Exemp
 
 
 @pytest.fixture(scope="module")
-def blank_app(tmp_path_factory):
+def blank_app(tmp_path_factory, sample_studies):
     """The sample study without any codings, served on its own (this module writes to it)."""
-    db_path = tmp_path_factory.mktemp("workflow") / "study.db"
-    study = Study.open(f"sqlite:///{db_path}")
-    build_sample_study(study, with_codings=False)
-    study.close()
-    server = start_app(db_path)
-    yield server
-    server.stop()
+    yield from sample_app(tmp_path_factory, sample_studies, "workflow", with_codings=False)
 
 
 @pytest.fixture(scope="module")
