@@ -155,6 +155,17 @@ def test_markdown_report_links_its_figure_files(coded, tmp_path):
     assert "**Table 1: Participants mentioning each code: Challenges**" in text
     links = re.findall(r"\]\((report_figures/[^)]+)\)", text)
     assert len(links) == 3 and all((tmp_path / link).is_file() for link in links)
+    if charts.static_export_problem() is None:  # drawn in one browser session, like the Word report's
+        assert all(link.endswith(".png") and (tmp_path / link).read_bytes().startswith(b"\x89PNG") for link in links)
+    else:
+        assert all(link.endswith(".html") for link in links)
+
+
+def test_markdown_report_without_a_browser_links_interactive_figures(coded, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    text = report.write_report(report.build_report(coded, CLI), tmp_path / "report.md").read_text(encoding="utf-8")
+    links = re.findall(r"\[[^]]+ \(interactive\)\]\((report_figures/[^)]+\.html)\)", text)
+    assert len(links) == 3 and all((tmp_path / link).is_file() for link in links)
 
 
 def test_cli_report_writes_the_document(coded, db_url, tmp_path):
