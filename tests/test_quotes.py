@@ -18,8 +18,7 @@ SEARCH = "Challenges/Model search"
 LICENSE = "Attributes/Portability/License"
 
 
-@pytest.fixture
-def coded(study):
+def quoted_study(study):
     load_small_codebook(study)
     add_interview(study, "P1-a", "P1", ["I search the hub for a model, then read the card.", "Nothing else."])
     add_interview(study, "P2-a", "P2", ["We search by downloads.", "The license decides."])
@@ -33,6 +32,11 @@ def coded(study):
         for transcript in ("P1-a", "P2-a"):
             codings.mark_done(study, CLI, rater, transcript)
     return study
+
+
+@pytest.fixture
+def coded(study_from):
+    return study_from(quoted_study)
 
 
 def test_a_span_coded_by_two_raters_is_one_quote_naming_both(coded):

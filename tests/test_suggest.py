@@ -40,8 +40,7 @@ ANSWERS = [
 ALICE = {1: [LICENSE], 3: [LICENSE], 5: [LICENSE], 7: [POPULARITY], 11: [LICENSE]}
 
 
-@pytest.fixture
-def six(study):
+def six_answers_study(study):
     """The six answers, coded by alice (marked done) and by the keyword suggester."""
     load_small_codebook(study)
     add_interview(study, "T1", "P1", ANSWERS)
@@ -50,6 +49,11 @@ def six(study):
             codings.apply_code(study, CLI, "alice", "T1", segment, ref)
     codings.mark_done(study, CLI, "alice", "T1")
     return study
+
+
+@pytest.fixture
+def six(study_from):
+    return study_from(six_answers_study)
 
 
 def test_a_keyword_matches_its_inflections_by_lemma():
