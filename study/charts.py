@@ -1,7 +1,8 @@
 """Figures (plotly): code frequency bars, the saturation curve, a co-occurrence heatmap and
 agreement per code. Each function returns a ``plotly.graph_objects.Figure``; ``write_figure``
 saves it as self-contained HTML (plotly.js inlined, works offline) or, when a static renderer
-(kaleido with a Chrome/Chromium) is available, as PNG, SVG or PDF.
+(kaleido with a Chrome/Chromium) is available, as PNG, SVG or PDF; a batch of figures is drawn in
+one browser session (``StaticSession``, from ``study.static_images``).
 
 User text (code names, participant labels) goes into figures as data values, escaped so that
 plotly's label markup (``<b>``, ``<br>``, ``<a>``) shows literally instead of being interpreted.

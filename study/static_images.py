@@ -185,8 +185,11 @@ class StaticSession:
         """A browser still opening: kill its process group and reap it (asking a browser that is
         not up to quit waits for ever; one that is up quits cleanly in a moment, so it is asked).
         Runs in the loop's thread: nothing else runs meanwhile."""
+        deadline = asyncio.get_running_loop().time() + _QUIT_SECONDS
+        while self._launching() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)  # its process is being started: in a moment it has an id to stop
         process = getattr(self._kaleido, "subprocess", None)
-        if process is None or self._opening is None:  # not launched yet, or up: closed the ordinary way
+        if process is None or self._opening is None:  # never launched, or up: closed the ordinary way
             return
         self._opening.cancel()  # it would wait for answers that never come
         watchdog = getattr(self._kaleido, "_watch_dog_task", None)
@@ -197,6 +200,13 @@ class StaticSession:
             await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, process.wait), _QUIT_SECONDS)
         except (Exception, asyncio.CancelledError):
             pass
+        channel = getattr(self._kaleido, "_channel", None)
+        if channel is not None:  # its reader waits on the pipe a dead browser never closes (~2 s)
+            channel.close()
+
+    def _launching(self) -> bool:
+        return (self._opening is not None and not self._opening.done()
+                and getattr(self._kaleido, "subprocess", None) is None)
 
 
     def __enter__(self) -> StaticSession:
