@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import study
@@ -65,3 +66,36 @@ def test_no_library_message_names_a_flag_or_a_command():
     offending = [(name, text) for name, text in _library_messages()
                  if re.search(r"(^|\s)--[a-z]|`study [a-z]", text)]
     assert offending == []
+
+
+@pytest.mark.parametrize("raised, said, status", [
+    (KeyboardInterrupt(), "Aborted!", 130),
+    # a Ctrl-C landing while a library loads can leave it half-loaded; its next use fails like this
+    (ImportError("cannot import name 'DEFAULT_THRESHOLD' from 'study.saturation'"),
+     "Error: unexpected ImportError: cannot import name 'DEFAULT_THRESHOLD' from 'study.saturation' -- this is a "
+     "bug in study; please report it with the command you ran (STUDY_DEBUG=1 shows the details)", 1),
+])
+def test_the_command_ends_in_one_line_whatever_escapes(monkeypatch, capsys, raised, said, status):
+    import study.cli
+
+    def escaping(**_):
+        raise raised
+
+    monkeypatch.setattr(study.cli, "cli", escaping)
+    monkeypatch.delenv("STUDY_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as ended:
+        study.cli.main()
+    assert ended.value.code == status
+    assert capsys.readouterr().err == said + "\n"
+
+
+def test_study_debug_shows_the_traceback_of_an_unexpected_failure(monkeypatch):
+    import study.cli
+
+    def escaping(**_):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(study.cli, "cli", escaping)
+    monkeypatch.setenv("STUDY_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        study.cli.main()

@@ -98,8 +98,11 @@ def test_html_report_starts_no_browser(db_url, tmp_path, monkeypatch):
 def test_ctrl_c_during_study_report_stops_the_browser(drawing, study, db_url, tmp_path):
     coded_study(study)
     command = [sys.executable, "-m", "study", "--db", db_url, "report", "--out", str(tmp_path / "r.docx")]
+    # Ctrl-C as a terminal delivers it: a test runner started in the background (CI, xdist workers)
+    # ignores SIGINT, its children inherit that, and Python then never turns SIGINT into Ctrl-C
     process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     browsers: list[int] = []
     try:
         deadline = time.monotonic() + 60

@@ -6,6 +6,7 @@ user mistakes (StudyError) become one line on stderr and exit code 1, never a tr
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -156,4 +157,19 @@ def open_study(ctx: click.Context, create: bool = True) -> Study:
 
 
 def main() -> None:
-    cli(prog_name="study")
+    """The ``study`` command. Whatever happens, it ends in one line, never a traceback: Ctrl-C is
+    "Aborted!" also when it lands while a library is loading (an import cut short can leave a
+    half-loaded module whose next use fails some other way), and a failure nobody foresaw is named
+    as the bug it is, to report (``STUDY_DEBUG=1`` shows the traceback)."""
+    try:
+        cli(prog_name="study")
+    except KeyboardInterrupt:
+        click.echo("Aborted!", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("STUDY_DEBUG"):
+            raise
+        detail = (str(exc).splitlines() or [""])[0]
+        click.echo(f"Error: unexpected {type(exc).__name__}: {detail} -- this is a bug in study; "
+                   "please report it with the command you ran (STUDY_DEBUG=1 shows the details)", err=True)
+        sys.exit(1)
