@@ -188,7 +188,7 @@ def page() -> None:
         return
     default = raters_available[:2] if actor.is_admin or actor.name not in raters_available else \
         [actor.name, next(r for r in raters_available if r != actor.name)]
-    left, right = st.columns([3, 1])
+    left, right = st.columns([5, 3])  # wide enough for the three units side by side
     raters = left.multiselect("Raters to compare", raters_available, default=default)
     level = right.segmented_control("Unit", ["segment", "participant", "span"], default="segment",
                                     format_func=str.capitalize, help="Compare per segment, or per participant "
