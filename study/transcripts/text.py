@@ -114,8 +114,14 @@ def stripped_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start + len(segment) - len(segment.lstrip()), end - (len(segment) - len(segment.rstrip()))
 
 
+_ASCII_SPACES = dict.fromkeys(map(ord, "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "))  # what str.split() splits ASCII on
+
+
 def non_space_count(text: str, start: int = 0, end: int | None = None) -> int:
-    return sum(map(len, text[start:end].split()))
+    segment = text[start:end]
+    if segment.isascii():  # the same count without building a list of words (several times faster)
+        return len(segment.translate(_ASCII_SPACES))
+    return sum(map(len, segment.split()))
 
 
 def describe_size(size: int) -> str:

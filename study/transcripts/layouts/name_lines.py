@@ -8,14 +8,14 @@ import re
 from collections import Counter
 
 from ..labels import LabelPattern, label_proposal
-from ..reading import Document, Proposal
+from ..reading import AtLineStart, Document, Proposal
 
 _NAME_ALONE = r"(?P<speaker>[^\W\d_][\w'’&()\- ]{0,40}(?:\.[ \t]*[\w'’&()\- ]+)*?[\w)])[ \t]*$"
 PATTERNS = (LabelPattern(re.compile(_NAME_ALONE), max_line=60),)
 _MAX_LABEL_SHARE = 0.45
 
 
-_PRESENT = re.compile(r"^[ \t]*[^\W\d_][\w'’&()\-. \t]{0,60}$", re.MULTILINE)
+_PRESENT = AtLineStart(r"[ \t]*[^\W\d_][\w'’&()\-. \t]{0,60}$")
 
 
 def propose(document: Document) -> Proposal | None:

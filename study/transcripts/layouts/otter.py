@@ -12,12 +12,14 @@ from dataclasses import replace
 
 from ..labels import NAME, TIME, Label, LabelPattern, accepted_labels, proposal_from_labels
 from ..model import UNKNOWN_SPEAKER
-from ..reading import Document, Proposal
+from ..reading import Document, Guarded, Proposal
 
 PATTERNS = (LabelPattern(re.compile(rf"{NAME}[ \t]+(?P<timestamp>{TIME})[ \t]*$"), vouched_by_peers=True),)
 _TIME_ALONE = re.compile(rf"[ \t]*(?P<timestamp>{TIME})[ \t]*")
 _CONTINUES = LabelPattern(re.compile(""), vouched_by_peers=True)
-_PRESENT = re.compile(rf"(?:^|[ \t]){TIME}[ \t]*$", re.MULTILINE)
+# A time ends a line: its last ":00" (a literal to skip to) ends the line too.
+_PRESENT = Guarded(re.compile(rf"(?:^|[ \t]){TIME}[ \t]*$", re.MULTILINE),
+                   re.compile(r":\d{2}(?:[.,]\d{1,3})?[ \t]*$", re.MULTILINE))
 
 
 def propose(document: Document) -> Proposal | None:

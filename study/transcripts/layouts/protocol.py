@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 from ..model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
-from ..reading import Document, Proposal
+from ..reading import AtLineStart, Document, Proposal
 from ..text import Line, blocks_of, non_space_count, stripped_span
 
 _ANSWER = re.compile(r"[ \t]*(answer|respuesta|resposta|antwort|r[ée]ponse|risposta)[ \t]*:", re.IGNORECASE)
-_PRESENT = re.compile(r"^[ \t]*(answer|respuesta|resposta|antwort|r[ée]ponse|risposta)[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_PRESENT = AtLineStart(r"[ \t]*(answer|respuesta|resposta|antwort|r[ée]ponse|risposta)[ \t]*:", re.IGNORECASE)
 
 
 def propose(document: Document) -> Proposal | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..labels import LabelPattern, label_proposal
-from ..reading import Document, Proposal
+from ..reading import AtLineStart, Document, Proposal
 
 _NUMBER = r"(?:[ \t]*\d+[.)]?)?"
 _OPEN = r"(?:\*\*|__)?"
@@ -26,7 +26,7 @@ PATTERNS = (
 )
 
 
-_PRESENT = re.compile(rf"^[ \t]*{_OPEN}(?:{_QUESTION}){_NUMBER}{_CLOSE}", re.MULTILINE | re.IGNORECASE)
+_PRESENT = AtLineStart(rf"[ \t]*{_OPEN}(?:{_QUESTION}){_NUMBER}{_CLOSE}", re.IGNORECASE)
 
 
 def propose(document: Document) -> Proposal | None:

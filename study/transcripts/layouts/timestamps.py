@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from ..labels import NAME, TIME, LabelPattern, label_proposal
-from ..reading import Document, Proposal
+from ..reading import AtLineStart, Document, Guarded, Proposal
 
 PATTERNS = (
     LabelPattern(re.compile(rf"\[(?P<timestamp>{TIME})\][ \t]*{NAME}[ \t]*:"), self_evident=True),
@@ -29,8 +29,9 @@ PATTERNS = (
 _PRESENT = (
     re.compile(r"<v[ .]"),
     re.compile(r"\[\d{1,2}:\d\d"),
-    re.compile(r"^[ \t]*\(?\d{1,2}:\d\d", re.MULTILINE),
-    re.compile(r"\d:\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE),
+    AtLineStart(r"[ \t]*\(?\d{1,2}:\d\d"),
+    Guarded(re.compile(r"\d:\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE),
+            re.compile(r":\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE)),
 )
 
 
