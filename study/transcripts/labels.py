@@ -17,7 +17,7 @@ from typing import Sequence
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
 from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, role_label
-from .text import Line, non_space_count, stripped_span
+from .text import Line, non_space_count
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
@@ -33,7 +33,8 @@ _NOT_SPEAKERS = frozenset(
     "conclusions result results".split()
 )
 PROTOCOL_NAMES = {"interviewer": PROTOCOL_INTERVIEWER, "participant": PROTOCOL_PARTICIPANT}
-_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]+\S.*|[ \t]*(---+|\*\*\*+|___+)[ \t]*")
+# A heading or rule line, newline first: a search skips from newline to newline.
+_HEADING_LINE = re.compile(r"\n(?:[ \t]*#{1,6}[ \t]+\S.*|[ \t]*(?:---+|\*\*\*+|___+)[ \t]*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
         end = stops[after] if after < len(stops) else document.speech_end
         if headings:  # what lies between a heading and the next label is explained by no one
             explained += non_space_count(document.text, label.start, end)
-        span = stripped_span(document.text, label.body_start, _before_sound_lines(document.text, label.body_start, end))
+        span = _body_span(document.text, label.body_start, end)
         if span:
             role = label.pattern.role or label_role(label.speaker)
             turns.append(Turn(label.speaker, *span, timestamp=label.timestamp, role_hint=role))
@@ -167,15 +168,21 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
 
 def _heading_starts(document: Document, first: Label) -> set[int]:
     """Markdown headings and rules end the turn above them: they are neither speech nor swallowed."""
-    if "#" not in document.heads and not any(rule in document.text for rule in ("---", "***", "___")):
-        return set()
-    return {line.start for line in document.lines if line.start > first.line.start and _HEADING.fullmatch(line.text)}
+    found = _HEADING_LINE.finditer(document.text, first.line.start, document.speech_end)
+    return {match.start() + 1 for match in found}
 
 
-def _before_sound_lines(text: str, start: int, end: int) -> int:
-    """The end of a body without the "Break"/"[Music]" lines that close it."""
+def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A body's span, stripped, without the "Break"/"[Music]" lines that close it."""
     while True:
-        cut = text.rfind("\n", start, end)
-        if cut < 0 or text[cut + 1:end].strip() and not is_sound_line(text[cut + 1:end]):
-            return end
-        end = cut
+        segment = text[start:end]
+        body_end = start + len(segment.rstrip())
+        if body_end == start:
+            return None
+        cut = text.rfind("\n", start, body_end)  # the start of the last line with text, when not the first
+        if cut >= 0:
+            line_end = text.find("\n", body_end, end)
+            if is_sound_line(text[cut + 1:end if line_end < 0 else line_end]):
+                end = cut
+                continue
+        return start + len(segment) - len(segment.lstrip()), body_end

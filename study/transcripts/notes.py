@@ -133,17 +133,18 @@ NOTES_HEADING = re.compile(
 )
 
 
+# A notes heading as a whole line after a newline: a search skips from newline to newline.
+_NOTES_LINE = re.compile(rf"\n(?:{NOTES_HEADING.pattern})$", re.IGNORECASE | re.MULTILINE)
+
+
 def speech_end(text: str, lines: list[Line]) -> int:
-    """Where speech stops: at the first notes heading with text above and below it, else the end."""
-    seen_text = False
-    for index, line in enumerate(lines):
-        if line.blank:
-            continue
-        if seen_text and NOTES_HEADING.fullmatch(line.text) and _text_below(lines, index):
-            return line.start
-        seen_text = True
+    """Where speech stops: at the first notes heading with text above and below it, else the end.
+
+    ``lines`` are the lines of ``text``."""
+    first = next((line for line in lines if not line.blank), None)
+    if first is None:
+        return len(text)
+    for match in _NOTES_LINE.finditer(text, first.start):
+        if text[match.end():].strip() or "otter.ai" in match.group():
+            return match.start() + 1
     return len(text)
-
-
-def _text_below(lines: list[Line], index: int) -> bool:
-    return any(not line.blank for line in lines[index + 1:]) or "otter.ai" in lines[index].text

@@ -59,8 +59,15 @@ def _decode_unmarked(data: bytes) -> str:
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # category Cc, less \t\n\v\f\r
 
 
+_ASCII_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])  # the same, in ASCII
+
+
 def mostly_control_characters(text: str) -> bool:
-    return len(_CONTROL_CHARACTER.findall(text)) > 0.05 * len(text)
+    if text.isascii():  # counted without a list of matches (several times faster)
+        count = len(text) - len(text.translate(_ASCII_CONTROL))
+    else:
+        count = len(_CONTROL_CHARACTER.findall(text))
+    return count > 0.05 * len(text)
 
 
 class Line:
