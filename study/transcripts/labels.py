@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
 from .reading import Document, Proposal, is_sound_line
@@ -48,8 +48,11 @@ class LabelPattern:
     role: str | None = None  # a fixed role ("Q:"/"A:"): the speaker is that role's protocol name
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Label:
+    """A speaker label found on a line; never changed once made (not frozen: there is one per
+    labelled line, and a frozen dataclass takes four times as long to make)."""
+
     line: Line
     speaker: str
     start: int  # where the label starts (after any indentation)
@@ -70,7 +73,7 @@ def label_options(line: Line, patterns: Sequence[LabelPattern]) -> list[Label]:
             continue
         match = pattern.regex.match(stripped)
         if match and (pattern.role or plausible_speaker(match["speaker"])):
-            timestamp = match.groupdict().get("timestamp")
+            timestamp = match["timestamp"] if "timestamp" in pattern.regex.groupindex else None
             speaker = PROTOCOL_NAMES[pattern.role] if pattern.role else tidy_speaker(match["speaker"])
             start = line.start + indent
             options.append(Label(line, speaker, start, start + match.end(), timestamp, pattern))
@@ -120,12 +123,19 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
             or role_label(label.speaker) is not None
         )
 
-    chosen = [next((label for label in found if counted(label)), None) for found in options]
+    def first(found: list[Label], wanted: Callable[[Label], bool]) -> Label | None:
+        for label in found:
+            if wanted(label):
+                return label
+        return None
+
+    chosen = [first(found, counted) for found in options]
     vouching = {label.pattern for label in chosen if label and label.pattern.vouched_by_peers}
-    chosen = [
-        label or next((other for other in found if other.pattern in vouching), None)
-        for label, found in zip(chosen, options)
-    ]
+    if vouching and any(label is None for label in chosen):
+        chosen = [
+            label or first(found, lambda other: other.pattern in vouching)
+            for label, found in zip(chosen, options)
+        ]
     return [label for label in chosen if label]
 
 
@@ -152,16 +162,17 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
     headings = _heading_starts(document, labels[0])
     stops = sorted({label.line.start for label in labels} | headings)
     turns = []
-    explained = 0 if headings else non_space_count(document.text, labels[0].start, document.speech_end)
+    text, speech_end, last_stop = document.text, document.speech_end, len(stops)
+    explained = 0 if headings else non_space_count(text, labels[0].start, speech_end)
     for label in labels:
         after = bisect_right(stops, label.line.start)
-        end = stops[after] if after < len(stops) else document.speech_end
+        end = stops[after] if after < last_stop else speech_end
         if headings:  # what lies between a heading and the next label is explained by no one
-            explained += non_space_count(document.text, label.start, end)
-        span = _body_span(document.text, label.body_start, end)
+            explained += non_space_count(text, label.start, end)
+        span = _body_span(text, label.body_start, end)
         if span:
             role = label.pattern.role or label_role(label.speaker)
-            turns.append(Turn(label.speaker, *span, timestamp=label.timestamp, role_hint=role))
+            turns.append(Turn(label.speaker, span[0], span[1], label.timestamp, role))
     sure = frozenset(label.speaker for label in labels if label.pattern.self_evident or label.pattern.vouched_by_peers)
     return Proposal(layout, tuple(turns), explained, consistent=all_labelled and len(labels) > 1, sure=sure)
 
