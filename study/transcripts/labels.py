@@ -163,7 +163,9 @@ def proposal_from_labels(layout: str, document: Document, labels: Sequence[Label
     stops = sorted({label.line.start for label in labels} | headings)
     turns = []
     text, speech_end, last_stop = document.text, document.speech_end, len(stops)
-    explained = 0 if headings else non_space_count(text, labels[0].start, speech_end)
+    # from the first label to the end of speech: the speech less what lies above the first label
+    speech_start = document.lines[0].start
+    explained = 0 if headings else document.speech_size - non_space_count(text, speech_start, labels[0].start)
     for label in labels:
         after = bisect_right(stops, label.line.start)
         end = stops[after] if after < last_stop else speech_end

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .text import Line, lines_of
+from .text import Line
 
 _METADATA_KEY = re.compile(
     r"name|title|file ?name|created (on|by)|modified (on|by)|size|duration|length|date|time|"
@@ -48,19 +48,19 @@ def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
     "Interviewer: Jane" is more likely the first turn.
     """
     metadata: dict[str, str] = {}
-    lines = lines_of(text, limit=_HEADER_LINES)
+    lines = text.split("\n", _HEADER_LINES)  # the last holds the rest of the text
     rest = _front_matter(lines, metadata)
     line_keys = _LineKeys(text)
     items: list[tuple[str, str, bool]] = []
-    body_start = len(text)
+    body_start, start = len(text), sum(len(line) + 1 for line in lines[:rest])
     for line in lines[rest:]:
-        if line.blank:
-            continue
-        item = _header_item(line.text, line_keys)
-        if item is None:
-            body_start = line.start
-            break
-        items.append(item)
+        if line.strip():
+            item = _header_item(line, line_keys)
+            if item is None:
+                body_start = start
+                break
+            items.append(item)
+        start += len(line) + 1
     if not metadata and all(is_role for _, _, is_role in items):
         return {}, text
     for key, value, _ in items:
@@ -69,14 +69,14 @@ def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
     return metadata, text[body_start:]
 
 
-def _front_matter(lines: list[Line], metadata: dict[str, str]) -> int:
+def _front_matter(lines: list[str], metadata: dict[str, str]) -> int:
     """YAML front matter between '---' fences at the very top; returns the index after it."""
-    if not lines or not _FRONT_MATTER_FENCE.fullmatch(lines[0].text):
+    if not lines or not _FRONT_MATTER_FENCE.fullmatch(lines[0]):
         return 0
     for index in range(1, min(len(lines), _MAX_FRONT_MATTER_LINES)):
-        if _FRONT_MATTER_FENCE.fullmatch(lines[index].text):
+        if _FRONT_MATTER_FENCE.fullmatch(lines[index]):
             for line in lines[1:index]:
-                key, sep, value = line.text.partition(":")
+                key, sep, value = line.partition(":")
                 if sep and key.strip() and not key.startswith((" ", "\t", "-")):
                     metadata.setdefault(key.strip(), value.strip().strip("'\""))
             return index + 1
