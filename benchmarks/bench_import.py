@@ -1,13 +1,15 @@
 """Import throughput: N synthetic transcripts (N = 10, 100, 1,000) for each segment unit.
 
 Prints words/s, segments/s, peak traced memory, and the share of time spent parsing and
-segmenting versus storing. Run: python benchmarks/bench_import.py [--sizes 10,100,1000]
+segmenting versus storing; and, per size, a "reading only" line: words/s of read_transcript
+alone on the same files (words counted in the files' text, median of 5 runs). Run: python benchmarks/bench_import.py [--sizes 10,100,1000]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import random
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -56,6 +58,18 @@ def parse_and_segment(paths: list[Path], unit: str) -> tuple[int, int]:
     return words, segments
 
 
+def reading_only(paths: list[Path], runs: int = 5) -> tuple[int, float]:
+    """(words in the files, words/s of read_transcript alone, median of ``runs``)."""
+    words = sum(len(path.read_text(encoding="utf-8").split()) for path in paths)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for path in paths:
+            read_transcript(path)
+        seconds.append(time.perf_counter() - start)
+    return words, words / statistics.median(seconds)
+
+
 def timed_import(paths: list[Path], unit: str, db_file: Path) -> None:
     study = Study.open(f"sqlite:///{db_file}")
     summary = import_files(study, paths, options=ImportOptions(unit=unit), actor=CLI)
@@ -95,6 +109,9 @@ def main() -> None:
             corpus = tmp_path / f"corpus-{size}"
             corpus.mkdir()
             paths = write_corpus(corpus, size)
+            words, per_second = reading_only(paths)
+            print(f"reading only: {size} files, {words} words, {per_second:,.0f} words/s "
+                  "(read_transcript alone, median of 5)")
             for unit in UNITS:
                 r = measure(paths, unit, tmp_path)
                 print(f"{r['unit']:<10}{r['files']:>6}{r['words']:>10}{r['segments']:>10}{r['seconds']:>9.2f}"
