@@ -45,14 +45,23 @@ class AtLineStart:
 
 
 class Guarded:
-    """``pattern``'s search, tried only where ``guard`` (a cheaper pattern that matches wherever
-    ``pattern`` does, e.g. one starting with a literal) finds something."""
+    """``pattern``'s search, tried only where ``guard`` finds something: a cheaper pattern that
+    matches wherever ``pattern`` does (e.g. one starting with a literal), or a character every
+    match holds (found at memory speed)."""
 
-    def __init__(self, pattern: re.Pattern[str], guard: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], guard: re.Pattern[str] | str) -> None:
         self._pattern, self._guard = pattern, guard
 
     def search(self, text: str) -> bool:
-        return bool(self._guard.search(text) and self._pattern.search(text))
+        guard = self._guard
+        found = guard in text if isinstance(guard, str) else guard.search(text)
+        return bool(found and self._pattern.search(text))
+
+
+def holds(text: str, needle: str) -> bool:
+    """``needle in text``, several times faster when the needle's first character is absent
+    (a one-character search runs at memory speed, a longer one does not)."""
+    return needle[0] in text and needle in text
 
 
 @dataclass(frozen=True)

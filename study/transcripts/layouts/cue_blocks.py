@@ -24,7 +24,7 @@ _NAME_LINE = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,60}")
 
 
 def propose(document: Document) -> Proposal | None:
-    if document.text.count("-->") < 2:
+    if ">" not in document.text or document.text.count("-->") < 2:  # a lone ">" is found at memory speed
         return None
     lines = document.content_lines
     cues = [index for index, line in enumerate(lines) if _TIMING.fullmatch(line.text)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..labels import NAME, TIME, LabelPattern, label_proposal
-from ..reading import Document, Proposal
+from ..reading import Document, Proposal, holds
 
 _BOLD_OPEN = r"(?:\*\*|__)"
 _BOLD_CLOSE = r"(?:\*\*|__)"
@@ -25,6 +25,6 @@ PATTERNS = (
 
 
 def propose(document: Document) -> Proposal | None:
-    if "**" not in document.text and "__" not in document.text:
+    if not holds(document.text, "**") and not holds(document.text, "__"):
         return None
     return label_proposal("markdown", document, PATTERNS, needs="*_")

@@ -27,8 +27,8 @@ PATTERNS = (
 
 # A quick look at the whole text: is any of these shapes there at all?
 _PRESENT = (
-    re.compile(r"<v[ .]"),
-    re.compile(r"\[\d{1,2}:\d\d"),
+    Guarded(re.compile(r"<v[ .]"), "<"),
+    Guarded(re.compile(r"\[\d{1,2}:\d\d"), "["),
     AtLineStart(r"[ \t]*\(?\d{1,2}:\d\d"),
     Guarded(re.compile(r"\d:\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE),
             re.compile(r":\d\d(?:[.,]\d{1,3})?[\])]?[ \t]*$", re.MULTILINE)),
