@@ -80,6 +80,8 @@ class ImportOptions:
     renames: Mapping[str, str] = field(default_factory=dict)  # speaker -> new name, in every file
     # transcript name -> {speaker: role}: roles chosen for one transcript (the app's preview)
     transcript_roles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # transcript names the preview left out: not stored, and said (skipped, or a warning of their file)
+    left_out: frozenset[str] = frozenset()
 
     def role_overrides(self, transcript: str) -> dict[str, str]:
         """The roles you gave for the speakers of ``transcript``."""
@@ -174,8 +176,17 @@ def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: Imp
         raise TranscriptFormatError(path, "file not found")
     check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-    documents = list(_documents(path, options, owner_of, named))
-    several = len(documents) > 1
+    read = list(_documents(path, options, owner_of, named))
+    documents = [document for document in read if document[0] not in options.left_out]
+    if not documents:
+        raise NotATranscript(f"{path}: left out at the preview; nothing of it stored",
+                             "keep it ticked in the preview to import it")
+    left = [name for name, _parsed, _participant in read if name in options.left_out]
+    if left:  # some documents of a file with several (a survey's participants)
+        first = documents[0]
+        documents[0] = (first[0], dataclasses.replace(first[1], warnings=(
+            *first[1].warnings, f"left out at the preview: {', '.join(left)}")), first[2])
+    several = len(read) > 1
     with study.session() as session:
         return [
             (name, *_store_document(session, path, name, parsed, participant,
@@ -588,13 +599,15 @@ def upload_transcripts(
     max_bytes: int = DEFAULT_MAX_BYTES,
     describe: Callable[[StudyError], str] = str,
     roles: Mapping[str, Mapping[str, str]] | None = None,
+    left_out: Iterable[str] = (),
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
     ``failed`` as (file name, message) with the file's own name, never a temporary path; the
     message is the error as ``describe`` words it (the app words remedies as its buttons).
-    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview).
+    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview);
+    ``left_out`` names the transcripts the preview left out (skipped, and said so).
     """
     actor.require_admin("import transcripts")
     files = list(files)
@@ -605,9 +618,10 @@ def upload_transcripts(
             study, paths, actor=actor, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
                                   source_label=_upload_label, transcript_roles=dict(roles or {}),
-                                  describe=describe),
+                                  left_out=frozenset(left_out), describe=describe),
         )
         summary.failed = unwritable + [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
+        summary.skipped = [(Path(f).name, _friendly(m, folder)) for f, m in summary.skipped]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
 
@@ -629,6 +643,7 @@ def preview_uploads(
         return ImportPreview(
             tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
             tuple(unwritable) + tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.skipped),
         )
 
 
