@@ -36,6 +36,7 @@ from .listing import segment_rows, transcript_rows  # noqa: F401  (their home be
 from .store import Coding, Memo, Resolution, Segment, Study, Transcript, audit
 from .transcripts import (
     DEFAULT_MAX_BYTES,
+    NO_SPEAKERS_LAYOUT,
     PARTICIPANTS,
     READERS,
     SURVEY,
@@ -79,6 +80,8 @@ class ImportOptions:
     renames: Mapping[str, str] = field(default_factory=dict)  # speaker -> new name, in every file
     # transcript name -> {speaker: role}: roles chosen for one transcript (the app's preview)
     transcript_roles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # transcript names the preview left out: not stored, and said (skipped, or a warning of their file)
+    left_out: frozenset[str] = frozenset()
 
     def role_overrides(self, transcript: str) -> dict[str, str]:
         """The roles you gave for the speakers of ``transcript``."""
@@ -91,13 +94,19 @@ class ImportOptions:
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files named, and the supported files inside folders named, in a stable order.
     In a folder, a participants table (participants*.csv) and README.md are not transcripts; a participants
-    table under another name is found by its columns when read (``NotATranscript``)."""
-    files: list[Path] = []
+    table under another name is found by its columns when read, and a document with no speakers (an
+    interview protocol, notes) by its reading (``NotATranscript``)."""
+    return [path for path, _named in batch_files(paths)]
+
+
+def batch_files(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """``expand_paths`` with, for each file, whether it was named itself (True) or found in a folder."""
+    files: list[tuple[Path, bool]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and _is_transcript_file(p)))
+            files.extend((p, False) for p in sorted(p for p in path.iterdir() if p.is_file() and _is_transcript_file(p)))
         else:
-            files.append(path)
+            files.append((path, True))
     return files
 
 
@@ -127,12 +136,12 @@ def import_files(
         with study.session() as session:
             save_participants(session, participants)
     owner_of = {row.transcript: row.label for row in participants if row.transcript}
-    files = expand_paths(paths)
-    _check_speakers_named(files, owner_of, options)
+    batch = batch_files(paths)
+    _check_speakers_named([path for path, _named in batch], owner_of, options)
     summary = ImportSummary()
-    for path in files:
+    for path, named in batch:
         try:
-            stored = _import_one(study, path, owner_of, options)
+            stored = _import_one(study, path, owner_of, options, named)
         except NotATranscript as exc:
             summary.skipped.append((printable(str(path)), printable(options.describe(exc))))
         except StudyError as exc:
@@ -160,15 +169,24 @@ def _unexpected(path: Path, exc: Exception) -> str:
                      "check that the file opens in the program that made it, or export it again")
 
 
-def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions):
+def _import_one(study: Study, path: Path, owner_of: dict[str, str], options: ImportOptions, named: bool = True):
     """Store every document of the file in one transaction: all of them, or none.
     Returns (transcript name, outcome, codings not carried over, reading warnings) for each."""
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
     check_file_size(path, options.max_bytes)  # before reading it whole, to hash it
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-    documents = list(_documents(path, options, owner_of))
-    several = len(documents) > 1
+    read = list(_documents(path, options, owner_of, named))
+    documents = [document for document in read if document[0] not in options.left_out]
+    if not documents:
+        raise NotATranscript(f"{path}: left out at the preview; nothing of it stored",
+                             "keep it ticked in the preview to import it")
+    left = [name for name, _parsed, _participant in read if name in options.left_out]
+    if left:  # some documents of a file with several (a survey's participants)
+        first = documents[0]
+        documents[0] = (first[0], dataclasses.replace(first[1], warnings=(
+            *first[1].warnings, f"left out at the preview: {', '.join(left)}")), first[2])
+    several = len(read) > 1
     with study.session() as session:
         return [
             (name, *_store_document(session, path, name, parsed, participant,
@@ -243,9 +261,9 @@ def preview_files(
     previews: list[TranscriptPreview] = []
     failed: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
-    for path in expand_paths(paths):
+    for path, named in batch_files(paths):
         try:
-            previews.extend(_preview_file(path, owner_of, options))
+            previews.extend(_preview_file(path, owner_of, options, named))
         except NotATranscript as exc:
             skipped.append((printable(str(path)), printable(options.describe(exc))))
         except StudyError as exc:
@@ -255,13 +273,14 @@ def preview_files(
     return ImportPreview(tuple(previews), tuple(failed), tuple(skipped))
 
 
-def _preview_file(path: Path, owner_of: dict[str, str], options: ImportOptions) -> list[TranscriptPreview]:
+def _preview_file(path: Path, owner_of: dict[str, str], options: ImportOptions,
+                  named: bool = True) -> list[TranscriptPreview]:
     if not path.is_file():
         raise TranscriptFormatError(path, "file not found")
     where = printable(str(path))
     return [_preview(where, check_name("transcript", name, where=where),
                      check_name("participant", participant, where=where), parsed, options)
-            for name, parsed, participant in _documents(path, options, owner_of)]
+            for name, parsed, participant in _documents(path, options, owner_of, named)]
 
 
 def _preview(file: str, name: str, participant: str, parsed: ParsedTranscript, options) -> TranscriptPreview:
@@ -292,8 +311,11 @@ def add_parsed_transcript(
     return outcome
 
 
-def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
-    """(transcript name, parsed text, participant label) for each document the file holds."""
+def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str], named: bool = True):
+    """(transcript name, parsed text, participant label) for each document the file holds.
+    A file found in a folder (not ``named``) in which no layout finds a speaker is no interview
+    (the study's protocol or notes beside the transcripts): it is skipped and said, not stored as
+    a participant's turns; named on its own, it is imported as one speaker's text."""
     kind = None
     if path.suffix.lower() == ".csv":
         _check_quotes(path)
@@ -307,12 +329,17 @@ def _documents(path: Path, options: ImportOptions, owner_of: dict[str, str]):
             yield name, rename_speakers(response.parsed, options.renames), response.participant
         return
     parsed = read_transcript(path, max_bytes=options.max_bytes, lenient=options.lenient)
+    if not named and parsed.layout == NO_SPEAKERS_LAYOUT:
+        raise NotATranscript(f"{path}: no speakers found (no speaker labels, Q/A marks, timestamps or caption "
+                             "cues): it reads as a document, not an interview; skipped",
+                             "import the file by its name to keep it as one speaker's text", remedy="name_the_file")
     parsed = rename_speakers(parsed, options.renames)
     yield path.stem, parsed, owner_of.get(path.stem) or participant_from_file_name(path.stem)
 
 
 class NotATranscript(StudyError):
-    """A file of the batch that is no transcript (a participants table): skipped and said, not failed."""
+    """A file of the batch that is no transcript (a participants table, a document with no speakers
+    found in a folder): skipped and said, not failed."""
 
 
 def _check_quotes(path: Path) -> None:
@@ -572,13 +599,15 @@ def upload_transcripts(
     max_bytes: int = DEFAULT_MAX_BYTES,
     describe: Callable[[StudyError], str] = str,
     roles: Mapping[str, Mapping[str, str]] | None = None,
+    left_out: Iterable[str] = (),
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
     Each file is its own transaction: a failing file leaves nothing behind and is reported in
     ``failed`` as (file name, message) with the file's own name, never a temporary path; the
     message is the error as ``describe`` words it (the app words remedies as its buttons).
-    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview).
+    ``roles`` maps a transcript's name to the roles chosen for its speakers (after a preview);
+    ``left_out`` names the transcripts the preview left out (skipped, and said so).
     """
     actor.require_admin("import transcripts")
     files = list(files)
@@ -589,9 +618,10 @@ def upload_transcripts(
             study, paths, actor=actor, participants=rows,
             options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
                                   source_label=_upload_label, transcript_roles=dict(roles or {}),
-                                  describe=describe),
+                                  left_out=frozenset(left_out), describe=describe),
         )
         summary.failed = unwritable + [(Path(f).name, _friendly(m, folder)) for f, m in summary.failed]
+        summary.skipped = [(Path(f).name, _friendly(m, folder)) for f, m in summary.skipped]
         summary.not_carried = [_friendly(m, folder) for m in summary.not_carried]
     return summary
 
@@ -613,6 +643,7 @@ def preview_uploads(
         return ImportPreview(
             tuple(dataclasses.replace(t, file=Path(t.file).name) for t in preview.transcripts),
             tuple(unwritable) + tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.failed),
+            tuple((Path(f).name, _friendly(m, folder)) for f, m in preview.skipped),
         )
 
 

@@ -292,3 +292,35 @@ def test_audit_filters_by_text(study_db):
     at.text_input[0].set_value("study-demo-no-such-thing").run()
     assert not at.exception
     assert "No entry matches." in texts(at)
+
+
+def test_an_uploaded_document_with_no_speakers_starts_left_out_and_can_be_ticked_in(study_db, study):
+    protocol = b"Interview protocol\n\nCould you describe your role?\n\nHow do you choose a model?\n"
+    interview = b"Interviewer: Which model?\n\nP97: The one with most downloads.\n"
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("P97.txt", interview, "text/plain")
+    at.file_uploader[0].upload("Protocol.txt", protocol, "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    assert "it reads as a document, not an interview" in texts(at)
+    assert [box.value for box in at.checkbox if box.label == "Import this file"] == [True, False]
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert not at.exception
+    names = {t["name"] for t in transcript_rows(study)}
+    assert "P97" in names and "Protocol" not in names
+    assert any(w.value.startswith("Protocol") and "left out at the preview" in w.value for w in at.warning)
+
+
+def test_a_document_with_no_speakers_ticked_in_the_preview_is_imported(study_db, study):
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("Notes.txt", b"Notes\n\nThe participant spoke fast.\n", "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    next(box for box in at.checkbox if box.label == "Import this file").check()
+    at.run()
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert not at.exception
+    assert "Notes" in {t["name"] for t in transcript_rows(study)}

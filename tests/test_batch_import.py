@@ -173,3 +173,45 @@ def test_a_database_refusing_one_file_is_worded_as_the_database_and_the_batch_go
     [(_, message)] = summary.failed
     assert "P02.txt: not stored: " in message and "nothing of this change was saved" in message
     assert "P02" not in {row["name"] for row in transcript_rows(study)}  # rolled back whole
+
+
+PROTOCOL = ("Interview protocol\n\nConsent: read the consent form aloud.\n\n"
+            "Could you briefly describe your role in your team?\n\nHow do you choose a pre-trained model?\n")
+INTERVIEW = "Interviewer: How do you choose a model?\n\nP1: By its downloads, mostly.\n"
+
+
+@pytest.fixture
+def study_folder(tmp_path):
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "P01.txt").write_text(INTERVIEW, encoding="utf-8")
+    (folder / "Interview-Protocol.txt").write_text(PROTOCOL, encoding="utf-8")
+    return folder
+
+
+def test_a_document_with_no_speakers_in_a_folder_is_skipped_and_said_not_made_a_participant(study, study_folder):
+    summary = import_files(study, [study_folder], actor=CLI)
+    assert summary.imported == ["P01"]
+    assert summary.failed == []
+    [(file, why)] = summary.skipped
+    assert file.endswith("Interview-Protocol.txt")
+    assert "no speakers found" in why and "not an interview" in why
+    assert [row["participant"] for row in transcript_rows(study)] == ["P01"]
+
+
+def test_the_same_document_named_on_its_own_is_imported_as_one_speakers_text(study, study_folder):
+    summary = import_files(study, [study_folder / "Interview-Protocol.txt"], actor=CLI)
+    assert summary.imported == ["Interview-Protocol"] and summary.skipped == []
+    assert len(segment_rows(study, "Interview-Protocol")) == 4  # one turn per paragraph
+
+
+def test_the_cli_dry_run_and_import_say_why_the_document_was_skipped(db_url, study_folder):
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["--db", db_url, "import", "--dry-run", str(study_folder)])
+    assert dry.exit_code == 0, dry.output
+    assert "1 transcript(s) from 1 file(s) would be imported; 0 file(s) failed, 1 skipped" in dry.stdout
+    done = runner.invoke(cli, ["--db", db_url, "import", str(study_folder)])
+    assert done.exit_code == 0, done.output
+    assert "Imported 1," in done.stdout
+    assert "Interview-Protocol.txt: no speakers found" in done.stderr
+    assert "name the file itself (`study import FILE`)" in done.stderr

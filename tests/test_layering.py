@@ -26,3 +26,19 @@ def test_only_the_app_imports_streamlit():
 
 def test_the_scan_finds_the_apps_streamlit_imports():
     assert streamlit_imports(STUDY / "app" / "main.py")
+
+
+def readme_layout() -> str:
+    readme = (STUDY.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Layout: `study/`")
+    return readme[start:readme.index("\n\n", start)]
+
+
+def test_the_readme_layout_names_every_module_of_the_package():
+    modules = {p.stem for p in STUDY.glob("*.py") if not p.stem.startswith("__")}
+    packages = {p.name for p in STUDY.iterdir() if (p / "__init__.py").is_file()}
+    assert {"schema", "agreement", "app", "cli"} <= modules | packages  # the scan sees the package
+    layout = readme_layout()
+    unnamed = sorted(name for name in modules if f"`{name}`" not in layout) + \
+        sorted(name for name in packages if f"`{name}/`" not in layout and f"`study/{name}/`" not in layout)
+    assert unnamed == []

@@ -42,6 +42,7 @@ REMEDIES = {
     "choose_suggester": "choose another --rater, such as {suggester!r}",
     "run_suggester": "run `study suggest run --rater {suggester}` first",
     "participants_table": "pass it with --participants",
+    "name_the_file": "name the file itself (`study import FILE`) to import it as one speaker's text",
     "check_database": "restore it from a backup; `study check` lists what is damaged",
 }
 

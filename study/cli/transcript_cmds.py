@@ -66,12 +66,12 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     Example: study import --dry-run otter.txt --speaker "Unknown Speaker=P7" --role "A1=interviewer"
     """
     participants = participants_mod.read_participants_csv(participants_csv) if participants_csv else None
-    files = importing.expand_paths(paths)
+    files = importing.expand_paths(paths)  # counted for the progress bar; the batch is given as named
     options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
                                       renames=_rename_pairs(renames), lenient=lenient, describe=said)
     if dry_run:
-        preview = importing.preview_files(files, participants=participants, options=options)
+        preview = importing.preview_files(paths, participants=participants, options=options)
         click.echo(_render_preview(preview))
         for _file, message in preview.skipped:
             click.echo(f"Skipped: {message}", err=True)
@@ -81,7 +81,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     study = open_study(ctx)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
-        summary = importing.import_files(study, files, actor=auth.CLI, participants=participants, options=options,
+        summary = importing.import_files(study, paths, actor=auth.CLI, participants=participants, options=options,
                                          progress=lambda _path: bar.update(1))
     _print_summary(summary)
     if summary.failed:

@@ -27,6 +27,7 @@ from .docx_file import (
     SUSPICIOUS_UNZIPPED_BYTES,
 )
 from .files import DEFAULT_MAX_BYTES, READERS, check_size, read_bytes, reader_for
+from .layouts.paragraphs import NAME as NO_SPEAKERS_LAYOUT  # the reading of last resort: no speaker found
 from .model import (
     PROTOCOL_INTERVIEWER,
     PROTOCOL_PARTICIPANT,
@@ -42,7 +43,7 @@ from .text import decode_text
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "DOCX_MAIN_PART", "MAX_COMPRESSION_RATIO", "MAX_DOCUMENT_XML_BYTES", "MAX_UNZIPPED_BYTES",
-    "MAX_ZIP_MEMBERS", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
+    "MAX_ZIP_MEMBERS", "NO_SPEAKERS_LAYOUT", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
     "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn",
     "check_file_size", "label_role", "read_survey_csv", "read_transcript", "role_named", "speakers", "table_kind",
 ]

@@ -22,7 +22,7 @@ from study.roles import ROLES
 from study.speakers import set_speaker_role, transcript_speakers
 from study.participants import list_participants, participant_table
 from study.segmenting import UNITS
-from study.transcripts import DEFAULT_MAX_BYTES
+from study.transcripts import DEFAULT_MAX_BYTES, NO_SPEAKERS_LAYOUT
 
 study, actor = get_study(), require_actor()
 
@@ -94,6 +94,8 @@ def start_preview(files, people, unit: str, replace: bool) -> None:
     with st.spinner("Reading..."):
         preview = attempt(preview_uploads, actor, uploads, participants=participants, describe=said)
     if preview is not None:
+        for key in [k for k in st.session_state if str(k).startswith(("upload_keep:", "upload_role:"))]:
+            del st.session_state[key]  # a new preview starts from what it read, not the last one's choices
         st.session_state[PENDING] = PendingUpload(uploads, participants, unit, replace, preview)
 
 
@@ -101,15 +103,32 @@ def role_key(transcript: str, speaker: str) -> str:
     return f"upload_role:{transcript}:{speaker}"
 
 
+def keep_key(pending: PendingUpload, file: str) -> str:
+    """The session key of the "Import this file" box of an uploaded file (one per file, which may
+    hold several transcripts: a survey's participants)."""
+    files = list(dict.fromkeys(t.file for t in pending.preview.transcripts))
+    return f"upload_keep:{files.index(file)}"
+
+
 def upload_preview(pending: PendingUpload) -> None:
-    """Each previewed transcript: layout, speakers with their role (editable) and why, first turns."""
+    """Each previewed transcript: layout, speakers with their role (editable) and why, first turns,
+    and whether to import its file (a document with no speakers, such as the interview protocol,
+    starts left out)."""
     for file, message in (*pending.preview.skipped, *pending.preview.failed):
         st.warning(plain(message), icon=":material/warning:")
+    shown_files: set[str] = set()
     for t in pending.preview.transcripts:
         with st.container(border=True):
             st.markdown(f"**{plain(t.name)}** · participant {plain(t.participant)} · from {plain(t.file)}")
             if t.layout:
                 st.caption(plain(f"Read as {t.layout}" + (f"; runner-up {t.runner_up}" if t.runner_up else "")))
+            if t.layout == NO_SPEAKERS_LAYOUT:
+                st.warning("No speakers found (no speaker labels, Q/A marks, timestamps or caption cues): it reads "
+                           "as a document, not an interview. Tick it to import it as one speaker's text.",
+                           icon=":material/help:")
+            if t.file not in shown_files:
+                shown_files.add(t.file)
+                st.checkbox("Import this file", value=t.layout != NO_SPEAKERS_LAYOUT, key=keep_key(pending, t.file))
             for s in t.speakers:
                 who, role = st.columns([3, 1], vertical_alignment="center")
                 who.markdown(f"**{plain(s.name)}** · {s.turns} turns, {s.words} words  \n{plain(s.reason)}")
@@ -130,11 +149,13 @@ def confirm_upload() -> None:
     changed = {t.name: {s.name: chosen for s in t.speakers
                         if (chosen := st.session_state.get(role_key(t.name, s.name), s.role)) != s.role}
                for t in pending.preview.transcripts}
+    left_out = [t.name for t in pending.preview.transcripts
+                if not st.session_state.get(keep_key(pending, t.file), t.layout != NO_SPEAKERS_LAYOUT)]
     try:
         st.session_state[RESULT] = upload_transcripts(
             study, actor, pending.files, participants=pending.participants, unit=pending.unit,
             replace=pending.replace, roles={name: roles for name, roles in changed.items() if roles},
-            describe=said)
+            left_out=left_out, describe=said)
     except StudyError as exc:
         st.session_state[RESULT] = exc
 
