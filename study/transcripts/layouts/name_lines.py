@@ -15,7 +15,8 @@ PATTERNS = (LabelPattern(re.compile(_NAME_ALONE), max_line=60),)
 _MAX_LABEL_SHARE = 0.45
 
 
-_PRESENT = AtLineStart(r"[ \t]*[^\W\d_][\w'’&()\-. \t]{0,60}$")
+# Possessive: a shorter run of these characters never ends a line, so nothing is given back.
+_PRESENT = AtLineStart(r"[ \t]*[^\W\d_][\w'’&()\-. \t]{0,60}+$")
 
 
 def propose(document: Document) -> Proposal | None:
