@@ -430,7 +430,7 @@ def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
     """``codings_frame`` without its permission check, for a caller that has applied its own rule
     (agreement lets a coder see figures computed from others' codings, never the codings).
     Read once per change to the study: a report's tables and its agreement share the read."""
-    return _codings_frame(study, tuple(raters)).copy(deep=False)  # copy-on-write: the memo stays as read
+    return _codings_frame(study, tuple(raters)).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
 
 
 @memo_per_change

@@ -127,7 +127,7 @@ def source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
     Whole-transcript codings have ``segment_id`` None, like in ``codings_frame``.
     """
     check_may_read_codings(asker, source.raters)
-    return _source_codings(study, source).copy(deep=False)  # copy-on-write: the memo stays as read
+    return _source_codings(study, source).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
 
 
 @memo_per_change

@@ -50,38 +50,38 @@ def real_password_hashes(request, monkeypatch):
     yield
 
 
+def coded_sample_study(study: Study) -> None:
+    from study.demo import build_sample_study
+
+    build_sample_study(study, with_codings=True)
+
+
+def uncoded_sample_study(study: Study) -> None:
+    from study.demo import build_sample_study
+
+    build_sample_study(study, with_codings=False)
+
+
 class SampleStudies:
     """The bundled sample study, built once per session (per xdist worker) with and without the
-    raters' codings, and handed out as fresh SQLite copies: building it is seconds of imports,
-    segmenting and coding; a copy is a file copy."""
+    raters' codings (``StudyTemplates``), and handed out as fresh SQLite copies: building it is
+    seconds of imports, segmenting and coding; a copy is a file copy."""
 
-    def __init__(self, folder: Path):
-        self._folder, self._built = folder, {}
+    def __init__(self, templates: StudyTemplates):
+        self._templates = templates
 
     def copy(self, destination: Path, with_codings: bool = True) -> Path:
-        """A fresh copy at ``destination`` (a file path), for the caller alone to change."""
-        if with_codings not in self._built:
-            self._built[with_codings] = self._build(with_codings)
+        """A fresh copy at ``destination`` (a new file path), for the caller alone to change."""
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._built[with_codings], destination)
+        builder = coded_sample_study if with_codings else uncoded_sample_study
+        self._templates.copy_into(f"sqlite:///{destination}", builder)
         return destination
-
-    def _build(self, with_codings: bool) -> Path:
-        from study.demo import build_sample_study
-
-        path = self._folder / ("coded.db" if with_codings else "uncoded.db")
-        study = Study.open(f"sqlite:///{path}")
-        try:
-            build_sample_study(study, with_codings=with_codings)
-        finally:
-            study.close()  # the last connection checkpoints SQLite's WAL into the file copied
-        return path
 
 
 @pytest.fixture(scope="session")
-def sample_studies(tmp_path_factory) -> SampleStudies:
+def sample_studies(study_templates) -> SampleStudies:
     """``sample_studies.copy(path, with_codings=...)``: a private copy of the bundled sample study."""
-    return SampleStudies(tmp_path_factory.mktemp("sample-studies"))
+    return SampleStudies(study_templates)
 
 
 @pytest.fixture
