@@ -168,7 +168,7 @@ def build_interview_study(folder: Path, transcripts: int, segments: int, codes: 
                 writer.writerow([f"T{unit // segments:02d}", unit % segments, refs[code]])
         codings.import_codings_csv(study, CLI, rater, path)
         for t in range(transcripts):
-            codings.mark_done(study, CLI, rater, f"T{t:02d}")
+            codings.mark_done(study, CLI, rater, f"T{t:02d}", anyway=True)
     return study
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
@@ -20,15 +20,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
-from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_code_infos, unit_table
+from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, unit_table
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
+from .excluded import excluded_transcript_ids
 from .table import Column, Table, minute_text
 from .store import (
     CONSENSUS,
     AuditEntry,
+    Code,
     Coding,
     Resolution,
     Segment,
@@ -101,7 +103,10 @@ def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str 
     """Every unit where some but not all raters applied a code, in reading order. Admins only."""
     asker.require_admin("see the disagreements between raters")
     table = unit_table(study, asker, raters, level, include_unfinished=include_unfinished)
-    decided = _latest_decisions(study, table.raters) if level == "segment" else {}
+    return _disagreements_in(table, _latest_decisions(study, table.raters) if level == "segment" else {})
+
+
+def _disagreements_in(table: UnitTable, decided: dict[int, Resolution]) -> list[Disagreement]:
     disputed = disputed_codes(table)
     result = []
     for u in np.flatnonzero(disputed.any(axis=1)):
@@ -114,6 +119,37 @@ def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str 
             unit.participant, decision.decision if decision is not None and decision.decision != AGREED else None,
         ))
     return result
+
+
+@dataclass(frozen=True)
+class Docket:
+    """What an adjudicator works through: the disputed segments between ``raters`` (in reading
+    order, each with its latest decision), among ``units`` segments of finished transcripts."""
+
+    raters: tuple[str, ...]
+    items: tuple[Disagreement, ...]
+    units: int
+
+    @property
+    def progress(self) -> AdjudicationProgress:
+        """As ``adjudication_progress`` counts it: disputed segments, and those an adjudicator decided."""
+        return AdjudicationProgress(self.units, len(self.items), sum(1 for d in self.items if d.resolution))
+
+    def decided(self, record: ResolutionRecord) -> Docket:
+        """The docket after ``record`` (a decision this process made): its segment shows the decision,
+        without reading every disagreement again."""
+        items = tuple(replace(d, resolution=record.decision) if (d.transcript, d.segment) ==
+                      (record.transcript, record.segment) else d for d in self.items)
+        return replace(self, items=items)
+
+
+def docket(study: Study, asker: Actor, raters: Sequence[str]) -> Docket:
+    """The segment-level disagreements between ``raters`` and how many segments were compared, in
+    one read (admins only)."""
+    asker.require_admin("see the disagreements between raters")
+    table = _adjudication_table(study, asker, raters)
+    return Docket(table.raters, tuple(_disagreements_in(table, _latest_decisions(study, table.raters))),
+                  len(table.units))
 
 
 @dataclass(frozen=True)
@@ -206,8 +242,9 @@ def carry_finished_transcript(session: Session, actor: Actor, transcript_id: int
         TranscriptStatus.done.is_(True)))
     if finished < len(ids):
         return None
-    table = _transcript_table(session, raters, session.get(Transcript, transcript_id))
-    result = _carry(_Consensus(session, table), AUTOMATIC, CARRIED_ON_DONE)
+    codebook = codes_mod.all_codes(session, include_retired=True)
+    table = _transcript_table(session, raters, session.get(Transcript, transcript_id), codebook)
+    result = _carry(_Consensus(session, table, codebook), AUTOMATIC, CARRIED_ON_DONE)
     audit(session, actor.name, "adjudicate.carry", table.transcripts[0],
           after={"raters": _key(raters), **asdict(result)})
     return result
@@ -286,9 +323,25 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
     ``neither`` (only the codes all applied) or ``edit`` (exactly ``codes``, a list of refs).
     """
     actor.require_admin("adjudicate")
-    table = _adjudication_table(study, actor, raters)
-    with study.session() as session:
-        return _Consensus(session, table).decide(actor, transcript, segment_index, decision, codes, reason)
+    names = _compared(raters)
+    with study.session() as session:  # one transcript's units: a decision costs what it touches
+        codebook = codes_mod.all_codes(session, include_retired=True)
+        table = _transcript_table(session, names, _finished_transcript(session, names, transcript), codebook)
+        return _Consensus(session, table, codebook).decide(actor, transcript, segment_index, decision, codes, reason)
+
+
+def _finished_transcript(session: Session, raters: tuple[str, ...], name: str) -> Transcript:
+    """The transcript ``name``, when every one of ``raters`` marked it done and no admin excluded it."""
+    transcript = session.scalar(select(Transcript).where(Transcript.name == name))
+    ids = [rater_user(session, r).id for r in raters]
+    finished = transcript is not None and session.scalar(select(func.count()).select_from(TranscriptStatus).where(
+        TranscriptStatus.transcript_id == transcript.id, TranscriptStatus.rater_id.in_(ids),
+        TranscriptStatus.done.is_(True))) == len(ids)
+    if not finished or transcript.id in excluded_transcript_ids(session):
+        raise StudyError(f"{name!r} is not a transcript that all of {', '.join(raters)} marked done; only "
+                         "finished transcripts are adjudicated", "the transcripts list shows who finished which",
+                         remedy="list_transcripts")
+    return transcript
 
 
 @dataclass(frozen=True)
@@ -384,8 +437,10 @@ def _carry(consensus: _Consensus, adjudicator: str, reason: str) -> AutoResult:
     return AutoResult(len(table.units), agreed_units, added, removed, int(disputed.sum()), kept)
 
 
-def _transcript_table(session: Session, raters: tuple[str, ...], transcript: Transcript) -> UnitTable:
-    """The segment units of one transcript with the raters' codes, read in an open session."""
+def _transcript_table(session: Session, raters: tuple[str, ...], transcript: Transcript,
+                      codebook: Sequence[Code]) -> UnitTable:
+    """The segment units of one transcript with the raters' codes (the codes they applied there),
+    read in an open session; ``codebook``: ``codes.all_codes`` with the retired ones."""
     users = {rater_user(session, r).id: i for i, r in enumerate(raters)}
     participant = transcript.participant.label if transcript.participant else None
     units = tuple(Unit(f"{transcript.name}#{s.index}", transcript.name, s.index, s.id, transcript.id, s.speaker,
@@ -393,8 +448,9 @@ def _transcript_table(session: Session, raters: tuple[str, ...], transcript: Tra
     rows = session.execute(select(Coding.rater_id, Coding.segment_id, Coding.code_id).where(
         Coding.transcript_id == transcript.id, Coding.rater_id.in_(list(users)),
         Coding.segment_id.is_not(None))).all()
-    ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
-    codes = tuple(session_code_infos(session, {ref_of[r.code_id] for r in rows}))
+    used = {r.code_id for r in rows}
+    codes = tuple(codes_mod.code_view(c) for c in codebook if c.id in used)
+    ref_of = {c.id: c.ref for c in codes}
     code_index = {c.ref: i for i, c in enumerate(codes)}
     unit_index = {u.segment_id: i for i, u in enumerate(units)}
     presence = np.zeros((len(units), len(codes), len(raters)), dtype=bool)
@@ -406,10 +462,15 @@ def _transcript_table(session: Session, raters: tuple[str, ...], transcript: Tra
 
 def _adjudication_table(study: Study, asker: Actor, raters: Sequence[str]) -> UnitTable:
     """Segments of transcripts every rater finished, with every code of the codebook."""
+    return unit_table(study, asker, _compared(raters), "segment")
+
+
+def _compared(raters: Sequence[str]) -> tuple[str, ...]:
+    """The raters to adjudicate between: two or more, never the consensus itself."""
     names = check_raters(raters)
     if CONSENSUS in names:
         raise StudyError(f"{CONSENSUS!r} is the adjudicated result, not a rater to adjudicate between")
-    return unit_table(study, asker, names, "segment")
+    return names
 
 
 def _key(raters: Sequence[str]) -> str:
@@ -421,10 +482,12 @@ def _latest_decisions(study: Study, raters: Sequence[str]) -> dict[int, Resoluti
         return _latest(session, _key(raters))
 
 
-def _latest(session: Session, key: str) -> dict[int, Resolution]:
-    """{segment id: the latest Resolution on it} for one set of compared raters."""
-    rows = session.scalars(select(Resolution).where(Resolution.raters == key).order_by(Resolution.id))
-    return {r.segment_id: r for r in rows}
+def _latest(session: Session, key: str, transcript_id: int | None = None) -> dict[int, Resolution]:
+    """{segment id: the latest Resolution on it} for one set of compared raters (in one transcript)."""
+    query = select(Resolution).where(Resolution.raters == key).order_by(Resolution.id)
+    if transcript_id is not None:
+        query = query.where(Resolution.transcript_id == transcript_id)
+    return {r.segment_id: r for r in session.scalars(query)}
 
 
 def _record(session: Session, row: Resolution) -> ResolutionRecord:
@@ -465,20 +528,23 @@ def _read_resolutions_csv(path: Path) -> list[tuple[int, dict]]:
 class _Consensus:
     """The consensus rater's codings on the compared units, changed within one session."""
 
-    def __init__(self, session: Session, table: UnitTable):
+    def __init__(self, session: Session, table: UnitTable, codebook: Sequence[Code] | None = None):
         self.session, self.table = session, table
         self.key = _key(table.raters)
         self.user = consensus_user(session)
-        self.code_cache = codes_mod.all_codes(session, include_retired=True)
+        self.code_cache = list(codebook) if codebook is not None else codes_mod.all_codes(session, include_retired=True)
         self.code_ids = {c.ref: c.id for c in self.code_cache}
         self.code_cache_by_id = {c.id: c for c in self.code_cache}
         self.unit_of = {(u.transcript, u.segment): i for i, u in enumerate(table.units)}
-        self.decisions = _latest(session, self.key)
+        # a one-transcript table (a decision, a transcript finished) reads that transcript only
+        only = table.units[0].transcript_id if len(table.transcripts) == 1 and table.units else None
+        self.decisions = _latest(session, self.key, only)
         # segment id -> the consensus's (code id, span) there; span None: the whole segment
         self.current: dict[int, set[tuple[int, tuple[int, int] | None]]] = defaultdict(set)
+        held = select(Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end).where(
+            Coding.rater_id == self.user.id, Coding.segment_id.is_not(None))
         for segment_id, code_id, start, end in session.execute(
-                select(Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end).where(
-                Coding.rater_id == self.user.id, Coding.segment_id.is_not(None))):
+                held if only is None else held.where(Coding.transcript_id == only)):
             self.current[segment_id].add((code_id, None if start is None else (start, end)))
         self.rater_ids = {r: rater_user(session, r).id for r in table.raters}
         self.transcript_of = {u.segment_id: u.transcript_id for u in table.units}

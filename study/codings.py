@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,12 +126,81 @@ def save_memo(session: Session, actor: Actor, rater_id: int, transcript_id: int,
     memos.save(session, actor, memos.MemoKey(rater_id, transcript_id, segment_id), text)
 
 
-def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: bool = True) -> None:
-    """Mark (or reopen) a transcript as finished by a rater; only finished transcripts count for agreement."""
+def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: bool = True,
+              anyway: bool = False) -> None:
+    """Mark (or reopen) a transcript as finished by a rater; only finished transcripts count for
+    agreement and findings. Raises ``UncodedSegments`` when segments to code have no code, unless ``anyway``."""
+    mark_transcripts_done(study, actor, rater, [transcript], done, anyway)
+
+
+def mark_transcripts_done(study: Study, actor: Actor, rater: str, transcripts: Sequence[str], done: bool = True,
+                          anyway: bool = False) -> None:
+    """Mark (or reopen) several transcripts for a rater, all or none: when segments to code have no
+    code in any of them, ``UncodedSegments`` names each (how many of how many), unless ``anyway``."""
     with study.session() as session:
         user = writable_rater(session, actor, rater, create=False)  # a mistyped name must not become a new rater
-        t = find_transcript(session, transcript)
-        set_done(session, actor, user.id, t.id, done)
+        found = [find_transcript(session, name) for name in transcripts]
+        if done and not anyway:
+            check_coded(session, actor, user.id, found)
+        for t in found:
+            set_done(session, actor, user.id, t.id, done)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a rater coded a transcript: the segments to code that carry a code, of those to code."""
+
+    coded: int  # segments to code that carry at least one code
+    total: int  # segments to code: the participant's turns (every segment when none is marked)
+
+    @property
+    def fraction(self) -> float:
+        return self.coded / self.total if self.total else 0.0
+
+    @property
+    def uncoded(self) -> int:
+        return self.total - self.coded
+
+
+def progress_of(roles: dict[int, str], coded: set[int]) -> Progress:
+    """Coded segments among those to code: the participant's turns, or every segment if none is one
+    (``roles``: segment id -> role; ``coded``: ids of segments with a code, a span codes its segment)."""
+    from .roles import INTERVIEWER  # imported late: `study codings` need not load the transcript readers
+
+    to_code = {sid for sid, role in roles.items() if role != INTERVIEWER} or set(roles)
+    return Progress(len(to_code & coded), len(to_code))
+
+
+def _transcript_progress(session: Session, rater_id: int, transcript_id: int) -> Progress:
+    """The rater's progress on one transcript, counted as the Code page's progress bar counts it."""
+    roles = dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
+    coded = set(session.scalars(select(Coding.segment_id).where(
+        Coding.rater_id == rater_id, Coding.transcript_id == transcript_id, Coding.segment_id.is_not(None))))
+    return progress_of(roles, coded)
+
+
+class UncodedSegments(StudyError):
+    """A transcript to mark done still has segments to code without any code: the front end asks first.
+    ``gaps``: (transcript name, uncoded, to code, unit) per transcript."""
+
+    def __init__(self, gaps: list[tuple[str, int, int, str]]):
+        self.gaps = gaps
+        listed = "; ".join(f"{name}: {uncoded} of {total} participant {unit}(s) have no code yet"
+                           for name, uncoded, total, unit in gaps)
+        super().__init__(listed, "mark it done anyway when nothing more is to be coded there",
+                         remedy="mark_done_anyway")
+
+
+def check_coded(session: Session, asker: Actor, rater_id: int, transcripts: Sequence[Transcript]) -> None:
+    """Raise ``UncodedSegments`` when a participant turn (segment to code) of the transcripts has no code of the rater."""
+    require_rater_id(session, asker, rater_id, "see the coding progress")
+    gaps = []
+    for t in transcripts:
+        progress = _transcript_progress(session, rater_id, t.id)
+        if progress.uncoded:
+            gaps.append((t.name, progress.uncoded, progress.total, t.unit or "segment"))
+    if gaps:
+        raise UncodedSegments(gaps)
 
 
 def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool,

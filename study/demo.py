@@ -75,6 +75,6 @@ def import_sample_codings(study: Study) -> list[str]:
         rater = csv_file.stem
         codings.import_codings_csv(study, auth.CLI, rater, csv_file)
         for name in sorted({row["transcript"] for row in codings.export_codings(study, auth.CLI, rater)}):
-            codings.mark_done(study, auth.CLI, rater, name)
+            codings.mark_done(study, auth.CLI, rater, name, anyway=True)  # the sample raters left turns uncoded
         raters.append(rater)
     return raters

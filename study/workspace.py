@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from . import codes as codes_mod
 from . import codings, memos
 from .auth import Actor, rater_user, require_rater_id
+from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
 from .errors import NotFound, StudyError
 from .listing import transcript_rows, transcript_table
 from .segmenting import INTERVIEWER
@@ -46,16 +47,6 @@ class SegmentView:
     end: int
     timestamp: str | None
     text: str
-
-
-@dataclass(frozen=True)
-class Progress:
-    coded: int  # segments to code that carry at least one code
-    total: int  # segments to code: the participant's turns (every segment when none is marked)
-
-    @property
-    def fraction(self) -> float:
-        return self.coded / self.total if self.total else 0.0
 
 
 @dataclass(frozen=True)
@@ -231,11 +222,14 @@ def restore_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int
         return memos.restore(session, actor, key, version, base_version=base_version)
 
 
-def set_done(study: Study, actor: Actor, transcript_id: int, done: bool) -> None:
-    """Mark the transcript done for the asking rater (its codings then count), or reopen it."""
+def set_done(study: Study, actor: Actor, transcript_id: int, done: bool, anyway: bool = False) -> None:
+    """Mark the transcript done for the asking rater (its codings then count), or reopen it.
+    Raises ``codings.UncodedSegments`` when participant turns have no code yet, unless ``anyway``."""
     with study.session() as session:
-        _check_transcript(session, transcript_id)
+        transcript = _transcript(session, transcript_id)
         rater = rater_user(session, actor.name)
+        if done and not anyway:
+            codings.check_coded(session, actor, rater.id, [transcript])
         codings.set_done(session, actor, rater.id, transcript_id, done)
 
 
@@ -284,7 +278,7 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
     rater_id = _rater_id(session, actor)
     if rater_id is None:
         roles = _segment_roles(session, transcript_id)
-        return CoderState(transcript_id, {}, {}, False, _progress(roles, set()))
+        return CoderState(transcript_id, {}, {}, False, progress_of(roles, set()))
     by_segment, spans = _codes_and_spans(session, actor, rater_id, transcript_id)
     memo_texts = codings.memos_of(session, actor, rater_id, transcript_id)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
@@ -292,7 +286,7 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
     coded = {sid for sid in by_segment if sid is not None} | set(spans)  # a span codes its segment
     return CoderState(
         transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items()}, memo_texts,
-        bool(status and status.done), _progress(roles, coded),
+        bool(status and status.done), progress_of(roles, coded),
         memos.current_versions(session, actor, rater_id, transcript_id),
         {sid: frozenset(found) for sid, found in spans.items()},
     )
@@ -327,7 +321,7 @@ def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None)
         require_rater_id(session, asker, rater_id, "see the coding progress")
     roles = _segment_roles_by_transcript(session)
     coded = _coded_segments_by_transcript(session, rater_id)
-    return {tid: _progress(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
+    return {tid: progress_of(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
 
 
 def _segment_roles_by_transcript(session: Session) -> dict[int, dict[int, str]]:
@@ -347,12 +341,6 @@ def _coded_segments_by_transcript(session: Session, rater_id: int | None) -> dic
     ):
         coded[tid].add(sid)
     return coded
-
-
-def _progress(roles: dict[int, str], coded: set[int]) -> Progress:
-    """Coded segments among those to code: the participant's turns, or every segment if none is one."""
-    to_code = {sid for sid, role in roles.items() if role != INTERVIEWER} or set(roles)
-    return Progress(len(to_code & coded), len(to_code))
 
 
 # -- every rater's progress, for the Transcripts page -------------------------------

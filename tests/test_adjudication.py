@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from study import codings
 from study.adjudication import (
+    AdjudicationProgress,
     DisagreementFilter,
     adjudication_progress,
     filter_disagreements,
     auto_adjudicate,
     disagreements,
+    docket,
     import_resolutions_csv,
     resolutions,
     resolve,
@@ -45,7 +47,7 @@ def disputed_study(study):
                            "bob": [(1, MS), (3, LIC), (5, LIC), (7, MS)]}.items():
         for segment, code in applied:
             codings.apply_code(study, CLI, rater, "T1", segment, code)
-        codings.mark_done(study, CLI, rater, "T1")
+        codings.mark_done(study, CLI, rater, "T1", anyway=True)
     return study
 
 
@@ -128,17 +130,17 @@ def test_nothing_is_carried_until_every_rater_finished(study):
     add_interview(study, "T1", "P01", ["answer"])
     for rater in RATERS:
         codings.apply_code(study, CLI, rater, "T1", 1, MS)
-    codings.mark_done(study, CLI, "alice", "T1")
+    codings.mark_done(study, CLI, "alice", "T1", anyway=True)
     codings.mark_done(study, CLI, "bob", "T1", done=False)  # bob registered, not finished
     assert consensus(study) == {}
-    codings.mark_done(study, CLI, "bob", "T1")
+    codings.mark_done(study, CLI, "bob", "T1", anyway=True)
     assert consensus(study) == {1: {MS}}
 
 
 def test_reopened_and_changed_work_is_carried_again_when_finished(disputed):
     codings.mark_done(disputed, CLI, "alice", "T1", done=False)
     codings.apply_code(disputed, CLI, "alice", "T1", 7, MS)  # now agrees with bob on segment 7
-    codings.mark_done(disputed, CLI, "alice", "T1")
+    codings.mark_done(disputed, CLI, "alice", "T1", anyway=True)
     assert consensus(disputed) == {1: {MS}, 5: {LIC}, 7: {MS}}
 
 
@@ -329,3 +331,13 @@ def test_cli_disagreements_json_and_csv(disputed, run):
     assert items[0]["codes"] == {"alice": [MA, MS], "bob": [MS]} and items[0]["disputed"] == [MA]
     csv_out = run("disagreements", "--raters", "alice,bob", "--format", "csv")
     assert csv_out.stdout.splitlines()[0] == "transcript,segment,speaker,text,alice,bob,disputed,resolution"
+
+
+def test_a_docket_counts_as_the_progress_does_and_takes_a_decision_in_place(disputed):
+    before = docket(disputed, CLI, RATERS)
+    # T1: five questions and five answers; segments 1, 3 and 7 disputed, none decided
+    assert before.progress == adjudication_progress(disputed, RATERS, CLI) == AdjudicationProgress(10, 3, 0)
+    record = resolve(disputed, CLI, RATERS, "T1", 3, "take:bob")
+    after = before.decided(record)
+    assert after == docket(disputed, CLI, RATERS)  # what reading every disagreement again gives
+    assert after.progress.resolved == 1 and after.items[1].resolution == "take:bob"

@@ -11,14 +11,14 @@ from tests.factories import ADMIN, ALICE, BOB
 
 def test_admin_may_always_compare(coded):
     assert visibility.agreement_transcripts(coded, ADMIN, ["alice", "bob"]) == []
-    codings.mark_done(coded, ALICE, "alice", "P01")
-    codings.mark_done(coded, BOB, "bob", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
+    codings.mark_done(coded, BOB, "bob", "P01", anyway=True)
     assert visibility.agreement_transcripts(coded, ADMIN, ["alice", "bob"]) == ["P01"]
 
 
 def test_an_excluded_transcript_is_not_shown_to_anyone(coded):
-    codings.mark_done(coded, ALICE, "alice", "P01")
-    codings.mark_done(coded, BOB, "bob", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
+    codings.mark_done(coded, BOB, "bob", "P01", anyway=True)
     visibility.set_coders_see_agreement(coded, ADMIN, True)
     exclusion.exclude(coded, ADMIN, "P01", "transcript", reason="withdrew consent")
     assert visibility.agreement_transcripts(coded, ADMIN, ["alice", "bob"]) == []
@@ -29,8 +29,8 @@ def test_an_excluded_transcript_is_not_shown_to_anyone(coded):
 
 
 def test_coders_see_no_agreement_unless_the_admin_allows_it(coded):
-    codings.mark_done(coded, ALICE, "alice", "P01")
-    codings.mark_done(coded, BOB, "bob", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
+    codings.mark_done(coded, BOB, "bob", "P01", anyway=True)
     with pytest.raises(NotAllowed, match="admin allows"):
         visibility.agreement_transcripts(coded, ALICE, ["alice", "bob"])
     visibility.set_coders_see_agreement(coded, ADMIN, True)
@@ -40,7 +40,7 @@ def test_coders_see_no_agreement_unless_the_admin_allows_it(coded):
 
 def test_coders_see_agreement_only_once_every_compared_coder_is_done(coded):
     visibility.set_coders_see_agreement(coded, ADMIN, True)
-    codings.mark_done(coded, ALICE, "alice", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
     with pytest.raises(NotAllowed, match="marked a transcript done"):
         visibility.agreement_transcripts(coded, ALICE, ["alice", "bob"])
 
@@ -66,8 +66,8 @@ def test_agreement_needs_two_raters(coded):
 def test_the_agreement_report_itself_lets_an_allowed_coder_see_the_figures(coded):
     from study.agreement.study_agreement import agreement_report
 
-    codings.mark_done(coded, ALICE, "alice", "P01")
-    codings.mark_done(coded, BOB, "bob", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
+    codings.mark_done(coded, BOB, "bob", "P01", anyway=True)
     with pytest.raises(NotAllowed):
         agreement_report(coded, ALICE, ["alice", "bob"], replicates=0)
     visibility.set_coders_see_agreement(coded, ADMIN, True)

@@ -3,6 +3,7 @@ and throttling, the pages each role gets, choosing a transcript, marking it done
 coding component's event protocol (the component itself only renders in a browser)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,13 @@ def test_choosing_a_transcript_and_marking_it_done(app_study):
     at.selectbox(key="code.transcript").select(p2).run()
     assert at.session_state["code.transcript"] == p2
     next(b for b in at.button if b.label == "Mark done").click().run()
+    # nothing of P2 is coded yet: the page says how many turns are uncoded and asks first
+    assert not workspace.coder_state(app_study, ALICE, p2).done
+    [question] = [re.sub(r"\\(.)", r"\1", w.value) for w in at.warning]  # as read: Markdown escapes undone
+    assert "P2-interview: 1 of 1 participant turn(s) have no code yet" in question
+    next(b for b in at.button if b.label == "Mark done anyway").click().run()
     assert workspace.coder_state(app_study, ALICE, p2).done
+    assert not at.warning
     assert any(b.label == "Reopen" for b in at.button)
     assert "done" in at.selectbox(key="code.transcript").format_func(p2)
     next(b for b in at.button if b.label == "Reopen").click().run()
@@ -139,7 +146,7 @@ def test_ops_are_applied_once_in_order_even_when_the_browser_resends_them(app_st
 
 def test_memo_ops_and_refused_or_malformed_ops(app_study):
     tid, seg, code = ids(app_study)
-    workspace.set_done(app_study, ALICE, tid, True)
+    workspace.set_done(app_study, ALICE, tid, True, anyway=True)
     outcome = apply_ops(app_study, ALICE, ops_of(
         {"op": 1, "kind": "memo", "transcript": tid, "seg": seg, "text": "a thought"},
         {"op": 2, "kind": "code", "seg": seg, "code": code, "on": True},

@@ -28,8 +28,8 @@ def rich_study(study):
         first = p01.segments[1].id
     workspace.save_memo(study, ALICE, p01.id, first, "downloads as a proxy for quality")
     workspace.save_memo(study, ALICE, p01.id, None, "a short interview")
-    codings.mark_done(study, ALICE, "alice", "P01")
-    codings.mark_done(study, BOB, "bob", "P01")
+    codings.mark_done(study, ALICE, "alice", "P01", anyway=True)
+    codings.mark_done(study, BOB, "bob", "P01", anyway=True)
     adjudication.auto_adjudicate(study, ADMIN, ["alice", "bob"])
     adjudication.resolve(study, ADMIN, ["alice", "bob"], "P01", 1, "take:alice", reason="alice read it closer")
     visibility.set_coders_see_agreement(study, ADMIN, True)

@@ -51,7 +51,7 @@ def test_every_public_function_about_a_raters_work_takes_an_actor():
 def coded_study(study):
     """ann (admin), alice and bob (coders); both coders coded P01; bob finished it."""
     two_coders_study(study)
-    codings.mark_done(study, Actor("bob", "coder"), "bob", "P01")
+    codings.mark_done(study, Actor("bob", "coder"), "bob", "P01", anyway=True)
     return study
 
 
@@ -88,7 +88,7 @@ REFUSED = {
     "codings.export_codings": lambda s: codings.export_codings(s, ALICE, "bob"),
     "codings.apply_code": lambda s: codings.apply_code(s, ALICE, "bob", "P02", 1, "Attributes/License"),
     "codings.set_memo": lambda s: codings.set_memo(s, ALICE, "bob", "P01", 1, "mine now"),
-    "codings.mark_done": lambda s: codings.mark_done(s, ALICE, "bob", "P02"),
+    "codings.mark_done": lambda s: codings.mark_done(s, ALICE, "bob", "P02", anyway=True),
     "codes.add_code": lambda s: codes.add_code(s, ALICE, "Challenges", "New", "A new code."),
     "codes.edit_code": lambda s: codes.edit_code(s, ALICE, "Challenges/Model search", definition="Changed."),
     "codes.retire_code": lambda s: codes.retire_code(s, ALICE, "Challenges/Model search"),
@@ -127,7 +127,7 @@ def test_a_coder_sees_coefficients_and_their_own_counts_never_the_others(coded):
     from study.agreement import visibility
     from study.agreement.study_agreement import agreement_report
 
-    codings.mark_done(coded, ALICE, "alice", "P01")  # bob finished P01 in the fixture
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)  # bob finished P01 in the fixture
     visibility.set_coders_see_agreement(coded, Actor("ann", "admin"), True)
     as_alice = {c.code: c for c in agreement_report(coded, ALICE, ["alice", "bob"], replicates=0).codes}
     as_admin = {c.code: c for c in agreement_report(coded, CLI, ["alice", "bob"], replicates=0).codes}

@@ -58,6 +58,19 @@ def test_done_locks_and_undo_reverts(run):
     assert run("codings", "apply", "P1", "1", "--code", "Attributes/Portability/License", "--rater", "alice").exit_code == 0
 
 
+def test_done_with_uncoded_turns_says_how_many_and_takes_anyway(run):
+    run("codings", "apply", "P1", "1", "--code", "Challenges/Model search", "--rater", "alice")
+    run("codings", "remove", "P1", "1", "--code", "Challenges/Model search", "--rater", "alice")
+    asked = run("codings", "done", "P1", "--rater", "alice")
+    # P1 has one answer (segment 1) and alice's only code on it was removed
+    assert asked.exit_code == 1 and asked.stderr == (
+        "Error: P1: 1 of 1 participant turn(s) have no code yet; when nothing more is to be coded there, mark it "
+        "done anyway with --anyway\n")
+    assert run("codings", "done", "P1", "--rater", "alice", "--anyway").exit_code == 0
+    assert "P1" in run("codings", "apply", "P1", "1", "--code", "Challenges/Model search", "--rater",
+                       "alice").stderr  # done: locked
+
+
 def test_user_add_reads_the_password_from_stdin_and_lists_it(run):
     assert run("user", "add", "carol", "--role", "admin", input="long-password\n").exit_code == 0
     users = json.loads(run("user", "list", "--format", "json").stdout)

@@ -88,7 +88,7 @@ def test_memos_per_segment_and_per_transcript(coded):
 
 def test_a_done_transcript_is_locked_until_reopened(coded):
     auth.add_user(coded, "alice", "coder", None, CLI)  # a rater may finish a transcript without coding it
-    codings.mark_done(coded, ALICE, "alice", "P1-interview")
+    codings.mark_done(coded, ALICE, "alice", "P1-interview", anyway=True)
     assert codings.done_by(coded, CLI, ["alice"]) == {"alice": {"P1-interview"}}
     with pytest.raises(NotAllowed, match="reopen"):
         codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
@@ -153,12 +153,12 @@ def test_codings_frame_joins_participant_segment_and_theme(coded):
 def test_a_mistyped_rater_is_not_created_by_marking_done(coded):
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
     with pytest.raises(NotFound, match="no rater named 'alcie'; did you mean alice"):
-        codings.mark_done(coded, CLI, "alcie", "P1-interview")
+        codings.mark_done(coded, CLI, "alcie", "P1-interview", anyway=True)
 
 
 def test_undo_does_not_reach_into_a_finished_transcript(coded):
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
-    codings.mark_done(coded, ALICE, "alice", "P1-interview")
+    codings.mark_done(coded, ALICE, "alice", "P1-interview", anyway=True)
     with pytest.raises(NotAllowed, match="reopen"):
         codings.undo(coded, ALICE, "alice")
     assert refs(coded, "alice") == [(1, "Challenges/Model search")]
@@ -168,7 +168,7 @@ def test_while_coders_see_agreement_only_an_admin_reopens(coded):
     from study.agreement import visibility
 
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
-    codings.mark_done(coded, ALICE, "alice", "P1-interview")
+    codings.mark_done(coded, ALICE, "alice", "P1-interview", anyway=True)
     visibility.set_coders_see_agreement(coded, ADMIN, True)
     with pytest.raises(NotAllowed, match="only an admin can reopen"):
         codings.mark_done(coded, ALICE, "alice", "P1-interview", done=False)

@@ -9,7 +9,7 @@ from tests.factories import ADMIN, ALICE
 
 
 def test_progress_counts_coded_segments_and_done(coded):
-    codings.mark_done(coded, ALICE, "alice", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
     progress = {(p.transcript, p.rater): p for p in workspace.coding_progress(coded, ADMIN)}
     # P01 has four segments, two of them the participant's: those are the ones to code
     assert progress["P01", "alice"] == workspace.RaterProgress("P01", "alice", 2, 2, True)
@@ -18,7 +18,7 @@ def test_progress_counts_coded_segments_and_done(coded):
 
 
 def test_transcripts_table_shows_each_coder_to_an_admin(coded):
-    codings.mark_done(coded, ALICE, "alice", "P01")
+    codings.mark_done(coded, ALICE, "alice", "P01", anyway=True)
     rows = {r["transcript"]: r for r in workspace.transcripts_table(coded, ADMIN).value_rows()}
     assert rows["P01"]["alice"] == "2 / 2, done"
     assert rows["P01"]["bob"] == "1 / 2"

@@ -296,7 +296,7 @@ def test_codings_are_not_added_where_the_rater_marked_the_transcript_done(study,
     [row] = [r for r in codings.codings_of(study, CLI, "Maria", "Interview 7")
              if (r.segment, r.code) == (1, "Barriers/Cost - price")]
     codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price", span=row.span)
-    codings.mark_done(study, CLI, "Maria", "Interview 7")
+    codings.mark_done(study, CLI, "Maria", "Interview 7", anyway=True)
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert result.unchanged == ["Interview 7"] and not result.codings
     assert any("marked this transcript done" in s for s in result.skipped)

@@ -407,7 +407,7 @@ def test_the_consensus_travels_as_a_rater_of_its_own_never_into_a_study_consensu
     from study import adjudication
 
     for rater in ("alice", "bob"):
-        codings.mark_done(coded, CLI, rater, "P1")
+        codings.mark_done(coded, CLI, rater, "P1", anyway=True)
     # both applied Attributes/Latency and (alice by a span in it) Performance/Latency to segment 1
     adjudication.auto_adjudicate(coded, CLI, ["alice", "bob"])
     path = tmp_path / "study.qdpx"

@@ -27,7 +27,7 @@ def coded(study):
 def finished(study):
     for rater in ("alice", "bob"):
         for name in ("P1-interview", "P2-interview", "P10-interview"):
-            mark_done(study, CLI, rater, name)
+            mark_done(study, CLI, rater, name, anyway=True)
     return study
 
 

@@ -34,7 +34,7 @@ def continuum(study):
                 rater = ("alice", "bob")[unit["rater"]]
                 codings.apply_code(study, CLI, rater, "K95", 0, ref, span=(unit["begin"], unit["begin"] + unit["length"]))
     for rater in ("alice", "bob"):
-        codings.mark_done(study, CLI, rater, "K95")
+        codings.mark_done(study, CLI, rater, "K95", anyway=True)
     return study
 
 
@@ -51,7 +51,7 @@ def test_observed_disagreement_matches_krippendorff_1995(continuum):
 def test_a_whole_segment_coding_is_its_segment_on_the_continuum(continuum):
     codings.mark_done(continuum, CLI, "alice", "K95", done=False)
     codings.apply_code(continuum, CLI, "alice", "K95", 0, "Attributes/Portability/License")
-    codings.mark_done(continuum, CLI, "alice", "K95")
+    codings.mark_done(continuum, CLI, "alice", "K95", anyway=True)
     found = {c.code: c for c in span_agreement(continuum, CLI, ["alice", "bob"]).codes}
     assert found["Attributes/Portability/License"].characters == (24, 0)
 

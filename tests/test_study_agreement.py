@@ -54,7 +54,7 @@ def rate(study, rater: str, transcript: str, bits: dict[str, str], done: bool = 
             if bit == "1":
                 codings.apply_code(study, CLI, rater, transcript, index, code)
     if done:
-        codings.mark_done(study, CLI, rater, transcript)
+        codings.mark_done(study, CLI, rater, transcript, anyway=True)
 
 
 def ten_segments(study, name: str = "T1", participant: str = "P01") -> None:
@@ -198,7 +198,7 @@ def test_no_transcript_done_by_all_is_a_clear_error(study):
 def test_whole_transcript_codings_are_ignored_at_segment_level_with_a_note(two_raters):
     codings.mark_done(two_raters, CLI, "alice", "T1", done=False)
     codings.apply_code(two_raters, CLI, "alice", "T1", None, LIC)
-    codings.mark_done(two_raters, CLI, "alice", "T1")
+    codings.mark_done(two_raters, CLI, "alice", "T1", anyway=True)
     report = agreement_report(two_raters, CLI, ["alice", "bob"], replicates=0)
     assert code_row(report, LIC).prevalence == {"alice": 0, "bob": 0}
     assert any("1 whole-transcript coding(s) ignored" in n for n in report.notes)

@@ -1,12 +1,15 @@
 """The coding workspace: each rater reads and writes only their own codings and memos."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from study import auth, codes, codings, workspace
 from study.auth import Actor
+from study.codings import UncodedSegments
 from study.errors import CodebookError, NotAllowed, NotFound
 from tests.factories import add_interview, load_small_codebook
 
@@ -104,7 +107,11 @@ def test_progress_counts_the_participants_coded_turns(ws):
 def test_done_locks_the_codes_until_reopened(ws):
     tid = transcript_id(ws, "P1-interview")
     seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
-    workspace.set_done(ws, ALICE, tid, True)
+    with pytest.raises(UncodedSegments, match=re.escape("P1-interview: 3 of 3 participant turn(s) have no code")) as asked:
+        workspace.set_done(ws, ALICE, tid, True)  # none of its three answers is coded yet
+    assert asked.value.gaps == [("P1-interview", 3, 3, "turn")]
+    assert not workspace.coder_state(ws, ALICE, tid).done
+    workspace.set_done(ws, ALICE, tid, True, anyway=True)
     assert workspace.coder_state(ws, ALICE, tid).done
     assert workspace.first_to_code(workspace.transcript_progress(ws, ALICE)).name == "P2-interview"
     with pytest.raises(NotAllowed):

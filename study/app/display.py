@@ -7,8 +7,11 @@ one of those, or is shown with ``st.text`` or in a dataframe, which never interp
 """
 from __future__ import annotations
 
+import html
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
@@ -58,6 +61,7 @@ REMEDIES = {
     "choose_source": "adjudicate the raters' disagreements first, or choose a coder as the source",
     "participants_table": "give it as the participants CSV",
     "restore_code": "choose another code, or ask an admin to restore it on the Codebook page",
+    "mark_done_anyway": "when nothing more is to be coded there, choose 'Mark done anyway'",
 }
 
 
@@ -96,8 +100,23 @@ def show_flash() -> None:
             st.warning(plain_lines(text), icon=":material/warning:")
 
 
+@dataclass(frozen=True)
+class Typed:
+    """An argument of ``act`` read from a widget's state when the click acts, not when the page was
+    drawn: text typed and then a button clicked straight away reaches the action (the button's
+    arguments were fixed at the last run, before the text was typed)."""
+
+    key: str
+
+    def value(self) -> object:
+        return st.session_state.get(self.key)
+
+
 def act(action: Callable[..., object], *args, done: str | Callable[[object], str] = "Saved.", **kwargs) -> None:
-    """For ``on_click``: run ``action`` and flash its outcome (``done``, or its error's message)."""
+    """For ``on_click``: run ``action`` and flash its outcome (``done``, or its error's message).
+    ``Typed`` arguments are read from their widgets now."""
+    args = tuple(a.value() if isinstance(a, Typed) else a for a in args)
+    kwargs = {k: v.value() if isinstance(v, Typed) else v for k, v in kwargs.items()}
     try:
         result = action(*args, **kwargs)
     except StudyError as exc:
@@ -122,6 +141,43 @@ def table_styler(table, colour: dict[str, Callable] | None = None):
     return styler
 
 
+# How st.dataframe is given room for long text. Streamlit wraps cell text only in rows taller than
+# 4rem, and a table stretched to its container widens its columns in proportion. So each column
+# gets a width meant for the main area at 1280 px (MAIN_PX, sidebar open): numbers what they need,
+# names and lists at most NAME_PX (they wrap), long text (the table's wide columns: definitions,
+# quotes, cells) the rest, never under WIDE_MIN_PX; the rows as many lines as the longest cell then
+# needs, at most MAX_LINES. A wider window stretches the columns; a table with more columns than
+# 1280 px holds scrolls sideways, but no cell is cut to one line.
+MAIN_PX, CHAR_PX, LINE_PX, MAX_LINES, NAME_PX, WIDE_MIN_PX = 820, 7.2, 21, 8, 120, 190
+
+
+def wrapped(table, max_height: int = 620, width: int = MAIN_PX, selectable: bool = False) -> dict:
+    """Arguments for ``st.dataframe`` of ``table`` (as ``table_styler`` draws it) that let long
+    text wrap within ``width`` pixels: ``column_config`` widths, ``row_height`` and ``height``
+    (merge a page's own column settings into them). Empty when every cell fits on one line."""
+    labels, cells = _unique([c.label for c in table.columns]), table.cells()
+    longest = [max([len(label)] + [len(row[n]) for row in cells]) for n, label in enumerate(labels)]
+    need = [int(chars * CHAR_PX) + 24 for chars in longest]
+    wide = [n for n, c in enumerate(table.columns) if c.wide and not c.numeric and need[n] > NAME_PX]
+    if not wide and all(need[n] <= NAME_PX or c.numeric for n, c in enumerate(table.columns)):
+        return {}
+    widths = {n: need[n] if c.numeric else min(need[n], NAME_PX)
+              for n, c in enumerate(table.columns) if n not in wide}
+    room = width - sum(widths.values()) - (36 if selectable else 0)
+    widths |= {n: max(WIDE_MIN_PX, room // len(wide)) for n in wide}
+    lines = max(min(MAX_LINES, math.ceil(longest[n] * CHAR_PX / (w - 18))) for n, w in widths.items())
+    row_height = max(66, 14 + LINE_PX * lines) if lines > 1 else 35
+    return {"row_height": row_height, "height": min(38 + row_height * len(cells), max_height),
+            "column_config": {labels[n]: st.column_config.Column(width=w) for n, w in widths.items()}}
+
+
+def merged_config(room: dict, config: dict) -> dict:
+    """``room["column_config"]`` (``wrapped``) with a page's own column settings laid over it, label by label."""
+    widths = room.get("column_config", {})
+    return {**widths, **{label: {**widths.get(label, {}), **{k: v for k, v in settings.items() if v is not None}}
+                         for label, settings in config.items()}}  # a page's unset width keeps the wrapping one
+
+
 def _shown_as(column) -> Callable:
     return lambda value: column.text(None if value is None or pd.isna(value) else value)
 
@@ -140,10 +196,36 @@ TABLE_DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx"
 
 def table_downloads(table) -> None:
     """One download button per export format of a ``study.exports.Table``, in a row."""
-    columns = st.columns(len(TABLE_DOWNLOADS) + 2)
+    columns = st.columns(len(TABLE_DOWNLOADS))  # wide enough for "Markdown" at 1280 px
     for column, (fmt, label) in zip(columns, TABLE_DOWNLOADS):
         column.download_button(
             label, data=lambda fmt=fmt: exports.to_bytes(table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
             mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
             width="stretch",
         )
+
+
+# -- raters' colours: the Adjudicate card marks each rater's codings in that rater's colour ------
+
+# Okabe and Ito's palette: told apart with every common colour-vision deficiency.
+RATER_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def rater_colour(index: int) -> str:
+    return RATER_COLOURS[index % len(RATER_COLOURS)]
+
+
+def highlighted_turn(text: str, pieces: Sequence, colour: str, rater: str) -> str:
+    """A turn's text as HTML (escaped), each run the rater coded marked in ``colour``: a solid line
+    under a disputed code, a dotted one under codes both agreed on. ``pieces``: ``disputes.Piece``."""
+    parts = []
+    for piece in pieces:
+        chunk = html.escape(text[piece.start:piece.end])
+        if not piece.codes:
+            parts.append(chunk)
+            continue
+        line = "solid" if piece.disputed else "dotted"
+        parts.append(f'<mark class="rater-span" data-rater="{html.escape(rater)}" '
+                     f'title="{html.escape("; ".join(piece.codes))}" style="background: {colour}2e; color: inherit; '
+                     f'border-bottom: 3px {line} {colour}; padding: 0 1px">{chunk}</mark>')
+    return '<div class="turn-text" style="white-space: pre-wrap; overflow-wrap: anywhere">' + "".join(parts) + "</div>"

@@ -45,6 +45,7 @@ REMEDIES = {
     "name_the_file": "name the file itself (`study import FILE`) to import it as one speaker's text",
     "check_database": "restore it from a backup; `study check` lists what is damaged",
     "restore_code": "choose another code, or restore it on the app's Codebook page",
+    "mark_done_anyway": "when nothing more is to be coded there, mark it done anyway with --anyway",
 }
 
 

@@ -80,15 +80,15 @@ def codings_remove(ctx, transcript, segment, code_ref, rater) -> None:
 @click.argument("transcripts", nargs=-1, required=True)
 @click.option("--rater", required=True)
 @click.option("--reopen", is_flag=True, help="Mark as not done again.")
+@click.option("--anyway", is_flag=True, help="Mark done even when participant turns have no code yet.")
 @click.pass_context
-def codings_done(ctx, transcripts, rater, reopen) -> None:
-    """Mark transcripts as finished by a rater (only finished ones count for agreement).
+def codings_done(ctx, transcripts, rater, reopen, anyway) -> None:
+    """Mark transcripts as finished by a rater (only finished ones count for agreement and findings).
+    A transcript whose participant turns are not all coded is refused, saying how many, unless --anyway.
 
     Example: study codings done P01-2022-07-01 P02-2022-07-04 --rater alice
     """
-    study = open_study(ctx, create=False)
-    for name in transcripts:
-        codings.mark_done(study, auth.CLI, rater, name, done=not reopen)
+    codings.mark_transcripts_done(open_study(ctx, create=False), auth.CLI, rater, transcripts, not reopen, anyway)
     click.echo(f"{'Reopened' if reopen else 'Marked done'}: {len(transcripts)} transcript(s) for {rater}.")
 
 

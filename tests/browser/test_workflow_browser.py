@@ -84,6 +84,9 @@ def code(page, index: int, code_id: int) -> None:
 
 def mark_done(page) -> None:
     page.get_by_role("button", name="Mark done").click()
+    # two of the transcript's participant turns are coded: the page says how many are not and asks
+    expect(page.get_by_text(re.compile(r"participant turn\(s\) have no code yet"))).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Mark done anyway").click()
     expect(page.get_by_role("button", name="Reopen")).to_be_visible(timeout=20_000)
 
 

@@ -133,7 +133,7 @@ def code_with_payloads(db_url: str) -> None:
             codings.apply_code(study, actor, rater, TRANSCRIPT, 3, ref, memo=EVERYTHING)
             codings.set_memo(study, actor, rater, TRANSCRIPT, 1, LINES)
             codings.set_memo(study, actor, rater, TRANSCRIPT, None, EVERYTHING)
-            codings.mark_done(study, actor, rater, TRANSCRIPT)
+            codings.mark_done(study, actor, rater, TRANSCRIPT, anyway=True)
         visibility.set_coders_see_agreement(study, ADMIN, True)
     finally:
         study.close()

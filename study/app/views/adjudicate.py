@@ -1,48 +1,94 @@
-"""Adjudicate (admins): the raters' disagreements one by one; each decision builds the consensus."""
+"""Adjudicate (admins): the raters' disagreements one by one, with the evidence in front of the
+adjudicator (the turn and its neighbours, each rater's spans in their colour, their memos, the
+disputed codes' guidance); each decision builds the consensus.
+
+A decision reruns only the work area (a fragment) and reads only what it touches: the decision
+is written for its one transcript, the list of disagreements is updated in place (read again only
+when the study changed otherwise), and the next card reads its three turns.
+The address ``?transcript=NAME&segment=N&raters=a,b`` opens that disagreement (the Agreement
+page's Disagreements tab links here).
+"""
 from __future__ import annotations
 
+import html
+
+import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, flash, plain, said, show_flash, table_styler
+from study.app.display import (
+    flash,
+    highlighted_turn,
+    plain,
+    rater_colour,
+    said,
+    show_flash,
+    table_styler,
+)
 from study import adjudication, audit_log, codes
 from study.agreement.visibility import comparable_raters
+from study.disputes import dispute_evidence
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
 POSITION = "adjudicate_position"
+DOCKET = "adjudicate_docket"  # (study version, Docket): the disagreements as last read or decided here
+ASKED = "adjudicate_asked"  # the disagreement the address asked for: (transcript, segment), until shown
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def disagreements_of(_study, who, raters: tuple[str, ...], version: int) -> list:
-    return adjudication.disagreements(_study, who, list(raters), "segment")
+def docket(raters: list[str]) -> adjudication.Docket:
+    """The disagreements between ``raters``: read again only when the study changed since this tab
+    last read them or decided one (a decision here updates them in place)."""
+    version = audit_log.study_version(study)
+    held = st.session_state.get(DOCKET)
+    if held is None or held[0] != version or held[1].raters != tuple(raters):
+        held = (version, adjudication.docket(study, actor, raters))
+        st.session_state[DOCKET] = held
+    return held[1]
+
+
+def address() -> None:
+    """A disagreement named in the address (from the Agreement page): its raters are chosen, the
+    filters cleared so that it is shown, and the address emptied once read."""
+    transcript, segment = st.query_params.get("transcript"), st.query_params.get("segment", "")
+    if transcript and segment.isdigit():
+        st.session_state[ASKED] = (transcript, int(segment))
+        named = [r for r in st.query_params.get("raters", "").split(",") if r]
+        if named:
+            st.session_state["adjudicate_raters"] = named
+        for key in ("adjudicate_transcripts", "adjudicate_codes", "adjudicate_themes"):
+            st.session_state[key] = []
+        st.session_state["adjudicate_rater"] = None
+        st.session_state["adjudicate_unresolved"] = False
+        st.query_params.clear()
 
 
 def choose_raters() -> list[str]:
     available = comparable_raters(study, actor)
-    return st.multiselect("Raters to adjudicate between", available, default=available[:2])
+    chosen = st.session_state.get("adjudicate_raters", available[:2])
+    st.session_state["adjudicate_raters"] = [r for r in chosen if r in available]  # the widget's value, no default
+    return st.multiselect("Raters to adjudicate between", available, key="adjudicate_raters")
 
 
-def choose_filter(items: list, raters: list[str]) -> adjudication.DisagreementFilter:
+def choose_filter(items, raters: list[str]) -> adjudication.DisagreementFilter:
     """Transcript, code, theme and rater filters over the disagreements (empty: all)."""
     transcripts = list(dict.fromkeys(d.transcript for d in items))
     disputed = sorted({ref for d in items for ref in d.disputed})
     themes = [t for t in codes.theme_paths(study) if any(ref.startswith(t + "/") for ref in disputed)]
-    first, second, third, fourth, fifth = st.columns([3, 3, 2, 2, 2], vertical_alignment="bottom")
+    st.session_state.setdefault("adjudicate_unresolved", True)
+    first, second, third, fourth, fifth = st.columns([3, 3, 2, 2, 3], vertical_alignment="bottom")
     return adjudication.DisagreementFilter(
         tuple(first.multiselect("Transcripts", transcripts, key="adjudicate_transcripts", placeholder="all")),
         tuple(second.multiselect("Codes", disputed, key="adjudicate_codes", placeholder="all")),
         tuple(third.multiselect("Themes", themes, key="adjudicate_themes", placeholder="all")),
         fourth.selectbox("Rater applied", [None, *raters], key="adjudicate_rater",
                          format_func=lambda r: "any rater" if r is None else r),
-        fifth.toggle("Unresolved only", value=True, key="adjudicate_unresolved"),
+        fifth.toggle("Unresolved only", key="adjudicate_unresolved"),
     )
 
 
-def progress(raters: list[str]) -> None:
-    figures = attempt(adjudication.adjudication_progress, study, raters, actor)
-    if figures is None:
-        return
+def progress(current: adjudication.Docket, raters: list[str]) -> None:
+    figures = current.progress
     disputed, resolved = figures.disputed, figures.resolved
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.progress(resolved / disputed if disputed else 1.0,
@@ -51,17 +97,26 @@ def progress(raters: list[str]) -> None:
     right.button("Carry agreements", icon=":material/done_all:", width="stretch",
                  help="Agreements are carried when the last rater finishes a transcript; this carries any left "
                       "over (e.g. from before). Decisions already made are kept.",
-                 on_click=act, args=(adjudication.auto_adjudicate, study, actor, raters),
-                 kwargs={"done": lambda r: f"Agreed codes carried on {r.agreed_units} segment(s); "
-                                           f"{r.disputed_units} segment(s) still disputed."})
+                 on_click=carry, args=(raters,))
+
+
+def carry(raters: list[str]) -> None:
+    try:
+        result = adjudication.auto_adjudicate(study, actor, raters)
+    except StudyError as exc:
+        flash("error", said(exc))
+        return
+    flash("success", f"Agreed codes carried on {result.agreed_units} segment(s); "
+                     f"{result.disputed_units} segment(s) still disputed.")
 
 
 def overview(shown: list, raters: list[str], position: int) -> None:
-    """Every shown disagreement in one table, both raters side by side with the text; selecting a
+    """Every shown disagreement in one table, the raters side by side with the text; selecting a
     row jumps to it."""
     table = adjudication.disagreement_table(shown, raters)
-    event = st.dataframe(
-        table_styler(table), hide_index=True, width="stretch", height=min(38 + 35 * len(table.rows), 320),
+    event = st.dataframe(  # the values as such (no Styler: it would cost more than the rest of a decision)
+        pd.DataFrame(table.value_rows(), columns=[c.label for c in table.columns]), hide_index=True,
+        width="stretch", height=min(38 + 35 * len(table.rows), 320),
         on_select="rerun", selection_mode="single-row", key="adjudicate_table",
         column_config={"text": st.column_config.TextColumn(width="large"),
                        **{r: st.column_config.TextColumn(width="medium") for r in raters}},
@@ -70,7 +125,7 @@ def overview(shown: list, raters: list[str], position: int) -> None:
     if chosen and chosen[0] != position and st.session_state.get("adjudicate_jumped") != chosen[0]:
         st.session_state["adjudicate_jumped"] = chosen[0]  # a selection jumps once; Next/Previous move on
         st.session_state[POSITION] = chosen[0]
-        st.rerun()
+        st.rerun(scope="fragment")
 
 
 def navigator(items: list) -> int:
@@ -94,22 +149,52 @@ def go_to(key: str) -> None:
     st.session_state[POSITION] = max(int(st.session_state[key]) - 1, 0)
 
 
+def neighbour(turn, where: str) -> None:
+    if turn is not None:
+        st.html(f'<div class="dispute-context" style="opacity: .75; white-space: pre-wrap; overflow-wrap: anywhere">'
+                f'<small>{where} · #{turn.index} · {html.escape(turn.speaker)}</small><br>{html.escape(turn.text)}</div>')
+
+
 def unit_card(item, raters: list[str]) -> None:
-    """The segment text, then each rater's codes side by side: disputed ones marked, none clickable."""
-    with st.container(border=True):
+    """The evidence: the turn between its neighbours, then each rater's codings on it side by side
+    (their spans marked in their colour, their memos), then the disputed codes' guidance."""
+    evidence = dispute_evidence(study, actor, raters, item.transcript, item.segment, item.disputed)
+    with st.container(border=True, key="adjudicate_card"):
         where = f"{item.transcript} · segment {item.segment}" + (f" · {item.speaker}" if item.speaker else "")
         st.caption(plain(where) + (" · resolved: " + plain(item.resolution) if item.resolution else ""))
-        st.text(item.text)
-    for column, rater in zip(st.columns(len(raters), border=True), raters):
-        with column:
-            st.markdown(f"**{plain(rater)}**")
-            applied = item.codes.get(rater, ())
-            st.markdown("  \n".join(
-                (f":orange[**{plain(c)}**] · disputed" if c in item.disputed else f"{plain(c)} · agreed")
-                for c in applied) or "*no code*")
+        neighbour(evidence.before, "before")
+        columns = st.columns(len(raters), border=True)
+        for n, (column, seen) in enumerate(zip(columns, evidence.raters)):
+            colour = rater_colour(n)
+            with column:
+                st.html(f'<div class="rater-name" style="color: {colour}; font-weight: 600">● {html.escape(seen.rater)}'
+                        "</div>" + highlighted_turn(evidence.turn.text, seen.pieces(len(evidence.turn.text)), colour,
+                                                    seen.rater))
+                st.markdown("  \n".join(coding_line(stretch, evidence.turn.text) for stretch in seen.stretches)
+                            or "*no code*")
+                if seen.memo:
+                    st.caption("Memo: " + plain(seen.memo))
+                for stretch in seen.stretches:
+                    if stretch.memo:
+                        st.caption(f"Memo on {plain(stretch.code)}: {plain(stretch.memo)}")
+        neighbour(evidence.after, "after")
+    if evidence.codes:
+        with st.expander("The disputed codes: definition and when to use", expanded=True,
+                         icon=":material/menu_book:"):
+            for code in evidence.codes:
+                guidance = [("Definition", code.definition), ("When to use", code.when_to_use),
+                            ("When not to use", code.when_not_to_use)]
+                lines = [f"**{plain(code.ref)}**"] + [f"*{label}:* {plain(text)}" for label, text in guidance if text]
+                st.markdown("  \n".join(lines))
 
 
-def decision_buttons(item, raters: list[str], all_codes: list[str], unresolved_only: bool, position: int) -> None:
+def coding_line(stretch, text: str) -> str:
+    where = "whole turn" if stretch.whole else f"“{plain(text[stretch.start:stretch.end])}”"
+    name = f":orange[**{plain(stretch.code)}**] · disputed" if stretch.disputed else f"{plain(stretch.code)} · agreed"
+    return f"{name} · {where}"
+
+
+def decision_buttons(item, raters: list[str], all_codes: list[str], position: int) -> None:
     """One button per decision, each with a key: 1-9 take a rater's codes, B both, N neither."""
     key = f"{item.transcript}#{item.segment}"
     st.text_input("Reason (optional)", key=f"reason-{key}", placeholder="why this decision")
@@ -118,33 +203,79 @@ def decision_buttons(item, raters: list[str], all_codes: list[str], unresolved_o
     for column, (decision, label, shortcut) in zip(st.columns(len(decisions)), decisions):
         column.button(f"{plain(label)} [{shortcut}]", key=f"decide-{decision}", width="stretch", shortcut=shortcut,
                       type="primary" if decision.startswith("take:") else "secondary",
-                      on_click=resolve, args=(raters, item, key, decision, unresolved_only, position))
+                      on_click=resolve, args=(raters, item, key, decision, position))
     with st.popover("Edit the consensus codes", icon=":material/edit:"):
         union = sorted({c for applied in item.codes.values() for c in applied})
         st.multiselect("Consensus codes", all_codes, default=union, key=f"codes-{key}")
-        st.button("Save edit", key="decide-edit", on_click=resolve,
-                  args=(raters, item, key, "edit", unresolved_only, position))
+        st.button("Save edit", key="decide-edit", on_click=resolve, args=(raters, item, key, "edit", position))
     st.caption("Keys: 1–9 take a rater's codes, B both (every code), N neither (only the agreed codes), "
                "← → previous and next.")
 
 
-def resolve(raters: list[str], item, key: str, decision: str, unresolved_only: bool, position: int) -> None:
+def resolve(raters: list[str], item, key: str, decision: str, position: int) -> None:
+    version, held = st.session_state[DOCKET]
+    now = next((d for d in held.items if (d.transcript, d.segment) == (item.transcript, item.segment)), item)
+    if decision != "edit" and now.resolution == decision:
+        return  # a key pressed again before the next card was drawn: decided already, nothing to change
     codes_chosen = st.session_state.get(f"codes-{key}") if decision == "edit" else None
-    reason = (st.session_state.get(f"reason-{key}") or "").strip() or None
+    reason = (st.session_state.get(f"reason-{key}") or "").strip() or None  # read now: typed, then clicked
     try:
         record = adjudication.resolve(study, actor, raters, item.transcript, item.segment, decision, codes_chosen,
                                       reason)
     except StudyError as exc:
         flash("error", said(exc))
         return
+    if version == audit_log.study_version(study) - 1:  # only this decision happened since the docket was read
+        st.session_state[DOCKET] = (version + 1, held.decided(record))
     flash("success", f"{record.transcript} segment {record.segment}: consensus "
                      f"{', '.join(record.codes) or 'no code'}.")
     # a resolved item leaves the "unresolved only" list, so the same position shows the next one
-    st.session_state[POSITION] = position if unresolved_only else position + 1
+    st.session_state[POSITION] = position if st.session_state.get("adjudicate_unresolved", True) else position + 1
+
+
+# While a decision's rerun draws the next card, the old one stays as it is (Streamlit would fade
+# it after half a second): the page never dims under the adjudicator's eyes.
+STEADY = ("<style>.st-key-adjudicate_work [data-stale='true'], .st-key-adjudicate_work [data-stale='true'] * "
+          "{ opacity: 1 !important; transition: none !important; }</style>")
+
+
+@st.fragment
+def work(raters: list[str], where: adjudication.DisagreementFilter) -> None:
+    """The progress, the card and the decisions: a decision or a move reruns only this."""
+    with st.container(key="adjudicate_work"):
+        work_area(raters, where)
+
+
+def work_area(raters: list[str], where: adjudication.DisagreementFilter) -> None:
+    show_flash()
+    try:
+        current = docket(raters)
+    except StudyError as exc:
+        st.info(plain(said(exc)), icon=":material/info:")
+        return
+    progress(current, raters)
+    shown = adjudication.filter_disagreements(current.items, where)
+    if not shown:
+        st.success("Nothing left to decide here." if current.items else "The raters agree on every segment.",
+                   icon=":material/check_circle:")
+        return
+    asked = st.session_state.pop(ASKED, None)
+    if asked is not None:
+        st.session_state[POSITION] = next((n for n, d in enumerate(shown) if (d.transcript, d.segment) == asked), 0)
+    position = navigator(shown)
+    unit_card(shown[position], raters)
+    decision_buttons(shown[position], raters, [e.ref for e in codes.codebook_entries(study, actor) if not e.retired],
+                     position)
+    with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:", expanded=True):
+        overview(shown, raters, position)
 
 
 def consensus_section(raters: list[str]) -> None:
-    records = attempt(adjudication.resolutions, study, actor, raters)
+    try:
+        records = adjudication.resolutions(study, actor, raters)
+    except StudyError as exc:
+        st.info(plain(said(exc)), icon=":material/info:")
+        return
     if not records:
         st.caption("No decision yet.")
         return
@@ -154,32 +285,21 @@ def consensus_section(raters: list[str]) -> None:
 
 def page() -> None:
     st.title("Adjudicate")
-    show_flash()
+    st.html(STEADY)
+    address()
     raters = choose_raters()
     if len(raters) < 2:
         st.info("Choose two or more raters who have coded the same transcripts.")
         return
     try:
-        items = disagreements_of(study, actor, tuple(raters), audit_log.study_version(study))
+        current = docket(raters)
     except StudyError as exc:
         st.info(plain(said(exc)), icon=":material/info:")
         return
-    progress(raters)
-    where = choose_filter(items, raters)
-    shown = adjudication.filter_disagreements(items, where)
-    work, history = st.tabs(["Disagreements", "Consensus decisions"])
-    with work:
-        if not shown:
-            st.success("Nothing left to decide here." if items else "The raters agree on every segment.",
-                       icon=":material/check_circle:")
-        else:
-            position = navigator(shown)
-            unit_card(shown[position], raters)
-            decision_buttons(shown[position], raters,
-                             [e.ref for e in codes.codebook_entries(study, actor) if not e.retired],
-                             where.unresolved_only, position)
-            with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:", expanded=True):
-                overview(shown, raters, position)
+    where = choose_filter(current.items, raters)
+    decide, history = st.tabs(["Disagreements", "Consensus decisions"])
+    with decide:
+        work(raters, where)
     with history:
         consensus_section(raters)
 

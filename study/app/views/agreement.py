@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain, said, table_styler
+from study.app.display import attempt, error, merged_config, plain, said, table_styler, wrapped
 from study import audit_log, charts
 from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
@@ -55,16 +55,17 @@ def code_table_view(report: AgreementReport) -> None:
     if not table.rows:
         st.info("No code to compare yet.")
         return
+    room = wrapped(table, max_height=600)  # long notes wrap
     st.dataframe(
         table_styler(table, colour={"alpha": band}), hide_index=True, width="stretch",
-        height=min(35 * len(table.rows) + 38, 600),
-        column_config={
+        height=room.get("height", min(35 * len(table.rows) + 38, 600)), row_height=room.get("row_height"),
+        column_config=merged_config(room, {
             "α": st.column_config.Column(help="Krippendorff's alpha (nominal): green from .800, amber from .667, "
                                               "red below"),
             "95% interval": st.column_config.TextColumn(help="bootstrap interval for alpha"),
             "AC1": st.column_config.Column(help="Gwet's AC1"),
             "Rare": st.column_config.TextColumn(help=RARE_RULE),
-        },
+        }),
     )
     st.caption(f"α at or above {HIGH:.3f}: reliable; from {LOW:.3f}: tentative conclusions only; below: not "
                f"reliable. “Rare” marks codes whose α is unstable: {RARE_RULE.removeprefix('rare: ')}.")
@@ -73,7 +74,7 @@ def code_table_view(report: AgreementReport) -> None:
 def overview(report: AgreementReport) -> None:
     overall = report.overall
     median, low, high = overall.median_alpha, overall.min_alpha, overall.max_alpha
-    cols = st.columns(4)
+    cols = st.columns([2, 3, 2, 2])  # "0.492 to 1.000" reads whole at 1280 px
     cols[0].metric("Median α over codes", coefficient_text(median),
                    help="the middle of the codes' alphas (codes with a defined alpha)")
     cols[1].metric("Range", "–" if low is None else f"{coefficient_text(low)} to {coefficient_text(high)}")
@@ -128,9 +129,17 @@ def disagreement_list(raters: list[str], level: str) -> None:
     resolved = sum(1 for d in items if d.resolution)
     st.caption(f"{len(items)} {level}(s) where the raters' codes differ" +
                (f"; {resolved} already resolved." if resolved else ".") +
-               (" Resolve them on the Adjudicate page." if level == "segment" else ""))
-    st.dataframe(table_styler(disagreement_table(items, raters)), hide_index=True, width="stretch",
-                 column_config={"text": st.column_config.TextColumn(width="large")})
+               (" Select a row to open it on the Adjudicate page." if level == "segment" else ""))
+    table = disagreement_table(items, raters)
+    event = st.dataframe(table_styler(table), hide_index=True, width="stretch",
+                         **wrapped(table, selectable=level == "segment"),  # the text wraps
+                         on_select="rerun" if level == "segment" else "ignore", selection_mode="single-row",
+                         key=f"agreement_disagreements_{level}")
+    chosen = event.selection.rows if level == "segment" and event is not None else []
+    if chosen and chosen[0] < len(items):
+        item = items[chosen[0]]
+        st.switch_page("views/adjudicate.py", query_params={
+            "transcript": item.transcript, "segment": str(item.segment), "raters": ",".join(raters)})
 
 
 def visibility_setting() -> None:

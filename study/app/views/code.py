@@ -12,13 +12,15 @@ import streamlit as st
 
 from study.app.components.coding_workspace import coding_workspace
 from study.app.common import get_study, require_actor
-from study.app.display import said
+from study.app.display import plain, said
 from study import workspace
+from study.codings import UncodedSegments
 from study.errors import StudyError
 
 TRANSCRIPT_KEY = "code.transcript"
 URL_SEEN = "code.url_transcript"  # the transcript the address named when this tab last looked
 SHOWN = "code.shown"  # the transcript this tab's last run showed
+UNCODED = "code.uncoded"  # (transcript id, how many turns are uncoded) while a done mark asks
 
 actor = require_actor()
 study = get_study()
@@ -72,11 +74,26 @@ def transcript_chosen(choices) -> None:
         st.query_params.from_dict({"transcript": str(chosen)})
 
 
-def set_done(done: bool) -> None:
+def set_done(done: bool, anyway: bool = False) -> None:
+    st.session_state.pop(UNCODED, None)
     try:
-        workspace.set_done(study, actor, st.session_state[TRANSCRIPT_KEY], done)
+        workspace.set_done(study, actor, st.session_state[TRANSCRIPT_KEY], done, anyway)
+    except UncodedSegments as exc:  # says how many turns are uncoded, and asks
+        st.session_state[UNCODED] = (st.session_state[TRANSCRIPT_KEY], said(exc))
     except StudyError as exc:
         st.session_state["code.error"] = said(exc)
+
+
+def confirm_done(transcript_id: int) -> None:
+    """The question a done mark with uncoded turns asks, while it is about this transcript."""
+    asked = st.session_state.get(UNCODED)
+    if not asked or asked[0] != transcript_id:
+        return
+    with st.container(border=True):
+        st.warning(plain(asked[1]), icon=":material/help:")
+        yes, no, _ = st.columns([1, 1, 3])
+        yes.button("Mark done anyway", on_click=set_done, args=(True, True), type="primary", width="stretch")
+        no.button("Keep coding", on_click=st.session_state.pop, args=(UNCODED, None), width="stretch")
 
 
 @st.fragment
@@ -104,6 +121,7 @@ def code_page() -> None:
                       help="You have finished this transcript: its codes lock and count for agreement.")
     if "code.error" in st.session_state:
         st.error(st.session_state.pop("code.error"))
+    confirm_done(chosen.id)
     goto = address_number("segment") if address_number("transcript") == chosen.id else None
     coding_workspace(study, actor, chosen.id, goto_segment=goto)
 

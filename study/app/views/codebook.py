@@ -2,17 +2,30 @@
 retire and import codes; everyone can download it as YAML."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, flash, labelled, plain, said, show_flash, table_styler
+from study.app.display import (
+    Typed,
+    act,
+    flash,
+    labelled,
+    merged_config,
+    plain,
+    said,
+    show_flash,
+    table_styler,
+    wrapped,
+)
 from study import codes
 from study.codes import CodeView
 from study.importing import UploadedFile
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
-ROW_HEIGHT = 66
+TABLE_PX = 470  # the table's column at 1280 px, beside the code's guidance
 GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
             ("when_not_to_use", "When not to use"), ("example", "Example"))
 
@@ -32,14 +45,14 @@ def filtered(entries: list[CodeView]) -> list[CodeView]:
 def code_table(entries: list[CodeView]) -> CodeView | None:
     """The codes as one table; returns the entry of the selected row."""
     table = codes.codebook_table(entries)
+    shown = replace(table, columns=tuple(c for c in table.columns if c.key != "path"))  # path: theme and code again
+    room = wrapped(shown, max_height=640, width=TABLE_PX, selectable=True)  # long definitions wrap, never cut to 105 px
     event = st.dataframe(
-        table_styler(table), hide_index=True, width="stretch", height=min(ROW_HEIGHT * len(entries) + 38, 640),
-        row_height=ROW_HEIGHT,  # three lines: long definitions wrap instead of being cut off
+        table_styler(table), hide_index=True, width="stretch", **{**room, "column_config": merged_config(room, {
+            "theme": st.column_config.TextColumn("Theme"), "code": st.column_config.TextColumn("Code"),
+            "definition": st.column_config.TextColumn("Definition")})},
         on_select="rerun", selection_mode="single-row", key="codes_table",
-        column_order=("theme", "code", "definition"),  # the reference is the theme and code again
-        column_config={"theme": st.column_config.TextColumn("Theme", width=150),
-                       "code": st.column_config.TextColumn("Code", width=170),
-                       "definition": st.column_config.TextColumn("Definition", width="large")},
+        column_order=("theme", "code", "definition"),
     )
     rows = event.selection.rows
     return entries[rows[0]] if rows and rows[0] < len(entries) else None
@@ -128,9 +141,10 @@ def themes_section() -> None:
             st.rerun()
     with rename:
         theme = st.selectbox("Theme", paths, index=None, placeholder="choose a theme", key="theme-rename-which")
-        new_name = st.text_input("New name", key="theme-rename-name")
-        st.button("Rename theme", disabled=not (theme and new_name.strip()), key="theme-rename",
-                  on_click=act, args=(codes.rename_theme, study, actor, theme, new_name),
+        st.text_input("New name", key="theme-rename-name")
+        # the name is read when the button acts: typed, then clicked at once, it is the name used
+        st.button("Rename theme", disabled=theme is None, key="theme-rename",
+                  on_click=act, args=(codes.rename_theme, study, actor, theme, Typed("theme-rename-name")),
                   kwargs={"done": lambda ref: f"Renamed to {ref}; its codes and codings follow."})
     with move:
         theme = st.selectbox("Theme", paths, index=None, placeholder="choose a theme", key="theme-move-which")

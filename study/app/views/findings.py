@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, plain, table_downloads, table_styler
+from study.app.display import attempt, error, plain, table_downloads, table_styler, wrapped
 from study import charts, codes, exports, findings, report
 from study.coverage import source_coverage
 from study.sources import SourceChoice, choose_source, findings_sources
@@ -35,7 +35,8 @@ def show_table(table, height: int | None = None) -> None:
     if not table.rows:
         st.info("Nothing to show for this source and theme yet.")
     else:
-        st.dataframe(table_styler(table), hide_index=True, width="stretch", height=height or "auto")
+        room = wrapped(table, max_height=height or 620)  # long text wraps instead of being cut to one line
+        st.dataframe(table_styler(table), hide_index=True, width="stretch", **{"height": "auto", **room})
     for note in table.notes:
         st.caption(plain(note))
     table_downloads(table)

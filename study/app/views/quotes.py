@@ -9,7 +9,7 @@ import streamlit as st
 
 from study import codes, quotes
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, plain, table_downloads, table_styler
+from study.app.display import attempt, merged_config, plain, table_downloads, table_styler, wrapped
 from study.findings import study_participants
 from study.importing import transcript_rows
 from study.sources import findings_sources
@@ -48,9 +48,9 @@ def show_quotes() -> None:
         {**row, "open": "./?" + "&".join(f"{k}={v}" for k, v in (("transcript", row["transcript_id"]),
                                                                  ("segment", row["segment"])) if v is not None)}
         for row in table.rows))  # the table the CLI prints, and a link to the Code page
-    st.dataframe(table_styler(linked), hide_index=True, width="stretch",
-                 column_config={"Open": st.column_config.LinkColumn("Open", display_text="Code page"),
-                                "Quote": st.column_config.TextColumn("Quote", width="large")})
+    room = wrapped(linked)  # long quotes wrap instead of being cut to one line
+    st.dataframe(table_styler(linked), hide_index=True, width="stretch", **{**room, "column_config": merged_config(
+        room, {"Open": st.column_config.LinkColumn("Open", display_text="Code page")})})
     table_downloads(table)
 
 

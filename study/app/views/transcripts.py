@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import act, attempt, error, plain, said, show_flash, table_styler
+from study.app.display import Typed, act, attempt, error, plain, said, show_flash, table_styler
 from study import exclusion, workspace
 from study.errors import StudyError
 from study.importing import (
@@ -233,7 +233,7 @@ def exclusion_section() -> None:
         return
     chosen = st.selectbox("Transcript or participant", options, format_func=lambda o: f"{o[0]}: {o[1]}",
                           key="exclusion_target")
-    reason = st.text_input("Reason (optional)", key="exclusion_reason", placeholder="e.g. uploaded by mistake")
+    st.text_input("Reason (optional)", key="exclusion_reason", placeholder="e.g. uploaded by mistake")
     kind, name = chosen
     excluded = any(r.kind == kind and r.name == name for r in records)
     left, right = st.columns(2)
@@ -244,7 +244,7 @@ def exclusion_section() -> None:
     else:
         left.button("Exclude from findings", icon=":material/visibility_off:", width="stretch",
                     key="exclusion_exclude", help="Kept in the study and reversible.",
-                    on_click=act, args=(exclusion.exclude, study, actor, name, kind, reason),
+                    on_click=act, args=(exclusion.exclude, study, actor, name, kind, Typed("exclusion_reason")),
                     kwargs={"done": f"{kind} {name} is left out of findings and agreement."})
     sure = right.checkbox(f"Yes, delete this {kind} and everything coded on it", key="exclusion_sure")
     right.button("Remove", icon=":material/delete:", width="stretch", disabled=not sure, key="exclusion_remove",
