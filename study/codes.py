@@ -19,10 +19,10 @@ from .store import Code, Coding, Study, Theme, audit
 from .table import Column, Table
 
 if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
-    from .importing import UploadedFile
+    from .importing.uploads import UploadedFile
 
 if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
-    from .importing import UploadedFile
+    from .importing.uploads import UploadedFile
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:

@@ -17,7 +17,8 @@ from tests.factories import add_interview, load_small_codebook
 from study import codings, workspace
 from study.auth import CLI, Actor, add_user
 from study.errors import NotAllowed, StudyError
-from study.importing import resegment, segment_rows
+from study.importing.resegment import resegment
+from study.listing import segment_rows
 from study.store import SCHEMA_VERSION, Coding, Segment, Study
 
 ROOT = Path(__file__).resolve().parents[1]
