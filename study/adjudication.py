@@ -546,7 +546,8 @@ class _Consensus:
                   for code_id, span in sorted(current - wanted, key=str)]
         writes += [CodingWrite(CodingKey(self.user.id, transcript_id, segment_id, code_id, span))
                    for code_id, span in sorted(wanted - current, key=str)]
-        write_codings(self.session, CLI, writes, audited=False, consensus=True)  # the decision is audited
+        # the decision is audited; it settles codings the raters made, a since-retired code among them
+        write_codings(self.session, CLI, writes, audited=False, consensus=True, carried=True)
         self.current[segment_id] = wanted
         return len(wanted - current), len(current - wanted)
 

@@ -51,8 +51,9 @@ class Actor:
             raise NotAllowed(f"only an admin may {what}; ask your study's admin")
 
     def require_rater(self, rater: str, what: str) -> None:
+        """``what`` (e.g. "read the codings") of ``rater``: an admin's anyone's, a coder's their own only."""
         if not self.may_read_rater(rater):
-            raise NotAllowed(f"{self.name} may not {what} of {rater}: coders see only their own codings")
+            raise NotAllowed(f"{self.name} may not {what} of {rater}: coders see and change only their own work")
 
 
 CLI = Actor("cli", "system")
@@ -298,18 +299,31 @@ def require_rater_id(session: Session, actor: Actor, rater_id: int | None, what:
         raise NotAllowed(f"{actor.name} may not {what} of another rater: coders see and change only their own work")
 
 
-def rater_user(session: Session, name: str, create: bool = False) -> User:
-    """The rater named ``name`` (created as a coder without password when ``create``; a name the
-    system uses, such as the consensus's, is refused then)."""
-    name = check_rater_name(name) if create else check_name("rater", name)
+def rater_user(session: Session, name: str) -> User:
+    """The rater named ``name``; NotFound (with the closest names) when there is none. A lookup
+    only: whoever asks still checks what ``actor`` may read of the rater's work."""
+    name = check_name("rater", name)
     user = get_user(session, name)
     if user is None:
-        if not create:
-            known = list(session.scalars(select(User.name)))
-            close = difflib.get_close_matches(name, known, n=2)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
-            raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
-                           hint=hint)
+        known = list(session.scalars(select(User.name)))
+        close = difflib.get_close_matches(name, known, n=2)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
+                       hint=hint)
+    return user
+
+
+def writable_rater(session: Session, actor: Actor, name: str, *, create: bool = True, where: str = "") -> User:
+    """The rater whose work ``actor`` changes: the actor themselves, or anyone for an admin (checked
+    before the lookup, so a coder learns nothing of other names). With ``create``, a new name
+    becomes a coder without password (a CSV or a project may name raters who never sign in), never
+    a name the system uses, such as the consensus's; ``where`` prefixes a name error."""
+    name = check_rater_name(name, where=where) if create else check_name("rater", name)
+    actor.require_rater(name, "change the work")
+    if not create:
+        return rater_user(session, name)
+    user = get_user(session, name)
+    if user is None:
         user = User(name=name, role="coder")
         session.add(user)
         session.flush()

@@ -100,5 +100,5 @@ def write_carried(session: Session, actor: str, old: list[Coding], new: list[Cod
     carrying is audited once, as the re-segmenting or replacement it belongs to."""
     removals = [CodingWrite(CodingKey.of(c), applied=False) for c in old]
     write_codings(session, Actor(actor, "system"), removals + new, audited=False, consensus=True,
-                  check_done=False)
+                  check_done=False, carried=True)
     session.flush()
