@@ -113,6 +113,19 @@ def two_coders_study(study: Study) -> Study:
     return study
 
 
+def finish_without_carrying(study: Study, rater: str, transcript: str) -> None:
+    """Mark a transcript done for ``rater`` without carrying agreements into the consensus (as
+    versions before carrying on done did): findings count it, the consensus is left as it is."""
+    from sqlalchemy import select
+
+    from study import codings
+    from study.store import User
+
+    with study.session() as session:
+        user = session.scalar(select(User).where(User.name == rater))
+        codings.set_done(session, CLI, user.id, codings.find_transcript(session, transcript).id, True, carry=False)
+
+
 def add_consensus_coding(study: Study, transcript: str, index: int, ref: str) -> None:
     """A code in the adjudicated consensus, written as adjudication writes it (no rater may)."""
     from study.auth import CLI, consensus_user
