@@ -13,7 +13,7 @@ same bytes and a changed one to a readable diff)::
     memos.csv, done.csv      the same content, shaped for reading
 
 Tables are exported generically (all columns, whatever their number), so columns and tables a
-newer schema adds travel without a change here. Sign-in sessions and throttles are left out
+newer schema adds travel without a change here. Sign-in sessions, remembered browsers and throttles are left out
 (they are not the study); password hashes only when asked for.
 """
 from __future__ import annotations
@@ -55,7 +55,7 @@ from .store import (
 FORMAT = "study-archive"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-NOT_ARCHIVED = {"app_sessions", "sign_in_throttle", "sign_in_failures"}  # sign-in state, not the study
+NOT_ARCHIVED = {"app_sessions", "sign_in_devices", "sign_in_throttle", "sign_in_failures"}  # sign-in state
 KEPT_ON_RESTORE = {"schema_version"}  # study_meta rows the fresh database already has
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotAllowed, NotFound, SignInThrottled, StudyError
 from .names import check_name, check_rater_name
-from .store import CONSENSUS, AppSession, SignInThrottle, Study, User, audit, get_user, utcnow
+from .store import CONSENSUS, AppSession, SignInDevice, SignInThrottle, Study, User, audit, get_user, utcnow
 
 ROLES = ("admin", "coder")
 FREE_ATTEMPTS = 3  # failed sign-ins in a row for one account from one client before waits begin
@@ -29,6 +29,8 @@ THROTTLE_RETENTION = timedelta(days=1)  # idle throttle rows are forgotten after
 THROTTLE_MAX_ROWS = 5000
 ACCOUNT_KEY_LENGTH = 200  # the user-name column's length
 SESSION_LIFETIME = timedelta(hours=12)
+DEVICE_LIFETIME = timedelta(days=180)  # a browser that has not signed in for this long is no longer known
+MAX_DEVICES = 20  # browsers remembered per account (the latest)
 _hasher = PasswordHasher()
 
 
@@ -51,8 +53,9 @@ class Actor:
             raise NotAllowed(f"only an admin may {what}; ask your study's admin")
 
     def require_rater(self, rater: str, what: str) -> None:
+        """``what`` (e.g. "read the codings") of ``rater``: an admin's anyone's, a coder's their own only."""
         if not self.may_read_rater(rater):
-            raise NotAllowed(f"{self.name} may not {what} of {rater}: coders see only their own codings")
+            raise NotAllowed(f"{self.name} may not {what} of {rater}: coders see and change only their own work")
 
 
 CLI = Actor("cli", "system")
@@ -86,6 +89,7 @@ def set_password(study: Study, name: str, password: str, actor: Actor) -> None:
         user = _existing_user(session, name)
         user.password_hash = _hasher.hash(password)
         session.execute(delete(AppSession).where(AppSession.user_id == user.id))  # signed out everywhere
+        session.execute(delete(SignInDevice).where(SignInDevice.user_id == user.id))  # and no browser known
         audit(session, actor.name, "user.passwd", name)
 
 
@@ -99,34 +103,57 @@ def set_role(study: Study, name: str, role: str, actor: Actor) -> None:
         audit(session, actor.name, "user.role", name, before={"role": before}, after={"role": role})
 
 
-def sign_in(study: Study, name: str, password: str, client: str | None = None) -> Actor:
+def sign_in(study: Study, name: str, password: str, client: str | None = None,
+            device: str | None = None) -> Actor:
     """The actor for valid credentials, signing in from ``client`` (the browser's address; None for
-    this machine).
+    this machine) with ``device``, the token of the browser's device cookie if it has one.
 
-    Throttling is per (account, client): after FREE_ATTEMPTS failures in a row from one client for
-    one account, each further attempt waits twice as long as the last (up to MAX_DELAY), and a client
-    failing across many account names is slowed the same way after CLIENT_FREE_ATTEMPTS. Only the
-    client that guessed wrong waits: a correct password from a client without failures is always
-    accepted, so nobody can lock a colleague out; an admin can lift a wait (``unlock``). The attempt is
-    counted before the password is checked, in one locked transaction, so simultaneous guesses
-    cannot all slip under the limit. Unknown names cost the same hash check as known ones.
+    Throttling follows OWASP's device cookies. A browser that signed in to this account before
+    (``remember_device``) counts only its own failures: failures from elsewhere never make it
+    wait. Any other attempt counts per (account, client address): after FREE_ATTEMPTS failures in
+    a row, each further attempt waits twice as long as the last (up to MAX_DELAY), and an address
+    failing across many account names is slowed the same way after CLIENT_FREE_ATTEMPTS. So a
+    guesser sharing the user's address (NAT, a proxy) slows new browsers there, never the user's
+    own; an admin can lift any wait (``unlock``). The attempt is counted before the password is
+    checked, in one locked transaction, so simultaneous guesses cannot all slip under the limit.
+    Unknown names cost the same hash check as known ones. Every failure is audited.
     """
     # Keys any database stores (PostgreSQL refuses NUL): no name with one, or longer, exists.
     account = name.replace("\x00", "\ufffd")[:ACCOUNT_KEY_LENGTH]
     client = client.replace("\x00", "\ufffd")[:100] if isinstance(client, str) and client else "local"
-    _reserve_attempt(study, account, client)
+    with study.session() as session:
+        counters = _counters(account, client, _known_browser(session, account, device))
+    seen = {"client": client, "known_browser": counters[0].client != client}
+    _reserve_attempt(study, counters, seen)
     with study.session() as session:
         user = get_user(session, name) if account == name else None
         stored = user.password_hash if user is not None and user.password_hash else None
     if _verifies(stored or _dummy_hash(), password) and stored is not None:
         with study.session() as session:
-            _forget_failure(session, account, client)
-            audit(session, user.name, "sign_in", user.name, after={"client": client})
+            _forget_failure(session, counters)
+            audit(session, user.name, "sign_in", user.name, after=seen)
         return Actor(user.name, user.role)
     with study.session() as session:
-        _restart_waits(session, account, client)
-        audit(session, account, "sign_in.failed", account, after={"client": client})
+        _restart_waits(session, counters)
+        audit(session, account, "sign_in.failed", account, after=seen)
     raise NotAllowed("wrong user name or password")
+
+
+def remember_device(study: Study, actor: Actor, device: str | None) -> str:
+    """The device token of the browser ``actor`` has just signed in with, for a long-lived cookie:
+    the one it showed when it is this account's (its time renewed), else a new one. Only its hash
+    is stored; a browser unused for DEVICE_LIFETIME, or a password change, forgets it."""
+    with study.session() as session:
+        user = _existing_user(session, actor.name)
+        row = session.get(SignInDevice, _token_hash(device)) if isinstance(device, str) and device else None
+        if row is None or row.user_id != user.id or _as_utc(row.last_at) < utcnow() - DEVICE_LIFETIME:
+            device = secrets.token_urlsafe(32)
+            row = SignInDevice(token_hash=_token_hash(device), user_id=user.id)
+            session.add(row)
+        row.last_at = utcnow()
+        session.flush()
+        _prune_devices(session, user.id)
+    return device
 
 
 def unlock(study: Study, name: str, actor: Actor) -> int:
@@ -147,24 +174,56 @@ def retry_delay(failures: int, free: int = FREE_ATTEMPTS) -> timedelta:
     return min(timedelta(seconds=2 ** min(failures - free, 20)), MAX_DELAY)
 
 
-def _reserve_attempt(study: Study, account: str, client: str) -> None:
+@dataclass(frozen=True)
+class _Counter:
+    """One throttle row an attempt counts on: failures for ``account`` ("" for every account)
+    from ``client`` (an address, or a known browser's key), free for the first ``free``."""
+
+    account: str
+    client: str
+    free: int
+
+
+def _counters(account: str, client: str, browser: str | None) -> list[_Counter]:
+    """A known browser counts its own failures only; any other attempt counts for the account and
+    for the whole address."""
+    if browser is not None:
+        return [_Counter(account, browser, FREE_ATTEMPTS)]
+    return [_Counter(account, client, FREE_ATTEMPTS), _Counter("", client, CLIENT_FREE_ATTEMPTS)]
+
+
+def _known_browser(session: Session, account: str, device: str | None) -> str | None:
+    """The throttle key of a browser that signed in to ``account`` before (its device token, shown
+    within DEVICE_LIFETIME of its last sign-in); None for any other browser."""
+    if not isinstance(device, str) or not device or len(device) > 200:
+        return None
+    row = session.get(SignInDevice, _token_hash(device))
+    if row is None or _as_utc(row.last_at) < utcnow() - DEVICE_LIFETIME:
+        return None
+    user = session.get(User, row.user_id)
+    return f"device:{row.token_hash}" if user is not None and user.name == account else None
+
+
+def _reserve_attempt(study: Study, counters: list[_Counter], seen: dict) -> None:
     """Count this attempt as a failure before the password is checked (a success forgets it), or
     refuse it while the client must wait. One transaction holding the rows' locks."""
+    account = counters[0].account
     with study.session() as session:
-        rows = [_locked_throttle(session, account, client, utcnow()), _locked_throttle(session, "", client, utcnow())]
+        rows = [_locked_throttle(session, c.account, c.client, utcnow()) for c in counters]
         now = utcnow()  # read once the locks are held: a wait set by the attempt before is measured from it
         waits = [_as_utc(row.blocked_until) - now for row in rows]
         if max(waits) > timedelta(0):
-            audit(session, account, "sign_in.throttled", account, after={"client": client})
+            audit(session, account, "sign_in.throttled", account, after=seen)
             wait = max(1, round(max(waits).total_seconds()))
+            where = "this browser" if seen["known_browser"] else "this address"
             refusal = SignInThrottled(
-                f"too many failed sign-ins for {account!r} from this address",
+                f"too many failed sign-ins for {account!r} from {where}",
                 f"wait {wait} s and try again, or ask your study's admin to unlock the account", wait)
         else:
             refusal = None
-            for row, free in zip(rows, (FREE_ATTEMPTS, CLIENT_FREE_ATTEMPTS)):
+            for row, counter in zip(rows, counters):
                 row.failures += 1
-                row.last_at, row.blocked_until = now, now + retry_delay(row.failures, free)
+                row.last_at, row.blocked_until = now, now + retry_delay(row.failures, counter.free)
             _prune_throttle(session, now)
     if refusal is not None:  # raised after the block, so that the audit entry is committed
         raise refusal
@@ -189,22 +248,34 @@ def _locked_throttle(session: Session, account: str, client: str, now) -> SignIn
     ).one()
 
 
-def _restart_waits(session: Session, account: str, client: str) -> None:
+def _restart_waits(session: Session, counters: list[_Counter]) -> None:
     """A confirmed failure: the client's waits count from now, not from before the (slow) check."""
-    for key, free in ((account, FREE_ATTEMPTS), ("", CLIENT_FREE_ATTEMPTS)):
-        row = _locked_throttle(session, key, client, utcnow())  # locked: never a stale read written back
-        row.blocked_until = max(_as_utc(row.blocked_until), utcnow() + retry_delay(row.failures, free))
+    for counter in counters:
+        row = _locked_throttle(session, counter.account, counter.client, utcnow())  # never a stale read written back
+        row.blocked_until = max(_as_utc(row.blocked_until), utcnow() + retry_delay(row.failures, counter.free))
 
 
-def _forget_failure(session: Session, account: str, client: str) -> None:
+def _forget_failure(session: Session, counters: list[_Counter]) -> None:
     """A success clears the account's count for this client and takes back its reserved attempt
     from the client's count over all accounts."""
-    session.execute(delete(SignInThrottle).where(SignInThrottle.account == account,
-                                                 SignInThrottle.client == client))
-    client_row = session.get(SignInThrottle, ("", client), with_for_update=True)
-    if client_row is not None and client_row.failures > 0:
-        client_row.failures -= 1
-        client_row.blocked_until = utcnow() + retry_delay(client_row.failures, CLIENT_FREE_ATTEMPTS)
+    for counter in counters:
+        if counter.account:
+            session.execute(delete(SignInThrottle).where(SignInThrottle.account == counter.account,
+                                                         SignInThrottle.client == counter.client))
+            continue
+        client_row = session.get(SignInThrottle, ("", counter.client), with_for_update=True)
+        if client_row is not None and client_row.failures > 0:
+            client_row.failures -= 1
+            client_row.blocked_until = utcnow() + retry_delay(client_row.failures, counter.free)
+
+
+def _prune_devices(session: Session, user_id: int) -> None:
+    """Forget browsers unused for DEVICE_LIFETIME, and all but a user's MAX_DEVICES latest."""
+    session.execute(delete(SignInDevice).where(SignInDevice.last_at < utcnow() - DEVICE_LIFETIME))
+    kept = select(SignInDevice.token_hash).where(SignInDevice.user_id == user_id) \
+        .order_by(SignInDevice.last_at.desc()).limit(MAX_DEVICES)
+    session.execute(delete(SignInDevice).where(SignInDevice.user_id == user_id,
+                                               SignInDevice.token_hash.not_in(kept.scalar_subquery())))
 
 
 def _prune_throttle(session: Session, now) -> None:
@@ -298,18 +369,31 @@ def require_rater_id(session: Session, actor: Actor, rater_id: int | None, what:
         raise NotAllowed(f"{actor.name} may not {what} of another rater: coders see and change only their own work")
 
 
-def rater_user(session: Session, name: str, create: bool = False) -> User:
-    """The rater named ``name`` (created as a coder without password when ``create``; a name the
-    system uses, such as the consensus's, is refused then)."""
-    name = check_rater_name(name) if create else check_name("rater", name)
+def rater_user(session: Session, name: str) -> User:
+    """The rater named ``name``; NotFound (with the closest names) when there is none. A lookup
+    only: whoever asks still checks what ``actor`` may read of the rater's work."""
+    name = check_name("rater", name)
     user = get_user(session, name)
     if user is None:
-        if not create:
-            known = list(session.scalars(select(User.name)))
-            close = difflib.get_close_matches(name, known, n=2)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
-            raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
-                           hint=hint)
+        known = list(session.scalars(select(User.name)))
+        close = difflib.get_close_matches(name, known, n=2)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
+                       hint=hint)
+    return user
+
+
+def writable_rater(session: Session, actor: Actor, name: str, *, create: bool = True, where: str = "") -> User:
+    """The rater whose work ``actor`` changes: the actor themselves, or anyone for an admin (checked
+    before the lookup, so a coder learns nothing of other names). With ``create``, a new name
+    becomes a coder without password (a CSV or a project may name raters who never sign in), never
+    a name the system uses, such as the consensus's; ``where`` prefixes a name error."""
+    name = check_rater_name(name, where=where) if create else check_name("rater", name)
+    actor.require_rater(name, "change the work")
+    if not create:
+        return rater_user(session, name)
+    user = get_user(session, name)
+    if user is None:
         user = User(name=name, role="coder")
         session.add(user)
         session.flush()

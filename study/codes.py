@@ -19,28 +19,28 @@ from .store import Code, Coding, Study, Theme, audit
 from .table import Column, Table
 
 if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
-    from .importing import UploadedFile
+    from .importing.uploads import UploadedFile
 
 if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
-    from .importing import UploadedFile
+    from .importing.uploads import UploadedFile
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:
     """Merge ``book`` into the stored codebook: new themes and codes are added, existing ones
     (matched by path, case-insensitively) updated. Codes are never deleted: codings keep them."""
-    actor.require_admin("load a codebook")
     with study.session() as session:
-        return merge_codebook(session, book, actor.name)
+        return merge_codebook(session, book, actor)
 
 
-def merge_codebook(session: Session, book: cb.Codebook, actor: str) -> dict:
+def merge_codebook(session: Session, book: cb.Codebook, actor: Actor) -> dict:
     """``load_into_study`` inside the caller's transaction (an import that stores more with it)."""
+    actor.require_admin("load a codebook")
     added = updated = 0
     top = {t.name.casefold(): t for t in top_themes(session)}
     for position, theme in enumerate(book.themes):
         a, u = _merge_theme(session, theme, None, position, top)
         added, updated = added + a, updated + u
-    audit(session, actor, "codebook.load", book.name, after={"added": added, "updated": updated})
+    audit(session, actor.name, "codebook.load", book.name, after={"added": added, "updated": updated})
     return {"added": added, "updated": updated}
 
 
@@ -477,7 +477,8 @@ def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str)
         (joined if into in targets else moved).append(record)
         targets[into] = writes[-1].memo
     # merging is the admin's change to the codebook: it moves finished work too, audited as one entry
-    write_codings(session, Actor(actor, "system"), writes, audited=False, consensus=True, check_done=False)
+    write_codings(session, Actor(actor, "system"), writes, audited=False, consensus=True, check_done=False,
+                  carried=True)
     source.retired = True
     session.flush()
     audit(session, actor, "code.merge", source.ref, before={"code": source.ref, "moved": moved, "joined": joined},

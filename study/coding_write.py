@@ -2,9 +2,11 @@
 
 Every way a coding is made or changed goes through ``write_codings``: the Code page, the CSV and
 REFI-QDA imports, merging codes, undo, adjudication, carrying codings when a transcript is cut
-anew. It checks the writer and the unit, writes idempotently (a row a concurrent writer stored
-first counts as already there, never as an error) and audits every change in one shape,
-``CodingKey.detail``, which ``codings.undo`` reads back.
+anew. It holds the rules of a coding, so that no front end can skip one: who may write whose
+codings (and only adjudication the consensus's), no change on a transcript its rater marked done,
+no new coding of a retired code, a unit inside its transcript. It writes idempotently (a row a
+concurrent writer stored first counts as already there, never as an error) and audits every
+change in one shape, ``CodingKey.detail``, which ``codings.undo`` reads back.
 
 Example::
 
@@ -23,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .errors import NotAllowed, NotFound, StudyError
+from .errors import CodebookError, NotAllowed, NotFound, StudyError
 from .store import Code, Coding, Segment, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
 
 Span = tuple[int, int]
@@ -88,15 +90,20 @@ def write_coding(session: Session, actor: Actor, rater_id: int, segment_id: int 
 
 
 def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite], *, audited: bool = True,
-                  consensus: bool = False, check_done: bool = True) -> int:
+                  consensus: bool = False, check_done: bool = True, carried: bool = False) -> int:
     """Apply every write in order, all checked first; returns how many changed what is stored.
 
     ``audited`` False is for callers that audit the whole operation in one entry of their own
     (a merge, an import, a re-segmenting); ``consensus`` lets adjudication write the consensus
     rater, which nothing else may; ``check_done`` False is for changes a rater's "done" mark
-    must not block (an admin's merge or re-segmenting)."""
-    writes = _Checks(session, actor, consensus, check_done).normalised(list(writes))
+    must not block (an admin's merge or re-segmenting); ``carried`` is for writes that move
+    codings which exist already (re-segmenting, merging, adjudicating, undo), which may keep a
+    retired code: a retired code is otherwise never applied anew."""
+    checks = _Checks(session, actor, consensus, check_done)
+    writes = checks.normalised(list(writes))
     stored = _stored(session, {w.key for w in writes})
+    if not carried:
+        checks.refuse_retired([w for w in writes if w.applied and w.key not in stored])
     changed = 0
     for write in writes:
         before = stored.get(write.key, _ABSENT)
@@ -208,7 +215,7 @@ class _Checks:
     def normalised(self, writes: list[CodingWrite]) -> list[CodingWrite]:
         raters = self._by_id(User, {w.key.rater_id for w in writes})
         segments = self._by_id(Segment, {w.key.segment_id for w in writes if w.key.segment_id is not None})
-        codes = self._by_id(Code, {w.key.code_id for w in writes})
+        codes = self.codes = self._by_id(Code, {w.key.code_id for w in writes})
         transcripts = self._by_id(Transcript, {w.key.transcript_id for w in writes})
         done = self._done({(w.key.rater_id, w.key.transcript_id) for w in writes}) if self.check_done else set()
         return [self._one(w, raters, segments, codes, transcripts, done) for w in writes]
@@ -230,11 +237,19 @@ class _Checks:
             raise StudyError("a memo may not contain NUL characters; remove them")
         return replace(write, key=self._unit(key, segments, transcripts))
 
+    def refuse_retired(self, new: list[CodingWrite]) -> None:
+        """A retired code keeps its codings but takes no new ones (its memo may still change)."""
+        retired = next((w for w in new if self.codes[w.key.code_id].retired), None)
+        if retired is not None:
+            ref = self.codes[retired.key.code_id].ref
+            raise CodebookError(f"{ref} is retired: it keeps its codings but is no longer applied",
+                                "choose another code, or restore it in the codebook first",
+                                remedy="restore_code", code=ref)
+
     def _check_writer(self, rater: User) -> None:
         if rater.role == "system" and not self.consensus:
             raise NotAllowed(f"{rater.name!r} holds the adjudicated consensus; only adjudication writes it")
-        if self.actor.name != rater.name and not self.actor.is_admin:
-            raise NotAllowed(f"{self.actor.name} may not change the codings of {rater.name}")
+        self.actor.require_rater(rater.name, "change the codings")
 
     @staticmethod
     def _unit(key: CodingKey, segments, transcripts) -> CodingKey:

@@ -226,6 +226,13 @@ app_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+sign_in_devices = Table(  # browsers that signed in to an account before (OWASP's device cookies)
+    "sign_in_devices", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    _key("user_id", "users.id", ondelete="CASCADE", index=True),
+    _at("last_at", index=True),
+)
+
 sign_in_throttle = Table(
     "sign_in_throttle", metadata,
     Column("account", String(200), primary_key=True),

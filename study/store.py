@@ -139,6 +139,13 @@ class AppSession(Base):
     __table__ = schema.app_sessions
 
 
+class SignInDevice(Base):
+    """A browser that signed in to an account before: the hash of its device cookie's token, and
+    when it last signed in. Failures elsewhere never make it wait (study.auth.sign_in)."""
+
+    __table__ = schema.sign_in_devices
+
+
 class SignInThrottle(Base):
     """Failed sign-ins for one account from one client address (account "" counts a client's
     failures over every account name): how many in a row, and until when the next is refused."""

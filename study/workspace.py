@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 from . import codes as codes_mod
 from . import codings, memos
 from .auth import Actor, rater_user, require_rater_id
-from .errors import CodebookError, NotFound, StudyError
+from .errors import NotFound, StudyError
 from .listing import transcript_rows, transcript_table
 from .segmenting import INTERVIEWER
 from .store import (
-    Code,
     Coding,
     Participant,
     Segment,
@@ -105,7 +104,7 @@ class Change:
 class ChangeResult:
     change: Change
     changed: bool
-    error: str | None = None  # why the change was refused, in words for the coder
+    error: StudyError | None = None  # why the change was refused (each front end words its remedy)
 
 
 # -- reads ----------------------------------------------------------------------------
@@ -182,14 +181,9 @@ def toggle(study: Study, actor: Actor, segment_id: int, code_id: int, applied: b
     """Apply or remove a code on a segment (or a span inside it) as the asking rater; returns
     whether anything changed. Safe to call from two tabs at once: the same change twice is one.
 
-    Raises NotAllowed when the rater marked the transcript done, NotFound for unknown ids and
-    CodebookError when applying a retired code."""
+    The rules are the coding write path's (``coding_write``): NotAllowed when the rater marked
+    the transcript done, NotFound for unknown ids, CodebookError when applying a retired code."""
     def work(session: Session) -> bool:
-        code = session.get(Code, code_id)
-        if code is None:
-            raise NotFound(f"no code with id {code_id}; the codebook may have changed, reload the page")
-        if applied and code.retired:
-            raise CodebookError(f"{code.ref} is retired; choose another code")
         rater = rater_user(session, actor.name)
         return codings.set_coding(session, actor, rater.id, segment_id, code_id, applied, span)
 
@@ -204,7 +198,7 @@ def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[Cha
             results.append(ChangeResult(change, toggle(study, actor, change.segment_id, change.code_id,
                                                       change.applied, change.span)))
         except StudyError as exc:
-            results.append(ChangeResult(change, False, str(exc)))
+            results.append(ChangeResult(change, False, exc))
     return results
 
 

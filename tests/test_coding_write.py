@@ -11,13 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.factories import add_interview, load_small_codebook
-from study import codings, workspace
+from study import codes, codings, workspace
 from study.auth import CLI, Actor, add_user
-from study.errors import NotAllowed, StudyError
-from study.importing import resegment, segment_rows
+from study.cli import cli
+from study.errors import CodebookError, NotAllowed, StudyError
+from study.importing.resegment import resegment
+from study.listing import segment_rows
 from study.store import SCHEMA_VERSION, Coding, Segment, Study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,3 +316,52 @@ def test_a_v1_postgresql_database_is_upgraded(db_url):
         assert codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, span=(seg["start"], seg["start"] + 1))
     finally:
         study.close()
+
+
+# -- a retired code: one rule, in the write path, whoever writes --------------------------
+
+
+def retired_search(study: Study) -> Study:
+    """alice coded the first answer with SEARCH, which the admin then retired."""
+    codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, memo="before")
+    codes.retire_code(study, CLI, SEARCH)
+    return study
+
+
+def apply_from_cli(study: Study, db_url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", db_url, "codings", "apply", "P1", "3", "--code", SEARCH,
+                                      "--rater", "alice"])
+    assert result.exit_code == 1 and "restore it on the app's Codebook page" in result.stderr
+    raise StudyError(result.stderr)
+
+
+def apply_from_csv(study: Study, db_url: str, tmp_path: Path) -> None:
+    codings.import_codings_csv(study, CLI, "alice", write_csv(tmp_path, f"transcript,segment,code\nP1,3,{SEARCH}\n"))
+
+
+def apply_from_the_code_page(study: Study, db_url: str, tmp_path: Path) -> None:
+    add_user(study, "alice", "coder", "password-1", actor=CLI)
+    with study.session() as session:
+        segment_id = session.scalar(select(Segment.id).where(Segment.index == 3))
+        code_id = codes.resolve(session, SEARCH).id
+    [result] = workspace.apply_changes(study, Actor("alice", "coder"), [workspace.Change(segment_id, code_id, True)])
+    assert isinstance(result.error, CodebookError) and result.error.remedy == "restore_code"  # typed, for the page
+    raise result.error
+
+
+@pytest.mark.parametrize("apply", [apply_from_cli, apply_from_csv, apply_from_the_code_page])
+def test_a_retired_code_is_refused_whoever_applies_it(coded, db_url, tmp_path, apply):
+    retired_search(coded)
+    with pytest.raises(StudyError, match="Model search is retired"):
+        apply(coded, db_url, tmp_path)
+    assert stored(coded, "alice") == [(1, SEARCH, "before")]
+
+
+def test_a_retired_codes_codings_are_kept_carried_and_undone(coded):
+    retired_search(coded)
+    assert codings.apply_code(coded, CLI, "alice", "P1", 1, SEARCH, memo="after")  # its memo still changes
+    codings.remove_code(coded, CLI, "alice", "P1", 1, SEARCH)
+    codings.undo(coded, CLI, "alice")  # undo puts back what was there
+    assert stored(coded, "alice") == [(1, SEARCH, "after")]
+    resegment(coded, ["P1"], "sentence", CLI)  # carried to the new segment
+    assert [code for _, code, _ in stored(coded, "alice")] == [SEARCH]

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from study.cli import cli
 from study.errors import InvalidName
-from study.importing import import_files, transcript_rows
+from study.importing.batch import import_files
+from study.listing import transcript_rows
 from study.participants import ParticipantRow
 from study.names import check_name, max_length
 from study.auth import CLI

@@ -13,7 +13,7 @@ from study import codes, codings, qdpx
 from study.auth import CLI, Actor
 from study.cli import cli
 from study.errors import NotAllowed, QdpxFormatError, StudyError
-from study.importing import segment_rows, transcript_rows
+from study.listing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
 from study.store import Memo, Segment, Study, Transcript, User
 from tests.factories import add_interview, load_small_codebook

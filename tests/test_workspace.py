@@ -110,7 +110,7 @@ def test_done_locks_the_codes_until_reopened(ws):
     with pytest.raises(NotAllowed):
         workspace.toggle(ws, ALICE, seg.id, code, applied=True)
     [result] = workspace.apply_changes(ws, ALICE, [workspace.Change(seg.id, code, True)])
-    assert not result.changed and "marked this transcript done" in result.error
+    assert not result.changed and "marked this transcript done" in str(result.error)
     workspace.set_done(ws, ALICE, tid, False)
     assert workspace.toggle(ws, ALICE, seg.id, code, applied=True) is True
 
@@ -118,7 +118,7 @@ def test_done_locks_the_codes_until_reopened(ws):
 def test_a_refused_change_does_not_stop_the_others(ws):
     seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
     results = workspace.apply_changes(ws, ALICE, [workspace.Change(seg.id, 999_999, True), workspace.Change(seg.id, code, True)])
-    assert results[0].error and "no code with id" in results[0].error
+    assert results[0].error and "no code with id" in str(results[0].error)
     assert results[1].changed and results[1].error is None
 
 

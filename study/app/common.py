@@ -9,8 +9,16 @@ import sys
 
 import streamlit as st
 
-from study.app.session_handoff import COOKIE, grant
-from study.auth import SESSION_LIFETIME, Actor, end_session, resume_session, start_session
+from study.app.session_handoff import COOKIE, DEVICE_COOKIE, grant
+from study.auth import (
+    DEVICE_LIFETIME,
+    SESSION_LIFETIME,
+    Actor,
+    end_session,
+    remember_device,
+    resume_session,
+    start_session,
+)
 from study.store import Study
 
 ACTOR_KEY = "actor"
@@ -45,11 +53,19 @@ def current_actor() -> Actor | None:
 
 
 def set_actor(actor: Actor) -> None:
-    """Sign the browser in: this tab at once, and its reloads through a session cookie (which the
-    server sets for a one-time code: page script never sees the token)."""
+    """Sign the browser in: this tab at once, and its reloads through a session cookie; the device
+    cookie marks it as a browser that signed in to this account before. The server sets both for
+    a one-time code: page script never sees a token."""
     token = start_session(get_study(), actor)
+    device = remember_device(get_study(), actor, device_token())
     st.session_state[ACTOR_KEY], st.session_state[TOKEN_KEY] = actor, token
-    st.session_state[COOKIE_CODE_KEY] = grant(token, int(SESSION_LIFETIME.total_seconds()))
+    st.session_state[COOKIE_CODE_KEY] = grant(token, int(SESSION_LIFETIME.total_seconds()),
+                                              device, int(DEVICE_LIFETIME.total_seconds()))
+
+
+def device_token() -> str | None:
+    """The device cookie this browser sent: it signed in here before (study.auth.sign_in)."""
+    return st.context.cookies.get(DEVICE_COOKIE)
 
 
 def session_cookie_code() -> str | None:

@@ -57,6 +57,7 @@ REMEDIES = {
     "edit_decision": "choose 'Edit' to give the codes yourself",
     "choose_source": "adjudicate the raters' disagreements first, or choose a coder as the source",
     "participants_table": "give it as the participants CSV",
+    "restore_code": "choose another code, or ask an admin to restore it on the Codebook page",
 }
 
 

@@ -5,6 +5,8 @@ from HTTP that a page script cannot do.
 - The session cookie is set by the server, HttpOnly (page scripts cannot read it), SameSite=Strict,
   and Secure when the request came over HTTPS: a page script only hands the server a one-time
   code (``study.app.session_handoff``), and ``/_study/session`` swaps it for the cookie.
+- A client's address comes from X-Forwarded-For only when a proxy the admin named sent it
+  (``study.app.proxies``); the server does not start otherwise.
 
 `study app` replaces itself with ``streamlit run`` on this file (os.execv), so a signal sent to
 `study app` reaches the server itself.
@@ -25,13 +27,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from study.app.session_handoff import COOKIE, SESSION_PATH, redeem
+from study.app.proxies import check_server_settings
+from study.app.session_handoff import COOKIE, DEVICE_COOKIE, SESSION_PATH, redeem
 from study.errors import StudyError
 from study.integrity import database_fault, stored_value_unreadable
 from study.store import resolve_url
 
 MAIN = Path(__file__).with_name("main.py")
-
+check_server_settings(os.environ)  # uvicorn read them before it loaded this file
 
 
 def _inline_script_hashes() -> str:
@@ -92,7 +95,8 @@ class SecurityHeaders:
 
 
 async def session_cookie(request: Request) -> Response:
-    """POST a one-time code: the HttpOnly session cookie for its token. DELETE: the cookie cleared.
+    """POST a one-time code: the HttpOnly session and device cookies for its tokens. DELETE: the
+    session cookie cleared (the device cookie stays: the browser is still one that signed in before).
 
     Only same-origin page scripts can call it: a custom header forces a CORS preflight that this
     server never grants, and the Origin, when sent, must be this host (no sign-in forgery)."""
@@ -109,8 +113,9 @@ async def session_cookie(request: Request) -> Response:
     grant = redeem((await request.body()).decode("utf-8", "replace"))
     if grant is None:
         return Response(status_code=403)
-    token, max_age = grant
-    response.set_cookie(COOKIE, token, max_age=max_age, path="/", secure=secure, httponly=True, samesite="strict")
+    for name, value, max_age in ((COOKIE, grant.token, grant.max_age),
+                                 (DEVICE_COOKIE, grant.device, grant.device_max_age)):
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=secure, httponly=True, samesite="strict")
     return response
 
 

@@ -44,6 +44,7 @@ REMEDIES = {
     "participants_table": "pass it with --participants",
     "name_the_file": "name the file itself (`study import FILE`) to import it as one speaker's text",
     "check_database": "restore it from a backup; `study check` lists what is damaged",
+    "restore_code": "choose another code, or restore it on the app's Codebook page",
 }
 
 

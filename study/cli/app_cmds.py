@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..app.proxies import server_settings
 from . import cli, open_study
 from .lazy import library
 from .output import emit, emit_table
@@ -45,16 +46,20 @@ def demo_command(ctx, port, no_app) -> None:
 @click.option("--address", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 serves a team on your network.")
 @click.option("--max-upload-mb", type=int, default=50, show_default=True)
+@click.option("--trusted-proxy", "proxies", multiple=True, metavar="ADDRESS",
+              help="A reverse proxy (address or network) whose X-Forwarded-For header names the client; "
+                   "repeat for several. Without it the header is ignored.")
 @click.pass_context
-def app(ctx, port, address, max_upload_mb) -> None:
+def app(ctx, port, address, max_upload_mb, proxies) -> None:
     """Serve the browser app (Streamlit) on this study.
 
-    Example: study --db team.db app --port 8502
+    Example: study --db team.db app --port 8502 --trusted-proxy 127.0.0.1
     """
+    settings = server_settings(proxies)
     study = open_study(ctx)
     if not APP_FILE.is_file():
         raise click.ClickException(f"the app is not next to the package ({APP_FILE}); run from a source checkout")
-    env = {**os.environ, "STUDY_DB": study.engine.url.render_as_string(hide_password=False)}
+    env = {**os.environ, "STUDY_DB": study.engine.url.render_as_string(hide_password=False), **settings}
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP_FILE),
         "--server.port", str(port), "--server.address", address, "--server.headless", "true",

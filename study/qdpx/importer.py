@@ -22,12 +22,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
-from ..auth import Actor, rater_user
+from ..auth import Actor, writable_rater
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts, save_memo
 from ..errors import Conflict, QdpxFormatError, StudyError
-from ..importing import ImportOptions, add_parsed_transcript
-from ..names import check_rater_name
+from ..importing.reading import ImportOptions
+from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
 from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
@@ -404,8 +404,8 @@ class _Writer:
 
     def rater(self, name: str) -> User:
         if name not in self.raters:
-            checked = check_rater_name(name, where=f"{self.path}: a user of the project")
-            self.raters[name] = rater_user(self.session, checked, create=True)
+            self.raters[name] = writable_rater(self.session, self.actor, name,
+                                               where=f"{self.path}: a user of the project")
         return self.raters[name]
 
     def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:
@@ -434,6 +434,6 @@ def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary:
     imported, refs = codebook_from(project.codes, coded)
     if not imported.themes:
         return refs
-    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported), actor.name)
+    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported), actor)
     summary.codes_added = result["added"]
     return refs

@@ -47,5 +47,5 @@ def import_codebook(study: Study, actor: Actor, path: str | Path) -> CodebookExc
     codable = {c.guid for top in codes for c in top.walk() if c.codable}
     book, _ = codebook_from(codes, codable, name=Path(path).name)
     with study.session() as session:
-        result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), book), actor.name)
+        result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), book), actor)
     return CodebookExchange(str(path), result["added"], skipped)

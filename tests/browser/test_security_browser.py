@@ -3,7 +3,11 @@ every response carries frame and content-security headers, and the app works und
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from study import auth
+from study.app.session_handoff import DEVICE_COOKIE
+from study.store import AuditEntry, SignInThrottle, Study
 from tests.browser.conftest import VIEWPORT, sign_in, wait_until_loaded
 
 pytest.importorskip("playwright.sync_api")
@@ -74,3 +78,67 @@ def test_session_route_refuses_cross_site_and_unknown_codes(demo_app, watched_pa
         return [await post({}, 'x'), await post({'X-Study-Session': '1'}, 'not-a-code')];
     }""")
     assert statuses == [403, 403]
+
+
+def attempt_sign_in(page, base_url: str, name: str, password: str) -> str:
+    """Sign in once and return the error shown (the sign-in page stays)."""
+    page.goto(base_url)
+    wait_until_loaded(page)
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert").filter(has_text="Not signed in")
+    alert.wait_for(timeout=20_000)
+    return alert.inner_text()
+
+
+def test_forged_addresses_are_ignored_and_the_users_own_browser_never_waits(demo_app, browser):
+    """The attack of issue 17: guesses each sending a new X-Forwarded-For were never throttled and
+    the audit log recorded the forged addresses; and guesses from the user's own (shared) address
+    made the user wait in the browser they use every day."""
+    password = "dora-password-1"
+    on_study(demo_app, lambda study: auth.add_user(study, "dora", "coder", password, auth.CLI))
+    users = browser.new_context(viewport=VIEWPORT)
+    guesser = browser.new_context(viewport=VIEWPORT)
+    try:
+        dora = users.new_page()
+        sign_in(dora, demo_app.url, "dora", password)  # her everyday browser: it gets a device cookie
+        dora.wait_for_timeout(500)
+        dora.get_by_role("button", name="Sign out").click()
+        dora.wait_for_selector('[data-testid="study-page-ready"][data-page="Sign in"]', state="attached")
+        assert DEVICE_COOKIE in {c["name"] for c in users.cookies()}  # signing out keeps the browser known
+        for n in range(auth.FREE_ATTEMPTS + 1):
+            guesser.set_extra_http_headers({"X-Forwarded-For": f"6.6.6.{n}"})
+            said = attempt_sign_in(guesser.new_page(), demo_app.url, "dora", f"guess-{n}")
+            assert "wrong user name or password" in said or "too many failed sign-ins" in said
+        # a new header each time bought nothing: every guess counted against the one address the
+        # server saw (waits grow from the fourth), and the audit log holds no forged address
+        assert list(on_study(demo_app, throttled_clients)) == ["local"]
+        assert on_study(demo_app, failed_sign_in_clients) == {"local"}
+        sign_in(dora, demo_app.url, "dora", password)  # same address as the guesser: no wait
+        assert dora.get_by_text("Signed in as dora").is_visible()
+    finally:
+        users.close()
+        guesser.close()
+        on_study(demo_app, lambda study: auth.unlock(study, "dora", auth.CLI))
+
+
+def failed_sign_in_clients(study: Study) -> set[str]:
+    with study.session() as session:
+        return {after["client"] for after in session.scalars(select(AuditEntry.after).where(
+            AuditEntry.target == "dora", AuditEntry.action.in_(["sign_in.failed", "sign_in.throttled"])))}
+
+
+def throttled_clients(study: Study) -> dict[str, int]:
+    with study.session() as session:
+        return dict(session.execute(select(SignInThrottle.client, SignInThrottle.failures).where(
+            SignInThrottle.account == "dora")).all())
+
+
+def on_study(app, work):
+    """``work(study)`` on the database the app serves, opened and closed here."""
+    study = Study.open(app.db_url)
+    try:
+        return work(study)
+    finally:
+        study.close()

@@ -178,8 +178,8 @@ def _apply(study: Study, actor: Actor, op: protocol.Op) -> None:
     if isinstance(op, protocol.CodeOp):
         change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span)
         error = workspace.apply_changes(study, actor, [change])[0].error
-        if error:
-            raise StudyError(error)
+        if error is not None:
+            raise error  # typed, so that its remedy is worded for the page
     elif isinstance(op, protocol.MemoOp):
         workspace.save_memo(study, actor, op.transcript_id, op.segment_id, op.text, base_version=op.base_version,
                             confirm_empty=op.confirm_empty)

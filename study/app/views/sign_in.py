@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from study.app.common import get_study, set_actor
+from study.app.common import device_token, get_study, set_actor
 from study.auth import sign_in
 from study.errors import StudyError
 
@@ -18,7 +18,7 @@ def submit() -> None:
         st.session_state[PROBLEM_KEY] = "Enter your user name and password."
         return
     try:
-        set_actor(sign_in(get_study(), name, password, client=st.context.ip_address))
+        set_actor(sign_in(get_study(), name, password, client=st.context.ip_address, device=device_token()))
     except StudyError as exc:
         st.session_state[PROBLEM_KEY] = f"Not signed in: {exc}."
 
