@@ -57,6 +57,8 @@ def _problem(kind: str, name) -> tuple[str, str] | None:
     """(what is wrong, what would fix it), or None for a good name."""
     if not isinstance(name, str) or not name:
         return f"a {kind} name is blank", "give it a name"
+    if name.isprintable() and len(name) <= max_length(kind):
+        return None  # the common case, decided at C speed (every control and bidi character is unprintable)
     shown = shown_name(name)
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
         return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?)", "rename it"
