@@ -6,7 +6,8 @@ import zipfile
 
 from study import codes
 from study.codebook import parse_codebook
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Study
 from study.transcripts import ParsedTranscript, Turn
 from study.auth import CLI, Actor

@@ -16,7 +16,7 @@ from study.agreement.study_agreement import agreement_report
 from study.auth import Actor
 from study.codings import done_by, segments_frame
 from study.errors import NotAllowed
-from study.importing import segment_rows, transcript_rows
+from study.listing import segment_rows, transcript_rows
 from study.store import Study
 
 ROOT = Path(__file__).resolve().parents[1]

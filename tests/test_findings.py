@@ -188,7 +188,8 @@ def test_exemplar_prefers_fewer_other_codes_unless_more_raters_applied_it(study,
 
 
 def test_exemplar_prefers_the_participant_over_the_interviewer(study):
-    from study.importing import ImportOptions, add_parsed_transcript
+    from study.importing.reading import ImportOptions
+    from study.importing.storing import add_parsed_transcript
     from tests.factories import parsed_from_turns
 
     load_small_codebook(study)

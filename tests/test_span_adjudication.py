@@ -8,7 +8,7 @@ from study import adjudication, codings
 from study.auth import CLI, Actor
 from study.disputes import Stretch, dispute_evidence
 from study.errors import NotAllowed
-from study.importing import segment_rows
+from study.listing import segment_rows
 from tests.factories import add_interview, load_small_codebook
 
 SEARCH = "Challenges/Model search"

@@ -13,7 +13,7 @@ from study.adjudication import resolutions
 from study.auth import CLI
 from study.codes import code_views
 from study.exclusion import exclusions
-from study.importing import segment_rows
+from study.listing import segment_rows
 from study.store import Study, Theme
 from tests.browser.clipping import clipped_on_every_tab
 from tests.browser.conftest import READY, sample_app, sign_in, start_app, wait_until_loaded

@@ -21,7 +21,7 @@ from study.app.display import (
 )
 from study import codes
 from study.codes import CodeView
-from study.importing import UploadedFile
+from study.importing.uploads import UploadedFile
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
