@@ -22,7 +22,7 @@ def test_filtering_by_transcript_shows_only_its_disagreements(study_db, study):
 
 def test_jump_to_any_item_and_decide_with_its_button(study_db, study):
     at = open_page("adjudicate", ADMIN)
-    at.number_input(key="adjudicate_go_0").set_value(3).run()
+    at.number_input(key="adjudicate_go").set_value(3).run()
     assert "Disagreement 3 of" in texts(at)
     shown = [d for d in adjudication.disagreements(study, ADMIN, RATERS) if not d.resolution]
     target = shown[2]

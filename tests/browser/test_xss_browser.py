@@ -159,7 +159,10 @@ def visit_every_view(page, watch: Watch, title: str) -> None:
         settle(page)
         page.get_by_role("combobox", name="Consensus codes").click()  # the list of code names opens
         assert_nothing_ran(page, watch, "Adjudicate / edit")
-        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")  # the list closes
+        page.keyboard.press("Escape")  # and the dialog
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        settle(page)
     if title == "Findings":
         for view in ("Frequency", "Participants × codes", "Demographics", "Co-occurrence", "Saturation", "Framework"):
             page.get_by_role("radio", name=view).click()
@@ -195,7 +198,7 @@ def test_payload_text_is_shown_literally(payload_app, watched):
     """The escaped text reads as typed: the Adjudicate page shows the segment with its tags."""
     page, _ = watched("admin")
     go(page, "Adjudicate")
-    card = page.locator('[data-testid="stText"]').filter(has_text="Then the downloads").first
+    card = page.locator(".st-key-adjudicate_card .turn-text").filter(has_text="Then the downloads").first
     for payload in PAYLOADS:
         expect(card).to_contain_text(payload)
     go(page, "Codebook")

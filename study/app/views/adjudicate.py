@@ -33,6 +33,7 @@ from study.errors import StudyError
 study, actor = get_study(), require_actor()
 POSITION = "adjudicate_position"
 DOCKET = "adjudicate_docket"  # (study version, Docket): the disagreements as last read or decided here
+EDITING = "adjudicate_editing"  # the segment whose consensus codes the edit dialog is open for
 ASKED = "adjudicate_asked"  # the disagreement the address asked for: (transcript, segment), until shown
 
 
@@ -134,8 +135,9 @@ def navigator(items: list) -> int:
     left.button("Previous", icon=":material/arrow_back:", disabled=position == 0, width="stretch",
                 on_click=move, args=(position - 1,), shortcut="Left", key="adjudicate_previous")
     middle.markdown(f"Disagreement {position + 1} of {len(items)}", text_alignment="center")
-    jump.number_input("Go to", min_value=1, max_value=len(items), value=position + 1, key=f"adjudicate_go_{position}",
-                      on_change=go_to, args=(f"adjudicate_go_{position}",))
+    st.session_state["adjudicate_go"] = position + 1  # one widget, kept: redrawn, not mounted again per item
+    jump.number_input("Go to", min_value=1, max_value=len(items), key="adjudicate_go", on_change=go_to,
+                      args=("adjudicate_go",))
     right.button("Next", icon=":material/arrow_forward:", disabled=position >= len(items) - 1,
                  width="stretch", on_click=move, args=(position + 1,), shortcut="Right", key="adjudicate_next")
     return position
@@ -194,7 +196,7 @@ def coding_line(stretch, text: str) -> str:
     return f"{name} · {where}"
 
 
-def decision_buttons(item, raters: list[str], all_codes: list[str], position: int) -> None:
+def decision_buttons(item, raters: list[str], position: int) -> None:
     """One button per decision, each with a key: 1-9 take a rater's codes, B both, N neither."""
     key = f"{item.transcript}#{item.segment}"
     st.text_input("Reason (optional)", key=f"reason-{key}", placeholder="why this decision")
@@ -204,12 +206,31 @@ def decision_buttons(item, raters: list[str], all_codes: list[str], position: in
         column.button(f"{plain(label)} [{shortcut}]", key=f"decide-{decision}", width="stretch", shortcut=shortcut,
                       type="primary" if decision.startswith("take:") else "secondary",
                       on_click=resolve, args=(raters, item, key, decision, position))
-    with st.popover("Edit the consensus codes", icon=":material/edit:"):
-        union = sorted({c for applied in item.codes.values() for c in applied})
-        st.multiselect("Consensus codes", all_codes, default=union, key=f"codes-{key}")
-        st.button("Save edit", key="decide-edit", on_click=resolve, args=(raters, item, key, "edit", position))
+    st.button("Edit the consensus codes", icon=":material/edit:", key="decide-edit-open",
+              on_click=st.session_state.__setitem__, args=(EDITING, key))
+    if st.session_state.get(EDITING) == key:
+        edit_codes(raters, item, key, all_codes(), position)
     st.caption("Keys: 1–9 take a rater's codes, B both (every code), N neither (only the agreed codes), "
                "← → previous and next.")
+
+
+def close_edit() -> None:
+    st.session_state.pop(EDITING, None)
+
+
+@st.dialog("Edit the consensus codes", on_dismiss=close_edit)
+def edit_codes(raters: list[str], item, key: str, choices: list[str], position: int) -> None:
+    """The codes the consensus gets on this segment, chosen freely (the codebook is read only here)."""
+    union = sorted({c for applied in item.codes.values() for c in applied})
+    st.multiselect("Consensus codes", choices, default=union, key=f"codes-{key}")
+    if st.button("Save edit", key="decide-edit", type="primary"):
+        close_edit()
+        resolve(raters, item, key, "edit", position)
+        st.rerun()  # closes the dialog
+
+
+def all_codes() -> list[str]:
+    return [e.ref for e in codes.codebook_entries(study, actor) if not e.retired]
 
 
 def resolve(raters: list[str], item, key: str, decision: str, position: int) -> None:
@@ -264,9 +285,8 @@ def work_area(raters: list[str], where: adjudication.DisagreementFilter) -> None
         st.session_state[POSITION] = next((n for n, d in enumerate(shown) if (d.transcript, d.segment) == asked), 0)
     position = navigator(shown)
     unit_card(shown[position], raters)
-    decision_buttons(shown[position], raters, [e.ref for e in codes.codebook_entries(study, actor) if not e.retired],
-                     position)
-    with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:", expanded=True):
+    decision_buttons(shown[position], raters, position)
+    with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:"):
         overview(shown, raters, position)
 
 
