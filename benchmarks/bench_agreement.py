@@ -29,7 +29,8 @@ from study.agreement.units import BASIS_DONE, Unit, UnitTable
 from study.codes import code_of_ref
 from study.auth import CLI
 from study.codebook import parse_codebook
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Study
 from study.transcripts import ParsedTranscript, Turn
 

@@ -32,7 +32,8 @@ from study import codes as codes_mod
 from study import workspace
 from study.auth import CLI, Actor, add_user
 from study.codebook import parse_codebook
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Coding, Segment, Study, User
 from study.transcripts import ParsedTranscript, Turn
 

@@ -15,7 +15,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from study.importing import ImportOptions, import_files
+from study.importing.batch import import_files
+from study.importing.reading import ImportOptions
 from study.segmenting import UNITS, segment, sentence_pipeline
 from study.store import Study
 from study.roles import assign_roles, role_map

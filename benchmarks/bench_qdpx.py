@@ -16,7 +16,8 @@ from pathlib import Path
 from study import codes, codings, qdpx
 from study.auth import CLI
 from study.codebook import parse_codebook
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Segment, Study, Transcript
 from study.transcripts import ParsedTranscript, Turn
 

@@ -51,7 +51,8 @@ from playwright.sync_api import sync_playwright
 
 from study import auth, codes
 from study.codebook import parse_codebook
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Study
 from study.workspace import transcript_progress
 from tests.browser.conftest import (

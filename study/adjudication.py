@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_code_infos, unit_table
+from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodingsFileError, NotFound, StudyError
@@ -234,12 +235,20 @@ class ConsensusCoverage:
     finished: tuple[str, ...]
     uncovered: tuple[str, ...]
     open_disagreements: int
+    decided: int = 0  # segments an adjudicator decided (take, both, neither, edit)
+    carried: int = 0  # segments whose agreed codes were carried (decision ``agreed`` with codes)
 
 
 def consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
     """What the consensus covers, read from the codings (not from history): a finished transcript
-    is covered when every code all compared raters applied on its undecided segments is in it."""
+    is covered when every code all compared raters applied on its undecided segments is in it.
+    Read once per change to the study (a report's tables and methods share it)."""
     asker.require_admin("see what the consensus covers")
+    return _consensus_coverage(study, asker)
+
+
+@memo_per_change
+def _consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
     with study.session() as session:
         raters = consensus_raters(session)
     try:
@@ -255,16 +264,18 @@ def consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
                 Coding.rater_id == user.id, Coding.segment_id.is_not(None))):
             held[segment_id].add(refs[code_id])
     agreed, disputed = table.presence.all(axis=2), disputed_codes(table).any(axis=1)
-    uncovered, still_open = set(), 0
+    uncovered, still_open, by_adjudicator, carried = set(), 0, 0, 0
     for u, unit in enumerate(table.units):
         latest = decided.get(unit.segment_id)
         if latest is not None and latest.decision != AGREED:
+            by_adjudicator += 1
             continue
+        carried += latest is not None and bool(latest.codes)
         still_open += bool(disputed[u])
         if not {table.codes[c].ref for c in np.flatnonzero(agreed[u])} <= held[unit.segment_id]:
             uncovered.add(unit.transcript)
-    return ConsensusCoverage(table.raters, table.transcripts,
-                             tuple(t for t in table.transcripts if t in uncovered), still_open)
+    return ConsensusCoverage(table.raters, table.transcripts, tuple(t for t in table.transcripts if t in uncovered),
+                             still_open, by_adjudicator, carried)
 
 
 def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, segment_index: int,

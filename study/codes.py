@@ -19,10 +19,10 @@ from .store import Code, Coding, Study, Theme, audit
 from .table import Column, Table
 
 if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
-    from .importing import UploadedFile
+    from .importing.uploads import UploadedFile
 
 if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
-    from .importing import UploadedFile
+    from .importing.uploads import UploadedFile
 
 
 def load_into_study(study: Study, book: cb.Codebook, actor: Actor) -> dict:
@@ -36,32 +36,37 @@ def merge_codebook(session: Session, book: cb.Codebook, actor: Actor) -> dict:
     """``load_into_study`` inside the caller's transaction (an import that stores more with it)."""
     actor.require_admin("load a codebook")
     added = updated = 0
+    top = {t.name.casefold(): t for t in top_themes(session)}
     for position, theme in enumerate(book.themes):
-        a, u = _merge_theme(session, theme, None, position)
+        a, u = _merge_theme(session, theme, None, position, top)
         added, updated = added + a, updated + u
     audit(session, actor.name, "codebook.load", book.name, after={"added": added, "updated": updated})
     return {"added": added, "updated": updated}
 
 
-def _merge_theme(session: Session, theme: cb.Theme, parent: Theme | None, position: int) -> tuple[int, int]:
-    stored = _find_theme(session, theme.name, parent)
+def _merge_theme(session: Session, theme: cb.Theme, parent: Theme | None, position: int,
+                 siblings: dict[str, Theme]) -> tuple[int, int]:
+    """Merge ``theme`` under ``parent``, whose themes ``siblings`` holds by folded name (read once
+    per parent, so merging stays linear in the number of themes and codes)."""
+    stored = siblings.get(theme.name.casefold())
     if stored is None:
-        stored = Theme(name=theme.name, parent=parent)
+        stored = siblings[theme.name.casefold()] = Theme(name=theme.name, parent=parent)
         session.add(stored)
     stored.description, stored.exclusive, stored.position = theme.description or "", theme.exclusive, position
-    session.flush()
     added = updated = 0
+    by_name = {c.name.casefold(): c for c in stored.codes}  # looked up once per theme: merging stays linear
     for code_position, code in enumerate(theme.codes):
-        existing = next((c for c in stored.codes if c.name.casefold() == code.name.casefold()), None)
+        existing = by_name.get(code.name.casefold())
         if existing is None:
-            existing = Code(theme=stored, name=code.name)
+            existing = by_name[code.name.casefold()] = Code(theme=stored, name=code.name)
             session.add(existing)
             added += 1
         else:
             updated += 1
         _copy_code_fields(existing, code, code_position)
+    children = {t.name.casefold(): t for t in stored.children}
     for sub_position, sub in enumerate(theme.themes):
-        a, u = _merge_theme(session, sub, stored, sub_position)
+        a, u = _merge_theme(session, sub, stored, sub_position, children)
         added, updated = added + a, updated + u
     return added, updated
 

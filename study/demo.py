@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from . import auth, codes, codings
 from .codebook import load_codebook
 from .errors import StudyError
-from .importing import import_files
+from .importing.batch import import_files
 from .participants import read_participants_csv
 from .store import Study, Transcript
 

@@ -79,6 +79,11 @@ class CodingsFileError(StudyError):
     """A codings or resolutions CSV has invalid rows; nothing of it was applied."""
 
 
+class ArchiveError(StudyError):
+    """A study archive folder cannot be written (it holds files the archive did not write) or
+    restored (a file or row that is missing, changed, outside the folder or not what the schema holds)."""
+
+
 class InvalidName(StudyError):
     """A name (participant, transcript, speaker, rater, user) is blank, too long or not plain text."""
 

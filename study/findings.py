@@ -1,8 +1,11 @@
 """Findings: the paper's tables rebuilt from the codings of a source (see ``study.sources``).
 
-A participant *mentioned* a code when the source applied it anywhere in one of their
-transcripts (any segment, or the whole transcript). Denominators count the participants who
-have at least one transcript. Every table is a ``study.table.Table`` and states its source.
+A participant *mentioned* a code when the source applied it anywhere in one of their counted
+transcripts (any segment, or the whole transcript). M, the denominator, is the participants with
+at least one transcript the source counts: finished by every rater of the source, not excluded
+(``study.coverage``, the one rule every table, figure and the report read); transcripts not yet
+coded are named in the caption and the warning. Every table is a ``study.table.Table`` and
+states its source.
 
 Exemplar quote of a code (``exemplar``): among the segments the source coded with the code,
 prefer (1) a participant's words over the interviewer's, (2) a segment of 15-60 words (long
@@ -46,7 +49,8 @@ class Evidence:
     """What a findings table reads: the chosen source's codings of the codes in scope.
 
     ``codings`` has one row per (transcript, segment, code) that counts for the source
-    (``sources.source_codings``), limited to ``codes``; ``participants`` are those with a transcript.
+    (``sources.source_codings``) in a counted transcript, limited to ``codes``; ``participants``
+    is M (``coverage.source_coverage``).
     """
 
     source: Source
@@ -82,7 +86,8 @@ def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeVi
 
 def study_participants(study: Study) -> tuple[str, ...]:
     """Labels of the participants with at least one transcript not excluded from findings, in
-    natural order (P2 before P10)."""
+    natural order (P2 before P10), coded or not: what the Quotes page filters by. Tables count M
+    (``coverage.source_coverage``) instead."""
     with study.session() as session:
         left_out = excluded_transcript_ids(session)
         labels = session.scalars(
@@ -112,7 +117,7 @@ def _percent(count: int, total: int) -> float:
 def _caption(evidence: Evidence, what: str = "") -> str:
     of = len(evidence.participants)
     lead = f"{what} " if what else ""
-    text = f"{lead}{of} participants with at least one transcript. Source: {evidence.source.describe()}."
+    text = f"{lead}{of} participants whose transcripts are coded. Source: {evidence.source.describe()}."
     return f"{text} {evidence.coverage.describe()}" if evidence.coverage else text
 
 
@@ -322,10 +327,11 @@ def factors_text(factors: list[dict]) -> str:
 # -- demographics ----------------------------------------------------------------------
 
 
-def demographics_table(study: Study) -> Table:
-    """One row per participant (with a transcript) and their attributes, and under it the count
-    of each value per attribute ("Company type: Startup 6, Big tech 2")."""
-    labels = study_participants(study)
+def demographics_table(study: Study, coverage: Coverage | None = None) -> Table:
+    """One row per participant and their attributes, and under it the count of each value per
+    attribute ("Company type: Startup 6, Big tech 2"): the participants of M when a source's
+    ``coverage`` is given (as in the report), else every participant with an included transcript."""
+    labels = coverage.participants if coverage is not None else study_participants(study)
     with study.session() as session:
         attributes = {p.label: dict(p.attributes or {}) for p in session.scalars(
             select(Participant).where(Participant.label.in_(labels)))}
@@ -333,10 +339,13 @@ def demographics_table(study: Study) -> Table:
     rows = tuple({"participant": label, **{k: attributes[label].get(k, "") for k in keys}} for label in labels)
     summary = attribute_summary(rows, keys)
     notes = tuple(f"{k}: " + ", ".join(f"{v} {n}" for v, n in counts.items()) for k, counts in summary.items())
+    caption = f"{len(labels)} participants with at least one transcript."
+    if coverage is not None:
+        caption = f"{len(labels)} participants whose transcripts are coded. {coverage.describe()}"
     return Table(
         title="Participants", columns=(Column("participant", "Participant"),) + tuple(Column(k, k) for k in keys),
-        rows=rows, caption=f"{len(labels)} participants with at least one transcript.", notes=notes,
-        name="demographics", extra={"summary": summary},
+        rows=rows, caption=caption, notes=notes, name="demographics", extra={"summary": summary},
+        warning=coverage.warning if coverage is not None else "",
     )
 
 

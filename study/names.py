@@ -48,7 +48,7 @@ def check_rater_name(value: str, *, where: str = "") -> str:
     the adjudicated codings, and no rater or project user may write into it by taking its name."""
     name = check_name("rater", value, where=where)
     if name.casefold() == CONSENSUS:
-        what = f"{_shown(name)} is the name of the adjudicated consensus"
+        what = f"{shown_name(name)} is the name of the adjudicated consensus"
         raise InvalidName(f"{where}: {what}" if where else what, "choose another rater name")
     return name
 
@@ -57,14 +57,33 @@ def _problem(kind: str, name) -> tuple[str, str] | None:
     """(what is wrong, what would fix it), or None for a good name."""
     if not isinstance(name, str) or not name:
         return f"a {kind} name is blank", "give it a name"
-    shown = _shown(name)
+    if name.isprintable() and len(name) <= max_length(kind):
+        return None  # the common case, decided at C speed (every control and bidi character is unprintable)
+    shown = shown_name(name)
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
         return f"the {kind} name {shown} is not valid text (a file name that is not UTF-8?)", "rename it"
-    if bad := next((ch for ch in name if unicodedata.category(ch) == "Cc"), None):
-        return f"the {kind} name {shown} contains the control character U+{ord(bad):04X}", "remove it"
+    if problem := unsafe_character(name):
+        return f"the {kind} name {shown} {problem}", "remove it"
     limit = max_length(kind)
     if len(name) > limit:
         return f"the {kind} name {shown} is {len(name)} characters long", f"shorten it to at most {limit}"
+    return None
+
+
+# Characters that reorder how the text around them is displayed ("Trojan Source", CVE-2021-42574):
+# in a name they make it read as another. The marks (U+200E, U+200F, U+061C) only nudge one
+# character and appear in right-to-left names, so they are allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unsafe_character(name: str) -> str | None:
+    """What makes ``name`` unsafe to show (a control character, or one that reorders the text
+    around it), as the end of a sentence about it, or None."""
+    for ch in name:
+        if unicodedata.category(ch) == "Cc":
+            return f"contains the control character U+{ord(ch):04X}"
+        if ch in BIDI_CONTROLS:
+            return f"contains U+{ord(ch):04X}, which changes the order text is shown in"
     return None
 
 
@@ -76,9 +95,10 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _shown(name: str, width: int = 40) -> str:
+def shown_name(name: str, width: int = 40) -> str:
     """The name as a message can print it: escaped, and cut when long."""
-    safe = "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in printable(name))
+    safe = "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else
+                   f"\\u{ord(ch):04x}" if ch in BIDI_CONTROLS else ch for ch in printable(name))
     safe = safe if len(safe) <= width else safe[: width - 1] + "…"
     return f"'{safe}'"
 

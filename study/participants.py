@@ -1,6 +1,7 @@
 """Participants: who each transcript belongs to, and their attributes (demographics)."""
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,21 +25,27 @@ class ParticipantRow:
 
 def read_participants_csv(path: Path) -> list[ParticipantRow]:
     """Rows of a participants CSV: a ``participant`` column, optionally ``transcript``, any others kept as attributes."""
-    import pandas as pd  # here, not at the top: listing participants or the codebook needs no pandas
-
-    path = Path(path)
     try:
-        _check_quotes(path)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ParticipantsError(f"{path}: file not found") from None
+    return participants_from_csv(data, str(path))
+
+
+def participants_from_csv(data: bytes, name: str) -> list[ParticipantRow]:
+    """``read_participants_csv`` of a file's bytes (an upload), errors naming ``name``."""
+    import pandas as pd  # here, not at the top: listing participants or the codebook needs no pandas
+
+    try:
+        _check_quotes(data, name)
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ParticipantsError(f"{path}: not a readable CSV ({exc}); save it as UTF-8 CSV") from None
+        raise ParticipantsError(f"{name}: not a readable CSV ({exc}); save it as UTF-8 CSV") from None
     frame = frame.loc[:, [c for c in frame.columns if c.strip() and not c.startswith("Unnamed:")]]
     columns = {c.strip().casefold(): c for c in frame.columns}
     if "participant" not in columns:
         raise ParticipantsError(
-            f"{path}: no 'participant' column (found: {', '.join(frame.columns)}); "
+            f"{name}: no 'participant' column (found: {', '.join(frame.columns)}); "
             "add a header 'participant,transcript,...'"
         )
     label_col, transcript_col = columns["participant"], columns.get("transcript")
@@ -46,7 +53,7 @@ def read_participants_csv(path: Path) -> list[ParticipantRow]:
     rows = []
     for line, record in enumerate(frame.to_dict("records"), start=2):
         try:
-            label = check_name("participant", record[label_col], where=f"{path}, line {line}")
+            label = check_name("participant", record[label_col], where=f"{name}, line {line}")
         except InvalidName as exc:
             raise ParticipantsError(exc.what, exc.fix) from None
         transcript = record[transcript_col].strip() if transcript_col else None
@@ -55,11 +62,11 @@ def read_participants_csv(path: Path) -> list[ParticipantRow]:
     return rows
 
 
-def _check_quotes(path: Path) -> None:
+def _check_quotes(data: bytes, name: str) -> None:
     """A quote never closed would fold the following participants into one attribute: refuse it."""
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    text = data.decode("utf-8-sig", errors="replace")
     if problem := unclosed_quote(text, "participant"):
-        raise ParticipantsError(f"{path}, {problem}", QUOTE_FIX)
+        raise ParticipantsError(f"{name}, {problem}", QUOTE_FIX)
 
 
 def participant_from_file_name(stem: str) -> str:

@@ -59,7 +59,7 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
     code_ids = _code_ids(study, codes, theme)
     frame = codings_frame(study, asker, list(chosen.raters))
     frame = frame[frame["code_id"].isin(code_ids)]
-    frame = frame[frame["transcript"].isin(source_coverage(study, asker, chosen).transcripts)]
+    frame = frame[frame["transcript"].isin(source_coverage(study, asker, chosen).included)]  # coded or not: a listing
     if participant is not None:
         frame = frame[frame["participant"] == participant]
     if transcript is not None:

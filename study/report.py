@@ -29,9 +29,10 @@ from .exclusion import excluded_transcript_ids
 from .report_formats import REPORT_FORMATS, figure_session, report_format  # noqa: F401 - named as report.X too
 from .table import Table
 from .saturation import DEFAULT_THRESHOLD, saturation
-from .coverage import Coverage, source_coverage
+from .adjudication import ConsensusCoverage, consensus_coverage
+from .coverage import Coverage, name_list, source_coverage
 from .sources import Source, choose_source, coders_with_codings, has_codings
-from .store import CONSENSUS, Resolution, Segment, Study, Transcript
+from .store import CONSENSUS, Segment, Study, Transcript
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -126,7 +127,7 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     chosen = choose_source(study, asker, source, combine)
     coverage = source_coverage(study, asker, chosen)
     out = _Numbered(images)
-    demographics = findings.demographics_table(study)
+    demographics = findings.demographics_table(study, coverage)
     if len(demographics.columns) > 1:
         out.add(Heading("Participants"))
         out.table(demographics)
@@ -142,7 +143,7 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
             factors = findings.factors_table(study, asker, theme, factors_min, chosen)
             if factors.rows:
                 out.table(factors)
-        out.figure(f"Participants mentioning each code of {theme} (N of {len(findings.study_participants(study))})",
+        out.figure(f"Participants mentioning each code of {theme} (N of {len(coverage.participants)})",
                    charts.frequency_figure(frequency), f"frequency-{_slug(theme)}")
 
     curve = saturation(study, asker, source=chosen, threshold=threshold)
@@ -166,7 +167,8 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
             out.add(Heading(person["participant"], 3))
             for quote in person["quotes"]:
                 out.add(Paragraph(_quote_line(quote), bullet=True))
-    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage)
+    adjudicated = consensus_coverage(study, asker) if asker.is_admin else None
+    methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage, adjudicated)
     lead = [Paragraph(coverage.warning)] if coverage.warning else []
     lead += [Heading("Method"), Paragraph(methods)]  # first, though written last: it names the agreement
     return Report(title, methods, tuple(lead + out.blocks), chosen, agreement)
@@ -243,23 +245,32 @@ def agreement_table(report: AgreementReport) -> Table:
 
 
 def methods_paragraph(study: Study, source: Source, agreement: AgreementReport | None, agreement_note: str = "",
-                      coverage: Coverage | None = None) -> str:
-    """What a paper's method section needs: data, segmenting, codebook, raters, agreement,
-    how disagreements were resolved, and which codings the findings rest on (with ``coverage``:
-    which transcripts and participants they count, and whether the consensus is partial)."""
+                      coverage: Coverage | None = None, adjudicated: ConsensusCoverage | None = None) -> str:
+    """What a paper's method section needs: data, segmenting, codebook, raters, agreement, the
+    adjudication (``adjudicated``: what was decided, carried as agreed and is still open), and
+    which codings the findings rest on (with ``coverage``: the transcripts and participants they
+    count, those not yet coded, and whether the counts are provisional)."""
     with study.session() as session:
         kept = Transcript.id.not_in(excluded_transcript_ids(session))  # what an admin excluded is not analysed
+        if coverage is not None:  # what the findings count (M), not every transcript imported
+            kept = Transcript.name.in_(list(coverage.transcripts))
         transcripts = session.scalar(select(func.count()).select_from(Transcript).where(kept))
         units = Counter(session.scalars(select(Transcript.unit).where(kept)))
         segments = session.scalar(select(func.count()).select_from(Segment).join(Transcript).where(kept))
         codes = all_codes(session)
         themes = top_themes(session)
         coders = coders_with_codings(session)
-    participants = len(findings.study_participants(study))
+        has_consensus = has_codings(session, CONSENSUS)
+    participants = len(coverage.participants) if coverage is not None else len(findings.study_participants(study))
     unit_text = " and ".join(f"{UNIT_WORDS.get(u, u)}s" for u in sorted(units)) or "speaker turns"
     parts = [
         f"We analysed {transcripts} transcript(s) of interviews with {participants} participant(s), "
         f"cut into {segments} segments by {unit_text}.",
+    ]
+    if coverage is not None and coverage.not_coded:
+        parts.append(f"{len(coverage.not_coded)} further transcript(s) were not yet coded and are left out "
+                     f"(not yet coded: {', '.join(coverage.not_coded)})")
+    parts += [
         f"The codebook holds {len(codes)} codes in {len(themes)} themes.",
         f"Coding was done by {_raters_text(coders)}." if coders else "No rater has coded yet.",
     ]
@@ -267,7 +278,7 @@ def methods_paragraph(study: Study, source: Source, agreement: AgreementReport |
         parts.append(agreement.overall.methods)
     elif agreement_note:
         parts.append(agreement_note)
-    parts.append(resolution_sentence(study))
+    parts.append(adjudication_sentence(adjudicated, has_consensus))
     parts.append(f"The tables and figures rest on {source.describe()}.")
     if coverage is not None:
         parts += [coverage.describe(), coverage.warning]
@@ -280,28 +291,21 @@ def _raters_text(names: list[str]) -> str:
     return f"{len(names)} raters ({', '.join(names)})"
 
 
-def resolution_counts(study: Study) -> tuple[int, int]:
-    """(disagreements an adjudicator resolved, units carried automatically as agreed), counting the
-    latest decision per segment and rater set."""
-    with study.session() as session:
-        rows = session.execute(select(Resolution.raters, Resolution.transcript_id, Resolution.segment_id,
-                                      Resolution.decision).order_by(Resolution.id)).all()
-    latest = {(r, t, s): decision for r, t, s, decision in rows}
-    agreed = sum(1 for d in latest.values() if d == "agreed")
-    return len(latest) - agreed, agreed
-
-
-def resolution_sentence(study: Study) -> str:
-    resolved, agreed = resolution_counts(study)
-    if resolved or agreed:
-        return (f"Disagreements were resolved by adjudication into a consensus: {resolved} disputed segment(s) "
-                f"were decided by an adjudicator; {agreed} segment(s) on which the raters agreed were carried "
-                "into the consensus automatically.")
-    with study.session() as session:
-        has_consensus = has_codings(session, CONSENSUS)
-    if has_consensus:
-        return "The consensus codings were entered directly, without recorded adjudication decisions."
-    return "No consensus was built; disagreements between raters were not adjudicated in the tool."
+def adjudication_sentence(adjudicated: ConsensusCoverage | None, has_consensus: bool) -> str:
+    """What the adjudication did, in this order: what an adjudicator decided, what was carried as
+    agreed, what is still open. It never says every disagreement was resolved unless none is open."""
+    if adjudicated is None:
+        return "" if not has_consensus else "How the consensus was adjudicated is shown to admins only."
+    if not (adjudicated.decided or adjudicated.carried or adjudicated.open_disagreements):
+        if has_consensus:
+            return "The consensus codings were entered directly, without recorded adjudication decisions."
+        return "No consensus was built; disagreements between raters were not adjudicated in the tool."
+    raters = name_list(adjudicated.raters)
+    still_open = adjudicated.open_disagreements
+    return (f"Adjudication: an adjudicator decided {adjudicated.decided} segment(s) on which {raters} disagreed; "
+            f"{adjudicated.carried} segment(s) on which they agreed were carried into the consensus as agreed; "
+            + (f"{still_open} disagreement(s) are still open, so the consensus, and any finding drawn from it, is "
+               "provisional." if still_open else "no disagreement is still open."))
 
 
 # -- writing -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Thematic saturation: how many codes each interview added that no earlier interview had.
 
-Participants are taken in interview order (their first transcript's date; undated interviews
-after dated ones, by transcript name). Participant *i* adds ``new[i]`` codes, bringing the
+Participants are M (``study.coverage``: those with a transcript the source counts), taken in
+interview order (their first transcript's date; undated interviews after dated ones, by
+transcript name); a participant not yet coded is left out, not scored as adding nothing. Participant *i* adds ``new[i]`` codes, bringing the
 total to ``cumulative[i]``.
 
 Rule: participant *i* still adds information when ``new[i] > threshold * cumulative[i-1]``
@@ -16,11 +17,13 @@ P3 adds 1 <= 1.25, so saturation_at is P2.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from .auth import Actor
+from .coverage import Coverage
 from .errors import StudyError
 from .findings import gather, natural_key
 from .sources import Source
@@ -38,6 +41,7 @@ class Saturation:
     saturation_at: str | None
     threshold: float
     source: Source
+    coverage: Coverage | None = None
 
     @property
     def reached(self) -> bool:
@@ -49,6 +53,7 @@ class Saturation:
             "participants": list(self.participants), "new": list(self.new), "cumulative": list(self.cumulative),
             "saturation_at": self.saturation_at, "reached": self.reached, "threshold": self.threshold,
             "new_codes": [list(c) for c in self.new_codes], "source": self.source.to_dict(),
+            "coverage": self.coverage.to_dict() if self.coverage else None,
         }
 
 
@@ -67,13 +72,15 @@ def saturation_point(participants: list[str], new: list[int], threshold: float =
     return last
 
 
-def interview_order(study: Study) -> list[str]:
-    """Participants (with a transcript) by the date of their first interview, then transcript name."""
+def interview_order(study: Study, transcripts: Sequence[str] | None = None) -> list[str]:
+    """Participants by the date of their first interview, then transcript name: of ``transcripts``
+    (names) when given, else of every transcript."""
+    query = (select(Participant.label, Transcript.interview_date, Transcript.name)
+             .join(Participant, Transcript.participant_id == Participant.id))
+    if transcripts is not None:
+        query = query.where(Transcript.name.in_(list(transcripts)))
     with study.session() as session:
-        rows = session.execute(
-            select(Participant.label, Transcript.interview_date, Transcript.name)
-            .join(Participant, Transcript.participant_id == Participant.id)
-        ).all()
+        rows = session.execute(query).all()
     first: dict[str, tuple] = {}
     for label, date, name in rows:
         key = (date is None, date or "", natural_key(name))
@@ -88,7 +95,7 @@ def saturation(study: Study, asker: Actor, theme: str | None = None, source: str
         raise StudyError(f"the threshold is a share of the codes seen so far, between 0 and 1 (got {threshold})")
     evidence = gather(study, asker, theme, source, combine)
     mentioned = evidence.codings.groupby("participant")["code_id"].agg(set).to_dict()
-    order = interview_order(study)
+    order = interview_order(study, evidence.coverage.transcripts)
     seen: set[int] = set()
     new_codes = []
     for participant in order:
@@ -98,4 +105,4 @@ def saturation(study: Study, asker: Actor, theme: str | None = None, source: str
     new = [len(c) for c in new_codes]
     cumulative = [sum(new[: i + 1]) for i in range(len(new))]
     return Saturation(tuple(order), tuple(new), tuple(cumulative), tuple(new_codes),
-                      saturation_point(order, new, threshold), threshold, evidence.source)
+                      saturation_point(order, new, threshold), threshold, evidence.source, evidence.coverage)

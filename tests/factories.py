@@ -6,7 +6,8 @@ import zipfile
 
 from study import codes
 from study.codebook import parse_codebook
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Study
 from study.transcripts import ParsedTranscript, Turn
 from study.auth import CLI, Actor
@@ -110,6 +111,19 @@ def two_coders_study(study: Study) -> Study:
     codings.apply_code(study, alice, "alice", "P01", 3, "Attributes/License")
     codings.apply_code(study, auth.Actor("bob", "coder"), "bob", "P01", 1, "Attributes/Popularity")
     return study
+
+
+def finish_without_carrying(study: Study, rater: str, transcript: str) -> None:
+    """Mark a transcript done for ``rater`` without carrying agreements into the consensus (as
+    versions before carrying on done did): findings count it, the consensus is left as it is."""
+    from sqlalchemy import select
+
+    from study import codings
+    from study.store import User
+
+    with study.session() as session:
+        user = session.scalar(select(User).where(User.name == rater))
+        codings.set_done(session, CLI, user.id, codings.find_transcript(session, transcript).id, True, carry=False)
 
 
 def add_consensus_coding(study: Study, transcript: str, index: int, ref: str) -> None:

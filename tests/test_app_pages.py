@@ -2,6 +2,7 @@
 headless with streamlit.testing.v1.AppTest on a copy of the sample study."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from study.agreement.study_agreement import agreement_report
 from study.auth import Actor
 from study.codings import done_by, segments_frame
 from study.errors import NotAllowed
-from study.importing import segment_rows, transcript_rows
+from study.listing import segment_rows, transcript_rows
 from study.store import Study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,6 +278,17 @@ def test_each_findings_view_renders(study_db, view):
     at.segmented_control(key="findings_view").set_value(view).run()
     assert not at.exception
     assert not at.error
+
+
+def test_findings_name_a_transcript_not_yet_coded_and_leave_it_out_of_m(study_db, study):
+    from tests.factories import add_interview
+
+    add_interview(study, "P11-2022-08-09", "P11", ["Nothing coded here yet."])
+    at = open_page("findings", ADMIN)
+    assert not at.exception
+    shown = re.sub(r"\\(.)", r"\1", texts(at))  # the page escapes Markdown: read it as the reader does
+    assert "Not yet coded: P11-2022-08-09 (1 transcript(s) not marked done by alice and bob)" in shown
+    assert "not yet coded: P11-2022-08-09 (left out of M)" in shown
 
 
 def test_findings_offer_each_table_format_and_the_report(study_db):

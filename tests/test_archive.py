@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from study import adjudication, codings, workspace
+from study import adjudication, auth, codings, schema, workspace
 from study.agreement import visibility
 from study.archive import archive, restore
 from study.cli import cli
-from study.errors import NotAllowed, StudyError
+from study.errors import ArchiveError, NotAllowed, StudyError
 from study.store import SCHEMA_VERSION, Base, Study, Transcript
 from tests.conftest import _postgres_database
 from tests.factories import ADMIN, ALICE, BOB, two_coders_study
@@ -63,7 +65,7 @@ def table_rows(study: Study) -> dict[str, list[tuple]]:
 
 def test_restore_rebuilds_every_table_row_for_row(rich, empty, tmp_path):
     archive(rich, ADMIN, tmp_path / "a", with_passwords=True)
-    restore(empty, ADMIN, tmp_path / "a")
+    restore(empty, ADMIN, tmp_path / "a", with_accounts=True)
     before, after = table_rows(rich), table_rows(empty)
     restored_entry = after["audit_log"].pop()  # the restore itself is audited, after the archived log
     assert restored_entry[3] == "study.restore"
@@ -169,3 +171,313 @@ def test_the_cli_archives_and_restores(rich, db_url, tmp_path):
     assert "2 transcripts" in result.output
     result = runner.invoke(cli, ["--db", str(restored), "restore", str(tmp_path / "nowhere")])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+# -- archiving again: the archive owns its files and nothing else ----------------------------------
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_archiving_again_updates_in_place_and_keeps_git_and_the_researchers_files(rich, tmp_path):
+    folder = tmp_path / "a"
+    archive(rich, ADMIN, folder)
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (folder / "README.md").write_text("Our study's archive.\n")
+    (folder / "transcripts" / "reading-notes.txt").write_text("mine\n")
+    p02_files = sorted(p.name for p in (folder / "transcripts").glob("*-P02.*"))
+    assert p02_files == ["0002-P02.segments.csv", "0002-P02.txt"]
+    with rich.session() as session:  # P02 leaves the study
+        session.delete(session.scalar(select(Transcript).where(Transcript.name == "P02")))
+    archive(rich, ADMIN, folder)
+    assert (folder / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    assert (folder / "README.md").read_text() == "Our study's archive.\n"
+    assert (folder / "transcripts" / "reading-notes.txt").read_text() == "mine\n"
+    assert not list((folder / "transcripts").glob("*-P02.*"))  # its own files the study no longer has: gone
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["tables"]["transcripts"] == 1 and "README.md" not in manifest["files"]
+    assert not [p for p in folder.rglob(".*.tmp")]  # no temporary file left behind
+
+
+def test_a_folder_holding_only_a_git_repository_takes_an_archive(rich, tmp_path):
+    folder = tmp_path / "repo"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".git" / "config").write_text("[core]\n")
+    archive(rich, ADMIN, folder)
+    assert (folder / ".git" / "config").read_text() == "[core]\n" and (folder / "manifest.json").is_file()
+
+
+def test_archive_refuses_a_folder_whose_manifest_is_not_a_study_archives(rich, tmp_path):
+    folder = tmp_path / "webapp"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"name": "My web app", "start_url": "/"}')
+    (folder / "index.html").write_text("<html></html>")
+    before = files_of(folder)
+    with pytest.raises(ArchiveError, match=r"manifest.json: is not a study archive's manifest, so the folder is "
+                                           r"left as it is"):
+        archive(rich, ADMIN, folder)
+    assert files_of(folder) == before
+
+
+def test_archive_refuses_to_overwrite_a_file_it_did_not_write_and_changes_nothing(rich, tmp_path):
+    folder = tmp_path / "a"
+    archive(rich, ADMIN, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"]["decisions.csv"]  # so the earlier archive did not write it: the researcher did
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "decisions.csv").write_text("our own decisions, kept by hand\n")
+    before = files_of(folder)
+    with pytest.raises(ArchiveError, match=r"holds files the archive did not write where it would write its own: "
+                                           r"decisions\.csv; move them away"):
+        archive(rich, ADMIN, folder)
+    assert files_of(folder) == before
+
+
+def test_archiving_again_never_deletes_outside_the_folder(rich, tmp_path):
+    folder, victim = tmp_path / "a", tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    archive(rich, ADMIN, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["../victim.txt"] = "0" * 64
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArchiveError, match=r"names the file '\.\./victim\.txt', which is not a plain path inside"):
+        archive(rich, ADMIN, folder)
+    assert victim.read_text() == "keep me"
+
+
+def test_the_cli_archives_into_a_git_folder_twice(rich, db_url, tmp_path):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the CLI runs on SQLite; the library tests cover PostgreSQL")
+    folder = tmp_path / "a"
+    (folder / ".git").mkdir(parents=True)
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["--db", db_url, "archive", str(folder)])
+        assert result.exit_code == 0, result.output
+    assert (folder / ".git").is_dir()
+
+
+# -- restoring: accounts --------------------------------------------------------------------------
+
+
+def test_accounts_come_back_as_coders_without_passwords_unless_asked(rich, empty, tmp_path):
+    archive(rich, ADMIN, tmp_path / "a", with_passwords=True)
+    restored = restore(empty, ADMIN, tmp_path / "a")
+    with empty.connection() as connection:
+        users = {name: (role, hashed) for name, role, hashed in connection.execute(
+            select(schema.users.c.name, schema.users.c.role, schema.users.c.password_hash))}
+    assert users == {"ann": ("coder", None), "alice": ("coder", None), "bob": ("coder", None),
+                     "consensus": ("system", None)}
+    assert restored.account_lines() == ["ann: coder, archived as admin, no password", "alice: coder, no password",
+                                        "bob: coder, no password", "consensus: system, no password"]
+
+
+def test_with_accounts_the_archived_roles_and_passwords_are_kept_and_named(rich, empty, tmp_path):
+    archive(rich, ADMIN, tmp_path / "a", with_passwords=True)
+    restored = restore(empty, ADMIN, tmp_path / "a", with_accounts=True)
+    assert restored.account_lines()[0] == "ann: admin, password kept"
+    assert auth.sign_in(empty, "ann", "password-123").role == "admin"
+
+
+# -- restoring: a malformed archive is one line, and nothing is written --------------------------
+
+
+@pytest.fixture(scope="module")
+def good_archive(tmp_path_factory) -> Path:
+    """The rich study archived once (SQLite), with its password hashes: copied and spoilt per test."""
+    folder = tmp_path_factory.mktemp("archives")
+    study = Study.open(f"sqlite:///{folder / 'rich.db'}")
+    rich_study(study)
+    archive(study, ADMIN, folder / "good", with_passwords=True)
+    study.close()
+    return folder / "good"
+
+
+def rehashed(folder: Path) -> Path:
+    """The manifest's digests and row counts made to match the files again, as someone who edits an
+    archive would."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for name in manifest["files"]:
+        path = folder / name
+        if path.is_file():
+            manifest["files"][name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_file() and name.startswith("tables/"):
+            manifest["tables"][name[len("tables/"):-len(".jsonl")]] = len(path.read_text(encoding="utf-8").splitlines())
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def edit_rows(folder: Path, table: str, change) -> None:
+    """``change(rows)`` on tables/<table>.jsonl's rows (a list of dicts, changed in place)."""
+    path = folder / "tables" / f"{table}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    change(rows)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def edit_manifest(folder: Path, change) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    change(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def first(rows, **match):
+    return next(r for r in rows if all(r[k] == v for k, v in match.items()))
+
+
+def _outside_text(folder: Path) -> None:
+    (folder.parent / "secret.txt").write_text("Interviewer: the admin password is hunter2\n")
+    edit_rows(folder, "transcripts", lambda rows: rows[0].update(text={"file": "../secret.txt"}))
+
+
+def _listed_outside(folder: Path) -> None:
+    (folder.parent / "secret.txt").write_text("secret")
+    edit_manifest(folder, lambda m: m["files"].update({"../secret.txt": "0" * 64}))
+
+
+def _linked_outside(folder: Path) -> None:
+    (folder.parent / "secret.txt").write_text("Interviewer: secret\n")
+    text = next(folder.glob("transcripts/*-P01.txt"))
+    text.unlink()
+    text.symlink_to(folder.parent / "secret.txt")
+
+
+def _unlisted_text(folder: Path) -> None:
+    (folder / "transcripts" / "planted.txt").write_text("Interviewer: planted\n")
+    edit_rows(folder, "transcripts", lambda rows: rows[0].update(text={"file": "transcripts/planted.txt"}))
+
+
+def _dropped_table(folder: Path) -> None:
+    (folder / "tables" / "codings.jsonl").unlink()
+    edit_manifest(folder, lambda m: m["files"].pop("tables/codings.jsonl"))
+
+
+def _line_removed(folder: Path) -> None:
+    edit_rows(folder, "codings", lambda rows: rows.pop())
+    rehashed(folder)
+    edit_manifest(folder, lambda m: m["tables"].update(codings=m["tables"]["codings"] + 1))
+
+
+def _theme_cycle(folder: Path) -> None:
+    def change(rows):
+        rows[0]["parent_id"] = rows[1]["id"]
+        rows[1]["parent_id"] = rows[0]["id"]
+    edit_rows(folder, "themes", change)
+
+
+def _planted_system_user(folder: Path) -> None:
+    edit_rows(folder, "users", lambda rows: rows.append({**rows[0], "id": 99, "name": "root", "role": "system"}))
+
+
+MALFORMED = {
+    # (spoil the archive, what the one line says)
+    "text file outside the archive": (_outside_text, r"transcripts\.jsonl, line 1: the text names "
+                                                     r"\{\"file\": \"\.\./secret\.txt\"\}, not a transcript file"),
+    "manifest lists a file outside": (_listed_outside, r"names the file '\.\./secret\.txt', which is not a plain path"),
+    "text linked outside": (_linked_outside, r"P01\.txt: leads outside the archive folder"),
+    "text file not in the manifest": (_unlisted_text, r"transcripts/planted\.txt\"\}, not a transcript file the "
+                                                      r"manifest lists"),
+    "a dropped table the manifest counts": (_dropped_table, r"lists no tables/codings\.jsonl, though the archive's "
+                                                            r"schema has the table codings \(4 rows counted\)"),
+    "a row fewer than counted": (_line_removed, r"codings\.jsonl: holds 3 rows, the manifest counts 4"),
+    "text in an integer column": (lambda f: edit_rows(f, "segments", lambda rows: rows[0].update(start="12")),
+                                  r"segments\.jsonl, line 1: start \"12\" is not a whole number"),
+    "true in an integer column": (lambda f: edit_rows(f, "segments", lambda rows: rows[0].update(index=True)),
+                                  r"index true is not a whole number"),
+    "an integer out of range": (lambda f: edit_rows(f, "codings", lambda rows: rows[0].update(span_start=2**40)),
+                                r"span_start 1099511627776 is out of range"),
+    "a segment beyond its text": (lambda f: edit_rows(f, "segments", lambda rows: rows[0].update(end=10**6)),
+                                  r"segment 0 spans 13-1000000, outside its transcript's text"),
+    "a span outside its segment": (lambda f: edit_rows(f, "codings", lambda rows: rows[0].update(
+        span_start=0, span_end=5, unit_key=f"segment:{rows[0]['segment_id']}:0-5")), r"the span 0-5 lies outside its segment"),
+    "a unit key not the coding's": (lambda f: edit_rows(f, "codings", lambda rows: rows[0].update(unit_key="transcript")),
+                                    r"unit_key \"transcript\" is not the coding's unit"),
+    "a coding of a code not there": (lambda f: edit_rows(f, "codings", lambda rows: rows[0].update(code_id=999)),
+                                     r"code_id 999 names no row of codes"),
+    "two rows with one id": (lambda f: edit_rows(f, "codes", lambda rows: rows[1].update(id=rows[0]["id"])),
+                             r"codes\.jsonl, line 2: id \d+ is taken by line 1 already"),
+    "a theme its own ancestor": (_theme_cycle, r"is its own ancestor"),
+    "a planted system account": (_planted_system_user, r"'root' has the role 'system', which only the consensus"),
+    "an unknown role": (lambda f: edit_rows(f, "users", lambda rows: rows[0].update(role="owner")),
+                        r"role \"owner\" is none of admin, coder, system"),
+    "a name too long for its column": (lambda f: edit_rows(f, "participants", lambda rows: rows[0].update(label="p" * 201)),
+                                       r"label is 201 characters long, over the column's 200"),
+    "a NUL in a memo": (lambda f: edit_rows(f, "memos", lambda rows: rows[0].update(text="a\x00b")),
+                        r"text holds a NUL character"),
+    "a name that reorders text": (lambda f: edit_rows(f, "users", lambda rows: rows[1].update(name="ali\u202ece")),
+                                  r"users\.jsonl, line 2: the user name 'ali\\u202ece' contains U\+202E"),
+    "a date that is none": (lambda f: edit_rows(f, "codings", lambda rows: rows[0].update(created_at="yesterday")),
+                            r"created_at \"yesterday\" is not a date and time"),
+    "a turn beyond the text": (lambda f: edit_rows(f, "transcripts", lambda rows: rows[0]["turns"].append(
+        ["P01", 0, 10**6, None, None])), r"the turn .* does not lie inside the text"),
+    "an unknown column": (lambda f: edit_rows(f, "codes", lambda rows: rows[0].update(owner="mallory")),
+                          r"codes has no column 'owner'"),
+    "a row that is no object": (lambda f: (f / "tables" / "codes.jsonl").write_text("[1, 2]\n"),
+                                r"codes\.jsonl, line 1: not a row"),
+    "a line that is no JSON": (lambda f: (f / "tables" / "codes.jsonl").write_text("{\"id\": \n"),
+                               r"codes\.jsonl, line 1: not a JSON row"),
+    "a text that is not UTF-8": (lambda f: next(f.glob("transcripts/*-P01.txt")).write_bytes(b"\xff\xfe\xfa"),
+                                 r"P01\.txt: is not UTF-8 text"),
+    "a manifest that is no JSON": (lambda f: (f / "manifest.json").write_text("{"), r"not a readable manifest"),
+    "a schema version as text": (lambda f: edit_manifest(f, lambda m: m.update(schema_version="2")),
+                                 r"schema_version '2' is not a schema version"),
+    "a newer schema": (lambda f: edit_manifest(f, lambda m: m.update(schema_version=99)), r"archived by a newer study"),
+    "counts that are not counts": (lambda f: edit_manifest(f, lambda m: m["tables"].update(codings=-1)),
+                                   r"'tables' is not a count of rows per table"),
+    "files that are not digests": (lambda f: edit_manifest(f, lambda m: m.update(files=["codebook.yaml"])),
+                                   r"'files' is not a SHA-256 digest per file"),
+}
+
+
+# Spoilt in the manifest itself, or re-hashed by the spoiling: left as they are.
+AS_SPOILT = {"manifest lists a file outside", "a dropped table the manifest counts", "a row fewer than counted",
+             "a manifest that is no JSON", "a schema version as text", "a newer schema", "counts that are not counts",
+             "files that are not digests"}
+
+
+@pytest.mark.parametrize("spoil", MALFORMED, ids=list(MALFORMED))
+def test_a_malformed_archive_is_one_line_and_nothing_is_written(good_archive, tmp_path, spoil):
+    spoil_archive, problem = MALFORMED[spoil]
+    folder = tmp_path / "archive"
+    shutil.copytree(good_archive, folder, symlinks=True)
+    spoil_archive(folder)
+    if spoil not in AS_SPOILT:
+        rehashed(folder)
+    target = Study.open(f"sqlite:///{tmp_path / 'target.db'}")
+    try:
+        with pytest.raises(ArchiveError, match=problem) as caught:
+            restore(target, ADMIN, folder)
+        assert "\n" not in str(caught.value) and str(folder) in str(caught.value)
+        assert all(not rows for table, rows in table_rows(target).items() if table != "study_meta")
+    finally:
+        target.close()
+
+
+def test_a_planted_admin_comes_back_a_coder_without_its_password_and_is_named(good_archive, tmp_path):
+    folder = tmp_path / "archive"
+    shutil.copytree(good_archive, folder)
+    edit_rows(folder, "users", lambda rows: rows.append({**first(rows, name="ann"), "id": 77, "name": "mallory"}))
+    rehashed(folder)
+    restored = tmp_path / "restored.db"
+    result = CliRunner().invoke(cli, ["--db", str(restored), "restore", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "  mallory: coder, archived as admin, no password" in result.output
+    assert "study user passwd NAME" in result.output
+    target = Study.open(f"sqlite:///{restored}")
+    try:
+        with pytest.raises(StudyError):
+            auth.sign_in(target, "mallory", "password-123")
+    finally:
+        target.close()
+
+
+def test_the_cli_says_a_malformed_archive_in_one_line(good_archive, tmp_path):
+    folder = tmp_path / "archive"
+    shutil.copytree(good_archive, folder)
+    edit_rows(folder, "segments", lambda rows: rows[0].update(start="12"))
+    rehashed(folder)
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "restored.db"), "restore", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "segments.jsonl, line 1: start \"12\" is not a whole number" in result.output
+    assert "bug" not in result.output

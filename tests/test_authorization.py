@@ -10,7 +10,8 @@ import pkgutil
 import pytest
 
 import study as study_package
-from study import adjudication, auth, codes, codings, importing, workspace
+from study import adjudication, auth, codes, codings, workspace
+from study.importing import batch, resegment
 from study.auth import CLI, Actor
 from study.codebook import parse_codebook
 from study.errors import NotAllowed
@@ -90,8 +91,8 @@ REFUSED = {
     "codes.edit_code": lambda s: codes.edit_code(s, ALICE, "Challenges/Model search", definition="Changed."),
     "codes.retire_code": lambda s: codes.retire_code(s, ALICE, "Challenges/Model search"),
     "codes.load_into_study": lambda s: codes.load_into_study(s, parse_codebook(SMALL_CODEBOOK, source="x.yaml"), ALICE),
-    "importing.import_files": lambda s: importing.import_files(s, [], actor=ALICE),
-    "importing.resegment": lambda s: importing.resegment(s, ["P01"], "sentence", ALICE),
+    "importing.batch.import_files": lambda s: batch.import_files(s, [], actor=ALICE),
+    "importing.resegment": lambda s: resegment.resegment(s, ["P01"], "sentence", ALICE),
     "auth.add_user (an admin)": lambda s: auth.add_user(s, "mallory", "admin", "long-password", ALICE),
     "auth.set_password of another user": lambda s: auth.set_password(s, "bob", "long-password", ALICE),
     "auth.set_role": lambda s: auth.set_role(s, "alice", "admin", ALICE),

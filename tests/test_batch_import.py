@@ -3,15 +3,19 @@ prints, every failure is one line naming its file; a survey CSV is stored whole 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from study import importing
+from study.importing import reading, storing, uploads as uploading
 from study.auth import Actor
 from study.cli import cli
 from study.errors import ParticipantsError
-from study.importing import ImportOptions, UploadedFile, import_files, segment_rows, transcript_rows
+from study.importing.batch import import_files
+from study.importing.reading import ImportOptions
+from study.importing.uploads import UploadedFile
+from study.listing import segment_rows, transcript_rows
 from study.participants import read_participants_csv
 from study.auth import CLI
 
@@ -27,14 +31,14 @@ def write(folder, name, text=INTERVIEW):
 @pytest.fixture
 def broken_reader(monkeypatch):
     """A reader failing the way a truncated LZMA member inside a .docx does (EOFError), on files named 'bad*'."""
-    real = importing.read_transcript
+    real = reading.read_transcript_data
 
-    def reader(path, **kwargs):
-        if path.name.startswith("bad"):
+    def reader(data, name, **kwargs):
+        if Path(name).name.startswith("bad"):
             raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-        return real(path, **kwargs)
+        return real(data, name, **kwargs)
 
-    monkeypatch.setattr(importing, "read_transcript", reader)
+    monkeypatch.setattr(reading, "read_transcript_data", reader)
 
 
 def test_an_unexpected_failure_in_one_file_leaves_the_rest_of_the_batch_done(study, tmp_path, broken_reader):
@@ -70,7 +74,7 @@ def test_a_file_name_that_is_not_utf8_fails_alone_with_a_clear_message(db_url, t
 
 def test_an_upload_failing_unexpectedly_does_not_lose_the_uploads_after_it(study, broken_reader):
     uploads = [UploadedFile(name, INTERVIEW.encode()) for name in ("P01.txt", "bad.txt", "P03.txt")]
-    summary = importing.upload_transcripts(study, Actor("ann", "admin"), uploads)
+    summary = uploading.upload_transcripts(study, Actor("ann", "admin"), uploads)
     assert summary.imported == ["P01", "P03"]
     [(file, message)] = summary.failed
     assert file == "bad.txt" and "could not be read (EOFError" in message and "study-upload" not in message
@@ -142,31 +146,31 @@ def test_cli_refuses_a_participants_csv_with_a_swallowed_row(db_url, tmp_path):
     assert "people.csv, line 2: a quoted field opened on this line runs on and swallows the row on line 3" in result.stderr
 
 
-@pytest.mark.parametrize("bad_name, shown", [
-    ("P02" + "x" * 300 + ".txt", "cannot be stored under this name (File name too long)"),
-    ("P02\x00.txt", "cannot be stored under this name (embedded null byte)"),
+@pytest.mark.parametrize("bad_name, shown", [  # uploads are read from memory: the name is checked as a transcript's
+    ("P02" + "x" * 300 + ".txt", "is 303 characters long; shorten it to at most 300"),
+    ("P02\x00.txt", "contains the control character U+0000; remove it"),
 ])
-def test_an_upload_whose_name_no_file_can_have_fails_alone(study, bad_name, shown):
+def test_an_upload_whose_name_no_transcript_can_have_fails_alone(study, bad_name, shown):
     uploads = [UploadedFile(name, INTERVIEW.encode()) for name in ("P01.txt", bad_name, "P03.txt")]
-    summary = importing.upload_transcripts(study, Actor("ann", "admin"), uploads)
+    summary = uploading.upload_transcripts(study, Actor("ann", "admin"), uploads)
     assert summary.imported == ["P01", "P03"]
     [(_, message)] = summary.failed
     assert shown in message
-    preview = importing.preview_uploads(Actor("ann", "admin"), uploads)
+    preview = uploading.preview_uploads(Actor("ann", "admin"), uploads)
     assert [t.name for t in preview.transcripts] == ["P01", "P03"] and len(preview.failed) == 1
 
 
 def test_a_database_refusing_one_file_is_worded_as_the_database_and_the_batch_goes_on(study, tmp_path, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    real = importing._add_segments
+    real = storing.add_segments
 
     def add_segments(session, transcript, spans):
         if transcript.name == "P02":
             raise OperationalError("INSERT INTO segments ...", {}, Exception("database or disk is full"))
         return real(session, transcript, spans)
 
-    monkeypatch.setattr(importing, "_add_segments", add_segments)
+    monkeypatch.setattr(storing, "add_segments", add_segments)
     files = [write(tmp_path, f"P0{n}.txt") for n in (1, 2, 3)]
     summary = import_files(study, files, actor=CLI)
     assert summary.imported == ["P01", "P03"]

@@ -6,7 +6,7 @@ import pytest
 from study import audit_log, codes, codings, sources
 from study.audit_log import AuditFilter
 from study.errors import CodebookError, NotAllowed
-from study.importing import UploadedFile
+from study.importing.uploads import UploadedFile
 from tests.factories import ADMIN, ALICE
 
 

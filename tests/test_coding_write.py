@@ -19,7 +19,8 @@ from study import codes, codings, workspace
 from study.auth import CLI, Actor, add_user
 from study.cli import cli
 from study.errors import CodebookError, NotAllowed, StudyError
-from study.importing import resegment, segment_rows
+from study.importing.resegment import resegment
+from study.listing import segment_rows
 from study.store import SCHEMA_VERSION, Coding, Segment, Study
 
 ROOT = Path(__file__).resolve().parents[1]

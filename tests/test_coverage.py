@@ -17,8 +17,9 @@ from study.agreement.study_agreement import agreement_report
 from study.auth import CLI, Actor
 from study.cli import cli
 from study.errors import NotAllowed, NotFound, StudyError
-from study.store import AuditEntry, User
-from tests.factories import add_interview, load_small_codebook
+from study.saturation import saturation
+from study.store import AuditEntry
+from tests.factories import add_interview, finish_without_carrying, load_small_codebook
 
 MS = "Challenges/Model search"
 MA = "Challenges/Missing attributes"
@@ -34,14 +35,6 @@ def t(person: str) -> str:
 
 def _code(study, rater, transcript, segment, code):
     codings.apply_code(study, CLI, rater, transcript, segment, code)
-
-
-def _finish_without_carrying(study, rater, transcript):
-    """Marks done as versions before carrying on done did: the consensus is not touched."""
-    with study.session() as session:
-        user = session.scalar(select(User).where(User.name == rater))
-        tid = codings.find_transcript(session, transcript).id
-        codings.set_done(session, CLI, user.id, tid, True, carry=False)
 
 
 def twelve_study(study):
@@ -77,7 +70,7 @@ def test_the_measured_bug_a_partial_consensus_is_flagged_at_the_top(twelve):
     read "Missing attributes 1 of 12" captioned as the consensus, with no warning."""
     for person in PEOPLE:
         for rater in RATERS:
-            _finish_without_carrying(twelve, rater, t(person))
+            finish_without_carrying(twelve, rater, t(person))
     adjudication.resolve(twelve, CLI, RATERS, t("P1"), 1, "take:bob")       # {MA}
     adjudication.resolve(twelve, CLI, RATERS, t("P12"), 1, "take:alice")    # {MS}
     adjudication.resolve(twelve, CLI, RATERS, t("P12"), 3, "neither")       # {}
@@ -99,11 +92,13 @@ def test_finishing_carries_agreements_so_the_first_table_is_complete(twelve):
         for rater in RATERS:
             codings.mark_done(twelve, CLI, rater, t(person))
     table, counts = challenges(twelve)
-    assert table.source["name"] == "consensus" and table.warning == ""
+    assert table.source["name"] == "consensus"
     assert counts == {"Model search": (0, 12), "Missing attributes": (11, 12)}
-    # three segments are disputed (P1#1, P12#1, P12#3), none decided yet
+    # three segments are disputed (P1#1, P12#1, P12#3), none decided yet: the counts are provisional
     assert table.source["coverage"]["open_disagreements"] == 3
-    assert "3 disagreement(s) still open" in table.caption
+    assert "3 disagreement(s) are still open" in table.caption
+    assert table.warning.startswith("Warning: provisional counts. 3 disagreement(s) between alice and bob are still "
+                                    "open")
     assert "Included: 12 participant(s) (P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12)" in table.caption
 
 
@@ -112,7 +107,7 @@ def partial(twelve):
     """The measured bug's state: every transcript finished, agreements not carried, one decision."""
     for person in PEOPLE:
         for rater in RATERS:
-            _finish_without_carrying(twelve, rater, t(person))
+            finish_without_carrying(twelve, rater, t(person))
     adjudication.resolve(twelve, CLI, RATERS, t("P1"), 1, "take:bob")
     return twelve
 
@@ -150,6 +145,8 @@ def test_the_warning_leads_the_cli_table_and_the_report(partial, db_url, tmp_pat
 
 
 def test_an_excluded_participant_leaves_m_and_the_table_names_who_counts(twelve):
+    for person in PEOPLE:
+        finish_without_carrying(twelve, "alice", t(person))
     record = exclusion.exclude(twelve, CLI, "P12", reason="test upload")
     assert (record.kind, record.transcripts) == ("participant", (t("P12"),))
     table, counts = challenges(twelve, source="alice")
@@ -235,6 +232,8 @@ def test_cli_exclude_include_remove(twelve, db_url):
 
 
 def test_the_report_analyses_what_is_not_excluded(twelve):
+    for person in PEOPLE:
+        finish_without_carrying(twelve, "alice", t(person))
     exclusion.exclude(twelve, CLI, "P12")
     built = report.build_report(twelve, CLI, source="alice")
     # 11 interviews of 2 questions and 2 answers: 44 segments
@@ -248,3 +247,57 @@ def test_removing_a_participant_removes_their_transcripts(twelve):
     assert "P12" not in findings.study_participants(twelve)
     with pytest.raises(NotFound):
         exclusion.exclude(twelve, CLI, "P12")
+
+
+# -- the measured cases of issue 18, on the sample study ----------------------------------------
+
+
+@pytest.fixture
+def sample(study_from):
+    from tests.conftest import coded_sample_study
+
+    return study_from(coded_sample_study)
+
+
+def test_one_uncoded_transcript_leaves_m_unchanged_and_is_named_everywhere(sample, db_url):
+    """Measured: one more transcript imported and nothing coded made every table read "N of 11", the
+    saturation curve score it as adding nothing, and the methods say "We analysed 11 transcript(s)"."""
+    before = findings.frequency_table(sample, CLI)
+    add_interview(sample, "P11-2022-08-09", "P11", ["Nothing coded here yet."])
+    after = findings.frequency_table(sample, CLI)
+    # the ten sample interviews, P01 ... P10, each finished by alice and bob
+    assert {r["of"] for r in after.rows} == {r["of"] for r in before.rows} == {10}
+    assert [(r["code"], r["participants"]) for r in after.rows] == [(r["code"], r["participants"]) for r in before.rows]
+    assert "not yet coded: P11-2022-08-09 (left out of M)" in after.caption
+    assert "Not yet coded: P11-2022-08-09 (1 transcript(s) not marked done by alice and bob), left out of M." \
+        in after.warning
+    curve = saturation(sample, CLI)
+    assert len(curve.participants) == 10 and "P11" not in curve.participants
+    assert all("P11" not in r["participant"] for r in findings.matrix_table(sample, CLI).rows)
+    printed = CliRunner().invoke(cli, ["--db", db_url, "table", "frequency"])
+    assert printed.exit_code == 0, printed.output
+    assert "Not yet coded: P11-2022-08-09" in printed.output.splitlines()[0]  # the warning leads
+    assert "not yet coded: P11-2022-08-09 (left out of M)" in printed.output  # and the caption names it
+    methods = report.build_report(sample, CLI).methods
+    assert "We analysed 10 transcript(s) of interviews with 10 participant(s)" in methods
+    assert "1 further transcript(s) were not yet coded and are left out (not yet coded: P11-2022-08-09)" in methods
+
+
+def test_the_sample_studys_73_open_disagreements_make_every_table_provisional(sample, db_url):
+    """Measured: after `adjudicate --auto` the sample study has 73 disputed segments and no decision;
+    the table's source carried no warning and the methods said disagreements "were resolved"."""
+    adjudication.auto_adjudicate(sample, CLI, RATERS)
+    table = findings.frequency_table(sample, CLI)
+    assert table.source["name"] == "consensus"
+    coverage = table.source["coverage"]
+    assert (coverage["open_disagreements"], coverage["decided"], coverage["carried"]) == (73, 0, 135)
+    assert table.warning.startswith("Warning: provisional counts. 73 disagreement(s) between alice and bob are "
+                                    "still open")
+    printed = CliRunner().invoke(cli, ["--db", db_url, "table", "frequency", "--format", "md"])
+    assert printed.output.startswith("> **Warning: provisional counts. 73 disagreement(s)")
+    built = report.build_report(sample, CLI)
+    assert built.blocks[0].text == table.warning
+    assert ("Adjudication: an adjudicator decided 0 segment(s) on which alice and bob disagreed; 135 segment(s) on "
+            "which they agreed were carried into the consensus as agreed; 73 disagreement(s) are still open") \
+        in built.methods
+    assert "resolved" not in built.methods

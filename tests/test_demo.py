@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from study import auth, codings
 from study.demo import DEMO_ACCOUNTS, build_sample_study, has_transcripts
-from study.importing import transcript_rows
+from study.listing import transcript_rows
 
 
 def test_the_sample_study_has_transcripts_codebook_accounts_and_two_finished_raters(study):

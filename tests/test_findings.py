@@ -33,7 +33,7 @@ from study.participants import upsert_participant
 from study.saturation import adds_information, interview_order, saturation, saturation_point
 from study.sources import Source, choose_source, source_codings
 from study.store import Transcript
-from tests.factories import add_consensus_coding, add_interview, load_small_codebook
+from tests.factories import add_consensus_coding, add_interview, finish_without_carrying, load_small_codebook
 
 P1_SEARCH = ("We spend hours searching the hub for a model that fits, and most of the time the search "
              "gives us nothing we can use directly")  # 25 words
@@ -58,6 +58,9 @@ def coded_study(study):
         apply_code(study, CLI, "alice", transcript, segment, alice)
         if bob:
             apply_code(study, CLI, "bob", transcript, segment, bob)
+    for rater in ("alice", "bob"):  # finished: what findings count (M); the consensus is left empty
+        for transcript in ("P1-interview", "P2-interview", "P10-interview"):
+            finish_without_carrying(study, rater, transcript)
     return study
 
 
@@ -178,12 +181,15 @@ def test_exemplar_prefers_fewer_other_codes_unless_more_raters_applied_it(study,
     apply_code(study, CLI, "alice", "P1-interview", 5, POP)  # moderate, only this code
     if bob_agrees:
         apply_code(study, CLI, "bob", "P1-interview", 3, POP)  # now 2 raters on segment 3
+    for rater in ("alice", "bob"):
+        finish_without_carrying(study, rater, "P1-interview")
     quote = rows_by_code(findings.frequency_table(study, CLI, "Attributes", source="alice,bob"))["Popularity"]["quote"]
     assert quote["text"] == expected
 
 
 def test_exemplar_prefers_the_participant_over_the_interviewer(study):
-    from study.importing import ImportOptions, add_parsed_transcript
+    from study.importing.reading import ImportOptions
+    from study.importing.storing import add_parsed_transcript
     from tests.factories import parsed_from_turns
 
     load_small_codebook(study)
@@ -193,14 +199,20 @@ def test_exemplar_prefers_the_participant_over_the_interviewer(study):
     add_parsed_transcript(study, "P1-interview", parsed, "P1", ImportOptions(interviewer="Interviewer"))
     apply_code(study, CLI, "alice", "P1-interview", 0, MS)
     apply_code(study, CLI, "alice", "P1-interview", 1, MS)
+    finish_without_carrying(study, "alice", "P1-interview")
     quote = rows_by_code(findings.frequency_table(study, CLI, "Challenges"))["Model search"]["quote"]
     assert (quote["text"], quote["segment"]) == ("We search by task name.", 1)
 
 
-def test_participants_without_codings_still_count_in_the_denominator(coded):
+def test_a_finished_transcript_without_codings_counts_in_m_and_an_unfinished_one_is_named(coded):
     add_interview(coded, "P3-interview", "P3", ["Nothing coded here."])
-    row = rows_by_code(findings.frequency_table(coded, CLI, source="alice"))["Model search"]
-    assert (row["participants"], row["of"], row["percent"]) == (2, 4, 50.0)  # 2 of 4
+    add_interview(coded, "P4-interview", "P4", ["Not read yet."])
+    finish_without_carrying(coded, "alice", "P3-interview")  # alice read it and found nothing to code
+    table = findings.frequency_table(coded, CLI, source="alice")
+    row = rows_by_code(table)["Model search"]
+    assert (row["participants"], row["of"], row["percent"]) == (2, 4, 50.0)  # P1, P10 of P1, P2, P3, P10
+    assert "not yet coded: P4-interview (left out of M)" in table.caption
+    assert "Not yet coded: P4-interview (1 transcript(s) not marked done by alice), left out of M." in table.warning
 
 
 # -- matrix, factors, demographics, co-occurrence, framework ---------------------------------------
@@ -304,6 +316,7 @@ def test_saturation_follows_interview_dates(study):
                             .values(interview_date=date))
         for letter in letters:
             apply_code(study, CLI, "alice", f"{label}-interview", 1, f"T/{letter}")
+        finish_without_carrying(study, "alice", f"{label}-interview")
     assert interview_order(study) == ["P1", "P2", "P3", "P4", "P5"]  # undated last
     result = saturation(study, CLI)
     # P1 {A,B,C} new 3; P2 {D,E} new 2; P3 {F} new 1; P4 none; P5 none

@@ -12,7 +12,10 @@ from study import codes, codings
 from study.auth import CLI
 from study.codebook import parse_codebook
 from study.errors import StudyError
-from study.importing import ImportOptions, import_files, resegment, segment_rows, transcript_rows
+from study.importing.batch import import_files
+from study.importing.reading import ImportOptions
+from study.importing.resegment import resegment
+from study.listing import segment_rows, transcript_rows
 from study.participants import ParticipantRow, read_participants_csv
 from tests.factories import SMALL_CODEBOOK
 

@@ -19,7 +19,8 @@ from docx.shared import Pt
 
 from study.cli import cli
 from study.errors import TranscriptFormatError
-from study.importing import ImportOptions, import_files
+from study.importing.batch import import_files
+from study.importing.reading import ImportOptions
 from study.roles import assign_roles, main_interviewer
 from study.transcripts import (
     MAX_DOCUMENT_XML_BYTES,

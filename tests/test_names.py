@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from study.cli import cli
 from study.errors import InvalidName
-from study.importing import import_files, transcript_rows
+from study.importing.batch import import_files
+from study.listing import transcript_rows
 from study.participants import ParticipantRow
 from study.names import check_name, max_length
 from study.auth import CLI
@@ -38,6 +39,19 @@ def test_a_blank_name_is_refused(value):
 def test_control_characters_are_refused_by_code_point(value, code):
     with pytest.raises(InvalidName, match=re.escape(code)):
         check_name("rater", value)
+
+
+@pytest.mark.parametrize("kind", ["participant", "transcript", "speaker", "rater", "user"])
+@pytest.mark.parametrize("mark", ["\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u202a", "\u202b"])
+def test_a_character_that_reorders_the_text_is_refused_and_shown_escaped(kind, mark):
+    # "alice\u202eecila" displays as "aliceecila" reversed: a name that reads as another's
+    with pytest.raises(InvalidName, match=re.escape(f"'ali\\u{ord(mark):04x}ce' contains U+{ord(mark):04X}, "
+                                                    "which changes the order text is shown in")):
+        check_name(kind, f"ali{mark}ce")
+
+
+def test_right_to_left_names_and_their_marks_are_kept():
+    assert check_name("participant", "\u05e9\u05e8\u05d4\u200f 2") == "\u05e9\u05e8\u05d4\u200f 2"
 
 
 def test_a_file_name_that_is_not_utf8_is_refused_showing_its_bytes():

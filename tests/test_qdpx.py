@@ -13,7 +13,7 @@ from study import codes, codings, qdpx
 from study.auth import CLI, Actor
 from study.cli import cli
 from study.errors import NotAllowed, QdpxFormatError, StudyError
-from study.importing import segment_rows, transcript_rows
+from study.listing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
 from study.store import Memo, Segment, Study, Transcript, User
 from tests.factories import add_interview, load_small_codebook
@@ -326,6 +326,53 @@ def test_a_bad_project_file_is_refused_with_the_reason(study, tmp_path, project,
     with pytest.raises(StudyError, match=problem) as caught:
         qdpx.import_qdpx(study, CLI, path)
     assert str(path) in str(caught.value)
+
+
+def codes_project(codes: str) -> str:
+    return (f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Users><User guid="{G["user"]}" name="Maria"/>'
+            f"</Users><CodeBook><Codes>{codes}</Codes></CodeBook></Project>")
+
+
+def guid(n: int) -> str:
+    return f"{{{n:08d}-0000-4000-8000-000000000000}}"
+
+
+def nested(depth: int) -> str:
+    """``depth`` codes, each inside the one before."""
+    return "".join(f'<Code guid="{guid(i)}" name="c{i}" isCodable="true">' for i in range(depth)) + "</Code>" * depth
+
+
+@pytest.mark.parametrize("codes, problem", [
+    (f'<Code guid="{guid(1)}" name="  " isCodable="true"/>', r"code 00000001-0000-4000-8000-000000000000 has a blank name"),
+    (f'<Code guid="{guid(1)}" name="" isCodable="true"/>', "has a blank name"),
+    (f'<Code guid="{guid(1)}" name="{"x" * 5000}" isCodable="true"/>', "is 5,000 characters long; a code name holds at most 200"),
+    (f'<Code guid="{guid(1)}" name="Cost\u202eesnepxe" isCodable="true"/>',
+     r"contains U\+202E, which changes the order text is shown in"),
+    (nested(101), r"code 00000100-0000-4000-8000-000000000000 lies 101 levels deep; a codebook may nest codes at most 100"),
+    (nested(5000), "lies 101 levels deep"),  # far past Python's recursion limit: refused before it is reached
+])
+def test_a_code_name_or_depth_no_study_can_hold_is_refused_naming_the_code(study, tmp_path, codes, problem):
+    path = write_qdpx(tmp_path / "codes.qdpx", codes_project(codes))
+    with pytest.raises(QdpxFormatError, match=problem) as caught:
+        qdpx.import_qdpx(study, CLI, path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+    assert codebook_of(study).codes() == ()
+
+
+def test_codes_nested_as_deep_as_allowed_are_imported(study, tmp_path):
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "deep.qdpx", codes_project(nested(100))))
+    (code,) = codebook_of(study).codes()
+    assert len(code.path) == 100 and code.path[-1] == "c99"  # c0..c98 are themes (they have children)
+
+
+def test_a_long_name_an_export_made_unique_is_read_back(study, tmp_path):
+    """An export tells two codes of one name apart as "Name (Theme)", which may pass 200 characters."""
+    name, theme = "n" * 200, "t" * 50
+    codes = (f'<Code guid="{guid(1)}" name="{theme}" isCodable="false">'
+             f'<Code guid="{guid(2)}" name="{name} ({theme})" isCodable="true"/></Code>'
+             f'<Code guid="{guid(3)}" name="Other" isCodable="false"><Code guid="{guid(4)}" name="{name}" isCodable="true"/></Code>')
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "unique.qdpx", codes_project(codes)))
+    assert sorted(c.name for c in codebook_of(study).codes()) == [name, name]
 
 
 def test_a_bad_offset_is_refused_with_where_it_is(study, tmp_path):

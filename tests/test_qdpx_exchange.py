@@ -451,7 +451,7 @@ def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path)
 def test_real_transcripts_round_trip_with_every_span_and_quote(real_transcripts, study, tmp_path):
     """The real interviews (read by the .docx reader) coded by spans and whole segments, exported,
     and imported into a fresh study: the same codings over the same words."""
-    from study.importing import import_files
+    from study.importing.batch import import_files
 
     codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"), CLI)
     import_files(study, sorted(real_transcripts.glob("Interview-0*.docx")), actor=CLI)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from study import codings, quotes
 from study.auth import CLI, Actor
 from study.cli import cli
-from study.importing import segment_rows
+from study.listing import segment_rows
 from tests.factories import add_interview, load_small_codebook
 
 SEARCH = "Challenges/Model search"

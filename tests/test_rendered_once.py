@@ -165,7 +165,7 @@ def test_the_ratings_calculator_prints_its_table(tmp_path):
 
 
 def test_participants_are_the_same_in_the_cli_and_on_the_page(three):
-    from study.importing import UploadedFile, upload_participants
+    from study.importing.uploads import UploadedFile, upload_participants
     from study.participants import list_participants, participant_table
 
     upload_participants(three, CLI, UploadedFile("people.csv", b"participant,age,role\nP01,34,engineer\n"))

@@ -10,15 +10,12 @@ import re
 import docx
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 
-from study import charts, report
+from study import adjudication, charts, report
 from study.auth import CLI
 from study.cli import cli
 from study.codings import apply_code, mark_done
-from study.sources import choose_source
-from study.store import Resolution, Segment, Transcript
-from tests.factories import add_consensus_coding
+from tests.factories import add_consensus_coding, finish_without_carrying
 from tests.test_findings import P1_SEARCH, P10_SEARCH, coded_study
 
 
@@ -95,26 +92,36 @@ def test_report_names_the_missing_agreement_module(coded, monkeypatch):
     assert "no agreement module" in built.methods
 
 
-def test_methods_count_adjudicated_and_automatic_decisions(coded):
-    with coded.session() as session:
-        segments = session.scalars(select(Segment).join(Transcript).order_by(Segment.id)).all()
-        a, b, c = segments[1], segments[3], segments[5]
-        for segment, decision in [(a, "agreed"), (b, "take:alice"), (b, "both"), (c, "neither")]:
-            session.add(Resolution(raters="alice,bob", transcript_id=segment.transcript_id, segment_id=segment.id,
-                                   decision=decision, codes=[], adjudicator="cli"))
-    # latest decision per segment: a agreed, b both, c neither -> 2 by the adjudicator, 1 carried
-    assert report.resolution_counts(coded) == (2, 1)
-    assert ("2 disputed segment(s) were decided by an adjudicator; 1 segment(s) on which the raters agreed were "
-            "carried into the consensus automatically") in report.methods_paragraph(coded, choose_source(coded, CLI), None)
+def test_methods_say_what_was_adjudicated_carried_and_is_still_open_in_that_order(coded):
+    """Finishing carries the three agreed segments (P1#1, P2#1, P10#1); three are disputed (P1#3,
+    P2#3, P10#3), and the adjudicator decides one of them (twice: the latest decision counts)."""
+    adjudication.resolve(finished(coded), CLI, ["alice", "bob"], "P1-interview", 3, "take:bob")
+    adjudication.resolve(coded, CLI, ["alice", "bob"], "P1-interview", 3, "both")
+    methods = report.build_report(coded, CLI).methods
+    decided = methods.index("an adjudicator decided 1 segment(s) on which alice and bob disagreed")
+    carried = methods.index("3 segment(s) on which they agreed were carried into the consensus as agreed")
+    still_open = methods.index("2 disagreement(s) are still open, so the consensus, and any finding drawn from it, "
+                               "is provisional")
+    assert decided < carried < still_open
+    assert "resolved" not in methods  # never claims that every disagreement was resolved
+    adjudication.resolve(coded, CLI, ["alice", "bob"], "P2-interview", 3, "neither")
+    adjudication.resolve(coded, CLI, ["alice", "bob"], "P10-interview", 3, "take:alice")
+    methods = report.build_report(coded, CLI).methods
+    assert ("an adjudicator decided 3 segment(s) on which alice and bob disagreed; 3 segment(s) on which they "
+            "agreed were carried into the consensus as agreed; no disagreement is still open.") in methods
+    assert "Warning" not in methods
 
 
 def test_finished_work_makes_the_consensus_the_default_and_the_methods_say_what_it_covers(coded):
     built = report.build_report(finished(coded), CLI)
     # finishing the three transcripts carried the raters' agreements into the consensus
     assert "rest on the consensus codings (adjudicated)" in built.methods
-    assert "the consensus of alice, bob covers 3 of the 3 transcript(s) they finished" in built.methods
-    assert "Included: 3 participant(s) (P1, P2, P10) with 3 transcript(s)" in built.methods
-    assert "Warning" not in built.methods
+    assert ("Included: 3 participant(s) (P1, P2, P10) with 3 transcript(s) finished by alice and bob; in the "
+            "consensus of alice and bob, 0 segment(s) were decided by an adjudicator, 3 carried as agreed, and 3 "
+            "disagreement(s) are still open.") in built.methods
+    # three disputed segments (P1#3, P2#3, P10#3) are open: the report leads with the warning
+    assert built.blocks[0].text.startswith("Warning: provisional counts. 3 disagreement(s) between alice and bob "
+                                           "are still open")
 
 
 def test_report_uses_the_consensus_when_it_exists(coded):
@@ -131,7 +138,7 @@ def test_html_report_is_self_contained_escaped_and_deterministic(coded, tmp_path
     second = report.write_report(report.build_report(coded, CLI), tmp_path / "b.html").read_text(encoding="utf-8")
     assert first == second
     assert re.search(r"<script[^>]*\bsrc=", first) is None  # plotly.js inlined, not fetched
-    assert first.count('id="figure-') == len(built.figures) == 3  # two themes' bars, saturation
+    assert first.count('id="figure-') == len(built.figures) == 4  # two themes' bars, saturation, agreement
     assert "<caption>Table 1: Participants mentioning each code: Challenges" in first
 
 
@@ -141,6 +148,7 @@ def test_html_report_escapes_quotes(study, tmp_path):
     load_small_codebook(study)
     add_interview(study, "P1-interview", "P1", ["<script>alert(1)</script> is what we typed"])
     apply_code(study, CLI, "alice", "P1-interview", 1, "Challenges/Model search")
+    finish_without_carrying(study, "alice", "P1-interview")
     text = report.report_html(report.build_report(study, CLI))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert(1)" not in text
 
@@ -154,7 +162,7 @@ def test_markdown_report_links_its_figure_files(coded, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "**Table 1: Participants mentioning each code: Challenges**" in text
     links = re.findall(r"\]\((report_figures/[^)]+)\)", text)
-    assert len(links) == 3 and all((tmp_path / link).is_file() for link in links)
+    assert len(links) == 4 and all((tmp_path / link).is_file() for link in links)
     if charts.static_export_problem() is None:  # drawn in one browser session, like the Word report's
         assert all(link.endswith(".png") and (tmp_path / link).read_bytes().startswith(b"\x89PNG") for link in links)
     else:
@@ -165,14 +173,14 @@ def test_markdown_report_without_a_browser_links_interactive_figures(coded, tmp_
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
     text = report.write_report(report.build_report(coded, CLI), tmp_path / "report.md").read_text(encoding="utf-8")
     links = re.findall(r"\[[^]]+ \(interactive\)\]\((report_figures/[^)]+\.html)\)", text)
-    assert len(links) == 3 and all((tmp_path / link).is_file() for link in links)
+    assert len(links) == 4 and all((tmp_path / link).is_file() for link in links)
 
 
 def test_cli_report_writes_the_document(coded, db_url, tmp_path):
     out = tmp_path / "report.html"
     result = CliRunner().invoke(cli, ["--db", db_url, "report", "--source", "alice", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "3 figures" in result.output and out.is_file()
+    assert "4 figures" in result.output and out.is_file()
     assert "the codings of alice" in out.read_text(encoding="utf-8")
 
 
@@ -263,7 +271,9 @@ def test_a_report_after_a_new_coding_counts_it(coded):
     """The codings are read once per change to the study and shared by a build's tables: a change
     in between is never answered from the earlier read."""
     before = report.build_report(coded, CLI, source="alice")
+    mark_done(coded, CLI, "alice", "P2-interview", done=False)
     apply_code(coded, CLI, "alice", "P2-interview", 1, "Challenges/Model search")
+    finish_without_carrying(coded, "alice", "P2-interview")
     after = report.build_report(coded, CLI, source="alice")
     ids = [next(r["ids"] for r in built.tables[0].table.rows if r["code"] == "Model search")
            for built in (before, after)]

@@ -6,7 +6,7 @@ import pytest
 
 from study import adjudication, codings
 from study.auth import CLI
-from study.importing import segment_rows
+from study.listing import segment_rows
 from tests.factories import add_interview, load_small_codebook
 
 SEARCH = "Challenges/Model search"

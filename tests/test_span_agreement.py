@@ -12,7 +12,8 @@ from study import codings
 from study.agreement.span_study import span_agreement
 from study.auth import CLI
 from study.cli import cli
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.transcripts import ParsedTranscript, Turn
 from tests.factories import load_small_codebook
 

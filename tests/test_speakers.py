@@ -149,7 +149,7 @@ def _state(study):
 
 
 def test_changing_a_role_is_audited_and_for_admins_only(study, tmp_path):
-    from study.importing import import_files
+    from study.importing.batch import import_files
     from study.store import AuditEntry
 
     (tmp_path / "P01.txt").write_text(INTERVIEW, encoding="utf-8")
@@ -171,7 +171,7 @@ def test_unknown_transcript_or_speaker_is_one_line(run, files):
 
 
 def test_upload_preview_names_files_as_uploaded_and_is_for_admins(study):
-    from study.importing import UploadedFile, preview_uploads
+    from study.importing.uploads import UploadedFile, preview_uploads
 
     uploads = [UploadedFile("P01.txt", INTERVIEW.encode()), UploadedFile("empty.txt", b"  \n")]
     preview = preview_uploads(Actor("ann", "admin"), uploads)

@@ -1,11 +1,12 @@
-"""Uploads from a browser (study.importing): the same importers as the CLI, files named as the user named them."""
+"""Uploads from a browser (study.importing.uploads): the same importers as the CLI, files named as the user named them."""
 from __future__ import annotations
 
 import pytest
 
-from study import importing
+from study.importing import uploads as importing
 from study.errors import NotAllowed, ParticipantsError
-from study.importing import UploadedFile, transcript_rows
+from study.importing.uploads import UploadedFile
+from study.listing import transcript_rows
 from study.app.display import said
 from tests.factories import ADMIN, ALICE
 

@@ -141,6 +141,19 @@ def user_passwd(ctx, name) -> None:
     click.echo(f"Password changed for {name}.")
 
 
+@user_group.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["admin", "coder"]))
+@click.pass_context
+def user_role(ctx, name, role) -> None:
+    """Give an account admin rights or take them (after a restore, accounts are coders).
+
+    Example: study user role alice admin
+    """
+    auth.set_role(open_study(ctx, create=False), name, role, auth.CLI)
+    click.echo(f"{name} is now {role}.")
+
+
 @user_group.command("unlock")
 @click.argument("name")
 @click.pass_context

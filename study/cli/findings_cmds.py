@@ -17,6 +17,8 @@ atomic = library("study.atomic")
 charts = library("study.charts")
 quotes_mod = library("study.quotes")
 findings = library("study.findings")
+coverage_mod = library("study.coverage")
+sources = library("study.sources")
 report_mod = library("study.report")
 report_formats = library("study.report_formats")
 saturation_mod = library("study.saturation")
@@ -141,15 +143,19 @@ def table_factors(ctx, theme, minimum, source, combine, fmt, out) -> None:
 
 
 @table_group.command("demographics")
+@source_options
 @table_format()
 @out_option
 @click.pass_context
-def table_demographics(ctx, fmt, out) -> None:
-    """Participants and their attributes, with the count of each value per attribute.
+def table_demographics(ctx, source, combine, fmt, out) -> None:
+    """The participants counted (M: those whose transcripts the source covers) and their
+    attributes, with the count of each value per attribute.
 
     Example: study table demographics --format docx --out participants.docx
     """
-    deliver_table(findings.demographics_table(open_study(ctx, create=False)), fmt, out)
+    study = open_study(ctx, create=False)
+    coverage = coverage_mod.source_coverage(study, auth.CLI, sources.choose_source(study, auth.CLI, source, combine))
+    deliver_table(findings.demographics_table(study, coverage), fmt, out)
 
 
 @table_group.command("cooccurrence")
@@ -237,7 +243,9 @@ def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:
         rows = [{"participant": p, "new": n, "cumulative": c}
                 for p, n, c in zip(result.participants, result.new, result.cumulative)]
         text = render(rows, "table", ["participant", "new", "cumulative"])
-        _deliver_text(f"{text}\n{report_mod.saturation_sentence(result)}\nSource: {result.source.describe()}.\n", out)
+        lead = f"{result.coverage.warning}\n" if result.coverage.warning else ""
+        _deliver_text(f"{lead}{text}\n{report_mod.saturation_sentence(result)}\nSource: {result.source.describe()}. "
+                      f"{result.coverage.describe()}\n", out)
 
 
 # -- study report ---------------------------------------------------------------------------

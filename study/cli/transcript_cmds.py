@@ -15,12 +15,16 @@ from .lazy import LazyChoice, lazy, library
 from .output import emit, emit_table, format_option
 
 if TYPE_CHECKING:
-    from ..importing import ImportPreview, ImportSummary
+    from ..importing.batch import ImportSummary
+    from ..importing.preview import ImportPreview
 
 names = library("study.names")
 listing = library("study.listing")
 auth = library("study.auth")
-importing = library("study.importing")
+batch = library("study.importing.batch")
+reading = library("study.importing.reading")
+preview_mod = library("study.importing.preview")
+resegmenting = library("study.importing.resegment")
 participants_mod = library("study.participants")
 roles = library("study.roles")
 speakers_mod = library("study.speakers")
@@ -66,12 +70,12 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     Example: study import --dry-run otter.txt --speaker "Unknown Speaker=P7" --role "A1=interviewer"
     """
     participants = participants_mod.read_participants_csv(participants_csv) if participants_csv else None
-    files = importing.expand_paths(paths)  # counted for the progress bar; the batch is given as named
-    options = importing.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
+    files = reading.expand_paths(paths)  # counted for the progress bar; the batch is given as named
+    options = reading.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
                                       renames=_rename_pairs(renames), lenient=lenient, describe=said)
     if dry_run:
-        preview = importing.preview_files(paths, participants=participants, options=options)
+        preview = preview_mod.preview_files(paths, participants=participants, options=options)
         click.echo(_render_preview(preview))
         for _file, message in preview.skipped:
             click.echo(f"Skipped: {message}", err=True)
@@ -81,7 +85,7 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     study = open_study(ctx)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
-        summary = importing.import_files(study, paths, actor=auth.CLI, participants=participants, options=options,
+        summary = batch.import_files(study, paths, actor=auth.CLI, participants=participants, options=options,
                                          progress=lambda _path: bar.update(1))
     _print_summary(summary)
     if summary.failed:
@@ -220,7 +224,7 @@ def resegment(ctx, names, unit) -> None:
 
     Example: study resegment --unit sentence P01-2022-07-01
     """
-    summary = importing.resegment(open_study(ctx, create=False), list(names), unit, auth.CLI)
+    summary = resegmenting.resegment(open_study(ctx, create=False), list(names), unit, auth.CLI)
     click.echo(f"Resegmented {len(summary.transcripts)} transcript(s) into {unit}s; "
                f"{summary.carried} coding(s) carried, {len(summary.not_carried)} not carried.")
     for item in summary.not_carried:

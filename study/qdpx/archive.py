@@ -20,10 +20,13 @@ import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
 
 from ..errors import QdpxFormatError
+from ..names import shown_name, unsafe_character
 from ..participants import ParticipantRow
 from ..transcripts import MAX_COMPRESSION_RATIO, MAX_UNZIPPED_BYTES, MAX_ZIP_MEMBERS, SUSPICIOUS_UNZIPPED_BYTES
 from .model import (
     INTERNAL,
+    MAX_CODE_DEPTH,
+    MAX_CODE_NAME,
     MAX_SOURCE_BYTES,
     PROJECT_FILE,
     SOURCES_FOLDER,
@@ -33,6 +36,7 @@ from .model import (
     QdaProject,
     QdaSelection,
     QdaSource,
+    bare_name,
     normal_guid,
 )
 
@@ -132,15 +136,36 @@ class _Elements:
                                  "to it are ambiguous")
             seen[guid] = name
 
-    def code(self, element: ET.Element) -> QdaCode:
+    def code(self, element: ET.Element, depth: int = 1) -> QdaCode:
+        """A Code and the codes under it; refused when its name is unusable or it lies deeper
+        than ``MAX_CODE_DEPTH`` (checked before going deeper, so no depth exhausts the stack)."""
+        guid = self.guid(element, "Code")
+        if depth > MAX_CODE_DEPTH:
+            raise self.error(f"code {guid} lies {depth} levels deep; a codebook may nest codes at most "
+                             f"{MAX_CODE_DEPTH} levels deep", "flatten the code tree in your QDA tool and export again")
         description = child(element, "Description")
         return QdaCode(
-            self.guid(element, "Code"), element.get("name") or "",
+            guid, self.code_name(element, guid),
             (description.text or "") if description is not None else "",
             _six_digit_colour(element.get("color")),
             element.get("isCodable", "true").strip().lower() in ("true", "1"),
-            tuple(self.code(c) for c in children(element, "Code")),
+            tuple(self.code(c, depth + 1) for c in children(element, "Code")),
         )
+
+    def code_name(self, element: ET.Element, guid: str) -> str:
+        """The code's name as written, refused when blank, too long for a code or theme, or holding
+        characters that would show it as another name."""
+        name = element.get("name") or ""
+        words = " ".join(name.split())
+        fix = "rename the code in your QDA tool and export again"
+        if not words:
+            raise self.error(f"code {guid} has a blank name", fix)
+        if problem := unsafe_character(words):
+            raise self.error(f"the name of code {guid}, {shown_name(words)}, {problem}", fix)
+        if len(bare_name(words)) > MAX_CODE_NAME:  # "Name (Theme)" is how an export tells apart two codes of one name
+            raise self.error(f"the name of code {guid}, {shown_name(words)}, is {len(words):,} characters long; "
+                             f"a code name holds at most {MAX_CODE_NAME}", fix)
+        return name
 
 
 class _ArchiveReader(_Elements):

@@ -19,14 +19,14 @@ from xml.etree import ElementTree as ET
 
 from .. import codebook as cb
 from ..store import Code, Theme
-from .model import UNGROUPED_THEME, QdaCode, stable_guid, xml_text
+from .model import NAME_SUFFIX as _SUFFIX
+from .model import UNGROUPED_THEME, QdaCode, bare_name, stable_guid, xml_text
 
 _CODE_FIELDS = {"when_to_use": "When to use", "when_not_to_use": "When not to use", "example": "Example",
                 "keywords": "Keywords"}
 _THEME_FIELDS = {"exclusive": "Exclusive"}
 _KEYWORD_SEPARATOR = "; "
 _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
-_SUFFIX = re.compile(r"(.*\S) \(([^()]*)\)")
 
 
 # ---------------------------------------------------------------- export
@@ -117,7 +117,7 @@ def codebook_from(codes: Sequence[QdaCode], coded: set[str], name: str = "Import
     loose = [c for c in codes if not _is_theme(c)]
     if loose:
         groups.append(QdaCode("", UNGROUPED_THEME, "", None, False, tuple(loose)))
-    used = Counter(_bare(_clean_name(c.name)).casefold() for top in codes for c in top.walk())
+    used = Counter(bare_name(_clean_name(c.name)).casefold() for top in codes for c in top.walk())
     context = _Context(coded, refs, used)
     themes = tuple(context.theme(code, (), set(), set()) for code in groups)
     return cb.Codebook(name, "", themes), refs
@@ -165,11 +165,6 @@ class _Context:
         return result
 
 
-def _bare(name: str) -> str:
-    match = _SUFFIX.fullmatch(name)
-    return match[1] if match else name
-
-
 def _clean_name(name: str) -> str:
     """A code or theme name usable in a ``Theme/Code`` reference: one line, no slash."""
     return " ".join(name.replace("/", "-").split())[:200] or "(unnamed)"
@@ -212,9 +207,11 @@ def merged(stored: cb.Codebook, imported: cb.Codebook) -> cb.Codebook:
 
 def _merged_themes(stored: Sequence[cb.Theme], imported: Sequence[cb.Theme]) -> tuple[cb.Theme, ...]:
     result = list(stored)
+    at = {t.name.casefold(): i for i, t in reversed(list(enumerate(result)))}  # the first of a name, found in O(1)
     for theme in imported:
-        index = next((i for i, t in enumerate(result) if t.name.casefold() == theme.name.casefold()), None)
+        index = at.get(theme.name.casefold())
         if index is None:
+            at[theme.name.casefold()] = len(result)
             result.append(theme)
             continue
         old = result[index]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..auth import Actor
 from ..errors import StudyError
-from ..importing import UploadedFile
+from ..importing.uploads import UploadedFile
 from ..store import Study
 from .export import export_qdpx
 from .importer import QdpxImportSummary, import_qdpx, reword

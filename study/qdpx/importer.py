@@ -26,7 +26,8 @@ from ..auth import Actor, writable_rater
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts, save_memo
 from ..errors import Conflict, QdpxFormatError, StudyError
-from ..importing import ImportOptions, add_parsed_transcript
+from ..importing.reading import ImportOptions
+from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
 from ..store import Coding, Memo, Segment, Study, Transcript, User, audit

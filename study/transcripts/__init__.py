@@ -13,7 +13,7 @@ Readers are pure: bytes in, turns out.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Iterator
 
 from study.errors import TranscriptFormatError
@@ -26,7 +26,7 @@ from .docx_file import (
     MAX_ZIP_MEMBERS,
     SUSPICIOUS_UNZIPPED_BYTES,
 )
-from .files import DEFAULT_MAX_BYTES, READERS, check_size, read_bytes, reader_for
+from .files import DEFAULT_MAX_BYTES, READERS, checked_bytes, read_bytes, reader_for
 from .layouts.paragraphs import NAME as NO_SPEAKERS_LAYOUT  # the reading of last resort: no speaker found
 from .model import (
     PROTOCOL_INTERVIEWER,
@@ -45,7 +45,8 @@ __all__ = [
     "DEFAULT_MAX_BYTES", "DOCX_MAIN_PART", "MAX_COMPRESSION_RATIO", "MAX_DOCUMENT_XML_BYTES", "MAX_UNZIPPED_BYTES",
     "MAX_ZIP_MEMBERS", "NO_SPEAKERS_LAYOUT", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
     "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn",
-    "check_file_size", "label_role", "read_survey_csv", "read_transcript", "role_named", "speakers", "table_kind",
+    "check_data", "label_role", "read_file", "read_survey_csv", "read_survey_data", "read_transcript", "read_transcript_data",
+    "role_named", "speakers", "table_kind", "table_kind_of",
 ]
 
 
@@ -57,10 +58,18 @@ def read_transcript(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, lenient: 
 
     Example: ``read_transcript(Path("Interview-02.docx")).turns[0].speaker == "Speaker 1"``
     """
-    path = Path(path)
-    with _reported_against(path):
-        reader = reader_for(path)
-        parsed = reader(read_bytes(path, max_bytes), lenient=lenient)
+    return read_transcript_data(read_file(path, max_bytes), str(path), max_bytes=max_bytes, lenient=lenient)
+
+
+def read_transcript_data(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                         lenient: bool = False) -> ParsedTranscript:
+    """``read_transcript`` of a file's bytes (an upload): ``name``'s suffix picks the reader, and errors name it.
+
+    Example: ``read_transcript_data(b"Interviewer: Why?\nP1: Because.", "P1.txt").turns[1].speaker == "P1"``
+    """
+    with _reported_against(name):
+        reader = reader_for(name)
+        parsed = reader(checked_bytes(data, max_bytes), lenient=lenient)
         if not parsed.turns:
             raise Unreadable("contains no transcript text; check that it is the right file")
         return parsed
@@ -72,20 +81,25 @@ def read_survey_csv(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[S
     Each participant's responses become one ParsedTranscript, in order of first appearance;
     a ``question`` column, when present, adds each question as an interviewer turn.
     """
-    path = Path(path)
-    with _reported_against(path):
-        return survey_responses(decode_text(read_bytes(path, max_bytes)))
+    return read_survey_data(read_file(path, max_bytes), str(path), max_bytes=max_bytes)
 
 
-def check_file_size(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Refuse a file over ``max_bytes`` from its size on disk, before anything reads it."""
-    path = Path(path)
+def read_survey_data(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[SurveyResponse]:
+    """``read_survey_csv`` of a file's bytes, errors naming ``name``."""
+    with _reported_against(name):
+        return survey_responses(decode_text(checked_bytes(data, max_bytes)))
+
+
+def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes, refused from its size on disk before it is read when over ``max_bytes``, or when empty."""
     with _reported_against(path):
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return  # reading it reports the problem
-        check_size(size, max_bytes)
+        return read_bytes(Path(path), max_bytes)
+
+
+def check_data(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """``data`` itself (a file's bytes from a browser), refused when over ``max_bytes`` or empty, naming ``name``."""
+    with _reported_against(name):
+        return checked_bytes(data, max_bytes)
 
 
 def table_kind(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -94,13 +108,17 @@ def table_kind(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
     Example: a CSV headed ``Speaker,Text,Start`` is a "transcript"; ``participant,response`` a "survey".
     """
-    path = Path(path)
-    with _reported_against(path):
-        return kind_of_header(table_header(read_bytes(path, max_bytes), path.suffix.lower()))
+    return table_kind_of(read_file(path, max_bytes), str(path), max_bytes=max_bytes)
+
+
+def table_kind_of(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """``table_kind`` of a file's bytes, errors naming ``name``."""
+    with _reported_against(name):
+        return kind_of_header(table_header(checked_bytes(data, max_bytes), PurePath(name).suffix.lower()))
 
 
 @contextmanager
-def _reported_against(path: Path) -> Iterator[None]:
+def _reported_against(path: str | Path) -> Iterator[None]:
     try:
         yield
     except Unreadable as exc:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable
 
 from . import captions, docx_file, office, tables
@@ -25,7 +25,12 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         raise Unreadable("is a folder, not a transcript file") from None
     except OSError as exc:
         raise Unreadable(f"cannot be read ({exc.strerror}); check its permissions") from None
-    check_size(len(data), max_bytes)  # the file may have grown since stat()
+    return checked_bytes(data, max_bytes)  # the file may have grown since stat()
+
+
+def checked_bytes(data: bytes, max_bytes: int) -> bytes:
+    """``data`` itself, refused when over ``max_bytes`` or empty."""
+    check_size(len(data), max_bytes)
     if not data.strip():
         raise Unreadable("is empty; export the transcript again")
     return data
@@ -61,9 +66,11 @@ READERS: dict[str, Reader] = {
 }
 
 
-def reader_for(path: Path) -> Reader:
-    reader = READERS.get(path.suffix.lower())
+def reader_for(name: str | PurePath) -> Reader:
+    """The reader of a file by the suffix of its name."""
+    suffix = PurePath(name).suffix
+    reader = READERS.get(suffix.lower())
     if reader is None:
         supported = ", ".join(sorted(READERS))
-        raise Unreadable(f"has an unsupported file type '{path.suffix or '(none)'}'; supported: {supported}")
+        raise Unreadable(f"has an unsupported file type '{suffix or '(none)'}'; supported: {supported}")
     return reader

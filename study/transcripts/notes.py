@@ -27,9 +27,10 @@ _ROLE_KEY = re.compile(
     re.IGNORECASE,
 )
 _KEY_VALUE_LINE = re.compile(
-    r"[ \t]*(?:[-*][ \t]+)?(?:\*\*|__)?(?P<key>[^:\n*_]{1,30}?)[ \t]*"
-    r"(?::(?:\*\*|__)|(?:\*\*|__)?[ \t]*:)[ \t]*(?P<value>.*?)[ \t]*"
-)
+    r"[ \t]*+(?:[-*][ \t]+)?(?:\*\*|__)?(?P<key>[^:\n*_]{1,30}?)[ \t]*+"
+    r"(?::(?:\*\*|__)|(?:\*\*|__)?[ \t]*+:)[ \t]*+(?P<value>(?:.*[^ \t])?)[ \t]*"
+)  # blanks taken possessively and the value ended at its last non-blank: each blank run is read once
+# (two quantifiers sharing a run, or a lazy value before trailing blanks, were quadratic in its length)
 _HEADER_SENTENCE = re.compile(
     r"[ \t]*((this is )?(an? )?(oral[ -]history )?interview(s)? (conducted |recorded |held )?(by|with|of)\b|"
     r"(transcript|transcription) of\b|interviewed by\b).*",
@@ -124,13 +125,13 @@ def _names_someone(value: str) -> bool:
 
 # A heading line that starts the authors' notes, or a transcription service's footer.
 NOTES_HEADING = re.compile(
-    r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*"
+    r"[ \t]*+(?:#{1,6}[ \t]*+)?(?:\*\*|__)?[ \t]*+"
     r"(annotations?|memos?|notes?|comments?|field ?notes|interviewer'?s? notes|researcher'?s? notes|"
     r"post[- ]interview notes|anmerkungen|notas|anota[cç][õo]es|observa[cç][õo]es|remarques|"
     r"transcribed by https?://otter\.ai.*|\[?end of (the )?(interview|transcript|transcription|recording)\]?\.?)"
-    r"[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*",
+    r"[ \t]*+:?[ \t]*+(?:\*\*|__)?[ \t]*+:?[ \t]*+",
     re.IGNORECASE,
-)
+)  # blanks taken possessively, as above
 
 
 # A notes heading as a whole line after a newline: a search skips from newline to newline.

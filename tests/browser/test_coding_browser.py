@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from study import auth, workspace
-from study.importing import ImportOptions, add_parsed_transcript
+from study.importing.reading import ImportOptions
+from study.importing.storing import add_parsed_transcript
 from study.store import Study
 from tests.browser.conftest import VIEWPORT, sample_app, wait_until_loaded
 from tests.factories import parsed_from_turns

@@ -8,7 +8,7 @@ from study.app.common import get_study, require_actor
 from study.app.display import act, flash, labelled, plain, said, show_flash, table_styler
 from study import codes
 from study.codes import CodeView
-from study.importing import UploadedFile
+from study.importing.uploads import UploadedFile
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()

@@ -8,7 +8,7 @@ from study import qdpx
 from study.app.common import get_study, require_actor
 from study.app.display import flash, show_flash
 from study.errors import StudyError
-from study.importing import UploadedFile
+from study.importing.uploads import UploadedFile
 from study.segmenting import UNITS
 
 study, actor = get_study(), require_actor()

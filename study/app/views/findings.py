@@ -41,7 +41,7 @@ def show_table(table, height: int | None = None) -> None:
     table_downloads(table)
 
 
-def view_body(view: str, source: str, combine: str, theme: str | None) -> None:
+def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> None:
     if view == "Frequency":
         table = findings.frequency_table(study, actor, theme, source, combine)
         chart, numbers = st.tabs(["Chart", "Table"])
@@ -59,7 +59,7 @@ def view_body(view: str, source: str, combine: str, theme: str | None) -> None:
         least = st.number_input("Keep codes mentioned by at least", min_value=1, value=2, step=1)
         show_table(findings.factors_table(study, actor, theme, int(least), source, combine))
     elif view == "Demographics":
-        show_table(findings.demographics_table(study))
+        show_table(findings.demographics_table(study, coverage))
     elif view == "Co-occurrence":
         level = st.segmented_control("Count", ["segment", "participant"], default="segment", required=True,
                                      format_func=lambda v: f"per {v}")
@@ -105,12 +105,13 @@ def page() -> None:
     if choice.source == CONSENSUS:
         st.caption("The consensus: codes every rater agreed on and the adjudicator's decisions.")
     coverage = attempt(source_coverage, study, actor, choose_source(study, actor, choice.source, choice.combine))
-    if coverage is not None:
-        if coverage.warning:  # a partial consensus is never shown as the consensus
-            st.warning(plain(coverage.warning), icon=":material/warning:")
-        st.caption(plain(coverage.describe()))
+    if coverage is None:
+        return
+    if coverage.warning:  # provisional counts are never shown as final
+        st.warning(plain(coverage.warning), icon=":material/warning:")
+    st.caption(plain(coverage.describe()))
     try:
-        view_body(view, choice.source, choice.combine, theme)
+        view_body(view, choice.source, choice.combine, theme, coverage)
     except StudyError as exc:
         error(exc)
     whole_report(choice)

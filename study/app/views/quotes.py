@@ -11,7 +11,7 @@ from study import codes, quotes
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, plain, table_downloads, table_styler
 from study.findings import study_participants
-from study.importing import transcript_rows
+from study.listing import transcript_rows
 from study.sources import findings_sources
 from study.table import Column
 

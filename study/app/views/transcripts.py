@@ -9,15 +9,10 @@ from study.app.common import get_study, require_actor
 from study.app.display import act, attempt, error, plain, said, show_flash, table_styler
 from study import exclusion, workspace
 from study.errors import StudyError
-from study.importing import (
-    SUPPORTED,
-    ImportPreview,
-    UploadedFile,
-    preview_uploads,
-    transcript_rows,
-    upload_participants,
-    upload_transcripts,
-)
+from study.importing.preview import ImportPreview
+from study.importing.reading import SUPPORTED
+from study.importing.uploads import UploadedFile, preview_uploads, upload_participants, upload_transcripts
+from study.listing import transcript_rows
 from study.roles import ROLES
 from study.speakers import set_speaker_role, transcript_speakers
 from study.participants import list_participants, participant_table
