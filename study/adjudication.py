@@ -24,6 +24,7 @@ from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, session_
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
+from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
 from .errors import CodingsFileError, NotFound, StudyError
 from .table import Column, Table, minute_text
 from .store import (
@@ -455,7 +456,13 @@ def _read_resolutions_csv(path: Path) -> list[tuple[int, dict]]:
             if missing:
                 raise CodingsFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header must "
                                        f"be {','.join(RESOLUTION_COLUMNS)}")
-            return [(n, {k.strip(): (v or "") for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+            rows = []
+            for n, row in enumerate(reader, start=2):
+                if any((cell or "").strip() for cell in row.get(None, ())):  # cells past the header: never dropped
+                    raise CodingsFileError(f"{path}, {extra_cells_problem(n, len(reader.fieldnames) + len(row[None]), len(reader.fieldnames))}",
+                                           EXTRA_CELLS_FIX)
+                rows.append((n, {k.strip(): (v or "") for k, v in row.items() if k}))
+            return rows
     except FileNotFoundError:
         raise CodingsFileError(f"{path}: file not found") from None
     except UnicodeDecodeError:

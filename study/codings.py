@@ -20,7 +20,7 @@ from . import memos
 from .audit_log import memo_per_change
 from .auth import Actor, rater_user, require_rater_id, writable_rater
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
-from .csv_quotes import QUOTE_FIX, unclosed_quote
+from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
 from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
@@ -360,6 +360,9 @@ def _read_codings_csv(path: Path) -> list[tuple[int, dict]]:
                                "the header must be transcript,segment,code[,memo][,start,end]")
     rows, line = [], reader.line_num + 1
     for row in reader:
+        if any((cell or "").strip() for cell in row.get(None, ())):  # cells past the header: never dropped
+            raise CodingsFileError(f"{path}, {extra_cells_problem(line, len(header) + len(row[None]), len(header))}; "
+                                   "nothing was applied", EXTRA_CELLS_FIX)
         rows.append((line, {k.strip(): (v or "") for k, v in row.items() if isinstance(k, str)}))
         line = reader.line_num + 1
     return rows

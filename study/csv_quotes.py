@@ -1,4 +1,4 @@
-"""Finding the quote that was never closed in a CSV file.
+"""CSV rows that went wrong: a quote never closed, a cell split by an unquoted comma.
 
 A stray opening quote makes a CSV reader take every following line, commas and all, as one
 field: the next participants' answers silently join the previous one's. Two shapes give it away:
@@ -78,3 +78,28 @@ def _reads_as_row(line: str, width: int, key: int, keys: set[str]) -> bool:
         return False
     value = cells[key].strip()
     return bool(_IDENTIFIER.fullmatch(value)) and (any(ch.isdigit() for ch in value) or value in keys)
+
+
+# -- a row with more cells than its header: an unquoted comma split a cell ---------------------
+
+EXTRA_CELLS_FIX = "put the cell that holds commas in double quotes"
+
+
+def extra_cells(row: list[str], width: int) -> bool:
+    """Whether ``row`` holds something past the header's ``width`` (empty trailing cells hold nothing)."""
+    return any(cell.strip() for cell in row[width:])
+
+
+def rejoined(row: list[str], width: int, delimiter: str = ",") -> list[str]:
+    """``row`` with the cells past ``width`` joined back onto its last column, with the delimiter
+    that split them: ``P2,We looked at downloads, then the card`` keeps its whole answer."""
+    return row if len(row) <= width else [*row[:width - 1], delimiter.join(row[width - 1:])]
+
+
+def extra_cells_problem(line: int, cells: int, width: int) -> str:
+    return f"line {line} has {cells} cells, more than the header's {width} (an unquoted comma?)"
+
+
+def rejoined_note(line: int, row: list[str], width: int) -> str:
+    return (f"line {line}: {len(row) - width} unquoted comma(s) split the last column; its cells were "
+            "joined back with them")

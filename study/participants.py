@@ -1,15 +1,17 @@
 """Participants: who each transcript belongs to, and their attributes (demographics)."""
 from __future__ import annotations
 
+import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .csv_quotes import QUOTE_FIX, unclosed_quote
+from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells, extra_cells_problem, unclosed_quote
 from .errors import InvalidName, ParticipantsError
 from .names import check_name
 from .store import Participant, Study
@@ -38,7 +40,10 @@ def participants_from_csv(data: bytes, name: str) -> list[ParticipantRow]:
 
     try:
         _check_quotes(data, name)
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with warnings.catch_warnings():  # only empty trailing cells are left: _check_quotes refused the others
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ParticipantsError(f"{name}: not a readable CSV ({exc}); save it as UTF-8 CSV") from None
     frame = frame.loc[:, [c for c in frame.columns if c.strip() and not c.startswith("Unnamed:")]]
@@ -63,10 +68,21 @@ def participants_from_csv(data: bytes, name: str) -> list[ParticipantRow]:
 
 
 def _check_quotes(data: bytes, name: str) -> None:
-    """A quote never closed would fold the following participants into one attribute: refuse it."""
+    """A quote never closed would fold the following participants into one attribute, and a row with
+    more cells than the header would shift them (pandas takes its first cell as the row's index):
+    refuse both, naming the line."""
     text = data.decode("utf-8-sig", errors="replace")
     if problem := unclosed_quote(text, "participant"):
         raise ParticipantsError(f"{name}, {problem}", QUOTE_FIX)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        width, line = len(next(reader, [])), reader.line_num + 1
+        for row in reader:
+            if extra_cells(row, width):
+                raise ParticipantsError(f"{name}, {extra_cells_problem(line, len(row), width)}", EXTRA_CELLS_FIX)
+            line = reader.line_num + 1
+    except csv.Error:
+        return  # pandas reports a malformed file itself
 
 
 def participant_from_file_name(stem: str) -> str:

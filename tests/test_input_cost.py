@@ -8,13 +8,21 @@ few hundred kilobytes that read for minutes, an empty folder named x.docx.
 """
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
+import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
+from study.auth import CLI
+from study.errors import StudyError
+from study.importing.batch import import_files
+from study.transcripts import read_transcript
 from tests.test_layouts import DIALOGUE, minimal_odt, minimal_pdf, minimal_rtf, minimal_xlsx, write_docx
 
 # Characters whose runs the layouts' patterns meet: blanks, label and heading punctuation, digits, letters.
@@ -88,3 +96,113 @@ def test_every_reader_reads_long_runs_of_spaces_and_punctuation_in_linear_time(t
     assert len(lines) == len(paths)
     assert not [line for line in lines if line.startswith("CRASH")]
     assert sum(line.startswith("read") for line in lines) > len(paths) // 2  # the runs were read, not refused
+
+
+# -- files that expand far past their size: refused naming the limit --------------------------------
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def odt_with_body(body: str) -> bytes:
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        f"<office:body><office:text>{body}</office:text></office:body></office:document-content>").encode()})
+
+
+def xlsx_claiming_every_cell() -> bytes:
+    """A 5 KB workbook whose sheet says it spans A1:XFD1048576 and holds a cell in its last corner."""
+    book = zipfile.ZipFile(io.BytesIO(minimal_xlsx([["Speaker", "Text"], ["Ana", "Hi?"], ["Bo", "Yes."]])))
+    members = {info.filename: book.read(info) for info in book.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', sheet).replace(
+        "</sheetData>", '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
+    return _zip(members)
+
+
+def pdf_of(objects: list[bytes]) -> bytes:
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def pdf_page(content: bytes, kids: int = 1, compressed: bool = False) -> bytes:
+    """One page drawn ``kids`` times over (the page tree may name a page as often as it likes)."""
+    stream = zlib.compress(content, 9) if compressed else content
+    return pdf_of([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join([b"3 0 R"] * kids) + b"] /Count %d >>" % kids,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d %s>>\nstream\n" % (len(stream), b"/Filter /FlateDecode " if compressed else b"")
+        + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
+
+
+BOMBS = {
+    # name: (file, what the one line says)
+    "odt spaces": ("spaces.odt", lambda: odt_with_body('<text:p>Ana: hi<text:s text:c="100000000"/>x</text:p>'),
+                   r"expands to more than 20,000,000 characters of text"),
+    "odt many runs": ("runs.odt", lambda: odt_with_body("<text:p>" + '<text:s text:c="5000000"/>' * 10 + "</text:p>"),
+                      r"expands to more than 20,000,000 characters"),
+    "odt count": ("count.odt", lambda: odt_with_body('<text:p>Ana: hi<text:s text:c="lots"/></text:p>'),
+                  r"a run of spaces has the count 'lots'"),
+    "odt nesting": ("deep.odt", lambda: odt_with_body("<text:p>" + "<text:span>" * 5000 + "Ana: hi"
+                                                      + "</text:span>" * 5000 + "</text:p>"),
+                    r"nests its elements deeper than any document does"),
+    "xlsx dimension": ("sheet.xlsx", xlsx_claiming_every_cell, r"holds more than 2,000,000 cells or 200,000 rows"),
+    "pdf pages": ("pages.pdf", lambda: pdf_page(b"BT /F1 12 Tf 72 720 Td (Ana: hi) Tj ET", kids=2_001),
+                  r"has 2,001 pages, more than the 2,000 a transcript may have"),
+    "pdf operations": ("ops.pdf", lambda: pdf_page(b"BT /F1 12 Tf 72 720 Td " + b"(Ana: hi) Tj 0 -1 Td " * 60_000
+                                                   + b"ET", compressed=True),
+                       r"asks more of a reader than any transcript does"),
+}
+
+
+@pytest.mark.parametrize("bomb", BOMBS, ids=list(BOMBS))
+def test_a_file_that_expands_far_past_its_size_is_refused_naming_the_limit(tmp_path, bomb):
+    name, make, problem = BOMBS[bomb]
+    path = tmp_path / name
+    path.write_bytes(make())
+    assert path.stat().st_size < 200_000
+    with pytest.raises(StudyError, match=problem) as caught:
+        read_transcript(path)
+    assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+
+
+def test_a_folder_named_like_a_transcript_file_is_an_error(study, tmp_path):
+    (tmp_path / "x.docx").mkdir()
+    summary = import_files(study, [tmp_path / "x.docx"], actor=CLI)
+    assert summary.failed == [(str(tmp_path / "x.docx"), f"{tmp_path / 'x.docx'}: is a folder, not a .docx file; "
+                                                         "name the file itself, or a folder of transcripts with another name")]
+
+
+@pytest.mark.parametrize("hidden", ["\x01", "\x1c", "\x7f", "\x85", "\u202e", "\u2066"])
+def test_an_invisible_character_in_a_speaker_label_leaves_the_answer_with_its_speaker(tmp_path, hidden):
+    path = tmp_path / "t.txt"
+    path.write_text(f"Interviewer: How did you start?\nP2{hidden}: With a grant.\nInterviewer: And then?\nP2: It grew.\n",
+                    encoding="utf-8")
+    parsed = read_transcript(path)
+    said = [(t.speaker, parsed.turn_text(t)) for t in parsed.turns]
+    if hidden == "\x85":  # NEL is a line break: the label is visibly cut, no longer hidden
+        assert "P2\n: With a grant." in parsed.text
+    else:
+        assert ("P2", "With a grant.") in said
+    assert parsed.warnings == (f"1 invisible control character(s) read as spaces or line breaks (the first, "
+                               f"U+{ord(hidden):04X}, on line 2)",)

@@ -1,5 +1,7 @@
 """Fuzzing every reader: mutated bytes of each fixture shape give either a ParsedTranscript whose
-offsets are exact or a StudyError (one clean message) — never another exception.
+offsets are exact or a StudyError (one clean message) — never another exception. The shapes include
+files built to cost far more than their size (tests/test_input_cost.py's bombs), so their mutants
+test the readers' caps on text, cells, pages, nesting and time too.
 
 The budget is small for CI (STUDY_FUZZ_EXAMPLES mutated inputs per shape, 15 by default);
 for a release, run it longer: STUDY_FUZZ_EXAMPLES=2000 pytest tests/test_reader_fuzz.py
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from study.errors import StudyError
 from study.transcripts import ParsedTranscript, read_transcript
+from tests.test_input_cost import BOMBS
 from tests.test_layouts import (
     DIALOGUE,
     FIXTURES,
@@ -45,7 +48,7 @@ def _shapes() -> list[tuple[str, bytes]]:
         ("t.odt", minimal_odt(DIALOGUE)),
         ("t.rtf", minimal_rtf(DIALOGUE)),
         ("t.xlsx", minimal_xlsx([["Speaker", "Text"], ["Ana", "Hi?"], ["Bo", "Yes."]])),
-    ]
+    ] + [(name, make()) for name, make, _ in BOMBS.values()]
 
 
 SHAPES = _shapes()

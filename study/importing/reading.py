@@ -71,6 +71,9 @@ class BatchFile:
         """The file's bytes, refused when over ``max_bytes`` (a file on disk before it is read) or empty."""
         if self.path is None:
             return check_data(self.data or b"", self.where, max_bytes)
+        if self.path.is_dir():
+            raise TranscriptFormatError(self.where, f"is a folder, not a {self.path.suffix or 'transcript'} file",
+                                        "name the file itself, or a folder of transcripts with another name")
         if not self.path.is_file():
             raise TranscriptFormatError(self.where, "file not found")
         return read_file(self.path, max_bytes)
@@ -93,7 +96,7 @@ def batch_files(paths: Iterable[Path]) -> list[BatchFile]:
     """``expand_paths`` as batch files, each knowing whether it was named itself or found in a folder."""
     files: list[BatchFile] = []
     for path in map(Path, paths):
-        if path.is_dir():
+        if path.is_dir() and path.suffix.lower() not in SUPPORTED:  # a folder named x.docx fails as a file would
             files.extend(_on_disk(p, named=False)
                          for p in sorted(p for p in path.iterdir() if p.is_file() and _is_transcript_file(p)))
         else:

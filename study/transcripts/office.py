@@ -17,6 +17,7 @@ import zlib
 import defusedxml.ElementTree
 
 from .docx_file import check_unzipped_size, check_xml_part
+from .limits import MAX_PDF_FORM_USES, MAX_PDF_PAGE_OPERATIONS, MAX_PDF_PAGES, Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .text import mostly_control_characters, normalise_newlines
@@ -36,17 +37,36 @@ def read_pdf(data: bytes, **_options) -> ParsedTranscript:
     import pypdf  # imported here: only PDF files need it
 
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise Unreadable(f"is a password-protected PDF; remove the password or {_CONVERT}")
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        with pypdf.apply_configuration(stream_parsing_work_maximum_count=MAX_PDF_PAGE_OPERATIONS,
+                                       xform_maximum_invocations_per_extraction=MAX_PDF_FORM_USES):
+            text = _pdf_text(pypdf.PdfReader(io.BytesIO(data)))
     except Unreadable:
         raise
+    except pypdf.errors.LimitReachedError as exc:
+        raise Unreadable(f"asks more of a reader than any transcript does ({exc}); {_CONVERT}") from None
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise Unreadable(f"could not be read as a PDF ({type(exc).__name__}); {_CONVERT}") from None
     if not text.strip():
         raise Unreadable(f"has no text layer (a scanned image?); run OCR on it or {_CONVERT}")
     return read_layout(_clean(text), by_line=False)
+
+
+def _pdf_text(reader) -> str:
+    """The text layer page by page, within the limits: pages, text, time (a few hundred kilobytes
+    of PDF can ask for minutes of work)."""
+    if reader.is_encrypted:
+        raise Unreadable(f"is a password-protected PDF; remove the password or {_CONVERT}")
+    if len(reader.pages) > MAX_PDF_PAGES:
+        raise Unreadable(f"has {len(reader.pages):,} pages, more than the {MAX_PDF_PAGES:,} a transcript may have; "
+                         "split it")
+    pages, size, deadline = [], 0, Deadline()
+    for page in reader.pages:
+        deadline.check()
+        pages.append(page.extract_text() or "")
+        size += len(pages[-1])
+        check_text_size(size)
+    deadline.check()
+    return "\n".join(pages)
 
 
 def read_odt(data: bytes, **_options) -> ParsedTranscript:
@@ -63,38 +83,54 @@ def read_odt(data: bytes, **_options) -> ParsedTranscript:
     check_xml_part(ODT_CONTENT, xml)
     root = defusedxml.ElementTree.fromstring(xml, forbid_dtd=True)
     body = root.find(f"{{{_OFFICE_NS}}}body")
-    paragraphs = _odt_paragraphs(body if body is not None else root)
+    try:
+        paragraphs = _odt_paragraphs(body if body is not None else root, [0])
+    except RecursionError:
+        raise Unreadable(f"nests its elements deeper than any document does (a damaged or hostile file); {_CONVERT}") from None
     return read_layout(_clean("\n".join(paragraphs)), by_line=True)
 
 
-def _odt_paragraphs(element) -> list[str]:
-    """Paragraphs and headings in document order; a table row is one tab-separated line."""
+def _odt_paragraphs(element, spent: list[int]) -> list[str]:
+    """Paragraphs and headings in document order; a table row is one tab-separated line.
+    ``spent`` counts the spaces expanded so far (refused past the text limit)."""
     found: list[str] = []
     for child in element:
         tag = child.tag
         if tag in (f"{{{_TEXT_NS}}}p", f"{{{_TEXT_NS}}}h"):
-            found.append(_odt_text(child))
+            found.append(_odt_text(child, spent))
         elif tag == f"{{{_TABLE_NS}}}table-row":
-            found.append("\t".join(" ".join(_odt_paragraphs(cell)) for cell in child))
+            found.append("\t".join(" ".join(_odt_paragraphs(cell, spent)) for cell in child))
         else:
-            found.extend(_odt_paragraphs(child))
+            found.extend(_odt_paragraphs(child, spent))
     return found
 
 
-def _odt_text(element) -> str:
+def _odt_text(element, spent: list[int]) -> str:
     parts = [element.text or ""]
     for child in element:
         tag = child.tag
         if tag == f"{{{_TEXT_NS}}}s":
-            parts.append(" " * int(child.get(f"{{{_TEXT_NS}}}c", "1") or 1))
+            parts.append(" " * _spaces(child.get(f"{{{_TEXT_NS}}}c", "1"), spent))
         elif tag == f"{{{_TEXT_NS}}}tab":
             parts.append("\t")
         elif tag == f"{{{_TEXT_NS}}}line-break":
             parts.append("\n")
         elif tag not in (f"{{{_OFFICE_NS}}}annotation", f"{{{_TEXT_NS}}}note"):
-            parts.append(_odt_text(child))
+            parts.append(_odt_text(child, spent))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def _spaces(count: str, spent: list[int]) -> int:
+    """The spaces a <text:s text:c="N"/> stands for (a 457-byte file asked for 100,000,000), counted
+    into ``spent`` and refused before they are made when past the text limit."""
+    try:
+        spaces = max(int(count or 1), 1)
+    except ValueError:
+        raise Unreadable(f"is damaged: a run of spaces has the count {count[:20]!r}; {_CONVERT}") from None
+    spent[0] += spaces
+    check_text_size(spent[0])
+    return spaces
 
 
 def read_rtf(data: bytes, **_options) -> ParsedTranscript:
@@ -134,6 +170,7 @@ def read_doc(data: bytes, **_options) -> ParsedTranscript:
 
 
 def _clean(text: str) -> str:
+    check_text_size(len(text))
     text = normalise_newlines(text).replace("\x0c", "\n").replace("\x00", "")
     if mostly_control_characters(text):
         raise Unreadable(f"holds no readable text; {_CONVERT}")

@@ -12,7 +12,7 @@ from .layouts import cue_blocks, formatting, markdown, name_lines, otter, paragr
 from .model import ParsedTranscript
 from .notes import speech_end, split_metadata_header
 from .reading import Document, LineFormat, Layout, Proposal, scored
-from .text import lines_of
+from .text import lines_of, visible_controls
 
 # Most specific first: a tie in score goes to the reading with more turns, then to the earlier layout.
 LAYOUTS: tuple[Layout, ...] = (
@@ -30,6 +30,7 @@ LAYOUTS: tuple[Layout, ...] = (
 
 def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | None = None) -> ParsedTranscript:
     """The best reading of ``text``: header to metadata, notes out of speech, layouts competing."""
+    text, notes = visible_controls(text)
     metadata, body = split_metadata_header(text)
     shift = len(text) - len(body)
     shifted = {start - shift: form for start, form in (formats or {}).items() if start >= shift}
@@ -43,7 +44,7 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     return ParsedTranscript(
         body, best.turns, metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
-        runner_up_score=runner_up.score if runner_up else None,
+        runner_up_score=runner_up.score if runner_up else None, warnings=notes,
     )
 
 

@@ -12,6 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..csv_quotes import EXTRA_CELLS_FIX, extra_cells, extra_cells_problem, rejoined, rejoined_note
+from .limits import MAX_TABLE_CELLS, MAX_TABLE_ROWS, Deadline
 from .model import PROTOCOL_INTERVIEWER, ParsedTranscript, SurveyResponse, Unreadable
 from .rendered import DraftTurn, rendered
 from .roles import label_role
@@ -38,13 +40,17 @@ class SpeakerColumns:
 
 def table_rows(data: bytes, suffix: str) -> list[list[str]]:
     """The rows of a .csv, .tsv or .xlsx table as strings, header first."""
+    return _rows_and_delimiter(data, suffix)[0]
+
+
+def _rows_and_delimiter(data: bytes, suffix: str) -> tuple[list[list[str]], str]:
     if suffix == ".xlsx":
-        return _xlsx_rows(data)
+        return _xlsx_rows(data), ""
     text = decode_text(data)
     delimiter = "\t" if suffix == ".tsv" else _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        return [row for row in reader]
+        return [row for row in reader], delimiter
     except csv.Error as exc:
         raise Unreadable(f"is not a valid table (line {reader.line_num}: {exc}); check its quotes") from None
 
@@ -64,7 +70,16 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
             check_unzipped_size(archive.infolist(), len(data))
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        rows = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        sheet.reset_dimensions()  # the size a sheet declares is its word, not its cells: a 5 KB file claimed 17 billion
+        rows, cells, deadline = [], 0, Deadline()
+        for row in sheet.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_TABLE_CELLS or len(rows) >= MAX_TABLE_ROWS:
+                raise Unreadable(f"holds more than {MAX_TABLE_CELLS:,} cells or {MAX_TABLE_ROWS:,} rows, far more than "
+                                 "a transcript table; check that it is the right file, or split it")
+            if len(rows) % 1000 == 0:
+                deadline.check()
+            rows.append(["" if value is None else str(value) for value in row])
         book.close()
         return rows
     except Unreadable:
@@ -116,7 +131,7 @@ def _is_participants_header(header: list[str]) -> bool:
 
 
 def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript:
-    rows = table_rows(data, suffix)
+    rows, delimiter = _rows_and_delimiter(data, suffix)
     columns = speaker_columns(rows[0]) if rows else None
     if columns is None:
         found = ", ".join(rows[0]) if rows else "none"
@@ -124,8 +139,17 @@ def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript
             f"is a table without speaker and text columns (columns: {found}); name them 'speaker' and 'text' "
             "(a table with 'participant' and 'response' columns is read as survey responses)"
         )
+    width, notes = _width(rows[0]), []
     drafts = []
     for number, row in enumerate(rows[1:], start=2):
+        if extra_cells(row, width):  # never dropped: joined back into a last text column, else refused
+            if suffix == ".xlsx":
+                raise Unreadable(f"row {number} has a cell past the header's {width} columns; give its column "
+                                 "a header or move it into the text")
+            if columns.text != width - 1:
+                raise Unreadable(f"{extra_cells_problem(number, len(row), width)}; {EXTRA_CELLS_FIX}")
+            notes.append(rejoined_note(number, row, width))
+            row = rejoined(row, width, delimiter)
         cell = lambda index: row[index].strip() if index is not None and index < len(row) else ""  # noqa: E731
         speaker, body = " ".join(cell(columns.speaker).split()), cell(columns.text)
         if not body:
@@ -137,7 +161,12 @@ def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript
         raise Unreadable("contains no transcript text; check that it is the right file")
     header = rows[0]
     used = ", ".join(header[i] for i in (columns.speaker, columns.text, columns.time) if i is not None)
-    return rendered(drafts, layout=f"speaker table (columns: {used})")
+    return rendered(drafts, layout=f"speaker table (columns: {used})", warnings=notes)
+
+
+def _width(header: list[str]) -> int:
+    """The header's columns, up to its last named one (a spreadsheet's row runs on, empty)."""
+    return max((i + 1 for i, name in enumerate(header) if name.strip()), default=len(header))
 
 
 
@@ -153,16 +182,25 @@ class _SurveyColumns:
 
 def survey_responses(text: str) -> list[SurveyResponse]:
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    notes: dict[str, list[str]] = {}
     try:
-        columns = _survey_columns(next(rows, []))
+        header = next(rows, [])
+        columns, width = _survey_columns(header), _width(header)
         drafts: dict[str, list[DraftTurn]] = {}
         for row in rows:
+            if extra_cells(row, width):  # never dropped: joined back into a last response column, else refused
+                if columns.response != width - 1:
+                    raise Unreadable(f"{extra_cells_problem(rows.line_num, len(row), width)}; {EXTRA_CELLS_FIX}")
+                notes.setdefault(" ".join(row[columns.participant].split()), []).append(
+                    rejoined_note(rows.line_num, row, width))
+                row = rejoined(row, width)
             _add_survey_row(drafts, columns, row, rows.line_num)
     except csv.Error as exc:
         raise Unreadable(f"is not a valid CSV file (line {rows.line_num}: {exc})") from None
     if not drafts:
         raise Unreadable("contains no responses; check that it is the right file")
-    return [SurveyResponse(participant, rendered(turns, layout="survey responses")) for participant, turns in drafts.items()]
+    return [SurveyResponse(participant, rendered(turns, layout="survey responses", warnings=notes.get(participant, ())))
+            for participant, turns in drafts.items()]
 
 
 def _survey_columns(header: list[str]) -> _SurveyColumns:

@@ -62,6 +62,28 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # category Cc
 _ASCII_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])  # the same, in ASCII
 
 
+# Invisible characters that hide what a line is: controls (other than tab and line break) and the
+# marks that reorder displayed text. A line break in disguise (vertical tab, form feed, NEL, U+2028,
+# U+2029) is read as one; the others as a space. One character for one: offsets stay as they were.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_AS_LINE_BREAKS = "\x0b\x0c\x85\u2028\u2029"
+_VISIBLE = {ord(ch): "\n" if ch in _AS_LINE_BREAKS else " " for ch in
+            map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                      0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])}
+
+
+def visible_controls(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` with each invisible control read as a space or a line break, and a note naming the
+    first. Hidden in a speaker label ("P2\\x01: ...") one sent the answer to the interviewer."""
+    first = _INVISIBLE.search(text)
+    if first is None:
+        return text, ()
+    count = len(_INVISIBLE.findall(text))
+    line = text.count("\n", 0, first.start()) + 1
+    return text.translate(_VISIBLE), (f"{count} invisible control character(s) read as spaces or line breaks "
+                                      f"(the first, U+{ord(first.group()):04X}, on line {line})",)
+
+
 def mostly_control_characters(text: str) -> bool:
     if text.isascii():  # counted without a list of matches (several times faster)
         count = len(text) - len(text.translate(_ASCII_CONTROL))
