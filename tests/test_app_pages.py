@@ -280,8 +280,9 @@ def test_a_coder_sees_agreement_only_when_allowed(study_db, study):
     visibility.set_coders_see_agreement(study, ADMIN, True)
     at = open_page("agreement", ALICE)
     assert not at.exception
-    assert at.metric  # figures shown
-    assert len(at.tabs) == 2  # per code and chart; no disagreements tab
+    assert [m.label for m in at.metric] == ["Codes with a band", "Segments compared"]
+    assert list(at.dataframe[0].value.columns) == ["Theme", "Code", "Applied by you", "Agreement"]
+    assert not at.tabs  # no chart, breakdowns or disagreements: nothing with a figure in it
 
 
 # -- adjudicate -------------------------------------------------------------------
