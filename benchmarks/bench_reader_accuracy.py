@@ -33,7 +33,9 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+try:  # the installed study (another worktree's reader can be measured with its own Python)
+    import study  # noqa: F401
+except ImportError:
     sys.path.insert(0, str(ROOT))
 
 from study.errors import StudyError  # noqa: E402
@@ -68,6 +70,36 @@ class Word:
     word: str
     kind: str  # truth: turn/mark/header/note/struct; reading: turn/mark/header/note
     speaker: str | None = None
+
+
+def source_words(path: Path) -> Counter:
+    """The words a fixture holds, read with the file type's own library (not the reader under test):
+    for checking that its truth accounts for every one of them."""
+    suffix = path.suffix
+    if suffix == ".docx":
+        import docx
+
+        document = docx.Document(str(path))
+        texts = [p.text for p in document.paragraphs]
+        texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    elif suffix == ".xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+        texts = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+    elif suffix == ".odt":
+        import zipfile
+        from xml.etree import ElementTree
+
+        with zipfile.ZipFile(path) as archive:
+            texts = list(ElementTree.fromstring(archive.read("content.xml")).itertext())
+    elif suffix == ".rtf":
+        from striprtf.striprtf import rtf_to_text
+
+        texts = [rtf_to_text(path.read_text(encoding="ascii"))]
+    else:
+        texts = [path.read_text(encoding="utf-8-sig")]
+    return Counter(w for text in texts for _, w in words(text))
 
 
 def truth_words(truth: dict) -> list[Word]:
@@ -274,7 +306,7 @@ def print_groups(scores: list[FileScore], truths: dict[str, dict]) -> None:
 
 
 def explain(path: Path) -> None:
-    """Each true turn with the read speakers its words went to."""
+    """Each true piece with where its words went (``nowhere``: in no turn, mark, note nor header)."""
     truth, parsed = load_truth(path), read(path)
     expected = truth_words(truth)
     where = {id(e): g for e, g in _aligned(expected, read_words(parsed))}
@@ -283,7 +315,7 @@ def explain(path: Path) -> None:
     index = 0
     for piece in truth["pieces"]:
         count = len(words(piece["text"]))
-        placed = Counter((where[id(w)].kind, where[id(w)].speaker) if id(w) in where else ("lost", None)
+        placed = Counter((where[id(w)].kind, where[id(w)].speaker) if id(w) in where else ("nowhere", None)
                          for w in expected[index:index + count])
         index += count
         read_as = ", ".join(f"{kind}{':' + str(sp) if sp else ''} {n}" for (kind, sp), n in placed.most_common())
