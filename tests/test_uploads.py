@@ -86,8 +86,8 @@ def test_coder_may_not_upload(coded):
 def test_participants_upload_saves_attributes(coded):
     from study.participants import list_participants
 
-    count = importing.upload_participants(coded, ADMIN, UploadedFile("people.csv", b"participant,role\nP01,engineer\n"))
-    assert count == 1
+    applied = importing.upload_participants(coded, ADMIN, UploadedFile("people.csv", b"participant,role\nP01,engineer\n"))
+    assert (applied.participants, applied.moved, applied.not_in_study) == (1, (), ())
     assert next(p for p in list_participants(coded) if p["participant"] == "P01")["attributes"] == {"role": "engineer"}
 
 

@@ -58,6 +58,8 @@ REMEDIES = {
     "choose_source": "adjudicate the raters' disagreements first, or choose a coder as the source",
     "participants_table": "give it as the participants CSV",
     "restore_code": "choose another code, or ask an admin to restore it on the Codebook page",
+    "merge_speakers": "merge '{speaker}' into '{into}' instead (Fix after import, Speakers)",
+    "move_transcript": "give the transcripts to them instead (Fix after import, Participant)",
 }
 
 

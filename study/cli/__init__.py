@@ -45,6 +45,8 @@ REMEDIES = {
     "name_the_file": "name the file itself (`study import FILE`) to import it as one speaker's text",
     "check_database": "restore it from a backup; `study check` lists what is damaged",
     "restore_code": "choose another code, or restore it on the app's Codebook page",
+    "merge_speakers": "merge them with `study fix merge-speakers TRANSCRIPT '{speaker}' '{into}'`",
+    "move_transcript": "give the transcripts to them with `study fix participant TRANSCRIPT PARTICIPANT`",
 }
 
 
