@@ -150,15 +150,19 @@ def merge_turns(study: Study, actor: Actor, transcript: str, segment: int) -> Fi
                                   f"{first[0]}{joined}")
 
 
-def correct_text(study: Study, actor: Actor, transcript: str, segment: int, text: str) -> Fixed:
-    """Make ``text`` the words of ``segment`` (a typo corrected): the transcript's text, the turn and
-    every later offset and span follow; a coding on the changed words is kept and flagged."""
+def correct_text(study: Study, actor: Actor, transcript: str, segment: int, text: str | tuple[str, str]) -> Fixed:
+    """Make ``text`` the words of ``segment`` (a typo corrected), or with ``text`` a pair (old, new),
+    read the words ``old`` (standing once in the segment) as ``new``: the transcript's text, the
+    turn and every later offset and span follow; a coding on the changed words is kept and flagged."""
     actor.require_admin("correct a transcript's text")
-    new = _checked_words(text)
     with study.session() as session:
         stored = stored_transcript(session, transcript)
         seg = _segment(session, stored, segment)
         old = stored.text[seg.start:seg.end]
+        if isinstance(text, tuple):
+            where = position_of(old, text[0])
+            text = old[:where] + text[1] + old[where + len(text[0]):]
+        new = _checked_words(text)
         if new == old:
             raise StudyError(f"segment {segment} of {stored.name} says that already")
         head = _common_prefix(old, new)
@@ -183,15 +187,6 @@ def correct_text(study: Study, actor: Actor, transcript: str, segment: int, text
               after={"segment": segment, "text": new, "words": words, "read": after, "shift": shift,
                      "flagged": flagged})
         return Fixed(stored.name, f"segment {segment} of {stored.name} now reads {new!r}", tuple(flagged))
-
-
-def correct_words(study: Study, actor: Actor, transcript: str, segment: int, old: str, new: str) -> Fixed:
-    """``correct_text`` with the words ``old`` (standing once in the segment) read as ``new``."""
-    with study.session() as session:
-        stored = stored_transcript(session, transcript)
-        current = _segment(session, stored, segment).text
-    where = position_of(current, old)
-    return correct_text(study, actor, transcript, segment, current[:where] + new + current[where + len(old):])
 
 
 def position_of(text: str, words: str) -> int:

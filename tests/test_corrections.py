@@ -274,7 +274,7 @@ def test_the_last_turn_has_no_next_turn_to_merge(p1):
 
 def test_correcting_a_typo_shifts_later_spans_and_flags_codings_on_the_changed_words(p1):
     before = coded(p1)
-    fixed = corrections.correct_words(p1, ADMIN, "P1", 3, "licnese", "license")
+    fixed = corrections.correct_text(p1, ADMIN, "P1", 3, ("licnese", "license"))
     assert segment_rows(p1, "P1")[3]["text"] == "The license matters to us."
     after = coded(p1)
     assert after[("alice", LICENSE)] == [(3, "The license matters to us."), (3, "license matters")]
@@ -321,7 +321,7 @@ def test_a_correction_that_changes_the_length_moves_every_later_offset(p1):
 ])
 def test_an_insertion_at_a_spans_edge_is_its_own_words_only_when_it_continues_a_word(p1, old, new, words, flagged):
     codings.apply_code(p1, ALICE, "alice", "P1", 1, LICENSE, span=span_of(p1, "P1", 1, "card"))
-    corrections.correct_words(p1, ADMIN, "P1", 1, old, new)
+    corrections.correct_text(p1, ADMIN, "P1", 1, (old, new))
     assert [w for s, w in coded(p1)[("alice", LICENSE)] if s == 1] == [words]
     assert any(f.code == LICENSE for f in corrections.flagged_codings(p1, ADMIN)) is flagged
     consistent(p1)
@@ -389,7 +389,7 @@ def test_every_fix_is_one_audit_entry(p1):
         count = session.scalar(select(func.count()).select_from(AuditEntry))
     corrections.split_turn(p1, ADMIN, "P1", 1, "Then")
     corrections.merge_turns(p1, ADMIN, "P1", 1)
-    corrections.correct_words(p1, ADMIN, "P1", 1, "hub", "Hub")
+    corrections.correct_text(p1, ADMIN, "P1", 1, ("hub", "Hub"))
     speakers.rename_speaker(p1, ADMIN, "P1", "Sam", "Sam Lee")
     with p1.session() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == count + 4

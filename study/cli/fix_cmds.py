@@ -115,7 +115,7 @@ def text(ctx, transcript, segment, old, new, whole) -> None:
     if whole is not None:
         _said(corrections.correct_text(study, auth.CLI, transcript, segment, whole))
     elif old is not None and new is not None:
-        _said(corrections.correct_words(study, auth.CLI, transcript, segment, old, new))
+        _said(corrections.correct_text(study, auth.CLI, transcript, segment, (old, new)))
     else:
         raise click.UsageError("give --replace OLD --with NEW, or --text TEXT")
 
