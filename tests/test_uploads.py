@@ -101,3 +101,15 @@ def test_participants_uploaded_with_transcripts_own_them(coded):
     people = UploadedFile("people.csv", b"participant,transcript,role\nP42,interview-x,engineer\n")
     importing.upload_transcripts(coded, ADMIN, [UploadedFile("interview-x.txt", GOOD_TXT)], participants=people)
     assert next(r for r in transcript_rows(coded) if r["name"] == "interview-x")["participant"] == "P42"
+
+
+def test_participants_uploaded_with_transcripts_also_move_those_already_imported(coded):
+    importing.upload_transcripts(coded, ADMIN, [UploadedFile("interview-y.txt", GOOD_TXT)])
+    people = UploadedFile("people.csv", b"participant,transcript\nP43,interview-y\nP44,interview-z\n")
+    summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("interview-y.txt", GOOD_TXT)],
+                                           participants=people)
+    assert summary.unchanged == ["interview-y"]
+    assert summary.participants_moved == ["interview-y: participant P43 (was interview-y); "
+                                          "interview-y had nothing left and was removed"]
+    assert summary.warnings == ["interview-z: named in the participants table, but no transcript of that name is "
+                                "in the study"]

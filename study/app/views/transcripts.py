@@ -168,6 +168,10 @@ def show_result() -> None:
         st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
     for file, message in (*summary.skipped, *summary.failed):
         st.warning(plain(message), icon=":material/warning:")
+    for moved in summary.participants_moved:
+        st.caption(plain(f"Given to the participant the table names: {moved}"))
+    for warning in summary.warnings:
+        st.warning(plain(warning), icon=":material/warning:")
     if summary.not_carried:
         st.warning("Codings that could not be carried over to the new text:", icon=":material/warning:")
         st.dataframe({"coding not carried": summary.not_carried}, hide_index=True)
