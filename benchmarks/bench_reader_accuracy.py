@@ -306,7 +306,7 @@ def print_groups(scores: list[FileScore], truths: dict[str, dict]) -> None:
 
 
 def explain(path: Path) -> None:
-    """Each true piece with where its words went (``nowhere``: in no turn, mark, note nor header)."""
+    """Each true piece with where its words went (``unmatched``: not aligned with the reading: lost, or read out of order)."""
     truth, parsed = load_truth(path), read(path)
     expected = truth_words(truth)
     where = {id(e): g for e, g in _aligned(expected, read_words(parsed))}
@@ -315,7 +315,7 @@ def explain(path: Path) -> None:
     index = 0
     for piece in truth["pieces"]:
         count = len(words(piece["text"]))
-        placed = Counter((where[id(w)].kind, where[id(w)].speaker) if id(w) in where else ("nowhere", None)
+        placed = Counter((where[id(w)].kind, where[id(w)].speaker) if id(w) in where else ("unmatched", None)
                          for w in expected[index:index + count])
         index += count
         read_as = ", ".join(f"{kind}{':' + str(sp) if sp else ''} {n}" for (kind, sp), n in placed.most_common())

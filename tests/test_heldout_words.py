@@ -32,6 +32,7 @@ LOST_TODAY: dict[str, str] = {
 READ_PERFECTLY: tuple[str, ...] = (
     "de-csv-semicolon.csv",
     "en-docx-name-paragraph.docx",
+    "en-uppercase-name-alone.txt",
     "en-xlsx-podcast.xlsx",
     "es-focus-group-observer.txt",
     "fr-interpreter.txt",
