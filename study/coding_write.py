@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -288,3 +288,95 @@ class _Checks:
                     TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True),
                     TranscriptStatus.transcript_id.in_(chunk))))
         return done
+
+
+@dataclass(frozen=True)
+class CodingMove:
+    """An existing coding (by its row id) onto another unit of its transcript: a segment, a span
+    inside one (absolute offsets), or the whole transcript (``segment_id`` None)."""
+
+    coding_id: int
+    segment_id: int | None
+    span: Span | None = None
+
+
+def move_codings(session: Session, actor: Actor, moves: Sequence[CodingMove]) -> list[int]:
+    """Move existing codings when an admin fixes a transcript's turns or text, keeping their rows:
+    ids, memos, creation times and whatever refers to them stay. A coding whose new unit already
+    holds the same coding (same rater, code and unit) joins it (memos joined) and its row goes;
+    returns the ids of those. Not audited: the fix they belong to is, in one entry."""
+    actor.require_admin("move codings")
+    if not moves:
+        return []
+    table = Coding.__table__
+    rows = {row.id: row for chunk in _chunks(sorted({m.coding_id for m in moves}))
+            for row in session.execute(select(table).where(table.c.id.in_(chunk)))}
+    segments = {s.id: s for chunk in _chunks(sorted({m.segment_id for m in moves if m.segment_id is not None}))
+                for s in session.scalars(select(Segment).where(Segment.id.in_(chunk)))}
+    targets = [(move, _moved_key(rows[move.coding_id], move, segments)) for move in moves]
+    # out of the way first: a row moving onto a place another moving row leaves must not meet it there
+    session.execute(table.update().where(table.c.id == bindparam("row_id")).values(unit_key=bindparam("moving")),
+                    [{"row_id": m.coding_id, "moving": f"moving:{m.coding_id}"} for m in moves])
+    taken = _taken(session, {key for _, key in targets})
+    placed, joined, memos = [], [], {}
+    for move, key in targets:
+        row = rows[move.coding_id]
+        holder = taken.get((key.rater_id, key.transcript_id, key.code_id, key.unit_key))
+        if holder is None:
+            taken[(key.rater_id, key.transcript_id, key.code_id, key.unit_key)] = (row.id, row.memo)
+            placed.append({"row_id": row.id, "new_segment": key.segment_id, "new_key": key.unit_key,
+                           "new_start": key.span[0] if key.span else None,
+                           "new_end": key.span[1] if key.span else None})
+        else:
+            holder_id, holder_memo = holder
+            memo = "\n\n".join(dict.fromkeys(m for m in (holder_memo, row.memo) if m)) or None
+            taken[(key.rater_id, key.transcript_id, key.code_id, key.unit_key)] = (holder_id, memo)
+            memos[holder_id] = memo
+            joined.append(row.id)
+    for chunk in _chunks(joined):
+        session.execute(delete(Coding).where(Coding.id.in_(chunk)).execution_options(synchronize_session=False))
+    if placed:
+        session.execute(table.update().where(table.c.id == bindparam("row_id")).values(
+            segment_id=bindparam("new_segment"), unit_key=bindparam("new_key"),
+            span_start=bindparam("new_start"), span_end=bindparam("new_end")), placed)
+    if memos:
+        session.execute(table.update().where(table.c.id == bindparam("row_id")).values(memo=bindparam("new_memo")),
+                        [{"row_id": row_id, "new_memo": memo} for row_id, memo in memos.items()])
+    session.expire_all()  # the rows changed under any Coding the session holds
+    return joined
+
+
+def _moved_key(row, move: CodingMove, segments: dict[int, Segment]) -> CodingKey:
+    """The coding's key on its new unit: a span checked inside its segment; one covering the
+    whole segment is the segment (as ``write_codings`` stores it)."""
+    key = CodingKey(row.rater_id, row.transcript_id, move.segment_id, row.code_id, move.span)
+    if move.segment_id is None:
+        return replace(key, span=None)
+    segment = segments.get(move.segment_id)
+    if segment is None or segment.transcript_id != row.transcript_id:
+        raise NotFound(f"no segment with id {move.segment_id} in the coding's transcript")
+    if key.span is None:
+        return key
+    start, end = key.span
+    if not segment.start <= start < end <= segment.end:
+        raise StudyError(f"span {start}-{end} is not inside segment {segment.index} "
+                         f"(characters {segment.start}-{segment.end})")
+    return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
+
+
+def _taken(session: Session, keys: set[CodingKey]) -> dict[tuple, tuple[int, str | None]]:
+    """{(rater, transcript, code, unit key): (row id, memo)} of the stored codings holding any of ``keys``."""
+    table = Coding.__table__
+    taken = {}
+    by_transcript: dict[int, set[str]] = defaultdict(set)
+    for key in keys:
+        by_transcript[key.transcript_id].add(key.unit_key)
+    wanted = {(k.rater_id, k.transcript_id, k.code_id, k.unit_key) for k in keys}
+    for transcript_id, unit_keys in by_transcript.items():
+        for chunk in _chunks(sorted(unit_keys)):
+            for row in session.execute(select(table.c.id, table.c.rater_id, table.c.code_id, table.c.unit_key,
+                                              table.c.memo)
+                                       .where(table.c.transcript_id == transcript_id, table.c.unit_key.in_(chunk))):
+                if (row.rater_id, transcript_id, row.code_id, row.unit_key) in wanted:
+                    taken[(row.rater_id, transcript_id, row.code_id, row.unit_key)] = (row.id, row.memo)
+    return taken

@@ -479,9 +479,10 @@ CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segmen
 
 def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
     """All codings of ``raters`` as one table (segment None = whole transcript). Admins only,
-    unless the asker is the single rater asked for."""
+    unless the asker is the single rater asked for. Read once per change to the study: a
+    report's tables and its agreement share the read."""
     check_may_read_codings(asker, raters)
-    return read_codings_frame(study, raters)
+    return _codings_frame(study, tuple(raters)).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
 
 
 def check_may_read_codings(asker: Actor, raters) -> None:
@@ -490,11 +491,24 @@ def check_may_read_codings(asker: Actor, raters) -> None:
         asker.require_rater(rater, "read the codings")
 
 
-def read_codings_frame(study: Study, raters: list[str]) -> pd.DataFrame:
-    """``codings_frame`` without its permission check, for a caller that has applied its own rule
-    (agreement lets a coder see figures computed from others' codings, never the codings).
-    Read once per change to the study: a report's tables and its agreement share the read."""
-    return _codings_frame(study, tuple(raters)).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
+def read_codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
+    """The codings of ``raters`` to compute agreement from: an admin's read, or a coder's who
+    compares themselves with others (``check_may_compare``). The figures a coder then sees, and
+    on which transcripts, are ``study.agreement``'s to decide; the codings never reach them."""
+    with study.session() as session:
+        check_may_compare(session, asker, raters)
+    return _codings_frame(study, tuple(raters)).copy(deep=False)
+
+
+def check_may_compare(session: Session, asker: Actor, raters) -> None:
+    """An admin compares any raters; a coder only themselves with others, and only while the
+    admin lets coders see agreement."""
+    if asker.is_admin:
+        return
+    if get_setting(session, CODERS_SEE_AGREEMENT) != "yes":
+        raise NotAllowed("agreement is shown to coders only when the admin allows it; ask your study's admin")
+    if asker.name not in raters:
+        raise NotAllowed(f"{asker.name} may compare only their own codings with others'")
 
 
 @memo_per_change

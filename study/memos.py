@@ -6,6 +6,11 @@ was based on: when a newer one was stored meanwhile (another tab, another device
 refused with both texts (``MemoConflict``), never silently overwritten. Emptying a memo that
 holds text is refused unless the caller says the rater confirmed it (``MemoWouldEmpty``).
 
+This module is the one writer of memos and their versions: saves from the Code page, the CLI,
+undo and REFI-QDA imports (``save``), and memos following their segment when a transcript is
+replaced, cut anew or fixed (``carry``), history and all. Saves of one rater run one at a time
+(``_one_at_a_time``): two tabs saving at once end as if one saved after the other.
+
 Example::
 
     version = save(session, actor, rater_id, transcript_id, None, "First thoughts", base_version=0)
@@ -16,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from .auth import Actor
@@ -62,12 +67,14 @@ class MemoWouldEmpty(StudyError):
 
 
 def save(session: Session, actor: Actor, key: MemoKey, text: str, base_version: int | None = None,
-         confirm_empty: bool = True, action: str = "memo") -> int:
+         confirm_empty: bool = True, action: str = "memo", at: datetime | None = None) -> int:
     """Store ``text`` as the memo's newest version and return its number (unchanged text: the
     current number). ``base_version``: the version the rater edited (0: none); None skips the check.
-    ``action`` names the audit entry ("memo" is what undo reverses)."""
+    ``action`` names the audit entry ("memo" is what undo reverses); ``at`` is when the text was
+    written, if not now (an imported project says)."""
     _check_writer(session, actor, key)
     text = _checked_text(text)
+    _one_at_a_time(session, key.rater_id)
     current = _current(session, key)
     if text == current.text:
         return current.version
@@ -79,12 +86,10 @@ def save(session: Session, actor: Actor, key: MemoKey, text: str, base_version: 
     if memo is None:
         memo = Memo(rater_id=key.rater_id, transcript_id=key.transcript_id, segment_id=key.segment_id)
         session.add(memo)
-    memo.text, memo.updated_at = text, utcnow()
-    if current.version == 0 and current.text:
-        _append(session, key, 1, current.text, "(before versions)")  # a memo older than versioning
-        current = Version(1, current.text, "", None)
+    memo.text, memo.updated_at = text, at or utcnow()
+    current = _versioned(session, key, current)
     version = current.version + 1
-    _append(session, key, version, text, actor.name)
+    _append(session, key, version, text, actor.name, at)
     detail = {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id}
     audit(session, actor.name, action, f"transcript {key.transcript_id} segment {key.segment_id}",
           before={**detail, "text": current.text, "version": current.version},
@@ -131,10 +136,100 @@ def _current(session: Session, key: MemoKey) -> Version:
     return Version(0, memo.text if memo else "", "", memo.updated_at if memo else None)
 
 
-def _append(session: Session, key: MemoKey, version: int, text: str, actor: str) -> None:
+def _append(session: Session, key: MemoKey, version: int, text: str, actor: str, at: datetime | None = None) -> None:
     session.add(MemoVersion(rater_id=key.rater_id, transcript_id=key.transcript_id, segment_id=key.segment_id,
-                            version=version, text=text, actor=actor))
+                            version=version, text=text, actor=actor, **({"at": at} if at else {})))
     session.flush()
+
+
+def _versioned(session: Session, key: MemoKey, current: Version) -> Version:
+    """``current``, stored as version 1 first when the memo is older than versioning."""
+    if current.version == 0 and current.text:
+        _append(session, key, 1, current.text, "(before versions)")
+        return Version(1, current.text, "", None)
+    return current
+
+
+def _one_at_a_time(session: Session, rater_id: int) -> None:
+    """Hold the rater's row until the transaction ends, so that two saves of one rater's memos run
+    one after the other: the second reads the version the first stored, never the same number.
+    A write, not a SELECT ... FOR UPDATE: it takes SQLite's write lock too (pysqlite reads outside
+    the transaction until the first write), and on PostgreSQL a row lock that no key change needs,
+    so it never waits for rows merely referring to the rater."""
+    session.execute(update(User).where(User.id == rater_id).values(id=User.id)
+                    .execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A rater's memo that followed its segment: where to, and whether it joined a memo there."""
+
+    rater: str
+    segment_id: int | None  # None: the rater's transcript memo
+    joined: bool
+    versions: int
+
+
+def carry(session: Session, actor: Actor, transcript_id: int, segment_id: int, target_id: int | None,
+          note: str = "") -> list[Carried]:
+    """Every rater's memo on segment ``segment_id`` moved to ``target_id`` (None: the rater's
+    memo on the whole transcript), history and all, before the segment goes. Where the rater
+    already has a memo there, the two are joined: the moved memo's versions follow the memo's
+    own (their texts, authors and times kept), then one version holding both texts, ``note``
+    (say, "(segment 7)") before the moved text. Admins only; the caller audits the change it
+    belongs to (a replacement, re-segmenting, a fix)."""
+    actor.require_admin("move memos")
+    carried = []
+    for memo in session.scalars(select(Memo).where(Memo.transcript_id == transcript_id,
+                                                   Memo.segment_id == segment_id).order_by(Memo.id)).all():
+        _one_at_a_time(session, memo.rater_id)
+        source = MemoKey(memo.rater_id, transcript_id, segment_id)
+        target = MemoKey(memo.rater_id, transcript_id, target_id)
+        moved = _versions(session, source, memo)
+        if _memo_row(session, target) is None:
+            _move_whole(session, memo, source, target, note if target_id is None else "", actor)
+            carried.append(Carried(_rater_name(session, source), target_id, False, len(moved)))
+        else:
+            _join(session, memo, moved, target, note, actor)
+            carried.append(Carried(_rater_name(session, source), target_id, True, len(moved)))
+    session.flush()
+    return carried
+
+
+def _versions(session: Session, key: MemoKey, memo: Memo) -> list[MemoVersion]:
+    rows = list(session.scalars(select(MemoVersion).where(*_where(MemoVersion, key)).order_by(MemoVersion.version)))
+    if not rows and memo.text:  # a memo older than versioning
+        rows = [MemoVersion(version=1, text=memo.text, actor="(before versions)", at=memo.updated_at)]
+    return rows
+
+
+def _move_whole(session: Session, memo: Memo, source: MemoKey, target: MemoKey, note: str, actor: Actor) -> None:
+    """The memo and its versions, as they are, to a place where the rater has no memo yet."""
+    session.execute(update(MemoVersion).where(*_where(MemoVersion, source))
+                    .values(segment_id=target.segment_id).execution_options(synchronize_session=False))
+    memo.segment_id = target.segment_id
+    session.flush()
+    if note and memo.text:
+        current = _versioned(session, target, _current(session, target))
+        memo.text = f"{note} {memo.text}"
+        _append(session, target, current.version + 1, memo.text, actor.name)
+
+
+def _join(session: Session, memo: Memo, moved: list[MemoVersion], target: MemoKey, note: str, actor: Actor) -> None:
+    """The moved memo's history after the target's, then both texts as the newest version."""
+    into = _memo_row(session, target)
+    current = _versioned(session, target, _current(session, target))
+    rows = [(v.text, v.actor, v.at) for v in moved]
+    session.execute(delete(MemoVersion).where(*_where(MemoVersion, MemoKey(memo.rater_id, memo.transcript_id,
+                                                                           memo.segment_id))))
+    session.delete(memo)
+    session.flush()
+    for number, (text, author, at) in enumerate(rows, start=current.version + 1):
+        _append(session, target, number, text, author, at)
+    moved_text = f"{note} {memo.text}".strip() if note else memo.text
+    joined = "\n\n".join(t for t in (into.text, moved_text) if t.strip())
+    into.text, into.updated_at = joined, utcnow()
+    _append(session, target, current.version + len(rows) + 1, joined, actor.name)
 
 
 def _memo_row(session: Session, key: MemoKey) -> Memo | None:

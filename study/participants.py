@@ -1,4 +1,9 @@
-"""Participants: who each transcript belongs to, and their attributes (demographics)."""
+"""Participants: who each transcript belongs to, and their attributes (demographics).
+
+A participant's label can be fixed after import, and a transcript given to another participant
+(a file name is not a participant ID); a participants table applies to transcripts already in
+the study too. Each change is one transaction and one audit entry.
+"""
 from __future__ import annotations
 
 import csv
@@ -11,10 +16,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .auth import Actor
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells, extra_cells_problem, unclosed_quote
-from .errors import InvalidName, ParticipantsError
+from .errors import Conflict, InvalidName, NotFound, ParticipantsError, StudyError
 from .names import check_name
-from .store import Participant, Study
+from .store import Exclusion, Participant, Study, Transcript, audit
 from .table import Column, Table
 
 
@@ -89,7 +95,7 @@ def participant_from_file_name(stem: str) -> str:
     """A participant label guessed from a transcript's name: P03-..., Interview-03-..., else the name."""
     if match := re.match(r"(?i)^(p\d+)\b", stem):
         return match.group(1).upper()
-    if match := re.search(r"(?i)interview[-_ ]?(\d+)", stem):
+    if match := re.search(r"(?i)interview[-_ ]?(\d{1,3})(?!\d)", stem):  # 4 digits are a year, not a participant
         return str(int(match.group(1)))
     return stem
 
@@ -109,6 +115,123 @@ def upsert_participant(session: Session, label: str, attributes: dict | None = N
 def save_participants(session: Session, rows: list[ParticipantRow]) -> None:
     for row in rows:
         upsert_participant(session, row.label, row.attributes)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A transcript given to another participant; ``removed``: the participant it left, deleted
+    because nothing was left of them (no transcript, no attribute, no exclusion)."""
+
+    transcript: str
+    before: str | None
+    after: str
+    removed: bool = False
+
+    def __str__(self) -> str:
+        said = f"{self.transcript}: participant {self.after} (was {self.before or 'none'})"
+        return said + (f"; {self.before} had nothing left and was removed" if self.removed else "")
+
+
+@dataclass(frozen=True)
+class ParticipantsApplied:
+    """What a participants table did: participants saved, transcripts already in the study given
+    to the participant it names, and transcripts it names that the study does not hold."""
+
+    participants: int
+    moved: tuple[Moved, ...] = ()
+    not_in_study: tuple[str, ...] = ()
+
+
+def apply_participants(session: Session, actor: Actor, rows: list[ParticipantRow], source: str,
+                       expected: frozenset[str] = frozenset()) -> ParticipantsApplied:
+    """Save the table's participants and give every transcript it names that is in the study to
+    its participant; audited in one entry. ``expected``: transcripts about to be imported with
+    the table, not reported as missing."""
+    actor.require_admin("import participants")
+    save_participants(session, rows)
+    moved, missing = [], []
+    for row in rows:
+        if not row.transcript:
+            continue
+        transcript = session.scalar(select(Transcript).where(Transcript.name == row.transcript))
+        if transcript is None:
+            if row.transcript not in expected:
+                missing.append(row.transcript)
+        elif transcript.participant is None or transcript.participant.label != row.label:
+            moved.append(_move(session, transcript, row.label))
+    applied = ParticipantsApplied(len(rows), tuple(moved), tuple(dict.fromkeys(missing)))
+    audit(session, actor.name, "participants.import", source,
+          after={"participants": len(rows), "moved": [str(m) for m in moved], "not_in_study": list(applied.not_in_study)})
+    return applied
+
+
+def load_participants(study: Study, actor: Actor, path: Path) -> ParticipantsApplied:
+    """``apply_participants`` of a participants CSV on disk, in one transaction."""
+    actor.require_admin("import participants")
+    rows = read_participants_csv(path)
+    with study.session() as session:
+        return apply_participants(session, actor, rows, source=str(path))
+
+
+def rename_participant(study: Study, actor: Actor, label: str, new: str) -> str:
+    """Call participant ``label`` ``new`` (their transcripts and attributes stay); audited. A label
+    another participant has is refused: give them the transcripts instead (``move_transcript``)."""
+    actor.require_admin("rename a participant")
+    new = check_name("participant", new)
+    with study.session() as session:
+        participant = _participant(session, label)
+        if new == participant.label:
+            raise StudyError(f"participant {new!r} is called so already")
+        if session.scalar(select(Participant).where(Participant.label == new)) is not None:
+            raise Conflict(f"participant {new!r} exists already",
+                           f"give {participant.label}'s transcripts to {new} instead", remedy="move_transcript")
+        old, participant.label = participant.label, new
+        audit(session, actor.name, "participant.rename", old, before={"participant": old},
+              after={"participant": new, "transcripts": [t.name for t in participant.transcripts]})
+    return new
+
+
+def move_transcript(study: Study, actor: Actor, transcript: str, participant: str) -> Moved:
+    """Give ``transcript`` to ``participant`` (made if new); audited. The participant it leaves is
+    removed when nothing is left of them (no transcript, attribute or exclusion)."""
+    actor.require_admin("change a transcript's participant")
+    participant = check_name("participant", participant)
+    with study.session() as session:
+        stored = session.scalar(select(Transcript).where(Transcript.name == transcript))
+        if stored is None:
+            raise NotFound(f"no transcript named {transcript!r}", "the transcripts list gives the names",
+                           remedy="list_transcripts")
+        if stored.participant is not None and stored.participant.label == participant:
+            raise StudyError(f"{transcript} is {participant}'s already")
+        moved = _move(session, stored, participant)
+        audit(session, actor.name, "transcript.participant", stored.name, before={"participant": moved.before},
+              after={"participant": moved.after, "removed": moved.before if moved.removed else None})
+    return moved
+
+
+def _move(session: Session, transcript: Transcript, label: str) -> Moved:
+    before = transcript.participant
+    transcript.participant = upsert_participant(session, label)
+    session.flush()
+    removed = before is not None and _nothing_left(session, before)
+    if removed:
+        session.delete(before)
+        session.flush()
+    return Moved(transcript.name, before.label if before is not None else None, label, removed)
+
+
+def _nothing_left(session: Session, participant: Participant) -> bool:
+    session.expire(participant, ["transcripts"])
+    excluded = session.scalar(select(Exclusion.id).where(Exclusion.participant_id == participant.id))
+    return not participant.transcripts and not participant.attributes and excluded is None
+
+
+def _participant(session: Session, label: str) -> Participant:
+    participant = session.scalar(select(Participant).where(Participant.label == label))
+    if participant is None:
+        raise NotFound(f"no participant {label!r}", "the participants list gives the labels",
+                       remedy="list_transcripts_and_participants")
+    return participant
 
 
 def list_participants(study: Study) -> list[dict]:

@@ -163,6 +163,14 @@ memos = Table(
     UniqueConstraint("rater_id", "transcript_id", "segment_id"),
 )
 
+coding_flags = Table(
+    "coding_flags", metadata,  # a coding whose words were corrected after it was made: look at it again
+    _key("coding_id", "codings.id", ondelete="CASCADE", primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("by", String(200), nullable=False),
+    _at("at"),
+)
+
 memo_versions = Table(
     "memo_versions", metadata,
     _id(),

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from .auth import Actor, rater_user
 from .audit_log import memo_per_change
-from .codings import CODING_COLUMNS, check_may_read_codings, read_codings_frame
+from .codings import CODING_COLUMNS, codings_frame
 from .errors import NotFound, StudyError
 from .store import CONSENSUS, Coding, Study, User
 
@@ -126,14 +126,13 @@ def source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
 
     Whole-transcript codings have ``segment_id`` None, like in ``codings_frame``.
     """
-    check_may_read_codings(asker, source.raters)
-    return _source_codings(study, source).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
+    return _source_codings(study, asker, source).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
 
 
 @memo_per_change
-def _source_codings(study: Study, source: Source) -> pd.DataFrame:
+def _source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
     """Read once per change to the study: a report's tables all read the same source."""
-    frame = read_codings_frame(study, list(source.raters))
+    frame = codings_frame(study, asker, list(source.raters))
     if frame.empty:
         return pd.DataFrame(columns=SOURCE_COLUMNS)
     frame = frame.assign(unit=frame["segment_id"].fillna(-1).astype(int))

@@ -98,6 +98,12 @@ class Coding(Base):
         return None if self.span_start is None else (self.span_start, self.span_end)
 
 
+class CodingFlag(Base):
+    """A coding whose own words were corrected after it was made (``study.corrections``), to be looked at again."""
+
+    __table__ = schema.coding_flags
+
+
 class Memo(Base):
     """A rater's memo on a segment, or on a whole transcript (segment_id empty)."""
 

@@ -199,9 +199,11 @@ def save_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | 
     stored as a new version; returns its number. With ``base_version`` (the version the rater was
     editing) a newer stored version raises ``memos.MemoConflict``; with ``confirm_empty=False``
     emptying a memo raises ``memos.MemoWouldEmpty``."""
-    with study.session() as session:
+    def work(session: Session) -> int:
         key = _memo_key(session, actor, transcript_id, segment_id)
         return memos.save(session, actor, key, text, base_version=base_version, confirm_empty=confirm_empty)
+
+    return study.transaction(work)  # run again if another writer got in the way
 
 
 def memo_history(study: Study, actor: Actor, transcript_id: int, segment_id: int | None) -> list[memos.Version]:
@@ -217,9 +219,11 @@ def memo_history(study: Study, actor: Actor, transcript_id: int, segment_id: int
 def restore_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | None, version: int,
                  base_version: int | None = None) -> int:
     """Make an earlier version of the asking rater's memo current again (as a new version)."""
-    with study.session() as session:
+    def work(session: Session) -> int:
         key = _memo_key(session, actor, transcript_id, segment_id)
         return memos.restore(session, actor, key, version, base_version=base_version)
+
+    return study.transaction(work)
 
 
 def set_done(study: Study, actor: Actor, transcript_id: int, done: bool, anyway: bool = False) -> None:

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from study import adjudication, audit_log, auth, codes, codings, findings, report, sources
+from study import adjudication, audit_log, auth, codes, codings, corrections, findings, report, sources
 from study.agreement import visibility
 from study.agreement.study_agreement import agreement_report
 from study.auth import Actor
@@ -198,6 +198,44 @@ def test_admin_changes_a_stored_speakers_role_and_the_codings_stay(study_db, stu
     assert codings.codings_of(study, auth.CLI, "alice", first) == codings_before
 
 
+def test_admin_corrects_a_typo_and_splits_a_turn_after_import_and_the_codings_follow(study_db, study):
+    first = transcript_rows(study)[0]["name"]
+    coded = next(r for r in codings.codings_of(study, auth.CLI, "alice", first) if r.segment is not None)
+    segment = next(s for s in segment_rows(study, first) if s["index"] == coded.segment)
+    later = [(r.code, r.segment) for r in codings.codings_of(study, auth.CLI, "alice", first)
+             if r.segment is not None and r.segment > coded.segment]
+    at = open_page("transcripts", ADMIN)
+    at.selectbox(key="fix_transcript").set_value(first).run()
+    at.selectbox(key="fix_segment").set_value(coded.segment).run()
+    area = next(a for a in at.text_area if a.key.startswith(f"fix_text:{first}:{coded.segment}:"))
+    area.set_value(segment["text"] + " (sic)")
+    at.button[[b.label for b in at.button].index("Save the correction")].click().run()
+    assert not at.exception
+    assert any("now reads" in t.value for t in at.toast)
+    assert next(s for s in segment_rows(study, first) if s["index"] == coded.segment)["text"] == segment["text"] + " (sic)"
+    assert any(f.rater == "alice" for f in corrections.flagged_codings(study, ADMIN, first))
+    words = segment["text"].split()
+    at.text_input(key="fix_split_before").set_value(" ".join(words[len(words) // 2:len(words) // 2 + 3]))
+    at.button[[b.label for b in at.button].index("Split the turn")].click().run()
+    assert not at.exception
+    assert any("is two turns" in t.value for t in at.toast)
+    assert [(code, index + 1) for code, index in later] == [
+        (r.code, r.segment) for r in codings.codings_of(study, auth.CLI, "alice", first)
+        if r.segment is not None and r.segment > coded.segment + 1]
+
+
+def test_a_participants_table_uploaded_later_moves_imported_transcripts_and_says_what_it_could_not(study_db, study):
+    first = transcript_rows(study)[0]["name"]
+    at = open_page("transcripts", ADMIN)
+    uploader = next(u for u in at.file_uploader if u.label == "Participants CSV")
+    uploader.upload("people.csv", f"participant,transcript\nP77,{first}\nP78,not-imported\n".encode(), "text/csv")
+    at.form_submit_button[[b.label for b in at.form_submit_button].index("Save participants")].click().run()
+    assert not at.exception
+    assert any("1 transcript(s) given to the participant the table names" in s.value for s in at.success)
+    assert any("not\\-imported" in w.value for w in at.warning)
+    assert next(r for r in transcript_rows(study) if r["name"] == first)["participant"] == "P77"
+
+
 def test_a_bad_upload_is_a_friendly_warning(study_db):
     at = open_page("transcripts", ADMIN)
     at.file_uploader[0].upload("empty.txt", b"  \n", "text/plain")
@@ -242,8 +280,9 @@ def test_a_coder_sees_agreement_only_when_allowed(study_db, study):
     visibility.set_coders_see_agreement(study, ADMIN, True)
     at = open_page("agreement", ALICE)
     assert not at.exception
-    assert at.metric  # figures shown
-    assert len(at.tabs) == 2  # per code and chart; no disagreements tab
+    assert [m.label for m in at.metric] == ["Codes with a band", "Segments compared"]
+    assert list(at.dataframe[0].value.columns) == ["Theme", "Code", "Applied by you", "Agreement"]
+    assert not at.tabs  # no chart, breakdowns or disagreements: nothing with a figure in it
 
 
 # -- adjudicate -------------------------------------------------------------------

@@ -2,6 +2,8 @@
 from a stale tab is refused with both texts, and emptying a memo needs the rater's say-so."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import update
 
@@ -137,3 +139,105 @@ def test_a_memo_on_a_segment_of_another_transcript_is_refused(place):
     other = workspace.transcript_progress(study, ALICE)[1].id
     with pytest.raises(NotFound, match="has no segment"):
         workspace.save_memo(study, ALICE, other, seg, "misplaced")
+
+
+TABS, SAVES = 6, 5  # six tabs of one rater, five saves each, all at once
+
+
+@pytest.mark.parametrize("where", ["segment", "transcript"])
+def test_tabs_saving_one_memo_at_once_keep_every_text_newest_last(place, where):
+    """Real threads, as the app's server runs them: no save fails, each text is one version,
+    versions are numbered 1..n with no gap or double, and the memo holds the newest."""
+    study, tid, seg = place
+    seg = seg if where == "segment" else None
+
+    def tab(number: int) -> list[int]:
+        return [workspace.save_memo(study, ALICE, tid, seg, f"tab {number}, save {n}") for n in range(SAVES)]
+
+    with ThreadPoolExecutor(max_workers=TABS) as pool:
+        returned = [v for versions in pool.map(tab, range(TABS)) for v in versions]
+    history = texts(study, ALICE, tid, seg)
+    assert sorted(returned) == list(range(1, TABS * SAVES + 1))
+    assert [v for v, _ in history] == list(range(TABS * SAVES, 0, -1))
+    assert sorted(t for _, t in history) == sorted(f"tab {a}, save {n}" for a in range(TABS) for n in range(SAVES))
+    assert workspace.coder_state(study, ALICE, tid).memos[seg] == history[0][1]
+    with study.session() as session:  # one memo row, whatever the race
+        assert session.query(Memo).filter(Memo.transcript_id == tid).count() == 1
+
+
+def test_tabs_saving_from_one_version_at_once_get_one_save_and_conflicts_never_an_error(place):
+    """Each tab edited version 0: one save wins, every other tab is told, with both texts."""
+    study, tid, seg = place
+
+    def tab(number: int):
+        try:
+            return workspace.save_memo(study, ALICE, tid, seg, f"tab {number}", base_version=0)
+        except MemoConflict as conflict:
+            return conflict
+
+    with ThreadPoolExecutor(max_workers=TABS) as pool:
+        outcomes = list(pool.map(tab, range(TABS)))
+    saved = [o for o in outcomes if o == 1]
+    conflicts = [o for o in outcomes if isinstance(o, MemoConflict)]
+    assert len(saved) == 1 and len(conflicts) == TABS - 1
+    [(version, winner)] = texts(study, ALICE, tid, seg)
+    assert {c.stored.text for c in conflicts} == {winner}
+    assert sorted(c.mine for c in conflicts) == sorted(f"tab {n}" for n in range(TABS) if f"tab {n}" != winner)
+
+
+def test_resegmenting_carries_every_memo_with_its_history(place):
+    from study.importing.resegment import resegment
+
+    study, tid, seg = place
+    with study.session() as session:
+        session.execute(update(Memo).values(text=""))  # nothing: the fixture wrote no memo
+    workspace.save_memo(study, ALICE, tid, seg, "first")
+    workspace.save_memo(study, ALICE, tid, seg, "second")
+    workspace.save_memo(study, BOB, tid, seg, "bob's")
+    resegment(study, ["P1-interview"], "sentence", auth.CLI)
+    segments = workspace.transcript_segments(study, ALICE, tid)
+    [answer] = [s for s in segments if s.text == "I search the hub."]
+    assert texts(study, ALICE, tid, answer.id) == [(2, "second"), (1, "first")]
+    assert texts(study, BOB, tid, answer.id) == [(1, "bob's")]
+
+
+def test_a_memo_with_nowhere_to_go_joins_the_transcript_memo_history_and_all(place):
+    from study.importing.carrying import move_notes
+    from study.store import Segment
+
+    study, tid, seg = place
+    workspace.save_memo(study, ALICE, tid, None, "about the interview")
+    workspace.save_memo(study, ALICE, tid, seg, "on the answer")
+    workspace.save_memo(study, ALICE, tid, seg, "on the answer, again")
+    with study.session() as session:
+        move_notes(session, "cli", session.get(Segment, seg), None)
+    assert [t for _, t in texts(study, ALICE, tid, None)] == [
+        "about the interview\n\n(segment 1) on the answer, again", "on the answer, again", "on the answer",
+        "about the interview"]
+
+
+def test_only_the_memo_module_writes_memos():
+    """One write path: memo rows and versions are made, changed and moved in study/memos.py only."""
+    import ast
+    from pathlib import Path
+
+    import study
+
+    package = Path(study.__file__).parent
+    writers = {}
+    for path in package.rglob("*.py"):
+        if path.name == "memos.py" and path.parent.name == "study":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            called = isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Name) and node.func.id in ("Memo", "MemoVersion"))
+                or (isinstance(node.func, ast.Name) and node.func.id in ("update", "insert")
+                    and any(isinstance(a, ast.Name) and a.id in ("Memo", "MemoVersion") for a in node.args)))
+            targets = [e for t in getattr(node, "targets", []) for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            assigned = isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr in ("text", "segment_id") and isinstance(t.value, ast.Name)
+                and t.value.id in ("memo", "existing") for t in targets)
+            if called or assigned:
+                writers.setdefault(str(path.relative_to(package)), []).append(node.lineno)
+    assert writers == {}

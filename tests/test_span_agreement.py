@@ -65,15 +65,17 @@ def test_study_agreement_unit_span(continuum):
     assert rows[PAIRS["A"]]["stretches alice"] == 2 and "alpha_u" in rows[PAIRS["A"]]
 
 
-def test_a_coder_sees_alpha_u_but_not_the_other_coders_counts(continuum):
+def test_a_coder_sees_their_own_counts_and_a_band_never_a_figure(continuum):
     from study.agreement import visibility
+    from study.agreement.study_agreement import TOO_FEW
     from study.auth import Actor
 
     visibility.set_coders_see_agreement(continuum, CLI, True)
     report = span_agreement(continuum, Actor("alice", "coder"), ["alice", "bob"])
     [a] = [c for c in report.codes if c.code == PAIRS["A"]]
     assert (a.stretches, a.characters) == ((2, None), (14, None))
-    assert a.observed == pytest.approx(CASE["expected"]["observed_disagreement"]["A"], abs=1e-5)
+    assert (a.observed, a.expected, a.alpha) == (None, None, None)  # with her own counts they would give bob's
+    assert a.band == TOO_FEW  # two stretches of her own: too few to judge, whatever bob coded
 
 
 def test_the_agreement_page_shows_span_agreement(continuum, monkeypatch):

@@ -86,8 +86,8 @@ def test_coder_may_not_upload(coded):
 def test_participants_upload_saves_attributes(coded):
     from study.participants import list_participants
 
-    count = importing.upload_participants(coded, ADMIN, UploadedFile("people.csv", b"participant,role\nP01,engineer\n"))
-    assert count == 1
+    applied = importing.upload_participants(coded, ADMIN, UploadedFile("people.csv", b"participant,role\nP01,engineer\n"))
+    assert (applied.participants, applied.moved, applied.not_in_study) == (1, (), ())
     assert next(p for p in list_participants(coded) if p["participant"] == "P01")["attributes"] == {"role": "engineer"}
 
 
@@ -101,3 +101,15 @@ def test_participants_uploaded_with_transcripts_own_them(coded):
     people = UploadedFile("people.csv", b"participant,transcript,role\nP42,interview-x,engineer\n")
     importing.upload_transcripts(coded, ADMIN, [UploadedFile("interview-x.txt", GOOD_TXT)], participants=people)
     assert next(r for r in transcript_rows(coded) if r["name"] == "interview-x")["participant"] == "P42"
+
+
+def test_participants_uploaded_with_transcripts_also_move_those_already_imported(coded):
+    importing.upload_transcripts(coded, ADMIN, [UploadedFile("interview-y.txt", GOOD_TXT)])
+    people = UploadedFile("people.csv", b"participant,transcript\nP43,interview-y\nP44,interview-z\n")
+    summary = importing.upload_transcripts(coded, ADMIN, [UploadedFile("interview-y.txt", GOOD_TXT)],
+                                           participants=people)
+    assert summary.unchanged == ["interview-y"]
+    assert summary.participants_moved == ["interview-y: participant P43 (was interview-y); "
+                                          "interview-y had nothing left and was removed"]
+    assert summary.warnings == ["interview-z: named in the participants table, but no transcript of that name is "
+                                "in the study"]

@@ -52,7 +52,9 @@ class GroupAgreement:
 def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "transcript",
                  level: str = "segment", include_unfinished: bool = False,
                  participant_turns_only: bool = False) -> list[GroupAgreement]:
-    """One row per transcript (reading order) or per pair of ``raters`` (in the order given)."""
+    """One row per transcript (reading order) or per pair of ``raters`` (in the order given).
+    Admins only: a transcript's or a pair's figures would give a coder the others' counts."""
+    asker.require_admin("see agreement per transcript or per pair of raters")
     if by not in BY:
         raise StudyError(f"unknown breakdown {by!r}; choose one of {', '.join(BY)}")
     if by == "transcript":

@@ -8,7 +8,7 @@ reading order and each code is a binary category on that continuum (``unitizing_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import pandas as pd
@@ -19,18 +19,23 @@ from ..codings import read_codings_frame, segments_frame
 from ..store import Study, Transcript
 from . import defined
 from .spans import Span, unitizing_alpha
+from .study_agreement import CODER_MIN_UNITS, TOO_FEW, alpha_band
 from .units import BASIS_ALL, BASIS_DONE, _basis_transcripts, check_raters, code_infos
 from .visibility import require_may_compare
 
 
 @dataclass(frozen=True)
 class SpanCodeAgreement:
+    """alpha_u of one code. A coder sees their own stretches and characters and alpha's band only
+    (as ``study_agreement.for_coder`` shows coded units): the figures are None for them."""
+
     code: str
     stretches: tuple[int | None, ...]  # coded stretches per rater, in the report's rater order
     characters: tuple[int | None, ...]  # characters coded per rater (None: another coder's, not shown to a coder)
-    observed: float
-    expected: float
-    alpha: float | None  # None when undefined (no expected disagreement)
+    observed: float | None
+    expected: float | None
+    alpha: float | None  # None when undefined (no expected disagreement), or hidden from a coder
+    band: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     ``include_unfinished``, every transcript any of them coded)."""
     raters = check_raters(raters)
     require_may_compare(study, asker, raters, include_unfinished)
-    frame = read_codings_frame(study, list(raters))
+    frame = read_codings_frame(study, asker, list(raters))
     names = _basis_transcripts(study, raters, frame, include_unfinished)
     segments = segments_frame(study, sorted(names))
     order = tuple(dict.fromkeys(segments.transcript)) + tuple(sorted(names - set(segments.transcript)))
@@ -59,17 +64,25 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     stretches = _stretches(frame[frame.code.isin({c.ref for c in codes})], bounds, offsets, raters)
     results = unitizing_alpha(stretches, 0, total, len(raters)) if stretches else {}
     rows = []
-    shown = [asker.may_read_rater(r) for r in raters]  # a coder sees the figures, never another's counts
+    shown = [asker.may_read_rater(r) for r in raters]  # a coder sees their own counts, never another's
     for code in codes:
         mine = [s for s in stretches if s.category == code.ref]
         if code.ref not in results:
             continue
         result = results[code.ref]
-        rows.append(SpanCodeAgreement(
+        row = SpanCodeAgreement(
             code.ref, tuple(sum(s.rater == i for s in mine) if shown[i] else None for i in range(len(raters))),
             tuple(sum(s.length for s in mine if s.rater == i) if shown[i] else None for i in range(len(raters))),
-            result.observed, result.expected, defined(result.alpha)))
+            result.observed, result.expected, defined(result.alpha), alpha_band(defined(result.alpha)))
+        rows.append(row if asker.is_admin else _as_coder_sees(row, shown.index(True)))
     return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
+
+
+def _as_coder_sees(row: SpanCodeAgreement, coder: int) -> SpanCodeAgreement:
+    """Alpha's band only, once the coder coded CODER_MIN_UNITS stretches of the code (a rule on
+    their own work, like the coded units' report)."""
+    judged = (row.stretches[coder] or 0) >= CODER_MIN_UNITS
+    return replace(row, observed=None, expected=None, alpha=None, band=row.band if judged else TOO_FEW)
 
 
 def _offsets(study: Study, order: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], int]:

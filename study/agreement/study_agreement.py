@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -25,7 +25,14 @@ from ..codebook import join_ref, split_ref
 from . import defined
 from ..store import Study
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
-from .coefficients import CodedRatings, alpha_from_value_counts, binary_code_stats, cohen_kappa_from_table
+from .coefficients import (
+    CodedRatings,
+    alpha_from_value_counts,
+    binary_alpha,
+    binary_code_stats,
+    binary_unit_types,
+    cohen_kappa_from_table,
+)
 from ..codes import CodeView
 from .units import BASIS_ALL, BASIS_DONE, UnitTable, unit_table
 
@@ -57,10 +64,11 @@ class CodeAgreement:
     rare: bool
     undefined: str | None
     dropped_replicates: int = 0  # bootstrap replicates with no variation left, outside the interval
+    band: str | None = None  # alpha's band (``alpha_band``); for a coder, all that is shown (see ``for_coder``)
 
     def to_dict(self) -> dict:
         return {
-            "code": self.code, "theme": self.theme, "alpha": self.alpha, "alpha_band": alpha_band(self.alpha),
+            "code": self.code, "theme": self.theme, "alpha": self.alpha, "alpha_band": self.band,
             "alpha_ci": list(self.alpha_ci) if self.alpha_ci else None, "q": self.q,
             "kappa": self.kappa, "kappa_kind": self.kappa_kind, "kappa_band": kappa_band(self.kappa),
             "ac1": self.ac1, "percent": self.percent, "prevalence": dict(self.prevalence),
@@ -149,17 +157,44 @@ def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: s
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
     table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)
-    report = report_from_table(table, replicates, seed)
-    return report if asker.is_admin else for_coder(report, asker.name)
+    if not asker.is_admin:
+        return coder_report(table, asker.name)
+    return report_from_table(table, replicates, seed)
 
 
-def for_coder(report: AgreementReport, coder: str) -> AgreementReport:
-    """The report as a coder may see it: the coefficients, and how often *they* applied each code,
-    never how often the others did. (With two raters the other's count can be worked out from
-    kappa, percent agreement and one's own count; what stays private is which units the others
-    coded, and coders see agreement only on finished transcripts, which they cannot reopen to probe.)"""
-    codes = tuple(replace(c, prevalence={r: n for r, n in c.prevalence.items() if r == coder}) for c in report.codes)
-    return replace(report, codes=codes)
+# What a coder sees of a code: alpha's band, and only once they applied it on at least this many
+# units and left it off at least this many; else TOO_FEW, whatever the others did.
+CODER_MIN_UNITS = RARE_MIN_UNITS
+TOO_FEW = "too few to judge"
+CODER_RULE = (f"coders see each code's alpha band only, and {TOO_FEW!r} where they applied the code on fewer "
+              f"than {CODER_MIN_UNITS} of the units or left it off fewer than {CODER_MIN_UNITS}")
+
+
+def coder_report(table: UnitTable, coder: str) -> AgreementReport:
+    """The report as a coder may see it: per code, how often *they* applied it and alpha's band,
+    nothing from which another coder's counts could be worked out. Every figure would do: with two
+    raters the units, percent agreement, kappa (or alpha, or the interval, or the rare flag) and
+    one's own count give the other's count exactly. A band leaves at least two counts possible as
+    long as it is shown only for codes the coder applied on CODER_MIN_UNITS units or more and left
+    off as many (a rule on the coder's own count, so TOO_FEW says nothing of the others either);
+    tests/test_agreement_inversion.py tries the inversion. No overall figure, theme or note (they
+    count the others' codings), and no retired code that only the others applied. Only alpha is
+    computed (no database: the test calls this too)."""
+    units, _, n_raters = table.presence.shape
+    mine = table.presence[:, :, table.raters.index(coder)].sum(axis=0)
+    ones, n = rater_counts(table.presence), np.full(units, n_raters, dtype=np.int64)
+    codes = []
+    for c, info in enumerate(table.codes):
+        if info.retired and not mine[c]:
+            continue
+        judged = CODER_MIN_UNITS <= mine[c] <= units - CODER_MIN_UNITS
+        band = alpha_band(defined(binary_alpha(binary_unit_types(ones[:, c], n)))) if judged else TOO_FEW
+        codes.append(CodeAgreement(info.ref, info.theme_ref, units, None, None, None, None, _kappa_kind(table.raters),
+                                   None, None, {coder: int(mine[c])}, not judged, None, band=band))
+    overall = OverallAgreement(len(codes), sum(c.band != TOO_FEW for c in codes), None, None, None, None, units,
+                               f"{design_sentence(table)}; {CODER_RULE}.")
+    return AgreementReport(table.raters, table.level, table.basis, table.transcripts, 0, DEFAULT_SEED, tuple(codes),
+                           (), overall)
 
 
 def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,
@@ -215,9 +250,10 @@ def _code_agreement(info: CodeView, ones: np.ndarray, n: np.ndarray, applied: np
                              defined(stats.percent_agreement), prevalence, rare, undefined)
     kappa = cohen_kappa_from_table(cohen_table) if cohen_table is not None else stats.fleiss_kappa
     interval, q, dropped = _interval(ones, n, replicates, seed)
-    return CodeAgreement(info.ref, info.theme_ref, units, defined(stats.alpha), interval, q, defined(kappa),
+    alpha = defined(stats.alpha)
+    return CodeAgreement(info.ref, info.theme_ref, units, alpha, interval, q, defined(kappa),
                          _kappa_kind(raters), defined(stats.gwet_ac1), defined(stats.percent_agreement),
-                         prevalence, rare, None, dropped)
+                         prevalence, rare, None, dropped, alpha_band(alpha))
 
 
 def _cohen_tables(presence: np.ndarray) -> np.ndarray:
@@ -321,16 +357,8 @@ def overall_agreement(table: UnitTable, codes: Sequence[CodeAgreement], replicat
 def methods_sentence(table: UnitTable, n_codes: int, alphas: Sequence[float], replicates: int,
                      seed: int) -> str:
     """One sentence for a paper's method section: statistic, raters, units, level."""
-    unit_word = table.level  # segment | participant
-    basis = ("that every rater marked done" if table.basis == BASIS_DONE
-             else "that any of them coded, finished or not")
-    kappa = "Cohen's kappa" if len(table.raters) == 2 else "Fleiss' kappa"
-    sentence = (
-        f"Agreement between {len(table.raters)} raters ({', '.join(table.raters)}) was measured per code as "
-        f"Krippendorff's alpha for binary nominal data (1 = code applied to the unit, 0 = not), with {kappa}, "
-        f"Gwet's AC1 and percent agreement alongside, on {_count(len(table.units), unit_word)} of "
-        f"{_count(len(table.transcripts), 'transcript')} {basis}"
-    )
+    sentence = design_sentence(table)
+    unit_word = table.level
     if replicates:
         sentence += f"; 95% intervals come from {replicates:,} bootstrap replicates over {unit_word}s (seed {seed})"
     if alphas:
@@ -339,6 +367,20 @@ def methods_sentence(table: UnitTable, n_codes: int, alphas: Sequence[float], re
     else:
         sentence += f". None of the {n_codes} codes had a defined alpha (no variation)."
     return sentence
+
+
+def design_sentence(table: UnitTable) -> str:
+    """What was measured on what (no results): statistics, raters, units, transcripts."""
+    unit_word = table.level  # segment | participant
+    basis = ("that every rater marked done" if table.basis == BASIS_DONE
+             else "that any of them coded, finished or not")
+    kappa = "Cohen's kappa" if len(table.raters) == 2 else "Fleiss' kappa"
+    return (
+        f"Agreement between {len(table.raters)} raters ({', '.join(table.raters)}) was measured per code as "
+        f"Krippendorff's alpha for binary nominal data (1 = code applied to the unit, 0 = not), with {kappa}, "
+        f"Gwet's AC1 and percent agreement alongside, on {_count(len(table.units), unit_word)} of "
+        f"{_count(len(table.transcripts), 'transcript')} {basis}"
+    )
 
 
 def _count(n: int, noun: str) -> str:

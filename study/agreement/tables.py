@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from ..table import Column, Table
 from . import coefficient_text, interval_text
 from .breakdown import GroupAgreement
-from .study_agreement import RARE_RULE, AgreementReport, CodeAgreement, alpha_band, kappa_band
+from .study_agreement import RARE_RULE, AgreementReport, CodeAgreement, kappa_band
 
 if TYPE_CHECKING:
     from .span_study import SpanAgreementReport
@@ -65,7 +65,7 @@ def code_row(code: CodeAgreement, raters: Sequence[str]) -> dict:
         "theme": code.theme, "code": code.code, "name": code.code.removeprefix(code.theme + "/"),
         "units": code.units, "prevalence": "/".join(str(code.prevalence.get(r, "")) for r in raters),
         "percent": code.percent, "percent_100": code.percent, "alpha": code.alpha,
-        "alpha_ci": list(code.alpha_ci) if code.alpha_ci else None, "alpha_band": alpha_band(code.alpha),
+        "alpha_ci": list(code.alpha_ci) if code.alpha_ci else None, "alpha_band": code.band,
         "kappa": code.kappa, "kappa_kind": code.kappa_kind, "kappa_band": kappa_band(code.kappa),
         "ac1": code.ac1, "rare": code.rare, "undefined": code.undefined or "",
         "flags": _flags(code), "note": "; ".join(x for x in ("rare" if code.rare else "", code.undefined or "") if x),
@@ -184,11 +184,12 @@ def span_table(report: SpanAgreementReport) -> Table:
     where the report hides another coder's counts)."""
     columns = (
         Column("code", "code"), Column("alpha_u", "alpha_u", numeric=True, format=_coefficient),
+        Column("band", "band"),
         *(Column(f"stretches {r}", f"stretches {r}", numeric=True) for r in report.raters),
         *(Column(f"characters {r}", f"characters {r}", numeric=True) for r in report.raters),
     )
     rows = tuple(
-        {"code": c.code, "alpha_u": c.alpha,
+        {"code": c.code, "alpha_u": c.alpha, "band": c.band,
          **{f"stretches {r}": n for r, n in zip(report.raters, c.stretches)},
          **{f"characters {r}": n for r, n in zip(report.raters, c.characters)}}
         for c in report.codes

@@ -86,7 +86,7 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     if level not in LEVELS:
         raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     require_may_compare(study, asker, raters, include_unfinished)
-    frame = read_codings_frame(study, list(raters))
+    frame = read_codings_frame(study, asker, list(raters))
     transcripts = _basis_transcripts(study, raters, frame, include_unfinished)
     segments = segments_frame(study, sorted(transcripts))
     names = tuple(dict.fromkeys(segments.transcript))  # reading order

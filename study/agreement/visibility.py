@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..auth import Actor
 from ..errors import NotAllowed, StudyError
+from ..codings import check_may_compare
 from ..exclusion import excluded_transcript_ids
 from ..sources import coders_with_codings
 from ..store import CODERS_SEE_AGREEMENT, Meta, Study, Transcript, TranscriptStatus, User, audit, get_setting
@@ -60,12 +61,8 @@ def require_may_compare(study: Study, actor: Actor, raters: Sequence[str], inclu
 
 
 def _require_coder_may_compare(study: Study, actor: Actor, raters: Sequence[str]) -> None:
-    if actor.is_admin:
-        return
-    if not coders_see_agreement(study):
-        raise NotAllowed("agreement is shown to coders only when the admin allows it; ask your study's admin")
-    if actor.name not in raters:
-        raise NotAllowed(f"{actor.name} may compare only their own codings with others'")
+    with study.session() as session:
+        check_may_compare(session, actor, raters)
 
 
 def _done_by_all(study: Study, raters: Sequence[str]) -> list[str]:

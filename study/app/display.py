@@ -62,6 +62,8 @@ REMEDIES = {
     "participants_table": "give it as the participants CSV",
     "restore_code": "choose another code, or ask an admin to restore it on the Codebook page",
     "mark_done_anyway": "when nothing more is to be coded there, choose 'Mark done anyway'",
+    "merge_speakers": "merge '{speaker}' into '{into}' instead (Fix after import, Speakers)",
+    "move_transcript": "give the transcripts to them instead (Fix after import, Participant)",
 }
 
 

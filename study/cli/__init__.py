@@ -46,6 +46,8 @@ REMEDIES = {
     "check_database": "restore it from a backup; `study check` lists what is damaged",
     "restore_code": "choose another code, or restore it on the app's Codebook page",
     "mark_done_anyway": "when nothing more is to be coded there, mark it done anyway with --anyway",
+    "merge_speakers": "merge them with `study fix merge-speakers TRANSCRIPT '{speaker}' '{into}'`",
+    "move_transcript": "give the transcripts to them with `study fix participant TRANSCRIPT PARTICIPANT`",
 }
 
 

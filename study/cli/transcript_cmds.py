@@ -151,6 +151,8 @@ def _print_summary(summary: ImportSummary) -> None:
                f"unchanged {len(summary.unchanged)}, failed {len(summary.failed)}.")
     for name in summary.unchanged:
         click.echo(f"  unchanged (already imported): {name}")
+    for item in summary.participants_moved:
+        click.echo(f"  given to the participant the table names: {item}")
     for item in summary.not_carried:
         click.echo(f"  coding not carried over: {item}")
     for item in summary.warnings:
@@ -204,14 +206,29 @@ def segments(ctx, name, fmt) -> None:
 
 
 @cli.command()
+@click.option("--load", "table", type=click.Path(path_type=Path), metavar="CSV",
+              help="Save a participants table first (participant, transcript, attributes); transcripts already "
+                   "imported go to the participant it names.")
 @format_option()
 @click.pass_context
-def participants(ctx, fmt) -> None:
+def participants(ctx, table, fmt) -> None:
     """List participants, their transcripts and attributes.
 
     Example: study participants --format csv
+
+    Example: study participants --load participants.csv
     """
-    rows = participants_mod.list_participants(open_study(ctx, create=False))
+    study = open_study(ctx, create=False)
+    if table is not None:
+        applied = participants_mod.load_participants(study, auth.CLI, table)
+        click.echo(f"Saved {applied.participants} participant(s); {len(applied.moved)} transcript(s) given "
+                   "to another participant.", err=True)
+        for moved in applied.moved:
+            click.echo(f"  {moved}", err=True)
+        for name in applied.not_in_study:
+            click.echo(f"  not applied: no transcript named {name!r} in the study (import it with this table)",
+                       err=True)
+    rows = participants_mod.list_participants(study)
     emit_table(participants_mod.participant_table(rows), fmt, rows)
 
 

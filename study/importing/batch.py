@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth import Actor
 from ..errors import DatabaseFault, StudyError
 from ..integrity import database_fault
 from ..names import printable
-from ..participants import ParticipantRow, save_participants
+from ..participants import ParticipantRow, apply_participants
 from ..segmenting import UNITS
-from ..store import Study
+from ..store import Study, Transcript
 from .preview import owners, preview_batch
 from .reading import BatchFile, ImportOptions, NotATranscript, batch_files, document_hash, documents, unexpected
 from .storing import store_document
@@ -34,6 +35,7 @@ class ImportSummary:
     not_carried: list[str] = field(default_factory=list)  # codings a replacement could not keep
     warnings: list[str] = field(default_factory=list)  # what a lenient reading kept as text
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not a transcript, nothing wrong
+    participants_moved: list[str] = field(default_factory=list)  # transcripts in the study the table gave to another
 
     @property
     def ok(self) -> bool:
@@ -70,13 +72,14 @@ def import_batch(
     options = dataclasses.replace(options, actor=actor.name)
     if options.unit not in UNITS:
         raise StudyError(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
-    participants = participants or []
+    summary = ImportSummary()
+    named = frozenset(row.transcript for row in participants or [] if row.transcript)
     if participants:
-        with study.session() as session:
-            save_participants(session, participants)
+        with study.session() as session:  # transcripts already in the study go to the participants named too
+            applied = apply_participants(session, actor, participants, source="participants table", expected=named)
+        summary.participants_moved = [str(m) for m in applied.moved]
     owner_of = owners(participants)
     _check_speakers_named(files, owner_of, options)
-    summary = ImportSummary()
     for file in files:
         try:
             stored = _import_one(study, file, owner_of, options)
@@ -98,7 +101,17 @@ def import_batch(
                 summary.warnings.extend(f"{name}: {item}" for item in warnings)
         if progress:
             progress(file.where)
+    summary.warnings += [f"{name}: named in the participants table, but no transcript of that name is in the study"
+                         for name in _missing(study, named)]
     return summary
+
+
+def _missing(study: Study, names: frozenset[str]) -> list[str]:
+    if not names:
+        return []
+    with study.session() as session:
+        found = set(session.scalars(select(Transcript.name).where(Transcript.name.in_(sorted(names)))))
+    return sorted(names - found)
 
 
 def _import_one(study: Study, file: BatchFile, owner_of: Mapping[str, str], options: ImportOptions):

@@ -2,13 +2,14 @@
 (a replaced transcript, a transcript cut anew)."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from .. import memos
 from ..auth import Actor
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..segmenting import SegmentSpan
-from ..store import Coding, Memo, Resolution, Segment, Transcript
+from ..store import Coding, Resolution, Segment, Transcript
 
 
 def add_segments(session: Session, transcript: Transcript, spans: list[SegmentSpan]) -> None:
@@ -57,29 +58,22 @@ def carry_codings_by_text(session, actor: str, old_segments, new_segments: list[
                 span = coding.span and (coding.span[0] + shift, coding.span[1] + shift)
                 writes.append(moved(coding, target, span))
         write_carried(session, actor, codings, writes)
-        move_notes(session, old, target)
+        move_notes(session, actor, old, target)
         session.delete(old)
     session.flush()
     return lost
 
 
-def move_notes(session: Session, old: Segment, target: Segment | None) -> None:
-    """Memos and adjudicators' decisions on an old segment follow it to the segment that takes it
-    over; a memo with nowhere to go joins the rater's transcript memo, so no memo is ever lost."""
-    for memo in session.scalars(select(Memo).where(Memo.segment_id == old.id)).all():
-        target_id = target.id if target is not None else None
-        existing = session.scalar(select(Memo).where(
-            Memo.rater_id == memo.rater_id, Memo.transcript_id == memo.transcript_id,
-            Memo.segment_id.is_(None) if target_id is None else Memo.segment_id == target_id))
-        text = memo.text if target_id is not None else f"(segment {-1 - old.index}) {memo.text}"
-        if existing is None:
-            memo.segment_id, memo.text = target_id, text
-        else:
-            existing.text = f"{existing.text}\n\n{text}".strip()
-            session.delete(memo)
-    for resolution in session.scalars(select(Resolution).where(Resolution.segment_id == old.id)).all():
-        if target is not None:
-            resolution.segment_id = target.id
+def move_notes(session: Session, actor: str, old: Segment, target: Segment | None) -> None:
+    """Memos (history and all) and adjudicators' decisions on an old segment follow it to the
+    segment that takes it over; a memo with nowhere to go joins the rater's transcript memo, so no
+    memo is ever lost."""
+    number = -1 - old.index if old.index < 0 else old.index
+    memos.carry(session, Actor(actor, "system"), old.transcript_id, old.id, target.id if target is not None else None,
+                note=f"(segment {number})" if target is None else "")
+    if target is not None:
+        session.execute(update(Resolution).where(Resolution.segment_id == old.id).values(segment_id=target.id)
+                        .execution_options(synchronize_session=False))
     session.flush()  # before the old segment's delete cascades
 
 

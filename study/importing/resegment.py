@@ -71,7 +71,7 @@ def _resegment_one(session: Session, transcript: Transcript, unit: str, actor: s
             writes.extend(carried)
             summary.carried += 1
         write_carried(session, actor, codings, writes)
-        move_notes(session, old, targets[0] if targets else None)
+        move_notes(session, actor, old, targets[0] if targets else None)
         session.delete(old)
     transcript.unit = unit
     session.flush()

@@ -8,8 +8,8 @@ from typing import Callable, Iterable, Mapping
 
 from ..auth import Actor
 from ..errors import StudyError
-from ..participants import ParticipantRow, participants_from_csv, save_participants
-from ..store import Study, audit
+from ..participants import ParticipantRow, ParticipantsApplied, apply_participants, participants_from_csv
+from ..store import Study
 from ..transcripts import DEFAULT_MAX_BYTES
 from .batch import ImportSummary, import_batch
 from .preview import ImportPreview, owners, preview_batch
@@ -67,14 +67,13 @@ def preview_uploads(
                          options=ImportOptions(max_bytes=max_bytes, describe=describe))
 
 
-def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> int:
-    """Save the participants (and their attributes) of an uploaded CSV; returns how many."""
+def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> ParticipantsApplied:
+    """Save the participants (and their attributes) of an uploaded CSV, and give the transcripts
+    it names that are in the study to their participants; says what it did and what it could not."""
     actor.require_admin("import participants")
     rows = participants_from_csv(upload.data, _file_name(upload.name, ".csv"))
     with study.session() as session:
-        save_participants(session, rows)
-        audit(session, actor.name, "participants.import", upload.name, after={"participants": len(rows)})
-    return len(rows)
+        return apply_participants(session, actor, rows, source=upload.name)
 
 
 def _rows(upload: UploadedFile | None) -> list[ParticipantRow] | None:

@@ -18,15 +18,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
 from ..auth import Actor, writable_rater
 from ..coding_write import CodingKey, CodingWrite, write_codings
-from ..codings import done_transcripts, save_memo
+from ..codings import done_transcripts
 from ..errors import Conflict, QdpxFormatError, StudyError
 from ..importing.reading import ImportOptions
+from ..memos import MemoKey
+from ..memos import save as save_memo
 from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
 from ..segmenting import overlap
@@ -392,14 +394,10 @@ class _Writer:
             parts += [t for t in dict.fromkeys(new) if t not in old]
             text = "\n\n".join(parts)
             if text != old:
-                save_memo(self.session, self.actor, rater_id, transcript.id, segment_id, text)
+                # a new memo keeps the date the file gives it
+                save_memo(self.session, self.actor, MemoKey(rater_id, transcript.id, segment_id), text,
+                          at=None if old else dates.get((rater_id, segment_id)))
                 self.summary.memos += 1
-                if not old and (rater_id, segment_id) in dates:  # a new memo keeps the date the file gives it
-                    self.session.flush()
-                    self.session.execute(update(Memo).where(
-                        Memo.rater_id == rater_id, Memo.transcript_id == transcript.id,
-                        Memo.segment_id.is_(None) if segment_id is None else Memo.segment_id == segment_id,
-                    ).values(updated_at=dates[(rater_id, segment_id)]))
         return len(texts)
 
     def rater(self, name: str) -> User:

@@ -1,6 +1,7 @@
 """Agreement: how far raters agree, per code, with intervals and the .667/.800 bands; the
-disagreements behind it (admins). Coders see the figures once the admin allows it and every
-compared coder has marked a transcript done (the rule is in study.agreement.visibility)."""
+disagreements behind it (admins). Coders see each code's band once the admin allows it and every
+compared coder has marked a transcript done (the rules are in study.agreement.visibility and
+study_agreement.for_coder)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -39,8 +40,25 @@ def band(value) -> str:
     return f"background-color: {BANDS[named]}" if named else ""
 
 
+def band_colour(name) -> str:
+    return f"background-color: {BANDS[name]}" if name in BANDS else ""
+
+
+def coder_table_view(report: AgreementReport) -> None:
+    """What a coder sees per code: how often they applied it, and alpha's band (or too few to judge)."""
+    table = code_table(report, ("theme", "name", applied_key(actor.name), "alpha_band"), labels={
+        "theme": "Theme", "name": "Code", applied_key(actor.name): "Applied by you", "alpha_band": "Agreement"})
+    st.dataframe(table_styler(table, colour={"alpha_band": band_colour}), hide_index=True, width="stretch",
+                 height=min(35 * len(table.rows) + 38, 600))
+    st.caption(f"Agreement is α's band: reliable from {HIGH:.3f}, tentative from {LOW:.3f}, unreliable below. "
+               "Figures are for admins: with them you could work out the other coders' counts.")
+
+
 def code_table_view(report: AgreementReport) -> None:
     """The shared per-code table (study.agreement.tables) under the page's labels, alpha coloured."""
+    if not actor.is_admin:
+        coder_table_view(report)
+        return
     unused = sum(1 for c in report.codes if not any(c.prevalence.values()))
     applied_only = st.toggle(f"Hide the {unused} codes no compared rater applied", value=True) if unused else False
     kappa = report.codes[0].kappa_kind if report.codes else "kappa"
@@ -73,6 +91,12 @@ def code_table_view(report: AgreementReport) -> None:
 
 def overview(report: AgreementReport) -> None:
     overall = report.overall
+    if not actor.is_admin:
+        cols = st.columns(2)
+        cols[0].metric("Codes with a band", f"{overall.codes_with_alpha} of {overall.codes}")
+        cols[1].metric(f"{report.level.capitalize()}s compared", f"{overall.units:,}")
+        st.caption(plain(f"Transcripts every compared rater marked done: {', '.join(report.transcripts)}."))
+        return
     median, low, high = overall.median_alpha, overall.min_alpha, overall.max_alpha
     cols = st.columns([2, 3, 2, 2])  # "0.492 to 1.000" reads whole at 1280 px
     cols[0].metric("Median α over codes", coefficient_text(median),
@@ -222,9 +246,12 @@ def page() -> None:
         error(exc)
         return
     overview(report)
-    machines = suggesters(study) if actor.is_admin else []
-    tabs = ["Per code", "Chart"] + (["Per transcript", "Per pair", "Disagreements"] if actor.is_admin else []) + \
-        (["Suggestions"] if machines else [])
+    if not actor.is_admin:  # the bands only: no chart, themes, breakdowns or disagreements
+        code_table_view(report)
+        st.caption(plain(report.overall.methods))
+        return
+    machines = suggesters(study)
+    tabs = ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"] + (["Suggestions"] if machines else [])
     shown = st.tabs(tabs)
     with shown[0]:
         code_table_view(report)
@@ -234,13 +261,12 @@ def page() -> None:
         st.caption(plain(report.overall.methods))
     with shown[1]:
         st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
-    if actor.is_admin:
-        with shown[2]:
-            breakdown(raters, "transcript", level, participant_turns)
-        with shown[3]:
-            breakdown(raters, "pair", level, participant_turns)
-        with shown[4]:
-            disagreement_list(raters, level)
+    with shown[2]:
+        breakdown(raters, "transcript", level, participant_turns)
+    with shown[3]:
+        breakdown(raters, "pair", level, participant_turns)
+    with shown[4]:
+        disagreement_list(raters, level)
     if machines:
         with shown[5]:
             suggestion_scores(raters_available, machines)

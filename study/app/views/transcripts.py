@@ -7,15 +7,15 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import Typed, act, attempt, error, plain, said, show_flash, table_styler
-from study import exclusion, workspace
+from study import corrections, exclusion, workspace
 from study.errors import StudyError
 from study.importing.preview import ImportPreview
 from study.importing.reading import SUPPORTED
 from study.importing.uploads import UploadedFile, preview_uploads, upload_participants, upload_transcripts
-from study.listing import transcript_rows
+from study.listing import segment_rows, transcript_rows
 from study.roles import ROLES
-from study.speakers import set_speaker_role, transcript_speakers
-from study.participants import list_participants, participant_table
+from study.speakers import merge_speakers, rename_speaker, set_speaker_role, transcript_speakers
+from study.participants import list_participants, move_transcript, participant_table, rename_participant
 from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES, NO_SPEAKERS_LAYOUT
 
@@ -168,6 +168,10 @@ def show_result() -> None:
         st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
     for file, message in (*summary.skipped, *summary.failed):
         st.warning(plain(message), icon=":material/warning:")
+    for moved in summary.participants_moved:
+        st.caption(plain(f"Given to the participant the table names: {moved}"))
+    for warning in summary.warnings:
+        st.warning(plain(warning), icon=":material/warning:")
     if summary.not_carried:
         st.warning("Codings that could not be carried over to the new text:", icon=":material/warning:")
         st.dataframe({"coding not carried": summary.not_carried}, hide_index=True)
@@ -186,11 +190,17 @@ def participants_section() -> None:
                                   help="A 'participant' column and any attributes (age, role, ...).")
         if st.form_submit_button("Save participants", icon=":material/group_add:") and upload is not None:
             try:
-                count = upload_participants(study, actor, UploadedFile(upload.name, upload.getvalue()))
+                applied = upload_participants(study, actor, UploadedFile(upload.name, upload.getvalue()))
             except StudyError as exc:
                 error(exc)
             else:
-                st.success(f"Saved {count} participant(s).", icon=":material/check_circle:")
+                st.success(f"Saved {applied.participants} participant(s); {len(applied.moved)} transcript(s) "
+                           "given to the participant the table names.", icon=":material/check_circle:")
+                for moved in applied.moved:
+                    st.caption(plain(moved))
+                if applied.not_in_study:
+                    st.warning(plain(f"Not applied, no such transcript in the study: {', '.join(applied.not_in_study)}. "
+                                     "Upload the table with those transcripts to apply it."), icon=":material/warning:")
 
 
 def speakers_section() -> None:
@@ -212,6 +222,102 @@ def speakers_section() -> None:
 def change_role(transcript: str, speaker: str, key: str) -> None:
     act(set_speaker_role, study, actor, transcript, speaker, st.session_state[key],
         done=lambda r: f"{r.name} is now {r.role} in {transcript}; codings, memos and decisions stay.")
+
+
+def fix_section() -> None:
+    """Admins: correct a stored transcript (``study fix`` on the command line): speakers, one turn,
+    a typo, its participant. Codings, spans, memos and decisions follow; each fix is audited."""
+    rows = transcript_rows(study)
+    if not rows:
+        return
+    name = st.selectbox("Transcript", [r["name"] for r in rows], key="fix_transcript")
+    segments = segment_rows(study, name)
+    names = list(dict.fromkeys(s["speaker"] for s in segments))
+    who, turn, person, flagged = st.tabs(["Speakers", "A turn", "Participant", "Flagged codings"])
+    with who, st.form("fix_speakers", border=False):
+        left, right = st.columns(2)
+        left.selectbox("Speaker", names, key="fix_speaker")
+        right.text_input("New name, or the speaker to merge into", key="fix_speaker_new",
+                         placeholder="e.g. Dana")
+        rename, merge = st.columns(2)
+        rename.form_submit_button("Rename", on_click=fix_speaker, args=(name, rename_speaker), width="stretch")
+        merge.form_submit_button("Merge into", on_click=fix_speaker, args=(name, merge_speakers), width="stretch",
+                                 help="Every turn of the speaker goes to the other one, who keeps their role.")
+    with turn:
+        turn_fixes(name, segments, names)
+    with person:
+        participant = next(r["participant"] for r in rows if r["name"] == name)
+        st.caption(plain(f"{name} is participant {participant}'s."))
+        with st.form("fix_participant", border=False):
+            st.text_input("Participant", key="fix_participant", placeholder="e.g. P07")
+            give, call = st.columns(2)
+            give.form_submit_button("Give the transcript to them", on_click=fix_participant, width="stretch",
+                                    args=(move_transcript, name, lambda moved: f"{moved}."))
+            call.form_submit_button(f"Rename {participant}", on_click=fix_participant, width="stretch",
+                                    args=(rename_participant, participant,
+                                          lambda new: f"Participant {participant} is {new} now."))
+    with flagged:
+        items = attempt(corrections.flagged_codings, study, actor, name) or []
+        if items:
+            st.dataframe([{"segment": f.segment, "rater": f.rater, "code": f.code, "words": f.text,
+                           "why": f.reason, "by": f.by} for f in items], hide_index=True, width="stretch")
+        else:
+            st.caption("No coding of this transcript had its words corrected.")
+
+
+def turn_fixes(name: str, segments: list[dict], names: list[str]) -> None:
+    """One turn: who speaks it, split it, merge it with the next, correct a typo in a segment."""
+    if not segments:
+        return
+    index = st.selectbox("Segment", [s["index"] for s in segments], key="fix_segment",
+                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {segments[i]['text'][:60]}")
+    segment = segments[index] if index < len(segments) else segments[0]
+    with st.form("fix_turn", border=False):
+        left, right = st.columns(2)
+        left.selectbox("Speaker", names, index=names.index(segment["speaker"]), key="fix_turn_speaker")
+        right.text_input("Or a new speaker", key="fix_turn_new", placeholder="e.g. Note-taker")
+        st.text_input("Split before these words", key="fix_split_before",
+                      help="The words must stand once in the segment; the second part goes to the speaker above.")
+        speaker, split, merge = st.columns(3)
+        speaker.form_submit_button("Give the turn to the speaker", on_click=fix_turn_speaker, args=(name, index),
+                                   width="stretch")
+        split.form_submit_button("Split the turn", on_click=fix_split, args=(name, index), width="stretch")
+        merge.form_submit_button("Merge with the next turn", on_click=act, width="stretch",
+                                 args=(corrections.merge_turns, study, actor, name, index), kwargs={"done": said_fix})
+    key = f"fix_text:{name}:{index}:{segment['start']}:{segment['end']}"
+    with st.form("fix_text", border=False):
+        st.text_area("Correct the text", value=segment["text"], key=key,
+                     help="Later offsets and spans follow; codings on the changed words are kept and flagged.")
+        st.form_submit_button("Save the correction", on_click=act, kwargs={"done": said_fix},
+                              args=(correct_from, name, index, key))
+
+
+def said_fix(fixed) -> str:
+    return f"{fixed.said}." + (f" Flagged, their words changed: {'; '.join(fixed.flagged)}." if fixed.flagged else "")
+
+
+def correct_from(name: str, index: int, key: str):
+    return corrections.correct_text(study, actor, name, index, st.session_state[key])
+
+
+def fix_speaker(name: str, action) -> None:
+    act(action, study, actor, name, st.session_state["fix_speaker"], st.session_state["fix_speaker_new"],
+        done=lambda s: f"{s.name} in {name}: {s.turns} turns, {s.role}.")
+
+
+def fix_turn_speaker(name: str, index: int) -> None:
+    speaker = st.session_state["fix_turn_new"].strip() or st.session_state["fix_turn_speaker"]
+    act(corrections.change_turn_speaker, study, actor, name, index, speaker, done=said_fix)
+
+
+def fix_split(name: str, index: int) -> None:
+    speaker = st.session_state["fix_turn_new"].strip() or st.session_state["fix_turn_speaker"]
+    act(corrections.split_turn, study, actor, name, index, st.session_state["fix_split_before"], speaker,
+        done=said_fix)
+
+
+def fix_participant(action, target: str, done) -> None:
+    act(action, study, actor, target, st.session_state["fix_participant"], done=done)
 
 
 def exclusion_section() -> None:
@@ -258,6 +364,8 @@ with listing:
             upload_form()
         with st.expander("Speakers and roles", icon=":material/record_voice_over:"):
             speakers_section()
+        with st.expander("Fix after import", icon=":material/build:"):
+            fix_section()
         with st.expander("Exclude or remove", icon=":material/visibility_off:"):
             exclusion_section()
     with table_slot:
