@@ -24,9 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import bulk
 from .auth import Actor
 from .errors import CodebookError, NotAllowed, NotFound, StudyError
-from .store import Code, Coding, Segment, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
+from .store import AuditEntry, Code, Coding, Segment, Transcript, TranscriptStatus, User, unit_key, utcnow
 
 Span = tuple[int, int]
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
@@ -98,61 +99,92 @@ def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite],
     rater, which nothing else may; ``check_done`` False is for changes a rater's "done" mark
     must not block (an admin's merge or re-segmenting); ``carried`` is for writes that move
     codings which exist already (re-segmenting, merging, adjudicating, undo), which may keep a
-    retired code: a retired code is otherwise never applied anew."""
+    retired code: a retired code is otherwise never applied anew.
+
+    New codings are inserted in bulk (one statement per thousand rows, and their audit entries
+    likewise), so an import of a whole study costs a few statements, not one per coding."""
     checks = _Checks(session, actor, consensus, check_done)
     writes = checks.normalised(list(writes))
+    bulk.take_write_lock(session)  # what is stored stays so until the writes below
     stored = _stored(session, {w.key for w in writes})
     if not carried:
         checks.refuse_retired([w for w in writes if w.applied and w.key not in stored])
+    log = _AuditBatch(session, actor, checks) if audited else None
+    fresh = _fresh(writes, stored)
+    inserted = _insert_all(session, [writes[i] for i in fresh]) if fresh else set()
     changed = 0
-    for write in writes:
+    for n, write in enumerate(writes):
+        if n in fresh and write.key in inserted:
+            stored[write.key] = write.memo
+            if log:
+                log.add("coding.apply", write.key, after=write.key.detail(write.memo))
+            changed += 1
+            continue
         before = stored.get(write.key, _ABSENT)
         if write.applied:
-            changed += _put(session, actor, write, before, stored, audited)
+            changed += _put(session, write, before, stored, log)
         elif before is not _ABSENT:
-            changed += _drop(session, actor, write.key, before, stored, audited)
+            changed += _drop(session, write.key, before, stored, log)
+    if log:
+        log.write()
     return changed
 
 
 _ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may be None)
 
 
-def _put(session: Session, actor: Actor, write: CodingWrite, before, stored: dict, audited: bool) -> int:
+def _fresh(writes: list[CodingWrite], stored: dict) -> set[int]:
+    """Positions of the writes that insert a coding nothing before them in the batch touches:
+    these go in bulk; the rest (a key written twice, a stored key) one by one, in order."""
+    seen: dict[CodingKey, int] = {}
+    repeated = set()
+    for n, write in enumerate(writes):
+        if write.key in seen:
+            repeated.add(write.key)
+        seen[write.key] = n
+    return {n for n, write in enumerate(writes)
+            if write.applied and write.key not in stored and write.key not in repeated}
+
+
+def _put(session: Session, write: CodingWrite, before, stored: dict, log: _AuditBatch | None) -> int:
     key, memo = write.key, write.memo
     if before is _ABSENT:
         if not _insert(session, key, memo, write.created):  # a concurrent writer stored it first: the same coding
             before = session.scalar(select(Coding.memo).where(*_where(key)))
         else:
             stored[key] = memo
-            if audited:
-                audit(session, actor.name, "coding.apply", _target(session, key), after=key.detail(memo))
+            if log:
+                log.add("coding.apply", key, after=key.detail(memo))
             return 1
     if memo is None or memo == before:
         return 0
     session.execute(update(Coding).where(*_where(key)).values(memo=memo or None)
                     .execution_options(synchronize_session=False))
     stored[key] = memo
-    if audited:
-        audit(session, actor.name, "coding.memo", _target(session, key), before=key.detail(before),
-              after=key.detail(memo))
+    if log:
+        log.add("coding.memo", key, before=key.detail(before), after=key.detail(memo))
     return 1
 
 
-def _drop(session: Session, actor: Actor, key: CodingKey, before, stored: dict, audited: bool) -> int:
+def _drop(session: Session, key: CodingKey, before, stored: dict, log: _AuditBatch | None) -> int:
     result = session.execute(delete(Coding).where(*_where(key)).execution_options(synchronize_session="fetch"))
     stored.pop(key, None)
     if result.rowcount == 0:  # a concurrent writer removed it first
         return 0
-    if audited:
-        audit(session, actor.name, "coding.remove", _target(session, key), before=key.detail(before))
+    if log:
+        log.add("coding.remove", key, before=key.detail(before))
     return 1
+
+
+def _values(key: CodingKey, memo: str | None, created: datetime | None) -> dict:
+    return {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
+            "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
+            "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
 
 
 def _insert(session: Session, key: CodingKey, memo: str | None, created: datetime | None) -> bool:
     """Insert unless the key is stored; whether this call stored it."""
-    values = {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
-              "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
-              "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
+    values = _values(key, memo, created)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
@@ -165,6 +197,35 @@ def _insert(session: Session, key: CodingKey, memo: str | None, created: datetim
         return True
     except IntegrityError:
         return False
+
+
+def _insert_all(session: Session, writes: list[CodingWrite]) -> set[CodingKey]:
+    """Insert the new codings in bulk; the keys this call stored (one a concurrent writer stored
+    first goes the one-by-one way, which reads what the other writer stored)."""
+    by_unit = {(w.key.rater_id, w.key.transcript_id, w.key.code_id, w.key.unit_key): w.key for w in writes}
+    now = utcnow()
+    inserted = bulk.insert_new(session, Coding.__table__, [_values(w.key, w.memo, w.created or now) for w in writes],
+                               ("rater_id", "transcript_id", "code_id", "unit_key"))
+    return {by_unit[key] for key in inserted}
+
+
+class _AuditBatch:
+    """The audit entries of one batch of writes, named as ``_target`` names them and written in
+    one statement per thousand, in the order the writes were made."""
+
+    def __init__(self, session: Session, actor: Actor, checks: _Checks):
+        self.session, self.actor, self.checks = session, actor, checks
+        self.rows: list[dict] = []
+
+    def add(self, action: str, key: CodingKey, before: dict | None = None, after: dict | None = None) -> None:
+        self.rows.append({"actor": self.actor.name, "action": action, "target": self.checks.target(key),
+                          "before": before, "after": after})
+
+    def write(self) -> None:
+        if self.rows:
+            now = utcnow()
+            bulk.insert_rows(self.session, AuditEntry.__table__,
+                             [{"at": now, "undone": False, **row} for row in self.rows])
 
 
 def _where(key: CodingKey) -> list:
@@ -214,18 +275,33 @@ class _Checks:
 
     def normalised(self, writes: list[CodingWrite]) -> list[CodingWrite]:
         raters = self._by_id(User, {w.key.rater_id for w in writes})
-        segments = self._by_id(Segment, {w.key.segment_id for w in writes if w.key.segment_id is not None})
+        segments = self.segments = self._rows_by_id(
+            Segment.__table__, ("id", "transcript_id", "index", "start", "end"),
+            {w.key.segment_id for w in writes if w.key.segment_id is not None})
         codes = self.codes = self._by_id(Code, {w.key.code_id for w in writes})
-        transcripts = self._by_id(Transcript, {w.key.transcript_id for w in writes})
+        transcripts = self.transcripts = self._rows_by_id(Transcript.__table__, ("id", "name"),
+                                                          {w.key.transcript_id for w in writes})
         done = self._done({(w.key.rater_id, w.key.transcript_id) for w in writes}) if self.check_done else set()
+        for rater in raters.values():  # once per rater, not per coding
+            self._check_writer(rater)
+        self.refs = {code_id: code.ref for code_id, code in codes.items()}
         return [self._one(w, raters, segments, codes, transcripts, done) for w in writes]
+
+    def target(self, key: CodingKey) -> str:
+        """``_target`` from what the checks read: no query per coding."""
+        transcript, ref = self.transcripts.get(key.transcript_id), self.refs.get(key.code_id)
+        segment = self.segments.get(key.segment_id) if key.segment_id is not None else None
+        if transcript is None or ref is None or (key.segment_id is not None and segment is None):
+            return _target(self.session, key)
+        where = "whole" if key.segment_id is None else str(segment.index)
+        span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
+        return f"{transcript.name}#{where}{span} {ref}"
 
     def _one(self, write: CodingWrite, raters, segments, codes, transcripts, done) -> CodingWrite:
         key = write.key
         rater = raters.get(key.rater_id)
         if rater is None:
             raise NotFound(f"no rater with id {key.rater_id}")
-        self._check_writer(rater)
         if key.code_id not in codes:
             raise NotFound(f"no code with id {key.code_id}; the codebook may have changed")
         if key.transcript_id not in transcripts:
@@ -235,7 +311,8 @@ class _Checks:
                              "reopen it before changing its codings")
         if write.memo is not None and "\x00" in write.memo:
             raise StudyError("a memo may not contain NUL characters; remove them")
-        return replace(write, key=self._unit(key, segments, transcripts))
+        unit = self._unit(key, segments, transcripts)
+        return write if unit is key else replace(write, key=unit)
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
         """A retired code keeps its codings but takes no new ones (its memo may still change)."""
@@ -270,6 +347,13 @@ class _Checks:
             raise StudyError(f"span {start}-{end} is not inside segment {segment.index} of "
                              f"{transcripts[key.transcript_id].name!r} (characters {segment.start}-{segment.end})")
         return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
+
+    def _rows_by_id(self, table, columns: Sequence[str], ids: set[int]) -> dict:
+        found = {}
+        for chunk in _chunks(sorted(ids)):
+            found.update((row.id, row) for row in self.session.execute(
+                select(*(table.c[c] for c in columns)).where(table.c.id.in_(chunk))))
+        return found
 
     def _by_id(self, model, ids: set[int]) -> dict:
         found = {}

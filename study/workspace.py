@@ -12,8 +12,8 @@ Example::
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import NoReturn
+from dataclasses import dataclass, field, replace
+from typing import NoReturn, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,6 @@ from .auth import Actor, rater_user, require_rater_id
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
 from .errors import NotFound, StudyError
 from .listing import transcript_rows, transcript_table
-from .segmenting import INTERVIEWER
 from .store import (
     Coding,
     Participant,
@@ -101,23 +100,46 @@ class ChangeResult:
 # -- reads ----------------------------------------------------------------------------
 
 
-def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
-    """Every transcript, in import order, with the asking rater's own progress on it."""
+def transcript_progress(study: Study, actor: Actor, known: Sequence[TranscriptProgress] | None = None,
+                        changed: int | None = None) -> list[TranscriptProgress]:
+    """Every transcript, in import order, with the asking rater's own progress on it.
+
+    With ``known`` (this function's last answer to the same rater) and ``changed`` (the transcript
+    the rater has been working on since), only that transcript is read again: a click on the Code
+    page costs one transcript's reads, whatever the size of the study. Everything is read again
+    when the study's transcripts are not those known (one was imported or removed meanwhile)."""
     with study.session() as session:
         rater_id = _rater_id(session, actor)
-        roles = _segment_roles_by_transcript(session)
-        progress = progress_by_transcript(session, actor, rater_id)
+        if known and changed is not None and _same_transcripts(session, known, changed):
+            return [_progress_of(session, actor, rater_id, c) if c.id == changed else c for c in known]
+        progress = codings.progress_by_transcript_ids(session, actor, rater_id)
         done = codings.done_transcripts(session, actor, rater_id) if rater_id else set()
+        segments = dict(session.execute(select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id))
+                        .all())
         rows = session.execute(
             select(Transcript.id, Transcript.name, Participant.label)
             .outerjoin(Participant, Transcript.participant_id == Participant.id)
             .order_by(Transcript.id)
         ).all()
         return [
-            TranscriptProgress(tid, name, label, len(roles.get(tid, {})),
-                               progress.get(tid, Progress(0, 0)), tid in done)
+            TranscriptProgress(tid, name, label, segments.get(tid, 0), progress.get(tid, Progress(0, 0)), tid in done)
             for tid, name, label in rows
         ]
+
+
+def _same_transcripts(session: Session, known: Sequence[TranscriptProgress], changed: int) -> bool:
+    """Whether the study still has exactly the ``known`` transcripts (counted, and ``changed`` among them)."""
+    count = session.scalar(select(func.count()).select_from(Transcript))
+    return count == len(known) and any(c.id == changed for c in known) and \
+        session.scalar(select(Transcript.id).where(Transcript.id == changed)) is not None
+
+
+def _progress_of(session: Session, actor: Actor, rater_id: int | None, known: TranscriptProgress
+                 ) -> TranscriptProgress:
+    """``known`` read again: the rater's progress and done mark on that one transcript."""
+    progress = codings.progress_by_transcript_ids(session, actor, rater_id, [known.id]).get(known.id, Progress(0, 0))
+    status = session.get(TranscriptStatus, (rater_id, known.id)) if rater_id is not None else None
+    return replace(known, progress=progress, done=bool(status and status.done))
 
 
 def first_to_code(choices: list[TranscriptProgress]) -> TranscriptProgress | None:
@@ -320,31 +342,8 @@ def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
 
 def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None) -> dict[int, Progress]:
     """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it
-    (a coder asks about their own only)."""
-    if rater_id is not None:
-        require_rater_id(session, asker, rater_id, "see the coding progress")
-    roles = _segment_roles_by_transcript(session)
-    coded = _coded_segments_by_transcript(session, rater_id)
-    return {tid: progress_of(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
-
-
-def _segment_roles_by_transcript(session: Session) -> dict[int, dict[int, str]]:
-    roles: dict[int, dict[int, str]] = defaultdict(dict)
-    for tid, sid, role in session.execute(select(Segment.transcript_id, Segment.id, Segment.role)):
-        roles[tid][sid] = role
-    return roles
-
-
-def _coded_segments_by_transcript(session: Session, rater_id: int | None) -> dict[int, set[int]]:
-    coded: dict[int, set[int]] = defaultdict(set)
-    if rater_id is None:
-        return coded
-    for tid, sid in session.execute(
-        select(Coding.transcript_id, Coding.segment_id)
-        .where(Coding.rater_id == rater_id, Coding.segment_id.is_not(None)).distinct()
-    ):
-        coded[tid].add(sid)
-    return coded
+    (a coder asks about their own only), in the database."""
+    return codings.progress_by_transcript_ids(session, asker, rater_id)
 
 
 # -- every rater's progress, for the Transcripts page -------------------------------

@@ -21,6 +21,7 @@ TRANSCRIPT_KEY = "code.transcript"
 URL_SEEN = "code.url_transcript"  # the transcript the address named when this tab last looked
 SHOWN = "code.shown"  # the transcript this tab's last run showed
 UNCODED = "code.uncoded"  # (transcript id, how many turns are uncoded) while a done mark asks
+CHOICES = "code.choices"  # the picker's list as this tab last read it: a click reads only its transcript again
 
 actor = require_actor()
 study = get_study()
@@ -100,8 +101,11 @@ def confirm_done(transcript_id: int) -> None:
 def code_page() -> None:
     # The picker, the done button and the workspace rerun together on every coding action, so the
     # picker's counts, the progress bar and the done mark are read in the same run (one function,
-    # workspace.transcript_progress) and a change made in another tab shows on the next action.
-    choices = workspace.transcript_progress(study, actor)
+    # workspace.transcript_progress). A click reads again only the transcript shown (what it
+    # changed); a picked transcript, another tab's work there, a new or removed transcript, too.
+    choices = workspace.transcript_progress(study, actor, st.session_state.get(CHOICES),
+                                            picked(st.session_state.get(CHOICES) or []) or st.session_state.get(SHOWN))
+    st.session_state[CHOICES] = choices
     if not choices:  # no st.stop(): the page must still finish its run (main.py marks it ready)
         st.info("No transcripts yet. An admin imports them on the Transcripts page (or with `study import`).")
         return
