@@ -14,9 +14,8 @@ edit) has to keep a second table in step with ``parent_code_id``.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import pandas as pd
 from sqlalchemy import CTE, ColumnElement, Integer, literal, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -24,6 +23,9 @@ from sqlalchemy.orm import Session
 from .codebook import join_ref
 from .errors import StudyError
 from .schema import codes
+
+if TYPE_CHECKING:  # only findings pass frames: reading the codebook never loads pandas
+    import pandas as pd
 
 # How a participant (or segment) counts for a code that has codes below it.
 WITH_CODES_BELOW = "with-codes-below"  # when a segment carries the code or any code below it
@@ -74,6 +76,8 @@ def apply_parent_rule(frame: pd.DataFrame, counted: dict[int, tuple[int, ...]]) 
     """``frame`` (columns ``transcript_id``, ``segment_id``, ``code_id``) with each row repeated for
     every code it counts for: the one place findings read the parent rule. A unit counts once per
     code, however many codes below it the unit carries; ``code`` still names the code applied."""
+    import pandas as pd
+
     if frame.empty or all(len(ids) == 1 for ids in counted.values()):
         return frame
     pairs = pd.DataFrame([(code, counts) for code, ids in counted.items() for counts in ids],

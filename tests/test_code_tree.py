@@ -3,6 +3,7 @@ branches, the ancestor relation in SQL, the parent rule, edits that keep codings
 of a schema-2 study on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,13 +11,16 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from study import code_tree, codes, codings
+from click.testing import CliRunner
+
+from study import code_tree, codes, codings, findings
 from study.auth import CLI
+from study.cli import cli
 from study.codebook import parse_codebook
 from study.errors import CodebookError
 from study.schema import SCHEMA_VERSION
 from study.store import AuditEntry, Study
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, finish_without_carrying, load_small_codebook
 
 TREE = """
 name: Tree
@@ -190,6 +194,67 @@ def test_split_moves_the_chosen_codings_only(tree):
     assert coded_refs(tree, "bob") == [(3, "Attributes/Performance", None)]
     with pytest.raises(CodebookError, match="no coding"):
         codes.move_codings(tree, CLI, "Challenges/Latency", "Attributes/Performance")
+
+
+# -- findings: the parent rule -------------------------------------------------------------
+
+PERF, LAT, NET = "Attributes/Performance", "Attributes/Performance/Latency", "Attributes/Performance/Latency/Network"
+THR = "Attributes/Performance/Throughput"
+
+
+@pytest.fixture
+def counted(tree):
+    """P1 (T1): Network on #1 and Latency on #3; P2 (T2): Performance itself on #1; P3 (T3): nothing.
+
+    With codes below: Network {P1}, Latency {P1}, Performance {P1, P2}. Own codings: Network {P1},
+    Latency {P1}, Performance {P2}."""
+    add_interview(tree, "T2", "P2", ["Fast enough."])
+    add_interview(tree, "T3", "P3", ["No opinion."])
+    codings.apply_code(tree, CLI, "alice", "T1", 1, NET)
+    codings.apply_code(tree, CLI, "alice", "T1", 3, LAT)
+    codings.apply_code(tree, CLI, "alice", "T2", 1, PERF)
+    for transcript in ("T1", "T2", "T3"):
+        finish_without_carrying(tree, "alice", transcript)
+    return tree
+
+
+def participants_by_ref(table) -> dict[str, list[str]]:
+    return {row["ref"]: row["ids"] for row in table.rows}
+
+
+def test_frequency_counts_a_parent_with_the_codes_below_it_by_default(counted):
+    table = findings.frequency_table(counted, CLI, "Attributes")
+    assert participants_by_ref(table) == {PERF: ["P1", "P2"], LAT: ["P1"], NET: ["P1"], THR: []}
+    assert code_tree.PARENT_RULE_TEXT[code_tree.WITH_CODES_BELOW] in table.notes
+
+
+def test_frequency_with_own_codings_counts_only_the_code_itself(counted):
+    table = findings.frequency_table(counted, CLI, "Attributes", parent_rule=code_tree.OWN_CODINGS)
+    assert participants_by_ref(table) == {PERF: ["P2"], LAT: ["P1"], NET: ["P1"], THR: []}
+    assert code_tree.PARENT_RULE_TEXT[code_tree.OWN_CODINGS] in table.notes
+
+
+def test_the_matrix_counts_units_once_for_a_parent(counted):
+    rows = {r["participant"]: r for r in findings.matrix_table(counted, CLI, "Attributes", counts=True).rows}
+    # P1: #1 (Network) and #3 (Latency) both count for Performance: two units, not three codings
+    assert (rows["P1"][PERF], rows["P1"][LAT], rows["P1"][NET]) == (2, 2, 1)
+    own = {r["participant"]: r for r in findings.matrix_table(counted, CLI, "Attributes", counts=True,
+                                                               parent_rule=code_tree.OWN_CODINGS).rows}
+    assert (own["P1"][PERF], own["P2"][PERF]) == (0, 1)
+
+
+def test_the_cli_selects_the_parent_rule_per_table(counted, db_url):
+    def performance(*flags):
+        result = CliRunner().invoke(cli, ["--db", db_url, "table", "frequency", "--theme", "Attributes",
+                                          "--format", "json", *flags])
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.output)["rows"]
+        return next(r["participants"] for r in rows if r["ref"] == PERF)
+
+    assert performance() == 2
+    assert performance("--parent-rule", "own-codings") == 1
+    result = CliRunner().invoke(cli, ["--db", db_url, "table", "matrix", "--parent-rule", "children"])
+    assert result.exit_code == 2 and "with-codes-below" in result.output
 
 
 # -- the upgrade of a schema-2 study -------------------------------------------------------
