@@ -43,7 +43,7 @@ class SegmentView:
     id: int
     index: int
     speaker: str
-    role: str  # interviewer | participant
+    role: str  # interviewer | participant | other
     start: int
     end: int
     timestamp: str | None
@@ -421,7 +421,7 @@ class RaterProgress:
     transcript: str
     rater: str
     coded: int  # segments to code that carry at least one of the rater's codes
-    to_code: int  # the participant's segments (every segment when no turn is the interviewer's)
+    to_code: int  # the participants' segments (every segment when no turn is a participant's)
     done: bool
 
 
