@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from . import search_index
 from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
 from .schema import SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
 
@@ -120,10 +121,14 @@ class Study:
             metadata.create_all(self.engine)
             with self.connection() as connection:
                 connection.execute(study_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                search_index.ensure_index(connection)
             return
         self._check_version()
         if set(metadata.tables) - tables:
             metadata.create_all(self.engine)  # tables added since are created empty
+        if search_index.TABLE not in tables:
+            with self.connection() as connection:  # a study made before the index: built and filled once
+                search_index.ensure_index(connection)
 
     def _check_version(self) -> None:
         with self.connection() as connection:

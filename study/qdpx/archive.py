@@ -244,13 +244,17 @@ class _ArchiveReader(_Elements):
             return None
         guid = self.guid(element, "TextSource")
         name = element.get("name") or guid
-        text, problem = self.text_of(element, f"source {name!r}")
+        text, problem = self.text_of(element)
         where = f"source {name!r}"
         selections = tuple(self.selection(s, where) for s in children(element, "PlainTextSelection"))
         codings = tuple(self.coding(c, where) for c in children(element, "Coding"))
         variables = tuple(self.variable_value(v) for v in children(element, "VariableValue"))
+        description = child(element, "Description")
         return QdaSource(guid, name, text, problem, selections, codings, self.note_refs(element),
-                         tuple(v for v in variables if v is not None))
+                         tuple(v for v in variables if v is not None),
+                         (description.text or "").strip() if description is not None else "",
+                         normal_guid(element.get("creatingUser") or element.get("modifyingUser")),
+                         element.get("modifiedDateTime") or element.get("creationDateTime"))
 
     def selection(self, element: ET.Element, where: str) -> QdaSelection:
         guid = self.guid(element, "PlainTextSelection")
@@ -285,9 +289,9 @@ class _ArchiveReader(_Elements):
         notes = {}
         for note in children(child(root, "Notes"), "Note"):
             guid = self.guid(note, "Note")
-            text, problem = self.text_of(note, f"note {note.get('name') or guid}")
+            text, problem = self.text_of(note)
             if problem:
-                self.skipped.append(problem)
+                self.skipped.append(f"note {note.get('name') or guid}: {problem}")
                 continue
             anchor = child(note, "PlainTextSelection")
             selection = None
@@ -308,7 +312,7 @@ class _ArchiveReader(_Elements):
                 joined.setdefault(origin, []).append(target)
         return {k: tuple(v) for k, v in joined.items()}
 
-    def text_of(self, element: ET.Element, what: str) -> tuple[str | None, str | None]:
+    def text_of(self, element: ET.Element) -> tuple[str | None, str | None]:
         """(text, None), or (None, why not) for a source or note's plain text."""
         content = child(element, "PlainTextContent")
         if content is not None:
@@ -316,20 +320,37 @@ class _ArchiveReader(_Elements):
         path = (element.get("plainTextPath") or "").strip()
         if not path:
             if element.get("richTextPath"):
-                return None, f"{what}: only a rich-text (.docx) version and no plain text, which positions refer to"
-            return None, f"{what}: no plain text (only text sources with a plain-text version are imported)"
-        if not path.startswith(INTERNAL):
-            return None, f"{what}: its text is a file outside the project ({path}); export with the sources included"
-        name = path[len(INTERNAL):].lstrip("/")
-        data = self.read(SOURCES_FOLDER + name, MAX_SOURCE_BYTES)
-        if data is None:
-            data = self.read(name, MAX_SOURCE_BYTES)
-        if data is None:
-            return None, f"{what}: {path} is missing from the archive"
+                return None, "only a rich-text (.docx) version and no plain text, which positions refer to"
+            return None, "no plain text (only text sources with a plain-text version are imported)"
+        member = self.member_named(path)
+        if member is None:
+            if path.startswith(INTERNAL):
+                return None, f"{path} is missing from the archive"
+            return None, (f"its text, {path}, is not inside the archive (files outside a project are never "
+                          "read); export the project with its sources included")
+        data = self.read(member, MAX_SOURCE_BYTES)
         try:
             return data.decode("utf-8-sig"), None
         except UnicodeDecodeError:
-            return None, f"{what}: {path} is not UTF-8 text, as REFI-QDA requires"
+            return None, f"{path} is not UTF-8 text, as REFI-QDA requires"
+
+    def member_named(self, path: str) -> str | None:
+        """The archive member a source's path names: ``internal://x.txt`` is ``Sources/x.txt``; a path
+        without ``internal://`` (some tools write ``Sources/x.txt``, ``x.txt`` or a path on their own
+        disk) names the member of that path, else the one of that file name in ``Sources/``. Only
+        archive members are ever read."""
+        name = path[len(INTERNAL):] if path.startswith(INTERNAL) else re.sub(r"^[a-z]+://", "", path)
+        name = name.replace("\\", "/").lstrip("/")
+        while name.startswith("./"):
+            name = name[2:]
+        candidates = [SOURCES_FOLDER + name, name]
+        if not path.startswith(INTERNAL):
+            candidates.append(SOURCES_FOLDER + name.rsplit("/", 1)[-1])
+        for candidate in candidates:
+            info = self.members.get(candidate) or self.by_folded_name.get(candidate.casefold())
+            if info is not None:
+                return info.filename
+        return None
 
     def variable_value(self, element: ET.Element) -> tuple[str, str] | None:
         ref = child(element, "VariableRef")
@@ -364,9 +385,7 @@ class _ArchiveReader(_Elements):
                 continue
             label = " ".join((case.get("name") or self.guid(case, "Case")).split())
             found.append((label, values, refs))
-        used = list(dict.fromkeys(name for _, values, _ in found for name in values))
-        rows = tuple(ParticipantRow(label, None, {name: values.get(name, "") for name in used})
-                     for label, values, _ in found)
+        rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables
 
 
