@@ -96,7 +96,7 @@ segments = Table(
     _key("transcript_id", "transcripts.id", ondelete="CASCADE", index=True),
     Column("index", Integer, nullable=False),
     Column("speaker", String(200), nullable=False),
-    Column("role", String(20), nullable=False),  # interviewer | participant
+    Column("role", String(20), nullable=False),  # interviewer | participant | other
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("timestamp", String(32)),

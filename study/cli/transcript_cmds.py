@@ -49,7 +49,8 @@ def init(ctx: click.Context) -> None:
 @click.option("--unit", type=UNITS, default="turn", show_default=True, help="Segment unit.")
 @click.option("--interviewer", metavar="NAME", help="The interviewer's speaker label, when detection guesses wrong.")
 @click.option("--role", "roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
-              help="Set speakers' roles (interviewer or participant), e.g. \"A1=interviewer,A5=interviewer\".")
+              help="Set speakers' roles (interviewer, participant or other: an observer, note-taker, interpreter), "
+                   "e.g. \"A1=interviewer,A5=interviewer,Lea=other\".")
 @click.option("--speaker", "renames", multiple=True, metavar="OLD=NEW",
               help="Rename a speaker, e.g. \"Unknown Speaker=P7\" (repeat for more).")
 @click.option("--dry-run", is_flag=True,
@@ -106,7 +107,7 @@ def _role_pairs(values: tuple[str, ...]) -> dict[str, str]:
             pairs[match["speaker"]] = roles.check_role(match["role"])
             position = match.end()
         if position != len(value) or not value.strip():
-            raise click.BadParameter(f"{value!r}: write SPEAKER=interviewer or SPEAKER=participant, "
+            raise click.BadParameter(f"{value!r}: write SPEAKER=interviewer, SPEAKER=participant or SPEAKER=other, "
                                      "several separated by commas", param_hint="--role")
     return pairs
 
@@ -166,7 +167,7 @@ def _print_summary(summary: ImportSummary) -> None:
 @cli.command()
 @click.argument("name")
 @click.option("--set-role", "set_roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
-              help="Change speakers' roles (interviewer or participant); codings, memos and decisions stay.")
+              help="Change speakers' roles (interviewer, participant or other); codings, memos and decisions stay.")
 @format_option()
 @click.pass_context
 def speakers(ctx, name, set_roles, fmt) -> None:
