@@ -679,7 +679,7 @@ class Workspace {
     // Sent even when this tab shows the transcript done: the server decides (another tab may have
     // reopened it) and its answer brings this tab up to date.
     this.seq += 1;
-    this.pending.push({ op: this.seq, kind: "code", seg: segId, code: codeId, on, span });
+    this.pending.push({ op: this.seq, kind: "code", transcript: this.transcriptId, seg: segId, code: codeId, on, span });
     if (!fromUndo) {
       this.undoStack.push({ seg: segId, code: codeId, on, span });
       if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
