@@ -179,7 +179,8 @@ def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code
 def code_rows(study: Study) -> list[dict]:
     """The current codes as flat rows for a listing (theme is the top theme, path the reference)."""
     return [
-        {"theme": c.top_theme, "code": c.name, "path": c.ref, "definition": c.definition,
+        {"theme": c.top_theme, "code": c.name, "path": c.ref, "parent": cb.join_ref(c.path[:-1]),
+         "depth": c.depth, "definition": c.definition,
          "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use, "example": c.example,
          "keywords": list(c.keywords), "colour": c.colour}
         for c in code_views(study, include_retired=False)
@@ -240,12 +241,19 @@ class CodeView:
 
 def codebook_table(views: list[CodeView]) -> Table:
     """The codes as the one table `study codebook show` prints and the Codebook page draws: theme,
-    code (marked when retired), reference and definition."""
+    code (indented under the code above it, marked when retired), reference and definition."""
     columns = (Column("theme", "theme"), Column("code", "code"), Column("path", "path"),
                Column("definition", "definition", wide=True))
-    rows = tuple({"theme": v.theme_label, "code": v.name + (" (retired)" if v.retired else ""), "path": v.ref,
+    rows = tuple({"theme": v.theme_label, "code": tree_label(v) + (" (retired)" if v.retired else ""), "path": v.ref,
                   "definition": v.definition} for v in views)
     return Table(title="Codebook", columns=columns, rows=rows, name="codebook")
+
+
+def tree_label(view: CodeView) -> str:
+    """The code's name drawn in the tree: ``└`` marks a code below a code, one ``·`` per further
+    level (``"└ Latency"`` under Performance, ``"· └ Network"`` under Latency); dots, not spaces,
+    because table renderers strip leading spaces."""
+    return f"{'· ' * (view.depth - 1)}└ {view.name}" if view.depth else view.name
 
 
 def code_view(code: Code) -> CodeView:
@@ -446,6 +454,18 @@ def move_codings(study: Study, actor: Actor, source: str, target: str,
               before={"code": source_code.ref, "moved": moved, "joined": joined},
               after={"into": target_code.ref, "moved": len(moved), "joined": len(joined)})
         return len(moved) + len(joined)
+
+
+def code_units(study: Study, actor: Actor, ref: str) -> list[tuple[str, int | None, int]]:
+    """The units carrying the code: (transcript, segment index or None for the whole transcript,
+    how many raters' codings), in transcript then segment order: what a split chooses from."""
+    actor.require_admin("split codes")
+    with study.session() as session:
+        code = resolve(session, ref)
+        counts: dict[tuple[str, int | None], int] = defaultdict(int)
+        for coding in session.scalars(select(Coding).where(Coding.code_id == code.id)):
+            counts[(coding.transcript.name, coding.segment.index if coding.segment else None)] += 1
+    return [(t, s, n) for (t, s), n in sorted(counts.items(), key=lambda i: (i[0][0], -1 if i[0][1] is None else i[0][1]))]
 
 
 def find_parent(session: Session, ref: str) -> tuple[Theme, Code | None]:

@@ -257,6 +257,56 @@ def test_the_cli_selects_the_parent_rule_per_table(counted, db_url):
     assert result.exit_code == 2 and "with-codes-below" in result.output
 
 
+# -- the command line --------------------------------------------------------------------------
+
+
+def run(db_url: str, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--db", db_url, "codebook", *args])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result.output
+
+
+def test_the_cli_creates_renames_recolours_moves_merges_and_splits(tree, db_url):
+    for segment in (1, 3):
+        codings.apply_code(tree, CLI, "alice", "T1", segment, "Challenges/Latency")
+    assert run(db_url, "add", "Challenges/Latency", "Queues", "--definition", "Waiting in line.",
+               "--colour", "#00ff00") == "Added Challenges/Latency/Queues\n"
+    assert run(db_url, "rename", "Challenges/Latency/Queues", "Queueing") == "Renamed to Challenges/Latency/Queueing\n"
+    run(db_url, "colour", "Challenges/Latency/Queueing", "#123456")
+    run(db_url, "split", "Challenges/Latency", "Challenges/Latency/Queueing", "--unit", "T1:3")
+    assert coded_refs(tree) == [(1, "Challenges/Latency", None), (3, "Challenges/Latency/Queueing", None)]
+    with pytest.raises(AssertionError):  # Performance has a Latency already: a sibling of that name is refused
+        run(db_url, "move", "Challenges/Latency", "Attributes/Performance")
+    out = run(db_url, "merge", "Challenges/Latency", "Attributes/Performance/Latency")
+    assert "1 coding(s) moved" in out
+    assert coded_refs(tree) == [(1, "Attributes/Performance/Latency", None),
+                                (3, "Attributes/Performance/Latency/Queueing", None)]
+    view = next(v for v in codes.code_views(tree, include_retired=False) if v.name == "Queueing")
+    assert view.colour == "#123456"
+    with tree.session() as session:
+        actions = [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("code.%"))
+                                                     .order_by(AuditEntry.id))]
+    assert actions == ["code.add", "code.update", "code.update", "code.split", "code.merge"]
+
+
+def test_the_cli_shows_the_tree_indented(tree, db_url):
+    lines = run(db_url, "show").splitlines()
+    assert any("└ Latency" in line and "Attributes/Performance/Latency " in line for line in lines)
+    assert any(" · └ Network " in line for line in lines)
+    rows = json.loads(run(db_url, "show", "--format", "json"))
+    network = next(r for r in rows if r["code"] == "Network")
+    assert (network["parent"], network["depth"]) == ("Attributes/Performance/Latency", 2)
+
+
+def test_the_cli_split_can_create_its_target_and_names_a_bad_parent(tree, db_url):
+    codings.apply_code(tree, CLI, "alice", "T1", 1, "Challenges/Latency")
+    run(db_url, "split", "Challenges/Latency", "Challenges/Latency/Slow start", "--unit", "T1:1",
+        "--definition", "Slow to start.")
+    assert coded_refs(tree) == [(1, "Challenges/Latency/Slow start", None)]
+    result = CliRunner().invoke(cli, ["--db", db_url, "codebook", "move", "Challenges/Latency", "Nowhere"])
+    assert result.exit_code == 1 and "no theme or code 'Nowhere'" in result.output
+
+
 # -- the upgrade of a schema-2 study -------------------------------------------------------
 
 

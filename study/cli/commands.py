@@ -12,7 +12,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "app": ("app_cmds", 'Serve the browser app (Streamlit) on this study.'),
     "archive": ("archive_cmds", "Write the whole study as plain, diffable files (for version control or a paper's artifact)."),
     "check": ("store_cmds", "Check the study database for damage: SQLite's integrity and foreign-key checks (on PostgreSQL, rows referring to missing rows)."),
-    "codebook": ("codebook_cmds", "Load, show and export the study's codebook."),
+    "codebook": ("codebook_cmds", "Load, show, export and edit the study's codebook (a tree of codes)."),
     "codings": ("coding_cmds", "Import, export, apply and undo a rater's codings."),
     "conventions": ("transcript_cmds", "List the turn conventions this study keeps (taught with --speaker-example or --speaker-pattern and --save-convention); every import reads with them. Forget one with --forget N."),
     "decisions": ("agreement_cmds", "List the decisions on the raters' disagreements, newest first: the consensus codes each set, by whom and why."),
