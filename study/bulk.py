@@ -20,6 +20,7 @@ from sqlalchemy import JSON, Table, text
 from sqlalchemy.orm import Session
 
 CHUNK = 5000  # rows per executemany on SQLite (memory, not a limit of SQLite's)
+FEW = 50  # fewer rows than this go in as one plain insert
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
@@ -27,6 +28,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
     if not rows:
         return
     session.flush()  # what the session holds goes first: ids and the audit log keep their order
+    if len(rows) < FEW:  # a click's row or two: a plain insert costs less than setting up a COPY
+        session.execute(table.insert(), list(rows))
+        return
     if _dialect(session) == "postgresql":
         _copy(session, table.name, table, list(rows[0]), rows)
         return

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import Integer, Row, String, and_, bindparam, cast, delete, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from . import bulk
 from .auth import Actor
 from .errors import CodebookError, NotAllowed, NotFound, StudyError
-from .store import AuditEntry, Code, Coding, Segment, Transcript, TranscriptStatus, User, unit_key, utcnow
+from .store import AuditEntry, Code, Coding, Segment, Theme, Transcript, TranscriptStatus, User, unit_key, utcnow
 
 Span = tuple[int, int]
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
@@ -101,22 +101,26 @@ def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite],
     codings which exist already (re-segmenting, merging, adjudicating, undo), which may keep a
     retired code: a retired code is otherwise never applied anew.
 
-    New codings are inserted in bulk (one statement per thousand rows, and their audit entries
-    likewise), so an import of a whole study costs a few statements, not one per coding."""
-    checks = _Checks(session, actor, consensus, check_done)
-    writes = checks.normalised(list(writes))
-    bulk.take_write_lock(session)  # what is stored stays so until the writes below
-    stored = _stored(session, {w.key for w in writes})
+    Everything the checks need (rater, segment, code, transcript, done mark, the stored coding)
+    is read in one statement per few hundred writes; a click is that read, its write and its audit."""
+    writes = list(writes)
+    many = len(writes) >= _BULK
+    if many:
+        bulk.take_write_lock(session)  # what is stored stays so until the bulk insert below
+    facts = _Facts(session, writes)
+    checks = _Checks(actor, consensus, check_done, facts)
+    writes = checks.normalised(writes)
+    stored = facts.stored({w.key for w in writes})
     if not carried:
         checks.refuse_retired([w for w in writes if w.applied and w.key not in stored])
-    log = _AuditBatch(session, actor, checks) if audited else None
-    fresh = _fresh(writes, stored)
-    inserted = _insert_all(session, [writes[i] for i in fresh]) if fresh else set()
+    log = _AuditLog(session, actor, facts) if audited else None
+    fresh = _fresh(writes, stored) if many else set()
+    inserted = _insert_all(session, [writes[n] for n in sorted(fresh)]) if fresh else set()
     changed = 0
     for n, write in enumerate(writes):
         if n in fresh and write.key in inserted:
             stored[write.key] = write.memo
-            if log:
+            if log is not None:
                 log.add("coding.apply", write.key, after=write.key.detail(write.memo))
             changed += 1
             continue
@@ -125,35 +129,64 @@ def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite],
             changed += _put(session, write, before, stored, log)
         elif before is not _ABSENT:
             changed += _drop(session, write.key, before, stored, log)
-    if log:
+    if log is not None:
         log.write()
     return changed
+
+
+_BULK = 50  # writes from which new codings go in bulk (a click's few go one by one, idempotently)
+
+
+def _fresh(writes: list[CodingWrite], stored: dict) -> set[int]:
+    """Positions of the writes that insert a coding no other write of the batch touches: these go
+    in bulk; the rest (a key written twice, a stored key) one by one, in order."""
+    seen: set[CodingKey] = set()
+    repeated: set[CodingKey] = set()
+    for write in writes:
+        (repeated if write.key in seen else seen).add(write.key)
+    return {n for n, write in enumerate(writes)
+            if write.applied and write.key not in stored and write.key not in repeated}
+
+
+def _insert_all(session: Session, writes: list[CodingWrite]) -> set[CodingKey]:
+    """Insert the new codings in bulk; the keys this call stored (one a concurrent writer stored
+    first goes the one-by-one way, which reads what the other writer stored)."""
+    by_unit = {(w.key.rater_id, w.key.transcript_id, w.key.code_id, w.key.unit_key): w.key for w in writes}
+    now = utcnow()
+    inserted = bulk.insert_new(session, Coding.__table__, [_values(w.key, w.memo, w.created or now) for w in writes],
+                               ("rater_id", "transcript_id", "code_id", "unit_key"))
+    return {by_unit[key] for key in inserted}
+
+
+class _AuditLog:
+    """The audit entries of one batch of writes, in the order the writes were made, written
+    together at the end (one statement per thousand)."""
+
+    def __init__(self, session: Session, actor: Actor, facts: _Facts):
+        self.session, self.actor, self.facts = session, actor, facts
+        self.rows: list[dict] = []
+
+    def add(self, action: str, key: CodingKey, before: dict | None = None, after: dict | None = None) -> None:
+        self.rows.append({"actor": self.actor.name, "action": action, "target": self.facts.target(key),
+                          "before": before, "after": after})
+
+    def write(self) -> None:
+        now = utcnow()
+        bulk.insert_rows(self.session, AuditEntry.__table__, [{"at": now, "undone": False, **row} for row in self.rows])
 
 
 _ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may be None)
 
 
-def _fresh(writes: list[CodingWrite], stored: dict) -> set[int]:
-    """Positions of the writes that insert a coding nothing before them in the batch touches:
-    these go in bulk; the rest (a key written twice, a stored key) one by one, in order."""
-    seen: dict[CodingKey, int] = {}
-    repeated = set()
-    for n, write in enumerate(writes):
-        if write.key in seen:
-            repeated.add(write.key)
-        seen[write.key] = n
-    return {n for n, write in enumerate(writes)
-            if write.applied and write.key not in stored and write.key not in repeated}
-
-
-def _put(session: Session, write: CodingWrite, before, stored: dict, log: _AuditBatch | None) -> int:
+def _put(session: Session, write: CodingWrite, before, stored: dict, log: _AuditLog | None) -> int:
+    """Store one applied coding (or its new memo); ``log`` None: not audited."""
     key, memo = write.key, write.memo
     if before is _ABSENT:
         if not _insert(session, key, memo, write.created):  # a concurrent writer stored it first: the same coding
             before = session.scalar(select(Coding.memo).where(*_where(key)))
         else:
             stored[key] = memo
-            if log:
+            if log is not None:
                 log.add("coding.apply", key, after=key.detail(memo))
             return 1
     if memo is None or memo == before:
@@ -161,17 +194,17 @@ def _put(session: Session, write: CodingWrite, before, stored: dict, log: _Audit
     session.execute(update(Coding).where(*_where(key)).values(memo=memo or None)
                     .execution_options(synchronize_session=False))
     stored[key] = memo
-    if log:
+    if log is not None:
         log.add("coding.memo", key, before=key.detail(before), after=key.detail(memo))
     return 1
 
 
-def _drop(session: Session, key: CodingKey, before, stored: dict, log: _AuditBatch | None) -> int:
+def _drop(session: Session, key: CodingKey, before, stored: dict, log: _AuditLog | None) -> int:
     result = session.execute(delete(Coding).where(*_where(key)).execution_options(synchronize_session="fetch"))
     stored.pop(key, None)
     if result.rowcount == 0:  # a concurrent writer removed it first
         return 0
-    if log:
+    if log is not None:
         log.add("coding.remove", key, before=key.detail(before))
     return 1
 
@@ -199,35 +232,6 @@ def _insert(session: Session, key: CodingKey, memo: str | None, created: datetim
         return False
 
 
-def _insert_all(session: Session, writes: list[CodingWrite]) -> set[CodingKey]:
-    """Insert the new codings in bulk; the keys this call stored (one a concurrent writer stored
-    first goes the one-by-one way, which reads what the other writer stored)."""
-    by_unit = {(w.key.rater_id, w.key.transcript_id, w.key.code_id, w.key.unit_key): w.key for w in writes}
-    now = utcnow()
-    inserted = bulk.insert_new(session, Coding.__table__, [_values(w.key, w.memo, w.created or now) for w in writes],
-                               ("rater_id", "transcript_id", "code_id", "unit_key"))
-    return {by_unit[key] for key in inserted}
-
-
-class _AuditBatch:
-    """The audit entries of one batch of writes, named as ``_target`` names them and written in
-    one statement per thousand, in the order the writes were made."""
-
-    def __init__(self, session: Session, actor: Actor, checks: _Checks):
-        self.session, self.actor, self.checks = session, actor, checks
-        self.rows: list[dict] = []
-
-    def add(self, action: str, key: CodingKey, before: dict | None = None, after: dict | None = None) -> None:
-        self.rows.append({"actor": self.actor.name, "action": action, "target": self.checks.target(key),
-                          "before": before, "after": after})
-
-    def write(self) -> None:
-        if self.rows:
-            now = utcnow()
-            bulk.insert_rows(self.session, AuditEntry.__table__,
-                             [{"at": now, "undone": False, **row} for row in self.rows])
-
-
 def _where(key: CodingKey) -> list:
     return [Coding.rater_id == key.rater_id, Coding.transcript_id == key.transcript_id,
             Coding.code_id == key.code_id, Coding.unit_key == key.unit_key]
@@ -235,17 +239,17 @@ def _where(key: CodingKey) -> list:
 
 def _stored(session: Session, keys: set[CodingKey]) -> dict[CodingKey, str | None]:
     """{key: memo} of the keys already stored."""
-    pairs = {(k.rater_id, k.transcript_id) for k in keys}
-    wanted = {(k.rater_id, k.transcript_id, k.code_id, k.unit_key): k for k in keys}
     found: dict[CodingKey, str | None] = {}
-    for chunk in _chunks(sorted(pairs)):
-        rows = session.execute(
-            select(Coding.rater_id, Coding.transcript_id, Coding.code_id, Coding.unit_key, Coding.memo)
-            .where(or_(*(and_(Coding.rater_id == r, Coding.transcript_id == t) for r, t in chunk)))
-        )
-        for rater_id, transcript_id, code_id, key, memo in rows:
-            if (rater_id, transcript_id, code_id, key) in wanted:
-                found[wanted[(rater_id, transcript_id, code_id, key)]] = memo
+    by_place: dict[tuple[int, int], dict[tuple[int, str], CodingKey]] = defaultdict(dict)
+    for key in keys:
+        by_place[(key.rater_id, key.transcript_id)][(key.code_id, key.unit_key)] = key
+    for (rater_id, transcript_id), wanted in by_place.items():
+        for chunk in _chunks(sorted({unit for _, unit in wanted})):
+            for code_id, unit, memo in session.execute(
+                select(Coding.code_id, Coding.unit_key, Coding.memo).where(
+                    Coding.rater_id == rater_id, Coding.transcript_id == transcript_id, Coding.unit_key.in_(chunk))):
+                if (code_id, unit) in wanted:
+                    found[wanted[(code_id, unit)]] = memo
     return found
 
 
@@ -254,124 +258,163 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
-def _target(session: Session, key: CodingKey) -> str:
-    """How the audit log names a coding's place: ``Transcript#3 Theme/Code`` or ``Transcript#3[10:42] ...``."""
-    transcript = session.get(Transcript, key.transcript_id)
-    code = session.get(Code, key.code_id)
-    if key.segment_id is None:
-        where = "whole"
-    else:
-        segment = session.get(Segment, key.segment_id)
-        where = str(segment.index) if segment is not None else f"segment {key.segment_id}"
-    span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
-    return f"{transcript.name if transcript else key.transcript_id}#{where}{span} {code.ref if code else key.code_id}"
+_FACTS_CHUNK = 200  # writes per facts statement: SQLite takes at most 500 terms in one UNION
+
+
+class _Facts:
+    """What the checks and the audit of a batch of writes need, read in one statement per chunk
+    of writes: each write's rater, segment, code and transcript, the rater's done mark on the
+    transcript, and the coding already stored under the write's key (with its memo)."""
+
+    def __init__(self, session: Session, writes: Sequence[CodingWrite]):
+        self.session = session
+        self.raters: dict[int, Row] = {}  # id -> (rater_name, role)
+        self.segments: dict[int, Row] = {}  # id -> (segment_transcript, segment_index, start, end)
+        self.codes: dict[int, Row] = {}  # id -> (code_name, theme_id, retired)
+        self.transcripts: dict[int, str] = {}  # id -> name
+        self.done: set[tuple[int, int]] = set()  # (rater id, transcript id) marked done
+        self._stored: dict[CodingKey, str | None] = {}
+        self._looked_up: set[CodingKey] = set()
+        self._refs: dict[int, str] | None = None
+        for chunk in _chunks(writes, _FACTS_CHUNK):
+            self._read(chunk)
+
+    def _read(self, writes: Sequence[CodingWrite]) -> None:
+        wanted = union_all(*(select(*_typed(n, w.key)) for n, w in enumerate(writes))) if len(writes) > 1 \
+            else select(*_typed(0, writes[0].key))
+        w = wanted.cte("wanted")
+        users, segments, codes, transcripts = User.__table__, Segment.__table__, Code.__table__, Transcript.__table__
+        status, codings = TranscriptStatus.__table__, Coding.__table__
+        rows = self.session.execute(
+            select(w.c.n, users.c.id.label("rater_id"), users.c.name.label("rater_name"), users.c.role,
+                   segments.c.id.label("segment_id"), segments.c.transcript_id.label("segment_transcript"),
+                   segments.c.index.label("segment_index"), segments.c.start, segments.c.end,
+                   codes.c.id.label("code_id"), codes.c.name.label("code_name"), codes.c.theme_id, codes.c.retired,
+                   transcripts.c.id.label("transcript_id"), transcripts.c.name.label("transcript_name"),
+                   status.c.done, codings.c.id.label("coding_id"), codings.c.memo)
+            .select_from(w)
+            .outerjoin(users, users.c.id == w.c.rater_id)
+            .outerjoin(segments, segments.c.id == w.c.segment_id)
+            .outerjoin(codes, codes.c.id == w.c.code_id)
+            .outerjoin(transcripts, transcripts.c.id == w.c.transcript_id)
+            .outerjoin(status, and_(status.c.rater_id == w.c.rater_id, status.c.transcript_id == w.c.transcript_id))
+            .outerjoin(codings, and_(codings.c.rater_id == w.c.rater_id, codings.c.transcript_id == w.c.transcript_id,
+                                     codings.c.code_id == w.c.code_id, codings.c.unit_key == w.c.unit_key))
+        )
+        for row in rows:
+            key = writes[row.n].key
+            if row.rater_id is not None:
+                self.raters[row.rater_id] = row
+            if row.segment_id is not None:
+                self.segments[row.segment_id] = row
+            if row.code_id is not None:
+                self.codes[row.code_id] = row
+            if row.transcript_id is not None:
+                self.transcripts[row.transcript_id] = row.transcript_name
+            if row.done:
+                self.done.add((key.rater_id, key.transcript_id))
+            self._looked_up.add(key)
+            if row.coding_id is not None:
+                self._stored[key] = row.memo
+
+    def stored(self, keys: set[CodingKey]) -> dict[CodingKey, str | None]:
+        """{key: memo} of the keys already stored; a key the checks changed (a span covering its
+        whole segment is the segment) is looked up now."""
+        missing = keys - self._looked_up
+        found = {k: self._stored[k] for k in keys & self._looked_up if k in self._stored}
+        return {**found, **(_stored(self.session, missing) if missing else {})}
+
+    def ref(self, code_id: int) -> str:
+        """A code's reference (``Theme/Code``); the themes are read once, when first needed."""
+        from .codebook import join_ref  # the one escaping rule for references
+
+        if self._refs is None:
+            themes = {tid: (parent, name) for tid, parent, name in self.session.execute(
+                select(Theme.__table__.c.id, Theme.__table__.c.parent_id, Theme.__table__.c.name))}
+
+            def path(theme_id: int | None) -> tuple[str, ...]:
+                return () if theme_id not in themes else path(themes[theme_id][0]) + (themes[theme_id][1],)
+
+            self._refs = {cid: join_ref(path(code.theme_id) + (code.code_name,)) for cid, code in self.codes.items()}
+        return self._refs.get(code_id, str(code_id))
+
+    def target(self, key: CodingKey) -> str:
+        """How the audit log names a coding's place: ``Transcript#3 Theme/Code`` or ``Transcript#3[10:42] ...``."""
+        if key.segment_id is None:
+            where = "whole"
+        else:
+            segment = self.segments.get(key.segment_id)
+            where = str(segment.segment_index) if segment is not None else f"segment {key.segment_id}"
+        span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
+        return f"{self.transcripts.get(key.transcript_id, key.transcript_id)}#{where}{span} {self.ref(key.code_id)}"
+
+
+def _typed(n: int, key: CodingKey) -> list:
+    """One write's key as typed columns (PostgreSQL cannot guess the type of a bare parameter)."""
+    return [cast(literal(n), Integer).label("n"), cast(literal(key.rater_id), Integer).label("rater_id"),
+            cast(literal(key.transcript_id), Integer).label("transcript_id"),
+            cast(literal(key.segment_id), Integer).label("segment_id"),
+            cast(literal(key.code_id), Integer).label("code_id"), cast(literal(key.unit_key), String).label("unit_key")]
 
 
 class _Checks:
-    """Everything a batch of writes must satisfy, looked up once per batch."""
+    """Everything a batch of writes must satisfy, from the facts read once per batch."""
 
-    def __init__(self, session: Session, actor: Actor, consensus: bool, check_done: bool):
-        self.session, self.actor, self.consensus, self.check_done = session, actor, consensus, check_done
+    def __init__(self, actor: Actor, consensus: bool, check_done: bool, facts: _Facts):
+        self.actor, self.consensus, self.check_done, self.facts = actor, consensus, check_done, facts
 
     def normalised(self, writes: list[CodingWrite]) -> list[CodingWrite]:
-        raters = self._by_id(User, {w.key.rater_id for w in writes})
-        segments = self.segments = self._rows_by_id(
-            Segment.__table__, ("id", "transcript_id", "index", "start", "end"),
-            {w.key.segment_id for w in writes if w.key.segment_id is not None})
-        codes = self.codes = self._by_id(Code, {w.key.code_id for w in writes})
-        transcripts = self.transcripts = self._rows_by_id(Transcript.__table__, ("id", "name"),
-                                                          {w.key.transcript_id for w in writes})
-        done = self._done({(w.key.rater_id, w.key.transcript_id) for w in writes}) if self.check_done else set()
-        for rater in raters.values():  # once per rater, not per coding
-            self._check_writer(rater)
-        self.refs = {code_id: code.ref for code_id, code in codes.items()}
-        return [self._one(w, raters, segments, codes, transcripts, done) for w in writes]
+        return [self._one(w) for w in writes]
 
-    def target(self, key: CodingKey) -> str:
-        """``_target`` from what the checks read: no query per coding."""
-        transcript, ref = self.transcripts.get(key.transcript_id), self.refs.get(key.code_id)
-        segment = self.segments.get(key.segment_id) if key.segment_id is not None else None
-        if transcript is None or ref is None or (key.segment_id is not None and segment is None):
-            return _target(self.session, key)
-        where = "whole" if key.segment_id is None else str(segment.index)
-        span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
-        return f"{transcript.name}#{where}{span} {ref}"
-
-    def _one(self, write: CodingWrite, raters, segments, codes, transcripts, done) -> CodingWrite:
-        key = write.key
-        rater = raters.get(key.rater_id)
+    def _one(self, write: CodingWrite) -> CodingWrite:
+        key, facts = write.key, self.facts
+        rater = facts.raters.get(key.rater_id)
         if rater is None:
             raise NotFound(f"no rater with id {key.rater_id}")
-        if key.code_id not in codes:
+        self._check_writer(rater)
+        if key.code_id not in facts.codes:
             raise NotFound(f"no code with id {key.code_id}; the codebook may have changed")
-        if key.transcript_id not in transcripts:
+        if key.transcript_id not in facts.transcripts:
             raise NotFound(f"no transcript with id {key.transcript_id}")
-        if (key.rater_id, key.transcript_id) in done:
-            raise NotAllowed(f"{rater.name} marked this transcript done ({transcripts[key.transcript_id].name!r}); "
-                             "reopen it before changing its codings")
+        if self.check_done and (key.rater_id, key.transcript_id) in facts.done:
+            raise NotAllowed(f"{rater.rater_name} marked this transcript done "
+                             f"({facts.transcripts[key.transcript_id]!r}); reopen it before changing its codings")
         if write.memo is not None and "\x00" in write.memo:
             raise StudyError("a memo may not contain NUL characters; remove them")
-        unit = self._unit(key, segments, transcripts)
-        return write if unit is key else replace(write, key=unit)
+        return replace(write, key=self._unit(key))
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
         """A retired code keeps its codings but takes no new ones (its memo may still change)."""
-        retired = next((w for w in new if self.codes[w.key.code_id].retired), None)
+        retired = next((w for w in new if self.facts.codes[w.key.code_id].retired), None)
         if retired is not None:
-            ref = self.codes[retired.key.code_id].ref
+            ref = self.facts.ref(retired.key.code_id)
             raise CodebookError(f"{ref} is retired: it keeps its codings but is no longer applied",
                                 "choose another code, or restore it in the codebook first",
                                 remedy="restore_code", code=ref)
 
-    def _check_writer(self, rater: User) -> None:
+    def _check_writer(self, rater: Row) -> None:
         if rater.role == "system" and not self.consensus:
-            raise NotAllowed(f"{rater.name!r} holds the adjudicated consensus; only adjudication writes it")
-        self.actor.require_rater(rater.name, "change the codings")
+            raise NotAllowed(f"{rater.rater_name!r} holds the adjudicated consensus; only adjudication writes it")
+        self.actor.require_rater(rater.rater_name, "change the codings")
 
-    @staticmethod
-    def _unit(key: CodingKey, segments, transcripts) -> CodingKey:
+    def _unit(self, key: CodingKey) -> CodingKey:
         """The key with its span checked against its segment; a span covering the whole segment is the segment."""
+        name = self.facts.transcripts[key.transcript_id]
         if key.segment_id is None:
             if key.span is not None:
-                raise StudyError(f"a span codes part of a segment; {transcripts[key.transcript_id].name!r} "
-                                 "needs a segment for the span")
+                raise StudyError(f"a span codes part of a segment; {name!r} needs a segment for the span")
             return key
-        segment = segments.get(key.segment_id)
-        if segment is None or segment.transcript_id != key.transcript_id:
-            raise NotFound(f"transcript {transcripts[key.transcript_id].name!r} has no segment with id "
+        segment = self.facts.segments.get(key.segment_id)
+        if segment is None or segment.segment_transcript != key.transcript_id:
+            raise NotFound(f"transcript {name!r} has no segment with id "
                            f"{key.segment_id}; the transcript may have been cut anew, reload it")
         if key.span is None:
             return key
         start, end = key.span
         if not (isinstance(start, int) and isinstance(end, int) and segment.start <= start < end <= segment.end):
-            raise StudyError(f"span {start}-{end} is not inside segment {segment.index} of "
-                             f"{transcripts[key.transcript_id].name!r} (characters {segment.start}-{segment.end})")
+            raise StudyError(f"span {start}-{end} is not inside segment {segment.segment_index} of "
+                             f"{name!r} (characters {segment.start}-{segment.end})")
         return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
-
-    def _rows_by_id(self, table, columns: Sequence[str], ids: set[int]) -> dict:
-        found = {}
-        for chunk in _chunks(sorted(ids)):
-            found.update((row.id, row) for row in self.session.execute(
-                select(*(table.c[c] for c in columns)).where(table.c.id.in_(chunk))))
-        return found
-
-    def _by_id(self, model, ids: set[int]) -> dict:
-        found = {}
-        for chunk in _chunks(sorted(ids)):
-            found.update((row.id, row) for row in self.session.scalars(select(model).where(model.id.in_(chunk))))
-        return found
-
-    def _done(self, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-        by_rater: dict[int, set[int]] = defaultdict(set)
-        for rater_id, transcript_id in pairs:
-            by_rater[rater_id].add(transcript_id)
-        done = set()
-        for rater_id, transcript_ids in by_rater.items():
-            for chunk in _chunks(sorted(transcript_ids)):
-                done.update((rater_id, t) for t in self.session.scalars(select(TranscriptStatus.transcript_id).where(
-                    TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True),
-                    TranscriptStatus.transcript_id.in_(chunk))))
-        return done
 
 
 @dataclass(frozen=True)

@@ -167,20 +167,3 @@ def test_an_import_stores_and_audits_each_row_as_one_write_does(study_from):
     theirs = [(r.transcript, r.segment, r.code, r.memo, r.span) for r in codings.codings_of(study, CLI, one_by_one)]
     assert ours == theirs
 
-
-def test_a_click_reads_its_transcript_again_and_agrees_with_a_full_read(study_from):
-    study = study_from(uncoded_sample_study)
-    coded_not_done(study)
-    actor = Actor(RATERS[0], "coder")
-    known = workspace.transcript_progress(study, actor)
-    target = next(c for c in known if c.progress.uncoded)
-    segment = next(s for s in workspace.transcript_segments(study, actor, target.id) if s.role != "interviewer"
-                   and not workspace.coder_state(study, actor, target.id).codes.get(s.id))
-    code = workspace.codebook_entries(study)[0]
-    workspace.toggle(study, actor, segment.id, code.id, True)
-    after_click = workspace.transcript_progress(study, actor, known, target.id)
-    assert after_click == workspace.transcript_progress(study, actor)
-    assert next(c for c in after_click if c.id == target.id).progress.coded == target.progress.coded + 1
-    workspace.set_done(study, actor, target.id, True, anyway=True)
-    assert workspace.transcript_progress(study, actor, after_click, target.id) == \
-        workspace.transcript_progress(study, actor)
