@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 
 from sqlalchemy import JSON, Table, text
 from sqlalchemy.orm import Session
@@ -64,22 +65,27 @@ def _executemany(session: Session, table: Table, columns: list[str], rows: Seque
     as SQLAlchemy binds it for the column (a timestamp as SQLAlchemy's SQLite text, JSON as text);
     a value repeated (a batch's one timestamp) is converted once."""
     dialect = session.get_bind().dialect
-    binders = [_binder(table.c[c].type._cached_bind_processor(dialect)) for c in columns]
+    converted = [(n, _binder(process)) for n, c in enumerate(columns)
+                 if (process := table.c[c].type._cached_bind_processor(dialect)) is not None]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     names = ", ".join(f'"{c}"' for c in columns)
     statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         for start in range(0, len(rows), CHUNK):
-            cursor.executemany(statement, [tuple(bind(row[c]) for bind, c in zip(binders, columns))
-                                           for row in rows[start:start + CHUNK]])
+            batch = []
+            for row in rows[start:start + CHUNK]:
+                row = list(values(row))
+                for n, bind in converted:
+                    row[n] = bind(row[n])
+                batch.append(row)
+            cursor.executemany(statement, batch)
     finally:
         cursor.close()
 
 
 def _binder(process):
-    """``process`` (a column type's bind processor, or None) remembering the last value it converted."""
-    if process is None:
-        return lambda value: value
+    """``process`` (a column type's bind processor) remembering the last value it converted."""
     last = [object(), None]
 
     def bind(value):

@@ -259,6 +259,7 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 _FACTS_CHUNK = 200  # writes per facts statement: SQLite takes at most 500 terms in one UNION
+_BY_TABLE = 1000  # writes from which the facts are read table by table (the union costs per write)
 
 
 class _Facts:
@@ -276,8 +277,42 @@ class _Facts:
         self._stored: dict[CodingKey, str | None] = {}
         self._looked_up: set[CodingKey] = set()
         self._refs: dict[int, str] | None = None
+        if len(writes) >= _BY_TABLE:
+            self._read_by_table(writes)
+            return
         for chunk in _chunks(writes, _FACTS_CHUNK):
             self._read(chunk)
+
+    def _read_by_table(self, writes: Sequence[CodingWrite]) -> None:
+        """The same facts for a bulk batch, table by table (ids in chunks): an import of a whole
+        study reads each rater, segment, code and transcript once, not once per write."""
+        users, segments, codes = User.__table__, Segment.__table__, Code.__table__
+        transcripts, status = Transcript.__table__, TranscriptStatus.__table__
+        keys = [w.key for w in writes]
+        self.raters = self._by_id(users, {k.rater_id for k in keys}, users.c.name.label("rater_name"), users.c.role)
+        self.segments = self._by_id(segments, {k.segment_id for k in keys if k.segment_id is not None},
+                                    segments.c.transcript_id.label("segment_transcript"),
+                                    segments.c.index.label("segment_index"), segments.c.start, segments.c.end)
+        self.codes = self._by_id(codes, {k.code_id for k in keys}, codes.c.name.label("code_name"),
+                                 codes.c.theme_id, codes.c.retired)
+        self.transcripts = {i: row.name for i, row in
+                            self._by_id(transcripts, {k.transcript_id for k in keys}, transcripts.c.name).items()}
+        by_rater: dict[int, set[int]] = defaultdict(set)
+        for key in keys:
+            by_rater[key.rater_id].add(key.transcript_id)
+        for rater_id, transcript_ids in by_rater.items():
+            for chunk in _chunks(sorted(transcript_ids)):
+                self.done.update((rater_id, t) for t in self.session.scalars(select(status.c.transcript_id).where(
+                    status.c.rater_id == rater_id, status.c.done.is_(True), status.c.transcript_id.in_(chunk))))
+        self._stored = _stored(self.session, set(keys))
+        self._looked_up = set(keys)
+
+    def _by_id(self, table, ids: set[int], *columns) -> dict[int, Row]:
+        found = {}
+        for chunk in _chunks(sorted(ids)):
+            found.update((row.id, row) for row in self.session.execute(
+                select(table.c.id, *columns).where(table.c.id.in_(chunk))).all())
+        return found
 
     def _read(self, writes: Sequence[CodingWrite]) -> None:
         wanted = union_all(*(select(*_typed(n, w.key)) for n, w in enumerate(writes))) if len(writes) > 1 \
