@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("store_cmds", "Check the study database for damage: SQLite's integrity and foreign-key checks (on PostgreSQL, rows referring to missing rows)."),
     "codebook": ("codebook_cmds", "Load, show, export and edit the study's codebook (a tree of codes)."),
     "codings": ("coding_cmds", "Import, export, apply and undo a rater's codings."),
+    "conventions": ("transcript_cmds", "List the turn conventions this study keeps (taught with --speaker-example or --speaker-pattern and --save-convention); every import reads with them. Forget one with --forget N."),
     "decisions": ("agreement_cmds", "List the decisions on the raters' disagreements, newest first: the consensus codes each set, by whom and why."),
     "demo": ("app_cmds", 'Build the bundled sample study (first run only) and open the app on it.'),
     "disagreements": ("agreement_cmds", "List the units where the raters' codes differ, with each rater's codes."),
