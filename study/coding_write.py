@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .errors import CodebookError, NotAllowed, NotFound, StudyError
+from .errors import BadValue, CodebookError, NotAllowed, NotFound
 from .store import Code, Coding, Segment, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
 
 Span = tuple[int, int]
@@ -80,7 +80,7 @@ def write_coding(session: Session, actor: Actor, rater_id: int, segment_id: int 
     ``transcript_id``) a whole transcript; returns whether anything changed."""
     if transcript_id is None:
         if segment_id is None:
-            raise StudyError("a coding on a whole transcript needs the transcript")
+            raise BadValue("a coding on a whole transcript needs the transcript")
         segment = session.get(Segment, segment_id)
         if segment is None:
             raise NotFound(f"no segment with id {segment_id}")
@@ -234,7 +234,7 @@ class _Checks:
             raise NotAllowed(f"{rater.name} marked this transcript done ({transcripts[key.transcript_id].name!r}); "
                              "reopen it before changing its codings")
         if write.memo is not None and "\x00" in write.memo:
-            raise StudyError("a memo may not contain NUL characters; remove them")
+            raise BadValue("a memo may not contain NUL characters; remove them")
         return replace(write, key=self._unit(key, segments, transcripts))
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
@@ -256,7 +256,7 @@ class _Checks:
         """The key with its span checked against its segment; a span covering the whole segment is the segment."""
         if key.segment_id is None:
             if key.span is not None:
-                raise StudyError(f"a span codes part of a segment; {transcripts[key.transcript_id].name!r} "
+                raise BadValue(f"a span codes part of a segment; {transcripts[key.transcript_id].name!r} "
                                  "needs a segment for the span")
             return key
         segment = segments.get(key.segment_id)
@@ -267,7 +267,7 @@ class _Checks:
             return key
         start, end = key.span
         if not (isinstance(start, int) and isinstance(end, int) and segment.start <= start < end <= segment.end):
-            raise StudyError(f"span {start}-{end} is not inside segment {segment.index} of "
+            raise BadValue(f"span {start}-{end} is not inside segment {segment.index} of "
                              f"{transcripts[key.transcript_id].name!r} (characters {segment.start}-{segment.end})")
         return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
 
@@ -359,7 +359,7 @@ def _moved_key(row, move: CodingMove, segments: dict[int, Segment]) -> CodingKey
         return key
     start, end = key.span
     if not segment.start <= start < end <= segment.end:
-        raise StudyError(f"span {start}-{end} is not inside segment {segment.index} "
+        raise BadValue(f"span {start}-{end} is not inside segment {segment.index} "
                          f"(characters {segment.start}-{segment.end})")
     return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
 

@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .errors import StudyError
+from .errors import BadValue
 from .transcripts import ParsedTranscript, Turn, role_named
 from .transcripts.roles import INTERVIEWER, PARTICIPANT
 
@@ -93,10 +93,10 @@ def unmatched_speakers(parsed: ParsedTranscript, names: Iterable[str]) -> list[s
 
 
 def check_role(role: str) -> str:
-    """``role`` in lower case, or StudyError when it is not interviewer or participant."""
+    """``role`` in lower case, or BadValue when it is not interviewer or participant."""
     normal = role.strip().casefold()
     if normal not in ROLES:
-        raise StudyError(f"unknown role {role!r}", "a speaker is an interviewer or a participant")
+        raise BadValue(f"unknown role {role!r}", "a speaker is an interviewer or a participant")
     return normal
 
 
