@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import Integer, column, exists, func, select, text
 from sqlalchemy.orm import Session
@@ -46,16 +47,6 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
-
-    def matches(self, words: list[str], at: int) -> bool:
-        """Whether the folded ``words`` from position ``at`` on are this term."""
-        if at + len(self.words) > len(words):
-            return False
-        *whole, last = self.words
-        if any(words[at + n] != word for n, word in enumerate(whole)):
-            return False
-        found = words[at + len(whole)]
-        return found.startswith(last) if self.prefix else found == last
 
 
 @dataclass(frozen=True)
@@ -166,12 +157,20 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
 
 
 def match_offsets(query: Query, words: str, start: int = 0) -> tuple[tuple[int, int], ...]:
-    """Where the query's terms occur in ``words`` (offsets plus ``start``), in reading order."""
-    found = [(m.start(), m.end()) for m in _WORD.finditer(words)]
-    folded = [fold(words[a:b]) for a, b in found]
-    spans = {(found[at][0] + start, found[at + len(term.words) - 1][1] + start)
-             for term in query.terms for at in range(len(found)) if term.matches(folded, at)}
-    return tuple(sorted(spans))
+    """Where the query's terms occur in ``words`` (offsets plus ``start``), in reading order.
+    Folding keeps every character's place (one character for one), so offsets in the folded
+    text are offsets in ``words``."""
+    return tuple((m.start() + start, m.end() + start) for m in _pattern(query).finditer(fold(words)))
+
+
+@lru_cache(maxsize=64)
+def _pattern(query: Query) -> re.Pattern:
+    """One regular expression for every term: whole words, in a row, the last maybe a prefix."""
+    def term(t: Term) -> str:
+        body = r"[\W_]+".join(re.escape(word) for word in t.words)
+        return r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])")
+
+    return re.compile("|".join(term(t) for t in query.terms))
 
 
 def _matching(session: Session, query: Query):
@@ -246,11 +245,14 @@ def _codes_of(session: Session, rater: str, segment_ids: list[int]) -> dict[int,
         rater_id = rater_user(session, rater).id
     except NotFound:  # has coded nothing yet
         return {}
-    refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+    pairs = session.execute(select(codings.c.segment_id, codings.c.code_id)
+                            .where(codings.c.rater_id == rater_id, codings.c.segment_id.in_(segment_ids))).all()
+    if not pairs:
+        return {}
+    stored = {c.id: c for c in codes_mod.all_codes(session, include_retired=True)}
+    refs = {code_id: stored[code_id].ref for code_id in {code_id for _, code_id in pairs}}
     found: dict[int, set[str]] = defaultdict(set)
-    for segment_id, code_id in session.execute(
-            select(codings.c.segment_id, codings.c.code_id)
-            .where(codings.c.rater_id == rater_id, codings.c.segment_id.in_(segment_ids))):
+    for segment_id, code_id in pairs:
         found[segment_id].add(refs[code_id])
     return {sid: tuple(sorted(names)) for sid, names in found.items()}
 
