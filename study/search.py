@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Integer, column, exists, func, select, text
+from sqlalchemy import Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -142,13 +142,17 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
     with study.session() as session:
         where = [_matching(session, query), *_filtered(session, actor, filters)]
         total = session.scalar(select(func.count()).select_from(segments).where(*where))
+        # the page's ids first: the texts are cut for those rows only, not for every hit sorted
+        page = session.scalars(select(segments.c.id).where(*where)
+                               .order_by(segments.c.transcript_id, segments.c.index).limit(limit).offset(offset)).all()
         rows = session.execute(
             select(segments.c.id, segments.c.transcript_id, transcripts.c.name, participants.c.label,
                    segments.c.index, segments.c.speaker, segments.c.role, segments.c.start, segments.c.end,
                    func.substr(transcripts.c.text, segments.c.start + 1, segments.c.end - segments.c.start))
             .select_from(segments.join(transcripts, transcripts.c.id == segments.c.transcript_id)
                          .outerjoin(participants, participants.c.id == transcripts.c.participant_id))
-            .where(*where).order_by(segments.c.transcript_id, segments.c.index).limit(limit).offset(offset)
+            .where(segments.c.id.in_(page))
+            .order_by(segments.c.transcript_id, segments.c.index)
         ).all()
         own = _codes_of(session, filters.rater or actor.name, [row[0] for row in rows])
     hits = tuple(Hit(*row, matches=match_offsets(query, row[-1], row.start), codes=own.get(row[0], ()))
@@ -231,10 +235,11 @@ def _coded_with(session: Session, actor: Actor, filters: Filters):
     may search: a coder their own only (the blind rule), an admin any rater's or the one named."""
     rater = filters.rater if actor.is_admin else actor.name
     code_ids = [codes_mod.resolve(session, ref).id for ref in filters.codes]
-    conditions = [codings.c.segment_id == segments.c.id, codings.c.code_id.in_(code_ids)]
+    conditions = [codings.c.code_id.in_(code_ids), codings.c.segment_id.is_not(None)]
     if rater is not None:
         conditions.append(codings.c.rater_id == rater_user(session, rater).id)
-    return exists().where(*conditions)
+    # not correlated: the coded segments are read once, not once per matching segment
+    return segments.c.id.in_(select(codings.c.segment_id).where(*conditions))
 
 
 def _codes_of(session: Session, rater: str, segment_ids: list[int]) -> dict[int, tuple[str, ...]]:
