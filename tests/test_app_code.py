@@ -144,6 +144,19 @@ def test_ops_are_applied_once_in_order_even_when_the_browser_resends_them(app_st
     assert workspace.coder_state(app_study, ALICE, tid).codes == {}
 
 
+def test_clicks_carry_the_state_they_read_back_and_a_refusal_asks_for_a_full_read(app_study):
+    tid, seg, code = ids(app_study)
+    click = {"op": 1, "kind": "code", "transcript": tid, "seg": seg, "code": code, "on": True}
+    outcome = apply_ops(app_study, ALICE, ops_of(click), after=0, state=workspace.coder_state(app_study, ALICE, tid))
+    anew = workspace.coder_state(app_study, ALICE, tid)
+    assert outcome.state.codes == anew.codes == {seg: frozenset({code})}
+    assert outcome.state.progress == anew.progress
+    refused = apply_ops(app_study, ALICE, ops_of({**click, "op": 2, "code": 999_999}), after=1, state=outcome.state)
+    assert refused.errors and refused.state is None  # the page then reads everything anew
+    memo = {"op": 3, "kind": "memo", "transcript": tid, "seg": seg, "text": "a thought"}
+    assert apply_ops(app_study, ALICE, ops_of(memo), after=2, state=anew).state is None
+
+
 def test_memo_ops_and_refused_or_malformed_ops(app_study):
     tid, seg, code = ids(app_study)
     workspace.set_done(app_study, ALICE, tid, True, anyway=True)

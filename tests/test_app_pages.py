@@ -375,3 +375,50 @@ def test_a_document_with_no_speakers_ticked_in_the_preview_is_imported(study_db,
     at.run()
     assert not at.exception
     assert "Notes" in {t["name"] for t in transcript_rows(study)}
+
+
+def test_a_role_changed_in_the_preview_decides_the_others_again_with_their_reasons(study_db, study):
+    at = open_page("transcripts", ADMIN)
+    # Kim asks in 2 of 2 turns, Sam in none; the note-taker Lea opens the recording.
+    at.file_uploader[0].upload("P96.txt", b"Lea: Recording now.\n\nKim: What did you build?\n\n"
+                                          b"Sam: Classifiers.\n\nKim: Which ones?\n\nSam: Small ones.\n", "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert "not the interviewer (Kim is)" in texts(at).replace("\\", "")  # Markdown escapes the brackets
+    at.selectbox(key="upload_role:P96:Kim").set_value("other")
+    at.run()
+    assert not at.exception
+    shown = texts(at).replace("\\", "")
+    assert "set by you" in shown and "not the interviewer (Kim is)" not in shown
+    assert "no interviewer found" in shown  # with Kim other, nobody left clearly asks
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert {(s["speaker"], s["role"]) for s in segment_rows(study, "P96")} == {
+        ("Lea", "participant"), ("Kim", "other"), ("Sam", "participant")}
+
+
+ZOOM_LIKE = (b"[Speaker 1] Thanks for joining. How did you start?\n[Speaker 2] By accident, a friend needed help.\n"
+             b"[Speaker 1] Which model?\n[Speaker 2] A sentiment model.\n")
+
+
+def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(study_db, study):
+    from study.taught_conventions import saved_conventions
+
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("Z1.txt", ZOOM_LIKE, "text/plain")
+    at.file_uploader[0].upload("Z2.txt", ZOOM_LIKE.replace(b"Speaker 1", b"Kim").replace(b"Speaker 2", b"Dana"),
+                               "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert "upload_role:Z1:Unknown" in at.session_state  # no layout reads it: one unknown speaker
+    at.radio(key="teach_line:0").set_value("[Speaker 1] Thanks for joining. How did you start?")
+    at.button(key="teach_go:0").click()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="upload_role:Z1:Speaker 1").value == "interviewer"
+    assert at.selectbox(key="upload_role:Z2:Dana").value == "participant"  # the other file is read again too
+    at.checkbox(key="teach_keep").check()
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Kim", "Dana", "Kim", "Dana"]
+    assert [c.example for c in saved_conventions(study)] == ["[Speaker 1] Thanks for joining. How did you start?"]

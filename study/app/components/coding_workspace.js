@@ -245,6 +245,7 @@ class Workspace {
     if (this.viewSelect.value !== view) this.viewSelect.value = "all";
     this.segments = payload.segments.map(([id, index, speaker, role, text, timestamp, start]) =>
       ({ id, index, speaker, role, text, timestamp, start: start || 0 }));
+    this.anyParticipant = this.segments.some((s) => s.role === "participant");
     this.segById = new Map(this.segments.map((s) => [s.id, s]));
     this.shown = new Map();
     this.list.replaceChildren(...this.segments.map((s) => this.segmentNode(s)));
@@ -272,10 +273,10 @@ class Workspace {
     const meta = el("div", { className: "meta" },
       el("span", { className: "idx", text: `#${seg.index}` }),
       el("span", { className: "speaker", text: seg.speaker }),
-      seg.role === "interviewer" ? el("span", { className: "role", text: "interviewer" }) : null,
+      seg.role !== "participant" ? el("span", { className: "role", text: seg.role }) : null,
       seg.timestamp ? el("span", { className: "ts", text: seg.timestamp }) : null);
     seg.node = el("div", {
-      className: `seg ${seg.role === "interviewer" ? "interviewer" : "participant"}`, role: "listitem",
+      className: `seg ${seg.role}`, role: "listitem",
       "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-start": String(seg.start), "data-codes": "",
       onclick: (event) => this.onSegmentClick(event, seg),
     }, meta, seg.textNode, seg.chips);
@@ -411,7 +412,7 @@ class Workspace {
     const { coded, total } = this.progress;
     const share = total ? coded / total : 0;
     this.progressBar.style.width = `${(share * 100).toFixed(1)}%`;
-    const toCode = this.segments.some((s) => s.role !== "interviewer");
+    const toCode = this.anyParticipant;
     this.progressLabel.textContent = `${coded} of ${total} ${toCode ? "participant turns" : "segments"} coded`;
     this.root.dataset.coded = String(coded);
   }
@@ -508,7 +509,7 @@ class Workspace {
     let count = 0;
     for (const seg of this.segments) {
       const codes = this.shown.get(seg.id) || new Set();
-      let show = view === "all" || (view === "uncoded" && codes.size === 0 && seg.role !== "interviewer")
+      let show = view === "all" || (view === "uncoded" && codes.size === 0 && this.toCode(seg))
         || (view === "coded" && codes.size > 0) || (codeId !== null && codes.has(codeId));
       if (show && query) show = seg.text.toLowerCase().includes(query) || seg.speaker.toLowerCase().includes(query);
       show = show || seg.id === this.selected;
@@ -590,11 +591,17 @@ class Workspace {
     this.select(next.id, true);
   }
 
+  // A segment to code, as workspace.progress_of counts them: a participant's, or any when no
+  // segment is a participant's (interviewers' and others' turns are shown, not offered).
+  toCode(seg) {
+    return seg.role === "participant" || !this.anyParticipant;
+  }
+
   firstUncoded(afterIndex) {
     const start = this.segments.findIndex((s) => s.index > afterIndex);
     for (let k = 0; k < this.segments.length; k++) {
       const seg = this.segments[(Math.max(start, 0) + k) % this.segments.length];
-      if (seg.role !== "interviewer" && this.displayed(seg.id).size === 0 && this.displayedSpans(seg.id).size === 0) return seg.id;
+      if (this.toCode(seg) && this.displayed(seg.id).size === 0 && this.displayedSpans(seg.id).size === 0) return seg.id;
     }
     return null;
   }
@@ -672,7 +679,7 @@ class Workspace {
     // Sent even when this tab shows the transcript done: the server decides (another tab may have
     // reopened it) and its answer brings this tab up to date.
     this.seq += 1;
-    this.pending.push({ op: this.seq, kind: "code", seg: segId, code: codeId, on, span });
+    this.pending.push({ op: this.seq, kind: "code", transcript: this.transcriptId, seg: segId, code: codeId, on, span });
     if (!fromUndo) {
       this.undoStack.push({ seg: segId, code: codeId, on, span });
       if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();

@@ -8,9 +8,11 @@ a history entry; the component keeps ``segment`` up to date as the coder moves.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from study.app.components.coding_workspace import coding_workspace
+from study.app.components.coding_workspace import coding_workspace, just_stored
 from study.app.common import get_study, require_actor
 from study.app.display import plain, said
 from study import workspace
@@ -20,6 +22,7 @@ from study.errors import StudyError
 TRANSCRIPT_KEY = "code.transcript"
 URL_SEEN = "code.url_transcript"  # the transcript the address named when this tab last looked
 SHOWN = "code.shown"  # the transcript this tab's last run showed
+CHOICES = "code.choices"  # the picker's transcripts as last read (workspace.TranscriptProgress)
 UNCODED = "code.uncoded"  # (transcript id, how many turns are uncoded) while a done mark asks
 
 actor = require_actor()
@@ -96,12 +99,23 @@ def confirm_done(transcript_id: int) -> None:
         no.button("Keep coding", on_click=st.session_state.pop, args=(UNCODED, None), width="stretch")
 
 
+def transcript_choices() -> list:
+    """The picker's transcripts with the rater's progress: as last read, with the shown one's as
+    its clicks read it back; read anew on any run that does not follow clicks."""
+    kept, shown = st.session_state.get(CHOICES), st.session_state.get(SHOWN)
+    fresh = just_stored(shown) if kept and shown is not None else None
+    if fresh is None:
+        kept = st.session_state[CHOICES] = workspace.transcript_progress(study, actor)
+        return kept
+    return [replace(c, progress=fresh.progress) if c.id == fresh.transcript_id else c for c in kept]
+
+
 @st.fragment
 def code_page() -> None:
     # The picker, the done button and the workspace rerun together on every coding action, so the
-    # picker's counts, the progress bar and the done mark are read in the same run (one function,
-    # workspace.transcript_progress) and a change made in another tab shows on the next action.
-    choices = workspace.transcript_progress(study, actor)
+    # picker's count and the progress bar agree. After clicks the run reads nothing: the clicks
+    # read back their segments (coding_workspace.just_stored); any other run reads everything.
+    choices = transcript_choices()
     if not choices:  # no st.stop(): the page must still finish its run (main.py marks it ready)
         st.info("No transcripts yet. An admin imports them on the Transcripts page (or with `study import`).")
         return
