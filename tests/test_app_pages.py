@@ -258,6 +258,26 @@ def test_admin_adds_a_code(study_db, study):
     assert any(e.name == "Gut feeling" for e in codes.codebook_entries(study, ADMIN))
 
 
+def test_admin_adds_a_code_below_a_code_and_findings_offer_the_parent_rule_per_table(study_db, study):
+    parent = codes.codebook_entries(study, ADMIN)[0]
+    at = open_page("codebook", ADMIN)
+    next(s for s in at.selectbox if s.label == "Under").set_value(parent.ref)
+    next(t for t in at.text_input if t.label == "Name").set_value("Gut feeling")
+    next(t for t in at.text_area if t.label == "Definition").set_value("Picked by intuition.")
+    next(b for b in at.button if b.label == "Add code").click().run()
+    assert not at.exception
+    child = next(e for e in codes.codebook_entries(study, ADMIN) if e.name == "Gut feeling")
+    assert (child.parent_id, child.ref) == (parent.id, f"{parent.ref}/Gut feeling")
+    at = open_page("findings", ADMIN)
+    rule = at.segmented_control(key="parent-rule-Frequency")
+    assert rule.value == "with-codes-below"
+    rule.set_value("own-codings").run()
+    assert not at.exception
+    assert "A code counts only its own codings" in texts(at)
+    at.segmented_control(key="findings_view").set_value("Participants × codes").run()
+    assert at.segmented_control(key="parent-rule-Participants × codes").value == "with-codes-below"  # per table
+
+
 def test_codebook_downloads_yaml(study_db):
     at = open_page("codebook", ALICE)
     assert [b.proto.label for b in at.get("download_button")] == ["Download codebook (YAML)"]
