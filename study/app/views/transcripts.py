@@ -130,9 +130,10 @@ def role_key(transcript: str, speaker: str) -> str:
 
 def keep_key(pending: PendingUpload, file: str) -> str:
     """The session key of the "Import this file" box of an uploaded file (one per file, which may
-    hold several transcripts: a survey's participants)."""
+    hold several transcripts: a survey's participants), new for each reading of the batch (the
+    browser keeps a box's state by its key, and a file read anew starts from what it read)."""
     files = list(dict.fromkeys(t.file for t in pending.preview.transcripts))
-    return f"upload_keep:{files.index(file)}"
+    return f"upload_keep:{len(pending.conventions)}:{files.index(file)}"
 
 
 def set_key(transcript: str) -> str:
