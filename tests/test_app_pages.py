@@ -443,3 +443,15 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
     at.run()
     assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Speaker 1", "Speaker 2"] * 2
     assert [c.example for c in saved_conventions(study)] == ["Speaker 1 Thanks for joining. How did you start?"]
+
+
+def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
+    from study.taught_conventions import save_convention, saved_conventions
+    from study.transcripts import convention_from_example
+
+    save_convention(study, ADMIN, convention_from_example("[Speaker 1] Thanks"))
+    at = open_page("transcripts", ADMIN)
+    assert "a turn starts like '[Speaker 1] Thanks'" in texts(at).replace("\\", "")
+    next(b for b in at.button if b.label == "Forget").click()
+    at.run()
+    assert not at.exception and saved_conventions(study) == ()
