@@ -185,6 +185,13 @@ def _upgrade_1_to_2(connection: Connection) -> None:
         connection.execute(text(statement))
 
 
+def _upgrade_2_to_3(connection: Connection) -> None:
+    """Codes nest: a code may hang under another code (``parent_code_id``). Every existing code sits
+    directly in its theme, so the new column starts empty; both backends add a nullable column."""
+    connection.execute(text("ALTER TABLE codes ADD COLUMN parent_code_id INTEGER REFERENCES codes (id)"))
+    connection.execute(text("CREATE INDEX ix_codes_parent_code_id ON codes (parent_code_id)"))
+
+
 def _join_duplicate_whole_codings(connection: Connection) -> None:
     rows = connection.execute(text(
         "SELECT id, rater_id, transcript_id, code_id, memo FROM codings WHERE segment_id IS NULL ORDER BY id")).all()
@@ -215,7 +222,7 @@ def _stored_version(value: str | None, url: str) -> int:
 
 def _upgrade(connection: Connection, version: int) -> None:
     """Bring an older schema to SCHEMA_VERSION, one step at a time."""
-    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}  # version -> its upgrade to version + 1
+    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # version -> its upgrade to version + 1
     while version < SCHEMA_VERSION:
         step = steps.get(version)
         if step is None:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: codes nest under codes (parent_code_id)
 WHOLE_TRANSCRIPT = "transcript"  # the unit key of a coding on a whole transcript
 
 
@@ -126,6 +126,8 @@ codes = Table(
     Column("colour", String(16)),
     Column("retired", Boolean, nullable=False, default=False),
     Column("position", Integer, nullable=False, default=0),
+    # a code under a code (None: directly in its theme); a child shares its parent's theme_id
+    _key("parent_code_id", "codes.id", nullable=True, index=True),
 )
 
 users = Table(

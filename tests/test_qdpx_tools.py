@@ -287,3 +287,58 @@ def test_a_round_trip_adds_no_date_field_and_no_empty_attribute(study, tmp_path)
             return [(t.name, t.header, t.interview_date) for t in session.scalars(select(Transcript).order_by(Transcript.name))]
         assert rows(b) == rows(a)
     fresh.close()
+
+
+# ---------------------------------------------------------------- cases and their texts
+
+
+def test_qualcoder_reads_each_participants_links_to_their_transcripts(study, tmp_path):
+    """QualCoder's refi.py (clean_up_case_codes_and_case_text) links a case to text only through a
+    code that shares the case's GUID: each coding of it becomes a case_text row; parse_cases
+    ignores a Case's SourceRefs."""
+    add_interview(study, "P1 first", "P1", ["We sort by downloads."])
+    add_interview(study, "P1 second", "P1", ["Finding a model takes days."])
+    add_interview(study, "P2 only", "P2", ["The license decides."])
+    qdpx.export_qdpx(study, CLI, tmp_path / "s.qdpx")
+    root = project_root(tmp_path / "s.qdpx")
+    cases = {c.get("guid"): c.get("name") for c in root.iter(f"{Q}Case") if c.get("name") is not None}
+    code_guids = {c.get("guid") for c in root.iter(f"{Q}Code")}
+    case_text = set()
+    for source in root.iter(f"{Q}TextSource"):
+        for selection in source.findall(f"{Q}PlainTextSelection"):
+            for coding in selection.findall(f"{Q}Coding"):
+                target = coding.find(f"{Q}CodeRef").get("targetGUID")
+                if target in cases and target in code_guids:
+                    case_text.add((cases[target], source.get("name"), selection.get("startPosition"),
+                                   selection.get("endPosition")))
+    texts = texts_of(study)
+    assert case_text == {("P1", "P1 first", "0", str(len(texts["P1 first"]))),
+                         ("P1", "P1 second", "0", str(len(texts["P1 second"]))),
+                         ("P2", "P2 only", "0", str(len(texts["P2 only"])))}
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    summary = qdpx.import_qdpx(fresh, CLI, tmp_path / "s.qdpx")
+    assert not summary.skipped and codes_of(fresh) == []  # the case codes are links, not codes
+    assert list_participants(fresh) == list_participants(study)
+    fresh.close()
+
+
+def test_nvivo_case_codes_over_whole_texts_link_them_to_their_participants(study, tmp_path):
+    """NVivo links a case to its texts by coding them whole with a code that shares the case's GUID,
+    with or without a SourceRef."""
+    text = interview(6)
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project name="n" origin="NVivo 14" creatingUserGUID="{ANA}" xmlns="urn:QDA-XML:project:1.0">
+  <Users><User guid="{ANA}" name="Ana"/></Users>
+  <CodeBook><Codes><Code guid="{guid(1, 5)}" name="reviews" isCodable="true"/>
+    <Code guid="{guid(8, 6)}" name="Participant 6" isCodable="true"/></Codes></CodeBook>
+  <Cases><Case guid="{guid(8, 6)}" name="Participant 6"/></Cases>
+  <Sources><TextSource guid="{guid(2, 6)}" name="Interview 6" plainTextPath="internal://{guid(2, 6)}.txt">
+    <PlainTextSelection guid="{guid(3, 6)}" startPosition="0" endPosition="{len(text)}" creatingUser="{ANA}">
+      <Coding guid="{guid(4, 6)}" creatingUser="{ANA}"><CodeRef targetGUID="{guid(8, 6)}"/></Coding></PlainTextSelection>
+  </TextSource></Sources>
+</Project>"""
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "n.qdpx", project,
+                                                       {f"Sources/{guid(2, 6)}.txt": text}))
+    assert not summary.skipped and not summary.unmapped and not summary.codings
+    assert list_participants(study) == [{"participant": "Participant 6", "transcripts": ["Interview 6"],
+                                         "attributes": {}}]

@@ -222,12 +222,10 @@ class _ArchiveReader(_Elements):
         self.unique_guids("sources", [(self.guid(s, local(s.tag)), s.get("name") or "") for s in source_elements])
         sources = tuple(s for s in map(self.source, source_elements) if s is not None)
         notes = self.notes(root)
-        cases, case_of_source, source_variables = self.cases(root, sources)
+        cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
-        case_codings = sum(c.code in case_guids for s in sources for c in s.all_codings())
-        if case_codings:
-            self.skipped.append(f"{case_codings} coding(s) that assign text to a case, not a code, not imported")
+        self.link_coded_cases(sources, case_labels, case_of_source)
         for kind in ("Sets", "Graphs"):
             count = len(list(child(root, kind) or []))
             if count:
@@ -360,14 +358,35 @@ class _ArchiveReader(_Elements):
             return None
         return guid, (typed[0].text or "").strip()
 
+    def link_coded_cases(self, sources: tuple[QdaSource, ...], case_labels: dict[str, str],
+                         case_of_source: dict[str, str]) -> None:
+        """A text coded whole with a case's code (NVivo's way, and ours for QualCoder) belongs to that
+        case's participant; a case code on part of a text is counted as not imported."""
+        partial = 0
+        for source in sources:
+            length = len((source.text or "").replace("\r\n", "\n").rstrip())  # the least any tool counts
+            whole = [c for c in source.codings if c.code in case_labels]
+            for selection in source.selections:
+                found = [c for c in selection.codings if c.code in case_labels]
+                if selection.start <= 0 and selection.end >= length:
+                    whole += found
+                else:
+                    partial += len(found)
+            for coding in whole:
+                case_of_source.setdefault(source.guid, case_labels[coding.code])
+        if partial:
+            self.skipped.append(f"{partial} coding(s) that assign part of a text to a case, not a code, not imported")
+
     def cases(self, root: ET.Element, sources: tuple[QdaSource, ...]):
-        """(participants, {source GUID: participant}, {source GUID: {variable: value}}).
+        """(participants, {source GUID: participant}, {source GUID: {variable: value}}, {case GUID:
+        participant}).
 
         A named Case is a participant; a Case with no name and one SourceRef (MAXQDA, Quirkos) holds
         that source's own variables, as do VariableValues inside a source."""
         variables = {normal_guid(v.get("guid")): v.get("name") or "" for v in
                      children(child(root, "Variables"), "Variable")}
         found: list[tuple[str, dict[str, str], list[str]]] = []
+        labels: dict[str, str] = {}
         source_variables: dict[str, dict[str, str]] = {}
         for source in sources:
             values = {variables[g]: v for g, v in source.variables if variables.get(g)}
@@ -385,8 +404,9 @@ class _ArchiveReader(_Elements):
                 continue
             label = " ".join((case.get("name") or self.guid(case, "Case")).split())
             found.append((label, values, refs))
+            labels[self.guid(case, "Case")] = label
         rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
-        return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables
+        return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
 
 
 def _without(codes: tuple[QdaCode, ...], guids: set[str]) -> tuple[QdaCode, ...]:

@@ -118,7 +118,7 @@ class _ProjectBuilder:
     def project(self, name: str) -> ET.Element:
         root = ET.Element("Project", {"xmlns": NS, "name": xml_text(name), "origin": f"study {__version__}"})
         transcripts = list(self.session.scalars(select(Transcript).order_by(Transcript.id)))
-        codes = _container("Codes", self.codebook.elements())
+        codes = _container("Codes", self.codebook.elements() + case_codes(transcripts))
         book = None
         if codes is not None:
             book = ET.Element("CodeBook")
@@ -162,6 +162,8 @@ class _ProjectBuilder:
                 continue
             span = coding.span or (segment.start, segment.end)
             element.append(self.selection(transcript, coding, str(segment.index), span))
+        if transcript.participant is not None:
+            element.append(self.case_selection(transcript))
         element.extend(self.coding(c, (transcript.name, "whole")) for c in whole)
         for memo in memos:
             if memo is described:
@@ -187,6 +189,18 @@ class _ProjectBuilder:
         if coding.memo:
             ET.SubElement(element, "Description").text = xml_text(coding.memo)
         element.append(self.coding(coding, key[1:]))
+        return element
+
+    def case_selection(self, transcript: Transcript) -> ET.Element:
+        """The whole text coded with its participant's case code, as NVivo links a case to its
+        texts (QualCoder reads case links only so)."""
+        label = transcript.participant.label
+        owner = {"creatingUser": self.user_guid[self.raters[0]]} if self.raters else {}
+        element = ET.Element("PlainTextSelection", guid=stable_guid("case-selection", label, transcript.name),
+                             name=xml_text(label), startPosition="0", endPosition=str(len(transcript.text)),
+                             **owner, creationDateTime=when(None))  # a fixed date: the same bytes each export
+        coding = ET.SubElement(element, "Coding", guid=stable_guid("case-coding", label, transcript.name), **owner)
+        ET.SubElement(coding, "CodeRef", targetGUID=case_guid(label))
         return element
 
     def coding(self, coding: Coding, where: Iterable[str]) -> ET.Element:
@@ -232,6 +246,17 @@ def source_guid(name: str) -> str:
     return stable_guid("source", name)
 
 
+def case_guid(label: str) -> str:
+    return stable_guid("case", label)
+
+
+def case_codes(transcripts: list[Transcript]) -> list[ET.Element]:
+    """A code per participant with texts, sharing its Case's GUID, as NVivo writes its cases into
+    the codebook: the code QualCoder turns into the case's links to texts (and an import drops)."""
+    labels = dict.fromkeys(t.participant.label for t in transcripts if t.participant is not None)
+    return [ET.Element("Code", guid=case_guid(label), name=xml_text(label), isCodable="true") for label in labels]
+
+
 class _Variables:
     """Participants' attributes and transcripts' metadata as typed Variables and Cases."""
 
@@ -261,7 +286,7 @@ class _Variables:
         return _container("Variables", variables), _container("Cases", cases)
 
     def case(self, participant: Participant, kinds: dict[str, str]) -> ET.Element:
-        case = ET.Element("Case", guid=stable_guid("case", participant.label), name=xml_text(participant.label))
+        case = ET.Element("Case", guid=case_guid(participant.label), name=xml_text(participant.label))
         for name, kind in kinds.items():
             value = participant.attributes.get(name)
             # an empty value is written where the type allows it: the attribute exists, and stays

@@ -386,10 +386,11 @@ class Workspace {
       className: span ? "chip span-chip" : "chip", "data-code-id": String(code.id),
       "data-span": span ? `${span[0]}-${span[1]}` : null, title: span ? `${code.ref}: “${quote}”` : code.ref,
     },
-    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.name }),
+    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.label || code.name }),
     span ? el("span", { className: "chip-quote", text: `“${quote.length > 40 ? quote.slice(0, 39) + "…" : quote}”` }) : null,
     el("button", {
-      className: "chip-remove", type: "button", "aria-label": span ? `Remove ${code.name} from “${quote}”` : `Remove ${code.name}`,
+      className: "chip-remove", type: "button",
+      "aria-label": span ? `Remove ${code.label || code.name} from “${quote}”` : `Remove ${code.label || code.name}`,
       text: "×", onclick: (event) => { event.stopPropagation(); this.toggle(seg.id, code.id, false, span); },
     }));
     setColour(chip, code.colour);
@@ -417,7 +418,7 @@ class Workspace {
       if (!covering.length) { runs.push(document.createTextNode(text.slice(a, b))); continue; }
       const first = this.codeById.get(covering[0]);
       const mark = el("mark", { className: "hl", text: text.slice(a, b), "data-codes": covering.join(","),
-        title: covering.map((id) => this.codeById.get(id)?.name || "").join(", ") });
+        title: covering.map((id) => { const c = this.codeById.get(id); return c ? c.label || c.name : ""; }).join(", ") });
       if (covering.length > 1) mark.classList.add("many");
       setColour(mark, first && first.colour);
       runs.push(mark);
@@ -480,6 +481,7 @@ class Workspace {
       }
       const button = el("button", {
         type: "button", className: "code", "data-code-id": String(code.id), title: code.definition || code.name,
+        "data-depth": filtered ? null : String(code.depth || 0), // a code below a code is indented under it
         onclick: () => this.applyCode(code.id),
         onmouseenter: () => this.showCard(code.id, button), onfocus: () => this.showCard(code.id, button),
         onblur: () => this.hideCard(),

@@ -37,6 +37,7 @@ from study.app.components import workspace_protocol as protocol
 from study.app.components.workspace_ops import apply_ops  # noqa: F401  (tests call it here too)
 from study.app.display import said
 from study.auth import Actor
+from study import codes as codes_mod
 from study.codes import CodeView
 from study.errors import StudyError
 from study.store import Study
@@ -109,9 +110,12 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     return data
 
 
-def component_code(code: CodeView) -> dict:
-    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme."""
-    return {"id": code.id, "ref": code.ref, "name": code.name, "theme": code.top_theme, "path": list(code.path),
+def component_code(code: CodeView, label: str | None = None) -> dict:
+    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme,
+    ``label`` what its chips show (``codes.chip_labels``: the name, or the shortest tail of the
+    path that tells it from another code of that name)."""
+    return {"id": code.id, "ref": code.ref, "name": code.name, "label": label or code.name, "theme": code.top_theme,
+            "path": list(code.path), "depth": code.depth,
             "colour": code.colour, "definition": code.definition, "when_to_use": code.when_to_use,
             "when_not_to_use": code.when_not_to_use, "example": code.example, "retired": code.retired}
 
@@ -120,10 +124,11 @@ def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     """The transcript's segments and the codebook, with a version that changes when they do."""
     segments = workspace.transcript_segments(study, actor, transcript_id)
     codes = workspace.codebook_entries(study)
+    labels = codes_mod.chip_labels(codes)
     body = {
         "transcript": {"id": transcript_id},
         "segments": [[s.id, s.index, s.speaker, s.role, s.text, s.timestamp, s.start] for s in segments],
-        "codes": [component_code(c) for c in codes],
+        "codes": [component_code(c, labels[c.id]) for c in codes],
     }
     version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **body}
