@@ -430,7 +430,7 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
                                "text/plain")
     at.form_submit_button[0].click()
     at.run()
-    assert "upload_role:Z1:Unknown" in at.session_state  # no layout reads it: one unknown speaker
+    assert "upload_role:Z1:Speaker 1" in at.session_state  # the general reader finds these labels itself
     at.radio(key="teach_line:0").set_value("[Speaker 1] Thanks for joining. How did you start?")
     at.button(key="teach_go:0").click()
     at.run()
