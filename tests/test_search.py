@@ -186,3 +186,45 @@ def test_the_cli_searches_and_codes_the_hits(cafe):
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert [(r["transcript"], r["turn"], r["match"]) for r in rows] == [("P03", 1, "Café"), ("P03", 3, "CAFE")]
+
+
+# -- the Search page -----------------------------------------------------------------------
+
+
+def open_search(monkeypatch, study: Study, actor: Actor, words: str):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
+    at.session_state["actor"] = actor
+    at.run()
+    at.switch_page("views/search.py")
+    at.run()
+    at.text_input(key="search.q").set_value(words)
+    return at.run()
+
+
+def test_the_search_page_shows_the_hits_in_context_with_links(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ALICE, "société")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    hit = search.search(cafe, ALICE, "société").hits[0]
+    assert list(frame["Match"]) == ["Société"]
+    assert list(frame["Before"]) == ["Le Café de la "] and list(frame["After"]) == [" était fermé."]
+    assert list(frame["Open"]) == [f"./?transcript={hit.transcript_id}&segment=1&match={hit.start + 14}-{hit.start + 21}"]
+
+
+def test_the_search_page_codes_all_shown_hits_as_the_signed_in_rater(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ALICE, "question")
+    at.selectbox(key="search.code").set_value("Attributes/Portability/License")
+    at.button[[b.label for b in at.button].index("Code all shown (6)")].click()
+    at = at.run()
+    assert not at.exception
+    coded = {h.segment_id for h in search.search(cafe, ALICE, "question", search.Filters(codes=("Attributes/License",))).hits}
+    assert coded == {h.segment_id for h in search.search(cafe, CLI, "question").hits}
+    assert search.search(cafe, BOB, "question", search.Filters(codes=("Attributes/License",))).total == 0

@@ -10,7 +10,6 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..csv_quotes import EXTRA_CELLS_FIX, extra_cells, extra_cells_problem, rejoined, rejoined_note
 from .limits import MAX_TABLE_CELLS, MAX_TABLE_ROWS, Deadline
