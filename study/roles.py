@@ -20,7 +20,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .errors import StudyError
+from .errors import BadValue
 from .transcripts import ParsedTranscript, Turn, role_named
 from .transcripts.questions import asks
 from .transcripts.roles import INTERVIEWER, OTHER, PARTICIPANT
@@ -115,10 +115,10 @@ def unmatched_speakers(parsed: ParsedTranscript, names: Iterable[str]) -> list[s
 
 
 def check_role(role: str) -> str:
-    """``role`` in lower case, or StudyError when it is not interviewer, participant or other."""
+    """``role`` in lower case, or BadValue when it is not interviewer, participant or other."""
     normal = role.strip().casefold()
     if normal not in ROLES:
-        raise StudyError(f"unknown role {role!r}", "a speaker is an interviewer, a participant or other "
+        raise BadValue(f"unknown role {role!r}", "a speaker is an interviewer, a participant or other "
                                                    "(an observer, note-taker, interpreter, co-host)")
     return normal
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -25,7 +25,6 @@ from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
 from .errors import NotFound, StudyError
 from .listing import transcript_rows, transcript_table
-from .segmenting import INTERVIEWER
 from .store import (
     Coding,
     Participant,

@@ -1,6 +1,7 @@
 """A study as a ``.qdpx``: texts, codebook, participants, the raters' codings and memos.
 
-- raters are Users; themes and codes are Codes (``codebook``), names unique across the tree;
+- raters are Users; themes and codes are Codes (``codebook``), nested as the tree is, names as
+  they are (or unique across the tree, for QualCoder);
 - transcripts are TextSources (``plainTextPath="internal://<guid>.txt"``); each rater's coding is
   its own PlainTextSelection, exactly its span when it has one, else its segment, owned by the
   rater (``creatingUser``, ``creationDateTime``) with one Coding; its memo is the selection's
@@ -51,21 +52,26 @@ class ExportSummary:
     codes: int
     codings: int
     notes: int
+    repeated_names: tuple[str, ...] = ()  # code names used in more than one branch (written as they are)
+    unique_names: bool = False
 
 
-def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[str] | None = None) -> ExportSummary:
+def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[str] | None = None,
+                unique_names: bool = False) -> ExportSummary:
     """Write the study (texts, codebook, participants, the raters' codings and memos) as a .qdpx.
 
     ``raters`` None: every rater with codings or memos (an admin), or the asker's own (a coder).
+    ``unique_names``: a code name used in two branches is written with its parent, "Latency
+    (Performance)", for tools that keep one code per name (QualCoder); else names are as they are.
     """
     path = Path(path)
     with study.session() as session:
         names = _export_raters(session, asker, raters)
-        builder = _ProjectBuilder(session, names)
+        builder = _ProjectBuilder(session, names, unique_names)
         project = builder.project(path.stem or "study")
     write_archive(path, project, builder.texts)
     return ExportSummary(str(path), names, len(builder.texts), builder.code_count, len(builder.codings),
-                         builder.note_count)
+                         builder.note_count, tuple(builder.codebook.repeated), unique_names)
 
 
 def _export_raters(session: Session, asker: Actor, raters: Sequence[str] | None) -> tuple[str, ...]:
@@ -93,7 +99,7 @@ def when(moment: dt.datetime | None) -> str:
 class _ProjectBuilder:
     """Builds the Project element from one session's reads; ``texts`` are the Sources files."""
 
-    def __init__(self, session: Session, raters: tuple[str, ...]):
+    def __init__(self, session: Session, raters: tuple[str, ...], unique_names: bool = False):
         self.session = session
         self.raters = raters
         self.rater_of = {rater_user(session, r).id: r for r in raters}
@@ -103,7 +109,7 @@ class _ProjectBuilder:
                       if m.text.strip()]
         all_codes = codes_mod.all_codes(session, include_retired=True)
         self.code_order = {c.id: i for i, c in enumerate(all_codes)}
-        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings})
+        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names)
         self.texts: dict[str, str] = {}
         self.notes: list[ET.Element] = []
 

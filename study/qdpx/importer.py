@@ -491,12 +491,12 @@ class _Writer:
 
 
 def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary: QdpxImportSummary) -> dict[str, str]:
-    """Merge the file's codes into the stored codebook; returns {code GUID: Theme/Code reference}.
+    """Merge the file's code tree into the stored codebook; returns {code GUID: code reference}.
     Codes and themes the study has already keep their definitions and order; new ones are added."""
-    coded = {c.code for s in project.sources for c in s.all_codings()}
-    imported, refs = codebook_from(project.codes, coded)
-    if not imported.themes:
-        return refs
-    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported), actor)
+    imported = codebook_from(project.codes)
+    summary.skipped.extend(imported.notes)
+    if not imported.book.themes:
+        return imported.refs
+    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported.book), actor)
     summary.codes_added = result["added"]
-    return refs
+    return imported.refs

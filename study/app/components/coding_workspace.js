@@ -8,7 +8,7 @@
 // Protocol (see coding_workspace.py):
 //   data   = {version, static?: {version, transcript, segments, codes}, applied, spans?, memos, memo_versions,
 //             transcript_memo, done, progress, result?: {client, confirmed_op, errors, conflicts},
-//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment}}
+//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment, match?: [start, end]}}
 //   events = {kind: "ops", client, have, ops: [{op, kind: "code"|"memo"|"memo_restore", ...}]}
 //          | {kind: "need_static", client, have} | {kind: "memo_history", client, have, transcript, seg}
 //
@@ -68,6 +68,20 @@ function sameSet(a, b) {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
+}
+
+// The range of characters start..end of the text under ``node`` (its text nodes in order), or null.
+function textRange(node, start, end) {
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let at = 0, begun = false;
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const length = text.data.length;
+    if (!begun && start >= at && start <= at + length) { range.setStart(text, start - at); begun = true; }
+    if (begun && end <= at + length) { range.setEnd(text, end - at); return range; }
+    at += length;
+  }
+  return null;
 }
 
 class Workspace {
@@ -239,12 +253,26 @@ class Workspace {
 
   // The address's segment (a reload, back, a shared link): selected once, unless this tab wrote it.
   goto(target) {
-    const key = `${target.transcript}:${target.segment}`;
+    const key = `${target.transcript}:${target.segment}:${target.match || ""}`;
     if (target.transcript !== this.transcriptId || key === this.gotoDone) return;
     this.gotoDone = key;
     if (this.wroteSegments.has(target.segment)) return;
     const seg = this.segments.find((s) => s.index === target.segment);
-    if (seg) { this.select(seg.id, true); seg.node.scrollIntoView({ block: "center" }); }
+    if (seg) {
+      this.select(seg.id, true);
+      seg.node.scrollIntoView({ block: "center" });
+      this.markMatch(seg, target.match);
+    }
+  }
+
+  // A search hit's words (absolute offsets), marked with the CSS Custom Highlight API: the text's
+  // nodes are not changed, so selecting a span and coding work on it as on any other text.
+  markMatch(seg, match) {
+    if (typeof CSS === "undefined" || !CSS.highlights) return;
+    CSS.highlights.delete("study-search-match");
+    if (!match) return;
+    const range = textRange(seg.textNode, match[0] - seg.start, match[1] - seg.start);
+    if (range) CSS.highlights.set("study-search-match", new Highlight(range));
   }
 
   loadStatic(payload) {
@@ -614,6 +642,7 @@ class Workspace {
         && url.searchParams.get("segment") === String(seg.index)) return;
       url.searchParams.set("transcript", String(this.transcriptId));
       url.searchParams.set("segment", String(seg.index));
+      url.searchParams.delete("match"); // a search hit's words belong to the turn it opened
       window.history.replaceState(window.history.state, "", url.toString());
       this.wroteSegments.add(seg.index);
     } catch (error) { /* an address that cannot be rewritten (sandboxed frame) only loses the deep link */ }

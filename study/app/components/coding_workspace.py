@@ -60,12 +60,16 @@ _mount = st.components.v2.component(
 )
 
 
-def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None) -> None:
+def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None,
+                     goto_match: tuple[int, int] | None = None) -> None:
     """Mount the workspace for one transcript (call it inside an ``st.fragment``). ``goto_segment``:
-    the segment index the page's address names, selected once when it changes."""
+    the segment index the page's address names, selected once when it changes; ``goto_match``:
+    the words there to highlight (a search hit, absolute offsets)."""
     data = payload(study, actor, transcript_id)
     if goto_segment is not None:
         data["goto"] = {"transcript": transcript_id, "segment": goto_segment}
+        if goto_match is not None:
+            data["goto"]["match"] = list(goto_match)
     _mount(key=KEY, data=data, on_event_change=lambda: _on_event(study, actor))
 
 

@@ -20,8 +20,10 @@ st.subheader("Download", anchor=False)
 st.caption("Every rater's codings as their own selections (spans kept), memos as dated notes, the codebook, "
            "participants and their attributes.")
 left, right = st.columns(2)
+unique_names = left.checkbox("For QualCoder: a code name used in two branches gets its parent's, "
+                             "\"Latency (Performance)\" (QualCoder keeps one code per name)", key="qdpx_unique_names")
 if left.button("Prepare the project (.qdpx)", icon=":material/inventory_2:"):
-    st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor)
+    st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor, unique_names)
 if "qdpx_bytes" in st.session_state:
     left.download_button("Download study.qdpx", st.session_state["qdpx_bytes"], file_name="study.qdpx",
                          mime="application/zip", icon=":material/download:")
