@@ -91,6 +91,12 @@ def test_filters_narrow_the_hits(cafe):
     assert found(cafe, CLI, "cards", roles=("interviewer",)) == []
 
 
+def test_the_attribute_filter_offers_each_attribute_value_once(cafe):
+    from study.participants import attribute_values
+
+    assert attribute_values(cafe) == [("field", "biology"), ("field", "physics")]
+
+
 def test_a_coder_filters_by_code_within_their_own_codings_only(cafe):
     # bob applied Attributes/Popularity to P01 turn 1; alice applied Challenges/Model search there
     assert found(cafe, BOB, "downloads", codes=("Attributes/Popularity",)) == [("P01", 1)]
