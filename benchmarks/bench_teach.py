@@ -2,7 +2,8 @@
 
 For each fixture of tests/fixtures/heldout that the reader reads with the wrong speakers or
 interviewer (bench_reader_accuracy's scoring), a user shows the line where the first true turn
-starts: the line of the reading's text holding the turn's first words, or the line above it when
+starts: the line holding the turn's first words (in the file as written for text and caption files,
+in the reading's text for the others), or the line above it when
 that one shows no speaker label (a name alone on its line). ``convention_from_example`` makes it a
 convention, the file is read again with it, and the same scoring says whether it is right now.
 The speaker is not named: only what the line itself shows. Prints per file and in total.
@@ -21,6 +22,9 @@ from bench_reader_accuracy import FIXTURES, fixture_files, load_truth, score, sc
 
 from study.errors import StudyError  # noqa: E402
 from study.transcripts import convention_from_example, read_file, read_transcript_data  # noqa: E402
+
+
+TEXT_SUFFIXES = (".txt", ".md", ".srt", ".vtt")
 
 
 def taught_line(text: str, truth: dict) -> str | None:
@@ -57,8 +61,9 @@ def main() -> None:
     for path in wrong:
         truth, before = load_truth(path), shipped[path.name]
         data = read_file(path)
-        plain = read_transcript_data(data, str(path))
-        line = taught_line(plain.text, truth)
+        # the lines as the user sees them: the file's own for text files, else the reading's text
+        shown = data.decode("utf-8-sig") if path.suffix in TEXT_SUFFIXES else read_transcript_data(data, str(path)).text
+        line = taught_line(shown, truth)
         if line is None:
             print(f"{path.name:<32}{before.share:>8.0%}{'-':>8}  no line of the reading shows a speaker label")
             share_before += before.share
