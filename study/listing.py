@@ -20,6 +20,12 @@ TRANSCRIPT_COLUMNS = (
 )
 
 
+def transcript_names(study: Study) -> list[str]:
+    """Every transcript's name, in import order (one small query: for pickers, not counts)."""
+    with study.connection() as connection:
+        return list(connection.scalars(select(transcripts.c.name).order_by(transcripts.c.id)))
+
+
 def transcript_rows(study: Study) -> list[dict]:
     """One row per transcript: name, participant, segments, words, unit, date, and whether it is
     excluded (left out of findings and agreement, itself or with its participant)."""

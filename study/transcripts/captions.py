@@ -4,7 +4,9 @@ A cue's speaker is its ``<v Name>`` voice tag, else a ``Name:`` or ``Name (Org):
 cue's start is where captioners put names, so one is enough), else the previous cue's speaker; consecutive cues of one speaker make one turn. A cue the reader
 cannot place (no timing line, or a malformed one: missing end, negative, letters, no
 milliseconds, a doubled arrow, an end before its start) is an error naming the line; read
-leniently, its text is kept with the previous cue and reported in ``warnings``.
+leniently, its text is kept with the previous cue and reported in ``warnings``. A WebVTT file's
+header lines ("Kind:", "Language:") are the reading's ``header``; its NOTE blocks are text outside
+every turn (STYLE and REGION blocks are formatting, not text).
 """
 from __future__ import annotations
 
@@ -44,19 +46,23 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
     """``taught`` conventions say how a cue's text names its speaker, before the usual prefixes."""
     text = decode_text(data)
     warnings: list[str] = []
-    cues = _cues(text, subtitle_format, lenient, warnings)
-    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS)
-    return rendered(_merged_turns(_speaker_cues(cues, patterns)), layout="captions", warnings=warnings)
-
-
-def _cues(text: str, subtitle_format: str, lenient: bool, warnings: list[str]) -> list[Cue]:
     lines = lines_of(text)
-    numbers = {line.start: index + 1 for index, line in enumerate(lines)}
     blocks = blocks_of(lines)
+    header, notes = "", []
     if subtitle_format == "vtt":
         if not blocks or not blocks[0][0].text.lstrip("\ufeff").startswith("WEBVTT"):
             raise Unreadable(_NOT_VTT)
+        header = "\n".join(line.text for line in blocks[0])  # "WEBVTT", "Kind: captions", "Language: en"
+        notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
+    cues = _cues(lines, blocks, lenient, warnings)
+    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS)
+    drafts = [*_merged_turns(_speaker_cues(cues, patterns)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
+    return rendered(drafts, layout="captions", warnings=warnings, header=header)
+
+
+def _cues(lines: list[Line], blocks: list[list[Line]], lenient: bool, warnings: list[str]) -> list[Cue]:
+    numbers = {line.start: index + 1 for index, line in enumerate(lines)}
     cues: list[Cue] = []
     for block in blocks:
         cues.extend(_block_cues(block, numbers, lenient, warnings))

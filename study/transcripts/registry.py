@@ -56,7 +56,7 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     return reread(ParsedTranscript(
         body, best.turns, metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
-        runner_up_score=runner_up.score if runner_up else None, warnings=notes,
+        runner_up_score=runner_up.score if runner_up else None, warnings=notes, header=text[:shift],
     ), taught)
 
 
