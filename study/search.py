@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import Integer, column, exists, func, select, text
+from sqlalchemy import Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -46,16 +47,6 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
-
-    def matches(self, words: list[str], at: int) -> bool:
-        """Whether the folded ``words`` from position ``at`` on are this term."""
-        if at + len(self.words) > len(words):
-            return False
-        *whole, last = self.words
-        if any(words[at + n] != word for n, word in enumerate(whole)):
-            return False
-        found = words[at + len(whole)]
-        return found.startswith(last) if self.prefix else found == last
 
 
 @dataclass(frozen=True)
@@ -115,7 +106,7 @@ class Hit:
     def context(self, width: int = 60) -> tuple[str, str, str]:
         """(before, match, after) around the first match, ``width`` characters each side at most."""
         if not self.matches:
-            return "", "", _shortened(self.text, 2 * width, at_start=True)
+            return "", "", _shortened(self.text, 2 * width)
         start, end = (offset - self.start for offset in self.matches[0])
         before = self.text[max(0, start - width):start]
         after = self.text[end:end + width]
@@ -128,7 +119,7 @@ class Hit:
         return f"?transcript={self.transcript_id}&segment={self.index}{match}"
 
 
-def _shortened(words: str, width: int, at_start: bool) -> str:
+def _shortened(words: str, width: int) -> str:
     return words if len(words) <= width else words[:width - 1] + "…"
 
 
@@ -151,13 +142,17 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
     with study.session() as session:
         where = [_matching(session, query), *_filtered(session, actor, filters)]
         total = session.scalar(select(func.count()).select_from(segments).where(*where))
+        # the page's ids first: the texts are cut for those rows only, not for every hit sorted
+        page = session.scalars(select(segments.c.id).where(*where)
+                               .order_by(segments.c.transcript_id, segments.c.index).limit(limit).offset(offset)).all()
         rows = session.execute(
             select(segments.c.id, segments.c.transcript_id, transcripts.c.name, participants.c.label,
                    segments.c.index, segments.c.speaker, segments.c.role, segments.c.start, segments.c.end,
                    func.substr(transcripts.c.text, segments.c.start + 1, segments.c.end - segments.c.start))
             .select_from(segments.join(transcripts, transcripts.c.id == segments.c.transcript_id)
                          .outerjoin(participants, participants.c.id == transcripts.c.participant_id))
-            .where(*where).order_by(segments.c.transcript_id, segments.c.index).limit(limit).offset(offset)
+            .where(segments.c.id.in_(page))
+            .order_by(segments.c.transcript_id, segments.c.index)
         ).all()
         own = _codes_of(session, filters.rater or actor.name, [row[0] for row in rows])
     hits = tuple(Hit(*row, matches=match_offsets(query, row[-1], row.start), codes=own.get(row[0], ()))
@@ -166,12 +161,20 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
 
 
 def match_offsets(query: Query, words: str, start: int = 0) -> tuple[tuple[int, int], ...]:
-    """Where the query's terms occur in ``words`` (offsets plus ``start``), in reading order."""
-    found = [(m.start(), m.end()) for m in _WORD.finditer(words)]
-    folded = [fold(words[a:b]) for a, b in found]
-    spans = {(found[at][0] + start, found[at + len(term.words) - 1][1] + start)
-             for term in query.terms for at in range(len(found)) if term.matches(folded, at)}
-    return tuple(sorted(spans))
+    """Where the query's terms occur in ``words`` (offsets plus ``start``), in reading order.
+    Folding keeps every character's place (one character for one), so offsets in the folded
+    text are offsets in ``words``."""
+    return tuple((m.start() + start, m.end() + start) for m in _pattern(query).finditer(fold(words)))
+
+
+@lru_cache(maxsize=64)
+def _pattern(query: Query) -> re.Pattern:
+    """One regular expression for every term: whole words, in a row, the last maybe a prefix."""
+    def term(t: Term) -> str:
+        body = r"[\W_]+".join(re.escape(word) for word in t.words)
+        return r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])")
+
+    return re.compile("|".join(term(t) for t in query.terms))
 
 
 def _matching(session: Session, query: Query):
@@ -232,10 +235,11 @@ def _coded_with(session: Session, actor: Actor, filters: Filters):
     may search: a coder their own only (the blind rule), an admin any rater's or the one named."""
     rater = filters.rater if actor.is_admin else actor.name
     code_ids = [codes_mod.resolve(session, ref).id for ref in filters.codes]
-    conditions = [codings.c.segment_id == segments.c.id, codings.c.code_id.in_(code_ids)]
+    conditions = [codings.c.code_id.in_(code_ids), codings.c.segment_id.is_not(None)]
     if rater is not None:
         conditions.append(codings.c.rater_id == rater_user(session, rater).id)
-    return exists().where(*conditions)
+    # not correlated: the coded segments are read once, not once per matching segment
+    return segments.c.id.in_(select(codings.c.segment_id).where(*conditions))
 
 
 def _codes_of(session: Session, rater: str, segment_ids: list[int]) -> dict[int, tuple[str, ...]]:
@@ -246,11 +250,14 @@ def _codes_of(session: Session, rater: str, segment_ids: list[int]) -> dict[int,
         rater_id = rater_user(session, rater).id
     except NotFound:  # has coded nothing yet
         return {}
-    refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+    pairs = session.execute(select(codings.c.segment_id, codings.c.code_id)
+                            .where(codings.c.rater_id == rater_id, codings.c.segment_id.in_(segment_ids))).all()
+    if not pairs:
+        return {}
+    stored = {c.id: c for c in codes_mod.all_codes(session, include_retired=True)}
+    refs = {code_id: stored[code_id].ref for code_id in {code_id for _, code_id in pairs}}
     found: dict[int, set[str]] = defaultdict(set)
-    for segment_id, code_id in session.execute(
-            select(codings.c.segment_id, codings.c.code_id)
-            .where(codings.c.rater_id == rater_id, codings.c.segment_id.in_(segment_ids))):
+    for segment_id, code_id in pairs:
         found[segment_id].add(refs[code_id])
     return {sid: tuple(sorted(names)) for sid, names in found.items()}
 

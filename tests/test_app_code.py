@@ -272,8 +272,10 @@ def test_the_component_gets_each_code_under_the_keys_the_browser_reads(app_study
     tid = workspace.transcript_progress(app_study, ALICE)[0].id
     codes = static_payload(app_study, ALICE, tid)["codes"]
     license_code = next(c for c in codes if c["name"] == "License")
-    # coding_workspace.js reads these keys; "theme" is the top theme, "path" the theme path and name
-    assert set(license_code) == {"id", "ref", "name", "theme", "path", "colour", "definition", "when_to_use",
-                                 "when_not_to_use", "example", "retired"}
+    # coding_workspace.js reads these keys; "theme" is the top theme, "path" the theme path and name,
+    # "label" what a chip shows (the name while no other code has it), "depth" how many codes are above
+    assert set(license_code) == {"id", "ref", "name", "label", "theme", "path", "depth", "colour", "definition",
+                                 "when_to_use", "when_not_to_use", "example", "retired"}
+    assert (license_code["label"], license_code["depth"]) == ("License", 0)
     assert license_code["theme"] == "Attributes" and license_code["path"] == ["Attributes", "Portability", "License"]
     assert license_code["ref"] == "Attributes/Portability/License" and license_code["retired"] is False

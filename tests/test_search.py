@@ -18,7 +18,7 @@ from study.schema import codings, users
 from study.search_index import TABLE, fold
 from study.store import Study
 
-from factories import ADMIN, ALICE, BOB, add_interview, load_small_codebook, two_coders_study
+from factories import ADMIN, ALICE, BOB, add_interview, open_app, two_coders_study
 
 CAROL = Actor("carol", "coder")
 
@@ -89,6 +89,12 @@ def test_filters_narrow_the_hits(cafe):
         [("P01", 0), ("P01", 2), ("P03", 0), ("P03", 2)]
     assert found(cafe, CLI, "model", attributes=(("field", "biology"),)) == [("P02", 1)]
     assert found(cafe, CLI, "cards", roles=("interviewer",)) == []
+
+
+def test_the_attribute_filter_offers_each_attribute_value_once(cafe):
+    from study.participants import attribute_values
+
+    assert attribute_values(cafe) == [("field", "biology"), ("field", "physics")]
 
 
 def test_a_coder_filters_by_code_within_their_own_codings_only(cafe):
@@ -180,9 +186,51 @@ def test_coding_the_hits_skips_a_transcript_the_rater_marked_done(cafe):
 
 
 def test_the_cli_searches_and_codes_the_hits(cafe):
-    runner = CliRunner()
-    out = runner.invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False),
-                              "search", "cafe", "--format", "json"])
+    runner, db = CliRunner(), cafe.engine.url.render_as_string(hide_password=False)
+    out = runner.invoke(cli, ["--db", db, "search", "cafe", "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert [(r["transcript"], r["turn"], r["match"]) for r in rows] == [("P03", 1, "Café"), ("P03", 3, "CAFE")]
+    out = runner.invoke(cli, ["--db", db, "search", "question", "--transcript", "P02", "--apply", "Attributes/License",
+                              "--rater", "alice", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert [r["codes"] for r in json.loads(out.stdout)] == ["Attributes/Portability/License"] * 2
+    assert search.search(cafe, ALICE, "question", search.Filters(codes=("Attributes/License",))).total == 2
+
+
+def test_the_cli_refuses_to_apply_without_a_rater(cafe):
+    out = CliRunner().invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False), "search", "cafe",
+                                   "--apply", "Attributes/License"])
+    assert out.exit_code != 0 and "--rater" in out.output
+
+
+# -- the Search page -----------------------------------------------------------------------
+
+
+def open_search(monkeypatch, study: Study, actor: Actor, words: str):
+    at = open_app(monkeypatch, study, actor)
+    at.switch_page("views/search.py")
+    at.run()
+    at.text_input(key="search.q").set_value(words)
+    return at.run()
+
+
+def test_the_search_page_shows_the_hits_in_context_with_links(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ALICE, "société")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    hit = search.search(cafe, ALICE, "société").hits[0]
+    assert list(frame["Match"]) == ["Société"]
+    assert list(frame["Before"]) == ["Le Café de la "] and list(frame["After"]) == [" était fermé."]
+    assert list(frame["Open"]) == [f"./?transcript={hit.transcript_id}&segment=1&match={hit.start + 14}-{hit.start + 21}"]
+
+
+def test_the_search_page_codes_all_shown_hits_as_the_signed_in_rater(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ALICE, "question")
+    at.selectbox(key="search.code").set_value("Attributes/Portability/License")
+    at.button[[b.label for b in at.button].index("Code all shown (6)")].click()
+    at = at.run()
+    assert not at.exception
+    coded = {h.segment_id for h in search.search(cafe, ALICE, "question", search.Filters(codes=("Attributes/License",))).hits}
+    assert coded == {h.segment_id for h in search.search(cafe, CLI, "question").hits}
+    assert search.search(cafe, BOB, "question", search.Filters(codes=("Attributes/License",))).total == 0

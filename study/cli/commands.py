@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resegment": ("transcript_cmds", 'Cut transcripts anew (all, or those named), carrying codings over by overlap.'),
     "restore": ("archive_cmds", "Rebuild an archived study in an empty database (--db), after checking every file's hash."),
     "saturation": ("findings_cmds", 'New and cumulative unique codes per participant in interview order, and where saturation came.'),
+    "retrieve": ("search_cmds", "A code's definition and every segment and span a rater applied it to (done or not), each with its place: what the Code page's side panel shows while coding."),
     "search": ("search_cmds", 'Find every turn whose words match: words (all of them, any order), "a phrase", or a prefix*; case and accents do not matter.'),
     "segments": ("transcript_cmds", "List one transcript's segments with speaker, role, offsets and text."),
     "speakers": ("transcript_cmds", "List a transcript's speakers with role, turns and words; change a role with --set-role."),

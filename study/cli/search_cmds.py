@@ -1,4 +1,5 @@
-"""``study search``: every turn whose words match, in context, filtered; and coding the hits."""
+"""``study search``: every turn whose words match, in context, filtered, and coding the hits;
+``study retrieve``: where a code was applied before."""
 from __future__ import annotations
 
 import click
@@ -8,6 +9,7 @@ from .lazy import library
 from .output import emit_table, format_option
 
 auth = library("study.auth")
+retrieval = library("study.retrieval")
 search = library("study.search")
 
 
@@ -56,4 +58,22 @@ def search_command(ctx, words, participant, attribute, role, codes, transcript, 
             click.echo(f"Not applied in {name}: {why}", err=True)
         results = search.search(study, auth.CLI, words, filters, limit, offset)
     table = search.results_table(results)
+    emit_table(table, fmt, list(table.rows) if fmt == "json" else None)
+
+
+@cli.command("retrieve")
+@click.argument("code")
+@click.option("--rater", required=True, help="Whose codings: a coder, or consensus.")
+@click.option("--except", "except_transcript", metavar="TRANSCRIPT", help="Leave out this transcript (the one being coded).")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@format_option("table", "json", "csv", "md")
+@click.pass_context
+def retrieve_command(ctx, code, rater, except_transcript, limit, fmt) -> None:
+    """A code's definition and every segment and span a rater applied it to (done or not), each
+    with its place: what the Code page's side panel shows while coding.
+
+    Example: study retrieve "Challenges/Model search" --rater alice --except P03
+    """
+    found = retrieval.retrieve(open_study(ctx, create=False), auth.CLI, code, rater, except_transcript, limit)
+    table = retrieval.retrieval_table(found)
     emit_table(table, fmt, list(table.rows) if fmt == "json" else None)

@@ -74,6 +74,18 @@ def label_role(speaker: str) -> str | None:
     return found[1] if found else None
 
 
+_QA_LABELS = (
+    (re.compile(rf"(?:{_TEAM_QA})[ \t]*\d*", re.IGNORECASE), INTERVIEWER),
+    (re.compile(rf"(?:{_PARTICIPANT_QA})[ \t]*\d*", re.IGNORECASE), PARTICIPANT),
+)
+
+
+def qa_role(label: str) -> str | None:
+    """The side a Q/A protocol's label stands for ("Q", "Pregunta 2" -> interviewer; "Answer",
+    "Resposta" -> participant): a side, not a person, so readers name it by its role."""
+    return next((role for regex, role in _QA_LABELS if regex.fullmatch(label.strip())), None)
+
+
 def role_named(label: str) -> str | None:
     """The role a speaker label names, whole or by a word in it ("Moderator", "P3", "Ana (Guest)"), else None."""
     label = " ".join(label.split())

@@ -8,7 +8,7 @@
 // Protocol (see coding_workspace.py):
 //   data   = {version, static?: {version, transcript, segments, codes}, applied, spans?, memos, memo_versions,
 //             transcript_memo, done, progress, result?: {client, confirmed_op, errors, conflicts},
-//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment}}
+//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment, match?: [start, end]}}
 //   events = {kind: "ops", client, have, ops: [{op, kind: "code"|"memo"|"memo_restore", ...}]}
 //          | {kind: "need_static", client, have} | {kind: "memo_history", client, have, transcript, seg}
 //
@@ -23,6 +23,10 @@ const RETRY_MS = 4000;
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1", "#edc948", "#9c755f", "#ff9da7", "#bab0ac"];
 const MEMO_DELAY_MS = 1200;
 const UNDO_DEPTH = 200;
+// Clicks are stored and confirmed over HTTP (study/app/coding_endpoint.py), without a page rerun;
+// a rerun ("sync") follows once the clicks pause, so that the rest of the page counts them too.
+const CLICK_PATH = "/_study/code";
+const SYNC_MS = 1500;
 
 export default function codingWorkspace(component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -66,6 +70,20 @@ function sameSet(a, b) {
   return true;
 }
 
+// The range of characters start..end of the text under ``node`` (its text nodes in order), or null.
+function textRange(node, start, end) {
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let at = 0, begun = false;
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const length = text.data.length;
+    if (!begun && start >= at && start <= at + length) { range.setStart(text, start - at); begun = true; }
+    if (begun && end <= at + length) { range.setEnd(text, end - at); return range; }
+    at += length;
+  }
+  return null;
+}
+
 class Workspace {
   constructor(parent) {
     this.client = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
@@ -96,6 +114,12 @@ class Workspace {
     this.focusCode = null;
     this.retryTimer = null;
     this.memoTimer = null;
+    this.posting = false; // a click request is under way (one at a time keeps the clicks in order)
+    this.postAgain = false;
+    this.viaPage = false; // the click endpoint failed: everything goes through the page's rerun
+    this.fresh = new Map(); // segment id -> {at, codes, spans}: confirmed over HTTP after the last full read
+    this.freshProgress = null; // {at, transcript, progress}, likewise
+    this.syncTimer = null;
     this.build(parent);
     this.onKey = (event) => this.handleKey(event);
     document.addEventListener("keydown", this.onKey);
@@ -105,6 +129,7 @@ class Workspace {
     document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.retryTimer);
     clearTimeout(this.memoTimer);
+    clearTimeout(this.syncTimer);
   }
 
   // -- layout -------------------------------------------------------------------------
@@ -130,8 +155,9 @@ class Workspace {
     this.codeFilter = el("input", { type: "search", className: "code-filter", placeholder: "Filter codes  ( / )",
       "aria-label": "Filter codes", oninput: () => this.renderCodeList() });
     this.selectionHint = el("div", { className: "selection-hint", hidden: true, "data-testid": "span-selection" });
-    this.codeList = el("div", { className: "code-list", role: "group", "aria-label": "Codes" });
-    this.card = el("div", { className: "code-card", "aria-live": "polite" });
+    this.codeList = el("div", { className: "code-list", role: "group", "aria-label": "Codes",
+      onmouseleave: () => this.hideCard() });
+    this.card = el("div", { className: "code-card", role: "tooltip", hidden: true, "data-testid": "code-card" });
     this.segMemo = el("textarea", { className: "seg-memo", rows: "2", placeholder: "Memo on this segment ( m )",
       "aria-label": "Memo on this segment", oninput: () => this.memoEdited("seg"), onblur: () => this.flushMemo() });
     this.transcriptMemoInput = el("textarea", { className: "transcript-memo", rows: "3",
@@ -155,10 +181,10 @@ class Workspace {
         el("div", { className: "progress" }, el("span", { className: "bar" }, this.progressBar), this.progressLabel),
         el("div", { className: "filters" }, this.viewSelect, this.findInput, this.shownCount)),
       this.doneBanner,
-      el("div", { className: "panes" },
+      this.panes = el("div", { className: "panes" },
         this.list,
-        el("aside", { className: "panel", "aria-label": "Codes for the selected segment" },
-          this.panelTitle, this.selectionHint, this.codeFilter, this.codeList, this.card,
+        this.panel = el("aside", { className: "panel", "aria-label": "Codes for the selected segment" },
+          this.panelTitle, this.selectionHint, this.codeFilter, this.codeList,
           el("div", { className: "memo-label" },
             el("span", { className: "memo-head" }, "Segment memo",
               el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the segment memo",
@@ -170,7 +196,8 @@ class Workspace {
               el("summary", { text: "Transcript memo" }), this.transcriptMemoInput,
               el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the transcript memo",
                 onclick: () => this.askHistory(null) })),
-            help))));
+            help)),
+        this.card));
     parent.appendChild(this.root);
   }
 
@@ -188,16 +215,21 @@ class Workspace {
     const result = data.result;
     if (result && result.client === this.client) {
       this.confirmed = Math.max(this.confirmed, result.confirmed_op || 0);
+      for (const op of this.pending) if (op.op <= this.confirmed && op.kind === "code") this.fresh.delete(op.seg);
       this.pending = this.pending.filter((op) => op.op > this.confirmed);
       if (!this.pending.length) clearTimeout(this.retryTimer);
     }
     this.stored = new Map(Object.entries(data.applied || {}).map(([id, codes]) => [Number(id), new Set(codes)]));
     this.spans = new Map(Object.entries(data.spans || {}).map(([id, list]) => [Number(id), list]));
+    this.keepFresher(data.read_at || 0);
     this.memos = new Map(Object.entries(data.memos || {}).map(([id, text]) => [Number(id), text]));
     this.memoVersions = new Map(Object.entries(data.memo_versions || {}).map(([id, v]) => [id === "t" ? "t" : Number(id), v]));
     this.transcriptMemo = data.transcript_memo || "";
     this.done = Boolean(data.done);
     this.progress = data.progress || this.progress;
+    if (this.freshProgress && this.freshProgress.at > (data.read_at || 0) && this.freshProgress.transcript === this.transcriptId) {
+      this.progress = this.freshProgress.progress;
+    } else this.freshProgress = null;
     this.root.dataset.done = this.done ? "1" : "0";
     this.root.dataset.confirmedOp = String(this.confirmed);
     this.refreshAll();
@@ -221,12 +253,26 @@ class Workspace {
 
   // The address's segment (a reload, back, a shared link): selected once, unless this tab wrote it.
   goto(target) {
-    const key = `${target.transcript}:${target.segment}`;
+    const key = `${target.transcript}:${target.segment}:${target.match || ""}`;
     if (target.transcript !== this.transcriptId || key === this.gotoDone) return;
     this.gotoDone = key;
     if (this.wroteSegments.has(target.segment)) return;
     const seg = this.segments.find((s) => s.index === target.segment);
-    if (seg) { this.select(seg.id, true); seg.node.scrollIntoView({ block: "center" }); }
+    if (seg) {
+      this.select(seg.id, true);
+      seg.node.scrollIntoView({ block: "center" });
+      this.markMatch(seg, target.match);
+    }
+  }
+
+  // A search hit's words (absolute offsets), marked with the CSS Custom Highlight API: the text's
+  // nodes are not changed, so selecting a span and coding work on it as on any other text.
+  markMatch(seg, match) {
+    if (typeof CSS === "undefined" || !CSS.highlights) return;
+    CSS.highlights.delete("study-search-match");
+    if (!match) return;
+    const range = textRange(seg.textNode, match[0] - seg.start, match[1] - seg.start);
+    if (range) CSS.highlights.set("study-search-match", new Highlight(range));
   }
 
   loadStatic(payload) {
@@ -368,10 +414,11 @@ class Workspace {
       className: span ? "chip span-chip" : "chip", "data-code-id": String(code.id),
       "data-span": span ? `${span[0]}-${span[1]}` : null, title: span ? `${code.ref}: “${quote}”` : code.ref,
     },
-    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.name }),
+    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.label || code.name }),
     span ? el("span", { className: "chip-quote", text: `“${quote.length > 40 ? quote.slice(0, 39) + "…" : quote}”` }) : null,
     el("button", {
-      className: "chip-remove", type: "button", "aria-label": span ? `Remove ${code.name} from “${quote}”` : `Remove ${code.name}`,
+      className: "chip-remove", type: "button",
+      "aria-label": span ? `Remove ${code.label || code.name} from “${quote}”` : `Remove ${code.label || code.name}`,
       text: "×", onclick: (event) => { event.stopPropagation(); this.toggle(seg.id, code.id, false, span); },
     }));
     setColour(chip, code.colour);
@@ -399,7 +446,7 @@ class Workspace {
       if (!covering.length) { runs.push(document.createTextNode(text.slice(a, b))); continue; }
       const first = this.codeById.get(covering[0]);
       const mark = el("mark", { className: "hl", text: text.slice(a, b), "data-codes": covering.join(","),
-        title: covering.map((id) => this.codeById.get(id)?.name || "").join(", ") });
+        title: covering.map((id) => { const c = this.codeById.get(id); return c ? c.label || c.name : ""; }).join(", ") });
       if (covering.length > 1) mark.classList.add("many");
       setColour(mark, first && first.colour);
       runs.push(mark);
@@ -454,6 +501,7 @@ class Workspace {
     let theme = null;
     this.codeButtons = new Map();
     const filtered = Boolean(this.codeFilter.value.trim());
+    this.codeList.classList.toggle("filtered", filtered);
     visible.forEach((code, i) => {
       if (!filtered && code.theme !== theme) {
         theme = code.theme;
@@ -461,8 +509,10 @@ class Workspace {
       }
       const button = el("button", {
         type: "button", className: "code", "data-code-id": String(code.id), title: code.definition || code.name,
+        "data-depth": filtered ? null : String(code.depth || 0), // a code below a code is indented under it
         onclick: () => this.applyCode(code.id),
-        onmouseenter: () => this.showCard(code.id), onfocus: () => this.showCard(code.id),
+        onmouseenter: () => this.showCard(code.id, button), onfocus: () => this.showCard(code.id, button),
+        onblur: () => this.hideCard(),
       }, el("span", { className: "num", text: i < 9 ? String(i + 1) : "" }), el("span", { className: "swatch" }),
       el("span", { className: "code-name", text: filtered ? code.name : code.path.slice(1).join(" / ") }),
       filtered ? el("span", { className: "code-theme", text: code.path.slice(0, -1).join(" / ") }) : null);
@@ -488,7 +538,9 @@ class Workspace {
     }
   }
 
-  showCard(codeId) {
+  // The card of a code: beside the code list, level with ``anchor`` (a code button or chip), as
+  // tall as its guidance; hidden when the pointer leaves the list or another segment is chosen.
+  showCard(codeId, anchor = null) {
     const code = this.codeById.get(codeId);
     if (!code) return;
     this.focusCode = codeId;
@@ -500,6 +552,21 @@ class Workspace {
       part("Definition", code.definition), part("When to use", code.when_to_use),
       part("When not to use", code.when_not_to_use), part("Example", code.example)].filter(Boolean));
     setColour(this.card, code.colour);
+    this.card.dataset.codeId = String(codeId);
+    this.placeCard(anchor);
+  }
+
+  placeCard(anchor) {
+    const panes = this.panes.getBoundingClientRect();
+    this.panes.style.setProperty("--panel-width", `${this.panel.getBoundingClientRect().width}px`);
+    this.card.hidden = false;
+    const top = (anchor || this.codeList).getBoundingClientRect().top - panes.top;
+    this.card.style.top = `${Math.max(0, Math.min(top, panes.height - this.card.offsetHeight))}px`;
+  }
+
+  hideCard() {
+    this.card.hidden = true;
+    this.focusCode = null;
   }
 
   applyFilters() {
@@ -543,8 +610,8 @@ class Workspace {
 
   onSegmentClick(event, seg) {
     const chip = event.target.closest(".chip");
-    if (chip) this.showCard(Number(chip.dataset.codeId));
     if (seg.id !== this.selected) this.select(seg.id, false);
+    if (chip) this.showCard(Number(chip.dataset.codeId), chip);
   }
 
   select(segId, scroll) {
@@ -561,11 +628,8 @@ class Workspace {
       this.writeAddress(seg);
     }
     this.root.dataset.selected = seg ? String(seg.id) : "";
-    this.focusCode = null;
-    this.card.replaceChildren(el("div", { className: "hint", text: "Point at a code to read its definition." }));
+    this.hideCard();
     this.renderPanel();
-    const applied = segId === null ? [] : this.codes.filter((c) => this.displayed(segId).has(c.id));
-    if (applied.length) this.showCard(applied[0].id);
     this.renderMemoFields(true);
   }
 
@@ -578,6 +642,7 @@ class Workspace {
         && url.searchParams.get("segment") === String(seg.index)) return;
       url.searchParams.set("transcript", String(this.transcriptId));
       url.searchParams.set("segment", String(seg.index));
+      url.searchParams.delete("match"); // a search hit's words belong to the turn it opened
       window.history.replaceState(window.history.state, "", url.toString());
       this.wroteSegments.add(seg.index);
     } catch (error) { /* an address that cannot be rewritten (sandboxed frame) only loses the deep link */ }
@@ -688,7 +753,7 @@ class Workspace {
     const seg = this.segById.get(segId);
     this.renderChips(seg);
     if (segId === this.selected) this.syncCodeButtons();
-    if (on) this.showCard(codeId);
+    if (on && this.codeButtons?.get(codeId)?.matches(":hover")) this.showCard(codeId, this.codeButtons.get(codeId));
     this.flush();
   }
 
@@ -820,11 +885,86 @@ class Workspace {
     this.historyBox.hidden = true;
   }
 
+  // Clicks go to the click endpoint; memos (and everything, once the endpoint has failed) go
+  // through the page's own event. Memos wait until the clicks before them are confirmed, so that
+  // neither channel confirms an op number the other still holds.
   flush() {
     if (!this.pending.length) return;
-    this.send("event", { kind: "ops", client: this.client, have: this.version, ops: this.pending });
+    const clicks = this.pending.filter((op) => op.kind === "code");
+    if (clicks.length && !this.viaPage) this.post(clicks);
+    else this.send("event", { kind: "ops", client: this.client, have: this.version, ops: this.pending });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
+  }
+
+  async post(clicks) {
+    if (this.posting) { this.postAgain = true; return; }
+    this.posting = true;
+    try {
+      const response = await fetch(CLICK_PATH, {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "content-type": "application/json", "x-study-click": "1" },
+        body: JSON.stringify({ client: this.client, have: this.version, ops: clicks }),
+      });
+      if (!response.ok) throw new Error(`the click endpoint answered ${response.status}`);
+      this.confirmClicks(await response.json());
+    } catch (error) {
+      this.viaPage = true; // e.g. not signed in through a cookie: the page's rerun still works
+    } finally {
+      this.posting = false;
+    }
+    if (this.postAgain || this.viaPage || this.pending.length) { this.postAgain = false; this.flush(); }
+  }
+
+  // The endpoint's answer: what each clicked segment holds now, and the rater's progress.
+  confirmClicks(answer) {
+    if (answer.client !== this.client) return;
+    const last = answer.confirmed_op || 0;
+    const segs = new Set(this.pending.filter((op) => op.kind === "code" && op.op <= last).map((op) => op.seg));
+    this.confirmed = Math.max(this.confirmed, last);
+    this.pending = this.pending.filter((op) => op.kind !== "code" || op.op > last);
+    for (const [id, held] of Object.entries(answer.segments || {})) {
+      const segId = Number(id);
+      if (!this.segById.has(segId)) continue; // a transcript no longer shown
+      this.fresh.set(segId, { at: answer.at, codes: held.codes, spans: held.spans });
+      this.setStored(segId, held.codes, held.spans);
+      segs.add(segId);
+    }
+    if (answer.progress && answer.transcript === this.transcriptId) {
+      this.done = false; // a click was stored: the transcript is open (another tab may have reopened it)
+      this.root.dataset.done = "0";
+      this.progress = answer.progress;
+      this.freshProgress = { at: answer.at, transcript: answer.transcript, progress: answer.progress };
+    }
+    this.root.dataset.confirmedOp = String(this.confirmed);
+    for (const segId of segs) if (this.segById.has(segId)) this.renderChips(this.segById.get(segId));
+    if (this.selected !== null && segs.has(this.selected)) this.syncCodeButtons();
+    this.renderProgress();
+    this.applyFilters();
+    if (!this.pending.length) clearTimeout(this.retryTimer);
+    for (const error of answer.errors || []) this.say(error.message, true);
+    this.syncSoon(answer.errors && answer.errors.length ? 0 : SYNC_MS);
+  }
+
+  setStored(segId, codes, spans) {
+    if (codes.length) this.stored.set(segId, new Set(codes)); else this.stored.delete(segId);
+    if (spans.length) this.spans.set(segId, spans); else this.spans.delete(segId);
+  }
+
+  // A full read older than clicks confirmed over HTTP keeps those clicks' segments as confirmed.
+  keepFresher(readAt) {
+    for (const [segId, held] of this.fresh) {
+      if (held.at <= readAt || !this.segById.has(segId)) this.fresh.delete(segId);
+      else this.setStored(segId, held.codes, held.spans);
+    }
+  }
+
+  syncSoon(delay) {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      if (this.pending.length || this.posting) { this.syncSoon(SYNC_MS); return; }
+      this.send("event", { kind: "sync", client: this.client, have: this.version });
+    }, delay);
   }
 
   say(message, isError) {

@@ -17,6 +17,7 @@ anything reads them::
          "base": version the rater edited, "confirm_empty": bool},
         {"op": n, "kind": "memo_restore", "transcript": id, "seg": segment_id | null, "version": n, "base": n}]}
     {"kind": "need_static", "client": str, "have": version | null}
+    {"kind": "sync", "client": str, "have": version | null}  (clicks went to coding_endpoint: read anew)
     {"kind": "memo_history", "client": str, "have": version, "transcript": id, "seg": segment_id | null}
 
 Python -> browser (``data``): see ``payload``. Ops are numbered per browser ``client``; those at
@@ -26,15 +27,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import time
 from pathlib import Path
 
 import streamlit as st
 
-from study import memos, workspace
+from study import workspace
 from study.app.components import workspace_protocol as protocol
+from study.app.components.workspace_ops import apply_ops  # noqa: F401  (tests call it here too)
 from study.app.display import said
 from study.auth import Actor
+from study import codes as codes_mod
 from study.codes import CodeView
 from study.errors import StudyError
 from study.store import Study
@@ -48,6 +51,7 @@ _RESULT = "coding_workspace.result"  # the last event's outcome, for the next pa
 _HISTORY = "coding_workspace.history"  # a memo's versions, asked for by the last event
 _STATE = "coding_workspace.state"  # the rater's work as last sent (workspace.CoderState)
 _PATCHED = "coding_workspace.patched"  # the last event's clicks were stored and read back into _STATE
+_READ_AT = "coding_workspace.read_at"  # when _STATE was last read whole (server time, ms)
 
 _mount = st.components.v2.component(
     "study.coding_workspace",
@@ -56,12 +60,16 @@ _mount = st.components.v2.component(
 )
 
 
-def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None) -> None:
+def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None,
+                     goto_match: tuple[int, int] | None = None) -> None:
     """Mount the workspace for one transcript (call it inside an ``st.fragment``). ``goto_segment``:
-    the segment index the page's address names, selected once when it changes."""
+    the segment index the page's address names, selected once when it changes; ``goto_match``:
+    the words there to highlight (a search hit, absolute offsets)."""
     data = payload(study, actor, transcript_id)
     if goto_segment is not None:
         data["goto"] = {"transcript": transcript_id, "segment": goto_segment}
+        if goto_match is not None:
+            data["goto"]["match"] = list(goto_match)
     _mount(key=KEY, data=data, on_event_change=lambda: _on_event(study, actor))
 
 
@@ -88,7 +96,10 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     state = just_stored(transcript_id)
     st.session_state.pop(_PATCHED, None)
     if state is None:
+        st.session_state[_READ_AT] = time.time() * 1000
         state = st.session_state[_STATE] = workspace.coder_state(study, actor, transcript_id)
+    # Clicks confirmed over HTTP after this time are newer than this state: the page keeps them.
+    data["read_at"] = st.session_state[_READ_AT]
     data["applied"] = {str(sid): sorted(ids) for sid, ids in state.codes.items() if sid is not None}
     data["spans"] = {str(sid): sorted(found) for sid, found in state.spans.items()}
     data["memos"] = {str(sid): text for sid, text in state.memos.items() if sid is not None and text}
@@ -103,9 +114,12 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     return data
 
 
-def component_code(code: CodeView) -> dict:
-    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme."""
-    return {"id": code.id, "ref": code.ref, "name": code.name, "theme": code.top_theme, "path": list(code.path),
+def component_code(code: CodeView, label: str | None = None) -> dict:
+    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme,
+    ``label`` what its chips show (``codes.chip_labels``: the name, or the shortest tail of the
+    path that tells it from another code of that name)."""
+    return {"id": code.id, "ref": code.ref, "name": code.name, "label": label or code.name, "theme": code.top_theme,
+            "path": list(code.path), "depth": code.depth,
             "colour": code.colour, "definition": code.definition, "when_to_use": code.when_to_use,
             "when_not_to_use": code.when_not_to_use, "example": code.example, "retired": code.retired}
 
@@ -114,10 +128,11 @@ def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     """The transcript's segments and the codebook, with a version that changes when they do."""
     segments = workspace.transcript_segments(study, actor, transcript_id)
     codes = workspace.codebook_entries(study)
+    labels = codes_mod.chip_labels(codes)
     body = {
         "transcript": {"id": transcript_id},
         "segments": [[s.id, s.index, s.speaker, s.role, s.text, s.timestamp, s.start] for s in segments],
-        "codes": [component_code(c) for c in codes],
+        "codes": [component_code(c, labels[c.id]) for c in codes],
     }
     version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **body}
@@ -137,6 +152,8 @@ def _on_event(study: Study, actor: Actor) -> None:
     st.session_state[_HAVE] = event.have
     if isinstance(event, protocol.NeedStatic):
         st.session_state.pop(_SENT, None)
+    elif isinstance(event, protocol.Sync):
+        return  # this run reads everything anew
     elif isinstance(event, protocol.HistoryRequest):
         st.session_state[_HISTORY] = memo_history(study, actor, event)
     else:
@@ -161,55 +178,3 @@ def memo_history(study: Study, actor: Actor, request: protocol.HistoryRequest) -
     return {**answer, "versions": [
         {"version": v.version, "text": v.text, "actor": v.actor, "at": v.at.isoformat(timespec="seconds") if v.at else ""}
         for v in versions]}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    last: int  # the highest op number applied (or refused: a refused op is answered, not retried)
-    errors: list[dict]  # {"op": n, "message": why}
-    conflicts: list[dict]  # memo saves refused because of a newer version: both texts, for the rater to choose
-    state: workspace.CoderState | None = None  # the given state with every click's read back; None: read anew
-
-
-def apply_ops(study: Study, actor: Actor, ops, after: int, state: workspace.CoderState | None = None) -> Outcome:
-    """Apply, in order, the checked ops numbered above ``after`` (those at or below were applied
-    before: the browser resends until confirmed). When every op is a click stored on ``state``'s
-    transcript, the outcome carries ``state`` with what each click read back."""
-    last, errors, conflicts = after, [], []
-    for op in ops:
-        if op.op <= last:
-            continue
-        stored = None  # stays None when refused: what the page shows is then read anew
-        try:
-            stored = _apply(study, actor, op, state.transcript_id if state is not None else None)
-        except memos.MemoConflict as exc:
-            conflicts.append({"op": op.op, "transcript": exc.key.transcript_id, "seg": exc.key.segment_id,
-                              "theirs": exc.stored.text, "theirs_version": exc.stored.version, "mine": exc.mine})
-        except memos.MemoWouldEmpty as exc:
-            errors.append({"op": op.op, "message": said(exc), "empty": {"seg": exc.key.segment_id,
-                                                                      "text": exc.stored.text}})
-        except StudyError as exc:
-            errors.append({"op": op.op, "message": said(exc)})
-        state = state.with_segment(stored) if state is not None and stored is not None else None
-        last = op.op
-    return Outcome(last, errors, conflicts, state)
-
-
-def _apply(study: Study, actor: Actor, op: protocol.Op, shown: int | None) -> workspace.SegmentCodes | None:
-    """Apply one op; a click returns its segment's codes as stored when it is on the ``shown`` transcript."""
-    if isinstance(op, protocol.BadOp):
-        raise StudyError(op.message)
-    if isinstance(op, protocol.CodeOp):
-        change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span)
-        if op.transcript_id is None or op.transcript_id != shown:
-            error = workspace.apply_changes(study, actor, [change])[0].error
-            if error is not None:
-                raise error  # typed, so that its remedy is worded for the page
-            return None
-        return workspace.apply_change(study, actor, op.transcript_id, change)
-    if isinstance(op, protocol.MemoOp):
-        workspace.save_memo(study, actor, op.transcript_id, op.segment_id, op.text, base_version=op.base_version,
-                            confirm_empty=op.confirm_empty)
-    else:
-        workspace.restore_memo(study, actor, op.transcript_id, op.segment_id, op.version, base_version=op.base_version)
-    return None

@@ -2,7 +2,8 @@
 mark it done. Everything the page reads and writes goes through study.workspace, which shows
 the signed-in rater only their own codings and memos.
 
-The page's address holds the transcript and segment (``?transcript=ID&segment=N``): a reload,
+The page's address holds the transcript and segment (``?transcript=ID&segment=N``, with
+``&match=START-END`` the words a search hit found, highlighted there): a reload,
 the browser's back button and a shared link land in the same place. Choosing a transcript adds
 a history entry; the component keeps ``segment`` up to date as the coder moves.
 """
@@ -15,6 +16,7 @@ import streamlit as st
 from study.app.components.coding_workspace import coding_workspace, just_stored
 from study.app.common import get_study, require_actor
 from study.app.display import plain, said
+from study.app.retrieval_panel import retrieval_panel, search_box
 from study import workspace
 from study.codings import UncodedSegments
 from study.errors import StudyError
@@ -56,6 +58,14 @@ def address_number(name: str) -> int | None:
     """A whole number from the page's address, or None (an address is input: anything may be there)."""
     value = st.query_params.get(name, "")
     return int(value) if value.isdigit() and len(value) < 16 else None
+
+
+def address_span(name: str) -> tuple[int, int] | None:
+    """``START-END`` from the page's address (a search hit's words), or None."""
+    start, _, end = st.query_params.get(name, "").partition("-")
+    if not (start.isdigit() and end.isdigit() and len(start) < 16 and len(end) < 16):
+        return None
+    return (int(start), int(end)) if int(start) < int(end) else None
 
 
 def chosen_transcript(choices) -> int:
@@ -124,7 +134,7 @@ def code_page() -> None:
     st.session_state[TRANSCRIPT_KEY] = chosen_transcript(choices)
     pick, action = st.columns([5, 1], vertical_alignment="bottom")
     pick.selectbox("Transcript", list(by_id), format_func=lambda i: choice_label(by_id, i), key=TRANSCRIPT_KEY,
-                   on_change=transcript_chosen, args=(choices,))
+                   on_change=transcript_chosen, args=(choices,), label_visibility="collapsed")
     chosen = by_id[st.session_state[TRANSCRIPT_KEY]]
     st.session_state[SHOWN] = chosen.id
     if chosen.done:
@@ -136,11 +146,15 @@ def code_page() -> None:
     if "code.error" in st.session_state:
         st.error(st.session_state.pop("code.error"))
     confirm_done(chosen.id)
-    goto = address_number("segment") if address_number("transcript") == chosen.id else None
-    coding_workspace(study, actor, chosen.id, goto_segment=goto)
+    here = address_number("transcript") == chosen.id
+    goto = address_number("segment") if here else None
+    coding_workspace(study, actor, chosen.id, goto_segment=goto, goto_match=address_span("match") if here else None)
 
 
-# The page is a workspace: less empty space above it leaves more height for the transcript and
-# the code list (the workspace's height follows the window).
-st.html("<style>.stMainBlockContainer { padding-top: 3.5rem; }</style>")
+# The page is a workspace: less empty space around it leaves more room for the transcript and
+# the code list (the workspace's height follows the window; coding_workspace.css).
+st.html("<style>.stMainBlockContainer { padding: 3rem 1.5rem 1rem; }</style>")
 code_page()
+with st.sidebar:  # searching and retrieval beside the workspace, each redrawn on its own
+    search_box()
+    retrieval_panel(study, actor, st.session_state.get(SHOWN))
