@@ -95,3 +95,15 @@ def test_an_admin_prepares_the_project_with_the_names_qualcoder_needs(study_db, 
         xml = archive.read("project.qde").decode("utf-8")
     names = re.findall(r'<Code guid="[^"]+" name="([^"]+)" isCodable="true"', xml)
     assert len(names) == len(set(names)) and {"License (Portability)", "License (Challenges)"} <= set(names)
+
+
+def test_project_memos_an_import_brought_are_shown(study_db, study):
+    from study.project_memos import ProjectMemo, keep
+
+    with study.session() as session:
+        keep(session, [ProjectMemo("Reflexive *journal*", "ben", "Week one: I lead too much.", None)])
+    at = open_page("exchange", ADMIN)
+    assert not at.exception
+    assert at.expander[0].label.startswith("Project memos other tools' projects brought (1)")
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Reflexive *journal*" in shown and "Week one: I lead too much." in shown

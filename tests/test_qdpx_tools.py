@@ -17,6 +17,7 @@ from study.auth import CLI
 from study.cli import cli
 from study.errors import StudyError
 from study.participants import list_participants, upsert_participant
+from study.project_memos import project_memos
 from study.store import Coding, Study, Transcript
 from tests.factories import add_interview, load_small_codebook
 from tests.test_qdpx import memos_of
@@ -429,3 +430,38 @@ def test_two_codes_of_one_parent_sharing_a_name_are_told_apart_and_reported(stud
     assert codes_of(study) == ["Codes/Work", "Codes/Work/reviews", "Codes/Work/Reviews (2)"]
     assert summary.skipped == ["code 'Reviews' under Codes/Work is stored as 'Reviews (2)': another code of that "
                                "parent has its name"]
+
+
+# ---------------------------------------------------------------- project memos (journals)
+
+
+def test_a_project_memo_is_kept_and_goes_back_out_as_a_journal_qualcoder_reads(study, tmp_path):
+    """QualCoder writes a journal as a named Note whose text is a file; NVivo and MAXQDA project
+    memos are notes attached to nothing too."""
+    journal = guid(6, 9)
+    project = qualcoder_memo_project().replace("</Notes>", (
+        f'<Note guid="{journal}" name="Reflexive journal" plainTextPath="internal://{journal}.txt" '
+        f'creatingUser="{BEN}" creationDateTime="2024-01-05T08:00:00Z"/></Notes>'))
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "q.qdpx", project, {
+        f"Sources/{guid(2, 5)}.txt": interview(5), f"Sources/{journal}.txt": "Week one: I lead too much."}))
+    assert summary.project_memos == 1 and "Project memos: 1." in summary.headline() and not summary.skipped
+    result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "project-memos", "--format", "csv"])
+    assert result.output.splitlines() == ["name,author,created,text",
+                                          "Reflexive journal,ben,2024-01-05T08:00:00Z,Week one: I lead too much."]
+    again = qdpx.import_qdpx(study, CLI, tmp_path / "q.qdpx")
+    assert again.project_memos == 0  # kept once
+    qdpx.export_qdpx(study, CLI, tmp_path / "back.qdpx")
+    root = project_root(tmp_path / "back.qdpx")
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    referenced = {r.get("targetGUID") for r in root.iter(f"{Q}NoteRef")}
+    # QualCoder's parse_notes: a Note no source refers to, with a name and a plainTextPath, is a
+    # journal: its text the file Sources/<path after internal:/>, its owner the creatingUser.
+    with zipfile.ZipFile(tmp_path / "back.qdpx") as archive:
+        journals = [(n.get("name"), users[n.get("creatingUser")], n.get("creationDateTime"),
+                     archive.read("Sources" + n.get("plainTextPath").split("internal:/")[1]).decode())
+                    for n in root.iter(f"{Q}Note") if n.get("guid") not in referenced and n.get("plainTextPath")]
+    assert journals == [("Reflexive journal", "ben", "2024-01-05T08:00:00Z", "Week one: I lead too much.")]
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, tmp_path / "back.qdpx")
+    assert project_memos(fresh, CLI) == project_memos(study, CLI)
+    fresh.close()

@@ -15,6 +15,7 @@ from .output import emit, emit_table, format_option
 
 auth = library("study.auth")
 qdpx = library("study.qdpx")
+project_memos = library("study.project_memos")
 suggest = library("study.suggest")
 UNITS = LazyChoice("study.segmenting:UNITS")
 CREDITS = LazyChoice("study.qdpx.importer:CREDITS")
@@ -87,6 +88,20 @@ def qdpx_import(ctx, file, unit, credit) -> None:
     if summary.codings:
         click.echo("Mark the transcripts each rater finished as done (`study codings done NAME --rater R`) "
                    "before measuring agreement; the file does not say.")
+
+
+@qdpx_group.command("project-memos")
+@format_option("table", "json", "csv")
+@click.pass_context
+def qdpx_project_memos(ctx, fmt) -> None:
+    """List the project memos other tools' projects brought (notes on the whole project, not on a
+    text: NVivo's and MAXQDA's project memos, QualCoder's journals); an export gives them back.
+
+    Example: study qdpx project-memos --format csv
+    """
+    memos = project_memos.project_memos(open_study(ctx, create=False), auth.CLI)
+    emit([{"name": m.name, "author": m.author or "", "created": m.created or "", "text": m.text} for m in memos], fmt,
+         ["name", "author", "created", "text"])
 
 
 @qdpx_group.command("export-codebook")

@@ -296,7 +296,8 @@ class _ArchiveReader(_Elements):
                 where = f"note {guid}"
                 selection = (self.position(anchor, "startPosition", where), self.position(anchor, "endPosition", where))
             user = normal_guid(note.get("creatingUser") or note.get("modifyingUser"))
-            notes[guid] = QdaNote(guid, text, user, selection, note.get("creationDateTime") or note.get("modifiedDateTime"))
+            notes[guid] = QdaNote(guid, text, user, selection, note.get("creationDateTime") or note.get("modifiedDateTime"),
+                                  (note.get("name") or "").strip())
         return notes
 
     def links(self, root: ET.Element) -> dict[str, tuple[str, ...]]:

@@ -31,9 +31,11 @@ from sqlalchemy.orm import Session
 
 from .. import __version__
 from .. import codes as codes_mod
+from .. import project_memos
 from ..auth import Actor, rater_user
 from ..atomic import atomic_write
 from ..importing.storing import interview_date
+from ..project_memos import ProjectMemo
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
 from .model import INTERNAL, INTERVIEW_DATE, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
@@ -70,7 +72,7 @@ def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[s
         builder = _ProjectBuilder(session, names, unique_names)
         project = builder.project(path.stem or "study")
     write_archive(path, project, builder.texts)
-    return ExportSummary(str(path), names, len(builder.texts), builder.code_count, len(builder.codings),
+    return ExportSummary(str(path), names, builder.source_count, builder.code_count, len(builder.codings),
                          builder.note_count, tuple(builder.codebook.repeated), unique_names)
 
 
@@ -112,6 +114,11 @@ class _ProjectBuilder:
         self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names)
         self.texts: dict[str, str] = {}
         self.notes: list[ET.Element] = []
+        self.memo_files = 0
+
+    @property
+    def source_count(self) -> int:
+        return len(self.texts) - self.memo_files
 
     @property
     def note_count(self) -> int:
@@ -129,10 +136,12 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
-                                     for r in self.raters])
         variables, cases = _Variables(transcripts).elements()
-        parts = [users, book, variables, cases, self.sources(transcripts)]
+        sources = self.sources(transcripts)
+        self.notes.extend(self.project_memo(memo) for memo in project_memos.read(self.session))
+        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
+                                     for r in self.user_guid])
+        parts = [users, book, variables, cases, sources]
         parts.append(_container("Notes", self.notes))
         root.extend(part for part in parts if part is not None)
         return root
@@ -224,6 +233,19 @@ class _ProjectBuilder:
             self.notes.append(note)
             ET.SubElement(element, "NoteRef", targetGUID=note.get("guid"))
         return element
+
+    def project_memo(self, memo: ProjectMemo) -> ET.Element:
+        """A note attached to nothing, its text a file (QualCoder reads a named one so, as a journal);
+        its author a user of the file."""
+        guid = stable_guid("project-memo", memo.name, memo.text)
+        note = ET.Element("Note", guid=guid, name=xml_text(memo.name or "Project memo"),
+                          plainTextPath=f"{INTERNAL}{guid}.txt")
+        if memo.author:
+            note.set("creatingUser", self.user_guid.setdefault(memo.author, stable_guid("user", memo.author)))
+        note.set("creationDateTime", memo.created or when(None))  # QualCoder fails on a note without a date
+        self.texts[f"{SOURCES_FOLDER}{guid}.txt"] = memo.text
+        self.memo_files += 1
+        return note
 
     def note(self, memo: Memo, where: tuple[str, str], anchor: tuple[int, int] | None) -> ET.Element:
         """Adds a Note for the memo (anchored at its segment) and returns the NoteRef pointing at it."""

@@ -117,6 +117,7 @@ class QdaNote:
     user: str | None
     selection: tuple[int, int] | None = None  # where in the source the note is anchored (an annotation)
     created: str | None = None
+    name: str = ""
 
 
 @dataclass(frozen=True)

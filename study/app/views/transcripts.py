@@ -181,6 +181,11 @@ def upload_preview(pending: PendingUpload) -> None:
                 st.caption(plain(f"Read as {t.layout}" + (f"; runner-up {t.runner_up}" if t.runner_up else "")))
             for warning in t.warnings:
                 st.caption(plain(warning))
+            if t.words:
+                st.caption(plain(f"Words: {t.words.describe()}"))
+                if t.words.notes_text:
+                    with st.expander(f"Not speech ({len(t.words.notes_text)} parts: titles, notes, watermarks)"):
+                        st.text("\n".join(t.words.notes_text))
             if t.layout == NO_SPEAKERS_LAYOUT:
                 st.warning("No speakers found (no speaker labels, Q/A marks, timestamps or caption cues): it reads "
                            "as a document, not an interview. Show where a turn starts below, or tick it to import "
