@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
-from .schema import SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
+from .schema import INDEXES_ADDED_SINCE_V2, SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -124,6 +124,8 @@ class Study:
         self._check_version()
         if set(metadata.tables) - tables:
             metadata.create_all(self.engine)  # tables added since are created empty
+        for index in INDEXES_ADDED_SINCE_V2:
+            index.create(self.engine, checkfirst=True)
 
     def _check_version(self) -> None:
         with self.connection() as connection:
