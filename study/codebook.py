@@ -12,10 +12,14 @@ A codebook file looks like::
             definition: ...
             keywords: [fine-tune, transfer learning]
             colour: "#4C78A8"
+            codes: []       # optional codes under this code, of the same shape
         themes: []          # optional sub-themes of the same shape
 
-Code names are unique (ignoring case) within a top-level theme, sub-themes included, so
-"Theme/Code" always names one code; the full path "Theme/Sub-theme/Code" works too.
+Codes form a tree of any depth under the themes: any code may have codes under it and may itself
+be applied. A path is unique, a name need not be: names are unique (ignoring case) only among the
+codes and sub-themes of one parent, so "Attributes/Latency" and "Challenges/Latency" may both
+exist. "Theme/Sub-theme/Code/Child" is a full reference; names between the top theme and the
+last may be left out when that still names one code.
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from study.errors import CodebookError
 
 CODEBOOK_FIELDS = ("name", "description", "themes")
 THEME_FIELDS = ("name", "description", "exclusive", "codes", "themes")
-CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example", "keywords", "colour")
+CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example", "keywords", "colour", "codes")
 ROW_FIELDS = (
     "theme", "code", "path", "definition", "when_to_use", "when_not_to_use", "example", "keywords", "colour",
 )
@@ -41,7 +45,8 @@ _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 @dataclass(frozen=True)
 class Code:
-    """One code; ``path`` is the theme path (sub-themes included) followed by the code's name."""
+    """One code; ``path`` is the theme path (sub-themes included), then the names of the codes
+    above it, then its own name; ``codes`` are the codes directly under it."""
 
     name: str
     path: tuple[str, ...]
@@ -51,11 +56,18 @@ class Code:
     example: str = ""
     keywords: tuple[str, ...] = ()
     colour: str | None = None
+    codes: tuple[Code, ...] = ()
 
     @property
     def ref(self) -> str:
         """The canonical reference, e.g. ``"Attributes/Traditional/Popularity"``."""
         return join_ref(self.path)
+
+    def with_descendants(self) -> Iterator[Code]:
+        """This code, then the codes below it, depth-first."""
+        yield self
+        for child in self.codes:
+            yield from child.with_descendants()
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,9 @@ class Theme:
     themes: tuple[Theme, ...] = ()
 
     def all_codes(self) -> Iterator[Code]:
-        """This theme's codes, then those of its sub-themes, depth-first."""
-        yield from self.codes
+        """This theme's codes (each followed by the codes below it), then those of its sub-themes."""
+        for code in self.codes:
+            yield from code.with_descendants()
         for theme in self.themes:
             yield from theme.all_codes()
 
@@ -218,16 +231,14 @@ class _Checker:
         self.fields(data, CODEBOOK_FIELDS, where)
         name = self.text(data, "name", where, required=True)
         description = self.text(data, "description", where)
-        themes = self.themes(data, where, parent_path=(), top_codes=None)
+        themes = self.themes(data, where, parent_path=())
         if "themes" not in data:
             self.problem(data.line, "codebook: 'themes' is missing; add a list of themes")
         elif not data["themes"]:
             self.problem(data.key_lines["themes"], "codebook: 'themes' is empty; add at least one theme")
         return Codebook(name, description, themes)
 
-    def themes(
-        self, data: _Mapping, where: str, parent_path: tuple[str, ...], top_codes: dict[str, tuple[str, int]] | None
-    ) -> tuple[Theme, ...]:
+    def themes(self, data: _Mapping, where: str, parent_path: tuple[str, ...]) -> tuple[Theme, ...]:
         items = self.items(data, "themes", where)
         seen: dict[str, int] = {}
         themes = []
@@ -236,7 +247,7 @@ class _Checker:
             if not isinstance(item, _Mapping):
                 self.problem(line, f"{label}: a theme must be a mapping with {', '.join(THEME_FIELDS)}, not {_kind(item)}")
                 continue
-            theme = self.theme(item, label, parent_path, top_codes, seen)
+            theme = self.theme(item, label, parent_path, seen)
             themes.append(theme)
         return tuple(themes)
 
@@ -245,7 +256,6 @@ class _Checker:
         data: _Mapping,
         label: str,
         parent_path: tuple[str, ...],
-        top_codes: dict[str, tuple[str, int]] | None,
         seen: dict[str, int],
     ) -> Theme:
         name = self.name(data, label)
@@ -264,14 +274,17 @@ class _Checker:
                 seen[key] = data.line
         description = self.text(data, "description", where)
         exclusive = self.flag(data, "exclusive", where)
-        # Code names are unique across a top-level theme and all of its sub-themes.
-        names = {} if top_codes is None else top_codes
-        codes = self.codes(data, where, path, names)
-        themes = self.themes(data, where, path, names)
+        siblings: dict[str, tuple[str, int]] = {}  # names are unique among one parent's codes and sub-themes
+        codes = self.codes(data, where, path, siblings)
+        for item, _ in self.items(data, "themes", where):  # sub-theme vs sub-theme: themes() reports those
+            if isinstance(item, _Mapping) and isinstance(item.get("name"), str) and item["name"].strip():
+                self.unique(item["name"].strip(), (*path, item["name"].strip()), item.line, dict(siblings),
+                            "sub-theme")
+        themes = self.themes(data, where, path)
         return Theme(name, description, exclusive, codes, themes)
 
     def codes(
-        self, data: _Mapping, where: str, theme_path: tuple[str, ...], names: dict[str, tuple[str, int]]
+        self, data: _Mapping, where: str, parent_path: tuple[str, ...], siblings: dict[str, tuple[str, int]]
     ) -> tuple[Code, ...]:
         codes = []
         for index, (item, line) in enumerate(self.items(data, "codes", where), start=1):
@@ -279,28 +292,18 @@ class _Checker:
             if not isinstance(item, _Mapping):
                 self.problem(line, f"{label}: a code must be a mapping with {', '.join(CODE_FIELDS)}, not {_kind(item)}")
                 continue
-            codes.append(self.code(item, label, theme_path, names))
+            codes.append(self.code(item, label, parent_path, siblings))
         return tuple(codes)
 
     def code(
-        self, data: _Mapping, label: str, theme_path: tuple[str, ...], names: dict[str, tuple[str, int]]
+        self, data: _Mapping, label: str, parent_path: tuple[str, ...], siblings: dict[str, tuple[str, int]]
     ) -> Code:
         name = self.name(data, label)
-        path = (*theme_path, name)
+        path = (*parent_path, name)
         where = f"code '{join_ref(path)}'" if name else label
         self.fields(data, CODE_FIELDS, where)
         if name:
-            key = name.casefold()
-            if key in names:
-                first_ref, first_line = names[key]
-                self.problem(
-                    data.line,
-                    f"{where}: duplicate code name in theme '{theme_path[0]}' (first defined on line {first_line} "
-                    f"as '{first_ref}'); code names must be unique within a top-level theme and its "
-                    "sub-themes, ignoring case",
-                )
-            else:
-                names[key] = (join_ref(path), data.line)
+            self.unique(name, path, data.line, siblings, "code")
         return Code(
             name=name,
             path=path,
@@ -310,6 +313,22 @@ class _Checker:
             example=self.text(data, "example", where),
             keywords=self.keywords(data, where),
             colour=self.colour(data, where),
+            codes=self.codes(data, where, path, {}),
+        )
+
+    def unique(self, name: str, path: tuple[str, ...], line: int, siblings: dict[str, tuple[str, int]],
+               kind: str) -> None:
+        """Record ``name`` among its siblings, or report that another code or sub-theme has it."""
+        key = name.casefold()
+        if key not in siblings:
+            siblings[key] = (join_ref(path), line)
+            return
+        first_ref, first_line = siblings[key]
+        parent = join_ref(path[:-1])
+        self.problem(
+            line,
+            f"{kind} '{join_ref(path)}': duplicate name under '{parent}' (first defined on line {first_line} as "
+            f"'{first_ref}'); the codes and sub-themes of one parent need different names, ignoring case",
         )
 
     # -- fields --
@@ -457,7 +476,7 @@ def resolve_code(codebook: Codebook, ref: str) -> Code:
     """
     if not ref.strip() or any(not part.strip() for part in split_ref(ref)):
         raise CodebookError(f"code reference {ref!r} is empty or has an empty part; write 'Theme/Code'")
-    matches = [code for code in codebook.codes() if ref_matches(code.path, ref)]
+    matches = named_by(codebook.codes(), ref, lambda code: code.path)
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -466,11 +485,20 @@ def resolve_code(codebook: Codebook, ref: str) -> Code:
     raise CodebookError(_unknown_code_message(codebook, ref))
 
 
+def named_by(items, ref: str, path_of) -> list:
+    """The items (codes, stored or read) whose path the typed ``ref`` names: the one whose whole
+    path it spells (ignoring case and spaces) if there is one, else every item ``ref_matches``."""
+    items = list(items)
+    folded = tuple(part.strip().casefold() for part in split_ref(ref))
+    exact = [item for item in items if tuple(part.casefold() for part in path_of(item)) == folded]
+    return exact or [item for item in items if ref_matches(path_of(item), ref)]
+
+
 def ref_matches(path: tuple[str, ...], ref: str) -> bool:
     """Whether the typed ``ref`` names the code at ``path`` (theme path then code name).
 
-    Case and spaces around "/" are ignored; sub-themes between the top-level theme and the code
-    may be left out but not reordered; a bare code name matches on the name alone.
+    Case and spaces around "/" are ignored; sub-themes and codes between the top-level theme and
+    the code may be left out but not reordered; a bare code name matches on the name alone.
     """
     parts = [part.strip().casefold() for part in split_ref(ref)]
     folded = [part.casefold() for part in path]
@@ -551,6 +579,8 @@ def _code_data(code: Code) -> dict[str, Any]:
     }
     if code.colour is not None:
         data["colour"] = code.colour
+    if code.codes:
+        data["codes"] = [_code_data(child) for child in code.codes]
     return data
 
 
@@ -610,8 +640,10 @@ def _theme_markdown(theme: Theme, level: int) -> list[str]:
     if theme.codes:
         lines.append("| " + " | ".join(_TABLE_COLUMNS) + " |")
         lines.append("|" + "---|" * len(_TABLE_COLUMNS))
-        for code in theme.codes:
-            cells = (code.name, code.definition, code.when_to_use, code.when_not_to_use, code.example,
+        depth = len(theme.codes[0].path) - 1  # the theme's path; a code below a code shows "Parent/Child"
+        for code in (c for top in theme.codes for c in top.with_descendants()):
+            name = join_ref(code.path[depth:])
+            cells = (name, code.definition, code.when_to_use, code.when_not_to_use, code.example,
                      ", ".join(code.keywords))
             lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
         lines.append("")

@@ -1,5 +1,12 @@
 """The codebook as stored in a study: loading a Codebook into the database, reading it back,
-resolving ``Theme/Code`` references, and the admin's edits (add, rename, merge, retire)."""
+resolving ``Theme/Code`` references, and the admin's edits (add, rename, move, merge, split,
+retire, colour).
+
+Codes form a tree under the themes (``Code.parent``): any code may have codes below it and may
+itself be applied. A path is unique, a name need not be: the codes and sub-themes of one parent
+have different names (ignoring case), nothing more. A code below a code shares its theme
+(``theme_id``), so everything that groups codes by theme keeps working; the ancestor relation in
+SQL is ``study.code_tree.code_ancestry``."""
 from __future__ import annotations
 
 import difflib
@@ -11,15 +18,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import code_tree
 from . import codebook as cb
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
 from .store import Code, Coding, Study, Theme, audit
 from .table import Column, Table
-
-if TYPE_CHECKING:  # a type only: importing (and its readers) loads with the commands that import
-    from .importing.uploads import UploadedFile
 
 if TYPE_CHECKING:  # only named: importing loads every transcript reader, which reading codes never needs
     from .importing.uploads import UploadedFile
@@ -54,19 +59,30 @@ def _merge_theme(session: Session, theme: cb.Theme, parent: Theme | None, positi
         session.add(stored)
     stored.description, stored.exclusive, stored.position = theme.description or "", theme.exclusive, position
     added = updated = 0
-    by_name = {c.name.casefold(): c for c in stored.codes}  # looked up once per theme: merging stays linear
-    for code_position, code in enumerate(theme.codes):
+    added, updated = _merge_codes_under(session, theme.codes, stored, None, list(stored.codes))
+    children = {t.name.casefold(): t for t in stored.children}
+    for sub_position, sub in enumerate(theme.themes):
+        a, u = _merge_theme(session, sub, stored, sub_position, children)
+        added, updated = added + a, updated + u
+    return added, updated
+
+
+def _merge_codes_under(session: Session, codes: tuple[cb.Code, ...], theme: Theme, parent: Code | None,
+                       stored: list[Code]) -> tuple[int, int]:
+    """Merge ``codes`` into the stored codes ``stored`` of one parent (a theme's top codes or a
+    code's children), matched by folded name, then the codes below each, depth first."""
+    added = updated = 0
+    by_name = {c.name.casefold(): c for c in stored}  # looked up once per parent: merging stays linear
+    for position, code in enumerate(codes):
         existing = by_name.get(code.name.casefold())
         if existing is None:
-            existing = by_name[code.name.casefold()] = Code(theme=stored, name=code.name)
+            existing = by_name[code.name.casefold()] = Code(theme=theme, parent=parent, name=code.name)
             session.add(existing)
             added += 1
         else:
             updated += 1
-        _copy_code_fields(existing, code, code_position)
-    children = {t.name.casefold(): t for t in stored.children}
-    for sub_position, sub in enumerate(theme.themes):
-        a, u = _merge_theme(session, sub, stored, sub_position, children)
+        _copy_code_fields(existing, code, position)
+        a, u = _merge_codes_under(session, code.codes, theme, existing, list(existing.children))
         added, updated = added + a, updated + u
     return added, updated
 
@@ -92,19 +108,28 @@ def top_themes(session: Session) -> list[Theme]:
 
 
 def all_codes(session: Session, include_retired: bool = False) -> list[Code]:
-    """Every code in codebook order (theme by theme, depth first), read in two queries (walking the
-    relationships read each theme's codes and sub-themes one query at a time: 585 queries in a report)."""
+    """Every code in codebook order (theme by theme; in a theme each code followed by the codes
+    below it, then the sub-themes), read in two queries (walking the relationships read each
+    theme's codes and sub-themes one query at a time: 585 queries in a report)."""
     subthemes: dict[int | None, list[Theme]] = defaultdict(list)
     for theme in session.scalars(select(Theme).order_by(Theme.position, Theme.id)):
         subthemes[theme.parent_id].append(theme)
     codes_of: dict[int, list[Code]] = defaultdict(list)
+    below: dict[int, list[Code]] = defaultdict(list)
     for code in session.scalars(select(Code).order_by(Code.position, Code.id)):
-        codes_of[code.theme_id].append(code)
+        (below[code.parent_code_id] if code.parent_code_id is not None else codes_of[code.theme_id]).append(code)
     codes: list[Code] = []
+
+    def add(code: Code) -> None:
+        if include_retired or not code.retired:
+            codes.append(code)
+        for child in below[code.id]:
+            add(child)
 
     def walk(parent_id: int | None) -> None:
         for theme in subthemes[parent_id]:
-            codes.extend(c for c in codes_of[theme.id] if include_retired or not c.retired)
+            for code in codes_of[theme.id]:
+                add(code)
             walk(theme.id)
 
     walk(None)
@@ -119,7 +144,7 @@ def stored_codebook(session: Session, name: str = "Study codebook") -> cb.Codebo
             name=theme.name,
             description=theme.description,
             exclusive=theme.exclusive,
-            codes=tuple(_to_code(c) for c in theme.codes if not c.retired),
+            codes=tuple(_to_code(c) for c in theme.codes if not c.retired),  # a retired code's children go with it
             themes=tuple(to_theme(t) for t in theme.children),
         )
 
@@ -130,7 +155,7 @@ def _to_code(code: Code) -> cb.Code:
     return cb.Code(
         name=code.name, path=code.path, definition=code.definition, when_to_use=code.when_to_use,
         when_not_to_use=code.when_not_to_use, example=code.example, keywords=tuple(code.keywords or ()),
-        colour=code.colour,
+        colour=code.colour, codes=tuple(_to_code(c) for c in code.children if not c.retired),
     )
 
 
@@ -140,7 +165,7 @@ def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code
     if not ref.strip() or any(not part.strip() for part in cb.split_ref(ref)):
         raise CodebookError(f"code reference {ref!r} is empty or has an empty part; write 'Theme/Code'")
     codes = codes if codes is not None else all_codes(session, include_retired=True)
-    matches = [c for c in codes if cb.ref_matches(c.path, ref)]
+    matches = cb.named_by(codes, ref, lambda c: c.path)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -154,7 +179,8 @@ def resolve(session: Session, ref: str, codes: list[Code] | None = None) -> Code
 def code_rows(study: Study) -> list[dict]:
     """The current codes as flat rows for a listing (theme is the top theme, path the reference)."""
     return [
-        {"theme": c.top_theme, "code": c.name, "path": c.ref, "definition": c.definition,
+        {"theme": c.top_theme, "code": c.name, "path": c.ref, "parent": cb.join_ref(c.path[:-1]),
+         "depth": c.depth, "definition": c.definition,
          "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use, "example": c.example,
          "keywords": list(c.keywords), "colour": c.colour}
         for c in code_views(study, include_retired=False)
@@ -163,7 +189,7 @@ def code_rows(study: Study) -> list[dict]:
 
 # -- reading the codebook for the app and the CLI --------------------------------------
 
-CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example")
+CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour")
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 
@@ -186,10 +212,17 @@ class CodeView:
     colour: str | None  # a CSS colour name or #hex, or None; never anything else (see safe_colour)
     retired: bool
     theme_exclusive: bool = False  # the theme allows one of its codes per unit
+    ancestors: tuple[str, ...] = ()  # the names of the codes above this one, top first
+    parent_id: int | None = None  # the code directly above; None: directly in its theme
 
     @property
     def path(self) -> tuple[str, ...]:
-        return (*self.theme_path, self.name)
+        return (*self.theme_path, *self.ancestors, self.name)
+
+    @property
+    def depth(self) -> int:
+        """0 for a code directly in its theme, 1 for a code below it, and so on."""
+        return len(self.ancestors)
 
     @property
     def top_theme(self) -> str:
@@ -208,12 +241,19 @@ class CodeView:
 
 def codebook_table(views: list[CodeView]) -> Table:
     """The codes as the one table `study codebook show` prints and the Codebook page draws: theme,
-    code (marked when retired), reference and definition."""
+    code (indented under the code above it, marked when retired), reference and definition."""
     columns = (Column("theme", "theme"), Column("code", "code"), Column("path", "path"),
                Column("definition", "definition", wide=True))
-    rows = tuple({"theme": v.theme_label, "code": v.name + (" (retired)" if v.retired else ""), "path": v.ref,
+    rows = tuple({"theme": v.theme_label, "code": tree_label(v) + (" (retired)" if v.retired else ""), "path": v.ref,
                   "definition": v.definition} for v in views)
     return Table(title="Codebook", columns=columns, rows=rows, name="codebook")
+
+
+def tree_label(view: CodeView) -> str:
+    """The code's name drawn in the tree: ``└`` marks a code below a code, one ``·`` per further
+    level (``"└ Latency"`` under Performance, ``"· └ Network"`` under Latency); dots, not spaces,
+    because table renderers strip leading spaces."""
+    return f"{'· ' * (view.depth - 1)}└ {view.name}" if view.depth else view.name
 
 
 def code_view(code: Code) -> CodeView:
@@ -221,13 +261,20 @@ def code_view(code: Code) -> CodeView:
     return CodeView(code.id, code.ref, code.name, tuple(code.theme.path), code.theme.description or "",
                     code.definition or "", code.when_to_use or "", code.when_not_to_use or "", code.example or "",
                     tuple(code.keywords or ()), safe_colour(code.colour), bool(code.retired),
-                    bool(code.theme.exclusive))
+                    bool(code.theme.exclusive), code.ancestors, code.parent_code_id)
 
 
 def code_of_ref(ref: str, exclusive: bool = False) -> CodeView:
     """A code known only by its reference (no stored code: id 0), e.g. for statistics on a made-up table."""
     path = tuple(cb.split_ref(ref))
     return CodeView(0, ref, path[-1], path[:-1], "", "", "", "", "", (), None, False, exclusive)
+
+
+def chip_labels(views: list[CodeView]) -> dict[int, str]:
+    """{code id: the shortest tail of its path that tells it from every other code shown}: the
+    name alone unless another code has it ("Attributes/Latency" beside "Challenges/Latency")."""
+    labels = code_tree.distinguishing_labels(v.path for v in views)
+    return {v.id: labels[v.path] for v in views}
 
 
 def code_views(study: Study, include_retired: bool) -> list[CodeView]:
@@ -271,14 +318,15 @@ def codebook_yaml(study: Study) -> str:
 # -- edits by an admin -------------------------------------------------------------
 
 
-def add_code(study: Study, actor: Actor, theme: str, name: str, definition: str, **guidance: str) -> str:
-    """Add a code under ``theme`` (``Theme/Sub-theme``); returns its reference."""
+def add_code(study: Study, actor: Actor, parent: str, name: str, definition: str, **guidance: str) -> str:
+    """Add a code under ``parent``: a theme path (``Theme/Sub-theme``) or a code's reference
+    (``Theme/Code``, the new code goes below it); returns its reference."""
     actor.require_admin("add codes")
     name = name.strip()
     if not name:
         raise CodebookError("a code needs a name; e.g. 'Model search'")
     with study.session() as session:
-        return _add_code(session, actor.name, theme, name, definition, **guidance).ref
+        return _add_code(session, actor.name, parent, name, definition, **guidance).ref
 
 
 def edit_code(study: Study, actor: Actor, ref: str, **fields: str) -> str:
@@ -292,12 +340,15 @@ def edit_code(study: Study, actor: Actor, ref: str, **fields: str) -> str:
             raise CodebookError("a code needs a name; e.g. 'Model search'")
     if "definition" in fields and not fields["definition"].strip():
         raise CodebookError(f"{ref}: the definition is empty; say what the code means")
+    if "colour" in fields:
+        fields["colour"] = _colour(ref, fields["colour"])
     with study.session() as session:
         return _update_code(session, actor.name, ref, **fields).ref
 
 
 def merge_codes(study: Study, actor: Actor, source: str, target: str) -> int:
-    """Move every coding of ``source`` onto ``target`` and retire ``source``; returns codings moved."""
+    """Move every coding of ``source`` onto ``target``, the codes below ``source`` under ``target``,
+    and retire ``source``; returns codings moved. One audit entry lists every coding carried."""
     actor.require_admin("merge codes")
     with study.session() as session:
         return _merge_codes(session, actor.name, source, target)
@@ -354,8 +405,6 @@ def move_theme(study: Study, actor: Actor, path: str, parent: str | None) -> str
                 raise CodebookError(f"cannot move theme {path!r} into itself or one of its sub-themes")
             walk = walk.parent
         _check_free(session, theme.name, above)
-        if above is None or _top(above).id != _top(theme).id:
-            _check_codes_fit(theme, above)
         before = cb.join_ref(theme.path)
         theme.parent = above
         theme.position = len(above.children) if above is not None else len(top_themes(session))
@@ -365,21 +414,104 @@ def move_theme(study: Study, actor: Actor, path: str, parent: str | None) -> str
         return cb.join_ref(theme.path)
 
 
-def move_code(study: Study, actor: Actor, ref: str, theme: str) -> str:
-    """Move a code (with its codings) to the theme path ``theme``; returns its new reference."""
+def move_code(study: Study, actor: Actor, ref: str, parent: str) -> str:
+    """Move a code (with its codings and the codes below it) under ``parent``: a theme path or
+    another code's reference; returns its new reference."""
     actor.require_admin("move codes")
     with study.session() as session:
         code = resolve(session, ref)
-        target = find_theme_by_path(session, theme)
-        if _top(target).id != _top(code.theme).id and any(
-                c.name.casefold() == code.name.casefold() for c in _codes_under(_top(target))):
-            raise CodebookError(f"cannot move {code.ref!r}: a code named {code.name!r} already exists in theme "
-                                f"{_top(target).name!r}; names are unique per theme")
+        theme, above = find_parent(session, parent)
+        if above is not None and (above.id == code.id or code.id in _ancestor_ids(above)):
+            raise CodebookError(f"cannot move {code.ref!r} under itself or a code below it",
+                                "choose a parent outside its branch")
+        _check_name_free(code.name, theme, above, code)
         before = code.ref
-        code.theme, code.position = target, len(target.codes)
+        code.parent = above
+        code.position = len(above.children) if above is not None else len(theme.codes)
+        for moved in _branch(code):
+            moved.theme = theme
         session.flush()
         audit(session, actor.name, "code.move", before, before={"ref": before}, after={"ref": code.ref})
         return code.ref
+
+
+def move_codings(study: Study, actor: Actor, source: str, target: str,
+                 units: list[tuple[str, int | None]] | None = None, rater: str | None = None) -> int:
+    """Split a code: move the codings of ``source`` on ``units`` ((transcript, segment index or
+    None for the whole transcript); every unit when None) and of ``rater`` (every rater when None)
+    onto ``target``; returns codings moved. ``source`` stays; one audit entry lists each coding."""
+    actor.require_admin("split codes")
+    with study.session() as session:
+        source_code, target_code = resolve(session, source), resolve(session, target)
+        chosen = [c for c in session.scalars(select(Coding).where(Coding.code_id == source_code.id))
+                  if (rater is None or c.rater.name == rater)
+                  and (units is None or (c.transcript.name, c.segment.index if c.segment else None) in units)]
+        if not chosen:
+            raise CodebookError(f"no coding of {source_code.ref!r} matches the units and rater given",
+                                "check them against the codings of the code")
+        moved, joined = _carry_codings(session, actor.name, chosen, target_code)
+        audit(session, actor.name, "code.split", source_code.ref,
+              before={"code": source_code.ref, "moved": moved, "joined": joined},
+              after={"into": target_code.ref, "moved": len(moved), "joined": len(joined)})
+        return len(moved) + len(joined)
+
+
+def code_units(study: Study, actor: Actor, ref: str) -> list[tuple[str, int | None, int]]:
+    """The units carrying the code: (transcript, segment index or None for the whole transcript,
+    how many raters' codings), in transcript then segment order: what a split chooses from."""
+    actor.require_admin("split codes")
+    with study.session() as session:
+        code = resolve(session, ref)
+        counts: dict[tuple[str, int | None], int] = defaultdict(int)
+        for coding in session.scalars(select(Coding).where(Coding.code_id == code.id)):
+            counts[(coding.transcript.name, coding.segment.index if coding.segment else None)] += 1
+    return [(t, s, n) for (t, s), n in sorted(counts.items(), key=lambda i: (i[0][0], -1 if i[0][1] is None else i[0][1]))]
+
+
+def find_parent(session: Session, ref: str) -> tuple[Theme, Code | None]:
+    """What a parent reference names: a theme path (theme, None), else a code (its theme, the code)."""
+    try:
+        return find_theme_by_path(session, ref), None
+    except NotFound:
+        pass
+    try:
+        code = resolve(session, ref)
+    except CodebookError:
+        raise NotFound(f"no theme or code {ref!r} in the codebook", "the codebook lists them",
+                       remedy="show_codebook") from None
+    return code.theme, code
+
+
+def _ancestor_ids(code: Code) -> set[int]:
+    found = set()
+    while code.parent is not None:
+        code = code.parent
+        found.add(code.id)
+    return found
+
+
+def _branch(code: Code) -> list[Code]:
+    """The code and every code below it."""
+    return [code] + [c for child in code.children for c in _branch(child)]
+
+
+def _check_name_free(name: str, theme: Theme, parent: Code | None, moving: Code | None = None) -> None:
+    """Names are unique among one parent's codes and, in a theme, its sub-themes: paths stay unique."""
+    siblings = [(c.name, c) for c in (parent.children if parent is not None else theme.codes)]
+    if parent is None:
+        siblings += [(t.name, None) for t in theme.children]
+    if any(n.casefold() == name.casefold() and c is not moving for n, c in siblings):
+        where = cb.join_ref(parent.path if parent is not None else theme.path)
+        raise CodebookError(f"a code or sub-theme named {name!r} already exists under {where!r}",
+                            "choose another name or parent; names repeat only in different branches")
+
+
+def _colour(ref: str, colour: str | None) -> str | None:
+    colour = (colour or "").strip()
+    if colour and safe_colour(colour) is None:
+        raise CodebookError(f"{ref}: colour {colour!r} is neither #hex nor a colour name",
+                            "write it like #4C78A8")
+    return colour or None
 
 
 def _theme_name(name: str) -> str:
@@ -390,26 +522,11 @@ def _theme_name(name: str) -> str:
 
 
 def _check_free(session: Session, name: str, parent: Theme | None) -> None:
+    where = f"under {cb.join_ref(parent.path)!r}" if parent is not None else "at the top of the codebook"
     if _find_theme(session, name, parent) is not None:
-        where = f"under {cb.join_ref(parent.path)!r}" if parent is not None else "at the top of the codebook"
         raise CodebookError(f"a theme named {name!r} already exists {where}")
-
-
-def _check_codes_fit(theme: Theme, parent: Theme | None) -> None:
-    """Code names are unique within a top theme: moving codes into another top theme must keep that."""
-    if parent is None:
-        return
-    taken = {c.name.casefold() for c in _codes_under(_top(parent))}
-    clash = [c.name for c in _codes_under(theme) if c.name.casefold() in taken]
-    if clash:
-        raise CodebookError(f"cannot move theme {cb.join_ref(theme.path)!r}: {', '.join(clash)} already exist(s) "
-                            f"in theme {_top(parent).name!r}; names are unique per theme")
-
-
-def _top(theme: Theme) -> Theme:
-    while theme.parent is not None:
-        theme = theme.parent
-    return theme
+    if parent is not None and any(c.name.casefold() == name.casefold() for c in parent.codes):
+        raise CodebookError(f"a code named {name!r} already exists {where}", "choose another name")
 
 
 def import_codebook(study: Study, actor: Actor, upload: UploadedFile) -> dict:
@@ -425,16 +542,15 @@ def import_codebook(study: Study, actor: Actor, upload: UploadedFile) -> dict:
 # -- the edits inside one session --------------------------------------------------
 
 
-def _add_code(session: Session, actor: str, theme_path: str, name: str, definition: str, **fields) -> Code:
-    theme = find_theme_by_path(session, theme_path)
-    top = theme
-    while top.parent is not None:
-        top = top.parent
-    if any(c.name.casefold() == name.casefold() for c in _codes_under(top)):
-        raise CodebookError(f"a code named {name!r} already exists in theme {top.name!r}; names are unique per theme")
+def _add_code(session: Session, actor: str, parent_ref: str, name: str, definition: str, **fields) -> Code:
+    theme, parent = find_parent(session, parent_ref)
+    _check_name_free(name, theme, parent)
     if not definition.strip():
         raise CodebookError(f"code {name!r}: the definition is empty; say what the code means")
-    code = Code(theme=theme, name=name, definition=definition, position=len(theme.codes), **fields)
+    if "colour" in fields:
+        fields["colour"] = _colour(name, fields["colour"])
+    position = len(parent.children) if parent is not None else len(theme.codes)
+    code = Code(theme=theme, parent=parent, name=name, definition=definition, position=position, **fields)
     session.add(code)
     session.flush()
     audit(session, actor, "code.add", code.ref, after={"definition": definition, **fields})
@@ -444,12 +560,8 @@ def _add_code(session: Session, actor: str, theme_path: str, name: str, definiti
 def _update_code(session: Session, actor: str, ref: str, **fields) -> Code:
     code = resolve(session, ref)
     before = {k: getattr(code, k) for k in fields}
-    if "name" in fields and fields["name"].casefold() != code.name.casefold():
-        top = code.theme
-        while top.parent is not None:
-            top = top.parent
-        if any(c.name.casefold() == fields["name"].casefold() for c in _codes_under(top)):
-            raise CodebookError(f"cannot rename {code.ref!r}: {fields['name']!r} already exists in {top.name!r}")
+    if "name" in fields:
+        _check_name_free(fields["name"], code.theme, code.parent, code)
     for key, value in fields.items():
         setattr(code, key, value)
     session.flush()
@@ -458,15 +570,42 @@ def _update_code(session: Session, actor: str, ref: str, **fields) -> Code:
 
 
 def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str) -> int:
-    """Move every coding of ``source`` to ``target`` and retire ``source``; returns codings moved.
-    Where a rater had both codes on one unit, the two memos are joined; the audit entry lists
-    every coding touched, so the merge can be traced and undone by hand."""
+    """Move every coding of ``source`` to ``target``, the codes below ``source`` under ``target``,
+    and retire ``source``; returns codings moved. Where a rater had both codes on one unit, the
+    two memos are joined; the audit entry lists every coding touched and every code moved, so the
+    merge can be traced and undone by hand."""
     source, target = resolve(session, source_ref), resolve(session, target_ref)
     if source.id == target.id:
         raise CodebookError(f"cannot merge {source.ref!r} into itself")
+    if source.id in _ancestor_ids(target):
+        raise CodebookError(f"cannot merge {source.ref!r} into {target.ref!r}, a code below it",
+                            "move that code out of its branch first, or merge the other way")
+    for child in source.children:
+        _check_name_free(child.name, target.theme, target)
+    before_ref = source.ref
+    moved, joined = _carry_codings(
+        session, actor, session.scalars(select(Coding).where(Coding.code_id == source.id)).all(), target)
+    children = list(source.children)
+    before_children = [child.ref for child in children]
+    for child in children:
+        child.parent, child.position = target, len(target.children)
+        for below in _branch(child):
+            below.theme = target.theme
+    source.retired = True
+    session.flush()
+    audit(session, actor, "code.merge", before_ref,
+          before={"code": before_ref, "moved": moved, "joined": joined, "children": before_children},
+          after={"into": target.ref, "moved": len(moved), "joined": len(joined),
+                 "children": [child.ref for child in children]})
+    return len(moved)
+
+
+def _carry_codings(session: Session, actor: str, chosen, target: Code) -> tuple[list[dict], list[dict]]:
+    """Move the codings ``chosen`` (of one code) onto ``target``, joining memos where the rater
+    had ``target`` on the unit already; returns the audit records of those moved and joined."""
     moved, joined, writes = [], [], []
     targets = {CodingKey.of(c): c.memo for c in session.scalars(select(Coding).where(Coding.code_id == target.id))}
-    for coding in session.scalars(select(Coding).where(Coding.code_id == source.id)).all():
+    for coding in chosen:
         record = {"rater_id": coding.rater_id, "transcript_id": coding.transcript_id,
                   "segment_id": coding.segment_id, "span": list(coding.span) if coding.span else None,
                   "memo": coding.memo}
@@ -476,14 +615,10 @@ def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str)
         writes += [CodingWrite(key, applied=False), CodingWrite(into, memo="\n\n".join(dict.fromkeys(memos)))]
         (joined if into in targets else moved).append(record)
         targets[into] = writes[-1].memo
-    # merging is the admin's change to the codebook: it moves finished work too, audited as one entry
+    # moving codings is the admin's change to the codebook: it moves finished work too, audited as one entry
     write_codings(session, Actor(actor, "system"), writes, audited=False, consensus=True, check_done=False,
                   carried=True)
-    source.retired = True
-    session.flush()
-    audit(session, actor, "code.merge", source.ref, before={"code": source.ref, "moved": moved, "joined": joined},
-          after={"into": target.ref, "moved": len(moved), "joined": len(joined)})
-    return len(moved)
+    return moved, joined
 
 
 def _retire_code(session: Session, actor: str, ref: str, retired: bool = True) -> Code:
@@ -491,13 +626,6 @@ def _retire_code(session: Session, actor: str, ref: str, retired: bool = True) -
     code.retired = retired
     audit(session, actor, "code.retire" if retired else "code.restore", code.ref)
     return code
-
-
-def _codes_under(theme: Theme) -> list[Code]:
-    codes = list(theme.codes)
-    for child in theme.children:
-        codes.extend(_codes_under(child))
-    return codes
 
 
 def find_theme_by_path(session: Session, path: str) -> Theme:

@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import Integer, Row, String, and_, bindparam, cast, delete, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .errors import CodebookError, NotAllowed, NotFound, StudyError
-from .store import Code, Coding, Segment, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
+from .store import Code, Coding, Segment, Theme, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
 
 Span = tuple[int, int]
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
@@ -98,53 +98,59 @@ def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite],
     rater, which nothing else may; ``check_done`` False is for changes a rater's "done" mark
     must not block (an admin's merge or re-segmenting); ``carried`` is for writes that move
     codings which exist already (re-segmenting, merging, adjudicating, undo), which may keep a
-    retired code: a retired code is otherwise never applied anew."""
-    checks = _Checks(session, actor, consensus, check_done)
-    writes = checks.normalised(list(writes))
-    stored = _stored(session, {w.key for w in writes})
+    retired code: a retired code is otherwise never applied anew.
+
+    Everything the checks need (rater, segment, code, transcript, done mark, the stored coding)
+    is read in one statement per few hundred writes; a click is that read, its write and its audit."""
+    writes = list(writes)
+    facts = _Facts(session, writes)
+    checks = _Checks(actor, consensus, check_done, facts)
+    writes = checks.normalised(writes)
+    stored = facts.stored({w.key for w in writes})
     if not carried:
         checks.refuse_retired([w for w in writes if w.applied and w.key not in stored])
     changed = 0
     for write in writes:
         before = stored.get(write.key, _ABSENT)
         if write.applied:
-            changed += _put(session, actor, write, before, stored, audited)
+            changed += _put(session, actor, write, before, stored, facts if audited else None)
         elif before is not _ABSENT:
-            changed += _drop(session, actor, write.key, before, stored, audited)
+            changed += _drop(session, actor, write.key, before, stored, facts if audited else None)
     return changed
 
 
 _ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may be None)
 
 
-def _put(session: Session, actor: Actor, write: CodingWrite, before, stored: dict, audited: bool) -> int:
+def _put(session: Session, actor: Actor, write: CodingWrite, before, stored: dict, facts: _Facts | None) -> int:
+    """Store one applied coding (or its new memo); ``facts`` None: not audited."""
     key, memo = write.key, write.memo
     if before is _ABSENT:
         if not _insert(session, key, memo, write.created):  # a concurrent writer stored it first: the same coding
             before = session.scalar(select(Coding.memo).where(*_where(key)))
         else:
             stored[key] = memo
-            if audited:
-                audit(session, actor.name, "coding.apply", _target(session, key), after=key.detail(memo))
+            if facts is not None:
+                audit(session, actor.name, "coding.apply", facts.target(key), after=key.detail(memo))
             return 1
     if memo is None or memo == before:
         return 0
     session.execute(update(Coding).where(*_where(key)).values(memo=memo or None)
                     .execution_options(synchronize_session=False))
     stored[key] = memo
-    if audited:
-        audit(session, actor.name, "coding.memo", _target(session, key), before=key.detail(before),
+    if facts is not None:
+        audit(session, actor.name, "coding.memo", facts.target(key), before=key.detail(before),
               after=key.detail(memo))
     return 1
 
 
-def _drop(session: Session, actor: Actor, key: CodingKey, before, stored: dict, audited: bool) -> int:
+def _drop(session: Session, actor: Actor, key: CodingKey, before, stored: dict, facts: _Facts | None) -> int:
     result = session.execute(delete(Coding).where(*_where(key)).execution_options(synchronize_session="fetch"))
     stored.pop(key, None)
     if result.rowcount == 0:  # a concurrent writer removed it first
         return 0
-    if audited:
-        audit(session, actor.name, "coding.remove", _target(session, key), before=key.detail(before))
+    if facts is not None:
+        audit(session, actor.name, "coding.remove", facts.target(key), before=key.detail(before))
     return 1
 
 
@@ -174,17 +180,17 @@ def _where(key: CodingKey) -> list:
 
 def _stored(session: Session, keys: set[CodingKey]) -> dict[CodingKey, str | None]:
     """{key: memo} of the keys already stored."""
-    pairs = {(k.rater_id, k.transcript_id) for k in keys}
-    wanted = {(k.rater_id, k.transcript_id, k.code_id, k.unit_key): k for k in keys}
     found: dict[CodingKey, str | None] = {}
-    for chunk in _chunks(sorted(pairs)):
-        rows = session.execute(
-            select(Coding.rater_id, Coding.transcript_id, Coding.code_id, Coding.unit_key, Coding.memo)
-            .where(or_(*(and_(Coding.rater_id == r, Coding.transcript_id == t) for r, t in chunk)))
-        )
-        for rater_id, transcript_id, code_id, key, memo in rows:
-            if (rater_id, transcript_id, code_id, key) in wanted:
-                found[wanted[(rater_id, transcript_id, code_id, key)]] = memo
+    by_place: dict[tuple[int, int], dict[tuple[int, str], CodingKey]] = defaultdict(dict)
+    for key in keys:
+        by_place[(key.rater_id, key.transcript_id)][(key.code_id, key.unit_key)] = key
+    for (rater_id, transcript_id), wanted in by_place.items():
+        for chunk in _chunks(sorted({unit for _, unit in wanted})):
+            for code_id, unit, memo in session.execute(
+                select(Coding.code_id, Coding.unit_key, Coding.memo).where(
+                    Coding.rater_id == rater_id, Coding.transcript_id == transcript_id, Coding.unit_key.in_(chunk))):
+                if (code_id, unit) in wanted:
+                    found[wanted[(code_id, unit)]] = memo
     return found
 
 
@@ -193,101 +199,163 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
-def _target(session: Session, key: CodingKey) -> str:
-    """How the audit log names a coding's place: ``Transcript#3 Theme/Code`` or ``Transcript#3[10:42] ...``."""
-    transcript = session.get(Transcript, key.transcript_id)
-    code = session.get(Code, key.code_id)
-    if key.segment_id is None:
-        where = "whole"
-    else:
-        segment = session.get(Segment, key.segment_id)
-        where = str(segment.index) if segment is not None else f"segment {key.segment_id}"
-    span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
-    return f"{transcript.name if transcript else key.transcript_id}#{where}{span} {code.ref if code else key.code_id}"
+_FACTS_CHUNK = 200  # writes per facts statement: SQLite takes at most 500 terms in one UNION
+
+
+class _Facts:
+    """What the checks and the audit of a batch of writes need, read in one statement per chunk
+    of writes: each write's rater, segment, code and transcript, the rater's done mark on the
+    transcript, and the coding already stored under the write's key (with its memo)."""
+
+    def __init__(self, session: Session, writes: Sequence[CodingWrite]):
+        self.session = session
+        self.raters: dict[int, Row] = {}  # id -> (rater_name, role)
+        self.segments: dict[int, Row] = {}  # id -> (segment_transcript, segment_index, start, end)
+        self.codes: dict[int, Row] = {}  # id -> (code_name, theme_id, retired)
+        self.transcripts: dict[int, str] = {}  # id -> name
+        self.done: set[tuple[int, int]] = set()  # (rater id, transcript id) marked done
+        self._stored: dict[CodingKey, str | None] = {}
+        self._looked_up: set[CodingKey] = set()
+        self._refs: dict[int, str] | None = None
+        for chunk in _chunks(writes, _FACTS_CHUNK):
+            self._read(chunk)
+
+    def _read(self, writes: Sequence[CodingWrite]) -> None:
+        wanted = union_all(*(select(*_typed(n, w.key)) for n, w in enumerate(writes))) if len(writes) > 1 \
+            else select(*_typed(0, writes[0].key))
+        w = wanted.cte("wanted")
+        users, segments, codes, transcripts = User.__table__, Segment.__table__, Code.__table__, Transcript.__table__
+        status, codings = TranscriptStatus.__table__, Coding.__table__
+        rows = self.session.execute(
+            select(w.c.n, users.c.id.label("rater_id"), users.c.name.label("rater_name"), users.c.role,
+                   segments.c.id.label("segment_id"), segments.c.transcript_id.label("segment_transcript"),
+                   segments.c.index.label("segment_index"), segments.c.start, segments.c.end,
+                   codes.c.id.label("code_id"), codes.c.name.label("code_name"), codes.c.theme_id, codes.c.retired,
+                   transcripts.c.id.label("transcript_id"), transcripts.c.name.label("transcript_name"),
+                   status.c.done, codings.c.id.label("coding_id"), codings.c.memo)
+            .select_from(w)
+            .outerjoin(users, users.c.id == w.c.rater_id)
+            .outerjoin(segments, segments.c.id == w.c.segment_id)
+            .outerjoin(codes, codes.c.id == w.c.code_id)
+            .outerjoin(transcripts, transcripts.c.id == w.c.transcript_id)
+            .outerjoin(status, and_(status.c.rater_id == w.c.rater_id, status.c.transcript_id == w.c.transcript_id))
+            .outerjoin(codings, and_(codings.c.rater_id == w.c.rater_id, codings.c.transcript_id == w.c.transcript_id,
+                                     codings.c.code_id == w.c.code_id, codings.c.unit_key == w.c.unit_key))
+        )
+        for row in rows:
+            key = writes[row.n].key
+            if row.rater_id is not None:
+                self.raters[row.rater_id] = row
+            if row.segment_id is not None:
+                self.segments[row.segment_id] = row
+            if row.code_id is not None:
+                self.codes[row.code_id] = row
+            if row.transcript_id is not None:
+                self.transcripts[row.transcript_id] = row.transcript_name
+            if row.done:
+                self.done.add((key.rater_id, key.transcript_id))
+            self._looked_up.add(key)
+            if row.coding_id is not None:
+                self._stored[key] = row.memo
+
+    def stored(self, keys: set[CodingKey]) -> dict[CodingKey, str | None]:
+        """{key: memo} of the keys already stored; a key the checks changed (a span covering its
+        whole segment is the segment) is looked up now."""
+        missing = keys - self._looked_up
+        found = {k: self._stored[k] for k in keys & self._looked_up if k in self._stored}
+        return {**found, **(_stored(self.session, missing) if missing else {})}
+
+    def ref(self, code_id: int) -> str:
+        """A code's reference (``Theme/Code``); the themes are read once, when first needed."""
+        from .codebook import join_ref  # the one escaping rule for references
+
+        if self._refs is None:
+            themes = {tid: (parent, name) for tid, parent, name in self.session.execute(
+                select(Theme.__table__.c.id, Theme.__table__.c.parent_id, Theme.__table__.c.name))}
+
+            def path(theme_id: int | None) -> tuple[str, ...]:
+                return () if theme_id not in themes else path(themes[theme_id][0]) + (themes[theme_id][1],)
+
+            self._refs = {cid: join_ref(path(code.theme_id) + (code.code_name,)) for cid, code in self.codes.items()}
+        return self._refs.get(code_id, str(code_id))
+
+    def target(self, key: CodingKey) -> str:
+        """How the audit log names a coding's place: ``Transcript#3 Theme/Code`` or ``Transcript#3[10:42] ...``."""
+        if key.segment_id is None:
+            where = "whole"
+        else:
+            segment = self.segments.get(key.segment_id)
+            where = str(segment.segment_index) if segment is not None else f"segment {key.segment_id}"
+        span = f"[{key.span[0]}:{key.span[1]}]" if key.span else ""
+        return f"{self.transcripts.get(key.transcript_id, key.transcript_id)}#{where}{span} {self.ref(key.code_id)}"
+
+
+def _typed(n: int, key: CodingKey) -> list:
+    """One write's key as typed columns (PostgreSQL cannot guess the type of a bare parameter)."""
+    return [cast(literal(n), Integer).label("n"), cast(literal(key.rater_id), Integer).label("rater_id"),
+            cast(literal(key.transcript_id), Integer).label("transcript_id"),
+            cast(literal(key.segment_id), Integer).label("segment_id"),
+            cast(literal(key.code_id), Integer).label("code_id"), cast(literal(key.unit_key), String).label("unit_key")]
 
 
 class _Checks:
-    """Everything a batch of writes must satisfy, looked up once per batch."""
+    """Everything a batch of writes must satisfy, from the facts read once per batch."""
 
-    def __init__(self, session: Session, actor: Actor, consensus: bool, check_done: bool):
-        self.session, self.actor, self.consensus, self.check_done = session, actor, consensus, check_done
+    def __init__(self, actor: Actor, consensus: bool, check_done: bool, facts: _Facts):
+        self.actor, self.consensus, self.check_done, self.facts = actor, consensus, check_done, facts
 
     def normalised(self, writes: list[CodingWrite]) -> list[CodingWrite]:
-        raters = self._by_id(User, {w.key.rater_id for w in writes})
-        segments = self._by_id(Segment, {w.key.segment_id for w in writes if w.key.segment_id is not None})
-        codes = self.codes = self._by_id(Code, {w.key.code_id for w in writes})
-        transcripts = self._by_id(Transcript, {w.key.transcript_id for w in writes})
-        done = self._done({(w.key.rater_id, w.key.transcript_id) for w in writes}) if self.check_done else set()
-        return [self._one(w, raters, segments, codes, transcripts, done) for w in writes]
+        return [self._one(w) for w in writes]
 
-    def _one(self, write: CodingWrite, raters, segments, codes, transcripts, done) -> CodingWrite:
-        key = write.key
-        rater = raters.get(key.rater_id)
+    def _one(self, write: CodingWrite) -> CodingWrite:
+        key, facts = write.key, self.facts
+        rater = facts.raters.get(key.rater_id)
         if rater is None:
             raise NotFound(f"no rater with id {key.rater_id}")
         self._check_writer(rater)
-        if key.code_id not in codes:
+        if key.code_id not in facts.codes:
             raise NotFound(f"no code with id {key.code_id}; the codebook may have changed")
-        if key.transcript_id not in transcripts:
+        if key.transcript_id not in facts.transcripts:
             raise NotFound(f"no transcript with id {key.transcript_id}")
-        if (key.rater_id, key.transcript_id) in done:
-            raise NotAllowed(f"{rater.name} marked this transcript done ({transcripts[key.transcript_id].name!r}); "
-                             "reopen it before changing its codings")
+        if self.check_done and (key.rater_id, key.transcript_id) in facts.done:
+            raise NotAllowed(f"{rater.rater_name} marked this transcript done "
+                             f"({facts.transcripts[key.transcript_id]!r}); reopen it before changing its codings")
         if write.memo is not None and "\x00" in write.memo:
             raise StudyError("a memo may not contain NUL characters; remove them")
-        return replace(write, key=self._unit(key, segments, transcripts))
+        return replace(write, key=self._unit(key))
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
         """A retired code keeps its codings but takes no new ones (its memo may still change)."""
-        retired = next((w for w in new if self.codes[w.key.code_id].retired), None)
+        retired = next((w for w in new if self.facts.codes[w.key.code_id].retired), None)
         if retired is not None:
-            ref = self.codes[retired.key.code_id].ref
+            ref = self.facts.ref(retired.key.code_id)
             raise CodebookError(f"{ref} is retired: it keeps its codings but is no longer applied",
                                 "choose another code, or restore it in the codebook first",
                                 remedy="restore_code", code=ref)
 
-    def _check_writer(self, rater: User) -> None:
+    def _check_writer(self, rater: Row) -> None:
         if rater.role == "system" and not self.consensus:
-            raise NotAllowed(f"{rater.name!r} holds the adjudicated consensus; only adjudication writes it")
-        self.actor.require_rater(rater.name, "change the codings")
+            raise NotAllowed(f"{rater.rater_name!r} holds the adjudicated consensus; only adjudication writes it")
+        self.actor.require_rater(rater.rater_name, "change the codings")
 
-    @staticmethod
-    def _unit(key: CodingKey, segments, transcripts) -> CodingKey:
+    def _unit(self, key: CodingKey) -> CodingKey:
         """The key with its span checked against its segment; a span covering the whole segment is the segment."""
+        name = self.facts.transcripts[key.transcript_id]
         if key.segment_id is None:
             if key.span is not None:
-                raise StudyError(f"a span codes part of a segment; {transcripts[key.transcript_id].name!r} "
-                                 "needs a segment for the span")
+                raise StudyError(f"a span codes part of a segment; {name!r} needs a segment for the span")
             return key
-        segment = segments.get(key.segment_id)
-        if segment is None or segment.transcript_id != key.transcript_id:
-            raise NotFound(f"transcript {transcripts[key.transcript_id].name!r} has no segment with id "
+        segment = self.facts.segments.get(key.segment_id)
+        if segment is None or segment.segment_transcript != key.transcript_id:
+            raise NotFound(f"transcript {name!r} has no segment with id "
                            f"{key.segment_id}; the transcript may have been cut anew, reload it")
         if key.span is None:
             return key
         start, end = key.span
         if not (isinstance(start, int) and isinstance(end, int) and segment.start <= start < end <= segment.end):
-            raise StudyError(f"span {start}-{end} is not inside segment {segment.index} of "
-                             f"{transcripts[key.transcript_id].name!r} (characters {segment.start}-{segment.end})")
+            raise StudyError(f"span {start}-{end} is not inside segment {segment.segment_index} of "
+                             f"{name!r} (characters {segment.start}-{segment.end})")
         return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
-
-    def _by_id(self, model, ids: set[int]) -> dict:
-        found = {}
-        for chunk in _chunks(sorted(ids)):
-            found.update((row.id, row) for row in self.session.scalars(select(model).where(model.id.in_(chunk))))
-        return found
-
-    def _done(self, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-        by_rater: dict[int, set[int]] = defaultdict(set)
-        for rater_id, transcript_id in pairs:
-            by_rater[rater_id].add(transcript_id)
-        done = set()
-        for rater_id, transcript_ids in by_rater.items():
-            for chunk in _chunks(sorted(transcript_ids)):
-                done.update((rater_id, t) for t in self.session.scalars(select(TranscriptStatus.transcript_id).where(
-                    TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True),
-                    TranscriptStatus.transcript_id.in_(chunk))))
-        return done
 
 
 @dataclass(frozen=True)

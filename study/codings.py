@@ -163,11 +163,12 @@ class Progress:
 
 
 def progress_of(roles: dict[int, str], coded: set[int]) -> Progress:
-    """Coded segments among those to code: the participant's turns, or every segment if none is one
+    """Coded segments among those to code: the participants' turns (never the interviewer's or an
+    observer's, note-taker's or interpreter's), or every segment if none is a participant's
     (``roles``: segment id -> role; ``coded``: ids of segments with a code, a span codes its segment)."""
-    from .roles import INTERVIEWER  # imported late: `study codings` need not load the transcript readers
+    from .roles import PARTICIPANT  # imported late: `study codings` need not load the transcript readers
 
-    to_code = {sid for sid, role in roles.items() if role != INTERVIEWER} or set(roles)
+    to_code = {sid for sid, role in roles.items() if role == PARTICIPANT} or set(roles)
     return Progress(len(to_code & coded), len(to_code))
 
 

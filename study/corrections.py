@@ -24,7 +24,7 @@ from .auth import Actor
 from .coding_write import CodingKey, CodingMove, CodingWrite, move_codings, write_codings
 from .errors import NotFound, StudyError
 from .names import check_name
-from .roles import PARTICIPANT, check_role
+from .roles import PARTICIPANT, check_role, label_role
 from .speakers import main_interviewer_of, stored_transcript
 from .store import Coding, CodingFlag, Resolution, Segment, Study, Transcript, User, audit, utcnow
 
@@ -56,7 +56,7 @@ class FlaggedCoding:
 def change_turn_speaker(study: Study, actor: Actor, transcript: str, segment: int, speaker: str,
                         role: str | None = None) -> Fixed:
     """Give the turn holding ``segment`` to ``speaker``: one of the transcript's speakers (who keeps
-    their role), or a new one (``role``, else participant)."""
+    their role), or a new one (``role``, else the role their name says, else participant)."""
     actor.require_admin("change who speaks a turn")
     speaker = check_name("speaker", speaker)
     with study.session() as session:
@@ -249,7 +249,8 @@ def _set_turns(session: Session, transcript: Transcript, turns: list[list]) -> N
 
 
 def _speaker_and_role(transcript: Transcript, speaker: str, role: str | None) -> tuple[str, str]:
-    """A speaker of the transcript (their stored spelling and role), or a new one with ``role``."""
+    """A speaker of the transcript (their stored spelling and role), or a new one with ``role``, else
+    the role their name says ("Note-taker" is other, "Interviewer 2" an interviewer), else participant."""
     known = {s.speaker.casefold(): (s.speaker, s.role) for s in transcript.segments}
     if speaker.strip().casefold() in known:
         name, stored_role = known[speaker.strip().casefold()]
@@ -257,7 +258,7 @@ def _speaker_and_role(transcript: Transcript, speaker: str, role: str | None) ->
             raise StudyError(f"{name} is {stored_role} in {transcript.name}, not {role}",
                              "change their role in the speakers list")
         return name, stored_role
-    return speaker, check_role(role) if role is not None else PARTICIPANT
+    return speaker, check_role(role) if role is not None else label_role(speaker) or PARTICIPANT
 
 
 def _role_of(transcript: Transcript, speaker: str) -> str:

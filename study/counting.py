@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.engine import Connection
 
+from . import code_tree
 from .coverage import counted_query
-from .schema import codings, participants, segments, transcripts, users
+from .schema import codes, codings, participants, segments, transcripts, users
 from .sources import Source
 
 
@@ -46,6 +47,26 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
 def source_units(source: Source, counting: Sequence[str]) -> Select:
     """``units_query`` for a source (``counting``: ``coverage.counting_raters``)."""
     return units_query(source.raters, source.votes_needed, counting)
+
+
+def under_parents(connection: Connection, units: Select, rule: str) -> Select:
+    """``units`` by the parent rule (``code_tree``): with WITH_CODES_BELOW each unit also counts for
+    every code above its code, once per (transcript, segment, code), taking the votes and span of the
+    unit with the lowest code id among those that count for it. Unchanged when no code nests."""
+    nested = connection.scalar(select(func.count()).where(codes.c.parent_code_id.is_not(None)))
+    if code_tree.check_parent_rule(rule) == code_tree.OWN_CODINGS or not nested:
+        return units
+    own = units.subquery("own")
+    tree = code_tree.code_ancestry()
+    first = func.row_number().over(partition_by=(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id),
+                                   order_by=own.c.code_id)
+    expanded = (select(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id.label("code_id"), own.c.votes,
+                       own.c.span_coding, own.c.participant_id, first.label("first"))
+                .join(tree, tree.c.descendant_id == own.c.code_id)
+                .where(code_tree.counts_under(tree, rule))).subquery("expanded")
+    return (select(expanded.c.transcript_id, expanded.c.segment_id, expanded.c.code_id, expanded.c.votes,
+                   expanded.c.span_coding, expanded.c.participant_id)
+            .where(expanded.c.first == 1))
 
 
 @dataclass(frozen=True)
@@ -110,14 +131,17 @@ class Candidate:
     tier: int  # the code's candidates ranked by role, votes and other codes (1: the best)
 
 
-def exemplar_tiers(connection: Connection, units: Select, code_ids: Iterable[int],
+def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_ids: Iterable[int],
                    tiers: tuple[int, int]) -> Iterator[Candidate]:
     """The candidates of each code's ``tiers`` (first, last; 1 is the best) groups by (participant's words first, most
     votes, fewest other codes on the segment): the exemplar rule's order before word counts and
     names, which the caller weighs (words are Python's ``str.split``, names sort naturally)."""
-    found = units.where(units.selected_columns.segment_id.is_not(None)).subquery("units")
-    on_segment = func.count().over(partition_by=found.c.segment_id)
-    counted = select(found, on_segment.label("codes_on_segment")).subquery("counted")
+    own = units.where(units.selected_columns.segment_id.is_not(None)).subquery("own")
+    on_segment = select(own.c.segment_id, func.count().label("codes_on_segment")).group_by(own.c.segment_id) \
+        .subquery("on_segment")  # the codes the source applied there, before the parent rule
+    found = counted.where(counted.selected_columns.segment_id.is_not(None)).subquery("units")
+    counted = (select(found, on_segment.c.codes_on_segment)
+               .join(on_segment, on_segment.c.segment_id == found.c.segment_id)).subquery("counted")
     is_interviewer = case((segments.c.role == "participant", 0), else_=1)
     order = func.dense_rank().over(partition_by=counted.c.code_id,
                                    order_by=(is_interviewer, counted.c.votes.desc(), counted.c.codes_on_segment))

@@ -19,8 +19,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from . import search_index
 from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
-from .schema import INDEXES_ADDED_SINCE_V2, SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
+from .schema import INDEXES_ADDED_SINCE_V3, SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -120,12 +121,16 @@ class Study:
             metadata.create_all(self.engine)
             with self.connection() as connection:
                 connection.execute(study_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                search_index.ensure_index(connection)
             return
         self._check_version()
         if set(metadata.tables) - tables:
             metadata.create_all(self.engine)  # tables added since are created empty
-        for index in INDEXES_ADDED_SINCE_V2:
+        for index in INDEXES_ADDED_SINCE_V3:
             index.create(self.engine, checkfirst=True)
+        if search_index.TABLE not in tables:
+            with self.connection() as connection:  # a study made before the index: built and filled once
+                search_index.ensure_index(connection)
 
     def _check_version(self) -> None:
         with self.connection() as connection:
@@ -182,6 +187,13 @@ def _upgrade_1_to_2(connection: Connection) -> None:
         connection.execute(text(statement))
 
 
+def _upgrade_2_to_3(connection: Connection) -> None:
+    """Codes nest: a code may hang under another code (``parent_code_id``). Every existing code sits
+    directly in its theme, so the new column starts empty; both backends add a nullable column."""
+    connection.execute(text("ALTER TABLE codes ADD COLUMN parent_code_id INTEGER REFERENCES codes (id)"))
+    connection.execute(text("CREATE INDEX ix_codes_parent_code_id ON codes (parent_code_id)"))
+
+
 def _join_duplicate_whole_codings(connection: Connection) -> None:
     rows = connection.execute(text(
         "SELECT id, rater_id, transcript_id, code_id, memo FROM codings WHERE segment_id IS NULL ORDER BY id")).all()
@@ -212,7 +224,7 @@ def _stored_version(value: str | None, url: str) -> int:
 
 def _upgrade(connection: Connection, version: int) -> None:
     """Bring an older schema to SCHEMA_VERSION, one step at a time."""
-    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}  # version -> its upgrade to version + 1
+    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # version -> its upgrade to version + 1
     while version < SCHEMA_VERSION:
         step = steps.get(version)
         if step is None:

@@ -22,6 +22,7 @@ from functools import cached_property
 import pandas as pd
 from sqlalchemy import Select, select
 
+from . import code_tree
 from . import codes as codes_mod
 from . import counting
 from .counting import Tally
@@ -52,7 +53,8 @@ class Evidence:
     """What a findings table reads: the chosen source's units (``study.counting``) of the codes in
     scope, counted per code and participant in the database.
 
-    ``units`` is the query of the source's units in its counted transcripts; ``tally`` their count
+    ``units`` is the query of the source's units in its counted transcripts, ``counted`` the same
+    by the parent rule (each unit also counted for the codes above its code); ``tally`` their count
     per (code, participant) for the codes in scope; ``participants`` is M (``coverage.source_coverage``).
     ``codings`` reads the units as a frame, one row per (transcript, segment, code), for the tables
     that show every coded segment (framework matrix, quotes).
@@ -62,11 +64,19 @@ class Evidence:
     asker: Actor
     source: Source
     units: Select
+    counted: Select
     tally: Tally
     participants: tuple[str, ...]
     codes: tuple[CodeView, ...]
     theme: tuple[str, ...]
     coverage: Coverage | None = None
+    parent_rule: str = code_tree.OWN_CODINGS  # how ``codings`` counts a code with codes below it
+
+    @property
+    def rule_note(self) -> tuple[str, ...]:
+        """The parent rule, stated under a table whose codes nest (a flat codebook needs no rule)."""
+        nested = any(c.parent_id is not None for c in self.codes)
+        return (code_tree.PARENT_RULE_TEXT[self.parent_rule],) if nested else ()
 
     def source_dict(self) -> dict:
         """The source as tables carry it, with its coverage."""
@@ -88,6 +98,9 @@ class Evidence:
         """The source's codings of the codes in scope in its counted transcripts, one row per unit."""
         frame = source_codings(self.study, self.asker, self.source)
         frame = frame[frame["participant"].notna() & frame["transcript"].isin(self.coverage.transcripts)]
+        if self.parent_rule == code_tree.WITH_CODES_BELOW:
+            with self.study.session() as session:
+                frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, self.parent_rule))
         return frame[frame["code_id"].isin([c.id for c in self.codes])].reset_index(drop=True)
 
 
@@ -114,16 +127,20 @@ def study_participants(study: Study) -> tuple[str, ...]:
 
 
 def gather(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-           combine: str = "union") -> Evidence:
+           combine: str = "union", parent_rule: str = code_tree.OWN_CODINGS) -> Evidence:
     """The evidence for a findings table: chosen source, its units of the theme's codes counted per
-    participant in the database, and M."""
+    participant in the database, and M. With ``parent_rule`` WITH_CODES_BELOW a unit carrying a code
+    also counts for every code above it (``counting.under_parents``)."""
+    code_tree.check_parent_rule(parent_rule)
     chosen = choose_source(study, asker, source, combine)
     codes, path = codes_in_scope(study, theme)
     coverage = source_coverage(study, asker, chosen)
     units = counting.source_units(chosen, coverage.raters)
     with study.connection() as connection:
-        tally = counting.tally(connection, units, [c.id for c in codes])
-    return Evidence(study, asker, chosen, units, tally, coverage.participants, codes, path, coverage)
+        counted = counting.under_parents(connection, units, parent_rule)
+        tally = counting.tally(connection, counted, [c.id for c in codes])
+    return Evidence(study, asker, chosen, units, counted, tally, coverage.participants, codes, path, coverage,
+                    parent_rule)
 
 
 def _percent(count: int, total: int) -> float:
@@ -142,16 +159,17 @@ def _theme_title(evidence: Evidence) -> str:
 
 
 def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
-    """Code names, or full references where two codes in view share a name."""
-    counts = Counter(c.name.casefold() for c in codes)
-    return {c.id: c.name if counts[c.name.casefold()] == 1 else c.ref for c in codes}
+    """Code names, or where two codes in view share a name the shortest tail of the path that
+    tells them apart (``codes.chip_labels``, as the Code page's chips)."""
+    return codes_mod.chip_labels(list(codes))
 
 
 # -- frequency -------------------------------------------------------------------------
 
 
 def frequency_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-                    combine: str = "union", order: str = "count") -> Table:
+                    combine: str = "union", order: str = "count",
+                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """How many participants mentioned each code ("N of M"), with ids, definition and an exemplar.
 
     Rows are sorted by participants (descending) then codebook order, or by codebook order alone
@@ -159,7 +177,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     """
     if order not in ORDERS:
         raise StudyError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     quotes = exemplars(study, evidence)
     rows = [
@@ -184,7 +202,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     return Table(
         title=f"Participants mentioning each code: {_theme_title(evidence)}",
         columns=tuple(columns), rows=tuple(rows),
-        caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE,),
+        caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE, *evidence.rule_note),
         source=evidence.source_dict(), warning=evidence.warning, name="frequency",
     )
 
@@ -211,7 +229,8 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
     first, last = 1, TIER_BATCH
     with study.connection() as connection:
         while wanted:
-            for candidate in counting.exemplar_tiers(connection, evidence.units, wanted, (first, last)):
+            for candidate in counting.exemplar_tiers(connection, evidence.units, evidence.counted, wanted,
+                                                               (first, last)):
                 tiers[candidate.code_id][candidate.tier].append(candidate)
             for code_id in list(wanted):
                 decided = _decide(tiers[code_id], last)
@@ -284,10 +303,11 @@ def segment_texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
 
 
 def matrix_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-                 combine: str = "union", counts: bool = False) -> Table:
+                 combine: str = "union", counts: bool = False,
+                 parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """Participant x code: 1/0 whether the participant mentioned the code, or with ``counts`` the
     number of coded units (segments; a whole-transcript coding counts as one)."""
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     per_cell = evidence.tally.cells
     rows = [
         {"participant": p, **{c.ref: _cell_value(per_cell.get((c.id, p), 0), counts) for c in evidence.codes}}
@@ -300,7 +320,8 @@ def matrix_table(study: Study, asker: Actor, theme: str | None = None, source: s
     what = "Coded segments per participant and code" if counts else "Codes each participant mentioned (1 = yes)"
     return Table(
         title=f"{what}: {_theme_title(evidence)}", columns=columns, rows=tuple(rows),
-        caption=_caption(evidence), source=evidence.source_dict(), warning=evidence.warning, name="matrix",
+        caption=_caption(evidence), notes=evidence.rule_note, source=evidence.source_dict(),
+        warning=evidence.warning, name="matrix",
     )
 
 
@@ -314,8 +335,8 @@ def _cell_value(count: int, counts: bool) -> int:
 def _groups(codes: tuple[CodeView, ...], theme: tuple[str, ...]) -> dict[int, str]:
     """{code id: the sub-theme of ``theme`` it sits in}; codes directly under the theme go to
     "Other" (or, when the theme has no sub-themes at all, to the theme's own name)."""
-    depth = len(theme)
-    groups = {c.id: c.path[depth] if len(c.path) - 1 > depth else OTHER for c in codes}
+    depth = len(theme)  # codes below a code stay in their theme's group
+    groups = {c.id: c.theme_path[depth] if len(c.theme_path) > depth else OTHER for c in codes}
     if theme and set(groups.values()) == {OTHER}:
         return {code_id: theme[-1] for code_id in groups}
     return groups
@@ -328,7 +349,8 @@ def _ordered_groups(groups: dict[int, str], codes: tuple[CodeView, ...]) -> list
 
 
 def factors_table(study: Study, asker: Actor, theme: str, min_participants: int = 2,
-                  source: str | Source | None = None, combine: str = "union") -> Table:
+                  source: str | Source | None = None, combine: str = "union",
+                  parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """The paper's factor table: the theme's codes grouped by sub-theme, keeping codes mentioned
     by at least ``min_participants`` participants, each with its count.
 
@@ -337,7 +359,7 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
     if min_participants < 1:
         raise StudyError(f"the minimum number of participants must be at least 1 (got {min_participants})",
                          "ask for 1 or more", remedy="min_participants")
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     groups = _groups(evidence.codes, evidence.theme)
     rows, left_out = [], []
@@ -362,7 +384,7 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
         columns=(Column("group", "Group"), Column("participants", "N", numeric=True),
                  Column("of", "of", numeric=True), Column("percent", "%", numeric=True),
                  Column("factors", "Factors (participants)", wide=True, format=factors_text)),
-        rows=tuple(rows), caption=_caption(evidence, "N of"), notes=tuple(notes),
+        rows=tuple(rows), caption=_caption(evidence, "N of"), notes=(*notes, *evidence.rule_note),
         source=evidence.source_dict(), warning=evidence.warning, name="factors",
     )
 
@@ -415,13 +437,14 @@ def _items(value) -> list[str]:
 
 
 def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, level: str = "segment",
-                       source: str | Source | None = None, combine: str = "union") -> Table:
+                       source: str | Source | None = None, combine: str = "union",
+                       parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """Code x code: on how many segments (``level="segment"``) or participants both codes occur.
     The diagonal holds the segments (participants) with the code; whole-transcript codings count
     only at participant level."""
     if level not in LEVELS:
         raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     both = _pairs(evidence, level)
     labels = _code_label(evidence.codes)
     rows = tuple(
@@ -434,7 +457,7 @@ def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, lev
         title=f"Co-occurring codes ({unit_name} with both codes): {_theme_title(evidence)}",
         columns=columns, rows=rows,
         caption=f"Counts of {unit_name}; the diagonal counts {unit_name} with the code. Source: "
-                f"{evidence.source.describe()}. {evidence.coverage.describe()}",
+                f"{evidence.source.describe()}. {evidence.coverage.describe()}", notes=evidence.rule_note,
         source=evidence.source_dict(), warning=evidence.warning, name=f"cooccurrence-{level}", extra={"level": level},
     )
 
@@ -444,7 +467,7 @@ def _pairs(evidence: Evidence, level: str) -> dict[tuple[int, int], int]:
     participants from the tally (codes x participants)."""
     if level == "segment":
         with evidence.study.connection() as connection:
-            return counting.segment_pairs(connection, evidence.units, [c.id for c in evidence.codes])
+            return counting.segment_pairs(connection, evidence.counted, [c.id for c in evidence.codes])
     both: Counter = Counter()
     for mentioned in evidence.tally.codes_of().values():
         both.update((a, b) for a in mentioned for b in mentioned)

@@ -239,6 +239,14 @@ def list_participants(study: Study) -> list[dict]:
         return _participant_rows(session)
 
 
+def attribute_values(study: Study) -> list[tuple[str, str]]:
+    """Every (attribute, value) the participants have, in order: what a search can filter by."""
+    with study.session() as session:
+        found = {(str(name), str(value)) for attributes in session.scalars(select(Participant.attributes))
+                 for name, value in (attributes or {}).items() if value not in (None, "")}
+    return sorted(found)
+
+
 def participant_table(rows: list[dict]) -> Table:
     """The participants (``list_participants``) as the one table `study participants` prints and
     the Transcripts page draws: label, transcripts, then each attribute in order of first use."""

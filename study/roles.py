@@ -1,12 +1,16 @@
-"""Who is the interviewer: each speaker's role, decided with its reason.
+"""Who is the interviewer: each speaker's role (interviewer, participant or other), decided with its reason.
 
 The evidence, strongest first: what you said (``overrides``); the speaker's label (Interviewer,
-Moderator, Host, Q, Pregunta... or Participant, Interviewee, P3, Respondent, Guest...; a reader's
-``role_hint`` counts as the label's word); then, when no label names an interviewer, who clearly
-asks in more of their turns while saying less of the words; then who speaks first. Several
-interviewers (and note-takers, who are research team, not data) are allowed; a speaker whose label
-says participant is never the interviewer; a transcript with two or more speakers always gets an
-interviewer when one of them is not labelled participant.
+Moderator, Host, Q, Pregunta... or Participant, Interviewee, P3, Respondent, Guest... or Observer,
+Note-taker, Interpreter, Co-host...: "other", present but neither asking nor answering; a reader's
+``role_hint`` counts as the label's word); then who asks. The interviewer is who asks, not who
+speaks first: the speakers are ranked by the share of their turns that ask a question
+(``transcripts.questions.asks``, in the languages we read) less half their share of the words, and
+those clearly ahead of the rest are interviewers: several interviewers and hosts are fine. A
+speaker asking less than a quarter of the interview's questions (a note-taker's "Can you hear
+me?") asks too little to be one. When nobody clearly asks, there is no interviewer, and the reason
+says so; but the one speaker beside those labelled participant or other is the interviewer.
+A speaker whose label says participant or other is never the interviewer.
 
 Example: ``[r.role for r in assign_roles(parsed)] == ["interviewer", "participant"]``
 """
@@ -18,13 +22,16 @@ from typing import Iterable, Mapping
 
 from .errors import StudyError
 from .transcripts import ParsedTranscript, Turn, role_named
-from .transcripts.roles import INTERVIEWER, PARTICIPANT
+from .transcripts.questions import asks
+from .transcripts.roles import INTERVIEWER, OTHER, PARTICIPANT
 
-ROLES = (INTERVIEWER, PARTICIPANT)
+ROLES = (INTERVIEWER, PARTICIPANT, OTHER)
 
-# How far the likeliest interviewer must lead the next speaker (share of turns asking a question
-# minus half the share of the words) to be told apart.
+# How far the interviewers must lead the speakers below them (share of turns asking a question minus
+# half the share of the words) to be told apart.
 _QUESTION_MARGIN = 0.15
+# The share of the interview's questions a speaker must ask for their questions to count.
+_FEWEST_QUESTIONS = 0.25
 
 
 @dataclass(frozen=True)
@@ -39,11 +46,13 @@ class SpeakerRole:
 
 
 @dataclass(frozen=True)
-class _Speaker:
+class SpeakerStats:
+    """What the roles are decided from: a speaker's turns, words, questions and label."""
+
     name: str
     turns: int
     words: int
-    questions: int  # turns holding a question mark
+    questions: int  # turns that ask (``transcripts.questions.asks``)
     first: int  # index of the speaker's first turn
     label_role: str | None
 
@@ -63,7 +72,12 @@ def assign_roles(parsed: ParsedTranscript, overrides: Mapping[str, str] | None =
     ``overrides`` maps speaker names (any case) to roles; names not spoken in ``parsed`` are ignored
     (see ``unmatched_speakers``).
     """
-    speakers = _speakers(parsed)
+    return decide_roles(speaker_stats(parsed), overrides)
+
+
+def decide_roles(speakers: Iterable[SpeakerStats], overrides: Mapping[str, str] | None = None) -> tuple[SpeakerRole, ...]:
+    """``assign_roles`` from speakers' figures: a preview decides again, reasons and all, when a role is changed."""
+    speakers = list(speakers)
     given = {name.casefold(): check_role(role) for name, role in (overrides or {}).items()}
     decided: dict[str, tuple[str, str]] = {}
     for s in speakers:
@@ -73,6 +87,14 @@ def assign_roles(parsed: ParsedTranscript, overrides: Mapping[str, str] | None =
             decided[s.name] = (s.label_role, f"the label says {s.label_role}")
     decided.update(_unlabelled_roles(speakers, decided))
     return tuple(SpeakerRole(s.name, *decided[s.name][:1], s.turns, s.words, decided[s.name][1]) for s in speakers)
+
+
+def speaker_stats(parsed: ParsedTranscript) -> tuple[SpeakerStats, ...]:
+    """Each speaker's figures, in order of first appearance."""
+    by_name: dict[str, list[tuple[int, Turn]]] = {}
+    for index, turn in enumerate(parsed.turns):
+        by_name.setdefault(turn.speaker, []).append((index, turn))
+    return tuple(_stats(parsed, name, turns) for name, turns in by_name.items())
 
 
 def main_interviewer(roles: Iterable[SpeakerRole]) -> str | None:
@@ -93,10 +115,11 @@ def unmatched_speakers(parsed: ParsedTranscript, names: Iterable[str]) -> list[s
 
 
 def check_role(role: str) -> str:
-    """``role`` in lower case, or StudyError when it is not interviewer or participant."""
+    """``role`` in lower case, or StudyError when it is not interviewer, participant or other."""
     normal = role.strip().casefold()
     if normal not in ROLES:
-        raise StudyError(f"unknown role {role!r}", "a speaker is an interviewer or a participant")
+        raise StudyError(f"unknown role {role!r}", "a speaker is an interviewer, a participant or other "
+                                                   "(an observer, note-taker, interpreter, co-host)")
     return normal
 
 
@@ -112,53 +135,61 @@ def rename_speakers(parsed: ParsedTranscript, renames: Mapping[str, str]) -> Par
     return dataclasses.replace(parsed, turns=tuple(renamed(turn) for turn in parsed.turns))
 
 
-def _speakers(parsed: ParsedTranscript) -> list[_Speaker]:
-    by_name: dict[str, list[tuple[int, Turn]]] = {}
-    for index, turn in enumerate(parsed.turns):
-        by_name.setdefault(turn.speaker, []).append((index, turn))
-    return [_speaker(parsed, name, turns) for name, turns in by_name.items()]
-
-
-def _speaker(parsed: ParsedTranscript, name: str, turns: list[tuple[int, Turn]]) -> _Speaker:
+def _stats(parsed: ParsedTranscript, name: str, turns: list[tuple[int, Turn]]) -> SpeakerStats:
     texts = [parsed.turn_text(turn) for _, turn in turns]
     hints = {turn.role_hint for _, turn in turns if turn.role_hint in ROLES}
     # The label's own words first; a reader's hint (e.g. Q/A protocol) when the label says nothing.
     said = label_role(name) or (hints.pop() if len(hints) == 1 else None)
-    return _Speaker(
+    return SpeakerStats(
         name=name, turns=len(turns), words=sum(len(t.split()) for t in texts),
-        questions=sum("?" in t for t in texts), first=turns[0][0], label_role=said,
+        questions=sum(asks(t) for t in texts), first=turns[0][0], label_role=said,
     )
 
 
-def _unlabelled_roles(speakers: list[_Speaker], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+def _unlabelled_roles(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Roles of the speakers neither you nor their label decided."""
     open_ = [s for s in speakers if s.name not in decided]
     if not open_:
         return {}
-    if any(role == INTERVIEWER for role, _ in decided.values()):
-        return {s.name: (PARTICIPANT, "another speaker is the interviewer") for s in open_}
     if len(speakers) < 2:
         return {s.name: (PARTICIPANT, "the only speaker") for s in open_}
-    chosen, reason = _likely_interviewer(open_)
-    others = f"not the interviewer ({chosen.name} is)"
-    return {s.name: (INTERVIEWER, reason) if s is chosen else (PARTICIPANT, others) for s in open_}
+    askers = _askers(speakers, decided)
+    if not askers and len(open_) == 1 and not any(role == INTERVIEWER for role, _ in decided.values()):
+        return {open_[0].name: (INTERVIEWER, "the only speaker not labelled participant or other")}
+    interviewers = [s.name for s in speakers if s.name in askers or decided.get(s.name, ("",))[0] == INTERVIEWER]
+    if interviewers:
+        verb = "is" if len(interviewers) == 1 else "are"
+        others = f"not the interviewer ({' and '.join(interviewers)} {verb})"
+    else:
+        others = "no interviewer found: no speaker clearly asks more and says less than the others"
+    return {s.name: (INTERVIEWER, askers[s.name]) if s.name in askers else (PARTICIPANT, others) for s in open_}
 
 
-def _likely_interviewer(candidates: list[_Speaker]) -> tuple[_Speaker, str]:
-    """The speaker who clearly asks more and says less (share of turns with a question minus half
-    the share of the words); else who speaks first."""
-    if len(candidates) == 1:
-        return candidates[0], "the only speaker not labelled participant"
-    words = sum(s.words for s in candidates) or 1
+def _askers(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The open speakers clearly ahead of the rest in asking (share of turns with a question less
+    half the share of the words), each with its reason. Participants by label rank with them;
+    the questions of a speaker asking under a quarter of all questions do not count."""
+    all_questions = sum(s.questions for s in speakers)
+    words = sum(s.words for s in speakers) or 1
 
-    def lead(s: _Speaker) -> float:  # questions weigh more: a terse participant must not make the interviewer
-        return s.question_share - s.words / words / 2
+    def counted(s: SpeakerStats) -> bool:
+        return s.questions > 0 and s.questions >= _FEWEST_QUESTIONS * all_questions
 
-    ranked = sorted(candidates, key=lambda s: (-lead(s), s.first))
-    top, runner_up = ranked[0], ranked[1]
-    if top.question_share > 0 and lead(top) - lead(runner_up) >= _QUESTION_MARGIN:
-        return top, (f"asks questions in {top.questions} of {top.turns} turns ({top.question_share:.0%}) "
-                     f"and says {top.words / words:.0%} of the words; {runner_up.name}: "
-                     f"{runner_up.question_share:.0%} and {runner_up.words / words:.0%}")
-    first = min(candidates, key=lambda s: s.first)
-    return first, "speaks first (no speaker clearly asks more and says less)"
+    def lead(s: SpeakerStats) -> float:  # questions weigh more: a terse participant must not make the interviewer
+        return (s.question_share if counted(s) else 0.0) - s.words / words / 2
+
+    ranked = sorted((s for s in speakers if decided.get(s.name, (PARTICIPANT,))[0] == PARTICIPANT),
+                    key=lambda s: (-lead(s), s.first))
+    def apart(split: int) -> bool:  # far enough ahead, or the only ones asking at all
+        return (lead(ranked[split - 1]) - lead(ranked[split]) >= _QUESTION_MARGIN
+                or (all(map(counted, ranked[:split])) and not any(map(counted, ranked[split:]))))
+
+    splits = [i for i in range(1, len(ranked)) if apart(i)]
+    if not splits:
+        return {}
+    split = max(splits, key=lambda i: lead(ranked[i - 1]) - lead(ranked[i]))
+    below = ranked[split]
+    compared = f"{below.name}: {below.question_share:.0%} and {below.words / words:.0%}"
+    return {s.name: (f"asks questions in {s.questions} of {s.turns} turns ({s.question_share:.0%}) "
+                     f"and says {s.words / words:.0%} of the words; {compared}")
+            for s in ranked[:split] if s.name not in decided and counted(s)}

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: codes nest under codes (parent_code_id)
 WHOLE_TRANSCRIPT = "transcript"  # the unit key of a coding on a whole transcript
 
 
@@ -97,7 +97,7 @@ segments = Table(
     _key("transcript_id", "transcripts.id", ondelete="CASCADE", index=True),
     Column("index", Integer, nullable=False),
     Column("speaker", String(200), nullable=False),
-    Column("role", String(20), nullable=False),  # interviewer | participant
+    Column("role", String(20), nullable=False),  # interviewer | participant | other
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("timestamp", String(32)),
@@ -127,6 +127,8 @@ codes = Table(
     Column("colour", String(16)),
     Column("retired", Boolean, nullable=False, default=False),
     Column("position", Integer, nullable=False, default=0),
+    # a code under a code (None: directly in its theme); a child shares its parent's theme_id
+    _key("parent_code_id", "codes.id", nullable=True, index=True),
 )
 
 users = Table(
@@ -153,12 +155,12 @@ codings = Table(
     UniqueConstraint("rater_id", "transcript_id", "code_id", "unit_key", name="uq_codings_key"),
 )
 
-# Indexes added since version 2 (``study.database`` creates them when a study opens: an index changes
+# Indexes added since version 3 (``study.database`` creates them when a study opens: an index changes
 # no data, so no new version). The units of a source (``study.counting``) group codings by transcript,
 # segment and code, counting raters: this index holds all of it, read in order, no table lookups.
 ix_codings_units = Index("ix_codings_units", codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                          codings.c.rater_id, codings.c.span_start)
-INDEXES_ADDED_SINCE_V2 = (ix_codings_units,)
+INDEXES_ADDED_SINCE_V3 = (ix_codings_units,)
 
 memos = Table(
     "memos", metadata,

@@ -43,7 +43,7 @@ def transcript_speakers(study: Study, actor: Actor, transcript: str) -> list[Sto
 
 
 def set_speaker_role(study: Study, actor: Actor, transcript: str, speaker: str, role: str) -> StoredSpeaker:
-    """Make ``speaker`` (any case) of ``transcript`` an interviewer or a participant; audited."""
+    """Make ``speaker`` (any case) of ``transcript`` an interviewer, a participant or other; audited."""
     actor.require_admin("change a speaker's role")
     role = check_role(role)
     with study.session() as session:

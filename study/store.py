@@ -49,7 +49,10 @@ class Theme(Base):
     __table__ = schema.themes
     parent: Mapped[Theme | None] = relationship(remote_side="Theme.id", back_populates="children")
     children: Mapped[list[Theme]] = relationship(back_populates="parent", order_by="Theme.position")
-    codes: Mapped[list[Code]] = relationship(back_populates="theme", order_by="Code.position")
+    # the codes directly in the theme; codes under them share its theme_id and hang from their parent
+    codes: Mapped[list[Code]] = relationship(
+        primaryjoin="and_(Theme.id == Code.theme_id, Code.parent_code_id.is_(None))", order_by="Code.position",
+        viewonly=True)
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -58,11 +61,18 @@ class Theme(Base):
 
 class Code(Base):
     __table__ = schema.codes
-    theme: Mapped[Theme] = relationship(back_populates="codes")
+    theme: Mapped[Theme] = relationship()
+    parent: Mapped[Code | None] = relationship(remote_side="Code.id", back_populates="children")
+    children: Mapped[list[Code]] = relationship(back_populates="parent", order_by="Code.position")
 
     @property
     def path(self) -> tuple[str, ...]:
-        return self.theme.path + (self.name,)
+        return (self.parent.path if self.parent is not None else self.theme.path) + (self.name,)
+
+    @property
+    def ancestors(self) -> tuple[str, ...]:
+        """The names of the codes above this one, top first (empty for a code directly in its theme)."""
+        return self.parent.ancestors + (self.parent.name,) if self.parent is not None else ()
 
     @property
     def ref(self) -> str:

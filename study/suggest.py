@@ -333,7 +333,7 @@ def evaluate_suggestions(study: Study, asker: Actor, reference_rater: str,
     notes = list(table.notes)
     left_out = int(table.presence[~keep, :, 0].sum())
     if left_out:
-        notes.append(f"{left_out} coding(s) of {reference_rater} on interviewer segments are left out: "
+        notes.append(f"{left_out} coding(s) of {reference_rater} on interviewer and other segments are left out: "
                      "the suggester codes participant segments only")
     table = replace(table, units=tuple(u for u, k in zip(table.units, keep) if k), presence=table.presence[keep],
                     notes=tuple(notes))

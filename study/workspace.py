@@ -12,7 +12,7 @@ Example::
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from sqlalchemy import func, or_, select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from . import codes as codes_mod
 from . import codings, memos
 from .auth import Actor, rater_user, require_rater_id
+from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
 from .errors import NotFound, StudyError
 from .listing import transcript_rows, transcript_table
@@ -42,7 +43,7 @@ class SegmentView:
     id: int
     index: int
     speaker: str
-    role: str  # interviewer | participant
+    role: str  # interviewer | participant | other
     start: int
     end: int
     timestamp: str | None
@@ -72,6 +73,26 @@ class CoderState:
     progress: Progress
     memo_versions: dict[int | None, int] = field(default_factory=dict)  # segment id -> newest version
     spans: dict[int, frozenset[tuple[int, int, int]]] = field(default_factory=dict)  # segment id -> (code, start, end)
+    roles: dict[int, str] = field(default_factory=dict)  # segment id -> role, to count progress
+
+    def with_segment(self, stored: SegmentCodes) -> CoderState:
+        """This state with one segment's codes as ``apply_change`` read them back (progress recounted)."""
+        codes = {sid: ids for sid, ids in self.codes.items() if sid != stored.segment_id}
+        spans = {sid: found for sid, found in self.spans.items() if sid != stored.segment_id}
+        if stored.codes:
+            codes[stored.segment_id] = stored.codes
+        if stored.spans:
+            spans[stored.segment_id] = stored.spans
+        return replace(self, codes=codes, spans=spans, progress=_progress(self.roles, codes, spans))
+
+
+@dataclass(frozen=True)
+class SegmentCodes:
+    """The asking rater's codes on one segment, as stored: whole-segment code ids and spans (code, start, end)."""
+
+    segment_id: int
+    codes: frozenset[int]
+    spans: frozenset[tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -181,6 +202,33 @@ def toggle(study: Study, actor: Actor, segment_id: int, code_id: int, applied: b
     return study.transaction(work)
 
 
+def apply_change(study: Study, actor: Actor, transcript_id: int, change: Change) -> SegmentCodes:
+    """Apply or remove a code on a segment of the transcript (or a span inside it) as the asking
+    rater, and read back what the segment now holds, in one transaction: the rater looked up,
+    the write's facts read, the write, its audit, the read back. Raises what ``toggle`` raises."""
+    def work(session: Session) -> SegmentCodes:
+        rater_id = rater_user(session, actor.name).id
+        key = CodingKey(rater_id, transcript_id, change.segment_id, change.code_id, change.span)
+        write_codings(session, actor, [CodingWrite(key, change.applied)])
+        return _segment_codes(session, rater_id, transcript_id, change.segment_id)
+
+    return study.transaction(work)
+
+
+def _segment_codes(session: Session, rater_id: int, transcript_id: int, segment_id: int) -> SegmentCodes:
+    """A rater's codes on one segment (the caller checked that the actor may read them)."""
+    codes, spans = set(), set()
+    for code_id, start, end in session.execute(
+        select(Coding.code_id, Coding.span_start, Coding.span_end)
+        .where(Coding.rater_id == rater_id, Coding.transcript_id == transcript_id, Coding.segment_id == segment_id)
+    ):
+        if start is None:
+            codes.add(code_id)
+        else:
+            spans.add((code_id, start, end))
+    return SegmentCodes(segment_id, frozenset(codes), frozenset(spans))
+
+
 def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[ChangeResult]:
     """Apply changes in order, each in its own transaction; a refused change does not stop the rest."""
     results = []
@@ -282,18 +330,22 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
     rater_id = _rater_id(session, actor)
     if rater_id is None:
         roles = _segment_roles(session, transcript_id)
-        return CoderState(transcript_id, {}, {}, False, progress_of(roles, set()))
+        return CoderState(transcript_id, {}, {}, False, progress_of(roles, set()), roles=roles)
     by_segment, spans = _codes_and_spans(session, actor, rater_id, transcript_id)
     memo_texts = codings.memos_of(session, actor, rater_id, transcript_id)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     roles = _segment_roles(session, transcript_id)
-    coded = {sid for sid in by_segment if sid is not None} | set(spans)  # a span codes its segment
     return CoderState(
         transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items()}, memo_texts,
-        bool(status and status.done), progress_of(roles, coded),
+        bool(status and status.done), _progress(roles, by_segment, spans),
         memos.current_versions(session, actor, rater_id, transcript_id),
-        {sid: frozenset(found) for sid, found in spans.items()},
+        {sid: frozenset(found) for sid, found in spans.items()}, roles,
     )
+
+
+def _progress(roles: dict[int, str], codes: dict, spans: dict) -> Progress:
+    """The progress bar's count: a segment is coded by a code on it or on a span inside it."""
+    return progress_of(roles, {sid for sid, ids in codes.items() if sid is not None and ids} | set(spans))
 
 
 def _codes_and_spans(session: Session, actor: Actor, rater_id: int, transcript_id: int
@@ -369,7 +421,7 @@ class RaterProgress:
     transcript: str
     rater: str
     coded: int  # segments to code that carry at least one of the rater's codes
-    to_code: int  # the participant's segments (every segment when no turn is the interviewer's)
+    to_code: int  # the participants' segments (every segment when no turn is a participant's)
     done: bool
 
 

@@ -152,9 +152,17 @@ class StudyTemplates:
         study = Study.open(url)
         try:
             builder(study)
-        finally:
-            study.close()  # no connection left: a template must have none; SQLite's WAL checkpointed
+        except BaseException:
+            study.close()
+            self._discard(backend, path)  # the next test builds afresh and fails with the real cause
+            raise
+        study.close()  # no connection left: a template must have none; SQLite's WAL checkpointed
         return path
+
+    def _discard(self, backend: str, path) -> None:
+        if backend == "sqlite":
+            for leftover in path.parent.glob(path.name + "*"):  # the file, its WAL and shared memory
+                leftover.unlink()
 
     def drop(self) -> None:
         for db_url, name in self._dropped:

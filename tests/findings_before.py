@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import select
 
+from study import code_tree
 from study import codes as codes_mod
 from study.auth import Actor
 from study.codebook import join_ref
@@ -49,6 +50,13 @@ class Evidence:
     theme: tuple[str, ...]
     codes_on_segment: dict
     coverage: Coverage | None = None
+    parent_rule: str = code_tree.OWN_CODINGS  # how ``codings`` counts a code with codes below it
+
+    @property
+    def rule_note(self) -> tuple[str, ...]:
+        """The parent rule, stated under a table whose codes nest (a flat codebook needs no rule)."""
+        nested = any(c.parent_id is not None for c in self.codes)
+        return (code_tree.PARENT_RULE_TEXT[self.parent_rule],) if nested else ()
 
     def source_dict(self) -> dict:
         """The source as tables carry it, with its coverage."""
@@ -87,16 +95,21 @@ def study_participants(study: Study) -> tuple[str, ...]:
 
 
 def gather(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-           combine: str = "union") -> Evidence:
-    """The evidence for a findings table: chosen source, its codings of the theme's codes, participants."""
+           combine: str = "union", parent_rule: str = code_tree.OWN_CODINGS) -> Evidence:
+    """The evidence for a findings table: chosen source, its codings of the theme's codes, participants.
+    With ``parent_rule`` WITH_CODES_BELOW a unit carrying a code also counts for every code above it."""
+    code_tree.check_parent_rule(parent_rule)
     chosen = choose_source(study, asker, source, combine)
     codes, path = codes_in_scope(study, theme)
     coverage = source_coverage(study, asker, chosen)
     frame = source_codings(study, asker, chosen)
     frame = frame[frame["participant"].notna() & frame["transcript"].isin(coverage.transcripts)]
     per_segment = frame[frame["segment_id"].notna()].groupby("segment_id")["code_id"].nunique().to_dict()
+    if parent_rule == code_tree.WITH_CODES_BELOW:
+        with study.session() as session:
+            frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, parent_rule))
     scoped = frame[frame["code_id"].isin([c.id for c in codes])].reset_index(drop=True)
-    return Evidence(chosen, scoped, coverage.participants, codes, path, per_segment, coverage)
+    return Evidence(chosen, scoped, coverage.participants, codes, path, per_segment, coverage, parent_rule)
 
 
 def _percent(count: int, total: int) -> float:
@@ -115,16 +128,17 @@ def _theme_title(evidence: Evidence) -> str:
 
 
 def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
-    """Code names, or full references where two codes in view share a name."""
-    counts = Counter(c.name.casefold() for c in codes)
-    return {c.id: c.name if counts[c.name.casefold()] == 1 else c.ref for c in codes}
+    """Code names, or where two codes in view share a name the shortest tail of the path that
+    tells them apart (``codes.chip_labels``, as the Code page's chips)."""
+    return codes_mod.chip_labels(list(codes))
 
 
 # -- frequency -------------------------------------------------------------------------
 
 
 def frequency_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-                    combine: str = "union", order: str = "count") -> Table:
+                    combine: str = "union", order: str = "count",
+                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """How many participants mentioned each code ("N of M"), with ids, definition and an exemplar.
 
     Rows are sorted by participants (descending) then codebook order, or by codebook order alone
@@ -132,7 +146,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     """
     if order not in ORDERS:
         raise StudyError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     quotes = exemplars(study, evidence)
     rows = [
@@ -157,7 +171,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     return Table(
         title=f"Participants mentioning each code: {_theme_title(evidence)}",
         columns=tuple(columns), rows=tuple(rows),
-        caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE,),
+        caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE, *evidence.rule_note),
         source=evidence.source_dict(), warning=evidence.warning, name="frequency",
     )
 
@@ -224,10 +238,11 @@ def segment_texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
 
 
 def matrix_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-                 combine: str = "union", counts: bool = False) -> Table:
+                 combine: str = "union", counts: bool = False,
+                 parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """Participant x code: 1/0 whether the participant mentioned the code, or with ``counts`` the
     number of coded units (segments; a whole-transcript coding counts as one)."""
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     units = evidence.codings.assign(unit=[f"{t}:{s}" for t, s in zip(evidence.codings["transcript_id"],
                                                                       evidence.codings["segment_id"])])
     per_cell = units.groupby(["participant", "code_id"])["unit"].nunique().to_dict()
@@ -242,7 +257,8 @@ def matrix_table(study: Study, asker: Actor, theme: str | None = None, source: s
     what = "Coded segments per participant and code" if counts else "Codes each participant mentioned (1 = yes)"
     return Table(
         title=f"{what}: {_theme_title(evidence)}", columns=columns, rows=tuple(rows),
-        caption=_caption(evidence), source=evidence.source_dict(), warning=evidence.warning, name="matrix",
+        caption=_caption(evidence), notes=evidence.rule_note, source=evidence.source_dict(),
+        warning=evidence.warning, name="matrix",
     )
 
 
@@ -256,8 +272,8 @@ def _cell_value(count: int, counts: bool) -> int:
 def _groups(codes: tuple[CodeView, ...], theme: tuple[str, ...]) -> dict[int, str]:
     """{code id: the sub-theme of ``theme`` it sits in}; codes directly under the theme go to
     "Other" (or, when the theme has no sub-themes at all, to the theme's own name)."""
-    depth = len(theme)
-    groups = {c.id: c.path[depth] if len(c.path) - 1 > depth else OTHER for c in codes}
+    depth = len(theme)  # codes below a code stay in their theme's group
+    groups = {c.id: c.theme_path[depth] if len(c.theme_path) > depth else OTHER for c in codes}
     if theme and set(groups.values()) == {OTHER}:
         return {code_id: theme[-1] for code_id in groups}
     return groups
@@ -270,7 +286,8 @@ def _ordered_groups(groups: dict[int, str], codes: tuple[CodeView, ...]) -> list
 
 
 def factors_table(study: Study, asker: Actor, theme: str, min_participants: int = 2,
-                  source: str | Source | None = None, combine: str = "union") -> Table:
+                  source: str | Source | None = None, combine: str = "union",
+                  parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """The paper's factor table: the theme's codes grouped by sub-theme, keeping codes mentioned
     by at least ``min_participants`` participants, each with its count.
 
@@ -279,7 +296,7 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
     if min_participants < 1:
         raise StudyError(f"the minimum number of participants must be at least 1 (got {min_participants})",
                          "ask for 1 or more", remedy="min_participants")
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     groups = _groups(evidence.codes, evidence.theme)
     rows, left_out = [], []
@@ -304,7 +321,7 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
         columns=(Column("group", "Group"), Column("participants", "N", numeric=True),
                  Column("of", "of", numeric=True), Column("percent", "%", numeric=True),
                  Column("factors", "Factors (participants)", wide=True, format=factors_text)),
-        rows=tuple(rows), caption=_caption(evidence, "N of"), notes=tuple(notes),
+        rows=tuple(rows), caption=_caption(evidence, "N of"), notes=(*notes, *evidence.rule_note),
         source=evidence.source_dict(), warning=evidence.warning, name="factors",
     )
 
@@ -357,13 +374,14 @@ def _items(value) -> list[str]:
 
 
 def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, level: str = "segment",
-                       source: str | Source | None = None, combine: str = "union") -> Table:
+                       source: str | Source | None = None, combine: str = "union",
+                       parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
     """Code x code: on how many segments (``level="segment"``) or participants both codes occur.
     The diagonal holds the segments (participants) with the code; whole-transcript codings count
     only at participant level."""
     if level not in LEVELS:
         raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
-    evidence = gather(study, asker, theme, source, combine)
+    evidence = gather(study, asker, theme, source, combine, parent_rule)
     frame = evidence.codings
     unit = frame["participant"] if level == "participant" else frame["segment_id"]
     frame = frame.assign(unit=unit)[unit.notna()]
@@ -385,7 +403,7 @@ def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, lev
         title=f"Co-occurring codes ({unit_name} with both codes): {_theme_title(evidence)}",
         columns=columns, rows=rows,
         caption=f"Counts of {unit_name}; the diagonal counts {unit_name} with the code. Source: "
-                f"{evidence.source.describe()}. {evidence.coverage.describe()}",
+                f"{evidence.source.describe()}. {evidence.coverage.describe()}", notes=evidence.rule_note,
         source=evidence.source_dict(), warning=evidence.warning, name=f"cooccurrence-{level}", extra={"level": level},
     )
 

@@ -144,6 +144,19 @@ def test_ops_are_applied_once_in_order_even_when_the_browser_resends_them(app_st
     assert workspace.coder_state(app_study, ALICE, tid).codes == {}
 
 
+def test_clicks_carry_the_state_they_read_back_and_a_refusal_asks_for_a_full_read(app_study):
+    tid, seg, code = ids(app_study)
+    click = {"op": 1, "kind": "code", "transcript": tid, "seg": seg, "code": code, "on": True}
+    outcome = apply_ops(app_study, ALICE, ops_of(click), after=0, state=workspace.coder_state(app_study, ALICE, tid))
+    anew = workspace.coder_state(app_study, ALICE, tid)
+    assert outcome.state.codes == anew.codes == {seg: frozenset({code})}
+    assert outcome.state.progress == anew.progress
+    refused = apply_ops(app_study, ALICE, ops_of({**click, "op": 2, "code": 999_999}), after=1, state=outcome.state)
+    assert refused.errors and refused.state is None  # the page then reads everything anew
+    memo = {"op": 3, "kind": "memo", "transcript": tid, "seg": seg, "text": "a thought"}
+    assert apply_ops(app_study, ALICE, ops_of(memo), after=2, state=anew).state is None
+
+
 def test_memo_ops_and_refused_or_malformed_ops(app_study):
     tid, seg, code = ids(app_study)
     workspace.set_done(app_study, ALICE, tid, True, anyway=True)
@@ -259,8 +272,10 @@ def test_the_component_gets_each_code_under_the_keys_the_browser_reads(app_study
     tid = workspace.transcript_progress(app_study, ALICE)[0].id
     codes = static_payload(app_study, ALICE, tid)["codes"]
     license_code = next(c for c in codes if c["name"] == "License")
-    # coding_workspace.js reads these keys; "theme" is the top theme, "path" the theme path and name
-    assert set(license_code) == {"id", "ref", "name", "theme", "path", "colour", "definition", "when_to_use",
-                                 "when_not_to_use", "example", "retired"}
+    # coding_workspace.js reads these keys; "theme" is the top theme, "path" the theme path and name,
+    # "label" what a chip shows (the name while no other code has it), "depth" how many codes are above
+    assert set(license_code) == {"id", "ref", "name", "label", "theme", "path", "depth", "colour", "definition",
+                                 "when_to_use", "when_not_to_use", "example", "retired"}
+    assert (license_code["label"], license_code["depth"]) == ("License", 0)
     assert license_code["theme"] == "Attributes" and license_code["path"] == ["Attributes", "Portability", "License"]
     assert license_code["ref"] == "Attributes/Portability/License" and license_code["retired"] is False

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from study.store import Transcript
+from study.store import Coding, Transcript
 from tests.test_app_pages import ADMIN, ALICE, ROOT, open_page, sample_db, study, study_db  # noqa: F401 (fixtures)
 from tests.test_qdpx_exchange import EMOJI_QUOTES, EMOJI_TEXT, SOURCE, nvivo_project, selections_xml, utf16
 
@@ -57,3 +57,24 @@ def test_a_coder_cannot_reach_the_exchange_page(study_db):
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/exchange.py")
+
+
+def test_an_admin_chooses_whose_credit_a_coding_is_and_is_told_the_creators_differ(study_db, study):
+    from tests.test_qdpx_tools import guid, interview, nvivo_credit_project
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("project.qde", nvivo_credit_project())
+        archive.writestr(f"Sources/{guid(2, 4)}.txt", interview(4))
+    at = open_page("exchange", ADMIN)
+    assert at.radio[0].value == "coding"
+    at.file_uploader[0].upload("nvivo.qdpx", data.getvalue(), "application/zip")
+    at.radio[0].set_value("selection")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception and not at.error
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "selection by Ana, coding by Ben: 1); credited to the selection's creator" in shown
+    with study.session() as session:
+        assert [c.rater.name for c in session.query(Coding).join(Transcript).filter(Transcript.name == "Interview 4")
+                ] == ["Ana"]

@@ -258,6 +258,26 @@ def test_admin_adds_a_code(study_db, study):
     assert any(e.name == "Gut feeling" for e in codes.codebook_entries(study, ADMIN))
 
 
+def test_admin_adds_a_code_below_a_code_and_findings_offer_the_parent_rule_per_table(study_db, study):
+    parent = codes.codebook_entries(study, ADMIN)[0]
+    at = open_page("codebook", ADMIN)
+    next(s for s in at.selectbox if s.label == "Under").set_value(parent.ref)
+    next(t for t in at.text_input if t.label == "Name").set_value("Gut feeling")
+    next(t for t in at.text_area if t.label == "Definition").set_value("Picked by intuition.")
+    next(b for b in at.button if b.label == "Add code").click().run()
+    assert not at.exception
+    child = next(e for e in codes.codebook_entries(study, ADMIN) if e.name == "Gut feeling")
+    assert (child.parent_id, child.ref) == (parent.id, f"{parent.ref}/Gut feeling")
+    at = open_page("findings", ADMIN)
+    rule = at.segmented_control(key="parent-rule-Frequency")
+    assert rule.value == "with-codes-below"
+    rule.set_value("own-codings").run()
+    assert not at.exception
+    assert "A code counts only its own codings" in texts(at)
+    at.segmented_control(key="findings_view").set_value("Participants × codes").run()
+    assert at.segmented_control(key="parent-rule-Participants × codes").value == "with-codes-below"  # per table
+
+
 def test_codebook_downloads_yaml(study_db):
     at = open_page("codebook", ALICE)
     assert [b.proto.label for b in at.get("download_button")] == ["Download codebook (YAML)"]
@@ -375,3 +395,50 @@ def test_a_document_with_no_speakers_ticked_in_the_preview_is_imported(study_db,
     at.run()
     assert not at.exception
     assert "Notes" in {t["name"] for t in transcript_rows(study)}
+
+
+def test_a_role_changed_in_the_preview_decides_the_others_again_with_their_reasons(study_db, study):
+    at = open_page("transcripts", ADMIN)
+    # Kim asks in 2 of 2 turns, Sam in none; the note-taker Lea opens the recording.
+    at.file_uploader[0].upload("P96.txt", b"Lea: Recording now.\n\nKim: What did you build?\n\n"
+                                          b"Sam: Classifiers.\n\nKim: Which ones?\n\nSam: Small ones.\n", "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert "not the interviewer (Kim is)" in texts(at).replace("\\", "")  # Markdown escapes the brackets
+    at.selectbox(key="upload_role:P96:Kim").set_value("other")
+    at.run()
+    assert not at.exception
+    shown = texts(at).replace("\\", "")
+    assert "set by you" in shown and "not the interviewer (Kim is)" not in shown
+    assert "no interviewer found" in shown  # with Kim other, nobody left clearly asks
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert {(s["speaker"], s["role"]) for s in segment_rows(study, "P96")} == {
+        ("Lea", "participant"), ("Kim", "other"), ("Sam", "participant")}
+
+
+ZOOM_LIKE = (b"[Speaker 1] Thanks for joining. How did you start?\n[Speaker 2] By accident, a friend needed help.\n"
+             b"[Speaker 1] Which model?\n[Speaker 2] A sentiment model.\n")
+
+
+def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(study_db, study):
+    from study.taught_conventions import saved_conventions
+
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("Z1.txt", ZOOM_LIKE, "text/plain")
+    at.file_uploader[0].upload("Z2.txt", ZOOM_LIKE.replace(b"Speaker 1", b"Kim").replace(b"Speaker 2", b"Dana"),
+                               "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert "upload_role:Z1:Unknown" in at.session_state  # no layout reads it: one unknown speaker
+    at.radio(key="teach_line:0").set_value("[Speaker 1] Thanks for joining. How did you start?")
+    at.button(key="teach_go:0").click()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="upload_role:Z1:Speaker 1").value == "interviewer"
+    assert at.selectbox(key="upload_role:Z2:Dana").value == "participant"  # the other file is read again too
+    at.checkbox(key="teach_keep").check()
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Kim", "Dana", "Kim", "Dana"]
+    assert [c.example for c in saved_conventions(study)] == ["[Speaker 1] Thanks for joining. How did you start?"]

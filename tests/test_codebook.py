@@ -288,13 +288,60 @@ def test_theme_and_codebook_problems_name_their_line(text, line, expected):
     assert expected in lines[1]
 
 
-def test_duplicate_code_names_are_caught_across_sub_themes_ignoring_case():
-    text = SMALL.replace("name: Demos", "name: popularity")
+def test_a_code_name_may_repeat_in_another_sub_theme():
+    codebook = parse(SMALL.replace("name: Demos", "name: popularity"))
+    assert {c.ref for c in codebook.codes() if c.name.casefold() == "popularity"} == {
+        "Attributes/Traditional/Popularity", "Attributes/Reproducibility/popularity"}
+
+
+NESTED = HEAD + (
+    "      - name: Latency\n"
+    "        definition: Slow answers.\n"
+    "        colour: '#AA0000'\n"
+    "        codes:\n"
+    "          - name: Network\n"
+    "            definition: Slow over the network.\n"
+    "            codes:\n"
+    "              - {name: Latency, definition: The network's own latency.}\n"
+    "          - {name: Disk, definition: Slow disks.}\n"
+)
+
+
+def test_codes_nest_to_any_depth_and_a_name_repeats_down_a_branch():
+    codebook = parse(NESTED)
+    assert [c.ref for c in codebook.codes()] == [
+        "Reuse scenarios/Latency", "Reuse scenarios/Latency/Network", "Reuse scenarios/Latency/Network/Latency",
+        "Reuse scenarios/Latency/Disk"]
+    assert codebook.find("Reuse scenarios/Latency").colour == "#AA0000"
+    assert [c.name for c in codebook.find("Reuse scenarios/Latency").codes] == ["Network", "Disk"]
+
+
+def test_a_reference_spelling_a_whole_path_wins_over_a_shorter_match():
+    codebook = parse(NESTED)
+    assert resolve_code(codebook, "reuse scenarios/latency").ref == "Reuse scenarios/Latency"
+    assert resolve_code(codebook, "Reuse scenarios/Network/Latency").ref == "Reuse scenarios/Latency/Network/Latency"
+    with pytest.raises(CodebookError, match="ambiguous"):
+        resolve_code(codebook, "Latency")
+
+
+def test_nested_codes_round_trip_through_yaml():
+    codebook = parse(NESTED)
+    assert parse_codebook(codebook_to_yaml(codebook)) == codebook
+
+
+def test_duplicate_names_under_one_parent_are_caught_ignoring_case():
+    text = NESTED.replace("name: Disk", "name: network")
     lines = problems(text)
-    assert len(lines) == 2
-    # In SMALL, Popularity is named on line 18 and Demos on line 26.
-    assert lines[1].startswith("cb.yaml:26: code 'Attributes/Reproducibility/popularity': duplicate code name")
-    assert "first defined on line 18 as 'Attributes/Traditional/Popularity'" in lines[1]
+    assert len(lines) == 2, lines
+    assert "code 'Reuse scenarios/Latency/network': duplicate name under 'Reuse scenarios/Latency'" in lines[1]
+    assert "as 'Reuse scenarios/Latency/Network'" in lines[1]
+
+
+def test_a_code_and_a_sub_theme_of_one_theme_need_different_names():
+    text = NESTED + "    themes:\n      - name: latency\n"
+    lines = problems(text)
+    assert len(lines) == 2, lines
+    assert "sub-theme 'Reuse scenarios/latency': duplicate name under 'Reuse scenarios'" in lines[1]
 
 
 def test_same_code_name_in_two_top_level_themes_is_allowed():
@@ -404,7 +451,7 @@ def test_resolve_code_suggests_close_matches(shipped):
     with pytest.raises(CodebookError, match="did you mean 'Attributes/Traditional/Popularity'"):
         resolve_code(shipped, "Attributes/Populrity")
     with pytest.raises(CodebookError, match="did you mean 'Reuse scenarios/Knowledge distillation'"):
-        resolve_code(shipped, "Scenarios/Knowledge distilation")
+        resolve_code(shipped, "Reuse scenarios/Knowledge distilation")
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Each source the Findings page offers, each theme and the whole codebook."""
 from __future__ import annotations
 
 import random
+from itertools import product
 from datetime import datetime, timezone
 from hashlib import sha256
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from study import codes, findings, schema
 from study.auth import CLI
+from study.code_tree import PARENT_RULES
 from study.codebook import load_codebook
 from study.exclusion import exclude
 from study.saturation import saturation
@@ -79,11 +81,15 @@ def varied_study(study) -> None:
                 pid = conn.execute(schema.participants.insert().values(label=label, attributes={})).inserted_primary_key[0]
             conn.execute(schema.transcripts.update().where(schema.transcripts.c.name == f"T{t + 1}")
                          .values(participant_id=pid))
+        nest = conn.execute(sa.select(schema.codes.c.id, schema.codes.c.theme_id).order_by(schema.codes.c.id)).all()
+        for child, parent in ((1, 0), (2, 0), (3, 1), (5, 4)):  # a branch three deep and one code with a child
+            conn.execute(schema.codes.update().where(schema.codes.c.id == nest[child].id)
+                         .values(parent_code_id=nest[parent].id, theme_id=nest[parent].theme_id))
     exclude(study, CLI, "T9", "transcript", "interview cut short")
 
 
-def tables(study, source: str, combine: str, theme: str | None) -> dict:
-    """Every findings table of ``theme`` from the source, new and before."""
+def tables(study, source: str, combine: str, theme: str | None, rule: str) -> dict:
+    """Every findings table of ``theme`` from the source by the parent ``rule``, new and before."""
     pairs = {
         "frequency": (findings.frequency_table, before.frequency_table, {}),
         "codebook order": (findings.frequency_table, before.frequency_table, {"order": "codebook"}),
@@ -95,6 +101,7 @@ def tables(study, source: str, combine: str, theme: str | None) -> dict:
     }
     out = {}
     for name, (new, old, options) in pairs.items():
+        options = {**options, "parent_rule": rule}
         out[name] = (new(study, CLI, theme, source=source, combine=combine, **options).to_dict(),
                      old(study, CLI, theme, source=source, combine=combine, **options).to_dict())
     out["saturation"] = (saturation(study, CLI, theme, source, combine).to_dict(),
@@ -103,21 +110,22 @@ def tables(study, source: str, combine: str, theme: str | None) -> dict:
 
 
 def themes_of(study) -> list[str | None]:
+    """The whole codebook, and one theme (with sub-themes when one has them: factors group by them)."""
     with study.session() as session:
-        return [None] + [t.name for t in codes.top_themes(session)]
+        themes = sorted(codes.top_themes(session), key=lambda t: not t.children)
+        return [None, themes[0].name]
 
 
 def assert_same(study) -> int:
     compared = 0
-    for choice in findings_sources(study, CLI):
-        for theme in themes_of(study):
-            for name, (new, old) in tables(study, choice.source, choice.combine, theme).items():
-                assert new == old, f"{name} of {theme or 'all themes'} from {choice.label} differs"
-                compared += 1
-            if theme:
-                new = findings.factors_table(study, CLI, theme, 2, choice.source, choice.combine).to_dict()
-                old = before.factors_table(study, CLI, theme, 2, choice.source, choice.combine).to_dict()
-                assert new == old, f"factors of {theme} from {choice.label} differ"
+    for choice, theme, rule in product(findings_sources(study, CLI), themes_of(study), PARENT_RULES):
+        for name, (new, old) in tables(study, choice.source, choice.combine, theme, rule).items():
+            assert new == old, f"{name} of {theme or 'all themes'} from {choice.label} ({rule}) differs"
+            compared += 1
+        if theme:
+            new = findings.factors_table(study, CLI, theme, 2, choice.source, choice.combine, rule).to_dict()
+            old = before.factors_table(study, CLI, theme, 2, choice.source, choice.combine, rule).to_dict()
+            assert new == old, f"factors of {theme} from {choice.label} ({rule}) differ"
     return compared
 
 

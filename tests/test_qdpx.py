@@ -397,23 +397,33 @@ def test_a_part_that_would_unzip_too_large_is_refused_before_inflating(study, tm
         qdpx.import_qdpx(study, CLI, path)
 
 
-def test_a_source_that_is_not_utf8_fails_the_import_and_nothing_is_stored(study, tmp_path):
+def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(study, tmp_path):
     path = tmp_path / "latin1.qdpx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", other_tool_project())
         archive.writestr("Sources/s7.txt", TEXT.replace("licences", "licences é").encode("latin-1"))
-    with pytest.raises(QdpxFormatError, match="Interview 7: source 'Interview 7': internal://s7.txt is not UTF-8 "
-                                              "text, as REFI-QDA requires"):
-        qdpx.import_qdpx(study, CLI, path)
-    assert texts_of(study) == {} and codebook_of(study).codes() == ()
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert summary.left_out == [("Interview 7", "internal://s7.txt is not UTF-8 text, as REFI-QDA requires")]
+    assert not summary.ok and ", 1 left out." in summary.headline()
+    assert summary.details()[0] == ("1 text source(s) left out (everything else was imported): Interview 7: "
+                                    "internal://s7.txt is not UTF-8 text, as REFI-QDA requires")
+    # its 4 selections and 1 whole-source coding went with it, and the note on one selection;
+    # the codebook and the participant did not
+    assert summary.skipped == ["1 PDF source(s) not imported", "5 coding(s) on the text source(s) left out not imported",
+                               "1 note(s) on the text source(s) left out not imported"]
+    assert texts_of(study) == {}
+    assert [c.ref for c in codebook_of(study).codes()] == ["Barriers/Barriers", "Barriers/Cost - price",
+                                                           f"{qdpx.UNGROUPED_THEME}/Hope"]
+    assert [p["participant"] for p in list_participants(study)] == ["P7"]
 
 
-def test_a_source_outside_the_archive_is_not_read(study, tmp_path):
+def test_a_source_outside_the_archive_is_never_read(study, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("Interviewer: hi\n\nP1: secret")
     project = other_tool_project().replace('plainTextPath="internal://s7.txt"', f'plainTextPath="{secret}"')
-    with pytest.raises(QdpxFormatError, match="a file outside the project"):
-        qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "ext.qdpx", project))
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "ext.qdpx", project))
+    [(name, why)] = summary.left_out
+    assert name == "Interview 7" and why.startswith(f"its text, {secret}, is not inside the archive")
     assert texts_of(study) == {}
 
 
@@ -425,8 +435,9 @@ def test_cli_exports_and_imports(small, db_url, tmp_path):
     out = tmp_path / "small.qdpx"
     exported = runner.invoke(cli, ["--db", db_url, "qdpx", "export", "--out", str(out), "--raters", "alice,bob"])
     assert exported.exit_code == 0, exported.output
-    # Notes: alice's memo on P2 and bob's on P1 (a coding memo is its selection's Description).
-    assert "2 transcript(s), 4 code(s), 5 coding(s) by alice, bob, 2 note(s)" in exported.output
+    # Notes: alice's memo on P2's segment 1 (bob's memo on the whole of P1 is P1's Description, a
+    # coding memo its selection's).
+    assert "2 transcript(s), 4 code(s), 5 coding(s) by alice, bob, 1 note(s)" in exported.output
     target = f"sqlite:///{tmp_path / 'target.db'}"
     imported = runner.invoke(cli, ["--db", target, "qdpx", "import", str(out)])
     assert imported.exit_code == 0, imported.output

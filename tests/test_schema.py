@@ -1,5 +1,5 @@
 """The tables are declared once (study.schema, SQLAlchemy Core) and the ORM classes are mapped onto
-them: the database a new study gets is schema version 2 exactly as it was first released."""
+them: the database a new study gets is schema version 3 exactly as it was first released."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,28 +8,31 @@ from pathlib import Path
 from study import schema
 from study.store import SCHEMA_VERSION, Base, Study, Transcript
 
-# sqlite_master of a new study as written by study 0.1 when schema version 2 was released (its
-# models were then declared in the ORM); a change to the schema comes with a new version.
-RELEASED_V2 = Path(__file__).parent / "data" / "study_schema_v2.sql"
+# sqlite_master of a new study as written when schema version 3 was released (codes nest under
+# codes); a change to the schema comes with a new version. study_schema_v2.sql is version 2 as
+# study 0.1 released it, which the upgrade tests open (tests/test_code_tree.py).
+RELEASED_V3 = Path(__file__).parent / "data" / "study_schema_v3.sql"
 
 
-# Tables added since, each created empty when a study opens (a new table needs no new version);
-# and indexes, each created when a study opens (an index changes no data).
-ADDED_SINCE_V2 = {"sign_in_devices", "coding_flags"}
-INDEXES_SINCE_V2 = {index.name for index in schema.INDEXES_ADDED_SINCE_V2}
+# Tables added since, each created empty when a study opens (a new table needs no new version).
+ADDED_SINCE_V3: set[str] = set()
+# The full-text index of the segments (study.search_index): an FTS5 table, its own tables and the
+# triggers on segments and transcripts that keep it current, all named after it.
+SEARCH_INDEX = "search_segments"
+# Indexes added since, each created when a study opens (an index changes no data: no new version).
+INDEXES_SINCE_V3 = {index.name for index in schema.INDEXES_ADDED_SINCE_V3}
 
 
-def test_a_new_sqlite_study_gets_the_released_version_2_tables(tmp_path):
+def test_a_new_sqlite_study_gets_the_released_version_3_tables(tmp_path):
     Study.open(str(tmp_path / "study.db")).close()
     with sqlite3.connect(tmp_path / "study.db") as connection:
-        statements = [sql + ";" for (sql,) in connection.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name NOT IN "
-            f"({', '.join('?' * len(ADDED_SINCE_V2))}) AND name NOT IN ({', '.join('?' * len(INDEXES_SINCE_V2))}) "
-            "ORDER BY name", sorted(ADDED_SINCE_V2) + sorted(INDEXES_SINCE_V2))]
+        statements = [sql + ";" for (sql, table, name) in connection.execute(
+            "SELECT sql, tbl_name, name FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            if table not in ADDED_SINCE_V3 and name not in INDEXES_SINCE_V3 and not name.startswith(SEARCH_INDEX)]
         added = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert SCHEMA_VERSION == 2
-    assert "\n".join(statements) + "\n" == RELEASED_V2.read_text()
-    assert ADDED_SINCE_V2 <= added
+    assert SCHEMA_VERSION == 3
+    assert "\n".join(statements) + "\n" == RELEASED_V3.read_text()
+    assert ADDED_SINCE_V3 | {SEARCH_INDEX} <= added
 
 
 def test_the_orm_maps_the_one_table_declaration():
@@ -45,4 +48,4 @@ def test_a_study_made_before_an_index_was_added_gets_it_when_it_opens(tmp_path):
     Study.open(str(tmp_path / "study.db")).close()
     with sqlite3.connect(tmp_path / "study.db") as connection:
         indexes = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert INDEXES_SINCE_V2 <= indexes
+    assert INDEXES_SINCE_V3 <= indexes

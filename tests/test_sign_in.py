@@ -255,7 +255,9 @@ def address_seen(monkeypatch, proxies: tuple[str, ...], peer: str, forwarded: st
     config.load()
     headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
     scope = {"type": "websocket", "client": (peer, 50000), "headers": headers, "scheme": "ws"}
-    asyncio.run(config.loaded_app(scope, None, None))
+    # a thread of its own: in a worker that ran the browser tests, Playwright's loop is running here
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, config.loaded_app(scope, None, None)).result()
     return seen[0]
 
 

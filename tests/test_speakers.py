@@ -103,7 +103,7 @@ def test_speakers_lists_roles_turns_words_and_why(run, files):
         {"name": "Interviewer", "role": "interviewer", "turns": 2, "words": 8,
          "reason": "on import: the label says interviewer"},
         {"name": "Dana", "role": "participant", "turns": 2, "words": 6,
-         "reason": "on import: another speaker is the interviewer"},
+         "reason": "on import: not the interviewer (Interviewer is)"},
     ]
 
 
@@ -188,3 +188,44 @@ def test_a_role_set_after_import_survives_resegmenting(run, files):
     assert run("resegment", "--unit", "sentence", "P01").exit_code == 0
     segments = json.loads(run("segments", "P01", "--format", "json").stdout)
     assert {s["role"] for s in segments} == {"interviewer"}
+
+
+# A silent note-taker speaks first; the interviewer is who asks.
+WITH_NOTE_TAKER = ("Note-taker: Recording is on.\n\nInterviewer: How do you find models?\n\n"
+                   "Dana: I search the hub.\n\nInterviewer: And the license?\n\nDana: Always first.\n")
+
+
+def test_other_speakers_are_kept_and_shown_but_never_to_code(run, files, db_url):
+    from study import corrections, workspace
+
+    (files / "P02.txt").write_text(WITH_NOTE_TAKER, encoding="utf-8")
+    assert run("import", str(files / "P02.txt")).exit_code == 0
+    rows = json.loads(run("speakers", "P02", "--format", "json").stdout)
+    assert [(r["name"], r["role"], r["reason"]) for r in rows] == [
+        ("Note-taker", "other", "on import: the label says other"),
+        ("Interviewer", "interviewer", "on import: the label says interviewer"),
+        ("Dana", "participant", "on import: not the interviewer (Interviewer is)")]
+    study = Study.open(db_url)
+    try:
+        [listed] = workspace.transcript_progress(study, Actor("alice", "coder"))
+        assert (listed.segments, listed.progress.total) == (5, 2)  # all five shown; Dana's two to code
+        # a turn given to a new "Interpreter" makes them other, not a participant
+        corrections.change_turn_speaker(study, CLI, "P02", 4, "Interpreter")
+        assert _state(study)["roles"] == ["other", "interviewer", "participant", "interviewer", "other"]
+        assert workspace.transcript_progress(study, Actor("alice", "coder"))[0].progress.total == 1
+        with study.session() as session:
+            assert session.query(Transcript).one().interviewer == "Interviewer"
+    finally:
+        study.close()
+    result = run("speakers", "P02", "--set-role", "Note-taker=participant,Dana=other")
+    assert result.exit_code == 0, result.output
+    assert [s["role"] for s in json.loads(run("segments", "P02", "--format", "json").stdout)] == [
+        "participant", "interviewer", "other", "interviewer", "other"]
+
+
+def test_other_is_a_role_given_on_import(run, files):
+    (files / "P03.txt").write_text(INTERVIEW.replace("Dana: Always first.", "Lea: One moment, please."),
+                                   encoding="utf-8")
+    assert run("import", str(files / "P03.txt"), "--role", "Lea=other").exit_code == 0
+    segments = json.loads(run("segments", "P03", "--format", "json").stdout)
+    assert [(s["speaker"], s["role"]) for s in segments][-1] == ("Lea", "other")

@@ -188,7 +188,7 @@ def test_human_codes_on_interviewer_segments_are_left_out_and_said(six):
     suggest_codings(six, CLI)
     result = evaluate_suggestions(six, CLI, "alice")
     assert result.units == 6
-    assert any("1 coding(s) of alice on interviewer segments" in note for note in result.notes)
+    assert any("1 coding(s) of alice on interviewer and other segments" in note for note in result.notes)
 
 
 def test_the_learned_suggester_finds_a_code_whose_words_only_it_uses(study):

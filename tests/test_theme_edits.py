@@ -59,8 +59,8 @@ def test_theme_edit_errors_are_clear(small):
         codes.add_theme(small, CLI, "challenges")
     with pytest.raises(CodebookError, match="into itself"):
         codes.move_theme(small, CLI, "Attributes", "Attributes/Traditional")
-    codes.add_code(small, CLI, "Attributes", "Model search", "A clash with Challenges' code of that name.")
-    with pytest.raises(CodebookError, match="already exists in theme 'Attributes'"):
+    codes.add_code(small, CLI, "Attributes/Traditional", "Model search", "A clash with Challenges' code of that name.")
+    with pytest.raises(CodebookError, match="already exists under 'Attributes/Traditional'"):
         codes.move_code(small, CLI, "Challenges/Model search", "Attributes/Traditional")
     with pytest.raises(NotAllowed):
         codes.add_theme(small, ALICE, "Mine")

@@ -389,8 +389,8 @@ def test_speakers_in_order_of_first_appearance():
     [
         # B asks in 2 of 2 turns with 3 of 5 words (lead 1 - 0.3 = 0.7); A in 1 of 2 with 2 of 5 (0.5 - 0.2 = 0.3)
         ([("A", "Fine."), ("B", "Why? How?"), ("A", "Ok?")], None, "B"),
-        ([("A", "Why?"), ("B", "How?")], None, "A"),  # a tie goes to who speaks first
-        ([("A", "Fine."), ("B", "Sure.")], None, "A"),  # no questions: the first speaker
+        ([("A", "Why?"), ("B", "How?")], None, None),  # a tie: no interviewer, whoever speaks first
+        ([("A", "Fine."), ("B", "Sure.")], None, None),  # no questions: no interviewer
         ([("A", "Why? How?"), ("Int", "Go on.")], None, "Int"),  # a role label wins outright
         ([("A", "Why? How?"), ("B", "Go on.")], {"B": "interviewer"}, "B"),  # so does a reader's role hint
         ([("A", "Why?"), ("A", "How?")], None, None),  # one speaker: no interviewer

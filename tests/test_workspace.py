@@ -6,9 +6,11 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from study import auth, codes, codings, workspace
 from study.auth import Actor
+from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.codings import UncodedSegments
 from study.errors import CodebookError, NotAllowed, NotFound
 from tests.factories import add_interview, load_small_codebook
@@ -170,3 +172,86 @@ def test_any_sequence_of_toggles_ends_in_the_last_choice_per_segment_and_code(ws
         workspace.toggle(ws, ALICE, sid, cid, applied)
         (expected.setdefault(sid, set()).add if applied else expected.setdefault(sid, set()).discard)(cid)
     assert workspace.coder_state(ws, ALICE, tid).codes == {sid: ids for sid, ids in expected.items() if ids}
+
+
+# -- one click: written once, read back once ---------------------------------------------
+
+
+class Statements:
+    """Counts the SQL statements the study's engine runs inside the ``with`` block."""
+
+    def __init__(self, study):
+        self.engine, self.seen = study.engine, []
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        self.seen.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def clicks(seg: workspace.SegmentView, code: int) -> list[workspace.Change]:
+    span = (seg.start + 2, seg.start + 8)
+    return [workspace.Change(seg.id, code, True), workspace.Change(seg.id, code, True, span),
+            workspace.Change(seg.id, code, False), workspace.Change(seg.id, code, False, span)]
+
+
+# A click: the rater looked up, the write's facts (rater, segment, code, transcript, done mark,
+# the stored coding) read in one statement, the insert or delete, the code's theme path for the
+# audit entry, the audit entry, the segment read back. Before: 13 to write and 18 to read back.
+CLICK_STATEMENTS = 6
+
+
+@pytest.mark.parametrize("step", range(4), ids=["apply", "apply span", "remove", "remove span"])
+def test_a_click_writes_and_reads_back_in_a_few_statements(ws, step):
+    tid = transcript_id(ws, "P1-interview")
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    for earlier in clicks(seg, code)[:step]:
+        workspace.apply_change(ws, ALICE, tid, earlier)
+    with Statements(ws) as counted:
+        stored = workspace.apply_change(ws, ALICE, tid, clicks(seg, code)[step])
+    assert len(counted.seen) <= CLICK_STATEMENTS, "\n".join(counted.seen)
+    assert sum(s.lstrip().upper().startswith(("INSERT", "DELETE")) for s in counted.seen) == 2  # the coding, its audit
+    anew = workspace.coder_state(ws, ALICE, tid)
+    assert (stored.codes, stored.spans) == (anew.codes.get(seg.id, frozenset()), anew.spans.get(seg.id, frozenset()))
+
+
+def test_what_a_click_reads_back_updates_the_state_to_what_a_full_read_gives(ws):
+    tid = transcript_id(ws, "P1-interview")
+    seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
+    state = workspace.coder_state(ws, ALICE, tid)
+    for change in clicks(seg, code)[:2] + [workspace.Change(segment(ws, "P1-interview", 3).id, code, True)]:
+        state = state.with_segment(workspace.apply_change(ws, ALICE, tid, change))
+        anew = workspace.coder_state(ws, ALICE, tid)
+        assert (state.codes, state.spans, state.progress) == (anew.codes, anew.spans, anew.progress)
+    assert (state.progress.coded, state.progress.total) == (2, 3)  # answers 1 and 3 of the three
+
+
+def test_a_click_keeps_the_write_rules(ws):
+    tid = transcript_id(ws, "P1-interview")
+    other = segment(ws, "P2-interview", 1)
+    code = code_id(ws, "Challenges/Model search")
+    with pytest.raises(NotFound, match="has no segment"):  # a segment of another transcript
+        workspace.apply_change(ws, ALICE, tid, workspace.Change(other.id, code, True))
+    workspace.set_done(ws, ALICE, tid, True, anyway=True)
+    with pytest.raises(NotAllowed, match="marked this transcript done"):
+        workspace.apply_change(ws, ALICE, tid, workspace.Change(segment(ws, "P1-interview", 1).id, code, True))
+
+
+def test_a_batch_of_writes_is_checked_in_one_read_per_two_hundred(ws):
+    tid = transcript_id(ws, "P1-interview")
+    code_ids = [c.id for c in workspace.codebook_entries(ws)]
+    segments = workspace.transcript_segments(ws, ALICE, tid)
+    with ws.session() as session:
+        rater = auth.rater_user(session, "alice").id
+    writes = [CodingWrite(CodingKey(rater, tid, s.id, c, (s.start, s.start + k)))
+              for s in segments for c in code_ids for k in range(1, 10)]
+    assert len(writes) > 200
+    with Statements(ws) as counted, ws.session() as session:
+        assert write_codings(session, ALICE, writes, audited=False) == len(writes)
+    reads = [s for s in counted.seen if not s.lstrip().upper().startswith("INSERT")]
+    assert len(reads) == -(-len(writes) // 200), reads

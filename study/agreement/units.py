@@ -80,7 +80,8 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
 
     Units are the segments (or participants) of the transcripts every rater marked done, or with
     ``include_unfinished`` of every transcript any of them coded or marked done. With
-    ``participant_turns_only``, interviewer segments are left out of the segment level.
+    ``participant_turns_only``, the segments of interviewers and others (observers, note-takers,
+    interpreters) are left out of the segment level.
     """
     raters = check_raters(raters)
     if level not in LEVELS:
@@ -100,7 +101,7 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
                       "a unit counts as not applying the code there")
     if level == "segment":
         if participant_turns_only:
-            segments, frame, note = _without_interviewer_turns(segments, frame)
+            segments, frame, note = _participant_turns(segments, frame)
             notes.append(note)
         units, unit_of_segment = _segment_units(segments)
         whole = frame.segment_id.isna()
@@ -170,10 +171,12 @@ def session_code_infos(session, used: set[str]) -> list[CodeView]:
     ]
 
 
-def _without_interviewer_turns(segments: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    kept = segments[segments.role != "interviewer"]
+def _participant_turns(segments: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    kept = segments[segments.role == "participant"]
     dropped = frame.segment_id.notna() & ~frame.segment_id.isin(set(kept.segment_id))
-    note = (f"participant turns only: {len(segments) - len(kept)} interviewer segment(s) left out"
+    left = segments.role[segments.role != "participant"].value_counts()
+    said = " and ".join(f"{n} {role}" for role, n in sorted(left.items())) or "0 interviewer"
+    note = (f"participant turns only: {said} segment(s) left out"
             + (f", with {int(dropped.sum())} coding(s) on them" if dropped.any() else ""))
     return kept, frame[~dropped], note
 

@@ -38,6 +38,7 @@ else:
         st.Page("views/codebook.py", title="Codebook", icon=":material/menu_book:"),
         st.Page("views/agreement.py", title="Agreement", icon=":material/handshake:"),
         st.Page("views/quotes.py", title="Quotes", icon=":material/format_quote:"),
+        st.Page("views/search.py", title="Search", icon=":material/search:"),
     ]
     if actor.is_admin:
         pages += [

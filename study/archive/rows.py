@@ -20,7 +20,7 @@ from ..names import check_name
 from ..schema import unit_key
 
 SMALLEST_INTEGER, LARGEST_INTEGER = -(2**31), 2**31 - 1  # PostgreSQL's integer, which SQLite's holds too
-ROLES = {"users": {"admin", "coder", "system"}, "segments": {"interviewer", "participant"}}
+ROLES = {"users": {"admin", "coder", "system"}, "segments": {"interviewer", "participant", "other"}}
 NAMES = {("users", "name"): "user", ("participants", "label"): "participant", ("transcripts", "name"): "transcript",
          ("segments", "speaker"): "speaker"}
 _FIX = "restore from the archive as written, or archive the study again"

@@ -45,7 +45,7 @@ def raters_option(f):
 @click.option("--all", "include_unfinished", is_flag=True,
               help="Also transcripts not every rater marked done (stated in the output).")
 @click.option("--participant-turns", "participant_turns_only", is_flag=True,
-              help="Segment level: leave interviewer turns out of the units (stated in the output).")
+              help="Segment level: leave the turns of interviewers and others (observers, note-takers) out of the units (stated in the output).")
 @click.option("--replicates", type=click.IntRange(0), default=DEFAULT_REPLICATES, show_default=True,
               help="Bootstrap replicates for alpha's 95% interval (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Bootstrap seed.")

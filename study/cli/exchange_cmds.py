@@ -17,6 +17,7 @@ auth = library("study.auth")
 qdpx = library("study.qdpx")
 suggest = library("study.suggest")
 UNITS = LazyChoice("study.segmenting:UNITS")
+CREDITS = LazyChoice("study.qdpx.importer:CREDITS")
 DEFAULT_SUGGESTER = lazy("study.suggest:DEFAULT_SUGGESTER")
 
 
@@ -50,21 +51,30 @@ def qdpx_export(ctx, out, raters) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--unit", type=UNITS, default="turn", show_default=True,
               help="Segment unit for the imported texts.")
+@click.option("--credit", type=CREDITS, default="coding", show_default=True,
+              help="Whose a coding is where its selection was made by another user (NVivo writes both): "
+                   "the coding's creator or the selection's.")
 @click.pass_context
-def qdpx_import(ctx, file, unit) -> None:
+def qdpx_import(ctx, file, unit, credit) -> None:
     """Import a REFI-QDA project: text sources as transcripts, codes into the codebook (parent
     codes become themes), each user's codings as a rater's, kept as spans inside segments.
 
-    All of the file is imported or none of it. A text the study has already (equal up to line
-    endings and trailing whitespace) takes the file's codings, so several coders' projects of the
-    same interviews merge. NVivo's positions (UTF-16 units) are converted.
+    Texts missing from the file (or unreadable) are left out and named; everything else is
+    imported together or not at all. A text the study has already (equal up to line endings and
+    trailing whitespace) takes the file's codings, so several coders' projects of the same
+    interviews merge. NVivo's positions (UTF-16 units) are converted.
 
     Example: study qdpx import from-maxqda.qdpx
+
+    Example: study qdpx import from-nvivo.qdpx --credit selection
     """
-    summary = qdpx.import_qdpx(open_study(ctx), auth.CLI, file, unit)
+    summary = qdpx.import_qdpx(open_study(ctx), auth.CLI, file, unit, credit)
     click.echo(summary.headline())
     for item in summary.details():
         click.echo(f"  {item}")
+    if summary.credit_differs:
+        other = "selection" if credit == "coding" else "coding"
+        click.echo(f"To credit the {other}'s creator instead, import again into a fresh study with --credit {other}.")
     if summary.codings:
         click.echo("Mark the transcripts each rater finished as done (`study codings done NAME --rater R`) "
                    "before measuring agreement; the file does not say.")

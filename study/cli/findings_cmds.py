@@ -46,6 +46,14 @@ def source_options(command):
                              "consensus when it has codings, else the union of all coders.")(command)
 
 
+def parent_rule_option(command):
+    """The shared --parent-rule option of the tables that count codes."""
+    return click.option("--parent-rule", type=LazyChoice("study.code_tree:PARENT_RULES"), default="with-codes-below",
+                        show_default=True,
+                        help="How a code with codes below it counts: with-codes-below (a participant counts when "
+                             "a segment carries the code or any code below it) or own-codings.")(command)
+
+
 def out_option(command):
     return click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                         help="Write to this file (its suffix picks the format when --format is not given).")(command)
@@ -96,32 +104,36 @@ def table_group() -> None:
 @click.option("--theme", help="A theme (path), e.g. Challenges or Attributes/Portability; default all.")
 @click.option("--order", type=LazyChoice("study.findings:ORDERS"), default="count", show_default=True,
               help="count: most mentioned first; codebook: codebook order.")
+@parent_rule_option
 @source_options
 @table_format()
 @out_option
 @click.pass_context
-def table_frequency(ctx, theme, order, source, combine, fmt, out) -> None:
+def table_frequency(ctx, theme, order, source, combine, parent_rule, fmt, out) -> None:
     """How many participants mentioned each code ("N of M"), with ids, definition and a quote.
 
     Example: study table frequency --theme Challenges --format latex --out challenges.tex
     """
-    table = findings.frequency_table(open_study(ctx, create=False), auth.CLI, theme, source, combine, order)
+    table = findings.frequency_table(open_study(ctx, create=False), auth.CLI, theme, source, combine, order,
+                                     parent_rule=parent_rule)
     deliver_table(table, fmt, out)
 
 
 @table_group.command("matrix")
 @click.option("--theme")
 @click.option("--counts", is_flag=True, help="Count coded segments instead of 1/0 presence.")
+@parent_rule_option
 @source_options
 @table_format()
 @out_option
 @click.pass_context
-def table_matrix(ctx, theme, counts, source, combine, fmt, out) -> None:
+def table_matrix(ctx, theme, counts, source, combine, parent_rule, fmt, out) -> None:
     """Participant x code: whether (or, with --counts, how often) each participant mentioned each code.
 
     Example: study table matrix --theme Challenges --counts --format csv
     """
-    table = findings.matrix_table(open_study(ctx, create=False), auth.CLI, theme, source, combine, counts)
+    table = findings.matrix_table(open_study(ctx, create=False), auth.CLI, theme, source, combine, counts,
+                                  parent_rule=parent_rule)
     deliver_table(table, fmt, out)
 
 
@@ -129,16 +141,18 @@ def table_matrix(ctx, theme, counts, source, combine, fmt, out) -> None:
 @click.option("--theme", required=True, help="The theme whose sub-themes group the factors, e.g. Attributes.")
 @click.option("--min", "minimum", type=int, default=2, show_default=True,
               help="Keep factors mentioned by at least this many participants.")
+@parent_rule_option
 @source_options
 @table_format()
 @out_option
 @click.pass_context
-def table_factors(ctx, theme, minimum, source, combine, fmt, out) -> None:
+def table_factors(ctx, theme, minimum, source, combine, parent_rule, fmt, out) -> None:
     """Codes grouped by sub-theme with participant counts (the paper's attribute-factor table).
 
     Example: study table factors --theme Attributes --min 2 --format md
     """
-    table = findings.factors_table(open_study(ctx, create=False), auth.CLI, theme, minimum, source, combine)
+    table = findings.factors_table(open_study(ctx, create=False), auth.CLI, theme, minimum, source, combine,
+                                   parent_rule=parent_rule)
     deliver_table(table, fmt, out)
 
 
@@ -162,16 +176,18 @@ def table_demographics(ctx, source, combine, fmt, out) -> None:
 @click.option("--theme")
 @click.option("--level", type=LazyChoice("study.findings:LEVELS"), default="segment", show_default=True,
               help="Count shared segments or shared participants.")
+@parent_rule_option
 @source_options
 @table_format()
 @out_option
 @click.pass_context
-def table_cooccurrence(ctx, theme, level, source, combine, fmt, out) -> None:
+def table_cooccurrence(ctx, theme, level, source, combine, parent_rule, fmt, out) -> None:
     """Code x code: how many segments (or participants) carry both codes.
 
     Example: study table cooccurrence --level participant --format csv
     """
-    table = findings.cooccurrence_table(open_study(ctx, create=False), auth.CLI, theme, level, source, combine)
+    table = findings.cooccurrence_table(open_study(ctx, create=False), auth.CLI, theme, level, source, combine,
+                                        parent_rule=parent_rule)
     deliver_table(table, fmt, out)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace as replace_options
 from pathlib import Path
 
 import click
@@ -28,6 +28,8 @@ resegmenting = library("study.importing.resegment")
 participants_mod = library("study.participants")
 roles = library("study.roles")
 speakers_mod = library("study.speakers")
+transcripts_mod = library("study.transcripts")  # the package: a submodule would load it whole at once
+kept_conventions = library("study.taught_conventions")
 UNITS = LazyChoice("study.segmenting:UNITS")
 
 
@@ -49,7 +51,8 @@ def init(ctx: click.Context) -> None:
 @click.option("--unit", type=UNITS, default="turn", show_default=True, help="Segment unit.")
 @click.option("--interviewer", metavar="NAME", help="The interviewer's speaker label, when detection guesses wrong.")
 @click.option("--role", "roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
-              help="Set speakers' roles (interviewer or participant), e.g. \"A1=interviewer,A5=interviewer\".")
+              help="Set speakers' roles (interviewer, participant or other: an observer, note-taker, interpreter), "
+                   "e.g. \"A1=interviewer,A5=interviewer,Lea=other\".")
 @click.option("--speaker", "renames", multiple=True, metavar="OLD=NEW",
               help="Rename a speaker, e.g. \"Unknown Speaker=P7\" (repeat for more).")
 @click.option("--dry-run", is_flag=True,
@@ -59,22 +62,38 @@ def init(ctx: click.Context) -> None:
               help="Refuse files larger than this many megabytes.")
 @click.option("--lenient", is_flag=True,
               help="Keep caption cues whose timing line is malformed as text (reported) instead of refusing the file.")
+@click.option("--speaker-example", "examples", multiple=True, metavar="LINE",
+              help="A line that starts a turn, e.g. \"[Speaker 1] Thanks for joining\": every line of that shape "
+                   "starts one, in every file (repeat for more shapes).")
+@click.option("--speaker-pattern", "patterns", multiple=True, metavar="REGEX",
+              help="A regular expression matching the start of a line that starts a turn, with a group "
+                   "(?P<speaker>...) and optionally (?P<timestamp>...).")
+@click.option("--save-convention", is_flag=True,
+              help="Keep the --speaker-example/--speaker-pattern conventions for this study's later imports.")
 @click.pass_context
 def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry_run, replace, max_mb,
-            lenient) -> None:
+            lenient, examples, patterns, save_convention) -> None:
     """Import transcripts (.docx .txt .md .vtt .srt .pdf .odt .rtf .doc, speaker tables .csv .tsv .xlsx,
     survey .csv) or folders of them.
 
     Example: study import transcripts_sample/ --participants transcripts_sample/participants.csv
 
     Example: study import --dry-run otter.txt --speaker "Unknown Speaker=P7" --role "A1=interviewer"
+
+    Example: study import --dry-run zoom/ --speaker-example "[Speaker 1] Thanks for joining"
     """
     participants = participants_mod.read_participants_csv(participants_csv) if participants_csv else None
     files = reading.expand_paths(paths)  # counted for the progress bar; the batch is given as named
+    conventions = _conventions(examples, patterns)
+    if save_convention and (dry_run or not conventions):
+        raise click.UsageError("--save-convention keeps the conventions taught with --speaker-example or "
+                               "--speaker-pattern, on an import (not a dry run)")
     options = reading.ImportOptions(unit=unit, interviewer=interviewer, replace=replace,
                                       max_bytes=int(max_mb * 1e6), roles=_role_pairs(roles),
-                                      renames=_rename_pairs(renames), lenient=lenient, describe=said)
+                                      renames=_rename_pairs(renames), lenient=lenient, describe=said,
+                                      conventions=conventions)
     if dry_run:
+        options = replace_options(options, conventions=_with_saved(ctx, conventions))
         preview = preview_mod.preview_files(paths, participants=participants, options=options)
         click.echo(_render_preview(preview))
         for _file, message in preview.skipped:
@@ -83,6 +102,9 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
             click.echo(f"Error: {message}", err=True)
         ctx.exit(1 if preview.failed else 0)
     study = open_study(ctx)
+    for convention in conventions if save_convention else ():
+        kept_conventions.save_convention(study, auth.CLI, convention)
+        click.echo(f"Saved for this study's later imports: a turn starts {convention.describe()}.", err=True)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            show_pos=True) as bar:
         summary = batch.import_files(study, paths, actor=auth.CLI, participants=participants, options=options,
@@ -90,6 +112,27 @@ def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry
     _print_summary(summary)
     if summary.failed:
         ctx.exit(1)
+
+
+def _conventions(examples: tuple[str, ...], patterns: tuple[str, ...]):
+    """The conventions taught on the command line: examples first, then patterns."""
+    return (*(transcripts_mod.convention_from_example(line) for line in examples),
+            *(transcripts_mod.convention_from_pattern(pattern) for pattern in patterns))
+
+
+def _with_saved(ctx: click.Context, conventions):
+    """The conventions taught now and those the study keeps, if the study exists (a dry run creates nothing)."""
+    from sqlalchemy.engine import make_url
+
+    from ..errors import StudyError
+
+    url = ctx.find_root().obj["db_url"]
+    if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
+        return conventions
+    try:
+        return kept_conventions.with_saved(open_study(ctx, create=False), conventions)
+    except StudyError:
+        return conventions
 
 
 _ROLE_PAIR = re.compile(r"\s*(?P<speaker>[^=]+?)\s*=\s*(?P<role>\w+)\s*(?:,|$)")
@@ -106,7 +149,7 @@ def _role_pairs(values: tuple[str, ...]) -> dict[str, str]:
             pairs[match["speaker"]] = roles.check_role(match["role"])
             position = match.end()
         if position != len(value) or not value.strip():
-            raise click.BadParameter(f"{value!r}: write SPEAKER=interviewer or SPEAKER=participant, "
+            raise click.BadParameter(f"{value!r}: write SPEAKER=interviewer, SPEAKER=participant or SPEAKER=other, "
                                      "several separated by commas", param_hint="--role")
     return pairs
 
@@ -131,6 +174,7 @@ def _render_preview(preview: ImportPreview) -> str:
         width = max(len(s.name) for s in t.speakers)
         for s in t.speakers:
             lines.append(f"  {s.name:<{width}}  {s.role:<11}  {s.turns:>4} turns  {s.words:>6} words  ({s.reason})")
+        lines.extend(f"  note: {warning}" for warning in t.warnings)
         lines.append("  first turns:")
         lines.extend(f"    {speaker}: {words}" for speaker, words in t.opening)
     files = len({t.file for t in preview.transcripts})
@@ -166,7 +210,7 @@ def _print_summary(summary: ImportSummary) -> None:
 @cli.command()
 @click.argument("name")
 @click.option("--set-role", "set_roles", multiple=True, metavar="SPEAKER=ROLE[,...]",
-              help="Change speakers' roles (interviewer or participant); codings, memos and decisions stay.")
+              help="Change speakers' roles (interviewer, participant or other); codings, memos and decisions stay.")
 @format_option()
 @click.pass_context
 def speakers(ctx, name, set_roles, fmt) -> None:
@@ -246,3 +290,25 @@ def resegment(ctx, names, unit) -> None:
                f"{summary.carried} coding(s) carried, {len(summary.not_carried)} not carried.")
     for item in summary.not_carried:
         click.echo(f"  not carried: {item}")
+
+
+@cli.command()
+@click.option("--forget", type=int, metavar="N", help="Forget the saved convention numbered N (as listed).")
+@format_option()
+@click.pass_context
+def conventions(ctx, forget, fmt) -> None:
+    """List the turn conventions this study keeps (taught with --speaker-example or --speaker-pattern
+    and --save-convention); every import reads with them. Forget one with --forget N.
+
+    Example: study conventions --forget 1
+    """
+    study = open_study(ctx)
+    if forget is not None:
+        gone = kept_conventions.forget_convention(study, auth.CLI, forget)
+        click.echo(f"Forgotten: a turn starts {gone.describe()}.", err=True)
+    rows = [{"number": n, "example": c.example or "", "pattern": c.pattern}
+            for n, c in enumerate(kept_conventions.saved_conventions(study), start=1)]
+    if not rows and fmt in ("table", "md"):
+        click.echo("No saved turn conventions: the readers decide where turns start.", err=True)
+        return
+    emit(rows, fmt)

@@ -21,6 +21,7 @@ from ..names import printable
 from ..participants import ParticipantRow, apply_participants
 from ..segmenting import UNITS
 from ..store import Study, Transcript
+from ..taught_conventions import with_saved
 from .preview import owners, preview_batch
 from .reading import BatchFile, ImportOptions, NotATranscript, batch_files, document_hash, documents, unexpected
 from .storing import store_document
@@ -69,7 +70,8 @@ def import_batch(
 ) -> ImportSummary:
     """``import_files`` of files from disk or a browser. Admins only."""
     actor.require_admin("import transcripts")
-    options = dataclasses.replace(options, actor=actor.name)
+    # what was taught now, then what the study keeps: one way of reading for the whole batch
+    options = dataclasses.replace(options, actor=actor.name, conventions=with_saved(study, options.conventions))
     if options.unit not in UNITS:
         raise StudyError(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
     summary = ImportSummary()
@@ -144,7 +146,8 @@ def _check_speakers_named(files: list[BatchFile], owner_of: Mapping[str, str], o
     given_roles = [*options.roles, *([options.interviewer] if options.interviewer else [])]
     if not given_roles and not options.renames:
         return
-    preview = preview_batch(files, owner_of=owner_of, options=ImportOptions(max_bytes=options.max_bytes))
+    preview = preview_batch(files, owner_of=owner_of,
+                            options=ImportOptions(max_bytes=options.max_bytes, conventions=options.conventions))
     found = sorted({s.name for t in preview.transcripts for s in t.speakers}, key=str.casefold)
     before = {name.casefold() for name in found}
     after = before | {new.strip().casefold() for new in options.renames.values()}

@@ -8,12 +8,13 @@ from typing import Iterable, Mapping
 from ..errors import StudyError
 from ..names import check_name, printable
 from ..participants import ParticipantRow
-from ..roles import SpeakerRole, assign_roles, main_interviewer
+from ..roles import SpeakerRole, SpeakerStats, decide_roles, main_interviewer, speaker_stats
 from ..transcripts import ParsedTranscript
 from .reading import BatchFile, ImportOptions, NotATranscript, batch_files, documents, unexpected
 
 OPENING_TURNS = 3
 OPENING_WORDS = 12
+SHOWN_LINES, SHOWN_LINE_CHARACTERS = 40, 160  # the lines a preview offers to teach a turn start on
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class TranscriptPreview:
     runner_up_score: float | None
     speakers: tuple[SpeakerRole, ...]
     opening: tuple[tuple[str, str], ...]  # (speaker, first words) of the first turns
+    stats: tuple[SpeakerStats, ...] = ()  # what the roles were decided from, to decide again (``with_roles``)
+    warnings: tuple[str, ...] = ()  # what the reading kept as text, or a taught convention that found nothing
+    lines: tuple[str, ...] = ()  # the text's first lines, as written: where a turn may be shown to start
+
+    def with_roles(self, chosen: Mapping[str, str]) -> tuple[SpeakerRole, ...]:
+        """The speakers' roles and reasons with the roles ``chosen`` (speaker -> role), decided again."""
+        return decide_roles(self.stats, chosen)
 
     @property
     def interviewer(self) -> str | None:
@@ -85,14 +93,21 @@ def _preview_file(file: BatchFile, owner_of: Mapping[str, str], options: ImportO
 
 def _preview(file: str, name: str, participant: str, parsed: ParsedTranscript, options) -> TranscriptPreview:
     opening = tuple((turn.speaker, _first_words(parsed.turn_text(turn))) for turn in parsed.turns[:OPENING_TURNS])
+    stats = speaker_stats(parsed)
     return TranscriptPreview(
         file=file, name=name, participant=participant,
         layout=getattr(parsed, "layout", None) or None, layout_score=getattr(parsed, "layout_score", None),
         runner_up=getattr(parsed, "runner_up", None), runner_up_score=getattr(parsed, "runner_up_score", None),
-        speakers=assign_roles(parsed, options.role_overrides(name)), opening=opening,
+        speakers=decide_roles(stats, options.role_overrides(name)), opening=opening, stats=stats,
+        warnings=parsed.warnings, lines=_first_lines(parsed.text),
     )
 
 
 def _first_words(text: str) -> str:
     words = text.split()
     return " ".join(words[:OPENING_WORDS]) + (" …" if len(words) > OPENING_WORDS else "")
+
+
+def _first_lines(text: str) -> tuple[str, ...]:
+    lines = (line.strip()[:SHOWN_LINE_CHARACTERS] for line in text.splitlines())
+    return tuple(line for line in lines if line)[:SHOWN_LINES]

@@ -17,6 +17,7 @@ from ..transcripts import (
     PARTICIPANTS,
     READERS,
     SURVEY,
+    Convention,
     ParsedTranscript,
     check_data,
     read_file,
@@ -43,6 +44,8 @@ class ImportOptions:
     transcript_roles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # transcript names the preview left out: not stored, and said (skipped, or a warning of their file)
     left_out: frozenset[str] = frozenset()
+    # turn starts taught by example or pattern (``transcripts.taught``), for every file of the batch
+    conventions: tuple[Convention, ...] = ()
 
     def role_overrides(self, transcript: str) -> dict[str, str]:
         """The roles you gave for the speakers of ``transcript``."""
@@ -133,7 +136,8 @@ def documents(file: BatchFile, data: bytes, options: ImportOptions,
             name = f"{file.stem}-{response.participant}"
             yield name, rename_speakers(response.parsed, options.renames), response.participant
         return
-    parsed = read_transcript_data(data, where, max_bytes=options.max_bytes, lenient=options.lenient)
+    parsed = read_transcript_data(data, where, max_bytes=options.max_bytes, lenient=options.lenient,
+                                  taught=options.conventions)
     if not file.named and parsed.layout == NO_SPEAKERS_LAYOUT:
         raise NotATranscript(f"{where}: no speakers found (no speaker labels, Q/A marks, timestamps or caption "
                              "cues): it reads as a document, not an interview; skipped",

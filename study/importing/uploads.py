@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from ..auth import Actor
 from ..errors import StudyError
 from ..participants import ParticipantRow, ParticipantsApplied, apply_participants, participants_from_csv
 from ..store import Study
-from ..transcripts import DEFAULT_MAX_BYTES
+from ..transcripts import DEFAULT_MAX_BYTES, Convention
 from .batch import ImportSummary, import_batch
 from .preview import ImportPreview, owners, preview_batch
 from .reading import BatchFile, ImportOptions
@@ -36,6 +36,7 @@ def upload_transcripts(
     describe: Callable[[StudyError], str] = str,
     roles: Mapping[str, Mapping[str, str]] | None = None,
     left_out: Iterable[str] = (),
+    conventions: Sequence[Convention] = (),
 ) -> ImportSummary:
     """Import uploaded transcript files with the same importers as ``study import``.
 
@@ -43,13 +44,15 @@ def upload_transcripts(
     ``failed`` as (file name, message) with the file's own name; the message is the error as
     ``describe`` words it (the app words remedies as its buttons). ``roles`` maps a transcript's
     name to the roles chosen for its speakers (after a preview); ``left_out`` names the
-    transcripts the preview left out (skipped, and said so).
+    transcripts the preview left out (skipped, and said so); ``conventions`` the turn starts
+    taught at the preview (the study's saved ones apply as well).
     """
     actor.require_admin("import transcripts")
     return import_batch(
         study, [_batch_file(upload) for upload in files], actor=actor, participants=_rows(participants),
         options=ImportOptions(unit=unit, replace=replace, max_bytes=max_bytes, actor=actor.name,
-                              transcript_roles=dict(roles or {}), left_out=frozenset(left_out), describe=describe),
+                              transcript_roles=dict(roles or {}), left_out=frozenset(left_out), describe=describe,
+                              conventions=tuple(conventions)),
     )
 
 
@@ -60,11 +63,13 @@ def preview_uploads(
     participants: UploadedFile | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     describe: Callable[[StudyError], str] = str,
+    conventions: Sequence[Convention] = (),
 ) -> ImportPreview:
-    """What importing the uploads would store (``preview_files``), files named as the user named them."""
+    """What importing the uploads would store (``preview_files``), files named as the user named them,
+    every file read with the ``conventions`` (``taught_conventions.with_saved`` adds the study's)."""
     actor.require_admin("import transcripts")
     return preview_batch([_batch_file(upload) for upload in files], owner_of=owners(_rows(participants)),
-                         options=ImportOptions(max_bytes=max_bytes, describe=describe))
+                         options=ImportOptions(max_bytes=max_bytes, describe=describe, conventions=tuple(conventions)))
 
 
 def upload_participants(study: Study, actor: Actor, upload: UploadedFile) -> ParticipantsApplied:

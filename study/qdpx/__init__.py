@@ -20,11 +20,12 @@ from __future__ import annotations
 from ..errors import QdpxFormatError
 from .export import ExportSummary, export_qdpx
 from .files import codebook_bytes, import_upload, project_bytes
-from .importer import CodingRecord, QdpxImportSummary, import_qdpx
+from .importer import CREDITS, CodingRecord, QdpxImportSummary, import_qdpx
 from .model import NS, PROJECT_FILE, UNGROUPED_THEME, UNKNOWN_USER, schema_path
 from .qdc import CodebookExchange, export_codebook, import_codebook
 
 __all__ = [
+    "CREDITS",
     "NS",
     "PROJECT_FILE",
     "UNGROUPED_THEME",

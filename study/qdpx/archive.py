@@ -222,12 +222,10 @@ class _ArchiveReader(_Elements):
         self.unique_guids("sources", [(self.guid(s, local(s.tag)), s.get("name") or "") for s in source_elements])
         sources = tuple(s for s in map(self.source, source_elements) if s is not None)
         notes = self.notes(root)
-        cases, case_of_source, source_variables = self.cases(root, sources)
+        cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
-        case_codings = sum(c.code in case_guids for s in sources for c in s.all_codings())
-        if case_codings:
-            self.skipped.append(f"{case_codings} coding(s) that assign text to a case, not a code, not imported")
+        self.link_coded_cases(sources, case_labels, case_of_source)
         for kind in ("Sets", "Graphs"):
             count = len(list(child(root, kind) or []))
             if count:
@@ -244,13 +242,17 @@ class _ArchiveReader(_Elements):
             return None
         guid = self.guid(element, "TextSource")
         name = element.get("name") or guid
-        text, problem = self.text_of(element, f"source {name!r}")
+        text, problem = self.text_of(element)
         where = f"source {name!r}"
         selections = tuple(self.selection(s, where) for s in children(element, "PlainTextSelection"))
         codings = tuple(self.coding(c, where) for c in children(element, "Coding"))
         variables = tuple(self.variable_value(v) for v in children(element, "VariableValue"))
+        description = child(element, "Description")
         return QdaSource(guid, name, text, problem, selections, codings, self.note_refs(element),
-                         tuple(v for v in variables if v is not None))
+                         tuple(v for v in variables if v is not None),
+                         (description.text or "").strip() if description is not None else "",
+                         normal_guid(element.get("creatingUser") or element.get("modifyingUser")),
+                         element.get("modifiedDateTime") or element.get("creationDateTime"))
 
     def selection(self, element: ET.Element, where: str) -> QdaSelection:
         guid = self.guid(element, "PlainTextSelection")
@@ -285,9 +287,9 @@ class _ArchiveReader(_Elements):
         notes = {}
         for note in children(child(root, "Notes"), "Note"):
             guid = self.guid(note, "Note")
-            text, problem = self.text_of(note, f"note {note.get('name') or guid}")
+            text, problem = self.text_of(note)
             if problem:
-                self.skipped.append(problem)
+                self.skipped.append(f"note {note.get('name') or guid}: {problem}")
                 continue
             anchor = child(note, "PlainTextSelection")
             selection = None
@@ -308,7 +310,7 @@ class _ArchiveReader(_Elements):
                 joined.setdefault(origin, []).append(target)
         return {k: tuple(v) for k, v in joined.items()}
 
-    def text_of(self, element: ET.Element, what: str) -> tuple[str | None, str | None]:
+    def text_of(self, element: ET.Element) -> tuple[str | None, str | None]:
         """(text, None), or (None, why not) for a source or note's plain text."""
         content = child(element, "PlainTextContent")
         if content is not None:
@@ -316,20 +318,37 @@ class _ArchiveReader(_Elements):
         path = (element.get("plainTextPath") or "").strip()
         if not path:
             if element.get("richTextPath"):
-                return None, f"{what}: only a rich-text (.docx) version and no plain text, which positions refer to"
-            return None, f"{what}: no plain text (only text sources with a plain-text version are imported)"
-        if not path.startswith(INTERNAL):
-            return None, f"{what}: its text is a file outside the project ({path}); export with the sources included"
-        name = path[len(INTERNAL):].lstrip("/")
-        data = self.read(SOURCES_FOLDER + name, MAX_SOURCE_BYTES)
-        if data is None:
-            data = self.read(name, MAX_SOURCE_BYTES)
-        if data is None:
-            return None, f"{what}: {path} is missing from the archive"
+                return None, "only a rich-text (.docx) version and no plain text, which positions refer to"
+            return None, "no plain text (only text sources with a plain-text version are imported)"
+        member = self.member_named(path)
+        if member is None:
+            if path.startswith(INTERNAL):
+                return None, f"{path} is missing from the archive"
+            return None, (f"its text, {path}, is not inside the archive (files outside a project are never "
+                          "read); export the project with its sources included")
+        data = self.read(member, MAX_SOURCE_BYTES)
         try:
             return data.decode("utf-8-sig"), None
         except UnicodeDecodeError:
-            return None, f"{what}: {path} is not UTF-8 text, as REFI-QDA requires"
+            return None, f"{path} is not UTF-8 text, as REFI-QDA requires"
+
+    def member_named(self, path: str) -> str | None:
+        """The archive member a source's path names: ``internal://x.txt`` is ``Sources/x.txt``; a path
+        without ``internal://`` (some tools write ``Sources/x.txt``, ``x.txt`` or a path on their own
+        disk) names the member of that path, else the one of that file name in ``Sources/``. Only
+        archive members are ever read."""
+        name = path[len(INTERNAL):] if path.startswith(INTERNAL) else re.sub(r"^[a-z]+://", "", path)
+        name = name.replace("\\", "/").lstrip("/")
+        while name.startswith("./"):
+            name = name[2:]
+        candidates = [SOURCES_FOLDER + name, name]
+        if not path.startswith(INTERNAL):
+            candidates.append(SOURCES_FOLDER + name.rsplit("/", 1)[-1])
+        for candidate in candidates:
+            info = self.members.get(candidate) or self.by_folded_name.get(candidate.casefold())
+            if info is not None:
+                return info.filename
+        return None
 
     def variable_value(self, element: ET.Element) -> tuple[str, str] | None:
         ref = child(element, "VariableRef")
@@ -339,14 +358,35 @@ class _ArchiveReader(_Elements):
             return None
         return guid, (typed[0].text or "").strip()
 
+    def link_coded_cases(self, sources: tuple[QdaSource, ...], case_labels: dict[str, str],
+                         case_of_source: dict[str, str]) -> None:
+        """A text coded whole with a case's code (NVivo's way, and ours for QualCoder) belongs to that
+        case's participant; a case code on part of a text is counted as not imported."""
+        partial = 0
+        for source in sources:
+            length = len((source.text or "").replace("\r\n", "\n").rstrip())  # the least any tool counts
+            whole = [c for c in source.codings if c.code in case_labels]
+            for selection in source.selections:
+                found = [c for c in selection.codings if c.code in case_labels]
+                if selection.start <= 0 and selection.end >= length:
+                    whole += found
+                else:
+                    partial += len(found)
+            for coding in whole:
+                case_of_source.setdefault(source.guid, case_labels[coding.code])
+        if partial:
+            self.skipped.append(f"{partial} coding(s) that assign part of a text to a case, not a code, not imported")
+
     def cases(self, root: ET.Element, sources: tuple[QdaSource, ...]):
-        """(participants, {source GUID: participant}, {source GUID: {variable: value}}).
+        """(participants, {source GUID: participant}, {source GUID: {variable: value}}, {case GUID:
+        participant}).
 
         A named Case is a participant; a Case with no name and one SourceRef (MAXQDA, Quirkos) holds
         that source's own variables, as do VariableValues inside a source."""
         variables = {normal_guid(v.get("guid")): v.get("name") or "" for v in
                      children(child(root, "Variables"), "Variable")}
         found: list[tuple[str, dict[str, str], list[str]]] = []
+        labels: dict[str, str] = {}
         source_variables: dict[str, dict[str, str]] = {}
         for source in sources:
             values = {variables[g]: v for g, v in source.variables if variables.get(g)}
@@ -364,10 +404,9 @@ class _ArchiveReader(_Elements):
                 continue
             label = " ".join((case.get("name") or self.guid(case, "Case")).split())
             found.append((label, values, refs))
-        used = list(dict.fromkeys(name for _, values, _ in found for name in values))
-        rows = tuple(ParticipantRow(label, None, {name: values.get(name, "") for name in used})
-                     for label, values, _ in found)
-        return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables
+            labels[self.guid(case, "Case")] = label
+        rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
+        return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
 
 
 def _without(codes: tuple[QdaCode, ...], guids: set[str]) -> tuple[QdaCode, ...]:

@@ -32,9 +32,10 @@ from .. import __version__
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
 from ..atomic import atomic_write
+from ..importing.storing import interview_date
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
-from .model import INTERNAL, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
+from .model import INTERNAL, INTERVIEW_DATE, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -117,7 +118,7 @@ class _ProjectBuilder:
     def project(self, name: str) -> ET.Element:
         root = ET.Element("Project", {"xmlns": NS, "name": xml_text(name), "origin": f"study {__version__}"})
         transcripts = list(self.session.scalars(select(Transcript).order_by(Transcript.id)))
-        codes = _container("Codes", self.codebook.elements())
+        codes = _container("Codes", self.codebook.elements() + case_codes(transcripts))
         book = None
         if codes is not None:
             book = ET.Element("CodeBook")
@@ -143,6 +144,14 @@ class _ProjectBuilder:
         guid = source_guid(transcript.name)
         element = ET.Element("TextSource", guid=guid, name=xml_text(transcript.name),
                              plainTextPath=f"{INTERNAL}{guid}.txt")
+        memos = sorted(memos, key=lambda m: (self.raters.index(self.rater_of[m.rater_id]), m.segment_id or -1))
+        # the first rater's transcript memo is the source's Description, the document memo QualCoder,
+        # NVivo and MAXQDA show; its author the source's creator. Other raters' stay Notes.
+        described = next((m for m in memos if m.segment_id is None), None)
+        if described is not None:
+            element.set("creatingUser", self.user_guid[self.rater_of[described.rater_id]])
+            element.set("modifiedDateTime", when(described.updated_at))
+            ET.SubElement(element, "Description").text = xml_text(described.text)
         self.texts[f"{SOURCES_FOLDER}{guid}.txt"] = transcript.text
         segments = {s.id: s for s in transcript.segments}
         whole = []
@@ -153,8 +162,12 @@ class _ProjectBuilder:
                 continue
             span = coding.span or (segment.start, segment.end)
             element.append(self.selection(transcript, coding, str(segment.index), span))
+        if transcript.participant is not None:
+            element.append(self.case_selection(transcript))
         element.extend(self.coding(c, (transcript.name, "whole")) for c in whole)
-        for memo in sorted(memos, key=lambda m: (self.raters.index(self.rater_of[m.rater_id]), m.segment_id or -1)):
+        for memo in memos:
+            if memo is described:
+                continue
             segment = segments.get(memo.segment_id)
             where = (transcript.name, str(segment.index) if segment is not None else "whole")
             anchor = (segment.start, segment.end) if segment is not None else None
@@ -178,11 +191,32 @@ class _ProjectBuilder:
         element.append(self.coding(coding, key[1:]))
         return element
 
+    def case_selection(self, transcript: Transcript) -> ET.Element:
+        """The whole text coded with its participant's case code, as NVivo links a case to its
+        texts (QualCoder reads case links only so)."""
+        label = transcript.participant.label
+        owner = {"creatingUser": self.user_guid[self.raters[0]]} if self.raters else {}
+        element = ET.Element("PlainTextSelection", guid=stable_guid("case-selection", label, transcript.name),
+                             name=xml_text(label), startPosition="0", endPosition=str(len(transcript.text)),
+                             **owner, creationDateTime=when(None))  # a fixed date: the same bytes each export
+        coding = ET.SubElement(element, "Coding", guid=stable_guid("case-coding", label, transcript.name), **owner)
+        ET.SubElement(coding, "CodeRef", targetGUID=case_guid(label))
+        return element
+
     def coding(self, coding: Coding, where: Iterable[str]) -> ET.Element:
+        """A Coding; on a whole transcript its memo is a Note it refers to (a Coding has no Description)."""
         rater, ref = self.rater_of[coding.rater_id], coding.code.ref
-        element = ET.Element("Coding", guid=stable_guid("coding", user_name(rater), *where, ref),
-                             creatingUser=self.user_guid[rater], creationDateTime=when(coding.created_at))
+        guid = stable_guid("coding", user_name(rater), *where, ref)
+        element = ET.Element("Coding", guid=guid, creatingUser=self.user_guid[rater],
+                             creationDateTime=when(coding.created_at))
         ET.SubElement(element, "CodeRef", targetGUID=code_guid(ref))
+        if coding.segment_id is None and coding.memo:
+            note = ET.Element("Note", guid=stable_guid("note", guid), name=xml_text(
+                f"Memo by {user_name(rater)} on {ref} coding {coding.transcript.name}"),
+                creatingUser=self.user_guid[rater], creationDateTime=when(coding.created_at))
+            ET.SubElement(note, "PlainTextContent").text = xml_text(coding.memo)
+            self.notes.append(note)
+            ET.SubElement(element, "NoteRef", targetGUID=note.get("guid"))
         return element
 
     def note(self, memo: Memo, where: tuple[str, str], anchor: tuple[int, int] | None) -> ET.Element:
@@ -210,6 +244,17 @@ def user_name(rater: str) -> str:
 
 def source_guid(name: str) -> str:
     return stable_guid("source", name)
+
+
+def case_guid(label: str) -> str:
+    return stable_guid("case", label)
+
+
+def case_codes(transcripts: list[Transcript]) -> list[ET.Element]:
+    """A code per participant with texts, sharing its Case's GUID, as NVivo writes its cases into
+    the codebook: the code QualCoder turns into the case's links to texts (and an import drops)."""
+    labels = dict.fromkeys(t.participant.label for t in transcripts if t.participant is not None)
+    return [ET.Element("Code", guid=case_guid(label), name=xml_text(label), isCodable="true") for label in labels]
 
 
 class _Variables:
@@ -241,20 +286,23 @@ class _Variables:
         return _container("Variables", variables), _container("Cases", cases)
 
     def case(self, participant: Participant, kinds: dict[str, str]) -> ET.Element:
-        case = ET.Element("Case", guid=stable_guid("case", participant.label), name=xml_text(participant.label))
+        case = ET.Element("Case", guid=case_guid(participant.label), name=xml_text(participant.label))
         for name, kind in kinds.items():
             value = participant.attributes.get(name)
-            if _simple(value) and str(value).strip():
+            # an empty value is written where the type allows it: the attribute exists, and stays
+            if _simple(value) and (str(value).strip() or (name in participant.attributes and kind == "Text")):
                 case.append(_variable_value(name, kind, value))
         case.extend(ET.Element("SourceRef", targetGUID=guid) for guid in self.sources[participant.id])
         return case
 
 
 def transcript_metadata(transcript: Transcript) -> dict[str, str]:
-    """A transcript's header fields and interview date, as exported source variables."""
-    values = {str(k): str(v) for k, v in (transcript.header or {}).items() if _simple(v) and str(v).strip()}
-    if transcript.interview_date and "Date" not in values:
-        values["Date"] = transcript.interview_date
+    """A transcript's header fields as exported source variables, and its interview date when an
+    import could not find it again in its name or header (so a round trip adds no field)."""
+    header = {str(k): str(v) for k, v in (transcript.header or {}).items() if _simple(v)}
+    values = {k: v for k, v in header.items() if v.strip()}
+    if transcript.interview_date and interview_date(transcript.name, header) != transcript.interview_date:
+        values[INTERVIEW_DATE] = transcript.interview_date
     return values
 
 

@@ -17,9 +17,9 @@ from .qdc import CodebookExchange, export_codebook, import_codebook
 SUFFIXES = (".qdpx", ".qdc")
 
 
-def import_upload(study: Study, actor: Actor, upload: UploadedFile, unit: str = "turn"
+def import_upload(study: Study, actor: Actor, upload: UploadedFile, unit: str = "turn", credit: str = "coding"
                   ) -> QdpxImportSummary | CodebookExchange:
-    """Import an uploaded REFI-QDA project (.qdpx) or codebook (.qdc)."""
+    """Import an uploaded REFI-QDA project (.qdpx) or codebook (.qdc); ``credit`` as ``import_qdpx``."""
     name = Path(upload.name).name or "upload"
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
@@ -30,7 +30,7 @@ def import_upload(study: Study, actor: Actor, upload: UploadedFile, unit: str = 
         try:
             if suffix == ".qdc":
                 return import_codebook(study, actor, path)
-            return import_qdpx(study, actor, path, unit)
+            return import_qdpx(study, actor, path, unit, credit)
         except StudyError as exc:
             reword(exc, lambda what: what.replace(str(path), name))
             raise

@@ -36,7 +36,7 @@ from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import UNKNOWN_USER, QdaProject, QdaSource
+from .model import INTERVIEW_DATE, UNKNOWN_USER, QdaCoding, QdaProject, QdaSelection, QdaSource
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 
 
@@ -46,7 +46,7 @@ class QdpxImportSummary:
 
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # already in the study with the same text
-    failed: list[tuple[str, str]] = field(default_factory=list)  # kept for callers; an import now fails whole
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (source, why) texts that could not be read
     codes_added: int = 0
     codings: Counter = field(default_factory=Counter)  # rater -> codings stored
     memos: int = 0  # segment and transcript memos stored
@@ -54,28 +54,51 @@ class QdpxImportSummary:
     unmapped: list[str] = field(default_factory=list)  # selections or codings that found no segment or code
     skipped: list[str] = field(default_factory=list)  # parts of the file not imported, and why
     readings: list[str] = field(default_factory=list)  # sources whose positions were not read as characters
+    credit: str = "coding"  # whose a coding is when its selection's creator differs: CREDITS
+    credit_differs: Counter = field(default_factory=Counter)  # (selection's user, coding's user) -> codings
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """True when every text of the file was imported."""
+        return not self.left_out
 
     def headline(self) -> str:
         """One line: what was stored."""
         codings = ", ".join(f"{rater} {n}" for rater, n in self.codings.items()) or "none"
-        return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study. "
+        left = f", {len(self.left_out)} left out" if self.left_out else ""
+        return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study{left}. "
                 f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
                 f"Memos: {self.memos}.")
 
+    def left_out_line(self) -> str | None:
+        """The texts not imported, by count and name, and why."""
+        if not self.left_out:
+            return None
+        return (f"{len(self.left_out)} text source(s) left out (everything else was imported): "
+                + "; ".join(f"{name}: {why}" for name, why in self.left_out))
+
+    def credit_line(self) -> str | None:
+        """Which user was credited where a selection's and its coding's creators differ."""
+        if not self.credit_differs:
+            return None
+        pairs = ", ".join(f"selection by {s}, coding by {c}: {n}" for (s, c), n in self.credit_differs.items())
+        whose = "the coding's creator" if self.credit == "coding" else "the selection's creator"
+        return (f"{sum(self.credit_differs.values())} coding(s) were made by another user than their selection "
+                f"({pairs}); credited to {whose}")
+
     def details(self) -> list[str]:
-        """How positions were read, what found no place and what was not imported, one line each."""
-        return ([*self.readings] + [f"not placed: {item}" for item in self.unmapped]
-                + [f"skipped: {item}" for item in self.skipped])
+        """What was left out, whose credit was chosen, how positions were read, what found no place and
+        what was not imported, one line each."""
+        return ([line for line in (self.left_out_line(), self.credit_line()) if line] + [*self.readings]
+                + [f"not placed: {item}" for item in self.unmapped] + [f"skipped: {item}" for item in self.skipped])
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
-                "failed": [{"source": s, "problem": p} for s, p in self.failed], "codes_added": self.codes_added,
+                "left_out": [{"source": s, "problem": p} for s, p in self.left_out], "codes_added": self.codes_added,
                 "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
-                "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings}
+                "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings,
+                "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
+                                                          for (s, c), n in self.credit_differs.items()]}
 
 
 @dataclass(frozen=True)
@@ -98,18 +121,24 @@ class MemoRecord:
     created: dt.datetime | None = None
 
 
-def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn") -> QdpxImportSummary:
+CREDITS = ("coding", "selection")  # whose a coding is when the selection's creator differs from the coding's
+
+
+def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn",
+                credit: str = "coding") -> QdpxImportSummary:
     """Import a REFI-QDA project: its text sources as transcripts (segmented into ``unit``s), its
     codes into the codebook (parent codes become themes) and each user's codings as a rater's,
-    kept as spans. Nothing is stored unless all of it is."""
+    kept as spans. Texts that cannot be read are left out (and named in the summary); the rest is
+    stored together or not at all. Where a selection's creator differs from its coding's (NVivo),
+    ``credit`` says whose the coding is: "coding" or "selection"."""
     actor.require_admin("import a REFI-QDA project")
+    if credit not in CREDITS:
+        raise StudyError(f"no credit {credit!r}; a coding is credited to the creator of the "
+                         + " or the ".join(CREDITS))
     path = Path(path)
     project = read_project(path)
-    problems = [f"{s.name}: {s.problem}" for s in project.sources if s.problem]
-    if problems:
-        raise QdpxFormatError(path, f"{len(problems)} text source(s) cannot be read, so nothing was imported: "
-                                    + "; ".join(problems))
-    summary = QdpxImportSummary(skipped=list(project.skipped))
+    summary = QdpxImportSummary(skipped=list(project.skipped), credit=credit)
+    summary.left_out = [(s.name, problem) for s in project.sources if (problem := _unreadable(s))]
     try:
         _store(study, actor, path, project, unit, summary)
     except StudyError as exc:
@@ -132,31 +161,52 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         save_participants(session, list(project.cases))
         writer = _Writer(session, actor, summary, path)
         names = _transcript_names(project.sources)
-        empty = {s.guid for s in project.sources if not (s.text or "").strip()}
+        empty = {s.guid for s in project.sources if not s.problem and not (s.text or "").strip()}
         if empty:
             summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
+        left_out = {s.guid for s in project.sources if _unreadable(s)}
         for source in project.sources:
-            if source.guid in empty:
+            if source.guid in empty or source.guid in left_out:
                 continue
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
-        unattached = len(project.notes) - _referenced_notes(project)
-        if unattached:
-            summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
-                                   "(project memos) not imported")
+        _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
 
 
-def _referenced_notes(project: QdaProject) -> int:
-    refs = set()
-    for source in project.sources:
-        refs.update(source.notes)
-        for selection in source.selections:
-            refs.update(selection.notes)
-            refs.update(project.linked_notes.get(selection.guid, ()))
-        for coding in source.all_codings():
-            refs.update(coding.notes)
-    return len(refs & set(project.notes))
+def _unreadable(source: QdaSource) -> str | None:
+    """Why the source's text cannot be imported, or None."""
+    if source.problem:
+        return source.problem
+    if _CONTROL_CHARACTER.search(normal_text(source.text or "")):
+        return "its text holds control characters, so it is not plain text"
+    return None
+
+
+def _report_unplaced(project: QdaProject, left_out: list[QdaSource], summary: QdpxImportSummary) -> None:
+    """Counts, in the summary, the codings and notes that went with texts left out, and the notes
+    attached to nothing (project memos: a study keeps memos on transcripts only)."""
+    codings = sum(c.code not in project.case_guids for s in left_out for c in s.all_codings())
+    if codings:
+        summary.skipped.append(f"{codings} coding(s) on the text source(s) left out not imported")
+    on_left_out = set().union(*(_note_refs(project, s) for s in left_out)) & set(project.notes)
+    if on_left_out:
+        summary.skipped.append(f"{len(on_left_out)} note(s) on the text source(s) left out not imported")
+    referenced = set().union(*(_note_refs(project, s) for s in project.sources))
+    unattached = len(set(project.notes) - referenced)
+    if unattached:
+        summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
+                               "(project memos) not imported")
+
+
+def _note_refs(project: QdaProject, source: QdaSource) -> set[str]:
+    refs = set(source.notes)
+    for selection in source.selections:
+        refs.update(selection.notes)
+        refs.update(project.linked_notes.get(selection.guid, ()))
+    for coding in source.all_codings():
+        refs.update(coding.notes)
+    return refs
 
 
 def _transcript_names(sources: Sequence[QdaSource]) -> dict[str, str]:
@@ -195,18 +245,20 @@ def _place_text(session: Session, actor: Actor, path: Path, name: str, source: Q
     if same is not None:
         summary.unchanged.append(f"{name} (as {same[0].name})" if same[0].name != name else name)
         return same
-    if _CONTROL_CHARACTER.search(text):
-        raise QdpxFormatError(path, f"source {name!r} holds control characters, so it is not plain text")
     participant = project.case_of_source.get(source.guid) or participant_from_file_name(name)
     options = ImportOptions(unit=unit, actor=actor.name)
-    metadata = project.source_variables.get(source.guid, {})
+    metadata = dict(project.source_variables.get(source.guid, {}))
+    date = metadata.pop(INTERVIEW_DATE, None)  # our own export's: the date, not a header field
     try:
         add_parsed_transcript(None, name, _parsed(text, metadata), participant, options,
                               source=f"{path.name}/{name}", session=session)
     except StudyError as exc:
         raise StudyError(f"{path}: source {name!r}: {exc}") from None
     summary.imported.append(name)
-    return session.scalar(select(Transcript).where(Transcript.name == name)), None
+    transcript = session.scalar(select(Transcript).where(Transcript.name == name))
+    if date:
+        transcript.interview_date = date
+    return transcript, None
 
 
 def _same_text(session: Session, text: str) -> tuple[Transcript, TextMatch] | None:
@@ -282,7 +334,7 @@ class _Records:
                 ref = self.ref(transcript, coding.code)
                 if ref is not None:
                     memo = "\n\n".join(t for t in [annotation, *self.note_texts(coding.notes)] if t)
-                    codings.append(CodingRecord(self.user(coding.user, selection.user), start, end, ref, memo,
+                    codings.append(CodingRecord(self.coder(coding, selection), start, end, ref, memo,
                                                 _moment(coding.created or selection.created)))
             if not selection.codings and annotation:
                 memos.append(MemoRecord(self.user(selection.user), start, annotation, _moment(selection.created)))
@@ -291,12 +343,25 @@ class _Records:
             if ref is not None:
                 memo = "\n\n".join(self.note_texts(coding.notes))
                 codings.append(CodingRecord(self.user(coding.user), None, None, ref, memo, _moment(coding.created)))
+        if self.source.description:
+            memos.append(MemoRecord(self.user(self.source.user), None, self.source.description,
+                                    _moment(self.source.modified)))
         for guid in self.source.notes:
             note = self.project.notes.get(guid)
             if note is not None and note.text.strip():
                 at = position(note.selection[0]) if note.selection else None
                 memos.append(MemoRecord(self.user(note.user), at, note.text, _moment(note.created)))
         return codings, memos
+
+    def coder(self, coding: QdaCoding, selection: QdaSelection) -> str:
+        """The rater a coding is credited to; where its selection's creator is another user, the one
+        the summary's ``credit`` names (the difference is counted, so the import can say so)."""
+        if coding.user and selection.user and coding.user != selection.user:
+            by_selection, by_coding = self.user(selection.user), self.user(coding.user)
+            if by_selection != by_coding:
+                self.summary.credit_differs[(by_selection, by_coding)] += 1
+                return by_coding if self.summary.credit == "coding" else by_selection
+        return self.user(coding.user, selection.user)
 
     def ref(self, transcript: Transcript, code: str) -> str | None:
         ref = self.code_refs.get(code)

@@ -21,6 +21,7 @@ PROJECT_FILE = "project.qde"
 SOURCES_FOLDER = "Sources/"
 INTERNAL = "internal://"
 UNGROUPED_THEME = "Codes"  # the theme that takes top-level codes (a study's codes live in themes)
+INTERVIEW_DATE = "Interview date"  # the source variable of a date neither a transcript's name nor header gives
 UNKNOWN_USER = "imported"  # rater of codings whose file names no user
 MAX_SOURCE_BYTES = DEFAULT_MAX_BYTES
 
@@ -107,6 +108,9 @@ class QdaSource:
     codings: tuple[QdaCoding, ...]  # on the whole source
     notes: tuple[str, ...]
     variables: tuple[tuple[str, str], ...] = ()  # (variable GUID, value) written on the source itself
+    description: str = ""  # the source's memo (QualCoder, NVivo and MAXQDA keep a document memo here)
+    user: str | None = None  # who created the source: the author of its memo
+    modified: str | None = None
 
     def all_codings(self):
         yield from self.codings

@@ -5,16 +5,19 @@ Layout of a ParsedTranscript: ``text`` is the interview as plain text in reading
 spoken body (``text[turn.start:turn.end]``, stripped, possibly several lines).
 
 The package: ``files`` (bytes from disk, readers by suffix), ``docx_file``/``office``/
-``captions``/``tables`` (file types), ``layouts/`` (one module per layout family),
-``registry`` (the competition between layouts), ``notes`` (header metadata and the authors'
-notes, which are nobody's speech), ``labels`` (speaker labels), ``roles`` (interviewer).
+``captions``/``tables`` (file types), ``layouts/`` (one module per named layout family),
+``conventions/`` (the general reader: a convention learned from the document), ``registry`` (the
+competition between layouts), ``notes`` (header metadata and the authors'
+notes, which are nobody's speech), ``labels`` (speaker labels), ``roles`` (what a label says of
+its speaker's role), ``questions`` (whether a turn asks), ``taught`` (turn starts the user taught
+by an example line or a pattern).
 Readers are pure: bytes in, turns out.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path, PurePath
-from typing import Iterator
+from typing import Collection, Iterator, Sequence
 
 from study.errors import TranscriptFormatError
 
@@ -28,6 +31,7 @@ from .docx_file import (
 )
 from .files import DEFAULT_MAX_BYTES, READERS, checked_bytes, read_bytes, reader_for
 from .layouts.paragraphs import NAME as NO_SPEAKERS_LAYOUT  # the reading of last resort: no speaker found
+from .registry import NAMED_LAYOUTS
 from .model import (
     PROTOCOL_INTERVIEWER,
     PROTOCOL_PARTICIPANT,
@@ -38,38 +42,43 @@ from .model import (
     Unreadable,
 )
 from .roles import label_role, role_named, speakers
+from .taught import Convention, ConventionError, convention_from_example, convention_from_pattern, reread
 from .tables import PARTICIPANTS, SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_header, survey_responses, table_header
 from .text import decode_text
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "DOCX_MAIN_PART", "MAX_COMPRESSION_RATIO", "MAX_DOCUMENT_XML_BYTES", "MAX_UNZIPPED_BYTES",
-    "MAX_ZIP_MEMBERS", "NO_SPEAKERS_LAYOUT", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
+    "MAX_ZIP_MEMBERS", "NAMED_LAYOUTS", "NO_SPEAKERS_LAYOUT", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
     "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn",
-    "check_data", "label_role", "read_file", "read_survey_csv", "read_survey_data", "read_transcript", "read_transcript_data",
+    "Convention", "ConventionError", "check_data", "convention_from_example", "convention_from_pattern", "label_role", "read_file", "read_survey_csv", "read_survey_data", "read_transcript", "read_transcript_data",
     "role_named", "speakers", "table_kind", "table_kind_of",
 ]
 
 
-def read_transcript(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, lenient: bool = False) -> ParsedTranscript:
+def read_transcript(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, lenient: bool = False,
+                    without: Collection[str] = ()) -> ParsedTranscript:
     """Read a transcript file of any supported type; raise TranscriptFormatError if unusable.
 
     ``lenient`` keeps caption cues with a malformed timing line as text (listed in ``warnings``)
-    instead of refusing the file.
+    instead of refusing the file. ``without`` names layouts (``NAMED_LAYOUTS``) to switch off.
 
     Example: ``read_transcript(Path("Interview-02.docx")).turns[0].speaker == "Speaker 1"``
     """
-    return read_transcript_data(read_file(path, max_bytes), str(path), max_bytes=max_bytes, lenient=lenient)
+    return read_transcript_data(read_file(path, max_bytes), str(path), max_bytes=max_bytes, lenient=lenient,
+                                without=without)
 
 
 def read_transcript_data(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                         lenient: bool = False) -> ParsedTranscript:
+                         lenient: bool = False, taught: Sequence[Convention] = (),
+                         without: Collection[str] = ()) -> ParsedTranscript:
     """``read_transcript`` of a file's bytes (an upload): ``name``'s suffix picks the reader, and errors name it.
+    ``taught`` conventions (``taught.reread``) decide where turns start, when they find any.
 
     Example: ``read_transcript_data(b"Interviewer: Why?\nP1: Because.", "P1.txt").turns[1].speaker == "P1"``
     """
     with _reported_against(name):
         reader = reader_for(name)
-        parsed = reader(checked_bytes(data, max_bytes), lenient=lenient)
+        parsed = reread(reader(checked_bytes(data, max_bytes), lenient=lenient, without=without), taught)
         if not parsed.turns:
             raise Unreadable("contains no transcript text; check that it is the right file")
         return parsed

@@ -11,6 +11,7 @@ import io
 import lzma
 import zipfile
 import zlib
+from typing import Collection
 from typing import Sequence
 
 import defusedxml.ElementTree
@@ -36,10 +37,10 @@ DOCX_MAIN_PART = "word/document.xml"
 _CORRUPT = "is not a Word file (the zip archive is corrupt); re-save it as .docx"
 
 
-def read_docx(data: bytes, **_options) -> ParsedTranscript:
+def read_docx(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
     check_docx_archive(data)
     text, formats = _docx_lines(data)
-    return read_layout(text, by_line=True, formats=formats)
+    return read_layout(text, by_line=True, formats=formats, without=without)
 
 
 def check_docx_archive(data: bytes) -> None:

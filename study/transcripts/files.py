@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path, PurePath
-from typing import Callable
+from typing import Callable, Collection
 
 from . import captions, docx_file, office, tables
 from .model import ParsedTranscript, Unreadable
@@ -43,8 +43,8 @@ def check_size(size: int, max_bytes: int) -> None:
         )
 
 
-def read_plain_text(data: bytes, **_options) -> ParsedTranscript:
-    return read_layout(decode_text(data), by_line=False)
+def read_plain_text(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
+    return read_layout(decode_text(data), by_line=False, without=without)
 
 
 Reader = Callable[..., ParsedTranscript]

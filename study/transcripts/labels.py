@@ -136,7 +136,44 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
             label or first(found, lambda other: other.pattern in vouching)
             for label, found in zip(chosen, options)
         ]
-    return [label for label in chosen if label]
+    return without_header_blocks([label for label in chosen if label], lines)
+
+
+_HEADER_WORDS = 8  # a once-used label with no more words than this, beside another, is a header line
+
+
+def without_header_blocks(labels: list[Label], lines: Sequence[Line]) -> list[Label]:
+    """``labels`` less the runs of adjacent lines above the dialogue, each labelled by a name used
+    once with a few words after it ("Date: 12/03", "Location: ..."): a header or a record's fields,
+    not turns. The dialogue starts at the first name that recurs."""
+    counts = Counter(label.speaker.casefold() for label in labels)
+    start = next((i for i, label in enumerate(labels) if counts[label.speaker.casefold()] > 1), 0)
+    index = {line.start: i for i, line in enumerate(lines)}
+    labelled = {label.line.start for label in labels}
+
+    def alone(line: Line) -> bool:  # no line of its own below it: a blank line, a label or the end follows
+        after = index[line.start] + 1
+        return after == len(lines) or lines[after].start > line.end + 1 or lines[after].start in labelled
+
+    single = [i < start and _few_words(label) and alone(label.line) for i, label in enumerate(labels)]
+    if not any(single):
+        return labels
+    dropped = {
+        i for i, label in enumerate(labels) if single[i] and any(
+            0 <= j < len(labels) and single[j] and abs(index[labels[j].line.start] - index[label.line.start]) == 1
+            for j in (i - 1, i + 1))
+    }
+    if dropped:  # a header stands apart: a blank line or other text between it and the dialogue
+        last = labels[max(dropped)].line
+        after = index[last.start] + 1
+        if after < len(lines) and lines[after].start == last.end + 1 and index[labels[start].line.start] == after:
+            return labels
+    return [label for i, label in enumerate(labels) if i not in dropped]
+
+
+def _few_words(label: Label) -> bool:
+    body = label.line.text[label.body_start - label.line.start:] if label.body_start <= label.line.end else ""
+    return len(body.split()) <= _HEADER_WORDS and len(body) < 60 and not body.rstrip().endswith(("?", "？"))
 
 
 def _has_any(text: str, characters: str) -> bool:

@@ -16,7 +16,7 @@ class Turn:
     start: int
     end: int
     timestamp: str | None = None
-    role_hint: str | None = None  # "interviewer"/"participant" when the label or format says so
+    role_hint: str | None = None  # "interviewer"/"participant"/"other" when the label or format says so
 
 
 @dataclass(frozen=True)

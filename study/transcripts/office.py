@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import zipfile
 import zlib
+from typing import Collection
 
 import defusedxml.ElementTree
 
@@ -31,7 +32,7 @@ ANTIWORD = "antiword"
 DOC_TIMEOUT_SECONDS = 60
 
 
-def read_pdf(data: bytes, **_options) -> ParsedTranscript:
+def read_pdf(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
     if not data.startswith(b"%PDF"):
         raise Unreadable(f"is not a PDF file (it does not start with %PDF); {_CONVERT}")
     import pypdf  # imported here: only PDF files need it
@@ -48,7 +49,7 @@ def read_pdf(data: bytes, **_options) -> ParsedTranscript:
         raise Unreadable(f"could not be read as a PDF ({type(exc).__name__}); {_CONVERT}") from None
     if not text.strip():
         raise Unreadable(f"has no text layer (a scanned image?); run OCR on it or {_CONVERT}")
-    return read_layout(_clean(text), by_line=False)
+    return read_layout(_clean(text), by_line=False, without=without)
 
 
 def _pdf_text(reader) -> str:
@@ -69,7 +70,7 @@ def _pdf_text(reader) -> str:
     return "\n".join(pages)
 
 
-def read_odt(data: bytes, **_options) -> ParsedTranscript:
+def read_odt(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_unzipped_size(archive.infolist(), len(data))
@@ -87,7 +88,7 @@ def read_odt(data: bytes, **_options) -> ParsedTranscript:
         paragraphs = _odt_paragraphs(body if body is not None else root, [0])
     except RecursionError:
         raise Unreadable(f"nests its elements deeper than any document does (a damaged or hostile file); {_CONVERT}") from None
-    return read_layout(_clean("\n".join(paragraphs)), by_line=True)
+    return read_layout(_clean("\n".join(paragraphs)), by_line=True, without=without)
 
 
 def _odt_paragraphs(element, spent: list[int]) -> list[str]:
@@ -133,7 +134,7 @@ def _spaces(count: str, spent: list[int]) -> int:
     return spaces
 
 
-def read_rtf(data: bytes, **_options) -> ParsedTranscript:
+def read_rtf(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
     if not data.lstrip().startswith(b"{\\rtf"):
         raise Unreadable(f"is not an RTF file (it does not start with {{\\rtf); {_CONVERT}")
     from striprtf.striprtf import rtf_to_text  # imported here: only RTF files need it
@@ -142,10 +143,10 @@ def read_rtf(data: bytes, **_options) -> ParsedTranscript:
         text = rtf_to_text(data.decode("latin-1"), errors="replace")
     except Exception as exc:  # striprtf raises on malformed control words
         raise Unreadable(f"could not be read as RTF ({type(exc).__name__}); {_CONVERT}") from None
-    return read_layout(_clean(text), by_line=True)
+    return read_layout(_clean(text), by_line=True, without=without)
 
 
-def read_doc(data: bytes, **_options) -> ParsedTranscript:
+def read_doc(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
     """Legacy Word .doc through Debian's antiword (scripts/ensure_system_packages.sh installs it)."""
     if not data.startswith(b"\xd0\xcf\x11\xe0"):
         raise Unreadable("is not a legacy Word .doc file; open it in Word or LibreOffice and save it as .docx")
@@ -166,7 +167,7 @@ def read_doc(data: bytes, **_options) -> ParsedTranscript:
             raise Unreadable("took too long to read as a legacy .doc; save it as .docx in Word") from None
     if done.returncode != 0:
         raise Unreadable("could not be read as a legacy Word .doc (damaged or not Word 97-2003); save it as .docx")
-    return read_layout(_clean(done.stdout.decode("utf-8", errors="replace")), by_line=False)
+    return read_layout(_clean(done.stdout.decode("utf-8", errors="replace")), by_line=False, without=without)
 
 
 def _clean(text: str) -> str:

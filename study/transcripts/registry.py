@@ -7,38 +7,48 @@ ParsedTranscript out) plus one line in ``READERS`` (see ``files``).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Collection
 
+from . import conventions
 from .layouts import cue_blocks, formatting, markdown, name_lines, otter, paragraphs, protocol, qa, rev, timestamps
 from .model import ParsedTranscript
 from .notes import speech_end, split_metadata_header
 from .reading import Document, LineFormat, Layout, Proposal, scored
 from .text import lines_of, visible_controls
 
-# Most specific first: a tie in score goes to the reading with more turns, then to the earlier layout.
-LAYOUTS: tuple[Layout, ...] = (
-    timestamps.propose,
-    cue_blocks.propose,
-    markdown.propose,
-    qa.propose,
-    rev.propose,
-    otter.propose,
-    protocol.propose,
-    formatting.propose,
-    name_lines.propose,
-)
+# The named layouts, most specific first (a tie in score goes to the earlier layout); the convention
+# learned from the document (``conventions``) competes after them: the named are priors.
+NAMED_LAYOUTS: dict[str, Layout] = {
+    "timestamps and voice tags": timestamps.propose,
+    "caption cues in text": cue_blocks.propose,
+    "markdown": markdown.propose,
+    "question and answer": qa.propose,
+    "speaker labels": rev.propose,
+    "name and time lines": otter.propose,
+    "protocol": protocol.propose,
+    "formatting": formatting.propose,
+    "name lines": name_lines.propose,
+}
+LAYOUTS: tuple[Layout, ...] = tuple(NAMED_LAYOUTS.values())
+_SURE = 0.98  # a named layout that reads this well leaves the learned convention nothing to add
 
 
-def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | None = None) -> ParsedTranscript:
-    """The best reading of ``text``: header to metadata, notes out of speech, layouts competing."""
+def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | None = None,
+                without: Collection[str] = ()) -> ParsedTranscript:
+    """The best reading of ``text``: header to metadata, notes out of speech, layouts competing.
+
+    ``without`` names layouts (keys of ``NAMED_LAYOUTS``) left out of the competition: the
+    leave-one-out tests read each family with the layout written for it switched off."""
+    layouts = _layouts(without)
     text, notes = visible_controls(text)
     metadata, body = split_metadata_header(text)
     shift = len(text) - len(body)
     shifted = {start - shift: form for start, form in (formats or {}).items() if start >= shift}
     lines = lines_of(body)
     end = speech_end(body, lines)
-    ranked = _ranked(_document(body, lines, end, by_line, shifted))
+    ranked = _ranked(_document(body, lines, end, by_line, shifted), layouts)
     if not ranked[0].turns and end < len(body):  # nothing above a "Notes" line: it was no notes heading
-        ranked = _ranked(_document(body, lines, len(body), by_line, shifted))
+        ranked = _ranked(_document(body, lines, len(body), by_line, shifted), layouts)
     best = ranked[0]
     runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
     return ParsedTranscript(
@@ -52,13 +62,27 @@ def _document(text, lines, end, by_line, formats) -> Document:
     return Document(text, tuple(line for line in lines if line.start < end), end, by_line, formats)
 
 
-def _ranked(document: Document) -> list[Proposal]:
+def _layouts(without: Collection[str]) -> tuple[Layout, ...]:
+    unknown = set(without) - set(NAMED_LAYOUTS)
+    if unknown:
+        raise ValueError(f"no layout named {', '.join(sorted(unknown))}; the layouts are {', '.join(NAMED_LAYOUTS)}")
+    if not without:
+        return LAYOUTS
+    return tuple(layout for name, layout in NAMED_LAYOUTS.items() if name not in without)
+
+
+def _ranked(document: Document, layouts: tuple[Layout, ...]) -> list[Proposal]:
     """Proposals best first; the paragraphs reading enters with its fixed score and is only
     worked out if it wins."""
-    proposals = [scored(p, document) for layout in LAYOUTS if (p := layout(document)) and p.turns]
+    proposals = [scored(p, document) for layout in layouts if (p := layout(document)) and p.turns]
+    if max((p.score for p in proposals), default=0.0) < _SURE and (learned := conventions.propose(document)):
+        proposals.append(learned)  # worked out only when no named layout reads the whole text
     proposals.append(Proposal(paragraphs.NAME, (), 0, score=paragraphs.FALLBACK_SCORE))
     order = {id(p): index for index, p in enumerate(proposals)}
-    ranked = sorted(proposals, key=lambda p: (-p.score, -len(p.turns), order[id(p)]))
+    # a tie goes to fewer speakers (names that recur), then to fewer words in turns (more of the
+    # text read as labels), then to more turns, then to the earlier layout
+    ranked = sorted(proposals, key=lambda p: (-p.score, len({t.speaker for t in p.turns}),
+                                              sum(t.end - t.start for t in p.turns), -len(p.turns), order[id(p)]))
     if ranked[0].layout == paragraphs.NAME:
         ranked[0] = paragraphs.propose(document)
     return ranked

@@ -1,6 +1,6 @@
 """What a speaker label says about its role: the one list of role labels and role words.
 
-A whole label the readers know ("Interviewer 2", "P3", "Moderator", "Speaker 1") says its role
+A whole label the readers know ("Interviewer 2", "P3", "Moderator", "Observer", "Speaker 1") says its role
 (``label_role``, which the readers use for turn hints and to trust a label); ``role_named`` also reads
 a role word inside a longer label ("Dr. Jane Roe (Interviewer)", "Ana Ruiz - Guest") and the Q/A
 forms the readers leave to the layout ("Q", "Answer"). ``study.roles`` decides roles from these.
@@ -12,13 +12,13 @@ from functools import lru_cache
 
 from .model import ParsedTranscript
 
-INTERVIEWER, PARTICIPANT = "interviewer", "participant"
+INTERVIEWER, PARTICIPANT, OTHER = "interviewer", "participant", "other"
 
 _NUMBERED = r"(?:[ \t]*[\d]+)*(?:[ \t]+[A-Z])?"  # "Interviewer 2", "Interviewer 2 2" (a typo), "Interviewer B"
 
 # Role words, in the languages researchers transcribe in: a whole label, or a word inside a longer one.
 _TEAM_WORDS = (
-    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|co-?host|note[- ]?takers?|"
+    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
     r"pesquisador(?:a)?"
 )
@@ -26,9 +26,15 @@ _PARTICIPANT_WORDS = (
     r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
     r"teilnehmer(?:in)?|befragte[rn]?|participante"
 )
+# Who is present without being interviewer or participant: kept and shown, never coded unless asked.
+_OTHER_WORDS = (
+    r"observers?|note[- ]?takers?|notetaker|interpreters?|translators?|transcriber|co-?hosts?|"
+    r"observador(?:a)?|int[ée]rprete|traductor(?:a)?|tradutor(?:a)?|beobachter(?:in)?|dolmetscher(?:in)?|"
+    r"[üu]bersetzer(?:in)?|protokollant(?:in)?|observat(?:eur|rice)|interpr[èe]te|traduct(?:eur|rice)"
+)
 # Short or ambiguous forms that name a role only as the whole label ("I", "P3", "Frage 2").
 _TEAM_LABELS = (
-    r"interviewer(in)?|int|iv|i|moderator|mod|facilitator|researcher|host|co-?host|"
+    r"interviewer(in)?|int|iv|i|moderator|mod|facilitator|researcher|host|"
     r"pregunta|pergunta|frage|entrevistador(a)?|enqu[êe]teu?r|enqu[êe]trice|intervieweur|"
     r"investigador(a)?|pesquisador(a)?|interviewende?r?"
 )
@@ -43,12 +49,14 @@ _TEAM_QA = r"q\s*\d*|question|pregunta|pergunta|frage"
 _PARTICIPANT_QA = r"resp\s*\d*|answer|respuesta|resposta|antwort|réponse|reponse"
 
 _ROLE_LABELS = (
+    (re.compile(rf"({_OTHER_WORDS}){_NUMBERED}", re.IGNORECASE), OTHER),
     (re.compile(rf"({_TEAM_LABELS}){_NUMBERED}", re.IGNORECASE), INTERVIEWER),
     (re.compile(rf"({_PARTICIPANT_LABELS}){_NUMBERED}", re.IGNORECASE), PARTICIPANT),
     (re.compile(r"(unknown )?(speaker|sprecher|hablante|orador|locutor)" + _NUMBERED, re.IGNORECASE), None),
 )
-# Participant words win over team words in one label.
+# Other words win ("Interpreter for the participant"), then participant words over team words.
 _NAMED = (
+    (re.compile(rf"(?i)\b(?:{_OTHER_WORDS})\b"), OTHER),
     (re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_QA})$)"), PARTICIPANT),
     (re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_QA})$)"), INTERVIEWER),
 )
@@ -61,9 +69,21 @@ def role_label(speaker: str) -> tuple[re.Pattern[str], str | None] | None:
 
 
 def label_role(speaker: str) -> str | None:
-    """"interviewer", "participant" or None, from the whole label alone."""
+    """"interviewer", "participant", "other" or None, from the whole label alone."""
     found = role_label(speaker)
     return found[1] if found else None
+
+
+_QA_LABELS = (
+    (re.compile(rf"(?:{_TEAM_QA})[ \t]*\d*", re.IGNORECASE), INTERVIEWER),
+    (re.compile(rf"(?:{_PARTICIPANT_QA})[ \t]*\d*", re.IGNORECASE), PARTICIPANT),
+)
+
+
+def qa_role(label: str) -> str | None:
+    """The side a Q/A protocol's label stands for ("Q", "Pregunta 2" -> interviewer; "Answer",
+    "Resposta" -> participant): a side, not a person, so readers name it by its role."""
+    return next((role for regex, role in _QA_LABELS if regex.fullmatch(label.strip())), None)
 
 
 def role_named(label: str) -> str | None:

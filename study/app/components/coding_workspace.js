@@ -8,7 +8,7 @@
 // Protocol (see coding_workspace.py):
 //   data   = {version, static?: {version, transcript, segments, codes}, applied, spans?, memos, memo_versions,
 //             transcript_memo, done, progress, result?: {client, confirmed_op, errors, conflicts},
-//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment}}
+//             history?: {client, transcript, seg, versions}, goto?: {transcript, segment, match?: [start, end]}}
 //   events = {kind: "ops", client, have, ops: [{op, kind: "code"|"memo"|"memo_restore", ...}]}
 //          | {kind: "need_static", client, have} | {kind: "memo_history", client, have, transcript, seg}
 //
@@ -64,6 +64,20 @@ function sameSet(a, b) {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
+}
+
+// The range of characters start..end of the text under ``node`` (its text nodes in order), or null.
+function textRange(node, start, end) {
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let at = 0, begun = false;
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const length = text.data.length;
+    if (!begun && start >= at && start <= at + length) { range.setStart(text, start - at); begun = true; }
+    if (begun && end <= at + length) { range.setEnd(text, end - at); return range; }
+    at += length;
+  }
+  return null;
 }
 
 class Workspace {
@@ -221,12 +235,26 @@ class Workspace {
 
   // The address's segment (a reload, back, a shared link): selected once, unless this tab wrote it.
   goto(target) {
-    const key = `${target.transcript}:${target.segment}`;
+    const key = `${target.transcript}:${target.segment}:${target.match || ""}`;
     if (target.transcript !== this.transcriptId || key === this.gotoDone) return;
     this.gotoDone = key;
     if (this.wroteSegments.has(target.segment)) return;
     const seg = this.segments.find((s) => s.index === target.segment);
-    if (seg) { this.select(seg.id, true); seg.node.scrollIntoView({ block: "center" }); }
+    if (seg) {
+      this.select(seg.id, true);
+      seg.node.scrollIntoView({ block: "center" });
+      this.markMatch(seg, target.match);
+    }
+  }
+
+  // A search hit's words (absolute offsets), marked with the CSS Custom Highlight API: the text's
+  // nodes are not changed, so selecting a span and coding work on it as on any other text.
+  markMatch(seg, match) {
+    if (typeof CSS === "undefined" || !CSS.highlights) return;
+    CSS.highlights.delete("study-search-match");
+    if (!match) return;
+    const range = textRange(seg.textNode, match[0] - seg.start, match[1] - seg.start);
+    if (range) CSS.highlights.set("study-search-match", new Highlight(range));
   }
 
   loadStatic(payload) {
@@ -245,6 +273,7 @@ class Workspace {
     if (this.viewSelect.value !== view) this.viewSelect.value = "all";
     this.segments = payload.segments.map(([id, index, speaker, role, text, timestamp, start]) =>
       ({ id, index, speaker, role, text, timestamp, start: start || 0 }));
+    this.anyParticipant = this.segments.some((s) => s.role === "participant");
     this.segById = new Map(this.segments.map((s) => [s.id, s]));
     this.shown = new Map();
     this.list.replaceChildren(...this.segments.map((s) => this.segmentNode(s)));
@@ -272,10 +301,10 @@ class Workspace {
     const meta = el("div", { className: "meta" },
       el("span", { className: "idx", text: `#${seg.index}` }),
       el("span", { className: "speaker", text: seg.speaker }),
-      seg.role === "interviewer" ? el("span", { className: "role", text: "interviewer" }) : null,
+      seg.role !== "participant" ? el("span", { className: "role", text: seg.role }) : null,
       seg.timestamp ? el("span", { className: "ts", text: seg.timestamp }) : null);
     seg.node = el("div", {
-      className: `seg ${seg.role === "interviewer" ? "interviewer" : "participant"}`, role: "listitem",
+      className: `seg ${seg.role}`, role: "listitem",
       "data-segment-id": String(seg.id), "data-index": String(seg.index), "data-start": String(seg.start), "data-codes": "",
       onclick: (event) => this.onSegmentClick(event, seg),
     }, meta, seg.textNode, seg.chips);
@@ -367,10 +396,11 @@ class Workspace {
       className: span ? "chip span-chip" : "chip", "data-code-id": String(code.id),
       "data-span": span ? `${span[0]}-${span[1]}` : null, title: span ? `${code.ref}: “${quote}”` : code.ref,
     },
-    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.name }),
+    el("span", { className: "swatch" }), el("span", { className: "chip-name", text: code.label || code.name }),
     span ? el("span", { className: "chip-quote", text: `“${quote.length > 40 ? quote.slice(0, 39) + "…" : quote}”` }) : null,
     el("button", {
-      className: "chip-remove", type: "button", "aria-label": span ? `Remove ${code.name} from “${quote}”` : `Remove ${code.name}`,
+      className: "chip-remove", type: "button",
+      "aria-label": span ? `Remove ${code.label || code.name} from “${quote}”` : `Remove ${code.label || code.name}`,
       text: "×", onclick: (event) => { event.stopPropagation(); this.toggle(seg.id, code.id, false, span); },
     }));
     setColour(chip, code.colour);
@@ -398,7 +428,7 @@ class Workspace {
       if (!covering.length) { runs.push(document.createTextNode(text.slice(a, b))); continue; }
       const first = this.codeById.get(covering[0]);
       const mark = el("mark", { className: "hl", text: text.slice(a, b), "data-codes": covering.join(","),
-        title: covering.map((id) => this.codeById.get(id)?.name || "").join(", ") });
+        title: covering.map((id) => { const c = this.codeById.get(id); return c ? c.label || c.name : ""; }).join(", ") });
       if (covering.length > 1) mark.classList.add("many");
       setColour(mark, first && first.colour);
       runs.push(mark);
@@ -411,7 +441,7 @@ class Workspace {
     const { coded, total } = this.progress;
     const share = total ? coded / total : 0;
     this.progressBar.style.width = `${(share * 100).toFixed(1)}%`;
-    const toCode = this.segments.some((s) => s.role !== "interviewer");
+    const toCode = this.anyParticipant;
     this.progressLabel.textContent = `${coded} of ${total} ${toCode ? "participant turns" : "segments"} coded`;
     this.root.dataset.coded = String(coded);
   }
@@ -460,6 +490,7 @@ class Workspace {
       }
       const button = el("button", {
         type: "button", className: "code", "data-code-id": String(code.id), title: code.definition || code.name,
+        "data-depth": filtered ? null : String(code.depth || 0), // a code below a code is indented under it
         onclick: () => this.applyCode(code.id),
         onmouseenter: () => this.showCard(code.id), onfocus: () => this.showCard(code.id),
       }, el("span", { className: "num", text: i < 9 ? String(i + 1) : "" }), el("span", { className: "swatch" }),
@@ -508,7 +539,7 @@ class Workspace {
     let count = 0;
     for (const seg of this.segments) {
       const codes = this.shown.get(seg.id) || new Set();
-      let show = view === "all" || (view === "uncoded" && codes.size === 0 && seg.role !== "interviewer")
+      let show = view === "all" || (view === "uncoded" && codes.size === 0 && this.toCode(seg))
         || (view === "coded" && codes.size > 0) || (codeId !== null && codes.has(codeId));
       if (show && query) show = seg.text.toLowerCase().includes(query) || seg.speaker.toLowerCase().includes(query);
       show = show || seg.id === this.selected;
@@ -577,6 +608,7 @@ class Workspace {
         && url.searchParams.get("segment") === String(seg.index)) return;
       url.searchParams.set("transcript", String(this.transcriptId));
       url.searchParams.set("segment", String(seg.index));
+      url.searchParams.delete("match"); // a search hit's words belong to the turn it opened
       window.history.replaceState(window.history.state, "", url.toString());
       this.wroteSegments.add(seg.index);
     } catch (error) { /* an address that cannot be rewritten (sandboxed frame) only loses the deep link */ }
@@ -590,11 +622,17 @@ class Workspace {
     this.select(next.id, true);
   }
 
+  // A segment to code, as workspace.progress_of counts them: a participant's, or any when no
+  // segment is a participant's (interviewers' and others' turns are shown, not offered).
+  toCode(seg) {
+    return seg.role === "participant" || !this.anyParticipant;
+  }
+
   firstUncoded(afterIndex) {
     const start = this.segments.findIndex((s) => s.index > afterIndex);
     for (let k = 0; k < this.segments.length; k++) {
       const seg = this.segments[(Math.max(start, 0) + k) % this.segments.length];
-      if (seg.role !== "interviewer" && this.displayed(seg.id).size === 0 && this.displayedSpans(seg.id).size === 0) return seg.id;
+      if (this.toCode(seg) && this.displayed(seg.id).size === 0 && this.displayedSpans(seg.id).size === 0) return seg.id;
     }
     return null;
   }
@@ -672,7 +710,7 @@ class Workspace {
     // Sent even when this tab shows the transcript done: the server decides (another tab may have
     // reopened it) and its answer brings this tab up to date.
     this.seq += 1;
-    this.pending.push({ op: this.seq, kind: "code", seg: segId, code: codeId, on, span });
+    this.pending.push({ op: this.seq, kind: "code", transcript: this.transcriptId, seg: segId, code: codeId, on, span });
     if (!fromUndo) {
       this.undoStack.push({ seg: segId, code: codeId, on, span });
       if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();

@@ -11,7 +11,8 @@ Messages from the browser (one trigger, ``event``) are checked by ``workspace_pr
 anything reads them::
 
     {"kind": "ops", "client": str, "have": version, "ops": [
-        {"op": n, "kind": "code", "seg": segment_id, "code": code_id, "on": bool, "span": [start, end] | null},
+        {"op": n, "kind": "code", "transcript": id, "seg": segment_id, "code": code_id, "on": bool,
+         "span": [start, end] | null},
         {"op": n, "kind": "memo", "transcript": id, "seg": segment_id | null, "text": str,
          "base": version the rater edited, "confirm_empty": bool},
         {"op": n, "kind": "memo_restore", "transcript": id, "seg": segment_id | null, "version": n, "base": n}]}
@@ -34,6 +35,7 @@ from study import memos, workspace
 from study.app.components import workspace_protocol as protocol
 from study.app.display import said
 from study.auth import Actor
+from study import codes as codes_mod
 from study.codes import CodeView
 from study.errors import StudyError
 from study.store import Study
@@ -45,6 +47,8 @@ _SENT = "coding_workspace.sent"  # (transcript id, static version) last sent
 _CONFIRMED = "coding_workspace.confirmed"  # {client: highest op applied}
 _RESULT = "coding_workspace.result"  # the last event's outcome, for the next payload
 _HISTORY = "coding_workspace.history"  # a memo's versions, asked for by the last event
+_STATE = "coding_workspace.state"  # the rater's work as last sent (workspace.CoderState)
+_PATCHED = "coding_workspace.patched"  # the last event's clicks were stored and read back into _STATE
 
 _mount = st.components.v2.component(
     "study.coding_workspace",
@@ -53,18 +57,31 @@ _mount = st.components.v2.component(
 )
 
 
-def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None) -> None:
+def coding_workspace(study: Study, actor: Actor, transcript_id: int, goto_segment: int | None = None,
+                     goto_match: tuple[int, int] | None = None) -> None:
     """Mount the workspace for one transcript (call it inside an ``st.fragment``). ``goto_segment``:
-    the segment index the page's address names, selected once when it changes."""
+    the segment index the page's address names, selected once when it changes; ``goto_match``:
+    the words there to highlight (a search hit, absolute offsets)."""
     data = payload(study, actor, transcript_id)
     if goto_segment is not None:
         data["goto"] = {"transcript": transcript_id, "segment": goto_segment}
+        if goto_match is not None:
+            data["goto"]["match"] = list(goto_match)
     _mount(key=KEY, data=data, on_event_change=lambda: _on_event(study, actor))
+
+
+def just_stored(transcript_id: int) -> workspace.CoderState | None:
+    """The rater's work on the transcript when this run follows clicks that were stored and read
+    back (the run then reads nothing more); None when the page must read it."""
+    state = st.session_state.get(_STATE)
+    fresh = st.session_state.get(_PATCHED) and state is not None and state.transcript_id == transcript_id
+    return state if fresh else None
 
 
 def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     """What the browser needs: the rater's own codes and memos (with their versions), the done
-    mark and progress as stored, and the static part if it lacks it."""
+    mark and progress as stored, and the static part if it lacks it. After clicks, the state
+    they read back is sent as it is; any other run reads the rater's work anew."""
     have = st.session_state.pop(_HAVE, None)
     sent = st.session_state.get(_SENT)
     data: dict = {}
@@ -73,7 +90,10 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
         st.session_state[_SENT] = (transcript_id, static["version"])
         data["static"] = static
     data["version"] = st.session_state[_SENT][1]
-    state = workspace.coder_state(study, actor, transcript_id)
+    state = just_stored(transcript_id)
+    st.session_state.pop(_PATCHED, None)
+    if state is None:
+        state = st.session_state[_STATE] = workspace.coder_state(study, actor, transcript_id)
     data["applied"] = {str(sid): sorted(ids) for sid, ids in state.codes.items() if sid is not None}
     data["spans"] = {str(sid): sorted(found) for sid, found in state.spans.items()}
     data["memos"] = {str(sid): text for sid, text in state.memos.items() if sid is not None and text}
@@ -88,9 +108,12 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     return data
 
 
-def component_code(code: CodeView) -> dict:
-    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme."""
-    return {"id": code.id, "ref": code.ref, "name": code.name, "theme": code.top_theme, "path": list(code.path),
+def component_code(code: CodeView, label: str | None = None) -> dict:
+    """A code under the keys the browser reads (coding_workspace.js): ``theme`` is the top theme,
+    ``label`` what its chips show (``codes.chip_labels``: the name, or the shortest tail of the
+    path that tells it from another code of that name)."""
+    return {"id": code.id, "ref": code.ref, "name": code.name, "label": label or code.name, "theme": code.top_theme,
+            "path": list(code.path), "depth": code.depth,
             "colour": code.colour, "definition": code.definition, "when_to_use": code.when_to_use,
             "when_not_to_use": code.when_not_to_use, "example": code.example, "retired": code.retired}
 
@@ -99,10 +122,11 @@ def static_payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     """The transcript's segments and the codebook, with a version that changes when they do."""
     segments = workspace.transcript_segments(study, actor, transcript_id)
     codes = workspace.codebook_entries(study)
+    labels = codes_mod.chip_labels(codes)
     body = {
         "transcript": {"id": transcript_id},
         "segments": [[s.id, s.index, s.speaker, s.role, s.text, s.timestamp, s.start] for s in segments],
-        "codes": [component_code(c) for c in codes],
+        "codes": [component_code(c, labels[c.id]) for c in codes],
     }
     version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **body}
@@ -126,8 +150,12 @@ def _on_event(study: Study, actor: Actor) -> None:
         st.session_state[_HISTORY] = memo_history(study, actor, event)
     else:
         confirmed = st.session_state.setdefault(_CONFIRMED, {})
-        outcome = apply_ops(study, actor, event.ops, after=confirmed.get(event.client, 0))
+        outcome = apply_ops(study, actor, event.ops, after=confirmed.get(event.client, 0),
+                            state=st.session_state.get(_STATE))
         confirmed[event.client] = outcome.last
+        if outcome.state is not None:
+            st.session_state[_STATE] = outcome.state
+            st.session_state[_PATCHED] = True
         st.session_state[_RESULT] = {"client": event.client, "confirmed_op": outcome.last, "errors": outcome.errors,
                                      "conflicts": outcome.conflicts}
 
@@ -149,17 +177,20 @@ class Outcome:
     last: int  # the highest op number applied (or refused: a refused op is answered, not retried)
     errors: list[dict]  # {"op": n, "message": why}
     conflicts: list[dict]  # memo saves refused because of a newer version: both texts, for the rater to choose
+    state: workspace.CoderState | None = None  # the given state with every click's read back; None: read anew
 
 
-def apply_ops(study: Study, actor: Actor, ops, after: int) -> Outcome:
+def apply_ops(study: Study, actor: Actor, ops, after: int, state: workspace.CoderState | None = None) -> Outcome:
     """Apply, in order, the checked ops numbered above ``after`` (those at or below were applied
-    before: the browser resends until confirmed)."""
+    before: the browser resends until confirmed). When every op is a click stored on ``state``'s
+    transcript, the outcome carries ``state`` with what each click read back."""
     last, errors, conflicts = after, [], []
     for op in ops:
         if op.op <= last:
             continue
+        stored = None  # stays None when refused: what the page shows is then read anew
         try:
-            _apply(study, actor, op)
+            stored = _apply(study, actor, op, state.transcript_id if state is not None else None)
         except memos.MemoConflict as exc:
             conflicts.append({"op": op.op, "transcript": exc.key.transcript_id, "seg": exc.key.segment_id,
                               "theirs": exc.stored.text, "theirs_version": exc.stored.version, "mine": exc.mine})
@@ -168,20 +199,26 @@ def apply_ops(study: Study, actor: Actor, ops, after: int) -> Outcome:
                                                                       "text": exc.stored.text}})
         except StudyError as exc:
             errors.append({"op": op.op, "message": said(exc)})
+        state = state.with_segment(stored) if state is not None and stored is not None else None
         last = op.op
-    return Outcome(last, errors, conflicts)
+    return Outcome(last, errors, conflicts, state)
 
 
-def _apply(study: Study, actor: Actor, op: protocol.Op) -> None:
+def _apply(study: Study, actor: Actor, op: protocol.Op, shown: int | None) -> workspace.SegmentCodes | None:
+    """Apply one op; a click returns its segment's codes as stored when it is on the ``shown`` transcript."""
     if isinstance(op, protocol.BadOp):
         raise StudyError(op.message)
     if isinstance(op, protocol.CodeOp):
         change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span)
-        error = workspace.apply_changes(study, actor, [change])[0].error
-        if error is not None:
-            raise error  # typed, so that its remedy is worded for the page
-    elif isinstance(op, protocol.MemoOp):
+        if op.transcript_id is None or op.transcript_id != shown:
+            error = workspace.apply_changes(study, actor, [change])[0].error
+            if error is not None:
+                raise error  # typed, so that its remedy is worded for the page
+            return None
+        return workspace.apply_change(study, actor, op.transcript_id, change)
+    if isinstance(op, protocol.MemoOp):
         workspace.save_memo(study, actor, op.transcript_id, op.segment_id, op.text, base_version=op.base_version,
                             confirm_empty=op.confirm_empty)
     else:
         workspace.restore_memo(study, actor, op.transcript_id, op.segment_id, op.version, base_version=op.base_version)
+    return None

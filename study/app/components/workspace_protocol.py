@@ -33,6 +33,7 @@ class CodeOp:
     code_id: int
     applied: bool
     span: tuple[int, int] | None = None  # absolute character offsets inside the segment; None: the segment
+    transcript_id: int | None = None  # the transcript the page showed (None: the segment's)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ def parse_op(raw: Any) -> Op:
 def _op(raw: dict, number: int) -> Op:
     kind = raw.get("kind")
     if kind == "code":
-        return CodeOp(number, _id(raw, "seg"), _id(raw, "code"), _bool(raw, "on"), _span(raw))
+        return CodeOp(number, _id(raw, "seg"), _id(raw, "code"), _bool(raw, "on"), _span(raw),
+                      _optional_id(raw, "transcript"))
     if kind == "memo":
         return MemoOp(number, _id(raw, "transcript"), _optional_id(raw, "seg"), _text(raw, "text"),
                       _optional_number(raw, "base"), raw.get("confirm_empty") is True)

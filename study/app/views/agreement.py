@@ -228,7 +228,7 @@ def page() -> None:
                                     "(a code counts when applied anywhere in their transcripts), or the coded "
                                     "text itself (span: Krippendorff's unitizing alpha).") or "segment"
     participant_turns = level == "segment" and right.checkbox(
-        "Participant turns only", help="Leave the interviewer's segments out of the units.")
+        "Participant turns only", help="Leave the segments of interviewers and others (observers, note-takers) out of the units.")
     if actor.is_admin:
         visibility_setting()
     if len(raters) < 2:

@@ -2,17 +2,21 @@
 mark it done. Everything the page reads and writes goes through study.workspace, which shows
 the signed-in rater only their own codings and memos.
 
-The page's address holds the transcript and segment (``?transcript=ID&segment=N``): a reload,
+The page's address holds the transcript and segment (``?transcript=ID&segment=N``, with
+``&match=START-END`` the words a search hit found, highlighted there): a reload,
 the browser's back button and a shared link land in the same place. Choosing a transcript adds
 a history entry; the component keeps ``segment`` up to date as the coder moves.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from study.app.components.coding_workspace import coding_workspace
+from study.app.components.coding_workspace import coding_workspace, just_stored
 from study.app.common import get_study, require_actor
 from study.app.display import plain, said
+from study.app.retrieval_panel import retrieval_panel, search_box
 from study import workspace
 from study.codings import UncodedSegments
 from study.errors import StudyError
@@ -20,6 +24,7 @@ from study.errors import StudyError
 TRANSCRIPT_KEY = "code.transcript"
 URL_SEEN = "code.url_transcript"  # the transcript the address named when this tab last looked
 SHOWN = "code.shown"  # the transcript this tab's last run showed
+CHOICES = "code.choices"  # the picker's transcripts as last read (workspace.TranscriptProgress)
 UNCODED = "code.uncoded"  # (transcript id, how many turns are uncoded) while a done mark asks
 
 actor = require_actor()
@@ -53,6 +58,14 @@ def address_number(name: str) -> int | None:
     """A whole number from the page's address, or None (an address is input: anything may be there)."""
     value = st.query_params.get(name, "")
     return int(value) if value.isdigit() and len(value) < 16 else None
+
+
+def address_span(name: str) -> tuple[int, int] | None:
+    """``START-END`` from the page's address (a search hit's words), or None."""
+    start, _, end = st.query_params.get(name, "").partition("-")
+    if not (start.isdigit() and end.isdigit() and len(start) < 16 and len(end) < 16):
+        return None
+    return (int(start), int(end)) if int(start) < int(end) else None
 
 
 def chosen_transcript(choices) -> int:
@@ -96,12 +109,23 @@ def confirm_done(transcript_id: int) -> None:
         no.button("Keep coding", on_click=st.session_state.pop, args=(UNCODED, None), width="stretch")
 
 
+def transcript_choices() -> list:
+    """The picker's transcripts with the rater's progress: as last read, with the shown one's as
+    its clicks read it back; read anew on any run that does not follow clicks."""
+    kept, shown = st.session_state.get(CHOICES), st.session_state.get(SHOWN)
+    fresh = just_stored(shown) if kept and shown is not None else None
+    if fresh is None:
+        kept = st.session_state[CHOICES] = workspace.transcript_progress(study, actor)
+        return kept
+    return [replace(c, progress=fresh.progress) if c.id == fresh.transcript_id else c for c in kept]
+
+
 @st.fragment
 def code_page() -> None:
     # The picker, the done button and the workspace rerun together on every coding action, so the
-    # picker's counts, the progress bar and the done mark are read in the same run (one function,
-    # workspace.transcript_progress) and a change made in another tab shows on the next action.
-    choices = workspace.transcript_progress(study, actor)
+    # picker's count and the progress bar agree. After clicks the run reads nothing: the clicks
+    # read back their segments (coding_workspace.just_stored); any other run reads everything.
+    choices = transcript_choices()
     if not choices:  # no st.stop(): the page must still finish its run (main.py marks it ready)
         st.info("No transcripts yet. An admin imports them on the Transcripts page (or with `study import`).")
         return
@@ -122,11 +146,15 @@ def code_page() -> None:
     if "code.error" in st.session_state:
         st.error(st.session_state.pop("code.error"))
     confirm_done(chosen.id)
-    goto = address_number("segment") if address_number("transcript") == chosen.id else None
-    coding_workspace(study, actor, chosen.id, goto_segment=goto)
+    here = address_number("transcript") == chosen.id
+    goto = address_number("segment") if here else None
+    coding_workspace(study, actor, chosen.id, goto_segment=goto, goto_match=address_span("match") if here else None)
 
 
 # The page is a workspace: less empty space above it leaves more height for the transcript and
 # the code list (the workspace's height follows the window).
 st.html("<style>.stMainBlockContainer { padding-top: 3.5rem; }</style>")
 code_page()
+with st.sidebar:  # searching and retrieval beside the workspace, each redrawn on its own
+    search_box()
+    retrieval_panel(study, actor, st.session_state.get(SHOWN))

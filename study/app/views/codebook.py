@@ -1,5 +1,6 @@
-"""Codebook: browse themes and codes with their guidance; admins add, edit, rename, merge,
-retire and import codes; everyone can download it as YAML."""
+"""Codebook: browse the tree of themes and codes with their guidance; admins add codes under a
+theme or a code, edit, rename, recolour, move, merge, split, retire and import them; everyone can
+download it as YAML."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -19,12 +20,15 @@ from study.app.display import (
     table_styler,
     wrapped,
 )
+from study import codebook as cb
 from study import codes
 from study.codes import CodeView
 from study.importing.uploads import UploadedFile
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
+THEMES = set(codes.theme_paths(study))
+NO_COLOUR = "#000000"  # the colour picker's value for a code without a colour (black is never saved)
 TABLE_PX = 470  # the table's column at 1280 px, beside the code's guidance
 GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
             ("when_not_to_use", "When not to use"), ("example", "Example"))
@@ -58,9 +62,12 @@ def code_table(entries: list[CodeView]) -> CodeView | None:
     return entries[rows[0]] if rows and rows[0] < len(entries) else None
 
 
-def code_detail(entry: CodeView) -> None:
+def code_detail(entry: CodeView, entries: list[CodeView]) -> None:
     st.subheader(plain(entry.name), anchor=False)
-    st.caption(plain(entry.theme_label) + (" · retired" if entry.retired else ""))
+    st.caption(plain(" / ".join(entry.path[:-1])) + (" · retired" if entry.retired else ""))
+    below = [e.name for e in entries if e.parent_id == entry.id and not e.retired]
+    if below:
+        labelled("Codes below", ", ".join(below))
     for key, label in GUIDANCE:
         labelled(label, getattr(entry, key))
     if entry.keywords:
@@ -69,27 +76,46 @@ def code_detail(entry: CodeView) -> None:
         labelled("About the theme", entry.theme_description)
 
 
+def parents(entries: list[CodeView], leaving_out: CodeView | None = None) -> list[str]:
+    """Where a code may go: every theme path, then every code outside ``leaving_out``'s branch."""
+    def outside(entry: CodeView) -> bool:
+        return leaving_out is None or entry.path[:len(leaving_out.path)] != leaving_out.path
+
+    return codes.theme_paths(study) + [e.ref for e in entries if not e.retired and outside(e)]
+
+
+def parent_label(ref: str) -> str:
+    return f"theme · {ref}" if ref in THEMES else f"code · {ref}"
+
+
 def edit_forms(entry: CodeView, entries: list[CodeView]) -> None:
     ref = entry.ref
-    edit, move, merge, retire = st.tabs(["Edit or rename", "Move", "Merge",
-                                         "Retire" if not entry.retired else "Restore"])
+    edit, move, merge, split, retire = st.tabs(["Edit or rename", "Move", "Merge", "Split",
+                                                "Retire" if not entry.retired else "Restore"])
     with move:
-        themes = [t for t in codes.theme_paths(study) if t != entry.theme_ref]
-        target = st.selectbox("Move to theme", themes, index=None, placeholder="choose a theme", key=f"move-{ref}")
+        here = cb.join_ref(entry.path[:-1])
+        options = [p for p in parents(entries, entry) if p != here]
+        target = st.selectbox("Move under", options, index=None, placeholder="choose a theme or a code",
+                              format_func=parent_label, key=f"move-{ref}")
         st.button("Move", disabled=target is None, key=f"move-button-{ref}", on_click=act,
                   args=(codes.move_code, study, actor, ref, target),
-                  kwargs={"done": lambda new_ref: f"Moved to {new_ref}; its codings went with it."})
+                  kwargs={"done": lambda new_ref: f"Moved to {new_ref}; its codings and the codes below it went with it."})
     with edit, st.form(f"edit-{ref}", border=False):
         st.text_input("Name", entry.name, key=f"edit-{ref}-name")
         for key, label in GUIDANCE:
             st.text_area(label, getattr(entry, key), height=100 if key == "definition" else 80, key=f"edit-{ref}-{key}")
+        st.color_picker("Colour", entry.colour if entry.colour and len(entry.colour) == 7 and entry.colour[0] == "#"
+                        else NO_COLOUR, key=f"edit-{ref}-colour")
         st.form_submit_button("Save changes", type="primary", on_click=save_code, args=(ref, entry))
     with merge:
         others = [e.ref for e in entries if e.ref != ref and not e.retired]
-        st.caption("Every coding of this code moves to the code you choose; this code is then retired.")
+        st.caption("Every coding of this code moves to the code you choose, and so do the codes below it; "
+                   "this code is then retired. The audit log lists each coding moved.")
         target = st.selectbox("Merge into", others, index=None, placeholder="choose a code", key=f"merge-{ref}")
         st.button("Merge", disabled=target is None, on_click=act, args=(codes.merge_codes, study, actor, ref, target),
                   kwargs={"done": lambda moved: f"Merged into {target}: {moved} coding(s) moved."})
+    with split:
+        split_form(entry, entries)
     with retire:
         if entry.retired:
             st.caption("Offer this code for coding again.")
@@ -101,21 +127,42 @@ def edit_forms(entry: CodeView, entries: list[CodeView]) -> None:
                       kwargs={"done": f"Retired {ref}."})
 
 
+def split_form(entry: CodeView, entries: list[CodeView]) -> None:
+    """Split a code by moving the codings of the units chosen to another code (made first if new)."""
+    ref = entry.ref
+    units = codes.code_units(study, actor, ref)
+    if not units:
+        st.caption("No coding carries this code: there is nothing to split.")
+        return
+    st.caption("Choose the units whose codings move to another code; the rest stay with this one.")
+    labels = {f"{t} · {'whole transcript' if s is None else f'#{s}'} ({n} coding{'s' if n != 1 else ''})": (t, s)
+              for t, s, n in units}
+    chosen = st.multiselect("Units", list(labels), key=f"split-units-{ref}")
+    others = [e.ref for e in entries if e.ref != ref and not e.retired]
+    target = st.selectbox("Move their codings to", others, index=None, placeholder="choose a code",
+                          key=f"split-target-{ref}", help="To split into a new code, add it first (Add a code).")
+    st.button("Move codings", disabled=target is None or not chosen, key=f"split-button-{ref}", on_click=act,
+              args=(codes.move_codings, study, actor, ref, target, [labels[c] for c in chosen]),
+              kwargs={"done": lambda moved: f"Moved {moved} coding(s) to {target}."})
+
+
 def save_code(ref: str, entry: CodeView) -> None:
     """Write the fields of the edit form that changed (a changed name renames the code)."""
-    stored = {"name": entry.name, **{key: getattr(entry, key) for key, _ in GUIDANCE}}
-    changed = {k: st.session_state[f"edit-{ref}-{k}"] for k in stored
-               if st.session_state[f"edit-{ref}-{k}"] != stored[k]}
+    stored = {"name": entry.name, **{key: getattr(entry, key) for key, _ in GUIDANCE},
+              "colour": (entry.colour or NO_COLOUR).lower()}
+    shown = {k: st.session_state[f"edit-{ref}-{k}"] for k in stored}
+    shown["colour"] = shown["colour"].lower()  # the picker may answer in either case
+    changed = {k: v for k, v in shown.items() if v != stored[k] and not (k == "colour" and v == NO_COLOUR)}
     if not changed:
         flash("success", "Nothing changed.")
         return
     act(codes.edit_code, study, actor, ref, **changed, done=lambda new_ref: f"Saved {new_ref}.")
 
 
-def add_code_form() -> None:
-    themes = codes.theme_paths(study)
+def add_code_form(entries: list[CodeView]) -> None:
     with st.form("add-code", clear_on_submit=True):
-        theme = st.selectbox("Theme", themes)
+        theme = st.selectbox("Under", parents(entries), format_func=parent_label,
+                             help="A theme, or a code: the new code goes below it.")
         name = st.text_input("Name")
         guidance = {key: st.text_area(label, height=80) for key, label in GUIDANCE}
         if st.form_submit_button("Add code", type="primary", icon=":material/add:"):
@@ -190,14 +237,14 @@ with table:
         st.info("No code matches.")
 with detail:
     if selected is not None:
-        code_detail(selected)
+        code_detail(selected, entries)
         if actor.is_admin:
             edit_forms(selected, entries)
     elif shown:
         st.caption("Select a row to see the code's definition, when to use it and an example.")
 if actor.is_admin:
     with st.expander("Add a code", icon=":material/add:"):
-        add_code_form()
+        add_code_form(entries)
     with st.expander("Themes: create, rename, move", icon=":material/account_tree:"):
         themes_section()
 with st.expander("Import and export", icon=":material/swap_vert:"):

@@ -29,14 +29,18 @@ right.download_button("Download the codebook (.qdc)", qdpx.codebook_bytes(study,
                       mime="application/xml", icon=":material/download:")
 
 st.subheader("Import", anchor=False)
-st.caption("A project imports whole or not at all: texts, codebook, each user's codings as spans and their "
-           "memos. Texts the study has already take the file's codings, so several coders' projects merge.")
+st.caption("A project's texts, codebook, participants, each user's codings as spans and their memos are imported "
+           "together or not at all; a text missing from the file is left out and named. Texts the study has "
+           "already take the file's codings, so several coders' projects merge.")
+CREDIT_LABELS = {"coding": "the coding's creator", "selection": "the selection's creator"}
 with st.form("qdpx-import", clear_on_submit=True):
     upload = st.file_uploader("A REFI-QDA project (.qdpx) or codebook (.qdc)", type=["qdpx", "qdc"])
     unit = st.selectbox("Segments of new texts", UNITS, index=UNITS.index("turn"))
+    credit = st.radio("Where a coding was made by another user than its selection (NVivo writes both), "
+                      "credit it to", qdpx.CREDITS, format_func=CREDIT_LABELS.get, horizontal=True)
     if st.form_submit_button("Import", icon=":material/upload:") and upload is not None:
         try:
-            result = qdpx.import_upload(study, actor, UploadedFile(upload.name, upload.getvalue()), unit)
+            result = qdpx.import_upload(study, actor, UploadedFile(upload.name, upload.getvalue()), unit, credit)
         except StudyError as exc:
             flash("error", str(exc))
         else:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, error, plain, table_downloads, table_styler, wrapped
-from study import charts, codes, exports, findings, report
+from study import charts, code_tree, codes, exports, findings, report
 from study.coverage import source_coverage
 from study.sources import SourceChoice, choose_source, findings_sources
 from study.errors import StudyError
@@ -42,9 +42,24 @@ def show_table(table, height: int | None = None) -> None:
     table_downloads(table)
 
 
+RULE_LABELS = {code_tree.WITH_CODES_BELOW: "with the codes below them", code_tree.OWN_CODINGS: "own codings only"}
+
+
+def parent_rule(view: str) -> str:
+    """This table's parent rule: a control of its own (each table keeps its choice) when codes
+    nest, the default otherwise."""
+    if not any(c.parent_id is not None for c in codes.code_views(study, include_retired=False)):
+        return code_tree.DEFAULT_PARENT_RULE
+    return st.segmented_control(
+        "Parent codes count", code_tree.PARENT_RULES, default=code_tree.DEFAULT_PARENT_RULE, required=True,
+        format_func=RULE_LABELS.get, key=f"parent-rule-{view}",
+        help="With the codes below them: a participant counts for a code when a segment carries it or any code "
+             "below it. Own codings only: when a segment carries the code itself.")
+
+
 def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> None:
     if view == "Frequency":
-        table = findings.frequency_table(study, actor, theme, source, combine)
+        table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=parent_rule(view))
         chart, numbers = st.tabs(["Chart", "Table"])
         with chart:
             st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
@@ -52,19 +67,20 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
             show_table(table)
     elif view == "Participants × codes":
         counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
-        show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts))
+        show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts,
+                                         parent_rule=parent_rule(view)))
     elif view == "Factors":
         if theme is None:
             st.info("Choose a theme: the factor table groups one theme's codes by sub-theme.")
             return
         least = st.number_input("Keep codes mentioned by at least", min_value=1, value=2, step=1)
-        show_table(findings.factors_table(study, actor, theme, int(least), source, combine))
+        show_table(findings.factors_table(study, actor, theme, int(least), source, combine, parent_rule(view)))
     elif view == "Demographics":
         show_table(findings.demographics_table(study, coverage))
     elif view == "Co-occurrence":
         level = st.segmented_control("Count", ["segment", "participant"], default="segment", required=True,
                                      format_func=lambda v: f"per {v}")
-        table = findings.cooccurrence_table(study, actor, theme, level, source, combine)
+        table = findings.cooccurrence_table(study, actor, theme, level, source, combine, parent_rule(view))
         chart, numbers = st.tabs(["Chart", "Table"])
         with chart:
             if table.rows:

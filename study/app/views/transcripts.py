@@ -1,13 +1,16 @@
 """Transcripts: the study's interviews with each coder's progress; admins add files and participants."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import Typed, act, attempt, error, plain, said, show_flash, table_styler
+from study.app.display import Typed, act, attempt, error, flash, plain, said, show_flash, table_styler
 from study import corrections, exclusion, workspace
+from study.taught_conventions import save_convention, saved_conventions, with_saved
+from study.transcripts import Convention, convention_from_example
 from study.errors import StudyError
 from study.importing.preview import ImportPreview
 from study.importing.reading import SUPPORTED
@@ -55,6 +58,7 @@ class PendingUpload:
     unit: str
     replace: bool
     preview: ImportPreview
+    conventions: tuple[Convention, ...] = ()  # turn starts taught at this preview, not yet saved
 
 
 def upload_form() -> None:
@@ -87,11 +91,37 @@ def start_preview(files, people, unit: str, replace: bool) -> None:
     participants = UploadedFile(people.name, people.getvalue()) if people is not None else None
     st.session_state.pop(RESULT, None)
     with st.spinner("Reading..."):
-        preview = attempt(preview_uploads, actor, uploads, participants=participants, describe=said)
+        preview = attempt(read_uploads, uploads, participants, ())
     if preview is not None:
-        for key in [k for k in st.session_state if str(k).startswith(("upload_keep:", "upload_role:"))]:
-            del st.session_state[key]  # a new preview starts from what it read, not the last one's choices
         st.session_state[PENDING] = PendingUpload(uploads, participants, unit, replace, preview)
+
+
+def read_uploads(uploads, participants, conventions: tuple[Convention, ...]) -> ImportPreview:
+    """The preview of the uploads, read with the conventions taught here and those the study keeps;
+    the choices made on the last preview are dropped: it starts from what it read."""
+    for key in [k for k in st.session_state if str(k).startswith(("upload_keep:", "upload_role:", "upload_set:",
+                                                                   "teach_"))]:
+        del st.session_state[key]
+    return preview_uploads(actor, uploads, participants=participants, describe=said,
+                           conventions=with_saved(study, conventions))
+
+
+def teach(pending: PendingUpload, index: int) -> None:
+    """A turn starts at the line picked in transcript ``index``'s preview, by the speaker named (or
+    the label the line shows): every file of the batch is read again that way."""
+    line = st.session_state.get(f"teach_line:{index}")
+    if not line:
+        flash("error", "Pick the line where a turn starts first.")
+        return
+    try:
+        convention = convention_from_example(line, st.session_state.get(f"teach_speaker:{index}") or None)
+        taught = (*pending.conventions, convention)
+        preview = read_uploads(pending.files, pending.participants, taught)
+    except StudyError as exc:
+        flash("error", said(exc))
+        return
+    st.session_state[PENDING] = dataclasses.replace(pending, preview=preview, conventions=taught)
+    flash("success", f"Every file read again: a turn starts {convention.describe()}.")
 
 
 def role_key(transcript: str, speaker: str) -> str:
@@ -100,40 +130,85 @@ def role_key(transcript: str, speaker: str) -> str:
 
 def keep_key(pending: PendingUpload, file: str) -> str:
     """The session key of the "Import this file" box of an uploaded file (one per file, which may
-    hold several transcripts: a survey's participants)."""
+    hold several transcripts: a survey's participants), new for each reading of the batch (the
+    browser keeps a box's state by its key, and a file read anew starts from what it read)."""
     files = list(dict.fromkeys(t.file for t in pending.preview.transcripts))
-    return f"upload_keep:{files.index(file)}"
+    return f"upload_keep:{len(pending.conventions)}:{files.index(file)}"
+
+
+def set_key(transcript: str) -> str:
+    """The session key of the speakers whose role the admin chose in ``transcript``'s preview."""
+    return f"upload_set:{transcript}"
+
+
+def chosen_roles(transcript: str) -> dict[str, str]:
+    """The roles the admin chose in the preview of ``transcript`` (speaker -> role)."""
+    return {name: st.session_state[role_key(transcript, name)] for name in st.session_state.get(set_key(transcript), ())
+            if role_key(transcript, name) in st.session_state}
+
+
+def role_chosen(transcript: str, speaker: str) -> None:
+    st.session_state.setdefault(set_key(transcript), set()).add(speaker)
 
 
 def upload_preview(pending: PendingUpload) -> None:
     """Each previewed transcript: layout, speakers with their role (editable) and why, first turns,
     and whether to import its file (a document with no speakers, such as the interview protocol,
-    starts left out)."""
+    starts left out); its lines, to show where a turn starts when the reading missed it."""
     for file, message in (*pending.preview.skipped, *pending.preview.failed):
         st.warning(plain(message), icon=":material/warning:")
+    saved = saved_conventions(study)
+    if pending.conventions or saved:
+        st.caption(plain("Read with: a turn starts " + "; ".join(
+            c.describe() + (" (kept for the study)" if c in saved else "") for c in (*pending.conventions, *saved))))
     shown_files: set[str] = set()
-    for t in pending.preview.transcripts:
+    for index, t in enumerate(pending.preview.transcripts):
         with st.container(border=True):
             st.markdown(f"**{plain(t.name)}** · participant {plain(t.participant)} · from {plain(t.file)}")
             if t.layout:
                 st.caption(plain(f"Read as {t.layout}" + (f"; runner-up {t.runner_up}" if t.runner_up else "")))
+            for warning in t.warnings:
+                st.caption(plain(warning))
             if t.layout == NO_SPEAKERS_LAYOUT:
                 st.warning("No speakers found (no speaker labels, Q/A marks, timestamps or caption cues): it reads "
-                           "as a document, not an interview. Tick it to import it as one speaker's text.",
-                           icon=":material/help:")
+                           "as a document, not an interview. Show where a turn starts below, or tick it to import "
+                           "it as one speaker's text.", icon=":material/help:")
             if t.file not in shown_files:
                 shown_files.add(t.file)
                 st.checkbox("Import this file", value=t.layout != NO_SPEAKERS_LAYOUT, key=keep_key(pending, t.file))
-            for s in t.speakers:
-                who, role = st.columns([3, 1], vertical_alignment="center")
-                who.markdown(f"**{plain(s.name)}** · {s.turns} turns, {s.words} words  \n{plain(s.reason)}")
-                role.selectbox("Role", ROLES, index=ROLES.index(s.role), key=role_key(t.name, s.name),
-                               label_visibility="collapsed")
+            preview_speakers(t)
             st.text("\n".join(f"{speaker}: {words}" for speaker, words in t.opening))
+            teach_form(t, index)
+    if pending.conventions:
+        st.checkbox("Keep how turns start for this study's later imports", key="teach_keep",
+                    help="Saved conventions read every later import; `study conventions` lists and forgets them.")
     go, cancel = st.columns(2)
     go.button("Import", icon=":material/upload:", type="primary", on_click=confirm_upload,
               disabled=not pending.preview.transcripts, key="upload_confirm")
     cancel.button("Cancel", on_click=lambda: st.session_state.pop(PENDING, None), key="upload_cancel")
+
+
+def preview_speakers(t) -> None:
+    """Each speaker with the role chosen or decided and why; a role changed decides the others again."""
+    for s in t.with_roles(chosen_roles(t.name)) if t.stats else t.speakers:
+        who, role = st.columns([3, 1], vertical_alignment="center")
+        who.markdown(f"**{plain(s.name)}** · {s.turns} turns, {s.words} words  \n{plain(s.reason)}")
+        key = role_key(t.name, s.name)
+        if s.name not in st.session_state.get(set_key(t.name), ()):
+            st.session_state[key] = s.role  # decided again: shown as decided
+        role.selectbox("Role", ROLES, key=key, label_visibility="collapsed", on_change=role_chosen,
+                       args=(t.name, s.name))
+
+
+def teach_form(t, index: int) -> None:
+    """Pick the line where a turn starts and, when nothing marks where the name ends, the speaker."""
+    with st.expander("Turns start elsewhere? Show the reader one", icon=":material/school:"):
+        st.radio("A turn starts at this line", t.lines, index=None, key=f"teach_line:{index}")
+        st.text_input("By this speaker (optional)", key=f"teach_speaker:{index}", placeholder="e.g. Speaker 1",
+                      help="The words of the line that name the speaker; leave empty when the line shows it "
+                           "(brackets, a colon, bold, capitals).")
+        st.button("Read every file again", key=f"teach_go:{index}", icon=":material/refresh:",
+                  on_click=teach, args=(st.session_state[PENDING], index))
 
 
 def confirm_upload() -> None:
@@ -141,16 +216,17 @@ def confirm_upload() -> None:
     pending = st.session_state.pop(PENDING, None)
     if pending is None:
         return
-    changed = {t.name: {s.name: chosen for s in t.speakers
-                        if (chosen := st.session_state.get(role_key(t.name, s.name), s.role)) != s.role}
-               for t in pending.preview.transcripts}
+    changed = {t.name: chosen_roles(t.name) for t in pending.preview.transcripts}
     left_out = [t.name for t in pending.preview.transcripts
                 if not st.session_state.get(keep_key(pending, t.file), t.layout != NO_SPEAKERS_LAYOUT)]
     try:
+        if st.session_state.get("teach_keep"):
+            for convention in pending.conventions:
+                save_convention(study, actor, convention)
         st.session_state[RESULT] = upload_transcripts(
             study, actor, pending.files, participants=pending.participants, unit=pending.unit,
             replace=pending.replace, roles={name: roles for name, roles in changed.items() if roles},
-            left_out=left_out, describe=said)
+            left_out=left_out, describe=said, conventions=pending.conventions)
     except StudyError as exc:
         st.session_state[RESULT] = exc
 

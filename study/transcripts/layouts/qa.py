@@ -14,7 +14,8 @@ from ..reading import AtLineStart, Document, Proposal
 
 _NUMBER = r"(?:[ \t]*\d+[.)]?)?"
 _OPEN = r"(?:\*\*|__)?"
-_CLOSE = r"[ \t]*(?:(?:\*\*|__)[ \t]*[:.\-–—]|[:\-–—](?:\*\*|__)?|\.(?:\*\*|__)?(?=[ \t]))"
+# A label ends at a colon, or at a dash or full stop before a space: "Pergunta-me ..." is no label.
+_CLOSE = r"[ \t]*(?:(?:\*\*|__)[ \t]*[:.\-–—]|:(?:\*\*|__)?|[.\-–—](?:\*\*|__)?(?=[ \t]))"
 _QUESTION = r"q|question|pregunta|pergunta|frage|domanda|vraag|quest\.?"
 _ANSWER = r"a|answer|respuesta|resposta|antwort|r[ée]ponse|r[ée]p\.?|risposta|antwoord|r"
 

@@ -1,0 +1,299 @@
+"""How cost grows with the study: every command (and the pages' library calls) on studies of
+issue 20's sizes, each in a fresh process, with wall time and peak memory, and the growth from
+the smallest size to the largest beside the growth of the work (segments and codings).
+
+Sizes: S 12 transcripts x 100 segments, 2 raters; M 100 x 200, 4 raters; L 500 x 200, 6 raters
+(100,000 segments, ~300,000 codings). The first raters' codings are written in bulk
+(``bench_archive.build``); the last rater's arrive through ``study codings import`` (a CSV
+written here), then every rater marks every transcript done, one rater after another.
+
+Run from the project root:
+    python benchmarks/bench_scale.py                    # S, M and L on SQLite
+    python benchmarks/bench_scale.py --sizes S,M --postgres   # and each size on PostgreSQL too
+    python benchmarks/bench_scale.py --sizes L --backends postgresql
+PostgreSQL is started by the benchmark, as the tests start theirs (scripts/postgres.sh).
+Targets (issue 20, at L on both backends): marking 500 transcripts done <= 5 s, codings import
+>= 20,000 codings/s on SQLite and >= 10,000/s on PostgreSQL, archive <= 15 s, a Code page click
+as fast as at S.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_archive import build  # noqa: E402  (the bulk builder of an archived study)
+
+SIZES = {"S": (12, 100, 2), "M": (100, 200, 4), "L": (500, 200, 6)}  # transcripts, segments, raters
+CODE = "Challenges/Model search"
+
+# The pages' library calls, timed inside a fresh process after one warm-up call (a page's
+# process is long-lived: the figure is the cost of one more rerun, i.e. one click).
+PAGE_CALLS = {
+    "Code page: transcript_progress": (
+        "from study import workspace\n"
+        "call = lambda: workspace.transcript_progress(study, Actor('rater0', 'coder'))"),
+    "Code page: coder_view": (
+        "from study import workspace\n"
+        "first = workspace.transcript_progress(study, Actor('rater0', 'coder'))[0].id\n"
+        "call = lambda: workspace.coder_view(study, Actor('rater0', 'coder'), first)"),
+    "Agreement: per transcript": (
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
+    "Transcripts page: table": (
+        "from study import workspace\n"
+        "call = lambda: workspace.transcripts_table(study, CLI)"),
+}
+PAGE_SCRIPT = """
+import json, statistics, sys, time
+from study.auth import CLI, Actor
+from study.database import Study
+RATERS = {raters!r}
+study = Study.open({url!r})
+{setup}
+call()
+times = []
+for _ in range({repeat}):
+    started = time.perf_counter(); call(); times.append(time.perf_counter() - started)
+print(json.dumps(statistics.median(times)))
+"""
+
+
+@dataclass
+class Measure:
+    seconds: float | None  # None: failed or timed out
+    peak_mb: float
+    note: str = ""
+    work: float | None = None  # codings per second, where the command's work is a count
+
+
+@dataclass
+class Results:
+    rows: dict[str, dict[str, Measure]] = field(default_factory=dict)  # command -> column -> measure
+    columns: list[str] = field(default_factory=list)
+    work: dict[str, tuple[int, int]] = field(default_factory=dict)  # column -> (segments, codings)
+
+    def put(self, column: str, command: str, measure: Measure) -> None:
+        self.rows.setdefault(command, {})[column] = measure
+        print(f"  {column:6} {command:38} {_seconds(measure):>9}  peak {measure.peak_mb:6.0f} MB"
+              f"{'  ' + measure.note if measure.note else ''}", flush=True)
+
+
+def timed(command: list[str], env: dict, cwd: Path, timeout: float) -> tuple[Measure, str]:
+    """(wall seconds and peak resident memory of one fresh process, its stdout)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                _, status, usage = os.wait4(process.pid, 0)
+                return Measure(None, usage.ru_maxrss / 1024, f"stopped after {timeout:.0f} s"), ""
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if process.returncode:
+        last = (stderr.strip().splitlines() or ["?"])[-1]
+        return Measure(None, usage.ru_maxrss / 1024, f"failed: {last[:120]}"), stdout
+    return Measure(wall, usage.ru_maxrss / 1024), stdout
+
+
+def rater_csv(url: str, rater_seed: int, path: Path) -> int:
+    """One more rater's codings as the import reads them: 1-2 codes per participant turn."""
+    import sqlalchemy as sa
+
+    from study import codes, schema
+    from study.database import Study
+
+    study = Study.open(url)
+    with study.session() as session:
+        refs = [code.ref for code in codes.all_codes(session)]
+    study.close()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        segments = conn.execute(
+            sa.select(schema.transcripts.c.name, schema.segments.c.index)
+            .join(schema.transcripts, schema.segments.c.transcript_id == schema.transcripts.c.id)
+            .where(schema.segments.c.role == "participant")
+            .order_by(schema.transcripts.c.id, schema.segments.c.index)).all()
+    engine.dispose()
+    rng, rows = random.Random(rater_seed), 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["transcript", "segment", "code", "memo"])
+        for name, index in segments:
+            for ref in sorted(set(rng.sample(refs, rng.randint(1, 2)))):
+                writer.writerow([name, index, ref, "see the card" if rng.random() < 0.03 else ""])
+                rows += 1
+    return rows
+
+
+def transcript_names(url: str) -> list[str]:
+    import sqlalchemy as sa
+
+    from study import schema
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        names = conn.execute(sa.select(schema.transcripts.c.name).order_by(schema.transcripts.c.id)).scalars().all()
+    engine.dispose()
+    return names
+
+
+def measure_size(results: Results, column: str, url: str, size: tuple[int, int, int], folder: Path,
+                 timeout: float, repeat: int) -> None:
+    transcripts, segments, raters = size
+    started = time.perf_counter()
+    stored = build(url, transcripts, segments, raters - 1)
+    built = time.perf_counter() - started
+    last = f"rater{raters - 1}"
+    csv_path = folder / f"{last}.csv"
+    imported = rater_csv(url, raters, csv_path)
+    results.work[column] = (transcripts * segments, stored + imported)
+    print(f"{column}: {transcripts} transcripts x {segments} segments, {raters} raters, "
+          f"{stored:,} codings built in {built:.1f} s, {imported:,} to import", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDY_DB": url}
+    study = [sys.executable, "-m", "study"]
+
+    def command(name: str, args: list[str], count: int | None = None) -> None:
+        measure, _ = timed([*study, *args], env, folder, timeout)
+        if count and measure.seconds:
+            measure.work = count / measure.seconds
+            measure.note = f"{measure.work:,.0f} codings/s"
+        results.put(column, name, measure)
+
+    command("codings import (one rater)", ["codings", "import", str(csv_path), "--rater", last], imported)
+    names = transcript_names(url)
+    rater_names = [f"rater{r}" for r in range(raters)]
+    for n, rater in enumerate(rater_names, start=1):
+        label = {1: "first", 2: "second", 3: "third"}.get(n, "last" if n == raters else None)
+        if label:
+            command(f"codings done, all ({label} rater)", ["codings", "done", *names, "--rater", rater, "--anyway"])
+        else:
+            timed([*study, "codings", "done", *names, "--rater", rater, "--anyway"], env, folder, timeout)
+    command("table frequency", ["table", "frequency", "--format", "csv"])
+    command("adjudicate --auto", ["adjudicate", "--raters", ",".join(rater_names), "--auto"])
+    command("quotes --code", ["quotes", "--code", CODE, "--format", "csv"])
+    command("report --out r.docx", ["report", "--out", str(folder / "r.docx")])
+    command("archive DIR", ["archive", str(folder / "archive")])
+    for name, setup in PAGE_CALLS.items():
+        script = PAGE_SCRIPT.format(raters=rater_names, url=url, setup=setup, repeat=repeat)
+        measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
+        if measure.seconds is not None:
+            measure = Measure(json.loads(out), measure.peak_mb, "per call, warm")
+        results.put(column, name, measure)
+
+
+def _seconds(measure: Measure | None) -> str:
+    if measure is None:
+        return "-"
+    return "fail" if measure.seconds is None else f"{measure.seconds:.2f} s"
+
+
+def print_table(results: Results) -> None:
+    columns = results.columns
+    first, last = columns[0], next((c for c in reversed(columns) if c.startswith("L")), columns[-1])
+    print("\nseconds (peak MB); growth: the largest size over the smallest, beside the growth of the work")
+    header = f"{'command':38}" + "".join(f"{c:>20}" for c in columns) + f"{'growth ' + last + '/' + first:>18}"
+    print(header)
+    print("-" * len(header))
+    for command, by_column in results.rows.items():
+        cells = []
+        for c in columns:
+            m = by_column.get(c)
+            cells.append(f"{_seconds(m)} ({m.peak_mb:.0f})" if m else "-")
+        a, b = by_column.get(first), by_column.get(last)
+        growth = f"x{b.seconds / a.seconds:.1f}" if a and b and a.seconds and b.seconds else "-"
+        print(f"{command:38}" + "".join(f"{cell:>20}" for cell in cells) + f"{growth:>18}")
+    if first in results.work and last in results.work:
+        (s0, c0), (s1, c1) = results.work[first], results.work[last]
+        print(f"{'work: segments / codings':38}"
+              + "".join(f"{results.work[c][0]:>9,} /{results.work[c][1]:>9,}" if c in results.work else f"{'-':>20}"
+                        for c in columns)
+              + f"{f'x{s1 / s0:.0f} / x{c1 / c0:.0f}':>18}")
+
+
+class Postgres:
+    """A throwaway server, started the way the tests start theirs: a shell sources
+    scripts/postgres.sh, prints the URL and waits; closing its input stops the server."""
+
+    def __enter__(self) -> str:
+        self.shell = subprocess.Popen(
+            ["bash", "-c", "source scripts/postgres.sh && echo \"$STUDY_TEST_PG_URL\" && read _"],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        url = self.shell.stdout.readline().strip()
+        if not url.startswith("postgresql"):
+            self.__exit__()
+            raise SystemExit("PostgreSQL did not start (is it installed? see scripts/postgres.sh)")
+        return url
+
+    def __exit__(self, *_) -> None:
+        self.shell.stdin.close()
+        self.shell.wait(timeout=60)
+
+
+def postgres_database(server: str, name: str) -> str:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{server.rsplit('/', 1)[0]}/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="S,M,L", help="comma-separated, of S, M, L")
+    parser.add_argument("--backends", default="sqlite", help="sqlite, postgresql or both, comma-separated")
+    parser.add_argument("--postgres", action="store_true", help="L on PostgreSQL too (as --backends sqlite,postgresql "
+                                                               "for the largest size only)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before one command is stopped")
+    parser.add_argument("--repeat", type=int, default=5, help="calls per page measure (median)")
+    options = parser.parse_args()
+    sizes = [s.strip().upper() for s in options.sizes.split(",")]
+    backends = [b.strip() for b in options.backends.split(",")]
+    runs = [(size, backend) for size in sizes for backend in backends]
+    if options.postgres and (sizes[-1], "postgresql") not in runs:
+        runs.append((sizes[-1], "postgresql"))
+    results = Results()
+    print(f"{os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}", flush=True)
+    server = Postgres() if any(b == "postgresql" for _, b in runs) else None
+    pg_url = server.__enter__() if server else None
+    try:
+        for size, backend in runs:
+            column = size if backend == "sqlite" else f"{size} pg"
+            results.columns.append(column)
+            with tempfile.TemporaryDirectory(prefix=f"bench-scale-{size}-") as folder:
+                folder = Path(folder)
+                url = (f"sqlite:///{folder / 'study.db'}" if backend == "sqlite"
+                       else postgres_database(pg_url, f"bench_scale_{size.lower()}_{os.getpid()}"))
+                measure_size(results, column, url, SIZES[size], folder, options.timeout, options.repeat)
+                shutil.rmtree(folder / "archive", ignore_errors=True)
+    finally:
+        if server:
+            server.__exit__()
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The full-text index of the segments' words, kept by the database itself.
+
+Every segment's text (its stretch of ``transcripts.text``) is indexed in ``search_segments``:
+on SQLite an FTS5 table (unicode61 tokenizer, accents removed), on PostgreSQL a ``tsvector``
+column under a GIN index. Triggers on ``segments`` and ``transcripts`` keep it current, so every
+write path (import, re-segmenting, corrections, restore, removal) updates it without knowing of
+it. A study made before the index existed gets it, filled, the first time it is opened.
+
+Case and accents are folded by one table (``FOLD``): PostgreSQL's triggers fold with it (a
+``translate`` built from it, no extension needed) and ``study.search`` folds the words asked
+for and the words it highlights with the same table.
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+TABLE = "search_segments"
+_FOLDED_RANGE = range(0x41, 0x2000)  # Latin, Greek, Cyrillic, Armenian, Hebrew, ...: what `translate` maps
+
+
+def _folded_char(char: str) -> str:
+    """The letter a character is searched as: lower case, without accents (one character, or itself)."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)).lower()
+    return base if len(base) == 1 else char.lower() if len(char.lower()) == 1 else char
+
+
+@lru_cache(maxsize=1)
+def fold_pairs() -> tuple[str, str]:
+    """(from, to): every character in the folded range that searches as another one."""
+    pairs = [(chr(cp), _folded_char(chr(cp))) for cp in _FOLDED_RANGE]
+    pairs = [(a, b) for a, b in pairs if a != b and a.isalnum() and b.isalnum()]
+    return "".join(a for a, _ in pairs), "".join(b for _, b in pairs)
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    source, target = fold_pairs()
+    return str.maketrans(source, target)
+
+
+def fold(words: str) -> str:
+    """``words`` as the index holds them: ``fold("Élan VITAL")`` is ``"elan vital"``."""
+    return words.translate(_fold_table())
+
+
+def has_index(connection: Connection) -> bool:
+    return TABLE in inspect(connection).get_table_names()
+
+
+def ensure_index(connection: Connection) -> None:
+    """Create the index, its triggers and (for a study made before it) its rows, unless present."""
+    if has_index(connection):
+        return
+    if connection.dialect.name == "sqlite":
+        _create_sqlite(connection)
+    elif connection.dialect.name == "postgresql":
+        _create_postgresql(connection)
+    else:  # another backend: search reads the segments without an index (study.search says so)
+        return
+
+
+_SEGMENT_TEXT = "substr(t.text, s.start + 1, s.\"end\" - s.start)"  # offsets are characters, as substr counts
+
+
+def _create_sqlite(connection: Connection) -> None:
+    statements = [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(words, "
+        "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+        f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_insert AFTER INSERT ON segments BEGIN
+            INSERT INTO {TABLE}(rowid, words) SELECT s.id, {_SEGMENT_TEXT}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id WHERE s.id = NEW.id; END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_update AFTER UPDATE OF start, "end", transcript_id ON segments BEGIN
+            DELETE FROM {TABLE} WHERE rowid = OLD.id;
+            INSERT INTO {TABLE}(rowid, words) SELECT s.id, {_SEGMENT_TEXT}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id WHERE s.id = NEW.id; END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_delete AFTER DELETE ON segments BEGIN
+            DELETE FROM {TABLE} WHERE rowid = OLD.id; END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_text AFTER UPDATE OF text ON transcripts BEGIN
+            DELETE FROM {TABLE} WHERE rowid IN (SELECT id FROM segments WHERE transcript_id = NEW.id);
+            INSERT INTO {TABLE}(rowid, words) SELECT s.id, {_SEGMENT_TEXT}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id WHERE t.id = NEW.id; END""",
+        # a study made before the index: fill it (the NOT IN keeps a concurrent opener's rows single)
+        f"""INSERT INTO {TABLE}(rowid, words) SELECT s.id, {_SEGMENT_TEXT}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id
+            WHERE s.id NOT IN (SELECT rowid FROM {TABLE})""",
+    ]
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def _pg_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _create_postgresql(connection: Connection) -> None:
+    source, target = fold_pairs()
+    words = f"to_tsvector('simple', {TABLE}_fold({_SEGMENT_TEXT}))"
+    statements = [
+        f"""CREATE OR REPLACE FUNCTION {TABLE}_fold(words text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT translate(words, {_pg_literal(source)}, {_pg_literal(target)}) $$""",
+        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+            segment_id integer PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE,
+            words tsvector NOT NULL)""",
+        f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_words ON {TABLE} USING gin (words)",
+        f"""CREATE OR REPLACE FUNCTION {TABLE}_segment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            INSERT INTO {TABLE}(segment_id, words) SELECT s.id, {words}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id WHERE s.id = NEW.id
+            ON CONFLICT (segment_id) DO UPDATE SET words = EXCLUDED.words;
+            RETURN NULL; END $$""",
+        f"""CREATE OR REPLACE FUNCTION {TABLE}_transcript() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            UPDATE {TABLE} x SET words = {words}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id
+            WHERE t.id = NEW.id AND x.segment_id = s.id;
+            RETURN NULL; END $$""",
+        f"DROP TRIGGER IF EXISTS {TABLE}_segment ON segments",
+        f"""CREATE TRIGGER {TABLE}_segment AFTER INSERT OR UPDATE OF start, "end", transcript_id ON segments
+            FOR EACH ROW EXECUTE FUNCTION {TABLE}_segment()""",
+        f"DROP TRIGGER IF EXISTS {TABLE}_transcript ON transcripts",
+        f"""CREATE TRIGGER {TABLE}_transcript AFTER UPDATE OF text ON transcripts
+            FOR EACH ROW WHEN (OLD.text IS DISTINCT FROM NEW.text) EXECUTE FUNCTION {TABLE}_transcript()""",
+        f"""INSERT INTO {TABLE}(segment_id, words) SELECT s.id, {words}
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id ON CONFLICT (segment_id) DO NOTHING""",
+    ]
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+

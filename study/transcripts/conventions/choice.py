@@ -1,0 +1,371 @@
+"""The convention that explains a document best: each shape of label found in it is tried as the
+document's convention, with the unnamed turns around it; the reading that explains most of the
+text with few names that recur and alternate is chosen.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from dataclasses import replace
+from typing import Sequence
+
+from ..labels import PROTOCOL_NAMES, Label, LabelPattern, proposal_from_labels, without_header_blocks
+from ..model import UNKNOWN_SPEAKER, Turn
+from ..reading import Document, Proposal, scored
+from ..roles import qa_role, role_label
+from ..text import Line, stripped_span
+from .slots import Candidate, candidates, prefix_end, time_alone
+from .unlabelled import ANSWERING, ASKING, Marked, is_heading, is_question, marked, question_line
+
+NAME = "learned convention"
+_NAMED = LabelPattern(re.compile(""))
+_BRACKETED = LabelPattern(re.compile(""), vouched_by_peers=True)
+_ASKS = LabelPattern(re.compile(""), vouched_by_peers=True, role="interviewer")
+_ANSWERS = LabelPattern(re.compile(""), vouched_by_peers=True, role="participant")
+_SHAPE_NAMES = {
+    "[]": "names in square brackets", "()": "names in parentheses", "（）": "names in parentheses",
+    "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
+    "plain": "names before a colon", "alone": "names alone on a line", "tag": "names in tags",
+    "voice": "voice tags", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
+}
+_MAX_SPEAKERS = 12
+
+
+def propose(document: Document) -> Proposal | None:
+    """The best reading of ``document`` by a convention learned from it, or None."""
+    lines = document.speech_lines
+    if len(lines) < 2:
+        return None
+    options = [*_label_readings(document, lines), _marker_reading(document, lines), _question_reading(document)]
+    scored_options = [scored(option, document) for option in options
+                      if option and len({turn.speaker for turn in option.turns}) > 1]
+    if not scored_options and (times := _times_reading(document, lines)):
+        return scored(times, document)
+    if not scored_options:
+        return None
+    return max(scored_options, key=_learned_score)
+
+
+def _learned_score(proposal: Proposal) -> float:
+    """The reading's score, less for names that seldom alternate or are many."""
+    speakers = [turn.speaker for turn in proposal.turns]
+    changes = sum(a != b for a, b in zip(speakers, speakers[1:]))
+    alternation = changes / max(1, len(speakers) - 1)
+    distinct = len(set(speakers))
+    few = 1.0 if distinct <= 8 else 8 / distinct
+    return proposal.score * (0.8 + 0.2 * alternation) * few
+
+
+def _label_readings(document: Document, lines: list[Line]) -> list[Proposal]:
+    by_shape: dict[str, list[Candidate]] = defaultdict(list)
+    for line in lines:
+        for candidate in candidates(line):
+            by_shape[candidate.shape].append(candidate)
+    readings = []
+    for shape, found in by_shape.items():
+        if len(found) < 2:
+            continue
+        labels = _accepted(shape, found, lines)
+        if labels:
+            readings.append(_reading(document, shape, _with_unnamed(document, lines, labels)))
+    return readings
+
+
+def _accepted(shape: str, found: list[Candidate], lines: list[Line]) -> list[Label]:
+    """The candidates of one shape that are speakers: names that recur or say a role, numbers
+    that change every turn ("P1.", "R1.", "P2.") read as one speaker, header blocks left out."""
+    found = _numbers_dropped(found)
+    counts = Counter(c.speaker.casefold() for c in found if not c.glued)
+    recurring = {name for name, n in counts.items() if n > 1}
+    kept = [c for c in found if _is_speaker(shape, c, counts, recurring)]
+    if shape == "alone":
+        kept = _names_alone(kept, lines)
+    labels = [Label(c.line, c.speaker, c.start, c.body_start, c.timestamp, _pattern(shape, c)) for c in kept]
+    labels = without_header_blocks(labels, lines)
+    if len(labels) < 2 or len({label.speaker.casefold() for label in labels}) > _MAX_SPEAKERS:
+        return []
+    return labels
+
+
+def _pattern(shape: str, candidate: Candidate) -> LabelPattern:
+    """A label whose shape shows it (brackets, a tag, a time) vouches for its speaker however seldom they speak."""
+    return _NAMED if shape in ("plain", "alone") and not candidate.timestamp else _BRACKETED
+
+
+_DISTINCT_SHAPES = frozenset({"voice", "tag", "****", "____", "[]"})
+
+
+def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: set[str]) -> bool:
+    """A name that recurs or says a role; one said once when its shape shows a label (a time, a
+    voice tag, bold) beside names that recur; capitals ("THE COURT:") beside two that recur."""
+    name = candidate.speaker.casefold()
+    if candidate.glued:
+        return name in counts
+    if name in recurring or role_label(candidate.speaker) is not None:
+        return True
+    if shape in _DISTINCT_SHAPES or candidate.timestamp:
+        return len(recurring) >= 1 or (shape != "alone" and len(counts) >= 2 and candidate.timestamp is not None)
+    if shape == "plain":
+        return candidate.speaker.isupper() and len(candidate.speaker) > 3 and len(recurring) >= 2
+    return shape != "alone" and len(recurring) >= 2
+
+
+def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:
+    """"P1.", "R1.", "P2.", "R2.", "P3." or "Pregunta 1", "Respuesta", "Pregunta 2": a number that counts
+    the questions, not a person: the name without it is the speaker. A side of a Q/A protocol is named
+    by its role ("Interviewer", "Participant")."""
+    counts = Counter(c.speaker for c in found if not c.glued)
+    numbered_people = {_bare(name) for name, n in counts.items() if n > 1 and _bare(name) != name}
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for c in found:
+        bare = _bare(c.speaker)
+        if bare != c.speaker and counts[c.speaker] == 1 and bare not in numbered_people:
+            numbers[bare].append(int(c.speaker[len(bare):]))
+    counters = {bare for bare, seen in numbers.items()
+                if qa_role(bare) or (len(seen) >= 3 and seen == list(range(seen[0], seen[0] + len(seen))))}
+    bares = [_bare(c.speaker) for c in found]
+    counters -= {a for a, b in zip(bares, bares[1:]) if a == b}  # "RQ1", "RQ2", "RQ3" in a row: a list
+    renamed = []
+    for c in found:
+        bare = _bare(c.speaker)
+        name = bare if bare in counters and counts[c.speaker] == 1 else c.speaker
+        side = qa_role(name)
+        renamed.append(replace(c, speaker=PROTOCOL_NAMES[side]) if side else replace(c, speaker=name))
+    return renamed
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"[ \t]*\d+$", "", name)
+
+
+def _names_alone(kept: list[Candidate], lines: list[Line]) -> list[Candidate]:
+    """Names alone on a line must recur, two of them at least, each with words below."""
+    labelled = {c.line.start for c in kept}
+    index = {line.start: i for i, line in enumerate(lines)}
+    kept = [c for c in kept if index[c.line.start] + 1 < len(lines)
+            and lines[index[c.line.start] + 1].start not in labelled]
+    counts = Counter(c.speaker for c in kept)
+    if len(kept) > 0.5 * len(lines) or len(counts) < 2:
+        return []
+    if all(c.timestamp for c in kept):  # "Ana Lee  0:04": the time shows the label
+        return kept
+    if sum(1 for n in counts.values() if n > 1) < 2:
+        return []
+    return [c for c in kept if counts[c.speaker] > 1]
+
+
+def _with_unnamed(document: Document, lines: list[Line], labels: list[Label]) -> list[Label]:
+    """The labels, and the unnamed turns among them: marker lines just before a label, and
+    unlabelled questions just before a label when one speaker alone is labelled."""
+    labelled = {label.line.start for label in labels}
+    index = {line.start: i for i, line in enumerate(lines)}
+    used = {m.marker for label in labels if (m := marked(label.line))}
+    added: list[Label] = []
+    for label in labels:
+        i = index[label.line.start]
+        if i == 0:
+            continue
+        before = lines[i - 1]
+        if before.start in labelled:
+            continue
+        mark = marked(before)
+        if mark and mark.marker not in used:
+            added.append((mark.marker, Label(before, ASKING, before.start, mark.body_start, None, _ASKS)))
+    markers = Counter(marker for marker, _ in added)
+    added = [label for marker, label in added if markers[marker] > 1]  # a convention recurs
+    if not added and len({label.speaker for label in labels}) == 1:
+        added = _questions_before(document, lines, labels, index)
+        added += _unanswered(lines, labels + added)
+    return _with_times_alone(lines, sorted(labels + added, key=lambda label: label.line.start))
+
+
+def _with_times_alone(lines: list[Line], labels: list[Label]) -> list[Label]:
+    """A time alone on a line ("(1:15)") below a label starts a new turn of the same speaker; just
+    above a label ("0:0:5.1 --> 0:0:8.0", then the name), it is that turn's time."""
+    if not labels:
+        return labels
+    at = {label.line.start: label for label in labels}
+    out: list[Label] = []
+    speaker, pending = None, None
+    first = max(0, lines.index(labels[0].line) - 1)
+    for line in lines[first:]:
+        if line.start in at:
+            label = at[line.start]
+            if pending and not label.timestamp:
+                label = Label(label.line, label.speaker, label.start, label.body_start, pending, label.pattern)
+            out.append(label)
+            speaker, pending = label.speaker, None
+        elif (time := time_alone(line.text)):
+            if speaker:
+                out.append(Label(line, speaker, line.start, line.end, time, _BRACKETED))
+            pending = time
+        else:
+            pending = None
+    return out
+
+
+def _questions_before(document: Document, lines: list[Line], labels: list[Label],
+                      index: dict[int, int]) -> list[Label]:
+    """An unlabelled question right above each label, which the side no label names asks: the lines
+    up to the one ending in "?" just above the label (or above the blank line before it), back to a
+    blank line; when the answer above runs on in the same paragraph, the question line alone."""
+    labelled = {label.line.start for label in labels}
+    added = []
+    for label in labels:
+        i = index[label.line.start]
+        last = i - 1
+        if last < 0 or lines[last].start in labelled or not is_question(lines[last].text):
+            continue
+        first = last
+        while first > 0 and _adjacent(document, lines[first - 1], lines[first]) \
+                and lines[first - 1].start not in labelled and not is_question(lines[first - 1].text):
+            first -= 1
+        if first > 0 and _adjacent(document, lines[first - 1], lines[first]):
+            first = last  # the answer above runs on to here: its paragraph is not the question
+        if not is_heading(document, lines[first]):
+            line = lines[first]
+            added.append(Label(line, ASKING, line.start, line.start + len(line.text) - len(line.text.lstrip()),
+                               None, _ASKS))
+    return added
+
+
+def _unanswered(lines: list[Line], labels: list[Label]) -> list[Label]:
+    """A question no answer follows ends the answer above it, and is nobody's turn (a protocol's
+    question left unasked)."""
+    by_start = {label.line.start: label for label in labels}
+    starts = sorted(by_start)
+    stops = []
+    for line in lines:
+        before = bisect_right(starts, line.start) - 1
+        if before < 0 or line.start in by_start or by_start[starts[before]].speaker == ASKING:
+            continue  # above the first label, a label, or inside a question
+        if is_question(line.text):
+            stops.append(Label(line, "", line.start, line.start, None, _NAMED))
+    return stops
+
+
+def _adjacent(document: Document, upper: Line, lower: Line) -> bool:
+    """Whether two content lines follow each other with no blank line between them."""
+    return document.text.count("\n", upper.start, lower.start) == 1
+
+
+def _reading(document: Document, shape: str, labels: Sequence[Label]) -> Proposal:
+    """Turns from each label to the next, or to a line that is nobody's (a heading, boilerplate)."""
+    stops = _boilerplate(document, {label.line.start for label in labels})
+    every = sorted([*labels, *stops], key=lambda label: label.line.start)
+    proposal = proposal_from_labels(f"{NAME}: {_SHAPE_NAMES.get(shape, shape)}", document, every, all_labelled=False)
+    turns = [turn for turn in proposal.turns if turn.speaker]
+    if shape == "tag" or shape == "voice":
+        turns = [_without_closing_tag(document.text, turn) for turn in turns]
+    return replace(proposal, turns=tuple(turns))
+
+
+def _boilerplate(document: Document, labelled: set[int]) -> list[Label]:
+    """Lines that say the same thing twice or more (a tool's watermark at the top and the bottom):
+    nobody's words, and the end of the turn above them."""
+    counts = Counter(line.text.strip() for line in document.content_lines)
+    return [Label(line, "", line.start, line.end, None, _NAMED) for line in document.content_lines
+            if line.start not in labelled and counts[line.text.strip()] > 1 and len(line.text.split()) >= 4]
+
+
+_CLOSING_TAG = re.compile(r"[ \t]*</[\w\-]{1,30}>[ \t]*$")
+
+
+def _without_closing_tag(text: str, turn: Turn) -> Turn:
+    found = _CLOSING_TAG.search(text, turn.start, turn.end)
+    return replace(turn, end=found.start()) if found and found.start() > turn.start else turn
+
+
+def _marker_reading(document: Document, lines: list[Line]) -> Proposal | None:
+    """Turns opened by markers alone: two markers for two sides ("- question" / "→ answer"), or
+    one marker for both, alternating ("— question" / "— answer")."""
+    marks = [m for line in lines if (m := marked(line))]
+    counts = Counter(m.marker for m in marks)
+    if not marks or sum(counts.values()) < 4:
+        return None
+    common = [marker for marker, n in counts.most_common(2) if n >= 2]
+    if len(common) == 2 and _interleaved(marks, common):
+        sides = [m for m in marks if m.marker in common]
+        names = _side_names(document, sides, lambda m: m.marker == common[0])
+        labels = [_unnamed_label(m, names[m.marker == common[0]]) for m in sides]
+    else:
+        marker = common[0] if common else None
+        sides = [m for m in marks if m.marker == marker]
+        first = lines.index(sides[0].line) if sides else 0
+        if len(sides) < 4 or len(sides) < 0.6 * (len(lines) - first):
+            return None
+        parity = {id(m): n % 2 == 0 for n, m in enumerate(sides)}
+        names = _side_names(document, sides, lambda m: parity[id(m)])
+        labels = [_unnamed_label(m, names[parity[id(m)]]) for m in sides]
+    return _cut_at_blocks(document, "markers", labels)
+
+
+def _interleaved(marks: list[Marked], common: list[str]) -> bool:
+    sequence = [m.marker for m in marks if m.marker in common]
+    changes = sum(a != b for a, b in zip(sequence, sequence[1:]))
+    return changes >= 0.6 * (len(sequence) - 1)
+
+
+def _side_names(document: Document, sides: list[Marked], first_side) -> dict[bool, str]:
+    """{True: name of the first side, False: the other}: who asks more is the interviewer."""
+    asked = Counter(first_side(m) for m in sides if is_question(_block_text(document, m)))
+    if asked[True] > asked[False]:
+        return {True: ASKING, False: ANSWERING}
+    if asked[False] > asked[True]:
+        return {True: ANSWERING, False: ASKING}
+    return {True: "Speaker A", False: "Speaker B"}
+
+
+def _block_text(document: Document, mark: Marked) -> str:
+    return mark.line.text
+
+
+def _unnamed_label(mark: Marked, speaker: str) -> Label:
+    pattern = _ASKS if speaker == ASKING else _ANSWERS if speaker == ANSWERING else _BRACKETED
+    return Label(mark.line, speaker, mark.line.start, mark.body_start, None, pattern)
+
+
+def _cut_at_blocks(document: Document, shape: str, labels: list[Label]) -> Proposal:
+    """Turns from each label to the next one or the end of its paragraph: text after a blank line
+    that no marker opens is nobody's turn."""
+    proposal = _reading(document, shape, labels)
+    if document.by_line:
+        return proposal
+    turns = []
+    for turn in proposal.turns:
+        gap = document.text.find("\n\n", turn.start, turn.end)
+        end = gap if gap >= 0 else turn.end
+        if (span := stripped_span(document.text, turn.start, end)):
+            turns.append(replace(turn, start=span[0], end=span[1]))
+    return replace(proposal, turns=tuple(turns))
+
+
+def _times_reading(document: Document, lines: list[Line]) -> Proposal | None:
+    """Times alone on lines and the words below each: one voice no one names (a recorder's export)."""
+    labels = [Label(line, UNKNOWN_SPEAKER, line.start, line.end, time, _BRACKETED)
+              for line in lines if (time := time_alone(line.text))]
+    if len(labels) < 2:
+        return None
+    return replace(_reading(document, "times", labels), consistent=True)
+
+
+def _question_reading(document: Document) -> Proposal | None:
+    """Questions set as headings or numbered items, each answered by the lines below it up to the
+    next heading or question."""
+    lines = document.content_lines
+    asked = {line.start: at for line in lines if (at := question_line(document, line)) is not None}
+    if len(asked) < 2:
+        return None
+    labels, answering = [], False
+    for line in lines:
+        if line.start in asked:
+            labels.append(Label(line, ASKING, line.start, asked[line.start], None, _ASKS))
+            answering = True
+        elif is_heading(document, line):
+            labels.append(Label(line, "", line.start, line.end, None, _NAMED))  # ends the answer
+            answering = False
+        elif answering:
+            labels.append(Label(line, ANSWERING, line.start, line.start + prefix_end(line.text), None, _ANSWERS))
+            answering = False
+    return _reading(document, "questions", labels)

@@ -1,0 +1,204 @@
+"""Where a speaker label can stand on a line, whatever the document's convention.
+
+Before a label there may be noise that marks no speaker: a line number, a time, a time range, a
+date-and-time stamp (``prefix_end``). At that place a label is a name in brackets of any kind
+(``[Speaker 1]``, ``(佐藤)``, ``<Name>``, ``**Name:**``, ``*Name*``, ``<tag>Name</tag>:``), a name
+followed by a colon or, for short codes, a full stop (``P1.``, ``Q.``), or a short name alone on the
+line (its words below). A time after the name goes to the turn. Each candidate names its *shape*:
+one convention is one shape used throughout a document (``choice`` picks it).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from ..labels import MAX_LABEL_WORDS, plausible_speaker, tidy_speaker
+from ..roles import role_named
+from ..text import Line
+
+TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
+_RANGE = rf"{TIME}(?:[ \t]*(?:-->|-|–|—|to)[ \t]*{TIME})?"
+# Noise before a label: a line number, a heading's hashes, a time or time range (bare or bracketed),
+# a date and time.
+_PREFIX = re.compile(
+    rf"(?:[ \t]*(?:\d{{1,4}}(?=[ \t])|#{{1,6}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
+    rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
+)
+# A time (or range) after a name, in brackets or bare.
+_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
+                         rf"(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?(?![\d:]))")
+_PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_"}
+_OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_")
+_NAME_CHARS = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,59}")
+_SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
+_TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\n]{1,60})>")
+_ALONE_END = ".?!,;…"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One reading of a line as a speaker label of ``shape``."""
+
+    line: Line
+    shape: str  # "[]", "**", "()", "plain", "alone", "tag", "voice"...
+    speaker: str
+    start: int  # where the label starts in the text
+    body_start: int  # where the words start (the next line's start when the label stands alone)
+    timestamp: str | None
+    glued: bool = False  # "Speaker 1:13": a label only for a speaker labelled without a mark elsewhere
+
+
+def time_alone(text: str) -> str | None:
+    """The time of a line that holds nothing else ("(1:15)", "[00:03:10]"; a caption's timing
+    "0:0:5.120 --> 0:0:8.0" without its fraction), else None."""
+    match = _TIME_ALONE.fullmatch(text)
+    if not match:
+        return None
+    return re.sub(r"[.,]\d+$", "", match["t"]) if "-->" in text else match["t"]
+
+
+_TIME_ALONE = re.compile(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]?[ \t]*")
+
+
+def prefix_end(text: str) -> int:
+    """Where a label may start on a line: after any indentation, line number, time or date stamp."""
+    at = _PREFIX.match(text).end()
+    return at + len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+
+
+def candidates(line: Line) -> list[Candidate]:
+    """Every reading of ``line`` as a label, in any shape."""
+    text = line.text
+    at = prefix_end(text)
+    if at >= len(text):
+        return []
+    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _alone(line, at)]
+    stamp = re.search(TIME, text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
+    return [replace(candidate, timestamp=stamp.group()) if stamp and not candidate.timestamp else candidate
+            for candidate in found if candidate is not None]
+
+
+def _bracketed(line: Line, at: int) -> Candidate | None:
+    text = line.text
+    opener = next((o for o in _OPENERS if text.startswith(o, at)), None)
+    if opener is None or opener == "<":
+        return None
+    close = _PAIRS[opener]
+    end = text.find(close, at + len(opener))
+    if end < 0 or end - at > 90:
+        return None
+    inner = text[at + len(opener):end]
+    name, timestamp = _name_and_time(inner)
+    rest = end + len(close)
+    if name is None:
+        return None
+    after = re.compile(r"[ \t]*[:：]?").match(text, rest).end()
+    time_after = _AFTER_TIME.match(text, after)
+    if time_after:
+        timestamp = timestamp or time_after["t1"] or time_after["t2"]
+        after = re.compile(r"[ \t]*[:：]?[ \t]*").match(text, time_after.end()).end()
+    shape = opener + close
+    return _candidate(line, shape, name, at, after, timestamp)
+
+
+def _tag(line: Line, at: int) -> Candidate | None:
+    text = line.text
+    if not text.startswith("<", at):
+        return None
+    voice = _VOICE.match(text, at)
+    if voice:
+        return _candidate(line, "voice", voice["name"].strip(), at, voice.end(), None)
+    tag = _TAG.match(text, at)
+    if not tag or tag["tag"].casefold() in _MARKUP_TAGS:
+        return None
+    name = (tag["inner"] or tag["tag"]).strip()
+    return _candidate(line, "tag", name, at, tag.end(), None)
+
+
+_MARKUP_TAGS = frozenset("b i u em strong span p br div font s small big sup sub mark c v".split())
+
+
+def _plain(line: Line, at: int) -> Candidate | None:
+    """``Name: words``, ``Name (0:03): words``, ``Name:`` alone; ``Q. words`` for a short code."""
+    text = line.text
+    if not _NAME_CHARS.match(text, at):
+        return None
+    head = text[at:at + 90]
+    for colon in _colons(head):  # "Ana (00:01:02): ..."
+        if head[colon + 1:colon + 3] == "//":
+            break
+        name, timestamp = _name_and_time(head[:colon])
+        in_time = head[colon - 1].isdigit() and head[colon + 1:colon + 2].isdigit()  # "Ana Lee 0:03"
+        if name is not None and (not in_time or _GLUED.fullmatch(head, colon + 1)):
+            return _after_colon(line, at, colon, name, timestamp)
+    stop = head.find(".")
+    if stop > 0 and _SHORT_CODE.fullmatch(head[:stop]) and head[stop + 1:stop + 2] in ("", " ", "\t"):
+        name, _ = _name_and_time(head[:stop])
+        if name is not None:
+            return _candidate(line, "plain", name, at, at + stop + 1, None)
+    return None
+
+
+def _colons(head: str) -> list[int]:
+    """Where the first colons of ``head`` are (at most four)."""
+    found, at = [], head.find(":")
+    while at >= 0 and len(found) < 4:
+        found.append(at)
+        at = head.find(":", at + 1)
+    if "：" in head:
+        found = sorted(found + [i for i, char in enumerate(head) if char == "："])[:4]
+    return found
+
+
+_GLUED = re.compile(r"\d+[ \t]*$")
+
+
+def _after_colon(line: Line, at: int, colon: int, name: str, timestamp: str | None) -> Candidate | None:
+    text, body = line.text, at + colon + 1
+    if text[body:body + 1].isdigit():
+        if _GLUED.match(text, body):  # "Speaker 1:13": a memo mark glued to a label
+            return replace(_candidate(line, "plain", name, at, body, timestamp), glued=True)
+        time_after = _AFTER_TIME.match(text, body)
+        if not time_after:
+            return None  # "12:30"
+    time_after = _AFTER_TIME.match(text, body)
+    if time_after:
+        timestamp = timestamp or time_after["t1"] or time_after["t2"]
+        body = time_after.end()
+    return _candidate(line, "plain", name, at, body, timestamp)
+
+
+def _alone(line: Line, at: int) -> Candidate | None:
+    text = line.text.rstrip()
+    rest = text[at:]
+    if len(rest) > 70 or rest.endswith(tuple(_ALONE_END)) or not rest:
+        return None
+    name, timestamp = _name_and_time(rest)
+    if name is None or len(name.split()) > 4:
+        return None
+    return _candidate(line, "alone", name, at, len(line.text), timestamp)
+
+
+def _candidate(line: Line, shape: str, name: str, at: int, body: int, timestamp: str | None) -> Candidate | None:
+    body = len(line.text) if body >= len(line.text.rstrip()) else body
+    while body < len(line.text) and line.text[body] in " \t":
+        body += 1
+    speaker = tidy_speaker(name)
+    return Candidate(line, shape, speaker, line.start + at, line.start + body, timestamp)
+
+
+@lru_cache(maxsize=8192)
+def _name_and_time(inner: str) -> tuple[str | None, str | None]:
+    """A label's name and any time written inside it ("Speaker 1 (00:02)", "Ana Lee 0:03")."""
+    inner = inner.strip().rstrip(":：").strip()
+    timestamp = None
+    time = re.search(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]?$", inner)
+    if time and time.start() > 0:
+        timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
+    if not inner or not _NAME_CHARS.fullmatch(inner) or len(inner.split()) > MAX_LABEL_WORDS:
+        return None, None
+    if not plausible_speaker(inner) and role_named(inner) is None:  # "Question", "Answer" are labels here
+        return None, None
+    return inner, timestamp

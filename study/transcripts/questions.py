@@ -1,0 +1,55 @@
+"""Whether a turn asks something, in the languages researchers transcribe in.
+
+A question mark decides (``?``, ``？``, ``¿``, ``؟``). Transcripts made by speech recognition often
+have none, so a sentence that opens as a question does too: a question word followed by what makes
+it a question ("what do you", "how long", "why", "¿cómo", "qué", "warum", "wie haben Sie",
+"pourquoi", "est-ce que", "o que você"), a yes/no opener ("do you", "could you", "haben Sie",
+"pouvez-vous", "você pode") or an interviewer's request ("tell me about", "describe", "cuéntame",
+"erzählen Sie"). Openers that also start statements ("when I was", "what I did", "como eu")
+are left out: a participant's answer must not read as a question.
+
+Example: ``asks("so what do you use these days")`` is True; ``asks("When I started, we used BERT.")`` False.
+"""
+from __future__ import annotations
+
+import re
+
+_MARKS = "?？¿؟"
+
+# Fillers a spoken question may open with ("so", "and", "okay", "um").
+_FILLERS = r"(?:(?:so|and|ok(?:ay)?|well|now|um+|uh+|right|alright|y|e|und|also|et|alors|bon|então|bueno|pues)[,\s]+)*"
+
+_ENGLISH = (
+    r"what (?:do|did|does|is|are|was|were|would|could|can|should|will|kind|sort|type|made|makes|happened|about)|"
+    r"how (?:do|did|does|is|are|was|were|would|could|can|should|will|long|many|much|often|come|about)|"
+    r"why|when (?:do|did|does|is|are|was|were|will|would)|where (?:do|did|does|is|are|was|were|would|can)|"
+    r"who (?:do|did|does|is|are|was|were|else)|which (?:one|ones|of)|"
+    r"(?:do|did|does|are|were|have|has|can|could|would|will|should) you|is (?:it|that|there)|are there|"
+    r"tell me|describe|walk me through|could you|can you"
+)
+_SPANISH = (
+    r"qué|c[óo]mo (?:fue|es|era|ves|te|se|lo|la|usas|usaste|empez)|cómo|cuándo|dónde|quién(?:es)?|cuál(?:es)?|"
+    r"por qué|puedes|podrías|puede usted|podría usted|cuéntame|cuénteme|háblame|descríbeme"
+)
+_GERMAN = (
+    r"warum|wieso|weshalb|wann|wer|welche[rsmn]?|wie (?:ist|war|sind|waren|haben|hast|lange|viel|oft|sehen)|"
+    r"was (?:ist|war|sind|machen|machst|haben|hast|denken|denkst|meinen|meinst)|"
+    r"(?:haben|sind|können|könnten|würden|hast|bist|kannst|gibt es) (?:sie|du|es)|erzählen sie|erzähl|beschreiben sie"
+)
+_FRENCH = (
+    r"pourquoi|comment|quand est-ce|qu'est-ce|est-ce que|quel(?:le)?s?|o[ùu] (?:est|sont|avez)|"
+    r"pouvez-vous|pourriez-vous|avez-vous|êtes-vous|racontez|décrivez"
+)
+_PORTUGUESE = (
+    r"o que (?:você|voce|vocês|é|foi|acha)|por que|porquê|quando (?:você|voce)|onde (?:você|voce)|quem|qual|quais|"
+    r"como (?:você|voce|foi|é)|você pode|voce pode|pode me|poderia|conte-me|me conta|me fala"
+)
+_OPENER = re.compile(
+    rf"(?:^|[.!\n;:]\s*){_FILLERS}(?:{_ENGLISH}|{_SPANISH}|{_GERMAN}|{_FRENCH}|{_PORTUGUESE})\b",
+    re.IGNORECASE,
+)
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` (a turn) holds a question: a question mark, or a sentence opening as one."""
+    return any(mark in text for mark in _MARKS) or bool(_OPENER.search(text.strip()))

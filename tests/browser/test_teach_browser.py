@@ -1,0 +1,55 @@
+"""An admin teaches the reader where turns start, in the upload preview: picks the line of one
+file where a turn starts, and every file of the batch is read again that way, then imported with
+the convention kept for the study."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from study.listing import segment_rows
+from study.store import Study
+from study.taught_conventions import saved_conventions
+from tests.browser.conftest import AppServer, sample_app
+from tests.browser.navigation import go, settle
+
+FIRST_LINE = "[Speaker 1] Thanks for joining. How did you start?"
+# A Zoom-like export no layout reads: bracketed speakers.
+ZOOM = f"{FIRST_LINE}\n[Speaker 2] By accident, a friend needed help.\n[Speaker 1] Which model?\n[Speaker 2] A small one.\n"
+OTHER = "[Kim] Welcome. Why models?\n[Dana] They are free.\n[Kim] And licences?\n[Dana] I read them all.\n"
+
+
+@pytest.fixture(scope="module")
+def teach_app(tmp_path_factory, sample_studies) -> Iterator[AppServer]:
+    """Its own copy of the sample study: the test imports transcripts and keeps a convention."""
+    yield from sample_app(tmp_path_factory, sample_studies, "teach", with_codings=False)
+
+
+def test_a_turn_shown_to_start_at_a_line_rereads_the_batch_and_is_kept(teach_app, page_as):
+    admin = page_as("admin", app=teach_app)
+    go(admin, "Transcripts")
+    admin.get_by_text("Add transcripts").click()
+    uploader = admin.locator('[data-testid="stFileUploader"] input[type="file"]').nth(0)
+    uploader.set_input_files([{"name": "Z1.txt", "mimeType": "text/plain", "buffer": ZOOM.encode()},
+                              {"name": "Z2.txt", "mimeType": "text/plain", "buffer": OTHER.encode()}])
+    admin.get_by_role("button", name="Preview").click()
+    settle(admin)
+    expect(admin.get_by_text("Read as paragraphs").first).to_be_visible(timeout=30_000)  # one unknown speaker
+    admin.get_by_text("Turns start elsewhere? Show the reader one").first.click()
+    admin.get_by_text(FIRST_LINE, exact=True).click()  # the line, in the list of the file's lines
+    admin.get_by_role("button", name="Read every file again").first.click()
+    settle(admin)
+    expect(admin.get_by_text("Read as taught").first).to_be_visible(timeout=30_000)
+    expect(admin.get_by_text("Read as taught")).to_have_count(2)  # the other file too
+    expect(admin.get_by_text("Speaker 2: By accident, a friend needed help.", exact=False)).to_be_visible()
+    admin.get_by_text("Keep how turns start for this study's later imports").click()
+    admin.get_by_role("button", name="Import", exact=True).click()
+    expect(admin.get_by_text("2 imported.")).to_be_visible(timeout=30_000)
+    study = Study.open(teach_app.db_url)
+    try:
+        assert [(s["speaker"], s["role"]) for s in segment_rows(study, "Z2")] == [
+            ("Kim", "interviewer"), ("Dana", "participant"), ("Kim", "interviewer"), ("Dana", "participant")]
+        assert [c.example for c in saved_conventions(study)] == [FIRST_LINE]
+    finally:
+        study.close()

@@ -1,0 +1,157 @@
+"""The general reader (study.transcripts.conventions): conventions no layout module names, read
+from the document itself; and every named layout's family read right with that layout switched off.
+
+The fixtures in tests/fixtures/conventions/ are synthetic, in the shapes of real files that failed
+(issue 16); the expected turns below are written out by hand from those files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from study.roles import assign_roles, main_interviewer
+from study.transcripts import NAMED_LAYOUTS, PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, read_transcript
+from tests.factories import assert_exact_offsets, timed_turns
+from tests.test_layouts import EXPECTED as LAYOUT_FAMILIES, FIXTURES as LAYOUT_FIXTURES
+
+FIXTURES = Path(__file__).parent / "fixtures" / "conventions"
+INT, PART = PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT
+S1, S2 = "Speaker 1", "Speaker 2"
+NOOR, PIET = "Noor Haddad", "Piet Vermeulen"
+
+# file -> (interviewer, [(speaker, body, timestamp)])
+EXPECTED = {
+    "square-watermark.txt": (S1, [  # the watermark, top and bottom, is nobody's
+        (S1, "So, thanks for coming in. How long have you run the stall?", None),
+        (S2, "Since the market reopened, so about six years now.", None),
+        (S1, "And what do you sell most of?", None),
+        (S2, "Honey in winter, cut flowers in summer.", None),
+        (S2, "The flowers pay the rent, the honey pays for the van.", None),
+        (S1, "Thank you, that is all I needed.", None),
+    ]),
+    "square-alone.txt": ("Interviewer", [
+        ("Interviewer", "Could you say who you are and what you do?", None),
+        ("Respondent", "I am a ferry pilot on the estuary, mostly night crossings.", None),
+        ("Interviewer", "What changed when the new bridge opened?", None),
+        ("Respondent", "Half the cars went, but the cyclists stayed. They like the crossing.\n"
+                       "We added a bike rack last spring.", None),
+    ]),
+    "heading-names.md": ("Interviewer", [
+        ("Interviewer", "When did you first take a plot here?", None),
+        ("Gardener", "In 1998, after my father gave his up.", None),
+        ("Interviewer", "What grows best on this soil?", None),
+        ("Gardener", "Leeks. Everything else sulks in the clay.", None),
+    ]),
+    "question-headings.md": (INT, [
+        (INT, "How do readers find the large-print shelf?", None),
+        (PART, '"Mostly they ask at the desk. The signs are too high for most of them."', None),
+        (INT, "What would you change first?", None),
+        (PART, '"Lower signs, and a chair next to the shelf."', None),
+        (INT, "Anything else you want to add?", None),
+        (PART, '"Only that the shelf is more used than the statistics say."', None),
+    ]),
+    "paren-time-bold.md": (NOOR, [  # a time alone on a line goes on with the same speaker
+        (NOOR, "Thanks for joining. Shall we start with your job?", "0:02"),
+        (PIET, "Sure. I repair church organs, mostly in the north.", "0:09"),
+        (PIET, "The pipes get damp, and the leather dries out in the heating season.", "0:31"),
+        (NOOR, "How long does a repair take?", "0:58"),
+        (PIET, "A week for a small one, a year for a cathedral.", "1:04"),
+        (PIET, "Longer if the parish runs out of money halfway.", "1:15"),
+    ]),
+    "angle-names.txt": ("moderator", [
+        ("moderator", "welcome everyone, let's start with introductions", None),
+        ("kiri_t", "hi, I maintain the mirror scripts", None),
+        ("moderator", "and how long have you done that?", None),
+        ("kiri_t", "about four years, since the old host retired", None),
+        ("moderator", "what breaks most often?", None),
+        ("kiri_t", "disk quotas, every single time", None),
+    ]),
+    "wrapped-tags.txt": ("entrevistador", [
+        ("entrevistador", "¿Cómo llegó usted al oficio de panadero?", None),
+        ("entrevistado", "Por mi tío. Yo tenía catorce años y él necesitaba manos.", None),
+        ("entrevistador", "¿Y qué es lo más difícil del oficio?", None),
+        ("entrevistado", "Levantarse a las tres. Lo demás se aprende.", None),
+    ]),
+    "named-tags.txt": ("Entrevistadora", [  # markup inside speech stays speech
+        ("Entrevistadora", "Boa tarde. Pode contar como começou na <b>cooperativa</b>?", None),
+        ("Sr. Tomé", "Comecei em 2004, quando o <i>preço do leite</i> caiu.", None),
+        ("Entrevistadora", "E hoje, quantos sócios são?", None),
+        ("Sr. Tomé", "Somos oitenta e dois, e cada um tem um voto.", None),
+    ]),
+    "numbered-questions.txt": (INT, [
+        (INT, "How often do you book rooms through the portal?", None),
+        (PART, "Every week, usually on Monday mornings before the good rooms go.", None),
+        (INT, "What is the most annoying step?", None),
+        (PART, "The calendar. It shows the whole building and I only need my floor.", None),
+        (INT, "Would you use a phone app instead?", None),
+        (PART, "Probably, if it remembered my usual room.", None),
+    ]),
+    "questions-j-answers.txt": (INT, [  # the first question too
+        (INT, "When did you start working at the harbour?", None),
+        ("J", "In 1986, straight after school. My uncle got me the job.", None),
+        (INT, "What did you do on your first day?", None),
+        ("J", "Coiled ropes. All day. I thought that was the whole job.", None),
+        (INT, "Has the work changed much since then?", None),
+        ("J", "Completely. Cranes do what thirty of us did.", None),
+    ]),
+    "pergunta-prefix.txt": (INT, [  # "Pergunta-me ..." is the answer going on, not a question
+        (INT, "Como a senhora começou a costurar?", None),
+        (PART, "Com a minha avó, numa máquina de pedal.", None),
+        (INT, "E ainda costura para fora?", None),
+        (PART, "Sim, ainda costuro.\n\nPergunta-me isso porque viu a placa na porta, não é? "
+               "Pois é, a placa é da minha filha.", None),
+        (INT, "Quantas clientes tem hoje?", None),
+        (PART, "Umas vinte, quase todas do bairro.", None),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_a_convention_no_layout_names_is_read_right(name):
+    interviewer, expected = EXPECTED[name]
+    parsed = read_transcript(FIXTURES / name)
+    assert timed_turns(parsed) == expected
+    assert main_interviewer(assign_roles(parsed)) == interviewer
+    assert_exact_offsets(parsed)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_the_general_reader_alone_reads_the_new_conventions(name):
+    interviewer, expected = EXPECTED[name]
+    parsed = read_transcript(FIXTURES / name, without=tuple(NAMED_LAYOUTS))
+    assert _same_reading(parsed, expected)
+    assert _image(parsed, expected).get(main_interviewer(assign_roles(parsed))) == interviewer
+
+
+def _image(parsed, expected) -> dict[str, str]:
+    """Each read speaker -> the expected speaker of the same turns."""
+    return {turn.speaker: speaker for turn, (speaker, *_) in zip(parsed.turns, expected)}
+
+
+def _same_reading(parsed, expected) -> bool:
+    """The same turns with the same words, each read speaker standing for one expected speaker."""
+    read = [(parsed.turn_text(turn), turn.timestamp) for turn in parsed.turns]
+    if read != [(body, timestamp) for _, body, timestamp in expected]:
+        return False
+    image = _image(parsed, expected)
+    return all(image[turn.speaker] == speaker for turn, (speaker, *_) in zip(parsed.turns, expected)) \
+        and len(set(image.values())) == len(image)
+
+
+NAMED_FAMILIES = [name for name, (layout, *_) in LAYOUT_FAMILIES.items() if layout in NAMED_LAYOUTS]
+
+
+@pytest.mark.parametrize("name", NAMED_FAMILIES)
+def test_each_layout_family_is_read_right_with_its_layout_switched_off(name):
+    layout, interviewer, expected = LAYOUT_FAMILIES[name]
+    parsed = read_transcript(LAYOUT_FIXTURES / name, without=(layout,))
+    assert parsed.layout != layout
+    assert _same_reading(parsed, expected), (parsed.layout, timed_turns(parsed))
+    if interviewer is not None:
+        assert _image(parsed, expected).get(main_interviewer(assign_roles(parsed))) == interviewer
+
+
+def test_an_unknown_layout_cannot_be_switched_off():
+    with pytest.raises(ValueError, match="no layout named"):
+        read_transcript(FIXTURES / "angle-names.txt", without=("nonsense",))

@@ -1,0 +1,344 @@
+"""REFI-QDA projects in the shapes NVivo, MAXQDA, ATLAS.ti and QualCoder write them (fixtures
+written here, never copied): texts named without ``internal://``, texts missing from the archive,
+selections and codings by different users, source memos, whole-source coding memos, cases; and
+round trips that add nothing."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from study import codes, codings, qdpx
+from study.auth import CLI
+from study.cli import cli
+from study.errors import StudyError
+from study.participants import list_participants, upsert_participant
+from study.store import Coding, Study, Transcript
+from tests.factories import add_interview, load_small_codebook
+from tests.test_qdpx import memos_of
+
+Q = "{urn:QDA-XML:project:1.0}"
+ANA, BEN = "F3EA8DA1-BB99-411F-8ED4-011170237B6C", "1B0E8A55-3C1D-4E0B-9D2A-5F1F7C4C9B10"
+
+
+def guid(kind: int, n: int) -> str:
+    return f"{kind:08X}-0000-4000-8000-{n:012X}"
+
+
+def interview(n: int) -> str:
+    return (f"Interviewer: What did you build in week {n}?\n\n"
+            f"P{n}: A parser in Python, then tests.\n\n"
+            "Interviewer: And the hardest part?\n\n"
+            f"P{n}: Reviews took longer than programming.\n")
+
+
+# A MAXQDA-shaped project: upper-case GUIDs, every code codable (parents too) with a colour and
+# a description, the same name in two branches, a Set, sources under a lower-case "sources/".
+MAXQDA_CODES = f"""<CodeBook><Codes>
+  <Code color="#ef8256" guid="{guid(1, 1)}" name="Skills" isCodable="true"><Description>What they can do.</Description>
+    <Code color="#ef8256" guid="{guid(1, 2)}" name="programming" isCodable="true"><Description>Writes code.</Description></Code>
+  </Code>
+  <Code color="#32bd59" guid="{guid(1, 3)}" name="Work" isCodable="true">
+    <Code color="#32bd59" guid="{guid(1, 4)}" name="programming" isCodable="true"/>
+    <Code color="#32bd59" guid="{guid(1, 5)}" name="reviews" isCodable="true"/>
+  </Code>
+</Codes></CodeBook>"""
+
+
+def maxqda_project(sources: int, path=lambda g: f"internal://{g}.txt", notes: bool = True) -> str:
+    def source(n: int) -> str:
+        text = interview(n)
+        at = text.index("A parser")
+        return (f'<TextSource modifyingUser="{ANA}" guid="{guid(2, n)}" creatingUser="{ANA}" '
+                f'creationDateTime="2024-10-18T23:23:46Z" name="Interview {n}" plainTextPath="{path(guid(2, n))}">'
+                f'<PlainTextSelection guid="{guid(3, n)}" startPosition="{at}" endPosition="{at + 8}" '
+                f'creatingUser="{ANA}" creationDateTime="2024-10-19T10:00:00Z"><Coding guid="{guid(4, n)}" '
+                f'creatingUser="{ANA}"><CodeRef targetGUID="{guid(1, 2)}"/></Coding></PlainTextSelection>'
+                f'<NoteRef targetGUID="{guid(6, n)}"/></TextSource>')
+
+    note_xml = "".join(f'<Note guid="{guid(6, n)}" creatingUser="{ANA}" creationDateTime="2024-10-20T09:00:00Z" '
+                       f'name="Memo {n}"><PlainTextContent>memo on interview {n}</PlainTextContent></Note>'
+                       for n in range(1, sources + 1))
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" origin="MAXQDA 24 (Release 24.7.0)" name="Study">
+ <Users><User guid="{ANA}" name="ana"/></Users>
+ {MAXQDA_CODES}
+ <Variables><Variable guid="{guid(7, 1)}" name="age" typeOfVariable="Integer"/>
+  <Variable guid="{guid(7, 2)}" name="role" typeOfVariable="Text"/></Variables>
+ <Cases>
+  <Case guid="{guid(8, 1)}" name="P1"><VariableValue><VariableRef targetGUID="{guid(7, 1)}"/><IntegerValue>34</IntegerValue></VariableValue><SourceRef targetGUID="{guid(2, 1)}"/></Case>
+  <Case guid="{guid(8, 2)}" name="P2"><VariableValue><VariableRef targetGUID="{guid(7, 2)}"/><TextValue>lead</TextValue></VariableValue><SourceRef targetGUID="{guid(2, 2)}"/></Case>
+ </Cases>
+ <Sources>{"".join(source(n) for n in range(1, sources + 1))}</Sources>
+ {f"<Notes>{note_xml}</Notes>" if notes else ""}
+ <Sets><Set guid="{guid(9, 1)}" name="Week one"><MemberSource targetGUID="{guid(2, 1)}"/></Set></Sets>
+</Project>"""
+
+
+def write_qdpx(path: Path, project: str, texts: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", project)
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+    return path
+
+
+def texts_of(study: Study) -> dict[str, str]:
+    with study.session() as session:
+        return {t.name: t.text for t in session.scalars(select(Transcript))}
+
+
+def quotes_of(study: Study) -> list[tuple[str, str, str]]:
+    """(rater, transcript, quoted text) of every stored coding."""
+    with study.session() as session:
+        rows = []
+        for c in session.scalars(select(Coding).order_by(Coding.id)):
+            span = c.span or ((c.segment.start, c.segment.end) if c.segment else (0, len(c.transcript.text)))
+            rows.append((c.rater.name, c.transcript.name, c.transcript.text[span[0]:span[1]]))
+        return rows
+
+
+# ---------------------------------------------------------------- where the texts are
+
+
+@pytest.mark.parametrize("path", [
+    lambda g: f"sources/{g}.txt",  # the member's own name
+    lambda g: f"{g}.txt",  # a bare file name, the file in sources/
+    lambda g: f"relative://{g}.txt",
+    lambda g: f"C:\\Users\\ana\\Documents\\MAXQDA\\{g}.txt",  # a path on the writer's disk: its file in the archive
+])
+def test_a_text_named_without_internal_is_read_from_the_archive(study, tmp_path, path):
+    project = maxqda_project(1, path)
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", project,
+                                                       {f"sources/{guid(2, 1)}.txt": interview(1)}))
+    assert summary.ok and summary.imported == ["Interview 1"]
+    assert quotes_of(study) == [("ana", "Interview 1", "A parser")]
+
+
+def test_missing_texts_are_left_out_by_name_and_everything_else_is_imported(study, tmp_path):
+    """Three sources, two of their text files missing: the codebook, both participants, every
+    note the study can hold and the one readable text come in; the two are named."""
+    project = maxqda_project(3)
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", project,
+                                                       {f"sources/{guid(2, 2)}.txt": interview(2)}))
+    assert summary.imported == ["Interview 2"]
+    assert summary.left_out == [("Interview 1", f"internal://{guid(2, 1)}.txt is missing from the archive"),
+                                ("Interview 3", f"internal://{guid(2, 3)}.txt is missing from the archive")]
+    assert summary.details()[0].startswith("2 text source(s) left out (everything else was imported): Interview 1: ")
+    assert "2 coding(s) on the text source(s) left out not imported" in summary.skipped
+    assert "2 note(s) on the text source(s) left out not imported" in summary.skipped
+    assert set(codes_of(study)) >= LEAVES
+    assert [p["participant"] for p in list_participants(study)] == ["P1", "P2"]
+    assert memos_of(study) == {("ana", "Interview 2", None): "memo on interview 2"}
+    assert quotes_of(study) == [("ana", "Interview 2", "A parser")]
+
+
+def test_a_project_whose_texts_are_all_missing_still_brings_its_codebook_and_cases(study, tmp_path):
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", maxqda_project(6), {}))
+    assert [name for name, _ in summary.left_out] == [f"Interview {n}" for n in range(1, 7)]
+    assert summary.imported == [] and set(codes_of(study)) >= LEAVES
+    assert [p["participant"] for p in list_participants(study)] == ["P1", "P2"]
+    result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "import", str(tmp_path / "m.qdpx")])
+    assert result.exit_code == 0 and "6 text source(s) left out" in result.output, result.output
+
+
+LEAVES = {"Skills/programming", "Work/programming", "Work/reviews"}
+
+
+def codes_of(study: Study):
+    with study.session() as session:
+        return [c.ref for c in codes.all_codes(session)]
+
+
+def test_participants_keep_only_the_attributes_the_file_gives(study, tmp_path):
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", maxqda_project(2),
+                                            {f"sources/{guid(2, n)}.txt": interview(n) for n in (1, 2)}))
+    assert [(p["participant"], p["attributes"]) for p in list_participants(study)] == [
+        ("P1", {"age": "34"}), ("P2", {"role": "lead"})]
+
+
+# ---------------------------------------------------------------- whose coding it is (NVivo)
+
+
+def nvivo_credit_project() -> str:
+    """NVivo writes a selection's creatingUser and each coding's: here Ana selected, Ben coded."""
+    text = interview(4)
+    at = text.index("Reviews")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project name="Untitled" origin="NVivo for Windows 12.6" creatingUserGUID="{ANA}" xmlns="urn:QDA-XML:project:1.0">
+  <Users><User guid="{ANA}" name="Ana"/><User guid="{BEN}" name="Ben"/></Users>
+  <CodeBook><Codes><Code guid="{guid(1, 5)}" name="reviews" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{guid(2, 4)}" name="Interview 4" plainTextPath="internal://{guid(2, 4)}.txt">
+    <PlainTextSelection guid="{guid(3, 4)}" name="" startPosition="{at}" endPosition="{at + 7}" creatingUser="{ANA}">
+      <Coding guid="{guid(4, 4)}" creatingUser="{BEN}"><CodeRef targetGUID="{guid(1, 5)}"/></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"""
+
+
+@pytest.mark.parametrize("credit, rater", [("coding", "Ben"), ("selection", "Ana")])
+def test_when_selection_and_coding_creators_differ_the_import_says_so_and_credits_the_chosen(
+        study, tmp_path, credit, rater):
+    path = write_qdpx(tmp_path / "n.qdpx", nvivo_credit_project(), {f"Sources/{guid(2, 4)}.txt": interview(4)})
+    result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "import", str(path), "--credit", credit])
+    assert result.exit_code == 0, result.output
+    whose = "the coding's creator" if credit == "coding" else "the selection's creator"
+    assert (f"1 coding(s) were made by another user than their selection (selection by Ana, coding by Ben: 1); "
+            f"credited to {whose}") in result.output
+    other = "selection" if credit == "coding" else "coding"
+    assert f"--credit {other}" in result.output
+    assert quotes_of(study) == [(rater, "Interview 4", "Reviews")]
+
+
+def test_the_same_creator_on_both_is_not_reported(study, tmp_path):
+    project = nvivo_credit_project().replace(f'<Coding guid="{guid(4, 4)}" creatingUser="{BEN}"',
+                                             f'<Coding guid="{guid(4, 4)}" creatingUser="{ANA}"')
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "n.qdpx", project,
+                                                       {f"Sources/{guid(2, 4)}.txt": interview(4)}))
+    assert not summary.credit_differs and summary.credit_line() is None
+
+
+def test_an_unknown_credit_is_refused(study, tmp_path):
+    with pytest.raises(StudyError, match="no credit 'owner'"):
+        qdpx.import_qdpx(study, CLI, tmp_path / "none.qdpx", credit="owner")
+
+
+# ---------------------------------------------------------------- memos both ways
+
+
+def qualcoder_memo_project() -> str:
+    """QualCoder writes a source's memo as its Description, and a whole-source coding's memo can
+    only be a Note its Coding refers to."""
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="qc" origin="QualCoder 3.6" creatingUserGUID="{ANA}">
+  <Users><User guid="{ANA}" name="ana"/><User guid="{BEN}" name="ben"/></Users>
+  <CodeBook><Codes><Code guid="{guid(1, 5)}" name="reviews" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{guid(2, 5)}" name="Interview 5" plainTextPath="internal://{guid(2, 5)}.txt"
+      creatingUser="{BEN}" creationDateTime="2024-01-02T10:00:00Z">
+    <Description>Recorded in a noisy cafe.</Description>
+    <Coding guid="{guid(4, 5)}" creatingUser="{ANA}" creationDateTime="2024-01-03T10:00:00Z">
+      <CodeRef targetGUID="{guid(1, 5)}"/><NoteRef targetGUID="{guid(6, 5)}"/></Coding>
+  </TextSource></Sources>
+  <Notes><Note guid="{guid(6, 5)}" creatingUser="{ANA}" creationDateTime="2024-01-03T10:00:00Z">
+    <PlainTextContent>the whole interview is about reviews</PlainTextContent></Note></Notes>
+</Project>"""
+
+
+def test_a_source_description_is_its_creators_transcript_memo_and_goes_back_as_the_description(study, tmp_path):
+    path = write_qdpx(tmp_path / "q.qdpx", qualcoder_memo_project(), {f"Sources/{guid(2, 5)}.txt": interview(5)})
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert memos_of(study) == {("ben", "Interview 5", None): "Recorded in a noisy cafe."}
+    assert [(r.code, r.memo) for r in codings.codings_of(study, CLI, "ana")] == [
+        ("Codes/reviews", "the whole interview is about reviews")]
+    assert summary.memos == 1 and summary.coding_memos == 1 and not summary.skipped
+    qdpx.export_qdpx(study, CLI, tmp_path / "back.qdpx")
+    root = project_root(tmp_path / "back.qdpx")
+    source = next(root.iter(f"{Q}TextSource"))
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    assert (source.findtext(f"{Q}Description"), users[source.get("creatingUser")]) == (
+        "Recorded in a noisy cafe.", "ben")
+    [coding] = source.findall(f"{Q}Coding")
+    notes = {n.get("guid"): n.findtext(f"{Q}PlainTextContent") for n in root.iter(f"{Q}Note")}
+    assert [notes[r.get("targetGUID")] for r in coding.findall(f"{Q}NoteRef")] == [
+        "the whole interview is about reviews"]
+
+
+def project_root(path: Path) -> ET.Element:
+    with zipfile.ZipFile(path) as archive:
+        return ET.fromstring(archive.read("project.qde"))
+
+
+def test_transcript_memos_of_two_raters_and_whole_transcript_coding_memos_round_trip(study, tmp_path):
+    load_small_codebook(study)
+    add_interview(study, "Kickoff", "P1", ["We sort by downloads.", "The license decides."])
+    codings.apply_code(study, CLI, "alice", "Kickoff", None, "Challenges/Model search", memo="all of it")
+    codings.set_memo(study, CLI, "alice", "Kickoff", None, "alice's view")
+    codings.set_memo(study, CLI, "bob", "Kickoff", None, "bob's view")
+    qdpx.export_qdpx(study, CLI, tmp_path / "s.qdpx")
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, tmp_path / "s.qdpx")
+    assert memos_of(fresh) == memos_of(study)
+    assert codings.codings_of(fresh, CLI, "alice") == codings.codings_of(study, CLI, "alice")
+    fresh.close()
+
+
+# ---------------------------------------------------------------- a round trip adds nothing
+
+
+def test_a_round_trip_adds_no_date_field_and_no_empty_attribute(study, tmp_path):
+    add_interview(study, "P1-2023-01-05", "P1", ["We sort by downloads."])
+    add_interview(study, "P2 kickoff", "P2", ["Finding a model takes days."])
+    with study.session() as session:
+        upsert_participant(session, "P1", {"age": "34"})
+        upsert_participant(session, "P2", {"role": "lead", "country": ""})
+        # as an import sets them: P1's from its name, P2's from a file name the transcript no longer has
+        session.scalar(select(Transcript).where(Transcript.name == "P1-2023-01-05")).interview_date = "2023-01-05"
+        session.scalar(select(Transcript).where(Transcript.name == "P2 kickoff")).interview_date = "2023-02-01"
+    qdpx.export_qdpx(study, CLI, tmp_path / "s.qdpx")
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, tmp_path / "s.qdpx")
+    assert list_participants(fresh) == list_participants(study)
+    with study.session() as a, fresh.session() as b:
+        def rows(session):
+            return [(t.name, t.header, t.interview_date) for t in session.scalars(select(Transcript).order_by(Transcript.name))]
+        assert rows(b) == rows(a)
+    fresh.close()
+
+
+# ---------------------------------------------------------------- cases and their texts
+
+
+def test_qualcoder_reads_each_participants_links_to_their_transcripts(study, tmp_path):
+    """QualCoder's refi.py (clean_up_case_codes_and_case_text) links a case to text only through a
+    code that shares the case's GUID: each coding of it becomes a case_text row; parse_cases
+    ignores a Case's SourceRefs."""
+    add_interview(study, "P1 first", "P1", ["We sort by downloads."])
+    add_interview(study, "P1 second", "P1", ["Finding a model takes days."])
+    add_interview(study, "P2 only", "P2", ["The license decides."])
+    qdpx.export_qdpx(study, CLI, tmp_path / "s.qdpx")
+    root = project_root(tmp_path / "s.qdpx")
+    cases = {c.get("guid"): c.get("name") for c in root.iter(f"{Q}Case") if c.get("name") is not None}
+    code_guids = {c.get("guid") for c in root.iter(f"{Q}Code")}
+    case_text = set()
+    for source in root.iter(f"{Q}TextSource"):
+        for selection in source.findall(f"{Q}PlainTextSelection"):
+            for coding in selection.findall(f"{Q}Coding"):
+                target = coding.find(f"{Q}CodeRef").get("targetGUID")
+                if target in cases and target in code_guids:
+                    case_text.add((cases[target], source.get("name"), selection.get("startPosition"),
+                                   selection.get("endPosition")))
+    texts = texts_of(study)
+    assert case_text == {("P1", "P1 first", "0", str(len(texts["P1 first"]))),
+                         ("P1", "P1 second", "0", str(len(texts["P1 second"]))),
+                         ("P2", "P2 only", "0", str(len(texts["P2 only"])))}
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    summary = qdpx.import_qdpx(fresh, CLI, tmp_path / "s.qdpx")
+    assert not summary.skipped and codes_of(fresh) == []  # the case codes are links, not codes
+    assert list_participants(fresh) == list_participants(study)
+    fresh.close()
+
+
+def test_nvivo_case_codes_over_whole_texts_link_them_to_their_participants(study, tmp_path):
+    """NVivo links a case to its texts by coding them whole with a code that shares the case's GUID,
+    with or without a SourceRef."""
+    text = interview(6)
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project name="n" origin="NVivo 14" creatingUserGUID="{ANA}" xmlns="urn:QDA-XML:project:1.0">
+  <Users><User guid="{ANA}" name="Ana"/></Users>
+  <CodeBook><Codes><Code guid="{guid(1, 5)}" name="reviews" isCodable="true"/>
+    <Code guid="{guid(8, 6)}" name="Participant 6" isCodable="true"/></Codes></CodeBook>
+  <Cases><Case guid="{guid(8, 6)}" name="Participant 6"/></Cases>
+  <Sources><TextSource guid="{guid(2, 6)}" name="Interview 6" plainTextPath="internal://{guid(2, 6)}.txt">
+    <PlainTextSelection guid="{guid(3, 6)}" startPosition="0" endPosition="{len(text)}" creatingUser="{ANA}">
+      <Coding guid="{guid(4, 6)}" creatingUser="{ANA}"><CodeRef targetGUID="{guid(8, 6)}"/></Coding></PlainTextSelection>
+  </TextSource></Sources>
+</Project>"""
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "n.qdpx", project,
+                                                       {f"Sources/{guid(2, 6)}.txt": text}))
+    assert not summary.skipped and not summary.unmapped and not summary.codings
+    assert list_participants(study) == [{"participant": "Participant 6", "transcripts": ["Interview 6"],
+                                         "attributes": {}}]

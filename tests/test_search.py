@@ -1,0 +1,230 @@
+"""Search across the study (study.search): accents and case, phrases, prefixes, filters, the
+blind rule on the code filter, the index kept current by every write, and coding from results."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from study import corrections, exclusion, search
+from study.auth import CLI, Actor
+from study.cli import cli
+from study.errors import NotAllowed, StudyError
+from study.importing.resegment import resegment
+from study.participants import upsert_participant
+from study.schema import codings, users
+from study.search_index import TABLE, fold
+from study.store import Study
+
+from factories import ADMIN, ALICE, BOB, add_interview, load_small_codebook, two_coders_study
+
+CAROL = Actor("carol", "coder")
+
+
+def found(study: Study, actor: Actor, typed: str, **filters) -> list[tuple[str, int]]:
+    """(transcript, turn) of every hit."""
+    results = search.search(study, actor, typed, search.Filters(**filters))
+    assert results.total == len(results.hits)
+    return [(hit.transcript, hit.index) for hit in results.hits]
+
+
+def cafe_study(study: Study) -> None:
+    """``two_coders_study`` and a third interview with accents, cases and words out of order."""
+    two_coders_study(study)
+    add_interview(study, "P03", "P03", ["Le Café de la Société était fermé.", "CAFE au lait, no cards model."])
+    with study.session() as session:
+        upsert_participant(session, "P02", {"field": "biology"})
+        upsert_participant(session, "P03", {"field": "physics"})
+
+
+@pytest.fixture
+def cafe(study_from) -> Study:
+    return study_from(cafe_study)
+
+
+def test_fold_lowers_and_removes_accents():
+    assert fold("Élan VITAL, Ærø, Ça, ŁÓDŹ") == "elan vital, ærø, ca, łodz"  # æ, ø and ł have no accent to remove
+
+
+@pytest.mark.parametrize("typed", ["cafe", "café", "CAFÉ", "Cafe"])
+def test_accents_and_case_never_matter(cafe, typed):
+    assert found(cafe, CLI, typed) == [("P03", 1), ("P03", 3)]
+
+
+def test_an_accented_word_in_the_text_is_found_without_its_accents(cafe):
+    assert found(cafe, CLI, "societe etait") == [("P03", 1)]
+
+
+def test_a_phrase_needs_its_words_in_a_row(cafe):
+    assert found(cafe, CLI, '"model cards"') == [("P02", 1)]  # "cards model" in P03 is not the phrase
+    assert found(cafe, CLI, "model cards") == [("P02", 1), ("P03", 3)]  # both words, any order
+
+
+def test_a_prefix_needs_its_star(cafe):
+    assert found(cafe, CLI, "lic") == []
+    assert found(cafe, CLI, "lic*") == [("P01", 3)]  # license
+    assert found(cafe, CLI, '"model car"*') == [("P02", 1)]  # a phrase ending in a prefix
+
+
+def test_the_matches_mark_the_words_in_the_transcript(cafe):
+    hit = search.search(cafe, CLI, '"de la société"').hits[0]
+    assert hit.text == "Le Café de la Société était fermé."
+    # "Le Café " is 8 characters; "de la Société" 13 more: the phrase is characters 8 to 21
+    assert [(a - hit.start, b - hit.start) for a, b in hit.matches] == [(8, 21)]
+    assert hit.context(width=5) == ("…Café ", "de la Société", " étai…")
+    assert hit.link() == f"?transcript={hit.transcript_id}&segment=1&match={hit.start + 8}-{hit.start + 21}"
+
+
+def test_nothing_to_search_for_is_refused(cafe):
+    with pytest.raises(StudyError, match="type a word"):
+        search.search(cafe, CLI, ' " * ')
+
+
+def test_filters_narrow_the_hits(cafe):
+    assert found(cafe, CLI, "question") == [(t, i) for t in ("P01", "P02", "P03") for i in (0, 2)]
+    assert found(cafe, CLI, "question", transcripts=("P02",)) == [("P02", 0), ("P02", 2)]
+    assert found(cafe, CLI, "question", participants=("P01", "P03"), roles=("interviewer",)) == \
+        [("P01", 0), ("P01", 2), ("P03", 0), ("P03", 2)]
+    assert found(cafe, CLI, "model", attributes=(("field", "biology"),)) == [("P02", 1)]
+    assert found(cafe, CLI, "cards", roles=("interviewer",)) == []
+
+
+def test_a_coder_filters_by_code_within_their_own_codings_only(cafe):
+    # bob applied Attributes/Popularity to P01 turn 1; alice applied Challenges/Model search there
+    assert found(cafe, BOB, "downloads", codes=("Attributes/Popularity",)) == [("P01", 1)]
+    assert found(cafe, ALICE, "downloads", codes=("Attributes/Popularity",)) == []
+    assert found(cafe, ALICE, "downloads", codes=("Challenges/Model search",)) == [("P01", 1)]
+    with pytest.raises(NotAllowed):
+        found(cafe, ALICE, "downloads", codes=("Attributes/Popularity",), rater="bob")
+
+
+def test_an_admin_filters_by_any_raters_codes_or_one_named(cafe):
+    assert found(cafe, ADMIN, "downloads", codes=("Attributes/Popularity",)) == [("P01", 1)]
+    assert found(cafe, ADMIN, "downloads", codes=("Attributes/Popularity",), rater="alice") == []
+    assert found(cafe, ADMIN, "downloads", codes=("Attributes/Popularity",), rater="bob") == [("P01", 1)]
+
+
+def test_each_hit_shows_only_the_askers_own_codes(cafe):
+    assert search.search(cafe, ALICE, "downloads").hits[0].codes == ("Challenges/Model search",)
+    assert search.search(cafe, BOB, "downloads").hits[0].codes == ("Attributes/Traditional/Popularity",)
+
+
+def test_a_corrected_word_is_found_and_the_old_one_no_longer(cafe):
+    corrections.correct_text(cafe, CLI, "P01", 3, ("license", "licence"))
+    assert found(cafe, CLI, "licence") == [("P01", 3)]
+    assert found(cafe, CLI, "license") == []
+    assert found(cafe, CLI, "question", transcripts=("P01",)) == [("P01", 0), ("P01", 2)]  # the others kept
+
+
+def test_a_split_turn_is_found_in_its_new_place(cafe):
+    corrections.split_turn(cafe, CLI, "P02", 1, "miss")
+    assert found(cafe, CLI, "things") == [("P02", 2)]
+    assert found(cafe, CLI, '"model cards"') == [("P02", 1)]
+
+
+def test_resegmenting_and_removing_keep_the_index_current(cafe):
+    resegment(cafe, ["P03"], "sentence", CLI)
+    assert [t for t, _ in found(cafe, CLI, "cafe")] == ["P03", "P03"]
+    exclusion.remove(cafe, CLI, "P03", kind="transcript")
+    assert found(cafe, CLI, "cafe") == []
+
+
+def test_a_study_made_before_the_index_gets_it_filled_when_opened(cafe):
+    with cafe.connection() as connection:
+        if connection.dialect.name == "sqlite":
+            for trigger in ("insert", "update", "delete", "text"):
+                connection.exec_driver_sql(f"DROP TRIGGER {TABLE}_{trigger}")
+        connection.exec_driver_sql(f"DROP TABLE {TABLE}")
+    reopened = Study(cafe.engine)
+    reopened._ensure_schema(create=False)
+    assert found(reopened, CLI, "cafe") == [("P03", 1), ("P03", 3)]
+    add_interview(reopened, "P04", "P04", ["Another café."])
+    assert found(reopened, CLI, "cafe") == [("P03", 1), ("P03", 3), ("P04", 1)]
+
+
+def test_limit_and_offset_page_through_the_hits(cafe):
+    results = search.search(cafe, CLI, "question", limit=2, offset=2)
+    assert results.total == 6
+    assert [(h.transcript, h.index) for h in results.hits] == [("P02", 0), ("P02", 2)]
+
+
+def alice_coded(study: Study, ref_id_rows=None) -> set[tuple[int, int]]:
+    with study.connection() as connection:
+        alice = connection.scalar(select(users.c.id).where(users.c.name == "alice"))
+        return set(connection.execute(select(codings.c.segment_id, codings.c.code_id)
+                                      .where(codings.c.rater_id == alice)).all())
+
+
+def test_coding_the_hits_writes_the_askers_own_codings(cafe):
+    results = search.search(cafe, ALICE, "question", search.Filters(transcripts=("P02",)))
+    before = alice_coded(cafe)
+    done = search.code_hits(cafe, ALICE, [h.segment_id for h in results.hits], "Attributes/License")
+    assert (done.applied, done.already, done.refused) == (2, 0, ())
+    new = alice_coded(cafe) - before
+    assert {segment for segment, _ in new} == {h.segment_id for h in results.hits}
+    again = search.code_hits(cafe, ALICE, [results.hits[0].segment_id], "Attributes/License")
+    assert (again.applied, again.already) == (0, 1)
+    assert search.search(cafe, ALICE, "question", search.Filters(transcripts=("P02",))).hits[0].codes == ("Attributes/Portability/License",)
+
+
+def test_coding_the_hits_skips_a_transcript_the_rater_marked_done(cafe):
+    from study import codings as codings_mod
+
+    codings_mod.mark_transcripts_done(cafe, ALICE, "alice", ["P02"], True, anyway=True)
+    hits = search.search(cafe, ALICE, "question", search.Filters(transcripts=("P02", "P03"))).hits
+    done = search.code_hits(cafe, ALICE, [h.segment_id for h in hits], "Attributes/License")
+    assert done.applied == 2  # P03's two questions
+    assert [name for name, _ in done.refused] == ["P02"]
+
+
+def test_the_cli_searches_and_codes_the_hits(cafe):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False),
+                              "search", "cafe", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [(r["transcript"], r["turn"], r["match"]) for r in rows] == [("P03", 1, "Café"), ("P03", 3, "CAFE")]
+
+
+# -- the Search page -----------------------------------------------------------------------
+
+
+def open_search(monkeypatch, study: Study, actor: Actor, words: str):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
+    at.session_state["actor"] = actor
+    at.run()
+    at.switch_page("views/search.py")
+    at.run()
+    at.text_input(key="search.q").set_value(words)
+    return at.run()
+
+
+def test_the_search_page_shows_the_hits_in_context_with_links(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ALICE, "société")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    hit = search.search(cafe, ALICE, "société").hits[0]
+    assert list(frame["Match"]) == ["Société"]
+    assert list(frame["Before"]) == ["Le Café de la "] and list(frame["After"]) == [" était fermé."]
+    assert list(frame["Open"]) == [f"./?transcript={hit.transcript_id}&segment=1&match={hit.start + 14}-{hit.start + 21}"]
+
+
+def test_the_search_page_codes_all_shown_hits_as_the_signed_in_rater(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ALICE, "question")
+    at.selectbox(key="search.code").set_value("Attributes/Portability/License")
+    at.button[[b.label for b in at.button].index("Code all shown (6)")].click()
+    at = at.run()
+    assert not at.exception
+    coded = {h.segment_id for h in search.search(cafe, ALICE, "question", search.Filters(codes=("Attributes/License",))).hits}
+    assert coded == {h.segment_id for h in search.search(cafe, CLI, "question").hits}
+    assert search.search(cafe, BOB, "question", search.Filters(codes=("Attributes/License",))).total == 0
