@@ -25,7 +25,7 @@ from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
-from .errors import CodingsFileError, NotFound, StudyError
+from .errors import BadValue, CodingsFileError, NotFound, StudyError
 from .excluded import excluded_transcript_ids
 from .table import Column, Table, minute_text
 from .store import (
@@ -470,7 +470,7 @@ def _compared(raters: Sequence[str]) -> tuple[str, ...]:
     """The raters to adjudicate between: two or more, never the consensus itself."""
     names = check_raters(raters)
     if CONSENSUS in names:
-        raise StudyError(f"{CONSENSUS!r} is the adjudicated result, not a rater to adjudicate between")
+        raise BadValue(f"{CONSENSUS!r} is the adjudicated result, not a rater to adjudicate between")
     return names
 
 
@@ -506,7 +506,7 @@ def _segment(value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise StudyError(f"segment {value!r} is not a segment index (a whole number); "
+        raise BadValue(f"segment {value!r} is not a segment index (a whole number); "
                          "adjudication is per segment") from None
 
 
@@ -582,14 +582,14 @@ class _Consensus:
     def _target(self, u: int, decision: str, codes: Sequence[str] | None) -> tuple[str, ...]:
         """The consensus code refs a decision gives unit ``u``."""
         if (codes is not None) != (decision == "edit"):
-            raise StudyError("codes go with the decision 'edit' only",
+            raise BadValue("codes go with the decision 'edit' only",
                              "give codes with the decision 'edit', and no codes with the other decisions",
                              remedy="edit_decision")
         presence = self.table.presence[u]  # codes x raters
         if decision.startswith("take:"):
             rater = decision.removeprefix("take:").strip()
             if rater not in self.table.raters:
-                raise StudyError(f"cannot take {rater!r}: compared raters are {', '.join(self.table.raters)}")
+                raise BadValue(f"cannot take {rater!r}: compared raters are {', '.join(self.table.raters)}")
             chosen = presence[:, self.table.raters.index(rater)]
         elif decision == "both":
             chosen = presence.any(axis=1)
@@ -598,7 +598,7 @@ class _Consensus:
         elif decision == "edit":
             return tuple(sorted({codes_mod.resolve(self.session, ref, self.code_cache).ref for ref in codes}))
         else:
-            raise StudyError(f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}")
+            raise BadValue(f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}")
         return tuple(sorted(self.table.codes[c].ref for c in np.flatnonzero(chosen)))
 
     def _spans_from(self, decision: str) -> tuple[str, ...]:

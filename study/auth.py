@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .errors import NotAllowed, NotFound, SignInThrottled, StudyError
+from .errors import BadValue, Conflict, InvalidName, NotAllowed, NotFound, SignInThrottled
 from .names import check_name, check_rater_name
 from .store import CONSENSUS, AppSession, SignInDevice, SignInThrottle, Study, User, audit, get_user, utcnow
 
@@ -65,14 +65,14 @@ def add_user(study: Study, name: str, role: str, password: str | None, actor: Ac
     actor.require_admin("add users")
     name = check_name("user", name)
     if name.casefold() == CONSENSUS:
-        raise StudyError(f"{name!r} cannot be a user name; choose another")
+        raise InvalidName(f"{name!r} cannot be a user name; choose another")
     if role not in ROLES:
-        raise StudyError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise BadValue(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     _check_password(password)
     with study.session() as session:
         user = get_user(session, name)
         if user is not None and user.password_hash:
-            raise StudyError(f"user {name!r} exists already", "change their password instead", remedy="change_password",
+            raise Conflict(f"user {name!r} exists already", "change their password instead", remedy="change_password",
                              name=name)
         if user is None:
             user = User(name=name)
@@ -96,7 +96,7 @@ def set_password(study: Study, name: str, password: str, actor: Actor) -> None:
 def set_role(study: Study, name: str, role: str, actor: Actor) -> None:
     actor.require_admin("change roles")
     if role not in ROLES:
-        raise StudyError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise BadValue(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     with study.session() as session:
         user = _existing_user(session, name)
         before, user.role = user.role, role
@@ -349,7 +349,7 @@ def _verifies(password_hash: str, password: str) -> bool:
 
 def _check_password(password: str | None) -> None:
     if password is not None and len(password) < 8:
-        raise StudyError("the password is too short: use at least 8 characters")
+        raise BadValue("the password is too short: use at least 8 characters")
 
 
 def _existing_user(session: Session, name: str) -> User:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from . import atomic
-from .errors import StudyError
+from .errors import BadValue
 from .static_images import STATIC_FORMATS, StaticExportUnavailable, StaticSession, check_format, unavailable
 from .table import Table
 from .saturation import Saturation
@@ -158,7 +158,7 @@ def write_figure(fig: go.Figure, path: Path | str) -> Path:
     elif fmt in STATIC_FORMATS:
         atomic.write_bytes(path, static_image(fig, fmt))
     else:
-        raise StudyError(f"{path}: cannot write a figure as {path.suffix or 'a file without suffix'}; "
+        raise BadValue(f"{path}: cannot write a figure as {path.suffix or 'a file without suffix'}; "
                          f"use one of {', '.join('.' + f for f in FIGURE_FORMATS)}")
     return path
 

@@ -32,6 +32,7 @@ from typing import Any, Iterator
 import yaml
 
 from study.errors import CodebookError
+from study.markup import markdown_escape
 
 CODEBOOK_FIELDS = ("name", "description", "themes")
 THEME_FIELDS = ("name", "description", "exclusive", "codes", "themes")
@@ -602,19 +603,7 @@ def codebook_to_rows(codebook: Codebook) -> list[dict[str, str]]:
     ]
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
-_MARKDOWN_BULLET = re.compile(r"^(\s*)([-+=])")
-_MARKDOWN_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 _TABLE_COLUMNS = ("Code", "Definition", "When to use", "When not to use", "Example", "Keywords")
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` with Markdown's special characters backslash-escaped, so it renders literally."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    lines = escaped.split("\n")
-    # Line starts that Markdown would read as a list or a heading underline.
-    lines = [_MARKDOWN_NUMBERED.sub(r"\1\\\2", _MARKDOWN_BULLET.sub(r"\1\\\2", line)) for line in lines]
-    return "\n".join(lines)
 
 
 def _cell(text: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .errors import CodebookError, NotAllowed, NotFound, StudyError
+from .errors import BadValue, CodebookError, NotAllowed, NotFound
 from .store import Code, Coding, Segment, Theme, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
 
 Span = tuple[int, int]
@@ -80,7 +80,7 @@ def write_coding(session: Session, actor: Actor, rater_id: int, segment_id: int 
     ``transcript_id``) a whole transcript; returns whether anything changed."""
     if transcript_id is None:
         if segment_id is None:
-            raise StudyError("a coding on a whole transcript needs the transcript")
+            raise BadValue("a coding on a whole transcript needs the transcript")
         segment = session.get(Segment, segment_id)
         if segment is None:
             raise NotFound(f"no segment with id {segment_id}")
@@ -321,7 +321,7 @@ class _Checks:
             raise NotAllowed(f"{rater.rater_name} marked this transcript done "
                              f"({facts.transcripts[key.transcript_id]!r}); reopen it before changing its codings")
         if write.memo is not None and "\x00" in write.memo:
-            raise StudyError("a memo may not contain NUL characters; remove them")
+            raise BadValue("a memo may not contain NUL characters; remove them")
         return replace(write, key=self._unit(key))
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
@@ -343,7 +343,7 @@ class _Checks:
         name = self.facts.transcripts[key.transcript_id]
         if key.segment_id is None:
             if key.span is not None:
-                raise StudyError(f"a span codes part of a segment; {name!r} needs a segment for the span")
+                raise BadValue(f"a span codes part of a segment; {name!r} needs a segment for the span")
             return key
         segment = self.facts.segments.get(key.segment_id)
         if segment is None or segment.segment_transcript != key.transcript_id:
@@ -353,7 +353,7 @@ class _Checks:
             return key
         start, end = key.span
         if not (isinstance(start, int) and isinstance(end, int) and segment.start <= start < end <= segment.end):
-            raise StudyError(f"span {start}-{end} is not inside segment {segment.segment_index} of "
+            raise BadValue(f"span {start}-{end} is not inside segment {segment.segment_index} of "
                              f"{name!r} (characters {segment.start}-{segment.end})")
         return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
 
@@ -427,7 +427,7 @@ def _moved_key(row, move: CodingMove, segments: dict[int, Segment]) -> CodingKey
         return key
     start, end = key.span
     if not segment.start <= start < end <= segment.end:
-        raise StudyError(f"span {start}-{end} is not inside segment {segment.index} "
+        raise BadValue(f"span {start}-{end} is not inside segment {segment.index} "
                          f"(characters {segment.start}-{segment.end})")
     return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
 

@@ -22,7 +22,7 @@ from .audit_log import memo_per_change
 from .auth import Actor, rater_user, require_rater_id, writable_rater
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
-from .errors import CodingsFileError, NotAllowed, NotFound, StudyError
+from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
     AuditEntry,
@@ -446,7 +446,7 @@ def _span(row: dict) -> Span | None:
     try:
         return int(start), int(end)
     except ValueError:
-        raise StudyError(f"start {start!r} and end {end!r} must be character offsets in the transcript "
+        raise BadValue(f"start {start!r} and end {end!r} must be character offsets in the transcript "
                          "(whole numbers), or both empty for the whole segment") from None
 
 
@@ -457,7 +457,7 @@ def _segment_index(value: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise StudyError(f"segment {value!r} is not a segment index (a whole number, or empty for the whole transcript)") from None
+        raise BadValue(f"segment {value!r} is not a segment index (a whole number, or empty for the whole transcript)") from None
 
 
 EXPORT_COLUMNS = ("transcript", "segment", "code", "memo", "rater", "start", "end")  # what the import reads

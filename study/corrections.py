@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from . import memos
 from .auth import Actor
 from .coding_write import CodingKey, CodingMove, CodingWrite, move_codings, write_codings
-from .errors import NotFound, StudyError
+from .errors import BadValue, Conflict, NotFound, StudyError
 from .names import check_name
 from .roles import PARTICIPANT, check_role, label_role
 from .speakers import main_interviewer_of, stored_transcript
@@ -66,7 +66,7 @@ def change_turn_speaker(study: Study, actor: Actor, transcript: str, segment: in
         old = stored.turns[number][0]
         name, role = _speaker_and_role(stored, speaker, role)
         if name == old:
-            raise StudyError(f"{name!r} speaks that turn of {stored.name} already")
+            raise Conflict(f"{name!r} speaks that turn of {stored.name} already")
         turns = [list(t) for t in stored.turns]
         turns[number][0] = name
         _set_turns(session, stored, turns)
@@ -91,13 +91,13 @@ def split_turn(study: Study, actor: Actor, transcript: str, segment: int, at: in
         if isinstance(at, str):
             at = position_of(stored.text[seg.start:seg.end], at)
         if not 0 <= at <= seg.end - seg.start:
-            raise StudyError(f"segment {segment} of {stored.name} has {seg.end - seg.start} characters; "
+            raise BadValue(f"segment {segment} of {stored.name} has {seg.end - seg.start} characters; "
                              f"split at 0 to {seg.end - seg.start}, not {at}")
         number = _turn_of(stored, seg)
         first_speaker, start, end = stored.turns[number][:3]
         text, cut = stored.text, seg.start + at
         if not text[start:cut].strip() or not text[cut:end].strip():
-            raise StudyError(f"splitting segment {segment} of {stored.name} at {at} leaves no words on one side "
+            raise BadValue(f"splitting segment {segment} of {stored.name} at {at} leaves no words on one side "
                              "of its turn", "split inside the turn's words")
         name, role = _speaker_and_role(stored, speaker or first_speaker, role)
         left_end, right_start = _rstrip(text, start, cut), _lstrip(text, cut, end)
@@ -164,7 +164,7 @@ def correct_text(study: Study, actor: Actor, transcript: str, segment: int, text
             text = old[:where] + text[1] + old[where + len(text[0]):]
         new = _checked_words(text)
         if new == old:
-            raise StudyError(f"segment {segment} of {stored.name} says that already")
+            raise Conflict(f"segment {segment} of {stored.name} says that already")
         head = _common_prefix(old, new)
         tail = _common_prefix(old[head:][::-1], new[head:][::-1])
         start, end, words = seg.start + head, seg.end - tail, new[head:len(new) - tail]
@@ -194,7 +194,7 @@ def position_of(text: str, words: str) -> int:
     count = text.count(words) if words else 0
     if count != 1:
         found = "not found" if count == 0 else f"found {count} times"
-        raise StudyError(f"{words!r} is {found} in the segment", "give words that stand there once")
+        raise BadValue(f"{words!r} is {found} in the segment", "give words that stand there once")
     return text.index(words)
 
 
@@ -411,9 +411,9 @@ def _write_carried(session: Session, actor: Actor, writes: list[CodingWrite]) ->
 
 def _checked_words(text: str) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise StudyError("a segment's text cannot be empty", "merge the turn into another instead")
+        raise BadValue("a segment's text cannot be empty", "merge the turn into another instead")
     if "\x00" in text:
-        raise StudyError("the text contains a NUL character, which cannot be stored", "remove it")
+        raise BadValue("the text contains a NUL character, which cannot be stored", "remove it")
     return text.strip()
 
 

@@ -20,7 +20,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from . import search_index
-from .errors import DatabaseCorrupt, SchemaVersionError, StudyError
+from .errors import BadValue, DatabaseCorrupt, DatabaseFault, NotFound, SchemaVersionError, StudyError
+from .integrity import database_fault
 from .schema import INDEXES_ADDED_SINCE_V3, SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
 
 if TYPE_CHECKING:
@@ -63,8 +64,6 @@ class Study:
         try:
             study._ensure_schema(create)
         except (SQLAlchemyError, UnicodeDecodeError) as exc:  # the latter: SQLite quoting a damaged schema
-            from .integrity import database_fault  # integrity builds on this module
-
             engine.dispose()
             raise database_fault(exc, study.url) from None
         except StudyError:
@@ -98,7 +97,7 @@ class Study:
                 if not _is_transient(exc):
                     raise
                 if attempt == attempts - 1:
-                    raise StudyError(f"{self.url} stayed busy with other writers after {attempts} attempts, "
+                    raise DatabaseFault(f"{self.url} stayed busy with other writers after {attempts} attempts, "
                                      "so nothing was written", "try again") from None
                 time.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # jitter so retries do not collide again
         raise AssertionError("unreachable")
@@ -117,7 +116,7 @@ class Study:
                 raise SchemaVersionError(f"{self.url} holds tables that are not a study database",
                                          "choose another database", remedy="choose_db")
             if not create:
-                raise StudyError(f"no study at {self.url}", "create the study first", remedy="init")
+                raise NotFound(f"no study at {self.url}", "create the study first", remedy="init")
             metadata.create_all(self.engine)
             with self.connection() as connection:
                 connection.execute(study_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -247,5 +246,5 @@ def _make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     except (ArgumentError, ImportError) as exc:
-        raise StudyError(f"cannot use database URL {url!r}: {exc}") from None
+        raise BadValue(f"cannot use database URL {url!r}: {exc}") from None
     return engine

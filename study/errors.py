@@ -51,6 +51,11 @@ class ParticipantsError(StudyError):
     """A participants CSV is invalid."""
 
 
+class BadValue(StudyError):
+    """A value given to a command is not one it takes: an unknown choice, a number out of range, text
+    that cannot be stored (the message names the value and what would be taken)."""
+
+
 class NotFound(StudyError):
     """A transcript, segment, code, rater or user does not exist."""
 

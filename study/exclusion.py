@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .errors import NotFound, StudyError
+from .errors import BadValue, Conflict, NotFound, StudyError
 from .excluded import excluded_transcript_ids
 from .table import Column, Table, minute_text
 from .store import (
@@ -75,7 +75,7 @@ def exclude(study: Study, actor: Actor, name: str, kind: str | None = None, reas
         kind, target = _find(session, name, kind)
         column = Exclusion.transcript_id if kind == "transcript" else Exclusion.participant_id
         if session.scalar(select(Exclusion).where(column == target.id)) is not None:
-            raise StudyError(f"{kind} {name!r} is excluded already")
+            raise Conflict(f"{kind} {name!r} is excluded already")
         row = Exclusion(transcript_id=target.id if kind == "transcript" else None,
                         participant_id=target.id if kind == "participant" else None,
                         reason=(reason or "").strip() or None, by=actor.name, at=utcnow())
@@ -94,7 +94,7 @@ def include(study: Study, actor: Actor, name: str, kind: str | None = None) -> E
         column = Exclusion.transcript_id if kind == "transcript" else Exclusion.participant_id
         row = session.scalar(select(Exclusion).where(column == target.id))
         if row is None:
-            raise StudyError(f"{kind} {name!r} is not excluded")
+            raise Conflict(f"{kind} {name!r} is not excluded")
         record = _record(session, row)
         session.delete(row)
         audit(session, actor.name, "include", f"{kind} {record.name}", before=record.to_dict())
@@ -152,7 +152,7 @@ def remove(study: Study, actor: Actor, name: str, kind: str | None = None) -> Re
 def _find(session: Session, name: str, kind: str | None) -> tuple[str, Transcript | Participant]:
     """The transcript or participant named ``name``; ``kind`` decides when both carry the name."""
     if kind is not None and kind not in KINDS:
-        raise StudyError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+        raise BadValue(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     transcript = session.scalar(select(Transcript).where(Transcript.name == name)) if kind != "participant" else None
     participant = (session.scalar(select(Participant).where(Participant.label == name))
                    if kind != "transcript" else None)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .markup import latex_escape, markdown_cell
 from .table import Column, Table, caption_line, cell_text  # noqa: F401  (the value these files render)
 
 TEXT_FORMATS = ("json", "csv", "md", "latex", "html")
@@ -58,39 +59,18 @@ def to_csv(table: Table) -> str:
     return buffer.getvalue()
 
 
-def markdown_escape(text: str) -> str:
-    """Cell text safe inside a Markdown table: pipes and backslashes escaped, line breaks as <br>."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace(">", "\\>")
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "<br>".join(line for line in lines if line)
-
-
 def to_markdown(table: Table, number: int | None = None) -> str:
-    lines = [f"> **{markdown_escape(table.warning)}**", ""] if table.warning else []
-    lines += [f"**{markdown_escape(caption_line(number, table.title))}**", ""]
+    lines = [f"> **{markdown_cell(table.warning)}**", ""] if table.warning else []
+    lines += [f"**{markdown_cell(caption_line(number, table.title))}**", ""]
     if table.caption:
-        lines += [f"*{markdown_escape(table.caption)}*", ""]
-    lines.append("| " + " | ".join(markdown_escape(c.label) for c in table.columns) + " |")
+        lines += [f"*{markdown_cell(table.caption)}*", ""]
+    lines.append("| " + " | ".join(markdown_cell(c.label) for c in table.columns) + " |")
     lines.append("|" + "".join("---:|" if c.numeric else "---|" for c in table.columns))
-    lines += ["| " + " | ".join(markdown_escape(cell) for cell in row) + " |" for row in table.cells()]
+    lines += ["| " + " | ".join(markdown_cell(cell) for cell in row) + " |" for row in table.cells()]
     if table.notes:
         lines.append("")
-        lines += [f"- {markdown_escape(note)}" for note in table.notes]
+        lines += [f"- {markdown_cell(note)}" for note in table.notes]
     return "\n".join(lines) + "\n"
-
-
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-}
-_LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
-
-
-def latex_escape(text: str) -> str:
-    """Text with LaTeX's special characters escaped (in one pass, so escapes are not re-escaped)."""
-    text = _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
-    return re.sub(r"\s*\n\s*", r" \\newline ", text.strip())
 
 
 def to_latex(table: Table, number: int | None = None, standalone: bool = False) -> str:

@@ -30,7 +30,7 @@ from .auth import Actor
 from .codebook import join_ref
 from .codes import CodeView
 from .codings import memos_of
-from .errors import StudyError
+from .errors import BadValue
 from .table import Column, Table
 from .exclusion import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
@@ -176,7 +176,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     with ``order="codebook"``.
     """
     if order not in ORDERS:
-        raise StudyError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
+        raise BadValue(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     quotes = exemplars(study, evidence)
@@ -357,7 +357,7 @@ def factors_table(study: Study, asker: Actor, theme: str, min_participants: int 
     A group's N counts the participants who mentioned any of its codes (also those left out).
     """
     if min_participants < 1:
-        raise StudyError(f"the minimum number of participants must be at least 1 (got {min_participants})",
+        raise BadValue(f"the minimum number of participants must be at least 1 (got {min_participants})",
                          "ask for 1 or more", remedy="min_participants")
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
@@ -443,7 +443,7 @@ def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, lev
     The diagonal holds the segments (participants) with the code; whole-transcript codings count
     only at participant level."""
     if level not in LEVELS:
-        raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+        raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     both = _pairs(evidence, level)
     labels = _code_label(evidence.codes)

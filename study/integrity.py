@@ -7,12 +7,16 @@ into a DatabaseFault that says what is wrong and what to do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from .errors import DatabaseCorrupt, DatabaseFault
-from .store import Base, Study
+from .schema import metadata
+
+if TYPE_CHECKING:  # the database module opens studies and turns its faults into errors with this one
+    from .database import Study
 
 RESTORE = "restore it from a backup"
 # What SQLite (and PostgreSQL) say, in lower case -> (what is wrong, what to do). First match wins.
@@ -106,7 +110,7 @@ def _orphans(connection) -> list[Problem]:
     """Rows whose foreign key names a missing row (what PostgreSQL's constraints should make impossible,
     and what a restored dump with constraints dropped can hold)."""
     problems = []
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         for key in table.foreign_keys:
             column, target = key.parent, key.column
             query = text(

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 
 from .database import Study
-from .errors import StudyError
+from .errors import NotFound
 from .excluded import excluded_transcript_ids
 from .schema import participants, segments, transcripts
 from .table import Column, Table
@@ -18,6 +18,12 @@ TRANSCRIPT_COLUMNS = (
     Column("segments", "segments", numeric=True), Column("words", "words", numeric=True),
     Column("unit", "unit"), Column("date", "date"), Column("excluded", "excluded"),
 )
+
+
+def transcript_names(study: Study) -> list[str]:
+    """Every transcript's name, in import order (one small query: for pickers, not counts)."""
+    with study.connection() as connection:
+        return list(connection.scalars(select(transcripts.c.name).order_by(transcripts.c.id)))
 
 
 def transcript_rows(study: Study) -> list[dict]:
@@ -64,7 +70,7 @@ def segment_rows(study: Study, name: str) -> list[dict]:
         transcript = connection.execute(
             select(transcripts.c.id, transcripts.c.text).where(transcripts.c.name == name)).first()
         if transcript is None:
-            raise StudyError(f"no transcript named {name!r}", "the transcripts list gives the names",
+            raise NotFound(f"no transcript named {name!r}", "the transcripts list gives the names",
                              remedy="list_transcripts")
         rows = connection.execute(
             select(segments.c.index, segments.c.speaker, segments.c.role, segments.c.start, segments.c.end,

@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from .auth import Actor
-from .errors import Conflict, NotAllowed, NotFound, StudyError
+from .errors import BadValue, Conflict, NotAllowed, NotFound, StudyError
 from .store import Memo, MemoVersion, User, audit, utcnow
 
 MAX_CHARS = 100_000  # a memo is a note, not a document; bounds what one save can store
@@ -266,10 +266,10 @@ def check_text(text: str) -> str:
 
 def _checked_text(text: str) -> str:
     if not isinstance(text, str):
-        raise StudyError("a memo must be text")
+        raise BadValue("a memo must be text")
     if len(text) > MAX_CHARS:
-        raise StudyError(f"this memo has {len(text):,} characters, more than the {MAX_CHARS:,} a memo may hold",
+        raise BadValue(f"this memo has {len(text):,} characters, more than the {MAX_CHARS:,} a memo may hold",
                          "shorten it")
     if "\x00" in text:
-        raise StudyError("this memo contains a NUL character, which cannot be stored", "remove it")
+        raise BadValue("this memo contains a NUL character, which cannot be stored", "remove it")
     return text

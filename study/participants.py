@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .auth import Actor
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells, extra_cells_problem, unclosed_quote
-from .errors import Conflict, InvalidName, NotFound, ParticipantsError, StudyError
+from .errors import Conflict, InvalidName, NotFound, ParticipantsError
 from .names import check_name
 from .store import Exclusion, Participant, Study, Transcript, audit
 from .table import Column, Table
@@ -181,7 +181,7 @@ def rename_participant(study: Study, actor: Actor, label: str, new: str) -> str:
     with study.session() as session:
         participant = _participant(session, label)
         if new == participant.label:
-            raise StudyError(f"participant {new!r} is called so already")
+            raise Conflict(f"participant {new!r} is called so already")
         if session.scalar(select(Participant).where(Participant.label == new)) is not None:
             raise Conflict(f"participant {new!r} exists already",
                            f"give {participant.label}'s transcripts to {new} instead", remedy="move_transcript")
@@ -202,7 +202,7 @@ def move_transcript(study: Study, actor: Actor, transcript: str, participant: st
             raise NotFound(f"no transcript named {transcript!r}", "the transcripts list gives the names",
                            remedy="list_transcripts")
         if stored.participant is not None and stored.participant.label == participant:
-            raise StudyError(f"{transcript} is {participant}'s already")
+            raise Conflict(f"{transcript} is {participant}'s already")
         moved = _move(session, stored, participant)
         audit(session, actor.name, "transcript.participant", stored.name, before={"participant": moved.before},
               after={"participant": moved.after, "removed": moved.before if moved.removed else None})

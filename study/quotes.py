@@ -15,7 +15,7 @@ from sqlalchemy import select
 from . import codes as codes_mod
 from .auth import Actor
 from .codings import codings_frame
-from .errors import NotFound, StudyError
+from .errors import BadValue, NotFound
 from .exports import Column, Table
 from .names import natural_key
 from .coverage import source_coverage
@@ -54,7 +54,7 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
     """Every quote of the codes (refs), or of every code under ``theme``, from the chosen source
     (a coder: only their own codings), in code, participant, transcript and text order."""
     if not codes and not theme:
-        raise StudyError("name a code or a theme to quote", "give a code such as Challenges/Model search")
+        raise BadValue("name a code or a theme to quote", "give a code such as Challenges/Model search")
     chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
     code_ids = _code_ids(study, codes, theme)
     frame = codings_frame(study, asker, list(chosen.raters))

@@ -26,6 +26,7 @@ from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
 from .exclusion import excluded_transcript_ids
+from .markup import markdown_cell
 from .report_formats import REPORT_FORMATS, figure_session, report_format  # noqa: F401 - named as report.X too
 from .table import Table
 from .saturation import DEFAULT_THRESHOLD, saturation
@@ -389,12 +390,12 @@ def report_markdown(report: Report, figure_dir: Path, relative_to: Path,
     files without a static renderer; they are linked relative to ``relative_to``."""
     with ExitStack() as stack:
         pictures, _ = _drawing(report.figures, images, stack)()
-    lines = [f"# {exports.markdown_escape(report.title)}", ""]
+    lines = [f"# {markdown_cell(report.title)}", ""]
     for block in report.blocks:
         if isinstance(block, Heading):
-            lines += ["#" * (block.level + 1) + " " + exports.markdown_escape(block.text), ""]
+            lines += ["#" * (block.level + 1) + " " + markdown_cell(block.text), ""]
         elif isinstance(block, Paragraph):
-            text = exports.markdown_escape(block.text)
+            text = markdown_cell(block.text)
             lines += [f"- {text}" if block.bullet else text + "\n"]
         elif isinstance(block, TableBlock):
             lines += [exports.to_markdown(block.table, block.number)]
@@ -405,7 +406,7 @@ def report_markdown(report: Report, figure_dir: Path, relative_to: Path,
                 atomic.write_bytes(target, pictures[block.number])
             else:
                 charts.write_figure(block.figure, target)
-            caption = exports.markdown_escape(exports.caption_line(block.number, block.caption, "Figure"))
+            caption = markdown_cell(exports.caption_line(block.number, block.caption, "Figure"))
             link = target.relative_to(relative_to).as_posix()
             lines += [f"![{caption}]({link})" if pictures else f"[{caption} (interactive)]({link})", "",
                       f"*{caption}*", ""]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import StudyError
+from .errors import BadValue
 from .static_images import StaticSession
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".html": "html"}
@@ -22,7 +22,7 @@ def report_format(path: Path | str) -> str:
     path = Path(path)
     fmt = REPORT_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise StudyError(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}",
+        raise BadValue(f"{path}: the report is written as {', '.join(REPORT_FORMATS)}",
                          "choose one of those suffixes")
     return fmt
 

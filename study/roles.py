@@ -17,10 +17,11 @@ Example: ``[r.role for r in assign_roles(parsed)] == ["interviewer", "participan
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .errors import StudyError
+from .errors import BadValue
 from .transcripts import ParsedTranscript, Turn, role_named
 from .transcripts.questions import asks
 from .transcripts.roles import INTERVIEWER, OTHER, PARTICIPANT
@@ -32,6 +33,7 @@ ROLES = (INTERVIEWER, PARTICIPANT, OTHER)
 _QUESTION_MARGIN = 0.15
 # The share of the interview's questions a speaker must ask for their questions to count.
 _FEWEST_QUESTIONS = 0.25
+_ONE_LETTER = re.compile(r"[^\W\d_]\s*\d*")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def decide_roles(speakers: Iterable[SpeakerStats], overrides: Mapping[str, str] 
         elif s.label_role:
             decided[s.name] = (s.label_role, f"the label says {s.label_role}")
     decided.update(_unlabelled_roles(speakers, decided))
+    decided.update(_letters_that_ask(speakers, decided))
     return tuple(SpeakerRole(s.name, *decided[s.name][:1], s.turns, s.words, decided[s.name][1]) for s in speakers)
 
 
@@ -115,10 +118,10 @@ def unmatched_speakers(parsed: ParsedTranscript, names: Iterable[str]) -> list[s
 
 
 def check_role(role: str) -> str:
-    """``role`` in lower case, or StudyError when it is not interviewer, participant or other."""
+    """``role`` in lower case, or BadValue when it is not interviewer, participant or other."""
     normal = role.strip().casefold()
     if normal not in ROLES:
-        raise StudyError(f"unknown role {role!r}", "a speaker is an interviewer, a participant or other "
+        raise BadValue(f"unknown role {role!r}", "a speaker is an interviewer, a participant or other "
                                                    "(an observer, note-taker, interpreter, co-host)")
     return normal
 
@@ -163,6 +166,24 @@ def _unlabelled_roles(speakers: list[SpeakerStats], decided: dict[str, tuple[str
     else:
         others = "no interviewer found: no speaker clearly asks more and says less than the others"
     return {s.name: (INTERVIEWER, askers[s.name]) if s.name in askers else (PARTICIPANT, others) for s in open_}
+
+
+def _letters_that_ask(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """With no interviewer at all, a one-letter label said to be a participant's ("P", "R2") may be
+    a question's mark instead (Spanish "P"/"R": pregunta, respuesta): the one who clearly asks is
+    the interviewer."""
+    if len(speakers) < 2 or any(role == INTERVIEWER for role, _ in decided.values()):
+        return {}
+    letters = {s.name for s in speakers
+               if decided[s.name] == (PARTICIPANT, f"the label says {PARTICIPANT}") and _ONE_LETTER.fullmatch(s.name)}
+    askers = _askers(speakers, {name: said for name, said in decided.items() if name not in letters})
+    if not askers:
+        return {}
+    said = f"not the interviewer ({' and '.join(askers)} {'is' if len(askers) == 1 else 'are'})"
+    return {**{name: (INTERVIEWER, f"{reason} (a one-letter label may mark a question: P for pregunta)")
+               for name, reason in askers.items()},
+            **{name: (role, said) for name, (role, reason) in decided.items()
+               if name not in askers and reason.startswith("no interviewer found")}}
 
 
 def _askers(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, str]:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from .auth import Actor
 from .coverage import Coverage
-from .errors import StudyError
+from .errors import BadValue
 from .findings import gather, natural_key
 from .sources import Source
 from .store import Participant, Study, Transcript
@@ -92,7 +92,7 @@ def saturation(study: Study, asker: Actor, theme: str | None = None, source: str
                combine: str = "union", threshold: float = DEFAULT_THRESHOLD) -> Saturation:
     """New and cumulative unique codes per participant in interview order, and where saturation came."""
     if not 0 <= threshold < 1:
-        raise StudyError(f"the threshold is a share of the codes seen so far, between 0 and 1 (got {threshold})")
+        raise BadValue(f"the threshold is a share of the codes seen so far, between 0 and 1 (got {threshold})")
     evidence = gather(study, asker, theme, source, combine)
     mentioned = evidence.tally.codes_of()
     order = interview_order(study, evidence.coverage.transcripts)

@@ -106,7 +106,7 @@ class Hit:
     def context(self, width: int = 60) -> tuple[str, str, str]:
         """(before, match, after) around the first match, ``width`` characters each side at most."""
         if not self.matches:
-            return "", "", _shortened(self.text, 2 * width, at_start=True)
+            return "", "", _shortened(self.text, 2 * width)
         start, end = (offset - self.start for offset in self.matches[0])
         before = self.text[max(0, start - width):start]
         after = self.text[end:end + width]
@@ -119,7 +119,7 @@ class Hit:
         return f"?transcript={self.transcript_id}&segment={self.index}{match}"
 
 
-def _shortened(words: str, width: int, at_start: bool) -> str:
+def _shortened(words: str, width: int) -> str:
     return words if len(words) <= width else words[:width - 1] + "…"
 
 

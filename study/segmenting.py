@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
-from .errors import StudyError
+from .errors import BadValue
 from .roles import INTERVIEWER, PARTICIPANT  # noqa: F401  (segments carry the roles study.roles decides)
 from .transcripts import ParsedTranscript, Turn
 
@@ -44,7 +44,7 @@ def _splitter(unit: str) -> Callable[[str, Turn], Iterable[tuple[int, int]]]:
     try:
         return SPLITTERS[unit]
     except KeyError:
-        raise StudyError(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}") from None
+        raise BadValue(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}") from None
 
 
 def _whole_turn(text: str, turn: Turn) -> Iterable[tuple[int, int]]:

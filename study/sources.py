@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from .auth import Actor, rater_user
 from .audit_log import memo_per_change
 from .codings import CODING_COLUMNS, codings_frame
-from .errors import NotFound, StudyError
+from .errors import BadValue, NotFound
 from .store import CONSENSUS, Coding, Study, User
 
 COMBINES = ("union", "majority")
@@ -82,7 +82,7 @@ def choose_source(study: Study, asker: Actor, source: str | Source | None = None
 
 def _named_source(study: Study, text: str, combine: str) -> Source:
     if combine not in COMBINES:
-        raise StudyError(f"unknown way to combine raters {combine!r}; choose one of {', '.join(COMBINES)}")
+        raise BadValue(f"unknown way to combine raters {combine!r}; choose one of {', '.join(COMBINES)}")
     names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
     with study.session() as session:
         if CONSENSUS in names and not has_codings(session, CONSENSUS):

@@ -89,7 +89,7 @@ def merge_speakers(study: Study, actor: Actor, transcript: str, speaker: str, in
         stored = stored_transcript(session, transcript)
         name, target = speaker_name(stored, speaker), speaker_name(stored, into)
         if name == target:
-            raise StudyError(f"{name!r} and {into!r} are the same speaker of {stored.name}")
+            raise Conflict(f"{name!r} and {into!r} are the same speaker of {stored.name}")
         roles = {s.speaker: s.role for s in stored.segments}
         turns = _turn_count(stored, name)
         _respeak(session, stored, {name: target}, role=roles[target])

@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import StudyError
+from .errors import BadValue, StudyError
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -43,7 +43,7 @@ def unavailable(exc: BaseException) -> str:
 
 def check_format(fmt: str) -> None:
     if fmt not in STATIC_FORMATS:
-        raise StudyError(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
+        raise BadValue(f"unknown image format {fmt!r}; choose one of {', '.join(STATIC_FORMATS)}")
 
 
 def _kept_tabs(kaleido_class):

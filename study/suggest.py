@@ -34,7 +34,7 @@ from .agreement.units import Unit, UnitTable, code_infos, unit_table
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
-from .errors import StudyError
+from .errors import BadValue, InvalidName, NotFound, StudyError
 from .segmenting import PARTICIPANT, lemma_pipeline
 from .table import Column, Table
 from .store import (
@@ -186,7 +186,7 @@ def _pseudo_rater(session: Session, name: str) -> User:
     """The suggester's rater: new, or one that earlier runs wrote to; never a person's account."""
     name = name.strip()
     if not name or name.casefold() == CONSENSUS:
-        raise StudyError(f"{name!r} cannot hold suggestions; choose a rater name such as {DEFAULT_SUGGESTER!r}")
+        raise InvalidName(f"{name!r} cannot hold suggestions; choose a rater name such as {DEFAULT_SUGGESTER!r}")
     user = get_user(session, name)
     if user is None:
         user = User(name=name, role="coder")
@@ -323,7 +323,7 @@ def evaluate_suggestions(study: Study, asker: Actor, reference_rater: str,
     asker.require_admin("measure suggestions against a rater")
     with study.session() as session:
         if get_user(session, suggester_rater) is None:
-            raise StudyError(f"no suggestions by {suggester_rater!r} yet", "run the suggester first",
+            raise NotFound(f"no suggestions by {suggester_rater!r} yet", "run the suggester first",
                              remedy="run_suggester", suggester=suggester_rater)
     table = unit_table(study, asker, [reference_rater, suggester_rater], "segment",
                        include_unfinished=include_unfinished)
@@ -357,7 +357,7 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
         raise StudyError(f"{rater} marked {len(done)} transcript(s) done; the learned suggester is "
                          "cross-validated over transcripts and needs at least 2")
     if folds < 2:
-        raise StudyError(f"cross-validation needs at least 2 folds, not {folds}")
+        raise BadValue(f"cross-validation needs at least 2 folds, not {folds}")
     segments = segments_frame(study, done)
     segments = segments[segments.role == PARTICIPANT].reset_index(drop=True)
     frame = codings_frame(study, asker, [rater])

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -25,7 +25,6 @@ from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
 from .errors import NotFound, StudyError
 from .listing import transcript_rows, transcript_table
-from .segmenting import INTERVIEWER
 from .store import (
     Coding,
     Participant,
@@ -73,26 +72,29 @@ class CoderState:
     progress: Progress
     memo_versions: dict[int | None, int] = field(default_factory=dict)  # segment id -> newest version
     spans: dict[int, frozenset[tuple[int, int, int]]] = field(default_factory=dict)  # segment id -> (code, start, end)
-    roles: dict[int, str] = field(default_factory=dict)  # segment id -> role, to count progress
 
     def with_segment(self, stored: SegmentCodes) -> CoderState:
-        """This state with one segment's codes as ``apply_change`` read them back (progress recounted)."""
+        """This state with one segment's codes and the progress as ``apply_change`` read them back
+        (and open: the click was stored, so the rater's transcript is not marked done)."""
         codes = {sid: ids for sid, ids in self.codes.items() if sid != stored.segment_id}
         spans = {sid: found for sid, found in self.spans.items() if sid != stored.segment_id}
         if stored.codes:
             codes[stored.segment_id] = stored.codes
         if stored.spans:
             spans[stored.segment_id] = stored.spans
-        return replace(self, codes=codes, spans=spans, progress=_progress(self.roles, codes, spans))
+        return replace(self, codes=codes, spans=spans, progress=stored.progress, done=False)
 
 
 @dataclass(frozen=True)
 class SegmentCodes:
-    """The asking rater's codes on one segment, as stored: whole-segment code ids and spans (code, start, end)."""
+    """The asking rater's codes on one segment, as stored (whole-segment code ids and spans as
+    (code, start, end)), and the rater's progress on its transcript."""
 
+    transcript_id: int
     segment_id: int
     codes: frozenset[int]
     spans: frozenset[tuple[int, int, int]]
+    progress: Progress
 
 
 @dataclass(frozen=True)
@@ -210,13 +212,15 @@ def apply_change(study: Study, actor: Actor, transcript_id: int, change: Change)
         rater_id = rater_user(session, actor.name).id
         key = CodingKey(rater_id, transcript_id, change.segment_id, change.code_id, change.span)
         write_codings(session, actor, [CodingWrite(key, change.applied)])
-        return _segment_codes(session, rater_id, transcript_id, change.segment_id)
+        codes, spans = _segment_codes(session, rater_id, transcript_id, change.segment_id)
+        return SegmentCodes(transcript_id, change.segment_id, codes, spans, _progress_now(session, rater_id, transcript_id))
 
     return study.transaction(work)
 
 
-def _segment_codes(session: Session, rater_id: int, transcript_id: int, segment_id: int) -> SegmentCodes:
-    """A rater's codes on one segment (the caller checked that the actor may read them)."""
+def _segment_codes(session: Session, rater_id: int, transcript_id: int, segment_id: int
+                   ) -> tuple[frozenset[int], frozenset[tuple[int, int, int]]]:
+    """A rater's codes on one segment: whole-segment code ids, spans (the caller checked that the actor may read them)."""
     codes, spans = set(), set()
     for code_id, start, end in session.execute(
         select(Coding.code_id, Coding.span_start, Coding.span_end)
@@ -226,7 +230,15 @@ def _segment_codes(session: Session, rater_id: int, transcript_id: int, segment_
             codes.add(code_id)
         else:
             spans.add((code_id, start, end))
-    return SegmentCodes(segment_id, frozenset(codes), frozenset(spans))
+    return frozenset(codes), frozenset(spans)
+
+
+def _progress_now(session: Session, rater_id: int, transcript_id: int) -> Progress:
+    """The rater's progress on a transcript in one statement: each segment's role and whether the
+    rater coded it (a span codes its segment)."""
+    coded = exists().where(Coding.segment_id == Segment.id, Coding.rater_id == rater_id)
+    rows = session.execute(select(Segment.id, Segment.role, coded).where(Segment.transcript_id == transcript_id)).all()
+    return progress_of({sid: role for sid, role, _ in rows}, {sid for sid, _, is_coded in rows if is_coded})
 
 
 def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[ChangeResult]:
@@ -330,22 +342,18 @@ def _coder_state(session: Session, actor: Actor, transcript_id: int) -> CoderSta
     rater_id = _rater_id(session, actor)
     if rater_id is None:
         roles = _segment_roles(session, transcript_id)
-        return CoderState(transcript_id, {}, {}, False, progress_of(roles, set()), roles=roles)
+        return CoderState(transcript_id, {}, {}, False, progress_of(roles, set()))
     by_segment, spans = _codes_and_spans(session, actor, rater_id, transcript_id)
     memo_texts = codings.memos_of(session, actor, rater_id, transcript_id)
     status = session.get(TranscriptStatus, (rater_id, transcript_id))
     roles = _segment_roles(session, transcript_id)
+    coded = {sid for sid in by_segment if sid is not None} | set(spans)  # a span codes its segment
     return CoderState(
         transcript_id, {sid: frozenset(ids) for sid, ids in by_segment.items()}, memo_texts,
-        bool(status and status.done), _progress(roles, by_segment, spans),
+        bool(status and status.done), progress_of(roles, coded),
         memos.current_versions(session, actor, rater_id, transcript_id),
-        {sid: frozenset(found) for sid, found in spans.items()}, roles,
+        {sid: frozenset(found) for sid, found in spans.items()},
     )
-
-
-def _progress(roles: dict[int, str], codes: dict, spans: dict) -> Progress:
-    """The progress bar's count: a segment is coded by a code on it or on a span inside it."""
-    return progress_of(roles, {sid for sid, ids in codes.items() if sid is not None and ids} | set(spans))
 
 
 def _codes_and_spans(session: Session, actor: Actor, rater_id: int, transcript_id: int

@@ -139,3 +139,21 @@ def add_consensus_coding(study: Study, transcript: str, index: int, ref: str) ->
         write_codings(session, CLI, [CodingWrite(key)], consensus=True)
 
     study.transaction(work)
+
+
+def open_app(monkeypatch, study: Study, actor: Actor, **query: str):
+    """The app (streamlit.testing AppTest) on ``study``, signed in as ``actor``, run once at the
+    address ``?query`` (the Code page, the default)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
+    at.session_state["actor"] = actor
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()

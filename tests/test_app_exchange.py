@@ -3,6 +3,7 @@ project; a coder cannot reach it."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -78,3 +79,31 @@ def test_an_admin_chooses_whose_credit_a_coding_is_and_is_told_the_creators_diff
     with study.session() as session:
         assert [c.rater.name for c in session.query(Coding).join(Transcript).filter(Transcript.name == "Interview 4")
                 ] == ["Ana"]
+
+
+def test_an_admin_prepares_the_project_with_the_names_qualcoder_needs(study_db, study):
+    from study import codes
+    from study.auth import CLI
+
+    codes.add_code(study, CLI, "Challenges", "License", "Licence terms.")  # the sample has Attributes/Portability/License
+    at = open_page("exchange", ADMIN)
+    at.checkbox(key="qdpx_unique_names").check()
+    at.button[0].click()
+    at.run()
+    assert not at.exception and not at.error
+    with zipfile.ZipFile(io.BytesIO(at.session_state["qdpx_bytes"])) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    names = re.findall(r'<Code guid="[^"]+" name="([^"]+)" isCodable="true"', xml)
+    assert len(names) == len(set(names)) and {"License (Portability)", "License (Challenges)"} <= set(names)
+
+
+def test_project_memos_an_import_brought_are_shown(study_db, study):
+    from study.project_memos import ProjectMemo, keep
+
+    with study.session() as session:
+        keep(session, [ProjectMemo("Reflexive *journal*", "ben", "Week one: I lead too much.", None)])
+    at = open_page("exchange", ADMIN)
+    assert not at.exception
+    assert at.expander[0].label.startswith("Project memos other tools' projects brought (1)")
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Reflexive *journal*" in shown and "Week one: I lead too much." in shown

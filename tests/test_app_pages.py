@@ -417,28 +417,41 @@ def test_a_role_changed_in_the_preview_decides_the_others_again_with_their_reaso
         ("Lea", "participant"), ("Kim", "other"), ("Sam", "participant")}
 
 
-ZOOM_LIKE = (b"[Speaker 1] Thanks for joining. How did you start?\n[Speaker 2] By accident, a friend needed help.\n"
-             b"[Speaker 1] Which model?\n[Speaker 2] A sentiment model.\n")
+# Nothing marks where a label ends ("Speaker 1 Thanks"): no reader reads it alone.
+BARE_LABELS = (b"Speaker 1 Thanks for joining. How did you start?\nSpeaker 2 By accident, a friend needed help.\n"
+               b"Speaker 1 Which model?\nSpeaker 2 A sentiment model.\n")
 
 
 def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(study_db, study):
     from study.taught_conventions import saved_conventions
 
     at = open_page("transcripts", ADMIN)
-    at.file_uploader[0].upload("Z1.txt", ZOOM_LIKE, "text/plain")
-    at.file_uploader[0].upload("Z2.txt", ZOOM_LIKE.replace(b"Speaker 1", b"Kim").replace(b"Speaker 2", b"Dana"),
-                               "text/plain")
+    at.file_uploader[0].upload("Z1.txt", BARE_LABELS, "text/plain")
+    at.file_uploader[0].upload("Z2.txt", BARE_LABELS.replace(b"sentiment", b"small"), "text/plain")
     at.form_submit_button[0].click()
     at.run()
-    assert "upload_role:Z1:Unknown" in at.session_state  # no layout reads it: one unknown speaker
-    at.radio(key="teach_line:0").set_value("[Speaker 1] Thanks for joining. How did you start?")
+    assert "upload_role:Z1:Unknown" in at.session_state  # read as one unknown speaker
+    at.radio(key="teach_line:0").set_value("Speaker 1 Thanks for joining. How did you start?")
+    at.text_input(key="teach_speaker:0").input("Speaker 1")
     at.button(key="teach_go:0").click()
     at.run()
     assert not at.exception
     assert at.selectbox(key="upload_role:Z1:Speaker 1").value == "interviewer"
-    assert at.selectbox(key="upload_role:Z2:Dana").value == "participant"  # the other file is read again too
+    assert at.selectbox(key="upload_role:Z2:Speaker 2").value == "participant"  # the other file is read again too
     at.checkbox(key="teach_keep").check()
     at.button(key="upload_confirm").click()
     at.run()
-    assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Kim", "Dana", "Kim", "Dana"]
-    assert [c.example for c in saved_conventions(study)] == ["[Speaker 1] Thanks for joining. How did you start?"]
+    assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Speaker 1", "Speaker 2"] * 2
+    assert [c.example for c in saved_conventions(study)] == ["Speaker 1 Thanks for joining. How did you start?"]
+
+
+def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
+    from study.taught_conventions import save_convention, saved_conventions
+    from study.transcripts import convention_from_example
+
+    save_convention(study, ADMIN, convention_from_example("[Speaker 1] Thanks"))
+    at = open_page("transcripts", ADMIN)
+    assert "a turn starts like '[Speaker 1] Thanks'" in texts(at).replace("\\", "")
+    next(b for b in at.button if b.label == "Forget").click()
+    at.run()
+    assert not at.exception and saved_conventions(study) == ()

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from study import adjudication, auth, codings, schema, workspace
+from study import adjudication, auth, codes, codings, schema, workspace
 from study.agreement import visibility
 from study.archive import archive, restore
 from study.cli import cli
@@ -35,6 +35,10 @@ def rich_study(study):
     adjudication.auto_adjudicate(study, ADMIN, ["alice", "bob"])
     adjudication.resolve(study, ADMIN, ["alice", "bob"], "P01", 1, "take:alice", reason="alice read it closer")
     visibility.set_coders_see_agreement(study, ADMIN, True)
+    # a code below a code made after it: the restore must not need parents before children
+    codes.add_code(study, ADMIN, "Challenges", "Child", "Made first.")
+    codes.add_code(study, ADMIN, "Challenges", "Parent", "Made second.")
+    codes.move_code(study, ADMIN, "Challenges/Child", "Challenges/Parent")
     return study
 
 

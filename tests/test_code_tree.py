@@ -177,6 +177,22 @@ def test_merge_carries_codings_and_children_and_is_audited(tree):
     assert len(entry.before["moved"]) == 1 and entry.before["joined"][0]["memo"] == "slow"
 
 
+def test_a_code_with_codes_in_use_below_it_is_not_retired(tree):
+    with pytest.raises(CodebookError, match="Latency, Throughput below it are still in use"):
+        codes.retire_code(tree, CLI, "Attributes/Performance")
+    codes.retire_code(tree, CLI, "Attributes/Performance/Latency/Network")
+    codes.retire_code(tree, CLI, "Attributes/Performance/Latency")  # nothing in use below it now
+    assert "Attributes/Performance/Latency" not in refs(tree)
+
+
+def test_markdown_lists_codes_below_codes_by_their_path_in_the_theme(tree):
+    from study.codebook import codebook_to_markdown
+
+    with tree.session() as session:
+        text = codebook_to_markdown(codes.stored_codebook(session))
+    assert "| Performance/Latency/Network | Time on the network. |" in text
+
+
 def test_a_code_cannot_merge_into_a_code_below_it(tree):
     with pytest.raises(CodebookError, match="a code below it"):
         codes.merge_codes(tree, CLI, "Attributes/Performance", "Attributes/Performance/Latency")

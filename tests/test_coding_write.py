@@ -306,6 +306,7 @@ def test_a_v1_postgresql_database_is_upgraded(db_url):
         conn.execute(text("ALTER TABLE codings DROP COLUMN unit_key, DROP COLUMN span_start, DROP COLUMN span_end"))
         conn.execute(text("ALTER TABLE codings ADD CONSTRAINT codings_rater_id_transcript_id_segment_id_code_id_key "
                           "UNIQUE (rater_id, transcript_id, segment_id, code_id)"))
+        conn.execute(text("ALTER TABLE codes DROP COLUMN parent_code_id"))  # v3's nesting, which v1 lacked
         conn.execute(text("UPDATE study_meta SET value = '1' WHERE key = 'schema_version'"))
     engine.dispose()
     study = Study.open(db_url, create=False)

@@ -15,6 +15,7 @@ import pytest
 from study import charts, exports
 from study.errors import StudyError
 from study.table import Column, Table
+from study.markup import markdown_cell, markdown_escape
 from study.saturation import Saturation
 from study.sources import Source
 
@@ -56,7 +57,15 @@ def test_markdown_escapes_pipes():
 
 
 def test_markdown_turns_line_breaks_into_br():
-    assert exports.markdown_escape("first line\nsecond <b>") == r"first line<br>second \<b\>"
+    assert markdown_cell("first line\nsecond <b>") == r"first line<br>second \<b\>"
+
+
+def test_a_markdown_cell_reads_literally_and_numbers_stay_plain():
+    assert markdown_cell("alpha_u *x* [a](b) `c` 66.7") == r"alpha\_u \*x\* \[a\](b) \`c\` 66.7"
+
+
+def test_markdown_blocks_escape_line_starts_a_list_or_heading_would_take():
+    assert markdown_escape("- one\n2. two\n# three") == "\\- one\n2\\. two\n\\# three"
 
 
 def test_latex_escapes_every_special_character():

@@ -261,21 +261,22 @@ def test_a_project_from_another_tool_lands_in_its_segments(study, other_tool):
     # CRLF in the file are moved onto the LF text.
     assert [(c.segment, c.code, c.memo) for c in codings.codings_of(study, CLI, "Maria")] == [
         (None, f"{qdpx.UNGROUPED_THEME}/Hope", None),
-        (1, "Barriers/Cost - price", None),
-        (3, "Barriers/Barriers", "Bureaucracy, not law."),
+        (1, "Codes/Barriers/Cost \\/ price", None),  # the name as written: a slash in a name is escaped in a reference
+        (3, "Codes/Barriers", "Bureaucracy, not law."),
     ]
     assert dict(result.codings) == {"Maria": 3}
     assert result.coding_memos == 1  # the note on the selection is the memo of its coding
 
 
-def test_parent_codes_become_themes_and_loose_codes_a_theme_of_their_own(study, other_tool):
+def test_a_codable_parent_stays_a_code_with_its_colour_and_codes_below_it(study, other_tool):
     qdpx.import_qdpx(study, CLI, other_tool)
     book = codebook_of(study)
     assert [(c.ref, c.definition, c.colour) for c in book.codes()] == [
-        ("Barriers/Barriers", "What gets in the way.", "#cc0000"),  # the coded parent keeps its codings here
-        ("Barriers/Cost - price", "Money.", None),  # no slash inside a name: it separates theme and code
+        ("Codes/Barriers", "What gets in the way.", "#cc0000"),  # codable parent: a code, its codings its own
+        ("Codes/Barriers/Cost \\/ price", "Money.", None),  # the name as written
         (f"{qdpx.UNGROUPED_THEME}/Hope", "", None),
     ]
+    assert [c.name for c in book.codes()[0].codes] == ["Cost / price"]
 
 
 def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, other_tool):
@@ -294,8 +295,8 @@ def test_cases_give_the_participant_and_its_variables(study, other_tool):
 def test_codings_are_not_added_where_the_rater_marked_the_transcript_done(study, other_tool):
     qdpx.import_qdpx(study, CLI, other_tool)
     [row] = [r for r in codings.codings_of(study, CLI, "Maria", "Interview 7")
-             if (r.segment, r.code) == (1, "Barriers/Cost - price")]
-    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, "Barriers/Cost - price", span=row.span)
+             if (r.segment, r.code) == (1, "Codes/Barriers/Cost \\/ price")]
+    codings.remove_code(study, CLI, "Maria", "Interview 7", 1, row.code, span=row.span)
     codings.mark_done(study, CLI, "Maria", "Interview 7", anyway=True)
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert result.unchanged == ["Interview 7"] and not result.codings
@@ -361,18 +362,8 @@ def test_a_code_name_or_depth_no_study_can_hold_is_refused_naming_the_code(study
 
 def test_codes_nested_as_deep_as_allowed_are_imported(study, tmp_path):
     qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "deep.qdpx", codes_project(nested(100))))
-    (code,) = codebook_of(study).codes()
-    assert len(code.path) == 100 and code.path[-1] == "c99"  # c0..c98 are themes (they have children)
-
-
-def test_a_long_name_an_export_made_unique_is_read_back(study, tmp_path):
-    """An export tells two codes of one name apart as "Name (Theme)", which may pass 200 characters."""
-    name, theme = "n" * 200, "t" * 50
-    codes = (f'<Code guid="{guid(1)}" name="{theme}" isCodable="false">'
-             f'<Code guid="{guid(2)}" name="{name} ({theme})" isCodable="true"/></Code>'
-             f'<Code guid="{guid(3)}" name="Other" isCodable="false"><Code guid="{guid(4)}" name="{name}" isCodable="true"/></Code>')
-    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "unique.qdpx", codes_project(codes)))
-    assert sorted(c.name for c in codebook_of(study).codes()) == [name, name]
+    deepest = codebook_of(study).codes()[-1]  # every one codable: a chain of 100 codes in the theme of top codes
+    assert deepest.path == (qdpx.UNGROUPED_THEME, *(f"c{i}" for i in range(100)))
 
 
 def test_a_bad_offset_is_refused_with_where_it_is(study, tmp_path):
@@ -412,7 +403,7 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
     assert summary.skipped == ["1 PDF source(s) not imported", "5 coding(s) on the text source(s) left out not imported",
                                "1 note(s) on the text source(s) left out not imported"]
     assert texts_of(study) == {}
-    assert [c.ref for c in codebook_of(study).codes()] == ["Barriers/Barriers", "Barriers/Cost - price",
+    assert [c.ref for c in codebook_of(study).codes()] == ["Codes/Barriers", "Codes/Barriers/Cost \\/ price",
                                                            f"{qdpx.UNGROUPED_THEME}/Hope"]
     assert [p["participant"] for p in list_participants(study)] == ["P7"]
 

@@ -24,7 +24,8 @@ from tests.test_qdpx import memos_of
 
 Q = "{urn:QDA-XML:project:1.0}"
 
-# Two themes that both hold a "Latency": QualCoder keeps one code per name.
+# Two themes that both hold a "Latency" (QualCoder keeps one code per name); the second Latency
+# is a codable parent with a code below it.
 DUPLICATE_NAMES = """
 name: Repeated names
 themes:
@@ -40,7 +41,41 @@ themes:
       - name: Latency
         definition: Measured response times.
         colour: "#336699"
+        codes:
+          - name: Cold start
+            definition: The first answer after loading.
+            colour: "#aa3311"
 """
+
+
+def qualcoder_codes(root: ET.Element) -> tuple[dict[str, int], dict[int, tuple[str, int | None, int | None]]]:
+    """The code tree as QualCoder's refi.py (RefiImport.sub_codes) stores it: ({code GUID: cid} of
+    the codes it registers, {cid: (name, catid, supercid)}). isCodable="false" is a category
+    (code_cat), anything else a code (code_name) under its parent code (supercid) or category
+    (catid). code_name.name is unique: a second code of a name is not inserted, and its GUID is
+    not registered, so its codings find no code."""
+    guids: dict[str, int] = {}
+    table: dict[int, tuple[str, int | None, int | None]] = {}
+    categories: dict[str, int] = {}
+
+    def walk(element: ET.Element, catid: int | None, supercid: int | None) -> None:
+        name = element.get("name")
+        if element.get("isCodable") == "false":
+            category = categories.setdefault(name, len(categories) + 1)
+            for child in element.findall(f"{Q}Code"):
+                walk(child, category, None)
+            return
+        cid = next((c for c, row in table.items() if row[0] == name), None)
+        if cid is None:
+            cid = len(table) + 1
+            table[cid] = (name, None if supercid else catid, supercid)
+            guids[element.get("guid")] = cid
+        for child in element.findall(f"{Q}Code"):
+            walk(child, None, cid)
+
+    for code in root.find(f"{Q}CodeBook").find(f"{Q}Codes").findall(f"{Q}Code"):
+        walk(code, None, None)
+    return guids, table
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +101,7 @@ def coded(study) -> Study:
     codings.apply_code(study, CLI, "alice", "P1", 1, "Performance/Latency", span=(latency, latency + 11),
                        memo="the quote")
     codings.apply_code(study, CLI, "bob", "P1", 1, "Attributes/License", span=(latency - 6, latency + 18))
+    codings.apply_code(study, CLI, "bob", "P1", 3, "Performance/Latency/Cold start")
     return study
 
 
@@ -96,9 +132,10 @@ def project_root(path: Path) -> ET.Element:
 
 
 def test_qualcoder_reads_every_coding_owner_date_and_memo_of_our_export(coded, schema, tmp_path):
-    """Read as ccbogel/QualCoder src/qualcoder/refi.py (RefiImport) reads a project."""
+    """Read as ccbogel/QualCoder src/qualcoder/refi.py (RefiImport) reads a project, exported with
+    the names QualCoder needs."""
     path = tmp_path / "study.qdpx"
-    qdpx.export_qdpx(coded, CLI, path)
+    assert qdpx.export_qdpx(coded, CLI, path, unique_names=True).repeated_names == ("Latency",)
     with zipfile.ZipFile(path) as archive:
         schema.validate(archive.read("project.qde").decode("utf-8"))
     root = project_root(path)
@@ -106,19 +143,19 @@ def test_qualcoder_reads_every_coding_owner_date_and_memo_of_our_export(coded, s
     # parse_notes: creationDateTime (else modifiedDateTime) of every Note is read and .replace()d.
     notes = list(root.iter(f"{Q}Note"))
     assert notes and all(n.get("creationDateTime") for n in notes)
-    # sub_codes: code_name.name and code_cat.name are unique; a second code of a name gets the
-    # first one's cid, so its codings land on the wrong code.
-    # clean_up_case_codes_and_case_text: a code sharing a Case's GUID is the case, not a code.
+    # sub_codes (see qualcoder_codes); clean_up_case_codes_and_case_text: a code sharing a Case's
+    # GUID is the case, not a code, and is deleted.
     cases = {c.get("guid") for c in root.iter(f"{Q}Case")}
-    code_names = [c.get("name") for c in root.iter(f"{Q}Code")
-                  if c.get("isCodable") == "true" and c.get("guid") not in cases]
-    theme_names = [c.get("name") for c in root.iter(f"{Q}Code") if c.get("isCodable") == "false"]
-    assert len(set(code_names)) == len(code_names) and len(set(theme_names)) == len(theme_names)
-    assert sorted(code_names) == ["Latency (Attributes)", "Latency (Performance)", "License"]
+    cids, table = qualcoder_codes(root)
+    kept = {cid: row for guid, cid in cids.items() if guid not in cases for row in [table[cid]]}
+    by_name = {row[0]: cid for cid, row in kept.items()}
+    assert sorted(by_name) == ["Cold start", "Latency (Attributes)", "Latency (Performance)", "License"]
+    # the codable parent stays a code, with Cold start below it (supercid)
+    assert kept[by_name["Cold start"]][2] == by_name["Latency (Performance)"]
     # load_codings_for_text: the owner is the selection's creatingUser looked up in Users ("default"
     # when missing), the date its creationDateTime, the memo its Description; code_text is unique
     # on (cid, fid, pos0, pos1, owner), so a selection per rater's coding keeps both raters'.
-    name_of = {c.get("guid"): c.get("name") for c in root.iter(f"{Q}Code")}
+    name_of = {guid: table[cid][0] for guid, cid in cids.items()}
     read = []
     for source in root.iter(f"{Q}TextSource"):
         for selection in source.iter(f"{Q}PlainTextSelection"):
@@ -131,8 +168,9 @@ def test_qualcoder_reads_every_coding_owner_date_and_memo_of_our_export(coded, s
                 code = name_of[coding.find(f"{Q}CodeRef").get("targetGUID")]
                 read.append((code, source.get("name"), selection.get("startPosition"),
                              selection.get("endPosition"), owner, memo))
-    assert len(set(r[:5] for r in read)) == len(read) == 6  # none dropped as a duplicate
-    assert Counter(r[4] for r in read) == {"alice": 3, "bob": 3}
+    assert len(set(r[:5] for r in read)) == len(read) == 7  # none dropped as a duplicate
+    assert Counter(r[4] for r in read) == {"alice": 3, "bob": 4}
+    assert ("Cold start", "P1", "bob") in {(r[0], r[1], r[4]) for r in read}
     assert ("Latency (Attributes)", "P1", "slow = latency here") in {(r[0], r[1], r[5]) for r in read}
     # a coding with a span is selected exactly: QualCoder's seltext is fulltext[pos0:pos1]
     text = segment_text(coded, "P1", 1)[0]
@@ -165,9 +203,10 @@ def test_our_export_reimported_into_a_fresh_study_keeps_every_rater_coding_and_m
     assert stored_codings(fresh) == stored_codings(coded)
     assert memos_of(fresh) == memos_of(coded)
     with fresh.session() as session:
-        assert [c.ref for c in codes.all_codes(session)] == ["Attributes/Latency", "Attributes/License",
-                                                             "Performance/Latency"]
-    assert dict(summary.codings) == {"alice": 4, "bob": 3} and summary.coding_memos == 2 and summary.memos == 2
+        assert [(c.ref, c.colour) for c in codes.all_codes(session)] == [
+            ("Attributes/Latency", None), ("Attributes/License", None), ("Performance/Latency", "#336699"),
+            ("Performance/Latency/Cold start", "#aa3311")]  # names, places and colours as they were
+    assert dict(summary.codings) == {"alice": 4, "bob": 4} and summary.coding_memos == 2 and summary.memos == 2
     again = qdpx.import_qdpx(fresh, CLI, path)  # nothing new the second time
     assert not again.codings and again.memos == 0 and again.unchanged == ["P1"]
     fresh.close()
@@ -377,10 +416,10 @@ def test_a_user_name_the_study_cannot_take_refuses_the_import(study, tmp_path, n
 def test_a_codebook_round_trips_through_a_qdc_file(coded, tmp_path):
     path = tmp_path / "book.qdc"
     result = CliRunner().invoke(cli, ["--db", coded.url, "qdpx", "export-codebook", "--out", str(path)])
-    assert result.exit_code == 0 and "3 code(s)" in result.output, result.output
+    assert result.exit_code == 0 and "4 code(s)" in result.output, result.output
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     result = CliRunner().invoke(cli, ["--db", fresh.url, "qdpx", "import-codebook", str(path)])
-    assert result.exit_code == 0 and "Codes added: 3" in result.output, result.output
+    assert result.exit_code == 0 and "Codes added: 4" in result.output, result.output
     with coded.session() as a, fresh.session() as b:
         assert codes.stored_codebook(b).themes == codes.stored_codebook(a).themes
     fresh.close()
@@ -405,7 +444,7 @@ def test_a_codebook_from_nvivo_for_mac_and_atlas_ti_loads(study, tmp_path):
         "1 set(s) (code groups) not imported: a study groups codes by theme only",)
     with study.session() as session:
         assert [(c.ref, c.definition, c.colour) for c in codes.all_codes(session)] == [
-            ("Trust/Trust", "Whom they trust.", None), ("Trust/Peers", "", "#00FF00"),
+            ("Codes/Trust", "Whom they trust.", None), ("Codes/Trust/Peers", "", "#00FF00"),
             (f"{qdpx.UNGROUPED_THEME}/Cost", "Money.", None)]
 
 
@@ -442,7 +481,7 @@ def test_nvivo_cases_listed_as_codes_assign_text_to_the_case_and_are_not_codes(s
     assert summary.skipped == ["1 coding(s) that assign part of a text to a case, not a code, not imported"]
     assert not summary.unmapped and dict(summary.codings) == {"Coder": 1}
     with study.session() as session:
-        assert [c.ref for c in codes.all_codes(session)] == ["Adoption/Quote"]
+        assert [c.ref for c in codes.all_codes(session)] == ["Codes/Adoption", "Codes/Adoption/Quote"]
 
 
 def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path):

@@ -17,6 +17,7 @@ from study.auth import CLI
 from study.cli import cli
 from study.errors import StudyError
 from study.participants import list_participants, upsert_participant
+from study.project_memos import project_memos
 from study.store import Coding, Study, Transcript
 from tests.factories import add_interview, load_small_codebook
 from tests.test_qdpx import memos_of
@@ -131,7 +132,7 @@ def test_missing_texts_are_left_out_by_name_and_everything_else_is_imported(stud
     assert summary.details()[0].startswith("2 text source(s) left out (everything else was imported): Interview 1: ")
     assert "2 coding(s) on the text source(s) left out not imported" in summary.skipped
     assert "2 note(s) on the text source(s) left out not imported" in summary.skipped
-    assert set(codes_of(study)) >= LEAVES
+    assert codes_of(study) == TREE
     assert [p["participant"] for p in list_participants(study)] == ["P1", "P2"]
     assert memos_of(study) == {("ana", "Interview 2", None): "memo on interview 2"}
     assert quotes_of(study) == [("ana", "Interview 2", "A parser")]
@@ -140,13 +141,13 @@ def test_missing_texts_are_left_out_by_name_and_everything_else_is_imported(stud
 def test_a_project_whose_texts_are_all_missing_still_brings_its_codebook_and_cases(study, tmp_path):
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", maxqda_project(6), {}))
     assert [name for name, _ in summary.left_out] == [f"Interview {n}" for n in range(1, 7)]
-    assert summary.imported == [] and set(codes_of(study)) >= LEAVES
+    assert summary.imported == [] and codes_of(study) == TREE
     assert [p["participant"] for p in list_participants(study)] == ["P1", "P2"]
     result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "import", str(tmp_path / "m.qdpx")])
     assert result.exit_code == 0 and "6 text source(s) left out" in result.output, result.output
 
 
-LEAVES = {"Skills/programming", "Work/programming", "Work/reviews"}
+TREE = ["Codes/Skills", "Codes/Skills/programming", "Codes/Work", "Codes/Work/programming", "Codes/Work/reviews"]
 
 
 def codes_of(study: Study):
@@ -342,3 +343,125 @@ def test_nvivo_case_codes_over_whole_texts_link_them_to_their_participants(study
     assert not summary.skipped and not summary.unmapped and not summary.codings
     assert list_participants(study) == [{"participant": "Participant 6", "transcripts": ["Interview 6"],
                                          "attributes": {}}]
+
+
+# ---------------------------------------------------------------- the code tree both ways
+
+
+def code_tree(codes: ET.Element, ns: str = Q) -> list[tuple]:
+    """(depth, name, codable, colour, description) of every Code, in document order."""
+    rows = []
+
+    def walk(element: ET.Element, depth: int) -> None:
+        for code in element.findall(f"{ns}Code"):
+            rows.append((depth, code.get("name"), code.get("isCodable", "true"), (code.get("color") or "").lower(),
+                         code.findtext(f"{ns}Description") or ""))
+            walk(code, depth + 1)
+
+    walk(codes, 0)
+    return rows
+
+
+def test_a_maxqda_code_tree_goes_back_out_as_it_came_in(study, tmp_path):
+    """Codable parents with colours and descriptions, one name in two branches: the exported tree
+    is the imported one, name for name (no parent added, nothing renamed), and codings on both
+    "programming" codes stay apart."""
+    project = maxqda_project(2).replace(  # code the second branch's "programming" too
+        f'<CodeRef targetGUID="{guid(1, 2)}"/></Coding></PlainTextSelection><NoteRef targetGUID="{guid(6, 2)}"/>',
+        f'<CodeRef targetGUID="{guid(1, 4)}"/></Coding></PlainTextSelection><NoteRef targetGUID="{guid(6, 2)}"/>')
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", project,
+                                            {f"sources/{guid(2, n)}.txt": interview(n) for n in (1, 2)}))
+    assert [(r.transcript, r.code) for r in codings.codings_of(study, CLI, "ana")] == [
+        ("Interview 1", "Codes/Skills/programming"), ("Interview 2", "Codes/Work/programming")]
+    summary = qdpx.export_qdpx(study, CLI, tmp_path / "back.qdpx")
+    assert summary.repeated_names == ("programming",)
+    original = code_tree(ET.fromstring(project).find(f"{Q}CodeBook").find(f"{Q}Codes"))
+    cases = {c.get("guid") for c in project_root(tmp_path / "back.qdpx").iter(f"{Q}Case")}
+    exported = [row for row, code in zip(code_tree(project_root(tmp_path / "back.qdpx").find(f"{Q}CodeBook")
+                                                   .find(f"{Q}Codes")),
+                                         project_root(tmp_path / "back.qdpx").find(f"{Q}CodeBook").iter(f"{Q}Code"))
+                if code.get("guid") not in cases]
+    assert exported == original
+
+
+def test_the_default_export_says_which_names_repeat_and_how_to_export_for_qualcoder(study, tmp_path):
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "m.qdpx", maxqda_project(1),
+                                            {f"sources/{guid(2, 1)}.txt": interview(1)}))
+    result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "export", "--out", str(tmp_path / "o.qdpx")])
+    assert result.exit_code == 0 and "written as they are: programming." in result.output
+    assert "--unique-names" in result.output
+    result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "export", "--out", str(tmp_path / "q.qdpx"),
+                                      "--unique-names"])
+    names = [r[1] for r in code_tree(project_root(tmp_path / "q.qdpx").find(f"{Q}CodeBook").find(f"{Q}Codes"))]
+    assert result.exit_code == 0 and "programming (Skills)" in names and "programming (Work)" in names
+
+
+CODEBOOK = "{urn:QDA-XML:codebook:1.0}"
+
+
+def test_a_qdc_codebook_keeps_its_tree_and_goes_back_out_the_same(study, tmp_path):
+    """An NVivo-shaped .qdc (namespace written 1:0, every node codable, a child of a child)."""
+    source = tmp_path / "nvivo.qdc"
+    source.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="no" ?><CodeBook origin="NVivo 14" '
+        'xmlns="urn:QDA-XML:codebook:1:0"><Codes>'
+        f'<Code guid="{guid(1, 1)}" isCodable="true" name="Trust" color="#112233"><Description>Whom they trust.'
+        f'</Description><Code guid="{guid(1, 2)}" isCodable="true" name="Peers">'
+        f'<Code guid="{guid(1, 3)}" isCodable="true" name="Close peers" color="#445566"/></Code></Code>'
+        f'<Code guid="{guid(1, 4)}" isCodable="false" name="Context"><Code guid="{guid(1, 5)}" isCodable="true" '
+        'name="Peers"/></Code></Codes></CodeBook>')
+    result = qdpx.import_codebook(study, CLI, source)
+    assert result.codes == 4 and not result.skipped
+    assert codes_of(study) == ["Codes/Trust", "Codes/Trust/Peers", "Codes/Trust/Peers/Close peers", "Context/Peers"]
+    qdpx.export_codebook(study, CLI, tmp_path / "back.qdc")
+    original = code_tree(ET.fromstring(source.read_text()).find("{urn:QDA-XML:codebook:1:0}Codes"),
+                         "{urn:QDA-XML:codebook:1:0}")
+    back = code_tree(ET.fromstring((tmp_path / "back.qdc").read_text()).find(f"{CODEBOOK}Codes"), CODEBOOK)
+    assert back == original
+
+
+def test_two_codes_of_one_parent_sharing_a_name_are_told_apart_and_reported(study, tmp_path):
+    codes_xml = (f'<Code guid="{guid(1, 1)}" name="Work" isCodable="true">'
+                 f'<Code guid="{guid(1, 2)}" name="reviews" isCodable="true"/>'
+                 f'<Code guid="{guid(1, 3)}" name="Reviews" isCodable="true"/></Code>')
+    project = (f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Users><User guid="{ANA}" name="ana"/></Users>'
+               f"<CodeBook><Codes>{codes_xml}</Codes></CodeBook></Project>")
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "d.qdpx", project, {}))
+    assert codes_of(study) == ["Codes/Work", "Codes/Work/reviews", "Codes/Work/Reviews (2)"]
+    assert summary.skipped == ["code 'Reviews' under Codes/Work is stored as 'Reviews (2)': another code of that "
+                               "parent has its name"]
+
+
+# ---------------------------------------------------------------- project memos (journals)
+
+
+def test_a_project_memo_is_kept_and_goes_back_out_as_a_journal_qualcoder_reads(study, tmp_path):
+    """QualCoder writes a journal as a named Note whose text is a file; NVivo and MAXQDA project
+    memos are notes attached to nothing too."""
+    journal = guid(6, 9)
+    project = qualcoder_memo_project().replace("</Notes>", (
+        f'<Note guid="{journal}" name="Reflexive journal" plainTextPath="internal://{journal}.txt" '
+        f'creatingUser="{BEN}" creationDateTime="2024-01-05T08:00:00Z"/></Notes>'))
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "q.qdpx", project, {
+        f"Sources/{guid(2, 5)}.txt": interview(5), f"Sources/{journal}.txt": "Week one: I lead too much."}))
+    assert summary.project_memos == 1 and "Project memos: 1." in summary.headline() and not summary.skipped
+    result = CliRunner().invoke(cli, ["--db", study.url, "qdpx", "project-memos", "--format", "csv"])
+    assert result.output.splitlines() == ["name,author,created,text",
+                                          "Reflexive journal,ben,2024-01-05T08:00:00Z,Week one: I lead too much."]
+    again = qdpx.import_qdpx(study, CLI, tmp_path / "q.qdpx")
+    assert again.project_memos == 0  # kept once
+    qdpx.export_qdpx(study, CLI, tmp_path / "back.qdpx")
+    root = project_root(tmp_path / "back.qdpx")
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    referenced = {r.get("targetGUID") for r in root.iter(f"{Q}NoteRef")}
+    # QualCoder's parse_notes: a Note no source refers to, with a name and a plainTextPath, is a
+    # journal: its text the file Sources/<path after internal:/>, its owner the creatingUser.
+    with zipfile.ZipFile(tmp_path / "back.qdpx") as archive:
+        journals = [(n.get("name"), users[n.get("creatingUser")], n.get("creationDateTime"),
+                     archive.read("Sources" + n.get("plainTextPath").split("internal:/")[1]).decode())
+                    for n in root.iter(f"{Q}Note") if n.get("guid") not in referenced and n.get("plainTextPath")]
+    assert journals == [("Reflexive journal", "ben", "2024-01-05T08:00:00Z", "Week one: I lead too much.")]
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, tmp_path / "back.qdpx")
+    assert project_memos(fresh, CLI) == project_memos(study, CLI)
+    fresh.close()

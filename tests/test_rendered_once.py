@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -29,7 +30,7 @@ def cli_rows(db_url: str, *args: str) -> list[dict[str, str]]:
     result = CliRunner().invoke(cli, ["--db", db_url, *args, "--format", "md"])
     assert result.exit_code == 0, result.output
     header, _rule, *lines = [line for line in result.stdout.splitlines() if line.startswith("|")]
-    cells = lambda line: [c.strip() for c in line.strip().strip("|").split(" | ")]  # noqa: E731
+    cells = lambda line: [re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip().strip("|").split(" | ")]  # noqa: E731
     return [dict(zip(cells(header), cells(line))) for line in lines]
 
 

@@ -13,7 +13,7 @@ from study.cli import cli
 from study.errors import NotAllowed
 from study.store import Study
 
-from factories import ADMIN, ALICE, BOB, add_consensus_coding, add_interview, two_coders_study
+from factories import ADMIN, ALICE, BOB, add_consensus_coding, add_interview, open_app, two_coders_study
 
 SEARCH = "Challenges/Model search"
 
@@ -97,18 +97,7 @@ def test_the_cli_retrieves_a_raters_codings(coded):
 
 
 def open_code_page(monkeypatch, study: Study, actor, transcript: str):
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-
-    monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
-    at.session_state["actor"] = actor
-    at.query_params["transcript"] = str(transcript_id(study, transcript))
-    return at.run()
+    return open_app(monkeypatch, study, actor, transcript=str(transcript_id(study, transcript)))
 
 
 def test_the_side_panel_shows_the_codes_definition_and_links_to_the_other_transcripts(coded, monkeypatch):

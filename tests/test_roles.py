@@ -207,3 +207,20 @@ def test_renaming_a_speaker_changes_the_turns_not_the_text():
     renamed = rename_speakers(parsed, {"unknown speaker": "P7"})
     assert [t.speaker for t in renamed.turns] == ["P7", "A5"]
     assert renamed.text == parsed.text and [renamed.turn_text(t) for t in renamed.turns] == ["Why?", "Because."]
+
+
+def test_p_and_r_labels_with_no_interviewer_read_as_question_and_answer():
+    # Spanish protocols mark turns "P1." / "R1." (pregunta, respuesta); "P" alone reads as participant.
+    # P asks in 2 of 2 turns, R in none: with nobody else the interviewer, P is.
+    turns = [("P", "¿Desde cuándo acude al centro?"), ("R", "Desde hace tres años."),
+             ("P", "¿Qué cambiaría?"), ("R", "El horario de la comida.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert [(r.name, r.role) for r in roles] == [("P", "interviewer"), ("R", "participant")]
+    assert roles[0].reason.endswith("(a one-letter label may mark a question: P for pregunta)")
+    assert roles[1].reason == "the label says participant"
+
+
+def test_a_one_letter_participant_label_stays_when_someone_else_interviews():
+    turns = [("Interviewer", "How did you start?"), ("P", "By accident?"), ("Interviewer", "Which model?"),
+             ("P", "A small one?")]
+    assert roles_of(turns) == {"Interviewer": "interviewer", "P": "participant"}

@@ -18,7 +18,7 @@ from study.schema import codings, users
 from study.search_index import TABLE, fold
 from study.store import Study
 
-from factories import ADMIN, ALICE, BOB, add_interview, load_small_codebook, two_coders_study
+from factories import ADMIN, ALICE, BOB, add_interview, open_app, two_coders_study
 
 CAROL = Actor("carol", "coder")
 
@@ -89,6 +89,12 @@ def test_filters_narrow_the_hits(cafe):
         [("P01", 0), ("P01", 2), ("P03", 0), ("P03", 2)]
     assert found(cafe, CLI, "model", attributes=(("field", "biology"),)) == [("P02", 1)]
     assert found(cafe, CLI, "cards", roles=("interviewer",)) == []
+
+
+def test_the_attribute_filter_offers_each_attribute_value_once(cafe):
+    from study.participants import attribute_values
+
+    assert attribute_values(cafe) == [("field", "biology"), ("field", "physics")]
 
 
 def test_a_coder_filters_by_code_within_their_own_codings_only(cafe):
@@ -180,29 +186,29 @@ def test_coding_the_hits_skips_a_transcript_the_rater_marked_done(cafe):
 
 
 def test_the_cli_searches_and_codes_the_hits(cafe):
-    runner = CliRunner()
-    out = runner.invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False),
-                              "search", "cafe", "--format", "json"])
+    runner, db = CliRunner(), cafe.engine.url.render_as_string(hide_password=False)
+    out = runner.invoke(cli, ["--db", db, "search", "cafe", "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert [(r["transcript"], r["turn"], r["match"]) for r in rows] == [("P03", 1, "Café"), ("P03", 3, "CAFE")]
+    out = runner.invoke(cli, ["--db", db, "search", "question", "--transcript", "P02", "--apply", "Attributes/License",
+                              "--rater", "alice", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert [r["codes"] for r in json.loads(out.stdout)] == ["Attributes/Portability/License"] * 2
+    assert search.search(cafe, ALICE, "question", search.Filters(codes=("Attributes/License",))).total == 2
+
+
+def test_the_cli_refuses_to_apply_without_a_rater(cafe):
+    out = CliRunner().invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False), "search", "cafe",
+                                   "--apply", "Attributes/License"])
+    assert out.exit_code != 0 and "--rater" in out.output
 
 
 # -- the Search page -----------------------------------------------------------------------
 
 
 def open_search(monkeypatch, study: Study, actor: Actor, words: str):
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-
-    monkeypatch.setenv("STUDY_DB", study.engine.url.render_as_string(hide_password=False))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
-    at.session_state["actor"] = actor
-    at.run()
+    at = open_app(monkeypatch, study, actor)
     at.switch_page("views/search.py")
     at.run()
     at.text_input(key="search.q").set_value(words)

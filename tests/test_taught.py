@@ -93,6 +93,18 @@ def test_a_pattern_reads_like_an_example():
     assert [(t.speaker, after.turn_text(t)) for t in after.turns] == ZOOM_TURNS
 
 
+def test_a_taught_convention_names_the_speakers_of_caption_cues():
+    srt = (b"1\n00:00:00,000 --> 00:00:02,000\n[Speaker 0] Shall we start? How did you begin?\n\n"
+           b"2\n00:00:02,500 --> 00:00:05,000\n[Speaker 1] By accident.\n\n"
+           b"3\n00:00:05,500 --> 00:00:07,000\n[Speaker 1] A friend asked me.\n\n"
+           b"4\n00:00:07,500 --> 00:00:09,000\n[Speaker 0] Which model?\n")
+    parsed = read_transcript_data(srt, "call.srt", taught=[convention_from_example("[Speaker 0] Shall we")])
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        ("Speaker 0", "Shall we start? How did you begin?", "00:00:00"),
+        ("Speaker 1", "By accident. A friend asked me.", "00:00:02"),  # one speaker's cues make one turn
+        ("Speaker 0", "Which model?", "00:00:07")]
+
+
 def test_a_convention_that_finds_no_turn_start_keeps_the_reading_and_says_so():
     parsed = read_transcript_data(b"Interviewer: Why?\nDana: Because.\n", "p.txt")
     taught = reread(parsed, [convention_from_example("[Speaker 1] Thanks")])

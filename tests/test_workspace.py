@@ -202,8 +202,9 @@ def clicks(seg: workspace.SegmentView, code: int) -> list[workspace.Change]:
 
 # A click: the rater looked up, the write's facts (rater, segment, code, transcript, done mark,
 # the stored coding) read in one statement, the insert or delete, the code's theme path for the
-# audit entry, the audit entry, the segment read back. Before: 13 to write and 18 to read back.
-CLICK_STATEMENTS = 6
+# audit entry, the audit entry, the segment read back, the progress counted. Before: 12 to write
+# and 18 to read back.
+CLICK_STATEMENTS = 7
 
 
 @pytest.mark.parametrize("step", range(4), ids=["apply", "apply span", "remove", "remove span"])
@@ -218,6 +219,7 @@ def test_a_click_writes_and_reads_back_in_a_few_statements(ws, step):
     assert sum(s.lstrip().upper().startswith(("INSERT", "DELETE")) for s in counted.seen) == 2  # the coding, its audit
     anew = workspace.coder_state(ws, ALICE, tid)
     assert (stored.codes, stored.spans) == (anew.codes.get(seg.id, frozenset()), anew.spans.get(seg.id, frozenset()))
+    assert stored.progress == anew.progress
 
 
 def test_what_a_click_reads_back_updates_the_state_to_what_a_full_read_gives(ws):

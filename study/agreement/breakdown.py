@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from ..auth import Actor
-from ..errors import StudyError
+from ..errors import BadValue
 from ..store import Study
 from .study_agreement import report_from_table
 from .units import UnitTable, check_raters, unit_table
@@ -56,10 +56,10 @@ def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "t
     Admins only: a transcript's or a pair's figures would give a coder the others' counts."""
     asker.require_admin("see agreement per transcript or per pair of raters")
     if by not in BY:
-        raise StudyError(f"unknown breakdown {by!r}; choose one of {', '.join(BY)}")
+        raise BadValue(f"unknown breakdown {by!r}; choose one of {', '.join(BY)}")
     if by == "transcript":
         if level != "segment":
-            raise StudyError("agreement per transcript compares segments; leave the level at segment")
+            raise BadValue("agreement per transcript compares segments; leave the level at segment")
         table = unit_table(study, asker, raters, "segment", None, include_unfinished, participant_turns_only)
         return [_group(_units_of(table, name), name) for name in table.transcripts]
     names = check_raters(raters)

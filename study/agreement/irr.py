@@ -22,7 +22,7 @@ from ..table import Column, Table
 from . import coefficient_text, defined, interval_text
 from . import coefficients as coef
 from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_table
-from ..errors import StudyError
+from ..errors import BadValue, NotFound, StudyError
 
 USAGE = "a CSV with a header of rater names, one row per unit and an empty cell for a missing rating"
 
@@ -43,7 +43,7 @@ def read_ratings_csv(path) -> pd.DataFrame:
     """A ratings CSV as a DataFrame: numbers where every rating is a number, None where empty."""
     path = Path(path)
     if not path.is_file():
-        raise StudyError(f"{path}: no such file; give the path of {USAGE}")
+        raise NotFound(f"{path}: no such file; give the path of {USAGE}")
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
@@ -86,7 +86,7 @@ def irr_from_table(
     Cohen's kappa and Scott's pi are given for exactly two raters only.
     """
     if level not in coef.LEVELS:
-        raise StudyError(f"unknown level {level!r}; choose one of {', '.join(coef.LEVELS)}")
+        raise BadValue(f"unknown level {level!r}; choose one of {', '.join(coef.LEVELS)}")
     if table.shape[1] < 2:
         raise StudyError(f"found {table.shape[1]} rater column(s); agreement needs at least two raters")
     if table.empty:
@@ -198,7 +198,7 @@ def _categories_like(table: pd.DataFrame, categories: Sequence | None) -> list |
     for category in categories:
         number = _number(category)
         if number is None:
-            raise StudyError(f"category {category!r} is not a number, but every rating is")
+            raise BadValue(f"category {category!r} is not a number, but every rating is")
         typed.append(number)
     return typed
 

@@ -17,7 +17,7 @@ from ..codes import CodeView
 from ..codebook import split_ref
 from ..auth import CLI, Actor
 from ..codings import done_by, read_codings_frame, segments_frame
-from ..errors import NotFound, StudyError
+from ..errors import BadValue, NotFound, StudyError
 from ..exclusion import excluded_transcripts
 from ..store import Study
 from .visibility import require_may_compare
@@ -67,10 +67,10 @@ def check_raters(raters) -> tuple[str, ...]:
     """The compared raters, stripped; at least two, each named once."""
     names = tuple(r.strip() for r in raters if r and r.strip())
     if len(names) < 2:
-        raise StudyError(f"compare at least two raters (got {', '.join(names) or 'none'})",
+        raise BadValue(f"compare at least two raters (got {', '.join(names) or 'none'})",
                          "name two or more raters, e.g. alice and bob", remedy="name_raters")
     if len(set(names)) != len(names):
-        raise StudyError(f"a rater is named twice in {', '.join(names)}; name each rater once")
+        raise BadValue(f"a rater is named twice in {', '.join(names)}; name each rater once")
     return names
 
 
@@ -85,7 +85,7 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     """
     raters = check_raters(raters)
     if level not in LEVELS:
-        raise StudyError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+        raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     require_may_compare(study, asker, raters, include_unfinished)
     frame = read_codings_frame(study, asker, list(raters))
     transcripts = _basis_transcripts(study, raters, frame, include_unfinished)

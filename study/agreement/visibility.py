@@ -11,7 +11,7 @@ from typing import Sequence
 from sqlalchemy import func, select
 
 from ..auth import Actor
-from ..errors import NotAllowed, StudyError
+from ..errors import BadValue, NotAllowed, NotFound
 from ..codings import check_may_compare
 from ..exclusion import excluded_transcript_ids
 from ..sources import coders_with_codings
@@ -43,7 +43,7 @@ def comparable_raters(study: Study, actor: Actor) -> list[str]:
 def agreement_transcripts(study: Study, actor: Actor, raters: Sequence[str]) -> list[str]:
     """The transcripts on which ``actor`` may compare ``raters``: those every one of them marked done."""
     if len(set(raters)) < 2:
-        raise StudyError("choose at least two raters to compare")
+        raise BadValue("choose at least two raters to compare")
     _require_coder_may_compare(study, actor, raters)
     names = _done_by_all(study, raters)
     if not names and not actor.is_admin:
@@ -69,7 +69,7 @@ def _done_by_all(study: Study, raters: Sequence[str]) -> list[str]:
     with study.session() as session:
         ids = dict(session.execute(select(User.name, User.id).where(User.name.in_(list(raters)))).all())
         if missing := sorted(set(raters) - set(ids)):
-            raise StudyError(f"no rater named {', '.join(missing)}")
+            raise NotFound(f"no rater named {', '.join(missing)}")
         done = select(TranscriptStatus.transcript_id).where(
             TranscriptStatus.rater_id.in_(list(ids.values())), TranscriptStatus.done.is_(True)
         ).group_by(TranscriptStatus.transcript_id).having(func.count() == len(ids))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping
 
-from study.errors import StudyError
+from study.errors import BadValue
 
 SETTING = "STUDY_TRUSTED_PROXIES"  # what `study app` hands the server: the proxies, comma-separated
 UVICORN_SETTING = "FORWARDED_ALLOW_IPS"
@@ -30,7 +30,7 @@ def trusted_proxies(values: Iterable[str]) -> tuple[str, ...]:
             proxies.append(str(ipaddress.ip_network(value, strict=False)) if "/" in value
                            else str(ipaddress.ip_address(value)))
         except ValueError:
-            raise StudyError(f"{value!r} is not an IP address or network of a proxy",
+            raise BadValue(f"{value!r} is not an IP address or network of a proxy",
                              "name each reverse proxy by its address, e.g. 127.0.0.1, or its network, "
                              "e.g. 10.0.0.0/8") from None
     return tuple(dict.fromkeys(proxies))

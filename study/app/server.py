@@ -5,6 +5,8 @@ from HTTP that a page script cannot do.
 - The session cookie is set by the server, HttpOnly (page scripts cannot read it), SameSite=Strict,
   and Secure when the request came over HTTPS: a page script only hands the server a one-time
   code (``study.app.session_handoff``), and ``/_study/session`` swaps it for the cookie.
+- The Code page's clicks are stored and answered at ``/_study/code`` (``study.app.coding_endpoint``)
+  without a page rerun.
 - A client's address comes from X-Forwarded-For only when a proxy the admin named sent it
   (``study.app.proxies``); the server does not start otherwise.
 
@@ -27,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from study.app.coding_endpoint import CLICK_PATH, code_clicks, same_origin
 from study.app.proxies import check_server_settings
 from study.app.session_handoff import COOKIE, DEVICE_COOKIE, SESSION_PATH, redeem
 from study.errors import StudyError
@@ -100,10 +103,7 @@ async def session_cookie(request: Request) -> Response:
 
     Only same-origin page scripts can call it: a custom header forces a CORS preflight that this
     server never grants, and the Origin, when sent, must be this host (no sign-in forgery)."""
-    origin = request.headers.get("origin")
-    if request.headers.get("x-study-session") != "1" or (
-        origin is not None and origin.split("://", 1)[-1] != request.headers.get("host")
-    ):
+    if not same_origin(request, "x-study-session"):
         return Response(status_code=403)
     response = Response(status_code=204, headers={"cache-control": "no-store"})
     secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
@@ -133,7 +133,8 @@ def show_database_fault(exc: Exception) -> bool | None:
 
 app = st.App(
     MAIN,
-    routes=[Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"])],
+    routes=[Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"]),
+            Route(CLICK_PATH, code_clicks, methods=["POST"])],
     middleware=[Middleware(SecurityHeaders)],
     on_script_error=show_database_fault,
 )

@@ -49,7 +49,7 @@ def show(ctx, fmt) -> None:
 
 
 @codebook.command("export")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "md"]), default="yaml", show_default=True)
+@format_option("yaml", "csv", "md", default="yaml")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
 @click.pass_context
 def export(ctx, fmt, out) -> None:

@@ -15,6 +15,7 @@ from .output import emit, emit_table, format_option
 
 auth = library("study.auth")
 qdpx = library("study.qdpx")
+project_memos = library("study.project_memos")
 suggest = library("study.suggest")
 UNITS = LazyChoice("study.segmenting:UNITS")
 CREDITS = LazyChoice("study.qdpx.importer:CREDITS")
@@ -33,18 +34,26 @@ def qdpx_group() -> None:
 @qdpx_group.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .qdpx file to write.")
 @click.option("--raters", metavar="A,B", help="Only these raters' codings and memos (default: every rater's).")
+@click.option("--unique-names", is_flag=True,
+              help="For QualCoder, which keeps one code per name: write a name used in two branches with its "
+                   "parent, 'Latency (Performance)'.")
 @click.pass_context
-def qdpx_export(ctx, out, raters) -> None:
+def qdpx_export(ctx, out, raters, unique_names) -> None:
     """Export transcripts, codebook, participants and codings as a REFI-QDA project.
 
-    Themes become parent codes, raters users, coded segments selections; the same study always
-    exports to the same bytes.
+    Themes become non-codable parent codes, codes codable ones nested as the tree is, raters
+    users, coded segments selections; the same study always exports to the same bytes.
 
     Example: study qdpx export --out study.qdpx --raters alice,bob
+
+    Example: study qdpx export --out for-qualcoder.qdpx --unique-names
     """
-    summary = qdpx.export_qdpx(open_study(ctx, create=False), auth.CLI, out, _names(raters))
+    summary = qdpx.export_qdpx(open_study(ctx, create=False), auth.CLI, out, _names(raters), unique_names)
     click.echo(f"Wrote {summary.path}: {summary.sources} transcript(s), {summary.codes} code(s), "
                f"{summary.codings} coding(s) by {', '.join(summary.raters) or 'no rater'}, {summary.notes} note(s).")
+    if summary.repeated_names and not unique_names:
+        click.echo(f"Code names used in more than one branch, written as they are: {', '.join(summary.repeated_names)}. "
+                   "QualCoder keeps one code per name; for it, export with --unique-names.")
 
 
 @qdpx_group.command("import")
@@ -56,8 +65,9 @@ def qdpx_export(ctx, out, raters) -> None:
                    "the coding's creator or the selection's.")
 @click.pass_context
 def qdpx_import(ctx, file, unit, credit) -> None:
-    """Import a REFI-QDA project: text sources as transcripts, codes into the codebook (parent
-    codes become themes), each user's codings as a rater's, kept as spans inside segments.
+    """Import a REFI-QDA project: text sources as transcripts, its code tree into the codebook
+    (non-codable codes become themes, codable ones codes, parents included), each user's codings
+    as a rater's, kept as spans inside segments.
 
     Texts missing from the file (or unreadable) are left out and named; everything else is
     imported together or not at all. A text the study has already (equal up to line endings and
@@ -80,6 +90,20 @@ def qdpx_import(ctx, file, unit, credit) -> None:
                    "before measuring agreement; the file does not say.")
 
 
+@qdpx_group.command("project-memos")
+@format_option("table", "json", "csv")
+@click.pass_context
+def qdpx_project_memos(ctx, fmt) -> None:
+    """List the project memos other tools' projects brought (notes on the whole project, not on a
+    text: NVivo's and MAXQDA's project memos, QualCoder's journals); an export gives them back.
+
+    Example: study qdpx project-memos --format csv
+    """
+    memos = project_memos.project_memos(open_study(ctx, create=False), auth.CLI)
+    emit([{"name": m.name, "author": m.author or "", "created": m.created or "", "text": m.text} for m in memos], fmt,
+         ["name", "author", "created", "text"])
+
+
 @qdpx_group.command("export-codebook")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .qdc file to write.")
 @click.pass_context
@@ -96,8 +120,8 @@ def qdpx_export_codebook(ctx, out) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.pass_context
 def qdpx_import_codebook(ctx, file) -> None:
-    """Merge a REFI-QDA codebook (.qdc) into the codebook: parent codes become themes; codes the
-    study has keep their definitions.
+    """Merge a REFI-QDA codebook (.qdc) into the codebook as the tree it is: non-codable codes
+    become themes, codable ones codes (parents too); codes the study has keep their definitions.
 
     Example: study qdpx import-codebook from-nvivo.qdc
     """

@@ -237,8 +237,7 @@ def quotes_cmd(ctx, codes, theme, participant, transcript, source, combine, fmt,
               help="A participant adds information when their new codes exceed this share of the codes seen before.")
 @click.option("--theme", help="Count only this theme's codes.")
 @source_options
-@click.option("--format", "fmt", type=LazyChoice(lambda: ("table", "json", *charts.FIGURE_FORMATS)), default=None,
-              help="Output format.")
+@format_option(default=None, known_later=lambda: ("table", "json", *charts.FIGURE_FORMATS))
 @out_option
 @click.pass_context
 def saturation_cmd(ctx, threshold, theme, source, combine, fmt, out) -> None:

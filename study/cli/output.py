@@ -9,18 +9,20 @@ from typing import Any, Callable
 import click
 
 from .. import exports
+from ..markup import markdown_cell
 from ..table import Table
+from .lazy import LazyChoice
 
 LISTING_FORMATS = ("table", "json", "csv", "md")
 
 
-def format_option(*formats: str, default: str = "table") -> Callable:
-    """The shared ``--format`` option of listing commands."""
-    choices = formats or LISTING_FORMATS
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
-        help="Output format.",
-    )
+def format_option(*formats: str, default: str | None = "table", known_later: Callable[[], tuple] | None = None
+                  ) -> Callable:
+    """The one ``--format`` option of every command: ``formats`` (else the listing formats), or
+    ``known_later()`` when naming them would load a heavy library before the command runs."""
+    choices = LazyChoice(known_later) if known_later else click.Choice(formats or LISTING_FORMATS)
+    return click.option("--format", "fmt", type=choices, default=default, show_default=default is not None,
+                        help="Output format.")
 
 
 def emit(rows: list[dict] | dict, fmt: str, columns: list[str] | None = None) -> None:
@@ -36,16 +38,12 @@ def table_text(table: Table) -> str:
 
 
 def emit_table(table: Table, fmt: str, json_value: Any = None) -> None:
-    """Print a Table as a terminal table, Markdown (as ``study table`` writes it), or CSV of its
-    values (numbers in full); JSON
+    """Print a Table as a terminal table, or CSV or Markdown as ``study table`` writes them; JSON
     prints ``json_value`` (the library value the table shows) or else the table's rows."""
-    labels = [c.label for c in table.columns]
     if fmt == "json":
         emit(list(table.rows) if json_value is None else json_value, "json")
-    elif fmt == "csv":
-        emit(table.value_rows(), "csv", labels)
-    elif fmt == "md":
-        click.echo(exports.to_markdown(table), nl=False)
+    elif fmt in ("csv", "md"):  # as every table file is written: one renderer per format
+        click.echo(exports.to_text(table, fmt), nl=False)
     else:
         click.echo(table_text(table))
 
@@ -104,9 +102,6 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _markdown(rows: list[dict], columns: list[str]) -> str:
-    def esc(text: str) -> str:
-        return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
-
-    lines = ["| " + " | ".join(esc(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(esc(_cell(r.get(c))) for c in columns) + " |" for r in rows]
+    lines = ["| " + " | ".join(markdown_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(markdown_cell(_cell(r.get(c))) for c in columns) + " |" for r in rows]
     return "\n".join(lines)

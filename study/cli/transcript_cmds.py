@@ -10,7 +10,7 @@ import click
 
 from typing import TYPE_CHECKING
 
-from . import cli, open_study, said
+from . import _database_url, cli, open_study, said
 from .lazy import LazyChoice, lazy, library
 from .output import emit, emit_table, format_option
 
@@ -126,7 +126,7 @@ def _with_saved(ctx: click.Context, conventions):
 
     from ..errors import StudyError
 
-    url = ctx.find_root().obj["db_url"]
+    url = _database_url(ctx)  # the default ./study.db when no --db was given
     if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
         return conventions
     try:
@@ -175,6 +175,11 @@ def _render_preview(preview: ImportPreview) -> str:
         for s in t.speakers:
             lines.append(f"  {s.name:<{width}}  {s.role:<11}  {s.turns:>4} turns  {s.words:>6} words  ({s.reason})")
         lines.extend(f"  note: {warning}" for warning in t.warnings)
+        if t.words:
+            lines.append(f"  words: {t.words.describe()}")
+            lines.extend(f"    not speech: {_shortened(part)}" for part in t.words.notes_text[:NOTES_SHOWN])
+            if len(t.words.notes_text) > NOTES_SHOWN:
+                lines.append(f"    ... and {len(t.words.notes_text) - NOTES_SHOWN} more parts not speech")
         lines.append("  first turns:")
         lines.extend(f"    {speaker}: {words}" for speaker, words in t.opening)
     files = len({t.file for t in preview.transcripts})
@@ -182,6 +187,13 @@ def _render_preview(preview: ImportPreview) -> str:
                  f"would be imported; {len(preview.failed)} file(s) failed"
                  + (f", {len(preview.skipped)} skipped (not transcripts)." if preview.skipped else "."))
     return "\n".join(lines)
+
+
+NOTES_SHOWN = 5  # parts of the notes the dry run quotes
+
+
+def _shortened(text: str, width: int = 100) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _layout(name: str | None, score: float | None) -> str:

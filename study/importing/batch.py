@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth import Actor
-from ..errors import DatabaseFault, StudyError
+from ..errors import BadValue, DatabaseFault, NotFound, StudyError
 from ..integrity import database_fault
 from ..names import printable
 from ..participants import ParticipantRow, apply_participants
@@ -73,7 +73,7 @@ def import_batch(
     # what was taught now, then what the study keeps: one way of reading for the whole batch
     options = dataclasses.replace(options, actor=actor.name, conventions=with_saved(study, options.conventions))
     if options.unit not in UNITS:
-        raise StudyError(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
+        raise BadValue(f"unknown segment unit {options.unit!r}; choose one of {', '.join(UNITS)}")
     summary = ImportSummary()
     named = frozenset(row.transcript for row in participants or [] if row.transcript)
     if participants:
@@ -154,5 +154,5 @@ def _check_speakers_named(files: list[BatchFile], owner_of: Mapping[str, str], o
     missing = [name for name in options.renames if name.strip().casefold() not in before]
     missing += [name for name in given_roles if name.strip().casefold() not in after]
     if missing:
-        raise StudyError(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files",
+        raise NotFound(f"no speaker named {', '.join(map(repr, dict.fromkeys(missing)))} in the files",
                          f"speakers found: {', '.join(found) or 'none'}")

@@ -9,7 +9,7 @@ from ..errors import StudyError
 from ..names import check_name, printable
 from ..participants import ParticipantRow
 from ..roles import SpeakerRole, SpeakerStats, decide_roles, main_interviewer, speaker_stats
-from ..transcripts import ParsedTranscript
+from ..transcripts import ParsedTranscript, WordAccount, word_account
 from .reading import BatchFile, ImportOptions, NotATranscript, batch_files, documents, unexpected
 
 OPENING_TURNS = 3
@@ -33,6 +33,7 @@ class TranscriptPreview:
     stats: tuple[SpeakerStats, ...] = ()  # what the roles were decided from, to decide again (``with_roles``)
     warnings: tuple[str, ...] = ()  # what the reading kept as text, or a taught convention that found nothing
     lines: tuple[str, ...] = ()  # the text's first lines, as written: where a turn may be shown to start
+    words: WordAccount | None = None  # where every word went (turns, labels, header, notes) and the notes' text
 
     def with_roles(self, chosen: Mapping[str, str]) -> tuple[SpeakerRole, ...]:
         """The speakers' roles and reasons with the roles ``chosen`` (speaker -> role), decided again."""
@@ -99,7 +100,7 @@ def _preview(file: str, name: str, participant: str, parsed: ParsedTranscript, o
         layout=getattr(parsed, "layout", None) or None, layout_score=getattr(parsed, "layout_score", None),
         runner_up=getattr(parsed, "runner_up", None), runner_up_score=getattr(parsed, "runner_up_score", None),
         speakers=decide_roles(stats, options.role_overrides(name)), opening=opening, stats=stats,
-        warnings=parsed.warnings, lines=_first_lines(parsed.text),
+        warnings=parsed.warnings, lines=_first_lines(parsed.text), words=word_account(parsed),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import Actor
 from ..coding_write import CodingWrite
-from ..errors import StudyError
+from ..errors import BadValue, NotFound
 from ..segmenting import UNITS, overlap, segment
 from ..store import Coding, Segment, Study, Transcript, audit
 from ..transcripts import ParsedTranscript, Turn
@@ -27,7 +27,7 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: Actor) ->
     """Cut transcripts anew into ``unit`` segments, carrying codings onto new segments by overlap. Admins only."""
     actor.require_admin("re-segment transcripts")
     if unit not in UNITS:
-        raise StudyError(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}")
+        raise BadValue(f"unknown segment unit {unit!r}; choose one of {', '.join(UNITS)}")
     summary = ResegmentSummary()
     with study.session() as session:
         query = select(Transcript).order_by(Transcript.id)
@@ -35,7 +35,7 @@ def resegment(study: Study, names: list[str] | None, unit: str, actor: Actor) ->
             query = query.where(Transcript.name.in_(names))
             found = set(session.scalars(select(Transcript.name).where(Transcript.name.in_(names))))
             if missing := sorted(set(names) - found):
-                raise StudyError(f"no transcript named {', '.join(missing)}", "the transcripts list gives the names",
+                raise NotFound(f"no transcript named {', '.join(missing)}", "the transcripts list gives the names",
                                  remedy="list_transcripts")
         transcripts = session.scalars(query).all()
     for transcript in transcripts:

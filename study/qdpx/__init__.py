@@ -2,7 +2,7 @@
 tools (NVivo, MAXQDA, ATLAS.ti, QualCoder) read and write.
 
 - ``export``: the study as a project (one PlainTextSelection per rater's coding, owners and dates
-  on every selection and note, code names unique across the tree);
+  on every selection and note, the code tree nested as it is);
 - ``archive``: the guarded reader (zip-bomb, DTD and path checks; duplicate GUIDs refused);
 - ``positions``: reading positions as the writing tool counted them (NVivo's UTF-16 units,
   CR LF line ends) and matching texts equal up to line ends;

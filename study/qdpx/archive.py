@@ -36,7 +36,6 @@ from .model import (
     QdaProject,
     QdaSelection,
     QdaSource,
-    bare_name,
     normal_guid,
 )
 
@@ -162,7 +161,7 @@ class _Elements:
             raise self.error(f"code {guid} has a blank name", fix)
         if problem := unsafe_character(words):
             raise self.error(f"the name of code {guid}, {shown_name(words)}, {problem}", fix)
-        if len(bare_name(words)) > MAX_CODE_NAME:  # "Name (Theme)" is how an export tells apart two codes of one name
+        if len(words) > MAX_CODE_NAME:
             raise self.error(f"the name of code {guid}, {shown_name(words)}, is {len(words):,} characters long; "
                              f"a code name holds at most {MAX_CODE_NAME}", fix)
         return name
@@ -297,7 +296,8 @@ class _ArchiveReader(_Elements):
                 where = f"note {guid}"
                 selection = (self.position(anchor, "startPosition", where), self.position(anchor, "endPosition", where))
             user = normal_guid(note.get("creatingUser") or note.get("modifyingUser"))
-            notes[guid] = QdaNote(guid, text, user, selection, note.get("creationDateTime") or note.get("modifiedDateTime"))
+            notes[guid] = QdaNote(guid, text, user, selection, note.get("creationDateTime") or note.get("modifiedDateTime"),
+                                  (note.get("name") or "").strip())
         return notes
 
     def links(self, root: ET.Element) -> dict[str, tuple[str, ...]]:

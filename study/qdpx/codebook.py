@@ -1,26 +1,28 @@
-"""Codebooks both ways: the study's themes and codes as QDA-XML Codes, and back.
+"""Codebooks both ways: the study's code tree as QDA-XML Codes, and back.
 
-Themes are non-codable parent Codes, codes their codable children. A Description holds the
-definition, then "When to use:", "When not to use:", "Example:" and "Keywords:" lines (a theme's:
-its description and "Exclusive: yes"), which an import reads back.
+A study's themes are non-codable Codes (``isCodable="false"``), its codes codable ones, each with
+the codes below it nested inside (a codable parent stays codable: codings on it and below it both
+travel). The codes of the theme that holds another tool's top-level codes (``UNGROUPED_THEME``,
+no description) are written at the top level again, so a round trip adds no parent. A
+Description holds the definition, then "When to use:", "When not to use:", "Example:" and
+"Keywords:" lines (a theme's: its description and "Exclusive: yes"), which an import reads back.
 
-Code names must be unique across the whole tree for QualCoder (it keeps one code per name and
-sends the codings of a second "Latency" to the first), so a name used twice is exported as
-"Latency (Attributes)", its theme added; an import strips that suffix again when the bare name
-is used elsewhere in the file.
+Names are written as they are: NVivo, MAXQDA and ATLAS.ti keep a name used in two branches.
+QualCoder keeps one code per name (a second "programming" gets the first one's codings), so an
+export for it may ask for ``unique_names``: a name used twice is then written "programming (Work)",
+its parent added.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 from xml.etree import ElementTree as ET
 
 from .. import codebook as cb
 from ..store import Code, Theme
-from .model import NAME_SUFFIX as _SUFFIX
-from .model import UNGROUPED_THEME, QdaCode, bare_name, stable_guid, xml_text
+from .model import UNGROUPED_THEME, QdaCode, stable_guid, xml_text
 
 _CODE_FIELDS = {"when_to_use": "When to use", "when_not_to_use": "When not to use", "example": "Example",
                 "keywords": "Keywords"}
@@ -33,31 +35,51 @@ _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 
 
 class CodeElements:
-    """The study's themes as QDA-XML Code elements, with names unique across the tree."""
+    """The study's themes and codes as nested QDA-XML Code elements."""
 
-    def __init__(self, themes: Sequence[Theme], keep: set[int]):
+    def __init__(self, themes: Sequence[Theme], keep: set[int], unique_names: bool = False):
         self.themes = list(themes)
         self.keep = keep  # ids of retired codes still exported (they have codings)
         self.count = 0
-        codes = [c for t in self.themes for c in _codes_in(t) if not c.retired or c.id in keep]
-        self.code_names = _unique_names([(c.name, c.theme.name, " - ".join(c.path[:-1])) for c in codes])
-        self.code_name = {c.id: name for c, name in zip(codes, self.code_names)}
         themes_all = [t for top in self.themes for t in _themes_in(top)]
-        parent = {t.id: (t.parent.name if t.parent is not None else "") for t in themes_all}
-        names = _unique_names([(t.name, parent[t.id], " - ".join(t.path[:-1])) for t in themes_all])
-        self.theme_name = {t.id: name for t, name in zip(themes_all, names)}
+        codes = [c for t in themes_all for top in t.codes for c in self._codes_below(top)]
+        uses = Counter(c.name.casefold() for c in codes)
+        self.repeated = sorted({c.name for c in codes if uses[c.name.casefold()] > 1})  # names in two branches
+        self.code_name = {c.id: c.name for c in codes}
+        self.theme_name = {t.id: t.name for t in themes_all}
+        if unique_names:
+            names = _unique_names([(c.name, _parent_name(c), " - ".join(c.path[:-1])) for c in codes])
+            self.code_name = {c.id: name for c, name in zip(codes, names)}
+            parent = {t.id: (t.parent.name if t.parent is not None else "") for t in themes_all}
+            names = _unique_names([(t.name, parent[t.id], " - ".join(t.path[:-1])) for t in themes_all])
+            self.theme_name = {t.id: name for t, name in zip(themes_all, names)}
+
+    def _exported(self, code: Code) -> bool:
+        return not code.retired or code.id in self.keep
+
+    def _codes_below(self, code: Code) -> list[Code]:
+        """``code`` and the codes below it that are exported (a retired code's branch goes with it,
+        unless it has codings)."""
+        if not self._exported(code):
+            return []
+        return [code] + [c for child in code.children for c in self._codes_below(child)]
 
     def elements(self) -> list[ET.Element]:
-        return [self.theme(t) for t in self.themes]
+        result = []
+        for theme in self.themes:
+            if _is_ungrouped(theme):  # another tool's top-level codes: back at the top level
+                result.extend(self.code(c) for c in theme.codes if self._exported(c))
+                result.extend(self.theme(t) for t in theme.children)
+            else:
+                result.append(self.theme(theme))
+        return result
 
     def theme(self, theme: Theme) -> ET.Element:
         element = ET.Element("Code", guid=stable_guid("theme", *theme.path), name=xml_text(self.theme_name[theme.id]),
                              isCodable="false")
         _description(element, _join_fields(theme.description, _THEME_FIELDS,
                                            {"exclusive": "yes" if theme.exclusive else ""}))
-        for code in theme.codes:
-            if not code.retired or code.id in self.keep:
-                element.append(self.code(code))
+        element.extend(self.code(code) for code in theme.codes if self._exported(code))
         element.extend(self.theme(child) for child in theme.children)
         return element
 
@@ -69,6 +91,7 @@ class CodeElements:
         values = {"when_to_use": code.when_to_use, "when_not_to_use": code.when_not_to_use, "example": code.example,
                   "keywords": _KEYWORD_SEPARATOR.join(code.keywords or ())}
         _description(element, _join_fields(code.definition, _CODE_FIELDS, values))
+        element.extend(self.code(child) for child in code.children if self._exported(child))
         return element
 
 
@@ -76,8 +99,12 @@ def code_guid(ref: str) -> str:
     return stable_guid("code", ref)
 
 
-def _codes_in(theme: Theme) -> list[Code]:
-    return list(theme.codes) + [c for t in theme.children for c in _codes_in(t)]
+def _is_ungrouped(theme: Theme) -> bool:
+    return theme.name == UNGROUPED_THEME and not (theme.description or "").strip() and not theme.exclusive
+
+
+def _parent_name(code: Code) -> str:
+    return code.parent.name if code.parent is not None else code.theme.name
 
 
 def _themes_in(theme: Theme) -> list[Theme]:
@@ -108,66 +135,77 @@ def _join_fields(text: str, labels: dict[str, str], values: dict[str, str]) -> s
 # ---------------------------------------------------------------- import
 
 
-def codebook_from(codes: Sequence[QdaCode], coded: set[str], name: str = "Imported codebook"
-                  ) -> tuple[cb.Codebook, dict[str, str]]:
-    """The file's codes as a Codebook (parent codes become themes; top-level codes go in a theme
-    of their own) and {code GUID: Theme/Code reference}."""
-    refs: dict[str, str] = {}
-    groups = [c for c in codes if _is_theme(c)]
-    loose = [c for c in codes if not _is_theme(c)]
+def codebook_from(codes: Sequence[QdaCode], name: str = "Imported codebook") -> ImportedCodebook:
+    """The file's code tree as a Codebook: a non-codable code is a theme, a codable one a code with
+    the codes below it (a codable parent stays one); top-level codable codes go in a theme of their
+    own (``UNGROUPED_THEME``, where the first of them stood). Names are kept as written; only two
+    codes of one parent that share a name are told apart, numbered, and reported."""
+    reader = _Reader()
+    themes: list[cb.Theme] = []
+    loose: list[QdaCode] = []
+    taken: set[str] = set()
+    for code in codes:
+        if code.codable:
+            if not loose:
+                themes.append(None)  # where the theme of top-level codes goes
+                taken.add(UNGROUPED_THEME.casefold())
+            loose.append(code)
+        else:
+            themes.append(reader.theme(code, (), taken))
     if loose:
-        groups.append(QdaCode("", UNGROUPED_THEME, "", None, False, tuple(loose)))
-    used = Counter(bare_name(_clean_name(c.name)).casefold() for top in codes for c in top.walk())
-    context = _Context(coded, refs, used)
-    themes = tuple(context.theme(code, (), set(), set()) for code in groups)
-    return cb.Codebook(name, "", themes), refs
+        ungrouped = cb.Theme(UNGROUPED_THEME, "", False, reader.codes(loose, (UNGROUPED_THEME,)))
+        themes = [ungrouped if t is None else t for t in themes]
+    return ImportedCodebook(cb.Codebook(name, "", tuple(themes)), reader.refs, tuple(reader.notes))
 
 
-def _is_theme(code: QdaCode) -> bool:
-    return bool(code.children) or not code.codable
+@dataclass(frozen=True)
+class ImportedCodebook:
+    book: cb.Codebook
+    refs: dict[str, str]  # code GUID -> the stored code's reference
+    notes: tuple[str, ...]  # what could not be kept as written
 
 
-class _Context:
-    def __init__(self, coded: set[str], refs: dict[str, str], used: Counter):
-        self.coded, self.refs, self.used = coded, refs, used
+class _Reader:
+    def __init__(self):
+        self.refs: dict[str, str] = {}
+        self.notes: list[str] = []
 
-    def name(self, code: QdaCode, parent: str) -> str:
-        """The code's name, without the " (Parent)" an export added to make it unique."""
-        name = _clean_name(code.name)
-        match = _SUFFIX.fullmatch(name)
-        if match and self.used[match[1].casefold()] > 1 and (
-                match[2].casefold() == parent.casefold() or " - " in match[2]):
-            return match[1]
-        return name
+    def name(self, code: QdaCode, parent: tuple[str, ...], taken: set[str]) -> str:
+        name = " ".join(code.name.split())
+        unique = _unique(name, taken)
+        if unique != name:
+            self.notes.append(f"code {name!r} under {cb.join_ref(parent) or 'the top level'} is stored as "
+                              f"{unique!r}: another code of that parent has its name")
+        return unique
 
-    def theme(self, code: QdaCode, parent: tuple[str, ...], siblings: set[str], code_names: set[str]) -> cb.Theme:
-        """A theme from a parent code; ``code_names`` are those taken in its top-level theme."""
-        name = _unique(self.name(code, parent[-1] if parent else ""), siblings)
+    def theme(self, code: QdaCode, parent: tuple[str, ...], taken: set[str]) -> cb.Theme:
+        """A theme from a non-codable code; its codable children are its codes, the others sub-themes."""
+        name = self.name(code, parent, taken)
         path = parent + (name,)
         description, fields = _split_fields(code.description, _THEME_FIELDS)
-        own = [code] if code.codable and code.guid in self.coded else []  # a coded parent keeps its codings
-        leaves = own + [c for c in code.children if not _is_theme(c)]
-        sub_names: set[str] = set()
-        return cb.Theme(
-            name=name, description=description, exclusive=fields.get("exclusive", "").strip().lower() == "yes",
-            codes=tuple(self.code(leaf, path, code_names) for leaf in leaves),
-            themes=tuple(self.theme(c, path, sub_names, code_names) for c in code.children if _is_theme(c)),
-        )
+        inside: set[str] = set()  # a theme's codes and sub-themes share one set of names
+        codes = self.codes([c for c in code.children if c.codable], path, inside)
+        themes = tuple(self.theme(c, path, inside) for c in code.children if not c.codable)
+        return cb.Theme(name=name, description=description,
+                        exclusive=fields.get("exclusive", "").strip().lower() == "yes", codes=codes, themes=themes)
 
-    def code(self, code: QdaCode, theme_path: tuple[str, ...], taken: set[str]) -> cb.Code:
-        name = _unique(self.name(code, theme_path[-1]), taken)
+    def codes(self, codes: Sequence[QdaCode], parent: tuple[str, ...], taken: set[str] | None = None
+              ) -> tuple[cb.Code, ...]:
+        taken = set() if taken is None else taken
+        return tuple(self.code(c, parent, taken) for c in codes)
+
+    def code(self, code: QdaCode, parent: tuple[str, ...], taken: set[str]) -> cb.Code:
+        if not code.codable:  # below a code there are only codes
+            self.notes.append(f"code {code.name!r} under {cb.join_ref(parent)} is not codable in the file; a study "
+                              "keeps groupings (themes) above codes only, so it is stored as a code")
+        name = self.name(code, parent, taken)
+        path = parent + (name,)
         definition, fields = _split_fields(code.description, _CODE_FIELDS)
         keywords = tuple(k.strip() for k in fields.get("keywords", "").split(_KEYWORD_SEPARATOR.strip()) if k.strip())
-        result = cb.Code(name=name, path=theme_path + (name,), definition=definition,
-                         when_to_use=fields.get("when_to_use", ""), when_not_to_use=fields.get("when_not_to_use", ""),
-                         example=fields.get("example", ""), keywords=keywords, colour=code.colour)
-        self.refs[code.guid] = result.ref
-        return result
-
-
-def _clean_name(name: str) -> str:
-    """A code or theme name usable in a ``Theme/Code`` reference: one line, no slash."""
-    return " ".join(name.replace("/", "-").split())[:200] or "(unnamed)"
+        self.refs[code.guid] = cb.join_ref(path)
+        return cb.Code(name=name, path=path, definition=definition, when_to_use=fields.get("when_to_use", ""),
+                       when_not_to_use=fields.get("when_not_to_use", ""), example=fields.get("example", ""),
+                       keywords=keywords, colour=code.colour, codes=self.codes(code.children, path))
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -215,7 +253,21 @@ def _merged_themes(stored: Sequence[cb.Theme], imported: Sequence[cb.Theme]) -> 
             result.append(theme)
             continue
         old = result[index]
-        names = {c.name.casefold() for c in old.codes}
-        result[index] = replace(old, codes=old.codes + tuple(c for c in theme.codes if c.name.casefold() not in names),
+        result[index] = replace(old, codes=_merged_codes(old.codes, theme.codes),
                                 themes=_merged_themes(old.themes, theme.themes))
+    return tuple(result)
+
+
+def _merged_codes(stored: Sequence[cb.Code], imported: Sequence[cb.Code]) -> tuple[cb.Code, ...]:
+    """The stored codes (definitions kept), the codes below each merged the same way, then the
+    imported codes they lack."""
+    result = list(stored)
+    at = {c.name.casefold(): i for i, c in reversed(list(enumerate(result)))}
+    for code in imported:
+        index = at.get(code.name.casefold())
+        if index is None:
+            at[code.name.casefold()] = len(result)
+            result.append(code)
+        else:
+            result[index] = replace(result[index], codes=_merged_codes(result[index].codes, code.codes))
     return tuple(result)

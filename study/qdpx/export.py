@@ -1,6 +1,7 @@
 """A study as a ``.qdpx``: texts, codebook, participants, the raters' codings and memos.
 
-- raters are Users; themes and codes are Codes (``codebook``), names unique across the tree;
+- raters are Users; themes and codes are Codes (``codebook``), nested as the tree is, names as
+  they are (or unique across the tree, for QualCoder);
 - transcripts are TextSources (``plainTextPath="internal://<guid>.txt"``); each rater's coding is
   its own PlainTextSelection, exactly its span when it has one, else its segment, owned by the
   rater (``creatingUser``, ``creationDateTime``) with one Coding; its memo is the selection's
@@ -30,9 +31,11 @@ from sqlalchemy.orm import Session
 
 from .. import __version__
 from .. import codes as codes_mod
+from .. import project_memos
 from ..auth import Actor, rater_user
 from ..atomic import atomic_write
 from ..importing.storing import interview_date
+from ..project_memos import ProjectMemo
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
 from .model import INTERNAL, INTERVIEW_DATE, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
@@ -51,21 +54,26 @@ class ExportSummary:
     codes: int
     codings: int
     notes: int
+    repeated_names: tuple[str, ...] = ()  # code names used in more than one branch (written as they are)
+    unique_names: bool = False
 
 
-def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[str] | None = None) -> ExportSummary:
+def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[str] | None = None,
+                unique_names: bool = False) -> ExportSummary:
     """Write the study (texts, codebook, participants, the raters' codings and memos) as a .qdpx.
 
     ``raters`` None: every rater with codings or memos (an admin), or the asker's own (a coder).
+    ``unique_names``: a code name used in two branches is written with its parent, "Latency
+    (Performance)", for tools that keep one code per name (QualCoder); else names are as they are.
     """
     path = Path(path)
     with study.session() as session:
         names = _export_raters(session, asker, raters)
-        builder = _ProjectBuilder(session, names)
+        builder = _ProjectBuilder(session, names, unique_names)
         project = builder.project(path.stem or "study")
     write_archive(path, project, builder.texts)
-    return ExportSummary(str(path), names, len(builder.texts), builder.code_count, len(builder.codings),
-                         builder.note_count)
+    return ExportSummary(str(path), names, builder.source_count, builder.code_count, len(builder.codings),
+                         builder.note_count, tuple(builder.codebook.repeated), unique_names)
 
 
 def _export_raters(session: Session, asker: Actor, raters: Sequence[str] | None) -> tuple[str, ...]:
@@ -93,7 +101,7 @@ def when(moment: dt.datetime | None) -> str:
 class _ProjectBuilder:
     """Builds the Project element from one session's reads; ``texts`` are the Sources files."""
 
-    def __init__(self, session: Session, raters: tuple[str, ...]):
+    def __init__(self, session: Session, raters: tuple[str, ...], unique_names: bool = False):
         self.session = session
         self.raters = raters
         self.rater_of = {rater_user(session, r).id: r for r in raters}
@@ -103,9 +111,14 @@ class _ProjectBuilder:
                       if m.text.strip()]
         all_codes = codes_mod.all_codes(session, include_retired=True)
         self.code_order = {c.id: i for i, c in enumerate(all_codes)}
-        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings})
+        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names)
         self.texts: dict[str, str] = {}
         self.notes: list[ET.Element] = []
+        self.memo_files = 0
+
+    @property
+    def source_count(self) -> int:
+        return len(self.texts) - self.memo_files
 
     @property
     def note_count(self) -> int:
@@ -123,10 +136,12 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
-                                     for r in self.raters])
         variables, cases = _Variables(transcripts).elements()
-        parts = [users, book, variables, cases, self.sources(transcripts)]
+        sources = self.sources(transcripts)
+        self.notes.extend(self.project_memo(memo) for memo in project_memos.read(self.session))
+        users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
+                                     for r in self.user_guid])
+        parts = [users, book, variables, cases, sources]
         parts.append(_container("Notes", self.notes))
         root.extend(part for part in parts if part is not None)
         return root
@@ -218,6 +233,19 @@ class _ProjectBuilder:
             self.notes.append(note)
             ET.SubElement(element, "NoteRef", targetGUID=note.get("guid"))
         return element
+
+    def project_memo(self, memo: ProjectMemo) -> ET.Element:
+        """A note attached to nothing, its text a file (QualCoder reads a named one so, as a journal);
+        its author a user of the file."""
+        guid = stable_guid("project-memo", memo.name, memo.text)
+        note = ET.Element("Note", guid=guid, name=xml_text(memo.name or "Project memo"),
+                          plainTextPath=f"{INTERNAL}{guid}.txt")
+        if memo.author:
+            note.set("creatingUser", self.user_guid.setdefault(memo.author, stable_guid("user", memo.author)))
+        note.set("creationDateTime", memo.created or when(None))  # QualCoder fails on a note without a date
+        self.texts[f"{SOURCES_FOLDER}{guid}.txt"] = memo.text
+        self.memo_files += 1
+        return note
 
     def note(self, memo: Memo, where: tuple[str, str], anchor: tuple[int, int] | None) -> ET.Element:
         """Adds a Note for the memo (anchored at its segment) and returns the NoteRef pointing at it."""

@@ -36,11 +36,12 @@ def import_upload(study: Study, actor: Actor, upload: UploadedFile, unit: str = 
             raise
 
 
-def project_bytes(study: Study, actor: Actor) -> bytes:
-    """The study as a .qdpx (for a coder: only their own codings and memos)."""
+def project_bytes(study: Study, actor: Actor, unique_names: bool = False) -> bytes:
+    """The study as a .qdpx (for a coder: only their own codings and memos); ``unique_names`` as
+    ``export_qdpx``."""
     with tempfile.TemporaryDirectory(prefix="study-qdpx-") as folder:
         path = Path(folder) / "study.qdpx"
-        export_qdpx(study, actor, path)
+        export_qdpx(study, actor, path, unique_names=unique_names)
         return path.read_bytes()
 
 

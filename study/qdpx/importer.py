@@ -22,15 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
+from .. import project_memos
 from ..auth import Actor, writable_rater
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts
-from ..errors import Conflict, QdpxFormatError, StudyError
+from ..errors import Conflict, StudyError
 from ..importing.reading import ImportOptions
 from ..memos import MemoKey
 from ..memos import save as save_memo
 from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
+from ..project_memos import ProjectMemo
 from ..segmenting import overlap
 from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
@@ -50,6 +52,7 @@ class QdpxImportSummary:
     codes_added: int = 0
     codings: Counter = field(default_factory=Counter)  # rater -> codings stored
     memos: int = 0  # segment and transcript memos stored
+    project_memos: int = 0  # notes attached to nothing, kept as the study's project memos
     coding_memos: int = 0  # codings stored with a memo
     unmapped: list[str] = field(default_factory=list)  # selections or codings that found no segment or code
     skipped: list[str] = field(default_factory=list)  # parts of the file not imported, and why
@@ -68,7 +71,7 @@ class QdpxImportSummary:
         left = f", {len(self.left_out)} left out" if self.left_out else ""
         return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study{left}. "
                 f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
-                f"Memos: {self.memos}.")
+                f"Memos: {self.memos}." + (f" Project memos: {self.project_memos}." if self.project_memos else ""))
 
     def left_out_line(self) -> str | None:
         """The texts not imported, by count and name, and why."""
@@ -96,6 +99,7 @@ class QdpxImportSummary:
         return {"imported": self.imported, "unchanged": self.unchanged,
                 "left_out": [{"source": s, "problem": p} for s, p in self.left_out], "codes_added": self.codes_added,
                 "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
+                "project_memos": self.project_memos,
                 "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings,
                 "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
                                                           for (s, c), n in self.credit_differs.items()]}
@@ -172,6 +176,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
+        summary.project_memos = project_memos.keep(session, _project_memos(project))
 
 
 def _unreadable(source: QdaSource) -> str | None:
@@ -184,19 +189,25 @@ def _unreadable(source: QdaSource) -> str | None:
 
 
 def _report_unplaced(project: QdaProject, left_out: list[QdaSource], summary: QdpxImportSummary) -> None:
-    """Counts, in the summary, the codings and notes that went with texts left out, and the notes
-    attached to nothing (project memos: a study keeps memos on transcripts only)."""
+    """Counts, in the summary, the codings and notes that went with texts left out."""
     codings = sum(c.code not in project.case_guids for s in left_out for c in s.all_codings())
     if codings:
         summary.skipped.append(f"{codings} coding(s) on the text source(s) left out not imported")
     on_left_out = set().union(*(_note_refs(project, s) for s in left_out)) & set(project.notes)
     if on_left_out:
         summary.skipped.append(f"{len(on_left_out)} note(s) on the text source(s) left out not imported")
+
+
+def _project_memos(project: QdaProject) -> list[ProjectMemo]:
+    """The notes attached to no source, selection or coding: the project's own memos."""
     referenced = set().union(*(_note_refs(project, s) for s in project.sources))
-    unattached = len(set(project.notes) - referenced)
-    if unattached:
-        summary.skipped.append(f"{unattached} note(s) attached to no source, selection or coding "
-                               "(project memos) not imported")
+    memos = []
+    for guid, note in project.notes.items():
+        if guid not in referenced and note.text.strip():
+            moment = _moment(note.created)
+            memos.append(ProjectMemo(note.name, project.users.get(note.user) if note.user else None, note.text.strip(),
+                                     moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None))
+    return memos
 
 
 def _note_refs(project: QdaProject, source: QdaSource) -> set[str]:
@@ -491,12 +502,12 @@ class _Writer:
 
 
 def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary: QdpxImportSummary) -> dict[str, str]:
-    """Merge the file's codes into the stored codebook; returns {code GUID: Theme/Code reference}.
+    """Merge the file's code tree into the stored codebook; returns {code GUID: code reference}.
     Codes and themes the study has already keep their definitions and order; new ones are added."""
-    coded = {c.code for s in project.sources for c in s.all_codings()}
-    imported, refs = codebook_from(project.codes, coded)
-    if not imported.themes:
-        return refs
-    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported), actor)
+    imported = codebook_from(project.codes)
+    summary.skipped.extend(imported.notes)
+    if not imported.book.themes:
+        return imported.refs
+    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported.book), actor)
     summary.codes_added = result["added"]
-    return refs
+    return imported.refs

@@ -43,16 +43,8 @@ def normal_guid(value: str | None) -> str | None:
     return value.strip().strip("{}").lower() if value and value.strip() else None
 
 
-# Where two codes share a name, an export tells them apart as "Name (Theme)"; an import strips it.
-NAME_SUFFIX = re.compile(r"(.*\S) \(([^()]*)\)")
 MAX_CODE_NAME = 200  # the longest code or theme name a study stores (themes.name, codes.name)
 MAX_CODE_DEPTH = 100  # codes nested deeper are refused when read: no tool writes them, and every walk recurses
-
-
-def bare_name(name: str) -> str:
-    """``name`` without the " (Theme)" an export may have added."""
-    match = NAME_SUFFIX.fullmatch(name)
-    return match[1] if match else name
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -125,6 +117,7 @@ class QdaNote:
     user: str | None
     selection: tuple[int, int] | None = None  # where in the source the note is anchored (an annotation)
     created: str | None = None
+    name: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,7 @@
 
 A ``.qdc`` is one XML file, a ``CodeBook`` in ``urn:QDA-XML:codebook:1.0`` holding the same Code
 tree a project's CodeBook does. An import merges it into the stored codebook (codes the study
-has keep their definitions); codable parent codes become themes with a code of their own name,
-so nothing a coder could have used is lost.
+has keep their definitions) as the tree it is: codable parents stay codes with codes below them.
 """
 from __future__ import annotations
 
@@ -44,8 +43,7 @@ def import_codebook(study: Study, actor: Actor, path: str | Path) -> CodebookExc
     """Merge a REFI-QDA codebook (.qdc, or a project's .qde) into the study's codebook."""
     actor.require_admin("load a codebook")
     codes, skipped = read_codebook(path)
-    codable = {c.guid for top in codes for c in top.walk() if c.codable}
-    book, _ = codebook_from(codes, codable, name=Path(path).name)
+    imported = codebook_from(codes, name=Path(path).name)
     with study.session() as session:
-        result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), book), actor)
-    return CodebookExchange(str(path), result["added"], skipped)
+        result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported.book), actor)
+    return CodebookExchange(str(path), result["added"], skipped + imported.notes)

@@ -6,7 +6,8 @@ spoken body (``text[turn.start:turn.end]``, stripped, possibly several lines).
 
 The package: ``files`` (bytes from disk, readers by suffix), ``docx_file``/``office``/
 ``captions``/``tables`` (file types), ``layouts/`` (one module per named layout family),
-``conventions/`` (the general reader: a convention learned from the document), ``registry`` (the
+``conventions/`` (the general reader: a convention learned from the document), ``accounting``
+(where every word went: turns, labels, header, notes), ``registry`` (the
 competition between layouts), ``notes`` (header metadata and the authors'
 notes, which are nobody's speech), ``labels`` (speaker labels), ``roles`` (what a label says of
 its speaker's role), ``questions`` (whether a turn asks), ``taught`` (turn starts the user taught
@@ -41,6 +42,7 @@ from .model import (
     Turn,
     Unreadable,
 )
+from .accounting import WordAccount, word_account
 from .roles import label_role, role_named, speakers
 from .taught import Convention, ConventionError, convention_from_example, convention_from_pattern, reread
 from .tables import PARTICIPANTS, SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_header, survey_responses, table_header
@@ -49,9 +51,9 @@ from .text import decode_text
 __all__ = [
     "DEFAULT_MAX_BYTES", "DOCX_MAIN_PART", "MAX_COMPRESSION_RATIO", "MAX_DOCUMENT_XML_BYTES", "MAX_UNZIPPED_BYTES",
     "MAX_ZIP_MEMBERS", "NAMED_LAYOUTS", "NO_SPEAKERS_LAYOUT", "PARTICIPANTS", "PROTOCOL_INTERVIEWER", "PROTOCOL_PARTICIPANT", "READERS", "SURVEY",
-    "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn",
+    "SUSPICIOUS_UNZIPPED_BYTES", "TRANSCRIPT", "UNKNOWN_SPEAKER", "ParsedTranscript", "SurveyResponse", "Turn", "WordAccount",
     "Convention", "ConventionError", "check_data", "convention_from_example", "convention_from_pattern", "label_role", "read_file", "read_survey_csv", "read_survey_data", "read_transcript", "read_transcript_data",
-    "role_named", "speakers", "table_kind", "table_kind_of",
+    "role_named", "speakers", "table_kind", "table_kind_of", "word_account",
 ]
 
 
@@ -72,13 +74,14 @@ def read_transcript_data(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX
                          lenient: bool = False, taught: Sequence[Convention] = (),
                          without: Collection[str] = ()) -> ParsedTranscript:
     """``read_transcript`` of a file's bytes (an upload): ``name``'s suffix picks the reader, and errors name it.
-    ``taught`` conventions (``taught.reread``) decide where turns start, when they find any.
+    ``taught`` conventions decide where turns start, when they find any: at the start of a line
+    (``taught.reread``), or of a caption cue; a speaker table's columns say it themselves.
 
     Example: ``read_transcript_data(b"Interviewer: Why?\nP1: Because.", "P1.txt").turns[1].speaker == "P1"``
     """
     with _reported_against(name):
         reader = reader_for(name)
-        parsed = reread(reader(checked_bytes(data, max_bytes), lenient=lenient, without=without), taught)
+        parsed = reader(checked_bytes(data, max_bytes), lenient=lenient, without=without, taught=tuple(taught))
         if not parsed.turns:
             raise Unreadable("contains no transcript text; check that it is the right file")
         return parsed

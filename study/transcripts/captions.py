@@ -4,7 +4,9 @@ A cue's speaker is its ``<v Name>`` voice tag, else a ``Name:`` or ``Name (Org):
 cue's start is where captioners put names, so one is enough), else the previous cue's speaker; consecutive cues of one speaker make one turn. A cue the reader
 cannot place (no timing line, or a malformed one: missing end, negative, letters, no
 milliseconds, a doubled arrow, an end before its start) is an error naming the line; read
-leniently, its text is kept with the previous cue and reported in ``warnings``.
+leniently, its text is kept with the previous cue and reported in ``warnings``. A WebVTT file's
+header lines ("Kind:", "Language:") are the reading's ``header``; its NOTE blocks are text outside
+every turn (STYLE and REGION blocks are formatting, not text).
 """
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .labels import label_options
+from .labels import LabelPattern, label_options
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
 from .roles import label_role
+from .taught import Convention
 from .text import Line, blocks_of, decode_text, lines_of
 
 _NOT_VTT = "is not a valid WebVTT file (it must start with a 'WEBVTT' line, then cues); re-export it"
@@ -38,21 +41,28 @@ class Cue:
     lines: tuple[str, ...] = ()  # its text lines without tags, as written
 
 
-def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False, **_options) -> ParsedTranscript:
+def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
+                   taught: Sequence[Convention] = (), **_options) -> ParsedTranscript:
+    """``taught`` conventions say how a cue's text names its speaker, before the usual prefixes."""
     text = decode_text(data)
     warnings: list[str] = []
-    cues = _cues(text, subtitle_format, lenient, warnings)
-    return rendered(_merged_turns(_speaker_cues(cues)), layout="captions", warnings=warnings)
-
-
-def _cues(text: str, subtitle_format: str, lenient: bool, warnings: list[str]) -> list[Cue]:
     lines = lines_of(text)
-    numbers = {line.start: index + 1 for index, line in enumerate(lines)}
     blocks = blocks_of(lines)
+    header, notes = "", []
     if subtitle_format == "vtt":
         if not blocks or not blocks[0][0].text.lstrip("\ufeff").startswith("WEBVTT"):
             raise Unreadable(_NOT_VTT)
+        header = "\n".join(line.text for line in blocks[0])  # "WEBVTT", "Kind: captions", "Language: en"
+        notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
+    cues = _cues(lines, blocks, lenient, warnings)
+    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS)
+    drafts = [*_merged_turns(_speaker_cues(cues, patterns)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
+    return rendered(drafts, layout="captions", warnings=warnings, header=header)
+
+
+def _cues(lines: list[Line], blocks: list[list[Line]], lenient: bool, warnings: list[str]) -> list[Cue]:
+    numbers = {line.start: index + 1 for index, line in enumerate(lines)}
     cues: list[Cue] = []
     for block in blocks:
         cues.extend(_block_cues(block, numbers, lenient, warnings))
@@ -129,12 +139,12 @@ def _without_fraction(timestamp: str) -> str:
     return re.sub(r"[.,]\d+$", "", timestamp)
 
 
-def _speaker_cues(cues: Sequence[Cue]) -> list[Cue]:
-    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix, else the previous one."""
+def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list[Cue]:
+    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix (``patterns``), else the previous one."""
     speaker = None
     result = []
     for cue in cues:
-        found = label_options(Line(0, cue.text), NAME_PATTERNS) if cue.speaker is None and cue.text else []
+        found = label_options(Line(0, cue.text), patterns) if cue.speaker is None and cue.text else []
         label = found[0] if found else None
         speaker = cue.speaker or (label.speaker if label else speaker)
         body = cue.text[label.body_start:].strip() if label else cue.text

@@ -26,6 +26,7 @@ class ParsedTranscript:
     ``layout`` names the reading that won (``layout_score`` in 0..1, how much of the text it
     explains times how consistent its labels are); ``runner_up``/``runner_up_score`` the best
     other reading, for a preview to show. ``warnings`` lists what a lenient reading kept as text.
+    ``header`` with ``text`` holds every word the file's text held (see ``accounting``).
     """
 
     text: str
@@ -36,6 +37,7 @@ class ParsedTranscript:
     runner_up: str | None = None
     runner_up_score: float | None = None
     warnings: tuple[str, ...] = ()
+    header: str = ""  # the header's text as it stood above ``text`` (its words are in ``metadata``)
 
     def turn_text(self, turn: Turn) -> str:
         """The spoken body of ``turn``."""

@@ -15,15 +15,21 @@ class DraftTurn:
     role_hint: str | None = None
 
 
-def rendered(drafts: Sequence[DraftTurn], layout: str = "", warnings: Sequence[str] = ()) -> ParsedTranscript:
-    """Text with a "Name (00:01:02):" line above each body and a blank line between turns."""
+def rendered(drafts: Sequence[DraftTurn], layout: str = "", warnings: Sequence[str] = (),
+             header: str = "") -> ParsedTranscript:
+    """Text with a "Name (00:01:02):" line above each body and a blank line between turns; a draft
+    without a speaker (a stage note, a caption file's NOTE) is text outside every turn."""
     parts, turns, offset = [], [], 0
     for draft in drafts:
-        label = f"{draft.speaker} ({draft.timestamp}):" if draft.timestamp else f"{draft.speaker}:"
-        parts.append(("\n\n" if parts else "") + label + "\n")
+        if draft.speaker:
+            label = f"{draft.speaker} ({draft.timestamp}):" if draft.timestamp else f"{draft.speaker}:"
+            parts.append(("\n\n" if parts else "") + label + "\n")
+        else:
+            parts.append("\n\n" if parts else "")
         offset += len(parts[-1])
-        turns.append(Turn(draft.speaker, offset, offset + len(draft.body), draft.timestamp, draft.role_hint))
+        if draft.speaker:
+            turns.append(Turn(draft.speaker, offset, offset + len(draft.body), draft.timestamp, draft.role_hint))
         parts.append(draft.body)
         offset += len(draft.body)
     return ParsedTranscript("".join(parts), tuple(turns), {}, layout=layout, layout_score=1.0 if turns else 0.0,
-                            warnings=tuple(warnings))
+                            warnings=tuple(warnings), header=header)

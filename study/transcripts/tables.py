@@ -10,7 +10,6 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..csv_quotes import EXTRA_CELLS_FIX, extra_cells, extra_cells_problem, rejoined, rejoined_note
 from .limits import MAX_TABLE_CELLS, MAX_TABLE_ROWS, Deadline
@@ -154,10 +153,13 @@ def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript
         speaker, body = " ".join(cell(columns.speaker).split()), cell(columns.text)
         if not body:
             continue
-        if not speaker:
-            raise Unreadable(f"line {number} has text but no speaker; fill in the speaker column")
+        if not speaker:  # a stage note ("[recording starts]"): kept as text, nobody's speech
+            notes.append(f"row {number} has no speaker: kept as a note, not speech (fill in its speaker "
+                         "column to make it someone's)")
+            drafts.append(DraftTurn("", body))
+            continue
         drafts.append(DraftTurn(speaker, body, cell(columns.time) or None, label_role(speaker)))
-    if not drafts:
+    if not any(draft.speaker for draft in drafts):
         raise Unreadable("contains no transcript text; check that it is the right file")
     header = rows[0]
     used = ", ".join(header[i] for i in (columns.speaker, columns.text, columns.time) if i is not None)

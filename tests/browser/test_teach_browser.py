@@ -1,5 +1,5 @@
 """An admin teaches the reader where turns start, in the upload preview: picks the line of one
-file where a turn starts, and every file of the batch is read again that way, then imported with
+file where a turn starts and names its speaker, and every file of the batch is read again that way, then imported with
 the convention kept for the study."""
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from study.taught_conventions import saved_conventions
 from tests.browser.conftest import AppServer, sample_app
 from tests.browser.navigation import go, settle
 
-FIRST_LINE = "[Speaker 1] Thanks for joining. How did you start?"
-# A Zoom-like export no layout reads: bracketed speakers.
-ZOOM = f"{FIRST_LINE}\n[Speaker 2] By accident, a friend needed help.\n[Speaker 1] Which model?\n[Speaker 2] A small one.\n"
-OTHER = "[Kim] Welcome. Why models?\n[Dana] They are free.\n[Kim] And licences?\n[Dana] I read them all.\n"
+FIRST_LINE = "Speaker 1 Thanks for joining. How did you start?"
+# An export no reader can read alone: nothing marks where a label ends ("Speaker 1 Thanks").
+ZOOM = f"{FIRST_LINE}\nSpeaker 2 By accident, a friend needed help.\nSpeaker 1 Which model?\nSpeaker 2 A small one.\n"
+OTHER = "Speaker 1 Welcome. Why models?\nSpeaker 2 They are free.\nSpeaker 1 And licences?\nSpeaker 2 I read them all.\n"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,7 @@ def test_a_turn_shown_to_start_at_a_line_rereads_the_batch_and_is_kept(teach_app
     expect(admin.get_by_text("Read as paragraphs").first).to_be_visible(timeout=30_000)  # one unknown speaker
     admin.get_by_text("Turns start elsewhere? Show the reader one").first.click()
     admin.get_by_text(FIRST_LINE, exact=True).click()  # the line, in the list of the file's lines
+    admin.get_by_role("textbox", name="By this speaker (optional)").first.fill("Speaker 1")
     admin.get_by_role("button", name="Read every file again").first.click()
     settle(admin)
     expect(admin.get_by_text("Read as taught").first).to_be_visible(timeout=30_000)
@@ -49,7 +50,7 @@ def test_a_turn_shown_to_start_at_a_line_rereads_the_batch_and_is_kept(teach_app
     study = Study.open(teach_app.db_url)
     try:
         assert [(s["speaker"], s["role"]) for s in segment_rows(study, "Z2")] == [
-            ("Kim", "interviewer"), ("Dana", "participant"), ("Kim", "interviewer"), ("Dana", "participant")]
+            ("Speaker 1", "interviewer"), ("Speaker 2", "participant")] * 2
         assert [c.example for c in saved_conventions(study)] == [FIRST_LINE]
     finally:
         study.close()

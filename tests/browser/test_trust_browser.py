@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 PASSWORD = "evidence-password"
 TEXT = "I search the hub for a model, then read the card."
 SEARCH, LICENSE = "Challenges/Model search", "Attributes/Portability/License"
-ADMIN_PAGES = ("Code", "Transcripts", "Codebook", "Agreement", "Quotes", "Adjudicate", "Findings", "Exchange", "Audit")
+ADMIN_PAGES = ("Code", "Transcripts", "Codebook", "Agreement", "Quotes", "Search", "Adjudicate", "Findings", "Exchange", "Audit")
 
 
 def spans_study(path: Path) -> None:

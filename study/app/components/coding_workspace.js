@@ -23,6 +23,10 @@ const RETRY_MS = 4000;
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1", "#edc948", "#9c755f", "#ff9da7", "#bab0ac"];
 const MEMO_DELAY_MS = 1200;
 const UNDO_DEPTH = 200;
+// Clicks are stored and confirmed over HTTP (study/app/coding_endpoint.py), without a page rerun;
+// a rerun ("sync") follows once the clicks pause, so that the rest of the page counts them too.
+const CLICK_PATH = "/_study/code";
+const SYNC_MS = 1500;
 
 export default function codingWorkspace(component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -110,6 +114,12 @@ class Workspace {
     this.focusCode = null;
     this.retryTimer = null;
     this.memoTimer = null;
+    this.posting = false; // a click request is under way (one at a time keeps the clicks in order)
+    this.postAgain = false;
+    this.viaPage = false; // the click endpoint failed: everything goes through the page's rerun
+    this.fresh = new Map(); // segment id -> {at, codes, spans}: confirmed over HTTP after the last full read
+    this.freshProgress = null; // {at, transcript, progress}, likewise
+    this.syncTimer = null;
     this.build(parent);
     this.onKey = (event) => this.handleKey(event);
     document.addEventListener("keydown", this.onKey);
@@ -119,6 +129,7 @@ class Workspace {
     document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.retryTimer);
     clearTimeout(this.memoTimer);
+    clearTimeout(this.syncTimer);
   }
 
   // -- layout -------------------------------------------------------------------------
@@ -144,8 +155,9 @@ class Workspace {
     this.codeFilter = el("input", { type: "search", className: "code-filter", placeholder: "Filter codes  ( / )",
       "aria-label": "Filter codes", oninput: () => this.renderCodeList() });
     this.selectionHint = el("div", { className: "selection-hint", hidden: true, "data-testid": "span-selection" });
-    this.codeList = el("div", { className: "code-list", role: "group", "aria-label": "Codes" });
-    this.card = el("div", { className: "code-card", "aria-live": "polite" });
+    this.codeList = el("div", { className: "code-list", role: "group", "aria-label": "Codes",
+      onmouseleave: () => this.hideCard() });
+    this.card = el("div", { className: "code-card", role: "tooltip", hidden: true, "data-testid": "code-card" });
     this.segMemo = el("textarea", { className: "seg-memo", rows: "2", placeholder: "Memo on this segment ( m )",
       "aria-label": "Memo on this segment", oninput: () => this.memoEdited("seg"), onblur: () => this.flushMemo() });
     this.transcriptMemoInput = el("textarea", { className: "transcript-memo", rows: "3",
@@ -169,10 +181,10 @@ class Workspace {
         el("div", { className: "progress" }, el("span", { className: "bar" }, this.progressBar), this.progressLabel),
         el("div", { className: "filters" }, this.viewSelect, this.findInput, this.shownCount)),
       this.doneBanner,
-      el("div", { className: "panes" },
+      this.panes = el("div", { className: "panes" },
         this.list,
-        el("aside", { className: "panel", "aria-label": "Codes for the selected segment" },
-          this.panelTitle, this.selectionHint, this.codeFilter, this.codeList, this.card,
+        this.panel = el("aside", { className: "panel", "aria-label": "Codes for the selected segment" },
+          this.panelTitle, this.selectionHint, this.codeFilter, this.codeList,
           el("div", { className: "memo-label" },
             el("span", { className: "memo-head" }, "Segment memo",
               el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the segment memo",
@@ -184,7 +196,8 @@ class Workspace {
               el("summary", { text: "Transcript memo" }), this.transcriptMemoInput,
               el("button", { type: "button", className: "link", text: "versions", "aria-label": "Versions of the transcript memo",
                 onclick: () => this.askHistory(null) })),
-            help))));
+            help)),
+        this.card));
     parent.appendChild(this.root);
   }
 
@@ -202,16 +215,21 @@ class Workspace {
     const result = data.result;
     if (result && result.client === this.client) {
       this.confirmed = Math.max(this.confirmed, result.confirmed_op || 0);
+      for (const op of this.pending) if (op.op <= this.confirmed && op.kind === "code") this.fresh.delete(op.seg);
       this.pending = this.pending.filter((op) => op.op > this.confirmed);
       if (!this.pending.length) clearTimeout(this.retryTimer);
     }
     this.stored = new Map(Object.entries(data.applied || {}).map(([id, codes]) => [Number(id), new Set(codes)]));
     this.spans = new Map(Object.entries(data.spans || {}).map(([id, list]) => [Number(id), list]));
+    this.keepFresher(data.read_at || 0);
     this.memos = new Map(Object.entries(data.memos || {}).map(([id, text]) => [Number(id), text]));
     this.memoVersions = new Map(Object.entries(data.memo_versions || {}).map(([id, v]) => [id === "t" ? "t" : Number(id), v]));
     this.transcriptMemo = data.transcript_memo || "";
     this.done = Boolean(data.done);
     this.progress = data.progress || this.progress;
+    if (this.freshProgress && this.freshProgress.at > (data.read_at || 0) && this.freshProgress.transcript === this.transcriptId) {
+      this.progress = this.freshProgress.progress;
+    } else this.freshProgress = null;
     this.root.dataset.done = this.done ? "1" : "0";
     this.root.dataset.confirmedOp = String(this.confirmed);
     this.refreshAll();
@@ -483,6 +501,7 @@ class Workspace {
     let theme = null;
     this.codeButtons = new Map();
     const filtered = Boolean(this.codeFilter.value.trim());
+    this.codeList.classList.toggle("filtered", filtered);
     visible.forEach((code, i) => {
       if (!filtered && code.theme !== theme) {
         theme = code.theme;
@@ -492,7 +511,8 @@ class Workspace {
         type: "button", className: "code", "data-code-id": String(code.id), title: code.definition || code.name,
         "data-depth": filtered ? null : String(code.depth || 0), // a code below a code is indented under it
         onclick: () => this.applyCode(code.id),
-        onmouseenter: () => this.showCard(code.id), onfocus: () => this.showCard(code.id),
+        onmouseenter: () => this.showCard(code.id, button), onfocus: () => this.showCard(code.id, button),
+        onblur: () => this.hideCard(),
       }, el("span", { className: "num", text: i < 9 ? String(i + 1) : "" }), el("span", { className: "swatch" }),
       el("span", { className: "code-name", text: filtered ? code.name : code.path.slice(1).join(" / ") }),
       filtered ? el("span", { className: "code-theme", text: code.path.slice(0, -1).join(" / ") }) : null);
@@ -518,7 +538,9 @@ class Workspace {
     }
   }
 
-  showCard(codeId) {
+  // The card of a code: beside the code list, level with ``anchor`` (a code button or chip), as
+  // tall as its guidance; hidden when the pointer leaves the list or another segment is chosen.
+  showCard(codeId, anchor = null) {
     const code = this.codeById.get(codeId);
     if (!code) return;
     this.focusCode = codeId;
@@ -530,6 +552,21 @@ class Workspace {
       part("Definition", code.definition), part("When to use", code.when_to_use),
       part("When not to use", code.when_not_to_use), part("Example", code.example)].filter(Boolean));
     setColour(this.card, code.colour);
+    this.card.dataset.codeId = String(codeId);
+    this.placeCard(anchor);
+  }
+
+  placeCard(anchor) {
+    const panes = this.panes.getBoundingClientRect();
+    this.panes.style.setProperty("--panel-width", `${this.panel.getBoundingClientRect().width}px`);
+    this.card.hidden = false;
+    const top = (anchor || this.codeList).getBoundingClientRect().top - panes.top;
+    this.card.style.top = `${Math.max(0, Math.min(top, panes.height - this.card.offsetHeight))}px`;
+  }
+
+  hideCard() {
+    this.card.hidden = true;
+    this.focusCode = null;
   }
 
   applyFilters() {
@@ -573,8 +610,8 @@ class Workspace {
 
   onSegmentClick(event, seg) {
     const chip = event.target.closest(".chip");
-    if (chip) this.showCard(Number(chip.dataset.codeId));
     if (seg.id !== this.selected) this.select(seg.id, false);
+    if (chip) this.showCard(Number(chip.dataset.codeId), chip);
   }
 
   select(segId, scroll) {
@@ -591,11 +628,8 @@ class Workspace {
       this.writeAddress(seg);
     }
     this.root.dataset.selected = seg ? String(seg.id) : "";
-    this.focusCode = null;
-    this.card.replaceChildren(el("div", { className: "hint", text: "Point at a code to read its definition." }));
+    this.hideCard();
     this.renderPanel();
-    const applied = segId === null ? [] : this.codes.filter((c) => this.displayed(segId).has(c.id));
-    if (applied.length) this.showCard(applied[0].id);
     this.renderMemoFields(true);
   }
 
@@ -719,7 +753,7 @@ class Workspace {
     const seg = this.segById.get(segId);
     this.renderChips(seg);
     if (segId === this.selected) this.syncCodeButtons();
-    if (on) this.showCard(codeId);
+    if (on && this.codeButtons?.get(codeId)?.matches(":hover")) this.showCard(codeId, this.codeButtons.get(codeId));
     this.flush();
   }
 
@@ -851,11 +885,86 @@ class Workspace {
     this.historyBox.hidden = true;
   }
 
+  // Clicks go to the click endpoint; memos (and everything, once the endpoint has failed) go
+  // through the page's own event. Memos wait until the clicks before them are confirmed, so that
+  // neither channel confirms an op number the other still holds.
   flush() {
     if (!this.pending.length) return;
-    this.send("event", { kind: "ops", client: this.client, have: this.version, ops: this.pending });
+    const clicks = this.pending.filter((op) => op.kind === "code");
+    if (clicks.length && !this.viaPage) this.post(clicks);
+    else this.send("event", { kind: "ops", client: this.client, have: this.version, ops: this.pending });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
+  }
+
+  async post(clicks) {
+    if (this.posting) { this.postAgain = true; return; }
+    this.posting = true;
+    try {
+      const response = await fetch(CLICK_PATH, {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "content-type": "application/json", "x-study-click": "1" },
+        body: JSON.stringify({ client: this.client, have: this.version, ops: clicks }),
+      });
+      if (!response.ok) throw new Error(`the click endpoint answered ${response.status}`);
+      this.confirmClicks(await response.json());
+    } catch (error) {
+      this.viaPage = true; // e.g. not signed in through a cookie: the page's rerun still works
+    } finally {
+      this.posting = false;
+    }
+    if (this.postAgain || this.viaPage || this.pending.length) { this.postAgain = false; this.flush(); }
+  }
+
+  // The endpoint's answer: what each clicked segment holds now, and the rater's progress.
+  confirmClicks(answer) {
+    if (answer.client !== this.client) return;
+    const last = answer.confirmed_op || 0;
+    const segs = new Set(this.pending.filter((op) => op.kind === "code" && op.op <= last).map((op) => op.seg));
+    this.confirmed = Math.max(this.confirmed, last);
+    this.pending = this.pending.filter((op) => op.kind !== "code" || op.op > last);
+    for (const [id, held] of Object.entries(answer.segments || {})) {
+      const segId = Number(id);
+      if (!this.segById.has(segId)) continue; // a transcript no longer shown
+      this.fresh.set(segId, { at: answer.at, codes: held.codes, spans: held.spans });
+      this.setStored(segId, held.codes, held.spans);
+      segs.add(segId);
+    }
+    if (answer.progress && answer.transcript === this.transcriptId) {
+      this.done = false; // a click was stored: the transcript is open (another tab may have reopened it)
+      this.root.dataset.done = "0";
+      this.progress = answer.progress;
+      this.freshProgress = { at: answer.at, transcript: answer.transcript, progress: answer.progress };
+    }
+    this.root.dataset.confirmedOp = String(this.confirmed);
+    for (const segId of segs) if (this.segById.has(segId)) this.renderChips(this.segById.get(segId));
+    if (this.selected !== null && segs.has(this.selected)) this.syncCodeButtons();
+    this.renderProgress();
+    this.applyFilters();
+    if (!this.pending.length) clearTimeout(this.retryTimer);
+    for (const error of answer.errors || []) this.say(error.message, true);
+    this.syncSoon(answer.errors && answer.errors.length ? 0 : SYNC_MS);
+  }
+
+  setStored(segId, codes, spans) {
+    if (codes.length) this.stored.set(segId, new Set(codes)); else this.stored.delete(segId);
+    if (spans.length) this.spans.set(segId, spans); else this.spans.delete(segId);
+  }
+
+  // A full read older than clicks confirmed over HTTP keeps those clicks' segments as confirmed.
+  keepFresher(readAt) {
+    for (const [segId, held] of this.fresh) {
+      if (held.at <= readAt || !this.segById.has(segId)) this.fresh.delete(segId);
+      else this.setStored(segId, held.codes, held.spans);
+    }
+  }
+
+  syncSoon(delay) {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      if (this.pending.length || this.posting) { this.syncSoon(SYNC_MS); return; }
+      this.send("event", { kind: "sync", client: this.client, have: this.version });
+    }, delay);
   }
 
   say(message, isError) {

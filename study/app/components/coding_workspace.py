@@ -17,6 +17,7 @@ anything reads them::
          "base": version the rater edited, "confirm_empty": bool},
         {"op": n, "kind": "memo_restore", "transcript": id, "seg": segment_id | null, "version": n, "base": n}]}
     {"kind": "need_static", "client": str, "have": version | null}
+    {"kind": "sync", "client": str, "have": version | null}  (clicks went to coding_endpoint: read anew)
     {"kind": "memo_history", "client": str, "have": version, "transcript": id, "seg": segment_id | null}
 
 Python -> browser (``data``): see ``payload``. Ops are numbered per browser ``client``; those at
@@ -26,13 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import time
 from pathlib import Path
 
 import streamlit as st
 
-from study import memos, workspace
+from study import workspace
 from study.app.components import workspace_protocol as protocol
+from study.app.components.workspace_ops import apply_ops  # noqa: F401  (tests call it here too)
 from study.app.display import said
 from study.auth import Actor
 from study import codes as codes_mod
@@ -49,6 +51,7 @@ _RESULT = "coding_workspace.result"  # the last event's outcome, for the next pa
 _HISTORY = "coding_workspace.history"  # a memo's versions, asked for by the last event
 _STATE = "coding_workspace.state"  # the rater's work as last sent (workspace.CoderState)
 _PATCHED = "coding_workspace.patched"  # the last event's clicks were stored and read back into _STATE
+_READ_AT = "coding_workspace.read_at"  # when _STATE was last read whole (server time, ms)
 
 _mount = st.components.v2.component(
     "study.coding_workspace",
@@ -93,7 +96,10 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     state = just_stored(transcript_id)
     st.session_state.pop(_PATCHED, None)
     if state is None:
+        st.session_state[_READ_AT] = time.time() * 1000
         state = st.session_state[_STATE] = workspace.coder_state(study, actor, transcript_id)
+    # Clicks confirmed over HTTP after this time are newer than this state: the page keeps them.
+    data["read_at"] = st.session_state[_READ_AT]
     data["applied"] = {str(sid): sorted(ids) for sid, ids in state.codes.items() if sid is not None}
     data["spans"] = {str(sid): sorted(found) for sid, found in state.spans.items()}
     data["memos"] = {str(sid): text for sid, text in state.memos.items() if sid is not None and text}
@@ -146,6 +152,8 @@ def _on_event(study: Study, actor: Actor) -> None:
     st.session_state[_HAVE] = event.have
     if isinstance(event, protocol.NeedStatic):
         st.session_state.pop(_SENT, None)
+    elif isinstance(event, protocol.Sync):
+        return  # this run reads everything anew
     elif isinstance(event, protocol.HistoryRequest):
         st.session_state[_HISTORY] = memo_history(study, actor, event)
     else:
@@ -170,55 +178,3 @@ def memo_history(study: Study, actor: Actor, request: protocol.HistoryRequest) -
     return {**answer, "versions": [
         {"version": v.version, "text": v.text, "actor": v.actor, "at": v.at.isoformat(timespec="seconds") if v.at else ""}
         for v in versions]}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    last: int  # the highest op number applied (or refused: a refused op is answered, not retried)
-    errors: list[dict]  # {"op": n, "message": why}
-    conflicts: list[dict]  # memo saves refused because of a newer version: both texts, for the rater to choose
-    state: workspace.CoderState | None = None  # the given state with every click's read back; None: read anew
-
-
-def apply_ops(study: Study, actor: Actor, ops, after: int, state: workspace.CoderState | None = None) -> Outcome:
-    """Apply, in order, the checked ops numbered above ``after`` (those at or below were applied
-    before: the browser resends until confirmed). When every op is a click stored on ``state``'s
-    transcript, the outcome carries ``state`` with what each click read back."""
-    last, errors, conflicts = after, [], []
-    for op in ops:
-        if op.op <= last:
-            continue
-        stored = None  # stays None when refused: what the page shows is then read anew
-        try:
-            stored = _apply(study, actor, op, state.transcript_id if state is not None else None)
-        except memos.MemoConflict as exc:
-            conflicts.append({"op": op.op, "transcript": exc.key.transcript_id, "seg": exc.key.segment_id,
-                              "theirs": exc.stored.text, "theirs_version": exc.stored.version, "mine": exc.mine})
-        except memos.MemoWouldEmpty as exc:
-            errors.append({"op": op.op, "message": said(exc), "empty": {"seg": exc.key.segment_id,
-                                                                      "text": exc.stored.text}})
-        except StudyError as exc:
-            errors.append({"op": op.op, "message": said(exc)})
-        state = state.with_segment(stored) if state is not None and stored is not None else None
-        last = op.op
-    return Outcome(last, errors, conflicts, state)
-
-
-def _apply(study: Study, actor: Actor, op: protocol.Op, shown: int | None) -> workspace.SegmentCodes | None:
-    """Apply one op; a click returns its segment's codes as stored when it is on the ``shown`` transcript."""
-    if isinstance(op, protocol.BadOp):
-        raise StudyError(op.message)
-    if isinstance(op, protocol.CodeOp):
-        change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span)
-        if op.transcript_id is None or op.transcript_id != shown:
-            error = workspace.apply_changes(study, actor, [change])[0].error
-            if error is not None:
-                raise error  # typed, so that its remedy is worded for the page
-            return None
-        return workspace.apply_change(study, actor, op.transcript_id, change)
-    if isinstance(op, protocol.MemoOp):
-        workspace.save_memo(study, actor, op.transcript_id, op.segment_id, op.text, base_version=op.base_version,
-                            confirm_empty=op.confirm_empty)
-    else:
-        workspace.restore_memo(study, actor, op.transcript_id, op.segment_id, op.version, base_version=op.base_version)
-    return None

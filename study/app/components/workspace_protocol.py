@@ -78,6 +78,14 @@ class NeedStatic:
 
 
 @dataclass(frozen=True)
+class Sync:
+    """Clicks were confirmed over HTTP (``coding_endpoint``): read everything anew (the picker's counts too)."""
+
+    client: str
+    have: str | None
+
+
+@dataclass(frozen=True)
 class HistoryRequest:
     client: str
     have: str | None
@@ -85,7 +93,7 @@ class HistoryRequest:
     segment_id: int | None
 
 
-Event = Union[OpsEvent, NeedStatic, HistoryRequest]
+Event = Union[OpsEvent, NeedStatic, Sync, HistoryRequest]
 
 
 def parse_event(raw: Any) -> Event:
@@ -102,6 +110,8 @@ def parse_event(raw: Any) -> Event:
         return OpsEvent(client, have, tuple(parse_op(op) for op in ops))
     if kind == "need_static":
         return NeedStatic(client, have)
+    if kind == "sync":
+        return Sync(client, have)
     if kind == "memo_history":
         return HistoryRequest(client, have, _id(raw, "transcript"), _optional_id(raw, "seg"))
     raise ProtocolError(f"the page sent a message of an unknown kind ({_shown(kind)})", RELOAD)

@@ -134,7 +134,7 @@ def code_page() -> None:
     st.session_state[TRANSCRIPT_KEY] = chosen_transcript(choices)
     pick, action = st.columns([5, 1], vertical_alignment="bottom")
     pick.selectbox("Transcript", list(by_id), format_func=lambda i: choice_label(by_id, i), key=TRANSCRIPT_KEY,
-                   on_change=transcript_chosen, args=(choices,))
+                   on_change=transcript_chosen, args=(choices,), label_visibility="collapsed")
     chosen = by_id[st.session_state[TRANSCRIPT_KEY]]
     st.session_state[SHOWN] = chosen.id
     if chosen.done:
@@ -151,9 +151,9 @@ def code_page() -> None:
     coding_workspace(study, actor, chosen.id, goto_segment=goto, goto_match=address_span("match") if here else None)
 
 
-# The page is a workspace: less empty space above it leaves more height for the transcript and
-# the code list (the workspace's height follows the window).
-st.html("<style>.stMainBlockContainer { padding-top: 3.5rem; }</style>")
+# The page is a workspace: less empty space around it leaves more room for the transcript and
+# the code list (the workspace's height follows the window; coding_workspace.css).
+st.html("<style>.stMainBlockContainer { padding: 3rem 1.5rem 1rem; }</style>")
 code_page()
 with st.sidebar:  # searching and retrieval beside the workspace, each redrawn on its own
     search_box()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from study import qdpx
+from study import project_memos, qdpx
 from study.app.common import get_study, require_actor
-from study.app.display import flash, show_flash
+from study.app.display import flash, plain, plain_lines, show_flash
 from study.errors import StudyError
 from study.importing.uploads import UploadedFile
 from study.segmenting import UNITS
@@ -20,13 +20,22 @@ st.subheader("Download", anchor=False)
 st.caption("Every rater's codings as their own selections (spans kept), memos as dated notes, the codebook, "
            "participants and their attributes.")
 left, right = st.columns(2)
+unique_names = left.checkbox("For QualCoder: a code name used in two branches gets its parent's, "
+                             "\"Latency (Performance)\" (QualCoder keeps one code per name)", key="qdpx_unique_names")
 if left.button("Prepare the project (.qdpx)", icon=":material/inventory_2:"):
-    st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor)
+    st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor, unique_names)
 if "qdpx_bytes" in st.session_state:
     left.download_button("Download study.qdpx", st.session_state["qdpx_bytes"], file_name="study.qdpx",
                          mime="application/zip", icon=":material/download:")
 right.download_button("Download the codebook (.qdc)", qdpx.codebook_bytes(study, actor), file_name="codebook.qdc",
                       mime="application/xml", icon=":material/download:")
+
+memos = project_memos.project_memos(study, actor)
+if memos:
+    with st.expander(f"Project memos other tools' projects brought ({len(memos)}); an export gives them back"):
+        for memo in memos:
+            st.markdown(f"**{plain(memo.name or 'Project memo')}** {plain(memo.author or '')} {plain(memo.created or '')}")
+            st.markdown(plain_lines(memo.text))
 
 st.subheader("Import", anchor=False)
 st.caption("A project's texts, codebook, participants, each user's codings as spans and their memos are imported "

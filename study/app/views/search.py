@@ -14,7 +14,7 @@ from study.app.common import get_study, require_actor
 from study.app.display import attempt, flash, merged_config, plain, said, show_flash, table_styler, wrapped
 from study.errors import StudyError
 from study.findings import study_participants
-from study.listing import transcript_rows
+from study.listing import transcript_names
 from study.participants import attribute_values
 from study.sources import findings_sources
 from study.table import Column
@@ -52,7 +52,7 @@ def chosen_filters() -> search.Filters:
         left, middle, right = st.columns(3)
         refs = left.multiselect("Codes", [entry.ref for entry in codes.codebook_entries(study, actor)],
                                 placeholder="Coded or not")
-        names = middle.multiselect("Transcripts", [row["name"] for row in transcript_rows(study)],
+        names = middle.multiselect("Transcripts", transcript_names(study),
                                    placeholder="Every transcript")
         rater = None
         if actor.is_admin:  # a coder's code filter reads their own codings only (the blind rule)

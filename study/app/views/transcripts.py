@@ -9,7 +9,7 @@ import streamlit as st
 from study.app.common import get_study, require_actor
 from study.app.display import Typed, act, attempt, error, flash, plain, said, show_flash, table_styler
 from study import corrections, exclusion, workspace
-from study.taught_conventions import save_convention, saved_conventions, with_saved
+from study.taught_conventions import forget_convention, save_convention, saved_conventions, with_saved
 from study.transcripts import Convention, convention_from_example
 from study.errors import StudyError
 from study.importing.preview import ImportPreview
@@ -82,8 +82,20 @@ def upload_form() -> None:
             return
         start_preview(files, people, unit, replace)
     show_result()
+    kept_conventions()
     if PENDING in st.session_state:
         upload_preview(st.session_state[PENDING])
+
+
+def kept_conventions() -> None:
+    """How turns start as the study keeps it (taught in a preview, or on the command line): each
+    read into every import, until forgotten here or with ``study conventions --forget``."""
+    for number, convention in enumerate(saved_conventions(study), start=1):
+        shown, forget = st.columns([4, 1], vertical_alignment="center")
+        shown.caption(plain(f"Every import reads: a turn starts {convention.describe()}."))
+        forget.button("Forget", key=f"convention_forget:{number}:{convention.pattern}", icon=":material/delete:",
+                      on_click=act, args=(forget_convention, study, actor, number),
+                      kwargs={"done": lambda gone: f"Forgotten: a turn starts {gone.describe()}."})
 
 
 def start_preview(files, people, unit: str, replace: bool) -> None:
@@ -169,6 +181,11 @@ def upload_preview(pending: PendingUpload) -> None:
                 st.caption(plain(f"Read as {t.layout}" + (f"; runner-up {t.runner_up}" if t.runner_up else "")))
             for warning in t.warnings:
                 st.caption(plain(warning))
+            if t.words:
+                st.caption(plain(f"Words: {t.words.describe()}"))
+                if t.words.notes_text:
+                    with st.expander(f"Not speech ({len(t.words.notes_text)} parts: titles, notes, watermarks)"):
+                        st.text("\n".join(t.words.notes_text))
             if t.layout == NO_SPEAKERS_LAYOUT:
                 st.warning("No speakers found (no speaker labels, Q/A marks, timestamps or caption cues): it reads "
                            "as a document, not an interview. Show where a turn starts below, or tick it to import "
