@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.engine import Connection
 
 from . import code_tree
 from .coverage import counted_query
+from .excluded import excluded_query
 from .schema import codes, codings, participants, segments, transcripts, users
 from .sources import Source
 
@@ -163,3 +164,34 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
     for row in connection.execute(tiers):
         yield Candidate(row.code_id, row.segment_id, row.role, int(row.votes), int(row.codes_on_segment),
                         row.label, row.name, int(row.index), row.text, int(row.tier))
+
+
+def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:
+    """The source's codings of ``code_ids`` in the participants' transcripts no admin excluded
+    (``coverage.Coverage.included``), one row per coding
+    (rater, code, transcript, participant, segment, speaker, start, end and the text from start to
+    end: the span, else the segment, else the whole transcript), on units the source keeps (a
+    majority source drops what too few of its raters applied). Filter it further with ``where``."""
+    rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
+    start = func.coalesce(codings.c.span_start, segments.c.start, 0)
+    end = func.coalesce(codings.c.span_end, segments.c.end, func.length(transcripts.c.text))
+    query = (
+        select(users.c.name.label("rater"), codings.c.code_id, codings.c.transcript_id, transcripts.c.name.label("transcript"),
+               participants.c.label.label("participant"), segments.c.index.label("segment"), segments.c.speaker,
+               start.label("start"), end.label("end"), func.substr(transcripts.c.text, start + 1, end - start).label("text"))
+        .join(users, users.c.id == codings.c.rater_id)
+        .join(transcripts, transcripts.c.id == codings.c.transcript_id)
+        .join(participants, participants.c.id == transcripts.c.participant_id)
+        .outerjoin(segments, segments.c.id == codings.c.segment_id)
+        .where(codings.c.rater_id.in_(rater_ids), codings.c.code_id.in_(list(code_ids)),
+               codings.c.transcript_id.not_in(excluded_query()))
+    )
+    if source.votes_needed <= 1:
+        return query
+    votes = func.count(distinct(codings.c.rater_id))
+    kept = (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+            .where(codings.c.rater_id.in_(rater_ids), codings.c.code_id.in_(list(code_ids)))
+            .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+            .having(votes >= source.votes_needed)).subquery("kept")
+    return query.join(kept, and_(kept.c.transcript_id == codings.c.transcript_id, kept.c.code_id == codings.c.code_id,
+                                 kept.c.segment_id.is_not_distinct_from(codings.c.segment_id)))

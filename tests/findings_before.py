@@ -22,6 +22,9 @@ from study.coverage import Coverage, source_coverage
 from study.names import natural_key
 from study.sources import Source, choose_source, source_codings
 from study.store import Participant, Segment, Study, Transcript, User
+from study.codings import codings_frame
+from study.errors import NotFound
+from study.quotes import Quote
 from study.saturation import DEFAULT_THRESHOLD, Saturation, interview_order, saturation_point
 
 QUOTE_WORDS = (15, 60)
@@ -525,3 +528,81 @@ def saturation_before(study: Study, asker: Actor, theme: str | None = None, sour
     cumulative = [sum(new[: i + 1]) for i in range(len(new))]
     return Saturation(tuple(order), tuple(new), tuple(cumulative), tuple(new_codes),
                       saturation_point(order, new, threshold), threshold, evidence.source, evidence.coverage)
+
+
+# -- quotes, as study.quotes read them before (every coding of the source's raters into a frame) --
+
+def quotes_before(study: Study, asker: Actor, codes: list[str] | None = None, theme: str | None = None,
+           participant: str | None = None, transcript: str | None = None, source: str | Source | None = None,
+           combine: str = "union") -> list[Quote]:
+    """Every quote of the codes (refs), or of every code under ``theme``, from the chosen source
+    (a coder: only their own codings), in code, participant, transcript and text order."""
+    if not codes and not theme:
+        raise StudyError("name a code or a theme to quote", "give a code such as Challenges/Model search")
+    chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
+    code_ids = _quote_code_ids(study, codes, theme)
+    frame = codings_frame(study, asker, list(chosen.raters))
+    frame = frame[frame["code_id"].isin(code_ids)]
+    frame = frame[frame["transcript"].isin(source_coverage(study, asker, chosen).included)]  # coded or not: a listing
+    if participant is not None:
+        frame = frame[frame["participant"] == participant]
+    if transcript is not None:
+        frame = frame[frame["transcript"] == transcript]
+    frame = _counting(frame, source_codings(study, asker, chosen))
+    return _quotes_before(study, frame, list(code_ids))
+
+
+def _quote_code_ids(study: Study, refs: list[str] | None, theme: str | None) -> dict[int, str]:
+    with study.session() as session:
+        under = codes_mod.find_theme_by_path(session, theme).path if theme else ()
+        chosen = [codes_mod.resolve(session, ref) for ref in refs] if refs else codes_mod.all_codes(session)
+        found = {c.id: c.ref for c in chosen if c.path[:len(under)] == under}
+    if not found:
+        raise NotFound(f"no code {', '.join(refs)} under the theme {theme!r}" if refs else f"no codes under {theme!r}")
+    return found
+
+
+def _counting(frame: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """The rows on units the source counts (a majority source drops what too few raters applied)."""
+    units = {(t, -1 if pd.isna(s) else int(s), c)
+             for t, s, c in counted[["transcript_id", "segment_id", "code_id"]].itertuples(index=False)}
+    keep = [(t, -1 if pd.isna(s) else int(s), c) in units
+            for t, s, c in frame[["transcript_id", "segment_id", "code_id"]].itertuples(index=False)]
+    return frame[keep]
+
+
+def _quotes_before(study: Study, frame: pd.DataFrame, order: list[int]) -> list[Quote]:
+    """One quote per coded stretch of text; raters who coded the same stretch share it."""
+    texts, bounds = _texts(study, frame)
+    grouped: dict[tuple, list] = {}
+    for r in frame.itertuples(index=False):
+        if pd.isna(r.segment_id):
+            start, end = 0, len(texts[r.transcript_id])
+        elif pd.isna(r.span_start):
+            start, end = bounds[int(r.segment_id)]
+        else:
+            start, end = int(r.span_start), int(r.span_end)
+        key = (r.code_id, r.transcript_id, None if pd.isna(r.segment) else int(r.segment), start, end)
+        grouped.setdefault(key, [r, []])[1].append(r.rater)
+    rank = {code_id: n for n, code_id in enumerate(order)}
+    ordered = sorted(grouped.items(), key=lambda item: (
+        rank[item[0][0]], natural_key(item[1][0].participant or ""), natural_key(item[1][0].transcript),
+        item[0][3], item[0][4]))
+    return [
+        Quote(r.code, r.participant, r.transcript, int(r.transcript_id), segment, start, end,
+              texts[r.transcript_id][start:end].strip(), tuple(sorted(set(raters))),
+              None if segment is None else r.speaker)
+        for (_, _, segment, start, end), (r, raters) in ordered
+    ]
+
+
+def _texts(study: Study, frame: pd.DataFrame) -> tuple[dict[int, str], dict[int, tuple[int, int]]]:
+    """{transcript id: text} and {segment id: (start, end)} of the rows' transcripts."""
+    ids = sorted({int(t) for t in frame["transcript_id"]})
+    with study.session() as session:
+        texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(ids))).all())
+        bounds = {sid: (start, end) for sid, start, end in session.execute(
+            select(Segment.id, Segment.start, Segment.end).where(Segment.transcript_id.in_(ids)))}
+    return texts, bounds
+
+

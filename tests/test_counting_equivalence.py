@@ -18,6 +18,7 @@ from study.auth import CLI
 from study.code_tree import PARENT_RULES
 from study.codebook import load_codebook
 from study.exclusion import exclude
+from study.quotes import quotes
 from study.saturation import saturation
 from study.schema import unit_key
 from study.sources import findings_sources
@@ -139,3 +140,29 @@ def test_findings_counted_in_the_database_equal_the_pandas_counts_on_a_varied_st
 def test_findings_counted_in_the_database_equal_the_pandas_counts_on_the_sample_study(study_from):
     study = study_from(coded_sample_study)
     assert assert_same(study) > 20
+
+
+def assert_same_quotes(study) -> int:
+    compared = 0
+    with study.session() as session:
+        themes = [t.name for t in codes.top_themes(session)]
+    for choice, theme in product(findings_sources(study, CLI), themes):
+        for where in ({}, {"participant": "P2"}, {"transcript": "T3"}):
+            new = quotes(study, CLI, theme=theme, source=choice.source, combine=choice.combine, **where)
+            try:
+                old = before.quotes_before(study, CLI, theme=theme, source=choice.source, combine=choice.combine,
+                                           **where)
+            except KeyError:  # the frame path failed when nothing was left to quote (frame[[]] drops the columns)
+                old = []
+            assert new == old, f"quotes of {theme} from {choice.label} {where} differ"
+            compared += len(new)
+    return compared
+
+
+def test_quotes_read_in_the_database_equal_the_quotes_read_from_the_frame(study_from):
+    study = study_from(varied_study)
+    assert assert_same_quotes(study) > 100
+
+
+def test_quotes_of_the_sample_study_equal_the_quotes_read_from_the_frame(study_from):
+    assert assert_same_quotes(study_from(coded_sample_study)) > 10
