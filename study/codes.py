@@ -623,6 +623,10 @@ def _carry_codings(session: Session, actor: str, chosen, target: Code) -> tuple[
 
 def _retire_code(session: Session, actor: str, ref: str, retired: bool = True) -> Code:
     code = resolve(session, ref)
+    if retired and (active := [c.name for c in code.children if not c.retired]):
+        # a retired code leaves the offered and exported codebook: the codes below it would go with it
+        raise CodebookError(f"cannot retire {code.ref!r}: {', '.join(active)} below it are still in use",
+                            "move or retire the codes below it first, or merge it into another code")
     code.retired = retired
     audit(session, actor, "code.retire" if retired else "code.restore", code.ref)
     return code

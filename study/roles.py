@@ -2,8 +2,9 @@
 
 The evidence, strongest first: what you said (``overrides``); the speaker's label (Interviewer,
 Moderator, Host, Q, Pregunta... or Participant, Interviewee, P3, Respondent, Guest... or Observer,
-Note-taker, Interpreter, Co-host...: "other", present but neither asking nor answering; a reader's
-``role_hint`` counts as the label's word); then who asks. The interviewer is who asks, not who
+Note-taker, Interpreter...: "other", present but neither asking nor answering; a reader's
+``role_hint`` counts as the label's word; a team label, "Researcher B", "Co-host", whose speaker asks
+nothing while another interviewer asks, is other too); then who asks. The interviewer is who asks, not who
 speaks first: the speakers are ranked by the share of their turns that ask a question
 (``transcripts.questions.asks``, in the languages we read) less half their share of the words, and
 those clearly ahead of the rest are interviewers: several interviewers and hosts are fine. A
@@ -17,6 +18,7 @@ Example: ``[r.role for r in assign_roles(parsed)] == ["interviewer", "participan
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -32,6 +34,7 @@ ROLES = (INTERVIEWER, PARTICIPANT, OTHER)
 _QUESTION_MARGIN = 0.15
 # The share of the interview's questions a speaker must ask for their questions to count.
 _FEWEST_QUESTIONS = 0.25
+_ONE_LETTER = re.compile(r"[^\W\d_]\s*\d*")
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def decide_roles(speakers: Iterable[SpeakerStats], overrides: Mapping[str, str] 
         elif s.label_role:
             decided[s.name] = (s.label_role, f"the label says {s.label_role}")
     decided.update(_unlabelled_roles(speakers, decided))
+    decided.update(_letters_that_ask(speakers, decided))
+    decided.update(_silent_team(speakers, decided))
     return tuple(SpeakerRole(s.name, *decided[s.name][:1], s.turns, s.words, decided[s.name][1]) for s in speakers)
 
 
@@ -163,6 +168,34 @@ def _unlabelled_roles(speakers: list[SpeakerStats], decided: dict[str, tuple[str
     else:
         others = "no interviewer found: no speaker clearly asks more and says less than the others"
     return {s.name: (INTERVIEWER, askers[s.name]) if s.name in askers else (PARTICIPANT, others) for s in open_}
+
+
+def _silent_team(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A speaker whose label names the research team ("Researcher B", "Co-host") but who asks
+    nothing while another interviewer asks is present, not interviewing: other."""
+    asking = [s.name for s in speakers if decided[s.name][0] == INTERVIEWER and s.questions]
+    verb = "asks" if len(asking) == 1 else "ask"
+    return {s.name: (OTHER, f"the label says interviewer, but asks nothing while {' and '.join(asking)} {verb}")
+            for s in speakers
+            if asking and not s.questions and decided[s.name] == (INTERVIEWER, f"the label says {INTERVIEWER}")}
+
+
+def _letters_that_ask(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """With no interviewer at all, a one-letter label said to be a participant's ("P", "R2") may be
+    a question's mark instead (Spanish "P"/"R": pregunta, respuesta): the one who clearly asks is
+    the interviewer."""
+    if len(speakers) < 2 or any(role == INTERVIEWER for role, _ in decided.values()):
+        return {}
+    letters = {s.name for s in speakers
+               if decided[s.name] == (PARTICIPANT, f"the label says {PARTICIPANT}") and _ONE_LETTER.fullmatch(s.name)}
+    askers = _askers(speakers, {name: said for name, said in decided.items() if name not in letters})
+    if not askers:
+        return {}
+    said = f"not the interviewer ({' and '.join(askers)} {'is' if len(askers) == 1 else 'are'})"
+    return {**{name: (INTERVIEWER, f"{reason} (a one-letter label may mark a question: P for pregunta)")
+               for name, reason in askers.items()},
+            **{name: (role, said) for name, (role, reason) in decided.items()
+               if name not in askers and reason.startswith("no interviewer found")}}
 
 
 def _askers(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, str]:

@@ -177,6 +177,22 @@ def test_merge_carries_codings_and_children_and_is_audited(tree):
     assert len(entry.before["moved"]) == 1 and entry.before["joined"][0]["memo"] == "slow"
 
 
+def test_a_code_with_codes_in_use_below_it_is_not_retired(tree):
+    with pytest.raises(CodebookError, match="Latency, Throughput below it are still in use"):
+        codes.retire_code(tree, CLI, "Attributes/Performance")
+    codes.retire_code(tree, CLI, "Attributes/Performance/Latency/Network")
+    codes.retire_code(tree, CLI, "Attributes/Performance/Latency")  # nothing in use below it now
+    assert "Attributes/Performance/Latency" not in refs(tree)
+
+
+def test_markdown_lists_codes_below_codes_by_their_path_in_the_theme(tree):
+    from study.codebook import codebook_to_markdown
+
+    with tree.session() as session:
+        text = codebook_to_markdown(codes.stored_codebook(session))
+    assert "| Performance/Latency/Network | Time on the network. |" in text
+
+
 def test_a_code_cannot_merge_into_a_code_below_it(tree):
     with pytest.raises(CodebookError, match="a code below it"):
         codes.merge_codes(tree, CLI, "Attributes/Performance", "Attributes/Performance/Latency")
@@ -232,6 +248,12 @@ def test_frequency_with_own_codings_counts_only_the_code_itself(counted):
     table = findings.frequency_table(counted, CLI, "Attributes", parent_rule=code_tree.OWN_CODINGS)
     assert participants_by_ref(table) == {PERF: ["P2"], LAT: ["P1"], NET: ["P1"], THR: []}
     assert code_tree.PARENT_RULE_TEXT[code_tree.OWN_CODINGS] in table.notes
+
+
+def test_a_table_scoped_to_a_code_holds_it_and_the_codes_below_it(counted):
+    table = findings.frequency_table(counted, CLI, "Attributes/Performance/Latency", order="codebook")
+    assert [row["ref"] for row in table.rows] == [LAT, NET]
+    assert table.title.endswith("Attributes/Performance/Latency")
 
 
 def test_the_matrix_counts_units_once_for_a_parent(counted):

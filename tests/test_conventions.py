@@ -104,6 +104,20 @@ EXPECTED = {
         (INT, "Quantas clientes tem hoje?", None),
         (PART, "Umas vinte, quase todas do bairro.", None),
     ]),
+    "pipe-table.md": ("Ines, Host", [  # the header row and the rule are no one's turns
+        ("Ines, Host", "Welcome. Tonight we talk about night markets.", "00:00:02"),
+        ("Bo, Guest", "Thanks. I have run a noodle stall for eleven years.", "00:00:09"),
+        ("Ines, Host", "What makes a good pitch?", "00:00:15"),
+        ("Bo, Guest", "Light, and being near the exit.", "00:00:18"),
+    ]),
+    "numbered-sides.txt": (INT, [  # the number counts the questions; the side that asks is the interviewer
+        (INT, "¿Cuánto tiempo lleva en el mercado?", None),
+        (PART, "Doce años, desde que cerró la fábrica.", None),
+        (INT, "¿Qué vende más en invierno?", None),
+        (PART, "Caldo y castañas asadas.", None),
+        (INT, "¿Y en verano?", None),
+        (PART, "Helados, pero los hace mi cuñada.", None),
+    ]),
 }
 
 

@@ -44,6 +44,12 @@ def test_a_taught_shape_does_not_take_ordinary_lines(example, line):
     assert convention_from_example(example).regex.match(line) is None
 
 
+def test_a_word_and_a_number_teach_a_label_with_no_mark():
+    convention = convention_from_example("Speaker 1 Thanks for joining")
+    assert convention.regex.match("Speaker 2 Sure")["speaker"] == "Speaker 2"
+    assert convention.regex.match("Speakers 2 agree") is None
+
+
 def test_a_named_speaker_teaches_a_label_with_no_mark():
     # "Speaker 1 Thanks": nothing ends the label; naming the speaker says where, and the number becomes any number
     convention = convention_from_example("Speaker 1 Thanks for joining", speaker="Speaker 1")
@@ -91,6 +97,18 @@ def test_a_taught_convention_rereads_the_whole_file():
 def test_a_pattern_reads_like_an_example():
     after = read_transcript_data(ZOOM, "zoom.txt", taught=[convention_from_pattern(r"^\[(?P<speaker>[^\]]+)\] ")])
     assert [(t.speaker, after.turn_text(t)) for t in after.turns] == ZOOM_TURNS
+
+
+def test_a_taught_convention_names_the_speakers_of_caption_cues():
+    srt = (b"1\n00:00:00,000 --> 00:00:02,000\n[Speaker 0] Shall we start? How did you begin?\n\n"
+           b"2\n00:00:02,500 --> 00:00:05,000\n[Speaker 1] By accident.\n\n"
+           b"3\n00:00:05,500 --> 00:00:07,000\n[Speaker 1] A friend asked me.\n\n"
+           b"4\n00:00:07,500 --> 00:00:09,000\n[Speaker 0] Which model?\n")
+    parsed = read_transcript_data(srt, "call.srt", taught=[convention_from_example("[Speaker 0] Shall we")])
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        ("Speaker 0", "Shall we start? How did you begin?", "00:00:00"),
+        ("Speaker 1", "By accident. A friend asked me.", "00:00:02"),  # one speaker's cues make one turn
+        ("Speaker 0", "Which model?", "00:00:07")]
 
 
 def test_a_convention_that_finds_no_turn_start_keeps_the_reading_and_says_so():

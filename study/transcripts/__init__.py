@@ -74,13 +74,14 @@ def read_transcript_data(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX
                          lenient: bool = False, taught: Sequence[Convention] = (),
                          without: Collection[str] = ()) -> ParsedTranscript:
     """``read_transcript`` of a file's bytes (an upload): ``name``'s suffix picks the reader, and errors name it.
-    ``taught`` conventions (``taught.reread``) decide where turns start, when they find any.
+    ``taught`` conventions decide where turns start, when they find any: at the start of a line
+    (``taught.reread``), or of a caption cue; a speaker table's columns say it themselves.
 
     Example: ``read_transcript_data(b"Interviewer: Why?\nP1: Because.", "P1.txt").turns[1].speaker == "P1"``
     """
     with _reported_against(name):
         reader = reader_for(name)
-        parsed = reread(reader(checked_bytes(data, max_bytes), lenient=lenient, without=without), taught)
+        parsed = reader(checked_bytes(data, max_bytes), lenient=lenient, without=without, taught=tuple(taught))
         if not parsed.turns:
             raise Unreadable("contains no transcript text; check that it is the right file")
         return parsed

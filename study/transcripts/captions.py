@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .labels import label_options
+from .labels import LabelPattern, label_options
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
 from .roles import label_role
+from .taught import Convention
 from .text import Line, blocks_of, decode_text, lines_of
 
 _NOT_VTT = "is not a valid WebVTT file (it must start with a 'WEBVTT' line, then cues); re-export it"
@@ -40,7 +41,9 @@ class Cue:
     lines: tuple[str, ...] = ()  # its text lines without tags, as written
 
 
-def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False, **_options) -> ParsedTranscript:
+def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
+                   taught: Sequence[Convention] = (), **_options) -> ParsedTranscript:
+    """``taught`` conventions say how a cue's text names its speaker, before the usual prefixes."""
     text = decode_text(data)
     warnings: list[str] = []
     lines = lines_of(text)
@@ -53,7 +56,8 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False, 
         notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
     cues = _cues(lines, blocks, lenient, warnings)
-    drafts = [*_merged_turns(_speaker_cues(cues)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
+    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS)
+    drafts = [*_merged_turns(_speaker_cues(cues, patterns)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=warnings, header=header)
 
 
@@ -135,12 +139,12 @@ def _without_fraction(timestamp: str) -> str:
     return re.sub(r"[.,]\d+$", "", timestamp)
 
 
-def _speaker_cues(cues: Sequence[Cue]) -> list[Cue]:
-    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix, else the previous one."""
+def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list[Cue]:
+    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix (``patterns``), else the previous one."""
     speaker = None
     result = []
     for cue in cues:
-        found = label_options(Line(0, cue.text), NAME_PATTERNS) if cue.speaker is None and cue.text else []
+        found = label_options(Line(0, cue.text), patterns) if cue.speaker is None and cue.text else []
         label = found[0] if found else None
         speaker = cue.speaker or (label.speaker if label else speaker)
         body = cue.text[label.body_start:].strip() if label else cue.text

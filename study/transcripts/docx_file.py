@@ -11,8 +11,7 @@ import io
 import lzma
 import zipfile
 import zlib
-from typing import Collection
-from typing import Sequence
+from typing import Collection, Sequence
 
 import defusedxml.ElementTree
 import docx
@@ -25,6 +24,7 @@ from docx.text.run import Run
 from .model import ParsedTranscript, Unreadable
 from .reading import LineFormat
 from .registry import read_layout
+from .taught import Convention
 from .text import describe_size
 
 # A .docx is a zip: refuse archives that would unpack to far more than any transcript needs.
@@ -37,10 +37,11 @@ DOCX_MAIN_PART = "word/document.xml"
 _CORRUPT = "is not a Word file (the zip archive is corrupt); re-save it as .docx"
 
 
-def read_docx(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
+def read_docx(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+             **_options) -> ParsedTranscript:
     check_docx_archive(data)
     text, formats = _docx_lines(data)
-    return read_layout(text, by_line=True, formats=formats, without=without)
+    return read_layout(text, by_line=True, formats=formats, without=without, taught=taught)
 
 
 def check_docx_archive(data: bytes) -> None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path, PurePath
-from typing import Callable, Collection
+from typing import Callable, Collection, Sequence
 
 from . import captions, docx_file, office, tables
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
+from .taught import Convention
 from .text import decode_text, describe_size
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -43,8 +44,9 @@ def check_size(size: int, max_bytes: int) -> None:
         )
 
 
-def read_plain_text(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
-    return read_layout(decode_text(data), by_line=False, without=without)
+def read_plain_text(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+             **_options) -> ParsedTranscript:
+    return read_layout(decode_text(data), by_line=False, without=without, taught=taught)
 
 
 Reader = Callable[..., ParsedTranscript]

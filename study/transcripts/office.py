@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import zipfile
 import zlib
-from typing import Collection
+from typing import Collection, Sequence
 
 import defusedxml.ElementTree
 
@@ -21,6 +21,7 @@ from .docx_file import check_unzipped_size, check_xml_part
 from .limits import MAX_PDF_FORM_USES, MAX_PDF_PAGE_OPERATIONS, MAX_PDF_PAGES, Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
+from .taught import Convention
 from .text import mostly_control_characters, normalise_newlines
 
 _CONVERT = "save it as .docx or .txt"
@@ -32,7 +33,8 @@ ANTIWORD = "antiword"
 DOC_TIMEOUT_SECONDS = 60
 
 
-def read_pdf(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
+def read_pdf(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+             **_options) -> ParsedTranscript:
     if not data.startswith(b"%PDF"):
         raise Unreadable(f"is not a PDF file (it does not start with %PDF); {_CONVERT}")
     import pypdf  # imported here: only PDF files need it
@@ -49,7 +51,7 @@ def read_pdf(data: bytes, *, without: Collection[str] = (), **_options) -> Parse
         raise Unreadable(f"could not be read as a PDF ({type(exc).__name__}); {_CONVERT}") from None
     if not text.strip():
         raise Unreadable(f"has no text layer (a scanned image?); run OCR on it or {_CONVERT}")
-    return read_layout(_clean(text), by_line=False, without=without)
+    return read_layout(_clean(text), by_line=False, without=without, taught=taught)
 
 
 def _pdf_text(reader) -> str:
@@ -70,7 +72,8 @@ def _pdf_text(reader) -> str:
     return "\n".join(pages)
 
 
-def read_odt(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
+def read_odt(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+             **_options) -> ParsedTranscript:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_unzipped_size(archive.infolist(), len(data))
@@ -88,7 +91,7 @@ def read_odt(data: bytes, *, without: Collection[str] = (), **_options) -> Parse
         paragraphs = _odt_paragraphs(body if body is not None else root, [0])
     except RecursionError:
         raise Unreadable(f"nests its elements deeper than any document does (a damaged or hostile file); {_CONVERT}") from None
-    return read_layout(_clean("\n".join(paragraphs)), by_line=True, without=without)
+    return read_layout(_clean("\n".join(paragraphs)), by_line=True, without=without, taught=taught)
 
 
 def _odt_paragraphs(element, spent: list[int]) -> list[str]:
@@ -134,7 +137,8 @@ def _spaces(count: str, spent: list[int]) -> int:
     return spaces
 
 
-def read_rtf(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
+def read_rtf(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+             **_options) -> ParsedTranscript:
     if not data.lstrip().startswith(b"{\\rtf"):
         raise Unreadable(f"is not an RTF file (it does not start with {{\\rtf); {_CONVERT}")
     from striprtf.striprtf import rtf_to_text  # imported here: only RTF files need it
@@ -143,10 +147,11 @@ def read_rtf(data: bytes, *, without: Collection[str] = (), **_options) -> Parse
         text = rtf_to_text(data.decode("latin-1"), errors="replace")
     except Exception as exc:  # striprtf raises on malformed control words
         raise Unreadable(f"could not be read as RTF ({type(exc).__name__}); {_CONVERT}") from None
-    return read_layout(_clean(text), by_line=True, without=without)
+    return read_layout(_clean(text), by_line=True, without=without, taught=taught)
 
 
-def read_doc(data: bytes, *, without: Collection[str] = (), **_options) -> ParsedTranscript:
+def read_doc(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+             **_options) -> ParsedTranscript:
     """Legacy Word .doc through Debian's antiword (scripts/ensure_system_packages.sh installs it)."""
     if not data.startswith(b"\xd0\xcf\x11\xe0"):
         raise Unreadable("is not a legacy Word .doc file; open it in Word or LibreOffice and save it as .docx")
@@ -167,7 +172,7 @@ def read_doc(data: bytes, *, without: Collection[str] = (), **_options) -> Parse
             raise Unreadable("took too long to read as a legacy .doc; save it as .docx in Word") from None
     if done.returncode != 0:
         raise Unreadable("could not be read as a legacy Word .doc (damaged or not Word 97-2003); save it as .docx")
-    return read_layout(_clean(done.stdout.decode("utf-8", errors="replace")), by_line=False, without=without)
+    return read_layout(_clean(done.stdout.decode("utf-8", errors="replace")), by_line=False, without=without, taught=taught)
 
 
 def _clean(text: str) -> str:

@@ -7,13 +7,14 @@ ParsedTranscript out) plus one line in ``READERS`` (see ``files``).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Collection
+from typing import Collection, Sequence
 
 from . import conventions
 from .layouts import cue_blocks, formatting, markdown, name_lines, otter, paragraphs, protocol, qa, rev, timestamps
 from .model import ParsedTranscript
 from .notes import speech_end, split_metadata_header
 from .reading import Document, LineFormat, Layout, Proposal, scored
+from .taught import Convention, reread
 from .text import lines_of, visible_controls
 
 # The named layouts, most specific first (a tie in score goes to the earlier layout); the convention
@@ -34,8 +35,9 @@ _SURE = 0.98  # a named layout that reads this well leaves the learned conventio
 
 
 def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | None = None,
-                without: Collection[str] = ()) -> ParsedTranscript:
-    """The best reading of ``text``: header to metadata, notes out of speech, layouts competing.
+                without: Collection[str] = (), taught: Sequence[Convention] = ()) -> ParsedTranscript:
+    """The best reading of ``text``: header to metadata, notes out of speech, layouts competing;
+    with ``taught`` conventions, read again as they say where turns start (``taught.reread``).
 
     ``without`` names layouts (keys of ``NAMED_LAYOUTS``) left out of the competition: the
     leave-one-out tests read each family with the layout written for it switched off."""
@@ -51,11 +53,11 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
         ranked = _ranked(_document(body, lines, len(body), by_line, shifted), layouts)
     best = ranked[0]
     runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
-    return ParsedTranscript(
+    return reread(ParsedTranscript(
         body, best.turns, metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
         runner_up_score=runner_up.score if runner_up else None, warnings=notes, header=text[:shift],
-    )
+    ), taught)
 
 
 def _document(text, lines, end, by_line, formats) -> Document:
