@@ -23,7 +23,7 @@ from sqlalchemy import Select, func, select
 from .adjudication import consensus_coverage, consensus_raters
 from .audit_log import memo_per_change
 from .auth import Actor
-from .excluded import excluded_transcript_ids
+from .excluded import excluded_query, excluded_transcript_ids
 from .names import natural_key
 from .schema import participants, transcript_status, transcripts, users
 from .sources import Source
@@ -42,6 +42,11 @@ def counted_transcripts(raters: Sequence[str]) -> Select:
                 .group_by(transcript_status.c.transcript_id)
                 .having(func.count(users.c.id) == len(names)))
     return finished if names else finished.where(False)
+
+
+def counted_query(raters: Sequence[str]) -> Select:
+    """The transcripts a source counts, as a query: ``counted_transcripts`` less the excluded ones."""
+    return counted_transcripts(raters).where(transcript_status.c.transcript_id.not_in(excluded_query()))
 
 
 def counting_raters(study: Study, source: Source) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from . import search_index
 from .errors import BadValue, DatabaseCorrupt, DatabaseFault, NotFound, SchemaVersionError, StudyError
 from .integrity import database_fault
-from .schema import SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
+from .schema import INDEXES_ADDED_SINCE_V3, SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -125,6 +125,8 @@ class Study:
         self._check_version()
         if set(metadata.tables) - tables:
             metadata.create_all(self.engine)  # tables added since are created empty
+        for index in INDEXES_ADDED_SINCE_V3:
+            index.create(self.engine, checkfirst=True)
         if search_index.TABLE not in tables:
             with self.connection() as connection:  # a study made before the index: built and filled once
                 search_index.ensure_index(connection)

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from . import code_tree
 from . import codes as codes_mod
+from . import counting
+from .counting import Tally
 from .auth import Actor
 from .codebook import join_ref
 from .codes import CodeView
@@ -47,19 +50,25 @@ ORDERS = ("count", "codebook")
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a findings table reads: the chosen source's codings of the codes in scope.
+    """What a findings table reads: the chosen source's units (``study.counting``) of the codes in
+    scope, counted per code and participant in the database.
 
-    ``codings`` has one row per (transcript, segment, code) that counts for the source
-    (``sources.source_codings``) in a counted transcript, limited to ``codes``; ``participants``
-    is M (``coverage.source_coverage``).
+    ``units`` is the query of the source's units in its counted transcripts, ``counted`` the same
+    by the parent rule (each unit also counted for the codes above its code); ``tally`` their count
+    per (code, participant) for the codes in scope; ``participants`` is M (``coverage.source_coverage``).
+    ``codings`` reads the units as a frame, one row per (transcript, segment, code), for the tables
+    that show every coded segment (framework matrix, quotes).
     """
 
+    study: Study
+    asker: Actor
     source: Source
-    codings: pd.DataFrame
+    units: Select
+    counted: Select
+    tally: Tally
     participants: tuple[str, ...]
     codes: tuple[CodeView, ...]
     theme: tuple[str, ...]
-    codes_on_segment: dict
     coverage: Coverage | None = None
     parent_rule: str = code_tree.OWN_CODINGS  # how ``codings`` counts a code with codes below it
 
@@ -79,15 +88,31 @@ class Evidence:
 
     def mentions(self) -> dict[int, list[str]]:
         """{code id: the participants who mentioned it, in natural order} (every code in scope)."""
-        found = self.codings.groupby("code_id")["participant"].agg(lambda s: sorted(set(s), key=natural_key))
-        return {c.id: list(found.get(c.id, [])) for c in self.codes}
+        found: dict[int, list[str]] = defaultdict(list)
+        for code_id, participant in self.tally.cells:
+            found[code_id].append(participant)
+        return {c.id: sorted(found.get(c.id, []), key=natural_key) for c in self.codes}
+
+    @cached_property
+    def codings(self) -> pd.DataFrame:
+        """The source's codings of the codes in scope in its counted transcripts, one row per unit."""
+        frame = source_codings(self.study, self.asker, self.source)
+        frame = frame[frame["participant"].notna() & frame["transcript"].isin(self.coverage.transcripts)]
+        if self.parent_rule == code_tree.WITH_CODES_BELOW:
+            with self.study.session() as session:
+                frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, self.parent_rule))
+        return frame[frame["code_id"].isin([c.id for c in self.codes])].reset_index(drop=True)
 
 
 def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeView, ...], tuple[str, ...]]:
-    """The codes of ``theme`` (a path like ``Attributes`` or ``Attributes/Portability``; all codes
-    when None), sub-themes included, in codebook order; and the theme's path."""
+    """The codes of ``theme`` (a path like ``Attributes`` or ``Attributes/Portability``, or a code,
+    which scopes the table to it and the codes below it; all codes when None), sub-themes included,
+    in codebook order; and the scope's path."""
     with study.session() as session:
-        path = codes_mod.find_theme_by_path(session, theme).path if theme else ()
+        path = ()
+        if theme:
+            group, code = codes_mod.find_parent(session, theme)
+            path = tuple(code.path if code is not None else group.path)
         codes = tuple(codes_mod.code_view(c) for c in codes_mod.all_codes(session) if c.path[: len(path)] == path)
     return codes, path
 
@@ -107,20 +132,19 @@ def study_participants(study: Study) -> tuple[str, ...]:
 
 def gather(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
            combine: str = "union", parent_rule: str = code_tree.OWN_CODINGS) -> Evidence:
-    """The evidence for a findings table: chosen source, its codings of the theme's codes, participants.
-    With ``parent_rule`` WITH_CODES_BELOW a unit carrying a code also counts for every code above it."""
+    """The evidence for a findings table: chosen source, its units of the theme's codes counted per
+    participant in the database, and M. With ``parent_rule`` WITH_CODES_BELOW a unit carrying a code
+    also counts for every code above it (``counting.under_parents``)."""
     code_tree.check_parent_rule(parent_rule)
     chosen = choose_source(study, asker, source, combine)
     codes, path = codes_in_scope(study, theme)
     coverage = source_coverage(study, asker, chosen)
-    frame = source_codings(study, asker, chosen)
-    frame = frame[frame["participant"].notna() & frame["transcript"].isin(coverage.transcripts)]
-    per_segment = frame[frame["segment_id"].notna()].groupby("segment_id")["code_id"].nunique().to_dict()
-    if parent_rule == code_tree.WITH_CODES_BELOW:
-        with study.session() as session:
-            frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, parent_rule))
-    scoped = frame[frame["code_id"].isin([c.id for c in codes])].reset_index(drop=True)
-    return Evidence(chosen, scoped, coverage.participants, codes, path, per_segment, coverage, parent_rule)
+    units = counting.source_units(chosen, coverage.raters)
+    with study.connection() as connection:
+        counted = counting.under_parents(connection, units, parent_rule)
+        tally = counting.tally(connection, counted, [c.id for c in codes])
+    return Evidence(study, asker, chosen, units, counted, tally, coverage.participants, codes, path, coverage,
+                    parent_rule)
 
 
 def _percent(count: int, total: int) -> float:
@@ -198,22 +222,56 @@ def quote_text(quote: dict | None, max_words: int = QUOTE_WORDS[1]) -> str:
 
 def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
     """{code id: exemplar quote {text, participant, transcript, segment}} by the rule in the module doc
-    (the coded span when there is one, else the segment)."""
-    coded = evidence.codings[evidence.codings["segment_id"].notna()]
-    coded = coded.assign(text=coded_texts(study, coded))
+    (the coded span when there is one, else the segment).
+
+    The database ranks each code's candidates into tiers by role, votes and other codes on the
+    segment (``counting.exemplar_tiers``); the best tier of the best role holding a quote of 15-60
+    words decides (else that role's first tier), tiers read a batch at a time until each code is decided."""
+    wanted = {c.id for c in evidence.codes}
+    tiers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # code -> tier -> candidates
+    chosen: dict[int, counting.Candidate] = {}
+    first, last = 1, TIER_BATCH
+    with study.connection() as connection:
+        while wanted:
+            for candidate in counting.exemplar_tiers(connection, evidence.units, evidence.counted, wanted,
+                                                               (first, last)):
+                tiers[candidate.code_id][candidate.tier].append(candidate)
+            for code_id in list(wanted):
+                decided = _decide(tiers[code_id], last)
+                if decided is not None or not tiers[code_id] or max(tiers[code_id]) < last:
+                    wanted.discard(code_id)
+                    if decided is not None:
+                        chosen[code_id] = decided
+            first, last = last + 1, last * TIER_BATCH
+    return {code_id: {"text": c.text, "participant": c.participant, "transcript": c.transcript, "segment": c.segment}
+            for code_id, c in chosen.items()}
+
+
+TIER_BATCH = 8
+
+
+def _decide(tiers: dict[int, list], last: int) -> counting.Candidate | None:
+    """The exemplar among a code's tiers read so far (1 to ``last``), or None when it may lie further."""
+    if not tiers:
+        return None
+    best = sorted(tiers[1], key=_natural_place)[0]
+    for tier in sorted(tiers):
+        candidates = sorted(tiers[tier], key=_natural_place)
+        if candidates[0].role != best.role:
+            return best  # the best role's tiers ran out with nothing quotable
+        quotable = [c for c in candidates if _quotable(c.text)]
+        if quotable:
+            return quotable[0]
+    return best if max(tiers) < last else None
+
+
+def _quotable(text: str) -> bool:
     low, high = QUOTE_WORDS
-    best: dict[int, tuple] = {}
-    for row in coded.itertuples(index=False):
-        text = row.text
-        words = len(text.split())
-        key = (row.role != "participant", not low <= words <= high, -row.votes,
-               evidence.codes_on_segment.get(row.segment_id, 1) - 1,
-               natural_key(row.participant), natural_key(row.transcript), row.segment)
-        quote = {"text": text, "participant": row.participant, "transcript": row.transcript,
-                 "segment": int(row.segment)}
-        if row.code_id not in best or key < best[row.code_id][0]:
-            best[row.code_id] = (key, quote)
-    return {code_id: quote for code_id, (_, quote) in best.items()}
+    return low <= len(text.split()) <= high
+
+
+def _natural_place(candidate: counting.Candidate) -> tuple:
+    return natural_key(candidate.participant), natural_key(candidate.transcript), candidate.segment
 
 
 def coded_texts(study: Study, coded: pd.DataFrame) -> list[str]:
@@ -254,11 +312,9 @@ def matrix_table(study: Study, asker: Actor, theme: str | None = None, source: s
     """Participant x code: 1/0 whether the participant mentioned the code, or with ``counts`` the
     number of coded units (segments; a whole-transcript coding counts as one)."""
     evidence = gather(study, asker, theme, source, combine, parent_rule)
-    units = evidence.codings.assign(unit=[f"{t}:{s}" for t, s in zip(evidence.codings["transcript_id"],
-                                                                      evidence.codings["segment_id"])])
-    per_cell = units.groupby(["participant", "code_id"])["unit"].nunique().to_dict()
+    per_cell = evidence.tally.cells
     rows = [
-        {"participant": p, **{c.ref: _cell_value(per_cell.get((p, c.id), 0), counts) for c in evidence.codes}}
+        {"participant": p, **{c.ref: _cell_value(per_cell.get((c.id, p), 0), counts) for c in evidence.codes}}
         for p in evidence.participants
     ]
     labels = _code_label(evidence.codes)
@@ -393,19 +449,10 @@ def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, lev
     if level not in LEVELS:
         raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     evidence = gather(study, asker, theme, source, combine, parent_rule)
-    frame = evidence.codings
-    unit = frame["participant"] if level == "participant" else frame["segment_id"]
-    frame = frame.assign(unit=unit)[unit.notna()]
-    ids = [c.id for c in evidence.codes]
-    if frame.empty:
-        both = pd.DataFrame(0, index=ids, columns=ids)
-    else:
-        incidence = pd.crosstab(frame["unit"], frame["code_id"]).clip(upper=1)
-        incidence = incidence.reindex(columns=ids, fill_value=0)
-        both = incidence.T @ incidence
+    both = _pairs(evidence, level)
     labels = _code_label(evidence.codes)
     rows = tuple(
-        {"code": labels[a.id], "ref": a.ref, **{b.ref: int(both.loc[a.id, b.id]) for b in evidence.codes}}
+        {"code": labels[a.id], "ref": a.ref, **{b.ref: both.get((a.id, b.id), 0) for b in evidence.codes}}
         for a in evidence.codes
     )
     columns = (Column("code", "Code"),) + tuple(Column(c.ref, labels[c.id], numeric=True) for c in evidence.codes)
@@ -417,6 +464,18 @@ def cooccurrence_table(study: Study, asker: Actor, theme: str | None = None, lev
                 f"{evidence.source.describe()}. {evidence.coverage.describe()}", notes=evidence.rule_note,
         source=evidence.source_dict(), warning=evidence.warning, name=f"cooccurrence-{level}", extra={"level": level},
     )
+
+
+def _pairs(evidence: Evidence, level: str) -> dict[tuple[int, int], int]:
+    """{(code a, code b): segments (participants) with both}: segments grouped in the database,
+    participants from the tally (codes x participants)."""
+    if level == "segment":
+        with evidence.study.connection() as connection:
+            return counting.segment_pairs(connection, evidence.counted, [c.id for c in evidence.codes])
+    both: Counter = Counter()
+    for mentioned in evidence.tally.codes_of().values():
+        both.update((a, b) for a in mentioned for b in mentioned)
+    return dict(both)
 
 
 # -- framework matrix ------------------------------------------------------------------

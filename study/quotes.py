@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-from sqlalchemy import select
-
 from . import codes as codes_mod
+from . import counting
 from .auth import Actor
-from .codings import codings_frame
 from .errors import BadValue, NotFound
 from .exports import Column, Table
 from .names import natural_key
-from .coverage import source_coverage
-from .sources import Source, choose_source, source_codings
-from .store import Segment, Study, Transcript
+from .schema import participants, transcripts
+from .sources import Source, choose_source
+from .store import Study
 
 
 @dataclass(frozen=True)
@@ -57,15 +54,13 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
         raise BadValue("name a code or a theme to quote", "give a code such as Challenges/Model search")
     chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
     code_ids = _code_ids(study, codes, theme)
-    frame = codings_frame(study, asker, list(chosen.raters))
-    frame = frame[frame["code_id"].isin(code_ids)]
-    frame = frame[frame["transcript"].isin(source_coverage(study, asker, chosen).included)]  # coded or not: a listing
+    query = counting.quote_rows(chosen, code_ids)
     if participant is not None:
-        frame = frame[frame["participant"] == participant]
+        query = query.where(participants.c.label == participant)
     if transcript is not None:
-        frame = frame[frame["transcript"] == transcript]
-    frame = _counting(frame, source_codings(study, asker, chosen))
-    return _quotes(study, frame, list(code_ids))
+        query = query.where(transcripts.c.name == transcript)
+    with study.connection() as connection:
+        return _quotes(connection.execute(query), code_ids)
 
 
 def _code_ids(study: Study, refs: list[str] | None, theme: str | None) -> dict[int, str]:
@@ -78,48 +73,21 @@ def _code_ids(study: Study, refs: list[str] | None, theme: str | None) -> dict[i
     return found
 
 
-def _counting(frame: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
-    """The rows on units the source counts (a majority source drops what too few raters applied)."""
-    units = {(t, -1 if pd.isna(s) else int(s), c)
-             for t, s, c in counted[["transcript_id", "segment_id", "code_id"]].itertuples(index=False)}
-    keep = [(t, -1 if pd.isna(s) else int(s), c) in units
-            for t, s, c in frame[["transcript_id", "segment_id", "code_id"]].itertuples(index=False)]
-    return frame[keep]
-
-
-def _quotes(study: Study, frame: pd.DataFrame, order: list[int]) -> list[Quote]:
+def _quotes(rows, refs: dict[int, str]) -> list[Quote]:
     """One quote per coded stretch of text; raters who coded the same stretch share it."""
-    texts, bounds = _texts(study, frame)
     grouped: dict[tuple, list] = {}
-    for r in frame.itertuples(index=False):
-        if pd.isna(r.segment_id):
-            start, end = 0, len(texts[r.transcript_id])
-        elif pd.isna(r.span_start):
-            start, end = bounds[int(r.segment_id)]
-        else:
-            start, end = int(r.span_start), int(r.span_end)
-        key = (r.code_id, r.transcript_id, None if pd.isna(r.segment) else int(r.segment), start, end)
+    for r in rows:
+        key = (r.code_id, r.transcript_id, r.segment, r.start, r.end)
         grouped.setdefault(key, [r, []])[1].append(r.rater)
-    rank = {code_id: n for n, code_id in enumerate(order)}
+    rank = {code_id: n for n, code_id in enumerate(refs)}
     ordered = sorted(grouped.items(), key=lambda item: (
         rank[item[0][0]], natural_key(item[1][0].participant or ""), natural_key(item[1][0].transcript),
         item[0][3], item[0][4]))
     return [
-        Quote(r.code, r.participant, r.transcript, int(r.transcript_id), segment, start, end,
-              texts[r.transcript_id][start:end].strip(), tuple(sorted(set(raters))),
-              None if segment is None else r.speaker)
+        Quote(refs[r.code_id], r.participant, r.transcript, int(r.transcript_id), segment, start, end,
+              r.text.strip(), tuple(sorted(set(raters))), None if segment is None else r.speaker)
         for (_, _, segment, start, end), (r, raters) in ordered
     ]
-
-
-def _texts(study: Study, frame: pd.DataFrame) -> tuple[dict[int, str], dict[int, tuple[int, int]]]:
-    """{transcript id: text} and {segment id: (start, end)} of the rows' transcripts."""
-    ids = sorted({int(t) for t in frame["transcript_id"]})
-    with study.session() as session:
-        texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(ids))).all())
-        bounds = {sid: (start, end) for sid, start, end in session.execute(
-            select(Segment.id, Segment.start, Segment.end).where(Segment.transcript_id.in_(ids)))}
-    return texts, bounds
 
 
 QUOTE_COLUMNS = (

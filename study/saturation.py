@@ -94,7 +94,7 @@ def saturation(study: Study, asker: Actor, theme: str | None = None, source: str
     if not 0 <= threshold < 1:
         raise BadValue(f"the threshold is a share of the codes seen so far, between 0 and 1 (got {threshold})")
     evidence = gather(study, asker, theme, source, combine)
-    mentioned = evidence.codings.groupby("participant")["code_id"].agg(set).to_dict()
+    mentioned = evidence.tally.codes_of()
     order = interview_order(study, evidence.coverage.transcripts)
     seen: set[int] = set()
     new_codes = []

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -153,6 +154,13 @@ codings = Table(
     _at("created_at"),
     UniqueConstraint("rater_id", "transcript_id", "code_id", "unit_key", name="uq_codings_key"),
 )
+
+# Indexes added since version 3 (``study.database`` creates them when a study opens: an index changes
+# no data, so no new version). The units of a source (``study.counting``) group codings by transcript,
+# segment and code, counting raters: this index holds all of it, read in order, no table lookups.
+ix_codings_units = Index("ix_codings_units", codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
+                         codings.c.rater_id, codings.c.span_start)
+INDEXES_ADDED_SINCE_V3 = (ix_codings_units,)
 
 memos = Table(
     "memos", metadata,

@@ -370,6 +370,13 @@ def _theme_cycle(folder: Path) -> None:
     edit_rows(folder, "themes", change)
 
 
+def _code_cycle(folder: Path) -> None:
+    def change(rows):
+        rows[0]["parent_code_id"] = rows[1]["id"]
+        rows[1]["parent_code_id"] = rows[0]["id"]
+    edit_rows(folder, "codes", change)
+
+
 def _planted_system_user(folder: Path) -> None:
     edit_rows(folder, "users", lambda rows: rows.append({**rows[0], "id": 99, "name": "root", "role": "system"}))
 
@@ -401,7 +408,10 @@ MALFORMED = {
                                      r"code_id 999 names no row of codes"),
     "two rows with one id": (lambda f: edit_rows(f, "codes", lambda rows: rows[1].update(id=rows[0]["id"])),
                              r"codes\.jsonl, line 2: id \d+ is taken by line 1 already"),
-    "a theme its own ancestor": (_theme_cycle, r"is its own ancestor"),
+    "a theme its own ancestor": (_theme_cycle, r"theme \d+ is its own ancestor"),
+    "a code its own ancestor": (_code_cycle, r"code \d+ is its own ancestor"),
+    "a code under a code not there": (lambda f: edit_rows(f, "codes", lambda rows: rows[0].update(parent_code_id=999)),
+                                      r"parent_code_id 999 names no row of codes"),
     "a planted system account": (_planted_system_user, r"'root' has the role 'system', which only the consensus"),
     "an unknown role": (lambda f: edit_rows(f, "users", lambda rows: rows[0].update(role="owner")),
                         r"role \"owner\" is none of admin, coder, system"),

@@ -465,3 +465,41 @@ def test_a_project_memo_is_kept_and_goes_back_out_as_a_journal_qualcoder_reads(s
     qdpx.import_qdpx(fresh, CLI, tmp_path / "back.qdpx")
     assert project_memos(fresh, CLI) == project_memos(study, CLI)
     fresh.close()
+
+
+def test_the_studys_themes_sent_back_codable_by_nvivo_are_its_themes_again(study, tmp_path):
+    """NVivo has no uncodable groupings: the study's themes come back as codable nodes nobody coded.
+    Where the study has a theme of that path, the node is that theme, and the codings land on the
+    study's own codes; a coded node, or one the study has no theme for, is a code."""
+    load_small_codebook(study)  # Attributes/Portability/License, Attributes/Traditional/Popularity, ...
+    add_interview(study, "Kickoff", "P1", ["We sort by downloads.", "The license decides."])
+    with study.session() as session:
+        text = session.scalar(select(Transcript.text))
+    before = codes_of(study)
+    at = text.index("license")
+    tree = (f'<Code guid="{guid(1, 1)}" name="Attributes" isCodable="true">'
+            f'<Code guid="{guid(1, 2)}" name="Portability" isCodable="true">'
+            f'<Code guid="{guid(1, 3)}" name="License" isCodable="true"/></Code>'
+            f'<Code guid="{guid(1, 4)}" name="Speed" isCodable="true"/></Code>')
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project name="n" origin="NVivo 14" creatingUserGUID="{ANA}" xmlns="urn:QDA-XML:project:1.0">
+  <Users><User guid="{ANA}" name="Ana"/></Users><CodeBook><Codes>{tree}</Codes></CodeBook>
+  <Sources><TextSource guid="{guid(2, 7)}" name="Kickoff" plainTextPath="internal://{guid(2, 7)}.txt">
+    <PlainTextSelection guid="{guid(3, 7)}" startPosition="{at}" endPosition="{at + 7}" creatingUser="{ANA}">
+      <Coding guid="{guid(4, 7)}" creatingUser="{ANA}"><CodeRef targetGUID="{guid(1, 3)}"/></Coding></PlainTextSelection>
+  </TextSource></Sources></Project>"""
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "n.qdpx", project,
+                                                       {f"Sources/{guid(2, 7)}.txt": text}))
+    assert [(r.code, r.span) for r in codings.codings_of(study, CLI, "Ana")] == [
+        ("Attributes/Portability/License", (at, at + 7))]
+    # Speed: a node the study has no theme for, so a code (in the theme Attributes)
+    assert summary.codes_added == 1 and set(codes_of(study)) - set(before) == {"Attributes/Speed"}
+
+
+def test_a_text_written_as_utf16_with_a_byte_order_mark_is_read(study, tmp_path):
+    path = tmp_path / "m.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", maxqda_project(1))
+        archive.writestr(f"sources/{guid(2, 1)}.txt", interview(1).encode("utf-16"))  # a BOM, then UTF-16
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert summary.ok and quotes_of(study) == [("ana", "Interview 1", "A parser")]

@@ -234,3 +234,16 @@ def test_the_search_page_codes_all_shown_hits_as_the_signed_in_rater(cafe, monke
     coded = {h.segment_id for h in search.search(cafe, ALICE, "question", search.Filters(codes=("Attributes/License",))).hits}
     assert coded == {h.segment_id for h in search.search(cafe, CLI, "question").hits}
     assert search.search(cafe, BOB, "question", search.Filters(codes=("Attributes/License",))).total == 0
+
+
+def test_an_admin_filters_the_page_by_one_raters_codes(cafe, monkeypatch):
+    at = open_search(monkeypatch, cafe, ADMIN, "downloads")
+    codes_filter = next(w for w in at.multiselect if w.label == "Codes")
+    codes_filter.set_value(["Attributes/Traditional/Popularity"])
+    at = at.run()
+    assert list(at.dataframe[0].value["Transcript"]) == ["P01"]  # bob applied it there
+    next(w for w in at.selectbox if w.label == "Codes applied by").set_value("alice")
+    at = at.run()
+    assert not at.exception
+    assert not at.dataframe and any("No turn matches" in info.value for info in at.info)
+

@@ -44,6 +44,12 @@ def test_a_taught_shape_does_not_take_ordinary_lines(example, line):
     assert convention_from_example(example).regex.match(line) is None
 
 
+def test_a_word_and_a_number_teach_a_label_with_no_mark():
+    convention = convention_from_example("Speaker 1 Thanks for joining")
+    assert convention.regex.match("Speaker 2 Sure")["speaker"] == "Speaker 2"
+    assert convention.regex.match("Speakers 2 agree") is None
+
+
 def test_a_named_speaker_teaches_a_label_with_no_mark():
     # "Speaker 1 Thanks": nothing ends the label; naming the speaker says where, and the number becomes any number
     convention = convention_from_example("Speaker 1 Thanks for joining", speaker="Speaker 1")

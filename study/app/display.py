@@ -64,6 +64,7 @@ REMEDIES = {
     "mark_done_anyway": "when nothing more is to be coded there, choose 'Mark done anyway'",
     "merge_speakers": "merge '{speaker}' into '{into}' instead (Fix after import, Speakers)",
     "move_transcript": "give the transcripts to them instead (Fix after import, Participant)",
+    "name_the_speaker": "write the speaker's name, as the line shows it, in 'By this speaker'",
 }
 
 

@@ -26,8 +26,11 @@ def search_box() -> None:
 
 
 @st.fragment
-def retrieval_panel(study: Study, actor: Actor, shown: int | None) -> None:
-    """The chosen code's definition and its codings outside transcript ``shown``."""
+def retrieval_panel(study: Study, actor: Actor, shown_key: str) -> None:
+    """The chosen code's definition and its codings outside the transcript the Code page shows
+    (read from ``st.session_state[shown_key]`` on each run: the page's own fragment may have
+    changed it since this panel was last drawn)."""
+    shown = st.session_state.get(shown_key)
     refs = [entry.ref for entry in codes.codebook_entries(study, actor)]
     ref = st.selectbox("Retrieve a code", refs, index=None, placeholder="Choose a code", key=CODE,
                        help="Where this code was applied in the other transcripts, to compare before coding.")

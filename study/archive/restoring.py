@@ -70,10 +70,6 @@ def restore(study: Study, actor: Actor, folder: Path, *, with_accounts: bool = F
     counts = {}
     with study.session() as session:
         connection = session.connection()
-        if connection.dialect.name == "sqlite":
-            # a code (or theme) may sit under one archived after it: keys are checked at commit, as
-            # PostgreSQL checks them at the end of each table's COPY
-            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         for table in archived_tables():
             rows = tables[table.name].rows
             if table.name == "study_meta":

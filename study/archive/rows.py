@@ -162,7 +162,7 @@ def _check_unique(rows: TableRows, key: tuple[str, ...]) -> None:
 
 def check_rules(tables: dict[str, TableRows]) -> None:
     """What the study's own writes guarantee: names as every name is checked, roles known, offsets
-    inside their text and segment, a coding's unit key its segment and span, themes a tree."""
+    inside their text and segment, a coding's unit key its segment and span, themes and codes trees."""
     for (table, column), kind in NAMES.items():
         rows = tables.get(table)
         for index, row in enumerate(rows.rows if rows else ()):
@@ -180,7 +180,8 @@ def check_rules(tables: dict[str, TableRows]) -> None:
     _check_codings(tables, segments)
     for name in ("memos", "memo_versions", "resolutions"):
         _check_segment_in_transcript(tables.get(name), segments)
-    _check_themes_form_a_tree(tables.get("themes"))
+    _check_forms_a_tree(tables.get("themes"), "parent_id", "theme")
+    _check_forms_a_tree(tables.get("codes"), "parent_code_id", "code")
     users = tables.get("users")
     for index, row in enumerate(users.rows if users else ()):
         if row.get("role") == "system" and row["name"] != "consensus":
@@ -251,20 +252,21 @@ def _check_segment_in_transcript(rows: TableRows | None, segments: dict[int, tup
             raise rows.error(index, "codes is not a list of code references")
 
 
-def _check_themes_form_a_tree(rows: TableRows | None) -> None:
-    """Every theme reaches the top by its parents (a cycle would send every walk of the codebook round)."""
-    parent = {row["id"]: row.get("parent_id") for row in (rows.rows if rows else ())}
+def _check_forms_a_tree(rows: TableRows | None, parent_key: str, kind: str) -> None:
+    """Every theme (code) reaches the top by its parents (a cycle would send every walk of the
+    codebook round); the rows are put parents first, so each is inserted after its parent."""
+    parent = {row["id"]: row.get(parent_key) for row in (rows.rows if rows else ())}
     depth: dict[int, int] = {}
     for index, row in enumerate(rows.rows if rows else ()):
         path, at = [], row["id"]
         while at is not None and at not in depth:
             if at in path:
-                raise rows.error(index, f"theme {row['id']} is its own ancestor (its parents form a cycle)")
+                raise rows.error(index, f"{kind} {row['id']} is its own ancestor (its parents form a cycle)")
             path.append(at)
             at = parent[at]
         base = -1 if at is None else depth[at]
-        for offset, theme in enumerate(reversed(path), start=1):
-            depth[theme] = base + offset
+        for offset, item in enumerate(reversed(path), start=1):
+            depth[item] = base + offset
     if rows:  # parents are inserted before their children
         order = sorted(range(len(rows.rows)), key=lambda i: depth[rows.rows[i]["id"]])
         rows.rows, rows.lines = [rows.rows[i] for i in order], [rows.lines[i] for i in order]

@@ -47,6 +47,8 @@ REMEDIES = {
     "restore_code": "choose another code, or restore it on the app's Codebook page",
     "mark_done_anyway": "when nothing more is to be coded there, mark it done anyway with --anyway",
     "merge_speakers": "merge them with `study fix merge-speakers TRANSCRIPT '{speaker}' '{into}'`",
+    "name_the_speaker": "when nothing marks where the name ends, say it with --speaker-pattern, "
+                        "e.g. --speaker-pattern '(?P<speaker>Speaker \\d+) '",
     "move_transcript": "give the transcripts to them with `study fix participant TRANSCRIPT PARTICIPANT`",
 }
 

@@ -135,17 +135,21 @@ def _join_fields(text: str, labels: dict[str, str], values: dict[str, str]) -> s
 # ---------------------------------------------------------------- import
 
 
-def codebook_from(codes: Sequence[QdaCode], name: str = "Imported codebook") -> ImportedCodebook:
+def codebook_from(codes: Sequence[QdaCode], name: str = "Imported codebook", stored: cb.Codebook | None = None,
+                  coded: frozenset[str] = frozenset()) -> ImportedCodebook:
     """The file's code tree as a Codebook: a non-codable code is a theme, a codable one a code with
     the codes below it (a codable parent stays one); top-level codable codes go in a theme of their
-    own (``UNGROUPED_THEME``, where the first of them stood). Names are kept as written; only two
-    codes of one parent that share a name are told apart, numbered, and reported."""
-    reader = _Reader()
+    own (``UNGROUPED_THEME``, where the first of them stood). A codable code nobody coded (``coded``:
+    GUIDs the file's codings name) where the ``stored`` codebook has a theme of that path is that
+    theme: a tool without uncodable groupings (NVivo) sends the study's themes back so. Names are
+    kept as written; only two codes of one parent that share a name are told apart, numbered, and
+    reported."""
+    reader = _Reader(_theme_paths(stored.themes if stored else ()), coded)
     themes: list[cb.Theme] = []
     loose: list[QdaCode] = []
     taken: set[str] = set()
     for code in codes:
-        if code.codable:
+        if code.codable and not reader.is_theme(code, ()):
             if not loose:
                 themes.append(None)  # where the theme of top-level codes goes
                 taken.add(UNGROUPED_THEME.casefold())
@@ -165,10 +169,27 @@ class ImportedCodebook:
     notes: tuple[str, ...]  # what could not be kept as written
 
 
+def _theme_paths(themes: Sequence[cb.Theme], parent: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """The folded paths of the themes and sub-themes."""
+    paths = set()
+    for theme in themes:
+        path = parent + (theme.name.casefold(),)
+        paths |= {path} | _theme_paths(theme.themes, path)
+    return paths
+
+
 class _Reader:
-    def __init__(self):
+    def __init__(self, theme_paths: set[tuple[str, ...]] = frozenset(), coded: frozenset[str] = frozenset()):
         self.refs: dict[str, str] = {}
         self.notes: list[str] = []
+        self.theme_paths, self.coded = theme_paths, coded
+
+    def is_theme(self, code: QdaCode, parent: tuple[str, ...]) -> bool:
+        """Non-codable, or codable but uncoded where the study has a theme of that path."""
+        if not code.codable:
+            return True
+        path = tuple(p.casefold() for p in parent) + (" ".join(code.name.split()).casefold(),)
+        return code.guid not in self.coded and path in self.theme_paths
 
     def name(self, code: QdaCode, parent: tuple[str, ...], taken: set[str]) -> str:
         name = " ".join(code.name.split())
@@ -184,8 +205,8 @@ class _Reader:
         path = parent + (name,)
         description, fields = _split_fields(code.description, _THEME_FIELDS)
         inside: set[str] = set()  # a theme's codes and sub-themes share one set of names
-        codes = self.codes([c for c in code.children if c.codable], path, inside)
-        themes = tuple(self.theme(c, path, inside) for c in code.children if not c.codable)
+        codes = self.codes([c for c in code.children if not self.is_theme(c, path)], path, inside)
+        themes = tuple(self.theme(c, path, inside) for c in code.children if self.is_theme(c, path))
         return cb.Theme(name=name, description=description,
                         exclusive=fields.get("exclusive", "").strip().lower() == "yes", codes=codes, themes=themes)
 

@@ -513,10 +513,12 @@ class _Writer:
 def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary: QdpxImportSummary) -> dict[str, str]:
     """Merge the file's code tree into the stored codebook; returns {code GUID: code reference}.
     Codes and themes the study has already keep their definitions and order; new ones are added."""
-    imported = codebook_from(project.codes)
+    stored = codes_mod.stored_codebook(session)
+    coded = frozenset(c.code for s in project.sources for c in s.all_codings())
+    imported = codebook_from(project.codes, stored=stored, coded=coded)
     summary.skipped.extend(imported.notes)
     if not imported.book.themes:
         return imported.refs
-    result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported.book), actor)
+    result = codes_mod.merge_codebook(session, merged(stored, imported.book), actor)
     summary.codes_added = result["added"]
     return imported.refs

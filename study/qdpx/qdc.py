@@ -43,7 +43,8 @@ def import_codebook(study: Study, actor: Actor, path: str | Path) -> CodebookExc
     """Merge a REFI-QDA codebook (.qdc, or a project's .qde) into the study's codebook."""
     actor.require_admin("load a codebook")
     codes, skipped = read_codebook(path)
-    imported = codebook_from(codes, name=Path(path).name)
     with study.session() as session:
-        result = codes_mod.merge_codebook(session, merged(codes_mod.stored_codebook(session), imported.book), actor)
+        stored = codes_mod.stored_codebook(session)
+        imported = codebook_from(codes, name=Path(path).name, stored=stored)
+        result = codes_mod.merge_codebook(session, merged(stored, imported.book), actor)
     return CodebookExchange(str(path), result["added"], skipped + imported.notes)

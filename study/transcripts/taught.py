@@ -3,7 +3,8 @@ that re-reads a whole transcript.
 
 ``convention_from_example("[Speaker 1] Thanks for joining")`` finds the speaker label at the line's
 start (in brackets, before a colon or a dash, in bold, in capitals, with timestamps before or after
-it), or the words you name as the speaker, and turns the line's shape into a regular expression:
+it; a word and a number with nothing after them, "Speaker 1 Thanks"), or the words you name as the
+speaker, and turns the line's shape into a regular expression:
 times become any time, numbers any number, the speaker any name in the same place.
 ``convention_from_pattern(r"^(?P<speaker>[A-Z]+) >> ")`` takes the expression as written; its
 ``speaker`` group is the speaker, a ``timestamp`` group the turn's time.
@@ -56,6 +57,7 @@ _NAME_BEFORE_COLON = r"(?P<speaker>[^\W\d_][^:：\n]{0,59}?)"
 _NAME_BEFORE_DASH = r"(?P<speaker>[^\W\d_][\w.,'’&() ]{0,59}?)"
 _NAME_IN_CAPITALS = rf"(?P<speaker>{_CAPITALS})"
 _MAX_WORDS = 6
+_NUMBERED_NAME = re.compile(r"[^\W\d_]+[ \t]+\d{1,3}(?=[ \t]+[^\W\d_])")  # "Speaker 1 Thanks", "Sprecher 2 Ja"
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,19 @@ def convention_from_example(line: str, speaker: str | None = None) -> Convention
     if not line.strip():
         raise ConventionError("the example line is empty", "copy a line of the transcript where a turn starts")
     named = speaker.strip() if speaker and speaker.strip() else None
+    if named is None and (numbered := _NUMBERED_NAME.match(line.lstrip())):
+        named = numbered.group()  # "Speaker 1 Thanks": a word and a number, nothing after them
     pattern = _pattern_of(line, named) or (_pattern_around(line, named) if named else None)
     if pattern is None:
         raise ConventionError(f"no speaker label found at the start of {line.strip()!r}",
-                              "name the words that are the speaker, or write the pattern yourself")
+                              "name the words that are the speaker, or write the pattern yourself",
+                              remedy="name_the_speaker")
     convention = Convention(pattern, example=line.strip())
     found = convention.regex.match(line.lstrip())
     if found is None or not found["speaker"].strip():  # the shape must read its own example back
         raise ConventionError(f"no speaker label found at the start of {line.strip()!r}",
-                              "name the words that are the speaker, or write the pattern yourself")
+                              "name the words that are the speaker, or write the pattern yourself",
+                              remedy="name_the_speaker")
     return convention
 
 

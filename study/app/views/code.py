@@ -157,4 +157,4 @@ st.html("<style>.stMainBlockContainer { padding: 3rem 1.5rem 1rem; }</style>")
 code_page()
 with st.sidebar:  # searching and retrieval beside the workspace, each redrawn on its own
     search_box()
-    retrieval_panel(study, actor, st.session_state.get(SHOWN))
+    retrieval_panel(study, actor, SHOWN)

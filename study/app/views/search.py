@@ -101,10 +101,11 @@ def coding_bar(results: search.Results, chosen: list[int]) -> None:
         return
     pick, selected, shown = st.columns([3, 1, 1], vertical_alignment="bottom")
     pick.selectbox("Code the hits with", refs, key=CODE)
+    yours = f"The code goes into your own codings ({actor.name})."
     selected.button(f"Code chosen ({len(chosen)})", disabled=not chosen, on_click=code_hits, args=(chosen,),
-                    width="stretch", help="Choose rows in the table first (the boxes on the left).")
+                    width="stretch", help=f"Choose rows in the table first (the boxes on the left). {yours}")
     shown.button(f"Code all shown ({len(results.hits)})", on_click=code_hits,
-                 args=([hit.segment_id for hit in results.hits],), width="stretch")
+                 args=([hit.segment_id for hit in results.hits],), width="stretch", help=yours)
 
 
 def pager(results: search.Results) -> None:
@@ -134,6 +135,10 @@ def search_page() -> None:
         st.info("No turn matches.")
         return
     chosen = hits_view(results)
+    for hit in [h for h in results.hits if h.segment_id in chosen][:1]:  # the chosen row, in this tab
+        st.page_link("views/code.py", label=plain(f"Open {hit.transcript} #{hit.index} on the Code page"),
+                     query_params=hit.address(),
+                     icon=":material/open_in_browser:")
     coding_bar(results, chosen)
     pager(results)
 

@@ -15,6 +15,7 @@ from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
 from ..roles import qa_role, role_label
 from ..text import Line, stripped_span
+from . import cells, colours
 from .slots import Candidate, candidates, prefix_end, time_alone
 from .unlabelled import ANSWERING, ASKING, Marked, is_heading, is_question, marked, question_line
 
@@ -37,7 +38,8 @@ def propose(document: Document) -> Proposal | None:
     lines = document.speech_lines
     if len(lines) < 2:
         return None
-    options = [*_label_readings(document, lines), _marker_reading(document, lines), _question_reading(document)]
+    options = [*_label_readings(document, lines), _marker_reading(document, lines), _question_reading(document),
+               cells.propose(document), colours.propose(document) if document.formats else None]
     scored_options = [scored(option, document) for option in options
                       if option and len({turn.speaker for turn in option.turns}) > 1]
     if not scored_options and (times := _times_reading(document, lines)):
@@ -127,12 +129,26 @@ def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:
     bares = [_bare(c.speaker) for c in found]
     counters -= {a for a, b in zip(bares, bares[1:]) if a == b}  # "RQ1", "RQ2", "RQ3" in a row: a list
     renamed = []
+    sides = _sides_by_asking(found, counters)
     for c in found:
         bare = _bare(c.speaker)
         name = bare if bare in counters and counts[c.speaker] == 1 else c.speaker
-        side = qa_role(name)
+        side = qa_role(name) or sides.get(name)
         renamed.append(replace(c, speaker=PROTOCOL_NAMES[side]) if side else replace(c, speaker=name))
     return renamed
+
+
+def _sides_by_asking(found: list[Candidate], counters: set[str]) -> dict[str, str]:
+    """Two counted sides and no one else ("P1."/"R1."): a protocol's question and answer, whatever
+    the letters stand for in its language; the side that asks is the interviewer's."""
+    if len(counters) != 2 or any(_bare(c.speaker) not in counters for c in found):
+        return {}
+    asks = Counter(_bare(c.speaker) for c in found if is_question(c.line.text[c.body_start - c.line.start:]))
+    said = Counter(_bare(c.speaker) for c in found)
+    (first, second) = sorted(counters, key=lambda side: -asks[side] / said[side])
+    if asks[first] / said[first] < 0.6 or asks[second] / said[second] > 0.2:
+        return {}
+    return {first: "interviewer", second: "participant"}
 
 
 def _bare(name: str) -> str:

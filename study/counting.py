@@ -1,0 +1,197 @@
+"""A source's codings counted in the database: what the findings tables read, as SQL aggregates.
+
+A *unit* is one (transcript, segment, code) the source keeps (``study.sources``): the codes its
+raters applied there, with ``votes`` (how many of them applied it), kept when ``votes`` reaches
+the source's ``votes_needed``; whole-transcript codings are units with segment None. Only units
+in the transcripts the source counts (``coverage.counted_query``, the one rule for M) whose
+transcript belongs to a participant are kept. Everything here is a Core query over those units,
+so that the database groups and the reader receives rows bounded by what it shows (codes x
+participants, one exemplar per code), not by the number of codings.
+
+Indexes the queries lean on: ``ix_codings_source`` (rater, transcript, segment, code) covers
+the grouping of the units; ``transcript_status``'s key answers the counted transcripts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy.engine import Connection
+
+from . import code_tree
+from .coverage import counted_query
+from .excluded import excluded_query
+from .schema import codes, codings, participants, segments, transcripts, users
+from .sources import Source
+
+
+def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str]) -> Select:
+    """The source's units as a query: transcript_id, segment_id, code_id, votes, span_coding (the
+    lowest coding id among them that marks a span; None when all code the whole segment), participant_id.
+
+    ``raters``: whose codings (names); ``counting``: whose done marks decide what counts."""
+    rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(raters))))
+    votes = func.count(distinct(codings.c.rater_id))
+    grouped = (
+        select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id, votes.label("votes"),
+               func.min(case((codings.c.span_start.is_not(None), codings.c.id))).label("span_coding"))
+        .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
+        .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+        .having(votes >= votes_needed)
+    ).subquery("grouped")
+    return (select(grouped, transcripts.c.participant_id)
+            .join(transcripts, transcripts.c.id == grouped.c.transcript_id)
+            .where(transcripts.c.participant_id.is_not(None)))
+
+
+def source_units(source: Source, counting: Sequence[str]) -> Select:
+    """``units_query`` for a source (``counting``: ``coverage.counting_raters``)."""
+    return units_query(source.raters, source.votes_needed, counting)
+
+
+def under_parents(connection: Connection, units: Select, rule: str) -> Select:
+    """``units`` by the parent rule (``code_tree``): with WITH_CODES_BELOW each unit also counts for
+    every code above its code, once per (transcript, segment, code), taking the votes and span of the
+    unit with the lowest code id among those that count for it. Unchanged when no code nests."""
+    nested = connection.scalar(select(func.count()).where(codes.c.parent_code_id.is_not(None)))
+    if code_tree.check_parent_rule(rule) == code_tree.OWN_CODINGS or not nested:
+        return units
+    own = units.subquery("own")
+    tree = code_tree.code_ancestry()
+    first = func.row_number().over(partition_by=(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id),
+                                   order_by=own.c.code_id)
+    expanded = (select(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id.label("code_id"), own.c.votes,
+                       own.c.span_coding, own.c.participant_id, first.label("first"))
+                .join(tree, tree.c.descendant_id == own.c.code_id)
+                .where(code_tree.counts_under(tree, rule))).subquery("expanded")
+    return (select(expanded.c.transcript_id, expanded.c.segment_id, expanded.c.code_id, expanded.c.votes,
+                   expanded.c.span_coding, expanded.c.participant_id)
+            .where(expanded.c.first == 1))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Per code and participant, how many units the source has: what frequency, matrix, factors,
+    co-occurrence by participant and saturation count. ``cells`` maps (code id, participant label)
+    to the number of units (segments; a whole-transcript coding counts as one)."""
+
+    cells: dict[tuple[int, str], int]
+
+    def participants_of(self, code_id: int) -> set[str]:
+        return {p for (c, p) in self.cells if c == code_id}
+
+    def codes_of(self) -> dict[str, set[int]]:
+        """{participant: the codes they mentioned}."""
+        found: dict[str, set[int]] = {}
+        for code_id, participant in self.cells:
+            found.setdefault(participant, set()).add(code_id)
+        return found
+
+
+def tally(connection: Connection, units: Select, code_ids: Iterable[int]) -> Tally:
+    """Units per (code, participant) for the codes ``code_ids``, grouped in the database."""
+    found = units.subquery("units")
+    rows = connection.execute(
+        select(found.c.code_id, participants.c.label, func.count())
+        .join(participants, participants.c.id == found.c.participant_id)
+        .where(found.c.code_id.in_(list(code_ids)))
+        .group_by(found.c.code_id, participants.c.label)
+    )
+    return Tally({(code_id, label): int(count) for code_id, label, count in rows})
+
+
+def segment_pairs(connection: Connection, units: Select, code_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """{(code a, code b): segments carrying both} (a == b: segments carrying a), whole-transcript
+    codings left out; grouped in the database."""
+    ids = list(code_ids)
+    found = units.where(units.selected_columns.segment_id.is_not(None)).subquery("units")
+    other = found.alias("other")
+    rows = connection.execute(
+        select(found.c.code_id, other.c.code_id, func.count())
+        .join(other, other.c.segment_id == found.c.segment_id)
+        .where(found.c.code_id.in_(ids), other.c.code_id.in_(ids))
+        .group_by(found.c.code_id, other.c.code_id)
+    )
+    return {(a, b): int(count) for a, b, count in rows}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A segment coded with a code, as the exemplar rule weighs it (``findings.exemplars``)."""
+
+    code_id: int
+    segment_id: int
+    role: str
+    votes: int
+    codes_on_segment: int
+    participant: str
+    transcript: str
+    segment: int
+    text: str
+    tier: int  # the code's candidates ranked by role, votes and other codes (1: the best)
+
+
+def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_ids: Iterable[int],
+                   tiers: tuple[int, int]) -> Iterator[Candidate]:
+    """The candidates of each code's ``tiers`` (first, last; 1 is the best) groups by (participant's words first, most
+    votes, fewest other codes on the segment): the exemplar rule's order before word counts and
+    names, which the caller weighs (words are Python's ``str.split``, names sort naturally)."""
+    own = units.where(units.selected_columns.segment_id.is_not(None)).subquery("own")
+    on_segment = select(own.c.segment_id, func.count().label("codes_on_segment")).group_by(own.c.segment_id) \
+        .subquery("on_segment")  # the codes the source applied there, before the parent rule
+    found = counted.where(counted.selected_columns.segment_id.is_not(None)).subquery("units")
+    counted = (select(found, on_segment.c.codes_on_segment)
+               .join(on_segment, on_segment.c.segment_id == found.c.segment_id)).subquery("counted")
+    is_interviewer = case((segments.c.role == "participant", 0), else_=1)
+    order = func.dense_rank().over(partition_by=counted.c.code_id,
+                                   order_by=(is_interviewer, counted.c.votes.desc(), counted.c.codes_on_segment))
+    ranked = (select(counted, order.label("tier")).join(segments, segments.c.id == counted.c.segment_id)
+              .where(counted.c.code_id.in_(list(code_ids)))).subquery("ranked")
+    span = codings.alias("span")
+    start = func.coalesce(span.c.span_start, segments.c.start)
+    end = func.coalesce(span.c.span_end, segments.c.end)
+    tiers = (  # the text cut only for the tier's rows
+        select(ranked.c.code_id, ranked.c.segment_id, segments.c.role, ranked.c.votes, ranked.c.codes_on_segment,
+               participants.c.label, transcripts.c.name, segments.c.index,
+               func.substr(transcripts.c.text, start + 1, end - start).label("text"), ranked.c.tier)
+        .join(segments, segments.c.id == ranked.c.segment_id)
+        .join(transcripts, transcripts.c.id == ranked.c.transcript_id)
+        .join(participants, participants.c.id == ranked.c.participant_id)
+        .outerjoin(span, span.c.id == ranked.c.span_coding)
+        .where(ranked.c.tier.between(*tiers))
+    )
+    for row in connection.execute(tiers):
+        yield Candidate(row.code_id, row.segment_id, row.role, int(row.votes), int(row.codes_on_segment),
+                        row.label, row.name, int(row.index), row.text, int(row.tier))
+
+
+def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:
+    """The source's codings of ``code_ids`` in the participants' transcripts no admin excluded
+    (``coverage.Coverage.included``), one row per coding
+    (rater, code, transcript, participant, segment, speaker, start, end and the text from start to
+    end: the span, else the segment, else the whole transcript), on units the source keeps (a
+    majority source drops what too few of its raters applied). Filter it further with ``where``."""
+    rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
+    start = func.coalesce(codings.c.span_start, segments.c.start, 0)
+    end = func.coalesce(codings.c.span_end, segments.c.end, func.length(transcripts.c.text))
+    query = (
+        select(users.c.name.label("rater"), codings.c.code_id, codings.c.transcript_id, transcripts.c.name.label("transcript"),
+               participants.c.label.label("participant"), segments.c.index.label("segment"), segments.c.speaker,
+               start.label("start"), end.label("end"), func.substr(transcripts.c.text, start + 1, end - start).label("text"))
+        .join(users, users.c.id == codings.c.rater_id)
+        .join(transcripts, transcripts.c.id == codings.c.transcript_id)
+        .join(participants, participants.c.id == transcripts.c.participant_id)
+        .outerjoin(segments, segments.c.id == codings.c.segment_id)
+        .where(codings.c.rater_id.in_(rater_ids), codings.c.code_id.in_(list(code_ids)),
+               codings.c.transcript_id.not_in(excluded_query()))
+    )
+    if source.votes_needed <= 1:
+        return query
+    votes = func.count(distinct(codings.c.rater_id))
+    kept = (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+            .where(codings.c.rater_id.in_(rater_ids), codings.c.code_id.in_(list(code_ids)))
+            .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+            .having(votes >= source.votes_needed)).subquery("kept")
+    return query.join(kept, and_(kept.c.transcript_id == codings.c.transcript_id, kept.c.code_id == codings.c.code_id,
+                                 kept.c.segment_id.is_not_distinct_from(codings.c.segment_id)))

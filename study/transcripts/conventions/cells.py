@@ -1,0 +1,104 @@
+"""Turns in a table inside a document: a Word table's rows (cells apart by tabs) or a Markdown
+pipe table (``| 00:00:04 | Maya, Host | text |``).
+
+The speaker column is the one whose short values recur, few and distinct; the text column the one
+holding most of the words; a column of times gives each turn its time. The header row names the
+columns once, so it is no one's turn; a ``|---|`` rule is no row at all.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..labels import plausible_speaker, tidy_speaker
+from ..model import Turn
+from ..reading import Document, Proposal
+from ..roles import label_role
+from ..text import Line, non_space_count
+from .slots import TIME
+
+_RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*")
+_TIME_CELL = re.compile(rf"[\[(]?{TIME}(?:[ \t]*(?:-->|-|–)[ \t]*{TIME})?[\])]?")
+_MAX_SPEAKERS = 12
+
+
+@dataclass(frozen=True)
+class Row:
+    line: Line
+    cells: tuple[tuple[int, int], ...]  # each cell's stripped span in the text
+
+
+def propose(document: Document) -> Proposal | None:
+    """Turns from the rows of a table with a speaker column and a text column, or None."""
+    rows = _rows(document)
+    if len(rows) < 3:
+        return None
+    width = Counter(len(row.cells) for row in rows).most_common(1)[0][0]
+    rows = [row for row in rows if len(row.cells) == width]
+    text = document.text
+    values = [[text[a:b] for a, b in row.cells] for row in rows]
+    body = max(range(width), key=lambda col: sum(len(v[col]) for v in values))
+    speaker = _speaker_column(values, width, body)
+    if speaker is None:
+        return None
+    times = next((col for col in range(width) if col not in (body, speaker)
+                  and sum(bool(_TIME_CELL.fullmatch(v[col])) for v in values) > len(values) / 2), None)
+    counts = Counter(v[speaker] for v in values)
+    turns, explained = [], 0
+    for row, v in zip(rows, values):
+        name = v[speaker]
+        if counts[name] < 2 or not plausible_speaker(name):
+            continue  # the header row, or a cell that names no one who speaks again
+        start, end = row.cells[body]
+        explained += non_space_count(text, row.line.start, row.line.end)
+        if end > start:
+            stamp = _TIME_CELL.fullmatch(v[times]) if times is not None else None
+            time = re.search(TIME, stamp.group()).group() if stamp else None
+            speaker_name = tidy_speaker(name)
+            turns.append(Turn(speaker_name, start, end, time, label_role(speaker_name)))
+    return Proposal("learned convention: a table of turns", tuple(turns), explained)
+
+
+def _rows(document: Document) -> list[Row]:
+    rows = []
+    for line in document.content_lines:
+        if "\t" in line.text:
+            separator = "\t"
+        elif line.text.lstrip().startswith("|") and line.text.rstrip().endswith("|") and not _RULE.fullmatch(line.text):
+            separator = "|"
+        else:
+            continue
+        rows.append(Row(line, _cells(line, separator)))
+    return rows
+
+
+def _cells(line: Line, separator: str) -> tuple[tuple[int, int], ...]:
+    text, cells, position = line.text, [], 0
+    if separator == "|":
+        position = text.index("|") + 1
+        text = text[:text.rindex("|")]
+    for part in text[position:].split(separator):
+        stripped = part.strip()
+        offset = position + part.find(stripped) if stripped else position
+        cells.append((line.start + offset, line.start + offset + len(stripped)))
+        position += len(part) + 1
+    return tuple(cells)
+
+
+def _speaker_column(values: list[list[str]], width: int, body: int) -> int | None:
+    """The column of short names that recur: few distinct values, each said more than once."""
+    best, best_share = None, 0.0
+    for col in range(width):
+        if col == body:
+            continue
+        column = [v[col] for v in values]
+        counts = Counter(column)
+        if len(counts) > _MAX_SPEAKERS or len(counts) < 2 or any(len(c.split()) > 6 for c in column):
+            continue
+        if sum(bool(_TIME_CELL.fullmatch(c)) for c in column) > len(column) / 2:
+            continue
+        share = sum(n for n in counts.values() if n > 1) / len(column)
+        if share > best_share:
+            best, best_share = col, share
+    return best if best_share >= 0.6 else None
