@@ -148,7 +148,7 @@ def retrieval_table(found: Retrieval) -> Table:
     rows = tuple({"place": item.place, "participant": item.participant or "", "speaker": item.speaker or "",
                   "text": item.text, "transcript_id": item.transcript_id, "segment": item.segment,
                   "start": item.start, "end": item.end, "span": item.span} for item in found.items)
-    shown = f"the first {len(rows)} of " if len(rows) < found.total else ""
+    shown = f"The first {len(rows)} of " if len(rows) < found.total else ""
     definition = found.code.definition.strip() or "(no definition)"
     return Table(title=f"{found.code.ref}: where {found.rater} applied it", columns=RETRIEVAL_COLUMNS, rows=rows,
                  caption=f"Definition: {definition}", notes=(f"{shown}{found.total} coding(s).",), name="retrieval")

@@ -2,8 +2,9 @@
 
 The evidence, strongest first: what you said (``overrides``); the speaker's label (Interviewer,
 Moderator, Host, Q, Pregunta... or Participant, Interviewee, P3, Respondent, Guest... or Observer,
-Note-taker, Interpreter, Co-host...: "other", present but neither asking nor answering; a reader's
-``role_hint`` counts as the label's word); then who asks. The interviewer is who asks, not who
+Note-taker, Interpreter...: "other", present but neither asking nor answering; a reader's
+``role_hint`` counts as the label's word; a team label, "Researcher B", "Co-host", whose speaker asks
+nothing while another interviewer asks, is other too); then who asks. The interviewer is who asks, not who
 speaks first: the speakers are ranked by the share of their turns that ask a question
 (``transcripts.questions.asks``, in the languages we read) less half their share of the words, and
 those clearly ahead of the rest are interviewers: several interviewers and hosts are fine. A
@@ -89,6 +90,7 @@ def decide_roles(speakers: Iterable[SpeakerStats], overrides: Mapping[str, str] 
             decided[s.name] = (s.label_role, f"the label says {s.label_role}")
     decided.update(_unlabelled_roles(speakers, decided))
     decided.update(_letters_that_ask(speakers, decided))
+    decided.update(_silent_team(speakers, decided))
     return tuple(SpeakerRole(s.name, *decided[s.name][:1], s.turns, s.words, decided[s.name][1]) for s in speakers)
 
 
@@ -166,6 +168,16 @@ def _unlabelled_roles(speakers: list[SpeakerStats], decided: dict[str, tuple[str
     else:
         others = "no interviewer found: no speaker clearly asks more and says less than the others"
     return {s.name: (INTERVIEWER, askers[s.name]) if s.name in askers else (PARTICIPANT, others) for s in open_}
+
+
+def _silent_team(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A speaker whose label names the research team ("Researcher B", "Co-host") but who asks
+    nothing while another interviewer asks is present, not interviewing: other."""
+    asking = [s.name for s in speakers if decided[s.name][0] == INTERVIEWER and s.questions]
+    verb = "asks" if len(asking) == 1 else "ask"
+    return {s.name: (OTHER, f"the label says interviewer, but asks nothing while {' and '.join(asking)} {verb}")
+            for s in speakers
+            if asking and not s.questions and decided[s.name] == (INTERVIEWER, f"the label says {INTERVIEWER}")}
 
 
 def _letters_that_ask(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:

@@ -14,7 +14,7 @@ def roles_of(turns, overrides=None):
 
 @pytest.mark.parametrize("label", [
     "Interviewer", "interviewer 2", "Interviewer 2 2", "INT", "I", "IV", "Researcher", "Moderator", "Host",
-    "Q", "Pregunta", "Pergunta 3", "Frage", "Entrevistador", "Entrevistadora",
+    "Q", "Pregunta", "Pergunta 3", "Frage", "Entrevistador", "Entrevistadora", "Co-host", "Cohost",
     "Dr. Jane Roe (Interviewer)", "Ana Ruiz - Moderator",
 ])
 def test_labels_that_name_the_research_team(label):
@@ -22,7 +22,7 @@ def test_labels_that_name_the_research_team(label):
 
 
 @pytest.mark.parametrize("label", [
-    "Observer", "Note-taker", "Notetaker", "Note taker 2", "Interpreter", "Translator", "Co-host", "Cohost",
+    "Observer", "Note-taker", "Notetaker", "Note taker 2", "Interpreter", "Translator",
     "Beobachterin", "Dolmetscher", "Intérprete", "Observadora", "Ana Ruiz (Interpreter)", "Interpreter for P3",
 ])
 def test_labels_that_name_someone_neither_asking_nor_answering(label):
@@ -149,6 +149,14 @@ def test_a_five_word_cue_does_not_make_its_speaker_the_interviewer():
      ["il était gratuit", "oui toutes", "par hasard"]),
     (["o que você usa", "por que esse modelo", "quando você começou"],
      ["uso o BERT", "era gratuito", "há dois anos"]),
+    (["come mai questo modello", "mi racconti delle licenze", "quanto tempo ci vuole"],
+     ["perché era gratuito", "come ho detto le leggo", "due settimane"]),
+    (["waarom dit model", "hoe lang duurde dat", "vertel over de licenties"],
+     ["het was gratis", "twee weken", "ik lees ze allemaal"]),
+    (["bagaimana Ibu mulai", "kenapa model itu", "berapa lama"],
+     ["kebetulan saja", "karena gratis", "dua minggu"]),
+    (["你用什么模型吗", "为什么选这个呢", "许可证你看吗"], ["用BERT", "因为免费", "都看"]),
+    (["どのモデルを使いますか", "なぜですか", "ライセンスは読みましたか"], ["BERTです", "無料だからです", "全部読みました"]),
 ])
 def test_the_interviewer_asks_without_question_marks_in_the_languages_we_read(asking, answering):
     # A speech-recognition transcript has no question marks; the asking speaker speaks second.
@@ -224,3 +232,23 @@ def test_a_one_letter_participant_label_stays_when_someone_else_interviews():
     turns = [("Interviewer", "How did you start?"), ("P", "By accident?"), ("Interviewer", "Which model?"),
              ("P", "A small one?")]
     assert roles_of(turns) == {"Interviewer": "interviewer", "P": "participant"}
+
+
+def test_a_team_member_who_asks_nothing_while_another_asks_is_other():
+    # Researcher B only starts the recorder; Researcher A asks in 2 of 2 turns.
+    turns = [("Researcher B", "Recorder's on."), ("Researcher A", "How do you get to work?"),
+             ("Participant 12", "Bus, then train."), ("Researcher A", "And on a bad day?"),
+             ("Participant 12", "Two hours.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert [(r.name, r.role) for r in roles] == [
+        ("Researcher B", "other"), ("Researcher A", "interviewer"), ("Participant 12", "participant")]
+    assert roles[0].reason == "the label says interviewer, but asks nothing while Researcher A asks"
+
+
+def test_a_co_host_who_asks_is_an_interviewer_and_one_who_does_not_is_other():
+    asking = [("Priya (host)", "Welcome! Where did it start?"), ("Lena (co-host)", "And why bikes?"),
+              ("Omar (guest)", "My grandfather fixed them.")]
+    assert roles_of(asking)["Lena (co-host)"] == "interviewer"
+    silent = [("Priya (host)", "Welcome! Where did it start?"), ("Lena (co-host)", "Great to have you."),
+              ("Omar (guest)", "My grandfather fixed them.")]
+    assert roles_of(silent)["Lena (co-host)"] == "other"

@@ -3,7 +3,8 @@
 A question mark decides (``?``, ``？``, ``¿``, ``؟``). Transcripts made by speech recognition often
 have none, so a sentence that opens as a question does too: a question word followed by what makes
 it a question ("what do you", "how long", "why", "¿cómo", "qué", "warum", "wie haben Sie",
-"pourquoi", "est-ce que", "o que você"), a yes/no opener ("do you", "could you", "haben Sie",
+"pourquoi", "est-ce que", "o que você", "come mai", "waarom", "bagaimana"), or closes as one in
+Chinese and Japanese ("…吗", "…ですか"), a yes/no opener ("do you", "could you", "haben Sie",
 "pouvez-vous", "você pode") or an interviewer's request ("tell me about", "describe", "cuéntame",
 "erzählen Sie"). Openers that also start statements ("when I was", "what I did", "como eu")
 are left out: a participant's answer must not read as a question.
@@ -44,12 +45,25 @@ _PORTUGUESE = (
     r"o que (?:você|voce|vocês|é|foi|acha)|por que|porquê|quando (?:você|voce)|onde (?:você|voce)|quem|qual|quais|"
     r"como (?:você|voce|foi|é)|você pode|voce pode|pode me|poderia|conte-me|me conta|me fala"
 )
+_ITALIAN = (
+    r"cosa|che cosa|come (?:mai|hai|ha|avete|è|si|va)|perché (?:hai|ha|avete|non|è)|quando (?:hai|ha|è)|"
+    r"dove (?:hai|ha|è)|chi (?:è|ha)|quale|quali|quanto|quanti|mi racconti|mi racconta|può|potrebbe|ci racconti"
+)
+_DUTCH = (
+    r"wat (?:is|was|doe|doet|deed|heb|hebt|heeft|vind|vond)|waarom|hoe (?:lang|vaak|veel|is|was|heb|gaat|ging|kwam)|"
+    r"wanneer|waar (?:is|was|heb|werk)|wie|welke|kunt u|kun je|zou u|vertel"
+)
+_INDONESIAN = r"apa|apakah|kenapa|mengapa|bagaimana|kapan|siapa|berapa|di mana|dimana|boleh|bisa (?:ibu|bapak|anda)|ceritakan"
 _OPENER = re.compile(
-    rf"(?:^|[.!\n;:]\s*){_FILLERS}(?:{_ENGLISH}|{_SPANISH}|{_GERMAN}|{_FRENCH}|{_PORTUGUESE})\b",
+    rf"(?:^|[.!\n;:]\s*){_FILLERS}(?:{_ENGLISH}|{_SPANISH}|{_GERMAN}|{_FRENCH}|{_PORTUGUESE}|{_ITALIAN}|{_DUTCH}|"
+    rf"{_INDONESIAN})\b",
     re.IGNORECASE,
 )
+# Chinese and Japanese ask at a sentence's end: 吗/呢/嗎 (or 么), か after です/ます.
+_CLOSER = re.compile(r"(?:[吗呢嗎么]|(?:です|ます|でした|ました)か)\s*(?:[。.!！\n]|$)")
 
 
 def asks(text: str) -> bool:
     """Whether ``text`` (a turn) holds a question: a question mark, or a sentence opening as one."""
-    return any(mark in text for mark in _MARKS) or bool(_OPENER.search(text.strip()))
+    text = text.strip()
+    return any(mark in text for mark in _MARKS) or bool(_OPENER.search(text) or _CLOSER.search(text))

@@ -18,7 +18,7 @@ _NUMBERED = r"(?:[ \t]*[\d]+)*(?:[ \t]+[A-Z])?"  # "Interviewer 2", "Interviewer
 
 # Role words, in the languages researchers transcribe in: a whole label, or a word inside a longer one.
 _TEAM_WORDS = (
-    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|"
+    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|co-?hosts?|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
     r"pesquisador(?:a)?"
 )
@@ -28,13 +28,13 @@ _PARTICIPANT_WORDS = (
 )
 # Who is present without being interviewer or participant: kept and shown, never coded unless asked.
 _OTHER_WORDS = (
-    r"observers?|note[- ]?takers?|notetaker|interpreters?|translators?|transcriber|co-?hosts?|"
+    r"observers?|note[- ]?takers?|notetaker|interpreters?|translators?|transcriber|"
     r"observador(?:a)?|int[ée]rprete|traductor(?:a)?|tradutor(?:a)?|beobachter(?:in)?|dolmetscher(?:in)?|"
     r"[üu]bersetzer(?:in)?|protokollant(?:in)?|observat(?:eur|rice)|interpr[èe]te|traduct(?:eur|rice)"
 )
 # Short or ambiguous forms that name a role only as the whole label ("I", "P3", "Frage 2").
 _TEAM_LABELS = (
-    r"interviewer(in)?|int|iv|i|moderator|mod|facilitator|researcher|host|"
+    r"interviewer(in)?|int|iv|i|moderator|mod|facilitator|researcher|host|co-?host|"
     r"pregunta|pergunta|frage|entrevistador(a)?|enqu[êe]teu?r|enqu[êe]trice|intervieweur|"
     r"investigador(a)?|pesquisador(a)?|interviewende?r?"
 )
