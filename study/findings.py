@@ -105,10 +105,14 @@ class Evidence:
 
 
 def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeView, ...], tuple[str, ...]]:
-    """The codes of ``theme`` (a path like ``Attributes`` or ``Attributes/Portability``; all codes
-    when None), sub-themes included, in codebook order; and the theme's path."""
+    """The codes of ``theme`` (a path like ``Attributes`` or ``Attributes/Portability``, or a code,
+    which scopes the table to it and the codes below it; all codes when None), sub-themes included,
+    in codebook order; and the scope's path."""
     with study.session() as session:
-        path = codes_mod.find_theme_by_path(session, theme).path if theme else ()
+        path = ()
+        if theme:
+            group, code = codes_mod.find_parent(session, theme)
+            path = tuple(code.path if code is not None else group.path)
         codes = tuple(codes_mod.code_view(c) for c in codes_mod.all_codes(session) if c.path[: len(path)] == path)
     return codes, path
 

@@ -250,6 +250,12 @@ def test_frequency_with_own_codings_counts_only_the_code_itself(counted):
     assert code_tree.PARENT_RULE_TEXT[code_tree.OWN_CODINGS] in table.notes
 
 
+def test_a_table_scoped_to_a_code_holds_it_and_the_codes_below_it(counted):
+    table = findings.frequency_table(counted, CLI, "Attributes/Performance/Latency", order="codebook")
+    assert [row["ref"] for row in table.rows] == [LAT, NET]
+    assert table.title.endswith("Attributes/Performance/Latency")
+
+
 def test_the_matrix_counts_units_once_for_a_parent(counted):
     rows = {r["participant"]: r for r in findings.matrix_table(counted, CLI, "Attributes", counts=True).rows}
     # P1: #1 (Network) and #3 (Latency) both count for Performance: two units, not three codings

@@ -101,7 +101,7 @@ def table_group() -> None:
 
 
 @table_group.command("frequency")
-@click.option("--theme", help="A theme (path), e.g. Challenges or Attributes/Portability; default all.")
+@click.option("--theme", help="A theme (path), e.g. Challenges or Attributes/Portability, or a code (it and the codes below it); default all.")
 @click.option("--order", type=LazyChoice("study.findings:ORDERS"), default="count", show_default=True,
               help="count: most mentioned first; codebook: codebook order.")
 @parent_rule_option

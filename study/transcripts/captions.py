@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from .labels import LabelPattern, label_options
+from .labels import NAME, LabelPattern, label_options
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
@@ -56,7 +57,7 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
         notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
     cues = _cues(lines, blocks, lenient, warnings)
-    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS)
+    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *_bracketed_names(cues))
     drafts = [*_merged_turns(_speaker_cues(cues, patterns)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=warnings, header=header)
 
@@ -152,16 +153,31 @@ def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list
     return result
 
 
+_BRACKETED_NAME = LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]?(?=\s|$)"), self_evident=True)
+_ASIDE = re.compile(r"\s*(?:\[[^\[\]]*\]|\([^()]*\))\s*")
+
+
+def _bracketed_names(cues: Sequence[Cue]) -> tuple[LabelPattern, ...]:
+    """"[Speaker 0] text": names in square brackets open cues when one such name opens two or more."""
+    opened = Counter(label.speaker for cue in cues if cue.speaker is None and cue.text
+                     for label in label_options(Line(0, cue.text), (_BRACKETED_NAME,)))
+    return (_BRACKETED_NAME,) if any(n > 1 for n in opened.values()) else ()
+
+
 def _merged_turns(cues: Sequence[Cue]) -> list[DraftTurn]:
+    """Consecutive cues of one speaker as one turn; a cue that is only an aside in brackets
+    ("[upbeat music]", a service's "(Transcribed by ...)") is a note, nobody's speech."""
     drafts: list[DraftTurn] = []
     for cue in cues:
         speaker = cue.speaker or UNKNOWN_SPEAKER
         if not cue.text:
             continue
-        if drafts and drafts[-1].speaker == speaker:
+        if _ASIDE.fullmatch(cue.text):
+            drafts.append(DraftTurn("", cue.text))
+        elif drafts and drafts[-1].speaker == speaker:
             drafts[-1] = DraftTurn(speaker, f"{drafts[-1].body} {cue.text}", drafts[-1].timestamp, drafts[-1].role_hint)
         else:
             drafts.append(DraftTurn(speaker, cue.text, cue.timestamp, label_role(speaker)))
-    if not drafts:
+    if not any(draft.speaker for draft in drafts):
         raise Unreadable("contains no captions with text; check that it is the right file")
     return drafts
