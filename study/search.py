@@ -113,10 +113,16 @@ class Hit:
         return (("…" if start > width else "") + before.lstrip(), self.text[start:end],
                 after.rstrip() + ("…" if end + width < len(self.text) else ""))
 
+    def address(self) -> dict[str, str]:
+        """The Code page's query parameters for the hit: its turn, the first match highlighted."""
+        place = {"transcript": str(self.transcript_id), "segment": str(self.index)}
+        if self.matches:
+            place["match"] = f"{self.matches[0][0]}-{self.matches[0][1]}"
+        return place
+
     def link(self) -> str:
-        """The Code page's address of the hit: its turn, with the first match highlighted."""
-        match = f"&match={self.matches[0][0]}-{self.matches[0][1]}" if self.matches else ""
-        return f"?transcript={self.transcript_id}&segment={self.index}{match}"
+        """The Code page's address of the hit, as a relative link (``?transcript=..&segment=..``)."""
+        return "?" + "&".join(f"{name}={value}" for name, value in self.address().items())
 
 
 def _shortened(words: str, width: int) -> str:

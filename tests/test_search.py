@@ -246,3 +246,4 @@ def test_an_admin_filters_the_page_by_one_raters_codes(cafe, monkeypatch):
     at = at.run()
     assert not at.exception
     assert not at.dataframe and any("No turn matches" in info.value for info in at.info)
+

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from study.app.common import get_study
 from study.app.components import workspace_protocol as protocol
 from study.app.components.workspace_ops import apply_ops
 from study.app.display import said
@@ -70,6 +71,9 @@ async def code_clicks(request: Request) -> Response:
     """The endpoint (see the module's docstring)."""
     if not same_origin(request, HEADER):
         return Response(status_code=403)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return Response(status_code=413)
     body = await request.body()
     if len(body) > MAX_BODY:
         return Response(status_code=413)
@@ -77,8 +81,6 @@ async def code_clicks(request: Request) -> Response:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return Response(status_code=400)
-    from study.app.common import get_study  # the app's one engine for this database
-
     answer = await run_in_threadpool(answer_clicks, get_study(), request.cookies.get(COOKIE), raw)
     if answer is None:
         return Response(status_code=401)

@@ -16,10 +16,11 @@ LONG_MEMO = "\n".join(f"Line {n} of a memo that keeps going, as memos do." for n
 
 @pytest.fixture
 def code_page(browser, fresh_demo_app, request):
-    """A Code page at the test's window size, signed in as alice (the help closed)."""
+    """A Code page at the test's window size, signed in as admin (the help closed; the other
+    Code page tests code as alice and bob)."""
     context = browser.new_context(viewport=request.param)
     page = context.new_page()
-    sign_in(page, fresh_demo_app.url, "alice")
+    sign_in(page, fresh_demo_app.url, "admin")
     page.wait_for_selector(f'{WORKSPACE}[data-ready="1"]')
     wait_until_loaded(page)
     yield page

@@ -332,3 +332,20 @@ def test_ctrl_z_inside_a_memo_box_never_saves_an_emptied_memo_silently(page_as, 
     assert workspace.coder_state(app_study, admin, tid).memos[seg] == "a note worth keeping"
     question.get_by_role("button", name="Keep the text").click()
     expect(page.locator(".seg-memo")).to_have_value("a note worth keeping")
+
+
+# -- the click endpoint ----------------------------------------------------------------------------
+
+
+def test_clicks_are_stored_through_the_page_when_the_click_endpoint_fails(page_as, fresh_demo_app, app_study):
+    tid = transcript_ids(app_study)[-1]
+    page = open_at(page_as, fresh_demo_app, "bob", f"transcript={tid}")
+    refused = []
+    page.route("**/_study/code", lambda route: (refused.append(route.request.url), route.fulfill(status=503)))
+    segment_id = int(root(page).get_attribute("data-selected"))
+    page.keyboard.press("1")
+    confirmed(page)
+    assert refused  # it was tried first
+    first = page.locator(".code").first.get_attribute("data-code-id")
+    assert workspace.coder_state(app_study, BOB, tid).codes == {segment_id: {int(first)}}
+    expect(page.locator(f'.seg[data-segment-id="{segment_id}"] .chip')).to_have_attribute("data-state", "stored")

@@ -12,6 +12,7 @@ from study import retrieval, search, workspace
 from study.auth import Actor
 from study.store import Study
 from tests.browser.conftest import READY, wait_until_loaded
+from tests.browser.navigation import select_first_row
 
 pytestmark = pytest.mark.browser
 WORKSPACE = '[data-testid="coding-workspace"]'
@@ -40,6 +41,8 @@ def selected_index(page) -> int:
 
 
 def test_the_search_box_opens_the_search_page_and_a_hit_opens_its_turn_highlighted(page_as, demo_app, app_study):
+    """The hit's address (the table's Open link, or the link under a chosen row) selects its turn
+    on the Code page and marks exactly the words found."""
     results = search.search(app_study, ALICE, "licen*")
     assert results.total > 1  # the sample study talks about licenses
     page = page_as("alice", app=demo_app)
@@ -51,8 +54,10 @@ def test_the_search_box_opens_the_search_page_and_a_hit_opens_its_turn_highlight
     wait_until_loaded(page, timeout=60_000)
     expect(page.get_by_text(re.compile(rf"{results.total} matching turn"))).to_be_visible()
     assert "q=licen" in page.url
-    hit = results.hits[-1]  # not the first turn: the page must move to it
-    page.goto(f"{demo_app.url}/{hit.link()}")  # the hit's Open link
+    select_first_row(page)  # the chosen row offers its turn on the Code page, in this tab
+    hit = results.hits[0]
+    page.get_by_role("link", name=f"Open {hit.transcript} #{hit.index} on the Code page").click()
+    page.wait_for_url(re.compile(rf"transcript={hit.transcript_id}&segment={hit.index}&match="), timeout=60_000)
     code_page_ready(page)
     page.wait_for_function("() => CSS.highlights.has('study-search-match')", timeout=30_000)
     assert selected_index(page) == hit.index

@@ -27,6 +27,7 @@ const UNDO_DEPTH = 200;
 // a rerun ("sync") follows once the clicks pause, so that the rest of the page counts them too.
 const CLICK_PATH = "/_study/code";
 const SYNC_MS = 1500;
+const VIA_PAGE_MS = 10000;
 
 export default function codingWorkspace(component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -116,7 +117,7 @@ class Workspace {
     this.memoTimer = null;
     this.posting = false; // a click request is under way (one at a time keeps the clicks in order)
     this.postAgain = false;
-    this.viaPage = false; // the click endpoint failed: everything goes through the page's rerun
+    this.viaPageUntil = 0; // the click endpoint failed (e.g. the session cookie not set yet): use the page's rerun until then
     this.fresh = new Map(); // segment id -> {at, codes, spans}: confirmed over HTTP after the last full read
     this.freshProgress = null; // {at, transcript, progress}, likewise
     this.syncTimer = null;
@@ -891,7 +892,7 @@ class Workspace {
   flush() {
     if (!this.pending.length) return;
     const clicks = this.pending.filter((op) => op.kind === "code");
-    if (clicks.length && !this.viaPage) this.post(clicks);
+    if (clicks.length && Date.now() >= this.viaPageUntil) this.post(clicks);
     else this.send("event", { kind: "ops", client: this.client, have: this.version, ops: this.pending });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
@@ -909,11 +910,11 @@ class Workspace {
       if (!response.ok) throw new Error(`the click endpoint answered ${response.status}`);
       this.confirmClicks(await response.json());
     } catch (error) {
-      this.viaPage = true; // e.g. not signed in through a cookie: the page's rerun still works
+      this.viaPageUntil = Date.now() + VIA_PAGE_MS; // the page's own rerun still works
     } finally {
       this.posting = false;
     }
-    if (this.postAgain || this.viaPage || this.pending.length) { this.postAgain = false; this.flush(); }
+    if (this.postAgain || this.pending.length) { this.postAgain = false; this.flush(); }
   }
 
   // The endpoint's answer: what each clicked segment holds now, and the rater's progress.

@@ -135,6 +135,10 @@ def search_page() -> None:
         st.info("No turn matches.")
         return
     chosen = hits_view(results)
+    for hit in [h for h in results.hits if h.segment_id in chosen][:1]:  # the chosen row, in this tab
+        st.page_link("views/code.py", label=plain(f"Open {hit.transcript} #{hit.index} on the Code page"),
+                     query_params=hit.address(),
+                     icon=":material/open_in_browser:")
     coding_bar(results, chosen)
     pager(results)
 
