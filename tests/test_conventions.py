@@ -157,6 +157,18 @@ def test_caption_cues_opened_by_bracketed_names_and_asides_that_are_nobodys(tmp_
     assert word_account(parsed).notes_text == ("(Transcribed by CaptionCo Free)", "[laughs]")
 
 
+def test_a_cue_of_dashed_lines_is_an_exchange_between_the_two_speakers(tmp_path):
+    path = tmp_path / "d.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:03,000\n- Can you hear me?\n- Yes, loud and clear.\n\n"
+                    "2\n00:00:03,500 --> 00:00:06,000\nJO: Good. Where were you born?\n\n"
+                    "3\n00:00:06,500 --> 00:00:09,000\nSAM: In a village by the sea.\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    # "Yes..." is the other speaker of JO, who speaks next; "Can you hear me?" the other of that one
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("JO", "Can you hear me?"), ("SAM", "Yes, loud and clear."), ("JO", "Good. Where were you born?"),
+        ("SAM", "In a village by the sea.")]
+
+
 @pytest.mark.parametrize("name", EXPECTED)
 def test_a_convention_no_layout_names_is_read_right(name):
     interviewer, expected = EXPECTED[name]
