@@ -50,6 +50,17 @@ PAGE_CALLS = {
         "from study import workspace\n"
         "first = workspace.transcript_progress(study, Actor('rater0', 'coder'))[0].id\n"
         "call = lambda: workspace.coder_view(study, Actor('rater0', 'coder'), first)"),
+    "Code page: a click (apply_change)": (
+        "from study import codings, workspace\n"
+        "coder = Actor('rater0', 'coder')\n"
+        "first = workspace.transcript_progress(study, coder)[0]\n"
+        "codings.mark_done(study, CLI, 'rater0', first.name, done=False)  # reopened: clicks are refused on done work\n"
+        "segment = workspace.transcript_segments(study, coder, first.id)[1].id\n"
+        "code = workspace.codebook_entries(study)[0].id\n"
+        "state = [False]\n"
+        "def call():\n"
+        "    state[0] = not state[0]\n"
+        "    workspace.apply_change(study, coder, first.id, workspace.Change(segment, code, state[0]))"),
     "Agreement: per transcript": (
         "from study.agreement.breakdown import agreement_by\n"
         "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
