@@ -129,7 +129,7 @@ def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
     with study.session() as session:
         rater_id = _rater_id(session, actor)
         roles = _segment_roles_by_transcript(session)
-        progress = progress_by_transcript(session, actor, rater_id)
+        progress = progress_by_transcript(session, actor, rater_id, roles)
         done = codings.done_transcripts(session, actor, rater_id) if rater_id else set()
         rows = session.execute(
             select(Transcript.id, Transcript.name, Participant.label)
@@ -378,12 +378,14 @@ def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
     return dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
 
 
-def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None) -> dict[int, Progress]:
+def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None,
+                           roles: dict[int, dict[int, str]] | None = None) -> dict[int, Progress]:
     """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it
-    (a coder asks about their own only)."""
+    (a coder asks about their own only). ``roles``: every transcript's segment roles, when the
+    caller read them already."""
     if rater_id is not None:
         require_rater_id(session, asker, rater_id, "see the coding progress")
-    roles = _segment_roles_by_transcript(session)
+    roles = _segment_roles_by_transcript(session) if roles is None else roles
     coded = _coded_segments_by_transcript(session, rater_id)
     return {tid: progress_of(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
 
