@@ -160,7 +160,7 @@ def transcript_names(url: str) -> list[str]:
 
 
 def measure_size(results: Results, column: str, url: str, size: tuple[int, int, int], folder: Path,
-                 timeout: float, repeat: int) -> None:
+                 timeout: float, repeat: int, only: list[str]) -> None:
     transcripts, segments, raters = size
     started = time.perf_counter()
     stored = build(url, transcripts, segments, raters - 1)
@@ -174,7 +174,12 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDY_DB": url}
     study = [sys.executable, "-m", "study"]
 
+    def wanted(name: str) -> bool:
+        return not only or any(word in name for word in only)
+
     def command(name: str, args: list[str], count: int | None = None) -> None:
+        if not wanted(name):
+            return
         measure, _ = timed([*study, *args], env, folder, timeout)
         if count and measure.seconds:
             measure.work = count / measure.seconds
@@ -188,7 +193,7 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
         label = {1: "first", 2: "second", 3: "third"}.get(n, "last" if n == raters else None)
         if label:
             command(f"codings done, all ({label} rater)", ["codings", "done", *names, "--rater", rater, "--anyway"])
-        else:
+        elif wanted("codings done"):
             timed([*study, "codings", "done", *names, "--rater", rater, "--anyway"], env, folder, timeout)
     command("table frequency", ["table", "frequency", "--format", "csv"])
     command("adjudicate --auto", ["adjudicate", "--raters", ",".join(rater_names), "--auto"])
@@ -196,6 +201,8 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     command("report --out r.docx", ["report", "--out", str(folder / "r.docx")])
     command("archive DIR", ["archive", str(folder / "archive")])
     for name, setup in PAGE_CALLS.items():
+        if not wanted(name):
+            continue
         script = PAGE_SCRIPT.format(raters=rater_names, url=url, setup=setup, repeat=repeat)
         measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
         if measure.seconds is not None:
@@ -268,6 +275,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="L on PostgreSQL too (as --backends sqlite,postgresql "
                                                                "for the largest size only)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before one command is stopped")
+    parser.add_argument("--only", default="", help="comma-separated words: measure only the commands naming one "
+                                                   "(e.g. 'import,done,archive,Code page')")
     parser.add_argument("--repeat", type=int, default=5, help="calls per page measure (median)")
     options = parser.parse_args()
     sizes = [s.strip().upper() for s in options.sizes.split(",")]
@@ -287,7 +296,8 @@ def main() -> None:
                 folder = Path(folder)
                 url = (f"sqlite:///{folder / 'study.db'}" if backend == "sqlite"
                        else postgres_database(pg_url, f"bench_scale_{size.lower()}_{os.getpid()}"))
-                measure_size(results, column, url, SIZES[size], folder, options.timeout, options.repeat)
+                measure_size(results, column, url, SIZES[size], folder, options.timeout, options.repeat,
+                             [w for w in options.only.split(',') if w])
                 shutil.rmtree(folder / "archive", ignore_errors=True)
     finally:
         if server:

@@ -195,3 +195,17 @@ def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:
             .having(votes >= source.votes_needed)).subquery("kept")
     return query.join(kept, and_(kept.c.transcript_id == codings.c.transcript_id, kept.c.code_id == codings.c.code_id,
                                  kept.c.segment_id.is_not_distinct_from(codings.c.segment_id)))
+
+
+def unit_rows(units: Select, code_ids: Iterable[int]) -> Select:
+    """The units of ``code_ids`` as rows to quote: code_id, participant, transcript, segment (index;
+    None for a whole transcript), speaker and the segment's text (empty for a whole transcript)."""
+    found = units.subquery("units")
+    text = case((segments.c.id.is_(None), ""),
+                else_=func.substr(transcripts.c.text, segments.c.start + 1, segments.c.end - segments.c.start))
+    return (select(found.c.code_id, participants.c.label.label("participant"), transcripts.c.name.label("transcript"),
+                   segments.c.index.label("segment"), segments.c.speaker, text.label("text"))
+            .join(transcripts, transcripts.c.id == found.c.transcript_id)
+            .join(participants, participants.c.id == found.c.participant_id)
+            .outerjoin(segments, segments.c.id == found.c.segment_id)
+            .where(found.c.code_id.in_(list(code_ids))))

@@ -184,8 +184,9 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     quotes = exemplars(study, evidence)
+    labels = _code_label(evidence.codes)  # two codes of one name in view: told apart by their paths
     rows = [
-        {"code": c.name, "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
+        {"code": labels[c.id], "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
          "percent": _percent(len(mentions[c.id]), of), "ids": mentions[c.id], "description": c.definition,
          "quote": quotes.get(c.id)}
         for c in evidence.codes
@@ -289,18 +290,6 @@ def coded_texts(study: Study, coded: pd.DataFrame) -> list[str]:
             start, end = int(row.span_start), int(row.span_end)
         texts.append(text[start:end])
     return texts
-
-
-def segment_texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
-    """{segment id: its text}."""
-    if not segment_ids:
-        return {}
-    with study.session() as session:
-        rows = session.execute(
-            select(Segment.id, Segment.start, Segment.end, Transcript.text)
-            .join(Transcript, Segment.transcript_id == Transcript.id).where(Segment.id.in_(segment_ids))
-        )
-        return {sid: text[start:end] for sid, start, end, text in rows}
 
 
 # -- participant x code matrix -----------------------------------------------------------
@@ -558,14 +547,11 @@ def quotes_by_code(study: Study, asker: Actor, theme: str | None = None, source:
     ``[{code, ref, participants: [{participant, quotes: [{text, transcript, segment, speaker}]}]}]``.
     Codes nobody mentioned are left out; whole-transcript codings are quoted as the transcript name."""
     evidence = gather(study, asker, theme, source, combine)
-    coded = evidence.codings
-    texts = segment_texts(study, [int(s) for s in coded["segment_id"].dropna().unique()])
     by_code: dict[int, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for r in coded.itertuples(index=False):  # one pass, not a filter per code and participant
-        by_code[r.code_id][r.participant].append(
-            {"text": texts[int(r.segment_id)].strip() if pd.notna(r.segment_id) else "",
-             "transcript": r.transcript, "segment": int(r.segment) if pd.notna(r.segment) else None,
-             "speaker": r.speaker})
+    with study.connection() as connection:  # the units' rows, their texts cut in the database
+        for r in connection.execute(counting.unit_rows(evidence.counted, [c.id for c in evidence.codes])):
+            by_code[r.code_id][r.participant].append(
+                {"text": r.text.strip(), "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
     return [
         {"code": code.name, "ref": code.ref, "participants": [
             {"participant": participant, "quotes": sorted(by_code[code.id][participant], key=_reading_order)}

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import docx
 import pytest
+from docx.shared import RGBColor
 
 from study.roles import assign_roles, main_interviewer
-from study.transcripts import NAMED_LAYOUTS, PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, read_transcript
+from study.transcripts import (
+    NAMED_LAYOUTS, PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, read_transcript, word_account,
+)
 from tests.factories import assert_exact_offsets, timed_turns
 from tests.test_layouts import EXPECTED as LAYOUT_FAMILIES, FIXTURES as LAYOUT_FIXTURES
 
@@ -119,6 +123,50 @@ EXPECTED = {
         (PART, "Helados, pero los hace mi cuñada.", None),
     ]),
 }
+
+
+def test_speakers_told_apart_only_by_colour_are_read_and_named_by_the_key(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Key: interviewer in blue, participant in black.")
+    turns = [("Interviewer", "Where did you grow up, and what did you do there?"),
+             ("Participant", "On a farm near the coast. We kept sheep and a few cows."),
+             ("Participant", "My brother still runs it with his two daughters."),
+             ("Interviewer", "What do you miss most about the farm?"),
+             ("Participant", "The quiet in the early morning, before the milking starts.")]
+    for speaker, text in turns:
+        document.add_paragraph().add_run(text).font.color.rgb = RGBColor(0x1F, 0x4E, 0x79) \
+            if speaker == "Interviewer" else RGBColor(0, 0, 0)
+    document.save(tmp_path / "colours.docx")
+    parsed = read_transcript(tmp_path / "colours.docx")
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("Interviewer", turns[0][1]), ("Participant", f"{turns[1][1]}\n{turns[2][1]}"),
+        ("Interviewer", turns[3][1]), ("Participant", turns[4][1])]
+    assert main_interviewer(assign_roles(parsed)) == "Interviewer"
+
+
+def test_caption_cues_opened_by_bracketed_names_and_asides_that_are_nobodys(tmp_path):
+    path = tmp_path / "c.srt"
+    path.write_text("1\n00:00:00,000 --> 00:00:02,000\n(Transcribed by CaptionCo Free)\n\n"
+                    "2\n00:00:02,400 --> 00:00:06,100\n[Speaker 0] Shall we start?\n\n"
+                    "3\n00:00:06,800 --> 00:00:11,900\n[Speaker 1] Yes, go ahead.\n\n"
+                    "4\n00:00:12,300 --> 00:00:16,000\n[laughs]\n\n"
+                    "5\n00:00:16,500 --> 00:00:20,200\n[Speaker 0] How long have you sold here?\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("Speaker 0", "Shall we start?"), ("Speaker 1", "Yes, go ahead."), ("Speaker 0", "How long have you sold here?")]
+    assert word_account(parsed).notes_text == ("(Transcribed by CaptionCo Free)", "[laughs]")
+
+
+def test_a_cue_of_dashed_lines_is_an_exchange_between_the_two_speakers(tmp_path):
+    path = tmp_path / "d.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:03,000\n- Can you hear me?\n- Yes, loud and clear.\n\n"
+                    "2\n00:00:03,500 --> 00:00:06,000\nJO: Good. Where were you born?\n\n"
+                    "3\n00:00:06,500 --> 00:00:09,000\nSAM: In a village by the sea.\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    # "Yes..." is the other speaker of JO, who speaks next; "Can you hear me?" the other of that one
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("JO", "Can you hear me?"), ("SAM", "Yes, loud and clear."), ("JO", "Good. Where were you born?"),
+        ("SAM", "In a village by the sea.")]
 
 
 @pytest.mark.parametrize("name", EXPECTED)

@@ -105,9 +105,20 @@ def tables(study, source: str, combine: str, theme: str | None, rule: str) -> di
         options = {**options, "parent_rule": rule}
         out[name] = (new(study, CLI, theme, source=source, combine=combine, **options).to_dict(),
                      old(study, CLI, theme, source=source, combine=combine, **options).to_dict())
+    out["quotes by code"] = (findings.quotes_by_code(study, CLI, theme, source, combine),
+                             without_nan(before.quotes_by_code(study, CLI, theme, source, combine)))
     out["saturation"] = (saturation(study, CLI, theme, source, combine).to_dict(),
                          before.saturation_before(study, CLI, theme, source, combine).to_dict())
     return out
+
+
+def without_nan(quoted: list[dict]) -> list[dict]:
+    """The frame path's quotes with the speaker of a whole-transcript coding None, not pandas' NaN."""
+    for code in quoted:
+        for person in code["participants"]:
+            for quote in person["quotes"]:
+                quote["speaker"] = None if isinstance(quote["speaker"], float) else quote["speaker"]
+    return quoted
 
 
 def themes_of(study) -> list[str | None]:

@@ -494,3 +494,12 @@ def test_the_studys_themes_sent_back_codable_by_nvivo_are_its_themes_again(study
         ("Attributes/Portability/License", (at, at + 7))]
     # Speed: a node the study has no theme for, so a code (in the theme Attributes)
     assert summary.codes_added == 1 and set(codes_of(study)) - set(before) == {"Attributes/Speed"}
+
+
+def test_a_text_written_as_utf16_with_a_byte_order_mark_is_read(study, tmp_path):
+    path = tmp_path / "m.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", maxqda_project(1))
+        archive.writestr(f"sources/{guid(2, 1)}.txt", interview(1).encode("utf-16"))  # a BOM, then UTF-16
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert summary.ok and quotes_of(study) == [("ana", "Interview 1", "A parser")]

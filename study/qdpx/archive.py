@@ -8,6 +8,7 @@ and ``urn:QDA-XML:codebook:1:0``.
 """
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 import zlib
@@ -327,8 +328,10 @@ class _ArchiveReader(_Elements):
             return None, (f"its text, {path}, is not inside the archive (files outside a project are never "
                           "read); export the project with its sources included")
         data = self.read(member, MAX_SOURCE_BYTES)
+        # REFI-QDA asks for UTF-8; a file that says it is UTF-16 (a byte order mark) is read as that
+        encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
         try:
-            return data.decode("utf-8-sig"), None
+            return data.decode(encoding), None
         except UnicodeDecodeError:
             return None, f"{path} is not UTF-8 text, as REFI-QDA requires"
 

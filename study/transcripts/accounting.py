@@ -94,6 +94,8 @@ def _label_spans(text: str, start: int, end: int, before_turn: bool, after_turn:
         if not above_end:
             break
         above_start = max(text.rfind("\n", floor, floor + len(above_end)) + 1, floor)
+        if first < line_start and text[floor + len(above_end):first] != "\n":
+            break  # a time and a name alone make one label only on adjacent lines
         if not _label_like(text[above_start:floor + len(above_end)]):
             break
         first = above_start

@@ -6,16 +6,18 @@ cannot place (no timing line, or a malformed one: missing end, negative, letters
 milliseconds, a doubled arrow, an end before its start) is an error naming the line; read
 leniently, its text is kept with the previous cue and reported in ``warnings``. A WebVTT file's
 header lines ("Kind:", "Language:") are the reading's ``header``; its NOTE blocks are text outside
-every turn (STYLE and REGION blocks are formatting, not text).
+every turn (STYLE and REGION blocks are formatting, not text). A cue whose lines each open with a
+dash holds an exchange: between a file's two speakers, its lines alternate.
 """
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Sequence
 
-from .labels import LabelPattern, label_options
+from .labels import NAME, LabelPattern, label_options
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
@@ -56,8 +58,10 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
         notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
     cues = _cues(lines, blocks, lenient, warnings)
-    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS)
-    drafts = [*_merged_turns(_speaker_cues(cues, patterns)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
+    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *_bracketed_names(cues))
+    split, exchanges = _exchanges(cues)
+    spoken = _alternated(_speaker_cues(split, patterns), exchanges)
+    drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=warnings, header=header)
 
 
@@ -152,16 +156,67 @@ def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list
     return result
 
 
+_DASH = re.compile(r"[ \t]*[-–—][ \t]+")
+
+
+def _exchanges(cues: Sequence[Cue]) -> tuple[list[Cue], set[int]]:
+    """A cue whose lines each open with a dash ("- Is it on?" / "- It's on.") holds an exchange:
+    one cue per line, unnamed; returns the cues and the indexes of those lines."""
+    split: list[Cue] = []
+    exchanges: set[int] = set()
+    for cue in cues:
+        if cue.speaker is None and len(cue.lines) > 1 and all(_DASH.match(line) for line in cue.lines):
+            for line in cue.lines:
+                exchanges.add(len(split))
+                text = line[_DASH.match(line).end():].strip()
+                split.append(Cue(cue.line, None, cue.timestamp, text, (text,)))
+        else:
+            split.append(cue)
+    return split, exchanges
+
+
+def _alternated(cues: list[Cue], exchanges: set[int]) -> list[Cue]:
+    """The lines of an exchange between the two speakers of a file alternate: each is the other
+    speaker of the cue after it (or, at the file's end, of the cue before it)."""
+    named = {cue.speaker for i, cue in enumerate(cues) if i not in exchanges and cue.speaker}
+    if len(named) != 2 or not exchanges:
+        return cues
+    result, placed = list(cues), set()
+    for i in sorted(exchanges, reverse=True):
+        if i + 1 < len(result) and (i + 1 in placed or i + 1 not in exchanges) and result[i + 1].speaker in named:
+            result[i] = replace(result[i], speaker=(named - {result[i + 1].speaker}).pop())
+            placed.add(i)
+    for i in sorted(exchanges - placed):
+        if i > 0 and result[i - 1].speaker in named:
+            result[i] = replace(result[i], speaker=(named - {result[i - 1].speaker}).pop())
+    return result
+
+
+_BRACKETED_NAME = LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]?(?=\s|$)"), self_evident=True)
+_ASIDE = re.compile(r"\s*(?:\[[^\[\]]*\]|\([^()]*\))\s*")
+
+
+def _bracketed_names(cues: Sequence[Cue]) -> tuple[LabelPattern, ...]:
+    """"[Speaker 0] text": names in square brackets open cues when one such name opens two or more."""
+    opened = Counter(label.speaker for cue in cues if cue.speaker is None and cue.text
+                     for label in label_options(Line(0, cue.text), (_BRACKETED_NAME,)))
+    return (_BRACKETED_NAME,) if any(n > 1 for n in opened.values()) else ()
+
+
 def _merged_turns(cues: Sequence[Cue]) -> list[DraftTurn]:
+    """Consecutive cues of one speaker as one turn; a cue that is only an aside in brackets
+    ("[upbeat music]", a service's "(Transcribed by ...)") is a note, nobody's speech."""
     drafts: list[DraftTurn] = []
     for cue in cues:
         speaker = cue.speaker or UNKNOWN_SPEAKER
         if not cue.text:
             continue
-        if drafts and drafts[-1].speaker == speaker:
+        if _ASIDE.fullmatch(cue.text):
+            drafts.append(DraftTurn("", cue.text))
+        elif drafts and drafts[-1].speaker == speaker:
             drafts[-1] = DraftTurn(speaker, f"{drafts[-1].body} {cue.text}", drafts[-1].timestamp, drafts[-1].role_hint)
         else:
             drafts.append(DraftTurn(speaker, cue.text, cue.timestamp, label_role(speaker)))
-    if not drafts:
+    if not any(draft.speaker for draft in drafts):
         raise Unreadable("contains no captions with text; check that it is the right file")
     return drafts

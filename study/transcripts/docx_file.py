@@ -17,6 +17,7 @@ import defusedxml.ElementTree
 import docx
 from defusedxml import DefusedXmlException
 from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -158,7 +159,23 @@ def _paragraph_format(paragraph: Paragraph, bold_style: _BoldStyles) -> LineForm
             break
     style = paragraph._p.style or ""  # the style's id, read from the XML without a lookup
     whole_bold = whole and prefix > 0
-    return LineFormat(bold_prefix=0 if whole_bold else prefix, whole_bold=whole_bold, style=style)
+    return LineFormat(bold_prefix=0 if whole_bold else prefix, whole_bold=whole_bold, style=style,
+                      colour=_colour(paragraph))
+
+
+_VAL = qn("w:val")
+
+
+def _colour(paragraph: Paragraph) -> str:
+    """The font colour every run with text shares ("auto" when none is set), read from the XML; "" when mixed."""
+    colours = set()
+    for run in paragraph._p.r_lst:
+        if run.text.strip():
+            properties = run.rPr
+            colour = properties.color if properties is not None else None
+            value = colour.get(_VAL) if colour is not None else None  # raw: Word writes odd values ("#0")
+            colours.add(value.upper() if value and value != "auto" else "auto")
+    return colours.pop() if len(colours) == 1 else ""
 
 
 def _is_bold(run: Run, bold_style: _BoldStyles) -> bool:

@@ -71,6 +71,7 @@ class LineFormat:
     bold_prefix: int = 0  # characters at the line's start in bold runs (0: none, or the whole line is bold)
     whole_bold: bool = False
     style: str = ""
+    colour: str = ""  # the font colour of all its text ("1F4E79", "auto" when none is set), "" when mixed
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
 from ..roles import qa_role, role_label
 from ..text import Line, stripped_span
-from . import cells
+from . import cells, colours
 from .slots import Candidate, candidates, prefix_end, time_alone
 from .unlabelled import ANSWERING, ASKING, Marked, is_heading, is_question, marked, question_line
 
@@ -39,7 +39,7 @@ def propose(document: Document) -> Proposal | None:
     if len(lines) < 2:
         return None
     options = [*_label_readings(document, lines), _marker_reading(document, lines), _question_reading(document),
-               cells.propose(document)]
+               cells.propose(document), colours.propose(document) if document.formats else None]
     scored_options = [scored(option, document) for option in options
                       if option and len({turn.speaker for turn in option.turns}) > 1]
     if not scored_options and (times := _times_reading(document, lines)):
