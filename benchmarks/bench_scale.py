@@ -77,6 +77,7 @@ class Measure:
     seconds: float | None  # None: failed or timed out
     peak_mb: float
     note: str = ""
+    cpu: float | None = None  # the process's user + system seconds: less swayed by a busy machine than wall time
     work: float | None = None  # codings per second, where the command's work is a count
 
 
@@ -88,7 +89,8 @@ class Results:
 
     def put(self, column: str, command: str, measure: Measure) -> None:
         self.rows.setdefault(command, {})[column] = measure
-        print(f"  {column:6} {command:38} {_seconds(measure):>9}  peak {measure.peak_mb:6.0f} MB"
+        cpu = f"cpu {measure.cpu:6.2f} s" if measure.cpu is not None else ""
+        print(f"  {column:6} {command:38} {_seconds(measure):>9}  {cpu}  peak {measure.peak_mb:6.0f} MB"
               f"{'  ' + measure.note if measure.note else ''}", flush=True)
 
 
@@ -114,7 +116,7 @@ def timed(command: list[str], env: dict, cwd: Path, timeout: float) -> tuple[Mea
     if process.returncode:
         last = (stderr.strip().splitlines() or ["?"])[-1]
         return Measure(None, usage.ru_maxrss / 1024, f"failed: {last[:120]}"), stdout
-    return Measure(wall, usage.ru_maxrss / 1024), stdout
+    return Measure(wall, usage.ru_maxrss / 1024, cpu=usage.ru_utime + usage.ru_stime), stdout
 
 
 def rater_csv(url: str, rater_seed: int, path: Path) -> int:
@@ -160,7 +162,7 @@ def transcript_names(url: str) -> list[str]:
 
 
 def measure_size(results: Results, column: str, url: str, size: tuple[int, int, int], folder: Path,
-                 timeout: float, repeat: int) -> None:
+                 timeout: float, repeat: int, only: list[str]) -> None:
     transcripts, segments, raters = size
     started = time.perf_counter()
     stored = build(url, transcripts, segments, raters - 1)
@@ -174,11 +176,16 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDY_DB": url}
     study = [sys.executable, "-m", "study"]
 
+    def wanted(name: str) -> bool:
+        return not only or any(word in name for word in only)
+
     def command(name: str, args: list[str], count: int | None = None) -> None:
+        if not wanted(name):
+            return
         measure, _ = timed([*study, *args], env, folder, timeout)
         if count and measure.seconds:
             measure.work = count / measure.seconds
-            measure.note = f"{measure.work:,.0f} codings/s"
+            measure.note = f"{measure.work:,.0f} codings/s ({count / measure.cpu:,.0f} per CPU second)"
         results.put(column, name, measure)
 
     command("codings import (one rater)", ["codings", "import", str(csv_path), "--rater", last], imported)
@@ -188,7 +195,7 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
         label = {1: "first", 2: "second", 3: "third"}.get(n, "last" if n == raters else None)
         if label:
             command(f"codings done, all ({label} rater)", ["codings", "done", *names, "--rater", rater, "--anyway"])
-        else:
+        elif wanted("codings done"):
             timed([*study, "codings", "done", *names, "--rater", rater, "--anyway"], env, folder, timeout)
     command("table frequency", ["table", "frequency", "--format", "csv"])
     command("adjudicate --auto", ["adjudicate", "--raters", ",".join(rater_names), "--auto"])
@@ -196,10 +203,12 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     command("report --out r.docx", ["report", "--out", str(folder / "r.docx")])
     command("archive DIR", ["archive", str(folder / "archive")])
     for name, setup in PAGE_CALLS.items():
+        if not wanted(name):
+            continue
         script = PAGE_SCRIPT.format(raters=rater_names, url=url, setup=setup, repeat=repeat)
         measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
         if measure.seconds is not None:
-            measure = Measure(json.loads(out), measure.peak_mb, "per call, warm")
+            measure = Measure(json.loads(out), measure.peak_mb, "per call, warm (wall)")
         results.put(column, name, measure)
 
 
@@ -212,22 +221,23 @@ def _seconds(measure: Measure | None) -> str:
 def print_table(results: Results) -> None:
     columns = results.columns
     first, last = columns[0], next((c for c in reversed(columns) if c.startswith("L")), columns[-1])
-    print("\nseconds (peak MB); growth: the largest size over the smallest, beside the growth of the work")
-    header = f"{'command':38}" + "".join(f"{c:>20}" for c in columns) + f"{'growth ' + last + '/' + first:>18}"
+    print("\nwall s/CPU s (peak MB); growth: the largest size over the smallest (wall), beside the growth of the work")
+    header = f"{'command':38}" + "".join(f"{c:>26}" for c in columns) + f"{'growth ' + last + '/' + first:>18}"
     print(header)
     print("-" * len(header))
     for command, by_column in results.rows.items():
         cells = []
         for c in columns:
             m = by_column.get(c)
-            cells.append(f"{_seconds(m)} ({m.peak_mb:.0f})" if m else "-")
+            cpu = f"/{m.cpu:.1f}" if m and m.cpu is not None else ""
+            cells.append(f"{_seconds(m)}{cpu} ({m.peak_mb:.0f})" if m else "-")
         a, b = by_column.get(first), by_column.get(last)
         growth = f"x{b.seconds / a.seconds:.1f}" if a and b and a.seconds and b.seconds else "-"
-        print(f"{command:38}" + "".join(f"{cell:>20}" for cell in cells) + f"{growth:>18}")
+        print(f"{command:38}" + "".join(f"{cell:>26}" for cell in cells) + f"{growth:>18}")
     if first in results.work and last in results.work:
         (s0, c0), (s1, c1) = results.work[first], results.work[last]
         print(f"{'work: segments / codings':38}"
-              + "".join(f"{results.work[c][0]:>9,} /{results.work[c][1]:>9,}" if c in results.work else f"{'-':>20}"
+              + "".join(f"{results.work[c][0]:>15,} /{results.work[c][1]:>9,}" if c in results.work else f"{'-':>26}"
                         for c in columns)
               + f"{f'x{s1 / s0:.0f} / x{c1 / c0:.0f}':>18}")
 
@@ -268,6 +278,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="L on PostgreSQL too (as --backends sqlite,postgresql "
                                                                "for the largest size only)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before one command is stopped")
+    parser.add_argument("--only", default="", help="comma-separated words: measure only the commands naming one "
+                                                   "(e.g. 'import,done,archive,Code page')")
     parser.add_argument("--repeat", type=int, default=5, help="calls per page measure (median)")
     options = parser.parse_args()
     sizes = [s.strip().upper() for s in options.sizes.split(",")]
@@ -287,7 +299,8 @@ def main() -> None:
                 folder = Path(folder)
                 url = (f"sqlite:///{folder / 'study.db'}" if backend == "sqlite"
                        else postgres_database(pg_url, f"bench_scale_{size.lower()}_{os.getpid()}"))
-                measure_size(results, column, url, SIZES[size], folder, options.timeout, options.repeat)
+                measure_size(results, column, url, SIZES[size], folder, options.timeout, options.repeat,
+                             [w for w in options.only.split(',') if w])
                 shutil.rmtree(folder / "archive", ignore_errors=True)
     finally:
         if server:

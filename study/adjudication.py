@@ -24,13 +24,20 @@ from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, unit_tab
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
+from .consensus import (  # noqa: F401  (named as adjudication.* too)
+    AGREED,
+    AUTOMATIC,
+    CARRIED_ON_DONE,
+    AutoResult,
+    consensus_raters,
+    raters_key,
+)
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
 from .errors import BadValue, CodingsFileError, NotFound, StudyError
 from .excluded import excluded_transcript_ids
 from .table import Column, Table, minute_text
 from .store import (
     CONSENSUS,
-    AuditEntry,
     Code,
     Coding,
     Resolution,
@@ -38,15 +45,11 @@ from .store import (
     Study,
     Transcript,
     TranscriptStatus,
-    User,
     audit,
     utcnow,
 )
 
-AGREED = "agreed"
-AUTOMATIC = "automatic"  # the adjudicator named on agreements carried when a transcript is finished
 CARRIED = "every compared rater applied these codes"
-CARRIED_ON_DONE = "every compared rater applied these codes; carried when the last of them finished the transcript"
 DECISIONS = ("take:<rater>", "both", "neither", "edit")
 RESOLUTION_COLUMNS = ("transcript", "segment", "decision", "codes", "reason")
 
@@ -69,18 +72,6 @@ class Disagreement:
                 "speaker": self.speaker, "text": self.text,
                 "codes": {r: list(c) for r, c in self.codes.items()}, "disputed": list(self.disputed),
                 "resolution": self.resolution}
-
-
-@dataclass(frozen=True)
-class AutoResult:
-    """What ``auto_adjudicate`` did."""
-
-    units: int
-    agreed_units: int
-    codes_added: int
-    codes_removed: int
-    disputed_units: int
-    kept_units: int  # units an adjudicator already resolved: left as decided
 
 
 @dataclass(frozen=True)
@@ -222,46 +213,8 @@ def auto_adjudicate(study: Study, actor: Actor, raters: Sequence[str]) -> AutoRe
     table = _adjudication_table(study, actor, raters)
     with study.session() as session:
         result = _carry(_Consensus(session, table), actor.name, CARRIED)
-        audit(session, actor.name, "adjudicate.auto", _key(table.raters), after=asdict(result))
+        audit(session, actor.name, "adjudicate.auto", raters_key(table.raters), after=asdict(result))
     return result
-
-
-def carry_finished_transcript(session: Session, actor: Actor, transcript_id: int) -> AutoResult | None:
-    """Carry the agreements on one transcript into the consensus once every compared rater
-    (``consensus_raters``) has marked it done; None when some has not (or fewer than two compare).
-
-    Called where a transcript is marked done (``codings.set_done``), in the same transaction, so
-    the consensus never lags the raters' finished work. Recorded as decisions ``agreed`` by
-    ``AUTOMATIC`` and an ``adjudicate.carry`` audit entry in the name of whoever marked it done.
-    """
-    raters = consensus_raters(session)
-    if len(raters) < 2:
-        return None
-    ids = [rater_user(session, r).id for r in raters]
-    finished = session.scalar(select(func.count()).select_from(TranscriptStatus).where(
-        TranscriptStatus.transcript_id == transcript_id, TranscriptStatus.rater_id.in_(ids),
-        TranscriptStatus.done.is_(True)))
-    if finished < len(ids):
-        return None
-    codebook = codes_mod.all_codes(session, include_retired=True)
-    table = _transcript_table(session, raters, session.get(Transcript, transcript_id), codebook)
-    result = _carry(_Consensus(session, table, codebook), AUTOMATIC, CARRIED_ON_DONE)
-    audit(session, actor.name, "adjudicate.carry", table.transcripts[0],
-          after={"raters": _key(raters), **asdict(result)})
-    return result
-
-
-def consensus_raters(session: Session) -> tuple[str, ...]:
-    """The raters the consensus is built from: those of the latest decision; before any, every
-    person who has marked a transcript done (suggestion pseudo-raters left out)."""
-    key = session.scalar(select(Resolution.raters).order_by(Resolution.id.desc()).limit(1))
-    if key:
-        return tuple(key.split(","))
-    suggesters = select(AuditEntry.target).where(AuditEntry.action == "suggest")
-    return tuple(session.scalars(
-        select(User.name).join(TranscriptStatus, TranscriptStatus.rater_id == User.id)
-        .where(TranscriptStatus.done.is_(True), User.role != "system", User.name.not_in(suggesters))
-        .group_by(User.name).order_by(User.name)))
 
 
 @dataclass(frozen=True)
@@ -409,7 +362,7 @@ def decision_table(records: Sequence[ResolutionRecord]) -> Table:
 def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[ResolutionRecord]:
     """Every recorded decision for these raters, oldest first (the adjudication's history)."""
     asker.require_admin("see the adjudication's decisions")
-    key = _key(check_raters(raters))
+    key = raters_key(check_raters(raters))
     with study.session() as session:
         rows = session.scalars(select(Resolution).where(Resolution.raters == key).order_by(Resolution.id)).all()
         return [_record(session, r) for r in rows]
@@ -474,13 +427,9 @@ def _compared(raters: Sequence[str]) -> tuple[str, ...]:
     return names
 
 
-def _key(raters: Sequence[str]) -> str:
-    return ",".join(sorted(raters))
-
-
 def _latest_decisions(study: Study, raters: Sequence[str]) -> dict[int, Resolution]:
     with study.session() as session:
-        return _latest(session, _key(raters))
+        return _latest(session, raters_key(raters))
 
 
 def _latest(session: Session, key: str, transcript_id: int | None = None) -> dict[int, Resolution]:
@@ -537,7 +486,7 @@ class _Consensus:
 
     def __init__(self, session: Session, table: UnitTable, codebook: Sequence[Code] | None = None):
         self.session, self.table = session, table
-        self.key = _key(table.raters)
+        self.key = raters_key(table.raters)
         self.user = consensus_user(session)
         self.code_cache = list(codebook) if codebook is not None else codes_mod.all_codes(session, include_retired=True)
         self.code_ids = {c.ref: c.id for c in self.code_cache}

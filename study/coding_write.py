@@ -24,9 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import bulk
 from .auth import Actor
 from .errors import BadValue, CodebookError, NotAllowed, NotFound
-from .store import Code, Coding, Segment, Theme, Transcript, TranscriptStatus, User, audit, unit_key, utcnow
+from .store import AuditEntry, Code, Coding, Segment, Theme, Transcript, TranscriptStatus, User, unit_key, utcnow
 
 Span = tuple[int, int]
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
@@ -103,62 +104,120 @@ def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite],
     Everything the checks need (rater, segment, code, transcript, done mark, the stored coding)
     is read in one statement per few hundred writes; a click is that read, its write and its audit."""
     writes = list(writes)
+    many = len(writes) >= _BULK
+    if many:
+        bulk.take_write_lock(session)  # what is stored stays so until the bulk insert below
     facts = _Facts(session, writes)
     checks = _Checks(actor, consensus, check_done, facts)
     writes = checks.normalised(writes)
     stored = facts.stored({w.key for w in writes})
     if not carried:
         checks.refuse_retired([w for w in writes if w.applied and w.key not in stored])
+    log = _AuditLog(session, actor, facts) if audited else None
+    fresh = _fresh(writes, stored) if many else set()
+    inserted = _insert_all(session, [writes[n] for n in sorted(fresh)]) if fresh else set()
     changed = 0
-    for write in writes:
+    for n, write in enumerate(writes):
+        if n in fresh and write.key in inserted:
+            stored[write.key] = write.memo
+            if log is not None:
+                log.add("coding.apply", write.key, after=write.key.detail(write.memo))
+            changed += 1
+            continue
         before = stored.get(write.key, _ABSENT)
         if write.applied:
-            changed += _put(session, actor, write, before, stored, facts if audited else None)
+            changed += _put(session, write, before, stored, log)
         elif before is not _ABSENT:
-            changed += _drop(session, actor, write.key, before, stored, facts if audited else None)
+            changed += _drop(session, write.key, before, stored, log)
+    if log is not None:
+        log.write()
     return changed
+
+
+_BULK = 50  # writes from which new codings go in bulk (a click's few go one by one, idempotently)
+
+
+def _fresh(writes: list[CodingWrite], stored: dict) -> set[int]:
+    """Positions of the writes that insert a coding no other write of the batch touches: these go
+    in bulk; the rest (a key written twice, a stored key) one by one, in order."""
+    seen: set[CodingKey] = set()
+    repeated: set[CodingKey] = set()
+    for write in writes:
+        (repeated if write.key in seen else seen).add(write.key)
+    return {n for n, write in enumerate(writes)
+            if write.applied and write.key not in stored and write.key not in repeated}
+
+
+def _insert_all(session: Session, writes: list[CodingWrite]) -> set[CodingKey]:
+    """Insert the new codings in bulk; the keys this call stored (one a concurrent writer stored
+    first goes the one-by-one way, which reads what the other writer stored)."""
+    by_unit = {(w.key.rater_id, w.key.transcript_id, w.key.code_id, w.key.unit_key): w.key for w in writes}
+    now = utcnow()
+    inserted = bulk.insert_new(session, Coding.__table__, [_values(w.key, w.memo, w.created or now) for w in writes],
+                               ("rater_id", "transcript_id", "code_id", "unit_key"))
+    return {by_unit[key] for key in inserted}
+
+
+class _AuditLog:
+    """The audit entries of one batch of writes, in the order the writes were made, written
+    together at the end (one statement per thousand)."""
+
+    def __init__(self, session: Session, actor: Actor, facts: _Facts):
+        self.session, self.actor, self.facts = session, actor, facts
+        self.rows: list[dict] = []
+
+    def add(self, action: str, key: CodingKey, before: dict | None = None, after: dict | None = None) -> None:
+        self.rows.append({"actor": self.actor.name, "action": action, "target": self.facts.target(key),
+                          "before": before, "after": after})
+
+    def write(self) -> None:
+        now = utcnow()
+        bulk.insert_rows(self.session, AuditEntry.__table__, [{"at": now, "undone": False, **row} for row in self.rows])
 
 
 _ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may be None)
 
 
-def _put(session: Session, actor: Actor, write: CodingWrite, before, stored: dict, facts: _Facts | None) -> int:
-    """Store one applied coding (or its new memo); ``facts`` None: not audited."""
+def _put(session: Session, write: CodingWrite, before, stored: dict, log: _AuditLog | None) -> int:
+    """Store one applied coding (or its new memo); ``log`` None: not audited."""
     key, memo = write.key, write.memo
     if before is _ABSENT:
         if not _insert(session, key, memo, write.created):  # a concurrent writer stored it first: the same coding
             before = session.scalar(select(Coding.memo).where(*_where(key)))
         else:
             stored[key] = memo
-            if facts is not None:
-                audit(session, actor.name, "coding.apply", facts.target(key), after=key.detail(memo))
+            if log is not None:
+                log.add("coding.apply", key, after=key.detail(memo))
             return 1
     if memo is None or memo == before:
         return 0
     session.execute(update(Coding).where(*_where(key)).values(memo=memo or None)
                     .execution_options(synchronize_session=False))
     stored[key] = memo
-    if facts is not None:
-        audit(session, actor.name, "coding.memo", facts.target(key), before=key.detail(before),
-              after=key.detail(memo))
+    if log is not None:
+        log.add("coding.memo", key, before=key.detail(before), after=key.detail(memo))
     return 1
 
 
-def _drop(session: Session, actor: Actor, key: CodingKey, before, stored: dict, facts: _Facts | None) -> int:
+def _drop(session: Session, key: CodingKey, before, stored: dict, log: _AuditLog | None) -> int:
     result = session.execute(delete(Coding).where(*_where(key)).execution_options(synchronize_session="fetch"))
     stored.pop(key, None)
     if result.rowcount == 0:  # a concurrent writer removed it first
         return 0
-    if facts is not None:
-        audit(session, actor.name, "coding.remove", facts.target(key), before=key.detail(before))
+    if log is not None:
+        log.add("coding.remove", key, before=key.detail(before))
     return 1
+
+
+def _values(key: CodingKey, memo: str | None, created: datetime | None) -> dict:
+    return {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
+            "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
+            "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
 
 
 def _insert(session: Session, key: CodingKey, memo: str | None, created: datetime | None) -> bool:
     """Insert unless the key is stored; whether this call stored it."""
-    values = {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
-              "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
-              "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
+    values = _values(key, memo, created)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
@@ -200,6 +259,7 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 _FACTS_CHUNK = 200  # writes per facts statement: SQLite takes at most 500 terms in one UNION
+_BY_TABLE = 1000  # writes from which the facts are read table by table (the union costs per write)
 
 
 class _Facts:
@@ -217,8 +277,42 @@ class _Facts:
         self._stored: dict[CodingKey, str | None] = {}
         self._looked_up: set[CodingKey] = set()
         self._refs: dict[int, str] | None = None
+        if len(writes) >= _BY_TABLE:
+            self._read_by_table(writes)
+            return
         for chunk in _chunks(writes, _FACTS_CHUNK):
             self._read(chunk)
+
+    def _read_by_table(self, writes: Sequence[CodingWrite]) -> None:
+        """The same facts for a bulk batch, table by table (ids in chunks): an import of a whole
+        study reads each rater, segment, code and transcript once, not once per write."""
+        users, segments, codes = User.__table__, Segment.__table__, Code.__table__
+        transcripts, status = Transcript.__table__, TranscriptStatus.__table__
+        keys = [w.key for w in writes]
+        self.raters = self._by_id(users, {k.rater_id for k in keys}, users.c.name.label("rater_name"), users.c.role)
+        self.segments = self._by_id(segments, {k.segment_id for k in keys if k.segment_id is not None},
+                                    segments.c.transcript_id.label("segment_transcript"),
+                                    segments.c.index.label("segment_index"), segments.c.start, segments.c.end)
+        self.codes = self._by_id(codes, {k.code_id for k in keys}, codes.c.name.label("code_name"),
+                                 codes.c.theme_id, codes.c.retired)
+        self.transcripts = {i: row.name for i, row in
+                            self._by_id(transcripts, {k.transcript_id for k in keys}, transcripts.c.name).items()}
+        by_rater: dict[int, set[int]] = defaultdict(set)
+        for key in keys:
+            by_rater[key.rater_id].add(key.transcript_id)
+        for rater_id, transcript_ids in by_rater.items():
+            for chunk in _chunks(sorted(transcript_ids)):
+                self.done.update((rater_id, t) for t in self.session.scalars(select(status.c.transcript_id).where(
+                    status.c.rater_id == rater_id, status.c.done.is_(True), status.c.transcript_id.in_(chunk))))
+        self._stored = _stored(self.session, set(keys))
+        self._looked_up = set(keys)
+
+    def _by_id(self, table, ids: set[int], *columns) -> dict[int, Row]:
+        found = {}
+        for chunk in _chunks(sorted(ids)):
+            found.update((row.id, row) for row in self.session.execute(
+                select(table.c.id, *columns).where(table.c.id.in_(chunk))).all())
+        return found
 
     def _read(self, writes: Sequence[CodingWrite]) -> None:
         wanted = union_all(*(select(*_typed(n, w.key)) for n, w in enumerate(writes))) if len(writes) > 1 \

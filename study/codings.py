@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from . import bulk, consensus, memos
 from . import codes as codes_mod
-from . import memos
 from .audit_log import memo_per_change
 from .auth import Actor, rater_user, require_rater_id, writable_rater
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
@@ -41,6 +41,18 @@ from .store import (
 )
 
 WHOLE = None  # segment index meaning "the whole transcript"
+_CHUNK = 500  # names or ids per IN (...) list
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass(frozen=True)
+class _Named:
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -139,11 +151,22 @@ def mark_transcripts_done(study: Study, actor: Actor, rater: str, transcripts: S
     code in any of them, ``UncodedSegments`` names each (how many of how many), unless ``anyway``."""
     with study.session() as session:
         user = writable_rater(session, actor, rater, create=False)  # a mistyped name must not become a new rater
-        found = [find_transcript(session, name) for name in transcripts]
+        found = _find_transcripts(session, transcripts)
         if done and not anyway:
             check_coded(session, actor, user.id, found)
-        for t in found:
-            set_done(session, actor, user.id, t.id, done)
+        set_done_all(session, actor, user.id, [t.id for t in found], done)
+
+
+def _find_transcripts(session: Session, names: Sequence[str]) -> list[_Named]:
+    """The named transcripts (id and name, not their text), in the order named."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(names))):
+        found.update((name, tid) for tid, name in session.execute(
+            select(Transcript.id, Transcript.name).where(Transcript.name.in_(chunk))).all())
+    for name in names:
+        if name not in found:
+            find_transcript(session, name)  # says there is no such transcript
+    return [_Named(found[name], name) for name in names]
 
 
 @dataclass(frozen=True)
@@ -172,12 +195,31 @@ def progress_of(roles: dict[int, str], coded: set[int]) -> Progress:
     return Progress(len(to_code & coded), len(to_code))
 
 
-def _transcript_progress(session: Session, rater_id: int, transcript_id: int) -> Progress:
-    """The rater's progress on one transcript, counted as the Code page's progress bar counts it."""
-    roles = dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
-    coded = set(session.scalars(select(Coding.segment_id).where(
-        Coding.rater_id == rater_id, Coding.transcript_id == transcript_id, Coding.segment_id.is_not(None))))
-    return progress_of(roles, coded)
+def progress_by_transcript_ids(session: Session, asker: Actor, rater_id: int | None,
+                               transcript_ids: Sequence[int] | None = None) -> dict[int, Progress]:
+    """{transcript id: the rater's progress} for the transcripts (None: all), counted in the
+    database as ``progress_of`` counts (a span codes its segment): one query per 500 transcripts.
+    A coder asks about their own only; ``rater_id`` None (no such user yet): nothing coded."""
+    from .roles import INTERVIEWER  # imported late: `study codings` need not load the transcript readers
+
+    if rater_id is not None:
+        require_rater_id(session, asker, rater_id, "see the coding progress")
+    chunks = [None] if transcript_ids is None else list(_chunks(sorted(set(transcript_ids))))
+    result: dict[int, Progress] = {}
+    for chunk in chunks:
+        coded = select(Coding.segment_id).where(Coding.rater_id == (rater_id if rater_id is not None else -1),
+                                                Coding.segment_id.is_not(None))
+        to_code = Segment.role != INTERVIEWER
+        is_coded = Segment.id.in_(coded if chunk is None else coded.where(Coding.transcript_id.in_(chunk)))
+        query = select(Segment.transcript_id, func.count(), func.sum(case((to_code, 1), else_=0)),
+                       func.sum(case((is_coded, 1), else_=0)), func.sum(case((to_code & is_coded, 1), else_=0))
+                       ).group_by(Segment.transcript_id)
+        if chunk is not None:
+            query = query.where(Segment.transcript_id.in_(chunk))
+        for tid, segments, participant, coded_all, coded_participant in session.execute(query):
+            result[tid] = Progress(int(coded_participant), int(participant)) if participant else \
+                Progress(int(coded_all), int(segments))
+    return result
 
 
 class UncodedSegments(StudyError):
@@ -192,40 +234,75 @@ class UncodedSegments(StudyError):
                          remedy="mark_done_anyway")
 
 
-def check_coded(session: Session, asker: Actor, rater_id: int, transcripts: Sequence[Transcript]) -> None:
+def _units(session: Session, transcript_ids: list[int]) -> dict[int, str | None]:
+    found = {}
+    for chunk in _chunks(sorted(set(transcript_ids))):
+        found.update(session.execute(select(Transcript.id, Transcript.unit).where(Transcript.id.in_(chunk))).all())
+    return found
+
+
+def check_coded(session: Session, asker: Actor, rater_id: int, transcripts: Sequence[Transcript | _Named]) -> None:
     """Raise ``UncodedSegments`` when a participant turn (segment to code) of the transcripts has no code of the rater."""
     require_rater_id(session, asker, rater_id, "see the coding progress")
+    progress = progress_by_transcript_ids(session, asker, rater_id, [t.id for t in transcripts])
+    units = _units(session, [t.id for t in transcripts])
     gaps = []
     for t in transcripts:
-        progress = _transcript_progress(session, rater_id, t.id)
-        if progress.uncoded:
-            gaps.append((t.name, progress.uncoded, progress.total, t.unit or "segment"))
+        found = progress.get(t.id, Progress(0, 0))
+        if found.uncoded:
+            gaps.append((t.name, found.uncoded, found.total, units.get(t.id) or "segment"))
     if gaps:
         raise UncodedSegments(gaps)
 
 
 def set_done(session: Session, actor: Actor, rater_id: int, transcript_id: int, done: bool,
              carry: bool = True) -> None:
-    """Mark (or reopen) a transcript for a rater. Marking it done carries the raters' agreements on it
-    into the consensus once every compared rater has finished it (``carry=False``: a suggestion
-    pseudo-rater's mark, which is not a person's finished work)."""
-    require_rater_id(session, actor, rater_id, "mark done or reopen the transcripts", write=True)
-    status = session.get(TranscriptStatus, (rater_id, transcript_id))
-    if not done and status is not None and status.done:
-        _check_may_reopen(session, actor)
-    if status is None:
-        status = TranscriptStatus(rater_id=rater_id, transcript_id=transcript_id)
-        session.add(status)
-    before = bool(status.done)
-    status.done, status.done_at = done, utcnow() if done else None
-    audit(session, actor.name, "transcript.done" if done else "transcript.reopen", f"transcript {transcript_id}",
-          before={"rater_id": rater_id, "transcript_id": transcript_id, "done": before},
-          after={"rater_id": rater_id, "transcript_id": transcript_id, "done": done})
-    if done and carry:
-        from .adjudication import carry_finished_transcript  # adjudication reads codings: imported late
+    """Mark (or reopen) a transcript for a rater: ``set_done_all`` for one."""
+    set_done_all(session, actor, rater_id, [transcript_id], done, carry)
 
-        session.flush()
-        carry_finished_transcript(session, actor, transcript_id)
+
+def set_done_all(session: Session, actor: Actor, rater_id: int, transcript_ids: Sequence[int], done: bool,
+                 carry: bool = True) -> None:
+    """Mark (or reopen) transcripts for a rater, in a few statements whatever their number. Marking
+    them done carries the raters' agreements on each into the consensus once every compared rater
+    has finished it (``consensus.carry_finished``; ``carry=False``: a suggestion pseudo-rater's mark,
+    which is not a person's finished work). Each transcript's mark is audited, and so is what was
+    carried on it, in that order."""
+    require_rater_id(session, actor, rater_id, "mark done or reopen the transcripts", write=True)
+    ids = list(dict.fromkeys(transcript_ids))
+    before = _done_marks(session, rater_id, ids)
+    if not done and any(before.values()):
+        _check_may_reopen(session, actor)
+    now = utcnow() if done else None
+    stored = [t for t in ids if t in before]
+    for chunk in _chunks(stored):
+        session.execute(update(TranscriptStatus).where(TranscriptStatus.rater_id == rater_id,
+                                                       TranscriptStatus.transcript_id.in_(chunk))
+                        .values(done=done, done_at=now))
+    bulk.insert_rows(session, TranscriptStatus.__table__, [
+        {"rater_id": rater_id, "transcript_id": t, "done": done, "done_at": now} for t in ids if t not in before])
+    raters, carried = consensus.carry_finished(session, ids) if done and carry else ((), {})
+    names = consensus.transcript_names(session, list(carried))
+    entries = []
+    for t in ids:
+        entries.append({"actor": actor.name, "action": "transcript.done" if done else "transcript.reopen",
+                        "target": f"transcript {t}",
+                        "before": {"rater_id": rater_id, "transcript_id": t, "done": before.get(t, False)},
+                        "after": {"rater_id": rater_id, "transcript_id": t, "done": done}})
+        if t in carried:
+            entries.append(consensus.carry_audit(actor, raters, names[t], carried[t]))
+    now = utcnow()
+    bulk.insert_rows(session, AuditEntry.__table__, [{"at": now, "undone": False, **e} for e in entries])
+
+
+def _done_marks(session: Session, rater_id: int, transcript_ids: list[int]) -> dict[int, bool]:
+    """{transcript id: done} of the rater's stored marks among ``transcript_ids``."""
+    marks = {}
+    for chunk in _chunks(sorted(transcript_ids)):
+        marks.update((t, bool(d)) for t, d in session.execute(
+            select(TranscriptStatus.transcript_id, TranscriptStatus.done).where(
+                TranscriptStatus.rater_id == rater_id, TranscriptStatus.transcript_id.in_(chunk))).all())
+    return marks
 
 
 def _check_may_reopen(session: Session, actor: Actor) -> None:
@@ -344,6 +421,7 @@ def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> in
 
     def work(session: Session) -> int:
         targets = _CodingTargets(session, writable_rater(session, actor, rater))
+        targets.read_transcripts({row["transcript"].strip() for _, row in rows})
         problems: list[str] = []
         for line, row in rows:
             try:
@@ -359,13 +437,13 @@ def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> in
 
 
 class _CodingTargets:
-    """Resolves a CSV's rows to coding writes, with one query per transcript."""
+    """Resolves a CSV's rows to coding writes, reading the transcripts' segments in a few queries."""
 
     def __init__(self, session: Session, rater: User):
         self.session, self.rater = session, rater
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, Code] = {}
-        self._transcripts: dict[str, tuple[Transcript, dict[int, int]]] = {}
+        self._transcripts: dict[str, tuple[_Named, dict[int, int]]] = {}
         self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
     def add(self, line: int, row: dict) -> None:
@@ -401,12 +479,23 @@ class _CodingTargets:
             self._code_by_ref[ref] = codes_mod.resolve(self.session, ref, self.codes)
         return self._code_by_ref[ref]
 
-    def _transcript(self, name: str) -> tuple[Transcript, dict[int, int]]:
+    def read_transcripts(self, names: set[str]) -> None:
+        """The named transcripts that exist, with their segments' ids by index, in a few queries."""
+        found = {}
+        for chunk in _chunks(sorted(names)):
+            found.update(self.session.execute(
+                select(Transcript.id, Transcript.name).where(Transcript.name.in_(chunk))).all())
+        segments: dict[int, dict[int, int]] = {tid: {} for tid in found}
+        for chunk in _chunks(sorted(found)):
+            for tid, index, sid in self.session.execute(select(Segment.transcript_id, Segment.index, Segment.id)
+                                                        .where(Segment.transcript_id.in_(chunk))):
+                segments[tid][index] = sid
+        self._transcripts.update((name, (_Named(tid, name), segments[tid])) for tid, name in found.items())
+
+    def _transcript(self, name: str) -> tuple[_Named, dict[int, int]]:
         if name not in self._transcripts:
-            transcript = find_transcript(self.session, name)
-            segment_ids = dict(self.session.execute(
-                select(Segment.index, Segment.id).where(Segment.transcript_id == transcript.id)).all())
-            self._transcripts[name] = (transcript, segment_ids)
+            transcript = find_transcript(self.session, name)  # says there is no such transcript
+            self.read_transcripts({transcript.name})
         return self._transcripts[name]
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -125,20 +125,20 @@ class ChangeResult:
 
 
 def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
-    """Every transcript, in import order, with the asking rater's own progress on it."""
+    """Every transcript, in import order, with the asking rater's own progress on it (counted in the database)."""
     with study.session() as session:
         rater_id = _rater_id(session, actor)
-        roles = _segment_roles_by_transcript(session)
-        progress = progress_by_transcript(session, actor, rater_id)
+        progress = codings.progress_by_transcript_ids(session, actor, rater_id)
         done = codings.done_transcripts(session, actor, rater_id) if rater_id else set()
+        segments = dict(session.execute(select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id))
+                        .all())
         rows = session.execute(
             select(Transcript.id, Transcript.name, Participant.label)
             .outerjoin(Participant, Transcript.participant_id == Participant.id)
             .order_by(Transcript.id)
         ).all()
         return [
-            TranscriptProgress(tid, name, label, len(roles.get(tid, {})),
-                               progress.get(tid, Progress(0, 0)), tid in done)
+            TranscriptProgress(tid, name, label, segments.get(tid, 0), progress.get(tid, Progress(0, 0)), tid in done)
             for tid, name, label in rows
         ]
 
@@ -380,31 +380,8 @@ def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
 
 def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None) -> dict[int, Progress]:
     """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it
-    (a coder asks about their own only)."""
-    if rater_id is not None:
-        require_rater_id(session, asker, rater_id, "see the coding progress")
-    roles = _segment_roles_by_transcript(session)
-    coded = _coded_segments_by_transcript(session, rater_id)
-    return {tid: progress_of(segment_roles, coded.get(tid, set())) for tid, segment_roles in roles.items()}
-
-
-def _segment_roles_by_transcript(session: Session) -> dict[int, dict[int, str]]:
-    roles: dict[int, dict[int, str]] = defaultdict(dict)
-    for tid, sid, role in session.execute(select(Segment.transcript_id, Segment.id, Segment.role)):
-        roles[tid][sid] = role
-    return roles
-
-
-def _coded_segments_by_transcript(session: Session, rater_id: int | None) -> dict[int, set[int]]:
-    coded: dict[int, set[int]] = defaultdict(set)
-    if rater_id is None:
-        return coded
-    for tid, sid in session.execute(
-        select(Coding.transcript_id, Coding.segment_id)
-        .where(Coding.rater_id == rater_id, Coding.segment_id.is_not(None)).distinct()
-    ):
-        coded[tid].add(sid)
-    return coded
+    (a coder asks about their own only), in the database."""
+    return codings.progress_by_transcript_ids(session, asker, rater_id)
 
 
 # -- every rater's progress, for the Transcripts page -------------------------------

@@ -244,6 +244,12 @@ def test_frequency_counts_a_parent_with_the_codes_below_it_by_default(counted):
     assert code_tree.PARENT_RULE_TEXT[code_tree.WITH_CODES_BELOW] in table.notes
 
 
+def test_frequency_tells_two_codes_of_one_name_apart(counted):
+    names = {row["ref"]: row["code"] for row in findings.frequency_table(counted, CLI).rows}
+    assert (names[LAT], names["Challenges/Latency"], names[NET]) == ("Performance/Latency", "Challenges/Latency",
+                                                                     "Network")
+
+
 def test_frequency_with_own_codings_counts_only_the_code_itself(counted):
     table = findings.frequency_table(counted, CLI, "Attributes", parent_rule=code_tree.OWN_CODINGS)
     assert participants_by_ref(table) == {PERF: ["P2"], LAT: ["P1"], NET: ["P1"], THR: []}

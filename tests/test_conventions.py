@@ -122,6 +122,31 @@ EXPECTED = {
         (INT, "¿Y en verano?", None),
         (PART, "Helados, pero los hace mi cuñada.", None),
     ]),
+    # shapes no module was tuned on, written after the held-out set was read right
+    "braces.txt": ("Anna", [
+        ("Anna", "Where do you work now?", None), ("Ben", "At the harbour office.", None),
+        ("Anna", "Since when?", None), ("Ben", "Since March.", None),
+        ("Anna", "Do you like it?", None), ("Ben", "Mostly, yes.", None),
+    ]),
+    "chevrons.txt": ("INTERVIEWER", [
+        ("INTERVIEWER", "How long have you farmed here?", None), ("FARMER", "Thirty years.", None),
+        ("INTERVIEWER", "What changed most?", None), ("FARMER", "The weather. And the prices.", None),
+        ("INTERVIEWER", "Would you do it again?", None), ("FARMER", "Every day.", None),
+    ]),
+    "underscore-dash.md": ("Ana", [  # the dash after the label is no one's word
+        ("Ana", "Como começou?", None), ("Rui", "Por acaso, em 2010.", None),
+        ("Ana", "E hoje?", None), ("Rui", "Hoje é o meu trabalho.", None),
+    ]),
+    "q-paren.txt": (INT, [
+        (INT, "What is your role?", None), (PART, "I lead the night shift.", None),
+        (INT, "What tools do you use?", None), (PART, "Mostly the ward tablet.", None),
+        (INT, "What would you change?", None), (PART, "More staff at night.", None),
+    ]),
+    "dash-labels.txt": ("MOD", [
+        ("MOD", "So, how did you first hear about the co-op?", None),
+        ("ANA", "Through my neighbour, she was a member.", None),
+        ("MOD", "And what made you join?", None), ("ANA", "The prices, honestly. And the people.", None),
+    ]),
 }
 
 
@@ -155,6 +180,18 @@ def test_caption_cues_opened_by_bracketed_names_and_asides_that_are_nobodys(tmp_
     assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
         ("Speaker 0", "Shall we start?"), ("Speaker 1", "Yes, go ahead."), ("Speaker 0", "How long have you sold here?")]
     assert word_account(parsed).notes_text == ("(Transcribed by CaptionCo Free)", "[laughs]")
+
+
+def test_a_cue_of_dashed_lines_is_an_exchange_between_the_two_speakers(tmp_path):
+    path = tmp_path / "d.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:03,000\n- Can you hear me?\n- Yes, loud and clear.\n\n"
+                    "2\n00:00:03,500 --> 00:00:06,000\nJO: Good. Where were you born?\n\n"
+                    "3\n00:00:06,500 --> 00:00:09,000\nSAM: In a village by the sea.\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    # "Yes..." is the other speaker of JO, who speaks next; "Can you hear me?" the other of that one
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("JO", "Can you hear me?"), ("SAM", "Yes, loud and clear."), ("JO", "Good. Where were you born?"),
+        ("SAM", "In a village by the sea.")]
 
 
 @pytest.mark.parametrize("name", EXPECTED)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from study import codes, codings, qdpx
 from study.auth import CLI
 from study.cli import cli
+from study.codebook import parse_codebook
 from study.errors import StudyError
 from study.participants import list_participants, upsert_participant
 from study.project_memos import project_memos
@@ -503,3 +504,18 @@ def test_a_text_written_as_utf16_with_a_byte_order_mark_is_read(study, tmp_path)
         archive.writestr(f"sources/{guid(2, 1)}.txt", interview(1).encode("utf-16"))  # a BOM, then UTF-16
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.ok and quotes_of(study) == [("ana", "Interview 1", "A parser")]
+
+
+@pytest.mark.parametrize("book", [
+    "name: b\nthemes:\n  - name: Codes\n    codes: [{name: A, definition: a}]\n",  # as an import makes it
+    "name: b\nthemes:\n  - name: Codes\n    codes: [{name: A, definition: a}]\n"
+    "    themes: [{name: Sub, codes: [{name: B, definition: b}]}]\n",  # a study's own, with a sub-theme
+])
+def test_a_theme_named_codes_comes_back_as_it_was(study, tmp_path, book):
+    codes.load_into_study(study, parse_codebook(book, source="b.yaml"), CLI)
+    qdpx.export_qdpx(study, CLI, tmp_path / "s.qdpx")
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    qdpx.import_qdpx(fresh, CLI, tmp_path / "s.qdpx")
+    with study.session() as a, fresh.session() as b:
+        assert codes.stored_codebook(b).themes == codes.stored_codebook(a).themes
+    fresh.close()

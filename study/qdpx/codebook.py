@@ -69,7 +69,6 @@ class CodeElements:
         for theme in self.themes:
             if _is_ungrouped(theme):  # another tool's top-level codes: back at the top level
                 result.extend(self.code(c) for c in theme.codes if self._exported(c))
-                result.extend(self.theme(t) for t in theme.children)
             else:
                 result.append(self.theme(theme))
         return result
@@ -100,7 +99,9 @@ def code_guid(ref: str) -> str:
 
 
 def _is_ungrouped(theme: Theme) -> bool:
-    return theme.name == UNGROUPED_THEME and not (theme.description or "").strip() and not theme.exclusive
+    """The theme an import made for another tool's top-level codes (plain, with no sub-theme)."""
+    return (theme.name == UNGROUPED_THEME and not (theme.description or "").strip() and not theme.exclusive
+            and not theme.children)
 
 
 def _parent_name(code: Code) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -404,12 +405,14 @@ class _Writer:
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)
+        ends = [segment.end for segment in segments]
+        ends = ends if ends == sorted(ends) else None  # a search by position needs them in order
         writes: dict[CodingKey, tuple[str, CodingWrite]] = {}
         for record in codings:
             rater = self.rater(record.rater)
             if self.is_done(rater, transcript, f"{rater.name}'s coding {record.code}"):
                 continue
-            pieces = [(None, None)] if record.start is None else self.pieces(record, segments)
+            pieces = [(None, None)] if record.start is None else self.pieces(record, segments, ends)
             if not pieces:
                 self.summary.unmapped.append(
                     f"{transcript.name} [{record.start}:{record.end}] ({record.code}): covers no segment (it lies "
@@ -424,10 +427,16 @@ class _Writer:
         audit(self.session, self.actor.name, "qdpx.import", transcript.name, after={"codings": stored, "memos": notes})
 
     @staticmethod
-    def pieces(record: CodingRecord, segments: list[Segment]) -> list[tuple[Segment, tuple[int, int] | None]]:
-        """(segment, span inside it, None when the whole segment) for each segment the record covers."""
+    def pieces(record: CodingRecord, segments: list[Segment], ends: list[int] | None = None
+               ) -> list[tuple[Segment, tuple[int, int] | None]]:
+        """(segment, span inside it, None when the whole segment) for each segment the record covers.
+        Segments follow each other in the text: the search starts at the first one ending after the
+        record starts and stops at the first starting after it ends (not every segment per coding)."""
         result = []
-        for segment in segments:
+        first = bisect_right(ends, record.start) if ends is not None else 0  # ``ends``: the segments' ends, in order
+        for segment in segments[first:]:
+            if ends is not None and segment.start >= record.end:
+                break
             if overlap((record.start, record.end), (segment.start, segment.end)) <= 0:
                 continue
             start, end = max(record.start, segment.start), min(record.end, segment.end)

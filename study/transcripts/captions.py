@@ -6,14 +6,15 @@ cannot place (no timing line, or a malformed one: missing end, negative, letters
 milliseconds, a doubled arrow, an end before its start) is an error naming the line; read
 leniently, its text is kept with the previous cue and reported in ``warnings``. A WebVTT file's
 header lines ("Kind:", "Language:") are the reading's ``header``; its NOTE blocks are text outside
-every turn (STYLE and REGION blocks are formatting, not text).
+every turn (STYLE and REGION blocks are formatting, not text). A cue whose lines each open with a
+dash holds an exchange: between a file's two speakers, its lines alternate.
 """
 from __future__ import annotations
 
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from .labels import NAME, LabelPattern, label_options
@@ -58,7 +59,9 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
     cues = _cues(lines, blocks, lenient, warnings)
     patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *_bracketed_names(cues))
-    drafts = [*_merged_turns(_speaker_cues(cues, patterns)), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
+    split, exchanges = _exchanges(cues)
+    spoken = _alternated(_speaker_cues(split, patterns), exchanges)
+    drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=warnings, header=header)
 
 
@@ -150,6 +153,42 @@ def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list
         speaker = cue.speaker or (label.speaker if label else speaker)
         body = cue.text[label.body_start:].strip() if label else cue.text
         result.append(Cue(cue.line, speaker, cue.timestamp, body, cue.lines))
+    return result
+
+
+_DASH = re.compile(r"[ \t]*[-–—][ \t]+")
+
+
+def _exchanges(cues: Sequence[Cue]) -> tuple[list[Cue], set[int]]:
+    """A cue whose lines each open with a dash ("- Is it on?" / "- It's on.") holds an exchange:
+    one cue per line, unnamed; returns the cues and the indexes of those lines."""
+    split: list[Cue] = []
+    exchanges: set[int] = set()
+    for cue in cues:
+        if cue.speaker is None and len(cue.lines) > 1 and all(_DASH.match(line) for line in cue.lines):
+            for line in cue.lines:
+                exchanges.add(len(split))
+                text = line[_DASH.match(line).end():].strip()
+                split.append(Cue(cue.line, None, cue.timestamp, text, (text,)))
+        else:
+            split.append(cue)
+    return split, exchanges
+
+
+def _alternated(cues: list[Cue], exchanges: set[int]) -> list[Cue]:
+    """The lines of an exchange between the two speakers of a file alternate: each is the other
+    speaker of the cue after it (or, at the file's end, of the cue before it)."""
+    named = {cue.speaker for i, cue in enumerate(cues) if i not in exchanges and cue.speaker}
+    if len(named) != 2 or not exchanges:
+        return cues
+    result, placed = list(cues), set()
+    for i in sorted(exchanges, reverse=True):
+        if i + 1 < len(result) and (i + 1 in placed or i + 1 not in exchanges) and result[i + 1].speaker in named:
+            result[i] = replace(result[i], speaker=(named - {result[i + 1].speaker}).pop())
+            placed.add(i)
+    for i in sorted(exchanges - placed):
+        if i > 0 and result[i - 1].speaker in named:
+            result[i] = replace(result[i], speaker=(named - {result[i - 1].speaker}).pop())
     return result
 
 

@@ -1,0 +1,128 @@
+"""Many rows into one table inside the caller's transaction: the way bulk work (an import, a
+restore, carrying a whole study's agreements) writes, a few statements instead of one per row.
+
+SQLite takes the rows through the driver's ``executemany``; PostgreSQL through ``COPY``, the
+fastest way in. Values are passed as SQLAlchemy would bind them (a JSON column takes a Python
+value; a timestamp a ``datetime``). Callers keep their checks and their audit: this module only
+writes.
+
+Example::
+
+    insert_rows(session, schema.audit_log, [{"actor": "cli", "action": "x", "target": "", ...}])
+    inserted = insert_new(session, schema.codings, rows, ("rater_id", "transcript_id", "code_id", "unit_key"))
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from operator import itemgetter
+
+from sqlalchemy import JSON, Table, text
+from sqlalchemy.orm import Session
+
+CHUNK = 5000  # rows per executemany on SQLite (memory, not a limit of SQLite's)
+FEW = 50  # fewer rows than this go in as one plain insert
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``; a conflict is an error, as for any insert."""
+    if not rows:
+        return
+    session.flush()  # what the session holds goes first: ids and the audit log keep their order
+    if len(rows) < FEW:  # a click's row or two: a plain insert costs less than setting up a COPY
+        session.execute(table.insert(), list(rows))
+        return
+    if _dialect(session) == "postgresql":
+        _copy(session, table.name, table, list(rows[0]), rows)
+        return
+    _executemany(session, table, list(rows[0]), rows)
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, hold the database's write lock from now to the end of the transaction (a write
+    that changes nothing takes it): what the transaction reads next no other writer can change
+    before it writes. PostgreSQL locks row by row; nothing to do there."""
+    if _dialect(session) == "sqlite":
+        session.execute(text("UPDATE study_meta SET value = value WHERE 0"))
+
+
+def insert_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str]) -> set[tuple]:
+    """Insert rows whose ``key`` (a unique constraint's columns) the caller found unstored; returns
+    the keys this call inserted. On PostgreSQL a row a concurrent writer stored meanwhile is
+    skipped (and not returned); on SQLite the caller holds the write lock (``take_write_lock``)
+    since it looked, so every row goes in."""
+    if not rows:
+        return set()
+    if _dialect(session) == "postgresql":
+        session.flush()
+        return _copy_new(session, table, rows, key)
+    insert_rows(session, table, rows)
+    return {tuple(row[c] for c in key) for row in rows}
+
+
+def _executemany(session: Session, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
+    """The driver's executemany on the session's connection (its transaction), each value bound
+    as SQLAlchemy binds it for the column (a timestamp as SQLAlchemy's SQLite text, JSON as text);
+    a value repeated (a batch's one timestamp) is converted once."""
+    dialect = session.get_bind().dialect
+    converted = [(n, _binder(process)) for n, c in enumerate(columns)
+                 if (process := table.c[c].type._cached_bind_processor(dialect)) is not None]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(rows), CHUNK):
+            batch = []
+            for row in rows[start:start + CHUNK]:
+                row = list(values(row))
+                for n, bind in converted:
+                    row[n] = bind(row[n])
+                batch.append(row)
+            cursor.executemany(statement, batch)
+    finally:
+        cursor.close()
+
+
+def _binder(process):
+    """``process`` (a column type's bind processor) remembering the last value it converted."""
+    last = [object(), None]
+
+    def bind(value):
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+    return bind
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _copy(session: Session, target: str, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
+    """COPY ``rows`` into ``target`` (``table`` or a temporary copy of its shape)."""
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    cursor = session.connection().connection.driver_connection.cursor()
+    names = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c]
+                            for c in columns])
+
+
+def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str]) -> set[tuple]:
+    """COPY into a temporary table of ``table``'s shape, then one INSERT ... SELECT that skips the
+    keys already stored and returns those it stored."""
+    columns = list(rows[0])
+    staging = f"bulk_{table.name}"
+    names = ", ".join(f'"{c}"' for c in columns)
+    session.execute(text(f'DROP TABLE IF EXISTS "{staging}"'))
+    session.execute(text(f'CREATE TEMPORARY TABLE "{staging}" ON COMMIT DROP AS '
+                         f'SELECT {names} FROM "{table.name}" WITH NO DATA'))
+    _copy(session, staging, table, columns, rows)
+    keys = ", ".join(f'"{c}"' for c in key)
+    found = session.execute(text(
+        f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{staging}" '
+        f"ON CONFLICT ({keys}) DO NOTHING RETURNING {keys}"))
+    return {tuple(row) for row in found}
+

@@ -1,0 +1,185 @@
+"""Carrying the raters' agreements into the consensus: on every undecided segment of the given
+transcripts, the consensus rater's codes become exactly the codes every compared rater applied
+there (on the spans they applied them to), recorded as decisions ``agreed``.
+
+This is what marking a transcript done does once every compared rater has finished it
+(``carry_finished``), for a whole batch of transcripts in a few set-based reads and bulk writes,
+so marking 500 transcripts done costs what 500 transcripts' codings cost to read once, not 500
+rounds of queries. It needs only the store and the one coding write path: ``codings`` calls it
+without importing ``adjudication`` (which builds on ``codings``), and ``adjudication`` names its
+rules from here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import bulk
+from . import codes as codes_mod
+from .auth import CLI, Actor, consensus_user, rater_user
+from .coding_write import CodingKey, CodingWrite, write_codings
+from .store import AuditEntry, Coding, Resolution, Segment, Transcript, TranscriptStatus, User, utcnow
+
+AGREED = "agreed"
+AUTOMATIC = "automatic"  # the adjudicator named on agreements carried when a transcript is finished
+CARRIED_ON_DONE = "every compared rater applied these codes; carried when the last of them finished the transcript"
+_CHUNK = 500  # transcripts per batch of reads
+
+
+@dataclass(frozen=True)
+class AutoResult:
+    """What carrying the agreements did."""
+
+    units: int
+    agreed_units: int
+    codes_added: int
+    codes_removed: int
+    disputed_units: int
+    kept_units: int  # units an adjudicator already resolved: left as decided
+
+
+def raters_key(raters: Sequence[str]) -> str:
+    """How decisions name the raters they were made between: the sorted names, comma-joined."""
+    return ",".join(sorted(raters))
+
+
+def consensus_raters(session: Session) -> tuple[str, ...]:
+    """The raters the consensus is built from: those of the latest decision; before any, every
+    person who has marked a transcript done (suggestion pseudo-raters left out)."""
+    key = session.scalar(select(Resolution.raters).order_by(Resolution.id.desc()).limit(1))
+    if key:
+        return tuple(key.split(","))
+    suggesters = select(AuditEntry.target).where(AuditEntry.action == "suggest")
+    return tuple(session.scalars(
+        select(User.name).join(TranscriptStatus, TranscriptStatus.rater_id == User.id)
+        .where(TranscriptStatus.done.is_(True), User.role != "system", User.name.not_in(suggesters))
+        .group_by(User.name).order_by(User.name)))
+
+
+def carry_finished(session: Session, transcript_ids: Sequence[int]) -> tuple[tuple[str, ...], dict[int, AutoResult]]:
+    """Carry the agreements on those of ``transcript_ids`` that every compared rater
+    (``consensus_raters``) has marked done: (the raters, {transcript id: what was carried} for
+    those); nothing carried when fewer than two raters compare. Called where transcripts are
+    marked done, in the same transaction, so the consensus never lags the raters' finished work;
+    the caller audits (``carry_audit``)."""
+    raters = consensus_raters(session)
+    if len(raters) < 2:
+        return raters, {}
+    ids = _rater_ids(session, raters)
+    finished: set[int] = set()
+    for chunk in _chunks(sorted(set(transcript_ids))):
+        finished.update(session.scalars(
+            select(TranscriptStatus.transcript_id).where(
+                TranscriptStatus.transcript_id.in_(chunk), TranscriptStatus.rater_id.in_(list(ids.values())),
+                TranscriptStatus.done.is_(True))
+            .group_by(TranscriptStatus.transcript_id).having(func.count() == len(ids))))
+    ordered = [t for t in dict.fromkeys(transcript_ids) if t in finished]
+    return raters, _carry(session, raters, ordered, AUTOMATIC, CARRIED_ON_DONE)
+
+
+def carry_audit(actor: Actor, raters: Sequence[str], name: str, result: AutoResult) -> dict:
+    """The audit entry of one transcript's carried agreements (``adjudicate.carry``)."""
+    return {"actor": actor.name, "action": "adjudicate.carry", "target": name,
+            "before": None, "after": {"raters": raters_key(raters), **asdict(result)}}
+
+
+def _carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int], adjudicator: str,
+          reason: str) -> dict[int, AutoResult]:
+    """Make the consensus of every undecided segment of the transcripts exactly the codes all
+    ``raters`` applied there; {transcript id: what changed}. Reads each batch of transcripts in
+    four queries and writes the consensus codings and the decisions in bulk."""
+    results: dict[int, AutoResult] = {}
+    codebook = codes_mod.all_codes(session, include_retired=True)
+    order = {c.id: n for n, c in enumerate(codebook)}  # decisions list their codes in codebook order
+    refs = {c.id: c.ref for c in codebook}
+    ids = _rater_ids(session, raters)
+    consensus = consensus_user(session)
+    key = raters_key(raters)
+    for chunk in _chunks(list(transcript_ids)):
+        batch = _Batch(session, chunk, list(ids.values()), consensus.id, key)
+        writes, decisions = [], []
+        for transcript_id in chunk:
+            counts = [0, 0, 0, 0, 0, 0]  # units, agreed, added, removed, disputed, kept
+            for segment_id in batch.segments.get(transcript_id, ()):
+                counts[0] += 1
+                applied = batch.applied.get(segment_id, {})
+                counts[4] += any(len(who) < len(ids) for who in applied.values())
+                latest = batch.latest.get(segment_id)
+                if latest is not None and latest.decision != AGREED:
+                    counts[5] += 1
+                    continue
+                agreed = sorted((c for c, who in applied.items() if len(who) == len(ids)), key=order.__getitem__)
+                wanted = {unit for c in agreed for unit in batch.spans[segment_id][c]}
+                current = batch.current.get(segment_id, set())
+                writes += [CodingWrite(CodingKey(consensus.id, transcript_id, segment_id, c, span), applied=False)
+                           for c, span in sorted(current - wanted, key=str)]
+                writes += [CodingWrite(CodingKey(consensus.id, transcript_id, segment_id, c, span))
+                           for c, span in sorted(wanted - current, key=str)]
+                counts[1] += bool(agreed)
+                counts[2] += len(wanted - current)
+                counts[3] += len(current - wanted)
+                codes = [refs[c] for c in agreed]
+                if (latest is None and codes) or (latest is not None and list(latest.codes) != codes):
+                    decisions.append({"raters": key, "transcript_id": transcript_id, "segment_id": segment_id,
+                                      "decision": AGREED, "codes": codes, "adjudicator": adjudicator,
+                                      "reason": reason, "at": utcnow()})
+            units, agreed_units, added, removed, disputed, kept = counts
+            results[transcript_id] = AutoResult(units, agreed_units, added, removed, disputed, kept)
+        # the decision is what is recorded; the writes settle codings the raters made (a since-retired code among them)
+        write_codings(session, CLI, writes, audited=False, consensus=True, carried=True)
+        bulk.insert_rows(session, Resolution.__table__, decisions)
+    return results
+
+
+class _Batch:
+    """What carrying needs of a batch of transcripts, in four reads: their segments in reading
+    order, the raters' codes (and spans) on each, the latest decisions, the consensus's codes."""
+
+    def __init__(self, session: Session, transcript_ids: list[int], rater_ids: list[int], consensus_id: int,
+                 key: str):
+        self.segments: dict[int, list[int]] = defaultdict(list)
+        for transcript_id, segment_id in session.execute(
+                select(Segment.transcript_id, Segment.id).where(Segment.transcript_id.in_(transcript_ids))
+                .order_by(Segment.transcript_id, Segment.index)):
+            self.segments[transcript_id].append(segment_id)
+        # segment -> code -> raters who applied it; and the (code, span) units they applied it on
+        self.applied: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.spans: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
+        for rater_id, segment_id, code_id, start, end in session.execute(
+                select(Coding.rater_id, Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end)
+                .where(Coding.transcript_id.in_(transcript_ids), Coding.rater_id.in_(rater_ids),
+                       Coding.segment_id.is_not(None))):
+            self.applied[segment_id][code_id].add(rater_id)
+            self.spans[segment_id][code_id].add((code_id, None if start is None else (start, end)))
+        self.latest: dict[int, Resolution] = {}
+        for row in session.execute(
+                select(Resolution.segment_id, Resolution.decision, Resolution.codes)
+                .where(Resolution.raters == key, Resolution.transcript_id.in_(transcript_ids))
+                .order_by(Resolution.id)):
+            self.latest[row.segment_id] = row
+        self.current: dict[int, set] = defaultdict(set)
+        for segment_id, code_id, start, end in session.execute(
+                select(Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end)
+                .where(Coding.rater_id == consensus_id, Coding.transcript_id.in_(transcript_ids),
+                       Coding.segment_id.is_not(None))):
+            self.current[segment_id].add((code_id, None if start is None else (start, end)))
+
+
+def transcript_names(session: Session, transcript_ids: Sequence[int]) -> dict[int, str]:
+    names = {}
+    for chunk in _chunks(sorted(set(transcript_ids))):
+        names.update(session.execute(select(Transcript.id, Transcript.name).where(Transcript.id.in_(chunk))).all())
+    return names
+
+
+def _rater_ids(session: Session, raters: Sequence[str]) -> dict[str, int]:
+    return {r: rater_user(session, r).id for r in raters}
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
