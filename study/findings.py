@@ -552,14 +552,17 @@ def quotes_by_code(study: Study, asker: Actor, theme: str | None = None, source:
         for r in connection.execute(counting.unit_rows(evidence.counted, [c.id for c in evidence.codes])):
             by_code[r.code_id][r.participant].append(
                 {"text": r.text.strip(), "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
+    keys: dict[str, list] = {}  # natural keys, each name's once (a study's quotes share few transcript names)
+
+    def reading_order(quote: dict) -> tuple:
+        """Transcripts in natural order; within one, the whole-transcript coding first, then by segment."""
+        name = quote["transcript"]
+        key = keys.get(name) or keys.setdefault(name, natural_key(name))
+        return key, -1 if quote["segment"] is None else quote["segment"]
+
     return [
         {"code": code.name, "ref": code.ref, "participants": [
-            {"participant": participant, "quotes": sorted(by_code[code.id][participant], key=_reading_order)}
+            {"participant": participant, "quotes": sorted(by_code[code.id][participant], key=reading_order)}
             for participant in sorted(by_code[code.id], key=natural_key)]}
         for code in evidence.codes if code.id in by_code
     ]
-
-
-def _reading_order(quote: dict) -> tuple:
-    """Transcripts in natural order; within one, the whole-transcript coding first, then by segment."""
-    return natural_key(quote["transcript"]), -1 if quote["segment"] is None else quote["segment"]

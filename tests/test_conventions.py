@@ -122,6 +122,31 @@ EXPECTED = {
         (INT, "¿Y en verano?", None),
         (PART, "Helados, pero los hace mi cuñada.", None),
     ]),
+    # shapes no module was tuned on, written after the held-out set was read right
+    "braces.txt": ("Anna", [
+        ("Anna", "Where do you work now?", None), ("Ben", "At the harbour office.", None),
+        ("Anna", "Since when?", None), ("Ben", "Since March.", None),
+        ("Anna", "Do you like it?", None), ("Ben", "Mostly, yes.", None),
+    ]),
+    "chevrons.txt": ("INTERVIEWER", [
+        ("INTERVIEWER", "How long have you farmed here?", None), ("FARMER", "Thirty years.", None),
+        ("INTERVIEWER", "What changed most?", None), ("FARMER", "The weather. And the prices.", None),
+        ("INTERVIEWER", "Would you do it again?", None), ("FARMER", "Every day.", None),
+    ]),
+    "underscore-dash.md": ("Ana", [  # the dash after the label is no one's word
+        ("Ana", "Como começou?", None), ("Rui", "Por acaso, em 2010.", None),
+        ("Ana", "E hoje?", None), ("Rui", "Hoje é o meu trabalho.", None),
+    ]),
+    "q-paren.txt": (INT, [
+        (INT, "What is your role?", None), (PART, "I lead the night shift.", None),
+        (INT, "What tools do you use?", None), (PART, "Mostly the ward tablet.", None),
+        (INT, "What would you change?", None), (PART, "More staff at night.", None),
+    ]),
+    "dash-labels.txt": ("MOD", [
+        ("MOD", "So, how did you first hear about the co-op?", None),
+        ("ANA", "Through my neighbour, she was a member.", None),
+        ("MOD", "And what made you join?", None), ("ANA", "The prices, honestly. And the people.", None),
+    ]),
 }
 
 

@@ -42,3 +42,77 @@ def test_the_readme_layout_names_every_module_of_the_package():
     unnamed = sorted(name for name in modules if f"`{name}`" not in layout) + \
         sorted(name for name in packages if f"`{name}/`" not in layout and f"`study/{name}/`" not in layout)
     assert unnamed == []
+
+
+# -- no import circles: each module builds on the ones below it ------------------------------
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(STUDY.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, modules: set[str]) -> set[str]:
+    """The package's modules ``path`` imports when it runs (late imports inside functions count;
+    imports under ``if TYPE_CHECKING:`` are for the type checker only and do not)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else [])) \
+                if node.level else node.module or ""
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return (found & modules) - {module_name(path)}
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or round about (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for module in graph:
+        if module not in index:
+            visit(module)
+    return circles
+
+
+def study_import_graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in STUDY.rglob("*.py")}
+    return {name: imported_modules(path, set(paths)) for name, path in paths.items()}
+
+
+def test_no_module_of_the_package_imports_itself_round_about():
+    graph = study_import_graph()
+    assert "study.coding_write" in graph["study.codings"]  # the scan sees imports
+    assert import_circles(graph) == []
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert import_circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

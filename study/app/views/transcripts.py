@@ -220,7 +220,8 @@ def preview_speakers(t) -> None:
 def teach_form(t, index: int) -> None:
     """Pick the line where a turn starts and, when nothing marks where the name ends, the speaker."""
     with st.expander("Turns start elsewhere? Show the reader one", icon=":material/school:"):
-        st.radio("A turn starts at this line", t.lines, index=None, key=f"teach_line:{index}")
+        st.radio("A turn starts at this line", t.lines, index=None, key=f"teach_line:{index}",
+                 format_func=plain)  # a line of the file, shown literally (no Markdown, no images)
         st.text_input("By this speaker (optional)", key=f"teach_speaker:{index}", placeholder="e.g. Speaker 1",
                       help="The words of the line that name the speaker; leave empty when the line shows it "
                            "(brackets, a colon, bold, capitals).")

@@ -25,9 +25,9 @@ _BRACKETED = LabelPattern(re.compile(""), vouched_by_peers=True)
 _ASKS = LabelPattern(re.compile(""), vouched_by_peers=True, role="interviewer")
 _ANSWERS = LabelPattern(re.compile(""), vouched_by_peers=True, role="participant")
 _SHAPE_NAMES = {
-    "[]": "names in square brackets", "()": "names in parentheses", "（）": "names in parentheses",
+    "[]": "names in square brackets", "{}": "names in braces", "()": "names in parentheses", "（）": "names in parentheses",
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
-    "plain": "names before a colon", "alone": "names alone on a line", "tag": "names in tags",
+    "plain": "names before a colon", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
     "voice": "voice tags", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
 }
 _MAX_SPEAKERS = 12
@@ -92,7 +92,7 @@ def _accepted(shape: str, found: list[Candidate], lines: list[Line]) -> list[Lab
 
 def _pattern(shape: str, candidate: Candidate) -> LabelPattern:
     """A label whose shape shows it (brackets, a tag, a time) vouches for its speaker however seldom they speak."""
-    return _NAMED if shape in ("plain", "alone") and not candidate.timestamp else _BRACKETED
+    return _NAMED if shape in ("plain", "dash", "alone") and not candidate.timestamp else _BRACKETED
 
 
 _DISTINCT_SHAPES = frozenset({"voice", "tag", "****", "____", "[]"})
@@ -110,7 +110,7 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
         return len(recurring) >= 1 or (shape != "alone" and len(counts) >= 2 and candidate.timestamp is not None)
     if shape == "plain":
         return candidate.speaker.isupper() and len(candidate.speaker) > 3 and len(recurring) >= 2
-    return shape != "alone" and len(recurring) >= 2
+    return shape not in ("alone", "dash") and len(recurring) >= 2
 
 
 def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:

@@ -2,9 +2,9 @@
 
 Before a label there may be noise that marks no speaker: a line number, a time, a time range, a
 date-and-time stamp (``prefix_end``). At that place a label is a name in brackets of any kind
-(``[Speaker 1]``, ``(佐藤)``, ``<Name>``, ``**Name:**``, ``*Name*``, ``<tag>Name</tag>:``), a name
-followed by a colon or, for short codes, a full stop (``P1.``, ``Q.``), or a short name alone on the
-line (its words below). A time after the name goes to the turn. Each candidate names its *shape*:
+(``[Speaker 1]``, ``(佐藤)``, ``<Name>``, ``{Name}``, ``**Name:**``, ``*Name*``, ``<tag>Name</tag>:``),
+a name followed by a colon or, for short codes, a full stop or parenthesis (``P1.``, ``Q1)``), a
+name and a spaced dash (``MOD - text``), or a short name alone on the line (its words below). A time after the name goes to the turn. Each candidate names its *shape*:
 one convention is one shape used throughout a document (``choice`` picks it).
 """
 from __future__ import annotations
@@ -22,14 +22,14 @@ _RANGE = rf"{TIME}(?:[ \t]*(?:-->|-|–|—|to)[ \t]*{TIME})?"
 # Noise before a label: a line number, a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
-    rf"(?:[ \t]*(?:\d{{1,4}}(?=[ \t])|#{{1,6}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
+    rf"(?:[ \t]*(?:\d{{1,4}}(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
 _AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
                          rf"(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?(?![\d:]))")
-_PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_"}
-_OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_")
+_PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
+_OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
 _NAME_CHARS = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,59}")
 _SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
 _TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
@@ -74,7 +74,7 @@ def candidates(line: Line) -> list[Candidate]:
     at = prefix_end(text)
     if at >= len(text):
         return []
-    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _alone(line, at)]
+    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _alone(line, at)]
     stamp = re.search(TIME, text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp.group()) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
@@ -94,13 +94,16 @@ def _bracketed(line: Line, at: int) -> Candidate | None:
     rest = end + len(close)
     if name is None:
         return None
-    after = re.compile(r"[ \t]*[:：]?").match(text, rest).end()
+    after = _SEPARATOR.match(text, rest).end()
     time_after = _AFTER_TIME.match(text, after)
     if time_after:
         timestamp = timestamp or time_after["t1"] or time_after["t2"]
         after = re.compile(r"[ \t]*[:：]?[ \t]*").match(text, time_after.end()).end()
     shape = opener + close
     return _candidate(line, shape, name, at, after, timestamp)
+
+
+_SEPARATOR = re.compile(r"[ \t]*(?:[:：]|[-–—](?=[ \t]))?")  # "[Ana]: ", "__Ana__ — ": never "Ana-me"
 
 
 def _tag(line: Line, at: int) -> Candidate | None:
@@ -133,12 +136,27 @@ def _plain(line: Line, at: int) -> Candidate | None:
         in_time = head[colon - 1].isdigit() and head[colon + 1:colon + 2].isdigit()  # "Ana Lee 0:03"
         if name is not None and (not in_time or _GLUED.fullmatch(head, colon + 1)):
             return _after_colon(line, at, colon, name, timestamp)
-    stop = head.find(".")
-    if stop > 0 and _SHORT_CODE.fullmatch(head[:stop]) and head[stop + 1:stop + 2] in ("", " ", "\t"):
-        name, _ = _name_and_time(head[:stop])
+    code = _CODE_END.search(head, 0, 8)
+    if code and _SHORT_CODE.fullmatch(head[:code.start()]):  # "Q.", "P1.", "Q1)"
+        name, _ = _name_and_time(head[:code.start()])
         if name is not None:
-            return _candidate(line, "plain", name, at, at + stop + 1, None)
+            return _candidate(line, "plain", name, at, at + code.end(), None)
     return None
+
+
+def _dashed(line: Line, at: int) -> Candidate | None:
+    """``MOD - text``: a name of a few words, then a dash apart from the words on both sides."""
+    dash = _SPACED_DASH.search(line.text, at, at + 40)
+    if dash and _DASHED_NAME.fullmatch(line.text, at, dash.start()):
+        return _candidate(line, "dash", line.text[at:dash.start()], at, dash.end(), None)
+    return None
+
+
+_DASHED_NAME = re.compile(r"[^\W\d_][^\W\d_'’.]*(?:[ .][^\W\d_'’.]+){0,2}\.?")
+
+
+_CODE_END = re.compile(r"[.)](?=[ \t]|$)")
+_SPACED_DASH = re.compile(r"[ \t]+[-–—][ \t]+")
 
 
 def _colons(head: str) -> list[int]:

@@ -19,7 +19,7 @@ from .slots import prefix_end
 # Long dashes may touch the words ("――お店は", "—Et"); other markers stand apart from them.
 _MARKER = re.compile(r"(?:(?P<marker>――|—)[ \t\u3000]*|(?P<spaced>–|-|→|•|·|>|\*)[ \t\u3000]+)(?=\S)")
 _HEADING = re.compile(r"[ \t]*#{1,6}[ \t]+(?=\S)")
-_NUMBERED = re.compile(r"[ \t]*(?:\d{1,3}|[a-z])[.)][ \t]+(?=\S)")
+_NUMBERED = re.compile(r"[ \t]*(?:[^\W\d_]{0,2}\d{1,3}|[a-z])[.)][ \t]+(?=\S)")  # "3.", "b)", "Q1)"
 _HEADING_STYLE = re.compile(r"heading.*|title|subtitle|berschrift.*|titre.*|t[ií]tulo.*", re.IGNORECASE)
 _QUESTION_END = re.compile(r"[?？][\s\"”»*_)）]*$")
 ASKING, ANSWERING = PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT
