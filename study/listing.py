@@ -26,6 +26,21 @@ def transcript_names(study: Study) -> list[str]:
         return list(connection.scalars(select(transcripts.c.name).order_by(transcripts.c.id)))
 
 
+def require_names(study: Study, transcript_names: Sequence[str] = (), participant_labels: Sequence[str] = ()) -> None:
+    """Refuse a transcript or participant the study does not hold: a filter naming one (a typo,
+    ``P3`` for ``P03``) would otherwise select nothing and look like an empty result."""
+    for column, names, what in ((transcripts.c.name, transcript_names, "transcript"),
+                                (participants.c.label, participant_labels, "participant")):
+        if not names:
+            continue
+        with study.connection() as connection:
+            found = set(connection.scalars(select(column).where(column.in_(set(names)))))
+        if missing := [name for name in dict.fromkeys(names) if name not in found]:
+            raise NotFound(f"no {what} named {', '.join(map(repr, missing))}",
+                           "the transcripts and participants lists give the names",
+                           remedy="list_transcripts_and_participants")
+
+
 def transcript_rows(study: Study) -> list[dict]:
     """One row per transcript: name, participant, segments, words, unit, date, and whether it is
     excluded (left out of findings and agreement, itself or with its participant)."""

@@ -14,6 +14,7 @@ from . import counting
 from .auth import Actor
 from .errors import BadValue, NotFound
 from .exports import Column, Table
+from .listing import require_names
 from .names import natural_key
 from .schema import participants, transcripts
 from .sources import Source, choose_source
@@ -59,6 +60,7 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
         query = query.where(participants.c.label == participant)
     if transcript is not None:
         query = query.where(transcripts.c.name == transcript)
+    require_names(study, [transcript] if transcript else [], [participant] if participant else [])
     with study.connection() as connection:
         return _quotes(connection.execute(query), code_ids)
 

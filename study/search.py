@@ -30,6 +30,7 @@ from . import codes as codes_mod
 from .auth import Actor, rater_user, writable_rater
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import NotFound, StudyError
+from .listing import require_names
 from .schema import codings, participants, segments, transcripts
 from .search_index import TABLE, fold
 from .store import Study
@@ -145,6 +146,7 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
     query = parse_query(typed)
     if filters.rater is not None:
         actor.require_rater(filters.rater, "search the codings")
+    require_names(study, filters.transcripts, filters.participants)
     with study.session() as session:
         where = [_matching(session, query), *_filtered(session, actor, filters)]
         total = session.scalar(select(func.count()).select_from(segments).where(*where))

@@ -341,3 +341,9 @@ def test_a_docket_counts_as_the_progress_does_and_takes_a_decision_in_place(disp
     after = before.decided(record)
     assert after == docket(disputed, CLI, RATERS)  # what reading every disagreement again gives
     assert after.progress.resolved == 1 and after.items[1].resolution == "take:bob"
+
+
+def test_cli_disagreements_refuses_a_transcript_the_study_lacks(disputed, run):
+    result = run("disagreements", "--raters", "alice,bob", "--transcript", "T9")
+    assert result.exit_code == 1 and "no transcript named 'T9'" in result.output
+    assert run("disagreements", "--raters", "alice,bob", "--transcript", "T1").exit_code == 0

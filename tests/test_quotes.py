@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from study import codings, quotes
 from study.auth import CLI, Actor
 from study.cli import cli
+from study.errors import NotFound
 from study.listing import segment_rows
 from tests.factories import add_interview, load_small_codebook
 
@@ -77,6 +78,13 @@ def test_study_quotes_writes_csv(coded, tmp_path):
     out = tmp_path / "quotes.docx"
     assert CliRunner().invoke(cli, ["--db", db, "quotes", "--code", SEARCH, "--out", str(out)]).exit_code == 0
     assert out.read_bytes()[:2] == b"PK"
+
+
+def test_a_participant_or_transcript_the_study_lacks_is_refused(coded):
+    with pytest.raises(NotFound, match="no participant named 'P02'"):
+        quotes.quotes(coded, CLI, [SEARCH], source="alice,bob", participant="P02")
+    result = CliRunner().invoke(cli, ["--db", coded.url, "quotes", "--code", SEARCH, "--transcript", "P1"])
+    assert result.exit_code == 1 and "no transcript named 'P1'" in result.output and "study transcripts" in result.output
 
 
 def test_quotes_need_a_code_or_a_theme(coded):

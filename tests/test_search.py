@@ -91,6 +91,14 @@ def test_filters_narrow_the_hits(cafe):
     assert found(cafe, CLI, "cards", roles=("interviewer",)) == []
 
 
+def test_a_filter_naming_no_transcript_or_participant_is_refused_not_an_empty_result(cafe):
+    with pytest.raises(StudyError, match="no transcript named 'P2'"):
+        found(cafe, CLI, "question", transcripts=("P2",))
+    with pytest.raises(StudyError, match="no participant named 'P9', 'P7'"):
+        found(cafe, CLI, "question", participants=("P01", "P9", "P7"))
+    assert found(cafe, CLI, "question", transcripts=("P02",), participants=("P02",)) == [("P02", 0), ("P02", 2)]
+
+
 def test_the_attribute_filter_offers_each_attribute_value_once(cafe):
     from study.participants import attribute_values
 

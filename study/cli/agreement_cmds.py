@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 auth = library("study.auth")
 adjudication = library("study.adjudication")
+listing = library("study.listing")
 irr = library("study.agreement.irr")
 breakdown = library("study.agreement.breakdown")
 span_study = library("study.agreement.span_study")
@@ -155,10 +156,12 @@ def disagreements_command(ctx, raters, level, include_unfinished, transcripts, c
 
     Example: study disagreements --raters alice,bob --format csv > to_discuss.csv
 
-    Example: study disagreements --raters alice,bob --transcript P07-2022-07-12 --theme Challenges --unresolved
+    Example: study disagreements --raters alice,bob --transcript P07-2022-07-26 --theme Challenges --unresolved
     """
     names = _names(raters)
-    items = adjudication.disagreements(open_study(ctx, create=False), auth.CLI, names, level, include_unfinished)
+    study = open_study(ctx, create=False)
+    listing.require_names(study, transcripts)
+    items = adjudication.disagreements(study, auth.CLI, names, level, include_unfinished)
     items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
         tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
     emit_table(adjudication.disagreement_table(items, names), fmt, [d.to_dict() for d in items])
