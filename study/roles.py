@@ -24,6 +24,7 @@ from typing import Iterable, Mapping
 
 from .errors import BadValue
 from .transcripts import ParsedTranscript, Turn, role_named
+from .transcripts.accounting import word_count
 from .transcripts.questions import asks
 from .transcripts.roles import INTERVIEWER, OTHER, PARTICIPANT
 
@@ -146,7 +147,7 @@ def _stats(parsed: ParsedTranscript, name: str, turns: list[tuple[int, Turn]]) -
     # The label's own words first; a reader's hint (e.g. Q/A protocol) when the label says nothing.
     said = label_role(name) or (hints.pop() if len(hints) == 1 else None)
     return SpeakerStats(
-        name=name, turns=len(turns), words=sum(len(t.split()) for t in texts),
+        name=name, turns=len(turns), words=sum(word_count(t) for t in texts),
         questions=sum(asks(t) for t in texts), first=turns[0][0], label_role=said,
     )
 

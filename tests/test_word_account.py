@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from study.cli import cli
 from study.errors import TranscriptFormatError
+from study.roles import assign_roles
 from study.transcripts import read_transcript, read_transcript_data, word_account
 from study.transcripts.accounting import word_count
 
@@ -94,3 +95,16 @@ def test_the_dry_run_shows_where_the_words_went_and_what_is_not_speech(tmp_path)
            f"{account.notes} in notes" in result.output
     assert result.output.count("not speech: Transcribed with NoteTaker Basic - upgrade for unlimited minutes") == 2
     assert not (tmp_path / "study.db").exists()
+
+
+def test_the_speakers_words_add_up_to_the_words_in_turns(tmp_path):
+    """One count of words: the preview's per-speaker words and its "N words in turns" agree
+    (a hyphenated or elided word is two words in both; each Chinese character one)."""
+    path = tmp_path / "t.txt"
+    path.write_text("Interviewer: Which pre-trained model?\nAna: We didn't pick one.\n"
+                    "Interviewer: 为什么？\nAna: 太贵了。\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    roles = {r.name: r.words for r in assign_roles(parsed)}
+    # Interviewer: Which pre trained model / 为 什 么 = 4 + 3; Ana: We didn t pick one / 太 贵 了 = 5 + 3
+    assert roles == {"Interviewer": 7, "Ana": 8}
+    assert sum(roles.values()) == word_account(parsed).speech
