@@ -200,7 +200,7 @@ def progress_by_transcript_ids(session: Session, asker: Actor, rater_id: int | N
     """{transcript id: the rater's progress} for the transcripts (None: all), counted in the
     database as ``progress_of`` counts (a span codes its segment): one query per 500 transcripts.
     A coder asks about their own only; ``rater_id`` None (no such user yet): nothing coded."""
-    from .roles import INTERVIEWER  # imported late: `study codings` need not load the transcript readers
+    from .roles import PARTICIPANT  # imported late: `study codings` need not load the transcript readers
 
     if rater_id is not None:
         require_rater_id(session, asker, rater_id, "see the coding progress")
@@ -209,7 +209,7 @@ def progress_by_transcript_ids(session: Session, asker: Actor, rater_id: int | N
     for chunk in chunks:
         coded = select(Coding.segment_id).where(Coding.rater_id == (rater_id if rater_id is not None else -1),
                                                 Coding.segment_id.is_not(None))
-        to_code = Segment.role != INTERVIEWER
+        to_code = Segment.role == PARTICIPANT  # as progress_of: a note-taker's or observer's turn is not to code
         is_coded = Segment.id.in_(coded if chunk is None else coded.where(Coding.transcript_id.in_(chunk)))
         query = select(Segment.transcript_id, func.count(), func.sum(case((to_code, 1), else_=0)),
                        func.sum(case((is_coded, 1), else_=0)), func.sum(case((to_code & is_coded, 1), else_=0))
