@@ -184,7 +184,7 @@ def upload_preview(pending: PendingUpload) -> None:
             if t.words:
                 st.caption(plain(f"Words: {t.words.describe()}"))
                 if t.words.notes_text:
-                    with st.expander(f"Not speech ({len(t.words.notes_text)} parts: titles, notes, watermarks)"):
+                    with st.expander(f"Not speech ({len(t.words.notes_text)} part(s): titles, notes, watermarks)"):
                         st.text("\n".join(t.words.notes_text))
             if t.layout == NO_SPEAKERS_LAYOUT:
                 st.warning("No speakers found (no speaker labels, Q/A marks, timestamps or caption cues): it reads "
