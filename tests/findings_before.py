@@ -152,8 +152,9 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
     quotes = exemplars(study, evidence)
+    labels = _code_label(evidence.codes)  # as findings labels them now: repeated names told apart by their paths
     rows = [
-        {"code": c.name, "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
+        {"code": labels[c.id], "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
          "percent": _percent(len(mentions[c.id]), of), "ids": mentions[c.id], "description": c.definition,
          "quote": quotes.get(c.id)}
         for c in evidence.codes

@@ -157,8 +157,12 @@ def assert_same_quotes(study) -> int:
     compared = 0
     with study.session() as session:
         themes = [t.name for t in codes.top_themes(session)]
+        participant = session.scalars(sa.select(schema.participants.c.label).order_by(schema.participants.c.id)
+                                      .offset(1)).first()  # names the study holds (an unknown one is an error)
+        transcript = session.scalars(sa.select(schema.transcripts.c.name).order_by(schema.transcripts.c.id)
+                                     .offset(2)).first()
     for choice, theme in product(findings_sources(study, CLI), themes):
-        for where in ({}, {"participant": "P2"}, {"transcript": "T3"}):
+        for where in ({}, {"participant": participant}, {"transcript": transcript}):
             new = quotes(study, CLI, theme=theme, source=choice.source, combine=choice.combine, **where)
             try:
                 old = before.quotes_before(study, CLI, theme=theme, source=choice.source, combine=choice.combine,
