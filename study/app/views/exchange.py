@@ -20,8 +20,9 @@ st.subheader("Download", anchor=False)
 st.caption("Every rater's codings as their own selections (spans kept), memos as dated notes, the codebook, "
            "participants and their attributes.")
 left, right = st.columns(2)
-unique_names = left.checkbox("For QualCoder: a code name used in two branches gets its parent's, "
-                             "\"Latency (Performance)\" (QualCoder keeps one code per name)", key="qdpx_unique_names")
+unique_names = left.checkbox("Unique code names, for QualCoder", key="qdpx_unique_names",
+                             help="QualCoder keeps one code per name: a name used in two branches is written "
+                                  "with its parent's, e.g. \"Latency (Performance)\". Other tools read names as they are.")
 if left.button("Prepare the project (.qdpx)", icon=":material/inventory_2:"):
     st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor, unique_names)
 if "qdpx_bytes" in st.session_state:
