@@ -34,7 +34,9 @@ def open_at(page_as, app, name: str, query: str = "", page=None):
     page = page or page_as(name, app=app)
     if query:
         page.goto(f"{app.url}/?{query}")
-    page.wait_for_selector(f'{WORKSPACE}[data-ready="1"]')
+    # the first Code page of a fresh app server imports and reads everything once: on a 2-core CI
+    # machine running another test worker beside it, that took longer than Playwright's 30 s default
+    page.wait_for_selector(f'{WORKSPACE}[data-ready="1"]', timeout=90_000)
     wait_until_loaded(page)
     return page
 
