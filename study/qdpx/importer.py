@@ -126,6 +126,7 @@ class MemoRecord:
     created: dt.datetime | None = None
 
 
+PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
 CREDITS = ("coding", "selection")  # whose a coding is when the selection's creator differs from the coding's
 
 
@@ -203,6 +204,8 @@ def _project_memos(project: QdaProject) -> list[ProjectMemo]:
     """The notes attached to no source, selection or coding: the project's own memos."""
     referenced = set().union(*(_note_refs(project, s) for s in project.sources))
     memos = []
+    if project.description:  # the project's own memo (QualCoder writes it so)
+        memos.append(ProjectMemo(PROJECT_DESCRIPTION, project.users.get(project.creator or ""), project.description))
     for guid, note in project.notes.items():
         if guid not in referenced and note.text.strip():
             moment = _moment(note.created)
