@@ -5,6 +5,8 @@ description (QualCoder), relations between codes (ATLAS.ti), and whatever else a
 a study cannot: each is imported, or named in the summary, never dropped silently."""
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from study import qdpx
@@ -218,3 +220,47 @@ def test_representation_positions_count_code_points_around_emoji_and_crlf(study,
                       {f"sources/{guid(6, 1)}.txt": text})
     qdpx.import_qdpx(study, CLI, path)
     assert quotes_of(study) == [("ana", "Report 1.pdf", "A parser")]
+
+
+def test_a_chance_lead_of_another_count_does_not_shift_roughly_dragged_selections(study, tmp_path):
+    """MAXQDA counts characters. Ten selections cut mid-word (dragged roughly) fit no count; one of
+    them happens to start and end on word boundaries if an emoji counted two. That chance lead of
+    one in ten must not move all ten by a character."""
+    text = "P1: 😀 " + "abcdefghij " * 12 + "\n"
+    word = [text.index("abcdefghij", 7 + 11 * k) for k in range(10)]
+    rough = [(w + 3, w + 6) for w in word[:9]] + [(word[9] + 1, word[9] + 11)]  # the last: a word under UTF-16
+    selections = "".join(
+        f'<PlainTextSelection guid="{guid(3, n)}" startPosition="{a}" endPosition="{b}" creatingUser="{ANA}">'
+        f'<Coding guid="{guid(4, n)}" creatingUser="{ANA}"><CodeRef targetGUID="{guid(1, 2)}"/></Coding>'
+        f'</PlainTextSelection>' for n, (a, b) in enumerate(rough))
+    source = f'<TextSource guid="{guid(2, 1)}" name="Rough" plainTextPath="internal://r.txt">{selections}</TextSource>'
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "r.qdpx", project(source, origin="MAXQDA 24"),
+                                                      {"sources/r.txt": text}))
+    assert not summary.readings  # read as MAXQDA counts: characters
+    assert [q for _, _, q in quotes_of(study)] == [text[a:b] for a, b in rough]
+
+
+# ---------------------------------------------------------------- archives as people zip them
+
+
+@pytest.mark.parametrize("members, path", [
+    ({"Study/project.qde": None, "Study/Sources/s1.txt": None, "__MACOSX/Study/._project.qde": "junk"},
+     "internal://s1.txt"),  # a project folder zipped again by hand (macOS adds its resource forks)
+    ({"project.qde": None, "Sources\\s1.txt": None}, "internal://s1.txt"),  # a Windows zip tool's separators
+    ({"project.qde": None, "Sources/My Interview.txt": None}, "internal://My%20Interview.txt"),  # a URL's escapes
+])
+def test_archives_zipped_by_hand_or_by_other_zip_tools_are_read(study, tmp_path, members, path):
+    source = f'<TextSource guid="{guid(2, 1)}" name="Interview 1" plainTextPath="{path}">' \
+             f'{selection(1, interview(1), "A parser", 2)}</TextSource>'
+    qde = project(source)
+    with zipfile.ZipFile(tmp_path / "z.qdpx", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data or (qde if name.endswith(".qde") else interview(1)))
+    summary = qdpx.import_qdpx(study, CLI, tmp_path / "z.qdpx")
+    assert summary.ok and quotes_of(study) == [("ana", "Interview 1", "A parser")]
+
+
+def test_a_colour_not_in_rrggbb_form_is_reported_not_dropped_silently(study, tmp_path):
+    odd = project(text_source()).replace('color="#EF8256"', 'color="#FFEF8256"')
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "c.qdpx", odd, {f"sources/{guid(2, 1)}.txt": interview(1)}))
+    assert summary.skipped == ["1 code colour(s) not in #RRGGBB form not kept (e.g. '#FFEF8256' on 'Skills')"]
