@@ -278,16 +278,23 @@ def test_a_colour_not_in_rrggbb_form_is_reported_not_dropped_silently(study, tmp
 # ---------------------------------------------------------------- and out again
 
 
+def exported(study: Study, tmp_path) -> ET.Element:
+    """The study exported to ``out.qdpx``: its project.qde, validated against the QDA-XML schema."""
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
+    return ET.fromstring(xml)
+
+
 def test_pdf_and_recording_texts_go_out_as_valid_text_sources_and_come_back_with_every_coding(study, tmp_path):
     audio, notes, cases, members = atlas_audio()
     members[f"sources/{guid(6, 11)}.txt"] = TEXT
     sources = audio + pdf_source(11, TEXT, region=False)
     first = write_qdpx(tmp_path / "in.qdpx", project(sources, notes).replace("<Sources>", cases + "<Sources>"), members)
     qdpx.import_qdpx(study, CLI, first)
+    exported(study, tmp_path)
     out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xmlschema.XMLSchema(str(qdpx.schema_path())).validate(archive.read("project.qde").decode("utf-8"))
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     summary = qdpx.import_qdpx(fresh, CLI, out)
     assert sorted(quotes_of(fresh)) == sorted(quotes_of(study)) and len(quotes_of(fresh)) == 4
@@ -317,12 +324,7 @@ def test_variables_of_every_type_keep_their_type_and_values_through_a_round_trip
         "<Sources>", f"<Variables>{variables}</Variables><Cases>{cases}</Cases><Sources>"),
         {f"sources/{guid(2, n)}.txt": interview(n) for n in (1, 2)})
     qdpx.import_qdpx(study, CLI, path)
-    out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xml = archive.read("project.qde").decode("utf-8")
-    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
-    root = ET.fromstring(xml)
+    root = exported(study, tmp_path)
     kinds = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{Q}Variable")}
     assert kinds == {name: kind for name, (kind, _, _) in VARIABLES.items()}
     names = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
@@ -339,12 +341,7 @@ def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, t
     path = write_qdpx(tmp_path / "c.qdpx", project(text_source()).replace("<Sources>", cases + "<Sources>"),
                       {f"sources/{guid(2, 1)}.txt": interview(1)})
     assert qdpx.import_qdpx(study, CLI, path).project_memos == 1
-    out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xml = archive.read("project.qde").decode("utf-8")
-    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
-    root = ET.fromstring(xml)
+    root = exported(study, tmp_path)
     [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
     assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
     assert not list(root.iter(f"{Q}Note"))  # and no journal note for it
