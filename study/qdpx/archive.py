@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree
@@ -86,8 +87,8 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
     sets = len(children(child(root, "Sets"), "Set"))
-    skipped = (f"{sets} set(s) (code groups) not imported: a study groups codes by theme only",) if sets else ()
-    return codes, skipped
+    skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    return codes, tuple(skipped + reader.colour_line())
 
 
 def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> ET.Element:
@@ -114,6 +115,15 @@ class _Elements:
 
     def __init__(self, path: Path, member: str):
         self.path, self.member = path, member
+        self.skipped: list[str] = []
+        self.odd_colours: list[tuple[str, str]] = []  # (code name, colour) not in #RRGGBB form
+
+    def colour_line(self) -> list[str]:
+        """The colours not kept, counted, with the first as an example."""
+        if not self.odd_colours:
+            return []
+        name, colour = self.odd_colours[0]
+        return [f"{len(self.odd_colours)} code colour(s) not in #RRGGBB form not kept (e.g. {colour!r} on {name!r})"]
 
     def error(self, problem: str, fix: str = "export the project again from your QDA tool") -> QdpxFormatError:
         return QdpxFormatError(self.path, f"{self.member}: {problem}", fix)
@@ -141,10 +151,14 @@ class _Elements:
             raise self.error(f"code {guid} lies {depth} levels deep; a codebook may nest codes at most "
                              f"{MAX_CODE_DEPTH} levels deep", "flatten the code tree in your QDA tool and export again")
         description = child(element, "Description")
+        name = self.code_name(element, guid)
+        colour = _six_digit_colour(element.get("color"))
+        if colour is None and (element.get("color") or "").strip():
+            self.odd_colours.append((name, element.get("color").strip()))
         return QdaCode(
-            guid, self.code_name(element, guid),
+            guid, name,
             (description.text or "") if description is not None else "",
-            _six_digit_colour(element.get("color")),
+            colour,
             element.get("isCodable", "true").strip().lower() in ("true", "1"),
             tuple(self.code(c, depth + 1) for c in children(element, "Code")),
         )
@@ -174,19 +188,25 @@ class _ArchiveReader(_Elements):
             raise QdpxFormatError(path, f"holds {len(members):,} files, far more than a project needs "
                                         "(a possible zip bomb); refusing to open it")
         self.archive = archive
-        self.members = {m.filename: m for m in members if not m.is_dir()}
+        # names as written, "\\" read as "/" (Windows zip tools write it so)
+        self.members = {m.filename.replace("\\", "/"): m for m in members if not m.is_dir()}
         self.by_folded_name = {name.casefold(): info for name, info in self.members.items()}
         self.inflated = 0
-        self.skipped: list[str] = []
         self.not_imported: Counter = Counter()
-        super().__init__(path, self._project_member())
+        member = self._project_member()
+        self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
+        super().__init__(path, member)
 
     def _project_member(self) -> str:
-        """project.qde, or the one .qde file a tool named otherwise."""
+        """project.qde, or the one .qde file a tool named otherwise; in the archive's top folder, else
+        (a project folder zipped again by hand) the one .qde the archive holds."""
         if PROJECT_FILE.casefold() in self.by_folded_name:
-            return self.by_folded_name[PROJECT_FILE.casefold()].filename
-        others = [name for name in self.members if name.casefold().endswith(".qde") and "/" not in name]
-        return others[0] if len(others) == 1 else PROJECT_FILE
+            return self.by_folded_name[PROJECT_FILE.casefold()].filename.replace("\\", "/")
+        found = [name for name in self.members if name.casefold().endswith(".qde") and not _junk(name)]
+        top = [name for name in found if "/" not in name]
+        if len(top) == 1 or (not top and len(found) == 1):
+            return (top or found)[0]
+        return PROJECT_FILE
 
     def read(self, name: str, limit: int) -> bytes | None:
         info = self.members.get(name) or self.by_folded_name.get(name.casefold())
@@ -227,10 +247,10 @@ class _ArchiveReader(_Elements):
         self.link_coded_cases(sources, case_labels, case_of_source)
         links = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
-        self.skipped.extend(unread_lines(root))
+        self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
-                          frozenset(case_guids), _description(root))
+                          frozenset(case_guids), _description(root), self.case_memos(root))
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
@@ -403,10 +423,13 @@ class _ArchiveReader(_Elements):
         candidates = [SOURCES_FOLDER + name, name]
         if not path.startswith(INTERNAL):
             candidates.append(SOURCES_FOLDER + name.rsplit("/", 1)[-1])
+        if "%" in name:  # a path written as a URL: "My%20Interview.txt"
+            candidates += [unquote(c) for c in candidates]
         for candidate in candidates:
+            candidate = self.folder + candidate
             info = self.members.get(candidate) or self.by_folded_name.get(candidate.casefold())
             if info is not None:
-                return info.filename
+                return info.filename.replace("\\", "/")
         return None
 
     def variable_value(self, element: ET.Element) -> tuple[str, str] | None:
@@ -461,11 +484,25 @@ class _ArchiveReader(_Elements):
             if not (case.get("name") or "").strip() and len(refs) == 1:
                 source_variables.setdefault(refs[0], {}).update(values)
                 continue
-            label = " ".join((case.get("name") or self.guid(case, "Case")).split())
+            label = self.case_label(case)
             found.append((label, values, refs))
             labels[self.guid(case, "Case")] = label
         rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
+
+    def case_label(self, case: ET.Element) -> str:
+        """The participant a named Case is: its name, spaces collapsed (its GUID when blank)."""
+        return " ".join((case.get("name") or self.guid(case, "Case")).split())
+
+    def case_memos(self, root: ET.Element) -> dict[str, str]:
+        """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""
+        return {self.case_label(case): text for case in children(child(root, "Cases"), "Case")
+                if (text := _description(case))}
+
+
+def _junk(name: str) -> bool:
+    """A file an archiver adds beside the project (macOS's resource forks)."""
+    return name.startswith("__MACOSX/") or name.rpartition("/")[2].startswith("._")
 
 
 def _description(element: ET.Element) -> str:
