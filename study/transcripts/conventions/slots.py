@@ -15,10 +15,12 @@ from functools import lru_cache
 
 from ..labels import MAX_LABEL_WORDS, plausible_speaker, tidy_speaker
 from ..roles import role_named
-from ..text import Line
+from ..text import WORD, Line
 
 TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
-_RANGE = rf"{TIME}(?:[ \t]*(?:-->|-|–|—|to)[ \t]*{TIME})?"
+# Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
+_TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
+_RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
 # Noise before a label: a line number, a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
@@ -26,11 +28,11 @@ _PREFIX = re.compile(
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
-_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
-                         rf"(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?(?![\d:]))")
+_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
+                         rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
-_NAME_CHARS = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,59}")
+_NAME_CHARS = re.compile(rf"[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}")
 _SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
 _TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\n]{1,60})>")
@@ -59,7 +61,7 @@ def time_alone(text: str) -> str | None:
     return re.sub(r"[.,]\d+$", "", match["t"]) if "-->" in text else match["t"]
 
 
-_TIME_ALONE = re.compile(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]?[ \t]*")
+_TIME_ALONE = re.compile(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])]?[ \t]*")
 
 
 def prefix_end(text: str) -> int:
