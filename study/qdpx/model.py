@@ -18,7 +18,7 @@ from ..transcripts import DEFAULT_MAX_BYTES
 NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_FILE = "project.qde"
-SOURCES_FOLDER = "Sources/"
+SOURCES_FOLDER = "sources/"  # lower case, as MAXQDA and ATLAS.ti write it (ATLAS.ti reads no other); read either way
 INTERNAL = "internal://"
 UNGROUPED_THEME = "Codes"  # the theme that takes top-level codes (a study's codes live in themes)
 INTERVIEW_DATE = "Interview date"  # the source variable of a date neither a transcript's name nor header gives
