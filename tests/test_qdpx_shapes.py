@@ -351,3 +351,21 @@ def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, t
     [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
     assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
     assert not list(root.iter(f"{Q}Note"))  # and no journal note for it
+
+
+def test_two_transcripts_of_one_recording_are_two_texts_and_the_recordings_memo_is_the_firsts(study, tmp_path):
+    texts = {n: interview(n) for n in (1, 2)}
+    transcripts = "".join(
+        f'<Transcript guid="{guid(6, n)}" name="{lang}" creatingUser="{ANA}"><PlainTextContent>{texts[n]}'
+        f'</PlainTextContent>{sync_points(texts[n], "A parser")[0]}<TranscriptSelection guid="{guid(3, n)}" '
+        f'fromSyncPoint="{guid(7, 0)}" toSyncPoint="{guid(7, 1)}"><Coding guid="{guid(4, n)}">'
+        f'<CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection></Transcript>'
+        for n, lang in ((1, "English"), (2, "Français")))
+    audio = (f'<AudioSource guid="{guid(2, 1)}" name="focus group.mp3"><Description>two languages</Description>'
+             f'{transcripts}</AudioSource>')
+    # sync point GUIDs repeat across the two transcripts: each transcript's own are its positions
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "t.qdpx", project(audio), {}))
+    assert summary.imported == ["focus group.mp3", "focus group.mp3 (Français)"]
+    assert quotes_of(study) == [("ana", "focus group.mp3", "A parser"),
+                                ("ana", "focus group.mp3 (Français)", "A parser")]
+    assert memos_of(study) == {("ana", "focus group.mp3", None): "two languages"}

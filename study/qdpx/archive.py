@@ -256,7 +256,7 @@ class _ArchiveReader(_Elements):
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
         video recording's transcripts (each its own text; the first keeps the recording's GUID, which
-        cases refer to). A source without text is counted as not imported."""
+        cases refer to, and what the recording holds). A source without text is counted as not imported."""
         kind = local(element.tag)
         guid = self.guid(element, kind)
         name = element.get("name") or ""
@@ -270,7 +270,7 @@ class _ArchiveReader(_Elements):
                 self.not_imported[_TEXTLESS[kind]] += 1
             return []
         return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
-                                _transcript_name(name, t, i, len(transcripts)), element)
+                                _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
                 for i, t in enumerate(transcripts)]
 
     def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
@@ -284,7 +284,7 @@ class _ArchiveReader(_Elements):
             self.variables(element), _description(element), _user(element),
             element.get("modifiedDateTime") or element.get("creationDateTime")), outer, where)
 
-    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element) -> QdaSource:
+    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element | None) -> QdaSource:
         """A recording's Transcript: its text, and its selections placed by their sync points."""
         text, problem = self.text_of(element)
         where = f"source {name!r}"
