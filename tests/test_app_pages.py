@@ -2,6 +2,7 @@
 headless with streamlit.testing.v1.AppTest on a copy of the sample study."""
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -82,8 +83,15 @@ def open_page(page: str, actor: Actor) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "success", "warning", "error", "text")
-                     for e in getattr(at, kind))
+    """What the page says: its Markdown, messages and text, and the text (not the markup) of its HTML blocks."""
+    said = [str(e.value) for kind in ("markdown", "caption", "info", "success", "warning", "error", "text")
+            for e in getattr(at, kind)]
+    return "\n".join(said + [html_text(e.value) for e in at.get("html")])
+
+
+def html_text(body: str) -> str:
+    """An HTML block's text as a reader sees it: styles and tags dropped, entities read."""
+    return html.unescape(re.sub(r"<[^>]*>", "", re.sub(r"<style>.*?</style>", "", body, flags=re.S)))
 
 
 # -- every page renders -----------------------------------------------------------
