@@ -193,8 +193,8 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
-    """ATLAS.ti's relations between codes, a graph, a case memo, a picture, a set, and an element no
-    version of the standard names: each counted where it stands. QualCoder's empty ``<Description />``
+    """ATLAS.ti's relations between codes, a graph, a picture, a set, and an element no version of the
+    standard names: each counted where it stands (the case's memo is kept, as a project memo). QualCoder's empty ``<Description />``
     placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
@@ -213,9 +213,9 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
                       {f"sources/{guid(2, 1)}.txt": interview(1)})
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["Interview 1"] and len(quotes_of(study)) == 1
+    assert [(m.name, m.text) for m in project_memos(study, CLI)] == [("Case memo: P1", "quiet, thoughtful")]
     assert sorted(summary.skipped) == [
         "1 <Highlight> element(s) in <TextSource> not imported",
-        "1 case description(s) (participant memos) not imported",
         "1 graph(s) (code maps) not imported",
         "1 link(s) between codes or sources (relations) not imported",
         "1 picture source(s) not imported",
@@ -278,16 +278,23 @@ def test_a_colour_not_in_rrggbb_form_is_reported_not_dropped_silently(study, tmp
 # ---------------------------------------------------------------- and out again
 
 
+def exported(study: Study, tmp_path) -> ET.Element:
+    """The study exported to ``out.qdpx``: its project.qde, validated against the QDA-XML schema."""
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
+    return ET.fromstring(xml)
+
+
 def test_pdf_and_recording_texts_go_out_as_valid_text_sources_and_come_back_with_every_coding(study, tmp_path):
     audio, notes, cases, members = atlas_audio()
     members[f"sources/{guid(6, 11)}.txt"] = TEXT
     sources = audio + pdf_source(11, TEXT, region=False)
     first = write_qdpx(tmp_path / "in.qdpx", project(sources, notes).replace("<Sources>", cases + "<Sources>"), members)
     qdpx.import_qdpx(study, CLI, first)
+    exported(study, tmp_path)
     out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xmlschema.XMLSchema(str(qdpx.schema_path())).validate(archive.read("project.qde").decode("utf-8"))
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     summary = qdpx.import_qdpx(fresh, CLI, out)
     assert sorted(quotes_of(fresh)) == sorted(quotes_of(study)) and len(quotes_of(fresh)) == 4
@@ -317,15 +324,24 @@ def test_variables_of_every_type_keep_their_type_and_values_through_a_round_trip
         "<Sources>", f"<Variables>{variables}</Variables><Cases>{cases}</Cases><Sources>"),
         {f"sources/{guid(2, n)}.txt": interview(n) for n in (1, 2)})
     qdpx.import_qdpx(study, CLI, path)
-    out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xml = archive.read("project.qde").decode("utf-8")
-    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
-    root = ET.fromstring(xml)
+    root = exported(study, tmp_path)
     kinds = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{Q}Variable")}
     assert kinds == {name: kind for name, (kind, _, _) in VARIABLES.items()}
     names = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
     written = {(case.get("name"), names[value.find(f"{Q}VariableRef").get("targetGUID")], value[1].text)
                for case in root.iter(f"{Q}Case") if case.get("name") for value in case.findall(f"{Q}VariableValue")}
     assert written == {(f"P{p + 1}", name, values[p]) for name, (_, _, values) in VARIABLES.items() for p in range(2)}
+
+
+def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, tmp_path):
+    """QualCoder and NVivo keep a case's memo in its Description; a study keeps it as a project memo
+    named for the participant, and writes it back where it came from (not as a journal note)."""
+    cases = (f'<Cases><Case guid="{guid(10, 1)}" name="P1"><Description>quiet, thoughtful</Description>'
+             f'<SourceRef targetGUID="{guid(2, 1)}"/></Case></Cases>')
+    path = write_qdpx(tmp_path / "c.qdpx", project(text_source()).replace("<Sources>", cases + "<Sources>"),
+                      {f"sources/{guid(2, 1)}.txt": interview(1)})
+    assert qdpx.import_qdpx(study, CLI, path).project_memos == 1
+    root = exported(study, tmp_path)
+    [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
+    assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
+    assert not list(root.iter(f"{Q}Note"))  # and no journal note for it

@@ -250,7 +250,7 @@ class _ArchiveReader(_Elements):
         self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
-                          frozenset(case_guids), _description(root))
+                          frozenset(case_guids), _description(root), self.case_memos(root))
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
@@ -484,11 +484,20 @@ class _ArchiveReader(_Elements):
             if not (case.get("name") or "").strip() and len(refs) == 1:
                 source_variables.setdefault(refs[0], {}).update(values)
                 continue
-            label = " ".join((case.get("name") or self.guid(case, "Case")).split())
+            label = self.case_label(case)
             found.append((label, values, refs))
             labels[self.guid(case, "Case")] = label
         rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
+
+    def case_label(self, case: ET.Element) -> str:
+        """The participant a named Case is: its name, spaces collapsed (its GUID when blank)."""
+        return " ".join((case.get("name") or self.guid(case, "Case")).split())
+
+    def case_memos(self, root: ET.Element) -> dict[str, str]:
+        """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""
+        return {self.case_label(case): text for case in children(child(root, "Cases"), "Case")
+                if (text := _description(case))}
 
 
 def _junk(name: str) -> bool:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from ..labels import MAX_LABEL_WORDS, plausible_speaker, tidy_speaker
 from ..roles import role_named
-from ..text import Line
+from ..text import WORD, Line
 
 TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
 # Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
@@ -32,7 +32,7 @@ _AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIM
                          rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
-_NAME_CHARS = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,59}")
+_NAME_CHARS = re.compile(rf"[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}")
 _SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
 _TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\n]{1,60})>")

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from ..model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT
 from ..reading import Document, LineFormat
 from ..text import Line
-from .slots import prefix_end
+from .slots import candidates, prefix_end
 
 # Long dashes may touch the words ("――お店は", "—Et"); other markers stand apart from them.
 _MARKER = re.compile(r"(?:(?P<marker>――|—)[ \t\u3000]*|(?P<spaced>–|-|→|•|·|>|\*)[ \t\u3000]+)(?=\S)")
+# A caption prompt marking a change of speaker with no name after it (">> Since I was a boy.").
+_PROMPT = re.compile(r"[ \t]*(?P<spaced>>{2,3}|»)[ \t]+(?=\S)")
 _HEADING = re.compile(r"[ \t]*#{1,6}[ \t]+(?=\S)")
 _NUMBERED = re.compile(r"[ \t]*(?:[^\W\d_]{0,2}\d{1,3}|[a-z])[.)][ \t]+(?=\S)")  # "3.", "b)", "Q1)"
 _HEADING_STYLE = re.compile(r"heading.*|title|subtitle|berschrift.*|titre.*|t[ií]tulo.*", re.IGNORECASE)
@@ -35,12 +37,14 @@ class Marked:
 
 
 def marked(line: Line) -> Marked | None:
-    """The marker opening ``line`` ("— ", "→ ", "- ", "――"), if any."""
+    """The marker opening ``line`` ("— ", "→ ", "- ", "――", a caption's ">> "), if any."""
     at = prefix_end(line.text)
     match = _MARKER.match(line.text, at)
+    if not match and (match := _PROMPT.match(line.text)) and any(c.shape != "alone" for c in candidates(line)):
+        return None  # ">> INTERVIEWER: ...": the prompt stands before a name, which says who speaks
     if not match:
         return None
-    return Marked(line, match["marker"] or match["spaced"], line.start + match.end())
+    return Marked(line, match.groupdict().get("marker") or match["spaced"], line.start + match.end())
 
 
 def is_question(text: str) -> bool:
