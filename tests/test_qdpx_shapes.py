@@ -146,25 +146,29 @@ def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_t
                                         ("ben", "interview detail.docx", "A parser in Python")]
     assert summary.coding_memos == 1  # the selection's description and the coding's note, one memo
     assert memos_of(study) == {("ben", "interview detail.docx", None): "recorded at the lab"}
-    assert [(p["participant"], p["transcripts"]) for p in list_participants(study)] == [("P1", ["interview detail.docx"])]
+    participants = [(p["participant"], p["transcripts"]) for p in list_participants(study)]
+    assert participants == [("P1", ["interview detail.docx"])]
     assert summary.skipped == ["1 audio selection(s) (time ranges, not transcript text) not imported"]
 
 
 def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_path):
-    """QualCoder's shape: the transcript's text inline, Codings without a creating user (credited
-    to the project's creator), a selection naming a sync point that is not there (reported)."""
+    """QualCoder's shape: the transcript's text inline, its creator named on the Transcript alone (not
+    on its selections or codings, so theirs), a selection naming a sync point that is not there
+    (reported)."""
     text = interview(2)
     points, ends = sync_points(text, "A parser")
-    transcript = (f'<Transcript guid="{guid(6, 1)}" name="focus.mp4.transcribed"><PlainTextContent>{text}'
+    transcript = (f'<Transcript guid="{guid(6, 1)}" name="focus.mp4.transcribed" creatingUser="{BEN}" '
+                  f'creationDateTime="2024-02-01T10:00:00Z"><PlainTextContent>{text}'
                   f'</PlainTextContent>{points}<TranscriptSelection guid="{guid(3, 1)}" name="focus.mp4.transcribed" '
                   f'fromSyncPoint="{ends["A parser"][0]}" toSyncPoint="{ends["A parser"][1]}"><Coding '
                   f'guid="{guid(4, 1)}"><CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection>'
                   f'<TranscriptSelection guid="{guid(3, 2)}" fromSyncPoint="{ends["A parser"][0]}" '
                   f'toSyncPoint="{guid(7, 99)}"><Coding guid="{guid(4, 2)}"><CodeRef targetGUID="{guid(1, 3)}"/>'
                   f'</Coding></TranscriptSelection></Transcript>')
-    video = f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}</VideoSource>'
+    video = (f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}'
+             '</VideoSource>')
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project(video), {}))
-    assert quotes_of(study) == [("ana", "focus.mp4", "A parser")]
+    assert quotes_of(study) == [("ben", "focus.mp4", "A parser")]
     assert summary.skipped == [f"source 'focus.mp4': transcript selection {guid(3, 2).lower()} names no sync point "
                                "of the transcript, so where it lies is unknown; its 1 coding(s) not imported"]
 
@@ -194,8 +198,8 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
     """ATLAS.ti's relations between codes, a graph, a picture, a set, and an element no version of the
-    standard names: each counted where it stands (the case's memo is kept, as a project memo). QualCoder's empty ``<Description />``
-    placeholders hold nothing and are not reported."""
+    standard names: each counted where it stands (the case's memo is kept, as a project memo).
+    QualCoder's empty ``<Description />`` placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
    targetGUID="{guid(1, 3)}"/></Links>
@@ -271,7 +275,8 @@ def test_archives_zipped_by_hand_or_by_other_zip_tools_are_read(study, tmp_path,
 
 def test_a_colour_not_in_rrggbb_form_is_reported_not_dropped_silently(study, tmp_path):
     odd = project(text_source()).replace('color="#EF8256"', 'color="#FFEF8256"')
-    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "c.qdpx", odd, {f"sources/{guid(2, 1)}.txt": interview(1)}))
+    path = write_qdpx(tmp_path / "c.qdpx", odd, {f"sources/{guid(2, 1)}.txt": interview(1)})
+    summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.skipped == ["1 code colour(s) not in #RRGGBB form not kept (e.g. '#FFEF8256' on 'Skills')"]
 
 
@@ -316,7 +321,8 @@ def test_variables_of_every_type_keep_their_type_and_values_through_a_round_trip
                         for n, (name, (kind, _, _)) in enumerate(VARIABLES.items()))
     cases = "".join(
         f'<Case guid="{guid(10, p)}" name="P{p + 1}">' + "".join(
-            f'<VariableValue><VariableRef targetGUID="{guid(14, n)}"/><{element}>{values[p]}</{element}></VariableValue>'
+            f'<VariableValue><VariableRef targetGUID="{guid(14, n)}"/><{element}>{values[p]}</{element}>'
+            '</VariableValue>'
             for n, (_, (_, element, values)) in enumerate(VARIABLES.items()))
         + f'<SourceRef targetGUID="{guid(2, p + 1)}"/></Case>' for p in range(2))
     sources = text_source(1) + text_source(2).replace(selection(2, interview(2), "A parser", 2), "")
@@ -345,3 +351,34 @@ def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, t
     [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
     assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
     assert not list(root.iter(f"{Q}Note"))  # and no journal note for it
+
+
+def test_two_transcripts_of_one_recording_are_two_texts_and_the_recordings_memo_is_the_firsts(study, tmp_path):
+    texts = {n: interview(n) for n in (1, 2)}
+    transcripts = "".join(
+        f'<Transcript guid="{guid(6, n)}" name="{lang}" creatingUser="{ANA}"><PlainTextContent>{texts[n]}'
+        f'</PlainTextContent>{sync_points(texts[n], "A parser")[0]}<TranscriptSelection guid="{guid(3, n)}" '
+        f'fromSyncPoint="{guid(7, 0)}" toSyncPoint="{guid(7, 1)}"><Coding guid="{guid(4, n)}">'
+        f'<CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection></Transcript>'
+        for n, lang in ((1, "English"), (2, "Français")))
+    audio = (f'<AudioSource guid="{guid(2, 1)}" name="focus group.mp3"><Description>two languages</Description>'
+             f'{transcripts}</AudioSource>')
+    # sync point GUIDs repeat across the two transcripts: each transcript's own are its positions
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "t.qdpx", project(audio), {}))
+    assert summary.imported == ["focus group.mp3", "focus group.mp3 (Français)"]
+    assert quotes_of(study) == [("ana", "focus group.mp3", "A parser"),
+                                ("ana", "focus group.mp3 (Français)", "A parser")]
+    assert memos_of(study) == {("ana", "focus group.mp3", None): "two languages"}
+
+
+def test_what_a_qdc_codebook_holds_beyond_its_codes_is_named(study, tmp_path):
+    """A .qdc is codes, and ATLAS.ti adds its code groups (Sets); anything else is named too."""
+    book = tmp_path / "book.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                    f'origin="Probe"><Codes><Code guid="{guid(1, 1)}" name="Cost" isCodable="true"/></Codes>'
+                    f'<Sets><Set guid="{guid(12, 1)}" name="g"><MemberCode targetGUID="{guid(1, 1)}"/></Set></Sets>'
+                    f'<Ordering by="name"/></CodeBook>', encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 1
+    assert result.skipped == ("1 <Ordering> element(s) in <CodeBook> not imported",
+                              "1 set(s) (groups of codes or sources) not imported")

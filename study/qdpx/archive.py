@@ -46,7 +46,8 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _SOURCES = ("TextSource", "PDFSource", "AudioSource", "VideoSource", "PictureSource")
 _TEXTLESS = {"PDFSource": "PDF source(s) without a plain-text representation",
-             "AudioSource": "audio source(s) without a transcript", "VideoSource": "video source(s) without a transcript"}
+             "AudioSource": "audio source(s) without a transcript",
+             "VideoSource": "video source(s) without a transcript"}
 
 
 def children(element: ET.Element | None, name: str) -> list[ET.Element]:
@@ -86,8 +87,11 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     reader = _Elements(path, path.name)
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-    sets = len(children(child(root, "Sets"), "Set"))
-    skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    if local(root.tag) == "CodeBook":  # all a .qdc holds that is not read is named
+        skipped = unread_lines(root)
+    else:  # a project's codebook alone was asked for
+        sets = len(children(child(root, "Sets"), "Set"))
+        skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
     return codes, tuple(skipped + reader.colour_line())
 
 
@@ -255,7 +259,7 @@ class _ArchiveReader(_Elements):
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
         video recording's transcripts (each its own text; the first keeps the recording's GUID, which
-        cases refer to). A source without text is counted as not imported."""
+        cases refer to, and what the recording holds). A source without text is counted as not imported."""
         kind = local(element.tag)
         guid = self.guid(element, kind)
         name = element.get("name") or ""
@@ -269,7 +273,7 @@ class _ArchiveReader(_Elements):
                 self.not_imported[_TEXTLESS[kind]] += 1
             return []
         return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
-                                _transcript_name(name, t, i, len(transcripts)), element)
+                                _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
                 for i, t in enumerate(transcripts)]
 
     def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
@@ -283,7 +287,7 @@ class _ArchiveReader(_Elements):
             self.variables(element), _description(element), _user(element),
             element.get("modifiedDateTime") or element.get("creationDateTime")), outer, where)
 
-    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element) -> QdaSource:
+    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element | None) -> QdaSource:
         """A recording's Transcript: its text, and its selections placed by their sync points."""
         text, problem = self.text_of(element)
         where = f"source {name!r}"
@@ -294,7 +298,7 @@ class _ArchiveReader(_Elements):
                 points[normal_guid(point.get("guid"))] = int(value)
         selections = []
         for selection in children(element, "TranscriptSelection"):
-            placed = self.transcript_selection(selection, points, where)
+            placed = self.transcript_selection(selection, points, where, _user(element))
             if placed is not None:
                 selections.append(placed)
         source = QdaSource(guid, name, text, problem, tuple(selections), (), self.note_refs(element), (),
@@ -302,9 +306,11 @@ class _ArchiveReader(_Elements):
                            element.get("modifiedDateTime") or element.get("creationDateTime"))
         return self.with_outer(source, recording, where)
 
-    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str) -> QdaSelection | None:
-        """A TranscriptSelection as a selection from its start sync point to its end one; None (and
-        reported) when either names no sync point of the transcript."""
+    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str,
+                             transcriber: str | None) -> QdaSelection | None:
+        """A TranscriptSelection as a selection from its start sync point to its end one, made by its
+        creator or else the transcript's (QualCoder names no one on the selection or its codings);
+        None (and reported) when either end names no sync point of the transcript."""
         guid = self.guid(element, "TranscriptSelection")
         start, end = (points.get(normal_guid(element.get(a)) or "") for a in ("fromSyncPoint", "toSyncPoint"))
         codings = self.codings(element, f"{where}, selection {guid}")
@@ -312,7 +318,7 @@ class _ArchiveReader(_Elements):
             self.skipped.append(f"{where}: transcript selection {guid} names no sync point of the transcript, so "
                                 f"where it lies is unknown; its {len(codings)} coding(s) not imported")
             return None
-        return QdaSelection(guid, start, end, _user(element), codings, self.note_refs(element),
+        return QdaSelection(guid, start, end, _user(element) or transcriber, codings, self.note_refs(element),
                             _description(element), element.get("creationDateTime"))
 
     def with_outer(self, source: QdaSource, outer: ET.Element | None, where: str) -> QdaSource:
