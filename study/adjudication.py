@@ -273,7 +273,7 @@ def _consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
         still_open = len(compared.disputed_segments(session, transcript_ids, rater_ids) - decided)
         carried = sum(1 for decision, codes in latest.values() if decision == AGREED and codes)
         held = _consensus_codes(session, transcript_ids)
-        uncovered = {t for t, s, c in compared.agreed(session, transcript_ids, rater_ids)
+        uncovered = {t for t, s, c, _ in compared.agreed(session, transcript_ids, rater_ids)
                      if s not in decided and (s, c) not in held}
         by_adjudicator = len(decided)
         finished = _reading_order(session, transcript_ids)
