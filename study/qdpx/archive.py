@@ -87,8 +87,11 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     reader = _Elements(path, path.name)
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-    sets = len(children(child(root, "Sets"), "Set"))
-    skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    if local(root.tag) == "CodeBook":  # all a .qdc holds that is not read is named
+        skipped = unread_lines(root)
+    else:  # a project's codebook alone was asked for
+        sets = len(children(child(root, "Sets"), "Set"))
+        skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
     return codes, tuple(skipped + reader.colour_line())
 
 
