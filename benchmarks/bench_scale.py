@@ -64,9 +64,9 @@ PAGE_CALLS = {
     "Agreement: per transcript": (
         "from study.agreement.breakdown import agreement_by\n"
         "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
-    "Transcripts page: table": (
+    "Transcripts page: table": (  # its first page of 50, as the page draws it
         "from study import workspace\n"
-        "call = lambda: workspace.transcripts_table(study, CLI)"),
+        "call = lambda: workspace.transcripts_page(study, CLI)"),
 }
 PAGE_SCRIPT = """
 import json, statistics, sys, time
