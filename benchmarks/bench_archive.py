@@ -25,7 +25,7 @@ WORDS = "model hub card licence download dataset benchmark tune search paper tea
 
 
 def build(url: str, transcripts: int, segments: int, raters: int) -> int:
-    """Codebook, transcripts, segments and every rater's codings (1-2 per participant turn), in bulk."""
+    """Codebook, participants (one per transcript), transcripts, segments and every rater's codings (1-2 per participant turn), in bulk."""
     import sqlalchemy as sa
 
     from study import auth, codes, schema
@@ -52,8 +52,10 @@ def build(url: str, transcripts: int, segments: int, raters: int) -> int:
                 text.append(f"{speaker}: {body}\n\n")
                 at += len(text[-1])
             body = "".join(text)
+            pid = conn.execute(schema.participants.insert().values(  # each interview its participant's, as imports do
+                label=f"P{t:03d}", attributes={"group": ["student", "staff", "industry"][t % 3]})).inserted_primary_key[0]
             tid = conn.execute(schema.transcripts.insert().values(
-                name=f"P{t:03d}", source_file=f"P{t:03d}.txt", content_hash=sha256(body.encode()).hexdigest(),
+                participant_id=pid, name=f"P{t:03d}", source_file=f"P{t:03d}.txt", content_hash=sha256(body.encode()).hexdigest(),
                 text=body, unit="turn", header={}, turns=[], imported_at=now)).inserted_primary_key[0]
             conn.execute(schema.segments.insert(), [{**row, "transcript_id": tid} for row in rows])
             ids = conn.execute(sa.select(schema.segments.c.id).where(schema.segments.c.transcript_id == tid)

@@ -43,7 +43,7 @@ from study.roles import assign_roles  # noqa: E402
 from study.transcripts import read_transcript  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "heldout"
-SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf")
+SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json")
 KEPT_KINDS = ("turn", "header", "note")  # a reading must keep these words somewhere
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -97,9 +97,18 @@ def source_words(path: Path) -> Counter:
         from striprtf.striprtf import rtf_to_text
 
         texts = [rtf_to_text(path.read_text(encoding="ascii"))]
+    elif suffix == ".json":  # the string values: the keys are the format's, not the transcript's
+        texts = list(_strings(json.loads(path.read_text(encoding="utf-8"))))
     else:
         texts = [path.read_text(encoding="utf-8-sig")]
     return Counter(w for text in texts for _, w in words(text))
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [text for item in items for text in _strings(item)]
 
 
 def truth_words(truth: dict) -> list[Word]:

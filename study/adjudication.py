@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, astuple, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
+from . import compared
 from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, unit_table
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
@@ -29,6 +30,10 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
     AUTOMATIC,
     CARRIED_ON_DONE,
     AutoResult,
+    batches,
+    carry,
+    finished_by_all,
+    transcript_names,
     consensus_raters,
     raters_key,
 )
@@ -205,16 +210,31 @@ def disagreement_table(items: Sequence[Disagreement], raters: Sequence[str]) -> 
 def auto_adjudicate(study: Study, actor: Actor, raters: Sequence[str]) -> AutoResult:
     """Carry the codes all raters applied into the consensus, segment by segment.
 
-    Runs on the segments of transcripts every rater marked done. Segments an adjudicator
-    already resolved keep their decision; on the others the consensus becomes exactly the
-    agreed codes, recorded as Resolution(decision="agreed"). Safe to run again.
+    Runs on the segments of transcripts every rater marked done (none an admin excluded).
+    Segments an adjudicator already resolved keep their decision; on the others the consensus
+    becomes exactly the agreed codes, recorded as Resolution(decision="agreed")
+    (``consensus.carry``, the rule marking done follows too). Safe to run again.
     """
     actor.require_admin("adjudicate")
-    table = _adjudication_table(study, actor, raters)
+    names = _compared(raters)
     with study.session() as session:
-        result = _carry(_Consensus(session, table), actor.name, CARRIED)
-        audit(session, actor.name, "adjudicate.auto", raters_key(table.raters), after=asdict(result))
+        transcript_ids = _finished_by_all(session, names)
+        if not codes_mod.all_codes(session, include_retired=True):
+            raise StudyError("the codebook has no codes", "load a codebook first", remedy="load_codebook")
+        carried = carry(session, names, transcript_ids, actor.name, CARRIED).values()
+        result = AutoResult(*(sum(field) for field in zip(*(astuple(r) for r in carried))))
+        audit(session, actor.name, "adjudicate.auto", raters_key(names), after=asdict(result))
     return result
+
+
+def _finished_by_all(session: Session, raters: tuple[str, ...]) -> list[int]:
+    """The transcripts every one of ``raters`` marked done and no admin excluded, by id."""
+    left_out = excluded_transcript_ids(session)
+    transcripts = [t for t in finished_by_all(session, raters) if t not in left_out]
+    if not transcripts:
+        raise StudyError(f"no transcript is marked done by all of {', '.join(raters)}",
+                         "mark finished transcripts done, or include unfinished ones", remedy="mark_done")
+    return transcripts
 
 
 @dataclass(frozen=True)
@@ -242,31 +262,37 @@ def consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
 def _consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
     with study.session() as session:
         raters = consensus_raters(session)
-    try:
-        table = _adjudication_table(study, asker, raters)
-    except StudyError:  # fewer than two raters, or nothing finished by all of them
-        return ConsensusCoverage(raters, (), (), 0)
-    decided = _latest_decisions(study, table.raters)
-    with study.session() as session:
-        user = consensus_user(session)
-        refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
-        held: dict[int, set[str]] = defaultdict(set)
-        for segment_id, code_id in session.execute(select(Coding.segment_id, Coding.code_id).where(
-                Coding.rater_id == user.id, Coding.segment_id.is_not(None))):
-            held[segment_id].add(refs[code_id])
-    agreed, disputed = table.presence.all(axis=2), disputed_codes(table).any(axis=1)
-    uncovered, still_open, by_adjudicator, carried = set(), 0, 0, 0
-    for u, unit in enumerate(table.units):
-        latest = decided.get(unit.segment_id)
-        if latest is not None and latest.decision != AGREED:
-            by_adjudicator += 1
-            continue
-        carried += latest is not None and bool(latest.codes)
-        still_open += bool(disputed[u])
-        if not {table.codes[c].ref for c in np.flatnonzero(agreed[u])} <= held[unit.segment_id]:
-            uncovered.add(unit.transcript)
-    return ConsensusCoverage(table.raters, table.transcripts, tuple(t for t in table.transcripts if t in uncovered),
-                             still_open, by_adjudicator, carried)
+        try:
+            names = _compared(raters)
+            transcript_ids = _finished_by_all(session, names)
+        except StudyError:  # fewer than two raters, or nothing finished by all of them
+            return ConsensusCoverage(raters, (), (), 0)
+        everyone = compared.everyone(len(names))
+        uncovered, still_open, by_adjudicator, carried = set(), 0, 0, 0
+        for chunk, batch in batches(session, names, transcript_ids):
+            for transcript_id in chunk:
+                for segment_id in batch.segments.get(transcript_id, ()):
+                    latest = batch.latest.get(segment_id)
+                    if latest is not None and latest.decision != AGREED:
+                        by_adjudicator += 1
+                        continue
+                    applied = batch.applied.get(segment_id, {})
+                    carried += latest is not None and bool(latest.codes)
+                    still_open += any(who != everyone for who in applied.values())
+                    held = {code_id for code_id, _ in batch.current.get(segment_id, ())}
+                    if not {c for c, who in applied.items() if who == everyone} <= held:
+                        uncovered.add(transcript_id)
+        finished = _reading_order(session, transcript_ids)
+        return ConsensusCoverage(names, tuple(finished.values()), tuple(n for t, n in finished.items() if t in uncovered),
+                                 still_open, by_adjudicator, carried)
+
+
+def _reading_order(session: Session, transcript_ids: Sequence[int]) -> dict[int, str]:
+    """{id: name} of the transcripts as agreement lists them: by id, those without segments last by name."""
+    names = transcript_names(session, transcript_ids)
+    with_segments = set(session.scalars(select(Segment.transcript_id).distinct()))
+    return {t: names[t] for t in sorted(names, key=lambda t: (t not in with_segments, names[t] if t not in
+                                                                with_segments else "", t))}
 
 
 def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, segment_index: int,
@@ -315,11 +341,18 @@ class AdjudicationProgress:
 def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> AdjudicationProgress:
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
-    table = _adjudication_table(study, asker, raters)
-    decided = _latest_decisions(study, table.raters)
-    disputed = [u for u, d in zip(table.units, disputed_codes(table).any(axis=1)) if d]
-    resolved = sum(1 for u in disputed if u.segment_id in decided and decided[u.segment_id].decision != AGREED)
-    return AdjudicationProgress(len(table.units), len(disputed), resolved)
+    names = _compared(raters)
+    everyone = compared.everyone(len(names))
+    units = disputed = resolved = 0
+    with study.session() as session:
+        for chunk, batch in batches(session, names, _finished_by_all(session, names)):
+            for segment_id in (s for t in chunk for s in batch.segments.get(t, ())):
+                units += 1
+                if any(who != everyone for who in batch.applied.get(segment_id, {}).values()):
+                    disputed += 1
+                    latest = batch.latest.get(segment_id)
+                    resolved += latest is not None and latest.decision != AGREED
+    return AdjudicationProgress(units, disputed, resolved)
 
 
 def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], path: Path) -> int:
@@ -369,26 +402,6 @@ def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[Resol
 
 
 # -- internals -------------------------------------------------------------------------
-
-
-def _carry(consensus: _Consensus, adjudicator: str, reason: str) -> AutoResult:
-    """Make the consensus of every undecided unit exactly the codes all raters applied there."""
-    table = consensus.table
-    disputed = disputed_codes(table).any(axis=1)
-    agreed = table.presence.all(axis=2)
-    added = removed = agreed_units = kept = 0
-    for u, unit in enumerate(table.units):
-        latest = consensus.decisions.get(unit.segment_id)
-        if latest is not None and latest.decision != AGREED:
-            kept += 1
-            continue
-        refs = tuple(table.codes[c].ref for c in np.flatnonzero(agreed[u]))
-        a, r = consensus.set_codes(unit.segment_id, refs, table.raters)
-        added, removed = added + a, removed + r
-        agreed_units += bool(refs)
-        if (latest is None and refs) or (latest is not None and tuple(latest.codes) != refs):
-            consensus.record(unit.segment_id, AGREED, refs, adjudicator, reason)
-    return AutoResult(len(table.units), agreed_units, added, removed, int(disputed.sum()), kept)
 
 
 def _transcript_table(session: Session, raters: tuple[str, ...], transcript: Transcript,

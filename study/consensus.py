@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import bulk
+from . import bulk, compared
 from . import codes as codes_mod
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
@@ -69,16 +69,23 @@ def carry_finished(session: Session, transcript_ids: Sequence[int]) -> tuple[tup
     raters = consensus_raters(session)
     if len(raters) < 2:
         return raters, {}
-    ids = _rater_ids(session, raters)
+    return raters, carry(session, raters, finished_by_all(session, raters, transcript_ids), AUTOMATIC,
+                         CARRIED_ON_DONE)
+
+
+def finished_by_all(session: Session, raters: Sequence[str], transcript_ids: Sequence[int] | None = None) -> list[int]:
+    """Those of ``transcript_ids`` (all transcripts when None) that every one of ``raters`` marked
+    done, in the order given (by id when all)."""
+    ids = list(_rater_ids(session, raters).values())
+    query = (select(TranscriptStatus.transcript_id).where(
+        TranscriptStatus.rater_id.in_(ids), TranscriptStatus.done.is_(True))
+        .group_by(TranscriptStatus.transcript_id).having(func.count() == len(ids)))
+    if transcript_ids is None:
+        return sorted(session.scalars(query))
     finished: set[int] = set()
     for chunk in _chunks(sorted(set(transcript_ids))):
-        finished.update(session.scalars(
-            select(TranscriptStatus.transcript_id).where(
-                TranscriptStatus.transcript_id.in_(chunk), TranscriptStatus.rater_id.in_(list(ids.values())),
-                TranscriptStatus.done.is_(True))
-            .group_by(TranscriptStatus.transcript_id).having(func.count() == len(ids))))
-    ordered = [t for t in dict.fromkeys(transcript_ids) if t in finished]
-    return raters, _carry(session, raters, ordered, AUTOMATIC, CARRIED_ON_DONE)
+        finished.update(session.scalars(query.where(TranscriptStatus.transcript_id.in_(chunk))))
+    return [t for t in dict.fromkeys(transcript_ids) if t in finished]
 
 
 def carry_audit(actor: Actor, raters: Sequence[str], name: str, result: AutoResult) -> dict:
@@ -87,33 +94,34 @@ def carry_audit(actor: Actor, raters: Sequence[str], name: str, result: AutoResu
             "before": None, "after": {"raters": raters_key(raters), **asdict(result)}}
 
 
-def _carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int], adjudicator: str,
+def carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int], adjudicator: str,
           reason: str) -> dict[int, AutoResult]:
     """Make the consensus of every undecided segment of the transcripts exactly the codes all
-    ``raters`` applied there; {transcript id: what changed}. Reads each batch of transcripts in
-    four queries and writes the consensus codings and the decisions in bulk."""
+    ``raters`` applied there, on the spans they applied them to (the one rule of carrying, for
+    marking done and ``adjudication.auto_adjudicate`` alike); {transcript id: what changed}. Reads
+    each batch of transcripts in a few grouped queries (``compared``) and writes the consensus
+    codings and the decisions in bulk."""
     results: dict[int, AutoResult] = {}
     codebook = codes_mod.all_codes(session, include_retired=True)
     order = {c.id: n for n, c in enumerate(codebook)}  # decisions list their codes in codebook order
     refs = {c.id: c.ref for c in codebook}
-    ids = _rater_ids(session, raters)
+    everyone = compared.everyone(len(raters))
     consensus = consensus_user(session)
     key = raters_key(raters)
-    for chunk in _chunks(list(transcript_ids)):
-        batch = _Batch(session, chunk, list(ids.values()), consensus.id, key)
+    for chunk, batch in batches(session, raters, transcript_ids):
         writes, decisions = [], []
         for transcript_id in chunk:
             counts = [0, 0, 0, 0, 0, 0]  # units, agreed, added, removed, disputed, kept
             for segment_id in batch.segments.get(transcript_id, ()):
                 counts[0] += 1
                 applied = batch.applied.get(segment_id, {})
-                counts[4] += any(len(who) < len(ids) for who in applied.values())
+                counts[4] += any(who != everyone for who in applied.values())
                 latest = batch.latest.get(segment_id)
                 if latest is not None and latest.decision != AGREED:
                     counts[5] += 1
                     continue
-                agreed = sorted((c for c, who in applied.items() if len(who) == len(ids)), key=order.__getitem__)
-                wanted = {unit for c in agreed for unit in batch.spans[segment_id][c]}
+                agreed = sorted((c for c, who in applied.items() if who == everyone), key=order.__getitem__)
+                wanted = {unit for c in agreed for unit in batch.units(segment_id, c)}
                 current = batch.current.get(segment_id, set())
                 writes += [CodingWrite(CodingKey(consensus.id, transcript_id, segment_id, c, span), applied=False)
                            for c, span in sorted(current - wanted, key=str)]
@@ -135,9 +143,18 @@ def _carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int
     return results
 
 
-class _Batch:
-    """What carrying needs of a batch of transcripts, in four reads: their segments in reading
-    order, the raters' codes (and spans) on each, the latest decisions, the consensus's codes."""
+def batches(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]) -> Iterator[tuple[list[int], Batch]]:
+    """The transcripts in batches, each with what carrying reads of it (``Batch``)."""
+    ids = list(_rater_ids(session, raters).values())
+    consensus, key = consensus_user(session).id, raters_key(raters)
+    for chunk in _chunks(list(transcript_ids)):
+        yield chunk, Batch(session, chunk, ids, consensus, key)
+
+
+class Batch:
+    """What carrying (and what the consensus covers) needs of a batch of transcripts: their
+    segments in reading order, which raters applied which code on each (``compared.applied``),
+    the spans they applied them to, the latest decisions, and the consensus's codes."""
 
     def __init__(self, session: Session, transcript_ids: list[int], rater_ids: list[int], consensus_id: int,
                  key: str):
@@ -146,15 +163,17 @@ class _Batch:
                 select(Segment.transcript_id, Segment.id).where(Segment.transcript_id.in_(transcript_ids))
                 .order_by(Segment.transcript_id, Segment.index)):
             self.segments[transcript_id].append(segment_id)
-        # segment -> code -> raters who applied it; and the (code, span) units they applied it on
-        self.applied: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-        self.spans: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
-        for rater_id, segment_id, code_id, start, end in session.execute(
-                select(Coding.rater_id, Coding.segment_id, Coding.code_id, Coding.span_start, Coding.span_end)
-                .where(Coding.transcript_id.in_(transcript_ids), Coding.rater_id.in_(rater_ids),
-                       Coding.segment_id.is_not(None))):
-            self.applied[segment_id][code_id].add(rater_id)
-            self.spans[segment_id][code_id].add((code_id, None if start is None else (start, end)))
+        # segment -> code -> the raters who applied it (bits); where some applied it to the whole segment
+        self.applied: dict[int, dict[int, int]] = defaultdict(dict)
+        self._whole: set[tuple[int, int]] = set()
+        for _, segment_id, code_id, raters, _, whole in compared.applied(session, transcript_ids, rater_ids):
+            if segment_id is not None:
+                self.applied[segment_id][code_id] = raters
+                if whole:
+                    self._whole.add((segment_id, code_id))
+        self._spans: dict[tuple[int, int], set] = defaultdict(set)
+        for segment_id, code_id, start, end in compared.spans_applied(session, transcript_ids, rater_ids):
+            self._spans[(segment_id, code_id)].add((code_id, (start, end)))
         self.latest: dict[int, Resolution] = {}
         for row in session.execute(
                 select(Resolution.segment_id, Resolution.decision, Resolution.codes)
@@ -167,6 +186,12 @@ class _Batch:
                 .where(Coding.rater_id == consensus_id, Coding.transcript_id.in_(transcript_ids),
                        Coding.segment_id.is_not(None))):
             self.current[segment_id].add((code_id, None if start is None else (start, end)))
+
+    def units(self, segment_id: int, code_id: int) -> set[tuple[int, tuple[int, int] | None]]:
+        """The (code id, span) units the raters applied a code with on a segment (span None: the
+        whole segment)."""
+        whole = {(code_id, None)} if (segment_id, code_id) in self._whole else set()
+        return whole | self._spans.get((segment_id, code_id), set())
 
 
 def transcript_names(session: Session, transcript_ids: Sequence[int]) -> dict[int, str]:

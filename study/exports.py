@@ -48,14 +48,14 @@ def to_json(table: Table) -> str:
 
 
 def to_csv(table: Table) -> str:
-    """Header row of labels, then the cells: the table's data only (title and notes are not data),
-    under the table's warning when it has one."""
+    """Header row of labels, then the cells: the table's data only (title and notes are not data,
+    numbers in full, not rounded as shown), under the table's warning when it has one."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if table.warning:  # a reader must not miss it, even in a spreadsheet
         writer.writerow([table.warning])
     writer.writerow([c.label for c in table.columns])
-    writer.writerows(table.cells())
+    writer.writerows(table.data_cells())
     return buffer.getvalue()
 
 
@@ -253,12 +253,14 @@ def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None):
 
 
 def _set_cell(cell, value: Any, column: Column, wrap) -> None:
-    if column.format is None and isinstance(value, (int, float)) and not isinstance(value, bool):
+    """Numbers stay numbers, in full (a plain column shows one decimal, as ``cell_text`` does;
+    a formatted one, e.g. a coefficient, Excel's General); anything else as data text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.value = value
         if isinstance(value, float):
-            cell.number_format = "0.0"
+            cell.number_format = "0.0" if column.format is None else "General"
     else:
-        _set_text(cell, column.text(value))
+        _set_text(cell, column.data_text(value))
     cell.alignment = wrap
 
 

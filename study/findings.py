@@ -16,11 +16,13 @@ participant first in natural order, then transcript name, then segment index.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import groupby
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 
 from . import code_tree
 from . import codes as codes_mod
@@ -546,12 +548,19 @@ def quotes_by_code(study: Study, asker: Actor, theme: str | None = None, source:
     """Every coded segment, by code (codebook order) and participant (natural order):
     ``[{code, ref, participants: [{participant, quotes: [{text, transcript, segment, speaker}]}]}]``.
     Codes nobody mentioned are left out; whole-transcript codings are quoted as the transcript name."""
+    return list(code_quotes(study, asker, theme, source, combine))
+
+
+def code_quotes(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
+                combine: str = "union") -> Iterator[dict]:
+    """``quotes_by_code``, one code at a time: the rows arrive from the database ordered by code, so
+    memory holds one code's quotes (what the report's appendix reads at any size)."""
     evidence = gather(study, asker, theme, source, combine)
-    by_code: dict[int, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    with study.connection() as connection:  # the units' rows, their texts cut in the database
-        for r in connection.execute(counting.unit_rows(evidence.counted, [c.id for c in evidence.codes])):
-            by_code[r.code_id][r.participant].append(
-                {"text": r.text.strip(), "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
+    position = {code.id: n for n, code in enumerate(evidence.codes)}
+    if not position:
+        return
+    rows = counting.unit_rows(evidence.counted, list(position))
+    rows = rows.order_by(case(position, value=rows.selected_columns.code_id))  # codebook order
     keys: dict[str, list] = {}  # natural keys, each name's once (a study's quotes share few transcript names)
 
     def reading_order(quote: dict) -> tuple:
@@ -560,9 +569,14 @@ def quotes_by_code(study: Study, asker: Actor, theme: str | None = None, source:
         key = keys.get(name) or keys.setdefault(name, natural_key(name))
         return key, -1 if quote["segment"] is None else quote["segment"]
 
-    return [
-        {"code": code.name, "ref": code.ref, "participants": [
-            {"participant": participant, "quotes": sorted(by_code[code.id][participant], key=reading_order)}
-            for participant in sorted(by_code[code.id], key=natural_key)]}
-        for code in evidence.codes if code.id in by_code
-    ]
+    with study.connection() as connection:  # the units' rows, their texts cut in the database
+        result = connection.execution_options(yield_per=5_000).execute(rows)
+        for code_id, found in groupby(result, key=lambda r: r.code_id):
+            by_participant: dict[str, list[dict]] = defaultdict(list)
+            for r in found:
+                by_participant[r.participant].append(
+                    {"text": r.text.strip(), "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
+            code = evidence.codes[position[code_id]]
+            yield {"code": code.name, "ref": code.ref, "participants": [
+                {"participant": participant, "quotes": sorted(by_participant[participant], key=reading_order)}
+                for participant in sorted(by_participant, key=natural_key)]}

@@ -14,14 +14,17 @@ import html
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from . import atomic, charts, exports, findings
+from . import appendix, atomic, charts, exports, findings
+from .appendix import quotes_file_name  # noqa: F401 - named as report.quotes_file_name too
 from .auth import Actor
 from .codes import all_codes, top_themes
 from .errors import StudyError
@@ -74,12 +77,22 @@ Block = Heading | Paragraph | TableBlock | FigureBlock
 
 
 @dataclass(frozen=True)
+class EveryQuote:
+    """The file of every quote, for an appendix that shows a share of them: its name (beside the
+    report) and the function that writes it there."""
+
+    name: str
+    write: Callable[[Path], int] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     methods: str
     blocks: tuple[Block, ...]
     source: Source
     agreement: AgreementReport | None = field(default=None, hash=False, compare=False)
+    every_quote: EveryQuote | None = None  # set when the appendix shows a share of the quotes
 
     @property
     def tables(self) -> list[TableBlock]:
@@ -118,12 +131,13 @@ class _Numbered:
 def build_report(study: Study, asker: Actor, source: str | Source | None = None, combine: str = "union",
                  raters: list[str] | None = None, title: str = DEFAULT_TITLE, factors_min: int = 2,
                  threshold: float = DEFAULT_THRESHOLD, include_unfinished: bool = False,
-                 images: charts.StaticSession | None = None) -> Report:
+                 images: charts.StaticSession | None = None, quotes_file: str | None = None) -> Report:
     """Everything the report shows, as numbered blocks.
 
     ``raters`` are compared for agreement (default: every coder with codings, when two or more).
     ``images``: the Word report's browser session (``figure_session``), to draw each figure as soon
-    as it is made.
+    as it is made. ``quotes_file``: the name of the file of every quote that ``write_report`` writes
+    beside the report when the appendix shows a share of them (``quotes_file_name``).
     """
     chosen = choose_source(study, asker, source, combine)
     coverage = source_coverage(study, asker, chosen)
@@ -161,18 +175,32 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
         out.figure("Krippendorff's alpha per code with 95% bootstrap intervals; dashed lines at .667 and .800",
                    charts.agreement_figure(agreement), "agreement")
 
-    out.add(Heading("Appendix: quotes per code"))
-    for code in findings.quotes_by_code(study, asker, source=chosen):
-        out.add(Heading(code["ref"], 2))
-        for person in code["participants"]:
-            out.add(Heading(person["participant"], 3))
-            for quote in person["quotes"]:
-                out.add(Paragraph(_quote_line(quote), bullet=True))
+    every_quote = _appendix(out, study, asker, chosen, quotes_file)
     adjudicated = consensus_coverage(study, asker) if asker.is_admin else None
     methods = methods_paragraph(study, chosen, agreement, agreement_note, coverage, adjudicated)
     lead = [Paragraph(coverage.warning)] if coverage.warning else []
     lead += [Heading("Method"), Paragraph(methods)]  # first, though written last: it names the agreement
-    return Report(title, methods, tuple(lead + out.blocks), chosen, agreement)
+    return Report(title, methods, tuple(lead + out.blocks), chosen, agreement, every_quote)
+
+
+def _appendix(out: _Numbered, study: Study, asker: Actor, source: Source, quotes_file: str | None) -> EveryQuote | None:
+    """The appendix of quotes (``study.appendix``); when it shows a share of them, it opens by saying
+    so, and the file of every quote is to be written (returned, for ``write_report``)."""
+    out.add(Heading("Appendix: quotes per code"))
+    opening, shown, total = len(out.blocks), 0, 0
+    for code in appendix.appendix(study, asker, source):
+        out.add(Heading(code.ref, 2))
+        if code.left_out:
+            out.add(Paragraph(code.note()))
+        for person, quotes in code.shown:
+            out.add(Heading(person, 3))
+            for quote in quotes:
+                out.add(Paragraph(_quote_line(quote), bullet=True))
+        shown, total = shown + code.shown_quotes, total + code.quotes
+    if shown == total:
+        return None
+    out.blocks.insert(opening, Paragraph(appendix.left_out_statement(total - shown, total, quotes_file)))
+    return EveryQuote(quotes_file, partial(appendix.write_every_quote, study, asker, source)) if quotes_file else None
 
 
 def _slug(text: str) -> str:
@@ -315,9 +343,12 @@ def adjudication_sentence(adjudicated: ConsensusCoverage | None, has_consensus: 
 def write_report(report: Report, path: Path | str, images: charts.StaticSession | None = None) -> Path:
     """Write the report as .docx, .md or .html (by suffix). Markdown also writes its figure files
     into ``<name>_figures/`` beside it. ``images``: a browser session already warming up for the
-    figures of Word and Markdown (see ``figure_session``); without one, the report starts its own."""
+    figures of Word and Markdown (see ``figure_session``); without one, the report starts its own.
+    An appendix that shows a share of the quotes has every one of them written beside it (``Report.every_quote``)."""
     path = Path(path)
     fmt = report_format(path)
+    if report.every_quote is not None:
+        report.every_quote.write(path.parent / report.every_quote.name)
     if fmt == "docx":
         atomic.write_bytes(path, report_docx(report, images))
     elif fmt == "html":

@@ -28,6 +28,13 @@ class Column:
     def text(self, value: Any) -> str:
         return self.format(value) if self.format else cell_text(value)
 
+    def data_text(self, value: Any) -> str:
+        """The value for a data file (CSV): numbers in full, never rounded as shown; other values
+        as :meth:`text` writes them."""
+        if _is_number(value) or (isinstance(value, (list, tuple)) and value and all(map(_is_number, value))):
+            return full_text(value)
+        return self.text(value)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -51,6 +58,10 @@ class Table:
     def cells(self) -> list[list[str]]:
         """The rows as cell text, column by column."""
         return [[c.text(row.get(c.key)) for c in self.columns] for row in self.rows]
+
+    def data_cells(self) -> list[list[str]]:
+        """The rows as data files hold them: like :meth:`cells`, with numbers in full."""
+        return [[c.data_text(row.get(c.key)) for c in self.columns] for row in self.rows]
 
     def display_rows(self) -> list[dict[str, str]]:
         """Rows keyed by column label, as text: what a terminal table prints."""
@@ -120,6 +131,19 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
     return str(value)
+
+
+def full_text(value: Any) -> str:
+    """A number (or list of numbers) in full: ``0.8123456789``; NaN empty."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(full_text(v) for v in value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def minute_text(at) -> str:

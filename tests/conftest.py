@@ -28,7 +28,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("STUDY_TEST_PG_URL") e
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes():
     """Argon2 at its lightest in this process, from the first fixture on: most tests add accounts
-    to have someone act, and at the production cost (RFC 9106's low-memory profile, ~0.3 s a
+    to have someone act, and at the production cost (OWASP's minimum for Argon2id, ~0.05-0.3 s a
     hash) those hashes were most of their setup. Tests of the hashing are marked
     ``real_password_hashes``."""
     with pytest.MonkeyPatch.context() as patch:

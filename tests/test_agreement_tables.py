@@ -9,7 +9,12 @@ Figures for the ``two_raters`` study (ten segments), by hand:
 """
 from __future__ import annotations
 
-from study import report
+import csv
+import io
+
+import pytest
+
+from study import exports, report
 from study.agreement.study_agreement import agreement_report
 from study.agreement.tables import applied_key, code_table, theme_table
 from study.auth import CLI, Actor
@@ -26,6 +31,23 @@ def test_code_table_shows_the_chosen_columns_under_the_chosen_labels(two_raters)
                         "Cohen's kappa": "0.800", "flags": ""}
     assert rows[POP]["alpha"] == "" and rows[POP]["flags"] == "rare, undefined: no variation"
     assert table.title == "Agreement per code between alice, bob"
+
+
+def test_agreement_csv_holds_alpha_in_full(two_raters):
+    """The terminal shows alpha to three decimals (0.808); the CSV holds 80/99 in full."""
+    table = code_table(agreement_report(two_raters, CLI, ["alice", "bob"], replicates=0),
+                       ("code", "alpha", "percent_100"))
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(exports.to_csv(table)))}
+    assert float(rows[MS]["alpha"]) == 80 / 99 and float(rows[MS]["% agree"]) == 90.0
+
+
+def test_cli_per_transcript_csv_holds_the_median_alpha_in_full(two_raters, run):
+    """Median over the defined alphas of T1: Model search 80/99 and Missing attributes 0 (alice's one unit,
+    n = 20: 1 - 19 * 1 / (1 * 19)) gives 40/99, shown 0.404."""
+    result = run("agreement", "--raters", "alice,bob", "--by", "transcript", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert float(row["median alpha"]) == pytest.approx(40 / 99, abs=1e-12) and row["median alpha"] != "0.404"
 
 
 def test_rows_keep_values_for_pages_to_colour(two_raters):

@@ -365,6 +365,21 @@ def test_findings_name_a_transcript_not_yet_coded_and_leave_it_out_of_m(study_db
     assert "not yet coded: P11-2022-08-09 (left out of M)" in shown
 
 
+@pytest.mark.parametrize("view", ["Frequency", "Participants × codes", "Demographics", "Framework"])
+def test_findings_say_what_m_covers_once_per_view(study_db, study, view):
+    """The page states the coverage above every view; the table's caption (which carries it into files) does
+    not repeat it."""
+    from tests.factories import add_interview
+
+    add_interview(study, "P11-2022-08-09", "P11", ["Nothing coded here yet."])
+    at = open_page("findings", ADMIN)
+    at.segmented_control(key="findings_view").set_value(view).run()
+    assert not at.exception
+    shown = re.sub(r"\\(.)", r"\1", texts(at))
+    assert shown.count("Included: ") == 1 and shown.count("(left out of M)") == 1
+    assert "participants whose transcripts are coded" in shown  # the rest of the table's caption stays
+
+
 def test_findings_offer_each_table_format_and_the_report(study_db):
     at = open_page("findings", ADMIN)
     labels = [b.proto.label for b in at.get("download_button")]

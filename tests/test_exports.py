@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from study import charts, exports
+from study.agreement import coefficient_text, interval_text
 from study.errors import StudyError
 from study.table import Column, Table
 from study.markup import markdown_cell, markdown_escape
@@ -40,8 +41,22 @@ def sample_table() -> Table:
 def test_csv_reads_back_with_the_csv_module():
     rows = list(csv.reader(io.StringIO(exports.to_csv(sample_table()))))
     assert rows[0] == ["Code", "N", "%", "Participants", "Quote"]
-    assert rows[1] == ["Model search", "2", "66.7", "P1, P10", "a | b"]  # 66.66666 shown with one decimal
+    assert rows[1] == ["Model search", "2", "66.66666", "P1, P10", "a | b"]  # data in full, not as shown (66.7)
     assert rows[2][0] == NASTY
+
+
+def test_csv_and_xlsx_hold_numbers_in_full_where_the_table_shows_them_rounded():
+    alpha, interval = 80 / 99, [0.7012345, 0.8812345]  # shown as 0.808 and [0.701, 0.881]
+    table = Table(title="t", columns=(Column("alpha", "alpha", numeric=True, format=coefficient_text),
+                                      Column("ci", "CI", format=interval_text),
+                                      Column("note", "note")),
+                  rows=({"alpha": alpha, "ci": interval, "note": "n/a"}, {"alpha": None, "ci": None, "note": ""}))
+    assert table.cells()[0][:2] == ["0.808", "[0.701, 0.881]"] and table.cells()[1][0] == "undefined"
+    rows = list(csv.reader(io.StringIO(exports.to_csv(table))))
+    assert float(rows[1][0]) == alpha and [float(x) for x in rows[1][1].split(",")] == interval
+    assert rows[1][2] == "n/a" and rows[2][0] == "undefined"  # no number: as shown
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table))).active
+    assert sheet["A2"].value == alpha and sheet["B2"].value == "0.7012345, 0.8812345"
 
 
 def test_markdown_escapes_pipes():

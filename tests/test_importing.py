@@ -219,8 +219,11 @@ def test_real_rev_transcripts_keep_every_turn_and_word(study, real_transcripts, 
 
 def _body_paragraphs(path: Path) -> list[str]:
     """The paragraphs from the first speaker label up to the authors' closing "Annotations"
-    section (their memos, which are not part of the interview), less the labels."""
-    paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs if p.text.strip()]
+    section (their memos, which are not part of the interview), less the labels and the raised
+    numbers pointing at those memos."""
+    from tests.test_transcripts import spoken_text
+
+    paragraphs = [spoken_text(p).strip() for p in docx.Document(str(path)).paragraphs if p.text.strip()]
     first = next(i for i, p in enumerate(paragraphs) if LABEL.match(p))
     end = paragraphs.index("Annotations") if "Annotations" in paragraphs else len(paragraphs)
     return [p.split(":", 1)[1] if LABEL.match(p) else p for p in paragraphs[first:end]]

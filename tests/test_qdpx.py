@@ -284,7 +284,7 @@ def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, ot
     assert len(result.unmapped) == 2
     assert any("Interview 7 [0:11] (Codes/Hope): covers no segment" in item for item in result.unmapped)
     assert any("[154:164] (Codes/Hope): its positions are outside the text" in item for item in result.unmapped)
-    assert result.skipped == ["1 PDF source(s) not imported"]
+    assert result.skipped == ["1 PDF source(s) without a plain-text representation not imported"]
 
 
 def test_cases_give_the_participant_and_its_variables(study, other_tool):
@@ -400,7 +400,8 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
                                     "internal://s7.txt is not UTF-8 text, as REFI-QDA requires")
     # its 4 selections and 1 whole-source coding went with it, and the note on one selection;
     # the codebook and the participant did not
-    assert summary.skipped == ["1 PDF source(s) not imported", "5 coding(s) on the text source(s) left out not imported",
+    assert summary.skipped == ["1 PDF source(s) without a plain-text representation not imported",
+                               "5 coding(s) on the text source(s) left out not imported",
                                "1 note(s) on the text source(s) left out not imported"]
     assert texts_of(study) == {}
     assert [c.ref for c in codebook_of(study).codes()] == ["Codes/Barriers", "Codes/Barriers/Cost \\/ price",

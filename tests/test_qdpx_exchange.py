@@ -371,8 +371,10 @@ def test_what_is_not_imported_is_reported_by_count(study, tmp_path):
                     for n, kind in enumerate(["PDFSource", "PictureSource", "PictureSource", "AudioSource"]))
     project = nvivo_project("").replace("</TextSource>", "</TextSource>" + media).replace("</Project>", extra + "</Project>")
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "s.qdpx", project, EMOJI_TEXT))
-    assert sorted(summary.skipped) == ["1 PDF source(s) not imported", "1 audio source(s) not imported",
-                                       "1 set(s) not imported", "2 picture source(s) not imported"]
+    assert sorted(summary.skipped) == ["1 PDF source(s) without a plain-text representation not imported",
+                                       "1 audio source(s) without a transcript not imported",
+                                       "1 set(s) (groups of codes or sources) not imported",
+                                       "2 picture source(s) not imported"]
 
 
 # ---------------------------------------------------------------- refused whole

@@ -4,6 +4,7 @@ Uses the study of test_findings (three participants, raters alice and bob, four 
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -11,7 +12,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from study import adjudication, charts, report
+from study import adjudication, appendix, charts, report
 from study.auth import CLI
 from study.cli import cli
 from study.codings import apply_code, mark_done
@@ -267,6 +268,24 @@ def test_report_appendix_quotes_each_coded_segment_by_code_and_participant(coded
     ]
 
 
+def test_word_report_quotes_speech_without_the_transcripts_note_numbers(study, db_url, tmp_path):
+    """A transcript annotated in Word ("…model hub.¹" with the note below): the report's quote is the speech."""
+    from study.listing import segment_rows
+    from tests.factories import load_small_codebook
+    from tests.test_transcripts import write_annotated_docx
+
+    load_small_codebook(study)
+    path = write_annotated_docx(tmp_path / "P1-interview.docx")
+    result = CliRunner().invoke(cli, ["--db", db_url, "import", str(path)])
+    assert result.exit_code == 0, result.output
+    [answer] = [r for r in segment_rows(study, "P1-interview") if "model hub" in r["text"]]
+    apply_code(study, CLI, "alice", "P1-interview", answer["index"], "Challenges/Model search")
+    finish_without_carrying(study, "alice", "P1-interview")
+    document = docx.Document(io.BytesIO(report.report_docx(report.build_report(study, CLI, source="alice"))))
+    quotes = [p.text for p in document.paragraphs if p.text.startswith("“We use")]
+    assert quotes == [f"“We use the model hub. It holds 10 m3 of cards, more or less.” (P1-interview #{answer['index']})"]
+
+
 def test_a_report_after_a_new_coding_counts_it(coded):
     """The codings are read once per change to the study and shared by a build's tables: a change
     in between is never answered from the earlier read."""
@@ -279,3 +298,53 @@ def test_a_report_after_a_new_coding_counts_it(coded):
            for built in (before, after)]
     assert ids == [["P1", "P10"], ["P1", "P2", "P10"]]
     assert "P2-interview #1" in "\n".join(b.text for b in after.blocks if isinstance(b, report.Paragraph))
+
+
+# -- an appendix longer than a document holds -------------------------------------------------------
+# The union appendix above holds 8 quotes: Model search 3 (P1 #1, P10 #1, P10 #3), Missing attributes 2,
+# Popularity 2, License 1.
+
+
+def appendix_texts(built):
+    texts = [b.text for b in built.blocks if isinstance(b, (report.Heading, report.Paragraph))]
+    return texts[texts.index("Appendix: quotes per code") + 1:]
+
+
+def test_a_code_with_more_quotes_than_a_document_holds_shows_each_participants_first_in_turn(coded, monkeypatch):
+    monkeypatch.setattr(appendix, "QUOTES_PER_CODE", 2)
+    texts = appendix_texts(report.build_report(finished(coded), CLI, source="alice,bob", quotes_file="r-quotes.csv"))
+    assert texts[0] == ("This appendix shows 7 of the 8 quotes: a code with more than 2 shows 2, and says so "
+                        "under its heading. Every quote is in r-quotes.csv, written beside this report.")
+    model_search = texts[texts.index("Challenges/Model search") + 1:texts.index("Challenges/Missing attributes")]
+    assert model_search == [  # P1's first, then P10's first; P10's second (#3) is the one left out
+        "Showing 2 of 3 quotes, from 2 of 2 participants (each participant's first quote in turn, then their "
+        "second, and so on); the other 1 are in the file of every quote.",
+        "P1", f"“{P1_SEARCH}” (P1-interview #1)", "P10", "“Search is hard.” (P10-interview #1)"]
+
+
+def test_no_quote_is_left_out_silently_every_one_is_in_the_file_beside_the_report(coded, db_url, tmp_path, monkeypatch):
+    whole = appendix_texts(report.build_report(finished(coded), CLI, source="alice,bob"))
+    monkeypatch.setattr(appendix, "QUOTES_PER_CODE", 1)
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(cli, ["--db", db_url, "report", "--source", "alice,bob", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"every quote is in {tmp_path / 'r-quotes.csv'}" in result.output
+    texts = [p.text for p in docx.Document(out).paragraphs]
+    texts = texts[texts.index("Appendix: quotes per code") + 1:]
+    assert texts[0].startswith("This appendix shows 4 of the 8 quotes") and "r-quotes.csv" in texts[0]
+    assert sum(t.startswith("Showing 1 of ") for t in texts) == 3  # License has one quote: shown whole
+    with (tmp_path / "r-quotes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    # the file holds exactly the uncapped appendix's quotes, code by code, in its order
+    quoted = [f"“{r['text']}” ({r['transcript']} #{r['segment']})" for r in rows]
+    assert quoted == [t for t in whole if t.startswith("“")]
+    assert [r["code"] for r in rows] == ["Challenges/Model search"] * 3 + ["Challenges/Missing attributes"] * 2 + [
+        "Attributes/Traditional/Popularity"] * 2 + ["Attributes/Portability/License"]
+    assert [r["participant"] for r in rows[:3]] == ["P1", "P10", "P10"]
+
+
+def test_an_appendix_shown_whole_writes_no_quotes_file(coded, tmp_path):
+    built = report.build_report(finished(coded), CLI, source="alice,bob", quotes_file="r-quotes.csv")
+    report.write_report(built, tmp_path / "r.md")
+    assert built.every_quote is None and not (tmp_path / "r-quotes.csv").exists()
+    assert not any(t.startswith(("This appendix shows", "Showing ")) for t in appendix_texts(built))

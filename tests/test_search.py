@@ -77,6 +77,25 @@ def test_the_matches_mark_the_words_in_the_transcript(cafe):
     assert hit.link() == f"?transcript={hit.transcript_id}&segment=1&match={hit.start + 8}-{hit.start + 21}"
 
 
+def test_words_typed_apart_find_them_written_as_one(cafe):
+    add_interview(cafe, "P04", "P04", ["We get models from HuggingFace.", "A pretrained model, or the Hugging Face hub."])
+    assert found(cafe, CLI, "hugging face") == [("P04", 1), ("P04", 3)]  # one word, and two words in a row
+    assert found(cafe, CLI, '"hugging face"') == [("P04", 1), ("P04", 3)]
+    assert found(cafe, CLI, "pre-trained") == [("P04", 3)]  # a hyphenated word, written as one
+    assert found(cafe, CLI, "hugging fac*") == [("P04", 1), ("P04", 3)]
+    assert found(cafe, CLI, "hugging face models") == [("P04", 1)]  # the joined pair and the other word
+    assert found(cafe, CLI, "face hugging") == [("P04", 3)]  # joined only in the order typed
+
+
+def test_words_next_to_each_other_are_marked_as_one_match(cafe):
+    add_interview(cafe, "P04", "P04", ["The Hugging Face hub, HuggingFace, and my face."])
+    hit = search.search(cafe, CLI, "hugging face").hits[0]
+    # "The " is 4 characters: "Hugging Face" 4-16, " hub, " 16-22, "HuggingFace" 22-33, ", and my " 33-42,
+    # "face" 42-46
+    assert [(a - hit.start, b - hit.start) for a, b in hit.matches] == [(4, 16), (22, 33), (42, 46)]
+    assert hit.context(width=4)[1] == "Hugging Face"
+
+
 def test_nothing_to_search_for_is_refused(cafe):
     with pytest.raises(StudyError, match="type a word"):
         search.search(cafe, CLI, ' " * ')

@@ -27,8 +27,9 @@ def _coefficient(value) -> str:
     return coefficient_text(value, undefined="")
 
 
-def _percent_of_100(value) -> str:
-    return "" if value is None else f"{100 * value:.1f}"
+def _percent(value) -> str:
+    """A percentage (0-100) with one decimal."""
+    return "" if value is None else f"{value:.1f}"
 
 
 # Every column a code row offers, by key; labels are the defaults a front end may rename.
@@ -39,7 +40,7 @@ CODE_COLUMNS: dict[str, Column] = {c.key: c for c in (
     Column("units", "units", numeric=True),
     Column("prevalence", "prevalence"),  # "3/4": units each rater applied the code to
     Column("percent", "percent", numeric=True, format=_coefficient),
-    Column("percent_100", "% agree", numeric=True, format=_percent_of_100),
+    Column("percent_100", "% agree", numeric=True, format=_percent),
     Column("alpha", "alpha", numeric=True, format=_coefficient),
     Column("alpha_ci", "95% CI", format=interval_text),
     Column("alpha_band", "band"),
@@ -64,7 +65,7 @@ def code_row(code: CodeAgreement, raters: Sequence[str]) -> dict:
     return {
         "theme": code.theme, "code": code.code, "name": code.code.removeprefix(code.theme + "/"),
         "units": code.units, "prevalence": "/".join(str(code.prevalence.get(r, "")) for r in raters),
-        "percent": code.percent, "percent_100": code.percent, "alpha": code.alpha,
+        "percent": code.percent, "percent_100": None if code.percent is None else 100 * code.percent, "alpha": code.alpha,
         "alpha_ci": list(code.alpha_ci) if code.alpha_ci else None, "alpha_band": code.band,
         "kappa": code.kappa, "kappa_kind": code.kappa_kind, "kappa_band": kappa_band(code.kappa),
         "ac1": code.ac1, "rare": code.rare, "undefined": code.undefined or "",
@@ -147,10 +148,6 @@ FEW_UNITS_NOTE = ("Per-transcript alphas rest on few units: use them to find whe
                   "study's reliability.")
 
 
-def _percent(value) -> str:
-    return "" if value is None else f"{value:.1f}"
-
-
 def breakdown_table(groups: Sequence[GroupAgreement], by: str, level: str = "segment") -> Table:
     """One row per transcript or pair of raters (``by``, as ``agreement_by`` was asked): units of
     ``level``, how many are disputed, the share coded identically (as a percentage), and the
@@ -166,7 +163,7 @@ def breakdown_table(groups: Sequence[GroupAgreement], by: str, level: str = "seg
         Column("pooled_alpha", "pooled alpha", numeric=True, format=coefficient_text),
         Column("codes_with_alpha", "codes with alpha", numeric=True),
     )
-    rows = tuple({**g.to_dict(), "identical": None if g.identical is None else round(100 * g.identical, 4)}
+    rows = tuple({**g.to_dict(), "identical": None if g.identical is None else 100 * g.identical}
                  for g in groups)
     title = (f"Agreement per transcript between {', '.join(raters)}" if by == "transcript"
              else f"Agreement per pair of raters among {', '.join(raters)}")

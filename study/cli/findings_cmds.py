@@ -297,6 +297,9 @@ def report_cmd(ctx, source, combine, raters, title, factors_min, threshold, incl
     rater_list = [r.strip() for r in raters.split(",") if r.strip()] if raters else None
     images = ctx.meta["figure_browser"]  # already coming up
     built = report_mod.build_report(open_study(ctx, create=False), auth.CLI, source, combine, rater_list, title,
-                                    factors_min, threshold, include_unfinished, images)
+                                    factors_min, threshold, include_unfinished, images,
+                                    quotes_file=report_mod.quotes_file_name(out))
     report_mod.write_report(built, out, images)
     click.echo(f"Wrote {out} ({len(built.tables)} tables, {len(built.figures)} figures)")
+    if built.every_quote is not None:
+        click.echo(f"The appendix shows a share of the quotes; every quote is in {out.parent / built.every_quote.name}")

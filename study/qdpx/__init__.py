@@ -3,7 +3,9 @@ tools (NVivo, MAXQDA, ATLAS.ti, QualCoder) read and write.
 
 - ``export``: the study as a project (one PlainTextSelection per rater's coding, owners and dates
   on every selection and note, the code tree nested as it is);
-- ``archive``: the guarded reader (zip-bomb, DTD and path checks; duplicate GUIDs refused);
+- ``archive``: the guarded reader (zip-bomb, DTD and path checks; duplicate GUIDs refused): text
+  sources, PDFs' plain-text representations and recordings' transcripts;
+- ``unread``: what the reader does not read, counted by kind so an import names it;
 - ``positions``: reading positions as the writing tool counted them (NVivo's UTF-16 units,
   CR LF line ends) and matching texts equal up to line ends;
 - ``importer``: the import writer, one transaction per file, selections kept as spans;

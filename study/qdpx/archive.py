@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree
@@ -39,16 +40,13 @@ from .model import (
     QdaSource,
     normal_guid,
 )
+from .unread import local, unread_lines
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
-_MEDIA = {"PDFSource": "PDF source", "PictureSource": "picture source", "AudioSource": "audio source",
-          "VideoSource": "video source"}
-
-
-def local(tag: str) -> str:
-    """An element's name without its namespace."""
-    return tag.rsplit("}", 1)[-1]
+_SOURCES = ("TextSource", "PDFSource", "AudioSource", "VideoSource", "PictureSource")
+_TEXTLESS = {"PDFSource": "PDF source(s) without a plain-text representation",
+             "AudioSource": "audio source(s) without a transcript", "VideoSource": "video source(s) without a transcript"}
 
 
 def children(element: ET.Element | None, name: str) -> list[ET.Element]:
@@ -89,8 +87,8 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
     sets = len(children(child(root, "Sets"), "Set"))
-    skipped = (f"{sets} set(s) (code groups) not imported: a study groups codes by theme only",) if sets else ()
-    return codes, skipped
+    skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    return codes, tuple(skipped + reader.colour_line())
 
 
 def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> ET.Element:
@@ -117,6 +115,15 @@ class _Elements:
 
     def __init__(self, path: Path, member: str):
         self.path, self.member = path, member
+        self.skipped: list[str] = []
+        self.odd_colours: list[tuple[str, str]] = []  # (code name, colour) not in #RRGGBB form
+
+    def colour_line(self) -> list[str]:
+        """The colours not kept, counted, with the first as an example."""
+        if not self.odd_colours:
+            return []
+        name, colour = self.odd_colours[0]
+        return [f"{len(self.odd_colours)} code colour(s) not in #RRGGBB form not kept (e.g. {colour!r} on {name!r})"]
 
     def error(self, problem: str, fix: str = "export the project again from your QDA tool") -> QdpxFormatError:
         return QdpxFormatError(self.path, f"{self.member}: {problem}", fix)
@@ -144,10 +151,14 @@ class _Elements:
             raise self.error(f"code {guid} lies {depth} levels deep; a codebook may nest codes at most "
                              f"{MAX_CODE_DEPTH} levels deep", "flatten the code tree in your QDA tool and export again")
         description = child(element, "Description")
+        name = self.code_name(element, guid)
+        colour = _six_digit_colour(element.get("color"))
+        if colour is None and (element.get("color") or "").strip():
+            self.odd_colours.append((name, element.get("color").strip()))
         return QdaCode(
-            guid, self.code_name(element, guid),
+            guid, name,
             (description.text or "") if description is not None else "",
-            _six_digit_colour(element.get("color")),
+            colour,
             element.get("isCodable", "true").strip().lower() in ("true", "1"),
             tuple(self.code(c, depth + 1) for c in children(element, "Code")),
         )
@@ -177,19 +188,25 @@ class _ArchiveReader(_Elements):
             raise QdpxFormatError(path, f"holds {len(members):,} files, far more than a project needs "
                                         "(a possible zip bomb); refusing to open it")
         self.archive = archive
-        self.members = {m.filename: m for m in members if not m.is_dir()}
+        # names as written, "\\" read as "/" (Windows zip tools write it so)
+        self.members = {m.filename.replace("\\", "/"): m for m in members if not m.is_dir()}
         self.by_folded_name = {name.casefold(): info for name, info in self.members.items()}
         self.inflated = 0
-        self.skipped: list[str] = []
         self.not_imported: Counter = Counter()
-        super().__init__(path, self._project_member())
+        member = self._project_member()
+        self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
+        super().__init__(path, member)
 
     def _project_member(self) -> str:
-        """project.qde, or the one .qde file a tool named otherwise."""
+        """project.qde, or the one .qde file a tool named otherwise; in the archive's top folder, else
+        (a project folder zipped again by hand) the one .qde the archive holds."""
         if PROJECT_FILE.casefold() in self.by_folded_name:
-            return self.by_folded_name[PROJECT_FILE.casefold()].filename
-        others = [name for name in self.members if name.casefold().endswith(".qde") and "/" not in name]
-        return others[0] if len(others) == 1 else PROJECT_FILE
+            return self.by_folded_name[PROJECT_FILE.casefold()].filename.replace("\\", "/")
+        found = [name for name in self.members if name.casefold().endswith(".qde") and not _junk(name)]
+        top = [name for name in found if "/" not in name]
+        if len(top) == 1 or (not top and len(found) == 1):
+            return (top or found)[0]
+        return PROJECT_FILE
 
     def read(self, name: str, limit: int) -> bytes | None:
         info = self.members.get(name) or self.by_folded_name.get(name.casefold())
@@ -218,51 +235,107 @@ class _ArchiveReader(_Elements):
                                     children(child(root, "Users"), "User")])
         codes = tuple(self.code(c) for c in children(child(child(root, "CodeBook"), "Codes"), "Code"))
         self.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-        source_elements = list(child(root, "Sources") or [])
-        self.unique_guids("sources", [(self.guid(s, local(s.tag)), s.get("name") or "") for s in source_elements])
-        sources = tuple(s for s in map(self.source, source_elements) if s is not None)
+        source_elements = [s for s in child(root, "Sources") or [] if local(str(s.tag)) in _SOURCES]
+        self.unique_guids("sources", [(self.guid(s, local(s.tag)), s.get("name") or "") for s in source_elements]
+                          + [(self.guid(t, "Transcript"), t.get("name") or "") for s in source_elements
+                             for t in children(s, "Transcript")[1:]])
+        sources = tuple(text for s in source_elements for text in self.source(s))
         notes = self.notes(root)
         cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
         self.link_coded_cases(sources, case_labels, case_of_source)
-        for kind in ("Sets", "Graphs"):
-            count = len(list(child(root, kind) or []))
-            if count:
-                self.not_imported[f"{kind[:-1].lower()}(s)"] += count
+        links = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
+        self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
-                          notes, cases, case_of_source, source_variables, self.links(root), tuple(self.skipped),
-                          frozenset(case_guids))
+                          notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
+                          frozenset(case_guids), _description(root))
 
-    def source(self, element: ET.Element) -> QdaSource | None:
+    def source(self, element: ET.Element) -> list[QdaSource]:
+        """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
+        video recording's transcripts (each its own text; the first keeps the recording's GUID, which
+        cases refer to). A source without text is counted as not imported."""
         kind = local(element.tag)
-        if kind != "TextSource":
-            self.not_imported[_MEDIA.get(kind, kind) + "(s)"] += 1
-            return None
-        guid = self.guid(element, "TextSource")
-        name = element.get("name") or guid
+        guid = self.guid(element, kind)
+        name = element.get("name") or ""
+        if kind == "TextSource":
+            return [self.text_source(element, guid, name or guid)]
+        if kind == "PDFSource" and (representation := child(element, "Representation")) is not None:
+            return [self.text_source(representation, guid, name or representation.get("name") or guid, outer=element)]
+        transcripts = children(element, "Transcript") if kind in ("AudioSource", "VideoSource") else []
+        if not transcripts:
+            if kind in _TEXTLESS:  # a picture source is counted with what is not read at all
+                self.not_imported[_TEXTLESS[kind]] += 1
+            return []
+        return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
+                                _transcript_name(name, t, i, len(transcripts)), element)
+                for i, t in enumerate(transcripts)]
+
+    def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
+        """A TextSource, or the Representation of a PDF (``outer``, whose codings, notes, variables and
+        memo are the text's too)."""
         text, problem = self.text_of(element)
         where = f"source {name!r}"
         selections = tuple(self.selection(s, where) for s in children(element, "PlainTextSelection"))
-        codings = tuple(self.coding(c, where) for c in children(element, "Coding"))
-        variables = tuple(self.variable_value(v) for v in children(element, "VariableValue"))
-        description = child(element, "Description")
-        return QdaSource(guid, name, text, problem, selections, codings, self.note_refs(element),
-                         tuple(v for v in variables if v is not None),
-                         (description.text or "").strip() if description is not None else "",
-                         normal_guid(element.get("creatingUser") or element.get("modifyingUser")),
-                         element.get("modifiedDateTime") or element.get("creationDateTime"))
+        return self.with_outer(QdaSource(
+            guid, name, text, problem, selections, self.codings(element, where), self.note_refs(element),
+            self.variables(element), _description(element), _user(element),
+            element.get("modifiedDateTime") or element.get("creationDateTime")), outer, where)
+
+    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element) -> QdaSource:
+        """A recording's Transcript: its text, and its selections placed by their sync points."""
+        text, problem = self.text_of(element)
+        where = f"source {name!r}"
+        points = {}
+        for point in children(element, "SyncPoint"):
+            value = (point.get("position") or "").strip()
+            if normal_guid(point.get("guid")) and _INTEGER.fullmatch(value) and len(value) <= 12:
+                points[normal_guid(point.get("guid"))] = int(value)
+        selections = []
+        for selection in children(element, "TranscriptSelection"):
+            placed = self.transcript_selection(selection, points, where)
+            if placed is not None:
+                selections.append(placed)
+        source = QdaSource(guid, name, text, problem, tuple(selections), (), self.note_refs(element), (),
+                           _description(element), _user(element),
+                           element.get("modifiedDateTime") or element.get("creationDateTime"))
+        return self.with_outer(source, recording, where)
+
+    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str) -> QdaSelection | None:
+        """A TranscriptSelection as a selection from its start sync point to its end one; None (and
+        reported) when either names no sync point of the transcript."""
+        guid = self.guid(element, "TranscriptSelection")
+        start, end = (points.get(normal_guid(element.get(a)) or "") for a in ("fromSyncPoint", "toSyncPoint"))
+        codings = self.codings(element, f"{where}, selection {guid}")
+        if start is None or end is None:
+            self.skipped.append(f"{where}: transcript selection {guid} names no sync point of the transcript, so "
+                                f"where it lies is unknown; its {len(codings)} coding(s) not imported")
+            return None
+        return QdaSelection(guid, start, end, _user(element), codings, self.note_refs(element),
+                            _description(element), element.get("creationDateTime"))
+
+    def with_outer(self, source: QdaSource, outer: ET.Element | None, where: str) -> QdaSource:
+        """The text with what its PDF or recording holds: codings of the whole, notes, variables, memo."""
+        if outer is None:
+            return source
+        return replace(source, codings=self.codings(outer, where) + source.codings,
+                       notes=self.note_refs(outer) + source.notes, variables=self.variables(outer) + source.variables,
+                       description="\n\n".join(d for d in (_description(outer), source.description) if d),
+                       user=_user(outer) or source.user)
+
+    def codings(self, element: ET.Element, where: str) -> tuple[QdaCoding, ...]:
+        return tuple(self.coding(c, where) for c in children(element, "Coding"))
+
+    def variables(self, element: ET.Element) -> tuple[tuple[str, str], ...]:
+        return tuple(v for v in map(self.variable_value, children(element, "VariableValue")) if v is not None)
 
     def selection(self, element: ET.Element, where: str) -> QdaSelection:
         guid = self.guid(element, "PlainTextSelection")
         where = f"{where}, selection {guid}"
-        description = child(element, "Description")
         return QdaSelection(
             guid, self.position(element, "startPosition", where), self.position(element, "endPosition", where),
-            normal_guid(element.get("creatingUser") or element.get("modifyingUser")),
-            tuple(self.coding(c, where) for c in children(element, "Coding")), self.note_refs(element),
-            (description.text or "").strip() if description is not None else "",
+            _user(element), self.codings(element, where), self.note_refs(element), _description(element),
             element.get("creationDateTime"),
         )
 
@@ -301,14 +374,17 @@ class _ArchiveReader(_Elements):
                                   (note.get("name") or "").strip())
         return notes
 
-    def links(self, root: ET.Element) -> dict[str, tuple[str, ...]]:
-        """{selection GUID: note GUIDs} from Links (NVivo joins annotations to selections so)."""
+    def links(self, root: ET.Element, notes: set[str]) -> dict[str, tuple[str, ...]]:
+        """{selection GUID: note GUIDs} from Links (NVivo joins annotations to selections so); links
+        that join no note (ATLAS.ti's relations between codes) are counted as not imported."""
         joined: dict[str, list[str]] = {}
         for link in children(child(root, "Links"), "Link"):
             origin, target = normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))
-            if origin and target:
+            if origin and target and (origin in notes or target in notes):
                 joined.setdefault(target, []).append(origin)
                 joined.setdefault(origin, []).append(target)
+            else:
+                self.not_imported["link(s) between codes or sources (relations)"] += 1
         return {k: tuple(v) for k, v in joined.items()}
 
     def text_of(self, element: ET.Element) -> tuple[str | None, str | None]:
@@ -347,10 +423,13 @@ class _ArchiveReader(_Elements):
         candidates = [SOURCES_FOLDER + name, name]
         if not path.startswith(INTERNAL):
             candidates.append(SOURCES_FOLDER + name.rsplit("/", 1)[-1])
+        if "%" in name:  # a path written as a URL: "My%20Interview.txt"
+            candidates += [unquote(c) for c in candidates]
         for candidate in candidates:
+            candidate = self.folder + candidate
             info = self.members.get(candidate) or self.by_folded_name.get(candidate.casefold())
             if info is not None:
-                return info.filename
+                return info.filename.replace("\\", "/")
         return None
 
     def variable_value(self, element: ET.Element) -> tuple[str, str] | None:
@@ -410,6 +489,31 @@ class _ArchiveReader(_Elements):
             labels[self.guid(case, "Case")] = label
         rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
+
+
+def _junk(name: str) -> bool:
+    """A file an archiver adds beside the project (macOS's resource forks)."""
+    return name.startswith("__MACOSX/") or name.rpartition("/")[2].startswith("._")
+
+
+def _description(element: ET.Element) -> str:
+    description = child(element, "Description")
+    return (description.text or "").strip() if description is not None else ""
+
+
+def _user(element: ET.Element) -> str | None:
+    """Who made the element: its creator, else its last modifier."""
+    return normal_guid(element.get("creatingUser") or element.get("modifyingUser"))
+
+
+def _transcript_name(recording: str, transcript: ET.Element, index: int, count: int) -> str:
+    """The recording's name (ATLAS.ti leaves it blank: then the transcript's); a second transcript
+    of one recording is told apart by its own name."""
+    own = (transcript.get("name") or "").strip()
+    name = recording.strip() or own or normal_guid(transcript.get("guid")) or "transcript"
+    if count > 1 and index > 0:
+        name = f"{name} ({own or index + 1})"
+    return name
 
 
 def _without(codes: tuple[QdaCode, ...], guids: set[str]) -> tuple[QdaCode, ...]:

@@ -398,6 +398,10 @@ def _kind_of(values: list[str]) -> str:
         return "Float"
     if all(_is_date(v) for v in values):
         return "Date"
+    if all(_is_date_time(v) for v in values):
+        return "DateTime"
+    if all(v in ("true", "false") for v in values):  # xsd:boolean's words (its 1 and 0 read as Integer)
+        return "Boolean"
     return "Text"
 
 
@@ -406,6 +410,17 @@ def _is_date(value: str) -> bool:
         return False
     try:
         dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value: str) -> bool:
+    """An xsd:dateTime as tools write it: 2024-03-01T10:00:00, with seconds' fractions and a zone or not."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return False
     return True

@@ -134,3 +134,4 @@ class QdaProject:
     linked_notes: dict[str, tuple[str, ...]]  # selection guid -> note guids joined by Links
     skipped: tuple[str, ...] = field(default=())
     case_guids: frozenset[str] = frozenset()  # codings naming one assign text to a case (reported, not imported)
+    description: str = ""  # the project's own Description (QualCoder's project memo)

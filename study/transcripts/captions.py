@@ -23,7 +23,7 @@ from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
 from .roles import label_role
 from .taught import Convention
-from .text import Line, blocks_of, decode_text, lines_of
+from .text import Line, decode_text, lines_of
 
 _NOT_VTT = "is not a valid WebVTT file (it must start with a 'WEBVTT' line, then cues); re-export it"
 _VTT_NON_CUE_BLOCKS = ("NOTE", "STYLE", "REGION")
@@ -49,7 +49,7 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
     text = decode_text(data)
     warnings: list[str] = []
     lines = lines_of(text)
-    blocks = blocks_of(lines)
+    blocks = _cue_blocks(lines)
     header, notes = "", []
     if subtitle_format == "vtt":
         if not blocks or not blocks[0][0].text.lstrip("\ufeff").startswith("WEBVTT"):
@@ -58,11 +58,24 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
         notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
     cues = _cues(lines, blocks, lenient, warnings)
-    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *_bracketed_names(cues))
-    split, exchanges = _exchanges(cues)
+    bracketed = _bracketed_names(cues)
+    patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *bracketed)
+    split, exchanges = _exchanges(_named_parts(cues, bracketed))
     spoken = _alternated(_speaker_cues(split, patterns), exchanges)
     drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=warnings, header=header)
+
+
+def _cue_blocks(lines: list[Line]) -> list[list[Line]]:
+    """Blocks of lines between empty lines: a line holding only spaces does not end a cue (as in
+    WebVTT's own rule; a meeting app writes one between two speakers' parts of a cue)."""
+    blocks: list[list[Line]] = [[]]
+    for line in lines:
+        if not line.text.strip("\r\ufeff"):
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [block for block in blocks if any(not line.blank for line in block)]
 
 
 def _cues(lines: list[Line], blocks: list[list[Line]], lenient: bool, warnings: list[str]) -> list[Cue]:
@@ -192,15 +205,40 @@ def _alternated(cues: list[Cue], exchanges: set[int]) -> list[Cue]:
     return result
 
 
-_BRACKETED_NAME = LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]?(?=\s|$)"), self_evident=True)
+_BRACKETED_NAMES = (LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]?(?=\s|$)"), self_evident=True),
+                    LabelPattern(re.compile(rf"\({NAME}\)[ \t]*[:：]?(?=\s|$)"), self_evident=True))
 _ASIDE = re.compile(r"\s*(?:\[[^\[\]]*\]|\([^()]*\))\s*")
+_SEPARATOR = re.compile(r"[\s\-–—]*")
 
 
 def _bracketed_names(cues: Sequence[Cue]) -> tuple[LabelPattern, ...]:
-    """"[Speaker 0] text": names in square brackets open cues when one such name opens two or more."""
-    opened = Counter(label.speaker for cue in cues if cue.speaker is None and cue.text
-                     for label in label_options(Line(0, cue.text), (_BRACKETED_NAME,)))
-    return (_BRACKETED_NAME,) if any(n > 1 for n in opened.values()) else ()
+    """"[Speaker 0] text", "(Dana Reyes)": a name in square brackets or parentheses opens a cue's
+    line when one such name opens lines of two or more cues (once, it is an aside: "(laughs)")."""
+    found = []
+    for pattern in _BRACKETED_NAMES:
+        opened = Counter(name for cue in cues if cue.speaker is None
+                         for name in {label.speaker for line in cue.lines
+                                      for label in label_options(Line(0, line), (pattern,))})
+        if any(n > 1 for n in opened.values()):
+            found.append(pattern)
+    return tuple(found)
+
+
+def _named_parts(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list[Cue]:
+    """A cue holding several speakers' words, each part opened by a bracketed name on its own line,
+    as one cue per part; lines of only dashes between the parts are the separator, nobody's words."""
+    if not patterns:
+        return list(cues)
+    parts: list[Cue] = []
+    for cue in cues:
+        starts = [i for i, line in enumerate(cue.lines) if i and label_options(Line(0, line), patterns)]
+        if cue.speaker is not None or not starts:
+            parts.append(cue)
+            continue
+        for begin, end in zip([0, *starts], [*starts, len(cue.lines)]):
+            lines = tuple(line for line in cue.lines[begin:end] if not _SEPARATOR.fullmatch(line))
+            parts.append(Cue(cue.line, None, cue.timestamp, " ".join(lines), lines))
+    return parts
 
 
 def _merged_turns(cues: Sequence[Cue]) -> list[DraftTurn]:

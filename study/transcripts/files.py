@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import Callable, Collection, Sequence
 
-from . import captions, docx_file, office, tables
+from . import captions, docx_file, json_file, office, tables
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -65,6 +65,7 @@ READERS: dict[str, Reader] = {
     ".csv": partial(tables.read_speaker_table, suffix=".csv"),
     ".tsv": partial(tables.read_speaker_table, suffix=".tsv"),
     ".xlsx": partial(tables.read_speaker_table, suffix=".xlsx"),
+    ".json": json_file.read_json,
 }
 
 

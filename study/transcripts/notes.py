@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .model import Turn
 from .text import Line
 
 _METADATA_KEY = re.compile(
@@ -54,20 +55,44 @@ def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
     line_keys = _LineKeys(text)
     items: list[tuple[str, str, bool]] = []
     body_start, start = len(text), sum(len(line) + 1 for line in lines[:rest])
-    for line in lines[rest:]:
+    record = _record_lines(lines[rest:], line_keys)
+    listing = None  # the key of a list under way ("Participants:" then "- Ana Ruiz (Interviewer)" lines)
+    for number, line in enumerate(lines[rest:]):
         if line.strip():
-            item = _header_item(line, line_keys)
+            item = record.get(number) or (_list_item(line, listing) if listing else None) \
+                or _header_item(line, line_keys) or (_list_key(lines[rest:], number) if items else None)
             if item is None:
                 body_start = start
                 break
             items.append(item)
+            listing = item[0] if not item[1] or item[0] == listing else None
         start += len(line) + 1
     if not metadata and all(is_role for _, _, is_role in items):
         return {}, text
     for key, value, _ in items:
-        if key.casefold() not in {known.casefold() for known in metadata}:
+        known = next((k for k in metadata if k.casefold() == key.casefold()), None)
+        if known is None:
             metadata[key] = value
+        elif key == listing or not metadata[known]:  # a list's items, one value
+            metadata[known] = "; ".join(v for v in (metadata[known], value) if v)
     return metadata, text[body_start:]
+
+
+_BULLET = re.compile(r"[ \t]*(?:[-*•–][ \t]+|\d{1,2}[.)][ \t]+)(?P<item>\S.*)")
+
+
+def _list_key(lines: list[str], index: int) -> tuple[str, str, bool] | None:
+    """A header key with no value, a list of bullets below it ("**Participants:**")."""
+    match = _KEY_VALUE_LINE.fullmatch(lines[index])
+    after = next((line for line in lines[index + 1:] if line.strip()), "")
+    if not match or match["value"] or not _BULLET.fullmatch(after):
+        return None
+    return match["key"].strip(), "", False
+
+
+def _list_item(line: str, key: str) -> tuple[str, str, bool] | None:
+    match = _BULLET.fullmatch(line)
+    return (key, match["item"].strip(), False) if match else None
 
 
 def _front_matter(lines: list[str], metadata: dict[str, str]) -> int:
@@ -118,6 +143,46 @@ def _header_item(text: str, line_keys: _LineKeys) -> tuple[str, str, bool] | Non
     return None
 
 
+_RECORD_LINES = 3  # a record's fields: at least this many "Key: value" lines in a row
+_PLAIN_TITLE = re.compile(r"[ \t]*[^\W_][^:：\n]{0,58}[^\s.?!:：…]")
+
+
+def _record_lines(lines: list[str], line_keys: _LineKeys) -> dict[int, tuple[str, str, bool]]:
+    """A record's fields at the very top, whatever the language of its keys: a run of three or more
+    "Key: short value" lines, the keys all different and at least half of them used on no other
+    line (a dialogue's labels recur), maybe under a short title line, and a blank line between them
+    and the rest; or a title line right above a known header field. Returns {line index: item}."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    fields: dict[int, tuple[str, str, bool]] = {}
+    title = first < len(lines) and not _KEY_VALUE_LINE.fullmatch(lines[first]) \
+        and _PLAIN_TITLE.fullmatch(lines[first]) is not None and len(lines[first].split()) <= 8
+    for index in range(first + title, len(lines)):
+        match = _KEY_VALUE_LINE.fullmatch(lines[index])
+        if not match or not _short_value(match["value"]):
+            break
+        fields[index] = (match["key"].strip(), match["value"], False)
+    keys = [key.casefold() for key, _, _ in fields.values()]
+    once = sum(1 for key in keys if line_keys[key] == 1)
+    after = max(fields, default=first) + 1
+    apart = after < len(lines) and not lines[after].strip() and any(line.strip() for line in lines[after:])
+    if len(fields) < _RECORD_LINES or len(set(keys)) < len(keys) or 2 * once < len(keys) or not apart:
+        # a title line over known header fields ("Interview 07" above "Datum: ...") is the header's too
+        known = title and first + 1 < len(lines) and (item := _header_item(lines[first + 1], line_keys)) and not item[2]
+        return {first: ("Title", lines[first].strip(), False)} if known else {}
+    if title:
+        fields[first] = ("Title", lines[first].strip(), False)
+    return fields
+
+
+def _short_value(value: str) -> bool:
+    """A field's value, not a sentence: a few words, no closing question mark or full stop (an
+    initial's or abbreviation's dot aside: "Maria K.")."""
+    words = value.split()
+    if not 0 < len(words) <= 6 or value.rstrip().endswith(("?", "？", "!", "…", "。")):
+        return False
+    return not words[-1].endswith(".") or len(words[-1]) <= 3
+
+
 def _names_someone(value: str) -> bool:
     words = value.split()
     return 0 < len(words) <= 6 and any(c.isalpha() for c in value) and not value.endswith(("?", ".", "!", "…"))
@@ -149,3 +214,18 @@ def speech_end(text: str, lines: list[Line]) -> int:
         if text[match.end():].strip() or "otter.ai" in match.group():
             return match.start() + 1
     return len(text)
+
+
+# A time mark closing a paragraph: "#00:01:02-5#", "[00:01:02]", "(12:04)", "00:01:02.5".
+_END_TIME = re.compile(r"[ \t]*(?:#|\[|\()?\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?(?:#|\]|\))?[ \t]*$")
+
+
+def without_end_times(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """Turns less the time mark that closes them, when most turns close with one (a transcription
+    program's time at the end of each paragraph): a mark, not speech."""
+    ends = [_END_TIME.search(text, turn.start, turn.end) for turn in turns]
+    closing = [m if m and m.end() == turn.end and m.start() > turn.start else None for m, turn in zip(ends, turns)]
+    if 2 * sum(1 for m in closing if m) <= len(turns):
+        return turns
+    return tuple(Turn(t.speaker, t.start, t.start + len(text[t.start:m.start()].rstrip()), t.timestamp, t.role_hint)
+                 if m else t for t, m in zip(turns, closing))

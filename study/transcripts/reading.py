@@ -136,8 +136,12 @@ def scored(proposal: Proposal, document: Document) -> Proposal:
 
 
 def consistency(turns: tuple[Turn, ...], sure: frozenset[str] = frozenset()) -> float:
-    """The share of turn text held by speakers that recur or whose label names a role."""
+    """The share of turn text held by speakers that recur or whose label names a role; a label sure
+    of its shape ("Name: 00:00:07") vouches for a speaker heard once only beside other speakers (one
+    such label over the whole text is a header line, not a conversation)."""
     counts = Counter(turn.speaker for turn in turns)
+    if len(counts) < 2:
+        sure = frozenset()
     sizes = [(turn, turn.end - turn.start) for turn in turns]
     total = sum(size for _, size in sizes)
     if not total:

@@ -30,6 +30,18 @@ _TIME_COLUMNS = re.compile(
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 
 
+def is_speaker_column(name: str) -> bool:
+    return _SPEAKER_COLUMNS.fullmatch(name.strip()) is not None
+
+
+def is_text_column(name: str) -> bool:
+    return _TEXT_COLUMNS.fullmatch(name.strip()) is not None
+
+
+def is_time_column(name: str) -> bool:
+    return _TIME_COLUMNS.fullmatch(name.strip()) is not None
+
+
 @dataclass(frozen=True)
 class SpeakerColumns:
     speaker: int

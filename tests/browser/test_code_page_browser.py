@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from study import auth, workspace
 from study.store import Study
 from tests.browser.conftest import wait_until_loaded
+from tests.browser.navigation import go
 
 pytestmark = pytest.mark.browser
 WORKSPACE = '[data-testid="coding-workspace"]'
@@ -351,3 +352,25 @@ def test_clicks_are_stored_through_the_page_when_the_click_endpoint_fails(page_a
     first = page.locator(".code").first.get_attribute("data-code-id")
     assert workspace.coder_state(app_study, BOB, tid).codes == {segment_id: {int(first)}}
     expect(page.locator(f'.seg[data-segment-id="{segment_id}"] .chip')).to_have_attribute("data-state", "stored")
+
+
+# -- coming back ------------------------------------------------------------------------------------
+
+
+def test_coming_back_to_the_code_page_shows_the_same_transcript_without_sending_its_text_again(
+        page_as, fresh_demo_app, app_study):
+    tid = transcript_ids(app_study)[1]
+    page = page_as("bob", app=fresh_demo_app)
+    received: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
+        payload if isinstance(payload, bytes) else payload.encode())))
+    open_at(page_as, fresh_demo_app, "bob", f"transcript={tid}", page=page)
+    words = max((s.text for s in answers(app_study, tid)), key=len)[:60].encode()
+    assert any(words in frame for frame in received)  # the first visit brought the text
+    go(page, "Codebook")
+    received.clear()
+    go(page, "Code")
+    page.wait_for_selector(f'{WORKSPACE}[data-ready="1"][data-transcript-id="{tid}"]', timeout=60_000)
+    shown = page.locator(".seg .text").all_text_contents()
+    assert [s.text for s in workspace.transcript_segments(app_study, BOB, tid)] == shown
+    assert received and not any(words in frame for frame in received)

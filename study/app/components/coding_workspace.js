@@ -17,6 +17,11 @@
 // would be emptied is saved only after the coder confirms it.
 
 const WORKSPACES = new WeakMap();
+// The transcripts' text and the codebook as last sent (version -> static part), kept as long as
+// the tab: this script outlives the component's remounts, so coming back to the Code page needs
+// only the version. Python remembers which versions were sent (coding_workspace.KEPT_STATIC).
+const STATIC = new Map();
+const KEPT_STATIC = 4;
 const COLOUR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$/;
 const RETRY_MS = 4000;
 // Codes without a colour in the codebook take their top theme's colour from this palette.
@@ -59,6 +64,12 @@ function el(tag, props = {}, ...children) {
     node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
   }
   return node;
+}
+
+function keepStatic(payload) {
+  STATIC.delete(payload.version);
+  STATIC.set(payload.version, payload);
+  while (STATIC.size > KEPT_STATIC) STATIC.delete(STATIC.keys().next().value);
 }
 
 function setColour(node, colour) {
@@ -205,7 +216,9 @@ class Workspace {
   // -- data from Python ---------------------------------------------------------------
 
   update(data) {
-    if (data.static && data.static.version !== this.version) this.loadStatic(data.static);
+    if (data.static) keepStatic(data.static);
+    const known = data.static || STATIC.get(data.version);
+    if (known && known.version !== this.version) this.loadStatic(known);
     if (data.version && data.version !== this.version) {
       if (this.askedFor !== data.version) {
         this.askedFor = data.version;
@@ -280,6 +293,7 @@ class Workspace {
     const sameTranscript = payload.transcript.id === this.transcriptId;
     const scrollTop = this.list.scrollTop;
     this.version = payload.version;
+    this.askedFor = null; // should this version be lost from STATIC later, it is asked for again
     this.transcriptId = payload.transcript.id;
     this.root.dataset.transcriptId = String(payload.transcript.id);
     const themes = [...new Set(payload.codes.map((c) => c.theme))];

@@ -29,9 +29,11 @@ def choose() -> tuple[SourceChoice, str | None, str]:
     return choice, None if theme == "All themes" else theme, view
 
 
-def show_table(table, height: int | None = None) -> None:
-    if table.caption:
-        st.caption(plain(table.caption))
+def show_table(table, coverage, height: int | None = None) -> None:
+    """The table under its caption, without the coverage sentence the page shows once above every view."""
+    caption = table.caption.replace(coverage.describe(), "").strip()
+    if caption:
+        st.caption(plain(caption))
     if not table.rows:
         st.info("Nothing to show for this source and theme yet.")
     else:
@@ -64,19 +66,20 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
         with chart:
             st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
         with numbers:
-            show_table(table)
+            show_table(table, coverage)
     elif view == "Participants × codes":
         counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
         show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts,
-                                         parent_rule=parent_rule(view)))
+                                         parent_rule=parent_rule(view)), coverage)
     elif view == "Factors":
         if theme is None:
             st.info("Choose a theme: the factor table groups one theme's codes by sub-theme.")
             return
         least = st.number_input("Keep codes mentioned by at least", min_value=1, value=2, step=1)
-        show_table(findings.factors_table(study, actor, theme, int(least), source, combine, parent_rule(view)))
+        show_table(findings.factors_table(study, actor, theme, int(least), source, combine, parent_rule(view)),
+                   coverage)
     elif view == "Demographics":
-        show_table(findings.demographics_table(study, coverage))
+        show_table(findings.demographics_table(study, coverage), coverage)
     elif view == "Co-occurrence":
         level = st.segmented_control("Count", ["segment", "participant"], default="segment", required=True,
                                      format_func=lambda v: f"per {v}")
@@ -86,13 +89,13 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
             if table.rows:
                 st.plotly_chart(charts.cooccurrence_figure(table), width="stretch", config={"displaylogo": False})
         with numbers:
-            show_table(table)
+            show_table(table, coverage)
     elif view == "Saturation":
         curve = saturation(study, actor, theme, source, combine)
         st.plotly_chart(charts.saturation_figure(curve), width="stretch", config={"displaylogo": False})
         st.caption(plain(report.saturation_sentence(curve)))
     else:
-        show_table(findings.framework_table(study, actor, theme, source, combine), height=600)
+        show_table(findings.framework_table(study, actor, theme, source, combine), coverage, height=600)
 
 
 def whole_report(choice: SourceChoice) -> None:

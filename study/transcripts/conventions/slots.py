@@ -18,7 +18,9 @@ from ..roles import role_named
 from ..text import Line
 
 TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
-_RANGE = rf"{TIME}(?:[ \t]*(?:-->|-|–|—|to)[ \t]*{TIME})?"
+# Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
+_TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
+_RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
 # Noise before a label: a line number, a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
@@ -26,8 +28,8 @@ _PREFIX = re.compile(
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
-_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
-                         rf"(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?(?![\d:]))")
+_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
+                         rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
 _NAME_CHARS = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,59}")
@@ -59,7 +61,7 @@ def time_alone(text: str) -> str | None:
     return re.sub(r"[.,]\d+$", "", match["t"]) if "-->" in text else match["t"]
 
 
-_TIME_ALONE = re.compile(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]?[ \t]*")
+_TIME_ALONE = re.compile(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])]?[ \t]*")
 
 
 def prefix_end(text: str) -> int:

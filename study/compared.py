@@ -1,0 +1,70 @@
+"""Which of the compared raters applied each code where, grouped in the database.
+
+Agreement (``agreement.units``), carrying agreements into the consensus and what the consensus
+covers (``consensus``) all start from one question: on each segment (or whole transcript) of the
+compared transcripts, which of the compared raters applied each code? ``applied`` asks the
+database once per batch of transcripts and receives one row per (transcript, segment, code) that
+some compared rater applied, the raters as bits of one number, so that what is read is bounded by
+the segment x code pairs in use, not by the codings (a code applied on several spans counts once
+per rater).
+
+Index: ``ix_codings_units`` (transcript, segment, code, rater, span start) holds every column the
+grouping reads, so each transcript's groups are read in index order without table lookups.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import Session
+
+from .errors import BadValue
+from .schema import codings
+
+BATCH = 500  # transcripts per query: an IN list both backends take whole
+PART = 10_000  # rows fetched at a time
+MOST_RATERS = 62  # each rater is one bit of a 64-bit signed integer
+
+
+def everyone(n_raters: int) -> int:
+    """The ``raters`` bits of a code every one of ``n_raters`` applied."""
+    return (1 << n_raters) - 1
+
+
+def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:
+    """``applied``'s grouped query for one batch of transcripts."""
+    if len(rater_ids) > MOST_RATERS:
+        raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
+    bit = case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids)))
+    return (
+        select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
+               func.sum(distinct(bit)).label("raters"), func.count().label("codings"),
+               func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
+        .where(codings.c.transcript_id.in_(list(transcript_ids)), codings.c.rater_id.in_(list(rater_ids)))
+        .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+    )
+
+
+def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Iterator[Row]:
+    """Every (transcript, segment, code) of ``transcript_ids`` that some of ``rater_ids`` applied,
+    whole-transcript codings included (segment None), in batches of transcripts. Each row:
+    ``transcript_id``, ``segment_id``, ``code_id``; ``raters``, bit ``i`` set when ``rater_ids[i]``
+    applied the code there (``everyone``: all did); ``codings``, the rows behind it (spans counted
+    apart); ``whole``, 1 when some rater applied it to the whole segment rather than a span."""
+    ids = list(transcript_ids)
+    for start in range(0, len(ids), BATCH):
+        for rows in connection.execute(applied_query(ids[start:start + BATCH], rater_ids)).partitions(PART):
+            yield from rows
+
+
+def spans_applied(connection: Connection | Session, transcript_ids: Sequence[int],
+                  rater_ids: Sequence[int]) -> Iterator[tuple[int, int, int, int]]:
+    """(segment id, code id, start, end) of every distinct span ``rater_ids`` coded in the
+    transcripts (whole-segment codings left out: ``Applied.whole`` says where they are)."""
+    ids = list(transcript_ids)
+    for start in range(0, len(ids), BATCH):
+        yield from connection.execute(
+            select(codings.c.segment_id, codings.c.code_id, codings.c.span_start, codings.c.span_end).distinct()
+            .where(codings.c.transcript_id.in_(ids[start:start + BATCH]), codings.c.rater_id.in_(list(rater_ids)),
+                   codings.c.segment_id.is_not(None), codings.c.span_start.is_not(None)))

@@ -1,0 +1,73 @@
+"""Files that speech-to-text and meeting tools write, in shapes found in public repositories
+(synthetic words): JSON segment lists, and caption cues that hold several speakers' parts."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from study.errors import TranscriptFormatError
+from study.transcripts import read_transcript, word_account
+
+
+def _turns(parsed):
+    return [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns]
+
+
+def test_diarised_json_segments_are_turns_and_word_lists_are_left_out(tmp_path):
+    segments = [
+        {"start": 0.5, "end": 3.0, "text": " Where do you work?", "speaker": "SPEAKER_00",
+         "words": [{"word": "Where", "start": 0.5, "speaker": "SPEAKER_00"}]},
+        {"start": 3.4, "end": 6.0, "text": " At the harbour.", "speaker": "SPEAKER_01", "words": []},
+        {"start": 61.2, "end": 64.0, "text": "Since March.", "speaker": "SPEAKER_01", "words": []},
+        {"start": 65.0, "end": 66.0, "text": "Why?", "words": []},  # a segment no speaker was given
+    ]
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"segments": segments, "word_segments": [{"word": "Where", "start": 0.5}]}),
+                    encoding="utf-8")
+    parsed = read_transcript(path)
+    assert _turns(parsed) == [("SPEAKER_00", "Where do you work?", "0:00:00"),
+                              ("SPEAKER_01", "At the harbour. Since March.", "0:00:03"),
+                              ("Unknown", "Why?", "0:01:05")]
+
+
+def test_a_json_list_names_its_speakers_by_the_field_that_holds_names(tmp_path):
+    items = [{"start": "00:00:43.101", "speaker": "1", "voice": "anna", "text": "Hallo und willkommen."},
+             {"start": "00:00:49.301", "speaker": "7", "voice": "jonas", "text": "Danke."}]
+    path = tmp_path / "episode.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    assert _turns(read_transcript(path)) == [("anna", "Hallo und willkommen.", "00:00:43"),
+                                             ("jonas", "Danke.", "00:00:49")]
+
+
+def test_json_segments_without_speakers_are_read_as_text_with_its_own_labels(tmp_path):
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps([{"text": "Interviewer: How long have you lived here?"},
+                                {"text": "Resident: Forty years."}]), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("Interviewer", "How long have you lived here?"), ("Resident", "Forty years.")]
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('{"segments": [', "is not valid JSON (line 1"),
+    ('{"title": "Notes", "tags": ["a", "b"]}', "holds no list of segments with a text field"),
+])
+def test_json_without_segments_is_an_error_naming_the_file(tmp_path, content, problem):
+    path = tmp_path / "settings.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TranscriptFormatError, match=r"settings\.json: " + problem.replace("(", r"\(")):
+        read_transcript(path)
+
+
+def test_a_cue_holding_two_speakers_under_names_in_parentheses_is_split(tmp_path):
+    # a meeting app's captions: "(Name)" lines, and between two speakers' parts a "-" line and a
+    # line of one space, which does not end the cue
+    path = tmp_path / "meet.vtt"
+    path.write_text("WEBVTT\n\n00:00:08.000 --> 00:00:12.000\n(Ada Moss)\nWhat is your\n\n"
+                    "00:00:12.000 --> 00:00:16.000\n(Ada Moss)\nrole here?\n-\n \n(Ben Ruiz)\nI plan the shifts\n\n"
+                    "00:00:16.000 --> 00:00:20.000\n(Ben Ruiz)\nfor the night crew.\n\n"
+                    "00:00:20.000 --> 00:00:22.000\n(laughs)\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Ada Moss", "What is your role here?"), ("Ben Ruiz", "I plan the shifts for the night crew.")]
+    assert word_account(parsed).notes_text == ("(laughs)",)
