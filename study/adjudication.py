@@ -40,7 +40,7 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
 from .errors import BadValue, CodingsFileError, NotFound, StudyError
 from .excluded import excluded_transcript_ids
-from .table import Column, Table, minute_text
+from .table import Column, Table, TablePage, minute_text, page_offset
 from .store import (
     CONSENSUS,
     Code,
@@ -202,6 +202,15 @@ def disagreement_table(items: Sequence[Disagreement], raters: Sequence[str]) -> 
     )
     return Table(title=f"Disagreements between {', '.join(raters)}", columns=columns, rows=rows,
                  name="disagreements")
+
+
+def disagreement_page(items: Sequence[Disagreement], raters: Sequence[str], number: int = 1,
+                      size: int = 50) -> TablePage:
+    """Page ``number`` (from 1; past the last: the last) of ``disagreement_table(items)``: a page
+    builds and draws its own rows, whatever the number of disagreements."""
+    pages = max(1, -(-len(items) // size))
+    offset = page_offset(min(number, pages), size)
+    return TablePage(disagreement_table(items[offset:offset + size], raters), len(items), offset, size)
 
 
 # -- consensus -----------------------------------------------------------------------

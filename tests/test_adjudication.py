@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from study import codings
+from study import adjudication, codings
 from study.adjudication import (
     AdjudicationProgress,
     DisagreementFilter,
@@ -95,6 +95,15 @@ def test_disagreements_list_each_raters_codes_and_the_disputed_ones(disputed):
 def test_disagreements_filter_by_transcript_code_theme_and_rater(disputed, where, segments):
     items = filter_disagreements(disagreements(disputed, CLI, RATERS), where)
     assert [d.segment for d in items] == segments
+
+
+@pytest.mark.parametrize("number, segments, offset", [(1, [1, 3], 0), (2, [7], 2), (5, [7], 2)])  # 5: the last
+def test_a_page_of_disagreements_holds_its_own_rows(disputed, number, segments, offset):
+    items = disagreements(disputed, CLI, RATERS)  # segments 1, 3 and 7
+    page = adjudication.disagreement_page(items, RATERS, number, size=2)
+    assert [row["segment"] for row in page.table.rows] == segments
+    assert (page.total, page.pages, page.offset) == (3, 2, offset)
+    assert page.table.rows == adjudication.disagreement_table(items, RATERS).rows[offset:offset + 2]
 
 
 def test_unresolved_only_leaves_decided_units_out(disputed):
