@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
@@ -36,10 +36,11 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Se
     """``applied``'s grouped query for one batch of transcripts."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
-    bit = case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids)))
+    # one max per rater, summed: no DISTINCT, which would sort each group apart
+    bits = sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids))
     return (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
-               func.sum(distinct(bit)).label("raters"), func.count().label("codings"),
+               bits.label("raters"), func.count().label("codings"),
                func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
         .where(codings.c.transcript_id.in_(list(transcript_ids)), codings.c.rater_id.in_(list(rater_ids)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)

@@ -34,6 +34,7 @@ from .auth import Actor, rater_user, writable_rater
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import NotFound, StudyError
 from .listing import require_names
+from .participants import require_attributes
 from .schema import codings, participants, segments, transcripts
 from .search_index import TABLE, fold
 from .store import Study
@@ -184,6 +185,7 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
     if filters.rater is not None:
         actor.require_rater(filters.rater, "search the codings")
     require_names(study, filters.transcripts, filters.participants)
+    require_attributes(study, filters.attributes)
     with study.session() as session:
         where = [_matching(session, query), *_filtered(session, actor, filters)]
         total = session.scalar(select(func.count()).select_from(segments).where(*where))

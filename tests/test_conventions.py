@@ -168,6 +168,24 @@ EXPECTED = {
         ("Lee Chen", "Sorry, how many lifts a week was that?", None), ("Ama Owusu", "Three, sometimes four.", None),
         ("Jo Park", "What keeps you going?", None), ("Ama Owusu", "The people. And the petrol money helps.", None),
     ]),
+    "hearing-capitals.txt": ("MR. SMITH", [  # a hearing's names in capitals closed by a full stop
+        ("MR. SMITH", "Where were you on the night of the fire?", None), ("MR. BROWN", "At home, with my wife.", None),
+        ("MR. SMITH", "Did you see the smoke?", None), ("MR. BROWN", "Only in the morning.", None),
+    ]),
+    "bold-questions.md": (INT, [  # questions set apart by bold alone, answers plain below
+        (INT, "How did you start keeping bees?", None), (PART, "My grandfather had hives behind the barn.", None),
+        (INT, "What is the hardest part of the year?", None), (PART, "Late winter, when the stores run low.", None),
+        (INT, "Would you recommend it?", None), (PART, "Only to patient people.", None),
+    ]),
+    "numbered-turns.txt": ("I", [  # the turn's number is no part of the label nor of the words
+        ("I", "How long have you worked here?", None), ("R", "Ten years.", None),
+        ("I", "What changed?", None), ("R", "The owners, twice.", None),
+    ]),
+    "name-time-lines.txt": ("Jane Roe", [  # a time alone under the name is the turn's time
+        ("Jane Roe", "Thanks for joining. How did you start?", "0:03"),
+        ("Tom Bell", "By accident, really. A friend needed help.", "0:09"),
+        ("Jane Roe", "And then?", "0:15"), ("Tom Bell", "Then it became my job.", "0:18"),
+    ]),
     "dash-labels.txt": ("MOD", [
         ("MOD", "So, how did you first hear about the co-op?", None),
         ("ANA", "Through my neighbour, she was a member.", None),

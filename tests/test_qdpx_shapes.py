@@ -146,25 +146,29 @@ def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_t
                                         ("ben", "interview detail.docx", "A parser in Python")]
     assert summary.coding_memos == 1  # the selection's description and the coding's note, one memo
     assert memos_of(study) == {("ben", "interview detail.docx", None): "recorded at the lab"}
-    assert [(p["participant"], p["transcripts"]) for p in list_participants(study)] == [("P1", ["interview detail.docx"])]
+    participants = [(p["participant"], p["transcripts"]) for p in list_participants(study)]
+    assert participants == [("P1", ["interview detail.docx"])]
     assert summary.skipped == ["1 audio selection(s) (time ranges, not transcript text) not imported"]
 
 
 def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_path):
-    """QualCoder's shape: the transcript's text inline, Codings without a creating user (credited
-    to the project's creator), a selection naming a sync point that is not there (reported)."""
+    """QualCoder's shape: the transcript's text inline, its creator named on the Transcript alone (not
+    on its selections or codings, so theirs), a selection naming a sync point that is not there
+    (reported)."""
     text = interview(2)
     points, ends = sync_points(text, "A parser")
-    transcript = (f'<Transcript guid="{guid(6, 1)}" name="focus.mp4.transcribed"><PlainTextContent>{text}'
+    transcript = (f'<Transcript guid="{guid(6, 1)}" name="focus.mp4.transcribed" creatingUser="{BEN}" '
+                  f'creationDateTime="2024-02-01T10:00:00Z"><PlainTextContent>{text}'
                   f'</PlainTextContent>{points}<TranscriptSelection guid="{guid(3, 1)}" name="focus.mp4.transcribed" '
                   f'fromSyncPoint="{ends["A parser"][0]}" toSyncPoint="{ends["A parser"][1]}"><Coding '
                   f'guid="{guid(4, 1)}"><CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection>'
                   f'<TranscriptSelection guid="{guid(3, 2)}" fromSyncPoint="{ends["A parser"][0]}" '
                   f'toSyncPoint="{guid(7, 99)}"><Coding guid="{guid(4, 2)}"><CodeRef targetGUID="{guid(1, 3)}"/>'
                   f'</Coding></TranscriptSelection></Transcript>')
-    video = f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}</VideoSource>'
+    video = (f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}'
+             '</VideoSource>')
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project(video), {}))
-    assert quotes_of(study) == [("ana", "focus.mp4", "A parser")]
+    assert quotes_of(study) == [("ben", "focus.mp4", "A parser")]
     assert summary.skipped == [f"source 'focus.mp4': transcript selection {guid(3, 2).lower()} names no sync point "
                                "of the transcript, so where it lies is unknown; its 1 coding(s) not imported"]
 
@@ -193,9 +197,9 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
-    """ATLAS.ti's relations between codes, a graph, a case memo, a picture, a set, and an element no
-    version of the standard names: each counted where it stands. QualCoder's empty ``<Description />``
-    placeholders hold nothing and are not reported."""
+    """ATLAS.ti's relations between codes, a graph, a picture, a set, and an element no version of the
+    standard names: each counted where it stands (the case's memo is kept, as a project memo).
+    QualCoder's empty ``<Description />`` placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
    targetGUID="{guid(1, 3)}"/></Links>
@@ -213,9 +217,9 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
                       {f"sources/{guid(2, 1)}.txt": interview(1)})
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["Interview 1"] and len(quotes_of(study)) == 1
+    assert [(m.name, m.text) for m in project_memos(study, CLI)] == [("Case memo: P1", "quiet, thoughtful")]
     assert sorted(summary.skipped) == [
         "1 <Highlight> element(s) in <TextSource> not imported",
-        "1 case description(s) (participant memos) not imported",
         "1 graph(s) (code maps) not imported",
         "1 link(s) between codes or sources (relations) not imported",
         "1 picture source(s) not imported",
@@ -271,11 +275,21 @@ def test_archives_zipped_by_hand_or_by_other_zip_tools_are_read(study, tmp_path,
 
 def test_a_colour_not_in_rrggbb_form_is_reported_not_dropped_silently(study, tmp_path):
     odd = project(text_source()).replace('color="#EF8256"', 'color="#FFEF8256"')
-    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "c.qdpx", odd, {f"sources/{guid(2, 1)}.txt": interview(1)}))
+    path = write_qdpx(tmp_path / "c.qdpx", odd, {f"sources/{guid(2, 1)}.txt": interview(1)})
+    summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.skipped == ["1 code colour(s) not in #RRGGBB form not kept (e.g. '#FFEF8256' on 'Skills')"]
 
 
 # ---------------------------------------------------------------- and out again
+
+
+def exported(study: Study, tmp_path) -> ET.Element:
+    """The study exported to ``out.qdpx``: its project.qde, validated against the QDA-XML schema."""
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
+    return ET.fromstring(xml)
 
 
 def test_pdf_and_recording_texts_go_out_as_valid_text_sources_and_come_back_with_every_coding(study, tmp_path):
@@ -284,10 +298,8 @@ def test_pdf_and_recording_texts_go_out_as_valid_text_sources_and_come_back_with
     sources = audio + pdf_source(11, TEXT, region=False)
     first = write_qdpx(tmp_path / "in.qdpx", project(sources, notes).replace("<Sources>", cases + "<Sources>"), members)
     qdpx.import_qdpx(study, CLI, first)
+    exported(study, tmp_path)
     out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xmlschema.XMLSchema(str(qdpx.schema_path())).validate(archive.read("project.qde").decode("utf-8"))
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
     summary = qdpx.import_qdpx(fresh, CLI, out)
     assert sorted(quotes_of(fresh)) == sorted(quotes_of(study)) and len(quotes_of(fresh)) == 4
@@ -309,7 +321,8 @@ def test_variables_of_every_type_keep_their_type_and_values_through_a_round_trip
                         for n, (name, (kind, _, _)) in enumerate(VARIABLES.items()))
     cases = "".join(
         f'<Case guid="{guid(10, p)}" name="P{p + 1}">' + "".join(
-            f'<VariableValue><VariableRef targetGUID="{guid(14, n)}"/><{element}>{values[p]}</{element}></VariableValue>'
+            f'<VariableValue><VariableRef targetGUID="{guid(14, n)}"/><{element}>{values[p]}</{element}>'
+            '</VariableValue>'
             for n, (_, (_, element, values)) in enumerate(VARIABLES.items()))
         + f'<SourceRef targetGUID="{guid(2, p + 1)}"/></Case>' for p in range(2))
     sources = text_source(1) + text_source(2).replace(selection(2, interview(2), "A parser", 2), "")
@@ -317,15 +330,24 @@ def test_variables_of_every_type_keep_their_type_and_values_through_a_round_trip
         "<Sources>", f"<Variables>{variables}</Variables><Cases>{cases}</Cases><Sources>"),
         {f"sources/{guid(2, n)}.txt": interview(n) for n in (1, 2)})
     qdpx.import_qdpx(study, CLI, path)
-    out = tmp_path / "out.qdpx"
-    qdpx.export_qdpx(study, CLI, out)
-    with zipfile.ZipFile(out) as archive:
-        xml = archive.read("project.qde").decode("utf-8")
-    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
-    root = ET.fromstring(xml)
+    root = exported(study, tmp_path)
     kinds = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{Q}Variable")}
     assert kinds == {name: kind for name, (kind, _, _) in VARIABLES.items()}
     names = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
     written = {(case.get("name"), names[value.find(f"{Q}VariableRef").get("targetGUID")], value[1].text)
                for case in root.iter(f"{Q}Case") if case.get("name") for value in case.findall(f"{Q}VariableValue")}
     assert written == {(f"P{p + 1}", name, values[p]) for name, (_, _, values) in VARIABLES.items() for p in range(2)}
+
+
+def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, tmp_path):
+    """QualCoder and NVivo keep a case's memo in its Description; a study keeps it as a project memo
+    named for the participant, and writes it back where it came from (not as a journal note)."""
+    cases = (f'<Cases><Case guid="{guid(10, 1)}" name="P1"><Description>quiet, thoughtful</Description>'
+             f'<SourceRef targetGUID="{guid(2, 1)}"/></Case></Cases>')
+    path = write_qdpx(tmp_path / "c.qdpx", project(text_source()).replace("<Sources>", cases + "<Sources>"),
+                      {f"sources/{guid(2, 1)}.txt": interview(1)})
+    assert qdpx.import_qdpx(study, CLI, path).project_memos == 1
+    root = exported(study, tmp_path)
+    [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
+    assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
+    assert not list(root.iter(f"{Q}Note"))  # and no journal note for it

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from study import corrections, exclusion, search
 from study.auth import CLI, Actor
 from study.cli import cli
-from study.errors import NotAllowed, StudyError
+from study.errors import NotAllowed, NotFound, StudyError
 from study.importing.resegment import resegment
 from study.participants import upsert_participant
 from study.schema import codings, users
@@ -116,6 +116,20 @@ def test_a_filter_naming_no_transcript_or_participant_is_refused_not_an_empty_re
     with pytest.raises(StudyError, match="no participant named 'P9', 'P7'"):
         found(cafe, CLI, "question", participants=("P01", "P9", "P7"))
     assert found(cafe, CLI, "question", transcripts=("P02",), participants=("P02",)) == [("P02", 0), ("P02", 2)]
+
+
+def test_an_attribute_or_value_no_participant_has_is_refused_naming_what_there_is(cafe):
+    with pytest.raises(NotFound, match=r"^no participant attribute 'feild'; the attributes are field$"):
+        found(cafe, CLI, "question", attributes=(("feild", "biology"),))
+    with pytest.raises(NotFound, match=r"^no participant has field='Biology'; the values of field are biology, physics$"):
+        found(cafe, CLI, "question", attributes=(("field", "Biology"),))
+
+
+def test_the_cli_refuses_an_unknown_attribute_value_in_one_line(cafe):
+    result = CliRunner().invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False), "search",
+                                      "question", "--attribute", "field=chemistry"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: no participant has field='chemistry'; the values of field are biology, physics\n"
 
 
 def test_the_attribute_filter_offers_each_attribute_value_once(cafe):

@@ -46,7 +46,8 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _SOURCES = ("TextSource", "PDFSource", "AudioSource", "VideoSource", "PictureSource")
 _TEXTLESS = {"PDFSource": "PDF source(s) without a plain-text representation",
-             "AudioSource": "audio source(s) without a transcript", "VideoSource": "video source(s) without a transcript"}
+             "AudioSource": "audio source(s) without a transcript",
+             "VideoSource": "video source(s) without a transcript"}
 
 
 def children(element: ET.Element | None, name: str) -> list[ET.Element]:
@@ -250,7 +251,7 @@ class _ArchiveReader(_Elements):
         self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
-                          frozenset(case_guids), _description(root))
+                          frozenset(case_guids), _description(root), self.case_memos(root))
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
@@ -294,7 +295,7 @@ class _ArchiveReader(_Elements):
                 points[normal_guid(point.get("guid"))] = int(value)
         selections = []
         for selection in children(element, "TranscriptSelection"):
-            placed = self.transcript_selection(selection, points, where)
+            placed = self.transcript_selection(selection, points, where, _user(element))
             if placed is not None:
                 selections.append(placed)
         source = QdaSource(guid, name, text, problem, tuple(selections), (), self.note_refs(element), (),
@@ -302,9 +303,11 @@ class _ArchiveReader(_Elements):
                            element.get("modifiedDateTime") or element.get("creationDateTime"))
         return self.with_outer(source, recording, where)
 
-    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str) -> QdaSelection | None:
-        """A TranscriptSelection as a selection from its start sync point to its end one; None (and
-        reported) when either names no sync point of the transcript."""
+    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str,
+                             transcriber: str | None) -> QdaSelection | None:
+        """A TranscriptSelection as a selection from its start sync point to its end one, made by its
+        creator or else the transcript's (QualCoder names no one on the selection or its codings);
+        None (and reported) when either end names no sync point of the transcript."""
         guid = self.guid(element, "TranscriptSelection")
         start, end = (points.get(normal_guid(element.get(a)) or "") for a in ("fromSyncPoint", "toSyncPoint"))
         codings = self.codings(element, f"{where}, selection {guid}")
@@ -312,7 +315,7 @@ class _ArchiveReader(_Elements):
             self.skipped.append(f"{where}: transcript selection {guid} names no sync point of the transcript, so "
                                 f"where it lies is unknown; its {len(codings)} coding(s) not imported")
             return None
-        return QdaSelection(guid, start, end, _user(element), codings, self.note_refs(element),
+        return QdaSelection(guid, start, end, _user(element) or transcriber, codings, self.note_refs(element),
                             _description(element), element.get("creationDateTime"))
 
     def with_outer(self, source: QdaSource, outer: ET.Element | None, where: str) -> QdaSource:
@@ -484,11 +487,20 @@ class _ArchiveReader(_Elements):
             if not (case.get("name") or "").strip() and len(refs) == 1:
                 source_variables.setdefault(refs[0], {}).update(values)
                 continue
-            label = " ".join((case.get("name") or self.guid(case, "Case")).split())
+            label = self.case_label(case)
             found.append((label, values, refs))
             labels[self.guid(case, "Case")] = label
         rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
+
+    def case_label(self, case: ET.Element) -> str:
+        """The participant a named Case is: its name, spaces collapsed (its GUID when blank)."""
+        return " ".join((case.get("name") or self.guid(case, "Case")).split())
+
+    def case_memos(self, root: ET.Element) -> dict[str, str]:
+        """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""
+        return {self.case_label(case): text for case in children(child(root, "Cases"), "Case")
+                if (text := _description(case))}
 
 
 def _junk(name: str) -> bool:

@@ -40,7 +40,8 @@ from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import INTERVIEW_DATE, UNKNOWN_USER, QdaCoding, QdaProject, QdaSelection, QdaSource
+from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaProject, QdaSelection,
+                    QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 
 
@@ -127,7 +128,6 @@ class MemoRecord:
     created: dt.datetime | None = None
 
 
-PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
 CREDITS = ("coding", "selection")  # whose a coding is when the selection's creator differs from the coding's
 
 
@@ -209,6 +209,8 @@ def _project_memos(project: QdaProject) -> list[ProjectMemo]:
     memos = []
     if project.description:  # the project's own memo (QualCoder writes it so)
         memos.append(ProjectMemo(PROJECT_DESCRIPTION, project.users.get(project.creator or ""), project.description))
+    # a participant has attributes, not a memo: a case's memo is kept as a project memo named for it
+    memos += [ProjectMemo(f"{CASE_MEMO}{label}", None, text) for label, text in project.case_memos.items()]
     for guid, note in project.notes.items():
         if guid not in referenced and note.text.strip():
             moment = _moment(note.created)

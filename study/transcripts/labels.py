@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
 from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, role_label
-from .text import Line, non_space_count
+from .text import WORD, Line, non_space_count
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
-NAME = r"(?P<speaker>[^\W\d_][\w.,'’&()\- ]{0,59}?)"
+NAME = rf"(?P<speaker>[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}?)"
 MAX_LABEL_WORDS = 6
 
 # First words that make "Word ...:" a sentence or a sound, not a speaker.

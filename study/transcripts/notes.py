@@ -220,7 +220,24 @@ def speech_end(text: str, lines: list[Line]) -> int:
 _END_TIME = re.compile(r"[ \t]*(?:#|\[|\()?\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?(?:#|\]|\))?[ \t]*$")
 
 
-def without_end_times(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+_TIME_LINE = re.compile(r"[ \t]*[\[(]?(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d{1,3})?[\])]?[ \t]*\n")
+
+
+def without_time_marks(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """Turns less their time marks: a time alone on a turn's first line is the turn's time (a name
+    line, then "0:03", then the words), and a time closing most turns is a mark, not speech."""
+    return _without_end_times(text, tuple(_without_time_line(text, turn) for turn in turns))
+
+
+def _without_time_line(text: str, turn: Turn) -> Turn:
+    match = _TIME_LINE.match(text, turn.start, turn.end)
+    if not match or not text[match.end():turn.end].strip():
+        return turn
+    start = match.end() + len(text[match.end():turn.end]) - len(text[match.end():turn.end].lstrip())
+    return Turn(turn.speaker, start, turn.end, turn.timestamp or match["time"], turn.role_hint)
+
+
+def _without_end_times(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     """Turns less the time mark that closes them, when most turns close with one (a transcription
     program's time at the end of each paragraph): a mark, not speech."""
     ends = [_END_TIME.search(text, turn.start, turn.end) for turn in turns]

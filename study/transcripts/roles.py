@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from .model import ParsedTranscript
+from .text import WORD
 
 INTERVIEWER, PARTICIPANT, OTHER = "interviewer", "participant", "other"
 
@@ -96,8 +97,8 @@ def role_named(label: str) -> str | None:
 
 
 # In a header: "Ana Ruiz (Interviewer)" or "- **Ana Ruiz (Interviewer):** ...", and "Interviewer: Ana Ruiz".
-_CAST_PAREN = re.compile(r"(?P<name>[^\W\d_][\w .'’\-]{0,58}?)[ \t]*\((?P<role>[^()\n]{1,40})\)")
-_CAST_KEY = re.compile(r"(?P<role>[^:\n]{1,30}?)[ \t]*:[ \t]*(?P<name>[^\W\d_][\w .'’\-]{0,58}?)[ \t]*")
+_CAST_PAREN = re.compile(rf"(?P<name>[^\W\d_][{WORD} .'’\-]{{0,58}}?)[ \t]*\((?P<role>[^()\n]{{1,40}})\)")
+_CAST_KEY = re.compile(rf"(?P<role>[^:\n]{{1,30}}?)[ \t]*:[ \t]*(?P<name>[^\W\d_][{WORD} .'’\-]{{0,58}}?)[ \t]*")
 _MARKUP = re.compile(r"^[ \t]*(?:[-*•–][ \t]+)?|\*\*|__")
 
 

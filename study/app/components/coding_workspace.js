@@ -43,10 +43,15 @@ export default function codingWorkspace(component) {
   }
   ws.send = setTriggerValue;
   ws.update(data || {});
-  return () => {
+  // Streamlit calls this when the component leaves the page, and also for a render that a newer
+  // one overtook while the module was still loading: that call must not destroy the workspace
+  // the newer render uses (its keys and retries would stop, and the next render would build a
+  // second one). So it destroys only a workspace whose element is gone from the page.
+  return () => setTimeout(() => {
+    if (parentElement.isConnected || WORKSPACES.get(parentElement) !== ws) return;
     ws.destroy();
     WORKSPACES.delete(parentElement);
-  };
+  }, 0);
 }
 
 function el(tag, props = {}, ...children) {
@@ -125,6 +130,7 @@ class Workspace {
     this.selected = null;
     this.focusCode = null;
     this.retryTimer = null;
+    this.staticTimer = null; // asks again for the transcript and codebook (askForStatic)
     this.memoTimer = null;
     this.posting = false; // a click request is under way (one at a time keeps the clicks in order)
     this.postAgain = false;
@@ -142,6 +148,8 @@ class Workspace {
     clearTimeout(this.retryTimer);
     clearTimeout(this.memoTimer);
     clearTimeout(this.syncTimer);
+    clearTimeout(this.staticTimer);
+    this.root.remove();
   }
 
   // -- layout -------------------------------------------------------------------------
@@ -220,10 +228,7 @@ class Workspace {
     const known = data.static || STATIC.get(data.version);
     if (known && known.version !== this.version) this.loadStatic(known);
     if (data.version && data.version !== this.version) {
-      if (this.askedFor !== data.version) {
-        this.askedFor = data.version;
-        this.send("event", { kind: "need_static", client: this.client, have: this.version });
-      }
+      if (this.askedFor !== data.version) this.askForStatic(data.version);
       return;
     }
     const result = data.result;
@@ -255,6 +260,19 @@ class Workspace {
       this.list.focus({ preventScroll: true });
     }
     this.root.dataset.ready = "1";
+  }
+
+  // The transcript and codebook this tab lacks. The request is a rerun, which a newer rerun can
+  // overtake and drop: until they arrive it is asked again every RETRY_MS, saying so.
+  askForStatic(version) {
+    this.askedFor = version;
+    this.send("event", { kind: "need_static", client: this.client, have: this.version });
+    clearTimeout(this.staticTimer);
+    this.staticTimer = setTimeout(() => {
+      if (this.askedFor !== version || this.version === version) return;
+      this.say("Still loading the transcript: asking the server again.");
+      this.askForStatic(version);
+    }, RETRY_MS);
   }
 
   showResult(result) {
