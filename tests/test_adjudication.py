@@ -375,3 +375,16 @@ def test_cli_disagreements_refuses_a_transcript_the_study_lacks(disputed, run):
     result = run("disagreements", "--raters", "alice,bob", "--transcript", "T9")
     assert result.exit_code == 1 and "no transcript named 'T9'" in result.output
     assert run("disagreements", "--raters", "alice,bob", "--transcript", "T1").exit_code == 0
+
+
+def test_the_decisions_page_newest_first_with_their_count(disputed):
+    for segment, decision in ((1, "both"), (3, "neither"), (7, "take:bob"), (1, "neither")):
+        adjudication.resolve(disputed, CLI, RATERS, "T1", segment, decision)
+    every = adjudication.resolutions(disputed, CLI, RATERS)  # oldest first, the carried agreement (5) too
+    first = adjudication.decisions_page(disputed, CLI, RATERS, 1, size=2)
+    assert (first.total, first.pages) == (len(every), -(-len(every) // 2))
+    assert [(r["segment"], r["decision"]) for r in first.table.rows] == [(1, "neither"), (7, "take:bob")]
+    last = adjudication.decisions_page(disputed, CLI, RATERS, 99, size=2)
+    assert last.table.rows == adjudication.decision_table(every).rows[last.offset:]
+    assert [(r.segment, r.decision) for r in every[-4:]] == [(1, "both"), (3, "neither"), (7, "take:bob"),
+                                                             (1, "neither")]
