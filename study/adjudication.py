@@ -30,6 +30,7 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
     AUTOMATIC,
     CARRIED_ON_DONE,
     AutoResult,
+    chunks,
     batches,
     carry,
     finished_by_all,
@@ -351,17 +352,16 @@ def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> 
     """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
     asker.require_admin("see the adjudication's progress")
     names = _compared(raters)
-    everyone = compared.everyone(len(names))
-    units = disputed = resolved = 0
     with study.session() as session:
-        for chunk, batch in batches(session, names, _finished_by_all(session, names)):
-            for segment_id in (s for t in chunk for s in batch.segments.get(t, ())):
-                units += 1
-                if any(who != everyone for who in batch.applied.get(segment_id, {}).values()):
-                    disputed += 1
-                    latest = batch.latest.get(segment_id)
-                    resolved += latest is not None and latest.decision != AGREED
-    return AdjudicationProgress(units, disputed, resolved)
+        transcript_ids = _finished_by_all(session, names)
+        rater_ids = [rater_user(session, r).id for r in names]
+        disputed = compared.disputed_segments(session, transcript_ids, rater_ids)
+        units = sum(session.scalar(select(func.count()).select_from(Segment).where(Segment.transcript_id.in_(chunk)))
+                    for chunk in chunks(transcript_ids))
+        latest = dict(session.execute(select(Resolution.segment_id, Resolution.decision)
+                                      .where(Resolution.raters == raters_key(names)).order_by(Resolution.id)).all())
+    resolved = sum(1 for s in disputed if latest.get(s, AGREED) != AGREED)
+    return AdjudicationProgress(units, len(disputed), resolved)
 
 
 def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], path: Path) -> int:

@@ -59,6 +59,19 @@ def applied(connection: Connection | Session, transcript_ids: Sequence[int], rat
             yield from rows
 
 
+def disputed_segments(connection: Connection | Session, transcript_ids: Sequence[int],
+                      rater_ids: Sequence[int]) -> set[int]:
+    """The segments of ``transcript_ids`` where some of ``rater_ids`` applied a code and some did
+    not: ``applied``'s groups filtered and reduced in the database, only segment ids read."""
+    ids, found = list(transcript_ids), set()
+    for start in range(0, len(ids), BATCH):
+        grouped = applied_query(ids[start:start + BATCH], rater_ids).subquery("grouped")
+        found.update(connection.scalars(
+            select(grouped.c.segment_id).distinct()
+            .where(grouped.c.segment_id.is_not(None), grouped.c.raters != everyone(len(rater_ids)))))
+    return found
+
+
 def spans_applied(connection: Connection | Session, transcript_ids: Sequence[int],
                   rater_ids: Sequence[int]) -> Iterator[tuple[int, int, int, int]]:
     """(segment id, code id, start, end) of every distinct span ``rater_ids`` coded in the

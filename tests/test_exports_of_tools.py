@@ -1,5 +1,5 @@
 """Files that speech-to-text and meeting tools write, in shapes found in public repositories
-(synthetic words): JSON segment lists, and caption cues that hold several speakers' parts."""
+(synthetic words): JSON segment lists, caption cues that hold several speakers' parts, and web pages."""
 from __future__ import annotations
 
 import json
@@ -71,3 +71,39 @@ def test_a_cue_holding_two_speakers_under_names_in_parentheses_is_split(tmp_path
     assert [(s, body) for s, body, _ in _turns(parsed)] == [
         ("Ada Moss", "What is your role here?"), ("Ben Ruiz", "I plan the shifts for the night crew.")]
     assert word_account(parsed).notes_text == ("(laughs)",)
+
+
+def test_a_web_page_is_read_by_its_paragraphs_and_bold_labels_without_its_chrome(tmp_path):
+    path = tmp_path / "ruth.html"
+    path.write_text(
+        "<html><head><title>Ruth Mallory - Valley Oral History</title><script>var s = 'Interviewer: no';</script>"
+        "</head><body><nav><a href='/'>Home</a></nav><h1>Ruth Mallory</h1>"
+        "<p><strong>Interviewer:</strong> Where were you born?</p>"
+        "<p><strong>Ruth Mallory:</strong> Behind the mill &amp; the bakery.<br>My mother baked.</p>"
+        "<p><b>Interviewer:</b> What do you remember?</p><p><b>Ruth Mallory:</b> The <em>noise</em>.</p>"
+        "<footer>Valley Oral History Project</footer></body></html>", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Interviewer", "Where were you born?"), ("Ruth Mallory", "Behind the mill & the bakery.\nMy mother baked."),
+        ("Interviewer", "What do you remember?"), ("Ruth Mallory", "The *noise*.")]
+    kept = parsed.header + parsed.text
+    assert "Ruth Mallory - Valley Oral History" in kept
+    assert not any(word in kept for word in ("var s", "Home", "Valley Oral History Project"))
+
+
+def test_a_web_page_holding_a_table_of_turns(tmp_path):
+    path = tmp_path / "episode.html"
+    rows = [("0:05", "Nadia", "What is a repair cafe?"), ("0:12", "Oskar", "Volunteers with screwdrivers."),
+            ("0:21", "Nadia", "What gets fixed most?"), ("0:24", "Oskar", "Lamps and trousers.")]
+    path.write_text("<table><tr><th>Time</th><th>Speaker</th><th>Text</th></tr>"
+                    + "".join(f"<tr><td>{t}</td><td>{s}</td><td>{x}</td></tr>" for t, s, x in rows) + "</table>",
+                    encoding="utf-8")
+    assert _turns(read_transcript(path)) == [(s, x, t) for t, s, x in rows]
+
+
+def test_a_web_page_with_no_text_outside_its_scripts_is_an_error(tmp_path):
+    path = tmp_path / "app.html"
+    path.write_text("<html><head><script>render()</script></head><body><div id='root'></div></body></html>",
+                    encoding="utf-8")
+    with pytest.raises(TranscriptFormatError, match=r"app\.html: holds no text outside its scripts"):
+        read_transcript(path)

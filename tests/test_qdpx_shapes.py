@@ -351,3 +351,34 @@ def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, t
     [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
     assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
     assert not list(root.iter(f"{Q}Note"))  # and no journal note for it
+
+
+def test_two_transcripts_of_one_recording_are_two_texts_and_the_recordings_memo_is_the_firsts(study, tmp_path):
+    texts = {n: interview(n) for n in (1, 2)}
+    transcripts = "".join(
+        f'<Transcript guid="{guid(6, n)}" name="{lang}" creatingUser="{ANA}"><PlainTextContent>{texts[n]}'
+        f'</PlainTextContent>{sync_points(texts[n], "A parser")[0]}<TranscriptSelection guid="{guid(3, n)}" '
+        f'fromSyncPoint="{guid(7, 0)}" toSyncPoint="{guid(7, 1)}"><Coding guid="{guid(4, n)}">'
+        f'<CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection></Transcript>'
+        for n, lang in ((1, "English"), (2, "Français")))
+    audio = (f'<AudioSource guid="{guid(2, 1)}" name="focus group.mp3"><Description>two languages</Description>'
+             f'{transcripts}</AudioSource>')
+    # sync point GUIDs repeat across the two transcripts: each transcript's own are its positions
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "t.qdpx", project(audio), {}))
+    assert summary.imported == ["focus group.mp3", "focus group.mp3 (Français)"]
+    assert quotes_of(study) == [("ana", "focus group.mp3", "A parser"),
+                                ("ana", "focus group.mp3 (Français)", "A parser")]
+    assert memos_of(study) == {("ana", "focus group.mp3", None): "two languages"}
+
+
+def test_what_a_qdc_codebook_holds_beyond_its_codes_is_named(study, tmp_path):
+    """A .qdc is codes, and ATLAS.ti adds its code groups (Sets); anything else is named too."""
+    book = tmp_path / "book.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                    f'origin="Probe"><Codes><Code guid="{guid(1, 1)}" name="Cost" isCodable="true"/></Codes>'
+                    f'<Sets><Set guid="{guid(12, 1)}" name="g"><MemberCode targetGUID="{guid(1, 1)}"/></Set></Sets>'
+                    f'<Ordering by="name"/></CodeBook>', encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 1
+    assert result.skipped == ("1 <Ordering> element(s) in <CodeBook> not imported",
+                              "1 set(s) (groups of codes or sources) not imported")

@@ -87,8 +87,11 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     reader = _Elements(path, path.name)
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-    sets = len(children(child(root, "Sets"), "Set"))
-    skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    if local(root.tag) == "CodeBook":  # all a .qdc holds that is not read is named
+        skipped = unread_lines(root)
+    else:  # a project's codebook alone was asked for
+        sets = len(children(child(root, "Sets"), "Set"))
+        skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
     return codes, tuple(skipped + reader.colour_line())
 
 
@@ -256,7 +259,7 @@ class _ArchiveReader(_Elements):
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
         video recording's transcripts (each its own text; the first keeps the recording's GUID, which
-        cases refer to). A source without text is counted as not imported."""
+        cases refer to, and what the recording holds). A source without text is counted as not imported."""
         kind = local(element.tag)
         guid = self.guid(element, kind)
         name = element.get("name") or ""
@@ -270,7 +273,7 @@ class _ArchiveReader(_Elements):
                 self.not_imported[_TEXTLESS[kind]] += 1
             return []
         return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
-                                _transcript_name(name, t, i, len(transcripts)), element)
+                                _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
                 for i, t in enumerate(transcripts)]
 
     def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
@@ -284,7 +287,7 @@ class _ArchiveReader(_Elements):
             self.variables(element), _description(element), _user(element),
             element.get("modifiedDateTime") or element.get("creationDateTime")), outer, where)
 
-    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element) -> QdaSource:
+    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element | None) -> QdaSource:
         """A recording's Transcript: its text, and its selections placed by their sync points."""
         text, problem = self.text_of(element)
         where = f"source {name!r}"
