@@ -43,7 +43,7 @@ from study.roles import assign_roles  # noqa: E402
 from study.transcripts import read_transcript  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "heldout"
-SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json")
+SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json", ".html")
 KEPT_KINDS = ("turn", "header", "note")  # a reading must keep these words somewhere
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -97,11 +97,37 @@ def source_words(path: Path) -> Counter:
         from striprtf.striprtf import rtf_to_text
 
         texts = [rtf_to_text(path.read_text(encoding="ascii"))]
+    elif suffix == ".html":  # the page's text: its title, body and chrome, not its scripts and styles
+        texts = _html_texts(path.read_text(encoding="utf-8"))
     elif suffix == ".json":  # the string values: the keys are the format's, not the transcript's
         texts = list(_strings(json.loads(path.read_text(encoding="utf-8"))))
     else:
         texts = [path.read_text(encoding="utf-8-sig")]
     return Counter(w for text in texts for _, w in words(text))
+
+
+def _html_texts(page: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    class Texts(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.texts: list[str] = []
+            self.code = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.code += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.code -= tag in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.code:
+                self.texts.append(data)
+
+    parser = Texts()
+    parser.feed(page)
+    return parser.texts
 
 
 def _strings(value) -> list[str]:
@@ -206,7 +232,12 @@ def score(name: str, parsed, truth: dict) -> FileScore:
 
 
 def _aligned(expected: list[Word], got: list[Word]) -> list[tuple[Word, Word]]:
-    matcher = SequenceMatcher(None, [w.word for w in expected], [w.word for w in got], autojunk=False)
+    """Words paired in order, speech with speech and the rest with the rest; a format's scaffolding
+    (``struct``: caption timings, a JSON export's full text beside its diarised word list, each word's
+    confidence) is left out of the pairing, being no reading's words."""
+    expected = [w for w in expected if w.kind != "struct"]
+    matcher = SequenceMatcher(None, [(w.word, w.kind == "turn") for w in expected],
+                              [(w.word, w.kind == "turn") for w in got], autojunk=False)
     return [(expected[block.a + i], got[block.b + i])
             for block in matcher.get_matching_blocks() for i in range(block.size)]
 

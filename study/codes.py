@@ -13,7 +13,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -307,6 +307,27 @@ def theme_paths(study: Study) -> list[str]:
         for theme in top_themes(session):
             walk(theme)
         return paths
+
+
+def require_themes(study: Study, paths: Sequence[str]) -> None:
+    """Refuse a theme path the codebook lacks, naming it and the themes there are: a filter by it
+    (a typo, ``Challenge`` for ``Challenges``) would otherwise select nothing and look like an empty result."""
+    if not paths:
+        return
+    known = theme_paths(study)
+    if missing := [path for path in dict.fromkeys(paths) if path not in known]:
+        raise NotFound(f"no theme {', '.join(map(repr, missing))} in the codebook",
+                       f"its themes are {', '.join(known) or 'none yet'}")
+
+
+def full_refs(study: Study, refs: Sequence[str]) -> tuple[str, ...]:
+    """Each code reference as the codebook writes it (``resolve``'s rule: any case, sub-themes may
+    be left out); an unknown one is an error naming it."""
+    if not refs:
+        return ()
+    with study.session() as session:
+        codes = all_codes(session, include_retired=True)
+        return tuple(resolve(session, ref, codes).ref for ref in refs)
 
 
 def codebook_yaml(study: Study) -> str:

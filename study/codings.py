@@ -22,6 +22,7 @@ from .audit_log import memo_per_change
 from .auth import Actor, rater_user, require_rater_id, writable_rater
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
+from .excluded import excluded_transcript_ids
 from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
@@ -145,16 +146,25 @@ def mark_done(study: Study, actor: Actor, rater: str, transcript: str, done: boo
     mark_transcripts_done(study, actor, rater, [transcript], done, anyway)
 
 
-def mark_transcripts_done(study: Study, actor: Actor, rater: str, transcripts: Sequence[str], done: bool = True,
-                          anyway: bool = False) -> None:
-    """Mark (or reopen) several transcripts for a rater, all or none: when segments to code have no
-    code in any of them, ``UncodedSegments`` names each (how many of how many), unless ``anyway``."""
+def mark_transcripts_done(study: Study, actor: Actor, rater: str, transcripts: Sequence[str] | None,
+                          done: bool = True, anyway: bool = False) -> int:
+    """Mark (or reopen) several transcripts for a rater, all or none (``None``: every transcript no
+    admin excluded); how many. When segments to code have no code in any of them, ``UncodedSegments``
+    names each (how many of how many), unless ``anyway``."""
     with study.session() as session:
         user = writable_rater(session, actor, rater, create=False)  # a mistyped name must not become a new rater
-        found = _find_transcripts(session, transcripts)
+        found = _included_transcripts(session) if transcripts is None else _find_transcripts(session, transcripts)
         if done and not anyway:
             check_coded(session, actor, user.id, found)
         set_done_all(session, actor, user.id, [t.id for t in found], done)
+        return len(found)
+
+
+def _included_transcripts(session: Session) -> list[_Named]:
+    """Every transcript no admin excluded (id and name), in the order imported."""
+    left_out = excluded_transcript_ids(session)
+    rows = session.execute(select(Transcript.id, Transcript.name).order_by(Transcript.id)).all()
+    return [_Named(tid, name) for tid, name in rows if tid not in left_out]
 
 
 def _find_transcripts(session: Session, names: Sequence[str]) -> list[_Named]:

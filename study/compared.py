@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
@@ -36,10 +36,11 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Se
     """``applied``'s grouped query for one batch of transcripts."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
-    bit = case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids)))
+    # one max per rater, summed: no DISTINCT, which would sort each group apart
+    bits = sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids))
     return (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
-               func.sum(distinct(bit)).label("raters"), func.count().label("codings"),
+               bits.label("raters"), func.count().label("codings"),
                func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
         .where(codings.c.transcript_id.in_(list(transcript_ids)), codings.c.rater_id.in_(list(rater_ids)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
@@ -56,6 +57,31 @@ def applied(connection: Connection | Session, transcript_ids: Sequence[int], rat
     for start in range(0, len(ids), BATCH):
         for rows in connection.execute(applied_query(ids[start:start + BATCH], rater_ids)).partitions(PART):
             yield from rows
+
+
+def disputed_segments(connection: Connection | Session, transcript_ids: Sequence[int],
+                      rater_ids: Sequence[int]) -> set[int]:
+    """The segments of ``transcript_ids`` where some of ``rater_ids`` applied a code and some did
+    not: ``applied``'s groups filtered and reduced in the database, only segment ids read."""
+    ids, found = list(transcript_ids), set()
+    for start in range(0, len(ids), BATCH):
+        grouped = applied_query(ids[start:start + BATCH], rater_ids).subquery("grouped")
+        found.update(connection.scalars(
+            select(grouped.c.segment_id).distinct()
+            .where(grouped.c.segment_id.is_not(None), grouped.c.raters != everyone(len(rater_ids)))))
+    return found
+
+
+def agreed(connection: Connection | Session, transcript_ids: Sequence[int],
+           rater_ids: Sequence[int]) -> Iterator[tuple[int, int, int]]:
+    """(transcript id, segment id, code id) wherever every one of ``rater_ids`` applied the code to
+    a segment: ``applied``'s groups filtered in the database."""
+    ids = list(transcript_ids)
+    for start in range(0, len(ids), BATCH):
+        grouped = applied_query(ids[start:start + BATCH], rater_ids).subquery("grouped")
+        yield from connection.execute(
+            select(grouped.c.transcript_id, grouped.c.segment_id, grouped.c.code_id)
+            .where(grouped.c.segment_id.is_not(None), grouped.c.raters == everyone(len(rater_ids))))
 
 
 def spans_applied(connection: Connection | Session, transcript_ids: Sequence[int],

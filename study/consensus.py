@@ -83,7 +83,7 @@ def finished_by_all(session: Session, raters: Sequence[str], transcript_ids: Seq
     if transcript_ids is None:
         return sorted(session.scalars(query))
     finished: set[int] = set()
-    for chunk in _chunks(sorted(set(transcript_ids))):
+    for chunk in chunks(sorted(set(transcript_ids))):
         finished.update(session.scalars(query.where(TranscriptStatus.transcript_id.in_(chunk))))
     return [t for t in dict.fromkeys(transcript_ids) if t in finished]
 
@@ -147,7 +147,7 @@ def batches(session: Session, raters: Sequence[str], transcript_ids: Sequence[in
     """The transcripts in batches, each with what carrying reads of it (``Batch``)."""
     ids = list(_rater_ids(session, raters).values())
     consensus, key = consensus_user(session).id, raters_key(raters)
-    for chunk in _chunks(list(transcript_ids)):
+    for chunk in chunks(list(transcript_ids)):
         yield chunk, Batch(session, chunk, ids, consensus, key)
 
 
@@ -196,7 +196,7 @@ class Batch:
 
 def transcript_names(session: Session, transcript_ids: Sequence[int]) -> dict[int, str]:
     names = {}
-    for chunk in _chunks(sorted(set(transcript_ids))):
+    for chunk in chunks(sorted(set(transcript_ids))):
         names.update(session.execute(select(Transcript.id, Transcript.name).where(Transcript.id.in_(chunk))).all())
     return names
 
@@ -205,6 +205,7 @@ def _rater_ids(session: Session, raters: Sequence[str]) -> dict[str, int]:
     return {r: rater_user(session, r).id for r in raters}
 
 
-def _chunks(items: list, size: int = _CHUNK):
+def chunks(items: list, size: int = _CHUNK):
+    """``items`` in batches of ``size`` (an IN list both backends take whole)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]

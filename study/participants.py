@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,6 +246,22 @@ def attribute_values(study: Study) -> list[tuple[str, str]]:
         found = {(str(name), str(value)) for attributes in session.scalars(select(Participant.attributes))
                  for name, value in (attributes or {}).items() if value not in (None, "")}
     return sorted(found)
+
+
+def require_attributes(study: Study, pairs: Sequence[tuple[str, str]]) -> None:
+    """Refuse an attribute (name, value) no participant has, naming it and what there is: a filter by
+    it (``feild=biology``, ``field=Biology``) would otherwise select nobody and look like an empty result."""
+    if not pairs:
+        return
+    values: dict[str, list[str]] = {}
+    for name, value in attribute_values(study):
+        values.setdefault(name, []).append(value)
+    for name, value in pairs:
+        if name not in values:
+            raise NotFound(f"no participant attribute {name!r}",
+                           f"the attributes are {', '.join(values) or 'none yet (load a participants table)'}")
+        if value not in values[name]:
+            raise NotFound(f"no participant has {name}={value!r}", f"the values of {name} are {', '.join(values[name])}")
 
 
 def participant_table(rows: list[dict]) -> Table:

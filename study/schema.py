@@ -160,7 +160,13 @@ codings = Table(
 # segment and code, counting raters: this index holds all of it, read in order, no table lookups.
 ix_codings_units = Index("ix_codings_units", codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                          codings.c.rater_id, codings.c.span_start)
-INDEXES_ADDED_SINCE_V3 = (ix_codings_units,)
+# The spans the raters coded (``compared.spans_applied``: what carrying into the consensus copies) are
+# few beside the whole-segment codings: a partial index holds only them, so finding them reads no other.
+ix_codings_spans = Index("ix_codings_spans", codings.c.transcript_id, codings.c.rater_id, codings.c.segment_id,
+                         codings.c.code_id, codings.c.span_start, codings.c.span_end,
+                         sqlite_where=codings.c.span_start.is_not(None),
+                         postgresql_where=codings.c.span_start.is_not(None))
+INDEXES_ADDED_SINCE_V3 = (ix_codings_units, ix_codings_spans)
 
 memos = Table(
     "memos", metadata,

@@ -7,6 +7,9 @@ filters in SQL and marks, in the few segments shown, where the words are.
 
 What may be typed: words (each must occur, in any order), ``"a phrase"`` (words in a row) and
 ``prefix*`` (any word starting so). Case and accents never matter: ``cafe`` finds ``Café``.
+Words typed one after another (or a phrase, or ``pre-trained``) also find them written as one
+word: ``hugging face`` finds ``HuggingFace``. Words next to each other in the text are marked as
+one match (``Hugging Face``, not ``Hugging`` alone).
 
 Blind rules: every signed-in user may read every transcript, but the code filter looks only at
 the asker's own codings when they are a coder; an admin looks at any rater's (or one chosen).
@@ -31,6 +34,7 @@ from .auth import Actor, rater_user, writable_rater
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import NotFound, StudyError
 from .listing import require_names
+from .participants import require_attributes
 from .schema import codings, participants, segments, transcripts
 from .search_index import TABLE, fold
 from .store import Study
@@ -52,25 +56,59 @@ class Term:
 
 @dataclass(frozen=True)
 class Query:
+    """What was typed, its terms, and what a segment must match: every clause, each by any one of
+    its terms (a term, or its words written as one)."""
+
     text: str
     terms: tuple[Term, ...]
+    clauses: tuple[tuple[Term, ...], ...] = ()
 
 
 def parse_query(typed: str) -> Query:
     """The terms of what was typed: ``parse_query('"Model cards" licen*')`` is the phrase
-    ``model cards`` and the prefix ``licen``. Words are folded as the index folds them."""
+    ``model cards`` and the prefix ``licen``. Words are folded as the index folds them.
+
+    A phrase (quoted, or one token such as ``pre-trained``) may also be found written as one word;
+    so may each word typed after another with its neighbour (``hugging face``: ``huggingface``)."""
     terms: list[Term] = []
+    clauses: list[tuple[Term, ...]] = []
+    run: list[Term] = []  # single words typed one after another
     for phrase, phrase_star, bare in _TERM.findall(typed):
         source = phrase if not bare else bare
         prefix = bool(phrase_star) if not bare else bare.endswith("*")
         words = tuple(fold(word) for word in _WORD.findall(source))
-        if words:
-            terms.append(Term(words, prefix))
+        if not words:
+            continue
+        term = Term(words, prefix)
+        terms.append(term)
+        if bare and len(words) == 1:
+            run.append(term)
+            if prefix:  # a word's start ends its run: nothing is joined after it
+                clauses += _run_clauses(run)
+                run = []
+            continue
+        clauses += _run_clauses(run)
+        run = []
+        clauses.append((term, _joined(term, term)) if len(words) > 1 else (term,))
+    clauses += _run_clauses(run)
     if not terms:
         raise StudyError("type a word to search for", 'words, "a phrase" or the start of a word followed by *')
     if len(terms) > MAX_TERMS:
         raise StudyError(f"{len(terms)} search terms are too many; use at most {MAX_TERMS}")
-    return Query(typed, tuple(dict.fromkeys(terms)))
+    return Query(typed, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(clauses)))
+
+
+def _joined(first: Term, last: Term) -> Term:
+    """The words of ``first`` to ``last`` written as one word (a prefix when ``last`` is one)."""
+    return Term(("".join(first.words) + ("".join(last.words) if last is not first else ""),), last.prefix)
+
+
+def _run_clauses(run: list[Term]) -> list[tuple[Term, ...]]:
+    """One clause per word of a run: the word itself, or it written together with the word before
+    or after it."""
+    return [(term, *([_joined(run[n - 1], term)] if n else []),
+             *([_joined(term, run[n + 1])] if n + 1 < len(run) else []))
+            for n, term in enumerate(run)]
 
 
 @dataclass(frozen=True)
@@ -147,6 +185,7 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
     if filters.rater is not None:
         actor.require_rater(filters.rater, "search the codings")
     require_names(study, filters.transcripts, filters.participants)
+    require_attributes(study, filters.attributes)
     with study.session() as session:
         where = [_matching(session, query), *_filtered(session, actor, filters)]
         total = session.scalar(select(func.count()).select_from(segments).where(*where))
@@ -168,21 +207,31 @@ def search(study: Study, actor: Actor, typed: str, filters: Filters = Filters(),
     return Results(query, total, hits, offset, filters)
 
 
+_BETWEEN_WORDS = re.compile(r"[\s-]+")  # what parts words written next to each other: "Hugging Face"
+
+
 def match_offsets(query: Query, words: str, start: int = 0) -> tuple[tuple[int, int], ...]:
-    """Where the query's terms occur in ``words`` (offsets plus ``start``), in reading order.
-    Folding keeps every character's place (one character for one), so offsets in the folded
-    text are offsets in ``words``."""
-    return tuple((m.start() + start, m.end() + start) for m in _pattern(query).finditer(fold(words)))
+    """Where the query's terms occur in ``words`` (offsets plus ``start``), in reading order;
+    matches only spaces or hyphens apart are one. Folding keeps every character's place (one
+    character for one), so offsets in the folded text are offsets in ``words``."""
+    folded, spans = fold(words), []
+    for match in _pattern(query).finditer(folded):
+        if spans and _BETWEEN_WORDS.fullmatch(folded, spans[-1][1], match.start()):
+            spans[-1] = (spans[-1][0], match.end())
+        else:
+            spans.append((match.start(), match.end()))
+    return tuple((a + start, b + start) for a, b in spans)
 
 
 @lru_cache(maxsize=64)
 def _pattern(query: Query) -> re.Pattern:
-    """One regular expression for every term: whole words, in a row, the last maybe a prefix."""
+    """One regular expression for every term and joined form: whole words, in a row, the last maybe a prefix."""
     def term(t: Term) -> str:
         body = r"[\W_]+".join(re.escape(word) for word in t.words)
         return r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])")
 
-    return re.compile("|".join(term(t) for t in query.terms))
+    joined = dict.fromkeys(t for clause in query.clauses for t in clause[1:])  # before the words they join
+    return re.compile("|".join(term(t) for t in (*joined, *query.terms)))
 
 
 def _matching(session: Session, query: Query):
@@ -199,19 +248,24 @@ def _matching(session: Session, query: Query):
 
 
 def _fts5(query: Query) -> str:
-    """FTS5's query: each term a quoted string (phrase), ``*`` for a prefix, all of them required."""
-    return " AND ".join('"' + " ".join(t.words) + '"' + (" *" if t.prefix else "") for t in query.terms)
+    """FTS5's query: each term a quoted string (phrase), ``*`` for a prefix; every clause required
+    (AND), by any of its terms (OR)."""
+    def term(t: Term) -> str:
+        return '"' + " ".join(t.words) + '"' + (" *" if t.prefix else "")
+
+    return " AND ".join("(" + " OR ".join(term(t) for t in clause) + ")" for clause in query.clauses)
 
 
 def _tsquery(query: Query) -> str:
-    """PostgreSQL's tsquery: words of a phrase joined by <->, ``:*`` for a prefix, terms by &."""
+    """PostgreSQL's tsquery: words of a phrase joined by <->, ``:*`` for a prefix; every clause
+    required (&), by any of its terms (|)."""
     def term(t: Term) -> str:
         parts = [f"'{word}'" for word in t.words]
         if t.prefix:
             parts[-1] += ":*"
         return "(" + " <-> ".join(parts) + ")"
 
-    return " & ".join(term(t) for t in query.terms)
+    return " & ".join("(" + " | ".join(term(t) for t in clause) + ")" for clause in query.clauses)
 
 
 def _filtered(session: Session, actor: Actor, filters: Filters) -> list:

@@ -6,7 +6,7 @@ tests (tests/test_compared_equivalence.py), which compare them with ``study.agre
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pandas as pd
@@ -14,14 +14,15 @@ from sqlalchemy import select
 
 from study.agreement.units import LEVELS, BASIS_ALL, BASIS_DONE, Unit, UnitTable, check_raters, code_infos
 from study.agreement.visibility import require_may_compare
-from study.auth import CLI, consensus_user, rater_user
+from study.auth import CLI, Actor, consensus_user, rater_user
+from study.codes import CodeView
 from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.codings import done_by, read_codings_frame, segments_frame
 from study.consensus import AGREED, AutoResult, raters_key
 from study.errors import BadValue, StudyError
 from study.exclusion import excluded_transcripts
 from study import codes as codes_mod
-from study.store import Coding, Resolution, audit, utcnow
+from study.store import Coding, Resolution, Study, audit, utcnow
 
 def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
                include_unfinished: bool = False, participant_turns_only: bool = False) -> UnitTable:
@@ -219,3 +220,32 @@ def adjudication_progress(study, raters, asker):
     disputed = [u for u, d in zip(table.units, table.disputed().any(axis=1)) if d]
     resolved = sum(1 for u in disputed if u.segment_id in decided and decided[u.segment_id].decision != AGREED)
     return AdjudicationProgress(len(table.units), len(disputed), resolved)
+
+
+def agreement_by(study, asker, raters, by="transcript", level="segment", participant_turns_only=False):
+    """Agreement per transcript (slices of the old table, found unit by unit) or per pair of raters,
+    each group summarised by the full report (``report_from_table``)."""
+    from itertools import combinations
+
+    from study.agreement.breakdown import GroupAgreement
+    from study.agreement.study_agreement import report_from_table
+
+    def group(table, label):
+        overall = report_from_table(table, replicates=0).overall
+        disputed = int(table.disputed().any(axis=1).sum())
+        units = len(table.units)
+        return GroupAgreement(label, table.raters, len(table.transcripts), units, disputed,
+                              float(np.round(1 - disputed / units, 6)) if units else None,
+                              overall.median_alpha, overall.pooled_alpha, overall.codes_with_alpha)
+
+    if by == "transcript":
+        table = unit_table(study, asker, raters, "segment", None, False, participant_turns_only)
+        result = []
+        for name in table.transcripts:
+            keep = [i for i, u in enumerate(table.units) if u.transcript == name]
+            part = replace(table, transcripts=(name,), units=tuple(table.units[i] for i in keep),
+                           presence=table.presence[keep])
+            result.append(group(part, name))
+        return result
+    return [group(unit_table(study, asker, pair, level, None, False, participant_turns_only), " & ".join(pair))
+            for pair in combinations(check_raters(raters), 2)]

@@ -333,6 +333,25 @@ def test_cli_disagreements_json_and_csv(disputed, run):
     assert csv_out.stdout.splitlines()[0] == "transcript,segment,speaker,text,alice,bob,disputed,resolution"
 
 
+def test_cli_disagreements_refuse_a_theme_code_or_rater_the_study_lacks(disputed, run):
+    """A filter naming nothing there is one line naming it and what there is, never an empty "(none)"."""
+    theme = run("disagreements", "--raters", "alice,bob", "--theme", "Challenge")
+    assert theme.exit_code == 1 and theme.stderr == (
+        "Error: no theme 'Challenge' in the codebook; its themes are Challenges, Attributes, "
+        "Attributes/Traditional, Attributes/Portability\n")
+    code = run("disagreements", "--raters", "alice,bob", "--code", "Challenges/Nope")
+    assert code.exit_code == 1 and "unknown code 'Challenges/Nope'" in code.stderr
+    rater = run("disagreements", "--raters", "alice,bob", "--rater", "carol")
+    assert rater.exit_code == 2 and "'carol' is not one of the raters compared (alice, bob)" in rater.stderr
+    # a code written as the codebook takes it (any case, the sub-theme left out) filters as its full path
+    found = [json.loads(run("disagreements", "--raters", "alice,bob", "--code", ref, "--format", "json").stdout)
+             for ref in (LIC, "attributes/license")]
+    assert found[0] == found[1] and [d["segment"] for d in found[0]] == [3]
+    by_theme = json.loads(run("disagreements", "--raters", "alice,bob", "--theme", "Attributes/Traditional",
+                              "--format", "json").stdout)
+    assert [d["segment"] for d in by_theme] == [3]  # POP on segment 3
+
+
 def test_a_docket_counts_as_the_progress_does_and_takes_a_decision_in_place(disputed):
     before = docket(disputed, CLI, RATERS)
     # T1: five questions and five answers; segments 1, 3 and 7 disputed, none decided

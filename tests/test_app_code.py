@@ -112,6 +112,17 @@ def test_choosing_a_transcript_and_marking_it_done(app_study):
     assert not workspace.coder_state(app_study, ALICE, p2).done
 
 
+def test_coming_back_from_another_page_shows_the_transcript_shown_before(app_study):
+    at = signed_in("alice")
+    p2 = next(t.id for t in workspace.transcript_progress(app_study, ALICE) if t.name == "P2-interview")
+    assert at.session_state["code.transcript"] != p2  # P1 is the first to code
+    at.selectbox(key="code.transcript").select(p2).run()
+    at.switch_page("views/codebook.py").run()
+    assert page_shown(at) == "Codebook"
+    at.switch_page("views/code.py").run()
+    assert page_shown(at) == "Code" and at.session_state["code.transcript"] == p2
+
+
 def test_sign_out_returns_to_the_sign_in_page(app_study):
     at = signed_in("bob")
     at.sidebar.button[0].click().run()

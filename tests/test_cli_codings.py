@@ -71,6 +71,30 @@ def test_done_with_uncoded_turns_says_how_many_and_takes_anyway(run):
                        "alice").stderr  # done: locked
 
 
+def test_done_all_marks_every_included_transcript_or_none(run, tmp_path):
+    for name in ("P2", "P3"):
+        (tmp_path / f"{name}.txt").write_text(f"Interviewer: And you?\n\n{name}: The card, mostly.\n", encoding="utf-8")
+        assert run("import", str(tmp_path / f"{name}.txt")).exit_code == 0
+    assert run("exclude", "P3", "--kind", "transcript", "--reason", "a test upload").exit_code == 0
+    run("codings", "apply", "P1", "1", "--code", "Challenges/Model search", "--rater", "alice")
+    refused = run("codings", "done", "--all", "--rater", "alice")
+    assert refused.exit_code == 1 and refused.stderr.startswith(
+        "Error: P2: 1 of 1 participant turn(s) have no code yet;")  # P3 is excluded: not asked for
+    assert run("codings", "apply", "P1", "1", "--code", "Attributes/Popularity", "--rater", "alice").exit_code == 0
+    marked = run("codings", "done", "--all", "--rater", "alice", "--anyway")
+    assert marked.exit_code == 0 and marked.stdout == "Marked done: 2 transcript(s) for alice.\n"
+    for name in ("P1", "P2"):  # done: locked
+        assert run("codings", "apply", name, "1", "--code", "Attributes/License", "--rater", "alice").exit_code == 1
+    assert run("codings", "apply", "P3", "1", "--code", "Attributes/License", "--rater", "alice").exit_code == 0
+    assert run("codings", "done", "--all", "--rater", "alice", "--reopen").stdout == "Reopened: 2 transcript(s) for alice.\n"
+
+
+@pytest.mark.parametrize("args", [(), ("P1", "--all")])
+def test_done_needs_transcripts_or_all_but_not_both(run, args):
+    result = run("codings", "done", *args, "--rater", "alice")
+    assert result.exit_code == 2 and "name the transcripts, or give --all" in result.stderr
+
+
 def test_user_add_reads_the_password_from_stdin_and_lists_it(run):
     assert run("user", "add", "carol", "--role", "admin", input="long-password\n").exit_code == 0
     users = json.loads(run("user", "list", "--format", "json").stdout)

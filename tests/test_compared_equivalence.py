@@ -5,13 +5,17 @@ a transcript one rater has not finished, one without a participant)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from itertools import product
 
 from sqlalchemy import delete, select
 
 from study.adjudication import _consensus_coverage, adjudication_progress, auto_adjudicate, disagreements, resolve
+from study.agreement.breakdown import agreement_by
+from study.agreement.units import unit_table
 from study.auth import CLI, consensus_user
 from study.schema import unit_key
-from study.store import AuditEntry, Coding, Resolution, utcnow
+from study.store import AuditEntry, Coding, Resolution, Theme, utcnow
 from tests import agreement_before as before
 from tests.conftest import coded_sample_study
 from tests.test_counting_equivalence import varied_study
@@ -87,3 +91,62 @@ def test_auto_adjudication_carries_what_it_carried_on_a_varied_study(study_from)
                                code_id=stale[2], unit_key=unit_key(stale[1]), created_at=utcnow()))
 
     carried_both_ways(study, VARIED_RATERS, leftover)
+
+
+def table_fields(table, unnamed: str = "T14") -> tuple:
+    """What a units table holds. Where the frame path gave pandas' NaN for a transcript without a
+    participant (the varied study's ``unnamed``), the new path gives what a Unit's type and the
+    docstring say: participant None, and at participant level a unit labelled with the transcript."""
+    def named(unit):
+        if isinstance(unit.label, float):
+            return replace(unit, label=unnamed, participant=unnamed)
+        return replace(unit, participant=None) if isinstance(unit.participant, float) else unit
+
+    units = tuple(named(u) for u in table.units)
+    return (table.raters, table.level, table.basis, table.transcripts, units, table.codes,
+            table.presence.shape, table.presence.tolist(), table.notes)
+
+
+def same_tables(study, raters: list[str], themes: list[str | None]) -> int:
+    """Every units table of these raters (each level, theme, basis and turn choice), new and old."""
+    compared = 0
+    for level, theme, unfinished, turns in product(("segment", "participant"), themes, (False, True), (False, True)):
+        if turns and level == "participant":
+            continue
+        new = unit_table(study, CLI, raters, level, theme, unfinished, turns)
+        old = before.unit_table(study, CLI, raters, level, theme, unfinished, turns)
+        assert table_fields(new) == table_fields(old), f"{level}, {theme}, unfinished {unfinished}, turns {turns}"
+        compared += 1
+    return compared
+
+
+def test_units_tables_are_what_they_were_on_the_sample_study(study_from):
+    study = study_from(coded_sample_study)
+    assert same_tables(study, SAMPLE_RATERS, [None, "Challenges"]) == 12
+
+
+def test_units_tables_are_what_they_were_on_a_varied_study(study_from):
+    study = study_from(varied_study)
+    with study.session() as session:
+        theme = session.scalars(select(Theme.name).order_by(Theme.id)).first()
+    for raters in (VARIED_RATERS, VARIED_RATERS[:2], VARIED_RATERS[::-1]):
+        assert same_tables(study, raters, [None, theme]) == 12
+    table = unit_table(study, CLI, VARIED_RATERS, "segment", None, True, True)
+    assert any("whole-transcript" in n for n in table.notes) and any("coding(s) on them" in n for n in table.notes)
+
+
+def test_a_transcript_without_a_participant_is_its_own_unit_as_before(study_from):
+    study = study_from(varied_study)
+    new = unit_table(study, CLI, VARIED_RATERS, "participant")
+    assert "T14" in {u.label for u in new.units}  # the varied study's T14 has no participant
+    assert table_fields(new) == table_fields(before.unit_table(study, CLI, VARIED_RATERS, "participant"))
+
+
+def test_agreement_per_transcript_and_per_pair_is_what_it_was(study_from):
+    study = study_from(varied_study)
+    for by, level, turns in (("transcript", "segment", False), ("transcript", "segment", True),
+                             ("pair", "segment", False), ("pair", "participant", False)):
+        new = agreement_by(study, CLI, VARIED_RATERS, by, level, participant_turns_only=turns)
+        old = before.agreement_by(study, CLI, VARIED_RATERS, by, level, turns)
+        assert new == old, (by, level, turns)
+        assert any(g.median_alpha is not None for g in new) and any(g.disputed_units for g in new)

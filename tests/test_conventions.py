@@ -157,6 +157,35 @@ EXPECTED = {
         ("Ana", "Where did you grow up?", "00:00:01"), ("Tomo", "In a fishing town in the north.", "00:00:05"),
         ("Ana", "Do you go back?", "00:00:10"), ("Tomo", "Every summer, for the festival.", "00:00:13"),
     ]),
+    "tiers.txt": ("EXA", [  # speakers' tiers open with '*'; a '%' tier is an annotation, nobody's speech
+        ("EXA", "what is the dog doing ?", None), ("CHI", "he is jumping over the fence .", None),
+        ("EXA", "and then ?", None), ("CHI", "then he runs home .", None),
+        ("EXA", "why does he run ?", None), ("CHI", "because it is raining .", None),
+    ]),
+    "cast-list.md": ("Jo Park", [  # the list under 'People present' is the header; the closing aside nobody's
+        ("Jo Park", "How did you start driving for the scheme?", None),
+        ("Ama Owusu", "A neighbour needed lifts to dialysis, and it grew from there.", None),
+        ("Lee Chen", "Sorry, how many lifts a week was that?", None), ("Ama Owusu", "Three, sometimes four.", None),
+        ("Jo Park", "What keeps you going?", None), ("Ama Owusu", "The people. And the petrol money helps.", None),
+    ]),
+    "hearing-capitals.txt": ("MR. SMITH", [  # a hearing's names in capitals closed by a full stop
+        ("MR. SMITH", "Where were you on the night of the fire?", None), ("MR. BROWN", "At home, with my wife.", None),
+        ("MR. SMITH", "Did you see the smoke?", None), ("MR. BROWN", "Only in the morning.", None),
+    ]),
+    "bold-questions.md": (INT, [  # questions set apart by bold alone, answers plain below
+        (INT, "How did you start keeping bees?", None), (PART, "My grandfather had hives behind the barn.", None),
+        (INT, "What is the hardest part of the year?", None), (PART, "Late winter, when the stores run low.", None),
+        (INT, "Would you recommend it?", None), (PART, "Only to patient people.", None),
+    ]),
+    "numbered-turns.txt": ("I", [  # the turn's number is no part of the label nor of the words
+        ("I", "How long have you worked here?", None), ("R", "Ten years.", None),
+        ("I", "What changed?", None), ("R", "The owners, twice.", None),
+    ]),
+    "name-time-lines.txt": ("Jane Roe", [  # a time alone under the name is the turn's time
+        ("Jane Roe", "Thanks for joining. How did you start?", "0:03"),
+        ("Tom Bell", "By accident, really. A friend needed help.", "0:09"),
+        ("Jane Roe", "And then?", "0:15"), ("Tom Bell", "Then it became my job.", "0:18"),
+    ]),
     "dash-labels.txt": ("MOD", [
         ("MOD", "So, how did you first hear about the co-op?", None),
         ("ANA", "Through my neighbour, she was a member.", None),
@@ -182,6 +211,24 @@ def test_speakers_told_apart_only_by_colour_are_read_and_named_by_the_key(tmp_pa
         ("Interviewer", turns[0][1]), ("Participant", f"{turns[1][1]}\n{turns[2][1]}"),
         ("Interviewer", turns[3][1]), ("Participant", turns[4][1])]
     assert main_interviewer(assign_roles(parsed)) == "Interviewer"
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+def test_a_header_cast_list_gives_its_speakers_their_roles(without):
+    # "Lee Chen (observer)" asks one question: the header says an observer, not an interviewer
+    parsed = read_transcript(FIXTURES / "cast-list.md", without=without)
+    assert {r.name: r.role for r in assign_roles(parsed)} == {
+        "Jo Park": "interviewer", "Ama Owusu": "participant", "Lee Chen": "other"}
+    assert "Lee Chen (observer)" in parsed.metadata["People present"]
+
+
+def test_a_header_naming_roles_gives_them_to_speakers_labelled_by_initials(tmp_path):
+    path = tmp_path / "initials.txt"
+    path.write_text("Interviewer: Robert Keane\nNarrator: June Marsh\nDate: 9 October 2019\n\n"
+                    "JM: Can I ask you something first?\nRK: Of course.\nJM: Who will hear this tape?\n"
+                    "RK: The archive's readers. Where were you born?\nJM: Next door.\n", encoding="utf-8")
+    roles = {r.name: r.role for r in assign_roles(read_transcript(path))}
+    assert roles == {"JM": "participant", "RK": "interviewer"}  # though JM asks more
 
 
 def test_caption_cues_opened_by_bracketed_names_and_asides_that_are_nobodys(tmp_path):

@@ -1,5 +1,5 @@
 """Files that speech-to-text and meeting tools write, in shapes found in public repositories
-(synthetic words): JSON segment lists, and caption cues that hold several speakers' parts."""
+(synthetic words): JSON segment lists, caption cues that hold several speakers' parts, and web pages."""
 from __future__ import annotations
 
 import json
@@ -71,3 +71,62 @@ def test_a_cue_holding_two_speakers_under_names_in_parentheses_is_split(tmp_path
     assert [(s, body) for s, body, _ in _turns(parsed)] == [
         ("Ada Moss", "What is your role here?"), ("Ben Ruiz", "I plan the shifts for the night crew.")]
     assert word_account(parsed).notes_text == ("(laughs)",)
+
+
+def test_a_web_page_is_read_by_its_paragraphs_and_bold_labels_without_its_chrome(tmp_path):
+    path = tmp_path / "ruth.html"
+    path.write_text(
+        "<html><head><title>Ruth Mallory - Valley Oral History</title><script>var s = 'Interviewer: no';</script>"
+        "</head><body><nav><a href='/'>Home</a></nav><h1>Ruth Mallory</h1>"
+        "<p><strong>Interviewer:</strong> Where were you born?</p>"
+        "<p><strong>Ruth Mallory:</strong> Behind the mill &amp; the bakery.<br>My mother baked.</p>"
+        "<p><b>Interviewer:</b> What do you remember?</p><p><b>Ruth Mallory:</b> The <em>noise</em>.</p>"
+        "<footer>Valley Oral History Project</footer></body></html>", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Interviewer", "Where were you born?"), ("Ruth Mallory", "Behind the mill & the bakery.\nMy mother baked."),
+        ("Interviewer", "What do you remember?"), ("Ruth Mallory", "The *noise*.")]
+    kept = parsed.header + parsed.text
+    assert "Ruth Mallory - Valley Oral History" in kept
+    assert not any(word in kept for word in ("var s", "Home", "Valley Oral History Project"))
+
+
+def test_a_web_page_holding_a_table_of_turns(tmp_path):
+    path = tmp_path / "episode.html"
+    rows = [("0:05", "Nadia", "What is a repair cafe?"), ("0:12", "Oskar", "Volunteers with screwdrivers."),
+            ("0:21", "Nadia", "What gets fixed most?"), ("0:24", "Oskar", "Lamps and trousers.")]
+    path.write_text("<table><tr><th>Time</th><th>Speaker</th><th>Text</th></tr>"
+                    + "".join(f"<tr><td>{t}</td><td>{s}</td><td>{x}</td></tr>" for t, s, x in rows) + "</table>",
+                    encoding="utf-8")
+    assert _turns(read_transcript(path)) == [(s, x, t) for t, s, x in rows]
+
+
+def test_a_web_page_with_no_text_outside_its_scripts_is_an_error(tmp_path):
+    path = tmp_path / "app.html"
+    path.write_text("<html><head><script>render()</script></head><body><div id='root'></div></body></html>",
+                    encoding="utf-8")
+    with pytest.raises(TranscriptFormatError, match=r"app\.html: holds no text outside its scripts"):
+        read_transcript(path)
+
+
+def test_a_json_list_of_words_each_with_its_speaker_is_turns_beside_the_plain_transcript(tmp_path):
+    # a cloud service's output: the whole text once without speakers, then one item per word, the word
+    # among "alternatives", punctuation items with no speaker of their own
+    words = [("spk_0", "Where"), ("spk_0", "do"), ("spk_0", "you"), ("spk_0", "work"), (None, "?"),
+             ("spk_1", "At"), ("spk_1", "the"), ("spk_1", "harbour"), (None, ","), ("spk_1", "mostly"), (None, ".")]
+    items = [{"alternatives": [{"confidence": "0.9", "content": word}, {"confidence": "0.1", "content": "x"}],
+              "type": "punctuation" if speaker is None else "pronunciation",
+              **({"speaker_label": speaker} if speaker else {})} for speaker, word in words]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"results": {"transcripts": [{"transcript": "Where do you work? At the harbour, mostly."}],
+                                            "items": items}}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("spk_0", "Where do you work?"), ("spk_1", "At the harbour, mostly.")]
+
+
+def test_json_paragraphs_whose_sentences_hold_the_words(tmp_path):
+    paragraphs = [{"speaker": 0, "start": 0.0, "sentences": [{"text": "Hello.", "start": 0.0}, {"text": "Ready?", "start": 1.0}]},
+                  {"speaker": 1, "start": 2.0, "sentences": [{"text": "Yes.", "start": 2.0}]}]
+    path = tmp_path / "paragraphs.json"
+    path.write_text(json.dumps({"results": {"paragraphs": paragraphs}}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "Hello. Ready?"), ("1", "Yes.")]

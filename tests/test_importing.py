@@ -176,6 +176,17 @@ def test_a_participants_table_under_another_name_is_skipped_with_its_reason(stud
     assert [row["name"] for row in transcript_rows(study)] == ["P01"]
 
 
+def test_a_tools_settings_file_or_a_page_in_the_folder_is_skipped_with_its_reason(study, tmp_path):
+    write_txt(tmp_path / "P01.txt", INTERVIEW)
+    (tmp_path / "settings.json").write_text('{"model": "large", "language": "en"}', encoding="utf-8")
+    (tmp_path / "index.html").write_text("<html><head><script>go()</script></head><body></body></html>",
+                                         encoding="utf-8")
+    summary = import_files(study, [tmp_path], actor=CLI)
+    assert summary.imported == ["P01"] and summary.failed == []
+    assert sorted((Path(file).name, "holds no" in why) for file, why in summary.skipped) == [
+        ("index.html", True), ("settings.json", True)]
+
+
 def test_the_command_line_says_to_pass_a_participants_table_with_participants(db_url, tmp_path):
     from click.testing import CliRunner
 
@@ -219,8 +230,11 @@ def test_real_rev_transcripts_keep_every_turn_and_word(study, real_transcripts, 
 
 def _body_paragraphs(path: Path) -> list[str]:
     """The paragraphs from the first speaker label up to the authors' closing "Annotations"
-    section (their memos, which are not part of the interview), less the labels."""
-    paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs if p.text.strip()]
+    section (their memos, which are not part of the interview), less the labels and the raised
+    numbers pointing at those memos."""
+    from tests.test_transcripts import spoken_text
+
+    paragraphs = [spoken_text(p).strip() for p in docx.Document(str(path)).paragraphs if p.text.strip()]
     first = next(i for i, p in enumerate(paragraphs) if LABEL.match(p))
     end = paragraphs.index("Annotations") if "Annotations" in paragraphs else len(paragraphs)
     return [p.split(":", 1)[1] if LABEL.match(p) else p for p in paragraphs[first:end]]

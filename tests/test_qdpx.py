@@ -92,10 +92,10 @@ def test_an_export_holds_the_texts_as_utf8_files_the_project_points_to(sample, t
     qdpx.export_qdpx(sample, CLI, tmp_path / "s.qdpx", raters=["alice"])
     xml = project_xml(tmp_path / "s.qdpx")
     with zipfile.ZipFile(tmp_path / "s.qdpx") as archive:
-        sources = [n for n in archive.namelist() if n.startswith("Sources/")]
-        assert len(sources) == 10
+        sources = [n for n in archive.namelist() if n.startswith("sources/")]  # lower case: ATLAS.ti reads no other
+        assert len(sources) == 10 and len(archive.namelist()) == 11
         for name in sources:
-            assert f'plainTextPath="internal://{name.removeprefix("Sources/")}"' in xml
+            assert f'plainTextPath="internal://{name.removeprefix("sources/")}"' in xml
         assert set(archive.read(n).decode("utf-8") for n in sources) == set(texts_of(sample).values())
     assert 'name="bob"' not in xml
 

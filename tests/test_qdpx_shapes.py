@@ -5,14 +5,19 @@ description (QualCoder), relations between codes (ATLAS.ti), and whatever else a
 a study cannot: each is imported, or named in the summary, never dropped silently."""
 from __future__ import annotations
 
+import zipfile
+from xml.etree import ElementTree as ET
+
 import pytest
+import xmlschema
 
 from study import qdpx
 from study.auth import CLI
 from study.participants import list_participants
 from study.project_memos import project_memos
+from study.store import Study
 from tests.test_qdpx import memos_of
-from tests.test_qdpx_tools import ANA, BEN, guid, interview, quotes_of, texts_of, write_qdpx
+from tests.test_qdpx_tools import ANA, BEN, Q, guid, interview, quotes_of, texts_of, write_qdpx
 
 CODES = f"""<CodeBook><Codes>
   <Code guid="{guid(1, 1)}" name="Skills" isCodable="true" color="#EF8256">
@@ -103,10 +108,10 @@ def sync_points(text: str, *quotes: str) -> tuple[str, dict[str, tuple[str, str]
     return "".join(points), ends
 
 
-def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_their_sync_points(study, tmp_path):
+def atlas_audio() -> tuple[str, str, str, dict[str, str]]:
     """ATLAS.ti's shape: the recording outside the archive (relative://) and unnamed, its transcript
     named and inside, TranscriptSelections between SyncPoints, a note on a coding, a time-range
-    AudioSelection; the recording's case is the transcript's participant."""
+    AudioSelection, a case for the recording. (sources, notes, cases, archive members)"""
     points, ends = sync_points(TEXT, "A parser in Python", "Reviews")
     transcript = (
         f'<Transcript plainTextPath="internal://{guid(6, 1)}.txt" richTextPath="internal://{guid(6, 2)}.docx" '
@@ -124,36 +129,46 @@ def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_t
              f'<AudioSelection guid="{guid(8, 1)}" name="00:16.17 - 00:45.35" begin="16176" end="45358" '
              f'creatingUser="{BEN}"><Coding guid="{guid(8, 2)}" creatingUser="{BEN}"><CodeRef '
              f'targetGUID="{guid(1, 1)}"/></Coding></AudioSelection></AudioSource>')
-    extra = (f'<Notes><Note guid="{guid(9, 1)}" name="IT24" plainTextPath="internal://{guid(9, 1)}.txt" '
+    notes = (f'<Notes><Note guid="{guid(9, 1)}" name="IT24" plainTextPath="internal://{guid(9, 1)}.txt" '
              f'creatingUser="{BEN}"/></Notes>')
     cases = f'<Cases><Case guid="{guid(10, 1)}" name="P1"><SourceRef targetGUID="{guid(2, 1)}"/></Case></Cases>'
-    path = write_qdpx(tmp_path / "atlas.qdpx", project(audio, extra, origin="ATLAS.ti Win 23.4.0").replace(
-        "<Sources>", cases + "<Sources>"), {f"sources/{guid(6, 1)}.txt": TEXT, f"sources/{guid(9, 1)}.txt": "a note"})
+    return audio, notes, cases, {f"sources/{guid(6, 1)}.txt": TEXT, f"sources/{guid(9, 1)}.txt": "a note"}
+
+
+def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_their_sync_points(study, tmp_path):
+    """The recording's case is the transcript's participant, its memo the transcript's memo."""
+    audio, notes, cases, members = atlas_audio()
+    path = write_qdpx(tmp_path / "atlas.qdpx", project(audio, notes, origin="ATLAS.ti Win 23.4.0").replace(
+        "<Sources>", cases + "<Sources>"), members)
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["interview detail.docx"]
     assert sorted(quotes_of(study)) == [("ana", "interview detail.docx", "Reviews"),
                                         ("ben", "interview detail.docx", "A parser in Python")]
     assert summary.coding_memos == 1  # the selection's description and the coding's note, one memo
     assert memos_of(study) == {("ben", "interview detail.docx", None): "recorded at the lab"}
-    assert [(p["participant"], p["transcripts"]) for p in list_participants(study)] == [("P1", ["interview detail.docx"])]
+    participants = [(p["participant"], p["transcripts"]) for p in list_participants(study)]
+    assert participants == [("P1", ["interview detail.docx"])]
     assert summary.skipped == ["1 audio selection(s) (time ranges, not transcript text) not imported"]
 
 
 def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_path):
-    """QualCoder's shape: the transcript's text inline, Codings without a creating user (credited
-    to the project's creator), a selection naming a sync point that is not there (reported)."""
+    """QualCoder's shape: the transcript's text inline, its creator named on the Transcript alone (not
+    on its selections or codings, so theirs), a selection naming a sync point that is not there
+    (reported)."""
     text = interview(2)
     points, ends = sync_points(text, "A parser")
-    transcript = (f'<Transcript guid="{guid(6, 1)}" name="focus.mp4.transcribed"><PlainTextContent>{text}'
+    transcript = (f'<Transcript guid="{guid(6, 1)}" name="focus.mp4.transcribed" creatingUser="{BEN}" '
+                  f'creationDateTime="2024-02-01T10:00:00Z"><PlainTextContent>{text}'
                   f'</PlainTextContent>{points}<TranscriptSelection guid="{guid(3, 1)}" name="focus.mp4.transcribed" '
                   f'fromSyncPoint="{ends["A parser"][0]}" toSyncPoint="{ends["A parser"][1]}"><Coding '
                   f'guid="{guid(4, 1)}"><CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection>'
                   f'<TranscriptSelection guid="{guid(3, 2)}" fromSyncPoint="{ends["A parser"][0]}" '
                   f'toSyncPoint="{guid(7, 99)}"><Coding guid="{guid(4, 2)}"><CodeRef targetGUID="{guid(1, 3)}"/>'
                   f'</Coding></TranscriptSelection></Transcript>')
-    video = f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}</VideoSource>'
+    video = (f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}'
+             '</VideoSource>')
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project(video), {}))
-    assert quotes_of(study) == [("ana", "focus.mp4", "A parser")]
+    assert quotes_of(study) == [("ben", "focus.mp4", "A parser")]
     assert summary.skipped == [f"source 'focus.mp4': transcript selection {guid(3, 2).lower()} names no sync point "
                                "of the transcript, so where it lies is unknown; its 1 coding(s) not imported"]
 
@@ -182,9 +197,9 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
-    """ATLAS.ti's relations between codes, a graph, a case memo, a picture, a set, and an element no
-    version of the standard names: each counted where it stands. QualCoder's empty ``<Description />``
-    placeholders hold nothing and are not reported."""
+    """ATLAS.ti's relations between codes, a graph, a picture, a set, and an element no version of the
+    standard names: each counted where it stands (the case's memo is kept, as a project memo).
+    QualCoder's empty ``<Description />`` placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
    targetGUID="{guid(1, 3)}"/></Links>
@@ -202,9 +217,9 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
                       {f"sources/{guid(2, 1)}.txt": interview(1)})
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["Interview 1"] and len(quotes_of(study)) == 1
+    assert [(m.name, m.text) for m in project_memos(study, CLI)] == [("Case memo: P1", "quiet, thoughtful")]
     assert sorted(summary.skipped) == [
         "1 <Highlight> element(s) in <TextSource> not imported",
-        "1 case description(s) (participant memos) not imported",
         "1 graph(s) (code maps) not imported",
         "1 link(s) between codes or sources (relations) not imported",
         "1 picture source(s) not imported",
@@ -218,3 +233,163 @@ def test_representation_positions_count_code_points_around_emoji_and_crlf(study,
                       {f"sources/{guid(6, 1)}.txt": text})
     qdpx.import_qdpx(study, CLI, path)
     assert quotes_of(study) == [("ana", "Report 1.pdf", "A parser")]
+
+
+def test_a_chance_lead_of_another_count_does_not_shift_roughly_dragged_selections(study, tmp_path):
+    """MAXQDA counts characters. Ten selections cut mid-word (dragged roughly) fit no count; one of
+    them happens to start and end on word boundaries if an emoji counted two. That chance lead of
+    one in ten must not move all ten by a character."""
+    text = "P1: 😀 " + "abcdefghij " * 12 + "\n"
+    word = [text.index("abcdefghij", 7 + 11 * k) for k in range(10)]
+    rough = [(w + 3, w + 6) for w in word[:9]] + [(word[9] + 1, word[9] + 11)]  # the last: a word under UTF-16
+    selections = "".join(
+        f'<PlainTextSelection guid="{guid(3, n)}" startPosition="{a}" endPosition="{b}" creatingUser="{ANA}">'
+        f'<Coding guid="{guid(4, n)}" creatingUser="{ANA}"><CodeRef targetGUID="{guid(1, 2)}"/></Coding>'
+        f'</PlainTextSelection>' for n, (a, b) in enumerate(rough))
+    source = f'<TextSource guid="{guid(2, 1)}" name="Rough" plainTextPath="internal://r.txt">{selections}</TextSource>'
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "r.qdpx", project(source, origin="MAXQDA 24"),
+                                                      {"sources/r.txt": text}))
+    assert not summary.readings  # read as MAXQDA counts: characters
+    assert [q for _, _, q in quotes_of(study)] == [text[a:b] for a, b in rough]
+
+
+# ---------------------------------------------------------------- archives as people zip them
+
+
+@pytest.mark.parametrize("members, path", [
+    ({"Study/project.qde": None, "Study/Sources/s1.txt": None, "__MACOSX/Study/._project.qde": "junk"},
+     "internal://s1.txt"),  # a project folder zipped again by hand (macOS adds its resource forks)
+    ({"project.qde": None, "Sources\\s1.txt": None}, "internal://s1.txt"),  # a Windows zip tool's separators
+    ({"project.qde": None, "Sources/My Interview.txt": None}, "internal://My%20Interview.txt"),  # a URL's escapes
+])
+def test_archives_zipped_by_hand_or_by_other_zip_tools_are_read(study, tmp_path, members, path):
+    source = f'<TextSource guid="{guid(2, 1)}" name="Interview 1" plainTextPath="{path}">' \
+             f'{selection(1, interview(1), "A parser", 2)}</TextSource>'
+    qde = project(source)
+    with zipfile.ZipFile(tmp_path / "z.qdpx", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data or (qde if name.endswith(".qde") else interview(1)))
+    summary = qdpx.import_qdpx(study, CLI, tmp_path / "z.qdpx")
+    assert summary.ok and quotes_of(study) == [("ana", "Interview 1", "A parser")]
+
+
+def test_a_colour_not_in_rrggbb_form_is_reported_not_dropped_silently(study, tmp_path):
+    odd = project(text_source()).replace('color="#EF8256"', 'color="#FFEF8256"')
+    path = write_qdpx(tmp_path / "c.qdpx", odd, {f"sources/{guid(2, 1)}.txt": interview(1)})
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert summary.skipped == ["1 code colour(s) not in #RRGGBB form not kept (e.g. '#FFEF8256' on 'Skills')"]
+
+
+# ---------------------------------------------------------------- and out again
+
+
+def exported(study: Study, tmp_path) -> ET.Element:
+    """The study exported to ``out.qdpx``: its project.qde, validated against the QDA-XML schema."""
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(xml)
+    return ET.fromstring(xml)
+
+
+def test_pdf_and_recording_texts_go_out_as_valid_text_sources_and_come_back_with_every_coding(study, tmp_path):
+    audio, notes, cases, members = atlas_audio()
+    members[f"sources/{guid(6, 11)}.txt"] = TEXT
+    sources = audio + pdf_source(11, TEXT, region=False)
+    first = write_qdpx(tmp_path / "in.qdpx", project(sources, notes).replace("<Sources>", cases + "<Sources>"), members)
+    qdpx.import_qdpx(study, CLI, first)
+    exported(study, tmp_path)
+    out = tmp_path / "out.qdpx"
+    fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    summary = qdpx.import_qdpx(fresh, CLI, out)
+    assert sorted(quotes_of(fresh)) == sorted(quotes_of(study)) and len(quotes_of(fresh)) == 4
+    assert memos_of(fresh) == memos_of(study) and not summary.skipped
+    fresh.close()
+
+
+VARIABLES = {"age": ("Integer", "IntegerValue", ["34", "41"]), "height": ("Float", "FloatValue", ["1.75", "1.6"]),
+             "consent": ("Boolean", "BooleanValue", ["true", "false"]),
+             "born": ("Date", "DateValue", ["1990-05-01", "1985-01-02"]),
+             "seen": ("DateTime", "DateTimeValue", ["2024-03-01T10:00:00Z", "2024-03-02T09:30:00Z"]),
+             "role": ("Text", "TextValue", ["lead", "member"])}
+
+
+def test_variables_of_every_type_keep_their_type_and_values_through_a_round_trip(study, tmp_path):
+    """MAXQDA and NVivo type their variables; a study keeps values as text, and the export types them
+    again from the values, so each comes back as the type it left."""
+    variables = "".join(f'<Variable guid="{guid(14, n)}" name="{name}" typeOfVariable="{kind}"/>'
+                        for n, (name, (kind, _, _)) in enumerate(VARIABLES.items()))
+    cases = "".join(
+        f'<Case guid="{guid(10, p)}" name="P{p + 1}">' + "".join(
+            f'<VariableValue><VariableRef targetGUID="{guid(14, n)}"/><{element}>{values[p]}</{element}>'
+            '</VariableValue>'
+            for n, (_, (_, element, values)) in enumerate(VARIABLES.items()))
+        + f'<SourceRef targetGUID="{guid(2, p + 1)}"/></Case>' for p in range(2))
+    sources = text_source(1) + text_source(2).replace(selection(2, interview(2), "A parser", 2), "")
+    path = write_qdpx(tmp_path / "v.qdpx", project(sources).replace(
+        "<Sources>", f"<Variables>{variables}</Variables><Cases>{cases}</Cases><Sources>"),
+        {f"sources/{guid(2, n)}.txt": interview(n) for n in (1, 2)})
+    qdpx.import_qdpx(study, CLI, path)
+    root = exported(study, tmp_path)
+    kinds = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{Q}Variable")}
+    assert kinds == {name: kind for name, (kind, _, _) in VARIABLES.items()}
+    names = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
+    written = {(case.get("name"), names[value.find(f"{Q}VariableRef").get("targetGUID")], value[1].text)
+               for case in root.iter(f"{Q}Case") if case.get("name") for value in case.findall(f"{Q}VariableValue")}
+    assert written == {(f"P{p + 1}", name, values[p]) for name, (_, _, values) in VARIABLES.items() for p in range(2)}
+
+
+def test_a_case_memo_is_kept_and_goes_back_out_as_the_cases_description(study, tmp_path):
+    """QualCoder and NVivo keep a case's memo in its Description; a study keeps it as a project memo
+    named for the participant, and writes it back where it came from (not as a journal note)."""
+    cases = (f'<Cases><Case guid="{guid(10, 1)}" name="P1"><Description>quiet, thoughtful</Description>'
+             f'<SourceRef targetGUID="{guid(2, 1)}"/></Case></Cases>')
+    path = write_qdpx(tmp_path / "c.qdpx", project(text_source()).replace("<Sources>", cases + "<Sources>"),
+                      {f"sources/{guid(2, 1)}.txt": interview(1)})
+    assert qdpx.import_qdpx(study, CLI, path).project_memos == 1
+    root = exported(study, tmp_path)
+    [case] = [c for c in root.iter(f"{Q}Case") if c.get("name") == "P1"]
+    assert case.findtext(f"{Q}Description") == "quiet, thoughtful"
+    assert not list(root.iter(f"{Q}Note"))  # and no journal note for it
+
+
+def test_two_transcripts_of_one_recording_are_two_texts_and_the_recordings_memo_is_the_firsts(study, tmp_path):
+    texts = {n: interview(n) for n in (1, 2)}
+    transcripts = "".join(
+        f'<Transcript guid="{guid(6, n)}" name="{lang}" creatingUser="{ANA}"><PlainTextContent>{texts[n]}'
+        f'</PlainTextContent>{sync_points(texts[n], "A parser")[0]}<TranscriptSelection guid="{guid(3, n)}" '
+        f'fromSyncPoint="{guid(7, 0)}" toSyncPoint="{guid(7, 1)}"><Coding guid="{guid(4, n)}">'
+        f'<CodeRef targetGUID="{guid(1, 2)}"/></Coding></TranscriptSelection></Transcript>'
+        for n, lang in ((1, "English"), (2, "Français")))
+    audio = (f'<AudioSource guid="{guid(2, 1)}" name="focus group.mp3"><Description>two languages</Description>'
+             f'{transcripts}</AudioSource>')
+    # sync point GUIDs repeat across the two transcripts: each transcript's own are its positions
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "t.qdpx", project(audio), {}))
+    assert summary.imported == ["focus group.mp3", "focus group.mp3 (Français)"]
+    assert quotes_of(study) == [("ana", "focus group.mp3", "A parser"),
+                                ("ana", "focus group.mp3 (Français)", "A parser")]
+    assert memos_of(study) == {("ana", "focus group.mp3", None): "two languages"}
+
+
+def test_what_a_qdc_codebook_holds_beyond_its_codes_is_named(study, tmp_path):
+    """A .qdc is codes, and ATLAS.ti adds its code groups (Sets); anything else is named too."""
+    book = tmp_path / "book.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                    f'origin="Probe"><Codes><Code guid="{guid(1, 1)}" name="Cost" isCodable="true"/></Codes>'
+                    f'<Sets><Set guid="{guid(12, 1)}" name="g"><MemberCode targetGUID="{guid(1, 1)}"/></Set></Sets>'
+                    f'<Ordering by="name"/></CodeBook>', encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 1
+    assert result.skipped == ("1 <Ordering> element(s) in <CodeBook> not imported",
+                              "1 set(s) (groups of codes or sources) not imported")
+
+
+def test_a_codebook_written_without_the_namespace_is_read_when_its_parts_are_qda_xmls(study, tmp_path):
+    """Taguette's first codebooks: no namespace, upper-case GUIDs, flat codable tags, an empty Sets."""
+    book = tmp_path / "codebook.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<CodeBook origin="Taguette 0.9"><Codes><Code '
+                    f'guid="{guid(1, 1)}" name="interview.barriers" isCodable="true"></Code><Code guid="{guid(1, 2)}" '
+                    f'name="interview.hopes" isCodable="true"></Code></Codes><Sets></Sets></CodeBook>',
+                    encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 2 and not result.skipped

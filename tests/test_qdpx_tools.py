@@ -456,10 +456,12 @@ def test_a_project_memo_is_kept_and_goes_back_out_as_a_journal_qualcoder_reads(s
     users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
     referenced = {r.get("targetGUID") for r in root.iter(f"{Q}NoteRef")}
     # QualCoder's parse_notes: a Note no source refers to, with a name and a plainTextPath, is a
-    # journal: its text the file Sources/<path after internal:/>, its owner the creatingUser.
+    # journal: its text the file <sources folder>/<path after internal:/> (the folder "sources" if
+    # there is one, else "Sources"), its owner the creatingUser.
     with zipfile.ZipFile(tmp_path / "back.qdpx") as archive:
+        folder = "sources" if any(n.startswith("sources/") for n in archive.namelist()) else "Sources"
         journals = [(n.get("name"), users[n.get("creatingUser")], n.get("creationDateTime"),
-                     archive.read("Sources" + n.get("plainTextPath").split("internal:/")[1]).decode())
+                     archive.read(folder + n.get("plainTextPath").split("internal:/")[1]).decode())
                     for n in root.iter(f"{Q}Note") if n.get("guid") not in referenced and n.get("plainTextPath")]
     assert journals == [("Reflexive journal", "ben", "2024-01-05T08:00:00Z", "Week one: I lead too much.")]
     fresh = Study.open(f"sqlite:///{tmp_path / 'fresh.db'}")

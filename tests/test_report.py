@@ -268,6 +268,24 @@ def test_report_appendix_quotes_each_coded_segment_by_code_and_participant(coded
     ]
 
 
+def test_word_report_quotes_speech_without_the_transcripts_note_numbers(study, db_url, tmp_path):
+    """A transcript annotated in Word ("…model hub.¹" with the note below): the report's quote is the speech."""
+    from study.listing import segment_rows
+    from tests.factories import load_small_codebook
+    from tests.test_transcripts import write_annotated_docx
+
+    load_small_codebook(study)
+    path = write_annotated_docx(tmp_path / "P1-interview.docx")
+    result = CliRunner().invoke(cli, ["--db", db_url, "import", str(path)])
+    assert result.exit_code == 0, result.output
+    [answer] = [r for r in segment_rows(study, "P1-interview") if "model hub" in r["text"]]
+    apply_code(study, CLI, "alice", "P1-interview", answer["index"], "Challenges/Model search")
+    finish_without_carrying(study, "alice", "P1-interview")
+    document = docx.Document(io.BytesIO(report.report_docx(report.build_report(study, CLI, source="alice"))))
+    quotes = [p.text for p in document.paragraphs if p.text.startswith("“We use")]
+    assert quotes == [f"“We use the model hub. It holds 10 m3 of cards, more or less.” (P1-interview #{answer['index']})"]
+
+
 def test_a_report_after_a_new_coding_counts_it(coded):
     """The codings are read once per change to the study and shared by a build's tables: a change
     in between is never answered from the earlier read."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from study import corrections, exclusion, search
 from study.auth import CLI, Actor
 from study.cli import cli
-from study.errors import NotAllowed, StudyError
+from study.errors import NotAllowed, NotFound, StudyError
 from study.importing.resegment import resegment
 from study.participants import upsert_participant
 from study.schema import codings, users
@@ -77,6 +77,25 @@ def test_the_matches_mark_the_words_in_the_transcript(cafe):
     assert hit.link() == f"?transcript={hit.transcript_id}&segment=1&match={hit.start + 8}-{hit.start + 21}"
 
 
+def test_words_typed_apart_find_them_written_as_one(cafe):
+    add_interview(cafe, "P04", "P04", ["We get models from HuggingFace.", "A pretrained model, or the Hugging Face hub."])
+    assert found(cafe, CLI, "hugging face") == [("P04", 1), ("P04", 3)]  # one word, and two words in a row
+    assert found(cafe, CLI, '"hugging face"') == [("P04", 1), ("P04", 3)]
+    assert found(cafe, CLI, "pre-trained") == [("P04", 3)]  # a hyphenated word, written as one
+    assert found(cafe, CLI, "hugging fac*") == [("P04", 1), ("P04", 3)]
+    assert found(cafe, CLI, "hugging face models") == [("P04", 1)]  # the joined pair and the other word
+    assert found(cafe, CLI, "face hugging") == [("P04", 3)]  # joined only in the order typed
+
+
+def test_words_next_to_each_other_are_marked_as_one_match(cafe):
+    add_interview(cafe, "P04", "P04", ["The Hugging Face hub, HuggingFace, and my face."])
+    hit = search.search(cafe, CLI, "hugging face").hits[0]
+    # "The " is 4 characters: "Hugging Face" 4-16, " hub, " 16-22, "HuggingFace" 22-33, ", and my " 33-42,
+    # "face" 42-46
+    assert [(a - hit.start, b - hit.start) for a, b in hit.matches] == [(4, 16), (22, 33), (42, 46)]
+    assert hit.context(width=4)[1] == "Hugging Face"
+
+
 def test_nothing_to_search_for_is_refused(cafe):
     with pytest.raises(StudyError, match="type a word"):
         search.search(cafe, CLI, ' " * ')
@@ -97,6 +116,20 @@ def test_a_filter_naming_no_transcript_or_participant_is_refused_not_an_empty_re
     with pytest.raises(StudyError, match="no participant named 'P9', 'P7'"):
         found(cafe, CLI, "question", participants=("P01", "P9", "P7"))
     assert found(cafe, CLI, "question", transcripts=("P02",), participants=("P02",)) == [("P02", 0), ("P02", 2)]
+
+
+def test_an_attribute_or_value_no_participant_has_is_refused_naming_what_there_is(cafe):
+    with pytest.raises(NotFound, match=r"^no participant attribute 'feild'; the attributes are field$"):
+        found(cafe, CLI, "question", attributes=(("feild", "biology"),))
+    with pytest.raises(NotFound, match=r"^no participant has field='Biology'; the values of field are biology, physics$"):
+        found(cafe, CLI, "question", attributes=(("field", "Biology"),))
+
+
+def test_the_cli_refuses_an_unknown_attribute_value_in_one_line(cafe):
+    result = CliRunner().invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False), "search",
+                                      "question", "--attribute", "field=chemistry"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: no participant has field='chemistry'; the values of field are biology, physics\n"
 
 
 def test_the_attribute_filter_offers_each_attribute_value_once(cafe):

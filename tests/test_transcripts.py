@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -152,6 +153,51 @@ def test_memo_numbers_glued_to_answers_are_kept(tmp_path):
     paragraphs = ["Speaker 1:", "Where?", "Speaker 2:", "At Salesforce.1"]
     parsed = read_transcript(write_docx(tmp_path / "t.docx", paragraphs))
     assert parsed.turn_text(parsed.turns[-1]) == "At Salesforce.1"
+
+
+def write_annotated_docx(path: Path) -> Path:
+    """An interview annotated by hand in Word, as the real ones are: a raised note number after the words
+    a note is about (lifted by w:position, or superscript), and under "Annotations" the notes, each opening
+    with its raised number. "m" with a superscript 3 is an exponent: no note is numbered 3."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def raised(paragraph, number: str, lifted: bool) -> None:
+        run = paragraph.add_run(number)
+        if lifted:
+            position = OxmlElement("w:position")
+            position.set(qn("w:val"), "10")
+            run._r.get_or_add_rPr().append(position)
+        else:
+            run.font.superscript = True
+
+    document = docx.Document()
+    document.add_paragraph("Speaker 1:")
+    document.add_paragraph("Which hub do you use?")
+    document.add_paragraph("Speaker 2:")
+    answer = document.add_paragraph("We use the model hub.")
+    raised(answer, "1", lifted=True)
+    answer.add_run(" It holds 10 m")
+    raised(answer, "3", lifted=False)
+    answer.add_run(" of cards")
+    raised(answer, "2", lifted=False)
+    answer.add_run(", more or less.")
+    document.add_paragraph("")
+    document.add_paragraph("Annotations")
+    for number, note in (("1", " Uses the hub"), ("2", " Cards matter")):
+        paragraph = document.add_paragraph()
+        raised(paragraph, number, lifted=True)
+        paragraph.add_run(note)
+    document.save(path)
+    return path
+
+
+def test_raised_note_numbers_leave_the_speech_and_stay_in_the_notes(tmp_path):
+    parsed = read_transcript(write_annotated_docx(tmp_path / "t.docx"))
+    assert turns_of(parsed) == [("Speaker 1", "Which hub do you use?"),
+                                ("Speaker 2", "We use the model hub. It holds 10 m3 of cards, more or less.")]
+    assert parsed.text.endswith("Annotations\n1 Uses the hub\n2 Cards matter")
+    assert any(w.startswith("2 raised note number(s) left out") for w in parsed.warnings)
 
 
 def test_authors_notes_after_the_last_turn_belong_to_no_speaker(tmp_path):
@@ -557,9 +603,19 @@ def real_transcripts() -> Path:
 SPEAKER_LABEL = re.compile(r"Speaker \d+:")
 
 
+def spoken_text(paragraph) -> str:
+    """A paragraph's text as spoken: without the authors' raised note numbers ("…hub.¹"), each a
+    digits-only run set superscript or lifted (w:position)."""
+    def note_number(run) -> bool:
+        lifted = run._r.rPr is not None and run._r.rPr.find(qn("w:position")) is not None
+        return run.text.strip().isdigit() and (bool(run.font.superscript) or lifted)
+
+    return "".join(run.text for run in paragraph.runs if not note_number(run))
+
+
 def transcript_paragraphs(path: Path) -> list[str]:
     """The paragraphs from the first speaker label to the authors' "Annotations", read independently."""
-    texts = [paragraph.text for paragraph in docx.Document(path).paragraphs]
+    texts = [spoken_text(paragraph) for paragraph in docx.Document(path).paragraphs]
     first = next(index for index, text in enumerate(texts) if SPEAKER_LABEL.match(text))
     return texts[first:texts.index("Annotations")]
 
@@ -605,7 +661,7 @@ def test_real_protocol_transcript(real_transcripts):
     answer_lines = [
         line.split(":", 1)[1].strip()
         for paragraph in docx.Document(path).paragraphs
-        for line in paragraph.text.split("\n")
+        for line in spoken_text(paragraph).split("\n")
         if line.startswith("Answer:")
     ]
     assert answer_lines and all(any(line in answer for answer in answers) for line in answer_lines)

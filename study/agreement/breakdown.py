@@ -1,9 +1,9 @@
 """Agreement broken down: per transcript (where do the raters disagree?) and per pair of raters
 (who disagrees with whom?), from the same units table as the full report.
 
-Each row summarises one group with the full report's statistics (``report_from_table``): the
-units, how many of them the raters coded differently, the share of units coded identically,
-and the median and pooled alpha over the codes. Per-transcript alphas rest on few units: read
+Each row summarises one group with the full report's overall statistics (``alpha_summary``, as
+``report_from_table`` gives them): the units, how many of them the raters coded differently, the
+share of units coded identically, and the median and pooled alpha over the codes. Per-transcript alphas rest on few units: read
 them to find where to look, not as the study's reliability.
 
 Example::
@@ -22,7 +22,7 @@ import numpy as np
 from ..auth import Actor
 from ..errors import BadValue
 from ..store import Study
-from .study_agreement import report_from_table
+from .study_agreement import alpha_summary
 from .units import UnitTable, check_raters, unit_table
 
 BY = ("transcript", "pair")
@@ -61,7 +61,8 @@ def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "t
         if level != "segment":
             raise BadValue("agreement per transcript compares segments; leave the level at segment")
         table = unit_table(study, asker, raters, "segment", None, include_unfinished, participant_turns_only)
-        return [_group(_units_of(table, name), name) for name in table.transcripts]
+        rows = _rows_of(table)
+        return [_group(_units_of(table, name, rows.get(name, [])), name) for name in table.transcripts]
     names = check_raters(raters)
     return [
         _group(unit_table(study, asker, pair, level, None, include_unfinished, participant_turns_only),
@@ -70,14 +71,21 @@ def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "t
     ]
 
 
-def _units_of(table: UnitTable, transcript: str) -> UnitTable:
-    keep = [i for i, u in enumerate(table.units) if u.transcript == transcript]
+def _rows_of(table: UnitTable) -> dict[str, list[int]]:
+    """{transcript: the indexes of its units}, in one pass over the units."""
+    rows: dict[str, list[int]] = {}
+    for i, unit in enumerate(table.units):
+        rows.setdefault(unit.transcript, []).append(i)
+    return rows
+
+
+def _units_of(table: UnitTable, transcript: str, keep: list[int]) -> UnitTable:
     return replace(table, transcripts=(transcript,), units=tuple(table.units[i] for i in keep),
                    presence=table.presence[keep])
 
 
 def _group(table: UnitTable, label: str) -> GroupAgreement:
-    overall = report_from_table(table, replicates=0).overall
+    overall = alpha_summary(table.presence)  # report_from_table's overall figures, nothing else
     disputed = int(table.disputed().any(axis=1).sum())
     units = len(table.units)
     return GroupAgreement(label, table.raters, len(table.transcripts), units, disputed,

@@ -20,7 +20,7 @@ from ..store import Study, Transcript
 from . import defined
 from .spans import Span, unitizing_alpha
 from .study_agreement import CODER_MIN_UNITS, TOO_FEW, alpha_band
-from .units import BASIS_ALL, BASIS_DONE, _basis_transcripts, check_raters, code_infos
+from .units import BASIS_ALL, BASIS_DONE, basis_transcripts, check_raters, code_infos
 from .visibility import require_may_compare
 
 
@@ -54,7 +54,7 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     raters = check_raters(raters)
     require_may_compare(study, asker, raters, include_unfinished)
     frame = read_codings_frame(study, asker, list(raters))
-    names = _basis_transcripts(study, raters, frame, include_unfinished)
+    names = basis_transcripts(study, raters, include_unfinished)
     segments = segments_frame(study, sorted(names))
     order = tuple(dict.fromkeys(segments.transcript)) + tuple(sorted(names - set(segments.transcript)))
     offsets, total = _offsets(study, order)

@@ -343,15 +343,43 @@ def overall_agreement(table: UnitTable, codes: Sequence[CodeAgreement], replicat
                       seed: int) -> OverallAgreement:
     """Median and range of alpha over codes where it is defined, and the pooled alpha."""
     alphas = [c.alpha for c in codes if c.alpha is not None]
-    units, n_codes, n_raters = table.presence.shape
-    pooled = None
-    if units and n_codes:
-        ones = rater_counts(table.presence).ravel()
-        pooled = defined(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
+    units = table.presence.shape[0]
+    pooled = pooled_alpha(table.presence)
     median = float(np.median(alphas)) if alphas else None
     low, high = (min(alphas), max(alphas)) if alphas else (None, None)
     methods = methods_sentence(table, len(codes), alphas, replicates, seed)
     return OverallAgreement(len(codes), len(alphas), median, low, high, pooled, units, methods)
+
+
+def pooled_alpha(presence: np.ndarray) -> float | None:
+    """Alpha over every (unit, code) cell pooled (see POOLED_NOTE); None without cells or variation."""
+    units, n_codes, n_raters = presence.shape
+    if not (units and n_codes):
+        return None
+    ones = rater_counts(presence).ravel()
+    return defined(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
+
+
+@dataclass(frozen=True)
+class AlphaSummary:
+    """The overall alphas of a table: what ``report_from_table`` gives as median, pooled and codes
+    with alpha, without the per-code rows, themes and intervals (agreement per transcript)."""
+
+    median_alpha: float | None
+    pooled_alpha: float | None
+    codes_with_alpha: int
+
+
+def alpha_summary(presence: np.ndarray) -> AlphaSummary:
+    """The median alpha over codes with a defined one, the pooled alpha, and how many codes have one,
+    from a boolean units x codes x raters array (each code's alpha as ``per_code_agreement`` gives it)."""
+    units, n_codes, n_raters = presence.shape
+    alphas = []
+    if units:
+        ones, n = rater_counts(presence), np.full(units, n_raters, dtype=np.int64)
+        alphas = [a for a in (defined(binary_alpha(binary_unit_types(ones[:, c], n))) for c in range(n_codes))
+                  if a is not None]
+    return AlphaSummary(float(np.median(alphas)) if alphas else None, pooled_alpha(presence), len(alphas))
 
 
 def methods_sentence(table: UnitTable, n_codes: int, alphas: Sequence[float], replicates: int,

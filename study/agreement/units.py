@@ -7,19 +7,23 @@ units the same way.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
-from ..codes import CodeView
+from .. import compared
+from ..auth import Actor, rater_user
 from ..codebook import split_ref
-from ..auth import CLI, Actor
-from ..codings import done_by, read_codings_frame, segments_frame
+from ..codes import CodeView
+from ..codings import check_may_compare
 from ..errors import BadValue, NotFound, StudyError
-from ..exclusion import excluded_transcripts
-from ..store import Study
+from ..excluded import excluded_transcript_ids
+from ..schema import participants, segments, transcripts
+from ..store import Coding, Study, Transcript, TranscriptStatus
 from .visibility import require_may_compare
 
 LEVELS = ("segment", "participant")
@@ -76,7 +80,8 @@ def check_raters(raters) -> tuple[str, ...]:
 
 def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
                include_unfinished: bool = False, participant_turns_only: bool = False) -> UnitTable:
-    """The units the raters are compared on, with each rater's codes, in one read of the codings.
+    """The units the raters are compared on, with each rater's codes, from one grouped query
+    (``compared.applied``: which raters applied each code where, never every coding).
 
     Units are the segments (or participants) of the transcripts every rater marked done, or with
     ``include_unfinished`` of every transcript any of them coded or marked done. With
@@ -87,63 +92,150 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     if level not in LEVELS:
         raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     require_may_compare(study, asker, raters, include_unfinished)
-    frame = read_codings_frame(study, asker, list(raters))
-    transcripts = _basis_transcripts(study, raters, frame, include_unfinished)
-    segments = segments_frame(study, sorted(transcripts))
-    names = tuple(dict.fromkeys(segments.transcript))  # reading order
-    names += tuple(sorted(transcripts - set(names)))  # transcripts without segments, if any
-    frame = frame[frame.transcript.isin(transcripts)]
-    codes = code_infos(study, set(frame.code), theme)
-    frame = frame[frame.code.isin({c.ref for c in codes})]
+    with study.session() as session:
+        check_may_compare(session, asker, list(raters))
+        rater_ids = [rater_user(session, r).id for r in raters]
+        transcript_ids = _basis_transcripts(session, raters, rater_ids, include_unfinished)
+        found = _Applied(session, transcript_ids, rater_ids)
+        segments = _Segments(session, transcript_ids)
+    names = segments.names(found.transcripts)
+    codes = code_infos(study, found.refs(), theme)
+    code_index = found.code_index(codes)
     notes = []
     if include_unfinished:
         notes.append("units include transcripts not every rater marked done; a rater who did not code "
                       "a unit counts as not applying the code there")
     if level == "segment":
+        kept = segments.rows
         if participant_turns_only:
-            segments, frame, note = _participant_turns(segments, frame)
+            kept, note = _participant_turns(segments.rows, found, code_index)
             notes.append(note)
-        units, unit_of_segment = _segment_units(segments)
-        whole = frame.segment_id.isna()
-        if whole.any():
-            notes.append(f"{int(whole.sum())} whole-transcript coding(s) ignored: segment level compares "
+        units = tuple(segments.unit(row) for row in kept)
+        whole = found.whole_codings(code_index)
+        if whole:
+            notes.append(f"{whole} whole-transcript coding(s) ignored: segment level compares "
                          "segment codings only (the participant level counts them)")
-        frame = frame[~whole]
-        unit_index = frame.segment_id.astype("int64").map(unit_of_segment)
+        unit_of = {u.segment_id: i for i, u in enumerate(units)}
+        presence = found.presence(found.segment_units(unit_of), len(units), code_index, len(codes), len(raters))
     else:
-        units, unit_of_transcript = _participant_units(segments, frame, names)
-        unit_index = frame.transcript.map(unit_of_transcript)
-    presence = _presence(frame, unit_index, len(units), codes, raters)
+        units, unit_of = _participant_units(segments, found, code_index, names)
+        presence = found.presence(found.transcript_units(unit_of), len(units), code_index, len(codes), len(raters))
     basis = BASIS_ALL if include_unfinished else BASIS_DONE
-    return UnitTable(raters, level, basis, names, units, codes, presence, tuple(notes))
+    return UnitTable(raters, level, basis, tuple(names.values()), units, codes, presence, tuple(notes))
 
 
-def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: tuple[CodeView, ...],
-              raters: tuple[str, ...]) -> np.ndarray:
-    """Units x codes x raters booleans, set from the codings in one vectorised assignment."""
-    presence = np.zeros((n_units, len(codes), len(raters)), dtype=bool)
-    code_index = {c.ref: i for i, c in enumerate(codes)}
-    rater_index = {r: i for i, r in enumerate(raters)}
-    presence[unit_index.to_numpy(dtype=np.int64), frame.code.map(code_index).to_numpy(dtype=np.int64),
-             frame.rater.map(rater_index).to_numpy(dtype=np.int64)] = True
-    return presence
+def basis_transcripts(study: Study, raters: tuple[str, ...], include_unfinished: bool) -> set[str]:
+    """The names of the transcripts ``raters`` are compared on (``unit_table``'s rule)."""
+    with study.session() as session:
+        ids = _basis_transcripts(session, raters, [rater_user(session, r).id for r in raters], include_unfinished)
+        return set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids))))
 
 
-def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFrame,
-                       include_unfinished: bool) -> set[str]:
-    done = done_by(study, CLI, list(raters))  # the asker's right to compare them was checked
-    left_out = excluded_transcripts(study)
-    done = {r: names - left_out for r, names in done.items()}
+def _basis_transcripts(session: Session, raters: tuple[str, ...], rater_ids: list[int],
+                       include_unfinished: bool) -> list[int]:
+    """The compared transcripts' ids: done by every rater, or (unfinished included) done or coded by any."""
+    left_out = excluded_transcript_ids(session)
+    done = select(TranscriptStatus.transcript_id).where(
+        TranscriptStatus.rater_id.in_(rater_ids), TranscriptStatus.done.is_(True))
     if include_unfinished:
-        transcripts = set(frame.transcript).union(*done.values()) - left_out
+        coded = select(Coding.transcript_id).where(Coding.rater_id.in_(rater_ids)).distinct()
+        transcripts = (set(session.scalars(coded)) | set(session.scalars(done))) - left_out
         if not transcripts:
             raise StudyError(f"none of {', '.join(raters)} has coded any transcript yet")
-        return transcripts
-    transcripts = set.intersection(*done.values())
+        return sorted(transcripts)
+    everyone = done.group_by(TranscriptStatus.transcript_id).having(
+        func.count(distinct(TranscriptStatus.rater_id)) == len(set(rater_ids)))
+    transcripts = sorted(set(session.scalars(everyone)) - left_out)
     if not transcripts:
         raise StudyError(f"no transcript is marked done by all of {', '.join(raters)}",
                          "mark finished transcripts done, or include unfinished ones", remedy="mark_done")
     return transcripts
+
+
+class _Applied:
+    """``compared.applied`` over the compared transcripts, as arrays: per (transcript, segment,
+    code) row the raters' bits and the number of codings behind it."""
+
+    def __init__(self, session: Session, transcript_ids: list[int], rater_ids: list[int]):
+        rows = list(compared.applied(session, transcript_ids, rater_ids))
+        transcript, segment, code, raters, codings_, _ = zip(*rows) if rows else ((),) * 6
+        self.transcript = np.array(transcript, dtype=np.int64)
+        self.segment = np.array(segment, dtype=float)  # NaN: a whole-transcript coding
+        self.code = np.array(code, dtype=np.int64)
+        self.raters = np.array(raters, dtype=np.int64)
+        self.codings = np.array(codings_, dtype=np.int64)
+        self.transcripts = set(self.transcript.tolist())
+        refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+        self.ref_of = {c: refs[c] for c in set(self.code.tolist())}
+
+    def refs(self) -> set[str]:
+        return set(self.ref_of.values())
+
+    def code_index(self, codes: tuple[CodeView, ...]) -> np.ndarray:
+        """Per row, the index of its code among ``codes`` (-1: not compared)."""
+        index = {c.ref: i for i, c in enumerate(codes)}
+        lookup = {code: index.get(ref, -1) for code, ref in self.ref_of.items()}
+        return np.array([lookup[c] for c in self.code.tolist()], dtype=np.int64)
+
+    def whole_codings(self, code_index: np.ndarray) -> int:
+        return int(self.codings[np.isnan(self.segment) & (code_index >= 0)].sum())
+
+    def presence(self, unit: np.ndarray, n_units: int, code_index: np.ndarray, n_codes: int,
+                 n_raters: int) -> np.ndarray:
+        """Units x codes x raters: set where a rater's bit is set on a row of a compared code
+        (``unit``: per row, the index of its unit; -1 for none)."""
+        presence = np.zeros((n_units, n_codes, n_raters), dtype=bool)
+        keep = (unit >= 0) & (code_index >= 0)
+        for r in range(n_raters):
+            on = keep & (self.raters >> r & 1).astype(bool)
+            presence[unit[on], code_index[on], r] = True
+        return presence
+
+    def segment_units(self, unit_of: dict[int, int]) -> np.ndarray:
+        """Per row, the index of its segment's unit (-1: a whole-transcript coding, or a segment left out)."""
+        keys = np.array(sorted(unit_of), dtype=float)
+        if not len(keys):
+            return np.full(len(self.segment), -1, dtype=np.int64)
+        values = np.array([unit_of[int(k)] for k in keys], dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys, np.nan_to_num(self.segment, nan=-1.0)), len(keys) - 1)
+        return np.where(keys[at] == self.segment, values[at], -1)  # NaN never equals: whole-transcript rows
+
+    def transcript_units(self, unit_of: dict[int, int]) -> np.ndarray:
+        """Per row, the index of its transcript's unit."""
+        return np.array([unit_of[t] for t in self.transcript.tolist()], dtype=np.int64)
+
+
+class _Segments:
+    """The compared transcripts' segments in reading order (by transcript id, then index), with
+    their text, read with two Core queries per batch of transcripts."""
+
+    def __init__(self, session: Session, transcript_ids: list[int]):
+        self.transcripts: dict[int, tuple[str, str | None, str]] = {}  # id -> name, participant, text
+        self.rows = []
+        for start in range(0, len(transcript_ids), compared.BATCH):
+            chunk = transcript_ids[start:start + compared.BATCH]
+            for tid, name, label, text in session.execute(
+                    select(transcripts.c.id, transcripts.c.name, participants.c.label, transcripts.c.text)
+                    .outerjoin(participants, participants.c.id == transcripts.c.participant_id)
+                    .where(transcripts.c.id.in_(chunk))):
+                self.transcripts[tid] = (name, label, text)
+            self.rows += session.execute(
+                select(segments.c.transcript_id, segments.c.id, segments.c.index, segments.c.speaker,
+                       segments.c.role, segments.c.start, segments.c.end)
+                .where(segments.c.transcript_id.in_(chunk))
+                .order_by(segments.c.transcript_id, segments.c.index)).all()
+
+    def unit(self, row) -> Unit:
+        transcript_id, segment_id, index, speaker, _, start, end = row
+        name, participant, text = self.transcripts[transcript_id]
+        return Unit(f"{name}#{index}", name, index, segment_id, transcript_id, speaker, participant, text[start:end])
+
+    def names(self, coded: set[int]) -> dict[int, str]:
+        """{id: name} in reading order: transcripts with segments by id, then those without by name."""
+        with_segments = list(dict.fromkeys(r.transcript_id for r in self.rows))
+        without = sorted((t for t in self.transcripts if t not in set(with_segments)),
+                         key=lambda t: self.transcripts[t][0])
+        return {t: self.transcripts[t][0] for t in with_segments + without}
 
 
 def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[CodeView, ...]:
@@ -171,31 +263,27 @@ def session_code_infos(session, used: set[str]) -> list[CodeView]:
     ]
 
 
-def _participant_turns(segments: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    kept = segments[segments.role == "participant"]
-    dropped = frame.segment_id.notna() & ~frame.segment_id.isin(set(kept.segment_id))
-    left = segments.role[segments.role != "participant"].value_counts()
+def _participant_turns(rows: list, found: _Applied, code_index: np.ndarray) -> tuple[list, str]:
+    """The participants' segments, and the note saying what was left out."""
+    kept = [r for r in rows if r.role == "participant"]
+    left = Counter(r.role for r in rows if r.role is not None and r.role != "participant")
+    kept_ids = np.array(sorted(r.id for r in kept), dtype=float)
+    on_segment = ~np.isnan(found.segment) & (code_index >= 0)
+    dropped = int(found.codings[on_segment & ~np.isin(found.segment, kept_ids)].sum())
     said = " and ".join(f"{n} {role}" for role, n in sorted(left.items())) or "0 interviewer"
     note = (f"participant turns only: {said} segment(s) left out"
-            + (f", with {int(dropped.sum())} coding(s) on them" if dropped.any() else ""))
-    return kept, frame[~dropped], note
+            + (f", with {dropped} coding(s) on them" if dropped else ""))
+    return kept, note
 
 
-def _segment_units(segments: pd.DataFrame) -> tuple[tuple[Unit, ...], dict[int, int]]:
-    units = tuple(
-        Unit(f"{r.transcript}#{r.segment}", r.transcript, int(r.segment), int(r.segment_id), int(r.transcript_id),
-             r.speaker, r.participant, r.text)
-        for r in segments.itertuples(index=False)
-    )
-    return units, {u.segment_id: i for i, u in enumerate(units)}
-
-
-def _participant_units(segments: pd.DataFrame, frame: pd.DataFrame,
-                       transcripts: tuple[str, ...]) -> tuple[tuple[Unit, ...], dict[str, int]]:
-    """One unit per participant; a transcript without a participant is a unit of its own."""
-    participant_of = {**dict(zip(frame.transcript, frame.participant)),
-                      **dict(zip(segments.transcript, segments.participant))}
-    labels = tuple(dict.fromkeys(participant_of.get(t) or t for t in transcripts))
+def _participant_units(segments: _Segments, found: _Applied, code_index: np.ndarray,
+                       names: dict[int, str]) -> tuple[tuple[Unit, ...], dict[int, int]]:
+    """One unit per participant; a transcript without a participant is a unit of its own (as is
+    one neither segmented nor coded with a compared code: nothing says whose it is)."""
+    coded = set(found.transcript[code_index >= 0].tolist())
+    known = coded | {r.transcript_id for r in segments.rows}
+    label_of = {t: (segments.transcripts[t][1] if t in known else None) or name for t, name in names.items()}
+    labels = tuple(dict.fromkeys(label_of.values()))
     units = tuple(Unit(label, participant=label) for label in labels)
     index = {label: i for i, label in enumerate(labels)}
-    return units, {t: index[participant_of.get(t) or t] for t in transcripts}
+    return units, {t: index[label] for t, label in label_of.items()}

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 auth = library("study.auth")
 adjudication = library("study.adjudication")
 listing = library("study.listing")
+codes_mod = library("study.codes")
 irr = library("study.agreement.irr")
 breakdown = library("study.agreement.breakdown")
 span_study = library("study.agreement.span_study")
@@ -159,11 +160,15 @@ def disagreements_command(ctx, raters, level, include_unfinished, transcripts, c
     Example: study disagreements --raters alice,bob --transcript P07-2022-07-26 --theme Challenges --unresolved
     """
     names = _names(raters)
+    if rater is not None and rater not in names:
+        raise click.BadParameter(f"{rater!r} is not one of the raters compared ({', '.join(names)})",
+                                 param_hint="--rater")
     study = open_study(ctx, create=False)
-    listing.require_names(study, transcripts)
+    listing.require_names(study, transcripts)  # a filter naming nothing there is an error, not "(none)"
+    codes_mod.require_themes(study, themes)
     items = adjudication.disagreements(study, auth.CLI, names, level, include_unfinished)
     items = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(
-        tuple(transcripts), tuple(code_refs), tuple(themes), rater, unresolved))
+        tuple(transcripts), codes_mod.full_refs(study, code_refs), tuple(themes), rater, unresolved))
     emit_table(adjudication.disagreement_table(items, names), fmt, [d.to_dict() for d in items])
 
 

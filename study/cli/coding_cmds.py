@@ -77,19 +77,26 @@ def codings_remove(ctx, transcript, segment, code_ref, rater) -> None:
 
 
 @codings_group.command("done")
-@click.argument("transcripts", nargs=-1, required=True)
+@click.argument("transcripts", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every transcript no admin excluded, instead of naming them.")
 @click.option("--rater", required=True)
 @click.option("--reopen", is_flag=True, help="Mark as not done again.")
 @click.option("--anyway", is_flag=True, help="Mark done even when participant turns have no code yet.")
 @click.pass_context
-def codings_done(ctx, transcripts, rater, reopen, anyway) -> None:
+def codings_done(ctx, transcripts, every, rater, reopen, anyway) -> None:
     """Mark transcripts as finished by a rater (only finished ones count for agreement and findings).
-    A transcript whose participant turns are not all coded is refused, saying how many, unless --anyway.
+    A transcript whose participant turns are not all coded is refused, saying how many, unless --anyway;
+    with several (or --all), all are marked or none.
 
     Example: study codings done P01-2022-07-01 P02-2022-07-04 --rater alice
+
+    Example: study codings done --all --rater alice
     """
-    codings.mark_transcripts_done(open_study(ctx, create=False), auth.CLI, rater, transcripts, not reopen, anyway)
-    click.echo(f"{'Reopened' if reopen else 'Marked done'}: {len(transcripts)} transcript(s) for {rater}.")
+    if every == bool(transcripts):
+        raise click.UsageError("name the transcripts, or give --all for every one (not both)")
+    marked = codings.mark_transcripts_done(open_study(ctx, create=False), auth.CLI, rater,
+                                           None if every else transcripts, not reopen, anyway)
+    click.echo(f"{'Reopened' if reopen else 'Marked done'}: {marked} transcript(s) for {rater}.")
 
 
 @codings_group.command("undo")

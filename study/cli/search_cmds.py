@@ -41,7 +41,8 @@ def _attribute(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, str], 
 def search_command(ctx, words, participant, attribute, role, codes, transcript, rater, limit, offset, apply_code,
                    fmt) -> None:
     """Find every turn whose words match: words (all of them, any order), "a phrase", or a
-    prefix*; case and accents do not matter. Each hit is shown in its context.
+    prefix*; case and accents do not matter; words typed next to each other also find them
+    written as one (hugging face: HuggingFace). Each hit is shown in its context.
 
     Example: study search '"model card" licen*' --role participant --attribute field=biology
     """

@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree
@@ -45,7 +46,8 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _SOURCES = ("TextSource", "PDFSource", "AudioSource", "VideoSource", "PictureSource")
 _TEXTLESS = {"PDFSource": "PDF source(s) without a plain-text representation",
-             "AudioSource": "audio source(s) without a transcript", "VideoSource": "video source(s) without a transcript"}
+             "AudioSource": "audio source(s) without a transcript",
+             "VideoSource": "video source(s) without a transcript"}
 
 
 def children(element: ET.Element | None, name: str) -> list[ET.Element]:
@@ -85,9 +87,12 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     reader = _Elements(path, path.name)
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-    sets = len(children(child(root, "Sets"), "Set"))
-    skipped = (f"{sets} set(s) (code groups) not imported: a study groups codes by theme only",) if sets else ()
-    return codes, skipped
+    if local(root.tag) == "CodeBook":  # all a .qdc holds that is not read is named
+        skipped = unread_lines(root)
+    else:  # a project's codebook alone was asked for
+        sets = len(children(child(root, "Sets"), "Set"))
+        skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    return codes, tuple(skipped + reader.colour_line())
 
 
 def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> ET.Element:
@@ -103,7 +108,9 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
         raise QdpxFormatError(path, f"{member} declares a text encoding Python cannot read ({exc})",
                               "export it again as UTF-8") from None
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
-    if local(root.tag) not in roots or not namespace.startswith("urn:QDA-XML:"):
+    # a writer that forgot the namespace (Taguette's first codebooks) is read when the parts are QDA-XML's
+    shaped = not namespace and any(local(str(c.tag)) in ("Codes", "CodeBook", "Sources") for c in root)
+    if local(root.tag) not in roots or not (namespace.startswith("urn:QDA-XML:") or shaped):
         raise QdpxFormatError(path, f"{member} is not QDA-XML (its root is {root.tag!r}, not "
                                     f"{' or '.join(roots)} in a urn:QDA-XML namespace)")
     return root
@@ -114,6 +121,15 @@ class _Elements:
 
     def __init__(self, path: Path, member: str):
         self.path, self.member = path, member
+        self.skipped: list[str] = []
+        self.odd_colours: list[tuple[str, str]] = []  # (code name, colour) not in #RRGGBB form
+
+    def colour_line(self) -> list[str]:
+        """The colours not kept, counted, with the first as an example."""
+        if not self.odd_colours:
+            return []
+        name, colour = self.odd_colours[0]
+        return [f"{len(self.odd_colours)} code colour(s) not in #RRGGBB form not kept (e.g. {colour!r} on {name!r})"]
 
     def error(self, problem: str, fix: str = "export the project again from your QDA tool") -> QdpxFormatError:
         return QdpxFormatError(self.path, f"{self.member}: {problem}", fix)
@@ -141,10 +157,14 @@ class _Elements:
             raise self.error(f"code {guid} lies {depth} levels deep; a codebook may nest codes at most "
                              f"{MAX_CODE_DEPTH} levels deep", "flatten the code tree in your QDA tool and export again")
         description = child(element, "Description")
+        name = self.code_name(element, guid)
+        colour = _six_digit_colour(element.get("color"))
+        if colour is None and (element.get("color") or "").strip():
+            self.odd_colours.append((name, element.get("color").strip()))
         return QdaCode(
-            guid, self.code_name(element, guid),
+            guid, name,
             (description.text or "") if description is not None else "",
-            _six_digit_colour(element.get("color")),
+            colour,
             element.get("isCodable", "true").strip().lower() in ("true", "1"),
             tuple(self.code(c, depth + 1) for c in children(element, "Code")),
         )
@@ -174,19 +194,25 @@ class _ArchiveReader(_Elements):
             raise QdpxFormatError(path, f"holds {len(members):,} files, far more than a project needs "
                                         "(a possible zip bomb); refusing to open it")
         self.archive = archive
-        self.members = {m.filename: m for m in members if not m.is_dir()}
+        # names as written, "\\" read as "/" (Windows zip tools write it so)
+        self.members = {m.filename.replace("\\", "/"): m for m in members if not m.is_dir()}
         self.by_folded_name = {name.casefold(): info for name, info in self.members.items()}
         self.inflated = 0
-        self.skipped: list[str] = []
         self.not_imported: Counter = Counter()
-        super().__init__(path, self._project_member())
+        member = self._project_member()
+        self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
+        super().__init__(path, member)
 
     def _project_member(self) -> str:
-        """project.qde, or the one .qde file a tool named otherwise."""
+        """project.qde, or the one .qde file a tool named otherwise; in the archive's top folder, else
+        (a project folder zipped again by hand) the one .qde the archive holds."""
         if PROJECT_FILE.casefold() in self.by_folded_name:
-            return self.by_folded_name[PROJECT_FILE.casefold()].filename
-        others = [name for name in self.members if name.casefold().endswith(".qde") and "/" not in name]
-        return others[0] if len(others) == 1 else PROJECT_FILE
+            return self.by_folded_name[PROJECT_FILE.casefold()].filename.replace("\\", "/")
+        found = [name for name in self.members if name.casefold().endswith(".qde") and not _junk(name)]
+        top = [name for name in found if "/" not in name]
+        if len(top) == 1 or (not top and len(found) == 1):
+            return (top or found)[0]
+        return PROJECT_FILE
 
     def read(self, name: str, limit: int) -> bytes | None:
         info = self.members.get(name) or self.by_folded_name.get(name.casefold())
@@ -227,15 +253,15 @@ class _ArchiveReader(_Elements):
         self.link_coded_cases(sources, case_labels, case_of_source)
         links = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
-        self.skipped.extend(unread_lines(root))
+        self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
-                          frozenset(case_guids), _description(root))
+                          frozenset(case_guids), _description(root), self.case_memos(root))
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
         video recording's transcripts (each its own text; the first keeps the recording's GUID, which
-        cases refer to). A source without text is counted as not imported."""
+        cases refer to, and what the recording holds). A source without text is counted as not imported."""
         kind = local(element.tag)
         guid = self.guid(element, kind)
         name = element.get("name") or ""
@@ -249,7 +275,7 @@ class _ArchiveReader(_Elements):
                 self.not_imported[_TEXTLESS[kind]] += 1
             return []
         return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
-                                _transcript_name(name, t, i, len(transcripts)), element)
+                                _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
                 for i, t in enumerate(transcripts)]
 
     def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
@@ -263,7 +289,7 @@ class _ArchiveReader(_Elements):
             self.variables(element), _description(element), _user(element),
             element.get("modifiedDateTime") or element.get("creationDateTime")), outer, where)
 
-    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element) -> QdaSource:
+    def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element | None) -> QdaSource:
         """A recording's Transcript: its text, and its selections placed by their sync points."""
         text, problem = self.text_of(element)
         where = f"source {name!r}"
@@ -274,7 +300,7 @@ class _ArchiveReader(_Elements):
                 points[normal_guid(point.get("guid"))] = int(value)
         selections = []
         for selection in children(element, "TranscriptSelection"):
-            placed = self.transcript_selection(selection, points, where)
+            placed = self.transcript_selection(selection, points, where, _user(element))
             if placed is not None:
                 selections.append(placed)
         source = QdaSource(guid, name, text, problem, tuple(selections), (), self.note_refs(element), (),
@@ -282,9 +308,11 @@ class _ArchiveReader(_Elements):
                            element.get("modifiedDateTime") or element.get("creationDateTime"))
         return self.with_outer(source, recording, where)
 
-    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str) -> QdaSelection | None:
-        """A TranscriptSelection as a selection from its start sync point to its end one; None (and
-        reported) when either names no sync point of the transcript."""
+    def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str,
+                             transcriber: str | None) -> QdaSelection | None:
+        """A TranscriptSelection as a selection from its start sync point to its end one, made by its
+        creator or else the transcript's (QualCoder names no one on the selection or its codings);
+        None (and reported) when either end names no sync point of the transcript."""
         guid = self.guid(element, "TranscriptSelection")
         start, end = (points.get(normal_guid(element.get(a)) or "") for a in ("fromSyncPoint", "toSyncPoint"))
         codings = self.codings(element, f"{where}, selection {guid}")
@@ -292,7 +320,7 @@ class _ArchiveReader(_Elements):
             self.skipped.append(f"{where}: transcript selection {guid} names no sync point of the transcript, so "
                                 f"where it lies is unknown; its {len(codings)} coding(s) not imported")
             return None
-        return QdaSelection(guid, start, end, _user(element), codings, self.note_refs(element),
+        return QdaSelection(guid, start, end, _user(element) or transcriber, codings, self.note_refs(element),
                             _description(element), element.get("creationDateTime"))
 
     def with_outer(self, source: QdaSource, outer: ET.Element | None, where: str) -> QdaSource:
@@ -403,10 +431,13 @@ class _ArchiveReader(_Elements):
         candidates = [SOURCES_FOLDER + name, name]
         if not path.startswith(INTERNAL):
             candidates.append(SOURCES_FOLDER + name.rsplit("/", 1)[-1])
+        if "%" in name:  # a path written as a URL: "My%20Interview.txt"
+            candidates += [unquote(c) for c in candidates]
         for candidate in candidates:
+            candidate = self.folder + candidate
             info = self.members.get(candidate) or self.by_folded_name.get(candidate.casefold())
             if info is not None:
-                return info.filename
+                return info.filename.replace("\\", "/")
         return None
 
     def variable_value(self, element: ET.Element) -> tuple[str, str] | None:
@@ -461,11 +492,25 @@ class _ArchiveReader(_Elements):
             if not (case.get("name") or "").strip() and len(refs) == 1:
                 source_variables.setdefault(refs[0], {}).update(values)
                 continue
-            label = " ".join((case.get("name") or self.guid(case, "Case")).split())
+            label = self.case_label(case)
             found.append((label, values, refs))
             labels[self.guid(case, "Case")] = label
         rows = tuple(ParticipantRow(label, None, values) for label, values, _ in found)  # only the values it has
         return rows, {guid: label for label, _, refs in found for guid in refs}, source_variables, labels
+
+    def case_label(self, case: ET.Element) -> str:
+        """The participant a named Case is: its name, spaces collapsed (its GUID when blank)."""
+        return " ".join((case.get("name") or self.guid(case, "Case")).split())
+
+    def case_memos(self, root: ET.Element) -> dict[str, str]:
+        """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""
+        return {self.case_label(case): text for case in children(child(root, "Cases"), "Case")
+                if (text := _description(case))}
+
+
+def _junk(name: str) -> bool:
+    """A file an archiver adds beside the project (macOS's resource forks)."""
+    return name.startswith("__MACOSX/") or name.rpartition("/")[2].startswith("._")
 
 
 def _description(element: ET.Element) -> str:

@@ -38,7 +38,8 @@ from ..importing.storing import interview_date
 from ..project_memos import ProjectMemo
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
-from .model import INTERNAL, INTERVIEW_DATE, NS, PROJECT_FILE, SOURCES_FOLDER, stable_guid, xml_text
+from .model import (INTERNAL, INTERVIEW_DATE, NS, PROJECT_FILE, SOURCES_FOLDER, case_memo_label, stable_guid,
+                    xml_text)
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -136,9 +137,13 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        variables, cases = _Variables(transcripts).elements()
+        participants = _Variables(transcripts)
+        memos = project_memos.read(self.session)
+        # a case memo an import kept goes back as its case's Description, where QualCoder and NVivo read it
+        on_case = {m: label for m in memos if (label := case_memo_label(m.name)) in participants.labels}
+        variables, cases = participants.elements({label: m.text for m, label in on_case.items()})
         sources = self.sources(transcripts)
-        self.notes.extend(self.project_memo(memo) for memo in project_memos.read(self.session))
+        self.notes.extend(self.project_memo(m) for m in memos if m not in on_case)
         users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
                                      for r in self.user_guid])
         parts = [users, book, variables, cases, sources]
@@ -297,13 +302,19 @@ class _Variables:
                 self.participants.setdefault(t.participant.id, t.participant)
                 self.sources[t.participant.id].append(source_guid(t.name))
 
-    def elements(self) -> tuple[ET.Element | None, ET.Element | None]:
+    @property
+    def labels(self) -> set[str]:
+        """The participants written as cases."""
+        return {p.label for p in self.participants.values()}
+
+    def elements(self, memos: dict[str, str]) -> tuple[ET.Element | None, ET.Element | None]:
+        """(Variables, Cases); ``memos``: {participant: memo}, written as the case's Description."""
         person = _variable_kinds(p.attributes for p in self.participants.values())
         metadata = {t.id: transcript_metadata(t) for t in self.transcripts}
         own = {f"{name} (transcript)" if name in person else name: kind
                for name, kind in _variable_kinds(metadata.values()).items()}
         variables = [_variable(name, kind) for name, kind in {**person, **own}.items()]
-        cases = [self.case(p, person) for p in self.participants.values()]
+        cases = [self.case(p, person, memos.get(p.label, "")) for p in self.participants.values()]
         for t in self.transcripts:
             values = {(f"{k} (transcript)" if k in person else k): v for k, v in metadata[t.id].items()}
             if values:
@@ -313,8 +324,10 @@ class _Variables:
                 cases.append(case)
         return _container("Variables", variables), _container("Cases", cases)
 
-    def case(self, participant: Participant, kinds: dict[str, str]) -> ET.Element:
+    def case(self, participant: Participant, kinds: dict[str, str], memo: str = "") -> ET.Element:
         case = ET.Element("Case", guid=case_guid(participant.label), name=xml_text(participant.label))
+        if memo:
+            ET.SubElement(case, "Description").text = xml_text(memo)
         for name, kind in kinds.items():
             value = participant.attributes.get(name)
             # an empty value is written where the type allows it: the attribute exists, and stays
@@ -398,6 +411,10 @@ def _kind_of(values: list[str]) -> str:
         return "Float"
     if all(_is_date(v) for v in values):
         return "Date"
+    if all(_is_date_time(v) for v in values):
+        return "DateTime"
+    if all(v in ("true", "false") for v in values):  # xsd:boolean's words (its 1 and 0 read as Integer)
+        return "Boolean"
     return "Text"
 
 
@@ -406,6 +423,17 @@ def _is_date(value: str) -> bool:
         return False
     try:
         dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value: str) -> bool:
+    """An xsd:dateTime as tools write it: 2024-03-01T10:00:00, with seconds' fractions and a zone or not."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return False
     return True

@@ -12,6 +12,7 @@ cut at their bounds; one that covers a segment exactly codes that segment).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -39,7 +40,8 @@ from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import INTERVIEW_DATE, UNKNOWN_USER, QdaCoding, QdaProject, QdaSelection, QdaSource
+from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaProject, QdaSelection,
+                    QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 
 
@@ -126,7 +128,6 @@ class MemoRecord:
     created: dt.datetime | None = None
 
 
-PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
 CREDITS = ("coding", "selection")  # whose a coding is when the selection's creator differs from the coding's
 
 
@@ -171,10 +172,12 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         if empty:
             summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
         left_out = {s.guid for s in project.sources if _unreadable(s)}
+        stored = _StoredTexts(session)
         for source in project.sources:
             if source.guid in empty or source.guid in left_out:
                 continue
-            transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary)
+            transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary,
+                                            stored)
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
@@ -206,6 +209,8 @@ def _project_memos(project: QdaProject) -> list[ProjectMemo]:
     memos = []
     if project.description:  # the project's own memo (QualCoder writes it so)
         memos.append(ProjectMemo(PROJECT_DESCRIPTION, project.users.get(project.creator or ""), project.description))
+    # a participant has attributes, not a memo: a case's memo is kept as a project memo named for it
+    memos += [ProjectMemo(f"{CASE_MEMO}{label}", None, text) for label, text in project.case_memos.items()]
     for guid, note in project.notes.items():
         if guid not in referenced and note.text.strip():
             moment = _moment(note.created)
@@ -245,7 +250,7 @@ _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _place_text(session: Session, actor: Actor, path: Path, name: str, source: QdaSource, project: QdaProject,
-                unit: str, summary: QdpxImportSummary) -> tuple[Transcript, TextMatch | None]:
+                unit: str, summary: QdpxImportSummary, stored: _StoredTexts) -> tuple[Transcript, TextMatch | None]:
     """The transcript the source's text is (stored now, or found), and how its positions map onto it."""
     text = normal_text(source.text or "")
     existing = session.scalar(select(Transcript).where(Transcript.name == name))
@@ -256,7 +261,7 @@ def _place_text(session: Session, actor: Actor, path: Path, name: str, source: Q
                            "rename the source in your QDA tool or import into another study")
         summary.unchanged.append(name)
         return existing, match
-    same = _same_text(session, text)
+    same = stored.find(text)
     if same is not None:
         summary.unchanged.append(f"{name} (as {same[0].name})" if same[0].name != name else name)
         return same
@@ -273,20 +278,38 @@ def _place_text(session: Session, actor: Actor, path: Path, name: str, source: Q
     transcript = session.scalar(select(Transcript).where(Transcript.name == name))
     if date:
         transcript.interview_date = date
+    stored.add(transcript)
     return transcript, None
 
 
-def _same_text(session: Session, text: str) -> tuple[Transcript, TextMatch] | None:
-    """A stored transcript whose text equals ``text`` up to line ends and trailing whitespace."""
-    wanted = comparable(text)[0]
-    length = len(wanted)
-    for transcript in session.scalars(select(Transcript).order_by(Transcript.id)):
-        if abs(len(transcript.text) - length) > length // 20 + 64:
-            continue
-        match = match_text(text, transcript.text)
-        if match is not None:
-            return transcript, match
-    return None
+class _StoredTexts:
+    """The study's transcripts found by their text up to line ends and trailing whitespace; each
+    stored text is read once per import (a project of hundreds of texts compared each with all)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.ids: dict[str, int] | None = None  # digest of the comparable text -> the first transcript holding it
+
+    def find(self, text: str) -> tuple[Transcript, TextMatch] | None:
+        """A stored transcript whose text equals ``text`` up to line ends and trailing whitespace."""
+        if self.ids is None:
+            self.ids = {}
+            for id_, stored in self.session.execute(select(Transcript.id, Transcript.text).order_by(Transcript.id)):
+                self.ids.setdefault(_digest(stored), id_)
+        found = self.ids.get(_digest(text))
+        if found is None:
+            return None
+        transcript = self.session.get(Transcript, found)
+        match = match_text(text, transcript.text)  # the digest found it; the texts themselves decide
+        return (transcript, match) if match is not None else None
+
+    def add(self, transcript: Transcript) -> None:
+        if self.ids is not None:
+            self.ids.setdefault(_digest(transcript.text), transcript.id)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(comparable(text)[0].encode("utf-8")).hexdigest()
 
 
 def _parsed(text: str, metadata: dict[str, str]) -> ParsedTranscript:

@@ -18,10 +18,12 @@ from ..transcripts import DEFAULT_MAX_BYTES
 NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_FILE = "project.qde"
-SOURCES_FOLDER = "Sources/"
+SOURCES_FOLDER = "sources/"  # lower case, as MAXQDA and ATLAS.ti write it (ATLAS.ti reads no other); read either way
 INTERNAL = "internal://"
 UNGROUPED_THEME = "Codes"  # the theme that takes top-level codes (a study's codes live in themes)
 INTERVIEW_DATE = "Interview date"  # the source variable of a date neither a transcript's name nor header gives
+PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
+CASE_MEMO = "Case memo: "  # the project memo a case's Description becomes, the participant named after it
 UNKNOWN_USER = "imported"  # rater of codings whose file names no user
 MAX_SOURCE_BYTES = DEFAULT_MAX_BYTES
 
@@ -36,6 +38,11 @@ def schema_path() -> Path:
 def stable_guid(kind: str, *key: str) -> str:
     """A GUID derived from a stable key, so the same study exports to the same bytes."""
     return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join((kind, *key))))
+
+
+def case_memo_label(name: str) -> str | None:
+    """The participant a project memo of this name is the case memo of (``CASE_MEMO``), or None."""
+    return name[len(CASE_MEMO):] if name.startswith(CASE_MEMO) else None
 
 
 def normal_guid(value: str | None) -> str | None:
@@ -135,3 +142,4 @@ class QdaProject:
     skipped: tuple[str, ...] = field(default=())
     case_guids: frozenset[str] = frozenset()  # codings naming one assign text to a case (reported, not imported)
     description: str = ""  # the project's own Description (QualCoder's project memo)
+    case_memos: dict[str, str] = field(default_factory=dict)  # participant -> the case's Description

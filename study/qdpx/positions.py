@@ -4,8 +4,8 @@ QDA-XML counts positions in characters (code points) of the source's plain text.
 does: NVivo counts UTF-16 code units, so each character outside the basic plane (an emoji)
 shifts later positions by one; NVivo on Windows counts "\\r\\n" as two characters, ATLAS.ti as
 one. A ``Reading`` is one such way of counting; ``choose_reading`` picks the one the writing tool
-is known to use, or, when texts make the readings differ, the one under which most selections
-start and end on word boundaries (people select words and lines, not halves of them).
+is known to use, or, when texts make the readings differ, the one under which clearly more
+selections start and end on word boundaries (people select words and lines, not halves of them).
 
 Texts that differ only in line endings and trailing whitespace are the same transcript;
 ``TextMatch`` maps positions in one onto the other.
@@ -76,8 +76,12 @@ def choose_reading(text: str, origin: str, selections: Sequence[tuple[int, int]]
     if len(options) == 1 or not selections:
         return reading(text, *preferred)
     stored = normal_text(text)
-    candidates = [reading(text, *option) for option in sorted(options, key=lambda o: o != preferred)]
-    return max(candidates, key=lambda r: _fits(r, stored, selections))  # max keeps the first on a tie
+    own, *others = [reading(text, *option) for option in sorted(options, key=lambda o: o != preferred)]
+    fits = {id(r): _fits(r, stored, selections) for r in (own, *others)}
+    best = max(others, key=lambda r: fits[id(r)])  # max keeps the first on a tie
+    # another count wins only by a clear margin: selections cut mid-word (people drag roughly) fit
+    # every count by chance, and a chance lead must not shift them all
+    return best if fits[id(best)] - fits[id(own)] >= max(1, len(selections) // 5) else own
 
 
 def _fits(reading_: Reading, text: str, selections: Iterable[tuple[int, int]]) -> int:

@@ -21,13 +21,13 @@ READ: dict[str, set[str]] = {
     "Sets": set(),  # each Set, Graph is counted
     "Graphs": set(),
     "Users": {"User"},
-    "CodeBook": {"Codes"},
+    "CodeBook": {"Codes", "Sets"},  # a .qdc holds its Sets too
     "Codes": {"Code"},
     "Code": {"Description", "Code", "NoteRef"},
     "Variables": {"Variable"},
     "Variable": set(),
     "Cases": {"Case"},
-    "Case": {"VariableValue", "SourceRef"},
+    "Case": {"VariableValue", "SourceRef", "Description"},
     "VariableValue": _VALUES,
     "Sources": {"TextSource", "PDFSource", "AudioSource", "VideoSource"},
     "TextSource": _TEXT,
@@ -52,7 +52,6 @@ _SAID = {
     "PDFSource/PDFSelection": "PDF region selection(s) (areas of a page, not text)",
     "AudioSource/AudioSelection": "audio selection(s) (time ranges, not transcript text)",
     "VideoSource/VideoSelection": "video selection(s) (time ranges, not transcript text)",
-    "Case/Description": "case description(s) (participant memos)",
     "Case/CodeRef": "case code reference(s)",
     "Case/SelectionRef": "case selection reference(s)",
     "Variable/Description": "variable description(s)",

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from .model import ParsedTranscript
+from .text import WORD
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-_WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
+_WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[{WORD}])+")
 _LABEL_LINE_WORDS = 8  # a line alone above a turn with no more words than this is its label
 
 

@@ -11,6 +11,7 @@ import io
 import lzma
 import zipfile
 import zlib
+from dataclasses import replace
 from typing import Collection, Sequence
 
 import defusedxml.ElementTree
@@ -41,8 +42,12 @@ _CORRUPT = "is not a Word file (the zip archive is corrupt); re-save it as .docx
 def read_docx(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
              **_options) -> ParsedTranscript:
     check_docx_archive(data)
-    text, formats = _docx_lines(data)
-    return read_layout(text, by_line=True, formats=formats, without=without, taught=taught)
+    text, formats, anchors = _docx_lines(data)
+    parsed = read_layout(text, by_line=True, formats=formats, without=without, taught=taught)
+    if anchors:
+        parsed = replace(parsed, warnings=(*parsed.warnings, f"{anchors} raised note number(s) left out of the text "
+                                           "they follow (“…hub.¹” reads “…hub.”): they point at the numbered notes"))
+    return parsed
 
 
 def check_docx_archive(data: bytes) -> None:
@@ -100,30 +105,91 @@ def check_xml_part(name: str, xml: bytes) -> None:
         raise Unreadable(f"is damaged: {name} declares an unknown text encoding; re-save it in Word") from None
 
 
-def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat]]:
-    """Body paragraphs and table rows in document order, and each paragraph's formatting."""
+def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int]:
+    """Body paragraphs and table rows in document order, each paragraph's formatting, and how many
+    note anchors were left out of the paragraphs (``_paragraph_text``)."""
     try:
         document = docx.Document(io.BytesIO(data))
         texts: list[str] = []
         formats: dict[int, LineFormat] = {}
-        offset = 0
+        offset = anchors = 0
         bold_styles = _BoldStyles(document)
+        notes = _note_numbers(document)
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 rows = table_row_texts(block)
             else:
-                rows = [block.text]
+                text, left_out = _paragraph_text(block, notes)
+                rows, anchors = [text], anchors + left_out
                 formats[offset] = _paragraph_format(block, bold_styles)
             for row in rows:
                 texts.append(row)
                 offset += len(row) + 1
-        return "\n".join(texts).replace("\r", "\n"), formats
+        return "\n".join(texts).replace("\r", "\n"), formats, anchors
     except Unreadable:
         raise
     except Exception as exc:  # python-docx raises whatever its parts raise; all mean a damaged file
         raise Unreadable(
             f"could not be read as a Word document ({type(exc).__name__}: {exc}); re-save it as .docx"
         ) from None
+
+
+# Notes numbered by hand: transcripts annotated in Word carry a raised number after the words a
+# note is about ("…model hub.¹") and, under an "Annotations" heading, paragraphs opening with the
+# same raised number. In the speech the number is no word of the speaker's.
+
+
+def _raised_number(run) -> str | None:
+    """The run's text when it is a number set raised (superscript or lifted), else None."""
+    text = run.text.strip()
+    properties = run.rPr
+    if not text.isdigit() or properties is None:
+        return None
+    lifted = properties.find(qn("w:position"))
+    superscript = properties.find(qn("w:vertAlign"))
+    if (lifted is not None and _number(lifted.get(_VAL)) > 0) or \
+            (superscript is not None and superscript.get(_VAL) == "superscript"):
+        return text
+    return None
+
+
+def _number(value: str | None) -> float:
+    try:
+        return float(value or 0)
+    except ValueError:
+        return 0.0
+
+
+def _text_runs(paragraph: Paragraph) -> list:
+    """The paragraph's runs (hyperlinks' included) that hold text, in order."""
+    return [run for run in paragraph._p.xpath("w:r | w:hyperlink/w:r") if run.text.strip()]
+
+
+def _note_numbers(document) -> set[str]:
+    """The raised numbers that open a paragraph: the notes a raised number in the text points at."""
+    numbers = set()
+    for paragraph in document.paragraphs:
+        runs = _text_runs(paragraph)
+        number = _raised_number(runs[0]) if runs else None
+        if number is not None:
+            numbers.add(number)
+    return numbers
+
+
+def _paragraph_text(paragraph: Paragraph, notes: set[str]) -> tuple[str, int]:
+    """The paragraph's text without the raised numbers that point at a note (a note's own number,
+    opening its paragraph, stays), and how many were left out."""
+    if not notes:
+        return paragraph.text, 0
+    runs = _text_runs(paragraph)
+    anchors = {id(run) for run in runs[1:] if _raised_number(run) in notes}
+    if not anchors:
+        return paragraph.text, 0
+    parts = []
+    for item in paragraph._p.xpath("w:r | w:hyperlink"):
+        inner = item.xpath("w:r") if item.tag == qn("w:hyperlink") else [item]
+        parts.extend(run.text for run in inner if id(run) not in anchors)
+    return "".join(parts), len(anchors)
 
 
 class _BoldStyles:

@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import Callable, Collection, Sequence
 
-from . import captions, docx_file, json_file, office, tables
+from . import captions, docx_file, html_file, json_file, office, tables
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -66,6 +66,8 @@ READERS: dict[str, Reader] = {
     ".tsv": partial(tables.read_speaker_table, suffix=".tsv"),
     ".xlsx": partial(tables.read_speaker_table, suffix=".xlsx"),
     ".json": json_file.read_json,
+    ".html": html_file.read_html,
+    ".htm": html_file.read_html,
 }
 
 

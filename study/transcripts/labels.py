@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
 from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, role_label
-from .text import Line, non_space_count
+from .text import WORD, Line, non_space_count
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
-NAME = r"(?P<speaker>[^\W\d_][\w.,'’&()\- ]{0,59}?)"
+NAME = rf"(?P<speaker>[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}?)"
 MAX_LABEL_WORDS = 6
 
 # First words that make "Word ...:" a sentence or a sound, not a speaker.
@@ -222,8 +222,13 @@ def _heading_starts(document: Document, first: Label) -> set[int]:
     return {match.start() + 1 for match in found}
 
 
+# A paragraph that is only an aside in brackets, maybe emphasised: "*(Recording ends.)*", "[END OF TAPE 2]".
+_ASIDE_PARAGRAPH = re.compile(r"[ \t]*([*_]{0,2})[\[(][^\[\]()\n]{1,58}[\])]\1[ \t]*")
+
+
 def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """A body's span, stripped, without the "Break"/"[Music]" lines that close it."""
+    """A body's span, stripped, without the "Break"/"[Music]" lines that close it, nor a closing
+    paragraph that is only an aside in brackets ("*(Recording ends.)*")."""
     while True:
         segment = text[start:end]
         body_end = start + len(segment.rstrip())
@@ -232,7 +237,9 @@ def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
         cut = text.rfind("\n", start, body_end)  # the start of the last line with text, when not the first
         if cut >= 0:
             line_end = text.find("\n", body_end, end)
-            if is_sound_line(text[cut + 1:end if line_end < 0 else line_end]):
+            last = text[cut + 1:end if line_end < 0 else line_end]
+            paragraph = text[start:cut].rstrip(" \t").endswith("\n")  # a blank line above it
+            if is_sound_line(last) or (paragraph and _ASIDE_PARAGRAPH.fullmatch(last)):
                 end = cut
                 continue
         return start + len(segment) - len(segment.lstrip()), body_end

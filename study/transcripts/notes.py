@@ -56,20 +56,43 @@ def split_metadata_header(text: str) -> tuple[dict[str, str], str]:
     items: list[tuple[str, str, bool]] = []
     body_start, start = len(text), sum(len(line) + 1 for line in lines[:rest])
     record = _record_lines(lines[rest:], line_keys)
+    listing = None  # the key of a list under way ("Participants:" then "- Ana Ruiz (Interviewer)" lines)
     for number, line in enumerate(lines[rest:]):
         if line.strip():
-            item = record.get(number) or _header_item(line, line_keys)
+            item = record.get(number) or (_list_item(line, listing) if listing else None) \
+                or _header_item(line, line_keys) or (_list_key(lines[rest:], number) if items else None)
             if item is None:
                 body_start = start
                 break
             items.append(item)
+            listing = item[0] if not item[1] or item[0] == listing else None
         start += len(line) + 1
     if not metadata and all(is_role for _, _, is_role in items):
         return {}, text
     for key, value, _ in items:
-        if key.casefold() not in {known.casefold() for known in metadata}:
+        known = next((k for k in metadata if k.casefold() == key.casefold()), None)
+        if known is None:
             metadata[key] = value
+        elif key == listing or not metadata[known]:  # a list's items, one value
+            metadata[known] = "; ".join(v for v in (metadata[known], value) if v)
     return metadata, text[body_start:]
+
+
+_BULLET = re.compile(r"[ \t]*(?:[-*•–][ \t]+|\d{1,2}[.)][ \t]+)(?P<item>\S.*)")
+
+
+def _list_key(lines: list[str], index: int) -> tuple[str, str, bool] | None:
+    """A header key with no value, a list of bullets below it ("**Participants:**")."""
+    match = _KEY_VALUE_LINE.fullmatch(lines[index])
+    after = next((line for line in lines[index + 1:] if line.strip()), "")
+    if not match or match["value"] or not _BULLET.fullmatch(after):
+        return None
+    return match["key"].strip(), "", False
+
+
+def _list_item(line: str, key: str) -> tuple[str, str, bool] | None:
+    match = _BULLET.fullmatch(line)
+    return (key, match["item"].strip(), False) if match else None
 
 
 def _front_matter(lines: list[str], metadata: dict[str, str]) -> int:
@@ -197,7 +220,24 @@ def speech_end(text: str, lines: list[Line]) -> int:
 _END_TIME = re.compile(r"[ \t]*(?:#|\[|\()?\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?(?:#|\]|\))?[ \t]*$")
 
 
-def without_end_times(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+_TIME_LINE = re.compile(r"[ \t]*[\[(]?(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d{1,3})?[\])]?[ \t]*\n")
+
+
+def without_time_marks(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """Turns less their time marks: a time alone on a turn's first line is the turn's time (a name
+    line, then "0:03", then the words), and a time closing most turns is a mark, not speech."""
+    return _without_end_times(text, tuple(_without_time_line(text, turn) for turn in turns))
+
+
+def _without_time_line(text: str, turn: Turn) -> Turn:
+    match = _TIME_LINE.match(text, turn.start, turn.end)
+    if not match or not text[match.end():turn.end].strip():
+        return turn
+    start = match.end() + len(text[match.end():turn.end]) - len(text[match.end():turn.end].lstrip())
+    return Turn(turn.speaker, start, turn.end, turn.timestamp or match["time"], turn.role_hint)
+
+
+def _without_end_times(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     """Turns less the time mark that closes them, when most turns close with one (a transcription
     program's time at the end of each paragraph): a mark, not speech."""
     ends = [_END_TIME.search(text, turn.start, turn.end) for turn in turns]

@@ -1,10 +1,11 @@
 """Whether a turn asks something, in the languages researchers transcribe in.
 
-A question mark decides (``?``, ``？``, ``¿``, ``؟``). Transcripts made by speech recognition often
+A question mark decides (``?``, ``？``, ``¿``, ``؟``, Armenian ``՞``, Ethiopic ``፧``, and Greek's
+``;`` after a Greek word). Transcripts made by speech recognition often
 have none, so a sentence that opens as a question does too: a question word followed by what makes
 it a question ("what do you", "how long", "why", "¿cómo", "qué", "warum", "wie haben Sie",
 "pourquoi", "est-ce que", "o que você", "come mai", "waarom", "bagaimana"), or closes as one in
-Chinese and Japanese ("…吗", "…ですか"), a yes/no opener ("do you", "could you", "haben Sie",
+Chinese, Japanese and Thai ("…吗", "…ですか", "…อะไรคะ"), a yes/no opener ("do you", "could you", "haben Sie",
 "pouvez-vous", "você pode") or an interviewer's request ("tell me about", "describe", "cuéntame",
 "erzählen Sie"). Openers that also start statements ("when I was", "what I did", "como eu")
 are left out: a participant's answer must not read as a question.
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-_MARKS = "?？¿؟"
+_MARKS = "?？¿؟՞፧\u037e"
+_GREEK_QUESTION = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff][\u0300-\u036f]*[ \t]*;")  # Greek writes "?" as ";"
 
 # Fillers a spoken question may open with ("so", "and", "okay", "um").
 _FILLERS = r"(?:(?:so|and|ok(?:ay)?|well|now|um+|uh+|right|alright|y|e|und|also|et|alors|bon|então|bueno|pues)[,\s]+)*"
@@ -59,11 +61,16 @@ _OPENER = re.compile(
     rf"{_INDONESIAN})\b",
     re.IGNORECASE,
 )
-# Chinese and Japanese ask at a sentence's end: 吗/呢/嗎 (or 么), か after です/ます.
-_CLOSER = re.compile(r"(?:[吗呢嗎么]|(?:です|ます|でした|ました)か)\s*(?:[。.!！\n]|$)")
+# Chinese and Japanese ask at a sentence's end: 吗/呢/嗎 (or 么), か after です/ます; Thai too, with a
+# question word or particle before the polite ending (…ไหมคะ, …อะไรครับ; "คะ" asks, "ค่ะ" tells; "ไม่มีอะไร"
+# is "nothing"), spaces standing for full stops.
+_THAI_ASKING = r"(?:ไหม|มั้ย|หรือเปล่า|หรือยัง|หรือไม่|อะไร|ทำไม|เมื่อไร|เมื่อไหร่|อย่างไร|ยังไง|ที่ไหน|ไหน|เท่าไร|เท่าไหร่|ใคร)"
+_CLOSER = re.compile(r"(?:[吗呢嗎么]|(?:です|ます|でした|ました)か|"
+                     rf"(?<!ไม่มี)(?<!ไม่){_THAI_ASKING}(?:แล้ว)?(?:คะ|ครับ|คับ|จ๊ะ|นะ|เหรอ)?)\s*(?:[。.!！\n ]|$)")
 
 
 def asks(text: str) -> bool:
     """Whether ``text`` (a turn) holds a question: a question mark, or a sentence opening as one."""
     text = text.strip()
-    return any(mark in text for mark in _MARKS) or bool(_OPENER.search(text) or _CLOSER.search(text))
+    return any(mark in text for mark in _MARKS) or bool(_OPENER.search(text) or _CLOSER.search(text)
+                                                        or _GREEK_QUESTION.search(text))

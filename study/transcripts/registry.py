@@ -11,9 +11,10 @@ from typing import Collection, Sequence
 
 from . import conventions
 from .layouts import cue_blocks, formatting, markdown, name_lines, otter, paragraphs, protocol, qa, rev, timestamps
-from .model import ParsedTranscript
-from .notes import speech_end, split_metadata_header, without_end_times
+from .model import ParsedTranscript, Turn
+from .notes import speech_end, split_metadata_header, without_time_marks
 from .reading import Document, LineFormat, Layout, Proposal, scored
+from .roles import cast_roles
 from .taught import Convention, reread
 from .text import lines_of, visible_controls
 
@@ -54,10 +55,17 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     best = ranked[0]
     runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
     return reread(ParsedTranscript(
-        body, without_end_times(body, best.turns), metadata, layout=best.layout, layout_score=best.score,
+        body, with_cast_roles(text[:shift], without_time_marks(body, best.turns)), metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
         runner_up_score=runner_up.score if runner_up else None, warnings=notes, header=text[:shift],
     ), taught)
+
+
+def with_cast_roles(header: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """Turns whose label says no role, with the role the header's cast list gives their speaker."""
+    cast = cast_roles(header, {turn.speaker for turn in turns if not turn.role_hint}) if header else {}
+    return tuple(replace(turn, role_hint=cast[turn.speaker]) if turn.speaker in cast and not turn.role_hint
+                 else turn for turn in turns)
 
 
 def _document(text, lines, end, by_line, formats) -> Document:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterable
 
 from .model import ParsedTranscript
+from .text import WORD
 
 INTERVIEWER, PARTICIPANT, OTHER = "interviewer", "participant", "other"
 
@@ -92,6 +94,34 @@ def role_named(label: str) -> str | None:
     if said := label_role(label):
         return said
     return next((role for regex, role in _NAMED if regex.search(label)), None)
+
+
+# In a header: "Ana Ruiz (Interviewer)" or "- **Ana Ruiz (Interviewer):** ...", and "Interviewer: Ana Ruiz".
+_CAST_PAREN = re.compile(rf"(?P<name>[^\W\d_][{WORD} .'’\-]{{0,58}}?)[ \t]*\((?P<role>[^()\n]{{1,40}})\)")
+_CAST_KEY = re.compile(rf"(?P<role>[^:\n]{{1,30}}?)[ \t]*:[ \t]*(?P<name>[^\W\d_][{WORD} .'’\-]{{0,58}}?)[ \t]*")
+_MARKUP = re.compile(r"^[ \t]*(?:[-*•–][ \t]+)?|\*\*|__")
+
+
+def cast_roles(header: str, names: Iterable[str]) -> dict[str, str]:
+    """The roles a header's cast list gives the speakers ``names``: "Ana Ruiz (Interviewer)" or
+    "Interviewer: Ana Ruiz" for the speaker labelled "Ana Ruiz" (or by its initials, "AR")."""
+    cast: dict[str, str] = {}
+    for line in header.splitlines():
+        line = _MARKUP.sub("", line).strip()
+        if (match := _CAST_PAREN.match(line)) and (role := role_named(match["role"])):
+            cast.setdefault(" ".join(match["name"].split()).casefold(), role)
+        elif (match := _CAST_KEY.fullmatch(line)) and (role := role_named(match["role"])) and len(match["name"].split()) <= 4:
+            cast.setdefault(" ".join(match["name"].split()).casefold(), role)
+    found = {}
+    for name in names:
+        roles = {role for person, role in cast.items() if name.casefold() in (person, _initials(person))}
+        if len(roles) == 1:
+            found[name] = roles.pop()
+    return found
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word[0].isalpha())
 
 
 def speakers(parsed: ParsedTranscript) -> list[str]:

@@ -26,7 +26,7 @@ from .labels import Label, LabelPattern, proposal_from_labels, tidy_speaker
 from .model import ParsedTranscript
 from .notes import speech_end
 from .reading import Document, scored
-from .text import lines_of
+from .text import WORD, lines_of
 
 LAYOUT = "taught"
 MAX_LABEL = 80  # a speaker label (with its times) fits in a line's first characters
@@ -48,13 +48,13 @@ _SHAPES = (
     ("bold", re.compile(rf"{_BEFORE}\*\*(?P<speaker>[^*\n]{{1,60}}?)(?P<inside>[ \t]*[:：]?)\*\*{_AFTER}")),
     ("colon", re.compile(rf"{_BEFORE}(?P<speaker>[^\W\d_][^:：\n]{{0,59}}?)"
                          rf"(?P<post>[ \t]*(?:{_TIME_IN}[ \t]*)?[:：][ \t]*(?:{_TIME_IN}[ \t]*)?)")),
-    ("dash", re.compile(rf"{_BEFORE}(?P<speaker>[^\W\d_][\w.,'’&() ]{{0,59}}?)"
+    ("dash", re.compile(rf"{_BEFORE}(?P<speaker>[^\W\d_][{WORD}.,'’&() ]{{0,59}}?)"
                         rf"(?P<post>[ \t]+(?:[-–—>|]+)[ \t]*(?:{_TIME_IN}[ \t]*)?)")),
     ("capitals", re.compile(rf"{_BEFORE}(?P<speaker>{_CAPITALS})(?P<post>[.:]?[ \t]+|[ \t]*$)")),
 )
 # The speaker group a shape becomes: any name where the example had one.
 _NAME_BEFORE_COLON = r"(?P<speaker>[^\W\d_][^:：\n]{0,59}?)"
-_NAME_BEFORE_DASH = r"(?P<speaker>[^\W\d_][\w.,'’&() ]{0,59}?)"
+_NAME_BEFORE_DASH = rf"(?P<speaker>[^\W\d_][{WORD}.,'’&() ]{{0,59}}?)"
 _NAME_IN_CAPITALS = rf"(?P<speaker>{_CAPITALS})"
 _MAX_WORDS = 6
 _NUMBERED_NAME = re.compile(r"[^\W\d_]+[ \t]+\d{1,3}(?=[ \t]+[^\W\d_])")  # "Speaker 1 Thanks", "Sprecher 2 Ja"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from typing import Sequence
 
 import charset_normalizer
@@ -16,6 +17,28 @@ _BOM_ENCODINGS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# The blocks of the living scripts that write vowels and tones as combining marks (Devanagari,
+# Bengali, Tamil, Thai, Khmer, Hebrew points, Arabic harakat, accents typed apart, Japanese dakuten).
+_MARK_BLOCKS = ((0x0300, 0x1DFF), (0x20D0, 0x20FF), (0x302A, 0x302F), (0x3099, 0x309A), (0xA66F, 0xABFF),
+                (0xFB1E, 0xFB1E), (0xFE00, 0xFE2F))
+
+
+def _combining_marks() -> str:
+    spans: list[list[int]] = []
+    for first, last in _MARK_BLOCKS:
+        for point in range(first, last + 1):
+            if unicodedata.category(chr(point))[0] == "M":
+                if spans and spans[-1][1] == point - 1:
+                    spans[-1][1] = point
+                else:
+                    spans.append([point, point])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in spans)
+
+
+# Inside a regex character class: a letter, digit, underscore or combining mark. Python's ``\w``
+# leaves the marks out, so a Hindi or Thai name ("साक्षात्कारकर्ता") would end at its first vowel sign.
+WORD = rf"\w{_combining_marks()}"
+
 BINARY = "looks like binary data, not text; export the transcript as .txt, .docx, .vtt or .srt"
 
 

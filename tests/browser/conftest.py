@@ -4,10 +4,13 @@ through Debian's Chromium (/usr/bin/chromium; never a downloaded browser).
 Use ``demo_app`` (the sample study with the raters' codings) or ``fresh_demo_app`` (the same
 study without codings, for tests that code), ``page_as("alice")`` for a signed-in page, and
 ``screenshot(page, "name")`` to save ``docs/screenshots/name.png``. Mark tests ``browser``.
+A failed test's report shows its open pages (screenshot path, DOM state, console tail) and the
+tail of each running app server's log.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from study.app.session_handoff import COOKIE
 from study.demo import DEMO_ACCOUNTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +74,7 @@ class AppServer:
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.log_path = log
+        RUNNING.append(self)
 
     def wait_until_up(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -87,6 +92,14 @@ class AppServer:
     def stop(self) -> None:
         stop_process_group(self.process)
         self._log.close()
+        RUNNING.remove(self)
+
+    def log_tail(self, lines: int = 25) -> str:
+        self._log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+RUNNING: list[AppServer] = []  # the app servers up now, whose logs a failed test shows
 
 
 def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
@@ -157,7 +170,8 @@ def wait_until_loaded(page, timeout: float = 20_000) -> None:
 
 
 def sign_in(page, base_url: str, name: str, password: str | None = None) -> None:
-    """Sign in on the sign-in page and wait until the first page after it is loaded."""
+    """Sign in on the sign-in page and wait until the first page after it is loaded and the
+    browser holds the session cookie (a reload or another address is then still signed in)."""
     page.goto(base_url)
     wait_until_loaded(page)
     page.get_by_role("textbox", name="User name").fill(name)
@@ -165,6 +179,22 @@ def sign_in(page, base_url: str, name: str, password: str | None = None) -> None
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector(f'{READY}:not([data-page="Sign in"])', state="attached", timeout=20_000)
     wait_until_loaded(page)
+    wait_for_session_cookie(page)
+
+
+def has_session_cookie(page) -> bool:
+    return any(c["name"] == COOKIE and c["value"] for c in page.context.cookies())
+
+
+def wait_for_session_cookie(page, present: bool = True, timeout: float = 20) -> None:
+    """Wait until the server has set (or, after signing out, cleared) the session cookie. The
+    page asks for it as it mounts, after the page's run has finished: a test that leaves the page
+    sooner cuts that request short, and its next address opens on the sign-in page."""
+    deadline = time.monotonic() + timeout
+    while has_session_cookie(page) != present:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the {COOKIE} cookie was not {'set' if present else 'cleared'} within {timeout} s")
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture
@@ -176,6 +206,7 @@ def page_as(browser, request) -> Callable:
     def open_page(name: str, app: AppServer | None = None, password: str | None = None):
         context = browser.new_context(viewport=VIEWPORT)
         contexts.append(context)
+        record_console(context)
         page = context.new_page()
         sign_in(page, (app or request.getfixturevalue("demo_app")).url, name, password)
         return page
@@ -196,3 +227,68 @@ def screenshot(page, name: str) -> Path:
 @pytest.fixture(name="screenshot")
 def screenshot_fixture() -> Callable:
     return screenshot
+
+
+# -- what a failed browser test shows ------------------------------------------------------------
+
+FAILURES = Path(tempfile.gettempdir()) / "study-browser-failures"
+CONSOLE_LINES = 30
+
+
+def record_console(context) -> None:
+    """Keep the last console messages and uncaught page errors of a context's pages (a failed
+    test prints them)."""
+    log: list[str] = []
+    context.study_console = log
+
+    def keep(line: str) -> None:
+        log.append(line[:500])
+        del log[:-CONSOLE_LINES]
+
+    context.on("console", lambda message: message.type in ("verbose", "debug") or keep(f"{message.type}: {message.text}"))
+    context.on("weberror", lambda error: keep(f"page error: {error.error}"))
+
+
+PAGE_STATE = """() => {
+    const deep = (root, sel) => [...root.querySelectorAll(sel), ...[...root.querySelectorAll("*")]
+        .filter(e => e.shadowRoot).flatMap(e => deep(e.shadowRoot, sel))];  // components live in shadow roots
+    const attrs = (el) => el ? Object.fromEntries([...el.attributes].filter(a => a.name.startsWith("data-"))
+                                                   .map(a => [a.name, a.value.slice(0, 80)])) : null;
+    const text = (sel) => deep(document, sel).map(e => e.innerText.slice(0, 300));
+    return {ready: attrs(deep(document, '[data-testid="study-page-ready"]')[0]),
+            app: attrs(deep(document, '[data-testid="stApp"]')[0]),
+            workspaces: deep(document, '[data-testid="coding-workspace"]').map(attrs),
+            exceptions: text('[data-testid="stException"]'), alerts: text('[data-testid="stAlert"]')};
+}"""
+
+
+def describe_page(page, name: str) -> str:
+    """One failed test's page: its address, a screenshot, its DOM state and console tail."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    lines = [f"page {page.url}"]
+    try:
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        path = FAILURES / f"{name}.png"
+        page.screenshot(path=str(path), timeout=10_000)
+        lines.append(f"  screenshot: {path}")
+        lines.append(f"  state: {page.evaluate(PAGE_STATE)}")
+    except PlaywrightError as exc:  # a closed or hung page: say so, and show the rest
+        lines.append(f"  (could not read the page: {str(exc).splitlines()[0]})")
+    lines += [f"  console {line}" for line in getattr(page.context, "study_console", [])]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports, while its pages are still open: each page's screenshot
+    path, DOM state and console tail, and the tail of every running app server's log."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or "browser" not in item.funcargs:
+        return
+    pages = [p for context in item.funcargs["browser"].contexts for p in context.pages][-3:]
+    test = re.sub(r"[^\w.-]+", "_", item.name)[:80]
+    parts = [describe_page(page, f"{test}-{n}") for n, page in enumerate(pages)]
+    parts += [f"app server {server.url} log tail:\n{server.log_tail()}" for server in RUNNING]
+    report.sections.append(("browser diagnostics", "\n\n".join(parts)))

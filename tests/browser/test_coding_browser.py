@@ -2,8 +2,6 @@
 survives a reload, what another coder sees, and transcript text that must stay text."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
@@ -11,7 +9,12 @@ from study import auth, workspace
 from study.importing.reading import ImportOptions
 from study.importing.storing import add_parsed_transcript
 from study.store import Study
-from tests.browser.conftest import VIEWPORT, sample_app, wait_until_loaded
+from tests.browser.conftest import (
+    VIEWPORT,
+    sample_app,
+    wait_for_session_cookie,
+    wait_until_loaded,
+)
 from tests.factories import parsed_from_turns
 
 pytestmark = pytest.mark.browser
@@ -150,12 +153,4 @@ def test_signing_out_ends_the_session_for_reloads_too(page_as, fresh_demo_app):
     page.reload()
     wait_until_loaded(page)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    # The page asks the server to clear the (HttpOnly) cookie; give that request a moment to land.
-    deadline = time.monotonic() + 10
-    while session_cookie_left(page) and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert not session_cookie_left(page)
-
-
-def session_cookie_left(page) -> bool:
-    return any(c["name"] == "study_session" and c["value"] for c in page.context.cookies())
+    wait_for_session_cookie(page, present=False)  # the page asks the server to clear the (HttpOnly) cookie

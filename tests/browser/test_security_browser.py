@@ -8,7 +8,12 @@ from sqlalchemy import select
 from study import auth
 from study.app.session_handoff import DEVICE_COOKIE
 from study.store import AuditEntry, SignInThrottle, Study
-from tests.browser.conftest import VIEWPORT, sign_in, wait_until_loaded
+from tests.browser.conftest import (
+    VIEWPORT,
+    sign_in,
+    wait_for_session_cookie,
+    wait_until_loaded,
+)
 
 pytest.importorskip("playwright.sync_api")
 
@@ -38,8 +43,7 @@ def test_every_page_response_forbids_framing_and_foreign_content(demo_app, watch
 
 
 def test_session_cookie_is_httponly_strict_and_not_in_document_cookie(demo_app, watched_page):
-    sign_in(watched_page, demo_app.url, "alice")
-    watched_page.wait_for_timeout(500)  # the cookie request is sent as the signed-in page mounts
+    sign_in(watched_page, demo_app.url, "alice")  # it waits for the session cookie
     cookies = {c["name"]: c for c in watched_page.context.cookies()}
     assert COOKIE in cookies, "the server did not set the session cookie"
     assert cookies[COOKIE]["httpOnly"] is True
@@ -50,7 +54,6 @@ def test_session_cookie_is_httponly_strict_and_not_in_document_cookie(demo_app, 
 
 def test_app_works_under_the_policy_and_a_reload_stays_signed_in(demo_app, watched_page):
     sign_in(watched_page, demo_app.url, "alice")
-    watched_page.wait_for_timeout(500)
     watched_page.reload()
     wait_until_loaded(watched_page)
     assert watched_page.get_by_text("Signed in as alice").is_visible()
@@ -60,10 +63,9 @@ def test_app_works_under_the_policy_and_a_reload_stays_signed_in(demo_app, watch
 
 def test_sign_out_clears_the_cookie(demo_app, watched_page):
     sign_in(watched_page, demo_app.url, "alice")
-    watched_page.wait_for_timeout(500)
     watched_page.get_by_role("button", name="Sign out").click()
     watched_page.wait_for_selector('[data-testid="study-page-ready"][data-page="Sign in"]', state="attached")
-    watched_page.wait_for_timeout(500)
+    wait_for_session_cookie(watched_page, present=False)  # the signed-out page asks the server to clear it
     assert COOKIE not in {c["name"] for c in watched_page.context.cookies()}
     watched_page.reload()
     wait_until_loaded(watched_page)
@@ -103,7 +105,6 @@ def test_forged_addresses_are_ignored_and_the_users_own_browser_never_waits(demo
     try:
         dora = users.new_page()
         sign_in(dora, demo_app.url, "dora", password)  # her everyday browser: it gets a device cookie
-        dora.wait_for_timeout(500)
         dora.get_by_role("button", name="Sign out").click()
         dora.wait_for_selector('[data-testid="study-page-ready"][data-page="Sign in"]', state="attached")
         assert DEVICE_COOKIE in {c["name"] for c in users.cookies()}  # signing out keeps the browser known

@@ -115,6 +115,21 @@ def test_a_disagreement_opens_from_agreement_with_each_raters_spans_memo_and_gui
     assert (decision.decision, decision.reason) == ("take:bob", "the card names no licence; bob read it closely")
 
 
+def test_the_decision_keys_are_in_view_at_1280x800(demo_app, admin_page):
+    """An adjudicator at 1280x800 sees the decisions, their keys and the reason box without scrolling,
+    however long the disputed turn and its neighbours are."""
+    page = admin_page(demo_app, (1280, 800))
+    go(page, "Adjudicate")
+    expect(page.get_by_text(re.compile(r"Disagreement 1 of \d+"))).to_be_visible()
+    decisions = [page.get_by_role("button", name=re.compile(pattern))
+                 for pattern in (r"Take alice \[1\]", r"Take bob \[2\]", r"Both \[B\]", r"Neither \[N\]")]
+    legend = page.get_by_text(re.compile(r"^Keys: 1–9 take a rater's codes"))
+    for element in (*decisions, legend, page.get_by_label("Reason (optional)")):
+        box = element.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 800, (element, box)
+    assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop") == 0
+
+
 def test_text_typed_then_acted_on_at_once_is_kept(own_sample_app, admin_page):
     """Each form's text is committed by the very click that acts on it, never lost to a first click."""
     page = admin_page(own_sample_app)

@@ -155,7 +155,7 @@ def visit_every_view(page, watch: Watch, title: str) -> None:
         assert_nothing_ran(page, watch, f"{title} / {tab.inner_text()}")
     if title == "Adjudicate":
         page.get_by_role("tab", name="Disagreements").click()
-        page.get_by_role("button", name="Edit the consensus codes").click()
+        page.get_by_role("button", name="Edit the codes").click()
         settle(page)
         page.get_by_role("combobox", name="Consensus codes").click()  # the list of code names opens
         assert_nothing_ran(page, watch, "Adjudicate / edit")

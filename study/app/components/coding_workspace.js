@@ -17,6 +17,11 @@
 // would be emptied is saved only after the coder confirms it.
 
 const WORKSPACES = new WeakMap();
+// The transcripts' text and the codebook as last sent (version -> static part), kept as long as
+// the tab: this script outlives the component's remounts, so coming back to the Code page needs
+// only the version. Python remembers which versions were sent (coding_workspace.KEPT_STATIC).
+const STATIC = new Map();
+const KEPT_STATIC = 4;
 const COLOUR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$/;
 const RETRY_MS = 4000;
 // Codes without a colour in the codebook take their top theme's colour from this palette.
@@ -38,10 +43,15 @@ export default function codingWorkspace(component) {
   }
   ws.send = setTriggerValue;
   ws.update(data || {});
-  return () => {
+  // Streamlit calls this when the component leaves the page, and also for a render that a newer
+  // one overtook while the module was still loading: that call must not destroy the workspace
+  // the newer render uses (its keys and retries would stop, and the next render would build a
+  // second one). So it destroys only a workspace whose element is gone from the page.
+  return () => setTimeout(() => {
+    if (parentElement.isConnected || WORKSPACES.get(parentElement) !== ws) return;
     ws.destroy();
     WORKSPACES.delete(parentElement);
-  };
+  }, 0);
 }
 
 function el(tag, props = {}, ...children) {
@@ -59,6 +69,12 @@ function el(tag, props = {}, ...children) {
     node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
   }
   return node;
+}
+
+function keepStatic(payload) {
+  STATIC.delete(payload.version);
+  STATIC.set(payload.version, payload);
+  while (STATIC.size > KEPT_STATIC) STATIC.delete(STATIC.keys().next().value);
 }
 
 function setColour(node, colour) {
@@ -114,6 +130,7 @@ class Workspace {
     this.selected = null;
     this.focusCode = null;
     this.retryTimer = null;
+    this.staticTimer = null; // asks again for the transcript and codebook (askForStatic)
     this.memoTimer = null;
     this.posting = false; // a click request is under way (one at a time keeps the clicks in order)
     this.postAgain = false;
@@ -131,6 +148,8 @@ class Workspace {
     clearTimeout(this.retryTimer);
     clearTimeout(this.memoTimer);
     clearTimeout(this.syncTimer);
+    clearTimeout(this.staticTimer);
+    this.root.remove();
   }
 
   // -- layout -------------------------------------------------------------------------
@@ -205,12 +224,11 @@ class Workspace {
   // -- data from Python ---------------------------------------------------------------
 
   update(data) {
-    if (data.static && data.static.version !== this.version) this.loadStatic(data.static);
+    if (data.static) keepStatic(data.static);
+    const known = data.static || STATIC.get(data.version);
+    if (known && known.version !== this.version) this.loadStatic(known);
     if (data.version && data.version !== this.version) {
-      if (this.askedFor !== data.version) {
-        this.askedFor = data.version;
-        this.send("event", { kind: "need_static", client: this.client, have: this.version });
-      }
+      if (this.askedFor !== data.version) this.askForStatic(data.version);
       return;
     }
     const result = data.result;
@@ -242,6 +260,19 @@ class Workspace {
       this.list.focus({ preventScroll: true });
     }
     this.root.dataset.ready = "1";
+  }
+
+  // The transcript and codebook this tab lacks. The request is a rerun, which a newer rerun can
+  // overtake and drop: until they arrive it is asked again every RETRY_MS, saying so.
+  askForStatic(version) {
+    this.askedFor = version;
+    this.send("event", { kind: "need_static", client: this.client, have: this.version });
+    clearTimeout(this.staticTimer);
+    this.staticTimer = setTimeout(() => {
+      if (this.askedFor !== version || this.version === version) return;
+      this.say("Still loading the transcript: asking the server again.");
+      this.askForStatic(version);
+    }, RETRY_MS);
   }
 
   showResult(result) {
@@ -280,6 +311,7 @@ class Workspace {
     const sameTranscript = payload.transcript.id === this.transcriptId;
     const scrollTop = this.list.scrollTop;
     this.version = payload.version;
+    this.askedFor = null; // should this version be lost from STATIC later, it is asked for again
     this.transcriptId = payload.transcript.id;
     this.root.dataset.transcriptId = String(payload.transcript.id);
     const themes = [...new Set(payload.codes.map((c) => c.theme))];

@@ -4,8 +4,12 @@ panel for the selected segment, keyboard coding, memos and filters, all in the b
 A click shows at once in the browser and is sent to Python as an "ops" event; the event's
 callback stores it through ``study.workspace`` (before the fragment's body runs), and the body
 sends back what the database now holds, which confirms or reverts the display. The transcript
-text and the codebook (the "static" part) are sent only when the browser does not have them:
-per-click payloads carry the rater's code ids and memos, not the text.
+text and the codebook (the "static" part, ~150 KB for 300 turns) are sent only when the browser
+does not have them: per-click payloads carry the rater's code ids and memos, not the text. The
+page keeps the last ``KEPT_STATIC`` static parts it was sent (the component's script lives as long
+as the browser tab, across its remounts), and this tab's session state remembers which: coming
+back to the Code page, or to a transcript shown before, sends only the version; a page that has
+lost it asks again ("need_static").
 
 Messages from the browser (one trigger, ``event``) are checked by ``workspace_protocol`` before
 anything reads them::
@@ -45,7 +49,9 @@ from study.store import Study
 HERE = Path(__file__).parent
 KEY = "coding_workspace"
 _HAVE = "coding_workspace.have"  # the static version the browser reported with its last event
-_SENT = "coding_workspace.sent"  # (transcript id, static version) last sent
+_SENT = "coding_workspace.sent"  # (transcript id, static version) last shown
+_HELD = "coding_workspace.held"  # the static versions the page keeps, oldest first
+KEPT_STATIC = 4  # static parts the page keeps (coding_workspace.js keeps as many)
 _CONFIRMED = "coding_workspace.confirmed"  # {client: highest op applied}
 _RESULT = "coding_workspace.result"  # the last event's outcome, for the next payload
 _HISTORY = "coding_workspace.history"  # a memo's versions, asked for by the last event
@@ -88,10 +94,14 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     have = st.session_state.pop(_HAVE, None)
     sent = st.session_state.get(_SENT)
     data: dict = {}
-    if sent is None or sent[0] != transcript_id or have != sent[1]:
+    if sent is None or sent[0] != transcript_id or have != sent[1]:  # not an event from the page showing it
         static = static_payload(study, actor, transcript_id)
         st.session_state[_SENT] = (transcript_id, static["version"])
-        data["static"] = static
+        held = st.session_state.setdefault(_HELD, [])
+        if static["version"] not in held:
+            data["static"] = static
+            held.append(static["version"])
+            del held[:-KEPT_STATIC]
     data["version"] = st.session_state[_SENT][1]
     state = just_stored(transcript_id)
     st.session_state.pop(_PATCHED, None)
@@ -150,8 +160,9 @@ def _on_event(study: Study, actor: Actor) -> None:
         st.session_state[_RESULT] = {"client": client[:protocol.MAX_TOKEN], "errors": [{"op": None, "message": said(exc)}]}
         return
     st.session_state[_HAVE] = event.have
-    if isinstance(event, protocol.NeedStatic):
+    if isinstance(event, protocol.NeedStatic):  # the page lacks the version it was told to show
         st.session_state.pop(_SENT, None)
+        st.session_state.pop(_HELD, None)
     elif isinstance(event, protocol.Sync):
         return  # this run reads everything anew
     elif isinstance(event, protocol.HistoryRequest):

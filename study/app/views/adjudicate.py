@@ -197,7 +197,8 @@ def coding_line(stretch, text: str) -> str:
 
 
 def decision_buttons(item, raters: list[str], position: int) -> None:
-    """One button per decision, each with a key: 1-9 take a rater's codes, B both, N neither."""
+    """One button per decision, each with a key: 1-9 take a rater's codes, B both, N neither; the keys'
+    legend and the free edit under them."""
     key = f"{item.transcript}#{item.segment}"
     st.text_input("Reason (optional)", key=f"reason-{key}", placeholder="why this decision")
     decisions = [(f"take:{r}", f"Take {r}", str(n)) for n, r in enumerate(raters[:9], start=1)]
@@ -206,12 +207,14 @@ def decision_buttons(item, raters: list[str], position: int) -> None:
         column.button(f"{plain(label)} [{shortcut}]", key=f"decide-{decision}", width="stretch", shortcut=shortcut,
                       type="primary" if decision.startswith("take:") else "secondary",
                       on_click=resolve, args=(raters, item, key, decision, position))
-    st.button("Edit the consensus codes", icon=":material/edit:", key="decide-edit-open",
-              on_click=st.session_state.__setitem__, args=(EDITING, key))
+    legend, edit = st.columns([3, 1], vertical_alignment="center")
+    legend.caption("Keys: 1–9 take a rater's codes, B both (every code), N neither (only the agreed codes), "
+                   "← → previous and next.")
+    edit.button("Edit the codes", icon=":material/edit:", key="decide-edit-open", width="stretch",
+                help="Choose the consensus codes for this segment freely.",
+                on_click=st.session_state.__setitem__, args=(EDITING, key))
     if st.session_state.get(EDITING) == key:
         edit_codes(raters, item, key, all_codes(), position)
-    st.caption("Keys: 1–9 take a rater's codes, B both (every code), N neither (only the agreed codes), "
-               "← → previous and next.")
 
 
 def close_edit() -> None:
@@ -262,7 +265,7 @@ STEADY = ("<style>.st-key-adjudicate_work [data-stale='true'], .st-key-adjudicat
 
 @st.fragment
 def work(raters: list[str], where: adjudication.DisagreementFilter) -> None:
-    """The progress, the card and the decisions: a decision or a move reruns only this."""
+    """The progress, the decisions and the card: a decision or a move reruns only this."""
     with st.container(key="adjudicate_work"):
         work_area(raters, where)
 
@@ -284,8 +287,8 @@ def work_area(raters: list[str], where: adjudication.DisagreementFilter) -> None
     if asked is not None:
         st.session_state[POSITION] = next((n for n, d in enumerate(shown) if (d.transcript, d.segment) == asked), 0)
     position = navigator(shown)
+    decision_buttons(shown[position], raters, position)  # above the evidence: in view at 1280x800, however long
     unit_card(shown[position], raters)
-    decision_buttons(shown[position], raters, position)
     with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:"):
         overview(shown, raters, position)
 

@@ -69,13 +69,17 @@ def address_span(name: str) -> tuple[int, int] | None:
 
 
 def chosen_transcript(choices) -> int:
-    """The address's transcript when it changed (a reload, back, a shared link), else this tab's."""
+    """The address's transcript when it changed (a reload, back, a shared link), else this tab's:
+    the picker's, or, coming back from another page (Streamlit forgets the state of a widget
+    that a run did not draw), the one this tab showed last."""
     by_id = {c.id: c for c in choices}
     named = address_number("transcript")
     if named in by_id and named != st.session_state.get(URL_SEEN):
         st.session_state[URL_SEEN] = named
         return named
     chosen = picked(choices)
+    if chosen is None and st.session_state.get(SHOWN) in by_id:
+        chosen = st.session_state[SHOWN]
     return chosen if chosen is not None else workspace.first_to_code(choices).id
 
 

@@ -124,7 +124,8 @@ def search_page() -> None:
     show_flash()
     typed = st.session_state.get(QUERY, "")
     if not typed.strip():
-        st.caption('Every word must occur; "a phrase" needs its words in a row; licen* finds license, licence...')
+        st.caption('Every word must occur; "a phrase" needs its words in a row; licen* finds license, licence...; '
+                   'hugging face also finds HuggingFace.')
         return
     page = st.session_state.get(PAGE, 0)
     results = attempt(search.search, study, actor, typed, filters, PER_PAGE, page * PER_PAGE)

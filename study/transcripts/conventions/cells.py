@@ -3,7 +3,9 @@ pipe table (``| 00:00:04 | Maya, Host | text |``).
 
 The speaker column is the one whose short values recur, few and distinct; the text column the one
 holding most of the words; a column of times gives each turn its time. The header row names the
-columns once, so it is no one's turn; a ``|---|`` rule is no row at all.
+columns once, so it is no one's turn; a ``|---|`` rule is no row at all. Speakers' cells share one
+opening symbol (``*INV:``, ``*PAR:``, named ``INV`` and ``PAR``): a row whose cell opens otherwise
+(``%com:``, a transcript's annotation tier) is no one's turn.
 """
 from __future__ import annotations
 
@@ -45,19 +47,36 @@ def propose(document: Document) -> Proposal | None:
     times = next((col for col in range(width) if col not in (body, speaker)
                   and sum(bool(_TIME_CELL.fullmatch(v[col])) for v in values) > len(values) / 2), None)
     counts = Counter(v[speaker] for v in values)
+    marked = Counter(_mark(name) for name in counts.elements() if counts[name] > 1)
+    mark = marked.most_common(1)[0][0] if marked else ""
     turns, explained = [], 0
     for row, v in zip(rows, values):
         name = v[speaker]
-        if counts[name] < 2 or not plausible_speaker(name):
-            continue  # the header row, or a cell that names no one who speaks again
+        if counts[name] < 2 or _mark(name) != mark or not plausible_speaker(_bare(name)):
+            continue  # the header row, a cell that names no one who speaks again, an annotation tier ("%com:")
         start, end = row.cells[body]
         explained += non_space_count(text, row.line.start, row.line.end)
         if end > start:
             stamp = _TIME_CELL.fullmatch(v[times]) if times is not None else None
             time = re.search(TIME, stamp.group()).group() if stamp else None
-            speaker_name = tidy_speaker(name)
+            speaker_name = tidy_speaker(_bare(name))
             turns.append(Turn(speaker_name, start, end, time, label_role(speaker_name)))
     return Proposal("learned convention: a table of turns", tuple(turns), explained)
+
+
+_MARKS = "*%@+#$&=~^"
+
+
+def _mark(name: str) -> str:
+    """The symbol a name cell opens with ("*INV:" -> "*"): speakers' cells share one, an
+    annotation tier ("%com:") has its own."""
+    stripped = name.strip()
+    return stripped[:len(stripped) - len(stripped.lstrip(_MARKS))]
+
+
+def _bare(name: str) -> str:
+    """A name cell without its opening symbol and closing colon: "*INV:" -> "INV"."""
+    return name.strip().lstrip(_MARKS).rstrip(":：").strip() or name
 
 
 def _rows(document: Document) -> list[Row]:

@@ -28,7 +28,7 @@ _SHAPE_NAMES = {
     "[]": "names in square brackets", "{}": "names in braces", "()": "names in parentheses", "（）": "names in parentheses",
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
     "plain": "names before a colon", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
-    "voice": "voice tags", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
+    "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
 }
 _MAX_SPEAKERS = 12
 
@@ -384,4 +384,14 @@ def _question_reading(document: Document) -> Proposal | None:
         elif answering:
             labels.append(Label(line, ANSWERING, line.start, line.start + prefix_end(line.text), None, _ANSWERS))
             answering = False
-    return _reading(document, "questions", labels)
+    proposal = _reading(document, "questions", labels)
+    return replace(proposal, turns=tuple(_without_closing_emphasis(document.text, turn) for turn in proposal.turns))
+
+
+def _without_closing_emphasis(text: str, turn: Turn) -> Turn:
+    """A question in bold or italics ends before the marks that close its emphasis ("...?**")."""
+    before = text[max(0, turn.start - 2):turn.start]
+    marks = before[len(before.rstrip("*_")):]
+    if marks and text.endswith(marks, turn.start, turn.end) and turn.end - len(marks) > turn.start:
+        return replace(turn, end=turn.end - len(marks))
+    return turn

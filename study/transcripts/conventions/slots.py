@@ -15,16 +15,16 @@ from functools import lru_cache
 
 from ..labels import MAX_LABEL_WORDS, plausible_speaker, tidy_speaker
 from ..roles import role_named
-from ..text import Line
+from ..text import WORD, Line
 
 TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
 # Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
 _TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
 _RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
-# Noise before a label: a line number, a heading's hashes, a time or time range (bare or bracketed),
+# Noise before a label: a line or turn number ("12", "3."), a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
-    rf"(?:[ \t]*(?:\d{{1,4}}(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
+    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
@@ -32,7 +32,7 @@ _AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIM
                          rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
-_NAME_CHARS = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,59}")
+_NAME_CHARS = re.compile(rf"[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}")
 _SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
 _TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\n]{1,60})>")
@@ -76,7 +76,8 @@ def candidates(line: Line) -> list[Candidate]:
     at = prefix_end(text)
     if at >= len(text):
         return []
-    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _alone(line, at)]
+    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _capitals(line, at),
+             _alone(line, at)]
     stamp = re.search(TIME, text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp.group()) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
@@ -144,6 +145,24 @@ def _plain(line: Line, at: int) -> Candidate | None:
         if name is not None:
             return _candidate(line, "plain", name, at, at + code.end(), None)
     return None
+
+
+_CAPITAL_WORD = r"(?:[^\W\d_]{1,3}\.|[^\W\d_][^\W\d_'’\-]*)"  # a word, or a short one with its dot ("MR.", "DR.")
+_CAPITAL_WORDS = re.compile(rf"(?P<name>{_CAPITAL_WORD}(?:[ \t]{_CAPITAL_WORD}){{0,3}}?)\.[ \t]+(?=\S)")
+
+
+def _capitals(line: Line, at: int) -> Candidate | None:
+    """``MR. SMITH. Thank you.``, ``THE COURT. Proceed.``: a name in capitals closed by a full stop
+    (a hearing's or a play's convention), honorifics' dots inside it; the longest such name."""
+    best = None
+    for match in _CAPITAL_WORDS.finditer(line.text, at, at + 50):
+        if match.start() != at:
+            break
+        name = match["name"]
+        if not name.isupper() or sum(c.isalpha() for c in name) < 2:
+            break
+        best = match
+    return _candidate(line, "capitals.", best["name"], at, best.end(), None) if best else None
 
 
 def _dashed(line: Line, at: int) -> Candidate | None:

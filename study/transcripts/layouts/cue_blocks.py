@@ -15,12 +15,12 @@ from .rev import PATTERNS as NAME_PATTERNS
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal
 from ..roles import label_role
-from ..text import Line, non_space_count, stripped_span
+from ..text import WORD, Line, non_space_count, stripped_span
 
 _STAMP = r"\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?|\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"[ \t]*(?P<start>{_STAMP})[ \t]*-->[ \t]*(?:{_STAMP})[ \t]*")
 _NUMBER = re.compile(r"[ \t]*\d+[ \t]*")
-_NAME_LINE = re.compile(r"[^\W\d_][\w.,'’&()\- ]{0,60}")
+_NAME_LINE = re.compile(rf"[^\W\d_][{WORD}.,'’&()\- ]{{0,60}}")
 
 
 def propose(document: Document) -> Proposal | None:

@@ -9,14 +9,15 @@ from collections import Counter
 
 from ..labels import LabelPattern, label_proposal
 from ..reading import AtLineStart, Document, Proposal
+from ..text import WORD
 
-_NAME_ALONE = r"(?P<speaker>[^\W\d_][\w'’&()\- ]{0,40}(?:\.[ \t]*[\w'’&()\- ]+)*?[\w)])[ \t]*$"
+_NAME_ALONE = rf"(?P<speaker>[^\W\d_][{WORD}'’&()\- ]{{0,40}}(?:\.[ \t]*[{WORD}'’&()\- ]+)*?[{WORD})])[ \t]*$"
 PATTERNS = (LabelPattern(re.compile(_NAME_ALONE), max_line=60),)
 _MAX_LABEL_SHARE = 0.45
 
 
 # Possessive: a shorter run of these characters never ends a line, so nothing is given back.
-_PRESENT = AtLineStart(r"[ \t]*[^\W\d_][\w'’&()\-. \t]{0,60}+$")
+_PRESENT = AtLineStart(rf"[ \t]*[^\W\d_][{WORD}'’&()\-. \t]{{0,60}}+$")
 
 
 def propose(document: Document) -> Proposal | None:

@@ -1,0 +1,63 @@
+"""Speaker labels and questions in writing systems whose vowels and tones are combining marks
+(Python's ``\\w`` leaves the marks out), and questions asked with other marks than '?'."""
+from __future__ import annotations
+
+import pytest
+
+from study.roles import assign_roles, main_interviewer
+from study.transcripts import NAMED_LAYOUTS, read_transcript
+from study.transcripts.accounting import word_count
+from study.transcripts.questions import asks
+
+# (interviewer label, participant label, a question, an answer): labels whose letters carry marks
+LABELS = {
+    "hindi": ("साक्षात्कारकर्ता", "प्रतिभागी", "आप यहाँ कब से हैं?", "बीस साल से।"),
+    "bengali": ("গবেষক", "উত্তরদাতা", "আপনি কত বছর ধরে এই কাজ করছেন?", "প্রায় দশ বছর।"),
+    "tamil": ("நேர்காணல் செய்பவர்", "பங்கேற்பாளர்", "நீங்கள் எப்போது வந்தீர்கள்?", "பத்து வருடங்களுக்கு முன்பு."),
+    "thai": ("ผู้สัมภาษณ์", "ผู้ให้สัมภาษณ์", "งานที่ยากที่สุดคืออะไรคะ", "ตอนฝนตกหนักค่ะ"),
+    "vietnamese, accents typed apart": ("Người phỏng vấn", "Người được phỏng vấn", "Chị bán hàng bao lâu rồi?",
+                                        "Khoảng mười lăm năm."),
+}
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("language", LABELS)
+def test_labels_written_with_combining_marks_are_speakers(tmp_path, language, without):
+    asker, answerer, question, answer = LABELS[language]
+    if language.startswith("vietnamese"):
+        import unicodedata
+        asker, answerer = unicodedata.normalize("NFD", asker), unicodedata.normalize("NFD", answerer)
+    path = tmp_path / "t.txt"
+    path.write_text(f"{asker}: {question}\n{answerer}: {answer}\n{asker}: {question}\n{answerer}: {answer}\n",
+                    encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        (asker, question), (answerer, answer), (asker, question), (answerer, answer)]
+    assert main_interviewer(assign_roles(parsed)) == asker
+
+
+def test_a_word_with_vowel_signs_counts_once():
+    assert word_count("साक्षात्कारकर्ता प्रतिभागी") == 2  # were 10 pieces, cut at each vowel sign
+
+
+@pytest.mark.parametrize("text, asking", [
+    ("Πόσα χρόνια δουλεύετε στο λιμάνι;", True),  # Greek's question mark is ';'
+    ("Είκοσι δύο χρόνια.", False),
+    ("I went home; then I slept.", False),
+    ("ชอบไหมครับ", True),  # Thai asks with a particle: ไหม, then the polite ending
+    ("ไม่มีอะไรค่ะ", False),  # "nothing", with the telling ending
+    ("Դուք ե՞րբ եք եկել", True),  # Armenian marks the asking word
+])
+def test_questions_asked_with_other_marks(text, asking):
+    assert asks(text) is asking
+
+
+def test_speakers_changed_by_caption_prompts_with_no_names(tmp_path):
+    path = tmp_path / "radio.txt"
+    path.write_text(">> How long have you fished here?\n>> Since I was a boy.\n>> What do you catch?\n"
+                    ">> Mackerel in summer.\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [parsed.turn_text(t) for t in parsed.turns] == [
+        "How long have you fished here?", "Since I was a boy.", "What do you catch?", "Mackerel in summer."]
+    assert len({t.speaker for t in parsed.turns}) == 2 and parsed.turns[0].speaker == parsed.turns[2].speaker
+    assert main_interviewer(assign_roles(parsed)) == parsed.turns[0].speaker
