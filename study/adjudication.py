@@ -31,7 +31,6 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
     CARRIED_ON_DONE,
     AutoResult,
     chunks,
-    batches,
     carry,
     finished_by_all,
     transcript_names,
@@ -277,24 +276,39 @@ def _consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
             transcript_ids = _finished_by_all(session, names)
         except StudyError:  # fewer than two raters, or nothing finished by all of them
             return ConsensusCoverage(raters, (), (), 0)
-        everyone = compared.everyone(len(names))
-        uncovered, still_open, by_adjudicator, carried = set(), 0, 0, 0
-        for chunk, batch in batches(session, names, transcript_ids):
-            for transcript_id in chunk:
-                for segment_id in batch.segments.get(transcript_id, ()):
-                    latest = batch.latest.get(segment_id)
-                    if latest is not None and latest.decision != AGREED:
-                        by_adjudicator += 1
-                        continue
-                    applied = batch.applied.get(segment_id, {})
-                    carried += latest is not None and bool(latest.codes)
-                    still_open += any(who != everyone for who in applied.values())
-                    held = {code_id for code_id, _ in batch.current.get(segment_id, ())}
-                    if not {c for c, who in applied.items() if who == everyone} <= held:
-                        uncovered.add(transcript_id)
+        rater_ids = [rater_user(session, r).id for r in names]
+        latest = _latest_in(session, raters_key(names), transcript_ids)
+        decided = {s for s, (decision, _) in latest.items() if decision != AGREED}
+        still_open = len(compared.disputed_segments(session, transcript_ids, rater_ids) - decided)
+        carried = sum(1 for decision, codes in latest.values() if decision == AGREED and codes)
+        held = _consensus_codes(session, transcript_ids)
+        uncovered = {t for t, s, c in compared.agreed(session, transcript_ids, rater_ids)
+                     if s not in decided and (s, c) not in held}
+        by_adjudicator = len(decided)
         finished = _reading_order(session, transcript_ids)
         return ConsensusCoverage(names, tuple(finished.values()), tuple(n for t, n in finished.items() if t in uncovered),
                                  still_open, by_adjudicator, carried)
+
+
+def _latest_in(session: Session, key: str, transcript_ids: Sequence[int]) -> dict[int, tuple[str, list]]:
+    """{segment id: (decision, codes) of its latest Resolution} in the transcripts, for one set of raters."""
+    latest = {}
+    for chunk in chunks(list(transcript_ids)):
+        latest.update((s, (d, c)) for s, d, c in session.execute(
+            select(Resolution.segment_id, Resolution.decision, Resolution.codes)
+            .where(Resolution.raters == key, Resolution.transcript_id.in_(chunk), Resolution.segment_id.is_not(None))
+            .order_by(Resolution.id)))
+    return latest
+
+
+def _consensus_codes(session: Session, transcript_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(segment id, code id) of the consensus's segment codings in the transcripts."""
+    user = consensus_user(session)
+    held = set()
+    for chunk in chunks(list(transcript_ids)):
+        held.update(session.execute(select(Coding.segment_id, Coding.code_id).where(
+            Coding.rater_id == user.id, Coding.transcript_id.in_(chunk), Coding.segment_id.is_not(None))).all())
+    return held
 
 
 def _reading_order(session: Session, transcript_ids: Sequence[int]) -> dict[int, str]:
