@@ -382,3 +382,14 @@ def test_what_a_qdc_codebook_holds_beyond_its_codes_is_named(study, tmp_path):
     assert result.codes == 1
     assert result.skipped == ("1 <Ordering> element(s) in <CodeBook> not imported",
                               "1 set(s) (groups of codes or sources) not imported")
+
+
+def test_a_codebook_written_without_the_namespace_is_read_when_its_parts_are_qda_xmls(study, tmp_path):
+    """Taguette's first codebooks: no namespace, upper-case GUIDs, flat codable tags, an empty Sets."""
+    book = tmp_path / "codebook.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<CodeBook origin="Taguette 0.9"><Codes><Code '
+                    f'guid="{guid(1, 1)}" name="interview.barriers" isCodable="true"></Code><Code guid="{guid(1, 2)}" '
+                    f'name="interview.hopes" isCodable="true"></Code></Codes><Sets></Sets></CodeBook>',
+                    encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 2 and not result.skipped
