@@ -106,3 +106,14 @@ def test_the_listing_finds_by_name_or_participant_in_any_case_and_literally(seve
     assert listing.transcript_rows(seven, contains="a%x") == []  # % is a character here, not a wildcard
     assert (listing.count_transcripts(seven), listing.count_transcripts(seven, "T"),
             listing.count_transcripts(seven, "q")) == (7, 7, 6)
+
+
+def test_the_participants_list_reads_as_many_queries_for_ten_participants_as_for_one(study):
+    from study.participants import list_participants
+
+    add_interview(study, "P1", "P1", ["An answer."])
+    one = queries_run(study, lambda: list_participants(study))
+    for n in range(2, 11):
+        add_interview(study, f"P{n}", f"P{n}", ["An answer."])
+    assert queries_run(study, lambda: list_participants(study)) == one
+    assert [row["transcripts"] for row in list_participants(study)][:2] == [["P1"], ["P2"]]
