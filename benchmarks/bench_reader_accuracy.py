@@ -232,7 +232,12 @@ def score(name: str, parsed, truth: dict) -> FileScore:
 
 
 def _aligned(expected: list[Word], got: list[Word]) -> list[tuple[Word, Word]]:
-    matcher = SequenceMatcher(None, [w.word for w in expected], [w.word for w in got], autojunk=False)
+    """Words paired in order, speech with speech and the rest with the rest; a format's scaffolding
+    (``struct``: caption timings, a JSON export's full text beside its diarised word list, each word's
+    confidence) is left out of the pairing, being no reading's words."""
+    expected = [w for w in expected if w.kind != "struct"]
+    matcher = SequenceMatcher(None, [(w.word, w.kind == "turn") for w in expected],
+                              [(w.word, w.kind == "turn") for w in got], autojunk=False)
     return [(expected[block.a + i], got[block.b + i])
             for block in matcher.get_matching_blocks() for i in range(block.size)]
 

@@ -11,6 +11,8 @@ appendix opens by saying how many were left out and where every quote is: the CS
 from __future__ import annotations
 
 import csv
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +53,14 @@ class CodeQuotes:
                 f"and so on); the other {self.left_out:,} are in the file of every quote.")
 
 
-def appendix(study: Study, asker: Actor, source: str | Source | None = None,
-             per_code: int | None = None) -> Iterator[CodeQuotes]:
-    """Each code's quotes, at most ``per_code`` (default ``QUOTES_PER_CODE``) of them shown (see the module's docstring)."""
+def appendix(study: Study, asker: Actor, source: str | Source | None = None, per_code: int | None = None,
+             every_quote: QuotesFile | None = None) -> Iterator[CodeQuotes]:
+    """Each code's quotes, at most ``per_code`` (default ``QUOTES_PER_CODE``) of them shown (see the
+    module's docstring); every quote, shown or not, also goes to ``every_quote`` as it is read."""
     per_code = per_code or QUOTES_PER_CODE
     for code in findings.code_quotes(study, asker, source=source):
+        if every_quote is not None:
+            every_quote.add(code)
         people = [(p["participant"], p["quotes"]) for p in code["participants"]]
         total = sum(len(quotes) for _, quotes in people)
         yield CodeQuotes(code["ref"], _in_turn(people, per_code) if total > per_code else
@@ -88,16 +93,28 @@ def quotes_file_name(report_path: Path | str) -> str:
     return f"{Path(report_path).stem}-quotes.csv"
 
 
-def write_every_quote(study: Study, asker: Actor, source: str | Source | None, path: Path | str) -> int:
-    """Every quote of the appendix, shown or not, as CSV (``CSV_COLUMNS``, in the appendix's order),
-    streamed code by code; returns how many."""
-    written = 0
-    with atomic.atomic_write(path, "w", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for code in findings.code_quotes(study, asker, source=source):
-            for person in code["participants"]:
-                writer.writerows((code["ref"], person["participant"], q["transcript"], q["segment"], q["speaker"],
-                                  q["text"]) for q in person["quotes"])
-                written += len(person["quotes"])
-    return written
+class QuotesFile:
+    """Every quote of the appendix as CSV (``CSV_COLUMNS``, in the appendix's order), gathered in a
+    temporary file while the appendix is read (one read of the quotes, memory one code's), then
+    written beside the report under ``name`` (``write``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.quotes = name, 0
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._file, lineterminator="\n")
+        self._writer.writerow(CSV_COLUMNS)
+
+    def add(self, code: dict) -> None:
+        for person in code["participants"]:
+            self._writer.writerows((code["ref"], person["participant"], q["transcript"], q["segment"], q["speaker"],
+                                    q["text"]) for q in person["quotes"])
+            self.quotes += len(person["quotes"])
+
+    def write(self, path: Path | str) -> Path:
+        self._file.seek(0)
+        with atomic.atomic_write(path, "w", encoding="utf-8") as handle:
+            shutil.copyfileobj(self._file, handle)
+        return Path(path)
+
+    def close(self) -> None:
+        self._file.close()

@@ -316,16 +316,18 @@ def resume_session(study: Study, token: str | None) -> Actor | None:
     """The actor a session token belongs to, with the user's current role; None when unknown or expired."""
     if not isinstance(token, str) or not token:
         return None
-    with study.session() as session:
-        app_session = session.get(AppSession, _token_hash(token))
-        if app_session is None:
+    key = _token_hash(token)
+    with study.session() as session:  # one statement: every click and every page run asks
+        row = session.execute(
+            select(AppSession.expires_at, User.name, User.role, User.password_hash)
+            .outerjoin(User, User.id == AppSession.user_id).where(AppSession.token_hash == key)
+        ).first()
+        if row is None:
             return None
-        expires = _as_utc(app_session.expires_at)
-        user = session.get(User, app_session.user_id)
-        if expires < utcnow() or user is None or not user.password_hash:
-            session.delete(app_session)
+        if _as_utc(row.expires_at) < utcnow() or row.name is None or not row.password_hash:
+            session.execute(delete(AppSession).where(AppSession.token_hash == key))
             return None
-        return Actor(user.name, user.role)
+        return Actor(row.name, row.role)
 
 
 def end_session(study: Study, token: str | None) -> None:

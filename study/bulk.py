@@ -2,7 +2,7 @@
 restore, carrying a whole study's agreements) writes, a few statements instead of one per row.
 
 SQLite takes the rows through the driver's ``executemany``; PostgreSQL through ``COPY``, the
-fastest way in. Values are passed as SQLAlchemy would bind them (a JSON column takes a Python
+fastest way in, then (for many rows) ``ANALYZE``, so the planner knows the table's new size. Values are passed as SQLAlchemy would bind them (a JSON column takes a Python
 value; a timestamp a ``datetime``). Callers keep their checks and their audit: this module only
 writes.
 
@@ -18,10 +18,12 @@ from collections.abc import Sequence
 from operator import itemgetter
 
 from sqlalchemy import JSON, Table, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 CHUNK = 5000  # rows per executemany on SQLite (memory, not a limit of SQLite's)
 FEW = 50  # fewer rows than this go in as one plain insert
+ANALYZE_AFTER = 10_000  # rows in one bulk insert after which PostgreSQL's planner statistics are refreshed
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
@@ -34,8 +36,24 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
         return
     if _dialect(session) == "postgresql":
         _copy(session, table.name, table, list(rows[0]), rows)
+        _refresh_after(session, table, len(rows))
         return
     _executemany(session, table, list(rows[0]), rows)
+
+
+def refresh_statistics(connection: Connection, table: Table) -> None:
+    """ANALYZE ``table`` on PostgreSQL. After a bulk load its planner statistics still describe
+    the table as it was (empty, after a restore), so the findings and agreement queries would scan
+    and hash where their indexes serve, until autovacuum samples it again. ANALYZE inside the
+    transaction counts the rows it inserted. SQLite keeps no statistics unless asked (its planner
+    then relies on the indexes alone, as every query here was checked with): nothing to do there."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f'ANALYZE "{table.name}"'))
+
+
+def _refresh_after(session: Session, table: Table, inserted: int) -> None:
+    if inserted >= ANALYZE_AFTER:
+        refresh_statistics(session.connection(), table)
 
 
 def take_write_lock(session: Session) -> None:
@@ -55,7 +73,9 @@ def insert_new(session: Session, table: Table, rows: Sequence[dict], key: Sequen
         return set()
     if _dialect(session) == "postgresql":
         session.flush()
-        return _copy_new(session, table, rows, key)
+        inserted = _copy_new(session, table, rows, key)
+        _refresh_after(session, table, len(inserted))
+        return inserted
     insert_rows(session, table, rows)
     return {tuple(row[c] for c in key) for row in rows}
 

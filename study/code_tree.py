@@ -14,6 +14,7 @@ edit) has to keep a second table in step with ``parent_code_id``.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import CTE, ColumnElement, Integer, literal, select, true
@@ -91,13 +92,11 @@ def apply_parent_rule(frame: pd.DataFrame, counted: dict[int, tuple[int, ...]]) 
 def distinguishing_labels(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
     """{path: the shortest tail of it (a reference) that no other path ends with}: "Latency" while
     one code has that name, "Attributes/Latency" and "Challenges/Latency" when two do."""
-    paths = list(dict.fromkeys(tuple(p) for p in paths))
+    folded = {path: tuple(n.casefold() for n in path) for path in map(tuple, paths)}
+    # how many paths end with each tail: a tail only its own path ends with tells it apart
+    ends = Counter(names[-length:] for names in folded.values() for length in range(1, len(names) + 1))
     labels = {}
-    for path in paths:
-        folded = [tuple(n.casefold() for n in other) for other in paths if other != path]
-        for length in range(1, len(path) + 1):
-            tail = tuple(n.casefold() for n in path[-length:])
-            if not any(other[-length:] == tail for other in folded if len(other) >= length):
-                break
+    for path, names in folded.items():
+        length = next((n for n in range(1, len(names) + 1) if ends[names[-n:]] == 1), len(names))
         labels[path] = join_ref(path[-length:])
     return labels

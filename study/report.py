@@ -14,10 +14,8 @@ import html
 import io
 import re
 from collections import Counter
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,22 +75,13 @@ Block = Heading | Paragraph | TableBlock | FigureBlock
 
 
 @dataclass(frozen=True)
-class EveryQuote:
-    """The file of every quote, for an appendix that shows a share of them: its name (beside the
-    report) and the function that writes it there."""
-
-    name: str
-    write: Callable[[Path], int] = field(hash=False, compare=False)
-
-
-@dataclass(frozen=True)
 class Report:
     title: str
     methods: str
     blocks: tuple[Block, ...]
     source: Source
     agreement: AgreementReport | None = field(default=None, hash=False, compare=False)
-    every_quote: EveryQuote | None = None  # set when the appendix shows a share of the quotes
+    every_quote: appendix.QuotesFile | None = field(default=None, hash=False, compare=False)  # when it shows a share
 
     @property
     def tables(self) -> list[TableBlock]:
@@ -183,12 +172,14 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
     return Report(title, methods, tuple(lead + out.blocks), chosen, agreement, every_quote)
 
 
-def _appendix(out: _Numbered, study: Study, asker: Actor, source: Source, quotes_file: str | None) -> EveryQuote | None:
+def _appendix(out: _Numbered, study: Study, asker: Actor, source: Source,
+              quotes_file: str | None) -> appendix.QuotesFile | None:
     """The appendix of quotes (``study.appendix``); when it shows a share of them, it opens by saying
-    so, and the file of every quote is to be written (returned, for ``write_report``)."""
+    so, and the file of every quote (named ``quotes_file``) is returned, for ``write_report``."""
     out.add(Heading("Appendix: quotes per code"))
+    every_quote = appendix.QuotesFile(quotes_file) if quotes_file else None
     opening, shown, total = len(out.blocks), 0, 0
-    for code in appendix.appendix(study, asker, source):
+    for code in appendix.appendix(study, asker, source, every_quote=every_quote):
         out.add(Heading(code.ref, 2))
         if code.left_out:
             out.add(Paragraph(code.note()))
@@ -198,9 +189,11 @@ def _appendix(out: _Numbered, study: Study, asker: Actor, source: Source, quotes
                 out.add(Paragraph(_quote_line(quote), bullet=True))
         shown, total = shown + code.shown_quotes, total + code.quotes
     if shown == total:
+        if every_quote is not None:
+            every_quote.close()
         return None
     out.blocks.insert(opening, Paragraph(appendix.left_out_statement(total - shown, total, quotes_file)))
-    return EveryQuote(quotes_file, partial(appendix.write_every_quote, study, asker, source)) if quotes_file else None
+    return every_quote
 
 
 def _slug(text: str) -> str:

@@ -14,14 +14,15 @@ from sqlalchemy import select
 
 from study.agreement.units import LEVELS, BASIS_ALL, BASIS_DONE, Unit, UnitTable, check_raters, code_infos
 from study.agreement.visibility import require_may_compare
-from study.auth import CLI, consensus_user, rater_user
+from study.auth import CLI, Actor, consensus_user, rater_user
+from study.codes import CodeView
 from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.codings import done_by, read_codings_frame, segments_frame
 from study.consensus import AGREED, AutoResult, raters_key
 from study.errors import BadValue, StudyError
 from study.exclusion import excluded_transcripts
 from study import codes as codes_mod
-from study.store import Coding, Resolution, audit, utcnow
+from study.store import Coding, Resolution, Study, audit, utcnow
 
 def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
                include_unfinished: bool = False, participant_turns_only: bool = False) -> UnitTable:

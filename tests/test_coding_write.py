@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -186,6 +187,24 @@ def test_two_tabs_writing_the_same_codes_at_once_never_fail(coded):
     assert changed == len(segment_ids) * len(code_ids)  # each coding stored exactly once, none lost
     with coded.session() as s:
         assert s.scalar(select(func.count()).select_from(Coding)) == len(segment_ids) * len(code_ids)
+
+
+def test_transactions_of_one_process_queue_for_the_sqlite_write_lock(coded):
+    """Each is let in when the one before ends, rather than polling SQLite's lock."""
+    if coded.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers run side by side")
+    inside, overlaps = [], []
+
+    def work(session) -> None:
+        overlaps.append(bool(inside))
+        inside.append(1)
+        session.execute(select(func.count()).select_from(Coding))
+        time.sleep(0.02)  # a write that takes a while: the other thread arrives meanwhile
+        inside.pop()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: coded.transaction(work), range(8)))
+    assert overlaps == [False] * 8
 
 
 WRITER = textwrap.dedent("""

@@ -107,3 +107,26 @@ def test_a_web_page_with_no_text_outside_its_scripts_is_an_error(tmp_path):
                     encoding="utf-8")
     with pytest.raises(TranscriptFormatError, match=r"app\.html: holds no text outside its scripts"):
         read_transcript(path)
+
+
+def test_a_json_list_of_words_each_with_its_speaker_is_turns_beside_the_plain_transcript(tmp_path):
+    # a cloud service's output: the whole text once without speakers, then one item per word, the word
+    # among "alternatives", punctuation items with no speaker of their own
+    words = [("spk_0", "Where"), ("spk_0", "do"), ("spk_0", "you"), ("spk_0", "work"), (None, "?"),
+             ("spk_1", "At"), ("spk_1", "the"), ("spk_1", "harbour"), (None, ","), ("spk_1", "mostly"), (None, ".")]
+    items = [{"alternatives": [{"confidence": "0.9", "content": word}, {"confidence": "0.1", "content": "x"}],
+              "type": "punctuation" if speaker is None else "pronunciation",
+              **({"speaker_label": speaker} if speaker else {})} for speaker, word in words]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"results": {"transcripts": [{"transcript": "Where do you work? At the harbour, mostly."}],
+                                            "items": items}}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("spk_0", "Where do you work?"), ("spk_1", "At the harbour, mostly.")]
+
+
+def test_json_paragraphs_whose_sentences_hold_the_words(tmp_path):
+    paragraphs = [{"speaker": 0, "start": 0.0, "sentences": [{"text": "Hello.", "start": 0.0}, {"text": "Ready?", "start": 1.0}]},
+                  {"speaker": 1, "start": 2.0, "sentences": [{"text": "Yes.", "start": 2.0}]}]
+    path = tmp_path / "paragraphs.json"
+    path.write_text(json.dumps({"results": {"paragraphs": paragraphs}}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "Hello. Ready?"), ("1", "Yes.")]

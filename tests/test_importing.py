@@ -176,6 +176,17 @@ def test_a_participants_table_under_another_name_is_skipped_with_its_reason(stud
     assert [row["name"] for row in transcript_rows(study)] == ["P01"]
 
 
+def test_a_tools_settings_file_or_a_page_in_the_folder_is_skipped_with_its_reason(study, tmp_path):
+    write_txt(tmp_path / "P01.txt", INTERVIEW)
+    (tmp_path / "settings.json").write_text('{"model": "large", "language": "en"}', encoding="utf-8")
+    (tmp_path / "index.html").write_text("<html><head><script>go()</script></head><body></body></html>",
+                                         encoding="utf-8")
+    summary = import_files(study, [tmp_path], actor=CLI)
+    assert summary.imported == ["P01"] and summary.failed == []
+    assert sorted((Path(file).name, "holds no" in why) for file, why in summary.skipped) == [
+        ("index.html", True), ("settings.json", True)]
+
+
 def test_the_command_line_says_to_pass_a_participants_table_with_participants(db_url, tmp_path):
     from click.testing import CliRunner
 

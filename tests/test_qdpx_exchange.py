@@ -442,8 +442,7 @@ def test_a_codebook_from_nvivo_for_mac_and_atlas_ti_loads(study, tmp_path):
         'guid="eca18d76-2b8b-4f26-bc1d-19eca19fb3f0"><MemberCode guid="1ff58b12-6f6f-4b0c-8be5-bbdc91f55294"/>'
         '</Set></Sets></CodeBook>')
     assert qdpx.import_codebook(study, CLI, nvivo).codes == 2
-    assert qdpx.import_codebook(study, CLI, atlas).skipped == (
-        "1 set(s) (code groups) not imported: a study groups codes by theme only",)
+    assert qdpx.import_codebook(study, CLI, atlas).skipped == ("1 set(s) (groups of codes or sources) not imported",)
     with study.session() as session:
         assert [(c.ref, c.definition, c.colour) for c in codes.all_codes(session)] == [
             ("Codes/Trust", "Whom they trust.", None), ("Codes/Trust/Peers", "", "#00FF00"),

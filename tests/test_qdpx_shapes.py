@@ -369,3 +369,27 @@ def test_two_transcripts_of_one_recording_are_two_texts_and_the_recordings_memo_
     assert quotes_of(study) == [("ana", "focus group.mp3", "A parser"),
                                 ("ana", "focus group.mp3 (Français)", "A parser")]
     assert memos_of(study) == {("ana", "focus group.mp3", None): "two languages"}
+
+
+def test_what_a_qdc_codebook_holds_beyond_its_codes_is_named(study, tmp_path):
+    """A .qdc is codes, and ATLAS.ti adds its code groups (Sets); anything else is named too."""
+    book = tmp_path / "book.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                    f'origin="Probe"><Codes><Code guid="{guid(1, 1)}" name="Cost" isCodable="true"/></Codes>'
+                    f'<Sets><Set guid="{guid(12, 1)}" name="g"><MemberCode targetGUID="{guid(1, 1)}"/></Set></Sets>'
+                    f'<Ordering by="name"/></CodeBook>', encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 1
+    assert result.skipped == ("1 <Ordering> element(s) in <CodeBook> not imported",
+                              "1 set(s) (groups of codes or sources) not imported")
+
+
+def test_a_codebook_written_without_the_namespace_is_read_when_its_parts_are_qda_xmls(study, tmp_path):
+    """Taguette's first codebooks: no namespace, upper-case GUIDs, flat codable tags, an empty Sets."""
+    book = tmp_path / "codebook.qdc"
+    book.write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<CodeBook origin="Taguette 0.9"><Codes><Code '
+                    f'guid="{guid(1, 1)}" name="interview.barriers" isCodable="true"></Code><Code guid="{guid(1, 2)}" '
+                    f'name="interview.hopes" isCodable="true"></Code></Codes><Sets></Sets></CodeBook>',
+                    encoding="utf-8")
+    result = qdpx.import_codebook(study, CLI, book)
+    assert result.codes == 2 and not result.skipped

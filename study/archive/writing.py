@@ -4,10 +4,11 @@ stays that of one row and the files show the study at one moment."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from contextlib import contextmanager
-from itertools import groupby
+from itertools import count as numbered, groupby, islice
 from pathlib import Path
 from typing import Iterator
 
@@ -71,33 +72,64 @@ def _write_tables(connection: Connection, out: FolderWriter, with_passwords: boo
         dates = [i for i, column in enumerate(table.columns) if isinstance(column.type, DateTime)]
         count = 0
         with out.text(f"tables/{table.name}.jsonl") as file:
-            result = connection.execution_options(yield_per=_BATCH).execute(
-                select(table).order_by(*table.primary_key.columns))
-            for partition in result.partitions():
-                lines = []
-                for row in partition:
-                    values = list(row)
-                    for i in dates:
-                        if values[i] is not None:
-                            values[i] = values[i].isoformat()
-                    record = dict(zip(names, values))
-                    if table.name == "users" and not with_passwords:
-                        record["password_hash"] = None
-                    if table.name == "transcripts":
-                        name = text_file(record["id"], record["name"])
-                        out.data(name, record["text"].encode("utf-8"))
-                        record["text"] = {"file": name}
-                    lines.append(_json(record))
+            lines = []
+            for values in _streamed(connection, select(table).order_by(*table.primary_key.columns)):
+                values = list(values)
+                for i in dates:
+                    if values[i] is not None:
+                        values[i] = values[i].isoformat()
+                record = dict(zip(names, values))
+                if table.name == "users" and not with_passwords:
+                    record["password_hash"] = None
+                if table.name == "transcripts":
+                    name = text_file(record["id"], record["name"])
+                    out.data(name, record["text"].encode("utf-8"))
+                    record["text"] = {"file": name}
+                lines.append(_json(record))
+                if len(lines) == _BATCH:
+                    file.write("\n".join(lines) + "\n")
+                    count, lines = count + len(lines), []
+            if lines:
                 file.write("\n".join(lines) + "\n")
                 count += len(lines)
         counts[table.name] = count
     return counts
 
 
-def _streamed(connection: Connection, query) -> Iterator:
-    result = connection.execution_options(yield_per=_BATCH).execute(query)
-    for partition in result.partitions():
-        yield from partition
+def _streamed(connection: Connection, query) -> Iterator[tuple]:
+    """The rows of ``query`` as tuples, each value as SQLAlchemy returns it (its column type's own
+    result processor: a timestamp a ``datetime``, JSON a value), read through the driver's cursor in
+    batches: an archive reads every row of the study, and SQLAlchemy's row objects cost more than
+    the rows (a server-side cursor on PostgreSQL, so memory holds one batch)."""
+    dialect = connection.dialect
+    convert = [(n, process) for n, column in enumerate(query.selected_columns)
+               if (process := column.type._cached_result_processor(dialect, None)) is not None]
+    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(name=f"archive_{next(_cursors)}") if dialect.name == "postgresql" else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(_BATCH):
+            if not convert:
+                yield from batch
+                continue
+            for row in batch:
+                row = list(row)
+                for n, process in convert:
+                    row[n] = process(row[n])
+                yield row
+    finally:
+        cursor.close()
+
+
+_cursors = numbered()  # PostgreSQL's server-side cursors open at once need names of their own
+
+
+def batched(rows, size: int) -> Iterator[list]:
+    """``rows`` in lists of ``size`` (itertools.batched, Python 3.12)."""
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def text_file(transcript_id: int, name: str) -> str:
@@ -112,18 +144,23 @@ def _slug(name: str) -> str:
 
 
 def _csv_rows(file: HashedText, header: list[str], rows, dates: tuple[int, ...] = ()) -> None:
-    """A CSV of ``rows`` (None written empty; the values at ``dates`` are datetimes, written ISO 8601)."""
-    writer = csv.writer(file, lineterminator="\n")
+    """A CSV of ``rows`` (None written empty; the values at ``dates`` are datetimes, written ISO 8601),
+    written a batch of rows at a time (the CSV writer writes each row by a call of ``write``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    if not dates:
-        writer.writerows(rows)
-        return
-    for row in rows:
-        row = list(row)
-        for i in dates:
-            if row[i] is not None:
-                row[i] = row[i].isoformat()
-        writer.writerow(row)
+    for batch in batched(rows, _BATCH):
+        if dates:
+            batch = [list(row) for row in batch]
+            for row in batch:
+                for i in dates:
+                    if row[i] is not None:
+                        row[i] = row[i].isoformat()
+        writer.writerows(batch)
+        file.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    file.write(buffer.getvalue())
 
 
 def _write_views(connection: Connection, out: FolderWriter) -> None:
@@ -168,14 +205,21 @@ def _participants_csv(connection: Connection, out: FolderWriter) -> None:
 
 
 def _segments_csvs(connection: Connection, out: FolderWriter) -> None:
+    """transcripts/<n>-<name>.segments.csv: two streams in transcript order (each text read once,
+    beside its segments), not two queries per transcript."""
     t, seg = s.transcripts, s.segments
-    for tid, name in connection.execute(select(t.c.id, t.c.name).order_by(t.c.id)).all():
-        text = connection.execute(select(t.c.text).where(t.c.id == tid)).scalar_one()
-        rows = connection.execute(select(seg.c.index, seg.c.speaker, seg.c.role, seg.c.start, seg.c.end,
-                                         seg.c.timestamp).where(seg.c.transcript_id == tid).order_by(seg.c.index))
+    texts = _streamed(connection, select(t.c.id, t.c.name, t.c.text).order_by(t.c.id))
+    rows = groupby(_streamed(connection, select(seg.c.transcript_id, seg.c.index, seg.c.speaker, seg.c.role,
+                                                seg.c.start, seg.c.end, seg.c.timestamp)
+                                         .order_by(seg.c.transcript_id, seg.c.index)), key=lambda row: row[0])
+    pending = next(rows, None)
+    for tid, name, text in texts:
+        while pending is not None and pending[0] < tid:  # segments of no transcript cannot be (foreign key)
+            pending = next(rows, None)
+        segments = pending[1] if pending is not None and pending[0] == tid else ()
         with out.text(text_file(tid, name)[:-len(".txt")] + ".segments.csv") as file:
             _csv_rows(file, ["index", "speaker", "role", "start", "end", "timestamp", "text"],
-                      ([*row, text[row.start:row.end]] for row in rows))
+                      ([*row[1:], text[row[4]:row[5]]] for row in segments))
 
 
 def _codings_csvs(connection: Connection, out: FolderWriter, refs: dict[int, str]) -> None:

@@ -82,6 +82,11 @@ class BatchFile:
         return read_file(self.path, max_bytes)
 
 
+# Types a folder often holds beside its transcripts (a tool's settings, a site's pages): found in a
+# folder and unreadable as a transcript, such a file is skipped with its reason, not failed.
+_OFTEN_NOT_TRANSCRIPTS = (".json", ".html", ".htm")
+
+
 class NotATranscript(StudyError):
     """A file of the batch that is no transcript (a participants table, a document with no speakers
     found in a folder): skipped and said, not failed."""
@@ -136,8 +141,14 @@ def documents(file: BatchFile, data: bytes, options: ImportOptions,
             name = f"{file.stem}-{response.participant}"
             yield name, rename_speakers(response.parsed, options.renames), response.participant
         return
-    parsed = read_transcript_data(data, where, max_bytes=options.max_bytes, lenient=options.lenient,
-                                  taught=options.conventions)
+    try:
+        parsed = read_transcript_data(data, where, max_bytes=options.max_bytes, lenient=options.lenient,
+                                      taught=options.conventions)
+    except TranscriptFormatError as exc:
+        if file.named or PurePath(where).suffix.lower() not in _OFTEN_NOT_TRANSCRIPTS:
+            raise
+        reason = exc.problem.split("; ")[0]  # what it lacks, without the fix meant for a transcript
+        raise NotATranscript(f"{exc.path}: {reason}: not a transcript, skipped") from None
     if not file.named and parsed.layout == NO_SPEAKERS_LAYOUT:
         raise NotATranscript(f"{where}: no speakers found (no speaker labels, Q/A marks, timestamps or caption "
                              "cues): it reads as a document, not an interview; skipped",

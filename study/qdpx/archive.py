@@ -87,8 +87,11 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     reader = _Elements(path, path.name)
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-    sets = len(children(child(root, "Sets"), "Set"))
-    skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    if local(root.tag) == "CodeBook":  # all a .qdc holds that is not read is named
+        skipped = unread_lines(root)
+    else:  # a project's codebook alone was asked for
+        sets = len(children(child(root, "Sets"), "Set"))
+        skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
     return codes, tuple(skipped + reader.colour_line())
 
 
@@ -105,7 +108,9 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
         raise QdpxFormatError(path, f"{member} declares a text encoding Python cannot read ({exc})",
                               "export it again as UTF-8") from None
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
-    if local(root.tag) not in roots or not namespace.startswith("urn:QDA-XML:"):
+    # a writer that forgot the namespace (Taguette's first codebooks) is read when the parts are QDA-XML's
+    shaped = not namespace and any(local(str(c.tag)) in ("Codes", "CodeBook", "Sources") for c in root)
+    if local(root.tag) not in roots or not (namespace.startswith("urn:QDA-XML:") or shaped):
         raise QdpxFormatError(path, f"{member} is not QDA-XML (its root is {root.tag!r}, not "
                                     f"{' or '.join(roots)} in a urn:QDA-XML namespace)")
     return root

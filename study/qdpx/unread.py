@@ -21,7 +21,7 @@ READ: dict[str, set[str]] = {
     "Sets": set(),  # each Set, Graph is counted
     "Graphs": set(),
     "Users": {"User"},
-    "CodeBook": {"Codes"},
+    "CodeBook": {"Codes", "Sets"},  # a .qdc holds its Sets too
     "Codes": {"Code"},
     "Code": {"Description", "Code", "NoteRef"},
     "Variables": {"Variable"},

@@ -3,14 +3,18 @@ holding some words and who said them (``{"speaker": "SPEAKER_00", "start": 0.5, 
 at the top of the file or anywhere inside it.
 
 The segments are the list of objects whose text field (named as a speaker table's text column:
-"text", "transcript", "content"...) holds the most words; their speaker is the field named as a
-speaker column whose values read most like names ("voice": "anna" before "speaker": "1"); their
-time the field named as a time column. Lists of single words (``"word"``) repeat the segments and
-are left out. Segments without any speaker field are read as text, as a .txt file would be.
+"text", "transcript", "content"...) holds the most words, or whose objects hold them (a word's
+"alternatives", a paragraph's "sentences"), a list naming its speakers preferred; their speaker is
+the field named as a speaker column whose values read most like names ("voice": "anna" before
+"speaker": "1"); their time the field named as a time column. Consecutive segments of one speaker
+are one turn, punctuation joining the word before it. Lists of single words (``"word"``) beside
+the segments repeat them and are left out. Segments without any speaker field are read as text,
+as a .txt file would be.
 """
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Collection, Sequence
 
@@ -30,7 +34,7 @@ _NO_SEGMENTS = ("holds no list of segments with a text field (such as [{\"speake
 @dataclass(frozen=True)
 class Segments:
     records: list[dict]
-    text: str
+    text: str | None
     speaker: str | None
     time: str | None
 
@@ -44,46 +48,79 @@ def read_json(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
     segments = _segments(document)
     if segments is None:
         raise Unreadable(_NO_SEGMENTS)
-    texts = [" ".join(text.split()) for record in segments.records
-             if isinstance(text := record.get(segments.text), str) and text.strip()]
     if segments.speaker is None:  # no one named: the words as plain text, its own labels if any
+        texts = [text for record in segments.records if (text := _record_text(record, segments.text))]
         return read_layout("\n\n".join(texts), by_line=False, without=without, taught=taught)
     drafts: list[DraftTurn] = []
     for record in segments.records:
-        text = record.get(segments.text)
-        if not isinstance(text, str) or not text.strip():
+        body = _record_text(record, segments.text)
+        if not body:
             continue
         speaker = _scalar(record.get(segments.speaker)) or UNKNOWN_SPEAKER
-        body = " ".join(text.split())
-        if drafts and drafts[-1].speaker == speaker:
+        if drafts and (drafts[-1].speaker == speaker or _PUNCTUATION.fullmatch(body)):  # "," goes with its word
             last = drafts[-1]
-            drafts[-1] = DraftTurn(speaker, f"{last.body} {body}", last.timestamp, last.role_hint)
+            drafts[-1] = DraftTurn(last.speaker, _joined(last.body, body), last.timestamp, last.role_hint)
         else:
             drafts.append(DraftTurn(speaker, body, _time(record.get(segments.time)), label_role(speaker)))
     fields = ", ".join(name for name in (segments.speaker, segments.text, segments.time) if name)
     return rendered(drafts, layout=f"segments (fields: {fields})")
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def _joined(before: str, after: str) -> str:
+    """Two pieces of speech as one: a space between, none before punctuation ("Good" + "," -> "Good,")."""
+    return before + after if re.match(r"[.,;:!?%)\]}…。，、！？]", after) else f"{before} {after}"
+
+
+def _record_text(record: dict, key: str | None) -> str:
+    """A segment's words: its text field, else those of the objects it holds (all of them when they
+    are timed, as sentences are; the first, the likeliest, when they are alternatives)."""
+    value = record.get(key) if key else None
+    if isinstance(value, str):
+        return " ".join(value.split())
+    for nested in record.values():
+        objects = [item for item in nested if isinstance(item, dict)] if isinstance(nested, list) else []
+        inner = _text_key(objects)
+        if inner:
+            timed = any(is_time_column(name) for item in objects for name in item)
+            parts = [" ".join(item[inner].split()) for item in (objects if timed else objects[:1])
+                     if isinstance(item.get(inner), str) and item[inner].strip()]
+            return " ".join(parts)
+    return ""
+
+
+def _text_key(records: list[dict]) -> str | None:
+    """The records' text field: a field named as a text column holding the most words."""
+    keys = {key for record in records for key, value in record.items() if isinstance(value, str) and is_text_column(key)}
+    return max(keys, key=lambda key: (_words_under(records, key), key), default=None)
+
+
 def _segments(document) -> Segments | None:
-    """The list of objects holding the most words in a text field, with its fields."""
-    best, deadline = None, Deadline()
+    """The list of objects holding the most words (in a text field of their own or of the objects
+    they hold), a list naming its speakers preferred when it holds nearly as many."""
+    found, deadline = [], Deadline()
     for records in _object_lists(document, deadline):
-        keys = {key for record in records for key, value in record.items() if isinstance(value, str)}
-        texts = [key for key in keys if is_text_column(key)]
-        if not texts:
-            continue
-        text = max(texts, key=lambda key: _words_under(records, key))
-        words = _words_under(records, text)
-        if best is None or words > best[0]:
-            best = (words, records, text)
-    if best is None or best[0] == 0:
+        text = _text_key(records)
+        words = sum(len(_record_text(record, text).split()) for record in records)
+        if words:
+            found.append((words, records, text, _speaker_key(records)))
+    if not found:
         return None
-    _, records, text = best
-    speakers = [key for key in {k for record in records for k in record} if is_speaker_column(key)
-                and any(_scalar(record.get(key)) for record in records)]
-    speaker = max(speakers, key=lambda key: (_named_share(records, key), key), default=None)
+    most = max(words for words, *_ in found)
+    words, records, text, speaker = max(found, key=lambda f: (f[3] is not None and f[0] >= _NEARLY * most, f[0]))
     time = next((key for record in records for key in record if is_time_column(key)), None)
     return Segments(records, text, speaker, time)
+
+
+_NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it, less its punctuation
+
+
+def _speaker_key(records: list[dict]) -> str | None:
+    speakers = [key for key in {k for record in records for k in record} if is_speaker_column(key)
+                and any(_scalar(record.get(key)) for record in records)]
+    return max(speakers, key=lambda key: (_named_share(records, key), key), default=None)
 
 
 def _object_lists(document, deadline: Deadline):

@@ -56,6 +56,12 @@ def confirmed(page) -> None:
     expect(root(page)).to_have_attribute("data-confirmed-op", root(page).get_attribute("data-op") or "0")
 
 
+def memo_sent(page, op_before: str | None) -> None:
+    """Wait until the page has sent the memo being typed (1.2 s after the last keystroke): the op
+    after ``op_before``, the page's last op number before typing."""
+    expect(root(page)).to_have_attribute("data-op", str(int(op_before or "0") + 1), timeout=15_000)
+
+
 def answers(study, tid: int) -> list[workspace.SegmentView]:
     return [s for s in workspace.transcript_segments(study, ALICE, tid) if s.role == "participant"]
 
@@ -166,14 +172,17 @@ def test_ctrl_z_after_leaving_a_saved_memo_undoes_coding_not_the_memo(page_as, f
     page.keyboard.press("1")
     page.locator("details.tmemo summary").click()
     page.locator(".transcript-memo").click()
+    op = root(page).get_attribute("data-op")
     page.keyboard.type("Careful: the participant contradicts herself later.")
-    confirmed(page)
-    page.wait_for_timeout(1500)  # the memo saves 1.2 s after the last keystroke
+    memo_sent(page, op)
     confirmed(page)
     assert workspace.coder_state(app_study, ALICE, tid).memos[None].startswith("Careful")
 
     page.locator(f'.seg[data-segment-id="{second}"] .text').click()  # the measured bug: click, then Ctrl+Z
     page.keyboard.press("Control+z")
+    expect(page.locator(".notice")).to_contain_text("Undone")
+    # what must not happen (the browser's undo reaching into the memo box, saved 1.2 s later)
+    # has no event to wait for: wait out the memo delay, then for whatever was sent
     page.wait_for_timeout(1800)
     confirmed(page)
     state = workspace.coder_state(app_study, ALICE, tid)
@@ -323,14 +332,14 @@ def test_ctrl_z_inside_a_memo_box_never_saves_an_emptied_memo_silently(page_as, 
     page = open_at(page_as, fresh_demo_app, "admin", f"transcript={tid}")
     seg = int(root(page).get_attribute("data-selected"))
     page.keyboard.press("m")
+    op = root(page).get_attribute("data-op")
     page.keyboard.type("a note worth keeping")
-    page.wait_for_timeout(1500)  # saved 1.2 s after the last keystroke, the box still focused
+    memo_sent(page, op)  # the box still focused
     confirmed(page)
     page.keyboard.press("Control+z")  # the browser's own undo, inside the box: it empties it
     expect(page.locator(".seg-memo")).to_have_value("")
-    page.wait_for_timeout(1500)
     question = page.locator('[data-testid="memo-question"]')
-    expect(question).to_be_visible()
+    expect(question).to_be_visible(timeout=15_000)  # asked when the emptied memo would be saved
     admin = auth.Actor("admin", "admin")
     assert workspace.coder_state(app_study, admin, tid).memos[seg] == "a note worth keeping"
     question.get_by_role("button", name="Keep the text").click()

@@ -51,12 +51,12 @@ def component(browser):
 def test_a_render_overtaken_while_loading_leaves_one_working_workspace(component):
     # Streamlit runs the cleanup of a render whose data changed before its module call returned,
     # after the newer render has called the module: that cleanup must not take the workspace down.
-    component.evaluate("""(data) => {
+    component.evaluate("""async (data) => {
         const overtaken = window.render(data);
         window.render(data);
         overtaken();
+        await new Promise((done) => setTimeout(done, 0));  // after any timer the cleanup set
     }""", rater_state("v1", with_static=True))
-    component.wait_for_timeout(50)  # the cleanup's own deferral (a 0 ms timer) has run
     component.evaluate("(data) => window.render(data)", rater_state("v1", with_static=False))
     assert component.locator(WORKSPACE).count() == 1
     root = component.locator(WORKSPACE)

@@ -19,6 +19,8 @@ from study.app.common import get_study, require_actor
 from study.app.display import (
     flash,
     highlighted_turn,
+    page_number,
+    pager,
     plain,
     rater_colour,
     said,
@@ -34,6 +36,8 @@ study, actor = get_study(), require_actor()
 POSITION = "adjudicate_position"
 DOCKET = "adjudicate_docket"  # (study version, Docket): the disagreements as last read or decided here
 EDITING = "adjudicate_editing"  # the segment whose consensus codes the edit dialog is open for
+TABLE_PAGE, DECISIONS_PAGE = "adjudicate_table_page", "adjudicate_decisions_page"  # the tables' pages shown
+ROWS = 50  # rows a page of either table
 ASKED = "adjudicate_asked"  # the disagreement the address asked for: (transcript, segment), until shown
 REASON, REASON_FOR = "adjudicate_reason", "adjudicate_reason_for"  # the reason box, and the disagreement it is for
 
@@ -113,17 +117,20 @@ def carry(raters: list[str]) -> None:
 
 
 def overview(shown: list, raters: list[str], position: int) -> None:
-    """Every shown disagreement in one table, the raters side by side with the text; selecting a
-    row jumps to it."""
-    table = adjudication.disagreement_table(shown, raters)
+    """The shown disagreements a page at a time (first: the page of the one on the card), the
+    raters side by side with the text; selecting a row jumps to it."""
+    st.session_state.setdefault(TABLE_PAGE, position // ROWS + 1)
+    page = adjudication.disagreement_page(shown, raters, page_number(TABLE_PAGE), ROWS)
+    table = page.table
     event = st.dataframe(  # the values as such (no Styler: it would cost more than the rest of a decision)
         pd.DataFrame(table.value_rows(), columns=[c.label for c in table.columns]), hide_index=True,
         width="stretch", height=min(38 + 35 * len(table.rows), 320),
-        on_select="rerun", selection_mode="single-row", key="adjudicate_table",
+        on_select="rerun", selection_mode="single-row", key=f"adjudicate_table_{page.number}",
         column_config={"text": st.column_config.TextColumn(width="large"),
                        **{r: st.column_config.TextColumn(width="medium") for r in raters}},
     )
-    chosen = event.selection.rows if event is not None else []
+    pager(TABLE_PAGE, page, "disagreements")
+    chosen = [page.offset + row for row in event.selection.rows] if event is not None else []
     if chosen and chosen[0] != position and st.session_state.get("adjudicate_jumped") != chosen[0]:
         st.session_state["adjudicate_jumped"] = chosen[0]  # a selection jumps once; Next/Previous move on
         st.session_state[POSITION] = chosen[0]
@@ -326,14 +333,15 @@ def work_area(raters: list[str], where: adjudication.DisagreementFilter) -> None
 
 def consensus_section(raters: list[str]) -> None:
     try:
-        records = adjudication.resolutions(study, actor, raters)
+        page = adjudication.decisions_page(study, actor, raters, page_number(DECISIONS_PAGE), ROWS)
     except StudyError as exc:
         st.info(plain(said(exc)), icon=":material/info:")
         return
-    if not records:
+    if not page.total:
         st.caption("No decision yet.")
         return
-    st.dataframe(table_styler(adjudication.decision_table(records)), hide_index=True, width="stretch")
+    st.dataframe(table_styler(page.table), hide_index=True, width="stretch")
+    pager(DECISIONS_PAGE, page, "decisions")
     st.caption("Newest first. The consensus codings are what Findings reads as the source “consensus”.")
 
 
@@ -351,11 +359,14 @@ def page() -> None:
         st.info(plain(said(exc)), icon=":material/info:")
         return
     where = choose_filter(current.items, raters)
-    decide, history = st.tabs(["Disagreements", "Consensus decisions"])
-    with decide:
-        work(raters, where)
-    with history:
-        consensus_section(raters)
+    decide, history = st.tabs(["Disagreements", "Consensus decisions"], key="adjudicate_tab",
+                              on_change="rerun")  # only the open tab is computed
+    if decide.open:
+        with decide:
+            work(raters, where)
+    if history.open:
+        with history:
+            consensus_section(raters)
 
 
 page()

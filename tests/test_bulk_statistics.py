@@ -1,0 +1,53 @@
+"""After a bulk load PostgreSQL's planner knows the table's new size (ANALYZE in the same
+transaction), so the findings queries use their indexes at once instead of planning for the empty
+table until autovacuum samples it. SQLite keeps no statistics: nothing to check there."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import func, select, text
+
+from study import archive, bulk, codings
+from study.auth import CLI
+from study.database import Study
+from study.demo import CODINGS_DIR
+from study.schema import codings as codings_table
+from tests.conftest import _postgres_database, uncoded_sample_study
+
+
+def planner_rows(study: Study, table: str) -> float:
+    """The planner's row count for ``table`` (pg_class.reltuples: -1 until the table is first analyzed)."""
+    with study.engine.connect() as connection:
+        return connection.scalar(text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table})
+
+
+def stored(study: Study) -> int:
+    with study.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(codings_table))
+
+
+@pytest.fixture
+def postgres(study):
+    if study.engine.dialect.name != "postgresql":
+        pytest.skip("statistics are PostgreSQL's")
+    uncoded_sample_study(study)
+    return study
+
+
+def test_a_codings_import_of_many_rows_leaves_the_planner_knowing_them(postgres, monkeypatch):
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 10)  # the sample's files hold hundreds of rows, not 10,000
+    codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
+    assert stored(postgres) > 10
+    assert planner_rows(postgres, "codings") == stored(postgres)
+
+
+def test_a_restored_study_leaves_the_planner_knowing_every_table(postgres, tmp_path):
+    codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
+    archive.archive(postgres, CLI, tmp_path / "archive")
+    for url in _postgres_database(os.environ["STUDY_TEST_PG_URL"]):
+        restored = Study.open(url)
+        archive.restore(restored, CLI, tmp_path / "archive")
+        assert planner_rows(restored, "codings") == stored(restored) == stored(postgres)
+        assert planner_rows(restored, "segments") > 0
+        restored.close()
