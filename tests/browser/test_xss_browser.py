@@ -154,7 +154,9 @@ def visit_every_view(page, watch: Watch, title: str) -> None:
         page.wait_for_timeout(300)
         assert_nothing_ran(page, watch, f"{title} / {tab.inner_text()}")
     if title == "Adjudicate":
-        page.get_by_role("tab", name="Disagreements").click()
+        page.locator("summary").filter(has_text="Consensus decisions").click()  # the decisions, under the card
+        settle(page)
+        assert_nothing_ran(page, watch, "Adjudicate / Consensus decisions")
         page.get_by_role("button", name="Edit the codes").click()
         settle(page)
         page.get_by_role("combobox", name="Consensus codes").click()  # the list of code names opens

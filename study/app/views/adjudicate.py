@@ -359,13 +359,11 @@ def page() -> None:
         st.info(plain(said(exc)), icon=":material/info:")
         return
     where = choose_filter(current.items, raters)
-    decide, history = st.tabs(["Disagreements", "Consensus decisions"], key="adjudicate_tab",
-                              on_change="rerun")  # only the open tab is computed
-    if decide.open:
-        with decide:
-            work(raters, where)
-    if history.open:
-        with history:
+    work(raters, where)  # not in a tab: a tab panel looks for a focusable child on every change inside it
+    decided = st.expander("Consensus decisions", icon=":material/history:", key="adjudicate_history",
+                          on_change="rerun")
+    if decided.open:  # computed only when opened
+        with decided:
             consensus_section(raters)
 
 
