@@ -571,7 +571,7 @@ def code_quotes(study: Study, asker: Actor, theme: str | None = None, source: st
 
     with study.connection() as connection:  # the units' rows; their texts cut from each transcript's, read once
         quoted = evidence.units.with_only_columns(evidence.units.selected_columns.transcript_id).distinct()
-        texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(quoted))).tuples().all())
+        texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(quoted))).all())
         result = connection.execution_options(yield_per=5_000).execute(rows)
         for code_id, found in groupby(result, key=lambda r: r.code_id):
             by_participant: dict[str, list[dict]] = defaultdict(list)
