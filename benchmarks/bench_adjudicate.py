@@ -43,7 +43,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in, start_app, 
 from tests.browser.navigation import go
 
 TARGET_MS = 200
-CARD = '.st-key-adjudicate_card [data-testid="stCaptionContainer"]'
+CARD = '.st-key-adjudicate_card .dispute-where'  # the card's first line: where the disagreement is
 
 # Armed before each key: the keydown starts the clock; every animation frame then samples the
 # page's opacity and looks at the card until it names another segment.

@@ -64,15 +64,36 @@ PAGE_CALLS = {
     "Agreement: per transcript": (
         "from study.agreement.breakdown import agreement_by\n"
         "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
-    "Transcripts page: table": (
+    "Agreement page: report (first tab)": (  # the other tabs are computed when opened
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS[:2], 'segment')"),
+    "Adjudicate page: docket": (
+        "from study import adjudication\n"
+        "call = lambda: adjudication.docket(study, CLI, RATERS[:2])"),
+    "Adjudicate page: decisions (a page)": (
+        "from study import adjudication\n"
+        "call = lambda: adjudication.decisions_page(study, CLI, RATERS[:2])"),
+    "Findings page: coverage, frequency": (
+        "from study import findings\n"
+        "from study.coverage import source_coverage\n"
+        "from study.sources import choose_source, findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "def call():\n"
+        "    source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
+        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
+    "Quotes page: one code": (
+        "from study import quotes\n"
+        "call = lambda: quotes.quotes_table(study, CLI, [CODE])"),
+    "Transcripts page: table": (  # its first page of 50, as the page draws it
         "from study import workspace\n"
-        "call = lambda: workspace.transcripts_table(study, CLI)"),
+        "call = lambda: workspace.transcripts_page(study, CLI)"),
 }
 PAGE_SCRIPT = """
 import json, statistics, sys, time
 from study.auth import CLI, Actor
 from study.database import Study
 RATERS = {raters!r}
+CODE = {code!r}
 study = Study.open({url!r})
 {setup}
 call()
@@ -216,7 +237,7 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     for name, setup in PAGE_CALLS.items():
         if not wanted(name):
             continue
-        script = PAGE_SCRIPT.format(raters=rater_names, url=url, setup=setup, repeat=repeat)
+        script = PAGE_SCRIPT.format(raters=rater_names, code=CODE, url=url, setup=setup, repeat=repeat)
         measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
         if measure.seconds is not None:
             measure = Measure(json.loads(out), measure.peak_mb, "per call, warm (wall)")

@@ -40,7 +40,7 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
 from .errors import BadValue, CodingsFileError, NotFound, StudyError
 from .excluded import excluded_transcript_ids
-from .table import Column, Table, minute_text
+from .table import Column, Table, TablePage, minute_text, page_offset
 from .store import (
     CONSENSUS,
     Code,
@@ -204,6 +204,15 @@ def disagreement_table(items: Sequence[Disagreement], raters: Sequence[str]) -> 
                  name="disagreements")
 
 
+def disagreement_page(items: Sequence[Disagreement], raters: Sequence[str], number: int = 1,
+                      size: int = 50) -> TablePage:
+    """Page ``number`` (from 1; past the last: the last) of ``disagreement_table(items)``: a page
+    builds and draws its own rows, whatever the number of disagreements."""
+    pages = max(1, -(-len(items) // size))
+    offset = page_offset(min(number, pages), size)
+    return TablePage(disagreement_table(items[offset:offset + size], raters), len(items), offset, size)
+
+
 # -- consensus -----------------------------------------------------------------------
 
 
@@ -273,7 +282,7 @@ def _consensus_coverage(study: Study, asker: Actor) -> ConsensusCoverage:
         still_open = len(compared.disputed_segments(session, transcript_ids, rater_ids) - decided)
         carried = sum(1 for decision, codes in latest.values() if decision == AGREED and codes)
         held = _consensus_codes(session, transcript_ids)
-        uncovered = {t for t, s, c in compared.agreed(session, transcript_ids, rater_ids)
+        uncovered = {t for t, s, c, _ in compared.agreed(session, transcript_ids, rater_ids)
                      if s not in decided and (s, c) not in held}
         by_adjudicator = len(decided)
         finished = _reading_order(session, transcript_ids)
@@ -406,13 +415,33 @@ def decision_table(records: Sequence[ResolutionRecord]) -> Table:
     return Table(title="Adjudication decisions, newest first", columns=columns, rows=rows, name="decisions")
 
 
-def resolutions(study: Study, asker: Actor, raters: Sequence[str]) -> list[ResolutionRecord]:
-    """Every recorded decision for these raters, oldest first (the adjudication's history)."""
+def resolutions(study: Study, asker: Actor, raters: Sequence[str], offset: int = 0, limit: int | None = None,
+                newest_first: bool = False) -> list[ResolutionRecord]:
+    """Every recorded decision for these raters, oldest first (the adjudication's history), or
+    ``limit`` of them from ``offset`` (``newest_first``: from the latest back), read in one query."""
+    asker.require_admin("see the adjudication's decisions")
+    key = raters_key(check_raters(raters))
+    query = (select(Transcript.name, Segment.index, Resolution.decision, Resolution.codes, Resolution.adjudicator,
+                    Resolution.reason, Resolution.at)
+             .join_from(Resolution, Transcript, Transcript.id == Resolution.transcript_id)
+             .outerjoin(Segment, Segment.id == Resolution.segment_id)
+             .where(Resolution.raters == key)
+             .order_by(Resolution.id.desc() if newest_first else Resolution.id).offset(offset).limit(limit))
+    with study.session() as session:
+        return [ResolutionRecord(name, index, decision, tuple(codes), adjudicator, reason, at)
+                for name, index, decision, codes, adjudicator, reason, at in session.execute(query)]
+
+
+def decisions_page(study: Study, asker: Actor, raters: Sequence[str], number: int = 1, size: int = 50) -> TablePage:
+    """Page ``number`` (from 1; past the last: the last) of ``decision_table``, newest first, read
+    and counted in the database: what the Adjudicate page's history shows."""
     asker.require_admin("see the adjudication's decisions")
     key = raters_key(check_raters(raters))
     with study.session() as session:
-        rows = session.scalars(select(Resolution).where(Resolution.raters == key).order_by(Resolution.id)).all()
-        return [_record(session, r) for r in rows]
+        total = session.scalar(select(func.count()).select_from(Resolution).where(Resolution.raters == key))
+    offset = page_offset(min(number, max(1, -(-total // size))), size)
+    newest = resolutions(study, asker, raters, offset, size, newest_first=True)
+    return TablePage(decision_table(newest[::-1]), total, offset, size)
 
 
 # -- internals -------------------------------------------------------------------------
@@ -465,12 +494,6 @@ def _latest(session: Session, key: str, transcript_id: int | None = None) -> dic
     if transcript_id is not None:
         query = query.where(Resolution.transcript_id == transcript_id)
     return {r.segment_id: r for r in session.scalars(query)}
-
-
-def _record(session: Session, row: Resolution) -> ResolutionRecord:
-    segment = session.get(Segment, row.segment_id)
-    return ResolutionRecord(segment.transcript.name, segment.index, row.decision, tuple(row.codes),
-                            row.adjudicator, row.reason, row.at)
 
 
 def _is_edit(row: dict) -> bool:

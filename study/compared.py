@@ -74,13 +74,14 @@ def disputed_segments(connection: Connection | Session, transcript_ids: Sequence
 
 def agreed(connection: Connection | Session, transcript_ids: Sequence[int],
            rater_ids: Sequence[int]) -> Iterator[tuple[int, int, int]]:
-    """(transcript id, segment id, code id) wherever every one of ``rater_ids`` applied the code to
-    a segment: ``applied``'s groups filtered in the database."""
+    """(transcript id, segment id, code id, whole) wherever every one of ``rater_ids`` applied the
+    code to a segment (``whole``: 1 when some applied it to the whole segment): ``applied``'s groups
+    filtered in the database."""
     ids = list(transcript_ids)
     for start in range(0, len(ids), BATCH):
         grouped = applied_query(ids[start:start + BATCH], rater_ids).subquery("grouped")
         yield from connection.execute(
-            select(grouped.c.transcript_id, grouped.c.segment_id, grouped.c.code_id)
+            select(grouped.c.transcript_id, grouped.c.segment_id, grouped.c.code_id, grouped.c.whole)
             .where(grouped.c.segment_id.is_not(None), grouped.c.raters == everyone(len(rater_ids))))
 
 

@@ -105,7 +105,6 @@ def carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]
     codebook = codes_mod.all_codes(session, include_retired=True)
     order = {c.id: n for n, c in enumerate(codebook)}  # decisions list their codes in codebook order
     refs = {c.id: c.ref for c in codebook}
-    everyone = compared.everyone(len(raters))
     consensus = consensus_user(session)
     key = raters_key(raters)
     for chunk, batch in batches(session, raters, transcript_ids):
@@ -114,13 +113,12 @@ def carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]
             counts = [0, 0, 0, 0, 0, 0]  # units, agreed, added, removed, disputed, kept
             for segment_id in batch.segments.get(transcript_id, ()):
                 counts[0] += 1
-                applied = batch.applied.get(segment_id, {})
-                counts[4] += any(who != everyone for who in applied.values())
+                counts[4] += segment_id in batch.disputed
                 latest = batch.latest.get(segment_id)
                 if latest is not None and latest.decision != AGREED:
                     counts[5] += 1
                     continue
-                agreed = sorted((c for c, who in applied.items() if who == everyone), key=order.__getitem__)
+                agreed = sorted(batch.agreed.get(segment_id, ()), key=order.__getitem__)
                 wanted = {unit for c in agreed for unit in batch.units(segment_id, c)}
                 current = batch.current.get(segment_id, set())
                 writes += [CodingWrite(CodingKey(consensus.id, transcript_id, segment_id, c, span), applied=False)
@@ -153,8 +151,9 @@ def batches(session: Session, raters: Sequence[str], transcript_ids: Sequence[in
 
 class Batch:
     """What carrying (and what the consensus covers) needs of a batch of transcripts: their
-    segments in reading order, which raters applied which code on each (``compared.applied``),
-    the spans they applied them to, the latest decisions, and the consensus's codes."""
+    segments in reading order, the codes every rater applied on each and the disputed segments
+    (``compared.agreed``, ``compared.disputed_segments``), the spans they applied them to, the
+    latest decisions, and the consensus's codes."""
 
     def __init__(self, session: Session, transcript_ids: list[int], rater_ids: list[int], consensus_id: int,
                  key: str):
@@ -163,14 +162,15 @@ class Batch:
                 select(Segment.transcript_id, Segment.id).where(Segment.transcript_id.in_(transcript_ids))
                 .order_by(Segment.transcript_id, Segment.index)):
             self.segments[transcript_id].append(segment_id)
-        # segment -> code -> the raters who applied it (bits); where some applied it to the whole segment
-        self.applied: dict[int, dict[int, int]] = defaultdict(dict)
+        # segment -> the codes every rater applied there; where some applied one to the whole segment;
+        # the segments where some applied a code the others did not (both reduced in the database)
+        self.agreed: dict[int, list[int]] = defaultdict(list)
         self._whole: set[tuple[int, int]] = set()
-        for _, segment_id, code_id, raters, _, whole in compared.applied(session, transcript_ids, rater_ids):
-            if segment_id is not None:
-                self.applied[segment_id][code_id] = raters
-                if whole:
-                    self._whole.add((segment_id, code_id))
+        for _, segment_id, code_id, whole in compared.agreed(session, transcript_ids, rater_ids):
+            self.agreed[segment_id].append(code_id)
+            if whole:
+                self._whole.add((segment_id, code_id))
+        self.disputed = compared.disputed_segments(session, transcript_ids, rater_ids)
         self._spans: dict[tuple[int, int], set] = defaultdict(set)
         for segment_id, code_id, start, end in compared.spans_applied(session, transcript_ids, rater_ids):
             self._spans[(segment_id, code_id)].add((code_id, (start, end)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 
 from .database import Study
 from .errors import NotFound
@@ -41,19 +41,33 @@ def require_names(study: Study, transcript_names: Sequence[str] = (), participan
                            remedy="list_transcripts_and_participants")
 
 
-def transcript_rows(study: Study) -> list[dict]:
+TRANSCRIPT_ORDERS = ("import order", "name", "participant", "segments")  # what the listing sorts by, in SQL
+
+
+def transcript_rows(study: Study, offset: int = 0, limit: int | None = None, order: str = "import order",
+                    descending: bool = False, contains: str = "") -> list[dict]:
     """One row per transcript: name, participant, segments, words, unit, date, and whether it is
-    excluded (left out of findings and agreement, itself or with its participant)."""
+    excluded (left out of findings and agreement, itself or with its participant). ``contains``
+    keeps the transcripts whose name or participant holds it (any case); ``order`` (one of
+    ``TRANSCRIPT_ORDERS``, ties in import order), ``offset`` and ``limit`` choose a page, in the
+    database: a page costs its rows, not the study's."""
+    count = select(func.count()).where(segments.c.transcript_id == transcripts.c.id).scalar_subquery()
+    key = {"import order": transcripts.c.id, "name": transcripts.c.name,
+           "participant": participants.c.label, "segments": count}[order]
     # whole rows, not just the columns shown: SQLite then notices a damaged record instead of
     # handing over values read out of it (offsets to count words by, say)
+    query = (_filtered(select(transcripts, participants.c.label), contains)
+             .order_by(key.is_(None), key.desc() if descending else key, transcripts.c.id)
+             .offset(offset).limit(limit))
     with study.connection() as connection:
-        rows = connection.execute(
-            select(transcripts, participants.c.label)
-            .outerjoin(participants, transcripts.c.participant_id == participants.c.id)
-            .order_by(transcripts.c.id)).all()
+        rows = connection.execute(query).all()
         spans: dict[int, list[tuple[int, int]]] = {row.id: [] for row in rows}
-        for segment in connection.execute(select(segments).order_by(segments.c.transcript_id, segments.c.index)):
-            spans[segment.transcript_id].append((segment.start, segment.end))
+        listed = query.with_only_columns(transcripts.c.id).subquery()  # the page's own segments
+        for tid, start, end in connection.execute(
+                select(segments.c.transcript_id, segments.c.start, segments.c.end)
+                .where(segments.c.transcript_id.in_(select(listed.c.id)))
+                .order_by(segments.c.transcript_id, segments.c.index)):
+            spans[tid].append((start, end))
         excluded = excluded_transcript_ids(connection)
     return [
         {
@@ -67,6 +81,31 @@ def transcript_rows(study: Study) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def participant_of(study: Study, name: str) -> str | None:
+    """The participant transcript ``name`` is of (None: nobody's, or no such transcript)."""
+    with study.connection() as connection:
+        return connection.scalar(select(participants.c.label).join_from(
+            transcripts, participants, transcripts.c.participant_id == participants.c.id)
+            .where(transcripts.c.name == name))
+
+
+def count_transcripts(study: Study, contains: str = "") -> int:
+    """How many transcripts ``transcript_rows`` lists with the same filter (counted in the database)."""
+    with study.connection() as connection:
+        return connection.scalar(_filtered(select(func.count()).select_from(transcripts), contains))
+
+
+def _filtered(query: Select, contains: str) -> Select:
+    """``query`` over the transcripts joined to their participant, keeping those whose name or
+    participant holds ``contains`` (any case, taken literally: ``%`` and ``_`` are not wildcards)."""
+    query = query.select_from(transcripts.outerjoin(participants, transcripts.c.participant_id == participants.c.id))
+    if contains.strip():
+        words = contains.strip()
+        query = query.where(or_(transcripts.c.name.icontains(words, autoescape=True),
+                                participants.c.label.icontains(words, autoescape=True)))
+    return query
 
 
 def transcript_table(rows: Sequence[dict], progress: Mapping[str, Mapping[str, str]] | None = None) -> Table:

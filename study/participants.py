@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .auth import Actor
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells, extra_cells_problem, unclosed_quote
@@ -276,7 +276,9 @@ def participant_table(rows: list[dict]) -> Table:
 
 
 def _participant_rows(session: Session) -> list[dict]:
-    participants = session.scalars(select(Participant).order_by(Participant.id)).all()
+    # their transcripts in one more query, not one per participant (a survey holds thousands)
+    participants = session.scalars(select(Participant).options(selectinload(Participant.transcripts))
+                                   .order_by(Participant.id)).all()
     return [
         {
             "participant": p.label,

@@ -87,6 +87,37 @@ class Table:
         }
 
 
+@dataclass(frozen=True)
+class TablePage:
+    """One page of a longer table: ``table`` holds the rows ``offset + 1`` to ``offset + len(rows)``
+    of ``total`` (counted in the database, after any filter), pages of ``size`` rows."""
+
+    table: Table
+    total: int
+    offset: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def number(self) -> int:
+        """This page's number, from 1."""
+        return self.offset // self.size + 1
+
+    def describe(self, noun: str) -> str:
+        """``51–100 of 500 transcripts`` (or ``No transcripts``)."""
+        if not self.total:
+            return f"No {noun}"
+        return f"{self.offset + 1:,}–{self.offset + len(self.table.rows):,} of {self.total:,} {noun}"
+
+
+def page_offset(number: int, size: int) -> int:
+    """The first row (from 0) of page ``number`` (from 1; anything below 1 is the first page)."""
+    return (max(number, 1) - 1) * size
+
+
 def cell_text(value: Any) -> str:
     """The text of a cell value: floats with one decimal, lists comma-joined, None empty."""
     if value is None:

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -24,7 +25,7 @@ from .auth import Actor, rater_user, require_rater_id
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
 from .errors import NotFound, StudyError
-from .listing import transcript_rows, transcript_table
+from .listing import count_transcripts, transcript_rows, transcript_table
 from .store import (
     Coding,
     Participant,
@@ -34,7 +35,7 @@ from .store import (
     TranscriptStatus,
     User,
 )
-from .table import Table
+from .table import Table, TablePage, page_offset
 
 
 @dataclass(frozen=True)
@@ -410,17 +411,23 @@ class RaterProgress:
     done: bool
 
 
-def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None) -> list[RaterProgress]:
-    """Each rater's progress on each transcript; a coder may ask only about themselves."""
+def coding_progress(study: Study, actor: Actor, raters: list[str] | None = None,
+                    transcripts: Sequence[str] | None = None) -> list[RaterProgress]:
+    """Each rater's progress on each transcript (or on the ``transcripts`` named: a page of the
+    listing costs its own transcripts); a coder may ask only about themselves."""
     raters = visible_coders(study, actor) if raters is None else raters
     for rater in raters:
         actor.require_rater(rater, "see the progress")
     with study.session() as session:
         users = dict(session.execute(select(User.id, User.name).where(User.name.in_(raters))).all())
-        transcripts = session.execute(select(Transcript.id, Transcript.name).order_by(Transcript.id)).all()
+        named = select(Transcript.id, Transcript.name).order_by(Transcript.id)
+        if transcripts is not None:
+            named = named.where(Transcript.name.in_(list(transcripts)))
+        transcripts = session.execute(named).all()
+        ids = None if named.whereclause is None else [tid for tid, _ in transcripts]
         result = []
         for rater_id, rater in users.items():
-            by_transcript = progress_by_transcript(session, actor, rater_id)
+            by_transcript = codings.progress_by_transcript_ids(session, actor, rater_id, ids)
             done = codings.done_transcripts(session, actor, rater_id)
             for tid, name in transcripts:
                 progress = by_transcript.get(tid, Progress(0, 0))
@@ -433,7 +440,22 @@ def transcripts_table(study: Study, actor: Actor) -> Table:
     """The transcripts listing (``listing.transcript_table``) with, for each coder the actor may
     see, a column like ``12 / 20`` (segments coded / the participant's segments), ending ``, done``
     when marked done."""
+    return _with_progress(study, actor, transcript_rows(study), whole=True)
+
+
+def transcripts_page(study: Study, actor: Actor, number: int = 1, size: int = 50, order: str = "import order",
+                     descending: bool = False, contains: str = "") -> TablePage:
+    """Page ``number`` (from 1; past the last: the last) of ``transcripts_table``, sorted and
+    filtered in the database (``listing.transcript_rows``): what the Transcripts page shows."""
+    total = count_transcripts(study, contains)
+    offset = min(page_offset(number, size), page_offset(-(-total // size), size))
+    rows = transcript_rows(study, offset, size, order, descending, contains)
+    return TablePage(_with_progress(study, actor, rows), total, offset, size)
+
+
+def _with_progress(study: Study, actor: Actor, rows: list[dict], whole: bool = False) -> Table:
+    """``rows`` (of ``transcript_rows``; ``whole``: every transcript) with each visible coder's progress."""
     progress: dict[str, dict[str, str]] = {rater: {} for rater in visible_coders(study, actor)}
-    for p in coding_progress(study, actor, list(progress)):
+    for p in coding_progress(study, actor, list(progress), None if whole else [row["name"] for row in rows]):
         progress[p.rater][p.transcript] = f"{p.coded} / {p.to_code}" + (", done" if p.done else "")
-    return transcript_table(transcript_rows(study), progress)
+    return transcript_table(rows, progress)

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from study import codings
+from study import adjudication, codings
 from study.adjudication import (
     AdjudicationProgress,
     DisagreementFilter,
@@ -95,6 +95,15 @@ def test_disagreements_list_each_raters_codes_and_the_disputed_ones(disputed):
 def test_disagreements_filter_by_transcript_code_theme_and_rater(disputed, where, segments):
     items = filter_disagreements(disagreements(disputed, CLI, RATERS), where)
     assert [d.segment for d in items] == segments
+
+
+@pytest.mark.parametrize("number, segments, offset", [(1, [1, 3], 0), (2, [7], 2), (5, [7], 2)])  # 5: the last
+def test_a_page_of_disagreements_holds_its_own_rows(disputed, number, segments, offset):
+    items = disagreements(disputed, CLI, RATERS)  # segments 1, 3 and 7
+    page = adjudication.disagreement_page(items, RATERS, number, size=2)
+    assert [row["segment"] for row in page.table.rows] == segments
+    assert (page.total, page.pages, page.offset) == (3, 2, offset)
+    assert page.table.rows == adjudication.disagreement_table(items, RATERS).rows[offset:offset + 2]
 
 
 def test_unresolved_only_leaves_decided_units_out(disputed):
@@ -366,3 +375,16 @@ def test_cli_disagreements_refuses_a_transcript_the_study_lacks(disputed, run):
     result = run("disagreements", "--raters", "alice,bob", "--transcript", "T9")
     assert result.exit_code == 1 and "no transcript named 'T9'" in result.output
     assert run("disagreements", "--raters", "alice,bob", "--transcript", "T1").exit_code == 0
+
+
+def test_the_decisions_page_newest_first_with_their_count(disputed):
+    for segment, decision in ((1, "both"), (3, "neither"), (7, "take:bob"), (1, "neither")):
+        adjudication.resolve(disputed, CLI, RATERS, "T1", segment, decision)
+    every = adjudication.resolutions(disputed, CLI, RATERS)  # oldest first, the carried agreement (5) too
+    first = adjudication.decisions_page(disputed, CLI, RATERS, 1, size=2)
+    assert (first.total, first.pages) == (len(every), -(-len(every) // 2))
+    assert [(r["segment"], r["decision"]) for r in first.table.rows] == [(1, "neither"), (7, "take:bob")]
+    last = adjudication.decisions_page(disputed, CLI, RATERS, 99, size=2)
+    assert last.table.rows == adjudication.decision_table(every).rows[last.offset:]
+    assert [(r.segment, r.decision) for r in every[-4:]] == [(1, "both"), (3, "neither"), (7, "take:bob"),
+                                                             (1, "neither")]

@@ -2,6 +2,7 @@
 headless with streamlit.testing.v1.AppTest on a copy of the sample study."""
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -82,8 +83,15 @@ def open_page(page: str, actor: Actor) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "success", "warning", "error", "text")
-                     for e in getattr(at, kind))
+    """What the page says: its Markdown, messages and text, and the text (not the markup) of its HTML blocks."""
+    said = [str(e.value) for kind in ("markdown", "caption", "info", "success", "warning", "error", "text")
+            for e in getattr(at, kind)]
+    return "\n".join(said + [html_text(e.value) for e in at.get("html")])
+
+
+def html_text(body: str) -> str:
+    """An HTML block's text as a reader sees it: styles and tags dropped, entities read."""
+    return html.unescape(re.sub(r"<[^>]*>", "", re.sub(r"<style>.*?</style>", "", body, flags=re.S)))
 
 
 # -- every page renders -----------------------------------------------------------
@@ -144,6 +152,22 @@ def test_a_coder_sees_only_their_own_progress(study_db):
     table = at.dataframe[0].value
     assert "alice" in table.columns and "bob" not in table.columns
     assert not at.file_uploader  # no upload for coders
+
+
+def test_the_transcripts_list_pages_and_finds(study_db, study):
+    from tests.factories import add_interview
+
+    before = len(transcript_rows(study))
+    for n in range(55 - before):
+        add_interview(study, f"Z{n:02d}", f"Z{n:02d}", ["Yes."])
+    at = open_page("transcripts", ADMIN)
+    assert len(at.dataframe[0].value) == 50
+    assert "1–50 of 55 transcripts · page 1 of 2" in texts(at)
+    at.button(key="transcripts_page:next").click().run()
+    assert list(at.dataframe[0].value["transcript"]) == [f"Z{n:02d}" for n in range(50 - before, 55 - before)]
+    at.text_input(key="transcripts_find").set_value("z0").run()  # a new filter starts at its first page
+    assert list(at.dataframe[0].value["transcript"]) == [f"Z{n:02d}" for n in range(10)]
+    assert "10 of 10 transcripts" in texts(at)
 
 
 def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
@@ -324,6 +348,18 @@ def test_carry_agreements_button_builds_the_consensus(study_db, study):
     next(b for b in at.button if b.label == "Carry agreements").click().run()
     assert not at.exception
     assert sources.findings_sources(study, ADMIN)[0].source == "consensus"
+
+
+def test_the_consensus_decisions_are_read_when_their_tab_opens_a_page_at_a_time(study_db, study):
+    adjudication.auto_adjudicate(study, ADMIN, ["alice", "bob"])
+    at = open_page("adjudicate", ADMIN)
+    assert not at.tabs[1].dataframe  # not read until opened
+    at.session_state["adjudicate_tab"] = "Consensus decisions"
+    at.run()
+    total = len(adjudication.resolutions(study, ADMIN, ["alice", "bob"]))
+    shown = at.tabs[1].dataframe[0].value
+    assert len(shown) == min(total, 50) and total > 0
+    assert f"of {total:,} decisions" in texts(at)
 
 
 # -- findings ---------------------------------------------------------------------

@@ -60,7 +60,11 @@ def test_agreement_page_breaks_down_per_transcript_and_pair(study_db, study):
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"]
     finished = agreement_report_transcripts(study)
-    per_transcript, per_pair = at.tabs[2].dataframe[0].value, at.tabs[3].dataframe[0].value
+    assert not at.tabs[2].dataframe  # a tab is computed when opened
+    at.session_state["agreement_tab"] = "Per transcript"
+    per_transcript = at.run().tabs[2].dataframe[0].value
+    at.session_state["agreement_tab"] = "Per pair"
+    per_pair = at.run().tabs[3].dataframe[0].value
     assert list(per_transcript["transcript"]) == finished  # the CLI's labels (study.agreement.tables)
     assert list(per_pair["pair"]) == ["alice & bob"]
 

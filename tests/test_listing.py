@@ -59,3 +59,61 @@ def test_the_listing_reads_as_many_queries_for_ten_transcripts_as_for_one(study)
     for n in range(2, 11):
         add_interview(study, f"P{n}", f"P{n}", ["An answer.", "Another."])
     assert queries_run(study, lambda: listing.transcript_rows(study)) == one
+
+
+@pytest.fixture
+def seven(study):
+    """Seven interviews imported in this order: T1..T7, participants Q7..Q1 (reversed), T3 with
+    three answers (6 segments), the rest one (2 segments); T5 belongs to participant 'Ana_x'."""
+    for n in range(1, 8):
+        answers = ["One.", "Two.", "Three."] if n == 3 else ["One."]
+        add_interview(study, f"T{n}", "Ana_x" if n == 5 else f"Q{8 - n}", answers)
+    return study
+
+
+def names(rows) -> list[str]:
+    return [row["name"] for row in rows]
+
+
+def test_a_page_of_the_listing_holds_its_rows_in_import_order(seven):
+    assert names(listing.transcript_rows(seven, 0, 3)) == ["T1", "T2", "T3"]
+    assert names(listing.transcript_rows(seven, 3, 3)) == ["T4", "T5", "T6"]
+    assert names(listing.transcript_rows(seven, 6, 3)) == ["T7"]  # the last page is short
+    assert listing.transcript_rows(seven, 9, 3) == []
+    assert listing.transcript_rows(seven, 2, 1) == [r for r in listing.transcript_rows(seven) if r["name"] == "T3"]
+
+
+def test_a_page_counts_the_segments_and_words_of_its_own_transcripts(seven):
+    [row] = listing.transcript_rows(seven, 2, 1)
+    # T3: "Question n?" (2 words) and a one-word answer, three times
+    assert (row["name"], row["segments"], row["words"]) == ("T3", 6, 9)
+
+
+@pytest.mark.parametrize("order, descending, expected", [
+    ("name", True, ["T7", "T6", "T5"]),
+    ("participant", False, ["T5", "T7", "T6"]),  # Ana_x, then Q1 (T7), Q2 (T6)
+    ("segments", True, ["T3", "T1", "T2"]),  # 6 segments, then the 2-segment ones in import order
+    ("segments", False, ["T1", "T2", "T4"]),
+])
+def test_the_listing_sorts_in_the_database_before_it_pages(seven, order, descending, expected):
+    assert names(listing.transcript_rows(seven, 0, 3, order, descending)) == expected
+
+
+def test_the_listing_finds_by_name_or_participant_in_any_case_and_literally(seven):
+    assert names(listing.transcript_rows(seven, contains="t4")) == ["T4"]
+    assert names(listing.transcript_rows(seven, contains="q1")) == ["T7"]  # participant Q1
+    assert names(listing.transcript_rows(seven, contains="a_x")) == ["T5"]
+    assert listing.transcript_rows(seven, contains="a%x") == []  # % is a character here, not a wildcard
+    assert (listing.count_transcripts(seven), listing.count_transcripts(seven, "T"),
+            listing.count_transcripts(seven, "q")) == (7, 7, 6)
+
+
+def test_the_participants_list_reads_as_many_queries_for_ten_participants_as_for_one(study):
+    from study.participants import list_participants
+
+    add_interview(study, "P1", "P1", ["An answer."])
+    one = queries_run(study, lambda: list_participants(study))
+    for n in range(2, 11):
+        add_interview(study, f"P{n}", f"P{n}", ["An answer."])
+    assert queries_run(study, lambda: list_participants(study)) == one
+    assert [row["transcripts"] for row in list_participants(study)][:2] == [["P1"], ["P2"]]

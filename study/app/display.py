@@ -232,3 +232,30 @@ def highlighted_turn(text: str, pieces: Sequence, colour: str, rater: str) -> st
                      f'title="{html.escape("; ".join(piece.codes))}" style="background: {colour}2e; color: inherit; '
                      f'border-bottom: 3px {line} {colour}; padding: 0 1px">{chunk}</mark>')
     return '<div class="turn-text" style="white-space: pre-wrap; overflow-wrap: anywhere">' + "".join(parts) + "</div>"
+
+
+def page_number(key: str) -> int:
+    """The page (from 1) the pager ``key`` shows, as last chosen: read before the page is fetched."""
+    return int(st.session_state.get(key) or 1)
+
+
+def first_page(key: str) -> None:
+    """Back to the first page (a callback for a filter or order that changes what the pages hold)."""
+    st.session_state.pop(key, None)
+
+
+def pager(key: str, page, noun: str) -> None:
+    """Which rows a paged table (``study.table.TablePage``) shows, with Previous, the page number
+    and Next when there is more than one page."""
+    if page.pages <= 1:
+        st.caption(page.describe(noun) + ".")
+        return
+    st.session_state[key] = page.number  # the page shown, when the one asked for is past the last
+    shown, back, number, forward = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    shown.caption(f"{page.describe(noun)} · page {page.number} of {page.pages}")
+    back.button("Previous", key=f"{key}:previous", icon=":material/chevron_left:", width="stretch",
+                disabled=page.number <= 1, on_click=st.session_state.__setitem__, args=(key, page.number - 1))
+    number.number_input("Page", min_value=1, max_value=page.pages, step=1, key=key, label_visibility="collapsed")
+    forward.button("Next", key=f"{key}:next", icon=":material/chevron_right:", width="stretch",
+                   disabled=page.number >= page.pages, on_click=st.session_state.__setitem__,
+                   args=(key, page.number + 1))

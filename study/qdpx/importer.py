@@ -180,6 +180,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
                                             stored)
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
+        writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project))
 
@@ -428,6 +429,8 @@ class _Writer:
         self.code_ids: dict[str, int] = {}
         self.raters: dict[str, User] = {}
         self.done: dict[int, set[int]] = {}
+        self.known: dict[int, set[tuple]] = {}  # transcript id -> (rater, code, unit) stored or queued
+        self.pending: list[CodingWrite] = []  # codings queued for ``store_codings``, in the file's order
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)
@@ -473,16 +476,25 @@ class _Writer:
         return result
 
     def store(self, transcript: Transcript, writes: list[tuple[str, CodingWrite]]) -> int:
-        """Stores the transcript's codings through the one write path, in one batch (audited once
-        per transcript); counts the new ones per rater. Returns how many were new."""
-        stored = set(self.session.execute(select(Coding.rater_id, Coding.code_id, Coding.unit_key).where(
-            Coding.transcript_id == transcript.id)))
-        new = [(rater, w) for rater, w in writes if (w.key.rater_id, w.key.code_id, w.key.unit_key) not in stored]
-        write_codings(self.session, self.actor, [w for _, w in writes], audited=False)
+        """Queues the transcript's codings for ``store_codings``; counts the new ones per rater
+        (neither stored nor queued by an earlier source of the same text). Returns how many are new."""
+        if transcript.id not in self.known:
+            self.known[transcript.id] = set(self.session.execute(
+                select(Coding.rater_id, Coding.code_id, Coding.unit_key).where(Coding.transcript_id == transcript.id)))
+        known = self.known[transcript.id]
+        new = [(rater, w) for rater, w in writes if (w.key.rater_id, w.key.code_id, w.key.unit_key) not in known]
+        known.update((w.key.rater_id, w.key.code_id, w.key.unit_key) for _, w in writes)
+        self.pending.extend(w for _, w in writes)
         for rater, write in new:
             self.summary.codings[rater] += 1
             self.summary.coding_memos += bool(write.memo)
         return len(new)
+
+    def store_codings(self) -> None:
+        """Stores every queued coding through the one write path, in one batch (its checks read
+        once, the new codings inserted in bulk); the import audits them per transcript."""
+        write_codings(self.session, self.actor, self.pending, audited=False)
+        self.pending = []
 
     def memos(self, transcript: Transcript, segments: list[Segment], memos: list[MemoRecord]) -> int:
         texts: dict[tuple[int, int | None], list[str]] = {}

@@ -13,7 +13,9 @@ Texts that differ only in line endings and trailing whitespace are the same tran
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Iterable, Sequence
 
 
@@ -44,19 +46,28 @@ class Reading:
 
 def reading(text: str, utf16: bool = False, crlf_as_one: bool = False) -> Reading:
     """The reading of ``text`` (as the file holds it) in the given count."""
-    if "\r" not in text and not (utf16 and any(ord(c) > 0xFFFF for c in text)):
+    wide = [m.start() for m in _ASTRAL.finditer(text)] if utf16 else []
+    if "\r" not in text and not wide:
         return Reading(utf16, crlf_as_one, range(len(text) + 1))  # every character one unit
+    widths = [1] * len(text)
+    for i in wide:
+        widths[i] = 2
+    pairs = [m.start() for m in _CRLF.finditer(text)]  # each "\r" of a "\r\n" is dropped from the stored text
+    if crlf_as_one:
+        for i in pairs:
+            widths[i] = 0
+    before = list(accumulate(widths, initial=0))  # before[i]: the units ahead of the file's character i
     starts: list[int] = []
-    unit = 0
-    n = len(text)
-    for i, char in enumerate(text):
-        if char == "\r" and i + 1 < n and text[i + 1] == "\n":
-            unit += 0 if crlf_as_one else 1  # dropped from the stored text
-            continue
-        starts.append(unit)
-        unit += 2 if utf16 and ord(char) > 0xFFFF else 1
-    starts.append(unit)
+    kept_from = 0
+    for i in pairs:
+        starts.extend(before[kept_from:i])
+        kept_from = i + 1
+    starts.extend(before[kept_from:])
     return Reading(utf16, crlf_as_one, tuple(starts))
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # two UTF-16 code units each
+_CRLF = re.compile("\r\n")
 
 
 def tool_prefers(origin: str) -> tuple[bool, bool]:
@@ -69,7 +80,7 @@ def choose_reading(text: str, origin: str, selections: Sequence[tuple[int, int]]
     """The reading under which the selections fit the text best; the tool's own on a tie."""
     preferred = tool_prefers(origin)
     options = {preferred}
-    if any(ord(c) > 0xFFFF for c in text):
+    if _ASTRAL.search(text):
         options |= {(u, preferred[1]) for u in (False, True)}
     if "\r\n" in text:
         options |= {(u, c) for u, _ in list(options) for c in (False, True)}

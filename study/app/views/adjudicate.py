@@ -19,6 +19,8 @@ from study.app.common import get_study, require_actor
 from study.app.display import (
     flash,
     highlighted_turn,
+    page_number,
+    pager,
     plain,
     rater_colour,
     said,
@@ -34,7 +36,10 @@ study, actor = get_study(), require_actor()
 POSITION = "adjudicate_position"
 DOCKET = "adjudicate_docket"  # (study version, Docket): the disagreements as last read or decided here
 EDITING = "adjudicate_editing"  # the segment whose consensus codes the edit dialog is open for
+TABLE_PAGE, DECISIONS_PAGE = "adjudicate_table_page", "adjudicate_decisions_page"  # the tables' pages shown
+ROWS = 50  # rows a page of either table
 ASKED = "adjudicate_asked"  # the disagreement the address asked for: (transcript, segment), until shown
+REASON, REASON_FOR = "adjudicate_reason", "adjudicate_reason_for"  # the reason box, and the disagreement it is for
 
 
 def docket(raters: list[str]) -> adjudication.Docket:
@@ -112,17 +117,20 @@ def carry(raters: list[str]) -> None:
 
 
 def overview(shown: list, raters: list[str], position: int) -> None:
-    """Every shown disagreement in one table, the raters side by side with the text; selecting a
-    row jumps to it."""
-    table = adjudication.disagreement_table(shown, raters)
+    """The shown disagreements a page at a time (first: the page of the one on the card), the
+    raters side by side with the text; selecting a row jumps to it."""
+    st.session_state.setdefault(TABLE_PAGE, position // ROWS + 1)
+    page = adjudication.disagreement_page(shown, raters, page_number(TABLE_PAGE), ROWS)
+    table = page.table
     event = st.dataframe(  # the values as such (no Styler: it would cost more than the rest of a decision)
         pd.DataFrame(table.value_rows(), columns=[c.label for c in table.columns]), hide_index=True,
         width="stretch", height=min(38 + 35 * len(table.rows), 320),
-        on_select="rerun", selection_mode="single-row", key="adjudicate_table",
+        on_select="rerun", selection_mode="single-row", key=f"adjudicate_table_{page.number}",
         column_config={"text": st.column_config.TextColumn(width="large"),
                        **{r: st.column_config.TextColumn(width="medium") for r in raters}},
     )
-    chosen = event.selection.rows if event is not None else []
+    pager(TABLE_PAGE, page, "disagreements")
+    chosen = [page.offset + row for row in event.selection.rows] if event is not None else []
     if chosen and chosen[0] != position and st.session_state.get("adjudicate_jumped") != chosen[0]:
         st.session_state["adjudicate_jumped"] = chosen[0]  # a selection jumps once; Next/Previous move on
         st.session_state[POSITION] = chosen[0]
@@ -151,56 +159,66 @@ def go_to(key: str) -> None:
     st.session_state[POSITION] = max(int(st.session_state[key]) - 1, 0)
 
 
-def neighbour(turn, where: str) -> None:
-    if turn is not None:
-        st.html(f'<div class="dispute-context" style="opacity: .75; white-space: pre-wrap; overflow-wrap: anywhere">'
-                f'<small>{where} · #{turn.index} · {html.escape(turn.speaker)}</small><br>{html.escape(turn.text)}</div>')
-
-
 def unit_card(item, raters: list[str]) -> None:
-    """The evidence: the turn between its neighbours, then each rater's codings on it side by side
-    (their spans marked in their colour, their memos), then the disputed codes' guidance."""
+    """The evidence, drawn as one block (one element to redraw per decision, not dozens): the turn
+    between its neighbours, each rater's codings on it side by side (their spans marked in their
+    colour, their memos), then the disputed codes' guidance. Every user text is escaped."""
     evidence = dispute_evidence(study, actor, raters, item.transcript, item.segment, item.disputed)
-    with st.container(border=True, key="adjudicate_card"):
-        where = f"{item.transcript} · segment {item.segment}" + (f" · {item.speaker}" if item.speaker else "")
-        st.caption(plain(where) + (" · resolved: " + plain(item.resolution) if item.resolution else ""))
-        neighbour(evidence.before, "before")
-        columns = st.columns(len(raters), border=True)
-        for n, (column, seen) in enumerate(zip(columns, evidence.raters)):
-            colour = rater_colour(n)
-            with column:
-                st.html(f'<div class="rater-name" style="color: {colour}; font-weight: 600">● {html.escape(seen.rater)}'
-                        "</div>" + highlighted_turn(evidence.turn.text, seen.pieces(len(evidence.turn.text)), colour,
-                                                    seen.rater))
-                st.markdown("  \n".join(coding_line(stretch, evidence.turn.text) for stretch in seen.stretches)
-                            or "*no code*")
-                if seen.memo:
-                    st.caption("Memo: " + plain(seen.memo))
-                for stretch in seen.stretches:
-                    if stretch.memo:
-                        st.caption(f"Memo on {plain(stretch.code)}: {plain(stretch.memo)}")
-        neighbour(evidence.after, "after")
-    if evidence.codes:
-        with st.expander("The disputed codes: definition and when to use", expanded=True,
-                         icon=":material/menu_book:"):
-            for code in evidence.codes:
-                guidance = [("Definition", code.definition), ("When to use", code.when_to_use),
-                            ("When not to use", code.when_not_to_use)]
-                lines = [f"**{plain(code.ref)}**"] + [f"*{label}:* {plain(text)}" for label, text in guidance if text]
-                st.markdown("  \n".join(lines))
+    where = f"{item.transcript} · segment {item.segment}" + (f" · {item.speaker}" if item.speaker else "")
+    where += f" · resolved: {item.resolution}" if item.resolution else ""
+    columns = "".join(rater_column(evidence.turn.text, seen, rater_colour(n)) for n, seen in enumerate(evidence.raters))
+    with st.container(key="adjudicate_card"):
+        st.html(f'<div class="dispute-card"><div class="dispute-where">{html.escape(where)}</div>'
+                f'{neighbour(evidence.before, "before")}<div class="dispute-raters" style="--raters: {len(raters)}">'
+                f'{columns}</div>{neighbour(evidence.after, "after")}</div>{guidance(evidence.codes)}')
+
+
+def neighbour(turn, where: str) -> str:
+    if turn is None:
+        return ""
+    return (f'<div class="dispute-context"><small>{where} · #{turn.index} · {html.escape(turn.speaker)}</small><br>'
+            f"{html.escape(turn.text)}</div>")
+
+
+def rater_column(text: str, seen, colour: str) -> str:
+    """One rater's reading of the turn: the name, the turn with their spans, their codes and memos."""
+    lines = "<br>".join(coding_line(stretch, text) for stretch in seen.stretches) or "<em>no code</em>"
+    memos = ([f"Memo: {seen.memo}"] if seen.memo else []) + [
+        f"Memo on {stretch.code}: {stretch.memo}" for stretch in seen.stretches if stretch.memo]
+    return (f'<div class="dispute-rater"><div class="rater-name" style="color: {colour}">● {html.escape(seen.rater)}'
+            f"</div>{highlighted_turn(text, seen.pieces(len(text)), colour, seen.rater)}"
+            f'<div class="dispute-codings">{lines}</div>'
+            + "".join(f'<div class="dispute-memo">{html.escape(memo)}</div>' for memo in memos) + "</div>")
 
 
 def coding_line(stretch, text: str) -> str:
-    where = "whole turn" if stretch.whole else f"“{plain(text[stretch.start:stretch.end])}”"
-    name = f":orange[**{plain(stretch.code)}**] · disputed" if stretch.disputed else f"{plain(stretch.code)} · agreed"
+    where = "whole turn" if stretch.whole else f"“{html.escape(text[stretch.start:stretch.end])}”"
+    code = html.escape(stretch.code)
+    name = f'<strong class="disputed-code">{code}</strong> · disputed' if stretch.disputed else f"{code} · agreed"
     return f"{name} · {where}"
+
+
+def guidance(entries) -> str:
+    """The disputed codes' definition and when (not) to use them, open under the card."""
+    if not entries:
+        return ""
+    blocks = []
+    for code in entries:
+        parts = [("Definition", code.definition), ("When to use", code.when_to_use),
+                 ("When not to use", code.when_not_to_use)]
+        blocks.append(f"<p><strong>{html.escape(code.ref)}</strong>" + "".join(
+            f"<br><em>{label}:</em> {html.escape(text)}" for label, text in parts if text) + "</p>")
+    return ('<details class="dispute-guidance" open><summary>The disputed codes: definition and when to use'
+            "</summary>" + "".join(blocks) + "</details>")
 
 
 def decision_buttons(item, raters: list[str], position: int) -> None:
     """One button per decision, each with a key: 1-9 take a rater's codes, B both, N neither; the keys'
     legend and the free edit under them."""
     key = f"{item.transcript}#{item.segment}"
-    st.text_input("Reason (optional)", key=f"reason-{key}", placeholder="why this decision")
+    if st.session_state.get(REASON_FOR) != key:  # one box, kept between cards (not mounted again), emptied per card
+        st.session_state[REASON_FOR], st.session_state[REASON] = key, ""
+    st.text_input("Reason (optional)", key=REASON, placeholder="why this decision")
     decisions = [(f"take:{r}", f"Take {r}", str(n)) for n, r in enumerate(raters[:9], start=1)]
     decisions += [("both", "Both", "B"), ("neither", "Neither", "N")]
     for column, (decision, label, shortcut) in zip(st.columns(len(decisions)), decisions):
@@ -242,7 +260,7 @@ def resolve(raters: list[str], item, key: str, decision: str, position: int) -> 
     if decision != "edit" and now.resolution == decision:
         return  # a key pressed again before the next card was drawn: decided already, nothing to change
     codes_chosen = st.session_state.get(f"codes-{key}") if decision == "edit" else None
-    reason = (st.session_state.get(f"reason-{key}") or "").strip() or None  # read now: typed, then clicked
+    reason = (st.session_state.get(REASON) or "").strip() or None  # read now: typed, then clicked
     try:
         record = adjudication.resolve(study, actor, raters, item.transcript, item.segment, decision, codes_chosen,
                                       reason)
@@ -258,9 +276,26 @@ def resolve(raters: list[str], item, key: str, decision: str, position: int) -> 
 
 
 # While a decision's rerun draws the next card, the old one stays as it is (Streamlit would fade
-# it after half a second): the page never dims under the adjudicator's eyes.
-STEADY = ("<style>.st-key-adjudicate_work [data-stale='true'], .st-key-adjudicate_work [data-stale='true'] * "
-          "{ opacity: 1 !important; transition: none !important; }</style>")
+# it after half a second): the page never dims under the adjudicator's eyes. Then the card's look,
+# set once for the page (the card itself is one block of markup, redrawn per decision).
+STYLE = """<style>
+.st-key-adjudicate_work [data-stale='true'], .st-key-adjudicate_work [data-stale='true'] * {
+  opacity: 1 !important; transition: none !important; }
+.dispute-card { border: 1px solid rgba(128, 128, 128, .3); border-radius: .5rem; padding: 1rem; }
+.dispute-where, .dispute-memo { font-size: .875rem; opacity: .7; overflow-wrap: anywhere; }
+.dispute-context { opacity: .75; white-space: pre-wrap; overflow-wrap: anywhere; margin: .5rem 0; }
+.dispute-raters { display: grid; grid-template-columns: repeat(var(--raters), minmax(0, 1fr)); gap: 1rem;
+  margin: .75rem 0; }
+@media (max-width: 640px) { .dispute-raters { grid-template-columns: minmax(0, 1fr); } }
+.dispute-rater { border: 1px solid rgba(128, 128, 128, .3); border-radius: .5rem; padding: .75rem 1rem; }
+.dispute-rater .rater-name { font-weight: 600; }
+.dispute-codings { margin: .5rem 0 .25rem; overflow-wrap: anywhere; }
+.disputed-code { color: #e2660c; }
+.dispute-guidance { margin-top: 1rem; border: 1px solid rgba(128, 128, 128, .3); border-radius: .5rem;
+  padding: .5rem 1rem; }
+.dispute-guidance summary { cursor: pointer; padding: .25rem 0; }
+.dispute-guidance p { margin: .5rem 0; overflow-wrap: anywhere; }
+</style>"""
 
 
 @st.fragment
@@ -289,26 +324,30 @@ def work_area(raters: list[str], where: adjudication.DisagreementFilter) -> None
     position = navigator(shown)
     decision_buttons(shown[position], raters, position)  # above the evidence: in view at 1280x800, however long
     unit_card(shown[position], raters)
-    with st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:"):
-        overview(shown, raters, position)
+    table = st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:",
+                        key="adjudicate_overview", on_change="rerun")
+    if table.open:  # drawn only while open: a closed table costs a decision nothing
+        with table:
+            overview(shown, raters, position)
 
 
 def consensus_section(raters: list[str]) -> None:
     try:
-        records = adjudication.resolutions(study, actor, raters)
+        page = adjudication.decisions_page(study, actor, raters, page_number(DECISIONS_PAGE), ROWS)
     except StudyError as exc:
         st.info(plain(said(exc)), icon=":material/info:")
         return
-    if not records:
+    if not page.total:
         st.caption("No decision yet.")
         return
-    st.dataframe(table_styler(adjudication.decision_table(records)), hide_index=True, width="stretch")
+    st.dataframe(table_styler(page.table), hide_index=True, width="stretch")
+    pager(DECISIONS_PAGE, page, "decisions")
     st.caption("Newest first. The consensus codings are what Findings reads as the source “consensus”.")
 
 
 def page() -> None:
     st.title("Adjudicate")
-    st.html(STEADY)
+    st.html(STYLE)
     address()
     raters = choose_raters()
     if len(raters) < 2:
@@ -320,11 +359,14 @@ def page() -> None:
         st.info(plain(said(exc)), icon=":material/info:")
         return
     where = choose_filter(current.items, raters)
-    decide, history = st.tabs(["Disagreements", "Consensus decisions"])
-    with decide:
-        work(raters, where)
-    with history:
-        consensus_section(raters)
+    decide, history = st.tabs(["Disagreements", "Consensus decisions"], key="adjudicate_tab",
+                              on_change="rerun")  # only the open tab is computed
+    if decide.open:
+        with decide:
+            work(raters, where)
+    if history.open:
+        with history:
+            consensus_section(raters)
 
 
 page()

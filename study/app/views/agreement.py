@@ -10,12 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import attempt, error, merged_config, plain, said, table_styler, wrapped
+from study.app.display import (
+    attempt, error, first_page, merged_config, page_number, pager, plain, said, table_styler, wrapped,
+)
 from study import audit_log, charts
 from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
 from study.agreement.tables import applied_key, breakdown_table, code_table, span_table, theme_table
-from study.adjudication import DisagreementFilter, disagreement_table, disagreements, filter_disagreements
+from study.adjudication import DisagreementFilter, disagreement_page, disagreements, filter_disagreements
 from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.span_study import span_agreement
 from study.agreement.study_agreement import RARE_RULE, THRESHOLDS, alpha_band
@@ -24,6 +26,7 @@ from study.suggest import SuggestionEvaluation, evaluate_suggestions, evaluation
 
 study, actor = get_study(), require_actor()
 LOW, HIGH = THRESHOLDS
+ROWS = 50  # disagreements a page
 BANDS = {"unreliable": "#fde2e1", "tentative": "#fff1cc", "reliable": "#dcf2e3"}
 
 
@@ -141,27 +144,30 @@ def disagreement_list(raters: list[str], level: str) -> None:
     if not items:
         st.success("The raters agree on every unit.", icon=":material/check_circle:")
         return
+    key = f"agreement_disagreements_page_{level}"  # the page shown; a filter changed starts at the first
     left, middle, right = st.columns(3)
     where = DisagreementFilter(
         tuple(left.multiselect("Transcripts", list(dict.fromkeys(d.transcript for d in items if d.transcript)),
-                               key="agreement_transcripts", placeholder="all")),
+                               key="agreement_transcripts", placeholder="all", on_change=first_page, args=(key,))),
         tuple(middle.multiselect("Codes", sorted({c for d in items for c in d.disputed}), key="agreement_codes",
-                                 placeholder="all")),
-        rater=right.selectbox("Rater applied", [None, *raters], key="agreement_rater",
-                              format_func=lambda r: "any rater" if r is None else r))
+                                 placeholder="all", on_change=first_page, args=(key,))),
+        rater=right.selectbox("Rater applied", [None, *raters], key="agreement_rater", on_change=first_page,
+                              args=(key,), format_func=lambda r: "any rater" if r is None else r))
     items = filter_disagreements(items, where)
     resolved = sum(1 for d in items if d.resolution)
-    st.caption(f"{len(items)} {level}(s) where the raters' codes differ" +
-               (f"; {resolved} already resolved." if resolved else ".") +
+    st.caption(f"{len(items):,} {level}(s) where the raters' codes differ" +
+               (f"; {resolved:,} already resolved." if resolved else ".") +
                (" Select a row to open it on the Adjudicate page." if level == "segment" else ""))
-    table = disagreement_table(items, raters)
+    page = disagreement_page(items, raters, page_number(key), ROWS)
+    table = page.table
     event = st.dataframe(table_styler(table), hide_index=True, width="stretch",
                          **wrapped(table, selectable=level == "segment"),  # the text wraps
                          on_select="rerun" if level == "segment" else "ignore", selection_mode="single-row",
-                         key=f"agreement_disagreements_{level}")
+                         key=f"agreement_disagreements_{level}_{page.number}")
+    pager(key, page, f"{level}s")
     chosen = event.selection.rows if level == "segment" and event is not None else []
-    if chosen and chosen[0] < len(items):
-        item = items[chosen[0]]
+    if chosen and chosen[0] < len(table.rows):
+        item = items[page.offset + chosen[0]]
         st.switch_page("views/adjudicate.py", query_params={
             "transcript": item.transcript, "segment": str(item.segment), "raters": ",".join(raters)})
 
@@ -252,22 +258,27 @@ def page() -> None:
         return
     machines = suggesters(study)
     tabs = ["Per code", "Chart", "Per transcript", "Per pair", "Disagreements"] + (["Suggestions"] if machines else [])
-    shown = st.tabs(tabs)
-    with shown[0]:
-        code_table_view(report)
-        with st.expander("Per theme: median α, and cu-α for a theme whose codes exclude each other"):
-            st.dataframe(table_styler(theme_table(report), colour={"median_alpha": band}), hide_index=True,
-                         width="stretch")
-        st.caption(plain(report.overall.methods))
-    with shown[1]:
-        st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
-    with shown[2]:
-        breakdown(raters, "transcript", level, participant_turns)
-    with shown[3]:
-        breakdown(raters, "pair", level, participant_turns)
-    with shown[4]:
-        disagreement_list(raters, level)
-    if machines:
+    shown = st.tabs(tabs, key="agreement_tab", on_change="rerun")  # only the open tab is computed
+    if shown[0].open:
+        with shown[0]:
+            code_table_view(report)
+            with st.expander("Per theme: median α, and cu-α for a theme whose codes exclude each other"):
+                st.dataframe(table_styler(theme_table(report), colour={"median_alpha": band}), hide_index=True,
+                             width="stretch")
+            st.caption(plain(report.overall.methods))
+    if shown[1].open:
+        with shown[1]:
+            st.plotly_chart(charts.agreement_figure(report), width="stretch", config={"displaylogo": False})
+    if shown[2].open:
+        with shown[2]:
+            breakdown(raters, "transcript", level, participant_turns)
+    if shown[3].open:
+        with shown[3]:
+            breakdown(raters, "pair", level, participant_turns)
+    if shown[4].open:
+        with shown[4]:
+            disagreement_list(raters, level)
+    if machines and shown[5].open:
         with shown[5]:
             suggestion_scores(raters_available, machines)
 

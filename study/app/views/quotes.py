@@ -11,7 +11,7 @@ from study import codes, quotes
 from study.app.common import get_study, require_actor
 from study.app.display import attempt, merged_config, plain, table_downloads, table_styler, wrapped
 from study.findings import study_participants
-from study.listing import transcript_rows
+from study.listing import transcript_names
 from study.sources import findings_sources
 from study.table import Column
 
@@ -30,7 +30,7 @@ def show_quotes() -> None:
     choice = right.selectbox("Source", findings_sources(study, actor), format_func=lambda c: c.label)
     left, right = st.columns(2)
     participant = left.selectbox("Participant", [ANY, *study_participants(study)])
-    transcript = right.selectbox("Transcript", [ANY, *(row["name"] for row in transcript_rows(study))])
+    transcript = right.selectbox("Transcript", [ANY, *transcript_names(study)])
 
     if not chosen_codes and theme == ANY:
         st.info("Choose one or more codes, or a theme.")

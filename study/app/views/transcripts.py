@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from study.app.common import get_study, require_actor
-from study.app.display import Typed, act, attempt, error, flash, plain, said, show_flash, table_styler
+from study.app.display import (
+    Typed, act, attempt, error, first_page, flash, page_number, pager, plain, said, show_flash, table_styler,
+)
 from study import corrections, exclusion, workspace
 from study.taught_conventions import forget_convention, save_convention, saved_conventions, with_saved
 from study.transcripts import Convention, convention_from_example
@@ -15,7 +17,7 @@ from study.errors import StudyError
 from study.importing.preview import ImportPreview
 from study.importing.reading import SUPPORTED
 from study.importing.uploads import UploadedFile, preview_uploads, upload_participants, upload_transcripts
-from study.listing import segment_rows, transcript_rows
+from study.listing import TRANSCRIPT_ORDERS, participant_of, segment_rows, transcript_names
 from study.roles import ROLES
 from study.speakers import merge_speakers, rename_speaker, set_speaker_role, transcript_speakers
 from study.participants import list_participants, move_transcript, participant_table, rename_participant
@@ -23,15 +25,28 @@ from study.segmenting import UNITS
 from study.transcripts import DEFAULT_MAX_BYTES, NO_SPEAKERS_LAYOUT
 
 study, actor = get_study(), require_actor()
+ROWS = 50  # transcripts a page
+
+
+PAGE = "transcripts_page"  # session state: the listing's page number
 
 
 def transcript_list() -> None:
-    table = attempt(workspace.transcripts_table, study, actor)
-    if table is None:
+    """The transcripts a page at a time, found by name or participant and sorted in the database."""
+    find, order, direction = st.columns([3, 2, 1], vertical_alignment="bottom")
+    contains = find.text_input("Find", key="transcripts_find", placeholder="transcript or participant",
+                               on_change=first_page, args=(PAGE,))
+    chosen = order.selectbox("Sort by", TRANSCRIPT_ORDERS, key="transcripts_order", on_change=first_page,
+                             args=(PAGE,))
+    descending = direction.toggle("Descending", key="transcripts_descending", on_change=first_page, args=(PAGE,))
+    page = attempt(workspace.transcripts_page, study, actor, page_number(PAGE), ROWS, chosen, descending, contains)
+    if page is None:
         return
-    if not table.rows:
-        st.info("No transcripts yet." + (" Add some below." if actor.is_admin else " Ask your study's admin to add them."))
+    if not page.total:
+        st.info(plain(f"No transcript's name or participant holds “{contains.strip()}”.") if contains.strip() else
+                "No transcripts yet." + (" Add some below." if actor.is_admin else " Ask your study's admin to add them."))
         return
+    table = page.table
     coders = [c.label for c in table.columns if c.key.startswith("progress of ")]
     st.dataframe(
         table_styler(table), hide_index=True, width="stretch",
@@ -42,6 +57,7 @@ def transcript_list() -> None:
                for c in coders},
         },
     )
+    pager(PAGE, page, "transcripts")
     st.caption(("Each coder's column: " if actor.is_admin else "Your progress: ")
                + "segments coded / segments to code (the participant's turns), and “done” once marked done.")
 
@@ -300,7 +316,7 @@ def participants_section() -> None:
 def speakers_section() -> None:
     """Admins: each speaker of a stored transcript with their role and why; a role changed here keeps
     every coding, memo and decision (``study speakers NAME --set-role`` on the command line)."""
-    names = [r["name"] for r in transcript_rows(study)]
+    names = transcript_names(study)
     if not names:
         return
     name = st.selectbox("Transcript", names, key="speakers_transcript")
@@ -321,10 +337,10 @@ def change_role(transcript: str, speaker: str, key: str) -> None:
 def fix_section() -> None:
     """Admins: correct a stored transcript (``study fix`` on the command line): speakers, one turn,
     a typo, its participant. Codings, spans, memos and decisions follow; each fix is audited."""
-    rows = transcript_rows(study)
-    if not rows:
+    names = transcript_names(study)
+    if not names:
         return
-    name = st.selectbox("Transcript", [r["name"] for r in rows], key="fix_transcript")
+    name = st.selectbox("Transcript", names, key="fix_transcript")
     segments = segment_rows(study, name)
     names = list(dict.fromkeys(s["speaker"] for s in segments))
     who, turn, person, flagged = st.tabs(["Speakers", "A turn", "Participant", "Flagged codings"])
@@ -340,7 +356,7 @@ def fix_section() -> None:
     with turn:
         turn_fixes(name, segments, names)
     with person:
-        participant = next(r["participant"] for r in rows if r["name"] == name)
+        participant = participant_of(study, name)
         st.caption(plain(f"{name} is participant {participant}'s."))
         with st.form("fix_participant", border=False):
             st.text_input("Participant", key="fix_participant", placeholder="e.g. P07")
@@ -423,7 +439,7 @@ def exclusion_section() -> None:
     else:
         st.caption("Nothing is excluded: every transcript counts in findings and agreement.")
     people = [r["participant"] for r in list_participants(study)]
-    options = [("transcript", r["name"]) for r in transcript_rows(study)] + [("participant", p) for p in people]
+    options = [("transcript", name) for name in transcript_names(study)] + [("participant", p) for p in people]
     if not options:
         return
     chosen = st.selectbox("Transcript or participant", options, format_func=lambda o: f"{o[0]}: {o[1]}",
