@@ -569,13 +569,16 @@ def code_quotes(study: Study, asker: Actor, theme: str | None = None, source: st
         key = keys.get(name) or keys.setdefault(name, natural_key(name))
         return key, -1 if quote["segment"] is None else quote["segment"]
 
-    with study.connection() as connection:  # the units' rows, their texts cut in the database
+    with study.connection() as connection:  # the units' rows; their texts cut from each transcript's, read once
+        quoted = evidence.units.with_only_columns(evidence.units.selected_columns.transcript_id).distinct()
+        texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(quoted))).all())
         result = connection.execution_options(yield_per=5_000).execute(rows)
         for code_id, found in groupby(result, key=lambda r: r.code_id):
             by_participant: dict[str, list[dict]] = defaultdict(list)
             for r in found:
+                text = "" if r.segment is None else texts[r.transcript_id][r.start:r.end].strip()
                 by_participant[r.participant].append(
-                    {"text": r.text.strip(), "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
+                    {"text": text, "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
             code = evidence.codes[position[code_id]]
             yield {"code": code.name, "ref": code.ref, "participants": [
                 {"participant": participant, "quotes": sorted(by_participant[participant], key=reading_order)}
