@@ -107,7 +107,7 @@ def carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]
     refs = {c.id: c.ref for c in codebook}
     consensus = consensus_user(session)
     key = raters_key(raters)
-    for chunk, batch in batches(session, raters, transcript_ids):
+    for chunk, batch in _batches(session, raters, transcript_ids):
         writes, decisions = [], []
         for transcript_id in chunk:
             counts = [0, 0, 0, 0, 0, 0]  # units, agreed, added, removed, disputed, kept
@@ -141,7 +141,7 @@ def carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]
     return results
 
 
-def batches(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]) -> Iterator[tuple[list[int], Batch]]:
+def _batches(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]) -> Iterator[tuple[list[int], Batch]]:
     """The transcripts in batches, each with what carrying reads of it (``Batch``)."""
     ids = list(_rater_ids(session, raters).values())
     consensus, key = consensus_user(session).id, raters_key(raters)

@@ -54,7 +54,7 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     raters = check_raters(raters)
     require_may_compare(study, asker, raters, include_unfinished)
     frame = read_codings_frame(study, asker, list(raters))
-    names = basis_transcripts(study, raters, include_unfinished)
+    names = basis_transcripts(study, asker, raters, include_unfinished)
     segments = segments_frame(study, sorted(names))
     order = tuple(dict.fromkeys(segments.transcript)) + tuple(sorted(names - set(segments.transcript)))
     offsets, total = _offsets(study, order)

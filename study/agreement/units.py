@@ -124,8 +124,10 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     return UnitTable(raters, level, basis, tuple(names.values()), units, codes, presence, tuple(notes))
 
 
-def basis_transcripts(study: Study, raters: tuple[str, ...], include_unfinished: bool) -> set[str]:
-    """The names of the transcripts ``raters`` are compared on (``unit_table``'s rule)."""
+def basis_transcripts(study: Study, asker: Actor, raters: tuple[str, ...], include_unfinished: bool) -> set[str]:
+    """The names of the transcripts ``raters`` are compared on (``unit_table``'s rule), for an
+    ``asker`` who may compare them."""
+    require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
         ids = _basis_transcripts(session, raters, [rater_user(session, r).id for r in raters], include_unfinished)
         return set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids))))
