@@ -350,14 +350,16 @@ def test_carry_agreements_button_builds_the_consensus(study_db, study):
     assert sources.findings_sources(study, ADMIN)[0].source == "consensus"
 
 
-def test_the_consensus_decisions_are_read_when_their_tab_opens_a_page_at_a_time(study_db, study):
+def test_the_consensus_decisions_are_read_when_opened_a_page_at_a_time(study_db, study):
     adjudication.auto_adjudicate(study, ADMIN, ["alice", "bob"])
     at = open_page("adjudicate", ADMIN)
-    assert not at.tabs[1].dataframe  # not read until opened
-    at.session_state["adjudicate_tab"] = "Consensus decisions"
+    decided = next(e for e in at.expander if e.label == "Consensus decisions")
+    assert not decided.dataframe  # not read until opened
+    at.session_state["adjudicate_history"] = True
     at.run()
+    decided = next(e for e in at.expander if e.label == "Consensus decisions")
     total = len(adjudication.resolutions(study, ADMIN, ["alice", "bob"]))
-    shown = at.tabs[1].dataframe[0].value
+    shown = decided.dataframe[0].value
     assert len(shown) == min(total, 50) and total > 0
     assert f"of {total:,} decisions" in texts(at)
 
