@@ -21,7 +21,6 @@ from . import defined
 from .spans import Span, unitizing_alpha
 from .study_agreement import CODER_MIN_UNITS, TOO_FEW, alpha_band
 from .units import BASIS_ALL, BASIS_DONE, basis_transcripts, check_raters, code_infos
-from .visibility import require_may_compare
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,8 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     """alpha_u per code between ``raters`` on the transcripts they all marked done (or, with
     ``include_unfinished``, every transcript any of them coded)."""
     raters = check_raters(raters)
-    require_may_compare(study, asker, raters, include_unfinished)
+    names = basis_transcripts(study, asker, raters, include_unfinished)  # checks that asker may compare them
     frame = read_codings_frame(study, asker, list(raters))
-    names = basis_transcripts(study, asker, raters, include_unfinished)
     segments = segments_frame(study, sorted(names))
     order = tuple(dict.fromkeys(segments.transcript)) + tuple(sorted(names - set(segments.transcript)))
     offsets, total = _offsets(study, order)

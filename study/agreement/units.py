@@ -19,7 +19,6 @@ from .. import compared
 from ..auth import Actor, rater_user
 from ..codebook import split_ref
 from ..codes import CodeView
-from ..codings import check_may_compare
 from ..errors import BadValue, NotFound, StudyError
 from ..excluded import excluded_transcript_ids
 from ..schema import participants, segments, transcripts
@@ -93,7 +92,6 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
         raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
-        check_may_compare(session, asker, list(raters))
         rater_ids = [rater_user(session, r).id for r in raters]
         transcript_ids = _basis_transcripts(session, raters, rater_ids, include_unfinished)
         found = _Applied(session, transcript_ids, rater_ids)
