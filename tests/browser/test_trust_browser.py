@@ -153,7 +153,8 @@ def test_text_typed_then_acted_on_at_once_is_kept(own_sample_app, admin_page):
     form.get_by_label("Name", exact=True).fill("Gated models")
     form.get_by_label("Definition").fill("Access to the weights needs an approval.")
     form.get_by_role("button", name="Add code").click()
-    settle(page)
+    # the page confirms once the code is stored (a fixed settle was too short once on a busy CI machine)
+    expect(page.get_by_text(re.compile(r"Added .*Gated models"))).to_be_visible(timeout=60_000)
     study = Study.open(own_sample_app.db_url)
     try:
         [excluded] = exclusions(study)
