@@ -21,7 +21,10 @@ from study.transcripts import read_transcript
 FILES = fixture_files(FIXTURES)
 
 # Files whose words the reader on main loses today. The marks are strict: remove one when it is fixed.
-LOST_TODAY: dict[str, str] = {}
+LOST_TODAY: dict[str, str] = {
+    "en-sbv-chevron-names.sbv": "no reader for .sbv captions",
+    "en-ttml-podcast-agents.ttml": "no reader for .ttml timed text",
+}
 
 # Files the reader on main reads perfectly (65 of 75; 31 of the first 50 since the general reader, issue 16): right speakers, right interviewers, every word of
 # speech under its speaker, no word lost, nothing but speech in the turns.
