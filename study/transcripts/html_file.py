@@ -2,7 +2,7 @@
 wiki. The page is turned into Markdown-like text and read like a .md file: each block element a
 line (paragraphs, list items, headings as '#' lines, table rows as tab-separated cells), bold and
 italics as '**' and '*', so the layouts and the learned conventions see the labels the page shows.
-Scripts, styles, the page's head (but its title), navigation and forms are not the transcript.
+Scripts, styles, navigation and a form's controls are not the transcript; the page's title is its first line.
 """
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from .text import decode_text
 
 _BLOCKS = frozenset("p div li tr h1 h2 h3 h4 h5 h6 blockquote section article header dd dt pre "
                     "table ul ol dl figure figcaption address main".split())
-# Not the transcript: code, the head (its title aside), and the site's own chrome around the page.
-_HIDDEN = frozenset("script style head nav noscript template form button select svg iframe footer aside".split())
+# Not the transcript: code, the site's own chrome around the page, and a form's controls (a form
+# itself may hold the whole page, as web frameworks write them). The head is not hidden as a whole:
+# what it holds is the title, code and text-less tags, and a head left open (no </head>) holds the page.
+_HIDDEN = frozenset("script style nav noscript template button select textarea svg iframe footer aside".split())
 _EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
 
 
@@ -48,6 +50,7 @@ class _Page(HTMLParser):
         self.title: list[str] = []
         self.in_title = False
         self.cells = 0  # cells written on the current table row
+        self.preformatted = 0  # depth inside <pre>, whose line breaks are the page's lines
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag == "title":
@@ -60,6 +63,7 @@ class _Page(HTMLParser):
             self._end_line("\n" if tag == "br" else "\n\n")
         elif tag in _BLOCKS:
             self._end_line()
+            self.preformatted += tag == "pre"
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 self.line.append("#" * int(tag[1]) + " ")
             elif tag == "li":
@@ -80,6 +84,7 @@ class _Page(HTMLParser):
             return
         elif tag in _BLOCKS:
             self._end_line()
+            self.preformatted = max(0, self.preformatted - (tag == "pre"))
         elif tag in _EMPHASIS:
             self.line.append(_EMPHASIS[tag])
 
@@ -90,9 +95,21 @@ class _Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
-        elif not self.hidden:  # runs of blanks as one space, kept at the edges ("<b>Ana:</b> Yes")
-            words = " ".join(data.split())
-            self.line.append((" " if data[:1].isspace() else "") + words + (" " if data[-1:].isspace() and words else ""))
+        elif self.hidden:
+            return
+        elif self.preformatted and "\n" in data:  # each line a line; a blank one ends a paragraph
+            first, *others = data.split("\n")
+            self._add_words(first)
+            for line in others:
+                self._end_line("\n" if "".join(self.line).strip() else "\n\n")
+                self._add_words(line)
+        else:
+            self._add_words(data)
+
+    def _add_words(self, data: str) -> None:
+        """Runs of blanks as one space, kept at the edges ("<b>Ana:</b> Yes")."""
+        words = " ".join(data.split())
+        self.line.append((" " if data[:1].isspace() else "") + words + (" " if data[-1:].isspace() and words else ""))
 
     def _end_line(self, end: str = "\n\n") -> None:
         line = " ".join("".join(self.line).split(" ")).strip(" ")
