@@ -98,10 +98,15 @@ def _text_key(records: list[dict]) -> str | None:
 
 
 def _segments(document) -> Segments | None:
-    """The list of objects holding the most words (in a text field of their own or of the objects
-    they hold), a list naming its speakers preferred when it holds nearly as many."""
-    found, deadline = [], Deadline()
-    for records in _object_lists(document, deadline):
+    """The lists of objects holding the most words (in a text field of their own or of the objects
+    they hold), lists naming their speakers preferred when they hold nearly as many. Lists at the
+    same place in repeated objects ("chapters"[*]."segments", one "items" list per channel) are one
+    transcript, read in order of time when every segment has one: no chapter is left out."""
+    groups: dict[tuple, list[dict]] = {}
+    for path, records in _object_lists(document, Deadline()):  # of alternatives, the likeliest only
+        groups.setdefault(_place(path), []).extend(records[:1] if path[-1:] == ("alternatives",) else records)
+    found = []
+    for records in groups.values():
         text = _text_key(records)
         words = sum(len(_record_text(record, text).split()) for record in records)
         if words:
@@ -111,7 +116,31 @@ def _segments(document) -> Segments | None:
     most = max(words for words, *_ in found)
     words, records, text, speaker = max(found, key=lambda f: (f[3] is not None and f[0] >= _NEARLY * most, f[0]))
     time = next((key for record in records for key in record if is_time_column(key)), None)
-    return Segments(records, text, speaker, time)
+    return Segments(_in_time_order(records, time), text, speaker, time)
+
+
+def _place(path: tuple) -> tuple:
+    """Where a list sits, whichever of repeated objects holds it: list indices as "*", but for the
+    first of "alternatives" (the likeliest reading of the same words, not more words)."""
+    return tuple("*" if isinstance(step, int) and not (n and path[n - 1] == "alternatives") else step
+                 for n, step in enumerate(path))
+
+
+def _in_time_order(records: list[dict], time: str | None) -> list[dict]:
+    """``records`` by their time when each has one (channels of one call), else as written."""
+    times = [_seconds(record.get(time)) for record in records] if time else []
+    if not times or None in times:
+        return records
+    return [record for _, record in sorted(zip(times, records), key=lambda pair: pair[0])]
+
+
+def _seconds(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 _NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it, less its punctuation
@@ -124,18 +153,19 @@ def _speaker_key(records: list[dict]) -> str | None:
 
 
 def _object_lists(document, deadline: Deadline):
-    """Every list in the document whose items are mostly objects (depth first, without recursion)."""
-    stack = [document]
+    """(path, objects) for every list in the document whose items are mostly objects, in the
+    order they are written (depth first, without recursion)."""
+    stack: list[tuple[tuple, object]] = [((), document)]
     while stack:
-        value = stack.pop()
+        path, value = stack.pop()
         if isinstance(value, dict):
-            stack.extend(value.values())
+            stack.extend(reversed([((*path, key), item) for key, item in value.items()]))
         elif isinstance(value, list):
             deadline.check()
             objects = [item for item in value if isinstance(item, dict)]
             if objects and len(objects) * 2 >= len(value):
-                yield objects
-            stack.extend(value)
+                yield path, objects
+            stack.extend(reversed([((*path, index), item) for index, item in enumerate(value)]))
 
 
 def _words_under(records: list[dict], key: str) -> int:

@@ -161,14 +161,14 @@ def _names_alone(kept: list[Candidate], lines: list[Line]) -> list[Candidate]:
     index = {line.start: i for i, line in enumerate(lines)}
     kept = [c for c in kept if index[c.line.start] + 1 < len(lines)
             and lines[index[c.line.start] + 1].start not in labelled]
-    counts = Counter(c.speaker for c in kept)
+    counts = Counter(c.speaker.casefold() for c in kept)  # "Kofi mensah" once is still Kofi Mensah
     if len(kept) > 0.5 * len(lines) or len(counts) < 2:
         return []
     if all(c.timestamp for c in kept):  # "Ana Lee  0:04": the time shows the label
         return kept
     if sum(1 for n in counts.values() if n > 1) < 2:
         return []
-    return [c for c in kept if counts[c.speaker] > 1]
+    return [c for c in kept if counts[c.speaker.casefold()] > 1]
 
 
 def _with_unnamed(document: Document, lines: list[Line], labels: list[Label]) -> list[Label]:
