@@ -32,14 +32,13 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
     AutoResult,
     chunks,
     carry,
-    finished_by_all,
+    finished_and_counted,
     transcript_names,
     consensus_raters,
     raters_key,
 )
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
 from .errors import BadValue, CodingsFileError, NotFound, StudyError
-from .excluded import excluded_transcript_ids
 from .table import Column, Table, TablePage, minute_text, page_offset
 from .store import (
     CONSENSUS,
@@ -49,7 +48,6 @@ from .store import (
     Segment,
     Study,
     Transcript,
-    TranscriptStatus,
     audit,
     utcnow,
 )
@@ -238,8 +236,7 @@ def auto_adjudicate(study: Study, actor: Actor, raters: Sequence[str]) -> AutoRe
 
 def _finished_by_all(session: Session, raters: tuple[str, ...]) -> list[int]:
     """The transcripts every one of ``raters`` marked done and no admin excluded, by id."""
-    left_out = excluded_transcript_ids(session)
-    transcripts = [t for t in finished_by_all(session, raters) if t not in left_out]
+    transcripts = finished_and_counted(session, raters)
     if not transcripts:
         raise StudyError(f"no transcript is marked done by all of {', '.join(raters)}",
                          "mark finished transcripts done, or include unfinished ones", remedy="mark_done")
@@ -337,11 +334,7 @@ def resolve(study: Study, actor: Actor, raters: Sequence[str], transcript: str, 
 def _finished_transcript(session: Session, raters: tuple[str, ...], name: str) -> Transcript:
     """The transcript ``name``, when every one of ``raters`` marked it done and no admin excluded it."""
     transcript = session.scalar(select(Transcript).where(Transcript.name == name))
-    ids = [rater_user(session, r).id for r in raters]
-    finished = transcript is not None and session.scalar(select(func.count()).select_from(TranscriptStatus).where(
-        TranscriptStatus.transcript_id == transcript.id, TranscriptStatus.rater_id.in_(ids),
-        TranscriptStatus.done.is_(True))) == len(ids)
-    if not finished or transcript.id in excluded_transcript_ids(session):
+    if transcript is None or not finished_and_counted(session, raters, [transcript.id]):
         raise StudyError(f"{name!r} is not a transcript that all of {', '.join(raters)} marked done; only "
                          "finished transcripts are adjudicated", "the transcripts list shows who finished which",
                          remedy="list_transcripts")

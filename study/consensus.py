@@ -22,6 +22,7 @@ from . import bulk, compared
 from . import codes as codes_mod
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
+from .excluded import excluded_query
 from .store import AuditEntry, Coding, Resolution, Segment, Transcript, TranscriptStatus, User, utcnow
 
 AGREED = "agreed"
@@ -69,16 +70,21 @@ def carry_finished(session: Session, transcript_ids: Sequence[int]) -> tuple[tup
     raters = consensus_raters(session)
     if len(raters) < 2:
         return raters, {}
-    return raters, carry(session, raters, finished_by_all(session, raters, transcript_ids), AUTOMATIC,
+    return raters, carry(session, raters, finished_and_counted(session, raters, transcript_ids), AUTOMATIC,
                          CARRIED_ON_DONE)
 
 
-def finished_by_all(session: Session, raters: Sequence[str], transcript_ids: Sequence[int] | None = None) -> list[int]:
+def finished_and_counted(session: Session, raters: Sequence[str],
+                         transcript_ids: Sequence[int] | None = None) -> list[int]:
     """Those of ``transcript_ids`` (all transcripts when None) that every one of ``raters`` marked
-    done, in the order given (by id when all)."""
+    done and no admin excluded, in the order given (by id when all): the one rule of which
+    transcripts the consensus is built on, for marking done, ``--auto``, a decision and coverage
+    alike. An excluded transcript gets nothing carried; including it again carries it
+    (``study.exclusion.include``)."""
     ids = list(_rater_ids(session, raters).values())
     query = (select(TranscriptStatus.transcript_id).where(
-        TranscriptStatus.rater_id.in_(ids), TranscriptStatus.done.is_(True))
+        TranscriptStatus.rater_id.in_(ids), TranscriptStatus.done.is_(True),
+        TranscriptStatus.transcript_id.not_in(excluded_query()))
         .group_by(TranscriptStatus.transcript_id).having(func.count() == len(ids)))
     if transcript_ids is None:
         return sorted(session.scalars(query))

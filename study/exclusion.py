@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import consensus
 from .auth import Actor
 from .errors import BadValue, Conflict, NotFound, StudyError
 from .excluded import excluded_transcript_ids
@@ -87,7 +88,9 @@ def exclude(study: Study, actor: Actor, name: str, kind: str | None = None, reas
 
 
 def include(study: Study, actor: Actor, name: str, kind: str | None = None) -> ExclusionRecord:
-    """Undo ``exclude``: the transcript (or participant) counts again."""
+    """Undo ``exclude``: the transcript (or participant) counts again, and the raters' agreements on
+    those of its transcripts every compared rater finished are carried into the consensus, as
+    marking them done would have done had they not been excluded."""
     actor.require_admin("include excluded transcripts or participants")
     with study.session() as session:
         kind, target = _find(session, name, kind)
@@ -97,7 +100,9 @@ def include(study: Study, actor: Actor, name: str, kind: str | None = None) -> E
             raise Conflict(f"{kind} {name!r} is not excluded")
         record = _record(session, row)
         session.delete(row)
+        session.flush()
         audit(session, actor.name, "include", f"{kind} {record.name}", before=record.to_dict())
+        _carry_included(session, actor, [target] if kind == "transcript" else list(target.transcripts))
         return record
 
 
@@ -165,6 +170,15 @@ def _find(session: Session, name: str, kind: str | None) -> tuple[str, Transcrip
     what = kind or "transcript or participant"
     raise NotFound(f"no {what} named {name!r}", "the transcripts and participants lists give the names",
                    remedy="list_transcripts_and_participants")
+
+
+def _carry_included(session: Session, actor: Actor, transcripts: list[Transcript]) -> None:
+    """Carry the agreements on the transcripts that count again (``consensus.carry_finished``), audited."""
+    raters, carried = consensus.carry_finished(session, [t.id for t in transcripts])
+    names = {t.id: t.name for t in transcripts}
+    for transcript_id, result in carried.items():
+        entry = consensus.carry_audit(actor, raters, names[transcript_id], result)
+        audit(session, entry["actor"], entry["action"], entry["target"], after=entry["after"])
 
 
 def _record(session: Session, row: Exclusion) -> ExclusionRecord:

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from study import adjudication, codings
+from study import adjudication, codings, exclusion
 from study.adjudication import (
     AdjudicationProgress,
     DisagreementFilter,
@@ -144,6 +144,27 @@ def test_nothing_is_carried_until_every_rater_finished(study):
     assert consensus(study) == {}
     codings.mark_done(study, CLI, "bob", "T1", anyway=True)
     assert consensus(study) == {1: {MS}}
+
+
+@pytest.mark.parametrize("excluded", ["T1", "P01"])  # the transcript itself, or its participant
+def test_an_excluded_transcript_is_carried_only_once_it_counts_again(study, excluded):
+    load_small_codebook(study)
+    add_interview(study, "T1", "P01", ["answer"])
+    for rater in RATERS:
+        codings.apply_code(study, CLI, rater, "T1", 1, MS)
+    exclusion.exclude(study, CLI, excluded, reason="pilot interview")
+    for rater in RATERS:
+        codings.mark_done(study, CLI, rater, "T1", anyway=True)
+    assert consensus(study) == {}  # finished by both, but left out: nothing carried on marking done
+    with pytest.raises(StudyError, match="no transcript is marked done by all"):
+        auto_adjudicate(study, ADMIN, RATERS)  # nor by --auto
+    with pytest.raises(StudyError, match="only finished transcripts are adjudicated"):
+        resolve(study, ADMIN, RATERS, "T1", 1, "both")  # nor decided
+    exclusion.include(study, CLI, excluded)
+    assert consensus(study) == {1: {MS}}  # counting again, it is carried as marking done would have
+    with study.session() as session:
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert actions[-2:] == ["include", "adjudicate.carry"]
 
 
 def test_reopened_and_changed_work_is_carried_again_when_finished(disputed):

@@ -21,7 +21,7 @@ ACTOR_PARAMETERS = {"actor", "asker"}
 RATER_PARAMETERS = {"rater", "rater_id", "raters", "rater_name"}
 # Public functions that reveal raters' work without an actor, and why that is safe.
 UNCHECKED: dict[str, str] = {
-    "study.consensus.finished_by_all": "a step inside a transaction that mark_transcripts_done or "
+    "study.consensus.finished_and_counted": "a step inside a transaction that mark_transcripts_done or "
                                        "auto_adjudicate opened after checking their actor; takes a Session, not the Study",
     "study.consensus.carry": "the one carrying rule, run in the transaction of an actor-checked caller "
                              "(mark_transcripts_done, auto_adjudicate); takes a Session, not the Study",

@@ -149,6 +149,10 @@ class _Elements:
                                  "to it are ambiguous")
             seen[guid] = name
 
+    @staticmethod
+    def note_refs(element: ET.Element) -> tuple[str, ...]:
+        return tuple(g for g in (normal_guid(n.get("targetGUID")) for n in children(element, "NoteRef")) if g)
+
     def code(self, element: ET.Element, depth: int = 1) -> QdaCode:
         """A Code and the codes under it; refused when its name is unusable or it lies deeper
         than ``MAX_CODE_DEPTH`` (checked before going deeper, so no depth exhausts the stack)."""
@@ -167,6 +171,7 @@ class _Elements:
             colour,
             element.get("isCodable", "true").strip().lower() in ("true", "1"),
             tuple(self.code(c, depth + 1) for c in children(element, "Code")),
+            self.note_refs(element),
         )
 
     def code_name(self, element: ET.Element, guid: str) -> str:
@@ -359,10 +364,6 @@ class _ArchiveReader(_Elements):
             raise self.error(f"{where}: a Coding names no code (CodeRef)")
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
-
-    @staticmethod
-    def note_refs(element: ET.Element) -> tuple[str, ...]:
-        return tuple(g for g in (normal_guid(n.get("targetGUID")) for n in children(element, "NoteRef")) if g)
 
     def notes(self, root: ET.Element) -> dict[str, QdaNote]:
         notes = {}

@@ -15,7 +15,7 @@ its parent added.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Sequence
 from xml.etree import ElementTree as ET
@@ -45,6 +45,8 @@ class CodeElements:
         codes = [c for t in themes_all for top in t.codes for c in self._codes_below(top)]
         uses = Counter(c.name.casefold() for c in codes)
         self.repeated = sorted({c.name for c in codes if uses[c.name.casefold()] > 1})  # names in two branches
+        self.refs = {c.ref for c in codes}
+        self.notes: dict[str, list[str]] = defaultdict(list)  # code reference -> GUIDs of the notes on it
         self.code_name = {c.id: c.name for c in codes}
         self.theme_name = {t.id: t.name for t in themes_all}
         if unique_names:
@@ -90,6 +92,7 @@ class CodeElements:
         values = {"when_to_use": code.when_to_use, "when_not_to_use": code.when_not_to_use, "example": code.example,
                   "keywords": _KEYWORD_SEPARATOR.join(code.keywords or ())}
         _description(element, _join_fields(code.definition, _CODE_FIELDS, values))
+        element.extend(ET.Element("NoteRef", targetGUID=guid) for guid in self.notes.get(code.ref, ()))
         element.extend(self.code(child) for child in code.children if self._exported(child))
         return element
 

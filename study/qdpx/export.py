@@ -38,8 +38,8 @@ from ..importing.storing import interview_date
 from ..project_memos import ProjectMemo
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
-from .model import (INTERNAL, INTERVIEW_DATE, NS, PROJECT_FILE, SOURCES_FOLDER, case_memo_label, stable_guid,
-                    xml_text)
+from .model import (INTERNAL, INTERVIEW_DATE, NS, PROJECT_DESCRIPTION, PROJECT_FILE, SOURCES_FOLDER, case_memo_label,
+                    code_memo_ref, stable_guid, xml_text)
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -132,23 +132,33 @@ class _ProjectBuilder:
     def project(self, name: str) -> ET.Element:
         root = ET.Element("Project", {"xmlns": NS, "name": xml_text(name), "origin": f"study {__version__}"})
         transcripts = list(self.session.scalars(select(Transcript).order_by(Transcript.id)))
+        memos = list(project_memos.read(self.session))
+        # the project's own description an import kept goes back as the project's Description
+        described = next((m for m in memos if m.name == PROJECT_DESCRIPTION), None)
+        # a code's memo goes back as a note its Code refers to, as NVivo and ATLAS.ti link it
+        on_code = [m for m in memos if code_memo_ref(m.name) in self.codebook.refs]
+        for memo in on_code:
+            self.codebook.notes[code_memo_ref(memo.name)].append(self.project_memo(memo).get("guid"))
         codes = _container("Codes", self.codebook.elements() + case_codes(transcripts))
         book = None
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
         participants = _Variables(transcripts)
-        memos = project_memos.read(self.session)
         # a case memo an import kept goes back as its case's Description, where QualCoder and NVivo read it
         on_case = {m: label for m in memos if (label := case_memo_label(m.name)) in participants.labels}
         variables, cases = participants.elements({label: m.text for m, label in on_case.items()})
         sources = self.sources(transcripts)
-        self.notes.extend(self.project_memo(m) for m in memos if m not in on_case)
+        for memo in memos:
+            if memo not in on_case and memo is not described and memo not in on_code:
+                self.project_memo(memo)
         users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
                                      for r in self.user_guid])
         parts = [users, book, variables, cases, sources]
         parts.append(_container("Notes", self.notes))
         root.extend(part for part in parts if part is not None)
+        if described is not None:
+            ET.SubElement(root, "Description").text = xml_text(described.text)
         return root
 
     def sources(self, transcripts: list[Transcript]) -> ET.Element | None:
@@ -240,8 +250,8 @@ class _ProjectBuilder:
         return element
 
     def project_memo(self, memo: ProjectMemo) -> ET.Element:
-        """A note attached to nothing, its text a file (QualCoder reads a named one so, as a journal);
-        its author a user of the file."""
+        """A note for the memo (added to the notes), its text a file (QualCoder reads a named one
+        attached to nothing so, as a journal); its author a user of the file."""
         guid = stable_guid("project-memo", memo.name, memo.text)
         note = ET.Element("Note", guid=guid, name=xml_text(memo.name or "Project memo"),
                           plainTextPath=f"{INTERNAL}{guid}.txt")
@@ -250,6 +260,7 @@ class _ProjectBuilder:
         note.set("creationDateTime", memo.created or when(None))  # QualCoder fails on a note without a date
         self.texts[f"{SOURCES_FOLDER}{guid}.txt"] = memo.text
         self.memo_files += 1
+        self.notes.append(note)
         return note
 
     def note(self, memo: Memo, where: tuple[str, str], anchor: tuple[int, int] | None) -> ET.Element:

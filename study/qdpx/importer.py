@@ -40,8 +40,8 @@ from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaProject, QdaSelection,
-                    QdaSource)
+from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
+                    QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 
 
@@ -182,7 +182,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             writer.write(transcript, codings, memos)
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
-        summary.project_memos = project_memos.keep(session, _project_memos(project))
+        summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
 
 
 def _unreadable(source: QdaSource) -> str | None:
@@ -204,20 +204,32 @@ def _report_unplaced(project: QdaProject, left_out: list[QdaSource], summary: Qd
         summary.skipped.append(f"{len(on_left_out)} note(s) on the text source(s) left out not imported")
 
 
-def _project_memos(project: QdaProject) -> list[ProjectMemo]:
-    """The notes attached to no source, selection or coding: the project's own memos."""
+def _project_memos(project: QdaProject, code_refs: dict[str, str]) -> list[ProjectMemo]:
+    """The notes attached to no source, selection or coding: the project's own memos, and the
+    memos of cases and codes (a participant and a code have no memo of their own: each is kept as
+    a project memo named for it, ``CASE_MEMO`` and ``CODE_MEMO``, which an export puts back)."""
     referenced = set().union(*(_note_refs(project, s) for s in project.sources))
     memos = []
+    for code in (c for top in project.codes for c in top.walk()):
+        for guid in code.notes:
+            note = project.notes.get(guid)
+            if note is not None and note.text.strip() and code.guid in code_refs and guid not in referenced:
+                referenced.add(guid)
+                memos.append(_kept(f"{CODE_MEMO}{code_refs[code.guid]}", note, project))
     if project.description:  # the project's own memo (QualCoder writes it so)
         memos.append(ProjectMemo(PROJECT_DESCRIPTION, project.users.get(project.creator or ""), project.description))
     # a participant has attributes, not a memo: a case's memo is kept as a project memo named for it
     memos += [ProjectMemo(f"{CASE_MEMO}{label}", None, text) for label, text in project.case_memos.items()]
-    for guid, note in project.notes.items():
-        if guid not in referenced and note.text.strip():
-            moment = _moment(note.created)
-            memos.append(ProjectMemo(note.name, project.users.get(note.user) if note.user else None, note.text.strip(),
-                                     moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None))
+    memos += [_kept(note.name, note, project) for guid, note in project.notes.items()
+              if guid not in referenced and note.text.strip()]
     return memos
+
+
+def _kept(name: str, note: QdaNote, project: QdaProject) -> ProjectMemo:
+    """A note kept as a project memo of that name: its author, text and date."""
+    moment = _moment(note.created)
+    return ProjectMemo(name, project.users.get(note.user) if note.user else None, note.text.strip(),
+                       moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None)
 
 
 def _note_refs(project: QdaProject, source: QdaSource) -> set[str]:

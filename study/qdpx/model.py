@@ -24,6 +24,7 @@ UNGROUPED_THEME = "Codes"  # the theme that takes top-level codes (a study's cod
 INTERVIEW_DATE = "Interview date"  # the source variable of a date neither a transcript's name nor header gives
 PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
 CASE_MEMO = "Case memo: "  # the project memo a case's Description becomes, the participant named after it
+CODE_MEMO = "Code memo: "  # the project memo a note on a code becomes, the code's reference after it
 UNKNOWN_USER = "imported"  # rater of codings whose file names no user
 MAX_SOURCE_BYTES = DEFAULT_MAX_BYTES
 
@@ -43,6 +44,11 @@ def stable_guid(kind: str, *key: str) -> str:
 def case_memo_label(name: str) -> str | None:
     """The participant a project memo of this name is the case memo of (``CASE_MEMO``), or None."""
     return name[len(CASE_MEMO):] if name.startswith(CASE_MEMO) else None
+
+
+def code_memo_ref(name: str) -> str | None:
+    """The code reference a project memo of this name is the memo of (``CODE_MEMO``), or None."""
+    return name[len(CODE_MEMO):] if name.startswith(CODE_MEMO) else None
 
 
 def normal_guid(value: str | None) -> str | None:
@@ -70,6 +76,7 @@ class QdaCode:
     colour: str | None
     codable: bool
     children: tuple[QdaCode, ...]
+    notes: tuple[str, ...] = ()  # GUIDs of the notes on the code (its memo, as NVivo and ATLAS.ti link it)
 
     def walk(self):
         yield self
