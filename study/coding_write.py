@@ -165,14 +165,14 @@ class _AuditLog:
     def __init__(self, session: Session, actor: Actor, facts: _Facts):
         self.session, self.actor, self.facts = session, actor, facts
         self.rows: list[dict] = []
+        self.now = utcnow()
 
     def add(self, action: str, key: CodingKey, before: dict | None = None, after: dict | None = None) -> None:
-        self.rows.append({"actor": self.actor.name, "action": action, "target": self.facts.target(key),
-                          "before": before, "after": after})
+        self.rows.append({"at": self.now, "actor": self.actor.name, "action": action,
+                          "target": self.facts.target(key), "before": before, "after": after, "undone": False})
 
     def write(self) -> None:
-        now = utcnow()
-        bulk.insert_rows(self.session, AuditEntry.__table__, [{"at": now, "undone": False, **row} for row in self.rows])
+        bulk.insert_rows(self.session, AuditEntry.__table__, self.rows)
 
 
 _ABSENT = object()  # "no such coding" in the stored-memo map (a memo itself may be None)
@@ -290,9 +290,8 @@ class _Facts:
         transcripts, status = Transcript.__table__, TranscriptStatus.__table__
         keys = [w.key for w in writes]
         self.raters = self._by_id(users, {k.rater_id for k in keys}, users.c.name.label("rater_name"), users.c.role)
-        self.segments = self._by_id(segments, {k.segment_id for k in keys if k.segment_id is not None},
-                                    segments.c.transcript_id.label("segment_transcript"),
-                                    segments.c.index.label("segment_index"), segments.c.start, segments.c.end)
+        self.segments = self._segments_of({k.transcript_id for k in keys},
+                                          {k.segment_id for k in keys if k.segment_id is not None})
         self.codes = self._by_id(codes, {k.code_id for k in keys}, codes.c.name.label("code_name"),
                                  codes.c.theme_id, codes.c.retired)
         self.transcripts = {i: row.name for i, row in
@@ -304,8 +303,36 @@ class _Facts:
             for chunk in _chunks(sorted(transcript_ids)):
                 self.done.update((rater_id, t) for t in self.session.scalars(select(status.c.transcript_id).where(
                     status.c.rater_id == rater_id, status.c.done.is_(True), status.c.transcript_id.in_(chunk))))
-        self._stored = _stored(self.session, set(keys))
         self._looked_up = set(keys)
+        self._stored = self._stored_of(by_rater, self._looked_up)
+
+    def _segments_of(self, transcript_ids: set[int], wanted: set[int]) -> dict[int, Row]:
+        """The ``wanted`` segments, read transcript by transcript (an import names most segments of
+        the transcripts it codes: a few statements, not one per few hundred segments). A segment of
+        a transcript no write names is not found, as the checks then say."""
+        segments = Segment.__table__
+        found = {}
+        for chunk in _chunks(sorted(transcript_ids)):
+            found.update((row.id, row) for row in self.session.execute(
+                select(segments.c.id, segments.c.transcript_id.label("segment_transcript"),
+                       segments.c.index.label("segment_index"), segments.c.start, segments.c.end)
+                .where(segments.c.transcript_id.in_(chunk))) if row.id in wanted)
+        return found
+
+    def _stored_of(self, by_rater: dict[int, set[int]], keys: set[CodingKey]) -> dict[CodingKey, str | None]:
+        """{key: memo} of ``keys`` already stored, reading each rater's codings of the transcripts
+        written, a few hundred transcripts per statement."""
+        wanted = {(k.rater_id, k.transcript_id, k.code_id, k.unit_key): k for k in keys}
+        codings, found = Coding.__table__, {}
+        for rater_id, transcript_ids in by_rater.items():
+            for chunk in _chunks(sorted(transcript_ids)):
+                for transcript_id, code_id, unit, memo in self.session.execute(
+                        select(codings.c.transcript_id, codings.c.code_id, codings.c.unit_key, codings.c.memo)
+                        .where(codings.c.rater_id == rater_id, codings.c.transcript_id.in_(chunk))):
+                    key = wanted.get((rater_id, transcript_id, code_id, unit))
+                    if key is not None:
+                        found[key] = memo
+        return found
 
     def _by_id(self, table, ids: set[int], *columns) -> dict[int, Row]:
         found = {}
@@ -356,22 +383,27 @@ class _Facts:
         """{key: memo} of the keys already stored; a key the checks changed (a span covering its
         whole segment is the segment) is looked up now."""
         missing = keys - self._looked_up
-        found = {k: self._stored[k] for k in keys & self._looked_up if k in self._stored}
+        found = {k: memo for k, memo in self._stored.items() if k in keys} if len(self._stored) < len(keys) \
+            else {k: self._stored[k] for k in keys if k in self._stored}
         return {**found, **(_stored(self.session, missing) if missing else {})}
 
     def ref(self, code_id: int) -> str:
         """A code's reference (``Theme/Code``); the themes are read once, when first needed."""
+        if self._refs is None:
+            self._refs = self._read_refs()
+        return self._refs.get(code_id, str(code_id))
+
+    def _read_refs(self) -> dict[int, str]:
+        """{code id: reference} of the codes the writes name."""
         from .codebook import join_ref  # the one escaping rule for references
 
-        if self._refs is None:
-            themes = {tid: (parent, name) for tid, parent, name in self.session.execute(
-                select(Theme.__table__.c.id, Theme.__table__.c.parent_id, Theme.__table__.c.name))}
+        themes = {tid: (parent, name) for tid, parent, name in self.session.execute(
+            select(Theme.__table__.c.id, Theme.__table__.c.parent_id, Theme.__table__.c.name))}
 
-            def path(theme_id: int | None) -> tuple[str, ...]:
-                return () if theme_id not in themes else path(themes[theme_id][0]) + (themes[theme_id][1],)
+        def path(theme_id: int | None) -> tuple[str, ...]:
+            return () if theme_id not in themes else path(themes[theme_id][0]) + (themes[theme_id][1],)
 
-            self._refs = {cid: join_ref(path(code.theme_id) + (code.code_name,)) for cid, code in self.codes.items()}
-        return self._refs.get(code_id, str(code_id))
+        return {cid: join_ref(path(code.theme_id) + (code.code_name,)) for cid, code in self.codes.items()}
 
     def target(self, key: CodingKey) -> str:
         """How the audit log names a coding's place: ``Transcript#3 Theme/Code`` or ``Transcript#3[10:42] ...``."""
@@ -399,24 +431,28 @@ class _Checks:
         self.actor, self.consensus, self.check_done, self.facts = actor, consensus, check_done, facts
 
     def normalised(self, writes: list[CodingWrite]) -> list[CodingWrite]:
-        return [self._one(w) for w in writes]
+        writers: set[int] = set()  # raters checked as writable: a batch's many writes share a few raters
+        return [self._one(w, writers) for w in writes]
 
-    def _one(self, write: CodingWrite) -> CodingWrite:
+    def _one(self, write: CodingWrite, writers: set[int]) -> CodingWrite:
         key, facts = write.key, self.facts
-        rater = facts.raters.get(key.rater_id)
-        if rater is None:
-            raise NotFound(f"no rater with id {key.rater_id}")
-        self._check_writer(rater)
+        if key.rater_id not in writers:
+            rater = facts.raters.get(key.rater_id)
+            if rater is None:
+                raise NotFound(f"no rater with id {key.rater_id}")
+            self._check_writer(rater)
+            writers.add(key.rater_id)
         if key.code_id not in facts.codes:
             raise NotFound(f"no code with id {key.code_id}; the codebook may have changed")
         if key.transcript_id not in facts.transcripts:
             raise NotFound(f"no transcript with id {key.transcript_id}")
         if self.check_done and (key.rater_id, key.transcript_id) in facts.done:
-            raise NotAllowed(f"{rater.rater_name} marked this transcript done "
+            raise NotAllowed(f"{facts.raters[key.rater_id].rater_name} marked this transcript done "
                              f"({facts.transcripts[key.transcript_id]!r}); reopen it before changing its codings")
         if write.memo is not None and "\x00" in write.memo:
             raise BadValue("a memo may not contain NUL characters; remove them")
-        return replace(write, key=self._unit(key))
+        unit = self._unit(key)
+        return write if unit is key else replace(write, key=unit)
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
         """A retired code keeps its codings but takes no new ones (its memo may still change)."""

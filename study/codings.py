@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,9 @@ from .store import (
     get_setting,
     utcnow,
 )
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: writing codings (an import) needs none of it
+    import pandas as pd
 
 WHOLE = None  # segment index meaning "the whole transcript"
 _CHUNK = 500  # names or ids per IN (...) list
@@ -427,8 +430,11 @@ def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> in
     """Apply every row of a codings CSV for ``rater``, all or nothing. Returns how many codings
     changed what is stored (a row repeating a stored coding changes nothing)."""
     path = Path(path)
-    rows = _read_codings_csv(path)
+    with bulk.rows_in_bulk():
+        return _import_codings_rows(study, actor, rater, path, _read_codings_csv(path))
 
+
+def _import_codings_rows(study: Study, actor: Actor, rater: str, path: Path, rows: list[tuple[int, dict]]) -> int:
     def work(session: Session) -> int:
         targets = _CodingTargets(session, writable_rater(session, actor, rater))
         targets.read_transcripts({row["transcript"].strip() for _, row in rows})
@@ -481,8 +487,7 @@ class _CodingTargets:
         return found
 
     def writes(self) -> list[CodingWrite]:
-        return [CodingWrite(key, True, next((m for _, m in rows if m is not None), None))
-                for key, rows in self._rows.items()]
+        return [CodingWrite(key, True, _first_memo(rows)) for key, rows in self._rows.items()]
 
     def _code(self, ref: str) -> Code:
         if ref not in self._code_by_ref:
@@ -509,6 +514,13 @@ class _CodingTargets:
         return self._transcripts[name]
 
 
+def _first_memo(rows: list[tuple[int, str | None]]) -> str | None:
+    for _, memo in rows:
+        if memo is not None:
+            return memo
+    return None
+
+
 CSV_COLUMNS = ("transcript", "segment", "code")  # required; memo, start and end are optional
 
 
@@ -523,17 +535,23 @@ def _read_codings_csv(path: Path) -> list[tuple[int, dict]]:
         raise CodingsFileError(f"{path}: not UTF-8 text", "save the CSV as UTF-8") from None
     if problem := unclosed_quote(text, "transcript"):
         raise CodingsFileError(f"{path}, {problem}; nothing was applied", QUOTE_FIX)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [(f or "").strip() for f in reader.fieldnames or []]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, [])]
     if missing := set(CSV_COLUMNS) - set(header):
         raise CodingsFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}",
                                "the header must be transcript,segment,code[,memo][,start,end]")
-    rows, line = [], reader.line_num + 1
-    for row in reader:
-        if any((cell or "").strip() for cell in row.get(None, ())):  # cells past the header: never dropped
-            raise CodingsFileError(f"{path}, {extra_cells_problem(line, len(header) + len(row[None]), len(header))}; "
+    width, rows, line = len(header), [], reader.line_num + 1
+    for cells in reader:
+        if not cells:  # a blank line
+            line = reader.line_num + 1
+            continue
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):  # cells past the header: never dropped
+            raise CodingsFileError(f"{path}, {extra_cells_problem(line, len(cells), width)}; "
                                    "nothing was applied", EXTRA_CELLS_FIX)
-        rows.append((line, {k.strip(): (v or "") for k, v in row.items() if isinstance(k, str)}))
+        row = dict(zip(header, cells))
+        if len(cells) < width:  # a short row: its missing cells are empty
+            row.update((name, "") for name in header[len(cells):] if name not in row)
+        rows.append((line, row))
         line = reader.line_num + 1
     return rows
 
@@ -632,6 +650,8 @@ def _codings_frame(study: Study, raters: tuple[str, ...]) -> pd.DataFrame:
              "span_start": r[10], "span_end": r[11]}
             for r in rows
         ]
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
     # NA segment: a whole-transcript coding; NA span: the whole segment
     return frame.astype({"segment": "Int64", "segment_id": "Int64", "span_start": "Int64", "span_end": "Int64"})
@@ -653,6 +673,8 @@ def segments_frame(study: Study, transcripts: list[str] | None = None) -> pd.Dat
              "start": s.start, "end": s.end, "text": t.text[s.start:s.end], "timestamp": s.timestamp}
             for t in session.scalars(query) for s in t.segments
         ]
+    import pandas as pd
+
     return pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS)
 
 

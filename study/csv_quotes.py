@@ -22,6 +22,8 @@ def unclosed_quote(text: str, key_column: str) -> str | None:
 
     ``key_column`` names the column identifying each row (e.g. "participant").
     """
+    if '"' not in text:  # no quoted field, none left open
+        return None
     records = _records(text)
     if not records:
         return None
@@ -64,6 +66,8 @@ def _row_inside(row: list[str], width: int, key: int, keys: set[str]) -> int | N
     """How many lines into the record a line that reads as a row of its own starts, else None."""
     lines_before = 0
     for cell in row:
+        if "\n" not in cell:
+            continue
         inner = cell.split("\n")
         for offset, line in enumerate(inner[1:], start=1):
             if _reads_as_row(line, width, key, keys):

@@ -183,3 +183,27 @@ def test_saving_twice_keeps_one_and_only_admins_save_or_forget(study):
         forget_convention(study, Actor("carol", "coder"), 1)
     with pytest.raises(StudyError, match="no saved turn convention number 2"):
         forget_convention(study, CLI, 2)
+
+
+
+SLOW_LINE = " ".join(["word"] * 40)
+
+
+def test_a_pattern_that_backtracks_in_re_still_reads_the_file():
+    # "(\w+ ?)+:" is a classic slip: on a line of 40 words with no colon Python's re tries every
+    # way of cutting the words (2^40) and never returns; the taught reading must not
+    parsed = read_transcript_data(f"Ana: hello there\n{SLOW_LINE}\nBen: yes\n".encode(), "slip.txt",
+                                  taught=[convention_from_pattern(r"^(?P<speaker>(\w+ ?)+):")])
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("Ana", f"hello there\n{SLOW_LINE}"), ("Ben", "yes")]
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".srt"])
+def test_a_pattern_that_backtracks_without_end_is_refused_naming_the_file_and_the_pattern(suffix):
+    pattern = r"^(?P<speaker>(?:e|ee)+):"  # 60 "e"s with no colon: as many tries as Fibonacci(60)
+    line = "e" * 60
+    text = f"Ana: hello there\n{line}\n" if suffix == ".txt" else f"1\n00:00:00,000 --> 00:00:02,000\n{line}\n"
+    with pytest.raises(StudyError) as raised:
+        read_transcript_data(text.encode(), f"slow{suffix}", taught=[convention_from_pattern(pattern)])
+    message = str(raised.value)
+    assert f"slow{suffix}" in message and pattern.removeprefix("^") in message and "\n" not in message

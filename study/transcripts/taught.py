@@ -20,10 +20,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Sequence
 
+import regex as timed_re  # re's syntax, and a timeout on each match: a user's pattern may backtrack without end
+
 from study.errors import StudyError
 
 from .labels import Label, LabelPattern, proposal_from_labels, tidy_speaker
-from .model import ParsedTranscript
+from .model import ParsedTranscript, Unreadable
 from .notes import speech_end
 from .reading import Document, scored
 from .text import WORD, lines_of
@@ -69,12 +71,35 @@ class Convention:
     example: str | None = None
 
     @cached_property
-    def regex(self) -> re.Pattern[str]:
-        return re.compile(self.pattern)
+    def regex(self) -> BoundedPattern:
+        return BoundedPattern(self.pattern)
 
     def describe(self) -> str:
         """How the preview and the CLI name it: the example line, else the pattern."""
         return f"like {self.example!r}" if self.example else f"matching {self.pattern!r}"
+
+
+MAX_MATCH_SECONDS = 0.5  # one line's match; a label is found in microseconds
+
+
+class BoundedPattern:
+    """A taught pattern whose every match ends within ``MAX_MATCH_SECONDS``: a pattern written by
+    hand may backtrack without end ("(\\w+ ?)+:" on a long line with no colon hangs Python's re;
+    the regex module reads that one, but not "(e|ee)+:"); past the time the reading is refused
+    naming the pattern. Matches as ``re.Pattern`` does."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled = timed_re.compile(pattern)
+        self.groupindex = self._compiled.groupindex
+
+    def match(self, string: str):
+        try:
+            return self._compiled.match(string, timeout=MAX_MATCH_SECONDS)
+        except TimeoutError:
+            raise Unreadable(f"the speaker pattern {self.pattern!r} took over {MAX_MATCH_SECONDS} s on one line "
+                             f"({string[:40]!r}...): it can match a line in too many ways, as (a|aa)+ can; "
+                             "let each part match one way, e.g. ^(?P<speaker>[^:]+): ") from None
 
 
 class ConventionError(StudyError):
@@ -108,8 +133,8 @@ def convention_from_pattern(pattern: str) -> Convention:
     """The convention a regular expression states; it must have a ``speaker`` group and never match
     an empty line."""
     try:
-        regex = re.compile(pattern)
-    except re.error as exc:
+        regex = timed_re.compile(pattern)
+    except (timed_re.error, re.error) as exc:
         raise ConventionError(f"the speaker pattern {pattern!r} is no regular expression ({exc})",
                               "write a Python regular expression, e.g. ^(?P<speaker>[A-Z]+): ") from None
     if "speaker" not in regex.groupindex:
