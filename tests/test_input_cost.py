@@ -226,3 +226,28 @@ def test_a_web_page_ending_in_constructs_never_closed_reads_in_linear_time(tmp_p
     except subprocess.TimeoutExpired:
         pytest.fail(f"reading a page ending in {tail[:6]!r}... stalled")
     assert done.stdout.strip() == "['Interviewer', 'Ana', 'Interviewer', 'Ana']", done.stderr[-300:]
+
+
+READ_UNDER_LIMIT = """
+import resource, sys
+from pathlib import Path
+from study.errors import StudyError
+from study.transcripts import read_transcript
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+try:
+    read_transcript(Path(sys.argv[1]))
+    print("read")
+except StudyError as exc:
+    print("refused", exc)
+"""
+
+
+def test_a_deeply_nested_json_file_is_read_in_memory_linear_in_its_size(tmp_path):
+    # a list 900 levels down holding a million numbers (2 MB): each value once carried its whole path,
+    # 900 steps long (1.45 GB for this file; a 20 MB one would need 15 GB)
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 900 + ",".join(["1"] * 1_000_000) + "]" * 900, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", READ_UNDER_LIMIT, str(path), str(1_000_000_000)],
+                          capture_output=True, text=True, timeout=HANG_GUARD, check=False)
+    assert done.returncode == 0, done.stderr[-300:]
+    assert done.stdout.startswith("refused") and "holds no list of segments" in done.stdout
