@@ -51,6 +51,7 @@ def test_json_segments_without_speakers_are_read_as_text_with_its_own_labels(tmp
 @pytest.mark.parametrize("content, problem", [
     ('{"segments": [', "is not valid JSON (line 1"),
     ('{"title": "Notes", "tags": ["a", "b"]}', "holds no list of segments with a text field"),
+    ("[" * 100_000 + "]" * 100_000, "nests lists and objects deeper than"),  # was a RecursionError named
 ])
 def test_json_without_segments_is_an_error_naming_the_file(tmp_path, content, problem):
     path = tmp_path / "settings.json"

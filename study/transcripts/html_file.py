@@ -9,7 +9,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Collection, Sequence
 
-from .limits import check_text_size
+from .limits import Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -29,7 +29,7 @@ def read_html(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
     page = _Page()
     try:
         page.feed(decode_text(data))
-        page.close()
+        page.finish()
     except (AssertionError, ValueError) as exc:  # html.parser's own complaints about a broken page
         raise Unreadable(f"could not be read as a web page ({exc}); save it as .txt or .docx") from None
     text = page.text()
@@ -120,8 +120,39 @@ class _Page(HTMLParser):
             self.lines[-1] = (self.lines[-1][0], end)  # a paragraph ends after its last break
         self.line, self.cells = [], 0
 
+    def finish(self) -> None:
+        """``close()`` in time linear in the page: what ``feed`` left unparsed starts with something
+        never closed ("<a" with no ">" after it, "<!--" with no "-->"), which html.parser before
+        Python 3.13.4 reads at close() in time quadratic in its length. Its openers that nothing
+        closes are read as text (as close() reads them), the rest parsed."""
+        deadline = Deadline()
+        while self.rawdata.startswith("<"):
+            deadline.check()
+            tail, self.rawdata = self.rawdata, ""
+            self.feed(_unclosed_as_text(tail))
+        self.close()
+
     def text(self) -> str:
         self._end_line()
         title = " ".join("".join(self.title).split())
         lines = [(title, "\n\n"), *self.lines] if title else self.lines
         return "".join(line + end for line, end in lines)
+
+
+_OPENER_CLOSED_BY = (("<!--", "-->"), ("<![", "]]>"), ("<", ">"))
+
+
+def _unclosed_as_text(tail: str) -> str:
+    """``tail`` (starting with an opener never closed) with that opener, and every opener after the
+    last of its closers, escaped as text: each is read once, not once per opener before it."""
+    escaped = {0}
+    for opener, closer in _OPENER_CLOSED_BY:
+        at = tail.find(opener, tail.rfind(closer) + 1)
+        while at >= 0:
+            escaped.add(at)
+            at = tail.find(opener, at + 1)
+    pieces, start = [], 0
+    for at in sorted(escaped):
+        pieces += [tail[start:at], "&lt;"]
+        start = at + 1
+    return "".join(pieces) + tail[start:]
