@@ -258,6 +258,25 @@ def test_the_fixture_holds_what_the_test_says(tmp_path):
                             ("description", "A study of how people build parsers.")}
 
 
+def placed(tree: tuple) -> tuple:
+    """The tree with each parent's codable codes before its categories (the order a study keeps,
+    codes then themes), each kind in the file's order."""
+    return tuple((name, colour, description, codable, placed(children))
+                 for name, colour, description, codable, children in sorted(tree, key=lambda c: not c[3]))
+
+
+@pytest.mark.parametrize("origin", TOOLS)
+def test_every_code_keeps_its_place_name_colour_description_and_codability_in_and_out(study, tmp_path, origin):
+    source = tool_file(tmp_path, origin)
+    qdpx.import_qdpx(study, CLI, source)
+    with study.session() as session:  # inside the study too: a top-level code is at the top level
+        assert [c.ref for c in codes.all_codes(session)] == [
+            "Skills", "Skills/programming", "Skills/programming/Python", "Mood", "Work/programming", "Work/reviews"]
+        assert [t.name for t in codes.top_themes(session)] == ["Work"]
+    out = Held(_export(study, tmp_path / "out.qdpx"))
+    assert out.codes == placed(Held(source).codes)
+
+
 @pytest.mark.parametrize("origin", TOOLS)
 def test_every_coding_memo_and_case_of_a_tools_project_goes_out_as_it_came_in(study, tmp_path, origin):
     source = tool_file(tmp_path, origin)

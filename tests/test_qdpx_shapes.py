@@ -393,3 +393,29 @@ def test_a_codebook_written_without_the_namespace_is_read_when_its_parts_are_qda
                     encoding="utf-8")
     result = qdpx.import_codebook(study, CLI, book)
     assert result.codes == 2 and not result.skipped
+
+
+@pytest.mark.parametrize("kind", ["transcript", "source"])
+def test_a_text_held_inline_keeps_its_crlf_line_ends_so_positions_counted_over_them_fit(study, tmp_path, kind):
+    """An XML reader reads every CR LF as LF; a text written inside the file (QualCoder's transcripts,
+    a TextSource's PlainTextContent) keeps its CRs, since its tool counted positions over them."""
+    if kind == "transcript":
+        points, ends = sync_points(TEXT, "A parser in Python", "Reviews took longer")
+        selections = "".join(
+            f'<TranscriptSelection guid="{guid(3, n)}" fromSyncPoint="{ends[words][0]}" '
+            f'toSyncPoint="{ends[words][1]}"><Coding guid="{guid(4, n)}"><CodeRef targetGUID="{guid(1, 2)}"/>'
+            f'</Coding></TranscriptSelection>' for n, words in enumerate(ends))
+        source = (f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">'
+                  f'<Transcript guid="{guid(6, 1)}" name="focus" creatingUser="{BEN}"><PlainTextContent>{TEXT}'
+                  f'</PlainTextContent>{points}{selections}</Transcript></VideoSource>')
+    else:
+        source = (f'<TextSource guid="{guid(2, 1)}" name="focus.mp4" creatingUser="{BEN}">'
+                  f'<PlainTextContent>{TEXT}</PlainTextContent>'
+                  f'{selection(1, TEXT, "A parser in Python", 2, user=BEN)}'
+                  f'{selection(2, TEXT, "Reviews took longer", 2, user=BEN)}</TextSource>')
+    with zipfile.ZipFile(tmp_path / "c.qdpx", "w") as archive:  # the XML's bytes as written, CR LF kept
+        archive.writestr("project.qde", project(source).encode("utf-8"))
+    summary = qdpx.import_qdpx(study, CLI, tmp_path / "c.qdpx")
+    assert summary.ok and not summary.unmapped
+    assert sorted(quotes_of(study)) == [("ben", "focus.mp4", "A parser in Python"),
+                                        ("ben", "focus.mp4", "Reviews took longer")]

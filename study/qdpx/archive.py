@@ -98,7 +98,7 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
 def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> ET.Element:
     """The root element of untrusted QDA-XML, refused unless it is one of ``roots`` in a QDA-XML namespace."""
     try:
-        root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
+        root = defusedxml.ElementTree.fromstring(_inline_carriage_returns_kept(data), forbid_dtd=True)
     except DefusedXmlException:
         raise QdpxFormatError(path, f"{member} declares a DTD or entities, which QDA-XML never needs "
                                     "(a possible 'billion laughs' attack); refusing to open it") from None
@@ -114,6 +114,20 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
         raise QdpxFormatError(path, f"{member} is not QDA-XML (its root is {root.tag!r}, not "
                                     f"{' or '.join(roots)} in a urn:QDA-XML namespace)")
     return root
+
+
+# a text held inside the XML: its run of characters up to the closing tag (a CDATA section, which
+# starts with "<", is left as it is)
+_INLINE_TEXT = re.compile(rb"(<(?:[\w.-]+:)?PlainTextContent(?:\s[^>]*)?>)([^<]*)(?=</)")
+
+
+def _inline_carriage_returns_kept(data: bytes) -> bytes:
+    """``data`` with each CR of an inline text (a PlainTextContent) written as a character reference:
+    an XML reader turns every CR LF it reads into LF, but the tool that wrote the text counted its
+    selections' positions over the CRs too (QualCoder's transcripts, Windows line ends)."""
+    if b"\r" not in data or data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data
+    return _INLINE_TEXT.sub(lambda m: m[1] + m[2].replace(b"\r", b"&#13;"), data)
 
 
 class _Elements:

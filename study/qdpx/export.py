@@ -112,7 +112,8 @@ class _ProjectBuilder:
                       if m.text.strip()]
         all_codes = codes_mod.all_codes(session, include_retired=True)
         self.code_order = {c.id: i for i, c in enumerate(all_codes)}
-        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names)
+        self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names,
+                                     codes_mod.top_codes(session))
         self.texts: dict[str, str] = {}
         self.notes: list[ET.Element] = []
         self.memo_files = 0

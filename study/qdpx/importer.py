@@ -134,7 +134,8 @@ CREDITS = ("coding", "selection")  # whose a coding is when the selection's crea
 def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn",
                 credit: str = "coding") -> QdpxImportSummary:
     """Import a REFI-QDA project: its text sources as transcripts (segmented into ``unit``s), its
-    codes into the codebook (parent codes become themes) and each user's codings as a rater's,
+    codes into the codebook (non-codable codes become themes, top-level codes stay at the top) and
+    each user's codings as a rater's,
     kept as spans. Texts that cannot be read are left out (and named in the summary); the rest is
     stored together or not at all. Where a selection's creator differs from its coding's (NVivo),
     ``credit`` says whose the coding is: "coding" or "selection"."""
@@ -567,7 +568,7 @@ def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary:
     coded = frozenset(c.code for s in project.sources for c in s.all_codings())
     imported = codebook_from(project.codes, stored=stored, coded=coded)
     summary.skipped.extend(imported.notes)
-    if not imported.book.themes:
+    if not imported.book.themes and not imported.book.top_codes:
         return imported.refs
     result = codes_mod.merge_codebook(session, merged(stored, imported.book), actor)
     summary.codes_added = result["added"]
