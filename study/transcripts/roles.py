@@ -21,6 +21,8 @@ _NUMBERED = r"(?:[ \t]*[\d]+)*(?:[ \t]+[A-Z])?"  # "Interviewer 2", "Interviewer
 # Role words, in the languages researchers transcribe in: a whole label, or a word inside a longer one.
 _TEAM_WORDS = (
     r"interviewers?|interviewerin|moderator(?:in)?|moderation|facilitator|researcher|host|co-?hosts?|"
+    # who presides a hearing or a sitting: an interviewer when asking, else other (see study.roles)
+    r"chair(?:man|woman|person)?|(?:mr\.?|madam|mister)[ \t]+speaker|the[ \t]+court|vorsitzender?|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
     r"pesquisador(?:a)?"
 )
@@ -31,6 +33,7 @@ _PARTICIPANT_WORDS = (
 # Who is present without being interviewer or participant: kept and shown, never coded unless asked.
 _OTHER_WORDS = (
     r"observers?|note[- ]?takers?|notetaker|interpreters?|translators?|transcriber|"
+    r"court[ \t]+reporter|the[ \t]+reporter|stenographer|videographer|"
     r"observador(?:a)?|int[ée]rprete|traductor(?:a)?|tradutor(?:a)?|beobachter(?:in)?|beobachtung|dolmetscher(?:in)?|"
     r"[üu]bersetzer(?:in)?|protokollant(?:in)?|observat(?:eur|rice)|interpr[èe]te|traduct(?:eur|rice)"
 )

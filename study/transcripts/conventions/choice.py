@@ -182,6 +182,8 @@ def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:
     counters -= {a for a, b in zip(bares, bares[1:]) if a == b}  # "RQ1", "RQ2", "RQ3" in a row: a list
     renamed = []
     sides = _sides_by_asking(found, counters)
+    if any(c.speaker.casefold() == "q" for c in found):  # "Q." beside "A.": a bare A is the answering side
+        sides.setdefault("A", "participant")
     for c in found:
         bare = _bare(c.speaker)
         name = bare if bare in counters and counts[c.speaker] == 1 else c.speaker
