@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Integer, Select, and_, case, column, distinct, func, select, values
 from sqlalchemy.engine import Connection
 
 from . import code_tree
@@ -169,16 +169,19 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
 def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:
     """The source's codings of ``code_ids`` in the participants' transcripts no admin excluded
     (``coverage.Coverage.included``), one row per coding
-    (rater, code, transcript, participant, segment, speaker, start, end and the text from start to
-    end: the span, else the segment, else the whole transcript), on units the source keeps (a
-    majority source drops what too few of its raters applied). Filter it further with ``where``."""
+    (rater, code, transcript, participant, segment, speaker, and the start and end of the coded text:
+    the span, else the segment, else the whole transcript: start 0, end None), on units the source
+    keeps (a majority source drops what too few of its raters applied). Filter it further with
+    ``where``; group it with ``quote_stretches``. The text is cut by the reader (see ``unit_rows``);
+    even its length is left to the reader: SQLite would carry every transcript's text through the
+    grouping's sorter (4 s at 500 interviews) and PostgreSQL would decompress it."""
     rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
     start = func.coalesce(codings.c.span_start, segments.c.start, 0)
-    end = func.coalesce(codings.c.span_end, segments.c.end, func.length(transcripts.c.text))
+    end = func.coalesce(codings.c.span_end, segments.c.end)
     query = (
         select(users.c.name.label("rater"), codings.c.code_id, codings.c.transcript_id, transcripts.c.name.label("transcript"),
                participants.c.label.label("participant"), segments.c.index.label("segment"), segments.c.speaker,
-               start.label("start"), end.label("end"), func.substr(transcripts.c.text, start + 1, end - start).label("text"))
+               start.label("start"), end.label("end"))
         .join(users, users.c.id == codings.c.rater_id)
         .join(transcripts, transcripts.c.id == codings.c.transcript_id)
         .join(participants, participants.c.id == transcripts.c.participant_id)
@@ -195,6 +198,27 @@ def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:
             .having(votes >= source.votes_needed)).subquery("kept")
     return query.join(kept, and_(kept.c.transcript_id == codings.c.transcript_id, kept.c.code_id == codings.c.code_id,
                                  kept.c.segment_id.is_not_distinct_from(codings.c.segment_id)))
+
+
+RATERS_JOINED = "\n"  # between the raters of a stretch (a name holds no line break: names.check_name)
+
+
+def quote_stretches(rows: Select, code_order: Sequence[int], transcript_order: Sequence[int]) -> Select:
+    """``quote_rows`` as stretches of coded text, one row per code, transcript, segment, start and
+    end (transcript_id, transcript, participant, segment, speaker, start, end, and ``raters``: the
+    names of the raters who coded it, joined by line breaks), ordered by ``code_order`` (code ids),
+    then ``transcript_order`` (transcript ids), then place (a whole transcript, end None, after the
+    stretches it starts with): a page of them is a LIMIT and OFFSET."""
+    coded = rows.subquery("coded")
+    ranked = values(column("transcript_id", Integer), column("rank", Integer), name="ranked").data(
+        [(transcript_id, rank) for rank, transcript_id in enumerate(transcript_order)] or [(None, 0)]).cte("ranked")
+    place = (coded.c.code_id, coded.c.transcript_id, coded.c.transcript, coded.c.participant, coded.c.segment,
+             coded.c.speaker, coded.c.start, coded.c.end)
+    return (select(*place, func.aggregate_strings(coded.c.rater, RATERS_JOINED).label("raters"))
+            .select_from(coded).join(ranked, ranked.c.transcript_id == coded.c.transcript_id)
+            .group_by(*place, ranked.c.rank)
+            .order_by(case({code_id: n for n, code_id in enumerate(code_order)}, value=coded.c.code_id),
+                      ranked.c.rank, coded.c.start, coded.c.end.nulls_last(), coded.c.segment.nulls_first()))
 
 
 def unit_rows(units: Select, code_ids: Iterable[int]) -> Select:

@@ -7,18 +7,23 @@ Example::
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.engine import Connection
 
 from . import codes as codes_mod
 from . import counting
 from .auth import Actor
 from .errors import BadValue, NotFound
-from .exports import Column, Table
 from .listing import require_names
 from .names import natural_key
 from .schema import participants, transcripts
 from .sources import Source, choose_source
 from .store import Study
+from .table import Column, Table, TablePage, page_offset
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,14 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
            combine: str = "union") -> list[Quote]:
     """Every quote of the codes (refs), or of every code under ``theme``, from the chosen source
     (a coder: only their own codings), in code, participant, transcript and text order."""
+    _, refs, query = _stretches(study, asker, codes, theme, participant, transcript, source, combine)
+    with study.connection() as connection:
+        return list(_quotes(connection, connection.execution_options(yield_per=QUOTES_READ).execute(query), refs))
+
+
+def _stretches(study: Study, asker: Actor, codes: list[str] | None, theme: str | None, participant: str | None,
+               transcript: str | None, source: str | Source | None, combine: str) -> tuple[Source, dict[int, str], Select]:
+    """(the source, {code id: ref} in codebook order, the query of the quotes' stretches in order)."""
     if not codes and not theme:
         raise BadValue("name a code or a theme to quote", "give a code such as Challenges/Model search")
     chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
@@ -61,8 +74,15 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
     if transcript is not None:
         query = query.where(transcripts.c.name == transcript)
     require_names(study, [transcript] if transcript else [], [participant] if participant else [])
+    return chosen, code_ids, counting.quote_stretches(query, list(code_ids), _reading_order(study))
+
+
+def _reading_order(study: Study) -> list[int]:
+    """Transcript ids by participant, then transcript name, each in natural order (P2 before P10)."""
     with study.connection() as connection:
-        return _quotes(connection.execute(query), code_ids)
+        named = connection.execute(select(transcripts.c.id, transcripts.c.name, participants.c.label)
+                                   .join(participants, participants.c.id == transcripts.c.participant_id)).all()
+    return [r.id for r in sorted(named, key=lambda r: (natural_key(r.label), natural_key(r.name), r.name, r.id))]
 
 
 def _code_ids(study: Study, refs: list[str] | None, theme: str | None) -> dict[int, str]:
@@ -75,21 +95,24 @@ def _code_ids(study: Study, refs: list[str] | None, theme: str | None) -> dict[i
     return found
 
 
-def _quotes(rows, refs: dict[int, str]) -> list[Quote]:
-    """One quote per coded stretch of text; raters who coded the same stretch share it."""
-    grouped: dict[tuple, list] = {}
-    for r in rows:
-        key = (r.code_id, r.transcript_id, r.segment, r.start, r.end)
-        grouped.setdefault(key, [r, []])[1].append(r.rater)
-    rank = {code_id: n for n, code_id in enumerate(refs)}
-    ordered = sorted(grouped.items(), key=lambda item: (
-        rank[item[0][0]], natural_key(item[1][0].participant or ""), natural_key(item[1][0].transcript),
-        item[0][3], item[0][4]))
-    return [
-        Quote(refs[r.code_id], r.participant, r.transcript, int(r.transcript_id), segment, start, end,
-              r.text.strip(), tuple(sorted(set(raters))), None if segment is None else r.speaker)
-        for (_, _, segment, start, end), (r, raters) in ordered
-    ]
+QUOTES_READ = 2_000  # stretches read at a time, and their transcripts' texts with them
+
+
+def _quotes(connection: Connection, rows, refs: dict[int, str]) -> Iterator[Quote]:
+    """The stretches (``counting.quote_stretches``) as quotes, their text cut from each transcript's
+    text, read once per batch of stretches (cut in the database, PostgreSQL would decompress the
+    whole transcript for every quote)."""
+    while batch := list(islice(rows, QUOTES_READ)):
+        needed = {r.transcript_id for r in batch}
+        texts = dict(connection.execute(select(transcripts.c.id, transcripts.c.text)
+                                        .where(transcripts.c.id.in_(needed))).all())
+        for r in batch:
+            text = texts[r.transcript_id]
+            end = len(text) if r.end is None else r.end  # a whole transcript
+            yield Quote(refs[r.code_id], r.participant, r.transcript, int(r.transcript_id), r.segment, r.start, end,
+                        text[r.start:end].strip(),
+                        tuple(sorted(set(r.raters.split(counting.RATERS_JOINED)))),
+                        None if r.segment is None else r.speaker)
 
 
 QUOTE_COLUMNS = (
@@ -108,12 +131,29 @@ def quotes_table(study: Study, asker: Actor, codes: list[str] | None = None, the
     """The quotes as a table every export format writes (csv, md, docx, xlsx, ...)."""
     found = quotes(study, asker, codes, theme, participant, transcript, source, combine)
     chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
+    return _table(found, len(found), chosen, codes, theme)
+
+
+def quotes_page(study: Study, asker: Actor, codes: list[str] | None = None, theme: str | None = None,
+                participant: str | None = None, transcript: str | None = None, source: str | Source | None = None,
+                combine: str = "union", number: int = 1, size: int = 50) -> TablePage:
+    """Page ``number`` (from 1; past the last: the last) of ``quotes_table``, counted and cut in the
+    database, its texts read for that page only: what the Quotes page shows."""
+    chosen, refs, query = _stretches(study, asker, codes, theme, participant, transcript, source, combine)
+    with study.connection() as connection:
+        total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+        offset = min(page_offset(number, size), page_offset(-(-total // size), size))
+        found = list(_quotes(connection, connection.execute(query.limit(size).offset(offset)), refs))
+    return TablePage(_table(found, total, chosen, codes, theme), total, offset, size)
+
+
+def _table(found: list[Quote], total: int, chosen: Source, codes: list[str] | None, theme: str | None) -> Table:
     rows = tuple({"code": q.code, "participant": q.participant or "", "transcript": q.transcript,
                   "position": q.position, "raters": ", ".join(q.raters), "text": q.text,
                   "transcript_id": q.transcript_id, "segment": q.segment, "start": q.start, "end": q.end}
                  for q in found)
     what = ", ".join(codes) if codes else f"the codes under {theme}"
     return Table(title=f"Quotes: {what}", columns=QUOTE_COLUMNS, rows=rows,
-                 caption=f"{len(rows)} quote(s) from {chosen.name}; positions are segment numbers and character "
+                 caption=f"{total} quote(s) from {chosen.name}; positions are segment numbers and character "
                          "offsets in the transcript.",
                  source=chosen.to_dict(), name="quotes")

@@ -18,7 +18,7 @@ from study.auth import CLI
 from study.code_tree import PARENT_RULES
 from study.codebook import load_codebook
 from study.exclusion import exclude
-from study.quotes import quotes
+from study.quotes import quotes, quotes_page, quotes_table
 from study.saturation import saturation
 from study.schema import unit_key
 from study.sources import findings_sources
@@ -170,8 +170,21 @@ def assert_same_quotes(study) -> int:
             except KeyError:  # the frame path failed when nothing was left to quote (frame[[]] drops the columns)
                 old = []
             assert new == old, f"quotes of {theme} from {choice.label} {where} differ"
+            assert paged_rows(study, theme, choice, where) == quotes_table(
+                study, CLI, theme=theme, source=choice.source, combine=choice.combine, **where).rows
             compared += len(new)
     return compared
+
+
+def paged_rows(study, theme: str, choice, where: dict, size: int = 7) -> tuple:
+    """Every page of the Quotes page's table (``quotes_page``), one after another."""
+    first = quotes_page(study, CLI, theme=theme, source=choice.source, combine=choice.combine, size=size, **where)
+    rows = list(first.table.rows)
+    for number in range(2, first.pages + 1):
+        rows += quotes_page(study, CLI, theme=theme, source=choice.source, combine=choice.combine, number=number,
+                            size=size, **where).table.rows
+    assert len(rows) == first.total
+    return tuple(rows)
 
 
 def test_quotes_read_in_the_database_equal_the_quotes_read_from_the_frame(study_from):

@@ -103,6 +103,18 @@ def test_exemplar_and_framework_quote_the_coded_span(coded):
     assert "[Model search] “hub” (P1-a #1)" in p1["Challenges"]
 
 
+def test_a_page_of_quotes_holds_its_share_of_every_quote(coded):
+    every = quotes.quotes_table(coded, CLI, [SEARCH, LICENSE], source="alice,bob").rows
+    assert len(every) == 3  # the shared span, alice's segment, bob's whole transcript
+    pages = [quotes.quotes_page(coded, CLI, [SEARCH, LICENSE], source="alice,bob", number=n, size=2) for n in (1, 2)]
+    assert [p.total for p in pages] == [3, 3] and [p.pages for p in pages] == [2, 2]
+    assert pages[0].table.rows + pages[1].table.rows == every
+    assert pages[1].describe("quotes") == "3–3 of 3 quotes"
+    past = quotes.quotes_page(coded, CLI, [SEARCH, LICENSE], source="alice,bob", number=9, size=2)
+    assert past.number == 2 and past.table.rows == pages[1].table.rows  # past the last: the last
+    assert pages[0].table.caption.startswith("3 quote(s)")  # the caption counts every quote, not the page's
+
+
 # -- the Quotes page -----------------------------------------------------------------------
 
 

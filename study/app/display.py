@@ -93,14 +93,17 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
-    """Show the messages kept by ``flash``: successes as toasts, problems in place."""
+    """Show the messages kept by ``flash``: successes as toasts, problems in place, inside a
+    container every run draws, so that a message never moves what is below it (the browser would
+    draw an open expander anew, closed, with the form the user was working in)."""
+    slot = st.container()
     for kind, text in st.session_state.pop(FLASH_KEY, []):
         if kind == "success":
             st.toast(plain(text), icon=":material/check_circle:")
         elif kind == "error":
-            st.error(plain_lines(text), icon=":material/error:")
+            slot.error(plain_lines(text), icon=":material/error:")
         else:
-            st.warning(plain_lines(text), icon=":material/warning:")
+            slot.warning(plain_lines(text), icon=":material/warning:")
 
 
 @dataclass(frozen=True)
@@ -197,12 +200,13 @@ def _unique(labels: list[str]) -> list[str]:
 TABLE_DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx", "Excel"), ("md", "Markdown"))
 
 
-def table_downloads(table) -> None:
-    """One download button per export format of a ``study.exports.Table``, in a row."""
+def table_downloads(table, whole: Callable | None = None) -> None:
+    """One download button per export format of a ``study.exports.Table``, in a row; ``whole``
+    (of a paged table) builds the whole table when a button is pressed."""
     columns = st.columns(len(TABLE_DOWNLOADS))  # wide enough for "Markdown" at 1280 px
     for column, (fmt, label) in zip(columns, TABLE_DOWNLOADS):
         column.download_button(
-            label, data=lambda fmt=fmt: exports.to_bytes(table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
+            label, data=lambda fmt=fmt: exports.to_bytes(whole() if whole else table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
             mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
             width="stretch",
         )
