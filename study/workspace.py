@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -226,6 +226,12 @@ def _check_words_at_span(session: Session, transcript_id: int, change: Change) -
     page was read, the offsets now fall on other words, and the click is refused, not moved onto them."""
     if change.span is None or change.words is None:
         return
+    # Hold the transcript's row until the click's transaction ends (a write: SQLite's write lock,
+    # a row lock on PostgreSQL): a correction waits for the coding to be stored, then carries it,
+    # or ran first and the words read below are the corrected ones. Read first, write later, the
+    # correction slipped in between and the coding went onto the old offsets.
+    session.execute(update(Transcript).where(Transcript.id == transcript_id).values(id=Transcript.id)
+                    .execution_options(synchronize_session=False))
     start, end = change.span
     now = session.scalar(select(func.substr(Transcript.text, start + 1, end - start))
                          .where(Transcript.id == transcript_id))

@@ -484,3 +484,46 @@ def span_words(study) -> dict[int, tuple[tuple[int, int], str]]:
         text = session.scalar(select(Transcript.text).where(Transcript.name == "P1"))
         return {c.id: (c.span, text[c.span[0]:c.span[1]]) for c in session.scalars(
             select(Coding).where(Coding.span_start.is_not(None)))}
+
+
+def test_a_span_click_racing_a_text_correction_ends_on_its_own_words_or_is_refused(p1, monkeypatch):
+    # the coder's click checks its words, then (held here) writes; meanwhile an admin inserts words
+    # before the span. Whichever goes first, the coding must end on "hub" or be refused: never on the
+    # old offsets over other words
+    import threading
+
+    span = span_of(p1, "P1", 1, "hub")
+    checked, corrected = threading.Event(), threading.Event()
+    real_write = workspace.write_codings
+
+    def held_write(*args, **kwargs):
+        checked.set()
+        corrected.wait(timeout=3)  # the admin's fix, unless the click holds it back
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(workspace, "write_codings", held_write)
+
+    def fix():
+        checked.wait(timeout=10)
+        corrections.correct_text(p1, ADMIN, "P1", 1, ("search the hub", "search the model hub"))
+        corrected.set()
+
+    admin = threading.Thread(target=fix)
+    admin.start()
+    with p1.session() as session:
+        tid = session.scalar(select(Transcript.id).where(Transcript.name == "P1"))
+        segment_id = session.scalar(select(Segment.id).where(Segment.transcript_id == tid, Segment.index == 1))
+        code_id = session.scalar(select(Coding.code_id).where(Coding.transcript_id == tid).limit(1))
+    try:
+        workspace.apply_change(p1, ALICE, tid, workspace.Change(segment_id, code_id, True, span, "hub"))
+    except Conflict:
+        pass  # refused: the page reloads and the coder selects again
+    admin.join(timeout=30)
+    with p1.session() as session:
+        text = session.scalar(select(Transcript.text).where(Transcript.id == tid))
+        assert "search the model hub" in text
+        spans = session.execute(select(Coding.span_start, Coding.span_end).where(
+            Coding.transcript_id == tid, Coding.code_id == code_id, Coding.segment_id == segment_id,
+            Coding.rater_id == select(auth.User.id).where(auth.User.name == "alice").scalar_subquery(),
+            Coding.span_start.is_not(None))).all()
+    assert all(text[start:end] in ("hub", "by downloads") for start, end in spans), [text[s:e] for s, e in spans]

@@ -37,6 +37,7 @@ from .model import (
     QdaNote,
     QdaProject,
     QdaSelection,
+    QdaSet,
     QdaSource,
     normal_guid,
 )
@@ -87,11 +88,10 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
     reader = _Elements(path, path.name)
     codes = tuple(reader.code(c) for c in children(child(book, "Codes"), "Code"))
     reader.unique_guids("codes", [(c.guid, c.name) for top in codes for c in top.walk()])
-    if local(root.tag) == "CodeBook":  # all a .qdc holds that is not read is named
-        skipped = unread_lines(root)
-    else:  # a project's codebook alone was asked for
-        sets = len(children(child(root, "Sets"), "Set"))
-        skipped = [f"{sets} set(s) (code groups) not imported: a study groups codes by theme only"] if sets else []
+    # all a .qdc holds that is not read is named; of a project, whose codebook alone was asked for, its sets
+    skipped = unread_lines(root) if local(root.tag) == "CodeBook" else []
+    sets = len(children(child(root, "Sets"), "Set"))  # a codebook's import keeps no sets (a project's does)
+    skipped += [f"{sets} set(s) (groups of codes or sources) not imported"] if sets else []
     return codes, tuple(skipped + reader.colour_line())
 
 
@@ -275,7 +275,7 @@ class _ArchiveReader(_Elements):
         self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
-                          frozenset(case_guids), _description(root), self.case_memos(root))
+                          frozenset(case_guids), _description(root), self.case_memos(root), self.sets(root))
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
@@ -516,6 +516,16 @@ class _ArchiveReader(_Elements):
     def case_label(self, case: ET.Element) -> str:
         """The participant a named Case is: its name, spaces collapsed (its GUID when blank)."""
         return " ".join((case.get("name") or self.guid(case, "Case")).split())
+
+    def sets(self, root: ET.Element) -> tuple[QdaSet, ...]:
+        """The project's Sets, their members by GUID."""
+        def members(element: ET.Element, kind: str) -> tuple[str, ...]:
+            return tuple(g for g in (normal_guid(m.get("targetGUID")) for m in children(element, kind)) if g)
+
+        return tuple(QdaSet(self.guid(s, "Set"), " ".join((s.get("name") or "").split()) or self.guid(s, "Set"),
+                            _description(s), members(s, "MemberCode"), members(s, "MemberSource"),
+                            members(s, "MemberNote"))
+                     for s in children(child(root, "Sets"), "Set"))
 
     def case_memos(self, root: ET.Element) -> dict[str, str]:
         """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""

@@ -40,6 +40,7 @@ from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, Use
 from .codebook import CodeElements, code_guid
 from .model import (INTERNAL, INTERVIEW_DATE, NS, PROJECT_DESCRIPTION, PROJECT_FILE, SOURCES_FOLDER, case_memo_label,
                     code_memo_ref, stable_guid, xml_text)
+from .sets import kept_sets
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -155,12 +156,27 @@ class _ProjectBuilder:
                 self.project_memo(memo)
         users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
                                      for r in self.user_guid])
-        parts = [users, book, variables, cases, sources]
-        parts.append(_container("Notes", self.notes))
+        parts = [users, book, variables, cases, sources, _container("Notes", self.notes)]
+        parts.append(_container("Sets", self.sets({t.name for t in transcripts})))
         root.extend(part for part in parts if part is not None)
         if described is not None:
             ET.SubElement(root, "Description").text = xml_text(described.text)
         return root
+
+    def sets(self, transcripts: set[str]) -> list[ET.Element]:
+        """The sets an import kept, each member a code or text of this file (a member since renamed
+        or removed is left out)."""
+        elements = []
+        for kept in kept_sets(self.session):
+            element = ET.Element("Set", guid=stable_guid("set", kept.name), name=xml_text(kept.name))
+            if kept.description:
+                ET.SubElement(element, "Description").text = xml_text(kept.description)
+            element.extend(ET.Element("MemberCode", targetGUID=code_guid(ref)) for ref in kept.codes
+                           if ref in self.codebook.refs)
+            element.extend(ET.Element("MemberSource", targetGUID=source_guid(name)) for name in kept.sources
+                           if name in transcripts)
+            elements.append(element)
+        return elements
 
     def sources(self, transcripts: list[Transcript]) -> ET.Element | None:
         codings: dict[int, list[Coding]] = defaultdict(list)

@@ -43,6 +43,7 @@ from .codebook import codebook_from, merged
 from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
                     QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
+from .sets import KeptSet, keep_sets
 
 
 @dataclass
@@ -174,16 +175,34 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
         left_out = {s.guid for s in project.sources if _unreadable(s)}
         stored = _StoredTexts(session)
+        placed: dict[str, str] = {}  # source GUID -> the transcript its text is
         for source in project.sources:
             if source.guid in empty or source.guid in left_out:
                 continue
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary,
                                             stored)
+            placed[source.guid] = transcript.name
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
+        keep_sets(session, _sets(project, code_refs, placed, summary))
+
+
+def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+          summary: QdpxImportSummary) -> list[KeptSet]:
+    """The project's sets, members by code reference and transcript name; members that were not
+    imported (a text left out, a case) are counted in the summary."""
+    kept, dropped = [], 0
+    for found in project.sets:
+        codes = tuple(code_refs[g] for g in found.codes if g in code_refs)
+        sources = tuple(dict.fromkeys(placed[g] for g in found.sources if g in placed))
+        dropped += sum(g not in code_refs for g in found.codes) + sum(g not in placed for g in found.sources)
+        kept.append(KeptSet(found.name, found.description, codes, sources))
+    if dropped:
+        summary.skipped.append(f"{dropped} member(s) of sets not kept: their codes or texts were not imported")
+    return kept
 
 
 def _unreadable(source: QdaSource) -> str | None:
