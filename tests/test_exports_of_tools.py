@@ -192,3 +192,13 @@ def test_a_web_page_shows_its_transcript_whatever_wraps_it(tmp_path, page):
         ("Interviewer", "Where were you born?"), ("Ruth", "Behind the mill."), ("Interviewer", "When?"),
         ("Ruth", "In 1931.")]
     assert "Search" not in parsed.header + parsed.text
+
+
+@pytest.mark.parametrize("odd", [{"text": ["Two lines", "of words here."]},  # a list of lines
+                                 {"transcript": "Two lines of words here."}])  # another text field
+def test_a_json_segment_holding_its_words_otherwise_keeps_them(tmp_path, odd):
+    segments = [{"speaker": "A", "text": "Hello there friend."}, {"speaker": "B", **odd}, {"speaker": "A", "text": "Bye now."}]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(segments), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("A", "Hello there friend."), ("B", "Two lines of words here."), ("A", "Bye now.")]
