@@ -81,6 +81,10 @@ def _record_text(record: dict, key: str | None) -> str:
     """A segment's words: its text field, else those of the objects it holds (all of them when they
     are timed, as sentences are; the first, the likeliest, when they are alternatives)."""
     value = record.get(key) if key else None
+    if isinstance(value, list) and value and all(isinstance(line, str) for line in value):
+        value = " ".join(value)  # its lines
+    if not isinstance(value, str):  # a segment naming its text otherwise than the others
+        value = next((v for k, v in record.items() if isinstance(v, str) and v.strip() and is_text_column(k)), None)
     if isinstance(value, str):
         return " ".join(value.split())
     for nested in record.values():
