@@ -4,6 +4,7 @@ A codebook file looks like::
 
     name: Pre-trained model reuse
     description: ...
+    codes: []               # optional codes at the top level, in no theme (as other QDA tools keep them)
     themes:
       - name: Reuse scenarios
         exclusive: false
@@ -15,8 +16,8 @@ A codebook file looks like::
             codes: []       # optional codes under this code, of the same shape
         themes: []          # optional sub-themes of the same shape
 
-Codes form a tree of any depth under the themes: any code may have codes under it and may itself
-be applied. A path is unique, a name need not be: names are unique (ignoring case) only among the
+Codes form a tree of any depth under the themes (or at the top level): any code may have codes
+under it and may itself be applied. A path is unique, a name need not be: names are unique (ignoring case) only among the
 codes and sub-themes of one parent, so "Attributes/Latency" and "Challenges/Latency" may both
 exist. "Theme/Sub-theme/Code/Child" is a full reference; names between the top theme and the
 last may be left out when that still names one code.
@@ -34,7 +35,7 @@ import yaml
 from study.errors import CodebookError
 from study.markup import markdown_escape
 
-CODEBOOK_FIELDS = ("name", "description", "themes")
+CODEBOOK_FIELDS = ("name", "description", "codes", "themes")
 THEME_FIELDS = ("name", "description", "exclusive", "codes", "themes")
 CODE_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example", "keywords", "colour", "codes")
 ROW_FIELDS = (
@@ -92,10 +93,12 @@ class Codebook:
     name: str
     description: str
     themes: tuple[Theme, ...]
+    top_codes: tuple[Code, ...] = ()  # codes at the top level, in no theme (the file's top-level ``codes``)
 
     def codes(self) -> tuple[Code, ...]:
-        """Every code, depth-first in file order."""
-        return tuple(code for theme in self.themes for code in theme.all_codes())
+        """Every code, depth-first in file order: the top-level codes, then the themes'."""
+        return (tuple(c for top in self.top_codes for c in top.with_descendants())
+                + tuple(code for theme in self.themes for code in theme.all_codes()))
 
     def find(self, ref: str) -> Code:
         """The code whose canonical ``ref`` is exactly ``ref``; use ``resolve_code`` for typed references."""
@@ -232,12 +235,17 @@ class _Checker:
         self.fields(data, CODEBOOK_FIELDS, where)
         name = self.text(data, "name", where, required=True)
         description = self.text(data, "description", where)
+        siblings: dict[str, tuple[str, int]] = {}  # top-level codes and top themes share one set of names
+        codes = self.codes(data, where, (), siblings)
+        for item, _ in self.items(data, "themes", where):
+            if isinstance(item, _Mapping) and isinstance(item.get("name"), str) and item["name"].strip():
+                self.unique(item["name"].strip(), (item["name"].strip(),), item.line, dict(siblings), "theme")
         themes = self.themes(data, where, parent_path=())
-        if "themes" not in data:
-            self.problem(data.line, "codebook: 'themes' is missing; add a list of themes")
-        elif not data["themes"]:
+        if "themes" not in data and not codes:
+            self.problem(data.line, "codebook: 'themes' is missing; add a list of themes (or of top-level 'codes')")
+        elif "themes" in data and not data["themes"] and not codes:
             self.problem(data.key_lines["themes"], "codebook: 'themes' is empty; add at least one theme")
-        return Codebook(name, description, themes)
+        return Codebook(name, description, themes, codes)
 
     def themes(self, data: _Mapping, where: str, parent_path: tuple[str, ...]) -> tuple[Theme, ...]:
         items = self.items(data, "themes", where)
@@ -325,7 +333,7 @@ class _Checker:
             siblings[key] = (join_ref(path), line)
             return
         first_ref, first_line = siblings[key]
-        parent = join_ref(path[:-1])
+        parent = join_ref(path[:-1]) or "the top level"
         self.problem(
             line,
             f"{kind} '{join_ref(path)}': duplicate name under '{parent}' (first defined on line {first_line} as "
@@ -552,11 +560,10 @@ _Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence("tag:yaml.o
 
 def codebook_to_yaml(codebook: Codebook) -> str:
     """The codebook as YAML that ``parse_codebook`` reads back to an equal Codebook."""
-    data = {
-        "name": codebook.name,
-        "description": codebook.description,
-        "themes": [_theme_data(theme) for theme in codebook.themes],
-    }
+    data: dict[str, Any] = {"name": codebook.name, "description": codebook.description}
+    if codebook.top_codes:
+        data["codes"] = [_code_data(code) for code in codebook.top_codes]
+    data["themes"] = [_theme_data(theme) for theme in codebook.themes]
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -615,6 +622,7 @@ def codebook_to_markdown(codebook: Codebook) -> str:
     lines = [f"# {_cell(codebook.name)}", ""]
     if codebook.description:
         lines += [markdown_escape(codebook.description), ""]
+    lines += _codes_markdown(codebook.top_codes)
     for theme in codebook.themes:
         lines += _theme_markdown(theme, level=2)
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -626,16 +634,20 @@ def _theme_markdown(theme: Theme, level: int) -> list[str]:
         lines += [markdown_escape(theme.description), ""]
     if theme.exclusive:
         lines += ["*The codes of this theme are mutually exclusive: a segment gets at most one of them.*", ""]
-    if theme.codes:
-        lines.append("| " + " | ".join(_TABLE_COLUMNS) + " |")
-        lines.append("|" + "---|" * len(_TABLE_COLUMNS))
-        depth = len(theme.codes[0].path) - 1  # the theme's path; a code below a code shows "Parent/Child"
-        for code in (c for top in theme.codes for c in top.with_descendants()):
-            name = join_ref(code.path[depth:])
-            cells = (name, code.definition, code.when_to_use, code.when_not_to_use, code.example,
-                     ", ".join(code.keywords))
-            lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
-        lines.append("")
+    lines += _codes_markdown(theme.codes)
     for sub in theme.themes:
         lines += _theme_markdown(sub, level + 1)
     return lines
+
+
+def _codes_markdown(codes: tuple[Code, ...]) -> list[str]:
+    """A table of the codes of one parent (a theme or the top level) and the codes below them."""
+    if not codes:
+        return []
+    lines = ["| " + " | ".join(_TABLE_COLUMNS) + " |", "|" + "---|" * len(_TABLE_COLUMNS)]
+    depth = len(codes[0].path) - 1  # the parent's path; a code below a code shows "Parent/Child"
+    for code in (c for top in codes for c in top.with_descendants()):
+        cells = (join_ref(code.path[depth:]), code.definition, code.when_to_use, code.when_not_to_use, code.example,
+                 ", ".join(code.keywords))
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return lines + [""]

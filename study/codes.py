@@ -2,17 +2,18 @@
 resolving ``Theme/Code`` references, and the admin's edits (add, rename, move, merge, split,
 retire, colour).
 
-Codes form a tree under the themes (``Code.parent``): any code may have codes below it and may
-itself be applied. A path is unique, a name need not be: the codes and sub-themes of one parent
-have different names (ignoring case), nothing more. A code below a code shares its theme
-(``theme_id``), so everything that groups codes by theme keeps working; the ancestor relation in
-SQL is ``study.code_tree.code_ancestry``."""
+Codes form a tree under the themes (``Code.parent``), or at the top level in no theme
+(``theme_id`` empty, as NVivo and MAXQDA keep every code): any code may have codes below it and
+may itself be applied. A path is unique, a name need not be: the codes and sub-themes of one
+parent (the top level's codes and top themes too) have different names (ignoring case), nothing
+more. A code below a code shares its theme (``theme_id``), so everything that groups codes by
+theme keeps working; the ancestor relation in SQL is ``study.code_tree.code_ancestry``."""
 from __future__ import annotations
 
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from sqlalchemy import select
@@ -41,6 +42,7 @@ def merge_codebook(session: Session, book: cb.Codebook, actor: Actor) -> dict:
     """``load_into_study`` inside the caller's transaction (an import that stores more with it)."""
     actor.require_admin("load a codebook")
     added = updated = 0
+    added, updated = _merge_codes_under(session, book.top_codes, None, None, top_codes(session))
     top = {t.name.casefold(): t for t in top_themes(session)}
     for position, theme in enumerate(book.themes):
         a, u = _merge_theme(session, theme, None, position, top)
@@ -67,10 +69,11 @@ def _merge_theme(session: Session, theme: cb.Theme, parent: Theme | None, positi
     return added, updated
 
 
-def _merge_codes_under(session: Session, codes: tuple[cb.Code, ...], theme: Theme, parent: Code | None,
+def _merge_codes_under(session: Session, codes: tuple[cb.Code, ...], theme: Theme | None, parent: Code | None,
                        stored: list[Code]) -> tuple[int, int]:
-    """Merge ``codes`` into the stored codes ``stored`` of one parent (a theme's top codes or a
-    code's children), matched by folded name, then the codes below each, depth first."""
+    """Merge ``codes`` into the stored codes ``stored`` of one parent (the codebook's top-level
+    codes, a theme's top codes or a code's children), matched by folded name, then the codes below
+    each, depth first."""
     added = updated = 0
     by_name = {c.name.casefold(): c for c in stored}  # looked up once per parent: merging stays linear
     for position, code in enumerate(codes):
@@ -107,14 +110,20 @@ def top_themes(session: Session) -> list[Theme]:
     return list(session.scalars(select(Theme).where(Theme.parent_id.is_(None)).order_by(Theme.position, Theme.id)))
 
 
+def top_codes(session: Session) -> list[Code]:
+    """The codes at the top level of the codebook, in no theme (as other QDA tools keep codes)."""
+    return list(session.scalars(select(Code).where(Code.theme_id.is_(None), Code.parent_code_id.is_(None))
+                                .order_by(Code.position, Code.id)))
+
+
 def all_codes(session: Session, include_retired: bool = False) -> list[Code]:
-    """Every code in codebook order (theme by theme; in a theme each code followed by the codes
-    below it, then the sub-themes), read in two queries (walking the relationships read each
+    """Every code in codebook order (the top-level codes, then theme by theme; in a theme each
+    code followed by the codes below it, then the sub-themes), read in two queries (walking the relationships read each
     theme's codes and sub-themes one query at a time: 585 queries in a report)."""
     subthemes: dict[int | None, list[Theme]] = defaultdict(list)
     for theme in session.scalars(select(Theme).order_by(Theme.position, Theme.id)):
         subthemes[theme.parent_id].append(theme)
-    codes_of: dict[int, list[Code]] = defaultdict(list)
+    codes_of: dict[int | None, list[Code]] = defaultdict(list)  # theme id (None: the top level) -> its codes
     below: dict[int, list[Code]] = defaultdict(list)
     for code in session.scalars(select(Code).order_by(Code.position, Code.id)):
         (below[code.parent_code_id] if code.parent_code_id is not None else codes_of[code.theme_id]).append(code)
@@ -132,6 +141,8 @@ def all_codes(session: Session, include_retired: bool = False) -> list[Code]:
                 add(code)
             walk(theme.id)
 
+    for code in codes_of[None]:
+        add(code)
     walk(None)
     return codes
 
@@ -148,7 +159,8 @@ def stored_codebook(session: Session, name: str = "Study codebook") -> cb.Codebo
             themes=tuple(to_theme(t) for t in theme.children),
         )
 
-    return cb.Codebook(name=name, description="", themes=tuple(to_theme(t) for t in top_themes(session)))
+    return cb.Codebook(name=name, description="", themes=tuple(to_theme(t) for t in top_themes(session)),
+                       top_codes=tuple(_to_code(c) for c in top_codes(session) if not c.retired))
 
 
 def _to_code(code: Code) -> cb.Code:
@@ -226,7 +238,8 @@ class CodeView:
 
     @property
     def top_theme(self) -> str:
-        return self.theme_path[0]
+        """The top theme's name; "" for a code in no theme (at the top level)."""
+        return self.theme_path[0] if self.theme_path else ""
 
     @property
     def theme_ref(self) -> str:
@@ -258,10 +271,12 @@ def tree_label(view: CodeView) -> str:
 
 def code_view(code: Code) -> CodeView:
     """The stored code as shown."""
-    return CodeView(code.id, code.ref, code.name, tuple(code.theme.path), code.theme.description or "",
+    theme = code.theme
+    return CodeView(code.id, code.ref, code.name, tuple(theme.path) if theme else (),
+                    (theme.description or "") if theme else "",
                     code.definition or "", code.when_to_use or "", code.when_not_to_use or "", code.example or "",
                     tuple(code.keywords or ()), safe_colour(code.colour), bool(code.retired),
-                    bool(code.theme.exclusive), code.ancestors, code.parent_code_id)
+                    bool(theme.exclusive) if theme else False, code.ancestors, code.parent_code_id)
 
 
 def code_of_ref(ref: str, exclusive: bool = False) -> CodeView:
@@ -445,10 +460,10 @@ def move_code(study: Study, actor: Actor, ref: str, parent: str) -> str:
         if above is not None and (above.id == code.id or code.id in _ancestor_ids(above)):
             raise CodebookError(f"cannot move {code.ref!r} under itself or a code below it",
                                 "choose a parent outside its branch")
-        _check_name_free(code.name, theme, above, code)
+        _check_name_free(session, code.name, theme, above, code)
         before = code.ref
         code.parent = above
-        code.position = len(above.children) if above is not None else len(theme.codes)
+        code.position = _next_position(session, theme, above)
         for moved in _branch(code):
             moved.theme = theme
         session.flush()
@@ -489,8 +504,11 @@ def code_units(study: Study, actor: Actor, ref: str) -> list[tuple[str, int | No
     return [(t, s, n) for (t, s), n in sorted(counts.items(), key=lambda i: (i[0][0], -1 if i[0][1] is None else i[0][1]))]
 
 
-def find_parent(session: Session, ref: str) -> tuple[Theme, Code | None]:
-    """What a parent reference names: a theme path (theme, None), else a code (its theme, the code)."""
+def find_parent(session: Session, ref: str) -> tuple[Theme | None, Code | None]:
+    """What a parent reference names: a theme path (theme, None), else a code (its theme, the code);
+    an empty reference names the top level of the codebook (None, None)."""
+    if not ref.strip():
+        return None, None
     try:
         return find_theme_by_path(session, ref), None
     except NotFound:
@@ -516,15 +534,28 @@ def _branch(code: Code) -> list[Code]:
     return [code] + [c for child in code.children for c in _branch(child)]
 
 
-def _check_name_free(name: str, theme: Theme, parent: Code | None, moving: Code | None = None) -> None:
-    """Names are unique among one parent's codes and, in a theme, its sub-themes: paths stay unique."""
-    siblings = [(c.name, c) for c in (parent.children if parent is not None else theme.codes)]
-    if parent is None:
-        siblings += [(t.name, None) for t in theme.children]
-    if any(n.casefold() == name.casefold() and c is not moving for n, c in siblings):
-        where = cb.join_ref(parent.path if parent is not None else theme.path)
+def _check_name_free(session: Session, name: str, theme: Theme | None, parent: Code | None,
+                     moving: Code | None = None) -> None:
+    """Names are unique among one parent's codes and, in a theme (or at the top level), its
+    sub-themes (the top themes): paths stay unique."""
+    if parent is not None:
+        siblings = [(c.name, c) for c in parent.children]
+    elif theme is not None:
+        siblings = [(c.name, c) for c in theme.codes] + [(t.name, None) for t in theme.children]
+    else:
+        siblings = [(c.name, c) for c in top_codes(session)] + [(t.name, None) for t in top_themes(session)]
+    if any(n.casefold() == name.casefold() and (c is None or c is not moving) for n, c in siblings):
+        where = cb.join_ref(parent.path if parent is not None else theme.path if theme is not None else ())
+        where = where or "the top level"
         raise CodebookError(f"a code or sub-theme named {name!r} already exists under {where!r}",
                             "choose another name or parent; names repeat only in different branches")
+
+
+def _next_position(session: Session, theme: Theme | None, parent: Code | None) -> int:
+    """The position after the last code of the parent (a code, a theme or the top level)."""
+    if parent is not None:
+        return len(parent.children)
+    return len(theme.codes) if theme is not None else len(top_codes(session))
 
 
 def _colour(ref: str, colour: str | None) -> str | None:
@@ -546,7 +577,8 @@ def _check_free(session: Session, name: str, parent: Theme | None) -> None:
     where = f"under {cb.join_ref(parent.path)!r}" if parent is not None else "at the top of the codebook"
     if _find_theme(session, name, parent) is not None:
         raise CodebookError(f"a theme named {name!r} already exists {where}")
-    if parent is not None and any(c.name.casefold() == name.casefold() for c in parent.codes):
+    codes = parent.codes if parent is not None else top_codes(session)
+    if any(c.name.casefold() == name.casefold() for c in codes):
         raise CodebookError(f"a code named {name!r} already exists {where}", "choose another name")
 
 
@@ -565,12 +597,12 @@ def import_codebook(study: Study, actor: Actor, upload: UploadedFile) -> dict:
 
 def _add_code(session: Session, actor: str, parent_ref: str, name: str, definition: str, **fields) -> Code:
     theme, parent = find_parent(session, parent_ref)
-    _check_name_free(name, theme, parent)
+    _check_name_free(session, name, theme, parent)
     if not definition.strip():
         raise CodebookError(f"code {name!r}: the definition is empty; say what the code means")
     if "colour" in fields:
         fields["colour"] = _colour(name, fields["colour"])
-    position = len(parent.children) if parent is not None else len(theme.codes)
+    position = _next_position(session, theme, parent)
     code = Code(theme=theme, parent=parent, name=name, definition=definition, position=position, **fields)
     session.add(code)
     session.flush()
@@ -582,7 +614,7 @@ def _update_code(session: Session, actor: str, ref: str, **fields) -> Code:
     code = resolve(session, ref)
     before = {k: getattr(code, k) for k in fields}
     if "name" in fields:
-        _check_name_free(fields["name"], code.theme, code.parent, code)
+        _check_name_free(session, fields["name"], code.theme, code.parent, code)
     for key, value in fields.items():
         setattr(code, key, value)
     session.flush()
@@ -602,7 +634,7 @@ def _merge_codes(session: Session, actor: str, source_ref: str, target_ref: str)
         raise CodebookError(f"cannot merge {source.ref!r} into {target.ref!r}, a code below it",
                             "move that code out of its branch first, or merge the other way")
     for child in source.children:
-        _check_name_free(child.name, target.theme, target)
+        _check_name_free(session, child.name, target.theme, target)
     before_ref = source.ref
     moved, joined = _carry_codings(
         session, actor, session.scalars(select(Coding).where(Coding.code_id == source.id)).all(), target)
@@ -631,7 +663,7 @@ def _carry_codings(session: Session, actor: str, chosen, target: Code) -> tuple[
                   "segment_id": coding.segment_id, "span": list(coding.span) if coding.span else None,
                   "memo": coding.memo}
         key = CodingKey.of(coding)
-        into = replace(key, code_id=target.id)
+        into = key._replace(code_id=target.id)
         memos = [m for m in (targets.get(into), coding.memo) if m]
         writes += [CodingWrite(key, applied=False), CodingWrite(into, memo="\n\n".join(dict.fromkeys(memos)))]
         (joined if into in targets else moved).append(record)

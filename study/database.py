@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -198,6 +199,28 @@ def _upgrade_2_to_3(connection: Connection) -> None:
     connection.execute(text("CREATE INDEX ix_codes_parent_code_id ON codes (parent_code_id)"))
 
 
+def _upgrade_3_to_4(connection: Connection) -> None:
+    """A code may sit at the top level of the codebook, in no theme (as other QDA tools keep their
+    top-level codes): ``codes.theme_id`` may be empty. Every existing code keeps its theme. SQLite
+    cannot drop a NOT NULL constraint, but dropping one changes nothing stored, so the table's
+    declaration is edited in place (SQLite's documented procedure for such changes, "ALTER TABLE",
+    section 7) rather than the table rebuilt under the foreign keys that point at it."""
+    if connection.dialect.name != "sqlite":
+        connection.execute(text("ALTER TABLE codes ALTER COLUMN theme_id DROP NOT NULL"))
+        return
+    declared = connection.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'codes'"))
+    nullable = re.sub(r"\btheme_id INTEGER NOT NULL\b", "theme_id INTEGER", declared, count=1)
+    if nullable == declared:
+        raise DatabaseCorrupt("the codes table is not declared as study writes it, so it cannot be upgraded",
+                              "restore the study from a backup")
+    version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
+    connection.exec_driver_sql("PRAGMA writable_schema = ON")
+    connection.execute(text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'codes'"),
+                       {"sql": nullable})
+    connection.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    connection.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
 def _join_duplicate_whole_codings(connection: Connection) -> None:
     rows = connection.execute(text(
         "SELECT id, rater_id, transcript_id, code_id, memo FROM codings WHERE segment_id IS NULL ORDER BY id")).all()
@@ -228,7 +251,7 @@ def _stored_version(value: str | None, url: str) -> int:
 
 def _upgrade(connection: Connection, version: int) -> None:
     """Bring an older schema to SCHEMA_VERSION, one step at a time."""
-    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # version -> its upgrade to version + 1
+    steps: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}  # version -> its upgrade to version + 1
     while version < SCHEMA_VERSION:
         step = steps.get(version)
         if step is None:

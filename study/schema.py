@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3  # 3: codes nest under codes (parent_code_id)
+SCHEMA_VERSION = 4  # 3: codes nest under codes (parent_code_id); 4: a code may sit at the top level (no theme)
 WHOLE_TRANSCRIPT = "transcript"  # the unit key of a coding on a whole transcript
 
 
@@ -117,7 +117,7 @@ themes = Table(
 codes = Table(
     "codes", metadata,
     _id(),
-    _key("theme_id", "themes.id", index=True),
+    _key("theme_id", "themes.id", index=True, nullable=True),  # None: at the top level, in no theme
     Column("name", String(200), nullable=False),
     Column("definition", Text, nullable=False, default=""),
     Column("when_to_use", Text, nullable=False, default=""),
@@ -127,7 +127,7 @@ codes = Table(
     Column("colour", String(16)),
     Column("retired", Boolean, nullable=False, default=False),
     Column("position", Integer, nullable=False, default=0),
-    # a code under a code (None: directly in its theme); a child shares its parent's theme_id
+    # a code under a code (None: directly in its theme, or at the top level); a child shares its parent's theme_id
     _key("parent_code_id", "codes.id", nullable=True, index=True),
 )
 

@@ -61,13 +61,14 @@ class Theme(Base):
 
 class Code(Base):
     __table__ = schema.codes
-    theme: Mapped[Theme] = relationship()
+    theme: Mapped[Theme | None] = relationship()  # None: at the top level of the codebook
     parent: Mapped[Code | None] = relationship(remote_side="Code.id", back_populates="children")
     children: Mapped[list[Code]] = relationship(back_populates="parent", order_by="Code.position")
 
     @property
     def path(self) -> tuple[str, ...]:
-        return (self.parent.path if self.parent is not None else self.theme.path) + (self.name,)
+        above = self.parent.path if self.parent is not None else self.theme.path if self.theme is not None else ()
+        return above + (self.name,)
 
     @property
     def ancestors(self) -> tuple[str, ...]:
@@ -82,7 +83,8 @@ class Code(Base):
 
     @property
     def top_theme(self) -> str:
-        return self.path[0]
+        """The name of the top theme the code is in; "" for a code in no theme (at the top level)."""
+        return self.theme.path[0] if self.theme is not None else ""
 
 
 class User(Base):

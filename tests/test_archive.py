@@ -127,6 +127,45 @@ def test_every_column_of_every_table_is_carried(rich, tmp_path):
         assert all(set(json.loads(line)) == set(table.c.keys()) for line in lines), table.name
 
 
+def test_each_table_line_is_the_standard_json_of_its_row(rich, tmp_path):
+    """Every line is what json.dumps writes for its object (keys sorted, UTF-8 kept, the standard
+    separators), whatever the values: text with quotes, escapes and percent signs, JSON columns,
+    booleans, timestamps, nulls. Archives written before keep their bytes."""
+    with rich.session() as session:
+        p01 = session.scalar(select(Transcript).where(Transcript.name == "P01"))
+        transcript, segment = p01.id, p01.segments[2].id
+    tricky = 'she said "100%"\tthen\nleft \\ \x01 — naïve 🙂 %s %(x)s'
+    workspace.save_memo(rich, ALICE, transcript, segment, tricky)
+    archive(rich, ADMIN, tmp_path / "a")
+    seen = set()
+    for table in (tmp_path / "a" / "tables").glob("*.jsonl"):
+        for line in table.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            assert line == json.dumps(row, ensure_ascii=False, sort_keys=True), table.name
+            seen.update(type(v).__name__ for v in row.values())
+            if table.name == "memos.jsonl" and row["segment_id"] == segment:
+                assert row["text"] == tricky
+    assert {"int", "str", "bool", "NoneType", "dict", "list"} <= seen  # the fixture holds every kind
+
+
+def test_each_raters_codings_file_says_what_the_codings_table_holds(rich, tmp_path):
+    """codings/<rater>.csv: every coding of the rater, in coding order, named as a reader names it."""
+    archive(rich, ADMIN, tmp_path / "a")
+    c, t, seg, u = schema.codings, schema.transcripts, schema.segments, schema.users
+    with rich.session() as session:
+        refs = {code.id: code.ref for code in codes.all_codes(session, include_retired=True)}
+        stored = session.execute(select(u.c.name, t.c.name, seg.c.index, c.c.code_id, c.c.memo)
+                                 .join(u, c.c.rater_id == u.c.id).join(t, c.c.transcript_id == t.c.id)
+                                 .outerjoin(seg, c.c.segment_id == seg.c.id).order_by(c.c.id)).all()
+    raters = sorted({rater for rater, *_ in stored})
+    assert len(raters) >= 3  # two coders and the consensus
+    for rater in raters:
+        with (tmp_path / "a" / "codings" / f"{rater}.csv").open(encoding="utf-8") as f:
+            written = [(r["transcript"], r["segment"], r["code"], r["memo"]) for r in csv.DictReader(f)]
+        assert written == [(name, "" if index is None else str(index), refs[code], memo or "")
+                           for who, name, index, code, memo in stored if who == rater], rater
+
+
 def test_password_hashes_stay_out_unless_asked_for(rich, tmp_path):
     archive(rich, ADMIN, tmp_path / "a")
     users = [json.loads(line) for line in (tmp_path / "a" / "tables" / "users.jsonl").read_text().splitlines()]
@@ -377,6 +416,10 @@ def _code_cycle(folder: Path) -> None:
     edit_rows(folder, "codes", change)
 
 
+def _saved_conventions(folder: Path, value: str) -> None:
+    edit_rows(folder, "study_meta", lambda rows: rows.append({"key": "taught_conventions", "value": value}))
+
+
 def _planted_system_user(folder: Path) -> None:
     edit_rows(folder, "users", lambda rows: rows.append({**rows[0], "id": 99, "name": "root", "role": "system"}))
 
@@ -412,6 +455,14 @@ MALFORMED = {
     "a code its own ancestor": (_code_cycle, r"code \d+ is its own ancestor"),
     "a code under a code not there": (lambda f: edit_rows(f, "codes", lambda rows: rows[0].update(parent_code_id=999)),
                                       r"parent_code_id 999 names no row of codes"),
+    # saved turn conventions are a JSON list of {"pattern", "example"}, each a pattern an import may run
+    "a saved convention that is no regular expression": (
+        lambda f: _saved_conventions(f, '[{"pattern": "(unclosed", "example": null}]'),
+        r"study_meta\.jsonl, line \d+: the saved turn conventions: the speaker pattern .*is no regular expression"),
+    "saved conventions that are no JSON": (lambda f: _saved_conventions(f, "not json"),
+                                           r"the saved turn conventions are not a JSON list"),
+    "a saved convention that is no object": (lambda f: _saved_conventions(f, '[{"pattern": "(?P<speaker>A): "}, 5]'),
+                                             r"the saved turn conventions hold 5, which is not"),
     "a planted system account": (_planted_system_user, r"'root' has the role 'system', which only the consensus"),
     "an unknown role": (lambda f: edit_rows(f, "users", lambda rows: rows[0].update(role="owner")),
                         r"role \"owner\" is none of admin, coder, system"),

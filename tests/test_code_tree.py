@@ -386,3 +386,77 @@ def test_a_v2_postgresql_study_is_upgraded(db_url):
             assert counted[codes.resolve(session, ref).id][1] == codes.resolve(session, "Challenges/Model search").id
     finally:
         study.close()
+
+
+# -- the upgrade of a schema-3 study: codes at the top level ------------------------------
+
+
+def test_a_v3_sqlite_study_is_upgraded_and_takes_codes_at_the_top_level(tmp_path):
+    path = tmp_path / "v3.db"
+    connection = sqlite3.connect(path)
+    statements = (Path(__file__).parent / "data" / "study_schema_v3.sql").read_text().split(";\n")
+    for statement in sorted(statements, key=lambda sql: not sql.startswith("CREATE TABLE")):  # tables first
+        connection.execute(statement)
+    connection.executescript(
+        "INSERT INTO study_meta VALUES ('schema_version', '3');"
+        "INSERT INTO themes (id, parent_id, name, description, exclusive, position) VALUES (1, NULL, 'T', '', 0, 0);"
+        "INSERT INTO codes (id, theme_id, name, definition, when_to_use, when_not_to_use, example, keywords, colour,"
+        " retired, position, parent_code_id) VALUES (1, 1, 'Old', 'An old code.', '', '', '', '[]', '#010203', 0, 0,"
+        " NULL);")
+    connection.close()
+    study = Study.open(f"sqlite:///{path}", create=False)
+    try:
+        assert codes.add_code(study, CLI, "", "Top", "At the top level.") == "Top"
+        assert codes.add_code(study, CLI, "Top", "Below", "Below the top code.") == "Top/Below"
+        assert refs(study) == ["Top", "Top/Below", "T/Old"]
+    finally:
+        study.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.execute("SELECT value FROM study_meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),)
+        declared = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'codes'").fetchone()[0]
+        assert connection.execute("SELECT theme_id, colour FROM codes WHERE id = 1").fetchone() == (1, "#010203")
+    released = (Path(__file__).parent / "data" / "study_schema_v4.sql").read_text()
+    assert declared + ";" in released  # the table a new study gets
+
+
+def test_a_v3_postgresql_study_is_upgraded_and_takes_codes_at_the_top_level(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL upgrade path (SQLite's is tested on the released v3 file above)")
+    study = Study.open(db_url)
+    load_small_codebook(study)
+    add_interview(study, "P1", "P1", ["Hard to find one."])
+    codings.apply_code(study, CLI, "alice", "P1", 1, "Challenges/Model search")
+    study.close()
+    engine = create_engine(db_url)
+    with engine.begin() as connection:  # back to schema 3's codes table
+        connection.execute(text("ALTER TABLE codes ALTER COLUMN theme_id SET NOT NULL"))
+        connection.execute(text("UPDATE study_meta SET value = '3' WHERE key = 'schema_version'"))
+    engine.dispose()
+    study = Study.open(db_url, create=False)
+    try:
+        ref = codes.add_code(study, CLI, "", "Mood", "How they felt.")
+        codings.apply_code(study, CLI, "alice", "P1", 1, ref)
+        assert coded_refs(study) == [(1, "Challenges/Model search", None), (1, "Mood", None)]
+    finally:
+        study.close()
+
+
+def test_top_level_codes_are_edited_like_any_other(tree):
+    """Added, moved to and from the top level, renamed and merged; a name is free at the top level
+    only when no top code and no top theme has it."""
+    assert codes.add_code(tree, CLI, "", "Mood", "How they felt.") == "Mood"
+    with pytest.raises(CodebookError, match="already exists under 'the top level'"):
+        codes.add_code(tree, CLI, "", "challenges", "Clashes with the theme.")
+    with pytest.raises(CodebookError, match="a code named 'Mood' already exists at the top"):
+        codes.add_theme(tree, CLI, "Mood")
+    assert codes.move_code(tree, CLI, "Challenges/Latency", "") == "Latency"
+    assert codes.move_code(tree, CLI, "Latency", "Mood") == "Mood/Latency"
+    assert codes.edit_code(tree, CLI, "Mood", name="Feeling") == "Feeling"
+    assert "Feeling/Latency" in refs(tree)
+    text_ = codes.codebook_yaml(tree)
+    book = parse_codebook(text_)
+    assert [c.ref for c in book.top_codes] == ["Feeling"]
+    assert [c.ref for c in book.codes()][:2] == ["Feeling", "Feeling/Latency"]

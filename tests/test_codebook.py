@@ -276,7 +276,7 @@ def test_code_problems_name_file_line_and_code(code_lines, line, expected):
         ("name: X\nthemes: []\n", 2, "codebook: 'themes' is empty"),
         ("name: X\n", 1, "codebook: 'themes' is missing"),
         ("name: X\nversion: 2\nthemes:\n  - name: T\n    codes: [{name: C, definition: d}]\n",
-         2, "codebook: unknown field 'version'; allowed fields: name, description, themes"),
+         2, "codebook: unknown field 'version'; allowed fields: name, description, codes, themes"),
         ("- just\n- a list\n", 1, "the codebook must be a mapping"),
         ("", 1, "the codebook is empty"),
     ],

@@ -256,6 +256,122 @@ def test_a_cue_of_dashed_lines_is_an_exchange_between_the_two_speakers(tmp_path)
         ("SAM", "In a village by the sea.")]
 
 
+ALL_NAMED = tuple(NAMED_LAYOUTS)
+
+
+def _turns(path, without=()):
+    parsed = read_transcript(path, without=without)
+    return parsed, [(t.speaker, parsed.turn_text(t)) for t in parsed.turns]
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_a_focus_group_code_heard_once_is_a_speaker_when_its_series_recurs_or_a_legend_declares_it(tmp_path, without):
+    path = tmp_path / "fg.txt"
+    path.write_text("M = Moderation, B = Beobachtung, TN = Teilnehmende\n\n"
+                    "M: Wie kommen Sie zur Arbeit?\nTN1: Mit dem Rad.\nTN2: Zu Fuß.\nTN3: Mit dem Auto, leider.\n"
+                    "B: Das Gerät ist aus, einen Moment.\nM: Und bei Regen?\nTN1: Dann den Bus.\nTN2: Auch zu Fuß.\n",
+                    encoding="utf-8")
+    parsed, turns = _turns(path, without)
+    assert [speaker for speaker, _ in turns] == ["M", "TN1", "TN2", "TN3", "B", "M", "TN1", "TN2"]
+    assert {r.name: r.role for r in assign_roles(parsed)}["B"] == "other"  # the legend says an observer
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_a_member_named_in_full_then_by_title_and_surname_is_one_speaker(tmp_path, without):
+    path = tmp_path / "debate.txt"
+    path.write_text("Mrs. Jean Arkwright (Fenbridge)\n\nHow many routes were withdrawn?\n\n"
+                    "The Minister for Transport (Mr. Geoffrey Lyle)\n\nForty-two.\n\n"
+                    "Mrs. Arkwright\n\nAnd how many new ones?\n\nMr. Lyle\n\nThirty-one.\n\n"
+                    "Mr. Dennis Pollard (Harrow Vale)\n\nWill he publish them?\n\nMr. Lyle\n\nToday.\n",
+                    encoding="utf-8")
+    _, turns = _turns(path, without)
+    assert turns == [
+        ("Mrs. Jean Arkwright (Fenbridge)", "How many routes were withdrawn?"),
+        ("The Minister for Transport (Mr. Geoffrey Lyle)", "Forty-two."),
+        ("Mrs. Jean Arkwright (Fenbridge)", "And how many new ones?"),
+        ("The Minister for Transport (Mr. Geoffrey Lyle)", "Thirty-one."),
+        ("Mr. Dennis Pollard (Harrow Vale)", "Will he publish them?"),
+        ("The Minister for Transport (Mr. Geoffrey Lyle)", "Today."),
+    ]
+
+
+def test_two_people_of_one_title_and_surname_stay_two(tmp_path):
+    path = tmp_path / "roes.txt"
+    path.write_text("Dr. Jane Roe\n\nWhere did you grow up?\n\nDr. John Roe\n\nIn Leeds.\n\n"
+                    "Dr. Jane Roe\n\nAnd your sister?\n\nDr. John Roe\n\nIn York.\n", encoding="utf-8")
+    _, turns = _turns(path, ALL_NAMED)
+    assert [speaker for speaker, _ in turns] == ["Dr. Jane Roe", "Dr. John Roe"] * 2
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_labels_with_a_party_or_an_institution_in_parentheses(tmp_path, without):
+    path = tmp_path / "minutes.txt"
+    path.write_text("Vorsitzende Dr. Anna Krämer (SPD): Herr Weber, wie viele nutzen den Rufbus?\n\n"
+                    "SV Prof. Dr. Jonas Weber (Universität Kassel): Etwa vier Prozent.\n\n"
+                    "Abg. Tim Brandt (CDU/CSU): Und was kostet eine Fahrt?\n\n"
+                    "SV Prof. Dr. Jonas Weber (Universität Kassel): Elf bis achtzehn Euro.\n\n"
+                    "Abg. Tim Brandt (CDU/CSU): Danke.\n\nVorsitzende Dr. Anna Krämer (SPD): Ich schließe die Sitzung.\n",
+                    encoding="utf-8")
+    _, turns = _turns(path, without)
+    assert [speaker for speaker, _ in turns] == [
+        "Vorsitzende Dr. Anna Krämer (SPD)", "SV Prof. Dr. Jonas Weber (Universität Kassel)",
+        "Abg. Tim Brandt (CDU/CSU)", "SV Prof. Dr. Jonas Weber (Universität Kassel)", "Abg. Tim Brandt (CDU/CSU)",
+        "Vorsitzende Dr. Anna Krämer (SPD)"]
+
+
+def test_a_closing_time_line_is_no_speaker_of_a_learned_convention(tmp_path):
+    path = tmp_path / "closing.txt"
+    path.write_text("Leitung: Frau Ruiz\n\nAna: Wie lange arbeiten Sie hier?\nBen: Seit zehn Jahren.\n"
+                    "Ana: Und davor?\nBen: In der Bäckerei meines Onkels, in der Altstadt.\n\n"
+                    "Schluss der Sitzung: 15:52 Uhr\n", encoding="utf-8")
+    parsed, _ = _turns(path, ALL_NAMED)
+    assert {t.speaker for t in parsed.turns} == {"Ana", "Ben"}  # a key, a time and a unit
+
+
+def test_minutes_that_mark_each_speech_with_a_circle_and_end_the_name_with_a_wide_space(tmp_path):
+    path = tmp_path / "minutes.txt"
+    path.write_text("出席委員\n委員長　田中　正男君\n――――\n○田中委員長　これより会議を開きます。山本花子君。\n"
+                    "○山本花子君　診療所はいくつ閉じたのでしょうか。\n○国務大臣(佐藤一郎君)　およそ四百です。\n"
+                    "○山本花子君　住民はどこで診察を受けているのですか。\n○国務大臣(佐藤一郎君)　近くの病院です。\n"
+                    "○田中委員長　散会いたします。\n", encoding="utf-8")
+    parsed, turns = _turns(path, ALL_NAMED)
+    assert [speaker for speaker, _ in turns] == ["田中委員長", "山本花子君", "国務大臣(佐藤一郎君)", "山本花子君",
+                                                 "国務大臣(佐藤一郎君)", "田中委員長"]
+    assert turns[1][1] == "診療所はいくつ閉じたのでしょうか。"
+    assert {r.name: r.role for r in assign_roles(parsed)} == {
+        "田中委員長": "other", "山本花子君": "interviewer", "国務大臣(佐藤一郎君)": "participant"}
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_titled_names_closed_by_a_full_stop_with_an_office_after_a_comma(tmp_path, without):
+    path = tmp_path / "senat.txt"
+    path.write_text("M. le président. La parole est à Mme Lucie Marchand.\n\n"
+                    "Mme Lucie Marchand. Monsieur le ministre, que comptez-vous faire ?\n\n"
+                    "M. le président. La parole est à M. le ministre.\n\n"
+                    "M. Paul Roussel, ministre des transports. Aucune ligne ne fermera sans car.\n\n"
+                    "Mme Lucie Marchand. Et après les travaux ?\n\nM. Paul Roussel, ministre. Les trains reviendront.\n",
+                    encoding="utf-8")
+    parsed, turns = _turns(path, without)
+    assert turns == [
+        ("M. le président", "La parole est à Mme Lucie Marchand."),
+        ("Mme Lucie Marchand", "Monsieur le ministre, que comptez-vous faire ?"),
+        ("M. le président", "La parole est à M. le ministre."),
+        ("M. Paul Roussel", "Aucune ligne ne fermera sans car."),
+        ("Mme Lucie Marchand", "Et après les travaux ?"), ("M. Paul Roussel", "Les trains reviendront."),
+    ]
+    assert {r.name: r.role for r in assign_roles(parsed)}["M. le président"] == "other"  # gives the floor, asks nothing
+
+
+def test_japanese_names_glued_to_their_quoted_words(tmp_path):
+    path = tmp_path / "ja.txt"
+    path.write_text("山本「お店は何年になりますか？」\n中村「八十年になります。」\n山本「昔はどうでしたか？」\n"
+                    "中村「にぎやかでした。」\n", encoding="utf-8")
+    parsed, turns = _turns(path, ALL_NAMED)
+    assert turns == [("山本", "「お店は何年になりますか？」"), ("中村", "「八十年になります。」"),
+                     ("山本", "「昔はどうでしたか？」"), ("中村", "「にぎやかでした。」")]
+    assert main_interviewer(assign_roles(parsed)) == "山本"
+
+
 @pytest.mark.parametrize("name", EXPECTED)
 def test_a_convention_no_layout_names_is_read_right(name):
     interviewer, expected = EXPECTED[name]

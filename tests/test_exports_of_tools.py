@@ -51,6 +51,7 @@ def test_json_segments_without_speakers_are_read_as_text_with_its_own_labels(tmp
 @pytest.mark.parametrize("content, problem", [
     ('{"segments": [', "is not valid JSON (line 1"),
     ('{"title": "Notes", "tags": ["a", "b"]}', "holds no list of segments with a text field"),
+    ("[" * 100_000 + "]" * 100_000, "nests lists and objects deeper than"),  # was a RecursionError named
 ])
 def test_json_without_segments_is_an_error_naming_the_file(tmp_path, content, problem):
     path = tmp_path / "settings.json"
@@ -158,3 +159,46 @@ def test_json_channels_each_holding_one_speakers_words_are_read_in_time_order(tm
     path.write_text(json.dumps({"results": {"channel_labels": {"channels": channels}}}), encoding="utf-8")
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
         ("spk_0", "Where from?"), ("spk_1", "Near Porto."), ("spk_0", "Nice.")]
+
+
+@pytest.mark.parametrize("element", ["pre", "textarea"])
+def test_a_web_page_holding_the_transcript_as_preformatted_text_keeps_its_lines(tmp_path, element):
+    # an archive's page showing the plain-text transcript in <pre> (or in a <textarea> to copy it
+    # from): its line breaks end the turns (read as one line, every answer went to the interviewer)
+    path = tmp_path / "plain.html"
+    path.write_text(f"<html><body><h1>Interview 4</h1><form><{element}>\nINTERVIEWER: How did it start?\n"
+                    f"ANA: Slowly, with   one shop.\n\nINTERVIEWER: And then?\nANA: Then fast.\n</{element}>"
+                    "</form></body></html>", encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("INTERVIEWER", "How did it start?"), ("ANA", "Slowly, with one shop."),
+        ("INTERVIEWER", "And then?"), ("ANA", "Then fast.")]
+
+
+@pytest.mark.parametrize("page", [
+    # a web framework wraps the whole body in one <form>: the transcript is in it (a browser shows it)
+    "<html><body><p>Recorded 1998.</p><form id='page'><input name='q'><button>Search</button>"
+    "<p>Interviewer: Where were you born?</p><p>Ruth: Behind the mill.</p><p>Interviewer: When?</p><p>Ruth: In 1931.</p></form></body></html>",
+    # no </head>: a browser ends the head at <body> (or at the first thing that is no head's)
+    "<html><head><title>Ruth</title><meta charset='utf-8'><body><p>Recorded 1998.</p>"
+    "<p>Interviewer: Where were you born?</p><p>Ruth: Behind the mill.</p><p>Interviewer: When?</p><p>Ruth: In 1931.</p></body></html>",
+    "<html><head><title>Ruth</title><p>Recorded 1998.</p>"
+    "<p>Interviewer: Where were you born?</p><p>Ruth: Behind the mill.</p><p>Interviewer: When?</p><p>Ruth: In 1931.</p></html>",
+])
+def test_a_web_page_shows_its_transcript_whatever_wraps_it(tmp_path, page):
+    path = tmp_path / "ruth.html"
+    path.write_text(page, encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [(s, body) for s, body, _ in _turns(parsed)][-4:] == [
+        ("Interviewer", "Where were you born?"), ("Ruth", "Behind the mill."), ("Interviewer", "When?"),
+        ("Ruth", "In 1931.")]
+    assert "Search" not in parsed.header + parsed.text
+
+
+@pytest.mark.parametrize("odd", [{"text": ["Two lines", "of words here."]},  # a list of lines
+                                 {"transcript": "Two lines of words here."}])  # another text field
+def test_a_json_segment_holding_its_words_otherwise_keeps_them(tmp_path, odd):
+    segments = [{"speaker": "A", "text": "Hello there friend."}, {"speaker": "B", **odd}, {"speaker": "A", "text": "Bye now."}]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(segments), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("A", "Hello there friend."), ("B", "Two lines of words here."), ("A", "Bye now.")]

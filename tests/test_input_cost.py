@@ -206,3 +206,48 @@ def test_an_invisible_character_in_a_speaker_label_leaves_the_answer_with_its_sp
         assert ("P2", "With a grant.") in said
     assert parsed.warnings == (f"1 invisible control character(s) read as spaces or line breaks (the first, "
                                f"U+{ord(hidden):04X}, on line 2)",)
+
+
+HANG_GUARD = 120  # not a timing: a linear read takes a second or two, the quadratic one hours
+
+
+@pytest.mark.parametrize("tail", ["<a" * 500_000, "</" * 500_000, "<?" * 500_000, "<!--a>" * 150_000])
+def test_a_web_page_ending_in_constructs_never_closed_reads_in_linear_time(tmp_path, tail):
+    # html.parser before Python 3.13.4 spends time quadratic in a page's unclosed tail at close()
+    # (CVE-2025-6069): a 1 MB page of "<a" took hours; the turns before it must still be read
+    path = tmp_path / "page.html"
+    path.write_text("<p>Interviewer: Why?</p><p>Ana: Work.</p><p>Interviewer: Where?</p><p>Ana: Here.</p>" + tail,
+                    encoding="utf-8")
+    script = ("import sys; from pathlib import Path; from study.transcripts import read_transcript; "
+              "p = read_transcript(Path(sys.argv[1])); print([t.speaker for t in p.turns][:4])")
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                              timeout=HANG_GUARD, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading a page ending in {tail[:6]!r}... stalled")
+    assert done.stdout.strip() == "['Interviewer', 'Ana', 'Interviewer', 'Ana']", done.stderr[-300:]
+
+
+READ_UNDER_LIMIT = """
+import resource, sys
+from pathlib import Path
+from study.errors import StudyError
+from study.transcripts import read_transcript
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+try:
+    read_transcript(Path(sys.argv[1]))
+    print("read")
+except StudyError as exc:
+    print("refused", exc)
+"""
+
+
+def test_a_deeply_nested_json_file_is_read_in_memory_linear_in_its_size(tmp_path):
+    # a list 900 levels down holding a million numbers (2 MB): each value once carried its whole path,
+    # 900 steps long (1.45 GB for this file; a 20 MB one would need 15 GB)
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 900 + ",".join(["1"] * 1_000_000) + "]" * 900, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", READ_UNDER_LIMIT, str(path), str(1_000_000_000)],
+                          capture_output=True, text=True, timeout=HANG_GUARD, check=False)
+    assert done.returncode == 0, done.stderr[-300:]
+    assert done.stdout.startswith("refused") and "holds no list of segments" in done.stdout

@@ -257,6 +257,24 @@ def test_docx_bold_names_without_colons_are_speakers(tmp_path):
     assert_exact_offsets(parsed)
 
 
+@pytest.mark.parametrize("bold", [True, False])  # bold names, or plain names alone on a line
+def test_a_name_typed_once_in_other_letter_case_is_the_same_speaker(tmp_path, bold):
+    # "teo brandt" once among "Teo Brandt": before, a name alone seen once was no label, so Teo's
+    # words went to the question above (the interviewer's), and bold read two Teos
+    document = docx.Document()
+    for name, body in [(MARA, "Where do you work?"), (TEO, "At a lab."), (MARA, "Since when?"), (TEO.lower(), "2019."),
+                       (MARA, "Who pays?"), (TEO, "A grant."), (MARA, "Thanks.")]:
+        document.add_paragraph().add_run(name).bold = bold
+        document.add_paragraph(body)
+    document.save(tmp_path / "typo.docx")
+    parsed = read_transcript(tmp_path / "typo.docx")
+    assert timed_turns(parsed) == [
+        (MARA, "Where do you work?", None), (TEO, "At a lab.", None), (MARA, "Since when?", None), (TEO, "2019.", None),
+        (MARA, "Who pays?", None), (TEO, "A grant.", None), (MARA, "Thanks.", None),
+    ]
+    assert_exact_offsets(parsed)
+
+
 def test_docx_name_paragraphs_in_a_style_of_their_own_are_speakers(tmp_path):
     document = docx.Document()
     style = document.styles.add_style("Speaker Name", 1)  # 1: a paragraph style

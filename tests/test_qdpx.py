@@ -260,9 +260,9 @@ def test_a_project_from_another_tool_lands_in_its_segments(study, other_tool):
     # Segments: 0 and 2 the interviewer's questions, 1 and 3 P7's answers; offsets counted with
     # CRLF in the file are moved onto the LF text.
     assert [(c.segment, c.code, c.memo) for c in codings.codings_of(study, CLI, "Maria")] == [
-        (None, f"{qdpx.UNGROUPED_THEME}/Hope", None),
-        (1, "Codes/Barriers/Cost \\/ price", None),  # the name as written: a slash in a name is escaped in a reference
-        (3, "Codes/Barriers", "Bureaucracy, not law."),
+        (None, "Hope", None),
+        (1, "Barriers/Cost \\/ price", None),  # the name as written: a slash in a name is escaped in a reference
+        (3, "Barriers", "Bureaucracy, not law."),
     ]
     assert dict(result.codings) == {"Maria": 3}
     assert result.coding_memos == 1  # the note on the selection is the memo of its coding
@@ -272,9 +272,9 @@ def test_a_codable_parent_stays_a_code_with_its_colour_and_codes_below_it(study,
     qdpx.import_qdpx(study, CLI, other_tool)
     book = codebook_of(study)
     assert [(c.ref, c.definition, c.colour) for c in book.codes()] == [
-        ("Codes/Barriers", "What gets in the way.", "#cc0000"),  # codable parent: a code, its codings its own
-        ("Codes/Barriers/Cost \\/ price", "Money.", None),  # the name as written
-        (f"{qdpx.UNGROUPED_THEME}/Hope", "", None),
+        ("Barriers", "What gets in the way.", "#cc0000"),  # codable parent: a code, its codings its own
+        ("Barriers/Cost \\/ price", "Money.", None),  # the name as written
+        ("Hope", "", None),
     ]
     assert [c.name for c in book.codes()[0].codes] == ["Cost / price"]
 
@@ -282,8 +282,8 @@ def test_a_codable_parent_stays_a_code_with_its_colour_and_codes_below_it(study,
 def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, other_tool):
     result = qdpx.import_qdpx(study, CLI, other_tool)
     assert len(result.unmapped) == 2
-    assert any("Interview 7 [0:11] (Codes/Hope): covers no segment" in item for item in result.unmapped)
-    assert any("[154:164] (Codes/Hope): its positions are outside the text" in item for item in result.unmapped)
+    assert any("Interview 7 [0:11] (Hope): covers no segment" in item for item in result.unmapped)
+    assert any("[154:164] (Hope): its positions are outside the text" in item for item in result.unmapped)
     assert result.skipped == ["1 PDF source(s) without a plain-text representation not imported"]
 
 
@@ -295,7 +295,7 @@ def test_cases_give_the_participant_and_its_variables(study, other_tool):
 def test_codings_are_not_added_where_the_rater_marked_the_transcript_done(study, other_tool):
     qdpx.import_qdpx(study, CLI, other_tool)
     [row] = [r for r in codings.codings_of(study, CLI, "Maria", "Interview 7")
-             if (r.segment, r.code) == (1, "Codes/Barriers/Cost \\/ price")]
+             if (r.segment, r.code) == (1, "Barriers/Cost \\/ price")]
     codings.remove_code(study, CLI, "Maria", "Interview 7", 1, row.code, span=row.span)
     codings.mark_done(study, CLI, "Maria", "Interview 7", anyway=True)
     result = qdpx.import_qdpx(study, CLI, other_tool)
@@ -362,8 +362,8 @@ def test_a_code_name_or_depth_no_study_can_hold_is_refused_naming_the_code(study
 
 def test_codes_nested_as_deep_as_allowed_are_imported(study, tmp_path):
     qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "deep.qdpx", codes_project(nested(100))))
-    deepest = codebook_of(study).codes()[-1]  # every one codable: a chain of 100 codes in the theme of top codes
-    assert deepest.path == (qdpx.UNGROUPED_THEME, *(f"c{i}" for i in range(100)))
+    deepest = codebook_of(study).codes()[-1]  # every one codable: a chain of 100 codes from the top level
+    assert deepest.path == tuple(f"c{i}" for i in range(100))
 
 
 def test_a_bad_offset_is_refused_with_where_it_is(study, tmp_path):
@@ -404,8 +404,8 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
                                "5 coding(s) on the text source(s) left out not imported",
                                "1 note(s) on the text source(s) left out not imported"]
     assert texts_of(study) == {}
-    assert [c.ref for c in codebook_of(study).codes()] == ["Codes/Barriers", "Codes/Barriers/Cost \\/ price",
-                                                           f"{qdpx.UNGROUPED_THEME}/Hope"]
+    assert [c.ref for c in codebook_of(study).codes()] == ["Barriers", "Barriers/Cost \\/ price",
+                                                           "Hope"]
     assert [p["participant"] for p in list_participants(study)] == ["P7"]
 
 

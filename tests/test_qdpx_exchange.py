@@ -373,8 +373,7 @@ def test_what_is_not_imported_is_reported_by_count(study, tmp_path):
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "s.qdpx", project, EMOJI_TEXT))
     assert sorted(summary.skipped) == ["1 PDF source(s) without a plain-text representation not imported",
                                        "1 audio source(s) without a transcript not imported",
-                                       "1 set(s) (groups of codes or sources) not imported",
-                                       "2 picture source(s) not imported"]
+                                       "2 picture source(s) not imported"]  # the set is kept
 
 
 # ---------------------------------------------------------------- refused whole
@@ -445,8 +444,8 @@ def test_a_codebook_from_nvivo_for_mac_and_atlas_ti_loads(study, tmp_path):
     assert qdpx.import_codebook(study, CLI, atlas).skipped == ("1 set(s) (groups of codes or sources) not imported",)
     with study.session() as session:
         assert [(c.ref, c.definition, c.colour) for c in codes.all_codes(session)] == [
-            ("Codes/Trust", "Whom they trust.", None), ("Codes/Trust/Peers", "", "#00FF00"),
-            (f"{qdpx.UNGROUPED_THEME}/Cost", "Money.", None)]
+            ("Trust", "Whom they trust.", None), ("Trust/Peers", "", "#00FF00"),
+            ("Cost", "Money.", None)]
 
 
 def test_the_consensus_travels_as_a_rater_of_its_own_never_into_a_study_consensus(coded, tmp_path):
@@ -482,7 +481,7 @@ def test_nvivo_cases_listed_as_codes_assign_text_to_the_case_and_are_not_codes(s
     assert summary.skipped == ["1 coding(s) that assign part of a text to a case, not a code, not imported"]
     assert not summary.unmapped and dict(summary.codings) == {"Coder": 1}
     with study.session() as session:
-        assert [c.ref for c in codes.all_codes(session)] == ["Codes/Adoption", "Codes/Adoption/Quote"]
+        assert [c.ref for c in codes.all_codes(session)] == ["Adoption", "Adoption/Quote"]
 
 
 def test_an_empty_text_source_is_reported_and_the_rest_imported(study, tmp_path):

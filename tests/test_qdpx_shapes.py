@@ -197,8 +197,9 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
-    """ATLAS.ti's relations between codes, a graph, a picture, a set, and an element no version of the
-    standard names: each counted where it stands (the case's memo is kept, as a project memo).
+    """A graph, a picture, and an element no version of the standard names: each counted where it
+    stands (the case's memo is kept, as a project memo; the set and ATLAS.ti's relation between
+    codes are kept).
     QualCoder's empty ``<Description />`` placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
@@ -221,9 +222,7 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
     assert sorted(summary.skipped) == [
         "1 <Highlight> element(s) in <TextSource> not imported",
         "1 graph(s) (code maps) not imported",
-        "1 link(s) between codes or sources (relations) not imported",
         "1 picture source(s) not imported",
-        "1 set(s) (groups of codes or sources) not imported",
     ]
 
 
@@ -393,3 +392,50 @@ def test_a_codebook_written_without_the_namespace_is_read_when_its_parts_are_qda
                     encoding="utf-8")
     result = qdpx.import_codebook(study, CLI, book)
     assert result.codes == 2 and not result.skipped
+
+
+@pytest.mark.parametrize("kind", ["transcript", "source"])
+def test_a_text_held_inline_keeps_its_crlf_line_ends_so_positions_counted_over_them_fit(study, tmp_path, kind):
+    """An XML reader reads every CR LF as LF; a text written inside the file (QualCoder's transcripts,
+    a TextSource's PlainTextContent) keeps its CRs, since its tool counted positions over them."""
+    if kind == "transcript":
+        points, ends = sync_points(TEXT, "A parser in Python", "Reviews took longer")
+        selections = "".join(
+            f'<TranscriptSelection guid="{guid(3, n)}" fromSyncPoint="{ends[words][0]}" '
+            f'toSyncPoint="{ends[words][1]}"><Coding guid="{guid(4, n)}"><CodeRef targetGUID="{guid(1, 2)}"/>'
+            f'</Coding></TranscriptSelection>' for n, words in enumerate(ends))
+        source = (f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">'
+                  f'<Transcript guid="{guid(6, 1)}" name="focus" creatingUser="{BEN}"><PlainTextContent>{TEXT}'
+                  f'</PlainTextContent>{points}{selections}</Transcript></VideoSource>')
+    else:
+        source = (f'<TextSource guid="{guid(2, 1)}" name="focus.mp4" creatingUser="{BEN}">'
+                  f'<PlainTextContent>{TEXT}</PlainTextContent>'
+                  f'{selection(1, TEXT, "A parser in Python", 2, user=BEN)}'
+                  f'{selection(2, TEXT, "Reviews took longer", 2, user=BEN)}</TextSource>')
+    with zipfile.ZipFile(tmp_path / "c.qdpx", "w") as archive:  # the XML's bytes as written, CR LF kept
+        archive.writestr("project.qde", project(source).encode("utf-8"))
+    summary = qdpx.import_qdpx(study, CLI, tmp_path / "c.qdpx")
+    assert summary.ok and not summary.unmapped
+    assert sorted(quotes_of(study)) == [("ben", "focus.mp4", "A parser in Python"),
+                                        ("ben", "focus.mp4", "Reviews took longer")]
+
+
+def test_a_set_whose_texts_were_left_out_is_kept_with_the_rest_and_the_loss_counted(study, tmp_path):
+    """A set (MAXQDA's document set) of two texts, one missing from the archive: the set is kept
+    with the text that came in, and goes back out with it."""
+    sources = text_source(1) + text_source(2)
+    sets = (f'<Sets><Set guid="{guid(12, 1)}" name="Corpus"><Description>both weeks</Description>'
+            f'<MemberSource targetGUID="{guid(2, 1)}"/><MemberSource targetGUID="{guid(2, 2)}"/>'
+            f'<MemberCode targetGUID="{guid(1, 3)}"/></Set></Sets>')
+    path = write_qdpx(tmp_path / "s.qdpx", project(sources, sets), {f"sources/{guid(2, 1)}.txt": interview(1)})
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert "1 member(s) of sets not kept: their codes or texts were not imported" in summary.skipped
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    root = ET.fromstring(zipfile.ZipFile(tmp_path / "out.qdpx").read("project.qde"))
+    [kept] = root.iter(f"{Q}Set")
+    names = {s.get("guid"): s.get("name") for s in root.iter(f"{Q}TextSource")}
+    codes = {c.get("guid"): c.get("name") for c in root.iter(f"{Q}Code")}
+    assert (kept.get("name"), kept.find(f"{Q}Description").text) == ("Corpus", "both weeks")
+    assert [names[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberSource")] == ["Interview 1"]
+    assert [codes[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberCode")] == ["reviews"]
+    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(ET.tostring(root, encoding="unicode"))

@@ -32,7 +32,25 @@ from tests.test_layouts import (
 EXAMPLES = int(os.environ.get("STUDY_FUZZ_EXAMPLES", "15"))
 # Pieces of the layouts' syntax, so mutations reach the parsers and not only the decoders.
 TOKENS = [b"\n", b"\n\n", b":", b" --> ", b"<v ", b">", b"**", b"[", b"]", b"00:00:01", b"0:04", b"Q: ",
-          b"Answer: ", b"Notes\n", b"\r", b"\x00", b"\xff\xfe", b"\"", b"\t", b"-->", b"WEBVTT\n", b"#"]
+          b"Answer: ", b"Notes\n", b"\r", b"\x00", b"\xff\xfe", b"\"", b"\t", b"-->", b"WEBVTT\n", b"#",
+          b"{", b"}", b"[[[[", b'"text": ', b'"speaker": ', b"null", b"1e999", b"<pre>", b"</pre>", b"<p>", b"</",
+          b"<!--", b"<head>", b"<script>", b"&amp;", b"&#x0;"]
+# The JSON and web-page shapes the speech-to-text and web readers take (chapters, channels, <pre>).
+JSON_AND_HTML = [
+    ("segments.json", b'{"segments": [{"start": 0.5, "text": " Where do you work?", "speaker": "SPEAKER_00", '
+                      b'"words": [{"word": "Where", "start": 0.5}]}, {"start": 3.4, "text": "At the harbour.", '
+                      b'"speaker": "SPEAKER_01"}], "word_segments": [{"word": "Where"}]}'),
+    ("chapters.json", b'{"chapters": [{"title": "One", "segments": [{"speaker": "Host", "start": 0, "text": "Hi."}, '
+                      b'{"speaker": "Guest", "start": 2, "text": "Hello there."}]}, {"segments": [{"speaker": "Host", '
+                      b'"start": 9, "text": "Bye."}]}]}'),
+    ("items.json", b'{"results": {"transcripts": [{"transcript": "Where? Here."}], "items": [{"start_time": "0.1", '
+                   b'"alternatives": [{"content": "Where"}], "speaker_label": "spk_0"}, {"alternatives": [{"content": '
+                   b'"?"}], "type": "punctuation"}, {"start_time": "1.0", "alternatives": [{"content": "Here"}], '
+                   b'"speaker_label": "spk_1"}]}}'),
+    ("page.html", b"<html><head><title>Ruth</title><script>x</script><body><form><p><b>Interviewer:</b> Where?</p>"
+                  b"<p><b>Ruth:</b> Here &amp; there.<br>Yes.</p></form><pre>\nINTERVIEWER: Why?\nRUTH: Work.\n\n"
+                  b"</pre><table><tr><td>0:05</td><td>Ana</td><td>Hi</td></tr></table></html>"),
+]
 
 
 def _docx_bytes() -> bytes:
@@ -48,6 +66,7 @@ def _shapes() -> list[tuple[str, bytes]]:
         ("t.odt", minimal_odt(DIALOGUE)),
         ("t.rtf", minimal_rtf(DIALOGUE)),
         ("t.xlsx", minimal_xlsx([["Speaker", "Text"], ["Ana", "Hi?"], ["Bo", "Yes."]])),
+        *JSON_AND_HTML,
     ] + [(name, make()) for name, make, _ in BOMBS.values()]
 
 

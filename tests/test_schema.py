@@ -1,5 +1,5 @@
 """The tables are declared once (study.schema, SQLAlchemy Core) and the ORM classes are mapped onto
-them: the database a new study gets is schema version 3 exactly as it was first released."""
+them: the database a new study gets is schema version 4 exactly as it was first released."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,10 +8,11 @@ from pathlib import Path
 from study import schema
 from study.store import SCHEMA_VERSION, Base, Study, Transcript
 
-# sqlite_master of a new study as written when schema version 3 was released (codes nest under
-# codes); a change to the schema comes with a new version. study_schema_v2.sql is version 2 as
-# study 0.1 released it, which the upgrade tests open (tests/test_code_tree.py).
-RELEASED_V3 = Path(__file__).parent / "data" / "study_schema_v3.sql"
+# sqlite_master of a new study as written when schema version 4 was released (a code may sit at the
+# top level, in no theme); a change to the schema comes with a new version. study_schema_v2.sql and
+# study_schema_v3.sql are versions 2 and 3 as released, which the upgrade tests open
+# (tests/test_code_tree.py).
+RELEASED_V4 = Path(__file__).parent / "data" / "study_schema_v4.sql"
 
 
 # Tables added since, each created empty when a study opens (a new table needs no new version).
@@ -23,15 +24,15 @@ SEARCH_INDEX = "search_segments"
 INDEXES_SINCE_V3 = {index.name for index in schema.INDEXES_ADDED_SINCE_V3}
 
 
-def test_a_new_sqlite_study_gets_the_released_version_3_tables(tmp_path):
+def test_a_new_sqlite_study_gets_the_released_version_4_tables(tmp_path):
     Study.open(str(tmp_path / "study.db")).close()
     with sqlite3.connect(tmp_path / "study.db") as connection:
         statements = [sql + ";" for (sql, table, name) in connection.execute(
             "SELECT sql, tbl_name, name FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
             if table not in ADDED_SINCE_V3 and name not in INDEXES_SINCE_V3 and not name.startswith(SEARCH_INDEX)]
         added = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert SCHEMA_VERSION == 3
-    assert "\n".join(statements) + "\n" == RELEASED_V3.read_text()
+    assert SCHEMA_VERSION == 4
+    assert "\n".join(statements) + "\n" == RELEASED_V4.read_text()
     assert ADDED_SINCE_V3 | {SEARCH_INDEX} <= added
 
 

@@ -25,12 +25,14 @@ ICON = Path(__file__).parent / "components" / "icon.svg"
 st.set_page_config(page_title="study", page_icon=str(ICON), layout="wide")
 
 actor = current_actor() or resume_browser_session()
+# First in every run, signed in or not: the run that signs in hands the code to a writer already
+# mounted with the sign-in page (a reload right after signing in keeps the session). Signed out:
+# just signed out, or the browser still holds a cookie whose session ended (a reload may have cut
+# the sign-out's own request short), so the browser's cookie is cleared.
+write_session_cookie(session_cookie_code() if actor else None,
+                     clear=actor is None and (session_token() is not None or bool(st.context.cookies.get(COOKIE))))
 if actor is None:
     pages = [st.Page("views/sign_in.py", title="Sign in", icon=":material/login:")]
-    # Just signed out, or the browser still holds a cookie whose session ended (a reload may have
-    # cut the sign-out's own request short): clear the browser's cookie.
-    if session_token() is not None or st.context.cookies.get(COOKIE):
-        write_session_cookie(None)
 else:
     pages = [
         st.Page("views/code.py", title="Code", icon=":material/edit_note:", default=True),
@@ -50,8 +52,6 @@ else:
     with st.sidebar:
         st.text(f"Signed in as {actor.name} ({actor.role})")  # st.text: a user name is never Markdown
         st.button("Sign out", on_click=sign_out, icon=":material/logout:")
-        if session_cookie_code() is not None:  # just signed in: the server sets the cookie
-            write_session_cookie(session_cookie_code())
 
 page = st.navigation(pages)
 page.run()

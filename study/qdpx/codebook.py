@@ -2,8 +2,9 @@
 
 A study's themes are non-codable Codes (``isCodable="false"``), its codes codable ones, each with
 the codes below it nested inside (a codable parent stays codable: codings on it and below it both
-travel). The codes of the theme that holds another tool's top-level codes (``UNGROUPED_THEME``,
-no description) are written at the top level again, so a round trip adds no parent. A
+travel). Another tool's top-level codable codes are the study's top-level codes (in no theme), and
+go back out at the top level; so do the codes of the theme older imports put them in
+(``UNGROUPED_THEME``, no description), so a round trip adds no parent. A
 Description holds the definition, then "When to use:", "When not to use:", "Example:" and
 "Keywords:" lines (a theme's: its description and "Exclusive: yes"), which an import reads back.
 
@@ -37,12 +38,15 @@ _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 class CodeElements:
     """The study's themes and codes as nested QDA-XML Code elements."""
 
-    def __init__(self, themes: Sequence[Theme], keep: set[int], unique_names: bool = False):
+    def __init__(self, themes: Sequence[Theme], keep: set[int], unique_names: bool = False,
+                 top_codes: Sequence[Code] = ()):
         self.themes = list(themes)
+        self.top_codes = list(top_codes)  # the codes in no theme
         self.keep = keep  # ids of retired codes still exported (they have codings)
         self.count = 0
         themes_all = [t for top in self.themes for t in _themes_in(top)]
-        codes = [c for t in themes_all for top in t.codes for c in self._codes_below(top)]
+        codes = [c for top in self.top_codes for c in self._codes_below(top)]
+        codes += [c for t in themes_all for top in t.codes for c in self._codes_below(top)]
         uses = Counter(c.name.casefold() for c in codes)
         self.repeated = sorted({c.name for c in codes if uses[c.name.casefold()] > 1})  # names in two branches
         self.refs = {c.ref for c in codes}
@@ -67,9 +71,9 @@ class CodeElements:
         return [code] + [c for child in code.children for c in self._codes_below(child)]
 
     def elements(self) -> list[ET.Element]:
-        result = []
+        result = [self.code(c) for c in self.top_codes if self._exported(c)]
         for theme in self.themes:
-            if _is_ungrouped(theme):  # another tool's top-level codes: back at the top level
+            if _is_ungrouped(theme):  # another tool's top-level codes, as older imports kept them
                 result.extend(self.code(c) for c in theme.codes if self._exported(c))
             else:
                 result.append(self.theme(theme))
@@ -108,7 +112,9 @@ def _is_ungrouped(theme: Theme) -> bool:
 
 
 def _parent_name(code: Code) -> str:
-    return code.parent.name if code.parent is not None else code.theme.name
+    if code.parent is not None:
+        return code.parent.name
+    return code.theme.name if code.theme is not None else ""
 
 
 def _themes_in(theme: Theme) -> list[Theme]:
@@ -142,28 +148,22 @@ def _join_fields(text: str, labels: dict[str, str], values: dict[str, str]) -> s
 def codebook_from(codes: Sequence[QdaCode], name: str = "Imported codebook", stored: cb.Codebook | None = None,
                   coded: frozenset[str] = frozenset()) -> ImportedCodebook:
     """The file's code tree as a Codebook: a non-codable code is a theme, a codable one a code with
-    the codes below it (a codable parent stays one); top-level codable codes go in a theme of their
-    own (``UNGROUPED_THEME``, where the first of them stood). A codable code nobody coded (``coded``:
+    the codes below it (a codable parent stays one); top-level codable codes are top-level codes,
+    in no theme. A codable code nobody coded (``coded``:
     GUIDs the file's codings name) where the ``stored`` codebook has a theme of that path is that
     theme: a tool without uncodable groupings (NVivo) sends the study's themes back so. Names are
     kept as written; only two codes of one parent that share a name are told apart, numbered, and
     reported."""
     reader = _Reader(_theme_paths(stored.themes if stored else ()), coded)
     themes: list[cb.Theme] = []
-    loose: list[QdaCode] = []
-    taken: set[str] = set()
+    top: list[cb.Code] = []
+    taken: set[str] = set()  # top-level codes and top themes share one set of names
     for code in codes:
         if code.codable and not reader.is_theme(code, ()):
-            if not loose:
-                themes.append(None)  # where the theme of top-level codes goes
-                taken.add(UNGROUPED_THEME.casefold())
-            loose.append(code)
+            top.append(reader.code(code, (), taken))
         else:
             themes.append(reader.theme(code, (), taken))
-    if loose:
-        ungrouped = cb.Theme(UNGROUPED_THEME, "", False, reader.codes(loose, (UNGROUPED_THEME,)))
-        themes = [ungrouped if t is None else t for t in themes]
-    return ImportedCodebook(cb.Codebook(name, "", tuple(themes)), reader.refs, tuple(reader.notes))
+    return ImportedCodebook(cb.Codebook(name, "", tuple(themes), tuple(top)), reader.refs, tuple(reader.notes))
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,8 @@ def _split_fields(description: str, labels: dict[str, str]) -> tuple[str, dict[s
 
 def merged(stored: cb.Codebook, imported: cb.Codebook) -> cb.Codebook:
     """The stored codebook with the imported themes and codes it lacks appended (matched by name, ignoring case)."""
-    return replace(stored, themes=_merged_themes(stored.themes, imported.themes))
+    return replace(stored, themes=_merged_themes(stored.themes, imported.themes),
+                   top_codes=_merged_codes(stored.top_codes, imported.top_codes))
 
 
 def _merged_themes(stored: Sequence[cb.Theme], imported: Sequence[cb.Theme]) -> tuple[cb.Theme, ...]:

@@ -43,6 +43,7 @@ from .codebook import codebook_from, merged
 from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
                     QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
+from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets
 
 
 @dataclass
@@ -134,7 +135,8 @@ CREDITS = ("coding", "selection")  # whose a coding is when the selection's crea
 def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn",
                 credit: str = "coding") -> QdpxImportSummary:
     """Import a REFI-QDA project: its text sources as transcripts (segmented into ``unit``s), its
-    codes into the codebook (parent codes become themes) and each user's codings as a rater's,
+    codes into the codebook (non-codable codes become themes, top-level codes stay at the top) and
+    each user's codings as a rater's,
     kept as spans. Texts that cannot be read are left out (and named in the summary); the rest is
     stored together or not at all. Where a selection's creator differs from its coding's (NVivo),
     ``credit`` says whose the coding is: "coding" or "selection"."""
@@ -173,16 +175,55 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             summary.skipped.append(f"{len(empty)} empty text source(s) not imported")
         left_out = {s.guid for s in project.sources if _unreadable(s)}
         stored = _StoredTexts(session)
+        placed: dict[str, str] = {}  # source GUID -> the transcript its text is
         for source in project.sources:
             if source.guid in empty or source.guid in left_out:
                 continue
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary,
                                             stored)
+            placed[source.guid] = transcript.name
             codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
             writer.write(transcript, codings, memos)
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
+        keep_sets(session, _sets(project, code_refs, placed, summary))
+        keep_relations(session, _relations(project, code_refs, placed, summary))
+
+
+def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+          summary: QdpxImportSummary) -> list[KeptSet]:
+    """The project's sets, members by code reference and transcript name; members that were not
+    imported (a text left out, a case) are counted in the summary."""
+    kept, dropped = [], 0
+    for found in project.sets:
+        codes = tuple(code_refs[g] for g in found.codes if g in code_refs)
+        sources = tuple(dict.fromkeys(placed[g] for g in found.sources if g in placed))
+        dropped += sum(g not in code_refs for g in found.codes) + sum(g not in placed for g in found.sources)
+        kept.append(KeptSet(found.name, found.description, codes, sources))
+    if dropped:
+        summary.skipped.append(f"{dropped} member(s) of sets not kept: their codes or texts were not imported")
+    return kept
+
+
+def _relations(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+               summary: QdpxImportSummary) -> list[KeptRelation]:
+    """The project's relations between codes and texts, ends by code reference and transcript
+    name; one with an end the study does not hold (a selection, a case) is counted."""
+    def end(guid: str) -> tuple[str, str] | None:
+        if guid in code_refs:
+            return (CODE, code_refs[guid])
+        return (SOURCE, placed[guid]) if guid in placed else None
+
+    kept = []
+    for link in project.relations:
+        origin, target = end(link.origin), end(link.target)
+        if origin and target:
+            kept.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
+    if len(kept) < len(project.relations):
+        summary.skipped.append(f"{len(project.relations) - len(kept)} relation(s) not kept: an end is not a code or "
+                               "text the study holds")
+    return kept
 
 
 def _unreadable(source: QdaSource) -> str | None:
@@ -567,7 +608,7 @@ def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary:
     coded = frozenset(c.code for s in project.sources for c in s.all_codings())
     imported = codebook_from(project.codes, stored=stored, coded=coded)
     summary.skipped.extend(imported.notes)
-    if not imported.book.themes:
+    if not imported.book.themes and not imported.book.top_codes:
         return imported.refs
     result = codes_mod.merge_codebook(session, merged(stored, imported.book), actor)
     summary.codes_added = result["added"]

@@ -20,7 +20,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_FILE = "project.qde"
 SOURCES_FOLDER = "sources/"  # lower case, as MAXQDA and ATLAS.ti write it (ATLAS.ti reads no other); read either way
 INTERNAL = "internal://"
-UNGROUPED_THEME = "Codes"  # the theme that takes top-level codes (a study's codes live in themes)
+UNGROUPED_THEME = "Codes"  # the theme older imports put top-level codes in (now they stay at the top level)
 INTERVIEW_DATE = "Interview date"  # the source variable of a date neither a transcript's name nor header gives
 PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
 CASE_MEMO = "Case memo: "  # the project memo a case's Description becomes, the participant named after it
@@ -135,6 +135,29 @@ class QdaNote:
 
 
 @dataclass(frozen=True)
+class QdaSet:
+    """A Set: a named group of codes, sources and notes (by GUID)."""
+
+    guid: str
+    name: str
+    description: str
+    codes: tuple[str, ...]
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QdaLink:
+    """A Link joining no note: a relation between two codes or sources (by GUID)."""
+
+    name: str
+    direction: str
+    colour: str | None
+    origin: str
+    target: str
+
+
+@dataclass(frozen=True)
 class QdaProject:
     origin: str  # the writing tool, e.g. "NVivo for Windows 12.6"
     creator: str | None
@@ -150,3 +173,5 @@ class QdaProject:
     case_guids: frozenset[str] = frozenset()  # codings naming one assign text to a case (reported, not imported)
     description: str = ""  # the project's own Description (QualCoder's project memo)
     case_memos: dict[str, str] = field(default_factory=dict)  # participant -> the case's Description
+    sets: tuple[QdaSet, ...] = ()
+    relations: tuple[QdaLink, ...] = ()

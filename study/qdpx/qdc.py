@@ -31,7 +31,7 @@ def export_codebook(study: Study, actor: Actor, path: str | Path) -> CodebookExc
     """Write the study's codebook (themes and codes, not retired ones) as a REFI-QDA .qdc file."""
     path = Path(path)
     with study.session() as session:
-        elements = CodeElements(codes_mod.top_themes(session), set())
+        elements = CodeElements(codes_mod.top_themes(session), set(), top_codes=codes_mod.top_codes(session))
         root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": f"study {__version__}"})
         codes = ET.SubElement(root, "Codes")
         codes.extend(elements.elements())

@@ -2,23 +2,27 @@
 wiki. The page is turned into Markdown-like text and read like a .md file: each block element a
 line (paragraphs, list items, headings as '#' lines, table rows as tab-separated cells), bold and
 italics as '**' and '*', so the layouts and the learned conventions see the labels the page shows.
-Scripts, styles, the page's head (but its title), navigation and forms are not the transcript.
+Scripts, styles, navigation and a form's controls are not the transcript; the page's title is its first line.
 """
 from __future__ import annotations
 
 from html.parser import HTMLParser
 from typing import Collection, Sequence
 
-from .limits import check_text_size
+from .limits import Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
 from .text import decode_text
 
-_BLOCKS = frozenset("p div li tr h1 h2 h3 h4 h5 h6 blockquote section article header dd dt pre "
+_BLOCKS = frozenset("p div li tr h1 h2 h3 h4 h5 h6 blockquote section article header dd dt pre textarea "
                     "table ul ol dl figure figcaption address main".split())
-# Not the transcript: code, the head (its title aside), and the site's own chrome around the page.
-_HIDDEN = frozenset("script style head nav noscript template form button select svg iframe footer aside".split())
+# Not the transcript: code, the site's own chrome around the page, and a form's controls (a form
+# itself may hold the whole page, as web frameworks write them; a textarea shows its text, often a
+# transcript to copy). The head is not hidden as a whole: what it holds is the title, code and
+# text-less tags, and a head left open (no </head>) holds the page.
+_HIDDEN = frozenset("script style nav noscript template button select svg iframe footer aside".split())
+_PREFORMATTED = frozenset(("pre", "textarea"))  # a plain-text transcript shown for reading or copying
 _EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
 
 
@@ -27,7 +31,7 @@ def read_html(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
     page = _Page()
     try:
         page.feed(decode_text(data))
-        page.close()
+        page.finish()
     except (AssertionError, ValueError) as exc:  # html.parser's own complaints about a broken page
         raise Unreadable(f"could not be read as a web page ({exc}); save it as .txt or .docx") from None
     text = page.text()
@@ -48,6 +52,7 @@ class _Page(HTMLParser):
         self.title: list[str] = []
         self.in_title = False
         self.cells = 0  # cells written on the current table row
+        self.preformatted = 0  # depth inside <pre>, whose line breaks are the page's lines
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag == "title":
@@ -60,6 +65,7 @@ class _Page(HTMLParser):
             self._end_line("\n" if tag == "br" else "\n\n")
         elif tag in _BLOCKS:
             self._end_line()
+            self.preformatted += tag in _PREFORMATTED
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 self.line.append("#" * int(tag[1]) + " ")
             elif tag == "li":
@@ -80,6 +86,7 @@ class _Page(HTMLParser):
             return
         elif tag in _BLOCKS:
             self._end_line()
+            self.preformatted = max(0, self.preformatted - (tag in _PREFORMATTED))
         elif tag in _EMPHASIS:
             self.line.append(_EMPHASIS[tag])
 
@@ -90,9 +97,21 @@ class _Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
-        elif not self.hidden:  # runs of blanks as one space, kept at the edges ("<b>Ana:</b> Yes")
-            words = " ".join(data.split())
-            self.line.append((" " if data[:1].isspace() else "") + words + (" " if data[-1:].isspace() and words else ""))
+        elif self.hidden:
+            return
+        elif self.preformatted and "\n" in data:  # each line a line; a blank one ends a paragraph
+            first, *others = data.split("\n")
+            self._add_words(first)
+            for line in others:
+                self._end_line("\n" if "".join(self.line).strip() else "\n\n")
+                self._add_words(line)
+        else:
+            self._add_words(data)
+
+    def _add_words(self, data: str) -> None:
+        """Runs of blanks as one space, kept at the edges ("<b>Ana:</b> Yes")."""
+        words = " ".join(data.split())
+        self.line.append((" " if data[:1].isspace() else "") + words + (" " if data[-1:].isspace() and words else ""))
 
     def _end_line(self, end: str = "\n\n") -> None:
         line = " ".join("".join(self.line).split(" ")).strip(" ")
@@ -103,8 +122,39 @@ class _Page(HTMLParser):
             self.lines[-1] = (self.lines[-1][0], end)  # a paragraph ends after its last break
         self.line, self.cells = [], 0
 
+    def finish(self) -> None:
+        """``close()`` in time linear in the page: what ``feed`` left unparsed starts with something
+        never closed ("<a" with no ">" after it, "<!--" with no "-->"), which html.parser before
+        Python 3.13.4 reads at close() in time quadratic in its length. Its openers that nothing
+        closes are read as text (as close() reads them), the rest parsed."""
+        deadline = Deadline()
+        while self.rawdata.startswith("<"):
+            deadline.check()
+            tail, self.rawdata = self.rawdata, ""
+            self.feed(_unclosed_as_text(tail))
+        self.close()
+
     def text(self) -> str:
         self._end_line()
         title = " ".join("".join(self.title).split())
         lines = [(title, "\n\n"), *self.lines] if title else self.lines
         return "".join(line + end for line, end in lines)
+
+
+_OPENER_CLOSED_BY = (("<!--", "-->"), ("<![", "]]>"), ("<", ">"))
+
+
+def _unclosed_as_text(tail: str) -> str:
+    """``tail`` (starting with an opener never closed) with that opener, and every opener after the
+    last of its closers, escaped as text: each is read once, not once per opener before it."""
+    escaped = {0}
+    for opener, closer in _OPENER_CLOSED_BY:
+        at = tail.find(opener, tail.rfind(closer) + 1)
+        while at >= 0:
+            escaped.add(at)
+            at = tail.find(opener, at + 1)
+    pieces, start = [], 0
+    for at in sorted(escaped):
+        pieces += [tail[start:at], "&lt;"]
+        start = at + 1
+    return "".join(pieces) + tail[start:]

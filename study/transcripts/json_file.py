@@ -45,6 +45,9 @@ def read_json(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
         document = json.loads(decode_text(data))
     except json.JSONDecodeError as exc:
         raise Unreadable(f"is not valid JSON (line {exc.lineno}: {exc.msg}); re-export it") from None
+    except RecursionError:  # json's parser recurses per level; no transcript nests more than a few
+        raise Unreadable("nests lists and objects deeper than Python's JSON reader can follow (about 1,000 "
+                         "levels), far deeper than any transcript; check that it is the right file") from None
     segments = _segments(document)
     if segments is None:
         raise Unreadable(_NO_SEGMENTS)
@@ -78,6 +81,10 @@ def _record_text(record: dict, key: str | None) -> str:
     """A segment's words: its text field, else those of the objects it holds (all of them when they
     are timed, as sentences are; the first, the likeliest, when they are alternatives)."""
     value = record.get(key) if key else None
+    if isinstance(value, list) and value and all(isinstance(line, str) for line in value):
+        value = " ".join(value)  # its lines
+    if not isinstance(value, str):  # a segment naming its text otherwise than the others
+        value = next((v for k, v in record.items() if isinstance(v, str) and v.strip() and is_text_column(k)), None)
     if isinstance(value, str):
         return " ".join(value.split())
     for nested in record.values():
@@ -102,9 +109,9 @@ def _segments(document) -> Segments | None:
     they hold), lists naming their speakers preferred when they hold nearly as many. Lists at the
     same place in repeated objects ("chapters"[*]."segments", one "items" list per channel) are one
     transcript, read in order of time when every segment has one: no chapter is left out."""
-    groups: dict[tuple, list[dict]] = {}
-    for path, records in _object_lists(document, Deadline()):  # of alternatives, the likeliest only
-        groups.setdefault(_place(path), []).extend(records[:1] if path[-1:] == ("alternatives",) else records)
+    groups: dict[int, list[dict]] = {}
+    for place, key, records in _object_lists(document, Deadline()):  # of alternatives, the likeliest only
+        groups.setdefault(place, []).extend(records[:1] if key == "alternatives" else records)
     found = []
     for records in groups.values():
         text = _text_key(records)
@@ -117,13 +124,6 @@ def _segments(document) -> Segments | None:
     words, records, text, speaker = max(found, key=lambda f: (f[3] is not None and f[0] >= _NEARLY * most, f[0]))
     time = next((key for record in records for key in record if is_time_column(key)), None)
     return Segments(_in_time_order(records, time), text, speaker, time)
-
-
-def _place(path: tuple) -> tuple:
-    """Where a list sits, whichever of repeated objects holds it: list indices as "*", but for the
-    first of "alternatives" (the likeliest reading of the same words, not more words)."""
-    return tuple("*" if isinstance(step, int) and not (n and path[n - 1] == "alternatives") else step
-                 for n, step in enumerate(path))
 
 
 def _in_time_order(records: list[dict], time: str | None) -> list[dict]:
@@ -153,19 +153,28 @@ def _speaker_key(records: list[dict]) -> str | None:
 
 
 def _object_lists(document, deadline: Deadline):
-    """(path, objects) for every list in the document whose items are mostly objects, in the
-    order they are written (depth first, without recursion)."""
-    stack: list[tuple[tuple, object]] = [((), document)]
+    """(place, key, objects) for every list in the document whose items are mostly objects, in the
+    order they are written (depth first, without recursion). ``key`` names the list in its object;
+    ``place`` numbers where it sits whichever of repeated objects holds it (list indices as "*",
+    but for the first of "alternatives", the likeliest reading of the same words, not more words).
+    A place is a number for (its parent's place, the step): memory stays linear however deep."""
+    places: dict[tuple[int, object], int] = {}
+    stack: list[tuple[int, object, object]] = [(0, None, document)]  # (place, key or index, value)
     while stack:
-        path, value = stack.pop()
+        place, step, value = stack.pop()
         if isinstance(value, dict):
-            stack.extend(reversed([((*path, key), item) for key, item in value.items()]))
+            children = [(key, item) for key, item in value.items()]
         elif isinstance(value, list):
             deadline.check()
             objects = [item for item in value if isinstance(item, dict)]
             if objects and len(objects) * 2 >= len(value):
-                yield path, objects
-            stack.extend(reversed([((*path, index), item) for index, item in enumerate(value)]))
+                yield place, step, objects
+            children = [(index if step == "alternatives" else "*", item) for index, item in enumerate(value)]
+        else:
+            continue
+        for key, item in reversed(children):
+            if isinstance(item, (dict, list)):
+                stack.append((places.setdefault((place, key), len(places) + 1), key, item))
 
 
 def _words_under(records: list[dict], key: str) -> int:

@@ -21,7 +21,9 @@ from .text import WORD, Line, non_space_count
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
-NAME = rf"(?P<speaker>[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}?)"
+# What a speaker's name may hold after its first letter: "Dr. Jane Roe, PhD", "O'Neil", "Abg. Tim Brandt (CDU/CSU)".
+NAME_CHARS = rf"{WORD}.,'’&()/\- "
+NAME = rf"(?P<speaker>[^\W\d_][{NAME_CHARS}]{{0,59}}?)"
 MAX_LABEL_WORDS = 6
 
 # First words that make "Word ...:" a sentence or a sound, not a speaker.
@@ -82,10 +84,46 @@ def label_options(line: Line, patterns: Sequence[LabelPattern]) -> list[Label]:
     return options
 
 
+# Titles written before a surname ("Mrs. Arkwright", "Abg. Brandt", "Sra. Ruiz"): a name's first word, never a code.
+HONORIFICS = frozenset(
+    "m mr mrs ms miss mx dr prof sir dame lord lady mme mlle herr frau hr fr abg sr sra srta dra dott sig "
+    "don doña dona".split()
+)
+
+
+def honorific(name: str) -> str | None:
+    """The title a name opens with ("Mrs. Jean Arkwright" -> "mrs"), else None."""
+    first = name.split(maxsplit=1)[0].rstrip(".").casefold() if name.strip() else ""
+    return first if first in HONORIFICS and " " in name.strip() else None
+
+
+def person_key(name: str) -> tuple[str, str, bool] | None:
+    """Who a label names, as (title, surname, with given names): "Mrs. Jean Arkwright (Fenbridge)" and
+    "Mrs. Arkwright" are ("mrs", "arkwright"); "The Minister for Transport (Mr. Geoffrey Lyle)" is the
+    title and surname in its parentheses. None for a name without a title."""
+    bare = _QUALIFIER.sub("", name).strip()
+    qualifier = name[len(bare):].strip().strip("()").strip()
+    for part in (bare, qualifier):
+        if part and (title := honorific(part)):
+            words = part.split()
+            return title, words[-1].strip(".,").casefold(), len(words) > 2
+    return None
+
+
+def label_words(name: str) -> int:
+    """How many words a label's name has, not counting what its closing parentheses add: a party,
+    a constituency or an institution ("SV Prof. Dr. Jonas Weber (Universität Kassel)": 5)."""
+    bare = _QUALIFIER.sub("", name)
+    return len(bare.split()) if bare.strip() else len(name.replace("(", " ").split())
+
+
+_QUALIFIER = re.compile(r"[ \t]*\([^()]{1,50}\)[ \t]*$")
+
+
 @lru_cache(maxsize=4096)
 def plausible_speaker(name: str) -> bool:
     words = name.replace("(", " ").split()
-    if not 0 < len(words) <= MAX_LABEL_WORDS or words[0].casefold().strip(".,") in _NOT_SPEAKERS:
+    if not words or not 0 < label_words(name) <= MAX_LABEL_WORDS or words[0].casefold().strip(".,") in _NOT_SPEAKERS:
         return False
     return name.count("(") == name.count(")") and not name.rstrip().endswith((",", "-", "&", "("))
 

@@ -220,6 +220,10 @@ def speech_end(text: str, lines: list[Line]) -> int:
 _END_TIME = re.compile(r"[ \t]*(?:#|\[|\()?\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?(?:#|\]|\))?[ \t]*$")
 
 
+_END_TIME_WINDOW = 32  # the longest mark and some space before it: a turn's end is searched, not the whole turn
+# (a search of the whole turn tries the spaces of every run: quadratic in a long run of tabs)
+
+
 _TIME_LINE = re.compile(r"[ \t]*[\[(]?(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d{1,3})?[\])]?[ \t]*\n")
 
 
@@ -240,7 +244,7 @@ def _without_time_line(text: str, turn: Turn) -> Turn:
 def _without_end_times(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     """Turns less the time mark that closes them, when most turns close with one (a transcription
     program's time at the end of each paragraph): a mark, not speech."""
-    ends = [_END_TIME.search(text, turn.start, turn.end) for turn in turns]
+    ends = [_END_TIME.search(text, max(turn.start, turn.end - _END_TIME_WINDOW), turn.end) for turn in turns]
     closing = [m if m and m.end() == turn.end and m.start() > turn.start else None for m, turn in zip(ends, turns)]
     if 2 * sum(1 for m in closing if m) <= len(turns):
         return turns

@@ -130,9 +130,23 @@ Layout = Callable[[Document], "Proposal | None"]
 
 
 def scored(proposal: Proposal, document: Document) -> Proposal:
+    proposal = one_spelling(proposal)
     coverage = min(1.0, proposal.explained / max(1, document.speech_size))
     steady = 1.0 if proposal.consistent else consistency(proposal.turns, proposal.sure)
     return replace(proposal, score=round(coverage * steady, 3))
+
+
+def one_spelling(proposal: Proposal) -> Proposal:
+    """Speakers whose names differ only in letter case ("Kofi mensah" typed once among "Kofi Mensah")
+    are one speaker, spelled as most of their turns spell them (the first spelling on a tie)."""
+    spellings: dict[str, Counter] = {}
+    for turn in proposal.turns:
+        spellings.setdefault(turn.speaker.casefold(), Counter())[turn.speaker] += 1
+    if all(len(spelt) == 1 for spelt in spellings.values()):
+        return proposal
+    name = {speaker: spelt.most_common(1)[0][0] for spelt in spellings.values() for speaker in spelt}
+    return replace(proposal, turns=tuple(replace(turn, speaker=name[turn.speaker]) for turn in proposal.turns),
+                   sure=frozenset(name.get(speaker, speaker) for speaker in proposal.sure))
 
 
 def consistency(turns: tuple[Turn, ...], sure: frozenset[str] = frozenset()) -> float:

@@ -55,10 +55,15 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     best = ranked[0]
     runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
     return reread(ParsedTranscript(
-        body, with_cast_roles(text[:shift], without_time_marks(body, best.turns)), metadata, layout=best.layout, layout_score=best.score,
+        body, with_cast_roles(text[:shift] + _above_turns(body, best.turns), without_time_marks(body, best.turns)), metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
         runner_up_score=runner_up.score if runner_up else None, warnings=notes, header=text[:shift],
     ), taught)
+
+
+def _above_turns(body: str, turns: tuple[Turn, ...]) -> str:
+    """The lines above the first turn's label, where a legend of codes may stand."""
+    return body[:body.rfind("\n", 0, turns[0].start) + 1] if turns else ""
 
 
 def with_cast_roles(header: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
@@ -93,8 +98,23 @@ def _ranked(document: Document, layouts: tuple[Layout, ...]) -> list[Proposal]:
     # text read as labels), then to more turns, then to the earlier layout
     ranked = sorted(proposals, key=lambda p: (-p.score, len({t.speaker for t in p.turns}),
                                               sum(t.end - t.start for t in p.turns), -len(p.turns), order[id(p)]))
+    ranked = _finer_first(ranked)
     if ranked[0].layout == paragraphs.NAME:
         ranked[0] = paragraphs.propose(document)
+    return ranked
+
+
+def _finer_first(ranked: list[Proposal]) -> list[Proposal]:
+    """Of two readings that explain the text equally well, the one that finds every turn the other
+    finds and more ("TN3: ..." read as a turn, not swallowed by the turn above) goes first."""
+    best = ranked[0]
+    starts = {turn.start for turn in best.turns}
+    for index, proposal in enumerate(ranked[1:], 1):
+        if proposal.score != best.score:
+            break
+        finer = {turn.start for turn in proposal.turns}
+        if starts and starts < finer:
+            return [proposal, *ranked[:index], *ranked[index + 1:]]
     return ranked
 
 

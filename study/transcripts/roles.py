@@ -20,18 +20,23 @@ _NUMBERED = r"(?:[ \t]*[\d]+)*(?:[ \t]+[A-Z])?"  # "Interviewer 2", "Interviewer
 
 # Role words, in the languages researchers transcribe in: a whole label, or a word inside a longer one.
 _TEAM_WORDS = (
-    r"interviewers?|interviewerin|moderator(?:in)?|facilitator|researcher|host|co-?hosts?|"
+    r"interviewers?|interviewerin|moderator(?:in)?|moderation|facilitator|researcher|host|co-?hosts?|"
+    # who presides a hearing or a sitting: an interviewer when asking, else other (see study.roles)
+    r"chair(?:man|woman|person)?|(?:mr\.?|madam|mister)[ \t]+speaker|the[ \t]+court|vorsitzender?|"
+    r"(?:m\.|mme|monsieur|madame)[ \t]+l[ea][ \t]+pr[ée]sidente?|(?:el[ \t]+señor|la[ \t]+señora)[ \t]+president[ae]|"
+    r"(?:vize)?pr[äa]sident(?:in)?|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
     r"pesquisador(?:a)?"
 )
 _PARTICIPANT_WORDS = (
     r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
-    r"teilnehmer(?:in)?|befragte[rn]?|participante"
+    r"teilnehmer(?:in)?|teilnehmende|befragte[rn]?|participante"
 )
 # Who is present without being interviewer or participant: kept and shown, never coded unless asked.
 _OTHER_WORDS = (
     r"observers?|note[- ]?takers?|notetaker|interpreters?|translators?|transcriber|"
-    r"observador(?:a)?|int[ée]rprete|traductor(?:a)?|tradutor(?:a)?|beobachter(?:in)?|dolmetscher(?:in)?|"
+    r"court[ \t]+reporter|the[ \t]+reporter|stenographer|videographer|"
+    r"observador(?:a)?|int[ée]rprete|traductor(?:a)?|tradutor(?:a)?|beobachter(?:in)?|beobachtung|dolmetscher(?:in)?|"
     r"[üu]bersetzer(?:in)?|protokollant(?:in)?|observat(?:eur|rice)|interpr[èe]te|traduct(?:eur|rice)"
 )
 # Short or ambiguous forms that name a role only as the whole label ("I", "P3", "Frage 2").
@@ -61,6 +66,7 @@ _NAMED = (
     (re.compile(rf"(?i)\b(?:{_OTHER_WORDS})\b"), OTHER),
     (re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_QA})$)"), PARTICIPANT),
     (re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_QA})$)"), INTERVIEWER),
+    (re.compile(r"(?:委員長|議長)$"), INTERVIEWER),  # "田中委員長": the chair, glued to the name as Japanese writes it
 )
 
 
@@ -102,10 +108,22 @@ _CAST_KEY = re.compile(rf"(?P<role>[^:\n]{{1,30}}?)[ \t]*:[ \t]*(?P<name>[^\W\d_
 _MARKUP = re.compile(r"^[ \t]*(?:[-*•–][ \t]+)?|\*\*|__")
 
 
+def legend(text: str) -> dict[str, str]:
+    """The codes a legend declares and what it says they stand for: "M = Moderation, B = Beobachtung"
+    (several to a line, each code short) -> {"M": "Moderation", "B": "Beobachtung"}."""
+    return {match["code"]: match["meaning"].strip() for line in text.splitlines()
+            for match in _LEGEND.finditer(line)}
+
+
+_LEGEND = re.compile(rf"(?:^|(?<=[,;]))[ \t]*(?P<code>[^\W\d_][{WORD}]{{0,5}})[ \t]+=[ \t]+(?P<meaning>[^,;=\n]{{2,40}})")
+
+
 def cast_roles(header: str, names: Iterable[str]) -> dict[str, str]:
-    """The roles a header's cast list gives the speakers ``names``: "Ana Ruiz (Interviewer)" or
-    "Interviewer: Ana Ruiz" for the speaker labelled "Ana Ruiz" (or by its initials, "AR")."""
-    cast: dict[str, str] = {}
+    """The roles a header's cast list gives the speakers ``names``: "Ana Ruiz (Interviewer)",
+    "Interviewer: Ana Ruiz" for the speaker labelled "Ana Ruiz" (or by its initials, "AR"), or a
+    legend's "B = Beobachtung" for the speaker labelled "B"."""
+    cast: dict[str, str] = {code.casefold(): role for code, meaning in legend(header).items()
+                            if (role := role_named(meaning))}
     for line in header.splitlines():
         line = _MARKUP.sub("", line).strip()
         if (match := _CAST_PAREN.match(line)) and (role := role_named(match["role"])):

@@ -187,13 +187,18 @@ def has_session_cookie(page) -> bool:
 
 
 def wait_for_session_cookie(page, present: bool = True, timeout: float = 20) -> None:
-    """Wait until the server has set (or, after signing out, cleared) the session cookie. The
-    page asks for it as it mounts, after the page's run has finished: a test that leaves the page
-    sooner cuts that request short, and its next address opens on the sign-in page."""
+    """Wait until the server has set (or, after signing out, cleared) the session cookie."""
+    eventually(page, lambda: has_session_cookie(page) == present,
+               f"the {COOKIE} cookie {'set' if present else 'cleared'}", timeout)
+
+
+def eventually(page, check: Callable[[], object], what: str, timeout: float = 30) -> None:
+    """Wait until ``check()`` is true (polled every 50 ms, the page kept serviced meanwhile); fail
+    naming ``what`` was awaited. For effects outside the page: a cookie, a row in the study."""
     deadline = time.monotonic() + timeout
-    while has_session_cookie(page) != present:
+    while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"the {COOKIE} cookie was not {'set' if present else 'cleared'} within {timeout} s")
+            raise AssertionError(f"waited {timeout} s for {what}, in vain")
         page.wait_for_timeout(50)
 
 
@@ -290,5 +295,16 @@ def pytest_runtest_makereport(item, call):
     pages = [p for context in item.funcargs["browser"].contexts for p in context.pages][-3:]
     test = re.sub(r"[^\w.-]+", "_", item.name)[:80]
     parts = [describe_page(page, f"{test}-{n}") for n, page in enumerate(pages)]
-    parts += [f"app server {server.url} log tail:\n{server.log_tail()}" for server in RUNNING]
+    parts += [f"app server {server.url} log tail:\n{server.log_tail()}" for server in servers_of(item)]
     report.sections.append(("browser diagnostics", "\n\n".join(parts)))
+
+
+def servers_of(item) -> list:
+    """The app servers up now: those this module started and those the test's fixtures hold. (A
+    test module imports this file as ``tests.browser.conftest``, a second copy of the module that
+    pytest loaded as ``conftest``, with a RUNNING list of its own.)"""
+    found = {server.url: server for server in RUNNING}
+    for value in item.funcargs.values():
+        if hasattr(value, "log_tail") and hasattr(value, "url"):
+            found.setdefault(value.url, value)
+    return list(found.values())

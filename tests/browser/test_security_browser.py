@@ -9,6 +9,7 @@ from study import auth
 from study.app.session_handoff import DEVICE_COOKIE
 from study.store import AuditEntry, SignInThrottle, Study
 from tests.browser.conftest import (
+    PASSWORDS,
     VIEWPORT,
     sign_in,
     wait_for_session_cookie,
@@ -59,6 +60,23 @@ def test_app_works_under_the_policy_and_a_reload_stays_signed_in(demo_app, watch
     assert watched_page.get_by_text("Signed in as alice").is_visible()
     violations = [m for m in watched_page.console_messages if "Content Security Policy" in m]
     assert violations == []
+
+
+def test_a_reload_as_soon_as_the_signed_in_page_shows_stays_signed_in(demo_app, watched_page):
+    """The cookie's code is posted by the run that signs in, not once the first page has loaded:
+    a user who reloads the moment the signed-in page appears is still signed in (the writer used to
+    mount with the first page, and a reload then lost the session 7 times in 8)."""
+    for attempt in range(3):
+        watched_page.context.clear_cookies()
+        watched_page.goto(demo_app.url)
+        wait_until_loaded(watched_page)
+        watched_page.get_by_role("textbox", name="User name").fill("alice")
+        watched_page.get_by_role("textbox", name="Password").fill(PASSWORDS["alice"])
+        watched_page.get_by_role("button", name="Sign in").click()
+        watched_page.get_by_text("Signed in as alice").wait_for(timeout=30_000)
+        watched_page.reload()
+        wait_until_loaded(watched_page, timeout=60_000)
+        assert watched_page.get_by_text("Signed in as alice").is_visible(), f"signed out by reload {attempt + 1}"
 
 
 def test_sign_out_clears_the_cookie(demo_app, watched_page):

@@ -2,7 +2,9 @@
 
 The server sets the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS; see
 study.app.server): this invisible component only posts a one-time code for it, or asks the server
-to clear it on sign-out. The cookie holds a random token; the database stores only its hash
+to clear it on sign-out. It is mounted by every run, first and in the same place signed in or not,
+so it is already running when the run that signs in reaches the browser and posts the code at once
+(``keepalive``: a reload right then does not cut the request short, and the reload is signed in). The cookie holds a random token; the database stores only its hash
 (study.auth.start_session), resolved on the next page load from ``st.context.cookies``.
 """
 from __future__ import annotations
@@ -19,13 +21,17 @@ export default function sessionCookie({ data }) {
   const key = request ? request.method + (data.code || "") : "";
   if (!request || key === sent) return;
   sent = key;
-  fetch("%s", { ...request, credentials: "same-origin", headers: { "X-Study-Session": "1" } });
+  fetch("%s", { ...request, credentials: "same-origin", keepalive: true, headers: { "X-Study-Session": "1" } });
 }
 """ % SESSION_PATH
 
 _mount = st.components.v2.component("study.session_cookie", js=_JS)
+# The writer draws nothing: its place in the page (first, above every page's title) takes no room.
+HIDDEN = "<style>.st-key-session_cookie { display: none; }</style>"
 
 
-def write_session_cookie(code: str | None) -> None:
-    """Mount the (invisible) cookie writer: a one-time code while signing in, None to clear it."""
-    _mount(key="session_cookie", data={"code": code or "", "clear": code is None})
+def write_session_cookie(code: str | None, clear: bool = False) -> None:
+    """Mount the (invisible) cookie writer: with the one-time code after signing in, ``clear`` to
+    have the cookie cleared, neither to do nothing yet (it is mounted all the same)."""
+    st.html(HIDDEN)  # style only: drawn in no place of its own
+    _mount(key="session_cookie", data={"code": code or "", "clear": clear})

@@ -28,6 +28,7 @@ from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
 THEMES = set(codes.theme_paths(study))
+TOP_LEVEL = "the top level (no theme)"
 NO_COLOUR = "#000000"  # the colour picker's value for a code without a colour (black is never saved)
 TABLE_PX = 470  # the table's column at 1280 px, beside the code's guidance
 GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
@@ -37,7 +38,7 @@ GUIDANCE = (("definition", "Definition"), ("when_to_use", "When to use"),
 def filtered(entries: list[CodeView]) -> list[CodeView]:
     left, right = st.columns([1, 2])
     themes = list(dict.fromkeys(e.top_theme for e in entries))
-    theme = left.selectbox("Theme", ["All themes", *themes])
+    theme = left.selectbox("Theme", ["All themes", *themes], format_func=lambda t: t or TOP_LEVEL)
     needle = right.text_input("Search", placeholder="a word in a name, definition or keyword").strip().casefold()
     shown = [e for e in entries if theme == "All themes" or e.top_theme == theme]
     if needle:
@@ -77,14 +78,17 @@ def code_detail(entry: CodeView, entries: list[CodeView]) -> None:
 
 
 def parents(entries: list[CodeView], leaving_out: CodeView | None = None) -> list[str]:
-    """Where a code may go: every theme path, then every code outside ``leaving_out``'s branch."""
+    """Where a code may go: every theme path, the top level (""), then every code outside
+    ``leaving_out``'s branch."""
     def outside(entry: CodeView) -> bool:
         return leaving_out is None or entry.path[:len(leaving_out.path)] != leaving_out.path
 
-    return codes.theme_paths(study) + [e.ref for e in entries if not e.retired and outside(e)]
+    return [*codes.theme_paths(study), ""] + [e.ref for e in entries if not e.retired and outside(e)]
 
 
 def parent_label(ref: str) -> str:
+    if not ref:
+        return TOP_LEVEL
     return f"theme · {ref}" if ref in THEMES else f"code · {ref}"
 
 
@@ -227,7 +231,7 @@ if not entries:
     st.info("The codebook is empty." + (" Import one below." if actor.is_admin else ""))
 else:
     live = [e for e in entries if not e.retired]
-    st.caption(f"{len(live)} codes in {len({e.top_theme for e in live})} themes. "
+    st.caption(f"{len(live)} codes in {len({e.top_theme for e in live} - {''})} themes. "
                "Select a code to read its guidance" + (" or change it." if actor.is_admin else "."))
 shown = filtered(entries) if entries else []
 table, detail = st.columns([3, 2], gap="large")

@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
-from ..labels import PROTOCOL_NAMES, Label, LabelPattern, proposal_from_labels, without_header_blocks
+from ..labels import PROTOCOL_NAMES, Label, LabelPattern, honorific, person_key, proposal_from_labels, without_header_blocks
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
-from ..roles import qa_role, role_label
+from ..roles import legend, qa_role, role_label
 from ..text import Line, stripped_span
 from . import cells, colours
 from .slots import Candidate, candidates, prefix_end, time_alone
@@ -27,7 +27,7 @@ _ANSWERS = LabelPattern(re.compile(""), vouched_by_peers=True, role="participant
 _SHAPE_NAMES = {
     "[]": "names in square brackets", "{}": "names in braces", "()": "names in parentheses", "（）": "names in parentheses",
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
-    "plain": "names before a colon", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
+    "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
     "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
 }
 _MAX_SPEAKERS = 12
@@ -77,13 +77,16 @@ def _label_readings(document: Document, lines: list[Line]) -> list[Proposal]:
 def _accepted(shape: str, found: list[Candidate], lines: list[Line]) -> list[Label]:
     """The candidates of one shape that are speakers: names that recur or say a role, numbers
     that change every turn ("P1.", "R1.", "P2.") read as one speaker, header blocks left out."""
-    found = _numbers_dropped(found)
+    found = _same_people(_numbers_dropped(found))
     counts = Counter(c.speaker.casefold() for c in found if not c.glued)
     recurring = {name for name, n in counts.items() if n > 1}
+    declared = _declared(found, lines)  # "B = Beobachtung" above the turns: "B:" is a label, once or not
+    recurring |= declared
     kept = [c for c in found if _is_speaker(shape, c, counts, recurring)]
     if shape == "alone":
         kept = _names_alone(kept, lines)
-    labels = [Label(c.line, c.speaker, c.start, c.body_start, c.timestamp, _pattern(shape, c)) for c in kept]
+    labels = [Label(c.line, c.speaker, c.start, c.body_start, c.timestamp,
+                    _vouched(c.speaker.casefold(), recurring, declared) or _pattern(shape, c)) for c in kept]
     labels = without_header_blocks(labels, lines)
     if len(labels) < 2 or len({label.speaker.casefold() for label in labels}) > _MAX_SPEAKERS:
         return []
@@ -104,13 +107,62 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
     name = candidate.speaker.casefold()
     if candidate.glued:
         return name in counts
-    if name in recurring or role_label(candidate.speaker) is not None:
+    if name in recurring or role_label(candidate.speaker) is not None or _of_a_series(name, recurring):
         return True
+    if honorific(candidate.speaker) and len(recurring) >= 2:
+        return True  # "Mr. Dennis Pollard (Harrow Vale)" heard once beside members who recur
+    if candidate.timestamp and shape not in _DISTINCT_SHAPES and len(_body_words(candidate)) == 1:
+        return False  # "Schluss der Sitzung: 15:52 Uhr": a key, a time and a unit
     if shape in _DISTINCT_SHAPES or candidate.timestamp:
         return len(recurring) >= 1 or (shape != "alone" and len(counts) >= 2 and candidate.timestamp is not None)
     if shape == "plain":
         return candidate.speaker.isupper() and len(candidate.speaker) > 3 and len(recurring) >= 2
     return shape not in ("alone", "dash") and len(recurring) >= 2
+
+
+def _same_people(found: list[Candidate]) -> list[Candidate]:
+    """One person under two spellings, as parliamentary records write them: "Mrs. Jean Arkwright
+    (Fenbridge)" the first time, "Mrs. Arkwright" after; "The Minister for Transport (Mr. Geoffrey
+    Lyle)", then "Mr. Lyle". Named by the first spelling, when one full form at most has that title and surname."""
+    keys = {c.speaker: key for c in found if (key := person_key(c.speaker))}
+    if not keys:
+        return found
+    spellings: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for c in found:
+        if c.speaker in keys and c.speaker not in spellings[keys[c.speaker][:2]]:
+            spellings[keys[c.speaker][:2]].append(c.speaker)
+    same = {person: names[0] for person, names in spellings.items()
+            if sum(1 for name in names if keys[name][2]) <= 1}
+    return [replace(c, speaker=same[keys[c.speaker][:2]]) if c.speaker in keys and keys[c.speaker][:2] in same
+            else c for c in found]
+
+
+def _vouched(name: str, recurring: set[str], declared: set[str]) -> LabelPattern | None:
+    """A pattern that vouches for a speaker heard once whom a legend declares, a numbered series holds
+    or a title names ("Mr. Pollard" beside members who recur)."""
+    heard_once = name in declared or _of_a_series(name, recurring) or (honorific(name) and len(recurring) >= 2)
+    return _BRACKETED if heard_once else None
+
+
+def _declared(found: list[Candidate], lines: list[Line]) -> set[str]:
+    """The names among ``found`` that a legend above the first of them declares ("M = Moderation, B = Beobachtung")."""
+    first = min(c.line.start for c in found)
+    above = "\n".join(line.text for line in lines if line.start < first)
+    codes = {code.casefold() for code in legend(above)} if "=" in above else set()
+    return {c.speaker.casefold() for c in found if c.speaker.casefold() in codes}
+
+
+def _of_a_series(name: str, recurring: set[str]) -> bool:
+    """"TN3" heard once beside "TN1", "TN2" and "TN5" who recur: a numbered code of the same series
+    (participants of a focus group numbered by the transcriber) is a speaker however seldom it speaks."""
+    bare = _bare(name)
+    if bare == name or len(bare) > 4:
+        return False
+    return sum(1 for other in recurring if other != bare and _bare(other) == bare) >= 2
+
+
+def _body_words(candidate: Candidate) -> list[str]:
+    return candidate.line.text[candidate.body_start - candidate.line.start:].split()
 
 
 def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:
@@ -130,6 +182,8 @@ def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:
     counters -= {a for a, b in zip(bares, bares[1:]) if a == b}  # "RQ1", "RQ2", "RQ3" in a row: a list
     renamed = []
     sides = _sides_by_asking(found, counters)
+    if any(c.speaker.casefold() == "q" for c in found):  # "Q." beside "A.": a bare A is the answering side
+        sides.setdefault("A", "participant")
     for c in found:
         bare = _bare(c.speaker)
         name = bare if bare in counters and counts[c.speaker] == 1 else c.speaker
@@ -161,14 +215,14 @@ def _names_alone(kept: list[Candidate], lines: list[Line]) -> list[Candidate]:
     index = {line.start: i for i, line in enumerate(lines)}
     kept = [c for c in kept if index[c.line.start] + 1 < len(lines)
             and lines[index[c.line.start] + 1].start not in labelled]
-    counts = Counter(c.speaker for c in kept)
+    counts = Counter(c.speaker.casefold() for c in kept)  # "Kofi mensah" once is still Kofi Mensah
     if len(kept) > 0.5 * len(lines) or len(counts) < 2:
         return []
     if all(c.timestamp for c in kept):  # "Ana Lee  0:04": the time shows the label
         return kept
     if sum(1 for n in counts.values() if n > 1) < 2:
         return []
-    return [c for c in kept if counts[c.speaker] > 1]
+    return [c for c in kept if counts[c.speaker.casefold()] > 1 or honorific(c.speaker)]  # "Mr. Pollard (Harrow Vale)" once
 
 
 def _with_unnamed(document: Document, lines: list[Line], labels: list[Label]) -> list[Label]:

@@ -2,7 +2,8 @@
 
 Before a label there may be noise that marks no speaker: a line number, a time, a time range, a
 date-and-time stamp (``prefix_end``). At that place a label is a name in brackets of any kind
-(``[Speaker 1]``, ``(佐藤)``, ``<Name>``, ``{Name}``, ``**Name:**``, ``*Name*``, ``<tag>Name</tag>:``),
+(``[Speaker 1]``, ``(佐藤)``, ``<Name>``, ``{Name}``, ``**Name:**``, ``*Name*``, ``<tag>Name</tag>:``,
+``山本「…」``),
 a name followed by a colon or, for short codes, a full stop or parenthesis (``P1.``, ``Q1)``), a
 name and a spaced dash (``MOD - text``), or a short name alone on the line (its words below). A time after the name goes to the turn. Each candidate names its *shape*:
 one convention is one shape used throughout a document (``choice`` picks it).
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..labels import MAX_LABEL_WORDS, plausible_speaker, tidy_speaker
+from ..labels import MAX_LABEL_WORDS, NAME_CHARS, honorific, label_words, plausible_speaker, tidy_speaker
 from ..roles import role_named
 from ..text import WORD, Line
 
@@ -21,10 +22,11 @@ TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
 # Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
 _TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
 _RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
+_SPEECH_MARK = "[○◯●]"  # "○山本花子君　…": minutes mark each speech with a circle before the name
 # Noise before a label: a line or turn number ("12", "3."), a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
-    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
+    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|{_SPEECH_MARK}|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
@@ -32,7 +34,7 @@ _AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIM
                          rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
-_NAME_CHARS = re.compile(rf"[^\W\d_][{WORD}.,'’&()\- ]{{0,59}}")
+_NAME_CHARS = re.compile(rf"[^\W\d_][{NAME_CHARS}]{{0,59}}")
 _SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
 _TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\n]{1,60})>")
@@ -77,7 +79,7 @@ def candidates(line: Line) -> list[Candidate]:
     if at >= len(text):
         return []
     found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _capitals(line, at),
-             _alone(line, at)]
+             _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at)]
     stamp = re.search(TIME, text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp.group()) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
@@ -140,7 +142,7 @@ def _plain(line: Line, at: int) -> Candidate | None:
         if name is not None and (not in_time or _GLUED.fullmatch(head, colon + 1)):
             return _after_colon(line, at, colon, name, timestamp)
     code = _CODE_END.search(head, 0, 8)
-    if code and _SHORT_CODE.fullmatch(head[:code.start()]):  # "Q.", "P1.", "Q1)"
+    if code and _SHORT_CODE.fullmatch(head[:code.start()]) and not honorific(head[:code.start()] + " x"):  # "Q.", "P1.", "Q1)"; not "Mrs."
         name, _ = _name_and_time(head[:code.start()])
         if name is not None:
             return _candidate(line, "plain", name, at, at + code.end(), None)
@@ -163,6 +165,41 @@ def _capitals(line: Line, at: int) -> Candidate | None:
             break
         best = match
     return _candidate(line, "capitals.", best["name"], at, best.end(), None) if best else None
+
+
+def _titled(line: Line, at: int) -> Candidate | None:
+    """``M. le président. words``, ``Mme Lucie Marchand. words``, ``M. Paul Roussel, ministre des
+    transports. words``: a name opened by a title and closed by a full stop, in any case (a senate's
+    record); an office after a comma belongs to the label, not to the name."""
+    match = _TITLED.match(line.text, at)
+    if not match or not honorific(match["name"]):
+        return None
+    return _candidate(line, "title.", match["name"], at, match.end(), None)
+
+
+_TITLED = re.compile(rf"(?P<name>[^\W\d_]{{1,5}}\.?[ \t]+(?:[^\W\d_][{WORD}'’\-]*[ \t]+){{0,4}}?[^\W\d_][{WORD}'’\-]*)"
+                     r"(?:,[ \t][^.\n]{1,80}?)?\.[ \t]+(?=\S)")
+
+
+def _circled(line: Line, at: int) -> Candidate | None:
+    """``○山本花子君　words``, ``○国務大臣(佐藤一郎君)　words``: after a speech mark, the name runs to a
+    full-width space (Japanese minutes)."""
+    if not at or not re.fullmatch(rf"[ \t]*{_SPEECH_MARK}", line.text[:at]):
+        return None
+    space = line.text.find("\u3000", at, at + 30)
+    name = line.text[at:space] if space > at else ""
+    if not name or any(c in name for c in " \t、。"):
+        return None
+    return _candidate(line, "○", name, at, space + 1, None)
+
+
+def _quoted(line: Line, at: int) -> Candidate | None:
+    """``山本「…」``: a name glued to the corner bracket that opens its words (Japanese transcripts)."""
+    quote = _QUOTED.match(line.text, at)
+    return _candidate(line, "「」", quote["name"], at, quote.end() - 1, None) if quote else None
+
+
+_QUOTED = re.compile(rf"(?P<name>[^\W\d_][{WORD}・]{{0,9}})[「『]")
 
 
 def _dashed(line: Line, at: int) -> Candidate | None:
@@ -215,7 +252,7 @@ def _alone(line: Line, at: int) -> Candidate | None:
     if len(rest) > 70 or rest.endswith(tuple(_ALONE_END)) or not rest:
         return None
     name, timestamp = _name_and_time(rest)
-    if name is None or len(name.split()) > 4:
+    if name is None or label_words(name) > 4:
         return None
     return _candidate(line, "alone", name, at, len(line.text), timestamp)
 
@@ -236,7 +273,7 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     time = re.search(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]?$", inner)
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
-    if not inner or not _NAME_CHARS.fullmatch(inner) or len(inner.split()) > MAX_LABEL_WORDS:
+    if not inner or not _NAME_CHARS.fullmatch(inner) or label_words(inner) > MAX_LABEL_WORDS:
         return None, None
     if not plausible_speaker(inner) and role_named(inner) is None:  # "Question", "Answer" are labels here
         return None, None
