@@ -380,7 +380,7 @@ def turn_fixes(name: str, segments: list[dict], names: list[str]) -> None:
     if not segments:
         return
     index = st.selectbox("Segment", [s["index"] for s in segments], key="fix_segment",
-                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {segments[i]['text'][:60]}")
+                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {' '.join(segments[i]['text'].split())[:60]}")
     segment = segments[index] if index < len(segments) else segments[0]
     with st.form("fix_turn", border=False):
         left, right = st.columns(2)
