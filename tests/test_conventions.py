@@ -328,6 +328,40 @@ def test_a_closing_time_line_is_no_speaker_of_a_learned_convention(tmp_path):
     assert {t.speaker for t in parsed.turns} == {"Ana", "Ben"}  # a key, a time and a unit
 
 
+def test_minutes_that_mark_each_speech_with_a_circle_and_end_the_name_with_a_wide_space(tmp_path):
+    path = tmp_path / "minutes.txt"
+    path.write_text("出席委員\n委員長　田中　正男君\n――――\n○田中委員長　これより会議を開きます。山本花子君。\n"
+                    "○山本花子君　診療所はいくつ閉じたのでしょうか。\n○国務大臣(佐藤一郎君)　およそ四百です。\n"
+                    "○山本花子君　住民はどこで診察を受けているのですか。\n○国務大臣(佐藤一郎君)　近くの病院です。\n"
+                    "○田中委員長　散会いたします。\n", encoding="utf-8")
+    parsed, turns = _turns(path, ALL_NAMED)
+    assert [speaker for speaker, _ in turns] == ["田中委員長", "山本花子君", "国務大臣(佐藤一郎君)", "山本花子君",
+                                                 "国務大臣(佐藤一郎君)", "田中委員長"]
+    assert turns[1][1] == "診療所はいくつ閉じたのでしょうか。"
+    assert {r.name: r.role for r in assign_roles(parsed)} == {
+        "田中委員長": "other", "山本花子君": "interviewer", "国務大臣(佐藤一郎君)": "participant"}
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_titled_names_closed_by_a_full_stop_with_an_office_after_a_comma(tmp_path, without):
+    path = tmp_path / "senat.txt"
+    path.write_text("M. le président. La parole est à Mme Lucie Marchand.\n\n"
+                    "Mme Lucie Marchand. Monsieur le ministre, que comptez-vous faire ?\n\n"
+                    "M. le président. La parole est à M. le ministre.\n\n"
+                    "M. Paul Roussel, ministre des transports. Aucune ligne ne fermera sans car.\n\n"
+                    "Mme Lucie Marchand. Et après les travaux ?\n\nM. Paul Roussel, ministre. Les trains reviendront.\n",
+                    encoding="utf-8")
+    parsed, turns = _turns(path, without)
+    assert turns == [
+        ("M. le président", "La parole est à Mme Lucie Marchand."),
+        ("Mme Lucie Marchand", "Monsieur le ministre, que comptez-vous faire ?"),
+        ("M. le président", "La parole est à M. le ministre."),
+        ("M. Paul Roussel", "Aucune ligne ne fermera sans car."),
+        ("Mme Lucie Marchand", "Et après les travaux ?"), ("M. Paul Roussel", "Les trains reviendront."),
+    ]
+    assert {r.name: r.role for r in assign_roles(parsed)}["M. le président"] == "other"  # gives the floor, asks nothing
+
+
 def test_japanese_names_glued_to_their_quoted_words(tmp_path):
     path = tmp_path / "ja.txt"
     path.write_text("山本「お店は何年になりますか？」\n中村「八十年になります。」\n山本「昔はどうでしたか？」\n"
