@@ -43,7 +43,7 @@ from .codebook import codebook_from, merged
 from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
                     QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
-from .sets import KeptSet, keep_sets
+from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets
 
 
 @dataclass
@@ -188,6 +188,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
         keep_sets(session, _sets(project, code_refs, placed, summary))
+        keep_relations(session, _relations(project, code_refs, placed, summary))
 
 
 def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
@@ -202,6 +203,26 @@ def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str]
         kept.append(KeptSet(found.name, found.description, codes, sources))
     if dropped:
         summary.skipped.append(f"{dropped} member(s) of sets not kept: their codes or texts were not imported")
+    return kept
+
+
+def _relations(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+               summary: QdpxImportSummary) -> list[KeptRelation]:
+    """The project's relations between codes and texts, ends by code reference and transcript
+    name; one with an end the study does not hold (a selection, a case) is counted."""
+    def end(guid: str) -> tuple[str, str] | None:
+        if guid in code_refs:
+            return (CODE, code_refs[guid])
+        return (SOURCE, placed[guid]) if guid in placed else None
+
+    kept = []
+    for link in project.relations:
+        origin, target = end(link.origin), end(link.target)
+        if origin and target:
+            kept.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
+    if len(kept) < len(project.relations):
+        summary.skipped.append(f"{len(project.relations) - len(kept)} relation(s) not kept: an end is not a code or "
+                               "text the study holds")
     return kept
 
 
