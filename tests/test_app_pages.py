@@ -498,6 +498,23 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
     assert [c.example for c in saved_conventions(study)] == ["Speaker 1 Thanks for joining. How did you start?"]
 
 
+def test_the_upload_preview_lists_every_turn_in_order_before_anything_is_stored(study_db, study):
+    # before, it showed the first three turns: a turn read under the wrong speaker further on was
+    # visible only as a speaker's word count
+    interview = (b"Ana: How did you start?\nBen: By accident.\nAna: Which model?\nBen: A small one.\n"
+                 b"Ana: Why that one?\nBen: It was free.\n")
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("T9.txt", interview, "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    listed = next(e for e in at.expander if e.label == "All 6 turns")
+    assert listed.text[0].value.splitlines() == [
+        "1. Ana: How did you start?", "2. Ben: By accident.", "3. Ana: Which model?", "4. Ben: A small one.",
+        "5. Ana: Why that one?", "6. Ben: It was free."]
+    assert "T9" not in {r["name"] for r in transcript_rows(study)}  # nothing stored yet
+
+
 def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
     from study.taught_conventions import save_convention, saved_conventions
     from study.transcripts import convention_from_example

@@ -288,3 +288,13 @@ def test_an_admin_filters_the_page_by_one_raters_codes(cafe, monkeypatch):
     assert not at.exception
     assert not at.dataframe and any("No turn matches" in info.value for info in at.info)
 
+
+
+@pytest.mark.parametrize("command", [["search", "question", "--offset"], ["search", "question", "--limit"],
+                                     ["retrieve", "Attributes/License", "--rater", "alice", "--limit"]])
+def test_the_cli_refuses_a_row_count_past_the_databases_integers_in_one_line(cafe, command):
+    # 10^20 rows: the database's integers end at 2^63 (before: "OverflowError ... this is a bug in study")
+    result = CliRunner().invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False), *command,
+                                      str(10**20)])
+    assert result.exit_code == 2 and "bug" not in result.output
+    assert "is not in the range" in result.output

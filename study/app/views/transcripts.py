@@ -211,6 +211,7 @@ def upload_preview(pending: PendingUpload) -> None:
                 st.checkbox("Import this file", value=t.layout != NO_SPEAKERS_LAYOUT, key=keep_key(pending, t.file))
             preview_speakers(t)
             st.text("\n".join(f"{speaker}: {words}" for speaker, words in t.opening))
+            every_turn(t)
             teach_form(t, index)
     if pending.conventions:
         st.checkbox("Keep how turns start for this study's later imports", key="teach_keep",
@@ -231,6 +232,16 @@ def preview_speakers(t) -> None:
             st.session_state[key] = s.role  # decided again: shown as decided
         role.selectbox("Role", ROLES, key=key, label_visibility="collapsed", on_change=role_chosen,
                        args=(t.name, s.name))
+
+
+def every_turn(t) -> None:
+    """Every turn in order, its speaker and first words: a turn read under the wrong speaker shows
+    here before anything is stored (the speakers' word counts only hint at it)."""
+    if t.turn_count <= len(t.opening):
+        return
+    shown = "" if len(t.turns) == t.turn_count else f", the first {len(t.turns)}"
+    with st.expander(f"All {t.turn_count} turns{shown}", icon=":material/format_list_numbered:"):
+        st.text("\n".join(f"{n}. {speaker}: {words}" for n, (speaker, words) in enumerate(t.turns, 1)))
 
 
 def teach_form(t, index: int) -> None:
