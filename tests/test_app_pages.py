@@ -183,6 +183,7 @@ def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
     at.run()
     assert not at.exception
     assert any("1 imported" in s.value for s in at.success)
+    assert "Imported: P99-2024-01-01." in [c.value.replace("\\", "") for c in at.caption]  # which one (escaped text)
     assert "P99-2024-01-01" in set(at.dataframe[0].value["transcript"])
 
 

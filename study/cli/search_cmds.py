@@ -6,7 +6,7 @@ import click
 
 from . import cli, open_study
 from .lazy import library
-from .output import emit_table, format_option
+from .output import NUMBER, ROWS, emit_table, format_option
 
 auth = library("study.auth")
 retrieval = library("study.retrieval")
@@ -23,9 +23,6 @@ def _attribute(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, str], 
     return tuple(pairs)
 
 
-MAX_ROWS = 2**31 - 1  # a count of rows the database's integers hold (SQLite's end at 2^63, PostgreSQL's LIMIT too)
-ROWS = click.IntRange(1, MAX_ROWS)
-
 
 @cli.command("search")
 @click.argument("words")
@@ -38,7 +35,7 @@ ROWS = click.IntRange(1, MAX_ROWS)
 @click.option("--rater", help="Whose codings --code, the Codes column and --apply use (default: any rater's "
                               "for --code).")
 @click.option("--limit", type=ROWS, default=100, show_default=True)
-@click.option("--offset", type=click.IntRange(0, MAX_ROWS), default=0, show_default=True)
+@click.option("--offset", type=NUMBER, default=0, show_default=True)
 @click.option("--apply", "apply_code", metavar="THEME/CODE", help="Apply this code to every hit listed, as --rater.")
 @format_option("table", "json", "csv", "md")
 @click.pass_context
