@@ -183,6 +183,7 @@ def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
     at.run()
     assert not at.exception
     assert any("1 imported" in s.value for s in at.success)
+    assert "Imported: P99-2024-01-01." in [c.value.replace("\\", "") for c in at.caption]  # which one (escaped text)
     assert "P99-2024-01-01" in set(at.dataframe[0].value["transcript"])
 
 
@@ -525,3 +526,16 @@ def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
     next(b for b in at.button if b.label == "Forget").click()
     at.run()
     assert not at.exception and saved_conventions(study) == ()
+
+
+def test_admin_adds_a_code_at_the_top_level_of_the_codebook(study_db, study):
+    at = open_page("codebook", ADMIN)
+    under = next(s for s in at.selectbox if s.label == "Under")
+    assert "the top level (no theme)" in under.options  # shown so, after the themes
+    under.set_value("")
+    next(t for t in at.text_input if t.label == "Name").set_value("Mood")
+    next(t for t in at.text_area if t.label == "Definition").set_value("How they felt.")
+    next(b for b in at.button if b.label == "Add code").click().run()
+    assert not at.exception
+    added = next(e for e in codes.codebook_entries(study, ADMIN) if e.name == "Mood")
+    assert (added.ref, added.theme_path, added.top_theme) == ("Mood", (), "")

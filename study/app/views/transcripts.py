@@ -62,6 +62,7 @@ def transcript_list() -> None:
                + "segments coded / segments to code (the participant's turns), and “done” once marked done.")
 
 
+SUMMARY_NAMES = 10  # transcripts an import's summary names
 PENDING, RESULT = "upload_pending", "upload_result"  # session state: the previewed uploads; the last import
 
 
@@ -287,6 +288,11 @@ def show_result() -> None:
     said = ", ".join(f"{len(names)} {what}" for what, names in done if names)
     if said:
         st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
+        for what, names in done:  # which ones: the list above is sorted, a new name may land on another page
+            if names:
+                shown = ", ".join(names[:SUMMARY_NAMES]) + (f" and {len(names) - SUMMARY_NAMES} more"
+                                                            if len(names) > SUMMARY_NAMES else "")
+                st.caption(plain(f"{what.capitalize()}: {shown}."))
     for file, message in (*summary.skipped, *summary.failed):
         st.warning(plain(message), icon=":material/warning:")
     for moved in summary.participants_moved:
