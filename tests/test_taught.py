@@ -59,6 +59,13 @@ def test_a_named_speaker_teaches_a_label_with_no_mark():
     assert maria.regex.match("Maria yes")["speaker"] == "Maria" and maria.regex.match("Mariano no") is None
 
 
+@pytest.mark.parametrize("line", ["Großmutter Anna hello there", "İnterviewer Anna hello there"])
+def test_a_named_speaker_after_letters_that_fold_longer_is_found_where_it_stands(line):
+    # "ß" casefolds to "ss", "İ" to two characters: the name's place must be counted in the line itself
+    convention = convention_from_example(line, speaker="anna")
+    assert convention.regex.match(line)["speaker"] == "Anna"
+
+
 @pytest.mark.parametrize("line", ["hello there, how are you", "   ", "12:30 we start"])
 def test_an_example_without_a_speaker_label_is_one_line_saying_what_to_do(line):
     with pytest.raises(StudyError) as raised:

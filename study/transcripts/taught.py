@@ -227,7 +227,9 @@ def _pattern_around(line: str, speaker: str) -> str:
     """The pattern of a line whose speaker you named: what stands before and after them, generalised;
     the name itself with its numbers generalised ("Speaker 1" reads every "Speaker N")."""
     head = line.lstrip()
-    at = head.casefold().find(speaker.strip().casefold())
+    # found in the line itself, case ignored: casefold() changes lengths ("ß" -> "ss"), so its offsets are not the line's
+    found = re.search(re.escape(speaker.strip()), head, re.IGNORECASE)
+    at = found.start() if found else -1
     if at < 0 or at > MAX_LABEL:
         raise ConventionError(f"{speaker.strip()!r} is not at the start of {line.strip()!r}",
                               "name the speaker as the line writes them")
