@@ -92,6 +92,7 @@ def decide_roles(speakers: Iterable[SpeakerStats], overrides: Mapping[str, str] 
     decided.update(_unlabelled_roles(speakers, decided))
     decided.update(_letters_that_ask(speakers, decided))
     decided.update(_silent_team(speakers, decided))
+    decided.update(_beside_the_sides(speakers, decided))
     return tuple(SpeakerRole(s.name, *decided[s.name][:1], s.turns, s.words, decided[s.name][1]) for s in speakers)
 
 
@@ -179,6 +180,21 @@ def _silent_team(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str
     return {s.name: (OTHER, f"the label says interviewer, but asks nothing while {' and '.join(asking)} {verb}")
             for s in speakers
             if asking and not s.questions and decided[s.name] == (INTERVIEWER, f"the label says {INTERVIEWER}")}
+
+
+def _beside_the_sides(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """When labels name both sides (Q and A, Interviewer and Respondent), a speaker no label names who
+    asks nothing and says less than the side that answers is neither side: opposing counsel who
+    objects, a relative who chimes in: other."""
+    said = {role for role, reason in decided.values() if reason == f"the label says {role}"}
+    if not {INTERVIEWER, PARTICIPANT} <= said:
+        return {}
+    answering = max((s.words for s in speakers if decided[s.name] == (PARTICIPANT, f"the label says {PARTICIPANT}")),
+                    default=0)
+    return {s.name: (OTHER, "asks nothing and answers less than the side labelled participant: beside the two sides")
+            for s in speakers
+            if decided[s.name][0] == PARTICIPANT and decided[s.name][1].startswith("not the interviewer")
+            and not s.questions and s.words < answering}
 
 
 def _letters_that_ask(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
@@ -24,7 +24,7 @@ from . import codings, memos
 from .auth import Actor, rater_user, require_rater_id
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
-from .errors import NotFound, StudyError
+from .errors import Conflict, NotFound, StudyError
 from .listing import count_transcripts, transcript_rows, transcript_table
 from .store import (
     Coding,
@@ -113,6 +113,7 @@ class Change:
     code_id: int
     applied: bool
     span: tuple[int, int] | None = None  # absolute transcript offsets inside the segment
+    words: str | None = None  # the words the coder saw at the span; the text may have been corrected since
 
 
 @dataclass(frozen=True)
@@ -211,12 +212,33 @@ def apply_change(study: Study, actor: Actor, transcript_id: int, change: Change)
     the write's facts read, the write, its audit, the read back. Raises what ``toggle`` raises."""
     def work(session: Session) -> SegmentCodes:
         rater_id = rater_user(session, actor.name).id
+        _check_words_at_span(session, transcript_id, change)
         key = CodingKey(rater_id, transcript_id, change.segment_id, change.code_id, change.span)
         write_codings(session, actor, [CodingWrite(key, change.applied)])
         codes, spans = _segment_codes(session, rater_id, transcript_id, change.segment_id)
         return SegmentCodes(transcript_id, change.segment_id, codes, spans, _progress_now(session, rater_id, transcript_id))
 
     return study.transaction(work)
+
+
+def _check_words_at_span(session: Session, transcript_id: int, change: Change) -> None:
+    """A span stands for the words the coder saw there: when an admin corrected the text since the
+    page was read, the offsets now fall on other words, and the click is refused, not moved onto them."""
+    if change.span is None or change.words is None:
+        return
+    # Hold the transcript's row until the click's transaction ends (a write: SQLite's write lock,
+    # a row lock on PostgreSQL): a correction waits for the coding to be stored, then carries it,
+    # or ran first and the words read below are the corrected ones. Read first, write later, the
+    # correction slipped in between and the coding went onto the old offsets.
+    session.execute(update(Transcript).where(Transcript.id == transcript_id).values(id=Transcript.id)
+                    .execution_options(synchronize_session=False))
+    start, end = change.span
+    now = session.scalar(select(func.substr(Transcript.text, start + 1, end - start))
+                         .where(Transcript.id == transcript_id))
+    if now is not None and now != change.words:
+        raise Conflict(f"the transcript's text was corrected since this page was read: characters {start}-{end} "
+                       f"now read {now[:40]!r}, not {change.words[:40]!r}",
+                       "reload the page and select the words again")
 
 
 def _segment_codes(session: Session, rater_id: int, transcript_id: int, segment_id: int

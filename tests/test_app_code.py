@@ -290,3 +290,25 @@ def test_the_component_gets_each_code_under_the_keys_the_browser_reads(app_study
     assert (license_code["label"], license_code["depth"]) == ("License", 0)
     assert license_code["theme"] == "Attributes" and license_code["path"] == ["Attributes", "Portability", "License"]
     assert license_code["ref"] == "Attributes/Portability/License" and license_code["retired"] is False
+
+
+def test_a_code_page_run_that_follows_no_change_builds_no_static_part(app_study, monkeypatch):
+    # coming back to the Code page (a run with no event) rebuilt the transcript and codebook only
+    # to learn their version; now it is built again only when the study changed
+    from study import codes
+    from study.app.components import coding_workspace
+    from tests.factories import open_app
+
+    built = []
+    real = coding_workspace.static_payload
+    monkeypatch.setattr(coding_workspace, "static_payload", lambda *a: built.append(a[2]) or real(*a))
+    at = open_app(monkeypatch, app_study, ALICE)
+    shown = at.session_state["coding_workspace.sent"]
+    assert len(built) == 1
+    at.run()
+    at.run()
+    assert len(built) == 1 and at.session_state["coding_workspace.sent"] == shown
+    codes.add_code(app_study, auth.CLI, "Challenges", "Waiting", "Time lost waiting.")  # audited: a change
+    at.run()
+    assert len(built) == 2 and at.session_state["coding_workspace.sent"][1] != shown[1]
+    assert not at.exception

@@ -416,6 +416,10 @@ def _code_cycle(folder: Path) -> None:
     edit_rows(folder, "codes", change)
 
 
+def _saved_conventions(folder: Path, value: str) -> None:
+    edit_rows(folder, "study_meta", lambda rows: rows.append({"key": "taught_conventions", "value": value}))
+
+
 def _planted_system_user(folder: Path) -> None:
     edit_rows(folder, "users", lambda rows: rows.append({**rows[0], "id": 99, "name": "root", "role": "system"}))
 
@@ -451,6 +455,14 @@ MALFORMED = {
     "a code its own ancestor": (_code_cycle, r"code \d+ is its own ancestor"),
     "a code under a code not there": (lambda f: edit_rows(f, "codes", lambda rows: rows[0].update(parent_code_id=999)),
                                       r"parent_code_id 999 names no row of codes"),
+    # saved turn conventions are a JSON list of {"pattern", "example"}, each a pattern an import may run
+    "a saved convention that is no regular expression": (
+        lambda f: _saved_conventions(f, '[{"pattern": "(unclosed", "example": null}]'),
+        r"study_meta\.jsonl, line \d+: the saved turn conventions: the speaker pattern .*is no regular expression"),
+    "saved conventions that are no JSON": (lambda f: _saved_conventions(f, "not json"),
+                                           r"the saved turn conventions are not a JSON list"),
+    "a saved convention that is no object": (lambda f: _saved_conventions(f, '[{"pattern": "(?P<speaker>A): "}, 5]'),
+                                             r"the saved turn conventions hold 5, which is not"),
     "a planted system account": (_planted_system_user, r"'root' has the role 'system', which only the consensus"),
     "an unknown role": (lambda f: edit_rows(f, "users", lambda rows: rows[0].update(role="owner")),
                         r"role \"owner\" is none of admin, coder, system"),

@@ -126,3 +126,23 @@ def test_a_click_through_the_endpoint_costs_nine_statements(app_study):
     finally:
         event.remove(app_study.engine, "before_cursor_execute", count)
     assert answer["segments"] and len(seen) <= 9, "\n".join(seen)
+
+
+def test_a_span_selected_before_an_admin_corrected_the_text_is_refused_not_put_on_other_words(client, app_study):
+    # alice's page selected "card" in "The card was empty."; meanwhile an admin corrected the turn to
+    # "The model card was empty.": her offsets now fall on "mode", which must not be coded as "card"
+    from study import corrections
+    tid, answers, code = ids(app_study)
+    answer = answers[1]
+    offset = answer.text.index("card")
+    span = [answer.start + offset, answer.start + offset + 4]
+    corrections.correct_text(app_study, auth.Actor("ann", "admin"), "P1-interview", answer.index,
+                             "The model card was empty.")
+    reply = post(client, {**click(tid, answer.id, code, 1, span=span), "words": "card"}).json()
+    assert reply["confirmed_op"] == 1 and "reload" in reply["errors"][0]["message"].lower()
+    assert workspace.coder_state(app_study, ALICE, tid).spans == {}
+    # the page as reloaded: the words where they are now
+    moved = [s + len("model ") for s in span]
+    reply = post(client, {**click(tid, answer.id, code, 2, span=moved), "words": "card"}).json()
+    assert reply["errors"] == []
+    assert workspace.coder_state(app_study, ALICE, tid).spans == {answer.id: frozenset({(code, *moved)})}

@@ -182,7 +182,7 @@ def test_a_coder_may_not_fix_speakers_turns_or_participants(p1):
 
 def test_a_turns_speaker_changes_alone(p1):
     fixed = corrections.change_turn_speaker(p1, ADMIN, "P1", 4, "Lee", role="interviewer")
-    assert fixed.said == "turn 5 of P1 (segments 4) is Lee's now, not Sam's"
+    assert fixed.said == "the turn holding segment 4 of P1 (segments 4) is Lee's now, not Sam's"
     rows = segment_rows(p1, "P1")
     assert (rows[4]["speaker"], rows[4]["role"]) == ("Lee", "interviewer")
     corrections.change_turn_speaker(p1, ADMIN, "P1", 4, "dana")  # an existing speaker keeps their role
@@ -230,7 +230,7 @@ def test_a_split_that_leaves_no_words_on_one_side_changes_nothing(p1):
 def test_merging_two_turns_joins_their_segments_codings_memos_with_history_and_decisions(p1):
     before = coded(p1)
     fixed = corrections.merge_turns(p1, ADMIN, "P1", 1)
-    assert fixed.said == "turns 2 and 3 of P1 are one turn of Dana; segments 1 and 2 are one"
+    assert fixed.said == "the turn holding segment 1 of P1 and the next are one turn of Dana; segments 1 and 2 are one"
     rows = segment_rows(p1, "P1")
     assert rows[1]["text"] == "I search the hub by downloads. Then I read the card.\n\nInterviewer: And licences?"
     assert [r["index"] for r in rows] == [0, 1, 2, 3]
@@ -369,7 +369,7 @@ def test_the_cli_loads_a_participants_table_onto_imported_transcripts(p1, tmp_pa
 def test_the_cli_fixes_a_turn_and_a_typo_and_lists_the_flags(p1, db_url):
     run = lambda *args: CliRunner().invoke(cli, ["--db", db_url, "fix", *args])  # noqa: E731
     result = run("split", "P1", "1", "--before", "Then I read", "--speaker", "Interviewer")
-    assert result.exit_code == 0 and "Fixed: turn 2 of P1 is two turns, the second Interviewer's" in result.stdout
+    assert result.exit_code == 0 and "Fixed: the turn holding segment 1 of P1 is two turns, the second Interviewer's" in result.stdout
     result = run("text", "P1", "4", "--replace", "licnese", "--with", "license")
     assert result.exit_code == 0, result.output
     assert f"flagged (its words changed): alice: {LICENSE} on segment 4" in result.stdout
@@ -484,3 +484,46 @@ def span_words(study) -> dict[int, tuple[tuple[int, int], str]]:
         text = session.scalar(select(Transcript.text).where(Transcript.name == "P1"))
         return {c.id: (c.span, text[c.span[0]:c.span[1]]) for c in session.scalars(
             select(Coding).where(Coding.span_start.is_not(None)))}
+
+
+def test_a_span_click_racing_a_text_correction_ends_on_its_own_words_or_is_refused(p1, monkeypatch):
+    # the coder's click checks its words, then (held here) writes; meanwhile an admin inserts words
+    # before the span. Whichever goes first, the coding must end on "hub" or be refused: never on the
+    # old offsets over other words
+    import threading
+
+    span = span_of(p1, "P1", 1, "hub")
+    checked, corrected = threading.Event(), threading.Event()
+    real_write = workspace.write_codings
+
+    def held_write(*args, **kwargs):
+        checked.set()
+        corrected.wait(timeout=3)  # the admin's fix, unless the click holds it back
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(workspace, "write_codings", held_write)
+
+    def fix():
+        checked.wait(timeout=10)
+        corrections.correct_text(p1, ADMIN, "P1", 1, ("search the hub", "search the model hub"))
+        corrected.set()
+
+    admin = threading.Thread(target=fix)
+    admin.start()
+    with p1.session() as session:
+        tid = session.scalar(select(Transcript.id).where(Transcript.name == "P1"))
+        segment_id = session.scalar(select(Segment.id).where(Segment.transcript_id == tid, Segment.index == 1))
+        code_id = session.scalar(select(Coding.code_id).where(Coding.transcript_id == tid).limit(1))
+    try:
+        workspace.apply_change(p1, ALICE, tid, workspace.Change(segment_id, code_id, True, span, "hub"))
+    except Conflict:
+        pass  # refused: the page reloads and the coder selects again
+    admin.join(timeout=30)
+    with p1.session() as session:
+        text = session.scalar(select(Transcript.text).where(Transcript.id == tid))
+        assert "search the model hub" in text
+        spans = session.execute(select(Coding.span_start, Coding.span_end).where(
+            Coding.transcript_id == tid, Coding.code_id == code_id, Coding.segment_id == segment_id,
+            Coding.rater_id == select(auth.User.id).where(auth.User.name == "alice").scalar_subquery(),
+            Coding.span_start.is_not(None))).all()
+    assert all(text[start:end] in ("hub", "by downloads") for start, end in spans), [text[s:e] for s, e in spans]

@@ -161,13 +161,14 @@ def test_json_channels_each_holding_one_speakers_words_are_read_in_time_order(tm
         ("spk_0", "Where from?"), ("spk_1", "Near Porto."), ("spk_0", "Nice.")]
 
 
-def test_a_web_page_holding_the_transcript_as_preformatted_text_keeps_its_lines(tmp_path):
-    # an archive's page showing the plain-text transcript in <pre>: its line breaks end the turns
-    # (read as one line, every answer went to the interviewer)
+@pytest.mark.parametrize("element", ["pre", "textarea"])
+def test_a_web_page_holding_the_transcript_as_preformatted_text_keeps_its_lines(tmp_path, element):
+    # an archive's page showing the plain-text transcript in <pre> (or in a <textarea> to copy it
+    # from): its line breaks end the turns (read as one line, every answer went to the interviewer)
     path = tmp_path / "plain.html"
-    path.write_text("<html><body><h1>Interview 4</h1><pre>\nINTERVIEWER: How did it start?\n"
-                    "ANA: Slowly, with   one shop.\n\nINTERVIEWER: And then?\nANA: Then fast.\n</pre></body></html>",
-                    encoding="utf-8")
+    path.write_text(f"<html><body><h1>Interview 4</h1><form><{element}>\nINTERVIEWER: How did it start?\n"
+                    f"ANA: Slowly, with   one shop.\n\nINTERVIEWER: And then?\nANA: Then fast.\n</{element}>"
+                    "</form></body></html>", encoding="utf-8")
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
         ("INTERVIEWER", "How did it start?"), ("ANA", "Slowly, with one shop."),
         ("INTERVIEWER", "And then?"), ("ANA", "Then fast.")]
@@ -191,3 +192,23 @@ def test_a_web_page_shows_its_transcript_whatever_wraps_it(tmp_path, page):
         ("Interviewer", "Where were you born?"), ("Ruth", "Behind the mill."), ("Interviewer", "When?"),
         ("Ruth", "In 1931.")]
     assert "Search" not in parsed.header + parsed.text
+
+
+@pytest.mark.parametrize("odd", [{"text": ["Two lines", "of words here."]},  # a list of lines
+                                 {"transcript": "Two lines of words here."}])  # another text field
+def test_a_json_segment_holding_its_words_otherwise_keeps_them(tmp_path, odd):
+    segments = [{"speaker": "A", "text": "Hello there friend."}, {"speaker": "B", **odd}, {"speaker": "A", "text": "Bye now."}]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(segments), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("A", "Hello there friend."), ("B", "Two lines of words here."), ("A", "Bye now.")]
+
+
+@pytest.mark.parametrize("start", ["1e999", "NaN", "-Infinity", "-5", "1e300"])
+def test_a_json_segment_time_that_is_no_time_is_left_out_and_its_words_kept(tmp_path, start):
+    # before: an infinite or NaN time ended the reading in an OverflowError or ValueError (no StudyError),
+    # a negative one read "-1:59:55" and 1e300 seconds a time 300 digits long
+    path = tmp_path / "times.json"
+    path.write_text(f'[{{"speaker": "A", "start": {start}, "text": "Hello there."}}, '
+                    '{"speaker": "B", "start": 2, "text": "Yes indeed."}]', encoding="utf-8")
+    assert _turns(read_transcript(path)) == [("A", "Hello there.", None), ("B", "Yes indeed.", "0:00:02")]

@@ -373,8 +373,7 @@ def test_what_is_not_imported_is_reported_by_count(study, tmp_path):
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "s.qdpx", project, EMOJI_TEXT))
     assert sorted(summary.skipped) == ["1 PDF source(s) without a plain-text representation not imported",
                                        "1 audio source(s) without a transcript not imported",
-                                       "1 set(s) (groups of codes or sources) not imported",
-                                       "2 picture source(s) not imported"]
+                                       "2 picture source(s) not imported"]  # the set is kept
 
 
 # ---------------------------------------------------------------- refused whole

@@ -197,8 +197,9 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
-    """ATLAS.ti's relations between codes, a graph, a picture, a set, and an element no version of the
-    standard names: each counted where it stands (the case's memo is kept, as a project memo).
+    """A graph, a picture, and an element no version of the standard names: each counted where it
+    stands (the case's memo is kept, as a project memo; the set and ATLAS.ti's relation between
+    codes are kept).
     QualCoder's empty ``<Description />`` placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
@@ -221,9 +222,7 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
     assert sorted(summary.skipped) == [
         "1 <Highlight> element(s) in <TextSource> not imported",
         "1 graph(s) (code maps) not imported",
-        "1 link(s) between codes or sources (relations) not imported",
         "1 picture source(s) not imported",
-        "1 set(s) (groups of codes or sources) not imported",
     ]
 
 
@@ -419,3 +418,24 @@ def test_a_text_held_inline_keeps_its_crlf_line_ends_so_positions_counted_over_t
     assert summary.ok and not summary.unmapped
     assert sorted(quotes_of(study)) == [("ben", "focus.mp4", "A parser in Python"),
                                         ("ben", "focus.mp4", "Reviews took longer")]
+
+
+def test_a_set_whose_texts_were_left_out_is_kept_with_the_rest_and_the_loss_counted(study, tmp_path):
+    """A set (MAXQDA's document set) of two texts, one missing from the archive: the set is kept
+    with the text that came in, and goes back out with it."""
+    sources = text_source(1) + text_source(2)
+    sets = (f'<Sets><Set guid="{guid(12, 1)}" name="Corpus"><Description>both weeks</Description>'
+            f'<MemberSource targetGUID="{guid(2, 1)}"/><MemberSource targetGUID="{guid(2, 2)}"/>'
+            f'<MemberCode targetGUID="{guid(1, 3)}"/></Set></Sets>')
+    path = write_qdpx(tmp_path / "s.qdpx", project(sources, sets), {f"sources/{guid(2, 1)}.txt": interview(1)})
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert "1 member(s) of sets not kept: their codes or texts were not imported" in summary.skipped
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    root = ET.fromstring(zipfile.ZipFile(tmp_path / "out.qdpx").read("project.qde"))
+    [kept] = root.iter(f"{Q}Set")
+    names = {s.get("guid"): s.get("name") for s in root.iter(f"{Q}TextSource")}
+    codes = {c.get("guid"): c.get("name") for c in root.iter(f"{Q}Code")}
+    assert (kept.get("name"), kept.find(f"{Q}Description").text) == ("Corpus", "both weeks")
+    assert [names[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberSource")] == ["Interview 1"]
+    assert [codes[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberCode")] == ["reviews"]
+    xmlschema.XMLSchema(str(qdpx.schema_path())).validate(ET.tostring(root, encoding="unicode"))

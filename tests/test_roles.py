@@ -15,7 +15,9 @@ def roles_of(turns, overrides=None):
 @pytest.mark.parametrize("label", [
     "Interviewer", "interviewer 2", "Interviewer 2 2", "INT", "I", "IV", "Researcher", "Moderator", "Host",
     "Q", "Pregunta", "Pergunta 3", "Frage", "Entrevistador", "Entrevistadora", "Co-host", "Cohost",
-    "Dr. Jane Roe (Interviewer)", "Ana Ruiz - Moderator",
+    "Dr. Jane Roe (Interviewer)", "Ana Ruiz - Moderator", "THE CHAIRMAN", "Mr. Speaker", "THE COURT",
+    "Vorsitzende Dr. Anna Krämer (SPD)", "M. le président", "Mme la présidente", "El señor PRESIDENTE",
+    "Präsidentin Dr. Eva Roth", "田中委員長",
 ])
 def test_labels_that_name_the_research_team(label):
     assert label_role(label) == "interviewer"
@@ -24,6 +26,7 @@ def test_labels_that_name_the_research_team(label):
 @pytest.mark.parametrize("label", [
     "Observer", "Note-taker", "Notetaker", "Note taker 2", "Interpreter", "Translator",
     "Beobachterin", "Dolmetscher", "Intérprete", "Observadora", "Ana Ruiz (Interpreter)", "Interpreter for P3",
+    "THE REPORTER", "Court Reporter", "THE VIDEOGRAPHER",
 ])
 def test_labels_that_name_someone_neither_asking_nor_answering(label):
     assert label_role(label) == "other"
@@ -37,7 +40,8 @@ def test_labels_that_name_a_participant(label):
     assert label_role(label) == "participant"
 
 
-@pytest.mark.parametrize("label", ["Speaker 1", "Unknown Speaker", "Jane Roe", "A", "B", "A1", "A5", "Dana", "Ana Ruiz"])
+@pytest.mark.parametrize("label", ["Speaker 1", "Unknown Speaker", "Jane Roe", "A", "B", "A1", "A5", "Dana", "Ana Ruiz",
+                                   "Reporter", "Speaker"])
 def test_labels_that_say_nothing_about_the_role(label):
     assert label_role(label) is None
 
@@ -125,6 +129,34 @@ def test_a_silent_note_taker_who_speaks_first_is_not_the_interviewer():
     assert roles["Kim"][0] == "interviewer" and roles["Kim"][1].startswith("asks questions in 3 of 3 turns")
     assert roles["Lea"] == ("participant", "not the interviewer (Kim is)")
     assert roles["Sam"][0] == "participant"
+
+
+def test_who_presides_is_an_interviewer_when_asking_and_other_when_only_keeping_order():
+    asking = [("THE CHAIRMAN", "Ms. Okonjo, how many vans run today?"), ("MS. OKONJO", "Four."),
+              ("MR. HALVERSEN", "And last year?"), ("MS. OKONJO", "Six.")]
+    assert roles_of(asking) == {"THE CHAIRMAN": "interviewer", "MS. OKONJO": "participant", "MR. HALVERSEN": "interviewer"}
+    keeping_order = [("Mrs. Arkwright", "How many routes were withdrawn?"), ("Mr. Lyle", "Forty-two."),
+                     ("Mr. Speaker", "Order, order."), ("Mrs. Arkwright", "And how many new ones?"), ("Mr. Lyle", "Thirty-one.")]
+    roles = {r.name: (r.role, r.reason) for r in assign_roles(parsed_from_turns(keeping_order))}
+    assert roles["Mr. Speaker"][0] == "other" and "asks nothing" in roles["Mr. Speaker"][1]
+    assert roles["Mrs. Arkwright"][0] == "interviewer"
+
+
+def test_a_third_party_beside_two_labelled_sides_is_other():
+    # opposing counsel objects between the question and the answer; a court reporter speaks once
+    turns = [("Q", "Who decided the order of the trucks?"), ("MS. PRYCE", "Objection. Form."),
+             ("Q", "You can answer."), ("Answer", "The dispatcher printed a sheet, and we changed it on the floor."),
+             ("THE REPORTER", "Could you spell dispatcher?"), ("Answer", "D-I-S-P-A-T-C-H-E-R, like it sounds.")]
+    roles = {r.name: (r.role, r.reason) for r in assign_roles(parsed_from_turns(turns))}
+    assert {name: role for name, (role, _) in roles.items()} == {
+        "Q": "interviewer", "MS. PRYCE": "other", "Answer": "participant", "THE REPORTER": "other"}
+    assert roles["MS. PRYCE"][1].startswith("asks nothing and answers less")
+
+
+def test_with_one_side_labelled_a_speaker_who_asks_nothing_stays_a_participant():
+    turns = [("Interviewer", "How do you get to school?"), ("TN1", "By bus, every day of the week."),
+             ("TN2", "On foot."), ("Interviewer", "And in winter?"), ("TN1", "The same bus, it is warm.")]
+    assert roles_of(turns) == {"Interviewer": "interviewer", "TN1": "participant", "TN2": "participant"}
 
 
 def test_a_five_word_cue_does_not_make_its_speaker_the_interviewer():

@@ -20,6 +20,7 @@ from study.transcripts import (
     read_survey_csv,
     read_transcript,
     speakers,
+    word_account,
 )
 from tests.factories import assert_exact_offsets, docx_members, timed_turns
 
@@ -365,6 +366,65 @@ def test_srt_cues_with_name_prefixes(tmp_path):
     assert_exact_offsets(parsed)
 
 
+def test_sbv_captions_with_chevron_names_and_unnamed_cues_that_go_on(tmp_path):
+    path = tmp_path / "t.sbv"
+    path.write_text(
+        "0:00:00.400,0:00:03.100\n[music]\n\n"
+        "0:00:03.100,0:00:06.900\n>> PRIYA: How long have you kept bees\n\n"
+        "0:00:06.900,0:00:09.250\non this allotment?\n\n"
+        "0:01:09.250,0:01:13.800\n>> TOM: Nineteen years.\n",
+        encoding="utf-8",
+    )
+    parsed = read_transcript(path)
+    assert timed_turns(parsed) == [
+        ("PRIYA", "How long have you kept bees on this allotment?", "0:00:03"), ("TOM", "Nineteen years.", "0:01:09"),
+    ]
+    assert word_account(parsed).notes_text == ("[music]",)
+    assert_exact_offsets(parsed)
+
+
+def test_an_sbv_cue_that_ends_before_it_starts_names_its_line(tmp_path):
+    path = tmp_path / "t.sbv"
+    path.write_text("0:00:03.000,0:00:01.000\nAna: Why?\n", encoding="utf-8")
+    with pytest.raises(TranscriptFormatError, match="line 1 .*ends before it starts"):
+        read_transcript(path)
+
+
+_TTML = ('<?xml version="1.0" encoding="UTF-8"?>\n<tt xmlns="http://www.w3.org/ns/ttml" '
+         'xmlns:ttm="http://www.w3.org/ns/ttml#metadata"><head><metadata><ttm:title>Slow Streets 4</ttm:title>'
+         '<ttm:agent xml:id="a1" type="person"><ttm:name>Nadia Berg</ttm:name></ttm:agent></metadata></head>'
+         '<body><div>{}</div></body></tt>')
+
+
+def test_timed_text_speakers_are_the_agents_named_in_the_head_and_word_spans_are_words_apart(tmp_path):
+    path = tmp_path / "t.ttml"
+    path.write_text(_TTML.format(
+        '<p begin="0.3" end="2.0" ttm:agent="a1"><span>How</span><span>long</span><span>now?</span></p>'
+        '<p begin="00:00:02.500" end="4.0" ttm:agent="SPEAKER_2">Eleven years<br/>this September.</p>'
+        '<p begin="75.2s" end="80.0"><span ttm:agent="SPEAKER_2">Same corner.</span></p>'
+        '<p begin="81.0" end="83.0">Nadia Berg: Thank you.</p>'), encoding="utf-8")
+    parsed = read_transcript(path)
+    assert timed_turns(parsed) == [
+        ("Nadia Berg", "How long now?", "0:00:00"), ("SPEAKER_2", "Eleven years this September. Same corner.", "0:00:02"),
+        ("Nadia Berg", "Thank you.", "0:01:21"),
+    ]
+    assert parsed.header == "Slow Streets 4"
+    assert_exact_offsets(parsed)
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("<html><body><p>Hello</p></body></html>", "not a timed-text file"),
+    ("<tt><body><div><p>unclosed", "not a timed-text file"),
+    ('<!DOCTYPE tt [<!ENTITY a "aaaa">]><tt><body><div><p>&a;</p></div></body></tt>', "not a timed-text file"),
+    ('<tt xmlns="http://www.w3.org/ns/ttml"><body><div><p begin="1"> </p></div></body></tt>', "no cues with text"),
+])
+def test_a_file_that_is_not_timed_text_is_refused_in_one_line(tmp_path, content, problem):
+    path = tmp_path / "t.ttml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TranscriptFormatError, match=problem):
+        read_transcript(path)
+
+
 # ---------------------------------------------------------------- survey CSV
 
 
@@ -532,7 +592,7 @@ BAD_INPUTS = {
         "without a 'start --> end' timing line",
     ),
     "unknown suffix": (
-        "t.wpd", lambda p: p.write_text("Speaker 1: hi"), "unsupported file type '.wpd'; supported: .csv, .doc"
+        "t.wpd", lambda p: p.write_text("Speaker 1: hi"), "unsupported file type '.wpd'; supported: .csv, .dfxp, .doc"
     ),
     "csv as a transcript": ("t.csv", lambda p: p.write_text("participant,response\nP1,Yes\n"), "survey responses"),
     "a folder": ("t.txt", lambda p: p.mkdir(), "is a folder"),

@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TEXT_FILES = sorted(p for folder in ("heldout", "layouts", "conventions") for p in (FIXTURES / folder).iterdir()
                     if p.suffix in (".txt", ".md") and p.name != "README.md")
 ALL_FILES = sorted(p for folder in ("heldout", "layouts", "conventions") for p in (FIXTURES / folder).iterdir()
-                   if p.suffix in (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".tsv", ".xlsx", ".odt", ".rtf")
+                   if p.suffix in (".txt", ".md", ".docx", ".vtt", ".srt", ".sbv", ".ttml", ".csv", ".tsv", ".xlsx", ".odt", ".rtf")
                    and p.name != "README.md")
 
 

@@ -93,14 +93,17 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
-    """Show the messages kept by ``flash``: successes as toasts, problems in place."""
+    """Show the messages kept by ``flash``: successes as toasts, problems in place, inside a
+    container every run draws, so that a message never moves what is below it (the browser would
+    draw an open expander anew, closed, with the form the user was working in)."""
+    slot = st.container()
     for kind, text in st.session_state.pop(FLASH_KEY, []):
         if kind == "success":
             st.toast(plain(text), icon=":material/check_circle:")
         elif kind == "error":
-            st.error(plain_lines(text), icon=":material/error:")
+            slot.error(plain_lines(text), icon=":material/error:")
         else:
-            st.warning(plain_lines(text), icon=":material/warning:")
+            slot.warning(plain_lines(text), icon=":material/warning:")
 
 
 @dataclass(frozen=True)

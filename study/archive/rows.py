@@ -15,6 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String
 from sqlalchemy.schema import Column, Table, UniqueConstraint
 
+from .. import taught_conventions
 from ..errors import ArchiveError, StudyError
 from ..names import check_name
 from ..schema import unit_key
@@ -182,10 +183,21 @@ def check_rules(tables: dict[str, TableRows]) -> None:
         _check_segment_in_transcript(tables.get(name), segments)
     _check_forms_a_tree(tables.get("themes"), "parent_id", "theme")
     _check_forms_a_tree(tables.get("codes"), "parent_code_id", "code")
+    _check_saved_conventions(tables.get("study_meta"))
     users = tables.get("users")
     for index, row in enumerate(users.rows if users else ()):
         if row.get("role") == "system" and row["name"] != "consensus":
             raise users.error(index, f"{row['name']!r} has the role 'system', which only the consensus rater has")
+
+
+def _check_saved_conventions(rows: TableRows | None) -> None:
+    """The saved turn conventions as an import will read them (``taught_conventions.read_saved``)."""
+    for index, row in enumerate(rows.rows if rows else ()):
+        if row.get("key") == taught_conventions.KEY:
+            try:
+                taught_conventions.read_saved(row.get("value"))
+            except StudyError as exc:
+                raise rows.error(index, exc.what) from None
 
 
 def _transcript_lengths(tables: dict[str, TableRows]) -> dict[int, int]:

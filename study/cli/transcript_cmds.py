@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import _database_url, cli, open_study, said
 from .lazy import LazyChoice, lazy, library
-from .output import emit, emit_table, format_option
+from .output import ROWS, emit, emit_table, format_option
 
 if TYPE_CHECKING:
     from ..importing.batch import ImportSummary
@@ -73,7 +73,7 @@ def init(ctx: click.Context) -> None:
 @click.pass_context
 def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry_run, replace, max_mb,
             lenient, examples, patterns, save_convention) -> None:
-    """Import transcripts (.docx .txt .md .vtt .srt .pdf .odt .rtf .doc, speaker tables .csv .tsv .xlsx,
+    """Import transcripts (.docx .txt .md .vtt .srt .sbv .ttml .pdf .odt .rtf .doc, speaker tables .csv .tsv .xlsx,
     survey .csv) or folders of them.
 
     Example: study import transcripts_sample/ --participants transcripts_sample/participants.csv
@@ -130,9 +130,10 @@ def _with_saved(ctx: click.Context, conventions):
     if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
         return conventions
     try:
-        return kept_conventions.with_saved(open_study(ctx, create=False), conventions)
-    except StudyError:
+        study = open_study(ctx, create=False)
+    except StudyError:  # no study there: nothing saved
         return conventions
+    return kept_conventions.with_saved(study, conventions)  # saved ones it cannot read are said, not skipped
 
 
 _ROLE_PAIR = re.compile(r"\s*(?P<speaker>[^=]+?)\s*=\s*(?P<role>\w+)\s*(?:,|$)")
@@ -305,7 +306,7 @@ def resegment(ctx, names, unit) -> None:
 
 
 @cli.command()
-@click.option("--forget", type=int, metavar="N", help="Forget the saved convention numbered N (as listed).")
+@click.option("--forget", type=ROWS, metavar="N", help="Forget the saved convention numbered N (as listed).")
 @format_option()
 @click.pass_context
 def conventions(ctx, forget, fmt) -> None:

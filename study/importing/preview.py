@@ -15,6 +15,7 @@ from .reading import BatchFile, ImportOptions, NotATranscript, batch_files, docu
 OPENING_TURNS = 3
 OPENING_WORDS = 12
 SHOWN_LINES, SHOWN_LINE_CHARACTERS = 40, 160  # the lines a preview offers to teach a turn start on
+SHOWN_TURNS = 1000  # the turns a preview lists, in order, to check who says what before importing
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class TranscriptPreview:
     warnings: tuple[str, ...] = ()  # what the reading kept as text, or a taught convention that found nothing
     lines: tuple[str, ...] = ()  # the text's first lines, as written: where a turn may be shown to start
     words: WordAccount | None = None  # where every word went (turns, labels, header, notes) and the notes' text
+    turns: tuple[tuple[str, str], ...] = ()  # (speaker, first words) of every turn, up to SHOWN_TURNS
+    turn_count: int = 0  # how many turns the reading found
 
     def with_roles(self, chosen: Mapping[str, str]) -> tuple[SpeakerRole, ...]:
         """The speakers' roles and reasons with the roles ``chosen`` (speaker -> role), decided again."""
@@ -93,14 +96,15 @@ def _preview_file(file: BatchFile, owner_of: Mapping[str, str], options: ImportO
 
 
 def _preview(file: str, name: str, participant: str, parsed: ParsedTranscript, options) -> TranscriptPreview:
-    opening = tuple((turn.speaker, _first_words(parsed.turn_text(turn))) for turn in parsed.turns[:OPENING_TURNS])
+    turns = tuple((turn.speaker, _first_words(parsed.turn_text(turn))) for turn in parsed.turns[:SHOWN_TURNS])
     stats = speaker_stats(parsed)
     return TranscriptPreview(
         file=file, name=name, participant=participant,
         layout=getattr(parsed, "layout", None) or None, layout_score=getattr(parsed, "layout_score", None),
         runner_up=getattr(parsed, "runner_up", None), runner_up_score=getattr(parsed, "runner_up_score", None),
-        speakers=decide_roles(stats, options.role_overrides(name)), opening=opening, stats=stats,
+        speakers=decide_roles(stats, options.role_overrides(name)), opening=turns[:OPENING_TURNS], stats=stats,
         warnings=parsed.warnings, lines=_first_lines(parsed.text), words=word_account(parsed),
+        turns=turns, turn_count=len(parsed.turns),
     )
 
 

@@ -135,6 +135,29 @@ class QdaNote:
 
 
 @dataclass(frozen=True)
+class QdaSet:
+    """A Set: a named group of codes, sources and notes (by GUID)."""
+
+    guid: str
+    name: str
+    description: str
+    codes: tuple[str, ...]
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QdaLink:
+    """A Link joining no note: a relation between two codes or sources (by GUID)."""
+
+    name: str
+    direction: str
+    colour: str | None
+    origin: str
+    target: str
+
+
+@dataclass(frozen=True)
 class QdaProject:
     origin: str  # the writing tool, e.g. "NVivo for Windows 12.6"
     creator: str | None
@@ -150,3 +173,5 @@ class QdaProject:
     case_guids: frozenset[str] = frozenset()  # codings naming one assign text to a case (reported, not imported)
     description: str = ""  # the project's own Description (QualCoder's project memo)
     case_memos: dict[str, str] = field(default_factory=dict)  # participant -> the case's Description
+    sets: tuple[QdaSet, ...] = ()
+    relations: tuple[QdaLink, ...] = ()

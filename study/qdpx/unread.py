@@ -1,7 +1,7 @@
 """What of a QDA-XML project the reader does not read, counted so that an import can say so.
 
-Tools write far more than a study holds (sets, graphs, picture and time-range selections, case
-memos) and each new version may add elements no one has named yet. Rather than list what is
+Tools write far more than a study holds (graphs, picture and time-range selections, notes in
+sets) and each new version may add elements no one has named yet. Rather than list what is
 dropped, ``READ`` lists what the reader reads: every element outside it that carries something
 (text, attributes or children) is counted where it stands, by name, and reported as not
 imported. So no part of a file is lost without the import saying so.
@@ -18,8 +18,9 @@ _VALUES = {"VariableRef", "TextValue", "BooleanValue", "IntegerValue", "FloatVal
 READ: dict[str, set[str]] = {
     "Project": {"Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Description", "NoteRef",
                 "Sets", "Graphs"},
-    "Sets": set(),  # each Set, Graph is counted
-    "Graphs": set(),
+    "Sets": {"Set"},
+    "Set": {"Description", "MemberCode", "MemberSource"},  # a note member is counted
+    "Graphs": set(),  # each Graph is counted
     "Users": {"User"},
     "CodeBook": {"Codes", "Sets"},  # a .qdc holds its Sets too
     "Codes": {"Code"},
@@ -46,7 +47,7 @@ READ: dict[str, set[str]] = {
 
 # what a person calls the parts most often left out
 _SAID = {
-    "Sets/Set": "set(s) (groups of codes or sources)",
+    "Set/MemberNote": "note member(s) of sets",
     "Graphs/Graph": "graph(s) (code maps)",
     "Sources/PictureSource": "picture source(s)",
     "PDFSource/PDFSelection": "PDF region selection(s) (areas of a page, not text)",

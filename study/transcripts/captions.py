@@ -1,4 +1,4 @@
-"""Caption files (.vtt, .srt): Zoom, Teams and YouTube captions as speaker turns.
+"""Caption files (.vtt, .srt, .sbv): Zoom, Teams and YouTube captions as speaker turns.
 
 A cue's speaker is its ``<v Name>`` voice tag, else a ``Name:`` or ``Name (Org):`` prefix (a
 cue's start is where captioners put names, so one is enough), else the previous cue's speaker; consecutive cues of one speaker make one turn. A cue the reader
@@ -28,10 +28,12 @@ from .text import Line, decode_text, lines_of
 _NOT_VTT = "is not a valid WebVTT file (it must start with a 'WEBVTT' line, then cues); re-export it"
 _VTT_NON_CUE_BLOCKS = ("NOTE", "STYLE", "REGION")
 _TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{2}[.,]\d{3}"
-_TIMING = re.compile(rf"[ \t]*(?P<start>{_TIME})[ \t]+-->[ \t]+(?P<end>{_TIME})(?:[ \t]+[^\n]*)?")
+_TIMING = re.compile(rf"[ \t]*(?P<start>{_TIME})(?:[ \t]+-->[ \t]+(?P<end>{_TIME})(?:[ \t]+[^\n]*)?|,(?P<sbv_end>{_TIME})[ \t]*)")
+_SBV_TIMING = re.compile(rf"[ \t]*{_TIME},{_TIME}[ \t]*")  # YouTube's .sbv: "0:00:03.100,0:00:06.900", no arrow
 _VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)*[ \t]+(?P<speaker>[^>]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
 _EXPECTED = "'hh:mm:ss,mmm --> hh:mm:ss,mmm'"
+_CHANGE = re.compile(r"^[ \t]*>{2,3}[ \t]*")  # ">> PRIYA: ...": closed captions mark a change of speaker
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,19 @@ def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
         notes = ["\n".join(line.text for line in block) for block in blocks[1:] if block[0].text.startswith("NOTE")]
         blocks = [block for block in blocks[1:] if not block[0].text.startswith(_VTT_NON_CUE_BLOCKS)]
     cues = _cues(lines, blocks, lenient, warnings)
+    return cues_read(cues, header=header, notes=notes, warnings=warnings, taught=taught)
+
+
+def cues_read(cues: Sequence[Cue], *, header: str = "", notes: Sequence[str] = (), warnings: Sequence[str] = (),
+              taught: Sequence[Convention] = ()) -> ParsedTranscript:
+    """Timed cues as turns (any caption format's cues: .vtt, .srt, .sbv, timed text): a cue's speaker is
+    its own (a voice tag, an agent), else a name opening its text, else the speaker before it."""
     bracketed = _bracketed_names(cues)
     patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *bracketed)
     split, exchanges = _exchanges(_named_parts(cues, bracketed))
     spoken = _alternated(_speaker_cues(split, patterns), exchanges)
     drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
-    return rendered(drafts, layout="captions", warnings=warnings, header=header)
+    return rendered(drafts, layout="captions", warnings=tuple(warnings), header=header)
 
 
 def _cue_blocks(lines: list[Line]) -> list[list[Line]]:
@@ -106,7 +115,7 @@ _ROLLING_SHARE = 0.5
 
 def _block_cues(block: list[Line], numbers: dict[int, int], lenient: bool, warnings: list[str]) -> list[Cue]:
     """A block is normally one cue (an id, a timing line, text); it may hold several run together."""
-    timings = [index for index, line in enumerate(block) if "-->" in line.text]
+    timings = [index for index, line in enumerate(block) if _is_timing(line.text)]
     if not timings or timings[0] > 1:
         number = numbers[block[0].start]
         quoted = " ".join(line.text for line in block)[:40]
@@ -122,12 +131,16 @@ def _block_cues(block: list[Line], numbers: dict[int, int], lenient: bool, warni
     return cues
 
 
+def _is_timing(text: str) -> bool:
+    return "-->" in text or bool(_SBV_TIMING.fullmatch(text))
+
+
 def _timed_cue(timing: Line, number: int, body: list[str], lenient: bool, warnings: list[str]) -> list[Cue]:
     match = _TIMING.fullmatch(timing.text)
     if match is None:
         problem = f"line {number} has a malformed cue timing \"{timing.text.strip()[:40]}\" (expected {_EXPECTED})"
         return _unplaced(number, problem, body, lenient, warnings)
-    if _seconds(match["end"]) < _seconds(match["start"]):
+    if _seconds(match["end"] or match["sbv_end"]) < _seconds(match["start"]):
         problem = f"line {number} has a malformed cue timing: it ends before it starts (\"{timing.text.strip()}\")"
         return _unplaced(number, problem, body, lenient, warnings)
     return [_cue(number, _without_fraction(match["start"]), body)]
@@ -137,13 +150,14 @@ def _unplaced(number: int, problem: str, body: list[str], lenient: bool, warning
     if not lenient:
         raise Unreadable(f"{problem}; the file may be truncated or edited by hand: fix that line or re-export it")
     warnings.append(f"{problem}; its text was kept with the cue before it")
-    return [_cue(number, None, [text for text in body if "-->" not in text])]
+    return [_cue(number, None, [text for text in body if not _is_timing(text)])]
 
 
 def _cue(number: int, timestamp: str | None, body: list[str]) -> Cue:
     raw = " ".join(body)
     voice = _VOICE.match(raw)
-    lines = tuple(clean for line in body if (clean := " ".join(html.unescape(_TAG.sub("", line)).split())))
+    lines = tuple(clean for line in body
+                  if (clean := " ".join(_CHANGE.sub("", html.unescape(_TAG.sub("", line))).split())))
     return Cue(number, voice["speaker"].strip() if voice else None, timestamp, " ".join(lines), lines)
 
 

@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import Callable, Collection, Sequence
 
-from . import captions, docx_file, html_file, json_file, office, tables
+from . import captions, docx_file, html_file, json_file, office, tables, timed_text
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -58,6 +58,9 @@ READERS: dict[str, Reader] = {
     ".md": read_plain_text,
     ".vtt": partial(captions.read_subtitles, subtitle_format="vtt"),
     ".srt": partial(captions.read_subtitles, subtitle_format="srt"),
+    ".sbv": partial(captions.read_subtitles, subtitle_format="sbv"),
+    ".ttml": timed_text.read_timed_text,
+    ".dfxp": timed_text.read_timed_text,
     ".pdf": office.read_pdf,
     ".odt": office.read_odt,
     ".rtf": office.read_rtf,

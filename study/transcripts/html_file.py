@@ -15,12 +15,14 @@ from .registry import read_layout
 from .taught import Convention
 from .text import decode_text
 
-_BLOCKS = frozenset("p div li tr h1 h2 h3 h4 h5 h6 blockquote section article header dd dt pre "
+_BLOCKS = frozenset("p div li tr h1 h2 h3 h4 h5 h6 blockquote section article header dd dt pre textarea "
                     "table ul ol dl figure figcaption address main".split())
 # Not the transcript: code, the site's own chrome around the page, and a form's controls (a form
-# itself may hold the whole page, as web frameworks write them). The head is not hidden as a whole:
-# what it holds is the title, code and text-less tags, and a head left open (no </head>) holds the page.
-_HIDDEN = frozenset("script style nav noscript template button select textarea svg iframe footer aside".split())
+# itself may hold the whole page, as web frameworks write them; a textarea shows its text, often a
+# transcript to copy). The head is not hidden as a whole: what it holds is the title, code and
+# text-less tags, and a head left open (no </head>) holds the page.
+_HIDDEN = frozenset("script style nav noscript template button select svg iframe footer aside".split())
+_PREFORMATTED = frozenset(("pre", "textarea"))  # a plain-text transcript shown for reading or copying
 _EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
 
 
@@ -63,7 +65,7 @@ class _Page(HTMLParser):
             self._end_line("\n" if tag == "br" else "\n\n")
         elif tag in _BLOCKS:
             self._end_line()
-            self.preformatted += tag == "pre"
+            self.preformatted += tag in _PREFORMATTED
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 self.line.append("#" * int(tag[1]) + " ")
             elif tag == "li":
@@ -84,7 +86,7 @@ class _Page(HTMLParser):
             return
         elif tag in _BLOCKS:
             self._end_line()
-            self.preformatted = max(0, self.preformatted - (tag == "pre"))
+            self.preformatted = max(0, self.preformatted - (tag in _PREFORMATTED))
         elif tag in _EMPHASIS:
             self.line.append(_EMPHASIS[tag])
 

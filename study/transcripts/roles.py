@@ -21,6 +21,10 @@ _NUMBERED = r"(?:[ \t]*[\d]+)*(?:[ \t]+[A-Z])?"  # "Interviewer 2", "Interviewer
 # Role words, in the languages researchers transcribe in: a whole label, or a word inside a longer one.
 _TEAM_WORDS = (
     r"interviewers?|interviewerin|moderator(?:in)?|moderation|facilitator|researcher|host|co-?hosts?|"
+    # who presides a hearing or a sitting: an interviewer when asking, else other (see study.roles)
+    r"chair(?:man|woman|person)?|(?:mr\.?|madam|mister)[ \t]+speaker|the[ \t]+court|vorsitzender?|"
+    r"(?:m\.|mme|monsieur|madame)[ \t]+l[ea][ \t]+pr[ée]sidente?|(?:el[ \t]+señor|la[ \t]+señora)[ \t]+president[ae]|"
+    r"(?:vize)?pr[äa]sident(?:in)?|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
     r"pesquisador(?:a)?"
 )
@@ -31,6 +35,7 @@ _PARTICIPANT_WORDS = (
 # Who is present without being interviewer or participant: kept and shown, never coded unless asked.
 _OTHER_WORDS = (
     r"observers?|note[- ]?takers?|notetaker|interpreters?|translators?|transcriber|"
+    r"court[ \t]+reporter|the[ \t]+reporter|stenographer|videographer|"
     r"observador(?:a)?|int[ée]rprete|traductor(?:a)?|tradutor(?:a)?|beobachter(?:in)?|beobachtung|dolmetscher(?:in)?|"
     r"[üu]bersetzer(?:in)?|protokollant(?:in)?|observat(?:eur|rice)|interpr[èe]te|traduct(?:eur|rice)"
 )
@@ -61,6 +66,7 @@ _NAMED = (
     (re.compile(rf"(?i)\b(?:{_OTHER_WORDS})\b"), OTHER),
     (re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_QA})$)"), PARTICIPANT),
     (re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_QA})$)"), INTERVIEWER),
+    (re.compile(r"(?:委員長|議長)$"), INTERVIEWER),  # "田中委員長": the chair, glued to the name as Japanese writes it
 )
 
 

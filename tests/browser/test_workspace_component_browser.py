@@ -78,3 +78,38 @@ def test_a_lost_request_for_the_transcript_is_asked_again_and_said(component):
     component.evaluate("(data) => window.render(data)", rater_state("v2", with_static=True))
     assert root.get_attribute("data-ready") == "1"
     assert root.get_attribute("data-transcript-id") == "1"
+
+
+def test_a_span_after_an_emoji_is_sent_in_the_servers_character_offsets_with_its_words(component):
+    # Python counts "😀" as one character, JavaScript's strings as two: the span the page sends must
+    # be in the server's offsets (characters), or a coding after an emoji lands one letter off
+    posted = []
+
+    def answer(route):
+        posted.append(route.request.post_data_json)
+        route.fulfill(content_type="application/json", body='{"confirmed_op": 1, "errors": [], "segments": {}}')
+
+    component.route("**/_study/code", answer)
+    data = rater_state("v3", with_static=True)
+    data["static"]["segments"] = [[21, 0, "P1", "participant", "Nice 😀 card here.", "", 40]]
+    component.evaluate("(data) => window.render(data)", data)
+    component.evaluate("""() => {
+        const row = document.querySelector('[data-segment-id="21"]');
+        const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+        let node = walker.nextNode();
+        while (node && !node.textContent.includes("card")) node = walker.nextNode();
+        const range = document.createRange();
+        const at = node.textContent.indexOf("card");
+        range.setStart(node, at); range.setEnd(node, at + 4);
+        document.getSelection().removeAllRanges(); document.getSelection().addRange(range);
+        document.querySelector('[aria-label="Transcript segments"]').dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+    }""")
+    component.wait_for_function("document.querySelector('[data-testid=\"span-selection\"]').hidden === false")
+    component.keyboard.press("1")
+    component.wait_for_function("() => true")  # let the click's request go out
+    for _ in range(50):
+        if posted:
+            break
+        component.wait_for_timeout(100)
+    op = posted[0]["ops"][0]
+    assert (op["span"], op["words"]) == ([40 + 7, 40 + 11], "card")

@@ -31,6 +31,22 @@ const UNDO_DEPTH = 200;
 // Clicks are stored and confirmed over HTTP (study/app/coding_endpoint.py), without a page rerun;
 // a rerun ("sync") follows once the clicks pause, so that the rest of the page counts them too.
 const CLICK_PATH = "/_study/code";
+// The server counts characters (code points), JavaScript's strings UTF-16 units: an emoji is one
+// character there and two units here, so every offset crosses between them through these two.
+const ASTRAL = /[\uD800-\uDFFF]/;
+function unitsAt(text, characters) { // the index in ``text`` of its ``characters``-th character
+  if (characters <= 0 || !ASTRAL.test(text)) return characters;
+  let units = 0;
+  for (const character of text) {
+    if (characters <= 0) break;
+    characters -= 1;
+    units += character.length;
+  }
+  return units + characters;
+}
+function charactersAt(text, units) { // how many characters the first ``units`` of ``text`` hold
+  return ASTRAL.test(text) ? [...text.slice(0, units)].length : units;
+}
 const SYNC_MS = 1500;
 const VIA_PAGE_MS = 10000;
 
@@ -303,7 +319,7 @@ class Workspace {
     if (typeof CSS === "undefined" || !CSS.highlights) return;
     CSS.highlights.delete("study-search-match");
     if (!match) return;
-    const range = textRange(seg.textNode, match[0] - seg.start, match[1] - seg.start);
+    const range = textRange(seg.textNode, unitsAt(seg.text, match[0] - seg.start), unitsAt(seg.text, match[1] - seg.start));
     if (range) CSS.highlights.set("study-search-match", new Highlight(range));
   }
 
@@ -459,7 +475,7 @@ class Workspace {
   }
 
   quote(seg, span) {
-    return seg.text.slice(span[0] - seg.start, span[1] - seg.start);
+    return seg.text.slice(unitsAt(seg.text, span[0] - seg.start), unitsAt(seg.text, span[1] - seg.start));
   }
 
   // The segment's text with its coded spans marked in their codes' colours. Built from text
@@ -468,7 +484,8 @@ class Workspace {
     const text = seg.text;
     if (!spans.length) { seg.textNode.textContent = text; return; }
     const cuts = new Set([0, text.length]);
-    const local = spans.map(([code, start, end]) => [code, Math.max(0, start - seg.start), Math.min(text.length, end - seg.start)]);
+    const local = spans.map(([code, start, end]) => [code, Math.max(0, unitsAt(text, start - seg.start)),
+      Math.min(text.length, unitsAt(text, end - seg.start))]);
     for (const [, a, b] of local) { cuts.add(a); cuts.add(b); }
     const points = [...cuts].filter((x) => x >= 0 && x <= text.length).sort((a, b) => a - b);
     const runs = [];
@@ -724,7 +741,8 @@ class Workspace {
     if (end <= start) return;
     if (seg.id !== this.selected) this.select(seg.id, false);
     if (end - start >= seg.text.length) { this.setSpanSelection(null); return; } // all of it: the segment
-    this.setSpanSelection({ seg: seg.id, start: seg.start + start, end: seg.start + end, text: seg.text.slice(start, end) });
+    this.setSpanSelection({ seg: seg.id, start: seg.start + charactersAt(seg.text, start),
+      end: seg.start + charactersAt(seg.text, end), text: seg.text.slice(start, end) });
   }
 
   offsetIn(container, node, offset) {
@@ -777,7 +795,9 @@ class Workspace {
     // Sent even when this tab shows the transcript done: the server decides (another tab may have
     // reopened it) and its answer brings this tab up to date.
     this.seq += 1;
-    this.pending.push({ op: this.seq, kind: "code", transcript: this.transcriptId, seg: segId, code: codeId, on, span });
+    const op = { op: this.seq, kind: "code", transcript: this.transcriptId, seg: segId, code: codeId, on, span };
+    if (span) op.words = this.quote(this.segById.get(segId), span); // the server refuses them if the text changed
+    this.pending.push(op);
     if (!fromUndo) {
       this.undoStack.push({ seg: segId, code: codeId, on, span });
       if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();

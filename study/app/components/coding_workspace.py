@@ -36,7 +36,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from study import workspace
+from study import audit_log, workspace
 from study.app.components import workspace_protocol as protocol
 from study.app.components.workspace_ops import apply_ops  # noqa: F401  (tests call it here too)
 from study.app.display import said
@@ -51,6 +51,7 @@ KEY = "coding_workspace"
 _HAVE = "coding_workspace.have"  # the static version the browser reported with its last event
 _SENT = "coding_workspace.sent"  # (transcript id, static version) last shown
 _HELD = "coding_workspace.held"  # the static versions the page keeps, oldest first
+_BUILT = "coding_workspace.built"  # {transcript id: (study version, static version)} as last built
 KEPT_STATIC = 4  # static parts the page keeps (coding_workspace.js keeps as many)
 _CONFIRMED = "coding_workspace.confirmed"  # {client: highest op applied}
 _RESULT = "coding_workspace.result"  # the last event's outcome, for the next payload
@@ -95,13 +96,7 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
     sent = st.session_state.get(_SENT)
     data: dict = {}
     if sent is None or sent[0] != transcript_id or have != sent[1]:  # not an event from the page showing it
-        static = static_payload(study, actor, transcript_id)
-        st.session_state[_SENT] = (transcript_id, static["version"])
-        held = st.session_state.setdefault(_HELD, [])
-        if static["version"] not in held:
-            data["static"] = static
-            held.append(static["version"])
-            del held[:-KEPT_STATIC]
+        st.session_state[_SENT] = (transcript_id, static_version(study, actor, transcript_id, data))
     data["version"] = st.session_state[_SENT][1]
     state = just_stored(transcript_id)
     st.session_state.pop(_PATCHED, None)
@@ -122,6 +117,29 @@ def payload(study: Study, actor: Actor, transcript_id: int) -> dict:
         if value is not None:
             data[name.rsplit(".", 1)[1]] = value
     return data
+
+
+def static_version(study: Study, actor: Actor, transcript_id: int, data: dict) -> str:
+    """The version of the transcript's static part, built (and put in ``data`` when the page lacks
+    it) only when the study changed since this tab last built it: every change is audited, so
+    ``study_version``, one indexed read, tells a navigation that changed nothing from one that
+    did, and the first costs no rebuild of the segments and the codebook."""
+    held = st.session_state.setdefault(_HELD, [])
+    built = st.session_state.setdefault(_BUILT, {})
+    changes = audit_log.study_version(study)
+    known = built.get(transcript_id)
+    if known is not None and known[0] == changes and known[1] in held:
+        return known[1]
+    static = static_payload(study, actor, transcript_id)
+    version = static["version"]
+    if version not in held:
+        data["static"] = static
+        held.append(version)
+        del held[:-KEPT_STATIC]
+    built[transcript_id] = (changes, version)
+    for gone in [t for t, (_, v) in built.items() if v not in held]:
+        del built[gone]
+    return version
 
 
 def component_code(code: CodeView, label: str | None = None) -> dict:

@@ -55,7 +55,7 @@ def _apply(study: Study, actor: Actor, op: protocol.Op) -> workspace.SegmentCode
     if isinstance(op, protocol.BadOp):
         raise StudyError(op.message)
     if isinstance(op, protocol.CodeOp):
-        change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span)
+        change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span, op.words)
         if op.transcript_id is None:  # a page from before clicks named their transcript
             error = workspace.apply_changes(study, actor, [change])[0].error
             if error is not None:

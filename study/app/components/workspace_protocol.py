@@ -34,6 +34,7 @@ class CodeOp:
     applied: bool
     span: tuple[int, int] | None = None  # absolute character offsets inside the segment; None: the segment
     transcript_id: int | None = None  # the transcript the page showed (None: the segment's)
+    words: str | None = None  # the words the page showed at the span (None: a page from before it said)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _op(raw: dict, number: int) -> Op:
     kind = raw.get("kind")
     if kind == "code":
         return CodeOp(number, _id(raw, "seg"), _id(raw, "code"), _bool(raw, "on"), _span(raw),
-                      _optional_id(raw, "transcript"))
+                      _optional_id(raw, "transcript"), None if raw.get("words") is None else _text(raw, "words"))
     if kind == "memo":
         return MemoOp(number, _id(raw, "transcript"), _optional_id(raw, "seg"), _text(raw, "text"),
                       _optional_number(raw, "base"), raw.get("confirm_empty") is True)

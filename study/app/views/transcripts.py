@@ -62,6 +62,7 @@ def transcript_list() -> None:
                + "segments coded / segments to code (the participant's turns), and “done” once marked done.")
 
 
+SUMMARY_NAMES = 10  # transcripts an import's summary names
 PENDING, RESULT = "upload_pending", "upload_result"  # session state: the previewed uploads; the last import
 
 
@@ -211,6 +212,7 @@ def upload_preview(pending: PendingUpload) -> None:
                 st.checkbox("Import this file", value=t.layout != NO_SPEAKERS_LAYOUT, key=keep_key(pending, t.file))
             preview_speakers(t)
             st.text("\n".join(f"{speaker}: {words}" for speaker, words in t.opening))
+            every_turn(t)
             teach_form(t, index)
     if pending.conventions:
         st.checkbox("Keep how turns start for this study's later imports", key="teach_keep",
@@ -231,6 +233,16 @@ def preview_speakers(t) -> None:
             st.session_state[key] = s.role  # decided again: shown as decided
         role.selectbox("Role", ROLES, key=key, label_visibility="collapsed", on_change=role_chosen,
                        args=(t.name, s.name))
+
+
+def every_turn(t) -> None:
+    """Every turn in order, its speaker and first words: a turn read under the wrong speaker shows
+    here before anything is stored (the speakers' word counts only hint at it)."""
+    if t.turn_count <= len(t.opening):
+        return
+    shown = "" if len(t.turns) == t.turn_count else f", the first {len(t.turns)}"
+    with st.expander(f"All {t.turn_count} turns{shown}", icon=":material/format_list_numbered:"):
+        st.text("\n".join(f"{n}. {speaker}: {words}" for n, (speaker, words) in enumerate(t.turns, 1)))
 
 
 def teach_form(t, index: int) -> None:
@@ -276,6 +288,11 @@ def show_result() -> None:
     said = ", ".join(f"{len(names)} {what}" for what, names in done if names)
     if said:
         st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
+        for what, names in done:  # which ones: the list above is sorted, a new name may land on another page
+            if names:
+                shown = ", ".join(names[:SUMMARY_NAMES]) + (f" and {len(names) - SUMMARY_NAMES} more"
+                                                            if len(names) > SUMMARY_NAMES else "")
+                st.caption(plain(f"{what.capitalize()}: {shown}."))
     for file, message in (*summary.skipped, *summary.failed):
         st.warning(plain(message), icon=":material/warning:")
     for moved in summary.participants_moved:
@@ -380,7 +397,7 @@ def turn_fixes(name: str, segments: list[dict], names: list[str]) -> None:
     if not segments:
         return
     index = st.selectbox("Segment", [s["index"] for s in segments], key="fix_segment",
-                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {segments[i]['text'][:60]}")
+                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {' '.join(segments[i]['text'].split())[:60]}")
     segment = segments[index] if index < len(segments) else segments[0]
     with st.form("fix_turn", border=False):
         left, right = st.columns(2)

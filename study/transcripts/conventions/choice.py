@@ -27,7 +27,7 @@ _ANSWERS = LabelPattern(re.compile(""), vouched_by_peers=True, role="participant
 _SHAPE_NAMES = {
     "[]": "names in square brackets", "{}": "names in braces", "()": "names in parentheses", "（）": "names in parentheses",
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
-    "plain": "names before a colon", "「」": "names before quoted speech", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
+    "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
     "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
 }
 _MAX_SPEAKERS = 12
@@ -182,6 +182,8 @@ def _numbers_dropped(found: list[Candidate]) -> list[Candidate]:
     counters -= {a for a, b in zip(bares, bares[1:]) if a == b}  # "RQ1", "RQ2", "RQ3" in a row: a list
     renamed = []
     sides = _sides_by_asking(found, counters)
+    if any(c.speaker.casefold() == "q" for c in found):  # "Q." beside "A.": a bare A is the answering side
+        sides.setdefault("A", "participant")
     for c in found:
         bare = _bare(c.speaker)
         name = bare if bare in counters and counts[c.speaker] == 1 else c.speaker
