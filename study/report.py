@@ -278,7 +278,9 @@ def methods_paragraph(study: Study, source: Source, agreement: AgreementReport |
     """What a paper's method section needs: data, segmenting, codebook, raters, agreement, the
     adjudication (``adjudicated``: what was decided, carried as agreed and is still open), and
     which codings the findings rest on (with ``coverage``: the transcripts and participants they
-    count, those not yet coded, and whether the counts are provisional)."""
+    count and those not yet coded). Each fact is said once: the adjudication's counts and whether
+    the consensus is provisional only in ``adjudication_sentence``; the warning of provisional
+    counts leads the report instead (``build_report``)."""
     with study.session() as session:
         kept = Transcript.id.not_in(excluded_transcript_ids(session))  # what an admin excluded is not analysed
         if coverage is not None:  # what the findings count (M), not every transcript imported
@@ -309,8 +311,8 @@ def methods_paragraph(study: Study, source: Source, agreement: AgreementReport |
         parts.append(agreement_note)
     parts.append(adjudication_sentence(adjudicated, has_consensus))
     parts.append(f"The tables and figures rest on {source.describe()}.")
-    if coverage is not None:
-        parts += [coverage.describe(), coverage.warning]
+    if coverage is not None:  # its warning leads the report, above the methods (``build_report``)
+        parts.append(coverage.counted())
     return " ".join(p if p.endswith(".") else p + "." for p in parts if p)
 
 
