@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from . import appendix, atomic, charts, exports, findings
 from .appendix import quotes_file_name  # noqa: F401 - named as report.quotes_file_name too
 from .auth import Actor
-from .codes import all_codes, top_themes
+from .codes import all_codes, top_codes, top_themes
 from .errors import StudyError
 from .exclusion import excluded_transcript_ids
 from .markup import markdown_cell
@@ -137,9 +137,7 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
         out.table(demographics)
 
     out.add(Heading("Findings"))
-    with study.session() as session:
-        themes = [(t.name, bool(t.children)) for t in top_themes(session)]
-    for theme, has_subthemes in themes:
+    for theme, has_subthemes in _finding_sections(study):
         out.add(Heading(theme, 2))
         frequency = findings.frequency_table(study, asker, theme, chosen)
         out.table(frequency)
@@ -194,6 +192,15 @@ def _appendix(out: _Numbered, study: Study, asker: Actor, source: Source,
         return None
     out.blocks.insert(opening, Paragraph(appendix.left_out_statement(total - shown, total, quotes_file)))
     return every_quote
+
+
+def _finding_sections(study: Study) -> list[tuple[str, bool]]:
+    """(scope, has sub-themes) of each Findings section: the top themes, then each code at the top
+    level of the codebook (in no theme, as NVivo and MAXQDA projects bring them), scoping its
+    section to itself and the codes below it, so that no code is left out of the findings."""
+    with study.session() as session:
+        return ([(t.name, bool(t.children)) for t in top_themes(session)]
+                + [(c.ref, False) for c in top_codes(session) if not c.retired])
 
 
 def _slug(text: str) -> str:

@@ -12,7 +12,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from study import adjudication, appendix, charts, report
+from study import adjudication, appendix, charts, codes, report
 from study.auth import CLI
 from study.cli import cli
 from study.codings import apply_code, mark_done
@@ -321,6 +321,26 @@ def test_a_report_after_a_new_coding_counts_it(coded):
            for built in (before, after)]
     assert ids == [["P1", "P10"], ["P1", "P2", "P10"]]
     assert "P2-interview #1" in "\n".join(b.text for b in after.blocks if isinstance(b, report.Paragraph))
+
+
+def test_a_code_at_the_top_level_has_a_findings_section_of_its_own(coded):
+    """A code in no theme (a top-level NVivo node) is counted like a theme's: alice codes P1 #1 and
+    P10 #1 "Mood", bob P10 #1 "Mood/Calm" (under it) -> Mood's section: Mood P1, P10 (2 of 3),
+    Calm P10 (1 of 3)."""
+    codes.add_code(coded, CLI, "", "Mood", "How they felt.")
+    codes.add_code(coded, CLI, "Mood", "Calm", "At ease.")
+    for rater, transcript, ref in [("alice", "P1-interview", "Mood"), ("alice", "P10-interview", "Mood"),
+                                   ("bob", "P10-interview", "Mood/Calm")]:
+        mark_done(coded, CLI, rater, transcript, done=False)
+        apply_code(coded, CLI, rater, transcript, 1, ref)
+        finish_without_carrying(coded, rater, transcript)
+    built = report.build_report(coded, CLI, source="alice,bob")
+    headings = [b.text for b in built.blocks if isinstance(b, report.Heading)]
+    findings = headings[headings.index("Findings") + 1:headings.index("Saturation")]
+    assert findings == ["Challenges", "Attributes", "Mood"]
+    mood = next(t.table for t in built.tables if t.table.title.endswith(": Mood"))
+    assert [(r["code"], r["participants"], r["of"], r["ids"]) for r in mood.rows] == [
+        ("Mood", 2, 3, ["P1", "P10"]), ("Calm", 1, 3, ["P10"])]
 
 
 # -- an appendix longer than a document holds -------------------------------------------------------
