@@ -114,6 +114,30 @@ def test_a_disagreement_opens_from_agreement_with_each_raters_spans_memo_and_gui
     assert (decision.decision, decision.reason) == ("take:bob", "the card names no licence; bob read it closely")
 
 
+def test_the_decision_keys_act_right_after_a_filter_is_chosen(tmp_path, admin_page):
+    """Found by a new user: after choosing a transcript in the filter, 1/B/N typed into the filter's
+    box until one clicked elsewhere. The filter lets go of the focus when it changes."""
+    spans_study(tmp_path / "study.db")
+    server = start_app(tmp_path / "study.db")
+    try:
+        page = admin_page(server, password=PASSWORD)
+        go(page, "Adjudicate")
+        expect(page.get_by_text("Disagreement 1 of 1")).to_be_visible()
+        page.locator(".st-key-adjudicate_transcripts").get_by_role("combobox").click()
+        page.get_by_role("option", name="P1-interview").click()
+        settle(page)
+        page.keyboard.press("2")  # takes bob's codes, the second rater
+        expect(page.get_by_text("1 of 1 disputed segments resolved")).to_be_visible(timeout=30_000)
+        study = Study.open(server.db_url)
+        try:
+            [decision] = [r.decision for r in resolutions(study, CLI, ["alice", "bob"]) if r.decision != "agreed"]
+        finally:
+            study.close()
+        assert decision == "take:bob"
+    finally:
+        server.stop()
+
+
 def test_the_decision_keys_are_in_view_at_1280x800(demo_app, admin_page):
     """An adjudicator at 1280x800 sees the decisions, their keys and the reason box without scrolling,
     however long the disputed turn and its neighbours are."""
