@@ -155,9 +155,8 @@ def visit_every_view(page, watch: Watch, title: str) -> None:
     if title == "Adjudicate":
         reveal(page, page.locator("summary").filter(has_text="Consensus decisions"))  # the decisions, under the card
         assert_nothing_ran(page, watch, "Adjudicate / Consensus decisions")
-        with rerun(page):
-            page.get_by_role("button", name="Edit the codes").click()
-        page.get_by_role("combobox", name="Consensus codes").click()  # the list of code names opens
+        page.get_by_role("button", name="Edit the codes").click()  # a fragment run opens the dialog
+        page.get_by_role("combobox", name="Consensus codes").click()  # waits for it; the list of code names opens
         assert_nothing_ran(page, watch, "Adjudicate / edit")
         page.keyboard.press("Escape")  # the list closes
         page.keyboard.press("Escape")  # and the dialog
