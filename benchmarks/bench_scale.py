@@ -40,8 +40,9 @@ from bench_archive import build  # noqa: E402  (the bulk builder of an archived 
 SIZES = {"S": (12, 100, 2), "M": (100, 200, 4), "L": (500, 200, 6)}  # transcripts, segments, raters
 CODE = "Challenges/Model search"
 
-# The pages' library calls, timed inside a fresh process after one warm-up call (a page's
-# process is long-lived: the figure is the cost of one more rerun, i.e. one click).
+# The pages' library calls, timed inside a fresh process: the first call (what a page's first render
+# pays, wall and CPU, in the note), then the median of more (a page's process is long-lived: the
+# cost of one more rerun, i.e. one click).
 PAGE_CALLS = {
     "Code page: transcript_progress": (
         "from study import workspace\n"
@@ -81,9 +82,20 @@ PAGE_CALLS = {
         "def call():\n"
         "    source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
         "    findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
-    "Quotes page: one code": (
+    "Agreement page: disagreements tab": (
+        "from study import adjudication\n"
+        "call = lambda: adjudication.disagreements(study, CLI, RATERS[:2], 'segment')"),
+    "Adjudicate page: first card (evidence)": (
+        "from study import adjudication\n"
+        "from study.disputes import dispute_evidence\n"
+        "first = adjudication.docket(study, CLI, RATERS[:2]).items[0]\n"
+        "call = lambda: dispute_evidence(study, CLI, RATERS[:2], first.transcript, first.segment, first.disputed)"),
+    "Quotes page: one code": (  # its first page of 50, as the page draws it
         "from study import quotes\n"
-        "call = lambda: quotes.quotes_table(study, CLI, [CODE])"),
+        "call = lambda: quotes.quotes_page(study, CLI, [CODE])"),
+    "Quotes page: a theme, all coders": (
+        "from study import quotes\n"
+        "call = lambda: quotes.quotes_page(study, CLI, theme=CODE.split('/')[0], source=','.join(RATERS))"),
     "Transcripts page: table": (  # its first page of 50, as the page draws it
         "from study import workspace\n"
         "call = lambda: workspace.transcripts_page(study, CLI)"),
@@ -96,11 +108,13 @@ RATERS = {raters!r}
 CODE = {code!r}
 study = Study.open({url!r})
 {setup}
-call()
+wall, cpu = time.perf_counter(), time.process_time()
+call()  # the first call in this process: what a page's first render pays
+first = (time.perf_counter() - wall, time.process_time() - cpu)
 times = []
 for _ in range({repeat}):
     started = time.perf_counter(); call(); times.append(time.perf_counter() - started)
-print(json.dumps(statistics.median(times)))
+print(json.dumps([statistics.median(times), *first]))
 """
 
 
@@ -240,7 +254,9 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
         script = PAGE_SCRIPT.format(raters=rater_names, code=CODE, url=url, setup=setup, repeat=repeat)
         measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
         if measure.seconds is not None:
-            measure = Measure(json.loads(out), measure.peak_mb, "per call, warm (wall)")
+            warm, first_wall, first_cpu = json.loads(out)
+            measure = Measure(warm, measure.peak_mb, f"per call, warm (wall); first call {first_wall:.2f} s wall, "
+                                                     f"{first_cpu:.2f} s CPU")
         results.put(column, name, measure)
 
 

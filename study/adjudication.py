@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import compared
-from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, unit_table
+from .agreement.units import BASIS_DONE, Unit, UnitTable, basis_ids, check_raters, code_infos, unit_table
+from .agreement.visibility import require_may_compare
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
@@ -39,6 +40,7 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
 )
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
 from .errors import BadValue, CodingsFileError, NotFound, StudyError
+from .schema import participants, segments, transcripts
 from .table import Column, Table, TablePage, minute_text, page_offset
 from .store import (
     CONSENSUS,
@@ -97,8 +99,65 @@ def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str 
                   include_unfinished: bool = False) -> list[Disagreement]:
     """Every unit where some but not all raters applied a code, in reading order. Admins only."""
     asker.require_admin("see the disagreements between raters")
+    if level == "segment":
+        return _segment_disagreements(study, asker, check_raters(raters), include_unfinished)[0]
     table = unit_table(study, asker, raters, level, include_unfinished=include_unfinished)
-    return _disagreements_in(table, _latest_decisions(study, table.raters) if level == "segment" else {})
+    return _disagreements_in(table, {})
+
+
+def _segment_disagreements(study: Study, asker: Actor, raters: tuple[str, ...],
+                           include_unfinished: bool = False) -> tuple[list[Disagreement], int]:
+    """(the segment-level disagreements, the segments compared), as ``_disagreements_in`` finds them
+    in ``unit_table``, from ``compared.applied``'s groups: only the disputed segments are read, with
+    their text, never a unit per segment of the study (issue 20: the Adjudicate page at 500 interviews)."""
+    require_may_compare(study, asker, raters, include_unfinished)
+    everyone = compared.everyone(len(raters))
+    with study.session() as session:
+        rater_ids = [rater_user(session, r).id for r in raters]
+        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
+        on_segment: dict[int, list[tuple[int, int]]] = defaultdict(list)  # segment id -> [(code id, raters' bits)]
+        for row in compared.applied(session, transcript_ids, rater_ids):
+            if row.segment_id is not None:
+                on_segment[row.segment_id].append((row.code_id, row.raters))
+        disputed = sorted(s for s, held in on_segment.items() if any(bits != everyone for _, bits in held))
+        units = sum(session.scalar(select(func.count()).select_from(Segment).where(
+            Segment.transcript_id.in_(transcript_ids[start:start + compared.BATCH])))
+            for start in range(0, len(transcript_ids), compared.BATCH))
+        ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+        places = _places(session, transcript_ids, set(disputed))
+        decided = _latest(session, raters_key(raters))
+    code_infos(study, {ref_of[code] for held in on_segment.values() for code, _ in held})  # no codebook: the error
+    result = []
+    for segment_id in sorted(disputed, key=lambda s: places[s][:2]):
+        _, index, name, participant, speaker, text = places[segment_id]
+        held = sorted((ref_of[code], bits) for code, bits in on_segment[segment_id])
+        decision = decided.get(segment_id)
+        result.append(Disagreement(
+            name, index, speaker, text,
+            {r: tuple(ref for ref, bits in held if bits >> i & 1) for i, r in enumerate(raters)},
+            tuple(ref for ref, bits in held if bits != everyone), participant,
+            decision.decision if decision is not None and decision.decision != AGREED else None))
+    return result, units
+
+
+def _places(session: Session, transcript_ids: list[int], wanted: set[int]) -> dict[int, tuple]:
+    """{segment id: (transcript id, index, transcript, participant, speaker, text)} of the ``wanted``
+    segments of ``transcript_ids``, read a batch of transcripts at a time (an IN list of segment ids
+    would cost more to compile than to run), each transcript's text read once."""
+    found = {}
+    for start in range(0, len(transcript_ids), compared.BATCH):
+        batch = transcript_ids[start:start + compared.BATCH]
+        texts = {tid: (name, label, text) for tid, name, label, text in session.execute(
+            select(transcripts.c.id, transcripts.c.name, participants.c.label, transcripts.c.text)
+            .outerjoin(participants, participants.c.id == transcripts.c.participant_id)
+            .where(transcripts.c.id.in_(batch)))}
+        for segment_id, transcript_id, index, speaker, begin, end in session.execute(
+                select(segments.c.id, segments.c.transcript_id, segments.c.index, segments.c.speaker,
+                       segments.c.start, segments.c.end).where(segments.c.transcript_id.in_(batch))):
+            if segment_id in wanted:
+                name, label, text = texts[transcript_id]
+                found[segment_id] = (transcript_id, index, name, label, speaker, text[begin:end])
+    return found
 
 
 def _disagreements_in(table: UnitTable, decided: dict[int, Resolution]) -> list[Disagreement]:
@@ -142,9 +201,9 @@ def docket(study: Study, asker: Actor, raters: Sequence[str]) -> Docket:
     """The segment-level disagreements between ``raters`` and how many segments were compared, in
     one read (admins only)."""
     asker.require_admin("see the disagreements between raters")
-    table = _adjudication_table(study, asker, raters)
-    return Docket(table.raters, tuple(_disagreements_in(table, _latest_decisions(study, table.raters))),
-                  len(table.units))
+    raters = _compared(raters)
+    items, units = _segment_disagreements(study, asker, raters)
+    return Docket(raters, tuple(items), units)
 
 
 @dataclass(frozen=True)
@@ -474,11 +533,6 @@ def _compared(raters: Sequence[str]) -> tuple[str, ...]:
     if CONSENSUS in names:
         raise BadValue(f"{CONSENSUS!r} is the adjudicated result, not a rater to adjudicate between")
     return names
-
-
-def _latest_decisions(study: Study, raters: Sequence[str]) -> dict[int, Resolution]:
-    with study.session() as session:
-        return _latest(session, raters_key(raters))
 
 
 def _latest(session: Session, key: str, transcript_id: int | None = None) -> dict[int, Resolution]:

@@ -80,7 +80,7 @@ def insert_new(session: Session, table: Table, rows: Sequence[dict], key: Sequen
         _refresh_after(session, table, len(inserted))
         return inserted
     insert_rows(session, table, rows)
-    return {tuple(row[c] for c in key) for row in rows}
+    return set(map(_getter(key), rows))
 
 
 def _executemany(session: Session, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
@@ -90,7 +90,7 @@ def _executemany(session: Session, table: Table, columns: list[str], rows: Seque
     dialect = session.get_bind().dialect
     converted = [(n, _binder(process)) for n, c in enumerate(columns)
                  if (process := table.c[c].type._cached_bind_processor(dialect)) is not None]
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    values = _getter(columns)
     names = ", ".join(f'"{c}"' for c in columns)
     statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
     cursor = session.connection().connection.driver_connection.cursor()
@@ -143,13 +143,17 @@ def _dialect(session: Session) -> str:
 
 def _copy(session: Session, target: str, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
     """COPY ``rows`` into ``target`` (``table`` or a temporary copy of its shape)."""
-    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    json_columns = [c for c in columns if isinstance(table.c[c].type, JSON)]
+    values = _getter(columns)
     cursor = session.connection().connection.driver_connection.cursor()
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
+        if not json_columns:
+            for row in rows:
+                copy.write_row(values(row))
+            return
         for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c]
-                            for c in columns])
+            copy.write_row(values({**row, **{c: json.dumps(row[c]) for c in json_columns}}))
 
 
 def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str]) -> set[tuple]:
@@ -166,5 +170,10 @@ def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequenc
     found = session.execute(text(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{staging}" '
         f"ON CONFLICT ({keys}) DO NOTHING RETURNING {keys}"))
-    return {tuple(row) for row in found}
+    return {tuple(row) for row in found.all()}
+
+
+def _getter(columns: Sequence[str]):
+    """A row's values of ``columns``, as a tuple even for one column."""
+    return itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from sqlalchemy import select
@@ -663,7 +663,7 @@ def _carry_codings(session: Session, actor: str, chosen, target: Code) -> tuple[
                   "segment_id": coding.segment_id, "span": list(coding.span) if coding.span else None,
                   "memo": coding.memo}
         key = CodingKey.of(coding)
-        into = replace(key, code_id=target.id)
+        into = key._replace(code_id=target.id)
         memos = [m for m in (targets.get(into), coding.memo) if m]
         writes += [CodingWrite(key, applied=False), CodingWrite(into, memo="\n\n".join(dict.fromkeys(memos)))]
         (joined if into in targets else moved).append(record)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from sqlalchemy import Integer, Row, String, and_, bindparam, cast, delete, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,10 +33,10 @@ Span = tuple[int, int]
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 
 
-@dataclass(frozen=True)
-class CodingKey:
+class CodingKey(NamedTuple):
     """What a coding is about: one rater, one unit (whole transcript, segment, or span inside a
-    segment), one code. Two codings with the same key are the same coding."""
+    segment), one code. Two codings with the same key are the same coding. A named tuple, not a
+    dataclass: a study-wide import hashes each key a dozen times, and a tuple hashes in C."""
 
     rater_id: int
     transcript_id: int
@@ -286,7 +286,7 @@ class _Facts:
     def _read_by_table(self, writes: Sequence[CodingWrite]) -> None:
         """The same facts for a bulk batch, table by table (ids in chunks): an import of a whole
         study reads each rater, segment, code and transcript once, not once per write."""
-        users, segments, codes = User.__table__, Segment.__table__, Code.__table__
+        users, codes = User.__table__, Code.__table__
         transcripts, status = Transcript.__table__, TranscriptStatus.__table__
         keys = [w.key for w in writes]
         self.raters = self._by_id(users, {k.rater_id for k in keys}, users.c.name.label("rater_name"), users.c.role)
@@ -313,10 +313,10 @@ class _Facts:
         segments = Segment.__table__
         found = {}
         for chunk in _chunks(sorted(transcript_ids)):
-            found.update((row.id, row) for row in self.session.execute(
+            found.update((row[0], row) for row in self.session.execute(
                 select(segments.c.id, segments.c.transcript_id.label("segment_transcript"),
                        segments.c.index.label("segment_index"), segments.c.start, segments.c.end)
-                .where(segments.c.transcript_id.in_(chunk))) if row.id in wanted)
+                .where(segments.c.transcript_id.in_(chunk))).all() if row[0] in wanted)
         return found
 
     def _stored_of(self, by_rater: dict[int, set[int]], keys: set[CodingKey]) -> dict[CodingKey, str | None]:
@@ -328,7 +328,7 @@ class _Facts:
             for chunk in _chunks(sorted(transcript_ids)):
                 for transcript_id, code_id, unit, memo in self.session.execute(
                         select(codings.c.transcript_id, codings.c.code_id, codings.c.unit_key, codings.c.memo)
-                        .where(codings.c.rater_id == rater_id, codings.c.transcript_id.in_(chunk))):
+                        .where(codings.c.rater_id == rater_id, codings.c.transcript_id.in_(chunk))).all():
                     key = wanted.get((rater_id, transcript_id, code_id, unit))
                     if key is not None:
                         found[key] = memo
@@ -485,7 +485,7 @@ class _Checks:
         if not (isinstance(start, int) and isinstance(end, int) and segment.start <= start < end <= segment.end):
             raise BadValue(f"span {start}-{end} is not inside segment {segment.segment_index} of "
                              f"{name!r} (characters {segment.start}-{segment.end})")
-        return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
+        return key._replace(span=None) if (start, end) == (segment.start, segment.end) else key
 
 
 @dataclass(frozen=True)
@@ -549,7 +549,7 @@ def _moved_key(row, move: CodingMove, segments: dict[int, Segment]) -> CodingKey
     whole segment is the segment (as ``write_codings`` stores it)."""
     key = CodingKey(row.rater_id, row.transcript_id, move.segment_id, row.code_id, move.span)
     if move.segment_id is None:
-        return replace(key, span=None)
+        return key._replace(span=None)
     segment = segments.get(move.segment_id)
     if segment is None or segment.transcript_id != row.transcript_id:
         raise NotFound(f"no segment with id {move.segment_id} in the coding's transcript")
@@ -559,7 +559,7 @@ def _moved_key(row, move: CodingMove, segments: dict[int, Segment]) -> CodingKey
     if not segment.start <= start < end <= segment.end:
         raise BadValue(f"span {start}-{end} is not inside segment {segment.index} "
                          f"(characters {segment.start}-{segment.end})")
-    return replace(key, span=None) if (start, end) == (segment.start, segment.end) else key
+    return key._replace(span=None) if (start, end) == (segment.start, segment.end) else key
 
 
 def _taken(session: Session, keys: set[CodingKey]) -> dict[tuple, tuple[int, str | None]]:

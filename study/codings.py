@@ -503,7 +503,7 @@ class _CodingTargets:
         segments: dict[int, dict[int, int]] = {tid: {} for tid in found}
         for chunk in _chunks(sorted(found)):
             for tid, index, sid in self.session.execute(select(Segment.transcript_id, Segment.index, Segment.id)
-                                                        .where(Segment.transcript_id.in_(chunk))):
+                                                        .where(Segment.transcript_id.in_(chunk))).all():
                 segments[tid][index] = sid
         self._transcripts.update((name, (_Named(tid, name), segments[tid])) for tid, name in found.items())
 

@@ -72,7 +72,8 @@ def change_turn_speaker(study: Study, actor: Actor, transcript: str, segment: in
         _set_turns(session, stored, turns)
         start, end = turns[number][1], turns[number][2]
         segments = _respeak(session, stored, start, end, name, role)
-        said = f"turn {number + 1} of {stored.name} (segments {_ranged(segments)}) is {name}'s now, not {old}'s"
+        # named by a segment, as the command and the page choose it (turns have no number the user sees)
+        said = f"the turn holding segment {segment} of {stored.name} (segments {_ranged(segments)}) is {name}'s now, not {old}'s"
         audit(session, actor.name, TURN_SPEAKER, stored.name, before={"turn": number, "speaker": old},
               after={"turn": number, "speaker": name, "role": role, "segments": segments})
         return Fixed(stored.name, said)
@@ -114,7 +115,8 @@ def split_turn(study: Study, actor: Actor, transcript: str, segment: int, at: in
               before={"turn": number, "speaker": first_speaker, "start": start, "end": end},
               after={"turns": [[first_speaker, start, left_end], [name, right_start, end]],
                      "second_turn_segments": segments, "cut_segment": segment if halves else None})
-        return Fixed(stored.name, f"turn {number + 1} of {stored.name} is two turns, the second {name}'s{halves}")
+        return Fixed(stored.name, f"the turn holding segment {segment} of {stored.name} is two turns, the second "
+                                  f"{name}'s{halves}")
 
 
 def merge_turns(study: Study, actor: Actor, transcript: str, segment: int) -> Fixed:
@@ -146,8 +148,8 @@ def merge_turns(study: Study, actor: Actor, transcript: str, segment: int) -> Fi
               before={"turns": [first[:3], second[:3]]},
               after={"turn": number, "speaker": first[0], "start": first[1], "end": second[2],
                      "text_between": between, "segments": segments})
-        return Fixed(stored.name, f"turns {number + 1} and {number + 2} of {stored.name} are one turn of "
-                                  f"{first[0]}{joined}")
+        return Fixed(stored.name, f"the turn holding segment {segment} of {stored.name} and the next are one turn "
+                                  f"of {first[0]}{joined}")
 
 
 def correct_text(study: Study, actor: Actor, transcript: str, segment: int, text: str | tuple[str, str]) -> Fixed:

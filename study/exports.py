@@ -251,7 +251,8 @@ def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None):
         sheet.cell(row=1, column=1).font = Font(bold=True)
         top = 2
     for col, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=top, column=col, value=xml_safe(column.label))
+        cell = sheet.cell(row=top, column=col)
+        _set_text(cell, column.label)  # a code name may start with '=' too
         cell.font, cell.alignment = Font(bold=True), wrap
     for r, row in enumerate(table.rows, start=top + 1):
         for col, column in enumerate(table.columns, start=1):
@@ -282,6 +283,8 @@ def _set_cell(cell, value: Any, column: Column, wrap) -> None:
 
 
 def _set_text(cell, text: str) -> None:
+    """Every text cell of a sheet is written here: stored as text, so that a quote, memo or code
+    name starting with = + - @ reads back as typed and never runs as a formula."""
     cell.value = xml_safe(text)[:EXCEL_CELL_LIMIT]
     cell.data_type = "s"  # a text starting with '=' stays text, never a formula
 

@@ -12,8 +12,8 @@ Without a source, admins get the consensus when it has codings, else the union o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import func, select
 
 from .auth import Actor, rater_user
@@ -21,6 +21,9 @@ from .audit_log import memo_per_change
 from .codings import CODING_COLUMNS, codings_frame
 from .errors import BadValue, NotFound
 from .store import CONSENSUS, Coding, Study, User
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: quotes and counts read SQL and need none of it
+    import pandas as pd
 
 COMBINES = ("union", "majority")
 SOURCE_COLUMNS = [c for c in CODING_COLUMNS if c != "rater"] + ["votes"]
@@ -132,6 +135,8 @@ def source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
 @memo_per_change
 def _source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
     """Read once per change to the study: a report's tables all read the same source."""
+    import pandas as pd
+
     frame = codings_frame(study, asker, list(source.raters))
     if frame.empty:
         return pd.DataFrame(columns=SOURCE_COLUMNS)

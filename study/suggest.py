@@ -31,9 +31,9 @@ from . import codes as codes_mod
 from .agreement import coefficient_text, defined
 from .agreement.study_agreement import report_from_table
 from .agreement.units import Unit, UnitTable, code_infos, unit_table
-from .auth import Actor
+from .auth import Actor, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
-from .codings import codings_frame, done_by, find_transcript, segments_frame, set_done
+from .codings import done_by, find_transcript, segments_frame, set_done
 from .errors import BadValue, InvalidName, NotFound, StudyError
 from .segmenting import PARTICIPANT, lemma_pipeline
 from .table import Column, Table
@@ -41,6 +41,7 @@ from .store import (
     CONSENSUS,
     AuditEntry,
     Coding,
+    Segment,
     Study,
     Transcript,
     TranscriptStatus,
@@ -327,8 +328,8 @@ def evaluate_suggestions(study: Study, asker: Actor, reference_rater: str,
                              remedy="run_suggester", suggester=suggester_rater)
     table = unit_table(study, asker, [reference_rater, suggester_rater], "segment",
                        include_unfinished=include_unfinished)
-    segments = segments_frame(study, list(table.transcripts))
-    participant = set(segments.segment_id[segments.role == PARTICIPANT])
+    with study.session() as session:
+        participant = _participant_segment_ids(session, table.transcripts)
     keep = np.array([u.segment_id in participant for u in table.units], dtype=bool)
     notes = list(table.notes)
     left_out = int(table.presence[~keep, :, 0].sum())
@@ -360,10 +361,9 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
         raise BadValue(f"cross-validation needs at least 2 folds, not {folds}")
     segments = segments_frame(study, done)
     segments = segments[segments.role == PARTICIPANT].reset_index(drop=True)
-    frame = codings_frame(study, asker, [rater])
-    frame = frame[frame.segment_id.isin(segments.segment_id)]
-    codes = code_infos(study, set(frame.code))
-    applied = frame.groupby("segment_id").code.apply(set).to_dict()
+    with study.session() as session:
+        applied = _codes_by_segment(session, rater, done)
+    codes = code_infos(study, set().union(*applied.values()))
     y_true = MultiLabelBinarizer(classes=[c.ref for c in codes]).fit_transform(
         [applied.get(segment_id, set()) for segment_id in segments.segment_id])
     splits = min(folds, len(done))
@@ -383,6 +383,35 @@ def learned_suggestions_evaluation(study: Study, asker: Actor, rater: str, folds
     method = (f"TF-IDF + one-vs-rest logistic regression trained on {rater}'s codings, "
               f"{splits}-fold cross-validation grouped by transcript")
     return _evaluation(table, method)
+
+
+def _participant_segment_ids(session: Session, transcripts: Sequence[str]) -> set[int]:
+    """Ids of the participants' segments of ``transcripts``."""
+    found: set[int] = set()
+    for at in range(0, len(transcripts), _CHUNK):
+        found.update(session.scalars(
+            select(Segment.id).join(Transcript, Segment.transcript_id == Transcript.id)
+            .where(Transcript.name.in_(list(transcripts[at:at + _CHUNK])), Segment.role == PARTICIPANT)))
+    return found
+
+
+def _codes_by_segment(session: Session, rater: str, transcripts: Sequence[str]) -> dict[int, set[str]]:
+    """{participant segment id: the references of the codes ``rater`` applied there (whole or a
+    span of it)} on ``transcripts``: only the pairs the evaluation compares, not every coding."""
+    rater_id = rater_user(session, rater).id
+    refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+    applied: dict[int, set[str]] = defaultdict(set)
+    for at in range(0, len(transcripts), _CHUNK):
+        for segment_id, code_id in session.execute(
+                select(Coding.segment_id, Coding.code_id).join(Segment, Coding.segment_id == Segment.id)
+                .join(Transcript, Segment.transcript_id == Transcript.id)
+                .where(Coding.rater_id == rater_id, Segment.role == PARTICIPANT,
+                       Transcript.name.in_(list(transcripts[at:at + _CHUNK])))):
+            applied[segment_id].add(refs[code_id])
+    return dict(applied)
+
+
+_CHUNK = 500  # transcript names per IN (...) list
 
 
 def _evaluation(table: UnitTable, method: str) -> SuggestionEvaluation:

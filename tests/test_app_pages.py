@@ -183,6 +183,7 @@ def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
     at.run()
     assert not at.exception
     assert any("1 imported" in s.value for s in at.success)
+    assert "Imported: P99-2024-01-01." in [c.value.replace("\\", "") for c in at.caption]  # which one (escaped text)
     assert "P99-2024-01-01" in set(at.dataframe[0].value["transcript"])
 
 
@@ -498,6 +499,46 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
     assert [c.example for c in saved_conventions(study)] == ["Speaker 1 Thanks for joining. How did you start?"]
 
 
+def test_a_turn_start_past_the_first_40_lines_can_be_found_and_taught(study_db, study):
+    # found by a new user: the teach list offered only a file's first 40 lines
+    preamble = b"".join(f"Note {n} on the recording setup.\n".encode() for n in range(1, 46))
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("Z3.txt", preamble + BARE_LABELS, "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    start = "Speaker 1 Thanks for joining. How did you start?"  # line 46
+    offered = at.radio(key="teach_line:0").options  # as shown (escaped)
+    assert len(offered) == 40 and not any("Thanks for joining" in line for line in offered)
+    assert any("The first 40 of 49 lines" in c.value for c in at.caption)
+    at.text_input(key="teach_find:0").input("thanks JOINING")
+    at.run()
+    [offered] = at.radio(key="teach_line:0").options
+    assert "Thanks for joining" in offered
+    at.radio(key="teach_line:0").set_value(start)
+    at.text_input(key="teach_speaker:0").input("Speaker 1")
+    at.button(key="teach_go:0").click()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="upload_role:Z3:Speaker 2").value == "participant"
+
+
+def test_the_upload_preview_lists_every_turn_in_order_before_anything_is_stored(study_db, study):
+    # before, it showed the first three turns: a turn read under the wrong speaker further on was
+    # visible only as a speaker's word count
+    interview = (b"Ana: How did you start?\nBen: By accident.\nAna: Which model?\nBen: A small one.\n"
+                 b"Ana: Why that one?\nBen: It was free.\n")
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("T9.txt", interview, "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception
+    listed = next(e for e in at.expander if e.label == "All 6 turns")
+    assert listed.text[0].value.splitlines() == [
+        "1. Ana: How did you start?", "2. Ben: By accident.", "3. Ana: Which model?", "4. Ben: A small one.",
+        "5. Ana: Why that one?", "6. Ben: It was free."]
+    assert "T9" not in {r["name"] for r in transcript_rows(study)}  # nothing stored yet
+
+
 def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
     from study.taught_conventions import save_convention, saved_conventions
     from study.transcripts import convention_from_example
@@ -508,3 +549,16 @@ def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
     next(b for b in at.button if b.label == "Forget").click()
     at.run()
     assert not at.exception and saved_conventions(study) == ()
+
+
+def test_admin_adds_a_code_at_the_top_level_of_the_codebook(study_db, study):
+    at = open_page("codebook", ADMIN)
+    under = next(s for s in at.selectbox if s.label == "Under")
+    assert "the top level (no theme)" in under.options  # shown so, after the themes
+    under.set_value("")
+    next(t for t in at.text_input if t.label == "Name").set_value("Mood")
+    next(t for t in at.text_area if t.label == "Definition").set_value("How they felt.")
+    next(b for b in at.button if b.label == "Add code").click().run()
+    assert not at.exception
+    added = next(e for e in codes.codebook_entries(study, ADMIN) if e.name == "Mood")
+    assert (added.ref, added.theme_path, added.top_theme) == ("Mood", (), "")

@@ -25,6 +25,9 @@ UNCHECKED: dict[str, str] = {
                                        "auto_adjudicate opened after checking their actor; takes a Session, not the Study",
     "study.consensus.carry": "the one carrying rule, run in the transaction of an actor-checked caller "
                              "(mark_transcripts_done, auto_adjudicate); takes a Session, not the Study",
+    "study.agreement.units.basis_ids": "the compared transcripts' ids, read by unit_table, unit_counts and the "
+                                       "disagreements after each checked its asker (require_may_compare); takes "
+                                       "a Session, not the Study",
 }
 
 

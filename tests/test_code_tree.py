@@ -338,18 +338,22 @@ def test_the_cli_split_can_create_its_target_and_names_a_bad_parent(tree, db_url
 # -- the upgrade of a schema-2 study -------------------------------------------------------
 
 
-def test_a_v2_sqlite_study_is_upgraded_and_takes_codes_below_codes(tmp_path):
-    path = tmp_path / "v2.db"
+def released_study(path: Path, version: int, rows: str) -> None:
+    """A SQLite study at ``path`` as schema ``version`` was released (tests/data), holding ``rows``."""
     connection = sqlite3.connect(path)
-    statements = (Path(__file__).parent / "data" / "study_schema_v2.sql").read_text().split(";\n")
+    statements = (Path(__file__).parent / "data" / f"study_schema_v{version}.sql").read_text().split(";\n")
     for statement in sorted(statements, key=lambda sql: not sql.startswith("CREATE TABLE")):  # tables first
         connection.execute(statement)
-    connection.executescript(
-        "INSERT INTO study_meta VALUES ('schema_version', '2');"
+    connection.executescript(f"INSERT INTO study_meta VALUES ('schema_version', '{version}');" + rows)
+    connection.close()
+
+
+def test_a_v2_sqlite_study_is_upgraded_and_takes_codes_below_codes(tmp_path):
+    path = tmp_path / "v2.db"
+    released_study(path, 2, (
         "INSERT INTO themes (id, parent_id, name, description, exclusive, position) VALUES (1, NULL, 'T', '', 0, 0);"
         "INSERT INTO codes (id, theme_id, name, definition, when_to_use, when_not_to_use, example, keywords, colour,"
-        " retired, position) VALUES (1, 1, 'Old', 'An old code.', '', '', '', '[]', '#010203', 0, 0);")
-    connection.close()
+        " retired, position) VALUES (1, 1, 'Old', 'An old code.', '', '', '', '[]', '#010203', 0, 0);"))
     study = Study.open(f"sqlite:///{path}", create=False)
     try:
         assert codes.add_code(study, CLI, "T/Old", "New", "Below the old code.") == "T/Old/New"
@@ -393,17 +397,11 @@ def test_a_v2_postgresql_study_is_upgraded(db_url):
 
 def test_a_v3_sqlite_study_is_upgraded_and_takes_codes_at_the_top_level(tmp_path):
     path = tmp_path / "v3.db"
-    connection = sqlite3.connect(path)
-    statements = (Path(__file__).parent / "data" / "study_schema_v3.sql").read_text().split(";\n")
-    for statement in sorted(statements, key=lambda sql: not sql.startswith("CREATE TABLE")):  # tables first
-        connection.execute(statement)
-    connection.executescript(
-        "INSERT INTO study_meta VALUES ('schema_version', '3');"
+    released_study(path, 3, (
         "INSERT INTO themes (id, parent_id, name, description, exclusive, position) VALUES (1, NULL, 'T', '', 0, 0);"
         "INSERT INTO codes (id, theme_id, name, definition, when_to_use, when_not_to_use, example, keywords, colour,"
         " retired, position, parent_code_id) VALUES (1, 1, 'Old', 'An old code.', '', '', '', '[]', '#010203', 0, 0,"
-        " NULL);")
-    connection.close()
+        " NULL);"))
     study = Study.open(f"sqlite:///{path}", create=False)
     try:
         assert codes.add_code(study, CLI, "", "Top", "At the top level.") == "Top"

@@ -182,7 +182,7 @@ def test_a_coder_may_not_fix_speakers_turns_or_participants(p1):
 
 def test_a_turns_speaker_changes_alone(p1):
     fixed = corrections.change_turn_speaker(p1, ADMIN, "P1", 4, "Lee", role="interviewer")
-    assert fixed.said == "turn 5 of P1 (segments 4) is Lee's now, not Sam's"
+    assert fixed.said == "the turn holding segment 4 of P1 (segments 4) is Lee's now, not Sam's"
     rows = segment_rows(p1, "P1")
     assert (rows[4]["speaker"], rows[4]["role"]) == ("Lee", "interviewer")
     corrections.change_turn_speaker(p1, ADMIN, "P1", 4, "dana")  # an existing speaker keeps their role
@@ -230,7 +230,7 @@ def test_a_split_that_leaves_no_words_on_one_side_changes_nothing(p1):
 def test_merging_two_turns_joins_their_segments_codings_memos_with_history_and_decisions(p1):
     before = coded(p1)
     fixed = corrections.merge_turns(p1, ADMIN, "P1", 1)
-    assert fixed.said == "turns 2 and 3 of P1 are one turn of Dana; segments 1 and 2 are one"
+    assert fixed.said == "the turn holding segment 1 of P1 and the next are one turn of Dana; segments 1 and 2 are one"
     rows = segment_rows(p1, "P1")
     assert rows[1]["text"] == "I search the hub by downloads. Then I read the card.\n\nInterviewer: And licences?"
     assert [r["index"] for r in rows] == [0, 1, 2, 3]
@@ -369,7 +369,7 @@ def test_the_cli_loads_a_participants_table_onto_imported_transcripts(p1, tmp_pa
 def test_the_cli_fixes_a_turn_and_a_typo_and_lists_the_flags(p1, db_url):
     run = lambda *args: CliRunner().invoke(cli, ["--db", db_url, "fix", *args])  # noqa: E731
     result = run("split", "P1", "1", "--before", "Then I read", "--speaker", "Interviewer")
-    assert result.exit_code == 0 and "Fixed: turn 2 of P1 is two turns, the second Interviewer's" in result.stdout
+    assert result.exit_code == 0 and "Fixed: the turn holding segment 1 of P1 is two turns, the second Interviewer's" in result.stdout
     result = run("text", "P1", "4", "--replace", "licnese", "--with", "license")
     assert result.exit_code == 0, result.output
     assert f"flagged (its words changed): alice: {LICENSE} on segment 4" in result.stdout

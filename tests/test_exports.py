@@ -210,3 +210,17 @@ def test_static_image_export_or_a_clear_message(tmp_path):
 def test_unknown_figure_suffix_is_an_error(tmp_path):
     with pytest.raises(StudyError, match=".gif"):
         charts.write_figure(charts.frequency_figure(frequency_rows()), tmp_path / "frequency.gif")
+
+
+def test_xlsx_text_starting_like_a_formula_stays_the_text_in_every_cell():
+    """A quote, memo or code name starting with = + - @ is the user's text: Excel must not read it
+    as a formula (which would change the data and could run), in the header as in the rows."""
+    risky = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(1,2)", "=1+1"]
+    table = Table(title="=title", columns=tuple(Column(f"c{i}", text) for i, text in enumerate(risky)),
+                  rows=({f"c{i}": text for i, text in enumerate(risky)},), notes=("-note",), name="t")
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table))).active
+    for row in (1, 2):
+        assert [c.value for c in sheet[row]] == risky
+        assert [c.data_type for c in sheet[row]] == ["s"] * len(risky)
+    under = [c for r in sheet.iter_rows(min_row=3) for c in r if c.value is not None]
+    assert [(c.value, c.data_type) for c in under] == [("=title", "s"), ("-note", "s")]

@@ -202,3 +202,13 @@ def test_a_json_segment_holding_its_words_otherwise_keeps_them(tmp_path, odd):
     path.write_text(json.dumps(segments), encoding="utf-8")
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
         ("A", "Hello there friend."), ("B", "Two lines of words here."), ("A", "Bye now.")]
+
+
+@pytest.mark.parametrize("start", ["1e999", "NaN", "-Infinity", "-5", "1e300"])
+def test_a_json_segment_time_that_is_no_time_is_left_out_and_its_words_kept(tmp_path, start):
+    # before: an infinite or NaN time ended the reading in an OverflowError or ValueError (no StudyError),
+    # a negative one read "-1:59:55" and 1e300 seconds a time 300 digits long
+    path = tmp_path / "times.json"
+    path.write_text(f'[{{"speaker": "A", "start": {start}, "text": "Hello there."}}, '
+                    '{"speaker": "B", "start": 2, "text": "Yes indeed."}]', encoding="utf-8")
+    assert _turns(read_transcript(path)) == [("A", "Hello there.", None), ("B", "Yes indeed.", "0:00:02")]

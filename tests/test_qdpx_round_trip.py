@@ -69,8 +69,8 @@ def tool_project(origin: str) -> str:
     (NVivo and ATLAS.ti link a code's memo as a note), two texts with codings by two users (a
     coding memo as the selection's Description and as a note), a whole-text coding with a memo, a
     document memo, an annotation, two cases with attributes and a memo, a project journal, a set
-    of codes (ATLAS.ti's code group), a set of texts (MAXQDA's document set) and the project's
-    description."""
+    of codes (ATLAS.ti's code group), a set of texts (MAXQDA's document set), relations between
+    codes and from a code to a text (ATLAS.ti's links) and the project's description."""
     code_note = f'<NoteRef targetGUID="{guid(6, 5)}"/>' if origin.startswith(("NVivo", "ATLAS")) else ""
     parser = TEXT_1.index("A parser")
     source_1 = (
@@ -107,6 +107,8 @@ def tool_project(origin: str) -> str:
  </Cases>
  <Sources>{source_1}{source_2}</Sources>
  <Notes>{notes}</Notes>
+ <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" color="#FF0000" originGUID="{guid(1, 7)}" targetGUID="{guid(1, 2)}"/>
+  <Link guid="{guid(11, 2)}" name="discussed in" direction="OneWay" originGUID="{guid(1, 6)}" targetGUID="{guid(2, 1)}"/></Links>
  <Sets><Set guid="{guid(10, 1)}" name="Feelings"><MemberCode targetGUID="{guid(1, 7)}"/><MemberCode targetGUID="{guid(1, 3)}"/></Set>
   <Set guid="{guid(10, 2)}" name="Week one"><Description>Talks of the first week.</Description><MemberSource targetGUID="{guid(2, 1)}"/></Set></Sets>
  <Description>A study of how people build parsers.</Description>
@@ -161,6 +163,10 @@ class Held:
             for source in sources.values():
                 self.read_source(source, text_of(source))
             self.cases = self.read_cases(root, sources)
+            end = {**{g: ("code", p) for g, p in self.path_of.items()},
+                   **{g: ("source", s.get("name")) for g, s in sources.items()}}
+            self.relations = {(k.get("name"), k.get("direction"), k.get("color"), end[k.get("originGUID").lower()],
+                               end[k.get("targetGUID").lower()]) for k in _kids(root.find(X + "Links"), "Link")}
             self.sets = {(s.get("name"), _description(s),
                           frozenset(self.path_of[m.get("targetGUID").lower()] for m in _kids(s, "MemberCode")),
                           frozenset(sources[m.get("targetGUID").lower()].get("name") for m in _kids(s, "MemberSource")))
@@ -237,7 +243,7 @@ class Held:
     def parts(self) -> dict:
         return {"codes": self.codes, "codings": self.codings, "code memos": self.code_memos,
                 "source memos": self.source_memos, "annotations": self.annotations, "cases": self.cases,
-                "project": self.project, "sets": self.sets}
+                "project": self.project, "sets": self.sets, "relations": self.relations}
 
 
 def _export(study: Study, path: Path) -> Path:
@@ -265,6 +271,9 @@ def test_the_fixture_holds_what_the_test_says(tmp_path):
                             ("description", "A study of how people build parsers.")}
     assert held.sets == {("Feelings", "", frozenset({("Mood",), ("Skills", "programming", "Python")}), frozenset()),
                          ("Week one", "Talks of the first week.", frozenset(), frozenset({"Interview 1"}))}
+    assert held.relations == {("is associated with", "Bidirectional", "#FF0000", ("code", ("Mood",)),
+                               ("code", ("Skills", "programming"))),
+                              ("discussed in", "OneWay", None, ("code", ("Work", "reviews")), ("source", "Interview 1"))}
 
 
 def placed(tree: tuple) -> tuple:
@@ -287,13 +296,14 @@ def test_every_code_keeps_its_place_name_colour_description_and_codability_in_an
 
 
 @pytest.mark.parametrize("origin", TOOLS)
-def test_every_coding_memo_case_and_set_of_a_tools_project_goes_out_as_it_came_in(study, tmp_path, origin):
+def test_every_coding_memo_case_set_and_relation_of_a_tools_project_goes_out_as_it_came_in(study, tmp_path, origin):
     source = tool_file(tmp_path, origin)
     summary = qdpx.import_qdpx(study, CLI, source)
     assert summary.ok and not summary.unmapped, summary.details()
+    assert summary.headline().endswith("Sets: 2. Relations: 2.")
     out = Held(_export(study, tmp_path / "out.qdpx")).parts()
     held = Held(source).parts()
-    for part in ("codings", "code memos", "source memos", "annotations", "cases", "project", "sets"):
+    for part in ("codings", "code memos", "source memos", "annotations", "cases", "project", "sets", "relations"):
         assert out[part] == held[part], part
 
 

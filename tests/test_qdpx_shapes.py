@@ -197,9 +197,9 @@ def test_the_projects_description_is_kept_as_a_project_memo(study, tmp_path):
 
 
 def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_not(study, tmp_path):
-    """ATLAS.ti's relations between codes, a graph, a picture, and an element no version of the
-    standard names: each counted where it stands (the case's memo is kept, as a project memo; the
-    set is kept).
+    """A graph, a picture, and an element no version of the standard names: each counted where it
+    stands (the case's memo is kept, as a project memo; the set and ATLAS.ti's relation between
+    codes are kept).
     QualCoder's empty ``<Description />`` placeholders hold nothing and are not reported."""
     extra = f"""
  <Links><Link guid="{guid(11, 1)}" name="is associated with" direction="Bidirectional" originGUID="{guid(1, 2)}"
@@ -222,7 +222,6 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
     assert sorted(summary.skipped) == [
         "1 <Highlight> element(s) in <TextSource> not imported",
         "1 graph(s) (code maps) not imported",
-        "1 link(s) between codes or sources (relations) not imported",
         "1 picture source(s) not imported",
     ]
 

@@ -16,7 +16,8 @@ def roles_of(turns, overrides=None):
     "Interviewer", "interviewer 2", "Interviewer 2 2", "INT", "I", "IV", "Researcher", "Moderator", "Host",
     "Q", "Pregunta", "Pergunta 3", "Frage", "Entrevistador", "Entrevistadora", "Co-host", "Cohost",
     "Dr. Jane Roe (Interviewer)", "Ana Ruiz - Moderator", "THE CHAIRMAN", "Mr. Speaker", "THE COURT",
-    "Vorsitzende Dr. Anna Krämer (SPD)",
+    "Vorsitzende Dr. Anna Krämer (SPD)", "M. le président", "Mme la présidente", "El señor PRESIDENTE",
+    "Präsidentin Dr. Eva Roth", "田中委員長",
 ])
 def test_labels_that_name_the_research_team(label):
     assert label_role(label) == "interviewer"

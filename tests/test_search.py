@@ -288,3 +288,15 @@ def test_an_admin_filters_the_page_by_one_raters_codes(cafe, monkeypatch):
     assert not at.exception
     assert not at.dataframe and any("No turn matches" in info.value for info in at.info)
 
+
+
+@pytest.mark.parametrize("command", [["search", "question", "--offset", "{}"], ["search", "question", "--limit", "{}"],
+                                     ["retrieve", "Attributes/License", "--rater", "alice", "--limit", "{}"],
+                                     ["fix", "merge-turns", "P1", "{}"], ["fix", "turn-speaker", "P1", "{}", "Ana"],
+                                     ["codings", "remove", "P1", "{}", "--code", "x", "--rater", "alice"]])
+def test_the_cli_refuses_a_number_past_the_databases_integers_in_one_line(cafe, command):
+    # 10^20: the database's integers end at 2^63 (before: "OverflowError ... this is a bug in study")
+    result = CliRunner().invoke(cli, ["--db", cafe.engine.url.render_as_string(hide_password=False),
+                                      *(part.format(10**20) for part in command)])
+    assert result.exit_code == 2 and "bug" not in result.output
+    assert "is not in the range" in result.output

@@ -59,6 +59,13 @@ def test_a_named_speaker_teaches_a_label_with_no_mark():
     assert maria.regex.match("Maria yes")["speaker"] == "Maria" and maria.regex.match("Mariano no") is None
 
 
+@pytest.mark.parametrize("line", ["Großmutter Anna hello there", "İnterviewer Anna hello there"])
+def test_a_named_speaker_after_letters_that_fold_longer_is_found_where_it_stands(line):
+    # "ß" casefolds to "ss", "İ" to two characters: the name's place must be counted in the line itself
+    convention = convention_from_example(line, speaker="anna")
+    assert convention.regex.match(line)["speaker"] == "Anna"
+
+
 @pytest.mark.parametrize("line", ["hello there, how are you", "   ", "12:30 we start"])
 def test_an_example_without_a_speaker_label_is_one_line_saying_what_to_do(line):
     with pytest.raises(StudyError) as raised:
@@ -207,3 +214,25 @@ def test_a_pattern_that_backtracks_without_end_is_refused_naming_the_file_and_th
         read_transcript_data(text.encode(), f"slow{suffix}", taught=[convention_from_pattern(pattern)])
     message = str(raised.value)
     assert f"slow{suffix}" in message and pattern.removeprefix("^") in message and "\n" not in message
+
+
+# Names alone on their own lines (a Word file's bold name paragraphs read as text); "ben ross"
+# typed once in small letters, which the general reader may miss.
+NAMES_ALONE = (b"Ana Ruiz\nHow did you start?\nBen Ross\nBy accident.\nAna Ruiz\nWhich model?\n"
+               b"ben ross\nA small one\nYes.\nAna Ruiz\nThanks.\n")
+
+
+@pytest.mark.parametrize("speaker", [None, "Ben Ross"])  # the line's words, or the person as they are known
+def test_a_name_alone_on_its_line_teaches_every_name_alone(speaker):
+    # before, it taught only that one name: every other speaker's turns fell out of the speech
+    convention = convention_from_example("ben ross", speaker)
+    for line, name in [("Dr. Jane Roe", "Dr. Jane Roe"), ("Speaker 2", "Speaker 2"), ("Yes.", None),
+                       ("What happened then?", None), ("Ana Ruiz: hi", None), ("12:30 we start", None), ("A small one", None),
+                       ("BEN ROSS", "BEN ROSS"), ("Ana de la Cruz", "Ana de la Cruz")]:
+        found = convention.regex.match(line)
+        assert (found and found["speaker"]) == name, line
+    after = read_transcript_data(NAMES_ALONE, "names.txt", taught=[convention])
+    assert [(t.speaker, after.turn_text(t)) for t in after.turns] == [
+        ("Ana Ruiz", "How did you start?"), ("Ben Ross", "By accident."), ("Ana Ruiz", "Which model?"),
+        ("Ben Ross", "A small one\nYes."), ("Ana Ruiz", "Thanks.")]
+    assert_exact_offsets(after)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..auth import Actor
-from ..codings import read_codings_frame, segments_frame
-from ..store import Study, Transcript
+from .. import codes as codes_mod
+from ..auth import Actor, rater_user
+from ..store import Coding, Segment, Study, Transcript
 from . import defined
 from .spans import Span, unitizing_alpha
 from .study_agreement import CODER_MIN_UNITS, TOO_FEW, alpha_band
@@ -52,14 +52,17 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     ``include_unfinished``, every transcript any of them coded)."""
     raters = check_raters(raters)
     names = basis_transcripts(study, asker, raters, include_unfinished)  # checks that asker may compare them
-    frame = read_codings_frame(study, asker, list(raters))
-    segments = segments_frame(study, sorted(names))
-    order = tuple(dict.fromkeys(segments.transcript)) + tuple(sorted(names - set(segments.transcript)))
+    with study.session() as session:
+        ids = dict(session.execute(select(Transcript.name, Transcript.id).where(Transcript.name.in_(names))).all())
+        coded = _coded(session, raters, sorted(ids.values()))
+        segmented = set(session.scalars(select(Segment.transcript_id).where(Segment.transcript_id.in_(ids.values()))
+                                        .distinct()))
+    order = tuple(sorted((n for n in names if ids[n] in segmented), key=ids.get)) \
+        + tuple(sorted(n for n in names if ids[n] not in segmented))
     offsets, total = _offsets(study, order)
-    frame = frame[frame.transcript.isin(names)]
-    codes = code_infos(study, set(frame.code), theme)
-    bounds = {int(r.segment_id): (r.start, r.end) for r in segments.itertuples(index=False)}
-    stretches = _stretches(frame[frame.code.isin({c.ref for c in codes})], bounds, offsets, raters)
+    codes = code_infos(study, {c.code for c in coded}, theme)
+    wanted = {c.ref for c in codes}
+    stretches = _stretches([c for c in coded if c.code in wanted], offsets)
     results = unitizing_alpha(stretches, 0, total, len(raters)) if stretches else {}
     rows = []
     shown = [asker.may_read_rater(r) for r in raters]  # a coder sees their own counts, never another's
@@ -75,6 +78,44 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
         rows.append(row if asker.is_admin else _as_coder_sees(row, shown.index(True)))
     return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
 
+
+@dataclass(frozen=True)
+class _Coded:
+    """One coding as a stretch of its transcript: its rater (index in the report's order), code
+    and characters (a span as coded, a whole-segment coding its segment, a whole-transcript
+    coding None: the transcript)."""
+
+    rater: int
+    transcript: str
+    code: str
+    start: int | None
+    end: int | None
+
+
+def _coded(session: Session, raters: tuple[str, ...], transcript_ids: list[int]) -> list[_Coded]:
+    """The codings of ``raters`` on the compared transcripts, only what a stretch needs (no
+    memo, no text): the database joins each to its segment's bounds."""
+    index = {rater_user(session, r).id: n for n, r in enumerate(raters)}
+    refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+    coded = []
+    for chunk in (transcript_ids[at:at + _CHUNK] for at in range(0, len(transcript_ids), _CHUNK)):
+        for rater_id, name, code_id, segment_id, seg_start, seg_end, span_start, span_end in session.execute(
+                select(Coding.rater_id, Transcript.name, Coding.code_id, Coding.segment_id, Segment.start,
+                       Segment.end, Coding.span_start, Coding.span_end)
+                .join(Transcript, Coding.transcript_id == Transcript.id)
+                .outerjoin(Segment, Coding.segment_id == Segment.id)
+                .where(Coding.rater_id.in_(list(index)), Coding.transcript_id.in_(chunk))):
+            if segment_id is None:
+                start, end = None, None
+            elif span_start is None:
+                start, end = seg_start, seg_end
+            else:
+                start, end = span_start, span_end
+            coded.append(_Coded(index[rater_id], name, refs[code_id], start, end))
+    return coded
+
+
+_CHUNK = 500  # transcript ids per IN (...) list
 
 def _as_coder_sees(row: SpanCodeAgreement, coder: int) -> SpanCodeAgreement:
     """Alpha's band only, once the coder coded CODER_MIN_UNITS stretches of the code (a rule on
@@ -94,19 +135,14 @@ def _offsets(study: Study, order: tuple[str, ...]) -> tuple[dict[str, tuple[int,
     return offsets, position
 
 
-def _stretches(frame: pd.DataFrame, bounds: dict, offsets: dict, raters: tuple[str, ...]) -> list[Span]:
+def _stretches(coded: list[_Coded], offsets: dict) -> list[Span]:
     """Each rater's stretches of each code on the continuum; overlapping stretches of one rater
     and code (a span inside a segment that rater also coded whole) count once, as their union."""
     by_key: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for r in frame.itertuples(index=False):
-        base, length = offsets[r.transcript]
-        if pd.isna(r.segment_id):
-            start, end = 0, length
-        elif pd.isna(r.span_start):
-            start, end = bounds[int(r.segment_id)]
-        else:
-            start, end = int(r.span_start), int(r.span_end)
-        by_key.setdefault((raters.index(r.rater), r.code), []).append((base + start, base + end))
+    for c in coded:
+        base, length = offsets[c.transcript]
+        start, end = (0, length) if c.start is None else (c.start, c.end)
+        by_key.setdefault((c.rater, c.code), []).append((base + start, base + end))
     spans = []
     for (rater, code), stretches in by_key.items():
         for start, end in _union(stretches):

@@ -34,6 +34,7 @@ from .coefficients import (
     cohen_kappa_from_table,
 )
 from ..codes import CodeView
+from .counted import UnitCounts, unit_counts
 from .units import BASIS_ALL, BASIS_DONE, UnitTable, unit_table
 
 # A code is "rare" when the raters applied it on fewer than RARE_MIN_UNITS units on average. A share of units would flag nearly every code at segment level.
@@ -156,6 +157,10 @@ def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: s
     or for a coder as ``study.agreement.visibility`` allows (figures only, never the codings)."""
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
+    if asker.is_admin and level == "segment":  # counted in the database, unless a theme's cu-alpha needs the units
+        counts = unit_counts(study, asker, raters, include_unfinished, theme, participant_turns_only)
+        if not any(c.theme_exclusive for c in counts.codes):
+            return report_from_counts(counts, replicates, seed)
     table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)
     if not asker.is_admin:
         return coder_report(table, asker.name)
@@ -205,6 +210,23 @@ def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,
     overall = overall_agreement(table, codes, replicates, seed)
     return AgreementReport(table.raters, table.level, table.basis, table.transcripts, replicates, seed,
                            tuple(codes), tuple(themes), overall, table.notes)
+
+
+def report_from_counts(counts: UnitCounts, replicates: int = DEFAULT_REPLICATES,
+                       seed: int = DEFAULT_SEED) -> AgreementReport:
+    """``report_from_table`` of the units counted in the database (no exclusive theme among the
+    codes: its cu-alpha needs each unit's codes together)."""
+    n = np.full(counts.unit_count, len(counts.raters), dtype=np.int64)
+    ones = [counts.ones(c) for c in range(len(counts.codes))]
+    codes = [
+        _code_agreement(info, ones[c], n, counts.applied(c), counts.raters,
+                        counts.cohen_table(c) if len(counts.raters) == 2 else None, replicates, seed)
+        for c, info in enumerate(counts.codes)
+    ]
+    pooled = _pooled(np.concatenate(ones) if ones else np.zeros(0, dtype=np.int64), len(counts.raters))
+    overall = _overall(counts, codes, pooled, replicates, seed)
+    return AgreementReport(counts.raters, counts.level, counts.basis, counts.transcripts, replicates, seed,
+                           tuple(codes), tuple(theme_agreement(counts, codes)), overall, counts.notes)
 
 
 def per_code_agreement(presence: np.ndarray, codes: Sequence[CodeView], raters: Sequence[str],
@@ -298,7 +320,7 @@ def _kappa_kind(raters: Sequence[str]) -> str:
 # -- themes and overall ---------------------------------------------------------------
 
 
-def theme_agreement(table: UnitTable, codes: Sequence[CodeAgreement]) -> list[ThemeAgreement]:
+def theme_agreement(table: UnitTable | UnitCounts, codes: Sequence[CodeAgreement]) -> list[ThemeAgreement]:
     """Every theme with codes in the table (top themes and sub-themes), in codebook order."""
     paths = list(dict.fromkeys(prefix for c in table.codes for prefix in _prefixes(c.theme_ref)))
     result = []
@@ -342,21 +364,27 @@ def cu_alpha(presence: np.ndarray, refs: Sequence[str]) -> tuple[float | None, s
 def overall_agreement(table: UnitTable, codes: Sequence[CodeAgreement], replicates: int,
                       seed: int) -> OverallAgreement:
     """Median and range of alpha over codes where it is defined, and the pooled alpha."""
+    return _overall(table, codes, pooled_alpha(table.presence), replicates, seed)
+
+
+def _overall(table: UnitTable | UnitCounts, codes: Sequence[CodeAgreement], pooled: float | None, replicates: int,
+             seed: int) -> OverallAgreement:
     alphas = [c.alpha for c in codes if c.alpha is not None]
-    units = table.presence.shape[0]
-    pooled = pooled_alpha(table.presence)
     median = float(np.median(alphas)) if alphas else None
     low, high = (min(alphas), max(alphas)) if alphas else (None, None)
     methods = methods_sentence(table, len(codes), alphas, replicates, seed)
-    return OverallAgreement(len(codes), len(alphas), median, low, high, pooled, units, methods)
+    return OverallAgreement(len(codes), len(alphas), median, low, high, pooled, table.unit_count, methods)
 
 
 def pooled_alpha(presence: np.ndarray) -> float | None:
     """Alpha over every (unit, code) cell pooled (see POOLED_NOTE); None without cells or variation."""
-    units, n_codes, n_raters = presence.shape
-    if not (units and n_codes):
+    return _pooled(rater_counts(presence).ravel(), presence.shape[2])
+
+
+def _pooled(ones: np.ndarray, n_raters: int) -> float | None:
+    """``pooled_alpha`` of every cell's count of raters who applied the code."""
+    if not ones.size:
         return None
-    ones = rater_counts(presence).ravel()
     return defined(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
 
 
@@ -382,7 +410,7 @@ def alpha_summary(presence: np.ndarray) -> AlphaSummary:
     return AlphaSummary(float(np.median(alphas)) if alphas else None, pooled_alpha(presence), len(alphas))
 
 
-def methods_sentence(table: UnitTable, n_codes: int, alphas: Sequence[float], replicates: int,
+def methods_sentence(table: UnitTable | UnitCounts, n_codes: int, alphas: Sequence[float], replicates: int,
                      seed: int) -> str:
     """One sentence for a paper's method section: statistic, raters, units, level."""
     sentence = design_sentence(table)
@@ -397,7 +425,7 @@ def methods_sentence(table: UnitTable, n_codes: int, alphas: Sequence[float], re
     return sentence
 
 
-def design_sentence(table: UnitTable) -> str:
+def design_sentence(table: UnitTable | UnitCounts) -> str:
     """What was measured on what (no results): statistics, raters, units, transcripts."""
     unit_word = table.level  # segment | participant
     basis = ("that every rater marked done" if table.basis == BASIS_DONE
@@ -406,7 +434,7 @@ def design_sentence(table: UnitTable) -> str:
     return (
         f"Agreement between {len(table.raters)} raters ({', '.join(table.raters)}) was measured per code as "
         f"Krippendorff's alpha for binary nominal data (1 = code applied to the unit, 0 = not), with {kappa}, "
-        f"Gwet's AC1 and percent agreement alongside, on {_count(len(table.units), unit_word)} of "
+        f"Gwet's AC1 and percent agreement alongside, on {_count(table.unit_count, unit_word)} of "
         f"{_count(len(table.transcripts), 'transcript')} {basis}"
     )
 

@@ -57,6 +57,10 @@ class UnitTable:
     presence: np.ndarray
     notes: tuple[str, ...] = ()
 
+    @property
+    def unit_count(self) -> int:
+        return len(self.units)
+
     def disputed(self) -> np.ndarray:
         """Units x codes: True where some but not all raters applied the code."""
         return self.presence.any(axis=2) & ~self.presence.all(axis=2)
@@ -93,7 +97,7 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
         rater_ids = [rater_user(session, r).id for r in raters]
-        transcript_ids = _basis_transcripts(session, raters, rater_ids, include_unfinished)
+        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
         found = _Applied(session, transcript_ids, rater_ids)
         segments = _Segments(session, transcript_ids)
     names = segments.names(found.transcripts)
@@ -127,12 +131,12 @@ def basis_transcripts(study: Study, asker: Actor, raters: tuple[str, ...], inclu
     ``asker`` who may compare them."""
     require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
-        ids = _basis_transcripts(session, raters, [rater_user(session, r).id for r in raters], include_unfinished)
+        ids = basis_ids(session, raters, [rater_user(session, r).id for r in raters], include_unfinished)
         return set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids))))
 
 
-def _basis_transcripts(session: Session, raters: tuple[str, ...], rater_ids: list[int],
-                       include_unfinished: bool) -> list[int]:
+def basis_ids(session: Session, raters: tuple[str, ...], rater_ids: list[int],
+              include_unfinished: bool) -> list[int]:
     """The compared transcripts' ids: done by every rater, or (unfinished included) done or coded by any."""
     left_out = excluded_transcript_ids(session)
     done = select(TranscriptStatus.transcript_id).where(
@@ -270,10 +274,14 @@ def _participant_turns(rows: list, found: _Applied, code_index: np.ndarray) -> t
     kept_ids = np.array(sorted(r.id for r in kept), dtype=float)
     on_segment = ~np.isnan(found.segment) & (code_index >= 0)
     dropped = int(found.codings[on_segment & ~np.isin(found.segment, kept_ids)].sum())
+    return kept, participant_turns_note(left, dropped)
+
+
+def participant_turns_note(left: Counter, dropped: int) -> str:
+    """What participant turns only left out: ``left`` {role: segments}, with ``dropped`` codings on them."""
     said = " and ".join(f"{n} {role}" for role, n in sorted(left.items())) or "0 interviewer"
-    note = (f"participant turns only: {said} segment(s) left out"
+    return (f"participant turns only: {said} segment(s) left out"
             + (f", with {dropped} coding(s) on them" if dropped else ""))
-    return kept, note
 
 
 def _participant_units(segments: _Segments, found: _Applied, code_index: np.ndarray,

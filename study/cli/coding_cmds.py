@@ -8,7 +8,7 @@ import click
 
 from . import cli, open_study
 from .lazy import LazyChoice, library
-from .output import emit, format_option
+from .output import NUMBER, emit, format_option
 
 auth = library("study.auth")
 codings = library("study.codings")
@@ -47,7 +47,7 @@ def codings_export(ctx, rater, fmt) -> None:
 
 @codings_group.command("apply")
 @click.argument("transcript")
-@click.argument("segment", required=False, type=int)
+@click.argument("segment", required=False, type=NUMBER)
 @click.option("--code", "code_ref", required=True, help="Theme/Code")
 @click.option("--rater", required=True)
 @click.option("--memo")
@@ -63,7 +63,7 @@ def codings_apply(ctx, transcript, segment, code_ref, rater, memo) -> None:
 
 @codings_group.command("remove")
 @click.argument("transcript")
-@click.argument("segment", required=False, type=int)
+@click.argument("segment", required=False, type=NUMBER)
 @click.option("--code", "code_ref", required=True)
 @click.option("--rater", required=True)
 @click.pass_context

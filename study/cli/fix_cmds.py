@@ -10,7 +10,7 @@ from dataclasses import asdict
 import click
 
 from . import cli, open_study
-from .output import emit, format_option
+from .output import NUMBER, emit, format_option
 from .lazy import library
 
 auth = library("study.auth")
@@ -54,7 +54,7 @@ def merge_speakers(ctx, transcript, speaker, into) -> None:
 
 @fix_group.command("turn-speaker")
 @click.argument("transcript")
-@click.argument("segment", type=int)
+@click.argument("segment", type=NUMBER)
 @click.argument("speaker")
 @click.option("--role", help="The role of a speaker new to the transcript (default participant).")
 @click.pass_context
@@ -69,9 +69,9 @@ def turn_speaker(ctx, transcript, segment, speaker, role) -> None:
 
 @fix_group.command("split")
 @click.argument("transcript")
-@click.argument("segment", type=int)
+@click.argument("segment", type=NUMBER)
 @click.option("--before", "before", metavar="TEXT", help="Split just before these words (once in the segment).")
-@click.option("--at", "at", type=int, metavar="N", help="Split before character N of the segment's text.")
+@click.option("--at", "at", type=NUMBER, metavar="N", help="Split before character N of the segment's text.")
 @click.option("--speaker", help="Who speaks the second part (default the same speaker).")
 @click.option("--role", help="The role of a speaker new to the transcript (default participant).")
 @click.pass_context
@@ -88,7 +88,7 @@ def split(ctx, transcript, segment, before, at, speaker, role) -> None:
 
 @fix_group.command("merge-turns")
 @click.argument("transcript")
-@click.argument("segment", type=int)
+@click.argument("segment", type=NUMBER)
 @click.pass_context
 def merge_turns(ctx, transcript, segment) -> None:
     """Join the turn holding SEGMENT and the next one into one turn of the first's speaker.
@@ -100,7 +100,7 @@ def merge_turns(ctx, transcript, segment) -> None:
 
 @fix_group.command("text")
 @click.argument("transcript")
-@click.argument("segment", type=int)
+@click.argument("segment", type=NUMBER)
 @click.option("--replace", "old", metavar="OLD", help="Words to correct (once in the segment) ...")
 @click.option("--with", "new", metavar="NEW", help="... and what they should read.")
 @click.option("--text", "whole", metavar="TEXT", help="Or the segment's whole corrected text.")

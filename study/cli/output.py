@@ -14,6 +14,11 @@ from ..table import Table
 from .lazy import LazyChoice
 
 LISTING_FORMATS = ("table", "json", "csv", "md")
+# Numbers that reach the database (a segment's index, a character offset, a count of rows): within its
+# integers (PostgreSQL's integer; SQLite's end at 2^63), so a huge one is a usage line, not an OverflowError.
+MAX_NUMBER = 2**31 - 1
+NUMBER = click.IntRange(0, MAX_NUMBER)
+ROWS = click.IntRange(1, MAX_NUMBER)
 
 
 def format_option(*formats: str, default: str | None = "table", known_later: Callable[[], tuple] | None = None

@@ -6,7 +6,7 @@ import click
 
 from . import cli, open_study
 from .lazy import library
-from .output import emit_table, format_option
+from .output import NUMBER, ROWS, emit_table, format_option
 
 auth = library("study.auth")
 retrieval = library("study.retrieval")
@@ -23,6 +23,7 @@ def _attribute(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, str], 
     return tuple(pairs)
 
 
+
 @cli.command("search")
 @click.argument("words")
 @click.option("--participant", multiple=True, help="Only this participant's transcripts (repeatable).")
@@ -33,8 +34,8 @@ def _attribute(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, str], 
 @click.option("--transcript", multiple=True, help="Only this transcript (repeatable).")
 @click.option("--rater", help="Whose codings --code, the Codes column and --apply use (default: any rater's "
                               "for --code).")
-@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--limit", type=ROWS, default=100, show_default=True)
+@click.option("--offset", type=NUMBER, default=0, show_default=True)
 @click.option("--apply", "apply_code", metavar="THEME/CODE", help="Apply this code to every hit listed, as --rater.")
 @format_option("table", "json", "csv", "md")
 @click.pass_context
@@ -66,7 +67,7 @@ def search_command(ctx, words, participant, attribute, role, codes, transcript, 
 @click.argument("code")
 @click.option("--rater", required=True, help="Whose codings: a coder, or consensus.")
 @click.option("--except", "except_transcript", metavar="TRANSCRIPT", help="Leave out this transcript (the one being coded).")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=ROWS, default=50, show_default=True)
 @format_option("table", "json", "csv", "md")
 @click.pass_context
 def retrieve_command(ctx, code, rater, except_transcript, limit, fmt) -> None:

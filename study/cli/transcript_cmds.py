@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import _database_url, cli, open_study, said
 from .lazy import LazyChoice, lazy, library
-from .output import emit, emit_table, format_option
+from .output import ROWS, emit, emit_table, format_option
 
 if TYPE_CHECKING:
     from ..importing.batch import ImportSummary
@@ -306,7 +306,7 @@ def resegment(ctx, names, unit) -> None:
 
 
 @cli.command()
-@click.option("--forget", type=int, metavar="N", help="Forget the saved convention numbered N (as listed).")
+@click.option("--forget", type=ROWS, metavar="N", help="Forget the saved convention numbered N (as listed).")
 @format_option()
 @click.pass_context
 def conventions(ctx, forget, fmt) -> None:

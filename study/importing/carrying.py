@@ -2,10 +2,10 @@
 (a replaced transcript, a transcript cut anew)."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import memos
+from .. import bulk, memos
 from ..auth import Actor
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..segmenting import SegmentSpan
@@ -13,8 +13,9 @@ from ..store import Coding, Resolution, Segment, Transcript
 
 
 def add_segments(session: Session, transcript: Transcript, spans: list[SegmentSpan]) -> None:
-    """Insert the segments in one statement (the ORM's unit of work is the slow part of an import)."""
-    session.execute(insert(Segment), [
+    """Insert the segments through the bulk path (executemany on SQLite, COPY on PostgreSQL): the
+    ORM's unit of work is the slow part of an import."""
+    bulk.insert_rows(session, Segment.__table__, [
         {"transcript_id": transcript.id, "index": s.index, "speaker": s.speaker, "role": s.role,
          "start": s.start, "end": s.end, "timestamp": s.timestamp}
         for s in spans

@@ -10,7 +10,8 @@ tools (NVivo, MAXQDA, ATLAS.ti, QualCoder) read and write.
   CR LF line ends) and matching texts equal up to line ends;
 - ``importer``: the import writer, one transaction per file, selections kept as spans;
 - ``codebook`` and ``qdc``: the code tree both ways, and codebook files;
-- ``sets``: the groups of codes and texts a project brings, kept and written back;
+- ``groupings``: the sets of codes and texts and the relations between them a project brings,
+  kept and written back;
 - ``files``: the same as bytes, for the browser's uploads and downloads.
 
 Example::

@@ -34,6 +34,7 @@ from .model import (
     SOURCES_FOLDER,
     QdaCode,
     QdaCoding,
+    QdaLink,
     QdaNote,
     QdaProject,
     QdaSelection,
@@ -270,12 +271,13 @@ class _ArchiveReader(_Elements):
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
         self.link_coded_cases(sources, case_labels, case_of_source)
-        links = self.links(root, set(notes))
+        links, relations = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
         self.skipped.extend(unread_lines(root) + self.colour_line())
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
-                          frozenset(case_guids), _description(root), self.case_memos(root), self.sets(root))
+                          frozenset(case_guids), _description(root), self.case_memos(root), self.sets(root),
+                          relations)
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
@@ -397,18 +399,22 @@ class _ArchiveReader(_Elements):
                                   (note.get("name") or "").strip())
         return notes
 
-    def links(self, root: ET.Element, notes: set[str]) -> dict[str, tuple[str, ...]]:
-        """{selection GUID: note GUIDs} from Links (NVivo joins annotations to selections so); links
-        that join no note (ATLAS.ti's relations between codes) are counted as not imported."""
+    def links(self, root: ET.Element, notes: set[str]) -> tuple[dict[str, tuple[str, ...]], tuple[QdaLink, ...]]:
+        """({selection GUID: note GUIDs}, relations) from Links: NVivo joins annotations to
+        selections so; a link that joins no note is a relation (ATLAS.ti's between codes)."""
         joined: dict[str, list[str]] = {}
+        relations = []
         for link in children(child(root, "Links"), "Link"):
             origin, target = normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))
             if origin and target and (origin in notes or target in notes):
                 joined.setdefault(target, []).append(origin)
                 joined.setdefault(origin, []).append(target)
+            elif origin and target:
+                relations.append(QdaLink(" ".join((link.get("name") or "").split()), (link.get("direction") or "").strip(),
+                                         _six_digit_colour(link.get("color")), origin, target))
             else:
-                self.not_imported["link(s) between codes or sources (relations)"] += 1
-        return {k: tuple(v) for k, v in joined.items()}
+                self.not_imported["link(s) missing an end"] += 1
+        return {k: tuple(v) for k, v in joined.items()}, tuple(relations)
 
     def text_of(self, element: ET.Element) -> tuple[str | None, str | None]:
         """(text, None), or (None, why not) for a source or note's plain text."""

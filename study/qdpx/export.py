@@ -40,12 +40,13 @@ from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, Use
 from .codebook import CodeElements, code_guid
 from .model import (INTERNAL, INTERVIEW_DATE, NS, PROJECT_DESCRIPTION, PROJECT_FILE, SOURCES_FOLDER, case_memo_label,
                     code_memo_ref, stable_guid, xml_text)
-from .sets import kept_sets
+from .groupings import CODE, kept_relations, kept_sets
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NAME_LENGTH = 60  # of a selection's name: the start of the text it selects
 CONSENSUS_USER = "consensus (adjudicated)"
+_DIRECTIONS = ("Associative", "OneWay", "Bidirectional")  # a Link's directions in QDA-XML
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,9 @@ class _ProjectBuilder:
                 self.project_memo(memo)
         users = _container("Users", [ET.Element("User", guid=self.user_guid[r], name=xml_text(user_name(r)))
                                      for r in self.user_guid])
-        parts = [users, book, variables, cases, sources, _container("Notes", self.notes)]
-        parts.append(_container("Sets", self.sets({t.name for t in transcripts})))
+        names = {t.name for t in transcripts}
+        parts = [users, book, variables, cases, sources, _container("Notes", self.notes),
+                 _container("Links", self.links(names)), _container("Sets", self.sets(names))]
         root.extend(part for part in parts if part is not None)
         if described is not None:
             ET.SubElement(root, "Description").text = xml_text(described.text)
@@ -176,6 +178,29 @@ class _ProjectBuilder:
             element.extend(ET.Element("MemberSource", targetGUID=source_guid(name)) for name in kept.sources
                            if name in transcripts)
             elements.append(element)
+        return elements
+
+    def links(self, transcripts: set[str]) -> list[ET.Element]:
+        """The relations an import kept whose two ends are codes or texts of this file."""
+        def end(kind: str, name: str) -> str | None:
+            if kind == CODE:
+                return code_guid(name) if name in self.codebook.refs else None
+            return source_guid(name) if name in transcripts else None
+
+        elements = []
+        for kept in kept_relations(self.session):
+            origin, target = end(*kept.origin), end(*kept.target)
+            if origin and target:
+                element = ET.Element("Link", guid=stable_guid("link", kept.name, *kept.origin, *kept.target))
+                if kept.name:
+                    element.set("name", xml_text(kept.name))
+                if kept.direction in _DIRECTIONS:
+                    element.set("direction", kept.direction)
+                if kept.colour:
+                    element.set("color", kept.colour)
+                element.set("originGUID", origin)
+                element.set("targetGUID", target)
+                elements.append(element)
         return elements
 
     def sources(self, transcripts: list[Transcript]) -> ET.Element | None:

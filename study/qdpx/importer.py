@@ -43,7 +43,7 @@ from .codebook import codebook_from, merged
 from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
                     QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
-from .sets import KeptSet, keep_sets
+from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets
 
 
 @dataclass
@@ -58,6 +58,8 @@ class QdpxImportSummary:
     memos: int = 0  # segment and transcript memos stored
     project_memos: int = 0  # notes attached to nothing, kept as the study's project memos
     coding_memos: int = 0  # codings stored with a memo
+    sets: int = 0  # sets (groups of codes and texts) kept that the study did not have
+    relations: int = 0  # relations between codes and texts kept that the study did not have
     unmapped: list[str] = field(default_factory=list)  # selections or codings that found no segment or code
     skipped: list[str] = field(default_factory=list)  # parts of the file not imported, and why
     readings: list[str] = field(default_factory=list)  # sources whose positions were not read as characters
@@ -75,7 +77,9 @@ class QdpxImportSummary:
         left = f", {len(self.left_out)} left out" if self.left_out else ""
         return (f"Transcripts: {len(self.imported)} imported, {len(self.unchanged)} already in the study{left}. "
                 f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
-                f"Memos: {self.memos}." + (f" Project memos: {self.project_memos}." if self.project_memos else ""))
+                f"Memos: {self.memos}." + (f" Project memos: {self.project_memos}." if self.project_memos else "")
+                + (f" Sets: {self.sets}." if self.sets else "")
+                + (f" Relations: {self.relations}." if self.relations else ""))
 
     def left_out_line(self) -> str | None:
         """The texts not imported, by count and name, and why."""
@@ -103,7 +107,7 @@ class QdpxImportSummary:
         return {"imported": self.imported, "unchanged": self.unchanged,
                 "left_out": [{"source": s, "problem": p} for s, p in self.left_out], "codes_added": self.codes_added,
                 "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
-                "project_memos": self.project_memos,
+                "project_memos": self.project_memos, "sets": self.sets, "relations": self.relations,
                 "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings,
                 "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
                                                           for (s, c), n in self.credit_differs.items()]}
@@ -187,7 +191,8 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
-        keep_sets(session, _sets(project, code_refs, placed, summary))
+        summary.sets = keep_sets(session, _sets(project, code_refs, placed, summary))
+        summary.relations = keep_relations(session, _relations(project, code_refs, placed, summary))
 
 
 def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
@@ -202,6 +207,26 @@ def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str]
         kept.append(KeptSet(found.name, found.description, codes, sources))
     if dropped:
         summary.skipped.append(f"{dropped} member(s) of sets not kept: their codes or texts were not imported")
+    return kept
+
+
+def _relations(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+               summary: QdpxImportSummary) -> list[KeptRelation]:
+    """The project's relations between codes and texts, ends by code reference and transcript
+    name; one with an end the study does not hold (a selection, a case) is counted."""
+    def end(guid: str) -> tuple[str, str] | None:
+        if guid in code_refs:
+            return (CODE, code_refs[guid])
+        return (SOURCE, placed[guid]) if guid in placed else None
+
+    kept = []
+    for link in project.relations:
+        origin, target = end(link.origin), end(link.target)
+        if origin and target:
+            kept.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
+    if len(kept) < len(project.relations):
+        summary.skipped.append(f"{len(project.relations) - len(kept)} relation(s) not kept: an end is not a code or "
+                               "text the study holds")
     return kept
 
 

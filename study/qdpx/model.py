@@ -147,6 +147,17 @@ class QdaSet:
 
 
 @dataclass(frozen=True)
+class QdaLink:
+    """A Link joining no note: a relation between two codes or sources (by GUID)."""
+
+    name: str
+    direction: str
+    colour: str | None
+    origin: str
+    target: str
+
+
+@dataclass(frozen=True)
 class QdaProject:
     origin: str  # the writing tool, e.g. "NVivo for Windows 12.6"
     creator: str | None
@@ -163,3 +174,4 @@ class QdaProject:
     description: str = ""  # the project's own Description (QualCoder's project memo)
     case_memos: dict[str, str] = field(default_factory=dict)  # participant -> the case's Description
     sets: tuple[QdaSet, ...] = ()
+    relations: tuple[QdaLink, ...] = ()

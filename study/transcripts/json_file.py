@@ -138,9 +138,10 @@ def _seconds(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         return None
+    return seconds if 0 <= seconds < _LONGEST else None  # infinite, NaN, negative or past any recording: no time
 
 
 _NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it, less its punctuation
@@ -193,12 +194,17 @@ def _scalar(value) -> str:
     return " ".join(str(value).split())
 
 
+_LONGEST = 1_000_000  # seconds (11 days): no recording is longer
+
+
 def _time(value) -> str | None:
     """A time as the other readers give it: "0:01:02" from seconds, a written time without its fraction."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        seconds = int(value)
+        if (exact := _seconds(value)) is None:
+            return None
+        seconds = int(exact)
         return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     text = str(value).strip()
     return text.split(".")[0].split(",")[0] or None if ":" in text else None

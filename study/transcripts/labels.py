@@ -86,7 +86,7 @@ def label_options(line: Line, patterns: Sequence[LabelPattern]) -> list[Label]:
 
 # Titles written before a surname ("Mrs. Arkwright", "Abg. Brandt", "Sra. Ruiz"): a name's first word, never a code.
 HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame lord lady mme mlle herr frau hr fr abg sr sra srta dra dott sig "
+    "m mr mrs ms miss mx dr prof sir dame lord lady mme mlle herr frau hr fr abg sr sra srta dra dott sig "
     "don doña dona".split()
 )
 

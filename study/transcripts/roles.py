@@ -23,6 +23,8 @@ _TEAM_WORDS = (
     r"interviewers?|interviewerin|moderator(?:in)?|moderation|facilitator|researcher|host|co-?hosts?|"
     # who presides a hearing or a sitting: an interviewer when asking, else other (see study.roles)
     r"chair(?:man|woman|person)?|(?:mr\.?|madam|mister)[ \t]+speaker|the[ \t]+court|vorsitzender?|"
+    r"(?:m\.|mme|monsieur|madame)[ \t]+l[ea][ \t]+pr[ée]sidente?|(?:el[ \t]+señor|la[ \t]+señora)[ \t]+president[ae]|"
+    r"(?:vize)?pr[äa]sident(?:in)?|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
     r"pesquisador(?:a)?"
 )
@@ -64,6 +66,7 @@ _NAMED = (
     (re.compile(rf"(?i)\b(?:{_OTHER_WORDS})\b"), OTHER),
     (re.compile(rf"(?i)(?:\b(?:{_PARTICIPANT_WORDS})\b|^(?:{_PARTICIPANT_QA})$)"), PARTICIPANT),
     (re.compile(rf"(?i)(?:\b(?:{_TEAM_WORDS})\b|^(?:{_TEAM_QA})$)"), INTERVIEWER),
+    (re.compile(r"(?:委員長|議長)$"), INTERVIEWER),  # "田中委員長": the chair, glued to the name as Japanese writes it
 )
 
 

@@ -40,6 +40,12 @@ _PAIRS = {"[": "]", "(": ")", "<": ">", "{": "}", "【": "】", "«": "»"}
 _CAPITAL_WORD = r"[^\W\d_a-z](?:[^\W_a-z]|['’.\-])*"
 _CAPITALS = rf"{_CAPITAL_WORD}(?:[ \t]+{_CAPITAL_WORD})*(?=[ \t.:]|$)"
 _SEPARATORS = r"(?:[:：]|[ \t]+[-–—>|]|[-–—>|])"
+# A name alone on its line ("Kofi Mensah", "Dr. Roe", "Speaker 2", "Ana de la Cruz"): up to four
+# words opening with a capital (a number or a particle after the first), and no sentence's end
+# ("Yes." and "Why?" are speech, and so is "A small one").
+_NAME_WORD = r"[^\W\d_a-z][\w'’.\-]*"
+_PARTICLE = r"(?:van|von|der|de|da|del|della|di|du|la|le|bin|ibn|al)"
+_NAME_ALONE = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_PARTICLE}|\d{{1,3}})){{0,3}}(?<![.,;:?!…])"
 # A speaker label at a line's start, as the shapes transcripts use; each names the speaker group
 # and what follows the label up to the spoken words.
 _AFTER = rf"(?P<post>[ \t]*(?:{_TIME_IN}[ \t]*)?(?:{_SEPARATORS}[ \t]*)?(?:{_TIME_IN}[ \t]*)?)"
@@ -53,6 +59,8 @@ _SHAPES = (
     ("dash", re.compile(rf"{_BEFORE}(?P<speaker>[^\W\d_][{WORD}.,'’&() ]{{0,59}}?)"
                         rf"(?P<post>[ \t]+(?:[-–—>|]+)[ \t]*(?:{_TIME_IN}[ \t]*)?)")),
     ("capitals", re.compile(rf"{_BEFORE}(?P<speaker>{_CAPITALS})(?P<post>[.:]?[ \t]+|[ \t]*$)")),
+    ("alone", re.compile(r"(?P<pre>[ \t]*)(?P<speaker>[^\W\d_][\w'’.\-]*(?:[ \t]+[\w'’.\-]+){0,3})"
+                         r"(?<![.,;:?!…])(?P<post>[ \t]*)$")),  # the whole line, a name in any case
 )
 # The speaker group a shape becomes: any name where the example had one.
 _NAME_BEFORE_COLON = r"(?P<speaker>[^\W\d_][^:：\n]{0,59}?)"
@@ -206,6 +214,9 @@ def _shape_pattern(shape: str, found: re.Match[str]) -> str:
         return (f"{pre}{re.escape(found['open'])}(?P<speaker>[^{close}\\n]{{1,60}}?){close}{post}")
     if shape == "bold":
         return f"{pre}\\*\\*(?P<speaker>[^*\\n]{{1,60}}?){_general(found['inside'])}\\*\\*{post}"
+    if shape == "alone":  # the line's end ends the name: any name alone on a line starts a turn,
+        spelled = r"[ \t]+".join(re.escape(word) for word in found["speaker"].split())  # and this one in any case
+        return f"{pre}(?P<speaker>(?i:{spelled})|{_NAME_ALONE})[ \\t]*$"
     name = {"colon": _NAME_BEFORE_COLON, "dash": _NAME_BEFORE_DASH, "capitals": _NAME_IN_CAPITALS}[shape]
     if shape == "capitals" and not found["post"].strip():
         post = r"[.:]?(?:[ \t]+|$)" if found["post"] else "$"
@@ -216,7 +227,9 @@ def _pattern_around(line: str, speaker: str) -> str:
     """The pattern of a line whose speaker you named: what stands before and after them, generalised;
     the name itself with its numbers generalised ("Speaker 1" reads every "Speaker N")."""
     head = line.lstrip()
-    at = head.casefold().find(speaker.strip().casefold())
+    # found in the line itself, case ignored: casefold() changes lengths ("ß" -> "ss"), so its offsets are not the line's
+    found = re.search(re.escape(speaker.strip()), head, re.IGNORECASE)
+    at = found.start() if found else -1
     if at < 0 or at > MAX_LABEL:
         raise ConventionError(f"{speaker.strip()!r} is not at the start of {line.strip()!r}",
                               "name the speaker as the line writes them")

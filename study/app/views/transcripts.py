@@ -62,6 +62,7 @@ def transcript_list() -> None:
                + "segments coded / segments to code (the participant's turns), and “done” once marked done.")
 
 
+SUMMARY_NAMES = 10  # transcripts an import's summary names
 PENDING, RESULT = "upload_pending", "upload_result"  # session state: the previewed uploads; the last import
 
 
@@ -211,6 +212,7 @@ def upload_preview(pending: PendingUpload) -> None:
                 st.checkbox("Import this file", value=t.layout != NO_SPEAKERS_LAYOUT, key=keep_key(pending, t.file))
             preview_speakers(t)
             st.text("\n".join(f"{speaker}: {words}" for speaker, words in t.opening))
+            every_turn(t)
             teach_form(t, index)
     if pending.conventions:
         st.checkbox("Keep how turns start for this study's later imports", key="teach_keep",
@@ -233,10 +235,36 @@ def preview_speakers(t) -> None:
                        args=(t.name, s.name))
 
 
+def every_turn(t) -> None:
+    """Every turn in order, its speaker and first words: a turn read under the wrong speaker shows
+    here before anything is stored (the speakers' word counts only hint at it)."""
+    if t.turn_count <= len(t.opening):
+        return
+    shown = "" if len(t.turns) == t.turn_count else f", the first {len(t.turns)}"
+    with st.expander(f"All {t.turn_count} turns{shown}", icon=":material/format_list_numbered:"):
+        st.text("\n".join(f"{n}. {speaker}: {words}" for n, (speaker, words) in enumerate(t.turns, 1)))
+
+
+TEACH_LINES = 40  # the lines of a file the teach list offers at once
+
+
+def lines_to_teach(lines: tuple[str, ...], found: str) -> tuple[str, ...]:
+    """The file's lines holding every word typed in the search box (any case), in file order."""
+    words = found.casefold().split()
+    return tuple(line for line in lines if all(word in line.casefold() for word in words))
+
+
 def teach_form(t, index: int) -> None:
     """Pick the line where a turn starts and, when nothing marks where the name ends, the speaker."""
     with st.expander("Turns start elsewhere? Show the reader one", icon=":material/school:"):
-        st.radio("A turn starts at this line", t.lines, index=None, key=f"teach_line:{index}",
+        found = st.text_input("Find a line", key=f"teach_find:{index}", placeholder="words of the line",
+                              help=f"The list shows {TEACH_LINES} lines of the file at a time: type some of a "
+                                   "line's words to reach any line.")
+        lines = lines_to_teach(t.lines, found)
+        if len(lines) > TEACH_LINES:
+            st.caption(f"The first {TEACH_LINES} of {len(lines)} lines{' found' if found.strip() else ''}: "
+                       "type words of the line you want to find it.")
+        st.radio("A turn starts at this line", lines[:TEACH_LINES], index=None, key=f"teach_line:{index}",
                  format_func=plain)  # a line of the file, shown literally (no Markdown, no images)
         st.text_input("By this speaker (optional)", key=f"teach_speaker:{index}", placeholder="e.g. Speaker 1",
                       help="The words of the line that name the speaker; leave empty when the line shows it "
@@ -276,6 +304,11 @@ def show_result() -> None:
     said = ", ".join(f"{len(names)} {what}" for what, names in done if names)
     if said:
         st.success(plain(said.capitalize() + "."), icon=":material/check_circle:")
+        for what, names in done:  # which ones: the list above is sorted, a new name may land on another page
+            if names:
+                shown = ", ".join(names[:SUMMARY_NAMES]) + (f" and {len(names) - SUMMARY_NAMES} more"
+                                                            if len(names) > SUMMARY_NAMES else "")
+                st.caption(plain(f"{what.capitalize()}: {shown}."))
     for file, message in (*summary.skipped, *summary.failed):
         st.warning(plain(message), icon=":material/warning:")
     for moved in summary.participants_moved:
@@ -380,7 +413,7 @@ def turn_fixes(name: str, segments: list[dict], names: list[str]) -> None:
     if not segments:
         return
     index = st.selectbox("Segment", [s["index"] for s in segments], key="fix_segment",
-                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {segments[i]['text'][:60]}")
+                         format_func=lambda i: f"{i} · {segments[i]['speaker']}: {' '.join(segments[i]['text'].split())[:60]}")
     segment = segments[index] if index < len(segments) else segments[0]
     with st.form("fix_turn", border=False):
         left, right = st.columns(2)

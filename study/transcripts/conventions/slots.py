@@ -22,10 +22,11 @@ TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
 # Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
 _TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
 _RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
+_SPEECH_MARK = "[○◯●]"  # "○山本花子君　…": minutes mark each speech with a circle before the name
 # Noise before a label: a line or turn number ("12", "3."), a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
-    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
+    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|{_SPEECH_MARK}|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
@@ -78,7 +79,7 @@ def candidates(line: Line) -> list[Candidate]:
     if at >= len(text):
         return []
     found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _capitals(line, at),
-             _quoted(line, at), _alone(line, at)]
+             _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at)]
     stamp = re.search(TIME, text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp.group()) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
@@ -164,6 +165,32 @@ def _capitals(line: Line, at: int) -> Candidate | None:
             break
         best = match
     return _candidate(line, "capitals.", best["name"], at, best.end(), None) if best else None
+
+
+def _titled(line: Line, at: int) -> Candidate | None:
+    """``M. le président. words``, ``Mme Lucie Marchand. words``, ``M. Paul Roussel, ministre des
+    transports. words``: a name opened by a title and closed by a full stop, in any case (a senate's
+    record); an office after a comma belongs to the label, not to the name."""
+    match = _TITLED.match(line.text, at)
+    if not match or not honorific(match["name"]):
+        return None
+    return _candidate(line, "title.", match["name"], at, match.end(), None)
+
+
+_TITLED = re.compile(rf"(?P<name>[^\W\d_]{{1,5}}\.?[ \t]+(?:[^\W\d_][{WORD}'’\-]*[ \t]+){{0,4}}?[^\W\d_][{WORD}'’\-]*)"
+                     r"(?:,[ \t][^.\n]{1,80}?)?\.[ \t]+(?=\S)")
+
+
+def _circled(line: Line, at: int) -> Candidate | None:
+    """``○山本花子君　words``, ``○国務大臣(佐藤一郎君)　words``: after a speech mark, the name runs to a
+    full-width space (Japanese minutes)."""
+    if not at or not re.fullmatch(rf"[ \t]*{_SPEECH_MARK}", line.text[:at]):
+        return None
+    space = line.text.find("\u3000", at, at + 30)
+    name = line.text[at:space] if space > at else ""
+    if not name or any(c in name for c in " \t、。"):
+        return None
+    return _candidate(line, "○", name, at, space + 1, None)
 
 
 def _quoted(line: Line, at: int) -> Candidate | None:

@@ -1,0 +1,111 @@
+"""The agreement report from units counted in the database (``study.agreement.counted``) equals
+the report from every unit read (``units.unit_table``), figure for figure, bootstrap intervals
+included, on the sample study and on a varied one (three raters, spans, whole-transcript codings,
+an exclusion, a transcript one rater has not finished, interviewer turns); and an exclusive theme
+still gets its cu-alpha (it reads the units). The disagreements and the Adjudicate page's docket,
+read from the disputed segments only, are the units' disputed ones."""
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+from sqlalchemy import select, update
+
+from study.adjudication import Disagreement, disagreements, docket, resolve
+from study.agreement.counted import unit_counts
+from study.agreement.study_agreement import (
+    agreement_report,
+    report_from_counts,
+    report_from_table,
+)
+from study.agreement.units import unit_table
+from study.auth import CLI
+from study.consensus import AGREED
+from study.store import Theme
+from tests.conftest import coded_sample_study
+from tests.test_counting_equivalence import varied_study
+
+OPTIONS = [{}, {"participant_turns_only": True}, {"include_unfinished": True}]
+
+
+def assert_same_reports(study, raters: list[str]) -> int:
+    compared = 0
+    for size in range(2, len(raters) + 1):
+        for chosen in combinations(raters, size):
+            for options in OPTIONS:
+                counted = report_from_counts(unit_counts(study, CLI, chosen, **options), replicates=200)
+                read = report_from_table(unit_table(study, CLI, chosen, "segment", **options), replicates=200)
+                assert counted == read, f"{chosen} {options}"
+                assert agreement_report(study, CLI, chosen, "segment", replicates=200, **options) == read
+                compared += sum(c.alpha is not None for c in read.codes)
+    return compared
+
+
+def test_the_report_counted_in_the_database_equals_the_report_of_every_unit(study_from):
+    assert assert_same_reports(study_from(varied_study), ["alice", "bob", "carol"]) > 20
+
+
+def test_the_counted_report_of_the_sample_study_equals_the_report_of_every_unit(study_from):
+    assert assert_same_reports(study_from(coded_sample_study), ["alice", "bob"]) > 5
+
+
+def test_a_theme_chosen_is_counted_as_the_units_give_it(study_from):
+    study = study_from(coded_sample_study)
+    theme = next(c.theme_ref for c in unit_table(study, CLI, ["alice", "bob"]).codes)
+    counted = report_from_counts(unit_counts(study, CLI, ["alice", "bob"], theme=theme))
+    assert counted == report_from_table(unit_table(study, CLI, ["alice", "bob"], "segment", theme))
+    assert {c.theme for c in counted.codes} == {theme}
+
+
+def test_an_exclusive_theme_keeps_its_cu_alpha(study_from):
+    study = study_from(coded_sample_study)
+    with study.session() as session:
+        session.execute(update(Theme).where(Theme.id == session.scalar(select(Theme.id).order_by(Theme.id)))
+                        .values(exclusive=True))
+    report = agreement_report(study, CLI, ["alice", "bob"], replicates=100)
+    assert report == report_from_table(unit_table(study, CLI, ["alice", "bob"]), replicates=100)
+    assert any(t.exclusive for t in report.themes)
+
+
+def disputed_units(study, raters, include_unfinished: bool = False, decided: dict | None = None) -> list:
+    """The rule, read off the units: every segment where some but not all raters applied a code,
+    in reading order, each rater's codes and the disputed ones sorted, with its latest decision."""
+    table = unit_table(study, CLI, raters, "segment", include_unfinished=include_unfinished)
+    disputed, decided = table.disputed(), decided or {}
+    return [Disagreement(unit.transcript, unit.segment, unit.speaker, unit.text,
+                         {r: table.codes_of(u, i) for i, r in enumerate(table.raters)},
+                         tuple(sorted(table.codes[c].ref for c in disputed[u].nonzero()[0])), unit.participant,
+                         decided.get((unit.transcript, unit.segment)))
+            for u, unit in enumerate(table.units) if disputed[u].any()]
+
+
+def latest(study, raters) -> dict:
+    from study.store import Resolution, Segment, Transcript
+    key = ",".join(sorted(raters))
+    with study.session() as session:
+        rows = session.execute(select(Transcript.name, Segment.index, Resolution.decision)
+                               .join(Segment, Segment.id == Resolution.segment_id)
+                               .join(Transcript, Transcript.id == Segment.transcript_id)
+                               .where(Resolution.raters == key).order_by(Resolution.id)).all()
+    found = {}
+    for name, index, decision in rows:
+        found[name, index] = None if decision == AGREED else decision
+    return found
+
+
+@pytest.mark.parametrize("build, raters", [(varied_study, ["alice", "bob", "carol"]),
+                                           (coded_sample_study, ["alice", "bob"])])
+def test_the_disagreements_read_from_the_disputed_segments_are_the_units_disputed_ones(study_from, build, raters):
+    study = study_from(build)
+    first = disagreements(study, CLI, raters)[0]
+    resolve(study, CLI, raters, first.transcript, first.segment, "both", reason="both are right")
+    for size in range(2, len(raters) + 1):
+        for chosen in combinations(raters, size):
+            expected = disputed_units(study, chosen, decided=latest(study, chosen))
+            assert len(expected) > 3
+            assert disagreements(study, CLI, chosen) == expected
+            assert disagreements(study, CLI, chosen, include_unfinished=True) == disputed_units(
+                study, chosen, True, latest(study, chosen))
+            held = docket(study, CLI, chosen)
+            assert list(held.items) == expected and held.units == len(unit_table(study, CLI, chosen).units)
+    assert disagreements(study, CLI, raters)[0].resolution == "both"
