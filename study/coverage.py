@@ -116,14 +116,20 @@ class Coverage:
 
     def describe(self) -> str:
         """One sentence: what M counts, what was left out and why, what is still open."""
+        return self.counted(not_coded=True, adjudication=True)
+
+    def counted(self, not_coded: bool = False, adjudication: bool = False) -> str:
+        """What M counts and the admin's exclusions; with ``not_coded`` the transcripts left out,
+        with ``adjudication`` the consensus's counts. A report's methods say those two in sentences
+        of their own (``report.methods_paragraph``), so they ask for neither."""
         finished_by = f" finished by {name_list(self.raters)}" if self.raters else ""
         text = (f"Included: {len(self.participants)} participant(s) ({', '.join(self.participants) or 'none'}) "
                 f"with {len(self.transcripts)} transcript(s){finished_by}")
-        if self.not_coded:
+        if not_coded and self.not_coded:
             text += f"; not yet coded: {', '.join(self.not_coded)} (left out of M)"
         if self.excluded:
             text += f"; excluded by an admin: {', '.join(self.excluded)}"
-        if self.consensus_of:
+        if adjudication and self.consensus_of:
             text += (f"; in the consensus of {name_list(self.consensus_of)}, {self.decided} segment(s) were decided "
                      f"by an adjudicator, {self.carried} carried as agreed, and {self.open_disagreements} "
                      "disagreement(s) are still open")

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from . import appendix, atomic, charts, exports, findings
 from .appendix import quotes_file_name  # noqa: F401 - named as report.quotes_file_name too
 from .auth import Actor
-from .codes import all_codes, top_themes
+from .codes import all_codes, top_codes, top_themes
 from .errors import StudyError
 from .exclusion import excluded_transcript_ids
 from .markup import markdown_cell
@@ -137,9 +137,7 @@ def build_report(study: Study, asker: Actor, source: str | Source | None = None,
         out.table(demographics)
 
     out.add(Heading("Findings"))
-    with study.session() as session:
-        themes = [(t.name, bool(t.children)) for t in top_themes(session)]
-    for theme, has_subthemes in themes:
+    for theme, has_subthemes in _finding_sections(study):
         out.add(Heading(theme, 2))
         frequency = findings.frequency_table(study, asker, theme, chosen)
         out.table(frequency)
@@ -194,6 +192,15 @@ def _appendix(out: _Numbered, study: Study, asker: Actor, source: Source,
         return None
     out.blocks.insert(opening, Paragraph(appendix.left_out_statement(total - shown, total, quotes_file)))
     return every_quote
+
+
+def _finding_sections(study: Study) -> list[tuple[str, bool]]:
+    """(scope, has sub-themes) of each Findings section: the top themes, then each code at the top
+    level of the codebook (in no theme, as NVivo and MAXQDA projects bring them), scoping its
+    section to itself and the codes below it, so that no code is left out of the findings."""
+    with study.session() as session:
+        return ([(t.name, bool(t.children)) for t in top_themes(session)]
+                + [(c.ref, False) for c in top_codes(session) if not c.retired])
 
 
 def _slug(text: str) -> str:
@@ -271,7 +278,9 @@ def methods_paragraph(study: Study, source: Source, agreement: AgreementReport |
     """What a paper's method section needs: data, segmenting, codebook, raters, agreement, the
     adjudication (``adjudicated``: what was decided, carried as agreed and is still open), and
     which codings the findings rest on (with ``coverage``: the transcripts and participants they
-    count, those not yet coded, and whether the counts are provisional)."""
+    count and those not yet coded). Each fact is said once: the adjudication's counts and whether
+    the consensus is provisional only in ``adjudication_sentence``; the warning of provisional
+    counts leads the report instead (``build_report``)."""
     with study.session() as session:
         kept = Transcript.id.not_in(excluded_transcript_ids(session))  # what an admin excluded is not analysed
         if coverage is not None:  # what the findings count (M), not every transcript imported
@@ -302,8 +311,8 @@ def methods_paragraph(study: Study, source: Source, agreement: AgreementReport |
         parts.append(agreement_note)
     parts.append(adjudication_sentence(adjudicated, has_consensus))
     parts.append(f"The tables and figures rest on {source.describe()}.")
-    if coverage is not None:
-        parts += [coverage.describe(), coverage.warning]
+    if coverage is not None:  # its warning leads the report, above the methods (``build_report``)
+        parts.append(coverage.counted())
     return " ".join(p if p.endswith(".") else p + "." for p in parts if p)
 
 

@@ -69,6 +69,17 @@ def test_agreement_page_breaks_down_per_transcript_and_pair(study_db, study):
     assert list(per_pair["pair"]) == ["alice & bob"]
 
 
+def test_the_disagreements_tab_lists_every_disagreement_a_page_at_a_time(study_db, study):
+    items = adjudication.disagreements(study, ADMIN, RATERS)
+    at = open_page("agreement", ADMIN)
+    at.session_state["agreement_tab"] = "Disagreements"
+    at.run()
+    assert not at.exception
+    assert f"{len(items):,} segment(s) where the raters' codes differ" in texts(at)
+    shown = at.tabs[4].dataframe[0].value
+    assert len(shown) == min(len(items), 50) and len(items) > 0
+
+
 def agreement_report_transcripts(study) -> list[str]:
     from study.agreement.study_agreement import agreement_report
 

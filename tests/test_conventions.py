@@ -213,6 +213,54 @@ def test_speakers_told_apart_only_by_colour_are_read_and_named_by_the_key(tmp_pa
     assert main_interviewer(assign_roles(parsed)) == "Interviewer"
 
 
+def _odt(path, paragraphs):
+    """An OpenDocument text of paragraphs of (text, style name) spans, with a red and a bold text style."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    body = "".join("<text:p>" + "".join(f'<text:span text:style-name="{style}">{escape(text)}</text:span>' if style
+                                        else escape(text) for text, style in spans) + "</text:p>" for spans in paragraphs)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+               'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+               'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"><office:automatic-styles>'
+               '<style:style style:name="T1" style:family="text"><style:text-properties fo:color="#c00000"/></style:style>'
+               '<style:style style:name="T2" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style>'
+               f'</office:automatic-styles><office:body><office:text>{body}</office:text></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content)
+    return path
+
+
+def test_speakers_told_apart_only_by_colour_in_an_opendocument_text(tmp_path):
+    turns = [("Entrevistadora", "Há quantos anos tem a oficina nesta rua?"),
+             ("Entrevistado", "Desde setenta e oito. Era do meu tio, que me ensinou o ofício."),
+             ("Entrevistadora", "E hoje, ainda há trabalho que chegue?"),
+             ("Entrevistado", "Há menos sapatos, mas há muitas malas e cintos para arranjar.")]
+    path = _odt(tmp_path / "cores.odt", [[("Entrevista ao senhor Abílio", None)], [("Legenda: entrevistadora a vermelho.", None)]] +
+                [[(text, "T1" if speaker == "Entrevistadora" else None)] for speaker, text in turns])
+    parsed = read_transcript(path, without=ALL_NAMED)
+    assert [parsed.turn_text(t) for t in parsed.turns] == [text for _, text in turns]
+    assert [t.speaker for t in parsed.turns][:2] == ["Entrevistadora", "Speaker (black)"]  # named by the key
+    assert parsed.layout.endswith("speakers by colour")
+    assert word_account(parsed).notes_text[-1] == "Entrevista ao senhor Abílio Legenda: entrevistadora a vermelho."
+    roles = {r.name: r.role for r in assign_roles(parsed)}
+    assert roles[parsed.turns[0].speaker] == "interviewer" and roles[parsed.turns[1].speaker] == "participant"
+
+
+def test_bold_names_without_a_colon_in_an_opendocument_text(tmp_path):
+    path = _odt(tmp_path / "negrito.odt", [[("Ana ", "T2"), ("Onde cresceu?", None)],
+                                            [("Rui ", "T2"), ("Numa aldeia perto do rio.", None)],
+                                            [("Ana ", "T2"), ("E a escola?", None)],
+                                            [("Rui ", "T2"), ("Ficava a duas horas a pé.", None)]])
+    parsed = read_transcript(path)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("Ana", "Onde cresceu?"), ("Rui", "Numa aldeia perto do rio."), ("Ana", "E a escola?"),
+        ("Rui", "Ficava a duas horas a pé.")]
+
+
 @pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
 def test_a_header_cast_list_gives_its_speakers_their_roles(without):
     # "Lee Chen (observer)" asks one question: the header says an observer, not an interviewer

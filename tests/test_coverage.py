@@ -137,8 +137,8 @@ def test_the_warning_leads_the_cli_table_and_the_report(partial, db_url, tmp_pat
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Warning: partial consensus")
     built = report.build_report(partial, CLI)
-    assert "Warning: partial consensus" in built.methods
-    assert built.blocks[0].text.startswith("Warning: partial consensus")  # above the methods
+    assert built.blocks[0].text.startswith("Warning: partial consensus")  # above the methods, said once
+    assert "Warning" not in built.methods
 
 
 # -- exclude, include, remove ---------------------------------------------------------------
@@ -281,6 +281,7 @@ def test_one_uncoded_transcript_leaves_m_unchanged_and_is_named_everywhere(sampl
     methods = report.build_report(sample, CLI).methods
     assert "We analysed 10 transcript(s) of interviews with 10 participant(s)" in methods
     assert "1 further transcript(s) were not yet coded and are left out (not yet coded: P11-2022-08-09)" in methods
+    assert methods.count("P11-2022-08-09") == 1  # one sentence says it, not the coverage sentence too
 
 
 def test_the_sample_studys_73_open_disagreements_make_every_table_provisional(sample, db_url):

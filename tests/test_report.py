@@ -12,7 +12,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from study import adjudication, appendix, charts, report
+from study import adjudication, appendix, charts, codes, report
 from study.auth import CLI
 from study.cli import cli
 from study.codings import apply_code, mark_done
@@ -113,16 +113,39 @@ def test_methods_say_what_was_adjudicated_carried_and_is_still_open_in_that_orde
     assert "Warning" not in methods
 
 
+def prose(built):
+    """Every paragraph of the report, in order: the lead warning, the methods, the rest."""
+    return " ".join(block.text for block in built.blocks if isinstance(block, report.Paragraph))
+
+
 def test_finished_work_makes_the_consensus_the_default_and_the_methods_say_what_it_covers(coded):
     built = report.build_report(finished(coded), CLI)
     # finishing the three transcripts carried the raters' agreements into the consensus
     assert "rest on the consensus codings (adjudicated)" in built.methods
-    assert ("Included: 3 participant(s) (P1, P2, P10) with 3 transcript(s) finished by alice and bob; in the "
-            "consensus of alice and bob, 0 segment(s) were decided by an adjudicator, 3 carried as agreed, and 3 "
-            "disagreement(s) are still open.") in built.methods
+    assert "Included: 3 participant(s) (P1, P2, P10) with 3 transcript(s) finished by alice and bob." in built.methods
     # three disputed segments (P1#3, P2#3, P10#3) are open: the report leads with the warning
     assert built.blocks[0].text.startswith("Warning: provisional counts. 3 disagreement(s) between alice and bob "
                                            "are still open")
+
+
+def test_the_report_says_each_count_and_the_warning_once(coded):
+    """Found by a new user: the methods gave the adjudication's counts three times (adjudication
+    sentence, coverage sentence, warning) and the provisional warning twice (lead and methods)."""
+    adjudication.resolve(finished(coded), CLI, ["alice", "bob"], "P1-interview", 3, "take:bob")
+    built = report.build_report(coded, CLI)
+    text = prose(built)
+    assert built.methods == (
+        built.methods[:built.methods.index("Adjudication:")]
+        + "Adjudication: an adjudicator decided 1 segment(s) on which alice and bob disagreed; 3 segment(s) on which "
+          "they agreed were carried into the consensus as agreed; 2 disagreement(s) are still open, so the consensus, "
+          "and any finding drawn from it, is provisional. The tables and figures rest on the consensus codings "
+          "(adjudicated). Included: 3 participant(s) (P1, P2, P10) with 3 transcript(s) finished by alice and bob.")
+    for fact in ("decided", "carried", "2 disagreement(s)", "provisional"):
+        assert built.methods.count(fact) == 1, fact
+    for fact in ("Warning", "These counts may change", "Adjudicate them"):
+        assert text.count(fact) == 1, fact
+    assert built.blocks[0].text.startswith("Warning: provisional counts. 2 disagreement(s) between alice and bob")
+    assert "Warning" not in built.methods and "provisional" in built.methods  # the warning leads, above the methods
 
 
 def test_report_uses_the_consensus_when_it_exists(coded):
@@ -298,6 +321,26 @@ def test_a_report_after_a_new_coding_counts_it(coded):
            for built in (before, after)]
     assert ids == [["P1", "P10"], ["P1", "P2", "P10"]]
     assert "P2-interview #1" in "\n".join(b.text for b in after.blocks if isinstance(b, report.Paragraph))
+
+
+def test_a_code_at_the_top_level_has_a_findings_section_of_its_own(coded):
+    """A code in no theme (a top-level NVivo node) is counted like a theme's: alice codes P1 #1 and
+    P10 #1 "Mood", bob P10 #1 "Mood/Calm" (under it) -> Mood's section: Mood P1, P10 (2 of 3),
+    Calm P10 (1 of 3)."""
+    codes.add_code(coded, CLI, "", "Mood", "How they felt.")
+    codes.add_code(coded, CLI, "Mood", "Calm", "At ease.")
+    for rater, transcript, ref in [("alice", "P1-interview", "Mood"), ("alice", "P10-interview", "Mood"),
+                                   ("bob", "P10-interview", "Mood/Calm")]:
+        mark_done(coded, CLI, rater, transcript, done=False)
+        apply_code(coded, CLI, rater, transcript, 1, ref)
+        finish_without_carrying(coded, rater, transcript)
+    built = report.build_report(coded, CLI, source="alice,bob")
+    headings = [b.text for b in built.blocks if isinstance(b, report.Heading)]
+    findings = headings[headings.index("Findings") + 1:headings.index("Saturation")]
+    assert findings == ["Challenges", "Attributes", "Mood"]
+    mood = next(t.table for t in built.tables if t.table.title.endswith(": Mood"))
+    assert [(r["code"], r["participants"], r["of"], r["ids"]) for r in mood.rows] == [
+        ("Mood", 2, 3, ["P1", "P10"]), ("Calm", 1, 3, ["P10"])]
 
 
 # -- an appendix longer than a document holds -------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 from docx.oxml.ns import qn
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from study.errors import StudyError, TranscriptFormatError
@@ -636,6 +636,7 @@ bodies = st.builds(lambda first, rest: "\n".join([first, *rest]), first_line, st
 
 @settings(max_examples=200, deadline=None)
 @given(turns=st.lists(st.tuples(st.sampled_from(SPEAKER_LABELS), bodies), min_size=1, max_size=8))
+@example(turns=[("Interviewer", "0"), ("P1", "0"), ("P12", "0\n\n0")])  # once read as a header record
 def test_name_colon_text_round_trips(tmp_path_factory, turns):
     turns = [(speaker, body.strip()) for speaker, body in turns]
     assume(all(body for _, body in turns))

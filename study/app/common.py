@@ -103,9 +103,15 @@ def sign_out() -> None:
     st.session_state[TOKEN_KEY] = token
 
 
+RUNS_KEY = "page_runs"
+
+
 def mark_page_ready(page_title: str) -> None:
-    """An invisible marker that the page's run finished (browser tests and benchmarks wait for it)."""
-    st.html(f'<span data-testid="study-page-ready" data-page="{html.escape(page_title)}" hidden></span>')
+    """An invisible marker that the page's run finished, numbered by this tab's runs (browser tests
+    and benchmarks wait for it: a click's run has finished once the number has grown)."""
+    runs = st.session_state[RUNS_KEY] = st.session_state.get(RUNS_KEY, 0) + 1
+    st.html(f'<span data-testid="study-page-ready" data-page="{html.escape(page_title)}" data-run="{runs}" hidden>'
+            '</span>')
 
 
 _modules_frozen = 0

@@ -158,7 +158,7 @@ def _record_lines(lines: list[str], line_keys: _LineKeys) -> dict[int, tuple[str
         and _PLAIN_TITLE.fullmatch(lines[first]) is not None and len(lines[first].split()) <= 8
     for index in range(first + title, len(lines)):
         match = _KEY_VALUE_LINE.fullmatch(lines[index])
-        if not match or not _short_value(match["value"]):
+        if not match or not _short_value(match["value"]) or _speaks(match["key"].strip(), match["value"]):
             break
         fields[index] = (match["key"].strip(), match["value"], False)
     keys = [key.casefold() for key, _, _ in fields.values()]
@@ -172,6 +172,16 @@ def _record_lines(lines: list[str], line_keys: _LineKeys) -> dict[int, tuple[str
     if title:
         fields[first] = ("Title", lines[first].strip(), False)
     return fields
+
+
+_SPEAKER_CODE = re.compile(r"[^\W\d_]{1,12}[ \t]?\d{1,3}")  # "P1", "Speaker 2", "TN3": a turn's label
+
+
+def _speaks(key: str, value: str) -> bool:
+    """A line that reads as a turn, not a record's field: a speaker code's ("P1: 0"), or a role's
+    whose value holds no letter ("Interviewer: 0")."""
+    return _SPEAKER_CODE.fullmatch(key) is not None or (
+        _ROLE_KEY.fullmatch(key) is not None and not any(c.isalpha() for c in value))
 
 
 def _short_value(value: str) -> bool:

@@ -20,6 +20,7 @@ import defusedxml.ElementTree
 from .docx_file import check_unzipped_size, check_xml_part
 from .limits import MAX_PDF_FORM_USES, MAX_PDF_PAGE_OPERATIONS, MAX_PDF_PAGES, Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
+from .reading import LineFormat
 from .registry import read_layout
 from .taught import Convention
 from .text import mostly_control_characters, normalise_newlines
@@ -29,6 +30,8 @@ ODT_CONTENT = "content.xml"
 _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_FO_NS = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 ANTIWORD = "antiword"
 DOC_TIMEOUT_SECONDS = 60
 
@@ -91,38 +94,88 @@ def read_odt(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
         paragraphs = _odt_paragraphs(body if body is not None else root, [0])
     except RecursionError:
         raise Unreadable(f"nests its elements deeper than any document does (a damaged or hostile file); {_CONVERT}") from None
-    return read_layout(_clean("\n".join(paragraphs)), by_line=True, without=without, taught=taught)
+    text = "\n".join(text for text, _ in paragraphs)
+    cleaned = _clean(text)
+    formats = _odt_formats(paragraphs, _odt_styles(root)) if cleaned == text else {}
+    return read_layout(cleaned, by_line=True, formats=formats, without=without, taught=taught)
 
 
-def _odt_paragraphs(element, spent: list[int]) -> list[str]:
-    """Paragraphs and headings in document order; a table row is one tab-separated line.
-    ``spent`` counts the spaces expanded so far (refused past the text limit)."""
-    found: list[str] = []
+Runs = list[tuple[str, "str | None"]]  # a paragraph's pieces of text, each with its text style's name
+
+
+def _odt_paragraphs(element, spent: list[int]) -> list[tuple[str, Runs]]:
+    """Paragraphs and headings in document order, each with its runs; a table row is one
+    tab-separated line. ``spent`` counts the spaces expanded so far (refused past the text limit)."""
+    found: list[tuple[str, Runs]] = []
     for child in element:
         tag = child.tag
         if tag in (f"{{{_TEXT_NS}}}p", f"{{{_TEXT_NS}}}h"):
-            found.append(_odt_text(child, spent))
+            runs: Runs = []
+            found.append((_odt_text(child, spent, runs, None), runs))
         elif tag == f"{{{_TABLE_NS}}}table-row":
-            found.append("\t".join(" ".join(_odt_paragraphs(cell, spent)) for cell in child))
+            found.append(("\t".join(" ".join(text for text, _ in _odt_paragraphs(cell, spent)) for cell in child), []))
         else:
             found.extend(_odt_paragraphs(child, spent))
     return found
 
 
-def _odt_text(element, spent: list[int]) -> str:
+def _odt_text(element, spent: list[int], runs: Runs, style: str | None) -> str:
+    style = element.get(f"{{{_TEXT_NS}}}style-name") or style
     parts = [element.text or ""]
+    runs.append((parts[0], style))
     for child in element:
         tag = child.tag
         if tag == f"{{{_TEXT_NS}}}s":
             parts.append(" " * _spaces(child.get(f"{{{_TEXT_NS}}}c", "1"), spent))
+            runs.append((parts[-1], style))
         elif tag == f"{{{_TEXT_NS}}}tab":
             parts.append("\t")
+            runs.append((parts[-1], style))
         elif tag == f"{{{_TEXT_NS}}}line-break":
             parts.append("\n")
+            runs.append((parts[-1], style))
         elif tag not in (f"{{{_OFFICE_NS}}}annotation", f"{{{_TEXT_NS}}}note"):
-            parts.append(_odt_text(child, spent))
+            parts.append(_odt_text(child, spent, runs, style))
         parts.append(child.tail or "")
+        runs.append((parts[-1], style))
     return "".join(parts)
+
+
+def _odt_styles(root) -> dict[str, tuple[str, bool]]:
+    """Each automatic style's colour ("C00000", "auto" when it sets none) and whether it is bold."""
+    found = {}
+    for style in root.iter(f"{{{_STYLE_NS}}}style"):
+        properties = style.find(f"{{{_STYLE_NS}}}text-properties")
+        if properties is None:
+            continue
+        colour = properties.get(f"{{{_FO_NS}}}color", "").lstrip("#").upper() or "auto"
+        found[style.get(f"{{{_STYLE_NS}}}name", "")] = (colour, properties.get(f"{{{_FO_NS}}}font-weight") == "bold")
+    return found
+
+
+def _odt_formats(paragraphs: list[tuple[str, Runs]], styles: dict[str, tuple[str, bool]]) -> dict[int, LineFormat]:
+    """Each paragraph's formatting evidence, as Word's (``docx_file``): how much of its first line is
+    bold from its start, and the colour of all its words ("" when they differ); by its start offset."""
+    formats, offset = {}, 0
+    for text, runs in paragraphs:
+        if runs and text.strip():
+            prefix, in_prefix, colours = 0, True, set()
+            for piece, style in runs:
+                colour, bold = styles.get(style or "", ("auto", False))
+                if piece.strip():
+                    colours.add(colour)
+                first = piece.split("\n", 1)[0]
+                if in_prefix and (bold or not first.strip()):
+                    prefix += len(first)
+                elif first.strip():
+                    in_prefix = False
+                if "\n" in piece:
+                    in_prefix = False
+            whole = in_prefix and prefix > 0
+            formats[offset] = LineFormat(bold_prefix=0 if whole else prefix, whole_bold=whole,
+                                         colour=colours.pop() if len(colours) == 1 else "")
+        offset += len(text) + 1
+    return formats
 
 
 def _spaces(count: str, spent: list[int]) -> int:

@@ -52,26 +52,23 @@ def clipped_texts(page) -> list[dict]:
     return page.evaluate(_FIND)
 
 
-def clipped_on_every_tab(page, settle) -> dict[str, list[dict]]:
+def clipped_on_every_tab(page, reveal) -> dict[str, list[dict]]:
     """``clipped_texts`` of the page, then of each of its tabs in turn, every visible expander
-    opened first (``settle(page)`` waits for the rerun a click may start): {"page" or tab: [...]}."""
-    found = {"page": _opened_and_checked(page, settle)}
+    opened first (``reveal(page, control)`` opens one and waits for what it shows): {"page" or tab: [...]}."""
+    found = {"page": _opened_and_checked(page, reveal)}
     tabs = page.locator('[data-testid="stMain"] [role="tab"]')
     for n in range(tabs.count()):
         tab = tabs.nth(n)
         if tab.is_visible():
             name = tab.inner_text().strip()
-            tab.click()
-            settle(page)
-            found[name] = _opened_and_checked(page, settle)
+            reveal(page, tab)
+            found[name] = _opened_and_checked(page, reveal)
     return {where: texts for where, texts in found.items() if texts}
 
 
-def _opened_and_checked(page, settle) -> list[dict]:
+def _opened_and_checked(page, reveal) -> list[dict]:
     closed = page.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary')
     opened = [summary for summary in closed.element_handles() if summary.is_visible()]  # fixed, as the set shrinks
     for summary in opened:
-        summary.click()
-    if opened:
-        settle(page)
+        reveal(page, summary)
     return clipped_texts(page)

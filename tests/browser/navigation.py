@@ -1,10 +1,41 @@
-"""Moving around the app in a browser test: open a page from the sidebar, wait for a rerun,
-select a row of a dataframe (drawn on a canvas, so clicked by position)."""
+"""Moving around the app in a browser test: open a page from the sidebar, act and wait for the run
+the action starts, select a row of a dataframe (drawn on a canvas, so clicked by position)."""
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.browser.conftest import READY, wait_until_loaded
 
 ROW_HEIGHT = 35  # st.dataframe's header and rows, in pixels
+# Counts the runs the page starts from now on: Streamlit marks its app element
+# data-test-script-state="running" while a run (the page's or a fragment's) is under way.
+WATCH_RUNS = """(ready) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!window.__studyRuns) {
+        window.__studyRuns = {started: 0};
+        new MutationObserver(() => { if (app.getAttribute("data-test-script-state") === "running")
+            window.__studyRuns.started++; })
+            .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+    }
+    const marker = document.querySelector(ready);
+    return {started: window.__studyRuns.started, finished: Number(marker ? marker.dataset.run : 0)};
+}"""
+# A tab or an expander the app keys reruns when opened (``on_change="rerun"``: it computes only the
+# open one); Streamlit gives the tabs, or the expander's own wrapper, the class "st-key-<key>" (an
+# expander inside a keyed container is not keyed itself).
+RERUNS_WHEN_OPENED = """control => {
+    const tab = control.getAttribute("role") === "tab";
+    const wrapper = tab ? null : control.closest('[data-testid="stExpander"]').parentElement;
+    const box = tab ? control.closest('[data-testid="stTabs"]')
+                    : wrapper.getAttribute("data-testid") === "stLayoutWrapper" ? wrapper : null;
+    const shut = tab ? control.getAttribute("aria-selected") !== "true" : !control.closest("details").open;
+    return Boolean(box) && shut && [...box.classList].some(c => c.startsWith("st-key-"));
+}"""
+RAN_SINCE = """({before, ready}) => {
+    const marker = document.querySelector(ready);
+    return window.__studyRuns.started > before.started || Number(marker ? marker.dataset.run : 0) > before.finished;
+}"""
 
 
 def go(page, title: str) -> None:
@@ -14,14 +45,37 @@ def go(page, title: str) -> None:
     wait_until_loaded(page, timeout=60_000)
 
 
+@contextmanager
+def rerun(page, timeout: float = 60_000) -> Iterator[None]:
+    """Around an action that reruns the app (a click, a choice, Enter in a text box): after it, wait
+    until a run it started has finished and the page is loaded again. A run is seen starting (the
+    app's script state) or finished (the page-ready marker's run number grew): a quick run the
+    browser never showed as running still counts, and no run before the action does."""
+    before = page.evaluate(WATCH_RUNS, READY)
+    yield
+    page.wait_for_function(RAN_SINCE, arg={"before": before, "ready": READY}, timeout=timeout)
+    wait_until_loaded(page, timeout=timeout)
+
+
 def settle(page) -> None:
-    """Wait for the rerun a click started (it may not have started yet) to finish."""
-    page.wait_for_timeout(500)
+    """Wait until the app is idle (no run under way, no widget still loading): after an action that
+    starts no run (a tab or an expander opened, a dialog dismissed). One that does: ``rerun``."""
     wait_until_loaded(page, timeout=60_000)
+
+
+def reveal(page, control) -> None:
+    """Open a tab (its tab button) or an expander (its summary) and wait for what it shows: a run
+    when the app computes it on opening, otherwise only that nothing is loading."""
+    if control.evaluate(RERUNS_WHEN_OPENED):
+        with rerun(page):
+            control.click()
+    else:
+        control.click()
+        settle(page)
 
 
 def select_first_row(page) -> None:
     """Tick the selection box of the first row of the page's first dataframe."""
     box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_HEIGHT + ROW_HEIGHT // 2)
-    settle(page)
+    with rerun(page):
+        page.mouse.click(box["x"] + 16, box["y"] + ROW_HEIGHT + ROW_HEIGHT // 2)

@@ -11,7 +11,7 @@ from study.codebook import parse_codebook
 from study.demo import DEMO_ACCOUNTS
 from study.store import Study
 from tests.browser.conftest import start_app, wait_until_loaded
-from tests.browser.navigation import go, select_first_row, settle
+from tests.browser.navigation import go, rerun, select_first_row, settle
 from tests.factories import add_interview
 
 pytestmark = pytest.mark.browser
@@ -93,8 +93,8 @@ def test_the_codebook_page_shows_the_tree_and_adds_moves_and_merges_codes(page_a
     move.click()
     options = page.get_by_role("option").all_text_contents()
     assert "code · Attributes/Performance/Latency" not in options  # its own branch is not offered
-    page.get_by_role("option", name="theme · Challenges", exact=True).click()
-    settle(page)
+    with rerun(page):
+        page.get_by_role("option", name="theme · Challenges", exact=True).click()
     page.get_by_role("button", name="Move", exact=True).click()
     expect(page.get_by_text("Moved to Challenges/Performance;")).to_be_visible(timeout=30_000)
 
@@ -110,8 +110,8 @@ def test_the_codebook_page_shows_the_tree_and_adds_moves_and_merges_codes(page_a
     expect(main.get_by_role("heading", name="Latency", exact=True)).to_be_visible()
     page.get_by_role("tab", name="Merge").click()
     page.get_by_role("combobox", name="Merge into").click()
-    page.get_by_role("option", name="Challenges/Performance/Latency", exact=True).click()
-    settle(page)
+    with rerun(page):
+        page.get_by_role("option", name="Challenges/Performance/Latency", exact=True).click()
     page.get_by_role("button", name="Merge", exact=True).click()
     expect(page.get_by_text("Merged into Challenges/Performance/Latency: 0 coding(s) moved.")).to_be_visible(
         timeout=30_000)  # alice had both codes on the segment: her coding is joined, not moved

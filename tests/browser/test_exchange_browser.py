@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from study.store import Coding, Study, Transcript
 from tests.browser.conftest import AppServer, sample_app
-from tests.browser.navigation import go, settle
+from tests.browser.navigation import go, rerun
 from tests.test_qdpx_tools import guid, interview, nvivo_credit_project
 
 
@@ -36,8 +36,8 @@ def test_the_admin_credits_the_selections_creator_and_is_told_the_creators_diffe
     admin.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         [{"name": "nvivo.qdpx", "mimeType": "application/zip", "buffer": nvivo_file()}])
     admin.get_by_text("the selection's creator", exact=True).click()
-    admin.get_by_role("button", name="Import").click()
-    settle(admin)
+    with rerun(admin):
+        admin.get_by_role("button", name="Import").click()
     expect(admin.get_by_text("selection by Ana, coding by Ben: 1); credited to the selection's creator",
                              exact=False)).to_be_visible(timeout=30_000)
     study = Study.open(exchange_app.db_url)

@@ -12,7 +12,7 @@ from study.listing import segment_rows
 from study.store import Study
 from study.taught_conventions import saved_conventions
 from tests.browser.conftest import AppServer, sample_app
-from tests.browser.navigation import go, settle
+from tests.browser.navigation import go, rerun
 
 FIRST_LINE = "Speaker 1 Thanks for joining. How did you start?"
 # An export no reader can read alone: nothing marks where a label ends ("Speaker 1 Thanks").
@@ -33,19 +33,19 @@ def test_a_turn_shown_to_start_at_a_line_rereads_the_batch_and_is_kept(teach_app
     uploader = admin.locator('[data-testid="stFileUploader"] input[type="file"]').nth(0)
     uploader.set_input_files([{"name": "Z1.txt", "mimeType": "text/plain", "buffer": ZOOM.encode()},
                               {"name": "Z2.txt", "mimeType": "text/plain", "buffer": OTHER.encode()}])
-    admin.get_by_role("button", name="Preview").click()
-    settle(admin)
+    with rerun(admin):
+        admin.get_by_role("button", name="Preview").click()
     expect(admin.get_by_text("Read as paragraphs").first).to_be_visible(timeout=30_000)  # one unknown speaker
     admin.get_by_text("Turns start elsewhere? Show the reader one").first.click()
     admin.get_by_text(FIRST_LINE, exact=True).click()  # the line, in the list of the file's lines
     admin.get_by_role("textbox", name="By this speaker (optional)").first.fill("Nobody")
-    admin.get_by_role("button", name="Read every file again").first.click()
-    settle(admin)
+    with rerun(admin):
+        admin.get_by_role("button", name="Read every file again").first.click()
     expect(admin.get_by_text("'Nobody' is not at the start of").first).to_be_visible(timeout=30_000)
     # the error moves nothing: the preview and the form stay open, the line still chosen
     admin.get_by_role("textbox", name="By this speaker (optional)").first.fill("Speaker 1", timeout=5_000)
-    admin.get_by_role("button", name="Read every file again").first.click()
-    settle(admin)
+    with rerun(admin):
+        admin.get_by_role("button", name="Read every file again").first.click()
     expect(admin.get_by_text("Read as taught").first).to_be_visible(timeout=30_000)
     expect(admin.get_by_text("Read as taught")).to_have_count(2)  # the other file too
     expect(admin.get_by_text("Speaker 2: By accident, a friend needed help.", exact=False)).to_be_visible()

@@ -16,8 +16,14 @@ from study.exclusion import exclusions
 from study.listing import segment_rows
 from study.store import Study, Theme
 from tests.browser.clipping import clipped_on_every_tab
-from tests.browser.conftest import READY, sample_app, sign_in, start_app, wait_until_loaded
-from tests.browser.navigation import go, settle
+from tests.browser.conftest import (
+    READY,
+    sample_app,
+    sign_in,
+    start_app,
+    wait_until_loaded,
+)
+from tests.browser.navigation import go, rerun, reveal
 from tests.factories import add_interview, load_small_codebook
 
 pytest.importorskip("playwright.sync_api")
@@ -84,8 +90,7 @@ def admin_page(browser):
 def test_a_disagreement_opens_from_agreement_with_each_raters_spans_memo_and_guidance(spans_app, admin_page):
     page = admin_page(spans_app, password=PASSWORD)
     go(page, "Agreement")
-    page.get_by_role("tab", name="Disagreements").click()
-    settle(page)
+    reveal(page, page.get_by_role("tab", name="Disagreements"))
     table = page.locator('[data-testid="stDataFrame"]:visible').first
     box = table.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 38 + 20)  # the first row's selection box
@@ -115,6 +120,30 @@ def test_a_disagreement_opens_from_agreement_with_each_raters_spans_memo_and_gui
     assert (decision.decision, decision.reason) == ("take:bob", "the card names no licence; bob read it closely")
 
 
+def test_the_decision_keys_act_right_after_a_filter_is_chosen(tmp_path, admin_page):
+    """Found by a new user: after choosing a transcript in the filter, 1/B/N typed into the filter's
+    box until one clicked elsewhere. The filter lets go of the focus when it changes."""
+    spans_study(tmp_path / "study.db")
+    server = start_app(tmp_path / "study.db")
+    try:
+        page = admin_page(server, password=PASSWORD)
+        go(page, "Adjudicate")
+        expect(page.get_by_text("Disagreement 1 of 1")).to_be_visible()
+        page.locator(".st-key-adjudicate_transcripts").get_by_role("combobox").click()
+        with rerun(page):
+            page.get_by_role("option", name="P1-interview").click()
+        page.keyboard.press("2")  # takes bob's codes, the second rater
+        expect(page.get_by_text("1 of 1 disputed segments resolved")).to_be_visible(timeout=30_000)
+        study = Study.open(server.db_url)
+        try:
+            [decision] = [r.decision for r in resolutions(study, CLI, ["alice", "bob"]) if r.decision != "agreed"]
+        finally:
+            study.close()
+        assert decision == "take:bob"
+    finally:
+        server.stop()
+
+
 def test_the_decision_keys_are_in_view_at_1280x800(demo_app, admin_page):
     """An adjudicator at 1280x800 sees the decisions, their keys and the reason box without scrolling,
     however long the disputed turn and its neighbours are."""
@@ -136,18 +165,18 @@ def test_text_typed_then_acted_on_at_once_is_kept(own_sample_app, admin_page):
     go(page, "Transcripts")
     page.get_by_text("Exclude or remove").click()
     page.get_by_label("Reason (optional)").fill("uploaded by mistake")
-    page.get_by_role("button", name="Exclude from findings").click()
-    settle(page)
+    with rerun(page):
+        page.get_by_role("button", name="Exclude from findings").click()
     go(page, "Codebook")
     page.get_by_text("Themes: create, rename, move").click()
     page.get_by_role("tab", name="Rename").click()
     renaming = page.get_by_role("tabpanel").filter(has=page.get_by_label("New name"))
     renaming.get_by_role("combobox").first.click()
-    page.get_by_role("option", name="Challenges", exact=True).click()
-    settle(page)
+    with rerun(page):
+        page.get_by_role("option", name="Challenges", exact=True).click()
     renaming.get_by_label("New name").fill("Obstacles")
-    page.get_by_role("button", name="Rename theme").click()
-    settle(page)
+    with rerun(page):
+        page.get_by_role("button", name="Rename theme").click()
     page.get_by_text("Add a code").click()
     form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Add code"))
     form.get_by_label("Name", exact=True).fill("Gated models")
@@ -175,7 +204,7 @@ def test_every_page_reads_whole(demo_app, admin_page, viewport):
     clipped = {}
     for title in ADMIN_PAGES:
         go(page, title)
-        found = clipped_on_every_tab(page, settle)
+        found = clipped_on_every_tab(page, reveal)
         if found:
             clipped[title] = found
     assert clipped == {}

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from study.app.common import get_study, require_actor
+from study.app.components.focus import release_focus_on_change
 from study.app.display import (
     flash,
     highlighted_turn,
@@ -359,6 +360,7 @@ def page() -> None:
         st.info(plain(said(exc)), icon=":material/info:")
         return
     where = choose_filter(current.items, raters)
+    release_focus_on_change("adjudicate_filter_focus", repr(where))  # the decision keys act after a filter change
     work(raters, where)  # not in a tab: a tab panel looks for a focusable child on every change inside it
     decided = st.expander("Consensus decisions", icon=":material/history:", key="adjudicate_history",
                           on_change="rerun")

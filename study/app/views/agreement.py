@@ -135,9 +135,15 @@ def breakdown(raters: list[str], by: str, level: str, participant_turns: bool) -
         st.caption("Then filter the disagreements (or the Adjudicate page) by that transcript.")
 
 
+@st.cache_data(show_spinner="Finding the disagreements...", max_entries=8)
+def disagreements_of(_study, who, raters: tuple[str, ...], level: str, version: int) -> list:
+    """The disagreements, read once per change to the study (a page or filter changed reads none)."""
+    return disagreements(_study, who, list(raters), level)
+
+
 def disagreement_list(raters: list[str], level: str) -> None:
     try:
-        items = disagreements(study, actor, raters, level)
+        items = disagreements_of(study, actor, tuple(raters), level, audit_log.study_version(study))
     except StudyError as exc:
         error(exc)
         return

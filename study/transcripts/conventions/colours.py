@@ -17,14 +17,25 @@ from .unlabelled import is_heading
 # Basic colours by their red, green, blue levels: the nearest names a colour.
 _NAMES = {"black": (0, 0, 0), "grey": (128, 128, 128), "red": (200, 30, 30), "green": (40, 140, 40),
           "blue": (30, 70, 170), "orange": (240, 140, 20), "purple": (120, 40, 140), "brown": (120, 70, 20)}
+# Each basic colour's name in the languages we read, for keys ("entrevistadora a vermelho").
+_WORDS = {"black": ("black", "schwarz", "noir", "negro", "preto", "nero", "zwart"),
+          "grey": ("grey", "gray", "grau", "gris", "cinza", "cinzento", "grigio"),
+          "red": ("red", "rot", "rouge", "rojo", "vermelho", "rosso", "rood"),
+          "green": ("green", "grün", "vert", "verde", "groen"), "blue": ("blue", "blau", "bleu", "azul", "blu", "blauw"),
+          "orange": ("orange", "naranja", "laranja", "arancione", "oranje"),
+          "purple": ("purple", "violett", "violet", "morado", "roxo", "viola", "paars"),
+          "brown": ("brown", "braun", "marron", "marrón", "castanho", "marrone", "bruin")}
+_COLOUR_WORD = re.compile(rf"(?i)\b(?:{'|'.join(word for words in _WORDS.values() for word in words)})\b")
 _MAX_SPEAKERS = 6
 _MIN_WORDS = 4
 
 
 def propose(document: Document) -> Proposal | None:
     """Turns by colour: consecutive paragraphs of one colour are one speaker's turn."""
+    key_end = _key_end(document)  # the key and the title above it say who is which colour: nobody's words
     lines = [(line, form.colour) for line in document.content_lines
-             if not is_heading(document, line) and (form := document.formats.get(line.start, LineFormat()))]
+             if line.start >= key_end and not is_heading(document, line)
+             and (form := document.formats.get(line.start, LineFormat()))]
     counts = Counter(colour for _, colour in lines if colour)
     words = Counter()
     for line, colour in lines:
@@ -48,13 +59,21 @@ def propose(document: Document) -> Proposal | None:
     return Proposal("learned convention: speakers by colour", tuple(turns), explained)
 
 
+def _key_end(document: Document) -> int:
+    """Where the key line ends ("Key: interviewer in blue", "Legenda: entrevistadora a vermelho"),
+    when one of the first lines names a colour; else 0."""
+    key = [line for line in document.content_lines[:5] if _COLOUR_WORD.search(line.text)]
+    return key[-1].end if key else 0
+
+
 def _names(document: Document, colours: set[str]) -> dict[str, str]:
     """Each colour's speaker: the word a key line puts before its colour's name, else "Speaker (colour)"."""
     named = {colour: _colour_name(colour) for colour in colours}
     key = "\n".join(line.text for line in document.content_lines[:5])
     names = {}
     for colour, name in named.items():
-        said = re.search(rf"(?i)\b([^\W\d_][\w\-]*)[ \t]+(?:in|=|:|is|en|em|in\s+der\s+farbe)[ \t]+{name}\b", key)
+        words = "|".join(_WORDS[name])
+        said = re.search(rf"(?i)\b([^\W\d_][\w\-]*)[ \t]+(?:in|=|:|is|en|em|a|à|in\s+der\s+farbe)[ \t]+(?:{words})\b", key)
         names[colour] = tidy_speaker(said.group(1).capitalize()) if said else f"Speaker ({name})"
     if len(set(names.values())) < len(names):
         return {colour: f"Speaker ({name})" for colour, name in named.items()}
