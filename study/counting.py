@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from . import code_tree
 from .coverage import counted_query
 from .excluded import excluded_query
+from .names import natural_key
 from .schema import codes, codings, participants, segments, transcripts, users
 from .sources import Source
 
@@ -198,6 +199,14 @@ def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:
             .having(votes >= source.votes_needed)).subquery("kept")
     return query.join(kept, and_(kept.c.transcript_id == codings.c.transcript_id, kept.c.code_id == codings.c.code_id,
                                  kept.c.segment_id.is_not_distinct_from(codings.c.segment_id)))
+
+
+def reading_order(connection: Connection) -> list[int]:
+    """The ids of the transcripts that belong to a participant, by participant, then transcript
+    name, each in natural order (P2 before P10; names equal but for zeros told apart as written)."""
+    named = connection.execute(select(transcripts.c.id, transcripts.c.name, participants.c.label)
+                               .join(participants, participants.c.id == transcripts.c.participant_id)).all()
+    return [r.id for r in sorted(named, key=lambda r: (natural_key(r.label), r.label, natural_key(r.name), r.name))]
 
 
 RATERS_JOINED = "\n"  # between the raters of a stretch (a name holds no line break: names.check_name)

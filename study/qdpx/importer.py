@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
 from .. import project_memos
-from ..auth import Actor, writable_rater
+from ..auth import Actor, importing_rater
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts
 from ..errors import Conflict, StudyError
@@ -65,6 +65,7 @@ class QdpxImportSummary:
     readings: list[str] = field(default_factory=list)  # sources whose positions were not read as characters
     credit: str = "coding"  # whose a coding is when its selection's creator differs: CREDITS
     credit_differs: Counter = field(default_factory=Counter)  # (selection's user, coding's user) -> codings
+    new_raters: list[str] = field(default_factory=list)  # users of the project added as raters
 
     @property
     def ok(self) -> bool:
@@ -98,10 +99,12 @@ class QdpxImportSummary:
                 f"({pairs}); credited to {whose}")
 
     def details(self) -> list[str]:
-        """What was left out, whose credit was chosen, how positions were read, what found no place and
-        what was not imported, one line each."""
+        """What was left out, whose credit was chosen, how positions were read, what found no place,
+        what was not imported and which raters the import added, one line each."""
+        added = f"new raters (users of the project, added as coders without password): {', '.join(self.new_raters)}"
         return ([line for line in (self.left_out_line(), self.credit_line()) if line] + [*self.readings]
-                + [f"not placed: {item}" for item in self.unmapped] + [f"skipped: {item}" for item in self.skipped])
+                + [f"not placed: {item}" for item in self.unmapped] + [f"skipped: {item}" for item in self.skipped]
+                + ([added] if self.new_raters else []))
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
@@ -109,7 +112,7 @@ class QdpxImportSummary:
                 "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
                 "project_memos": self.project_memos, "sets": self.sets, "relations": self.relations,
                 "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings,
-                "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
+                "new_raters": self.new_raters, "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
                                                           for (s, c), n in self.credit_differs.items()]}
 
 
@@ -582,8 +585,10 @@ class _Writer:
 
     def rater(self, name: str) -> User:
         if name not in self.raters:
-            self.raters[name] = writable_rater(self.session, self.actor, name,
-                                               where=f"{self.path}: a user of the project")
+            user, added = importing_rater(self.session, self.actor, name, where=f"{self.path}: a user of the project")
+            if added:
+                self.summary.new_raters.append(user.name)
+            self.raters[name] = user
         return self.raters[name]
 
     def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:
