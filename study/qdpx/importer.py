@@ -194,13 +194,21 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
-        summary.sets = keep_sets(session, _sets(project, code_refs, placed, summary))
-        summary.relations = keep_relations(session, _relations(project, code_refs, placed, summary))
+        code_ids = _code_ids(session, code_refs)
+        summary.sets = keep_sets(session, _sets(project, code_ids, placed, summary))
+        summary.relations = keep_relations(session, _relations(project, code_ids, placed, summary))
 
 
-def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+def _code_ids(session: Session, code_refs: dict[str, str]) -> dict[str, int]:
+    """Code GUID -> the stored code's id: sets and relations keep codes by id, so a code renamed or
+    moved after the import is still their member."""
+    stored = {c.ref.casefold(): c.id for c in codes_mod.all_codes(session, include_retired=True)}
+    return {guid: stored[ref.casefold()] for guid, ref in code_refs.items() if ref.casefold() in stored}
+
+
+def _sets(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str],
           summary: QdpxImportSummary) -> list[KeptSet]:
-    """The project's sets, members by code reference and transcript name; members that were not
+    """The project's sets, members by code id and transcript name; members that were not
     imported (a text left out, a case) are counted in the summary."""
     kept, dropped = [], 0
     for found in project.sets:
@@ -213,9 +221,9 @@ def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str]
     return kept
 
 
-def _relations(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+def _relations(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str],
                summary: QdpxImportSummary) -> list[KeptRelation]:
-    """The project's relations between codes and texts, ends by code reference and transcript
+    """The project's relations between codes and texts, ends by code id and transcript
     name; one with an end the study does not hold (a selection, a case) is counted."""
     def end(guid: str) -> tuple[str, str] | None:
         if guid in code_refs:
