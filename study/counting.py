@@ -219,7 +219,10 @@ def quote_stretches(rows: Select, code_order: Sequence[int], transcript_order: S
     then ``transcript_order`` (transcript ids), then place (a whole transcript, end None, after the
     stretches it starts with): a page of them is a LIMIT and OFFSET."""
     coded = rows.subquery("coded")
-    ranked = values(column("transcript_id", Integer), column("rank", Integer), name="ranked").data(
+    # written into the statement, not bound: a parameter per value would pass PostgreSQL's 65,535
+    # (SQLite's 32,766 in a default build) at a study of some 16,000 transcripts
+    ranked = values(column("transcript_id", Integer), column("rank", Integer), name="ranked",
+                    literal_binds=True).data(
         [(transcript_id, rank) for rank, transcript_id in enumerate(transcript_order)] or [(None, 0)]).cte("ranked")
     place = (coded.c.code_id, coded.c.transcript_id, coded.c.transcript, coded.c.participant, coded.c.segment,
              coded.c.speaker, coded.c.start, coded.c.end)
