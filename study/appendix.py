@@ -11,6 +11,7 @@ appendix opens by saying how many were left out and where every quote is: the CS
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -100,8 +101,9 @@ class QuotesFile:
 
     def __init__(self, name: str) -> None:
         self.name, self.quotes = name, 0
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-        self._writer = csv.writer(self._file, lineterminator="\n")
+        self._file = tempfile.TemporaryFile("w+b")
+        self._buffer = io.StringIO()  # a code's rows, then written at once: a readable text file resets
+        self._writer = csv.writer(self._buffer, lineterminator="\n")  # its decoder on every write
         self._writer.writerow(CSV_COLUMNS)
 
     def add(self, code: dict) -> None:
@@ -109,10 +111,16 @@ class QuotesFile:
             self._writer.writerows((code["ref"], person["participant"], q["transcript"], q["segment"], q["speaker"],
                                     q["text"]) for q in person["quotes"])
             self.quotes += len(person["quotes"])
+        self._file.write(self._buffer.getvalue().encode("utf-8"))
+        self._buffer.seek(0)
+        self._buffer.truncate()
 
     def write(self, path: Path | str) -> Path:
+        self._file.write(self._buffer.getvalue().encode("utf-8"))  # the header, when no code was added
+        self._buffer.seek(0)
+        self._buffer.truncate()
         self._file.seek(0)
-        with atomic.atomic_write(path, "w", encoding="utf-8") as handle:
+        with atomic.atomic_write(path, "wb") as handle:
             shutil.copyfileobj(self._file, handle)
         return Path(path)
 

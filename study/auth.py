@@ -382,29 +382,46 @@ def rater_user(session: Session, name: str) -> User:
     name = check_name("rater", name)
     user = get_user(session, name)
     if user is None:
-        known = list(session.scalars(select(User.name)))
-        close = difflib.get_close_matches(name, known, n=2)
-        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        hint = _close_names(session, name)
         raise NotFound(f"no rater named {name!r}", f"{hint}raters are the users who coded", remedy="list_users",
                        hint=hint)
     return user
 
 
-def writable_rater(session: Session, actor: Actor, name: str, *, create: bool = True, where: str = "") -> User:
+def _close_names(session: Session, name: str) -> str:
+    close = difflib.get_close_matches(name, list(session.scalars(select(User.name))), n=2)
+    return f"did you mean {' or '.join(close)}? " if close else ""
+
+
+def writable_rater(session: Session, actor: Actor, name: str) -> User:
     """The rater whose work ``actor`` changes: the actor themselves, or anyone for an admin (checked
-    before the lookup, so a coder learns nothing of other names). With ``create``, a new name
-    becomes a coder without password (a CSV or a project may name raters who never sign in), never
-    a name the system uses, such as the consensus's; ``where`` prefixes a name error."""
-    name = check_rater_name(name, where=where) if create else check_name("rater", name)
+    before the lookup, so a coder learns nothing of other names). An unknown name is refused,
+    naming it, the closest names and how to add it: a mistyped ``--rater`` never becomes a new
+    rater (only ``importing_rater`` adds one), and none writes into the consensus by its name."""
+    name = check_rater_name(name)
     actor.require_rater(name, "change the work")
-    if not create:
-        return rater_user(session, name)
     user = get_user(session, name)
     if user is None:
-        user = User(name=name, role="coder")
-        session.add(user)
-        session.flush()
+        hint = _close_names(session, name)
+        raise NotFound(f"no rater named {name!r}", f"{hint}an admin adds a new rater as a user first",
+                       remedy="add_rater", name=name, hint=hint)
     return user
+
+
+def importing_rater(session: Session, actor: Actor, name: str, where: str = "") -> tuple[User, bool]:
+    """The rater an import of another coder's work (a codings file, a project) writes for, and
+    whether the import added them: a new name becomes a coder without password (a file may name
+    raters who never sign in), never a name the system uses, such as the consensus's. The import
+    says in its summary whom it added. ``where`` prefixes a name error."""
+    name = check_rater_name(name, where=where)
+    actor.require_rater(name, "change the work")
+    user = get_user(session, name)
+    if user is not None:
+        return user, False
+    user = User(name=name, role="coder")
+    session.add(user)
+    session.flush()
+    return user, True
 
 
 def consensus_user(session: Session) -> User:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from . import bulk, consensus, memos
 from . import codes as codes_mod
 from .audit_log import memo_per_change
-from .auth import Actor, rater_user, require_rater_id, writable_rater
+from .auth import Actor, importing_rater, rater_user, require_rater_id, writable_rater
 from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
 from .excluded import excluded_transcript_ids
@@ -119,7 +119,8 @@ def remove_code(study: Study, actor: Actor, rater: str, transcript: str, segment
 def _write_by_name(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
                    applied: bool, memo: str | None, span: Span | None) -> bool:
     memo = memos.check_text(memo) if memo is not None else None
-    user = writable_rater(session, actor, rater, create=applied)
+    # applying a code still adds an unknown rater (the tests' and the demo's setups rely on it); removing refuses
+    user = importing_rater(session, actor, rater)[0] if applied else writable_rater(session, actor, rater)
     transcript = find_transcript(session, transcript_name)
     code = codes_mod.resolve(session, ref)
     segment = find_segment(session, transcript, index) if index is not None else None
@@ -130,7 +131,7 @@ def _write_by_name(session: Session, actor: Actor, rater: str, transcript_name: 
 def set_memo(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, text: str) -> None:
     """The rater's memo on a segment, or on the whole transcript when ``segment`` is None."""
     with study.session() as session:
-        user = writable_rater(session, actor, rater)
+        user = importing_rater(session, actor, rater)[0]  # as applying a code: adds an unknown rater
         t = find_transcript(session, transcript)
         seg = find_segment(session, t, segment) if segment is not None else None
         save_memo(session, actor, user.id, t.id, seg.id if seg else None, text)
@@ -155,7 +156,7 @@ def mark_transcripts_done(study: Study, actor: Actor, rater: str, transcripts: S
     admin excluded); how many. When segments to code have no code in any of them, ``UncodedSegments``
     names each (how many of how many), unless ``anyway``."""
     with study.session() as session:
-        user = writable_rater(session, actor, rater, create=False)  # a mistyped name must not become a new rater
+        user = writable_rater(session, actor, rater)
         found = _included_transcripts(session) if transcripts is None else _find_transcripts(session, transcripts)
         if done and not anyway:
             check_coded(session, actor, user.id, found)
@@ -335,7 +336,7 @@ def undo(study: Study, actor: Actor, rater: str, steps: int = 1) -> list[str]:
     """Reverse the rater's last ``steps`` coding actions (newest first); returns what was undone."""
     undone: list[str] = []
     with study.session() as session:
-        user = writable_rater(session, actor, rater, create=False)
+        user = writable_rater(session, actor, rater)
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.action.in_(UNDOABLE), AuditEntry.undone.is_(False))
             .order_by(AuditEntry.id.desc())
@@ -426,17 +427,32 @@ def done_transcripts(session: Session, asker: Actor, rater_id: int) -> set[int]:
 
 # -- CSV exchange ------------------------------------------------------------------
 
-def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> int:
-    """Apply every row of a codings CSV for ``rater``, all or nothing. Returns how many codings
-    changed what is stored (a row repeating a stored coding changes nothing)."""
+class ImportedCodings(int):
+    """How many codings an import stored, and ``new_rater``: whether it added its rater as a user."""
+
+    new_rater: bool = False
+
+    @classmethod
+    def of(cls, count: int, new_rater: bool) -> ImportedCodings:
+        imported = cls(count)
+        imported.new_rater = new_rater
+        return imported
+
+
+def import_codings_csv(study: Study, actor: Actor, rater: str, path: Path) -> ImportedCodings:
+    """Apply every row of a codings CSV for ``rater`` (added as a new rater when unknown: the file
+    is another coder's work), all or nothing. Returns how many codings changed what is stored
+    (a row repeating a stored coding changes nothing) and whether the rater is new."""
     path = Path(path)
     with bulk.rows_in_bulk():
         return _import_codings_rows(study, actor, rater, path, _read_codings_csv(path))
 
 
-def _import_codings_rows(study: Study, actor: Actor, rater: str, path: Path, rows: list[tuple[int, dict]]) -> int:
-    def work(session: Session) -> int:
-        targets = _CodingTargets(session, writable_rater(session, actor, rater))
+def _import_codings_rows(study: Study, actor: Actor, rater: str, path: Path, rows: list[tuple[int, dict]]
+                         ) -> ImportedCodings:
+    def work(session: Session) -> ImportedCodings:
+        user, new_rater = importing_rater(session, actor, rater)
+        targets = _CodingTargets(session, user)
         targets.read_transcripts({row["transcript"].strip() for _, row in rows})
         problems: list[str] = []
         for line, row in rows:
@@ -447,7 +463,7 @@ def _import_codings_rows(study: Study, actor: Actor, rater: str, path: Path, row
         problems.extend(f"{path}, {conflict}" for conflict in targets.conflicts())
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
-        return write_codings(session, actor, targets.writes())
+        return ImportedCodings.of(write_codings(session, actor, targets.writes()), new_rater)
 
     return study.transaction(work)
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
+from operator import itemgetter
 
 import pandas as pd
 from sqlalchemy import Select, case, select
@@ -554,32 +555,29 @@ def quotes_by_code(study: Study, asker: Actor, theme: str | None = None, source:
 def code_quotes(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
                 combine: str = "union") -> Iterator[dict]:
     """``quotes_by_code``, one code at a time: the rows arrive from the database ordered by code, so
-    memory holds one code's quotes (what the report's appendix reads at any size)."""
+    memory holds one code's quotes (what the report's appendix reads at any size); each code's are
+    put in reading order (``counting.reading_order``: participant, transcript, then the whole
+    transcript before its segments) by one sort."""
     evidence = gather(study, asker, theme, source, combine)
     position = {code.id: n for n, code in enumerate(evidence.codes)}
     if not position:
         return
     rows = counting.unit_rows(evidence.counted, list(position))
     rows = rows.order_by(case(position, value=rows.selected_columns.code_id))  # codebook order
-    keys: dict[str, list] = {}  # natural keys, each name's once (a study's quotes share few transcript names)
-
-    def reading_order(quote: dict) -> tuple:
-        """Transcripts in natural order; within one, the whole-transcript coding first, then by segment."""
-        name = quote["transcript"]
-        key = keys.get(name) or keys.setdefault(name, natural_key(name))
-        return key, -1 if quote["segment"] is None else quote["segment"]
-
     with study.connection() as connection:  # the units' rows; their texts cut from each transcript's, read once
+        rank = {transcript_id: n for n, transcript_id in enumerate(counting.reading_order(connection))}
+
+        def place(row) -> tuple:  # (transcript id, segment): a whole-transcript coding first
+            return rank[row[3]], -1 if row[4] is None else row[4]
+
         quoted = evidence.units.with_only_columns(evidence.units.selected_columns.transcript_id).distinct()
         texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(quoted))).all())
         result = connection.execution_options(yield_per=5_000).execute(rows)
-        for code_id, found in groupby(result, key=lambda r: r.code_id):
-            by_participant: dict[str, list[dict]] = defaultdict(list)
-            for r in found:
-                text = "" if r.segment is None else texts[r.transcript_id][r.start:r.end].strip()
-                by_participant[r.participant].append(
-                    {"text": text, "transcript": r.transcript, "segment": r.segment, "speaker": r.speaker})
+        for code_id, found in groupby(result, key=itemgetter(0)):
             code = evidence.codes[position[code_id]]
             yield {"code": code.name, "ref": code.ref, "participants": [
-                {"participant": participant, "quotes": sorted(by_participant[participant], key=reading_order)}
-                for participant in sorted(by_participant, key=natural_key)]}
+                {"participant": participant, "quotes": [
+                    {"text": "" if segment is None else texts[transcript_id][start:end].strip(),
+                     "transcript": transcript, "segment": segment, "speaker": speaker}
+                    for _, _, transcript, transcript_id, segment, speaker, start, end in quotes]}
+                for participant, quotes in groupby(sorted(found, key=place), key=itemgetter(1))]}

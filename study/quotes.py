@@ -19,7 +19,6 @@ from . import counting
 from .auth import Actor
 from .errors import BadValue, NotFound
 from .listing import require_names
-from .names import natural_key
 from .schema import participants, transcripts
 from .sources import Source, choose_source
 from .store import Study
@@ -78,11 +77,8 @@ def _stretches(study: Study, asker: Actor, codes: list[str] | None, theme: str |
 
 
 def _reading_order(study: Study) -> list[int]:
-    """Transcript ids by participant, then transcript name, each in natural order (P2 before P10)."""
     with study.connection() as connection:
-        named = connection.execute(select(transcripts.c.id, transcripts.c.name, participants.c.label)
-                                   .join(participants, participants.c.id == transcripts.c.participant_id)).all()
-    return [r.id for r in sorted(named, key=lambda r: (natural_key(r.label), natural_key(r.name), r.name, r.id))]
+        return counting.reading_order(connection)
 
 
 def _code_ids(study: Study, refs: list[str] | None, theme: str | None) -> dict[int, str]:

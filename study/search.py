@@ -343,6 +343,7 @@ def code_hits(study: Study, actor: Actor, segment_ids: list[int], code_ref: str,
     refused and named, the others coded."""
     rater = rater or actor.name
     with study.session() as session:
+        writable_rater(session, actor, rater)  # an unknown rater stops it all, not each transcript
         code_id = codes_mod.resolve(session, code_ref).id
         rows = session.execute(select(segments.c.id, segments.c.transcript_id, transcripts.c.name)
                                .join(transcripts, transcripts.c.id == segments.c.transcript_id)

@@ -116,13 +116,6 @@ class Change:
     words: str | None = None  # the words the coder saw at the span; the text may have been corrected since
 
 
-@dataclass(frozen=True)
-class ChangeResult:
-    change: Change
-    changed: bool
-    error: StudyError | None = None  # why the change was refused (each front end words its remedy)
-
-
 # -- reads ----------------------------------------------------------------------------
 
 
@@ -206,19 +199,29 @@ def toggle(study: Study, actor: Actor, segment_id: int, code_id: int, applied: b
     return study.transaction(work)
 
 
-def apply_change(study: Study, actor: Actor, transcript_id: int, change: Change) -> SegmentCodes:
+def apply_change(study: Study, actor: Actor, transcript_id: int | None, change: Change) -> SegmentCodes:
     """Apply or remove a code on a segment of the transcript (or a span inside it) as the asking
     rater, and read back what the segment now holds, in one transaction: the rater looked up,
-    the write's facts read, the write, its audit, the read back. Raises what ``toggle`` raises."""
+    the write's facts read, the words at a span checked, the write, its audit, the read back.
+    ``transcript_id`` None (a page from before clicks named their transcript): the segment's.
+    Raises what ``toggle`` raises."""
     def work(session: Session) -> SegmentCodes:
         rater_id = rater_user(session, actor.name).id
-        _check_words_at_span(session, transcript_id, change)
-        key = CodingKey(rater_id, transcript_id, change.segment_id, change.code_id, change.span)
+        tid = transcript_id if transcript_id is not None else _segment_transcript(session, change.segment_id)
+        _check_words_at_span(session, tid, change)
+        key = CodingKey(rater_id, tid, change.segment_id, change.code_id, change.span)
         write_codings(session, actor, [CodingWrite(key, change.applied)])
-        codes, spans = _segment_codes(session, rater_id, transcript_id, change.segment_id)
-        return SegmentCodes(transcript_id, change.segment_id, codes, spans, _progress_now(session, rater_id, transcript_id))
+        codes, spans = _segment_codes(session, rater_id, tid, change.segment_id)
+        return SegmentCodes(tid, change.segment_id, codes, spans, _progress_now(session, rater_id, tid))
 
     return study.transaction(work)
+
+
+def _segment_transcript(session: Session, segment_id: int) -> int:
+    transcript_id = session.scalar(select(Segment.transcript_id).where(Segment.id == segment_id))
+    if transcript_id is None:
+        raise NotFound(f"no segment with id {segment_id}")
+    return transcript_id
 
 
 def _check_words_at_span(session: Session, transcript_id: int, change: Change) -> None:
@@ -262,18 +265,6 @@ def _progress_now(session: Session, rater_id: int, transcript_id: int) -> Progre
     coded = exists().where(Coding.segment_id == Segment.id, Coding.rater_id == rater_id)
     rows = session.execute(select(Segment.id, Segment.role, coded).where(Segment.transcript_id == transcript_id)).all()
     return progress_of({sid: role for sid, role, _ in rows}, {sid for sid, _, is_coded in rows if is_coded})
-
-
-def apply_changes(study: Study, actor: Actor, changes: list[Change]) -> list[ChangeResult]:
-    """Apply changes in order, each in its own transaction; a refused change does not stop the rest."""
-    results = []
-    for change in changes:
-        try:
-            results.append(ChangeResult(change, toggle(study, actor, change.segment_id, change.code_id,
-                                                      change.applied, change.span)))
-        except StudyError as exc:
-            results.append(ChangeResult(change, False, exc))
-    return results
 
 
 def save_memo(study: Study, actor: Actor, transcript_id: int, segment_id: int | None, text: str,

@@ -499,6 +499,29 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
     assert [c.example for c in saved_conventions(study)] == ["Speaker 1 Thanks for joining. How did you start?"]
 
 
+def test_a_turn_start_past_the_first_40_lines_can_be_found_and_taught(study_db, study):
+    # found by a new user: the teach list offered only a file's first 40 lines
+    preamble = b"".join(f"Note {n} on the recording setup.\n".encode() for n in range(1, 46))
+    at = open_page("transcripts", ADMIN)
+    at.file_uploader[0].upload("Z3.txt", preamble + BARE_LABELS, "text/plain")
+    at.form_submit_button[0].click()
+    at.run()
+    start = "Speaker 1 Thanks for joining. How did you start?"  # line 46
+    offered = at.radio(key="teach_line:0").options  # as shown (escaped)
+    assert len(offered) == 40 and not any("Thanks for joining" in line for line in offered)
+    assert any("The first 40 of 49 lines" in c.value for c in at.caption)
+    at.text_input(key="teach_find:0").input("thanks JOINING")
+    at.run()
+    [offered] = at.radio(key="teach_line:0").options
+    assert "Thanks for joining" in offered
+    at.radio(key="teach_line:0").set_value(start)
+    at.text_input(key="teach_speaker:0").input("Speaker 1")
+    at.button(key="teach_go:0").click()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="upload_role:Z3:Speaker 2").value == "participant"
+
+
 def test_the_upload_preview_lists_every_turn_in_order_before_anything_is_stored(study_db, study):
     # before, it showed the first three turns: a turn read under the wrong speaker further on was
     # visible only as a speaker's word count

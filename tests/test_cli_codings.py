@@ -35,7 +35,9 @@ def test_apply_export_import_round_trip(run, tmp_path):
                      "memo": "downloads", "rater": "alice", "start": "", "end": ""}]
     (tmp_path / "bob.csv").write_text(exported, encoding="utf-8")
     assert run("codings", "import", str(tmp_path / "bob.csv"), "--rater", "bob").stdout == \
-        "Applied 1 coding(s) for bob.\n"
+        "Applied 1 coding(s) for bob. bob was not a user: added as a new rater (coder, no password).\n"
+    assert run("codings", "import", str(tmp_path / "bob.csv"), "--rater", "bob").stdout == \
+        "Applied 0 coding(s) for bob.\n"  # known now: nothing more to say
     assert json.loads(run("codings", "export", "--rater", "bob", "--format", "json").stdout)[0]["rater"] == "bob"
 
 

@@ -364,9 +364,10 @@ def apply_from_the_code_page(study: Study, db_url: str, tmp_path: Path) -> None:
     with study.session() as session:
         segment_id = session.scalar(select(Segment.id).where(Segment.index == 3))
         code_id = codes.resolve(session, SEARCH).id
-    [result] = workspace.apply_changes(study, Actor("alice", "coder"), [workspace.Change(segment_id, code_id, True)])
-    assert isinstance(result.error, CodebookError) and result.error.remedy == "restore_code"  # typed, for the page
-    raise result.error
+    with pytest.raises(CodebookError) as refused:
+        workspace.apply_change(study, Actor("alice", "coder"), None, workspace.Change(segment_id, code_id, True))
+    assert refused.value.remedy == "restore_code"  # typed, for the page
+    raise refused.value
 
 
 @pytest.mark.parametrize("apply", [apply_from_cli, apply_from_csv, apply_from_the_code_page])

@@ -156,6 +156,27 @@ def test_a_mistyped_rater_is_not_created_by_marking_done(coded):
         codings.mark_done(coded, CLI, "alcie", "P1-interview", anyway=True)
 
 
+def test_a_mistyped_rater_is_refused_by_coding_writes_and_added_by_an_import_that_says_so(coded, tmp_path):
+    """A coding command writing under an unknown name refuses it, naming the closest rater and how
+    to add one; an import of another coder's file adds the rater, and says so."""
+    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
+    writes = [lambda: codings.remove_code(coded, CLI, "alcie", "P1-interview", 1, "Challenges/Model search")]
+    writes += [lambda: codings.undo(coded, CLI, "alcie"),
+               lambda: codings.mark_done(coded, CLI, "alcie", "P1-interview", anyway=True)]
+    for write in writes:
+        with pytest.raises(NotFound, match="no rater named 'alcie'; did you mean alice") as caught:
+            write()
+        assert caught.value.remedy == "add_rater"
+    assert "alcie" not in {user["name"] for user in auth.users(coded)}
+    path = tmp_path / "dave.csv"
+    path.write_text("transcript,segment,code\nP1-interview,1,Challenges/Model search\n", encoding="utf-8")
+    first = codings.import_codings_csv(coded, CLI, "dave", path)
+    assert (first, first.new_rater) == (1, True)
+    path.write_text("transcript,segment,code\nP1-interview,2,Challenges/Model search\n", encoding="utf-8")
+    again = codings.import_codings_csv(coded, CLI, "dave", path)
+    assert (again, again.new_rater) == (1, False)
+
+
 def test_undo_does_not_reach_into_a_finished_transcript(coded):
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
     codings.mark_done(coded, ALICE, "alice", "P1-interview", anyway=True)

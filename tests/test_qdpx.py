@@ -70,6 +70,8 @@ def test_the_sample_study_round_trips_through_a_valid_qdpx(sample, study, schema
 
     result = qdpx.import_qdpx(study, CLI, tmp_path / "sample.qdpx")
     assert result.ok and not result.unmapped and not result.skipped
+    assert result.details() == ["new raters (users of the project, added as coders without password): alice, bob, "
+                                "consensus (adjudicated)"]
     assert texts_of(study) == texts_of(sample)
     assert codebook_of(study) == codebook_of(sample)  # names, definitions, rules, keywords, colours, themes
     for rater in ("alice", "bob"):

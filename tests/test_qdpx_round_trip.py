@@ -323,3 +323,25 @@ def test_a_second_round_trip_changes_nothing(study, tmp_path, origin):
         again.close()
     with study.session() as session:
         assert refs == [c.ref for c in codes.all_codes(session)]
+
+
+def test_sets_and_relations_follow_a_code_renamed_or_moved_after_the_import(study, tmp_path):
+    """Sets and relations keep their codes by id: renaming Mood and moving Work/reviews under
+    Skills leaves every member and end in place, under its new path (they were dropped before)."""
+    source = tool_file(tmp_path, TOOLS[0])
+    qdpx.import_qdpx(study, CLI, source)
+    codes.edit_code(study, CLI, "Mood", name="Feeling")
+    codes.move_code(study, CLI, "Work/reviews", "Skills")
+    moved = {("Mood",): ("Feeling",), ("Work", "reviews"): ("Skills", "reviews")}
+
+    def follow(end):
+        kind, member = end
+        return (kind, moved.get(member, member)) if kind == "code" else end
+
+    held = Held(source)
+    out = Held(_export(study, tmp_path / "out.qdpx"))
+    assert out.sets == {(name, description, frozenset(moved.get(p, p) for p in paths), sources)
+                        for name, description, paths, sources in held.sets}
+    assert out.relations == {(name, direction, colour, follow(origin), follow(target))
+                             for name, direction, colour, origin, target in held.relations}
+    assert any(("Feeling",) in paths for _, _, paths, _ in out.sets)

@@ -7,12 +7,15 @@ import io
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
-from study import codings, quotes
+from study import codes, codings, counting, quotes
 from study.auth import CLI, Actor
 from study.cli import cli
 from study.errors import NotFound
 from study.listing import segment_rows
+from study.sources import choose_source
+from study.store import Transcript
 from tests.factories import add_interview, load_small_codebook
 
 SEARCH = "Challenges/Model search"
@@ -113,6 +116,19 @@ def test_a_page_of_quotes_holds_its_share_of_every_quote(coded):
     past = quotes.quotes_page(coded, CLI, [SEARCH, LICENSE], source="alice,bob", number=9, size=2)
     assert past.number == 2 and past.table.rows == pages[1].table.rows  # past the last: the last
     assert pages[0].table.caption.startswith("3 quote(s)")  # the caption counts every quote, not the page's
+
+
+def test_quotes_follow_the_reading_order_however_many_transcripts_it_ranks(coded):
+    # the order goes to the database as a table of (transcript, rank); 40,000 ranks bound as
+    # parameters were more than PostgreSQL (65,535) or a default SQLite build (32,766) takes
+    with coded.session() as session:
+        ids = dict(session.execute(select(Transcript.name, Transcript.id)).all())
+        code_ids = [codes.resolve(session, SEARCH).id]
+    order = [*range(10**6, 10**6 + 40_000), ids["P2-a"], ids["P1-a"]]  # P2 first this time
+    query = counting.quote_stretches(counting.quote_rows(choose_source(coded, CLI, "alice,bob"), code_ids),
+                                     code_ids, order)
+    with coded.connection() as connection:
+        assert [r.transcript for r in connection.execute(query)] == ["P2-a", "P1-a"]
 
 
 # -- the Quotes page -----------------------------------------------------------------------

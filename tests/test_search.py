@@ -300,3 +300,19 @@ def test_the_cli_refuses_a_number_past_the_databases_integers_in_one_line(cafe, 
                                       *(part.format(10**20) for part in command)])
     assert result.exit_code == 2 and "bug" not in result.output
     assert "is not in the range" in result.output
+
+
+def test_the_cli_refuses_to_code_the_hits_for_a_mistyped_rater(cafe):
+    """`--rater alcie` used to add a new rater silently and code every hit for them."""
+    db = cafe.engine.url.render_as_string(hide_password=False)
+    with cafe.session() as session:
+        before = set(session.scalars(select(users.c.name)))
+    out = CliRunner().invoke(cli, ["--db", db, "search", "question", "--apply", "Attributes/License",
+                                   "--rater", "alcie"])
+    assert out.exit_code != 0
+    assert "no rater named 'alcie'; did you mean alice? add a new rater with `study user add alcie --role coder`" \
+        in out.output
+    with cafe.session() as session:
+        assert set(session.scalars(select(users.c.name))) == before
+        assert not session.scalar(select(codings.c.id).limit(1).where(codings.c.rater_id.not_in(
+            select(users.c.id).where(users.c.name.in_(before)))))

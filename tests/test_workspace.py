@@ -6,13 +6,14 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from study import auth, codes, codings, workspace
 from study.auth import Actor
 from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.codings import UncodedSegments
-from study.errors import CodebookError, NotAllowed, NotFound
+from study.errors import CodebookError, Conflict, NotAllowed, NotFound
+from study.store import Segment, Transcript
 from tests.factories import add_interview, load_small_codebook
 
 ALICE, BOB, ADMIN = Actor("alice", "coder"), Actor("bob", "coder"), Actor("admin", "admin")
@@ -118,17 +119,27 @@ def test_done_locks_the_codes_until_reopened(ws):
     assert workspace.first_to_code(workspace.transcript_progress(ws, ALICE)).name == "P2-interview"
     with pytest.raises(NotAllowed):
         workspace.toggle(ws, ALICE, seg.id, code, applied=True)
-    [result] = workspace.apply_changes(ws, ALICE, [workspace.Change(seg.id, code, True)])
-    assert not result.changed and "marked this transcript done" in str(result.error)
+    with pytest.raises(NotAllowed, match="marked this transcript done"):
+        workspace.apply_change(ws, ALICE, None, workspace.Change(seg.id, code, True))  # a click naming no transcript
     workspace.set_done(ws, ALICE, tid, False)
     assert workspace.toggle(ws, ALICE, seg.id, code, applied=True) is True
 
 
-def test_a_refused_change_does_not_stop_the_others(ws):
+def test_a_click_naming_no_transcript_goes_through_the_words_check(ws):
+    """The page from before clicks named their transcript used a path without the words check:
+    after a correction its span would have coded other words."""
     seg, code = segment(ws, "P1-interview", 1), code_id(ws, "Challenges/Model search")
-    results = workspace.apply_changes(ws, ALICE, [workspace.Change(seg.id, 999_999, True), workspace.Change(seg.id, code, True)])
-    assert results[0].error and "no code with id" in str(results[0].error)
-    assert results[1].changed and results[1].error is None
+    with ws.session() as session:
+        tid, text, at = session.execute(select(Segment.transcript_id, Transcript.text, Segment.start)
+                                        .join(Transcript, Transcript.id == Segment.transcript_id)
+                                        .where(Segment.id == seg.id)).one()
+    span = (at, at + 4)
+    with pytest.raises(Conflict, match="reload the page"):
+        workspace.apply_change(ws, ALICE, None, workspace.Change(seg.id, code, True, span, text[at:at + 4] + "x"))
+    stored = workspace.apply_change(ws, ALICE, None, workspace.Change(seg.id, code, True, span, text[at:at + 4]))
+    assert stored.transcript_id == tid and (code, *span) in stored.spans
+    with pytest.raises(NotFound, match="no segment with id 999999"):
+        workspace.apply_change(ws, ALICE, None, workspace.Change(999_999, code, True))
 
 
 def test_a_retired_code_cannot_be_applied_but_can_be_removed(ws):

@@ -55,6 +55,7 @@ REMEDIES = {
     "import_transcripts": "an admin imports them on the Transcripts page",
     "add_user": "ask your study's admin to add them",
     "list_users": "{hint}raters are the users who coded",
+    "add_rater": "{hint}ask your study's admin to add them as a user",
     "name_raters": "choose at least two raters",
     "mark_done": "mark finished transcripts done on the Code page",
     "edit_decision": "choose 'Edit' to give the codes yourself",

@@ -29,6 +29,7 @@ REMEDIES = {
     "add_keywords": "add `keywords: [...]` to codes in the YAML codebook and load it again with `study codebook load`",
     "import_transcripts": "import some with `study import FILES`",
     "add_user": "add one with `study user add {name} --role coder`",
+    "add_rater": "{hint}add a new rater with `study user add {name} --role coder`",
     "change_password": "use `study user passwd {name}` to change the password",
     "list_users": "{hint}raters are the users who coded (see `study user list`)",
     "name_raters": "e.g. --raters alice,bob",

@@ -21,7 +21,7 @@ def codings_group() -> None:
 
 @codings_group.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path))
-@click.option("--rater", required=True, help="Whose codings these are (created if new).")
+@click.option("--rater", required=True, help="Whose codings these are (added as a new rater if unknown, and said so).")
 @click.pass_context
 def codings_import(ctx, csv_file, rater) -> None:
     """Apply a CSV of codings (transcript,segment,code[,memo]); all rows or none.
@@ -29,7 +29,8 @@ def codings_import(ctx, csv_file, rater) -> None:
     Example: study codings import alice.csv --rater alice
     """
     count = codings.import_codings_csv(open_study(ctx, create=False), auth.CLI, rater, csv_file)
-    click.echo(f"Applied {count} coding(s) for {rater}.")
+    added = f" {rater} was not a user: added as a new rater (coder, no password)." if count.new_rater else ""
+    click.echo(f"Applied {count} coding(s) for {rater}.{added}")
 
 
 @codings_group.command("export")

@@ -14,7 +14,7 @@ from .reading import BatchFile, ImportOptions, NotATranscript, batch_files, docu
 
 OPENING_TURNS = 3
 OPENING_WORDS = 12
-SHOWN_LINES, SHOWN_LINE_CHARACTERS = 40, 160  # the lines a preview offers to teach a turn start on
+SHOWN_LINE_CHARACTERS = 160  # a line offered to teach a turn start on is cut here
 SHOWN_TURNS = 1000  # the turns a preview lists, in order, to check who says what before importing
 
 
@@ -33,7 +33,7 @@ class TranscriptPreview:
     opening: tuple[tuple[str, str], ...]  # (speaker, first words) of the first turns
     stats: tuple[SpeakerStats, ...] = ()  # what the roles were decided from, to decide again (``with_roles``)
     warnings: tuple[str, ...] = ()  # what the reading kept as text, or a taught convention that found nothing
-    lines: tuple[str, ...] = ()  # the text's first lines, as written: where a turn may be shown to start
+    lines: tuple[str, ...] = ()  # the text's non-empty lines, as written: where a turn may be shown to start
     words: WordAccount | None = None  # where every word went (turns, labels, header, notes) and the notes' text
     turns: tuple[tuple[str, str], ...] = ()  # (speaker, first words) of every turn, up to SHOWN_TURNS
     turn_count: int = 0  # how many turns the reading found
@@ -103,7 +103,7 @@ def _preview(file: str, name: str, participant: str, parsed: ParsedTranscript, o
         layout=getattr(parsed, "layout", None) or None, layout_score=getattr(parsed, "layout_score", None),
         runner_up=getattr(parsed, "runner_up", None), runner_up_score=getattr(parsed, "runner_up_score", None),
         speakers=decide_roles(stats, options.role_overrides(name)), opening=turns[:OPENING_TURNS], stats=stats,
-        warnings=parsed.warnings, lines=_first_lines(parsed.text), words=word_account(parsed),
+        warnings=parsed.warnings, lines=_lines(parsed.text), words=word_account(parsed),
         turns=turns, turn_count=len(parsed.turns),
     )
 
@@ -113,6 +113,6 @@ def _first_words(text: str) -> str:
     return " ".join(words[:OPENING_WORDS]) + (" …" if len(words) > OPENING_WORDS else "")
 
 
-def _first_lines(text: str) -> tuple[str, ...]:
+def _lines(text: str) -> tuple[str, ...]:
     lines = (line.strip()[:SHOWN_LINE_CHARACTERS] for line in text.splitlines())
-    return tuple(line for line in lines if line)[:SHOWN_LINES]
+    return tuple(line for line in lines if line)

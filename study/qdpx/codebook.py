@@ -50,6 +50,7 @@ class CodeElements:
         uses = Counter(c.name.casefold() for c in codes)
         self.repeated = sorted({c.name for c in codes if uses[c.name.casefold()] > 1})  # names in two branches
         self.refs = {c.ref for c in codes}
+        self.ref_of = {c.id: c.ref for c in codes}  # code id -> reference, for what keeps codes by id
         self.notes: dict[str, list[str]] = defaultdict(list)  # code reference -> GUIDs of the notes on it
         self.code_name = {c.id: c.name for c in codes}
         self.theme_name = {t.id: t.name for t in themes_all}

@@ -173,8 +173,8 @@ class _ProjectBuilder:
             element = ET.Element("Set", guid=stable_guid("set", kept.name), name=xml_text(kept.name))
             if kept.description:
                 ET.SubElement(element, "Description").text = xml_text(kept.description)
-            element.extend(ET.Element("MemberCode", targetGUID=code_guid(ref)) for ref in kept.codes
-                           if ref in self.codebook.refs)
+            element.extend(ET.Element("MemberCode", targetGUID=code_guid(self.codebook.ref_of[code]))
+                           for code in kept.codes if code in self.codebook.ref_of)
             element.extend(ET.Element("MemberSource", targetGUID=source_guid(name)) for name in kept.sources
                            if name in transcripts)
             elements.append(element)
@@ -182,16 +182,16 @@ class _ProjectBuilder:
 
     def links(self, transcripts: set[str]) -> list[ET.Element]:
         """The relations an import kept whose two ends are codes or texts of this file."""
-        def end(kind: str, name: str) -> str | None:
+        def end(kind: str, member: int | str) -> str | None:
             if kind == CODE:
-                return code_guid(name) if name in self.codebook.refs else None
-            return source_guid(name) if name in transcripts else None
+                return code_guid(self.codebook.ref_of[member]) if member in self.codebook.ref_of else None
+            return source_guid(member) if member in transcripts else None
 
         elements = []
         for kept in kept_relations(self.session):
             origin, target = end(*kept.origin), end(*kept.target)
             if origin and target:
-                element = ET.Element("Link", guid=stable_guid("link", kept.name, *kept.origin, *kept.target))
+                element = ET.Element("Link", guid=stable_guid("link", kept.name, origin, target))
                 if kept.name:
                     element.set("name", xml_text(kept.name))
                 if kept.direction in _DIRECTIONS:

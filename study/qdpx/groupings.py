@@ -2,7 +2,7 @@
 codes and texts (ATLAS.ti's code groups, MAXQDA's document sets, NVivo's sets); a relation is a
 named link between two codes or texts (ATLAS.ti's "is associated with", "is cause of"). A study
 has no use for either, but a project that comes in with them goes back out with them: an import
-keeps them (codes by reference, texts by transcript name) in ``study_meta``, and an export writes
+keeps them (codes by id, so a code renamed or moved since stays a member; texts by transcript name) in ``study_meta``, and an export writes
 them as Sets and Links again, their members and ends as the file's codes and sources.
 
 Example: ``[s.name for s in kept_sets(session)]``
@@ -26,7 +26,7 @@ CODE, SOURCE = "code", "source"  # what an end of a relation is
 class KeptSet:
     name: str
     description: str
-    codes: tuple[str, ...]  # code references
+    codes: tuple[int, ...]  # code ids
     sources: tuple[str, ...]  # transcript names
 
 
@@ -35,8 +35,8 @@ class KeptRelation:
     name: str
     direction: str  # Associative, OneWay or Bidirectional ("" when the file gave none)
     colour: str | None
-    origin: tuple[str, str]  # (CODE, reference) or (SOURCE, transcript name)
-    target: tuple[str, str]
+    origin: tuple[str, int | str]  # (CODE, code id) or (SOURCE, transcript name)
+    target: tuple[str, int | str]
 
 
 def kept_sets(session: Session) -> tuple[KeptSet, ...]:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
 from .. import project_memos
-from ..auth import Actor, writable_rater
+from ..auth import Actor, importing_rater
 from ..coding_write import CodingKey, CodingWrite, write_codings
 from ..codings import done_transcripts
 from ..errors import Conflict, StudyError
@@ -65,6 +65,7 @@ class QdpxImportSummary:
     readings: list[str] = field(default_factory=list)  # sources whose positions were not read as characters
     credit: str = "coding"  # whose a coding is when its selection's creator differs: CREDITS
     credit_differs: Counter = field(default_factory=Counter)  # (selection's user, coding's user) -> codings
+    new_raters: list[str] = field(default_factory=list)  # users of the project added as raters
 
     @property
     def ok(self) -> bool:
@@ -98,10 +99,12 @@ class QdpxImportSummary:
                 f"({pairs}); credited to {whose}")
 
     def details(self) -> list[str]:
-        """What was left out, whose credit was chosen, how positions were read, what found no place and
-        what was not imported, one line each."""
+        """What was left out, whose credit was chosen, how positions were read, what found no place,
+        what was not imported and which raters the import added, one line each."""
+        added = f"new raters (users of the project, added as coders without password): {', '.join(self.new_raters)}"
         return ([line for line in (self.left_out_line(), self.credit_line()) if line] + [*self.readings]
-                + [f"not placed: {item}" for item in self.unmapped] + [f"skipped: {item}" for item in self.skipped])
+                + [f"not placed: {item}" for item in self.unmapped] + [f"skipped: {item}" for item in self.skipped]
+                + ([added] if self.new_raters else []))
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
@@ -109,7 +112,7 @@ class QdpxImportSummary:
                 "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
                 "project_memos": self.project_memos, "sets": self.sets, "relations": self.relations,
                 "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings,
-                "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
+                "new_raters": self.new_raters, "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
                                                           for (s, c), n in self.credit_differs.items()]}
 
 
@@ -191,13 +194,21 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
-        summary.sets = keep_sets(session, _sets(project, code_refs, placed, summary))
-        summary.relations = keep_relations(session, _relations(project, code_refs, placed, summary))
+        code_ids = _code_ids(session, code_refs)
+        summary.sets = keep_sets(session, _sets(project, code_ids, placed, summary))
+        summary.relations = keep_relations(session, _relations(project, code_ids, placed, summary))
 
 
-def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+def _code_ids(session: Session, code_refs: dict[str, str]) -> dict[str, int]:
+    """Code GUID -> the stored code's id: sets and relations keep codes by id, so a code renamed or
+    moved after the import is still their member."""
+    stored = {c.ref.casefold(): c.id for c in codes_mod.all_codes(session, include_retired=True)}
+    return {guid: stored[ref.casefold()] for guid, ref in code_refs.items() if ref.casefold() in stored}
+
+
+def _sets(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str],
           summary: QdpxImportSummary) -> list[KeptSet]:
-    """The project's sets, members by code reference and transcript name; members that were not
+    """The project's sets, members by code id and transcript name; members that were not
     imported (a text left out, a case) are counted in the summary."""
     kept, dropped = [], 0
     for found in project.sets:
@@ -210,9 +221,9 @@ def _sets(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str]
     return kept
 
 
-def _relations(project: QdaProject, code_refs: dict[str, str], placed: dict[str, str],
+def _relations(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str],
                summary: QdpxImportSummary) -> list[KeptRelation]:
-    """The project's relations between codes and texts, ends by code reference and transcript
+    """The project's relations between codes and texts, ends by code id and transcript
     name; one with an end the study does not hold (a selection, a case) is counted."""
     def end(guid: str) -> tuple[str, str] | None:
         if guid in code_refs:
@@ -582,8 +593,10 @@ class _Writer:
 
     def rater(self, name: str) -> User:
         if name not in self.raters:
-            self.raters[name] = writable_rater(self.session, self.actor, name,
-                                               where=f"{self.path}: a user of the project")
+            user, added = importing_rater(self.session, self.actor, name, where=f"{self.path}: a user of the project")
+            if added:
+                self.summary.new_raters.append(user.name)
+            self.raters[name] = user
         return self.raters[name]
 
     def is_done(self, rater: User, transcript: Transcript, what: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from study.store import Study
+from playwright.sync_api import expect
 from tests.browser.conftest import sign_in, wait_until_loaded
 
 pytestmark = pytest.mark.browser
@@ -68,6 +69,27 @@ def test_the_definition_card_of_the_longest_guidance_is_read_whole(code_page, fr
     card = read_whole(code_page, ".code-card")
     assert code_page.locator(f"{WORKSPACE} .code-card .part").count() == 4  # definition, when (not) to use, example
     assert not card["overflows"] and card["inWindow"], card
+
+
+@pytest.mark.parametrize("code_page", [SIZES[0]], indirect=True)
+def test_a_codes_card_leaves_the_chosen_segment_and_its_chips_in_view(code_page):
+    """Found by a new user: hovering a code, its card covered the chips of the segment being coded.
+    The card goes below (or above) the segment where it fits whole there."""
+    ws = code_page.locator(WORKSPACE)
+    segments = ws.locator(".seg")
+    for n in range(2):  # two codes on the first segment: chips to keep in view
+        segments.nth(0).click()
+        code_page.keyboard.press(str(n + 1))
+    chips = ws.locator(".seg.selected .chip")
+    expect(chips).to_have_count(2)
+    codes = ws.locator(".code")
+    for i in range(0, min(codes.count(), 40), 3):  # codes level with the segment and below it
+        codes.nth(i).hover()
+        card = ws.locator(".code-card").bounding_box()
+        for box in (ws.locator(".seg.selected").bounding_box(),):
+            overlaps = card["y"] < box["y"] + box["height"] and box["y"] < card["y"] + card["height"] and \
+                card["x"] < box["x"] + box["width"] and box["x"] < card["x"] + card["width"]
+            assert not overlaps, (i, card, box)
 
 
 @pytest.mark.parametrize("code_page", SIZES, indirect=True)

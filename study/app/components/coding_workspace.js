@@ -589,7 +589,8 @@ class Workspace {
   }
 
   // The card of a code: beside the code list, level with ``anchor`` (a code button or chip), as
-  // tall as its guidance; hidden when the pointer leaves the list or another segment is chosen.
+  // tall as its guidance, moved below or above the chosen segment rather than over its chips;
+  // hidden when the pointer leaves the list or another segment is chosen.
   showCard(codeId, anchor = null) {
     const code = this.codeById.get(codeId);
     if (!code) return;
@@ -610,8 +611,19 @@ class Workspace {
     const panes = this.panes.getBoundingClientRect();
     this.panes.style.setProperty("--panel-width", `${this.panel.getBoundingClientRect().width}px`);
     this.card.hidden = false;
-    const top = (anchor || this.codeList).getBoundingClientRect().top - panes.top;
-    this.card.style.top = `${Math.max(0, Math.min(top, panes.height - this.card.offsetHeight))}px`;
+    const height = this.card.offsetHeight;
+    const level = (anchor || this.codeList).getBoundingClientRect().top - panes.top;
+    let top = Math.max(0, Math.min(level, panes.height - height));
+    // Not over the segment being coded (its chips show what is applied while a code is read):
+    // below it, else above it, where the card fits whole; when neither side holds it, the card is
+    // read whole over the segment, as before.
+    const seg = this.segById.get(this.selected)?.node?.getBoundingClientRect();
+    if (seg && top < seg.bottom - panes.top && top + height > seg.top - panes.top) {
+      const gap = 8, below = seg.bottom - panes.top + gap, above = seg.top - panes.top - gap - height;
+      if (below + height <= panes.height) top = below;
+      else if (above >= 0) top = above;
+    }
+    this.card.style.top = `${top}px`;
   }
 
   hideCard() {

@@ -56,12 +56,7 @@ def _apply(study: Study, actor: Actor, op: protocol.Op) -> workspace.SegmentCode
         raise StudyError(op.message)
     if isinstance(op, protocol.CodeOp):
         change = workspace.Change(op.segment_id, op.code_id, op.applied, op.span, op.words)
-        if op.transcript_id is None:  # a page from before clicks named their transcript
-            error = workspace.apply_changes(study, actor, [change])[0].error
-            if error is not None:
-                raise error  # typed, so that its remedy is worded for the page
-            return None
-        return workspace.apply_change(study, actor, op.transcript_id, change)
+        return workspace.apply_change(study, actor, op.transcript_id, change)  # the one write path, words checked
     if isinstance(op, protocol.MemoOp):
         workspace.save_memo(study, actor, op.transcript_id, op.segment_id, op.text, base_version=op.base_version,
                             confirm_empty=op.confirm_empty)

@@ -245,10 +245,26 @@ def every_turn(t) -> None:
         st.text("\n".join(f"{n}. {speaker}: {words}" for n, (speaker, words) in enumerate(t.turns, 1)))
 
 
+TEACH_LINES = 40  # the lines of a file the teach list offers at once
+
+
+def lines_to_teach(lines: tuple[str, ...], found: str) -> tuple[str, ...]:
+    """The file's lines holding every word typed in the search box (any case), in file order."""
+    words = found.casefold().split()
+    return tuple(line for line in lines if all(word in line.casefold() for word in words))
+
+
 def teach_form(t, index: int) -> None:
     """Pick the line where a turn starts and, when nothing marks where the name ends, the speaker."""
     with st.expander("Turns start elsewhere? Show the reader one", icon=":material/school:"):
-        st.radio("A turn starts at this line", t.lines, index=None, key=f"teach_line:{index}",
+        found = st.text_input("Find a line", key=f"teach_find:{index}", placeholder="words of the line",
+                              help=f"The list shows {TEACH_LINES} lines of the file at a time: type some of a "
+                                   "line's words to reach any line.")
+        lines = lines_to_teach(t.lines, found)
+        if len(lines) > TEACH_LINES:
+            st.caption(f"The first {TEACH_LINES} of {len(lines)} lines{' found' if found.strip() else ''}: "
+                       "type words of the line you want to find it.")
+        st.radio("A turn starts at this line", lines[:TEACH_LINES], index=None, key=f"teach_line:{index}",
                  format_func=plain)  # a line of the file, shown literally (no Markdown, no images)
         st.text_input("By this speaker (optional)", key=f"teach_speaker:{index}", placeholder="e.g. Speaker 1",
                       help="The words of the line that name the speaker; leave empty when the line shows it "
