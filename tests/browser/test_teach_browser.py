@@ -48,7 +48,7 @@ def test_a_turn_shown_to_start_at_a_line_rereads_the_batch_and_is_kept(teach_app
         admin.get_by_role("button", name="Read every file again").first.click()
     expect(admin.get_by_text("Read as taught").first).to_be_visible(timeout=30_000)
     expect(admin.get_by_text("Read as taught")).to_have_count(2)  # the other file too
-    expect(admin.get_by_text("Speaker 2: By accident, a friend needed help.", exact=False)).to_be_visible()
+    expect(admin.get_by_text("Speaker 2: By accident, a friend needed help.", exact=False).first).to_be_visible()
     admin.get_by_text("Keep how turns start for this study's later imports").click()
     admin.get_by_role("button", name="Import", exact=True).click()
     expect(admin.get_by_text("2 imported.")).to_be_visible(timeout=30_000)
