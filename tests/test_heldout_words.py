@@ -21,7 +21,12 @@ from study.transcripts import read_transcript
 FILES = fixture_files(FIXTURES)
 
 # Files whose words the reader on main loses today. The marks are strict: remove one when it is fixed.
-LOST_TODAY: dict[str, str] = {}
+LOST_TODAY: dict[str, str] = {
+    "en-ohms-legacy.xml": "no reader for .xml (an oral-history synchronizer record)",
+    "id-elan-tiers.eaf": "no reader for .eaf (ELAN tiers)",
+    "en-ass-actor-names.ass": "no reader for .ass (SubStation subtitles)",
+    "en-cha-media-bullets.cha": "no reader for .cha (CHAT)",
+}
 
 # Files the reader on main reads perfectly (76 of 91; 9 of the 11 written after the 75, 1 of the 4 of round two, the ODT of round three): right speakers, right interviewers, every word of
 # speech under its speaker, no word lost, nothing but speech in the turns.
