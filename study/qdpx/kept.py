@@ -115,7 +115,8 @@ def kept_of(session: Session) -> Kept:
 
 def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], files: dict[str, bytes]) -> int:
     """Keep the elements not kept already (the same XML in the same place), their references and
-    files, in the caller's transaction; returns how many are new."""
+    files, in the caller's transaction; returns how many are new (of those an import names: not a
+    text's or the project's own attributes)."""
     kept = kept_of(session)
     seen = {(e.anchor, e.parent, e.xml) for e in kept.elements}
     new = [e for e in elements if (e.anchor, e.parent, e.xml) not in seen and not seen.add((e.anchor, e.parent, e.xml))]
@@ -129,7 +130,7 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
             session.add(Meta(key=key, value=base64.b64encode(data).decode("ascii")))
     session.merge(Meta(key=KEY, value=json.dumps({"elements": [asdict(e) for e in kept.elements],
                                                   "refs": kept.refs}, ensure_ascii=False)))
-    return len(new)
+    return sum(not e.kind for e in new)
 
 
 def digest(data: bytes) -> str:
