@@ -592,7 +592,7 @@ BAD_INPUTS = {
         "without a 'start --> end' timing line",
     ),
     "unknown suffix": (
-        "t.wpd", lambda p: p.write_text("Speaker 1: hi"), "unsupported file type '.wpd'; supported: .csv, .dfxp, .doc"
+        "t.wpd", lambda p: p.write_text("Speaker 1: hi"), "unsupported file type '.wpd'; supported: .ass, .cha, .csv, .dfxp, .doc"
     ),
     "csv as a transcript": ("t.csv", lambda p: p.write_text("participant,response\nP1,Yes\n"), "survey responses"),
     "a folder": ("t.txt", lambda p: p.mkdir(), "is a folder"),
