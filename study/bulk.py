@@ -181,18 +181,25 @@ def _dialect(session: Session) -> str:
 
 
 def _copy(session: Session, target: str, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
-    """COPY ``rows`` into ``target`` (``table`` or a temporary copy of its shape)."""
-    json_columns = [c for c in columns if isinstance(table.c[c].type, JSON)]
+    """COPY ``rows`` into ``target`` (``table`` or a temporary copy of its shape); a JSON column's
+    value goes as SQLAlchemy's JSON type writes it (None as JSON null)."""
+    json_at = [n for n, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     values = _getter(columns)
     cursor = session.connection().connection.driver_connection.cursor()
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
-        if not json_columns:
+        if not json_at:
             for row in rows:
                 copy.write_row(values(row))
             return
         for row in rows:
-            copy.write_row(values({**row, **{c: json.dumps(row[c]) for c in json_columns}}))
+            row = list(values(row))
+            for n in json_at:
+                row[n] = _JSON_NULL if row[n] is None else json.dumps(row[n])
+            copy.write_row(row)
+
+
+_JSON_NULL = json.dumps(None)  # an audit entry's absent before (or after), one per row
 
 
 def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str], planned: float

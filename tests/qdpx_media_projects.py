@@ -22,6 +22,7 @@ TRANSCRIPT = ("[00:00:01] Interviewer: Tell me about the recording studio.\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))  # bytes only: no reader decodes the picture
 PDF = b"%PDF-1.4\n% a one-page handout\n%%EOF\n"
 MP3 = b"ID3\x04\x00" + bytes(48)
+DOCX = b"PK\x03\x04" + bytes(40)  # a stand-in for the rich-text version NVivo writes beside the plain text
 
 
 def guid(kind: int, n: int, upper: bool) -> str:
@@ -110,7 +111,8 @@ def nvivo() -> tuple[str, dict[str, bytes]]:
   </Graphs>
   <NoteRef targetGUID="{g(6, 4)}" />
 </Project>"""
-    return qde, {f"Sources/{g(2, 1)}.txt": TEXT.encode(), f"Sources/{g(2, 2)}.png": PNG}
+    return qde, {f"Sources/{g(2, 1)}.txt": TEXT.encode(), f"Sources/{g(2, 1)}.docx": DOCX,
+                 f"Sources/{g(2, 2)}.png": PNG}
 
 
 def maxqda() -> tuple[str, dict[str, bytes]]:
