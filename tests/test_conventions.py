@@ -507,3 +507,21 @@ def test_a_legend_gives_its_codes_their_roles_over_a_letters_usual_meaning(tmp_p
                     "I: Dua puluh tahun.\nP: Di pasar ini?\nI: Ya, sejak pasar dibangun.\n", encoding="utf-8")
     parsed, _ = _turns(path, without)
     assert {r.name: r.role for r in assign_roles(parsed)} == {"P": "interviewer", "I": "participant"}
+
+
+def test_speech_goes_on_below_a_pages_running_footer_and_header(tmp_path):
+    # page furniture repeats but for its page number; the witness's answer crosses the page break
+    path = tmp_path / "trial.txt"
+    path.write_text("Rivera v. Coastline Freight - Day 2 - Page 41\n\n"
+                    " 1  MR. OSEI: Where did you work?\n 2  THE WITNESS: At the depot, on nights. I kept\n"
+                    " 3  the log of every truck that left\n\nLinda Marsh, Official Court Reporter, CSR 5120\n"
+                    "Rivera v. Coastline Freight - Day 2 - Page 42\n\n 1  and every truck that came back.\n"
+                    " 2  MR. OSEI: Alone?\n 3  THE WITNESS: Yes.\n 4  MR. OSEI: Every night?\n"
+                    " 5  THE WITNESS: Most nights.\n\nLinda Marsh, Official Court Reporter, CSR 5120\n",
+                    encoding="utf-8")
+    parsed, turns = _turns(path)
+    witness = [text for speaker, text in turns if speaker == "THE WITNESS"]
+    assert witness[0].startswith("At the depot") and "Linda Marsh" not in witness[0]
+    assert "and every truck that came back." in [text for _, text in turns]  # the answer's rest: the witness's
+    assert [speaker for speaker, text in turns if text.startswith("and every")] == ["THE WITNESS"]
+    assert "Page 42" in " ".join(word_account(parsed).notes_text)
