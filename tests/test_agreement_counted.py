@@ -6,13 +6,16 @@ still gets its cu-alpha (it reads the units). The disagreements and the Adjudica
 read from the disputed segments only, are the units' disputed ones."""
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations
 
+import numpy as np
 import pytest
 from sqlalchemy import select, update
 
 from study.adjudication import Disagreement, disagreements, docket, resolve
-from study.agreement.counted import unit_counts
+from study.agreement.breakdown import GroupAgreement, agreement_by
+from study.agreement.counted import transcript_counts, unit_counts
 from study.agreement.study_agreement import (
     agreement_report,
     report_from_counts,
@@ -109,3 +112,45 @@ def test_the_disagreements_read_from_the_disputed_segments_are_the_units_dispute
             held = docket(study, CLI, chosen)
             assert list(held.items) == expected and held.units == len(unit_table(study, CLI, chosen).units)
     assert disagreements(study, CLI, raters)[0].resolution == "both"
+
+
+def per_transcript_of_units(study, raters, **options) -> list[GroupAgreement]:
+    """Agreement per transcript read off the units: each transcript's slice of the units table,
+    summarised by the full report (``report_from_table``, no interval)."""
+    table = unit_table(study, CLI, raters, "segment", **options)
+    rows = []
+    for name in table.transcripts:
+        keep = [i for i, unit in enumerate(table.units) if unit.transcript == name]
+        part = replace(table, transcripts=(name,), units=tuple(table.units[i] for i in keep),
+                       presence=table.presence[keep])
+        overall = report_from_table(part, replicates=0).overall
+        disputed = int(part.disputed().any(axis=1).sum())
+        rows.append(GroupAgreement(name, table.raters, 1, len(keep), disputed,
+                                   float(np.round(1 - disputed / len(keep), 6)) if keep else None,
+                                   overall.median_alpha, overall.pooled_alpha, overall.codes_with_alpha))
+    return rows
+
+
+@pytest.mark.parametrize("build, raters", [(varied_study, ["alice", "bob", "carol"]),
+                                           (coded_sample_study, ["alice", "bob"])])
+def test_agreement_per_transcript_counted_in_the_database_equals_the_units_slices(study_from, build, raters):
+    study = study_from(build)
+    compared = 0
+    for size in range(2, len(raters) + 1):
+        for chosen in combinations(raters, size):
+            for options in OPTIONS:
+                counted = agreement_by(study, CLI, chosen, "transcript", **options)
+                assert counted == per_transcript_of_units(study, chosen, **options), f"{chosen} {options}"
+                compared += sum(g.median_alpha is not None for g in counted)
+    assert compared > 5
+
+
+def test_agreement_per_transcript_counts_a_disputed_segment_once_and_leaves_out_whole_transcript_codings(study_from):
+    study = study_from(varied_study)
+    counts = transcript_counts(study, CLI, ["alice", "bob", "carol"], include_unfinished=True)
+    table = unit_table(study, CLI, ["alice", "bob", "carol"], "segment", include_unfinished=True)
+    assert counts.transcripts == table.transcripts
+    assert counts.units.tolist() == [sum(u.transcript == name for u in table.units) for name in table.transcripts]
+    # every transcript's histogram of each code adds up to its units: whole-transcript codings are no unit
+    assert (counts.histograms.sum(axis=2) == counts.units[:, np.newaxis]).all()
+    assert counts.disputed.sum() == int(table.disputed().any(axis=1).sum()) > 0
