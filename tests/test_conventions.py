@@ -497,3 +497,13 @@ def test_a_title_above_role_and_date_fields_is_the_header(tmp_path):
     assert parsed.header.startswith("Millbrook Oral History Collection\n")
     assert [parsed.turn_text(t) for t in parsed.turns] == [
         "When did you start at the mill?", "In 1946.", "As a sweeper?", "Yes, for two years."]
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_a_legend_gives_its_codes_their_roles_over_a_letters_usual_meaning(tmp_path, without):
+    # "P" usually stands for a participant and "I" for an interviewer; this legend says otherwise
+    path = tmp_path / "wawancara.txt"
+    path.write_text("Keterangan: P = Peneliti, I = Informan\n\nP: Sudah berapa lama Ibu berjualan?\n"
+                    "I: Dua puluh tahun.\nP: Di pasar ini?\nI: Ya, sejak pasar dibangun.\n", encoding="utf-8")
+    parsed, _ = _turns(path, without)
+    assert {r.name: r.role for r in assign_roles(parsed)} == {"P": "interviewer", "I": "participant"}

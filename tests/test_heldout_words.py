@@ -23,8 +23,8 @@ FILES = fixture_files(FIXTURES)
 # Files whose words the reader on main loses today. The marks are strict: remove one when it is fixed.
 LOST_TODAY: dict[str, str] = {}
 
-# Files the reader on main reads perfectly (84 of 106; 9 of the 11 written after the 75, 1 of the 4 of round two, the ODT of round three,
-# 8 of the 15 of round four): right speakers, right interviewers, every word of
+# Files the reader on main reads perfectly (85 of 106; 9 of the 11 written after the 75, 1 of the 4 of round two, the ODT of round three,
+# 9 of the 15 of round four): right speakers, right interviewers, every word of
 # speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -85,6 +85,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "he-rtl-marks.txt",
     "hi-devanagari-labels.txt",
     "hi-prashn-uttar.txt",
+    "id-docx-numbered-table.docx",
     "id-elan-tiers.eaf",
     "id-srt-bracket-speaker.srt",
     "it-d-r.txt",
