@@ -32,6 +32,7 @@ _TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{2}[.,]\d{3}"
 _TIMING = re.compile(rf"[ \t]*(?P<start>{_TIME})(?:[ \t]+-->[ \t]+(?P<end>{_TIME})(?:[ \t]+[^\n]*)?|,(?P<sbv_end>{_TIME})[ \t]*)")
 _SBV_TIMING = re.compile(rf"[ \t]*{_TIME},{_TIME}[ \t]*")  # YouTube's .sbv: "0:00:03.100,0:00:06.900", no arrow
 _VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)*[ \t]+(?P<speaker>[^>]+)>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # a line break written as HTML ("<br><br>" between paragraphs)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
 _EXPECTED = "'hh:mm:ss,mmm --> hh:mm:ss,mmm'"
 _CHANGE = re.compile(r"^[ \t]*>{2,3}[ \t]*")  # ">> PRIYA: ...": closed captions mark a change of speaker
@@ -167,7 +168,7 @@ def _cue(number: int, timestamp: str | None, body: list[str]) -> Cue:
     raw = " ".join(body)
     voice = _VOICE.match(raw)
     lines = tuple(clean for line in body
-                  if (clean := " ".join(_CHANGE.sub("", html.unescape(_TAG.sub("", line))).split())))
+                  if (clean := " ".join(_CHANGE.sub("", html.unescape(_TAG.sub("", _BREAK.sub(" ", line)))).split())))
     return Cue(number, voice["speaker"].strip() if voice else None, timestamp, " ".join(lines), lines)
 
 
