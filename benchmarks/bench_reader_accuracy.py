@@ -44,7 +44,7 @@ from study.transcripts import read_transcript  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "heldout"
 SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json", ".html",
-                   ".sbv", ".ttml")
+                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".cha")
 KEPT_KINDS = ("turn", "header", "note")  # a reading must keep these words somewhere
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -100,10 +100,12 @@ def source_words(path: Path) -> Counter:
         texts = [rtf_to_text(path.read_text(encoding="ascii"))]
     elif suffix == ".html":  # the page's text: its title, body and chrome, not its scripts and styles
         texts = _html_texts(path.read_text(encoding="utf-8"))
-    elif suffix == ".ttml":  # the elements' text: attributes (times, agents) are the format's
+    elif suffix in (".ttml", ".xml", ".eaf"):  # the elements' text: attributes (times, agents, tiers) are the format's
         from xml.etree import ElementTree
 
         texts = list(ElementTree.fromstring(path.read_bytes()).itertext())
+    elif suffix in (".ass", ".ssa"):  # the events' text as shown: override tags and line breaks are the format's
+        texts = [re.sub(r"\{[^}]*\}|\\[Nnh]", " ", path.read_text(encoding="utf-8-sig"))]
     elif suffix == ".json":  # the string values: the keys are the format's, not the transcript's
         texts = list(_strings(json.loads(path.read_text(encoding="utf-8"))))
     else:

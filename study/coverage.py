@@ -36,11 +36,15 @@ def counted_transcripts(raters: Sequence[str]) -> Select:
 
     Example: ``session.scalars(counted_transcripts(["alice", "bob"]))``."""
     names = sorted(set(raters))
+    # ">=" where "=" means the same (a rater has one status per transcript: its primary key):
+    # PostgreSQL's planner guesses an equality on an aggregate keeps 0.5% of the groups (one
+    # transcript of 500), a ">=" a third. From one transcript it planned the findings queries
+    # this is joined into as nested loops over every unit: minutes at 500 interviews, not seconds.
     finished = (select(transcript_status.c.transcript_id)
                 .join(users, transcript_status.c.rater_id == users.c.id)
                 .where(transcript_status.c.done.is_(True), users.c.name.in_(names))
                 .group_by(transcript_status.c.transcript_id)
-                .having(func.count(users.c.id) == len(names)))
+                .having(func.count(users.c.id) >= len(names)))
     return finished if names else finished.where(False)
 
 

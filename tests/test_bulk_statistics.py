@@ -51,3 +51,17 @@ def test_a_restored_study_leaves_the_planner_knowing_every_table(postgres, tmp_p
         assert planner_rows(restored, "codings") == stored(restored) == stored(postgres)
         assert planner_rows(restored, "segments") > 0
         restored.close()
+
+
+def test_an_import_into_a_table_the_planner_knows_larger_leaves_the_statistics_to_autovacuum(postgres, monkeypatch):
+    """The planner scales a table's known row density by its pages as they are now: sampling the
+    whole table again inside the import would only slow it down."""
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 10)
+    with postgres.engine.begin() as connection:  # autovacuum must not analyze between the two imports
+        connection.execute(text("ALTER TABLE codings SET (autovacuum_enabled = false)"))
+    alice, bob = sorted(CODINGS_DIR.glob("*.csv"))
+    codings.import_codings_csv(postgres, CLI, "alice", alice)
+    first = stored(postgres)
+    codings.import_codings_csv(postgres, CLI, "bob", bob)
+    assert first < stored(postgres) < 2 * first  # bob's codings do not double the table
+    assert planner_rows(postgres, "codings") == first

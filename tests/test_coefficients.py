@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from study.agreement.bootstrap import alpha_bootstrap, alpha_bootstrap_table
 from study.agreement.coefficients import (
     binary_code_stats,
+    binary_type_stats,
+    binary_unit_types,
     brennan_prediger,
     cohen_kappa,
     cohen_kappa_from_table,
@@ -21,6 +23,7 @@ from study.agreement.coefficients import (
     fleiss_kappa,
     gwet_ac1,
     has_variation,
+    histogram_unit_types,
     krippendorff_alpha,
     percent_agreement,
     scott_pi,
@@ -127,6 +130,25 @@ def test_cohen_kappa_from_a_contingency_table():
     assert math.isnan(cohen_kappa_from_table([[0, 0], [0, 12]]))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda q: st.lists(st.lists(st.integers(0, 30), min_size=q, max_size=q),
+                                                    min_size=q, max_size=q)),
+       st.sampled_from([None, "linear", "quadratic"]))
+def test_cohen_kappa_from_a_table_is_scikit_learns(table, weighted):
+    """The table's kappa is written out (scikit-learn is slow to import); it must stay scikit-learn's."""
+    from sklearn.metrics import cohen_kappa_score
+
+    labels = np.arange(len(table))
+    first, second = np.meshgrid(labels, labels, indexing="ij")
+    ours = cohen_kappa_from_table(table, weighted)
+    if math.isnan(ours):  # kappa 0/0: no units, or both raters used one and the same category
+        flat = np.array(table)
+        assert flat.sum() == 0 or (np.count_nonzero(flat.sum(axis=0)) == 1 and np.count_nonzero(flat.sum(axis=1)) == 1)
+        return
+    assert ours == pytest.approx(cohen_kappa_score(first.ravel(), second.ravel(), labels=labels, weights=weighted,
+                                                   sample_weight=np.array(table).ravel()), abs=1e-12)
+
+
 # --- set-valued codings ------------------------------------------------------
 
 
@@ -213,6 +235,17 @@ def test_binary_fast_path_equals_the_general_path(table):
     assert same(fast.brennan_prediger, brennan_prediger(table, binary))
     assert same(fast.percent_agreement, percent_agreement(table))
     assert fast.pairable_units == int((n >= 2).sum())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 6).flatmap(lambda n: st.lists(st.integers(0, n), min_size=1, max_size=40).map(lambda o: (o, n))))
+def test_unit_types_from_a_histogram_are_those_of_the_units(tallies):
+    ones, n = tallies
+    from_units = binary_unit_types(ones, [n] * len(ones))
+    from_histogram = histogram_unit_types(np.bincount(ones, minlength=n + 1))
+    for field in ("raters", "ones", "counts"):
+        assert getattr(from_histogram, field).tolist() == getattr(from_units, field).tolist()
+    assert repr(binary_type_stats(from_histogram)) == repr(binary_code_stats(ones, [n] * len(ones)))  # NaN as 'nan'
 
 
 def test_binary_fast_path_refuses_impossible_tallies():

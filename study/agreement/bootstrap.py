@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from study.agreement.coefficients import (
+    UnitTypes,
     alpha_from_value_counts,
     binary_alpha,
     binary_unit_types,
@@ -51,7 +52,15 @@ def alpha_bootstrap(
     described by its (n, ones) type, so drawing N units with replacement is one
     multinomial draw over the type counts, and alpha follows from those counts.
     """
-    types = binary_unit_types(ones, n)
+    return alpha_bootstrap_types(binary_unit_types(ones, n), replicates=replicates, seed=seed,
+                                 thresholds=thresholds)
+
+
+def alpha_bootstrap_types(
+    types: UnitTypes, *, replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+) -> BootstrapResult:
+    """``alpha_bootstrap`` of units grouped by type (``coefficients.UnitTypes``)."""
     pairable = types.raters >= 2
     counts = types.counts[pairable]
     units = int(counts.sum())

@@ -203,7 +203,7 @@ def scott_pi(ratings, categories: Sequence | None = None) -> float:
 def cohen_kappa(
     ratings, categories: Sequence | None = None, weighted: str | None = None
 ) -> float:
-    """Cohen's kappa for exactly two raters, on the units both rated (scikit-learn).
+    """Cohen's kappa for exactly two raters, on the units both rated.
 
     ``weighted`` is None, "linear" or "quadratic"; weights follow the order of
     ``categories``.
@@ -216,25 +216,30 @@ def cohen_kappa(
 
 
 def cohen_kappa_from_table(table, weighted: str | None = None) -> float:
-    """Cohen's kappa from a q x q contingency table (rows: first rater, columns: second)."""
+    """Cohen's kappa from a q x q contingency table (rows: first rater, columns: second).
+
+    scikit-learn's ``cohen_kappa_score`` arithmetic on its confusion matrix (tests/test_coefficients.py
+    compares the two), written out: importing scikit-learn takes over a second, which the Agreement
+    page's first render would pay.
+    """
     if weighted not in KAPPA_WEIGHTS:
         raise ValueError(f"weighted must be one of {KAPPA_WEIGHTS}, got {weighted!r}")
-    table = np.asarray(table)
-    first_used = np.flatnonzero(table.sum(axis=1))
-    second_used = np.flatnonzero(table.sum(axis=0))
+    confusion = np.asarray(table, dtype=np.float64)
+    first_used = np.flatnonzero(confusion.sum(axis=1))
+    second_used = np.flatnonzero(confusion.sum(axis=0))
     one_shared_category = len(first_used) == 1 and np.array_equal(first_used, second_used)
-    if table.sum() == 0 or one_shared_category:  # p_e = 1: kappa is 0/0
+    if confusion.sum() == 0 or one_shared_category:  # p_e = 1: kappa is 0/0
         return math.nan
-    from sklearn.metrics import cohen_kappa_score  # imported here: the CLI starts without scikit-learn
-
-    labels = np.arange(table.shape[0])
-    first, second = np.meshgrid(labels, labels, indexing="ij")
-    return float(
-        cohen_kappa_score(
-            first.ravel(), second.ravel(), labels=labels, weights=weighted,
-            sample_weight=table.ravel(),
-        )
-    )
+    sum0, sum1 = confusion.sum(axis=0), confusion.sum(axis=1)
+    expected = np.outer(sum0, sum1) / np.sum(sum0)
+    q = confusion.shape[0]
+    if weighted is None:
+        weights = np.ones((q, q))
+        np.fill_diagonal(weights, 0)
+    else:
+        distance = np.zeros((q, q)) + np.arange(q)
+        weights = np.abs(distance - distance.T) if weighted == "linear" else (distance - distance.T) ** 2
+    return float(1 - np.sum(weights * confusion) / np.sum(weights * expected))
 
 
 def conger_kappa(ratings, categories: Sequence | None = None) -> float:
@@ -347,6 +352,19 @@ def binary_unit_types(ones, n) -> UnitTypes:
     return UnitTypes(raters=present // width, ones=present % width, counts=counts[present])
 
 
+def histogram_unit_types(histogram) -> UnitTypes:
+    """The unit types of a code when every one of n raters rated every unit: ``histogram[k]`` units
+    had k of them apply it (n = len(histogram) - 1). Equals ``binary_unit_types`` of those units.
+
+    >>> histogram_unit_types([3, 0, 1]).counts.tolist()
+    [3, 1]
+    """
+    histogram = np.asarray(histogram, dtype=np.int64)
+    present = np.flatnonzero(histogram)
+    return UnitTypes(raters=np.full(present.size, histogram.size - 1, dtype=np.int64), ones=present,
+                     counts=histogram[present])
+
+
 def binary_code_stats(ones, n) -> BinaryCodeStats:
     """All rater-exchangeable coefficients of one binary code, from per-unit tallies.
 
@@ -356,7 +374,11 @@ def binary_code_stats(ones, n) -> BinaryCodeStats:
     >>> binary_code_stats(ones=[1, 0, 0, 2], n=[2, 2, 2, 2]).percent_agreement
     0.75
     """
-    types = binary_unit_types(ones, n)
+    return binary_type_stats(binary_unit_types(ones, n))
+
+
+def binary_type_stats(types: UnitTypes) -> BinaryCodeStats:
+    """``binary_code_stats`` of units grouped by type."""
     agreement = binary_observed_agreement(types)
     applied = binary_prevalence(types)
     prevalence = np.array([1 - applied, applied])

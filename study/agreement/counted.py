@@ -50,14 +50,13 @@ class UnitCounts:
     by_raters: tuple[dict[int, int], ...]
     notes: tuple[str, ...] = ()
 
-    def ones(self, code: int) -> np.ndarray:
-        """Per unit, how many raters applied code ``code`` (the units in no particular order)."""
-        counted = Counter()
+    def histogram(self, code: int) -> np.ndarray:
+        """How many units k of the raters applied code ``code`` on, for k = 0 .. len(raters)."""
+        counted = np.zeros(len(self.raters) + 1, dtype=np.int64)
         for bits, units in self.by_raters[code].items():
             counted[bits.bit_count()] += units
-        counted[0] += self.unit_count - sum(counted.values())
-        ones = sorted(counted)
-        return np.repeat(np.array(ones, dtype=np.int64), [counted[k] for k in ones])
+        counted[0] += self.unit_count - counted.sum()
+        return counted
 
     def applied(self, code: int) -> np.ndarray:
         """Per rater, the units they applied code ``code`` on."""

@@ -24,14 +24,16 @@ from ..auth import Actor
 from ..codebook import join_ref, split_ref
 from . import defined
 from ..store import Study
-from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap
+from .bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, alpha_bootstrap_types
 from .coefficients import (
     CodedRatings,
+    UnitTypes,
     alpha_from_value_counts,
     binary_alpha,
-    binary_code_stats,
+    binary_type_stats,
     binary_unit_types,
     cohen_kappa_from_table,
+    histogram_unit_types,
 )
 from ..codes import CodeView
 from .counted import UnitCounts, unit_counts
@@ -216,14 +218,13 @@ def report_from_counts(counts: UnitCounts, replicates: int = DEFAULT_REPLICATES,
                        seed: int = DEFAULT_SEED) -> AgreementReport:
     """``report_from_table`` of the units counted in the database (no exclusive theme among the
     codes: its cu-alpha needs each unit's codes together)."""
-    n = np.full(counts.unit_count, len(counts.raters), dtype=np.int64)
-    ones = [counts.ones(c) for c in range(len(counts.codes))]
+    histograms = [counts.histogram(c) for c in range(len(counts.codes))]
     codes = [
-        _code_agreement(info, ones[c], n, counts.applied(c), counts.raters,
-                        counts.cohen_table(c) if len(counts.raters) == 2 else None, replicates, seed)
+        _code_agreement(info, histogram_unit_types(histograms[c]), counts.unit_count, counts.applied(c),
+                        counts.raters, counts.cohen_table(c) if len(counts.raters) == 2 else None, replicates, seed)
         for c, info in enumerate(counts.codes)
     ]
-    pooled = _pooled(np.concatenate(ones) if ones else np.zeros(0, dtype=np.int64), len(counts.raters))
+    pooled = _pooled(histogram_unit_types(np.sum(histograms, axis=0)) if histograms and counts.unit_count else None)
     overall = _overall(counts, codes, pooled, replicates, seed)
     return AgreementReport(counts.raters, counts.level, counts.basis, counts.transcripts, replicates, seed,
                            tuple(codes), tuple(theme_agreement(counts, codes)), overall, counts.notes)
@@ -242,8 +243,8 @@ def per_code_agreement(presence: np.ndarray, codes: Sequence[CodeView], raters: 
     n = np.full(units, n_raters, dtype=np.int64)
     tables = _cohen_tables(presence) if n_raters == 2 else None
     return [
-        _code_agreement(info, ones[:, c], n, applied[c], raters, None if tables is None else tables[c],
-                        replicates, seed)
+        _code_agreement(info, binary_unit_types(ones[:, c], n), units, applied[c], raters,
+                        None if tables is None else tables[c], replicates, seed)
         for c, info in enumerate(codes)
     ]
 
@@ -256,22 +257,22 @@ def rater_counts(presence: np.ndarray) -> np.ndarray:
     return ones
 
 
-def _code_agreement(info: CodeView, ones: np.ndarray, n: np.ndarray, applied: np.ndarray,
+def _code_agreement(info: CodeView, types: UnitTypes, units: int, applied: np.ndarray,
                     raters: Sequence[str], cohen_table: np.ndarray | None, replicates: int,
                     seed: int) -> CodeAgreement:
-    units = len(ones)
+    """One code's row from its ``units`` grouped by type (``coefficients.UnitTypes``)."""
     prevalence = {r: int(a) for r, a in zip(raters, applied)}
     rare = is_rare(applied, units)
     if units == 0:
         return CodeAgreement(info.ref, info.theme_ref, 0, None, None, None, None, _kappa_kind(raters), None, None,
                              prevalence, rare, "no units to compare")
-    stats = binary_code_stats(ones, n)
-    undefined = _no_variation(ones, n) if math.isnan(stats.alpha) else None
+    stats = binary_type_stats(types)
+    undefined = _no_variation(types, units) if math.isnan(stats.alpha) else None
     if undefined:  # AC1 would be 1.0 by its formula here, which says nothing: undefined like alpha
         return CodeAgreement(info.ref, info.theme_ref, units, None, None, None, None, _kappa_kind(raters), None,
                              defined(stats.percent_agreement), prevalence, rare, undefined)
     kappa = cohen_kappa_from_table(cohen_table) if cohen_table is not None else stats.fleiss_kappa
-    interval, q, dropped = _interval(ones, n, replicates, seed)
+    interval, q, dropped = _interval(types, replicates, seed)
     alpha = defined(stats.alpha)
     return CodeAgreement(info.ref, info.theme_ref, units, alpha, interval, q, defined(kappa),
                          _kappa_kind(raters), defined(stats.gwet_ac1), defined(stats.percent_agreement),
@@ -288,11 +289,11 @@ def _cohen_tables(presence: np.ndarray) -> np.ndarray:
     return np.stack([np.stack([neither, only_second], axis=1), np.stack([only_first, both], axis=1)], axis=1)
 
 
-def _interval(ones: np.ndarray, n: np.ndarray, replicates: int, seed: int):
+def _interval(types: UnitTypes, replicates: int, seed: int):
     """(95% interval, {threshold: q}, replicates dropped as undefined); Nones without replicates."""
     if replicates == 0:
         return None, None, 0
-    boot = alpha_bootstrap(ones, n, replicates=replicates, seed=seed, thresholds=THRESHOLDS)
+    boot = alpha_bootstrap_types(types, replicates=replicates, seed=seed, thresholds=THRESHOLDS)
     q = {f"{t:.3f}": defined(boot.q[t]) for t in THRESHOLDS}
     interval = None if math.isnan(boot.ci_low) else (boot.ci_low, boot.ci_high)
     return interval, q, boot.undefined
@@ -305,11 +306,11 @@ def is_rare(applied: np.ndarray, units: int) -> bool:
     return bool(np.asarray(applied).mean() < RARE_MIN_UNITS)
 
 
-def _no_variation(ones: np.ndarray, n: np.ndarray) -> str:
-    if not ones.any():
-        return f"no variation: no rater applied the code on any of the {len(ones)} units"
-    if (ones == n).all():
-        return f"no variation: every rater applied the code on all {len(ones)} units"
+def _no_variation(types: UnitTypes, units: int) -> str:
+    if not types.ones.any():
+        return f"no variation: no rater applied the code on any of the {units} units"
+    if (types.ones == types.raters).all():
+        return f"no variation: every rater applied the code on all {units} units"
     return "no variation among the units at least two raters rated"
 
 
@@ -378,14 +379,16 @@ def _overall(table: UnitTable | UnitCounts, codes: Sequence[CodeAgreement], pool
 
 def pooled_alpha(presence: np.ndarray) -> float | None:
     """Alpha over every (unit, code) cell pooled (see POOLED_NOTE); None without cells or variation."""
-    return _pooled(rater_counts(presence).ravel(), presence.shape[2])
+    ones = rater_counts(presence).ravel()
+    return _pooled(binary_unit_types(ones, np.full(ones.size, presence.shape[2])) if ones.size else None)
 
 
-def _pooled(ones: np.ndarray, n_raters: int) -> float | None:
-    """``pooled_alpha`` of every cell's count of raters who applied the code."""
-    if not ones.size:
+def _pooled(types: UnitTypes | None) -> float | None:
+    """``pooled_alpha`` of every cell's count of raters who applied the code, grouped by type
+    (None: no cells)."""
+    if types is None:
         return None
-    return defined(binary_code_stats(ones, np.full(ones.size, n_raters)).alpha)
+    return defined(binary_type_stats(types).alpha)
 
 
 @dataclass(frozen=True)

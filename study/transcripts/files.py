@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import Callable, Collection, Sequence
 
-from . import captions, docx_file, html_file, json_file, office, tables, timed_text
+from . import captions, docx_file, elan_file, html_file, json_file, office, substation, tables, timed_text, xml_file
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -56,11 +56,16 @@ READERS: dict[str, Reader] = {
     ".docx": docx_file.read_docx,
     ".txt": read_plain_text,
     ".md": read_plain_text,
+    ".cha": read_plain_text,  # CHAT (CHILDES, TalkBank): text tiers
     ".vtt": partial(captions.read_subtitles, subtitle_format="vtt"),
     ".srt": partial(captions.read_subtitles, subtitle_format="srt"),
     ".sbv": partial(captions.read_subtitles, subtitle_format="sbv"),
     ".ttml": timed_text.read_timed_text,
     ".dfxp": timed_text.read_timed_text,
+    ".eaf": elan_file.read_elan,
+    ".ass": substation.read_substation,
+    ".ssa": substation.read_substation,
+    ".xml": xml_file.read_xml,
     ".pdf": office.read_pdf,
     ".odt": office.read_odt,
     ".rtf": office.read_rtf,

@@ -21,7 +21,7 @@ from typing import Collection, Sequence
 from .limits import Deadline
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .registry import read_layout
-from .rendered import DraftTurn, rendered
+from .rendered import DraftTurn, clock, rendered
 from .roles import label_role
 from .tables import is_speaker_column, is_text_column, is_time_column
 from .taught import Convention
@@ -204,7 +204,6 @@ def _time(value) -> str | None:
     if isinstance(value, (int, float)):
         if (exact := _seconds(value)) is None:
             return None
-        seconds = int(exact)
-        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        return clock(exact)
     text = str(value).strip()
     return text.split(".")[0].split(",")[0] or None if ":" in text else None

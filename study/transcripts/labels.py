@@ -193,7 +193,8 @@ def without_header_blocks(labels: list[Label], lines: Sequence[Line]) -> list[La
         after = index[line.start] + 1
         return after == len(lines) or lines[after].start > line.end + 1 or lines[after].start in labelled
 
-    single = [i < start and _few_words(label) and alone(label.line) for i, label in enumerate(labels)]
+    single = [i < start and _few_words(label) and alone(label.line) and _header_value(label)
+              for i, label in enumerate(labels)]
     if not any(single):
         return labels
     dropped = {
@@ -209,9 +210,19 @@ def without_header_blocks(labels: list[Label], lines: Sequence[Line]) -> list[La
     return [label for i, label in enumerate(labels) if i not in dropped]
 
 
+def _body(label: Label) -> str:
+    return label.line.text[label.body_start - label.line.start:] if label.body_start <= label.line.end else ""
+
+
 def _few_words(label: Label) -> bool:
-    body = label.line.text[label.body_start - label.line.start:] if label.body_start <= label.line.end else ""
+    body = _body(label)
     return len(body.split()) <= _HEADER_WORDS and len(body) < 60 and not body.rstrip().endswith(("?", "？"))
+
+
+def _header_value(label: Label) -> bool:
+    """Whether the line may be a header's: a label naming a role heads a cast list only when its value
+    names someone (holds a letter); "Interviewer: 0" is a turn ("Date: 0" may be a record's field)."""
+    return role_label(label.speaker) is None or any(character.isalpha() for character in _body(label))
 
 
 def _has_any(text: str, characters: str) -> bool:

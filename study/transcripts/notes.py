@@ -226,8 +226,9 @@ def speech_end(text: str, lines: list[Line]) -> int:
     return len(text)
 
 
-# A time mark closing a paragraph: "#00:01:02-5#", "[00:01:02]", "(12:04)", "00:01:02.5".
-_END_TIME = re.compile(r"[ \t]*(?:#|\[|\()?\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?(?:#|\]|\))?[ \t]*$")
+# A time mark closing a paragraph: "#00:01:02-5#", "[00:01:02]", "(12:04)", "00:01:02.5", or a media
+# bullet's start and end in milliseconds ("1210_3980", CHAT's, its control characters read as spaces).
+_END_TIME = re.compile(r"[ \t]*(?:(?:#|\[|\()?\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?(?:#|\]|\))?|\d{1,9}_\d{1,9})[ \t]*$")
 
 
 _END_TIME_WINDOW = 32  # the longest mark and some space before it: a turn's end is searched, not the whole turn

@@ -7,6 +7,12 @@ from typing import Sequence
 from .model import ParsedTranscript, Turn
 
 
+def clock(seconds: float) -> str:
+    """A time as every reader gives a turn's: 75.2 seconds -> "0:01:15"."""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 @dataclass(frozen=True)
 class DraftTurn:
     speaker: str

@@ -16,6 +16,7 @@ from defusedxml import DefusedXmlException
 
 from .captions import Cue, cues_read
 from .model import ParsedTranscript, Unreadable
+from .rendered import clock
 from .taught import Convention
 
 _XML = "{http://www.w3.org/XML/1998/namespace}"
@@ -95,8 +96,7 @@ def _clock(begin: str | None) -> str | None:
         return None
     if seconds is None:
         return None
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return clock(seconds)
 
 
 def _head_text(root) -> str:

@@ -5,13 +5,14 @@ The speaker column is the one whose short values recur, few and distinct; the te
 holding most of the words; a column of times gives each turn its time. The header row names the
 columns once, so it is no one's turn; a ``|---|`` rule is no row at all. Speakers' cells share one
 opening symbol (``*INV:``, ``*PAR:``, named ``INV`` and ``PAR``): a row whose cell opens otherwise
-(``%com:``, a transcript's annotation tier) is no one's turn.
+(``%com:``, a transcript's annotation tier) is no one's turn. A row with an empty speaker cell right
+below a turn's row goes on that turn (a long utterance continued on a line opened by a tab).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..labels import plausible_speaker, tidy_speaker
 from ..model import Turn
@@ -49,9 +50,16 @@ def propose(document: Document) -> Proposal | None:
     counts = Counter(v[speaker] for v in values)
     marked = Counter(_mark(name) for name in counts.elements() if counts[name] > 1)
     mark = marked.most_common(1)[0][0] if marked else ""
-    turns, explained = [], 0
+    turns, explained, last = [], 0, None
     for row, v in zip(rows, values):
         name = v[speaker]
+        if not name and turns and last is not None and row.line.start == last.end + 1 \
+                and row.cells[body][1] > row.cells[body][0]:
+            turns[-1] = replace(turns[-1], end=row.cells[body][1])  # a row with no speaker goes on the turn above
+            explained += non_space_count(text, row.line.start, row.line.end)
+            last = row.line
+            continue
+        last = None
         if counts[name] < 2 or _mark(name) != mark or not plausible_speaker(_bare(name)):
             continue  # the header row, a cell that names no one who speaks again, an annotation tier ("%com:")
         start, end = row.cells[body]
@@ -61,6 +69,7 @@ def propose(document: Document) -> Proposal | None:
             time = re.search(TIME, stamp.group()).group() if stamp else None
             speaker_name = tidy_speaker(_bare(name))
             turns.append(Turn(speaker_name, start, end, time, label_role(speaker_name)))
+            last = row.line
     return Proposal("learned convention: a table of turns", tuple(turns), explained)
 
 
@@ -111,9 +120,10 @@ def _speaker_column(values: list[list[str]], width: int, body: int) -> int | Non
     for col in range(width):
         if col == body:
             continue
-        column = [v[col] for v in values]
+        column = [v[col] for v in values if v[col]]  # an empty cell continues the row above
         counts = Counter(column)
-        if len(counts) > _MAX_SPEAKERS or len(counts) < 2 or any(len(c.split()) > 6 for c in column):
+        if len(counts) > _MAX_SPEAKERS or len(counts) < 2 or any(len(c.split()) > 6 for c in column) \
+                or len(column) < len(values) / 2:
             continue
         if sum(bool(_TIME_CELL.fullmatch(c)) for c in column) > len(column) / 2:
             continue

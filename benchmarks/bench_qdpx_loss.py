@@ -1,0 +1,63 @@
+"""REFI-QDA round-trip loss: each tool-shaped project of ``tests/qdpx_media_projects.py`` (graphs,
+pictures, PDF, audio and video selections, notes on relations and sets, variables of every type)
+is imported into a fresh study and exported again; what the export lacks of the original is
+counted by ``tests/qdpx_loss.py`` (elements, attributes, words, values, files) and printed, with
+the kinds of element lost. Also says whether each export is valid against the QDA-XML schema.
+
+Run: python benchmarks/bench_qdpx_loss.py [--detail]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import zipfile
+from pathlib import Path
+
+import xmlschema
+
+from study import qdpx
+from study.auth import CLI
+from study.store import Study
+from tests.qdpx_loss import inventory, loss
+from tests.qdpx_media_projects import PROJECTS, write
+
+
+def round_trip(tool: str, folder: Path):
+    source = write(folder / f"{tool}.qdpx", tool)
+    study = Study.open(f"sqlite:///{folder / (tool + '.db')}")
+    try:
+        summary = qdpx.import_qdpx(study, CLI, source)
+        out = folder / f"{tool}-out.qdpx"
+        qdpx.export_qdpx(study, CLI, out)
+    finally:
+        study.close()
+    valid = xmlschema.XMLSchema(str(qdpx.schema_path())).is_valid(zipfile.ZipFile(out).read("project.qde").decode())
+    return loss(inventory(source), inventory(out)), inventory(source), summary, valid
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--detail", action="store_true", help="print what was lost, by name")
+    args = parser.parse_args()
+    totals: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for tool in PROJECTS:
+            lost, held, summary, valid = round_trip(tool, Path(folder))
+            figures = lost.figures()
+            whole = {part: sum(getattr(held, part).values()) for part in figures}
+            print(f"{tool:10} " + "  ".join(f"{part} {figures[part]}/{whole[part]}" for part in figures)
+                  + f"  schema-valid {valid}")
+            for part, n in figures.items():
+                totals[part] = totals.get(part, 0) + n
+            if args.detail:
+                for part in ("elements", "attributes", "values", "files"):
+                    if getattr(lost, part):
+                        print(f"    {part}: {dict(sorted(getattr(lost, part).items()))}")
+                if lost.words:
+                    print(f"    words: {' '.join(sorted(lost.words.elements()))}")
+                print(f"    import said: {summary.details()}")
+    print("total      " + "  ".join(f"{part} {n}" for part, n in totals.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""ELAN annotation files (.eaf): language-documentation and gesture-study transcripts as speaker turns.
+
+ELAN keeps each speaker's annotations in a tier of their own, tier after tier, each annotation
+aligned to two time slots. The tiers that hold speech are the time-aligned ones with no parent;
+their annotations, put in time order, are cues whose speaker is the tier's name. A dependent tier
+(``PARENT_REF``: a translation, a gloss, a comment on a speaker's tier) is nobody's speech: its
+annotations are notes, after the turns.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import defusedxml.ElementTree
+from defusedxml import DefusedXmlException
+
+from .captions import Cue, cues_read
+from .model import ParsedTranscript, Unreadable
+from .rendered import clock
+from .taught import Convention
+
+_NOT_EAF = "is not an ELAN annotation file (it must be XML with an 'ANNOTATION_DOCUMENT' root and tiers); re-save it in ELAN"
+
+
+def read_elan(data: bytes, *, taught: Sequence[Convention] = (), **_options) -> ParsedTranscript:
+    try:
+        root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
+    except (defusedxml.ElementTree.ParseError, DefusedXmlException) as exc:
+        raise Unreadable(f"{_NOT_EAF} ({exc})") from None
+    if root.tag != "ANNOTATION_DOCUMENT":
+        raise Unreadable(_NOT_EAF)
+    times = {slot.get("TIME_SLOT_ID"): slot.get("TIME_VALUE") for slot in root.iter("TIME_SLOT")}
+    spoken, notes = [], []
+    for tier in root.iter("TIER"):
+        if tier.get("PARENT_REF"):
+            notes += [text for annotation in tier.iter("ANNOTATION") if (text := _value(annotation))]
+            continue
+        for annotation in tier.iter("ALIGNABLE_ANNOTATION"):
+            if text := _value(annotation):
+                spoken.append((_milliseconds(times.get(annotation.get("TIME_SLOT_REF1"))), tier.get("TIER_ID") or "", text))
+    if not spoken:
+        raise Unreadable("has no time-aligned annotations with text; check that it is the right file")
+    spoken.sort(key=lambda item: item[0])  # stable: annotations without a time keep their tier's order
+    cues = [Cue(number, speaker or None, clock(ms / 1000) if ms != float("inf") else None, text, (text,))
+            for number, (ms, speaker, text) in enumerate(spoken, 1)]
+    return cues_read(cues, notes=notes, taught=taught)
+
+
+def _value(annotation) -> str:
+    value = next(annotation.iter("ANNOTATION_VALUE"), None)
+    return " ".join("".join(value.itertext()).split()) if value is not None else ""
+
+
+def _milliseconds(value: str | None) -> float:
+    """A slot's time; a slot ELAN left unaligned (no value) sorts last."""
+    try:
+        return float(value) if value is not None else float("inf")
+    except ValueError:
+        return float("inf")

@@ -1,0 +1,78 @@
+"""A large bulk insert into PostgreSQL checks its foreign keys in one pass each (dropped before
+the insert, added back after it, in the same transaction), unless it cannot lock the tables
+quickly; either way the keys are the same afterwards and still refuse a row they should."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from study import bulk, codings
+from study.auth import CLI
+from study.demo import CODINGS_DIR
+from study.schema import codings as codings_table
+from tests.conftest import uncoded_sample_study
+
+
+def foreign_keys(study) -> dict[str, tuple[int, str]]:
+    """{name: (oid, definition)} of the codings table's foreign keys."""
+    with study.engine.connect() as connection:
+        return {name: (oid, definition) for oid, name, definition in connection.execute(text(
+            "SELECT oid, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'codings'::regclass AND contype = 'f'"))}
+
+
+def stored(study) -> int:
+    with study.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(codings_table))
+
+
+def refuses_a_coding_of_no_segment(study) -> bool:
+    row = {"rater_id": 1, "transcript_id": 1, "segment_id": 10**9, "code_id": 1, "unit_key": "x",
+           "created_at": func.now()}
+    try:
+        with study.engine.begin() as connection:
+            connection.execute(codings_table.insert().values(**row))
+    except IntegrityError:
+        return True
+    return False
+
+
+@pytest.fixture
+def postgres(study, monkeypatch):
+    if study.engine.dialect.name != "postgresql":
+        pytest.skip("foreign keys checked at once are PostgreSQL's bulk path")
+    uncoded_sample_study(study)
+    monkeypatch.setattr(bulk, "KEYS_AT_ONCE_AFTER", 10)  # the sample's files hold hundreds of rows, not 10,000
+    return study
+
+
+def test_a_large_import_checks_its_keys_at_once_and_keeps_them(postgres):
+    before = foreign_keys(postgres)
+    alice = sorted(CODINGS_DIR.glob("*.csv"))[0]
+    imported = codings.import_codings_csv(postgres, CLI, "alice", alice)
+    after = foreign_keys(postgres)
+    assert imported == stored(postgres) > 10
+    assert {name: definition for name, (_, definition) in after.items()} == \
+        {name: definition for name, (_, definition) in before.items()}
+    assert all(after[name][0] != oid for name, (oid, _) in before.items())  # dropped and added again
+    assert refuses_a_coding_of_no_segment(postgres)
+
+
+def test_an_import_that_cannot_lock_the_tables_soon_checks_row_by_row(postgres, monkeypatch):
+    monkeypatch.setattr(bulk, "LOCK_WAIT", "200ms")
+    before = foreign_keys(postgres)
+    with postgres.engine.connect() as reader:  # another user's open transaction that has read a segment
+        reader.execute(text("SELECT id FROM segments LIMIT 1")).all()
+        imported = codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
+        assert reader.execute(text("SELECT count(*) FROM segments")).scalar() > 0  # never blocked, still open
+    assert imported == stored(postgres) > 10
+    assert foreign_keys(postgres) == before  # the same constraints, never dropped
+    assert refuses_a_coding_of_no_segment(postgres)
+
+
+def test_a_small_import_checks_row_by_row(postgres, monkeypatch):
+    monkeypatch.setattr(bulk, "KEYS_AT_ONCE_AFTER", 10_000)
+    before = foreign_keys(postgres)
+    codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
+    assert foreign_keys(postgres) == before
