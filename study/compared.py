@@ -9,15 +9,21 @@ the segment x code pairs in use, not by the codings (a code applied on several s
 per rater).
 
 Index: ``ix_codings_units`` (transcript, segment, code, rater, span start) holds every column the
-grouping reads, so each transcript's groups are read in index order without table lookups.
+grouping reads, so each transcript's groups are read in index order without table lookups. SQLite,
+which keeps no statistics here, would rather search the unique (rater, transcript, code, key) index
+once per rater and transcript, then read every coding's row and sort the groups: the rater filter is
+written so that it cannot use an index there (``_not_searched``): 0.36 -> 0.14 s CPU for two raters
+and 1.09 -> 0.69 s for six at 500 transcripts x 200 segments.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Integer, Select, case, func, select
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from .errors import BadValue
 from .schema import codings
@@ -43,10 +49,28 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                bits.label("raters"), func.count().label("codings"),
                func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
-        .where(codings.c.transcript_id.in_(list(transcript_ids)), codings.c.rater_id.in_(list(rater_ids)))
+        .where(codings.c.transcript_id.in_(list(transcript_ids)), _not_searched(codings.c.rater_id).in_(list(rater_ids)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
     )
     return query if segment_ids is None else query.where(codings.c.segment_id.in_(list(segment_ids)))
+
+
+class _not_searched(FunctionElement):
+    """A column as a filter SQLite's planner will not search an index by (SQLite's unary ``+``);
+    the column itself elsewhere (PostgreSQL plans from its statistics)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_not_searched)
+def _column(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_not_searched, "sqlite")
+def _column_unsearched(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
 
 
 def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int],

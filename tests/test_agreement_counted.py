@@ -7,12 +7,24 @@ read from the disputed segments only, are the units' disputed ones; and the dock
 filtered and paged in the database, put together, is that whole list filtered."""
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations
 
+import numpy as np
 import pytest
 from sqlalchemy import select, update
 
 from study.adjudication import Disagreement, disagreements, docket, resolve
+from study.agreement.breakdown import GroupAgreement, agreement_by
+from study.agreement.counted import transcript_counts, unit_counts
+from study.agreement.study_agreement import (
+    agreement_report,
+    report_from_counts,
+    report_from_table,
+)
+from study.agreement.units import unit_table
+from study.auth import CLI
+from study.consensus import AGREED
 from study.disputes import (
     AdjudicationProgress,
     DisagreementFilter,
@@ -22,15 +34,6 @@ from study.disputes import (
     filter_disagreements,
     shown,
 )
-from study.agreement.counted import unit_counts
-from study.agreement.study_agreement import (
-    agreement_report,
-    report_from_counts,
-    report_from_table,
-)
-from study.agreement.units import unit_table
-from study.auth import CLI
-from study.consensus import AGREED
 from study.schema import segments, transcripts
 from study.store import Theme
 from tests.conftest import coded_sample_study
@@ -184,3 +187,45 @@ def test_a_filter_nothing_matches_shows_nothing(study_from):
     everything = shown(study, CLI, ["alice", "bob"])
     last = docket_page(study, CLI, everything, 99, 2)  # past the last page: the last
     assert (last.number, last.offset) == (-(-len(everything) // 2), 2 * (-(-len(everything) // 2) - 1))
+
+
+def per_transcript_of_units(study, raters, **options) -> list[GroupAgreement]:
+    """Agreement per transcript read off the units: each transcript's slice of the units table,
+    summarised by the full report (``report_from_table``, no interval)."""
+    table = unit_table(study, CLI, raters, "segment", **options)
+    rows = []
+    for name in table.transcripts:
+        keep = [i for i, unit in enumerate(table.units) if unit.transcript == name]
+        part = replace(table, transcripts=(name,), units=tuple(table.units[i] for i in keep),
+                       presence=table.presence[keep])
+        overall = report_from_table(part, replicates=0).overall
+        disputed = int(part.disputed().any(axis=1).sum())
+        rows.append(GroupAgreement(name, table.raters, 1, len(keep), disputed,
+                                   float(np.round(1 - disputed / len(keep), 6)) if keep else None,
+                                   overall.median_alpha, overall.pooled_alpha, overall.codes_with_alpha))
+    return rows
+
+
+@pytest.mark.parametrize("build, raters", [(varied_study, ["alice", "bob", "carol"]),
+                                           (coded_sample_study, ["alice", "bob"])])
+def test_agreement_per_transcript_counted_in_the_database_equals_the_units_slices(study_from, build, raters):
+    study = study_from(build)
+    compared = 0
+    for size in range(2, len(raters) + 1):
+        for chosen in combinations(raters, size):
+            for options in OPTIONS:
+                counted = agreement_by(study, CLI, chosen, "transcript", **options)
+                assert counted == per_transcript_of_units(study, chosen, **options), f"{chosen} {options}"
+                compared += sum(g.median_alpha is not None for g in counted)
+    assert compared > 5
+
+
+def test_agreement_per_transcript_counts_a_disputed_segment_once_and_leaves_out_whole_transcript_codings(study_from):
+    study = study_from(varied_study)
+    counts = transcript_counts(study, CLI, ["alice", "bob", "carol"], include_unfinished=True)
+    table = unit_table(study, CLI, ["alice", "bob", "carol"], "segment", include_unfinished=True)
+    assert counts.transcripts == table.transcripts
+    assert counts.units.tolist() == [sum(u.transcript == name for u in table.units) for name in table.transcripts]
+    # every transcript's histogram of each code adds up to its units: whole-transcript codings are no unit
+    assert (counts.histograms.sum(axis=2) == counts.units[:, np.newaxis]).all()
+    assert counts.disputed.sum() == int(table.disputed().any(axis=1).sum()) > 0

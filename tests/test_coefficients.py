@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from study.agreement.bootstrap import alpha_bootstrap, alpha_bootstrap_table
 from study.agreement.coefficients import (
+    binary_alpha,
     binary_code_stats,
     binary_type_stats,
     binary_unit_types,
@@ -246,6 +247,19 @@ def test_unit_types_from_a_histogram_are_those_of_the_units(tallies):
     for field in ("raters", "ones", "counts"):
         assert getattr(from_histogram, field).tolist() == getattr(from_units, field).tolist()
     assert repr(binary_type_stats(from_histogram)) == repr(binary_code_stats(ones, [n] * len(ones)))  # NaN as 'nan'
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(2, 6).flatmap(lambda n: st.lists(st.lists(st.integers(0, 40), min_size=n + 1, max_size=n + 1),
+                                                    min_size=1, max_size=30)))
+def test_alpha_of_many_histograms_at_once_is_each_ones_to_the_bit(histograms):
+    """Agreement per transcript computes every (transcript, code) alpha in one call; each must be
+    what the code's own types give, not merely close (the per-transcript rows are compared with ==)."""
+    every_type = histogram_unit_types(np.ones(len(histograms[0]), dtype=np.int64))
+    together = binary_alpha(every_type, np.array(histograms))
+    for row, alpha in zip(histograms, together):
+        alone = binary_alpha(histogram_unit_types(row))
+        assert (math.isnan(alpha) and math.isnan(alone)) or alpha == alone
 
 
 def test_binary_fast_path_refuses_impossible_tallies():

@@ -468,3 +468,60 @@ def test_each_layout_family_is_read_right_with_its_layout_switched_off(name):
 def test_an_unknown_layout_cannot_be_switched_off():
     with pytest.raises(ValueError, match="no layout named"):
         read_transcript(FIXTURES / "angle-names.txt", without=("nonsense",))
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_questions_opened_by_a_dash_and_answers_set_bare(tmp_path, without):
+    # a press interview marks only its questions; each answer is the plain paragraphs below
+    path = tmp_path / "article.txt"
+    path.write_text("A bookseller of fifteen years, met in her shop.\n\n- How did the shop start?\n\n"
+                    "With a loan from my aunt.\n\n- Who are your customers?\n\nNeighbours, mostly.\n\n"
+                    "Students came later.\n\n- Is it hard to keep going?\n\nSome months.\n\n- What next?\n\n"
+                    "A reading room upstairs.\n", encoding="utf-8")
+    parsed, turns = _turns(path, without)
+    assert turns == [("Interviewer", "How did the shop start?"), ("Participant", "With a loan from my aunt."),
+                     ("Interviewer", "Who are your customers?"), ("Participant", "Neighbours, mostly.\n\nStudents came later."),
+                     ("Interviewer", "Is it hard to keep going?"), ("Participant", "Some months."),
+                     ("Interviewer", "What next?"), ("Participant", "A reading room upstairs.")]
+    assert word_account(parsed).notes_text == ("A bookseller of fifteen years, met in her shop.",)
+
+
+def test_a_title_above_role_and_date_fields_is_the_header(tmp_path):
+    # "Interviewer: Susan Ochoa" names the interviewer; the "Q:" turns are hers, not a second Interviewer's
+    path = tmp_path / "oh.txt"
+    path.write_text("Millbrook Oral History Collection\nNarrator: Walter Brandt\nInterviewer: Susan Ochoa\n"
+                    "Date: October 3, 1994\nEdited for reading.\n\nQ: When did you start at the mill?\n\n"
+                    "A: In 1946.\n\nQ: As a sweeper?\n\nA: Yes, for two years.\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert parsed.metadata["Narrator"] == "Walter Brandt" and parsed.metadata["Date"] == "October 3, 1994"
+    assert parsed.header.startswith("Millbrook Oral History Collection\n")
+    assert [parsed.turn_text(t) for t in parsed.turns] == [
+        "When did you start at the mill?", "In 1946.", "As a sweeper?", "Yes, for two years."]
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_a_legend_gives_its_codes_their_roles_over_a_letters_usual_meaning(tmp_path, without):
+    # "P" usually stands for a participant and "I" for an interviewer; this legend says otherwise
+    path = tmp_path / "wawancara.txt"
+    path.write_text("Keterangan: P = Peneliti, I = Informan\n\nP: Sudah berapa lama Ibu berjualan?\n"
+                    "I: Dua puluh tahun.\nP: Di pasar ini?\nI: Ya, sejak pasar dibangun.\n", encoding="utf-8")
+    parsed, _ = _turns(path, without)
+    assert {r.name: r.role for r in assign_roles(parsed)} == {"P": "interviewer", "I": "participant"}
+
+
+def test_speech_goes_on_below_a_pages_running_footer_and_header(tmp_path):
+    # page furniture repeats but for its page number; the witness's answer crosses the page break
+    path = tmp_path / "trial.txt"
+    path.write_text("Rivera v. Coastline Freight - Day 2 - Page 41\n\n"
+                    " 1  MR. OSEI: Where did you work?\n 2  THE WITNESS: At the depot, on nights. I kept\n"
+                    " 3  the log of every truck that left\n\nLinda Marsh, Official Court Reporter, CSR 5120\n"
+                    "Rivera v. Coastline Freight - Day 2 - Page 42\n\n 1  and every truck that came back.\n"
+                    " 2  MR. OSEI: Alone?\n 3  THE WITNESS: Yes.\n 4  MR. OSEI: Every night?\n"
+                    " 5  THE WITNESS: Most nights.\n\nLinda Marsh, Official Court Reporter, CSR 5120\n",
+                    encoding="utf-8")
+    parsed, turns = _turns(path)
+    witness = [text for speaker, text in turns if speaker == "THE WITNESS"]
+    assert witness[0].startswith("At the depot") and "Linda Marsh" not in witness[0]
+    assert "and every truck that came back." in [text for _, text in turns]  # the answer's rest: the witness's
+    assert [speaker for speaker, text in turns if text.startswith("and every")] == ["THE WITNESS"]
+    assert "Page 42" in " ".join(word_account(parsed).notes_text)

@@ -286,7 +286,7 @@ def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, ot
     assert len(result.unmapped) == 2
     assert any("Interview 7 [0:11] (Hope): covers no segment" in item for item in result.unmapped)
     assert any("[154:164] (Hope): its positions are outside the text" in item for item in result.unmapped)
-    assert result.skipped == ["1 PDF source(s) without a plain-text representation not imported"]
+    assert result.skipped == [] and result.kept_lines == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)"]
 
 
 def test_cases_give_the_participant_and_its_variables(study, other_tool):
@@ -402,8 +402,8 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
                                     "internal://s7.txt is not UTF-8 text, as REFI-QDA requires")
     # its 4 selections and 1 whole-source coding went with it, and the note on one selection;
     # the codebook and the participant did not
-    assert summary.skipped == ["1 PDF source(s) without a plain-text representation not imported",
-                               "5 coding(s) on the text source(s) left out not imported",
+    assert summary.kept_lines == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)"]
+    assert summary.skipped == ["5 coding(s) on the text source(s) left out not imported",
                                "1 note(s) on the text source(s) left out not imported"]
     assert texts_of(study) == {}
     assert [c.ref for c in codebook_of(study).codes()] == ["Barriers", "Barriers/Cost \\/ price",

@@ -82,7 +82,7 @@ def test_a_pdfs_plain_text_representation_is_a_transcript_with_its_codings_and_m
                                         ("ben", "Report 1.pdf", "Reviews took longer")]
     assert texts_of(study)["Report 1.pdf"] == TEXT.replace("\r\n", "\n")
     assert memos_of(study) == {("ana", "Report 1.pdf", None): "scanned from the field notes"}
-    assert summary.skipped == ["1 PDF region selection(s) (areas of a page, not text) not imported"]
+    assert not summary.skipped and summary.kept_lines == ["1 PDF region selection(s) (areas of a page, not text) kept as written for export (a study does not show them)"]
 
 
 def test_a_pdf_without_a_representation_is_named_as_not_imported(study, tmp_path):
@@ -91,7 +91,7 @@ def test_a_pdf_without_a_representation_is_named_as_not_imported(study, tmp_path
            f'{selection(1, interview(1), "A parser", 2)}</TextSource>'
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "p.qdpx", project(text + bare), {}))
     assert summary.imported == ["Interview 1"]
-    assert summary.skipped == ["1 PDF source(s) without a plain-text representation not imported"]
+    assert not summary.skipped and summary.kept_lines == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)"]
 
 
 # ---------------------------------------------------------------- recordings
@@ -148,7 +148,7 @@ def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_t
     assert memos_of(study) == {("ben", "interview detail.docx", None): "recorded at the lab"}
     participants = [(p["participant"], p["transcripts"]) for p in list_participants(study)]
     assert participants == [("P1", ["interview detail.docx"])]
-    assert summary.skipped == ["1 audio selection(s) (time ranges, not transcript text) not imported"]
+    assert not summary.skipped and summary.kept_lines == ["1 audio selection(s) (time ranges, not transcript text) kept as written for export (a study does not show them)"]
 
 
 def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_path):
@@ -176,7 +176,7 @@ def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_pa
 def test_a_recording_without_a_transcript_is_named_as_not_imported(study, tmp_path):
     audio = f'<AudioSource path="internal://a.mp3" guid="{guid(2, 1)}" name="a.mp3"/>'
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "a.qdpx", project(audio), {}))
-    assert summary.skipped == ["1 audio source(s) without a transcript not imported"]
+    assert not summary.skipped and summary.kept_lines == ["1 audio source(s) without a transcript kept as written for export (a study does not show them)"]
 
 
 # ---------------------------------------------------------------- the rest of a project
@@ -219,10 +219,10 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["Interview 1"] and len(quotes_of(study)) == 1
     assert [(m.name, m.text) for m in project_memos(study, CLI)] == [("Case memo: P1", "quiet, thoughtful")]
-    assert sorted(summary.skipped) == [
-        "1 <Highlight> element(s) in <TextSource> not imported",
-        "1 graph(s) (code maps) not imported",
-        "1 picture source(s) not imported",
+    assert summary.skipped == ["1 <Highlight> element(s) in <TextSource> not imported"]
+    assert sorted(summary.kept_lines) == [
+        "1 graph(s) (code maps) kept as written for export (a study does not show them)",
+        "1 picture source(s) kept as written for export (a study does not show them)",
     ]
 
 

@@ -146,3 +146,12 @@ def test_an_xml_file_of_no_known_kind_is_refused_saying_what_is_read(tmp_path):
     path.write_text("<rss><channel><title>News</title></channel></rss>", encoding="utf-8")
     with pytest.raises(TranscriptFormatError, match="oral-history synchronizer records"):
         read_transcript(path)
+
+
+def test_a_webvtt_cue_holding_two_voices_gives_each_its_words(tmp_path):
+    path = tmp_path / "panel.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000 align:start\n<v.host Ada Brandt>A bed frame?</v>\n"
+                    "<v.guest Tomas Ruiz>My sister's.</v>\n\n00:00:04.500 --> 00:00:08.000\n"
+                    "<v.guest Tomas Ruiz>She has not forgiven me.</v>\n", encoding="utf-8")
+    assert turns_of(read_transcript(path)) == [("Ada Brandt", "A bed frame?"),
+                                               ("Tomas Ruiz", "My sister's. She has not forgiven me.")]

@@ -36,6 +36,18 @@ def test_labels_written_with_combining_marks_are_speakers(tmp_path, language, wi
     assert main_interviewer(assign_roles(parsed)) == asker
 
 
+@pytest.mark.parametrize("mark", ["\u200f", "\u200e", "\u061c"], ids=["right-to-left", "left-to-right", "arabic letter"])
+def test_labels_behind_direction_marks_are_speakers(tmp_path, mark):
+    # a right-to-left writer's editor opens every line with a direction mark: it holds no text
+    path = tmp_path / "t.txt"
+    path.write_text(f"{mark}מראיינת: מתי הגעת?\n{mark}רחל: בשנת 1956.\n{mark}מראיינת: ומה עשית?\n{mark}רחל: עבדתי בלול.\n",
+                    encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        ("מראיינת", "מתי הגעת?"), ("רחל", "בשנת 1956."), ("מראיינת", "ומה עשית?"), ("רחל", "עבדתי בלול.")]
+    assert parsed.warnings == ()  # a mark on every line is no hidden control to warn of
+
+
 def test_a_word_with_vowel_signs_counts_once():
     assert word_count("साक्षात्कारकर्ता प्रतिभागी") == 2  # were 10 pieces, cut at each vowel sign
 

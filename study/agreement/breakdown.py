@@ -1,5 +1,6 @@
 """Agreement broken down: per transcript (where do the raters disagree?) and per pair of raters
-(who disagrees with whom?), from the same units table as the full report.
+(who disagrees with whom?), from the same units as the full report: per transcript counted in the
+database (``counted.transcript_counts``), per pair from the units table.
 
 Each row summarises one group with the full report's overall statistics (``alpha_summary``, as
 ``report_from_table`` gives them): the units, how many of them the raters coded differently, the
@@ -13,7 +14,7 @@ Example::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Sequence
 
@@ -22,7 +23,8 @@ import numpy as np
 from ..auth import Actor
 from ..errors import BadValue
 from ..store import Study
-from .study_agreement import alpha_summary
+from .counted import TranscriptCounts, transcript_counts
+from .study_agreement import alpha_summaries, alpha_summary
 from .units import UnitTable, check_raters, unit_table
 
 BY = ("transcript", "pair")
@@ -60,9 +62,7 @@ def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "t
     if by == "transcript":
         if level != "segment":
             raise BadValue("agreement per transcript compares segments; leave the level at segment")
-        table = unit_table(study, asker, raters, "segment", None, include_unfinished, participant_turns_only)
-        rows = _rows_of(table)
-        return [_group(_units_of(table, name, rows.get(name, [])), name) for name in table.transcripts]
+        return per_transcript(transcript_counts(study, asker, raters, include_unfinished, participant_turns_only))
     names = check_raters(raters)
     return [
         _group(unit_table(study, asker, pair, level, None, include_unfinished, participant_turns_only),
@@ -71,23 +71,23 @@ def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "t
     ]
 
 
-def _rows_of(table: UnitTable) -> dict[str, list[int]]:
-    """{transcript: the indexes of its units}, in one pass over the units."""
-    rows: dict[str, list[int]] = {}
-    for i, unit in enumerate(table.units):
-        rows.setdefault(unit.transcript, []).append(i)
-    return rows
-
-
-def _units_of(table: UnitTable, transcript: str, keep: list[int]) -> UnitTable:
-    return replace(table, transcripts=(transcript,), units=tuple(table.units[i] for i in keep),
-                   presence=table.presence[keep])
+def per_transcript(counts: TranscriptCounts) -> list[GroupAgreement]:
+    """One row per transcript from its units counted in the database (``counted.transcript_counts``):
+    ``_group``'s figures for the transcript's slice of the units table, all transcripts at once."""
+    summaries = alpha_summaries(counts.histograms)
+    return [GroupAgreement(name, counts.raters, 1, int(units), int(disputed), _identical(int(units), int(disputed)),
+                           summary.median_alpha, summary.pooled_alpha, summary.codes_with_alpha)
+            for name, units, disputed, summary in zip(counts.transcripts, counts.units, counts.disputed, summaries)]
 
 
 def _group(table: UnitTable, label: str) -> GroupAgreement:
     overall = alpha_summary(table.presence)  # report_from_table's overall figures, nothing else
     disputed = int(table.disputed().any(axis=1).sum())
     units = len(table.units)
-    return GroupAgreement(label, table.raters, len(table.transcripts), units, disputed,
-                          float(np.round(1 - disputed / units, 6)) if units else None,
+    return GroupAgreement(label, table.raters, len(table.transcripts), units, disputed, _identical(units, disputed),
                           overall.median_alpha, overall.pooled_alpha, overall.codes_with_alpha)
+
+
+def _identical(units: int, disputed: int) -> float | None:
+    """The share of units coded identically by every rater."""
+    return float(np.round(1 - disputed / units, 6)) if units else None

@@ -423,9 +423,11 @@ def binary_alpha(types: UnitTypes, counts: np.ndarray | None = None):
     pairable = types.raters >= 2
     m, k = types.raters[pairable], types.ones[pairable]
     weights = counts[..., pairable].astype(float)
-    values = weights @ m
+    values = weights @ m  # sums of whole numbers: exact in any order
     ones = weights @ k
-    disagreement = weights @ (k * (m - k) / (m - 1))
+    disagreement = np.zeros(weights.shape[:-1])
+    for t, per_unit in enumerate(k * (m - k) / (m - 1)):  # type by type, so that a row's alpha is the same bits
+        disagreement = disagreement + weights[..., t] * per_unit  # whether alone, among many or beside empty types
     variation = ones * (values - ones)
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = 1 - (values - 1) * disagreement / variation

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, literal, null, select, union_all
 
 from .. import codes as codes_mod
 from .. import compared
@@ -110,6 +110,99 @@ def unit_counts(study: Study, asker: Actor, raters, include_unfinished: bool = F
                       tuple(dict(d) for d in by_raters), tuple(notes))
 
 
+@dataclass(frozen=True, eq=False)
+class TranscriptCounts:
+    """``UnitCounts`` per compared transcript, reduced to what agreement per transcript reads:
+    ``histograms[t, c, k]``, the units of ``transcripts[t]`` on which k of the raters applied
+    ``codes[c]`` (k = 0 .. raters); ``units[t]`` its units and ``disputed[t]`` those on which some
+    but not all of the raters applied some code."""
+
+    raters: tuple[str, ...]
+    basis: str
+    transcripts: tuple[str, ...]
+    codes: tuple[CodeView, ...]
+    units: np.ndarray
+    disputed: np.ndarray
+    histograms: np.ndarray
+
+
+def transcript_counts(study: Study, asker: Actor, raters, include_unfinished: bool = False,
+                      participant_turns_only: bool = False) -> TranscriptCounts:
+    """The segment units of ``units.unit_table`` (same arguments, segment level, no theme), counted
+    per transcript in the database: one grouped query per batch of transcripts."""
+    raters = check_raters(raters)
+    require_may_compare(study, asker, raters, include_unfinished)
+    with study.session() as session:
+        rater_ids = [rater_user(session, r).id for r in raters]
+        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
+        order = _reading_order_ids(session, transcript_ids)
+        row_of = {tid: t for t, (tid, _) in enumerate(order)}
+        grouped, disputed_rows = _grouped_by_transcript(session, transcript_ids, rater_ids, participant_turns_only)
+        roles = _roles_by_transcript(session, transcript_ids)
+        ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
+    codes = code_infos(study, {ref_of[code] for _, code, _, _, _ in grouped})
+    index = {c.ref: i for i, c in enumerate(codes)}
+    column = {code: index[ref] for code, ref in ref_of.items() if ref in index}
+    kept = (lambda role: role == "participant") if participant_turns_only else (lambda role: role is not None)
+    units = np.zeros(len(order), dtype=np.int64)
+    for tid, role, n in roles:
+        units[row_of[tid]] += n if kept(role) else 0
+    disputed = np.zeros(len(order), dtype=np.int64)
+    for tid, role, n in disputed_rows:
+        disputed[row_of[tid]] += n if kept(role) else 0
+    histograms = np.zeros((len(order), len(codes), len(raters) + 1), dtype=np.int64)
+    rows = [(row_of[tid], column[code], ones, n) for tid, code, role, ones, n in grouped if kept(role)]
+    if rows:
+        t, c, k, n = np.array(rows, dtype=np.int64).T
+        np.add.at(histograms, (t, c, k), n)
+    histograms[:, :, 0] += units[:, np.newaxis] - histograms.sum(axis=2)
+    return TranscriptCounts(raters, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(name for _, name in order),
+                            codes, units, disputed, histograms)
+
+
+def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[int], roles: bool):
+    """``_grouped`` per transcript, units only and raters counted rather than named: rows (transcript
+    id, code id, segment role or None for a whole transcript, how many raters applied the code,
+    units); and the disputed segments, rows (transcript id, role, segments). Both from one reading of
+    the codings (the grouped codings are a CTE read twice). Without ``roles`` a segment's role is
+    read as "" (no join to the segments)."""
+    found, disputed = [], []
+    for start in range(0, len(transcript_ids), compared.BATCH):
+        applied = compared.applied_query(transcript_ids[start:start + compared.BATCH], rater_ids).cte("applied")
+        if roles:
+            source = applied.outerjoin(segments, segments.c.id == applied.c.segment_id)
+            role = segments.c.role
+        else:
+            source = applied
+            role = case((applied.c.segment_id.is_(None), None), else_=literal(""))
+        ones = sum(applied.c.raters.op(">>")(r).op("&")(1) for r in range(len(rater_ids)))
+        counted = (select(applied.c.transcript_id, applied.c.code_id, role.label("role"), ones.label("ones"),
+                          func.count().label("units"))
+                   .select_from(source).group_by(applied.c.transcript_id, applied.c.code_id, role, ones))
+        split = (select(applied.c.transcript_id, null().label("code_id"), role.label("role"), null().label("ones"),
+                        func.count(applied.c.segment_id.distinct()).label("units"))
+                 .select_from(source)
+                 .where(applied.c.segment_id.is_not(None), applied.c.raters != compared.everyone(len(rater_ids)))
+                 .group_by(applied.c.transcript_id, role))
+        for tid, code, role_, ones_, units in session.execute(union_all(counted, split)):
+            if code is None:
+                disputed.append((tid, role_, units))
+            else:
+                found.append((tid, code, role_, ones_, units))
+    return found, disputed
+
+
+def _roles_by_transcript(session, transcript_ids: list[int]) -> list[tuple[int, str, int]]:
+    """(transcript id, role, segments of that role) of the compared transcripts."""
+    found = []
+    for start in range(0, len(transcript_ids), compared.BATCH):
+        found += session.execute(
+            select(segments.c.transcript_id, segments.c.role, func.count())
+            .where(segments.c.transcript_id.in_(transcript_ids[start:start + compared.BATCH]))
+            .group_by(segments.c.transcript_id, segments.c.role)).all()
+    return found
+
+
 def _grouped(session, transcript_ids: list[int], rater_ids: list[int]) -> dict[tuple, tuple[int, int]]:
     """{(code id, segment role or None for a whole transcript, raters' bits): (units, codings)},
     ``compared.applied``'s groups counted in the database, batch by batch."""
@@ -137,12 +230,17 @@ def _roles(session, transcript_ids: list[int]) -> dict[str, int]:
 
 
 def _reading_order(session, transcript_ids: list[int]) -> tuple[str, ...]:
-    """The compared transcripts' names as ``unit_table`` lists them: those with segments by id,
+    """The compared transcripts' names as ``unit_table`` lists them."""
+    return tuple(name for _, name in _reading_order_ids(session, transcript_ids))
+
+
+def _reading_order_ids(session, transcript_ids: list[int]) -> list[tuple[int, str]]:
+    """The compared transcripts (id, name) as ``unit_table`` lists them: those with segments by id,
     then those without by name."""
     found = []
     for start in range(0, len(transcript_ids), compared.BATCH):
         segmented = exists().where(segments.c.transcript_id == transcripts.c.id)
         found += session.execute(select(transcripts.c.id, transcripts.c.name, segmented)
                                  .where(transcripts.c.id.in_(transcript_ids[start:start + compared.BATCH]))).all()
-    with_segments = [name for _, name, has in sorted(found) if has]
-    return tuple(with_segments + sorted(name for _, name, has in found if not has))
+    with_segments = [(tid, name) for tid, name, has in sorted(found) if has]
+    return with_segments + sorted(((tid, name) for tid, name, has in found if not has), key=lambda pair: pair[1])

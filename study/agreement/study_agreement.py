@@ -404,13 +404,32 @@ class AlphaSummary:
 def alpha_summary(presence: np.ndarray) -> AlphaSummary:
     """The median alpha over codes with a defined one, the pooled alpha, and how many codes have one,
     from a boolean units x codes x raters array (each code's alpha as ``per_code_agreement`` gives it)."""
+    return alpha_summaries(code_histograms(presence)[np.newaxis])[0]
+
+
+def code_histograms(presence: np.ndarray) -> np.ndarray:
+    """Codes x (raters + 1): per code, on how many units k of the raters applied it, k = 0 .. raters."""
     units, n_codes, n_raters = presence.shape
-    alphas = []
-    if units:
-        ones, n = rater_counts(presence), np.full(units, n_raters, dtype=np.int64)
-        alphas = [a for a in (defined(binary_alpha(binary_unit_types(ones[:, c], n))) for c in range(n_codes))
-                  if a is not None]
-    return AlphaSummary(float(np.median(alphas)) if alphas else None, pooled_alpha(presence), len(alphas))
+    ones = rater_counts(presence)
+    width = n_raters + 1
+    cells = (np.arange(n_codes) * width + ones).ravel()
+    return np.bincount(cells, minlength=n_codes * width).reshape(n_codes, width)
+
+
+def alpha_summaries(histograms: np.ndarray) -> list[AlphaSummary]:
+    """``alpha_summary`` of each group of units (a transcript), from groups x codes x (raters + 1)
+    histograms (``code_histograms``, or counted in the database), every group at once: the same
+    alphas, bit for bit, as the codes' one by one (``binary_alpha`` sums type by type)."""
+    groups, n_codes, width = histograms.shape
+    types = histogram_unit_types(np.ones(width, dtype=np.int64))  # every type, of raters = width - 1
+    alphas = binary_alpha(types, histograms.reshape(groups * n_codes, width)).reshape(groups, n_codes)
+    pooled = binary_alpha(types, histograms.sum(axis=1)) if n_codes else np.full(groups, math.nan)
+    summaries = []
+    for group in range(groups):
+        found = [float(a) for a in alphas[group] if not math.isnan(a)]
+        summaries.append(AlphaSummary(float(np.median(found)) if found else None, defined(pooled[group]),
+                                      len(found)))
+    return summaries
 
 
 def methods_sentence(table: UnitTable | UnitCounts, n_codes: int, alphas: Sequence[float], replicates: int,

@@ -2,10 +2,13 @@
 No rules live here."""
 from __future__ import annotations
 
+import functools
 import gc
 import html
 import os
 import sys
+from collections.abc import Callable
+from typing import ParamSpec
 
 import streamlit as st
 
@@ -24,6 +27,7 @@ from study.store import Study
 ACTOR_KEY = "actor"
 TOKEN_KEY = "session_token"
 COOKIE_CODE_KEY = "session_cookie_code"
+P = ParamSpec("P")
 
 
 def get_study() -> Study:
@@ -109,9 +113,31 @@ RUNS_KEY = "page_runs"
 def mark_page_ready(page_title: str) -> None:
     """An invisible marker that the page's run finished, numbered by this tab's runs (browser tests
     and benchmarks wait for it: a click's run has finished once the number has grown)."""
+    _mark_run_finished("study-page-ready", f' data-page="{html.escape(page_title)}"')
+
+
+def fragment(body: Callable[P, None]) -> Callable[P, None]:
+    """``st.fragment`` whose every run ends with a numbered marker, as a page run does
+    (``mark_page_ready``): a fragment's run is seen finished even when the browser, busy, never
+    showed it running (both script states drawn in one frame)."""
+    @st.fragment
+    @functools.wraps(body)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        body(*args, **kwargs)
+        _mark_run_finished("study-fragment-ready")
+
+    return run
+
+
+def hide_fragment_markers() -> None:
+    """The fragments' run markers take no room (each would add a gap where its fragment ends)."""
+    st.html('<style>[data-testid="stElementContainer"]:has([data-testid="study-fragment-ready"]) '
+            "{ display: none; }</style>")
+
+
+def _mark_run_finished(testid: str, attributes: str = "") -> None:
     runs = st.session_state[RUNS_KEY] = st.session_state.get(RUNS_KEY, 0) + 1
-    st.html(f'<span data-testid="study-page-ready" data-page="{html.escape(page_title)}" data-run="{runs}" hidden>'
-            '</span>')
+    st.html(f'<span data-testid="{testid}"{attributes} data-run="{runs}" hidden></span>')
 
 
 _modules_frozen = 0

@@ -13,6 +13,7 @@ from study.app.components.session_cookie import COOKIE, write_session_cookie
 from study.app.common import (
     current_actor,
     freeze_long_lived_objects,
+    hide_fragment_markers,
     mark_page_ready,
     resume_browser_session,
     session_cookie_code,
@@ -54,6 +55,7 @@ else:
         st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 
 page = st.navigation(pages)
+hide_fragment_markers()
 page.run()
 mark_page_ready(page.title)
 freeze_long_lived_objects()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from study import codes, retrieval
+from study.app.common import fragment
 from study.app.display import attempt, labelled, plain
 from study.auth import Actor
 from study.store import Study
@@ -25,7 +26,7 @@ def search_box() -> None:
         st.switch_page("views/search.py", query_params={"q": st.session_state[SEARCH]})
 
 
-@st.fragment
+@fragment
 def retrieval_panel(study: Study, actor: Actor, shown_key: str) -> None:
     """The chosen code's definition and its codings outside the transcript the Code page shows
     (read from ``st.session_state[shown_key]`` on each run: the page's own fragment may have

@@ -51,6 +51,8 @@ def qdpx_export(ctx, out, raters, unique_names) -> None:
     summary = qdpx.export_qdpx(open_study(ctx, create=False), auth.CLI, out, _names(raters), unique_names)
     click.echo(f"Wrote {summary.path}: {summary.sources} transcript(s), {summary.codes} code(s), "
                f"{summary.codings} coding(s) by {', '.join(summary.raters) or 'no rater'}, {summary.notes} note(s).")
+    for item in summary.not_written:
+        click.echo(f"Not written: {item}.")
     if summary.repeated_names and not unique_names:
         click.echo(f"Code names used in more than one branch, written as they are: {', '.join(summary.repeated_names)}. "
                    "QualCoder keeps one code per name; for it, export with --unique-names.")

@@ -12,6 +12,8 @@ tools (NVivo, MAXQDA, ATLAS.ti, QualCoder) read and write.
 - ``codebook`` and ``qdc``: the code tree both ways, and codebook files;
 - ``groupings``: the sets of codes and texts and the relations between them a project brings,
   kept and written back;
+- ``kept``: what a study has no place for (graphs, pictures, PDF regions, time ranges, notes on
+  relations...), kept as written with what it refers to, and put back by an export;
 - ``files``: the same as bytes, for the browser's uploads and downloads.
 
 Example::

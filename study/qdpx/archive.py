@@ -42,14 +42,12 @@ from .model import (
     QdaSource,
     normal_guid,
 )
-from .unread import local, unread_lines
+from .kept import MAX_KEPT_FILE, PROJECT, SHELL, KeptElement, digest, element_xml, keepable, shell_xml
+from .unread import kept_lines, local, unread_elements, unread_lines
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _SOURCES = ("TextSource", "PDFSource", "AudioSource", "VideoSource", "PictureSource")
-_TEXTLESS = {"PDFSource": "PDF source(s) without a plain-text representation",
-             "AudioSource": "audio source(s) without a transcript",
-             "VideoSource": "video source(s) without a transcript"}
 
 
 def children(element: ET.Element | None, name: str) -> list[ET.Element]:
@@ -219,6 +217,10 @@ class _ArchiveReader(_Elements):
         self.by_folded_name = {name.casefold(): info for name, info in self.members.items()}
         self.inflated = 0
         self.not_imported: Counter = Counter()
+        self.kept: list[KeptElement] = []
+        self.kept_files: dict[str, bytes] = {}
+        self.kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures...)
+        self.kept_references: Counter = Counter()
         member = self._project_member()
         self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
         super().__init__(path, member)
@@ -273,11 +275,68 @@ class _ArchiveReader(_Elements):
         self.link_coded_cases(sources, case_labels, case_of_source)
         links, relations = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
-        self.skipped.extend(unread_lines(root) + self.colour_line())
+        self.skipped.extend(unread_lines(root, keepable) + self.colour_line())
+        self.kept += [self.kept_element(anchor, parent, element) for anchor, parent, element in unread_elements(root)
+                      if keepable(parent, local(element.tag))]
+        self.keep_references_to_kept_sources(root, {s.guid for s in sources})
+        self.kept.append(KeptElement(None, "", ET.tostring(ET.Element(root.tag, dict(root.attrib)), encoding="unicode"),
+                                     kind=PROJECT))
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
                           frozenset(case_guids), _description(root), self.case_memos(root), self.sets(root),
-                          relations)
+                          relations, tuple(self.kept), self.kept_files, self.named(root, users, case_labels),
+                          tuple(kept_lines(root, keepable) + [
+                              f"{n} {_KEPT_REFERENCES[what]} kept as written for export"
+                              for what, n in sorted(self.kept_references.items())]), self.kept_sources)
+
+    def named(self, root: ET.Element, users: dict[str, str], case_labels: dict[str, str]) -> dict[str, tuple]:
+        """{GUID: (kind, name)} of the users, variables, cases and sets, for the references of kept elements."""
+        found = {guid: ("user", name) for guid, name in users.items()}
+        found.update((normal_guid(v.get("guid")), ("variable", v.get("name") or "")) for v in
+                     children(child(root, "Variables"), "Variable") if normal_guid(v.get("guid")))
+        found.update((guid, ("case", label)) for guid, label in case_labels.items())
+        found.update((s.guid, ("set", s.name)) for s in self.sets(root))
+        return found
+
+    def keep_references_to_kept_sources(self, root: ET.Element, texts: set[str]) -> None:
+        """A case's or set's reference to a source kept whole (a picture, a recording without
+        transcript), kept as written: the study holds no text for it to name."""
+        whole = {normal_guid(s.get("guid")) for s in child(root, "Sources") or []
+                 if isinstance(s.tag, str) and local(s.tag) in _SOURCES} - texts - {None}
+        self.kept_sources = frozenset(whole)
+        for parent, ref in (("Case", "SourceRef"), ("Set", "MemberSource")):
+            elements = children(child(root, "Cases"), "Case") if parent == "Case" else (
+                children(child(root, "Sets"), "Set") + _codebook_sets(root))
+            for element in elements:
+                for member in children(element, ref):
+                    if normal_guid(member.get("targetGUID")) in whole and normal_guid(element.get("guid")):
+                        self.kept.append(KeptElement(normal_guid(element.get("guid")), parent, element_xml(member)))
+                        self.kept_references[f"{parent}/{ref}"] += 1
+
+    def keep_shell(self, outer: ET.Element, guid: str) -> None:
+        """Keeps the PDF or recording a text is read from, to write it around the text again."""
+        self.kept.append(replace(self.kept_element(guid, "Sources", outer, shell_xml(outer)), kind=SHELL))
+
+    def kept_element(self, anchor: str | None, parent: str, element: ET.Element, xml: str | None = None
+                     ) -> KeptElement:
+        """The element kept as written, with the files it names inside the archive (a picture, a
+        PDF, a recording); a file too large to keep is named in the summary."""
+        files, paths = [], []
+        for node, attribute in ((n, a) for n in element.iter() for a in ("path", "richTextPath")):
+            path = (node.get(attribute) or "").strip()
+            member = self.member_named(path) if path.startswith(INTERNAL) else None
+            if member is None:
+                continue
+            size = self.members.get(member, self.by_folded_name.get(member.casefold())).file_size
+            if size > MAX_KEPT_FILE:
+                self.skipped.append(f"{path} ({size:,} bytes) is larger than the {MAX_KEPT_FILE:,} bytes a study "
+                                    f"keeps of a file; its <{local(node.tag)}> is kept without it")
+                continue
+            data = self.read(member, MAX_KEPT_FILE)
+            self.kept_files[digest(data)] = data
+            files.append(digest(data))
+            paths.append(path)
+        return KeptElement(anchor, parent, xml or element_xml(element), tuple(files), tuple(paths))
 
     def source(self, element: ET.Element) -> list[QdaSource]:
         """The texts of a source: a TextSource's own, a PDF's plain-text representation, an audio or
@@ -287,14 +346,16 @@ class _ArchiveReader(_Elements):
         guid = self.guid(element, kind)
         name = element.get("name") or ""
         if kind == "TextSource":
+            if set(element.attrib) & _SOURCE_ATTRIBUTES:
+                self.keep_shell(element, guid)
             return [self.text_source(element, guid, name or guid)]
         if kind == "PDFSource" and (representation := child(element, "Representation")) is not None:
+            self.keep_shell(element, guid)
             return [self.text_source(representation, guid, name or representation.get("name") or guid, outer=element)]
         transcripts = children(element, "Transcript") if kind in ("AudioSource", "VideoSource") else []
-        if not transcripts:
-            if kind in _TEXTLESS:  # a picture source is counted with what is not read at all
-                self.not_imported[_TEXTLESS[kind]] += 1
+        if not transcripts:  # a picture, or a PDF or recording without text: kept whole (``unread``)
             return []
+        self.keep_shell(element, guid)
         return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
                                 _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
                 for i, t in enumerate(transcripts)]
@@ -410,8 +471,9 @@ class _ArchiveReader(_Elements):
                 joined.setdefault(target, []).append(origin)
                 joined.setdefault(origin, []).append(target)
             elif origin and target:
-                relations.append(QdaLink(" ".join((link.get("name") or "").split()), (link.get("direction") or "").strip(),
-                                         _six_digit_colour(link.get("color")), origin, target))
+                relations.append(QdaLink(normal_guid(link.get("guid")) or "", " ".join((link.get("name") or "").split()),
+                                         (link.get("direction") or "").strip(), _six_digit_colour(link.get("color")),
+                                         origin, target, element_xml(link)))
             else:
                 self.not_imported["link(s) missing an end"] += 1
         return {k: tuple(v) for k, v in joined.items()}, tuple(relations)
@@ -531,12 +593,22 @@ class _ArchiveReader(_Elements):
         return tuple(QdaSet(self.guid(s, "Set"), " ".join((s.get("name") or "").split()) or self.guid(s, "Set"),
                             _description(s), members(s, "MemberCode"), members(s, "MemberSource"),
                             members(s, "MemberNote"))
-                     for s in children(child(root, "Sets"), "Set"))
+                     for s in children(child(root, "Sets"), "Set") + _codebook_sets(root))
 
     def case_memos(self, root: ET.Element) -> dict[str, str]:
         """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""
         return {self.case_label(case): text for case in children(child(root, "Cases"), "Case")
                 if (text := _description(case))}
+
+
+_KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture or a recording or PDF without text",
+                    "Set/MemberSource": "set member(s) that are a picture or a recording or PDF without text"}
+_SOURCE_ATTRIBUTES = {"richTextPath", "creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime"}
+
+
+def _codebook_sets(root: ET.Element) -> list[ET.Element]:
+    """Sets a tool wrote inside a project's CodeBook, as codebooks (.qdc) hold them."""
+    return children(child(child(root, "CodeBook"), "Sets"), "Set")
 
 
 def _junk(name: str) -> bool:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from .. import codes as codes_mod
 from .. import project_memos
+from . import kept
 from ..auth import Actor, rater_user
 from ..atomic import atomic_write
 from ..importing.storing import interview_date
@@ -59,6 +60,7 @@ class ExportSummary:
     notes: int
     repeated_names: tuple[str, ...] = ()  # code names used in more than one branch (written as they are)
     unique_names: bool = False
+    not_written: tuple[str, ...] = ()  # kept elements (graphs, pictures...) whose place the study no longer holds
 
 
 def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[str] | None = None,
@@ -66,17 +68,19 @@ def export_qdpx(study: Study, asker: Actor, path: str | Path, raters: Sequence[s
     """Write the study (texts, codebook, participants, the raters' codings and memos) as a .qdpx.
 
     ``raters`` None: every rater with codings or memos (an admin), or the asker's own (a coder).
+    An admin's export also gives back what imports kept as written (``kept``: graphs, pictures,
+    time ranges...); what of it has lost its place is named in ``not_written``.
     ``unique_names``: a code name used in two branches is written with its parent, "Latency
     (Performance)", for tools that keep one code per name (QualCoder); else names are as they are.
     """
     path = Path(path)
     with study.session() as session:
         names = _export_raters(session, asker, raters)
-        builder = _ProjectBuilder(session, names, unique_names)
+        builder = _ProjectBuilder(session, names, unique_names, with_kept=asker.is_admin)
         project = builder.project(path.stem or "study")
     write_archive(path, project, builder.texts)
     return ExportSummary(str(path), names, builder.source_count, builder.code_count, len(builder.codings),
-                         builder.note_count, tuple(builder.codebook.repeated), unique_names)
+                         builder.note_count, tuple(builder.codebook.repeated), unique_names, builder.not_written)
 
 
 def _export_raters(session: Session, asker: Actor, raters: Sequence[str] | None) -> tuple[str, ...]:
@@ -104,8 +108,9 @@ def when(moment: dt.datetime | None) -> str:
 class _ProjectBuilder:
     """Builds the Project element from one session's reads; ``texts`` are the Sources files."""
 
-    def __init__(self, session: Session, raters: tuple[str, ...], unique_names: bool = False):
+    def __init__(self, session: Session, raters: tuple[str, ...], unique_names: bool = False, with_kept: bool = False):
         self.session = session
+        self.with_kept = with_kept  # what imports kept as written (other coders' picture codings too): an admin's
         self.raters = raters
         self.rater_of = {rater_user(session, r).id: r for r in raters}
         self.user_guid = {r: stable_guid("user", user_name(r)) for r in raters}
@@ -116,9 +121,10 @@ class _ProjectBuilder:
         self.code_order = {c.id: i for i, c in enumerate(all_codes)}
         self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names,
                                      codes_mod.top_codes(session))
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, str | bytes] = {}
         self.notes: list[ET.Element] = []
         self.memo_files = 0
+        self.not_written: tuple[str, ...] = ()
 
     @property
     def source_count(self) -> int:
@@ -147,7 +153,7 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        participants = _Variables(transcripts)
+        participants = _Variables(transcripts, self.session.scalars(select(Participant).order_by(Participant.id)))
         # a case memo an import kept goes back as its case's Description, where QualCoder and NVivo read it
         on_case = {m: label for m in memos if (label := case_memo_label(m.name)) in participants.labels}
         variables, cases = participants.elements({label: m.text for m, label in on_case.items()})
@@ -163,7 +169,26 @@ class _ProjectBuilder:
         root.extend(part for part in parts if part is not None)
         if described is not None:
             ET.SubElement(root, "Description").text = xml_text(described.text)
+        self.restore_kept(root, names)
         return root
+
+    def restore_kept(self, root: ET.Element, transcripts: set[str]) -> None:
+        """What an import kept as written (graphs, pictures, time ranges...), put back in place, its
+        references renamed to this file's GUIDs; users it names are added to the file's users."""
+        store = kept.kept_of(self.session)
+        if not store.elements or not self.with_kept:
+            return
+        restorer = kept.Restorer(store, _NewGuids(self, root, transcripts), self.session)
+        restorer.restore(root)
+        self.texts.update(restorer.files)
+        self.not_written = tuple(restorer.not_written)
+        users = root.find("Users")
+        if users is None:
+            users = ET.Element("Users")
+            root.insert(0, users)
+        present = {u.get("guid") for u in users}
+        users.extend(ET.Element("User", guid=guid, name=xml_text(user_name(name)))
+                     for name, guid in self.user_guid.items() if guid not in present)
 
     def sets(self, transcripts: set[str]) -> list[ET.Element]:
         """The sets an import kept, each member a code or text of this file (a member since renamed
@@ -322,6 +347,53 @@ class _ProjectBuilder:
         return ET.Element("NoteRef", targetGUID=guid)
 
 
+class _NewGuids:
+    """The GUID this export wrote for what an original GUID named (``kept.Restorer``), or None."""
+
+    def __init__(self, builder: _ProjectBuilder, root: ET.Element, transcripts: set[str]):
+        self.builder, self.root, self.transcripts = builder, root, transcripts
+        self._selections: dict[tuple, str] | None = None
+
+    def __call__(self, kind: str, *key) -> str | None:
+        return getattr(self, kind, lambda *_: None)(*key)
+
+    def code(self, code_id: int) -> str | None:
+        ref = self.builder.codebook.ref_of.get(code_id)
+        return code_guid(ref) if ref is not None else None
+
+    def source(self, name: str) -> str | None:
+        return source_guid(name) if name in self.transcripts else None
+
+    def user(self, name: str) -> str:
+        return self.builder.user_guid.setdefault(name, stable_guid("user", user_name(name)))
+
+    def variable(self, name: str) -> str:
+        return stable_guid("variable", name)
+
+    def case(self, participant_id: int) -> str | None:
+        participant = self.builder.session.get(Participant, participant_id)
+        return case_guid(participant.label) if participant is not None else None
+
+    def set(self, name: str) -> str:
+        return stable_guid("set", name)
+
+    def note(self, name: str, text: str) -> str:
+        return stable_guid("project-memo", name, text)
+
+    def link(self, name: str, origin: list, target: list) -> str | None:
+        ends = [self.code(member) if kind == CODE else self.source(member) for kind, member in (origin, target)]
+        return stable_guid("link", name, *ends) if all(ends) else None
+
+    def selection(self, transcript: str, start: int, end: int) -> str | None:
+        if self._selections is None:
+            self._selections = {}
+            for source in self.root.iter("TextSource"):
+                for selection in source.iter("PlainTextSelection"):
+                    where = (source.get("name"), int(selection.get("startPosition")), int(selection.get("endPosition")))
+                    self._selections.setdefault(where, selection.get("guid"))
+        return self._selections.get((transcript, start, end))
+
+
 def user_name(rater: str) -> str:
     """The rater's name in the file; the consensus travels as a rater of its own, since an import
     never writes into a study's consensus."""
@@ -346,7 +418,7 @@ def case_codes(transcripts: list[Transcript]) -> list[ET.Element]:
 class _Variables:
     """Participants' attributes and transcripts' metadata as typed Variables and Cases."""
 
-    def __init__(self, transcripts: list[Transcript]):
+    def __init__(self, transcripts: list[Transcript], others: Iterable[Participant] = ()):
         self.transcripts = transcripts
         self.participants: dict[int, Participant] = {}
         self.sources: dict[int, list[str]] = defaultdict(list)
@@ -354,6 +426,8 @@ class _Variables:
             if t.participant is not None:
                 self.participants.setdefault(t.participant.id, t.participant)
                 self.sources[t.participant.id].append(source_guid(t.name))
+        for participant in others:  # a participant with no text yet is a case all the same
+            self.participants.setdefault(participant.id, participant)
 
     @property
     def labels(self) -> set[str]:
@@ -409,7 +483,7 @@ def _container(tag: str, children: list[ET.Element]) -> ET.Element | None:
     return element
 
 
-def write_archive(path: Path, project: ET.Element, texts: dict[str, str] | None, member: str = PROJECT_FILE) -> None:
+def write_archive(path: Path, project: ET.Element, texts: dict[str, str | bytes] | None, member: str = PROJECT_FILE) -> None:
     """The project (and its texts) as a zip at ``path`` (the bare XML when ``texts`` is None),
     written whole or not at all."""
     ET.indent(project)
@@ -421,7 +495,7 @@ def write_archive(path: Path, project: ET.Element, texts: dict[str, str] | None,
             with zipfile.ZipFile(file, "w") as archive:
                 _add_member(archive, member, xml)
                 for name, text in texts.items():
-                    _add_member(archive, name, text.encode("utf-8"))
+                    _add_member(archive, name, text if isinstance(text, bytes) else text.encode("utf-8"))
 
 
 def _add_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -36,12 +36,13 @@ from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
 from ..project_memos import ProjectMemo
 from ..segmenting import overlap
-from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
+from ..store import Coding, Memo, Participant, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
+from . import kept
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
-                    QdaProject, QdaSelection, QdaSource)
+from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaLink,
+                    QdaNote, QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets
 
@@ -60,6 +61,8 @@ class QdpxImportSummary:
     coding_memos: int = 0  # codings stored with a memo
     sets: int = 0  # sets (groups of codes and texts) kept that the study did not have
     relations: int = 0  # relations between codes and texts kept that the study did not have
+    kept: int = 0  # elements a study has no place for (graphs, pictures, time ranges...) kept for export
+    kept_lines: list[str] = field(default_factory=list)  # what was kept as written, one line per kind
     unmapped: list[str] = field(default_factory=list)  # selections or codings that found no segment or code
     skipped: list[str] = field(default_factory=list)  # parts of the file not imported, and why
     readings: list[str] = field(default_factory=list)  # sources whose positions were not read as characters
@@ -80,7 +83,8 @@ class QdpxImportSummary:
                 f"Codes added: {self.codes_added}. Codings: {codings} ({self.coding_memos} with a memo). "
                 f"Memos: {self.memos}." + (f" Project memos: {self.project_memos}." if self.project_memos else "")
                 + (f" Sets: {self.sets}." if self.sets else "")
-                + (f" Relations: {self.relations}." if self.relations else ""))
+                + (f" Relations: {self.relations}." if self.relations else "")
+                + (f" Kept for export: {self.kept}." if self.kept else ""))
 
     def left_out_line(self) -> str | None:
         """The texts not imported, by count and name, and why."""
@@ -104,13 +108,14 @@ class QdpxImportSummary:
         added = f"new raters (users of the project, added as coders without password): {', '.join(self.new_raters)}"
         return ([line for line in (self.left_out_line(), self.credit_line()) if line] + [*self.readings]
                 + [f"not placed: {item}" for item in self.unmapped] + [f"skipped: {item}" for item in self.skipped]
+                + [f"kept: {item}" for item in self.kept_lines]
                 + ([added] if self.new_raters else []))
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "unchanged": self.unchanged,
                 "left_out": [{"source": s, "problem": p} for s, p in self.left_out], "codes_added": self.codes_added,
                 "codings": dict(self.codings), "memos": self.memos, "coding_memos": self.coding_memos,
-                "project_memos": self.project_memos, "sets": self.sets, "relations": self.relations,
+                "project_memos": self.project_memos, "sets": self.sets, "relations": self.relations, "kept": self.kept, "kept_lines": self.kept_lines,
                 "unmapped": self.unmapped, "skipped": self.skipped, "readings": self.readings,
                 "new_raters": self.new_raters, "credit": self.credit, "credit_differs": [{"selection": s, "coding": c, "codings": n}
                                                           for (s, c), n in self.credit_differs.items()]}
@@ -153,7 +158,7 @@ def import_qdpx(study: Study, actor: Actor, path: str | Path, unit: str = "turn"
                          + " or the ".join(CREDITS))
     path = Path(path)
     project = read_project(path)
-    summary = QdpxImportSummary(skipped=list(project.skipped), credit=credit)
+    summary = QdpxImportSummary(skipped=list(project.skipped), credit=credit, kept_lines=list(project.kept_lines))
     summary.left_out = [(s.name, problem) for s in project.sources if (problem := _unreadable(s))]
     try:
         _store(study, actor, path, project, unit, summary)
@@ -189,14 +194,50 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             transcript, match = _place_text(session, actor, path, names[source.guid], source, project, unit, summary,
                                             stored)
             placed[source.guid] = transcript.name
-            codings, memos = _Records(project, source, code_refs, summary).read(transcript, match)
+            records = _Records(project, source, code_refs, summary)
+            codings, memos = records.read(transcript, match)
+            writer.selections.update(records.placed)
             writer.write(transcript, codings, memos)
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
-        summary.project_memos = project_memos.keep(session, _project_memos(project, code_refs))
+        memos = _project_memos(project, code_refs)
+        summary.project_memos = project_memos.keep(session, [memo for _, memo in memos])
         code_ids = _code_ids(session, code_refs)
         summary.sets = keep_sets(session, _sets(project, code_ids, placed, summary))
-        summary.relations = keep_relations(session, _relations(project, code_ids, placed, summary))
+        relations, links = _relations(project, code_ids, placed, summary)
+        summary.relations = keep_relations(session, relations)
+        inside = {link.guid for link in links}  # what lay in a link kept whole is part of it
+        elements = [e for e in project.kept if e.anchor not in inside] + [
+            kept.KeptElement(None, "Links", link.xml) for link in links]
+        participants = dict(session.execute(select(Participant.label, Participant.id)).all())
+        refs = _kept_refs(project, code_ids, placed, writer.selections, memos, elements, participants)
+        summary.kept = kept.keep(session, elements, refs, project.kept_files)
+
+
+def _kept_refs(project: QdaProject, code_ids: dict[str, int], placed: dict[str, str],
+               selections: dict[str, list], memos: list[tuple[str | None, ProjectMemo]],
+               elements: list[kept.KeptElement], participants: dict[str, int]) -> dict[str, list]:
+    """{GUID: [kind, *what it named]} of everything kept elements refer to, as an export finds it
+    again: a code and a case (participant) by id, so that renaming one keeps them; a text by
+    transcript name, a selection by its place, a note by the project memo it became, a relation by
+    its name and ends."""
+    def end(guid: str) -> list | None:
+        if guid in code_ids:
+            return [CODE, code_ids[guid]]
+        return [SOURCE, placed[guid]] if guid in placed else None
+
+    refs: dict[str, list] = {guid: list(named) for guid, named in project.named.items() if named[0] != "case"}
+    refs.update((guid, ["case", participants[label]]) for guid, (kind, label) in project.named.items()
+                if kind == "case" and label in participants)
+    refs.update((guid, ["code", code_id]) for guid, code_id in code_ids.items())
+    refs.update((guid, ["source", name]) for guid, name in placed.items())
+    refs.update((guid, ["selection", *where]) for guid, where in selections.items())
+    refs.update((guid, ["note", memo.name, memo.text]) for guid, memo in memos if guid)
+    for link in project.relations:
+        if (origin := end(link.origin)) and (target := end(link.target)):
+            refs[link.guid] = ["link", link.name, origin, target]
+    wanted = kept.guids_in(elements)
+    return {guid: ref for guid, ref in refs.items() if guid in wanted}
 
 
 def _code_ids(session: Session, code_refs: dict[str, str]) -> dict[str, int]:
@@ -214,7 +255,8 @@ def _sets(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str]
     for found in project.sets:
         codes = tuple(code_refs[g] for g in found.codes if g in code_refs)
         sources = tuple(dict.fromkeys(placed[g] for g in found.sources if g in placed))
-        dropped += sum(g not in code_refs for g in found.codes) + sum(g not in placed for g in found.sources)
+        dropped += sum(g not in code_refs for g in found.codes) + sum(
+            g not in placed and g not in project.kept_sources for g in found.sources)
         kept.append(KeptSet(found.name, found.description, codes, sources))
     if dropped:
         summary.skipped.append(f"{dropped} member(s) of sets not kept: their codes or texts were not imported")
@@ -222,23 +264,25 @@ def _sets(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str]
 
 
 def _relations(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str],
-               summary: QdpxImportSummary) -> list[KeptRelation]:
-    """The project's relations between codes and texts, ends by code id and transcript
-    name; one with an end the study does not hold (a selection, a case) is counted."""
+               summary: QdpxImportSummary) -> tuple[list[KeptRelation], list[QdaLink]]:
+    """(the project's relations between codes and texts, ends by code id and transcript name;
+    the links with an end that is neither, a selection, a case or a picture, kept as written)."""
     def end(guid: str) -> tuple[str, str] | None:
         if guid in code_refs:
             return (CODE, code_refs[guid])
         return (SOURCE, placed[guid]) if guid in placed else None
 
-    kept = []
+    relations, whole = [], []
     for link in project.relations:
         origin, target = end(link.origin), end(link.target)
         if origin and target:
-            kept.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
-    if len(kept) < len(project.relations):
-        summary.skipped.append(f"{len(project.relations) - len(kept)} relation(s) not kept: an end is not a code or "
-                               "text the study holds")
-    return kept
+            relations.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
+        else:
+            whole.append(link)
+    if whole:
+        summary.kept_lines.append(f"{len(whole)} link(s) with an end that is not a code or text (a selection, a "
+                                  "case, a picture) kept as written for export")
+    return relations, whole
 
 
 def _unreadable(source: QdaSource) -> str | None:
@@ -260,23 +304,25 @@ def _report_unplaced(project: QdaProject, left_out: list[QdaSource], summary: Qd
         summary.skipped.append(f"{len(on_left_out)} note(s) on the text source(s) left out not imported")
 
 
-def _project_memos(project: QdaProject, code_refs: dict[str, str]) -> list[ProjectMemo]:
+def _project_memos(project: QdaProject, code_refs: dict[str, str]) -> list[tuple[str | None, ProjectMemo]]:
     """The notes attached to no source, selection or coding: the project's own memos, and the
     memos of cases and codes (a participant and a code have no memo of their own: each is kept as
-    a project memo named for it, ``CASE_MEMO`` and ``CODE_MEMO``, which an export puts back)."""
+    a project memo named for it, ``CASE_MEMO`` and ``CODE_MEMO``, which an export puts back);
+    each with the GUID of the note it was, if any."""
     referenced = set().union(*(_note_refs(project, s) for s in project.sources))
-    memos = []
+    memos: list[tuple[str | None, ProjectMemo]] = []
     for code in (c for top in project.codes for c in top.walk()):
         for guid in code.notes:
             note = project.notes.get(guid)
             if note is not None and note.text.strip() and code.guid in code_refs and guid not in referenced:
                 referenced.add(guid)
-                memos.append(_kept(f"{CODE_MEMO}{code_refs[code.guid]}", note, project))
+                memos.append((guid, _kept(f"{CODE_MEMO}{code_refs[code.guid]}", note, project)))
     if project.description:  # the project's own memo (QualCoder writes it so)
-        memos.append(ProjectMemo(PROJECT_DESCRIPTION, project.users.get(project.creator or ""), project.description))
+        memos.append((None, ProjectMemo(PROJECT_DESCRIPTION, project.users.get(project.creator or ""),
+                                        project.description)))
     # a participant has attributes, not a memo: a case's memo is kept as a project memo named for it
-    memos += [ProjectMemo(f"{CASE_MEMO}{label}", None, text) for label, text in project.case_memos.items()]
-    memos += [_kept(note.name, note, project) for guid, note in project.notes.items()
+    memos += [(None, ProjectMemo(f"{CASE_MEMO}{label}", None, text)) for label, text in project.case_memos.items()]
+    memos += [(guid, _kept(note.name, note, project)) for guid, note in project.notes.items()
               if guid not in referenced and note.text.strip()]
     return memos
 
@@ -407,6 +453,7 @@ class _Records:
 
     def __init__(self, project: QdaProject, source: QdaSource, code_refs: dict[str, str], summary: QdpxImportSummary):
         self.project, self.source, self.code_refs, self.summary = project, source, code_refs, summary
+        self.placed: dict[str, list] = {}  # selection GUID -> [transcript, start, end] in the stored text
         self.reading: Reading = choose_reading(source.text or "", project.origin,
                                                [(s.start, s.end) for s in source.selections])
         if self.reading.utf16 or self.reading.crlf_as_one:
@@ -435,6 +482,7 @@ class _Records:
                 self.summary.unmapped.append(f"{transcript.name} [{selection.start}:{selection.end}] ({codes}): its "
                                              f"positions are outside the text ({len(transcript.text)} characters)")
                 continue
+            self.placed[selection.guid] = [transcript.name, start, end]
             notes = self.note_texts(selection.notes + self.project.linked_notes.get(selection.guid, ()))
             annotation = "\n\n".join(t for t in [selection.description, *notes] if t)
             for coding in selection.codings:
@@ -499,6 +547,7 @@ class _Writer:
         self.done: dict[int, set[int]] = {}
         self.known: dict[int, set[tuple]] = {}  # transcript id -> (rater, code, unit) stored or queued
         self.pending: list[CodingWrite] = []  # codings queued for ``store_codings``, in the file's order
+        self.selections: dict[str, list] = {}  # selection GUID -> [transcript, start, end], for kept references
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)

@@ -150,11 +150,13 @@ class QdaSet:
 class QdaLink:
     """A Link joining no note: a relation between two codes or sources (by GUID)."""
 
+    guid: str
     name: str
     direction: str
     colour: str | None
     origin: str
     target: str
+    xml: str = ""  # as written, kept when an end is not a code or text (a selection, a case, a picture)
 
 
 @dataclass(frozen=True)
@@ -175,3 +177,8 @@ class QdaProject:
     case_memos: dict[str, str] = field(default_factory=dict)  # participant -> the case's Description
     sets: tuple[QdaSet, ...] = ()
     relations: tuple[QdaLink, ...] = ()
+    kept: tuple = ()  # kept.KeptElement: what the study has no place for, kept as written for export
+    kept_files: dict[str, bytes] = field(default_factory=dict)  # SHA-256 -> the files kept elements name
+    named: dict[str, tuple] = field(default_factory=dict)  # GUID -> (kind, name) of users, variables, cases, sets
+    kept_lines: tuple[str, ...] = ()  # what was kept as written, one line per kind
+    kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures, recordings without text)

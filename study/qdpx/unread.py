@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from xml.etree import ElementTree as ET
 
+from .model import normal_guid
+
 _TEXT = {"Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef", "VariableValue"}
 _VALUES = {"VariableRef", "TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue"}
 
 # parent element -> the children the reader reads (by local name)
 READ: dict[str, set[str]] = {
-    "Project": {"Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Description", "NoteRef",
-                "Sets", "Graphs"},
+    "Project": {"Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Description", "Sets",
+                "Graphs"},  # a NoteRef on the project is kept as written (its note is a project memo)
     "Sets": {"Set"},
     "Set": {"Description", "MemberCode", "MemberSource"},  # a note member is counted
     "Graphs": set(),  # each Graph is counted
@@ -55,6 +57,11 @@ _SAID = {
     "VideoSource/VideoSelection": "video selection(s) (time ranges, not transcript text)",
     "Case/CodeRef": "case code reference(s)",
     "Case/SelectionRef": "case selection reference(s)",
+    "Sources/PDFSource": "PDF source(s) without a plain-text representation",
+    "Sources/AudioSource": "audio source(s) without a transcript",
+    "Sources/VideoSource": "video source(s) without a transcript",
+    "Link/NoteRef": "note(s) on relations",
+    "Project/NoteRef": "note(s) on the project",
     "Variable/Description": "variable description(s)",
     "Note/Description": "note description(s)",
 }
@@ -65,27 +72,52 @@ def local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def unread(root: ET.Element) -> Counter:
-    """{what: count} of the elements outside ``READ`` that carry something, counted where they stand
-    (what lies inside one is part of it)."""
-    found: Counter = Counter()
-    stack = [root]
+def unread_elements(root: ET.Element) -> list[tuple[str | None, str, ET.Element]]:
+    """(GUID of the element it lies in, None for the project; that element's name; the element)
+    for each element outside ``READ`` that carries something (what lies inside one is part of
+    it). A PDF or recording with no text to read is one such element, whole."""
+    found = []
+    stack: list[tuple[ET.Element, str | None]] = [(root, None)]
     while stack:  # no recursion: any depth of nesting is walked
-        parent = stack.pop()
+        parent, anchor = stack.pop()
         reads = READ.get(local(parent.tag), set())
         for element in parent:
             if not isinstance(element.tag, str):  # a comment or processing instruction
                 continue
-            if local(element.tag) in reads:
-                stack.append(element)
+            if local(element.tag) in reads and not _textless(parent, element):
+                stack.append((element, normal_guid(element.get("guid")) or anchor))
             elif _carries_something(element):
-                found[_said(local(parent.tag), local(element.tag))] += 1
-    return found
+                found.append((anchor, local(parent.tag), element))
+    return list(reversed(found))
 
 
-def unread_lines(root: ET.Element) -> list[str]:
+def unread(root: ET.Element, keeps=lambda parent, name: False) -> tuple[Counter, Counter]:
+    """({what: count} not imported, {what: count} kept as written for export): ``keeps(parent, name)``
+    says which are kept."""
+    lost, kept = Counter(), Counter()
+    for _, parent, element in unread_elements(root):
+        name = local(element.tag)
+        (kept if keeps(parent, name) else lost)[_said(parent, name)] += 1
+    return lost, kept
+
+
+def unread_lines(root: ET.Element, keeps=lambda parent, name: False) -> list[str]:
     """One line per kind of element not imported: "2 set(s) (groups of codes or sources) not imported"."""
-    return [f"{n} {what} not imported" for what, n in sorted(unread(root).items())]
+    return [f"{n} {what} not imported" for what, n in sorted(unread(root, keeps)[0].items())]
+
+
+def kept_lines(root: ET.Element, keeps) -> list[str]:
+    """One line per kind of element kept as written for export: "1 graph(s) (code maps) kept as
+    written for export (a study does not show them)"."""
+    return [f"{n} {what} kept as written for export (a study does not show them)"
+            for what, n in sorted(unread(root, keeps)[1].items())]
+
+
+def _textless(parent: ET.Element, element: ET.Element) -> bool:
+    """A PDF without its plain text, or a recording without a transcript."""
+    if local(parent.tag) != "Sources" or local(element.tag) not in ("PDFSource", "AudioSource", "VideoSource"):
+        return False
+    return not any(local(c.tag) in ("Representation", "Transcript") for c in element if isinstance(c.tag, str))
 
 
 def _said(parent: str, name: str) -> str:

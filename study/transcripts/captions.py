@@ -7,7 +7,8 @@ milliseconds, a doubled arrow, an end before its start) is an error naming the l
 leniently, its text is kept with the previous cue and reported in ``warnings``. A WebVTT file's
 header lines ("Kind:", "Language:") are the reading's ``header``; its NOTE blocks are text outside
 every turn (STYLE and REGION blocks are formatting, not text). A cue whose lines each open with a
-dash holds an exchange: between a file's two speakers, its lines alternate.
+dash holds an exchange: between a file's two speakers, its lines alternate. A cue whose lines open
+with voice tags of their own holds each voice's words.
 """
 from __future__ import annotations
 
@@ -143,7 +144,16 @@ def _timed_cue(timing: Line, number: int, body: list[str], lenient: bool, warnin
     if _seconds(match["end"] or match["sbv_end"]) < _seconds(match["start"]):
         problem = f"line {number} has a malformed cue timing: it ends before it starts (\"{timing.text.strip()}\")"
         return _unplaced(number, problem, body, lenient, warnings)
-    return [_cue(number, _without_fraction(match["start"]), body)]
+    return [_cue(number, _without_fraction(match["start"]), part) for part in _voices(body)]
+
+
+def _voices(body: list[str]) -> list[list[str]]:
+    """A cue's lines, one part per voice when more than one line opens with its own '<v Name>' (two
+    speakers in one cue); else the cue whole."""
+    starts = [i for i, line in enumerate(body) if _VOICE.match(line)]
+    if len(starts) < 2:
+        return [body]
+    return [body[begin:end] for begin, end in zip([0, *starts[1:]], [*starts[1:], len(body)])]
 
 
 def _unplaced(number: int, problem: str, body: list[str], lenient: bool, warnings: list[str]) -> list[Cue]:

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
 from .reading import Document, Proposal, is_sound_line
-from .roles import label_role, role_label
+from .roles import label_role, legend, role_label
 from .text import WORD, Line, non_space_count
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -193,6 +193,10 @@ def without_header_blocks(labels: list[Label], lines: Sequence[Line]) -> list[La
         after = index[line.start] + 1
         return after == len(lines) or lines[after].start > line.end + 1 or lines[after].start in labelled
 
+    names = set(counts)
+    legends = {i for i, label in enumerate(labels[:start]) if _declares_codes(label, names)}
+    if legends:  # "Keterangan: P = Peneliti, I = Informan": a legend of the labels below, no one's turn
+        return without_header_blocks([label for i, label in enumerate(labels) if i not in legends], lines)
     single = [i < start and _few_words(label) and alone(label.line) and _header_value(label)
               for i, label in enumerate(labels)]
     if not any(single):
@@ -217,6 +221,12 @@ def _body(label: Label) -> str:
 def _few_words(label: Label) -> bool:
     body = _body(label)
     return len(body.split()) <= _HEADER_WORDS and len(body) < 60 and not body.rstrip().endswith(("?", "？"))
+
+
+def _declares_codes(label: Label, names: set[str]) -> bool:
+    """Whether the label's words are a legend of two or more of the document's labels ("P = Peneliti")."""
+    body = _body(label)
+    return "=" in body and len({code.casefold() for code in legend(body)} & (names - {label.speaker.casefold()})) >= 2
 
 
 def _header_value(label: Label) -> bool:

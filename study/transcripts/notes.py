@@ -166,12 +166,23 @@ def _record_lines(lines: list[str], line_keys: _LineKeys) -> dict[int, tuple[str
     after = max(fields, default=first) + 1
     apart = after < len(lines) and not lines[after].strip() and any(line.strip() for line in lines[after:])
     if len(fields) < _RECORD_LINES or len(set(keys)) < len(keys) or 2 * once < len(keys) or not apart:
-        # a title line over known header fields ("Interview 07" above "Datum: ...") is the header's too
-        known = title and first + 1 < len(lines) and (item := _header_item(lines[first + 1], line_keys)) and not item[2]
-        return {first: ("Title", lines[first].strip(), False)} if known else {}
+        # a title line over known header fields ("Interview 07" above "Datum: ...", or above "Narrator: ..."
+        # then "Date: ...") is the header's too
+        return {first: ("Title", lines[first].strip(), False)} if title and _known_fields(lines, first + 1, line_keys) else {}
     if title:
         fields[first] = ("Title", lines[first].strip(), False)
     return fields
+
+
+def _known_fields(lines: list[str], start: int, line_keys: _LineKeys) -> bool:
+    """Whether the lines from ``start`` are header fields, one of them more than a role's name."""
+    for line in lines[start:start + _RECORD_LINES + 3]:
+        item = _header_item(line, line_keys)
+        if item is None:
+            return False
+        if not item[2]:
+            return True
+    return False
 
 
 _SPEAKER_CODE = re.compile(r"[^\W\d_]{1,12}[ \t]?\d{1,3}")  # "P1", "Speaker 2", "TN3": a turn's label

@@ -95,9 +95,17 @@ _VISIBLE = {ord(ch): "\n" if ch in _AS_LINE_BREAKS else " " for ch in
                       0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])}
 
 
+# The marks a right-to-left writer's editor puts at line starts and around numbers (left-to-right,
+# right-to-left, Arabic letter mark): they order the text and hold none, so they are read as spaces
+# without a warning (a Hebrew or Arabic file holds one on every line).
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"), " ")
+
+
 def visible_controls(text: str) -> tuple[str, tuple[str, ...]]:
     """``text`` with each invisible control read as a space or a line break, and a note naming the
     first. Hidden in a speaker label ("P2\\x01: ...") one sent the answer to the interviewer."""
+    if "\u200e" in text or "\u200f" in text or "\u061c" in text:
+        text = text.translate(_DIRECTION_MARKS)
     first = _INVISIBLE.search(text)
     if first is None:
         return text, ()

@@ -40,6 +40,9 @@ PASSWORDS = {account.name: account.password for account in DEMO_ACCOUNTS}
 # The app marks each finished page run with this element (app.py); a page is loaded when it is
 # present, the script is not running and no lazy-loaded widget still shows as a skeleton.
 READY = '[data-testid="study-page-ready"]'
+# How long a wait for the app may take before the test fails: a bound, never a pause (a wait ends
+# as soon as its condition holds). A run takes seconds on a 2-core machine at load 15.
+LOAD_TIMEOUT = 60_000
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -157,11 +160,12 @@ def browser():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/ensure_system_packages.sh)")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        sync_api.expect.set_options(timeout=LOAD_TIMEOUT // 2)  # Playwright's 5 s is short under load
         yield chromium
         chromium.close()
 
 
-def wait_until_loaded(page, timeout: float = 20_000) -> None:
+def wait_until_loaded(page, timeout: float = LOAD_TIMEOUT) -> None:
     """Wait until the page's script run has finished and every lazy widget has rendered."""
     page.wait_for_selector(READY, state="attached", timeout=timeout)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
@@ -177,7 +181,7 @@ def sign_in(page, base_url: str, name: str, password: str | None = None) -> None
     page.get_by_role("textbox", name="User name").fill(name)
     page.get_by_role("textbox", name="Password").fill(password if password is not None else PASSWORDS[name])
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector(f'{READY}:not([data-page="Sign in"])', state="attached", timeout=20_000)
+    page.wait_for_selector(f'{READY}:not([data-page="Sign in"])', state="attached", timeout=LOAD_TIMEOUT)
     wait_until_loaded(page)
     wait_for_session_cookie(page)
 

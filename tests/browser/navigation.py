@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.browser.conftest import READY, wait_until_loaded
+from tests.browser.conftest import LOAD_TIMEOUT, READY, wait_until_loaded
 
 ROW_HEIGHT = 35  # st.dataframe's header and rows, in pixels
-# Counts the runs the page starts from now on: Streamlit marks its app element
-# data-test-script-state="running" while a run (the page's or a fragment's) is under way.
-WATCH_RUNS = """(ready) => {
+# Every finished run leaves a numbered marker (app/common.py): the page's at its end, a fragment's at
+# the fragment's end; the highest number is the last run finished.
+RUN_MARKERS = '[data-testid="study-page-ready"], [data-testid="study-fragment-ready"]'
+# Counts the runs the page starts from now on (Streamlit marks its app element
+# data-test-script-state="running" while a run, the page's or a fragment's, is under way; a busy
+# browser may draw both states in one frame and never show it), and the last run finished.
+WATCH_RUNS = """(markers) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!window.__studyRuns) {
         window.__studyRuns = {started: 0};
@@ -18,8 +22,8 @@ WATCH_RUNS = """(ready) => {
             window.__studyRuns.started++; })
             .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
     }
-    const marker = document.querySelector(ready);
-    return {started: window.__studyRuns.started, finished: Number(marker ? marker.dataset.run : 0)};
+    const finished = Math.max(0, ...[...document.querySelectorAll(markers)].map(m => Number(m.dataset.run)));
+    return {started: window.__studyRuns.started, finished};
 }"""
 # A tab or an expander the app keys reruns when opened (``on_change="rerun"``: it computes only the
 # open one); Streamlit gives the tabs, or the expander's own wrapper, the class "st-key-<key>" (an
@@ -32,35 +36,34 @@ RERUNS_WHEN_OPENED = """control => {
     const shut = tab ? control.getAttribute("aria-selected") !== "true" : !control.closest("details").open;
     return Boolean(box) && shut && [...box.classList].some(c => c.startsWith("st-key-"));
 }"""
-RAN_SINCE = """({before, ready}) => {
-    const marker = document.querySelector(ready);
-    return window.__studyRuns.started > before.started || Number(marker ? marker.dataset.run : 0) > before.finished;
-}"""
+RAN_SINCE = """({before, markers}) => window.__studyRuns.started > before.started
+    || [...document.querySelectorAll(markers)].some(m => Number(m.dataset.run) > before.finished)"""
 
 
 def go(page, title: str) -> None:
     """Open a page from the sidebar and wait until it has rendered."""
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-    page.wait_for_selector(f'{READY}[data-page="{title}"]', state="attached", timeout=60_000)
-    wait_until_loaded(page, timeout=60_000)
+    page.wait_for_selector(f'{READY}[data-page="{title}"]', state="attached", timeout=LOAD_TIMEOUT)
+    wait_until_loaded(page)
 
 
 @contextmanager
-def rerun(page, timeout: float = 60_000) -> Iterator[None]:
+def rerun(page, timeout: float = LOAD_TIMEOUT) -> Iterator[None]:
     """Around an action that reruns the app (a click, a choice, Enter in a text box): after it, wait
     until a run it started has finished and the page is loaded again. A run is seen starting (the
-    app's script state) or finished (the page-ready marker's run number grew): a quick run the
-    browser never showed as running still counts, and no run before the action does."""
-    before = page.evaluate(WATCH_RUNS, READY)
+    app's script state) or finished (a run marker, the page's or a fragment's, numbered higher than
+    any before): a quick run the browser never showed as running still counts, and no run before
+    the action does."""
+    before = page.evaluate(WATCH_RUNS, RUN_MARKERS)
     yield
-    page.wait_for_function(RAN_SINCE, arg={"before": before, "ready": READY}, timeout=timeout)
+    page.wait_for_function(RAN_SINCE, arg={"before": before, "markers": RUN_MARKERS}, timeout=timeout)
     wait_until_loaded(page, timeout=timeout)
 
 
 def settle(page) -> None:
     """Wait until the app is idle (no run under way, no widget still loading): after an action that
     starts no run (a tab or an expander opened, a dialog dismissed). One that does: ``rerun``."""
-    wait_until_loaded(page, timeout=60_000)
+    wait_until_loaded(page)
 
 
 def reveal(page, control) -> None:

@@ -17,7 +17,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from study.app.common import get_study, require_actor
+from study.app.common import fragment, get_study, require_actor
 from study.app.components.focus import release_focus_on_change
 from study.app.display import (
     flash,
@@ -315,7 +315,7 @@ STYLE = """<style>
 </style>"""
 
 
-@st.fragment
+@fragment
 def work(raters: list[str], where: adjudication.DisagreementFilter) -> None:
     """The progress, the decisions and the card: a decision or a move reruns only this."""
     with st.container(key="adjudicate_work"):

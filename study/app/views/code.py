@@ -14,7 +14,7 @@ from dataclasses import replace
 import streamlit as st
 
 from study.app.components.coding_workspace import coding_workspace, just_stored
-from study.app.common import get_study, require_actor
+from study.app.common import fragment, get_study, require_actor
 from study.app.display import plain, said
 from study.app.retrieval_panel import retrieval_panel, search_box
 from study import workspace
@@ -124,7 +124,7 @@ def transcript_choices() -> list:
     return [replace(c, progress=fresh.progress) if c.id == fresh.transcript_id else c for c in kept]
 
 
-@st.fragment
+@fragment
 def code_page() -> None:
     # The picker, the done button and the workspace rerun together on every coding action, so the
     # picker's count and the progress bar agree. After clicks the run reads nothing: the clicks

@@ -29,6 +29,7 @@ _SHAPE_NAMES = {
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
     "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
     "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
+    "questions marked, answers bare": "questions opened by a dash, answers bare",
 }
 _MAX_SPEAKERS = 12
 
@@ -321,9 +322,10 @@ def _adjacent(document: Document, upper: Line, lower: Line) -> bool:
 
 
 def _reading(document: Document, shape: str, labels: Sequence[Label]) -> Proposal:
-    """Turns from each label to the next, or to a line that is nobody's (a heading, boilerplate)."""
+    """Turns from each label to the next, or to a line that is nobody's (a heading, boilerplate);
+    speech that goes on below boilerplate (a page's running footer and header) is its speaker's still."""
     stops = _boilerplate(document, {label.line.start for label in labels})
-    every = sorted([*labels, *stops], key=lambda label: label.line.start)
+    every = sorted([*labels, *stops, *_continued(document, labels, stops)], key=lambda label: label.line.start)
     proposal = proposal_from_labels(f"{NAME}: {_SHAPE_NAMES.get(shape, shape)}", document, every, all_labelled=False)
     turns = [turn for turn in proposal.turns if turn.speaker]
     if shape == "tag" or shape == "voice":
@@ -332,11 +334,36 @@ def _reading(document: Document, shape: str, labels: Sequence[Label]) -> Proposa
 
 
 def _boilerplate(document: Document, labelled: set[int]) -> list[Label]:
-    """Lines that say the same thing twice or more (a tool's watermark at the top and the bottom):
-    nobody's words, and the end of the turn above them."""
-    counts = Counter(line.text.strip() for line in document.content_lines)
+    """Lines that say the same thing twice or more, maybe but for their numbers (a tool's watermark
+    at the top and the bottom, a page's running header "... - Page 41"): nobody's words, and the end
+    of the turn above them."""
+    counts = Counter(_unnumbered(line.text) for line in document.content_lines if line.start not in labelled)
     return [Label(line, "", line.start, line.end, None, _NAMED) for line in document.content_lines
-            if line.start not in labelled and counts[line.text.strip()] > 1 and len(line.text.split()) >= 4]
+            if line.start not in labelled and counts[_unnumbered(line.text)] > 1 and len(line.text.split()) >= 4]
+
+
+def _unnumbered(text: str) -> str:
+    return re.sub(r"\d+", "#", text.strip())
+
+
+def _continued(document: Document, labels: Sequence[Label], stops: list[Label]) -> list[Label]:
+    """Where a turn cut by boilerplate goes on: the first line below the boilerplate that is no
+    one's label, when the boilerplate stands inside a turn (a label above it, a line of words below)."""
+    if not stops or not labels:
+        return []
+    nobody = {stop.line.start for stop in stops}
+    labelled = {label.line.start: label for label in labels}
+    found, speaker, after_stop = [], None, False
+    for line in document.content_lines:
+        if line.start in labelled:
+            speaker, after_stop = labelled[line.start].speaker or None, False
+        elif line.start in nobody:
+            after_stop = speaker is not None
+        elif after_stop:
+            start = line.start + prefix_end(line.text)
+            found.append(Label(line, speaker, start, start, None, _NAMED))
+            after_stop = False
+    return found
 
 
 _CLOSING_TAG = re.compile(r"[ \t]*</[\w\-]{1,30}>[ \t]*$")
@@ -364,11 +391,39 @@ def _marker_reading(document: Document, lines: list[Line]) -> Proposal | None:
         sides = [m for m in marks if m.marker == marker]
         first = lines.index(sides[0].line) if sides else 0
         if len(sides) < 4 or len(sides) < 0.6 * (len(lines) - first):
-            return None
+            return _questions_marked_answers_bare(document, sides)
         parity = {id(m): n % 2 == 0 for n, m in enumerate(sides)}
         names = _side_names(document, sides, lambda m: parity[id(m)])
         labels = [_unnamed_label(m, names[parity[id(m)]]) for m in sides]
     return _cut_at_blocks(document, "markers", labels)
+
+
+def _questions_marked_answers_bare(document: Document, questions: list[Marked]) -> Proposal | None:
+    """A marker that opens questions only ("- 처음 책방을 연 계기가 무엇인가요?"), each answered by the
+    paragraphs below it that no marker opens: the marked side asks, the bare paragraphs answer."""
+    if len(questions) < 3 or sum(is_question(m.line.text) for m in questions) < 0.8 * len(questions):
+        return None
+    labels: list[Label] = []
+    for mark, after in zip(questions, [*questions[1:], None]):
+        labels.append(_unnamed_label(mark, ASKING))
+        if (answer := _next_paragraph(document, mark.line, after.line if after else None)) is not None:
+            start = answer.start + len(answer.text) - len(answer.text.lstrip())
+            labels.append(Label(answer, ANSWERING, start, start, None, _ANSWERS))
+    if 4 * sum(label.speaker == ANSWERING for label in labels) < 3 * len(questions):
+        return None  # most questions answered by a bare paragraph, or this is not the shape
+    return _reading(document, "questions marked, answers bare", labels)
+
+
+def _next_paragraph(document: Document, line: Line, before: Line | None) -> Line | None:
+    """The first line of the paragraph after ``line``'s, if it starts before ``before``."""
+    lines = document.lines
+    index = next(i for i, other in enumerate(lines) if other.start == line.start)
+    while index + 1 < len(lines) and not lines[index + 1].blank and not document.by_line:
+        index += 1  # the question's own paragraph goes on
+    following = next((other for other in lines[index + 1:] if not other.blank), None)
+    if following is None or (before is not None and following.start >= before.start) or marked(following):
+        return None
+    return following
 
 
 def _interleaved(marks: list[Marked], common: list[str]) -> bool:

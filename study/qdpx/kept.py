@@ -1,0 +1,327 @@
+"""What a project holds that a study has no place for, kept as written so that an export gives
+it back: graphs (code maps, networks), picture sources and their region selections, PDF page
+regions, audio and video time ranges, notes on relations, note members of sets, a note on the
+project, descriptions of variables and notes, cases' references to codes and selections, and
+the recordings and PDFs a text came from.
+
+Each kept element is stored verbatim (``KeptElement``) with the GUID of the element it lay in,
+and the GUIDs it refers to are stored as what they named (a code by id, a text by transcript
+name, a user by name...), since an export names everything anew. An export (``restore``) puts
+each back where the schema wants it, its references renamed; a PDF or recording a text came from
+is written around that text again (``PDFSource`` with its ``Representation``, ``AudioSource`` or
+``VideoSource`` with its ``Transcript``). The files they name inside the archive (pictures, PDFs,
+recordings) are kept too, up to ``MAX_KEPT_FILE`` bytes each; a larger one is named in the
+import's summary. Only elements the QDA-XML schema allows where they stood are kept (so every
+export stays valid); anything else is named as not imported.
+
+Example: ``kept_of(session).elements``
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store import Meta, get_setting
+from .model import INTERNAL, normal_guid, stable_guid
+
+KEY = "qdpx_kept"  # study_meta: JSON {"elements": [KeptElement...], "refs": {guid: [kind, *key]}, "files": {...}}
+FILE_KEY = "qdpx_file:"  # study_meta: a kept file's bytes (base64), by the SHA-256 of its content
+MAX_KEPT_FILE = 20_000_000  # bytes of one picture, PDF or recording kept with its element
+SHELL = "shell"  # a kept source whose text was imported: its attributes (a PDF or recording: around the text)
+PROJECT = "project"  # the project's own attributes: its name, creator and dates
+
+SOURCES = ("TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource")
+TEXT_CHILDREN = ["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef", "VariableValue"]
+# where an element may stand (parent -> its children in the schema's order): only these are kept
+ORDER: dict[str, list[str]] = {
+    "Project": ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs",
+                "Description", "NoteRef"],
+    "Sources": list(SOURCES),
+    "Graphs": ["Graph"],
+    "Case": ["Description", "CodeRef", "VariableValue", "SourceRef", "SelectionRef"],
+    "Variable": ["Description"],
+    "Note": TEXT_CHILDREN,
+    "TextSource": TEXT_CHILDREN,
+    "Representation": TEXT_CHILDREN,
+    "Set": ["Description", "MemberCode", "MemberSource", "MemberNote"],
+    "Link": ["NoteRef"],
+    "PDFSource": ["Description", "PDFSelection", "Representation", "Coding", "NoteRef", "VariableValue"],
+    "AudioSource": ["Description", "Transcript", "AudioSelection", "Coding", "NoteRef", "VariableValue"],
+    "VideoSource": ["Description", "Transcript", "VideoSelection", "Coding", "NoteRef", "VariableValue"],
+    "Transcript": ["Description", "PlainTextContent", "SyncPoint", "TranscriptSelection", "NoteRef"],
+}
+_GUID = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?")
+
+
+def keepable(parent: str, name: str) -> bool:
+    """True when the schema allows ``name`` inside ``parent`` (so it can be written back there)."""
+    return name in ORDER.get(parent, ())
+
+
+@dataclass(frozen=True)
+class KeptElement:
+    anchor: str | None  # GUID (as compared: ``normal_guid``) of the element it lay in; None: the project
+    parent: str  # that element's name
+    xml: str  # the element as written, namespace included
+    files: tuple[str, ...] = ()  # SHA-256 of the files it names inside the archive, in the order of ``paths``
+    paths: tuple[str, ...] = ()  # those files' paths (``internal://x.png``)
+    kind: str = ""  # SHELL for a PDF or recording whose text was imported
+
+
+@dataclass
+class Kept:
+    elements: list[KeptElement] = field(default_factory=list)
+    refs: dict[str, list] = field(default_factory=dict)  # original GUID -> [kind, *what it named]
+
+
+def element_xml(element: ET.Element) -> str:
+    return ET.tostring(element, encoding="unicode")
+
+
+def shell_xml(outer: ET.Element) -> str:
+    """A PDF or recording whose text is imported, as kept: its attributes, and its Representation's
+    or Transcript's attributes and sync points (the times of the recording), without the text."""
+    shell = ET.Element(outer.tag, dict(outer.attrib))
+    for inner in outer:
+        if _local(inner.tag) in ("Representation", "Transcript"):
+            copy = ET.SubElement(shell, inner.tag, dict(inner.attrib))
+            copy.extend(ET.Element(p.tag, dict(p.attrib)) for p in inner if _local(p.tag) == "SyncPoint")
+            break
+    return ET.tostring(shell, encoding="unicode")
+
+
+def guids_in(kept: list[KeptElement]) -> set[str]:
+    """Every GUID the kept elements name (their own, their references, their anchors)."""
+    found = {k.anchor for k in kept if k.anchor}
+    for item in kept:
+        for element in ET.fromstring(item.xml).iter():
+            found.update(g for value in element.attrib.values() if _GUID.fullmatch(value.strip())
+                         if (g := normal_guid(value)))
+    return found
+
+
+def kept_of(session: Session) -> Kept:
+    data = json.loads(get_setting(session, KEY) or "{}")
+    return Kept([KeptElement(**{**e, "files": tuple(e.get("files", ())), "paths": tuple(e.get("paths", ()))})
+                 for e in data.get("elements", [])], data.get("refs", {}))
+
+
+def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], files: dict[str, bytes]) -> int:
+    """Keep the elements not kept already (the same XML in the same place), their references and
+    files, in the caller's transaction; returns how many are new (of those an import names: not a
+    text's or the project's own attributes)."""
+    kept = kept_of(session)
+    seen = {(e.anchor, e.parent, e.xml) for e in kept.elements}
+    new = [e for e in elements if (e.anchor, e.parent, e.xml) not in seen and not seen.add((e.anchor, e.parent, e.xml))]
+    if not new:
+        return 0
+    kept.elements += new
+    kept.refs.update(refs)
+    for digest, data in files.items():
+        key = FILE_KEY + digest[:48]
+        if session.get(Meta, key) is None:
+            session.add(Meta(key=key, value=base64.b64encode(data).decode("ascii")))
+    session.merge(Meta(key=KEY, value=json.dumps({"elements": [asdict(e) for e in kept.elements],
+                                                  "refs": kept.refs}, ensure_ascii=False)))
+    return sum(not e.kind for e in new)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def kept_file(session: Session, sha: str) -> bytes | None:
+    value = session.scalar(select(Meta.value).where(Meta.key == FILE_KEY + sha[:48]))
+    return base64.b64decode(value) if value is not None else None
+
+
+# ---------------------------------------------------------------- writing back
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _plain(element: ET.Element) -> ET.Element:
+    """The element with its namespace dropped from every tag (the export writes a default namespace)."""
+    for item in element.iter():
+        item.tag = _local(item.tag)
+    return element
+
+
+def insert_in_order(parent: ET.Element, element: ET.Element) -> None:
+    """Put ``element`` into ``parent`` after every child the schema places before or with it."""
+    order = ORDER.get(_local(parent.tag), [])
+    rank = order.index(_local(element.tag)) if _local(element.tag) in order else len(order)
+    at = len(parent)
+    for index, existing in enumerate(parent):
+        if _local(existing.tag) in order and order.index(_local(existing.tag)) > rank:
+            at = index
+            break
+    parent.insert(at, element)
+
+
+class Restorer:
+    """Puts kept elements back into an export being built.
+
+    ``new_guid(kind, key)`` gives the GUID the export wrote for what an original GUID named, or
+    None when the export holds no such thing (then the original GUID is left as it is)."""
+
+    def __init__(self, kept: Kept, new_guid, session: Session):
+        self.kept, self.new_guid, self.session = kept, new_guid, session
+        self.files: dict[str, bytes] = {}  # archive member -> bytes to write
+        self.not_written: list[str] = []
+
+    def renamed(self, guid: str | None) -> str | None:
+        ref = self.kept.refs.get(normal_guid(guid) or "")
+        return self.new_guid(ref[0], *ref[1:]) if ref else None
+
+    def element(self, item: KeptElement) -> ET.Element:
+        element = _plain(ET.fromstring(item.xml))
+        for node in element.iter():
+            for name, value in node.attrib.items():
+                if name != "guid" and _GUID.fullmatch(value.strip()) and (new := self.renamed(value)):
+                    node.set(name, new)
+        written = set()
+        for path, sha in zip(item.paths, item.files):
+            data = kept_file(self.session, sha)
+            if data is not None:
+                self.files["Sources/" + path[len(INTERNAL):]] = data
+                written.add(path)
+        for node in element.iter():  # a file inside the archive that was not kept is not named
+            for name in ("path", "richTextPath"):
+                if (node.get(name) or "").strip().startswith(INTERNAL) and node.get(name).strip() not in written:
+                    del node.attrib[name]
+        return element
+
+    def restore(self, root: ET.Element) -> None:
+        by_guid = {normal_guid(e.get("guid")): e for e in root.iter() if e.get("guid")}
+        shells = {item.anchor: item for item in self.kept.elements if item.kind == SHELL}
+        project = next((item for item in self.kept.elements if item.kind == PROJECT), None)
+        if project is not None:  # the first project imported names the study's
+            self.fill(root, project)
+        for item in self.kept.elements:
+            if item.kind in (SHELL, PROJECT):
+                continue
+            if item.anchor is None:
+                self.place_in_project(root, item)
+                continue
+            target = by_guid.get(normal_guid(self.renamed(item.anchor)))
+            if target is not None and _local(target.tag) == "TextSource" and item.parent in (
+                    "PDFSource", "AudioSource", "VideoSource") and item.anchor in shells:
+                target = self.wrap(root, target, shells[item.anchor], by_guid)
+            if target is None or _local(target.tag) != item.parent:
+                self.not_written.append(f"a kept <{_local(ET.fromstring(item.xml).tag)}> in a <{item.parent}> the "
+                                        "export does not hold (removed or renamed since the import)")
+                continue
+            insert_in_order(target, self.element(item))
+        for anchor, shell in shells.items():  # a text's own attributes, or the PDF or recording it came from
+            target = by_guid.get(normal_guid(self.renamed(anchor)))
+            if target is None or _local(target.tag) != "TextSource":
+                continue
+            if _local(ET.fromstring(shell.xml).tag) == "TextSource":
+                self.fill(target, shell)
+            else:
+                self.wrap(root, target, shell, by_guid)
+
+    def fill(self, target: ET.Element, item: KeptElement) -> None:
+        """The kept element's attributes the export did not write (a creator, dates, a rich-text
+        version; a project's name)."""
+        for name, value in self.element(item).attrib.items():
+            if name not in ("guid", "origin", "plainTextPath") and "}" not in name and (
+                    name == "name" and _local(target.tag) == "Project" or name not in target.attrib):
+                target.set(name, value)
+
+    def place_in_project(self, root: ET.Element, item: KeptElement) -> None:
+        element = self.element(item)
+        if item.parent == "Project":
+            insert_in_order(root, element)
+            return
+        container = next((c for c in root if _local(c.tag) == item.parent), None)
+        if container is None:
+            container = ET.Element(item.parent)
+            insert_in_order(root, container)
+        container.append(element)
+
+    def wrap(self, root: ET.Element, text: ET.Element, shell: KeptElement, by_guid: dict) -> ET.Element:
+        """The TextSource of a text that came from a PDF or recording, written inside it again."""
+        outer = self.element(shell)
+        outer.set("guid", text.get("guid"))
+        outer.set("name", text.get("name"))
+        sources = next(c for c in root if _local(c.tag) == "Sources")
+        sources.insert(list(sources).index(text), outer)
+        sources.remove(text)
+        template = next((c for c in outer if _local(c.tag) in ("Representation", "Transcript")), None)
+        if template is not None:
+            outer.remove(template)
+        description = text.find("Description")
+        if description is not None:  # the memo of the whole, its author the recording's or PDF's creator
+            text.remove(description)
+            outer.append(description)
+            for name in ("creatingUser", "modifiedDateTime"):
+                if text.get(name):
+                    outer.set(name, text.get(name))
+        if _local(outer.tag) == "PDFSource":
+            text.tag = "Representation"
+            text.set("guid", stable_guid("representation", text.get("guid")))
+            for name, value in (template.attrib.items() if template is not None else ()):
+                if name not in ("guid", "plainTextPath", "richTextPath"):
+                    text.set(name, value)
+            insert_in_order(outer, text)
+        else:
+            for part in _transcript_parts(text, template):
+                insert_in_order(outer, part)
+        by_guid[normal_guid(outer.get("guid"))] = outer
+        return outer
+
+
+def _transcript_parts(text: ET.Element, template: ET.Element | None) -> list[ET.Element]:
+    """A TextSource as a recording's Transcript (its selections placed by sync points at their
+    start and end, as QualCoder writes them), and the codings of the whole and the variables,
+    which belong on the recording itself."""
+    transcript = ET.Element("Transcript", {k: v for k, v in text.attrib.items() if k != "richTextPath"})
+    transcript.set("guid", stable_guid("transcript", text.get("guid")))
+    for name, value in (template.attrib.items() if template is not None else ()):
+        if name not in ("guid", "plainTextPath", "richTextPath"):
+            transcript.set(name, value)
+    times = {p.get("position"): p.get("timeStamp") for p in (template if template is not None else ())
+             if p.get("timeStamp") is not None}
+    points: dict[int, str] = {}
+    selections, outside = [], []
+    for child in list(text):
+        name = _local(child.tag)
+        if name == "PlainTextSelection":
+            ends = []
+            for attribute in ("startPosition", "endPosition"):
+                position = int(child.get(attribute))
+                if position not in points:
+                    points[position] = stable_guid("sync-point", transcript.get("guid"), str(position))
+                ends.append(points[position])
+            selection = ET.Element("TranscriptSelection", {k: v for k, v in child.attrib.items()
+                                                           if k not in ("startPosition", "endPosition")})
+            selection.set("fromSyncPoint", ends[0])
+            selection.set("toSyncPoint", ends[1])
+            selection.extend(list(child))
+            selections.append(selection)
+        elif name in ("Coding", "VariableValue"):
+            outside.append(child)
+        else:
+            transcript.append(child)
+    for position in (int(p) for p in times if p and p.lstrip("-").isdigit()):
+        points.setdefault(position, stable_guid("sync-point", transcript.get("guid"), str(position)))
+    for position, guid in sorted(points.items()):
+        point = ET.Element("SyncPoint", guid=guid, position=str(position))
+        if times.get(str(position)) is not None:
+            point.set("timeStamp", times[str(position)])
+        insert_in_order(transcript, point)
+    for selection in selections:
+        insert_in_order(transcript, selection)
+    return [transcript, *outside]
+
