@@ -525,3 +525,25 @@ def test_speech_goes_on_below_a_pages_running_footer_and_header(tmp_path):
     assert "and every truck that came back." in [text for _, text in turns]  # the answer's rest: the witness's
     assert [speaker for speaker, text in turns if text.startswith("and every")] == ["THE WITNESS"]
     assert "Page 42" in " ".join(word_account(parsed).notes_text)
+
+
+def test_time_codes_and_tape_marks_inside_a_turn_are_not_speech(tmp_path):
+    # an oral history's transcriber sets a time code every few minutes, inside answers too
+    path = tmp_path / "oh.txt"
+    path.write_text("AK: Where were you born?\n\nZW: In Lwów. We came here by train. [00:04:31]\n\n[Tape 1, Side B]\n\n"
+                    "My mother said the cow saved us.\n\n[00:05:00]\n\nThere was milk all the way.\n\n"
+                    "AK: And then?\n\nZW: The school opened in September. [00:10:00]\n", encoding="utf-8")
+    parsed, turns = _turns(path)
+    assert turns == [("AK", "Where were you born?"), ("ZW", "In Lwów. We came here by train."),
+                     ("ZW", "My mother said the cow saved us."), ("ZW", "There was milk all the way."),
+                     ("AK", "And then?"), ("ZW", "The school opened in September.")]
+    assert "[Tape 1, Side B]" in parsed.text  # kept, outside every turn
+
+
+def test_a_transcription_tools_closing_line_is_not_the_last_speakers(tmp_path):
+    path = tmp_path / "session.txt"
+    path.write_text("Maya: How do you pay online?\nJordan: On the laptop, always.\nMaya: Why?\n"
+                    "Jordan: The forms are too long on a phone.\n"
+                    "Transcript generated automatically; check it against the recording.\n", encoding="utf-8")
+    parsed, turns = _turns(path)
+    assert turns[-1] == ("Jordan", "The forms are too long on a phone.")
