@@ -370,8 +370,9 @@ class _NewGuids:
     def variable(self, name: str) -> str:
         return stable_guid("variable", name)
 
-    def case(self, label: str) -> str:
-        return case_guid(label)
+    def case(self, participant_id: int) -> str | None:
+        participant = self.builder.session.get(Participant, participant_id)
+        return case_guid(participant.label) if participant is not None else None
 
     def set(self, name: str) -> str:
         return stable_guid("set", name)

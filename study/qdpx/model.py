@@ -156,6 +156,7 @@ class QdaLink:
     colour: str | None
     origin: str
     target: str
+    xml: str = ""  # as written, kept when an end is not a code or text (a selection, a case, a picture)
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,4 @@ class QdaProject:
     kept_files: dict[str, bytes] = field(default_factory=dict)  # SHA-256 -> the files kept elements name
     named: dict[str, tuple] = field(default_factory=dict)  # GUID -> (kind, name) of users, variables, cases, sets
     kept_lines: tuple[str, ...] = ()  # what was kept as written, one line per kind
+    kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures, recordings without text)
