@@ -133,6 +133,22 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
     return sum(not e.kind for e in new)
 
 
+VARIABLE_TYPES = "qdpx_variable_types"  # study_meta: JSON {variable: its typeOfVariable, as a project declared it}
+
+
+def variable_types(session: Session) -> dict[str, str]:
+    """{variable: the type a project declared for it} (a study keeps attribute values as text)."""
+    return json.loads(get_setting(session, VARIABLE_TYPES) or "{}")
+
+
+def keep_variable_types(session: Session, types: dict[str, str]) -> None:
+    """Keep the declared types of variables not typed already, in the caller's transaction."""
+    kept = variable_types(session)
+    new = {name: kind for name, kind in types.items() if name not in kept}
+    if new:
+        session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
