@@ -220,3 +220,16 @@ def test_a_declared_variable_type_goes_out_as_declared(study, tmp_path):
     assert {v.get("name"): v.get("typeOfVariable") for v in root.iter(X + "Variable")} == {"Age": "Float",
                                                                                           "Badge": "Text"}
     assert [v.text for v in root.iter(X + "TextValue")] == ["007"]
+
+
+@pytest.mark.parametrize("tool", PROJECTS)
+def test_the_studys_own_export_imported_again_adds_nothing(study, tmp_path, tool):
+    """Coders send back the project they were given: what the study kept comes in again under
+    the export's GUIDs, and the next export holds each element once, as before."""
+    qdpx.import_qdpx(study, CLI, write(tmp_path / "in.qdpx", tool))
+    first = _exported(study, tmp_path / "first.qdpx")
+    again = qdpx.import_qdpx(study, CLI, first)
+    assert again.ok and not again.unmapped and not again.skipped
+    second = _exported(study, tmp_path / "second.qdpx")
+    assert inventory(second).elements == inventory(first).elements
+    assert loss(inventory(first), inventory(second)).total == 0

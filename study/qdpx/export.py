@@ -386,13 +386,18 @@ class _NewGuids:
         return stable_guid("link", name, *ends) if all(ends) else None
 
     def selection(self, transcript: str, start: int, end: int) -> str | None:
+        """The selection written at that place, else the overlapping one of the text whose ends lie
+        nearest (a coding is stored cut to the segment it lies in)."""
         if self._selections is None:
-            self._selections = {}
+            self._selections = defaultdict(list)
             for source in self.root.iter("TextSource"):
                 for selection in source.iter("PlainTextSelection"):
-                    where = (source.get("name"), int(selection.get("startPosition")), int(selection.get("endPosition")))
-                    self._selections.setdefault(where, selection.get("guid"))
-        return self._selections.get((transcript, start, end))
+                    self._selections[source.get("name")].append(
+                        (int(selection.get("startPosition")), int(selection.get("endPosition")), selection.get("guid")))
+        found = self._selections.get(transcript, [])
+        near = [(abs(s - start) + abs(e - end), i, guid) for i, (s, e, guid) in enumerate(found)
+                if min(e, end) > max(s, start)]
+        return min(near)[2] if near else None
 
 
 def user_name(rater: str) -> str:
