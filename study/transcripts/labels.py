@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
+from .notes import ASIDE_PARAGRAPH
 from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, legend, role_label
 from .text import WORD, Line, non_space_count
@@ -281,8 +282,6 @@ def _heading_starts(document: Document, first: Label) -> set[int]:
     return {match.start() + 1 for match in found}
 
 
-# A paragraph that is only an aside in brackets, maybe emphasised: "*(Recording ends.)*", "[END OF TAPE 2]".
-_ASIDE_PARAGRAPH = re.compile(r"[ \t]*([*_]{0,2})[\[(][^\[\]()\n]{1,58}[\])]\1[ \t]*")
 
 
 def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -298,7 +297,7 @@ def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
             line_end = text.find("\n", body_end, end)
             last = text[cut + 1:end if line_end < 0 else line_end]
             paragraph = text[start:cut].rstrip(" \t").endswith("\n")  # a blank line above it
-            if is_sound_line(last) or (paragraph and _ASIDE_PARAGRAPH.fullmatch(last)):
+            if is_sound_line(last) or (paragraph and ASIDE_PARAGRAPH.fullmatch(last)):
                 end = cut
                 continue
         return start + len(segment) - len(segment.lstrip()), body_end
