@@ -112,6 +112,8 @@ from study.auth import CLI, Actor
 from study.database import Study
 RATERS = {raters!r}
 CODE = {code!r}
+from study.app.preload import import_slow_libraries
+import_slow_libraries()  # the app's server imports these as it starts (study/app/preload.py)
 study = Study.open({url!r})
 {setup}
 wall, cpu = time.perf_counter(), time.process_time()
