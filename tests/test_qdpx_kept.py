@@ -201,3 +201,35 @@ def test_sets_written_inside_a_projects_codebook_are_kept_too(study, tmp_path):
     assert summary.sets == 1 and not summary.skipped
     root = ET.fromstring(zipfile.ZipFile(_exported(study, tmp_path / "out.qdpx")).read("project.qde"))
     assert [s.get("name") for s in root.iter(X + "Set")] == ["Time codes"]
+
+
+def test_a_declared_variable_type_goes_out_as_declared(study, tmp_path):
+    """A study keeps attribute values as text and types them again on export; a Text variable whose
+    values look like numbers ("007", an ID) went out as Integer, so another tool read 7. The type a
+    project declared is kept when every value is one."""
+    qde, files = PROJECTS["QualCoder"]()
+    qde = qde.replace('name="Role" typeOfVariable="Text"', 'name="Badge" typeOfVariable="Text"').replace(
+        "<TextValue>engineer</TextValue>", "<TextValue>007</TextValue>")
+    path = tmp_path / "in.qdpx"
+    with zipfile.ZipFile(path, "w") as archive_file:
+        archive_file.writestr("project.qde", qde)
+        for name, data in files.items():
+            archive_file.writestr(name, data)
+    qdpx.import_qdpx(study, CLI, path)
+    root = ET.fromstring(zipfile.ZipFile(_exported(study, tmp_path / "out.qdpx")).read("project.qde"))
+    assert {v.get("name"): v.get("typeOfVariable") for v in root.iter(X + "Variable")} == {"Age": "Float",
+                                                                                          "Badge": "Text"}
+    assert [v.text for v in root.iter(X + "TextValue")] == ["007"]
+
+
+@pytest.mark.parametrize("tool", PROJECTS)
+def test_the_studys_own_export_imported_again_adds_nothing(study, tmp_path, tool):
+    """Coders send back the project they were given: what the study kept comes in again under
+    the export's GUIDs, and the next export holds each element once, as before."""
+    qdpx.import_qdpx(study, CLI, write(tmp_path / "in.qdpx", tool))
+    first = _exported(study, tmp_path / "first.qdpx")
+    again = qdpx.import_qdpx(study, CLI, first)
+    assert again.ok and not again.unmapped and not again.skipped
+    second = _exported(study, tmp_path / "second.qdpx")
+    assert inventory(second).elements == inventory(first).elements
+    assert loss(inventory(first), inventory(second)).total == 0

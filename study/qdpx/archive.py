@@ -285,6 +285,9 @@ class _ArchiveReader(_Elements):
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
                           frozenset(case_guids), _description(root), self.case_memos(root), self.sets(root),
                           relations, tuple(self.kept), self.kept_files, self.named(root, users, case_labels),
+                          {v.get("name"): v.get("typeOfVariable").strip() for v in children(child(root, "Variables"),
+                                                                                          "Variable")
+                           if v.get("name") and (v.get("typeOfVariable") or "").strip()},
                           tuple(kept_lines(root, keepable) + [
                               f"{n} {_KEPT_REFERENCES[what]} kept as written for export"
                               for what, n in sorted(self.kept_references.items())]), self.kept_sources)

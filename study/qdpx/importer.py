@@ -212,6 +212,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         participants = dict(session.execute(select(Participant.label, Participant.id)).all())
         refs = _kept_refs(project, code_ids, placed, writer.selections, memos, elements, participants)
         summary.kept = kept.keep(session, elements, refs, project.kept_files)
+        kept.keep_variable_types(session, project.variable_types)
 
 
 def _kept_refs(project: QdaProject, code_ids: dict[str, int], placed: dict[str, str],
