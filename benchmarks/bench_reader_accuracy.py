@@ -44,7 +44,7 @@ from study.transcripts import read_transcript  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "heldout"
 SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json", ".html",
-                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".cha")
+                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".ssa", ".cha")
 KEPT_KINDS = ("turn", "header", "note")  # a reading must keep these words somewhere
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"

@@ -68,9 +68,12 @@ PAGE_CALLS = {
     "Agreement page: report (first tab)": (  # the other tabs are computed when opened
         "from study.agreement.study_agreement import agreement_report\n"
         "call = lambda: agreement_report(study, CLI, RATERS[:2], 'segment')"),
-    "Adjudicate page: docket": (
-        "from study import adjudication\n"
-        "call = lambda: adjudication.docket(study, CLI, RATERS[:2])"),
+    "Adjudicate page: docket": (  # the progress and filters, the unresolved segments' ids, the first card's item
+        "from study import adjudication, disputes\n"
+        "def call():\n"
+        "    adjudication.docket(study, CLI, RATERS[:2])\n"
+        "    shown = disputes.shown(study, CLI, RATERS[:2], disputes.DisagreementFilter(unresolved_only=True))\n"
+        "    disputes.disagreements_on(study, CLI, RATERS[:2], shown.segments[:1])"),
     "Adjudicate page: decisions (a page)": (
         "from study import adjudication\n"
         "call = lambda: adjudication.decisions_page(study, CLI, RATERS[:2])"),
@@ -82,13 +85,16 @@ PAGE_CALLS = {
         "def call():\n"
         "    source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
         "    findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
-    "Agreement page: disagreements tab": (
-        "from study import adjudication\n"
-        "call = lambda: adjudication.disagreements(study, CLI, RATERS[:2], 'segment')"),
+    "Agreement page: disagreements tab": (  # the filters' choices, the segments' ids, the first page of 50
+        "from study import disputes\n"
+        "def call():\n"
+        "    disputes.docket(study, CLI, RATERS[:2])\n"
+        "    disputes.docket_page(study, CLI, disputes.shown(study, CLI, RATERS[:2]))"),
     "Adjudicate page: first card (evidence)": (
-        "from study import adjudication\n"
+        "from study import disputes\n"
         "from study.disputes import dispute_evidence\n"
-        "first = adjudication.docket(study, CLI, RATERS[:2]).items[0]\n"
+        "shown = disputes.shown(study, CLI, RATERS[:2], disputes.DisagreementFilter(unresolved_only=True))\n"
+        "[first] = disputes.disagreements_on(study, CLI, RATERS[:2], shown.segments[:1])\n"
         "call = lambda: dispute_evidence(study, CLI, RATERS[:2], first.transcript, first.segment, first.disputed)"),
     "Quotes page: one code": (  # its first page of 50, as the page draws it
         "from study import quotes\n"
@@ -106,6 +112,8 @@ from study.auth import CLI, Actor
 from study.database import Study
 RATERS = {raters!r}
 CODE = {code!r}
+from study.app.preload import import_slow_libraries
+import_slow_libraries()  # the app's server imports these as it starts (study/app/preload.py)
 study = Study.open({url!r})
 {setup}
 wall, cpu = time.perf_counter(), time.process_time()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from dataclasses import asdict, astuple, dataclass, replace
+from dataclasses import asdict, astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
-from . import compared
-from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, code_infos, compared_basis, unit_table
+from . import compared, disputes
+from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, unit_table
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
@@ -38,9 +38,17 @@ from .consensus import (  # noqa: F401  (named as adjudication.* too)
     raters_key,
 )
 from .csv_quotes import EXTRA_CELLS_FIX, extra_cells_problem
+from .disputes import (  # noqa: F401  (named as adjudication.* too)
+    AdjudicationProgress,
+    Disagreement,
+    DisagreementFilter,
+    Docket,
+    disagreement_page,
+    disagreement_table,
+    filter_disagreements,
+)
 from .errors import BadValue, CodingsFileError, NotFound, StudyError
-from .schema import participants, segments, transcripts
-from .table import Column, Table, TablePage, minute_text, page_offset
+from .table import Column, Table, TablePage, last_page_offset, minute_text
 from .store import (
     CONSENSUS,
     Code,
@@ -56,26 +64,6 @@ from .store import (
 CARRIED = "every compared rater applied these codes"
 DECISIONS = ("take:<rater>", "both", "neither", "edit")
 RESOLUTION_COLUMNS = ("transcript", "segment", "decision", "codes", "reason")
-
-
-@dataclass(frozen=True)
-class Disagreement:
-    """A unit on which the raters' codes differ: who applied what, and which codes are disputed."""
-
-    transcript: str | None
-    segment: int | None
-    speaker: str | None
-    text: str
-    codes: dict[str, tuple[str, ...]]
-    disputed: tuple[str, ...]
-    participant: str | None = None
-    resolution: str | None = None  # the adjudicator's latest decision on the unit, if any
-
-    def to_dict(self) -> dict:
-        return {"transcript": self.transcript, "segment": self.segment, "participant": self.participant,
-                "speaker": self.speaker, "text": self.text,
-                "codes": {r: list(c) for r, c in self.codes.items()}, "disputed": list(self.disputed),
-                "resolution": self.resolution}
 
 
 @dataclass(frozen=True)
@@ -99,63 +87,16 @@ def disagreements(study: Study, asker: Actor, raters: Sequence[str], level: str 
     """Every unit where some but not all raters applied a code, in reading order. Admins only."""
     asker.require_admin("see the disagreements between raters")
     if level == "segment":
-        return _segment_disagreements(study, asker, check_raters(raters), include_unfinished)[0]
+        return disputes.segment_disagreements(study, asker, raters, include_unfinished)
     table = unit_table(study, asker, raters, level, include_unfinished=include_unfinished)
     return _disagreements_in(table, {})
 
 
-def _segment_disagreements(study: Study, asker: Actor, raters: tuple[str, ...],
-                           include_unfinished: bool = False) -> tuple[list[Disagreement], int]:
-    """(the segment-level disagreements, the segments compared), as ``_disagreements_in`` finds them
-    in ``unit_table``, from ``compared.applied``'s groups: only the disputed segments are read, with
-    their text, never a unit per segment of the study (issue 20: the Adjudicate page at 500 interviews)."""
-    everyone = compared.everyone(len(raters))
-    with study.session() as session:
-        basis = compared_basis(study, session, asker, raters, include_unfinished)
-        rater_ids, transcript_ids = basis.rater_ids, basis.transcript_ids
-        on_segment: dict[int, list[tuple[int, int]]] = defaultdict(list)  # segment id -> [(code id, raters' bits)]
-        for row in compared.applied(session, transcript_ids, rater_ids):
-            if row.segment_id is not None:
-                on_segment[row.segment_id].append((row.code_id, row.raters))
-        disputed = sorted(s for s, held in on_segment.items() if any(bits != everyone for _, bits in held))
-        units = sum(session.scalar(select(func.count()).select_from(Segment).where(
-            Segment.transcript_id.in_(transcript_ids[start:start + compared.BATCH])))
-            for start in range(0, len(transcript_ids), compared.BATCH))
-        ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
-        places = _places(session, transcript_ids, set(disputed))
-        decided = _latest(session, raters_key(raters))
-    code_infos(study, {ref_of[code] for held in on_segment.values() for code, _ in held})  # no codebook: the error
-    result = []
-    for segment_id in sorted(disputed, key=lambda s: places[s][:2]):
-        _, index, name, participant, speaker, text = places[segment_id]
-        held = sorted((ref_of[code], bits) for code, bits in on_segment[segment_id])
-        decision = decided.get(segment_id)
-        result.append(Disagreement(
-            name, index, speaker, text,
-            {r: tuple(ref for ref, bits in held if bits >> i & 1) for i, r in enumerate(raters)},
-            tuple(ref for ref, bits in held if bits != everyone), participant,
-            decision.decision if decision is not None and decision.decision != AGREED else None))
-    return result, units
-
-
-def _places(session: Session, transcript_ids: list[int], wanted: set[int]) -> dict[int, tuple]:
-    """{segment id: (transcript id, index, transcript, participant, speaker, text)} of the ``wanted``
-    segments of ``transcript_ids``, read a batch of transcripts at a time (an IN list of segment ids
-    would cost more to compile than to run), each transcript's text read once."""
-    found = {}
-    for start in range(0, len(transcript_ids), compared.BATCH):
-        batch = transcript_ids[start:start + compared.BATCH]
-        texts = {tid: (name, label, text) for tid, name, label, text in session.execute(
-            select(transcripts.c.id, transcripts.c.name, participants.c.label, transcripts.c.text)
-            .outerjoin(participants, participants.c.id == transcripts.c.participant_id)
-            .where(transcripts.c.id.in_(batch)))}
-        for segment_id, transcript_id, index, speaker, begin, end in session.execute(
-                select(segments.c.id, segments.c.transcript_id, segments.c.index, segments.c.speaker,
-                       segments.c.start, segments.c.end).where(segments.c.transcript_id.in_(batch))):
-            if segment_id in wanted:
-                name, label, text = texts[transcript_id]
-                found[segment_id] = (transcript_id, index, name, label, speaker, text[begin:end])
-    return found
+def docket(study: Study, asker: Actor, raters: Sequence[str]) -> Docket:
+    """``disputes.docket`` between ``raters`` (two or more, never the consensus itself): the
+    Adjudicate page's progress and filters."""
+    asker.require_admin("see the disagreements between raters")
+    return disputes.docket(study, asker, _compared(raters))
 
 
 def _disagreements_in(table: UnitTable, decided: dict[int, Resolution]) -> list[Disagreement]:
@@ -173,99 +114,9 @@ def _disagreements_in(table: UnitTable, decided: dict[int, Resolution]) -> list[
     return result
 
 
-@dataclass(frozen=True)
-class Docket:
-    """What an adjudicator works through: the disputed segments between ``raters`` (in reading
-    order, each with its latest decision), among ``units`` segments of finished transcripts."""
-
-    raters: tuple[str, ...]
-    items: tuple[Disagreement, ...]
-    units: int
-
-    @property
-    def progress(self) -> AdjudicationProgress:
-        """As ``adjudication_progress`` counts it: disputed segments, and those an adjudicator decided."""
-        return AdjudicationProgress(self.units, len(self.items), sum(1 for d in self.items if d.resolution))
-
-    def decided(self, record: ResolutionRecord) -> Docket:
-        """The docket after ``record`` (a decision this process made): its segment shows the decision,
-        without reading every disagreement again."""
-        items = tuple(replace(d, resolution=record.decision) if (d.transcript, d.segment) ==
-                      (record.transcript, record.segment) else d for d in self.items)
-        return replace(self, items=items)
-
-
-def docket(study: Study, asker: Actor, raters: Sequence[str]) -> Docket:
-    """The segment-level disagreements between ``raters`` and how many segments were compared, in
-    one read (admins only)."""
-    asker.require_admin("see the disagreements between raters")
-    raters = _compared(raters)
-    items, units = _segment_disagreements(study, asker, raters)
-    return Docket(raters, tuple(items), units)
-
-
-@dataclass(frozen=True)
-class DisagreementFilter:
-    """Which disagreements to show; empty fields do not filter. ``themes`` are theme paths (a code
-    under a sub-theme is under its theme too); ``rater`` keeps units where that rater applied a
-    disputed code the others did not all apply."""
-
-    transcripts: tuple[str, ...] = ()
-    codes: tuple[str, ...] = ()
-    themes: tuple[str, ...] = ()
-    rater: str | None = None
-    unresolved_only: bool = False
-
-    def keeps(self, item: Disagreement) -> bool:
-        if self.transcripts and item.transcript not in self.transcripts:
-            return False
-        if self.codes and not set(self.codes) & set(item.disputed):
-            return False
-        if self.themes and not any(ref.startswith(theme + "/") for ref in item.disputed for theme in self.themes):
-            return False
-        if self.rater and not set(item.codes.get(self.rater, ())) & set(item.disputed):
-            return False
-        return not (self.unresolved_only and item.resolution)
-
-
-def filter_disagreements(items: Sequence[Disagreement], where: DisagreementFilter) -> list[Disagreement]:
-    """The disagreements ``where`` keeps, in their order. Example: ``filter_disagreements(items,
-    DisagreementFilter(transcripts=("P07",), themes=("Challenges",)))``."""
-    return [item for item in items if where.keeps(item)]
-
-
 def disputed_codes(table: UnitTable) -> np.ndarray:
     """Units x codes: True where some but not all raters applied the code."""
     return table.disputed()
-
-
-def disagreement_table(items: Sequence[Disagreement], raters: Sequence[str]) -> Table:
-    """The disagreements as one table for the CLI and the pages: one row per unit (its transcript,
-    or its participant at participant level), the text, each rater's codes, the disputed codes and
-    the adjudicator's decision so far."""
-    participants = bool(items) and all(d.transcript is None for d in items)
-    columns = (
-        Column("transcript", "participant" if participants else "transcript"),
-        Column("segment", "segment", numeric=True), Column("speaker", "speaker"), Column("text", "text", wide=True),
-        *(Column(f"codes of {r}", r) for r in raters), Column("disputed", "disputed"), Column("resolution", "resolution"),
-    )
-    rows = tuple(
-        {"transcript": d.transcript if d.transcript is not None else d.participant, "segment": d.segment,
-         "speaker": d.speaker, "text": d.text, **{f"codes of {r}": "; ".join(d.codes[r]) for r in raters},
-         "disputed": "; ".join(d.disputed), "resolution": d.resolution or ""}
-        for d in items
-    )
-    return Table(title=f"Disagreements between {', '.join(raters)}", columns=columns, rows=rows,
-                 name="disagreements")
-
-
-def disagreement_page(items: Sequence[Disagreement], raters: Sequence[str], number: int = 1,
-                      size: int = 50) -> TablePage:
-    """Page ``number`` (from 1; past the last: the last) of ``disagreement_table(items)``: a page
-    builds and draws its own rows, whatever the number of disagreements."""
-    pages = max(1, -(-len(items) // size))
-    offset = page_offset(min(number, pages), size)
-    return TablePage(disagreement_table(items[offset:offset + size], raters), len(items), offset, size)
 
 
 # -- consensus -----------------------------------------------------------------------
@@ -398,34 +249,11 @@ def _finished_transcript(session: Session, raters: tuple[str, ...], name: str) -
     return transcript
 
 
-@dataclass(frozen=True)
-class AdjudicationProgress:
-    """Segments in transcripts every rater marked done, those the raters disagree on, and how many
-    of those an adjudicator decided (carrying agreed codes is not deciding)."""
-
-    units: int
-    disputed: int
-    resolved: int
-
-    @property
-    def unresolved(self) -> int:
-        return self.disputed - self.resolved
-
-
 def adjudication_progress(study: Study, raters: Sequence[str], asker: Actor) -> AdjudicationProgress:
-    """How many segments the raters disagree on, and how many of those an adjudicator resolved."""
+    """How many segments the raters disagree on, and how many of those an adjudicator resolved
+    (``disputes.docket`` counts them)."""
     asker.require_admin("see the adjudication's progress")
-    names = _compared(raters)
-    with study.session() as session:
-        transcript_ids = _finished_by_all(session, names)
-        rater_ids = [rater_user(session, r).id for r in names]
-        disputed = compared.disputed_segments(session, transcript_ids, rater_ids)
-        units = sum(session.scalar(select(func.count()).select_from(Segment).where(Segment.transcript_id.in_(chunk)))
-                    for chunk in chunks(transcript_ids))
-        latest = dict(session.execute(select(Resolution.segment_id, Resolution.decision)
-                                      .where(Resolution.raters == raters_key(names)).order_by(Resolution.id)).all())
-    resolved = sum(1 for s in disputed if latest.get(s, AGREED) != AGREED)
-    return AdjudicationProgress(units, len(disputed), resolved)
+    return docket(study, asker, raters).progress
 
 
 def import_resolutions_csv(study: Study, actor: Actor, raters: Sequence[str], path: Path) -> int:
@@ -489,7 +317,7 @@ def decisions_page(study: Study, asker: Actor, raters: Sequence[str], number: in
     key = raters_key(check_raters(raters))
     with study.session() as session:
         total = session.scalar(select(func.count()).select_from(Resolution).where(Resolution.raters == key))
-    offset = page_offset(min(number, max(1, -(-total // size))), size)
+    offset = last_page_offset(number, size, total)
     newest = resolutions(study, asker, raters, offset, size, newest_first=True)
     return TablePage(decision_table(newest[::-1]), total, offset, size)
 

@@ -61,6 +61,26 @@ def refresh_statistics(connection: Connection, table: Table) -> None:
         connection.execute(text(f'ANALYZE "{table.name}"'))
 
 
+def refresh_unseen(connection: Connection, names: Sequence[str]) -> list[str]:
+    """ANALYZE those of the tables ``names`` PostgreSQL's planner has not counted: never analyzed,
+    or analyzed empty and holding rows since; returns their names. Autovacuum samples a table only
+    once 50 of its rows changed, so a study's small tables (its raters, its exclusions) may never
+    be: the planner then guesses a page's worth of rows (some 200 raters for 7) and plans the
+    findings queries, which join on them, from estimates 20 times too low (one tally at 500
+    interviews: 7-8 s instead of 2.7 s). Called when a study opens; one catalog read once every
+    table has been counted. SQLite keeps no statistics unless asked: nothing to do there."""
+    if connection.dialect.name != "postgresql":
+        return []
+    unseen = list(connection.scalars(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND n.nspname = current_schema() "
+        "AND (c.reltuples < 0 OR c.reltuples = 0 AND c.relpages = 0 AND pg_relation_size(c.oid) > 0) "
+        "AND c.relname = ANY(:names) ORDER BY c.relname"), {"names": list(names)}))
+    for name in unseen:
+        connection.execute(text(f'ANALYZE "{name}"'))
+    return unseen
+
+
 def _planned_rows(session: Session, table: Table) -> float:
     """The rows PostgreSQL's planner last counted in ``table`` (-1: never analyzed)."""
     return session.execute(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),

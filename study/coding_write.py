@@ -151,11 +151,15 @@ def _fresh(writes: list[CodingWrite], stored: dict) -> set[int]:
 def _insert_all(session: Session, writes: list[CodingWrite]) -> set[CodingKey]:
     """Insert the new codings in bulk; the keys this call stored (one a concurrent writer stored
     first goes the one-by-one way, which reads what the other writer stored)."""
-    by_unit = {(w.key.rater_id, w.key.transcript_id, w.key.code_id, w.key.unit_key): w.key for w in writes}
+    units = [w.key.unit_key for w in writes]
     now = utcnow()
-    inserted = bulk.insert_new(session, Coding.__table__, [_values(w.key, w.memo, w.created or now) for w in writes],
+    inserted = bulk.insert_new(session, Coding.__table__,
+                               [_values(w.key, w.memo, w.created or now, unit) for w, unit in zip(writes, units)],
                                ("rater_id", "transcript_id", "code_id", "unit_key"))
-    return {by_unit[key] for key in inserted}
+    if len(inserted) == len(writes):  # as always but for a concurrent writer's race
+        return {w.key for w in writes}
+    return {w.key for w, unit in zip(writes, units)
+            if (w.key.rater_id, w.key.transcript_id, w.key.code_id, unit) in inserted}
 
 
 class _AuditLog:
@@ -209,9 +213,11 @@ def _drop(session: Session, key: CodingKey, before, stored: dict, log: _AuditLog
     return 1
 
 
-def _values(key: CodingKey, memo: str | None, created: datetime | None) -> dict:
+def _values(key: CodingKey, memo: str | None, created: datetime | None, unit: str | None = None) -> dict:
+    """The row of a coding; ``unit``, its unit key, when the caller has it already."""
     return {"rater_id": key.rater_id, "transcript_id": key.transcript_id, "segment_id": key.segment_id,
-            "code_id": key.code_id, "unit_key": key.unit_key, "memo": memo or None, "created_at": created or utcnow(),
+            "code_id": key.code_id, "unit_key": unit or key.unit_key, "memo": memo or None,
+            "created_at": created or utcnow(),
             "span_start": key.span[0] if key.span else None, "span_end": key.span[1] if key.span else None}
 
 
@@ -456,7 +462,8 @@ class _Checks:
 
     def refuse_retired(self, new: list[CodingWrite]) -> None:
         """A retired code keeps its codings but takes no new ones (its memo may still change)."""
-        retired = next((w for w in new if self.facts.codes[w.key.code_id].retired), None)
+        retired_ids = {code_id for code_id, code in self.facts.codes.items() if code.retired}
+        retired = next((w for w in new if w.key.code_id in retired_ids), None) if retired_ids else None
         if retired is not None:
             ref = self.facts.ref(retired.key.code_id)
             raise CodebookError(f"{ref} is retired: it keeps its codings but is no longer applied",

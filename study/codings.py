@@ -27,7 +27,6 @@ from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
 from .store import (
     CODERS_SEE_AGREEMENT,
     AuditEntry,
-    Code,
     Coding,
     Memo,
     Participant,
@@ -472,22 +471,22 @@ class _CodingTargets:
     """Resolves a CSV's rows to coding writes, reading the transcripts' segments in a few queries."""
 
     def __init__(self, session: Session, rater: User):
-        self.session, self.rater = session, rater
+        self.session, self.rater_id = session, rater.id  # ids as ints: an import reads them once per row
         self.codes = codes_mod.all_codes(session, include_retired=True)
-        self._code_by_ref: dict[str, Code] = {}
+        self._code_by_ref: dict[str, int] = {}  # reference as written -> code id
         self._transcripts: dict[str, tuple[_Named, dict[int, int]]] = {}
         self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
     def add(self, line: int, row: dict) -> None:
         transcript, segment_ids = self._transcript(row["transcript"].strip())
-        code = self._code(row["code"])
+        code_id = self._code_id(row["code"])
         index = _segment_index(row.get("segment", ""))
         segment_id = None
         if index is not None:
             if index not in segment_ids:
                 raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
             segment_id = segment_ids[index]
-        key = CodingKey(self.rater.id, transcript.id, segment_id, code.id, _span(row))
+        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, _span(row))
         memo = row.get("memo") or None
         self._rows.setdefault(key, []).append((line, memos.check_text(memo) if memo is not None else None))
 
@@ -505,9 +504,9 @@ class _CodingTargets:
     def writes(self) -> list[CodingWrite]:
         return [CodingWrite(key, True, _first_memo(rows)) for key, rows in self._rows.items()]
 
-    def _code(self, ref: str) -> Code:
+    def _code_id(self, ref: str) -> int:
         if ref not in self._code_by_ref:
-            self._code_by_ref[ref] = codes_mod.resolve(self.session, ref, self.codes)
+            self._code_by_ref[ref] = codes_mod.resolve(self.session, ref, self.codes).id
         return self._code_by_ref[ref]
 
     def read_transcripts(self, names: set[str]) -> None:

@@ -9,15 +9,21 @@ the segment x code pairs in use, not by the codings (a code applied on several s
 per rater).
 
 Index: ``ix_codings_units`` (transcript, segment, code, rater, span start) holds every column the
-grouping reads, so each transcript's groups are read in index order without table lookups.
+grouping reads, so each transcript's groups are read in index order without table lookups. SQLite,
+which keeps no statistics here, would rather search the unique (rater, transcript, code, key) index
+once per rater and transcript, then read every coding's row and sort the groups: the rater filter is
+written so that it cannot use an index there (``_not_searched``): 0.36 -> 0.14 s CPU for two raters
+and 1.09 -> 0.69 s for six at 500 transcripts x 200 segments.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Integer, Select, case, func, select
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from .errors import BadValue
 from .schema import codings
@@ -32,43 +38,72 @@ def everyone(n_raters: int) -> int:
     return (1 << n_raters) - 1
 
 
-def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:
-    """``applied``'s grouped query for one batch of transcripts."""
+def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
+                  segment_ids: Sequence[int] | None = None) -> Select:
+    """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when given)."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
     # one max per rater, summed: no DISTINCT, which would sort each group apart
     bits = sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids))
-    return (
+    query = (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                bits.label("raters"), func.count().label("codings"),
                func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
-        .where(codings.c.transcript_id.in_(list(transcript_ids)), codings.c.rater_id.in_(list(rater_ids)))
+        .where(codings.c.transcript_id.in_(list(transcript_ids)), _not_searched(codings.c.rater_id).in_(list(rater_ids)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
     )
+    return query if segment_ids is None else query.where(codings.c.segment_id.in_(list(segment_ids)))
 
 
-def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Iterator[Row]:
+class _not_searched(FunctionElement):
+    """A column as a filter SQLite's planner will not search an index by (SQLite's unary ``+``);
+    the column itself elsewhere (PostgreSQL plans from its statistics)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_not_searched)
+def _column(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_not_searched, "sqlite")
+def _column_unsearched(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int],
+            segment_ids: Sequence[int] | None = None) -> Iterator[Row]:
     """Every (transcript, segment, code) of ``transcript_ids`` that some of ``rater_ids`` applied,
     whole-transcript codings included (segment None), in batches of transcripts. Each row:
     ``transcript_id``, ``segment_id``, ``code_id``; ``raters``, bit ``i`` set when ``rater_ids[i]``
     applied the code there (``everyone``: all did); ``codings``, the rows behind it (spans counted
-    apart); ``whole``, 1 when some rater applied it to the whole segment rather than a span."""
+    apart); ``whole``, 1 when some rater applied it to the whole segment rather than a span.
+    ``segment_ids``: only those segments (a few: one IN list)."""
     ids = list(transcript_ids)
     for start in range(0, len(ids), BATCH):
-        for rows in connection.execute(applied_query(ids[start:start + BATCH], rater_ids)).partitions(PART):
+        query = applied_query(ids[start:start + BATCH], rater_ids, segment_ids)
+        for rows in connection.execute(query).partitions(PART):
             yield from rows
+
+
+def disputed_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:
+    """``applied``'s groups where some of ``rater_ids`` applied a code to a segment and some did not
+    (one batch of transcripts): ``transcript_id``, ``segment_id``, ``code_id``, ``raters``."""
+    grouped = applied_query(transcript_ids, rater_ids).subquery("grouped")
+    return (select(grouped.c.transcript_id, grouped.c.segment_id, grouped.c.code_id, grouped.c.raters)
+            .where(grouped.c.segment_id.is_not(None), grouped.c.raters != everyone(len(rater_ids))))
 
 
 def disputed_segments(connection: Connection | Session, transcript_ids: Sequence[int],
                       rater_ids: Sequence[int]) -> set[int]:
     """The segments of ``transcript_ids`` where some of ``rater_ids`` applied a code and some did
-    not: ``applied``'s groups filtered and reduced in the database, only segment ids read."""
+    not: ``disputed_query`` reduced in the database, only segment ids read."""
     ids, found = list(transcript_ids), set()
     for start in range(0, len(ids), BATCH):
-        grouped = applied_query(ids[start:start + BATCH], rater_ids).subquery("grouped")
-        found.update(connection.scalars(
-            select(grouped.c.segment_id).distinct()
-            .where(grouped.c.segment_id.is_not(None), grouped.c.raters != everyone(len(rater_ids)))))
+        disputed = disputed_query(ids[start:start + BATCH], rater_ids).subquery("disputed")
+        found.update(connection.scalars(select(disputed.c.segment_id).distinct()))
     return found
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Integer, Select, and_, case, column, distinct, func, sele
 from sqlalchemy.engine import Connection
 
 from . import code_tree
+from .consensus import chunks
 from .coverage import counted_query
 from .excluded import excluded_query
 from .names import natural_key
@@ -138,12 +139,7 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
     """The candidates of each code's ``tiers`` (first, last; 1 is the best) groups by (participant's words first, most
     votes, fewest other codes on the segment): the exemplar rule's order before word counts and
     names, which the caller weighs (words are Python's ``str.split``, names sort naturally)."""
-    own = units.where(units.selected_columns.segment_id.is_not(None)).subquery("own")
-    on_segment = select(own.c.segment_id, func.count().label("codes_on_segment")).group_by(own.c.segment_id) \
-        .subquery("on_segment")  # the codes the source applied there, before the parent rule
-    found = counted.where(counted.selected_columns.segment_id.is_not(None)).subquery("units")
-    counted = (select(found, on_segment.c.codes_on_segment)
-               .join(on_segment, on_segment.c.segment_id == found.c.segment_id)).subquery("counted")
+    counted = _with_codes_on_segment(units, counted)
     is_interviewer = case((segments.c.role == "participant", 0), else_=1)
     order = func.dense_rank().over(partition_by=counted.c.code_id,
                                    order_by=(is_interviewer, counted.c.votes.desc(), counted.c.codes_on_segment))
@@ -152,19 +148,44 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
     span = codings.alias("span")
     start = func.coalesce(span.c.span_start, segments.c.start)
     end = func.coalesce(span.c.span_end, segments.c.end)
-    tiers = (  # the text cut only for the tier's rows
+    tiers = (
         select(ranked.c.code_id, ranked.c.segment_id, segments.c.role, ranked.c.votes, ranked.c.codes_on_segment,
-               participants.c.label, transcripts.c.name, segments.c.index,
-               func.substr(transcripts.c.text, start + 1, end - start).label("text"), ranked.c.tier)
+               participants.c.label, transcripts.c.name, segments.c.index, ranked.c.transcript_id,
+               start.label("start"), end.label("end"), ranked.c.tier)
         .join(segments, segments.c.id == ranked.c.segment_id)
         .join(transcripts, transcripts.c.id == ranked.c.transcript_id)
         .join(participants, participants.c.id == ranked.c.participant_id)
         .outerjoin(span, span.c.id == ranked.c.span_coding)
         .where(ranked.c.tier.between(*tiers))
     )
-    for row in connection.execute(tiers):
+    rows = connection.execute(tiers).all()
+    # the text cut here from each transcript's text read once: cut in the database, PostgreSQL
+    # decompresses the whole transcript for every candidate (5,000 of them at 500 interviews: seconds)
+    texts = {}
+    for chunk in chunks(sorted({row.transcript_id for row in rows})):
+        texts.update(connection.execute(select(transcripts.c.id, transcripts.c.text)
+                                        .where(transcripts.c.id.in_(chunk))).all())
+    for row in rows:
         yield Candidate(row.code_id, row.segment_id, row.role, int(row.votes), int(row.codes_on_segment),
-                        row.label, row.name, int(row.index), row.text, int(row.tier))
+                        row.label, row.name, int(row.index), texts[row.transcript_id][row.start:row.end],
+                        int(row.tier))
+
+
+def _with_codes_on_segment(units: Select, counted: Select):
+    """``counted``'s segment units (a subquery) with ``codes_on_segment``: how many codes the
+    source applied on the segment, before the parent rule. Without a rule that changes them
+    (``under_parents`` returned the units as they are) those are the rows' own: a window counts
+    them in the same pass. Else the units are grouped by segment a second time and joined
+    (at 500 interviews a second grouping of every coding: seconds on PostgreSQL)."""
+    found = counted.where(counted.selected_columns.segment_id.is_not(None)).subquery("units")
+    if counted is units:
+        on_segment = func.count().over(partition_by=found.c.segment_id)
+        return select(found, on_segment.label("codes_on_segment")).subquery("counted")
+    own = units.where(units.selected_columns.segment_id.is_not(None)).subquery("own")
+    on_segment = select(own.c.segment_id, func.count().label("codes_on_segment")).group_by(own.c.segment_id) \
+        .subquery("on_segment")
+    return (select(found, on_segment.c.codes_on_segment)
+            .join(on_segment, on_segment.c.segment_id == found.c.segment_id)).subquery("counted")
 
 
 def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:

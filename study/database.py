@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from . import search_index
+from . import bulk, search_index
 from .errors import BadValue, DatabaseCorrupt, DatabaseFault, NotFound, SchemaVersionError, StudyError
 from .integrity import database_fault
 from .schema import INDEXES_ADDED_SINCE_V3, SCHEMA_VERSION, WHOLE_TRANSCRIPT, codings, metadata, study_meta
@@ -133,6 +133,8 @@ class Study:
             metadata.create_all(self.engine)  # tables added since are created empty
         for index in INDEXES_ADDED_SINCE_V3:
             index.create(self.engine, checkfirst=True)
+        with self.connection() as connection:
+            bulk.refresh_unseen(connection, list(metadata.tables))
         if search_index.TABLE not in tables:
             with self.connection() as connection:  # a study made before the index: built and filled once
                 search_index.ensure_index(connection)

@@ -145,8 +145,9 @@ def rename_speakers(parsed: ParsedTranscript, renames: Mapping[str, str]) -> Par
 def _stats(parsed: ParsedTranscript, name: str, turns: list[tuple[int, Turn]]) -> SpeakerStats:
     texts = [parsed.turn_text(turn) for _, turn in turns]
     hints = {turn.role_hint for _, turn in turns if turn.role_hint in ROLES}
-    # The label's own words first; a reader's hint (e.g. Q/A protocol) when the label says nothing.
-    said = label_role(name) or (hints.pop() if len(hints) == 1 else None)
+    # A reader's one hint (a Q/A protocol, the document's cast list or legend: "P = Peneliti") over
+    # what the label alone suggests ("P" as in participant); the label when no reader said more.
+    said = (hints.pop() if len(hints) == 1 else None) or label_role(name)
     return SpeakerStats(
         name=name, turns=len(turns), words=sum(word_count(t) for t in texts),
         questions=sum(asks(t) for t in texts), first=turns[0][0], label_role=said,

@@ -118,6 +118,11 @@ def page_offset(number: int, size: int) -> int:
     return (max(number, 1) - 1) * size
 
 
+def last_page_offset(number: int, size: int, total: int) -> int:
+    """``page_offset`` of page ``number``, or of the last page of ``total`` rows when past it."""
+    return min(page_offset(number, size), page_offset(-(-total // size), size))
+
+
 def cell_text(value: Any) -> str:
     """The text of a cell value: floats with one decimal, lists comma-joined, None empty."""
     if value is None:

@@ -72,6 +72,7 @@ def nvivo() -> tuple[str, dict[str, bytes]]:
       <VariableValue><VariableRef targetGUID="{g(7, 3)}" /><FloatValue>37.5</FloatValue></VariableValue>
       <VariableValue><VariableRef targetGUID="{g(7, 4)}" /><TextValue>platform</TextValue></VariableValue>
       <SourceRef targetGUID="{g(2, 1)}" />
+      <SourceRef targetGUID="{g(2, 2)}" />
     </Case>
   </Cases>
   <Sources>
@@ -101,6 +102,9 @@ def nvivo() -> tuple[str, dict[str, bytes]]:
     <Link guid="{g(11, 1)}" name="Annotation" direction="OneWay" originGUID="{g(6, 1)}" targetGUID="{g(3, 2)}" />
     <Link guid="{g(11, 2)}" name="leads to" direction="OneWay" color="#808080" originGUID="{g(1, 1)}" targetGUID="{g(1, 3)}"><NoteRef targetGUID="{g(6, 3)}" /></Link>
   </Links>
+  <Sets>
+    <Set guid="{g(9, 1)}" name="Photos"><MemberSource targetGUID="{g(2, 2)}" /></Set>
+  </Sets>
   <Graphs>
     <Graph guid="{g(12, 1)}" name="Tools and delay">
       <Vertex guid="{g(13, 1)}" representedGUID="{g(1, 1)}" name="Tools" firstX="40" firstY="40" secondX="140" secondY="80" shape="RoundedRectangle" color="#3366CC" />
@@ -170,7 +174,7 @@ def maxqda() -> tuple[str, dict[str, bytes]]:
   <Note guid="{g(6, 1)}" creatingUser="{ana}" creationDateTime="2024-10-21T09:00:00Z" name="Set memo"><PlainTextContent>Handouts given out in week one.</PlainTextContent></Note>
  </Notes>
  <Sets>
-  <Set guid="{g(9, 1)}" name="Week one material"><Description>Everything handed out in the first week.</Description><MemberSource targetGUID="{g(2, 1)}"/><MemberNote targetGUID="{g(6, 1)}"/></Set>
+  <Set guid="{g(9, 1)}" name="Week one material"><Description>Everything handed out in the first week.</Description><MemberSource targetGUID="{g(2, 1)}"/><MemberSource targetGUID="{g(2, 3)}"/><MemberNote targetGUID="{g(6, 1)}"/></Set>
  </Sets>
 </Project>"""
     return qde, {f"sources/{g(2, 1)}.pdf": PDF, f"sources/{g(2, 2)}.txt": TEXT.encode(),
@@ -184,6 +188,7 @@ def atlas() -> tuple[str, dict[str, bytes]]:
     g = lambda k, n: guid(k, n, upper=True)  # noqa: E731
     users = [g(15, n) for n in (1, 2, 3)]
     a, b = _span(TEXT, "Waiting for reviewers, mostly after lunch.")
+    c, d = _span(TEXT, "the review queue")
     codings = "".join(
         f'<Coding guid="{g(4, n)}" creatingUser="{user}" creationDateTime="2024-03-0{n}T10:00:00">'
         f'<CodeRef targetGUID="{g(1, code)}"/></Coding>'
@@ -207,6 +212,7 @@ def atlas() -> tuple[str, dict[str, bytes]]:
   <Sources>
     <TextSource guid="{g(2, 1)}" name="Review interview" plainTextPath="internal://{g(2, 1)}.txt" creatingUser="{users[0]}" creationDateTime="2024-03-01T09:10:00">
       <PlainTextSelection guid="{g(3, 1)}" name="Waiting for reviewers" startPosition="{a}" endPosition="{b}" creatingUser="{users[0]}" creationDateTime="2024-03-01T10:00:00">{codings}</PlainTextSelection>
+      <PlainTextSelection guid="{g(3, 2)}" name="the review queue" startPosition="{c}" endPosition="{d}" creatingUser="{users[1]}" creationDateTime="2024-03-02T10:00:00"><Coding guid="{g(4, 9)}" creatingUser="{users[1]}" creationDateTime="2024-03-02T10:00:00"><CodeRef targetGUID="{g(1, 2)}"/></Coding></PlainTextSelection>
     </TextSource>
   </Sources>
   <Notes>
@@ -215,6 +221,7 @@ def atlas() -> tuple[str, dict[str, bytes]]:
   </Notes>
   <Links>
     <Link guid="{g(11, 1)}" name="is associated with" direction="Associative" color="#FF0000" originGUID="{g(1, 1)}" targetGUID="{g(1, 2)}"><NoteRef targetGUID="{g(6, 1)}" /></Link>
+    <Link guid="{g(11, 2)}" name="explains" direction="OneWay" originGUID="{g(3, 2)}" targetGUID="{g(3, 1)}" />
   </Links>
   <Sets>
     <Set guid="{g(9, 1)}" name="Time codes"><Description>Codes about when things happen.</Description><MemberCode targetGUID="{g(1, 1)}" /><MemberCode targetGUID="{g(1, 2)}" /><MemberNote targetGUID="{g(6, 2)}" /></Set>
@@ -268,6 +275,8 @@ def qualcoder() -> tuple[str, dict[str, bytes]]:
 <VariableRef targetGUID="{g(7, 2)}" />
 <TextValue>engineer</TextValue>
 </VariableValue>
+<SourceRef targetGUID="{g(2, 1)}"/>
+<SourceRef targetGUID="{g(2, 2)}"/>
 </Case>
 </Cases>
 <Sources>

@@ -22,6 +22,7 @@ from study.adjudication import (
 )
 from study.auth import CLI, Actor
 from study.cli import cli
+from study.disputes import disagreements_on, shown
 from study.errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from study.store import AuditEntry, Resolution
 from tests.factories import add_interview, load_small_codebook
@@ -386,10 +387,21 @@ def test_a_docket_counts_as_the_progress_does_and_takes_a_decision_in_place(disp
     before = docket(disputed, CLI, RATERS)
     # T1: five questions and five answers; segments 1, 3 and 7 disputed, none decided
     assert before.progress == adjudication_progress(disputed, RATERS, CLI) == AdjudicationProgress(10, 3, 0)
-    record = resolve(disputed, CLI, RATERS, "T1", 3, "take:bob")
-    after = before.decided(record)
-    assert after == docket(disputed, CLI, RATERS)  # what reading every disagreement again gives
-    assert after.progress.resolved == 1 and after.items[1].resolution == "take:bob"
+    assert before.transcripts == ("T1",) and before.codes == tuple(sorted((MA, POP, LIC, MS)))
+    unresolved = shown(disputed, CLI, RATERS, DisagreementFilter(unresolved_only=True))
+    everything = shown(disputed, CLI, RATERS)
+    segment = everything.segments[1]  # segment 3
+    resolve(disputed, CLI, RATERS, "T1", 3, "take:bob")
+    # what reading them again gives
+    assert before.decided(newly=True) == docket(disputed, CLI, RATERS)
+    assert unresolved.decided(segment, newly=True) == shown(disputed, CLI, RATERS, DisagreementFilter(
+        unresolved_only=True))
+    assert everything.decided(segment, newly=True) == shown(disputed, CLI, RATERS)
+    assert docket(disputed, CLI, RATERS).progress.resolved == 1
+    assert [d.resolution for d in disagreements_on(disputed, CLI, RATERS, everything.segments)] == [
+        None, "take:bob", None]
+    resolve(disputed, CLI, RATERS, "T1", 3, "both")  # decided again: not one more resolved
+    assert before.decided(newly=True) == docket(disputed, CLI, RATERS)
 
 
 def test_cli_disagreements_refuses_a_transcript_the_study_lacks(disputed, run):

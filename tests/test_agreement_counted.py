@@ -3,7 +3,8 @@ the report from every unit read (``units.unit_table``), figure for figure, boots
 included, on the sample study and on a varied one (three raters, spans, whole-transcript codings,
 an exclusion, a transcript one rater has not finished, interviewer turns); and an exclusive theme
 still gets its cu-alpha (it reads the units). The disagreements and the Adjudicate page's docket,
-read from the disputed segments only, are the units' disputed ones."""
+read from the disputed segments only, are the units' disputed ones; and the docket counted,
+filtered and paged in the database, put together, is that whole list filtered."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -24,6 +25,16 @@ from study.agreement.study_agreement import (
 from study.agreement.units import unit_table
 from study.auth import CLI
 from study.consensus import AGREED
+from study.disputes import (
+    AdjudicationProgress,
+    DisagreementFilter,
+    disagreement_table,
+    disagreements_on,
+    docket_page,
+    filter_disagreements,
+    shown,
+)
+from study.schema import segments, transcripts
 from study.store import Theme
 from tests.conftest import coded_sample_study
 from tests.test_counting_equivalence import varied_study
@@ -109,9 +120,73 @@ def test_the_disagreements_read_from_the_disputed_segments_are_the_units_dispute
             assert disagreements(study, CLI, chosen) == expected
             assert disagreements(study, CLI, chosen, include_unfinished=True) == disputed_units(
                 study, chosen, True, latest(study, chosen))
-            held = docket(study, CLI, chosen)
-            assert list(held.items) == expected and held.units == len(unit_table(study, CLI, chosen).units)
     assert disagreements(study, CLI, raters)[0].resolution == "both"
+
+
+def filters(items: list, raters: list[str]) -> list[DisagreementFilter]:
+    """Each filter the pages offer, with choices taken from the disagreements themselves, and two
+    together: a transcript, a code, a theme and a sub-theme, a rater, unresolved only."""
+    refs = sorted({ref for d in items for ref in d.disputed})
+    nested = next(ref for ref in refs if ref.count("/") > 1)
+    return [DisagreementFilter(), DisagreementFilter(unresolved_only=True),
+            DisagreementFilter(transcripts=(items[-1].transcript, items[0].transcript)),
+            DisagreementFilter(codes=(refs[0], refs[-1])), DisagreementFilter(themes=(refs[-1].split("/")[0],)),
+            DisagreementFilter(themes=(nested.rsplit("/", 1)[0],)), DisagreementFilter(rater=raters[-1]),
+            DisagreementFilter(themes=(refs[0].split("/")[0],), rater=raters[0], unresolved_only=True)]
+
+
+def turned_study(study) -> None:
+    """``varied_study`` with one transcript's segment ids against its reading order (as re-segmenting
+    leaves them): reading order is the segments' index, not their id."""
+    varied_study(study)
+    with study.connection() as conn:
+        turned = conn.scalar(select(transcripts.c.id).where(transcripts.c.name == "T2"))
+        for shift in (segments.c.index + 100, 109 - segments.c.index):  # two steps: (transcript, index) is unique
+            conn.execute(update(segments).where(segments.c.transcript_id == turned).values(index=shift))
+
+
+@pytest.mark.parametrize("build, raters", [(turned_study, ["alice", "bob", "carol"]),
+                                           (coded_sample_study, ["alice", "bob"])])
+def test_the_docket_paged_in_the_database_puts_together_the_whole_list(study_from, build, raters):
+    """The docket's counts and choices, what each filter shows and its pages, put together, are the
+    disputed units of ``unit_table`` filtered in Python (``DisagreementFilter.keeps``)."""
+    study = study_from(build)
+    for size in range(2, len(raters) + 1):
+        for chosen in combinations(raters, size):
+            for item in disagreements(study, CLI, chosen)[1:6:2]:  # decided: some are resolved, some not
+                resolve(study, CLI, chosen, item.transcript, item.segment, "neither")
+            everything = disputed_units(study, chosen, decided=latest(study, chosen))
+            held = docket(study, CLI, chosen)
+            assert held.units == len(unit_table(study, CLI, chosen).units)
+            assert held.progress == AdjudicationProgress(
+                held.units, len(everything), sum(1 for d in everything if d.resolution))
+            assert held.transcripts == tuple(dict.fromkeys(d.transcript for d in everything))
+            assert held.codes == tuple(sorted({ref for d in everything for ref in d.disputed}))
+            for where in filters(everything, list(chosen)):
+                expected = filter_disagreements(everything, where)
+                assert 0 < len(expected) and (where == DisagreementFilter() or len(expected) < len(everything))
+                kept = shown(study, CLI, chosen, where)
+                assert (len(kept), kept.resolved) == (len(expected), sum(1 for d in expected if d.resolution))
+                assert disagreements_on(study, CLI, chosen, kept.segments) == expected
+                for rows in (7,):
+                    pages = [docket_page(study, CLI, kept, n, rows) for n in range(1, -(-len(expected) // rows) + 1)]
+                    assert [row for page in pages for row in page.table.rows] == list(
+                        disagreement_table(expected, chosen).rows), (where, rows)
+                    assert [page.offset for page in pages] == list(range(0, len(expected), rows))
+    unfinished = disputed_units(study, raters, True, latest(study, raters))
+    assert disagreements_on(study, CLI, raters, shown(study, CLI, raters, include_unfinished=True).segments) == \
+        unfinished
+
+
+def test_a_filter_nothing_matches_shows_nothing(study_from):
+    study = study_from(coded_sample_study)
+    assert len(shown(study, CLI, ["alice", "bob"], DisagreementFilter(codes=("No such/code",)))) == 0
+    assert len(shown(study, CLI, ["alice", "bob"], DisagreementFilter(rater="carol"))) == 0
+    assert docket_page(study, CLI, shown(study, CLI, ["alice", "bob"], DisagreementFilter(transcripts=("nope",)))
+                       ).table.rows == ()
+    everything = shown(study, CLI, ["alice", "bob"])
+    last = docket_page(study, CLI, everything, 99, 2)  # past the last page: the last
+    assert (last.number, last.offset) == (-(-len(everything) // 2), 2 * (-(-len(everything) // 2) - 1))
 
 
 def per_transcript_of_units(study, raters, **options) -> list[GroupAgreement]:

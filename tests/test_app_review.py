@@ -80,6 +80,22 @@ def test_the_disagreements_tab_lists_every_disagreement_a_page_at_a_time(study_d
     assert len(shown) == min(len(items), 50) and len(items) > 0
 
 
+def test_the_disagreements_tab_filters_as_the_list_is_filtered(study_db, study):
+    items = adjudication.disagreements(study, ADMIN, RATERS)
+    code = sorted({c for d in items for c in d.disputed})[0]
+    expected = adjudication.filter_disagreements(items, adjudication.DisagreementFilter(codes=(code,), rater="bob"))
+    at = open_page("agreement", ADMIN)
+    at.session_state["agreement_tab"] = "Disagreements"
+    at.run()
+    at.multiselect(key="agreement_codes").set_value([code])
+    at.selectbox(key="agreement_rater").set_value("bob").run()
+    assert not at.exception
+    assert f"{len(expected):,} segment(s) where the raters' codes differ" in texts(at)
+    shown = at.tabs[4].dataframe[0].value
+    assert list(zip(shown["transcript"], shown["segment"])) == [(d.transcript, d.segment) for d in expected[:50]]
+    assert 0 < len(expected) < len(items)
+
+
 def agreement_report_transcripts(study) -> list[str]:
     from study.agreement.study_agreement import agreement_report
 
@@ -95,3 +111,32 @@ def test_an_admin_creates_a_theme_with_a_slash_from_the_codebook_page(study_db, 
     next(b for b in at.button if b.label == "Create theme").click().run()
     assert not at.exception
     assert "Tools\\/Infrastructure" in codes.theme_paths(study)
+
+
+def test_decisions_update_the_counts_and_the_shown_list_as_reading_them_again_would(study_db, study):
+    everything = adjudication.disagreements(study, ADMIN, RATERS)
+    unresolved = [d for d in everything if not d.resolution]
+    before = adjudication.adjudication_progress(study, RATERS, ADMIN)
+    at = open_page("adjudicate", ADMIN)
+    at.button(key="decide-both").click().run()
+    at.button(key="decide-take:bob").click().run()  # unresolved only: each decision brings the next
+    assert not at.exception
+    decided = adjudication.resolutions(study, ADMIN, RATERS)[-2:]
+    assert [(r.transcript, r.segment, r.decision) for r in decided] == [
+        (unresolved[0].transcript, unresolved[0].segment, "both"), (unresolved[1].transcript, unresolved[1].segment,
+                                                                     "take:bob")]
+    assert f"Disagreement 1 of {len(unresolved) - 2}" in texts(at)
+    assert f"{unresolved[2].transcript} · segment {unresolved[2].segment}" in texts(at).replace("\\", "")
+    progress = at.get("progress")[0].proto.text
+    assert f"{before.resolved + 2} of {before.disputed} disputed segments resolved" in progress
+    at.toggle(key="adjudicate_unresolved").set_value(False).run()  # every disagreement, the decided too
+    assert f"Disagreement 1 of {len(everything)}" in texts(at)
+    first = everything.index(unresolved[0]) // 50  # the overview's page that holds the first decision
+    at.session_state["adjudicate_table_page"] = first + 1
+    at.session_state["adjudicate_overview"] = True
+    at.run()
+    overview = next(e for e in at.expander if e.label.startswith("All ")).dataframe[0].value
+    again = adjudication.disagreement_table(adjudication.disagreements(study, ADMIN, RATERS), RATERS)
+    assert list(zip(overview["transcript"], overview["segment"], overview["resolution"])) == [
+        (row["transcript"], row["segment"], row["resolution"]) for row in again.rows[first * 50:first * 50 + 50]]
+    assert "both" in set(overview["resolution"])

@@ -49,7 +49,7 @@ def postgres(study, monkeypatch):
 
 def test_a_large_import_checks_its_keys_at_once_and_keeps_them(postgres):
     before = foreign_keys(postgres)
-    alice = sorted(CODINGS_DIR.glob("*.csv"))[0]
+    alice = min(CODINGS_DIR.glob("*.csv"))
     imported = codings.import_codings_csv(postgres, CLI, "alice", alice)
     after = foreign_keys(postgres)
     assert imported == stored(postgres) > 10
@@ -64,7 +64,7 @@ def test_an_import_that_cannot_lock_the_tables_soon_checks_row_by_row(postgres, 
     before = foreign_keys(postgres)
     with postgres.engine.connect() as reader:  # another user's open transaction that has read a segment
         reader.execute(text("SELECT id FROM segments LIMIT 1")).all()
-        imported = codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
+        imported = codings.import_codings_csv(postgres, CLI, "alice", min(CODINGS_DIR.glob("*.csv")))
         assert reader.execute(text("SELECT count(*) FROM segments")).scalar() > 0  # never blocked, still open
     assert imported == stored(postgres) > 10
     assert foreign_keys(postgres) == before  # the same constraints, never dropped
@@ -74,5 +74,5 @@ def test_an_import_that_cannot_lock_the_tables_soon_checks_row_by_row(postgres, 
 def test_a_small_import_checks_row_by_row(postgres, monkeypatch):
     monkeypatch.setattr(bulk, "KEYS_AT_ONCE_AFTER", 10_000)
     before = foreign_keys(postgres)
-    codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
+    codings.import_codings_csv(postgres, CLI, "alice", min(CODINGS_DIR.glob("*.csv")))
     assert foreign_keys(postgres) == before

@@ -65,3 +65,30 @@ def test_an_import_into_a_table_the_planner_knows_larger_leaves_the_statistics_t
     codings.import_codings_csv(postgres, CLI, "bob", bob)
     assert first < stored(postgres) < 2 * first  # bob's codings do not double the table
     assert planner_rows(postgres, "codings") == first
+
+
+def test_opening_a_study_counts_the_tables_the_planner_never_counted(postgres):
+    """A study's raters are a handful of rows, under the 50 changes autovacuum waits for: without
+    statistics the planner guesses a page's worth and plans the findings queries from it."""
+    with postgres.engine.begin() as connection:  # as a fresh database holds them: never analyzed
+        connection.execute(text("ALTER TABLE users SET (autovacuum_enabled = false)"))
+        connection.execute(text("DELETE FROM pg_statistic WHERE starelid = 'users'::regclass"))
+        connection.execute(text("UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE relname = 'users'"))
+        raters = connection.scalar(text("SELECT count(*) FROM users"))
+    assert raters > 0 and planner_rows(postgres, "users") == -1
+    reopened = Study.open(postgres.url)
+    assert planner_rows(reopened, "users") == raters
+    reopened.close()
+
+
+def test_a_table_analyzed_empty_is_counted_again_once_it_holds_rows(postgres):
+    with postgres.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE exclusions SET (autovacuum_enabled = false)"))
+        connection.execute(text("ANALYZE exclusions"))
+    assert planner_rows(postgres, "exclusions") == 0
+    with postgres.engine.begin() as connection:
+        connection.execute(text("INSERT INTO exclusions (transcript_id, reason, \"by\", \"at\") "
+                                "SELECT id, 'test', 'cli', now() FROM transcripts LIMIT 1"))
+    reopened = Study.open(postgres.url)
+    assert planner_rows(reopened, "exclusions") == 1
+    reopened.close()

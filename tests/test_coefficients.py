@@ -131,25 +131,6 @@ def test_cohen_kappa_from_a_contingency_table():
     assert math.isnan(cohen_kappa_from_table([[0, 0], [0, 12]]))
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.integers(2, 4).flatmap(lambda q: st.lists(st.lists(st.integers(0, 30), min_size=q, max_size=q),
-                                                    min_size=q, max_size=q)),
-       st.sampled_from([None, "linear", "quadratic"]))
-def test_cohen_kappa_from_a_table_is_scikit_learns(table, weighted):
-    """The table's kappa is written out (scikit-learn is slow to import); it must stay scikit-learn's."""
-    from sklearn.metrics import cohen_kappa_score
-
-    labels = np.arange(len(table))
-    first, second = np.meshgrid(labels, labels, indexing="ij")
-    ours = cohen_kappa_from_table(table, weighted)
-    if math.isnan(ours):  # kappa 0/0: no units, or both raters used one and the same category
-        flat = np.array(table)
-        assert flat.sum() == 0 or (np.count_nonzero(flat.sum(axis=0)) == 1 and np.count_nonzero(flat.sum(axis=1)) == 1)
-        return
-    assert ours == pytest.approx(cohen_kappa_score(first.ravel(), second.ravel(), labels=labels, weights=weighted,
-                                                   sample_weight=np.array(table).ravel()), abs=1e-12)
-
-
 # --- set-valued codings ------------------------------------------------------
 
 

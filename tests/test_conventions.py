@@ -497,3 +497,53 @@ def test_a_title_above_role_and_date_fields_is_the_header(tmp_path):
     assert parsed.header.startswith("Millbrook Oral History Collection\n")
     assert [parsed.turn_text(t) for t in parsed.turns] == [
         "When did you start at the mill?", "In 1946.", "As a sweeper?", "Yes, for two years."]
+
+
+@pytest.mark.parametrize("without", [(), ALL_NAMED])
+def test_a_legend_gives_its_codes_their_roles_over_a_letters_usual_meaning(tmp_path, without):
+    # "P" usually stands for a participant and "I" for an interviewer; this legend says otherwise
+    path = tmp_path / "wawancara.txt"
+    path.write_text("Keterangan: P = Peneliti, I = Informan\n\nP: Sudah berapa lama Ibu berjualan?\n"
+                    "I: Dua puluh tahun.\nP: Di pasar ini?\nI: Ya, sejak pasar dibangun.\n", encoding="utf-8")
+    parsed, _ = _turns(path, without)
+    assert {r.name: r.role for r in assign_roles(parsed)} == {"P": "interviewer", "I": "participant"}
+
+
+def test_speech_goes_on_below_a_pages_running_footer_and_header(tmp_path):
+    # page furniture repeats but for its page number; the witness's answer crosses the page break
+    path = tmp_path / "trial.txt"
+    path.write_text("Rivera v. Coastline Freight - Day 2 - Page 41\n\n"
+                    " 1  MR. OSEI: Where did you work?\n 2  THE WITNESS: At the depot, on nights. I kept\n"
+                    " 3  the log of every truck that left\n\nLinda Marsh, Official Court Reporter, CSR 5120\n"
+                    "Rivera v. Coastline Freight - Day 2 - Page 42\n\n 1  and every truck that came back.\n"
+                    " 2  MR. OSEI: Alone?\n 3  THE WITNESS: Yes.\n 4  MR. OSEI: Every night?\n"
+                    " 5  THE WITNESS: Most nights.\n\nLinda Marsh, Official Court Reporter, CSR 5120\n",
+                    encoding="utf-8")
+    parsed, turns = _turns(path)
+    witness = [text for speaker, text in turns if speaker == "THE WITNESS"]
+    assert witness[0].startswith("At the depot") and "Linda Marsh" not in witness[0]
+    assert "and every truck that came back." in [text for _, text in turns]  # the answer's rest: the witness's
+    assert [speaker for speaker, text in turns if text.startswith("and every")] == ["THE WITNESS"]
+    assert "Page 42" in " ".join(word_account(parsed).notes_text)
+
+
+def test_time_codes_and_tape_marks_inside_a_turn_are_not_speech(tmp_path):
+    # an oral history's transcriber sets a time code every few minutes, inside answers too
+    path = tmp_path / "oh.txt"
+    path.write_text("AK: Where were you born?\n\nZW: In Lwów. We came here by train. [00:04:31]\n\n[Tape 1, Side B]\n\n"
+                    "My mother said the cow saved us.\n\n[00:05:00]\n\nThere was milk all the way.\n\n"
+                    "AK: And then?\n\nZW: The school opened in September. [00:10:00]\n", encoding="utf-8")
+    parsed, turns = _turns(path)
+    assert turns == [("AK", "Where were you born?"), ("ZW", "In Lwów. We came here by train."),
+                     ("ZW", "My mother said the cow saved us."), ("ZW", "There was milk all the way."),
+                     ("AK", "And then?"), ("ZW", "The school opened in September.")]
+    assert "[Tape 1, Side B]" in parsed.text  # kept, outside every turn
+
+
+def test_a_transcription_tools_closing_line_is_not_the_last_speakers(tmp_path):
+    path = tmp_path / "session.txt"
+    path.write_text("Maya: How do you pay online?\nJordan: On the laptop, always.\nMaya: Why?\n"
+                    "Jordan: The forms are too long on a phone.\n"
+                    "Transcript generated automatically; check it against the recording.\n", encoding="utf-8")
+    parsed, turns = _turns(path)
+    assert turns[-1] == ("Jordan", "The forms are too long on a phone.")

@@ -181,10 +181,12 @@ def test_a_tools_settings_file_or_a_page_in_the_folder_is_skipped_with_its_reaso
     (tmp_path / "settings.json").write_text('{"model": "large", "language": "en"}', encoding="utf-8")
     (tmp_path / "index.html").write_text("<html><head><script>go()</script></head><body></body></html>",
                                          encoding="utf-8")
+    (tmp_path / "project.xml").write_text('<?xml version="1.0"?><project><setting a="1"/></project>',
+                                          encoding="utf-8")
     summary = import_files(study, [tmp_path], actor=CLI)
     assert summary.imported == ["P01"] and summary.failed == []
-    assert sorted((Path(file).name, "holds no" in why) for file, why in summary.skipped) == [
-        ("index.html", True), ("settings.json", True)]
+    assert sorted((Path(file).name, "not a transcript, skipped" in why) for file, why in summary.skipped) == [
+        ("index.html", True), ("project.xml", True), ("settings.json", True)]
 
 
 def test_the_command_line_says_to_pass_a_participants_table_with_participants(db_url, tmp_path):

@@ -146,3 +146,41 @@ def test_an_xml_file_of_no_known_kind_is_refused_saying_what_is_read(tmp_path):
     path.write_text("<rss><channel><title>News</title></channel></rss>", encoding="utf-8")
     with pytest.raises(TranscriptFormatError, match="oral-history synchronizer records"):
         read_transcript(path)
+
+
+def test_a_webvtt_cue_holding_two_voices_gives_each_its_words(tmp_path):
+    path = tmp_path / "panel.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000 align:start\n<v.host Ada Brandt>A bed frame?</v>\n"
+                    "<v.guest Tomas Ruiz>My sister's.</v>\n\n00:00:04.500 --> 00:00:08.000\n"
+                    "<v.guest Tomas Ruiz>She has not forgiven me.</v>\n", encoding="utf-8")
+    assert turns_of(read_transcript(path)) == [("Ada Brandt", "A bed frame?"),
+                                               ("Tomas Ruiz", "My sister's. She has not forgiven me.")]
+
+
+def test_an_elan_tier_naming_no_participant_beside_named_ones_is_an_annotators(tmp_path):
+    tiers = ELAN_TIERS.replace('<TIER TIER_ID="Rui">', '<TIER TIER_ID="Rui" PARTICIPANT="Rui Sá">') + (
+        '<TIER TIER_ID="comments" LINGUISTIC_TYPE_REF="comment">' + _aligned("c1", 3, 4, "rising intonation") + "</TIER>")
+    path = tmp_path / "talk.eaf"
+    path.write_text(_eaf(tiers, [100, 900, 1000, 1800, 2000, 2600, 3000, 4000]), encoding="utf-8")
+    parsed = read_transcript(path)
+    assert [speaker for speaker, _ in turns_of(parsed)] == ["Ana", "Rui", "Ana", "Rui"]
+    assert "rising intonation" in " ".join(word_account(parsed).notes_text)
+
+
+def test_a_substation_scripts_comment_lines_are_notes(tmp_path):
+    path = tmp_path / "talk.ssa"
+    path.write_text("[Script Info]\n; made by the archive group\nTitle: Night Shift\n\n[Events]\n"
+                    "Format: Marked, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+                    "Dialogue: Marked=0,0:00:01.50,0:00:04.00,Default,,0000,0000,0000,,HOST: How many years?\n"
+                    "Dialogue: Marked=0,0:00:04.20,0:00:08.00,Default,,0000,0000,0000,,ELLA: Nineteen.\n",
+                    encoding="utf-8")
+    parsed = read_transcript(path)
+    assert turns_of(parsed) == [("HOST", "How many years?"), ("ELLA", "Nineteen.")]
+    assert "made by the archive group" in " ".join(word_account(parsed).notes_text)
+
+
+def test_html_line_breaks_in_a_caption_are_spaces(tmp_path):
+    path = tmp_path / "t.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n<v MARSH>On the ferry road.<br><br>By the landing.\n",
+                    encoding="utf-8")
+    assert turns_of(read_transcript(path)) == [("MARSH", "On the ferry road. By the landing.")]

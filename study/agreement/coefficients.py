@@ -216,11 +216,11 @@ def cohen_kappa(
 
 
 def cohen_kappa_from_table(table, weighted: str | None = None) -> float:
-    """Cohen's kappa from a q x q contingency table (rows: first rater, columns: second).
+    """Cohen's kappa from a q x q contingency table (rows: first rater, columns: second), by
+    scikit-learn's ``cohen_kappa_score`` with each cell's count as the weight of its pair of labels.
 
-    scikit-learn's ``cohen_kappa_score`` arithmetic on its confusion matrix (tests/test_coefficients.py
-    compares the two), written out: importing scikit-learn takes over a second, which the Agreement
-    page's first render would pay.
+    scikit-learn is imported here (the CLI starts without it); the app's server imports it when it
+    starts (``study.app.preload``), so a page's first render does not pay for it.
     """
     if weighted not in KAPPA_WEIGHTS:
         raise ValueError(f"weighted must be one of {KAPPA_WEIGHTS}, got {weighted!r}")
@@ -230,16 +230,12 @@ def cohen_kappa_from_table(table, weighted: str | None = None) -> float:
     one_shared_category = len(first_used) == 1 and np.array_equal(first_used, second_used)
     if confusion.sum() == 0 or one_shared_category:  # p_e = 1: kappa is 0/0
         return math.nan
-    sum0, sum1 = confusion.sum(axis=0), confusion.sum(axis=1)
-    expected = np.outer(sum0, sum1) / np.sum(sum0)
-    q = confusion.shape[0]
-    if weighted is None:
-        weights = np.ones((q, q))
-        np.fill_diagonal(weights, 0)
-    else:
-        distance = np.zeros((q, q)) + np.arange(q)
-        weights = np.abs(distance - distance.T) if weighted == "linear" else (distance - distance.T) ** 2
-    return float(1 - np.sum(weights * confusion) / np.sum(weights * expected))
+    from sklearn.metrics import cohen_kappa_score
+
+    labels = np.arange(confusion.shape[0])
+    first, second = np.meshgrid(labels, labels, indexing="ij")
+    return float(cohen_kappa_score(first.ravel(), second.ravel(), labels=labels, weights=weighted,
+                                   sample_weight=confusion.ravel()))
 
 
 def conger_kappa(ratings, categories: Sequence | None = None) -> float:

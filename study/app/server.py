@@ -30,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from study.app.coding_endpoint import CLICK_PATH, code_clicks, same_origin
+from study.app.preload import preload_in_background
 from study.app.proxies import check_server_settings
 from study.app.session_handoff import COOKIE, DEVICE_COOKIE, SESSION_PATH, redeem
 from study.errors import StudyError
@@ -37,6 +38,7 @@ from study.integrity import database_fault, stored_value_unreadable
 from study.store import resolve_url
 
 MAIN = Path(__file__).with_name("main.py")
+preload_in_background()  # before anyone signs in: a first page does not pay scikit-learn's import
 check_server_settings(os.environ)  # uvicorn read them before it loaded this file
 
 

@@ -84,7 +84,7 @@ class BatchFile:
 
 # Types a folder often holds beside its transcripts (a tool's settings, a site's pages): found in a
 # folder and unreadable as a transcript, such a file is skipped with its reason, not failed.
-_OFTEN_NOT_TRANSCRIPTS = (".json", ".html", ".htm")
+_OFTEN_NOT_TRANSCRIPTS = (".json", ".html", ".htm", ".xml")
 
 
 class NotATranscript(StudyError):

@@ -219,6 +219,8 @@ class _ArchiveReader(_Elements):
         self.not_imported: Counter = Counter()
         self.kept: list[KeptElement] = []
         self.kept_files: dict[str, bytes] = {}
+        self.kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures...)
+        self.kept_references: Counter = Counter()
         member = self._project_member()
         self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
         super().__init__(path, member)
@@ -276,13 +278,19 @@ class _ArchiveReader(_Elements):
         self.skipped.extend(unread_lines(root, keepable) + self.colour_line())
         self.kept += [self.kept_element(anchor, parent, element) for anchor, parent, element in unread_elements(root)
                       if keepable(parent, local(element.tag))]
+        self.keep_references_to_kept_sources(root, {s.guid for s in sources})
         self.kept.append(KeptElement(None, "", ET.tostring(ET.Element(root.tag, dict(root.attrib)), encoding="unicode"),
                                      kind=PROJECT))
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
                           notes, cases, case_of_source, source_variables, links, tuple(self.skipped),
                           frozenset(case_guids), _description(root), self.case_memos(root), self.sets(root),
                           relations, tuple(self.kept), self.kept_files, self.named(root, users, case_labels),
-                          tuple(kept_lines(root, keepable)))
+                          {v.get("name"): v.get("typeOfVariable").strip() for v in children(child(root, "Variables"),
+                                                                                          "Variable")
+                           if v.get("name") and (v.get("typeOfVariable") or "").strip()},
+                          tuple(kept_lines(root, keepable) + [
+                              f"{n} {_KEPT_REFERENCES[what]} kept as written for export"
+                              for what, n in sorted(self.kept_references.items())]), self.kept_sources)
 
     def named(self, root: ET.Element, users: dict[str, str], case_labels: dict[str, str]) -> dict[str, tuple]:
         """{GUID: (kind, name)} of the users, variables, cases and sets, for the references of kept elements."""
@@ -292,6 +300,21 @@ class _ArchiveReader(_Elements):
         found.update((guid, ("case", label)) for guid, label in case_labels.items())
         found.update((s.guid, ("set", s.name)) for s in self.sets(root))
         return found
+
+    def keep_references_to_kept_sources(self, root: ET.Element, texts: set[str]) -> None:
+        """A case's or set's reference to a source kept whole (a picture, a recording without
+        transcript), kept as written: the study holds no text for it to name."""
+        whole = {normal_guid(s.get("guid")) for s in child(root, "Sources") or []
+                 if isinstance(s.tag, str) and local(s.tag) in _SOURCES} - texts - {None}
+        self.kept_sources = frozenset(whole)
+        for parent, ref in (("Case", "SourceRef"), ("Set", "MemberSource")):
+            elements = children(child(root, "Cases"), "Case") if parent == "Case" else (
+                children(child(root, "Sets"), "Set") + _codebook_sets(root))
+            for element in elements:
+                for member in children(element, ref):
+                    if normal_guid(member.get("targetGUID")) in whole and normal_guid(element.get("guid")):
+                        self.kept.append(KeptElement(normal_guid(element.get("guid")), parent, element_xml(member)))
+                        self.kept_references[f"{parent}/{ref}"] += 1
 
     def keep_shell(self, outer: ET.Element, guid: str) -> None:
         """Keeps the PDF or recording a text is read from, to write it around the text again."""
@@ -451,8 +474,9 @@ class _ArchiveReader(_Elements):
                 joined.setdefault(target, []).append(origin)
                 joined.setdefault(origin, []).append(target)
             elif origin and target:
-                relations.append(QdaLink(normal_guid(link.get("guid")) or "", " ".join((link.get("name") or "").split()), (link.get("direction") or "").strip(),
-                                         _six_digit_colour(link.get("color")), origin, target))
+                relations.append(QdaLink(normal_guid(link.get("guid")) or "", " ".join((link.get("name") or "").split()),
+                                         (link.get("direction") or "").strip(), _six_digit_colour(link.get("color")),
+                                         origin, target, element_xml(link)))
             else:
                 self.not_imported["link(s) missing an end"] += 1
         return {k: tuple(v) for k, v in joined.items()}, tuple(relations)
@@ -572,7 +596,7 @@ class _ArchiveReader(_Elements):
         return tuple(QdaSet(self.guid(s, "Set"), " ".join((s.get("name") or "").split()) or self.guid(s, "Set"),
                             _description(s), members(s, "MemberCode"), members(s, "MemberSource"),
                             members(s, "MemberNote"))
-                     for s in children(child(root, "Sets"), "Set"))
+                     for s in children(child(root, "Sets"), "Set") + _codebook_sets(root))
 
     def case_memos(self, root: ET.Element) -> dict[str, str]:
         """{participant: the case's Description} (QualCoder and NVivo keep a case memo there)."""
@@ -580,7 +604,14 @@ class _ArchiveReader(_Elements):
                 if (text := _description(case))}
 
 
+_KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture or a recording or PDF without text",
+                    "Set/MemberSource": "set member(s) that are a picture or a recording or PDF without text"}
 _SOURCE_ATTRIBUTES = {"richTextPath", "creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime"}
+
+
+def _codebook_sets(root: ET.Element) -> list[ET.Element]:
+    """Sets a tool wrote inside a project's CodeBook, as codebooks (.qdc) hold them."""
+    return children(child(child(root, "CodeBook"), "Sets"), "Set")
 
 
 def _junk(name: str) -> bool:

@@ -153,7 +153,8 @@ class _ProjectBuilder:
         if codes is not None:
             book = ET.Element("CodeBook")
             book.append(codes)
-        participants = _Variables(transcripts, self.session.scalars(select(Participant).order_by(Participant.id)))
+        participants = _Variables(transcripts, self.session.scalars(select(Participant).order_by(Participant.id)),
+                                  kept.variable_types(self.session))
         # a case memo an import kept goes back as its case's Description, where QualCoder and NVivo read it
         on_case = {m: label for m in memos if (label := case_memo_label(m.name)) in participants.labels}
         variables, cases = participants.elements({label: m.text for m, label in on_case.items()})
@@ -370,8 +371,9 @@ class _NewGuids:
     def variable(self, name: str) -> str:
         return stable_guid("variable", name)
 
-    def case(self, label: str) -> str:
-        return case_guid(label)
+    def case(self, participant_id: int) -> str | None:
+        participant = self.builder.session.get(Participant, participant_id)
+        return case_guid(participant.label) if participant is not None else None
 
     def set(self, name: str) -> str:
         return stable_guid("set", name)
@@ -384,13 +386,18 @@ class _NewGuids:
         return stable_guid("link", name, *ends) if all(ends) else None
 
     def selection(self, transcript: str, start: int, end: int) -> str | None:
+        """The selection written at that place, else the overlapping one of the text whose ends lie
+        nearest (a coding is stored cut to the segment it lies in)."""
         if self._selections is None:
-            self._selections = {}
+            self._selections = defaultdict(list)
             for source in self.root.iter("TextSource"):
                 for selection in source.iter("PlainTextSelection"):
-                    where = (source.get("name"), int(selection.get("startPosition")), int(selection.get("endPosition")))
-                    self._selections.setdefault(where, selection.get("guid"))
-        return self._selections.get((transcript, start, end))
+                    self._selections[source.get("name")].append(
+                        (int(selection.get("startPosition")), int(selection.get("endPosition")), selection.get("guid")))
+        found = self._selections.get(transcript, [])
+        near = [(abs(s - start) + abs(e - end), i, guid) for i, (s, e, guid) in enumerate(found)
+                if min(e, end) > max(s, start)]
+        return min(near)[2] if near else None
 
 
 def user_name(rater: str) -> str:
@@ -417,8 +424,10 @@ def case_codes(transcripts: list[Transcript]) -> list[ET.Element]:
 class _Variables:
     """Participants' attributes and transcripts' metadata as typed Variables and Cases."""
 
-    def __init__(self, transcripts: list[Transcript], others: Iterable[Participant] = ()):
+    def __init__(self, transcripts: list[Transcript], others: Iterable[Participant] = (),
+                 declared: dict[str, str] | None = None):
         self.transcripts = transcripts
+        self.declared = declared or {}  # the types projects declared (a Text "007" stays Text)
         self.participants: dict[int, Participant] = {}
         self.sources: dict[int, list[str]] = defaultdict(list)
         for t in transcripts:
@@ -435,10 +444,10 @@ class _Variables:
 
     def elements(self, memos: dict[str, str]) -> tuple[ET.Element | None, ET.Element | None]:
         """(Variables, Cases); ``memos``: {participant: memo}, written as the case's Description."""
-        person = _variable_kinds(p.attributes for p in self.participants.values())
+        person = _variable_kinds((p.attributes for p in self.participants.values()), self.declared)
         metadata = {t.id: transcript_metadata(t) for t in self.transcripts}
         own = {f"{name} (transcript)" if name in person else name: kind
-               for name, kind in _variable_kinds(metadata.values()).items()}
+               for name, kind in _variable_kinds(metadata.values(), self.declared).items()}
         variables = [_variable(name, kind) for name, kind in {**person, **own}.items()]
         cases = [self.case(p, person, memos.get(p.label, "")) for p in self.participants.values()]
         for t in self.transcripts:
@@ -516,8 +525,9 @@ def _simple(value) -> bool:
     return isinstance(value, (str, int, float))  # bool is an int
 
 
-def _variable_kinds(attribute_sets: Iterable[dict]) -> dict[str, str]:
-    """{attribute: QDA-XML variable type}: Integer, Float or Date when every value reads as one, else Text."""
+def _variable_kinds(attribute_sets: Iterable[dict], declared: dict[str, str] | None = None) -> dict[str, str]:
+    """{attribute: QDA-XML variable type}: the type a project declared for it when every value is
+    one (``declared``); else Integer, Float or Date when every value reads as one, else Text."""
     values: dict[str, list[str]] = {}
     for attributes in attribute_sets:
         for name, value in attributes.items():
@@ -525,7 +535,16 @@ def _variable_kinds(attribute_sets: Iterable[dict]) -> dict[str, str]:
                 values.setdefault(name, [])
                 if str(value).strip():
                     values[name].append(str(value))
-    return {name: _kind_of(found) for name, found in values.items()}
+    declared = declared or {}
+    return {name: declared[name] if _fits(declared.get(name), found) else _kind_of(found)
+            for name, found in values.items()}
+
+
+def _fits(kind: str | None, values: list[str]) -> bool:
+    """True when every value is one of the declared ``kind`` (Text holds anything)."""
+    test = {"Text": lambda v: True, "Integer": _INTEGER.fullmatch, "Float": _DECIMAL.fullmatch, "Date": _is_date,
+            "DateTime": _is_date_time, "Boolean": lambda v: v in ("true", "false", "1", "0")}.get(kind or "")
+    return test is not None and all(test(v) for v in values)
 
 
 def _kind_of(values: list[str]) -> str:

@@ -10,7 +10,7 @@ from ..auth import Actor
 from ..errors import StudyError
 from ..importing.uploads import UploadedFile
 from ..store import Study
-from .export import export_qdpx
+from .export import ExportSummary, export_qdpx
 from .importer import QdpxImportSummary, import_qdpx, reword
 from .qdc import CodebookExchange, export_codebook, import_codebook
 
@@ -36,13 +36,13 @@ def import_upload(study: Study, actor: Actor, upload: UploadedFile, unit: str = 
             raise
 
 
-def project_bytes(study: Study, actor: Actor, unique_names: bool = False) -> bytes:
-    """The study as a .qdpx (for a coder: only their own codings and memos); ``unique_names`` as
-    ``export_qdpx``."""
+def project_bytes(study: Study, actor: Actor, unique_names: bool = False) -> tuple[bytes, ExportSummary]:
+    """The study as a .qdpx (for a coder: only their own codings and memos), and what was written
+    (its ``not_written`` names what imports kept whose place is gone); ``unique_names`` as ``export_qdpx``."""
     with tempfile.TemporaryDirectory(prefix="study-qdpx-") as folder:
         path = Path(folder) / "study.qdpx"
-        export_qdpx(study, actor, path, unique_names=unique_names)
-        return path.read_bytes()
+        summary = export_qdpx(study, actor, path, unique_names=unique_names)
+        return path.read_bytes(), summary
 
 
 def codebook_bytes(study: Study, actor: Actor) -> bytes:

@@ -36,13 +36,13 @@ from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
 from ..project_memos import CODE_MEMO, ProjectMemo
 from ..segmenting import overlap
-from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
+from ..store import Coding, Memo, Participant, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from . import kept
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
-                    QdaProject, QdaSelection, QdaSource)
+from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaLink,
+                    QdaNote, QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets
 
@@ -204,22 +204,32 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         summary.project_memos = project_memos.keep(session, [memo for _, memo in memos])
         code_ids = _code_ids(session, code_refs)
         summary.sets = keep_sets(session, _sets(project, code_ids, placed, summary))
-        summary.relations = keep_relations(session, _relations(project, code_ids, placed, summary))
-        refs = _kept_refs(project, code_ids, placed, writer.selections, memos)
-        summary.kept = kept.keep(session, list(project.kept), refs, project.kept_files)
+        relations, links = _relations(project, code_ids, placed, summary)
+        summary.relations = keep_relations(session, relations)
+        inside = {link.guid for link in links}  # what lay in a link kept whole is part of it
+        elements = [e for e in project.kept if e.anchor not in inside] + [
+            kept.KeptElement(None, "Links", link.xml) for link in links]
+        participants = dict(session.execute(select(Participant.label, Participant.id)).all())
+        refs = _kept_refs(project, code_ids, placed, writer.selections, memos, elements, participants)
+        summary.kept = kept.keep(session, elements, refs, project.kept_files)
+        kept.keep_variable_types(session, project.variable_types)
 
 
 def _kept_refs(project: QdaProject, code_ids: dict[str, int], placed: dict[str, str],
-               selections: dict[str, list], memos: list[tuple[str | None, ProjectMemo]]) -> dict[str, list]:
+               selections: dict[str, list], memos: list[tuple[str | None, ProjectMemo]],
+               elements: list[kept.KeptElement], participants: dict[str, int]) -> dict[str, list]:
     """{GUID: [kind, *what it named]} of everything kept elements refer to, as an export finds it
-    again: a code by id, a text by transcript name, a selection by its place, a note by the
-    project memo it became, a relation by its name and ends."""
+    again: a code and a case (participant) by id, so that renaming one keeps them; a text by
+    transcript name, a selection by its place, a note by the project memo it became, a relation by
+    its name and ends."""
     def end(guid: str) -> list | None:
         if guid in code_ids:
             return [CODE, code_ids[guid]]
         return [SOURCE, placed[guid]] if guid in placed else None
 
-    refs: dict[str, list] = {guid: list(named) for guid, named in project.named.items()}
+    refs: dict[str, list] = {guid: list(named) for guid, named in project.named.items() if named[0] != "case"}
+    refs.update((guid, ["case", participants[label]]) for guid, (kind, label) in project.named.items()
+                if kind == "case" and label in participants)
     refs.update((guid, ["code", code_id]) for guid, code_id in code_ids.items())
     refs.update((guid, ["source", name]) for guid, name in placed.items())
     refs.update((guid, ["selection", *where]) for guid, where in selections.items())
@@ -227,7 +237,7 @@ def _kept_refs(project: QdaProject, code_ids: dict[str, int], placed: dict[str, 
     for link in project.relations:
         if (origin := end(link.origin)) and (target := end(link.target)):
             refs[link.guid] = ["link", link.name, origin, target]
-    wanted = kept.guids_in(list(project.kept))
+    wanted = kept.guids_in(elements)
     return {guid: ref for guid, ref in refs.items() if guid in wanted}
 
 
@@ -246,7 +256,8 @@ def _sets(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str]
     for found in project.sets:
         codes = tuple(code_refs[g] for g in found.codes if g in code_refs)
         sources = tuple(dict.fromkeys(placed[g] for g in found.sources if g in placed))
-        dropped += sum(g not in code_refs for g in found.codes) + sum(g not in placed for g in found.sources)
+        dropped += sum(g not in code_refs for g in found.codes) + sum(
+            g not in placed and g not in project.kept_sources for g in found.sources)
         kept.append(KeptSet(found.name, found.description, codes, sources))
     if dropped:
         summary.skipped.append(f"{dropped} member(s) of sets not kept: their codes or texts were not imported")
@@ -254,23 +265,25 @@ def _sets(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str]
 
 
 def _relations(project: QdaProject, code_refs: dict[str, int], placed: dict[str, str],
-               summary: QdpxImportSummary) -> list[KeptRelation]:
-    """The project's relations between codes and texts, ends by code id and transcript
-    name; one with an end the study does not hold (a selection, a case) is counted."""
+               summary: QdpxImportSummary) -> tuple[list[KeptRelation], list[QdaLink]]:
+    """(the project's relations between codes and texts, ends by code id and transcript name;
+    the links with an end that is neither, a selection, a case or a picture, kept as written)."""
     def end(guid: str) -> tuple[str, str] | None:
         if guid in code_refs:
             return (CODE, code_refs[guid])
         return (SOURCE, placed[guid]) if guid in placed else None
 
-    kept = []
+    relations, whole = [], []
     for link in project.relations:
         origin, target = end(link.origin), end(link.target)
         if origin and target:
-            kept.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
-    if len(kept) < len(project.relations):
-        summary.skipped.append(f"{len(project.relations) - len(kept)} relation(s) not kept: an end is not a code or "
-                               "text the study holds")
-    return kept
+            relations.append(KeptRelation(link.name, link.direction, link.colour, origin, target))
+        else:
+            whole.append(link)
+    if whole:
+        summary.kept_lines.append(f"{len(whole)} link(s) with an end that is not a code or text (a selection, a "
+                                  "case, a picture) kept as written for export")
+    return relations, whole
 
 
 def _unreadable(source: QdaSource) -> str | None:

@@ -118,8 +118,9 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
     files, in the caller's transaction; returns how many are new (of those an import names: not a
     text's or the project's own attributes)."""
     kept = kept_of(session)
-    seen = {(e.anchor, e.parent, e.xml) for e in kept.elements}
-    new = [e for e in elements if (e.anchor, e.parent, e.xml) not in seen and not seen.add((e.anchor, e.parent, e.xml))]
+    known = {**kept.refs, **refs}
+    seen = {_identity(e, known) for e in kept.elements}
+    new = [e for e in elements if _identity(e, known) not in seen and not seen.add(_identity(e, known))]
     if not new:
         return 0
     kept.elements += new
@@ -131,6 +132,46 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
     session.merge(Meta(key=KEY, value=json.dumps({"elements": [asdict(e) for e in kept.elements],
                                                   "refs": kept.refs}, ensure_ascii=False)))
     return sum(not e.kind for e in new)
+
+
+VARIABLE_TYPES = "qdpx_variable_types"  # study_meta: JSON {variable: its typeOfVariable, as a project declared it}
+
+
+def variable_types(session: Session) -> dict[str, str]:
+    """{variable: the type a project declared for it} (a study keeps attribute values as text)."""
+    return json.loads(get_setting(session, VARIABLE_TYPES) or "{}")
+
+
+def keep_variable_types(session: Session, types: dict[str, str]) -> None:
+    """Keep the declared types of variables not typed already, in the caller's transaction."""
+    kept = variable_types(session)
+    new = {name: kind for name, kind in types.items() if name not in kept}
+    if new:
+        session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
+
+
+def _unindented(tree: ET.Element) -> None:
+    """The tree without the indentation an export adds (the export indents it anew)."""
+    for node in tree.iter():
+        node.tail = None
+        if node.text is not None and not node.text.strip():
+            node.text = None
+
+
+def _identity(element: KeptElement, refs: dict[str, list]) -> tuple:
+    """What makes a kept element the same as another: its place and XML with every GUID it names
+    read as what that GUID names (a code by id, a text by name...), so the study's own export
+    imported again, whose GUIDs are new, matches what it kept."""
+    def named(value: str) -> str:
+        guid = normal_guid(value) if _GUID.fullmatch(value.strip()) else None
+        return json.dumps(refs[guid]) if guid in refs else value
+
+    tree = ET.fromstring(element.xml)
+    for node in tree.iter():
+        for name, value in node.attrib.items():
+            node.set(name, named(value))
+    _unindented(tree)
+    return (named(element.anchor or ""), element.parent, element.kind, ET.tostring(tree, encoding="unicode"))
 
 
 def digest(data: bytes) -> str:
@@ -178,6 +219,16 @@ class Restorer:
         self.kept, self.new_guid, self.session = kept, new_guid, session
         self.files: dict[str, bytes] = {}  # archive member -> bytes to write
         self.not_written: list[str] = []
+        self.written: set[tuple[int, str]] = set()  # (parent, element as text): one copy each
+
+    def put(self, parent: ET.Element, element: ET.Element, append: bool = False) -> None:
+        """Puts the element into ``parent`` unless the same is there already (a reference kept by
+        the import of a file and by the import of its export)."""
+        key = (id(parent), ET.tostring(element, encoding="unicode"))
+        if key in self.written:
+            return
+        self.written.add(key)
+        parent.append(element) if append else insert_in_order(parent, element)
 
     def renamed(self, guid: str | None) -> str | None:
         ref = self.kept.refs.get(normal_guid(guid) or "")
@@ -185,6 +236,7 @@ class Restorer:
 
     def element(self, item: KeptElement) -> ET.Element:
         element = _plain(ET.fromstring(item.xml))
+        _unindented(element)
         for node in element.iter():
             for name, value in node.attrib.items():
                 if name != "guid" and _GUID.fullmatch(value.strip()) and (new := self.renamed(value)):
@@ -221,7 +273,7 @@ class Restorer:
                 self.not_written.append(f"a kept <{_local(ET.fromstring(item.xml).tag)}> in a <{item.parent}> the "
                                         "export does not hold (removed or renamed since the import)")
                 continue
-            insert_in_order(target, self.element(item))
+            self.put(target, self.element(item))
         for anchor, shell in shells.items():  # a text's own attributes, or the PDF or recording it came from
             target = by_guid.get(normal_guid(self.renamed(anchor)))
             if target is None or _local(target.tag) != "TextSource":
@@ -242,13 +294,13 @@ class Restorer:
     def place_in_project(self, root: ET.Element, item: KeptElement) -> None:
         element = self.element(item)
         if item.parent == "Project":
-            insert_in_order(root, element)
+            self.put(root, element)
             return
         container = next((c for c in root if _local(c.tag) == item.parent), None)
         if container is None:
             container = ET.Element(item.parent)
             insert_in_order(root, container)
-        container.append(element)
+        self.put(container, element, append=True)
 
     def wrap(self, root: ET.Element, text: ET.Element, shell: KeptElement, by_guid: dict) -> ET.Element:
         """The TextSource of a text that came from a PDF or recording, written inside it again."""

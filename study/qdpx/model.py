@@ -150,6 +150,7 @@ class QdaLink:
     colour: str | None
     origin: str
     target: str
+    xml: str = ""  # as written, kept when an end is not a code or text (a selection, a case, a picture)
 
 
 @dataclass(frozen=True)
@@ -173,4 +174,6 @@ class QdaProject:
     kept: tuple = ()  # kept.KeptElement: what the study has no place for, kept as written for export
     kept_files: dict[str, bytes] = field(default_factory=dict)  # SHA-256 -> the files kept elements name
     named: dict[str, tuple] = field(default_factory=dict)  # GUID -> (kind, name) of users, variables, cases, sets
+    variable_types: dict[str, str] = field(default_factory=dict)  # variable -> typeOfVariable, as declared
     kept_lines: tuple[str, ...] = ()  # what was kept as written, one line per kind
+    kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures, recordings without text)

@@ -7,7 +7,8 @@ milliseconds, a doubled arrow, an end before its start) is an error naming the l
 leniently, its text is kept with the previous cue and reported in ``warnings``. A WebVTT file's
 header lines ("Kind:", "Language:") are the reading's ``header``; its NOTE blocks are text outside
 every turn (STYLE and REGION blocks are formatting, not text). A cue whose lines each open with a
-dash holds an exchange: between a file's two speakers, its lines alternate.
+dash holds an exchange: between a file's two speakers, its lines alternate. A cue whose lines open
+with voice tags of their own holds each voice's words.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ _TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{2}[.,]\d{3}"
 _TIMING = re.compile(rf"[ \t]*(?P<start>{_TIME})(?:[ \t]+-->[ \t]+(?P<end>{_TIME})(?:[ \t]+[^\n]*)?|,(?P<sbv_end>{_TIME})[ \t]*)")
 _SBV_TIMING = re.compile(rf"[ \t]*{_TIME},{_TIME}[ \t]*")  # YouTube's .sbv: "0:00:03.100,0:00:06.900", no arrow
 _VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)*[ \t]+(?P<speaker>[^>]+)>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # a line break written as HTML ("<br><br>" between paragraphs)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
 _EXPECTED = "'hh:mm:ss,mmm --> hh:mm:ss,mmm'"
 _CHANGE = re.compile(r"^[ \t]*>{2,3}[ \t]*")  # ">> PRIYA: ...": closed captions mark a change of speaker
@@ -143,7 +145,16 @@ def _timed_cue(timing: Line, number: int, body: list[str], lenient: bool, warnin
     if _seconds(match["end"] or match["sbv_end"]) < _seconds(match["start"]):
         problem = f"line {number} has a malformed cue timing: it ends before it starts (\"{timing.text.strip()}\")"
         return _unplaced(number, problem, body, lenient, warnings)
-    return [_cue(number, _without_fraction(match["start"]), body)]
+    return [_cue(number, _without_fraction(match["start"]), part) for part in _voices(body)]
+
+
+def _voices(body: list[str]) -> list[list[str]]:
+    """A cue's lines, one part per voice when more than one line opens with its own '<v Name>' (two
+    speakers in one cue); else the cue whole."""
+    starts = [i for i, line in enumerate(body) if _VOICE.match(line)]
+    if len(starts) < 2:
+        return [body]
+    return [body[begin:end] for begin, end in zip([0, *starts[1:]], [*starts[1:], len(body)])]
 
 
 def _unplaced(number: int, problem: str, body: list[str], lenient: bool, warnings: list[str]) -> list[Cue]:
@@ -157,7 +168,7 @@ def _cue(number: int, timestamp: str | None, body: list[str]) -> Cue:
     raw = " ".join(body)
     voice = _VOICE.match(raw)
     lines = tuple(clean for line in body
-                  if (clean := " ".join(_CHANGE.sub("", html.unescape(_TAG.sub("", line))).split())))
+                  if (clean := " ".join(_CHANGE.sub("", html.unescape(_TAG.sub("", _BREAK.sub(" ", line)))).split())))
     return Cue(number, voice["speaker"].strip() if voice else None, timestamp, " ".join(lines), lines)
 
 

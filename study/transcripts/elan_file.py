@@ -4,7 +4,8 @@ ELAN keeps each speaker's annotations in a tier of their own, tier after tier, e
 aligned to two time slots. The tiers that hold speech are the time-aligned ones with no parent;
 their annotations, put in time order, are cues whose speaker is the tier's name. A dependent tier
 (``PARENT_REF``: a translation, a gloss, a comment on a speaker's tier) is nobody's speech: its
-annotations are notes, after the turns.
+annotations are notes, after the turns; so are those of a tier that names no participant, of a type
+no participant's tier has, when the speakers' tiers name theirs (an annotator's comments tier).
 """
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ def read_elan(data: bytes, *, taught: Sequence[Convention] = (), **_options) -> 
         raise Unreadable(_NOT_EAF)
     times = {slot.get("TIME_SLOT_ID"): slot.get("TIME_VALUE") for slot in root.iter("TIME_SLOT")}
     spoken, notes = [], []
+    speech_types = {tier.get("LINGUISTIC_TYPE_REF") for tier in root.iter("TIER")
+                    if tier.get("PARTICIPANT") and not tier.get("PARENT_REF")}
     for tier in root.iter("TIER"):
-        if tier.get("PARENT_REF"):
+        if tier.get("PARENT_REF") or (speech_types and not tier.get("PARTICIPANT")
+                                      and tier.get("LINGUISTIC_TYPE_REF") not in speech_types):
             notes += [text for annotation in tier.iter("ANNOTATION") if (text := _value(annotation))]
             continue
         for annotation in tier.iter("ALIGNABLE_ANNOTATION"):

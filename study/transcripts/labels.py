@@ -15,8 +15,9 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
+from .notes import ASIDE_PARAGRAPH
 from .reading import Document, Proposal, is_sound_line
-from .roles import label_role, role_label
+from .roles import label_role, legend, role_label
 from .text import WORD, Line, non_space_count
 
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -193,6 +194,10 @@ def without_header_blocks(labels: list[Label], lines: Sequence[Line]) -> list[La
         after = index[line.start] + 1
         return after == len(lines) or lines[after].start > line.end + 1 or lines[after].start in labelled
 
+    names = set(counts)
+    legends = {i for i, label in enumerate(labels[:start]) if _declares_codes(label, names)}
+    if legends:  # "Keterangan: P = Peneliti, I = Informan": a legend of the labels below, no one's turn
+        return without_header_blocks([label for i, label in enumerate(labels) if i not in legends], lines)
     single = [i < start and _few_words(label) and alone(label.line) and _header_value(label)
               for i, label in enumerate(labels)]
     if not any(single):
@@ -217,6 +222,12 @@ def _body(label: Label) -> str:
 def _few_words(label: Label) -> bool:
     body = _body(label)
     return len(body.split()) <= _HEADER_WORDS and len(body) < 60 and not body.rstrip().endswith(("?", "？"))
+
+
+def _declares_codes(label: Label, names: set[str]) -> bool:
+    """Whether the label's words are a legend of two or more of the document's labels ("P = Peneliti")."""
+    body = _body(label)
+    return "=" in body and len({code.casefold() for code in legend(body)} & (names - {label.speaker.casefold()})) >= 2
 
 
 def _header_value(label: Label) -> bool:
@@ -271,8 +282,6 @@ def _heading_starts(document: Document, first: Label) -> set[int]:
     return {match.start() + 1 for match in found}
 
 
-# A paragraph that is only an aside in brackets, maybe emphasised: "*(Recording ends.)*", "[END OF TAPE 2]".
-_ASIDE_PARAGRAPH = re.compile(r"[ \t]*([*_]{0,2})[\[(][^\[\]()\n]{1,58}[\])]\1[ \t]*")
 
 
 def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -288,7 +297,7 @@ def _body_span(text: str, start: int, end: int) -> tuple[int, int] | None:
             line_end = text.find("\n", body_end, end)
             last = text[cut + 1:end if line_end < 0 else line_end]
             paragraph = text[start:cut].rstrip(" \t").endswith("\n")  # a blank line above it
-            if is_sound_line(last) or (paragraph and _ASIDE_PARAGRAPH.fullmatch(last)):
+            if is_sound_line(last) or (paragraph and ASIDE_PARAGRAPH.fullmatch(last)):
                 end = cut
                 continue
         return start + len(segment) - len(segment.lstrip()), body_end

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from .model import Turn
-from .text import Line
+from .text import Line, stripped_span
 
 _METADATA_KEY = re.compile(
     r"name|title|file ?name|created (on|by)|modified (on|by)|size|duration|length|date|time|"
@@ -209,15 +209,21 @@ def _names_someone(value: str) -> bool:
     return 0 < len(words) <= 6 and any(c.isalpha() for c in value) and not value.endswith(("?", ".", "!", "…"))
 
 
-# A heading line that starts the authors' notes, or a transcription service's footer.
+# A heading line that starts the authors' notes, or a transcription service's footer ("Transcribed by
+# https://otter.ai", "Transcript generated automatically; check it against the recording.").
 NOTES_HEADING = re.compile(
     r"[ \t]*+(?:#{1,6}[ \t]*+)?(?:\*\*|__)?[ \t]*+"
     r"(annotations?|memos?|notes?|comments?|field ?notes|interviewer'?s? notes|researcher'?s? notes|"
     r"post[- ]interview notes|anmerkungen|notas|anota[cç][õo]es|observa[cç][õo]es|remarques|"
-    r"transcribed by https?://otter\.ai.*|\[?end of (the )?(interview|transcript|transcription|recording)\]?\.?)"
+    r"transcribed by https?://otter\.ai.*|\[?end of (the )?(interview|transcript|transcription|recording)\]?\.?|"
+    r"(?:this )?transcri(?:pt|ption)(?: was)? (?:generated|produced|created|made) (?:automatically|by|with)\b.*)"
     r"[ \t]*+:?[ \t]*+(?:\*\*|__)?[ \t]*+:?[ \t]*+",
     re.IGNORECASE,
 )  # blanks taken possessively, as above
+
+
+# A transcription tool's closing line: it ends speech even as the file's last line.
+_TOOL_FOOTER = re.compile(r"otter\.ai|transcri(?:pt|ption)(?: was)? (?:generated|produced|created|made)", re.IGNORECASE)
 
 
 # A notes heading as a whole line after a newline: a search skips from newline to newline.
@@ -232,7 +238,7 @@ def speech_end(text: str, lines: list[Line]) -> int:
     if first is None:
         return len(text)
     for match in _NOTES_LINE.finditer(text, first.start):
-        if text[match.end():].strip() or "otter.ai" in match.group():
+        if text[match.end():].strip() or _TOOL_FOOTER.search(match.group()):
             return match.start() + 1
     return len(text)
 
@@ -251,8 +257,51 @@ _TIME_LINE = re.compile(r"[ \t]*[\[(]?(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\
 
 def without_time_marks(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     """Turns less their time marks: a time alone on a turn's first line is the turn's time (a name
-    line, then "0:03", then the words), and a time closing most turns is a mark, not speech."""
+    line, then "0:03", then the words), a time closing most turns is a mark, not speech, and so is a
+    bracketed time code or aside standing apart inside a turn (see ``_apart_from_marks``)."""
+    turns = tuple(part for turn in turns for part in _apart_from_marks(text, turn))
     return _without_end_times(text, tuple(_without_time_line(text, turn) for turn in turns))
+
+
+# A paragraph that is only an aside in brackets, maybe emphasised: "*(Recording ends.)*", "[Tape 1, Side B]".
+ASIDE_PARAGRAPH = re.compile(r"[ \t]*([*_]{0,2})[\[(][^\[\]()\n]{1,58}[\])]\1[ \t]*")
+# A time code a transcriber sets in brackets or hashes ("[00:05:00]", "#00:12:31-4#"): never speech.
+_TIME_CODE = r"(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|#\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?#)"
+_CODE_AT_PARAGRAPH_END = re.compile(rf"[ \t]*{_TIME_CODE}[ \t]*(?=\n[ \t]*\n|$)")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _apart_from_marks(text: str, turn: Turn) -> list[Turn]:
+    """``turn`` in parts of speech, without the marks between its paragraphs: a paragraph that is only
+    a bracketed time code or aside ("[00:05:00]", "[Tape 1, Side B]") and a time code closing a
+    paragraph ("... in 1958. [00:04:31]"), which an oral history's transcriber sets every few minutes."""
+    body = text[turn.start:turn.end]
+    if not ("[" in body or "(" in body or "#" in body):
+        return [turn]
+    parts, start = [], turn.start
+    for paragraph in [*_PARAGRAPH_BREAK.finditer(text, turn.start, turn.end), None]:
+        end = paragraph.start() if paragraph else turn.end
+        segment = text[start:end]
+        if not ASIDE_PARAGRAPH.fullmatch(segment) and not re.fullmatch(rf"[ \t]*{_TIME_CODE}[ \t]*", segment):
+            code = _CODE_AT_PARAGRAPH_END.search(text, start, end)
+            parts.append((start, code.start() if code and code.end() == end and code.start() > start else end))
+        start = paragraph.end() if paragraph else end
+    if len(parts) < 2 and parts == [(turn.start, turn.end)]:
+        return [turn]
+    spans = [span for a, b in _merged(text, parts) if (span := stripped_span(text, a, b))]
+    return [Turn(turn.speaker, a, b, turn.timestamp if i == 0 else None, turn.role_hint)
+            for i, (a, b) in enumerate(spans)] or [turn]
+
+
+def _merged(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive parts with nothing but blanks between them, as one."""
+    merged: list[tuple[int, int]] = []
+    for a, b in parts:
+        if merged and not text[merged[-1][1]:a].strip():
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _without_time_line(text: str, turn: Turn) -> Turn:

@@ -67,10 +67,10 @@ def _above_turns(body: str, turns: tuple[Turn, ...]) -> str:
 
 
 def with_cast_roles(header: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
-    """Turns whose label says no role, with the role the header's cast list gives their speaker."""
-    cast = cast_roles(header, {turn.speaker for turn in turns if not turn.role_hint}) if header else {}
-    return tuple(replace(turn, role_hint=cast[turn.speaker]) if turn.speaker in cast and not turn.role_hint
-                 else turn for turn in turns)
+    """Turns with the role the header's cast list or legend gives their speaker: the document's own
+    word ("P = Peneliti") over a guess from the label alone ("P" as in participant)."""
+    cast = cast_roles(header, {turn.speaker for turn in turns}) if header else {}
+    return tuple(replace(turn, role_hint=cast[turn.speaker]) if turn.speaker in cast else turn for turn in turns)
 
 
 def _document(text, lines, end, by_line, formats) -> Document:

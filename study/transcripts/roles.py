@@ -26,11 +26,11 @@ _TEAM_WORDS = (
     r"(?:m\.|mme|monsieur|madame)[ \t]+l[ea][ \t]+pr[ée]sidente?|(?:el[ \t]+señor|la[ \t]+señora)[ \t]+president[ae]|"
     r"(?:vize)?pr[äa]sident(?:in)?|"
     r"entrevistador(?:a)?|intervieweur|enqu[êe]teu?r|enqu[êe]trice|forscher(?:in)?|investigador(?:a)?|"
-    r"pesquisador(?:a)?"
+    r"pesquisador(?:a)?|peneliti|pewawancara"
 )
 _PARTICIPANT_WORDS = (
     r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
-    r"teilnehmer(?:in)?|teilnehmende|befragte[rn]?|participante"
+    r"teilnehmer(?:in)?|teilnehmende|befragte[rn]?|participante|informan|narasumber|responden"
 )
 # Who is present without being interviewer or participant: kept and shown, never coded unless asked.
 _OTHER_WORDS = (
@@ -115,7 +115,7 @@ def legend(text: str) -> dict[str, str]:
             for match in _LEGEND.finditer(line)}
 
 
-_LEGEND = re.compile(rf"(?:^|(?<=[,;]))[ \t]*(?P<code>[^\W\d_][{WORD}]{{0,5}})[ \t]+=[ \t]+(?P<meaning>[^,;=\n]{{2,40}})")
+_LEGEND = re.compile(rf"(?:^|(?<=[,;:]))[ \t]*(?P<code>[^\W\d_][{WORD}]{{0,5}})[ \t]+=[ \t]+(?P<meaning>[^,;=\n]{{2,40}})")
 
 
 def cast_roles(header: str, names: Iterable[str]) -> dict[str, str]:

@@ -6,7 +6,7 @@ the format counts) the words, less its ``{...}`` override tags, with ``\\N`` a l
 ``\\h`` a space. A file that names its speakers so shows its convention: an unnamed event in a style
 no named event uses (a sign, a song, a title card) is nobody's; an unnamed event in a speech style is
 read like any caption (a "NAME:" opening it, else the speaker before). ``Comment:`` events are the
-typesetters' notes. The script's ``Title:`` is the reading's header.
+typesetters' notes, and so are the script's ';' comment lines. The script's ``Title:`` is the reading's header.
 """
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def read_substation(data: bytes, *, taught: Sequence[Convention] = (), **_option
                 dialogue.append((number, speaker, event.get("style", ""), _clock(event.get("start", "")), lines))
     if not dialogue:
         raise Unreadable("has no 'Dialogue:' events with text; check that it is the right file")
+    notes = [value for section in sections.values() for _, key, value in section if key == ";"] + notes
     speech_styles = {style for _, speaker, style, _, _ in dialogue if speaker}
     cues = []
     for number, speaker, style, time, lines in dialogue:
@@ -68,7 +69,9 @@ def _sections(text: str) -> dict[str, list[tuple[int, str, str]]]:
         stripped = line.strip().lstrip("\ufeff")
         if stripped.startswith("[") and stripped.endswith("]"):
             current = sections.setdefault(stripped[1:-1].strip().casefold(), [])
-        elif current is not None and ":" in stripped and not stripped.startswith(";"):
+        elif current is not None and stripped.startswith(";") and stripped.lstrip(";").strip():
+            current.append((number, ";", stripped.lstrip(";").strip()))  # a comment line: the script's note
+        elif current is not None and ":" in stripped:
             key, _, value = stripped.partition(":")
             current.append((number, key.strip().casefold(), value.strip()))
     return sections

@@ -2,9 +2,11 @@
 adjudicator (the turn and its neighbours, each rater's spans in their colour, their memos, the
 disputed codes' guidance); each decision builds the consensus.
 
-A decision reruns only the work area (a fragment) and reads only what it touches: the decision
-is written for its one transcript, the list of disagreements is updated in place (read again only
-when the study changed otherwise), and the next card reads its three turns.
+The disagreements are counted, filtered and ordered in the database (``study.disputes``): the page
+holds the progress and the shown segments' ids, and builds only the card and the overview's page.
+A decision reruns only the work area (a fragment) and reads only what it touches: the decision is
+written for its one transcript, the counts and the shown list are updated in place (read again
+only when the study changed otherwise), and the next card reads its segment and three turns.
 The address ``?transcript=NAME&segment=N&raters=a,b`` opens that disagreement (the Agreement
 page's Disagreements tab links here).
 """
@@ -28,14 +30,15 @@ from study.app.display import (
     show_flash,
     table_styler,
 )
-from study import adjudication, audit_log, codes
+from study import adjudication, audit_log, codes, disputes
 from study.agreement.visibility import comparable_raters
 from study.disputes import dispute_evidence
 from study.errors import StudyError
 
 study, actor = get_study(), require_actor()
 POSITION = "adjudicate_position"
-DOCKET = "adjudicate_docket"  # (study version, Docket): the disagreements as last read or decided here
+DOCKET = "adjudicate_docket"  # (study version, Docket): the progress and choices as last read or decided here
+SHOWN = "adjudicate_shown"  # (study version, Shown): the segments the filter keeps, as last read or decided here
 EDITING = "adjudicate_editing"  # the segment whose consensus codes the edit dialog is open for
 TABLE_PAGE, DECISIONS_PAGE = "adjudicate_table_page", "adjudicate_decisions_page"  # the tables' pages shown
 ROWS = 50  # rows a page of either table
@@ -44,13 +47,24 @@ REASON, REASON_FOR = "adjudicate_reason", "adjudicate_reason_for"  # the reason 
 
 
 def docket(raters: list[str]) -> adjudication.Docket:
-    """The disagreements between ``raters``: read again only when the study changed since this tab
-    last read them or decided one (a decision here updates them in place)."""
+    """The progress and the filters' choices between ``raters``: read again only when the study
+    changed since this page last read them or decided one (a decision here updates them in place)."""
     version = audit_log.study_version(study)
     held = st.session_state.get(DOCKET)
     if held is None or held[0] != version or held[1].raters != tuple(raters):
         held = (version, adjudication.docket(study, actor, raters))
         st.session_state[DOCKET] = held
+    return held[1]
+
+
+def shown_now(raters: list[str], where: adjudication.DisagreementFilter) -> disputes.Shown:
+    """The disputed segments ``where`` keeps, in reading order: read again when the filter or the
+    study changed (a decision here updates them in place)."""
+    version = audit_log.study_version(study)
+    held = st.session_state.get(SHOWN)
+    if held is None or held[0] != version or (held[1].raters, held[1].where) != (tuple(raters), where):
+        held = (version, disputes.shown(study, actor, raters, where))
+        st.session_state[SHOWN] = held
     return held[1]
 
 
@@ -77,10 +91,9 @@ def choose_raters() -> list[str]:
     return st.multiselect("Raters to adjudicate between", available, key="adjudicate_raters")
 
 
-def choose_filter(items, raters: list[str]) -> adjudication.DisagreementFilter:
+def choose_filter(current: adjudication.Docket, raters: list[str]) -> adjudication.DisagreementFilter:
     """Transcript, code, theme and rater filters over the disagreements (empty: all)."""
-    transcripts = list(dict.fromkeys(d.transcript for d in items))
-    disputed = sorted({ref for d in items for ref in d.disputed})
+    transcripts, disputed = list(current.transcripts), list(current.codes)
     themes = [t for t in codes.theme_paths(study) if any(ref.startswith(t + "/") for ref in disputed)]
     st.session_state.setdefault("adjudicate_unresolved", True)
     first, second, third, fourth, fifth = st.columns([3, 3, 2, 2, 3], vertical_alignment="bottom")
@@ -117,11 +130,11 @@ def carry(raters: list[str]) -> None:
                      f"{result.disputed_units} segment(s) still disputed.")
 
 
-def overview(shown: list, raters: list[str], position: int) -> None:
+def overview(shown: disputes.Shown, raters: list[str], position: int) -> None:
     """The shown disagreements a page at a time (first: the page of the one on the card), the
     raters side by side with the text; selecting a row jumps to it."""
     st.session_state.setdefault(TABLE_PAGE, position // ROWS + 1)
-    page = adjudication.disagreement_page(shown, raters, page_number(TABLE_PAGE), ROWS)
+    page = disputes.docket_page(study, actor, shown, page_number(TABLE_PAGE), ROWS)
     table = page.table
     event = st.dataframe(  # the values as such (no Styler: it would cost more than the rest of a decision)
         pd.DataFrame(table.value_rows(), columns=[c.label for c in table.columns]), hide_index=True,
@@ -138,7 +151,7 @@ def overview(shown: list, raters: list[str], position: int) -> None:
         st.rerun(scope="fragment")
 
 
-def navigator(items: list) -> int:
+def navigator(items: disputes.Shown) -> int:
     position = min(st.session_state.get(POSITION, 0), len(items) - 1)
     left, middle, jump, right = st.columns([1, 3, 1, 1], vertical_alignment="bottom")
     left.button("Previous", icon=":material/arrow_back:", disabled=position == 0, width="stretch",
@@ -213,7 +226,7 @@ def guidance(entries) -> str:
             "</summary>" + "".join(blocks) + "</details>")
 
 
-def decision_buttons(item, raters: list[str], position: int) -> None:
+def decision_buttons(item, raters: list[str], position: int, segment: int) -> None:
     """One button per decision, each with a key: 1-9 take a rater's codes, B both, N neither; the keys'
     legend and the free edit under them."""
     key = f"{item.transcript}#{item.segment}"
@@ -225,7 +238,7 @@ def decision_buttons(item, raters: list[str], position: int) -> None:
     for column, (decision, label, shortcut) in zip(st.columns(len(decisions)), decisions):
         column.button(f"{plain(label)} [{shortcut}]", key=f"decide-{decision}", width="stretch", shortcut=shortcut,
                       type="primary" if decision.startswith("take:") else "secondary",
-                      on_click=resolve, args=(raters, item, key, decision, position))
+                      on_click=resolve, args=(raters, item, key, decision, position, segment))
     legend, edit = st.columns([3, 1], vertical_alignment="center")
     legend.caption("Keys: 1–9 take a rater's codes, B both (every code), N neither (only the agreed codes), "
                    "← → previous and next.")
@@ -233,7 +246,7 @@ def decision_buttons(item, raters: list[str], position: int) -> None:
                 help="Choose the consensus codes for this segment freely.",
                 on_click=st.session_state.__setitem__, args=(EDITING, key))
     if st.session_state.get(EDITING) == key:
-        edit_codes(raters, item, key, all_codes(), position)
+        edit_codes(raters, item, key, all_codes(), position, segment)
 
 
 def close_edit() -> None:
@@ -241,13 +254,13 @@ def close_edit() -> None:
 
 
 @st.dialog("Edit the consensus codes", on_dismiss=close_edit)
-def edit_codes(raters: list[str], item, key: str, choices: list[str], position: int) -> None:
+def edit_codes(raters: list[str], item, key: str, choices: list[str], position: int, segment: int) -> None:
     """The codes the consensus gets on this segment, chosen freely (the codebook is read only here)."""
     union = sorted({c for applied in item.codes.values() for c in applied})
     st.multiselect("Consensus codes", choices, default=union, key=f"codes-{key}")
     if st.button("Save edit", key="decide-edit", type="primary"):
         close_edit()
-        resolve(raters, item, key, "edit", position)
+        resolve(raters, item, key, "edit", position, segment)
         st.rerun()  # closes the dialog
 
 
@@ -255,9 +268,9 @@ def all_codes() -> list[str]:
     return [e.ref for e in codes.codebook_entries(study, actor) if not e.retired]
 
 
-def resolve(raters: list[str], item, key: str, decision: str, position: int) -> None:
+def resolve(raters: list[str], item, key: str, decision: str, position: int, segment: int) -> None:
     version, held = st.session_state[DOCKET]
-    now = next((d for d in held.items if (d.transcript, d.segment) == (item.transcript, item.segment)), item)
+    now = next(iter(disputes.disagreements_on(study, actor, raters, [segment])), item)  # as stored now
     if decision != "edit" and now.resolution == decision:
         return  # a key pressed again before the next card was drawn: decided already, nothing to change
     codes_chosen = st.session_state.get(f"codes-{key}") if decision == "edit" else None
@@ -269,7 +282,10 @@ def resolve(raters: list[str], item, key: str, decision: str, position: int) -> 
         flash("error", said(exc))
         return
     if version == audit_log.study_version(study) - 1:  # only this decision happened since the docket was read
-        st.session_state[DOCKET] = (version + 1, held.decided(record))
+        st.session_state[DOCKET] = (version + 1, held.decided(newly=now.resolution is None))
+        seen, shown = st.session_state.get(SHOWN, (None, None))
+        if seen == version:
+            st.session_state[SHOWN] = (version + 1, shown.decided(segment, newly=now.resolution is None))
     flash("success", f"{record.transcript} segment {record.segment}: consensus "
                      f"{', '.join(record.codes) or 'no code'}.")
     # a resolved item leaves the "unresolved only" list, so the same position shows the next one
@@ -314,17 +330,19 @@ def work_area(raters: list[str], where: adjudication.DisagreementFilter) -> None
         st.info(plain(said(exc)), icon=":material/info:")
         return
     progress(current, raters)
-    shown = adjudication.filter_disagreements(current.items, where)
-    if not shown:
-        st.success("Nothing left to decide here." if current.items else "The raters agree on every segment.",
+    shown = shown_now(raters, where)
+    if not len(shown):
+        st.success("Nothing left to decide here." if current.disputed else "The raters agree on every segment.",
                    icon=":material/check_circle:")
         return
     asked = st.session_state.pop(ASKED, None)
     if asked is not None:
-        st.session_state[POSITION] = next((n for n, d in enumerate(shown) if (d.transcript, d.segment) == asked), 0)
+        st.session_state[POSITION] = disputes.position_in(study, shown, *asked) or 0
     position = navigator(shown)
-    decision_buttons(shown[position], raters, position)  # above the evidence: in view at 1280x800, however long
-    unit_card(shown[position], raters)
+    segment = shown.segments[position]
+    [item] = disputes.disagreements_on(study, actor, raters, [segment])
+    decision_buttons(item, raters, position, segment)  # above the evidence: in view at 1280x800, however long
+    unit_card(item, raters)
     table = st.expander(f"All {len(shown)} shown disagreements", icon=":material/table_rows:",
                         key="adjudicate_overview", on_change="rerun")
     if table.open:  # drawn only while open: a closed table costs a decision nothing
@@ -359,7 +377,7 @@ def page() -> None:
     except StudyError as exc:
         st.info(plain(said(exc)), icon=":material/info:")
         return
-    where = choose_filter(current.items, raters)
+    where = choose_filter(current, raters)
     release_focus_on_change("adjudicate_filter_focus", repr(where))  # the decision keys act after a filter change
     work(raters, where)  # not in a tab: a tab panel looks for a focusable child on every change inside it
     decided = st.expander("Consensus decisions", icon=":material/history:", key="adjudicate_history",

@@ -13,7 +13,7 @@ from study.app.common import get_study, require_actor
 from study.app.display import (
     attempt, error, first_page, merged_config, page_number, pager, plain, said, table_styler, wrapped,
 )
-from study import audit_log, charts
+from study import audit_log, charts, disputes
 from study.agreement import coefficient_text, visibility
 from study.agreement.study_agreement import AgreementReport, agreement_report
 from study.agreement.tables import applied_key, breakdown_table, code_table, span_table, theme_table
@@ -137,34 +137,65 @@ def breakdown(raters: list[str], by: str, level: str, participant_turns: bool) -
 
 @st.cache_data(show_spinner="Finding the disagreements...", max_entries=8)
 def disagreements_of(_study, who, raters: tuple[str, ...], level: str, version: int) -> list:
-    """The disagreements, read once per change to the study (a page or filter changed reads none)."""
+    """The participants' disagreements, read once per change to the study (a page or filter
+    changed reads none)."""
     return disagreements(_study, who, list(raters), level)
+
+
+@st.cache_data(show_spinner="Counting the disagreements...", max_entries=8)
+def docket_of(_study, who, raters: tuple[str, ...], version: int) -> disputes.Docket:
+    """The segments' disagreements counted, with the filters' choices, once per change to the study."""
+    return disputes.docket(_study, who, raters)
+
+
+@st.cache_data(show_spinner="Finding the disagreements...", max_entries=16)
+def shown_of(_study, who, raters: tuple[str, ...], where: DisagreementFilter, version: int) -> disputes.Shown:
+    """The disputed segments ``where`` keeps, once per filter and change to the study (a page
+    changed reads only its rows)."""
+    return disputes.shown(_study, who, raters, where)
+
+
+def choices(raters: list[str], level: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(transcripts, disputed codes) to filter by, or None when the raters agree everywhere: the
+    segments' counted in the database, the participants' from their list."""
+    version = audit_log.study_version(study)
+    if level == "segment":
+        held = docket_of(study, actor, tuple(raters), version)
+        return (held.transcripts, held.codes) if held.disputed else None
+    items = disagreements_of(study, actor, tuple(raters), level, version)
+    return ((), tuple(sorted({c for d in items for c in d.disputed}))) if items else None
 
 
 def disagreement_list(raters: list[str], level: str) -> None:
     try:
-        items = disagreements_of(study, actor, tuple(raters), level, audit_log.study_version(study))
+        offered = choices(raters, level)
     except StudyError as exc:
         error(exc)
         return
-    if not items:
+    if offered is None:
         st.success("The raters agree on every unit.", icon=":material/check_circle:")
         return
     key = f"agreement_disagreements_page_{level}"  # the page shown; a filter changed starts at the first
     left, middle, right = st.columns(3)
     where = DisagreementFilter(
-        tuple(left.multiselect("Transcripts", list(dict.fromkeys(d.transcript for d in items if d.transcript)),
-                               key="agreement_transcripts", placeholder="all", on_change=first_page, args=(key,))),
-        tuple(middle.multiselect("Codes", sorted({c for d in items for c in d.disputed}), key="agreement_codes",
+        tuple(left.multiselect("Transcripts", list(offered[0]), key="agreement_transcripts", placeholder="all",
+                               on_change=first_page, args=(key,))),
+        tuple(middle.multiselect("Codes", list(offered[1]), key="agreement_codes",
                                  placeholder="all", on_change=first_page, args=(key,))),
         rater=right.selectbox("Rater applied", [None, *raters], key="agreement_rater", on_change=first_page,
                               args=(key,), format_func=lambda r: "any rater" if r is None else r))
-    items = filter_disagreements(items, where)
-    resolved = sum(1 for d in items if d.resolution)
-    st.caption(f"{len(items):,} {level}(s) where the raters' codes differ" +
+    version = audit_log.study_version(study)
+    if level == "segment":
+        kept = shown_of(study, actor, tuple(raters), where, version)
+        count, resolved = len(kept), kept.resolved
+    else:
+        items = filter_disagreements(disagreements_of(study, actor, tuple(raters), level, version), where)
+        count, resolved = len(items), sum(1 for d in items if d.resolution)
+    st.caption(f"{count:,} {level}(s) where the raters' codes differ" +
                (f"; {resolved:,} already resolved." if resolved else ".") +
                (" Select a row to open it on the Adjudicate page." if level == "segment" else ""))
-    page = disagreement_page(items, raters, page_number(key), ROWS)
+    page = (disputes.docket_page(study, actor, kept, page_number(key), ROWS) if level == "segment" else
+            disagreement_page(items, raters, page_number(key), ROWS))
     table = page.table
     event = st.dataframe(table_styler(table), hide_index=True, width="stretch",
                          **wrapped(table, selectable=level == "segment"),  # the text wraps
@@ -173,9 +204,9 @@ def disagreement_list(raters: list[str], level: str) -> None:
     pager(key, page, f"{level}s")
     chosen = event.selection.rows if level == "segment" and event is not None else []
     if chosen and chosen[0] < len(table.rows):
-        item = items[page.offset + chosen[0]]
+        row = table.rows[chosen[0]]
         st.switch_page("views/adjudicate.py", query_params={
-            "transcript": item.transcript, "segment": str(item.segment), "raters": ",".join(raters)})
+            "transcript": row["transcript"], "segment": str(row["segment"]), "raters": ",".join(raters)})
 
 
 def visibility_setting() -> None:

@@ -24,7 +24,10 @@ unique_names = left.checkbox("Unique code names, for QualCoder", key="qdpx_uniqu
                              help="QualCoder keeps one code per name: a name used in two branches is written "
                                   "with its parent's, e.g. \"Latency (Performance)\". Other tools read names as they are.")
 if left.button("Prepare the project (.qdpx)", icon=":material/inventory_2:"):
-    st.session_state["qdpx_bytes"] = qdpx.project_bytes(study, actor, unique_names)
+    st.session_state["qdpx_bytes"], written = qdpx.project_bytes(study, actor, unique_names)
+    if written.not_written:
+        flash("warning", "Not written: " + "; ".join(written.not_written))
+        st.rerun()
 if "qdpx_bytes" in st.session_state:
     left.download_button("Download study.qdpx", st.session_state["qdpx_bytes"], file_name="study.qdpx",
                          mime="application/zip", icon=":material/download:")

@@ -322,9 +322,10 @@ def _adjacent(document: Document, upper: Line, lower: Line) -> bool:
 
 
 def _reading(document: Document, shape: str, labels: Sequence[Label]) -> Proposal:
-    """Turns from each label to the next, or to a line that is nobody's (a heading, boilerplate)."""
+    """Turns from each label to the next, or to a line that is nobody's (a heading, boilerplate);
+    speech that goes on below boilerplate (a page's running footer and header) is its speaker's still."""
     stops = _boilerplate(document, {label.line.start for label in labels})
-    every = sorted([*labels, *stops], key=lambda label: label.line.start)
+    every = sorted([*labels, *stops, *_continued(document, labels, stops)], key=lambda label: label.line.start)
     proposal = proposal_from_labels(f"{NAME}: {_SHAPE_NAMES.get(shape, shape)}", document, every, all_labelled=False)
     turns = [turn for turn in proposal.turns if turn.speaker]
     if shape == "tag" or shape == "voice":
@@ -333,11 +334,36 @@ def _reading(document: Document, shape: str, labels: Sequence[Label]) -> Proposa
 
 
 def _boilerplate(document: Document, labelled: set[int]) -> list[Label]:
-    """Lines that say the same thing twice or more (a tool's watermark at the top and the bottom):
-    nobody's words, and the end of the turn above them."""
-    counts = Counter(line.text.strip() for line in document.content_lines)
+    """Lines that say the same thing twice or more, maybe but for their numbers (a tool's watermark
+    at the top and the bottom, a page's running header "... - Page 41"): nobody's words, and the end
+    of the turn above them."""
+    counts = Counter(_unnumbered(line.text) for line in document.content_lines if line.start not in labelled)
     return [Label(line, "", line.start, line.end, None, _NAMED) for line in document.content_lines
-            if line.start not in labelled and counts[line.text.strip()] > 1 and len(line.text.split()) >= 4]
+            if line.start not in labelled and counts[_unnumbered(line.text)] > 1 and len(line.text.split()) >= 4]
+
+
+def _unnumbered(text: str) -> str:
+    return re.sub(r"\d+", "#", text.strip())
+
+
+def _continued(document: Document, labels: Sequence[Label], stops: list[Label]) -> list[Label]:
+    """Where a turn cut by boilerplate goes on: the first line below the boilerplate that is no
+    one's label, when the boilerplate stands inside a turn (a label above it, a line of words below)."""
+    if not stops or not labels:
+        return []
+    nobody = {stop.line.start for stop in stops}
+    labelled = {label.line.start: label for label in labels}
+    found, speaker, after_stop = [], None, False
+    for line in document.content_lines:
+        if line.start in labelled:
+            speaker, after_stop = labelled[line.start].speaker or None, False
+        elif line.start in nobody:
+            after_stop = speaker is not None
+        elif after_stop:
+            start = line.start + prefix_end(line.text)
+            found.append(Label(line, speaker, start, start, None, _NAMED))
+            after_stop = False
+    return found
 
 
 _CLOSING_TAG = re.compile(r"[ \t]*</[\w\-]{1,30}>[ \t]*$")
