@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -44,7 +45,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
         session.execute(table.insert(), list(rows))
         return
     if _dialect(session) == "postgresql":
-        planned = _planned_rows(session, table)
+        planned = _planned_rows(session, table, len(rows))
         _copy(session, table.name, table, list(rows[0]), rows)
         _refresh_after(session, table, planned, len(rows))
         return
@@ -81,8 +82,12 @@ def refresh_unseen(connection: Connection, names: Sequence[str]) -> list[str]:
     return unseen
 
 
-def _planned_rows(session: Session, table: Table) -> float:
-    """The rows PostgreSQL's planner last counted in ``table`` (-1: never analyzed)."""
+def _planned_rows(session: Session, table: Table, inserting: int) -> float:
+    """The rows PostgreSQL's planner last counted in ``table`` (-1: never analyzed). An insert too
+    small to refresh statistics or check keys at once does not ask (infinity: a click's batch of
+    codings costs no catalog read)."""
+    if inserting < min(ANALYZE_AFTER, KEYS_AT_ONCE_AFTER):
+        return math.inf
     return session.execute(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
                            {"t": f'"{table.name}"'}).scalar_one()
 
@@ -114,7 +119,7 @@ def insert_new(session: Session, table: Table, rows: Sequence[dict], key: Sequen
         return set()
     if _dialect(session) == "postgresql":
         session.flush()
-        planned = _planned_rows(session, table)
+        planned = _planned_rows(session, table, len(rows))
         inserted = _copy_new(session, table, rows, key, planned)
         _refresh_after(session, table, planned, len(inserted))
         return inserted

@@ -80,9 +80,11 @@ class PendingUpload:
 
 def upload_form() -> None:
     with st.form("upload", clear_on_submit=True, border=False):
+        # No type filter: the uploader's caption would list every type in one line, cut off on a
+        # laptop's screen; the help names them, and the preview refuses any other type by name.
         files = st.file_uploader(
-            "Transcript files", type=[s.lstrip(".") for s in SUPPORTED], accept_multiple_files=True,
-            help=f"Word, plain text, Markdown, WebVTT or SRT transcripts, or a CSV of survey responses; "
+            "Transcript files", accept_multiple_files=True,
+            help=f"Transcripts ({', '.join(SUPPORTED)}), or a CSV of survey responses; "
                  f"up to {DEFAULT_MAX_BYTES // 1_000_000} MB each.",
         )
         people = st.file_uploader("Participants CSV (optional)", type=["csv"],
