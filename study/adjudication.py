@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import compared
-from .agreement.units import BASIS_DONE, Unit, UnitTable, basis_ids, check_raters, code_infos, unit_table
-from .agreement.visibility import require_may_compare
+from .agreement.units import BASIS_DONE, Unit, UnitTable, check_raters, code_infos, compared_basis, unit_table
 from .audit_log import memo_per_change
 from .auth import CLI, Actor, consensus_user, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
@@ -110,11 +109,10 @@ def _segment_disagreements(study: Study, asker: Actor, raters: tuple[str, ...],
     """(the segment-level disagreements, the segments compared), as ``_disagreements_in`` finds them
     in ``unit_table``, from ``compared.applied``'s groups: only the disputed segments are read, with
     their text, never a unit per segment of the study (issue 20: the Adjudicate page at 500 interviews)."""
-    require_may_compare(study, asker, raters, include_unfinished)
     everyone = compared.everyone(len(raters))
     with study.session() as session:
-        rater_ids = [rater_user(session, r).id for r in raters]
-        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
+        basis = compared_basis(study, session, asker, raters, include_unfinished)
+        rater_ids, transcript_ids = basis.rater_ids, basis.transcript_ids
         on_segment: dict[int, list[tuple[int, int]]] = defaultdict(list)  # segment id -> [(code id, raters' bits)]
         for row in compared.applied(session, transcript_ids, rater_ids):
             if row.segment_id is not None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from . import code_tree
 from . import codebook as cb
+from . import project_memos
 from .auth import Actor
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .errors import CodebookError, NotFound
@@ -378,7 +381,7 @@ def edit_code(study: Study, actor: Actor, ref: str, **fields: str) -> str:
         raise CodebookError(f"{ref}: the definition is empty; say what the code means")
     if "colour" in fields:
         fields["colour"] = _colour(ref, fields["colour"])
-    with study.session() as session:
+    with study.session() as session, _code_memos_follow(session):
         return _update_code(session, actor.name, ref, **fields).ref
 
 
@@ -386,7 +389,7 @@ def merge_codes(study: Study, actor: Actor, source: str, target: str) -> int:
     """Move every coding of ``source`` onto ``target``, the codes below ``source`` under ``target``,
     and retire ``source``; returns codings moved. One audit entry lists every coding carried."""
     actor.require_admin("merge codes")
-    with study.session() as session:
+    with study.session() as session, _code_memos_follow(session):
         return _merge_codes(session, actor.name, source, target)
 
 
@@ -417,7 +420,7 @@ def rename_theme(study: Study, actor: Actor, path: str, name: str) -> str:
     """Rename a theme (its codes and their codings follow); returns its new path."""
     actor.require_admin("rename themes")
     name = _theme_name(name)
-    with study.session() as session:
+    with study.session() as session, _code_memos_follow(session):
         theme = find_theme_by_path(session, path)
         if name.casefold() != theme.name.casefold():
             _check_free(session, name, theme.parent)
@@ -432,7 +435,7 @@ def rename_theme(study: Study, actor: Actor, path: str, name: str) -> str:
 def move_theme(study: Study, actor: Actor, path: str, parent: str | None) -> str:
     """Move a theme (with its sub-themes and codes) under ``parent``, or to the top with None."""
     actor.require_admin("move themes")
-    with study.session() as session:
+    with study.session() as session, _code_memos_follow(session):
         theme = find_theme_by_path(session, path)
         above = find_theme_by_path(session, parent) if parent else None
         walk = above
@@ -454,7 +457,7 @@ def move_code(study: Study, actor: Actor, ref: str, parent: str) -> str:
     """Move a code (with its codings and the codes below it) under ``parent``: a theme path or
     another code's reference; returns its new reference."""
     actor.require_admin("move codes")
-    with study.session() as session:
+    with study.session() as session, _code_memos_follow(session):
         code = resolve(session, ref)
         theme, above = find_parent(session, parent)
         if above is not None and (above.id == code.id or code.id in _ancestor_ids(above)):
@@ -502,6 +505,17 @@ def code_units(study: Study, actor: Actor, ref: str) -> list[tuple[str, int | No
         for coding in session.scalars(select(Coding).where(Coding.code_id == code.id)):
             counts[(coding.transcript.name, coding.segment.index if coding.segment else None)] += 1
     return [(t, s, n) for (t, s), n in sorted(counts.items(), key=lambda i: (i[0][0], -1 if i[0][1] is None else i[0][1]))]
+
+
+@contextmanager
+def _code_memos_follow(session: Session) -> Iterator[None]:
+    """Around an edit that may change codes' references (a rename, a move, a merge's codes below):
+    each changed code's memo (``project_memos.CODE_MEMO``) is renamed with it, in the same transaction."""
+    before = {c.id: c.ref for c in all_codes(session, include_retired=True)}
+    yield
+    session.flush()
+    project_memos.follow_code_renames(session, {before[c.id]: c.ref for c in all_codes(session, include_retired=True)
+                                                if before.get(c.id, c.ref) != c.ref})
 
 
 def find_parent(session: Session, ref: str) -> tuple[Theme | None, Code | None]:

@@ -2,14 +2,15 @@
 tools keep them (NVivo's and MAXQDA's project memos, QualCoder's journals). A REFI-QDA import keeps
 the ones a project brings (a note attached to no source, selection or coding) and an export gives
 them back, so they survive the exchange. They are kept in ``study_meta`` as a JSON list; admins
-read them.
+read them. A note on a code is kept as the project memo named ``CODE_MEMO`` + the code's
+reference; renaming or moving the code renames its memo (``follow_code_renames``).
 
 Example: ``[m.name for m in project_memos(study, CLI)]``
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from .auth import Actor
 from .store import Meta, Study, get_setting
 
 KEY = "project_memos"  # study_meta: a JSON list of {"name", "author", "text", "created"}
+CODE_MEMO = "Code memo: "  # the project memo a note on a code becomes, the code's reference after it
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,20 @@ def keep(session: Session, memos: Iterable[ProjectMemo]) -> int:
     if new:
         session.merge(Meta(key=KEY, value=json.dumps([asdict(m) for m in kept + new], ensure_ascii=False)))
     return len(new)
+
+
+def code_memo_ref(name: str) -> str | None:
+    """The code reference a project memo of this name is the memo of (``CODE_MEMO``), or None."""
+    return name[len(CODE_MEMO):] if name.startswith(CODE_MEMO) else None
+
+
+def follow_code_renames(session: Session, renamed: dict[str, str]) -> int:
+    """Rename the memos of the codes whose reference changed ({before: after}), in the caller's
+    transaction, so that a renamed or moved code keeps its memo; returns how many were renamed."""
+    kept = list(read(session))
+    moved = [replace(m, name=CODE_MEMO + renamed[ref]) if (ref := code_memo_ref(m.name)) in renamed else m
+             for m in kept]
+    count = sum(a != b for a, b in zip(kept, moved))
+    if count:
+        session.merge(Meta(key=KEY, value=json.dumps([asdict(m) for m in moved], ensure_ascii=False)))
+    return count

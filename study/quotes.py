@@ -55,9 +55,15 @@ def quotes(study: Study, asker: Actor, codes: list[str] | None = None, theme: st
            combine: str = "union") -> list[Quote]:
     """Every quote of the codes (refs), or of every code under ``theme``, from the chosen source
     (a coder: only their own codings), in code, participant, transcript and text order."""
-    _, refs, query = _stretches(study, asker, codes, theme, participant, transcript, source, combine)
+    return _every_quote(study, _stretches(study, asker, codes, theme, participant, transcript, source, combine))[1]
+
+
+def _every_quote(study: Study, stretches: tuple[Source, dict[int, str], Select]) -> tuple[Source, list[Quote]]:
+    """(the source, every quote) of ``_stretches``' answer."""
+    chosen, refs, query = stretches
     with study.connection() as connection:
-        return list(_quotes(connection, connection.execution_options(yield_per=QUOTES_READ).execute(query), refs))
+        return chosen, list(_quotes(connection, connection.execution_options(yield_per=QUOTES_READ).execute(query),
+                                    refs))
 
 
 def _stretches(study: Study, asker: Actor, codes: list[str] | None, theme: str | None, participant: str | None,
@@ -125,8 +131,8 @@ def quotes_table(study: Study, asker: Actor, codes: list[str] | None = None, the
                  participant: str | None = None, transcript: str | None = None,
                  source: str | Source | None = None, combine: str = "union") -> Table:
     """The quotes as a table every export format writes (csv, md, docx, xlsx, ...)."""
-    found = quotes(study, asker, codes, theme, participant, transcript, source, combine)
-    chosen = choose_source(study, asker, asker.name if not asker.is_admin else source, combine)
+    chosen, found = _every_quote(study, _stretches(study, asker, codes, theme, participant, transcript, source,
+                                                   combine))
     return _table(found, len(found), chosen, codes, theme)
 
 

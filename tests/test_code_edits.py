@@ -80,3 +80,41 @@ def test_merge_joins_memos_where_a_rater_had_both_codes(coded):
     assert [(r.code, r.memo) for r in rows] == [("Challenges/Model search", "hard to find\n\ndownloads, not quality")]
     log, _ = audit_log.audit_log(coded, ADMIN, AuditFilter(actions=("code.merge",)))
     assert "downloads, not quality" in log.iloc[0]["before"]
+
+
+def keep_code_memo(study, ref: str, text: str) -> None:
+    """A note on the code ``ref``, kept as a REFI-QDA import keeps one."""
+    from study import project_memos
+
+    with study.session() as session:
+        project_memos.keep(session, [project_memos.ProjectMemo(project_memos.CODE_MEMO + ref, "ann", text)])
+
+
+@pytest.mark.parametrize("edit, before, after", [
+    (lambda s: codes.edit_code(s, ADMIN, "Challenges/Model search", name="Finding models"),
+     "Challenges/Model search", "Challenges/Finding models"),
+    (lambda s: codes.rename_theme(s, ADMIN, "Attributes", "Qualities"),
+     "Attributes/Portability/License", "Qualities/Portability/License"),
+    (lambda s: codes.move_theme(s, ADMIN, "Attributes/Portability", None),
+     "Attributes/Portability/License", "Portability/License"),
+    (lambda s: codes.move_code(s, ADMIN, "Attributes/License", "Challenges"),
+     "Attributes/Portability/License", "Challenges/License"),
+], ids=["rename code", "rename theme", "move theme", "move code"])
+def test_a_code_keeps_its_memo_when_renamed_or_moved(coded, edit, before, after):
+    from study.project_memos import CODE_MEMO, project_memos
+
+    keep_code_memo(coded, before, "licences decide late")
+    keep_code_memo(coded, "Challenges/Missing attributes", "untouched")
+    edit(coded)
+    assert {m.name: m.text for m in project_memos(coded, ADMIN)} == {
+        CODE_MEMO + after: "licences decide late", CODE_MEMO + "Challenges/Missing attributes": "untouched"}
+
+
+def test_the_codes_a_merge_moves_keep_their_memos(coded):
+    from study.project_memos import CODE_MEMO, project_memos
+
+    child = codes.add_code(coded, ADMIN, "Attributes/Popularity", "Stars", "Stars on the repository.")
+    keep_code_memo(coded, child, "stars are bought")
+    codes.merge_codes(coded, ADMIN, "Attributes/Popularity", "Challenges/Model search")
+    assert [(m.name, m.text) for m in project_memos(coded, ADMIN)] == [
+        (CODE_MEMO + "Challenges/Model search/Stars", "stars are bought")]

@@ -5,7 +5,7 @@ agreement, prevalence) depends only on how many units each set of the compared r
 it on (``coefficients.UnitTypes``: the types are sufficient statistics). So the agreement report
 asks the database for those counts, some hundred rows, instead of reading every unit with its
 text (``units.unit_table``: 100,000 segments at 500 interviews). The rules are ``unit_table``'s:
-the same transcripts (``units.basis_ids``), codes, participant turns and notes;
+the same raters and transcripts (``units.compared_basis``), codes, participant turns and notes;
 tests/test_agreement_counted.py compares the two on the same studies. Segment level only: a
 participant unit gathers codings across transcripts, and an exclusive theme's cu-alpha needs each
 unit's codes together; both read ``unit_table``.
@@ -20,19 +20,11 @@ from sqlalchemy import case, exists, func, literal, null, select, union_all
 
 from .. import codes as codes_mod
 from .. import compared
-from ..auth import Actor, rater_user
+from ..auth import Actor
 from ..codes import CodeView
 from ..schema import segments, transcripts
 from ..store import Study
-from .units import (
-    BASIS_ALL,
-    BASIS_DONE,
-    basis_ids,
-    check_raters,
-    code_infos,
-    participant_turns_note,
-)
-from .visibility import require_may_compare
+from .units import code_infos, compared_basis, participant_turns_note
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,12 +65,10 @@ class UnitCounts:
 def unit_counts(study: Study, asker: Actor, raters, include_unfinished: bool = False, theme: str | None = None,
                 participant_turns_only: bool = False) -> UnitCounts:
     """The segment units of ``units.unit_table`` (same arguments, segment level), counted."""
-    raters = check_raters(raters)
-    require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
-        rater_ids = [rater_user(session, r).id for r in raters]
-        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
-        grouped = _grouped(session, transcript_ids, rater_ids)
+        basis = compared_basis(study, session, asker, raters, include_unfinished)
+        transcript_ids = basis.transcript_ids
+        grouped = _grouped(session, transcript_ids, basis.rater_ids)
         roles = _roles(session, transcript_ids)
         names = _reading_order(session, transcript_ids)
         ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
@@ -96,17 +86,14 @@ def unit_counts(study: Study, asker: Actor, raters, include_unfinished: bool = F
             dropped += codings_
         else:
             by_raters[c][bits] += units
-    notes = []
-    if include_unfinished:
-        notes.append("units include transcripts not every rater marked done; a rater who did not code "
-                     "a unit counts as not applying the code there")
+    notes = basis.notes
     if participant_turns_only:
         notes.append(participant_turns_note(Counter({r: n for r, n in roles.items() if r != "participant"}), dropped))
     if whole:
         notes.append(f"{whole} whole-transcript coding(s) ignored: segment level compares "
                      "segment codings only (the participant level counts them)")
     units = roles.get("participant", 0) if participant_turns_only else sum(roles.values())
-    return UnitCounts(raters, "segment", BASIS_ALL if include_unfinished else BASIS_DONE, names, codes, units,
+    return UnitCounts(basis.raters, "segment", basis.basis, names, codes, units,
                       tuple(dict(d) for d in by_raters), tuple(notes))
 
 
@@ -130,14 +117,13 @@ def transcript_counts(study: Study, asker: Actor, raters, include_unfinished: bo
                       participant_turns_only: bool = False) -> TranscriptCounts:
     """The segment units of ``units.unit_table`` (same arguments, segment level, no theme), counted
     per transcript in the database: one grouped query per batch of transcripts."""
-    raters = check_raters(raters)
-    require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
-        rater_ids = [rater_user(session, r).id for r in raters]
-        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
+        basis = compared_basis(study, session, asker, raters, include_unfinished)
+        transcript_ids = basis.transcript_ids
         order = _reading_order_ids(session, transcript_ids)
         row_of = {tid: t for t, (tid, _) in enumerate(order)}
-        grouped, disputed_rows = _grouped_by_transcript(session, transcript_ids, rater_ids, participant_turns_only)
+        grouped, disputed_rows = _grouped_by_transcript(session, transcript_ids, basis.rater_ids,
+                                                        participant_turns_only)
         roles = _roles_by_transcript(session, transcript_ids)
         ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
     codes = code_infos(study, {ref_of[code] for _, code, _, _, _ in grouped})
@@ -150,14 +136,14 @@ def transcript_counts(study: Study, asker: Actor, raters, include_unfinished: bo
     disputed = np.zeros(len(order), dtype=np.int64)
     for tid, role, n in disputed_rows:
         disputed[row_of[tid]] += n if kept(role) else 0
-    histograms = np.zeros((len(order), len(codes), len(raters) + 1), dtype=np.int64)
+    histograms = np.zeros((len(order), len(codes), len(basis.raters) + 1), dtype=np.int64)
     rows = [(row_of[tid], column[code], ones, n) for tid, code, role, ones, n in grouped if kept(role)]
     if rows:
         t, c, k, n = np.array(rows, dtype=np.int64).T
         np.add.at(histograms, (t, c, k), n)
     histograms[:, :, 0] += units[:, np.newaxis] - histograms.sum(axis=2)
-    return TranscriptCounts(raters, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(name for _, name in order),
-                            codes, units, disputed, histograms)
+    return TranscriptCounts(basis.raters, basis.basis, tuple(name for _, name in order), codes, units, disputed,
+                            histograms)
 
 
 def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[int], roles: bool):

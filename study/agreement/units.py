@@ -81,6 +81,40 @@ def check_raters(raters) -> tuple[str, ...]:
     return names
 
 
+UNFINISHED_NOTE = ("units include transcripts not every rater marked done; a rater who did not code "
+                   "a unit counts as not applying the code there")
+
+
+@dataclass(frozen=True)
+class ComparedBasis:
+    """What raters are compared on: the raters (checked, with their ids) and the transcripts, those
+    every rater marked done or (``include_unfinished``) those any of them coded or marked done."""
+
+    raters: tuple[str, ...]
+    rater_ids: list[int]
+    transcript_ids: list[int]
+    include_unfinished: bool
+
+    @property
+    def basis(self) -> str:
+        return BASIS_ALL if self.include_unfinished else BASIS_DONE
+
+    @property
+    def notes(self) -> list[str]:
+        return [UNFINISHED_NOTE] if self.include_unfinished else []
+
+
+def compared_basis(study: Study, session: Session, asker: Actor, raters,
+                   include_unfinished: bool) -> ComparedBasis:
+    """The basis every comparison of ``raters`` starts from, once ``asker`` may compare them
+    (``visibility``); call it first in ``session``: the permission check reads in a session of its own."""
+    raters = check_raters(raters)
+    require_may_compare(study, asker, raters, include_unfinished)
+    rater_ids = [rater_user(session, r).id for r in raters]
+    return ComparedBasis(raters, rater_ids, basis_ids(session, raters, rater_ids, include_unfinished),
+                         include_unfinished)
+
+
 def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
                include_unfinished: bool = False, participant_turns_only: bool = False) -> UnitTable:
     """The units the raters are compared on, with each rater's codes, from one grouped query
@@ -91,22 +125,16 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     ``participant_turns_only``, the segments of interviewers and others (observers, note-takers,
     interpreters) are left out of the segment level.
     """
-    raters = check_raters(raters)
     if level not in LEVELS:
         raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
-    require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
-        rater_ids = [rater_user(session, r).id for r in raters]
-        transcript_ids = basis_ids(session, raters, rater_ids, include_unfinished)
-        found = _Applied(session, transcript_ids, rater_ids)
-        segments = _Segments(session, transcript_ids)
+        basis = compared_basis(study, session, asker, raters, include_unfinished)
+        found = _Applied(session, basis.transcript_ids, basis.rater_ids)
+        segments = _Segments(session, basis.transcript_ids)
     names = segments.names(found.transcripts)
     codes = code_infos(study, found.refs(), theme)
     code_index = found.code_index(codes)
-    notes = []
-    if include_unfinished:
-        notes.append("units include transcripts not every rater marked done; a rater who did not code "
-                      "a unit counts as not applying the code there")
+    raters, notes = basis.raters, basis.notes
     if level == "segment":
         kept = segments.rows
         if participant_turns_only:
@@ -122,16 +150,14 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
     else:
         units, unit_of = _participant_units(segments, found, code_index, names)
         presence = found.presence(found.transcript_units(unit_of), len(units), code_index, len(codes), len(raters))
-    basis = BASIS_ALL if include_unfinished else BASIS_DONE
-    return UnitTable(raters, level, basis, tuple(names.values()), units, codes, presence, tuple(notes))
+    return UnitTable(raters, level, basis.basis, tuple(names.values()), units, codes, presence, tuple(notes))
 
 
 def basis_transcripts(study: Study, asker: Actor, raters: tuple[str, ...], include_unfinished: bool) -> set[str]:
     """The names of the transcripts ``raters`` are compared on (``unit_table``'s rule), for an
     ``asker`` who may compare them."""
-    require_may_compare(study, asker, raters, include_unfinished)
     with study.session() as session:
-        ids = basis_ids(session, raters, [rater_user(session, r).id for r in raters], include_unfinished)
+        ids = compared_basis(study, session, asker, raters, include_unfinished).transcript_ids
         return set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids))))
 
 

@@ -36,11 +36,11 @@ from . import kept
 from ..auth import Actor, rater_user
 from ..atomic import atomic_write
 from ..importing.storing import interview_date
-from ..project_memos import ProjectMemo
+from ..project_memos import ProjectMemo, code_memo_ref
 from ..store import CONSENSUS, Coding, Memo, Participant, Study, Transcript, User
 from .codebook import CodeElements, code_guid
 from .model import (INTERNAL, INTERVIEW_DATE, NS, PROJECT_DESCRIPTION, PROJECT_FILE, SOURCES_FOLDER, case_memo_label,
-                    code_memo_ref, stable_guid, xml_text)
+                    stable_guid, xml_text)
 from .groupings import CODE, kept_relations, kept_sets
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same study exports to the same bytes

@@ -34,14 +34,14 @@ from ..memos import MemoKey
 from ..memos import save as save_memo
 from ..importing.storing import add_parsed_transcript
 from ..participants import participant_from_file_name, save_participants
-from ..project_memos import ProjectMemo
+from ..project_memos import CODE_MEMO, ProjectMemo
 from ..segmenting import overlap
 from ..store import Coding, Memo, Segment, Study, Transcript, User, audit
 from ..transcripts import READERS, ParsedTranscript
 from . import kept
 from .archive import read_project
 from .codebook import codebook_from, merged
-from .model import (CASE_MEMO, CODE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
+from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaNote,
                     QdaProject, QdaSelection, QdaSource)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets

@@ -24,7 +24,6 @@ UNGROUPED_THEME = "Codes"  # the theme older imports put top-level codes in (now
 INTERVIEW_DATE = "Interview date"  # the source variable of a date neither a transcript's name nor header gives
 PROJECT_DESCRIPTION = "Project description"  # the project memo a file's own Description becomes
 CASE_MEMO = "Case memo: "  # the project memo a case's Description becomes, the participant named after it
-CODE_MEMO = "Code memo: "  # the project memo a note on a code becomes, the code's reference after it
 UNKNOWN_USER = "imported"  # rater of codings whose file names no user
 MAX_SOURCE_BYTES = DEFAULT_MAX_BYTES
 
@@ -44,11 +43,6 @@ def stable_guid(kind: str, *key: str) -> str:
 def case_memo_label(name: str) -> str | None:
     """The participant a project memo of this name is the case memo of (``CASE_MEMO``), or None."""
     return name[len(CASE_MEMO):] if name.startswith(CASE_MEMO) else None
-
-
-def code_memo_ref(name: str) -> str | None:
-    """The code reference a project memo of this name is the memo of (``CODE_MEMO``), or None."""
-    return name[len(CODE_MEMO):] if name.startswith(CODE_MEMO) else None
 
 
 def normal_guid(value: str | None) -> str | None:
