@@ -20,7 +20,7 @@ from study.codebook import parse_codebook
 from study.errors import CodebookError
 from study.schema import SCHEMA_VERSION
 from study.store import AuditEntry, Study
-from tests.factories import add_interview, finish_without_carrying, load_small_codebook
+from tests.factories import add_interview, add_raters, finish_without_carrying, load_small_codebook
 
 TREE = """
 name: Tree
@@ -45,6 +45,7 @@ themes:
 @pytest.fixture
 def tree(study):
     codes.load_into_study(study, parse_codebook(TREE, source="tree.yaml"), CLI)
+    add_raters(study, "alice", "bob")
     add_interview(study, "T1", "P1", ["It was slow to answer.", "The network lagged.", "Fine otherwise."])
     return study
 
