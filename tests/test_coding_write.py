@@ -318,6 +318,7 @@ def test_a_v1_postgresql_database_is_upgraded(db_url):
 
     study = Study.open(db_url)
     load_small_codebook(study)
+    add_raters(study, "alice")
     add_interview(study, "P1", "P1", ANSWERS)
     codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, memo="kept")
     codings.apply_code(study, CLI, "alice", "P1", None, LICENSE)

@@ -33,7 +33,8 @@ from study.participants import upsert_participant
 from study.saturation import adds_information, interview_order, saturation, saturation_point
 from study.sources import Source, choose_source, source_codings
 from study.store import Transcript
-from tests.factories import add_consensus_coding, add_interview, add_raters, finish_without_carrying, load_small_codebook
+from tests.factories import (add_consensus_coding, add_interview, add_raters, finish_without_carrying,
+                             load_small_codebook)
 
 P1_SEARCH = ("We spend hours searching the hub for a model that fits, and most of the time the search "
              "gives us nothing we can use directly")  # 25 words
