@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from study import codes, codings, qdpx
+from study import auth, codes, codings, qdpx
 from study.auth import CLI
 from study.codebook import parse_codebook
 from study.importing.reading import ImportOptions
@@ -46,6 +46,8 @@ def transcript(rng: random.Random, turns: int) -> ParsedTranscript:
 def build(study: Study, count: int, turns: int = 40) -> int:
     rng = random.Random(7)
     codes.load_into_study(study, parse_codebook(CODEBOOK), CLI)
+    for rater in ("alice", "bob"):  # coding never adds a rater
+        auth.add_user(study, rater, "coder", None, CLI)
     made = 0
     for n in range(count):
         name = f"P{n:03d}"

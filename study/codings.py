@@ -101,7 +101,8 @@ def set_coding(
 def apply_code(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, code: str,
                memo: str | None = None, span: Span | None = None) -> bool:
     """Apply ``code`` (``Theme/Code``) to a segment (index), a span inside it, or, with segment None,
-    the whole transcript; returns whether anything changed."""
+    the whole transcript; returns whether anything changed. ``rater`` is a user already (an unknown
+    name is refused, ``auth.writable_rater``: only an import adds raters)."""
     return study.transaction(lambda session: _write_by_name(session, actor, rater, transcript, segment, code,
                                                             True, memo, span))
 
@@ -118,8 +119,7 @@ def remove_code(study: Study, actor: Actor, rater: str, transcript: str, segment
 def _write_by_name(session: Session, actor: Actor, rater: str, transcript_name: str, index: int | None, ref: str,
                    applied: bool, memo: str | None, span: Span | None) -> bool:
     memo = memos.check_text(memo) if memo is not None else None
-    # applying a code still adds an unknown rater (the tests' and the demo's setups rely on it); removing refuses
-    user = importing_rater(session, actor, rater)[0] if applied else writable_rater(session, actor, rater)
+    user = writable_rater(session, actor, rater)  # a mistyped name is refused, never a new rater
     transcript = find_transcript(session, transcript_name)
     code = codes_mod.resolve(session, ref)
     segment = find_segment(session, transcript, index) if index is not None else None
@@ -128,9 +128,10 @@ def _write_by_name(session: Session, actor: Actor, rater: str, transcript_name: 
 
 
 def set_memo(study: Study, actor: Actor, rater: str, transcript: str, segment: int | None, text: str) -> None:
-    """The rater's memo on a segment, or on the whole transcript when ``segment`` is None."""
+    """The rater's memo on a segment, or on the whole transcript when ``segment`` is None (``rater``
+    is a user already, as for ``apply_code``)."""
     with study.session() as session:
-        user = importing_rater(session, actor, rater)[0]  # as applying a code: adds an unknown rater
+        user = writable_rater(session, actor, rater)
         t = find_transcript(session, transcript)
         seg = find_segment(session, t, segment) if segment is not None else None
         save_memo(session, actor, user.id, t.id, seg.id if seg else None, text)

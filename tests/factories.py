@@ -87,6 +87,17 @@ def add_interview(study: Study, name: str, participant: str, answers: list[str],
                           ImportOptions(unit=unit, interviewer="Interviewer"))
 
 
+def add_raters(study: Study, *names: str) -> None:
+    """Coders without password, as an import adds them: the raters a test codes for (applying a code
+    or writing a memo never adds one). Names already users are left as they are."""
+    from study import auth
+
+    known = {user["name"] for user in auth.users(study)}
+    for name in names:
+        if name not in known:
+            auth.add_user(study, name, "coder", None, CLI)
+
+
 def load_small_codebook(study: Study) -> None:
     codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"), CLI)
 

@@ -25,7 +25,7 @@ from study.cli import cli
 from study.disputes import disagreements_on, shown
 from study.errors import CodingsFileError, NotAllowed, NotFound, StudyError
 from study.store import AuditEntry, Resolution
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 MS = "Challenges/Model search"
 MA = "Challenges/Missing attributes"
@@ -43,6 +43,7 @@ def disputed_study(study):
     segment 7: bob MS                 -> disputed
     """
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "T1", "P01", [f"answer {i}" for i in range(5)])
     for rater, applied in {"alice": [(1, MS), (1, MA), (3, POP), (5, LIC)],
                            "bob": [(1, MS), (3, LIC), (5, LIC), (7, MS)]}.items():
@@ -138,6 +139,7 @@ def test_finishing_a_transcript_carries_exactly_the_codes_every_rater_applied(di
 def test_nothing_is_carried_until_every_rater_finished(study):
     load_small_codebook(study)
     add_interview(study, "T1", "P01", ["answer"])
+    add_raters(study, *RATERS)
     for rater in RATERS:
         codings.apply_code(study, CLI, rater, "T1", 1, MS)
     codings.mark_done(study, CLI, "alice", "T1", anyway=True)
@@ -151,6 +153,7 @@ def test_nothing_is_carried_until_every_rater_finished(study):
 def test_an_excluded_transcript_is_carried_only_once_it_counts_again(study, excluded):
     load_small_codebook(study)
     add_interview(study, "T1", "P01", ["answer"])
+    add_raters(study, *RATERS)
     for rater in RATERS:
         codings.apply_code(study, CLI, rater, "T1", 1, MS)
     exclusion.exclude(study, CLI, excluded, reason="pilot interview")

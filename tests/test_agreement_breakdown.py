@@ -11,7 +11,7 @@ from study.agreement.breakdown import agreement_by
 from study.auth import CLI
 from study.cli import cli
 from study.errors import StudyError
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 MS = "Challenges/Model search"
 LIC = "Attributes/Portability/License"
@@ -22,6 +22,7 @@ def three(study):
     """T1 and T2, four segments each (question, answer, question, answer).
     T1: everyone MS on #1; alice and carol LIC on #3, bob not.  T2: everyone MS on #1."""
     load_small_codebook(study)
+    add_raters(study, "alice", "bob", "carol")
     add_interview(study, "T1", "P01", ["a", "b"])
     add_interview(study, "T2", "P02", ["c", "d"])
     for rater in ("alice", "bob", "carol"):

@@ -23,7 +23,15 @@ def run(db_url, tmp_path):
                                      encoding="utf-8")
     assert invoke("import", str(tmp_path / "P1.txt")).exit_code == 0
     assert invoke("codebook", "load", str(CODEBOOK)).exit_code == 0
+    assert invoke("user", "add", "alice", input="alice-password\n").exit_code == 0  # the rater the tests code as
     return invoke
+
+
+def test_apply_refuses_an_unknown_rater_in_one_line_saying_how_to_add_one(run):
+    refused = run("codings", "apply", "P1", "1", "--code", "Challenges/Model search", "--rater", "alcie")
+    assert refused.exit_code == 1 and refused.stderr.count("\n") == 1
+    assert "no rater named 'alcie'" in refused.stderr and "`study user add alcie --role coder`" in refused.stderr
+    assert "alcie" not in run("user", "list").stdout
 
 
 def test_apply_export_import_round_trip(run, tmp_path):
@@ -44,9 +52,9 @@ def test_apply_export_import_round_trip(run, tmp_path):
 def test_import_errors_name_the_line_and_apply_nothing(run, tmp_path):
     (tmp_path / "bad.csv").write_text("transcript,segment,code\nP1,1,Attributes/Popularity\nP1,9,Attributes/Popularity\n",
                                       encoding="utf-8")
-    result = run("codings", "import", str(tmp_path / "bad.csv"), "--rater", "alice")
+    result = run("codings", "import", str(tmp_path / "bad.csv"), "--rater", "dave")
     assert result.exit_code == 1 and "line 3" in result.stderr and "no segment 9" in result.stderr
-    assert run("codings", "export", "--rater", "alice").exit_code == 1  # alice was never created
+    assert run("codings", "export", "--rater", "dave").exit_code == 1  # dave was never created
 
 
 def test_done_locks_and_undo_reverts(run):

@@ -20,7 +20,7 @@ from study.codebook import parse_codebook
 from study.errors import CodebookError
 from study.schema import SCHEMA_VERSION
 from study.store import AuditEntry, Study
-from tests.factories import add_interview, finish_without_carrying, load_small_codebook
+from tests.factories import add_interview, add_raters, finish_without_carrying, load_small_codebook
 
 TREE = """
 name: Tree
@@ -45,6 +45,7 @@ themes:
 @pytest.fixture
 def tree(study):
     codes.load_into_study(study, parse_codebook(TREE, source="tree.yaml"), CLI)
+    add_raters(study, "alice", "bob")
     add_interview(study, "T1", "P1", ["It was slow to answer.", "The network lagged.", "Fine otherwise."])
     return study
 
@@ -371,6 +372,7 @@ def test_a_v2_postgresql_study_is_upgraded(db_url):
         pytest.skip("the PostgreSQL upgrade path (SQLite's is tested on the released v2 file above)")
     study = Study.open(db_url)
     load_small_codebook(study)
+    add_raters(study, "alice")
     add_interview(study, "P1", "P1", ["Hard to find one."])
     codings.apply_code(study, CLI, "alice", "P1", 1, "Challenges/Model search")
     study.close()
@@ -425,6 +427,7 @@ def test_a_v3_postgresql_study_is_upgraded_and_takes_codes_at_the_top_level(db_u
         pytest.skip("the PostgreSQL upgrade path (SQLite's is tested on the released v3 file above)")
     study = Study.open(db_url)
     load_small_codebook(study)
+    add_raters(study, "alice")
     add_interview(study, "P1", "P1", ["Hard to find one."])
     codings.apply_code(study, CLI, "alice", "P1", 1, "Challenges/Model search")
     study.close()

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 from study import codes, codings, workspace
 from study.auth import CLI, Actor, add_user
 from study.cli import cli
@@ -33,6 +33,7 @@ ANSWERS = ["I search the hub for a model, then read the card.", "The license dec
 @pytest.fixture
 def coded(study: Study) -> Study:
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1", "P1", ANSWERS)
     return study
 
@@ -213,16 +214,18 @@ WRITER = textwrap.dedent("""
     from study.auth import CLI
     from study.store import Study
     study = Study.open(sys.argv[1], create=False)
-    for index in range(4):
-        for ref in ("Challenges/Model search", "Attributes/Portability/License"):
-            codings.apply_code(study, CLI, "carol", "P1", index, ref)
+    codings.import_codings_csv(study, CLI, "carol", sys.argv[2])  # carol is new: the import adds her
     print("ok")
 """)
 
 
-def test_a_new_raters_first_codings_from_two_processes_never_fail(coded, db_url):
+def test_a_new_raters_first_codings_from_two_processes_never_fail(coded, db_url, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url], env=env, stdout=subprocess.PIPE,
+    rows = [f"P1,{index},{ref}" for index in range(4)
+            for ref in ("Challenges/Model search", "Attributes/Portability/License")]
+    (tmp_path / "carol.csv").write_text("\n".join(["transcript,segment,code", *rows]) + "\n", encoding="utf-8")
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url, str(tmp_path / "carol.csv")], env=env,
+                              stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, start_new_session=True) for _ in range(3)]
     try:
         outputs = [p.communicate(timeout=120) for p in procs]
@@ -315,6 +318,7 @@ def test_a_v1_postgresql_database_is_upgraded(db_url):
 
     study = Study.open(db_url)
     load_small_codebook(study)
+    add_raters(study, "alice")
     add_interview(study, "P1", "P1", ANSWERS)
     codings.apply_code(study, CLI, "alice", "P1", 1, SEARCH, memo="kept")
     codings.apply_code(study, CLI, "alice", "P1", None, LICENSE)

@@ -9,7 +9,7 @@ from study import auth
 from study.auth import CLI, Actor
 from study.errors import CodingsFileError, NotAllowed, NotFound
 from study.store import AuditEntry
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 ALICE, BOB, ADMIN = Actor("alice", "coder"), Actor("bob", "coder"), Actor("admin", "admin")
 
@@ -17,6 +17,7 @@ ALICE, BOB, ADMIN = Actor("alice", "coder"), Actor("bob", "coder"), Actor("admin
 @pytest.fixture
 def coded(study):
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1-interview", "P1", ["I search the hub.", "The card was empty."])
     return study
 
@@ -112,17 +113,17 @@ def test_csv_import_applies_all_rows_or_none(coded, tmp_path):
                     "P1-interview,,Attributes/License,\n", encoding="utf-8")
     assert codings.import_codings_csv(coded, CLI, "alice", good) == 2
     assert refs(coded, "alice") == [(None, "Attributes/Portability/License"), (1, "Challenges/Model search")]
-    bad = tmp_path / "bob.csv"
+    bad = tmp_path / "carol.csv"
     bad.write_text("transcript,segment,code\nP1-interview,1,Challenges/Model search\n"
                    "P1-interview,7,Challenges/Model search\nP2,1,Challenges/Model search\n"
                    "P1-interview,1,Nope/Nothing\n", encoding="utf-8")
     with pytest.raises(CodingsFileError) as error:
-        codings.import_codings_csv(coded, CLI, "bob", bad)
+        codings.import_codings_csv(coded, CLI, "carol", bad)
     message = str(error.value)
     assert "nothing was applied" in message
     assert "line 3" in message and "line 4" in message and "line 5" in message and "line 2" not in message
     with pytest.raises(NotFound):  # not even the rater was created
-        codings.export_codings(coded, CLI, "bob")
+        codings.export_codings(coded, CLI, "carol")
 
 
 def test_export_has_the_columns_the_import_reads(coded, tmp_path):
@@ -160,7 +161,9 @@ def test_a_mistyped_rater_is_refused_by_coding_writes_and_added_by_an_import_tha
     """A coding command writing under an unknown name refuses it, naming the closest rater and how
     to add one; an import of another coder's file adds the rater, and says so."""
     codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
-    writes = [lambda: codings.remove_code(coded, CLI, "alcie", "P1-interview", 1, "Challenges/Model search")]
+    writes = [lambda: codings.apply_code(coded, CLI, "alcie", "P1-interview", 1, "Challenges/Model search"),
+              lambda: codings.set_memo(coded, CLI, "alcie", "P1-interview", 1, "a memo"),
+              lambda: codings.remove_code(coded, CLI, "alcie", "P1-interview", 1, "Challenges/Model search")]
     writes += [lambda: codings.undo(coded, CLI, "alcie"),
                lambda: codings.mark_done(coded, CLI, "alcie", "P1-interview", anyway=True)]
     for write in writes:

@@ -19,7 +19,7 @@ from study.cli import cli
 from study.errors import NotAllowed, NotFound, StudyError
 from study.saturation import saturation
 from study.store import AuditEntry
-from tests.factories import add_interview, finish_without_carrying, load_small_codebook
+from tests.factories import add_interview, add_raters, finish_without_carrying, load_small_codebook
 
 MS = "Challenges/Model search"
 MA = "Challenges/Missing attributes"
@@ -44,6 +44,7 @@ def twelve_study(study):
     Disputes: P1#1 alice also Model search; P12#1 alice Model search; P12#3 alice Popularity.
     """
     load_small_codebook(study)
+    add_raters(study, *RATERS)
     for person in PEOPLE:
         add_interview(study, t(person), person, ["first answer", "second answer"])
     for rater in RATERS:

@@ -33,7 +33,8 @@ from study.participants import upsert_participant
 from study.saturation import adds_information, interview_order, saturation, saturation_point
 from study.sources import Source, choose_source, source_codings
 from study.store import Transcript
-from tests.factories import add_consensus_coding, add_interview, finish_without_carrying, load_small_codebook
+from tests.factories import (add_consensus_coding, add_interview, add_raters, finish_without_carrying,
+                             load_small_codebook)
 
 P1_SEARCH = ("We spend hours searching the hub for a model that fits, and most of the time the search "
              "gives us nothing we can use directly")  # 25 words
@@ -46,6 +47,7 @@ MS, MA, POP, LIC = ("Challenges/Model search", "Challenges/Missing attributes",
 
 def coded_study(study):
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1-interview", "P1", [P1_SEARCH, "The license decides it."])
     add_interview(study, "P2-interview", "P2", ["Downloads and likes are what we look at first.",
                                                 "The card never says what data it was trained on."])
@@ -174,6 +176,7 @@ MODERATE_B = "If many people like it on the hub we trust it more than a model fr
 @pytest.mark.parametrize("bob_agrees, expected", [(False, MODERATE_B), (True, MODERATE_A)])
 def test_exemplar_prefers_fewer_other_codes_unless_more_raters_applied_it(study, bob_agrees, expected):
     _one_participant(study, ["Downloads matter to us.", MODERATE_A, MODERATE_B])
+    add_raters(study, "alice", "bob")
     apply_code(study, CLI, "alice", "P1-interview", 1, POP)  # 4 words: out of the 15-60 band
     apply_code(study, CLI, "bob", "P1-interview", 1, POP)
     apply_code(study, CLI, "alice", "P1-interview", 3, POP)  # moderate, but carries a second code
@@ -197,6 +200,7 @@ def test_exemplar_prefers_the_participant_over_the_interviewer(study):
                      "you look at first")  # 24 words
     parsed = parsed_from_turns([("Interviewer", long_question), ("P1", "We search by task name.")])
     add_parsed_transcript(study, "P1-interview", parsed, "P1", ImportOptions(interviewer="Interviewer"))
+    add_raters(study, "alice")
     apply_code(study, CLI, "alice", "P1-interview", 0, MS)
     apply_code(study, CLI, "alice", "P1-interview", 1, MS)
     finish_without_carrying(study, "alice", "P1-interview")
@@ -309,6 +313,7 @@ def test_saturation_follows_interview_dates(study):
         "P4": ("2022-07-04", "AC"), "P1": ("2022-07-01", "ABC"), "P3": ("2022-07-03", "BF"),
         "P2": ("2022-07-02", "ADE"), "P5": (None, "A"),
     }
+    add_raters(study, "alice")
     for label, (date, letters) in plan.items():
         add_interview(study, f"{label}-interview", label, ["An answer."])
         with study.session() as session:

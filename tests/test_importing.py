@@ -17,7 +17,7 @@ from study.importing.reading import ImportOptions
 from study.importing.resegment import resegment
 from study.listing import segment_rows, transcript_rows
 from study.participants import ParticipantRow, read_participants_csv
-from tests.factories import SMALL_CODEBOOK
+from tests.factories import SMALL_CODEBOOK, add_raters
 
 
 def write_txt(path: Path, turns: list[tuple[str, str]]) -> Path:
@@ -79,6 +79,7 @@ def test_replace_keeps_codings_on_unchanged_text_and_reports_the_rest(study, tmp
     codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK), CLI)
     path = write_txt(tmp_path / "P01.txt", INTERVIEW)
     import_files(study, [path], actor=CLI)
+    add_raters(study, "alice")
     codings.apply_code(study, CLI, "alice", "P01", 1, "Challenges/Model search")
     codings.apply_code(study, CLI, "alice", "P01", 3, "Attributes/License")
     changed = INTERVIEW[:3] + [("Dana", "Licenses matter less to me now.")]
@@ -131,6 +132,7 @@ def test_unknown_unit_is_a_clear_error(study, tmp_path):
 def test_resegment_carries_codings_to_the_sentences_of_a_coded_turn(study, tmp_path):
     codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK), CLI)
     import_files(study, [write_txt(tmp_path / "P01.txt", INTERVIEW)], actor=CLI)
+    add_raters(study, "alice")
     codings.apply_code(study, CLI, "alice", "P01", 3, "Attributes/License")
     summary = resegment(study, ["P01"], "sentence", CLI)
     assert summary.carried == 1 and not summary.not_carried
@@ -274,6 +276,7 @@ def test_memos_follow_their_segments_through_resegment_and_replace(study, tmp_pa
     codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK), CLI)
     path = write_txt(tmp_path / "P01.txt", INTERVIEW)
     import_files(study, [path], actor=CLI)
+    add_raters(study, "alice")
     codings.set_memo(study, CLI, "alice", "P01", 3, "licence first, then the card")
     codings.set_memo(study, CLI, "alice", "P01", 1, "sorts by downloads")
     resegment(study, ["P01"], "sentence", CLI)  # segment 3 becomes sentences 3 and 4; the memo goes to 3

@@ -16,7 +16,7 @@ from study.errors import NotAllowed, QdpxFormatError, StudyError
 from study.listing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
 from study.store import Memo, Segment, Study, Transcript, User
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 LICENSE = "Attributes/Portability/License"
 POPULARITY = "Attributes/Traditional/Popularity"
@@ -114,6 +114,7 @@ def test_the_schema_copy_keeps_its_licence():
 @pytest.fixture
 def small(study):
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1-2023-01-05", "P1", ["We sort by downloads.", "The license decides."])
     add_interview(study, "P2-2023-01-09", "P2", ["Finding a model takes days."])
     with study.session() as session:

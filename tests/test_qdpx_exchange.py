@@ -19,7 +19,7 @@ from study.cli import cli
 from study.codebook import parse_codebook
 from study.errors import QdpxFormatError, StudyError
 from study.store import Code, Coding, Memo, Segment, Study, Transcript
-from tests.factories import add_interview
+from tests.factories import add_interview, add_raters
 from tests.test_qdpx import memos_of
 
 Q = "{urn:QDA-XML:project:1.0}"
@@ -88,6 +88,7 @@ def coded(study) -> Study:
     """Two raters on one interview: the same code on the same segment, codes of repeated names,
     a coding memo, segment and transcript memos."""
     codes.load_into_study(study, parse_codebook(DUPLICATE_NAMES, source="dup.yaml"), CLI)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1", "P1", ["It was slow, the latency killed us.", "The license was fine."])
     codings.apply_code(study, CLI, "alice", "P1", 1, "Attributes/Latency", memo="slow = latency here")
     codings.apply_code(study, CLI, "bob", "P1", 1, "Attributes/Latency")
@@ -503,6 +504,7 @@ def test_real_transcripts_round_trip_with_every_span_and_quote(real_transcripts,
     with study.session() as session:
         units = [(t.name, s.index, s.start, t.text[s.start:s.end]) for t in session.scalars(select(Transcript))
                  for s in t.segments][::4]
+    add_raters(study, "alice", "bob")
     for name, index, start, text in units:
         words = text.split()
         if len(words) > 3:

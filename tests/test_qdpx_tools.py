@@ -20,7 +20,7 @@ from study.errors import StudyError
 from study.participants import list_participants, upsert_participant
 from study.project_memos import project_memos
 from study.store import Coding, Study, Transcript
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 from tests.test_qdpx import memos_of
 
 Q = "{urn:QDA-XML:project:1.0}"
@@ -257,6 +257,7 @@ def project_root(path: Path) -> ET.Element:
 def test_transcript_memos_of_two_raters_and_whole_transcript_coding_memos_round_trip(study, tmp_path):
     load_small_codebook(study)
     add_interview(study, "Kickoff", "P1", ["We sort by downloads.", "The license decides."])
+    add_raters(study, "alice", "bob")
     codings.apply_code(study, CLI, "alice", "Kickoff", None, "Challenges/Model search", memo="all of it")
     codings.set_memo(study, CLI, "alice", "Kickoff", None, "alice's view")
     codings.set_memo(study, CLI, "bob", "Kickoff", None, "bob's view")

@@ -16,7 +16,7 @@ from study.errors import NotFound
 from study.listing import segment_rows
 from study.sources import choose_source
 from study.store import Transcript
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 SEARCH = "Challenges/Model search"
 LICENSE = "Attributes/Portability/License"
@@ -24,6 +24,7 @@ LICENSE = "Attributes/Portability/License"
 
 def quoted_study(study):
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1-a", "P1", ["I search the hub for a model, then read the card.", "Nothing else."])
     add_interview(study, "P2-a", "P2", ["We search by downloads.", "The license decides."])
     answer = segment_rows(study, "P1-a")[1]

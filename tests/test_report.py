@@ -16,7 +16,7 @@ from study import adjudication, appendix, charts, codes, report
 from study.auth import CLI
 from study.cli import cli
 from study.codings import apply_code, mark_done
-from tests.factories import add_consensus_coding, finish_without_carrying
+from tests.factories import add_consensus_coding, add_raters, finish_without_carrying
 from tests.test_findings import P1_SEARCH, P10_SEARCH, coded_study
 
 
@@ -80,6 +80,7 @@ def test_report_without_two_raters_says_why_agreement_is_missing(study):
 
     load_small_codebook(study)
     add_interview(study, "P1-interview", "P1", ["We search a lot."])
+    add_raters(study, "alice")
     apply_code(study, CLI, "alice", "P1-interview", 1, "Challenges/Model search")
     built = report.build_report(study, CLI)
     assert "fewer than two raters have coded" in built.methods
@@ -171,6 +172,7 @@ def test_html_report_escapes_quotes(study, tmp_path):
 
     load_small_codebook(study)
     add_interview(study, "P1-interview", "P1", ["<script>alert(1)</script> is what we typed"])
+    add_raters(study, "alice")
     apply_code(study, CLI, "alice", "P1-interview", 1, "Challenges/Model search")
     finish_without_carrying(study, "alice", "P1-interview")
     text = report.report_html(report.build_report(study, CLI))
@@ -302,6 +304,7 @@ def test_word_report_quotes_speech_without_the_transcripts_note_numbers(study, d
     result = CliRunner().invoke(cli, ["--db", db_url, "import", str(path)])
     assert result.exit_code == 0, result.output
     [answer] = [r for r in segment_rows(study, "P1-interview") if "model hub" in r["text"]]
+    add_raters(study, "alice")
     apply_code(study, CLI, "alice", "P1-interview", answer["index"], "Challenges/Model search")
     finish_without_carrying(study, "alice", "P1-interview")
     document = docx.Document(io.BytesIO(report.report_docx(report.build_report(study, CLI, source="alice"))))

@@ -17,6 +17,7 @@ from study.consensus import AutoResult
 from study.demo import CODINGS_DIR
 from study.store import AuditEntry, Coding, Resolution, Segment, Transcript, TranscriptStatus, User
 from tests.conftest import uncoded_sample_study
+from tests.factories import add_raters
 
 RATERS = sorted(p.stem for p in CODINGS_DIR.glob("*.csv"))
 
@@ -150,6 +151,7 @@ def test_an_import_stores_and_audits_each_row_as_one_write_does(study_from):
                                .order_by(AuditEntry.id)).all()
         bulk = [(e.target, {k: v for k, v in e.after.items() if k != "rater_id"}) for e in bulk]
     one_by_one = "copy-of-" + rater
+    add_raters(study, one_by_one)
     for _, row in rows:
         span = (int(row["start"]), int(row["end"])) if row.get("start") else None
         codings.apply_code(study, CLI, one_by_one, row["transcript"], int(row["segment"]) if row["segment"] else None,

@@ -9,7 +9,7 @@ from study.auth import CLI, Actor
 from study.disputes import Stretch, dispute_evidence
 from study.errors import NotAllowed
 from study.listing import segment_rows
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 SEARCH = "Challenges/Model search"
 LICENSE = "Attributes/Portability/License"
@@ -19,6 +19,7 @@ TEXT = "I search the hub for a model, then read the card."
 @pytest.fixture
 def disputed(study):
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     add_interview(study, "P1", "P1", [TEXT, "Nothing else."])
     start = segment_rows(study, "P1")[1]["start"]
     hub, card = (start + TEXT.index("hub"), start + TEXT.index("hub") + 3), (start + TEXT.index("card"), start + len(TEXT) - 1)

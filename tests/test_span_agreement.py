@@ -15,7 +15,7 @@ from study.cli import cli
 from study.importing.reading import ImportOptions
 from study.importing.storing import add_parsed_transcript
 from study.transcripts import ParsedTranscript, Turn
-from tests.factories import load_small_codebook
+from tests.factories import add_raters, load_small_codebook
 
 CASE = json.loads((Path(__file__).parent / "agreement_cases" / "unitizing_alpha_krippendorff_1995.json").read_text())
 PAIRS = {"A": "Challenges/Model search", "C": "Challenges/Missing attributes"}
@@ -26,6 +26,7 @@ def continuum(study):
     """Krippendorff's 24-position continuum as one 24-character transcript, one segment; his pairs
     of coders A and C as alice and bob coding one code each."""
     load_small_codebook(study)
+    add_raters(study, "alice", "bob")
     text = "abcdefghijklmnopqrstuvwx"
     add_parsed_transcript(study, "K95", ParsedTranscript(text, (Turn("P1", 0, 24),), {}), "P1",
                           ImportOptions(unit="turn"))

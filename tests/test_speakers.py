@@ -15,7 +15,7 @@ from study import codes
 from study.errors import NotAllowed
 from study.speakers import set_speaker_role, transcript_speakers
 from study.store import Coding, Memo, Resolution, Segment, Study, Transcript
-from tests.factories import SMALL_CODEBOOK
+from tests.factories import SMALL_CODEBOOK, add_raters
 
 # An Otter-style export: a name-and-time line, the words below; "Unknown Speaker" asks.
 OTTER = (
@@ -112,6 +112,7 @@ def test_set_role_keeps_segments_codings_memos_and_decisions(run, files, db_url)
     study = Study.open(db_url)
     try:
         codes.load_into_study(study, parse_codebook(SMALL_CODEBOOK, source="small.yaml"), CLI)
+        add_raters(study, "alice", "bob")
         codings.apply_code(study, CLI, "alice", "otter", 1, "Challenges/Model search")
         codings.apply_code(study, CLI, "bob", "otter", 1, "Attributes/Traditional/Popularity")
         codings.set_memo(study, CLI, "alice", "otter", 1, "the hub again")

@@ -19,7 +19,7 @@ from study.suggest import (
     learned_suggestions_evaluation,
     suggest_codings,
 )
-from tests.factories import add_interview, load_small_codebook
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 LICENSE = "Attributes/Portability/License"
 POPULARITY = "Attributes/Traditional/Popularity"
@@ -43,6 +43,7 @@ ALICE = {1: [LICENSE], 3: [LICENSE], 5: [LICENSE], 7: [POPULARITY], 11: [LICENSE
 def six_answers_study(study):
     """The six answers, coded by alice (marked done) and by the keyword suggester."""
     load_small_codebook(study)
+    add_raters(study, "alice")
     add_interview(study, "T1", "P1", ANSWERS)
     for segment, refs in ALICE.items():
         for ref in refs:
@@ -77,6 +78,7 @@ def test_rules_come_from_the_codes_keywords(study):
 def test_suggestions_go_on_participant_segments_only(study):
     load_small_codebook(study)
     add_interview(study, "T1", "P1", ["It has many downloads."])  # the question is "Question 1?"
+    add_raters(study, "alice")
     codings.apply_code(study, CLI, "alice", "T1", 0, SEARCH)  # a human code on the question, not a keyword
     run = suggest_codings(study, CLI)
     assert [(s.segment, s.code, s.matched) for s in run.suggestions] == [(1, POPULARITY, ("downloads",))]
@@ -120,6 +122,7 @@ def test_suggestions_never_go_to_a_persons_account(study):
 def test_suggestions_never_replace_a_raters_own_codings(study):
     load_small_codebook(study)
     add_interview(study, "T1", "P1", ["Downloads."])
+    add_raters(study, "bob")
     codings.apply_code(study, CLI, "bob", "T1", 1, LICENSE)  # bob has no account, but codes by hand
     with pytest.raises(StudyError, match="did not make"):
         suggest_codings(study, CLI, rater_name="bob")
@@ -193,6 +196,7 @@ def test_human_codes_on_interviewer_segments_are_left_out_and_said(six):
 
 def test_the_learned_suggester_finds_a_code_whose_words_only_it_uses(study):
     load_small_codebook(study)
+    add_raters(study, "alice")
     for n in range(1, 4):
         add_interview(study, f"T{n}", f"P{n}", [
             "The license terms were restrictive.", "We read the weather report.",
@@ -211,6 +215,7 @@ def test_the_learned_suggester_finds_a_code_whose_words_only_it_uses(study):
 def test_the_learned_suggester_needs_two_finished_transcripts(study):
     load_small_codebook(study)
     add_interview(study, "T1", "P1", ["A license."])
+    add_raters(study, "alice")
     codings.apply_code(study, CLI, "alice", "T1", 1, LICENSE)
     codings.mark_done(study, CLI, "alice", "T1", anyway=True)
     with pytest.raises(StudyError, match="at least 2"):

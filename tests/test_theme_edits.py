@@ -10,7 +10,7 @@ from study import codes, codings
 from study.auth import CLI
 from study.codebook import join_ref, parse_codebook, split_ref
 from study.errors import CodebookError, NotAllowed
-from tests.factories import ALICE, add_interview, load_small_codebook
+from tests.factories import ALICE, add_interview, add_raters, load_small_codebook
 
 
 @given(st.lists(st.text(min_size=1), min_size=1, max_size=4))
@@ -34,6 +34,7 @@ def small(study):
 def test_a_code_name_may_hold_a_slash_and_is_referenced_escaped(small):
     ref = codes.add_code(small, CLI, "Challenges", "CI/CD", "Continuous integration and delivery.")
     assert ref == "Challenges/CI\\/CD"
+    add_raters(small, "alice")
     codings.apply_code(small, CLI, "alice", "T1", 1, ref)
     assert [r.code for r in codings.codings_of(small, CLI, "alice")] == [ref]
     yaml_text = codes.codebook_yaml(small)
@@ -42,6 +43,7 @@ def test_a_code_name_may_hold_a_slash_and_is_referenced_escaped(small):
 
 
 def test_create_rename_and_move_themes_keep_codings(small):
+    add_raters(small, "alice")
     codings.apply_code(small, CLI, "alice", "T1", 1, "Challenges/Model search")
     assert codes.add_theme(small, CLI, "Process/Tooling") == "Process\\/Tooling"
     assert codes.add_theme(small, CLI, "Search", parent="Challenges") == "Challenges/Search"

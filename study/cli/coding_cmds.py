@@ -50,7 +50,7 @@ def codings_export(ctx, rater, fmt) -> None:
 @click.argument("transcript")
 @click.argument("segment", required=False, type=NUMBER)
 @click.option("--code", "code_ref", required=True, help="Theme/Code")
-@click.option("--rater", required=True)
+@click.option("--rater", required=True, help="An existing rater (add one with `study user add NAME`).")
 @click.option("--memo")
 @click.pass_context
 def codings_apply(ctx, transcript, segment, code_ref, rater, memo) -> None:
