@@ -21,11 +21,14 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # the listing commands read without the ORM (tests/test_startup.py)
+    from sqlalchemy.orm import Session
 
 CHUNK = 5000  # rows per executemany on SQLite (memory, not a limit of SQLite's)
 BULK_CACHE_KIB = 65536  # SQLite page cache while a bulk insert runs: its indexes' pages stay in memory

@@ -128,10 +128,15 @@ def audited(study, action: str) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
-def decisions(study) -> dict[int, str]:
+def decisions(study) -> dict[int, list[str]]:
+    """Each segment's decisions (one per code decided), in a stable order."""
+    found: dict[int, list[str]] = {}
     with study.session() as session:
-        return {index: decision for index, decision in session.execute(
-            select(Segment.index, Resolution.decision).join(Segment, Segment.id == Resolution.segment_id))}
+        for index, decision in session.execute(
+                select(Segment.index, Resolution.decision).join(Segment, Segment.id == Resolution.segment_id)
+                .order_by(Segment.index, Resolution.decision)):
+            found.setdefault(index, []).append(decision)
+    return found
 
 
 # -- speakers
@@ -212,7 +217,7 @@ def test_splitting_a_turn_cuts_its_segment_and_carries_codings_memos_and_decisio
     assert {k: after[k] for k in unchanged} == unchanged
     assert memo_texts(p1, "alice", 1) == ["second thought", "first thought"]  # history stays with the first half
     assert memo_texts(p1, "alice", 3) == ["on the question"]  # the question's memo followed its renumbered segment
-    assert decisions(p1) == {1: "both", 2: "both", 4: "agreed"}  # the decision on both halves; 3 renumbered
+    assert decisions(p1) == {1: ["agreed", "both"], 2: ["agreed", "both"], 4: ["agreed"]}  # both halves; 3 renumbered
     [entry] = audited(p1, "turn.split")
     assert entry.after["turns"][1][0] == "Interviewer" and entry.after["cut_segment"] == 1
     consistent(p1)
@@ -241,7 +246,7 @@ def test_merging_two_turns_joins_their_segments_codings_memos_with_history_and_d
     assert memo_texts(p1, "alice", 1) == ["second thought\n\n(segment 2) on the question", "on the question",
                                           "second thought", "first thought"]
     assert memo_texts(p1, "bob", 1) == ["bob on the question"]  # bob's moved whole
-    assert decisions(p1) == {1: "both", 2: "agreed"}
+    assert decisions(p1) == {1: ["agreed", "both"], 2: ["agreed"]}
     [entry] = audited(p1, "turn.merge")
     assert entry.after["text_between"] == "\n\nInterviewer: "
     consistent(p1)
