@@ -4,14 +4,19 @@ restore, carrying a whole study's agreements) writes, a few statements instead o
 SQLite takes the rows through the driver's ``executemany``; PostgreSQL through ``COPY``, the
 fastest way in, then (for many rows into a table the planner thinks smaller) ``ANALYZE``. A large
 load into PostgreSQL checks its foreign keys in one pass each instead of row by row (see
-``_foreign_keys_checked_at_once``). Values are passed as SQLAlchemy would bind them (a JSON column takes a Python
+``_keys_dropped``). Values are passed as SQLAlchemy would bind them (a JSON column takes a Python
 value; a timestamp a ``datetime``). Callers keep their checks and their audit: this module only
 writes.
 
 Example::
 
     insert_rows(session, schema.audit_log, [{"actor": "cli", "action": "x", "target": "", ...}])
-    inserted = insert_new(session, schema.codings, rows, ("rater_id", "transcript_id", "code_id", "unit_key"))
+    with held(session, schema.codings, len(rows)) as holding:
+        ...  # read what is stored, check
+        if holding:
+            insert_rows(session, schema.codings, rows)
+        else:
+            inserted = insert_new(session, schema.codings, rows, ("rater_id", "transcript_id", "code_id", "unit_key"))
 """
 from __future__ import annotations
 
@@ -105,29 +110,52 @@ def _refresh_after(session: Session, table: Table, planned: float, inserted: int
         refresh_statistics(session.connection(), table)
 
 
-def take_write_lock(session: Session) -> None:
-    """On SQLite, hold the database's write lock from now to the end of the transaction (a write
-    that changes nothing takes it): what the transaction reads next no other writer can change
-    before it writes. PostgreSQL locks row by row; nothing to do there."""
+@contextmanager
+def held(session: Session, table: Table, rows: int) -> Iterator[bool]:
+    """Hold every other writer off ``table`` for a bulk write of ``rows`` rows, where the backend
+    can at a fair price; yields whether it does. If it does, what the caller reads from now on no
+    one else changes before the commit, so the rows it finds new go in with ``insert_rows`` (no
+    conflict to skip); if not, with ``insert_new``.
+
+    SQLite: the database's write lock (a write that changes nothing takes it). PostgreSQL: for a
+    large load, its foreign keys dropped now and added back on leaving (``_keys_dropped``), whose
+    locks hold off readers too; a smaller load, or locks not had within ``LOCK_WAIT``, holds
+    nothing (PostgreSQL locks row by row)."""
     if _dialect(session) == "sqlite":
         session.execute(text("UPDATE study_meta SET value = value WHERE 0"))
+        yield True
+        return
+    if rows < KEYS_AT_ONCE_AFTER:
+        yield False
+        return
+    session.flush()
+    keys = _keys_dropped(session, table, rows, _planned_rows(session, table, rows))
+    if keys is None:
+        yield False
+        return
+    yield True
+    session.execute(text(f'ALTER TABLE "{table.name}" '
+                         + ", ".join(f'ADD CONSTRAINT "{name}" {definition}' for name, definition in keys)))
+
+
+def last_id(session: Session, table: Table) -> int:
+    """The largest id ``table`` holds (0: none). While ``held`` holds the table, the rows the
+    caller inserts next are those above it, in the order inserted."""
+    session.flush()
+    return session.execute(text(f'SELECT coalesce(max(id), 0) FROM "{table.name}"')).scalar_one()
 
 
 def insert_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str]) -> set[tuple]:
-    """Insert rows whose ``key`` (a unique constraint's columns) the caller found unstored; returns
-    the keys this call inserted. On PostgreSQL a row a concurrent writer stored meanwhile is
-    skipped (and not returned); on SQLite the caller holds the write lock (``take_write_lock``)
-    since it looked, so every row goes in."""
+    """Insert rows whose ``key`` (a unique constraint's columns) the caller found unstored, when
+    ``held`` could not hold the table; returns the keys this call inserted. A row a concurrent
+    writer stored meanwhile is skipped (and not returned)."""
     if not rows:
         return set()
-    if _dialect(session) == "postgresql":
-        session.flush()
-        planned = _planned_rows(session, table, len(rows))
-        inserted = _copy_new(session, table, rows, key, planned)
-        _refresh_after(session, table, planned, len(inserted))
-        return inserted
-    insert_rows(session, table, rows)
-    return set(map(_getter(key), rows))
+    session.flush()
+    planned = _planned_rows(session, table, len(rows))
+    inserted = _copy_new(session, table, rows, key)
+    _refresh_after(session, table, planned, len(inserted))
+    return inserted
 
 
 def _executemany(session: Session, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
@@ -210,8 +238,7 @@ def _copy(session: Session, target: str, table: Table, columns: list[str], rows:
 _JSON_NULL = json.dumps(None)  # an audit entry's absent before (or after), one per row
 
 
-def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str], planned: float
-              ) -> set[tuple]:
+def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequence[str]) -> set[tuple]:
     """COPY into a temporary table of ``table``'s shape, then one INSERT ... SELECT that skips the
     keys already stored and returns those it stored."""
     columns = list(rows[0])
@@ -222,38 +249,30 @@ def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequenc
                          f'SELECT {names} FROM "{table.name}" WITH NO DATA'))
     _copy(session, staging, table, columns, rows)
     keys = ", ".join(f'"{c}"' for c in key)
-    with _foreign_keys_checked_at_once(session, table, len(rows), planned):
-        found = session.execute(text(
-            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{staging}" '
-            f"ON CONFLICT ({keys}) DO NOTHING RETURNING {keys}")).all()
+    found = session.execute(text(
+        f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{staging}" '
+        f"ON CONFLICT ({keys}) DO NOTHING RETURNING {keys}")).all()
     return {tuple(row) for row in found}
 
 
-@contextmanager
-def _foreign_keys_checked_at_once(session: Session, table: Table, rows: int, planned: float) -> Iterator[None]:
-    """A large insert into ``table`` with its foreign keys checked after it, one pass per key over
-    the whole table, instead of by a trigger per row and key: PostgreSQL's advice for bulk loads
-    ("Populating a Database": drop the foreign keys, load, add them again). At L (75,000 codings
-    into 375,000) the per-row checks cost 2.1 s of server CPU, the four passes 0.4-0.6 s; the
-    passes grow with the table, so only an insert of at least a tenth of it is done this way.
+def _keys_dropped(session: Session, table: Table, rows: int, planned: float) -> list[tuple[str, str]] | None:
+    """The foreign keys of ``table`` dropped for a large insert, to be checked after it, one pass
+    per key over the whole table, instead of by a trigger per row and key: PostgreSQL's advice for
+    bulk loads ("Populating a Database": drop the foreign keys, load, add them again). At L (75,000
+    codings into 375,000) the per-row checks cost 2.1 s of server CPU, the four passes 0.4-0.6 s;
+    the passes grow with the table, so only an insert of at least a tenth of it is done this way.
+    None: not dropped (a smaller insert, no keys, or locks not had).
 
-    All in the caller's transaction: the keys are dropped and added back with their own
-    definitions, and an insert that fails, or a row the passes refuse, rolls everything back.
-    Dropping a foreign key locks its table and the table it refers to (ACCESS EXCLUSIVE): until
-    the commit, other users' statements on those tables wait (the app's pages pause for the
-    seconds the import takes; nothing they read is half-written). When a lock cannot be had within
-    ``LOCK_WAIT`` (a long read holds one), or the database user may not alter the table, the
-    insert checks row by row as always."""
+    All in the caller's transaction: the keys are added back with their own definitions, and an
+    insert that fails, or a row the passes refuse, rolls everything back. Dropping a foreign key
+    locks its table and the table it refers to (ACCESS EXCLUSIVE): until the commit, other users'
+    statements on those tables wait (the app's pages pause for the seconds the import takes;
+    nothing they read is half-written). When a lock cannot be had within ``LOCK_WAIT`` (a long
+    read holds one), or the database user may not alter the table, nothing is dropped."""
     if rows < KEYS_AT_ONCE_AFTER or rows * KEYS_AT_ONCE_SHARE < max(planned, 0) + rows:
-        yield
-        return
+        return None
     keys = _foreign_keys(session, table)
-    if not keys or not _dropped(session, table, keys):
-        yield
-        return
-    yield
-    session.execute(text(f'ALTER TABLE "{table.name}" '
-                         + ", ".join(f'ADD CONSTRAINT "{name}" {definition}' for name, definition in keys)))
+    return keys if keys and _dropped(session, table, keys) else None
 
 
 def _foreign_keys(session: Session, table: Table) -> list[tuple[str, str]]:

@@ -3,13 +3,17 @@ the insert, added back after it, in the same transaction), unless it cannot lock
 quickly; either way the keys are the same afterwards and still refuse a row they should."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from study import bulk, codings
+from study import bulk, coding_write, codings
 from study.auth import CLI
 from study.demo import CODINGS_DIR
+from study.schema import audit_log
 from study.schema import codings as codings_table
 from tests.conftest import uncoded_sample_study
 
@@ -76,3 +80,47 @@ def test_a_small_import_checks_row_by_row(postgres, monkeypatch):
     before = foreign_keys(postgres)
     codings.import_codings_csv(postgres, CLI, "alice", min(CODINGS_DIR.glob("*.csv")))
     assert foreign_keys(postgres) == before
+
+
+def test_a_writer_arriving_during_a_held_import_waits_and_finds_the_coding_stored(postgres, monkeypatch):
+    """The import holds the tables from before it reads what is stored until its commit, so its
+    new codings go straight in: another writer of one of them waits, then finds it there (no
+    second row, no second audit entry, no failure on either side)."""
+    other: dict = {}
+
+    class FactsWhileHeld(coding_write._Facts):  # the import reads what is stored: another writer starts now
+        def __init__(self, session, writes):
+            if len(writes) >= 10 and "thread" not in other:
+                key = writes[0].key
+                other["key"] = key
+                other["thread"] = threading.Thread(target=lambda: other.update(changed=postgres.transaction(
+                    lambda s: coding_write.write_codings(s, CLI, [coding_write.CodingWrite(key)]))))
+                other["thread"].start()
+                other["waited"] = waits_for_a_lock(postgres)
+            super().__init__(session, writes)
+
+    monkeypatch.setattr(coding_write, "_Facts", FactsWhileHeld)
+    imported = codings.import_codings_csv(postgres, CLI, "alice", min(CODINGS_DIR.glob("*.csv")))
+    other["thread"].join(timeout=60)
+    assert other["waited"] and other["changed"] == 0
+    assert imported == stored(postgres) > 10
+    key = other["key"]
+    with postgres.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(codings_table).where(
+            codings_table.c.rater_id == key.rater_id, codings_table.c.transcript_id == key.transcript_id,
+            codings_table.c.code_id == key.code_id, codings_table.c.unit_key == key.unit_key)) == 1
+        assert connection.scalar(select(func.count()).select_from(audit_log)
+                                 .where(audit_log.c.action == "coding.apply")) == imported
+
+
+def waits_for_a_lock(study, seconds: float = 20) -> bool:
+    """Whether another session of the study's database comes to wait for a lock within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    with study.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                      "AND datname = current_database()")):
+                return True
+            connection.rollback()
+            time.sleep(0.05)
+    return False

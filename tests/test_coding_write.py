@@ -2,6 +2,7 @@
 audit shape undo reads, the reserved consensus rater, and the upgrade of a v1 database."""
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -13,16 +14,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select, text
 
-from tests.factories import add_interview, add_raters, load_small_codebook
-from study import codes, codings, workspace
+from study import bulk, codes, codings, workspace
 from study.auth import CLI, Actor, add_user
 from study.cli import cli
+from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.errors import CodebookError, NotAllowed, StudyError
 from study.importing.resegment import resegment
 from study.listing import segment_rows
-from study.store import SCHEMA_VERSION, Coding, Segment, Study
+from study.store import SCHEMA_VERSION, AuditEntry, Coding, Segment, Study, User
+from tests.factories import add_interview, add_raters, load_small_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = "Challenges/Model search"
@@ -390,3 +392,52 @@ def test_a_retired_codes_codings_are_kept_carried_and_undone(coded):
     assert stored(coded, "alice") == [(1, SEARCH, "after")]
     resegment(coded, ["P1"], "sentence", CLI)  # carried to the new segment
     assert [code for _, code, _ in stored(coded, "alice")] == [SEARCH]
+
+
+# -- the audit text of a bulk write ---------------------------------------------------------
+
+# Memos whose JSON Python and SQL would escape differently if the database wrote them itself.
+AWKWARD_MEMOS = [None, "", "plain", 'a "quote" and a \\ backslash', "tab\there\nnew line\r\x08\x0c",
+                 "\x01\x1f control", "\x7f delete", "é ü 中文", "🙂 astral plane", "</script> & <b>"]
+
+
+def constraint_oids(study: Study) -> set[int]:
+    with study.engine.connect() as connection:
+        return set(connection.scalars(text("SELECT oid FROM pg_constraint WHERE conrelid = 'codings'::regclass "
+                                           "AND contype = 'f'")))
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["table held", "racing writers"])
+def test_a_bulk_writes_audit_entries_are_the_json_of_each_codings_detail(coded, monkeypatch, held):
+    """The audit page searches the entries' text: each bulk-inserted coding's entry reads exactly
+    as json.dumps writes its detail (ASCII escapes, ", " and ": "), whichever way it was stored,
+    in the order of the writes."""
+    postgres = coded.engine.dialect.name == "postgresql"
+    if not held and not postgres:
+        pytest.skip("SQLite's bulk writes always hold its write lock")
+    monkeypatch.setattr(bulk, "KEYS_AT_ONCE_AFTER", 10 if held else 10**9)
+    with coded.session() as s:
+        segment = s.scalars(select(Segment).where(Segment.index == 1)).one()
+        alice = s.scalars(select(User.id).where(User.name == "alice")).one()
+        search, license_ = codes.resolve(s, SEARCH).id, codes.resolve(s, LICENSE).id
+    keys = [CodingKey(alice, segment.transcript_id, None, search), CodingKey(alice, segment.transcript_id,
+                                                                          segment.id, license_)]
+    keys += [CodingKey(alice, segment.transcript_id, segment.id, search,
+                       (segment.start + n % 40, segment.start + n % 40 + 1 + n // 40)) for n in range(60)]
+    writes = [CodingWrite(key, memo=AWKWARD_MEMOS[n % len(AWKWARD_MEMOS)]) for n, key in enumerate(keys)]
+    keys_before = constraint_oids(coded) if postgres else set()
+    assert coded.transaction(lambda s: write_codings(s, CLI, writes)) == len(writes)
+    if postgres:
+        assert (constraint_oids(coded) != keys_before) is held  # the keys were dropped and added back, or not
+
+    audit = AuditEntry.__table__
+    with coded.engine.connect() as connection:
+        entries = connection.execute(select(audit.c.target, cast(audit.c.before, Text), cast(audit.c.after, Text))
+                                     .where(audit.c.action == "coding.apply").order_by(audit.c.id)).all()
+    refs = {search: SEARCH, license_: LICENSE}
+    where = ["whole", "1"] + [f"1[{k.span[0]}:{k.span[1]}]" for k in keys[2:]]
+    assert [tuple(e) for e in entries] == [
+        (f"P1#{place} {refs[w.key.code_id]}", "null",
+         json.dumps({"rater_id": alice, "transcript_id": w.key.transcript_id, "segment_id": w.key.segment_id,
+                     "code_id": w.key.code_id, "span": list(w.key.span) if w.key.span else None, "memo": w.memo}))
+        for place, w in zip(where, writes)]
