@@ -133,6 +133,51 @@ def test_json_paragraphs_whose_sentences_hold_the_words(tmp_path):
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "Hello. Ready?"), ("1", "Yes.")]
 
 
+def test_json_monologues_of_word_and_punctuation_elements_are_turns(tmp_path):
+    # a transcription service's monologues: each word its own element under "value", spaces and
+    # punctuation elements between them; the words were refused before ("no list of segments")
+    def elements(*tokens):
+        out = []
+        for token in tokens:
+            if token in ",.?":
+                out.append({"type": "punct", "value": token})
+            else:
+                out += [{"type": "punct", "value": " "}] if out else []
+                out.append({"type": "text", "value": token, "ts": 0.5, "end_ts": 0.8})
+        return out
+    monologues = [{"speaker": 0, "speaker_name": None, "elements": elements("Where", "from", "?")},
+                  {"speaker": 1, "speaker_name": None, "elements": elements("Lyon", ",", "mostly", ".")}]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"monologues": monologues}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "Where from?"), ("1", "Lyon, mostly.")]
+
+
+def test_json_whose_speaker_tags_are_only_on_a_repeated_word_list_reads_that_list(tmp_path):
+    # a cloud recogniser's diarisation: the results' transcripts name no speaker, the last result
+    # repeats every word with its "speakerTag"; that list holds the same words, so it is the reading
+    results = [{"alternatives": [{"transcript": "Wo wohnen Sie?", "confidence": 0.9}]},
+               {"alternatives": [{"transcript": "Am Hafen, seit langem.", "confidence": 0.9}]},
+               {"alternatives": [{"words": [{"startTime": f"{i}s", "word": word, "speakerTag": tag}
+                                            for i, (tag, word) in enumerate([(1, "Wo"), (1, "wohnen"), (1, "Sie?"),
+                                                                             (2, "Am"), (2, "Hafen,"), (2, "seit"),
+                                                                             (2, "langem.")])]}]}]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"results": results}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("1", "Wo wohnen Sie?"),
+                                                                           ("2", "Am Hafen, seit langem.")]
+
+
+def test_json_utterances_beat_the_word_list_beside_them(tmp_path):
+    # words and utterances both name speakers and hold the same words: the utterances, whole sentences
+    # with their punctuation, are the reading, not the bare lower-case words
+    words = [{"word": w, "speaker": s, "start": i} for i, (s, w) in enumerate([(0, "hola"), (1, "buenas"), (1, "tardes")])]
+    paragraphs = [{"speaker": 0, "start": 0, "sentences": [{"text": "¡Hola!", "start": 0}]},
+                  {"speaker": 1, "start": 1, "sentences": [{"text": "Buenas tardes.", "start": 1}]}]
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"words": words, "paragraphs": paragraphs}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "¡Hola!"), ("1", "Buenas tardes.")]
+
+
 def test_json_segments_split_into_chapters_are_all_read(tmp_path):
     # a podcast tool's chapters, each with its own segments: every chapter's words are the transcript,
     # not only the longest chapter's (the others were dropped with a success status)

@@ -20,7 +20,8 @@ from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, legend, role_label
 from .text import WORD, Line, non_space_count
 
-TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# A time; digits of any script ("٠٠:١٥", "００：１２"), a full-width colon as typed with CJK text.
+TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
 # What a speaker's name may hold after its first letter: "Dr. Jane Roe, PhD", "O'Neil", "Abg. Tim Brandt (CDU/CSU)".
 NAME_CHARS = rf"{WORD}.,'’&()/\- "
