@@ -257,3 +257,31 @@ def test_a_json_segment_time_that_is_no_time_is_left_out_and_its_words_kept(tmp_
     path.write_text(f'[{{"speaker": "A", "start": {start}, "text": "Hello there."}}, '
                     '{"speaker": "B", "start": 2, "text": "Yes indeed."}]', encoding="utf-8")
     assert _turns(read_transcript(path)) == [("A", "Hello there.", None), ("B", "Yes indeed.", "0:00:02")]
+
+
+def _vtt(tmp_path, cues):
+    blocks = [f"{ident}\n00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 1:02d}.500\n{text}" for i, (ident, text) in enumerate(cues)]
+    path = tmp_path / "meeting.vtt"
+    path.write_text("WEBVTT\n\n" + "\n\n".join(blocks) + "\n", encoding="utf-8")
+    return read_transcript(path)
+
+
+def test_caption_cues_whose_identifiers_name_the_speaker_are_that_speakers(tmp_path):
+    # a meeting platform's recording transcript: '3 "Dana Whitfield" (2617440768)' names the speaker
+    # and the cue's words carry no label; before, every cue was one unknown speaker's
+    parsed = _vtt(tmp_path, [('1 "Dana Whitfield" (2617440768)', "Can you hear me?"),
+                             ('2 "Kofi Mensah" (3105522944)', "Loud and clear."),
+                             ('3 "Kofi Mensah" (3105522944)', "Go ahead."),
+                             ('4 "Dana Whitfield" (2617440768)', "Dana Whitfield: Tell me about week one.")])
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Dana Whitfield", "Can you hear me?"), ("Kofi Mensah", "Loud and clear. Go ahead."),
+        ("Dana Whitfield", "Tell me about week one.")]
+
+
+@pytest.mark.parametrize("idents", [["1", "2", "3", "4"], [f"d2b0f1c4-4c1e-9a3b-2f6d/{n}-0" for n in range(4)],
+                                    ["intro", "part two", "part three", "close"]],
+                         ids=["numbers", "generated ids", "names used once"])
+def test_caption_identifiers_that_name_no_recurring_speaker_are_not_speakers(tmp_path, idents):
+    parsed = _vtt(tmp_path, list(zip(idents, ["Ana: Hello.", "Ben: Hi.", "Ana: How are you?", "Ben: Fine."])))
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Ana", "Hello."), ("Ben", "Hi."), ("Ana", "How are you?"), ("Ben", "Fine.")]
