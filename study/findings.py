@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Select, case, select
 
 from . import code_tree
@@ -41,6 +41,9 @@ from .coverage import Coverage, source_coverage
 from .names import natural_key
 from .sources import Source, choose_source, source_codings
 from .store import Code, Participant, Segment, Study, Transcript, User
+
+if TYPE_CHECKING:  # pandas is loaded by what builds a frame: the counted tables start without it
+    import pandas as pd
 
 QUOTE_WORDS = (15, 60)
 OTHER = "Other"
@@ -310,6 +313,8 @@ def _natural_place(candidate: counting.Candidate) -> tuple:
 
 def coded_texts(study: Study, coded: pd.DataFrame) -> list[str]:
     """The text each coding (row) codes: its span when it has one, else its segment."""
+    import pandas as pd  # loaded already: ``coded`` is a frame
+
     with study.session() as session:
         segments = {sid: (start, end, text) for sid, start, end, text in session.execute(
             select(Segment.id, Segment.start, Segment.end, Transcript.text)
@@ -510,6 +515,8 @@ def framework_table(study: Study, asker: Actor, theme: str | None = None, source
     """Participant x theme (or the sub-themes of ``theme``): each cell quotes the participant's
     segments coded under that theme, with the code names, and the memos on them; memos on whole
     interviews go to a last column. Like a framework-analysis matrix."""
+    import pandas as pd  # loaded already by the codings' frame
+
     evidence = gather(study, asker, theme, source, combine)
     groups = _groups(evidence.codes, evidence.theme)
     order = _ordered_groups(groups, evidence.codes)

@@ -547,3 +547,22 @@ def test_a_transcription_tools_closing_line_is_not_the_last_speakers(tmp_path):
                     "Transcript generated automatically; check it against the recording.\n", encoding="utf-8")
     parsed, turns = _turns(path)
     assert turns[-1] == ("Jordan", "The forms are too long on a phone.")
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("first, later", [("Interviewer (I)", "I"), ("Maria (Host)", "Maria")],
+                         ids=["role then its code", "name then its role"])
+def test_a_label_defined_at_its_first_use_is_the_same_speaker_after(tmp_path, without, first, later):
+    # "Interviewer (I):" opens the first turn, "I:" every later one: one speaker, named by the long form.
+    # Before, the once-used defining labels were read as nobody's and their turns left above the dialogue
+    other_first, other_later = ("Respondent (R)", "R") if later == "I" else ("Tom (Guest)", "Tom")
+    path = tmp_path / "t.txt"
+    path.write_text(f"Study: sleep, R07\nDate: 9 May 2023\n\n{first}: Thank you for coming. How long have you worked nights?\n\n"
+                    f"{other_first}: Six years on the ward.\n\n{later}: How do you sleep?\n\n{other_later}: Badly at first.\n\n"
+                    f"{later}: What helps?\n\n{other_later}: A routine.\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    long, other_long = first.split(" (")[0], other_first.split(" (")[0]
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        (long, "Thank you for coming. How long have you worked nights?"), (other_long, "Six years on the ward."),
+        (long, "How do you sleep?"), (other_long, "Badly at first."), (long, "What helps?"), (other_long, "A routine.")]
+    assert main_interviewer(assign_roles(parsed)) == long

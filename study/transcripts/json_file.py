@@ -13,6 +13,7 @@ as a .txt file would be.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def read_json(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
 
 
 _PUNCTUATION = re.compile(r"[^\w\s]+")
+_WORD = re.compile(r"\w+")
 
 
 def _joined(before: str, after: str) -> str:
@@ -87,21 +89,35 @@ def _record_text(record: dict, key: str | None) -> str:
         value = next((v for k, v in record.items() if isinstance(v, str) and v.strip() and is_text_column(k)), None)
     if isinstance(value, str):
         return " ".join(value.split())
-    for nested in record.values():
+    for name, nested in record.items():
         objects = [item for item in nested if isinstance(item, dict)] if isinstance(nested, list) else []
         inner = _text_key(objects)
         if inner:
-            timed = any(is_time_column(name) for item in objects for name in item)
-            parts = [" ".join(item[inner].split()) for item in (objects if timed else objects[:1])
+            timed = any(is_time_column(field) for item in objects for field in item)
+            likeliest = name == "alternatives" or not timed and len(objects) > 1 and _same_words(objects, inner)
+            parts = [" ".join(item[inner].split()) for item in (objects[:1] if likeliest else objects)
                      if isinstance(item.get(inner), str) and item[inner].strip()]
-            return " ".join(parts)
+            return functools.reduce(_joined, parts) if parts else ""
     return ""
+
+
+def _same_words(objects: list[dict], key: str) -> bool:
+    """Whether the objects are readings of the same words (alternatives under another name): their
+    first words agree. Elements of a monologue, one word each, do not."""
+    firsts = {value.split()[0].casefold() for item in objects if isinstance(value := item.get(key), str) and value.split()}
+    return len(firsts) == 1
 
 
 def _text_key(records: list[dict]) -> str | None:
     """The records' text field: a field named as a text column holding the most words."""
-    keys = {key for record in records for key, value in record.items() if isinstance(value, str) and is_text_column(key)}
+    keys = {key for record in records for key, value in record.items() if isinstance(value, str) and _is_text_field(key)}
     return max(keys, key=lambda key: (_words_under(records, key), key), default=None)
+
+
+def _is_text_field(key: str) -> bool:
+    """A text column's name, or a word list's ("word") or a list of elements' ("value"): the field
+    holding the most words decides among them."""
+    return is_text_column(key) or key.strip().casefold() in ("word", "value")
 
 
 def _segments(document) -> Segments | None:
@@ -115,13 +131,18 @@ def _segments(document) -> Segments | None:
     found = []
     for records in groups.values():
         text = _text_key(records)
-        words = sum(len(_record_text(record, text).split()) for record in records)
+        said = [_WORD.findall(_record_text(record, text).casefold()) for record in records]
+        words = sum(map(len, said))
         if words:
-            found.append((words, records, text, _speaker_key(records)))
+            found.append((words, records, text, _speaker_key(records), {w for ws in said for w in ws}))
     if not found:
         return None
-    most = max(words for words, *_ in found)
-    words, records, text, speaker = max(found, key=lambda f: (f[3] is not None and f[0] >= _NEARLY * most, f[0]))
+    most = max(found, key=lambda f: f[0])[4]
+
+    def preference(f):  # naming speakers and holding nearly the same words; then segments before single words
+        nearly = f[3] is not None and len(f[4] & most) >= _NEARLY * len(most)
+        return nearly, nearly and f[0] >= 1.5 * len(f[1]), f[0]
+    words, records, text, speaker, _ = max(found, key=preference)
     time = next((key for record in records for key in record if is_time_column(key)), None)
     return Segments(_in_time_order(records, time), text, speaker, time)
 
@@ -144,7 +165,7 @@ def _seconds(value) -> float | None:
     return seconds if 0 <= seconds < _LONGEST else None  # infinite, NaN, negative or past any recording: no time
 
 
-_NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it, less its punctuation
+_NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it (its vocabulary), less its punctuation
 
 
 def _speaker_key(records: list[dict]) -> str | None:

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
-from ..labels import PROTOCOL_NAMES, Label, LabelPattern, honorific, person_key, proposal_from_labels, without_header_blocks
+from ..labels import PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, person_key, proposal_from_labels, without_header_blocks
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
 from ..roles import legend, qa_role, role_label
@@ -124,7 +124,10 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
 def _same_people(found: list[Candidate]) -> list[Candidate]:
     """One person under two spellings, as parliamentary records write them: "Mrs. Jean Arkwright
     (Fenbridge)" the first time, "Mrs. Arkwright" after; "The Minister for Transport (Mr. Geoffrey
-    Lyle)", then "Mr. Lyle". Named by the first spelling, when one full form at most has that title and surname."""
+    Lyle)", then "Mr. Lyle". Named by the first spelling, when one full form at most has that title and surname.
+    And a label defined at its first use ("Interviewer (I)", then "I"), named by its long form."""
+    defined = defined_at_first_use(c.speaker for c in found)  # "Interviewer (I):" once, then "I:"
+    found = [replace(c, speaker=defined.get(c.speaker.casefold(), c.speaker)) for c in found]
     keys = {c.speaker: key for c in found if (key := person_key(c.speaker))}
     if not keys:
         return found
