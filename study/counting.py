@@ -83,6 +83,11 @@ class Tally:
     def participants_of(self, code_id: int) -> set[str]:
         return {p for (c, p) in self.cells if c == code_id}
 
+    def of_codes(self, code_ids: Iterable[int]) -> Tally:
+        """The cells of ``code_ids`` alone."""
+        wanted = set(code_ids)
+        return Tally({cell: count for cell, count in self.cells.items() if cell[0] in wanted})
+
     def codes_of(self) -> dict[str, set[int]]:
         """{participant: the codes they mentioned}."""
         found: dict[str, set[int]] = {}
@@ -91,15 +96,15 @@ class Tally:
         return found
 
 
-def tally(connection: Connection, units: Select, code_ids: Iterable[int]) -> Tally:
-    """Units per (code, participant) for the codes ``code_ids``, grouped in the database."""
+def tally(connection: Connection, units: Select, code_ids: Iterable[int] | None = None) -> Tally:
+    """Units per (code, participant) for the codes ``code_ids`` (every code when None), grouped in the database."""
     found = units.subquery("units")
-    rows = connection.execute(
-        select(found.c.code_id, participants.c.label, func.count())
-        .join(participants, participants.c.id == found.c.participant_id)
-        .where(found.c.code_id.in_(list(code_ids)))
-        .group_by(found.c.code_id, participants.c.label)
-    )
+    query = (select(found.c.code_id, participants.c.label, func.count())
+             .join(participants, participants.c.id == found.c.participant_id)
+             .group_by(found.c.code_id, participants.c.label))
+    if code_ids is not None:
+        query = query.where(found.c.code_id.in_(list(code_ids)))
+    rows = connection.execute(query)
     return Tally({(code_id, label): int(count) for code_id, label, count in rows})
 
 
