@@ -178,6 +178,32 @@ def test_json_utterances_beat_the_word_list_beside_them(tmp_path):
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "¡Hola!"), ("1", "Buenas tardes.")]
 
 
+def test_json_blocks_whose_speaker_sits_in_an_object_they_hold(tmp_path):
+    # a transcript editor's saved blocks: {"text", "data": {"speaker", "start", "words"}}; the speaker
+    # one level down was not found, so every block was one unknown speaker's paragraph
+    blocks = [{"text": "Where did you grow up?", "type": "paragraph", "data": {"speaker": "TBC 0", "start": 1.0, "words": []}},
+              {"text": "By the harbour.", "type": "paragraph", "data": {"speaker": "TBC 1", "start": 3.5, "words": []}}]
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps({"blocks": blocks}), encoding="utf-8")
+    assert _turns(read_transcript(path)) == [("TBC 0", "Where did you grow up?", "0:00:01"),
+                                             ("TBC 1", "By the harbour.", "0:00:03")]
+
+
+def test_json_phrases_whose_words_are_in_a_field_no_text_column_names(tmp_path):
+    # a batch recogniser's phrases: the words under "nBest"[0], in "lexical" (bare) and "display" (written);
+    # no field is named as a text column, so the file was refused. The written form is the reading
+    def phrase(speaker, display):
+        bare = display.lower().strip("?.")
+        return {"speaker": speaker, "offset": "PT1S", "nBest": [{"confidence": 0.9, "lexical": bare, "display": display}]}
+    data = {"combinedRecognizedPhrases": [{"lexical": "what do you grow beans and far too many courgettes",
+                                           "display": "What do you grow? Beans and far too many courgettes."}],
+            "recognizedPhrases": [phrase(1, "What do you grow?"), phrase(2, "Beans and far too many courgettes.")]}
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("1", "What do you grow?"), ("2", "Beans and far too many courgettes.")]
+
+
 def test_json_segments_split_into_chapters_are_all_read(tmp_path):
     # a podcast tool's chapters, each with its own segments: every chapter's words are the transcript,
     # not only the longest chapter's (the others were dropped with a success status)
