@@ -42,7 +42,9 @@ from .model import (
     QdaSource,
     normal_guid,
 )
-from .kept import MAX_KEPT_FILE, PROJECT, SHELL, KeptElement, digest, element_xml, keepable, shell_xml
+from .kept import (FILE_ATTRIBUTES, MAX_KEPT_FILE, PROJECT, SHELL, SHELL_FILES, KeptElement, digest, element_xml,
+                   keepable, shell_xml)
+from .positions import normal_text
 from .unread import kept_lines, local, unread_elements, unread_lines
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -278,7 +280,7 @@ class _ArchiveReader(_Elements):
         self.skipped.extend(unread_lines(root, keepable) + self.colour_line())
         self.kept += [self.kept_element(anchor, parent, element) for anchor, parent, element in unread_elements(root)
                       if keepable(parent, local(element.tag))]
-        self.keep_references_to_kept_sources(root, {s.guid for s in sources})
+        self.keep_references_to_kept_sources(root, {s.guid for s in sources if not s.problem})
         self.kept.append(KeptElement(None, "", ET.tostring(ET.Element(root.tag, dict(root.attrib)), encoding="unicode"),
                                      kind=PROJECT))
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
@@ -303,7 +305,8 @@ class _ArchiveReader(_Elements):
 
     def keep_references_to_kept_sources(self, root: ET.Element, texts: set[str]) -> None:
         """A case's or set's reference to a source kept whole (a picture, a recording without
-        transcript), kept as written: the study holds no text for it to name."""
+        transcript, a text that could not be read), kept as written: the study holds no text for it
+        to name."""
         whole = {normal_guid(s.get("guid")) for s in child(root, "Sources") or []
                  if isinstance(s.tag, str) and local(s.tag) in _SOURCES} - texts - {None}
         self.kept_sources = frozenset(whole)
@@ -317,15 +320,17 @@ class _ArchiveReader(_Elements):
                         self.kept_references[f"{parent}/{ref}"] += 1
 
     def keep_shell(self, outer: ET.Element, guid: str) -> None:
-        """Keeps the PDF or recording a text is read from, to write it around the text again."""
-        self.kept.append(replace(self.kept_element(guid, "Sources", outer, shell_xml(outer)), kind=SHELL))
+        """Keeps the PDF or recording a text is read from, to write it around the text again (its
+        text is the study's: its file is not kept)."""
+        self.kept.append(replace(self.kept_element(guid, "Sources", outer, shell_xml(outer), SHELL_FILES),
+                                 kind=SHELL))
 
-    def kept_element(self, anchor: str | None, parent: str, element: ET.Element, xml: str | None = None
-                     ) -> KeptElement:
+    def kept_element(self, anchor: str | None, parent: str, element: ET.Element, xml: str | None = None,
+                     attributes: tuple[str, ...] = FILE_ATTRIBUTES) -> KeptElement:
         """The element kept as written, with the files it names inside the archive (a picture, a
-        PDF, a recording); a file too large to keep is named in the summary."""
+        PDF, a recording, a Word text); a file too large to keep is named in the summary."""
         files, paths = [], []
-        for node, attribute in ((n, a) for n in element.iter() for a in ("path", "richTextPath")):
+        for node, attribute in ((n, a) for n in element.iter() for a in attributes):
             path = (node.get(attribute) or "").strip()
             member = self.member_named(path) if path.startswith(INTERNAL) else None
             if member is None:
@@ -349,24 +354,27 @@ class _ArchiveReader(_Elements):
         guid = self.guid(element, kind)
         name = element.get("name") or ""
         if kind == "TextSource":
-            if set(element.attrib) & _SOURCE_ATTRIBUTES:
-                self.keep_shell(element, guid)
-            return [self.text_source(element, guid, name or guid)]
-        if kind == "PDFSource" and (representation := child(element, "Representation")) is not None:
-            self.keep_shell(element, guid)
-            return [self.text_source(representation, guid, name or representation.get("name") or guid, outer=element)]
-        transcripts = children(element, "Transcript") if kind in ("AudioSource", "VideoSource") else []
-        if not transcripts:  # a picture, or a PDF or recording without text: kept whole (``unread``)
+            texts = [self.text_source(element, guid, name or guid)]
+        elif kind == "PDFSource" and (representation := child(element, "Representation")) is not None:
+            texts = [self.text_source(representation, guid, name or representation.get("name") or guid, outer=element)]
+        else:
+            transcripts = children(element, "Transcript") if kind in ("AudioSource", "VideoSource") else []
+            texts = [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
+                                     _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
+                     for i, t in enumerate(transcripts)]
+        if not texts:  # a picture, or a PDF or recording without text: kept whole (``unread``)
             return []
-        self.keep_shell(element, guid)
-        return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
-                                _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
-                for i, t in enumerate(transcripts)]
+        if all(text.problem for text in texts):  # a text only in Word, or outside the archive...
+            self.kept.append(self.kept_element(None, "Sources", element))
+            self.kept_references["Sources/unreadable"] += 1
+        elif kind != "TextSource" or set(element.attrib) & _SOURCE_ATTRIBUTES:
+            self.keep_shell(element, guid)
+        return texts
 
     def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
         """A TextSource, or the Representation of a PDF (``outer``, whose codings, notes, variables and
         memo are the text's too)."""
-        text, problem = self.text_of(element)
+        text, problem = _plain(*self.text_of(element))
         where = f"source {name!r}"
         selections = tuple(self.selection(s, where) for s in children(element, "PlainTextSelection"))
         return self.with_outer(QdaSource(
@@ -376,7 +384,7 @@ class _ArchiveReader(_Elements):
 
     def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element | None) -> QdaSource:
         """A recording's Transcript: its text, and its selections placed by their sync points."""
-        text, problem = self.text_of(element)
+        text, problem = _plain(*self.text_of(element))
         where = f"source {name!r}"
         points = {}
         for point in children(element, "SyncPoint"):
@@ -604,8 +612,19 @@ class _ArchiveReader(_Elements):
                 if (text := _description(case))}
 
 
-_KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture or a recording or PDF without text",
-                    "Set/MemberSource": "set member(s) that are a picture or a recording or PDF without text"}
+_KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture, a recording or PDF without text or a text "
+                                      "left out",
+                    "Set/MemberSource": "set member(s) that are a picture, a recording or PDF without text or a text "
+                                        "left out",
+                    "Sources/unreadable": "text source(s) left out, with their selections, codings and notes,"}
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str | None, problem: str | None) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why not) when the text holds control characters (it is not plain text)."""
+    if problem is None and _CONTROL_CHARACTER.search(normal_text(text or "")):
+        return None, "its text holds control characters, so it is not plain text"
+    return text, problem
 _SOURCE_ATTRIBUTES = {"richTextPath", "creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime"}
 
 

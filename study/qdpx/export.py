@@ -394,10 +394,8 @@ class _NewGuids:
                 for selection in source.iter("PlainTextSelection"):
                     self._selections[source.get("name")].append(
                         (int(selection.get("startPosition")), int(selection.get("endPosition")), selection.get("guid")))
-        found = self._selections.get(transcript, [])
-        near = [(abs(s - start) + abs(e - end), i, guid) for i, (s, e, guid) in enumerate(found)
-                if min(e, end) > max(s, start)]
-        return min(near)[2] if near else None
+        place = kept.nearest(self._selections.get(transcript, []), start, end)
+        return place[2] if place else None
 
 
 def user_name(rater: str) -> str:

@@ -28,12 +28,14 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..store import Meta, get_setting
+from ..store import Coding, Meta, Segment, Transcript, get_setting
 from .model import INTERNAL, normal_guid, stable_guid
 
 KEY = "qdpx_kept"  # study_meta: JSON {"elements": [KeptElement...], "refs": {guid: [kind, *key]}, "files": {...}}
 FILE_KEY = "qdpx_file:"  # study_meta: a kept file's bytes (base64), by the SHA-256 of its content
 MAX_KEPT_FILE = 20_000_000  # bytes of one picture, PDF or recording kept with its element
+FILE_ATTRIBUTES = ("path", "richTextPath", "plainTextPath")  # the attributes naming a file of the archive
+SHELL_FILES = ("path", "richTextPath")  # those of a text whose text the study holds (its plain text is the study's)
 SHELL = "shell"  # a kept source whose text was imported: its attributes (a PDF or recording: around the text)
 PROJECT = "project"  # the project's own attributes: its name, creator and dates
 
@@ -118,7 +120,7 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
     files, in the caller's transaction; returns how many are new (of those an import names: not a
     text's or the project's own attributes)."""
     kept = kept_of(session)
-    known = {**kept.refs, **refs}
+    known = _resolved(session, {**kept.refs, **refs})
     seen = {_identity(e, known) for e in kept.elements}
     new = [e for e in elements if _identity(e, known) not in seen and not seen.add(_identity(e, known))]
     if not new:
@@ -150,6 +152,43 @@ def keep_variable_types(session: Session, types: dict[str, str]) -> None:
         session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
 
 
+def nearest(places: list[tuple], start: int, end: int) -> tuple | None:
+    """Of ``places`` ((start, end, ...) each), the one overlapping ``start``-``end`` whose ends lie
+    nearest, the first on a tie; None when none overlaps. The selection an export names for a kept
+    reference to a selection (a coding is stored cut to the segments it lies in)."""
+    near = [(abs(s - start) + abs(e - end), i) for i, (s, e, *_) in enumerate(places) if min(e, end) > max(s, start)]
+    return places[min(near)[1]] if near else None
+
+
+def selection_places(session: Session) -> dict[str, list[tuple[int, int]]]:
+    """{transcript: the places an export writes selections at}: each coding's span, else its
+    segment, in the export's order, and a participant's whole text (its case's selection)."""
+    places: dict[str, list[tuple[int, int]]] = {}
+    rows = session.execute(select(Transcript.name, Coding.span_start, Coding.span_end, Segment.start, Segment.end)
+                           .join(Transcript, Coding.transcript_id == Transcript.id)
+                           .join(Segment, Coding.segment_id == Segment.id))
+    for name, span_start, span_end, start, end in rows:
+        places.setdefault(name, []).append((start, end) if span_start is None else (span_start, span_end))
+    for name, text in session.execute(select(Transcript.name, Transcript.text)
+                                      .where(Transcript.participant_id.is_not(None))):
+        places.setdefault(name, []).append((0, len(text)))
+    return {name: sorted(set(found)) for name, found in places.items()}
+
+
+def _resolved(session: Session, refs: dict[str, list]) -> dict[str, list]:
+    """``refs`` with each selection read as the place an export writes it at: the place a file's
+    selection had and the place the study's own export wrote it at are then one (an export writes
+    a coding's cut of the selection, and importing that export again must not keep its elements twice)."""
+    if not any(ref[0] == "selection" for ref in refs.values()):
+        return refs
+    places = selection_places(session)
+    resolved = {}
+    for guid, ref in refs.items():
+        place = nearest(places.get(ref[1], []), ref[2], ref[3]) if ref[0] == "selection" else None
+        resolved[guid] = ["selection", ref[1], *place] if place else ref
+    return resolved
+
+
 def _unindented(tree: ET.Element) -> None:
     """The tree without the indentation an export adds (the export indents it anew)."""
     for node in tree.iter():
@@ -166,6 +205,8 @@ def _identity(element: KeptElement, refs: dict[str, list]) -> tuple:
         guid = normal_guid(value) if _GUID.fullmatch(value.strip()) else None
         return json.dumps(refs[guid]) if guid in refs else value
 
+    if element.kind in (SHELL, PROJECT):  # one per text and one per study: the first import's
+        return element.kind, named(element.anchor or "")
     tree = ET.fromstring(element.xml)
     for node in tree.iter():
         for name, value in node.attrib.items():
@@ -248,7 +289,7 @@ class Restorer:
                 self.files["Sources/" + path[len(INTERNAL):]] = data
                 written.add(path)
         for node in element.iter():  # a file inside the archive that was not kept is not named
-            for name in ("path", "richTextPath"):
+            for name in FILE_ATTRIBUTES:
                 if (node.get(name) or "").strip().startswith(INTERNAL) and node.get(name).strip() not in written:
                     del node.attrib[name]
         return element

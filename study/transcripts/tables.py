@@ -20,7 +20,7 @@ from .text import decode_text
 
 TRANSCRIPT, SURVEY, PARTICIPANTS = "transcript", "survey", "participants"
 _SPEAKER_COLUMNS = re.compile(
-    r"speaker([ _]?(name|label|id))?|name|who|person|talker|voice|role|sprecher|hablante|orador|locutor|"
+    r"speaker([ _]?(name|label|id|tag))?|name|who|person|talker|voice|role|sprecher|hablante|orador|locutor|"
     r"interlocutor|intervenant|falante", re.IGNORECASE)
 _TEXT_COLUMNS = re.compile(
     r"text|transcript(ion)?|utterance|content|words|speech|turn|dialogue|sentence|line|message|says|"

@@ -18,7 +18,7 @@ from ..labels import MAX_LABEL_WORDS, NAME_CHARS, honorific, label_words, plausi
 from ..roles import role_named
 from ..text import WORD, Line
 
-TIME = r"(?:\d{1,2}:\d{1,2}:\d{1,2}|\d{1,2}:\d{2})(?:[.,]\d{1,3})?"
+TIME = r"(?:\d{1,2}[:：]\d{1,2}[:：]\d{1,2}|\d{1,2}[:：]\d{2})(?:[.,]\d{1,3})?"  # any script's digits, either colon
 # Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
 _TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
 _RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
@@ -26,11 +26,11 @@ _SPEECH_MARK = "[○◯●]"  # "○山本花子君　…": minutes mark each sp
 # Noise before a label: a line or turn number ("12", "3."), a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
-    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|{_SPEECH_MARK}|[\[(]{_RANGE}[\])]|{_RANGE}(?=[ \t]|$)|"
+    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|{_SPEECH_MARK}|[\[(（]{_RANGE}[\])）]|{_RANGE}(?=[ \t]|$)|"
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
-_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])]|(?P<t2>{TIME})"
+_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(（](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])）]|(?P<t2>{TIME})"
                          rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
@@ -63,7 +63,7 @@ def time_alone(text: str) -> str | None:
     return re.sub(r"[.,]\d+$", "", match["t"]) if "-->" in text else match["t"]
 
 
-_TIME_ALONE = re.compile(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])]?[ \t]*")
+_TIME_ALONE = re.compile(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])）]?[ \t]*")
 
 
 def prefix_end(text: str) -> int:
@@ -270,7 +270,7 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     """A label's name and any time written inside it ("Speaker 1 (00:02)", "Ana Lee 0:03")."""
     inner = inner.strip().rstrip(":：").strip()
     timestamp = None
-    time = re.search(rf"[ \t]*[\[(]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])]?$", inner)
+    time = re.search(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
     if not inner or not _NAME_CHARS.fullmatch(inner) or label_words(inner) > MAX_LABEL_WORDS:
