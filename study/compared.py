@@ -43,8 +43,12 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
     """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when given)."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
-    # one max per rater, summed: no DISTINCT, which would sort each group apart
-    bits = sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids))
+    bits = _per_dialect(
+        # PostgreSQL: one max per rater, summed; a DISTINCT would sort each group apart
+        sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids)),
+        # SQLite: the distinct raters' bits summed, one CASE per coding rather than one per rater and
+        # coding: 0.65 -> 0.43 s CPU for six raters at 500 x 200, the same for two
+        func.sum(case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids))).distinct()))
     query = (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                bits.label("raters"), func.count().label("codings"),
@@ -71,6 +75,24 @@ def _column(element, compiler, **kw):
 @compiles(_not_searched, "sqlite")
 def _column_unsearched(element, compiler, **kw):
     return "+" + compiler.process(element.clauses, **kw)
+
+
+class _per_dialect(FunctionElement):
+    """The first expression given on PostgreSQL, the second on SQLite: the same value, computed
+    the way each database does fastest."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_per_dialect)
+def _first(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[0], **kw)
+
+
+@compiles(_per_dialect, "sqlite")
+def _second(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[1], **kw)
 
 
 def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int],
