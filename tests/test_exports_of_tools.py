@@ -311,3 +311,28 @@ def test_caption_identifiers_that_name_no_recurring_speaker_are_not_speakers(tmp
     parsed = _vtt(tmp_path, list(zip(idents, ["Ana: Hello.", "Ben: Hi.", "Ana: How are you?", "Ben: Fine."])))
     assert [(s, body) for s, body, _ in _turns(parsed)] == [
         ("Ana", "Hello."), ("Ben", "Hi."), ("Ana", "How are you?"), ("Ben", "Fine.")]
+
+
+def test_a_table_of_timed_text_with_no_speaker_column_is_read_as_text(tmp_path):
+    # a speech-to-text tool's .tsv ("start, end, text"): refused before as a table without a speaker
+    # column, every word lost; its cells are the text, with their own labels when they carry them
+    from study.transcripts import table_kind
+    plain = tmp_path / "episode.tsv"
+    plain.write_text("start\tend\ttext\n0\t4200\tWelcome to the show, Ben.\n4200\t9100\tThanks for having me.\n",
+                     encoding="utf-8")
+    parsed = read_transcript(plain)
+    assert [parsed.turn_text(t) for t in parsed.turns] == ["Welcome to the show, Ben.", "Thanks for having me."]
+    assert table_kind(plain) == "transcript"
+    labelled = tmp_path / "diarised.tsv"
+    labelled.write_text("start\tend\ttext\n0\t4200\tSPEAKER_00: Where do you live?\n4200\t9100\tSPEAKER_01: By the harbour.\n"
+                        "9100\t9900\tSPEAKER_00: Since when?\n9900\t11000\tSPEAKER_01: Always.\n", encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(labelled))] == [
+        ("SPEAKER_00", "Where do you live?"), ("SPEAKER_01", "By the harbour."), ("SPEAKER_00", "Since when?"),
+        ("SPEAKER_01", "Always.")]
+
+
+def test_a_survey_table_is_still_a_survey(tmp_path):
+    from study.transcripts import table_kind
+    path = tmp_path / "answers.csv"
+    path.write_text("timestamp,participant,text\n2024-01-01 10:00,P1,More buses.\n", encoding="utf-8")
+    assert table_kind(path) == "survey"
