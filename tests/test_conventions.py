@@ -668,3 +668,17 @@ def test_labels_behind_a_bullet_a_quotation_mark_or_a_picture_are_labels(tmp_pat
     path.write_text("# Interview\n\n" + "\n".join(shape.format(name=n, text=t) for n, t in said) + "\n", encoding="utf-8")
     parsed = read_transcript(path, without=without)
     assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("separator", [" - ", " / ", " | "])
+def test_a_name_and_a_time_apart_by_a_separator_alone_on_a_line(tmp_path, without, separator):
+    # "Ada Brook - 00:00:10" above the words: before, the name ran on into the time ("Ada Brook - 00"
+    # at "00:10"), or kept the separator ("Ada Brook /")
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(f"{n}{separator}00:0{i}:10\n{t}\n" for i, (n, t) in enumerate(said)), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        (n, t, f"00:0{i}:10") for i, (n, t) in enumerate(said)]

@@ -289,7 +289,7 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     """A label's name and any time written inside it ("Speaker 1 (00:02)", "Ana Lee 0:03")."""
     inner = inner.strip().rstrip(":：").strip()
     timestamp = None
-    time = re.search(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
+    time = re.search(rf"[ \t]*(?:[-–—/|·][ \t]+)?[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
     elif (seconds := re.search(rf"[ \t]*[\[(（]{_SECONDS_RANGE}[\])）]$", inner)) and seconds.start() > 0:
