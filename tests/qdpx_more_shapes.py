@@ -83,8 +83,8 @@ def outside() -> tuple[str, dict[str, bytes]]:
 
 def quotations() -> tuple[str, dict[str, bytes]]:
     """ATLAS.ti: GUIDs in braces and mixed case (a reference in another case than its target), a
-    UTF-8 byte order mark before the XML, quotations with names, an editor and an edit date, a
-    coding without a GUID's braces, a code without a colour, a user known only by id."""
+    UTF-8 byte order mark before the XML, quotations with their own names, an editor and an edit
+    date, a code without a colour, a user known only by id."""
     g = lambda k, n: guid(k, n, upper=True)  # noqa: E731
     ana, ben = g(15, 1), g(15, 2)
     a, b = _span(TEXT, "Waiting for reviewers, mostly after lunch.")
