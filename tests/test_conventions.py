@@ -653,3 +653,18 @@ def test_a_time_written_as_a_markdown_link_after_a_bold_name_is_the_turns_time(t
     assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
         ("Ada Brook", "When did you start?", "00:00:00"), ("Ben Ortiz", "As a boy.", "00:00:10"),
         ("Ada Brook", "What changed?", "00:00:20"), ("Ben Ortiz", "The locks.", "00:00:30")]
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("shape", ["- **{name}:** {text}", "> **{name}**: {text}\n", "🎙️ {name}: {text}"],
+                         ids=["list items", "quotations", "a picture before the name"])
+def test_labels_behind_a_bullet_a_quotation_mark_or_a_picture_are_labels(tmp_path, without, shape):
+    # Markdown transcripts list their turns ("- **Ana:** ...") or quote them ("> **Ana**: ..."), podcast
+    # notes put a microphone before the name: before, the bullet was read as an unnamed turn marker
+    # (every turn Interviewer or Participant by turn) and the picture hid the label altogether
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy, on my uncle's barge."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.md"
+    path.write_text("# Interview\n\n" + "\n".join(shape.format(name=n, text=t) for n, t in said) + "\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said

@@ -11,6 +11,7 @@ one convention is one shape used throughout a document (``choice`` picks it).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -74,7 +75,20 @@ _TIME_ALONE = re.compile(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIM
 def prefix_end(text: str) -> int:
     """Where a label may start on a line: after any indentation, line number, time or date stamp."""
     at = _PREFIX.match(text).end()
-    return at + len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+    at += len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+    symbols = at
+    while symbols < len(text) and symbols - at < 4 and unicodedata.category(text[symbols]) in _PICTURES:
+        symbols += 1
+    if symbols > at and text[symbols:symbols + 1] in (" ", "\t"):  # "🎙️ Ana: ...": a picture before the label
+        at = symbols + len(text) - symbols - len(text[symbols:].lstrip(" \t\u3000"))
+    bullet = _BULLET_BEFORE_MARKUP.match(text, at)  # "- **Ana:** ...", "> **Ana**: ...": a list item or quotation
+    return bullet.end() if bullet else at
+
+
+_BULLET_BEFORE_MARKUP = re.compile(r"[-*•>][ \t]+(?=\*\*|__|\[)")
+
+
+_PICTURES = frozenset({"So", "Sk", "Mn", "Cf"})  # emoji and pictographs, their variation selectors and joiners
 
 
 def candidates(line: Line) -> list[Candidate]:
