@@ -159,9 +159,13 @@ SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, 
 
 def write_shape(path: Path, shape: str) -> Path:
     """The shape's project as a .qdpx at ``path``."""
-    qde, files = SHAPES[shape]()
+    return write_project(path, *SHAPES[shape]())
+
+
+def write_project(path: Path, qde: str | bytes, files: dict[str, bytes]) -> Path:
+    """A .qdpx at ``path`` of the project XML (UTF-8 unless given as bytes) and these files."""
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", qde.encode("utf-8"))
+        archive.writestr("project.qde", qde.encode("utf-8") if isinstance(qde, str) else qde)
         for name, data in files.items():
             archive.writestr(name, data)
     return path

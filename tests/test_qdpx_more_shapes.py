@@ -17,7 +17,7 @@ from study.qdpx import kept
 from study.store import Coding, Study
 from tests.qdpx_loss import inventory, loss
 from tests.qdpx_media_projects import DOCX, PROJECTS
-from tests.qdpx_more_shapes import SHAPES, folders, write_shape
+from tests.qdpx_more_shapes import SHAPES, folders, write_project, write_shape
 
 SCHEMA = xmlschema.XMLSchema(str(qdpx.schema_path()))
 X = "{urn:QDA-XML:project:1.0}"
@@ -131,12 +131,7 @@ def test_a_notes_editor_the_study_cannot_place_is_named_by_the_export(study, tmp
     qde, files = folders()
     at = qde.index("</Coding>", qde.index('<Coding guid="00000004-0000-4000-8000-000000000001"')) + len("</Coding>")
     qde = qde[:at] + '<NoteRef targetGUID="00000006-0000-4000-8000-000000000001"/>' + qde[at:]
-    path = tmp_path / "in.qdpx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", qde)
-        for name, data in files.items():
-            archive.writestr(name, data)
-    qdpx.import_qdpx(study, CLI, path)
+    qdpx.import_qdpx(study, CLI, write_project(tmp_path / "in.qdpx", qde, files))
     summary = qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
     assert summary.not_written == ("the modifyingUser, modifiedDateTime of 1 <Note>(s) the export does not hold (a "
                                    "memo or coding removed since the import, or a note that became a memo)",)
@@ -150,12 +145,7 @@ def test_a_project_file_in_another_encoding_is_read_as_it_is_written(study, tmp_
     qde, files = SHAPES["quotations"]()
     qde = qde.lstrip("\ufeff").replace('encoding="utf-8"', f'encoding="{declared}"').replace(
         "Afternoon slump", "Après-midi slump")
-    path = tmp_path / "in.qdpx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", qde.encode(encoding))
-        for name, data in files.items():
-            archive.writestr(name, data)
-    summary = qdpx.import_qdpx(study, CLI, path)
+    summary = qdpx.import_qdpx(study, CLI, write_project(tmp_path / "in.qdpx", qde.encode(encoding), files))
     assert summary.ok and dict(summary.codings) == {"Ana": 1, "ben.k": 1}
     root = ET.fromstring(zipfile.ZipFile(_exported_again(study, tmp_path)).read("project.qde"))
     assert "Après-midi slump" in {s.get("name") for s in root.iter(X + "PlainTextSelection")}
@@ -175,12 +165,7 @@ def test_a_pdf_or_recording_whose_text_is_missing_goes_back_out_whole(study, tmp
     own variables, whose Variables the export writes again; only the path of the missing text
     goes (it would name nothing), besides the by-design changes of ``test_qdpx_kept``."""
     qde, files = PROJECTS[tool]()
-    path = tmp_path / "in.qdpx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", qde)
-        for name, data in files.items():
-            if not name.endswith(".txt"):
-                archive.writestr(name, data)
+    path = write_project(tmp_path / "in.qdpx", qde, {n: data for n, data in files.items() if not n.endswith(".txt")})
     summary = qdpx.import_qdpx(study, CLI, path)
     assert len(summary.left_out) == 1 and LEFT_OUT in summary.kept_lines
     out = tmp_path / "out.qdpx"
