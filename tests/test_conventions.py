@@ -653,3 +653,32 @@ def test_a_time_written_as_a_markdown_link_after_a_bold_name_is_the_turns_time(t
     assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
         ("Ada Brook", "When did you start?", "00:00:00"), ("Ben Ortiz", "As a boy.", "00:00:10"),
         ("Ada Brook", "What changed?", "00:00:20"), ("Ben Ortiz", "The locks.", "00:00:30")]
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("shape", ["- **{name}:** {text}", "> **{name}**: {text}\n", "🎙️ {name}: {text}"],
+                         ids=["list items", "quotations", "a picture before the name"])
+def test_labels_behind_a_bullet_a_quotation_mark_or_a_picture_are_labels(tmp_path, without, shape):
+    # Markdown transcripts list their turns ("- **Ana:** ...") or quote them ("> **Ana**: ..."), podcast
+    # notes put a microphone before the name: before, the bullet was read as an unnamed turn marker
+    # (every turn Interviewer or Participant by turn) and the picture hid the label altogether
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy, on my uncle's barge."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.md"
+    path.write_text("# Interview\n\n" + "\n".join(shape.format(name=n, text=t) for n, t in said) + "\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("separator", [" - ", " / ", " | "])
+def test_a_name_and_a_time_apart_by_a_separator_alone_on_a_line(tmp_path, without, separator):
+    # "Ada Brook - 00:00:10" above the words: before, the name ran on into the time ("Ada Brook - 00"
+    # at "00:10"), or kept the separator ("Ada Brook /")
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(f"{n}{separator}00:0{i}:10\n{t}\n" for i, (n, t) in enumerate(said)), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        (n, t, f"00:0{i}:10") for i, (n, t) in enumerate(said)]

@@ -11,6 +11,7 @@ one convention is one shape used throughout a document (``choice`` picks it).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -74,7 +75,20 @@ _TIME_ALONE = re.compile(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIM
 def prefix_end(text: str) -> int:
     """Where a label may start on a line: after any indentation, line number, time or date stamp."""
     at = _PREFIX.match(text).end()
-    return at + len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+    at += len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+    symbols = at
+    while symbols < len(text) and symbols - at < 4 and unicodedata.category(text[symbols]) in _PICTURES:
+        symbols += 1
+    if symbols > at and text[symbols:symbols + 1] in (" ", "\t"):  # "🎙️ Ana: ...": a picture before the label
+        at = symbols + len(text) - symbols - len(text[symbols:].lstrip(" \t\u3000"))
+    bullet = _BULLET_BEFORE_MARKUP.match(text, at)  # "- **Ana:** ...", "> **Ana**: ...": a list item or quotation
+    return bullet.end() if bullet else at
+
+
+_BULLET_BEFORE_MARKUP = re.compile(r"[-*•>][ \t]+(?=\*\*|__|\[)")
+
+
+_PICTURES = frozenset({"So", "Sk", "Mn", "Cf"})  # emoji and pictographs, their variation selectors and joiners
 
 
 def candidates(line: Line) -> list[Candidate]:
@@ -275,7 +289,7 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     """A label's name and any time written inside it ("Speaker 1 (00:02)", "Ana Lee 0:03")."""
     inner = inner.strip().rstrip(":：").strip()
     timestamp = None
-    time = re.search(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
+    time = re.search(rf"[ \t]*(?:[-–—/|·][ \t]+)?[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
     elif (seconds := re.search(rf"[ \t]*[\[(（]{_SECONDS_RANGE}[\])）]$", inner)) and seconds.start() > 0:
