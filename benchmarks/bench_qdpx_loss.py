@@ -1,5 +1,6 @@
 """REFI-QDA round-trip loss: each tool-shaped project of ``tests/qdpx_media_projects.py`` (graphs,
 pictures, PDF, audio and video selections, notes on relations and sets, variables of every type)
+and ``tests/qdpx_more_shapes.py`` (Word-only and linked texts, quotation names, folders, encodings)
 is imported into a fresh study and exported again; what the export lacks of the original is
 counted by ``tests/qdpx_loss.py`` (elements, attributes, words, values, files) and printed, with
 the kinds of element lost. Also says whether each export is valid against the QDA-XML schema.
@@ -20,10 +21,11 @@ from study.auth import CLI
 from study.store import Study
 from tests.qdpx_loss import inventory, loss
 from tests.qdpx_media_projects import PROJECTS, write
+from tests.qdpx_more_shapes import SHAPES, write_shape
 
 
 def round_trip(tool: str, folder: Path):
-    source = write(folder / f"{tool}.qdpx", tool)
+    source = write(folder / f"{tool}.qdpx", tool) if tool in PROJECTS else write_shape(folder / f"{tool}.qdpx", tool)
     study = Study.open(f"sqlite:///{folder / (tool + '.db')}")
     try:
         summary = qdpx.import_qdpx(study, CLI, source)
@@ -41,11 +43,11 @@ def main() -> None:
     args = parser.parse_args()
     totals: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for tool in PROJECTS:
+        for tool in [*PROJECTS, *SHAPES]:
             lost, held, summary, valid = round_trip(tool, Path(folder))
             figures = lost.figures()
             whole = {part: sum(getattr(held, part).values()) for part in figures}
-            print(f"{tool:10} " + "  ".join(f"{part} {figures[part]}/{whole[part]}" for part in figures)
+            print(f"{tool:11} " + "  ".join(f"{part} {figures[part]}/{whole[part]}" for part in figures)
                   + f"  schema-valid {valid}")
             for part, n in figures.items():
                 totals[part] = totals.get(part, 0) + n

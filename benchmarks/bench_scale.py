@@ -11,7 +11,10 @@ Run from the project root:
     python benchmarks/bench_scale.py                    # S, M and L on SQLite
     python benchmarks/bench_scale.py --sizes S,M --postgres   # and each size on PostgreSQL too
     python benchmarks/bench_scale.py --sizes L --backends postgresql
-PostgreSQL is started by the benchmark, as the tests start theirs (scripts/postgres.sh).
+PostgreSQL is started by the benchmark, as the tests start theirs (scripts/postgres.sh), unless --server
+names one (its database is then kept, to EXPLAIN what was slow). On PostgreSQL each command's note gives the
+server's CPU seconds (its backends', read from the postmaster's /proc entry: the server must run on this
+machine) and, where pg_stat_statements is loaded, the statements' execution time and the slowest statement.
 Targets (issue 20, at L on both backends): marking 500 transcripts done <= 5 s, codings import
 >= 20,000 codings/s on SQLite and >= 10,000/s on PostgreSQL, archive <= 15 s, a Code page click
 as fast as at S.
@@ -77,14 +80,19 @@ PAGE_CALLS = {
     "Adjudicate page: decisions (a page)": (
         "from study import adjudication\n"
         "call = lambda: adjudication.decisions_page(study, CLI, RATERS[:2])"),
-    "Findings page: coverage, frequency": (
+    "Findings page: coverage, frequency": (  # the chart tab: the table's exemplars are chosen when it opens
         "from study import findings\n"
         "from study.coverage import source_coverage\n"
         "from study.sources import choose_source, findings_sources\n"
         "choice = findings_sources(study, CLI)[0]\n"
         "def call():\n"
         "    source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
-        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
+        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine, quotes=False)"),
+    "Findings page: frequency table tab": (  # with every code's exemplar quote
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
     "Agreement page: disagreements tab": (  # the filters' choices, the segments' ids, the first page of 50
         "from study import disputes\n"
         "def call():\n"
@@ -132,6 +140,7 @@ class Measure:
     peak_mb: float
     note: str = ""
     cpu: float | None = None  # the process's user + system seconds: less swayed by a busy machine than wall time
+    server_cpu: float | None = None  # PostgreSQL's backends' CPU seconds for this command
     work: float | None = None  # codings per second, where the command's work is a count
 
 
@@ -144,6 +153,8 @@ class Results:
     def put(self, column: str, command: str, measure: Measure) -> None:
         self.rows.setdefault(command, {})[column] = measure
         cpu = f"cpu {measure.cpu:6.2f} s" if measure.cpu is not None else ""
+        if measure.server_cpu is not None:
+            cpu += f"  server cpu {measure.server_cpu:6.2f} s"
         print(f"  {column:6} {command:38} {_seconds(measure):>9}  {cpu}  peak {measure.peak_mb:6.0f} MB"
               f"{'  ' + measure.note if measure.note else ''}", flush=True)
 
@@ -171,6 +182,71 @@ def timed(command: list[str], env: dict, cwd: Path, timeout: float) -> tuple[Mea
         last = (stderr.strip().splitlines() or ["?"])[-1]
         return Measure(None, usage.ru_maxrss / 1024, f"failed: {last[:120]}"), stdout
     return Measure(wall, usage.ru_maxrss / 1024, cpu=usage.ru_utime + usage.ru_stime), stdout
+
+
+class ServerClock:
+    """A PostgreSQL server's CPU seconds so far (its postmaster's own and its exited children's, from /proc,
+    plus the live backends'), and what pg_stat_statements counted, if it is loaded: read before and after a
+    command, the difference is what the command cost the server."""
+
+    def __init__(self, url: str):
+        import sqlalchemy as sa
+
+        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with self.engine.connect() as conn:
+            backend = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            self.statements = bool(conn.execute(sa.text(
+                "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")).scalar())
+            if not self.statements:
+                try:
+                    conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+                    conn.execute(sa.text("SELECT pg_stat_statements_reset()"))
+                    self.statements = True
+                except sa.exc.DBAPIError:  # not in shared_preload_libraries: CPU only
+                    pass
+        self.postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu(self) -> float:
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if entry.name == str(self.postmaster):
+                total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+            elif fields[1] == str(self.postmaster):
+                total += int(fields[11]) + int(fields[12])
+        return total / self.tick
+
+    def reset(self) -> float:
+        import sqlalchemy as sa
+
+        if self.statements:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_stat_statements_reset()"))
+        return self.cpu()
+
+    def since(self, started: float) -> tuple[float, str]:
+        """(server CPU seconds since `started`, a note of the statements' time and the slowest one)."""
+        import sqlalchemy as sa
+
+        time.sleep(0.2)  # the command's backend exits after its client does
+        cpu, note = self.cpu() - started, ""
+        if self.statements:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.text(
+                    "SELECT total_exec_time, calls, query FROM pg_stat_statements "
+                    "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC")).all()
+            total = sum(r.total_exec_time for r in rows) / 1000
+            if rows:
+                top = rows[0]
+                note = (f"server statements {total:.2f} s; slowest {top.total_exec_time / 1000:.2f} s "
+                        f"x{top.calls}: {' '.join(top.query.split())[:100]}")
+        return cpu, note
 
 
 def rater_csv(url: str, rater_seed: int, path: Path) -> int:
@@ -216,7 +292,7 @@ def transcript_names(url: str) -> list[str]:
 
 
 def measure_size(results: Results, column: str, url: str, size: tuple[int, int, int], folder: Path,
-                 timeout: float, repeat: int, only: list[str]) -> None:
+                 timeout: float, repeat: int, only: list[str], server: ServerClock | None = None) -> None:
     transcripts, segments, raters = size
     started = time.perf_counter()
     stored = build(url, transcripts, segments, raters - 1)
@@ -236,10 +312,12 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     def command(name: str, args: list[str], count: int | None = None) -> None:
         if not wanted(name):
             return
+        started = server.reset() if server else None
         measure, _ = timed([*study, *args], env, folder, timeout)
         if count and measure.seconds:
             measure.work = count / measure.seconds
             measure.note = f"{measure.work:,.0f} codings/s ({count / measure.cpu:,.0f} per CPU second)"
+        _add_server(measure, server, started)
         results.put(column, name, measure)
 
     command("codings import (one rater)", ["codings", "import", str(csv_path), "--rater", last], imported)
@@ -260,12 +338,21 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
         if not wanted(name):
             continue
         script = PAGE_SCRIPT.format(raters=rater_names, code=CODE, url=url, setup=setup, repeat=repeat)
+        started = server.reset() if server else None
         measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
         if measure.seconds is not None:
             warm, first_wall, first_cpu = json.loads(out)
             measure = Measure(warm, measure.peak_mb, f"per call, warm (wall); first call {first_wall:.2f} s wall, "
                                                      f"{first_cpu:.2f} s CPU")
+        _add_server(measure, server, started)  # the set-up's, the first call's and the repeats' together
         results.put(column, name, measure)
+
+
+def _add_server(measure: Measure, server: ServerClock | None, started: float | None) -> None:
+    if server is None:
+        return
+    measure.server_cpu, note = server.since(started)
+    measure.note = "; ".join(n for n in (measure.note, note) if n)
 
 
 def _seconds(measure: Measure | None) -> str:
@@ -277,7 +364,7 @@ def _seconds(measure: Measure | None) -> str:
 def print_table(results: Results) -> None:
     columns = results.columns
     first, last = columns[0], next((c for c in reversed(columns) if c.startswith("L")), columns[-1])
-    print("\nwall s/CPU s (peak MB); growth: the largest size over the smallest (wall), beside the growth of the work")
+    print("\nwall s/CPU s[+server CPU s] (peak MB); growth: the largest size over the smallest (wall), beside the growth of the work")
     header = f"{'command':38}" + "".join(f"{c:>26}" for c in columns) + f"{'growth ' + last + '/' + first:>18}"
     print(header)
     print("-" * len(header))
@@ -286,6 +373,7 @@ def print_table(results: Results) -> None:
         for c in columns:
             m = by_column.get(c)
             cpu = f"/{m.cpu:.1f}" if m and m.cpu is not None else ""
+            cpu += f"+{m.server_cpu:.1f}" if m and m.server_cpu is not None else ""
             cells.append(f"{_seconds(m)}{cpu} ({m.peak_mb:.0f})" if m else "-")
         a, b = by_column.get(first), by_column.get(last)
         growth = f"x{b.seconds / a.seconds:.1f}" if a and b and a.seconds and b.seconds else "-"
@@ -337,6 +425,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated words: measure only the commands naming one "
                                                    "(e.g. 'import,done,archive,Code page')")
     parser.add_argument("--repeat", type=int, default=5, help="calls per page measure (median)")
+    parser.add_argument("--server", default="", help="a running PostgreSQL server's URL (on this machine) to use "
+                                                     "instead of a throwaway one; its databases are kept")
     options = parser.parse_args()
     sizes = [s.strip().upper() for s in options.sizes.split(",")]
     backends = [b.strip() for b in options.backends.split(",")]
@@ -345,8 +435,8 @@ def main() -> None:
         runs.append((sizes[-1], "postgresql"))
     results = Results()
     print(f"{os.cpu_count()} CPU(s), load {os.getloadavg()[0]:.2f}", flush=True)
-    server = Postgres() if any(b == "postgresql" for _, b in runs) else None
-    pg_url = server.__enter__() if server else None
+    server = Postgres() if any(b == "postgresql" for _, b in runs) and not options.server else None
+    pg_url = options.server or (server.__enter__() if server else None)
     try:
         for size, backend in runs:
             column = size if backend == "sqlite" else f"{size} pg"
@@ -356,7 +446,10 @@ def main() -> None:
                 url = (f"sqlite:///{folder / 'study.db'}" if backend == "sqlite"
                        else postgres_database(pg_url, f"bench_scale_{size.lower()}_{os.getpid()}"))
                 measure_size(results, column, url, SIZES[size], folder, options.timeout, options.repeat,
-                             [w for w in options.only.split(',') if w])
+                             [w for w in options.only.split(',') if w],
+                             ServerClock(url) if backend == "postgresql" else None)
+                if backend == "postgresql" and options.server:
+                    print(f"kept: {url}", flush=True)
                 shutil.rmtree(folder / "archive", ignore_errors=True)
     finally:
         if server:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
-from .adjudication import consensus_coverage, consensus_raters
 from .audit_log import memo_per_change
 from .auth import Actor
+from .consensus import consensus_raters
 from .excluded import excluded_query, excluded_transcript_ids
 from .names import natural_key
 from .schema import participants, transcript_status, transcripts, users
@@ -179,6 +179,8 @@ def _coverage(study: Study, asker: Actor, source: Source) -> Coverage:
     )
     if source.raters != (CONSENSUS,):
         return Coverage(**coverage)
+    from .adjudication import consensus_coverage  # loaded for the consensus only: it brings the statistics
+
     reach = consensus_coverage(study, asker)
     return Coverage(**coverage, consensus_of=reach.raters, uncovered=reach.uncovered,
                     open_disagreements=reach.open_disagreements, decided=reach.decided, carried=reach.carried)

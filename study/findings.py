@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Select, case, select
 
 from . import code_tree
 from . import codes as codes_mod
 from . import counting
 from .counting import Tally
+from .audit_log import memo_per_change
 from .auth import Actor
 from .codebook import join_ref
 from .codes import CodeView
@@ -39,7 +40,10 @@ from .exclusion import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key
 from .sources import Source, choose_source, source_codings
-from .store import Participant, Segment, Study, Transcript, User
+from .store import Code, Participant, Segment, Study, Transcript, User
+
+if TYPE_CHECKING:  # pandas is loaded by what builds a frame: the counted tables start without it
+    import pandas as pd
 
 QUOTE_WORDS = (15, 60)
 OTHER = "Other"
@@ -94,7 +98,10 @@ class Evidence:
         found: dict[int, list[str]] = defaultdict(list)
         for code_id, participant in self.tally.cells:
             found[code_id].append(participant)
-        return {c.id: sorted(found.get(c.id, []), key=natural_key) for c in self.codes}
+        # each label's natural key made once, not once per code (500 interviews x 54 codes: a third of a second)
+        labels = {participant for _, participant in self.tally.cells}
+        place = {label: n for n, label in enumerate(sorted(labels, key=lambda label: (natural_key(label), label)))}
+        return {c.id: sorted(found.get(c.id, []), key=place.__getitem__) for c in self.codes}
 
     @cached_property
     def codings(self) -> pd.DataFrame:
@@ -142,12 +149,28 @@ def gather(study: Study, asker: Actor, theme: str | None = None, source: str | S
     chosen = choose_source(study, asker, source, combine)
     codes, path = codes_in_scope(study, theme)
     coverage = source_coverage(study, asker, chosen)
-    units = counting.source_units(chosen, coverage.raters)
-    with study.connection() as connection:
-        counted = counting.under_parents(connection, units, parent_rule)
-        tally = counting.tally(connection, counted, [c.id for c in codes])
+    units, counted = _source_units(study, chosen, coverage.raters, parent_rule)
+    tally = _every_code_tally(study, chosen, coverage.raters, parent_rule).of_codes(c.id for c in codes)
     return Evidence(study, asker, chosen, units, counted, tally, coverage.participants, codes, path, coverage,
                     parent_rule)
+
+
+def _source_units(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str
+                  ) -> tuple[Select, Select]:
+    """The source's units as queries (``counting.source_units``), as they are and by the parent rule."""
+    units = counting.source_units(source, counting_raters)
+    with study.connection() as connection:
+        return units, counting.under_parents(connection, units, parent_rule)
+
+
+@memo_per_change
+def _every_code_tally(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str) -> Tally:
+    """Every code's tally, grouped once per change to the study: each grouping reads every coding
+    of the source, and a report asks for a table per theme (at 500 interviews seconds each, more
+    on PostgreSQL); a theme's tally is its codes' cells (``Tally.of_codes``)."""
+    _, counted = _source_units(study, source, counting_raters, parent_rule)
+    with study.connection() as connection:
+        return counting.tally(connection, counted)
 
 
 def _percent(count: int, total: int) -> float:
@@ -176,22 +199,23 @@ def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
 
 def frequency_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
                     combine: str = "union", order: str = "count",
-                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
+                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE, quotes: bool = True) -> Table:
     """How many participants mentioned each code ("N of M"), with ids, definition and an exemplar.
 
     Rows are sorted by participants (descending) then codebook order, or by codebook order alone
-    with ``order="codebook"``.
+    with ``order="codebook"``. With ``quotes=False`` the table has no exemplar column (what the
+    chart draws: choosing exemplars ranks every coded segment of the source).
     """
     if order not in ORDERS:
         raise BadValue(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
-    quotes = exemplars(study, evidence)
+    chosen = exemplars(study, evidence) if quotes else {}
     labels = _code_label(evidence.codes)  # two codes of one name in view: told apart by their paths
     rows = [
         {"code": labels[c.id], "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
          "percent": _percent(len(mentions[c.id]), of), "ids": mentions[c.id], "description": c.definition,
-         "quote": quotes.get(c.id)}
+         **({"quote": chosen.get(c.id)} if quotes else {})}
         for c in evidence.codes
     ]
     if order == "count":
@@ -203,14 +227,15 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
         Column("percent", "%", numeric=True),
         Column("ids", "Participants"),
         Column("description", "Definition", wide=True),
-        Column("quote", "Exemplar quote", wide=True, format=quote_text),
     ]
+    if quotes:
+        columns.append(Column("quote", "Exemplar quote", wide=True, format=quote_text))
     if len({c.theme_ref for c in evidence.codes}) > 1:
         columns.insert(0, Column("theme", "Theme"))
     return Table(
         title=f"Participants mentioning each code: {_theme_title(evidence)}",
         columns=tuple(columns), rows=tuple(rows),
-        caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE, *evidence.rule_note),
+        caption=_caption(evidence, "N of"), notes=((EXEMPLAR_RULE,) if quotes else ()) + evidence.rule_note,
         source=evidence.source_dict(), warning=evidence.warning, name="frequency",
     )
 
@@ -230,14 +255,27 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
 
     The database ranks each code's candidates into tiers by role, votes and other codes on the
     segment (``counting.exemplar_tiers``); the best tier of the best role holding a quote of 15-60
-    words decides (else that role's first tier), tiers read a batch at a time until each code is decided."""
-    wanted = {c.id for c in evidence.codes}
+    words decides (else that role's first tier), tiers read a batch at a time until each code is decided.
+
+    Every code's exemplar is chosen at once, once per change to the study (a code's exemplar does not
+    depend on the codes beside it): each batch ranks every unit of the source, and a report asks
+    for a table per theme."""
+    every = _every_exemplar(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)
+    return {c.id: dict(every[c.id]) for c in evidence.codes if c.id in every}
+
+
+@memo_per_change
+def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str
+                    ) -> dict[int, dict]:
+    units, counted = _source_units(study, source, counting_raters, parent_rule)
+    with study.session() as session:
+        wanted = set(session.scalars(select(Code.id)))
     tiers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # code -> tier -> candidates
     chosen: dict[int, counting.Candidate] = {}
     first, last = 1, TIER_BATCH
     with study.connection() as connection:
         while wanted:
-            for candidate in counting.exemplar_tiers(connection, evidence.units, evidence.counted, wanted,
+            for candidate in counting.exemplar_tiers(connection, units, counted, wanted,
                                                                (first, last)):
                 tiers[candidate.code_id][candidate.tier].append(candidate)
             for code_id in list(wanted):
@@ -280,6 +318,8 @@ def _natural_place(candidate: counting.Candidate) -> tuple:
 
 def coded_texts(study: Study, coded: pd.DataFrame) -> list[str]:
     """The text each coding (row) codes: its span when it has one, else its segment."""
+    import pandas as pd  # loaded already: ``coded`` is a frame
+
     with study.session() as session:
         segments = {sid: (start, end, text) for sid, start, end, text in session.execute(
             select(Segment.id, Segment.start, Segment.end, Transcript.text)
@@ -480,6 +520,8 @@ def framework_table(study: Study, asker: Actor, theme: str | None = None, source
     """Participant x theme (or the sub-themes of ``theme``): each cell quotes the participant's
     segments coded under that theme, with the code names, and the memos on them; memos on whole
     interviews go to a last column. Like a framework-analysis matrix."""
+    import pandas as pd  # loaded already by the codings' frame
+
     evidence = gather(study, asker, theme, source, combine)
     groups = _groups(evidence.codes, evidence.theme)
     order = _ordered_groups(groups, evidence.codes)

@@ -547,3 +547,138 @@ def test_a_transcription_tools_closing_line_is_not_the_last_speakers(tmp_path):
                     "Transcript generated automatically; check it against the recording.\n", encoding="utf-8")
     parsed, turns = _turns(path)
     assert turns[-1] == ("Jordan", "The forms are too long on a phone.")
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("first, later", [("Interviewer (I)", "I"), ("Maria (Host)", "Maria")],
+                         ids=["role then its code", "name then its role"])
+def test_a_label_defined_at_its_first_use_is_the_same_speaker_after(tmp_path, without, first, later):
+    # "Interviewer (I):" opens the first turn, "I:" every later one: one speaker, named by the long form.
+    # Before, the once-used defining labels were read as nobody's and their turns left above the dialogue
+    other_first, other_later = ("Respondent (R)", "R") if later == "I" else ("Tom (Guest)", "Tom")
+    path = tmp_path / "t.txt"
+    path.write_text(f"Study: sleep, R07\nDate: 9 May 2023\n\n{first}: Thank you for coming. How long have you worked nights?\n\n"
+                    f"{other_first}: Six years on the ward.\n\n{later}: How do you sleep?\n\n{other_later}: Badly at first.\n\n"
+                    f"{later}: What helps?\n\n{other_later}: A routine.\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    long, other_long = first.split(" (")[0], other_first.split(" (")[0]
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        (long, "Thank you for coming. How long have you worked nights?"), (other_long, "Six years on the ward."),
+        (long, "How do you sleep?"), (other_long, "Badly at first."), (long, "What helps?"), (other_long, "A routine.")]
+    assert main_interviewer(assign_roles(parsed)) == long
+
+
+@pytest.mark.parametrize("lines, sides", [
+    # an answer over two dashed paragraphs: the alternation breaks once, not every side after it
+    (["—¿Cuándo empezó?", "—A los diecisiete.", "—¿Y volvió?", "—Al día siguiente.", "—Ahora somos amigas.",
+      "—¿Qué busca?", "—Las manos."], [INT, PART, INT, PART, PART, INT, PART]),
+    # a prompt that asks nothing between two answers still alternates ("Cuénteme más.")
+    (["—¿Cuándo empezó?", "—A los diecisiete.", "—Cuénteme más de eso.", "—Era un puesto de naranjas.",
+      "—¿Y volvió?", "—Sí."], [INT, PART, INT, PART, INT, PART]),
+], ids=["answer over two paragraphs", "a prompt that asks nothing"])
+def test_dialogue_dashes_with_no_names_follow_who_asks(tmp_path, lines, sides):
+    path = tmp_path / "t.txt"
+    path.write_text("Inés Carrasco, fotógrafa\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    parsed = read_transcript(path, without=tuple(NAMED_LAYOUTS))
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        (side, line.lstrip("—")) for side, line in zip(sides, lines)]
+
+
+def _table_docx(path, above, rows):
+    document = docx.Document()
+    for text in above:
+        document.add_paragraph(text)
+    table = document.add_table(rows=0, cols=len(rows[0]))
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row):
+            cell.text = text
+    document.save(path)
+    return path
+
+
+_EXCHANGES = [("Há quanto tempo trabalha no serviço?", "Há doze anos, sempre na zona norte."),
+              ("Quais são as avarias mais comuns?", "Fugas nas ligações antigas, no inverno."),
+              ("Como recebe os pedidos?", "Por telefone e agora pela aplicação nova.")]
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("above, header", [
+    (["Registo de entrevista", "Entrevistado: técnico de manutenção"], ("Pergunta", "Resposta")),
+    (["Registo de entrevista", "Entrevistado: técnico; data: 3 de março de 2023"], ("Pergunta", "Resposta")),
+    (["Interview record"], ("Marta", "Jonas")),
+], ids=["a role line above", "a line of several fields above", "names that say no role"])
+def test_a_word_table_with_a_column_per_speaker_is_turns_row_by_row(tmp_path, without, above, header):
+    # one column per side: each row a question and its answer. Before, a single "Entrevistado:" line
+    # above the table was read as the only speaker, holding the whole table as one turn
+    path = _table_docx(tmp_path / "t.docx", above, [list(header), *map(list, _EXCHANGES)])
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [
+        (name, text) for pair in _EXCHANGES for name, text in zip(header, pair)]
+    assert main_interviewer(assign_roles(parsed)) == header[0]
+
+
+def test_a_table_of_fields_and_values_is_no_dialogue(tmp_path):
+    rows = [["Field", "Value"], ["Interviewer name", "Marta Soares, research assistant"],
+            ["Place of the interview", "The depot canteen, north yard"], ["Recording device", "A phone on the table, no microphone"]]
+    path = _table_docx(tmp_path / "t.docx", ["Interview 4"], rows)
+    parsed = read_transcript(path, without=tuple(NAMED_LAYOUTS))
+    assert {t.speaker for t in parsed.turns} <= {"Unknown"}
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("shape", ["{name} [{a}s - {b}s]\n{text}\n", "[{a}s -> {b}s] {name}: {text}\n"],
+                         ids=["name alone, seconds after", "seconds before the name"])
+def test_segments_timed_in_seconds_with_their_unit_are_labels(tmp_path, without, shape):
+    # diarising speech-to-text scripts write "[0.00s -> 4.20s] SPEAKER_00: ..." or "SPEAKER_00 [0.00s - 4.20s]"
+    # above the words; before, the seconds hid the label and the file was read as unlabelled paragraphs
+    said = [("SPEAKER_00", "When did you start on the river?"), ("SPEAKER_01", "When I was a boy."),
+            ("SPEAKER_00", "What changed?"), ("SPEAKER_01", "The locks are automatic now.")]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(shape.format(name=n, a=f"{3.5 * i:.2f}", b=f"{3.5 * i + 3:.2f}", text=t)
+                              for i, (n, t) in enumerate(said)), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+def test_a_time_written_as_a_markdown_link_after_a_bold_name_is_the_turns_time(tmp_path, without):
+    # a podcast page links each turn's time to the moment in the video: "**Ada Brook** [(00:00:14)](https://...)"
+    lines = []
+    for i, (name, text) in enumerate([("Ada Brook", "When did you start?"), ("Ben Ortiz", "As a boy."),
+                                      ("Ada Brook", "What changed?"), ("Ben Ortiz", "The locks.")]):
+        lines.append(f"**{name}** [(00:00:{10 * i:02d})](https://www.youtube.com/watch?v=abc&t={10 * i})\n\n{text}\n")
+    path = tmp_path / "t.md"
+    path.write_text("# Episode 12\n\n" + "\n".join(lines), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        ("Ada Brook", "When did you start?", "00:00:00"), ("Ben Ortiz", "As a boy.", "00:00:10"),
+        ("Ada Brook", "What changed?", "00:00:20"), ("Ben Ortiz", "The locks.", "00:00:30")]
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("shape", ["- **{name}:** {text}", "> **{name}**: {text}\n", "🎙️ {name}: {text}"],
+                         ids=["list items", "quotations", "a picture before the name"])
+def test_labels_behind_a_bullet_a_quotation_mark_or_a_picture_are_labels(tmp_path, without, shape):
+    # Markdown transcripts list their turns ("- **Ana:** ...") or quote them ("> **Ana**: ..."), podcast
+    # notes put a microphone before the name: before, the bullet was read as an unnamed turn marker
+    # (every turn Interviewer or Participant by turn) and the picture hid the label altogether
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy, on my uncle's barge."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.md"
+    path.write_text("# Interview\n\n" + "\n".join(shape.format(name=n, text=t) for n, t in said) + "\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("separator", [" - ", " / ", " | "])
+def test_a_name_and_a_time_apart_by_a_separator_alone_on_a_line(tmp_path, without, separator):
+    # "Ada Brook - 00:00:10" above the words: before, the name ran on into the time ("Ada Brook - 00"
+    # at "00:10"), or kept the separator ("Ada Brook /")
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(f"{n}{separator}00:0{i}:10\n{t}\n" for i, (n, t) in enumerate(said)), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        (n, t, f"00:0{i}:10") for i, (n, t) in enumerate(said)]

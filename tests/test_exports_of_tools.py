@@ -133,6 +133,77 @@ def test_json_paragraphs_whose_sentences_hold_the_words(tmp_path):
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "Hello. Ready?"), ("1", "Yes.")]
 
 
+def test_json_monologues_of_word_and_punctuation_elements_are_turns(tmp_path):
+    # a transcription service's monologues: each word its own element under "value", spaces and
+    # punctuation elements between them; the words were refused before ("no list of segments")
+    def elements(*tokens):
+        out = []
+        for token in tokens:
+            if token in ",.?":
+                out.append({"type": "punct", "value": token})
+            else:
+                out += [{"type": "punct", "value": " "}] if out else []
+                out.append({"type": "text", "value": token, "ts": 0.5, "end_ts": 0.8})
+        return out
+    monologues = [{"speaker": 0, "speaker_name": None, "elements": elements("Where", "from", "?")},
+                  {"speaker": 1, "speaker_name": None, "elements": elements("Lyon", ",", "mostly", ".")}]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"monologues": monologues}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "Where from?"), ("1", "Lyon, mostly.")]
+
+
+def test_json_whose_speaker_tags_are_only_on_a_repeated_word_list_reads_that_list(tmp_path):
+    # a cloud recogniser's diarisation: the results' transcripts name no speaker, the last result
+    # repeats every word with its "speakerTag"; that list holds the same words, so it is the reading
+    results = [{"alternatives": [{"transcript": "Wo wohnen Sie?", "confidence": 0.9}]},
+               {"alternatives": [{"transcript": "Am Hafen, seit langem.", "confidence": 0.9}]},
+               {"alternatives": [{"words": [{"startTime": f"{i}s", "word": word, "speakerTag": tag}
+                                            for i, (tag, word) in enumerate([(1, "Wo"), (1, "wohnen"), (1, "Sie?"),
+                                                                             (2, "Am"), (2, "Hafen,"), (2, "seit"),
+                                                                             (2, "langem.")])]}]}]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"results": results}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("1", "Wo wohnen Sie?"),
+                                                                           ("2", "Am Hafen, seit langem.")]
+
+
+def test_json_utterances_beat_the_word_list_beside_them(tmp_path):
+    # words and utterances both name speakers and hold the same words: the utterances, whole sentences
+    # with their punctuation, are the reading, not the bare lower-case words
+    words = [{"word": w, "speaker": s, "start": i} for i, (s, w) in enumerate([(0, "hola"), (1, "buenas"), (1, "tardes")])]
+    paragraphs = [{"speaker": 0, "start": 0, "sentences": [{"text": "¡Hola!", "start": 0}]},
+                  {"speaker": 1, "start": 1, "sentences": [{"text": "Buenas tardes.", "start": 1}]}]
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"words": words, "paragraphs": paragraphs}), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "¡Hola!"), ("1", "Buenas tardes.")]
+
+
+def test_json_blocks_whose_speaker_sits_in_an_object_they_hold(tmp_path):
+    # a transcript editor's saved blocks: {"text", "data": {"speaker", "start", "words"}}; the speaker
+    # one level down was not found, so every block was one unknown speaker's paragraph
+    blocks = [{"text": "Where did you grow up?", "type": "paragraph", "data": {"speaker": "TBC 0", "start": 1.0, "words": []}},
+              {"text": "By the harbour.", "type": "paragraph", "data": {"speaker": "TBC 1", "start": 3.5, "words": []}}]
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps({"blocks": blocks}), encoding="utf-8")
+    assert _turns(read_transcript(path)) == [("TBC 0", "Where did you grow up?", "0:00:01"),
+                                             ("TBC 1", "By the harbour.", "0:00:03")]
+
+
+def test_json_phrases_whose_words_are_in_a_field_no_text_column_names(tmp_path):
+    # a batch recogniser's phrases: the words under "nBest"[0], in "lexical" (bare) and "display" (written);
+    # no field is named as a text column, so the file was refused. The written form is the reading
+    def phrase(speaker, display):
+        bare = display.lower().strip("?.")
+        return {"speaker": speaker, "offset": "PT1S", "nBest": [{"confidence": 0.9, "lexical": bare, "display": display}]}
+    data = {"combinedRecognizedPhrases": [{"lexical": "what do you grow beans and far too many courgettes",
+                                           "display": "What do you grow? Beans and far too many courgettes."}],
+            "recognizedPhrases": [phrase(1, "What do you grow?"), phrase(2, "Beans and far too many courgettes.")]}
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("1", "What do you grow?"), ("2", "Beans and far too many courgettes.")]
+
+
 def test_json_segments_split_into_chapters_are_all_read(tmp_path):
     # a podcast tool's chapters, each with its own segments: every chapter's words are the transcript,
     # not only the longest chapter's (the others were dropped with a success status)
@@ -212,3 +283,56 @@ def test_a_json_segment_time_that_is_no_time_is_left_out_and_its_words_kept(tmp_
     path.write_text(f'[{{"speaker": "A", "start": {start}, "text": "Hello there."}}, '
                     '{"speaker": "B", "start": 2, "text": "Yes indeed."}]', encoding="utf-8")
     assert _turns(read_transcript(path)) == [("A", "Hello there.", None), ("B", "Yes indeed.", "0:00:02")]
+
+
+def _vtt(tmp_path, cues):
+    blocks = [f"{ident}\n00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 1:02d}.500\n{text}" for i, (ident, text) in enumerate(cues)]
+    path = tmp_path / "meeting.vtt"
+    path.write_text("WEBVTT\n\n" + "\n\n".join(blocks) + "\n", encoding="utf-8")
+    return read_transcript(path)
+
+
+def test_caption_cues_whose_identifiers_name_the_speaker_are_that_speakers(tmp_path):
+    # a meeting platform's recording transcript: '3 "Dana Whitfield" (2617440768)' names the speaker
+    # and the cue's words carry no label; before, every cue was one unknown speaker's
+    parsed = _vtt(tmp_path, [('1 "Dana Whitfield" (2617440768)', "Can you hear me?"),
+                             ('2 "Kofi Mensah" (3105522944)', "Loud and clear."),
+                             ('3 "Kofi Mensah" (3105522944)', "Go ahead."),
+                             ('4 "Dana Whitfield" (2617440768)', "Dana Whitfield: Tell me about week one.")])
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Dana Whitfield", "Can you hear me?"), ("Kofi Mensah", "Loud and clear. Go ahead."),
+        ("Dana Whitfield", "Tell me about week one.")]
+
+
+@pytest.mark.parametrize("idents", [["1", "2", "3", "4"], [f"d2b0f1c4-4c1e-9a3b-2f6d/{n}-0" for n in range(4)],
+                                    ["intro", "part two", "part three", "close"]],
+                         ids=["numbers", "generated ids", "names used once"])
+def test_caption_identifiers_that_name_no_recurring_speaker_are_not_speakers(tmp_path, idents):
+    parsed = _vtt(tmp_path, list(zip(idents, ["Ana: Hello.", "Ben: Hi.", "Ana: How are you?", "Ben: Fine."])))
+    assert [(s, body) for s, body, _ in _turns(parsed)] == [
+        ("Ana", "Hello."), ("Ben", "Hi."), ("Ana", "How are you?"), ("Ben", "Fine.")]
+
+
+def test_a_table_of_timed_text_with_no_speaker_column_is_read_as_text(tmp_path):
+    # a speech-to-text tool's .tsv ("start, end, text"): refused before as a table without a speaker
+    # column, every word lost; its cells are the text, with their own labels when they carry them
+    from study.transcripts import table_kind
+    plain = tmp_path / "episode.tsv"
+    plain.write_text("start\tend\ttext\n0\t4200\tWelcome to the show, Ben.\n4200\t9100\tThanks for having me.\n",
+                     encoding="utf-8")
+    parsed = read_transcript(plain)
+    assert [parsed.turn_text(t) for t in parsed.turns] == ["Welcome to the show, Ben.", "Thanks for having me."]
+    assert table_kind(plain) == "transcript"
+    labelled = tmp_path / "diarised.tsv"
+    labelled.write_text("start\tend\ttext\n0\t4200\tSPEAKER_00: Where do you live?\n4200\t9100\tSPEAKER_01: By the harbour.\n"
+                        "9100\t9900\tSPEAKER_00: Since when?\n9900\t11000\tSPEAKER_01: Always.\n", encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(labelled))] == [
+        ("SPEAKER_00", "Where do you live?"), ("SPEAKER_01", "By the harbour."), ("SPEAKER_00", "Since when?"),
+        ("SPEAKER_01", "Always.")]
+
+
+def test_a_survey_table_is_still_a_survey(tmp_path):
+    from study.transcripts import table_kind
+    path = tmp_path / "answers.csv"
+    path.write_text("timestamp,participant,text\n2024-01-01 10:00,P1,More buses.\n", encoding="utf-8")
+    assert table_kind(path) == "survey"

@@ -401,11 +401,15 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
     assert not summary.ok and ", 1 left out." in summary.headline()
     assert summary.details()[0] == ("1 text source(s) left out (everything else was imported): Interview 7: "
                                     "internal://s7.txt is not UTF-8 text, as REFI-QDA requires")
-    # its 4 selections and 1 whole-source coding went with it, and the note on one selection;
-    # the codebook and the participant did not
-    assert summary.kept_lines == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)"]
-    assert summary.skipped == ["5 coding(s) on the text source(s) left out not imported",
-                               "1 note(s) on the text source(s) left out not imported"]
+    # its 4 selections and 1 whole-source coding are kept with it for export, the note on one
+    # selection is a project memo; the codebook and the participant came in
+    assert summary.kept_lines == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)",
+                                  "1 case reference(s) to a picture, a recording or PDF without text or a text left "
+                                  "out kept as written for export",
+                                  "1 text source(s) left out, with their selections, codings and notes, kept as "
+                                  "written for export"]
+    assert summary.skipped == ["5 coding(s) on the text source(s) left out not imported (kept with them for export)"]
+    assert summary.project_memos == 1
     assert texts_of(study) == {}
     assert [c.ref for c in codebook_of(study).codes()] == ["Barriers", "Barriers/Cost \\/ price",
                                                            "Hope"]

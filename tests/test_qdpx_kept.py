@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from study import codes, participants, qdpx
 from study.auth import CLI, Actor
 from study.cli import cli
-from study.qdpx import archive
+from study.qdpx import archive, kept
 from study.store import Study
 from tests.qdpx_loss import inventory, loss
 from tests.qdpx_media_projects import PROJECTS, write
@@ -59,17 +59,16 @@ def test_the_loss_measure_counts_what_a_copy_lacks(tmp_path):
 # - PlainTextContent: an export writes notes as files (their words are counted there, not lost);
 # - NVivo: the annotation joined to a selection by a Link becomes that coding's memo, so the Link
 #   and its Note go, with their names ("Annotation" twice), the note's date and the link's direction;
-# - QualCoder: an empty <Description /> is not written; a transcript selection is named by its
-#   words, not "studio_tour.mp3.transcribed" (three words).
+# - QualCoder: an empty <Description /> is not written.
 BY_DESIGN = {
     "NVivo": ({"PlainTextContent": 4, "Link": 1, "Note": 1}, {"annotation": 2},
               {"date=2024-04-03T11:00:00Z": 1, "direction=ONEWAY": 1}),
     "MAXQDA": ({"PlainTextContent": 1}, {}, {}),
     "ATLAS.ti": ({"PlainTextContent": 2}, {}, {}),
-    "QualCoder": ({"Description": 1}, {"studio_tour": 1, "mp3": 1, "transcribed": 1}, {}),
+    "QualCoder": ({"Description": 1}, {}, {}),
 }
-CASE_REF = "case reference(s) to a picture or a recording or PDF without text"
-SET_MEMBER = "set member(s) that are a picture or a recording or PDF without text"
+CASE_REF = "case reference(s) to a picture, a recording or PDF without text or a text left out"
+SET_MEMBER = "set member(s) that are a picture, a recording or PDF without text or a text left out"
 LINK = "link(s) with an end that is not a code or text (a selection, a case, a picture)"
 REFERENCES = (CASE_REF, SET_MEMBER, LINK)
 KEPT = {  # what each import says it kept as written, one line per kind
@@ -227,9 +226,13 @@ def test_the_studys_own_export_imported_again_adds_nothing(study, tmp_path, tool
     """Coders send back the project they were given: what the study kept comes in again under
     the export's GUIDs, and the next export holds each element once, as before."""
     qdpx.import_qdpx(study, CLI, write(tmp_path / "in.qdpx", tool))
+    with study.session() as session:
+        stored = kept.kept_of(session).elements
     first = _exported(study, tmp_path / "first.qdpx")
     again = qdpx.import_qdpx(study, CLI, first)
-    assert again.ok and not again.unmapped and not again.skipped
+    assert again.ok and not again.unmapped and not again.skipped and again.kept == 0
+    with study.session() as session:  # stored once: a text's and the project's attributes, a selection's cut
+        assert kept.kept_of(session).elements == stored
     second = _exported(study, tmp_path / "second.qdpx")
     assert inventory(second).elements == inventory(first).elements
     assert loss(inventory(first), inventory(second)).total == 0

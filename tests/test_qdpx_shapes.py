@@ -420,22 +420,24 @@ def test_a_text_held_inline_keeps_its_crlf_line_ends_so_positions_counted_over_t
                                         ("ben", "focus.mp4", "Reviews took longer")]
 
 
-def test_a_set_whose_texts_were_left_out_is_kept_with_the_rest_and_the_loss_counted(study, tmp_path):
+def test_a_set_whose_text_was_left_out_goes_back_out_whole_with_that_text(study, tmp_path):
     """A set (MAXQDA's document set) of two texts, one missing from the archive: the set is kept
-    with the text that came in, and goes back out with it."""
+    with the text that came in, the text left out is kept as written (its selections and codings
+    with it), and both go back out as the set's members."""
     sources = text_source(1) + text_source(2)
     sets = (f'<Sets><Set guid="{guid(12, 1)}" name="Corpus"><Description>both weeks</Description>'
             f'<MemberSource targetGUID="{guid(2, 1)}"/><MemberSource targetGUID="{guid(2, 2)}"/>'
             f'<MemberCode targetGUID="{guid(1, 3)}"/></Set></Sets>')
     path = write_qdpx(tmp_path / "s.qdpx", project(sources, sets), {f"sources/{guid(2, 1)}.txt": interview(1)})
     summary = qdpx.import_qdpx(study, CLI, path)
-    assert "1 member(s) of sets not kept: their codes or texts were not imported" in summary.skipped
+    assert summary.left_out == [("Interview 2", f"internal://{guid(2, 2)}.txt is missing from the archive")]
+    assert not [line for line in summary.skipped if "member(s) of sets" in line]
     qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
     root = ET.fromstring(zipfile.ZipFile(tmp_path / "out.qdpx").read("project.qde"))
     [kept] = root.iter(f"{Q}Set")
     names = {s.get("guid"): s.get("name") for s in root.iter(f"{Q}TextSource")}
     codes = {c.get("guid"): c.get("name") for c in root.iter(f"{Q}Code")}
     assert (kept.get("name"), kept.find(f"{Q}Description").text) == ("Corpus", "both weeks")
-    assert [names[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberSource")] == ["Interview 1"]
+    assert [names[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberSource")] == ["Interview 1", "Interview 2"]
     assert [codes[m.get("targetGUID")] for m in kept.iter(f"{Q}MemberCode")] == ["reviews"]
     xmlschema.XMLSchema(str(qdpx.schema_path())).validate(ET.tostring(root, encoding="unicode"))

@@ -131,8 +131,10 @@ def test_missing_texts_are_left_out_by_name_and_everything_else_is_imported(stud
     assert summary.left_out == [("Interview 1", f"internal://{guid(2, 1)}.txt is missing from the archive"),
                                 ("Interview 3", f"internal://{guid(2, 3)}.txt is missing from the archive")]
     assert summary.details()[0].startswith("2 text source(s) left out (everything else was imported): Interview 1: ")
-    assert "2 coding(s) on the text source(s) left out not imported" in summary.skipped
-    assert "2 note(s) on the text source(s) left out not imported" in summary.skipped
+    assert "2 coding(s) on the text source(s) left out not imported (kept with them for export)" in summary.skipped
+    assert "2 text source(s) left out, with their selections, codings and notes, kept as written for export" \
+        in summary.kept_lines
+    assert summary.project_memos == 2  # the notes on the texts left out
     assert codes_of(study) == TREE
     assert [p["participant"] for p in list_participants(study)] == ["P1", "P2"]
     assert memos_of(study) == {("ana", "Interview 2", None): "memo on interview 2"}

@@ -36,6 +36,35 @@ def test_labels_written_with_combining_marks_are_speakers(tmp_path, language, wi
     assert main_interviewer(assign_roles(parsed)) == asker
 
 
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+def test_a_label_with_a_zero_width_non_joiner_inside_is_one_speaker(tmp_path, without):
+    # Persian types a zero-width non-joiner inside a word ("مصاحبه‌گر", interviewer): the label went on
+    # past it before, so the interviewer's first turn was nobody's and the others fell to the narrator
+    asker = "مصاحبه\u200cگر"
+    path = tmp_path / "t.txt"
+    path.write_text(f"{asker} (۰۰:۰۲): از محله بگویید.\n\nپروین (۰۰:۰۴): نزدیک بازار بودیم.\n\n"
+                    f"{asker} (۰۰:۰۷): مدرسه کجا بود؟\n\nپروین (۰۰:۰۸): دو کوچه آن‌طرف‌تر.\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        (asker, "از محله بگویید.", "۰۰:۰۲"), ("پروین", "نزدیک بازار بودیم.", "۰۰:۰۴"),
+        (asker, "مدرسه کجا بود؟", "۰۰:۰۷"), ("پروین", "دو کوچه آن‌طرف‌تر.", "۰۰:۰۸")]
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("label, time", [("主持人（{t}）：", "00:00:05"), ("【佐藤】（{t}）", "００：１２"),
+                                         ("[{t}] المقدمة:", "٠٠:٠٠:١٥")],
+                         ids=["full-width parentheses", "full-width digits and colon", "arabic-indic digits"])
+def test_times_in_full_width_forms_or_other_digits_are_the_turns_time_not_speech(tmp_path, without, label, time):
+    other = label.replace("主持人", "王老师").replace("佐藤", "中村").replace("المقدمة", "سلمى")
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join([label.format(t=time) + "一二三？", other.format(t=time) + "四五六。",
+                               label.format(t=time) + "七八九？", other.format(t=time) + "十。"]) + "\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [parsed.turn_text(t) for t in parsed.turns] == ["一二三？", "四五六。", "七八九？", "十。"]
+    assert {t.timestamp for t in parsed.turns} == {time}
+    assert len({t.speaker for t in parsed.turns}) == 2
+
+
 @pytest.mark.parametrize("mark", ["\u200f", "\u200e", "\u061c"], ids=["right-to-left", "left-to-right", "arabic letter"])
 def test_labels_behind_direction_marks_are_speakers(tmp_path, mark):
     # a right-to-left writer's editor opens every line with a direction mark: it holds no text

@@ -42,7 +42,9 @@ from .model import (
     QdaSource,
     normal_guid,
 )
-from .kept import MAX_KEPT_FILE, PROJECT, SHELL, KeptElement, digest, element_xml, keepable, shell_xml
+from .kept import (ATTRIBUTES, FILE_ATTRIBUTES, MAX_KEPT_FILE, PROJECT, SHELL, SHELL_FILES, KeptElement,
+                   attributes_xml, digest, element_xml, keepable, shell_xml)
+from .positions import normal_text
 from .unread import kept_lines, local, unread_elements, unread_lines
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -97,7 +99,7 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
 def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> ET.Element:
     """The root element of untrusted QDA-XML, refused unless it is one of ``roots`` in a QDA-XML namespace."""
     try:
-        root = defusedxml.ElementTree.fromstring(_inline_carriage_returns_kept(data), forbid_dtd=True)
+        root = defusedxml.ElementTree.fromstring(_inline_carriage_returns_kept(_utf16_as_utf8(data)), forbid_dtd=True)
     except DefusedXmlException:
         raise QdpxFormatError(path, f"{member} declares a DTD or entities, which QDA-XML never needs "
                                     "(a possible 'billion laughs' attack); refusing to open it") from None
@@ -115,6 +117,20 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
     return root
 
 
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _utf16_as_utf8(data: bytes) -> bytes:
+    """XML written as UTF-16 (it starts with a byte order mark) as UTF-8, its declaration dropped:
+    read as what it is even where the declaration names another encoding (a Windows writer's)."""
+    if data[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data
+    try:
+        return _DECLARATION.sub("", data.decode("utf-16"), count=1).encode("utf-8")
+    except UnicodeDecodeError:
+        return data  # the parser names what is wrong
+
+
 # a text held inside the XML: its run of characters up to the closing tag (a CDATA section, which
 # starts with "<", is left as it is)
 _INLINE_TEXT = re.compile(rb"(<(?:[\w.-]+:)?PlainTextContent(?:\s[^>]*)?>)([^<]*)(?=</)")
@@ -124,7 +140,7 @@ def _inline_carriage_returns_kept(data: bytes) -> bytes:
     """``data`` with each CR of an inline text (a PlainTextContent) written as a character reference:
     an XML reader turns every CR LF it reads into LF, but the tool that wrote the text counted its
     selections' positions over the CRs too (QualCoder's transcripts, Windows line ends)."""
-    if b"\r" not in data or data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    if b"\r" not in data:
         return data
     return _INLINE_TEXT.sub(lambda m: m[1] + m[2].replace(b"\r", b"&#13;"), data)
 
@@ -220,6 +236,7 @@ class _ArchiveReader(_Elements):
         self.kept: list[KeptElement] = []
         self.kept_files: dict[str, bytes] = {}
         self.kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures...)
+        self.inside_kept: set[str] = set()  # GUIDs of the elements inside texts kept whole (not read)
         self.kept_references: Counter = Counter()
         member = self._project_member()
         self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
@@ -257,6 +274,7 @@ class _ArchiveReader(_Elements):
         users = {}
         for user in children(child(root, "Users"), "User"):
             guid = self.guid(user, "User")
+            self.keep_attributes(user, guid, False)
             name = user.get("name")  # a blank name stays blank: the import refuses it
             users[guid] = name if name is not None else (user.get("id") or f"user-{guid[:8]}")
         self.unique_guids("users", [(self.guid(u, "User"), u.get("name") or "") for u in
@@ -268,17 +286,22 @@ class _ArchiveReader(_Elements):
                           + [(self.guid(t, "Transcript"), t.get("name") or "") for s in source_elements
                              for t in children(s, "Transcript")[1:]])
         sources = tuple(text for s in source_elements for text in self.source(s))
-        notes = self.notes(root)
+        notes = self.notes(root, {guid for top in codes for c in top.walk() for guid in c.notes})
         cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
         self.link_coded_cases(sources, case_labels, case_of_source)
+        links_to_cases = {s.guid for text in sources for s in text.selections
+                          if s.codings and all(c.code in case_labels for c in s.codings)}
+        self.kept = [k for k in self.kept if k.kind != ATTRIBUTES or k.anchor not in links_to_cases]  # named by case
         links, relations = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
         self.skipped.extend(unread_lines(root, keepable) + self.colour_line())
         self.kept += [self.kept_element(anchor, parent, element) for anchor, parent, element in unread_elements(root)
                       if keepable(parent, local(element.tag))]
-        self.keep_references_to_kept_sources(root, {s.guid for s in sources})
+        self.keep_references_to_kept_sources(root, {s.guid for s in sources if not s.problem})
+        # what lies in a source kept whole is part of it (its regions, its quotations' attributes)
+        self.kept = [k for k in self.kept if k.anchor not in self.inside_kept]
         self.kept.append(KeptElement(None, "", ET.tostring(ET.Element(root.tag, dict(root.attrib)), encoding="unicode"),
                                      kind=PROJECT))
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
@@ -303,7 +326,8 @@ class _ArchiveReader(_Elements):
 
     def keep_references_to_kept_sources(self, root: ET.Element, texts: set[str]) -> None:
         """A case's or set's reference to a source kept whole (a picture, a recording without
-        transcript), kept as written: the study holds no text for it to name."""
+        transcript, a text that could not be read), kept as written: the study holds no text for it
+        to name."""
         whole = {normal_guid(s.get("guid")) for s in child(root, "Sources") or []
                  if isinstance(s.tag, str) and local(s.tag) in _SOURCES} - texts - {None}
         self.kept_sources = frozenset(whole)
@@ -311,21 +335,36 @@ class _ArchiveReader(_Elements):
             elements = children(child(root, "Cases"), "Case") if parent == "Case" else (
                 children(child(root, "Sets"), "Set") + _codebook_sets(root))
             for element in elements:
+                refs = [normal_guid(m.get("targetGUID")) for m in children(element, ref)]
+                if parent == "Case" and not (element.get("name") or "").strip() and len(refs) == 1 and refs[0] in whole:
+                    # a source's own variables (MAXQDA): the case goes out whole with its source
+                    self.kept.append(self.kept_element(None, "Cases", element))
+                    continue
                 for member in children(element, ref):
                     if normal_guid(member.get("targetGUID")) in whole and normal_guid(element.get("guid")):
                         self.kept.append(KeptElement(normal_guid(element.get("guid")), parent, element_xml(member)))
                         self.kept_references[f"{parent}/{ref}"] += 1
 
-    def keep_shell(self, outer: ET.Element, guid: str) -> None:
-        """Keeps the PDF or recording a text is read from, to write it around the text again."""
-        self.kept.append(replace(self.kept_element(guid, "Sources", outer, shell_xml(outer)), kind=SHELL))
+    def keep_attributes(self, element: ET.Element, guid: str, name_kept: bool, written_as: str = "") -> None:
+        """Keeps the element's attributes an export would not write (``kept.OWN_ATTRIBUTES``), to
+        give them back to the element written for it (``written_as``: its name in the export
+        before a recording's text is wrapped, when it differs)."""
+        xml = attributes_xml(element, name_kept)
+        if xml is not None:
+            self.kept.append(KeptElement(guid, written_as or local(element.tag), xml, kind=ATTRIBUTES))
 
-    def kept_element(self, anchor: str | None, parent: str, element: ET.Element, xml: str | None = None
-                     ) -> KeptElement:
+    def keep_shell(self, outer: ET.Element, guid: str) -> None:
+        """Keeps the PDF or recording a text is read from, to write it around the text again (its
+        text is the study's: its file is not kept)."""
+        self.kept.append(replace(self.kept_element(guid, "Sources", outer, shell_xml(outer), SHELL_FILES),
+                                 kind=SHELL))
+
+    def kept_element(self, anchor: str | None, parent: str, element: ET.Element, xml: str | None = None,
+                     attributes: tuple[str, ...] = FILE_ATTRIBUTES) -> KeptElement:
         """The element kept as written, with the files it names inside the archive (a picture, a
-        PDF, a recording); a file too large to keep is named in the summary."""
+        PDF, a recording, a Word text); a file too large to keep is named in the summary."""
         files, paths = [], []
-        for node, attribute in ((n, a) for n in element.iter() for a in ("path", "richTextPath")):
+        for node, attribute in ((n, a) for n in element.iter() for a in attributes):
             path = (node.get(attribute) or "").strip()
             member = self.member_named(path) if path.startswith(INTERNAL) else None
             if member is None:
@@ -349,26 +388,30 @@ class _ArchiveReader(_Elements):
         guid = self.guid(element, kind)
         name = element.get("name") or ""
         if kind == "TextSource":
-            if set(element.attrib) & _SOURCE_ATTRIBUTES:
-                self.keep_shell(element, guid)
-            return [self.text_source(element, guid, name or guid)]
-        if kind == "PDFSource" and (representation := child(element, "Representation")) is not None:
-            self.keep_shell(element, guid)
-            return [self.text_source(representation, guid, name or representation.get("name") or guid, outer=element)]
-        transcripts = children(element, "Transcript") if kind in ("AudioSource", "VideoSource") else []
-        if not transcripts:  # a picture, or a PDF or recording without text: kept whole (``unread``)
+            texts = [self.text_source(element, guid, name or guid)]
+        elif kind == "PDFSource" and (representation := child(element, "Representation")) is not None:
+            texts = [self.text_source(representation, guid, name or representation.get("name") or guid, outer=element)]
+        else:
+            transcripts = children(element, "Transcript") if kind in ("AudioSource", "VideoSource") else []
+            texts = [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
+                                     _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
+                     for i, t in enumerate(transcripts)]
+        if not texts:  # a picture, or a PDF or recording without text: kept whole (``unread``)
             return []
-        self.keep_shell(element, guid)
-        return [self.transcript(t, guid if i == 0 else self.guid(t, "Transcript"),
-                                _transcript_name(name, t, i, len(transcripts)), element if i == 0 else None)
-                for i, t in enumerate(transcripts)]
+        if all(text.problem for text in texts):  # a text only in Word, or outside the archive...
+            self.kept.append(self.kept_element(None, "Sources", element))
+            self.inside_kept |= {normal_guid(e.get("guid")) for e in element.iter()} - {None}
+            self.kept_references["Sources/unreadable"] += 1
+        elif kind != "TextSource" or set(element.attrib) & _SOURCE_ATTRIBUTES:
+            self.keep_shell(element, guid)
+        return texts
 
     def text_source(self, element: ET.Element, guid: str, name: str, outer: ET.Element | None = None) -> QdaSource:
         """A TextSource, or the Representation of a PDF (``outer``, whose codings, notes, variables and
         memo are the text's too)."""
-        text, problem = self.text_of(element)
+        text, problem = _plain(*self.text_of(element))
         where = f"source {name!r}"
-        selections = tuple(self.selection(s, where) for s in children(element, "PlainTextSelection"))
+        selections = tuple(self.selection(s, where, text) for s in children(element, "PlainTextSelection"))
         return self.with_outer(QdaSource(
             guid, name, text, problem, selections, self.codings(element, where), self.note_refs(element),
             self.variables(element), _description(element), _user(element),
@@ -376,7 +419,7 @@ class _ArchiveReader(_Elements):
 
     def transcript(self, element: ET.Element, guid: str, name: str, recording: ET.Element | None) -> QdaSource:
         """A recording's Transcript: its text, and its selections placed by their sync points."""
-        text, problem = self.text_of(element)
+        text, problem = _plain(*self.text_of(element))
         where = f"source {name!r}"
         points = {}
         for point in children(element, "SyncPoint"):
@@ -385,7 +428,7 @@ class _ArchiveReader(_Elements):
                 points[normal_guid(point.get("guid"))] = int(value)
         selections = []
         for selection in children(element, "TranscriptSelection"):
-            placed = self.transcript_selection(selection, points, where, _user(element))
+            placed = self.transcript_selection(selection, points, where, _user(element), text)
             if placed is not None:
                 selections.append(placed)
         source = QdaSource(guid, name, text, problem, tuple(selections), (), self.note_refs(element), (),
@@ -394,7 +437,7 @@ class _ArchiveReader(_Elements):
         return self.with_outer(source, recording, where)
 
     def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str,
-                             transcriber: str | None) -> QdaSelection | None:
+                             transcriber: str | None, text: str | None = None) -> QdaSelection | None:
         """A TranscriptSelection as a selection from its start sync point to its end one, made by its
         creator or else the transcript's (QualCoder names no one on the selection or its codings);
         None (and reported) when either end names no sync point of the transcript."""
@@ -405,6 +448,7 @@ class _ArchiveReader(_Elements):
             self.skipped.append(f"{where}: transcript selection {guid} names no sync point of the transcript, so "
                                 f"where it lies is unknown; its {len(codings)} coding(s) not imported")
             return None
+        self.keep_attributes(element, guid, _own_name(element, text), "PlainTextSelection")
         return QdaSelection(guid, start, end, _user(element) or transcriber, codings, self.note_refs(element),
                             _description(element), element.get("creationDateTime"))
 
@@ -423,9 +467,10 @@ class _ArchiveReader(_Elements):
     def variables(self, element: ET.Element) -> tuple[tuple[str, str], ...]:
         return tuple(v for v in map(self.variable_value, children(element, "VariableValue")) if v is not None)
 
-    def selection(self, element: ET.Element, where: str) -> QdaSelection:
+    def selection(self, element: ET.Element, where: str, text: str | None = None) -> QdaSelection:
         guid = self.guid(element, "PlainTextSelection")
         where = f"{where}, selection {guid}"
+        self.keep_attributes(element, guid, _own_name(element, text))
         return QdaSelection(
             guid, self.position(element, "startPosition", where), self.position(element, "endPosition", where),
             _user(element), self.codings(element, where), self.note_refs(element), _description(element),
@@ -445,7 +490,8 @@ class _ArchiveReader(_Elements):
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
 
-    def notes(self, root: ET.Element) -> dict[str, QdaNote]:
+    def notes(self, root: ET.Element, on_codes: set[str] = frozenset()) -> dict[str, QdaNote]:
+        """The notes by GUID; a code's keeps its own name (the export names it for its code)."""
         notes = {}
         for note in children(child(root, "Notes"), "Note"):
             guid = self.guid(note, "Note")
@@ -453,6 +499,7 @@ class _ArchiveReader(_Elements):
             if problem:
                 self.skipped.append(f"note {note.get('name') or guid}: {problem}")
                 continue
+            self.keep_attributes(note, guid, guid in on_codes)
             anchor = child(note, "PlainTextSelection")
             selection = None
             if anchor is not None:
@@ -604,9 +651,27 @@ class _ArchiveReader(_Elements):
                 if (text := _description(case))}
 
 
-_KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture or a recording or PDF without text",
-                    "Set/MemberSource": "set member(s) that are a picture or a recording or PDF without text"}
+_KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture, a recording or PDF without text or a text "
+                                      "left out",
+                    "Set/MemberSource": "set member(s) that are a picture, a recording or PDF without text or a text "
+                                        "left out",
+                    "Sources/unreadable": "text source(s) left out, with their selections, codings and notes,"}
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str | None, problem: str | None) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why not) when the text holds control characters (it is not plain text)."""
+    if problem is None and _CONTROL_CHARACTER.search(normal_text(text or "")):
+        return None, "its text holds control characters, so it is not plain text"
+    return text, problem
 _SOURCE_ATTRIBUTES = {"richTextPath", "creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime"}
+
+
+def _own_name(selection: ET.Element, text: str | None) -> bool:
+    """True when the selection's name is not words of its text: the user's own (ATLAS.ti's quotation
+    names), which an export, naming a selection by the words it selects, would lose."""
+    words = " ".join((selection.get("name") or "").split()).rstrip(".…")
+    return bool(words) and text is not None and words not in " ".join(text.split())
 
 
 def _codebook_sets(root: ET.Element) -> list[ET.Element]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -288,29 +287,24 @@ def _relations(project: QdaProject, code_refs: dict[str, int], placed: dict[str,
 
 def _unreadable(source: QdaSource) -> str | None:
     """Why the source's text cannot be imported, or None."""
-    if source.problem:
-        return source.problem
-    if _CONTROL_CHARACTER.search(normal_text(source.text or "")):
-        return "its text holds control characters, so it is not plain text"
-    return None
+    return source.problem
 
 
 def _report_unplaced(project: QdaProject, left_out: list[QdaSource], summary: QdpxImportSummary) -> None:
-    """Counts, in the summary, the codings and notes that went with texts left out."""
+    """Counts, in the summary, the codings that went with texts left out (kept with them for
+    export; their notes are project memos)."""
     codings = sum(c.code not in project.case_guids for s in left_out for c in s.all_codings())
     if codings:
-        summary.skipped.append(f"{codings} coding(s) on the text source(s) left out not imported")
-    on_left_out = set().union(*(_note_refs(project, s) for s in left_out)) & set(project.notes)
-    if on_left_out:
-        summary.skipped.append(f"{len(on_left_out)} note(s) on the text source(s) left out not imported")
+        summary.skipped.append(f"{codings} coding(s) on the text source(s) left out not imported (kept with them "
+                               "for export)")
 
 
 def _project_memos(project: QdaProject, code_refs: dict[str, str]) -> list[tuple[str | None, ProjectMemo]]:
     """The notes attached to no source, selection or coding: the project's own memos, and the
     memos of cases and codes (a participant and a code have no memo of their own: each is kept as
     a project memo named for it, ``CASE_MEMO`` and ``CODE_MEMO``, which an export puts back);
-    each with the GUID of the note it was, if any."""
-    referenced = set().union(*(_note_refs(project, s) for s in project.sources))
+    each with the GUID of the note it was, if any. A note on a text left out is a project memo too."""
+    referenced = set().union(*(_note_refs(project, s) for s in project.sources if not _unreadable(s)))
     memos: list[tuple[str | None, ProjectMemo]] = []
     for code in (c for top in project.codes for c in top.walk()):
         for guid in code.notes:
@@ -361,9 +355,6 @@ def _transcript_names(sources: Sequence[QdaSource]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- texts
-
-_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
 
 def _place_text(session: Session, actor: Actor, path: Path, name: str, source: QdaSource, project: QdaProject,
                 unit: str, summary: QdpxImportSummary, stored: _StoredTexts) -> tuple[Transcript, TextMatch | None]:

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from .labels import NAME, LabelPattern, label_options
+from .labels import NAME, NAME_CHARS, LabelPattern, label_options, plausible_speaker
 from .layouts.rev import PATTERNS as NAME_PATTERNS
 from .model import UNKNOWN_SPEAKER, ParsedTranscript, Unreadable
 from .rendered import DraftTurn, rendered
@@ -45,6 +45,7 @@ class Cue:
     timestamp: str | None
     text: str
     lines: tuple[str, ...] = ()  # its text lines without tags, as written
+    ident: str = ""  # its identifier line (WebVTT, SRT's number), as written
 
 
 def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
@@ -69,12 +70,51 @@ def cues_read(cues: Sequence[Cue], *, header: str = "", notes: Sequence[str] = (
               taught: Sequence[Convention] = ()) -> ParsedTranscript:
     """Timed cues as turns (any caption format's cues: .vtt, .srt, .sbv, timed text): a cue's speaker is
     its own (a voice tag, an agent), else a name opening its text, else the speaker before it."""
+    cues = _named_by_identifiers(cues)
     bracketed = _bracketed_names(cues)
     patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *bracketed)
     split, exchanges = _exchanges(_named_parts(cues, bracketed))
     spoken = _alternated(_speaker_cues(split, patterns), exchanges)
     drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=tuple(warnings), header=header)
+
+
+_CUE_NUMBER = re.compile(r"^[ \t]*\d+[ \t]+")
+_ID_IN_PARENTHESES = re.compile(r"[ \t]*\([^()]*\)[ \t]*$")
+_IDENT_NAME = re.compile(rf"[^\W\d_][{NAME_CHARS}]{{0,59}}")
+
+
+def _identifier_name(ident: str) -> str | None:
+    """The name a cue identifier holds ('3 "Dana Whitfield" (2617440768)'), less its number, quotes and
+    id in parentheses; None for a bare number or a generated id ("d2b0f1c4-4c1e/11-0")."""
+    name = _ID_IN_PARENTHESES.sub("", _CUE_NUMBER.sub("", ident)).strip().strip("\"“”'‘’").strip()
+    if not _IDENT_NAME.fullmatch(name) or not plausible_speaker(name):
+        return None
+    if any(any(c.isdigit() for c in word) and any(c.isalpha() for c in word) for word in name.split()):
+        return None
+    return name
+
+
+def _named_by_identifiers(cues: Sequence[Cue]) -> list[Cue]:
+    """Cues whose identifiers name their speakers, as a meeting platform writes them: when most cues'
+    identifiers hold a name and the names recur, a cue with no voice tag is spoken by its identifier's
+    name (and a "Name:" opening its text that repeats it is the label, not speech)."""
+    names = [_identifier_name(cue.ident) if cue.ident else None for cue in cues]
+    counted = Counter(name.casefold() for name in names if name)
+    if sum(counted.values()) < _NAMED_SHARE * len(cues) or not any(n > 1 for n in counted.values()) \
+            or len(counted) > sum(counted.values()) / 2:
+        return list(cues)
+    named = []
+    for cue, name in zip(cues, names):
+        if cue.speaker is None and name:
+            found = label_options(Line(0, cue.text), NAME_PATTERNS) if cue.text else []
+            same = found and found[0].speaker.casefold() == name.casefold()
+            cue = replace(cue, speaker=name, text=cue.text[found[0].body_start:].strip() if same else cue.text)
+        named.append(cue)
+    return named
+
+
+_NAMED_SHARE = 0.6
 
 
 def _cue_blocks(lines: list[Line]) -> list[list[Line]]:
@@ -129,7 +169,9 @@ def _block_cues(block: list[Line], numbers: dict[int, int], lenient: bool, warni
         body = [line.text for line in block[index + 1:stop]]
         if position + 1 < len(timings) and body and body[-1].strip().isdigit():
             body = body[:-1]  # the next cue's number
-        cues.extend(_timed_cue(block[index], numbers[block[index].start], body, lenient, warnings))
+        ident = block[index - 1].text if index and (position == 0 or index - 1 > timings[position - 1]) else ""
+        cues.extend(replace(cue, ident=ident) for cue in _timed_cue(block[index], numbers[block[index].start], body,
+                                                                     lenient, warnings))
     return cues
 
 

@@ -13,6 +13,7 @@ as a .txt file would be.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -59,17 +60,18 @@ def read_json(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
         body = _record_text(record, segments.text)
         if not body:
             continue
-        speaker = _scalar(record.get(segments.speaker)) or UNKNOWN_SPEAKER
+        speaker = _scalar(_field(record, segments.speaker)) or UNKNOWN_SPEAKER
         if drafts and (drafts[-1].speaker == speaker or _PUNCTUATION.fullmatch(body)):  # "," goes with its word
             last = drafts[-1]
             drafts[-1] = DraftTurn(last.speaker, _joined(last.body, body), last.timestamp, last.role_hint)
         else:
-            drafts.append(DraftTurn(speaker, body, _time(record.get(segments.time)), label_role(speaker)))
+            drafts.append(DraftTurn(speaker, body, _time(_field(record, segments.time)), label_role(speaker)))
     fields = ", ".join(name for name in (segments.speaker, segments.text, segments.time) if name)
     return rendered(drafts, layout=f"segments (fields: {fields})")
 
 
 _PUNCTUATION = re.compile(r"[^\w\s]+")
+_WORD = re.compile(r"\w+")
 
 
 def _joined(before: str, after: str) -> str:
@@ -87,21 +89,49 @@ def _record_text(record: dict, key: str | None) -> str:
         value = next((v for k, v in record.items() if isinstance(v, str) and v.strip() and is_text_column(k)), None)
     if isinstance(value, str):
         return " ".join(value.split())
-    for nested in record.values():
+    for name, nested in record.items():
         objects = [item for item in nested if isinstance(item, dict)] if isinstance(nested, list) else []
         inner = _text_key(objects)
         if inner:
-            timed = any(is_time_column(name) for item in objects for name in item)
-            parts = [" ".join(item[inner].split()) for item in (objects if timed else objects[:1])
+            timed = any(is_time_column(field) for item in objects for field in item)
+            likeliest = name == "alternatives" or not timed and len(objects) > 1 and _same_words(objects, inner)
+            parts = [" ".join(item[inner].split()) for item in (objects[:1] if likeliest else objects)
                      if isinstance(item.get(inner), str) and item[inner].strip()]
-            return " ".join(parts)
+            return functools.reduce(_joined, parts) if parts else ""
     return ""
 
 
+def _same_words(objects: list[dict], key: str) -> bool:
+    """Whether the objects are readings of the same words (alternatives under another name): their
+    first words agree. Elements of a monologue, one word each, do not."""
+    firsts = {value.split()[0].casefold() for item in objects if isinstance(value := item.get(key), str) and value.split()}
+    return len(firsts) == 1
+
+
 def _text_key(records: list[dict]) -> str | None:
-    """The records' text field: a field named as a text column holding the most words."""
-    keys = {key for record in records for key, value in record.items() if isinstance(value, str) and is_text_column(key)}
-    return max(keys, key=lambda key: (_words_under(records, key), key), default=None)
+    """The records' text field: a field named as a text column holding the most words; else, when
+    none is, the string field holding the most words of several ("display" beside "lexical": the
+    written form, with capitals and punctuation, on a tie)."""
+    strings = {key for record in records for key, value in record.items() if isinstance(value, str)}
+    named = {key for key in strings if _is_text_field(key)}
+    if named:
+        return max(named, key=lambda key: (_words_under(records, key), key))
+    wordy = [key for key in strings if _words_under(records, key) >= _SENTENCE * len(records)]
+    return max(wordy, key=lambda key: (_words_under(records, key), _written_form(records, key), key), default=None)
+
+
+_SENTENCE = 3  # words per record on average: a field of sentences, not ids, codes or single words
+
+
+def _written_form(records: list[dict], key: str) -> int:
+    return sum(sum(1 for c in value if c.isupper() or not (c.isalnum() or c.isspace()))
+               for record in records if isinstance(value := record.get(key), str))
+
+
+def _is_text_field(key: str) -> bool:
+    """A text column's name, or a word list's ("word") or a list of elements' ("value"): the field
+    holding the most words decides among them."""
+    return is_text_column(key) or key.strip().casefold() in ("word", "value")
 
 
 def _segments(document) -> Segments | None:
@@ -115,20 +145,26 @@ def _segments(document) -> Segments | None:
     found = []
     for records in groups.values():
         text = _text_key(records)
-        words = sum(len(_record_text(record, text).split()) for record in records)
+        said = [_WORD.findall(_record_text(record, text).casefold()) for record in records]
+        words = sum(map(len, said))
         if words:
-            found.append((words, records, text, _speaker_key(records)))
+            found.append((words, records, text, _speaker_key(records), {w for ws in said for w in ws}))
     if not found:
         return None
-    most = max(words for words, *_ in found)
-    words, records, text, speaker = max(found, key=lambda f: (f[3] is not None and f[0] >= _NEARLY * most, f[0]))
-    time = next((key for record in records for key in record if is_time_column(key)), None)
+    most = max(found, key=lambda f: f[0])[4]
+
+    def preference(f):  # naming speakers and holding nearly the same words; then segments before single words
+        nearly = f[3] is not None and len(f[4] & most) >= _NEARLY * len(most)
+        return nearly, nearly and f[0] >= 1.5 * len(f[1]), f[0]
+    words, records, text, speaker, _ = max(found, key=preference)
+    time = next((key for key in sorted(_field_names(records), key=lambda k: k.count(".")) if is_time_column(key.rpartition(".")[2])
+                 and any(_field(record, key) is not None for record in records)), None)
     return Segments(_in_time_order(records, time), text, speaker, time)
 
 
 def _in_time_order(records: list[dict], time: str | None) -> list[dict]:
     """``records`` by their time when each has one (channels of one call), else as written."""
-    times = [_seconds(record.get(time)) for record in records] if time else []
+    times = [_seconds(_field(record, time)) for record in records] if time else []
     if not times or None in times:
         return records
     return [record for _, record in sorted(zip(times, records), key=lambda pair: pair[0])]
@@ -144,13 +180,37 @@ def _seconds(value) -> float | None:
     return seconds if 0 <= seconds < _LONGEST else None  # infinite, NaN, negative or past any recording: no time
 
 
-_NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it, less its punctuation
+_NEARLY = 0.8  # a diarised word list holds the words of the plain transcript beside it (its vocabulary), less its punctuation
 
 
 def _speaker_key(records: list[dict]) -> str | None:
-    speakers = [key for key in {k for record in records for k in record} if is_speaker_column(key)
-                and any(_scalar(record.get(key)) for record in records)]
-    return max(speakers, key=lambda key: (_named_share(records, key), key), default=None)
+    """The field naming each segment's speaker: the record's own, or one in an object it holds
+    ("data": {"speaker": "TBC 0"}, written "data.speaker")."""
+    speakers = [key for key in _field_names(records) if is_speaker_column(key.rpartition(".")[2])
+                and any(_scalar(_field(record, key)) for record in records)]
+    return max(speakers, key=lambda key: (_named_share(records, key), -key.count("."), key), default=None)
+
+
+def _field_names(records: list[dict]) -> set[str]:
+    """The records' fields, and those of the objects they hold one level down, as "outer.inner"."""
+    names = set()
+    for record in records:
+        for key, value in record.items():
+            names.add(key)
+            if isinstance(value, dict):
+                names.update(f"{key}.{inner}" for inner in value if "." not in key)
+    return names
+
+
+def _field(record: dict, name: str | None):
+    """A record's field by ``_field_names``' name."""
+    if name is None:
+        return None
+    if name in record or "." not in name:
+        return record.get(name)
+    outer, _, inner = name.partition(".")
+    holder = record.get(outer)
+    return holder.get(inner) if isinstance(holder, dict) else None
 
 
 def _object_lists(document, deadline: Deadline):
@@ -184,7 +244,7 @@ def _words_under(records: list[dict], key: str) -> int:
 
 def _named_share(records: list[dict], key: str) -> float:
     """How many of the field's values hold a letter: a name or "SPEAKER_00" before a bare number."""
-    values = [_scalar(record.get(key)) for record in records]
+    values = [_scalar(_field(record, key)) for record in records]
     return sum(1 for value in values if value and any(c.isalpha() for c in value)) / max(1, len(values))
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
 from .notes import ASIDE_PARAGRAPH
@@ -20,11 +20,13 @@ from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, legend, role_label
 from .text import WORD, Line, non_space_count
 
-TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# A time; digits of any script ("٠٠:١٥", "００：１２"), a full-width colon as typed with CJK text.
+TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
 # What a speaker's name may hold after its first letter: "Dr. Jane Roe, PhD", "O'Neil", "Abg. Tim Brandt (CDU/CSU)".
 NAME_CHARS = rf"{WORD}.,'’&()/\- "
-NAME = rf"(?P<speaker>[^\W\d_][{NAME_CHARS}]{{0,59}}?)"
+# It never ends inside a time: "Ana Lee - 00:00:10" is Ana Lee and a time, not "Ana Lee - 00" at "00:10".
+NAME = rf"(?P<speaker>[^\W\d_][{NAME_CHARS}]{{0,59}}?)(?!(?<=\d)[:：]\d\d[:：]\d\d)"
 MAX_LABEL_WORDS = 6
 
 # First words that make "Word ...:" a sentence or a sound, not a speaker.
@@ -140,6 +142,27 @@ def tidy_speaker(name: str) -> str:
     return match["name"] if match else name
 
 
+_DEFINING = re.compile(r"(?P<long>[^()]+?)[ \t]*\((?P<short>[^()]{1,30})\)")
+
+
+def defined_at_first_use(names: Iterable[str]) -> dict[str, str]:
+    """Labels that define another at their first use, as one speaker: "Interviewer (I)" then "I",
+    "Maria (Host)" then "Maria". Returns {casefolded spelling: the name outside the parentheses}
+    for both spellings; a name with no such partner is not in it."""
+    names = set(names)
+    known = {name.casefold() for name in names}
+    same: dict[str, str] = {}
+    for name in names:
+        match = _DEFINING.fullmatch(name.strip())
+        if not match:
+            continue
+        long, short = match["long"].strip(), match["short"].strip()
+        partner = next((part for part in (short, long) if part.casefold() in known), None)
+        if partner is not None:
+            same[name.casefold()] = same[partner.casefold()] = long
+    return same
+
+
 def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], needs: str = "") -> list[Label]:
     """The speaker labels among ``lines``, told apart from sentences that start with "Word:".
 
@@ -148,6 +171,10 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
     counted label of a distinctive shape (``vouched_by_peers``) vouches for the others.
     """
     options = [found for line in lines if (found := label_options(line, patterns))]
+    same = defined_at_first_use(label.speaker for found in options for label in found)
+    if same:
+        options = [[replace(label, speaker=same.get(label.speaker.casefold(), label.speaker)) for label in found]
+                   for found in options]
     every_line_labelled = len(options) == len(lines)
     labelled = Counter(name for found in options for name in {label.speaker.casefold() for label in found})
     unglued = {label.speaker.casefold() for found in options for label in found if not label.pattern.glued}

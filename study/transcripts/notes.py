@@ -138,9 +138,16 @@ def _header_item(text: str, line_keys: _LineKeys) -> tuple[str, str, bool] | Non
     key, value = match["key"].strip(), match["value"]
     if _METADATA_KEY.fullmatch(key):
         return key, value, False
-    if _ROLE_KEY.fullmatch(key) and _names_someone(value) and line_keys[key.casefold()] < 2:
-        return key, value, True
+    if _ROLE_KEY.fullmatch(key) and line_keys[key.casefold()] < 2:
+        if _MORE_FIELDS.search(value):  # "Entrevistado: técnico; data: 3 de março": a record's fields
+            return key, value, False
+        if _names_someone(value):
+            return key, value, True
     return None
+
+
+# Another field in a header line's value ("...; date: 3 May", "..., Ort: Kiel"): several fields on one line.
+_MORE_FIELDS = re.compile(rf"[;,|][ \t]*(?:{_METADATA_KEY.pattern})[ \t]*:[ \t]*\S", re.IGNORECASE)
 
 
 _RECORD_LINES = 3  # a record's fields: at least this many "Key: value" lines in a row

@@ -6,6 +6,7 @@ ParsedTranscript out) plus one line in ``READERS`` (see ``files``).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Collection, Sequence
 
@@ -98,9 +99,21 @@ def _ranked(document: Document, layouts: tuple[Layout, ...]) -> list[Proposal]:
     # text read as labels), then to more turns, then to the earlier layout
     ranked = sorted(proposals, key=lambda p: (-p.score, len({t.speaker for t in p.turns}),
                                               sum(t.end - t.start for t in p.turns), -len(p.turns), order[id(p)]))
-    ranked = _finer_first(ranked)
+    ranked = _dialogue_first(_finer_first(ranked))
     if ranked[0].layout == paragraphs.NAME:
         ranked[0] = paragraphs.propose(document)
+    return ranked
+
+
+def _dialogue_first(ranked: list[Proposal]) -> list[Proposal]:
+    """One label over the whole text ("Entrevistado: técnico de manutenção" above a table) is a header
+    line, not a conversation: a reading that finds two or more speakers taking turns goes before it."""
+    if len(ranked[0].turns) != 1:
+        return ranked
+    for index, proposal in enumerate(ranked[1:], 1):
+        counts = Counter(turn.speaker for turn in proposal.turns)
+        if len(counts) >= 2 and sum(1 for n in counts.values() if n >= 2) >= 2:
+            return [proposal, *ranked[:index], *ranked[index + 1:]]
     return ranked
 
 

@@ -35,9 +35,10 @@ def _combining_marks() -> str:
     return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in spans)
 
 
-# Inside a regex character class: a letter, digit, underscore or combining mark. Python's ``\w``
-# leaves the marks out, so a Hindi or Thai name ("साक्षात्कारकर्ता") would end at its first vowel sign.
-WORD = rf"\w{_combining_marks()}"
+# Inside a regex character class: a letter, digit, underscore, combining mark or zero-width (non-)joiner.
+# Python's ``\w`` leaves the marks out, so a Hindi or Thai name ("साक्षात्कारकर्ता") would end at its first
+# vowel sign; and the joiners, which Persian ("مصاحبه‌گر") and Indic scripts type inside a word.
+WORD = rf"\w{_combining_marks()}\u200c\u200d"
 
 BINARY = "looks like binary data, not text; export the transcript as .txt, .docx, .vtt or .srt"
 

@@ -20,6 +20,7 @@ from ..reading import Document, Proposal
 from ..roles import label_role
 from ..text import Line, non_space_count
 from .slots import TIME
+from .unlabelled import is_question
 
 _RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*")
 _TIME_CELL = re.compile(rf"[\[(]?{TIME}(?:[ \t]*(?:-->|-|–)[ \t]*{TIME})?[\])]?")
@@ -44,7 +45,7 @@ def propose(document: Document) -> Proposal | None:
     body = max(range(width), key=lambda col: sum(len(v[col]) for v in values))
     speaker = _speaker_column(values, width, body)
     if speaker is None:
-        return None
+        return _columns_of_speakers(document, rows, values, width)
     times = next((col for col in range(width) if col not in (body, speaker)
                   and sum(bool(_TIME_CELL.fullmatch(v[col])) for v in values) > len(values) / 2), None)
     counts = Counter(v[speaker] for v in values)
@@ -71,6 +72,31 @@ def propose(document: Document) -> Proposal | None:
             turns.append(Turn(speaker_name, start, end, time, label_role(speaker_name)))
             last = row.line
     return Proposal("learned convention: a table of turns", tuple(turns), explained)
+
+
+def _columns_of_speakers(document: Document, rows: list[Row], values: list[list[str]], width: int) -> Proposal | None:
+    """Turns from a table with one column per speaker ("Pergunta | Resposta", "Interviewer |
+    Participant"): the header row names each column's speaker, and each row's cells are their
+    turns, left to right. Only when the names say a role or one column asks: a table of fields
+    and values is no dialogue."""
+    header, below = values[0], values[1:]
+    spoken = [col for col in range(width) if plausible_speaker(header[col]) and len(header[col].split()) <= 3
+              and sum(len(v[col].split()) > 2 for v in below) >= len(below) / 2]
+    if len(spoken) < 2 or len({header[col].casefold() for col in spoken}) < len(spoken):
+        return None
+    asking = [sum(is_question(v[col]) for v in below if v[col]) for col in spoken]
+    if not all(label_role(header[col]) for col in spoken) and max(asking) < 0.6 * len(below):
+        return None
+    text, turns = document.text, []
+    explained = non_space_count(text, rows[0].line.start, rows[0].line.end)
+    for row in rows[1:]:
+        explained += non_space_count(text, row.line.start, row.line.end)
+        for col in spoken:
+            start, end = row.cells[col]
+            if end > start:
+                name = tidy_speaker(header[col])
+                turns.append(Turn(name, start, end, None, label_role(name)))
+    return Proposal("learned convention: a table with a column per speaker", tuple(turns), explained)
 
 
 _MARKS = "*%@+#$&=~^"

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
-from ..labels import PROTOCOL_NAMES, Label, LabelPattern, honorific, person_key, proposal_from_labels, without_header_blocks
+from ..labels import PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, person_key, proposal_from_labels, without_header_blocks
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
 from ..roles import legend, qa_role, role_label
@@ -124,7 +124,10 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
 def _same_people(found: list[Candidate]) -> list[Candidate]:
     """One person under two spellings, as parliamentary records write them: "Mrs. Jean Arkwright
     (Fenbridge)" the first time, "Mrs. Arkwright" after; "The Minister for Transport (Mr. Geoffrey
-    Lyle)", then "Mr. Lyle". Named by the first spelling, when one full form at most has that title and surname."""
+    Lyle)", then "Mr. Lyle". Named by the first spelling, when one full form at most has that title and surname.
+    And a label defined at its first use ("Interviewer (I)", then "I"), named by its long form."""
+    defined = defined_at_first_use(c.speaker for c in found)  # "Interviewer (I):" once, then "I:"
+    found = [replace(c, speaker=defined.get(c.speaker.casefold(), c.speaker)) for c in found]
     keys = {c.speaker: key for c in found if (key := person_key(c.speaker))}
     if not keys:
         return found
@@ -392,10 +395,40 @@ def _marker_reading(document: Document, lines: list[Line]) -> Proposal | None:
         first = lines.index(sides[0].line) if sides else 0
         if len(sides) < 4 or len(sides) < 0.6 * (len(lines) - first):
             return _questions_marked_answers_bare(document, sides)
-        parity = {id(m): n % 2 == 0 for n, m in enumerate(sides)}
-        names = _side_names(document, sides, lambda m: parity[id(m)])
-        labels = [_unnamed_label(m, names[parity[id(m)]]) for m in sides]
+        asks = [is_question(_block_text(document, m)) for m in sides]
+        if any(asks):
+            labels = [_unnamed_label(m, ASKING if asking else ANSWERING) for m, asking in zip(sides, _turn_taking(asks))]
+        else:  # no one asks: the sides alternate, unnamed
+            labels = [_unnamed_label(m, "Speaker A" if n % 2 == 0 else "Speaker B") for n, m in enumerate(sides)]
     return _cut_at_blocks(document, "markers", labels)
+
+
+# What each departure from a question-and-answer exchange costs: the same side twice in a row, a
+# question on the answering side, a statement on the asking side (an interviewer may remark or prompt)
+_SAME_SIDE_AGAIN, _ANSWER_ASKS, _ASKER_STATES = 1.0, 1.5, 0.6
+
+
+def _turn_taking(asks: list[bool]) -> list[bool]:
+    """Which of the unnamed turns ("— ¿...?", "— ...") are the asking side's: the sequence of sides
+    that departs least from alternating questions and answers (an answer over two dashed paragraphs
+    breaks the alternation once rather than swapping every side after it)."""
+    cost = {True: 0.0 if asks[0] else _ASKER_STATES, False: _ANSWER_ASKS if asks[0] else 0.0}
+    back: list[dict[bool, bool]] = []
+    for question in asks[1:]:
+        step, came = {}, {}
+        for side in (True, False):
+            before = min((True, False), key=lambda prev: cost[prev] + (_SAME_SIDE_AGAIN if prev == side else 0.0))
+            own = _ASKER_STATES if side and not question else _ANSWER_ASKS if not side and question else 0.0
+            step[side] = cost[before] + (_SAME_SIDE_AGAIN if before == side else 0.0) + own
+            came[side] = before
+        cost = step
+        back.append(came)
+    side = min((True, False), key=lambda s: cost[s])
+    sides = [side]
+    for came in reversed(back):
+        side = came[side]
+        sides.append(side)
+    return sides[::-1]
 
 
 def _questions_marked_answers_bare(document: Document, questions: list[Marked]) -> Proposal | None:

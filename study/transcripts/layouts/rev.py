@@ -12,8 +12,8 @@ from ..labels import NAME, TIME, LabelPattern, label_proposal
 from ..reading import Document, Proposal
 
 PATTERNS = (
-    # Name (00:01:02): text, or "Speaker 1 (00:01:02):" alone (Rev)
-    LabelPattern(re.compile(rf"{NAME}[ \t]*\((?P<timestamp>{TIME})\)[ \t]*[:：]?"), self_evident=True),
+    # Name (00:01:02): text, or "Speaker 1 (00:01:02):" alone (Rev); "主持人（00:01:02）：" in full-width forms
+    LabelPattern(re.compile(rf"{NAME}[ \t]*[(（](?P<timestamp>{TIME})[)）][ \t]*[:：]?"), self_evident=True),
     # Speaker 1: [00:00:02] text (Sonix, Rev with inline times)
     LabelPattern(re.compile(rf"{NAME}[ \t]*[:：][ \t]*[\[(](?P<timestamp>{TIME})[\])]"), self_evident=True,
                  hint=re.compile(r"[:：][ \t]*[\[(]\d")),
