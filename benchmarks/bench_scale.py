@@ -80,14 +80,19 @@ PAGE_CALLS = {
     "Adjudicate page: decisions (a page)": (
         "from study import adjudication\n"
         "call = lambda: adjudication.decisions_page(study, CLI, RATERS[:2])"),
-    "Findings page: coverage, frequency": (
+    "Findings page: coverage, frequency": (  # the chart tab: the table's exemplars are chosen when it opens
         "from study import findings\n"
         "from study.coverage import source_coverage\n"
         "from study.sources import choose_source, findings_sources\n"
         "choice = findings_sources(study, CLI)[0]\n"
         "def call():\n"
         "    source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
-        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
+        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine, quotes=False)"),
+    "Findings page: frequency table tab": (  # with every code's exemplar quote
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
     "Agreement page: disagreements tab": (  # the filters' choices, the segments' ids, the first page of 50
         "from study import disputes\n"
         "def call():\n"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Integer, Select, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -43,8 +43,12 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
     """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when given)."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
-    # one max per rater, summed: no DISTINCT, which would sort each group apart
-    bits = sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids))
+    bits = _per_dialect(
+        # PostgreSQL: one max per rater, summed; a DISTINCT would sort each group apart
+        sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids)),
+        # SQLite: the distinct raters' bits summed, one CASE per coding rather than one per rater and
+        # coding: 0.65 -> 0.43 s CPU for six raters at 500 x 200, the same for two
+        func.sum(case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids))).distinct()))
     query = (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                bits.label("raters"), func.count().label("codings"),
@@ -73,6 +77,24 @@ def _column_unsearched(element, compiler, **kw):
     return "+" + compiler.process(element.clauses, **kw)
 
 
+class _per_dialect(FunctionElement):
+    """The first expression given on PostgreSQL, the second on SQLite: the same value, computed
+    the way each database does fastest."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_per_dialect)
+def _first(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[0], **kw)
+
+
+@compiles(_per_dialect, "sqlite")
+def _second(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[1], **kw)
+
+
 def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int],
             segment_ids: Sequence[int] | None = None) -> Iterator[Row]:
     """Every (transcript, segment, code) of ``transcript_ids`` that some of ``rater_ids`` applied,
@@ -86,6 +108,24 @@ def applied(connection: Connection | Session, transcript_ids: Sequence[int], rat
         query = applied_query(ids[start:start + BATCH], rater_ids, segment_ids)
         for rows in connection.execute(query).partitions(PART):
             yield from rows
+
+
+def counted_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:
+    """How many of ``rater_ids`` applied each code where, for one batch of transcripts: ``applied``'s
+    groups (``transcript_id``, ``segment_id``, ``code_id``) with ``raters`` the number of raters
+    rather than their bits. SQLite counts the distinct raters in the index's order, a third of the
+    CPU of the bits' one CASE per rater (0.31 against 0.77 s for six raters at 500 x 200)."""
+    return (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
+                   func.count(codings.c.rater_id.distinct()).label("raters"))
+            .where(codings.c.transcript_id.in_(list(transcript_ids)),
+                   _not_searched(codings.c.rater_id).in_(list(rater_ids)))
+            .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id))
+
+
+def split(counted, n_raters: int) -> ColumnElement[bool]:
+    """``counted_query``'s groups (``counted``, as a subquery or CTE) where some of ``n_raters``
+    applied a code to a segment and some did not: ``disputed_query``'s rule on counts."""
+    return and_(counted.c.segment_id.is_not(None), counted.c.raters < n_raters)
 
 
 def disputed_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:

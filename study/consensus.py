@@ -121,12 +121,14 @@ def carry(session: Session, raters: Sequence[str], transcript_ids: Sequence[int]
                 counts[0] += 1
                 counts[4] += segment_id in batch.disputed
                 latest = batch.latest.get(segment_id)
+                current = batch.current.get(segment_id, set())
+                if latest is None and not current and segment_id not in batch.agreed:
+                    continue  # nothing agreed, held or decided: nothing to carry (most segments, most times)
                 if latest is not None and latest.decision != AGREED:
                     counts[5] += 1
                     continue
                 agreed = sorted(batch.agreed.get(segment_id, ()), key=order.__getitem__)
                 wanted = {unit for c in agreed for unit in batch.units(segment_id, c)}
-                current = batch.current.get(segment_id, set())
                 writes += [CodingWrite(CodingKey(consensus.id, transcript_id, segment_id, c, span), applied=False)
                            for c, span in sorted(current - wanted, key=str)]
                 writes += [CodingWrite(CodingKey(consensus.id, transcript_id, segment_id, c, span))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, Select, and_, case, column, distinct, func, select, values
+from sqlalchemy import Integer, Select, and_, case, column, distinct, func, select, tuple_, values
 from sqlalchemy.engine import Connection
 
 from . import code_tree
@@ -143,27 +143,32 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
                    tiers: tuple[int, int]) -> Iterator[Candidate]:
     """The candidates of each code's ``tiers`` (first, last; 1 is the best) groups by (participant's words first, most
     votes, fewest other codes on the segment): the exemplar rule's order before word counts and
-    names, which the caller weighs (words are Python's ``str.split``, names sort naturally)."""
-    counted = _with_codes_on_segment(units, counted)
-    is_interviewer = case((segments.c.role == "participant", 0), else_=1)
-    order = func.dense_rank().over(partition_by=counted.c.code_id,
-                                   order_by=(is_interviewer, counted.c.votes.desc(), counted.c.codes_on_segment))
-    ranked = (select(counted, order.label("tier")).join(segments, segments.c.id == counted.c.segment_id)
-              .where(counted.c.code_id.in_(list(code_ids)))).subquery("ranked")
+    names, which the caller weighs (words are Python's ``str.split``, names sort naturally).
+
+    The tiers are ranked among the distinct (code, role, votes, codes on the segment), a few per
+    code, not among the units (at 500 interviews ranking every unit sorted 420,000 rows); the units
+    of the tiers asked for are then picked from the same units, read once."""
+    weighed = _weighed(units, counted, code_ids).cte("weighed")
+    key = (weighed.c.code_id, weighed.c.interviewer, weighed.c.votes, weighed.c.codes_on_segment)
+    tier = func.dense_rank().over(partition_by=weighed.c.code_id, order_by=_tier_order(*key[1:]))
+    ranked = select(*key, tier.label("tier")).group_by(*key).subquery("ranked")
+    wanted = select(ranked.c.code_id, ranked.c.interviewer, ranked.c.votes, ranked.c.codes_on_segment) \
+        .where(ranked.c.tier.between(*tiers))
     span = codings.alias("span")
     start = func.coalesce(span.c.span_start, segments.c.start)
     end = func.coalesce(span.c.span_end, segments.c.end)
-    tiers = (
-        select(ranked.c.code_id, ranked.c.segment_id, segments.c.role, ranked.c.votes, ranked.c.codes_on_segment,
-               participants.c.label, transcripts.c.name, segments.c.index, ranked.c.transcript_id,
-               start.label("start"), end.label("end"), ranked.c.tier)
-        .join(segments, segments.c.id == ranked.c.segment_id)
-        .join(transcripts, transcripts.c.id == ranked.c.transcript_id)
-        .join(participants, participants.c.id == ranked.c.participant_id)
-        .outerjoin(span, span.c.id == ranked.c.span_coding)
-        .where(ranked.c.tier.between(*tiers))
+    found = (
+        select(*key, weighed.c.segment_id, segments.c.role, participants.c.label, transcripts.c.name,
+               segments.c.index, weighed.c.transcript_id, start.label("start"), end.label("end"))
+        .select_from(weighed)
+        .join(segments, segments.c.id == weighed.c.segment_id)
+        .join(transcripts, transcripts.c.id == weighed.c.transcript_id)
+        .join(participants, participants.c.id == weighed.c.participant_id)
+        .outerjoin(span, span.c.id == weighed.c.span_coding)
+        .where(tuple_(*key).in_(wanted))
     )
-    rows = connection.execute(tiers).all()
+    rows = connection.execute(found).all()
+    ranks = _tiers_of({tuple(row[:4]) for row in rows}, tiers[0])
     # the text cut here from each transcript's text read once: cut in the database, PostgreSQL
     # decompresses the whole transcript for every candidate (5,000 of them at 500 interviews: seconds)
     texts = {}
@@ -173,7 +178,31 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
     for row in rows:
         yield Candidate(row.code_id, row.segment_id, row.role, int(row.votes), int(row.codes_on_segment),
                         row.label, row.name, int(row.index), texts[row.transcript_id][row.start:row.end],
-                        int(row.tier))
+                        ranks[tuple(row[:4])])
+
+
+def _tier_order(interviewer, votes, codes_on_segment) -> tuple:
+    """The exemplar rule's order of a code's candidates, best first: participants' words, most votes, fewest codes."""
+    return interviewer, votes.desc(), codes_on_segment
+
+
+def _tiers_of(keys: set[tuple], first: int) -> dict[tuple, int]:
+    """{(code, interviewer, votes, codes on segment): tier} for every key of some tiers ``first`` onwards
+    (all keys of those tiers): each code's keys in the rule's order, numbered from ``first``."""
+    ranks = {}
+    for code_id in {key[0] for key in keys}:
+        ordered = sorted((k for k in keys if k[0] == code_id), key=lambda k: (k[1], -k[2], k[3]))
+        ranks.update({k: first + n for n, k in enumerate(ordered)})
+    return ranks
+
+
+def _weighed(units: Select, counted: Select, code_ids: Iterable[int]) -> Select:
+    """``counted``'s segment units of ``code_ids`` with what the exemplar rule weighs them by:
+    ``interviewer`` (0 on a participant's segment, else 1), ``votes``, ``codes_on_segment``."""
+    found = _with_codes_on_segment(units, counted)
+    interviewer = case((segments.c.role == "participant", 0), else_=1)
+    return (select(found, interviewer.label("interviewer")).join(segments, segments.c.id == found.c.segment_id)
+            .where(found.c.code_id.in_(list(code_ids))))
 
 
 def _with_codes_on_segment(units: Select, counted: Select):

@@ -329,7 +329,10 @@ def _shown_query(batch: Sequence[int], rater_ids: Sequence[int], raters: tuple[s
         tests.append(disputed.c.code_id.in_([c for c, ref in ref_of.items() if where.under_themes(ref)]))
     if where.rater:
         tests.append(disputed.c.raters.op("&")(1 << raters.index(where.rater)) != 0)
-    kept = select(disputed.c.segment_id).group_by(disputed.c.segment_id)
+    # grouped by transcript too (a segment is in one): PostgreSQL, which keeps no statistics of a
+    # grouping's output, then expects thousands of segments rather than 200 and hashes them against
+    # the segments instead of looking each up (0.51-0.63 -> 0.40-0.48 s server CPU at 500 x 200)
+    kept = select(disputed.c.segment_id).group_by(disputed.c.transcript_id, disputed.c.segment_id)
     if tests:
         kept = kept.having(and_(*(func.max(case((test, 1), else_=0)) == 1 for test in tests)))
     kept = kept.subquery("kept")

@@ -98,7 +98,10 @@ class Evidence:
         found: dict[int, list[str]] = defaultdict(list)
         for code_id, participant in self.tally.cells:
             found[code_id].append(participant)
-        return {c.id: sorted(found.get(c.id, []), key=natural_key) for c in self.codes}
+        # each label's natural key made once, not once per code (500 interviews x 54 codes: a third of a second)
+        labels = {participant for _, participant in self.tally.cells}
+        place = {label: n for n, label in enumerate(sorted(labels, key=lambda label: (natural_key(label), label)))}
+        return {c.id: sorted(found.get(c.id, []), key=place.__getitem__) for c in self.codes}
 
     @cached_property
     def codings(self) -> pd.DataFrame:
@@ -196,22 +199,23 @@ def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
 
 def frequency_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
                     combine: str = "union", order: str = "count",
-                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE) -> Table:
+                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE, quotes: bool = True) -> Table:
     """How many participants mentioned each code ("N of M"), with ids, definition and an exemplar.
 
     Rows are sorted by participants (descending) then codebook order, or by codebook order alone
-    with ``order="codebook"``.
+    with ``order="codebook"``. With ``quotes=False`` the table has no exemplar column (what the
+    chart draws: choosing exemplars ranks every coded segment of the source).
     """
     if order not in ORDERS:
         raise BadValue(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
     evidence = gather(study, asker, theme, source, combine, parent_rule)
     mentions, of = evidence.mentions(), len(evidence.participants)
-    quotes = exemplars(study, evidence)
+    chosen = exemplars(study, evidence) if quotes else {}
     labels = _code_label(evidence.codes)  # two codes of one name in view: told apart by their paths
     rows = [
         {"code": labels[c.id], "ref": c.ref, "theme": c.theme_ref, "participants": len(mentions[c.id]), "of": of,
          "percent": _percent(len(mentions[c.id]), of), "ids": mentions[c.id], "description": c.definition,
-         "quote": quotes.get(c.id)}
+         **({"quote": chosen.get(c.id)} if quotes else {})}
         for c in evidence.codes
     ]
     if order == "count":
@@ -223,14 +227,15 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
         Column("percent", "%", numeric=True),
         Column("ids", "Participants"),
         Column("description", "Definition", wide=True),
-        Column("quote", "Exemplar quote", wide=True, format=quote_text),
     ]
+    if quotes:
+        columns.append(Column("quote", "Exemplar quote", wide=True, format=quote_text))
     if len({c.theme_ref for c in evidence.codes}) > 1:
         columns.insert(0, Column("theme", "Theme"))
     return Table(
         title=f"Participants mentioning each code: {_theme_title(evidence)}",
         columns=tuple(columns), rows=tuple(rows),
-        caption=_caption(evidence, "N of"), notes=(EXEMPLAR_RULE, *evidence.rule_note),
+        caption=_caption(evidence, "N of"), notes=((EXEMPLAR_RULE,) if quotes else ()) + evidence.rule_note,
         source=evidence.source_dict(), warning=evidence.warning, name="frequency",
     )
 

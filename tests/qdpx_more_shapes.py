@@ -83,8 +83,8 @@ def outside() -> tuple[str, dict[str, bytes]]:
 
 def quotations() -> tuple[str, dict[str, bytes]]:
     """ATLAS.ti: GUIDs in braces and mixed case (a reference in another case than its target), a
-    UTF-8 byte order mark before the XML, quotations with names, an editor and an edit date, a
-    coding without a GUID's braces, a code without a colour, a user known only by id."""
+    UTF-8 byte order mark before the XML, quotations with their own names, an editor and an edit
+    date, a code without a colour, a user known only by id."""
     g = lambda k, n: guid(k, n, upper=True)  # noqa: E731
     ana, ben = g(15, 1), g(15, 2)
     a, b = _span(TEXT, "Waiting for reviewers, mostly after lunch.")
@@ -159,9 +159,13 @@ SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, 
 
 def write_shape(path: Path, shape: str) -> Path:
     """The shape's project as a .qdpx at ``path``."""
-    qde, files = SHAPES[shape]()
+    return write_project(path, *SHAPES[shape]())
+
+
+def write_project(path: Path, qde: str | bytes, files: dict[str, bytes]) -> Path:
+    """A .qdpx at ``path`` of the project XML (UTF-8 unless given as bytes) and these files."""
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", qde.encode("utf-8"))
+        archive.writestr("project.qde", qde.encode("utf-8") if isinstance(qde, str) else qde)
         for name, data in files.items():
             archive.writestr(name, data)
     return path

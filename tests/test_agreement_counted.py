@@ -12,7 +12,7 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from study.adjudication import Disagreement, disagreements, docket, resolve
 from study.agreement.breakdown import GroupAgreement, agreement_by
@@ -34,7 +34,7 @@ from study.disputes import (
     filter_disagreements,
     shown,
 )
-from study.schema import segments, transcripts
+from study.schema import codings, segments, transcripts, unit_key
 from study.store import Theme
 from tests.conftest import coded_sample_study
 from tests.test_counting_equivalence import varied_study
@@ -206,7 +206,26 @@ def per_transcript_of_units(study, raters, **options) -> list[GroupAgreement]:
     return rows
 
 
+def spans_twice_study(study) -> None:
+    """``varied_study`` where a rater applied a code twice on some segments: a second span beside
+    every third span, and a span beside every fourth whole-segment coding (one unit, one rater)."""
+    varied_study(study)
+    with study.connection() as conn:
+        coded = conn.execute(select(codings.c.rater_id, codings.c.transcript_id, codings.c.segment_id,
+                                    codings.c.code_id, codings.c.span_start, codings.c.span_end, segments.c.start,
+                                    codings.c.created_at)
+                             .join(segments, segments.c.id == codings.c.segment_id).order_by(codings.c.id)).all()
+        spans, wholes = [c for c in coded if c.span_start is not None], [c for c in coded if c.span_start is None]
+        added = [(c, c.span_start) for c in spans[::3] if c.span_end - c.span_start >= 2]
+        added += [(c, c.start) for c in wholes[::4]]
+        conn.execute(insert(codings), [
+            {"rater_id": c.rater_id, "transcript_id": c.transcript_id, "segment_id": c.segment_id,
+             "code_id": c.code_id, "unit_key": unit_key(c.segment_id, (at, at + 1)), "span_start": at,
+             "span_end": at + 1, "memo": None, "created_at": c.created_at} for c, at in added])
+
+
 @pytest.mark.parametrize("build, raters", [(varied_study, ["alice", "bob", "carol"]),
+                                           (spans_twice_study, ["alice", "bob", "carol"]),
                                            (coded_sample_study, ["alice", "bob"])])
 def test_agreement_per_transcript_counted_in_the_database_equals_the_units_slices(study_from, build, raters):
     study = study_from(build)

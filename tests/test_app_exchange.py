@@ -107,3 +107,22 @@ def test_project_memos_an_import_brought_are_shown(study_db, study):
     assert at.expander[0].label.startswith("Project memos other tools' projects brought (1)")
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "Reflexive *journal*" in shown and "Week one: I lead too much." in shown
+
+
+def test_the_admin_is_told_what_an_export_could_not_write_back(study_db, study):
+    """What an import kept whose place is gone (here a case reference to a case the study no longer
+    has) is named in a warning when the project is prepared, not dropped silently."""
+    from study.qdpx import kept
+
+    orphan = kept.KeptElement("00000008-0000-4000-8000-000000000009", "Case",
+                              '<SelectionRef xmlns="urn:QDA-XML:project:1.0" '
+                              'targetGUID="00000003-0000-4000-8000-000000000009" />')
+    with study.session() as session:
+        assert kept.keep(session, [orphan], {}, {}) == 1
+    at = open_page("exchange", ADMIN)
+    at.button[0].click()  # prepare the .qdpx
+    at.run()
+    assert not at.exception and not at.error and "qdpx_bytes" in at.session_state
+    shown = [w.value.replace("\\", "") for w in at.warning]
+    assert shown == ["Not written: a kept <SelectionRef> in a <Case> the export does not hold (removed or renamed "
+                     "since the import)"]

@@ -298,6 +298,7 @@ def test_admin_adds_a_code_below_a_code_and_findings_offer_the_parent_rule_per_t
     assert rule.value == "with-codes-below"
     rule.set_value("own-codings").run()
     assert not at.exception
+    open_table_tab(at)
     assert "A code counts only its own codings" in texts(at)
     at.segmented_control(key="findings_view").set_value("Participants × codes").run()
     assert at.segmented_control(key="parent-rule-Participants × codes").value == "with-codes-below"  # per table
@@ -368,6 +369,13 @@ def test_the_consensus_decisions_are_read_when_opened_a_page_at_a_time(study_db,
 # -- findings ---------------------------------------------------------------------
 
 
+def open_table_tab(at) -> None:
+    """The Frequency view's Table tab, as a click on it: computed when opened."""
+    at.session_state["frequency_tab"] = "Table"
+    at.run()
+    assert not at.exception
+
+
 @pytest.mark.parametrize("view", ["Frequency", "Participants × codes", "Factors", "Demographics",
                                   "Co-occurrence", "Saturation", "Framework"])
 def test_each_findings_view_renders(study_db, view):
@@ -397,14 +405,27 @@ def test_findings_say_what_m_covers_once_per_view(study_db, study, view):
     add_interview(study, "P11-2022-08-09", "P11", ["Nothing coded here yet."])
     at = open_page("findings", ADMIN)
     at.segmented_control(key="findings_view").set_value(view).run()
+    if view == "Frequency":
+        open_table_tab(at)
     assert not at.exception
     shown = re.sub(r"\\(.)", r"\1", texts(at))
     assert shown.count("Included: ") == 1 and shown.count("(left out of M)") == 1
     assert "participants whose transcripts are coded" in shown  # the rest of the table's caption stays
 
 
+def test_findings_frequency_table_is_computed_when_its_tab_opens(study_db, monkeypatch):
+    chosen = []
+    monkeypatch.setattr(findings, "exemplars", lambda *args: chosen.append(args) or {})
+    at = open_page("findings", ADMIN)
+    assert [t.label for t in at.tabs] == ["Chart", "Table"]
+    assert not at.tabs[1].dataframe and not chosen  # the chart shows no quotes: none was chosen
+    open_table_tab(at)
+    assert at.tabs[1].dataframe and len(chosen) == 1
+
+
 def test_findings_offer_each_table_format_and_the_report(study_db):
     at = open_page("findings", ADMIN)
+    open_table_tab(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert {"Word", "LaTeX", "CSV", "Excel", "Markdown", "Word report", "HTML report"} <= set(labels)
 

@@ -623,3 +623,62 @@ def test_a_table_of_fields_and_values_is_no_dialogue(tmp_path):
     path = _table_docx(tmp_path / "t.docx", ["Interview 4"], rows)
     parsed = read_transcript(path, without=tuple(NAMED_LAYOUTS))
     assert {t.speaker for t in parsed.turns} <= {"Unknown"}
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("shape", ["{name} [{a}s - {b}s]\n{text}\n", "[{a}s -> {b}s] {name}: {text}\n"],
+                         ids=["name alone, seconds after", "seconds before the name"])
+def test_segments_timed_in_seconds_with_their_unit_are_labels(tmp_path, without, shape):
+    # diarising speech-to-text scripts write "[0.00s -> 4.20s] SPEAKER_00: ..." or "SPEAKER_00 [0.00s - 4.20s]"
+    # above the words; before, the seconds hid the label and the file was read as unlabelled paragraphs
+    said = [("SPEAKER_00", "When did you start on the river?"), ("SPEAKER_01", "When I was a boy."),
+            ("SPEAKER_00", "What changed?"), ("SPEAKER_01", "The locks are automatic now.")]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(shape.format(name=n, a=f"{3.5 * i:.2f}", b=f"{3.5 * i + 3:.2f}", text=t)
+                              for i, (n, t) in enumerate(said)), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+def test_a_time_written_as_a_markdown_link_after_a_bold_name_is_the_turns_time(tmp_path, without):
+    # a podcast page links each turn's time to the moment in the video: "**Ada Brook** [(00:00:14)](https://...)"
+    lines = []
+    for i, (name, text) in enumerate([("Ada Brook", "When did you start?"), ("Ben Ortiz", "As a boy."),
+                                      ("Ada Brook", "What changed?"), ("Ben Ortiz", "The locks.")]):
+        lines.append(f"**{name}** [(00:00:{10 * i:02d})](https://www.youtube.com/watch?v=abc&t={10 * i})\n\n{text}\n")
+    path = tmp_path / "t.md"
+    path.write_text("# Episode 12\n\n" + "\n".join(lines), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        ("Ada Brook", "When did you start?", "00:00:00"), ("Ben Ortiz", "As a boy.", "00:00:10"),
+        ("Ada Brook", "What changed?", "00:00:20"), ("Ben Ortiz", "The locks.", "00:00:30")]
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("shape", ["- **{name}:** {text}", "> **{name}**: {text}\n", "🎙️ {name}: {text}"],
+                         ids=["list items", "quotations", "a picture before the name"])
+def test_labels_behind_a_bullet_a_quotation_mark_or_a_picture_are_labels(tmp_path, without, shape):
+    # Markdown transcripts list their turns ("- **Ana:** ...") or quote them ("> **Ana**: ..."), podcast
+    # notes put a microphone before the name: before, the bullet was read as an unnamed turn marker
+    # (every turn Interviewer or Participant by turn) and the picture hid the label altogether
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy, on my uncle's barge."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.md"
+    path.write_text("# Interview\n\n" + "\n".join(shape.format(name=n, text=t) for n, t in said) + "\n", encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+
+
+@pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])
+@pytest.mark.parametrize("separator", [" - ", " / ", " | "])
+def test_a_name_and_a_time_apart_by_a_separator_alone_on_a_line(tmp_path, without, separator):
+    # "Ada Brook - 00:00:10" above the words: before, the name ran on into the time ("Ada Brook - 00"
+    # at "00:10"), or kept the separator ("Ada Brook /")
+    said = [("Ada Brook", "When did you start on the river?"), ("Ben Ortiz", "When I was a boy."),
+            ("Ada Brook", "What changed since then?"), ("Ben Ortiz", "The locks are automatic now.")]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(f"{n}{separator}00:0{i}:10\n{t}\n" for i, (n, t) in enumerate(said)), encoding="utf-8")
+    parsed = read_transcript(path, without=without)
+    assert [(t.speaker, parsed.turn_text(t), t.timestamp) for t in parsed.turns] == [
+        (n, t, f"00:0{i}:10") for i, (n, t) in enumerate(said)]

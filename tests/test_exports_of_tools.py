@@ -178,6 +178,32 @@ def test_json_utterances_beat_the_word_list_beside_them(tmp_path):
     assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [("0", "¡Hola!"), ("1", "Buenas tardes.")]
 
 
+def test_json_blocks_whose_speaker_sits_in_an_object_they_hold(tmp_path):
+    # a transcript editor's saved blocks: {"text", "data": {"speaker", "start", "words"}}; the speaker
+    # one level down was not found, so every block was one unknown speaker's paragraph
+    blocks = [{"text": "Where did you grow up?", "type": "paragraph", "data": {"speaker": "TBC 0", "start": 1.0, "words": []}},
+              {"text": "By the harbour.", "type": "paragraph", "data": {"speaker": "TBC 1", "start": 3.5, "words": []}}]
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps({"blocks": blocks}), encoding="utf-8")
+    assert _turns(read_transcript(path)) == [("TBC 0", "Where did you grow up?", "0:00:01"),
+                                             ("TBC 1", "By the harbour.", "0:00:03")]
+
+
+def test_json_phrases_whose_words_are_in_a_field_no_text_column_names(tmp_path):
+    # a batch recogniser's phrases: the words under "nBest"[0], in "lexical" (bare) and "display" (written);
+    # no field is named as a text column, so the file was refused. The written form is the reading
+    def phrase(speaker, display):
+        bare = display.lower().strip("?.")
+        return {"speaker": speaker, "offset": "PT1S", "nBest": [{"confidence": 0.9, "lexical": bare, "display": display}]}
+    data = {"combinedRecognizedPhrases": [{"lexical": "what do you grow beans and far too many courgettes",
+                                           "display": "What do you grow? Beans and far too many courgettes."}],
+            "recognizedPhrases": [phrase(1, "What do you grow?"), phrase(2, "Beans and far too many courgettes.")]}
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(path))] == [
+        ("1", "What do you grow?"), ("2", "Beans and far too many courgettes.")]
+
+
 def test_json_segments_split_into_chapters_are_all_read(tmp_path):
     # a podcast tool's chapters, each with its own segments: every chapter's words are the transcript,
     # not only the longest chapter's (the others were dropped with a success status)
@@ -285,3 +311,28 @@ def test_caption_identifiers_that_name_no_recurring_speaker_are_not_speakers(tmp
     parsed = _vtt(tmp_path, list(zip(idents, ["Ana: Hello.", "Ben: Hi.", "Ana: How are you?", "Ben: Fine."])))
     assert [(s, body) for s, body, _ in _turns(parsed)] == [
         ("Ana", "Hello."), ("Ben", "Hi."), ("Ana", "How are you?"), ("Ben", "Fine.")]
+
+
+def test_a_table_of_timed_text_with_no_speaker_column_is_read_as_text(tmp_path):
+    # a speech-to-text tool's .tsv ("start, end, text"): refused before as a table without a speaker
+    # column, every word lost; its cells are the text, with their own labels when they carry them
+    from study.transcripts import table_kind
+    plain = tmp_path / "episode.tsv"
+    plain.write_text("start\tend\ttext\n0\t4200\tWelcome to the show, Ben.\n4200\t9100\tThanks for having me.\n",
+                     encoding="utf-8")
+    parsed = read_transcript(plain)
+    assert [parsed.turn_text(t) for t in parsed.turns] == ["Welcome to the show, Ben.", "Thanks for having me."]
+    assert table_kind(plain) == "transcript"
+    labelled = tmp_path / "diarised.tsv"
+    labelled.write_text("start\tend\ttext\n0\t4200\tSPEAKER_00: Where do you live?\n4200\t9100\tSPEAKER_01: By the harbour.\n"
+                        "9100\t9900\tSPEAKER_00: Since when?\n9900\t11000\tSPEAKER_01: Always.\n", encoding="utf-8")
+    assert [(s, body) for s, body, _ in _turns(read_transcript(labelled))] == [
+        ("SPEAKER_00", "Where do you live?"), ("SPEAKER_01", "By the harbour."), ("SPEAKER_00", "Since when?"),
+        ("SPEAKER_01", "Always.")]
+
+
+def test_a_survey_table_is_still_a_survey(tmp_path):
+    from study.transcripts import table_kind
+    path = tmp_path / "answers.csv"
+    path.write_text("timestamp,participant,text\n2024-01-01 10:00,P1,More buses.\n", encoding="utf-8")
+    assert table_kind(path) == "survey"

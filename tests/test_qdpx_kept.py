@@ -59,14 +59,13 @@ def test_the_loss_measure_counts_what_a_copy_lacks(tmp_path):
 # - PlainTextContent: an export writes notes as files (their words are counted there, not lost);
 # - NVivo: the annotation joined to a selection by a Link becomes that coding's memo, so the Link
 #   and its Note go, with their names ("Annotation" twice), the note's date and the link's direction;
-# - QualCoder: an empty <Description /> is not written; a transcript selection is named by its
-#   words, not "studio_tour.mp3.transcribed" (three words).
+# - QualCoder: an empty <Description /> is not written.
 BY_DESIGN = {
     "NVivo": ({"PlainTextContent": 4, "Link": 1, "Note": 1}, {"annotation": 2},
               {"date=2024-04-03T11:00:00Z": 1, "direction=ONEWAY": 1}),
     "MAXQDA": ({"PlainTextContent": 1}, {}, {}),
     "ATLAS.ti": ({"PlainTextContent": 2}, {}, {}),
-    "QualCoder": ({"Description": 1}, {"studio_tour": 1, "mp3": 1, "transcribed": 1}, {}),
+    "QualCoder": ({"Description": 1}, {}, {}),
 }
 CASE_REF = "case reference(s) to a picture, a recording or PDF without text or a text left out"
 SET_MEMBER = "set member(s) that are a picture, a recording or PDF without text or a text left out"

@@ -9,14 +9,15 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import xmlschema
+from sqlalchemy import select
 
 from study import qdpx
 from study.auth import CLI
 from study.qdpx import kept
-from study.store import Study
+from study.store import Coding, Study
 from tests.qdpx_loss import inventory, loss
-from tests.qdpx_media_projects import DOCX
-from tests.qdpx_more_shapes import write_shape
+from tests.qdpx_media_projects import DOCX, PROJECTS
+from tests.qdpx_more_shapes import SHAPES, folders, write_project, write_shape
 
 SCHEMA = xmlschema.XMLSchema(str(qdpx.schema_path()))
 X = "{urn:QDA-XML:project:1.0}"
@@ -53,17 +54,67 @@ def test_a_text_only_in_word_goes_back_out_with_its_codings_note_set_and_case(st
 
 def test_a_text_outside_the_archive_goes_back_out_linked_as_it_came_in(study, tmp_path):
     """A text the project links to (``relative://``) is not read; it goes back out with the same
-    link and its coding. Lost by design: the user's id (a study names users by name)."""
+    link and its coding, and the user with their id."""
     summary, lost, out = _round_trip(study, tmp_path, "outside")
     assert [name for name, _ in summary.left_out] == ["Linked interview"] and LEFT_OUT in summary.kept_lines
-    assert (dict(lost.elements), dict(lost.attributes), dict(lost.values), dict(lost.files)) == (
-        {}, {"User@id": 1}, {}, {})
+    assert lost.total == 0
     root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
     assert [s.get("plainTextPath") for s in root.iter(X + "TextSource") if s.get("name") == "Linked interview"] == [
         "relative:///interviews/linked.txt"]
 
 
-@pytest.mark.parametrize("shape", ["word only", "outside"])
+def _by_guid(root: ET.Element, tag: str) -> dict[str, ET.Element]:
+    return {e.get("guid"): e for e in root.iter(X + tag)}
+
+
+def test_quotation_names_editors_and_user_ids_go_back_out(study, tmp_path):
+    """ATLAS.ti names its quotations and records who edited them last; a study names a selection
+    by its words and keeps no editor. Those kept go back onto the selection written at the same
+    place, the user known only by an id with it; GUIDs in braces, a reference in another case and
+    a byte order mark before the XML are read. Nothing is lost."""
+    summary, lost, out = _round_trip(study, tmp_path, "quotations")
+    assert summary.ok and dict(summary.codings) == {"Ana": 1, "ben.k": 1} and not summary.unmapped
+    assert lost.total == 0
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    users = _by_guid(root, "User")
+    slump = next(s for s in root.iter(X + "PlainTextSelection") if s.get("name") == "Afternoon slump")
+    assert (users[slump.get("modifyingUser")].get("id"), slump.get("modifiedDateTime")) == (
+        "ben.k", "2023-02-09T16:30:00")
+    assert {s.get("name") for s in root.iter(X + "PlainTextSelection")} >= {"Afternoon slump", "Whiteboard drawing"}
+
+
+def _tree(code: ET.Element) -> tuple:
+    return code.get("name"), code.get("isCodable"), [_tree(c) for c in code.findall(X + "Code")]
+
+
+def test_folders_notes_as_files_and_utf16_positions_of_nvivo_go_back_out(study, tmp_path):
+    """NVivo's folders that are not codable stay folders three deep; its notes written as files
+    come in (a code's note keeps its own name); positions counted in UTF-16 units over a text with
+    a byte order mark, CR LF line ends and emoji select the same words. What the schema has no
+    place for (a vendor's element and attribute) is named by the import, not written back."""
+    summary, lost, out = _round_trip(study, tmp_path, "folders")
+    assert [quote for *_, quote in _quotes(study)] == ["Like a rocket \U0001F680 with no brakes",
+                                                       "We slept for a week."]
+    assert summary.skipped == ["1 <Layout> element(s) in <TextSource> not imported",
+                               "1 attribute(s) of another namespace than QDA-XML's not imported: aggregate on <Code> (1)"]
+    assert (dict(lost.elements), dict(lost.attributes), dict(lost.words), dict(lost.values), dict(lost.files)) == (
+        {"Layout": 1}, {"Code@aggregate": 1, "Layout@zoom": 1}, {"true": 1}, {}, {})
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    [top] = [c for c in root.find(X + "CodeBook").find(X + "Codes").findall(X + "Code") if c.get("name") == "Feelings"]
+    assert _tree(top) == ("Feelings", "false", [("Intense", "false", [("Speed", "true", []),
+                                                                       ("Exhaustion", "true", [])])])
+    notes = {n.get("name"): n for n in root.iter(X + "Note")}
+    assert (notes["Launch week"].get("modifiedDateTime"), "On exhaustion" in notes) == ("2024-01-13T08:00:00Z", True)
+
+
+def _quotes(study: Study) -> list[tuple[str, str, str]]:
+    with study.session() as session:
+        return [(c.rater.name, c.transcript.name, c.transcript.text[c.span[0]:c.span[1]] if c.span else
+                 c.transcript.text[c.segment.start:c.segment.end])
+                for c in session.scalars(select(Coding).order_by(Coding.id))]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 def test_importing_the_studys_own_export_again_keeps_nothing_twice(study, tmp_path, shape):
     _round_trip(study, tmp_path, shape)
     with study.session() as session:
@@ -72,3 +123,54 @@ def test_importing_the_studys_own_export_again_keeps_nothing_twice(study, tmp_pa
     assert again.kept == 0 and again.project_memos == 0
     with study.session() as session:
         assert kept.kept_of(session).elements == stored
+
+
+def test_a_notes_editor_the_study_cannot_place_is_named_by_the_export(study, tmp_path):
+    """A note edited by another user that becomes a coding's memo (NVivo's annotation) has no
+    element of its own in an export: its editor and edit date are named as not written."""
+    qde, files = folders()
+    at = qde.index("</Coding>", qde.index('<Coding guid="00000004-0000-4000-8000-000000000001"')) + len("</Coding>")
+    qde = qde[:at] + '<NoteRef targetGUID="00000006-0000-4000-8000-000000000001"/>' + qde[at:]
+    qdpx.import_qdpx(study, CLI, write_project(tmp_path / "in.qdpx", qde, files))
+    summary = qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    assert summary.not_written == ("the modifyingUser, modifiedDateTime of 1 <Note>(s) the export does not hold (a "
+                                   "memo or coding removed since the import, or a note that became a memo)",)
+
+
+@pytest.mark.parametrize("encoding, declared", [("utf-16", "utf-16"), ("utf-16", "utf-8"), ("utf-8-sig", "utf-8"),
+                                                ("latin-1", "ISO-8859-1")])
+def test_a_project_file_in_another_encoding_is_read_as_it_is_written(study, tmp_path, encoding, declared):
+    """UTF-16 with its byte order mark is read as UTF-16 even where its declaration says UTF-8 (the
+    parser refused it); a UTF-8 byte order mark and a declared Latin-1 are read too."""
+    qde, files = SHAPES["quotations"]()
+    qde = qde.lstrip("\ufeff").replace('encoding="utf-8"', f'encoding="{declared}"').replace(
+        "Afternoon slump", "Après-midi slump")
+    summary = qdpx.import_qdpx(study, CLI, write_project(tmp_path / "in.qdpx", qde.encode(encoding), files))
+    assert summary.ok and dict(summary.codings) == {"Ana": 1, "ben.k": 1}
+    root = ET.fromstring(zipfile.ZipFile(_exported_again(study, tmp_path)).read("project.qde"))
+    assert "Après-midi slump" in {s.get("name") for s in root.iter(X + "PlainTextSelection")}
+
+
+def _exported_again(study: Study, tmp_path: Path) -> Path:
+    out = tmp_path / "out.qdpx"
+    qdpx.export_qdpx(study, CLI, out)
+    return out
+
+
+@pytest.mark.parametrize("tool, by_design", [("MAXQDA", ({"PlainTextContent": 1}, {"Representation@plainTextPath": 1})),
+                                             ("QualCoder", ({"Description": 1}, {"Transcript@plainTextPath": 1}))])
+def test_a_pdf_or_recording_whose_text_is_missing_goes_back_out_whole(study, tmp_path, tool, by_design):
+    """The PDF's representation or the recording's transcript is missing from the archive: the PDF
+    or recording is kept whole (its regions or time ranges, its codings) with the case holding its
+    own variables, whose Variables the export writes again; only the path of the missing text
+    goes (it would name nothing), besides the by-design changes of ``test_qdpx_kept``."""
+    qde, files = PROJECTS[tool]()
+    path = write_project(tmp_path / "in.qdpx", qde, {n: data for n, data in files.items() if not n.endswith(".txt")})
+    summary = qdpx.import_qdpx(study, CLI, path)
+    assert len(summary.left_out) == 1 and LEFT_OUT in summary.kept_lines
+    out = tmp_path / "out.qdpx"
+    assert qdpx.export_qdpx(study, CLI, out).not_written == ()
+    SCHEMA.validate(zipfile.ZipFile(out).read("project.qde").decode("utf-8"))
+    lost = loss(inventory(path), inventory(out))
+    assert (dict(lost.elements), dict(lost.attributes), lost.figures()["words"], lost.figures()["values"]) == (
+        *by_design, 0, 0)

@@ -147,34 +147,36 @@ def transcript_counts(study: Study, asker: Actor, raters, include_unfinished: bo
 
 
 def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[int], roles: bool):
-    """``_grouped`` per transcript, units only and raters counted rather than named: rows (transcript
+    """``_grouped`` per transcript, units only, raters counted rather than named: rows (transcript
     id, code id, segment role or None for a whole transcript, how many raters applied the code,
-    units); and the disputed segments, rows (transcript id, role, segments). Both from one reading of
-    the codings (the grouped codings are a CTE read twice). Without ``roles`` a segment's role is
-    read as "" (no join to the segments)."""
+    units); and the disputed segments, rows (transcript id, role, segments). Both from one reading
+    of the codings (``compared.counted_query``, a CTE read twice). The disputed segments are
+    grouped per segment, then counted per transcript: PostgreSQL hashes both groupings, where a
+    count of distinct segments sorted them on disk. Without ``roles`` a segment's role is read as ""
+    (no join to the segments)."""
     found, disputed = [], []
     for start in range(0, len(transcript_ids), compared.BATCH):
-        applied = compared.applied_query(transcript_ids[start:start + compared.BATCH], rater_ids).cte("applied")
+        applied = compared.counted_query(transcript_ids[start:start + compared.BATCH], rater_ids).cte("applied")
         if roles:
             source = applied.outerjoin(segments, segments.c.id == applied.c.segment_id)
             role = segments.c.role
         else:
             source = applied
             role = case((applied.c.segment_id.is_(None), None), else_=literal(""))
-        ones = sum(applied.c.raters.op(">>")(r).op("&")(1) for r in range(len(rater_ids)))
-        counted = (select(applied.c.transcript_id, applied.c.code_id, role.label("role"), ones.label("ones"),
+        counted = (select(applied.c.transcript_id, applied.c.code_id, role.label("role"), applied.c.raters,
                           func.count().label("units"))
-                   .select_from(source).group_by(applied.c.transcript_id, applied.c.code_id, role, ones))
-        split = (select(applied.c.transcript_id, null().label("code_id"), role.label("role"), null().label("ones"),
-                        func.count(applied.c.segment_id.distinct()).label("units"))
-                 .select_from(source)
-                 .where(applied.c.segment_id.is_not(None), applied.c.raters != compared.everyone(len(rater_ids)))
-                 .group_by(applied.c.transcript_id, role))
-        for tid, code, role_, ones_, units in session.execute(union_all(counted, split)):
+                   .select_from(source).group_by(applied.c.transcript_id, applied.c.code_id, role, applied.c.raters))
+        split = (select(applied.c.transcript_id, role.label("role")).select_from(source)
+                 .where(compared.split(applied, len(rater_ids)))
+                 .group_by(applied.c.transcript_id, applied.c.segment_id, role).subquery("split"))
+        split_counted = (select(split.c.transcript_id, null().label("code_id"), split.c.role, null().label("raters"),
+                                func.count().label("units"))
+                         .group_by(split.c.transcript_id, split.c.role))
+        for tid, code, role_, raters, units in session.execute(union_all(counted, split_counted)):
             if code is None:
                 disputed.append((tid, role_, units))
             else:
-                found.append((tid, code, role_, ones_, units))
+                found.append((tid, code, role_, raters, units))
     return found, disputed
 
 

@@ -42,8 +42,8 @@ from .model import (
     QdaSource,
     normal_guid,
 )
-from .kept import (FILE_ATTRIBUTES, MAX_KEPT_FILE, PROJECT, SHELL, SHELL_FILES, KeptElement, digest, element_xml,
-                   keepable, shell_xml)
+from .kept import (ATTRIBUTES, FILE_ATTRIBUTES, MAX_KEPT_FILE, PROJECT, SHELL, SHELL_FILES, KeptElement,
+                   attributes_xml, digest, element_xml, keepable, shell_xml)
 from .positions import normal_text
 from .unread import kept_lines, local, unread_elements, unread_lines
 
@@ -99,7 +99,7 @@ def read_codebook(path: str | Path) -> tuple[tuple[QdaCode, ...], tuple[str, ...
 def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> ET.Element:
     """The root element of untrusted QDA-XML, refused unless it is one of ``roots`` in a QDA-XML namespace."""
     try:
-        root = defusedxml.ElementTree.fromstring(_inline_carriage_returns_kept(data), forbid_dtd=True)
+        root = defusedxml.ElementTree.fromstring(_inline_carriage_returns_kept(_utf16_as_utf8(data)), forbid_dtd=True)
     except DefusedXmlException:
         raise QdpxFormatError(path, f"{member} declares a DTD or entities, which QDA-XML never needs "
                                     "(a possible 'billion laughs' attack); refusing to open it") from None
@@ -117,6 +117,20 @@ def parse_xml(path: Path, member: str, data: bytes, roots: tuple[str, ...]) -> E
     return root
 
 
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _utf16_as_utf8(data: bytes) -> bytes:
+    """XML written as UTF-16 (it starts with a byte order mark) as UTF-8, its declaration dropped:
+    read as what it is even where the declaration names another encoding (a Windows writer's)."""
+    if data[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data
+    try:
+        return _DECLARATION.sub("", data.decode("utf-16"), count=1).encode("utf-8")
+    except UnicodeDecodeError:
+        return data  # the parser names what is wrong
+
+
 # a text held inside the XML: its run of characters up to the closing tag (a CDATA section, which
 # starts with "<", is left as it is)
 _INLINE_TEXT = re.compile(rb"(<(?:[\w.-]+:)?PlainTextContent(?:\s[^>]*)?>)([^<]*)(?=</)")
@@ -126,7 +140,7 @@ def _inline_carriage_returns_kept(data: bytes) -> bytes:
     """``data`` with each CR of an inline text (a PlainTextContent) written as a character reference:
     an XML reader turns every CR LF it reads into LF, but the tool that wrote the text counted its
     selections' positions over the CRs too (QualCoder's transcripts, Windows line ends)."""
-    if b"\r" not in data or data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    if b"\r" not in data:
         return data
     return _INLINE_TEXT.sub(lambda m: m[1] + m[2].replace(b"\r", b"&#13;"), data)
 
@@ -222,6 +236,7 @@ class _ArchiveReader(_Elements):
         self.kept: list[KeptElement] = []
         self.kept_files: dict[str, bytes] = {}
         self.kept_sources: frozenset[str] = frozenset()  # GUIDs of sources kept whole (pictures...)
+        self.inside_kept: set[str] = set()  # GUIDs of the elements inside texts kept whole (not read)
         self.kept_references: Counter = Counter()
         member = self._project_member()
         self.folder = member.rpartition("/")[0] + "/" if "/" in member else ""  # a project zipped in its folder
@@ -259,6 +274,7 @@ class _ArchiveReader(_Elements):
         users = {}
         for user in children(child(root, "Users"), "User"):
             guid = self.guid(user, "User")
+            self.keep_attributes(user, guid, False)
             name = user.get("name")  # a blank name stays blank: the import refuses it
             users[guid] = name if name is not None else (user.get("id") or f"user-{guid[:8]}")
         self.unique_guids("users", [(self.guid(u, "User"), u.get("name") or "") for u in
@@ -270,17 +286,22 @@ class _ArchiveReader(_Elements):
                           + [(self.guid(t, "Transcript"), t.get("name") or "") for s in source_elements
                              for t in children(s, "Transcript")[1:]])
         sources = tuple(text for s in source_elements for text in self.source(s))
-        notes = self.notes(root)
+        notes = self.notes(root, {guid for top in codes for c in top.walk() for guid in c.notes})
         cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
         self.link_coded_cases(sources, case_labels, case_of_source)
+        links_to_cases = {s.guid for text in sources for s in text.selections
+                          if s.codings and all(c.code in case_labels for c in s.codings)}
+        self.kept = [k for k in self.kept if k.kind != ATTRIBUTES or k.anchor not in links_to_cases]  # named by case
         links, relations = self.links(root, set(notes))
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
         self.skipped.extend(unread_lines(root, keepable) + self.colour_line())
         self.kept += [self.kept_element(anchor, parent, element) for anchor, parent, element in unread_elements(root)
                       if keepable(parent, local(element.tag))]
         self.keep_references_to_kept_sources(root, {s.guid for s in sources if not s.problem})
+        # what lies in a source kept whole is part of it (its regions, its quotations' attributes)
+        self.kept = [k for k in self.kept if k.anchor not in self.inside_kept]
         self.kept.append(KeptElement(None, "", ET.tostring(ET.Element(root.tag, dict(root.attrib)), encoding="unicode"),
                                      kind=PROJECT))
         return QdaProject(root.get("origin") or "", normal_guid(root.get("creatingUserGUID")), users, codes, sources,
@@ -314,10 +335,23 @@ class _ArchiveReader(_Elements):
             elements = children(child(root, "Cases"), "Case") if parent == "Case" else (
                 children(child(root, "Sets"), "Set") + _codebook_sets(root))
             for element in elements:
+                refs = [normal_guid(m.get("targetGUID")) for m in children(element, ref)]
+                if parent == "Case" and not (element.get("name") or "").strip() and len(refs) == 1 and refs[0] in whole:
+                    # a source's own variables (MAXQDA): the case goes out whole with its source
+                    self.kept.append(self.kept_element(None, "Cases", element))
+                    continue
                 for member in children(element, ref):
                     if normal_guid(member.get("targetGUID")) in whole and normal_guid(element.get("guid")):
                         self.kept.append(KeptElement(normal_guid(element.get("guid")), parent, element_xml(member)))
                         self.kept_references[f"{parent}/{ref}"] += 1
+
+    def keep_attributes(self, element: ET.Element, guid: str, name_kept: bool, written_as: str = "") -> None:
+        """Keeps the element's attributes an export would not write (``kept.OWN_ATTRIBUTES``), to
+        give them back to the element written for it (``written_as``: its name in the export
+        before a recording's text is wrapped, when it differs)."""
+        xml = attributes_xml(element, name_kept)
+        if xml is not None:
+            self.kept.append(KeptElement(guid, written_as or local(element.tag), xml, kind=ATTRIBUTES))
 
     def keep_shell(self, outer: ET.Element, guid: str) -> None:
         """Keeps the PDF or recording a text is read from, to write it around the text again (its
@@ -366,6 +400,7 @@ class _ArchiveReader(_Elements):
             return []
         if all(text.problem for text in texts):  # a text only in Word, or outside the archive...
             self.kept.append(self.kept_element(None, "Sources", element))
+            self.inside_kept |= {normal_guid(e.get("guid")) for e in element.iter()} - {None}
             self.kept_references["Sources/unreadable"] += 1
         elif kind != "TextSource" or set(element.attrib) & _SOURCE_ATTRIBUTES:
             self.keep_shell(element, guid)
@@ -376,7 +411,7 @@ class _ArchiveReader(_Elements):
         memo are the text's too)."""
         text, problem = _plain(*self.text_of(element))
         where = f"source {name!r}"
-        selections = tuple(self.selection(s, where) for s in children(element, "PlainTextSelection"))
+        selections = tuple(self.selection(s, where, text) for s in children(element, "PlainTextSelection"))
         return self.with_outer(QdaSource(
             guid, name, text, problem, selections, self.codings(element, where), self.note_refs(element),
             self.variables(element), _description(element), _user(element),
@@ -393,7 +428,7 @@ class _ArchiveReader(_Elements):
                 points[normal_guid(point.get("guid"))] = int(value)
         selections = []
         for selection in children(element, "TranscriptSelection"):
-            placed = self.transcript_selection(selection, points, where, _user(element))
+            placed = self.transcript_selection(selection, points, where, _user(element), text)
             if placed is not None:
                 selections.append(placed)
         source = QdaSource(guid, name, text, problem, tuple(selections), (), self.note_refs(element), (),
@@ -402,7 +437,7 @@ class _ArchiveReader(_Elements):
         return self.with_outer(source, recording, where)
 
     def transcript_selection(self, element: ET.Element, points: dict[str, int], where: str,
-                             transcriber: str | None) -> QdaSelection | None:
+                             transcriber: str | None, text: str | None = None) -> QdaSelection | None:
         """A TranscriptSelection as a selection from its start sync point to its end one, made by its
         creator or else the transcript's (QualCoder names no one on the selection or its codings);
         None (and reported) when either end names no sync point of the transcript."""
@@ -413,6 +448,7 @@ class _ArchiveReader(_Elements):
             self.skipped.append(f"{where}: transcript selection {guid} names no sync point of the transcript, so "
                                 f"where it lies is unknown; its {len(codings)} coding(s) not imported")
             return None
+        self.keep_attributes(element, guid, _own_name(element, text), "PlainTextSelection")
         return QdaSelection(guid, start, end, _user(element) or transcriber, codings, self.note_refs(element),
                             _description(element), element.get("creationDateTime"))
 
@@ -431,9 +467,10 @@ class _ArchiveReader(_Elements):
     def variables(self, element: ET.Element) -> tuple[tuple[str, str], ...]:
         return tuple(v for v in map(self.variable_value, children(element, "VariableValue")) if v is not None)
 
-    def selection(self, element: ET.Element, where: str) -> QdaSelection:
+    def selection(self, element: ET.Element, where: str, text: str | None = None) -> QdaSelection:
         guid = self.guid(element, "PlainTextSelection")
         where = f"{where}, selection {guid}"
+        self.keep_attributes(element, guid, _own_name(element, text))
         return QdaSelection(
             guid, self.position(element, "startPosition", where), self.position(element, "endPosition", where),
             _user(element), self.codings(element, where), self.note_refs(element), _description(element),
@@ -453,7 +490,8 @@ class _ArchiveReader(_Elements):
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
 
-    def notes(self, root: ET.Element) -> dict[str, QdaNote]:
+    def notes(self, root: ET.Element, on_codes: set[str] = frozenset()) -> dict[str, QdaNote]:
+        """The notes by GUID; a code's keeps its own name (the export names it for its code)."""
         notes = {}
         for note in children(child(root, "Notes"), "Note"):
             guid = self.guid(note, "Note")
@@ -461,6 +499,7 @@ class _ArchiveReader(_Elements):
             if problem:
                 self.skipped.append(f"note {note.get('name') or guid}: {problem}")
                 continue
+            self.keep_attributes(note, guid, guid in on_codes)
             anchor = child(note, "PlainTextSelection")
             selection = None
             if anchor is not None:
@@ -626,6 +665,13 @@ def _plain(text: str | None, problem: str | None) -> tuple[str | None, str | Non
         return None, "its text holds control characters, so it is not plain text"
     return text, problem
 _SOURCE_ATTRIBUTES = {"richTextPath", "creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime"}
+
+
+def _own_name(selection: ET.Element, text: str | None) -> bool:
+    """True when the selection's name is not words of its text: the user's own (ATLAS.ti's quotation
+    names), which an export, naming a selection by the words it selects, would lose."""
+    words = " ".join((selection.get("name") or "").split()).rstrip(".…")
+    return bool(words) and text is not None and words not in " ".join(text.split())
 
 
 def _codebook_sets(root: ET.Element) -> list[ET.Element]:

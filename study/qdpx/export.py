@@ -179,10 +179,11 @@ class _ProjectBuilder:
         store = kept.kept_of(self.session)
         if not store.elements or not self.with_kept:
             return
-        restorer = kept.Restorer(store, _NewGuids(self, root, transcripts), self.session)
+        new_guids = _NewGuids(self, root, transcripts)
+        restorer = kept.Restorer(store, new_guids, self.session)
         restorer.restore(root)
         self.texts.update(restorer.files)
-        self.not_written = tuple(restorer.not_written)
+        self.add_variables(root, new_guids.variables)
         users = root.find("Users")
         if users is None:
             users = ET.Element("Users")
@@ -190,6 +191,22 @@ class _ProjectBuilder:
         present = {u.get("guid") for u in users}
         users.extend(ET.Element("User", guid=guid, name=xml_text(user_name(name)))
                      for name, guid in self.user_guid.items() if guid not in present)
+        restorer.fill_users(root)
+        self.not_written = tuple(restorer.not_written)
+
+    def add_variables(self, root: ET.Element, names: set[str]) -> None:
+        """The Variables kept elements refer to that no participant or text holds now (a source's
+        own variables, kept with it), typed as a project declared them."""
+        container = root.find("Variables")
+        present = {v.get("name") for v in container} if container is not None else set()
+        missing = sorted(names - present)
+        if not missing:
+            return
+        if container is None:
+            container = ET.Element("Variables")
+            kept.insert_in_order(root, container)
+        declared = kept.variable_types(self.session)
+        container.extend(_variable(name, declared.get(name, "Text")) for name in missing)
 
     def sets(self, transcripts: set[str]) -> list[ET.Element]:
         """The sets an import kept, each member a code or text of this file (a member since renamed
@@ -354,6 +371,7 @@ class _NewGuids:
     def __init__(self, builder: _ProjectBuilder, root: ET.Element, transcripts: set[str]):
         self.builder, self.root, self.transcripts = builder, root, transcripts
         self._selections: dict[tuple, str] | None = None
+        self.variables: set[str] = set()  # the variables kept elements named
 
     def __call__(self, kind: str, *key) -> str | None:
         return getattr(self, kind, lambda *_: None)(*key)
@@ -369,6 +387,7 @@ class _NewGuids:
         return self.builder.user_guid.setdefault(name, stable_guid("user", user_name(name)))
 
     def variable(self, name: str) -> str:
+        self.variables.add(name)
         return stable_guid("variable", name)
 
     def case(self, participant_id: int) -> str | None:

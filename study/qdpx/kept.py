@@ -1,8 +1,10 @@
 """What a project holds that a study has no place for, kept as written so that an export gives
 it back: graphs (code maps, networks), picture sources and their region selections, PDF page
 regions, audio and video time ranges, notes on relations, note members of sets, a note on the
-project, descriptions of variables and notes, cases' references to codes and selections, and
-the recordings and PDFs a text came from.
+project, descriptions of variables and notes, cases' references to codes and selections, the
+recordings and PDFs a text came from, texts the study cannot read (only in Word, outside the
+archive) with their selections and codings, and the attributes of selections, notes and users
+an export would not write (a quotation's own name, its editor, a user's id).
 
 Each kept element is stored verbatim (``KeptElement``) with the GUID of the element it lay in,
 and the GUIDs it refers to are stored as what they named (a code by id, a text by transcript
@@ -22,6 +24,7 @@ import base64
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from xml.etree import ElementTree as ET
 
@@ -38,6 +41,25 @@ FILE_ATTRIBUTES = ("path", "richTextPath", "plainTextPath")  # the attributes na
 SHELL_FILES = ("path", "richTextPath")  # those of a text whose text the study holds (its plain text is the study's)
 SHELL = "shell"  # a kept source whose text was imported: its attributes (a PDF or recording: around the text)
 PROJECT = "project"  # the project's own attributes: its name, creator and dates
+ATTRIBUTES = "attributes"  # an element's attributes the study keeps nowhere (a quotation's name, its editor...)
+XSI = "{http://www.w3.org/2001/XMLSchema-instance}"  # the one namespace an export writes attributes of (schemaLocation)
+# the attributes an export writes of these elements from what the study holds; an import keeps the others
+OWN_ATTRIBUTES = {"PlainTextSelection": {"guid", "startPosition", "endPosition", "creatingUser", "creationDateTime"},
+                  "TranscriptSelection": {"guid", "fromSyncPoint", "toSyncPoint", "creatingUser", "creationDateTime"},
+                  "User": {"guid", "name"},
+                  "Note": {"guid", "creatingUser", "creationDateTime", "plainTextPath"}}
+NAMED_AS_KEPT = ("PlainTextSelection", "Note")  # whose name an export makes up (an excerpt, "Code memo: ...")
+
+
+def attributes_xml(element: ET.Element, name_kept: bool) -> str | None:
+    """The element's attributes an export would not write (``OWN_ATTRIBUTES``; a name only when
+    ``name_kept``; of other namespaces only ``XSI``'s), as an element to keep; None when there are none."""
+    own = OWN_ATTRIBUTES[_local(element.tag)] | (set() if name_kept else {"name"})
+    extra = {k: v for k, v in element.attrib.items()
+             if k not in own and (not k.startswith("{") or k.startswith(XSI))}
+    if not extra or set(extra) == {"name"} and not name_kept:
+        return None
+    return ET.tostring(ET.Element(element.tag, {"guid": element.get("guid", ""), **extra}), encoding="unicode")
 
 SOURCES = ("TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource")
 TEXT_CHILDREN = ["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef", "VariableValue"]
@@ -205,7 +227,7 @@ def _identity(element: KeptElement, refs: dict[str, list]) -> tuple:
         guid = normal_guid(value) if _GUID.fullmatch(value.strip()) else None
         return json.dumps(refs[guid]) if guid in refs else value
 
-    if element.kind in (SHELL, PROJECT):  # one per text and one per study: the first import's
+    if element.kind in (SHELL, PROJECT, ATTRIBUTES):  # one per element and one per study: the first import's
         return element.kind, named(element.anchor or "")
     tree = ET.fromstring(element.xml)
     for node in tree.iter():
@@ -261,6 +283,7 @@ class Restorer:
         self.files: dict[str, bytes] = {}  # archive member -> bytes to write
         self.not_written: list[str] = []
         self.written: set[tuple[int, str]] = set()  # (parent, element as text): one copy each
+        self.unplaced: Counter = Counter()  # (element, attribute names) kept whose element the export lacks
 
     def put(self, parent: ET.Element, element: ET.Element, append: bool = False) -> None:
         """Puts the element into ``parent`` unless the same is there already (a reference kept by
@@ -279,6 +302,8 @@ class Restorer:
         element = _plain(ET.fromstring(item.xml))
         _unindented(element)
         for node in element.iter():
+            for name in [n for n in node.attrib if n.startswith("{") and not n.startswith(XSI)]:
+                del node.attrib[name]  # a vendor's: the schema has no place for it (the import named it)
             for name, value in node.attrib.items():
                 if name != "guid" and _GUID.fullmatch(value.strip()) and (new := self.renamed(value)):
                     node.set(name, new)
@@ -301,7 +326,10 @@ class Restorer:
         if project is not None:  # the first project imported names the study's
             self.fill(root, project)
         for item in self.kept.elements:
-            if item.kind in (SHELL, PROJECT):
+            if item.kind in (SHELL, PROJECT) or item.kind == ATTRIBUTES and item.parent == "User":
+                continue
+            if item.kind == ATTRIBUTES:
+                self.fill_attributes(by_guid, item)
                 continue
             if item.anchor is None:
                 self.place_in_project(root, item)
@@ -326,11 +354,35 @@ class Restorer:
 
     def fill(self, target: ET.Element, item: KeptElement) -> None:
         """The kept element's attributes the export did not write (a creator, dates, a rich-text
-        version; a project's name)."""
+        version, a schema location; a project's, quotation's or note's own name)."""
+        own_name = _local(target.tag) in ("Project", *NAMED_AS_KEPT)
         for name, value in self.element(item).attrib.items():
-            if name not in ("guid", "origin", "plainTextPath") and "}" not in name and (
-                    name == "name" and _local(target.tag) == "Project" or name not in target.attrib):
+            if name not in ("guid", "origin", "plainTextPath") and ("}" not in name or name.startswith(XSI)) and (
+                    name == "name" and own_name or name not in target.attrib):
                 target.set(name, value)
+
+    def fill_attributes(self, by_guid: dict[str | None, ET.Element], item: KeptElement) -> None:
+        """An element's kept attributes onto the element the export wrote for it; named in
+        ``not_written`` when the export holds none (a user's are skipped then: a user with no work
+        in the study is not written at all)."""
+        target = by_guid.get(normal_guid(self.renamed(item.anchor)))
+        if target is not None and _local(target.tag) == item.parent:
+            self.fill(target, item)
+        elif item.parent != "User":
+            names = ", ".join(k.rsplit("}", 1)[-1] for k in ET.fromstring(item.xml).attrib if k != "guid")
+            self.unplaced[(item.parent, names)] += 1
+
+    def fill_users(self, root: ET.Element) -> None:
+        """The users' kept attributes (an id), once the export's users are all written; then what
+        found no element is named in ``not_written``, counted by kind."""
+        by_guid = {normal_guid(u.get("guid")): u for u in root.iter("User")}
+        for item in self.kept.elements:
+            if item.kind == ATTRIBUTES and item.parent == "User":
+                self.fill_attributes(by_guid, item)
+        self.not_written += [f"the {names} of {n} <{parent}>(s) the export does not hold (a memo or coding removed "
+                             "since the import, or a note that became a memo)"
+                             for (parent, names), n in sorted(self.unplaced.items())]
+        self.unplaced.clear()
 
     def place_in_project(self, root: ET.Element, item: KeptElement) -> None:
         element = self.element(item)

@@ -102,8 +102,31 @@ def unread(root: ET.Element, keeps=lambda parent, name: False) -> tuple[Counter,
 
 
 def unread_lines(root: ET.Element, keeps=lambda parent, name: False) -> list[str]:
-    """One line per kind of element not imported: "2 set(s) (groups of codes or sources) not imported"."""
-    return [f"{n} {what} not imported" for what, n in sorted(unread(root, keeps)[0].items())]
+    """One line per kind of element not imported: "2 set(s) (groups of codes or sources) not imported",
+    and one for the attributes of other namespaces than QDA-XML's (a vendor's own)."""
+    lines = [f"{n} {what} not imported" for what, n in sorted(unread(root, keeps)[0].items())]
+    foreign = vendor_attributes(root)
+    if foreign:
+        lines.append(f"{sum(foreign.values())} attribute(s) of another namespace than QDA-XML's not imported: "
+                     + ", ".join(f"{what} ({n})" for what, n in sorted(foreign.items())))
+    return lines
+
+
+_KNOWN_NAMESPACES = ("{http://www.w3.org/2001/XMLSchema-instance}", "{http://www.w3.org/XML/1998/namespace}")
+
+
+def vendor_attributes(root: ET.Element) -> Counter:
+    """{"aggregate on <Code>": count} of the attributes in a vendor's namespace on QDA-XML's
+    elements (what a vendor's elements hold is part of them, named with them)."""
+    found: Counter = Counter()
+    qda = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not (element.tag.startswith(qda) if qda else "}" not in element.tag):
+            continue
+        for name in element.attrib:
+            if name.startswith("{") and not name.startswith(_KNOWN_NAMESPACES):
+                found[f"{local(name)} on <{local(element.tag)}>"] += 1
+    return found
 
 
 def kept_lines(root: ET.Element, keeps) -> list[str]:

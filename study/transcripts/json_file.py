@@ -60,12 +60,12 @@ def read_json(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
         body = _record_text(record, segments.text)
         if not body:
             continue
-        speaker = _scalar(record.get(segments.speaker)) or UNKNOWN_SPEAKER
+        speaker = _scalar(_field(record, segments.speaker)) or UNKNOWN_SPEAKER
         if drafts and (drafts[-1].speaker == speaker or _PUNCTUATION.fullmatch(body)):  # "," goes with its word
             last = drafts[-1]
             drafts[-1] = DraftTurn(last.speaker, _joined(last.body, body), last.timestamp, last.role_hint)
         else:
-            drafts.append(DraftTurn(speaker, body, _time(record.get(segments.time)), label_role(speaker)))
+            drafts.append(DraftTurn(speaker, body, _time(_field(record, segments.time)), label_role(speaker)))
     fields = ", ".join(name for name in (segments.speaker, segments.text, segments.time) if name)
     return rendered(drafts, layout=f"segments (fields: {fields})")
 
@@ -109,9 +109,23 @@ def _same_words(objects: list[dict], key: str) -> bool:
 
 
 def _text_key(records: list[dict]) -> str | None:
-    """The records' text field: a field named as a text column holding the most words."""
-    keys = {key for record in records for key, value in record.items() if isinstance(value, str) and _is_text_field(key)}
-    return max(keys, key=lambda key: (_words_under(records, key), key), default=None)
+    """The records' text field: a field named as a text column holding the most words; else, when
+    none is, the string field holding the most words of several ("display" beside "lexical": the
+    written form, with capitals and punctuation, on a tie)."""
+    strings = {key for record in records for key, value in record.items() if isinstance(value, str)}
+    named = {key for key in strings if _is_text_field(key)}
+    if named:
+        return max(named, key=lambda key: (_words_under(records, key), key))
+    wordy = [key for key in strings if _words_under(records, key) >= _SENTENCE * len(records)]
+    return max(wordy, key=lambda key: (_words_under(records, key), _written_form(records, key), key), default=None)
+
+
+_SENTENCE = 3  # words per record on average: a field of sentences, not ids, codes or single words
+
+
+def _written_form(records: list[dict], key: str) -> int:
+    return sum(sum(1 for c in value if c.isupper() or not (c.isalnum() or c.isspace()))
+               for record in records if isinstance(value := record.get(key), str))
 
 
 def _is_text_field(key: str) -> bool:
@@ -143,13 +157,14 @@ def _segments(document) -> Segments | None:
         nearly = f[3] is not None and len(f[4] & most) >= _NEARLY * len(most)
         return nearly, nearly and f[0] >= 1.5 * len(f[1]), f[0]
     words, records, text, speaker, _ = max(found, key=preference)
-    time = next((key for record in records for key in record if is_time_column(key)), None)
+    time = next((key for key in sorted(_field_names(records), key=lambda k: k.count(".")) if is_time_column(key.rpartition(".")[2])
+                 and any(_field(record, key) is not None for record in records)), None)
     return Segments(_in_time_order(records, time), text, speaker, time)
 
 
 def _in_time_order(records: list[dict], time: str | None) -> list[dict]:
     """``records`` by their time when each has one (channels of one call), else as written."""
-    times = [_seconds(record.get(time)) for record in records] if time else []
+    times = [_seconds(_field(record, time)) for record in records] if time else []
     if not times or None in times:
         return records
     return [record for _, record in sorted(zip(times, records), key=lambda pair: pair[0])]
@@ -169,9 +184,33 @@ _NEARLY = 0.8  # a diarised word list holds the words of the plain transcript be
 
 
 def _speaker_key(records: list[dict]) -> str | None:
-    speakers = [key for key in {k for record in records for k in record} if is_speaker_column(key)
-                and any(_scalar(record.get(key)) for record in records)]
-    return max(speakers, key=lambda key: (_named_share(records, key), key), default=None)
+    """The field naming each segment's speaker: the record's own, or one in an object it holds
+    ("data": {"speaker": "TBC 0"}, written "data.speaker")."""
+    speakers = [key for key in _field_names(records) if is_speaker_column(key.rpartition(".")[2])
+                and any(_scalar(_field(record, key)) for record in records)]
+    return max(speakers, key=lambda key: (_named_share(records, key), -key.count("."), key), default=None)
+
+
+def _field_names(records: list[dict]) -> set[str]:
+    """The records' fields, and those of the objects they hold one level down, as "outer.inner"."""
+    names = set()
+    for record in records:
+        for key, value in record.items():
+            names.add(key)
+            if isinstance(value, dict):
+                names.update(f"{key}.{inner}" for inner in value if "." not in key)
+    return names
+
+
+def _field(record: dict, name: str | None):
+    """A record's field by ``_field_names``' name."""
+    if name is None:
+        return None
+    if name in record or "." not in name:
+        return record.get(name)
+    outer, _, inner = name.partition(".")
+    holder = record.get(outer)
+    return holder.get(inner) if isinstance(holder, dict) else None
 
 
 def _object_lists(document, deadline: Deadline):
@@ -205,7 +244,7 @@ def _words_under(records: list[dict], key: str) -> int:
 
 def _named_share(records: list[dict], key: str) -> float:
     """How many of the field's values hold a letter: a name or "SPEAKER_00" before a bare number."""
-    values = [_scalar(record.get(key)) for record in records]
+    values = [_scalar(_field(record, key)) for record in records]
     return sum(1 for value in values if value and any(c.isalpha() for c in value)) / max(1, len(values))
 
 

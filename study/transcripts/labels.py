@@ -25,7 +25,8 @@ TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:[.,]\d{1,3})?"
 # A name: starts with a letter; letters, digits, spaces and . , ' ’ & ( ) - inside; lazy.
 # What a speaker's name may hold after its first letter: "Dr. Jane Roe, PhD", "O'Neil", "Abg. Tim Brandt (CDU/CSU)".
 NAME_CHARS = rf"{WORD}.,'’&()/\- "
-NAME = rf"(?P<speaker>[^\W\d_][{NAME_CHARS}]{{0,59}}?)"
+# It never ends inside a time: "Ana Lee - 00:00:10" is Ana Lee and a time, not "Ana Lee - 00" at "00:10".
+NAME = rf"(?P<speaker>[^\W\d_][{NAME_CHARS}]{{0,59}}?)(?!(?<=\d)[:：]\d\d[:：]\d\d)"
 MAX_LABEL_WORDS = 6
 
 # First words that make "Word ...:" a sentence or a sound, not a speaker.

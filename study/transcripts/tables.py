@@ -10,12 +10,15 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import Collection, Sequence
 
 from ..csv_quotes import EXTRA_CELLS_FIX, extra_cells, extra_cells_problem, rejoined, rejoined_note
 from .limits import MAX_TABLE_CELLS, MAX_TABLE_ROWS, Deadline
 from .model import PROTOCOL_INTERVIEWER, ParsedTranscript, SurveyResponse, Unreadable
 from .rendered import DraftTurn, rendered
+from .registry import read_layout
 from .roles import label_role
+from .taught import Convention
 from .text import decode_text
 
 TRANSCRIPT, SURVEY, PARTICIPANTS = "transcript", "survey", "participants"
@@ -110,6 +113,18 @@ def speaker_columns(header: list[str]) -> SpeakerColumns | None:
     return SpeakerColumns(speaker, text, time)
 
 
+def timed_text_columns(header: list[str]) -> int | None:
+    """The text column of a table of timed text with no speaker column, as speech-to-text tools write
+    it ("start, end, text"): a time and a text column, no speaker and no participant column. None otherwise."""
+    names = [name.strip() for name in header]
+    if any(_SPEAKER_COLUMNS.fullmatch(name) for name in names) or _is_participants_header(header) \
+            or any(re.sub(r"[\W_]+", "", name).casefold() in _PARTICIPANT_ID_COLUMNS for name in names):
+        return None
+    text = next((i for i, name in enumerate(names) if _TEXT_COLUMNS.fullmatch(name)), None)
+    timed = any(_TIME_COLUMNS.fullmatch(name) for name in names)
+    return text if timed else None
+
+
 def table_header(data: bytes, suffix: str) -> list[str]:
     if suffix == ".xlsx":
         rows = _xlsx_rows(data)
@@ -120,7 +135,7 @@ def table_header(data: bytes, suffix: str) -> list[str]:
 
 
 def kind_of_header(header: list[str]) -> str:
-    if speaker_columns(header) is not None:
+    if speaker_columns(header) is not None or timed_text_columns(header) is not None:
         return TRANSCRIPT
     return PARTICIPANTS if _is_participants_header(header) else SURVEY
 
@@ -141,9 +156,15 @@ def _is_participants_header(header: list[str]) -> bool:
     return len(others) != 1 or "transcript" in names
 
 
-def read_speaker_table(data: bytes, suffix: str, **_options) -> ParsedTranscript:
+def read_speaker_table(data: bytes, suffix: str, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
+                       **_options) -> ParsedTranscript:
     rows, delimiter = _rows_and_delimiter(data, suffix)
     columns = speaker_columns(rows[0]) if rows else None
+    if columns is None and rows and (text := timed_text_columns(rows[0])) is not None:
+        # a table of timed text naming no speaker: its text cells read as a text file's paragraphs,
+        # with their own labels if any ("SPEAKER_00: ...")
+        cells = [" ".join(row[text].split()) for row in rows[1:] if text < len(row) and row[text].strip()]
+        return read_layout("\n\n".join(cells), by_line=False, without=without, taught=taught)
     if columns is None:
         found = ", ".join(rows[0]) if rows else "none"
         raise Unreadable(

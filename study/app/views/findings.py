@@ -61,12 +61,16 @@ def parent_rule(view: str) -> str:
 
 def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> None:
     if view == "Frequency":
-        table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=parent_rule(view))
-        chart, numbers = st.tabs(["Chart", "Table"])
-        with chart:
-            st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
-        with numbers:
-            show_table(table, coverage)
+        rule = parent_rule(view)
+        # only the open tab is computed: the chart needs no exemplar quotes, which rank every coded segment
+        chart, numbers = st.tabs(["Chart", "Table"], key="frequency_tab", on_change="rerun")
+        if chart.open:
+            table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, quotes=False)
+            with chart:
+                st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
+        if numbers.open:
+            with numbers:
+                show_table(findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule), coverage)
     elif view == "Participants × codes":
         counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
         show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts,

@@ -11,6 +11,7 @@ one convention is one shape used throughout a document (``choice`` picks it).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -22,15 +23,20 @@ TIME = r"(?:\d{1,2}[:：]\d{1,2}[:：]\d{1,2}|\d{1,2}[:：]\d{2})(?:[.,]\d{1,3})
 # Between the two times of a range: dashes, arrows (ASCII or Unicode), tildes, "to".
 _TO = r"(?:-->|->|→|⟶|➔|-|–|—|~|〜|～|to)"
 _RANGE = rf"{TIME}(?:[ \t]*{_TO}[ \t]*{TIME})?"
+# Seconds with their unit, as diarising speech-to-text scripts write a segment: "[0.00s -> 4.20s]"; only
+# as a range in brackets ("a 3.5s delay" in speech is no time).
+_SECONDS_RANGE = r"\d{1,6}(?:[.,]\d{1,3})?s[ \t]*(?:-->|->|→|-|–|—|~|to)[ \t]*\d{1,6}(?:[.,]\d{1,3})?s"
 _SPEECH_MARK = "[○◯●]"  # "○山本花子君　…": minutes mark each speech with a circle before the name
 # Noise before a label: a line or turn number ("12", "3."), a heading's hashes, a time or time range (bare or bracketed),
 # a date and time.
 _PREFIX = re.compile(
-    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|{_SPEECH_MARK}|[\[(（]{_RANGE}[\])）]|{_RANGE}(?=[ \t]|$)|"
+    rf"(?:[ \t]*(?:\d{{1,4}}[.)]?(?=[ \t])|#{{1,6}}(?=[ \t])|>{{2,3}}(?=[ \t])|{_SPEECH_MARK}|[\[(（](?:{_RANGE}|{_SECONDS_RANGE})[\])）]|{_RANGE}(?=[ \t]|$)|"
     rf"\[[\d/.\-]{{6,10}},?[ \t]+{TIME}(?:[ \t]*[AP]M)?\])[ \t]*(?:[-–][ \t]+)?)*"
 )
 # A time (or range) after a name, in brackets or bare.
-_AFTER_TIME = re.compile(rf"[ \t]*(?:[\[(（](?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])）]|(?P<t2>{TIME})"
+# ... or a Markdown link whose text is the time ("[(00:01:10)](https://...&t=70)", a podcast page's link to the moment).
+_AFTER_TIME = re.compile(rf"[ \t]*(?:\[[\[(]?(?P<t3>{TIME})[\])]?\]\([^()\s]*\)|"
+                         rf"[\[(（](?:(?P<t1>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?|{_SECONDS_RANGE})[\])）]|(?P<t2>{TIME})"
                          rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
@@ -69,7 +75,20 @@ _TIME_ALONE = re.compile(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIM
 def prefix_end(text: str) -> int:
     """Where a label may start on a line: after any indentation, line number, time or date stamp."""
     at = _PREFIX.match(text).end()
-    return at + len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+    at += len(text) - at - len(text[at:].lstrip(" \t\u3000"))
+    symbols = at
+    while symbols < len(text) and symbols - at < 4 and unicodedata.category(text[symbols]) in _PICTURES:
+        symbols += 1
+    if symbols > at and text[symbols:symbols + 1] in (" ", "\t"):  # "🎙️ Ana: ...": a picture before the label
+        at = symbols + len(text) - symbols - len(text[symbols:].lstrip(" \t\u3000"))
+    bullet = _BULLET_BEFORE_MARKUP.match(text, at)  # "- **Ana:** ...", "> **Ana**: ...": a list item or quotation
+    return bullet.end() if bullet else at
+
+
+_BULLET_BEFORE_MARKUP = re.compile(r"[-*•>][ \t]+(?=\*\*|__|\[)")
+
+
+_PICTURES = frozenset({"So", "Sk", "Mn", "Cf"})  # emoji and pictographs, their variation selectors and joiners
 
 
 def candidates(line: Line) -> list[Candidate]:
@@ -102,7 +121,7 @@ def _bracketed(line: Line, at: int) -> Candidate | None:
     after = _SEPARATOR.match(text, rest).end()
     time_after = _AFTER_TIME.match(text, after)
     if time_after:
-        timestamp = timestamp or time_after["t1"] or time_after["t2"]
+        timestamp = timestamp or time_after["t1"] or time_after["t2"] or time_after["t3"]
         after = re.compile(r"[ \t]*[:：]?[ \t]*").match(text, time_after.end()).end()
     shape = opener + close
     return _candidate(line, shape, name, at, after, timestamp)
@@ -241,7 +260,7 @@ def _after_colon(line: Line, at: int, colon: int, name: str, timestamp: str | No
             return None  # "12:30"
     time_after = _AFTER_TIME.match(text, body)
     if time_after:
-        timestamp = timestamp or time_after["t1"] or time_after["t2"]
+        timestamp = timestamp or time_after["t1"] or time_after["t2"] or time_after["t3"]
         body = time_after.end()
     return _candidate(line, "plain", name, at, body, timestamp)
 
@@ -270,9 +289,11 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     """A label's name and any time written inside it ("Speaker 1 (00:02)", "Ana Lee 0:03")."""
     inner = inner.strip().rstrip(":：").strip()
     timestamp = None
-    time = re.search(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
+    time = re.search(rf"[ \t]*(?:[-–—/|·][ \t]+)?[\[(（]?(?P<t>{TIME})(?:[ \t]*(?:-->|-|–|—)[ \t]*{TIME})?[\])）]?$", inner)
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
+    elif (seconds := re.search(rf"[ \t]*[\[(（]{_SECONDS_RANGE}[\])）]$", inner)) and seconds.start() > 0:
+        inner = inner[:seconds.start()].rstrip()  # "SPEAKER_00 [0.00s - 4.20s]": a segment's seconds, no clock time
     if not inner or not _NAME_CHARS.fullmatch(inner) or label_words(inner) > MAX_LABEL_WORDS:
         return None, None
     if not plausible_speaker(inner) and role_named(inner) is None:  # "Question", "Answer" are labels here

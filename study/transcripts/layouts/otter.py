@@ -14,7 +14,8 @@ from ..labels import NAME, TIME, Label, LabelPattern, accepted_labels, proposal_
 from ..model import UNKNOWN_SPEAKER
 from ..reading import Document, Guarded, Proposal
 
-PATTERNS = (LabelPattern(re.compile(rf"{NAME}[ \t]+(?P<timestamp>{TIME})[ \t]*$"), vouched_by_peers=True),)
+# "Jane Roe  0:04", or with a separator between: "Jane Roe - 00:00:10", "Jane Roe / 0:04"
+PATTERNS = (LabelPattern(re.compile(rf"{NAME}[ \t]+(?:[-–—/|·][ \t]+)?(?P<timestamp>{TIME})[ \t]*$"), vouched_by_peers=True),)
 _TIME_ALONE = re.compile(rf"[ \t]*(?P<timestamp>{TIME})[ \t]*")
 _CONTINUES = LabelPattern(re.compile(""), vouched_by_peers=True)
 # A time ends a line: its last ":00" (a literal to skip to) ends the line too.

@@ -21,7 +21,8 @@ PATTERNS = (
                  vouched_by_peers=True),
     LabelPattern(re.compile(rf"{NAME}[ \t]*\[(?P<timestamp>{TIME})\][ \t]*:?"), self_evident=True),
     LabelPattern(re.compile(rf"\[{NAME}\][ \t]*(?P<timestamp>{TIME})[ \t]*$"), self_evident=True),
-    LabelPattern(re.compile(rf"{NAME}[ \t]*:[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), self_evident=True),
+    # the colon is the label's, not a time's ("Ana Lee - 00:00:10" is no "Ana Lee - 00" at "00:10")
+    LabelPattern(re.compile(rf"{NAME}[ \t]*:(?=[ \t(])[ \t]*\(?(?P<timestamp>{TIME})\)?[ \t]*$"), self_evident=True),
 )
 
 
