@@ -13,6 +13,8 @@ for and the words it highlights with the same table.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import inspect, text
@@ -122,9 +124,39 @@ def _create_postgresql(connection: Connection) -> None:
         f"DROP TRIGGER IF EXISTS {TABLE}_transcript ON transcripts",
         f"""CREATE TRIGGER {TABLE}_transcript AFTER UPDATE OF text ON transcripts
             FOR EACH ROW WHEN (OLD.text IS DISTINCT FROM NEW.text) EXECUTE FUNCTION {TABLE}_transcript()""",
-        f"""INSERT INTO {TABLE}(segment_id, words) SELECT s.id, {words}
-            FROM segments s JOIN transcripts t ON t.id = s.transcript_id ON CONFLICT (segment_id) DO NOTHING""",
+        _FILL_FUNCTION,
+        f"SELECT {TABLE}_fill()",
     ]
     for statement in statements:
         connection.exec_driver_sql(statement)
+
+
+# Every segment's row, a transcript at a time: its text is read and decompressed once (``|| ''``
+# makes a plain copy) and cut for each segment. Joined per segment, PostgreSQL decompresses the
+# whole transcript for each one: at 500 interviews of 200 segments, 9 minutes.
+_FILL_FUNCTION = f"""CREATE OR REPLACE FUNCTION {TABLE}_fill() RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE t integer; whole text;
+    BEGIN
+        FOR t IN SELECT id FROM transcripts LOOP
+            SELECT text || '' INTO whole FROM transcripts WHERE id = t;
+            INSERT INTO {TABLE}(segment_id, words)
+            SELECT s.id, to_tsvector('simple', {TABLE}_fold(substr(whole, s.start + 1, s."end" - s.start)))
+            FROM segments s WHERE s.transcript_id = t ON CONFLICT (segment_id) DO NOTHING;
+        END LOOP;
+    END $$"""
+
+
+@contextmanager
+def filled_at_once(connection: Connection) -> Iterator[None]:
+    """Segments inserted inside are indexed once at the end, a transcript at a time (``_FILL_FUNCTION``),
+    not by the trigger per segment, which decompresses the segment's whole transcript each time
+    (a restore of 500 interviews on PostgreSQL: 14 minutes). SQLite's trigger reads no compressed text."""
+    if connection.dialect.name != "postgresql" or not has_index(connection):
+        yield
+        return
+    connection.exec_driver_sql(f"ALTER TABLE segments DISABLE TRIGGER {TABLE}_segment")
+    yield
+    connection.exec_driver_sql(f"ALTER TABLE segments ENABLE TRIGGER {TABLE}_segment")
+    connection.exec_driver_sql(_FILL_FUNCTION)
+    connection.exec_driver_sql(f"SELECT {TABLE}_fill()")
 

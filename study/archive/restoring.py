@@ -15,7 +15,7 @@ from sqlalchemy import JSON, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import Table
 
-from .. import bulk
+from .. import bulk, search_index
 from .. import schema as s
 from ..auth import Actor
 from ..database import Study
@@ -71,15 +71,16 @@ def restore(study: Study, actor: Actor, folder: Path, *, with_accounts: bool = F
     counts = {}
     with study.session() as session:
         connection = session.connection()
-        for table in archived_tables():
-            rows = tables[table.name].rows
-            if table.name == "study_meta":
-                connection.execute(table.delete().where(table.c.key.notin_(KEPT_ON_RESTORE)))
-                rows = [r for r in rows if r["key"] not in KEPT_ON_RESTORE]
-            _insert(connection, table, rows)
-            counts[table.name] = len(rows)
-            if rows:
-                bulk.refresh_statistics(connection, table)  # the planner's statistics still say empty
+        with search_index.filled_at_once(connection):
+            for table in archived_tables():
+                rows = tables[table.name].rows
+                if table.name == "study_meta":
+                    connection.execute(table.delete().where(table.c.key.notin_(KEPT_ON_RESTORE)))
+                    rows = [r for r in rows if r["key"] not in KEPT_ON_RESTORE]
+                _insert(connection, table, rows)
+                counts[table.name] = len(rows)
+                if rows:
+                    bulk.refresh_statistics(connection, table)  # the planner's statistics still say empty
         _advance_sequences(connection)
         audit(session, actor.name, "study.restore", str(folder), after={
             "tables": counts, "accounts": {a.name: a.role for a in accounts}, "with_accounts": with_accounts})
