@@ -8,7 +8,6 @@ from typing import Any, Callable
 
 import click
 
-from .. import exports
 from ..markup import markdown_cell
 from ..table import Table
 from .lazy import LazyChoice
@@ -48,6 +47,8 @@ def emit_table(table: Table, fmt: str, json_value: Any = None) -> None:
     if fmt == "json":
         emit(list(table.rows) if json_value is None else json_value, "json")
     elif fmt in ("csv", "md"):  # as every table file is written: one renderer per format
+        from .. import exports  # zip and table writers: only the commands that print a table load them
+
         click.echo(exports.to_text(table, fmt), nl=False)
     else:
         click.echo(table_text(table))
