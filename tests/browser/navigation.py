@@ -36,6 +36,12 @@ RERUNS_WHEN_OPENED = """control => {
     const shut = tab ? control.getAttribute("aria-selected") !== "true" : !control.closest("details").open;
     return Boolean(box) && shut && [...box.classList].some(c => c.startsWith("st-key-"));
 }"""
+# Streamlit animates an expander's opening for half a second with its <details> clipped (an inline
+# height, overflow hidden). A field focused meanwhile (a fill) scrolls the clip, and its content
+# drops back when the animation ends: a click pressed before the drop is released beside its
+# button, and the button never hears it. At rest, no expander has the animation's inline overflow.
+EXPANDERS_AT_REST = """() => [...document.querySelectorAll('[data-testid="stExpander"] details')]
+    .every(d => !d.style.overflow)"""
 RAN_SINCE = """({before, markers}) => window.__studyRuns.started > before.started
     || [...document.querySelectorAll(markers)].some(m => Number(m.dataset.run) > before.finished)"""
 
@@ -61,20 +67,23 @@ def rerun(page, timeout: float = LOAD_TIMEOUT) -> Iterator[None]:
 
 
 def settle(page) -> None:
-    """Wait until the app is idle (no run under way, no widget still loading): after an action that
-    starts no run (a tab or an expander opened, a dialog dismissed). One that does: ``rerun``."""
+    """Wait until the app is idle (no run under way, no widget still loading, no expander still
+    opening or closing): after an action that starts no run (a tab or an expander opened, a dialog
+    dismissed). One that does: ``rerun``."""
     wait_until_loaded(page)
+    page.wait_for_function(EXPANDERS_AT_REST, timeout=LOAD_TIMEOUT)
 
 
 def reveal(page, control) -> None:
     """Open a tab (its tab button) or an expander (its summary) and wait for what it shows: a run
-    when the app computes it on opening, otherwise only that nothing is loading."""
+    when the app computes it on opening, otherwise only that nothing is loading; and the expander
+    fully open, its fields where they will stay."""
     if control.evaluate(RERUNS_WHEN_OPENED):
         with rerun(page):
             control.click()
     else:
         control.click()
-        settle(page)
+    settle(page)
 
 
 def select_first_row(page) -> None:

@@ -11,7 +11,7 @@ from study.codebook import parse_codebook
 from study.demo import DEMO_ACCOUNTS
 from study.store import Study
 from tests.browser.conftest import start_app, wait_until_loaded
-from tests.browser.navigation import go, rerun, select_first_row, settle
+from tests.browser.navigation import go, rerun, reveal, select_first_row, settle
 from tests.factories import add_interview
 
 pytestmark = pytest.mark.browser
@@ -79,7 +79,7 @@ def test_the_codebook_page_shows_the_tree_and_adds_moves_and_merges_codes(page_a
     main = page.locator('[data-testid="stMain"]')
     expect(main.get_by_text("Latency, Throughput")).to_be_visible()  # the codes below it
 
-    page.get_by_text("Add a code").click()
+    reveal(page, page.get_by_text("Add a code"))
     form = page.locator('[data-testid="stForm"]').filter(has_text="Add code")
     form.get_by_role("combobox", name="Under").click()
     page.get_by_role("option", name="code · Attributes/Performance/Latency", exact=True).click()

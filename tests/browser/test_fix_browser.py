@@ -12,7 +12,7 @@ from study import auth, codings
 from study.listing import segment_rows, transcript_rows
 from study.store import Study
 from tests.browser.conftest import AppServer, eventually, sample_app, wait_until_loaded
-from tests.browser.navigation import go
+from tests.browser.navigation import go, reveal
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +31,8 @@ def test_an_admin_corrects_a_typo_and_splits_a_turn_and_the_codings_follow(fix_a
         study.close()
     admin = page_as("admin", app=fix_app)
     go(admin, "Transcripts")
-    admin.get_by_text("Fix after import").click()
-    admin.get_by_role("tab", name="A turn").click()
+    reveal(admin, admin.get_by_text("Fix after import"))
+    reveal(admin, admin.get_by_role("tab", name="A turn"))
     area = admin.get_by_role("textbox", name="Correct the text")
     expect(area).to_have_value(segment["text"])
     area.fill(segment["text"] + " (sic)")

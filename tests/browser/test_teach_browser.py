@@ -12,7 +12,7 @@ from study.listing import segment_rows
 from study.store import Study
 from study.taught_conventions import saved_conventions
 from tests.browser.conftest import AppServer, sample_app
-from tests.browser.navigation import go, rerun
+from tests.browser.navigation import go, rerun, reveal
 
 FIRST_LINE = "Speaker 1 Thanks for joining. How did you start?"
 # An export no reader can read alone: nothing marks where a label ends ("Speaker 1 Thanks").
@@ -29,14 +29,14 @@ def teach_app(tmp_path_factory, sample_studies) -> Iterator[AppServer]:
 def test_a_turn_shown_to_start_at_a_line_rereads_the_batch_and_is_kept(teach_app, page_as):
     admin = page_as("admin", app=teach_app)
     go(admin, "Transcripts")
-    admin.get_by_text("Add transcripts").click()
+    reveal(admin, admin.get_by_text("Add transcripts"))
     uploader = admin.locator('[data-testid="stFileUploader"] input[type="file"]').nth(0)
     uploader.set_input_files([{"name": "Z1.txt", "mimeType": "text/plain", "buffer": ZOOM.encode()},
                               {"name": "Z2.txt", "mimeType": "text/plain", "buffer": OTHER.encode()}])
     with rerun(admin):
         admin.get_by_role("button", name="Preview").click()
     expect(admin.get_by_text("Read as paragraphs").first).to_be_visible(timeout=30_000)  # one unknown speaker
-    admin.get_by_text("Turns start elsewhere? Show the reader one").first.click()
+    reveal(admin, admin.get_by_text("Turns start elsewhere? Show the reader one").first)
     admin.get_by_text(FIRST_LINE, exact=True).click()  # the line, in the list of the file's lines
     admin.get_by_role("textbox", name="By this speaker (optional)").first.fill("Nobody")
     with rerun(admin):

@@ -163,13 +163,13 @@ def test_text_typed_then_acted_on_at_once_is_kept(own_sample_app, admin_page):
     """Each form's text is committed by the very click that acts on it, never lost to a first click."""
     page = admin_page(own_sample_app)
     go(page, "Transcripts")
-    page.get_by_text("Exclude or remove").click()
+    reveal(page, page.get_by_text("Exclude or remove"))
     page.get_by_label("Reason (optional)").fill("uploaded by mistake")
     with rerun(page):
         page.get_by_role("button", name="Exclude from findings").click()
     go(page, "Codebook")
-    page.get_by_text("Themes: create, rename, move").click()
-    page.get_by_role("tab", name="Rename").click()
+    reveal(page, page.get_by_text("Themes: create, rename, move"))
+    reveal(page, page.get_by_role("tab", name="Rename"))
     renaming = page.get_by_role("tabpanel").filter(has=page.get_by_label("New name"))
     renaming.get_by_role("combobox").first.click()
     with rerun(page):
@@ -177,7 +177,8 @@ def test_text_typed_then_acted_on_at_once_is_kept(own_sample_app, admin_page):
     renaming.get_by_label("New name").fill("Obstacles")
     with rerun(page):
         page.get_by_role("button", name="Rename theme").click()
-    page.get_by_text("Add a code").click()
+    # opened to rest first: a field filled while it opens moves under the click on "Add code"
+    reveal(page, page.get_by_text("Add a code"))
     form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Add code"))
     form.get_by_label("Name", exact=True).fill("Gated models")
     form.get_by_label("Definition").fill("Access to the weights needs an approval.")

@@ -112,7 +112,7 @@ def upload(page) -> None:
     people = io.StringIO()
     csv.writer(people).writerows([["participant", "transcript", "role"], [PARTICIPANT, TRANSCRIPT, EVERYTHING]])
     go(page, "Transcripts")
-    page.get_by_text("Add transcripts").click()
+    reveal(page, page.get_by_text("Add transcripts"))
     inputs = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     inputs.nth(0).set_input_files([{"name": FILE_NAME, "mimeType": "text/plain", "buffer": TEXT.encode()}])
     inputs.nth(1).set_input_files([{"name": "people.csv", "mimeType": "text/csv", "buffer": people.getvalue().encode()}])
