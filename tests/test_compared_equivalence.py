@@ -145,7 +145,7 @@ def test_a_transcript_without_a_participant_is_its_own_unit_as_before(study_from
 def test_agreement_per_transcript_and_per_pair_is_what_it_was(study_from):
     study = study_from(varied_study)
     for by, level, turns in (("transcript", "segment", False), ("transcript", "segment", True),
-                             ("pair", "segment", False), ("pair", "participant", False)):
+                             ("pair", "segment", False), ("pair", "segment", True), ("pair", "participant", False)):
         new = agreement_by(study, CLI, VARIED_RATERS, by, level, participant_turns_only=turns)
         old = before.agreement_by(study, CLI, VARIED_RATERS, by, level, turns)
         assert new == old, (by, level, turns)

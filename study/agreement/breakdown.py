@@ -64,11 +64,25 @@ def agreement_by(study: Study, asker: Actor, raters: Sequence[str], by: str = "t
             raise BadValue("agreement per transcript compares segments; leave the level at segment")
         return per_transcript(transcript_counts(study, asker, raters, include_unfinished, participant_turns_only))
     names = check_raters(raters)
+    if level == "segment":
+        return [per_pair(transcript_counts(study, asker, pair, include_unfinished, participant_turns_only),
+                         " & ".join(pair))
+                for pair in combinations(names, 2)]
     return [
         _group(unit_table(study, asker, pair, level, None, include_unfinished, participant_turns_only),
                " & ".join(pair))
         for pair in combinations(names, 2)
     ]
+
+
+def per_pair(counts: TranscriptCounts, label: str) -> GroupAgreement:
+    """A pair's row from its units counted per transcript in the database: ``_group``'s figures for
+    the whole units table, its codes' histograms summed over the transcripts (at 500 interviews a
+    unit table per pair took 2.5 s, 15 pairs of 6 raters 29 s)."""
+    summary = alpha_summaries(counts.histograms.sum(axis=0, keepdims=True))[0]
+    units, disputed = int(counts.units.sum()), int(counts.disputed.sum())
+    return GroupAgreement(label, counts.raters, len(counts.transcripts), units, disputed, _identical(units, disputed),
+                          summary.median_alpha, summary.pooled_alpha, summary.codes_with_alpha)
 
 
 def per_transcript(counts: TranscriptCounts) -> list[GroupAgreement]:
