@@ -65,7 +65,19 @@ def ensure_index(connection: Connection) -> None:
         return
 
 
-_SEGMENT_TEXT = "substr(t.text, s.start + 1, s.\"end\" - s.start)"  # offsets are characters, as substr counts
+def _segment_text(whole: str = "t.text") -> str:
+    """A segment's text cut from its transcript's text ``whole`` (an SQL expression): offsets are
+    characters, as substr counts."""
+    return f'substr({whole}, s.start + 1, s."end" - s.start)'
+
+
+_SEGMENT_TEXT = _segment_text()
+
+
+def _pg_words(segment_text: str) -> str:
+    """PostgreSQL's indexed words of a segment's text (an SQL expression): the one rule the
+    triggers and the fill at once share."""
+    return f"to_tsvector('simple', {TABLE}_fold({segment_text}))"
 
 
 def _create_sqlite(connection: Connection) -> None:
@@ -100,7 +112,7 @@ def _pg_literal(value: str) -> str:
 
 def _create_postgresql(connection: Connection) -> None:
     source, target = fold_pairs()
-    words = f"to_tsvector('simple', {TABLE}_fold({_SEGMENT_TEXT}))"
+    words = _pg_words(_SEGMENT_TEXT)
     statements = [
         f"""CREATE OR REPLACE FUNCTION {TABLE}_fold(words text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
             AS $$ SELECT translate(words, {_pg_literal(source)}, {_pg_literal(target)}) $$""",
@@ -140,7 +152,7 @@ _FILL_FUNCTION = f"""CREATE OR REPLACE FUNCTION {TABLE}_fill() RETURNS void LANG
         FOR t IN SELECT id FROM transcripts LOOP
             SELECT text || '' INTO whole FROM transcripts WHERE id = t;
             INSERT INTO {TABLE}(segment_id, words)
-            SELECT s.id, to_tsvector('simple', {TABLE}_fold(substr(whole, s.start + 1, s."end" - s.start)))
+            SELECT s.id, {_pg_words(_segment_text("whole"))}
             FROM segments s WHERE s.transcript_id = t ON CONFLICT (segment_id) DO NOTHING;
         END LOOP;
     END $$"""
