@@ -77,3 +77,14 @@ def test_a_time_alone_before_a_colon_is_the_same_speaker_going_on(tmp_path, with
         ("Ada Brook", "When did you start?", "00:00:00"), ("Ben Ortiz", "As a boy.", "00:00:05"),
         ("Ben Ortiz", "And I never left.", "00:00:31"), ("Ada Brook", "Why not?", "00:00:40"),
         ("Ben Ortiz", "The river.", "00:00:44")]
+
+
+@BOTH
+@pytest.mark.parametrize("time", ["[{a:.2f}s -> {b:.2f}s]  ", "[{a:.2f}s --> {b:.2f}s] ", "[00:00:{a:02.0f} --> 00:00:{b:02.0f}] "])
+def test_times_opening_lines_with_no_names_are_one_voice_timed_segment_by_segment(tmp_path, without, time):
+    # speech-to-text with no speakers: "[0.00s -> 4.20s]  words" a line; before, one paragraph with no time
+    said = ["Thanks for joining me today.", "Happy to be here.", "Where was your first job?", "A print shop in Leeds."]
+    text = "".join(time.format(a=5.0 * i, b=5.0 * i + 4.5) + words + "\n" for i, words in enumerate(said))
+    parsed = _read(tmp_path, text, without)
+    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [("Unknown", words) for words in said]
+    assert [t.timestamp.split(":")[-1] for t in parsed.turns] == ["00", "05", "10", "15"]

@@ -103,12 +103,12 @@ def candidates(line: Line) -> list[Candidate]:
         return []
     found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _capitals(line, at),
              _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at)]
-    stamp = _time_before(text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
+    stamp = time_before(text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
 
 
-def _time_before(prefix: str) -> str | None:
+def time_before(prefix: str) -> str | None:
     """The clock time in the noise before a label, or the start of a range of seconds ("[9.85s -> 15.10s]"
     is "0:00:09")."""
     time = re.search(TIME, prefix)
@@ -315,7 +315,7 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
     elif (seconds := re.search(rf"[ \t]*[\[(（]{_SECONDS_RANGE}[\])）]$", inner)) and seconds.start() > 0:
-        timestamp = _time_before(seconds.group())  # "SPEAKER_00 [4.20s - 9.85s]": the segment's start
+        timestamp = time_before(seconds.group())  # "SPEAKER_00 [4.20s - 9.85s]": the segment's start
         inner = inner[:seconds.start()].rstrip()
     if not inner or not _NAME_CHARS.fullmatch(inner) or label_words(inner) > MAX_LABEL_WORDS:
         return None, None
