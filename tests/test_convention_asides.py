@@ -88,3 +88,24 @@ def test_times_opening_lines_with_no_names_are_one_voice_timed_segment_by_segmen
     parsed = _read(tmp_path, text, without)
     assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == [("Unknown", words) for words in said]
     assert [t.timestamp.split(":")[-1] for t in parsed.turns] == ["00", "05", "10", "15"]
+
+
+@BOTH
+@pytest.mark.parametrize("note", ["> Note: P4 scrolled past the link twice.", "Anmerkung: Telefon klingelt.",
+                                  "reporter@example-news.org"])
+def test_a_paragraph_set_into_a_turn_as_a_note_or_an_address_is_nobodys(tmp_path, without, note):
+    # a usability session's note-taker adds "> Note: ..." below a turn; a web interview ends with the
+    # reporter's e-mail: before, both were the last speaker's words
+    text = ("[00:00:01] Ada Brook: Where would you look first?\n\n[00:00:05] Ben Ortiz: Up by the price.\n\n"
+            f"{note}\n\n[00:00:12] Ada Brook: Why there?\n\n[00:00:15] Ben Ortiz: That is where it was last time.\n\n{note}\n")
+    parsed = _read(tmp_path, text, without)
+    assert _turns(parsed) == [("Ada Brook", "Where would you look first?"), ("Ben Ortiz", "Up by the price."),
+                              ("Ada Brook", "Why there?"), ("Ben Ortiz", "That is where it was last time.")]
+
+
+@BOTH
+def test_a_second_paragraph_of_speech_stays_the_speakers(tmp_path, without):
+    text = ("Ada Brook: Where would you look first?\n\nBen Ortiz: Up by the price.\n\nNotes were never my thing, "
+            "to be honest.\n\nAda Brook: Why there?\n\nBen Ortiz: Habit.\n")
+    assert _turns(_read(tmp_path, text, without))[1] == (
+        "Ben Ortiz", "Up by the price.\n\nNotes were never my thing, to be honest.")

@@ -288,7 +288,7 @@ def _apart_from_marks(text: str, turn: Turn) -> list[Turn]:
     a bracketed time code or aside ("[00:05:00]", "[Tape 1, Side B]") and a time code closing a
     paragraph ("... in 1958. [00:04:31]"), which an oral history's transcriber sets every few minutes."""
     body = text[turn.start:turn.end]
-    if not ("[" in body or "(" in body or "#" in body):
+    if not ("[" in body or "(" in body or "#" in body or ("\n" in body and _PARAGRAPH_BREAK.search(body))):
         return [turn]
     parts, start, times, time = [], turn.start, {}, None
     for paragraph in [*_PARAGRAPH_BREAK.finditer(text, turn.start, turn.end), None]:
@@ -296,7 +296,7 @@ def _apart_from_marks(text: str, turn: Turn) -> list[Turn]:
         segment = text[start:end]
         if _TIME_CODE_ALONE.fullmatch(segment):  # "[00:05:00]", "(00:00:31):": the time of what follows
             time = _CLOCK.search(segment).group()
-        elif not ASIDE_PARAGRAPH.fullmatch(segment):
+        elif not ASIDE_PARAGRAPH.fullmatch(segment) and not (start > turn.start and _not_speech(segment)):
             if (line := _TIME_CODE_LINE.match(segment)) and start > turn.start:  # the time on its own line above the words
                 time, start = _CLOCK.search(segment).group(), start + line.end()
             code = _CODE_AT_PARAGRAPH_END.search(text, start, end)
@@ -308,6 +308,21 @@ def _apart_from_marks(text: str, turn: Turn) -> list[Turn]:
     spans = [(span, times.get(a)) for a, b in _merged(text, parts) if (span := stripped_span(text, a, b))]
     return [Turn(turn.speaker, a, b, turn.timestamp if i == 0 else time, turn.role_hint)
             for i, ((a, b), time) in enumerate(spans)] or [turn]
+
+
+# A paragraph set into a turn by the transcriber or the note-taker: "> Note: P4 scrolled past...", "Anmerkung: ...";
+# or only an address to write to ("choi@example-news.kr", a page's link) closing an article.
+# The keys that open such a note (never a speaker's name: see ``labels``).
+NOTE_KEYS = frozenset("note notes nb comment comments anmerkung anmerkungen notiz nota notas remarque observación "
+                      "observação".split())
+_NOTE_PARAGRAPH = re.compile(rf"[ \t]*(?:>[ \t]*)?[*_]{{0,2}}(?:{'|'.join(sorted(NOTE_KEYS))}|n\.b\.|observer(?:'s)? note)"
+                             r"[*_]{0,2}[ \t]*[:：]", re.IGNORECASE)
+_ADDRESS_PARAGRAPH = re.compile(r"[ \t]*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)[ \t]*")
+
+
+def _not_speech(paragraph: str) -> bool:
+    """Whether a paragraph after a turn's first is a note set into it or an address, not the speaker's words."""
+    return bool(_NOTE_PARAGRAPH.match(paragraph) or _ADDRESS_PARAGRAPH.fullmatch(paragraph))
 
 
 def _merged(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
