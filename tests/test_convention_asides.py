@@ -109,3 +109,15 @@ def test_a_second_paragraph_of_speech_stays_the_speakers(tmp_path, without):
             "to be honest.\n\nAda Brook: Why there?\n\nBen Ortiz: Habit.\n")
     assert _turns(_read(tmp_path, text, without))[1] == (
         "Ben Ortiz", "Up by the price.\n\nNotes were never my thing, to be honest.")
+
+
+@BOTH
+@pytest.mark.parametrize("label", ["{name}.- ", "{name}.– ", "{name}.-"])
+def test_a_name_closed_by_a_full_stop_and_a_glued_dash(tmp_path, without, label):
+    # Spanish press interviews: "P.- ¿...?" / "R.- ..."; statements: "SRA. MORALES.- ..."; before, read as
+    # unlabelled paragraphs, or the name cut at its first full stop ("SRA") with the rest left in the turn
+    said = [("ENTREVISTADOR", "¿Desde cuándo tiene el puesto?"), ("SRA. MORALES", "Desde el ochenta y cuatro."),
+            ("ENTREVISTADOR", "¿Y qué ha cambiado?"), ("SRA. MORALES", "Todo. Ahora vienen turistas.")]
+    text = "Entrevista 12\n\n" + "\n".join(label.format(name=n) + (" " if label.endswith("-") else "") + t
+                                           for n, t in said) + "\n"
+    assert _turns(_read(tmp_path, text, without)) == said
