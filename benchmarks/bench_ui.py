@@ -462,6 +462,9 @@ def measure_span_clicks(page, segments: list[int], code_ids: list[int], clicks: 
     """Code a stretch of text (characters 10-60 of a segment's text) and remove it again, half each."""
     optimistic, confirmed, all_shown, keys = [], [], True, []
     half = clicks // 2
+    long_enough = set(page.evaluate("""() => [...window.__ws().querySelectorAll('.seg')]
+        .filter((s) => s.querySelector('.text').textContent.length >= 80).map((s) => Number(s.dataset.segmentId))"""))
+    segments = [s for s in segments if s in long_enough]  # characters 10-60 of the text, not all of it
     plan = [(segments[(2 + 5 * i) % len(segments)], code_ids[(3 + 7 * i) % len(code_ids)]) for i in range(half)]
     for seg, code in plan:
         result = page.evaluate("([s, c]) => window.__spanCode(s, c, 10, 60, null)", [seg, code])
