@@ -133,13 +133,23 @@ from study.app.preload import import_slow_libraries
 import_slow_libraries()  # the app's server imports these as it starts (study/app/preload.py)
 study = Study.open({url!r})
 {setup}
+from sqlalchemy import event
+_slowest = [0.0, ""]  # the slowest statement of the calls timed: where an unexpected cost is spent
+@event.listens_for(study.engine, "before_cursor_execute")
+def _before(conn, cursor, statement, parameters, context, executemany):
+    conn.info["bench_started"] = time.perf_counter()
+@event.listens_for(study.engine, "after_cursor_execute")
+def _after(conn, cursor, statement, parameters, context, executemany):
+    spent = time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+    if spent > _slowest[0]:
+        _slowest[:] = [spent, " ".join(statement.split())[:100]]
 wall, cpu = time.perf_counter(), time.process_time()
 call()  # the first call in this process: what a page's first render pays
 _first_call = (time.perf_counter() - wall, time.process_time() - cpu)  # a name no setup uses (they use 'first')
-times = []
+times, cpu = [], time.process_time()
 for _ in range({repeat}):
     started = time.perf_counter(); call(); times.append(time.perf_counter() - started)
-print(json.dumps([statistics.median(times), *_first_call]))
+print(json.dumps([statistics.median(times), *_first_call, (time.process_time() - cpu) / {repeat}, *_slowest]))
 """
 
 
@@ -350,9 +360,10 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
         started = server.reset() if server else None
         measure, out = timed([sys.executable, "-c", script], env, folder, timeout)
         if measure.seconds is not None:
-            warm, first_wall, first_cpu = json.loads(out)
-            measure = Measure(warm, measure.peak_mb, f"per call, warm (wall); first call {first_wall:.2f} s wall, "
-                                                     f"{first_cpu:.2f} s CPU")
+            warm, first_wall, first_cpu, warm_cpu, slowest, statement = json.loads(out)
+            measure = Measure(warm, measure.peak_mb, f"per call, warm (wall; {warm_cpu:.2f} s CPU, mean); first call "
+                                                     f"{first_wall:.2f} s wall, {first_cpu:.2f} s CPU; slowest "
+                                                     f"statement {slowest:.2f} s: {statement}")
         _add_server(measure, server, started)  # the set-up's, the first call's and the repeats' together
         results.put(column, name, measure)
 

@@ -1,6 +1,7 @@
 """How fast is coding in the browser? The study app's Code page against Taguette's highlight action.
 
 Run from the project root:  python benchmarks/bench_ui.py [--clicks 36] [--no-taguette]
+                            python benchmarks/bench_ui.py --study L [--backend postgresql] --no-taguette
 
 Drives Debian's Chromium (/usr/bin/chromium, headless) with Playwright. Builds a study with two
 synthetic 300-segment transcripts (20-80 words a segment) and a 60-code codebook, serves it with
@@ -21,6 +22,15 @@ synthetic 300-segment transcripts (20-80 words a segment) and a 60-code codebook
   listens for), click a code; timed from that click to the span chip (optimistic) and to the span
   as stored and read back; half of them are removed again with the chip's remove button. The
   whole-segment clicks are measured again after the spans, in the same run, for comparison.
+
+With ``--study L`` the same is measured over issue 20's L study as well (500 transcripts x 200
+segments, 6 raters, ~450,000 codings: a copy of /work/Lstudy/L.sqlite, or built by
+``bench_archive.build`` when that is missing or on PostgreSQL), signed in as its rater0 (and rater1
+for the two coders), and S and L are printed side by side with their ratios. ``--backend
+postgresql`` serves both studies from a throwaway PostgreSQL server (scripts/postgres.sh, stopped at
+the end). Both studies also get an admin, who opens every page of the app in turn (three rounds):
+each page's ready time, from the click on its link in the sidebar to the page's ready marker with the
+script run finished and no skeleton (the Code page: its workspace ready too).
 
 Then Taguette (installed in its own venv under /tmp, never into this environment) on the same 300
 turns imported as HTML, with 61 tags: "select text -> new highlight -> tick tag -> save", timed
@@ -59,14 +69,22 @@ from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     VIEWPORT,
+    AppServer,
     free_port,
-    start_app,
     stop_process_group,
 )
 from tests.factories import parsed_from_turns
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_scale import Postgres, ServerClock, postgres_database  # noqa: E402  (a throwaway server, its CPU)
+
 SEGMENTS, CODES, THEMES = 300, 60, 6
 PASSWORD = "bench-password"
+L_STUDY = Path("/work/Lstudy/L.sqlite")  # prebuilt (bench_archive.build, 500 x 200, 6 raters); only ever copied
+L_SIZE = (500, 200, 6)  # transcripts, segments, raters
+ADMIN = "benchadmin"
+PAGES = ("Code", "Transcripts", "Codebook", "Agreement", "Quotes", "Search", "Adjudicate", "Findings", "Exchange",
+         "Audit")  # every page an admin sees (study/app/main.py)
 TAGUETTE_VENV = Path("/tmp/taguette-venv")
 WORDS = (
     "model", "hub", "card", "licence", "download", "dataset", "benchmark", "fine", "tune",
@@ -105,15 +123,54 @@ def synthetic_codebook() -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_study(db_path: Path) -> None:
-    study = Study.open(f"sqlite:///{db_path}")
+@dataclass
+class Served:
+    """A study the app serves in a benchmark: its URL, the coders who click (the first one alone),
+    their first two transcripts (id, name) and the segments each shows."""
+
+    name: str
+    url: str
+    coders: tuple[str, str]
+    transcripts: list[tuple[int, str]]
+    segments: int
+    app: str = ""  # the app's address, while `study app` serves it
+
+
+def build_study(url: str) -> None:
+    study = Study.open(url)
     codes.load_into_study(study, parse_codebook(synthetic_codebook(), source="bench.yaml"), auth.CLI)
     for name, participant, seed in (("Bench interview A", "P01", 1), ("Bench interview B", "P02", 2)):
         add_parsed_transcript(study, name, parsed_from_turns(synthetic_turns(seed)), participant,
                               ImportOptions(interviewer="Interviewer"))
     for name in ("alice", "bob"):
         auth.add_user(study, name, "coder", PASSWORD, auth.CLI)
+    auth.add_user(study, ADMIN, "admin", PASSWORD, auth.CLI)
     study.close()
+
+
+def small_study(url: str) -> Served:
+    build_study(url)
+    return Served("S", url, ("alice", "bob"), transcripts(url, "alice")[:2], SEGMENTS)
+
+
+def l_study(url: str, folder: Path) -> Served:
+    """Issue 20's L study at ``url``: on SQLite a copy of the prebuilt one (the original is never
+    opened), else built here in bulk; its first two raters get the benchmark's password, and an admin is added."""
+    if url.startswith("sqlite") and L_STUDY.exists():
+        shutil.copyfile(L_STUDY, folder / "L.sqlite")  # the copy: the original stays read-only
+        url = f"sqlite:///{folder / 'L.sqlite'}"
+    else:
+        from bench_archive import build
+
+        started = time.perf_counter()
+        codings = build(url, *L_SIZE)
+        print(f"L study built: {codings:,} codings in {time.perf_counter() - started:.0f} s", flush=True)
+    study = Study.open(url)
+    for name in ("rater0", "rater1"):
+        auth.set_password(study, name, PASSWORD, auth.CLI)
+    auth.add_user(study, ADMIN, "admin", PASSWORD, auth.CLI)
+    study.close()
+    return Served("L", url, ("rater0", "rater1"), transcripts(url, "rater0")[:2], L_SIZE[1])
 
 
 # -- in-page timing -----------------------------------------------------------------------
@@ -160,12 +217,25 @@ window.__codeReady = (transcriptId, segments) => {
     && root.dataset.ready === '1' && root.dataset.transcriptId === String(transcriptId)
     && root.querySelectorAll('.seg').length === segments);
 };
+// Any page: its ready marker, the script run finished, no skeleton (and the Code page's workspace ready).
+window.__pageReady = (title) => {
+  const marker = document.querySelector(`[data-testid="study-page-ready"][data-page="${title}"]`);
+  const app = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]');
+  if (!marker || !app || document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (title !== 'Code') return true;
+  const root = window.__ws();
+  return Boolean(root && root.dataset.ready === '1');
+};
+window.__pageReadyAfterPointer = async (title) => {
+  const t1 = await window.__until(() => window.__t0 !== null && window.__pageReady(title), 120000);
+  return t1 - window.__t0;
+};
 window.__armPointer = () => {
   window.__t0 = null;
   document.addEventListener('pointerdown', () => { window.__t0 = performance.now(); }, {capture: true, once: true});
 };
 window.__readyAfterPointer = async (transcriptId, segments) => {
-  const t1 = await window.__until(() => window.__t0 !== null && window.__codeReady(transcriptId, segments));
+  const t1 = await window.__until(() => window.__t0 !== null && window.__codeReady(transcriptId, segments), 60000);
   return t1 - window.__t0;
 };
 // One click on a code for a segment: times to the optimistic chip and to the confirmed state.
@@ -240,17 +310,23 @@ class Stats:
         ordered = sorted(self.values)
         return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
 
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.values)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
     def __str__(self) -> str:
-        return f"median {self.median:7.1f} ms   p90 {self.p90:7.1f} ms   (n={len(self.values)})"
+        return (f"median {self.median:7.1f} ms   p90 {self.p90:7.1f} ms   p95 {self.p95:7.1f} ms"
+                f"   (n={len(self.values)})")
 
 
 # -- the study app --------------------------------------------------------------------------
 
 
-def transcripts(db_path: Path) -> list[int]:
-    study = Study.open(f"sqlite:///{db_path}")
+def transcripts(url: str, coder: str) -> list[tuple[int, str]]:
+    study = Study.open(url)
     try:
-        return [t.id for t in transcript_progress(study, auth.Actor("alice", "coder"))]
+        return [(t.id, t.name) for t in transcript_progress(study, auth.Actor(coder, "coder"))]
     finally:
         study.close()
 
@@ -266,38 +342,93 @@ def new_page(browser, url: str, user: str):
     return context, page
 
 
-def measure_loads(browser, url: str, first: int) -> dict[str, Stats]:
+def measure_loads(browser, study: Served) -> dict[str, Stats]:
     signin, navigation = [], []
+    first = study.transcripts[0][0]
     for _ in range(5):
-        context, page = new_page(browser, url, "alice")
+        context, page = new_page(browser, study.app, study.coders[0])
         page.evaluate("window.__armPointer()")
         page.get_by_role("button", name="Sign in").click()
-        signin.append(page.evaluate("([t, n]) => window.__readyAfterPointer(t, n)", [first, SEGMENTS]))
+        signin.append(page.evaluate("([t, n]) => window.__readyAfterPointer(t, n)", [first, study.segments]))
         for _ in range(2):
             page.get_by_role("link", name="Codebook").click()
             page.wait_for_selector('[data-testid="study-page-ready"][data-page="Codebook"]', state="attached")
             page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached")
             page.evaluate("window.__armPointer()")
             page.get_by_role("link", name="Code", exact=True).click()
-            navigation.append(page.evaluate("([t, n]) => window.__readyAfterPointer(t, n)", [first, SEGMENTS]))
+            navigation.append(page.evaluate("([t, n]) => window.__readyAfterPointer(t, n)", [first, study.segments]))
         context.close()
     return {"sign-in -> Code page ready": Stats(signin), "navigate -> Code page ready": Stats(navigation)}
 
 
-def choose_transcript(page, transcript_id: int, label: str) -> float:
+def choose_transcript(page, study: Served, which: int) -> float:
+    transcript_id, label = study.transcripts[which]
     page.get_by_role("combobox", name="Transcript").click()
     option = page.get_by_role("option", name=re.compile(re.escape(label)))
     option.wait_for()
     page.evaluate("window.__armPointer()")
     option.click()
-    return page.evaluate("([t, n]) => window.__readyAfterPointer(t, n)", [transcript_id, SEGMENTS])
+    return page.evaluate("([t, n]) => window.__readyAfterPointer(t, n)", [transcript_id, study.segments])
 
 
-def signed_in_page(browser, url: str, user: str, transcript_id: int):
-    context, page = new_page(browser, url, user)
+def signed_in_page(browser, study: Served, user: str):
+    context, page = new_page(browser, study.app, user)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_function("([t, n]) => window.__codeReady(t, n)", arg=[transcript_id, SEGMENTS], timeout=30_000)
+    page.wait_for_function("([t, n]) => window.__codeReady(t, n)", arg=[study.transcripts[0][0], study.segments],
+                           timeout=60_000)
     return context, page
+
+
+def measure_pages(browser, study: Served, cpu, rounds: int = 3) -> dict[str, tuple[Stats, Stats]]:
+    """Every page an admin sees, opened in turn from the sidebar, ``rounds`` times: from the click
+    on its link to the page ready (the first round is each page's first visit in the session), and
+    the CPU seconds the app's server (and PostgreSQL's) spent meanwhile (``cpu()``: seconds so far)."""
+    context, page = new_page(browser, study.app, ADMIN)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_function("() => window.__pageReady('Code')", timeout=60_000)
+    times: dict[str, list[float]] = {name: [] for name in PAGES}
+    spent: dict[str, list[float]] = {name: [] for name in PAGES}
+    drawn: dict[str, list[float]] = {name: [] for name in PAGES}
+    for _ in range(rounds):
+        for name in (*PAGES[1:], PAGES[0]):
+            page.evaluate("window.__armPointer()")
+            before, before_browser = cpu(), browser_cpu()
+            page.get_by_role("link", name=name, exact=True).click()
+            times[name].append(page.evaluate("(p) => window.__pageReadyAfterPointer(p)", name))
+            spent[name].append((cpu() - before) * 1000)
+            drawn[name].append((browser_cpu() - before_browser) * 1000)
+    context.close()
+    return {name: (Stats(times[name]), Stats(spent[name]), Stats(drawn[name])) for name in PAGES}
+
+
+def process_cpu(pid: int) -> float:
+    """A process's user + system CPU seconds so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_cpu() -> float:
+    """The CPU seconds so far of this benchmark's Chromium processes (those descending from this
+    process: other users of the machine may run a Chromium of their own)."""
+    parents, names = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)
+            except OSError:  # ended meanwhile
+                continue
+            parents[int(entry.name)] = int(fields[1].split()[1])
+            names[int(entry.name)] = fields[0].split("(", 1)[1]
+    ours, total = {os.getpid()}, 0.0
+    for pid in sorted(parents):  # a child's pid is usually above its parent's; a miss only undercounts
+        if parents[pid] in ours:
+            ours.add(pid)
+            if names[pid].startswith(("chrom", "headless")):
+                try:
+                    total += process_cpu(pid)
+                except OSError:
+                    pass
+    return total
 
 
 def segment_and_code_ids(page) -> tuple[list[int], list[int]]:
@@ -367,10 +498,10 @@ def measure_concurrent(pages, plans) -> tuple[Stats, Stats]:
     return Stats(optimistic), Stats(confirmed)
 
 
-def stored_codes(db_path: Path, user: str, transcript_id: int) -> dict[int, set[int]]:
+def stored_codes(url: str, user: str, transcript_id: int) -> dict[int, set[int]]:
     from study.workspace import coder_state
 
-    study = Study.open(f"sqlite:///{db_path}")
+    study = Study.open(url)
     try:
         state = coder_state(study, auth.Actor(user, "coder"), transcript_id)
         return {sid: set(ids) for sid, ids in state.codes.items() if sid is not None}
@@ -384,27 +515,37 @@ def shown_codes(page) -> dict[int, set[int]]:
     return {int(k): set(v) for k, v in shown.items()}
 
 
-def bench_study_app(browser, clicks: int) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-ui-"))
-    db_path = workdir / "study.db"
-    build_study(db_path)
-    first, second = transcripts(db_path)
-    server = start_app(db_path)
+def start_server(url: str, folder: Path) -> AppServer:
+    server = AppServer(url, folder / "app.log")
+    try:
+        server.wait_until_up()
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def bench_study_app(browser, study: Served, clicks: int, folder: Path) -> tuple[dict, dict[str, Stats]]:
+    """The Code page's measures (results) and every page's ready time, over ``study`` served by `study app`."""
+    (first, _), alice, bob = study.transcripts[0], *study.coders
+    server = start_server(study.url, folder)
+    study.app = server.url
     results: dict = {}
     try:
-        results.update(measure_loads(browser, server.url, first))
-        context, page = signed_in_page(browser, server.url, "alice", first)
+        cpu = process_cpu(server.process.pid)
+        results.update(measure_loads(browser, study))
+        context, page = signed_in_page(browser, study, alice)
         switches = []
         for _ in range(4):
-            switches.append(choose_transcript(page, second, "Bench interview B"))
-            switches.append(choose_transcript(page, first, "Bench interview A"))
+            switches.append(choose_transcript(page, study, 1))
+            switches.append(choose_transcript(page, study, 0))
         results["switch transcript"] = Stats(switches)
         segments, code_ids = segment_and_code_ids(page)
         optimistic, confirmed, shown = measure_clicks(page, click_plan(segments, code_ids, clicks, 0))
         results["click -> optimistic chip (one coder)"] = optimistic
         results["click -> stored + confirmed (one coder)"] = confirmed
         results["optimistic chip shown in the click's own task"] = shown
-        results["page == database (alice)"] = shown_codes(page) == stored_codes(db_path, "alice", first)
+        results["page == database (first coder)"] = shown_codes(page) == stored_codes(study.url, alice, first)
         # spans, measured in the same run as the whole-segment clicks above (a busy machine moves both)
         optimistic_s, confirmed_s, shown_s = measure_span_clicks(page, segments, code_ids, clicks)
         results["select text + click -> optimistic span chip"] = optimistic_s
@@ -414,20 +555,22 @@ def bench_study_app(browser, clicks: int) -> dict:
         results["whole-segment click again -> optimistic (after spans)"] = optimistic
         results["whole-segment click again -> stored + confirmed (after spans)"] = confirmed
 
-        context_b, page_b = signed_in_page(browser, server.url, "bob", first)
+        context_b, page_b = signed_in_page(browser, study, bob)
         plans = [click_plan(segments, code_ids, clicks, 3), click_plan(segments, code_ids, clicks, 5)]
         optimistic2, confirmed2 = measure_concurrent([page, page_b], plans)
         results["click -> optimistic chip (two coders at once)"] = optimistic2
         results["click -> stored + confirmed (two coders at once)"] = confirmed2
         results["no write lost (page == database, both)"] = (
-            shown_codes(page) == stored_codes(db_path, "alice", first)
-            and shown_codes(page_b) == stored_codes(db_path, "bob", first))
+            shown_codes(page) == stored_codes(study.url, alice, first)
+            and shown_codes(page_b) == stored_codes(study.url, bob, first))
         context.close()
         context_b.close()
+        results["app server CPU s (all the above)"] = round(process_cpu(server.process.pid) - cpu, 1)
+        clock = ServerClock(study.url) if study.url.startswith("postgresql") else None
+        pages = measure_pages(browser, study, lambda: process_cpu(server.process.pid) + (clock.cpu() if clock else 0))
     finally:
         server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return results
+    return results, pages
 
 
 # -- Taguette -------------------------------------------------------------------------------
@@ -582,6 +725,35 @@ def show(title: str, results: dict) -> None:
         print(f"  {name:<48} {value}")
 
 
+def side_by_side(small: dict, large: dict) -> None:
+    print(f"\nCode page, S beside L (medians and p95, ms; ratio L/S of the medians)")
+    print(f"  {'':<62} {'S median':>9} {'S p95':>9} {'L median':>9} {'L p95':>9} {'L/S':>6}")
+    for name, a in small.items():
+        b = large.get(name)
+        if isinstance(a, Stats) and isinstance(b, Stats):
+            print(f"  {name:<62} {a.median:>9.1f} {a.p95:>9.1f} {b.median:>9.1f} {b.p95:>9.1f} "
+                  f"{b.median / a.median:>6.2f}")
+        else:
+            print(f"  {name:<62} {str(a):>19} {str(b):>19}")
+
+
+def show_pages(columns: dict[str, dict[str, tuple[Stats, Stats, Stats]]]) -> None:
+    print("\nevery page as admin, from the click on its link to ready (ms, wall: first visit, median, p95 of the"
+          " visits), and the CPU ms of the app's server (+ PostgreSQL's) and of Chromium (first visit / median);"
+          " * over 2 s")
+    print(f"  {'page':<12}" + "".join(f"{name + ' first':>10}{'median':>8}{'p95':>7}{'server':>12}{'browser':>12}  "
+                                      for name in columns))
+    for page in PAGES:
+        cells = []
+        for by_page in columns.values():
+            ready, server, browser = by_page[page]
+            flag = "*" if ready.median > 2000 or ready.values[0] > 2000 else " "
+            cells.append(f"{ready.values[0]:>10.0f}{ready.median:>8.0f}{ready.p95:>7.0f}"
+                         f"{server.values[0]:>6.0f}/{server.median:<5.0f}{browser.values[0]:>6.0f}/{browser.median:<5.0f}"
+                         f"{flag} ")
+        print(f"  {page:<12}" + "".join(cells))
+
+
 def wait_for_quiet(load: float, max_wait: float) -> None:
     """Timings on 2 shared cores follow whatever else runs: wait for a quieter machine first."""
     deadline = time.monotonic() + max_wait
@@ -591,53 +763,88 @@ def wait_for_quiet(load: float, max_wait: float) -> None:
         print(f"the load stayed above {load} for {max_wait:.0f} s: measuring anyway")
 
 
+def studies(backend: str, size: str, folder: Path, pg: str | None) -> list[Served]:
+    """S (and L) on ``backend``: SQLite files in ``folder`` or databases on the server ``pg``."""
+    def url(name: str) -> str:
+        return (f"sqlite:///{folder / name}.db" if backend == "sqlite"
+                else postgres_database(pg, f"bench_ui_{name}_{os.getpid()}"))
+
+    chosen = [small_study(url("s"))]
+    if size == "L":
+        chosen.append(l_study(url("l"), folder))
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=36)
     parser.add_argument("--no-taguette", action="store_true")
+    parser.add_argument("--study", choices=("S", "L"), default="S",
+                        help="L: the L study as well (issue 20's 500 x 200, 6 raters), printed beside S")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: both studies on a throwaway PostgreSQL server (scripts/postgres.sh)")
     parser.add_argument("--quiet-load", type=float, default=None, metavar="L",
                         help="first wait (up to --max-wait s) until the 1-minute load average is below L")
     parser.add_argument("--max-wait", type=float, default=900)
     args = parser.parse_args()
-    if args.quiet_load is not None:
-        wait_for_quiet(args.quiet_load, args.max_wait)
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: bash scripts/ensure_system_packages.sh installs Debian's chromium")
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} cores)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        ours = bench_study_app(browser, args.clicks)
-        show(f"study app, Code page ({SEGMENTS} segments, {CODES} codes)", ours)
-        print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        theirs: dict = {}
-        if not args.no_taguette:
-            try:
-                theirs = bench_taguette(browser, args.clicks)
-                show(f"Taguette ({SEGMENTS} turns imported as HTML, 61 tags)", theirs)
-            except (OSError, RuntimeError, subprocess.SubprocessError, PlaywrightError) as exc:  # say why
-                print(f"\nTaguette could not be measured: {type(exc).__name__}: {exc}")
-            print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        browser.close()
+    folder = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    server = Postgres() if args.backend == "postgresql" else None
+    try:
+        served = studies(args.backend, args.study, folder, server.__enter__() if server else None)
+        if args.quiet_load is not None:
+            wait_for_quiet(args.quiet_load, args.max_wait)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} cores)")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            measured = {}
+            for study in served:
+                measured[study.name] = bench_study_app(browser, study, args.clicks, folder)
+                show(f"study app, Code page, {study.name} on {args.backend} ({study.segments} segments a transcript)",
+                     measured[study.name][0])
+                print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+            theirs: dict = {}
+            if not args.no_taguette:
+                try:
+                    theirs = bench_taguette(browser, args.clicks)
+                    show(f"Taguette ({SEGMENTS} turns imported as HTML, 61 tags)", theirs)
+                except (OSError, RuntimeError, subprocess.SubprocessError, PlaywrightError) as exc:  # say why
+                    print(f"\nTaguette could not be measured: {type(exc).__name__}: {exc}")
+                print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            browser.close()
+    finally:
+        if server:
+            server.__exit__()
+        shutil.rmtree(folder, ignore_errors=True)
+    ours = measured["S"][0]
+    if "L" in measured:
+        side_by_side(ours, measured["L"][0])
+    show_pages({name: pages for name, (_, pages) in measured.items()})
     if theirs:
-        ours_confirmed = ours["click -> stored + confirmed (one coder)"]
-        ours_optimistic = ours["click -> optimistic chip (one coder)"]
-        theirs_visible = theirs["save -> highlight visible"]
-        print("\nside by side (a coding: study = 1 click on a code; Taguette = select, new highlight, tick, save)")
-        print(f"  {'':<40} {'study':>10} {'Taguette':>10} {'ratio':>8}")
-        for label, a, b in (
-            ("visible after the action, median", ours_optimistic.median, theirs_visible.median),
-            ("visible after the action, p90", ours_optimistic.p90, theirs_visible.p90),
-            ("stored and shown, median", ours_confirmed.median, theirs_visible.median),
-            ("stored and shown, p90", ours_confirmed.p90, theirs_visible.p90),
-            ("span: visible after the action, median", ours["select text + click -> optimistic span chip"].median,
-             theirs_visible.median),
-            ("span: stored and shown, median", ours["select text + click -> span stored + confirmed"].median,
-             theirs_visible.median),
-            ("span: stored and shown, p90", ours["select text + click -> span stored + confirmed"].p90,
-             theirs_visible.p90),
-        ):
-            print(f"  {label:<40} {a:>8.1f}ms {b:>8.1f}ms {a / b:>8.2f}")
+        compare_taguette(ours, theirs)
     print(json.dumps({"loadavg_after": os.getloadavg()}))
+
+
+def compare_taguette(ours: dict, theirs: dict) -> None:
+    ours_confirmed = ours["click -> stored + confirmed (one coder)"]
+    ours_optimistic = ours["click -> optimistic chip (one coder)"]
+    theirs_visible = theirs["save -> highlight visible"]
+    print("\nside by side (a coding: study = 1 click on a code; Taguette = select, new highlight, tick, save)")
+    print(f"  {'':<40} {'study':>10} {'Taguette':>10} {'ratio':>8}")
+    for label, a, b in (
+        ("visible after the action, median", ours_optimistic.median, theirs_visible.median),
+        ("visible after the action, p90", ours_optimistic.p90, theirs_visible.p90),
+        ("stored and shown, median", ours_confirmed.median, theirs_visible.median),
+        ("stored and shown, p90", ours_confirmed.p90, theirs_visible.p90),
+        ("span: visible after the action, median", ours["select text + click -> optimistic span chip"].median,
+         theirs_visible.median),
+        ("span: stored and shown, median", ours["select text + click -> span stored + confirmed"].median,
+         theirs_visible.median),
+        ("span: stored and shown, p90", ours["select text + click -> span stored + confirmed"].p90,
+         theirs_visible.p90),
+    ):
+        print(f"  {label:<40} {a:>8.1f}ms {b:>8.1f}ms {a / b:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -184,14 +184,17 @@ def _silent_team(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str
 
 
 def _beside_the_sides(speakers: list[SpeakerStats], decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """When labels name both sides (Q and A, Interviewer and Respondent), a speaker no label names who
+    """When labels name both sides (Q and A, Interviewer and Respondent), or name the one answering side
+    ("THE WITNESS") beside an interviewer who asks, a speaker no label names who
     asks nothing and says less than the side that answers is neither side: opposing counsel who
     objects, a relative who chimes in: other."""
     said = {role for role, reason in decided.values() if reason == f"the label says {role}"}
-    if not {INTERVIEWER, PARTICIPANT} <= said:
+    answerers = [s for s in speakers if decided[s.name] == (PARTICIPANT, f"the label says {PARTICIPANT}")]
+    asking = any(role == INTERVIEWER for role, _ in decided.values())
+    # both sides labelled, or one labelled answering side ("THE WITNESS") and an interviewer who asks
+    if not ({INTERVIEWER, PARTICIPANT} <= said or (len(answerers) == 1 and asking)):
         return {}
-    answering = max((s.words for s in speakers if decided[s.name] == (PARTICIPANT, f"the label says {PARTICIPANT}")),
-                    default=0)
+    answering = max((s.words for s in answerers), default=0)
     return {s.name: (OTHER, "asks nothing and answers less than the side labelled participant: beside the two sides")
             for s in speakers
             if decided[s.name][0] == PARTICIPANT and decided[s.name][1].startswith("not the interviewer")

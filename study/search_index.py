@@ -110,8 +110,24 @@ def _pg_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _create_postgresql(connection: Connection) -> None:
+# The characters most text is made of, first in PostgreSQL's ``translate`` (each mapped as
+# ``fold`` maps it: itself, or its lower case): ``translate`` looks each character of the text up
+# in its list from the start, and a character the fold leaves alone (most of them) was looked up
+# through all 1,433 pairs. At 100,000 segments, 100 s of server CPU for a restore's index, 4 s
+# with these first. No "%": the statement is sent as the driver's format string.
+_COMMON_FIRST = (" etaoinshrdlucmfwygpbvkxjqz.,'?!-:;\"()/0123456789\n\t"
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ\u2019\u2018\u201c\u201d\u2026\u2013\u2014")
+
+
+def _pg_fold_pairs() -> tuple[str, str]:
+    """``fold_pairs`` as PostgreSQL's ``translate`` takes them quickest: the common characters
+    first, mapped as the fold maps them (the same mapping: ``translate`` takes a character's first entry)."""
     source, target = fold_pairs()
+    return _COMMON_FIRST + source, fold(_COMMON_FIRST) + target
+
+
+def _create_postgresql(connection: Connection) -> None:
+    source, target = _pg_fold_pairs()
     words = _pg_words(_SEGMENT_TEXT)
     statements = [
         f"""CREATE OR REPLACE FUNCTION {TABLE}_fold(words text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -637,7 +637,8 @@ def test_segments_timed_in_seconds_with_their_unit_are_labels(tmp_path, without,
     path.write_text("\n".join(shape.format(name=n, a=f"{3.5 * i:.2f}", b=f"{3.5 * i + 3:.2f}", text=t)
                               for i, (n, t) in enumerate(said)), encoding="utf-8")
     parsed = read_transcript(path, without=without)
-    assert [(t.speaker, parsed.turn_text(t)) for t in parsed.turns] == said
+    # each turn's time is its segment's start in whole seconds: 0, 3.5, 7.0 and 10.5 s
+    assert timed_turns(parsed) == [(n, t, time) for (n, t), time in zip(said, ["0:00:00", "0:00:03", "0:00:07", "0:00:10"])]
 
 
 @pytest.mark.parametrize("without", [(), tuple(NAMED_LAYOUTS)], ids=["as shipped", "general reader alone"])

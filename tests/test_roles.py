@@ -153,6 +153,19 @@ def test_a_third_party_beside_two_labelled_sides_is_other():
     assert roles["MS. PRYCE"][1].startswith("asks nothing and answers less")
 
 
+def test_opposing_counsel_beside_an_examining_lawyer_and_the_witness_is_other():
+    # a trial transcript: the examining lawyer is named, not labelled; only "THE WITNESS" names a side.
+    # Before, the lawyer who objects once was a participant beside the witness
+    turns = [("THE COURT", "Call your next witness."), ("MR. OSEI", "Where did you work that spring?"),
+             ("THE WITNESS", "At the depot, as the night dispatcher for six years."),
+             ("MR. OSEI", "Did you keep the log that night?"), ("MS. LAMB", "Objection. Narrative."),
+             ("THE COURT", "Overruled."), ("THE WITNESS", "I did, and I wrote a note in the margin of it.")]
+    roles = {r.name: (r.role, r.reason) for r in assign_roles(parsed_from_turns(turns))}
+    assert {name: role for name, (role, _) in roles.items()} == {
+        "THE COURT": "other", "MR. OSEI": "interviewer", "THE WITNESS": "participant", "MS. LAMB": "other"}
+    assert roles["MS. LAMB"][1].startswith("asks nothing and answers less")
+
+
 def test_with_one_side_labelled_a_speaker_who_asks_nothing_stays_a_participant():
     turns = [("Interviewer", "How do you get to school?"), ("TN1", "By bus, every day of the week."),
              ("TN2", "On foot."), ("Interviewer", "And in winter?"), ("TN1", "The same bus, it is warm.")]

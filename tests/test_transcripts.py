@@ -229,6 +229,18 @@ def test_table_cells_are_kept_in_the_text(tmp_path):
     assert parsed.text.endswith("Look at this.\nSize\tSpeed\nsmall\tfast")
 
 
+def test_a_speaker_tables_other_worded_columns_are_kept_as_notes_beside_each_turn(tmp_path):
+    # an oral-history platform's transcript CSV holds the project's codes in a "tags" column; before,
+    # every column but speaker, text and time was dropped without a word. An end time is scaffolding.
+    path = tmp_path / "t.csv"
+    path.write_text("speaker,words,tags,timestamp,end\nInterviewer,Where did you grow up?,background,00:00,00:04\n"
+                    "Mae,\"On a farm, near Dayton.\",childhood;rural life,00:05,00:09\n", encoding="utf-8")
+    parsed = read_transcript(path)
+    assert turns_of(parsed) == [("Interviewer", "Where did you grow up?"), ("Mae", "On a farm, near Dayton.")]
+    assert word_account(parsed).notes_text == ("tags: background", "tags: childhood;rural life")
+    assert parsed.warnings == ("column(s) tags kept as a note below each row's turn, not speech",)
+
+
 def test_text_without_labels_is_one_unknown_turn_per_paragraph(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("I started in 2019,\nwrapped line.\n\nThen I moved teams.\n", encoding="utf-8")

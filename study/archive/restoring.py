@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import JSON, func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 from sqlalchemy.schema import Table
 
 from .. import bulk, search_index
@@ -27,7 +28,6 @@ from .writing import archived_tables
 
 KEPT_ON_RESTORE = {"schema_version"}  # study_meta rows the fresh database already has
 MAX_FILE_BYTES = 2_000_000_000  # one archived file: past any study's table (an L study's codings are ~80 MB)
-_BATCH = 10_000
 _FIX = "restore from the archive as written, or archive the study again"
 
 
@@ -65,7 +65,8 @@ def restore(study: Study, actor: Actor, folder: Path, *, with_accounts: bool = F
     and admin rights; without it every account comes back a coder without a password."""
     actor.require_admin("restore a study")
     folder = Path(folder)
-    tables = read_archive(folder)
+    with bulk.rows_in_bulk():  # every row is kept to the end: nothing for the cycle collector
+        tables = read_archive(folder)
     _check_empty(study)
     accounts = _accounts(tables["users"], with_accounts)
     counts = {}
@@ -77,7 +78,8 @@ def restore(study: Study, actor: Actor, folder: Path, *, with_accounts: bool = F
                 if table.name == "study_meta":
                     connection.execute(table.delete().where(table.c.key.notin_(KEPT_ON_RESTORE)))
                     rows = [r for r in rows if r["key"] not in KEPT_ON_RESTORE]
-                _insert(connection, table, rows)
+                with bulk.held(session, table, len(rows)):  # a large table's keys checked once, after its rows
+                    _insert(session, table, rows)
                 counts[table.name] = len(rows)
                 if rows:
                     bulk.refresh_statistics(connection, table)  # the planner's statistics still say empty
@@ -211,28 +213,14 @@ def _accounts(users: TableRows, with_accounts: bool) -> tuple[Account, ...]:
     return tuple(accounts)
 
 
-def _insert(connection: Connection, table: Table, rows: list[dict]) -> None:
-    """Rows in batches, grouped by the columns they carry (an older archive lacks newer columns,
-    whose defaults then apply); COPY on PostgreSQL."""
+def _insert(session: Session, table: Table, rows: list[dict]) -> None:
+    """Rows grouped by the columns they carry (an older archive lacks newer columns, whose defaults
+    then apply), each group in bulk (``bulk.insert_rows``: COPY on PostgreSQL)."""
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
     for row in rows:
         groups[tuple(row)].append(row)
-    for columns, group in groups.items():
-        if connection.dialect.name == "postgresql":
-            _copy(connection, table, columns, group)
-            continue
-        for start in range(0, len(group), _BATCH):
-            connection.execute(insert(table), group[start:start + _BATCH])
-
-
-def _copy(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[dict]) -> None:
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in json_columns and row[c] is not None else row[c]
-                            for c in columns])
+    for group in groups.values():
+        bulk.insert_rows(session, table, group)
 
 
 def _advance_sequences(connection: Connection) -> None:

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import defusedxml.ElementTree
-from defusedxml import DefusedXmlException
-
 from .captions import Cue, cues_read
 from .model import ParsedTranscript, Unreadable
 from .rendered import clock
 from .taught import Convention
+from .xml_tree import xml_root
 
 _NOT_EAF = "is not an ELAN annotation file (it must be XML with an 'ANNOTATION_DOCUMENT' root and tiers); re-save it in ELAN"
 
 
 def read_elan(data: bytes, *, taught: Sequence[Convention] = (), **_options) -> ParsedTranscript:
-    try:
-        root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
-    except (defusedxml.ElementTree.ParseError, DefusedXmlException) as exc:
-        raise Unreadable(f"{_NOT_EAF} ({exc})") from None
+    root = xml_root(data, _NOT_EAF)
     if root.tag != "ANNOTATION_DOCUMENT":
         raise Unreadable(_NOT_EAF)
     times = {slot.get("TIME_SLOT_ID"): slot.get("TIME_VALUE") for slot in root.iter("TIME_SLOT")}

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 from .model import PROTOCOL_INTERVIEWER, PROTOCOL_PARTICIPANT, Turn
-from .notes import ASIDE_PARAGRAPH
+from .notes import ASIDE_PARAGRAPH, NOTE_KEYS
 from .reading import Document, Proposal, is_sound_line
 from .roles import label_role, legend, role_label
 from .text import WORD, Line, non_space_count
@@ -31,12 +31,12 @@ MAX_LABEL_WORDS = 6
 
 # First words that make "Word ...:" a sentence or a sound, not a speaker.
 _NOT_SPEAKERS = frozenset(
-    "answer question note notes comment comments example examples summary see re http https ftp mailto "
+    "answer question example examples summary see re http https ftp mailto "
     "break music pause laughter laughs laughing crosstalk silence inaudible applause noise background "
     "date time duration location transcript conclusion conclusão conclusión conclusiones fazit tip "
-    "warning important edit update source sources nb ps step phase section part chapter figure table "
+    "warning important edit update source sources ps step phase section part chapter figure table "
     "conclusions result results".split()
-)
+) | NOTE_KEYS
 PROTOCOL_NAMES = {"interviewer": PROTOCOL_INTERVIEWER, "participant": PROTOCOL_PARTICIPANT}
 # A heading or rule line, newline first: a search skips from newline to newline.
 _HEADING_LINE = re.compile(r"\n(?:[ \t]*#{1,6}[ \t]+\S.*|[ \t]*(?:---+|\*\*\*+|___+)[ \t]*)$", re.MULTILINE)

@@ -274,6 +274,11 @@ def without_time_marks(text: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
 ASIDE_PARAGRAPH = re.compile(r"[ \t]*([*_]{0,2})[\[(][^\[\]()\n]{1,58}[\])]\1[ \t]*")
 # A time code a transcriber sets in brackets or hashes ("[00:05:00]", "#00:12:31-4#"): never speech.
 _TIME_CODE = r"(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|#\d{1,2}:\d{2}(?::\d{2})?(?:[-.,]\d{1,3})?#)"
+# A paragraph that is only a time code, maybe in parentheses and closed by a colon as a label that names no
+# one ("(00:00:31):", a podcast page's mark of the same speaker going on after a cut).
+_TIME_CODE_ALONE = re.compile(rf"[ \t]*(?:{_TIME_CODE}|\(\d{{1,2}}:\d{{2}}(?::\d{{2}})?\))[:：]?[ \t]*")
+_TIME_CODE_LINE = re.compile(rf"{_TIME_CODE_ALONE.pattern}\n")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 _CODE_AT_PARAGRAPH_END = re.compile(rf"[ \t]*{_TIME_CODE}[ \t]*(?=\n[ \t]*\n|$)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -283,21 +288,41 @@ def _apart_from_marks(text: str, turn: Turn) -> list[Turn]:
     a bracketed time code or aside ("[00:05:00]", "[Tape 1, Side B]") and a time code closing a
     paragraph ("... in 1958. [00:04:31]"), which an oral history's transcriber sets every few minutes."""
     body = text[turn.start:turn.end]
-    if not ("[" in body or "(" in body or "#" in body):
+    if not ("[" in body or "(" in body or "#" in body or ("\n" in body and _PARAGRAPH_BREAK.search(body))):
         return [turn]
-    parts, start = [], turn.start
+    parts, start, times, time = [], turn.start, {}, None
     for paragraph in [*_PARAGRAPH_BREAK.finditer(text, turn.start, turn.end), None]:
         end = paragraph.start() if paragraph else turn.end
         segment = text[start:end]
-        if not ASIDE_PARAGRAPH.fullmatch(segment) and not re.fullmatch(rf"[ \t]*{_TIME_CODE}[ \t]*", segment):
+        if _TIME_CODE_ALONE.fullmatch(segment):  # "[00:05:00]", "(00:00:31):": the time of what follows
+            time = _CLOCK.search(segment).group()
+        elif not ASIDE_PARAGRAPH.fullmatch(segment) and not (start > turn.start and _not_speech(segment)):
+            if (line := _TIME_CODE_LINE.match(segment)) and start > turn.start:  # the time on its own line above the words
+                time, start = _CLOCK.search(segment).group(), start + line.end()
             code = _CODE_AT_PARAGRAPH_END.search(text, start, end)
             parts.append((start, code.start() if code and code.end() == end and code.start() > start else end))
+            times[start], time = time, None
         start = paragraph.end() if paragraph else end
     if len(parts) < 2 and parts == [(turn.start, turn.end)]:
         return [turn]
-    spans = [span for a, b in _merged(text, parts) if (span := stripped_span(text, a, b))]
-    return [Turn(turn.speaker, a, b, turn.timestamp if i == 0 else None, turn.role_hint)
-            for i, (a, b) in enumerate(spans)] or [turn]
+    spans = [(span, times.get(a)) for a, b in _merged(text, parts) if (span := stripped_span(text, a, b))]
+    return [Turn(turn.speaker, a, b, turn.timestamp if i == 0 else time, turn.role_hint)
+            for i, ((a, b), time) in enumerate(spans)] or [turn]
+
+
+# A paragraph set into a turn by the transcriber or the note-taker: "> Note: P4 scrolled past...", "Anmerkung: ...";
+# or only an address to write to ("choi@example-news.kr", a page's link) closing an article.
+# The keys that open such a note (never a speaker's name: see ``labels``).
+NOTE_KEYS = frozenset("note notes nb comment comments anmerkung anmerkungen notiz nota notas remarque observación "
+                      "observação".split())
+_NOTE_PARAGRAPH = re.compile(rf"[ \t]*(?:>[ \t]*)?[*_]{{0,2}}(?:{'|'.join(sorted(NOTE_KEYS))}|n\.b\.|observer(?:'s)? note)"
+                             r"[*_]{0,2}[ \t]*[:：]", re.IGNORECASE)
+_ADDRESS_PARAGRAPH = re.compile(r"[ \t]*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+)[ \t]*")
+
+
+def _not_speech(paragraph: str) -> bool:
+    """Whether a paragraph after a turn's first is a note set into it or an address, not the speaker's words."""
+    return bool(_NOTE_PARAGRAPH.match(paragraph) or _ADDRESS_PARAGRAPH.fullmatch(paragraph))
 
 
 def _merged(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:

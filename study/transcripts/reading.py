@@ -17,8 +17,11 @@ from .roles import role_label
 from .text import Line, non_space_count
 
 
-_SOUND_LINE = re.compile(r"[\[(]?(break|music|pause|laughter|laughs|crosstalk|silence|applause|inaudible)"
-                         r"[^\n]{0,30}[\])]?", re.IGNORECASE)
+_SOUNDS = r"(?:break|music|pause|laughter|laughs|crosstalk|silence|applause|inaudible)"
+# The sound in brackets and nothing after it ("[Music playing]", "(laughter 00:12:03)"), or bare with a few
+# words and no sentence ("Break", "Music fades out"): "(laughs) She still asks." is speech opened by an aside.
+_SOUND_LINE = re.compile(rf"\[{_SOUNDS}[^\n\[\]]{{0,30}}\]|\({_SOUNDS}[^\n()]{{0,30}}\)|"
+                         rf"{_SOUNDS}(?:[ \t]+[^\s.?!]+){{0,3}}[ \t]*[.:]?", re.IGNORECASE)
 
 
 def is_sound_line(text: str) -> bool:

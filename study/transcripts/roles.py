@@ -30,7 +30,9 @@ _TEAM_WORDS = (
 )
 _PARTICIPANT_WORDS = (
     r"participants?|interviewees?|respondents?|guest|informant|narrator|entrevistad[oa]|"
-    r"teilnehmer(?:in)?|teilnehmende|befragte[rn]?|participante|informan|narasumber|responden"
+    r"teilnehmer(?:in)?|teilnehmende|befragte[rn]?|participante|informan|narasumber|responden|"
+    # who answers under examination in a hearing or a deposition
+    r"(?:the[ \t]+)?witness|deponent|zeug(?:e|in)|t[ée]moin|testigo|testemunha"
 )
 # Who is present without being interviewer or participant: kept and shown, never coded unless asked.
 _OTHER_WORDS = (

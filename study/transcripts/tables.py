@@ -192,11 +192,35 @@ def read_speaker_table(data: bytes, suffix: str, *, without: Collection[str] = (
             drafts.append(DraftTurn("", body))
             continue
         drafts.append(DraftTurn(speaker, body, cell(columns.time) or None, label_role(speaker)))
+        if kept := _other_cells(rows[0], row, columns):
+            drafts.append(DraftTurn("", kept))
     if not any(draft.speaker for draft in drafts):
         raise Unreadable("contains no transcript text; check that it is the right file")
     header = rows[0]
     used = ", ".join(header[i] for i in (columns.speaker, columns.text, columns.time) if i is not None)
+    noted = [name.strip() for i, name in enumerate(header) if i in _worded_columns(rows, columns)]
+    if noted:
+        notes.append(f"column(s) {', '.join(noted)} kept as a note below each row's turn, not speech")
     return rendered(drafts, layout=f"speaker table (columns: {used})", warnings=notes)
+
+
+def _worded_columns(rows: list[list[str]], columns: SpeakerColumns) -> set[int]:
+    """The columns beside speaker, text and time whose cells hold words ("tags": a project's codes, "notes"):
+    never dropped. Columns of numbers only (an end time, a confidence) are the table's scaffolding."""
+    used = {columns.speaker, columns.text, columns.time}
+    return {i for i in range(len(rows[0])) if i not in used
+            and any(i < len(row) and _LETTER.search(row[i]) for row in rows[1:])}
+
+
+def _other_cells(header: list[str], row: list[str], columns: SpeakerColumns) -> str:
+    """``row``'s cells in the worded columns beside its turn, each after its column's name ("tags: family")."""
+    used = {columns.speaker, columns.text, columns.time}
+    cells = [f"{header[i].strip()}: {' '.join(row[i].split())}" for i in range(min(len(header), len(row)))
+             if i not in used and _LETTER.search(row[i])]
+    return "; ".join(cells)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _width(header: list[str]) -> int:

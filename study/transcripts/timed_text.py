@@ -11,23 +11,19 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-import defusedxml.ElementTree
-from defusedxml import DefusedXmlException
-
 from .captions import Cue, cues_read
 from .model import ParsedTranscript, Unreadable
 from .rendered import clock
 from .taught import Convention
+from .xml_tree import local_name as _local
+from .xml_tree import xml_root
 
 _XML = "{http://www.w3.org/XML/1998/namespace}"
 _NOT_TTML = "is not a timed-text file (it must be XML with a 'tt' root and 'p' cues); re-export it as TTML or DFXP"
 
 
 def read_timed_text(data: bytes, *, taught: Sequence[Convention] = (), **_options) -> ParsedTranscript:
-    try:
-        root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
-    except (defusedxml.ElementTree.ParseError, DefusedXmlException) as exc:
-        raise Unreadable(f"{_NOT_TTML} ({exc})") from None
+    root = xml_root(data, _NOT_TTML)
     if _local(root.tag) != "tt":
         raise Unreadable(_NOT_TTML)
     names = _agent_names(root)
@@ -35,10 +31,6 @@ def read_timed_text(data: bytes, *, taught: Sequence[Convention] = (), **_option
     if not cues:
         raise Unreadable("contains no cues with text; check that it is the right file")
     return cues_read(cues, header=_head_text(root), taught=taught)
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _attribute(element, name: str) -> str | None:

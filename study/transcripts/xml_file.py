@@ -13,15 +13,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Collection, Sequence
 
-import defusedxml.ElementTree
-from defusedxml import DefusedXmlException
-
 from .captions import read_subtitles
 from .elan_file import read_elan
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
 from .timed_text import read_timed_text
+from .xml_tree import local_name as _local
+from .xml_tree import xml_root
 
 _UNKNOWN = ("is an XML file of a kind the reader does not know (it reads timed text, ELAN annotations and "
             "oral-history synchronizer records); export the transcript as text, captions or a table")
@@ -33,10 +32,7 @@ _RECORD_NOTES = ("transcript_alt", "description", "rights", "usage")
 
 def read_xml(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
              **options) -> ParsedTranscript:
-    try:
-        root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
-    except (defusedxml.ElementTree.ParseError, DefusedXmlException) as exc:
-        raise Unreadable(f"is not well-formed XML ({exc}); re-export it") from None
+    root = xml_root(data, "is not well-formed XML; re-export it")
     name = _local(root.tag)
     if name == "tt":
         return read_timed_text(data, taught=taught, **options)
@@ -46,10 +42,6 @@ def read_xml(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
     if record is None:
         raise Unreadable(_UNKNOWN)
     return _ohms_record(record, without, taught)
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _text(element) -> str:

@@ -16,7 +16,7 @@ from ..reading import Document, Proposal, scored
 from ..roles import legend, qa_role, role_label
 from ..text import Line, stripped_span
 from . import cells, colours
-from .slots import Candidate, candidates, prefix_end, time_alone
+from .slots import Candidate, candidates, prefix_end, time_alone, time_before
 from .unlabelled import ANSWERING, ASKING, Marked, is_heading, is_question, marked, question_line
 
 NAME = "learned convention"
@@ -27,8 +27,8 @@ _ANSWERS = LabelPattern(re.compile(""), vouched_by_peers=True, role="participant
 _SHAPE_NAMES = {
     "[]": "names in square brackets", "{}": "names in braces", "()": "names in parentheses", "（）": "names in parentheses",
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
-    "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash", "alone": "names alone on a line", "tag": "names in tags",
-    "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
+    "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash or an arrow", ".-": "names before a full stop and a dash", "alone": "names alone on a line", "tag": "names in tags",
+    "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "times before": "times opening each line, no names", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
     "questions marked, answers bare": "questions opened by a dash, answers bare",
 }
 _MAX_SPEAKERS = 12
@@ -500,12 +500,26 @@ def _cut_at_blocks(document: Document, shape: str, labels: list[Label]) -> Propo
 
 
 def _times_reading(document: Document, lines: list[Line]) -> Proposal | None:
-    """Times alone on lines and the words below each: one voice no one names (a recorder's export)."""
+    """Times alone on lines and the words below each (a recorder's export), or times opening most lines
+    before their words ("[0.00s -> 4.20s] words", speech-to-text with no speakers): one voice no one names."""
     labels = [Label(line, UNKNOWN_SPEAKER, line.start, line.end, time, _BRACKETED)
               for line in lines if (time := time_alone(line.text))]
     if len(labels) < 2:
+        labels = _times_opening(lines)
+    if len(labels) < 2:
         return None
-    return replace(_reading(document, "times", labels), consistent=True)
+    return replace(_reading(document, "times" if labels[0].body_start == labels[0].line.end else "times before",
+                            labels), consistent=True)
+
+
+def _times_opening(lines: list[Line]) -> list[Label]:
+    """A label of no one at each line a time opens, when most lines open so: each segment its own turn."""
+    labels = []
+    for line in lines:
+        at = prefix_end(line.text)
+        if 0 < at < len(line.text) and (time := time_before(line.text[:at])):
+            labels.append(Label(line, UNKNOWN_SPEAKER, line.start, line.start + at, time, _BRACKETED))
+    return labels if len(labels) >= 0.6 * len(lines) else []
 
 
 def _question_reading(document: Document) -> Proposal | None:

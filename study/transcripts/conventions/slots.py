@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..labels import MAX_LABEL_WORDS, NAME_CHARS, honorific, label_words, plausible_speaker, tidy_speaker
+from ..rendered import clock
 from ..roles import role_named
 from ..text import WORD, Line
 
@@ -40,9 +41,11 @@ _AFTER_TIME = re.compile(rf"[ \t]*(?:\[[\[(]?(?P<t3>{TIME})[\])]?\]\([^()\s]*\)|
                          rf"(?:[ \t]*{_TO}[ \t]*{TIME})?(?![\d:]))")
 _PAIRS = {"**": "**", "__": "__", "[": "]", "(": ")", "（": "）", "【": "】", "<": ">", "*": "*", "_": "_", "{": "}"}
 _OPENERS = ("**", "__", "[", "(", "（", "【", "<", "*", "_", "{")
-_NAME_CHARS = re.compile(rf"[^\W\d_][{NAME_CHARS}]{{0,59}}")
+# A name; a star between letters is German's gender star ("Interviewer*in", "Befragte*r").
+_NAME_CHARS = re.compile(rf"[^\W\d_](?:[{NAME_CHARS}]|\*(?=[^\W\d_])){{0,59}}")
 _SHORT_CODE = re.compile(r"[^\W\d_]{1,3}[ \t]?\d{0,3}")  # "Q", "P1", "RK", "D": may end with a full stop
-_TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n]{1,60})</(?P=tag)>[ \t]*[:：])?")
+_TAG = re.compile(r"<(?P<tag>[^\W\d_][\w\-]{0,30})>(?:(?P<inner>[^<>\n:：]{1,60})(?P<within>[:：])?"
+                  r"</(?P=tag)>[ \t]*(?(within)|[:：]))?")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\n]{1,60})>")
 _ALONE_END = ".?!,;…"
 
@@ -69,7 +72,8 @@ def time_alone(text: str) -> str | None:
     return re.sub(r"[.,]\d+$", "", match["t"]) if "-->" in text else match["t"]
 
 
-_TIME_ALONE = re.compile(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])）]?[ \t]*")
+# "(00:00:31):": a label that names no one, the time of the same speaker going on (a podcast page's transcript)
+_TIME_ALONE = re.compile(rf"[ \t]*[\[(（]?(?P<t>{TIME})(?:[ \t]*{_TO}[ \t]*{TIME})?[\])）]?[:：]?[ \t]*")
 
 
 def prefix_end(text: str) -> int:
@@ -97,11 +101,23 @@ def candidates(line: Line) -> list[Candidate]:
     at = prefix_end(text)
     if at >= len(text):
         return []
-    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _capitals(line, at),
+    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _stop_dash(line, at), _capitals(line, at),
              _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at)]
-    stamp = re.search(TIME, text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
-    return [replace(candidate, timestamp=stamp.group()) if stamp and not candidate.timestamp else candidate
+    stamp = time_before(text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
+    return [replace(candidate, timestamp=stamp) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
+
+
+def time_before(prefix: str) -> str | None:
+    """The clock time in the noise before a label, or the start of a range of seconds ("[9.85s -> 15.10s]"
+    is "0:00:09")."""
+    time = re.search(TIME, prefix)
+    if time:
+        return time.group()
+    seconds = re.search(_SECONDS_RANGE, prefix)
+    if not seconds:
+        return None
+    return clock(float(seconds.group().split("s")[0].replace(",", ".")))
 
 
 def _bracketed(line: Line, at: int) -> Candidate | None:
@@ -138,8 +154,11 @@ def _tag(line: Line, at: int) -> Candidate | None:
     if voice:
         return _candidate(line, "voice", voice["name"].strip(), at, voice.end(), None)
     tag = _TAG.match(text, at)
-    if not tag or tag["tag"].casefold() in _MARKUP_TAGS:
+    if not tag:
         return None
+    if tag["tag"].casefold() in _MARKUP_TAGS:  # "<u>Kelli Shaver:</u>": a name in markup, as bold is
+        name, timestamp = _name_and_time(tag["inner"] or "")
+        return _candidate(line, "tag", name, at, tag.end(), timestamp) if name else None
     name = (tag["inner"] or tag["tag"]).strip()
     return _candidate(line, "tag", name, at, tag.end(), None)
 
@@ -184,6 +203,19 @@ def _capitals(line: Line, at: int) -> Candidate | None:
             break
         best = match
     return _candidate(line, "capitals.", best["name"], at, best.end(), None) if best else None
+
+
+def _stop_dash(line: Line, at: int) -> Candidate | None:
+    """``P.- ¿...?``, ``SRA. MORALES.- words``: a name closed by a full stop and a dash glued to it (Spanish
+    press interviews and statements)."""
+    match = _STOP_DASH.match(line.text, at)
+    if not match:
+        return None
+    name, timestamp = _name_and_time(match["name"])
+    return _candidate(line, ".-", name, at, match.end(), timestamp) if name else None
+
+
+_STOP_DASH = re.compile(rf"(?P<name>[^\W\d_][{NAME_CHARS}]{{0,59}}?)\.[-–—](?=[ \t]|$)")
 
 
 def _titled(line: Line, at: int) -> Candidate | None:
@@ -233,7 +265,8 @@ _DASHED_NAME = re.compile(r"[^\W\d_][^\W\d_'’.]*(?:[ .][^\W\d_'’.]+){0,2}\.?
 
 
 _CODE_END = re.compile(r"[.)](?=[ \t]|$)")
-_SPACED_DASH = re.compile(r"[ \t]+[-–—][ \t]+")
+# "MOD - text", "Mara > text", "Mara » text", "Mara | text": a name, then a separator apart from the words
+_SPACED_DASH = re.compile(r"[ \t]+(?:[-–—]|>{1,2}|»|\|)[ \t]+")
 
 
 def _colons(head: str) -> list[int]:
@@ -252,6 +285,8 @@ _GLUED = re.compile(r"\d+[ \t]*$")
 
 def _after_colon(line: Line, at: int, colon: int, name: str, timestamp: str | None) -> Candidate | None:
     text, body = line.text, at + colon + 1
+    if text[body:body + 1] in (":", "："):  # "Amina :: text": the colon doubled
+        body += 1
     if text[body:body + 1].isdigit():
         if _GLUED.match(text, body):  # "Speaker 1:13": a memo mark glued to a label
             return replace(_candidate(line, "plain", name, at, body, timestamp), glued=True)
@@ -293,7 +328,8 @@ def _name_and_time(inner: str) -> tuple[str | None, str | None]:
     if time and time.start() > 0:
         timestamp, inner = time["t"], inner[:time.start()].rstrip().rstrip(":：,").rstrip()
     elif (seconds := re.search(rf"[ \t]*[\[(（]{_SECONDS_RANGE}[\])）]$", inner)) and seconds.start() > 0:
-        inner = inner[:seconds.start()].rstrip()  # "SPEAKER_00 [0.00s - 4.20s]": a segment's seconds, no clock time
+        timestamp = time_before(seconds.group())  # "SPEAKER_00 [4.20s - 9.85s]": the segment's start
+        inner = inner[:seconds.start()].rstrip()
     if not inner or not _NAME_CHARS.fullmatch(inner) or label_words(inner) > MAX_LABEL_WORDS:
         return None, None
     if not plausible_speaker(inner) and role_named(inner) is None:  # "Question", "Answer" are labels here

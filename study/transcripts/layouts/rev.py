@@ -19,8 +19,8 @@ PATTERNS = (
                  hint=re.compile(r"[:：][ \t]*[\[(]\d")),
     # [Interviewer]: text
     LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]")),
-    # Speaker 1: (alone, Rev) / Speaker 1: text / P3: text / Interviewer: text; not "https://"
-    LabelPattern(re.compile(rf"{NAME}[ \t]*[:：](?!//)(?!\d+[ \t]*$)")),
+    # Speaker 1: (alone, Rev) / Speaker 1: text / P3: text / Interviewer: text / Amina :: text; not "https://"
+    LabelPattern(re.compile(rf"{NAME}[ \t]*[:：]{{1,2}}(?!//)(?!\d+[ \t]*$)")),
     # "Speaker 1:13": a memo mark glued to a label, read as that label only when the speaker is
     # labelled without one elsewhere ("Ana Lee 0:02" is a name and a time, see otter)
     LabelPattern(re.compile(rf"{NAME}[ \t]*:(?=\d+[ \t]*$)"), glued=True),
