@@ -1,9 +1,12 @@
 """REFI-QDA round-trip loss: each tool-shaped project of ``tests/qdpx_media_projects.py`` (graphs,
 pictures, PDF, audio and video selections, notes on relations and sets, variables of every type)
-and ``tests/qdpx_more_shapes.py`` (Word-only and linked texts, quotation names, folders, encodings)
-is imported into a fresh study and exported again; what the export lacks of the original is
-counted by ``tests/qdpx_loss.py`` (elements, attributes, words, values, files) and printed, with
-the kinds of element lost. Also says whether each export is valid against the QDA-XML schema.
+and ``tests/qdpx_more_shapes.py`` (Word-only and linked texts, quotation names, folders, encodings,
+NVivo's annotations and named memos on a selection cut over several turns) is imported into a
+fresh study and exported again; what the export lacks of the original is counted by
+``tests/qdpx_loss.py`` (elements, attributes, words, values, files) and printed, with the kinds of
+element lost. Also says whether each export is valid against the QDA-XML schema, and what a
+second round trip (the export imported into another fresh study and exported again) loses of the
+first export ("again": 0 when a round trip is stable).
 
 Run: python benchmarks/bench_qdpx_loss.py [--detail]
 """
@@ -24,17 +27,25 @@ from tests.qdpx_media_projects import PROJECTS, write
 from tests.qdpx_more_shapes import SHAPES, write_shape
 
 
-def round_trip(tool: str, folder: Path):
-    source = write(folder / f"{tool}.qdpx", tool) if tool in PROJECTS else write_shape(folder / f"{tool}.qdpx", tool)
-    study = Study.open(f"sqlite:///{folder / (tool + '.db')}")
+def through_a_study(source: Path, out: Path, database: Path):
+    """``source`` imported into a fresh study at ``database`` and exported to ``out``: the import's summary."""
+    study = Study.open(f"sqlite:///{database}")
     try:
         summary = qdpx.import_qdpx(study, CLI, source)
-        out = folder / f"{tool}-out.qdpx"
         qdpx.export_qdpx(study, CLI, out)
     finally:
         study.close()
+    return summary
+
+
+def round_trip(tool: str, folder: Path):
+    source = write(folder / f"{tool}.qdpx", tool) if tool in PROJECTS else write_shape(folder / f"{tool}.qdpx", tool)
+    out, again = folder / f"{tool}-out.qdpx", folder / f"{tool}-again.qdpx"
+    summary = through_a_study(source, out, folder / f"{tool}.db")
+    through_a_study(out, again, folder / f"{tool}-again.db")
     valid = xmlschema.XMLSchema(str(qdpx.schema_path())).is_valid(zipfile.ZipFile(out).read("project.qde").decode())
-    return loss(inventory(source), inventory(out)), inventory(source), summary, valid
+    return loss(inventory(source), inventory(out)), inventory(source), summary, valid, loss(inventory(out),
+                                                                                             inventory(again))
 
 
 def main() -> None:
@@ -44,11 +55,11 @@ def main() -> None:
     totals: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as folder:
         for tool in [*PROJECTS, *SHAPES]:
-            lost, held, summary, valid = round_trip(tool, Path(folder))
+            lost, held, summary, valid, second = round_trip(tool, Path(folder))
             figures = lost.figures()
             whole = {part: sum(getattr(held, part).values()) for part in figures}
             print(f"{tool:11} " + "  ".join(f"{part} {figures[part]}/{whole[part]}" for part in figures)
-                  + f"  schema-valid {valid}")
+                  + f"  schema-valid {valid}  again {second.total}")
             for part, n in figures.items():
                 totals[part] = totals.get(part, 0) + n
             if args.detail:

@@ -28,16 +28,23 @@ from .schema import codes, codings, participants, segments, transcripts, users
 from .sources import Source
 
 
-def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str]) -> Select:
+def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str], on_segment: bool = False
+                ) -> Select:
     """The source's units as a query: transcript_id, segment_id, code_id, votes, span_coding (the
-    lowest coding id among them that marks a span; None when all code the whole segment), participant_id.
+    lowest coding id among them that marks a span; None when all code the whole segment), participant_id;
+    with ``on_segment`` also codes_on_segment: how many units the segment carries (what the exemplar
+    rule weighs), counted by a window in the grouping's own pass, over its rows in their order.
 
     ``raters``: whose codings (names); ``counting``: whose done marks decide what counts."""
     rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(raters))))
     votes = func.count(distinct(codings.c.rater_id))
+    # partitioned by transcript and segment (a segment lies in one transcript), the grouping's order:
+    # PostgreSQL then counts without sorting the units again (by segment alone it sorted 420,000 on disk)
+    codes_on_segment = func.count().over(partition_by=(codings.c.transcript_id, codings.c.segment_id))
     grouped = (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id, votes.label("votes"),
-               func.min(case((codings.c.span_start.is_not(None), codings.c.id))).label("span_coding"))
+               func.min(case((codings.c.span_start.is_not(None), codings.c.id))).label("span_coding"),
+               *([codes_on_segment.label("codes_on_segment")] if on_segment else []))
         .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
         .having(votes >= votes_needed)
@@ -47,15 +54,16 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
             .where(transcripts.c.participant_id.is_not(None)))
 
 
-def source_units(source: Source, counting: Sequence[str]) -> Select:
+def source_units(source: Source, counting: Sequence[str], on_segment: bool = False) -> Select:
     """``units_query`` for a source (``counting``: ``coverage.counting_raters``)."""
-    return units_query(source.raters, source.votes_needed, counting)
+    return units_query(source.raters, source.votes_needed, counting, on_segment)
 
 
 def under_parents(connection: Connection, units: Select, rule: str) -> Select:
     """``units`` by the parent rule (``code_tree``): with WITH_CODES_BELOW each unit also counts for
     every code above its code, once per (transcript, segment, code), taking the votes and span of the
-    unit with the lowest code id among those that count for it. Unchanged when no code nests."""
+    unit with the lowest code id among those that count for it, and the segment's codes_on_segment
+    (when the units carry it: the segment's own units, before the rule). Unchanged when no code nests."""
     nested = connection.scalar(select(func.count()).where(codes.c.parent_code_id.is_not(None)))
     if code_tree.check_parent_rule(rule) == code_tree.OWN_CODINGS or not nested:
         return units
@@ -63,12 +71,14 @@ def under_parents(connection: Connection, units: Select, rule: str) -> Select:
     tree = code_tree.code_ancestry()
     first = func.row_number().over(partition_by=(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id),
                                    order_by=own.c.code_id)
+    on_segment = [own.c.codes_on_segment] if "codes_on_segment" in own.c else []
     expanded = (select(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id.label("code_id"), own.c.votes,
-                       own.c.span_coding, own.c.participant_id, first.label("first"))
+                       own.c.span_coding, own.c.participant_id, *on_segment, first.label("first"))
                 .join(tree, tree.c.descendant_id == own.c.code_id)
                 .where(code_tree.counts_under(tree, rule))).subquery("expanded")
     return (select(expanded.c.transcript_id, expanded.c.segment_id, expanded.c.code_id, expanded.c.votes,
-                   expanded.c.span_coding, expanded.c.participant_id)
+                   expanded.c.span_coding, expanded.c.participant_id,
+                   *[expanded.c.codes_on_segment for _ in on_segment])
             .where(expanded.c.first == 1))
 
 
@@ -139,7 +149,7 @@ class Candidate:
     tier: int  # the code's candidates ranked by role, votes and other codes (1: the best)
 
 
-def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_ids: Iterable[int],
+def exemplar_tiers(connection: Connection, counted: Select, code_ids: Iterable[int],
                    tiers: tuple[int, int]) -> Iterator[Candidate]:
     """The candidates of each code's ``tiers`` (first, last; 1 is the best) groups by (participant's words first, most
     votes, fewest other codes on the segment): the exemplar rule's order before word counts and
@@ -147,8 +157,9 @@ def exemplar_tiers(connection: Connection, units: Select, counted: Select, code_
 
     The tiers are ranked among the distinct (code, role, votes, codes on the segment), a few per
     code, not among the units (at 500 interviews ranking every unit sorted 420,000 rows); the units
-    of the tiers asked for are then picked from the same units, read once."""
-    weighed = _weighed(units, counted, code_ids).cte("weighed")
+    of the tiers asked for are then picked from the same units, read once. ``counted``: the units
+    with codes_on_segment (``units_query``'s ``on_segment``), by the parent rule or not."""
+    weighed = _weighed(counted, code_ids).cte("weighed")
     key = (weighed.c.code_id, weighed.c.interviewer, weighed.c.votes, weighed.c.codes_on_segment)
     tier = func.dense_rank().over(partition_by=weighed.c.code_id, order_by=_tier_order(*key[1:]))
     ranked = select(*key, tier.label("tier")).group_by(*key).subquery("ranked")
@@ -196,30 +207,14 @@ def _tiers_of(keys: set[tuple], first: int) -> dict[tuple, int]:
     return ranks
 
 
-def _weighed(units: Select, counted: Select, code_ids: Iterable[int]) -> Select:
+def _weighed(counted: Select, code_ids: Iterable[int]) -> Select:
     """``counted``'s segment units of ``code_ids`` with what the exemplar rule weighs them by:
-    ``interviewer`` (0 on a participant's segment, else 1), ``votes``, ``codes_on_segment``."""
-    found = _with_codes_on_segment(units, counted)
+    ``interviewer`` (0 on a participant's segment, else 1), ``votes``, ``codes_on_segment`` (the units
+    carry it: ``units_query``'s ``on_segment``)."""
+    found = counted.where(counted.selected_columns.segment_id.is_not(None)).subquery("counted")
     interviewer = case((segments.c.role == "participant", 0), else_=1)
     return (select(found, interviewer.label("interviewer")).join(segments, segments.c.id == found.c.segment_id)
             .where(found.c.code_id.in_(list(code_ids))))
-
-
-def _with_codes_on_segment(units: Select, counted: Select):
-    """``counted``'s segment units (a subquery) with ``codes_on_segment``: how many codes the
-    source applied on the segment, before the parent rule. Without a rule that changes them
-    (``under_parents`` returned the units as they are) those are the rows' own: a window counts
-    them in the same pass. Else the units are grouped by segment a second time and joined
-    (at 500 interviews a second grouping of every coding: seconds on PostgreSQL)."""
-    found = counted.where(counted.selected_columns.segment_id.is_not(None)).subquery("units")
-    if counted is units:
-        on_segment = func.count().over(partition_by=found.c.segment_id)
-        return select(found, on_segment.label("codes_on_segment")).subquery("counted")
-    own = units.where(units.selected_columns.segment_id.is_not(None)).subquery("own")
-    on_segment = select(own.c.segment_id, func.count().label("codes_on_segment")).group_by(own.c.segment_id) \
-        .subquery("on_segment")
-    return (select(found, on_segment.c.codes_on_segment)
-            .join(on_segment, on_segment.c.segment_id == found.c.segment_id)).subquery("counted")
 
 
 def quote_rows(source: Source, code_ids: Iterable[int]) -> Select:

@@ -155,10 +155,10 @@ def gather(study: Study, asker: Actor, theme: str | None = None, source: str | S
                     parent_rule)
 
 
-def _source_units(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str
-                  ) -> tuple[Select, Select]:
+def _source_units(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str,
+                  on_segment: bool = False) -> tuple[Select, Select]:
     """The source's units as queries (``counting.source_units``), as they are and by the parent rule."""
-    units = counting.source_units(source, counting_raters)
+    units = counting.source_units(source, counting_raters, on_segment)
     with study.connection() as connection:
         return units, counting.under_parents(connection, units, parent_rule)
 
@@ -267,7 +267,7 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
 @memo_per_change
 def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str
                     ) -> dict[int, dict]:
-    units, counted = _source_units(study, source, counting_raters, parent_rule)
+    _, counted = _source_units(study, source, counting_raters, parent_rule, on_segment=True)
     with study.session() as session:
         wanted = set(session.scalars(select(Code.id)))
     tiers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # code -> tier -> candidates
@@ -275,8 +275,7 @@ def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ..
     first, last = 1, TIER_BATCH
     with study.connection() as connection:
         while wanted:
-            for candidate in counting.exemplar_tiers(connection, units, counted, wanted,
-                                                               (first, last)):
+            for candidate in counting.exemplar_tiers(connection, counted, wanted, (first, last)):
                 tiers[candidate.code_id][candidate.tier].append(candidate)
             for code_id in list(wanted):
                 decided = _decide(tiers[code_id], last)

@@ -4,7 +4,8 @@ whose file lies outside the archive (``relative://`` with a ``basePath``), quota
 editors and edit dates on selections, nested folders that are not codable (NVivo), notes written
 as files (NVivo), GUIDs in braces and mixed case (ATLAS.ti), a UTF-8 byte order mark before the
 XML and in a text, CR LF line ends and characters outside the basic plane, vendor namespaces on
-elements and attributes, and optional attributes left out.
+elements and attributes, optional attributes left out, and NVivo's memos: annotations joined by
+links to a selection over several turns, named notes on selections and texts.
 
 Written here, never copied: shapes from the QDA-XML schema and the tools' readers and writers
 (QualCoder's ``refi.py`` names ``relative://`` and ``absolute://`` paths and NVivo's notes as
@@ -154,7 +155,53 @@ def folders() -> tuple[str, dict[str, bytes]]:
                  f"Sources/{g(6, 2)}.txt": "Exhaustion came after, never during.".encode()}
 
 
-SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, "folders": folders}
+def memos() -> tuple[str, dict[str, bytes]]:
+    """NVivo: a coded selection named by its coder that runs over three speaker turns, with an
+    annotation (a note written as a file, joined to the selection by a Link named "Annotation");
+    a note a selection refers to; a document memo and a memo anchored at a passage, each a named
+    note the text refers to; notes by two users, with and without dates."""
+    g = lambda k, n: guid(k, n, upper=False)  # noqa: E731
+    ana, ben = g(15, 1), g(15, 2)
+    a, b = _span(TEXT, "A map of the build pipeline, then the review queue.\n\nInterviewer: Which part slowed you "
+                       "down?\n\nP1: Waiting for reviewers")
+    c, d = _span(TEXT, "What did you draw on the whiteboard?")
+    e, f = _span(TEXT, "mostly after lunch")
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Memos" origin="NVivo for Windows 14.24.1" creatingUserGUID="{ana}" creationDateTime="2024-06-01T08:00:00Z" basePath="">
+  <Users><User guid="{ana}" name="Ana Lima"/><User guid="{ben}" name="Ben Okafor"/></Users>
+  <CodeBook><Codes>
+    <Code guid="{g(1, 1)}" name="Bottleneck" isCodable="true" color="#993300"/>
+    <Code guid="{g(1, 2)}" name="Prompt" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{g(2, 1)}" name="Pipeline interview" plainTextPath="internal://{g(2, 1)}.txt" creatingUser="{ana}" creationDateTime="2024-06-01T08:10:00Z">
+      <PlainTextSelection guid="{g(3, 1)}" name="From sketch to queue" startPosition="{a}" endPosition="{b}" creatingUser="{ana}" creationDateTime="2024-06-02T09:00:00Z">
+        <Coding guid="{g(4, 1)}" creatingUser="{ana}" creationDateTime="2024-06-02T09:00:00Z"><CodeRef targetGUID="{g(1, 1)}"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="{g(3, 2)}" name="Opening question" startPosition="{c}" endPosition="{d}" creatingUser="{ben}" creationDateTime="2024-06-03T09:00:00Z">
+        <Coding guid="{g(4, 2)}" creatingUser="{ben}" creationDateTime="2024-06-03T09:00:00Z"><CodeRef targetGUID="{g(1, 2)}"/></Coding>
+        <NoteRef targetGUID="{g(6, 2)}"/>
+      </PlainTextSelection>
+      <NoteRef targetGUID="{g(6, 3)}"/>
+      <NoteRef targetGUID="{g(6, 4)}"/>
+    </TextSource>
+  </Sources>
+  <Notes>
+    <Note guid="{g(6, 1)}" name="Annotation on From sketch to queue" plainTextPath="internal://{g(6, 1)}.txt" creatingUser="{ana}" creationDateTime="2024-06-02T09:30:00Z"/>
+    <Note guid="{g(6, 2)}" name="Leading question?" creatingUser="{ben}" creationDateTime="2024-06-03T09:30:00Z"><PlainTextContent>Check whether this question steers the answer.</PlainTextContent></Note>
+    <Note guid="{g(6, 3)}" name="First impressions" plainTextPath="internal://{g(6, 3)}.txt" creatingUser="{ben}" creationDateTime="2024-06-04T10:00:00Z"/>
+    <Note guid="{g(6, 4)}" name="Hesitation" creatingUser="{ana}"><PlainTextContent>Long pause before naming lunch.</PlainTextContent><PlainTextSelection guid="{g(9, 1)}" startPosition="{e}" endPosition="{f}" creatingUser="{ana}"/></Note>
+  </Notes>
+  <Links>
+    <Link guid="{g(11, 1)}" name="Annotation" direction="OneWay" originGUID="{g(6, 1)}" targetGUID="{g(3, 1)}"/>
+  </Links>
+</Project>"""
+    return qde, {f"Sources/{g(2, 1)}.txt": TEXT.encode(),
+                 f"Sources/{g(6, 1)}.txt": "The sketch and the queue are one story here.".encode(),
+                 f"Sources/{g(6, 3)}.txt": "Calm speaker, clear about delays.".encode()}
+
+
+SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, "folders": folders, "memos": memos}
 
 
 def write_shape(path: Path, shape: str) -> Path:

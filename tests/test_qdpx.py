@@ -287,7 +287,9 @@ def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, ot
     assert len(result.unmapped) == 2
     assert any("Interview 7 [0:11] (Hope): covers no segment" in item for item in result.unmapped)
     assert any("[154:164] (Hope): its positions are outside the text" in item for item in result.unmapped)
-    assert result.skipped == [] and result.kept_lines == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)"]
+    assert result.skipped == [] and result.kept_lines == [
+        "1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)",
+        "1 note(s) on a selection (their text also the coding's memo), kept as written for export"]
 
 
 def test_cases_give_the_participant_and_its_variables(study, other_tool):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from study import qdpx
 from study.auth import CLI
 from study.qdpx import kept
+from study.qdpx.model import SOURCES_FOLDER
 from study.store import Coding, Study
 from tests.qdpx_loss import inventory, loss
 from tests.qdpx_media_projects import DOCX, PROJECTS
@@ -105,6 +106,39 @@ def test_folders_notes_as_files_and_utf16_positions_of_nvivo_go_back_out(study, 
                                                                        ("Exhaustion", "true", [])])])
     notes = {n.get("name"): n for n in root.iter(X + "Note")}
     assert (notes["Launch week"].get("modifiedDateTime"), "On exhaustion" in notes) == ("2024-01-13T08:00:00Z", True)
+
+
+def test_nvivo_memos_go_back_out_named_where_they_were(study, tmp_path):
+    """NVivo's selection over three turns is cut into one coding per turn in the study and goes out
+    whole again, with its own name and its annotation (a note as a file, joined by a Link named
+    "Annotation") rather than a copy of it as the selection's memo; a note a selection refers to,
+    a document memo and a memo at a passage go out as the notes they were, named as they were.
+    The one change, counted by hand: the document memo was a file and goes out as content."""
+    summary, lost, out = _round_trip(study, tmp_path, "memos")
+    annotation = "The sketch and the queue are one story here."
+    quoted = [q for q in _quotes(study) if q[0] == "Ana Lima"]
+    assert [quote.split(":")[0] for *_, quote in quoted] == ["A map of the build pipeline, then the review queue.",
+                                                            "Which part slowed you down?", "Waiting for reviewers"]
+    with study.session() as session:
+        assert {c.memo for c in session.scalars(select(Coding)) if c.rater.name == "Ana Lima"} == {annotation}
+    assert (dict(lost.elements), dict(lost.attributes), dict(lost.words), dict(lost.values), dict(lost.files)) == (
+        {}, {"Note@plainTextPath": 1}, {}, {}, {})
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    selections = {s.get("name"): s for s in root.iter(X + "PlainTextSelection")}
+    whole = selections["From sketch to queue"]
+    path = root.find(X + "Sources")[0].get("plainTextPath").removeprefix("internal://")
+    text = zipfile.ZipFile(out).read(f"{SOURCES_FOLDER}{path}").decode("utf-8")
+    assert text[int(whole.get("startPosition")):int(whole.get("endPosition"))].endswith("P1: Waiting for reviewers")
+    assert whole.find(X + "Description") is None
+    notes = {n.get("guid"): n.get("name") for n in root.iter(X + "Note")}
+    [link] = root.iter(X + "Link")
+    assert (link.get("name"), notes[link.get("originGUID")], link.get("targetGUID")) == (
+        "Annotation", "Annotation on From sketch to queue", whole.get("guid"))
+    opening = selections["Opening question"]
+    assert [notes[r.get("targetGUID")] for r in opening.iter(X + "NoteRef")] == ["Leading question?"]
+    assert opening.find(X + "Description") is None
+    on_text = [notes[r.get("targetGUID")] for r in root.find(X + "Sources")[0].findall(X + "NoteRef")]
+    assert sorted(on_text) == ["First impressions", "Hesitation"]
 
 
 def _quotes(study: Study) -> list[tuple[str, str, str]]:

@@ -300,7 +300,8 @@ def test_every_coding_memo_case_set_and_relation_of_a_tools_project_goes_out_as_
     source = tool_file(tmp_path, origin)
     summary = qdpx.import_qdpx(study, CLI, source)
     assert summary.ok and not summary.unmapped, summary.details()
-    assert summary.headline().endswith("Sets: 2. Relations: 2.")
+    # kept for export: the note a selection refers to, and that reference (its text is the coding's memo)
+    assert summary.headline().endswith("Sets: 2. Relations: 2. Kept for export: 2.")
     out = Held(_export(study, tmp_path / "out.qdpx")).parts()
     held = Held(source).parts()
     for part in ("codings", "code memos", "source memos", "annotations", "cases", "project", "sets", "relations"):

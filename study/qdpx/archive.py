@@ -286,7 +286,8 @@ class _ArchiveReader(_Elements):
                           + [(self.guid(t, "Transcript"), t.get("name") or "") for s in source_elements
                              for t in children(s, "Transcript")[1:]])
         sources = tuple(text for s in source_elements for text in self.source(s))
-        notes = self.notes(root, {guid for top in codes for c in top.walk() for guid in c.notes})
+        notes = self.notes(root, {guid for top in codes for c in top.walk() for guid in c.notes}
+                           | {guid for text in sources for guid in text.notes})
         cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
@@ -295,6 +296,7 @@ class _ArchiveReader(_Elements):
                           if s.codings and all(c.code in case_labels for c in s.codings)}
         self.kept = [k for k in self.kept if k.kind != ATTRIBUTES or k.anchor not in links_to_cases]  # named by case
         links, relations = self.links(root, set(notes))
+        self.keep_notes_on_selections(root, sources)
         self.skipped.extend(f"{n} {what} not imported" for what, n in self.not_imported.items())
         self.skipped.extend(unread_lines(root, keepable) + self.colour_line())
         self.kept += [self.kept_element(anchor, parent, element) for anchor, parent, element in unread_elements(root)
@@ -490,8 +492,9 @@ class _ArchiveReader(_Elements):
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
 
-    def notes(self, root: ET.Element, on_codes: set[str] = frozenset()) -> dict[str, QdaNote]:
-        """The notes by GUID; a code's keeps its own name (the export names it for its code)."""
+    def notes(self, root: ET.Element, named: set[str] = frozenset()) -> dict[str, QdaNote]:
+        """The notes by GUID; a code's and a text's (a memo) keep their own names (the export names
+        them for their code or text)."""
         notes = {}
         for note in children(child(root, "Notes"), "Note"):
             guid = self.guid(note, "Note")
@@ -499,7 +502,7 @@ class _ArchiveReader(_Elements):
             if problem:
                 self.skipped.append(f"note {note.get('name') or guid}: {problem}")
                 continue
-            self.keep_attributes(note, guid, guid in on_codes)
+            self.keep_attributes(note, guid, guid in named)
             anchor = child(note, "PlainTextSelection")
             selection = None
             if anchor is not None:
@@ -527,6 +530,32 @@ class _ArchiveReader(_Elements):
             else:
                 self.not_imported["link(s) missing an end"] += 1
         return {k: tuple(v) for k, v in joined.items()}, tuple(relations)
+
+    def keep_notes_on_selections(self, root: ET.Element, sources: tuple[QdaSource, ...]) -> None:
+        """The links that join a note (an NVivo annotation, a memo linked to a code) and a
+        selection's references to notes, kept as written, with each note whose text became a
+        coding's memo (its name, author and date have no place in a study): an export writes them
+        back beside that memo."""
+        selections = {s.guid for text in sources if not text.problem for s in text.selections}
+        notes = {normal_guid(n.get("guid")): n for n in children(child(root, "Notes"), "Note")}
+        on_selections: set[str] = set()
+        for link in children(child(root, "Links"), "Link"):
+            ends = {normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))}
+            if None in ends or not ends & set(notes):
+                continue
+            self.kept.append(KeptElement(None, "Links", element_xml(link)))
+            annotation = bool(ends & selections)
+            on_selections |= ends & set(notes) if annotation else set()
+            self.kept_references["Links/annotation" if annotation else "Links/note"] += 1
+        for element in (e for text in root.iter() if local(str(text.tag)) in ("TextSource", "Representation")
+                        for e in children(text, "PlainTextSelection")):
+            guid = normal_guid(element.get("guid"))
+            for ref in children(element, "NoteRef"):
+                if guid in selections and normal_guid(ref.get("targetGUID")) in notes:
+                    self.kept.append(KeptElement(guid, "PlainTextSelection", element_xml(ref)))
+                    on_selections.add(normal_guid(ref.get("targetGUID")))
+                    self.kept_references["PlainTextSelection/NoteRef"] += 1
+        self.kept += [self.kept_element(None, "Notes", notes[guid]) for guid in sorted(on_selections)]
 
     def text_of(self, element: ET.Element) -> tuple[str | None, str | None]:
         """(text, None), or (None, why not) for a source or note's plain text."""
@@ -655,7 +684,11 @@ _KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture, a recordi
                                       "left out",
                     "Set/MemberSource": "set member(s) that are a picture, a recording or PDF without text or a text "
                                         "left out",
-                    "Sources/unreadable": "text source(s) left out, with their selections, codings and notes,"}
+                    "Sources/unreadable": "text source(s) left out, with their selections, codings and notes,",
+                    "Links/annotation": "annotation(s) (a note joined to a selection by a link, its text also the "
+                                        "coding's memo),",
+                    "Links/note": "link(s) joining a note to a code, text or note,",
+                    "PlainTextSelection/NoteRef": "note(s) on a selection (their text also the coding's memo),"}
 _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 

@@ -4,8 +4,9 @@
   they are (or unique across the tree, for QualCoder);
 - transcripts are TextSources (``plainTextPath="internal://<guid>.txt"``); each rater's coding is
   its own PlainTextSelection, exactly its span when it has one, else its segment, owned by the
-  rater (``creatingUser``, ``creationDateTime``) with one Coding; its memo is the selection's
-  Description, where QualCoder and MAXQDA read a coding memo;
+  rater (``creatingUser``, ``creationDateTime``) with one Coding (the pieces an import cut one
+  selection into at segment bounds are one selection again: ``rejoined``); its memo is the
+  selection's Description, where QualCoder and MAXQDA read a coding memo;
 - a segment memo is a Note anchored by a PlainTextSelection and referenced from its TextSource
   (QualCoder reads these as annotations); whole-transcript codings are Codings on the TextSource;
 - participants are named Cases with their attributes as Variables; a transcript's own metadata
@@ -125,6 +126,9 @@ class _ProjectBuilder:
         self.notes: list[ET.Element] = []
         self.memo_files = 0
         self.not_written: tuple[str, ...] = ()
+        # (rater, transcript) of the transcript memos an import read from notes, whose names it kept
+        self.memo_notes = {(ref[1], ref[2]) for ref in kept.kept_of(session).refs.values()
+                           if ref[0] == "memo" and ref[3] == "whole"} if with_kept else set()
 
     @property
     def source_count(self) -> int:
@@ -261,22 +265,20 @@ class _ProjectBuilder:
                              plainTextPath=f"{INTERNAL}{guid}.txt")
         memos = sorted(memos, key=lambda m: (self.raters.index(self.rater_of[m.rater_id]), m.segment_id or -1))
         # the first rater's transcript memo is the source's Description, the document memo QualCoder,
-        # NVivo and MAXQDA show; its author the source's creator. Other raters' stay Notes.
-        described = next((m for m in memos if m.segment_id is None), None)
+        # NVivo and MAXQDA show; its author the source's creator. Other raters' stay Notes, and so
+        # does one an import read from a note (it goes back out as that note, named as it was).
+        described = next((m for m in memos if m.segment_id is None
+                          and (self.rater_of[m.rater_id], transcript.name) not in self.memo_notes), None)
         if described is not None:
             element.set("creatingUser", self.user_guid[self.rater_of[described.rater_id]])
             element.set("modifiedDateTime", when(described.updated_at))
             ET.SubElement(element, "Description").text = xml_text(described.text)
         self.texts[f"{SOURCES_FOLDER}{guid}.txt"] = transcript.text
         segments = {s.id: s for s in transcript.segments}
-        whole = []
-        for coding in sorted(codings, key=self.order):
-            segment = segments.get(coding.segment_id)
-            if segment is None:
-                whole.append(coding)
-                continue
-            span = coding.span or (segment.start, segment.end)
-            element.append(self.selection(transcript, coding, str(segment.index), span))
+        whole = sorted((c for c in codings if segments.get(c.segment_id) is None), key=self.order)
+        placed = sorted((c for c in codings if segments.get(c.segment_id) is not None), key=self.order)
+        for coding, span in rejoined(placed, segments):
+            element.append(self.selection(transcript, coding, str(segments[coding.segment_id].index), span))
         if transcript.participant is not None:
             element.append(self.case_selection(transcript))
         element.extend(self.coding(c, (transcript.name, "whole")) for c in whole)
@@ -400,6 +402,11 @@ class _NewGuids:
     def note(self, name: str, text: str) -> str:
         return stable_guid("project-memo", name, text)
 
+    def memo(self, rater: str, transcript: str, where: str) -> str | None:
+        """The note this export wrote for a rater's memo on a segment (by index) or a whole text."""
+        guid = stable_guid("note", "memo", user_name(rater), transcript, where)
+        return guid if any(n.get("guid") == guid for n in self.builder.notes) else None
+
     def link(self, name: str, origin: list, target: list) -> str | None:
         ends = [self.code(member) if kind == CODE else self.source(member) for kind, member in (origin, target)]
         return stable_guid("link", name, *ends) if all(ends) else None
@@ -415,6 +422,35 @@ class _NewGuids:
                         (int(selection.get("startPosition")), int(selection.get("endPosition")), selection.get("guid")))
         place = kept.nearest(self._selections.get(transcript, []), start, end)
         return place[2] if place else None
+
+
+def rejoined(codings: list[Coding], segments: dict) -> list[tuple[Coding, tuple[int, int]]]:
+    """(first piece, span) of each selection the codings were cut from: an import cuts a selection
+    over several segments at their bounds (one coding per segment, each with the selection's rater,
+    code, memo and date), and an export writes it whole again, named and placed as it came in.
+    Pieces join when one reaches the end of its segment and the next starts the next segment."""
+    def reach(coding: Coding) -> tuple[int, int]:
+        segment = segments[coding.segment_id]
+        return coding.span or (segment.start, segment.end)
+
+    def same(coding: Coding) -> tuple:
+        return coding.rater_id, coding.code_id, coding.memo or "", coding.created_at
+
+    by_place = {(same(c), segments[c.segment_id].index): c for c in codings}
+    joined: set[int] = set()  # codings written as part of an earlier one's selection
+    found = []
+    for coding in codings:
+        if coding.id in joined:
+            continue
+        start, end = reach(coding)
+        last = coding
+        while (end == segments[last.segment_id].end and
+               (after := by_place.get((same(coding), segments[last.segment_id].index + 1))) is not None and
+               after.id not in joined and reach(after)[0] == segments[after.segment_id].start):
+            joined.add(after.id)
+            last, end = after, reach(after)[1]
+        found.append((coding, (start, end)))
+    return found
 
 
 def user_name(rater: str) -> str:

@@ -138,6 +138,7 @@ class MemoRecord:
     position: int | None  # None: on the whole transcript
     text: str
     created: dt.datetime | None = None
+    note: str | None = None  # GUID of the note it was, if any
 
 
 CREDITS = ("coding", "selection")  # whose a coding is when the selection's creator differs from the coding's
@@ -210,6 +211,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             kept.KeptElement(None, "Links", link.xml) for link in links]
         participants = dict(session.execute(select(Participant.label, Participant.id)).all())
         refs = _kept_refs(project, code_ids, placed, writer.selections, memos, elements, participants)
+        refs.update((guid, ref) for guid, ref in writer.notes.items() if guid in kept.guids_in(elements))
         summary.kept = kept.keep(session, elements, refs, project.kept_files)
         kept.keep_variable_types(session, project.variable_types)
 
@@ -440,6 +442,16 @@ def _moment(value: str | None) -> dt.datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
 
 
+def _joined(texts: Sequence[str]) -> str:
+    """The texts of a memo, one paragraph each, leaving out one that a paragraph before holds
+    already (a study's export writes a coding's memo and the annotation it came from both)."""
+    parts: list[str] = []
+    for text in (t.strip() for t in texts if t and t.strip()):
+        if not any(text in part for part in parts):
+            parts.append(text)
+    return "\n\n".join(parts)
+
+
 class _Records:
     """A source's codings and memos as records, positions in the stored transcript's text."""
 
@@ -476,11 +488,11 @@ class _Records:
                 continue
             self.placed[selection.guid] = [transcript.name, start, end]
             notes = self.note_texts(selection.notes + self.project.linked_notes.get(selection.guid, ()))
-            annotation = "\n\n".join(t for t in [selection.description, *notes] if t)
+            annotation = _joined([selection.description, *notes])
             for coding in selection.codings:
                 ref = self.ref(transcript, coding.code)
                 if ref is not None:
-                    memo = "\n\n".join(t for t in [annotation, *self.note_texts(coding.notes)] if t)
+                    memo = _joined([annotation, *self.note_texts(coding.notes)])
                     codings.append(CodingRecord(self.coder(coding, selection), start, end, ref, memo,
                                                 _moment(coding.created or selection.created)))
             if not selection.codings and annotation:
@@ -497,7 +509,7 @@ class _Records:
             note = self.project.notes.get(guid)
             if note is not None and note.text.strip():
                 at = position(note.selection[0]) if note.selection else None
-                memos.append(MemoRecord(self.user(note.user), at, note.text, _moment(note.created)))
+                memos.append(MemoRecord(self.user(note.user), at, note.text, _moment(note.created), guid))
         return codings, memos
 
     def coder(self, coding: QdaCoding, selection: QdaSelection) -> str:
@@ -540,6 +552,7 @@ class _Writer:
         self.known: dict[int, set[tuple]] = {}  # transcript id -> (rater, code, unit) stored or queued
         self.pending: list[CodingWrite] = []  # codings queued for ``store_codings``, in the file's order
         self.selections: dict[str, list] = {}  # selection GUID -> [transcript, start, end], for kept references
+        self.notes: dict[str, list] = {}  # note GUID -> ["memo", rater, transcript, segment index or "whole"]
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)
@@ -616,6 +629,9 @@ class _Writer:
                 (s for s in segments if s.start <= memo.position < s.end), None)
             key = (rater.id, segment.id if segment else None)
             texts.setdefault(key, []).append(memo.text.strip())
+            if memo.note:
+                self.notes[memo.note] = ["memo", rater.name, transcript.name,
+                                         str(segment.index) if segment else "whole"]
             if memo.created is not None:
                 dates[key] = max(dates.get(key, memo.created), memo.created)
         for (rater_id, segment_id), new in texts.items():

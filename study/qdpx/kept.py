@@ -76,6 +76,7 @@ ORDER: dict[str, list[str]] = {
     "Representation": TEXT_CHILDREN,
     "Set": ["Description", "MemberCode", "MemberSource", "MemberNote"],
     "Link": ["NoteRef"],
+    "PlainTextSelection": ["Description", "Coding", "NoteRef"],
     "PDFSource": ["Description", "PDFSelection", "Representation", "Coding", "NoteRef", "VariableValue"],
     "AudioSource": ["Description", "Transcript", "AudioSelection", "Coding", "NoteRef", "VariableValue"],
     "VideoSource": ["Description", "Transcript", "VideoSelection", "Coding", "NoteRef", "VariableValue"],
@@ -351,6 +352,44 @@ class Restorer:
                 self.fill(target, shell)
             else:
                 self.wrap(root, target, shell, by_guid)
+        self.unfold_notes(root)
+
+    def unfold_notes(self, root: ET.Element) -> None:
+        """A selection's Description without the texts of the notes put back on it (an annotation
+        linked to it, a note it refers to), which an import folded into its coding's memo: each
+        text goes out where it came from, once (a selection left with no memo has no Description)."""
+        notes = {normal_guid(n.get("guid")): self.note_text(n) for n in root.iter("Note")}
+        selections = {normal_guid(s.get("guid")): s for s in root.iter("PlainTextSelection") if s.get("guid")}
+        on: dict[str, list[str]] = {}
+        for selection_guid, selection in selections.items():
+            on[selection_guid] = [normal_guid(r.get("targetGUID")) for r in selection.iter("NoteRef")]
+        for link in root.iter("Link"):
+            ends = [normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))]
+            for one, other in (ends, ends[::-1]):
+                if one in notes and other in selections:
+                    on[other].append(one)
+        for selection_guid, note_guids in on.items():
+            description = selections[selection_guid].find("Description")
+            if description is None or not note_guids:
+                continue
+            text = description.text or ""
+            for note in note_guids:
+                if notes.get(note):
+                    text = text.replace(notes[note], "")
+            text = "\n\n".join(part.strip() for part in text.split("\n\n") if part.strip())
+            if text:
+                description.text = text
+            else:
+                selections[selection_guid].remove(description)
+
+    def note_text(self, note: ET.Element) -> str:
+        """A note's text as this export writes it: its content, else the file put back with it."""
+        content = note.find("PlainTextContent")
+        if content is not None:
+            return (content.text or "").strip()
+        path = (note.get("plainTextPath") or "").strip()
+        data = self.files.get("Sources/" + path[len(INTERNAL):]) if path.startswith(INTERNAL) else None
+        return data.decode("utf-8-sig", "replace").strip() if isinstance(data, bytes) else ""
 
     def fill(self, target: ET.Element, item: KeptElement) -> None:
         """The kept element's attributes the export did not write (a creator, dates, a rich-text

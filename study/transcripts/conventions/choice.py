@@ -27,7 +27,7 @@ _ANSWERS = LabelPattern(re.compile(""), vouched_by_peers=True, role="participant
 _SHAPE_NAMES = {
     "[]": "names in square brackets", "{}": "names in braces", "()": "names in parentheses", "（）": "names in parentheses",
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
-    "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash or an arrow", "alone": "names alone on a line", "tag": "names in tags",
+    "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash or an arrow", ".-": "names before a full stop and a dash", "alone": "names alone on a line", "tag": "names in tags",
     "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "times before": "times opening each line, no names", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
     "questions marked, answers bare": "questions opened by a dash, answers bare",
 }

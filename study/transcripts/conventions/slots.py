@@ -101,7 +101,7 @@ def candidates(line: Line) -> list[Candidate]:
     at = prefix_end(text)
     if at >= len(text):
         return []
-    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _capitals(line, at),
+    found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _stop_dash(line, at), _capitals(line, at),
              _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at)]
     stamp = time_before(text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp) if stamp and not candidate.timestamp else candidate
@@ -203,6 +203,19 @@ def _capitals(line: Line, at: int) -> Candidate | None:
             break
         best = match
     return _candidate(line, "capitals.", best["name"], at, best.end(), None) if best else None
+
+
+def _stop_dash(line: Line, at: int) -> Candidate | None:
+    """``P.- ¿...?``, ``SRA. MORALES.- words``: a name closed by a full stop and a dash glued to it (Spanish
+    press interviews and statements)."""
+    match = _STOP_DASH.match(line.text, at)
+    if not match:
+        return None
+    name, timestamp = _name_and_time(match["name"])
+    return _candidate(line, ".-", name, at, match.end(), timestamp) if name else None
+
+
+_STOP_DASH = re.compile(rf"(?P<name>[^\W\d_][{NAME_CHARS}]{{0,59}}?)\.[-–—](?=[ \t]|$)")
 
 
 def _titled(line: Line, at: int) -> Candidate | None:
