@@ -121,3 +121,22 @@ def test_a_name_closed_by_a_full_stop_and_a_glued_dash(tmp_path, without, label)
     text = "Entrevista 12\n\n" + "\n".join(label.format(name=n) + (" " if label.endswith("-") else "") + t
                                            for n, t in said) + "\n"
     assert _turns(_read(tmp_path, text, without)) == said
+
+
+def test_captions_that_name_no_one_take_turns_at_each_change_mark(tmp_path):
+    # broadcast captions mark a change of speaker with ">>", at a cue's start or on its second line;
+    # before, the marks were dropped and the whole file was one unknown speaker's turn
+    text = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n>> Good evening. How long\n\n"
+            "00:00:04.000 --> 00:00:06.000\nhave you been here?\n\n00:00:06.000 --> 00:00:09.000\n>> Thirty years.\n"
+            "It was all wood then.\n>> And now?\n\n00:00:09.000 --> 00:00:12.000\n>> Fibreglass.\n")
+    parsed = _read(tmp_path, text, (), ".vtt")
+    assert timed_turns(parsed) == [("Speaker A", "Good evening. How long have you been here?", "00:00:01"),
+                                   ("Speaker B", "Thirty years. It was all wood then.", "00:00:06"),
+                                   ("Speaker A", "And now?", "00:00:06"), ("Speaker B", "Fibreglass.", "00:00:09")]
+
+
+def test_captions_with_names_keep_them_beside_change_marks(tmp_path):
+    text = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n>> ANNA: Where did you grow up?\n\n"
+            "00:00:04.000 --> 00:00:06.000\n>> PETER: By the coast.\n\n00:00:06.000 --> 00:00:08.000\n>> ANNA: Why?\n")
+    assert _turns(_read(tmp_path, text, (), ".vtt")) == [
+        ("ANNA", "Where did you grow up?"), ("PETER", "By the coast."), ("ANNA", "Why?")]
