@@ -315,9 +315,15 @@ def _participant_units(segments: _Segments, found: _Applied, code_index: np.ndar
     """One unit per participant; a transcript without a participant is a unit of its own (as is
     one neither segmented nor coded with a compared code: nothing says whose it is)."""
     coded = set(found.transcript[code_index >= 0].tolist())
-    known = coded | {r.transcript_id for r in segments.rows}
-    label_of = {t: (segments.transcripts[t][1] if t in known else None) or name for t, name in names.items()}
+    segmented = {r.transcript_id for r in segments.rows}
+    label_of = participant_labels(names, {t: held[1] for t, held in segments.transcripts.items()}, coded | segmented)
     labels = tuple(dict.fromkeys(label_of.values()))
     units = tuple(Unit(label, participant=label) for label in labels)
     index = {label: i for i, label in enumerate(labels)}
     return units, {t: index[label] for t, label in label_of.items()}
+
+
+def participant_labels(names: dict[int, str], participant_of: dict[int, str | None], known: set[int]) -> dict[int, str]:
+    """{transcript id: the label of its participant-level unit}: its participant's, or its own name
+    when it has no participant or is not ``known`` (neither segmented nor coded with a compared code)."""
+    return {t: (participant_of.get(t) if t in known else None) or name for t, name in names.items()}
