@@ -2,6 +2,7 @@
 
 Run from the project root:  python benchmarks/bench_ui.py [--clicks 36] [--no-taguette]
                             python benchmarks/bench_ui.py --study L [--backend postgresql] --no-taguette
+                            python benchmarks/bench_ui.py --study L --pages-only   (only every page's ready time)
 
 Drives Debian's Chromium (/usr/bin/chromium, headless) with Playwright. Builds a study with two
 synthetic 300-segment transcripts (20-80 words a segment) and a 60-code codebook, serves it with
@@ -534,52 +535,62 @@ def start_server(url: str, folder: Path) -> AppServer:
     return server
 
 
-def bench_study_app(browser, study: Served, clicks: int, folder: Path) -> tuple[dict, dict[str, Stats]]:
-    """The Code page's measures (results) and every page's ready time, over ``study`` served by `study app`."""
-    (first, _), alice, bob = study.transcripts[0], *study.coders
+def bench_study_app(browser, study: Served, clicks: int, folder: Path,
+                    pages_only: bool = False) -> tuple[dict, dict[str, Stats]]:
+    """The Code page's measures (results) and every page's ready time, over ``study`` served by `study app`
+    (``pages_only``: every page's ready time alone)."""
     server = start_server(study.url, folder)
     study.app = server.url
     results: dict = {}
     try:
-        cpu = process_cpu(server.process.pid)
-        results.update(measure_loads(browser, study))
-        context, page = signed_in_page(browser, study, alice)
-        switches = []
-        for _ in range(4):
-            switches.append(choose_transcript(page, study, 1))
-            switches.append(choose_transcript(page, study, 0))
-        results["switch transcript"] = Stats(switches)
-        segments, code_ids = segment_and_code_ids(page)
-        optimistic, confirmed, shown = measure_clicks(page, click_plan(segments, code_ids, clicks, 0))
-        results["click -> optimistic chip (one coder)"] = optimistic
-        results["click -> stored + confirmed (one coder)"] = confirmed
-        results["optimistic chip shown in the click's own task"] = shown
-        results["page == database (first coder)"] = shown_codes(page) == stored_codes(study.url, alice, first)
-        # spans, measured in the same run as the whole-segment clicks above (a busy machine moves both)
-        optimistic_s, confirmed_s, shown_s = measure_span_clicks(page, segments, code_ids, clicks)
-        results["select text + click -> optimistic span chip"] = optimistic_s
-        results["select text + click -> span stored + confirmed"] = confirmed_s
-        results["span chip shown in the click's own task"] = shown_s
-        optimistic, confirmed, shown = measure_clicks(page, click_plan(segments, code_ids, clicks, 1))
-        results["whole-segment click again -> optimistic (after spans)"] = optimistic
-        results["whole-segment click again -> stored + confirmed (after spans)"] = confirmed
-
-        context_b, page_b = signed_in_page(browser, study, bob)
-        plans = [click_plan(segments, code_ids, clicks, 3), click_plan(segments, code_ids, clicks, 5)]
-        optimistic2, confirmed2 = measure_concurrent([page, page_b], plans)
-        results["click -> optimistic chip (two coders at once)"] = optimistic2
-        results["click -> stored + confirmed (two coders at once)"] = confirmed2
-        results["no write lost (page == database, both)"] = (
-            shown_codes(page) == stored_codes(study.url, alice, first)
-            and shown_codes(page_b) == stored_codes(study.url, bob, first))
-        context.close()
-        context_b.close()
-        results["app server CPU s (all the above)"] = round(process_cpu(server.process.pid) - cpu, 1)
+        if not pages_only:
+            results = code_page_measures(browser, study, clicks, server)
         clock = ServerClock(study.url) if study.url.startswith("postgresql") else None
         pages = measure_pages(browser, study, lambda: process_cpu(server.process.pid) + (clock.cpu() if clock else 0))
     finally:
         server.stop()
     return results, pages
+
+
+def code_page_measures(browser, study: Served, clicks: int, server: AppServer) -> dict:
+    """The Code page's loads, transcript switches and clicks (one coder, spans, two coders at once)."""
+    (first, _), alice, bob = study.transcripts[0], *study.coders
+    results: dict = {}
+    cpu = process_cpu(server.process.pid)
+    results.update(measure_loads(browser, study))
+    context, page = signed_in_page(browser, study, alice)
+    switches = []
+    for _ in range(4):
+        switches.append(choose_transcript(page, study, 1))
+        switches.append(choose_transcript(page, study, 0))
+    results["switch transcript"] = Stats(switches)
+    segments, code_ids = segment_and_code_ids(page)
+    optimistic, confirmed, shown = measure_clicks(page, click_plan(segments, code_ids, clicks, 0))
+    results["click -> optimistic chip (one coder)"] = optimistic
+    results["click -> stored + confirmed (one coder)"] = confirmed
+    results["optimistic chip shown in the click's own task"] = shown
+    results["page == database (first coder)"] = shown_codes(page) == stored_codes(study.url, alice, first)
+    # spans, measured in the same run as the whole-segment clicks above (a busy machine moves both)
+    optimistic_s, confirmed_s, shown_s = measure_span_clicks(page, segments, code_ids, clicks)
+    results["select text + click -> optimistic span chip"] = optimistic_s
+    results["select text + click -> span stored + confirmed"] = confirmed_s
+    results["span chip shown in the click's own task"] = shown_s
+    optimistic, confirmed, shown = measure_clicks(page, click_plan(segments, code_ids, clicks, 1))
+    results["whole-segment click again -> optimistic (after spans)"] = optimistic
+    results["whole-segment click again -> stored + confirmed (after spans)"] = confirmed
+
+    context_b, page_b = signed_in_page(browser, study, bob)
+    plans = [click_plan(segments, code_ids, clicks, 3), click_plan(segments, code_ids, clicks, 5)]
+    optimistic2, confirmed2 = measure_concurrent([page, page_b], plans)
+    results["click -> optimistic chip (two coders at once)"] = optimistic2
+    results["click -> stored + confirmed (two coders at once)"] = confirmed2
+    results["no write lost (page == database, both)"] = (
+        shown_codes(page) == stored_codes(study.url, alice, first)
+        and shown_codes(page_b) == stored_codes(study.url, bob, first))
+    context.close()
+    context_b.close()
+    results["app server CPU s (all the above)"] = round(process_cpu(server.process.pid) - cpu, 1)
+    return results
 
 
 # -- Taguette -------------------------------------------------------------------------------
@@ -795,6 +806,8 @@ def main() -> None:
     parser.add_argument("--quiet-load", type=float, default=None, metavar="L",
                         help="first wait (up to --max-wait s) until the 1-minute load average is below L")
     parser.add_argument("--max-wait", type=float, default=900)
+    parser.add_argument("--pages-only", action="store_true",
+                        help="only every page's ready time as admin (no Code page clicks, no Taguette)")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: bash scripts/ensure_system_packages.sh installs Debian's chromium")
@@ -809,12 +822,14 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             measured = {}
             for study in served:
-                measured[study.name] = bench_study_app(browser, study, args.clicks, folder)
+                measured[study.name] = bench_study_app(browser, study, args.clicks, folder, args.pages_only)
+                if args.pages_only:
+                    continue
                 show(f"study app, Code page, {study.name} on {args.backend} ({study.segments} segments a transcript)",
                      measured[study.name][0])
                 print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
             theirs: dict = {}
-            if not args.no_taguette:
+            if not (args.no_taguette or args.pages_only):
                 try:
                     theirs = bench_taguette(browser, args.clicks)
                     show(f"Taguette ({SEGMENTS} turns imported as HTML, 61 tags)", theirs)
@@ -827,7 +842,7 @@ def main() -> None:
             server.__exit__()
         shutil.rmtree(folder, ignore_errors=True)
     ours = measured["S"][0]
-    if "L" in measured:
+    if "L" in measured and not args.pages_only:
         side_by_side(ours, measured["L"][0])
     show_pages({name: pages for name, (_, pages) in measured.items()})
     if theirs:

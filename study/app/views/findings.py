@@ -62,8 +62,9 @@ def parent_rule(view: str) -> str:
 def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> None:
     if view == "Frequency":
         rule = parent_rule(view)
-        # only the open tab is computed: the chart needs no exemplar quotes, which rank every coded segment
-        chart, numbers = st.tabs(["Chart", "Table"], key="frequency_tab", on_change="rerun")
+        # only the open tab is computed: the chart needs no exemplar quotes, which rank every coded segment.
+        # The table opens first: a chart's first drawing loads plotly.js in the browser (seconds at L)
+        chart, numbers = st.tabs(["Chart", "Table"], default="Table", key="frequency_tab", on_change="rerun")
         if chart.open:
             table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, quotes=False)
             with chart:
@@ -88,12 +89,13 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
         level = st.segmented_control("Count", ["segment", "participant"], default="segment", required=True,
                                      format_func=lambda v: f"per {v}")
         table = findings.cooccurrence_table(study, actor, theme, level, source, combine, parent_rule(view))
-        chart, numbers = st.tabs(["Chart", "Table"])
-        with chart:
-            if table.rows:
+        chart, numbers = st.tabs(["Chart", "Table"], default="Table", key="cooccurrence_tab", on_change="rerun")
+        if chart.open and table.rows:  # drawn only while open, as the frequency chart
+            with chart:
                 st.plotly_chart(charts.cooccurrence_figure(table), width="stretch", config={"displaylogo": False})
-        with numbers:
-            show_table(table, coverage)
+        if numbers.open:
+            with numbers:
+                show_table(table, coverage)
     elif view == "Saturation":
         curve = saturation(study, actor, theme, source, combine)
         st.plotly_chart(charts.saturation_figure(curve), width="stretch", config={"displaylogo": False})

@@ -499,21 +499,32 @@ def exclusion_section() -> None:
                                            "the audit log keeps all of it."})
 
 
+ADMIN_TOOLS = (  # (label, icon, key, section): drawn only while open, so the closed tools cost the page nothing
+    ("Add transcripts", ":material/upload_file:", "tools_add", upload_form),
+    ("Speakers and roles", ":material/record_voice_over:", "tools_speakers", speakers_section),
+    ("Fix after import", ":material/build:", "tools_fix", fix_section),
+    ("Exclude or remove", ":material/visibility_off:", "tools_exclude", exclusion_section),
+)
+
+
+def admin_tools() -> None:
+    for label, icon, key, section in ADMIN_TOOLS:
+        tool = st.expander(label, icon=icon, key=key, on_change="rerun")
+        if tool.open:
+            with tool:
+                section()
+
+
 st.title("Transcripts")
 show_flash()
-listing, people_tab = st.tabs(["Transcripts", "Participants"])
-with listing:
-    table_slot = st.container()  # filled after an import so that the list shows it
-    if actor.is_admin:
-        with st.expander("Add transcripts", icon=":material/upload_file:"):
-            upload_form()
-        with st.expander("Speakers and roles", icon=":material/record_voice_over:"):
-            speakers_section()
-        with st.expander("Fix after import", icon=":material/build:"):
-            fix_section()
-        with st.expander("Exclude or remove", icon=":material/visibility_off:"):
-            exclusion_section()
-    with table_slot:
-        transcript_list()
-with people_tab:
-    participants_section()
+listing, people_tab = st.tabs(["Transcripts", "Participants"], key="transcripts_tab", on_change="rerun")
+if listing.open:
+    with listing:
+        table_slot = st.container()  # filled after an import so that the list shows it
+        if actor.is_admin:
+            admin_tools()
+        with table_slot:
+            transcript_list()
+if people_tab.open:
+    with people_tab:
+        participants_section()
