@@ -69,6 +69,15 @@ PAGE_CALLS = {
     "Agreement: per transcript": (
         "from study.agreement.breakdown import agreement_by\n"
         "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
+    "Agreement page: per pair (all raters)": (  # every pair of the study's raters (L: 6 raters, 15 pairs)
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'pair')"),
+    "Agreement page: per pair, participant level": (
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'pair', 'participant')"),
+    "Agreement page: report, participant level (all raters)": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS, 'participant')"),
     "Agreement page: report (first tab)": (  # the other tabs are computed when opened
         "from study.agreement.study_agreement import agreement_report\n"
         "call = lambda: agreement_report(study, CLI, RATERS[:2], 'segment')"),

@@ -420,15 +420,17 @@ def browser_cpu() -> float:
                 continue
             parents[int(entry.name)] = int(fields[1].split()[1])
             names[int(entry.name)] = fields[0].split("(", 1)[1]
-    ours, total = {os.getpid()}, 0.0
-    for pid in sorted(parents):  # a child's pid is usually above its parent's; a miss only undercounts
-        if parents[pid] in ours:
-            ours.add(pid)
-            if names[pid].startswith(("chrom", "headless")):
-                try:
-                    total += process_cpu(pid)
-                except OSError:
-                    pass
+    ours, grown = {os.getpid()}, True
+    while grown:  # a child's pid may be below its parent's (pids wrap around)
+        grown = bool(found := {pid for pid, parent in parents.items() if parent in ours} - ours)
+        ours |= found
+    total = 0.0
+    for pid in ours:
+        if names.get(pid, "").startswith(("chrom", "headless")):
+            try:
+                total += process_cpu(pid)
+            except OSError:  # ended meanwhile
+                pass
     return total
 
 
