@@ -16,7 +16,8 @@ names one (its database is then kept, to EXPLAIN what was slow). On PostgreSQL e
 server's CPU seconds (its backends', read from the postmaster's /proc entry: the server must run on this
 machine) and, where pg_stat_statements is loaded, the statements' execution time and the slowest statement.
 Targets (issue 20, at L on both backends): marking 500 transcripts done <= 5 s, codings import
->= 20,000 codings/s on SQLite and >= 10,000/s on PostgreSQL, archive <= 15 s, a Code page click
+>= 20,000 codings/s on SQLite and >= 10,000/s on PostgreSQL, archive <= 15 s (and its restore, into an
+empty database, of the same order), a Code page click
 as fast as at S.
 """
 from __future__ import annotations
@@ -68,6 +69,15 @@ PAGE_CALLS = {
     "Agreement: per transcript": (
         "from study.agreement.breakdown import agreement_by\n"
         "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
+    "Agreement page: per pair (all raters)": (  # every pair of the study's raters (L: 6 raters, 15 pairs)
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'pair')"),
+    "Agreement page: per pair, participant level": (
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'pair', 'participant')"),
+    "Agreement page: report, participant level (all raters)": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS, 'participant')"),
     "Agreement page: report (first tab)": (  # the other tabs are computed when opened
         "from study.agreement.study_agreement import agreement_report\n"
         "call = lambda: agreement_report(study, CLI, RATERS[:2], 'segment')"),
@@ -133,6 +143,174 @@ PAGE_CALLS = {
     "Transcripts page: table": (  # its first page of 50, as the page draws it
         "from study import workspace\n"
         "call = lambda: workspace.transcripts_page(study, CLI)"),
+    # Every other page's first render, tab by tab (study/app/views/): a tab drawn on every run (st.tabs
+    # without on_change, an expander) counts in its page's first render; a lazy tab (on_change="rerun",
+    # an expander drawn only while open) is its own probe. As an admin (CLI) unless the probe says coder.
+    "Code page: retrieval panel": (  # the sidebar's codings of the first code, beside the workspace
+        "from study import retrieval, workspace\n"
+        "coder = Actor('rater0', 'coder')\n"
+        "first = workspace.transcript_progress(study, coder)[0].id\n"
+        "code = workspace.codebook_entries(study)[0].id\n"
+        "def call():\n"
+        "    rater = retrieval.retrieval_raters(study, coder)[0]\n"
+        "    retrieval.retrieve(study, coder, code, rater, first)"),
+    "Transcripts page: table (coder)": (
+        "from study import workspace\n"
+        "call = lambda: workspace.transcripts_page(study, Actor('rater0', 'coder'))"),
+    "Transcripts page: admin expanders": (  # drawn on every run: speakers, fixes, exclusions, conventions
+        "from study import corrections, exclusion\n"
+        "from study.listing import participant_of, segment_rows, transcript_names\n"
+        "from study.participants import list_participants\n"
+        "from study.speakers import transcript_speakers\n"
+        "from study.taught_conventions import saved_conventions\n"
+        "def call():\n"
+        "    saved_conventions(study)\n"
+        "    name = transcript_names(study)[0]\n"
+        "    transcript_speakers(study, CLI, name)\n"
+        "    segment_rows(study, name)\n"
+        "    participant_of(study, name)\n"
+        "    corrections.flagged_codings(study, CLI, name)\n"
+        "    exclusion.exclusion_table(exclusion.exclusions(study))\n"
+        "    list_participants(study), transcript_names(study)"),
+    "Transcripts page: participants tab": (
+        "from study.participants import list_participants, participant_table\n"
+        "call = lambda: participant_table(list_participants(study))"),
+    "Codebook page (admin)": (
+        "from study import codes\n"
+        "def call():\n"
+        "    codes.theme_paths(study)\n"
+        "    codes.codebook_table(codes.codebook_entries(study, CLI))\n"
+        "    codes.codebook_yaml(study)"),
+    "Codebook page (coder)": (
+        "from study import codes\n"
+        "def call():\n"
+        "    codes.theme_paths(study)\n"
+        "    codes.codebook_table(codes.codebook_entries(study, Actor('rater0', 'coder')))\n"
+        "    codes.codebook_yaml(study)"),
+    "Agreement page: report, 6 raters": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS, 'segment')"),
+    "Agreement page: report, participant turns only": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS[:2], 'segment', participant_turns_only=True)"),
+    "Agreement page: report (coder)": (  # the bands only
+        "from study.agreement import visibility\n"
+        "from study.agreement.study_agreement import agreement_report\n"
+        "visibility.set_coders_see_agreement(study, CLI, True)\n"
+        "def call():\n"
+        "    coder = Actor('rater0', 'coder')\n"
+        "    agreement_report(study, coder, visibility.comparable_raters(study, coder)[:2], 'segment')"),
+    "Agreement page: per theme, chart": (  # the first tab's expander and the chart tab, from the report
+        "from study import charts\n"
+        "from study.agreement import visibility\n"
+        "from study.agreement.study_agreement import agreement_report\n"
+        "from study.agreement.tables import theme_table\n"
+        "from study.suggest import suggesters\n"
+        "def call():\n"
+        "    visibility.comparable_raters(study, CLI), visibility.coders_see_agreement(study), suggesters(study)\n"
+        "    report = agreement_report(study, CLI, RATERS[:2], 'segment')\n"
+        "    theme_table(report), charts.agreement_figure(report)"),
+    "Agreement page: per transcript, 2 raters": (  # as the page opens it (two raters chosen)
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS[:2], 'transcript')"),
+    "Agreement page: participant unit (report)": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS[:2], 'participant')"),
+    "Agreement page: participant unit, 6 raters": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS, 'participant')"),
+    "Agreement page: participant unit, disagreements tab": (
+        "from study.adjudication import disagreement_page, disagreements\n"
+        "call = lambda: disagreement_page(disagreements(study, CLI, RATERS[:2], 'participant'), RATERS[:2], 1, 50)"),
+    "Agreement page: span unit": (
+        "from study.agreement.span_study import span_agreement\n"
+        "from study.agreement.tables import span_table\n"
+        "call = lambda: span_table(span_agreement(study, CLI, RATERS[:2]))"),
+    "Agreement page: span unit, 6 raters": (
+        "from study.agreement.span_study import span_agreement\n"
+        "from study.agreement.tables import span_table\n"
+        "call = lambda: span_table(span_agreement(study, CLI, RATERS))"),
+    "Adjudicate page: raters, filters": (
+        "from study import adjudication, codes\n"
+        "from study.agreement.visibility import comparable_raters\n"
+        "def call():\n"
+        "    comparable_raters(study, CLI), codes.theme_paths(study)\n"
+        "    adjudication.docket(study, CLI, RATERS[:2])"),
+    "Adjudicate page: all shown (expander)": (  # the overview's first page, when opened
+        "from study import disputes\n"
+        "shown = disputes.shown(study, CLI, RATERS[:2], disputes.DisagreementFilter(unresolved_only=True))\n"
+        "call = lambda: disputes.docket_page(study, CLI, shown, 1, 50)"),
+    "Quotes page: filters": (  # the choices drawn before any code is chosen
+        "from study import codes\n"
+        "from study.findings import study_participants\n"
+        "from study.listing import transcript_names\n"
+        "from study.sources import findings_sources\n"
+        "def call():\n"
+        "    codes.codebook_entries(study, CLI), codes.theme_paths(study), findings_sources(study, CLI)\n"
+        "    study_participants(study), transcript_names(study)"),
+    "Quotes page: one code (coder)": (
+        "from study import quotes\n"
+        "call = lambda: quotes.quotes_page(study, Actor('rater0', 'coder'), [CODE])"),
+    "Search page: filters": (
+        "from study import codes\n"
+        "from study.findings import study_participants\n"
+        "from study.listing import transcript_names\n"
+        "from study.participants import attribute_values\n"
+        "from study.sources import findings_sources\n"
+        "def call():\n"
+        "    study_participants(study), attribute_values(study), codes.codebook_entries(study, CLI)\n"
+        "    transcript_names(study), findings_sources(study, CLI)"),
+    "Search page: a word": (
+        "from study import search\n"
+        "call = lambda: search.results_table(search.search(study, CLI, 'model', search.Filters(), 100, 0))"),
+    "Search page: a word, a code (coder)": (
+        "from study import search\n"
+        "call = lambda: search.search(study, Actor('rater0', 'coder'), 'model', search.Filters(codes=(CODE,)), 100, 0)"),
+    "Findings page: participants x codes": (
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.matrix_table(study, CLI, None, choice.source, choice.combine)"),
+    "Findings page: factors": (
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.factors_table(study, CLI, CODE.split('/')[0], 2, choice.source, choice.combine)"),
+    "Findings page: demographics": (
+        "from study import findings\n"
+        "from study.coverage import source_coverage\n"
+        "from study.sources import choose_source, findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "coverage = source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
+        "call = lambda: findings.demographics_table(study, coverage)"),
+    "Findings page: co-occurrence (segment)": (
+        "from study import charts, findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: charts.cooccurrence_figure(findings.cooccurrence_table(\n"
+        "    study, CLI, None, 'segment', choice.source, choice.combine))"),
+    "Findings page: co-occurrence (participant)": (
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.cooccurrence_table(study, CLI, None, 'participant', choice.source, choice.combine)"),
+    "Findings page: saturation": (
+        "from study.saturation import saturation\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: saturation(study, CLI, None, choice.source, choice.combine)"),
+    "Findings page: framework": (
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.framework_table(study, CLI, None, choice.source, choice.combine)"),
+    "Exchange page": (  # the codebook's .qdc is built on every run; the project only on its button
+        "from study import project_memos, qdpx\n"
+        "def call():\n"
+        "    qdpx.codebook_bytes(study, CLI), project_memos.project_memos(study, CLI)"),
+    "Audit page": (  # the filters' choices and the newest entries
+        "from study import audit_log\n"
+        "call = lambda: (audit_log.audit_choices(study, CLI), audit_log.audit_log(study, CLI))"),
 }
 PAGE_SCRIPT = """
 import json, statistics, sys, time
@@ -364,6 +542,11 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     command("quotes --code", ["quotes", "--code", CODE, "--format", "csv"])
     command("report --out r.docx", ["report", "--out", str(folder / "r.docx")])
     command("archive DIR", ["archive", str(folder / "archive")])
+    if wanted("restore DIR"):
+        if not (folder / "archive" / "manifest.json").is_file():  # asked for alone: the archive it restores
+            timed([*study, "archive", str(folder / "archive")], env, folder, timeout)
+        command("restore DIR (into an empty database)",
+                ["--db", empty_database(url, folder), "restore", str(folder / "archive")])
     for name, setup in PAGE_CALLS.items():
         if not wanted(name):
             continue
@@ -377,6 +560,13 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
                                                      f"statement {slowest:.2f} s: {statement}")
         _add_server(measure, server, started)  # the set-up's, the first call's and the repeats' together
         results.put(column, name, measure)
+
+
+def empty_database(url: str, folder: Path) -> str:
+    """A new, empty database beside the study's (a file in ``folder``; on PostgreSQL, on its server)."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{folder / 'restored.db'}"
+    return postgres_database(f"{url.rsplit('/', 1)[0]}/postgres", f"{url.rsplit('/', 1)[1]}_restored")
 
 
 def _add_server(measure: Measure, server: ServerClock | None, started: float | None) -> None:

@@ -17,13 +17,16 @@ from sqlalchemy import insert, select, update
 from study.adjudication import Disagreement, disagreements, docket, resolve
 from study.agreement.breakdown import GroupAgreement, agreement_by
 from study.agreement.counted import transcript_counts, unit_counts
+from study.agreement import visibility
 from study.agreement.study_agreement import (
+    TOO_FEW,
     agreement_report,
+    coder_report,
     report_from_counts,
     report_from_table,
 )
 from study.agreement.units import unit_table
-from study.auth import CLI
+from study.auth import CLI, Actor
 from study.consensus import AGREED
 from study.disputes import (
     AdjudicationProgress,
@@ -61,6 +64,30 @@ def test_the_report_counted_in_the_database_equals_the_report_of_every_unit(stud
 
 def test_the_counted_report_of_the_sample_study_equals_the_report_of_every_unit(study_from):
     assert assert_same_reports(study_from(coded_sample_study), ["alice", "bob"]) > 5
+
+
+def assert_same_coder_reports(study, raters: list[str]) -> int:
+    """What each coder sees (the bands, their own counts) from the counted units, as from every unit."""
+    visibility.set_coders_see_agreement(study, CLI, True)
+    judged = 0
+    for size in range(2, len(raters) + 1):
+        for chosen in combinations(raters, size):
+            for options in OPTIONS[:2]:  # a coder never compares unfinished transcripts
+                for name in chosen:
+                    coder = Actor(name, "coder")
+                    read = coder_report(unit_table(study, coder, chosen, "segment", **options), name)
+                    assert coder_report(unit_counts(study, coder, chosen, **options), name) == read
+                    assert agreement_report(study, coder, chosen, "segment", **options) == read, f"{name} {chosen}"
+                    judged += sum(c.band not in (None, TOO_FEW) for c in read.codes)
+    return judged
+
+
+def test_a_coders_report_counted_in_the_database_equals_the_report_of_every_unit(study_from):
+    assert assert_same_coder_reports(study_from(varied_study), ["alice", "bob", "carol"]) > 5
+
+
+def test_a_coders_report_of_the_sample_study_counted_equals_the_report_of_every_unit(study_from):
+    assert assert_same_coder_reports(study_from(coded_sample_study), ["alice", "bob"]) > 0
 
 
 def test_a_theme_chosen_is_counted_as_the_units_give_it(study_from):

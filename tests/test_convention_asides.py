@@ -121,3 +121,39 @@ def test_a_name_closed_by_a_full_stop_and_a_glued_dash(tmp_path, without, label)
     text = "Entrevista 12\n\n" + "\n".join(label.format(name=n) + (" " if label.endswith("-") else "") + t
                                            for n, t in said) + "\n"
     assert _turns(_read(tmp_path, text, without)) == said
+
+
+def test_captions_that_name_no_one_take_turns_at_each_change_mark(tmp_path):
+    # broadcast captions mark a change of speaker with ">>", at a cue's start or on its second line;
+    # before, the marks were dropped and the whole file was one unknown speaker's turn
+    text = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n>> Good evening. How long\n\n"
+            "00:00:04.000 --> 00:00:06.000\nhave you been here?\n\n00:00:06.000 --> 00:00:09.000\n>> Thirty years.\n"
+            "It was all wood then.\n>> And now?\n\n00:00:09.000 --> 00:00:12.000\n>> Fibreglass.\n")
+    parsed = _read(tmp_path, text, (), ".vtt")
+    assert timed_turns(parsed) == [("Speaker A", "Good evening. How long have you been here?", "00:00:01"),
+                                   ("Speaker B", "Thirty years. It was all wood then.", "00:00:06"),
+                                   ("Speaker A", "And now?", "00:00:06"), ("Speaker B", "Fibreglass.", "00:00:09")]
+
+
+def test_captions_with_names_keep_them_beside_change_marks(tmp_path):
+    text = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n>> ANNA: Where did you grow up?\n\n"
+            "00:00:04.000 --> 00:00:06.000\n>> PETER: By the coast.\n\n00:00:06.000 --> 00:00:08.000\n>> ANNA: Why?\n")
+    assert _turns(_read(tmp_path, text, (), ".vtt")) == [
+        ("ANNA", "Where did you grow up?"), ("PETER", "By the coast."), ("ANNA", "Why?")]
+
+
+@BOTH
+@pytest.mark.parametrize("credits", ["Music by the Harbour Band. Produced by Kite Radio.",
+                                     "Edição: Caio Prado. Trilha: banco de áudio livre.",
+                                     "Host: Ada Brook | Guest: Ben Ortiz | Editor: Lu Chen"])
+def test_credits_closing_a_podcast_are_nobodys(tmp_path, without, credits):
+    # before, the closing credits were the last speaker's words
+    text = "Episode 12\n\n" + "\n\n".join(f"{n}: {t}" for n, t in SAID) + f"\n\n{credits}\n"
+    assert _turns(_read(tmp_path, text, without)) == SAID
+
+
+@BOTH
+@pytest.mark.parametrize("last", ["Thanks, Ben. Until next time, everyone.", "Music: none. I mean it, none."])
+def test_a_last_paragraph_that_is_not_all_credits_stays_the_speakers(tmp_path, without, last):
+    text = "Episode 12\n\n" + "\n\n".join(f"{n}: {t}" for n, t in SAID) + f"\n\n{last}\n"
+    assert _turns(_read(tmp_path, text, without))[-1] == ("Ben Ortiz", f"The locks are automatic now.\n\n{last}")

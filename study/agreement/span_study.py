@@ -60,14 +60,17 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     order = tuple(sorted((n for n in names if ids[n] in segmented), key=ids.get)) \
         + tuple(sorted(n for n in names if ids[n] not in segmented))
     offsets, total = _offsets(study, order)
-    codes = code_infos(study, {c.code for c in coded}, theme)
+    codes = code_infos(study, {code for _, code in coded}, theme)
     wanted = {c.ref for c in codes}
-    stretches = _stretches([c for c in coded if c.code in wanted], offsets)
+    stretches = _stretches({key: held for key, held in coded.items() if key[1] in wanted}, offsets)
     results = unitizing_alpha(stretches, 0, total, len(raters)) if stretches else {}
+    by_code: dict[str, list[Span]] = {}
+    for stretch in stretches:
+        by_code.setdefault(stretch.category, []).append(stretch)
     rows = []
     shown = [asker.may_read_rater(r) for r in raters]  # a coder sees their own counts, never another's
     for code in codes:
-        mine = [s for s in stretches if s.category == code.ref]
+        mine = by_code.get(code.ref, [])
         if code.ref not in results:
             continue
         result = results[code.ref]
@@ -79,25 +82,18 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
 
 
-@dataclass(frozen=True)
-class _Coded:
-    """One coding as a stretch of its transcript: its rater (index in the report's order), code
-    and characters (a span as coded, a whole-segment coding its segment, a whole-transcript
-    coding None: the transcript)."""
-
-    rater: int
-    transcript: str
-    code: str
-    start: int | None
-    end: int | None
+# Per (rater's index in the report's order, code): each coding as a stretch of its transcript,
+# (transcript, start, end): a span as coded, a whole-segment coding its segment, a
+# whole-transcript coding (None, None): the transcript.
+_Coded = dict[tuple[int, str], list[tuple[str, int | None, int | None]]]
 
 
-def _coded(session: Session, raters: tuple[str, ...], transcript_ids: list[int]) -> list[_Coded]:
+def _coded(session: Session, raters: tuple[str, ...], transcript_ids: list[int]) -> _Coded:
     """The codings of ``raters`` on the compared transcripts, only what a stretch needs (no
     memo, no text): the database joins each to its segment's bounds."""
     index = {rater_user(session, r).id: n for n, r in enumerate(raters)}
     refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
-    coded = []
+    coded: _Coded = {}
     for chunk in (transcript_ids[at:at + _CHUNK] for at in range(0, len(transcript_ids), _CHUNK)):
         for rater_id, name, code_id, segment_id, seg_start, seg_end, span_start, span_end in session.execute(
                 select(Coding.rater_id, Transcript.name, Coding.code_id, Coding.segment_id, Segment.start,
@@ -111,7 +107,7 @@ def _coded(session: Session, raters: tuple[str, ...], transcript_ids: list[int])
                 start, end = seg_start, seg_end
             else:
                 start, end = span_start, span_end
-            coded.append(_Coded(index[rater_id], name, refs[code_id], start, end))
+            coded.setdefault((index[rater_id], refs[code_id]), []).append((name, start, end))
     return coded
 
 
@@ -135,16 +131,15 @@ def _offsets(study: Study, order: tuple[str, ...]) -> tuple[dict[str, tuple[int,
     return offsets, position
 
 
-def _stretches(coded: list[_Coded], offsets: dict) -> list[Span]:
+def _stretches(coded: _Coded, offsets: dict) -> list[Span]:
     """Each rater's stretches of each code on the continuum; overlapping stretches of one rater
     and code (a span inside a segment that rater also coded whole) count once, as their union."""
-    by_key: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for c in coded:
-        base, length = offsets[c.transcript]
-        start, end = (0, length) if c.start is None else (c.start, c.end)
-        by_key.setdefault((c.rater, c.code), []).append((base + start, base + end))
     spans = []
-    for (rater, code), stretches in by_key.items():
+    for (rater, code), held in coded.items():
+        stretches = []
+        for transcript, start, end in held:
+            base, length = offsets[transcript]
+            stretches.append((base, base + length) if start is None else (base + start, base + end))
         for start, end in _union(stretches):
             spans.append(Span(start, end - start, rater, code))
     return spans

@@ -45,11 +45,15 @@ def unitizing_alpha(
     Positions are integers; a rater's spans of one category must not overlap.
     """
     spans = sorted(spans, key=lambda span: (span.begin, span.length, span.rater))
+    by_category: dict[Hashable, list[Span]] = {}
+    for span in spans:
+        by_category.setdefault(span.category, []).append(span)
     results = {}
-    for category in sorted({span.category for span in spans}, key=str):
-        chosen = [span for span in spans if span.category == category]
-        observed = _unitizing_observed(chosen, begin, length, raters)
-        expected = _unitizing_expected(chosen, begin, length, raters)
+    for category in sorted(by_category, key=str):
+        chosen = by_category[category]
+        partitions = [_sections(chosen, rater, begin, length) for rater in range(raters)]
+        observed = _unitizing_observed(chosen, partitions, length, raters)
+        expected = _unitizing_expected(chosen, partitions, length, raters)
         alpha = 1 - observed / expected if expected else math.nan
         results[category] = UnitizingResult(observed, expected, alpha)
     return results
@@ -70,14 +74,48 @@ def _sections(spans: list[Span], rater: int, begin: int, length: int) -> list[tu
     return sections
 
 
-def _unitizing_observed(spans: list[Span], begin: int, length: int, raters: int) -> float:
+def _unitizing_observed(spans: list[Span], partitions: list[list[tuple[int, int, bool]]], length: int,
+                        raters: int) -> float:
+    arrays = [_section_arrays(sections) for sections in partitions]
     total = 0
     for r1, r2 in itertools.combinations(range(raters), 2):
-        total += _pair_disagreement(
-            _sections(spans, r1, begin, length), _sections(spans, r2, begin, length),
-            last_span_start=_last_span_start(spans, r1, r2),
-        )
+        total += _pair_disagreement_swept(arrays[r1], arrays[r2]) if _sweepable(arrays[r1], arrays[r2]) else \
+            _pair_disagreement(partitions[r1], partitions[r2], last_span_start=_last_span_start(spans, r1, r2))
     return 2 * total / (raters * (raters - 1) * length * length)
+
+
+def _section_arrays(sections: list[tuple[int, int, bool]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A partition as arrays: offsets, lengths, is_span."""
+    if not sections:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    offsets, lengths, is_span = zip(*sections)
+    return np.array(offsets, dtype=np.int64), np.array(lengths, dtype=np.int64), np.array(is_span, dtype=bool)
+
+
+def _sweepable(first, second) -> bool:
+    """Whether ``_pair_disagreement_swept`` gives ``_pair_disagreement``'s sum: sections of positive
+    length both partitions end together (then DKPro's sweep visits exactly the overlapping pairs,
+    and the pairs after its stop add nothing). Otherwise the sweep itself is run."""
+    (o1, l1, _), (o2, l2, _) = first, second
+    return (len(o1) > 0 and len(o2) > 0 and o1[0] == o2[0] and bool((l1 > 0).all()) and bool((l2 > 0).all())
+            and o1[-1] + l1[-1] == o2[-1] + l2[-1])
+
+
+def _pair_disagreement_swept(first, second) -> int:
+    """``_pair_disagreement`` as array operations: the sum of ``_section_distance`` over every
+    pair of overlapping sections of two partitions of the continuum."""
+    (o1, l1, u1), (o2, l2, u2) = first, second
+    low = np.searchsorted(o2 + l2, o1, side="right")  # the first section of the second ending after i starts
+    counts = np.searchsorted(o2, o1 + l1, side="left") - low  # and how many start before i ends
+    i = np.repeat(np.arange(len(o1)), counts)
+    j = low[i] + np.arange(len(i)) - (np.cumsum(counts) - counts)[i]
+    offset1, length1, span1, offset2, length2, span2 = o1[i], l1[i], u1[i], o2[j], l2[j], u2[j]
+    begin_diff, length_diff = offset1 - offset2, length1 - length2
+    terms = np.where(span1 & span2 & (-length1 < begin_diff) & (begin_diff < length2),
+                     begin_diff ** 2 + (begin_diff + length_diff) ** 2, 0)
+    terms += np.where(span1 & ~span2 & (0 <= begin_diff) & (begin_diff <= -length_diff), length1 * length1, 0)
+    terms += np.where(span2 & ~span1 & (-length_diff <= begin_diff) & (begin_diff <= 0), length2 * length2, 0)
+    return sum(terms.tolist())  # Python integers: exact, whatever the continuum's length
 
 
 def _last_span_start(spans: list[Span], *raters: int) -> int:
@@ -113,22 +151,18 @@ def _section_distance(o1, l1, unit1, o2, l2, unit2) -> int:
     return 0
 
 
-def _unitizing_expected(spans: list[Span], begin: int, length: int, raters: int) -> float:
-    gaps = sorted(
-        (
-            section_length
-            for rater in range(raters)
-            for _, section_length, is_span in _sections(spans, rater, begin, length)
-            if not is_span
-        ),
-        reverse=True,
-    )
+def _unitizing_expected(spans: list[Span], partitions: list[list[tuple[int, int, bool]]], length: int,
+                        raters: int) -> float:
+    gaps = np.sort(np.array([size for sections in partitions for _, size, is_span in sections if not is_span],
+                            dtype=np.int64))
+    sizes = np.array([span.length for span in spans], dtype=np.int64)
+    # per span, the sum over the gaps at least its size of (gap - size + 1): sorted gaps and their sums from the top
+    above = np.searchsorted(gaps, sizes, side="left")
+    from_top = np.concatenate([np.cumsum(gaps[::-1])[::-1], np.zeros(1, dtype=np.int64)])
+    fits = (from_top[above] - (sizes - 1) * (len(gaps) - above)).tolist()
     count = len(spans)
-    total = Fraction(0)
-    for span in spans:
-        size = span.length
-        total += Fraction((count - 1) * (2 * size**3 - 3 * size**2 + size), 3)
-        total += size * size * sum(gap - size + 1 for gap in gaps if gap >= size)
+    cubes = sum(2 * size ** 3 - 3 * size ** 2 + size for size in sizes.tolist())  # Python integers: exact
+    total = Fraction((count - 1) * cubes, 3) + sum(size * size * fit for size, fit in zip(sizes.tolist(), fits))
     within_spans = sum(span.length * (span.length - 1) for span in spans)
     denominator = raters * length * (raters * length - 1) - within_spans
     return float(total * 2 / length / denominator)

@@ -159,8 +159,10 @@ def agreement_report(study: Study, asker: Actor, raters: Sequence[str], level: s
     or for a coder as ``study.agreement.visibility`` allows (figures only, never the codings)."""
     if replicates < 0:
         raise ValueError(f"replicates must be 0 (no interval) or more, got {replicates}")
-    if asker.is_admin and level == "segment":  # counted in the database, unless a theme's cu-alpha needs the units
+    if level == "segment":  # counted in the database, unless an admin's theme cu-alpha needs the units
         counts = unit_counts(study, asker, raters, include_unfinished, theme, participant_turns_only)
+        if not asker.is_admin:  # a coder sees each code's band: no theme, no cu-alpha
+            return coder_report(counts, asker.name)
         if not any(c.theme_exclusive for c in counts.codes):
             return report_from_counts(counts, replicates, seed)
     table = unit_table(study, asker, raters, level, theme, include_unfinished, participant_turns_only)
@@ -177,7 +179,7 @@ CODER_RULE = (f"coders see each code's alpha band only, and {TOO_FEW!r} where th
               f"than {CODER_MIN_UNITS} of the units or left it off fewer than {CODER_MIN_UNITS}")
 
 
-def coder_report(table: UnitTable, coder: str) -> AgreementReport:
+def coder_report(table: UnitTable | UnitCounts, coder: str) -> AgreementReport:
     """The report as a coder may see it: per code, how often *they* applied it and alpha's band,
     nothing from which another coder's counts could be worked out. Every figure would do: with two
     raters the units, percent agreement, kappa (or alpha, or the interval, or the rare flag) and
@@ -186,22 +188,31 @@ def coder_report(table: UnitTable, coder: str) -> AgreementReport:
     off as many (a rule on the coder's own count, so TOO_FEW says nothing of the others either);
     tests/test_agreement_inversion.py tries the inversion. No overall figure, theme or note (they
     count the others' codings), and no retired code that only the others applied. Only alpha is
-    computed (no database: the test calls this too)."""
-    units, _, n_raters = table.presence.shape
-    mine = table.presence[:, :, table.raters.index(coder)].sum(axis=0)
-    ones, n = rater_counts(table.presence), np.full(units, n_raters, dtype=np.int64)
+    computed (no database: the test calls this too). From the units counted in the database
+    (``UnitCounts``) or read one by one (``UnitTable``): the same report."""
+    units, mine, types = _coder_inputs(table, table.raters.index(coder))
     codes = []
     for c, info in enumerate(table.codes):
         if info.retired and not mine[c]:
             continue
         judged = CODER_MIN_UNITS <= mine[c] <= units - CODER_MIN_UNITS
-        band = alpha_band(defined(binary_alpha(binary_unit_types(ones[:, c], n)))) if judged else TOO_FEW
+        band = alpha_band(defined(binary_alpha(types(c)))) if judged else TOO_FEW
         codes.append(CodeAgreement(info.ref, info.theme_ref, units, None, None, None, None, _kappa_kind(table.raters),
                                    None, None, {coder: int(mine[c])}, not judged, None, band=band))
     overall = OverallAgreement(len(codes), sum(c.band != TOO_FEW for c in codes), None, None, None, None, units,
                                f"{design_sentence(table)}; {CODER_RULE}.")
     return AgreementReport(table.raters, table.level, table.basis, table.transcripts, 0, DEFAULT_SEED, tuple(codes),
                            (), overall)
+
+
+def _coder_inputs(table: UnitTable | UnitCounts, coder: int):
+    """(units, per code the units the coder applied it on, code index -> its unit types)."""
+    if isinstance(table, UnitCounts):
+        mine = np.array([table.applied(c)[coder] for c in range(len(table.codes))], dtype=np.int64)
+        return table.unit_count, mine, lambda c: histogram_unit_types(table.histogram(c))
+    units, _, n_raters = table.presence.shape
+    ones, n = rater_counts(table.presence), np.full(units, n_raters, dtype=np.int64)
+    return units, table.presence[:, :, coder].sum(axis=0), lambda c: binary_unit_types(ones[:, c], n)
 
 
 def report_from_table(table: UnitTable, replicates: int = DEFAULT_REPLICATES,

@@ -46,6 +46,7 @@ class Cue:
     text: str
     lines: tuple[str, ...] = ()  # its text lines without tags, as written
     ident: str = ""  # its identifier line (WebVTT, SRT's number), as written
+    change: bool = False  # opened by ">>": closed captions' mark of another speaker
 
 
 def read_subtitles(data: bytes, subtitle_format: str, *, lenient: bool = False,
@@ -74,7 +75,7 @@ def cues_read(cues: Sequence[Cue], *, header: str = "", notes: Sequence[str] = (
     bracketed = _bracketed_names(cues)
     patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *bracketed)
     split, exchanges = _exchanges(_named_parts(cues, bracketed))
-    spoken = _alternated(_speaker_cues(split, patterns), exchanges)
+    spoken = _unnamed_changes(_alternated(_speaker_cues(split, patterns), exchanges))
     drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
     return rendered(drafts, layout="captions", warnings=tuple(warnings), header=header)
 
@@ -187,7 +188,7 @@ def _timed_cue(timing: Line, number: int, body: list[str], lenient: bool, warnin
     if _seconds(match["end"] or match["sbv_end"]) < _seconds(match["start"]):
         problem = f"line {number} has a malformed cue timing: it ends before it starts (\"{timing.text.strip()}\")"
         return _unplaced(number, problem, body, lenient, warnings)
-    return [_cue(number, _without_fraction(match["start"]), part) for part in _voices(body)]
+    return [_cue(number, _without_fraction(match["start"]), piece) for part in _voices(body) for piece in _changes(part)]
 
 
 def _voices(body: list[str]) -> list[list[str]]:
@@ -197,6 +198,12 @@ def _voices(body: list[str]) -> list[list[str]]:
     if len(starts) < 2:
         return [body]
     return [body[begin:end] for begin, end in zip([0, *starts[1:]], [*starts[1:], len(body)])]
+
+
+def _changes(body: list[str]) -> list[list[str]]:
+    """A cue's lines, one part per speaker when a line after the first opens with '>>' (a change of speaker)."""
+    starts = [i for i, line in enumerate(body) if i and _CHANGE.match(line)]
+    return [body[begin:end] for begin, end in zip([0, *starts], [*starts, len(body)])]
 
 
 def _unplaced(number: int, problem: str, body: list[str], lenient: bool, warnings: list[str]) -> list[Cue]:
@@ -211,7 +218,8 @@ def _cue(number: int, timestamp: str | None, body: list[str]) -> Cue:
     voice = _VOICE.match(raw)
     lines = tuple(clean for line in body
                   if (clean := " ".join(_CHANGE.sub("", html.unescape(_TAG.sub("", _BREAK.sub(" ", line)))).split())))
-    return Cue(number, voice["speaker"].strip() if voice else None, timestamp, " ".join(lines), lines)
+    return Cue(number, voice["speaker"].strip() if voice else None, timestamp, " ".join(lines), lines,
+               change=bool(body) and _CHANGE.match(body[0]) is not None)
 
 
 def _seconds(time: str) -> float:
@@ -232,7 +240,7 @@ def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list
         label = found[0] if found else None
         speaker = cue.speaker or (label.speaker if label else speaker)
         body = cue.text[label.body_start:].strip() if label else cue.text
-        result.append(Cue(cue.line, speaker, cue.timestamp, body, cue.lines))
+        result.append(replace(cue, speaker=speaker, text=body))
     return result
 
 
@@ -306,6 +314,22 @@ def _named_parts(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list[
             lines = tuple(line for line in cue.lines[begin:end] if not _SEPARATOR.fullmatch(line))
             parts.append(Cue(cue.line, None, cue.timestamp, " ".join(lines), lines))
     return parts
+
+
+_UNNAMED = ("Speaker A", "Speaker B")
+
+
+def _unnamed_changes(cues: list[Cue]) -> list[Cue]:
+    """Captions that name no one but mark each change of speaker with '>>' (broadcast and video
+    captions): two voices taking turns, the first cue's the first; a cue without the mark goes on
+    with the speaker before it."""
+    if any(cue.speaker for cue in cues) or sum(cue.change for cue in cues) < 2:
+        return cues
+    side, result = 0, []
+    for index, cue in enumerate(cues):
+        side = 1 - side if cue.change and index and any(c.text for c in cues[:index]) else side
+        result.append(replace(cue, speaker=_UNNAMED[side]))
+    return result
 
 
 def _merged_turns(cues: Sequence[Cue]) -> list[DraftTurn]:
