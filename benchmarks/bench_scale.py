@@ -103,26 +103,6 @@ PAGE_CALLS = {
         "from study.sources import findings_sources\n"
         "choice = findings_sources(study, CLI)[0]\n"
         "call = lambda: findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
-    "Findings page: participants x codes tab": (
-        "from study import findings\n"
-        "from study.sources import findings_sources\n"
-        "choice = findings_sources(study, CLI)[0]\n"
-        "call = lambda: findings.matrix_table(study, CLI, None, choice.source, choice.combine)"),
-    "Findings page: co-occurrence tab": (  # per segment, the tab's first choice
-        "from study import findings\n"
-        "from study.sources import findings_sources\n"
-        "choice = findings_sources(study, CLI)[0]\n"
-        "call = lambda: findings.cooccurrence_table(study, CLI, None, 'segment', choice.source, choice.combine)"),
-    "Findings page: saturation tab": (
-        "from study.saturation import saturation\n"
-        "from study.sources import findings_sources\n"
-        "choice = findings_sources(study, CLI)[0]\n"
-        "call = lambda: saturation(study, CLI, None, choice.source, choice.combine)"),
-    "Findings page: framework tab": (  # every coded segment quoted in one table
-        "from study import findings\n"
-        "from study.sources import findings_sources\n"
-        "choice = findings_sources(study, CLI)[0]\n"
-        "call = lambda: findings.framework_table(study, CLI, None, choice.source, choice.combine)"),
     "Agreement page: disagreements tab": (  # the filters' choices, the segments' ids, the first page of 50
         "from study import disputes\n"
         "def call():\n"
