@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, null, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -39,8 +39,9 @@ def everyone(n_raters: int) -> int:
 
 
 def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
-                  segment_ids: Sequence[int] | None = None) -> Select:
-    """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when given)."""
+                  segment_ids: Sequence[int] | None = None, per_transcript: bool = False) -> Select:
+    """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when
+    given; ``per_transcript``: one group per transcript and code, its segment None)."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
     bits = _per_dialect(
@@ -49,12 +50,13 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
         # SQLite: the distinct raters' bits summed, one CASE per coding rather than one per rater and
         # coding: 0.65 -> 0.43 s CPU for six raters at 500 x 200, the same for two
         func.sum(case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids))).distinct()))
+    segment = null().label("segment_id") if per_transcript else codings.c.segment_id
     query = (
-        select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
+        select(codings.c.transcript_id, segment, codings.c.code_id,
                bits.label("raters"), func.count().label("codings"),
                func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
         .where(codings.c.transcript_id.in_(list(transcript_ids)), _not_searched(codings.c.rater_id).in_(list(rater_ids)))
-        .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+        .group_by(codings.c.transcript_id, *([] if per_transcript else [codings.c.segment_id]), codings.c.code_id)
     )
     return query if segment_ids is None else query.where(codings.c.segment_id.in_(list(segment_ids)))
 
@@ -96,16 +98,17 @@ def _second(element, compiler, **kw):
 
 
 def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int],
-            segment_ids: Sequence[int] | None = None) -> Iterator[Row]:
+            segment_ids: Sequence[int] | None = None, per_transcript: bool = False) -> Iterator[Row]:
     """Every (transcript, segment, code) of ``transcript_ids`` that some of ``rater_ids`` applied,
     whole-transcript codings included (segment None), in batches of transcripts. Each row:
     ``transcript_id``, ``segment_id``, ``code_id``; ``raters``, bit ``i`` set when ``rater_ids[i]``
     applied the code there (``everyone``: all did); ``codings``, the rows behind it (spans counted
     apart); ``whole``, 1 when some rater applied it to the whole segment rather than a span.
-    ``segment_ids``: only those segments (a few: one IN list)."""
+    ``segment_ids``: only those segments (a few: one IN list); ``per_transcript``: one row per
+    (transcript, code), wherever in the transcript it was applied (segment None)."""
     ids = list(transcript_ids)
     for start in range(0, len(ids), BATCH):
-        query = applied_query(ids[start:start + BATCH], rater_ids, segment_ids)
+        query = applied_query(ids[start:start + BATCH], rater_ids, segment_ids, per_transcript)
         for rows in connection.execute(query).partitions(PART):
             yield from rows
 
