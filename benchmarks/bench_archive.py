@@ -28,7 +28,7 @@ def build(url: str, transcripts: int, segments: int, raters: int) -> int:
     """Codebook, participants (one per transcript), transcripts, segments and every rater's codings (1-2 per participant turn), in bulk."""
     import sqlalchemy as sa
 
-    from study import auth, codes, schema, search_index
+    from study import auth, codes, schema
     from study.codebook import load_codebook
     from study.database import Study
     from study.schema import unit_key
@@ -37,9 +37,7 @@ def build(url: str, transcripts: int, segments: int, raters: int) -> int:
     study = Study.open(url)
     codes.load_into_study(study, load_codebook(ROOT / "codebook" / "ptm_reuse.yaml"), auth.CLI)
     written = 0
-    # On PostgreSQL the segments are indexed for search once at the end, as a restore does them
-    # (the trigger per segment unpacks its transcript's whole text: L took 12 minutes under load)
-    with study.connection() as conn, search_index.filled_at_once(conn):
+    with study.connection() as conn:
         code_ids = conn.execute(sa.select(schema.codes.c.id)).scalars().all()
         conn.execute(schema.users.insert(), [{"name": f"rater{r}", "role": "coder", "created_at": now}
                                              for r in range(raters)])

@@ -16,7 +16,8 @@ names one (its database is then kept, to EXPLAIN what was slow). On PostgreSQL e
 server's CPU seconds (its backends', read from the postmaster's /proc entry: the server must run on this
 machine) and, where pg_stat_statements is loaded, the statements' execution time and the slowest statement.
 Targets (issue 20, at L on both backends): marking 500 transcripts done <= 5 s, codings import
->= 20,000 codings/s on SQLite and >= 10,000/s on PostgreSQL, archive <= 15 s, a Code page click
+>= 20,000 codings/s on SQLite and >= 10,000/s on PostgreSQL, archive <= 15 s (and its restore, into an
+empty database, of the same order), a Code page click
 as fast as at S.
 """
 from __future__ import annotations
@@ -68,6 +69,15 @@ PAGE_CALLS = {
     "Agreement: per transcript": (
         "from study.agreement.breakdown import agreement_by\n"
         "call = lambda: agreement_by(study, CLI, RATERS, 'transcript')"),
+    "Agreement page: per pair (all raters)": (  # every pair of the study's raters (L: 6 raters, 15 pairs)
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'pair')"),
+    "Agreement page: per pair, participant level": (
+        "from study.agreement.breakdown import agreement_by\n"
+        "call = lambda: agreement_by(study, CLI, RATERS, 'pair', 'participant')"),
+    "Agreement page: report, participant level (all raters)": (
+        "from study.agreement.study_agreement import agreement_report\n"
+        "call = lambda: agreement_report(study, CLI, RATERS, 'participant')"),
     "Agreement page: report (first tab)": (  # the other tabs are computed when opened
         "from study.agreement.study_agreement import agreement_report\n"
         "call = lambda: agreement_report(study, CLI, RATERS[:2], 'segment')"),
@@ -509,6 +519,11 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     command("quotes --code", ["quotes", "--code", CODE, "--format", "csv"])
     command("report --out r.docx", ["report", "--out", str(folder / "r.docx")])
     command("archive DIR", ["archive", str(folder / "archive")])
+    if wanted("restore DIR"):
+        if not (folder / "archive" / "manifest.json").is_file():  # asked for alone: the archive it restores
+            timed([*study, "archive", str(folder / "archive")], env, folder, timeout)
+        command("restore DIR (into an empty database)",
+                ["--db", empty_database(url, folder), "restore", str(folder / "archive")])
     for name, setup in PAGE_CALLS.items():
         if not wanted(name):
             continue
@@ -522,6 +537,13 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
                                                      f"statement {slowest:.2f} s: {statement}")
         _add_server(measure, server, started)  # the set-up's, the first call's and the repeats' together
         results.put(column, name, measure)
+
+
+def empty_database(url: str, folder: Path) -> str:
+    """A new, empty database beside the study's (a file in ``folder``; on PostgreSQL, on its server)."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{folder / 'restored.db'}"
+    return postgres_database(f"{url.rsplit('/', 1)[0]}/postgres", f"{url.rsplit('/', 1)[1]}_restored")
 
 
 def _add_server(measure: Measure, server: ServerClock | None, started: float | None) -> None:

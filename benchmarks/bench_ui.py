@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -419,15 +420,17 @@ def browser_cpu() -> float:
                 continue
             parents[int(entry.name)] = int(fields[1].split()[1])
             names[int(entry.name)] = fields[0].split("(", 1)[1]
-    ours, total = {os.getpid()}, 0.0
-    for pid in sorted(parents):  # a child's pid is usually above its parent's; a miss only undercounts
-        if parents[pid] in ours:
-            ours.add(pid)
-            if names[pid].startswith(("chrom", "headless")):
-                try:
-                    total += process_cpu(pid)
-                except OSError:
-                    pass
+    ours, grown = {os.getpid()}, True
+    while grown:  # a child's pid may be below its parent's (pids wrap around)
+        grown = bool(found := {pid for pid, parent in parents.items() if parent in ours} - ours)
+        ours |= found
+    total = 0.0
+    for pid in ours:
+        if names.get(pid, "").startswith(("chrom", "headless")):
+            try:
+                total += process_cpu(pid)
+            except OSError:  # ended meanwhile
+                pass
     return total
 
 
@@ -462,7 +465,13 @@ def measure_span_clicks(page, segments: list[int], code_ids: list[int], clicks: 
     """Code a stretch of text (characters 10-60 of a segment's text) and remove it again, half each."""
     optimistic, confirmed, all_shown, keys = [], [], True, []
     half = clicks // 2
-    plan = [(segments[(2 + 5 * i) % len(segments)], code_ids[(3 + 7 * i) % len(code_ids)]) for i in range(half)]
+    long_enough = set(page.evaluate("""() => [...window.__ws().querySelectorAll('.seg')]
+        .filter((s) => s.querySelector('.text').textContent.length >= 80).map((s) => Number(s.dataset.segmentId))"""))
+    segments = [s for s in segments if s in long_enough]  # characters 10-60 of the text, not all of it
+    steps = (k for k in (5, 7, 11, 13, 1) if k == 5 and 2 + 5 * (half - 1) < len(segments) or math.gcd(k, len(segments)) == 1)
+    step = next(steps)  # a segment once: a second span in it would split its text (S: every 5th, as before)
+    half = min(half, len(segments))
+    plan = [(segments[(2 + step * i) % len(segments)], code_ids[(3 + 7 * i) % len(code_ids)]) for i in range(half)]
     for seg, code in plan:
         result = page.evaluate("([s, c]) => window.__spanCode(s, c, 10, 60, null)", [seg, code])
         keys.append(result["key"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, null, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -39,26 +39,42 @@ def everyone(n_raters: int) -> int:
 
 
 def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
-                  segment_ids: Sequence[int] | None = None, per_transcript: bool = False) -> Select:
-    """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when
-    given; ``per_transcript``: one group per transcript and code, its segment None)."""
+                  segment_ids: Sequence[int] | None = None) -> Select:
+    """``applied``'s grouped query for one batch of transcripts (only ``segment_ids`` of them, when given)."""
+    query = (
+        select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
+               raters_bits(rater_ids).label("raters"), func.count().label("codings"),
+               func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
+        .where(*compared_codings(transcript_ids, rater_ids))
+        .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
+    )
+    return query if segment_ids is None else query.where(codings.c.segment_id.in_(list(segment_ids)))
+
+
+def transcript_applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:
+    """Which of ``rater_ids`` applied each code anywhere in each transcript of one batch (the units of
+    the participant level gather a transcript's codings): ``transcript_id``, ``code_id``, ``raters``
+    (``applied``'s bits)."""
+    return (select(codings.c.transcript_id, codings.c.code_id, raters_bits(rater_ids).label("raters"))
+            .where(*compared_codings(transcript_ids, rater_ids))
+            .group_by(codings.c.transcript_id, codings.c.code_id))
+
+
+def raters_bits(rater_ids: Sequence[int]) -> ColumnElement[int]:
+    """An aggregate of a group of codings: bit ``i`` set when ``rater_ids[i]`` wrote one of them."""
     if len(rater_ids) > MOST_RATERS:
         raise BadValue(f"{len(rater_ids)} raters compared at once; compare at most {MOST_RATERS}")
-    bits = _per_dialect(
+    return _per_dialect(
         # PostgreSQL: one max per rater, summed; a DISTINCT would sort each group apart
         sum(func.max(case((codings.c.rater_id == rater, 1 << i), else_=0)) for i, rater in enumerate(rater_ids)),
         # SQLite: the distinct raters' bits summed, one CASE per coding rather than one per rater and
         # coding: 0.65 -> 0.43 s CPU for six raters at 500 x 200, the same for two
         func.sum(case(*((codings.c.rater_id == rater, 1 << i) for i, rater in enumerate(rater_ids))).distinct()))
-    segment = null().label("segment_id") if per_transcript else codings.c.segment_id
-    query = (
-        select(codings.c.transcript_id, segment, codings.c.code_id,
-               bits.label("raters"), func.count().label("codings"),
-               func.max(case((codings.c.span_start.is_(None), 1), else_=0)).label("whole"))
-        .where(codings.c.transcript_id.in_(list(transcript_ids)), _not_searched(codings.c.rater_id).in_(list(rater_ids)))
-        .group_by(codings.c.transcript_id, *([] if per_transcript else [codings.c.segment_id]), codings.c.code_id)
-    )
-    return query if segment_ids is None else query.where(codings.c.segment_id.in_(list(segment_ids)))
+
+
+def compared_codings(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """The codings of ``rater_ids`` in ``transcript_ids``, as filters."""
+    return (codings.c.transcript_id.in_(list(transcript_ids)), _not_searched(codings.c.rater_id).in_(list(rater_ids)))
 
 
 class _not_searched(FunctionElement):
@@ -98,17 +114,16 @@ def _second(element, compiler, **kw):
 
 
 def applied(connection: Connection | Session, transcript_ids: Sequence[int], rater_ids: Sequence[int],
-            segment_ids: Sequence[int] | None = None, per_transcript: bool = False) -> Iterator[Row]:
+            segment_ids: Sequence[int] | None = None) -> Iterator[Row]:
     """Every (transcript, segment, code) of ``transcript_ids`` that some of ``rater_ids`` applied,
     whole-transcript codings included (segment None), in batches of transcripts. Each row:
     ``transcript_id``, ``segment_id``, ``code_id``; ``raters``, bit ``i`` set when ``rater_ids[i]``
     applied the code there (``everyone``: all did); ``codings``, the rows behind it (spans counted
     apart); ``whole``, 1 when some rater applied it to the whole segment rather than a span.
-    ``segment_ids``: only those segments (a few: one IN list); ``per_transcript``: one row per
-    (transcript, code), wherever in the transcript it was applied (segment None)."""
+    ``segment_ids``: only those segments (a few: one IN list)."""
     ids = list(transcript_ids)
     for start in range(0, len(ids), BATCH):
-        query = applied_query(ids[start:start + BATCH], rater_ids, segment_ids, per_transcript)
+        query = applied_query(ids[start:start + BATCH], rater_ids, segment_ids)
         for rows in connection.execute(query).partitions(PART):
             yield from rows
 
@@ -120,8 +135,7 @@ def counted_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Se
     CPU of the bits' one CASE per rater (0.31 against 0.77 s for six raters at 500 x 200)."""
     return (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                    func.count(codings.c.rater_id.distinct()).label("raters"))
-            .where(codings.c.transcript_id.in_(list(transcript_ids)),
-                   _not_searched(codings.c.rater_id).in_(list(rater_ids)))
+            .where(*compared_codings(transcript_ids, rater_ids))
             .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id))
 
 

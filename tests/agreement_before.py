@@ -222,7 +222,8 @@ def adjudication_progress(study, raters, asker):
     return AdjudicationProgress(len(table.units), len(disputed), resolved)
 
 
-def agreement_by(study, asker, raters, by="transcript", level="segment", participant_turns_only=False):
+def agreement_by(study, asker, raters, by="transcript", level="segment", participant_turns_only=False,
+                 include_unfinished=False):
     """Agreement per transcript (slices of the old table, found unit by unit) or per pair of raters,
     each group summarised by the full report (``report_from_table``)."""
     from itertools import combinations
@@ -247,5 +248,6 @@ def agreement_by(study, asker, raters, by="transcript", level="segment", partici
                            presence=table.presence[keep])
             result.append(group(part, name))
         return result
-    return [group(unit_table(study, asker, pair, level, None, False, participant_turns_only), " & ".join(pair))
+    return [group(unit_table(study, asker, pair, level, None, include_unfinished, participant_turns_only),
+                  " & ".join(pair))
             for pair in combinations(check_raters(raters), 2)]

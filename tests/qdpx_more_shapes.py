@@ -16,7 +16,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from tests.qdpx_media_projects import DOCX, TEXT, guid
+from tests.qdpx_media_projects import DOCX, TEXT, guid, qualcoder
 
 EMOJI_TEXT = ("Interviewer: How did the launch feel? \U0001F680\r\n\r\n"
               "P3: Like a rocket \U0001F680 with no brakes, honestly.\r\n\r\n"
@@ -158,8 +158,9 @@ def folders() -> tuple[str, dict[str, bytes]]:
 def memos() -> tuple[str, dict[str, bytes]]:
     """NVivo: a coded selection named by its coder that runs over three speaker turns, with an
     annotation (a note written as a file, joined to the selection by a Link named "Annotation");
-    a note a selection refers to; a document memo and a memo anchored at a passage, each a named
-    note the text refers to; notes by two users, with and without dates."""
+    a note a selection refers to and one its coding refers to (edited by another user); a coding
+    of the whole text with a named note, a passage of which is coded; a document memo and a memo anchored at a passage, each a
+    named note the text refers to; notes by two users, with and without dates."""
     g = lambda k, n: guid(k, n, upper=False)  # noqa: E731
     ana, ben = g(15, 1), g(15, 2)
     a, b = _span(TEXT, "A map of the build pipeline, then the review queue.\n\nInterviewer: Which part slowed you "
@@ -179,9 +180,10 @@ def memos() -> tuple[str, dict[str, bytes]]:
         <Coding guid="{g(4, 1)}" creatingUser="{ana}" creationDateTime="2024-06-02T09:00:00Z"><CodeRef targetGUID="{g(1, 1)}"/></Coding>
       </PlainTextSelection>
       <PlainTextSelection guid="{g(3, 2)}" name="Opening question" startPosition="{c}" endPosition="{d}" creatingUser="{ben}" creationDateTime="2024-06-03T09:00:00Z">
-        <Coding guid="{g(4, 2)}" creatingUser="{ben}" creationDateTime="2024-06-03T09:00:00Z"><CodeRef targetGUID="{g(1, 2)}"/></Coding>
+        <Coding guid="{g(4, 2)}" creatingUser="{ben}" creationDateTime="2024-06-03T09:00:00Z"><CodeRef targetGUID="{g(1, 2)}"/><NoteRef targetGUID="{g(6, 5)}"/></Coding>
         <NoteRef targetGUID="{g(6, 2)}"/>
       </PlainTextSelection>
+      <Coding guid="{g(4, 3)}" creatingUser="{ana}" creationDateTime="2024-06-05T09:00:00Z"><CodeRef targetGUID="{g(1, 1)}"/><NoteRef targetGUID="{g(6, 6)}"/></Coding>
       <NoteRef targetGUID="{g(6, 3)}"/>
       <NoteRef targetGUID="{g(6, 4)}"/>
     </TextSource>
@@ -191,6 +193,8 @@ def memos() -> tuple[str, dict[str, bytes]]:
     <Note guid="{g(6, 2)}" name="Leading question?" creatingUser="{ben}" creationDateTime="2024-06-03T09:30:00Z"><PlainTextContent>Check whether this question steers the answer.</PlainTextContent></Note>
     <Note guid="{g(6, 3)}" name="First impressions" plainTextPath="internal://{g(6, 3)}.txt" creatingUser="{ben}" creationDateTime="2024-06-04T10:00:00Z"/>
     <Note guid="{g(6, 4)}" name="Hesitation" creatingUser="{ana}"><PlainTextContent>Long pause before naming lunch.</PlainTextContent><PlainTextSelection guid="{g(9, 1)}" startPosition="{e}" endPosition="{f}" creatingUser="{ana}"/></Note>
+    <Note guid="{g(6, 5)}" name="Why Prompt" creatingUser="{ben}" creationDateTime="2024-06-03T09:40:00Z" modifyingUser="{ana}" modifiedDateTime="2024-06-06T09:00:00Z"><PlainTextContent>The interviewer suggests the answer.</PlainTextContent></Note>
+    <Note guid="{g(6, 6)}" name="Bottleneck throughout" creatingUser="{ana}" creationDateTime="2024-06-05T09:10:00Z"><PlainTextContent>The whole talk circles the queue.</PlainTextContent><PlainTextSelection guid="{g(9, 2)}" name="circling" startPosition="15" endPosition="22" creatingUser="{ana}" creationDateTime="2024-06-05T09:20:00Z"><Coding guid="{g(4, 4)}" creatingUser="{ana}"><CodeRef targetGUID="{g(1, 2)}"/></Coding></PlainTextSelection></Note>
   </Notes>
   <Links>
     <Link guid="{g(11, 1)}" name="Annotation" direction="OneWay" originGUID="{g(6, 1)}" targetGUID="{g(3, 1)}"/>
@@ -201,7 +205,24 @@ def memos() -> tuple[str, dict[str, bytes]]:
                  f"Sources/{g(6, 3)}.txt": "Calm speaker, clear about delays.".encode()}
 
 
-SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, "folders": folders, "memos": memos}
+def recording_notes() -> tuple[str, dict[str, bytes]]:
+    """QualCoder's recording (``qdpx_media_projects.qualcoder``) with a note on a transcript
+    selection and one on its coding, and a note whose passage is coded."""
+    qde, files = qualcoder()
+    g = lambda k, n: guid(k, n, upper=False)  # noqa: E731
+    at = qde.index("</Coding>\n</TranscriptSelection>")
+    qde = qde[:at] + f'<NoteRef targetGUID="{g(6, 7)}"/>' + qde[at:]
+    at = qde.index("</TranscriptSelection>")
+    qde = qde[:at] + f'<NoteRef targetGUID="{g(6, 8)}"/>' + qde[at:]
+    return qde.replace("</Sources>", f"""</Sources>
+<Notes>
+<Note guid="{g(6, 7)}" name="On the coding" creationDateTime="2024-06-02T10:00:00Z"><PlainTextContent>Why the engineer matters.</PlainTextContent></Note>
+<Note guid="{g(6, 8)}" name="On the passage" creationDateTime="2024-06-02T10:05:00Z"><PlainTextContent>Old microphones, new habits.</PlainTextContent></Note>
+</Notes>"""), files
+
+
+SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, "folders": folders, "memos": memos,
+          "recording notes": recording_notes}
 
 
 def write_shape(path: Path, shape: str) -> Path:

@@ -7,7 +7,7 @@ read from the disputed segments only, are the units' disputed ones; and the dock
 filtered and paged in the database, put together, is that whole list filtered."""
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
@@ -276,35 +276,3 @@ def test_agreement_per_transcript_counts_a_disputed_segment_once_and_leaves_out_
     assert (counts.histograms.sum(axis=2) == counts.units[:, np.newaxis]).all()
     assert counts.disputed.sum() == int(table.disputed().any(axis=1).sum()) > 0
 
-
-def same_tables(first, second) -> bool:
-    return all(np.array_equal(getattr(first, f.name), getattr(second, f.name)) if f.name == "presence"
-               else getattr(first, f.name) == getattr(second, f.name) for f in fields(first))
-
-
-@pytest.mark.parametrize("build", [varied_study, coded_sample_study])
-def test_the_participant_units_grouped_per_transcript_equal_those_of_every_segment(study_from, build, monkeypatch):
-    """The participant level reads which raters applied each code per transcript (grouped in the
-    database) and no segment text: the same units table, report and disagreements as from every
-    segment's codings."""
-    from study.agreement import units
-
-    study = study_from(build)
-    raters = ["alice", "bob", "carol"] if build is varied_study else ["alice", "bob"]
-    compared = 0
-    for size in range(2, len(raters) + 1):
-        for chosen in combinations(raters, size):
-            for unfinished in (False, True):
-                grouped = unit_table(study, CLI, chosen, "participant", include_unfinished=unfinished)
-                report = agreement_report(study, CLI, chosen, "participant", include_unfinished=unfinished,
-                                          replicates=100)
-                found = disagreements(study, CLI, chosen, "participant", include_unfinished=unfinished)
-                with monkeypatch.context() as patched:
-                    patched.setattr(units, "_participant_reads", units._segment_reads)
-                    read = unit_table(study, CLI, chosen, "participant", include_unfinished=unfinished)
-                    assert same_tables(grouped, read), f"{chosen} {unfinished}"
-                    assert report == agreement_report(study, CLI, chosen, "participant",
-                                                      include_unfinished=unfinished, replicates=100)
-                    assert found == disagreements(study, CLI, chosen, "participant", include_unfinished=unfinished)
-                compared += int(read.presence.sum())
-    assert compared > 10

@@ -4,13 +4,24 @@ the sample study and on a varied one (three raters, spans, whole-transcript codi
 a transcript one rater has not finished, one without a participant)."""
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import replace
+from datetime import datetime, timezone
 from itertools import product
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete, select
 
-from study.adjudication import _consensus_coverage, adjudication_progress, auto_adjudicate, disagreements, resolve
+from study import schema
+from study.adjudication import (
+    _consensus_coverage,
+    adjudication_progress,
+    auto_adjudicate,
+    disagreements,
+    resolve,
+)
 from study.agreement.breakdown import agreement_by
 from study.agreement.units import unit_table
 from study.auth import CLI, consensus_user
@@ -150,3 +161,62 @@ def test_agreement_per_transcript_and_per_pair_is_what_it_was(study_from):
         old = before.agreement_by(study, CLI, VARIED_RATERS, by, level, turns)
         assert new == old, (by, level, turns)
         assert any(g.median_alpha is not None for g in new) and any(g.disputed_units for g in new)
+
+
+def four_raters_study(study) -> None:
+    """The varied study and a fourth rater, dave, who marked done T1-T10 but T3 and coded T11 and T12
+    without finishing them: the pairs compare different transcripts. Only dave applied a code that is
+    now retired, so only his pairs list it."""
+    varied_study(study)
+    rng, now = random.Random(4), datetime.now(timezone.utc)
+    with study.connection() as conn:
+        code_ids = conn.execute(sa.select(schema.codes.c.id).order_by(schema.codes.c.id)).scalars().all()
+        dave = conn.execute(schema.users.insert().values(name="dave", role="coder", created_at=now)).inserted_primary_key[0]
+        named = dict(conn.execute(sa.select(schema.transcripts.c.name, schema.transcripts.c.id)).all())
+        rows = []
+        for t in range(1, 13):
+            segs = conn.execute(sa.select(schema.segments.c.id).where(schema.segments.c.transcript_id == named[f"T{t}"])
+                                .order_by(schema.segments.c.index)).scalars().all()
+            for sid in segs:
+                for code in set(rng.sample(code_ids[:12], rng.randint(0, 3))):
+                    rows.append({"rater_id": dave, "transcript_id": named[f"T{t}"], "segment_id": sid, "code_id": code,
+                                 "unit_key": unit_key(sid), "created_at": now})
+            if t % 4 == 0:
+                rows.append({"rater_id": dave, "transcript_id": named[f"T{t}"], "segment_id": None,
+                             "code_id": code_ids[0], "unit_key": unit_key(None), "created_at": now})
+        retired = code_ids[20]  # on a participant's turn of T1, which every rater marked done
+        turn = conn.scalar(sa.select(schema.segments.c.id).where(schema.segments.c.transcript_id == named["T1"],
+                                                                 schema.segments.c.index == 1))
+        rows.append({"rater_id": dave, "transcript_id": named["T1"], "segment_id": turn, "code_id": retired,
+                     "unit_key": unit_key(turn), "created_at": now})
+        conn.execute(schema.codings.insert(), rows)
+        conn.execute(schema.codes.update().where(schema.codes.c.id == retired).values(retired=True))
+        conn.execute(schema.transcript_status.insert(), [
+            {"rater_id": dave, "transcript_id": named[f"T{t}"], "done": True, "done_at": now}
+            for t in range(1, 11) if t != 3])
+        # P1's third transcript, neither segmented nor coded, done by all: a unit of its own at participant level
+        p1 = conn.scalar(sa.select(schema.participants.c.id).where(schema.participants.c.label == "P1"))
+        empty = conn.execute(schema.transcripts.insert().values(
+            name="T15", participant_id=p1, source_file="T15.txt", content_hash="0" * 64, text="", unit="turn",
+            header={}, turns=[], imported_at=now)).inserted_primary_key[0]
+        conn.execute(schema.transcript_status.insert(), [
+            {"rater_id": r, "transcript_id": empty, "done": True, "done_at": now}
+            for r in conn.execute(sa.select(schema.users.c.id).where(schema.users.c.role == "coder")).scalars()])
+
+
+FOUR_RATERS = ["carol", "alice", "dave", "bob"]
+
+
+@pytest.mark.parametrize("level, turns, unfinished", [
+    ("segment", False, False), ("segment", True, False), ("segment", False, True), ("segment", True, True),
+    ("participant", False, False), ("participant", False, True)])
+def test_every_pair_at_once_is_what_a_units_table_per_pair_gave(study_from, level, turns, unfinished):
+    study = study_from(four_raters_study)
+    new = agreement_by(study, CLI, FOUR_RATERS, "pair", level, unfinished, turns)
+    old = before.agreement_by(study, CLI, FOUR_RATERS, "pair", level, turns, unfinished)
+    assert new == old
+    assert len(new) == 6  # done by both: 14 transcripts (T9 excluded), 13 without carol's T6, 9 with dave, 8 with
+    # both; unfinished work included, alice and bob coded or finished every transcript
+    assert sorted({g.transcripts for g in new}) == ([14] if unfinished else [8, 9, 13, 14])
+    assert len({g.codes_with_alpha for g in new}) > 1 or level == "participant"  # dave's pairs list a retired code
+    assert all(0 < g.disputed_units < g.units for g in new if level == "segment")

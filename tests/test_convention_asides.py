@@ -140,3 +140,20 @@ def test_captions_with_names_keep_them_beside_change_marks(tmp_path):
             "00:00:04.000 --> 00:00:06.000\n>> PETER: By the coast.\n\n00:00:06.000 --> 00:00:08.000\n>> ANNA: Why?\n")
     assert _turns(_read(tmp_path, text, (), ".vtt")) == [
         ("ANNA", "Where did you grow up?"), ("PETER", "By the coast."), ("ANNA", "Why?")]
+
+
+@BOTH
+@pytest.mark.parametrize("credits", ["Music by the Harbour Band. Produced by Kite Radio.",
+                                     "Edição: Caio Prado. Trilha: banco de áudio livre.",
+                                     "Host: Ada Brook | Guest: Ben Ortiz | Editor: Lu Chen"])
+def test_credits_closing_a_podcast_are_nobodys(tmp_path, without, credits):
+    # before, the closing credits were the last speaker's words
+    text = "Episode 12\n\n" + "\n\n".join(f"{n}: {t}" for n, t in SAID) + f"\n\n{credits}\n"
+    assert _turns(_read(tmp_path, text, without)) == SAID
+
+
+@BOTH
+@pytest.mark.parametrize("last", ["Thanks, Ben. Until next time, everyone.", "Music: none. I mean it, none."])
+def test_a_last_paragraph_that_is_not_all_credits_stays_the_speakers(tmp_path, without, last):
+    text = "Episode 12\n\n" + "\n\n".join(f"{n}: {t}" for n, t in SAID) + f"\n\n{last}\n"
+    assert _turns(_read(tmp_path, text, without))[-1] == ("Ben Ortiz", f"The locks are automatic now.\n\n{last}")

@@ -26,8 +26,8 @@ LOST_TODAY: dict[str, str] = {}
 # Files the reader on main reads perfectly (113 of 136; 9 of the 11 written after the 75, 1 of the 4 of round two, the ODT of round three,
 # 13 of the 15 of round four, 5 of the 6 of its part two; of round five's 16, 6 before any change and 6 more
 # after the fixes (the other 4 read right but for asides or line numbers left in turns); of its part two's 8, 7;
-# of round six's 11, 1 before its fixes and 8 after: the credits after a podcast's last turn and a deposition's line
-# numbers inside turns are still read as speech):
+# of round six's 11, 1 before its fixes and 9 after (a deposition's line numbers inside turns and a byline after
+# the last answer are still read as speech); and pt-podcast-two-hosts.txt once its closing credits were nobody's):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -46,6 +46,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-broadcast-prompts.txt",
     "en-cha-media-bullets.cha",
     "en-chat-tiers.txt",
+    "en-chevron-names.txt",
     "en-csv-stage-row.csv",
     "en-csv-tags-column.csv",
     "en-deposition-qa.txt",
@@ -137,6 +138,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "pt-md-front-matter-questions.md",
     "pt-md-question-headings.md",
     "pt-odt-colours.odt",
+    "pt-podcast-two-hosts.txt",
     "pt-speaker-range-line.txt",
     "ru-dash-labels.txt",
     "ru-dialogue-dashes.txt",

@@ -116,11 +116,12 @@ def test_nvivo_memos_go_back_out_named_where_they_were(study, tmp_path):
     The one change, counted by hand: the document memo was a file and goes out as content."""
     summary, lost, out = _round_trip(study, tmp_path, "memos")
     annotation = "The sketch and the queue are one story here."
-    quoted = [q for q in _quotes(study) if q[0] == "Ana Lima"]
+    quoted = [q for q in _quotes(study) if q[0] == "Ana Lima" and q[2]]
     assert [quote.split(":")[0] for *_, quote in quoted] == ["A map of the build pipeline, then the review queue.",
                                                             "Which part slowed you down?", "Waiting for reviewers"]
     with study.session() as session:
-        assert {c.memo for c in session.scalars(select(Coding)) if c.rater.name == "Ana Lima"} == {annotation}
+        assert {c.memo for c in session.scalars(select(Coding)) if c.rater.name == "Ana Lima" and c.segment} == {
+            annotation}
     assert (dict(lost.elements), dict(lost.attributes), dict(lost.words), dict(lost.values), dict(lost.files)) == (
         {}, {"Note@plainTextPath": 1}, {}, {}, {})
     root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
@@ -135,16 +136,45 @@ def test_nvivo_memos_go_back_out_named_where_they_were(study, tmp_path):
     assert (link.get("name"), notes[link.get("originGUID")], link.get("targetGUID")) == (
         "Annotation", "Annotation on From sketch to queue", whole.get("guid"))
     opening = selections["Opening question"]
-    assert [notes[r.get("targetGUID")] for r in opening.iter(X + "NoteRef")] == ["Leading question?"]
+    assert [notes[r.get("targetGUID")] for r in opening.findall(X + "NoteRef")] == ["Leading question?"]
     assert opening.find(X + "Description") is None
-    on_text = [notes[r.get("targetGUID")] for r in root.find(X + "Sources")[0].findall(X + "NoteRef")]
+    assert [notes[r.get("targetGUID")] for r in opening.find(X + "Coding").iter(X + "NoteRef")] == ["Why Prompt"]
+    text_element = root.find(X + "Sources")[0]
+    on_text = [notes[r.get("targetGUID")] for r in text_element.findall(X + "NoteRef")]
     assert sorted(on_text) == ["First impressions", "Hesitation"]
+    [whole_coding] = text_element.findall(X + "Coding")
+    [on_coding] = [n for n in root.iter(X + "Note") if n.get("guid") == whole_coding.find(X + "NoteRef").get("targetGUID")]
+    assert (on_coding.get("name"), on_coding.get("creationDateTime")) == ("Bottleneck throughout", "2024-06-05T09:10:00Z")
+    codes = {c.get("guid"): c.get("name") for c in root.iter(X + "Code")}
+    assert [(p.get("name"), codes[p.find(X + "Coding").find(X + "CodeRef").get("targetGUID")])
+            for p in on_coding.findall(X + "PlainTextSelection") if p.find(X + "Coding") is not None] == [
+        ("circling", "Prompt")]  # a study codes no memo's text: the coded passage is kept as written
+
+
+def test_notes_on_a_recordings_transcript_selection_and_its_coding_go_back_out_there(study, tmp_path):
+    """QualCoder's transcript selection with a note on it and one on its coding: both notes become
+    the coding's memo and go back out as the notes they were, on the transcript selection inside
+    its recording again. The one change, counted by hand: QualCoder's empty <Description /> on
+    the picture is not written."""
+    summary, lost, out = _round_trip(study, tmp_path, "recording notes")
+    assert (dict(lost.elements), lost.figures()["attributes"], lost.figures()["words"]) == ({"Description": 1}, 0, 0)
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    notes = {n.get("guid"): n.get("name") for n in root.iter(X + "Note")}
+    [selection] = [s for s in root.iter(X + "TranscriptSelection") if s.find(X + "Coding") is not None
+                   and s.find(X + "NoteRef") is not None]
+    assert [notes[r.get("targetGUID")] for r in selection.findall(X + "NoteRef")] == ["On the passage"]
+    assert [notes[r.get("targetGUID")] for r in selection.find(X + "Coding").findall(X + "NoteRef")] == [
+        "On the coding"]
+    assert selection.find(X + "Description") is None
+    with study.session() as session:
+        assert [c.memo for c in session.scalars(select(Coding)) if c.memo] == [
+            "Old microphones, new habits.\n\nWhy the engineer matters."]
 
 
 def _quotes(study: Study) -> list[tuple[str, str, str]]:
     with study.session() as session:
         return [(c.rater.name, c.transcript.name, c.transcript.text[c.span[0]:c.span[1]] if c.span else
-                 c.transcript.text[c.segment.start:c.segment.end])
+                 c.transcript.text[c.segment.start:c.segment.end] if c.segment else "")  # "": the whole text
                 for c in session.scalars(select(Coding).order_by(Coding.id))]
 
 
@@ -159,16 +189,28 @@ def test_importing_the_studys_own_export_again_keeps_nothing_twice(study, tmp_pa
         assert kept.kept_of(session).elements == stored
 
 
-def test_a_notes_editor_the_study_cannot_place_is_named_by_the_export(study, tmp_path):
-    """A note edited by another user that becomes a coding's memo (NVivo's annotation) has no
-    element of its own in an export: its editor and edit date are named as not written."""
+def test_a_note_on_a_coding_goes_back_out_with_its_editor_and_a_removed_coding_is_named(study, tmp_path):
+    """A note a selection's coding refers to, edited by another user, becomes that coding's memo
+    and goes back out as the note it was, editor and edit date included, referred to by the
+    coding again; once that coding is removed from the study, the export names the reference it
+    could not put back."""
     qde, files = folders()
-    at = qde.index("</Coding>", qde.index('<Coding guid="00000004-0000-4000-8000-000000000001"')) + len("</Coding>")
+    at = qde.index("</Coding>", qde.index('<Coding guid="00000004-0000-4000-8000-000000000001"'))
     qde = qde[:at] + '<NoteRef targetGUID="00000006-0000-4000-8000-000000000001"/>' + qde[at:]
     qdpx.import_qdpx(study, CLI, write_project(tmp_path / "in.qdpx", qde, files))
-    summary = qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
-    assert summary.not_written == ("the modifyingUser, modifiedDateTime of 1 <Note>(s) the export does not hold (a "
-                                   "memo or coding removed since the import, or a note that became a memo)",)
+    assert qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx").not_written == ()
+    root = ET.fromstring(zipfile.ZipFile(tmp_path / "out.qdpx").read("project.qde"))
+    notes = {n.get("guid"): n for n in root.iter(X + "Note")}
+    [rocket] = [s for s in root.iter(X + "PlainTextSelection") if s.get("name") == "Rocket"]
+    [ref] = rocket.find(X + "Coding").findall(X + "NoteRef")
+    note = notes[ref.get("targetGUID")]
+    assert (note.get("name"), note.get("modifiedDateTime")) == ("Launch week", "2024-01-13T08:00:00Z")
+    assert rocket.find(X + "Description") is None  # the memo is that note's text, written once
+    with study.session() as session:
+        coding = session.scalars(select(Coding).where(Coding.memo.is_not(None))).one()
+        session.delete(coding)
+    assert qdpx.export_qdpx(study, CLI, tmp_path / "again.qdpx").not_written == (
+        "a kept note reference on a coding the export does not hold (removed or recoded since the import)",)
 
 
 @pytest.mark.parametrize("encoding, declared", [("utf-16", "utf-16"), ("utf-16", "utf-8"), ("utf-8-sig", "utf-8"),

@@ -148,7 +148,10 @@ def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_t
     assert memos_of(study) == {("ben", "interview detail.docx", None): "recorded at the lab"}
     participants = [(p["participant"], p["transcripts"]) for p in list_participants(study)]
     assert participants == [("P1", ["interview detail.docx"])]
-    assert not summary.skipped and summary.kept_lines == ["1 audio selection(s) (time ranges, not transcript text) kept as written for export (a study does not show them)"]
+    assert not summary.skipped and summary.kept_lines == [
+        "1 audio selection(s) (time ranges, not transcript text) kept as written for export (a study does not show them)",
+        # the coding's note goes back out as that note on that coding (its text is also the coding's memo)
+        "1 note(s) on a coding of a selection (their text also the coding's memo), kept as written for export"]
 
 
 def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_path):

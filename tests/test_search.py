@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from study import corrections, exclusion, search
 from study.auth import CLI, Actor
@@ -46,6 +46,35 @@ def cafe(study_from) -> Study:
 
 def test_fold_lowers_and_removes_accents():
     assert fold("Élan VITAL, Ærø, Ça, ŁÓDŹ") == "elan vital, ærø, ca, łodz"  # æ, ø and ł have no accent to remove
+
+
+def test_postgresqls_fold_is_the_fold_character_for_character(study):
+    """The triggers' ``translate`` (its common characters listed first, for speed) folds every
+    character as ``fold`` does, the ones listed twice included."""
+    if study.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's index folds with its tokenizer")
+    every = "".join(chr(c) for c in range(1, 0x2100) if not 0xD800 <= c < 0xE000) + "\u2019\u201c\u2026"
+    with study.engine.connect() as connection:
+        folded = connection.scalar(text(f"SELECT {TABLE}_fold(:words)"), {"words": every})
+    assert folded == fold(every) and folded != every
+
+
+def test_the_fill_at_once_indexes_each_segment_as_its_trigger_does(study):
+    """A restore's fill cuts a long transcript in blocks: segments across their edges, accented and
+    not, come out as the trigger, which cuts each from the whole text, indexed them."""
+    if study.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's index is filled by its trigger")
+    add_interview(study, "P01", "P01", [f"Ça {n} {'wörd ' * n}’quoted’ CAFÉ" for n in range(1, 100)])
+
+    def rows():
+        with study.engine.connect() as connection:
+            return connection.execute(text(f"SELECT segment_id, words::text FROM {TABLE} ORDER BY 1")).all()
+
+    by_trigger = rows()
+    with study.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {TABLE}")
+        connection.exec_driver_sql(f"SELECT {TABLE}_fill()")
+    assert rows() == by_trigger and len(by_trigger) == 198
 
 
 @pytest.mark.parametrize("typed", ["cafe", "café", "CAFÉ", "Cafe"])

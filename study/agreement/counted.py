@@ -124,7 +124,7 @@ def transcript_counts(study: Study, asker: Actor, raters, include_unfinished: bo
         row_of = {tid: t for t, (tid, _) in enumerate(order)}
         grouped, disputed_rows = _grouped_by_transcript(session, transcript_ids, basis.rater_ids,
                                                         participant_turns_only)
-        roles = _roles_by_transcript(session, transcript_ids)
+        roles = roles_by_transcript(session, transcript_ids)
         ref_of = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
     codes = code_infos(study, {ref_of[code] for _, code, _, _, _ in grouped})
     index = {c.ref: i for i, c in enumerate(codes)}
@@ -157,12 +157,7 @@ def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[i
     found, disputed = [], []
     for start in range(0, len(transcript_ids), compared.BATCH):
         applied = compared.counted_query(transcript_ids[start:start + compared.BATCH], rater_ids).cte("applied")
-        if roles:
-            source = applied.outerjoin(segments, segments.c.id == applied.c.segment_id)
-            role = segments.c.role
-        else:
-            source = applied
-            role = case((applied.c.segment_id.is_(None), None), else_=literal(""))
+        source, role = with_role(applied, roles)
         counted = (select(applied.c.transcript_id, applied.c.code_id, role.label("role"), applied.c.raters,
                           func.count().label("units"))
                    .select_from(source).group_by(applied.c.transcript_id, applied.c.code_id, role, applied.c.raters))
@@ -180,7 +175,15 @@ def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[i
     return found, disputed
 
 
-def _roles_by_transcript(session, transcript_ids: list[int]) -> list[tuple[int, str, int]]:
+def with_role(applied, roles: bool):
+    """(``applied`` joined to its segments, their role) to group by; without ``roles`` the role is
+    read as "" (None for a whole-transcript coding), with no join to the segments."""
+    if roles:
+        return applied.outerjoin(segments, segments.c.id == applied.c.segment_id), segments.c.role
+    return applied, case((applied.c.segment_id.is_(None), None), else_=literal(""))
+
+
+def roles_by_transcript(session, transcript_ids: list[int]) -> list[tuple[int, str, int]]:
     """(transcript id, role, segments of that role) of the compared transcripts."""
     found = []
     for start in range(0, len(transcript_ids), compared.BATCH):

@@ -42,7 +42,7 @@ from .model import (
     QdaSource,
     normal_guid,
 )
-from .kept import (ATTRIBUTES, FILE_ATTRIBUTES, MAX_KEPT_FILE, PROJECT, SHELL, SHELL_FILES, KeptElement,
+from .kept import (ATTRIBUTES, CODING_NOTES, FILE_ATTRIBUTES, MAX_KEPT_FILE, PROJECT, SHELL, SHELL_FILES, KeptElement,
                    attributes_xml, digest, element_xml, keepable, shell_xml)
 from .positions import normal_text
 from .unread import kept_lines, local, unread_elements, unread_lines
@@ -286,8 +286,9 @@ class _ArchiveReader(_Elements):
                           + [(self.guid(t, "Transcript"), t.get("name") or "") for s in source_elements
                              for t in children(s, "Transcript")[1:]])
         sources = tuple(text for s in source_elements for text in self.source(s))
+        on_codings = {guid for text in sources for coding in text.codings for guid in coding.notes}
         notes = self.notes(root, {guid for top in codes for c in top.walk() for guid in c.notes}
-                           | {guid for text in sources for guid in text.notes})
+                           | {guid for text in sources for guid in text.notes} | on_codings, on_codings)
         cases, case_of_source, source_variables, case_labels = self.cases(root, sources)
         case_guids = {normal_guid(c.get("guid")) for c in children(child(root, "Cases"), "Case")} - {None}
         codes = _without(codes, case_guids)  # NVivo lists its cases in the codebook too
@@ -347,11 +348,13 @@ class _ArchiveReader(_Elements):
                         self.kept.append(KeptElement(normal_guid(element.get("guid")), parent, element_xml(member)))
                         self.kept_references[f"{parent}/{ref}"] += 1
 
-    def keep_attributes(self, element: ET.Element, guid: str, name_kept: bool, written_as: str = "") -> None:
+    def keep_attributes(self, element: ET.Element, guid: str, name_kept: bool, written_as: str = "",
+                        dated: bool = False) -> None:
         """Keeps the element's attributes an export would not write (``kept.OWN_ATTRIBUTES``), to
         give them back to the element written for it (``written_as``: its name in the export
-        before a recording's text is wrapped, when it differs)."""
-        xml = attributes_xml(element, name_kept)
+        before a recording's text is wrapped, when it differs; ``dated``: its creation date too,
+        which the export writes from another's)."""
+        xml = attributes_xml(element, name_kept, dated)
         if xml is not None:
             self.kept.append(KeptElement(guid, written_as or local(element.tag), xml, kind=ATTRIBUTES))
 
@@ -492,9 +495,11 @@ class _ArchiveReader(_Elements):
         return QdaCoding(normal_guid(ref.get("targetGUID")), normal_guid(element.get("creatingUser")),
                          self.note_refs(element), element.get("creationDateTime"))
 
-    def notes(self, root: ET.Element, named: set[str] = frozenset()) -> dict[str, QdaNote]:
-        """The notes by GUID; a code's and a text's (a memo) keep their own names (the export names
-        them for their code or text)."""
+    def notes(self, root: ET.Element, named: set[str] = frozenset(), dated: set[str] = frozenset()
+              ) -> dict[str, QdaNote]:
+        """The notes by GUID; a code's, a text's (a memo) and a whole text's coding's keep their own
+        names (the export names them for their code, text or coding), the last its date too (the
+        export dates it as its coding)."""
         notes = {}
         for note in children(child(root, "Notes"), "Note"):
             guid = self.guid(note, "Note")
@@ -502,9 +507,13 @@ class _ArchiveReader(_Elements):
             if problem:
                 self.skipped.append(f"note {note.get('name') or guid}: {problem}")
                 continue
-            self.keep_attributes(note, guid, guid in named)
+            self.keep_attributes(note, guid, guid in named, dated=guid in dated)
             anchor = child(note, "PlainTextSelection")
             selection = None
+            for coded in (s for s in children(note, "PlainTextSelection") if children(s, "Coding")):
+                # a study codes no memo's text: the coded passage of a note is kept as written
+                self.kept.append(self.kept_element(guid, "Note", coded))
+                self.kept_references["Note/PlainTextSelection"] += 1
             if anchor is not None:
                 where = f"note {guid}"
                 selection = (self.position(anchor, "startPosition", where), self.position(anchor, "endPosition", where))
@@ -547,14 +556,29 @@ class _ArchiveReader(_Elements):
             annotation = bool(ends & selections)
             on_selections |= ends & set(notes) if annotation else set()
             self.kept_references["Links/annotation" if annotation else "Links/note"] += 1
-        for element in (e for text in root.iter() if local(str(text.tag)) in ("TextSource", "Representation")
-                        for e in children(text, "PlainTextSelection")):
+        # a recording's transcript selection is written as a text's selection before it is wrapped again
+        for element in (e for text in root.iter() if local(str(text.tag)) in ("TextSource", "Representation",
+                                                                             "Transcript")
+                        for e in children(text, "PlainTextSelection") + children(text, "TranscriptSelection")):
             guid = normal_guid(element.get("guid"))
+            if guid not in selections:
+                continue
             for ref in children(element, "NoteRef"):
-                if guid in selections and normal_guid(ref.get("targetGUID")) in notes:
+                if normal_guid(ref.get("targetGUID")) in notes:
                     self.kept.append(KeptElement(guid, "PlainTextSelection", element_xml(ref)))
                     on_selections.add(normal_guid(ref.get("targetGUID")))
                     self.kept_references["PlainTextSelection/NoteRef"] += 1
+            for coding in children(element, "Coding"):
+                refs = [r for r in children(coding, "NoteRef") if normal_guid(r.get("targetGUID")) in notes]
+                if refs and child(coding, "CodeRef") is not None:
+                    kept = ET.Element(coding.tag)
+                    kept.extend([child(coding, "CodeRef"), *refs])
+                    self.kept.append(KeptElement(guid, "PlainTextSelection", element_xml(kept), kind=CODING_NOTES))
+                    on_selections.update(normal_guid(r.get("targetGUID")) for r in refs)
+                    self.kept_references["Coding/NoteRef"] += len(refs)
+        # a note kept whole carries all its attributes: none is kept apart for it
+        self.kept = [k for k in self.kept if not (k.kind == ATTRIBUTES or k.parent == "Note")
+                     or k.anchor not in on_selections]
         self.kept += [self.kept_element(None, "Notes", notes[guid]) for guid in sorted(on_selections)]
 
     def text_of(self, element: ET.Element) -> tuple[str | None, str | None]:
@@ -688,7 +712,9 @@ _KEPT_REFERENCES = {"Case/SourceRef": "case reference(s) to a picture, a recordi
                     "Links/annotation": "annotation(s) (a note joined to a selection by a link, its text also the "
                                         "coding's memo),",
                     "Links/note": "link(s) joining a note to a code, text or note,",
-                    "PlainTextSelection/NoteRef": "note(s) on a selection (their text also the coding's memo),"}
+                    "PlainTextSelection/NoteRef": "note(s) on a selection (their text also the coding's memo),",
+                    "Coding/NoteRef": "note(s) on a coding of a selection (their text also the coding's memo),",
+                    "Note/PlainTextSelection": "coded passage(s) of notes (a study codes no memo's text),"}
 _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 

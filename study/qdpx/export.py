@@ -402,6 +402,11 @@ class _NewGuids:
     def note(self, name: str, text: str) -> str:
         return stable_guid("project-memo", name, text)
 
+    def coding_memo(self, rater: str, transcript: str, ref: str) -> str | None:
+        """The note this export wrote for the memo of a rater's coding of a whole text (``coding``)."""
+        guid = stable_guid("note", stable_guid("coding", user_name(rater), transcript, "whole", ref))
+        return guid if any(n.get("guid") == guid for n in self.builder.notes) else None
+
     def memo(self, rater: str, transcript: str, where: str) -> str | None:
         """The note this export wrote for a rater's memo on a segment (by index) or a whole text."""
         guid = stable_guid("note", "memo", user_name(rater), transcript, where)

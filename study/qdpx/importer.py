@@ -197,6 +197,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             records = _Records(project, source, code_refs, summary)
             codings, memos = records.read(transcript, match)
             writer.selections.update(records.placed)
+            writer.notes.update(records.notes)
             writer.write(transcript, codings, memos)
         writer.store_codings()
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
@@ -211,7 +212,8 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             kept.KeptElement(None, "Links", link.xml) for link in links]
         participants = dict(session.execute(select(Participant.label, Participant.id)).all())
         refs = _kept_refs(project, code_ids, placed, writer.selections, memos, elements, participants)
-        refs.update((guid, ref) for guid, ref in writer.notes.items() if guid in kept.guids_in(elements))
+        wanted = kept.guids_in(elements)
+        refs.update((guid, ref) for guid, ref in writer.notes.items() if guid in wanted)
         summary.kept = kept.keep(session, elements, refs, project.kept_files)
         kept.keep_variable_types(session, project.variable_types)
 
@@ -458,6 +460,7 @@ class _Records:
     def __init__(self, project: QdaProject, source: QdaSource, code_refs: dict[str, str], summary: QdpxImportSummary):
         self.project, self.source, self.code_refs, self.summary = project, source, code_refs, summary
         self.placed: dict[str, list] = {}  # selection GUID -> [transcript, start, end] in the stored text
+        self.notes: dict[str, list] = {}  # GUID of a note on a whole text's coding -> [kind, rater, text, code]
         self.reading: Reading = choose_reading(source.text or "", project.origin,
                                                [(s.start, s.end) for s in source.selections])
         if self.reading.utf16 or self.reading.crlf_as_one:
@@ -501,6 +504,8 @@ class _Records:
             ref = self.ref(transcript, coding.code)
             if ref is not None:
                 memo = "\n\n".join(self.note_texts(coding.notes))
+                self.notes.update((g, ["coding_memo", self.user(coding.user), transcript.name, ref])
+                                  for g in coding.notes)
                 codings.append(CodingRecord(self.user(coding.user), None, None, ref, memo, _moment(coding.created)))
         if self.source.description:
             memos.append(MemoRecord(self.user(self.source.user), None, self.source.description,

@@ -42,6 +42,7 @@ SHELL_FILES = ("path", "richTextPath")  # those of a text whose text the study h
 SHELL = "shell"  # a kept source whose text was imported: its attributes (a PDF or recording: around the text)
 PROJECT = "project"  # the project's own attributes: its name, creator and dates
 ATTRIBUTES = "attributes"  # an element's attributes the study keeps nowhere (a quotation's name, its editor...)
+CODING_NOTES = "coding notes"  # a selection's Coding (its CodeRef) with the NoteRefs it held: put back on that coding
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"  # the one namespace an export writes attributes of (schemaLocation)
 # the attributes an export writes of these elements from what the study holds; an import keeps the others
 OWN_ATTRIBUTES = {"PlainTextSelection": {"guid", "startPosition", "endPosition", "creatingUser", "creationDateTime"},
@@ -51,10 +52,12 @@ OWN_ATTRIBUTES = {"PlainTextSelection": {"guid", "startPosition", "endPosition",
 NAMED_AS_KEPT = ("PlainTextSelection", "Note")  # whose name an export makes up (an excerpt, "Code memo: ...")
 
 
-def attributes_xml(element: ET.Element, name_kept: bool) -> str | None:
+def attributes_xml(element: ET.Element, name_kept: bool, dated: bool = False) -> str | None:
     """The element's attributes an export would not write (``OWN_ATTRIBUTES``; a name only when
-    ``name_kept``; of other namespaces only ``XSI``'s), as an element to keep; None when there are none."""
-    own = OWN_ATTRIBUTES[_local(element.tag)] | (set() if name_kept else {"name"})
+    ``name_kept``, its creation date too when ``dated``; of other namespaces only ``XSI``'s), as an
+    element to keep; None when there are none."""
+    own = OWN_ATTRIBUTES[_local(element.tag)] - ({"creationDateTime"} if dated else set()) | (
+        set() if name_kept else {"name"})
     extra = {k: v for k, v in element.attrib.items()
              if k not in own and (not k.startswith("{") or k.startswith(XSI))}
     if not extra or set(extra) == {"name"} and not name_kept:
@@ -156,7 +159,7 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
             session.add(Meta(key=key, value=base64.b64encode(data).decode("ascii")))
     session.merge(Meta(key=KEY, value=json.dumps({"elements": [asdict(e) for e in kept.elements],
                                                   "refs": kept.refs}, ensure_ascii=False)))
-    return sum(not e.kind for e in new)
+    return sum(e.kind in ("", CODING_NOTES) for e in new)
 
 
 VARIABLE_TYPES = "qdpx_variable_types"  # study_meta: JSON {variable: its typeOfVariable, as a project declared it}
@@ -332,6 +335,9 @@ class Restorer:
             if item.kind == ATTRIBUTES:
                 self.fill_attributes(by_guid, item)
                 continue
+            if item.kind == CODING_NOTES:
+                self.put_coding_notes(by_guid, item)
+                continue
             if item.anchor is None:
                 self.place_in_project(root, item)
                 continue
@@ -354,12 +360,30 @@ class Restorer:
                 self.wrap(root, target, shell, by_guid)
         self.unfold_notes(root)
 
+    def put_coding_notes(self, by_guid: dict[str | None, ET.Element], item: KeptElement) -> None:
+        """The note references a selection's coding held, onto the coding of that code the export
+        wrote at the selection's place (a selection per rater: any of them at that place)."""
+        target = by_guid.get(normal_guid(self.renamed(item.anchor)))
+        kept_coding = self.element(item)
+        code = kept_coding.find("CodeRef").get("targetGUID") if kept_coding.find("CodeRef") is not None else None
+        places = [] if target is None else [s for s in by_guid.values() if _local(s.tag) == "PlainTextSelection" and (
+            s.get("startPosition"), s.get("endPosition")) == (target.get("startPosition"), target.get("endPosition"))]
+        coding = next((c for s in places for c in s if _local(c.tag) == "Coding" and any(
+            r.get("targetGUID") == code for r in c if _local(r.tag) == "CodeRef")), None)
+        if coding is None:
+            self.not_written.append("a kept note reference on a coding the export does not hold (removed or "
+                                    "recoded since the import)")
+            return
+        for ref in (r for r in kept_coding if _local(r.tag) == "NoteRef"):
+            self.put(coding, ref, append=True)
+
     def unfold_notes(self, root: ET.Element) -> None:
         """A selection's Description without the texts of the notes put back on it (an annotation
         linked to it, a note it refers to), which an import folded into its coding's memo: each
         text goes out where it came from, once (a selection left with no memo has no Description)."""
         notes = {normal_guid(n.get("guid")): self.note_text(n) for n in root.iter("Note")}
-        selections = {normal_guid(s.get("guid")): s for s in root.iter("PlainTextSelection") if s.get("guid")}
+        selections = {normal_guid(s.get("guid")): s for s in root.iter()
+                      if s.tag in ("PlainTextSelection", "TranscriptSelection") and s.get("guid")}
         on: dict[str, list[str]] = {}
         for selection_guid, selection in selections.items():
             on[selection_guid] = [normal_guid(r.get("targetGUID")) for r in selection.iter("NoteRef")]
@@ -397,7 +421,7 @@ class Restorer:
         own_name = _local(target.tag) in ("Project", *NAMED_AS_KEPT)
         for name, value in self.element(item).attrib.items():
             if name not in ("guid", "origin", "plainTextPath") and ("}" not in name or name.startswith(XSI)) and (
-                    name == "name" and own_name or name not in target.attrib):
+                    name in ("name", "creationDateTime") and own_name or name not in target.attrib):
                 target.set(name, value)
 
     def fill_attributes(self, by_guid: dict[str | None, ET.Element], item: KeptElement) -> None:

@@ -247,7 +247,28 @@ def speech_end(text: str, lines: list[Line]) -> int:
     for match in _NOTES_LINE.finditer(text, first.start):
         if text[match.end():].strip() or _TOOL_FOOTER.search(match.group()):
             return match.start() + 1
+    return _credits_start(text, lines)
+
+
+def _credits_start(text: str, lines: list[Line]) -> int:
+    """Where a closing paragraph of credits starts, else the end: the last paragraph, after a blank line,
+    made only of two or more short "Key: value" or "Work by Name" clauses ("Edição: Caio Prado. Trilha: banco
+    de áudio livre.", "Music by the Harbour Band. Produced by Kite Radio.")."""
+    content = [line for line in lines if not line.blank]
+    if len(content) < 3:
+        return len(text)
+    last = content[-1]
+    if text.count("\n", content[-2].start, last.start) < 2:
+        return len(text)
+    clauses = [clause.strip() for clause in re.split(r"(?<=[.;])[ \t]+|[ \t]+[|·•][ \t]+", last.text.strip()) if clause.strip()]
+    if len(clauses) >= 2 and all(_CREDIT.fullmatch(clause) for clause in clauses):
+        return last.start
     return len(text)
+
+
+# "Edição: Caio Prado.", "Music by the Harbour Band.": a key of one to three words and a short value.
+_CREDIT = re.compile(r"(?:[^\W\d_][\w'’\-]*(?:[ \t][\w'’\-]+){0,2}[ \t]*[:：]|[^\W\d_][\w'’\-]*(?:[ \t][\w'’\-]+)?[ \t]by)"
+                     r"[ \t]+[^.;:：?!]{1,60}[.;]?", re.IGNORECASE)
 
 
 # A time mark closing a paragraph: "#00:01:02-5#", "[00:01:02]", "(12:04)", "00:01:02.5", or a media
