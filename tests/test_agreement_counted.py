@@ -275,4 +275,3 @@ def test_agreement_per_transcript_counts_a_disputed_segment_once_and_leaves_out_
     # every transcript's histogram of each code adds up to its units: whole-transcript codings are no unit
     assert (counts.histograms.sum(axis=2) == counts.units[:, np.newaxis]).all()
     assert counts.disputed.sum() == int(table.disputed().any(axis=1).sum()) > 0
-
