@@ -14,10 +14,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import delete, select
 
-from study.adjudication import _consensus_coverage, adjudication_progress, auto_adjudicate, disagreements, resolve
+from study import schema
+from study.adjudication import (
+    _consensus_coverage,
+    adjudication_progress,
+    auto_adjudicate,
+    disagreements,
+    resolve,
+)
 from study.agreement.breakdown import agreement_by
 from study.agreement.units import unit_table
-from study import schema
 from study.auth import CLI, consensus_user
 from study.schema import unit_key
 from study.store import AuditEntry, Coding, Resolution, Theme, utcnow

@@ -59,6 +59,24 @@ def test_postgresqls_fold_is_the_fold_character_for_character(study):
     assert folded == fold(every) and folded != every
 
 
+def test_the_fill_at_once_indexes_each_segment_as_its_trigger_does(study):
+    """A restore's fill cuts a long transcript in blocks: segments across their edges, accented and
+    not, come out as the trigger, which cuts each from the whole text, indexed them."""
+    if study.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's index is filled by its trigger")
+    add_interview(study, "P01", "P01", [f"Ça {n} {'wörd ' * n}’quoted’ CAFÉ" for n in range(1, 100)])
+
+    def rows():
+        with study.engine.connect() as connection:
+            return connection.execute(text(f"SELECT segment_id, words::text FROM {TABLE} ORDER BY 1")).all()
+
+    by_trigger = rows()
+    with study.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {TABLE}")
+        connection.exec_driver_sql(f"SELECT {TABLE}_fill()")
+    assert rows() == by_trigger and len(by_trigger) == 198
+
+
 @pytest.mark.parametrize("typed", ["cafe", "café", "CAFÉ", "Cafe"])
 def test_accents_and_case_never_matter(cafe, typed):
     assert found(cafe, CLI, typed) == [("P03", 1), ("P03", 3)]

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
@@ -129,8 +129,9 @@ def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme
         raise BadValue(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     with study.session() as session:
         basis = compared_basis(study, session, asker, raters, include_unfinished)
-        found = _Applied(session, basis.transcript_ids, basis.rater_ids)
-        segments = _Segments(session, basis.transcript_ids)
+        whole_transcripts = level == "participant"  # a participant's units gather their transcripts' codings
+        found = _Applied(session, basis.transcript_ids, basis.rater_ids, whole_transcripts)
+        segments = _Segments(session, basis.transcript_ids, not whole_transcripts)
     names = segments.names(found.transcripts)
     codes = code_infos(study, found.refs(), theme)
     code_index = found.code_index(codes)
@@ -186,8 +187,13 @@ class _Applied:
     """``compared.applied`` over the compared transcripts, as arrays: per (transcript, segment,
     code) row the raters' bits and the number of codings behind it."""
 
-    def __init__(self, session: Session, transcript_ids: list[int], rater_ids: list[int]):
-        rows = list(compared.applied(session, transcript_ids, rater_ids))
+    def __init__(self, session: Session, transcript_ids: list[int], rater_ids: list[int], per_transcript: bool = False):
+        if per_transcript:  # rows per (transcript, code) only: what the participant level reads (no segment, no count)
+            rows = [(tid, None, code, bits, 0, 0) for start in range(0, len(transcript_ids), compared.BATCH)
+                    for tid, code, bits in session.execute(compared.transcript_applied_query(
+                        transcript_ids[start:start + compared.BATCH], rater_ids))]
+        else:
+            rows = list(compared.applied(session, transcript_ids, rater_ids))
         transcript, segment, code, raters, codings_, _ = zip(*rows) if rows else ((),) * 6
         self.transcript = np.array(transcript, dtype=np.int64)
         self.segment = np.array(segment, dtype=float)  # NaN: a whole-transcript coding
@@ -237,23 +243,30 @@ class _Applied:
 
 class _Segments:
     """The compared transcripts' segments in reading order (by transcript id, then index), with
-    their text, read with two Core queries per batch of transcripts."""
+    their text, read with two Core queries per batch of transcripts; without ``rows``, only which
+    transcripts have segments (``segmented``, by id), neither the segments nor the text."""
 
-    def __init__(self, session: Session, transcript_ids: list[int]):
+    def __init__(self, session: Session, transcript_ids: list[int], rows: bool = True):
         self.transcripts: dict[int, tuple[str, str | None, str]] = {}  # id -> name, participant, text
-        self.rows = []
+        self.rows, self.segmented = [], []
+        text = transcripts.c.text if rows else literal("")
         for start in range(0, len(transcript_ids), compared.BATCH):
             chunk = transcript_ids[start:start + compared.BATCH]
-            for tid, name, label, text in session.execute(
-                    select(transcripts.c.id, transcripts.c.name, participants.c.label, transcripts.c.text)
+            for tid, name, label, body in session.execute(
+                    select(transcripts.c.id, transcripts.c.name, participants.c.label, text)
                     .outerjoin(participants, participants.c.id == transcripts.c.participant_id)
                     .where(transcripts.c.id.in_(chunk))):
-                self.transcripts[tid] = (name, label, text)
-            self.rows += session.execute(
-                select(segments.c.transcript_id, segments.c.id, segments.c.index, segments.c.speaker,
-                       segments.c.role, segments.c.start, segments.c.end)
-                .where(segments.c.transcript_id.in_(chunk))
-                .order_by(segments.c.transcript_id, segments.c.index)).all()
+                self.transcripts[tid] = (name, label, body)
+            if rows:
+                self.rows += session.execute(
+                    select(segments.c.transcript_id, segments.c.id, segments.c.index, segments.c.speaker,
+                           segments.c.role, segments.c.start, segments.c.end)
+                    .where(segments.c.transcript_id.in_(chunk))
+                    .order_by(segments.c.transcript_id, segments.c.index)).all()
+            else:
+                self.segmented += session.scalars(select(segments.c.transcript_id).distinct()
+                                                  .where(segments.c.transcript_id.in_(chunk)))
+        self.segmented = sorted(self.segmented) if not rows else list(dict.fromkeys(r.transcript_id for r in self.rows))
 
     def unit(self, row) -> Unit:
         transcript_id, segment_id, index, speaker, _, start, end = row
@@ -262,7 +275,7 @@ class _Segments:
 
     def names(self, coded: set[int]) -> dict[int, str]:
         """{id: name} in reading order: transcripts with segments by id, then those without by name."""
-        with_segments = list(dict.fromkeys(r.transcript_id for r in self.rows))
+        with_segments = self.segmented
         without = sorted((t for t in self.transcripts if t not in set(with_segments)),
                          key=lambda t: self.transcripts[t][0])
         return {t: self.transcripts[t][0] for t in with_segments + without}
@@ -315,7 +328,7 @@ def _participant_units(segments: _Segments, found: _Applied, code_index: np.ndar
     """One unit per participant; a transcript without a participant is a unit of its own (as is
     one neither segmented nor coded with a compared code: nothing says whose it is)."""
     coded = set(found.transcript[code_index >= 0].tolist())
-    segmented = {r.transcript_id for r in segments.rows}
+    segmented = set(segments.segmented)
     label_of = participant_labels(names, {t: held[1] for t, held in segments.transcripts.items()}, coded | segmented)
     labels = tuple(dict.fromkeys(label_of.values()))
     units = tuple(Unit(label, participant=label) for label in labels)
