@@ -156,9 +156,9 @@ def gather(study: Study, asker: Actor, theme: str | None = None, source: str | S
 
 
 def _source_units(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str,
-                  on_segment: bool = False) -> tuple[Select, Select]:
+                  on_segment: bool = False, weighed: bool = True) -> tuple[Select, Select]:
     """The source's units as queries (``counting.source_units``), as they are and by the parent rule."""
-    units = counting.source_units(source, counting_raters, on_segment)
+    units = counting.source_units(source, counting_raters, on_segment, weighed)
     with study.connection() as connection:
         return units, counting.under_parents(connection, units, parent_rule)
 
@@ -168,7 +168,7 @@ def _every_code_tally(study: Study, source: Source, counting_raters: tuple[str, 
     """Every code's tally, grouped once per change to the study: each grouping reads every coding
     of the source, and a report asks for a table per theme (at 500 interviews seconds each, more
     on PostgreSQL); a theme's tally is its codes' cells (``Tally.of_codes``)."""
-    _, counted = _source_units(study, source, counting_raters, parent_rule)
+    _, counted = _source_units(study, source, counting_raters, parent_rule, weighed=False)
     with study.connection() as connection:
         return counting.tally(connection, counted)
 
