@@ -417,12 +417,16 @@ def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) 
     }
 
 
-def done_transcripts(session: Session, asker: Actor, rater_id: int) -> set[int]:
-    """Ids of the transcripts the rater marked done (a coder asks about their own only)."""
+def done_transcripts(session: Session, asker: Actor, rater_id: int,
+                     transcript_ids: Sequence[int] | None = None) -> set[int]:
+    """Ids of the transcripts (of ``transcript_ids``; None: all) the rater marked done (a coder
+    asks about their own only)."""
     require_rater_id(session, asker, rater_id, "see the finished transcripts")
-    return set(session.scalars(
-        select(TranscriptStatus.transcript_id).where(TranscriptStatus.rater_id == rater_id, TranscriptStatus.done.is_(True))
-    ))
+    query = select(TranscriptStatus.transcript_id).where(TranscriptStatus.rater_id == rater_id,
+                                                         TranscriptStatus.done.is_(True))
+    if transcript_ids is not None:
+        query = query.where(TranscriptStatus.transcript_id.in_(list(transcript_ids)))
+    return set(session.scalars(query))
 
 
 # -- CSV exchange ------------------------------------------------------------------

@@ -119,22 +119,24 @@ class Change:
 # -- reads ----------------------------------------------------------------------------
 
 
-def transcript_progress(study: Study, actor: Actor) -> list[TranscriptProgress]:
-    """Every transcript, in import order, with the asking rater's own progress on it (counted in the database)."""
+def transcript_progress(study: Study, actor: Actor,
+                        transcript_ids: Sequence[int] | None = None) -> list[TranscriptProgress]:
+    """Every transcript (or those of ``transcript_ids``, a few: each statement names them), in
+    import order, with the asking rater's own progress on it (counted in the database)."""
+    ids = None if transcript_ids is None else sorted(set(transcript_ids))
     with study.session() as session:
         rater_id = _rater_id(session, actor)
-        progress = codings.progress_by_transcript_ids(session, actor, rater_id)
-        done = codings.done_transcripts(session, actor, rater_id) if rater_id else set()
-        segments = dict(session.execute(select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id))
-                        .all())
-        rows = session.execute(
-            select(Transcript.id, Transcript.name, Participant.label)
-            .outerjoin(Participant, Transcript.participant_id == Participant.id)
-            .order_by(Transcript.id)
-        ).all()
+        progress = codings.progress_by_transcript_ids(session, actor, rater_id, ids)
+        done = codings.done_transcripts(session, actor, rater_id, ids) if rater_id else set()
+        segments = select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id)
+        listed = (select(Transcript.id, Transcript.name, Participant.label)
+                  .outerjoin(Participant, Transcript.participant_id == Participant.id).order_by(Transcript.id))
+        if ids is not None:
+            segments, listed = segments.where(Segment.transcript_id.in_(ids)), listed.where(Transcript.id.in_(ids))
+        counts = dict(session.execute(segments).all())
         return [
-            TranscriptProgress(tid, name, label, segments.get(tid, 0), progress.get(tid, Progress(0, 0)), tid in done)
-            for tid, name, label in rows
+            TranscriptProgress(tid, name, label, counts.get(tid, 0), progress.get(tid, Progress(0, 0)), tid in done)
+            for tid, name, label in session.execute(listed).all()
         ]
 
 

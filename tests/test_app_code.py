@@ -123,6 +123,24 @@ def test_coming_back_from_another_page_shows_the_transcript_shown_before(app_stu
     assert page_shown(at) == "Code" and at.session_state["code.transcript"] == p2
 
 
+def test_a_switch_reads_the_two_transcripts_anew_and_only_them(app_study, monkeypatch):
+    at = signed_in("alice")
+    listed = {t.name: t.id for t in workspace.transcript_progress(app_study, ALICE)}
+    p1, p2 = listed["P1-interview"], listed["P2-interview"]
+    assert at.session_state["code.transcript"] == p1
+    # meanwhile, in another tab: P2's answer coded, P1 marked done
+    code = workspace.codebook_entries(app_study)[0].id
+    workspace.toggle(app_study, ALICE, workspace.transcript_segments(app_study, ALICE, p2)[1].id, code, applied=True)
+    workspace.set_done(app_study, ALICE, p1, True, anyway=True)
+    read, real = [], workspace.transcript_progress
+    monkeypatch.setattr(workspace, "transcript_progress", lambda s, a, ids=None: read.append(ids) or real(s, a, ids))
+    at.selectbox(key="code.transcript").select(p2).run()
+    assert not at.exception and at.session_state["code.transcript"] == p2
+    label = at.selectbox(key="code.transcript").format_func
+    assert (label(p1), label(p2)) == ("P1-interview · done", "P2-interview · 1 of 1 coded")
+    assert [ids if ids is None else sorted(ids) for ids in read] == [sorted([p1, p2])]  # the two, not the study
+
+
 def test_sign_out_returns_to_the_sign_in_page(app_study):
     at = signed_in("bob")
     at.sidebar.button[0].click().run()

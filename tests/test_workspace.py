@@ -192,10 +192,11 @@ class Statements:
     """Counts the SQL statements the study's engine runs inside the ``with`` block."""
 
     def __init__(self, study):
-        self.engine, self.seen = study.engine, []
+        self.engine, self.seen, self.parameters = study.engine, [], []
 
     def _seen(self, conn, cursor, statement, parameters, context, executemany):
         self.seen.append(statement)
+        self.parameters.append(set(parameters.values() if isinstance(parameters, dict) else parameters))
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._seen)
@@ -271,3 +272,27 @@ def test_a_batch_of_writes_is_checked_in_one_read_per_two_hundred(ws):
     writing = ("INSERT", "UPDATE STUDY_META", "DROP TABLE IF EXISTS", "CREATE TEMPORARY TABLE")
     reads = [s for s in counted.seen if not s.lstrip().upper().startswith(writing)]
     assert len(reads) == -(-len(writes) // 200), reads
+
+
+# -- a switch on the Code page: the two transcripts involved, not the study ----------------
+
+PER_TRANSCRIPT = re.compile(r"\b(?:FROM|JOIN)\s+\"?(segments|codings|transcripts|transcript_status)\b", re.I)
+
+
+@pytest.mark.parametrize("asked", [["P2-interview"], ["P1-interview", "P3-interview"]])
+def test_some_transcripts_progress_is_theirs_in_the_full_list_read_with_statements_naming_them(ws, asked):
+    add_interview(ws, "P3-interview", "P3", ["Docs help.", "Examples too."])
+    tids = {name: transcript_id(ws, name) for name in ("P1-interview", "P2-interview", "P3-interview")}
+    model_search = code_id(ws, "Challenges/Model search")
+    workspace.toggle(ws, ALICE, segment(ws, "P1-interview", 1).id, model_search, applied=True)
+    workspace.set_done(ws, ALICE, tids["P2-interview"], True, anyway=True)
+    ids = [tids[name] for name in asked]
+    for actor in (ALICE, BOB, ADMIN):
+        with Statements(ws) as counted:
+            some = workspace.transcript_progress(ws, actor, ids)
+        assert some == [c for c in workspace.transcript_progress(ws, actor) if c.id in ids]
+        reads = [(s, p) for s, p in zip(counted.seen, counted.parameters) if PER_TRANSCRIPT.search(s)]
+        assert reads and all(set(ids) <= p for _, p in reads), "\n".join(s for s, _ in reads)
+        assert len(counted.seen) <= 8, "\n".join(counted.seen)
+    assert [c.done for c in workspace.transcript_progress(ws, ALICE, [tids["P2-interview"]])] == [True]
+    assert workspace.transcript_progress(ws, ALICE, []) == []

@@ -25,6 +25,7 @@ TRANSCRIPT_KEY = "code.transcript"
 URL_SEEN = "code.url_transcript"  # the transcript the address named when this tab last looked
 SHOWN = "code.shown"  # the transcript this tab's last run showed
 CHOICES = "code.choices"  # the picker's transcripts as last read (workspace.TranscriptProgress)
+SWITCHED = "code.switched"  # (shown, chosen) when the picker changed: the run reads those two
 UNCODED = "code.uncoded"  # (transcript id, how many turns are uncoded) while a done mark asks
 
 actor = require_actor()
@@ -88,6 +89,7 @@ def transcript_chosen(choices) -> None:
     chosen = picked(choices)
     if chosen is not None and chosen != st.session_state.get(SHOWN):
         st.session_state[URL_SEEN] = chosen
+        st.session_state[SWITCHED] = (st.session_state.get(SHOWN), chosen)
         st.query_params.from_dict({"transcript": str(chosen)})
 
 
@@ -115,13 +117,24 @@ def confirm_done(transcript_id: int) -> None:
 
 def transcript_choices() -> list:
     """The picker's transcripts with the rater's progress: as last read, with the shown one's as
-    its clicks read it back; read anew on any run that does not follow clicks."""
+    its clicks read it back, or, after a switch, the two transcripts of the switch read anew;
+    read anew on any other run that does not follow clicks (new transcripts appear)."""
     kept, shown = st.session_state.get(CHOICES), st.session_state.get(SHOWN)
+    switched = st.session_state.pop(SWITCHED, None)
     fresh = just_stored(shown) if kept and shown is not None else None
-    if fresh is None:
-        kept = st.session_state[CHOICES] = workspace.transcript_progress(study, actor)
+    if fresh is not None:
+        return [replace(c, progress=fresh.progress) if c.id == fresh.transcript_id else c for c in kept]
+    if kept and switched:
+        kept = st.session_state[CHOICES] = with_read_anew(kept, [i for i in switched if i is not None])
         return kept
-    return [replace(c, progress=fresh.progress) if c.id == fresh.transcript_id else c for c in kept]
+    kept = st.session_state[CHOICES] = workspace.transcript_progress(study, actor)
+    return kept
+
+
+def with_read_anew(kept: list, ids: list[int]) -> list:
+    """The kept choices with these transcripts read again (one deleted meanwhile drops out)."""
+    read = {c.id: c for c in workspace.transcript_progress(study, actor, ids)}
+    return [read.get(c.id, c) for c in kept if c.id not in ids or c.id in read]
 
 
 @fragment
