@@ -1,7 +1,8 @@
 """Libraries a page needs that are slow to import, imported by the app's server when it starts.
 
 scikit-learn (Cohen's kappa on the Agreement page, with SciPy) costs about two seconds of CPU to
-import, pandas most of one: a user's first page would pay them. The server imports them in a
+import, pandas most of one, the transcript readers (python-docx, regex: the Transcripts page's tools)
+a few tenths: a user's first page would pay them. The server imports them in a
 background thread as it starts, so they are in ``sys.modules`` before anyone has signed in.
 This module imports no Streamlit: ``benchmarks/bench_scale.py`` imports the same list to time a
 page's first render as the server gives it.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import importlib
 import threading
 
-SLOW_TO_IMPORT = ("pandas", "sklearn.metrics")
+SLOW_TO_IMPORT = ("pandas", "sklearn.metrics", "study.transcripts")
 
 
 def import_slow_libraries() -> None:

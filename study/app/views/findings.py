@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from study.app.common import get_study, require_actor
+from study.app.components.chart_warmup import warm_charts
 from study.app.display import attempt, error, plain, table_downloads, table_styler, wrapped
 from study import charts, code_tree, codes, exports, findings, report
 from study.coverage import source_coverage
@@ -141,6 +142,7 @@ def page() -> None:
     except StudyError as exc:
         error(exc)
     whole_report(choice)
+    warm_charts()  # the tables open first; the charts' library loads meanwhile, while the page is idle
 
 
 attempt(page)
