@@ -220,3 +220,15 @@ def test_every_pair_at_once_is_what_a_units_table_per_pair_gave(study_from, leve
     assert sorted({g.transcripts for g in new}) == ([14] if unfinished else [8, 9, 13, 14])
     assert len({g.codes_with_alpha for g in new}) > 1 or level == "participant"  # dave's pairs list a retired code
     assert all(0 < g.disputed_units < g.units for g in new if level == "segment")
+
+
+@pytest.mark.parametrize("level", ["segment", "participant"])
+def test_pairs_who_applied_no_code_have_units_and_nothing_to_agree_on_as_before(study_from, level):
+    """Transcripts marked done with no coding yet (the codings deleted): every pair has its units and
+    no code, as a units table per pair said; counting them at once must not fail on zero codes."""
+    study = study_from(four_raters_study)
+    with study.connection() as conn:
+        conn.execute(delete(schema.codings))
+    new = agreement_by(study, CLI, FOUR_RATERS, "pair", level)
+    assert new == before.agreement_by(study, CLI, FOUR_RATERS, "pair", level, False, False)
+    assert len(new) == 6 and all(g.units > 0 and g.codes_with_alpha == 0 for g in new)

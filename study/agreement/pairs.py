@@ -82,8 +82,8 @@ def _pair_codes(study: Study, used: np.ndarray, code_ids: list[int], ref_of: dic
 def _histograms(both: np.ndarray, either: np.ndarray, units: int, column: np.ndarray) -> np.ndarray:
     """Codes x 3 from per code (of the raters' codes) the units both raters applied it on and the
     units each did, summed (``either``); codes no rater applied have every unit at k = 0."""
-    both = np.where(column >= 0, both[column], 0)
-    one = np.where(column >= 0, either[column], 0) - 2 * both
+    both, either = (np.append(counts, 0)[column] for counts in (both, either))  # column -1: the appended 0
+    one = either - 2 * both
     return np.stack([units - one - both, one, both], axis=1)
 
 
@@ -114,7 +114,7 @@ class _SegmentCounts:
         self.counted = np.zeros((len(classes) * len(self.code_ids), values.shape[1]), dtype=np.int64)
         chosen = np.array([kept(row[2]) for row in coded], dtype=bool)
         np.add.at(self.counted, cell[chosen], values[chosen])
-        self.counted = self.counted.reshape(len(classes), len(self.code_ids), -1)
+        self.counted = self.counted.reshape(len(classes), len(self.code_ids), values.shape[1])  # no code: width kept
         anywhere = np.zeros((len(classes) * len(self.code_ids), n), dtype=np.int64)  # any role, whole transcripts too
         np.add.at(anywhere, cell, on)
         self.anywhere = anywhere.reshape(len(classes), len(self.code_ids), n) > 0
