@@ -234,3 +234,14 @@ def test_the_studys_own_export_imported_again_adds_nothing(study, tmp_path, tool
     second = _exported(study, tmp_path / "second.qdpx")
     assert inventory(second).elements == inventory(first).elements
     assert loss(inventory(first), inventory(second)).total == 0
+
+
+def test_a_note_is_matched_and_taken_out_as_whole_paragraphs_only():
+    """A coding memo joins its selection's description and the notes on it, leaving out a note the
+    description holds already, and the export takes a note's text back out of the description:
+    both by whole paragraphs, so a short note ("relevant", "ok") never swallows words of another."""
+    assert kept.holds_paragraphs("A memo\n\nThe note", "The note")
+    assert not kept.holds_paragraphs("Not relevant to the budget question", "relevant")
+    assert kept.without_paragraphs("okay, so\n\nok\n\nok", "ok") == "okay, so"
+    assert kept.without_paragraphs("ok", "ok") == ""
+    assert kept.without_paragraphs("A memo\n\nTwo\n\nparagraphs\n\nend", "Two\n\nparagraphs") == "A memo\n\nend"

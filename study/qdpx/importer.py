@@ -445,11 +445,11 @@ def _moment(value: str | None) -> dt.datetime | None:
 
 
 def _joined(texts: Sequence[str]) -> str:
-    """The texts of a memo, one paragraph each, leaving out one that a paragraph before holds
-    already (a study's export writes a coding's memo and the annotation it came from both)."""
+    """The texts of a memo, one paragraph each, leaving out one that the texts before hold already as
+    whole paragraphs (a study's export writes a coding's memo and the annotation it came from both)."""
     parts: list[str] = []
     for text in (t.strip() for t in texts if t and t.strip()):
-        if not any(text in part for part in parts):
+        if not any(kept.holds_paragraphs(part, text) for part in parts):
             parts.append(text)
     return "\n\n".join(parts)
 

@@ -178,6 +178,19 @@ def keep_variable_types(session: Session, types: dict[str, str]) -> None:
         session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
 
 
+def holds_paragraphs(text: str, piece: str) -> bool:
+    """Whether ``piece`` stands in ``text`` as whole paragraphs (blank-line separated), not inside one."""
+    return f"\n\n{piece.strip()}\n\n" in f"\n\n{text.strip()}\n\n"
+
+
+def without_paragraphs(text: str, piece: str) -> str:
+    """``text`` without the whole paragraphs that are ``piece`` (a word inside a paragraph is kept)."""
+    padded, cut = f"\n\n{text.strip()}\n\n", f"\n\n{piece.strip()}\n\n"
+    while cut in padded:
+        padded = padded.replace(cut, "\n\n")
+    return padded.strip()
+
+
 def nearest(places: list[tuple], start: int, end: int) -> tuple | None:
     """Of ``places`` ((start, end, ...) each), the one overlapping ``start``-``end`` whose ends lie
     nearest, the first on a tie; None when none overlaps. The selection an export names for a kept
@@ -399,7 +412,7 @@ class Restorer:
             text = description.text or ""
             for note in note_guids:
                 if notes.get(note):
-                    text = text.replace(notes[note], "")
+                    text = without_paragraphs(text, notes[note])
             text = "\n\n".join(part.strip() for part in text.split("\n\n") if part.strip())
             if text:
                 description.text = text
