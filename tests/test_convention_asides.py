@@ -157,3 +157,11 @@ def test_credits_closing_a_podcast_are_nobodys(tmp_path, without, credits):
 def test_a_last_paragraph_that_is_not_all_credits_stays_the_speakers(tmp_path, without, last):
     text = "Episode 12\n\n" + "\n\n".join(f"{n}: {t}" for n, t in SAID) + f"\n\n{last}\n"
     assert _turns(_read(tmp_path, text, without))[-1] == ("Ben Ortiz", f"The locks are automatic now.\n\n{last}")
+
+
+@BOTH
+def test_a_last_paragraph_of_speakers_labels_is_their_speech_not_credits(tmp_path, without):
+    # "Name: words. Name: words." looks like two credit clauses; its names label the turns above
+    last = "Ada Brook: Thanks, Ben. Ben Ortiz: Thank you."
+    text = "Episode 12\n\n" + "\n\n".join(f"{n}: {t}" for n, t in SAID) + f"\n\n{last}\n"
+    assert "Thank you." in "".join(body for _, body in _turns(_read(tmp_path, text, without))[-2:])

@@ -261,9 +261,17 @@ def _credits_start(text: str, lines: list[Line]) -> int:
     if text.count("\n", content[-2].start, last.start) < 2:
         return len(text)
     clauses = [clause.strip() for clause in re.split(r"(?<=[.;])[ \t]+|[ \t]+[|·•][ \t]+", last.text.strip()) if clause.strip()]
-    if len(clauses) >= 2 and all(_CREDIT.fullmatch(clause) for clause in clauses):
+    if len(clauses) >= 2 and all(_CREDIT.fullmatch(clause) for clause in clauses) \
+            and not any(_labels_a_turn(text[:last.start], clause) for clause in clauses):
         return last.start
     return len(text)
+
+
+def _labels_a_turn(before: str, clause: str) -> bool:
+    """Whether the clause's key ("Interviewer" of "Interviewer: Thanks then.") opens a line above as a
+    speaker's label does: then the paragraph is the speakers going on, not credits."""
+    key = re.split(r"[:：]", clause, maxsplit=1)[0].strip() if re.search(r"[:：]", clause) else ""
+    return bool(key) and re.search(rf"(?m)^[ \t]*{re.escape(key)}[ \t]*[:：]", before) is not None
 
 
 # "Edição: Caio Prado.", "Music by the Harbour Band.": a key of one to three words and a short value.
