@@ -74,11 +74,18 @@ def study(study_db) -> Study:
     s.close()
 
 
-def open_page(page: str, actor: Actor) -> AppTest:
+# The Transcripts page's admin tools, drawn only once opened (a click on each expander's header)
+TRANSCRIPT_TOOLS = ("tools_add", "tools_speakers", "tools_fix", "tools_exclude")
+
+
+def open_page(page: str, actor: Actor, opened: tuple[str, ...] = ()) -> AppTest:
+    """``page`` as ``actor`` sees it, with the expanders keyed ``opened`` open, as clicks open them."""
     at = AppTest.from_file(str(ROOT / "study" / "app" / "main.py"), default_timeout=120)
     at.session_state["actor"] = actor
     at.run()
     at.switch_page(f"views/{page}.py")
+    for key in opened:
+        at.session_state[key] = True
     return at.run()
 
 
@@ -142,7 +149,7 @@ def test_the_library_refuses_a_coder_what_admin_pages_show(study):
 
 
 def test_transcripts_show_each_coders_progress_to_an_admin(study_db):
-    table = open_page("transcripts", ADMIN).dataframe[0].value
+    table = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS).dataframe[0].value
     assert {"transcript", "participant", "segments", "alice", "bob"} <= set(table.columns)
     assert table["alice"].str.contains("done").any()
 
@@ -160,7 +167,7 @@ def test_the_transcripts_list_pages_and_finds(study_db, study):
     before = len(transcript_rows(study))
     for n in range(55 - before):
         add_interview(study, f"Z{n:02d}", f"Z{n:02d}", ["Yes."])
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     assert len(at.dataframe[0].value) == 50
     assert "1–50 of 55 transcripts · page 1 of 2" in texts(at)
     at.button(key="transcripts_page:next").click().run()
@@ -170,8 +177,17 @@ def test_the_transcripts_list_pages_and_finds(study_db, study):
     assert "10 of 10 transcripts" in texts(at)
 
 
+def test_the_transcripts_pages_tools_are_drawn_once_opened(study_db):
+    at = open_page("transcripts", ADMIN)  # closed: the page draws the table and the tools' headers only
+    assert not at.file_uploader and at.dataframe
+    assert [e.label for e in at.expander][:4] == ["Add transcripts", "Speakers and roles", "Fix after import",
+                                                  "Exclude or remove"]
+    at.session_state["tools_add"] = True  # a click on "Add transcripts"
+    assert at.run().file_uploader
+
+
 def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     uploader = at.file_uploader[0]
     uploader.upload("P99-2024-01-01.txt", b"Interviewer: Which model?\n\nP99: The one with most downloads.\n",
                     "text/plain")
@@ -188,7 +204,7 @@ def test_admin_uploads_a_transcript_and_sees_it_listed(study_db):
 
 
 def test_upload_preview_shows_speakers_and_roles_and_stores_the_roles_chosen(study_db, study):
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("P98.txt", b"Sam: I started in 2019.\n\nKim: What did you build?\n\n"
                                           b"Sam: Classifiers.\n\nKim: Which ones?\n", "text/plain")
     at.form_submit_button[0].click()
@@ -214,7 +230,7 @@ def test_admin_changes_a_stored_speakers_role_and_the_codings_stay(study_db, stu
     segments = segment_rows(study, first)
     participant = next(s["speaker"] for s in segments if s["role"] == "participant")
     codings_before = codings.codings_of(study, auth.CLI, "alice", first)
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.selectbox(key="speakers_transcript").set_value(first).run()
     at.selectbox(key=f"stored_role:{first}:{participant}").set_value("interviewer").run()
     assert not at.exception
@@ -229,7 +245,7 @@ def test_admin_corrects_a_typo_and_splits_a_turn_after_import_and_the_codings_fo
     segment = next(s for s in segment_rows(study, first) if s["index"] == coded.segment)
     later = [(r.code, r.segment) for r in codings.codings_of(study, auth.CLI, "alice", first)
              if r.segment is not None and r.segment > coded.segment]
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.selectbox(key="fix_transcript").set_value(first).run()
     at.selectbox(key="fix_segment").set_value(coded.segment).run()
     area = next(a for a in at.text_area if a.key.startswith(f"fix_text:{first}:{coded.segment}:"))
@@ -252,6 +268,8 @@ def test_admin_corrects_a_typo_and_splits_a_turn_after_import_and_the_codings_fo
 def test_a_participants_table_uploaded_later_moves_imported_transcripts_and_says_what_it_could_not(study_db, study):
     first = transcript_rows(study)[0]["name"]
     at = open_page("transcripts", ADMIN)
+    at.session_state["transcripts_tab"] = "Participants"  # a click on the tab: drawn only once opened
+    at.run()
     uploader = next(u for u in at.file_uploader if u.label == "Participants CSV")
     uploader.upload("people.csv", f"participant,transcript\nP77,{first}\nP78,not-imported\n".encode(), "text/csv")
     at.form_submit_button[[b.label for b in at.form_submit_button].index("Save participants")].click().run()
@@ -262,7 +280,7 @@ def test_a_participants_table_uploaded_later_moves_imported_transcripts_and_says
 
 
 def test_a_bad_upload_is_a_friendly_warning(study_db):
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("empty.txt", b"  \n", "text/plain")
     at.form_submit_button[0].click()
     at.run()
@@ -413,14 +431,16 @@ def test_findings_say_what_m_covers_once_per_view(study_db, study, view):
     assert "participants whose transcripts are coded" in shown  # the rest of the table's caption stays
 
 
-def test_findings_frequency_table_is_computed_when_its_tab_opens(study_db, monkeypatch):
+def test_findings_frequency_quotes_are_chosen_only_for_the_table(study_db, monkeypatch):
     chosen = []
     monkeypatch.setattr(findings, "exemplars", lambda *args: chosen.append(args) or {})
     at = open_page("findings", ADMIN)
     assert [t.label for t in at.tabs] == ["Chart", "Table"]
-    assert not at.tabs[1].dataframe and not chosen  # the chart shows no quotes: none was chosen
-    open_table_tab(at)
-    assert at.tabs[1].dataframe and len(chosen) == 1
+    assert at.tabs[1].dataframe and len(chosen) == 1  # the table opens first, its quotes chosen once
+    at.session_state["frequency_tab"] = "Chart"  # a click on the Chart tab
+    at.run()
+    assert not at.exception and not at.tabs[1].dataframe
+    assert len(chosen) == 1  # the chart shows no quotes: none chosen again
 
 
 def test_findings_offer_each_table_format_and_the_report(study_db):
@@ -443,7 +463,7 @@ def test_audit_filters_by_text(study_db):
 def test_an_uploaded_document_with_no_speakers_starts_left_out_and_can_be_ticked_in(study_db, study):
     protocol = b"Interview protocol\n\nCould you describe your role?\n\nHow do you choose a model?\n"
     interview = b"Interviewer: Which model?\n\nP97: The one with most downloads.\n"
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("P97.txt", interview, "text/plain")
     at.file_uploader[0].upload("Protocol.txt", protocol, "text/plain")
     at.form_submit_button[0].click()
@@ -460,7 +480,7 @@ def test_an_uploaded_document_with_no_speakers_starts_left_out_and_can_be_ticked
 
 
 def test_a_document_with_no_speakers_ticked_in_the_preview_is_imported(study_db, study):
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("Notes.txt", b"Notes\n\nThe participant spoke fast.\n", "text/plain")
     at.form_submit_button[0].click()
     at.run()
@@ -473,7 +493,7 @@ def test_a_document_with_no_speakers_ticked_in_the_preview_is_imported(study_db,
 
 
 def test_a_role_changed_in_the_preview_decides_the_others_again_with_their_reasons(study_db, study):
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     # Kim asks in 2 of 2 turns, Sam in none; the note-taker Lea opens the recording.
     at.file_uploader[0].upload("P96.txt", b"Lea: Recording now.\n\nKim: What did you build?\n\n"
                                           b"Sam: Classifiers.\n\nKim: Which ones?\n\nSam: Small ones.\n", "text/plain")
@@ -500,7 +520,7 @@ BARE_LABELS = (b"Speaker 1 Thanks for joining. How did you start?\nSpeaker 2 By 
 def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(study_db, study):
     from study.taught_conventions import saved_conventions
 
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("Z1.txt", BARE_LABELS, "text/plain")
     at.file_uploader[0].upload("Z2.txt", BARE_LABELS.replace(b"sentiment", b"small"), "text/plain")
     at.form_submit_button[0].click()
@@ -523,7 +543,7 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
 def test_a_turn_start_past_the_first_40_lines_can_be_found_and_taught(study_db, study):
     # found by a new user: the teach list offered only a file's first 40 lines
     preamble = b"".join(f"Note {n} on the recording setup.\n".encode() for n in range(1, 46))
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("Z3.txt", preamble + BARE_LABELS, "text/plain")
     at.form_submit_button[0].click()
     at.run()
@@ -548,7 +568,7 @@ def test_the_upload_preview_lists_every_turn_in_order_before_anything_is_stored(
     # visible only as a speaker's word count
     interview = (b"Ana: How did you start?\nBen: By accident.\nAna: Which model?\nBen: A small one.\n"
                  b"Ana: Why that one?\nBen: It was free.\n")
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     at.file_uploader[0].upload("T9.txt", interview, "text/plain")
     at.form_submit_button[0].click()
     at.run()
@@ -565,7 +585,7 @@ def test_a_kept_convention_is_shown_and_forgotten_on_the_page(study_db, study):
     from study.transcripts import convention_from_example
 
     save_convention(study, ADMIN, convention_from_example("[Speaker 1] Thanks"))
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     assert "a turn starts like '[Speaker 1] Thanks'" in texts(at).replace("\\", "")
     next(b for b in at.button if b.label == "Forget").click()
     at.run()

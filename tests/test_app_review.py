@@ -3,7 +3,7 @@ the Transcripts page's exclusion, the Findings page's coverage line. AppTest on 
 from __future__ import annotations
 
 from study import adjudication, exclusion
-from tests.test_app_pages import ADMIN, open_page, sample_db, study, study_db, texts  # noqa: F401
+from tests.test_app_pages import ADMIN, TRANSCRIPT_TOOLS, open_page, sample_db, study, study_db, texts  # noqa: F401
 
 RATERS = ["alice", "bob"]
 
@@ -39,7 +39,7 @@ def test_the_card_shows_both_raters_codes_without_checkboxes(study_db):
 
 
 def test_an_admin_excludes_a_transcript_from_the_transcripts_page(study_db, study):
-    at = open_page("transcripts", ADMIN)
+    at = open_page("transcripts", ADMIN, TRANSCRIPT_TOOLS)
     target = at.selectbox(key="exclusion_target").value
     at.text_input(key="exclusion_reason").set_value("pilot interview").run()
     at.button(key="exclusion_exclude").click().run()
