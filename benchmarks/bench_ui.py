@@ -73,6 +73,7 @@ from tests.browser.conftest import (
     VIEWPORT,
     AppServer,
     free_port,
+    start_server,
     stop_process_group,
 )
 from tests.factories import parsed_from_turns
@@ -525,21 +526,11 @@ def shown_codes(page) -> dict[int, set[int]]:
     return {int(k): set(v) for k, v in shown.items()}
 
 
-def start_server(url: str, folder: Path) -> AppServer:
-    server = AppServer(url, folder / "app.log")
-    try:
-        server.wait_until_up()
-    except Exception:
-        server.stop()
-        raise
-    return server
-
-
 def bench_study_app(browser, study: Served, clicks: int, folder: Path,
                     pages_only: bool = False) -> tuple[dict, dict[str, Stats]]:
     """The Code page's measures (results) and every page's ready time, over ``study`` served by `study app`
     (``pages_only``: every page's ready time alone)."""
-    server = start_server(study.url, folder)
+    server = start_server(study.url, folder / "app.log")
     study.app = server.url
     results: dict = {}
     try:

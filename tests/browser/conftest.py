@@ -124,7 +124,12 @@ def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 def start_app(db_path: Path) -> AppServer:
-    server = AppServer(f"sqlite:///{db_path}", db_path.with_suffix(".log"))
+    return start_server(f"sqlite:///{db_path}", db_path.with_suffix(".log"))
+
+
+def start_server(url: str, log: Path) -> AppServer:
+    """`study app` over the study at ``url`` (its output in ``log``), up and answering; stopped if it never is."""
+    server = AppServer(url, log)
     try:
         server.wait_until_up()
     except Exception:
