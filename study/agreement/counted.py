@@ -13,6 +13,7 @@ unit's codes together; both read ``unit_table``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,7 +130,7 @@ def transcript_counts(study: Study, asker: Actor, raters, include_unfinished: bo
     codes = code_infos(study, {ref_of[code] for _, code, _, _, _ in grouped})
     index = {c.ref: i for i, c in enumerate(codes)}
     column = {code: index[ref] for code, ref in ref_of.items() if ref in index}
-    kept = (lambda role: role == "participant") if participant_turns_only else (lambda role: role is not None)
+    kept = unit_role_kept(participant_turns_only)
     units = np.zeros(len(order), dtype=np.int64)
     for tid, role, n in roles:
         units[row_of[tid]] += n if kept(role) else 0
@@ -181,6 +182,13 @@ def with_role(applied, roles: bool):
     if roles:
         return applied.outerjoin(segments, segments.c.id == applied.c.segment_id), segments.c.role
     return applied, case((applied.c.segment_id.is_(None), None), else_=literal(""))
+
+
+def unit_role_kept(participant_turns_only: bool) -> Callable[[str | None], bool]:
+    """Which segment roles are units: a participant's turns only, or every turn (None: a whole-transcript coding)."""
+    if participant_turns_only:
+        return lambda role: role == "participant"
+    return lambda role: role is not None
 
 
 def roles_by_transcript(session, transcript_ids: list[int]) -> list[tuple[int, str, int]]:

@@ -32,7 +32,7 @@ from ..auth import Actor, rater_user
 from ..errors import BadValue
 from ..schema import participants, segments, transcripts
 from ..store import Study
-from .counted import roles_by_transcript, with_role
+from .counted import roles_by_transcript, unit_role_kept, with_role
 from .units import LEVELS, check_raters, code_infos, compared_basis, participant_labels
 
 
@@ -97,7 +97,7 @@ class _SegmentCounts:
         self.member, class_of = np.unique(member.T, axis=0, return_inverse=True)  # classes x pairs; per transcript
         self.member, class_of = self.member.T, class_of.reshape(-1)
         classes = [[tid for tid, k in zip(ids, class_of) if k == c] for c in range(self.member.shape[1])]
-        kept = (lambda role: role == "participant") if turns else (lambda role: role is not None)
+        kept = unit_role_kept(turns)
         self.units = np.zeros(len(classes), dtype=np.int64)
         row_of = dict(zip(ids, class_of.tolist()))
         for tid, role, n in roles_by_transcript(session, ids):
