@@ -27,7 +27,8 @@ LOST_TODAY: dict[str, str] = {}
 # 13 of the 15 of round four, 5 of the 6 of its part two; of round five's 16, 6 before any change and 6 more
 # after the fixes (the other 4 read right but for asides or line numbers left in turns); of its part two's 8, 7;
 # of round six's 11, 1 before its fixes and 9 after (a deposition's line numbers inside turns and a byline after
-# the last answer are still read as speech); and pt-podcast-two-hosts.txt once its closing credits were nobody's):
+# the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
+# and round seven's 5 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -57,6 +58,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-docx-table-time.docx",
     "en-double-colon-fieldnotes.txt",
     "en-eaf-comment-tier.eaf",
+    "en-focus-group-coded-once.txt",
     "en-focus-group-codes.txt",
     "en-hansard-name-lines.txt",
     "en-hearing-capitals.txt",
@@ -98,6 +100,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-whisper-seconds-speakers.txt",
     "en-whisperx.txt",
     "en-xlsx-podcast.xlsx",
+    "es-focus-group-gendered-codes.txt",
     "es-focus-group-observer.txt",
     "es-html-oral-history.html",
     "es-json-paragraphs.json",
@@ -126,6 +129,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ja-json-word-results.json",
     "ja-kikite.txt",
     "ja-name-quotes.txt",
+    "ja-roundtable-san.txt",
     "ko-clova-attendees.txt",
     "ko-oral-history.txt",
     "ko-vtt-cue-id-names.vtt",
@@ -138,6 +142,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "pt-md-front-matter-questions.md",
     "pt-md-question-headings.md",
     "pt-odt-colours.odt",
+    "pt-pesquisador-entrevistado.txt",
     "pt-podcast-two-hosts.txt",
     "pt-speaker-range-line.txt",
     "ru-dash-labels.txt",
@@ -148,6 +153,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "uk-ohms-vtt.xml",
     "vi-pv-labels.txt",
     "zh-asr-name-time.txt",
+    "zh-focus-group-letter-codes.txt",
     "zh-fullwidth-colon.txt",
     "zh-fullwidth-time-parens.txt",
     "zh-podcast-script.md",

@@ -10,7 +10,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
-from ..labels import PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, person_key, proposal_from_labels, without_header_blocks
+from ..labels import (PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, kin_of_recurring, person_key,
+                      proposal_from_labels, without_header_blocks)
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
 from ..roles import legend, qa_role, role_label
@@ -108,7 +109,8 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
     name = candidate.speaker.casefold()
     if candidate.glued:
         return name in counts
-    if name in recurring or role_label(candidate.speaker) is not None or _of_a_series(name, recurring):
+    if name in recurring or role_label(candidate.speaker) is not None or _of_a_series(name, recurring) \
+            or kin_of_recurring(name, recurring):
         return True
     if honorific(candidate.speaker) and len(recurring) >= 2:
         return True  # "Mr. Dennis Pollard (Harrow Vale)" heard once beside members who recur
@@ -144,7 +146,8 @@ def _same_people(found: list[Candidate]) -> list[Candidate]:
 def _vouched(name: str, recurring: set[str], declared: set[str]) -> LabelPattern | None:
     """A pattern that vouches for a speaker heard once whom a legend declares, a numbered series holds
     or a title names ("Mr. Pollard" beside members who recur)."""
-    heard_once = name in declared or _of_a_series(name, recurring) or (honorific(name) and len(recurring) >= 2)
+    heard_once = name in declared or _of_a_series(name, recurring) or kin_of_recurring(name, recurring) \
+        or (honorific(name) and len(recurring) >= 2)
     return _BRACKETED if heard_once else None
 
 
