@@ -178,6 +178,28 @@ def keep_variable_types(session: Session, types: dict[str, str]) -> None:
         session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
 
 
+EXTENTS = "qdpx_extents"  # study_meta: JSON [[rater, transcript, code id, start, end, its start, its end]...]
+Extents = dict[tuple[str, str, int, int, int], tuple[int, int]]
+
+
+def selection_extents(session: Session) -> Extents:
+    """{(rater, transcript, code id, start, end) of codings: the selection's own (start, end)} of each
+    selection an import stored otherwise than it came: cut at segment bounds (one coding per segment,
+    start and end those of the first and last) or reaching past a segment (over a speaker's label).
+    An export writes those codings as that selection again, and joins no others (two codings of
+    neighbouring segments stay two selections, whatever their dates)."""
+    return {tuple(item[:5]): tuple(item[5:]) for item in json.loads(get_setting(session, EXTENTS) or "[]")}
+
+
+def keep_selection_extents(session: Session, extents: Extents) -> None:
+    """Keep these selections' extents, with those kept already (a new one wins), in the caller's transaction."""
+    known = selection_extents(session)
+    if any(known.get(key) != extent for key, extent in extents.items()):
+        known.update(extents)
+        session.merge(Meta(key=EXTENTS, value=json.dumps(sorted([*key, *extent] for key, extent in known.items()),
+                                                         ensure_ascii=False)))
+
+
 def holds_paragraphs(text: str, piece: str) -> bool:
     """Whether ``piece`` stands in ``text`` as whole paragraphs (blank-line separated), not inside one."""
     return f"\n\n{piece.strip()}\n\n" in f"\n\n{text.strip()}\n\n"
