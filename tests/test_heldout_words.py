@@ -28,7 +28,8 @@ LOST_TODAY: dict[str, str] = {}
 # after the fixes (the other 4 read right but for asides or line numbers left in turns); of its part two's 8, 7;
 # of round six's 11, 1 before its fixes and 9 after (a deposition's line numbers inside turns and a byline after
 # the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
-# and round seven's 5 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador):
+# and round seven's 10 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
+# Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -36,6 +37,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "de-csv-semicolon.csv",
     "de-docx-table-two-col.docx",
     "de-end-time-marks.txt",
+    "de-exmaralda-dialect.exb",
     "de-focus-group-nine.txt",
     "de-gender-star-labels.txt",
     "de-json-podcast-list.json",
@@ -78,7 +80,9 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-oh-bracket-times.txt",
     "en-ohms-legacy.xml",
     "en-oral-history-initials.txt",
+    "en-pdf-table-text.txt",
     "en-podcast-time-asides.txt",
+    "en-praat-consultation.TextGrid",
     "en-role-in-parentheses.txt",
     "en-sbv-chevron-names.sbv",
     "en-square-alone-time.txt",
@@ -106,6 +110,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "es-json-paragraphs.json",
     "es-md-bullet-arrow.md",
     "es-numbered-p-r.txt",
+    "es-pdf-table-text.txt",
     "es-raya-dialogue.txt",
     "es-vtt-zoom.vtt",
     "fr-docx-heading-questions.docx",
@@ -113,6 +118,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "fr-json-monologues.json",
     "fr-rtf-bold-labels.rtf",
     "fr-tirets.txt",
+    "fr-transcriber-interview.trs",
     "he-rtl-marks.txt",
     "hi-devanagari-digit-times.txt",
     "hi-devanagari-labels.txt",
