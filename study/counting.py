@@ -30,11 +30,10 @@ from .sources import Source
 
 def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str], on_segment: bool = False,
                 weighed: bool = True) -> Select:
-    """The source's units as a query: transcript_id, segment_id, code_id, votes, span_coding (the
-    lowest coding id among them that marks a span; None when all code the whole segment), participant_id;
+    """The source's units as a query: transcript_id, segment_id, code_id, votes, participant_id;
     with ``on_segment`` also codes_on_segment: how many units the segment carries (what the exemplar
     rule weighs), counted by a window in the grouping's own pass, over its rows in their order.
-    Without ``weighed`` the units alone, without votes and span_coding: what a count of them needs
+    Without ``weighed`` the units alone, without votes: what a count of them needs
     (SQLite computes a subquery's every column: the tally's grouping at 500 interviews 0.62 -> 0.42 s).
 
     ``raters``: whose codings (names); ``counting``: whose done marks decide what counts."""
@@ -43,10 +42,9 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
     # partitioned by transcript and segment (a segment lies in one transcript), the grouping's order:
     # PostgreSQL then counts without sorting the units again (by segment alone it sorted 420,000 on disk)
     codes_on_segment = func.count().over(partition_by=(codings.c.transcript_id, codings.c.segment_id))
-    span_coding = func.min(case((codings.c.span_start.is_not(None), codings.c.id)))
     grouped = (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
-               *([votes.label("votes"), span_coding.label("span_coding")] if weighed else []),
+               *([votes.label("votes")] if weighed else []),
                *([codes_on_segment.label("codes_on_segment")] if on_segment else []))
         .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
@@ -66,9 +64,10 @@ def source_units(source: Source, counting: Sequence[str], on_segment: bool = Fal
 
 def under_parents(connection: Connection, units: Select, rule: str) -> Select:
     """``units`` by the parent rule (``code_tree``): with WITH_CODES_BELOW each unit also counts for
-    every code above its code, once per (transcript, segment, code), taking the votes and span of the
-    unit with the lowest code id among those that count for it, and the segment's codes_on_segment
-    (when the units carry it: the segment's own units, before the rule). Unchanged when no code nests."""
+    every code above its code, once per (transcript, segment, code), taking the votes of the unit with
+    the lowest code id among those that count for it (its code: ``coded_as``, whose span an exemplar
+    quotes), and the segment's codes_on_segment (when the units carry it: the segment's own units,
+    before the rule). Unchanged when no code nests (a unit is then coded as its code)."""
     nested = connection.scalar(select(func.count()).where(codes.c.parent_code_id.is_not(None)))
     if code_tree.check_parent_rule(rule) == code_tree.OWN_CODINGS or not nested:
         return units
@@ -76,13 +75,13 @@ def under_parents(connection: Connection, units: Select, rule: str) -> Select:
     tree = code_tree.code_ancestry()
     first = func.row_number().over(partition_by=(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id),
                                    order_by=own.c.code_id)
-    carried = [name for name in ("votes", "span_coding", "participant_id", "codes_on_segment") if name in own.c]
+    carried = [name for name in ("votes", "participant_id", "codes_on_segment") if name in own.c]
     expanded = (select(own.c.transcript_id, own.c.segment_id, tree.c.ancestor_id.label("code_id"),
-                       *[own.c[name] for name in carried], first.label("first"))
+                       *[own.c[name] for name in carried], own.c.code_id.label("coded_as"), first.label("first"))
                 .join(tree, tree.c.descendant_id == own.c.code_id)
                 .where(code_tree.counts_under(tree, rule))).subquery("expanded")
     return (select(expanded.c.transcript_id, expanded.c.segment_id, expanded.c.code_id,
-                   *[expanded.c[name] for name in carried])
+                   *[expanded.c[name] for name in carried], expanded.c.coded_as)
             .where(expanded.c.first == 1))
 
 
@@ -159,7 +158,7 @@ class Candidate:
     tier: int  # the code's candidates ranked by role, votes and other codes (1: the best)
 
 
-def exemplar_tiers(connection: Connection, counted: Select, code_ids: Iterable[int],
+def exemplar_tiers(connection: Connection, counted: Select, raters: Sequence[str], code_ids: Iterable[int],
                    tiers: tuple[int, int]) -> list[Candidate]:
     """The candidates of each code's ``tiers`` (first, last; 1 is the best) groups by (participant's words first, most
     votes, fewest other codes on the segment): the exemplar rule's order before word counts and
@@ -168,20 +167,21 @@ def exemplar_tiers(connection: Connection, counted: Select, code_ids: Iterable[i
     The tiers are ranked among the distinct (code, role, votes, codes on the segment), a few per
     code, not among the units (at 500 interviews ranking every unit sorted 420,000 rows); the units
     of the tiers asked for are then picked from the same units, read once. ``counted``: the units
-    with codes_on_segment (``units_query``'s ``on_segment``), by the parent rule or not."""
-    return _tiers(connection, counted, code_ids, tiers, with_tally=False)[1]
+    with codes_on_segment (``units_query``'s ``on_segment``), by the parent rule or not, of
+    ``raters``' codings; a candidate's text is the first span one of them marked on it, else its segment."""
+    return _tiers(connection, counted, raters, code_ids, tiers, with_tally=False)[1]
 
 
-def tally_and_tiers(connection: Connection, counted: Select, code_ids: Iterable[int],
+def tally_and_tiers(connection: Connection, counted: Select, raters: Sequence[str], code_ids: Iterable[int],
                     tiers: tuple[int, int]) -> tuple[Tally, list[Candidate]]:
     """``tally`` of the units of ``code_ids`` and ``exemplar_tiers``, from one statement over the units
     grouped once: what the frequency table reads (at 500 interviews each grouping of the 450,000
     codings is a third of the table's time on SQLite, more on PostgreSQL)."""
-    return _tiers(connection, counted, code_ids, tiers, with_tally=True)
+    return _tiers(connection, counted, raters, code_ids, tiers, with_tally=True)
 
 
-def _tiers(connection: Connection, counted: Select, code_ids: Iterable[int], tiers: tuple[int, int],
-           with_tally: bool) -> tuple[Tally | None, list[Candidate]]:
+def _tiers(connection: Connection, counted: Select, raters: Sequence[str], code_ids: Iterable[int],
+           tiers: tuple[int, int], with_tally: bool) -> tuple[Tally | None, list[Candidate]]:
     weighed = _weighed(counted, code_ids, whole_transcripts=with_tally).cte("weighed")
     key = (weighed.c.code_id, weighed.c.interviewer, weighed.c.votes, weighed.c.codes_on_segment)
     # DISTINCT, not GROUP BY: SQLite keeps the distinct keys in a small index as it reads (~1,200 at
@@ -202,7 +202,7 @@ def _tiers(connection: Connection, counted: Select, code_ids: Iterable[int], tie
         .join(segments, segments.c.id == weighed.c.segment_id)
         .join(transcripts, transcripts.c.id == weighed.c.transcript_id)
         .join(participants, participants.c.id == weighed.c.participant_id)
-        .outerjoin(span, span.c.id == weighed.c.span_coding)
+        .outerjoin(span, span.c.id == _first_span(weighed, raters))
         .where(tuple_(*key).in_(wanted))
     )
     if with_tally:  # the tally's rows beside the candidates', told apart by their count of units
@@ -224,6 +224,18 @@ def _tiers(connection: Connection, counted: Select, code_ids: Iterable[int], tie
     return counts, [Candidate(row.code_id, row.segment_id, row.role, int(row.votes), int(row.codes_on_segment),
                               row.label, row.name, int(row.index), texts[row.transcript_id][row.start:row.end],
                               ranks[tuple(row[:4])]) for row in rows]
+
+
+def _first_span(units, raters: Sequence[str]):
+    """The id of the first coding of ``raters`` marking a span on each of ``units`` (of its code,
+    ``coded_as`` under a parent rule), else None: looked up for the few candidates, not grouped with
+    every unit (SQLite: 0.13 s of the units' grouping at 500 interviews)."""
+    coded_as = units.c.coded_as if "coded_as" in units.c else units.c.code_id
+    return (select(func.min(codings.c.id))
+            .where(codings.c.transcript_id == units.c.transcript_id, codings.c.segment_id == units.c.segment_id,
+                   codings.c.code_id == coded_as, codings.c.span_start.is_not(None),
+                   codings.c.rater_id.in_(select(users.c.id).where(users.c.name.in_(sorted(set(raters))))))
+            .correlate(units).scalar_subquery())
 
 
 def _tier_order(interviewer, votes, codes_on_segment) -> tuple:

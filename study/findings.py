@@ -286,9 +286,9 @@ def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ..
     with study.connection() as connection:
         while wanted:
             if first == 1:
-                every, candidates = counting.tally_and_tiers(connection, counted, wanted, (first, last))
+                every, candidates = counting.tally_and_tiers(connection, counted, source.raters, wanted, (first, last))
             else:
-                candidates = counting.exemplar_tiers(connection, counted, wanted, (first, last))
+                candidates = counting.exemplar_tiers(connection, counted, source.raters, wanted, (first, last))
             for candidate in candidates:
                 tiers[candidate.code_id][candidate.tier].append(candidate)
             for code_id in list(wanted):
