@@ -200,6 +200,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             writer.notes.update(records.notes)
             writer.write(transcript, codings, memos)
         writer.store_codings()
+        kept.keep_selection_extents(session, writer.extents)
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         memos = _project_memos(project, code_refs)
         summary.project_memos = project_memos.keep(session, [memo for _, memo in memos])
@@ -558,6 +559,7 @@ class _Writer:
         self.pending: list[CodingWrite] = []  # codings queued for ``store_codings``, in the file's order
         self.selections: dict[str, list] = {}  # selection GUID -> [transcript, start, end], for kept references
         self.notes: dict[str, list] = {}  # note GUID -> ["memo", rater, transcript, segment index or "whole"]
+        self.extents: kept.Extents = {}  # of selections stored otherwise than they came: ``kept.selection_extents``
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)
@@ -574,6 +576,9 @@ class _Writer:
                     f"{transcript.name} [{record.start}:{record.end}] ({record.code}): covers no segment (it lies "
                     "outside the speakers' turns)")
                 continue
+            extent = (record.start, record.end)
+            if record.start is not None and (len(pieces) > 1 or _hull(pieces) != extent):
+                self.extents[(rater.name, transcript.name, self.code_id(record.code), *_hull(pieces))] = extent
             for segment, span in pieces:
                 key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
                                 self.code_id(record.code), span)
@@ -675,6 +680,12 @@ class _Writer:
         if ref not in self.code_ids:
             self.code_ids[ref] = codes_mod.resolve(self.session, ref, self.codes).id
         return self.code_ids[ref]
+
+
+def _hull(pieces: list[tuple[Segment, tuple[int, int] | None]]) -> tuple[int, int]:
+    """Where the codings a selection is stored as begin and end (a whole segment's: its bounds)."""
+    (first, head), (last, tail) = pieces[0], pieces[-1]
+    return (head or (first.start, first.end))[0], (tail or (last.start, last.end))[1]
 
 
 # ---------------------------------------------------------------- the codebook

@@ -131,6 +131,28 @@ def plausible_speaker(name: str) -> bool:
     return name.count("(") == name.count(")") and not name.rstrip().endswith((",", "-", "&", "("))
 
 
+_CODE_PART = re.compile(r"\d+|(?<![A-Za-z])[A-Za-z](?![A-Za-z])|[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=4096)
+def label_family(name: str) -> str | None:
+    """The form of a coded label, for telling its kin: a number is "9", a Latin letter standing alone
+    "A", a Latin word "W", the rest as written. "Mother 1" and "Father 2" are "W 9", "Parent B" is
+    "W A", "B2" is "A9", "Bさん" is "Aさん". None for a label with no number nor lone letter
+    ("Moderator", "Ana Ruiz"): names are not kin by their form."""
+    family = _CODE_PART.sub(lambda part: "9" if part.group()[0].isdigit() else "A" if len(part.group()) == 1 else "W",
+                            " ".join(name.casefold().split()))
+    return family if ("9" in family or "A" in family) and len(family) <= 12 else None
+
+
+def kin_of_recurring(name: str, recurring: Iterable[str]) -> bool:
+    """Whether ``name``, heard once, has the form of a label that recurs: a focus group's "Father 2" or
+    "Cさん" who speaks once, beside "Mother 1" or "Aさん" who speak more (participants coded by the
+    transcriber are speakers however seldom they speak)."""
+    family = label_family(name)
+    return family is not None and any(label_family(other) == family for other in recurring if other != name.casefold())
+
+
 _REPEATED_NUMBER = re.compile(r"^(?P<name>.*?\b(?P<n>\d+))(?:[ \t]+(?P=n))+$")
 
 
@@ -178,6 +200,7 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
     every_line_labelled = len(options) == len(lines)
     labelled = Counter(name for found in options for name in {label.speaker.casefold() for label in found})
     unglued = {label.speaker.casefold() for found in options for label in found if not label.pattern.glued}
+    recurring = {name for name, n in labelled.items() if n > 1}
 
     def counted(label: Label) -> bool:
         if label.pattern.glued:
@@ -187,6 +210,7 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
             or label.pattern.self_evident
             or labelled[label.speaker.casefold()] > 1
             or role_label(label.speaker) is not None
+            or kin_of_recurring(label.speaker, recurring)
         )
 
     def first(found: list[Label], wanted: Callable[[Label], bool]) -> Label | None:
