@@ -136,6 +136,8 @@ class Study:
             index.create(self.engine, checkfirst=True)
         with self.connection() as connection:
             bulk.refresh_unseen(connection, list(metadata.tables))
+            if search_index.TABLE in tables:
+                search_index.keep_fold_current(connection)
         if search_index.TABLE not in tables:
             with self.connection() as connection:  # a study made before the index: built and filled once
                 search_index.ensure_index(connection)

@@ -27,7 +27,10 @@ LOST_TODAY: dict[str, str] = {}
 # 13 of the 15 of round four, 5 of the 6 of its part two; of round five's 16, 6 before any change and 6 more
 # after the fixes (the other 4 read right but for asides or line numbers left in turns); of its part two's 8, 7;
 # of round six's 11, 1 before its fixes and 9 after (a deposition's line numbers inside turns and a byline after
-# the last answer are still read as speech); and pt-podcast-two-hosts.txt once its closing credits were nobody's):
+# the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
+# and round seven's 12 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
+# Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them,
+# speakers a cast line lists heard once):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -35,6 +38,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "de-csv-semicolon.csv",
     "de-docx-table-two-col.docx",
     "de-end-time-marks.txt",
+    "de-exmaralda-dialect.exb",
     "de-focus-group-nine.txt",
     "de-gender-star-labels.txt",
     "de-json-podcast-list.json",
@@ -44,6 +48,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "el-greek-question-marks.txt",
     "en-ass-actor-names.ass",
     "en-broadcast-prompts.txt",
+    "en-cha-family-visit.cha",
     "en-cha-media-bullets.cha",
     "en-chat-tiers.txt",
     "en-chevron-names.txt",
@@ -57,7 +62,9 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-docx-table-time.docx",
     "en-double-colon-fieldnotes.txt",
     "en-eaf-comment-tier.eaf",
+    "en-focus-group-coded-once.txt",
     "en-focus-group-codes.txt",
+    "en-focus-group-present-line.txt",
     "en-hansard-name-lines.txt",
     "en-hearing-capitals.txt",
     "en-html-definition-list.html",
@@ -76,7 +83,9 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-oh-bracket-times.txt",
     "en-ohms-legacy.xml",
     "en-oral-history-initials.txt",
+    "en-pdf-table-text.txt",
     "en-podcast-time-asides.txt",
+    "en-praat-consultation.TextGrid",
     "en-role-in-parentheses.txt",
     "en-sbv-chevron-names.sbv",
     "en-square-alone-time.txt",
@@ -98,11 +107,13 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-whisper-seconds-speakers.txt",
     "en-whisperx.txt",
     "en-xlsx-podcast.xlsx",
+    "es-focus-group-gendered-codes.txt",
     "es-focus-group-observer.txt",
     "es-html-oral-history.html",
     "es-json-paragraphs.json",
     "es-md-bullet-arrow.md",
     "es-numbered-p-r.txt",
+    "es-pdf-table-text.txt",
     "es-raya-dialogue.txt",
     "es-vtt-zoom.vtt",
     "fr-docx-heading-questions.docx",
@@ -110,6 +121,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "fr-json-monologues.json",
     "fr-rtf-bold-labels.rtf",
     "fr-tirets.txt",
+    "fr-transcriber-interview.trs",
     "he-rtl-marks.txt",
     "hi-devanagari-digit-times.txt",
     "hi-devanagari-labels.txt",
@@ -126,6 +138,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ja-json-word-results.json",
     "ja-kikite.txt",
     "ja-name-quotes.txt",
+    "ja-roundtable-san.txt",
     "ko-clova-attendees.txt",
     "ko-oral-history.txt",
     "ko-vtt-cue-id-names.vtt",
@@ -138,6 +151,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "pt-md-front-matter-questions.md",
     "pt-md-question-headings.md",
     "pt-odt-colours.odt",
+    "pt-pesquisador-entrevistado.txt",
     "pt-podcast-two-hosts.txt",
     "pt-speaker-range-line.txt",
     "ru-dash-labels.txt",
@@ -148,6 +162,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "uk-ohms-vtt.xml",
     "vi-pv-labels.txt",
     "zh-asr-name-time.txt",
+    "zh-focus-group-letter-codes.txt",
     "zh-fullwidth-colon.txt",
     "zh-fullwidth-time-parens.txt",
     "zh-podcast-script.md",

@@ -126,6 +126,11 @@ class _ProjectBuilder:
         self.notes: list[ET.Element] = []
         self.memo_files = 0
         self.not_written: tuple[str, ...] = ()
+        self.extents: dict[str, dict] = defaultdict(dict)  # transcript -> ``rejoined``'s extents
+        rater_id = {name: id_ for id_, name in self.rater_of.items()}
+        for (rater, transcript, code_id, start, end), extent in kept.selection_extents(session).items():
+            if rater in rater_id:
+                self.extents[transcript][(rater_id[rater], code_id, start, end)] = extent
         # (rater, transcript) of the transcript memos an import read from notes, whose names it kept
         self.memo_notes = {(ref[1], ref[2]) for ref in kept.kept_of(session).refs.values()
                            if ref[0] == "memo" and ref[3] == "whole"} if with_kept else set()
@@ -277,7 +282,7 @@ class _ProjectBuilder:
         segments = {s.id: s for s in transcript.segments}
         whole = sorted((c for c in codings if segments.get(c.segment_id) is None), key=self.order)
         placed = sorted((c for c in codings if segments.get(c.segment_id) is not None), key=self.order)
-        for coding, span in rejoined(placed, segments):
+        for coding, span in rejoined(placed, segments, self.extents.get(transcript.name, {})):
             element.append(self.selection(transcript, coding, str(segments[coding.segment_id].index), span))
         if transcript.participant is not None:
             element.append(self.case_selection(transcript))
@@ -429,33 +434,39 @@ class _NewGuids:
         return place[2] if place else None
 
 
-def rejoined(codings: list[Coding], segments: dict) -> list[tuple[Coding, tuple[int, int]]]:
-    """(first piece, span) of each selection the codings were cut from: an import cuts a selection
-    over several segments at their bounds (one coding per segment, each with the selection's rater,
-    code, memo and date), and an export writes it whole again, named and placed as it came in.
-    Pieces join when one reaches the end of its segment and the next starts the next segment."""
+def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int, int, int], tuple[int, int]]
+             ) -> list[tuple[Coding, tuple[int, int]]]:
+    """(first piece, span) of each selection to write: a coding, or the pieces an import cut one
+    selection into at segment bounds, as one; placed as the selection came in where an import kept
+    its extent (``extents``: {(rater id, code id, start, end) of its codings: its own (start, end)}),
+    else where the coding is. Pieces are codings of the same rater, code and memo on following
+    segments, one reaching its segment's end and the next starting at the next one's
+    start; they join only as far as a selection an import cut (``extents``)."""
     def reach(coding: Coding) -> tuple[int, int]:
         segment = segments[coding.segment_id]
         return coding.span or (segment.start, segment.end)
 
-    def same(coding: Coding) -> tuple:
-        return coding.rater_id, coding.code_id, coding.memo or "", coding.created_at
+    def same(coding: Coding) -> tuple:  # not the date: a selection without one gives each piece the time it was stored
+        return coding.rater_id, coding.code_id, coding.memo or ""
 
     by_place = {(same(c), segments[c.segment_id].index): c for c in codings}
+    spans: dict[int, tuple[int, int]] = {}
     joined: set[int] = set()  # codings written as part of an earlier one's selection
-    found = []
-    for coding in codings:
+    for coding in sorted(codings, key=lambda c: (reach(c), c.id)):
         if coding.id in joined:
             continue
-        start, end = reach(coding)
-        last = coding
-        while (end == segments[last.segment_id].end and
-               (after := by_place.get((same(coding), segments[last.segment_id].index + 1))) is not None and
+        run = [coding]
+        while (reach(run[-1])[1] == segments[run[-1].segment_id].end and
+               (after := by_place.get((same(coding), segments[run[-1].segment_id].index + 1))) is not None and
                after.id not in joined and reach(after)[0] == segments[after.segment_id].start):
-            joined.add(after.id)
-            last, end = after, reach(after)[1]
-        found.append((coding, (start, end)))
-    return found
+            run.append(after)
+        key = (coding.rater_id, coding.code_id, reach(coding)[0])
+        while len(run) > 1 and (*key, reach(run[-1])[1]) not in extents:
+            run.pop()
+        joined.update(c.id for c in run[1:])
+        span = (key[2], reach(run[-1])[1])
+        spans[coding.id] = extents.get((*key, span[1]), span)
+    return [(c, spans[c.id]) for c in codings if c.id not in joined]
 
 
 def user_name(rater: str) -> str:

@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import Callable, Collection, Sequence
 
-from . import captions, docx_file, elan_file, html_file, json_file, office, substation, tables, timed_text, xml_file
+from . import annotation_files, captions, docx_file, elan_file, html_file, json_file, office, substation, tables, timed_text, xml_file
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -63,6 +63,9 @@ READERS: dict[str, Reader] = {
     ".ttml": timed_text.read_timed_text,
     ".dfxp": timed_text.read_timed_text,
     ".eaf": elan_file.read_elan,
+    ".trs": annotation_files.read_transcriber,  # Transcriber: turns of speakers, sync times
+    ".exb": annotation_files.read_exmaralda,  # EXMARaLDA: one tier per speaker on a common timeline
+    ".textgrid": annotation_files.read_textgrid,  # Praat: one interval tier per speaker
     ".ass": substation.read_substation,
     ".ssa": substation.read_substation,
     ".xml": xml_file.read_xml,
