@@ -480,8 +480,11 @@ def _pairs(evidence: Evidence, level: str) -> dict[tuple[int, int], int]:
     """{(code a, code b): segments (participants) with both}: segments grouped in the database,
     participants from the tally (codes x participants)."""
     if level == "segment":
+        # the units alone, without the votes and spans a pair does not weigh (SQLite computes them all)
+        _, counted = _source_units(evidence.study, evidence.source, evidence.coverage.raters, evidence.parent_rule,
+                                   weighed=False)
         with evidence.study.connection() as connection:
-            return counting.segment_pairs(connection, evidence.counted, [c.id for c in evidence.codes])
+            return counting.segment_pairs(connection, counted, [c.id for c in evidence.codes])
     both: Counter = Counter()
     for mentioned in evidence.tally.codes_of().values():
         both.update((a, b) for a in mentioned for b in mentioned)
