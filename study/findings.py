@@ -78,6 +78,7 @@ class Evidence:
     theme: tuple[str, ...]
     coverage: Coverage | None = None
     parent_rule: str = code_tree.OWN_CODINGS  # how ``codings`` counts a code with codes below it
+    exemplars: dict[int, dict] | None = None  # every code's exemplar quote, when gathered with them
 
     @property
     def rule_note(self) -> tuple[str, ...]:
@@ -141,18 +142,22 @@ def study_participants(study: Study) -> tuple[str, ...]:
 
 
 def gather(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
-           combine: str = "union", parent_rule: str = code_tree.OWN_CODINGS) -> Evidence:
+           combine: str = "union", parent_rule: str = code_tree.OWN_CODINGS, with_exemplars: bool = False) -> Evidence:
     """The evidence for a findings table: chosen source, its units of the theme's codes counted per
     participant in the database, and M. With ``parent_rule`` WITH_CODES_BELOW a unit carrying a code
-    also counts for every code above it (``counting.under_parents``)."""
+    also counts for every code above it (``counting.under_parents``). ``with_exemplars``: every code's
+    exemplar quote too, counted and chosen from one grouping of the codings (``exemplars``)."""
     code_tree.check_parent_rule(parent_rule)
     chosen = choose_source(study, asker, source, combine)
     codes, path = codes_in_scope(study, theme)
     coverage = source_coverage(study, asker, chosen)
     units, counted = _source_units(study, chosen, coverage.raters, parent_rule)
-    tally = _every_code_tally(study, chosen, coverage.raters, parent_rule).of_codes(c.id for c in codes)
-    return Evidence(study, asker, chosen, units, counted, tally, coverage.participants, codes, path, coverage,
-                    parent_rule)
+    if with_exemplars:
+        every, quotes = _every_exemplar(study, chosen, coverage.raters, parent_rule)
+    else:
+        every, quotes = _every_code_tally(study, chosen, coverage.raters, parent_rule), None
+    return Evidence(study, asker, chosen, units, counted, every.of_codes(c.id for c in codes), coverage.participants,
+                    codes, path, coverage, parent_rule, quotes)
 
 
 def _source_units(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str,
@@ -208,7 +213,7 @@ def frequency_table(study: Study, asker: Actor, theme: str | None = None, source
     """
     if order not in ORDERS:
         raise BadValue(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
-    evidence = gather(study, asker, theme, source, combine, parent_rule)
+    evidence = gather(study, asker, theme, source, combine, parent_rule, with_exemplars=quotes)
     mentions, of = evidence.mentions(), len(evidence.participants)
     chosen = exemplars(study, evidence) if quotes else {}
     labels = _code_label(evidence.codes)  # two codes of one name in view: told apart by their paths
@@ -260,22 +265,31 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
     Every code's exemplar is chosen at once, once per change to the study (a code's exemplar does not
     depend on the codes beside it): each batch ranks every unit of the source, and a report asks
     for a table per theme."""
-    every = _every_exemplar(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)
+    every = evidence.exemplars
+    if every is None:
+        every = _every_exemplar(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)[1]
     return {c.id: dict(every[c.id]) for c in evidence.codes if c.id in every}
 
 
 @memo_per_change
 def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str
-                    ) -> dict[int, dict]:
+                    ) -> tuple[Tally, dict[int, dict]]:
+    """Every code's tally (as ``_every_code_tally``) and exemplar: the first batch of tiers and the
+    tally come from one statement, which groups the codings once."""
     _, counted = _source_units(study, source, counting_raters, parent_rule, on_segment=True)
     with study.session() as session:
         wanted = set(session.scalars(select(Code.id)))
     tiers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # code -> tier -> candidates
     chosen: dict[int, counting.Candidate] = {}
     first, last = 1, TIER_BATCH
+    every = Tally({})
     with study.connection() as connection:
         while wanted:
-            for candidate in counting.exemplar_tiers(connection, counted, wanted, (first, last)):
+            if first == 1:
+                every, candidates = counting.tally_and_tiers(connection, counted, wanted, (first, last))
+            else:
+                candidates = counting.exemplar_tiers(connection, counted, wanted, (first, last))
+            for candidate in candidates:
                 tiers[candidate.code_id][candidate.tier].append(candidate)
             for code_id in list(wanted):
                 decided = _decide(tiers[code_id], last)
@@ -284,8 +298,8 @@ def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ..
                     if decided is not None:
                         chosen[code_id] = decided
             first, last = last + 1, last * TIER_BATCH
-    return {code_id: {"text": c.text, "participant": c.participant, "transcript": c.transcript, "segment": c.segment}
-            for code_id, c in chosen.items()}
+    return every, {code_id: {"text": c.text, "participant": c.participant, "transcript": c.transcript,
+                             "segment": c.segment} for code_id, c in chosen.items()}
 
 
 TIER_BATCH = 8
@@ -501,8 +515,11 @@ def _pairs(evidence: Evidence, level: str) -> dict[tuple[int, int], int]:
     """{(code a, code b): segments (participants) with both}: segments grouped in the database,
     participants from the tally (codes x participants)."""
     if level == "segment":
+        # the units alone, without the votes and spans a pair does not weigh (SQLite computes them all)
+        _, counted = _source_units(evidence.study, evidence.source, evidence.coverage.raters, evidence.parent_rule,
+                                   weighed=False)
         with evidence.study.connection() as connection:
-            return counting.segment_pairs(connection, evidence.counted, [c.id for c in evidence.codes])
+            return counting.segment_pairs(connection, counted, [c.id for c in evidence.codes])
     both: Counter = Counter()
     for mentioned in evidence.tally.codes_of().values():
         both.update((a, b) for a in mentioned for b in mentioned)
