@@ -439,15 +439,15 @@ def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int
     """(first piece, span) of each selection to write: a coding, or the pieces an import cut one
     selection into at segment bounds, as one; placed as the selection came in where an import kept
     its extent (``extents``: {(rater id, code id, start, end) of its codings: its own (start, end)}),
-    else where the coding is. Pieces are codings of the same rater, code, memo and date on
-    following segments, one reaching its segment's end and the next starting at the next one's
+    else where the coding is. Pieces are codings of the same rater, code and memo on following
+    segments, one reaching its segment's end and the next starting at the next one's
     start; they join only as far as a selection an import cut (``extents``)."""
     def reach(coding: Coding) -> tuple[int, int]:
         segment = segments[coding.segment_id]
         return coding.span or (segment.start, segment.end)
 
-    def same(coding: Coding) -> tuple:
-        return coding.rater_id, coding.code_id, coding.memo or "", coding.created_at
+    def same(coding: Coding) -> tuple:  # not the date: a selection without one gives each piece the time it was stored
+        return coding.rater_id, coding.code_id, coding.memo or ""
 
     by_place = {(same(c), segments[c.segment_id].index): c for c in codings}
     spans: dict[int, tuple[int, int]] = {}
