@@ -30,7 +30,7 @@ from .sources import Source
 
 
 def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str], on_segment: bool = False,
-                weighed: bool = True) -> Select:
+                weighed: bool = True, within: Select | None = None) -> Select:
     """The source's units as a query: transcript_id, segment_id, code_id, votes, span_coding (the
     lowest coding id among them that marks a span; None when all code the whole segment), participant_id;
     with ``on_segment`` also codes_on_segment: how many units the segment carries (what the exemplar
@@ -38,7 +38,8 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
     Without ``weighed`` the units alone, without votes and span_coding: what a count of them needs
     (SQLite computes a subquery's every column: the tally's grouping at 500 interviews 0.62 -> 0.42 s).
 
-    ``raters``: whose codings (names); ``counting``: whose done marks decide what counts."""
+    ``raters``: whose codings (names); ``counting``: whose done marks decide what counts; ``within``:
+    a query of transcript ids to keep alone (a page of participants), applied inside the grouping."""
     rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(raters))))
     votes = func.count(distinct(codings.c.rater_id))
     # partitioned by transcript and segment (a segment lies in one transcript), the grouping's order:
@@ -52,6 +53,8 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
         .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
     )
+    if within is not None:
+        grouped = grouped.where(codings.c.transcript_id.in_(within))
     if votes_needed > 1:  # every group holds a coding, so one vote is always there
         grouped = grouped.having(votes >= votes_needed)
     grouped = grouped.subquery("grouped")
@@ -60,9 +63,10 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
             .where(transcripts.c.participant_id.is_not(None)))
 
 
-def source_units(source: Source, counting: Sequence[str], on_segment: bool = False, weighed: bool = True) -> Select:
+def source_units(source: Source, counting: Sequence[str], on_segment: bool = False, weighed: bool = True,
+                 within: Select | None = None) -> Select:
     """``units_query`` for a source (``counting``: ``coverage.counting_raters``)."""
-    return units_query(source.raters, source.votes_needed, counting, on_segment, weighed)
+    return units_query(source.raters, source.votes_needed, counting, on_segment, weighed, within)
 
 
 def under_parents(connection: Connection, units: Select, rule: str) -> Select:
@@ -353,3 +357,38 @@ def unit_rows(units: Select, code_ids: Iterable[int]) -> Select:
             .join(participants, participants.c.id == found.c.participant_id)
             .outerjoin(segments, segments.c.id == found.c.segment_id)
             .where(found.c.code_id.in_(list(code_ids))))
+
+
+def transcripts_of(labels: Iterable[str]) -> Select:
+    """The ids of the transcripts of the participants ``labels``."""
+    return (select(transcripts.c.id).join(participants, participants.c.id == transcripts.c.participant_id)
+            .where(participants.c.label.in_(list(labels))))
+
+
+def framework_units(source: Source, counting: Sequence[str], code_ids: Iterable[int], labels: Iterable[str]) -> Select:
+    """The source's units of ``code_ids`` in the counted transcripts of the participants ``labels``, as
+    the framework matrix quotes them: participant, transcript, transcript_id, segment_id, segment (its
+    index), code_id, and the start and end of the text it codes: the unit's span (of its first coding
+    that marks one, ``units_query``'s span_coding), else its segment (None for a whole transcript).
+    Grouped for those participants' transcripts alone: a page of the matrix reads its own rows."""
+    found = source_units(source, counting, within=transcripts_of(labels)).subquery("units")
+    span = codings.alias("span")
+    return (select(participants.c.label.label("participant"), transcripts.c.name.label("transcript"),
+                   found.c.transcript_id, found.c.segment_id, segments.c.index.label("segment"), found.c.code_id,
+                   func.coalesce(span.c.span_start, segments.c.start).label("start"),
+                   func.coalesce(span.c.span_end, segments.c.end).label("end"))
+            .join(transcripts, transcripts.c.id == found.c.transcript_id)
+            .join(participants, participants.c.id == found.c.participant_id)
+            .outerjoin(segments, segments.c.id == found.c.segment_id)
+            .outerjoin(span, span.c.id == found.c.span_coding)
+            .where(found.c.code_id.in_(list(code_ids))))
+
+
+def coding_memos(source: Source, code_ids: Iterable[int], labels: Iterable[str]) -> Select:
+    """The memos on the source's raters' codings of ``code_ids`` in the transcripts of the participants
+    ``labels``: transcript_id, segment_id, code_id, memo, in the order they were written (coding id)."""
+    rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
+    return (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id, codings.c.memo)
+            .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(transcripts_of(labels)),
+                   codings.c.code_id.in_(list(code_ids)), codings.c.memo.is_not(None))
+            .order_by(codings.c.id))
