@@ -28,9 +28,9 @@ LOST_TODAY: dict[str, str] = {}
 # after the fixes (the other 4 read right but for asides or line numbers left in turns); of its part two's 8, 7;
 # of round six's 11, 1 before its fixes and 9 after (a deposition's line numbers inside turns and a byline after
 # the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
-# and round seven's 12 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
+# and round seven's 14 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
 # Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them,
-# speakers a cast line lists heard once):
+# speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -141,6 +141,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ja-roundtable-san.txt",
     "ko-clova-attendees.txt",
     "ko-oral-history.txt",
+    "ko-sami-radio.smi",
     "ko-vtt-cue-id-names.vtt",
     "nl-indented-wrapped.txt",
     "pl-time-lines-inside.txt",
@@ -157,6 +158,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ru-dash-labels.txt",
     "ru-dialogue-dashes.txt",
     "ru-dotted-abbreviations.txt",
+    "ru-oral-history-cp1251.txt",
     "th-thai-labels.txt",
     "tr-capital-labels.txt",
     "uk-ohms-vtt.xml",
