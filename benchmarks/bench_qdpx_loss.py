@@ -63,7 +63,7 @@ def main() -> None:
             for part, n in figures.items():
                 totals[part] = totals.get(part, 0) + n
             if args.detail:
-                for part in ("elements", "attributes", "values", "files"):
+                for part in ("elements", "attributes", "values", "files", "selected"):
                     if getattr(lost, part):
                         print(f"    {part}: {dict(sorted(getattr(lost, part).items()))}")
                 if lost.words:

@@ -162,7 +162,9 @@ def _unlabelled_roles(speakers: list[SpeakerStats], decided: dict[str, tuple[str
     if len(speakers) < 2:
         return {s.name: (PARTICIPANT, "the only speaker") for s in open_}
     askers = _askers(speakers, decided)
-    if not askers and len(open_) == 1 and not any(role == INTERVIEWER for role, _ in decided.values()):
+    if not askers and len(open_) == 1 and not any(role == INTERVIEWER for role, _ in decided.values()) \
+            and not (_ONE_LETTER.fullmatch(open_[0].name) and _letters_that_ask(speakers, decided)):
+        # beside another letter, a "P" who asks is the pesquisador ("E:" the entrevistado), not a participant
         return {open_[0].name: (INTERVIEWER, "the only speaker not labelled participant or other")}
     interviewers = [s.name for s in speakers if s.name in askers or decided.get(s.name, ("",))[0] == INTERVIEWER]
     if interviewers:
@@ -208,7 +210,7 @@ def _letters_that_ask(speakers: list[SpeakerStats], decided: dict[str, tuple[str
     if len(speakers) < 2 or any(role == INTERVIEWER for role, _ in decided.values()):
         return {}
     letters = {s.name for s in speakers
-               if decided[s.name] == (PARTICIPANT, f"the label says {PARTICIPANT}") and _ONE_LETTER.fullmatch(s.name)}
+               if decided.get(s.name) == (PARTICIPANT, f"the label says {PARTICIPANT}") and _ONE_LETTER.fullmatch(s.name)}
     askers = _askers(speakers, {name: said for name, said in decided.items() if name not in letters})
     if not askers:
         return {}

@@ -141,6 +141,21 @@ def test_a_switch_reads_the_two_transcripts_anew_and_only_them(app_study, monkey
     assert [ids if ids is None else sorted(ids) for ids in read] == [sorted([p1, p2])]  # the two, not the study
 
 
+def test_a_switch_in_a_run_that_follows_clicks_still_reads_the_two_transcripts(app_study):
+    """The picker's change and the shown transcript's stored clicks can arrive in one run: the
+    switch must not be dropped for the clicks (P2's count would stay as first read)."""
+    at = signed_in("alice")
+    listed = {t.name: t.id for t in workspace.transcript_progress(app_study, ALICE)}
+    p1, p2 = listed["P1-interview"], listed["P2-interview"]
+    code = workspace.codebook_entries(app_study)[0].id
+    workspace.toggle(app_study, ALICE, workspace.transcript_segments(app_study, ALICE, p2)[1].id, code, applied=True)
+    at.session_state["coding_workspace.state"] = workspace.coder_state(app_study, ALICE, p1)
+    at.session_state["coding_workspace.patched"] = True  # as after P1's clicks, stored and read back
+    at.selectbox(key="code.transcript").select(p2).run()
+    assert not at.exception and at.session_state["code.transcript"] == p2
+    assert at.selectbox(key="code.transcript").format_func(p2) == "P2-interview · 1 of 1 coded"
+
+
 def test_sign_out_returns_to_the_sign_in_page(app_study):
     at = signed_in("bob")
     at.sidebar.button[0].click().run()

@@ -4,9 +4,10 @@ table until autovacuum samples it. SQLite keeps no statistics: nothing to check 
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from study import archive, bulk, codings
 from study.auth import CLI
@@ -42,14 +43,19 @@ def test_a_codings_import_of_many_rows_leaves_the_planner_knowing_them(postgres,
     assert planner_rows(postgres, "codings") == stored(postgres)
 
 
-def test_a_restored_study_leaves_the_planner_knowing_every_table(postgres, tmp_path):
+def test_a_restored_study_leaves_the_planner_knowing_every_table_each_sampled_once(postgres, tmp_path, monkeypatch):
     codings.import_codings_csv(postgres, CLI, "alice", sorted(CODINGS_DIR.glob("*.csv"))[0])
     archive.archive(postgres, CLI, tmp_path / "archive")
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 10)  # the large tables are sampled by the bulk insert itself
     for url in _postgres_database(os.environ["STUDY_TEST_PG_URL"]):
         restored = Study.open(url)
+        analyzed = Counter()
+        event.listen(restored.engine, "before_cursor_execute", lambda conn, cursor, sql, *rest:
+                     analyzed.update([sql.split('"')[1]] if sql.startswith("ANALYZE") else []))
         archive.restore(restored, CLI, tmp_path / "archive")
         assert planner_rows(restored, "codings") == stored(restored) == stored(postgres)
-        assert planner_rows(restored, "segments") > 0
+        assert planner_rows(restored, "segments") > 0 and planner_rows(restored, "users") > 0
+        assert {"codings", "segments", "users"} <= set(analyzed) and set(analyzed.values()) == {1}
         restored.close()
 
 

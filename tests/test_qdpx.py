@@ -1,8 +1,10 @@
 """REFI-QDA exchange: export valid against the QDA-XML schema, round trips, files from other tools, bad files."""
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 import xmlschema
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from study import codes, codings, qdpx
 from study.auth import CLI, Actor
 from study.cli import cli
+from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.errors import NotAllowed, QdpxFormatError, StudyError
 from study.listing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
@@ -21,6 +24,7 @@ from tests.factories import add_interview, add_raters, load_small_codebook
 LICENSE = "Attributes/Portability/License"
 POPULARITY = "Attributes/Traditional/Popularity"
 SEARCH = "Challenges/Model search"
+X = "{urn:QDA-XML:project:1.0}"
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +145,34 @@ def test_memos_whole_transcript_codings_and_attributes_round_trip(small, schema,
         ("alice", "P2-2023-01-09", 1): "compare with P1", ("bob", "P1-2023-01-05", None): "short interview"}
     assert list_participants(target) == list_participants(small)
     assert [r["date"] for r in transcript_rows(target)] == ["2023-01-05", "2023-01-09"]
+    target.close()
+
+
+def _selections_of(path: Path, code: str) -> list[tuple[int, int]]:
+    """(start, end) of each selection coded ``code`` (a code's name) in the project at ``path``."""
+    root = ET.fromstring(project_xml(path))
+    guid = next(c.get("guid") for c in root.iter(X + "Code") if c.get("name") == code)
+    return [(int(s.get("startPosition")), int(s.get("endPosition"))) for s in root.iter(X + "PlainTextSelection")
+            if any(r.get("targetGUID") == guid for r in s.iter(X + "CodeRef"))]
+
+
+def test_codings_of_neighbouring_segments_made_at_once_go_out_a_selection_each(small, tmp_path):
+    """Coding three neighbouring segments at once gives three codings with one rater, code and
+    date: each goes out as its own selection (an export joins only the pieces an import cut one
+    selection into), and the file gives the same three codings back."""
+    moment = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.timezone.utc)
+    with small.session() as session:
+        transcript = session.scalar(select(Transcript).where(Transcript.name == "P1-2023-01-05"))
+        segments = sorted(transcript.segments, key=lambda s: s.index)[:3]
+        bob, search = session.scalar(select(User.id).where(User.name == "bob")), codes.resolve(session, SEARCH).id
+        write_codings(session, CLI, [CodingWrite(CodingKey(bob, transcript.id, s.id, search), created=moment)
+                                     for s in segments])
+        bounds = [(s.start, s.end) for s in segments]
+    qdpx.export_qdpx(small, CLI, tmp_path / "bob.qdpx", raters=["bob"])
+    assert _selections_of(tmp_path / "bob.qdpx", "Model search") == bounds
+    target = Study.open(f"sqlite:///{tmp_path / 'target.db'}")
+    qdpx.import_qdpx(target, CLI, tmp_path / "bob.qdpx")
+    assert codings.codings_of(target, CLI, "bob") == codings.codings_of(small, CLI, "bob")
     target.close()
 
 
@@ -269,6 +301,56 @@ def test_a_project_from_another_tool_lands_in_its_segments(study, other_tool):
     ]
     assert dict(result.codings) == {"Maria": 3}
     assert result.coding_memos == 1  # the note on the selection is the memo of its coding
+
+
+def test_a_selection_over_two_turns_goes_out_whole_and_its_neighbour_of_the_same_date_alone(study, tmp_path):
+    """A selection over two turns is cut into a coding per turn and goes out as that one selection
+    again; the next turn's selection, same user, code and date, stays a selection of its own."""
+    text = "A: We ship weekly.\n\nB: Why weekly?\n\nA: Reviews take days.\n"
+    third = text.index("A: Reviews")
+
+    def selection(n: int, start: int, end: int) -> str:
+        user, hope = G["user"], G["hope"]
+        return (f'<PlainTextSelection guid="{{10000000-0000-4000-8000-00000000000{n}}}" startPosition="{start}" '
+                f'endPosition="{end}" creatingUser="{user}" creationDateTime="2024-02-01T10:00:00Z">'
+                f'<Coding guid="{{20000000-0000-4000-8000-00000000000{n}}}" creatingUser="{user}" '
+                f'creationDateTime="2024-02-01T10:00:00Z"><CodeRef targetGUID="{hope}"/></Coding>'
+                '</PlainTextSelection>')
+
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Cut"><Users><User guid="{G['user']}" name="Maria"/></Users>
+  <CodeBook><Codes><Code guid="{G['hope']}" name="Hope" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{G['source']}" name="Weekly" plainTextPath="internal://w.txt">
+    {selection(1, 0, third - 2)}{selection(2, third, len(text) - 1)}
+  </TextSource></Sources></Project>"""
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "in.qdpx", project, {"Sources/w.txt": text}))
+    assert [c.segment for c in codings.codings_of(study, CLI, "Maria")] == [0, 1, 2]
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, third - 2), (third, len(text) - 1)]
+
+
+def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it_is_named(study, tmp_path):
+    """Without dates the pieces of a selection over two turns are stored at different times and
+    still go out as the one selection, under its name; a second selection of the same user and
+    code on the second turn adds no coding, and the import names it (not a silent merge)."""
+    text = "A: We ship weekly.\n\nB: Why weekly?\n\nA: Reviews take days.\n"
+    second = text.index("B: Why")
+    selections = "".join(
+        f'<PlainTextSelection guid="{{10000000-0000-4000-8000-00000000000{n}}}" name="{name}" startPosition="{a}" '
+        f'endPosition="{b}"><Coding guid="{{20000000-0000-4000-8000-00000000000{n}}}"><CodeRef targetGUID="'
+        f'{G["hope"]}"/></Coding></PlainTextSelection>'
+        for n, name, a, b in ((1, "Both turns", 0, text.index("?") + 1), (2, "The question", second, text.index("?") + 1)))
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Undated">
+  <CodeBook><Codes><Code guid="{G['hope']}" name="Hope" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{G['source']}" name="Weekly" plainTextPath="internal://w.txt">{selections}</TextSource></Sources>
+</Project>"""
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "in.qdpx", project, {"Sources/w.txt": text}))
+    assert [line.split(":")[0] for line in summary.skipped] == ["Weekly"]
+    assert f"[{second}:{text.index('?') + 1}] Hope" in summary.skipped[0]
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, text.index("?") + 1)]
+    assert 'name="Both turns"' in project_xml(tmp_path / "out.qdpx")
 
 
 def test_a_codable_parent_stays_a_code_with_its_colour_and_codes_below_it(study, other_tool):

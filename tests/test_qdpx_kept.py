@@ -115,7 +115,7 @@ def test_a_second_round_trip_loses_nothing(study, tmp_path, tool):
     finally:
         again.close()
     assert loss(inventory(first), inventory(second)).figures() == dict.fromkeys(
-        ("elements", "attributes", "words", "values", "files"), 0)
+        ("elements", "attributes", "words", "values", "files", "selected"), 0)
 
 
 def _graph_ends(path: Path) -> set[tuple[str, str]]:

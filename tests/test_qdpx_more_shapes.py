@@ -11,7 +11,7 @@ import pytest
 import xmlschema
 from sqlalchemy import select
 
-from study import qdpx
+from study import codings, qdpx
 from study.auth import CLI
 from study.qdpx import kept
 from study.qdpx.model import SOURCES_FOLDER
@@ -149,6 +149,54 @@ def test_nvivo_memos_go_back_out_named_where_they_were(study, tmp_path):
     assert [(p.get("name"), codes[p.find(X + "Coding").find(X + "CodeRef").get("targetGUID")])
             for p in on_coding.findall(X + "PlainTextSelection") if p.find(X + "Coding") is not None] == [
         ("circling", "Prompt")]  # a study codes no memo's text: the coded passage is kept as written
+
+
+def test_a_memo_edited_in_the_study_goes_out_as_it_is_now_without_the_notes_it_no_longer_holds(study, tmp_path):
+    """Ben's coding memo was two NVivo notes and is rewritten in the study: it goes out as the
+    selection's Description, the two notes are not put back on it and are named; Ana's memo keeps
+    her annotation and gains a paragraph: the annotation goes back out linked, the new paragraph
+    as the Description. Imported again, each memo holds what the study held."""
+    source = write_shape(tmp_path / "in.qdpx", "memos")
+    qdpx.import_qdpx(study, CLI, source)
+    annotation = "The sketch and the queue are one story here."
+    codings.apply_code(study, CLI, "Ben Okafor", "Pipeline interview", 0, "Prompt", memo="Only my reading now.")
+    for segment, span in ((1, None), (2, None), (3, (154, 175))):
+        codings.apply_code(study, CLI, "Ana Lima", "Pipeline interview", segment, "Bottleneck",
+                           memo=f"{annotation}\n\nAnd the queue grows.", span=span)
+    out = tmp_path / "out.qdpx"
+    summary = qdpx.export_qdpx(study, CLI, out)
+    assert [line.split(":")[0] for line in summary.not_written] == ["note 'Leading question?'", "note 'Why Prompt'"]
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    SCHEMA.validate(zipfile.ZipFile(out).read("project.qde").decode("utf-8"))
+    selections = {s.get("name"): s for s in root.iter(X + "PlainTextSelection")}
+    opening, whole = selections["Opening question"], selections["From sketch to queue"]
+    assert (opening.find(X + "Description").text, list(opening.iter(X + "NoteRef"))) == ("Only my reading now.", [])
+    assert whole.find(X + "Description").text == "And the queue grows."
+    assert [link.get("targetGUID") for link in root.iter(X + "Link")] == [whole.get("guid")]
+    assert {n.get("name") for n in root.iter(X + "Note")} >= {"Annotation on From sketch to queue"}
+    assert not {"Leading question?", "Why Prompt"} & {n.get("name") for n in root.iter(X + "Note")}
+    again = Study.open(f"sqlite:///{tmp_path / 'again.db'}")
+    try:
+        qdpx.import_qdpx(again, CLI, out)
+        assert {(c.rater, c.memo) for c in codings.codings_of(again, CLI, "Ben Okafor")} == {
+            ("Ben Okafor", "Only my reading now.")}
+        # the same paragraphs; an import reads a selection's Description before its notes
+        assert {c.memo for c in codings.codings_of(again, CLI, "Ana Lima") if c.segment is not None} == {
+            f"And the queue grows.\n\n{annotation}"}
+    finally:
+        again.close()
+
+
+def test_selections_go_back_out_each_where_it_was(study, tmp_path):
+    """NVivo's answer selected with its speaker's label, three turns coded at one moment, an
+    undated selection from one answer into the next and a selection coded by two users: each
+    coding goes back out selecting the words it selected (none lost, none joined to another)."""
+    summary, lost, out = _round_trip(study, tmp_path, "selections")
+    assert lost.total == 0, lost
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    codes = {c.get("guid"): c.get("name") for c in root.iter(X + "Code")}
+    coded = [codes[r.get("targetGUID")] for r in root.iter(X + "CodeRef")]
+    assert (coded.count("Queue"), coded.count("Drawing")) == (3, 4)  # as in the file: 3 and 4 codings
 
 
 def test_notes_on_a_recordings_transcript_selection_and_its_coding_go_back_out_there(study, tmp_path):

@@ -273,6 +273,22 @@ def test_p_and_r_labels_with_no_interviewer_read_as_question_and_answer():
     assert roles[1].reason == "the label says participant"
 
 
+def test_p_who_asks_beside_e_who_answers_is_the_pesquisador():
+    # Brazilian transcripts write "P:" for the pesquisador and "E:" for the entrevistado. "P" reads as
+    # participant and "E" says nothing: before, E was the interviewer as the only speaker not labelled
+    # participant, though P asks in 2 of 2 turns and E in none.
+    turns = [("P", "Como foi a sua chegada na cidade?"), ("E", "Foi difícil, eu não conhecia ninguém."),
+             ("P", "E o trabalho, como começou?"), ("E", "Numa padaria, às quatro da manhã.")]
+    roles = assign_roles(parsed_from_turns(turns))
+    assert [(r.name, r.role) for r in roles] == [("P", "interviewer"), ("E", "participant")]
+    assert roles[1].reason == "not the interviewer (P is)"
+
+
+def test_the_only_speaker_not_labelled_participant_is_the_interviewer_when_the_letter_does_not_ask():
+    turns = [("Ana", "Where did you grow up?"), ("P", "In Porto."), ("Ana", "And then?"), ("P", "Lisbon.")]
+    assert roles_of(turns) == {"Ana": "interviewer", "P": "participant"}
+
+
 def test_a_one_letter_participant_label_stays_when_someone_else_interviews():
     turns = [("Interviewer", "How did you start?"), ("P", "By accident?"), ("Interviewer", "Which model?"),
              ("P", "A small one?")]

@@ -11,7 +11,40 @@ from fractions import Fraction
 
 import pytest
 
-from study.agreement.spans import Span, _pair_disagreement, _sections, unitizing_alpha
+from study.agreement.spans import Span, unitizing_alpha
+
+
+def _sections(spans: list[Span], rater: int, begin: int, length: int) -> list[tuple[int, int, bool]]:
+    """A rater's partition of the continuum: (offset, length, is_span) in order (DKPro's, as it was)."""
+    sections, position = [], begin
+    for span in (s for s in spans if s.rater == rater):
+        if span.begin < position:
+            raise ValueError(f"rater {rater}'s spans of {span.category!r} overlap at {span.begin}")
+        if span.begin > position:
+            sections.append((position, span.begin - position, False))
+        sections.append((span.begin, span.length, True))
+        position = span.begin + span.length
+    if position < begin + length:
+        sections.append((position, begin + length - position, False))
+    return sections
+
+
+def _pair_disagreement(first, second, last_span_start: int) -> int:
+    """DKPro's sweep of two partitions, section by section, stopped once both raters' last spans started."""
+    total, i, j = 0, 0, 0
+    while i < len(first) and j < len(second):
+        (o1, l1, unit1), (o2, l2, unit2) = first[i], second[j]
+        begin_diff, length_diff = o1 - o2, l1 - l2
+        if unit1 and unit2 and -l1 < begin_diff < l2:
+            total += begin_diff ** 2 + (begin_diff + length_diff) ** 2
+        elif unit1 and not unit2 and 0 <= begin_diff <= -length_diff:
+            total += l1 * l1
+        elif unit2 and not unit1 and -length_diff <= begin_diff <= 0:
+            total += l2 * l2
+        if max(o1, o2) >= last_span_start:
+            break
+        i, j = i + (o1 + l1 <= o2 + l2), j + (o2 + l2 <= o1 + l1)
+    return total
 
 
 def swept_alpha(spans, begin: int, length: int, raters: int) -> dict:
@@ -59,6 +92,7 @@ def test_unitizing_alpha_equals_the_sweep_section_by_section(seed):
     rng = random.Random(seed)
     raters, begin, length = rng.randint(2, 6), rng.choice([0, 7]), rng.choice([50, 400, 3000])
     spans = random_spans(rng, begin, length, raters, zero=seed % 5 == 4)
+    rng.shuffle(spans)  # in no order: unitizing_alpha sorts them
     expected = swept_alpha(spans, begin, length, raters)
     got = {c: (r.observed, r.expected, r.alpha) for c, r in unitizing_alpha(spans, begin, length, raters).items()}
     assert got.keys() == expected.keys()
@@ -66,3 +100,26 @@ def test_unitizing_alpha_equals_the_sweep_section_by_section(seed):
         assert got[category][:2] == (observed, exp), category
         assert got[category][2] == alpha or (math.isnan(alpha) and math.isnan(got[category][2]))
     assert any(o > 0 for o, _, _ in expected.values()) or not spans
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unitizing_alpha_is_exact_on_a_continuum_too_long_for_64_bit_sums(seed):
+    """Positions a million times those above (up to 3 billion): cubes of span lengths, and sums
+    of squared differences, past 2**63."""
+    rng, scale = random.Random(seed), 1_000_000
+    raters, length = rng.randint(2, 6), 3000
+    spans = [Span(s.begin * scale, s.length * scale, s.rater, s.category)
+             for s in random_spans(rng, 0, length, raters, zero=False)]
+    expected = swept_alpha(spans, 0, length * scale, raters)
+    got = unitizing_alpha(spans, 0, length * scale, raters)
+    assert {c: (r.observed, r.expected, r.alpha) for c, r in got.items()} == expected
+
+
+def test_unitizing_alpha_is_exact_when_one_pair_disagrees_by_more_than_2_63():
+    """Three spans of two billion positions that one rater marked and the other did not (but for a
+    short one): each adds its length squared (4e18) to the pair's disagreement, 1.2e19 together."""
+    size, gap = 2_000_000_000, 1_000
+    spans = [Span(gap + n * (size + gap), size, 0, "a") for n in range(3)] + [Span(gap, 10, 1, "a")]
+    length = 3 * (size + gap) + gap
+    expected = swept_alpha(spans, 0, length, 2)
+    assert {c: (r.observed, r.expected, r.alpha) for c, r in unitizing_alpha(spans, 0, length, 2).items()} == expected

@@ -8,17 +8,19 @@ reading order and each code is a binary category on that continuum (``unitizing_
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from .. import codes as codes_mod
 from ..auth import Actor, rater_user
 from ..store import Coding, Segment, Study, Transcript
 from . import defined
-from .spans import Span, unitizing_alpha
+from .spans import Stretches, unitizing_alpha_of
 from .study_agreement import CODER_MIN_UNITS, TOO_FEW, alpha_band
 from .units import BASIS_ALL, BASIS_DONE, basis_transcripts, check_raters, code_infos
 
@@ -55,63 +57,112 @@ def span_agreement(study: Study, asker: Actor, raters: Sequence[str], theme: str
     with study.session() as session:
         ids = dict(session.execute(select(Transcript.name, Transcript.id).where(Transcript.name.in_(names))).all())
         coded = _coded(session, raters, sorted(ids.values()))
+        refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
         segmented = set(session.scalars(select(Segment.transcript_id).where(Segment.transcript_id.in_(ids.values()))
                                         .distinct()))
     order = tuple(sorted((n for n in names if ids[n] in segmented), key=ids.get)) \
         + tuple(sorted(n for n in names if ids[n] not in segmented))
     offsets, total = _offsets(study, order)
-    codes = code_infos(study, {code for _, code in coded}, theme)
-    wanted = {c.ref for c in codes}
-    stretches = _stretches({key: held for key, held in coded.items() if key[1] in wanted}, offsets)
-    results = unitizing_alpha(stretches, 0, total, len(raters)) if stretches else {}
-    by_code: dict[str, list[Span]] = {}
-    for stretch in stretches:
-        by_code.setdefault(stretch.category, []).append(stretch)
+    codes = code_infos(study, {refs[code] for code in np.unique(coded.code).tolist()}, theme)
+    stretches = _stretches(coded, [ids[name] for name in order], [offsets[name] for name in order], refs,
+                           tuple(c.ref for c in codes))
+    results = unitizing_alpha_of(stretches, 0, total, len(raters)) if len(stretches.begin) else {}
+    counted = _counted(stretches, len(raters))
     rows = []
     shown = [asker.may_read_rater(r) for r in raters]  # a coder sees their own counts, never another's
-    for code in codes:
-        mine = by_code.get(code.ref, [])
+    for index, code in enumerate(codes):
         if code.ref not in results:
             continue
-        result = results[code.ref]
+        result, (spans, characters) = results[code.ref], counted[index]
         row = SpanCodeAgreement(
-            code.ref, tuple(sum(s.rater == i for s in mine) if shown[i] else None for i in range(len(raters))),
-            tuple(sum(s.length for s in mine if s.rater == i) if shown[i] else None for i in range(len(raters))),
+            code.ref, tuple(n if shown[i] else None for i, n in enumerate(spans)),
+            tuple(n if shown[i] else None for i, n in enumerate(characters)),
             result.observed, result.expected, defined(result.alpha), alpha_band(defined(result.alpha)))
         rows.append(row if asker.is_admin else _as_coder_sees(row, shown.index(True)))
     return SpanAgreementReport(raters, order, total, BASIS_ALL if include_unfinished else BASIS_DONE, tuple(rows))
 
 
-# Per (rater's index in the report's order, code): each coding as a stretch of its transcript,
-# (transcript, start, end): a span as coded, a whole-segment coding its segment, a
-# whole-transcript coding (None, None): the transcript.
-_Coded = dict[tuple[int, str], list[tuple[str, int | None, int | None]]]
+_WHOLE = -1  # a whole-transcript coding's end in ``_Coded``: the transcript's length
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """The compared codings as arrays, one entry per coding: the rater's index in the report's
+    order, the transcript's and the code's ids, and the stretch of its transcript coded
+    [start, end): a span as coded, a whole-segment coding its segment, a whole-transcript coding
+    (0, ``_WHOLE``)."""
+
+    rater: np.ndarray
+    transcript: np.ndarray
+    code: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
 
 
 def _coded(session: Session, raters: tuple[str, ...], transcript_ids: list[int]) -> _Coded:
     """The codings of ``raters`` on the compared transcripts, only what a stretch needs (no
-    memo, no text): the database joins each to its segment's bounds."""
+    memo, no text): the database gives each its rater's index and its stretch of the transcript."""
     index = {rater_user(session, r).id: n for n, r in enumerate(raters)}
-    refs = {c.id: c.ref for c in codes_mod.all_codes(session, include_retired=True)}
-    coded: _Coded = {}
+    whole, spanned = Coding.segment_id.is_(None), Coding.span_start.is_not(None)
+    columns = (case(index, value=Coding.rater_id), Coding.transcript_id, Coding.code_id,
+               case((whole, 0), (spanned, Coding.span_start), else_=Segment.start),
+               case((whole, _WHOLE), (spanned, Coding.span_end), else_=Segment.end))
+    connection, values = session.connection(), []
     for chunk in (transcript_ids[at:at + _CHUNK] for at in range(0, len(transcript_ids), _CHUNK)):
-        for rater_id, name, code_id, segment_id, seg_start, seg_end, span_start, span_end in session.execute(
-                select(Coding.rater_id, Transcript.name, Coding.code_id, Coding.segment_id, Segment.start,
-                       Segment.end, Coding.span_start, Coding.span_end)
-                .join(Transcript, Coding.transcript_id == Transcript.id)
-                .outerjoin(Segment, Coding.segment_id == Segment.id)
-                .where(Coding.rater_id.in_(list(index)), Coding.transcript_id.in_(chunk))):
-            if segment_id is None:
-                start, end = None, None
-            elif span_start is None:
-                start, end = seg_start, seg_end
-            else:
-                start, end = span_start, span_end
-            coded.setdefault((index[rater_id], refs[code_id]), []).append((name, start, end))
-    return coded
+        rows = connection.execute(select(*columns).outerjoin(Segment, Coding.segment_id == Segment.id)
+                                  .where(Coding.rater_id.in_(list(index)), Coding.transcript_id.in_(chunk)))
+        values.append(np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64))  # no tuple per coding
+    return _Coded(*np.concatenate(values or [np.zeros(0, dtype=np.int64)]).reshape(-1, len(columns)).T)
 
 
 _CHUNK = 500  # transcript ids per IN (...) list
+
+
+def _stretches(coded: _Coded, transcripts: list[int], offsets: list[tuple[int, int]], refs: dict[int, str],
+               categories: tuple[str, ...]) -> Stretches:
+    """Each rater's stretches of each code of ``categories`` (codes by ref; ``refs``: each code id's)
+    on the continuum of the ``transcripts`` laid at their ``offsets`` (start, length); overlapping
+    stretches of one rater and code (a span inside a segment that rater also coded whole) count
+    once, as their union."""
+    base, size = np.zeros((2, max(transcripts, default=0) + 1), dtype=np.int64)
+    base[transcripts], size[transcripts] = np.array(offsets, dtype=np.int64).reshape(-1, 2).T
+    position = {ref: n for n, ref in enumerate(categories)}
+    category_of = np.full(max(refs, default=0) + 1, -1, dtype=np.int64)  # by code id; -1: a code not compared
+    for code_id, ref in refs.items():
+        category_of[code_id] = position.get(ref, -1)
+    category = category_of[coded.code]
+    kept = category >= 0
+    start = base[coded.transcript] + coded.start
+    end = base[coded.transcript] + np.where(coded.end == _WHOLE, size[coded.transcript], coded.end)
+    return _union(Stretches(start[kept], (end - start)[kept], coded.rater[kept], category[kept], categories))
+
+
+def _union(stretches: Stretches) -> Stretches:
+    """Per rater and category, the union of the stretches: those overlapping (not merely
+    touching) merged into one. In order of category, rater and begin (``unitizing_alpha_of``'s)."""
+    group = stretches.category * (int(stretches.rater.max(initial=0)) + 1) + stretches.rater
+    end = stretches.begin + stretches.length
+    order = np.lexsort((end, stretches.begin, group))
+    group, begin, end = group[order], stretches.begin[order], end[order]
+    # the groups laid one after another on one line, so that a running maximum of ends never crosses into the next
+    room = int(end.max(initial=0)) + 1
+    reach = np.maximum.accumulate(group * room + end)
+    first = np.ones(len(begin), dtype=bool)
+    first[1:] = group[1:] * room + begin[1:] >= reach[:-1]  # not inside what came before: a new stretch starts
+    starts = np.flatnonzero(first)
+    merged_end = np.maximum.reduceat(end, starts) if len(starts) else end
+    return Stretches(begin[starts], merged_end - begin[starts], stretches.rater[order][starts],
+                     stretches.category[order][starts], stretches.categories)
+
+
+def _counted(stretches: Stretches, raters: int) -> list[tuple[list[int], list[int]]]:
+    """Per category, each rater's count of stretches and of characters in them."""
+    cell = stretches.category * raters + stretches.rater
+    cells = len(stretches.categories) * raters
+    spans, characters = np.bincount(cell, minlength=cells), np.zeros(cells, dtype=np.int64)
+    np.add.at(characters, cell, stretches.length)
+    return list(zip(spans.reshape(-1, raters).tolist(), characters.reshape(-1, raters).tolist()))
+
 
 def _as_coder_sees(row: SpanCodeAgreement, coder: int) -> SpanCodeAgreement:
     """Alpha's band only, once the coder coded CODER_MIN_UNITS stretches of the code (a rule on
@@ -129,27 +180,3 @@ def _offsets(study: Study, order: tuple[str, ...]) -> tuple[dict[str, tuple[int,
         offsets[name] = (position, len(lengths[name]))
         position += len(lengths[name])
     return offsets, position
-
-
-def _stretches(coded: _Coded, offsets: dict) -> list[Span]:
-    """Each rater's stretches of each code on the continuum; overlapping stretches of one rater
-    and code (a span inside a segment that rater also coded whole) count once, as their union."""
-    spans = []
-    for (rater, code), held in coded.items():
-        stretches = []
-        for transcript, start, end in held:
-            base, length = offsets[transcript]
-            stretches.append((base, base + length) if start is None else (base + start, base + end))
-        for start, end in _union(stretches):
-            spans.append(Span(start, end - start, rater, code))
-    return spans
-
-
-def _union(stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[list[int]] = []
-    for start, end in sorted(stretches):
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]

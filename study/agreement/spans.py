@@ -37,6 +37,32 @@ class UnitizingResult:
     alpha: float
 
 
+@dataclass(frozen=True)
+class Stretches:
+    """Spans held as arrays, one entry per span: what ``unitizing_alpha_of`` reads, with no object
+    per span (a study's span agreement has hundreds of thousands)."""
+
+    begin: np.ndarray  # int64
+    length: np.ndarray  # int64
+    rater: np.ndarray  # the rater's index
+    category: np.ndarray  # the category's index in ``categories``
+    categories: tuple
+
+    @classmethod
+    def of(cls, spans: Iterable[Span]) -> Stretches:
+        spans = list(spans)
+        categories = tuple(dict.fromkeys(span.category for span in spans))
+        index = {category: n for n, category in enumerate(categories)}
+        columns = ([s.begin, s.length, s.rater, index[s.category]] for s in spans)
+        begin, length, rater, category = np.array(list(columns), dtype=np.int64).reshape(-1, 4).T
+        return cls(begin, length, rater, category, categories)
+
+    def take(self, chosen) -> Stretches:
+        """The stretches ``chosen`` (an index array, a mask or a slice)."""
+        return Stretches(self.begin[chosen], self.length[chosen], self.rater[chosen], self.category[chosen],
+                         self.categories)
+
+
 def unitizing_alpha(
     spans: Iterable[Span], begin: int, length: int, raters: int
 ) -> dict[Hashable, UnitizingResult]:
@@ -44,55 +70,84 @@ def unitizing_alpha(
 
     Positions are integers; a rater's spans of one category must not overlap.
     """
-    spans = sorted(spans, key=lambda span: (span.begin, span.length, span.rater))
-    by_category: dict[Hashable, list[Span]] = {}
-    for span in spans:
-        by_category.setdefault(span.category, []).append(span)
+    return unitizing_alpha_of(Stretches.of(spans), begin, length, raters)
+
+
+def unitizing_alpha_of(stretches: Stretches, begin: int, length: int,
+                       raters: int) -> dict[Hashable, UnitizingResult]:
+    """``unitizing_alpha`` of spans held as arrays: per category that has spans, in the order of
+    the categories' names."""
+    ordered = _in_order(stretches)
+    bounds = np.searchsorted(ordered.category, np.arange(len(ordered.categories) + 1)).tolist()
     results = {}
-    for category in sorted(by_category, key=str):
-        chosen = by_category[category]
-        partitions = [_sections(chosen, rater, begin, length) for rater in range(raters)]
-        observed = _unitizing_observed(chosen, partitions, length, raters)
-        expected = _unitizing_expected(chosen, partitions, length, raters)
-        alpha = 1 - observed / expected if expected else math.nan
-        results[category] = UnitizingResult(observed, expected, alpha)
+    for index in sorted(range(len(ordered.categories)), key=lambda n: str(ordered.categories[n])):
+        if bounds[index] < bounds[index + 1]:
+            chosen = ordered.take(slice(bounds[index], bounds[index + 1]))
+            results[ordered.categories[index]] = _category_alpha(chosen, begin, length, raters)
     return results
 
 
-def _sections(spans: list[Span], rater: int, begin: int, length: int) -> list[tuple[int, int, bool]]:
-    """A rater's partition of the continuum: (offset, length, is_span) in order."""
-    sections, position = [], begin
-    for span in (s for s in spans if s.rater == rater):
-        if span.begin < position:
-            raise ValueError(f"rater {rater}'s spans of {span.category!r} overlap at {span.begin}")
-        if span.begin > position:
-            sections.append((position, span.begin - position, False))
-        sections.append((span.begin, span.length, True))
-        position = span.begin + span.length
-    if position < begin + length:
-        sections.append((position, begin + length - position, False))
-    return sections
+def _in_order(stretches: Stretches) -> Stretches:
+    """The stretches by category, rater, begin and length; not sorted again when they come so (as
+    a study's united stretches do)."""
+    keys = (stretches.length, stretches.begin, stretches.rater, stretches.category)  # the last first, as lexsort
+    after = np.diff(keys[0]) >= 0
+    for key in keys[1:]:
+        step = np.diff(key)
+        after = (step > 0) | ((step == 0) & after)
+    return stretches if after.all() else stretches.take(np.lexsort(keys))
 
 
-def _unitizing_observed(spans: list[Span], partitions: list[list[tuple[int, int, bool]]], length: int,
-                        raters: int) -> float:
-    arrays = [_section_arrays(sections) for sections in partitions]
+# A rater's partition of the continuum into sections, as arrays: offsets, lengths, is_span.
+_Partition = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _category_alpha(chosen: Stretches, begin: int, length: int, raters: int) -> UnitizingResult:
+    """alpha_u of one category's spans, sorted by rater, begin and length."""
+    category = chosen.categories[chosen.category[0]]
+    bounds = np.searchsorted(chosen.rater, np.arange(raters + 1)).tolist()
+    partitions = [_partition(chosen.take(slice(bounds[rater], bounds[rater + 1])), begin, length, rater, category)
+                  for rater in range(raters)]
+    observed = _unitizing_observed(chosen, partitions, length, raters)
+    expected = _unitizing_expected(chosen.length, partitions, length, raters)
+    alpha = 1 - observed / expected if expected else math.nan
+    return UnitizingResult(observed, expected, alpha)
+
+
+def _partition(spans: Stretches, begin: int, length: int, rater: int, category) -> _Partition:
+    """A rater's partition of the continuum by their spans (in order): each span a section, each
+    gap of positive length between them, before the first and after the last a section too."""
+    ends = spans.begin + spans.length
+    previous = np.concatenate(([begin], ends)).astype(np.int64)[:-1]  # where each span's gap starts
+    gaps = spans.begin - previous
+    if (gaps < 0).any():
+        raise ValueError(f"rater {rater}'s spans of {category!r} overlap at {spans.begin[np.argmax(gaps < 0)]}")
+    offsets = np.column_stack((previous, spans.begin)).ravel()
+    sizes = np.column_stack((gaps, spans.length)).ravel()
+    is_span = np.tile(np.array([False, True]), len(gaps))
+    last = int(ends[-1]) if len(ends) else begin
+    if last < begin + length:
+        offsets, sizes = np.append(offsets, last), np.append(sizes, begin + length - last)
+        is_span = np.append(is_span, False)
+    kept = is_span | (sizes > 0)
+    return offsets[kept], sizes[kept], is_span[kept]
+
+
+def _unitizing_observed(spans: Stretches, partitions: list[_Partition], length: int, raters: int) -> float:
     total = 0
     for r1, r2 in itertools.combinations(range(raters), 2):
-        total += _pair_disagreement_swept(arrays[r1], arrays[r2]) if _sweepable(arrays[r1], arrays[r2]) else \
-            _pair_disagreement(partitions[r1], partitions[r2], last_span_start=_last_span_start(spans, r1, r2))
+        first, second = partitions[r1], partitions[r2]
+        total += _pair_disagreement_swept(first, second) if _sweepable(first, second) else _pair_disagreement(
+            _sections(first), _sections(second), last_span_start=_last_span_start(spans, r1, r2))
     return 2 * total / (raters * (raters - 1) * length * length)
 
 
-def _section_arrays(sections: list[tuple[int, int, bool]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A partition as arrays: offsets, lengths, is_span."""
-    if not sections:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    offsets, lengths, is_span = zip(*sections)
-    return np.array(offsets, dtype=np.int64), np.array(lengths, dtype=np.int64), np.array(is_span, dtype=bool)
+def _sections(partition: _Partition) -> list[tuple[int, int, bool]]:
+    """A partition as (offset, length, is_span) in order, for the sweep."""
+    return list(zip(*(column.tolist() for column in partition)))
 
 
-def _sweepable(first, second) -> bool:
+def _sweepable(first: _Partition, second: _Partition) -> bool:
     """Whether ``_pair_disagreement_swept`` gives ``_pair_disagreement``'s sum: sections of positive
     length both partitions end together (then DKPro's sweep visits exactly the overlapping pairs,
     and the pairs after its stop add nothing). Otherwise the sweep itself is run."""
@@ -101,7 +156,7 @@ def _sweepable(first, second) -> bool:
             and o1[-1] + l1[-1] == o2[-1] + l2[-1])
 
 
-def _pair_disagreement_swept(first, second) -> int:
+def _pair_disagreement_swept(first: _Partition, second: _Partition) -> int:
     """``_pair_disagreement`` as array operations: the sum of ``_section_distance`` over every
     pair of overlapping sections of two partitions of the continuum."""
     (o1, l1, u1), (o2, l2, u2) = first, second
@@ -115,12 +170,12 @@ def _pair_disagreement_swept(first, second) -> int:
                      begin_diff ** 2 + (begin_diff + length_diff) ** 2, 0)
     terms += np.where(span1 & ~span2 & (0 <= begin_diff) & (begin_diff <= -length_diff), length1 * length1, 0)
     terms += np.where(span2 & ~span1 & (-length_diff <= begin_diff) & (begin_diff <= 0), length2 * length2, 0)
-    return sum(terms.tolist())  # Python integers: exact, whatever the continuum's length
+    return _exact_sum(terms)
 
 
-def _last_span_start(spans: list[Span], *raters: int) -> int:
-    starts = [span.begin for span in spans if span.rater in raters]
-    return max(starts, default=-1)
+def _last_span_start(spans: Stretches, *raters: int) -> int:
+    starts = spans.begin[np.isin(spans.rater, raters)]
+    return int(starts.max()) if len(starts) else -1
 
 
 def _pair_disagreement(first, second, last_span_start: int) -> int:
@@ -151,21 +206,32 @@ def _section_distance(o1, l1, unit1, o2, l2, unit2) -> int:
     return 0
 
 
-def _unitizing_expected(spans: list[Span], partitions: list[list[tuple[int, int, bool]]], length: int,
-                        raters: int) -> float:
-    gaps = np.sort(np.array([size for sections in partitions for _, size, is_span in sections if not is_span],
-                            dtype=np.int64))
-    sizes = np.array([span.length for span in spans], dtype=np.int64)
+def _unitizing_expected(sizes: np.ndarray, partitions: list[_Partition], length: int, raters: int) -> float:
+    gaps = np.sort(np.concatenate([lengths[~is_span] for _, lengths, is_span in partitions]))
     # per span, the sum over the gaps at least its size of (gap - size + 1): sorted gaps and their sums from the top
     above = np.searchsorted(gaps, sizes, side="left")
     from_top = np.concatenate([np.cumsum(gaps[::-1])[::-1], np.zeros(1, dtype=np.int64)])
-    fits = (from_top[above] - (sizes - 1) * (len(gaps) - above)).tolist()
-    count = len(spans)
-    cubes = sum(2 * size ** 3 - 3 * size ** 2 + size for size in sizes.tolist())  # Python integers: exact
-    total = Fraction((count - 1) * cubes, 3) + sum(size * size * fit for size, fit in zip(sizes.tolist(), fits))
-    within_spans = sum(span.length * (span.length - 1) for span in spans)
+    fits = from_top[above] - (sizes - 1) * (len(gaps) - above)
+    count, largest = len(sizes), int(sizes.max())
+    size, fit = _exact(count * largest ** 2 * (3 * largest + int(fits.max()) + 1), sizes, fits)
+    cubes = int((2 * size ** 3 - 3 * size ** 2 + size).sum())
+    total = Fraction((count - 1) * cubes, 3) + int((size * size * fit).sum())
+    within_spans = int((size * (size - 1)).sum())
     denominator = raters * length * (raters * length - 1) - within_spans
     return float(total * 2 / length / denominator)
+
+
+def _exact(bound: int, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``arrays`` as they are (int64) when no figure computed from them exceeds ``bound``, else as
+    arrays of Python integers: exact either way, fast on every continuum but a huge one."""
+    return arrays if bound < 2 ** 63 else tuple(array.astype(object) for array in arrays)
+
+
+def _exact_sum(terms: np.ndarray) -> int:
+    """The sum of int64 ``terms``, exact whatever their count and size."""
+    if len(terms) * int(np.abs(terms).max(initial=0)) < 2 ** 63:
+        return int(terms.sum())
+    return sum(terms.tolist())
 
 
 def digitize_spans(

@@ -81,8 +81,8 @@ def restore(study: Study, actor: Actor, folder: Path, *, with_accounts: bool = F
                 with bulk.held(session, table, len(rows)):  # a large table's keys checked once, after its rows
                     _insert(session, table, rows)
                 counts[table.name] = len(rows)
-                if rows:
-                    bulk.refresh_statistics(connection, table)  # the planner's statistics still say empty
+        # the planner's statistics still say empty where a bulk insert did not refresh them (a small table)
+        bulk.refresh_unseen(connection, [name for name, count in counts.items() if count])
         _advance_sequences(connection)
         audit(session, actor.name, "study.restore", str(folder), after={
             "tables": counts, "accounts": {a.name: a.role for a in accounts}, "with_accounts": with_accounts})

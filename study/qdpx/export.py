@@ -126,6 +126,11 @@ class _ProjectBuilder:
         self.notes: list[ET.Element] = []
         self.memo_files = 0
         self.not_written: tuple[str, ...] = ()
+        self.extents: dict[str, dict] = defaultdict(dict)  # transcript -> ``rejoined``'s extents
+        rater_id = {name: id_ for id_, name in self.rater_of.items()}
+        for (rater, transcript, code_id, start, end), extent in kept.selection_extents(session).items():
+            if rater in rater_id:
+                self.extents[transcript][(rater_id[rater], code_id, start, end)] = extent
         # (rater, transcript) of the transcript memos an import read from notes, whose names it kept
         self.memo_notes = {(ref[1], ref[2]) for ref in kept.kept_of(session).refs.values()
                            if ref[0] == "memo" and ref[3] == "whole"} if with_kept else set()
@@ -277,7 +282,7 @@ class _ProjectBuilder:
         segments = {s.id: s for s in transcript.segments}
         whole = sorted((c for c in codings if segments.get(c.segment_id) is None), key=self.order)
         placed = sorted((c for c in codings if segments.get(c.segment_id) is not None), key=self.order)
-        for coding, span in rejoined(placed, segments):
+        for coding, span in rejoined(placed, segments, self.extents.get(transcript.name, {})):
             element.append(self.selection(transcript, coding, str(segments[coding.segment_id].index), span))
         if transcript.participant is not None:
             element.append(self.case_selection(transcript))
@@ -429,33 +434,45 @@ class _NewGuids:
         return place[2] if place else None
 
 
-def rejoined(codings: list[Coding], segments: dict) -> list[tuple[Coding, tuple[int, int]]]:
-    """(first piece, span) of each selection the codings were cut from: an import cuts a selection
-    over several segments at their bounds (one coding per segment, each with the selection's rater,
-    code, memo and date), and an export writes it whole again, named and placed as it came in.
-    Pieces join when one reaches the end of its segment and the next starts the next segment."""
+def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int, int, int], tuple[int, int]]
+             ) -> list[tuple[Coding, tuple[int, int]]]:
+    """(first piece, span) of each selection to write: a coding, or the pieces an import cut one
+    selection into at segment bounds, as one. ``extents``: {(rater id, code id, start, end) of a
+    selection's codings: its own (start, end)}, kept by the import; the selection goes out there
+    when its codings are all still held, with one memo, each where the import put it (the part of
+    each segment it covers); else each coding goes out where it is."""
     def reach(coding: Coding) -> tuple[int, int]:
         segment = segments[coding.segment_id]
         return coding.span or (segment.start, segment.end)
 
-    def same(coding: Coding) -> tuple:
-        return coding.rater_id, coding.code_id, coding.memo or "", coding.created_at
-
-    by_place = {(same(c), segments[c.segment_id].index): c for c in codings}
+    by_reach = {(c.rater_id, c.code_id, reach(c)): c for c in codings}
+    ordered = sorted(segments.values(), key=lambda s: s.start)
+    spans: dict[int, tuple[int, int]] = {}
     joined: set[int] = set()  # codings written as part of an earlier one's selection
-    found = []
-    for coding in codings:
-        if coding.id in joined:
+    for (rater, code, start, end), extent in sorted(extents.items()):
+        pieces = _pieces(ordered, start, end, lambda place: by_reach.get((rater, code, place)))
+        if pieces and not any(p.id in joined or p.id in spans for p in pieces) and len(
+                {p.memo or "" for p in pieces}) == 1:
+            joined.update(p.id for p in pieces[1:])
+            spans[pieces[0].id] = extent
+    return [(c, spans.get(c.id, reach(c))) for c in codings if c.id not in joined]
+
+
+def _pieces(ordered: list, start: int, end: int, coding_at) -> list[Coding] | None:
+    """The codings an import stored for a selection from ``start`` to ``end``, one per segment it
+    covers (``coding_at(place)``: the coding at that place); None when one is missing (removed
+    since). A segment where the selection covers only blanks had none."""
+    pieces = []
+    for segment in ordered:
+        if segment.end <= start or segment.start >= end:
             continue
-        start, end = reach(coding)
-        last = coding
-        while (end == segments[last.segment_id].end and
-               (after := by_place.get((same(coding), segments[last.segment_id].index + 1))) is not None and
-               after.id not in joined and reach(after)[0] == segments[after.segment_id].start):
-            joined.add(after.id)
-            last, end = after, reach(after)[1]
-        found.append((coding, (start, end)))
-    return found
+        place = (max(start, segment.start), min(end, segment.end))
+        piece = coding_at(place)
+        if piece is None and segment.transcript.text[place[0]:place[1]].strip():
+            return None
+        if piece is not None:
+            pieces.append(piece)
+    return pieces or None
 
 
 def user_name(rater: str) -> str:

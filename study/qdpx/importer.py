@@ -130,6 +130,7 @@ class CodingRecord:
     code: str  # Theme/Code reference
     memo: str = ""
     created: dt.datetime | None = None
+    selection: str | None = None  # the GUID of its selection
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             writer.notes.update(records.notes)
             writer.write(transcript, codings, memos)
         writer.store_codings()
+        kept.keep_selection_extents(session, writer.extents)
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
         memos = _project_memos(project, code_refs)
         summary.project_memos = project_memos.keep(session, [memo for _, memo in memos])
@@ -497,7 +499,7 @@ class _Records:
                 if ref is not None:
                     memo = _joined([annotation, *self.note_texts(coding.notes)])
                     codings.append(CodingRecord(self.coder(coding, selection), start, end, ref, memo,
-                                                _moment(coding.created or selection.created)))
+                                                _moment(coding.created or selection.created), selection.guid))
             if not selection.codings and annotation:
                 memos.append(MemoRecord(self.user(selection.user), start, annotation, _moment(selection.created)))
         for coding in self.source.codings:
@@ -558,12 +560,15 @@ class _Writer:
         self.pending: list[CodingWrite] = []  # codings queued for ``store_codings``, in the file's order
         self.selections: dict[str, list] = {}  # selection GUID -> [transcript, start, end], for kept references
         self.notes: dict[str, list] = {}  # note GUID -> ["memo", rater, transcript, segment index or "whole"]
+        self.extents: kept.Extents = {}  # of selections stored otherwise than they came: ``kept.selection_extents``
 
     def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
         segments = list(transcript.segments)
         ends = [segment.end for segment in segments]
         ends = ends if ends == sorted(ends) else None  # a search by position needs them in order
         writes: dict[CodingKey, tuple[str, CodingWrite]] = {}
+        repeats: list[str] = []  # selections whose every coding another selection of the file made already
+        repeated, stored_from = set(), set()  # GUIDs of those selections, and of the selections stored
         for record in codings:
             rater = self.rater(record.rater)
             if self.is_done(rater, transcript, f"{rater.name}'s coding {record.code}"):
@@ -574,10 +579,25 @@ class _Writer:
                     f"{transcript.name} [{record.start}:{record.end}] ({record.code}): covers no segment (it lies "
                     "outside the speakers' turns)")
                 continue
-            for segment, span in pieces:
-                key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
-                                self.code_id(record.code), span)
+            keys = [CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
+                              self.code_id(record.code), span) for segment, span in pieces]
+            if record.start is not None and all(key in writes for key in keys):
+                repeats.append(f"[{record.start}:{record.end}] {record.code} by {rater.name}")
+                repeated.add(record.selection)
+                continue
+            stored_from.add(record.selection)
+            extent = (record.start, record.end)
+            if record.start is not None and (len(pieces) > 1 or _hull(pieces) != extent):
+                self.extents[(rater.name, transcript.name, self.code_id(record.code), *_hull(pieces))] = extent
+            for key in keys:
                 writes.setdefault(key, (rater.name, CodingWrite(key, memo=record.memo or None, created=record.created)))
+        for guid in repeated - stored_from:  # what was kept of it (its name) is not the stored selection's
+            self.selections.pop(guid, None)
+        if repeats:
+            self.summary.skipped.append(
+                f"{transcript.name}: {len(repeats)} selection(s) code only what another selection of the same user "
+                "and code codes already on these turns, and are stored as that coding (their own extent, name and "
+                "memo not kept): " + "; ".join(repeats[:5]) + ("; ..." if len(repeats) > 5 else ""))
         stored = self.store(transcript, list(writes.values()))
         notes = self.memos(transcript, segments, memos)
         audit(self.session, self.actor.name, "qdpx.import", transcript.name, after={"codings": stored, "memos": notes})
@@ -675,6 +695,12 @@ class _Writer:
         if ref not in self.code_ids:
             self.code_ids[ref] = codes_mod.resolve(self.session, ref, self.codes).id
         return self.code_ids[ref]
+
+
+def _hull(pieces: list[tuple[Segment, tuple[int, int] | None]]) -> tuple[int, int]:
+    """Where the codings a selection is stored as begin and end (a whole segment's: its bounds)."""
+    (first, head), (last, tail) = pieces[0], pieces[-1]
+    return (head or (first.start, first.end))[0], (tail or (last.start, last.end))[1]
 
 
 # ---------------------------------------------------------------- the codebook

@@ -178,6 +178,28 @@ def keep_variable_types(session: Session, types: dict[str, str]) -> None:
         session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
 
 
+EXTENTS = "qdpx_extents"  # study_meta: JSON [[rater, transcript, code id, start, end, its start, its end]...]
+Extents = dict[tuple[str, str, int, int, int], tuple[int, int]]
+
+
+def selection_extents(session: Session) -> Extents:
+    """{(rater, transcript, code id, start, end) of codings: the selection's own (start, end)} of each
+    selection an import stored otherwise than it came: cut at segment bounds (one coding per segment,
+    start and end those of the first and last) or reaching past a segment (over a speaker's label).
+    An export writes those codings as that selection again, and joins no others (two codings of
+    neighbouring segments stay two selections, whatever their dates)."""
+    return {tuple(item[:5]): tuple(item[5:]) for item in json.loads(get_setting(session, EXTENTS) or "[]")}
+
+
+def keep_selection_extents(session: Session, extents: Extents) -> None:
+    """Keep these selections' extents, with those kept already (a new one wins), in the caller's transaction."""
+    known = selection_extents(session)
+    if any(known.get(key) != extent for key, extent in extents.items()):
+        known.update(extents)
+        session.merge(Meta(key=EXTENTS, value=json.dumps(sorted([*key, *extent] for key, extent in known.items()),
+                                                         ensure_ascii=False)))
+
+
 def holds_paragraphs(text: str, piece: str) -> bool:
     """Whether ``piece`` stands in ``text`` as whole paragraphs (blank-line separated), not inside one."""
     return f"\n\n{piece.strip()}\n\n" in f"\n\n{text.strip()}\n\n"
@@ -392,32 +414,62 @@ class Restorer:
 
     def unfold_notes(self, root: ET.Element) -> None:
         """A selection's Description without the texts of the notes put back on it (an annotation
-        linked to it, a note it refers to), which an import folded into its coding's memo: each
-        text goes out where it came from, once (a selection left with no memo has no Description)."""
+        linked to it, a note it or its coding refers to), which an import folded into its coding's
+        memo: each text goes out where it came from, once (a selection left with no memo has no
+        Description). A note whose text the memo no longer holds (edited or cleared in the study)
+        is not put back there: the memo as it is now goes out, and the note is named in ``not_written``."""
         notes = {normal_guid(n.get("guid")): self.note_text(n) for n in root.iter("Note")}
         selections = {normal_guid(s.get("guid")): s for s in root.iter()
                       if s.tag in ("PlainTextSelection", "TranscriptSelection") and s.get("guid")}
         on: dict[str, list[str]] = {}
         for selection_guid, selection in selections.items():
             on[selection_guid] = [normal_guid(r.get("targetGUID")) for r in selection.iter("NoteRef")]
+        links: dict[tuple[str, str], list[ET.Element]] = {}  # (note, selection) -> the links joining them
         for link in root.iter("Link"):
             ends = [normal_guid(link.get("originGUID")), normal_guid(link.get("targetGUID"))]
             for one, other in (ends, ends[::-1]):
                 if one in notes and other in selections:
                     on[other].append(one)
+                    links.setdefault((one, other), []).append(link)
+        edited: set[str] = set()  # notes taken off a selection whose memo no longer holds their text
         for selection_guid, note_guids in on.items():
-            description = selections[selection_guid].find("Description")
+            selection = selections[selection_guid]
+            description = selection.find("Description")
+            text = description.text or "" if description is not None else ""
+            gone = {note for note in note_guids if notes.get(note) and not holds_paragraphs(text, notes[note])}
+            if gone:
+                edited |= gone
+                _drop_note_refs(root, selection, gone, [link for note in gone
+                                                        for link in links.get((note, selection_guid), [])])
             if description is None or not note_guids:
                 continue
-            text = description.text or ""
-            for note in note_guids:
+            for note in set(note_guids) - gone:
                 if notes.get(note):
                     text = without_paragraphs(text, notes[note])
             text = "\n\n".join(part.strip() for part in text.split("\n\n") if part.strip())
             if text:
                 description.text = text
             else:
-                selections[selection_guid].remove(description)
+                selection.remove(description)
+        self.drop_unreferenced(root, edited)
+
+    def drop_unreferenced(self, root: ET.Element, notes: set[str]) -> None:
+        """Of ``notes``, those nothing refers to any more out of the export (and their files), each
+        named in ``not_written``."""
+        referred = {normal_guid(value) for e in root.iter() if e.tag != "Note"
+                    for name, value in e.attrib.items() if name.endswith("GUID")}
+        container = root.find("Notes")
+        for note in [n for n in (container if container is not None else ())
+                     if normal_guid(n.get("guid")) in notes - referred]:
+            container.remove(note)
+            path = (note.get("plainTextPath") or "").strip()
+            self.files.pop("Sources/" + path[len(INTERNAL):], None)
+            self.not_written.append(f"note {note.get('name') or note.get('guid')!r}: the memo it was part of was "
+                                    "edited in the study and no longer holds its text; the memo goes out as it is now")
+        for name in ("Notes", "Links"):
+            found = root.find(name)
+            if found is not None and len(found) == 0:
+                root.remove(found)
 
     def note_text(self, note: ET.Element) -> str:
         """A note's text as this export writes it: its content, else the file put back with it."""
@@ -501,6 +553,17 @@ class Restorer:
                 insert_in_order(outer, part)
         by_guid[normal_guid(outer.get("guid"))] = outer
         return outer
+
+
+def _drop_note_refs(root: ET.Element, selection: ET.Element, notes: set[str], links: list[ET.Element]) -> None:
+    """The selection (and its codings) without references to ``notes``, and the project without ``links``."""
+    for parent in list(selection.iter()):
+        for ref in [r for r in parent if r.tag == "NoteRef" and normal_guid(r.get("targetGUID")) in notes]:
+            parent.remove(ref)
+    container = root.find("Links")
+    for link in links:
+        if container is not None and link in list(container):
+            container.remove(link)
 
 
 def _transcript_parts(text: ET.Element, template: ET.Element | None) -> list[ET.Element]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .captions import Cue, cues_read
+from .annotation_files import annotations_read
 from .model import ParsedTranscript, Unreadable
-from .rendered import clock
 from .taught import Convention
 from .xml_tree import xml_root
 
@@ -35,13 +34,10 @@ def read_elan(data: bytes, *, taught: Sequence[Convention] = (), **_options) -> 
             continue
         for annotation in tier.iter("ALIGNABLE_ANNOTATION"):
             if text := _value(annotation):
-                spoken.append((_milliseconds(times.get(annotation.get("TIME_SLOT_REF1"))), tier.get("TIER_ID") or "", text))
+                spoken.append((_seconds(times.get(annotation.get("TIME_SLOT_REF1"))), tier.get("TIER_ID") or "", text))
     if not spoken:
         raise Unreadable("has no time-aligned annotations with text; check that it is the right file")
-    spoken.sort(key=lambda item: item[0])  # stable: annotations without a time keep their tier's order
-    cues = [Cue(number, speaker or None, clock(ms / 1000) if ms != float("inf") else None, text, (text,))
-            for number, (ms, speaker, text) in enumerate(spoken, 1)]
-    return cues_read(cues, notes=notes, taught=taught)
+    return annotations_read(spoken, notes, taught=taught)  # in time order; unaligned annotations keep their tier's
 
 
 def _value(annotation) -> str:
@@ -49,9 +45,9 @@ def _value(annotation) -> str:
     return " ".join("".join(value.itertext()).split()) if value is not None else ""
 
 
-def _milliseconds(value: str | None) -> float:
-    """A slot's time; a slot ELAN left unaligned (no value) sorts last."""
+def _seconds(value: str | None) -> float | None:
+    """A slot's time in seconds; None for a slot ELAN left unaligned (no value): it sorts last."""
     try:
-        return float(value) if value is not None else float("inf")
+        return float(value) / 1000 if value is not None else None
     except ValueError:
-        return float("inf")
+        return None

@@ -131,6 +131,46 @@ def plausible_speaker(name: str) -> bool:
     return name.count("(") == name.count(")") and not name.rstrip().endswith((",", "-", "&", "("))
 
 
+_CODE_PART = re.compile(r"\d+|(?<![A-Za-z])[A-Za-z](?![A-Za-z])|[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=4096)
+def label_family(name: str) -> str | None:
+    """The form of a coded label, for telling its kin: a number is "9", a Latin letter standing alone
+    "A", a Latin word "W", the rest as written. "Mother 1" and "Father 2" are "W 9", "Parent B" is
+    "W A", "B2" is "A9", "Bさん" is "Aさん". None for a label with no number nor lone letter
+    ("Moderator", "Ana Ruiz"): names are not kin by their form."""
+    family = _CODE_PART.sub(lambda part: "9" if part.group()[0].isdigit() else "A" if len(part.group()) == 1 else "W",
+                            " ".join(name.casefold().split()))
+    return family if ("9" in family or "A" in family) and len(family) <= 12 else None
+
+
+def kin_of_recurring(name: str, recurring: Iterable[str]) -> bool:
+    """Whether ``name``, heard once, has the form of a label that recurs: a focus group's "Father 2" or
+    "Cさん" who speaks once, beside "Mother 1" or "Aさん" who speak more (participants coded by the
+    transcriber are speakers however seldom they speak)."""
+    family = label_family(name)
+    return family is not None and any(label_family(other) == family for other in recurring if other != name.casefold())
+
+
+_CAST_KEY = re.compile(r"^[^\w\n]*[^\W\d_][\w \t]{0,30}[:：]")
+
+
+def named_in_a_cast_line(above: Iterable[str], names: Iterable[str]) -> set[str]:
+    """Those of ``names`` (casefolded) that a line above the dialogue lists with another of them, as whole
+    words: a cast or participants line ("Participants: MOD, P1, P2, P3", CHAT's "@Participants: CHI
+    Target_Child, MOT Mother, INV Investigator") declares its speakers however seldom they speak."""
+    wanted = {name.casefold() for name in names}
+    declared: set[str] = set()
+    for line in above:
+        listing = _CAST_KEY.sub("", line, count=1)  # "Present: ...": the key is no one listed
+        words = set(re.findall(rf"[{WORD}]+(?:[ \t]\d{{1,3}})?", listing.casefold()))
+        listed = wanted & (words | {word.split()[0] for word in words})
+        if len(listed) >= 2:
+            declared |= listed
+    return declared
+
+
 _REPEATED_NUMBER = re.compile(r"^(?P<name>.*?\b(?P<n>\d+))(?:[ \t]+(?P=n))+$")
 
 
@@ -163,7 +203,8 @@ def defined_at_first_use(names: Iterable[str]) -> dict[str, str]:
     return same
 
 
-def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], needs: str = "") -> list[Label]:
+def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], needs: str = "",
+                    header: str = "") -> list[Label]:
     """The speaker labels among ``lines``, told apart from sentences that start with "Word:".
 
     A reading counts when its shape is unmistakable, it names a role ("Interviewer", "P3",
@@ -178,6 +219,9 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
     every_line_labelled = len(options) == len(lines)
     labelled = Counter(name for found in options for name in {label.speaker.casefold() for label in found})
     unglued = {label.speaker.casefold() for found in options for label in found if not label.pattern.glued}
+    recurring = {name for name, n in labelled.items() if n > 1}
+    first = next((found[0].line.start for found in options if found[0].speaker.casefold() in recurring), 0)
+    cast = named_in_a_cast_line([*header.splitlines(), *(line.text for line in lines if line.start < first)], labelled)
 
     def counted(label: Label) -> bool:
         if label.pattern.glued:
@@ -187,6 +231,8 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
             or label.pattern.self_evident
             or labelled[label.speaker.casefold()] > 1
             or role_label(label.speaker) is not None
+            or kin_of_recurring(label.speaker, recurring)
+            or label.speaker.casefold() in cast
         )
 
     def first(found: list[Label], wanted: Callable[[Label], bool]) -> Label | None:
@@ -276,7 +322,7 @@ def label_proposal(
 ) -> Proposal | None:
     """Turns from each accepted label to the next (or a heading, or the end of speech)."""
     content = document.speech_lines
-    labels = accepted_labels(content, patterns, needs)
+    labels = accepted_labels(content, patterns, needs, document.header)
     if not labels:
         return None
     return proposal_from_labels(layout, document, labels, all_labelled=len(labels) == len(content))

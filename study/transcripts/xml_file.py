@@ -1,6 +1,6 @@
 """XML transcripts (.xml), told apart by their root element: timed text ('tt'), ELAN annotations
-('ANNOTATION_DOCUMENT'), and oral-history synchronizer records ('ROOT' holding a 'record', as the
-OHMS viewer's XML exports are).
+('ANNOTATION_DOCUMENT'), Transcriber ('Trans') and EXMARaLDA ('basic-transcription') transcripts, and
+oral-history synchronizer records ('ROOT' holding a 'record', as the OHMS viewer's XML exports are).
 
 An OHMS record's transcript is one element's text, labelled as a plain text file would be
 ("SMITH: ..."), or a WebVTT document in ``vtt_transcript``: it is read so. The record's fields
@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Collection, Sequence
 
+from .annotation_files import read_exmaralda, read_transcriber
 from .captions import read_subtitles
 from .elan_file import read_elan
 from .model import ParsedTranscript, Unreadable
@@ -22,8 +23,8 @@ from .timed_text import read_timed_text
 from .xml_tree import local_name as _local
 from .xml_tree import xml_root
 
-_UNKNOWN = ("is an XML file of a kind the reader does not know (it reads timed text, ELAN annotations and "
-            "oral-history synchronizer records); export the transcript as text, captions or a table")
+_UNKNOWN = ("is an XML file of a kind the reader does not know (it reads timed text, ELAN, Transcriber and EXMARaLDA "
+            "annotations and oral-history synchronizer records); export the transcript as text, captions or a table")
 _HEADER_FIELDS = ("title", "interviewee", "interviewer", "date", "date_nonpreferred_format", "repository",
                   "collection_name", "series_name", "accession")
 _NOTE_FIELDS = ("title", "synopsis", "keywords", "subjects", "partial_transcript")  # an index point's
@@ -38,6 +39,10 @@ def read_xml(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
         return read_timed_text(data, taught=taught, **options)
     if name == "ANNOTATION_DOCUMENT":
         return read_elan(data, taught=taught, **options)
+    if name == "Trans":
+        return read_transcriber(data, taught=taught, **options)
+    if name == "basic-transcription":
+        return read_exmaralda(data, taught=taught, **options)
     record = next((child for child in root if _local(child.tag) == "record"), None)
     if record is None:
         raise Unreadable(_UNKNOWN)

@@ -116,17 +116,17 @@ def confirm_done(transcript_id: int) -> None:
 
 
 def transcript_choices() -> list:
-    """The picker's transcripts with the rater's progress: as last read, with the shown one's as
-    its clicks read it back, or, after a switch, the two transcripts of the switch read anew;
+    """The picker's transcripts with the rater's progress: after a switch, the two transcripts of
+    the switch read anew; else as last read, with the shown one's as its clicks read it back;
     read anew on any other run that does not follow clicks (new transcripts appear)."""
     kept, shown = st.session_state.get(CHOICES), st.session_state.get(SHOWN)
     switched = st.session_state.pop(SWITCHED, None)
+    if kept and switched:  # first: a switch in a run that also follows clicks reads both (the clicks are stored)
+        kept = st.session_state[CHOICES] = with_read_anew(kept, [i for i in switched if i is not None])
+        return kept
     fresh = just_stored(shown) if kept and shown is not None else None
     if fresh is not None:
         return [replace(c, progress=fresh.progress) if c.id == fresh.transcript_id else c for c in kept]
-    if kept and switched:
-        kept = st.session_state[CHOICES] = with_read_anew(kept, [i for i in switched if i is not None])
-        return kept
     kept = st.session_state[CHOICES] = workspace.transcript_progress(study, actor)
     return kept
 

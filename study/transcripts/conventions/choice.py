@@ -10,10 +10,11 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
-from ..labels import PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, person_key, proposal_from_labels, without_header_blocks
+from ..labels import (PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, kin_of_recurring,
+                      named_in_a_cast_line, person_key, proposal_from_labels, without_header_blocks)
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
-from ..roles import legend, qa_role, role_label
+from ..roles import label_role, legend, qa_role, role_label
 from ..text import Line, stripped_span
 from . import cells, colours
 from .slots import Candidate, candidates, prefix_end, time_alone, time_before
@@ -29,7 +30,7 @@ _SHAPE_NAMES = {
     "【】": "names in brackets", "****": "bold names", "____": "bold names", "**": "italic names", "__": "italic names",
     "plain": "names before a colon", "「」": "names before quoted speech", "○": "names after a speech mark", "title.": "titled names before a full stop", "dash": "names before a dash or an arrow", ".-": "names before a full stop and a dash", "alone": "names alone on a line", "tag": "names in tags",
     "voice": "voice tags", "capitals.": "names in capitals before a full stop", "times": "times alone on a line", "times before": "times opening each line, no names", "markers": "turns opened by dashes or arrows", "questions": "questions as headings",
-    "questions marked, answers bare": "questions opened by a dash, answers bare",
+    "questions marked, answers bare": "questions opened by a dash, answers bare", "spaced": "role names before a space",
 }
 _MAX_SPEAKERS = 12
 
@@ -69,23 +70,25 @@ def _label_readings(document: Document, lines: list[Line]) -> list[Proposal]:
     for shape, found in by_shape.items():
         if len(found) < 2:
             continue
-        labels = _accepted(shape, found, lines)
+        labels = _accepted(shape, found, lines, document.header)
         if labels:
             readings.append(_reading(document, shape, _with_unnamed(document, lines, labels)))
     return readings
 
 
-def _accepted(shape: str, found: list[Candidate], lines: list[Line]) -> list[Label]:
+def _accepted(shape: str, found: list[Candidate], lines: list[Line], header: str = "") -> list[Label]:
     """The candidates of one shape that are speakers: names that recur or say a role, numbers
     that change every turn ("P1.", "R1.", "P2.") read as one speaker, header blocks left out."""
     found = _same_people(_numbers_dropped(found))
     counts = Counter(c.speaker.casefold() for c in found if not c.glued)
     recurring = {name for name, n in counts.items() if n > 1}
-    declared = _declared(found, lines)  # "B = Beobachtung" above the turns: "B:" is a label, once or not
+    declared = _declared(found, lines, header)  # "B = Beobachtung" above the turns: "B:" is a label, once or not
     recurring |= declared
     kept = [c for c in found if _is_speaker(shape, c, counts, recurring)]
     if shape == "alone":
         kept = _names_alone(kept, lines)
+    if shape == "spaced":
+        kept = _spaced_labels(kept)
     labels = [Label(c.line, c.speaker, c.start, c.body_start, c.timestamp,
                     _vouched(c.speaker.casefold(), recurring, declared) or _pattern(shape, c)) for c in kept]
     labels = without_header_blocks(labels, lines)
@@ -108,7 +111,8 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
     name = candidate.speaker.casefold()
     if candidate.glued:
         return name in counts
-    if name in recurring or role_label(candidate.speaker) is not None or _of_a_series(name, recurring):
+    if name in recurring or role_label(candidate.speaker) is not None or _of_a_series(name, recurring) \
+            or kin_of_recurring(name, recurring):
         return True
     if honorific(candidate.speaker) and len(recurring) >= 2:
         return True  # "Mr. Dennis Pollard (Harrow Vale)" heard once beside members who recur
@@ -119,6 +123,20 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
     if shape == "plain":
         return candidate.speaker.isupper() and len(candidate.speaker) > 3 and len(recurring) >= 2
     return shape not in ("alone", "dash") and len(recurring) >= 2
+
+
+def _spaced_labels(kept: list[Candidate]) -> list[Candidate]:
+    """Role names before a space, less a bare "Speaker" heard once (a table's header row: "Speaker Transcript"),
+    and role letters ("I How did...", "R My father...") only when each recurs and the letters take turns: "I
+    think", "I remember", "A lot of" open lines of prose as often in a row."""
+    counts = Counter(c.speaker for c in kept)
+    kept = [c for c in kept if counts[c.speaker] > 1 or label_role(c.speaker) is not None]
+    letters = [c for c in kept if len(c.speaker) == 1]
+    changes = sum(a.speaker != b.speaker for a, b in zip(letters, letters[1:]))
+    if len({c.speaker for c in letters}) >= 2 and all(counts[c.speaker] > 1 for c in letters) \
+            and changes >= 0.8 * (len(letters) - 1):
+        return kept
+    return [c for c in kept if len(c.speaker) > 1]
 
 
 def _same_people(found: list[Candidate]) -> list[Candidate]:
@@ -144,16 +162,20 @@ def _same_people(found: list[Candidate]) -> list[Candidate]:
 def _vouched(name: str, recurring: set[str], declared: set[str]) -> LabelPattern | None:
     """A pattern that vouches for a speaker heard once whom a legend declares, a numbered series holds
     or a title names ("Mr. Pollard" beside members who recur)."""
-    heard_once = name in declared or _of_a_series(name, recurring) or (honorific(name) and len(recurring) >= 2)
+    heard_once = name in declared or _of_a_series(name, recurring) or kin_of_recurring(name, recurring) \
+        or (honorific(name) and len(recurring) >= 2)
     return _BRACKETED if heard_once else None
 
 
-def _declared(found: list[Candidate], lines: list[Line]) -> set[str]:
-    """The names among ``found`` that a legend above the first of them declares ("M = Moderation, B = Beobachtung")."""
-    first = min(c.line.start for c in found)
-    above = "\n".join(line.text for line in lines if line.start < first)
-    codes = {code.casefold() for code in legend(above)} if "=" in above else set()
-    return {c.speaker.casefold() for c in found if c.speaker.casefold() in codes}
+def _declared(found: list[Candidate], lines: list[Line], header: str = "") -> set[str]:
+    """The names among ``found`` that a legend above the first of them declares ("M = Moderation, B = Beobachtung"),
+    or a cast line lists with another ("Participants: MOD, P1, P2, P3")."""
+    counts = Counter(c.speaker.casefold() for c in found)
+    first = min((c.line.start for c in found if counts[c.speaker.casefold()] > 1), default=0)
+    above = [*header.splitlines(), *(line.text for line in lines if line.start < first)]
+    codes = {code.casefold() for code in legend("\n".join(above))} if any("=" in line for line in above) else set()
+    names = {c.speaker.casefold() for c in found}
+    return {name for name in names if name in codes} | named_in_a_cast_line(above, names)
 
 
 def _of_a_series(name: str, recurring: set[str]) -> bool:

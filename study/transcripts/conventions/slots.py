@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..labels import MAX_LABEL_WORDS, NAME_CHARS, honorific, label_words, plausible_speaker, tidy_speaker
 from ..rendered import clock
-from ..roles import role_named
+from ..roles import role_label, role_named
 from ..text import WORD, Line
 
 TIME = r"(?:\d{1,2}[:：]\d{1,2}[:：]\d{1,2}|\d{1,2}[:：]\d{2})(?:[.,]\d{1,3})?"  # any script's digits, either colon
@@ -102,7 +102,7 @@ def candidates(line: Line) -> list[Candidate]:
     if at >= len(text):
         return []
     found = [_bracketed(line, at), _tag(line, at), _plain(line, at), _dashed(line, at), _stop_dash(line, at), _capitals(line, at),
-             _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at)]
+             _titled(line, at), _quoted(line, at), _circled(line, at), _alone(line, at), _spaced(line, at)]
     stamp = time_before(text[:at]) if at else None  # "(0:42) **Name:**": the time before the label
     return [replace(candidate, timestamp=stamp) if stamp and not candidate.timestamp else candidate
             for candidate in found if candidate is not None]
@@ -309,6 +309,27 @@ def _alone(line: Line, at: int) -> Candidate | None:
     if name is None or label_words(name) > 4:
         return None
     return _candidate(line, "alone", name, at, len(line.text), timestamp)
+
+
+def _spaced(line: Line, at: int) -> Candidate | None:
+    """``Interviewer How did you start?``, ``Participant 3 We walk.``, ``R My father...``: a role label and a space,
+    no mark between label and words (a PDF's text of a table with a label column, a typist's spaces); the
+    longest of up to three words that is a role label, not one ending in "I" or "A" (words of English)."""
+    found = _SPACED_WORDS.match(line.text, at)
+    if not found:
+        return None
+    words = found.group().split()
+    for count in range(len(words), 0, -1):
+        name = " ".join(words[:count])
+        if role_label(name) is not None and not (count > 1 and words[count - 1] in ("I", "A")):
+            rest = line.text[at + len(name):]
+            if rest[:1] == " " and rest.strip() and rest.strip()[0] not in _SPACED_NOT_AFTER:  # a tab: a table's cells
+                return _candidate(line, "spaced", name, at, at + len(name), None)
+    return None
+
+
+_SPACED_WORDS = re.compile(r"[^\W\d_][^\W\d_'’]{0,20}(?: (?:\d{1,3}|[^\W\d_]))?(?: (?:\d{1,3}|[A-Z]))?")
+_SPACED_NOT_AFTER = frozenset(":：.-–—>|)]")  # another shape's label ("I: ", "P1. ", "MOD - "): not this one
 
 
 def _candidate(line: Line, shape: str, name: str, at: int, body: int, timestamp: str | None) -> Candidate | None:
