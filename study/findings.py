@@ -568,34 +568,15 @@ def _framework_rows(study: Study, asker: Actor, scope: FrameworkScope, participa
     with study.connection() as connection:
         units = connection.execute(counting.framework_units(scope.source, scope.coverage.raters, code_ids,
                                                             participants)).all()
-        notes: dict[tuple, list[str]] = defaultdict(list)  # the codings' memos: (transcript, segment, code) -> memos
+        written: dict[tuple, list[str]] = defaultdict(list)  # (transcript, segment, code) -> its codings' memos
         for transcript_id, segment_id, code_id, memo in connection.execute(
                 counting.coding_memos(scope.source, code_ids, participants)):
-            notes[transcript_id, segment_id, code_id].append(memo)
+            written[transcript_id, segment_id, code_id].append(memo)
         texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(
             Transcript.id.in_(sorted({u.transcript_id for u in units})))).all())
+    on_codings = {unit: joined for unit, memos in written.items() if (joined := _joined_memos(memos))}
     memos = _segment_memos(study, asker, scope.source, participants)
-    # the codings in the order the frame held them: by transcript, the whole transcript first, then by segment and code
-    units.sort(key=lambda u: (u.transcript_id, -1 if u.segment_id is None else u.segment_id, u.code_id))
-    names = {c.id: c.name for c in scope.codes}
-    places: dict[tuple, list] = defaultdict(list)  # (participant, group, transcript, segment) -> units
-    for unit in units:
-        places[unit.participant, scope.groups[unit.code_id], unit.transcript, unit.segment].append(unit)
-    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for place in sorted(places, key=lambda p: (natural_key(p[2]), -1 if p[3] is None else p[3])):
-        participant, group, transcript, segment = place
-        part = places[place]
-        code_names = "; ".join(names[u.code_id] for u in part)
-        if segment is None:
-            cells[participant, group].append(f"[{code_names}] (whole interview: {transcript})")
-            continue
-        quoted = " … ".join(dict.fromkeys(texts[u.transcript_id][u.start:u.end].strip() for u in part))
-        entry = f"[{code_names}] “{quoted}” ({transcript} #{segment})"
-        said = [f"Memo: {_joined_memos(notes[u.transcript_id, u.segment_id, u.code_id])}" for u in part
-                if _joined_memos(notes[u.transcript_id, u.segment_id, u.code_id])]
-        said += [f"Memo ({rater}): {text}" if rater else f"Memo: {text}"
-                 for rater, text in memos.get(part[0].segment_id, [])]
-        cells[participant, group].append(entry + "".join(f"\n{n}" for n in dict.fromkeys(said)))
+    cells = _framework_cells(units, scope, texts, on_codings, memos)
     rows = []
     for participant in participants:
         row = {"participant": participant, **{g: "\n\n".join(cells.get((participant, g), [])) for g in scope.order}}
@@ -603,6 +584,35 @@ def _framework_rows(study: Study, asker: Actor, scope: FrameworkScope, participa
                                            for rater, text in memos.get(("whole", participant), []))
         rows.append(row)
     return rows
+
+
+def _framework_cells(units: list, scope: FrameworkScope, texts: dict[int, str], on_codings: dict[tuple, str],
+                     memos: dict) -> dict[tuple[str, str], list[str]]:
+    """{(participant, column): its entries}: one per transcript (whole-interview codings) or segment,
+    in reading order, naming the codes of the column there, quoting what they code, with the memos."""
+    # the units in the order the frame held them: by transcript, the whole transcript first, then segment and code
+    units = sorted(units, key=lambda u: (u.transcript_id, -1 if u.segment_id is None else u.segment_id, u.code_id))
+    places: dict[tuple, list] = defaultdict(list)  # (participant, column, transcript, segment) -> units
+    for unit in units:
+        places[unit.participant, scope.groups[unit.code_id], unit.transcript, unit.segment].append(unit)
+    names = {c.id: c.name for c in scope.codes}
+    sort_key = {name: natural_key(name) for name in {place[2] for place in places}}
+    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for place in sorted(places, key=lambda p: (sort_key[p[2]], -1 if p[3] is None else p[3])):
+        participant, group, transcript, segment = place
+        part = places[place]
+        code_names = "; ".join(names[u.code_id] for u in part)
+        if segment is None:
+            cells[participant, group].append(f"[{code_names}] (whole interview: {transcript})")
+            continue
+        quoted = " … ".join(dict.fromkeys(texts[u.transcript_id][u.start:u.end].strip() for u in part))
+        said = [f"Memo: {on_codings[key]}" for u in part if (key := (u.transcript_id, u.segment_id, u.code_id))
+                in on_codings]
+        said += [f"Memo ({rater}): {text}" if rater else f"Memo: {text}"
+                 for rater, text in memos.get(part[0].segment_id, [])]
+        cells[participant, group].append(f"[{code_names}] “{quoted}” ({transcript} #{segment})"
+                                         + "".join(f"\n{n}" for n in dict.fromkeys(said)))
+    return cells
 
 
 def _joined_memos(memos: list[str]) -> str:
