@@ -44,7 +44,7 @@ from study.transcripts import read_transcript  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "heldout"
 SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json", ".html",
-                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".ssa", ".cha", ".trs", ".exb", ".TextGrid")
+                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".ssa", ".cha", ".trs", ".exb", ".TextGrid", ".smi")
 KEPT_KINDS = ("turn", "header", "note")  # a reading must keep these words somewhere
 # Attributes that annotation tools show as text: Transcriber's events, comments and topics; EXMARaLDA's keys
 _SHOWN_ATTRIBUTES = {("Event", "desc"), ("Comment", "desc"), ("Topic", "desc"), ("ud-information", "attribute-name")}
@@ -100,8 +100,8 @@ def source_words(path: Path) -> Counter:
         from striprtf.striprtf import rtf_to_text
 
         texts = [rtf_to_text(path.read_text(encoding="ascii"))]
-    elif suffix == ".html":  # the page's text: its title, body and chrome, not its scripts and styles
-        texts = _html_texts(path.read_text(encoding="utf-8"))
+    elif suffix in (".html", ".smi"):  # the page's text: its title, body and chrome, not its scripts and styles
+        texts = _html_texts(path.read_text(encoding=load_truth(path).get("encoding", "utf-8")))
     elif suffix in (".ttml", ".xml", ".eaf", ".trs", ".exb"):  # the elements' text: attributes (times, agents, tiers)
         from xml.etree import ElementTree                          # are the format's, but those a tool shows as text
 
@@ -114,8 +114,8 @@ def source_words(path: Path) -> Counter:
         texts = [re.sub(r"\{[^}]*\}|\\[Nnh]", " ", path.read_text(encoding="utf-8-sig"))]
     elif suffix == ".json":  # the string values: the keys are the format's, not the transcript's
         texts = list(_strings(json.loads(path.read_text(encoding="utf-8"))))
-    else:
-        texts = [path.read_text(encoding="utf-8-sig")]
+    else:  # text in its own encoding: UTF-8, or the legacy one its truth names (cp949, cp1251)
+        texts = [path.read_text(encoding=load_truth(path).get("encoding", "utf-8-sig"))]
     return Counter(w for text in texts for _, w in words(text))
 
 

@@ -279,7 +279,12 @@ PAGE_CALLS = {
         "from study.sources import findings_sources\n"
         "choice = findings_sources(study, CLI)[0]\n"
         "call = lambda: saturation(study, CLI, None, choice.source, choice.combine)"),
-    "Findings page: framework": (
+    "Findings page: framework": (  # its first page (findings.FRAMEWORK_ROWS participants), as the page opens
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "call = lambda: findings.framework_page(study, CLI, None, choice.source, choice.combine)"),
+    "Findings page: framework download (whole)": (  # what a download button builds: every participant's row
         "from study import findings\n"
         "from study.sources import findings_sources\n"
         "choice = findings_sources(study, CLI)[0]\n"

@@ -192,6 +192,13 @@ def rows_in_bulk() -> Iterator[None]:
     """Python's cycle collector paused while a bulk operation builds its rows. An import makes
     a few containers per row, all kept to the end and none in a cycle: the collector's passes
     over them, repeated as they grow, cost a fifth of the work and find nothing."""
+    with collector_paused():
+        yield
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off inside the block (and on again after, if it was on)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, Select, and_, case, column, distinct, func, null, select, tuple_, values
+import numpy as np
+from sqlalchemy import Integer, Select, String, and_, case, cast, column, distinct, func, null, select, tuple_, values
 from sqlalchemy.engine import Connection
 
 from . import code_tree
@@ -29,14 +30,15 @@ from .sources import Source
 
 
 def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str], on_segment: bool = False,
-                weighed: bool = True) -> Select:
+                weighed: bool = True, within: Select | None = None) -> Select:
     """The source's units as a query: transcript_id, segment_id, code_id, votes, participant_id;
     with ``on_segment`` also codes_on_segment: how many units the segment carries (what the exemplar
     rule weighs), counted by a window in the grouping's own pass, over its rows in their order.
     Without ``weighed`` the units alone, without votes: what a count of them needs
     (SQLite computes a subquery's every column: the tally's grouping at 500 interviews 0.62 -> 0.42 s).
 
-    ``raters``: whose codings (names); ``counting``: whose done marks decide what counts."""
+    ``raters``: whose codings (names); ``counting``: whose done marks decide what counts; ``within``:
+    a query of transcript ids to keep alone (a page of participants), applied inside the grouping."""
     rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(raters))))
     votes = func.count(distinct(codings.c.rater_id))
     # partitioned by transcript and segment (a segment lies in one transcript), the grouping's order:
@@ -49,6 +51,8 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
         .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
     )
+    if within is not None:
+        grouped = grouped.where(codings.c.transcript_id.in_(within))
     if votes_needed > 1:  # every group holds a coding, so one vote is always there
         grouped = grouped.having(votes >= votes_needed)
     grouped = grouped.subquery("grouped")
@@ -57,9 +61,10 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
             .where(transcripts.c.participant_id.is_not(None)))
 
 
-def source_units(source: Source, counting: Sequence[str], on_segment: bool = False, weighed: bool = True) -> Select:
+def source_units(source: Source, counting: Sequence[str], on_segment: bool = False, weighed: bool = True,
+                 within: Select | None = None) -> Select:
     """``units_query`` for a source (``counting``: ``coverage.counting_raters``)."""
-    return units_query(source.raters, source.votes_needed, counting, on_segment, weighed)
+    return units_query(source.raters, source.votes_needed, counting, on_segment, weighed, within)
 
 
 def under_parents(connection: Connection, units: Select, rule: str) -> Select:
@@ -121,25 +126,43 @@ def tally(connection: Connection, units: Select, code_ids: Iterable[int] | None 
     return Tally({(code_id, label): int(count) for code_id, label, count in rows})
 
 
+SETS_AT_ONCE = 10_000  # code sets read and multiplied at a time: memory bounded by this, not by the study
+
+
 def segment_pairs(connection: Connection, units: Select, code_ids: Iterable[int]) -> dict[tuple[int, int], int]:
     """{(code a, code b): segments carrying both} (a == b: segments carrying a), whole-transcript
-    codings left out; grouped in the database.
+    codings left out; pairs no segment carries are left out too.
 
-    Each segment's pairs are joined one way round (a <= b) and mirrored here: the database groups
-    little more than half the pairs (at 500 interviews 2.0 million of 3.6 million)."""
-    ids = list(code_ids)
+    The database gathers each segment's codes into a set and counts the segments of each distinct
+    set; the pairs of the sets are counted by a sparse matrix product (sets x codes, weighed by
+    their segments). Joining the units to themselves grouped every pair a segment carries (at 500
+    interviews 2.0 million rows, 3.2 s of CPU on SQLite); the sets are 50,000 rows at most there."""
+    ids = sorted(set(code_ids))
     found = units.where(units.selected_columns.segment_id.is_not(None)).subquery("units")
-    other = found.alias("other")
-    rows = connection.execute(
-        select(found.c.code_id, other.c.code_id, func.count())
-        .join(other, and_(other.c.segment_id == found.c.segment_id, other.c.code_id >= found.c.code_id))
-        .where(found.c.code_id.in_(ids), other.c.code_id.in_(ids))
-        .group_by(found.c.code_id, other.c.code_id)
-    )
-    both = {}
-    for a, b, count in rows:
-        both[a, b] = both[b, a] = int(count)
-    return both
+    # a set as its code ids joined by spaces, in whatever order the database joins them: a set
+    # written in two orders is two rows, each parsed to the same codes (a unit is one per segment and code)
+    codes_of_segment = (select(func.aggregate_strings(cast(found.c.code_id, String), " ").label("codes"))
+                        .where(found.c.code_id.in_(ids))
+                        .group_by(found.c.transcript_id, found.c.segment_id)).subquery("segment_codes")
+    sets = (select(codes_of_segment.c.codes, func.count()).group_by(codes_of_segment.c.codes)
+            .execution_options(yield_per=SETS_AT_ONCE))
+    both = np.zeros((len(ids), len(ids)), dtype=np.int64)
+    for part in connection.execute(sets).partitions():
+        both += _pairs_of_sets([codes for codes, _ in part], [n for _, n in part], ids)
+    return {(ids[a], ids[b]): int(both[a, b]) for a, b in zip(*both.nonzero())}
+
+
+def _pairs_of_sets(sets: Sequence[str], segments: Sequence[int], ids: Sequence[int]) -> np.ndarray:
+    """codes x codes (``ids``, sorted): how many segments carry both, given ``sets`` (code ids joined
+    by spaces) and the ``segments`` that carry each: X^T W X, X the sets' codes, W their segments."""
+    from scipy import sparse  # loaded with scikit-learn by the app (study.app.preload)
+
+    codes = np.searchsorted(ids, np.array(" ".join(sets).split(), dtype=np.int64))
+    sizes = [s.count(" ") + 1 for s in sets]
+    rows = np.repeat(np.arange(len(sets)), sizes)
+    carried = sparse.csr_matrix((np.ones(len(codes)), (rows, codes)), shape=(len(sets), len(ids)))
+    weighed = carried.multiply(np.asarray(segments, dtype=np.float64)[:, None]).tocsr()
+    return np.rint((carried.T @ weighed).toarray()).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -346,3 +369,38 @@ def unit_rows(units: Select, code_ids: Iterable[int]) -> Select:
             .join(participants, participants.c.id == found.c.participant_id)
             .outerjoin(segments, segments.c.id == found.c.segment_id)
             .where(found.c.code_id.in_(list(code_ids))))
+
+
+def transcripts_of(labels: Iterable[str]) -> Select:
+    """The ids of the transcripts of the participants ``labels``."""
+    return (select(transcripts.c.id).join(participants, participants.c.id == transcripts.c.participant_id)
+            .where(participants.c.label.in_(list(labels))))
+
+
+def framework_units(source: Source, counting: Sequence[str], code_ids: Iterable[int], labels: Iterable[str]) -> Select:
+    """The source's units of ``code_ids`` in the counted transcripts of the participants ``labels``, as
+    the framework matrix quotes them: participant, transcript, transcript_id, segment_id, segment (its
+    index), code_id, and the start and end of the text it codes: the unit's span (of its first coding
+    that marks one, ``_first_span``), else its segment (None for a whole transcript).
+    Grouped for those participants' transcripts alone: a page of the matrix reads its own rows."""
+    found = source_units(source, counting, within=transcripts_of(labels)).subquery("units")
+    span = codings.alias("span")
+    return (select(participants.c.label.label("participant"), transcripts.c.name.label("transcript"),
+                   found.c.transcript_id, found.c.segment_id, segments.c.index.label("segment"), found.c.code_id,
+                   func.coalesce(span.c.span_start, segments.c.start).label("start"),
+                   func.coalesce(span.c.span_end, segments.c.end).label("end"))
+            .join(transcripts, transcripts.c.id == found.c.transcript_id)
+            .join(participants, participants.c.id == found.c.participant_id)
+            .outerjoin(segments, segments.c.id == found.c.segment_id)
+            .outerjoin(span, span.c.id == _first_span(found, source.raters))
+            .where(found.c.code_id.in_(list(code_ids))))
+
+
+def coding_memos(source: Source, code_ids: Iterable[int], labels: Iterable[str]) -> Select:
+    """The memos on the source's raters' codings of ``code_ids`` in the transcripts of the participants
+    ``labels``: transcript_id, segment_id, code_id, memo, in the order they were written (coding id)."""
+    rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
+    return (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id, codings.c.memo)
+            .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(transcripts_of(labels)),
+                   codings.c.code_id.in_(list(code_ids)), codings.c.memo.is_not(None))
+            .order_by(codings.c.id))

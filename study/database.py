@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
@@ -83,7 +84,7 @@ class Study:
             from sqlalchemy.orm import sessionmaker
 
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        with self._sessions.begin() as session:
+        with ended_safely(self._sessions.begin()) as session:
             yield session
 
     @contextmanager
@@ -152,6 +153,29 @@ class Study:
                 )
             if version < SCHEMA_VERSION:
                 _upgrade(connection, version)
+
+
+@contextmanager
+def ended_safely(session: AbstractContextManager[Session]) -> Iterator[Session]:
+    """The session ``session`` opens, ended (committed or rolled back, and closed) with Python's
+    cycle collector paused. On CPython 3.11 a collection that starts while a session ends can
+    corrupt the heap (the process dies later, anywhere): ending sets attributes new to each loaded
+    object's state, and building the state's ``__dict__`` for them allocates, which may start a
+    collection; when that collection frees the state's own object (dropped by the caller, held in
+    a cycle), the object's weakref callback (``InstanceState._cleanup``) sets attributes on the
+    same state, growing a second dict over the same values and freeing them under the first.
+    Paused, such objects are freed after the end, when nothing else writes their states. Seen as
+    ``study archive`` on PostgreSQL segfaulting in most runs."""
+    opened = session.__enter__()
+    try:
+        yield opened
+    except BaseException:
+        with bulk.collector_paused():
+            if not session.__exit__(*sys.exc_info()):
+                raise
+    else:
+        with bulk.collector_paused():
+            session.__exit__(None, None, None)
 
 
 def _is_transient(exc: Exception) -> bool:

@@ -16,12 +16,10 @@ participant first in natural order, then transcript name, then segment index.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, case, select
 
@@ -33,17 +31,15 @@ from .audit_log import memo_per_change
 from .auth import Actor
 from .codebook import join_ref
 from .codes import CodeView
-from .codings import memos_of
+from .codings import check_may_read_codings
+from .consensus import chunks
 from .errors import BadValue
-from .table import Column, Table
+from .table import Column, Table, TablePage, last_page_offset
 from .exclusion import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key
-from .sources import Source, choose_source, source_codings
-from .store import Code, Participant, Segment, Study, Transcript, User
-
-if TYPE_CHECKING:  # pandas is loaded by what builds a frame: the counted tables start without it
-    import pandas as pd
+from .sources import Source, choose_source
+from .store import Code, Memo, Participant, Study, Transcript, User
 
 QUOTE_WORDS = (15, 60)
 OTHER = "Other"
@@ -63,8 +59,6 @@ class Evidence:
     ``units`` is the query of the source's units in its counted transcripts, ``counted`` the same
     by the parent rule (each unit also counted for the codes above its code); ``tally`` their count
     per (code, participant) for the codes in scope; ``participants`` is M (``coverage.source_coverage``).
-    ``codings`` reads the units as a frame, one row per (transcript, segment, code), for the tables
-    that show every coded segment (framework matrix, quotes).
     """
 
     study: Study
@@ -77,7 +71,7 @@ class Evidence:
     codes: tuple[CodeView, ...]
     theme: tuple[str, ...]
     coverage: Coverage | None = None
-    parent_rule: str = code_tree.OWN_CODINGS  # how ``codings`` counts a code with codes below it
+    parent_rule: str = code_tree.OWN_CODINGS  # how ``counted`` counts a code with codes below it
     exemplars: dict[int, dict] | None = None  # every code's exemplar quote, when gathered with them
 
     @property
@@ -103,16 +97,6 @@ class Evidence:
         labels = {participant for _, participant in self.tally.cells}
         place = {label: n for n, label in enumerate(sorted(labels, key=lambda label: (natural_key(label), label)))}
         return {c.id: sorted(found.get(c.id, []), key=place.__getitem__) for c in self.codes}
-
-    @cached_property
-    def codings(self) -> pd.DataFrame:
-        """The source's codings of the codes in scope in its counted transcripts, one row per unit."""
-        frame = source_codings(self.study, self.asker, self.source)
-        frame = frame[frame["participant"].notna() & frame["transcript"].isin(self.coverage.transcripts)]
-        if self.parent_rule == code_tree.WITH_CODES_BELOW:
-            with self.study.session() as session:
-                frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, self.parent_rule))
-        return frame[frame["code_id"].isin([c.id for c in self.codes])].reset_index(drop=True)
 
 
 def codes_in_scope(study: Study, theme: str | None = None) -> tuple[tuple[CodeView, ...], tuple[str, ...]]:
@@ -329,25 +313,6 @@ def _natural_place(candidate: counting.Candidate) -> tuple:
     return natural_key(candidate.participant), natural_key(candidate.transcript), candidate.segment
 
 
-def coded_texts(study: Study, coded: pd.DataFrame) -> list[str]:
-    """The text each coding (row) codes: its span when it has one, else its segment."""
-    import pandas as pd  # loaded already: ``coded`` is a frame
-
-    with study.session() as session:
-        segments = {sid: (start, end, text) for sid, start, end, text in session.execute(
-            select(Segment.id, Segment.start, Segment.end, Transcript.text)
-            .join(Transcript, Segment.transcript_id == Transcript.id)
-            .where(Segment.id.in_([int(s) for s in coded["segment_id"].dropna().unique()])))}
-    texts = []
-    for row in coded.itertuples(index=False):
-        start, end, text = segments[int(row.segment_id)]
-        span = getattr(row, "span_start", None)
-        if span is not None and pd.notna(span):
-            start, end = int(row.span_start), int(row.span_end)
-        texts.append(text[start:end])
-    return texts
-
-
 # -- participant x code matrix -----------------------------------------------------------
 
 
@@ -515,8 +480,11 @@ def _pairs(evidence: Evidence, level: str) -> dict[tuple[int, int], int]:
     """{(code a, code b): segments (participants) with both}: segments grouped in the database,
     participants from the tally (codes x participants)."""
     if level == "segment":
+        # the units alone, without the votes and spans a pair does not weigh (SQLite computes them all)
+        _, counted = _source_units(evidence.study, evidence.source, evidence.coverage.raters, evidence.parent_rule,
+                                   weighed=False)
         with evidence.study.connection() as connection:
-            return counting.segment_pairs(connection, evidence.counted, [c.id for c in evidence.codes])
+            return counting.segment_pairs(connection, counted, [c.id for c in evidence.codes])
     both: Counter = Counter()
     for mentioned in evidence.tally.codes_of().values():
         both.update((a, b) for a in mentioned for b in mentioned)
@@ -526,73 +494,156 @@ def _pairs(evidence: Evidence, level: str) -> dict[tuple[int, int], int]:
 # -- framework matrix ------------------------------------------------------------------
 
 INTERVIEW_MEMOS = "Interview memos"
+FRAMEWORK_READ = 25  # participants whose cells the whole matrix reads at a time
+FRAMEWORK_ROWS = 10  # participants a page of the Findings page (each row quotes all they said)
+
+
+@dataclass(frozen=True)
+class FrameworkScope:
+    """What every row of a framework matrix shares: the source, M (``coverage``), the codes in scope and
+    the columns they group into (``_groups``, in ``order``)."""
+
+    source: Source
+    coverage: Coverage
+    codes: tuple[CodeView, ...]
+    theme: tuple[str, ...]
+    groups: dict[int, str]
+    order: tuple[str, ...]
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        return self.coverage.participants
 
 
 def framework_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
                     combine: str = "union") -> Table:
     """Participant x theme (or the sub-themes of ``theme``): each cell quotes the participant's
     segments coded under that theme, with the code names, and the memos on them; memos on whole
-    interviews go to a last column. Like a framework-analysis matrix."""
-    import pandas as pd  # loaded already by the codings' frame
+    interviews go to a last column. Like a framework-analysis matrix.
 
-    evidence = gather(study, asker, theme, source, combine)
-    groups = _groups(evidence.codes, evidence.theme)
-    order = _ordered_groups(groups, evidence.codes)
-    names = {c.id: c.name for c in evidence.codes}
-    coded = evidence.codings.assign(group=evidence.codings["code_id"].map(groups))
-    on_segments = coded[coded["segment_id"].notna()]
-    spans = dict(zip(on_segments.index, coded_texts(study, on_segments)))  # the coded span, else the segment
-    coded = coded.assign(text=[spans.get(i, "") for i in coded.index])
-    memos = _segment_memos(study, asker, evidence)
-    places: dict[tuple, list] = defaultdict(list)  # (participant, group, transcript, segment) -> codings
-    for row in coded.itertuples(index=False):
-        segment = int(row.segment) if pd.notna(row.segment) else None
-        places[row.participant, row.group, row.transcript, segment].append(row)
-    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for place in sorted(places, key=lambda p: (natural_key(p[2]), -1 if p[3] is None else p[3])):
-        participant, group, transcript, segment = place
-        part = places[place]
-        code_names = "; ".join(names[r.code_id] for r in part)
-        if segment is None:
-            cells[participant, group].append(f"[{code_names}] (whole interview: {transcript})")
-            continue
-        segment_id = int(part[0].segment_id)
-        quoted = " … ".join(dict.fromkeys(r.text.strip() for r in part))
-        entry = f"[{code_names}] “{quoted}” ({transcript} #{segment})"
-        notes = [f"Memo: {r.memo}" for r in part if isinstance(r.memo, str) and r.memo]
-        notes += [f"Memo ({rater}): {text}" if rater else f"Memo: {text}" for rater, text in memos.get(segment_id, [])]
-        cells[participant, group].append(entry + "".join(f"\n{n}" for n in dict.fromkeys(notes)))
-    rows = []
-    for participant in evidence.participants:
-        row = {"participant": participant, **{g: "\n\n".join(cells.get((participant, g), [])) for g in order}}
-        row[INTERVIEW_MEMOS] = "\n\n".join(f"({rater}) {text}" if rater else text
-                                           for rater, text in memos.get(("whole", participant), []))
-        rows.append(row)
-    columns = ((Column("participant", "Participant"),) + tuple(Column(g, g, wide=True) for g in order)
+    Read ``FRAMEWORK_READ`` participants at a time (``framework_page`` reads one page of them)."""
+    scope = framework_scope(study, asker, theme, source, combine)
+    batches = chunks(list(scope.participants), FRAMEWORK_READ)
+    return _framework(scope, [row for batch in batches for row in _framework_rows(study, asker, scope, batch)])
+
+
+def framework_page(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
+                   combine: str = "union", number: int = 1, size: int = FRAMEWORK_ROWS) -> TablePage:
+    """Page ``number`` (from 1; past the last: the last) of ``framework_table``, ``size`` participants a
+    page: only their codings and memos are read. What the Findings page shows."""
+    scope = framework_scope(study, asker, theme, source, combine)
+    total = len(scope.participants)
+    offset = last_page_offset(number, size, total)
+    rows = _framework_rows(study, asker, scope, scope.participants[offset:offset + size])
+    return TablePage(_framework(scope, rows), total, offset, size)
+
+
+def framework_scope(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
+                    combine: str = "union") -> FrameworkScope:
+    """The source, M, and the codes in scope grouped into the matrix's columns, without counting a coding."""
+    chosen = choose_source(study, asker, source, combine)
+    coverage = source_coverage(study, asker, chosen)
+    check_may_read_codings(asker, chosen.raters)
+    codes, path = codes_in_scope(study, theme)
+    groups = _groups(codes, path)
+    return FrameworkScope(chosen, coverage, codes, path, groups, tuple(_ordered_groups(groups, codes)))
+
+
+def _framework(scope: FrameworkScope, rows: list[dict]) -> Table:
+    columns = ((Column("participant", "Participant"),) + tuple(Column(g, g, wide=True) for g in scope.order)
                + (Column(INTERVIEW_MEMOS, INTERVIEW_MEMOS, wide=True),))
+    title = join_ref(scope.theme) if scope.theme else "all themes"
+    source = {**scope.source.to_dict(), "coverage": scope.coverage.to_dict()}
     return Table(
-        title=f"Framework matrix: {_theme_title(evidence)}", columns=columns, rows=tuple(rows),
-        caption=_caption(evidence), source=evidence.source_dict(), warning=evidence.warning, name="framework",
+        title=f"Framework matrix: {title}", columns=columns, rows=tuple(rows), caption=_caption(scope),
+        source=source, warning=scope.coverage.warning, name="framework",
     )
 
 
-def _segment_memos(study: Study, asker: Actor, evidence: Evidence) -> dict:
-    """Memos of the source's raters: {segment id: [(rater, text)]} and {("whole", participant): [...]};
-    the rater is None when the source has only one."""
-    found: dict = defaultdict(list)
+def _framework_rows(study: Study, asker: Actor, scope: FrameworkScope, participants: Sequence[str]) -> list[dict]:
+    """The matrix's rows of ``participants`` (labels, in M's order), read for them alone."""
+    if not participants:
+        return []
+    code_ids = [c.id for c in scope.codes]
+    with study.connection() as connection:
+        units = connection.execute(counting.framework_units(scope.source, scope.coverage.raters, code_ids,
+                                                            participants)).all()
+        written: dict[tuple, list[str]] = defaultdict(list)  # (transcript, segment, code) -> its codings' memos
+        for transcript_id, segment_id, code_id, memo in connection.execute(
+                counting.coding_memos(scope.source, code_ids, participants)):
+            written[transcript_id, segment_id, code_id].append(memo)
+        texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(
+            Transcript.id.in_(sorted({u.transcript_id for u in units})))).all())
+    on_codings = {unit: joined for unit, memos in written.items() if (joined := _joined_memos(memos))}
+    memos = _segment_memos(study, asker, scope.source, participants)
+    cells = _framework_cells(units, scope, texts, on_codings, memos)
+    rows = []
+    for participant in participants:
+        row = {"participant": participant, **{g: "\n\n".join(cells.get((participant, g), [])) for g in scope.order}}
+        row[INTERVIEW_MEMOS] = "\n\n".join(f"({rater}) {text}" if rater else text
+                                           for rater, text in memos.get(("whole", participant), []))
+        rows.append(row)
+    return rows
+
+
+def _framework_cells(units: list, scope: FrameworkScope, texts: dict[int, str], on_codings: dict[tuple, str],
+                     memos: dict) -> dict[tuple[str, str], list[str]]:
+    """{(participant, column): its entries}: one per transcript (whole-interview codings) or segment,
+    in reading order, naming the codes of the column there, quoting what they code, with the memos."""
+    # the units in the order the frame held them: by transcript, the whole transcript first, then segment and code
+    units = sorted(units, key=lambda u: (u.transcript_id, -1 if u.segment_id is None else u.segment_id, u.code_id))
+    places: dict[tuple, list] = defaultdict(list)  # (participant, column, transcript, segment) -> units
+    for unit in units:
+        places[unit.participant, scope.groups[unit.code_id], unit.transcript, unit.segment].append(unit)
+    names = {c.id: c.name for c in scope.codes}
+    sort_key = {name: natural_key(name) for name in {place[2] for place in places}}
+    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for place in sorted(places, key=lambda p: (sort_key[p[2]], -1 if p[3] is None else p[3])):
+        participant, group, transcript, segment = place
+        part = places[place]
+        code_names = "; ".join(names[u.code_id] for u in part)
+        if segment is None:
+            cells[participant, group].append(f"[{code_names}] (whole interview: {transcript})")
+            continue
+        quoted = " … ".join(dict.fromkeys(texts[u.transcript_id][u.start:u.end].strip() for u in part))
+        said = [f"Memo: {on_codings[key]}" for u in part if (key := (u.transcript_id, u.segment_id, u.code_id))
+                in on_codings]
+        said += [f"Memo ({rater}): {text}" if rater else f"Memo: {text}"
+                 for rater, text in memos.get(part[0].segment_id, [])]
+        cells[participant, group].append(f"[{code_names}] “{quoted}” ({transcript} #{segment})"
+                                         + "".join(f"\n{n}" for n in dict.fromkeys(said)))
+    return cells
+
+
+def _joined_memos(memos: list[str]) -> str:
+    """A unit's coding memos as one: each text once, in the order written, empty ones left out."""
+    return "; ".join(dict.fromkeys(m for m in memos if m.strip()))
+
+
+def _segment_memos(study: Study, asker: Actor, source: Source, participants: Sequence[str]) -> dict:
+    """Memos of the source's raters on the transcripts of ``participants``: {segment id: [(rater, text)]}
+    and {("whole", participant): [...]}, by transcript name, then rater in the source's order; the rater
+    is None when the source has only one."""
+    for rater in source.raters:
+        asker.require_rater(rater, "read the memos")
     with study.session() as session:
-        raters = {r: session.scalar(select(User.id).where(User.name == r)) for r in evidence.source.raters}
-        transcripts = session.execute(
-            select(Transcript.id, Participant.label).join(Participant, Transcript.participant_id == Participant.id)
-            .order_by(Transcript.name)
+        rows = session.execute(
+            select(Memo.transcript_id, Memo.segment_id, Memo.text, User.name, Participant.label)
+            .join(User, User.id == Memo.rater_id).join(Transcript, Transcript.id == Memo.transcript_id)
+            .join(Participant, Participant.id == Transcript.participant_id)
+            .where(User.name.in_(source.raters), Participant.label.in_(list(participants)))
+            .order_by(Transcript.name, Memo.id)
         ).all()
-        for transcript_id, participant in transcripts:
-            for rater, rater_id in raters.items():
-                for segment_id, text in memos_of(session, asker, rater_id, transcript_id).items():
-                    if not text.strip():
-                        continue
+    written: dict[tuple, dict] = defaultdict(dict)  # (transcript, rater) -> {segment id: text}, as written
+    for transcript_id, segment_id, text, rater, participant in rows:
+        written[transcript_id, rater][segment_id] = (participant, text)
+    found: dict = defaultdict(list)
+    for transcript_id in dict.fromkeys(row.transcript_id for row in rows):
+        for rater in source.raters:
+            for segment_id, (participant, text) in written.get((transcript_id, rater), {}).items():
+                if text.strip():
                     found[segment_id if segment_id is not None else ("whole", participant)].append(
-                        (rater if len(raters) > 1 else None, text.strip()))
+                        (rater if len(source.raters) > 1 else None, text.strip()))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -248,3 +249,53 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return StudyScheduling(config, log)
+
+
+# -- where the suite's time goes ----------------------------------------------------------------
+# The end of every run lists its slowest units of work (a test file, or the browser folder) with
+# their worker and when each worker finished: with loadfile one long unit sets the run's floor,
+# and CI's log is then enough to see which (pytest's --durations lists tests, not files).
+UNITS_SHOWN = 15
+
+
+def _unit_of(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return BROWSER_TESTS if path.startswith(BROWSER_TESTS + "/") else path
+
+
+class UnitTimes:
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.worker: dict[str, str] = {}
+        self.worker_done: dict[str, float] = {}
+        self.start = time.monotonic()
+
+    def add(self, report) -> None:
+        unit = _unit_of(report.nodeid)
+        self.seconds[unit] = self.seconds.get(unit, 0.0) + report.duration  # setup, call and teardown
+        node = getattr(report, "node", None)  # the xdist worker that ran it (the controller's view)
+        worker = node.gateway.id if node is not None else "main"
+        self.worker[unit] = worker
+        self.worker_done[worker] = time.monotonic() - self.start
+
+    def lines(self) -> list[str]:
+        slowest = sorted(self.seconds.items(), key=lambda item: -item[1])[:UNITS_SHOWN]
+        lines = [f"{seconds:8.1f} s  {self.worker[unit]:>4}  {unit}" for unit, seconds in slowest]
+        for worker, done in sorted(self.worker_done.items()):
+            total = sum(s for unit, s in self.seconds.items() if self.worker[unit] == worker)
+            lines.append(f"worker {worker}: {total:.0f} s of tests, its last one ended {done:.0f} s into the run")
+        return lines
+
+
+UNIT_TIMES = UnitTimes()
+
+
+def pytest_runtest_logreport(report) -> None:
+    UNIT_TIMES.add(report)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if UNIT_TIMES.seconds:
+        terminalreporter.write_sep("=", f"slowest {UNITS_SHOWN} units of work (files; the browser folder is one)")
+        for line in UNIT_TIMES.lines():
+            terminalreporter.write_line(line)

@@ -221,8 +221,48 @@ def recording_notes() -> tuple[str, dict[str, bytes]]:
 </Notes>"""), files
 
 
+def selections() -> tuple[str, dict[str, bytes]]:
+    """NVivo: selections that do not fit a study's turns as they stand: an answer selected with its
+    speaker's label; three turns coded one by one at the same moment (three selections, not one);
+    a selection without dates from the middle of one answer to the middle of the next; one
+    selection coded by two users with two codes."""
+    g = lambda k, n: guid(k, n, upper=False)  # noqa: E731
+    ana, ben = g(15, 1), g(15, 2)
+    turns = ["What did you draw on the whiteboard?", "A map of the build pipeline, then the review queue.",
+             "Which part slowed you down?"]
+
+    def selection(n: int, where: tuple[int, int], codes: list[tuple[str, int]], dated: str = "", name: str = "") -> str:
+        named = f' name="{name}"' if name else ""
+        codings = "".join(f'<Coding guid="{g(4, 10 * n + i)}" creatingUser="{user}"{dated}><CodeRef targetGUID="'
+                          f'{g(1, code)}"/></Coding>' for i, (user, code) in enumerate(codes))
+        return (f'<PlainTextSelection guid="{g(3, n)}"{named} startPosition="{where[0]}" endPosition="{where[1]}" '
+                f'creatingUser="{codes[0][0]}"{dated}>{codings}</PlainTextSelection>')
+
+    at_once = ' creationDateTime="2024-07-01T10:00:00Z"'
+    parts = [selection(1, _span(TEXT, "P1: A map of the build pipeline, then the review queue."), [(ana, 1)],
+                       ' creationDateTime="2024-07-02T09:00:00Z"', "The whole answer")]
+    parts += [selection(2 + i, _span(TEXT, turn), [(ben, 2)], at_once) for i, turn in enumerate(turns)]
+    parts.append(selection(5, _span(TEXT, "the review queue.\n\nInterviewer: Which part slowed you down?\n\n"
+                                          "P1: Waiting for reviewers"), [(ana, 1)], name="Queue to reviewers"))
+    parts.append(selection(6, _span(TEXT, "mostly after lunch"), [(ana, 1), (ben, 2)], at_once))
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Selections" origin="NVivo 14.24.0.979 (Windows)">
+  <Users><User guid="{ana}" name="Ana Lima"/><User guid="{ben}" name="Ben Okafor"/></Users>
+  <CodeBook><Codes>
+    <Code guid="{g(1, 1)}" name="Queue" isCodable="true"/>
+    <Code guid="{g(1, 2)}" name="Drawing" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{g(2, 1)}" name="Pipeline interview" plainTextPath="internal://{g(2, 1)}.txt">
+      {"".join(parts)}
+    </TextSource>
+  </Sources>
+</Project>"""
+    return qde, {f"Sources/{g(2, 1)}.txt": TEXT.encode()}
+
+
 SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, "folders": folders, "memos": memos,
-          "recording notes": recording_notes}
+          "recording notes": recording_notes, "selections": selections}
 
 
 def write_shape(path: Path, shape: str) -> Path:

@@ -443,6 +443,25 @@ def test_findings_frequency_quotes_are_chosen_only_for_the_table(study_db, monke
     assert len(chosen) == 1  # the chart shows no quotes: none chosen again
 
 
+def test_the_framework_matrix_shows_a_page_of_participants(study_db, study, monkeypatch):
+    from tests.factories import add_interview
+
+    for label in ("P11", "P12"):  # the sample study's ten participants, and two more coded
+        add_interview(study, f"{label}-2022-08-09", label, ["Yes."])
+        for rater in ("alice", "bob"):
+            codings.mark_done(study, auth.CLI, rater, f"{label}-2022-08-09", anyway=True)
+    whole = [row["participant"] for row in findings.framework_table(study, ADMIN).rows]
+    built = []
+    monkeypatch.setattr(findings, "framework_table", lambda *args: built.append(args))
+    at = open_page("findings", ADMIN)
+    at.segmented_control(key="findings_view").set_value("Framework").run()
+    assert list(at.dataframe[0].value["Participant"]) == whole[:10]
+    assert "1–10 of 12 participants · page 1 of 2" in texts(at)
+    at.button(key="framework_page:next").click().run()
+    assert list(at.dataframe[0].value["Participant"]) == whole[10:] == ["P11", "P12"]
+    assert not built  # the whole matrix is built by a download button's click alone
+
+
 def test_findings_offer_each_table_format_and_the_report(study_db):
     at = open_page("findings", ADMIN)
     open_table_tab(at)

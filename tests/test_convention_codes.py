@@ -1,6 +1,7 @@
-"""Speakers coded by the transcriber ("Parent A", "Vecina 3", "Cさん", "B2") who speak once in a focus group,
-beside a coded speaker who speaks more: a label of the same form as one that recurs is a speaker's, read so
-as shipped and with every named layout switched off. Expected turns are written by hand from the text."""
+"""Speakers heard once: coded by the transcriber ("Parent A", "Vecina 3", "Cさん", "B2") beside a coded speaker who
+speaks more (a label of the same form as one that recurs is a speaker's), or listed in a cast line above the
+dialogue ("Present: ...", CHAT's "@Participants:"), read so as shipped and with every named layout switched off.
+Expected turns are written by hand from the text."""
 from __future__ import annotations
 
 import pytest
@@ -52,3 +53,24 @@ def test_a_sentence_opened_by_a_word_and_a_colon_is_not_taken_for_a_coded_speake
 def test_the_form_of_a_coded_label(name, family):
     # numbers are 9, a Latin letter alone A, a Latin word W (compared in lower case); no code, no family
     assert label_family(name) == family
+
+
+@BOTH
+@pytest.mark.parametrize("cast", ["Present: Moderator (Jo Lane), Tomas, Rekha, Wen", "Participants: Tomas, Rekha and Wen"])
+def test_speakers_a_cast_line_lists_are_speakers_heard_once(tmp_path, without, cast):
+    said = [("Moderator", "What brings you here?"), ("Tomas", "The newspapers."), ("Rekha", "Homework club."),
+            ("Moderator", "Anything missing?"), ("Tomas", "Longer hours."), ("Wen", "A quiet room."),
+            ("Moderator", "Thanks.")]
+    text = f"Focus group 4\n{cast}\n\n" + "".join(f"{name}: {words}\n" for name, words in said)
+    assert _turns(tmp_path, text, without) == said  # the cast line's key ("Present") is no one
+
+
+@BOTH
+def test_a_chat_tier_heard_once_is_its_speakers(tmp_path, without):
+    # "*MOT:" opens with the speakers' symbol: a speaker, though heard once; "%com:" is an annotation tier
+    text = ("@Begin\n@Participants:\tCHI Target_Child, MOT Mother, INV Investigator\n*INV:\twhat is he called ?\n"
+            "*CHI:\tBiscuit .\n*MOT:\ttell her about the beach .\n%com:\tpoints at the bear\n*CHI:\the fell in .\n"
+            "*INV:\toh no !\n*CHI:\tyes .\n@End\n")
+    assert _turns(tmp_path, text, without) == [("INV", "what is he called ?"), ("CHI", "Biscuit ."),
+                                               ("MOT", "tell her about the beach ."), ("CHI", "he fell in ."),
+                                               ("INV", "oh no !"), ("CHI", "yes .")]

@@ -28,8 +28,9 @@ LOST_TODAY: dict[str, str] = {}
 # after the fixes (the other 4 read right but for asides or line numbers left in turns); of its part two's 8, 7;
 # of round six's 11, 1 before its fixes and 9 after (a deposition's line numbers inside turns and a byline after
 # the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
-# and round seven's 10 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
-# Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them):
+# and round seven's 14 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
+# Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them,
+# speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -47,6 +48,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "el-greek-question-marks.txt",
     "en-ass-actor-names.ass",
     "en-broadcast-prompts.txt",
+    "en-cha-family-visit.cha",
     "en-cha-media-bullets.cha",
     "en-chat-tiers.txt",
     "en-chevron-names.txt",
@@ -62,6 +64,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-eaf-comment-tier.eaf",
     "en-focus-group-coded-once.txt",
     "en-focus-group-codes.txt",
+    "en-focus-group-present-line.txt",
     "en-hansard-name-lines.txt",
     "en-hearing-capitals.txt",
     "en-html-definition-list.html",
@@ -138,6 +141,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ja-roundtable-san.txt",
     "ko-clova-attendees.txt",
     "ko-oral-history.txt",
+    "ko-sami-radio.smi",
     "ko-vtt-cue-id-names.vtt",
     "nl-indented-wrapped.txt",
     "pl-time-lines-inside.txt",
@@ -154,6 +158,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ru-dash-labels.txt",
     "ru-dialogue-dashes.txt",
     "ru-dotted-abbreviations.txt",
+    "ru-oral-history-cp1251.txt",
     "th-thai-labels.txt",
     "tr-capital-labels.txt",
     "uk-ohms-vtt.xml",

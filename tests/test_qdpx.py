@@ -329,6 +329,30 @@ def test_a_selection_over_two_turns_goes_out_whole_and_its_neighbour_of_the_same
     assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, third - 2), (third, len(text) - 1)]
 
 
+def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it_is_named(study, tmp_path):
+    """Without dates the pieces of a selection over two turns are stored at different times and
+    still go out as the one selection, under its name; a second selection of the same user and
+    code on the second turn adds no coding, and the import names it (not a silent merge)."""
+    text = "A: We ship weekly.\n\nB: Why weekly?\n\nA: Reviews take days.\n"
+    second = text.index("B: Why")
+    selections = "".join(
+        f'<PlainTextSelection guid="{{10000000-0000-4000-8000-00000000000{n}}}" name="{name}" startPosition="{a}" '
+        f'endPosition="{b}"><Coding guid="{{20000000-0000-4000-8000-00000000000{n}}}"><CodeRef targetGUID="'
+        f'{G["hope"]}"/></Coding></PlainTextSelection>'
+        for n, name, a, b in ((1, "Both turns", 0, text.index("?") + 1), (2, "The question", second, text.index("?") + 1)))
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Undated">
+  <CodeBook><Codes><Code guid="{G['hope']}" name="Hope" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{G['source']}" name="Weekly" plainTextPath="internal://w.txt">{selections}</TextSource></Sources>
+</Project>"""
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "in.qdpx", project, {"Sources/w.txt": text}))
+    assert [line.split(":")[0] for line in summary.skipped] == ["Weekly"]
+    assert f"[{second}:{text.index('?') + 1}] Hope" in summary.skipped[0]
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, text.index("?") + 1)]
+    assert 'name="Both turns"' in project_xml(tmp_path / "out.qdpx")
+
+
 def test_a_codable_parent_stays_a_code_with_its_colour_and_codes_below_it(study, other_tool):
     qdpx.import_qdpx(study, CLI, other_tool)
     book = codebook_of(study)

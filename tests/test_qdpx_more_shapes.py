@@ -187,6 +187,18 @@ def test_a_memo_edited_in_the_study_goes_out_as_it_is_now_without_the_notes_it_n
         again.close()
 
 
+def test_selections_go_back_out_each_where_it_was(study, tmp_path):
+    """NVivo's answer selected with its speaker's label, three turns coded at one moment, an
+    undated selection from one answer into the next and a selection coded by two users: each
+    coding goes back out selecting the words it selected (none lost, none joined to another)."""
+    summary, lost, out = _round_trip(study, tmp_path, "selections")
+    assert lost.total == 0, lost
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    codes = {c.get("guid"): c.get("name") for c in root.iter(X + "Code")}
+    coded = [codes[r.get("targetGUID")] for r in root.iter(X + "CodeRef")]
+    assert (coded.count("Queue"), coded.count("Drawing")) == (3, 4)  # as in the file: 3 and 4 codings
+
+
 def test_notes_on_a_recordings_transcript_selection_and_its_coding_go_back_out_there(study, tmp_path):
     """QualCoder's transcript selection with a note on it and one on its coding: both notes become
     the coding's memo and go back out as the notes they were, on the transcript selection inside

@@ -20,6 +20,7 @@ from study.errors import StudyError
 from study.transcripts import ParsedTranscript, read_transcript
 from tests.test_annotation_files import EXB, TIERS, TRS, _textgrid_long, _textgrid_short
 from tests.test_input_cost import BOMBS
+from tests.test_sami_and_legacy_encodings import SAMI
 from tests.test_layouts import (
     DIALOGUE,
     FIXTURES,
@@ -70,6 +71,7 @@ def _shapes() -> list[tuple[str, bytes]]:
         *JSON_AND_HTML,
         ("t.trs", TRS.encode("utf-8")), ("t.exb", EXB.encode("utf-8")),
         ("t.TextGrid", _textgrid_long(TIERS).encode("utf-16")), ("s.TextGrid", _textgrid_short(TIERS).encode("utf-8")),
+        ("t.smi", SAMI.encode("cp949")),
     ] + [(name, make()) for name, make, _ in BOMBS.values()]
 
 

@@ -4,6 +4,7 @@ the counts and the text that is nobody's speech.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,13 @@ def test_a_reading_accounts_for_its_words_by_hand(tmp_path):
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_word_of_a_text_fixture_is_accounted_for(path):
     account = word_account(read_transcript(path))
-    assert account.total == word_count(path.read_text(encoding="utf-8-sig"))
+    assert account.total == word_count(path.read_text(encoding=_encoding(path)))
+
+
+def _encoding(path: Path) -> str:
+    """A held-out fixture in a legacy encoding (cp1251) names it in its truth; the others are UTF-8."""
+    truth = path.with_name(f"{path.stem}.truth.json")
+    return json.loads(truth.read_text(encoding="utf-8")).get("encoding", "utf-8-sig") if truth.exists() else "utf-8-sig"
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

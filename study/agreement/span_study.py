@@ -139,8 +139,8 @@ def _stretches(coded: _Coded, transcripts: list[int], offsets: list[tuple[int, i
 
 def _union(stretches: Stretches) -> Stretches:
     """Per rater and category, the union of the stretches: those overlapping (not merely
-    touching) merged into one."""
-    group = stretches.rater * len(stretches.categories) + stretches.category
+    touching) merged into one. In order of category, rater and begin (``unitizing_alpha_of``'s)."""
+    group = stretches.category * (int(stretches.rater.max(initial=0)) + 1) + stretches.rater
     end = stretches.begin + stretches.length
     order = np.lexsort((end, stretches.begin, group))
     group, begin, end = group[order], stretches.begin[order], end[order]

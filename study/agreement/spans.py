@@ -77,7 +77,7 @@ def unitizing_alpha_of(stretches: Stretches, begin: int, length: int,
                        raters: int) -> dict[Hashable, UnitizingResult]:
     """``unitizing_alpha`` of spans held as arrays: per category that has spans, in the order of
     the categories' names."""
-    ordered = stretches.take(np.lexsort((stretches.length, stretches.begin, stretches.rater, stretches.category)))
+    ordered = _in_order(stretches)
     bounds = np.searchsorted(ordered.category, np.arange(len(ordered.categories) + 1)).tolist()
     results = {}
     for index in sorted(range(len(ordered.categories)), key=lambda n: str(ordered.categories[n])):
@@ -85,6 +85,17 @@ def unitizing_alpha_of(stretches: Stretches, begin: int, length: int,
             chosen = ordered.take(slice(bounds[index], bounds[index + 1]))
             results[ordered.categories[index]] = _category_alpha(chosen, begin, length, raters)
     return results
+
+
+def _in_order(stretches: Stretches) -> Stretches:
+    """The stretches by category, rater, begin and length; not sorted again when they come so (as
+    a study's united stretches do)."""
+    keys = (stretches.length, stretches.begin, stretches.rater, stretches.category)  # the last first, as lexsort
+    after = np.diff(keys[0]) >= 0
+    for key in keys[1:]:
+        step = np.diff(key)
+        after = (step > 0) | ((step == 0) & after)
+    return stretches if after.all() else stretches.take(np.lexsort(keys))
 
 
 # A rater's partition of the continuum into sections, as arrays: offsets, lengths, is_span.

@@ -23,7 +23,7 @@ from sqlalchemy.schema import Table
 
 from .. import schema as s
 from ..auth import Actor
-from ..database import Study
+from ..database import Study, ended_safely
 from ..schema import SCHEMA_VERSION, metadata
 from .folder import FORMAT, FORMAT_VERSION, FolderWriter, HashedText, earlier_archive
 
@@ -263,7 +263,7 @@ def _code_refs(connection: Connection) -> dict[int, str]:
     """Every code's reference (``Theme/Code``) by id, retired codes too: how codings/ names codes."""
     from .. import codes  # only needed here
 
-    with Session(bind=connection) as session:
+    with ended_safely(Session(bind=connection)) as session:
         return {code.id: code.ref for code in codes.all_codes(session, include_retired=True)}
 
 
@@ -272,7 +272,7 @@ def _write_views(connection: Connection, out: FolderWriter) -> None:
     codings' files are written beside tables/codings.jsonl, by ``_codings_rows``)."""
     from .. import codebook, codes  # the codebook's YAML writer, only needed here
 
-    with Session(bind=connection) as session:
+    with ended_safely(Session(bind=connection)) as session:
         out.data("codebook.yaml", codebook.codebook_to_yaml(codes.stored_codebook(session)).encode("utf-8"))
     _participants_csv(connection, out)
     _segments_csvs(connection, out)

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "disagreements": ("agreement_cmds", "List the units where the raters' codes differ, with each rater's codes."),
     "exclude": ("exclusion_cmds", "Leave a transcript, or a participant's every transcript, out of findings and agreement (kept; undo with `study include`)."),
     "fix": ("fix_cmds", 'Correct a transcript after import: speakers, turns, a typo, its participant (codings, memos and decisions follow).'),
-    "import": ("transcript_cmds", 'Import transcripts (.docx .txt .md .vtt .srt .sbv .ass .ttml .eaf .trs .exb .TextGrid .cha .xml .pdf .odt .rtf .doc, speaker tables .csv .tsv .xlsx, survey .csv) or folders of them.'),
+    "import": ("transcript_cmds", 'Import transcripts (.docx .txt .md .vtt .srt .sbv .smi .ass .ttml .eaf .trs .exb .TextGrid .cha .xml .pdf .odt .rtf .doc, speaker tables .csv .tsv .xlsx, survey .csv) or folders of them.'),
     "include": ("exclusion_cmds", 'Count an excluded transcript or participant again.'),
     "init": ("transcript_cmds", 'Create an empty study database (or check an existing one).'),
     "irr": ("agreement_cmds", 'Every agreement coefficient for a ratings CSV (header: rater names; one row per unit).'),

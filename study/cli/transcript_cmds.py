@@ -73,7 +73,7 @@ def init(ctx: click.Context) -> None:
 @click.pass_context
 def import_(ctx, paths, participants_csv, unit, interviewer, roles, renames, dry_run, replace, max_mb,
             lenient, examples, patterns, save_convention) -> None:
-    """Import transcripts (.docx .txt .md .vtt .srt .sbv .ass .ttml .eaf .trs .exb .TextGrid .cha .xml .pdf .odt .rtf .doc,
+    """Import transcripts (.docx .txt .md .vtt .srt .sbv .smi .ass .ttml .eaf .trs .exb .TextGrid .cha .xml .pdf .odt .rtf .doc,
     speaker tables .csv .tsv .xlsx, survey .csv) or folders of them.
 
     Example: study import transcripts_sample/ --participants transcripts_sample/participants.csv

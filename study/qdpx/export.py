@@ -437,36 +437,42 @@ class _NewGuids:
 def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int, int, int], tuple[int, int]]
              ) -> list[tuple[Coding, tuple[int, int]]]:
     """(first piece, span) of each selection to write: a coding, or the pieces an import cut one
-    selection into at segment bounds, as one; placed as the selection came in where an import kept
-    its extent (``extents``: {(rater id, code id, start, end) of its codings: its own (start, end)}),
-    else where the coding is. Pieces are codings of the same rater, code, memo and date on
-    following segments, one reaching its segment's end and the next starting at the next one's
-    start; they join only as far as a selection an import cut (``extents``)."""
+    selection into at segment bounds, as one. ``extents``: {(rater id, code id, start, end) of a
+    selection's codings: its own (start, end)}, kept by the import; the selection goes out there
+    when its codings are all still held, with one memo, each where the import put it (the part of
+    each segment it covers); else each coding goes out where it is."""
     def reach(coding: Coding) -> tuple[int, int]:
         segment = segments[coding.segment_id]
         return coding.span or (segment.start, segment.end)
 
-    def same(coding: Coding) -> tuple:
-        return coding.rater_id, coding.code_id, coding.memo or "", coding.created_at
-
-    by_place = {(same(c), segments[c.segment_id].index): c for c in codings}
+    by_reach = {(c.rater_id, c.code_id, reach(c)): c for c in codings}
+    ordered = sorted(segments.values(), key=lambda s: s.start)
     spans: dict[int, tuple[int, int]] = {}
     joined: set[int] = set()  # codings written as part of an earlier one's selection
-    for coding in sorted(codings, key=lambda c: (reach(c), c.id)):
-        if coding.id in joined:
+    for (rater, code, start, end), extent in sorted(extents.items()):
+        pieces = _pieces(ordered, start, end, lambda place: by_reach.get((rater, code, place)))
+        if pieces and not any(p.id in joined or p.id in spans for p in pieces) and len(
+                {p.memo or "" for p in pieces}) == 1:
+            joined.update(p.id for p in pieces[1:])
+            spans[pieces[0].id] = extent
+    return [(c, spans.get(c.id, reach(c))) for c in codings if c.id not in joined]
+
+
+def _pieces(ordered: list, start: int, end: int, coding_at) -> list[Coding] | None:
+    """The codings an import stored for a selection from ``start`` to ``end``, one per segment it
+    covers (``coding_at(place)``: the coding at that place); None when one is missing (removed
+    since). A segment where the selection covers only blanks had none."""
+    pieces = []
+    for segment in ordered:
+        if segment.end <= start or segment.start >= end:
             continue
-        run = [coding]
-        while (reach(run[-1])[1] == segments[run[-1].segment_id].end and
-               (after := by_place.get((same(coding), segments[run[-1].segment_id].index + 1))) is not None and
-               after.id not in joined and reach(after)[0] == segments[after.segment_id].start):
-            run.append(after)
-        key = (coding.rater_id, coding.code_id, reach(coding)[0])
-        while len(run) > 1 and (*key, reach(run[-1])[1]) not in extents:
-            run.pop()
-        joined.update(c.id for c in run[1:])
-        span = (key[2], reach(run[-1])[1])
-        spans[coding.id] = extents.get((*key, span[1]), span)
-    return [(c, spans[c.id]) for c in codings if c.id not in joined]
+        place = (max(start, segment.start), min(end, segment.end))
+        piece = coding_at(place)
+        if piece is None and segment.transcript.text[place[0]:place[1]].strip():
+            return None
+        if piece is not None:
+            pieces.append(piece)
+    return pieces or None
 
 
 def user_name(rater: str) -> str:

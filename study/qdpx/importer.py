@@ -130,6 +130,7 @@ class CodingRecord:
     code: str  # Theme/Code reference
     memo: str = ""
     created: dt.datetime | None = None
+    selection: str | None = None  # the GUID of its selection
 
 
 @dataclass(frozen=True)
@@ -498,7 +499,7 @@ class _Records:
                 if ref is not None:
                     memo = _joined([annotation, *self.note_texts(coding.notes)])
                     codings.append(CodingRecord(self.coder(coding, selection), start, end, ref, memo,
-                                                _moment(coding.created or selection.created)))
+                                                _moment(coding.created or selection.created), selection.guid))
             if not selection.codings and annotation:
                 memos.append(MemoRecord(self.user(selection.user), start, annotation, _moment(selection.created)))
         for coding in self.source.codings:
@@ -566,6 +567,8 @@ class _Writer:
         ends = [segment.end for segment in segments]
         ends = ends if ends == sorted(ends) else None  # a search by position needs them in order
         writes: dict[CodingKey, tuple[str, CodingWrite]] = {}
+        repeats: list[str] = []  # selections whose every coding another selection of the file made already
+        repeated, stored_from = set(), set()  # GUIDs of those selections, and of the selections stored
         for record in codings:
             rater = self.rater(record.rater)
             if self.is_done(rater, transcript, f"{rater.name}'s coding {record.code}"):
@@ -576,13 +579,25 @@ class _Writer:
                     f"{transcript.name} [{record.start}:{record.end}] ({record.code}): covers no segment (it lies "
                     "outside the speakers' turns)")
                 continue
+            keys = [CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
+                              self.code_id(record.code), span) for segment, span in pieces]
+            if record.start is not None and all(key in writes for key in keys):
+                repeats.append(f"[{record.start}:{record.end}] {record.code} by {rater.name}")
+                repeated.add(record.selection)
+                continue
+            stored_from.add(record.selection)
             extent = (record.start, record.end)
             if record.start is not None and (len(pieces) > 1 or _hull(pieces) != extent):
                 self.extents[(rater.name, transcript.name, self.code_id(record.code), *_hull(pieces))] = extent
-            for segment, span in pieces:
-                key = CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
-                                self.code_id(record.code), span)
+            for key in keys:
                 writes.setdefault(key, (rater.name, CodingWrite(key, memo=record.memo or None, created=record.created)))
+        for guid in repeated - stored_from:  # what was kept of it (its name) is not the stored selection's
+            self.selections.pop(guid, None)
+        if repeats:
+            self.summary.skipped.append(
+                f"{transcript.name}: {len(repeats)} selection(s) code only what another selection of the same user "
+                "and code codes already on these turns, and are stored as that coding (their own extent, name and "
+                "memo not kept): " + "; ".join(repeats[:5]) + ("; ..." if len(repeats) > 5 else ""))
         stored = self.store(transcript, list(writes.values()))
         notes = self.memos(transcript, segments, memos)
         audit(self.session, self.actor.name, "qdpx.import", transcript.name, after={"codings": stored, "memos": notes})

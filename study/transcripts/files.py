@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import Callable, Collection, Sequence
 
-from . import annotation_files, captions, docx_file, elan_file, html_file, json_file, office, substation, tables, timed_text, xml_file
+from . import annotation_files, captions, docx_file, elan_file, html_file, json_file, office, sami, substation, tables, timed_text, xml_file
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
@@ -61,6 +61,8 @@ READERS: dict[str, Reader] = {
     ".srt": partial(captions.read_subtitles, subtitle_format="srt"),
     ".sbv": partial(captions.read_subtitles, subtitle_format="sbv"),
     ".ttml": timed_text.read_timed_text,
+    ".smi": sami.read_sami,  # SAMI captions (Korean and Japanese broadcasts, players, speech-to-text exports)
+    ".sami": sami.read_sami,
     ".dfxp": timed_text.read_timed_text,
     ".eaf": elan_file.read_elan,
     ".trs": annotation_files.read_transcriber,  # Transcriber: turns of speakers, sync times

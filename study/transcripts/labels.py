@@ -153,6 +153,24 @@ def kin_of_recurring(name: str, recurring: Iterable[str]) -> bool:
     return family is not None and any(label_family(other) == family for other in recurring if other != name.casefold())
 
 
+_CAST_KEY = re.compile(r"^[^\w\n]*[^\W\d_][\w \t]{0,30}[:：]")
+
+
+def named_in_a_cast_line(above: Iterable[str], names: Iterable[str]) -> set[str]:
+    """Those of ``names`` (casefolded) that a line above the dialogue lists with another of them, as whole
+    words: a cast or participants line ("Participants: MOD, P1, P2, P3", CHAT's "@Participants: CHI
+    Target_Child, MOT Mother, INV Investigator") declares its speakers however seldom they speak."""
+    wanted = {name.casefold() for name in names}
+    declared: set[str] = set()
+    for line in above:
+        listing = _CAST_KEY.sub("", line, count=1)  # "Present: ...": the key is no one listed
+        words = set(re.findall(rf"[{WORD}]+(?:[ \t]\d{{1,3}})?", listing.casefold()))
+        listed = wanted & (words | {word.split()[0] for word in words})
+        if len(listed) >= 2:
+            declared |= listed
+    return declared
+
+
 _REPEATED_NUMBER = re.compile(r"^(?P<name>.*?\b(?P<n>\d+))(?:[ \t]+(?P=n))+$")
 
 
@@ -185,7 +203,8 @@ def defined_at_first_use(names: Iterable[str]) -> dict[str, str]:
     return same
 
 
-def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], needs: str = "") -> list[Label]:
+def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], needs: str = "",
+                    header: str = "") -> list[Label]:
     """The speaker labels among ``lines``, told apart from sentences that start with "Word:".
 
     A reading counts when its shape is unmistakable, it names a role ("Interviewer", "P3",
@@ -201,6 +220,8 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
     labelled = Counter(name for found in options for name in {label.speaker.casefold() for label in found})
     unglued = {label.speaker.casefold() for found in options for label in found if not label.pattern.glued}
     recurring = {name for name, n in labelled.items() if n > 1}
+    first = next((found[0].line.start for found in options if found[0].speaker.casefold() in recurring), 0)
+    cast = named_in_a_cast_line([*header.splitlines(), *(line.text for line in lines if line.start < first)], labelled)
 
     def counted(label: Label) -> bool:
         if label.pattern.glued:
@@ -211,6 +232,7 @@ def accepted_labels(lines: Sequence[Line], patterns: Sequence[LabelPattern], nee
             or labelled[label.speaker.casefold()] > 1
             or role_label(label.speaker) is not None
             or kin_of_recurring(label.speaker, recurring)
+            or label.speaker.casefold() in cast
         )
 
     def first(found: list[Label], wanted: Callable[[Label], bool]) -> Label | None:
@@ -300,7 +322,7 @@ def label_proposal(
 ) -> Proposal | None:
     """Turns from each accepted label to the next (or a heading, or the end of speech)."""
     content = document.speech_lines
-    labels = accepted_labels(content, patterns, needs)
+    labels = accepted_labels(content, patterns, needs, document.header)
     if not labels:
         return None
     return proposal_from_labels(layout, document, labels, all_labelled=len(labels) == len(content))

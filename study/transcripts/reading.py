@@ -90,6 +90,7 @@ class Document:
     speech_end: int
     by_line: bool = False  # a paragraph is a line (Word), not a blank-line-separated block (text files)
     formats: dict[int, LineFormat] = field(default_factory=dict)
+    header: str = ""  # the metadata header above ``text``: a cast line there declares speakers
 
     @cached_property
     def content_lines(self) -> list[Line]:

@@ -50,9 +50,9 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     shifted = {start - shift: form for start, form in (formats or {}).items() if start >= shift}
     lines = lines_of(body)
     end = speech_end(body, lines)
-    ranked = _ranked(_document(body, lines, end, by_line, shifted), layouts)
+    ranked = _ranked(_document(body, lines, end, by_line, shifted, text[:shift]), layouts)
     if not ranked[0].turns and end < len(body):  # nothing above a "Notes" line: it was no notes heading
-        ranked = _ranked(_document(body, lines, len(body), by_line, shifted), layouts)
+        ranked = _ranked(_document(body, lines, len(body), by_line, shifted, text[:shift]), layouts)
     best = ranked[0]
     runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
     return reread(ParsedTranscript(
@@ -74,8 +74,8 @@ def with_cast_roles(header: str, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     return tuple(replace(turn, role_hint=cast[turn.speaker]) if turn.speaker in cast else turn for turn in turns)
 
 
-def _document(text, lines, end, by_line, formats) -> Document:
-    return Document(text, tuple(line for line in lines if line.start < end), end, by_line, formats)
+def _document(text, lines, end, by_line, formats, header) -> Document:
+    return Document(text, tuple(line for line in lines if line.start < end), end, by_line, formats, header)
 
 
 def _layouts(without: Collection[str]) -> tuple[Layout, ...]:

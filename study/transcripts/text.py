@@ -69,15 +69,48 @@ def _decode_marked(data: bytes, encoding: str) -> str:
 
 
 def _decode_unmarked(data: bytes) -> str:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    legacy = _legacy_non_latin(data)
+    if legacy is not None:
+        return legacy
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     guess = charset_normalizer.from_bytes(data).best()
     if guess is None:
         raise Unreadable(BINARY)
     return str(guess)
+
+
+# Legacy encodings of non-Latin scripts whose guess is sure: Korean, Japanese and Chinese double-byte codes, and
+# Cyrillic. Read as cp1252 (which decodes almost any bytes) their text is mojibake, every word wrong.
+_NON_LATIN_LEGACY = frozenset("cp949 euc_kr johab cp932 shift_jis shift_jis_2004 shift_jisx0213 euc_jp euc_jis_2004 "
+                              "euc_jisx0213 gb18030 gbk gb2312 hz big5 big5hkscs cp950 cp1251 koi8_r koi8_u cp866".split())
+_GUESS_SAMPLE = 65_536  # bytes enough to tell an encoding; guessing a whole large file costs seconds
+
+
+def _legacy_non_latin(data: bytes) -> str | None:
+    """``data`` decoded in the legacy encoding of a non-Latin script that it is sure to be in (a Korean transcript
+    saved as cp949, a Russian one as cp1251), else None: its words beyond ASCII must come out whole in that script
+    (a Czech text misread as Cyrillic would give words of Latin and Cyrillic letters mixed)."""
+    sample = data[:_GUESS_SAMPLE]
+    if len(data) > _GUESS_SAMPLE and b"\n" in sample:
+        sample = sample[:sample.rindex(b"\n")]  # a whole line: a double-byte character is not cut
+    guess = charset_normalizer.from_bytes(sample).best()
+    if guess is None or guess.encoding not in _NON_LATIN_LEGACY:
+        return None
+    try:
+        text = data.decode(guess.encoding)
+    except UnicodeDecodeError:
+        return None
+    words = [word for word in re.findall(r"[^\W\d_]+", text[:_GUESS_SAMPLE]) if not word.isascii()]
+    in_script = [word for word in words if all(ch >= "\u0370" for ch in word)]  # Greek and beyond, no Latin letter
+    # markup and labels may be ASCII; a Latin text misread has few such words, each mixing Latin and another script
+    return text if len(words) >= 3 and len(in_script) >= 0.9 * len(words) else None
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # category Cc, less \t\n\v\f\r

@@ -6,7 +6,9 @@ import streamlit as st
 
 from study.app.common import get_study, require_actor
 from study.app.components.chart_warmup import warm_charts
-from study.app.display import attempt, error, plain, table_downloads, table_styler, wrapped
+from study.app.display import (
+    attempt, error, first_page, page_number, pager, plain, table_downloads, table_styler, wrapped,
+)
 from study import charts, code_tree, codes, exports, findings, report
 from study.coverage import source_coverage
 from study.sources import SourceChoice, choose_source, findings_sources
@@ -16,22 +18,26 @@ from study.store import CONSENSUS
 
 study, actor = get_study(), require_actor()
 VIEWS = ("Frequency", "Participants × codes", "Factors", "Demographics", "Co-occurrence", "Saturation", "Framework")
+FRAMEWORK_PAGE = "framework_page"  # the page of the framework matrix shown
 
 
 def choose() -> tuple[SourceChoice, str | None, str]:
     choices = findings_sources(study, actor)
     themes = codes.theme_paths(study)
     left, right = st.columns(2)
+    again = {"on_change": first_page, "args": (FRAMEWORK_PAGE,)}  # a changed choice starts at the first page
     choice = left.selectbox("Source", choices, format_func=lambda c: c.label,
-                            help="Whose codings the findings count.")
-    theme = right.selectbox("Theme", ["All themes", *themes])
+                            help="Whose codings the findings count.", **again)
+    theme = right.selectbox("Theme", ["All themes", *themes], **again)
     view = st.segmented_control("Show", VIEWS, default=VIEWS[0], required=True, key="findings_view",
                                 label_visibility="collapsed")
     return choice, None if theme == "All themes" else theme, view
 
 
-def show_table(table, coverage, height: int | None = None) -> None:
-    """The table under its caption, without the coverage sentence the page shows once above every view."""
+def show_table(table, coverage, height: int | None = None, page=None, whole=None) -> None:
+    """The table under its caption, without the coverage sentence the page shows once above every view;
+    of a paged table (``page``, a ``study.table.TablePage``) the pager under it, and downloads of the
+    ``whole`` table, built when a button is pressed."""
     caption = table.caption.replace(coverage.describe(), "").strip()
     if caption:
         st.caption(plain(caption))
@@ -40,9 +46,11 @@ def show_table(table, coverage, height: int | None = None) -> None:
     else:
         room = wrapped(table, max_height=height or 620)  # long text wraps instead of being cut to one line
         st.dataframe(table_styler(table), hide_index=True, width="stretch", **{"height": "auto", **room})
+        if page is not None:
+            pager(FRAMEWORK_PAGE, page, "participants")
     for note in table.notes:
         st.caption(plain(note))
-    table_downloads(table)
+    table_downloads(table, whole=whole)
 
 
 RULE_LABELS = {code_tree.WITH_CODES_BELOW: "with the codes below them", code_tree.OWN_CODINGS: "own codings only"}
@@ -101,8 +109,10 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
         curve = saturation(study, actor, theme, source, combine)
         st.plotly_chart(charts.saturation_figure(curve), width="stretch", config={"displaylogo": False})
         st.caption(plain(report.saturation_sentence(curve)))
-    else:
-        show_table(findings.framework_table(study, actor, theme, source, combine), coverage, height=600)
+    else:  # a page of participants: the whole matrix quotes every coded segment (at 500 interviews, seconds)
+        page = findings.framework_page(study, actor, theme, source, combine, number=page_number(FRAMEWORK_PAGE))
+        show_table(page.table, coverage, height=600, page=page,
+                   whole=lambda: findings.framework_table(study, actor, theme, source, combine))
 
 
 def whole_report(choice: SourceChoice) -> None:

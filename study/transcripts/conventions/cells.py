@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from ..labels import plausible_speaker, tidy_speaker
+from ..labels import kin_of_recurring, named_in_a_cast_line, plausible_speaker, tidy_speaker
 from ..model import Turn
 from ..reading import Document, Proposal
 from ..roles import label_role
@@ -51,6 +51,7 @@ def propose(document: Document) -> Proposal | None:
     counts = Counter(v[speaker] for v in values)
     marked = Counter(_mark(name) for name in counts.elements() if counts[name] > 1)
     mark = marked.most_common(1)[0][0] if marked else ""
+    once = _heard_once(document, rows[0], counts, mark)
     turns, explained, last = [], 0, None
     for row, v in zip(rows, values):
         name = v[speaker]
@@ -61,7 +62,7 @@ def propose(document: Document) -> Proposal | None:
             last = row.line
             continue
         last = None
-        if counts[name] < 2 or _mark(name) != mark or not plausible_speaker(_bare(name)):
+        if not (counts[name] > 1 or name in once) or _mark(name) != mark or not plausible_speaker(_bare(name)):
             continue  # the header row, a cell that names no one who speaks again, an annotation tier ("%com:")
         start, end = row.cells[body]
         explained += non_space_count(text, row.line.start, row.line.end)
@@ -72,6 +73,18 @@ def propose(document: Document) -> Proposal | None:
             turns.append(Turn(speaker_name, start, end, time, label_role(speaker_name)))
             last = row.line
     return Proposal("learned convention: a table of turns", tuple(turns), explained)
+
+
+def _heard_once(document: Document, first: Row, counts: Counter, mark: str) -> set[str]:
+    """Speaker cells heard once that are speakers still: opened by the speakers' own symbol ("*MOT:" among
+    "*INV:" and "*CHI:", a CHAT tier), of the form of a name that recurs ("Parent B" beside "Parent A"), or
+    listed with others in a cast line above the table; not the header row's."""
+    recurring = {_bare(name).casefold() for name, n in counts.items() if n > 1}
+    once = [name for name, n in counts.items() if n == 1]
+    above = [line.text for line in document.content_lines if line.start < first.line.start]
+    cast = named_in_a_cast_line(above, {_bare(name) for name in counts})
+    return {name for name in once if (mark and _mark(name) == mark) or kin_of_recurring(_bare(name), recurring)
+            or _bare(name).casefold() in cast}
 
 
 def _columns_of_speakers(document: Document, rows: list[Row], values: list[list[str]], width: int) -> Proposal | None:

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
-from ..labels import (PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, kin_of_recurring, person_key,
-                      proposal_from_labels, without_header_blocks)
+from ..labels import (PROTOCOL_NAMES, Label, LabelPattern, defined_at_first_use, honorific, kin_of_recurring,
+                      named_in_a_cast_line, person_key, proposal_from_labels, without_header_blocks)
 from ..model import UNKNOWN_SPEAKER, Turn
 from ..reading import Document, Proposal, scored
 from ..roles import label_role, legend, qa_role, role_label
@@ -70,19 +70,19 @@ def _label_readings(document: Document, lines: list[Line]) -> list[Proposal]:
     for shape, found in by_shape.items():
         if len(found) < 2:
             continue
-        labels = _accepted(shape, found, lines)
+        labels = _accepted(shape, found, lines, document.header)
         if labels:
             readings.append(_reading(document, shape, _with_unnamed(document, lines, labels)))
     return readings
 
 
-def _accepted(shape: str, found: list[Candidate], lines: list[Line]) -> list[Label]:
+def _accepted(shape: str, found: list[Candidate], lines: list[Line], header: str = "") -> list[Label]:
     """The candidates of one shape that are speakers: names that recur or say a role, numbers
     that change every turn ("P1.", "R1.", "P2.") read as one speaker, header blocks left out."""
     found = _same_people(_numbers_dropped(found))
     counts = Counter(c.speaker.casefold() for c in found if not c.glued)
     recurring = {name for name, n in counts.items() if n > 1}
-    declared = _declared(found, lines)  # "B = Beobachtung" above the turns: "B:" is a label, once or not
+    declared = _declared(found, lines, header)  # "B = Beobachtung" above the turns: "B:" is a label, once or not
     recurring |= declared
     kept = [c for c in found if _is_speaker(shape, c, counts, recurring)]
     if shape == "alone":
@@ -167,12 +167,15 @@ def _vouched(name: str, recurring: set[str], declared: set[str]) -> LabelPattern
     return _BRACKETED if heard_once else None
 
 
-def _declared(found: list[Candidate], lines: list[Line]) -> set[str]:
-    """The names among ``found`` that a legend above the first of them declares ("M = Moderation, B = Beobachtung")."""
-    first = min(c.line.start for c in found)
-    above = "\n".join(line.text for line in lines if line.start < first)
-    codes = {code.casefold() for code in legend(above)} if "=" in above else set()
-    return {c.speaker.casefold() for c in found if c.speaker.casefold() in codes}
+def _declared(found: list[Candidate], lines: list[Line], header: str = "") -> set[str]:
+    """The names among ``found`` that a legend above the first of them declares ("M = Moderation, B = Beobachtung"),
+    or a cast line lists with another ("Participants: MOD, P1, P2, P3")."""
+    counts = Counter(c.speaker.casefold() for c in found)
+    first = min((c.line.start for c in found if counts[c.speaker.casefold()] > 1), default=0)
+    above = [*header.splitlines(), *(line.text for line in lines if line.start < first)]
+    codes = {code.casefold() for code in legend("\n".join(above))} if any("=" in line for line in above) else set()
+    names = {c.speaker.casefold() for c in found}
+    return {name for name in names if name in codes} | named_in_a_cast_line(above, names)
 
 
 def _of_a_series(name: str, recurring: set[str]) -> bool:

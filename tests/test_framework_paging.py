@@ -1,0 +1,93 @@
+"""The framework matrix read a page of participants at a time (``findings.framework_page``, what the
+Findings page shows) and whole, a batch at a time (``findings.framework_table``, what the downloads
+and the CLI write), equals the matrix as it was built before, from a frame of every coding
+(``tests/findings_before.py``): on the sample study and on the varied study of
+``test_counting_equivalence`` with memos added (on codings, segments and whole interviews, by
+several raters, some blank, on excluded and unfinished interviews too), from the union and the majority
+of its raters (votes, spans of several raters on one segment, memos of several on one unit)."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from itertools import product
+
+import sqlalchemy as sa
+
+from study import findings, schema
+from study.auth import CLI
+from study.sources import findings_sources
+from tests import findings_before as before
+from tests.conftest import coded_sample_study
+from tests.test_counting_equivalence import themes_of, varied_study
+
+NOTES = ("licence worry", "licence worry", "  ", "asks about cost", "see T3", "trust\nissue")
+
+
+def add_memos(study) -> None:
+    """Memos on a fifth of the codings, and each rater's on some segments and whole interviews (drawn
+    at random from a fixed seed, repeated texts and blank ones among them), written in no order."""
+    rng, now = random.Random(7), datetime.now(timezone.utc)
+    with study.connection() as conn:
+        coded = conn.execute(sa.select(schema.codings.c.id)).scalars().all()
+        for coding_id in rng.sample(coded, len(coded) // 5):
+            conn.execute(schema.codings.update().where(schema.codings.c.id == coding_id)
+                         .values(memo=rng.choice(NOTES)))
+        raters = conn.execute(sa.select(schema.users.c.id)).scalars().all()
+        rows = [{"rater_id": rater, "transcript_id": transcript_id, "segment_id": segment_id,
+                 "text": rng.choice(NOTES), "updated_at": now}
+                for segment_id, transcript_id in conn.execute(sa.select(schema.segments.c.id,
+                                                                        schema.segments.c.transcript_id))
+                for rater in raters if rng.random() < 0.15]
+        rng.shuffle(rows)  # the matrix orders them itself
+        # whole interviews' memos, written first and the last interview's first (P1's two interviews have some)
+        rows[:0] = [{"rater_id": rater, "transcript_id": transcript_id, "segment_id": None, "text": rng.choice(NOTES[3:]),
+                  "updated_at": now}
+                 for transcript_id in conn.execute(sa.select(schema.transcripts.c.id)
+                                                   .order_by(schema.transcripts.c.id.desc())).scalars().all()
+                 for rater in raters if rater == raters[transcript_id % len(raters)] or rng.random() < 0.4]
+        conn.execute(schema.memos.insert(), rows)
+
+
+def assert_same_framework(study, choices, themes, size: int = 3) -> int:
+    """The matrix of each source and theme, whole (read two participants at a time) and its first page,
+    equals the one built from the frame; returns how many cells hold something."""
+    compared = 0
+    for choice, theme in product(choices, themes):
+        asked = (study, CLI, theme, choice.source, choice.combine)
+        old = before.framework_table(*asked).to_dict()
+        assert findings.framework_table(*asked).to_dict() == old, f"{theme} from {choice.label} differs"
+        first = findings.framework_page(*asked, size=size)
+        assert first.table.to_dict() == {**old, "rows": old["rows"][:size]}  # the page the Findings page opens on
+        assert first.total == len(old["rows"]) > size
+        compared += sum(1 for row in old["rows"] for value in row.values() if value)
+    return compared
+
+
+def test_framework_read_by_pages_equals_the_matrix_built_from_every_coding_on_a_varied_study(
+        study_from, monkeypatch):
+    study = study_from(varied_study)
+    add_memos(study)
+    monkeypatch.setattr(findings, "FRAMEWORK_READ", 2)
+    union, majority, alice = findings_sources(study, CLI)[:3]
+    whole = findings.framework_table(study, CLI, source=union.source)
+    shown = "\n".join(text for row in whole.rows for text in row.values())
+    assert "Memo: licence worry" in shown and "Memo (bob): " in shown and "(carol) " in shown  # memos of each kind
+    assert "(whole interview: " in shown and " … " in shown  # whole-interview codings, and spans of one segment
+    assert alice.source == "alice"  # one rater: memos without the rater's name
+    compared = assert_same_framework(study, [union], themes_of(study))
+    assert compared + assert_same_framework(study, [majority, alice], [None]) > 50
+
+
+def test_framework_read_by_pages_equals_the_matrix_built_from_every_coding_on_the_sample_study(
+        study_from, monkeypatch):
+    study = study_from(coded_sample_study)
+    monkeypatch.setattr(findings, "FRAMEWORK_READ", 5)
+    union = findings_sources(study, CLI)[1]  # (the consensus, the first, builds the old frame for seconds)
+    assert union.source == "alice,bob" and assert_same_framework(study, [union], [None], size=4) > 10
+
+
+def test_a_page_past_the_last_shows_the_last(study_from):
+    study = study_from(coded_sample_study)
+    last = findings.framework_page(study, CLI, number=99, size=4)
+    assert last.number == last.pages > 1
+    assert last.table.rows == findings.framework_table(study, CLI).rows[last.offset:]
