@@ -515,10 +515,11 @@ def measure_size(results: Results, column: str, url: str, size: tuple[int, int, 
     rater_names = [f"rater{r}" for r in range(raters)]
     for n, rater in enumerate(rater_names, start=1):
         label = {1: "first", 2: "second", 3: "third"}.get(n, "last" if n == raters else None)
-        if label:
-            command(f"codings done, all ({label} rater)", ["codings", "done", *names, "--rater", rater, "--anyway"])
-        elif wanted("codings done"):
-            timed([*study, "codings", "done", *names, "--rater", rater, "--anyway"], env, folder, timeout)
+        name, args = f"codings done, all ({label} rater)", ["codings", "done", *names, "--rater", rater, "--anyway"]
+        if label and wanted(name):
+            command(name, args)
+        else:  # not measured, still marked: the findings count finished transcripts (with --only, none were)
+            timed([*study, *args], env, folder, timeout)
     command("table frequency", ["table", "frequency", "--format", "csv"])
     command("adjudicate --auto", ["adjudicate", "--raters", ",".join(rater_names), "--auto"])
     command("quotes --code", ["quotes", "--code", CODE, "--format", "csv"])

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import Integer, Select, String, and_, case, cast, column, distinct, func, null, select, tuple_, values
 from sqlalchemy.engine import Connection
 
@@ -27,6 +27,9 @@ from .excluded import excluded_query
 from .names import natural_key
 from .schema import codes, codings, participants, segments, transcripts, users
 from .sources import Source
+
+if TYPE_CHECKING:  # numpy loads with the co-occurrence that needs it: quoting and counting start without it
+    import numpy as np
 
 
 def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str], on_segment: bool = False,
@@ -137,6 +140,7 @@ def segment_pairs(connection: Connection, units: Select, code_ids: Iterable[int]
     set; the pairs of the sets are counted by a sparse matrix product (sets x codes, weighed by
     their segments). Joining the units to themselves grouped every pair a segment carries (at 500
     interviews 2.0 million rows, 3.2 s of CPU on SQLite); the sets are 50,000 rows at most there."""
+    import numpy as np  # loaded here: quoting and counting start without it
     ids = sorted(set(code_ids))
     found = units.where(units.selected_columns.segment_id.is_not(None)).subquery("units")
     # a set as its code ids joined by spaces, in whatever order the database joins them: a set
@@ -155,6 +159,7 @@ def segment_pairs(connection: Connection, units: Select, code_ids: Iterable[int]
 def _pairs_of_sets(sets: Sequence[str], segments: Sequence[int], ids: Sequence[int]) -> np.ndarray:
     """codes x codes (``ids``, sorted): how many segments carry both, given ``sets`` (code ids joined
     by spaces) and the ``segments`` that carry each: X^T W X, X the sets' codes, W their segments."""
+    import numpy as np
     from scipy import sparse  # loaded with scikit-learn by the app (study.app.preload)
 
     codes = np.searchsorted(ids, np.array(" ".join(sets).split(), dtype=np.int64))

@@ -38,7 +38,7 @@ from .table import Column, Table, TablePage, last_page_offset
 from .exclusion import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key
-from .sources import Source, choose_source
+from .sources import Source, choose_source, joined_memos
 from .store import Code, Memo, Participant, Study, Transcript, User
 
 QUOTE_WORDS = (15, 60)
@@ -574,7 +574,7 @@ def _framework_rows(study: Study, asker: Actor, scope: FrameworkScope, participa
             written[transcript_id, segment_id, code_id].append(memo)
         texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(
             Transcript.id.in_(sorted({u.transcript_id for u in units})))).all())
-    on_codings = {unit: joined for unit, memos in written.items() if (joined := _joined_memos(memos))}
+    on_codings = {unit: joined for unit, memos in written.items() if (joined := joined_memos(memos))}
     memos = _segment_memos(study, asker, scope.source, participants)
     cells = _framework_cells(units, scope, texts, on_codings, memos)
     rows = []
@@ -613,11 +613,6 @@ def _framework_cells(units: list, scope: FrameworkScope, texts: dict[int, str], 
         cells[participant, group].append(f"[{code_names}] “{quoted}” ({transcript} #{segment})"
                                          + "".join(f"\n{n}" for n in dict.fromkeys(said)))
     return cells
-
-
-def _joined_memos(memos: list[str]) -> str:
-    """A unit's coding memos as one: each text once, in the order written, empty ones left out."""
-    return "; ".join(dict.fromkeys(m for m in memos if m.strip()))
 
 
 def _segment_memos(study: Study, asker: Actor, source: Source, participants: Sequence[str]) -> dict:

@@ -11,6 +11,7 @@ Without a source, admins get the consensus when it has codings, else the union o
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -145,7 +146,7 @@ def _source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
     grouped = frame.groupby(keys, sort=True)
     combined = grouped.first().reset_index()
     combined["votes"] = grouped["rater"].nunique().to_numpy()
-    combined["memo"] = grouped["memo"].agg(_join_memos).to_numpy()
+    combined["memo"] = grouped["memo"].agg(joined_memos).to_numpy()
     combined = combined[combined["votes"] >= source.votes_needed].copy()
     # object columns: None for whole-transcript codings, ints otherwise (not floats with NaN)
     combined["segment_id"] = pd.Series([None if u < 0 else int(u) for u in combined["unit"]],
@@ -155,7 +156,9 @@ def _source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
     return combined[SOURCE_COLUMNS].reset_index(drop=True)
 
 
-def _join_memos(memos: pd.Series) -> str | None:
+def joined_memos(memos: Iterable[str | None]) -> str | None:
+    """A unit's coding memos as one: each text once, in the order given, blank ones left out
+    (None when none is left)."""
     texts = list(dict.fromkeys(m for m in memos if isinstance(m, str) and m.strip()))
     return "; ".join(texts) or None
 

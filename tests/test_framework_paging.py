@@ -91,3 +91,23 @@ def test_a_page_past_the_last_shows_the_last(study_from):
     last = findings.framework_page(study, CLI, number=99, size=4)
     assert last.number == last.pages > 1
     assert last.table.rows == findings.framework_table(study, CLI).rows[last.offset:]
+
+
+def test_a_memo_two_raters_wrote_on_one_unit_is_quoted_once(study_from):
+    """Two raters coded a segment with one code and wrote the same memo, a third another: the cell
+    quotes the unit's memos each once, in the order written, as the frame joined them."""
+    study = study_from(varied_study)
+    with study.connection() as conn:
+        c = schema.codings.c
+        shared = (sa.select(c.transcript_id, c.segment_id, c.code_id).where(c.segment_id.is_not(None))
+                  .group_by(c.transcript_id, c.segment_id, c.code_id)
+                  .having(sa.func.count(sa.distinct(c.rater_id)) >= 3).order_by(c.transcript_id, c.segment_id))
+        for transcript_id, segment_id, code_id in conn.execute(shared).all():
+            ids = conn.execute(sa.select(c.id).where(c.transcript_id == transcript_id, c.segment_id == segment_id,
+                                                     c.code_id == code_id).order_by(c.id)).scalars().all()
+            for coding_id, memo in zip(ids, ("same note", "same note", "other note")):
+                conn.execute(schema.codings.update().where(c.id == coding_id).values(memo=memo))
+    union = findings_sources(study, CLI)[0]
+    table = findings.framework_table(study, CLI, source=union.source)
+    assert "Memo: same note; other note\n" in "\n".join(text for row in table.rows for text in row.values()) + "\n"
+    assert table.to_dict() == before.framework_table(study, CLI, None, union.source, union.combine).to_dict()
