@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -447,10 +449,11 @@ def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int
 
     by_reach = {(c.rater_id, c.code_id, reach(c)): c for c in codings}
     ordered = sorted(segments.values(), key=lambda s: s.start)
+    bounds = ([s.start for s in ordered], list(accumulate((s.end for s in ordered), max)))
     spans: dict[int, tuple[int, int]] = {}
     joined: set[int] = set()  # codings written as part of an earlier one's selection
     for (rater, code, start, end), extent in sorted(extents.items()):
-        pieces = _pieces(ordered, start, end, lambda place: by_reach.get((rater, code, place)))
+        pieces = _pieces(ordered, bounds, start, end, lambda place: by_reach.get((rater, code, place)))
         if pieces and not any(p.id in joined or p.id in spans for p in pieces) and len(
                 {p.memo or "" for p in pieces}) == 1:
             joined.update(p.id for p in pieces[1:])
@@ -458,13 +461,16 @@ def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int
     return [(c, spans.get(c.id, reach(c))) for c in codings if c.id not in joined]
 
 
-def _pieces(ordered: list, start: int, end: int, coding_at) -> list[Coding] | None:
+def _pieces(ordered: list, bounds: tuple[list[int], list[int]], start: int, end: int, coding_at) -> list[Coding] | None:
     """The codings an import stored for a selection from ``start`` to ``end``, one per segment it
     covers (``coding_at(place)``: the coding at that place); None when one is missing (removed
-    since). A segment where the selection covers only blanks had none."""
+    since). A segment where the selection covers only blanks had none. ``ordered``: the segments
+    by start; ``bounds``: their starts and the running maximum of their ends, which find the
+    stretch of them that can touch the selection."""
+    starts, reached = bounds
     pieces = []
-    for segment in ordered:
-        if segment.end <= start or segment.start >= end:
+    for segment in ordered[bisect_right(reached, start):bisect_left(starts, end)]:
+        if segment.end <= start:
             continue
         place = (max(start, segment.start), min(end, segment.end))
         piece = coding_at(place)
