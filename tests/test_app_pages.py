@@ -531,9 +531,10 @@ def test_a_role_changed_in_the_preview_decides_the_others_again_with_their_reaso
         ("Lea", "participant"), ("Kim", "other"), ("Sam", "participant")}
 
 
-# Nothing marks where a label ends ("Speaker 1 Thanks"): no reader reads it alone.
-BARE_LABELS = (b"Speaker 1 Thanks for joining. How did you start?\nSpeaker 2 By accident, a friend needed help.\n"
-               b"Speaker 1 Which model?\nSpeaker 2 A sentiment model.\n")
+# Nothing marks where a label ends ("Voice 1 Thanks"), and "Voice" is no role word: no reader reads it alone
+# (a role word before a space, "Speaker 1 Thanks", is read: the spaced-label shape).
+BARE_LABELS = (b"Voice 1 Thanks for joining. How did you start?\nVoice 2 By accident, a friend needed help.\n"
+               b"Voice 1 Which model?\nVoice 2 A sentiment model.\n")
 
 
 def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(study_db, study):
@@ -545,18 +546,18 @@ def test_a_turn_start_shown_in_the_preview_rereads_every_file_and_can_be_kept(st
     at.form_submit_button[0].click()
     at.run()
     assert "upload_role:Z1:Unknown" in at.session_state  # read as one unknown speaker
-    at.radio(key="teach_line:0").set_value("Speaker 1 Thanks for joining. How did you start?")
-    at.text_input(key="teach_speaker:0").input("Speaker 1")
+    at.radio(key="teach_line:0").set_value("Voice 1 Thanks for joining. How did you start?")
+    at.text_input(key="teach_speaker:0").input("Voice 1")
     at.button(key="teach_go:0").click()
     at.run()
     assert not at.exception
-    assert at.selectbox(key="upload_role:Z1:Speaker 1").value == "interviewer"
-    assert at.selectbox(key="upload_role:Z2:Speaker 2").value == "participant"  # the other file is read again too
+    assert at.selectbox(key="upload_role:Z1:Voice 1").value == "interviewer"
+    assert at.selectbox(key="upload_role:Z2:Voice 2").value == "participant"  # the other file is read again too
     at.checkbox(key="teach_keep").check()
     at.button(key="upload_confirm").click()
     at.run()
-    assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Speaker 1", "Speaker 2"] * 2
-    assert [c.example for c in saved_conventions(study)] == ["Speaker 1 Thanks for joining. How did you start?"]
+    assert [s["speaker"] for s in segment_rows(study, "Z2")] == ["Voice 1", "Voice 2"] * 2
+    assert [c.example for c in saved_conventions(study)] == ["Voice 1 Thanks for joining. How did you start?"]
 
 
 def test_a_turn_start_past_the_first_40_lines_can_be_found_and_taught(study_db, study):
@@ -566,7 +567,7 @@ def test_a_turn_start_past_the_first_40_lines_can_be_found_and_taught(study_db, 
     at.file_uploader[0].upload("Z3.txt", preamble + BARE_LABELS, "text/plain")
     at.form_submit_button[0].click()
     at.run()
-    start = "Speaker 1 Thanks for joining. How did you start?"  # line 46
+    start = "Voice 1 Thanks for joining. How did you start?"  # line 46
     offered = at.radio(key="teach_line:0").options  # as shown (escaped)
     assert len(offered) == 40 and not any("Thanks for joining" in line for line in offered)
     assert any("The first 40 of 49 lines" in c.value for c in at.caption)
@@ -575,11 +576,11 @@ def test_a_turn_start_past_the_first_40_lines_can_be_found_and_taught(study_db, 
     [offered] = at.radio(key="teach_line:0").options
     assert "Thanks for joining" in offered
     at.radio(key="teach_line:0").set_value(start)
-    at.text_input(key="teach_speaker:0").input("Speaker 1")
+    at.text_input(key="teach_speaker:0").input("Voice 1")
     at.button(key="teach_go:0").click()
     at.run()
     assert not at.exception
-    assert at.selectbox(key="upload_role:Z3:Speaker 2").value == "participant"
+    assert at.selectbox(key="upload_role:Z3:Voice 2").value == "participant"
 
 
 def test_the_upload_preview_lists_every_turn_in_order_before_anything_is_stored(study_db, study):
