@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.orm import Session
 
 from . import bulk, consensus, memos
 from . import codes as codes_mod
 from .auth import Actor, importing_rater, rater_user, require_rater_id, writable_rater
-from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
+from .coding_write import CodingKey, CodingWrite, Span, segments_of, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
 from .excluded import excluded_transcript_ids
 from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
@@ -452,7 +452,8 @@ def _import_codings_rows(study: Study, actor: Actor, rater: str, path: Path, row
         problems.extend(f"{path}, {conflict}" for conflict in targets.conflicts())
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
-        return ImportedCodings.of(write_codings(session, actor, targets.writes()), new_rater)
+        return ImportedCodings.of(write_codings(session, actor, targets.writes(), segments=targets.segments),
+                                  new_rater)
 
     return study.transaction(work)
 
@@ -465,6 +466,7 @@ class _CodingTargets:
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, int] = {}  # reference as written -> code id
         self._transcripts: dict[str, tuple[_Named, dict[int, int]]] = {}
+        self.segments: dict[int, Row] = {}  # every segment of the transcripts read, as write_codings checks them
         self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
     def add(self, line: int, row: dict) -> None:
@@ -506,10 +508,10 @@ class _CodingTargets:
             found.update(self.session.execute(
                 select(Transcript.id, Transcript.name).where(Transcript.name.in_(chunk))).all())
         segments: dict[int, dict[int, int]] = {tid: {} for tid in found}
-        for chunk in _chunks(sorted(found)):
-            for tid, index, sid in self.session.execute(select(Segment.transcript_id, Segment.index, Segment.id)
-                                                        .where(Segment.transcript_id.in_(chunk))).all():
-                segments[tid][index] = sid
+        read = segments_of(self.session, found)
+        for sid, row in read.items():
+            segments[row.segment_transcript][row.segment_index] = sid
+        self.segments.update(read)
         self._transcripts.update((name, (_Named(tid, name), segments[tid])) for tid, name in found.items())
 
     def _transcript(self, name: str) -> tuple[_Named, dict[int, int]]:
