@@ -31,7 +31,8 @@ LOST_TODAY: dict[str, str] = {}
 # and round seven's 14 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
 # Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them,
 # speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text); round eight's 4 texts in a
-# legacy Latin code page (cp1254, cp1250, cp1258) once the code page is learned from their letters (0 before):
+# legacy Latin code page (cp1254, cp1250, cp1258) once the code page is learned from their letters (0 before), and its
+# German 'I'/'B' letters before a space once letters that take turns are speakers (before: one speaker):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -45,6 +46,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "de-gender-star-labels.txt",
     "de-json-podcast-list.json",
     "de-json-speaker-tags.json",
+    "de-pdf-letters-i-b.txt",
     "de-md-time-then-label.md",
     "de-plenary-interjections.txt",
     "el-greek-question-marks.txt",
