@@ -30,11 +30,14 @@ LOST_TODAY: dict[str, str] = {}
 # the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
 # and round seven's 14 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
 # Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them,
-# speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text):
+# speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text); round eight's 4 texts in a
+# legacy Latin code page (cp1254, cp1250, cp1258) once the code page is learned from their letters (0 before), and its
+# German 'I'/'B' letters before a space once letters that take turns are speakers (before: one speaker):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
     "ar-indic-digit-times.txt",
+    "cs-memory-archive-cp1250.txt",
     "de-csv-semicolon.csv",
     "de-docx-table-two-col.docx",
     "de-end-time-marks.txt",
@@ -43,6 +46,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "de-gender-star-labels.txt",
     "de-json-podcast-list.json",
     "de-json-speaker-tags.json",
+    "de-pdf-letters-i-b.txt",
     "de-md-time-then-label.md",
     "de-plenary-interjections.txt",
     "el-greek-question-marks.txt",
@@ -144,6 +148,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ko-sami-radio.smi",
     "ko-vtt-cue-id-names.vtt",
     "nl-indented-wrapped.txt",
+    "pl-focus-group-cp1250.txt",
     "pl-time-lines-inside.txt",
     "pt-docx-bold-runs.docx",
     "pt-docx-role-columns.docx",
@@ -161,7 +166,9 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ru-oral-history-cp1251.txt",
     "th-thai-labels.txt",
     "tr-capital-labels.txt",
+    "tr-oral-history-cp1254.txt",
     "uk-ohms-vtt.xml",
+    "vi-interview-cp1258.txt",
     "vi-pv-labels.txt",
     "zh-asr-name-time.txt",
     "zh-focus-group-letter-codes.txt",

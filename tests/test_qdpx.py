@@ -369,7 +369,10 @@ def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, ot
     assert len(result.unmapped) == 2
     assert any("Interview 7 [0:11] (Hope): covers no segment" in item for item in result.unmapped)
     assert any("[154:164] (Hope): its positions are outside the text" in item for item in result.unmapped)
-    assert result.skipped == [] and result.kept_lines == [
+    # the fixture holds no scan.pdf: the PDF is kept without its file, and that is said
+    assert result.skipped == ["internal://scan.pdf is missing from the archive; <PDFSource> 'Scanned notes' is kept "
+                              "without it"]
+    assert result.kept_lines == [
         "1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)",
         "1 note(s) on a selection (their text also the coding's memo), kept as written for export"]
 
@@ -492,7 +495,9 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
                                   "out kept as written for export",
                                   "1 text source(s) left out, with their selections, codings and notes, kept as "
                                   "written for export"]
-    assert summary.skipped == ["5 coding(s) on the text source(s) left out not imported (kept with them for export)"]
+    assert summary.skipped == ["internal://scan.pdf is missing from the archive; <PDFSource> 'Scanned notes' is kept "
+                               "without it",
+                               "5 coding(s) on the text source(s) left out not imported (kept with them for export)"]
     assert summary.project_memos == 1
     assert texts_of(study) == {}
     assert [c.ref for c in codebook_of(study).codes()] == ["Barriers", "Barriers/Cost \\/ price",

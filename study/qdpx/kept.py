@@ -12,8 +12,8 @@ name, a user by name...), since an export names everything anew. An export (``re
 each back where the schema wants it, its references renamed; a PDF or recording a text came from
 is written around that text again (``PDFSource`` with its ``Representation``, ``AudioSource`` or
 ``VideoSource`` with its ``Transcript``). The files they name inside the archive (pictures, PDFs,
-recordings) are kept too, up to ``MAX_KEPT_FILE`` bytes each; a larger one is named in the
-import's summary. Only elements the QDA-XML schema allows where they stood are kept (so every
+recordings) are kept too, up to ``MAX_KEPT_FILE`` bytes each; a larger one, and one the archive
+lacks, is named in the import's summary. Only elements the QDA-XML schema allows where they stood are kept (so every
 export stays valid); anything else is named as not imported.
 
 Example: ``kept_of(session).elements``
