@@ -35,7 +35,7 @@ from .codings import check_may_read_codings
 from .consensus import chunks
 from .errors import BadValue
 from .table import Column, Table, TablePage, last_page_offset
-from .exclusion import excluded_transcript_ids
+from .excluded import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key
 from .sources import Source, choose_source, joined_memos

@@ -13,16 +13,16 @@ from study import code_tree
 from study import codes as codes_mod
 from study.auth import Actor
 from study.codebook import join_ref
-from study.codes import CodeView
 from study.codings import memos_of
+from study.codes import CodeView
 from study.errors import StudyError
 from study.table import Column, Table
-from study.exclusion import excluded_transcript_ids
+from study.excluded import excluded_transcript_ids
 from study.coverage import Coverage, source_coverage
 from study.names import natural_key
-from study.sources import Source, choose_source, source_codings
+from study.sources import Source, choose_source
 from study.store import Participant, Segment, Study, Transcript, User
-from study.codings import codings_frame
+from tests.frames_before import apply_parent_rule, codings_frame, counted_for, source_codings
 from study.errors import NotFound
 from study.quotes import Quote
 from study.saturation import DEFAULT_THRESHOLD, Saturation, interview_order, saturation_point
@@ -42,7 +42,7 @@ class Evidence:
     """What a findings table reads: the chosen source's codings of the codes in scope.
 
     ``codings`` has one row per (transcript, segment, code) that counts for the source
-    (``sources.source_codings``) in a counted transcript, limited to ``codes``; ``participants``
+    (``frames_before.source_codings``) in a counted transcript, limited to ``codes``; ``participants``
     is M (``coverage.source_coverage``).
     """
 
@@ -110,7 +110,7 @@ def gather(study: Study, asker: Actor, theme: str | None = None, source: str | S
     per_segment = frame[frame["segment_id"].notna()].groupby("segment_id")["code_id"].nunique().to_dict()
     if parent_rule == code_tree.WITH_CODES_BELOW:
         with study.session() as session:
-            frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, parent_rule))
+            frame = apply_parent_rule(frame, counted_for(session, parent_rule))
     scoped = frame[frame["code_id"].isin([c.id for c in codes])].reset_index(drop=True)
     return Evidence(chosen, scoped, coverage.participants, codes, path, per_segment, coverage, parent_rule)
 

@@ -130,7 +130,3 @@ def _finer_first(ranked: list[Proposal]) -> list[Proposal]:
             return [proposal, *ranked[:index], *ranked[index + 1:]]
     return ranked
 
-
-def with_layout(parsed: ParsedTranscript, layout: str) -> ParsedTranscript:
-    """A reading that has one layout by its nature (captions, speaker tables)."""
-    return replace(parsed, layout=layout, layout_score=1.0)
