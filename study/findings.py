@@ -188,16 +188,20 @@ def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
 
 def frequency_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
                     combine: str = "union", order: str = "count",
-                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE, quotes: bool = True) -> Table:
+                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE, quotes: bool = True,
+                    after_counts: bool = False) -> Table:
     """How many participants mentioned each code ("N of M"), with ids, definition and an exemplar.
 
     Rows are sorted by participants (descending) then codebook order, or by codebook order alone
     with ``order="codebook"``. With ``quotes=False`` the table has no exemplar column (what the
-    chart draws: choosing exemplars ranks every coded segment of the source).
+    chart draws: choosing exemplars ranks every coded segment of the source). ``after_counts``:
+    the table without quotes was read first (a page showing the counts while the quotes are
+    chosen), so the quotes are chosen apart from the counts, which are read again from the memo,
+    instead of in the one pass that counts and chooses (cheaper when nothing was read before).
     """
     if order not in ORDERS:
         raise BadValue(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
-    evidence = gather(study, asker, theme, source, combine, parent_rule, with_exemplars=quotes)
+    evidence = gather(study, asker, theme, source, combine, parent_rule, with_exemplars=quotes and not after_counts)
     mentions, of = evidence.mentions(), len(evidence.participants)
     chosen = exemplars(study, evidence) if quotes else {}
     labels = _code_label(evidence.codes)  # two codes of one name in view: told apart by their paths
@@ -250,8 +254,8 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
     depend on the codes beside it): each batch ranks every unit of the source, and a report asks
     for a table per theme."""
     every = evidence.exemplars
-    if every is None:
-        every = _every_exemplar(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)[1]
+    if every is None:  # the tally was read alone: the exemplars are chosen apart from it
+        every = _every_quote(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)
     return {c.id: dict(every[c.id]) for c in evidence.codes if c.id in every}
 
 
@@ -260,16 +264,30 @@ def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ..
                     ) -> tuple[Tally, dict[int, dict]]:
     """Every code's tally (as ``_every_code_tally``) and exemplar: the first batch of tiers and the
     tally come from one statement, which groups the codings once."""
+    return _chosen_exemplars(study, source, counting_raters, parent_rule, with_tally=True)
+
+
+@memo_per_change
+def _every_quote(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str) -> dict[int, dict]:
+    """Every code's exemplar alone, for a tally read before (``_every_code_tally``): its statements
+    count nothing (at 500 interviews on SQLite the tiers alone are three quarters of the one pass)."""
+    return _chosen_exemplars(study, source, counting_raters, parent_rule, with_tally=False)[1]
+
+
+def _chosen_exemplars(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str,
+                      with_tally: bool) -> tuple[Tally | None, dict[int, dict]]:
+    """(the tally, with ``with_tally`` read in the first batch's statement, else None; every code's
+    exemplar), tiers read a batch at a time until each code is decided."""
     _, counted = _source_units(study, source, counting_raters, parent_rule, on_segment=True)
     with study.session() as session:
         wanted = set(session.scalars(select(Code.id)))
     tiers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # code -> tier -> candidates
     chosen: dict[int, counting.Candidate] = {}
     first, last = 1, TIER_BATCH
-    every = Tally({})
+    every = Tally({}) if with_tally else None
     with study.connection() as connection:
         while wanted:
-            if first == 1:
+            if first == 1 and with_tally:
                 every, candidates = counting.tally_and_tiers(connection, counted, source.raters, wanted, (first, last))
             else:
                 candidates = counting.exemplar_tiers(connection, counted, source.raters, wanted, (first, last))
