@@ -394,12 +394,24 @@ def codings_of(study: Study, asker: Actor, rater: str, transcript: str | None = 
 
 
 def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) -> dict[int | None, str]:
-    rater = session.get(User, rater_id)
-    asker.require_rater(rater.name, "read the memos")
-    return {
-        m.segment_id: m.text
-        for m in session.scalars(select(Memo).where(Memo.rater_id == rater_id, Memo.transcript_id == transcript_id))
-    }
+    """{segment id (None: the transcript's memo): text} of one rater on one transcript (``memo_texts``)."""
+    return memo_texts(session, asker, [rater_id], [transcript_id]).get((rater_id, transcript_id), {})
+
+
+def memo_texts(session: Session, asker: Actor, rater_ids: Sequence[int], transcript_ids: Sequence[int]
+               ) -> dict[tuple[int, int], dict[int | None, str]]:
+    """{(rater id, transcript id): {segment id (None: the transcript's memo): text}} of the raters'
+    memos on the transcripts, as stored (blank ones too), each in the order first written. A rater
+    holds one memo a segment (the schema's unique key). A coder reads their own only."""
+    for rater_id in rater_ids:
+        require_rater_id(session, asker, rater_id, "read the memos")
+    found: dict[tuple[int, int], dict[int | None, str]] = {}
+    for chunk in _chunks(sorted(set(transcript_ids))):
+        for rater_id, transcript_id, segment_id, text in session.execute(
+                select(Memo.rater_id, Memo.transcript_id, Memo.segment_id, Memo.text)
+                .where(Memo.rater_id.in_(list(rater_ids)), Memo.transcript_id.in_(chunk)).order_by(Memo.id)):
+            found.setdefault((rater_id, transcript_id), {})[segment_id] = text
+    return found
 
 
 def done_transcripts(session: Session, asker: Actor, rater_id: int,
