@@ -18,7 +18,8 @@ from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.errors import NotAllowed, QdpxFormatError, StudyError
 from study.listing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
-from study.store import Memo, Segment, Study, Transcript, User
+from study.qdpx import kept
+from study.store import Memo, Meta, Segment, Study, Transcript, User
 from tests.factories import add_interview, add_raters, load_small_codebook
 
 LICENSE = "Attributes/Portability/License"
@@ -327,6 +328,48 @@ def test_a_selection_over_two_turns_goes_out_whole_and_its_neighbour_of_the_same
     assert [c.segment for c in codings.codings_of(study, CLI, "Maria")] == [0, 1, 2]
     qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
     assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, third - 2), (third, len(text) - 1)]
+
+
+@pytest.mark.parametrize("older", [True, False], ids=["imported-before-extents", "extents-kept"])
+def test_a_study_imported_before_extents_were_kept_finds_them_where_its_selections_lay(study, tmp_path, older):
+    """A study imported before extents were kept (study_meta has no qdpx_extents): a selection over
+    two turns still goes out whole, found from where the kept elements say the file's selections
+    lay (here their own names); the next turn's selection, same user, code and date, stays alone,
+    and so do a second user's codings of the same two turns, made a day apart. Each selection keeps
+    its own name, though Maria's and Nils's first ones are stored on the same stretch (before, the
+    second name was dropped as a copy of the first)."""
+    text = "A: We ship weekly.\n\nB: Why weekly?\n\nA: Reviews take days.\n"
+    third, second = text.index("A: Reviews"), text.index("B: Why")
+
+    def selection(n: int, name: str, start: int, end: int, user: str = G["user"], day: int = 1) -> str:
+        return (f'<PlainTextSelection guid="{{10000000-0000-4000-8000-00000000000{n}}}" name="{name}" '
+                f'startPosition="{start}" endPosition="{end}" creatingUser="{user}" '
+                f'creationDateTime="2024-02-0{day}T10:00:00Z"><Coding guid="{{20000000-0000-4000-8000-'
+                f'00000000000{n}}}" creatingUser="{user}" creationDateTime="2024-02-0{day}T10:00:00Z"><CodeRef '
+                f'targetGUID="{G["hope"]}"/></Coding></PlainTextSelection>')
+
+    other = "{00000009-0000-4000-8000-000000000009}"
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Cut"><Users><User guid="{G['user']}" name="Maria"/>
+  <User guid="{other}" name="Nils"/></Users>
+  <CodeBook><Codes><Code guid="{G['hope']}" name="Hope" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{G['source']}" name="Weekly" plainTextPath="internal://w.txt">
+    {selection(1, "First answer", 0, third - 2)}{selection(2, "Second answer", third, len(text) - 1)}
+    {selection(3, "Nils on the question", 0, second - 2, other, 1)}{selection(4, "Nils again", second, third - 2, other, 2)}
+  </TextSource></Sources></Project>"""
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "in.qdpx", project, {"Sources/w.txt": text}))
+    with study.session() as session:
+        assert session.get(Meta, kept.EXTENTS) is not None
+        if older:
+            session.delete(session.get(Meta, kept.EXTENTS))  # as an import before 5a9fc51 left the study
+            session.commit()
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    root = ET.fromstring(project_xml(tmp_path / "out.qdpx"))
+    by_user = {u.get("guid"): u.get("name") for u in root.iter(X + "User")}
+    assert sorted((by_user[s.get("creatingUser")], int(s.get("startPosition")), int(s.get("endPosition")),
+                   s.get("name")) for s in root.iter(X + "PlainTextSelection") if s.get("name") != "Weekly") == [
+        ("Maria", 0, third - 2, "First answer"), ("Maria", third, len(text) - 1, "Second answer"),
+        ("Nils", 0, second - 2, "Nils on the question"), ("Nils", second, third - 2, "Nils again")]
 
 
 def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it_is_named(study, tmp_path):

@@ -197,14 +197,6 @@ def blocks_of(lines: Sequence[Line]) -> list[list[Line]]:
     return [block for block in blocks if block]
 
 
-def block_spans(text: str) -> list[tuple[int, int]]:
-    return [span for block in blocks_of(lines_of(text)) if (span := stripped_span(text, block[0].start, block[-1].end))]
-
-
-def line_spans(text: str) -> list[tuple[int, int]]:
-    return [span for line in lines_of(text) if not line.blank and (span := stripped_span(text, line.start, line.end))]
-
-
 def stripped_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     segment = text[start:end]
     if not segment.strip():

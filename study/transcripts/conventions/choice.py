@@ -375,7 +375,13 @@ def _boilerplate(document: Document, labelled: set[int]) -> list[Label]:
     of the turn above them."""
     counts = Counter(_unnumbered(line.text) for line in document.content_lines if line.start not in labelled)
     return [Label(line, "", line.start, line.end, None, _NAMED) for line in document.content_lines
-            if line.start not in labelled and counts[_unnumbered(line.text)] > 1 and len(line.text.split()) >= 4]
+            if line.start not in labelled and counts[_unnumbered(line.text)] > 1
+            and (len(line.text.split()) >= 4 or _page_number(line.text))]
+
+
+def _page_number(text: str) -> bool:
+    """A short line of a word and a number ("Page 15", "Seite 3", "- 12 -"): with its twin of another number, a page's."""
+    return bool(re.fullmatch(r"[ \t]*[-–]?[ \t]*[^\W\d_]{0,12}\.?[ \t]*\d{1,4}[ \t]*[-–]?[ \t]*", text))
 
 
 def _unnumbered(text: str) -> str:
