@@ -443,6 +443,22 @@ def test_findings_frequency_quotes_are_chosen_only_for_the_table(study_db, monke
     assert len(chosen) == 1  # the chart shows no quotes: none chosen again
 
 
+def test_the_table_tab_shows_the_counts_while_the_quotes_are_chosen(study_db, monkeypatch):
+    """Choosing the exemplar quotes ranks every coded segment (at 500 interviews most of the tab's time): the
+    counts are drawn first, then replaced by the whole table, with its quotes and its downloads once."""
+    events = []
+    chosen, drawn = findings.exemplars, st.dataframe
+    monkeypatch.setattr(findings, "exemplars", lambda *args: events.append("quotes") or chosen(*args))
+    monkeypatch.setattr(st, "dataframe", lambda data, *args, **kw: events.append(list(data.data)) or drawn(data, *args, **kw))
+    at = open_page("findings", ADMIN)
+    assert not at.exception
+    counts, quotes, whole = events
+    assert "Exemplar quote" not in counts and quotes == "quotes" and whole == [*counts, "Exemplar quote"]
+    assert len(at.tabs[1].dataframe) == 1 and at.tabs[1].dataframe[0].value["Exemplar quote"].str.len().max() > 0
+    labels = [b.proto.label for b in at.tabs[1].get("download_button")]
+    assert sorted(labels) == sorted(set(labels)) and "CSV" in labels
+
+
 def test_the_framework_matrix_shows_a_page_of_participants(study_db, study, monkeypatch):
     from tests.factories import add_interview
 

@@ -44,8 +44,6 @@ def test_a_coder_cannot_read_or_write_another_coders_codings(coded):
         codings.codings_of(coded, BOB, "alice")
     with pytest.raises(NotAllowed):
         codings.apply_code(coded, BOB, "alice", "P1-interview", 3, "Challenges/Model search")
-    with pytest.raises(NotAllowed):
-        codings.codings_frame(coded, BOB, ["alice", "bob"])
     assert refs(coded, "alice", asker=ADMIN) == [(1, "Challenges/Model search")]
 
 
@@ -138,17 +136,6 @@ def test_csv_without_the_required_columns_is_refused(coded, tmp_path):
     path.write_text("file,code\nP1,Challenges/Model search\n", encoding="utf-8")
     with pytest.raises(CodingsFileError, match="missing column.*segment.*transcript"):
         codings.import_codings_csv(coded, CLI, "alice", path)
-
-
-def test_codings_frame_joins_participant_segment_and_theme(coded):
-    codings.apply_code(coded, ALICE, "alice", "P1-interview", 1, "Challenges/Model search")
-    codings.apply_code(coded, BOB, "bob", "P1-interview", None, "Attributes/License")
-    frame = codings.codings_frame(coded, ADMIN, ["alice", "bob"]).sort_values("rater")
-    assert frame[["rater", "participant", "code", "theme"]].values.tolist() == [
-        ["alice", "P1", "Challenges/Model search", "Challenges"],
-        ["bob", "P1", "Attributes/Portability/License", "Attributes"],
-    ]
-    assert frame["segment"].iloc[0] == 1 and frame["segment"].isna().iloc[1]  # NA: whole transcript
 
 
 def test_a_mistyped_rater_is_not_created_by_marking_done(coded):

@@ -34,10 +34,11 @@ def choose() -> tuple[SourceChoice, str | None, str]:
     return choice, None if theme == "All themes" else theme, view
 
 
-def show_table(table, coverage, height: int | None = None, page=None, whole=None) -> None:
+def show_table(table, coverage, height: int | None = None, page=None, whole=None, downloads: bool = True) -> None:
     """The table under its caption, without the coverage sentence the page shows once above every view;
     of a paged table (``page``, a ``study.table.TablePage``) the pager under it, and downloads of the
-    ``whole`` table, built when a button is pressed."""
+    ``whole`` table, built when a button is pressed (none with ``downloads`` False: a table shown
+    while the whole one is built)."""
     caption = table.caption.replace(coverage.describe(), "").strip()
     if caption:
         st.caption(plain(caption))
@@ -50,7 +51,8 @@ def show_table(table, coverage, height: int | None = None, page=None, whole=None
             pager(FRAMEWORK_PAGE, page, "participants")
     for note in table.notes:
         st.caption(plain(note))
-    table_downloads(table, whole=whole)
+    if downloads:
+        table_downloads(table, whole=whole)
 
 
 RULE_LABELS = {code_tree.WITH_CODES_BELOW: "with the codes below them", code_tree.OWN_CODINGS: "own codings only"}
@@ -80,7 +82,7 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
                 st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
         if numbers.open:
             with numbers:
-                show_table(findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule), coverage)
+                frequency_with_quotes(source, combine, theme, rule, coverage)
     elif view == "Participants × codes":
         counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
         show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts,
@@ -113,6 +115,20 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
         page = findings.framework_page(study, actor, theme, source, combine, number=page_number(FRAMEWORK_PAGE))
         show_table(page.table, coverage, height=600, page=page,
                    whole=lambda: findings.framework_table(study, actor, theme, source, combine))
+
+
+def frequency_with_quotes(source: str, combine: str, theme: str | None, rule: str, coverage) -> None:
+    """The frequency table with its exemplar quotes: the counts drawn first (at 500 interviews a third
+    of the time), then replaced by the whole table once the quotes are chosen (they rank every coded
+    segment of the source); its downloads come with it."""
+    slot = st.empty()
+    with slot.container():
+        show_table(findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, quotes=False),
+                   coverage, downloads=False)
+        with st.spinner("Choosing exemplar quotes…"):
+            table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, after_counts=True)
+    with slot.container():
+        show_table(table, coverage)
 
 
 def whole_report(choice: SourceChoice) -> None:
