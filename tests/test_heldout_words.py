@@ -34,7 +34,8 @@ LOST_TODAY: dict[str, str] = {}
 # legacy Latin code page (cp1254, cp1250, cp1258) once the code page is learned from their letters (0 before), and its
 # German 'I'/'B' letters before a space once letters that take turns are speakers (before: one speaker); and four files
 # whose margin numbers every line once those numbers are learned as the margin's (they were read as speech); and two
-# TEI transcriptions (ISO/TEI, an oral-history archive's), refused before:
+# TEI transcriptions (ISO/TEI, an oral-history archive's), refused before; and an oral history whose interviewer's
+# interjections stand in brackets inside the answers, once they are the interviewer's turns:
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -91,6 +92,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-name-line-time-line.txt",
     "en-oh-bracket-times.txt",
     "en-ohms-legacy.xml",
+    "en-oral-history-interjections.txt",
     "en-oral-history-initials.txt",
     "en-pdf-table-text.txt",
     "en-podcast-time-asides.txt",
