@@ -6,20 +6,21 @@ Run from the project root:  python benchmarks/bench_code_tree.py [--codes 2000] 
 Builds a codebook of ``--codes`` codes in chains ``--depth`` deep under ten themes (SQLite in a
 temporary folder unless ``--db`` names an empty database), then times, best of five:
 
-- ``counted_for``: the whole ancestor relation read into {code: codes it counts for};
-- ``apply_parent_rule`` on a frame of 50,000 codings of the deepest codes (each row repeated for
-  every code above it), what a findings table adds under the with-codes-below rule;
+- the whole ancestor relation (``code_ancestry`` under the with-codes-below rule) read as rows;
 - loading every code in codebook order (``codes.all_codes``), which walks the tree in Python.
+
+What the findings add under that rule is a join on the relation in SQL (``counting.under_parents``),
+timed with the tables at 500 interviews by ``bench_scale.py``; the pandas expansion it replaced lives
+on only in the tests' oracle (tests/frames_before.py) and is no longer timed here.
 """
 from __future__ import annotations
 
 import argparse
-import random
 import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from sqlalchemy import select
 
 from study import code_tree, codes
 from study.auth import CLI
@@ -61,18 +62,13 @@ def main() -> None:
         started = time.perf_counter()
         codes.load_into_study(study, codebook(args.codes, args.depth), CLI)
         print(f"loaded {args.codes} codes, {args.depth} deep: {time.perf_counter() - started:.2f} s")
+        tree = code_tree.code_ancestry()
+        pairs = select(tree.c.descendant_id, tree.c.ancestor_id).where(
+            code_tree.counts_under(tree, code_tree.WITH_CODES_BELOW))
         with study.session() as session:
-            counted = code_tree.counted_for(session, code_tree.WITH_CODES_BELOW)
-            seconds = best(lambda: code_tree.counted_for(session, code_tree.WITH_CODES_BELOW))
-            print(f"counted_for ({sum(map(len, counted.values())):,} pairs): {seconds * 1000:.1f} ms")
-            deepest = [c for c, ids in counted.items() if len(ids) == args.depth]
-            rng = random.Random(1)
-            frame = pd.DataFrame({"transcript_id": [rng.randrange(50) for _ in range(50_000)],
-                                  "segment_id": list(range(50_000)),
-                                  "code_id": [rng.choice(deepest) for _ in range(50_000)]})
-            seconds = best(lambda: code_tree.apply_parent_rule(frame, counted))
-            print(f"apply_parent_rule, 50,000 codings -> {len(code_tree.apply_parent_rule(frame, counted)):,} rows: "
-                  f"{seconds * 1000:.1f} ms")
+            count = len(session.execute(pairs).all())
+            seconds = best(lambda: session.execute(pairs).all())
+            print(f"code_ancestry ({count:,} pairs): {seconds * 1000:.1f} ms")
         seconds = best(lambda: codes.code_views(study, include_retired=False))
         print(f"code_views (every code in codebook order): {seconds * 1000:.1f} ms")
         study.close()

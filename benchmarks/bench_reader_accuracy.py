@@ -27,6 +27,7 @@ import json
 import re
 import sys
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -114,8 +115,11 @@ def source_words(path: Path) -> Counter:
         texts = [re.sub(r"\{[^}]*\}|\\[Nnh]", " ", path.read_text(encoding="utf-8-sig"))]
     elif suffix == ".json":  # the string values: the keys are the format's, not the transcript's
         texts = list(_strings(json.loads(path.read_text(encoding="utf-8"))))
-    else:  # text in its own encoding: UTF-8, or the legacy one its truth names (cp949, cp1251)
-        texts = [path.read_text(encoding=load_truth(path).get("encoding", "utf-8-sig"))]
+    else:  # text in its own encoding: UTF-8, or the legacy one its truth names (cp949, cp1251, cp1258)
+        encoding = load_truth(path).get("encoding", "utf-8-sig")
+        texts = [path.read_text(encoding=encoding)]
+        if encoding == "cp1258":  # its tones are marks after the vowel; a reader composes them, as UTF-8 types them
+            texts = [unicodedata.normalize("NFC", texts[0])]
     return Counter(w for text in texts for _, w in words(text))
 
 

@@ -98,11 +98,18 @@ PAGE_CALLS = {
         "def call():\n"
         "    source_coverage(study, CLI, choose_source(study, CLI, choice.source, choice.combine))\n"
         "    findings.frequency_table(study, CLI, None, choice.source, choice.combine, quotes=False)"),
-    "Findings page: frequency table tab": (  # with every code's exemplar quote
+    "Findings page: frequency table tab, counts": (  # drawn first, while the exemplar quotes are chosen
         "from study import findings\n"
         "from study.sources import findings_sources\n"
         "choice = findings_sources(study, CLI)[0]\n"
-        "call = lambda: findings.frequency_table(study, CLI, None, choice.source, choice.combine)"),
+        "call = lambda: findings.frequency_table(study, CLI, None, choice.source, choice.combine, quotes=False)"),
+    "Findings page: frequency table tab, with quotes": (  # the counts, then the table with every code's exemplar
+        "from study import findings\n"
+        "from study.sources import findings_sources\n"
+        "choice = findings_sources(study, CLI)[0]\n"
+        "def call():\n"
+        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine, quotes=False)\n"
+        "    findings.frequency_table(study, CLI, None, choice.source, choice.combine, after_counts=True)"),
     "Agreement page: disagreements tab": (  # the filters' choices, the segments' ids, the first page of 50
         "from study import disputes\n"
         "def call():\n"

@@ -23,8 +23,9 @@ from __future__ import annotations
 import gc
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -44,20 +45,28 @@ KEYS_AT_ONCE_SHARE = 10  # ... when the insert is at least a tenth of the table 
 LOCK_WAIT = "2s"  # how long a bulk insert waits for the table locks of checking its keys at once
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table``; a conflict is an error, as for any insert."""
+def insert_rows(session: Session, table: Table, rows: Sequence[dict] | Sequence[tuple],
+                columns: Sequence[str] | None = None) -> None:
+    """Insert ``rows`` (dicts with the same keys; or, given ``columns``, tuples of those columns'
+    values, which a caller of many rows builds for less) into ``table``; a conflict is an error,
+    as for any insert."""
     if not rows:
         return
     session.flush()  # what the session holds goes first: ids and the audit log keep their order
+    if columns is None:
+        columns = list(rows[0])
+        values = map(_getter(columns), rows)
+    else:
+        columns, values = list(columns), rows
     if len(rows) < FEW:  # a click's row or two: a plain insert costs less than setting up a COPY
-        session.execute(table.insert(), list(rows))
+        session.execute(table.insert(), [dict(zip(columns, row)) for row in values])
         return
     if _dialect(session) == "postgresql":
         planned = _planned_rows(session, table, len(rows))
-        _copy(session, table.name, table, list(rows[0]), rows)
+        _copy(session, table.name, table, columns, values)
         _refresh_after(session, table, planned, len(rows))
         return
-    _executemany(session, table, list(rows[0]), rows)
+    _executemany(session, table, columns, values)
 
 
 def refresh_statistics(connection: Connection, table: Table) -> None:
@@ -158,14 +167,14 @@ def insert_new(session: Session, table: Table, rows: Sequence[dict], key: Sequen
     return inserted
 
 
-def _executemany(session: Session, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
+def _executemany(session: Session, table: Table, columns: list[str], rows: Iterable[tuple]) -> None:
     """The driver's executemany on the session's connection (its transaction), each value bound
     as SQLAlchemy binds it for the column (a timestamp as SQLAlchemy's SQLite text, JSON as text);
     a value repeated (a batch's one timestamp) is converted once."""
     dialect = session.get_bind().dialect
     converted = [(n, _binder(process)) for n, c in enumerate(columns)
                  if (process := table.c[c].type._cached_bind_processor(dialect)) is not None]
-    values = _getter(columns)
+    rows = iter(rows)
     names = ", ".join(f'"{c}"' for c in columns)
     statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
     cursor = session.connection().connection.driver_connection.cursor()
@@ -174,13 +183,15 @@ def _executemany(session: Session, table: Table, columns: list[str], rows: Seque
     # read and written again many times. The connection goes back to the pool with its own size.
     cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
-        for start in range(0, len(rows), CHUNK):
+        while True:
             batch = []
-            for row in rows[start:start + CHUNK]:
-                row = list(values(row))
+            for row in islice(rows, CHUNK):
+                row = list(row)
                 for n, bind in converted:
                     row[n] = bind(row[n])
                 batch.append(row)
+            if not batch:
+                break
             cursor.executemany(statement, batch)
     finally:
         cursor.execute(f"PRAGMA cache_size = {int(cache)}")
@@ -223,20 +234,19 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _copy(session: Session, target: str, table: Table, columns: list[str], rows: Sequence[dict]) -> None:
-    """COPY ``rows`` into ``target`` (``table`` or a temporary copy of its shape); a JSON column's
-    value goes as SQLAlchemy's JSON type writes it (None as JSON null)."""
+def _copy(session: Session, target: str, table: Table, columns: list[str], rows: Iterable[tuple]) -> None:
+    """COPY ``rows`` (tuples of ``columns``' values) into ``target`` (``table`` or a temporary copy
+    of its shape); a JSON column's value goes as SQLAlchemy's JSON type writes it (None as JSON null)."""
     json_at = [n for n, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-    values = _getter(columns)
     cursor = session.connection().connection.driver_connection.cursor()
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
         if not json_at:
             for row in rows:
-                copy.write_row(values(row))
+                copy.write_row(row)
             return
         for row in rows:
-            row = list(values(row))
+            row = list(row)
             for n in json_at:
                 row[n] = _JSON_NULL if row[n] is None else json.dumps(row[n])
             copy.write_row(row)
@@ -254,7 +264,7 @@ def _copy_new(session: Session, table: Table, rows: Sequence[dict], key: Sequenc
     session.execute(text(f'DROP TABLE IF EXISTS "{staging}"'))
     session.execute(text(f'CREATE TEMPORARY TABLE "{staging}" ON COMMIT DROP AS '
                          f'SELECT {names} FROM "{table.name}" WITH NO DATA'))
-    _copy(session, staging, table, columns, rows)
+    _copy(session, staging, table, columns, map(_getter(columns), rows))
     keys = ", ".join(f'"{c}"' for c in key)
     found = session.execute(text(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{staging}" '

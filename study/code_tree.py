@@ -15,18 +15,13 @@ edit) has to keep a second table in step with ``parent_code_id``.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from sqlalchemy import CTE, ColumnElement, Integer, literal, select, true
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from .codebook import join_ref
 from .errors import StudyError
 from .schema import codes
-
-if TYPE_CHECKING:  # only findings pass frames: reading the codebook never loads pandas
-    import pandas as pd
 
 # How a participant (or segment) counts for a code that has codes below it.
 WITH_CODES_BELOW = "with-codes-below"  # when a segment carries the code or any code below it
@@ -60,33 +55,6 @@ def counts_under(tree: CTE, rule: str) -> ColumnElement[bool]:
     """The condition on ``code_ancestry()`` rows under which a coding of the descendant counts for
     the ancestor, by the parent rule."""
     return true() if check_parent_rule(rule) == WITH_CODES_BELOW else tree.c.depth == 0
-
-
-def counted_for(db: Session | Connection, rule: str) -> dict[int, tuple[int, ...]]:
-    """{code id: the ids of the codes a coding of it counts for}, itself first, by the parent rule."""
-    tree = code_ancestry()
-    rows = db.execute(select(tree.c.descendant_id, tree.c.ancestor_id).where(counts_under(tree, rule))
-                      .order_by(tree.c.descendant_id, tree.c.depth)).all()
-    found: dict[int, list[int]] = {}
-    for descendant, ancestor in rows:
-        found.setdefault(descendant, []).append(ancestor)
-    return {code: tuple(ids) for code, ids in found.items()}
-
-
-def apply_parent_rule(frame: pd.DataFrame, counted: dict[int, tuple[int, ...]]) -> pd.DataFrame:
-    """``frame`` (columns ``transcript_id``, ``segment_id``, ``code_id``) with each row repeated for
-    every code it counts for: the one place findings read the parent rule. A unit counts once per
-    code, however many codes below it the unit carries; ``code`` still names the code applied."""
-    import pandas as pd
-
-    if frame.empty or all(len(ids) == 1 for ids in counted.values()):
-        return frame
-    pairs = pd.DataFrame([(code, counts) for code, ids in counted.items() for counts in ids],
-                         columns=["code_id", "counts_for"])
-    expanded = frame.merge(pairs, on="code_id", how="left")
-    expanded["code_id"] = expanded["counts_for"].fillna(expanded["code_id"]).astype(frame["code_id"].dtype)
-    keys = [c for c in ("rater", "transcript_id", "segment_id", "code_id") if c in frame.columns]
-    return expanded.drop(columns="counts_for").drop_duplicates(subset=keys).reset_index(drop=True)
 
 
 def distinguishing_labels(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from . import bulk, consensus, memos
 from . import codes as codes_mod
-from .audit_log import memo_per_change
 from .auth import Actor, importing_rater, rater_user, require_rater_id, writable_rater
-from .coding_write import CodingKey, CodingWrite, Span, write_coding, write_codings
+from .coding_write import CodingKey, CodingWrite, SegmentFacts, Span, segments_of, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
 from .excluded import excluded_transcript_ids
 from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
@@ -29,7 +27,6 @@ from .store import (
     AuditEntry,
     Coding,
     Memo,
-    Participant,
     Segment,
     Study,
     Transcript,
@@ -396,25 +393,25 @@ def codings_of(study: Study, asker: Actor, rater: str, transcript: str | None = 
         ]
 
 
-def segment_code_ids(session: Session, asker: Actor, rater_id: int, transcript_id: int) -> dict[int | None, set[int]]:
-    """{segment id (None: whole transcript): {code ids}} of one rater in one transcript."""
-    rater = session.get(User, rater_id)
-    asker.require_rater(rater.name, "read the codings")
-    result: dict[int | None, set[int]] = defaultdict(set)
-    for segment_id, code_id in session.execute(
-        select(Coding.segment_id, Coding.code_id).where(Coding.rater_id == rater_id, Coding.transcript_id == transcript_id)
-    ):
-        result[segment_id].add(code_id)
-    return result
-
-
 def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) -> dict[int | None, str]:
-    rater = session.get(User, rater_id)
-    asker.require_rater(rater.name, "read the memos")
-    return {
-        m.segment_id: m.text
-        for m in session.scalars(select(Memo).where(Memo.rater_id == rater_id, Memo.transcript_id == transcript_id))
-    }
+    """{segment id (None: the transcript's memo): text} of one rater on one transcript (``memo_texts``)."""
+    return memo_texts(session, asker, [rater_id], [transcript_id]).get((rater_id, transcript_id), {})
+
+
+def memo_texts(session: Session, asker: Actor, rater_ids: Sequence[int], transcript_ids: Sequence[int]
+               ) -> dict[tuple[int, int], dict[int | None, str]]:
+    """{(rater id, transcript id): {segment id (None: the transcript's memo): text}} of the raters'
+    memos on the transcripts, as stored (blank ones too), each in the order first written. A rater
+    holds one memo a segment (the schema's unique key). A coder reads their own only."""
+    for rater_id in rater_ids:
+        require_rater_id(session, asker, rater_id, "read the memos")
+    found: dict[tuple[int, int], dict[int | None, str]] = {}
+    for chunk in _chunks(sorted(set(transcript_ids))):
+        for rater_id, transcript_id, segment_id, text in session.execute(
+                select(Memo.rater_id, Memo.transcript_id, Memo.segment_id, Memo.text)
+                .where(Memo.rater_id.in_(list(rater_ids)), Memo.transcript_id.in_(chunk)).order_by(Memo.id)):
+            found.setdefault((rater_id, transcript_id), {})[segment_id] = text
+    return found
 
 
 def done_transcripts(session: Session, asker: Actor, rater_id: int,
@@ -467,7 +464,8 @@ def _import_codings_rows(study: Study, actor: Actor, rater: str, path: Path, row
         problems.extend(f"{path}, {conflict}" for conflict in targets.conflicts())
         if problems:  # raising inside the transaction rolls every row back
             raise CodingsFileError(f"{path}: nothing was applied; fix these rows:\n" + "\n".join(problems))
-        return ImportedCodings.of(write_codings(session, actor, targets.writes()), new_rater)
+        return ImportedCodings.of(write_codings(session, actor, targets.writes(), segments=targets.segments),
+                                  new_rater)
 
     return study.transaction(work)
 
@@ -480,18 +478,22 @@ class _CodingTargets:
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, int] = {}  # reference as written -> code id
         self._transcripts: dict[str, tuple[_Named, dict[int, int]]] = {}
+        self.segments: dict[int, SegmentFacts] = {}  # every segment of the transcripts read, as write_codings checks them
         self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
     def add(self, line: int, row: dict) -> None:
-        transcript, segment_ids = self._transcript(row["transcript"].strip())
-        code_id = self._code_id(row["code"])
+        # Once per row of a file of tens of thousands: the lookups read their dicts first.
+        name, ref = row["transcript"].strip(), row["code"]
+        transcript, segment_ids = self._transcripts.get(name) or self._transcript(name)
+        code_id = self._code_by_ref.get(ref) or self._code_id(ref)
         index = _segment_index(row.get("segment", ""))
         segment_id = None
         if index is not None:
-            if index not in segment_ids:
+            segment_id = segment_ids.get(index)
+            if segment_id is None:
                 raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
-            segment_id = segment_ids[index]
-        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, _span(row))
+        span = _span(row) if row.get("start") or row.get("end") else None
+        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, span)
         memo = row.get("memo") or None
         self._rows.setdefault(key, []).append((line, memos.check_text(memo) if memo is not None else None))
 
@@ -521,10 +523,10 @@ class _CodingTargets:
             found.update(self.session.execute(
                 select(Transcript.id, Transcript.name).where(Transcript.name.in_(chunk))).all())
         segments: dict[int, dict[int, int]] = {tid: {} for tid in found}
-        for chunk in _chunks(sorted(found)):
-            for tid, index, sid in self.session.execute(select(Segment.transcript_id, Segment.index, Segment.id)
-                                                        .where(Segment.transcript_id.in_(chunk))).all():
-                segments[tid][index] = sid
+        read = segments_of(self.session, found)
+        for sid, tid, index, _, _ in read.values():
+            segments[tid][index] = sid
+        self.segments.update(read)
         self._transcripts.update((name, (_Named(tid, name), segments[tid])) for tid, name in found.items())
 
     def _transcript(self, name: str) -> tuple[_Named, dict[int, int]]:
@@ -609,33 +611,13 @@ def export_codings(study: Study, asker: Actor, rater: str) -> list[dict]:
     ]
 
 
-# -- analysis frames: what agreement and findings read -------------------------------
-
-CODING_COLUMNS = ["rater", "transcript", "transcript_id", "participant", "segment_id", "segment", "speaker",
-                  "role", "code", "code_id", "theme", "memo", "span_start", "span_end"]
-
-
-def codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
-    """All codings of ``raters`` as one table (segment None = whole transcript). Admins only,
-    unless the asker is the single rater asked for. Read once per change to the study: a
-    report's tables and its agreement share the read."""
-    check_may_read_codings(asker, raters)
-    return _codings_frame(study, tuple(raters)).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
+# -- who may read codings, and the frames suggestions read -----------------------------
 
 
 def check_may_read_codings(asker: Actor, raters) -> None:
     """Admins read anyone's codings; a coder only their own."""
     for rater in raters:
         asker.require_rater(rater, "read the codings")
-
-
-def read_codings_frame(study: Study, asker: Actor, raters: list[str]) -> pd.DataFrame:
-    """The codings of ``raters`` to compute agreement from: an admin's read, or a coder's who
-    compares themselves with others (``check_may_compare``). The figures a coder then sees, and
-    on which transcripts, are ``study.agreement``'s to decide; the codings never reach them."""
-    with study.session() as session:
-        check_may_compare(session, asker, raters)
-    return _codings_frame(study, tuple(raters)).copy(deep=False)
 
 
 def check_may_compare(session: Session, asker: Actor, raters) -> None:
@@ -647,34 +629,6 @@ def check_may_compare(session: Session, asker: Actor, raters) -> None:
         raise NotAllowed("agreement is shown to coders only when the admin allows it; ask your study's admin")
     if asker.name not in raters:
         raise NotAllowed(f"{asker.name} may compare only their own codings with others'")
-
-
-@memo_per_change
-def _codings_frame(study: Study, raters: tuple[str, ...]) -> pd.DataFrame:
-    with study.session() as session:
-        users = {rater_user(session, r).id: r for r in raters}
-        rows = session.execute(
-            select(Coding.rater_id, Transcript.name, Transcript.id, Participant.label, Coding.segment_id,
-                   Segment.index, Segment.speaker, Segment.role, Coding.code_id, Coding.memo, Coding.span_start,
-                   Coding.span_end)
-            .join(Transcript, Coding.transcript_id == Transcript.id)
-            .outerjoin(Participant, Transcript.participant_id == Participant.id)
-            .outerjoin(Segment, Coding.segment_id == Segment.id)
-            .where(Coding.rater_id.in_(list(users)))
-        ).all()
-        code_by_id = {c.id: c for c in codes_mod.all_codes(session, include_retired=True)}
-        records = [
-            {"rater": users[r[0]], "transcript": r[1], "transcript_id": r[2], "participant": r[3],
-             "segment_id": r[4], "segment": r[5], "speaker": r[6], "role": r[7],
-             "code": code_by_id[r[8]].ref, "code_id": r[8], "theme": code_by_id[r[8]].top_theme, "memo": r[9],
-             "span_start": r[10], "span_end": r[11]}
-            for r in rows
-        ]
-    import pandas as pd
-
-    frame = pd.DataFrame.from_records(records, columns=CODING_COLUMNS)
-    # NA segment: a whole-transcript coding; NA span: the whole segment
-    return frame.astype({"segment": "Int64", "segment_id": "Int64", "span_start": "Int64", "span_end": "Int64"})
 
 
 SEGMENT_COLUMNS = ["transcript", "transcript_id", "participant", "date", "segment_id", "segment", "speaker",

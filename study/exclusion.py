@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from . import consensus
 from .auth import Actor
 from .errors import BadValue, Conflict, NotFound, StudyError
-from .excluded import excluded_transcript_ids
 from .table import Column, Table, minute_text
 from .store import (
     Coding,
@@ -119,13 +118,6 @@ def exclusion_table(records: list[ExclusionRecord]) -> Table:
     rows = tuple({"excluded": f"{r.kind} {r.name}", "transcripts": ", ".join(r.transcripts), "by": r.by,
                   "reason": r.reason or "", "at": r.at} for r in records)
     return Table(title="Left out of findings and agreement", columns=columns, rows=rows, name="exclusions")
-
-
-def excluded_transcripts(study: Study) -> set[str]:
-    """Names of the transcripts left out of findings and agreement."""
-    with study.session() as session:
-        ids = excluded_transcript_ids(session)
-        return set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids)))) if ids else set()
 
 
 def remove(study: Study, actor: Actor, name: str, kind: str | None = None) -> Removal:

@@ -31,15 +31,15 @@ from .audit_log import memo_per_change
 from .auth import Actor
 from .codebook import join_ref
 from .codes import CodeView
-from .codings import check_may_read_codings
+from .codings import check_may_read_codings, memo_texts
 from .consensus import chunks
 from .errors import BadValue
 from .table import Column, Table, TablePage, last_page_offset
-from .exclusion import excluded_transcript_ids
+from .excluded import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key
 from .sources import Source, choose_source, joined_memos
-from .store import Code, Memo, Participant, Study, Transcript, User
+from .store import Code, Participant, Study, Transcript, User
 
 QUOTE_WORDS = (15, 60)
 OTHER = "Other"
@@ -188,16 +188,20 @@ def _code_label(codes: tuple[CodeView, ...]) -> dict[int, str]:
 
 def frequency_table(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
                     combine: str = "union", order: str = "count",
-                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE, quotes: bool = True) -> Table:
+                    parent_rule: str = code_tree.DEFAULT_PARENT_RULE, quotes: bool = True,
+                    after_counts: bool = False) -> Table:
     """How many participants mentioned each code ("N of M"), with ids, definition and an exemplar.
 
     Rows are sorted by participants (descending) then codebook order, or by codebook order alone
     with ``order="codebook"``. With ``quotes=False`` the table has no exemplar column (what the
-    chart draws: choosing exemplars ranks every coded segment of the source).
+    chart draws: choosing exemplars ranks every coded segment of the source). ``after_counts``:
+    the table without quotes was read first (a page showing the counts while the quotes are
+    chosen), so the quotes are chosen apart from the counts, which are read again from the memo,
+    instead of in the one pass that counts and chooses (cheaper when nothing was read before).
     """
     if order not in ORDERS:
         raise BadValue(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
-    evidence = gather(study, asker, theme, source, combine, parent_rule, with_exemplars=quotes)
+    evidence = gather(study, asker, theme, source, combine, parent_rule, with_exemplars=quotes and not after_counts)
     mentions, of = evidence.mentions(), len(evidence.participants)
     chosen = exemplars(study, evidence) if quotes else {}
     labels = _code_label(evidence.codes)  # two codes of one name in view: told apart by their paths
@@ -250,8 +254,8 @@ def exemplars(study: Study, evidence: Evidence) -> dict[int, dict]:
     depend on the codes beside it): each batch ranks every unit of the source, and a report asks
     for a table per theme."""
     every = evidence.exemplars
-    if every is None:
-        every = _every_exemplar(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)[1]
+    if every is None:  # the tally was read alone: the exemplars are chosen apart from it
+        every = _every_quote(study, evidence.source, evidence.coverage.raters, evidence.parent_rule)
     return {c.id: dict(every[c.id]) for c in evidence.codes if c.id in every}
 
 
@@ -260,16 +264,30 @@ def _every_exemplar(study: Study, source: Source, counting_raters: tuple[str, ..
                     ) -> tuple[Tally, dict[int, dict]]:
     """Every code's tally (as ``_every_code_tally``) and exemplar: the first batch of tiers and the
     tally come from one statement, which groups the codings once."""
+    return _chosen_exemplars(study, source, counting_raters, parent_rule, with_tally=True)
+
+
+@memo_per_change
+def _every_quote(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str) -> dict[int, dict]:
+    """Every code's exemplar alone, for a tally read before (``_every_code_tally``): its statements
+    count nothing (at 500 interviews on SQLite the tiers alone are three quarters of the one pass)."""
+    return _chosen_exemplars(study, source, counting_raters, parent_rule, with_tally=False)[1]
+
+
+def _chosen_exemplars(study: Study, source: Source, counting_raters: tuple[str, ...], parent_rule: str,
+                      with_tally: bool) -> tuple[Tally | None, dict[int, dict]]:
+    """(the tally, with ``with_tally`` read in the first batch's statement, else None; every code's
+    exemplar), tiers read a batch at a time until each code is decided."""
     _, counted = _source_units(study, source, counting_raters, parent_rule, on_segment=True)
     with study.session() as session:
         wanted = set(session.scalars(select(Code.id)))
     tiers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # code -> tier -> candidates
     chosen: dict[int, counting.Candidate] = {}
     first, last = 1, TIER_BATCH
-    every = Tally({})
+    every = Tally({}) if with_tally else None
     with study.connection() as connection:
         while wanted:
-            if first == 1:
+            if first == 1 and with_tally:
                 every, candidates = counting.tally_and_tiers(connection, counted, source.raters, wanted, (first, last))
             else:
                 candidates = counting.exemplar_tiers(connection, counted, source.raters, wanted, (first, last))
@@ -643,26 +661,20 @@ def _framework_cells(units: Sequence, scope: FrameworkScope, placed: dict[int, t
 
 
 def _segment_memos(study: Study, asker: Actor, source: Source, participants: Sequence[str]) -> dict:
-    """Memos of the source's raters on the transcripts of ``participants``: {segment id: [(rater, text)]}
-    and {("whole", participant): [...]}, by transcript name, then rater in the source's order; the rater
-    is None when the source has only one."""
-    for rater in source.raters:
-        asker.require_rater(rater, "read the memos")
+    """Memos of the source's raters on the transcripts of ``participants`` (``codings.memo_texts``),
+    blank ones left out: {segment id: [(rater, text)]} and {("whole", participant): [...]}, by
+    transcript name, then rater in the source's order; the rater is None when the source has only one."""
     with study.session() as session:
-        rows = session.execute(
-            select(Memo.transcript_id, Memo.segment_id, Memo.text, User.name, Participant.label)
-            .join(User, User.id == Memo.rater_id).join(Transcript, Transcript.id == Memo.transcript_id)
-            .join(Participant, Participant.id == Transcript.participant_id)
-            .where(User.name.in_(source.raters), Participant.label.in_(list(participants)))
-            .order_by(Transcript.name, Memo.id)
+        raters = dict(session.execute(select(User.name, User.id).where(User.name.in_(source.raters))).all())
+        transcripts = session.execute(
+            select(Transcript.id, Participant.label).join(Participant, Participant.id == Transcript.participant_id)
+            .where(Participant.label.in_(list(participants))).order_by(Transcript.name)
         ).all()
-    written: dict[tuple, dict] = defaultdict(dict)  # (transcript, rater) -> {segment id: text}, as written
-    for transcript_id, segment_id, text, rater, participant in rows:
-        written[transcript_id, rater][segment_id] = (participant, text)
+        written = memo_texts(session, asker, list(raters.values()), [t for t, _ in transcripts])
     found: dict = defaultdict(list)
-    for transcript_id in dict.fromkeys(row.transcript_id for row in rows):
+    for transcript_id, participant in transcripts:
         for rater in source.raters:
-            for segment_id, (participant, text) in written.get((transcript_id, rater), {}).items():
+            for segment_id, text in written.get((raters.get(rater), transcript_id), {}).items():
                 if text.strip():
                     found[segment_id if segment_id is not None else ("whole", participant)].append(
                         (rater if len(source.raters) > 1 else None, text.strip()))

@@ -26,7 +26,7 @@ from .appendix import quotes_file_name  # noqa: F401 - named as report.quotes_fi
 from .auth import Actor
 from .codes import all_codes, top_codes, top_themes
 from .errors import StudyError
-from .exclusion import excluded_transcript_ids
+from .excluded import excluded_transcript_ids
 from .markup import markdown_cell
 from .report_formats import REPORT_FORMATS, figure_session, report_format  # noqa: F401 - named as report.X too
 from .table import Table

@@ -13,21 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from .auth import Actor, rater_user
-from .audit_log import memo_per_change
-from .codings import CODING_COLUMNS, codings_frame
 from .errors import BadValue, NotFound
 from .store import CONSENSUS, Coding, Study, User
 
-if TYPE_CHECKING:  # pandas is imported where a frame is built: quotes and counts read SQL and need none of it
-    import pandas as pd
-
 COMBINES = ("union", "majority")
-SOURCE_COLUMNS = [c for c in CODING_COLUMNS if c != "rater"] + ["votes"]
 
 
 @dataclass(frozen=True)
@@ -122,38 +115,6 @@ def coders_with_codings(session) -> list[str]:
         select(User.name).join(Coding, Coding.rater_id == User.id)
         .where(User.name != CONSENSUS).group_by(User.name).order_by(User.name)
     ))
-
-
-def source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
-    """The source's codings: one row per (transcript, segment, code) that counts, with ``votes``
-    (how many of the source's raters applied it) and their memos joined.
-
-    Whole-transcript codings have ``segment_id`` None, like in ``codings_frame``.
-    """
-    return _source_codings(study, asker, source).copy(deep=False)  # pandas >= 3 copies on write: the memo stays as read
-
-
-@memo_per_change
-def _source_codings(study: Study, asker: Actor, source: Source) -> pd.DataFrame:
-    """Read once per change to the study: a report's tables all read the same source."""
-    import pandas as pd
-
-    frame = codings_frame(study, asker, list(source.raters))
-    if frame.empty:
-        return pd.DataFrame(columns=SOURCE_COLUMNS)
-    frame = frame.assign(unit=frame["segment_id"].fillna(-1).astype(int))
-    keys = ["transcript_id", "unit", "code_id"]
-    grouped = frame.groupby(keys, sort=True)
-    combined = grouped.first().reset_index()
-    combined["votes"] = grouped["rater"].nunique().to_numpy()
-    combined["memo"] = grouped["memo"].agg(joined_memos).to_numpy()
-    combined = combined[combined["votes"] >= source.votes_needed].copy()
-    # object columns: None for whole-transcript codings, ints otherwise (not floats with NaN)
-    combined["segment_id"] = pd.Series([None if u < 0 else int(u) for u in combined["unit"]],
-                                       index=combined.index, dtype=object)
-    combined["segment"] = pd.Series([None if pd.isna(s) else int(s) for s in combined["segment"]],
-                                    index=combined.index, dtype=object)
-    return combined[SOURCE_COLUMNS].reset_index(drop=True)
 
 
 def joined_memos(memos: Iterable[str | None]) -> str | None:

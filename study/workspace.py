@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from . import codes as codes_mod
 from . import codings, memos
-from .auth import Actor, rater_user, require_rater_id
+from .auth import Actor, rater_user
 from .coding_write import CodingKey, CodingWrite, write_codings
 from .codings import Progress, progress_of  # noqa: F401  (Progress is named as workspace.Progress too)
-from .errors import Conflict, NotFound, StudyError
+from .errors import Conflict, NotFound
 from .listing import count_transcripts, transcript_rows, transcript_table
 from .store import (
     Coding,
@@ -392,12 +392,6 @@ def _codes_and_spans(session: Session, actor: Actor, rater_id: int, transcript_i
 
 def _segment_roles(session: Session, transcript_id: int) -> dict[int, str]:
     return dict(session.execute(select(Segment.id, Segment.role).where(Segment.transcript_id == transcript_id)).all())
-
-
-def progress_by_transcript(session: Session, asker: Actor, rater_id: int | None) -> dict[int, Progress]:
-    """{transcript id: the rater's progress}, counted as the Code page's progress bar counts it
-    (a coder asks about their own only), in the database."""
-    return codings.progress_by_transcript_ids(session, asker, rater_id)
 
 
 # -- every rater's progress, for the Transcripts page -------------------------------

@@ -17,12 +17,13 @@ from study.agreement.visibility import require_may_compare
 from study.auth import CLI, Actor, consensus_user, rater_user
 from study.codes import CodeView
 from study.coding_write import CodingKey, CodingWrite, write_codings
-from study.codings import done_by, read_codings_frame, segments_frame
+from study.codings import done_by, segments_frame
 from study.consensus import AGREED, AutoResult, raters_key
 from study.errors import BadValue, StudyError
-from study.exclusion import excluded_transcripts
+from study.excluded import excluded_transcript_ids
 from study import codes as codes_mod
-from study.store import Coding, Resolution, Study, audit, utcnow
+from study.store import Coding, Resolution, Study, Transcript, audit, utcnow
+from tests.frames_before import read_codings_frame
 
 def unit_table(study: Study, asker: Actor, raters, level: str = "segment", theme: str | None = None,
                include_unfinished: bool = False, participant_turns_only: bool = False) -> UnitTable:
@@ -79,10 +80,17 @@ def _presence(frame: pd.DataFrame, unit_index: pd.Series, n_units: int, codes: t
     return presence
 
 
+def _excluded_transcripts(study: Study) -> set[str]:
+    """Names of the transcripts left out of findings and agreement."""
+    with study.session() as session:
+        ids = excluded_transcript_ids(session)
+        return set(session.scalars(select(Transcript.name).where(Transcript.id.in_(ids)))) if ids else set()
+
+
 def _basis_transcripts(study: Study, raters: tuple[str, ...], frame: pd.DataFrame,
                        include_unfinished: bool) -> set[str]:
     done = done_by(study, CLI, list(raters))  # the asker's right to compare them was checked
-    left_out = excluded_transcripts(study)
+    left_out = _excluded_transcripts(study)
     done = {r: names - left_out for r, names in done.items()}
     if include_unfinished:
         transcripts = set(frame.transcript).union(*done.values()) - left_out

@@ -14,15 +14,14 @@ from study import codes as codes_mod
 from study.auth import Actor
 from study.codebook import join_ref
 from study.codes import CodeView
-from study.codings import memos_of
 from study.errors import StudyError
 from study.table import Column, Table
-from study.exclusion import excluded_transcript_ids
+from study.excluded import excluded_transcript_ids
 from study.coverage import Coverage, source_coverage
 from study.names import natural_key
-from study.sources import Source, choose_source, source_codings
-from study.store import Participant, Segment, Study, Transcript, User
-from study.codings import codings_frame
+from study.sources import Source, choose_source
+from study.store import Memo, Participant, Segment, Study, Transcript, User
+from tests.frames_before import apply_parent_rule, codings_frame, counted_for, source_codings
 from study.errors import NotFound
 from study.quotes import Quote
 from study.saturation import DEFAULT_THRESHOLD, Saturation, interview_order, saturation_point
@@ -42,7 +41,7 @@ class Evidence:
     """What a findings table reads: the chosen source's codings of the codes in scope.
 
     ``codings`` has one row per (transcript, segment, code) that counts for the source
-    (``sources.source_codings``) in a counted transcript, limited to ``codes``; ``participants``
+    (``frames_before.source_codings``) in a counted transcript, limited to ``codes``; ``participants``
     is M (``coverage.source_coverage``).
     """
 
@@ -110,7 +109,7 @@ def gather(study: Study, asker: Actor, theme: str | None = None, source: str | S
     per_segment = frame[frame["segment_id"].notna()].groupby("segment_id")["code_id"].nunique().to_dict()
     if parent_rule == code_tree.WITH_CODES_BELOW:
         with study.session() as session:
-            frame = code_tree.apply_parent_rule(frame, code_tree.counted_for(session, parent_rule))
+            frame = apply_parent_rule(frame, counted_for(session, parent_rule))
     scoped = frame[frame["code_id"].isin([c.id for c in codes])].reset_index(drop=True)
     return Evidence(chosen, scoped, coverage.participants, codes, path, per_segment, coverage, parent_rule)
 
@@ -475,12 +474,20 @@ def _segment_memos(study: Study, asker: Actor, evidence: Evidence) -> dict:
         ).all()
         for transcript_id, participant in transcripts:
             for rater, rater_id in raters.items():
-                for segment_id, text in memos_of(session, asker, rater_id, transcript_id).items():
+                for segment_id, text in _memos_of(session, asker, rater, rater_id, transcript_id).items():
                     if not text.strip():
                         continue
                     found[segment_id if segment_id is not None else ("whole", participant)].append(
                         (rater if len(raters) > 1 else None, text.strip()))
     return found
+
+
+def _memos_of(session, asker: Actor, rater: str, rater_id: int, transcript_id: int) -> dict[int | None, str]:
+    """One rater's memos on one transcript, as ``study.codings.memos_of`` read them before
+    ``codings.memo_texts`` (the rule's one home now) read them in the order written."""
+    asker.require_rater(rater, "read the memos")
+    return {m.segment_id: m.text for m in session.scalars(
+        select(Memo).where(Memo.rater_id == rater_id, Memo.transcript_id == transcript_id).order_by(Memo.id))}
 
 
 # -- quotes ------------------------------------------------------------------------------

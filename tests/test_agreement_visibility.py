@@ -76,4 +76,4 @@ def test_the_agreement_report_itself_lets_an_allowed_coder_see_the_figures(coded
     with pytest.raises(NotAllowed):
         agreement_report(coded, ALICE, ["alice", "bob"], include_unfinished=True, replicates=0)
     with pytest.raises(NotAllowed):
-        codings.codings_frame(coded, ALICE, ["bob"])  # the figures, never the codings behind them
+        codings.codings_of(coded, ALICE, "bob")  # the figures, never the codings behind them

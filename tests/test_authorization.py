@@ -10,7 +10,7 @@ import pkgutil
 import pytest
 
 import study as study_package
-from study import adjudication, auth, codes, codings, workspace
+from study import adjudication, auth, codes, codings
 from study.importing import batch, resegment
 from study.auth import CLI, Actor
 from study.codebook import parse_codebook
@@ -88,8 +88,8 @@ REFUSED = {
     "codings.done_transcripts reveals another coder's finished work":
         lambda s: in_session(s, codings.done_transcripts)(ALICE, ids(s, "bob")[0]),
     "codings.done_by reveals another coder's finished work": lambda s: codings.done_by(s, ALICE, ["bob"]),
-    "workspace.progress_by_transcript reveals another coder's progress":
-        lambda s: in_session(s, workspace.progress_by_transcript)(ALICE, ids(s, "bob")[0]),
+    "codings.progress_by_transcript_ids reveals another coder's progress":
+        lambda s: in_session(s, codings.progress_by_transcript_ids)(ALICE, ids(s, "bob")[0]),
     "codings.codings_of": lambda s: codings.codings_of(s, ALICE, "bob"),
     "codings.export_codings": lambda s: codings.export_codings(s, ALICE, "bob"),
     "codings.apply_code": lambda s: codings.apply_code(s, ALICE, "bob", "P02", 1, "Attributes/License"),
@@ -125,7 +125,7 @@ def test_a_coder_still_reads_and_finishes_their_own_work(coded):
     with coded.session() as session:
         codings.set_done(session, ALICE, alice_id, p01, True)
         assert codings.done_transcripts(session, ALICE, alice_id) == {p01}
-        assert workspace.progress_by_transcript(session, ALICE, alice_id)[p01].coded == 2  # segments 1 and 3
+        assert codings.progress_by_transcript_ids(session, ALICE, alice_id)[p01].coded == 2  # segments 1 and 3
     assert codings.done_by(coded, CLI, ["alice", "bob"]) == {"alice": {"P01"}, "bob": {"P01"}}
 
 

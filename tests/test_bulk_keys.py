@@ -89,7 +89,7 @@ def test_a_writer_arriving_during_a_held_import_waits_and_finds_the_coding_store
     other: dict = {}
 
     class FactsWhileHeld(coding_write._Facts):  # the import reads what is stored: another writer starts now
-        def __init__(self, session, writes):
+        def __init__(self, session, writes, *known):
             if len(writes) >= 10 and "thread" not in other:
                 key = writes[0].key
                 other["key"] = key
@@ -97,7 +97,7 @@ def test_a_writer_arriving_during_a_held_import_waits_and_finds_the_coding_store
                     lambda s: coding_write.write_codings(s, CLI, [coding_write.CodingWrite(key)]))))
                 other["thread"].start()
                 other["waited"] = waits_for_a_lock(postgres)
-            super().__init__(session, writes)
+            super().__init__(session, writes, *known)
 
     monkeypatch.setattr(coding_write, "_Facts", FactsWhileHeld)
     imported = codings.import_codings_csv(postgres, CLI, "alice", min(CODINGS_DIR.glob("*.csv")))

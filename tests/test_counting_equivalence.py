@@ -153,6 +153,23 @@ def test_findings_counted_in_the_database_equal_the_pandas_counts_on_the_sample_
     assert assert_same(study) > 20
 
 
+def test_quotes_chosen_after_the_counts_equal_the_one_pass(study_from):
+    """The Findings page draws the counts first, then the whole table with the quotes chosen apart from
+    them (``after_counts``): the same tables as the one pass that counts and chooses (which the tests
+    above hold to the frame path), from the sources of several raters (votes vary) by each parent rule."""
+    study = study_from(varied_study)
+    several = findings_sources(study, CLI)[:2]
+    assert {choice.combine for choice in several} == {"union", "majority"}
+    for choice, rule in product(several, PARENT_RULES):
+        where = {"source": choice.source, "combine": choice.combine, "parent_rule": rule}
+        counts = findings.frequency_table(study, CLI, **where, quotes=False).to_dict()
+        whole = findings.frequency_table(study, CLI, **where, after_counts=True).to_dict()
+        old = findings.frequency_table(study, CLI, **where).to_dict()
+        assert whole == old, f"frequency from {choice.label} ({rule}) differs"
+        assert counts["rows"] == [{k: v for k, v in row.items() if k != "quote"} for row in old["rows"]]
+        assert any(row["quote"] for row in whole["rows"])  # quotes were chosen, not left out
+
+
 def assert_same_quotes(study) -> int:
     compared = 0
     with study.session() as session:

@@ -30,11 +30,17 @@ LOST_TODAY: dict[str, str] = {}
 # the last answer are still read as speech); pt-podcast-two-hosts.txt once its closing credits were nobody's;
 # and round seven's 14 after its fixes (0 before: coded focus-group speakers heard once, 'P:' the pesquisador,
 # Transcriber, EXMARaLDA and Praat files, refused, role labels before a space as a PDF's table gives them,
-# speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text):
+# speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text); round eight's 4 texts in a
+# legacy Latin code page (cp1254, cp1250, cp1258) once the code page is learned from their letters (0 before), and its
+# German 'I'/'B' letters before a space once letters that take turns are speakers (before: one speaker); and four files
+# whose margin numbers every line once those numbers are learned as the margin's (they were read as speech); and two
+# TEI transcriptions (ISO/TEI, an oral-history archive's), refused before; and an oral history whose interviewer's
+# interjections stand in brackets inside the answers, once they are the interviewer's turns:
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
     "ar-indic-digit-times.txt",
+    "cs-memory-archive-cp1250.txt",
     "de-csv-semicolon.csv",
     "de-docx-table-two-col.docx",
     "de-end-time-marks.txt",
@@ -43,6 +49,8 @@ READ_PERFECTLY: tuple[str, ...] = (
     "de-gender-star-labels.txt",
     "de-json-podcast-list.json",
     "de-json-speaker-tags.json",
+    "de-line-numbered.txt",
+    "de-pdf-letters-i-b.txt",
     "de-md-time-then-label.md",
     "de-plenary-interjections.txt",
     "el-greek-question-marks.txt",
@@ -54,6 +62,8 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-chevron-names.txt",
     "en-csv-stage-row.csv",
     "en-csv-tags-column.csv",
+    "en-deposition-counsel.txt",
+    "en-deposition-linenumbers.txt",
     "en-deposition-qa.txt",
     "en-descript-bold-time.md",
     "en-docx-colour.docx",
@@ -82,6 +92,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-name-line-time-line.txt",
     "en-oh-bracket-times.txt",
     "en-ohms-legacy.xml",
+    "en-oral-history-interjections.txt",
     "en-oral-history-initials.txt",
     "en-pdf-table-text.txt",
     "en-podcast-time-asides.txt",
@@ -115,6 +126,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "es-numbered-p-r.txt",
     "es-pdf-table-text.txt",
     "es-raya-dialogue.txt",
+    "es-tei-oral-history.xml",
     "es-vtt-zoom.vtt",
     "fr-docx-heading-questions.docx",
     "fr-interpreter.txt",
@@ -129,6 +141,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "id-docx-numbered-table.docx",
     "id-elan-tiers.eaf",
     "id-srt-bracket-speaker.srt",
+    "it-appendix-numbered-lines.txt",
     "it-d-r.txt",
     "it-docx-numbered-role-columns.docx",
     "it-initials.txt",
@@ -144,6 +157,8 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ko-sami-radio.smi",
     "ko-vtt-cue-id-names.vtt",
     "nl-indented-wrapped.txt",
+    "nl-iso-tei-interview.xml",
+    "pl-focus-group-cp1250.txt",
     "pl-time-lines-inside.txt",
     "pt-docx-bold-runs.docx",
     "pt-docx-role-columns.docx",
@@ -161,7 +176,9 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ru-oral-history-cp1251.txt",
     "th-thai-labels.txt",
     "tr-capital-labels.txt",
+    "tr-oral-history-cp1254.txt",
     "uk-ohms-vtt.xml",
+    "vi-interview-cp1258.txt",
     "vi-pv-labels.txt",
     "zh-asr-name-time.txt",
     "zh-focus-group-letter-codes.txt",

@@ -18,7 +18,8 @@ from study.coding_write import CodingKey, CodingWrite, write_codings
 from study.errors import NotAllowed, QdpxFormatError, StudyError
 from study.listing import segment_rows, transcript_rows
 from study.participants import list_participants, upsert_participant
-from study.store import Memo, Segment, Study, Transcript, User
+from study.qdpx import kept
+from study.store import Memo, Meta, Segment, Study, Transcript, User
 from tests.factories import add_interview, add_raters, load_small_codebook
 
 LICENSE = "Attributes/Portability/License"
@@ -329,6 +330,48 @@ def test_a_selection_over_two_turns_goes_out_whole_and_its_neighbour_of_the_same
     assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, third - 2), (third, len(text) - 1)]
 
 
+@pytest.mark.parametrize("older", [True, False], ids=["imported-before-extents", "extents-kept"])
+def test_a_study_imported_before_extents_were_kept_finds_them_where_its_selections_lay(study, tmp_path, older):
+    """A study imported before extents were kept (study_meta has no qdpx_extents): a selection over
+    two turns still goes out whole, found from where the kept elements say the file's selections
+    lay (here their own names); the next turn's selection, same user, code and date, stays alone,
+    and so do a second user's codings of the same two turns, made a day apart. Each selection keeps
+    its own name, though Maria's and Nils's first ones are stored on the same stretch (before, the
+    second name was dropped as a copy of the first)."""
+    text = "A: We ship weekly.\n\nB: Why weekly?\n\nA: Reviews take days.\n"
+    third, second = text.index("A: Reviews"), text.index("B: Why")
+
+    def selection(n: int, name: str, start: int, end: int, user: str = G["user"], day: int = 1) -> str:
+        return (f'<PlainTextSelection guid="{{10000000-0000-4000-8000-00000000000{n}}}" name="{name}" '
+                f'startPosition="{start}" endPosition="{end}" creatingUser="{user}" '
+                f'creationDateTime="2024-02-0{day}T10:00:00Z"><Coding guid="{{20000000-0000-4000-8000-'
+                f'00000000000{n}}}" creatingUser="{user}" creationDateTime="2024-02-0{day}T10:00:00Z"><CodeRef '
+                f'targetGUID="{G["hope"]}"/></Coding></PlainTextSelection>')
+
+    other = "{00000009-0000-4000-8000-000000000009}"
+    project = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Cut"><Users><User guid="{G['user']}" name="Maria"/>
+  <User guid="{other}" name="Nils"/></Users>
+  <CodeBook><Codes><Code guid="{G['hope']}" name="Hope" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="{G['source']}" name="Weekly" plainTextPath="internal://w.txt">
+    {selection(1, "First answer", 0, third - 2)}{selection(2, "Second answer", third, len(text) - 1)}
+    {selection(3, "Nils on the question", 0, second - 2, other, 1)}{selection(4, "Nils again", second, third - 2, other, 2)}
+  </TextSource></Sources></Project>"""
+    qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "in.qdpx", project, {"Sources/w.txt": text}))
+    with study.session() as session:
+        assert session.get(Meta, kept.EXTENTS) is not None
+        if older:
+            session.delete(session.get(Meta, kept.EXTENTS))  # as an import before 5a9fc51 left the study
+            session.commit()
+    qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    root = ET.fromstring(project_xml(tmp_path / "out.qdpx"))
+    by_user = {u.get("guid"): u.get("name") for u in root.iter(X + "User")}
+    assert sorted((by_user[s.get("creatingUser")], int(s.get("startPosition")), int(s.get("endPosition")),
+                   s.get("name")) for s in root.iter(X + "PlainTextSelection") if s.get("name") != "Weekly") == [
+        ("Maria", 0, third - 2, "First answer"), ("Maria", third, len(text) - 1, "Second answer"),
+        ("Nils", 0, second - 2, "Nils on the question"), ("Nils", second, third - 2, "Nils again")]
+
+
 def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it_is_named(study, tmp_path):
     """Without dates the pieces of a selection over two turns are stored at different times and
     still go out as the one selection, under its name; a second selection of the same user and
@@ -369,7 +412,10 @@ def test_selections_that_fit_no_segment_and_other_sources_are_reported(study, ot
     assert len(result.unmapped) == 2
     assert any("Interview 7 [0:11] (Hope): covers no segment" in item for item in result.unmapped)
     assert any("[154:164] (Hope): its positions are outside the text" in item for item in result.unmapped)
-    assert result.skipped == [] and result.kept_lines == [
+    # the fixture holds no scan.pdf: the PDF is kept without its file, and that is said
+    assert result.skipped == ["internal://scan.pdf is missing from the archive; <PDFSource> 'Scanned notes' is kept "
+                              "without it"]
+    assert result.kept_lines == [
         "1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)",
         "1 note(s) on a selection (their text also the coding's memo), kept as written for export"]
 
@@ -492,7 +538,9 @@ def test_a_source_that_is_not_utf8_is_left_out_and_named_and_the_rest_imported(s
                                   "out kept as written for export",
                                   "1 text source(s) left out, with their selections, codings and notes, kept as "
                                   "written for export"]
-    assert summary.skipped == ["5 coding(s) on the text source(s) left out not imported (kept with them for export)"]
+    assert summary.skipped == ["internal://scan.pdf is missing from the archive; <PDFSource> 'Scanned notes' is kept "
+                               "without it",
+                               "5 coding(s) on the text source(s) left out not imported (kept with them for export)"]
     assert summary.project_memos == 1
     assert texts_of(study) == {}
     assert [c.ref for c in codebook_of(study).codes()] == ["Barriers", "Barriers/Cost \\/ price",

@@ -272,6 +272,8 @@ def write_qdpx(path: Path, project: str | bytes, text: str | bytes | None = None
         archive.writestr("project.qde", project)
         if text is not None:
             archive.writestr(f"{folder}/{SOURCE}.txt", text.encode("utf-8") if isinstance(text, str) else text)
+        if f"internal://{SOURCE}.docx" in (project if isinstance(project, str) else project.decode("utf-8", "replace")):
+            archive.writestr(f"{folder}/{SOURCE}.docx", b"PK\x03\x04 the Word version (not read)")
     return path
 
 
@@ -372,7 +374,9 @@ def test_what_is_not_imported_is_reported_by_count(study, tmp_path):
                     for n, kind in enumerate(["PDFSource", "PictureSource", "PictureSource", "AudioSource"]))
     project = nvivo_project("").replace("</TextSource>", "</TextSource>" + media).replace("</Project>", extra + "</Project>")
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "s.qdpx", project, EMOJI_TEXT))
-    assert summary.skipped == [] and sorted(summary.kept_lines) == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)",
+    assert sorted(summary.skipped) == [f"internal://m{n} is missing from the archive; <{kind}> 'm{n}' is kept without it"
+                               for n, kind in enumerate(["PDFSource", "PictureSource", "PictureSource", "AudioSource"])]
+    assert sorted(summary.kept_lines) == ["1 PDF source(s) without a plain-text representation kept as written for export (a study does not show them)",
                                        "1 audio source(s) without a transcript kept as written for export (a study does not show them)",
                                        "2 picture source(s) kept as written for export (a study does not show them)"]  # the set is kept
 

@@ -18,6 +18,7 @@ from study.cli import cli
 from study.qdpx import archive, kept
 from study.store import Study
 from tests.qdpx_loss import inventory, loss
+from tests import qdpx_media_projects as media
 from tests.qdpx_media_projects import PROJECTS, write
 
 SCHEMA = xmlschema.XMLSchema(str(qdpx.schema_path()))
@@ -152,6 +153,31 @@ def test_a_file_too_large_to_keep_is_named_and_not_named_again_by_the_export(stu
     out = _exported(study, tmp_path / "out.qdpx")
     xml = zipfile.ZipFile(out).read("project.qde").decode("utf-8")
     assert "<PictureSelection" in xml and picture not in xml
+
+
+def test_a_word_version_or_picture_missing_from_the_archive_is_named_and_the_rest_kept(study, tmp_path):
+    """NVivo's project without its text's Word version (richTextPath) and its photo (a
+    PictureSource's path): each named once, in one line with the file and the element; the text
+    and the picture's regions still come in and go out (without the paths nothing can fill), and
+    the export imported again says nothing of them."""
+    whole = write(tmp_path / "whole.qdpx", "NVivo")
+    with zipfile.ZipFile(whole) as archive:
+        members = {n: archive.read(n) for n in archive.namelist() if not n.endswith((".docx", ".png"))}
+    cut = tmp_path / "cut.qdpx"
+    with zipfile.ZipFile(cut, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    summary = qdpx.import_qdpx(study, CLI, cut)
+    word, photo = (f"internal://{media.guid(2, n, False)}.{ext}" for n, ext in ((1, "docx"), (2, "png")))
+    assert sorted(line for line in summary.skipped if "missing" in line) == [
+        f"{word} is missing from the archive; <TextSource> 'Whiteboard interview' is kept without it",
+        f"{photo} is missing from the archive; <PictureSource> 'Whiteboard photo' is kept without it"]
+    assert summary.imported == ["Whiteboard interview"]
+    out = _exported(study, tmp_path / "out.qdpx")
+    xml = zipfile.ZipFile(out).read("project.qde").decode("utf-8")
+    assert "<PictureSelection" in xml and word not in xml and photo not in xml
+    again = qdpx.import_qdpx(study, CLI, out)
+    assert not [line for line in again.skipped if "missing" in line]
 
 
 def _case_children(path: Path) -> dict[str, list[str]]:

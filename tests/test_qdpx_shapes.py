@@ -75,7 +75,8 @@ def pdf_source(n: int, text: str, region: bool = True, reviews: bool = True) -> 
 
 
 def test_a_pdfs_plain_text_representation_is_a_transcript_with_its_codings_and_memo(study, tmp_path):
-    path = write_qdpx(tmp_path / "pdf.qdpx", project(pdf_source(1, TEXT)), {f"sources/{guid(6, 1)}.txt": TEXT})
+    path = write_qdpx(tmp_path / "pdf.qdpx", project(pdf_source(1, TEXT)), {f"sources/{guid(6, 1)}.txt": TEXT,
+                                                                              f"sources/{guid(2, 1)}.pdf": "%PDF-1.4"})
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["Report 1.pdf"] and summary.ok
     assert sorted(quotes_of(study)) == [("ana", "Report 1.pdf", "A parser"),
@@ -132,7 +133,8 @@ def atlas_audio() -> tuple[str, str, str, dict[str, str]]:
     notes = (f'<Notes><Note guid="{guid(9, 1)}" name="IT24" plainTextPath="internal://{guid(9, 1)}.txt" '
              f'creatingUser="{BEN}"/></Notes>')
     cases = f'<Cases><Case guid="{guid(10, 1)}" name="P1"><SourceRef targetGUID="{guid(2, 1)}"/></Case></Cases>'
-    return audio, notes, cases, {f"sources/{guid(6, 1)}.txt": TEXT, f"sources/{guid(9, 1)}.txt": "a note"}
+    return audio, notes, cases, {f"sources/{guid(6, 1)}.txt": TEXT, f"sources/{guid(9, 1)}.txt": "a note",
+                                 f"sources/{guid(6, 2)}.docx": "the Word version (not read)"}
 
 
 def test_an_atlas_ti_audio_transcript_is_imported_and_its_selections_placed_by_their_sync_points(study, tmp_path):
@@ -170,7 +172,8 @@ def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_pa
                   f'</Coding></TranscriptSelection></Transcript>')
     video = (f'<VideoSource path="internal://{guid(2, 1)}.mp4" guid="{guid(2, 1)}" name="focus.mp4">{transcript}'
              '</VideoSource>')
-    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project(video), {}))
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "v.qdpx", project(video),
+                                                      {f"sources/{guid(2, 1)}.mp4": "the recording"}))
     assert quotes_of(study) == [("ben", "focus.mp4", "A parser")]
     assert summary.skipped == [f"source 'focus.mp4': transcript selection {guid(3, 2).lower()} names no sync point "
                                "of the transcript, so where it lies is unknown; its 1 coding(s) not imported"]
@@ -178,7 +181,8 @@ def test_a_qualcoder_video_transcript_held_in_the_file_is_imported(study, tmp_pa
 
 def test_a_recording_without_a_transcript_is_named_as_not_imported(study, tmp_path):
     audio = f'<AudioSource path="internal://a.mp3" guid="{guid(2, 1)}" name="a.mp3"/>'
-    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "a.qdpx", project(audio), {}))
+    summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "a.qdpx", project(audio),
+                                                      {"sources/a.mp3": "the recording"}))
     assert not summary.skipped and summary.kept_lines == ["1 audio source(s) without a transcript kept as written for export (a study does not show them)"]
 
 
@@ -218,7 +222,7 @@ def test_what_a_study_cannot_hold_is_named_by_kind_and_empty_placeholders_are_no
     vendor = '<x:Highlight xmlns:x="urn:example:vendor" colour="yellow"/>'
     source = text_source().replace("</TextSource>", vendor + "</TextSource>")
     path = write_qdpx(tmp_path / "x.qdpx", project(source + picture, extra).replace("<Sources>", cases + "<Sources>"),
-                      {f"sources/{guid(2, 1)}.txt": interview(1)})
+                      {f"sources/{guid(2, 1)}.txt": interview(1), f"sources/{guid(2, 7)}.png": "the picture"})
     summary = qdpx.import_qdpx(study, CLI, path)
     assert summary.imported == ["Interview 1"] and len(quotes_of(study)) == 1
     assert [(m.name, m.text) for m in project_memos(study, CLI)] == [("Case memo: P1", "quiet, thoughtful")]

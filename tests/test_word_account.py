@@ -54,7 +54,7 @@ def _encoding(path: Path) -> str:
 def test_the_account_splits_every_reading_without_remainder(path):
     parsed = read_transcript(path)
     account = word_account(parsed)
-    assert account.total == word_count(parsed.header) + word_count(parsed.text)
+    assert account.total == word_count(parsed.header) + word_count(parsed.text) + len(parsed.margin)
     assert account.speech == sum(word_count(parsed.turn_text(turn)) for turn in parsed.turns)
     assert account.notes == sum(word_count(part) for part in account.notes_text)
 

@@ -88,7 +88,7 @@ def test_writing_or_reading_another_raters_codings_is_not_allowed(ws):
     with pytest.raises(NotAllowed), ws.session() as session:
         codings.set_coding(session, BOB, alice_id, seg.id, code, True)
     with pytest.raises(NotAllowed), ws.session() as session:
-        codings.segment_code_ids(session, BOB, alice_id, tid)
+        codings.codings_of(ws, BOB, "alice", "P1-interview")
     with pytest.raises(NotAllowed), ws.session() as session:
         codings.memos_of(session, BOB, alice_id, tid)
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..auth import Actor
 from ..errors import BadValue, NotAllowed, NotFound
 from ..codings import check_may_compare
-from ..exclusion import excluded_transcript_ids
+from ..excluded import excluded_transcript_ids
 from ..sources import coders_with_codings
 from ..store import CODERS_SEE_AGREEMENT, Meta, Study, Transcript, TranscriptStatus, User, audit, get_setting
 

@@ -373,6 +373,8 @@ class _ArchiveReader(_Elements):
             path = (node.get(attribute) or "").strip()
             member = self.member_named(path) if path.startswith(INTERNAL) else None
             if member is None:
+                if path.startswith(INTERNAL) and attribute != "plainTextPath":  # a missing text is named as left out
+                    self.skipped.append(f"{path} is missing from the archive; {_named(node)} is kept without it")
                 continue
             size = self.members.get(member, self.by_folded_name.get(member.casefold())).file_size
             if size > MAX_KEPT_FILE:
@@ -741,6 +743,12 @@ def _codebook_sets(root: ET.Element) -> list[ET.Element]:
 def _junk(name: str) -> bool:
     """A file an archiver adds beside the project (macOS's resource forks)."""
     return name.startswith("__MACOSX/") or name.rpartition("/")[2].startswith("._")
+
+
+def _named(element: ET.Element) -> str:
+    """The element as a message names it: ``<PictureSource> 'Site map'``."""
+    name = (element.get("name") or "").strip()
+    return f"<{local(element.tag)}> {name!r}" if name else f"<{local(element.tag)}> {element.get('guid') or ''}".rstrip()
 
 
 def _description(element: ET.Element) -> str:

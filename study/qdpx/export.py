@@ -133,6 +133,7 @@ class _ProjectBuilder:
         for (rater, transcript, code_id, start, end), extent in kept.selection_extents(session).items():
             if rater in rater_id:
                 self.extents[transcript][(rater_id[rater], code_id, start, end)] = extent
+        self.selection_places = kept.referred_selections(session)  # for extents an older import did not keep
         # (rater, transcript) of the transcript memos an import read from notes, whose names it kept
         self.memo_notes = {(ref[1], ref[2]) for ref in kept.kept_of(session).refs.values()
                            if ref[0] == "memo" and ref[3] == "whole"} if with_kept else set()
@@ -284,7 +285,8 @@ class _ProjectBuilder:
         segments = {s.id: s for s in transcript.segments}
         whole = sorted((c for c in codings if segments.get(c.segment_id) is None), key=self.order)
         placed = sorted((c for c in codings if segments.get(c.segment_id) is not None), key=self.order)
-        for coding, span in rejoined(placed, segments, self.extents.get(transcript.name, {})):
+        for coding, span in rejoined(placed, segments, self.extents.get(transcript.name, {}),
+                                     self.selection_places.get(transcript.name, ())):
             element.append(self.selection(transcript, coding, str(segments[coding.segment_id].index), span))
         if transcript.participant is not None:
             element.append(self.case_selection(transcript))
@@ -436,13 +438,15 @@ class _NewGuids:
         return place[2] if place else None
 
 
-def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int, int, int], tuple[int, int]]
-             ) -> list[tuple[Coding, tuple[int, int]]]:
+def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int, int, int], tuple[int, int]],
+             places: Iterable[tuple[int, int]] = ()) -> list[tuple[Coding, tuple[int, int]]]:
     """(first piece, span) of each selection to write: a coding, or the pieces an import cut one
     selection into at segment bounds, as one. ``extents``: {(rater id, code id, start, end) of a
     selection's codings: its own (start, end)}, kept by the import; the selection goes out there
     when its codings are all still held, with one memo, each where the import put it (the part of
-    each segment it covers); else each coding goes out where it is."""
+    each segment it covers); else each coding goes out where it is. ``places``: where the file's
+    selections lay that kept elements refer to, for the extents an older import did not keep
+    (``_found_extents``)."""
     def reach(coding: Coding) -> tuple[int, int]:
         segment = segments[coding.segment_id]
         return coding.span or (segment.start, segment.end)
@@ -450,15 +454,59 @@ def rejoined(codings: list[Coding], segments: dict, extents: dict[tuple[int, int
     by_reach = {(c.rater_id, c.code_id, reach(c)): c for c in codings}
     ordered = sorted(segments.values(), key=lambda s: s.start)
     bounds = ([s.start for s in ordered], list(accumulate((s.end for s in ordered), max)))
+
+    def pieces_of(rater: int, code: int, start: int, end: int) -> list[Coding] | None:
+        return _pieces(ordered, bounds, start, end, lambda place: by_reach.get((rater, code, place)))
+
+    extents = {**_found_extents(set(places), extents, by_reach, reach, pieces_of), **extents}
     spans: dict[int, tuple[int, int]] = {}
     joined: set[int] = set()  # codings written as part of an earlier one's selection
     for (rater, code, start, end), extent in sorted(extents.items()):
-        pieces = _pieces(ordered, bounds, start, end, lambda place: by_reach.get((rater, code, place)))
+        pieces = pieces_of(rater, code, start, end)
         if pieces and not any(p.id in joined or p.id in spans for p in pieces) and len(
                 {p.memo or "" for p in pieces}) == 1:
             joined.update(p.id for p in pieces[1:])
             spans[pieces[0].id] = extent
     return [(c, spans.get(c.id, reach(c))) for c in codings if c.id not in joined]
+
+
+_ONE_MOMENT = dt.timedelta(minutes=1)  # an older import stored an undated selection's pieces one after another
+
+
+def _found_extents(places: set[tuple[int, int]], extents: dict, by_reach: dict, reach, pieces_of) -> dict:
+    """The extents of selections an import cut before it kept extents (``kept.referred_selections``
+    gives where they lay): at each such place that is no kept extent, a rater's codings of one code
+    stored as that selection is cut (a coding per segment it covers, or one reaching less far than
+    it) and made at one moment; pieces that could be one selection or another go with the one of
+    more pieces. A place names no user: where it could be one piece of several raters' made at
+    different moments, which one it was is unknown, and none is moved."""
+    starts = sorted((place[0], rater, code, place) for rater, code, place in by_reach)  # by where codings begin
+    options = []  # (pieces, key of the extent, the selection's place)
+    for start, end in sorted(places - set(extents.values())):
+        first = bisect_left(starts, (start,))
+        for rater, code in sorted({(r, c) for _, r, c, _ in starts[first:bisect_left(starts, (end,), first)]}):
+            pieces = pieces_of(rater, code, start, end)
+            if pieces and (len(pieces) > 1 or reach(pieces[0]) != (start, end)) and _at_one_moment(pieces):
+                options.append((pieces, (rater, code, reach(pieces[0])[0], reach(pieces[-1])[1]), (start, end)))
+    found: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+    used: set[int] = set()
+    for pieces, key, place in sorted(options, key=lambda option: -len(option[0])):
+        if len(pieces) > 1 and not used & {p.id for p in pieces}:
+            found.setdefault(key, place)
+            used |= {p.id for p in pieces}
+    singles: dict[tuple[int, int], list] = defaultdict(list)
+    for pieces, key, place in options:
+        if len(pieces) == 1 and pieces[0].id not in used:
+            singles[place].append((pieces[0], key))
+    for place, held in singles.items():
+        if _at_one_moment([piece for piece, _ in held]):
+            found.update((key, place) for _, key in held if key not in found)
+    return found
+
+
+def _at_one_moment(codings: list[Coding]) -> bool:
+    moments = [c.created_at for c in codings]
+    return max(moments) - min(moments) <= _ONE_MOMENT
 
 
 def _pieces(ordered: list, bounds: tuple[list[int], list[int]], start: int, end: int, coding_at) -> list[Coding] | None:

@@ -12,8 +12,8 @@ name, a user by name...), since an export names everything anew. An export (``re
 each back where the schema wants it, its references renamed; a PDF or recording a text came from
 is written around that text again (``PDFSource`` with its ``Representation``, ``AudioSource`` or
 ``VideoSource`` with its ``Transcript``). The files they name inside the archive (pictures, PDFs,
-recordings) are kept too, up to ``MAX_KEPT_FILE`` bytes each; a larger one is named in the
-import's summary. Only elements the QDA-XML schema allows where they stood are kept (so every
+recordings) are kept too, up to ``MAX_KEPT_FILE`` bytes each; a larger one, and one the archive
+lacks, is named in the import's summary. Only elements the QDA-XML schema allows where they stood are kept (so every
 export stays valid); anything else is named as not imported.
 
 Example: ``kept_of(session).elements``
@@ -148,7 +148,15 @@ def keep(session: Session, elements: list[KeptElement], refs: dict[str, list], f
     kept = kept_of(session)
     known = _resolved(session, {**kept.refs, **refs})
     seen = {_identity(e, known) for e in kept.elements}
-    new = [e for e in elements if _identity(e, known) not in seen and not seen.add(_identity(e, known))]
+    new = []
+    for element in elements:
+        identity = _identity(element, known)
+        if identity not in seen:
+            new.append(element)
+            # one file's elements are each their own even where two resolve to one place (two users'
+            # selections stored on the same stretch): only what an earlier import kept stands for them
+            seen.add((element.kind, "in this file", element.anchor) if element.kind in (SHELL, PROJECT, ATTRIBUTES)
+                     else identity)
     if not new:
         return 0
     kept.elements += new
@@ -189,6 +197,16 @@ def selection_extents(session: Session) -> Extents:
     An export writes those codings as that selection again, and joins no others (two codings of
     neighbouring segments stay two selections, whatever their dates)."""
     return {tuple(item[:5]): tuple(item[5:]) for item in json.loads(get_setting(session, EXTENTS) or "[]")}
+
+
+def referred_selections(session: Session) -> dict[str, set[tuple[int, int]]]:
+    """{transcript: (start, end) of each file selection a kept element refers to (a quotation's own
+    name, a note on it...)}: where selections lay, for a study imported before ``EXTENTS`` was kept."""
+    places: dict[str, set[tuple[int, int]]] = {}
+    for ref in kept_of(session).refs.values():
+        if ref[0] == "selection" and len(ref) == 4:
+            places.setdefault(ref[1], set()).add((ref[2], ref[3]))
+    return places
 
 
 def keep_selection_extents(session: Session, extents: Extents) -> None:

@@ -2,7 +2,8 @@
 
 No word is lost silently: a reading's words are its header's and its text's, and each falls in
 exactly one place. Speech is the words inside turns; a label is what opens a turn (the text before
-its words on their line, or a short line alone just above them, and markup closing it); the header
+its words on their line, or a short line alone just above them, and markup closing it; and, marks like
+them, the line numbers of a numbered margin, kept beside the text); the header
 is the metadata above the conversation; everything else is notes (titles, watermarks, stage notes,
 the authors' annotations), which a preview shows so that nothing is dropped unseen.
 
@@ -52,31 +53,35 @@ def word_account(parsed: ParsedTranscript) -> WordAccount:
     speech = sum(word_count(text[turn.start:turn.end]) for turn in parsed.turns)
     labels = notes = 0
     notes_text: list[str] = []
-    for start, end, before_turn, after_turn in _gaps(parsed):
-        label_spans = _label_spans(text, start, end, before_turn, after_turn)
+    for start, end, before_turn, after_turn, going_on in _gaps(parsed):
+        label_spans = _label_spans(text, start, end, before_turn, after_turn, going_on)
         position = start
         for label_start, label_end in label_spans:
             notes += _noted(text[position:label_start], notes_text)
             labels += word_count(text[label_start:label_end])
             position = label_end
         notes += _noted(text[position:end], notes_text)
+    labels += sum(word_count(number) for _, number in parsed.margin)  # line numbers: marks, as labels are
     return WordAccount(speech, labels, word_count(parsed.header), notes, tuple(notes_text))
 
 
-def _gaps(parsed: ParsedTranscript) -> list[tuple[int, int, bool, bool]]:
-    """The stretches outside turns: (start, end, a turn follows, a turn precedes)."""
-    gaps, position = [], 0
+def _gaps(parsed: ParsedTranscript) -> list[tuple[int, int, bool, bool, str | None]]:
+    """The stretches outside turns: (start, end, a turn follows, a turn precedes, the speaker when the turn that
+    follows goes on the one before: speech cut by a page's furniture)."""
+    gaps, position, last = [], 0, None
     for turn in sorted(parsed.turns, key=lambda t: t.start):
         if turn.start > position:
-            gaps.append((position, turn.start, True, position > 0))
-        position = max(position, turn.end)
+            gaps.append((position, turn.start, True, position > 0, turn.speaker if turn.speaker == last else None))
+        position, last = max(position, turn.end), turn.speaker
     if position < len(parsed.text):
-        gaps.append((position, len(parsed.text), False, bool(parsed.turns)))
+        gaps.append((position, len(parsed.text), False, bool(parsed.turns), None))
     return gaps
 
 
-def _label_spans(text: str, start: int, end: int, before_turn: bool, after_turn: bool) -> list[tuple[int, int]]:
-    """The parts of a gap that open the next turn or close the previous one."""
+def _label_spans(text: str, start: int, end: int, before_turn: bool, after_turn: bool,
+                 going_on: str | None = None) -> list[tuple[int, int]]:
+    """The parts of a gap that open the next turn or close the previous one; a line above a turn that goes on the
+    same speaker's is its label only when it names them (a page's running header above is not)."""
     spans = []
     if after_turn:  # markup closing the turn on its line ("</v>")
         line_end = text.find("\n", start, end)
@@ -97,7 +102,8 @@ def _label_spans(text: str, start: int, end: int, before_turn: bool, after_turn:
         above_start = max(text.rfind("\n", floor, floor + len(above_end)) + 1, floor)
         if first < line_start and text[floor + len(above_end):first] != "\n":
             break  # a time and a name alone make one label only on adjacent lines
-        if not _label_like(text[above_start:floor + len(above_end)]):
+        line = text[above_start:floor + len(above_end)]
+        if not _label_like(line) or (going_on and going_on.casefold() not in line.casefold()):
             break
         first = above_start
     return [*spans, (first, line_start)] if first < line_start else spans

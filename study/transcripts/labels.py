@@ -309,11 +309,6 @@ def _header_value(label: Label) -> bool:
     return role_label(label.speaker) is None or any(character.isalpha() for character in _body(label))
 
 
-def _has_any(text: str, characters: str) -> bool:
-    head = text[:_LABEL_REACH]
-    return any(character in head for character in characters)
-
-
 _LABEL_REACH = 120  # a label fits in a line's first characters
 
 

@@ -26,7 +26,8 @@ class ParsedTranscript:
     ``layout`` names the reading that won (``layout_score`` in 0..1, how much of the text it
     explains times how consistent its labels are); ``runner_up``/``runner_up_score`` the best
     other reading, for a preview to show. ``warnings`` lists what a lenient reading kept as text.
-    ``header`` with ``text`` holds every word the file's text held (see ``accounting``).
+    ``header`` with ``text`` holds every word the file's text held (see ``accounting``), but for the line numbers of
+    a numbered margin, which ``margin`` keeps with their places (see ``line_numbers``).
     """
 
     text: str
@@ -38,6 +39,7 @@ class ParsedTranscript:
     runner_up_score: float | None = None
     warnings: tuple[str, ...] = ()
     header: str = ""  # the header's text as it stood above ``text`` (its words are in ``metadata``)
+    margin: tuple[tuple[int, str], ...] = ()  # line numbers read as spaces in ``text``: (offset, number)
 
     def turn_text(self, turn: Turn) -> str:
         """The spoken body of ``turn``."""

@@ -8,6 +8,7 @@ from typing import Sequence
 
 import charset_normalizer
 
+from .code_pages import latin_code_page_text
 from .model import Unreadable
 
 _BOM_ENCODINGS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
@@ -44,7 +45,8 @@ BINARY = "looks like binary data, not text; export the transcript as .txt, .docx
 
 
 def decode_text(data: bytes) -> str:
-    """Decode text bytes faithfully (BOM, UTF-8, cp1252, then a guess) with ``\\n`` line endings."""
+    """Decode text bytes faithfully (BOM, UTF-8, the legacy code page the words are written in, cp1252, then a
+    guess) with ``\\n`` line endings."""
     bom_encoding = next((enc for bom, enc in _BOM_ENCODINGS if data.startswith(bom)), None)
     if bom_encoding:
         text = _decode_marked(data, bom_encoding)
@@ -74,6 +76,8 @@ def _decode_unmarked(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     legacy = _legacy_non_latin(data)
+    if legacy is None:
+        legacy = latin_code_page_text(data)  # Turkish cp1254, Polish or Czech cp1250...: cp1252 would misspell them
     if legacy is not None:
         return legacy
     try:
@@ -191,14 +195,6 @@ def blocks_of(lines: Sequence[Line]) -> list[list[Line]]:
         else:
             blocks[-1].append(line)
     return [block for block in blocks if block]
-
-
-def block_spans(text: str) -> list[tuple[int, int]]:
-    return [span for block in blocks_of(lines_of(text)) if (span := stripped_span(text, block[0].start, block[-1].end))]
-
-
-def line_spans(text: str) -> list[tuple[int, int]]:
-    return [span for line in lines_of(text) if not line.blank and (span := stripped_span(text, line.start, line.end))]
 
 
 def stripped_span(text: str, start: int, end: int) -> tuple[int, int] | None:

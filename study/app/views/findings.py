@@ -2,6 +2,8 @@
 each table (Word, LaTeX, CSV, Excel, Markdown) and of the whole report."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from study.app.common import get_study, require_actor
@@ -34,10 +36,11 @@ def choose() -> tuple[SourceChoice, str | None, str]:
     return choice, None if theme == "All themes" else theme, view
 
 
-def show_table(table, coverage, height: int | None = None, page=None, whole=None) -> None:
+def show_table(table, coverage, height: int | None = None, page=None, whole=None, downloads: bool = True) -> None:
     """The table under its caption, without the coverage sentence the page shows once above every view;
     of a paged table (``page``, a ``study.table.TablePage``) the pager under it, and downloads of the
-    ``whole`` table, built when a button is pressed."""
+    ``whole`` table, built when a button is pressed (none with ``downloads`` False: a table shown
+    while the whole one is built)."""
     caption = table.caption.replace(coverage.describe(), "").strip()
     if caption:
         st.caption(plain(caption))
@@ -50,7 +53,8 @@ def show_table(table, coverage, height: int | None = None, page=None, whole=None
             pager(FRAMEWORK_PAGE, page, "participants")
     for note in table.notes:
         st.caption(plain(note))
-    table_downloads(table, whole=whole)
+    if downloads:
+        table_downloads(table, whole=whole)
 
 
 RULE_LABELS = {code_tree.WITH_CODES_BELOW: "with the codes below them", code_tree.OWN_CODINGS: "own codings only"}
@@ -68,7 +72,9 @@ def parent_rule(view: str) -> str:
              "below it. Own codings only: when a segment carries the code itself.")
 
 
-def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> None:
+def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> Callable[[], None] | None:
+    """The view's controls and table; what is left to draw once the rest of the page is (the frequency
+    table's quotes), if anything."""
     if view == "Frequency":
         rule = parent_rule(view)
         # only the open tab is computed: the chart needs no exemplar quotes, which rank every coded segment.
@@ -80,7 +86,7 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
                 st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
         if numbers.open:
             with numbers:
-                show_table(findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule), coverage)
+                return frequency_counts(source, combine, theme, rule, coverage)
     elif view == "Participants × codes":
         counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
         show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts,
@@ -115,6 +121,24 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
                    whole=lambda: findings.framework_table(study, actor, theme, source, combine))
 
 
+def frequency_counts(source: str, combine: str, theme: str | None, rule: str, coverage) -> Callable[[], None]:
+    """The frequency table's counts (at 500 interviews a third of the time), and what replaces them by the
+    whole table, its exemplar quotes and downloads, called once the rest of the page is drawn: choosing
+    the quotes ranks every coded segment of the source."""
+    slot = st.empty()
+    counts = slot.container()
+    with counts:
+        show_table(findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, quotes=False),
+                   coverage, downloads=False)
+
+    def with_quotes() -> None:
+        with counts, st.spinner("Choosing exemplar quotes…"):
+            table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, after_counts=True)
+        with slot.container():
+            show_table(table, coverage)
+    return with_quotes
+
+
 def whole_report(choice: SourceChoice) -> None:
     with st.container(border=True):
         st.markdown("**The whole report**")
@@ -147,12 +171,15 @@ def page() -> None:
     if coverage.warning:  # provisional counts are never shown as final
         st.warning(plain(coverage.warning), icon=":material/warning:")
     st.caption(plain(coverage.describe()))
+    rest = None
     try:
-        view_body(view, choice.source, choice.combine, theme, coverage)
+        rest = view_body(view, choice.source, choice.combine, theme, coverage)
     except StudyError as exc:
         error(exc)
     whole_report(choice)
     warm_charts()  # the tables open first; the charts' library loads meanwhile, while the page is idle
+    if rest is not None:  # the frequency table's quotes, chosen while the page is drawn around its counts
+        attempt(rest)
 
 
 attempt(page)

@@ -88,7 +88,7 @@ def _accepted(shape: str, found: list[Candidate], lines: list[Line], header: str
     if shape == "alone":
         kept = _names_alone(kept, lines)
     if shape == "spaced":
-        kept = _spaced_labels(kept)
+        kept = _spaced_labels(kept, lines)
     labels = [Label(c.line, c.speaker, c.start, c.body_start, c.timestamp,
                     _vouched(c.speaker.casefold(), recurring, declared) or _pattern(shape, c)) for c in kept]
     labels = without_header_blocks(labels, lines)
@@ -125,18 +125,29 @@ def _is_speaker(shape: str, candidate: Candidate, counts: Counter, recurring: se
     return shape not in ("alone", "dash") and len(recurring) >= 2
 
 
-def _spaced_labels(kept: list[Candidate]) -> list[Candidate]:
+def _spaced_labels(kept: list[Candidate], lines: list[Line]) -> list[Candidate]:
     """Role names before a space, less a bare "Speaker" heard once (a table's header row: "Speaker Transcript"),
-    and role letters ("I How did...", "R My father...") only when each recurs and the letters take turns: "I
-    think", "I remember", "A lot of" open lines of prose as often in a row."""
+    and letters ("I How did...", "R My father...", "B Eigentlich...") only when each recurs and the letters take
+    turns: "I think", "I remember", "A lot of" open lines of prose as often in a row. A letter that names no role
+    is a label only where the document never writes it as a word ("a", "o", "e", "w" are words of its language)."""
     counts = Counter(c.speaker for c in kept)
-    kept = [c for c in kept if counts[c.speaker] > 1 or label_role(c.speaker) is not None]
+    words = _one_letter_words(lines) if any(len(c.speaker) == 1 and role_label(c.speaker) is None for c in kept) else set()
+    kept = [c for c in kept if (counts[c.speaker] > 1 or label_role(c.speaker) is not None)
+            and not (len(c.speaker) == 1 and role_label(c.speaker) is None and c.speaker.casefold() in words)]
     letters = [c for c in kept if len(c.speaker) == 1]
     changes = sum(a.speaker != b.speaker for a, b in zip(letters, letters[1:]))
     if len({c.speaker for c in letters}) >= 2 and all(counts[c.speaker] > 1 for c in letters) \
             and changes >= 0.8 * (len(letters) - 1):
         return kept
     return [c for c in kept if len(c.speaker) > 1]
+
+
+def _one_letter_words(lines: list[Line]) -> set[str]:
+    """The letters the document writes as words in lower case ("a lot", "e poi", "w domu")."""
+    return {word for line in lines for word in _ONE_LETTER_WORD.findall(line.text)}
+
+
+_ONE_LETTER_WORD = re.compile(r"(?<![\w'’])([^\W\d_A-Z])(?![\w'’])")
 
 
 def _same_people(found: list[Candidate]) -> list[Candidate]:
@@ -364,7 +375,13 @@ def _boilerplate(document: Document, labelled: set[int]) -> list[Label]:
     of the turn above them."""
     counts = Counter(_unnumbered(line.text) for line in document.content_lines if line.start not in labelled)
     return [Label(line, "", line.start, line.end, None, _NAMED) for line in document.content_lines
-            if line.start not in labelled and counts[_unnumbered(line.text)] > 1 and len(line.text.split()) >= 4]
+            if line.start not in labelled and counts[_unnumbered(line.text)] > 1
+            and (len(line.text.split()) >= 4 or _page_number(line.text))]
+
+
+def _page_number(text: str) -> bool:
+    """A short line of a word and a number ("Page 15", "Seite 3", "- 12 -"): with its twin of another number, a page's."""
+    return bool(re.fullmatch(r"[ \t]*[-–]?[ \t]*[^\W\d_]{0,12}\.?[ \t]*\d{1,4}[ \t]*[-–]?[ \t]*", text))
 
 
 def _unnumbered(text: str) -> str:

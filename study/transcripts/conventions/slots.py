@@ -312,16 +312,18 @@ def _alone(line: Line, at: int) -> Candidate | None:
 
 
 def _spaced(line: Line, at: int) -> Candidate | None:
-    """``Interviewer How did you start?``, ``Participant 3 We walk.``, ``R My father...``: a role label and a space,
-    no mark between label and words (a PDF's text of a table with a label column, a typist's spaces); the
-    longest of up to three words that is a role label, not one ending in "I" or "A" (words of English)."""
+    """``Interviewer How did you start?``, ``Participant 3 We walk.``, ``R My father...``, ``B Eigentlich...``: a role
+    label and a space, no mark between label and words (a PDF's text of a table with a label column, a typist's
+    spaces); the longest of up to three words that is a role label, not one ending in "I" or "A" (words of English),
+    or a capital letter alone (any letter: the choice keeps letters only when they recur and take turns)."""
     found = _SPACED_WORDS.match(line.text, at)
     if not found:
         return None
     words = found.group().split()
     for count in range(len(words), 0, -1):
         name = " ".join(words[:count])
-        if role_label(name) is not None and not (count > 1 and words[count - 1] in ("I", "A")):
+        if (role_label(name) is not None and not (count > 1 and words[count - 1] in ("I", "A"))) \
+                or (count == 1 and len(name) == 1 and name.isupper()):
             rest = line.text[at + len(name):]
             if rest[:1] == " " and rest.strip() and rest.strip()[0] not in _SPACED_NOT_AFTER:  # a tab: a table's cells
                 return _candidate(line, "spaced", name, at, at + len(name), None)

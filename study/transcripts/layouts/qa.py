@@ -30,9 +30,13 @@ PATTERNS = (
 _PRESENT = AtLineStart(rf"[ \t]*{_OPEN}(?:{_QUESTION}){_NUMBER}{_CLOSE}", re.IGNORECASE)
 
 
+# A third voice labelled in capitals before a colon, words after it: "MR. HALE:  Objection.", "THE COURT: Counsel..."
+_OTHER_VOICE = re.compile(r"^[ \t]*(?!(?:Q|A|QUESTION|ANSWER)\b)[A-Z][A-Z.'’ -]{2,40}:[ \t]+\S", re.MULTILINE)
+
+
 def propose(document: Document) -> Proposal | None:
-    if not _PRESENT.search(document.heads):
-        return None
+    if not _PRESENT.search(document.heads) or _OTHER_VOICE.search(document.heads):
+        return None  # a labelled third voice (counsel's objections, the court): a dialogue of labels, not this protocol
     proposal = label_proposal("question and answer", document, PATTERNS, needs=":.-–—")
     if proposal is None or {turn.role_hint for turn in proposal.turns} != {"interviewer", "participant"}:
         return None  # both sides labelled, or it is not this layout
