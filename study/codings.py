@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from . import bulk, consensus, memos
 from . import codes as codes_mod
 from .auth import Actor, importing_rater, rater_user, require_rater_id, writable_rater
-from .coding_write import CodingKey, CodingWrite, Span, segments_of, write_coding, write_codings
+from .coding_write import CodingKey, CodingWrite, SegmentFacts, Span, segments_of, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
 from .excluded import excluded_transcript_ids
 from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
@@ -394,12 +394,24 @@ def codings_of(study: Study, asker: Actor, rater: str, transcript: str | None = 
 
 
 def memos_of(session: Session, asker: Actor, rater_id: int, transcript_id: int) -> dict[int | None, str]:
-    rater = session.get(User, rater_id)
-    asker.require_rater(rater.name, "read the memos")
-    return {
-        m.segment_id: m.text
-        for m in session.scalars(select(Memo).where(Memo.rater_id == rater_id, Memo.transcript_id == transcript_id))
-    }
+    """{segment id (None: the transcript's memo): text} of one rater on one transcript (``memo_texts``)."""
+    return memo_texts(session, asker, [rater_id], [transcript_id]).get((rater_id, transcript_id), {})
+
+
+def memo_texts(session: Session, asker: Actor, rater_ids: Sequence[int], transcript_ids: Sequence[int]
+               ) -> dict[tuple[int, int], dict[int | None, str]]:
+    """{(rater id, transcript id): {segment id (None: the transcript's memo): text}} of the raters'
+    memos on the transcripts, as stored (blank ones too), each in the order first written. A rater
+    holds one memo a segment (the schema's unique key). A coder reads their own only."""
+    for rater_id in rater_ids:
+        require_rater_id(session, asker, rater_id, "read the memos")
+    found: dict[tuple[int, int], dict[int | None, str]] = {}
+    for chunk in _chunks(sorted(set(transcript_ids))):
+        for rater_id, transcript_id, segment_id, text in session.execute(
+                select(Memo.rater_id, Memo.transcript_id, Memo.segment_id, Memo.text)
+                .where(Memo.rater_id.in_(list(rater_ids)), Memo.transcript_id.in_(chunk)).order_by(Memo.id)):
+            found.setdefault((rater_id, transcript_id), {})[segment_id] = text
+    return found
 
 
 def done_transcripts(session: Session, asker: Actor, rater_id: int,
@@ -466,19 +478,22 @@ class _CodingTargets:
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, int] = {}  # reference as written -> code id
         self._transcripts: dict[str, tuple[_Named, dict[int, int]]] = {}
-        self.segments: dict[int, Row] = {}  # every segment of the transcripts read, as write_codings checks them
+        self.segments: dict[int, SegmentFacts] = {}  # every segment of the transcripts read, as write_codings checks them
         self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
     def add(self, line: int, row: dict) -> None:
-        transcript, segment_ids = self._transcript(row["transcript"].strip())
-        code_id = self._code_id(row["code"])
+        # Once per row of a file of tens of thousands: the lookups read their dicts first.
+        name, ref = row["transcript"].strip(), row["code"]
+        transcript, segment_ids = self._transcripts.get(name) or self._transcript(name)
+        code_id = self._code_by_ref.get(ref) or self._code_id(ref)
         index = _segment_index(row.get("segment", ""))
         segment_id = None
         if index is not None:
-            if index not in segment_ids:
+            segment_id = segment_ids.get(index)
+            if segment_id is None:
                 raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
-            segment_id = segment_ids[index]
-        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, _span(row))
+        span = _span(row) if row.get("start") or row.get("end") else None
+        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, span)
         memo = row.get("memo") or None
         self._rows.setdefault(key, []).append((line, memos.check_text(memo) if memo is not None else None))
 
@@ -509,8 +524,8 @@ class _CodingTargets:
                 select(Transcript.id, Transcript.name).where(Transcript.name.in_(chunk))).all())
         segments: dict[int, dict[int, int]] = {tid: {} for tid in found}
         read = segments_of(self.session, found)
-        for sid, row in read.items():
-            segments[row.segment_transcript][row.segment_index] = sid
+        for sid, tid, index, _, _ in read.values():
+            segments[tid][index] = sid
         self.segments.update(read)
         self._transcripts.update((name, (_Named(tid, name), segments[tid])) for tid, name in found.items())
 

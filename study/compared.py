@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, Text, and_, case, func, select, type_coerce
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -49,6 +49,20 @@ def applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int],
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
     )
     return query if segment_ids is None else query.where(codings.c.segment_id.in_(list(segment_ids)))
+
+
+def bits_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:
+    """``applied_query``'s groups with only ``segment_id``, ``code_id`` and ``raters``: less to keep
+    where the groups are read twice (a CTE), 0.2 s of SQLite's 1.1 at 500 x 200, six raters."""
+    return applied_query(transcript_ids, rater_ids).with_only_columns(
+        codings.c.segment_id, codings.c.code_id, raters_bits(rater_ids).label("raters"))
+
+
+def distinct_list(column: ColumnElement[int]) -> ColumnElement[str]:
+    """An aggregate: the distinct values of ``column`` in a group, as text joined by commas, in no
+    particular order (SQLite cannot order them): read it as a set."""
+    return type_coerce(_per_dialect(func.string_agg(column.cast(Text).distinct(), ","),
+                                    func.group_concat(column.distinct())), Text)
 
 
 def transcript_applied_query(transcript_ids: Sequence[int], rater_ids: Sequence[int]) -> Select:

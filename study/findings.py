@@ -31,7 +31,7 @@ from .audit_log import memo_per_change
 from .auth import Actor
 from .codebook import join_ref
 from .codes import CodeView
-from .codings import check_may_read_codings
+from .codings import check_may_read_codings, memo_texts
 from .consensus import chunks
 from .errors import BadValue
 from .table import Column, Table, TablePage, last_page_offset
@@ -39,7 +39,7 @@ from .excluded import excluded_transcript_ids
 from .coverage import Coverage, source_coverage
 from .names import natural_key
 from .sources import Source, choose_source, joined_memos
-from .store import Code, Memo, Participant, Study, Transcript, User
+from .store import Code, Participant, Study, Transcript, User
 
 QUOTE_WORDS = (15, 60)
 OTHER = "Other"
@@ -634,26 +634,20 @@ def _framework_cells(units: list, scope: FrameworkScope, texts: dict[int, str], 
 
 
 def _segment_memos(study: Study, asker: Actor, source: Source, participants: Sequence[str]) -> dict:
-    """Memos of the source's raters on the transcripts of ``participants``: {segment id: [(rater, text)]}
-    and {("whole", participant): [...]}, by transcript name, then rater in the source's order; the rater
-    is None when the source has only one."""
-    for rater in source.raters:
-        asker.require_rater(rater, "read the memos")
+    """Memos of the source's raters on the transcripts of ``participants`` (``codings.memo_texts``),
+    blank ones left out: {segment id: [(rater, text)]} and {("whole", participant): [...]}, by
+    transcript name, then rater in the source's order; the rater is None when the source has only one."""
     with study.session() as session:
-        rows = session.execute(
-            select(Memo.transcript_id, Memo.segment_id, Memo.text, User.name, Participant.label)
-            .join(User, User.id == Memo.rater_id).join(Transcript, Transcript.id == Memo.transcript_id)
-            .join(Participant, Participant.id == Transcript.participant_id)
-            .where(User.name.in_(source.raters), Participant.label.in_(list(participants)))
-            .order_by(Transcript.name, Memo.id)
+        raters = dict(session.execute(select(User.name, User.id).where(User.name.in_(source.raters))).all())
+        transcripts = session.execute(
+            select(Transcript.id, Participant.label).join(Participant, Participant.id == Transcript.participant_id)
+            .where(Participant.label.in_(list(participants))).order_by(Transcript.name)
         ).all()
-    written: dict[tuple, dict] = defaultdict(dict)  # (transcript, rater) -> {segment id: text}, as written
-    for transcript_id, segment_id, text, rater, participant in rows:
-        written[transcript_id, rater][segment_id] = (participant, text)
+        written = memo_texts(session, asker, list(raters.values()), [t for t, _ in transcripts])
     found: dict = defaultdict(list)
-    for transcript_id in dict.fromkeys(row.transcript_id for row in rows):
+    for transcript_id, participant in transcripts:
         for rater in source.raters:
-            for segment_id, (participant, text) in written.get((transcript_id, rater), {}).items():
+            for segment_id, text in written.get((raters.get(rater), transcript_id), {}).items():
                 if text.strip():
                     found[segment_id if segment_id is not None else ("whole", participant)].append(
                         (rater if len(source.raters) > 1 else None, text.strip()))

@@ -13,7 +13,6 @@ from study import code_tree
 from study import codes as codes_mod
 from study.auth import Actor
 from study.codebook import join_ref
-from study.codings import memos_of
 from study.codes import CodeView
 from study.errors import StudyError
 from study.table import Column, Table
@@ -21,7 +20,7 @@ from study.excluded import excluded_transcript_ids
 from study.coverage import Coverage, source_coverage
 from study.names import natural_key
 from study.sources import Source, choose_source
-from study.store import Participant, Segment, Study, Transcript, User
+from study.store import Memo, Participant, Segment, Study, Transcript, User
 from tests.frames_before import apply_parent_rule, codings_frame, counted_for, source_codings
 from study.errors import NotFound
 from study.quotes import Quote
@@ -475,12 +474,20 @@ def _segment_memos(study: Study, asker: Actor, evidence: Evidence) -> dict:
         ).all()
         for transcript_id, participant in transcripts:
             for rater, rater_id in raters.items():
-                for segment_id, text in memos_of(session, asker, rater_id, transcript_id).items():
+                for segment_id, text in _memos_of(session, asker, rater, rater_id, transcript_id).items():
                     if not text.strip():
                         continue
                     found[segment_id if segment_id is not None else ("whole", participant)].append(
                         (rater if len(raters) > 1 else None, text.strip()))
     return found
+
+
+def _memos_of(session, asker: Actor, rater: str, rater_id: int, transcript_id: int) -> dict[int | None, str]:
+    """One rater's memos on one transcript, as ``study.codings.memos_of`` read them before
+    ``codings.memo_texts`` (the rule's one home now) read them in the order written."""
+    asker.require_rater(rater, "read the memos")
+    return {m.segment_id: m.text for m in session.scalars(
+        select(Memo).where(Memo.rater_id == rater_id, Memo.transcript_id == transcript_id).order_by(Memo.id))}
 
 
 # -- quotes ------------------------------------------------------------------------------

@@ -445,15 +445,21 @@ def test_findings_frequency_quotes_are_chosen_only_for_the_table(study_db, monke
 
 def test_the_table_tab_shows_the_counts_while_the_quotes_are_chosen(study_db, monkeypatch):
     """Choosing the exemplar quotes ranks every coded segment (at 500 interviews most of the tab's time): the
-    counts are drawn first, then replaced by the whole table, with its quotes and its downloads once."""
+    counts are drawn first, and the rest of the page; then the counts are replaced by the whole table, with
+    its quotes and its downloads once."""
+    from study.app.components import chart_warmup
+
     events = []
-    chosen, drawn = findings.exemplars, st.dataframe
+    chosen, drawn, warm = findings.exemplars, st.dataframe, chart_warmup.warm_charts
     monkeypatch.setattr(findings, "exemplars", lambda *args: events.append("quotes") or chosen(*args))
-    monkeypatch.setattr(st, "dataframe", lambda data, *args, **kw: events.append(list(data.data)) or drawn(data, *args, **kw))
+    monkeypatch.setattr(st, "dataframe", lambda data, *args, **kw: events.append(list(data.data))
+                        or drawn(data, *args, **kw))  # the table's columns, as drawn
+    monkeypatch.setattr(chart_warmup, "warm_charts", lambda: events.append("page end") or warm())  # after the report
     at = open_page("findings", ADMIN)
     assert not at.exception
-    counts, quotes, whole = events
-    assert "Exemplar quote" not in counts and quotes == "quotes" and whole == [*counts, "Exemplar quote"]
+    counts, end, quotes, whole = events
+    assert "Exemplar quote" not in counts and end == "page end" and quotes == "quotes"
+    assert whole == [*counts, "Exemplar quote"]
     assert len(at.tabs[1].dataframe) == 1 and at.tabs[1].dataframe[0].value["Exemplar quote"].str.len().max() > 0
     labels = [b.proto.label for b in at.tabs[1].get("download_button")]
     assert sorted(labels) == sorted(set(labels)) and "CSV" in labels

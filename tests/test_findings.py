@@ -21,9 +21,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from study import codes, findings
+from study import codes, findings, workspace
 from study.auth import CLI, Actor
 from study.cli import cli
 from study.codebook import parse_codebook
@@ -279,6 +279,26 @@ def test_framework_cells_quote_segments_with_code_names_and_memos(coded):
     assert p1["Challenges"] == f"[Model search] “{P1_SEARCH}” (P1-interview #1)\nMemo (alice): search pain"
     assert p1["Attributes"] == "[Popularity; License] “The license decides it.” (P1-interview #3)"
     assert p2["Interview memos"] == "(alice) talkative"
+
+
+def test_framework_memos_are_the_memos_the_code_page_shows_by_the_sources_raters_in_its_order(coded):
+    """The matrix and the Code page read memos by one rule (``codings.memo_texts``): the source's
+    raters' memos alone, each rater's as the Code page shows it (blank ones left out of the matrix),
+    in the order the source names the raters."""
+    set_memo(coded, CLI, "alice", "P1-interview", 1, "search pain")
+    set_memo(coded, CLI, "bob", "P1-interview", 1, "  hub is slow ")
+    set_memo(coded, CLI, "bob", "P1-interview", None, "   ")
+    set_memo(coded, CLI, "alice", "P1-interview", None, "long pauses")
+    with coded.session() as session:
+        p1 = session.scalar(select(Transcript.id).where(Transcript.name == "P1-interview"))
+    on_code_page = {rater: workspace.coder_state(coded, Actor(rater, "coder"), p1).memos for rater in ("alice", "bob")}
+    assert [set(memos.values()) for memos in on_code_page.values()] == [
+        {"search pain", "long pauses"}, {"  hub is slow ", "   "}]
+    row = findings.framework_table(coded, CLI, source="bob,alice").rows[0]
+    assert row["Challenges"].endswith("(P1-interview #1)\nMemo (bob): hub is slow\nMemo (alice): search pain")
+    assert row["Interview memos"] == "(alice) long pauses"
+    only_bob = findings.framework_table(coded, CLI, source="bob").rows[0]
+    assert only_bob["Challenges"].endswith("(P1-interview #1)\nMemo: hub is slow") and not only_bob["Interview memos"]
 
 
 def test_framework_of_one_theme_has_a_column_per_sub_theme(coded):

@@ -33,7 +33,10 @@ LOST_TODAY: dict[str, str] = {}
 # speakers a cast line lists heard once, SAMI captions and legacy cp949/cp1251 text); round eight's 4 texts in a
 # legacy Latin code page (cp1254, cp1250, cp1258) once the code page is learned from their letters (0 before), and its
 # German 'I'/'B' letters before a space once letters that take turns are speakers (before: one speaker); and four files
-# whose margin numbers every line once those numbers are learned as the margin's (they were read as speech):
+# whose margin numbers every line once those numbers are learned as the margin's (they were read as speech); and two
+# TEI transcriptions (ISO/TEI, an oral-history archive's), refused before; and an oral history whose interviewer's
+# interjections stand in brackets inside the answers, once they are the interviewer's turns; and two bilingual tables
+# whose header names no text column (refused before), once the columns are learned from the cells:
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -90,6 +93,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-name-line-time-line.txt",
     "en-oh-bracket-times.txt",
     "en-ohms-legacy.xml",
+    "en-oral-history-interjections.txt",
     "en-oral-history-initials.txt",
     "en-pdf-table-text.txt",
     "en-podcast-time-asides.txt",
@@ -123,6 +127,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "es-numbered-p-r.txt",
     "es-pdf-table-text.txt",
     "es-raya-dialogue.txt",
+    "es-tei-oral-history.xml",
     "es-vtt-zoom.vtt",
     "fr-docx-heading-questions.docx",
     "fr-interpreter.txt",
@@ -143,6 +148,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "it-initials.txt",
     "it-odt-name-colon.odt",
     "ja-asides-line-start.txt",
+    "ja-bilingual-table.xlsx",
     "ja-dash-questions.txt",
     "ja-json-word-results.json",
     "ja-kikite.txt",
@@ -153,6 +159,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "ko-sami-radio.smi",
     "ko-vtt-cue-id-names.vtt",
     "nl-indented-wrapped.txt",
+    "nl-iso-tei-interview.xml",
     "pl-focus-group-cp1250.txt",
     "pl-time-lines-inside.txt",
     "pt-docx-bold-runs.docx",
@@ -165,6 +172,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "pt-pesquisador-entrevistado.txt",
     "pt-podcast-two-hosts.txt",
     "pt-speaker-range-line.txt",
+    "qu-bilingual-table.csv",
     "ru-dash-labels.txt",
     "ru-dialogue-dashes.txt",
     "ru-dotted-abbreviations.txt",

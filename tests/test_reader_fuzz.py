@@ -21,6 +21,7 @@ from study.transcripts import ParsedTranscript, read_transcript
 from tests.test_annotation_files import EXB, TIERS, TRS, _textgrid_long, _textgrid_short
 from tests.test_input_cost import BOMBS
 from tests.test_sami_and_legacy_encodings import SAMI
+from tests.test_tei_files import ISO_TEI, ORAL_HISTORY
 from tests.test_layouts import (
     DIALOGUE,
     FIXTURES,
@@ -72,6 +73,7 @@ def _shapes() -> list[tuple[str, bytes]]:
         ("t.trs", TRS.encode("utf-8")), ("t.exb", EXB.encode("utf-8")),
         ("t.TextGrid", _textgrid_long(TIERS).encode("utf-16")), ("s.TextGrid", _textgrid_short(TIERS).encode("utf-8")),
         ("t.smi", SAMI.encode("cp949")),
+        ("oh.xml", ORAL_HISTORY.encode("utf-8")), ("iso.xml", ISO_TEI.encode("utf-8")),
     ] + [(name, make()) for name, make, _ in BOMBS.values()]
 
 

@@ -285,7 +285,17 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     """The codebook's codes in order: current ones, and retired ones still ``used``; only those of
     ``theme`` (a theme path, sub-themes included) when given."""
     with study.session() as session:
-        codes = session_code_infos(session, used)
+        return compared_codes(codebook_views(session), used, theme)
+
+
+def codebook_views(session) -> list[CodeView]:
+    """Every code of the codebook in order, retired ones included: what ``compared_codes`` chooses from."""
+    return [codes_mod.code_view(c) for c in codes_mod.all_codes(session, include_retired=True)]
+
+
+def compared_codes(views: list[CodeView], used: set[str], theme: str | None = None) -> tuple[CodeView, ...]:
+    """``code_infos`` chosen from the codebook's ``views`` (``codebook_views``), read once for many choices."""
+    codes = [v for v in views if not v.retired or v.ref in used]
     if theme is not None:
         wanted = [p.strip().casefold() for p in split_ref(theme) if p.strip()]
         codes = [c for c in codes if [p.casefold() for p in split_ref(c.theme_ref)][: len(wanted)] == wanted]
@@ -295,15 +305,6 @@ def code_infos(study: Study, used: set[str], theme: str | None = None) -> tuple[
     if not codes:
         raise StudyError("the codebook has no codes", "load a codebook first", remedy="load_codebook")
     return tuple(codes)
-
-
-def session_code_infos(session, used: set[str]) -> list[CodeView]:
-    """``code_infos`` without a theme, read in an open session."""
-    return [
-        codes_mod.code_view(c)
-        for c in codes_mod.all_codes(session, include_retired=True)
-        if not c.retired or c.ref in used
-    ]
 
 
 def _participant_turns(rows: list, found: _Applied, code_index: np.ndarray) -> tuple[list, str]:

@@ -12,6 +12,7 @@ from typing import Collection, Sequence
 
 from . import conventions
 from .layouts import cue_blocks, formatting, markdown, name_lines, otter, paragraphs, protocol, qa, rev, timestamps
+from .interjections import with_interjections
 from .line_numbers import without_line_numbers
 from .model import ParsedTranscript, Turn
 from .notes import speech_end, split_metadata_header, without_time_marks
@@ -59,7 +60,8 @@ def read_layout(text: str, *, by_line: bool, formats: dict[int, LineFormat] | No
     best = ranked[0]
     runner_up = next((p for p in ranked[1:] if p.turns or p.layout == paragraphs.NAME), None)
     return reread(ParsedTranscript(
-        body, with_cast_roles(text[:shift] + _above_turns(body, best.turns), without_time_marks(body, best.turns)), metadata, layout=best.layout, layout_score=best.score,
+        body, with_cast_roles(text[:shift] + _above_turns(body, best.turns),
+                                    with_interjections(body, without_time_marks(body, best.turns))), metadata, layout=best.layout, layout_score=best.score,
         runner_up=runner_up.layout if runner_up else None,
         runner_up_score=runner_up.score if runner_up else None, warnings=notes, header=text[:shift], margin=margin,
     ), taught)

@@ -1,5 +1,5 @@
 """XML transcripts (.xml), told apart by their root element: timed text ('tt'), ELAN annotations
-('ANNOTATION_DOCUMENT'), Transcriber ('Trans') and EXMARaLDA ('basic-transcription') transcripts, and
+('ANNOTATION_DOCUMENT'), Transcriber ('Trans'), EXMARaLDA ('basic-transcription') and TEI ('TEI') transcripts, and
 oral-history synchronizer records ('ROOT' holding a 'record', as the OHMS viewer's XML exports are).
 
 An OHMS record's transcript is one element's text, labelled as a plain text file would be
@@ -19,12 +19,14 @@ from .elan_file import read_elan
 from .model import ParsedTranscript, Unreadable
 from .registry import read_layout
 from .taught import Convention
+from .tei_file import read_tei
 from .timed_text import read_timed_text
 from .xml_tree import local_name as _local
 from .xml_tree import xml_root
 
 _UNKNOWN = ("is an XML file of a kind the reader does not know (it reads timed text, ELAN, Transcriber and EXMARaLDA "
-            "annotations and oral-history synchronizer records); export the transcript as text, captions or a table")
+            "annotations, TEI transcriptions and oral-history synchronizer records); export the transcript as text, "
+            "captions or a table")
 _HEADER_FIELDS = ("title", "interviewee", "interviewer", "date", "date_nonpreferred_format", "repository",
                   "collection_name", "series_name", "accession")
 _NOTE_FIELDS = ("title", "synopsis", "keywords", "subjects", "partial_transcript")  # an index point's
@@ -43,6 +45,8 @@ def read_xml(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
         return read_transcriber(data, taught=taught, **options)
     if name == "basic-transcription":
         return read_exmaralda(data, taught=taught, **options)
+    if name == "TEI":
+        return read_tei(root, taught=taught)
     record = next((child for child in root if _local(child.tag) == "record"), None)
     if record is None:
         raise Unreadable(_UNKNOWN)

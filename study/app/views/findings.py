@@ -2,6 +2,8 @@
 each table (Word, LaTeX, CSV, Excel, Markdown) and of the whole report."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from study.app.common import get_study, require_actor
@@ -70,7 +72,9 @@ def parent_rule(view: str) -> str:
              "below it. Own codings only: when a segment carries the code itself.")
 
 
-def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> None:
+def view_body(view: str, source: str, combine: str, theme: str | None, coverage) -> Callable[[], None] | None:
+    """The view's controls and table; what is left to draw once the rest of the page is (the frequency
+    table's quotes), if anything."""
     if view == "Frequency":
         rule = parent_rule(view)
         # only the open tab is computed: the chart needs no exemplar quotes, which rank every coded segment.
@@ -82,7 +86,7 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
                 st.plotly_chart(charts.frequency_figure(table), width="stretch", config={"displaylogo": False})
         if numbers.open:
             with numbers:
-                frequency_with_quotes(source, combine, theme, rule, coverage)
+                return frequency_counts(source, combine, theme, rule, coverage)
     elif view == "Participants × codes":
         counts = st.toggle("Count coded segments (instead of 1 = mentioned)")
         show_table(findings.matrix_table(study, actor, theme, source, combine, counts=counts,
@@ -117,18 +121,22 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
                    whole=lambda: findings.framework_table(study, actor, theme, source, combine))
 
 
-def frequency_with_quotes(source: str, combine: str, theme: str | None, rule: str, coverage) -> None:
-    """The frequency table with its exemplar quotes: the counts drawn first (at 500 interviews a third
-    of the time), then replaced by the whole table once the quotes are chosen (they rank every coded
-    segment of the source); its downloads come with it."""
+def frequency_counts(source: str, combine: str, theme: str | None, rule: str, coverage) -> Callable[[], None]:
+    """The frequency table's counts (at 500 interviews a third of the time), and what replaces them by the
+    whole table, its exemplar quotes and downloads, called once the rest of the page is drawn: choosing
+    the quotes ranks every coded segment of the source."""
     slot = st.empty()
-    with slot.container():
+    counts = slot.container()
+    with counts:
         show_table(findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, quotes=False),
                    coverage, downloads=False)
-        with st.spinner("Choosing exemplar quotes…"):
+
+    def with_quotes() -> None:
+        with counts, st.spinner("Choosing exemplar quotes…"):
             table = findings.frequency_table(study, actor, theme, source, combine, parent_rule=rule, after_counts=True)
-    with slot.container():
-        show_table(table, coverage)
+        with slot.container():
+            show_table(table, coverage)
+    return with_quotes
 
 
 def whole_report(choice: SourceChoice) -> None:
@@ -163,12 +171,15 @@ def page() -> None:
     if coverage.warning:  # provisional counts are never shown as final
         st.warning(plain(coverage.warning), icon=":material/warning:")
     st.caption(plain(coverage.describe()))
+    rest = None
     try:
-        view_body(view, choice.source, choice.combine, theme, coverage)
+        rest = view_body(view, choice.source, choice.combine, theme, coverage)
     except StudyError as exc:
         error(exc)
     whole_report(choice)
     warm_charts()  # the tables open first; the charts' library loads meanwhile, while the page is idle
+    if rest is not None:  # the frequency table's quotes, chosen while the page is drawn around its counts
+        attempt(rest)
 
 
 attempt(page)
