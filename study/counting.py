@@ -103,9 +103,6 @@ class Tally:
 
     cells: dict[tuple[int, str], int]
 
-    def participants_of(self, code_id: int) -> set[str]:
-        return {p for (c, p) in self.cells if c == code_id}
-
     def of_codes(self, code_ids: Iterable[int]) -> Tally:
         """The cells of ``code_ids`` alone."""
         wanted = set(code_ids)
