@@ -15,9 +15,11 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import cache
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 from .markup import latex_escape, markdown_cell
 from .table import Column, Table, caption_line, cell_text  # noqa: F401  (the value these files render)
@@ -51,12 +53,25 @@ def to_csv(table: Table) -> str:
     """Header row of labels, then the cells: the table's data only (title and notes are not data,
     numbers in full, not rounded as shown), under the table's warning when it has one."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    _write_csv(table, table.rows, buffer)
+    return buffer.getvalue()
+
+
+def _write_csv(table: Table, rows: Iterable[dict], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
     if table.warning:  # a reader must not miss it, even in a spreadsheet
         writer.writerow([table.warning])
     writer.writerow([c.label for c in table.columns])
-    writer.writerows(table.data_cells())
-    return buffer.getvalue()
+    writer.writerows(table.data_cells_of(row) for row in rows)
+
+
+def _csv_bytes(table: Table, rows: Iterable[dict]) -> bytes:
+    """``to_csv`` encoded as UTF-8, each row as it comes."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")  # newline="": the rows' line ends as written
+    _write_csv(table, rows, text)
+    text.flush()
+    return out.getvalue()
 
 
 def to_markdown(table: Table, number: int | None = None) -> str:
@@ -132,9 +147,10 @@ def to_html(table: Table, number: int | None = None) -> str:
 # -- Word ------------------------------------------------------------------------------
 
 
-def add_docx_table(document, table: Table, number: int | None = None) -> None:
+def add_docx_table(document, table: Table, number: int | None = None, rows: Iterable[dict] | None = None) -> None:
     """Append the caption ``Table N: title``, a real Word table with a bold, repeating header
-    row, then the source line and notes, to a python-docx ``document``."""
+    row, then the source line and notes, to a python-docx ``document``. ``rows``: the table's
+    rows as they come (``to_bytes``), else ``table.rows``."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -150,14 +166,44 @@ def add_docx_table(document, table: Table, number: int | None = None) -> None:
     header._tr.get_or_add_trPr().append(flag)
     for cell, column in zip(header.cells, table.columns):
         cell.paragraphs[0].add_run(xml_safe(column.label)).bold = True
-    for values in table.cells():
+    for values in (table.cells_of(row) for row in (table.rows if rows is None else rows)):
         row = grid.add_row()
         for cell, text in zip(row.cells, values):
-            cell.text = xml_safe(text)
+            _set_cell_text(cell, xml_safe(text))
     for line in ([table.caption] if table.caption else []) + list(table.notes):
         paragraph = document.add_paragraph()
         run = paragraph.add_run(xml_safe(line))
         run.italic, run.font.size = True, Pt(9)
+
+
+_RUN_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def _set_cell_text(cell, text: str) -> None:
+    """``cell.text = text`` as python-docx writes it (a paragraph of one run: a tab ``<w:tab/>``, a
+    line end ``<w:br/>``, the text between in ``<w:t>``), a piece at a time: python-docx appends
+    the text a character at a time (a framework matrix's 40 MB of quotes: 11 s of its Word file)."""
+    from lxml.etree import SubElement
+
+    tab, br, t, space = _word_tags()
+    cell._tc.clear_content()
+    run = cell._tc.add_p().add_r()
+    for piece in _RUN_BREAKS.split(text):
+        if piece == "\t":
+            SubElement(run, tab)
+        elif piece in ("\r", "\n"):
+            SubElement(run, br)
+        elif piece:
+            SubElement(run, t).text = piece
+            if len(piece.strip()) < len(piece):  # as python-docx marks them
+                run[-1].set(space, "preserve")
+
+
+@cache
+def _word_tags() -> tuple[str, str, str, str]:
+    from docx.oxml.ns import qn
+
+    return qn("w:tab"), qn("w:br"), qn("w:t"), qn("xml:space")
 
 
 def add_paragraph(document, text: str = "", style: str | None = None):
@@ -221,9 +267,9 @@ def document_bytes(document) -> bytes:
     return fixed_zip(buffer.getvalue())
 
 
-def to_docx(table: Table, number: int | None = 1) -> bytes:
+def to_docx(table: Table, number: int | None = 1, rows: Iterable[dict] | None = None) -> bytes:
     document = new_document(table.title)
-    add_docx_table(document, table, number)
+    add_docx_table(document, table, number, rows)
     return document_bytes(document)
 
 
@@ -237,9 +283,10 @@ def xml_safe(text: str) -> str:
     return _ILLEGAL_XML.sub("", text)
 
 
-def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None):
+def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None, rows: Iterable[dict] | None = None):
     """A sheet holding the table: bold header row (frozen), wrapped cells, fitted column widths;
-    the title, source and notes go under the table. Numbers stay numbers; text never becomes a formula."""
+    the title, source and notes go under the table. Numbers stay numbers; text never becomes a formula.
+    ``rows``: the table's rows as they come (``to_bytes``), else ``table.rows``; read in one pass."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -254,16 +301,19 @@ def add_xlsx_sheet(workbook, table: Table, sheet_name: str | None = None):
         cell = sheet.cell(row=top, column=col)
         _set_text(cell, column.label)  # a code name may start with '=' too
         cell.font, cell.alignment = Font(bold=True), wrap
-    for r, row in enumerate(table.rows, start=top + 1):
+    longest = [len(column.label) for column in table.columns]  # each column's longest line, as shown
+    limits = [80 if column.wide else 40 for column in table.columns]  # the widest a column is drawn
+    r = top
+    for r, row in enumerate(table.rows if rows is None else rows, start=top + 1):
         for col, column in enumerate(table.columns, start=1):
-            _set_cell(sheet.cell(row=r, column=col), row.get(column.key), column, wrap)
+            value = row.get(column.key)
+            _set_cell(sheet.cell(row=r, column=col), value, column, wrap)
+            if longest[col - 1] + 2 < limits[col - 1]:  # past it the width is the limit: no line is measured
+                longest[col - 1] = max(longest[col - 1], max(map(len, column.text(value).splitlines()), default=0))
     sheet.freeze_panes = f"A{top + 1}"
-    cells = table.cells()
-    for col, column in enumerate(table.columns, start=1):
-        longest = max([len(column.label)] + [max((len(x) for x in row[col - 1].splitlines()), default=0) for row in cells])
-        limit = 80 if column.wide else 40
-        sheet.column_dimensions[get_column_letter(col)].width = min(max(longest + 2, 8), limit)
-    after = len(table.rows) + top + 2
+    for col, limit in enumerate(limits, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = min(max(longest[col - 1] + 2, 8), limit)
+    after = r + 2
     for offset, line in enumerate([table.title, table.caption, *table.notes]):
         if line:
             _set_text(sheet.cell(row=after + offset, column=1), line)
@@ -310,14 +360,18 @@ def new_workbook():
 
 
 def workbook_bytes(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    """The workbook's file, the same bytes for the same sheets: written by openpyxl's own writer,
+    not ``workbook.save``, which stamps the file modified now (a second later, other bytes)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    buffer = io.BytesIO()  # stored, not compressed: fixed_zip compresses it once
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
     return fixed_zip(buffer.getvalue())
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, rows: Iterable[dict] | None = None) -> bytes:
     workbook = new_workbook()
-    add_xlsx_sheet(workbook, table)
+    add_xlsx_sheet(workbook, table, rows=rows)
     return workbook_bytes(workbook)
 
 
@@ -326,7 +380,10 @@ def to_xlsx(table: Table) -> bytes:
 _TEXT_RENDERERS: dict[str, Callable[[Table], str]] = {
     "json": to_json, "csv": to_csv, "md": to_markdown, "latex": to_latex, "html": to_html,
 }
-_BINARY_RENDERERS: dict[str, Callable[[Table], bytes]] = {"docx": to_docx, "xlsx": to_xlsx}
+# the formats written as their rows come (``to_bytes``'s ``rows``): CSV, Excel and Word
+_ROW_WRITERS: dict[str, Callable[[Table, Iterable[dict]], bytes]] = {
+    "csv": _csv_bytes, "xlsx": lambda table, rows: to_xlsx(table, rows), "docx": lambda table, rows: to_docx(table, 1, rows),
+}
 
 
 def to_text(table: Table, fmt: str) -> str:
@@ -337,10 +394,16 @@ def to_text(table: Table, fmt: str) -> str:
         raise ValueError(f"{fmt!r} is not a text format; choose one of {', '.join(TEXT_FORMATS)}") from None
 
 
-def to_bytes(table: Table, fmt: str) -> bytes:
-    """The table as the bytes of a file in ``fmt`` (any of FORMATS): what downloads and --out write."""
-    if fmt in _BINARY_RENDERERS:
-        return _BINARY_RENDERERS[fmt](table)
+def to_bytes(table: Table, fmt: str, rows: Iterable[dict] | None = None) -> bytes:
+    """The table as the bytes of a file in ``fmt`` (any of FORMATS): what downloads and --out write.
+
+    ``rows``: the table's rows (``table`` then holds none) as they come, e.g. read a batch at a time:
+    CSV, Excel and Word files are written from them as they come, so the rows are never held whole
+    beside the file (the other formats take them whole)."""
+    if fmt in _ROW_WRITERS:
+        return _ROW_WRITERS[fmt](table, table.rows if rows is None else rows)
+    if rows is not None:
+        table = replace(table, rows=tuple(rows))
     return to_text(table, fmt).encode("utf-8")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
 
@@ -540,9 +540,18 @@ def framework_table(study: Study, asker: Actor, theme: str | None = None, source
     interviews go to a last column. Like a framework-analysis matrix.
 
     Read ``FRAMEWORK_READ`` participants at a time (``framework_page`` reads one page of them)."""
+    head, rows = framework_rows(study, asker, theme, source, combine)
+    return replace(head, rows=tuple(rows))
+
+
+def framework_rows(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,
+                   combine: str = "union") -> tuple[Table, Iterator[dict]]:
+    """``framework_table`` without its rows, and its rows, read ``FRAMEWORK_READ`` participants at a
+    time as they are taken: what a download writes as it reads (``exports.to_bytes``'s ``rows``),
+    holding a batch of rows, not the matrix (at 500 interviews its cells are some 40 MB of text)."""
     scope = framework_scope(study, asker, theme, source, combine)
     batches = chunks(list(scope.participants), FRAMEWORK_READ)
-    return _framework(scope, [row for batch in batches for row in _framework_rows(study, asker, scope, batch)])
+    return _framework(scope, []), (row for batch in batches for row in _framework_rows(study, asker, scope, batch))
 
 
 def framework_page(study: Study, asker: Actor, theme: str | None = None, source: str | Source | None = None,

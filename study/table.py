@@ -57,11 +57,18 @@ class Table:
 
     def cells(self) -> list[list[str]]:
         """The rows as cell text, column by column."""
-        return [[c.text(row.get(c.key)) for c in self.columns] for row in self.rows]
+        return [self.cells_of(row) for row in self.rows]
+
+    def cells_of(self, row: dict) -> list[str]:
+        """One row (of this table's, or of its rows read as they come) as cell text."""
+        return [c.text(row.get(c.key)) for c in self.columns]
 
     def data_cells(self) -> list[list[str]]:
         """The rows as data files hold them: like :meth:`cells`, with numbers in full."""
-        return [[c.data_text(row.get(c.key)) for c in self.columns] for row in self.rows]
+        return [self.data_cells_of(row) for row in self.rows]
+
+    def data_cells_of(self, row: dict) -> list[str]:
+        return [c.data_text(row.get(c.key)) for c in self.columns]
 
     def display_rows(self) -> list[dict[str, str]]:
         """Rows keyed by column label, as text: what a terminal table prints."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -11,6 +12,7 @@ import subprocess
 import docx
 import openpyxl
 import pytest
+from lxml import etree
 
 from study import charts, exports
 from study.agreement import coefficient_text, interval_text
@@ -119,6 +121,26 @@ def test_word_holds_a_real_table_with_header_and_caption():
 
 def test_word_file_is_the_same_bytes_every_time():
     assert exports.to_docx(sample_table()) == exports.to_docx(sample_table())
+
+
+def test_excel_file_is_the_same_bytes_every_time(monkeypatch):
+    first = exports.to_xlsx(sample_table())
+    later = datetime.datetime(2031, 5, 6, 7, 8, 9)  # openpyxl's save stamps the file with the time it is written
+    monkeypatch.setattr(datetime, "datetime", type("Later", (datetime.datetime,), {"now": classmethod(lambda cls, tz=None: later)}))
+    assert exports.to_xlsx(sample_table()) == first
+
+
+def test_word_cells_hold_what_python_docx_itself_writes_for_their_text():
+    """The writer puts a cell's text in place a piece at a time (python-docx's ``cell.text = ...``
+    walks it a character at a time): the cells' paragraphs are the XML python-docx writes, with
+    tabs, line ends of both kinds and spaces kept at either end."""
+    texts = ["plain", " lead", "trail ", "a\tb", "line\nbreak\r\nend\r", "\n", "", "“quoted” … #3"]
+    written = docx.Document(io.BytesIO(exports.to_docx(Table("t", (Column("a", "A"),), tuple({"a": t} for t in texts)))))
+    reference = docx.Document().add_table(rows=len(texts), cols=1)
+    for cell, text in zip(reference.columns[0].cells, texts):
+        cell.text = text
+    ours = [etree.tostring(cell._tc.p_lst[0]) for cell in written.tables[0].columns[0].cells[1:]]
+    assert ours == [etree.tostring(cell._tc.p_lst[0]) for cell in reference.columns[0].cells]
 
 
 def test_xlsx_has_bold_header_widths_wrap_and_typed_cells():

@@ -125,7 +125,7 @@ def renamed_study(study) -> None:
             conn.execute(schema.transcripts.update().where(schema.transcripts.c.name == old).values(name=new))
 
 
-def test_interviews_are_quoted_in_the_natural_order_of_their_names_and_the_csv_is_the_same_bytes(
+def test_interviews_are_quoted_in_the_natural_order_of_their_names_and_the_downloads_are_the_same_bytes(
         study_from, monkeypatch):
     study = study_from(renamed_study)
     monkeypatch.setattr(findings, "FRAMEWORK_READ", 2)
@@ -133,7 +133,9 @@ def test_interviews_are_quoted_in_the_natural_order_of_their_names_and_the_csv_i
     asked = (study, CLI, None, union.source, union.combine)
     old, new = before.framework_table(*asked), findings.framework_table(*asked)
     assert new.to_dict() == old.to_dict()
-    assert exports.to_bytes(new, "csv") == exports.to_bytes(old, "csv")
+    for fmt in ("csv", "xlsx", "docx"):  # the downloads: written from the rows as they are read
+        head, rows = findings.framework_rows(*asked)
+        assert not head.rows and exports.to_bytes(head, fmt, rows) == exports.to_bytes(old, fmt), fmt
     p1, p2 = ("\n\n".join(row.values()) for row in new.rows[:2])
     assert p1.index("(P1 visit 9 #") < p1.index("(P1 visit 10 #")
     places = [place for cell in list(new.rows[1].values())[1:]  # e.g. "p2 visit 01 #4", in each cell's order

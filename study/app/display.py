@@ -203,14 +203,20 @@ TABLE_DOWNLOADS = (("docx", "Word"), ("latex", "LaTeX"), ("csv", "CSV"), ("xlsx"
 
 def table_downloads(table, whole: Callable | None = None) -> None:
     """One download button per export format of a ``study.exports.Table``, in a row; ``whole``
-    (of a paged table) builds the whole table when a button is pressed."""
+    (of a paged table) builds the whole table when a button is pressed: a ``Table``, or a table
+    without rows and its rows, written as they come (``exports.to_bytes``)."""
     columns = st.columns(len(TABLE_DOWNLOADS))  # wide enough for "Markdown" at 1280 px
     for column, (fmt, label) in zip(columns, TABLE_DOWNLOADS):
         column.download_button(
-            label, data=lambda fmt=fmt: exports.to_bytes(whole() if whole else table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
+            label, data=lambda fmt=fmt: _file(whole() if whole else table, fmt), file_name=f"{table.name}{exports.EXTENSIONS[fmt]}",
             mime=exports.MEDIA_TYPES[fmt], icon=":material/download:", on_click="ignore", key=f"dl-{table.name}-{fmt}",
             width="stretch",
         )
+
+
+def _file(whole, fmt: str) -> bytes:
+    table, rows = whole if isinstance(whole, tuple) else (whole, None)
+    return exports.to_bytes(table, fmt, rows)
 
 
 # -- raters' colours: the Adjudicate card marks each rater's codings in that rater's colour ------

@@ -118,7 +118,7 @@ def view_body(view: str, source: str, combine: str, theme: str | None, coverage)
     else:  # a page of participants: the whole matrix quotes every coded segment (at 500 interviews, seconds)
         page = findings.framework_page(study, actor, theme, source, combine, number=page_number(FRAMEWORK_PAGE))
         show_table(page.table, coverage, height=600, page=page,
-                   whole=lambda: findings.framework_table(study, actor, theme, source, combine))
+                   whole=lambda: findings.framework_rows(study, actor, theme, source, combine))
 
 
 def frequency_counts(source: str, combine: str, theme: str | None, rule: str, coverage) -> Callable[[], None]:
