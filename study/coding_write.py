@@ -117,7 +117,7 @@ def write_coding(session: Session, actor: Actor, rater_id: int, segment_id: int 
 
 def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite], *, audited: bool = True,
                   consensus: bool = False, check_done: bool = True, carried: bool = False,
-                  segments: dict[int, Row] | None = None) -> int:
+                  segments: dict[int, SegmentFacts] | None = None) -> int:
     """Apply every write in order, all checked first; returns how many changed what is stored.
 
     ``audited`` False is for callers that audit the whole operation in one entry of their own
@@ -139,7 +139,7 @@ def write_codings(session: Session, actor: Actor, writes: Iterable[CodingWrite],
 
 
 def _write_all(session: Session, actor: Actor, writes: list[CodingWrite], audited: bool, consensus: bool,
-               check_done: bool, carried: bool, held: bool | None, segments: dict[int, Row] | None) -> int:
+               check_done: bool, carried: bool, held: bool | None, segments: dict[int, SegmentFacts] | None) -> int:
     """``write_codings``'s work; ``held`` None: a click's few writes, one by one; True: a bulk
     batch with no other writer of codings until the commit; False: a bulk batch others may race."""
     facts = _Facts(session, writes, segments)
@@ -427,7 +427,7 @@ class _Facts:
     of writes: each write's rater, segment, code and transcript, the rater's done mark on the
     transcript, and the coding already stored under the write's key (with its memo)."""
 
-    def __init__(self, session: Session, writes: Sequence[CodingWrite], segments: dict[int, Row] | None = None):
+    def __init__(self, session: Session, writes: Sequence[CodingWrite], segments: dict[int, SegmentFacts] | None = None):
         self.session = session
         self.raters: dict[int, Row] = {}  # id -> (rater_name, role)
         self.segments: dict[int, Row] = {}  # id -> (segment_transcript, segment_index, start, end)
@@ -443,7 +443,7 @@ class _Facts:
         for chunk in _chunks(writes, _FACTS_CHUNK):
             self._read(chunk)
 
-    def _read_by_table(self, writes: Sequence[CodingWrite], segments: dict[int, Row] | None) -> None:
+    def _read_by_table(self, writes: Sequence[CodingWrite], segments: dict[int, SegmentFacts] | None) -> None:
         """The same facts for a bulk batch, table by table (ids in chunks): an import of a whole
         study reads each rater, segment, code and transcript once, not once per write; the
         segments not at all if the caller has read them (``segments``)."""
@@ -467,7 +467,7 @@ class _Facts:
         self._looked_up = set(keys)
         self._stored = self._stored_of(by_rater, self._looked_up)
 
-    def _segments_of(self, transcript_ids: set[int], wanted: set[int]) -> dict[int, Row]:
+    def _segments_of(self, transcript_ids: set[int], wanted: set[int]) -> dict[int, SegmentFacts]:
         """The ``wanted`` segments, read transcript by transcript (an import names most segments of
         the transcripts it codes: a few statements, not one per few hundred segments). A segment of
         a transcript no write names is not found, as the checks then say."""
@@ -572,17 +572,32 @@ class _Facts:
         return f"{self.transcripts.get(key.transcript_id, key.transcript_id)}#{where}{span} {self.ref(key.code_id)}"
 
 
-def segments_of(session: Session, transcript_ids: Iterable[int]) -> dict[int, Row]:
-    """{segment id: (id, segment_transcript, segment_index, start, end)} of every segment of the
-    transcripts ``transcript_ids``, as the checks of ``write_codings`` read them, a few hundred
-    transcripts per statement."""
-    segments = Segment.__table__
+class SegmentFacts(NamedTuple):
+    """What the checks know of a segment (the names ``_Facts`` reads it under)."""
+
+    id: int
+    segment_transcript: int
+    segment_index: int
+    start: int
+    end: int
+
+
+def segments_of(session: Session, transcript_ids: Iterable[int]) -> dict[int, SegmentFacts]:
+    """{segment id: its facts} of every segment of the transcripts ``transcript_ids``, as the
+    checks of ``write_codings`` read them, a few hundred transcripts per statement. Read through
+    the driver's cursor, as plain tuples: an import reads every segment of the study (100,000 at
+    L), for which SQLAlchemy's rows cost twice the read, and reading their fields by name as much
+    again."""
+    cursor = session.connection().connection.driver_connection.cursor()
     found = {}
-    for chunk in _chunks(sorted(transcript_ids)):
-        found.update((row[0], row) for row in session.execute(
-            select(segments.c.id, segments.c.transcript_id.label("segment_transcript"),
-                   segments.c.index.label("segment_index"), segments.c.start, segments.c.end)
-            .where(segments.c.transcript_id.in_(chunk))).all())
+    try:
+        for chunk in _chunks(sorted(transcript_ids)):
+            ids = ", ".join(str(int(i)) for i in chunk)  # ids the database gave: integers, no quoting
+            cursor.execute(f'SELECT id, transcript_id, "index", start, "end" FROM segments '
+                           f"WHERE transcript_id IN ({ids})")
+            found.update((row[0], row) for row in map(SegmentFacts._make, cursor.fetchall()))
+    finally:
+        cursor.close()
     return found
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from . import bulk, consensus, memos
 from . import codes as codes_mod
 from .auth import Actor, importing_rater, rater_user, require_rater_id, writable_rater
-from .coding_write import CodingKey, CodingWrite, Span, segments_of, write_coding, write_codings
+from .coding_write import CodingKey, CodingWrite, SegmentFacts, Span, segments_of, write_coding, write_codings
 from .csv_quotes import EXTRA_CELLS_FIX, QUOTE_FIX, extra_cells_problem, unclosed_quote
 from .excluded import excluded_transcript_ids
 from .errors import BadValue, CodingsFileError, NotAllowed, NotFound, StudyError
@@ -478,19 +478,22 @@ class _CodingTargets:
         self.codes = codes_mod.all_codes(session, include_retired=True)
         self._code_by_ref: dict[str, int] = {}  # reference as written -> code id
         self._transcripts: dict[str, tuple[_Named, dict[int, int]]] = {}
-        self.segments: dict[int, Row] = {}  # every segment of the transcripts read, as write_codings checks them
+        self.segments: dict[int, SegmentFacts] = {}  # every segment of the transcripts read, as write_codings checks them
         self._rows: dict[CodingKey, list[tuple[int, str | None]]] = {}  # key -> [(line, memo)] in file order
 
     def add(self, line: int, row: dict) -> None:
-        transcript, segment_ids = self._transcript(row["transcript"].strip())
-        code_id = self._code_id(row["code"])
+        # Once per row of a file of tens of thousands: the lookups read their dicts first.
+        name, ref = row["transcript"].strip(), row["code"]
+        transcript, segment_ids = self._transcripts.get(name) or self._transcript(name)
+        code_id = self._code_by_ref.get(ref) or self._code_id(ref)
         index = _segment_index(row.get("segment", ""))
         segment_id = None
         if index is not None:
-            if index not in segment_ids:
+            segment_id = segment_ids.get(index)
+            if segment_id is None:
                 raise NotFound(f"transcript {transcript.name!r} has no segment {index} (it has {len(segment_ids)})")
-            segment_id = segment_ids[index]
-        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, _span(row))
+        span = _span(row) if row.get("start") or row.get("end") else None
+        key = CodingKey(self.rater_id, transcript.id, segment_id, code_id, span)
         memo = row.get("memo") or None
         self._rows.setdefault(key, []).append((line, memos.check_text(memo) if memo is not None else None))
 
@@ -521,8 +524,8 @@ class _CodingTargets:
                 select(Transcript.id, Transcript.name).where(Transcript.name.in_(chunk))).all())
         segments: dict[int, dict[int, int]] = {tid: {} for tid in found}
         read = segments_of(self.session, found)
-        for sid, row in read.items():
-            segments[row.segment_transcript][row.segment_index] = sid
+        for sid, tid, index, _, _ in read.values():
+            segments[tid][index] = sid
         self.segments.update(read)
         self._transcripts.update((name, (_Named(tid, name), segments[tid])) for tid, name in found.items())
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from study import codings
-from study import auth
+from study import auth, coding_write, codings
 from study.auth import CLI, Actor
 from study.errors import CodingsFileError, NotAllowed, NotFound
-from study.store import AuditEntry
+from study.store import AuditEntry, Coding, Segment, Transcript, User
 from tests.factories import add_interview, add_raters, load_small_codebook
 
 ALICE, BOB, ADMIN = Actor("alice", "coder"), Actor("bob", "coder"), Actor("admin", "admin")
@@ -122,6 +121,61 @@ def test_csv_import_applies_all_rows_or_none(coded, tmp_path):
     assert "line 3" in message and "line 4" in message and "line 5" in message and "line 2" not in message
     with pytest.raises(NotFound):  # not even the rater was created
         codings.export_codings(coded, CLI, "carol")
+
+
+CODES = ["Challenges/Model search", "Challenges/Missing attributes", "Attributes/Popularity", "Attributes/License"]
+
+
+def varied_codings_csv(study, path):
+    """A file of every shape an import reads (segments, whole transcripts, spans inside a segment and
+    one covering it, memos, a row repeated, a stored coding's memo changed), more rows than a bulk
+    write's threshold."""
+    add_interview(study, "P2-interview", "P2", [f"Answer {n} about the hub and its cards." for n in range(8)])
+    with study.session() as session:
+        spans = session.execute(select(Segment.index, Segment.start, Segment.end).join(Transcript)
+                                .where(Transcript.name == "P2-interview", Segment.index.in_([1, 3]))).all()
+    lines = ["transcript,segment,code,memo,start,end", "P1-interview,1,Challenges/Model search,new memo,,"]
+    lines += [f"P2-interview,{index},{code},{'see the card' if index % 3 == 0 else ''},,"
+              for index in range(16) for code in CODES]
+    lines += ["P2-interview,,Attributes/License,the whole interview,,", "P1-interview,,Attributes/Popularity,,,",
+              "P2-interview,5,Challenges/Model search,see the card,,"]  # a row repeated, the same memo
+    for index, start, end in spans:
+        lines += [f"P2-interview,{index},Attributes/License,a part,{start + 2},{end - 3}",
+                  f"P2-interview,{index},Challenges/Model search,,{start},{end}"]  # the whole segment: the segment
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def stored_by(study, rater):
+    """A rater's codings and their audit entries, without the rater's id, dates and row ids."""
+    with study.session() as session:
+        rater_id = session.scalars(select(User.id).where(User.name == rater)).one()
+        rows = session.execute(select(Coding.transcript_id, Coding.segment_id, Coding.code_id, Coding.unit_key,
+                                      Coding.span_start, Coding.span_end, Coding.memo)
+                               .where(Coding.rater_id == rater_id).order_by(Coding.id)).all()
+        entries = [(e.action, e.target, {**(e.before or {}), "rater_id": None}, {**(e.after or {}), "rater_id": None})
+                   for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("coding.%"))
+                                            .order_by(AuditEntry.id))
+                   if (e.after or e.before)["rater_id"] == rater_id]
+    return [tuple(row) for row in rows], entries
+
+
+def test_a_large_import_stores_and_audits_what_a_small_one_would(coded, tmp_path, monkeypatch):
+    """From ``_BY_TABLE`` writes the checks read their facts table by table and take the segments
+    the import resolved its rows with; below it, in one statement per chunk of writes. Both store
+    and audit the same codings (the same file, for two raters with the same stored coding)."""
+    path = varied_codings_csv(coded, tmp_path / "codings.csv")
+    for rater in ("alice", "bob"):
+        codings.apply_code(coded, CLI, rater, "P1-interview", 1, "Challenges/Model search", memo="old memo")
+    monkeypatch.setattr(coding_write, "_BY_TABLE", 10**6)
+    alice = codings.import_codings_csv(coded, CLI, "alice", path)
+    monkeypatch.setattr(coding_write, "_BY_TABLE", 1)
+    bob = codings.import_codings_csv(coded, CLI, "bob", path)
+    assert alice > coding_write._BULK
+    assert (bob, *stored_by(coded, "bob")) == (alice, *stored_by(coded, "alice"))
+    assert ("P2-interview", 1, "Challenges/Model search", "", None, None) in [
+        (c.transcript, c.segment, c.code, c.memo or "", *(c.span or (None, None)))
+        for c in codings.codings_of(coded, CLI, "bob")]  # the span covering its segment is the segment
 
 
 def test_export_has_the_columns_the_import_reads(coded, tmp_path):

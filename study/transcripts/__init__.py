@@ -45,7 +45,7 @@ from .model import (
 from .accounting import WordAccount, word_account
 from .roles import label_role, role_named, speakers
 from .taught import Convention, ConventionError, convention_from_example, convention_from_pattern, reread
-from .tables import PARTICIPANTS, SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_header, survey_responses, table_header
+from .tables import PARTICIPANTS, SURVEY, TABLE_SUFFIXES, TRANSCRIPT, kind_of_rows, survey_responses, table_rows
 from .text import decode_text
 
 __all__ = [
@@ -115,7 +115,8 @@ def check_data(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> by
 
 
 def table_kind(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """"transcript" for a speaker table (speaker and text columns), "participants" for a participants
+    """"transcript" for a speaker table (speaker and text columns, or speakers taking turns row by row in a column
+    whose header names no speaker), "participants" for a participants
     table (a participant-id column, attributes, no text), else "survey" (responses).
 
     Example: a CSV headed ``Speaker,Text,Start`` is a "transcript"; ``participant,response`` a "survey".
@@ -126,7 +127,7 @@ def table_kind(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 def table_kind_of(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """``table_kind`` of a file's bytes, errors naming ``name``."""
     with _reported_against(name):
-        return kind_of_header(table_header(checked_bytes(data, max_bytes), PurePath(name).suffix.lower()))
+        return kind_of_rows(table_rows(checked_bytes(data, max_bytes), PurePath(name).suffix.lower()))
 
 
 @contextmanager

@@ -113,6 +113,57 @@ def speaker_columns(header: list[str]) -> SpeakerColumns | None:
     return SpeakerColumns(speaker, text, time)
 
 
+def learned_columns(rows: list[list[str]]) -> SpeakerColumns | None:
+    """The speaker and text columns of a table whose header does not name them both (a bilingual transcript headed
+    'Hablante, Quechua, Castellano'; 'Persona, Original, Translation'), learned from its cells: the speaker column
+    holds a few short names that recur and take turns row by row, the text column is the first other column with
+    words in most rows (the others are kept as notes beside each turn), the time column one of clock times. None when
+    no column is such a speaker."""
+    header, body = rows[0], [row for row in rows[1:] if any(cell.strip() for cell in row)]
+    if len(body) < 4:
+        return None
+    names = [name.strip() for name in header]
+    named = next((i for i, name in enumerate(names) if _SPEAKER_COLUMNS.fullmatch(name)), None)
+    speaker = named if named is not None else next((i for i in range(len(header)) if _takes_turns(body, i)), None)
+    if speaker is None or not _takes_turns(body, speaker):
+        return None
+    time = next((i for i, name in enumerate(names) if _TIME_COLUMNS.fullmatch(name)), None)
+    if time is None:  # '時間', 'Minuto': a column of clock times in most rows
+        time = next((i for i in range(len(header)) if i != speaker and _timed(body, i)), None)
+    text = next((i for i, name in enumerate(names) if _TEXT_COLUMNS.fullmatch(name)), None)
+    if text is None:
+        text = next((i for i in range(len(header)) if i not in (speaker, time) and _worded(body, i)), None)
+    return SpeakerColumns(speaker, text, time) if text is not None else None
+
+
+def _cells(body: list[list[str]], index: int) -> list[str]:
+    return [" ".join(row[index].split()) if index < len(row) else "" for row in body]
+
+
+def _takes_turns(body: list[list[str]], index: int) -> bool:
+    """Short names (four words at most), at least two, each in two rows or more, changing from row to row in half
+    the rows at least: a dialogue's speakers, not a survey's respondents (each once) nor a grouping column."""
+    cells = [cell for cell in _cells(body, index) if cell]
+    if len(cells) < 0.8 * len(body) or any(len(cell.split()) > 4 or not _LETTER.search(cell) for cell in cells):
+        return False
+    counts = {cell: cells.count(cell) for cell in set(cells)}
+    changes = sum(a != b for a, b in zip(cells, cells[1:]))
+    return 2 <= len(counts) <= max(8, len(cells) // 3) and min(counts.values()) >= 2 and changes >= 0.5 * (len(cells) - 1)
+
+
+def _timed(body: list[list[str]], index: int) -> bool:
+    cells = _cells(body, index)
+    return sum(1 for cell in cells if _CLOCK_CELL.fullmatch(cell)) >= 0.8 * len(cells)
+
+
+_CLOCK_CELL = re.compile(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?")
+
+
+def _worded(body: list[list[str]], index: int) -> bool:
+    cells = _cells(body, index)
+    return sum(1 for cell in cells if _LETTER.search(cell)) >= 0.8 * len(cells)
+
+
 def timed_text_columns(header: list[str]) -> int | None:
     """The text column of a table of timed text with no speaker column, as speech-to-text tools write
     it ("start, end, text"): a time and a text column, no speaker and no participant column. None otherwise."""
@@ -125,19 +176,16 @@ def timed_text_columns(header: list[str]) -> int | None:
     return text if timed else None
 
 
-def table_header(data: bytes, suffix: str) -> list[str]:
-    if suffix == ".xlsx":
-        rows = _xlsx_rows(data)
-    else:
-        first_line = decode_text(data).split("\n", 1)[0]
-        rows = table_rows(first_line.encode("utf-8"), suffix)
-    return rows[0] if rows else []
-
-
 def kind_of_header(header: list[str]) -> str:
     if speaker_columns(header) is not None or timed_text_columns(header) is not None:
         return TRANSCRIPT
     return PARTICIPANTS if _is_participants_header(header) else SURVEY
+
+
+def kind_of_rows(rows: list[list[str]]) -> str:
+    """``kind_of_header`` of the table's header, and a transcript too when its cells show speakers taking turns."""
+    kind = kind_of_header(rows[0]) if rows else SURVEY
+    return TRANSCRIPT if kind == SURVEY and learned_columns(rows) is not None else kind
 
 
 # Columns that name who a row is about, in a participants (demographics) table.
@@ -160,6 +208,8 @@ def read_speaker_table(data: bytes, suffix: str, *, without: Collection[str] = (
                        **_options) -> ParsedTranscript:
     rows, delimiter = _rows_and_delimiter(data, suffix)
     columns = speaker_columns(rows[0]) if rows else None
+    if columns is None and rows and timed_text_columns(rows[0]) is None:
+        columns = learned_columns(rows)
     if columns is None and rows and (text := timed_text_columns(rows[0])) is not None:
         # a table of timed text naming no speaker: its text cells read as a text file's paragraphs,
         # with their own labels if any ("SPEAKER_00: ...")
