@@ -4,8 +4,9 @@ whose file lies outside the archive (``relative://`` with a ``basePath``), quota
 editors and edit dates on selections, nested folders that are not codable (NVivo), notes written
 as files (NVivo), GUIDs in braces and mixed case (ATLAS.ti), a UTF-8 byte order mark before the
 XML and in a text, CR LF line ends and characters outside the basic plane, vendor namespaces on
-elements and attributes, optional attributes left out, and NVivo's memos: annotations joined by
-links to a selection over several turns, named notes on selections and texts.
+elements and attributes, optional attributes left out, NVivo's memos: annotations joined by
+links to a selection over several turns, named notes on selections and texts, and MAXQDA's
+points (a coded selection of no characters) beside codes nested five deep.
 
 Written here, never copied: shapes from the QDA-XML schema and the tools' readers and writers
 (QualCoder's ``refi.py`` names ``relative://`` and ``absolute://`` paths and NVivo's notes as
@@ -261,8 +262,46 @@ def selections() -> tuple[str, dict[str, bytes]]:
     return qde, {f"Sources/{g(2, 1)}.txt": TEXT.encode()}
 
 
+def points() -> tuple[str, dict[str, bytes]]:
+    """MAXQDA: a coded selection of no characters (a point in the text, where a coder clicked), one
+    ending at the text's very end, two users' selections overlapping on one answer, codes nested
+    five deep (only the deepest codable, one without a colour), a set of codes and texts, and a
+    link between two codes."""
+    g = lambda k, n: guid(k, n, upper=True)  # noqa: E731
+    ana, ben = g(15, 1), g(15, 2)
+
+    def selection(n: int, where: tuple[int, int], user: str, code: int, day: int) -> str:
+        dated = f' creationDateTime="2024-08-0{day}T10:00:00Z"'
+        return (f'<PlainTextSelection guid="{g(3, n)}" startPosition="{where[0]}" endPosition="{where[1]}" '
+                f'creatingUser="{user}"{dated}><Coding guid="{g(4, n)}" creatingUser="{user}"{dated}><CodeRef '
+                f'targetGUID="{g(1, code)}"/></Coding></PlainTextSelection>')
+
+    clicked = TEXT.index("review queue")
+    parts = [selection(1, (clicked, clicked), ana, 5, 1),
+             selection(2, _span(TEXT, "Waiting for reviewers, mostly after lunch.\n"), ana, 6, 2),
+             selection(3, _span(TEXT, "A map of the build pipeline"), ana, 5, 3),
+             selection(4, _span(TEXT, "the build pipeline, then the review queue."), ben, 5, 4)]
+    tree = "".join(f'<Code guid="{g(1, n)}" name="Level {n}" isCodable="false" color="#10{n}0{n}0">'
+                   for n in range(1, 5))
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Points" origin="MAXQDA 24 (Release 24.7.0)">
+  <Users><User guid="{ana}" name="ana"/><User guid="{ben}" name="ben"/></Users>
+  <CodeBook><Codes>
+    {tree}<Code guid="{g(1, 5)}" name="Pipeline" isCodable="true"/>{"</Code>" * 4}
+    <Code guid="{g(1, 6)}" name="Waiting" isCodable="true" color="#ef8256"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{g(2, 1)}" name="Whiteboard" plainTextPath="internal://{g(2, 1)}.txt">{"".join(parts)}</TextSource>
+  </Sources>
+  <Links><Link guid="{g(11, 1)}" name="leads to" direction="OneWay" originGUID="{g(1, 5)}" targetGUID="{g(1, 6)}"/></Links>
+  <Sets><Set guid="{g(12, 1)}" name="Delay"><MemberCode targetGUID="{g(1, 5)}"/><MemberCode targetGUID="{g(1, 6)}"/>
+    <MemberSource targetGUID="{g(2, 1)}"/></Set></Sets>
+</Project>"""
+    return qde, {f"Sources/{g(2, 1)}.txt": TEXT.encode()}
+
+
 SHAPES = {"word only": word_only, "outside": outside, "quotations": quotations, "folders": folders, "memos": memos,
-          "recording notes": recording_notes, "selections": selections}
+          "recording notes": recording_notes, "selections": selections, "points": points}
 
 
 def write_shape(path: Path, shape: str) -> Path:

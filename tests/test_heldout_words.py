@@ -36,7 +36,8 @@ LOST_TODAY: dict[str, str] = {}
 # whose margin numbers every line once those numbers are learned as the margin's (they were read as speech); and two
 # TEI transcriptions (ISO/TEI, an oral-history archive's), refused before; and an oral history whose interviewer's
 # interjections stand in brackets inside the answers, once they are the interviewer's turns; and two bilingual tables
-# whose header names no text column (refused before), once the columns are learned from the cells:
+# whose header names no text column (refused before), once the columns are learned from the cells; and a Spanish text
+# typed on a classic Mac (Mac OS Roman) once that code page is learned too:
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
@@ -125,6 +126,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "es-json-paragraphs.json",
     "es-md-bullet-arrow.md",
     "es-numbered-p-r.txt",
+    "es-oral-history-mac-roman.txt",
     "es-pdf-table-text.txt",
     "es-raya-dialogue.txt",
     "es-tei-oral-history.xml",

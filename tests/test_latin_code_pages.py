@@ -1,5 +1,5 @@
 """Text saved in a legacy Latin-script code page (Turkish cp1254; Polish, Czech, Hungarian, Romanian cp1250; Lithuanian
-cp1257; Vietnamese cp1258) is read in it, learned from the letters of its words, not as cp1252 ('by³o' for 'było');
+cp1257; Vietnamese cp1258; a classic Macintosh's Mac OS Roman) is read in it, learned from the letters of its words, not as cp1252 ('by³o' for 'było');
 text that cp1252 reads into one language's letters (French, German, Icelandic...) stays cp1252. The dialogues are
 written by hand; each test saves one in the code page and reads it back."""
 from __future__ import annotations
@@ -36,6 +36,12 @@ DIALOGUES = {
                        ("Befragter", "Ich habe in einer Großbäckerei gearbeitet. Über die Jahre wurde es besser.")],
     ("is", "cp1252"): [("Spyrjandi", "Hvar fæddist þú?"),
                        ("Viðmælandi", "Ég fæddist á Ísafirði. Faðir minn var sjómaður.")],
+    ("es", "mac_roman"): [("Entrevistadora", "¿Cuándo llegó usted a Madrid?"),
+                          ("Entrevistado", "En el sesenta y cinco. Éramos cinco niños. ¡Qué tiempos!")],
+    ("de", "mac_roman"): [("Interviewerin", "Wann sind Sie nach München gekommen?"),
+                          ("Befragter", "Ich habe in einer Großbäckerei gearbeitet, früh um vier.")],
+    ("es", "cp1252"): [("Entrevistadora", "¿Cuándo llegó usted a Madrid? «Madrid», digo."),
+                       ("Entrevistado", "En el sesenta y cinco. ¡Qué tiempos!")],
     ("en", "cp1252"): [("Interviewer", "Did the clinic give you 5µg or 10µg? \u201cThe small dose\u201d, they said?"),
                        ("Nurse", "The small one \u2013 we met at the caf\u00e9 after, it cost \u20ac3.")],
 }
@@ -56,7 +62,8 @@ def cp1258(text: str) -> bytes:
 
 
 def _saved(said: list[tuple[str, str]], encoding: str) -> bytes:
-    text = "\n".join(f"{name}: {words}" for name, words in said) + "\n"
+    line_end = "\r" if encoding == "mac_roman" else "\n"  # a classic Mac ends lines with a carriage return
+    text = line_end.join(f"{name}: {words}" for name, words in said) + line_end
     return cp1258(text) if encoding == "cp1258" else text.encode(encoding)
 
 

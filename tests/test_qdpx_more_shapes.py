@@ -17,7 +17,7 @@ from study.qdpx import kept
 from study.qdpx.model import SOURCES_FOLDER
 from study.store import Coding, Study
 from tests.qdpx_loss import inventory, loss
-from tests.qdpx_media_projects import DOCX, PROJECTS
+from tests.qdpx_media_projects import DOCX, PROJECTS, TEXT
 from tests.qdpx_more_shapes import SHAPES, folders, write_project, write_shape
 
 SCHEMA = xmlschema.XMLSchema(str(qdpx.schema_path()))
@@ -154,8 +154,10 @@ def test_nvivo_memos_go_back_out_named_where_they_were(study, tmp_path):
 def test_a_memo_edited_in_the_study_goes_out_as_it_is_now_without_the_notes_it_no_longer_holds(study, tmp_path):
     """Ben's coding memo was two NVivo notes and is rewritten in the study: it goes out as the
     selection's Description, the two notes are not put back on it and are named; Ana's memo keeps
-    her annotation and gains a paragraph: the annotation goes back out linked, the new paragraph
-    as the Description. Imported again, each memo holds what the study held."""
+    her annotation and gains a paragraph after it: the annotation goes back out linked, and the
+    Description is the whole memo (an import reads a selection's Description before its notes, so
+    the new paragraph alone would come back before the annotation). Imported again, each memo holds
+    what the study held, in its order."""
     source = write_shape(tmp_path / "in.qdpx", "memos")
     qdpx.import_qdpx(study, CLI, source)
     annotation = "The sketch and the queue are one story here."
@@ -171,7 +173,7 @@ def test_a_memo_edited_in_the_study_goes_out_as_it_is_now_without_the_notes_it_n
     selections = {s.get("name"): s for s in root.iter(X + "PlainTextSelection")}
     opening, whole = selections["Opening question"], selections["From sketch to queue"]
     assert (opening.find(X + "Description").text, list(opening.iter(X + "NoteRef"))) == ("Only my reading now.", [])
-    assert whole.find(X + "Description").text == "And the queue grows."
+    assert whole.find(X + "Description").text == f"{annotation}\n\nAnd the queue grows."
     assert [link.get("targetGUID") for link in root.iter(X + "Link")] == [whole.get("guid")]
     assert {n.get("name") for n in root.iter(X + "Note")} >= {"Annotation on From sketch to queue"}
     assert not {"Leading question?", "Why Prompt"} & {n.get("name") for n in root.iter(X + "Note")}
@@ -180,11 +182,57 @@ def test_a_memo_edited_in_the_study_goes_out_as_it_is_now_without_the_notes_it_n
         qdpx.import_qdpx(again, CLI, out)
         assert {(c.rater, c.memo) for c in codings.codings_of(again, CLI, "Ben Okafor")} == {
             ("Ben Okafor", "Only my reading now.")}
-        # the same paragraphs; an import reads a selection's Description before its notes
         assert {c.memo for c in codings.codings_of(again, CLI, "Ana Lima") if c.segment is not None} == {
-            f"And the queue grows.\n\n{annotation}"}
+            f"{annotation}\n\nAnd the queue grows."}
     finally:
         again.close()
+
+
+def test_a_point_and_the_colours_of_groupings_go_back_out(study, tmp_path):
+    """MAXQDA's coded selection of no characters is kept as written (a study codes no empty
+    stretch) and goes back out at its place, named by the import; the four non-codable levels
+    above the codes keep their colours (a study's themes have none: before, they were dropped with
+    no word); a selection to the text's very end and two users' overlapping ones are codings."""
+    summary, lost, out = _round_trip(study, tmp_path, "points")
+    assert lost.total == 0, lost
+    assert summary.kept_lines == ["1 selection(s) of no characters (a point in a text, which a study cannot code) "
+                                  "kept as written for export"] and not summary.unmapped
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    clicked = TEXT.index("review queue")
+    assert [(int(s.get("startPosition")), int(s.get("endPosition"))) for s in root.iter(X + "PlainTextSelection")
+            if s.get("startPosition") == s.get("endPosition")] == [(clicked, clicked)]
+    assert {c.get("name"): c.get("color") for c in root.iter(X + "Code") if c.get("isCodable") == "false"} == {
+        f"Level {n}": f"#10{n}0{n}0" for n in range(1, 5)}
+    assert sorted((rater, quote) for rater, _, quote in _quotes(study)) == [
+        ("ana", "A map of the build pipeline"), ("ana", "Waiting for reviewers, mostly after lunch."),  # its turn, whole
+        ("ben", "the build pipeline, then the review queue.")]
+
+
+def _passages(out: Path) -> dict[str, list[str]]:
+    """{note name: the words each of its coded passages selects in the note's text}."""
+    root = ET.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    return {n.get("name"): [n.find(X + "PlainTextContent").text[int(p.get("startPosition")):int(p.get("endPosition"))]
+                            for p in n.findall(X + "PlainTextSelection") if p.find(X + "Coding") is not None]
+            for n in root.iter(X + "Note") if n.find(X + "PlainTextContent") is not None}
+
+
+def test_a_notes_coded_passage_follows_its_words_when_the_memo_is_edited(study, tmp_path):
+    """The note on Ana's coding of the whole text has a coded passage ('circles', at 15-22 of
+    "The whole talk circles the queue."). Its memo gains a first sentence in the study: the passage
+    goes out on 'circles' where it now stands (before, it kept 15-22: 'ence. T'). Its words
+    rewritten away: the passage is not written, and the export names it."""
+    qdpx.import_qdpx(study, CLI, write_shape(tmp_path / "in.qdpx", "memos"))
+    codings.apply_code(study, CLI, "Ana Lima", "Pipeline interview", None, "Bottleneck",
+                       memo="A first sentence. The whole talk circles the queue.")
+    summary = qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
+    assert summary.not_written == ()
+    assert _passages(tmp_path / "out.qdpx")["Bottleneck throughout"] == ["circles"]
+    codings.apply_code(study, CLI, "Ana Lima", "Pipeline interview", None, "Bottleneck", memo="Only the queue.")
+    summary = qdpx.export_qdpx(study, CLI, tmp_path / "out2.qdpx")
+    SCHEMA.validate(zipfile.ZipFile(tmp_path / "out2.qdpx").read("project.qde").decode("utf-8"))
+    assert _passages(tmp_path / "out2.qdpx")["Bottleneck throughout"] == []
+    assert summary.not_written == ("a coded passage of note 'Bottleneck throughout': its words ('circles') are no "
+                                   "longer in the note (its memo was edited in the study)",)
 
 
 def test_selections_go_back_out_each_where_it_was(study, tmp_path):

@@ -477,12 +477,12 @@ class _ArchiveReader(_Elements):
     def selection(self, element: ET.Element, where: str, text: str | None = None) -> QdaSelection:
         guid = self.guid(element, "PlainTextSelection")
         where = f"{where}, selection {guid}"
-        self.keep_attributes(element, guid, _own_name(element, text))
-        return QdaSelection(
-            guid, self.position(element, "startPosition", where), self.position(element, "endPosition", where),
-            _user(element), self.codings(element, where), self.note_refs(element), _description(element),
-            element.get("creationDateTime"),
-        )
+        start, end = self.position(element, "startPosition", where), self.position(element, "endPosition", where)
+        if start != end:
+            self.keep_attributes(element, guid, _own_name(element, text))
+        return QdaSelection(guid, start, end, _user(element), self.codings(element, where), self.note_refs(element),
+                            _description(element), element.get("creationDateTime"),
+                            element_xml(element) if start == end else "")
 
     def position(self, element: ET.Element, attribute: str, where: str) -> int:
         value = (element.get(attribute) or "").strip()
@@ -514,7 +514,9 @@ class _ArchiveReader(_Elements):
             selection = None
             for coded in (s for s in children(note, "PlainTextSelection") if children(s, "Coding")):
                 # a study codes no memo's text: the coded passage of a note is kept as written
-                self.kept.append(self.kept_element(guid, "Note", coded))
+                where = (self.position(coded, "startPosition", f"note {guid}"),
+                         self.position(coded, "endPosition", f"note {guid}"))
+                self.kept.append(replace(self.kept_element(guid, "Note", coded), words=text[where[0]:where[1]]))
                 self.kept_references["Note/PlainTextSelection"] += 1
             if anchor is not None:
                 where = f"note {guid}"

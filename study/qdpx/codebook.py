@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 from xml.etree import ElementTree as ET
 
@@ -39,8 +39,9 @@ class CodeElements:
     """The study's themes and codes as nested QDA-XML Code elements."""
 
     def __init__(self, themes: Sequence[Theme], keep: set[int], unique_names: bool = False,
-                 top_codes: Sequence[Code] = ()):
+                 top_codes: Sequence[Code] = (), theme_colours: dict[str, str] | None = None):
         self.themes = list(themes)
+        self.theme_colours = theme_colours or {}  # ``theme_key`` -> the colour a file gave the theme
         self.top_codes = list(top_codes)  # the codes in no theme
         self.keep = keep  # ids of retired codes still exported (they have codings)
         self.count = 0
@@ -83,6 +84,8 @@ class CodeElements:
     def theme(self, theme: Theme) -> ET.Element:
         element = ET.Element("Code", guid=stable_guid("theme", *theme.path), name=xml_text(self.theme_name[theme.id]),
                              isCodable="false")
+        if colour := self.theme_colours.get(theme_key(theme.path)):
+            element.set("color", colour)
         _description(element, _join_fields(theme.description, _THEME_FIELDS,
                                            {"exclusive": "yes" if theme.exclusive else ""}))
         element.extend(self.code(code) for code in theme.codes if self._exported(code))
@@ -100,6 +103,12 @@ class CodeElements:
         element.extend(ET.Element("NoteRef", targetGUID=guid) for guid in self.notes.get(code.ref, ()))
         element.extend(self.code(child) for child in code.children if self._exported(child))
         return element
+
+
+def theme_key(path: Sequence[str]) -> str:
+    """A theme's path as the colours a file gave themes are kept by (a study's themes have no
+    colour of their own), letter case aside."""
+    return cb.join_ref(tuple(" ".join(p.split()).casefold() for p in path))
 
 
 def code_guid(ref: str) -> str:
@@ -164,7 +173,8 @@ def codebook_from(codes: Sequence[QdaCode], name: str = "Imported codebook", sto
             top.append(reader.code(code, (), taken))
         else:
             themes.append(reader.theme(code, (), taken))
-    return ImportedCodebook(cb.Codebook(name, "", tuple(themes), tuple(top)), reader.refs, tuple(reader.notes))
+    return ImportedCodebook(cb.Codebook(name, "", tuple(themes), tuple(top)), reader.refs, tuple(reader.notes),
+                            reader.theme_colours)
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,7 @@ class ImportedCodebook:
     book: cb.Codebook
     refs: dict[str, str]  # code GUID -> the stored code's reference
     notes: tuple[str, ...]  # what could not be kept as written
+    theme_colours: dict[str, str] = field(default_factory=dict)  # ``theme_key`` -> colour (``kept.theme_colours``)
 
 
 def _theme_paths(themes: Sequence[cb.Theme], parent: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
@@ -187,6 +198,7 @@ class _Reader:
     def __init__(self, theme_paths: set[tuple[str, ...]] = frozenset(), coded: frozenset[str] = frozenset()):
         self.refs: dict[str, str] = {}
         self.notes: list[str] = []
+        self.theme_colours: dict[str, str] = {}  # ``theme_key`` -> the file's colour of that theme
         self.theme_paths, self.coded = theme_paths, coded
 
     def is_theme(self, code: QdaCode, parent: tuple[str, ...]) -> bool:
@@ -208,6 +220,8 @@ class _Reader:
         """A theme from a non-codable code; its codable children are its codes, the others sub-themes."""
         name = self.name(code, parent, taken)
         path = parent + (name,)
+        if code.colour:
+            self.theme_colours[theme_key(path)] = code.colour
         description, fields = _split_fields(code.description, _THEME_FIELDS)
         inside: set[str] = set()  # a theme's codes and sub-themes share one set of names
         codes = self.codes([c for c in code.children if not self.is_theme(c, path)], path, inside)

@@ -123,7 +123,7 @@ class _ProjectBuilder:
         all_codes = codes_mod.all_codes(session, include_retired=True)
         self.code_order = {c.id: i for i, c in enumerate(all_codes)}
         self.codebook = CodeElements(codes_mod.top_themes(session), {c.code_id for c in self.codings}, unique_names,
-                                     codes_mod.top_codes(session))
+                                     codes_mod.top_codes(session), kept.theme_colours(session))
         self.texts: dict[str, str | bytes] = {}
         self.notes: list[ET.Element] = []
         self.memo_files = 0
@@ -192,7 +192,7 @@ class _ProjectBuilder:
         if not store.elements or not self.with_kept:
             return
         new_guids = _NewGuids(self, root, transcripts)
-        restorer = kept.Restorer(store, new_guids, self.session)
+        restorer = kept.Restorer(store, new_guids, self.session, self.texts)
         restorer.restore(root)
         self.texts.update(restorer.files)
         self.add_variables(root, new_guids.variables)

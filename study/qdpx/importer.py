@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
+from xml.etree import ElementTree as ET
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -189,6 +190,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         left_out = {s.guid for s in project.sources if _unreadable(s)}
         stored = _StoredTexts(session)
         placed: dict[str, str] = {}  # source GUID -> the transcript its text is
+        points: list[kept.KeptElement] = []  # selections of no characters
         for source in project.sources:
             if source.guid in empty or source.guid in left_out:
                 continue
@@ -198,6 +200,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             records = _Records(project, source, code_refs, summary)
             codings, memos = records.read(transcript, match)
             writer.selections.update(records.placed)
+            points += records.points
             writer.notes.update(records.notes)
             writer.write(transcript, codings, memos)
         writer.store_codings()
@@ -211,7 +214,10 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         summary.relations = keep_relations(session, relations)
         inside = {link.guid for link in links}  # what lay in a link kept whole is part of it
         elements = [e for e in project.kept if e.anchor not in inside] + [
-            kept.KeptElement(None, "Links", link.xml) for link in links]
+            kept.KeptElement(None, "Links", link.xml) for link in links] + points
+        if points:
+            summary.kept_lines.append(f"{len(points)} selection(s) of no characters (a point in a text, which a "
+                                      "study cannot code) kept as written for export")
         participants = dict(session.execute(select(Participant.label, Participant.id)).all())
         refs = _kept_refs(project, code_ids, placed, writer.selections, memos, elements, participants)
         wanted = kept.guids_in(elements)
@@ -446,14 +452,13 @@ def _moment(value: str | None) -> dt.datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
 
 
-def _joined(texts: Sequence[str]) -> str:
-    """The texts of a memo, one paragraph each, leaving out one that the texts before hold already as
-    whole paragraphs (a study's export writes a coding's memo and the annotation it came from both)."""
-    parts: list[str] = []
-    for text in (t.strip() for t in texts if t and t.strip()):
-        if not any(kept.holds_paragraphs(part, text) for part in parts):
-            parts.append(text)
-    return "\n\n".join(parts)
+def _point(source: str, xml: str, at: int) -> kept.KeptElement:
+    """A selection of no characters (a point in the text, which a study cannot code), kept as
+    written in its text, placed at ``at`` in the stored text."""
+    element = ET.fromstring(xml)
+    element.set("startPosition", str(at))
+    element.set("endPosition", str(at))
+    return kept.KeptElement(source, "TextSource", kept.element_xml(element))
 
 
 class _Records:
@@ -463,6 +468,7 @@ class _Records:
         self.project, self.source, self.code_refs, self.summary = project, source, code_refs, summary
         self.placed: dict[str, list] = {}  # selection GUID -> [transcript, start, end] in the stored text
         self.notes: dict[str, list] = {}  # GUID of a note on a whole text's coding -> [kind, rater, text, code]
+        self.points: list[kept.KeptElement] = []  # its selections of no characters, kept as written
         self.reading: Reading = choose_reading(source.text or "", project.origin,
                                                [(s.start, s.end) for s in source.selections])
         if self.reading.utf16 or self.reading.crlf_as_one:
@@ -486,18 +492,22 @@ class _Records:
         memos: list[MemoRecord] = []
         for selection in self.source.selections:
             start, end = position(selection.start), position(selection.end)
+            if start is not None and start == end and selection.xml:
+                self.points.append(_point(self.source.guid, selection.xml, start))
+                continue
             if start is None or end is None or start >= end:
                 codes = ", ".join(self.code_refs.get(c.code, c.code) for c in selection.codings) or "no codes"
-                self.summary.unmapped.append(f"{transcript.name} [{selection.start}:{selection.end}] ({codes}): its "
-                                             f"positions are outside the text ({len(transcript.text)} characters)")
+                why = (f"its positions are outside the text ({len(transcript.text)} characters)"
+                       if start is None or end is None else "it ends before it starts")
+                self.summary.unmapped.append(f"{transcript.name} [{selection.start}:{selection.end}] ({codes}): {why}")
                 continue
             self.placed[selection.guid] = [transcript.name, start, end]
             notes = self.note_texts(selection.notes + self.project.linked_notes.get(selection.guid, ()))
-            annotation = _joined([selection.description, *notes])
+            annotation = kept.joined_paragraphs([selection.description, *notes])
             for coding in selection.codings:
                 ref = self.ref(transcript, coding.code)
                 if ref is not None:
-                    memo = _joined([annotation, *self.note_texts(coding.notes)])
+                    memo = kept.joined_paragraphs([annotation, *self.note_texts(coding.notes)])
                     codings.append(CodingRecord(self.coder(coding, selection), start, end, ref, memo,
                                                 _moment(coding.created or selection.created), selection.guid))
             if not selection.codings and annotation:
@@ -716,5 +726,6 @@ def _load_codebook(session: Session, actor: Actor, project: QdaProject, summary:
     if not imported.book.themes and not imported.book.top_codes:
         return imported.refs
     result = codes_mod.merge_codebook(session, merged(stored, imported.book), actor)
+    kept.keep_theme_colours(session, imported.theme_colours)
     summary.codes_added = result["added"]
     return imported.refs

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..store import Coding, Meta, Segment, Transcript, get_setting
-from .model import INTERNAL, normal_guid, stable_guid
+from .model import INTERNAL, SOURCES_FOLDER, normal_guid, stable_guid
 
 KEY = "qdpx_kept"  # study_meta: JSON {"elements": [KeptElement...], "refs": {guid: [kind, *key]}, "files": {...}}
 FILE_KEY = "qdpx_file:"  # study_meta: a kept file's bytes (base64), by the SHA-256 of its content
@@ -101,6 +101,7 @@ class KeptElement:
     files: tuple[str, ...] = ()  # SHA-256 of the files it names inside the archive, in the order of ``paths``
     paths: tuple[str, ...] = ()  # those files' paths (``internal://x.png``)
     kind: str = ""  # SHELL for a PDF or recording whose text was imported
+    words: str = ""  # of a note's coded passage: the words it selected, found again in the note as it is now
 
 
 @dataclass
@@ -186,6 +187,21 @@ def keep_variable_types(session: Session, types: dict[str, str]) -> None:
         session.merge(Meta(key=VARIABLE_TYPES, value=json.dumps({**kept, **new}, ensure_ascii=False)))
 
 
+THEME_COLOURS = "qdpx_theme_colours"  # study_meta: JSON {theme key (``codebook.theme_key``): "#rrggbb"}
+
+
+def theme_colours(session: Session) -> dict[str, str]:
+    """{theme key: the colour a file gave that theme} (a study's themes have no colour of their own)."""
+    return json.loads(get_setting(session, THEME_COLOURS) or "{}")
+
+
+def keep_theme_colours(session: Session, colours: dict[str, str]) -> None:
+    """Keep these themes' colours (a newer file's win), in the caller's transaction."""
+    known = theme_colours(session)
+    if any(known.get(key) != colour for key, colour in colours.items()):
+        session.merge(Meta(key=THEME_COLOURS, value=json.dumps({**known, **colours}, ensure_ascii=False)))
+
+
 EXTENTS = "qdpx_extents"  # study_meta: JSON [[rater, transcript, code id, start, end, its start, its end]...]
 Extents = dict[tuple[str, str, int, int, int], tuple[int, int]]
 
@@ -223,12 +239,35 @@ def holds_paragraphs(text: str, piece: str) -> bool:
     return f"\n\n{piece.strip()}\n\n" in f"\n\n{text.strip()}\n\n"
 
 
+def joined_paragraphs(texts: list[str]) -> str:
+    """The texts of a memo, one paragraph each, leaving out one that the texts before hold already as
+    whole paragraphs (a study's export writes a coding's memo and the annotation it came from both):
+    how an import joins a selection's Description and its notes, in that order."""
+    parts: list[str] = []
+    for text in (t.strip() for t in texts if t and t.strip()):
+        if not any(holds_paragraphs(part, text) for part in parts):
+            parts.append(text)
+    return "\n\n".join(parts)
+
+
 def without_paragraphs(text: str, piece: str) -> str:
     """``text`` without the whole paragraphs that are ``piece`` (a word inside a paragraph is kept)."""
     padded, cut = f"\n\n{text.strip()}\n\n", f"\n\n{piece.strip()}\n\n"
     while cut in padded:
         padded = padded.replace(cut, "\n\n")
     return padded.strip()
+
+
+def relocated(text: str, words: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where a passage that selected ``words`` at ``start``-``end`` lies in ``text`` now: there if
+    those are still its words, else the occurrence of them nearest; None when they are gone."""
+    if text[start:end] == words:
+        return start, end
+    found = [m.start() for m in re.finditer(re.escape(words), text)] if words else []
+    if not found:
+        return None
+    at = min(found, key=lambda index: (abs(index - start), index))
+    return at, at + len(words)
 
 
 def nearest(places: list[tuple], start: int, end: int) -> tuple | None:
@@ -335,8 +374,9 @@ class Restorer:
     ``new_guid(kind, key)`` gives the GUID the export wrote for what an original GUID named, or
     None when the export holds no such thing (then the original GUID is left as it is)."""
 
-    def __init__(self, kept: Kept, new_guid, session: Session):
+    def __init__(self, kept: Kept, new_guid, session: Session, texts: dict[str, str | bytes] | None = None):
         self.kept, self.new_guid, self.session = kept, new_guid, session
+        self.texts = texts or {}  # archive member -> the texts the export writes itself (its notes' files)
         self.files: dict[str, bytes] = {}  # archive member -> bytes to write
         self.not_written: list[str] = []
         self.written: set[tuple[int, str]] = set()  # (parent, element as text): one copy each
@@ -402,7 +442,10 @@ class Restorer:
                 self.not_written.append(f"a kept <{_local(ET.fromstring(item.xml).tag)}> in a <{item.parent}> the "
                                         "export does not hold (removed or renamed since the import)")
                 continue
-            self.put(target, self.element(item))
+            element = self.element(item)
+            if item.parent == "Note" and item.words and not self.placed_in_note(target, element, item.words):
+                continue
+            self.put(target, element)
         for anchor, shell in shells.items():  # a text's own attributes, or the PDF or recording it came from
             target = by_guid.get(normal_guid(self.renamed(anchor)))
             if target is None or _local(target.tag) != "TextSource":
@@ -412,6 +455,22 @@ class Restorer:
             else:
                 self.wrap(root, target, shell, by_guid)
         self.unfold_notes(root)
+
+    def placed_in_note(self, note: ET.Element, passage: ET.Element, words: str) -> bool:
+        """Moves a note's coded passage onto its words in the note as the export writes it (the
+        memo it became may be edited, or joined with another note's text); False, and named in
+        ``not_written``, when the note no longer holds them."""
+        place = relocated(self.note_text(note, strip=False), words, int(passage.get("startPosition")),
+                          int(passage.get("endPosition")))
+        if place is None:
+            excerpt = " ".join(words.split())
+            self.not_written.append(f"a coded passage of note {note.get('name') or note.get('guid')!r}: its words "
+                                    f"({excerpt[:40] + ('…' if len(excerpt) > 40 else '')!r}) are no longer in the "
+                                    "note (its memo was edited in the study)")
+            return False
+        passage.set("startPosition", str(place[0]))
+        passage.set("endPosition", str(place[1]))
+        return True
 
     def put_coding_notes(self, by_guid: dict[str | None, ET.Element], item: KeptElement) -> None:
         """The note references a selection's coding held, onto the coding of that code the export
@@ -461,10 +520,16 @@ class Restorer:
                                                         for link in links.get((note, selection_guid), [])])
             if description is None or not note_guids:
                 continue
+            memo = _paragraphs(text)
             for note in set(note_guids) - gone:
                 if notes.get(note):
                     text = without_paragraphs(text, notes[note])
-            text = "\n\n".join(part.strip() for part in text.split("\n\n") if part.strip())
+            text = _paragraphs(text)
+            order = [notes[n] for n in _read_order(selection, links, selection_guid) if n not in gone and notes.get(n)]
+            if joined_paragraphs([text, *order]) != memo:
+                # a note stands before the memo's own words (a paragraph added after an annotation):
+                # an import reads the Description first, so it keeps the whole memo, notes included
+                text = memo
             if text:
                 description.text = text
             else:
@@ -489,14 +554,17 @@ class Restorer:
             if found is not None and len(found) == 0:
                 root.remove(found)
 
-    def note_text(self, note: ET.Element) -> str:
+    def note_text(self, note: ET.Element, strip: bool = True) -> str:
         """A note's text as this export writes it: its content, else the file put back with it."""
         content = note.find("PlainTextContent")
         if content is not None:
-            return (content.text or "").strip()
-        path = (note.get("plainTextPath") or "").strip()
-        data = self.files.get("Sources/" + path[len(INTERNAL):]) if path.startswith(INTERNAL) else None
-        return data.decode("utf-8-sig", "replace").strip() if isinstance(data, bytes) else ""
+            text = content.text or ""
+        else:
+            path = (note.get("plainTextPath") or "").strip()
+            name = path[len(INTERNAL):] if path.startswith(INTERNAL) else None
+            data = self.files.get("Sources/" + name, self.texts.get(SOURCES_FOLDER + name)) if name else None
+            text = data.decode("utf-8-sig", "replace") if isinstance(data, bytes) else data or ""
+        return text.strip() if strip else text
 
     def fill(self, target: ET.Element, item: KeptElement) -> None:
         """The kept element's attributes the export did not write (a creator, dates, a rich-text
@@ -571,6 +639,21 @@ class Restorer:
                 insert_in_order(outer, part)
         by_guid[normal_guid(outer.get("guid"))] = outer
         return outer
+
+
+def _paragraphs(text: str) -> str:
+    """The text's paragraphs, each stripped, one blank line between them."""
+    return "\n\n".join(part.strip() for part in text.split("\n\n") if part.strip())
+
+
+def _read_order(selection: ET.Element, links: dict[tuple[str, str], list[ET.Element]], guid: str) -> list[str]:
+    """The notes on a selection in the order an import joins them after its Description: those it
+    refers to, those linked to it, those its codings refer to."""
+    def refs(parent: ET.Element) -> list[str]:
+        return [normal_guid(r.get("targetGUID")) for r in parent if r.tag == "NoteRef"]
+
+    linked = [note for note, selection_guid in links if selection_guid == guid]
+    return list(dict.fromkeys(refs(selection) + linked + [n for c in selection if c.tag == "Coding" for n in refs(c)]))
 
 
 def _drop_note_refs(root: ET.Element, selection: ET.Element, notes: set[str], links: list[ET.Element]) -> None:

@@ -96,6 +96,7 @@ class QdaSelection:
     notes: tuple[str, ...]
     description: str = ""  # a coding memo (QualCoder and MAXQDA write it here)
     created: str | None = None
+    xml: str = ""  # of a selection of no characters (a point in the text): the element as written, to keep
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .. import codes as codes_mod
 from ..auth import Actor
 from ..store import Study
 from .archive import read_codebook
+from . import kept
 from .codebook import CodeElements, codebook_from, merged
 from .export import write_archive
 from .model import CODEBOOK_NS
@@ -31,7 +32,8 @@ def export_codebook(study: Study, actor: Actor, path: str | Path) -> CodebookExc
     """Write the study's codebook (themes and codes, not retired ones) as a REFI-QDA .qdc file."""
     path = Path(path)
     with study.session() as session:
-        elements = CodeElements(codes_mod.top_themes(session), set(), top_codes=codes_mod.top_codes(session))
+        elements = CodeElements(codes_mod.top_themes(session), set(), top_codes=codes_mod.top_codes(session),
+                                theme_colours=kept.theme_colours(session))
         root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": f"study {__version__}"})
         codes = ET.SubElement(root, "Codes")
         codes.extend(elements.elements())
@@ -47,4 +49,5 @@ def import_codebook(study: Study, actor: Actor, path: str | Path) -> CodebookExc
         stored = codes_mod.stored_codebook(session)
         imported = codebook_from(codes, name=Path(path).name, stored=stored)
         result = codes_mod.merge_codebook(session, merged(stored, imported.book), actor)
+        kept.keep_theme_colours(session, imported.theme_colours)
     return CodebookExchange(str(path), result["added"], skipped + imported.notes)

@@ -1,7 +1,7 @@
 """Which legacy code page a Latin-script text was saved in, learned from its own words.
 
 Windows editors saved Turkish as cp1254, Polish, Czech, Hungarian and Romanian as cp1250, the Baltic languages as
-cp1257 and Vietnamese as cp1258. Any of them decodes as cp1252 without an error, but the words come out wrong
+cp1257 and Vietnamese as cp1258; a classic Macintosh saved Western European text as Mac OS Roman. Any of them decodes as cp1252 without an error, but the words come out wrong
 ('by³o' for 'było', 'pøistìhovali' for 'přistěhovali', 'ýþ' for 'ış'). A code page is right when the letters it
 gives the bytes inside words are letters that one language writes together: each language's alphabet below. cp1252
 stays the reading whenever it is such a reading (most files), so only a file that cp1252 cannot explain moves.
@@ -49,6 +49,8 @@ _ALPHABETS_BY_CODE_PAGE: dict[str, tuple[str, ...]] = {
     "cp1258": ("".join(unicodedata.normalize("NFC", v + t) for v in _VIETNAMESE_VOWELS for t in _VIETNAMESE_TONES)
                + "đ",),  # Vietnamese: its tones are combining marks in cp1258, composed after decoding
 }
+# Text typed on a classic Macintosh (Mac OS Roman): the Western European languages of cp1252, other bytes.
+_ALPHABETS_BY_CODE_PAGE["mac_roman"] = _ALPHABETS_BY_CODE_PAGE["cp1252"]
 _TRIED = tuple(_ALPHABETS_BY_CODE_PAGE)  # cp1252 first: it wins whenever it explains the words
 _SAMPLE = 65_536
 _ASCII_LETTER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -66,11 +68,11 @@ _ALPHABETS = {page: tuple(_alphabet(letters) for letters in alphabets)
 def latin_code_page_text(data: bytes) -> str | None:
     """``data`` (not UTF-8) decoded in the Latin code page other than cp1252 that its words are written in, or None
     when cp1252 reads them as well (or no code page does)."""
-    letters_at = _letter_bytes(data[:_SAMPLE])
-    if not letters_at:
+    inside, edges = _letter_bytes(data[:_SAMPLE])
+    if not inside and not edges:
         return None
     for page in _TRIED:
-        if _explains(page, letters_at):
+        if _explains(page, inside, edges):
             if page == "cp1252":
                 return None
             try:
@@ -81,16 +83,18 @@ def latin_code_page_text(data: bytes) -> str | None:
     return None
 
 
-def _letter_bytes(sample: bytes) -> bytes:
-    """The bytes beyond ASCII that touch a letter (a word's letters beyond ASCII) and that some code page reads as
-    a letter: quotes, dashes and the euro sign are no evidence."""
-    kept = bytearray()
+def _letter_bytes(sample: bytes) -> tuple[bytes, bytes]:
+    """The bytes beyond ASCII that touch a letter and that some code page reads as a letter (quotes, dashes and the
+    euro sign are no evidence): those inside a word, and those at its edge (where '¿' or '«' may stand)."""
+    inside, edges = bytearray(), bytearray()
     for match in re.finditer(rb"[A-Za-z\x80-\xff]*[\x80-\xff][A-Za-z\x80-\xff]*", sample):
         word = match.group()
         if not any(byte in _ASCII_LETTER for byte in word) and len(word) < 2:
             continue
-        kept += bytes(byte for byte in word if byte >= 0x80 and _letter_somewhere(byte))
-    return bytes(kept)
+        for at, byte in enumerate(word):
+            if byte >= 0x80 and _letter_somewhere(byte):
+                (inside if 0 < at < len(word) - 1 else edges).append(byte)
+    return bytes(inside), bytes(edges)
 
 
 def _letter_somewhere(byte: int) -> bool:
@@ -103,10 +107,11 @@ def _letter_somewhere(byte: int) -> bool:
     return False
 
 
-def _explains(page: str, letters_at: bytes) -> bool:
-    """Whether ``page`` reads such bytes as letters of one language's alphabet (all but one in a hundred)."""
+def _explains(page: str, inside: bytes, edges: bytes) -> bool:
+    """Whether ``page`` reads such bytes as letters of one language's alphabet (all but one in a hundred); at a
+    word's edge punctuation may stand ('¿Cuándo', '«Oui»'), never a number sign ('s¹' for 'są')."""
     try:
-        text = letters_at.decode(page)
+        text = inside.decode(page) + "".join(ch for ch in edges.decode(page) if not unicodedata.category(ch).startswith("P"))
     except UnicodeDecodeError:
         return False
     if page == "cp1258":  # a tone mark after its vowel: the pair is the letter
