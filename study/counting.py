@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # numpy loads with the co-occurrence that needs it: quoting a
 
 
 def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str], on_segment: bool = False,
-                weighed: bool = True, within: Select | None = None) -> Select:
+                weighed: bool = True, within: Select | Sequence[int] | None = None) -> Select:
     """The source's units as a query: transcript_id, segment_id, code_id, votes, participant_id;
     with ``on_segment`` also codes_on_segment: how many units the segment carries (what the exemplar
     rule weighs), counted by a window in the grouping's own pass, over its rows in their order.
@@ -41,21 +41,23 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
     (SQLite computes a subquery's every column: the tally's grouping at 500 interviews 0.62 -> 0.42 s).
 
     ``raters``: whose codings (names); ``counting``: whose done marks decide what counts; ``within``:
-    a query of transcript ids to keep alone (a page of participants), applied inside the grouping."""
+    transcript ids (or a query of them) to keep alone (a page of participants), applied inside the grouping."""
     rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(raters))))
     votes = func.count(distinct(codings.c.rater_id))
     # partitioned by transcript and segment (a segment lies in one transcript), the grouping's order:
     # PostgreSQL then counts without sorting the units again (by segment alone it sorted 420,000 on disk)
     codes_on_segment = func.count().over(partition_by=(codings.c.transcript_id, codings.c.segment_id))
+    # ``within`` first: SQLite, without statistics, walks the codings' index by the first list of
+    # transcripts it is given; last, it walked every counted transcript's codings to keep a page's
+    # (at 500 interviews 0.10 s for each 25 participants' rows, and the codings grouped out of order)
+    kept = [codings.c.transcript_id.in_(within)] if within is not None else []
     grouped = (
         select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id,
                *([votes.label("votes")] if weighed else []),
                *([codes_on_segment.label("codes_on_segment")] if on_segment else []))
-        .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
+        .where(*kept, codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(counted_query(counting)))
         .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)
     )
-    if within is not None:
-        grouped = grouped.where(codings.c.transcript_id.in_(within))
     if votes_needed > 1:  # every group holds a coding, so one vote is always there
         grouped = grouped.having(votes >= votes_needed)
     grouped = grouped.subquery("grouped")
@@ -65,7 +67,7 @@ def units_query(raters: Sequence[str], votes_needed: int, counting: Sequence[str
 
 
 def source_units(source: Source, counting: Sequence[str], on_segment: bool = False, weighed: bool = True,
-                 within: Select | None = None) -> Select:
+                 within: Select | Sequence[int] | None = None) -> Select:
     """``units_query`` for a source (``counting``: ``coverage.counting_raters``)."""
     return units_query(source.raters, source.votes_needed, counting, on_segment, weighed, within)
 
@@ -100,9 +102,6 @@ class Tally:
     to the number of units (segments; a whole-transcript coding counts as one)."""
 
     cells: dict[tuple[int, str], int]
-
-    def participants_of(self, code_id: int) -> set[str]:
-        return {p for (c, p) in self.cells if c == code_id}
 
     def of_codes(self, code_ids: Iterable[int]) -> Tally:
         """The cells of ``code_ids`` alone."""
@@ -376,36 +375,42 @@ def unit_rows(units: Select, code_ids: Iterable[int]) -> Select:
             .where(found.c.code_id.in_(list(code_ids))))
 
 
-def transcripts_of(labels: Iterable[str]) -> Select:
-    """The ids of the transcripts of the participants ``labels``."""
-    return (select(transcripts.c.id).join(participants, participants.c.id == transcripts.c.participant_id)
-            .where(participants.c.label.in_(list(labels))))
-
-
-def framework_units(source: Source, counting: Sequence[str], code_ids: Iterable[int], labels: Iterable[str]) -> Select:
-    """The source's units of ``code_ids`` in the counted transcripts of the participants ``labels``, as
-    the framework matrix quotes them: participant, transcript, transcript_id, segment_id, segment (its
-    index), code_id, and the start and end of the text it codes: the unit's span (of its first coding
-    that marks one, ``_first_span``), else its segment (None for a whole transcript).
-    Grouped for those participants' transcripts alone: a page of the matrix reads its own rows."""
-    found = source_units(source, counting, within=transcripts_of(labels)).subquery("units")
+def framework_units(source: Source, counting: Sequence[str], code_ids: Iterable[int], ranks: dict[int, int]) -> Select:
+    """The source's units of ``code_ids`` in the counted ones of the transcripts ``ranks`` (transcript id:
+    its place in the matrix; transcripts that share a place interleave by segment), as the framework
+    matrix quotes them: transcript_id, segment (its index; None for a whole transcript), segment_id,
+    code_id, and the start and end of the text it codes: the unit's span (of its first coding that
+    marks one), else its segment. In the matrix's order: by place, the whole transcript before its
+    segments, then segment, transcript and code: the units of one (transcript, segment) are a run
+    of rows. Grouped for those transcripts alone: a page of the matrix reads its own rows."""
+    within = sorted(ranks)
+    found = source_units(source, counting, weighed=False, within=within).subquery("units")
+    rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
+    # the first span of each unit, grouped from the partial index of spans for these transcripts alone:
+    # looked up unit by unit, SQLite read every coding of each segment (0.07 s a batch of 25 interviews)
+    first = (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id, func.min(codings.c.id).label("id"))
+             .where(codings.c.transcript_id.in_(within), codings.c.span_start.is_not(None),
+                    codings.c.rater_id.in_(rater_ids))
+             .group_by(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id)).subquery("first_span")
     span = codings.alias("span")
-    return (select(participants.c.label.label("participant"), transcripts.c.name.label("transcript"),
-                   found.c.transcript_id, found.c.segment_id, segments.c.index.label("segment"), found.c.code_id,
+    return (select(found.c.transcript_id, segments.c.index.label("segment"), found.c.segment_id, found.c.code_id,
                    func.coalesce(span.c.span_start, segments.c.start).label("start"),
                    func.coalesce(span.c.span_end, segments.c.end).label("end"))
-            .join(transcripts, transcripts.c.id == found.c.transcript_id)
-            .join(participants, participants.c.id == found.c.participant_id)
+            .select_from(found)
             .outerjoin(segments, segments.c.id == found.c.segment_id)
-            .outerjoin(span, span.c.id == _first_span(found, source.raters))
-            .where(found.c.code_id.in_(list(code_ids))))
+            .outerjoin(first, and_(first.c.transcript_id == found.c.transcript_id,
+                                   first.c.segment_id == found.c.segment_id, first.c.code_id == found.c.code_id))
+            .outerjoin(span, span.c.id == first.c.id)
+            .where(found.c.code_id.in_(list(code_ids)))
+            .order_by(case(ranks, value=found.c.transcript_id), segments.c.index.nulls_first(), found.c.transcript_id,
+                      found.c.code_id))
 
 
-def coding_memos(source: Source, code_ids: Iterable[int], labels: Iterable[str]) -> Select:
-    """The memos on the source's raters' codings of ``code_ids`` in the transcripts of the participants
-    ``labels``: transcript_id, segment_id, code_id, memo, in the order they were written (coding id)."""
+def coding_memos(source: Source, code_ids: Iterable[int], transcript_ids: Iterable[int]) -> Select:
+    """The memos on the source's raters' codings of ``code_ids`` in the transcripts ``transcript_ids``:
+    transcript_id, segment_id, code_id, memo, in the order they were written (coding id)."""
     rater_ids = select(users.c.id).where(users.c.name.in_(sorted(set(source.raters))))
     return (select(codings.c.transcript_id, codings.c.segment_id, codings.c.code_id, codings.c.memo)
-            .where(codings.c.rater_id.in_(rater_ids), codings.c.transcript_id.in_(transcripts_of(labels)),
+            .where(codings.c.transcript_id.in_(list(transcript_ids)), codings.c.rater_id.in_(rater_ids),
                    codings.c.code_id.in_(list(code_ids)), codings.c.memo.is_not(None))
             .order_by(codings.c.id))

@@ -584,17 +584,24 @@ def _framework_rows(study: Study, asker: Actor, scope: FrameworkScope, participa
         return []
     code_ids = [c.id for c in scope.codes]
     with study.connection() as connection:
+        placed = {row.id: (row.name, row.label) for row in connection.execute(
+            select(Transcript.id, Transcript.name, Participant.label)
+            .join(Participant, Participant.id == Transcript.participant_id)
+            .where(Participant.label.in_(list(participants))))}
         units = connection.execute(counting.framework_units(scope.source, scope.coverage.raters, code_ids,
-                                                            participants)).all()
+                                                            _places(placed))).all() if placed else []
         written: dict[tuple, list[str]] = defaultdict(list)  # (transcript, segment, code) -> its codings' memos
         for transcript_id, segment_id, code_id, memo in connection.execute(
-                counting.coding_memos(scope.source, code_ids, participants)):
+                counting.coding_memos(scope.source, code_ids, placed)):
             written[transcript_id, segment_id, code_id].append(memo)
         texts = dict(connection.execute(select(Transcript.id, Transcript.text).where(
-            Transcript.id.in_(sorted({u.transcript_id for u in units})))).all())
-    on_codings = {unit: joined for unit, memos in written.items() if (joined := joined_memos(memos))}
+            Transcript.id.in_(sorted({unit[0] for unit in units})))).all())
+    on_codings: dict[int, dict[int, str]] = defaultdict(dict)  # segment id -> {code id: its codings' memos}
+    for (_, segment_id, code_id), memos in written.items():
+        if (joined := joined_memos(memos)) and segment_id is not None:
+            on_codings[segment_id][code_id] = joined
     memos = _segment_memos(study, asker, scope.source, participants)
-    cells = _framework_cells(units, scope, texts, on_codings, memos)
+    cells = _framework_cells(units, scope, placed, texts, on_codings, memos)
     rows = []
     for participant in participants:
         row = {"participant": participant, **{g: "\n\n".join(cells.get((participant, g), [])) for g in scope.order}}
@@ -604,32 +611,52 @@ def _framework_rows(study: Study, asker: Actor, scope: FrameworkScope, participa
     return rows
 
 
-def _framework_cells(units: list, scope: FrameworkScope, texts: dict[int, str], on_codings: dict[tuple, str],
-                     memos: dict) -> dict[tuple[str, str], list[str]]:
+def _places(placed: dict[int, tuple[str, str]]) -> dict[int, int]:
+    """{transcript id: its place in the matrix}: transcripts in natural order of their names (a
+    participant's row quotes them in that order); names alike but for case or zeros share a place."""
+    keys = {transcript_id: tuple(natural_key(name)) for transcript_id, (name, _) in placed.items()}
+    place = {key: n for n, key in enumerate(sorted(set(keys.values())))}
+    return {transcript_id: place[key] for transcript_id, key in keys.items()}
+
+
+def _framework_cells(units: Sequence, scope: FrameworkScope, placed: dict[int, tuple[str, str]], texts: dict[int, str],
+                     on_codings: dict[int, dict[int, str]], memos: dict) -> dict[tuple[str, str], list[str]]:
     """{(participant, column): its entries}: one per transcript (whole-interview codings) or segment,
-    in reading order, naming the codes of the column there, quoting what they code, with the memos."""
-    # the units in the order the frame held them: by transcript, the whole transcript first, then segment and code
-    units = sorted(units, key=lambda u: (u.transcript_id, -1 if u.segment_id is None else u.segment_id, u.code_id))
-    places: dict[tuple, list] = defaultdict(list)  # (participant, column, transcript, segment) -> units
-    for unit in units:
-        places[unit.participant, scope.groups[unit.code_id], unit.transcript, unit.segment].append(unit)
+    in reading order, naming the codes of the column there, quoting what they code, with the memos
+    (``on_codings``: {segment id: {code id: its codings' memos}}). ``units``
+    (``counting.framework_units``) come in that order, each place's a run: one pass, each stretch cut once."""
     names = {c.id: c.name for c in scope.codes}
-    sort_key = {name: natural_key(name) for name in {place[2] for place in places}}
+    groups = scope.groups
     cells: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for place in sorted(places, key=lambda p: (sort_key[p[2]], -1 if p[3] is None else p[3])):
-        participant, group, transcript, segment = place
-        part = places[place]
-        code_names = "; ".join(names[u.code_id] for u in part)
+    for (transcript_id, segment), run in groupby(units, key=itemgetter(0, 1)):
+        transcript, participant = placed[transcript_id]
         if segment is None:
-            cells[participant, group].append(f"[{code_names}] (whole interview: {transcript})")
+            named: dict[str, list[str]] = {}
+            for unit in run:
+                named.setdefault(groups[unit[3]], []).append(names[unit[3]])
+            for group, code_names in named.items():
+                cells[participant, group].append(f"[{'; '.join(code_names)}] (whole interview: {transcript})")
             continue
-        quoted = " … ".join(dict.fromkeys(texts[u.transcript_id][u.start:u.end].strip() for u in part))
-        said = [f"Memo: {on_codings[key]}" for u in part if (key := (u.transcript_id, u.segment_id, u.code_id))
-                in on_codings]
-        said += [f"Memo ({rater}): {text}" if rater else f"Memo: {text}"
-                 for rater, text in memos.get(part[0].segment_id, [])]
-        cells[participant, group].append(f"[{code_names}] “{quoted}” ({transcript} #{segment})"
-                                         + "".join(f"\n{n}" for n in dict.fromkeys(said)))
+        text, cut, columns = texts[transcript_id], {}, {}
+        segment_id, written = None, None
+        for _, _, segment_id, code_id, start, end in run:
+            if written is None:
+                written = on_codings.get(segment_id, {})
+            column = columns.get(groups[code_id])
+            if column is None:  # its code names, quotes (each once) and coding memos, in code order
+                column = columns[groups[code_id]] = ([], {}, [])
+            column[0].append(names[code_id])
+            quote = cut.get((start, end))
+            if quote is None:
+                quote = cut[start, end] = text[start:end].strip()
+            column[1][quote] = None
+            if code_id in written:
+                column[2].append(f"Memo: {written[code_id]}")
+        notes = [f"Memo ({rater}): {note}" if rater else f"Memo: {note}" for rater, note in memos.get(segment_id, ())]
+        for group, (code_names, quotes, said) in columns.items():
+            said = dict.fromkeys(said + notes) if said or notes else ()
+            cells[participant, group].append(f"[{'; '.join(code_names)}] “{' … '.join(quotes)}” ({transcript} #{segment})"
+                                             + "".join(f"\n{n}" for n in said))
     return cells
 
 

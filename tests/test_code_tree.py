@@ -273,6 +273,17 @@ def test_the_matrix_counts_units_once_for_a_parent(counted):
     assert (own["P1"][PERF], own["P2"][PERF]) == (0, 1)
 
 
+def test_the_matrix_counts_a_segment_once_for_a_parent_whatever_it_carries_below(counted):
+    """T1 #1 carries Network and now Latency too (Network is below Latency, both below Performance):
+    #1 and #3 are two units for Performance and for Latency, not three (the database's rule, which
+    ``tests/frames_before.apply_parent_rule`` only mirrors)."""
+    codings.mark_done(counted, CLI, "alice", "T1", False)
+    codings.apply_code(counted, CLI, "alice", "T1", 1, LAT)
+    finish_without_carrying(counted, "alice", "T1")
+    rows = {r["participant"]: r for r in findings.matrix_table(counted, CLI, "Attributes", counts=True).rows}
+    assert (rows["P1"][PERF], rows["P1"][LAT], rows["P1"][NET]) == (2, 2, 1)
+
+
 def test_the_cli_selects_the_parent_rule_per_table(counted, db_url):
     def performance(*flags):
         result = CliRunner().invoke(cli, ["--db", db_url, "table", "frequency", "--theme", "Attributes",

@@ -8,12 +8,13 @@ of its raters (votes, spans of several raters on one segment, memos of several o
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timezone
 from itertools import product
 
 import sqlalchemy as sa
 
-from study import findings, schema
+from study import exports, findings, schema
 from study.auth import CLI
 from study.sources import findings_sources
 from tests import findings_before as before
@@ -111,3 +112,30 @@ def test_a_memo_two_raters_wrote_on_one_unit_is_quoted_once(study_from):
     table = findings.framework_table(study, CLI, source=union.source)
     assert "Memo: same note; other note\n" in "\n".join(text for row in table.rows for text in row.values()) + "\n"
     assert table.to_dict() == before.framework_table(study, CLI, None, union.source, union.combine).to_dict()
+
+
+def renamed_study(study) -> None:
+    """The varied study with memos, its interviews renamed: P1's in natural order are neither in the
+    order of their ids nor of their names as text ("visit 9" after "visit 10" on both), and P2's two
+    are named alike but for case and a zero (one place: their segments interleave by index)."""
+    varied_study(study)
+    add_memos(study)
+    with study.connection() as conn:
+        for old, new in (("T1", "P1 visit 10"), ("T12", "P1 visit 9"), ("T2", "p2 visit 01"), ("T13", "P2 visit 1")):
+            conn.execute(schema.transcripts.update().where(schema.transcripts.c.name == old).values(name=new))
+
+
+def test_interviews_are_quoted_in_the_natural_order_of_their_names_and_the_csv_is_the_same_bytes(
+        study_from, monkeypatch):
+    study = study_from(renamed_study)
+    monkeypatch.setattr(findings, "FRAMEWORK_READ", 2)
+    union = findings_sources(study, CLI)[0]
+    asked = (study, CLI, None, union.source, union.combine)
+    old, new = before.framework_table(*asked), findings.framework_table(*asked)
+    assert new.to_dict() == old.to_dict()
+    assert exports.to_bytes(new, "csv") == exports.to_bytes(old, "csv")
+    p1, p2 = ("\n\n".join(row.values()) for row in new.rows[:2])
+    assert p1.index("(P1 visit 9 #") < p1.index("(P1 visit 10 #")
+    places = [place for cell in list(new.rows[1].values())[1:]  # e.g. "p2 visit 01 #4", in each cell's order
+              for place in re.findall(r"\(([pP]2 visit 0?1 #\d+)\)", cell)]
+    assert any(a.startswith("P2 visit 1 #") and b.startswith("p2 visit 01 #") for a, b in zip(places, places[1:]))

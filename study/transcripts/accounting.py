@@ -5,7 +5,8 @@ exactly one place. Speech is the words inside turns; a label is what opens a tur
 its words on their line, or a short line alone just above them, and markup closing it; and, marks like
 them, the line numbers of a numbered margin, kept beside the text); the header
 is the metadata above the conversation; everything else is notes (titles, watermarks, stage notes,
-the authors' annotations), which a preview shows so that nothing is dropped unseen.
+the authors' annotations, and a paged file's running headers and page numbers, set aside from the text),
+which a preview shows so that nothing is dropped unseen.
 
 Words are runs of letters and digits, each Chinese or Japanese character one word.
 """
@@ -62,6 +63,7 @@ def word_account(parsed: ParsedTranscript) -> WordAccount:
             position = label_end
         notes += _noted(text[position:end], notes_text)
     labels += sum(word_count(number) for _, number in parsed.margin)  # line numbers: marks, as labels are
+    notes += sum(_noted(line, notes_text) for _, line in parsed.furniture)
     return WordAccount(speech, labels, word_count(parsed.header), notes, tuple(notes_text))
 
 

@@ -1,6 +1,12 @@
 """Word .docx files: a safe archive check, then paragraphs and table rows as lines of text, with
 each line's formatting (a bold name at its start, its style) kept as evidence for the layouts.
 
+The text is what the document finally says, as Word shows it with changes accepted: runs inside
+tracked insertions, content controls (``w:sdt``), smart tags, custom XML and simple fields are read,
+and so are paragraphs and tables inside block content controls; deleted and moved-away text is not,
+nor a ruby's reading aid (python-docx reads only a paragraph's direct runs and the body's direct
+paragraphs, which lost such words silently).
+
 Memory bound: ``word/document.xml`` is refused above ``MAX_DOCUMENT_XML_BYTES`` uncompressed
 (python-docx holds the parsed XML, roughly 30 times its size, in memory), so reading one file
 stays under about 500 MB whatever the archive claims.
@@ -115,7 +121,7 @@ def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int]:
         offset = anchors = 0
         bold_styles = _BoldStyles(document)
         notes = _note_numbers(document)
-        for block in document.iter_inner_content():
+        for block in _blocks(document.element.body, document._body):
             if isinstance(block, Table):
                 rows = table_row_texts(block)
             else:
@@ -161,8 +167,46 @@ def _number(value: str | None) -> float:
 
 
 def _text_runs(paragraph: Paragraph) -> list:
-    """The paragraph's runs (hyperlinks' included) that hold text, in order."""
-    return [run for run in paragraph._p.xpath("w:r | w:hyperlink/w:r") if run.text.strip()]
+    """The paragraph's runs that hold text, in order."""
+    return [run for run in final_runs(paragraph._p) if run.text.strip()]
+
+
+# Where a run's text is no longer, or never was, the document's: deleted or moved away by a tracked
+# change, a ruby's reading aid above its base text, a text box's own paragraphs (read on their own).
+_NOT_FINAL = frozenset(qn(tag) for tag in ("w:del", "w:moveFrom", "w:rt", "w:txbxContent", "w:sdtPr"))
+_RUN, _PARAGRAPH, _TABLE = qn("w:r"), qn("w:p"), qn("w:tbl")
+# Block wrappers whose paragraphs and tables are the document's: content controls, custom XML, tracked insertions
+_BLOCK_WRAPPERS = frozenset(qn(tag) for tag in ("w:sdt", "w:sdtContent", "w:customXml", "w:ins", "w:moveTo"))
+
+
+def final_runs(p) -> list:
+    """The paragraph element's runs in reading order, at any depth (hyperlinks, insertions, content
+    controls, smart tags, fields), but those whose text the document no longer shows."""
+    runs = []
+    for run in p.iter(_RUN):
+        parent = run.getparent()
+        while parent is not p and parent.tag not in _NOT_FINAL:
+            parent = parent.getparent()
+        if parent is p:
+            runs.append(run)
+    return runs
+
+
+def final_text(p) -> str:
+    """The paragraph element's text as Word shows it with tracked changes accepted."""
+    return "".join(run.text for run in final_runs(p))
+
+
+def _blocks(element, parent):
+    """The paragraphs and tables under a body or cell element in document order, those wrapped in
+    content controls, custom XML or tracked insertions included."""
+    for child in element:
+        if child.tag == _PARAGRAPH:
+            yield Paragraph(child, parent)
+        elif child.tag == _TABLE:
+            yield Table(child, parent)
+        elif child.tag in _BLOCK_WRAPPERS:
+            yield from _blocks(child, parent)
 
 
 def _note_numbers(document) -> set[str]:
@@ -179,17 +223,13 @@ def _note_numbers(document) -> set[str]:
 def _paragraph_text(paragraph: Paragraph, notes: set[str]) -> tuple[str, int]:
     """The paragraph's text without the raised numbers that point at a note (a note's own number,
     opening its paragraph, stays), and how many were left out."""
+    runs = final_runs(paragraph._p)
+    texts = [run.text for run in runs]
     if not notes:
-        return paragraph.text, 0
-    runs = _text_runs(paragraph)
-    anchors = {id(run) for run in runs[1:] if _raised_number(run) in notes}
-    if not anchors:
-        return paragraph.text, 0
-    parts = []
-    for item in paragraph._p.xpath("w:r | w:hyperlink"):
-        inner = item.xpath("w:r") if item.tag == qn("w:hyperlink") else [item]
-        parts.extend(run.text for run in inner if id(run) not in anchors)
-    return "".join(parts), len(anchors)
+        return "".join(texts), 0
+    shown = [run for run in runs if run.text.strip()]
+    anchors = {id(run) for run in shown[1:] if _raised_number(run) in notes}
+    return "".join(text for run, text in zip(runs, texts) if id(run) not in anchors), len(anchors)
 
 
 class _BoldStyles:
@@ -212,10 +252,11 @@ class _BoldStyles:
 def _paragraph_format(paragraph: Paragraph, bold_style: _BoldStyles) -> LineFormat:
     """How much of the paragraph's first line is bold from its start, and its style's id."""
     prefix, whole, in_prefix = 0, True, True
-    for item in paragraph.iter_inner_content():
+    for element in final_runs(paragraph._p):
+        item = Run(element, paragraph)
         text = item.text
         first_line = text.split("\n", 1)[0]
-        if isinstance(item, Run) and _is_bold(item, bold_style):
+        if _is_bold(item, bold_style):
             prefix += len(first_line) if in_prefix else 0
         elif first_line.strip():
             whole = in_prefix = False
@@ -235,7 +276,7 @@ _VAL = qn("w:val")
 def _colour(paragraph: Paragraph) -> str:
     """The font colour every run with text shares ("auto" when none is set), read from the XML; "" when mixed."""
     colours = set()
-    for run in paragraph._p.r_lst:
+    for run in final_runs(paragraph._p):
         if run.text.strip():
             properties = run.rPr
             colour = properties.color if properties is not None else None
@@ -259,6 +300,18 @@ def table_row_texts(table: Table) -> list[str]:
         for cell in row.cells:
             if cell._tc not in seen:
                 seen.add(cell._tc)
-                texts.append(cell.text)
+                texts.append(_cell_text(cell))
         rows.append("\t".join(texts))
     return rows
+
+
+def _cell_text(cell) -> str:
+    """A cell's paragraphs as Word shows them, one per line; a table inside it one line per row, its
+    cells apart by spaces (a tab would start another column of the outer row)."""
+    lines = []
+    for block in _blocks(cell._tc, cell):
+        if isinstance(block, Table):
+            lines.extend(row.replace("\t", "   ") for row in table_row_texts(block))
+        else:
+            lines.append(final_text(block._p))
+    return "\n".join(lines)

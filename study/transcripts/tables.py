@@ -117,7 +117,8 @@ def learned_columns(rows: list[list[str]]) -> SpeakerColumns | None:
     """The speaker and text columns of a table whose header does not name them both (a bilingual transcript headed
     'Hablante, Quechua, Castellano'; 'Persona, Original, Translation'), learned from its cells: the speaker column
     holds a few short names that recur and take turns row by row, the text column is the first other column with
-    words in most rows (the others are kept as notes beside each turn). None when no column is such a speaker."""
+    words in most rows (the others are kept as notes beside each turn), the time column one of clock times. None when
+    no column is such a speaker."""
     header, body = rows[0], [row for row in rows[1:] if any(cell.strip() for cell in row)]
     if len(body) < 4:
         return None
@@ -127,6 +128,8 @@ def learned_columns(rows: list[list[str]]) -> SpeakerColumns | None:
     if speaker is None or not _takes_turns(body, speaker):
         return None
     time = next((i for i, name in enumerate(names) if _TIME_COLUMNS.fullmatch(name)), None)
+    if time is None:  # '時間', 'Minuto': a column of clock times in most rows
+        time = next((i for i in range(len(header)) if i != speaker and _timed(body, i)), None)
     text = next((i for i, name in enumerate(names) if _TEXT_COLUMNS.fullmatch(name)), None)
     if text is None:
         text = next((i for i in range(len(header)) if i not in (speaker, time) and _worded(body, i)), None)
@@ -146,6 +149,14 @@ def _takes_turns(body: list[list[str]], index: int) -> bool:
     counts = {cell: cells.count(cell) for cell in set(cells)}
     changes = sum(a != b for a, b in zip(cells, cells[1:]))
     return 2 <= len(counts) <= max(8, len(cells) // 3) and min(counts.values()) >= 2 and changes >= 0.5 * (len(cells) - 1)
+
+
+def _timed(body: list[list[str]], index: int) -> bool:
+    cells = _cells(body, index)
+    return sum(1 for cell in cells if _CLOCK_CELL.fullmatch(cell)) >= 0.8 * len(cells)
+
+
+_CLOCK_CELL = re.compile(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?")
 
 
 def _worded(body: list[list[str]], index: int) -> bool:
