@@ -12,21 +12,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from study.transcripts import read_transcript_data
+from tests.fixtures.heldout.heldout_writers import deleted_xml as _deleted, inserted_xml as _inserted, run_xml as _run
 
 W = nsdecls("w")
-
-
-def _run(text: str, bold: bool = False) -> str:
-    properties = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    return f'<w:r>{properties}<w:t xml:space="preserve">{text}</w:t></w:r>'
-
-
-def _deleted(text: str) -> str:
-    return f'<w:del w:id="9" w:author="T" w:date="2026-01-01T00:00:00Z"><w:r><w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>'
-
-
-def _inserted(text: str) -> str:
-    return f'<w:ins w:id="8" w:author="T" w:date="2026-01-01T00:00:00Z">{_run(text)}</w:ins>'
 
 
 def _word_file(*paragraphs: str) -> bytes:

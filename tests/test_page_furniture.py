@@ -3,12 +3,12 @@ set aside as notes, and the turn a page break cuts goes on whole (synthetic PDFs
 university oral-history transcript, written by hand)."""
 from __future__ import annotations
 
-import io
 import re
 import textwrap
 
 from study.transcripts import read_transcript_data
 from study.transcripts.accounting import word_account
+from tests.fixtures.heldout.heldout_writers import pdf_bytes
 
 _ASKED = [
     ("INTERVIEWER", "Where did you grow up, and what did your parents do for a living in those years?"),
@@ -23,30 +23,6 @@ TURNS = [(speaker, f"{then} {words}") for then in _THEN for speaker, words in _A
 TITLE = "Walsh Oral History Interview, 12 March 2004"
 
 
-def _pdf(pages: list[list[tuple[int, str]]], encoding: str = "/WinAnsiEncoding") -> bytes:
-    """A PDF of Helvetica lines, each page a list of (height on the page, text)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
-               f"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding {encoding} >>".encode()]
-    kids = []
-    for page in pages:
-        stream = "".join(f"BT /F1 11 Tf 72 {y} Td ({text}) Tj ET\n" for y, text in page).encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>".encode())
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.4\n")
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
 def _paged(lines: list[str], header=None, footer=None, per_page: int = 12) -> bytes:
     pages = []
     for first in range(0, len(lines), per_page):
@@ -54,7 +30,7 @@ def _paged(lines: list[str], header=None, footer=None, per_page: int = 12) -> by
         page = [(760, header(number))] if header else []
         page += [(720 - 16 * row, line) for row, line in enumerate(lines[first:first + per_page])]
         pages.append(page + ([(40, footer(number))] if footer else []))
-    return _pdf(pages)
+    return pdf_bytes(pages)
 
 
 def _lines(turns=TURNS, sep: str = ": ") -> list[str]:
@@ -104,6 +80,6 @@ def test_ligatures_read_as_their_letters():
     """A font whose glyph for "fi" is one ligature: the word reads "find", as a search needs."""
     encoding = "<< /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [128 /fi] >>"
     lines = ["INTERVIEWER: Did you \x80nd work?", "WALSH: In the \x80elds, at \x80rst."]
-    parsed = read_transcript_data(_pdf([[(720 - 16 * row, line) for row, line in enumerate(lines * 2)]], encoding),
+    parsed = read_transcript_data(pdf_bytes([[(720 - 16 * row, line) for row, line in enumerate(lines * 2)]], encoding),
                                   "walsh.pdf")
     assert _words(parsed.turn_text(parsed.turns[1])) == ["In", "the", "fields", "at", "first"]
