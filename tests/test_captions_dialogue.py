@@ -73,8 +73,7 @@ def test_dashes_of_every_kind_split_a_cue_and_a_wrapped_line_stays_with_its_part
     parsed = _read(tmp_path, "station.vtt", NONE_NAMED)
     assert _turns(parsed) == [
         ("Speaker A", "Where were you?"),
-        ("Speaker B", "At the station, waiting for the last train."),
-        ("Unknown", "It never came."),  # after a change of speaker, nothing says who goes on
+        ("Speaker B", "At the station, waiting for the last train. It never came."),  # goes on after the exchange
         ("Speaker A", "Nobody told us."),  # a first line without a dash, ending a sentence: one speaker
         ("Speaker B", "That's the usual story."),
         ("Speaker A", "So we walked."),
@@ -98,3 +97,15 @@ def test_between_a_file_s_two_speakers_the_dashed_parts_alternate(tmp_path):
     # a dash says the speaker changed: the first part is MARIA's, the next DEV's, who goes on in the cue after
     assert _turns(parsed) == [("DEV", "Ready?"), ("MARIA", "Is it on?"), ("DEV", "It's on. Go. Then I start."),
                               ("MARIA", "Fine.")]
+
+
+def test_a_dash_after_a_sentence_s_end_inside_a_line_opens_the_next_speaker_s_part(tmp_path):
+    text = ("1\n00:00:01,000 --> 00:00:03,000\nKako si, Vedrane? -Dobro sam.\n-A posao? -Ide polako.\n\n"
+            "2\n00:00:03,500 --> 00:00:05,000\nRekao je - ne znam - da dolazi.\n")
+    parsed = _read(tmp_path, "razgovor.srt", text)
+    assert _turns(parsed) == [
+        ("Speaker A", "Kako si, Vedrane?"),
+        ("Speaker B", "Dobro sam."),
+        ("Speaker A", "A posao?"),
+        ("Speaker B", "Ide polako. Rekao je - ne znam - da dolazi."),  # dashes inside a sentence are punctuation
+    ]

@@ -256,16 +256,22 @@ def _dialogue_parts(lines: Sequence[str]) -> list[str] | None:
     """A cue's lines as one part per speaker when its lines open with dashes, the subtitlers' mark of a change of
     speaker ("- Is it on?" / "- It's on."): each dash opens a part, an undashed line goes on with the part before
     (a wrapped line); the first line may go without a dash (some style guides mark only the next speaker) when it
-    ends a sentence. None when the cue holds one speaker's words."""
-    opened = [i for i, line in enumerate(lines) if _DASH.match(line)]
-    if len(lines) < 2 or not opened or opened == [0]:
+    ends a sentence, and so may a line whose next speaker follows a sentence's end on it ("Kako si? -Dobro sam.").
+    None when the cue holds one speaker's words."""
+    pieces = [piece for line in lines for piece in _MID_LINE_DASH.split(line) if piece.strip()]
+    opened = [i for i, piece in enumerate(pieces) if _DASH.match(piece)]
+    if len(pieces) < 2 or not opened or opened == [0]:
         return None
-    if opened[0] != 0 and not _SENTENCE_END.search(lines[opened[0] - 1]):
+    if opened[0] != 0 and not _SENTENCE_END.search(pieces[opened[0] - 1]):
         return None
     starts = sorted({0, *opened})
-    return [" ".join(line[_DASH.match(line).end():].strip() if _DASH.match(line) else line.strip()
-                     for line in lines[begin:end])
-            for begin, end in zip(starts, [*starts[1:], len(lines)])]
+    return [" ".join(piece[_DASH.match(piece).end():].strip() if _DASH.match(piece) else piece.strip()
+                     for piece in pieces[begin:end])
+            for begin, end in zip(starts, [*starts[1:], len(pieces)])]
+
+
+# a speaker's dash after a sentence's end inside a line: "-" before a letter, or a spaced en or em dash
+_MID_LINE_DASH = re.compile(r"(?<=[.?!…\"”])[ \t]+(?=-[^\W\d_]|[–—][ \t]+\S)")
 
 
 def _exchanges(cues: Sequence[Cue]) -> tuple[list[Cue], set[int]]:
@@ -295,19 +301,20 @@ def _alternated(cues: list[Cue], exchanges: set[int]) -> list[Cue]:
         if i + 1 < len(result) and (i + 1 in placed or i + 1 not in exchanges) and result[i + 1].speaker in named:
             result[i] = replace(result[i], speaker=(named - {result[i + 1].speaker}).pop())
             placed.add(i)
-    for i in sorted(exchanges - placed):
-        if i > 0 and result[i - 1].speaker in named:
-            result[i] = replace(result[i], speaker=(named - {result[i - 1].speaker}).pop())
-    for i in range(1, len(result)):  # an unlabelled cue after an exchange goes on with its last part's speaker
-        if i not in exchanges and result[i].speaker is None and result[i - 1].speaker in named:
-            result[i] = replace(result[i], speaker=result[i - 1].speaker)
+    for i in range(1, len(result)):
+        before = result[i - 1].speaker
+        if i in exchanges and i not in placed and before in named:
+            result[i] = replace(result[i], speaker=(named - {before}).pop())
+        elif i not in exchanges and result[i].speaker is None and before in named:
+            result[i] = replace(result[i], speaker=before)  # an unlabelled cue after an exchange goes on with it
     return result
 
 
 def _unnamed_exchanges(cues: list[Cue], exchanges: set[int]) -> tuple[list[Cue], str | None]:
     """The parts of dashed exchanges that no label names, as turns of two voices taking turns ('Speaker A',
     'Speaker B'; the first part of an exchange is A unless the part before it was), so that no part is
-    given to the speaker before it; and a warning saying how many there are, for the user to name them."""
+    given to the speaker before it, and the cue after them goes on with the last; and a warning saying how many
+    parts there are, for the user to name them."""
     unnamed = sorted(i for i in exchanges if cues[i].speaker is None)
     if not unnamed:
         return cues, None
@@ -315,6 +322,9 @@ def _unnamed_exchanges(cues: list[Cue], exchanges: set[int]) -> tuple[list[Cue],
     for i in unnamed:
         side = 1 - side if i - 1 in unnamed else 0
         result[i] = replace(result[i], speaker=_UNNAMED[side])
+    for i in range(1, len(result)):  # an unlabelled cue after an exchange goes on with its last part's voice
+        if i not in exchanges and result[i].speaker is None and result[i - 1].speaker in _UNNAMED:
+            result[i] = replace(result[i], speaker=result[i - 1].speaker)
     words = sum(len(cues[i].text.split()) for i in unnamed)
     note = (f"{len(unnamed)} parts of its captions ({words} words) are marked only by a dash, which says that "
             f"the speaker changed, not who speaks: they are read as '{_UNNAMED[0]}' and '{_UNNAMED[1]}' taking "

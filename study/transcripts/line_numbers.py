@@ -53,7 +53,8 @@ def _counts_lines(text: str, numbers: list[re.Match[str]]) -> bool:
     return counting >= _COUNTING_SHARE * (len(values) - 1)
 
 
-_MIN_SPARSE = 3
+_MIN_SPARSE = 3  # numbers in step; two will do when a margin's gap sets them apart from the words
+_GAP = re.compile(r"[ \t]{2,}|\t|$")
 _STEPS = (5, 10, 4, 3, 2)  # the counts of lines between margin numbers that editors use, most usual first
 _SPARSE_SHARE = 0.6  # of the numbers the count puts between the first and the last
 
@@ -78,7 +79,7 @@ def _every_nth_line(text: str, numbers: list[re.Match[str]]) -> tuple[int, list[
             if len(placed) > len(best[1]):
                 best = (step, placed)
     step, placed = best
-    if len(placed) < _MIN_SPARSE:
+    if len(placed) < _MIN_SPARSE and not (len(placed) == 2 and all(_set_apart(text, m) for m in placed)):
         return 0, []
     values = [int(m.group(1)) for m in placed]
     missed = sum(gap // step - 1 for gap in (b - a for a, b in zip(values, values[1:])) if gap > step)
@@ -93,6 +94,11 @@ def _placed(numbers: list[re.Match[str]], places: list[int], step: int) -> list[
     at = {(shift, place) for _, shift, place in candidates}
     return [m for m, shift, place in candidates
             if (shift, place - step) in at or (shift, place + step) in at]
+
+
+def _set_apart(text: str, number: re.Match[str]) -> bool:
+    """Whether the number stands apart from the words after it, as a margin does ("  5   B: ..."), not "15 years"."""
+    return _GAP.match(text, number.end(1)) is not None
 
 
 def _line_starts(lines: list[str]) -> list[int]:
