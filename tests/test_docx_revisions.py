@@ -158,3 +158,22 @@ def test_word_notes_are_kept_as_notes_not_speech(kind):
         ("Amara", "Old Kofi at the market He had the stall by the gate")
     assert parsed.set_aside == ((parsed.text.index("Interviewer: For how long"), "Kofi Mensah, a cloth trader, died in 2009."),)
     assert word_account(parsed).notes == 8  # Kofi Mensah a cloth trader died in 2009
+
+
+def test_a_text_box_is_kept_once_as_notes_not_speech():
+    """Word writes a text box twice (DrawingML, and VML for older readers): its words are notes, counted once."""
+    paragraph = f"<w:p>{_run('Note: the recorder was paused here for ten minutes.')}</w:p>"
+    box = ('<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+           f'<mc:Choice Requires="wps"><w:drawing><w:txbxContent>{paragraph}</w:txbxContent></w:drawing></mc:Choice>'
+           f'<mc:Fallback><w:pict><w:txbxContent>{paragraph}</w:txbxContent></w:pict></mc:Fallback>'
+           '</mc:AlternateContent></w:r>')
+    data = _word_file(
+        f"<w:p>{_label('Interviewer')}{_run('What happened next?')}</w:p>",
+        f"<w:p>{_label('Amara')}{_run('We waited.')}{box}{_run(' Then the lorry came.')}</w:p>",
+        f"<w:p>{_label('Interviewer')}{_run('Who drove it?')}</w:p>",
+        f"<w:p>{_label('Amara')}{_run('My cousin.')}</w:p>",
+    )
+    parsed = read_transcript_data(data, "interview.docx")
+    assert " ".join(re.findall(r"\w+", parsed.turn_text(parsed.turns[1]))) == "We waited Then the lorry came"
+    assert [text for _, text in parsed.set_aside] == ["Note: the recorder was paused here for ten minutes."]
+    assert word_account(parsed).notes == 9  # Note the recorder was paused here for ten minutes

@@ -53,7 +53,8 @@ def read_docx(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
     text, formats, anchors, notes = _docx_lines(data)
     parsed = read_layout(text, by_line=True, formats=formats, without=without, taught=taught)
     shown = "; ".join(f"“{' '.join(note.split())[:60]}”" for _, note in notes[:2]) + ("; …" if len(notes) > 2 else "")
-    parsed = with_set_aside(parsed, notes, f"{len(notes)} footnote(s) or endnote(s) kept as notes, not speech ({shown})")
+    parsed = with_set_aside(parsed, notes, f"{len(notes)} footnote(s), endnote(s) or text box(es) kept as notes, "
+                            f"not speech ({shown})")
     if anchors:
         parsed = replace(parsed, warnings=(*parsed.warnings, f"{anchors} raised note number(s) left out of the text "
                                            "they follow (“…hub.¹” reads “…hub.”): they point at the numbered notes"))
@@ -137,7 +138,7 @@ def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int, list[tupl
             for row in rows:
                 texts.append(row)
                 offset += len(row) + 1
-            set_aside += [(offset, note) for note in _referred(block._element, word_notes)]
+            set_aside += [(offset, note) for note in [*_referred(block._element, word_notes), *_text_boxes(block._element)]]
         return "\n".join(texts).replace("\r", "\n"), formats, anchors, set_aside
     except Unreadable:
         raise
@@ -272,6 +273,24 @@ def _referred(element, notes: dict[tuple[str, str], str]) -> list[str]:
         if parent is element and text:
             referred.append(text)
     return referred
+
+
+_TEXT_BOX = qn("w:txbxContent")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_boxes(element) -> list[str]:
+    """The text of the text boxes anchored in ``element``, each once: Word writes a box twice, as DrawingML and as
+    a VML fallback for older readers; the fallback is not read."""
+    boxes = []
+    for box in element.iter(_TEXT_BOX):
+        parent = box.getparent()
+        while parent is not None and parent is not element and parent.tag not in (_FALLBACK, _TEXT_BOX):
+            parent = parent.getparent()
+        text = "\n".join(final_text(p) for p in box.iter(_PARAGRAPH)).strip()
+        if parent is element and text:
+            boxes.append(text)
+    return boxes
 
 
 class _BoldStyles:
