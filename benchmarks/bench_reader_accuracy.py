@@ -172,7 +172,7 @@ def read_words(parsed) -> list[Word]:
     if header is None:  # a reader without the header's text: its metadata holds what it took
         header = " ".join(f"{key} {value}" for key, value in parsed.metadata.items())
     out = [Word(w, "header") for _, w in words(header or "")]
-    out += [Word(w, "note") for _, line in getattr(parsed, "furniture", ()) for _, w in words(line)]  # page furniture
+    out += [Word(w, "note") for _, line in getattr(parsed, "set_aside", ()) for _, w in words(line)]  # set aside: page furniture
     spans = sorted((t.start, t.end, t.speaker) for t in parsed.turns)
     marks = sorted(getattr(parsed, "marks", ()) or ())
     for offset, word in words(parsed.text):

@@ -46,7 +46,7 @@ def test_running_title_and_page_numbers_are_notes_and_turns_go_on_across_pages()
     parsed = read_transcript_data(data, "walsh.pdf")
     assert [(turn.speaker, _words(parsed.turn_text(turn))) for turn in parsed.turns] == \
         [(speaker, _words(words)) for speaker, words in TURNS]
-    pages = len(parsed.furniture) // 2
+    pages = len(parsed.set_aside) // 2
     assert pages == 3
     account = word_account(parsed)
     assert account.speech == sum(len(_words(words)) for _, words in TURNS)
@@ -57,7 +57,7 @@ def test_running_title_and_page_numbers_are_notes_and_turns_go_on_across_pages()
 def test_a_bare_page_number_at_the_foot_is_furniture():
     data = _paged(_lines(), footer=lambda n: f"- {n} -")
     parsed = read_transcript_data(data, "walsh.pdf")
-    assert [line for _, line in parsed.furniture] == ["- 1 -", "- 2 -", "- 3 -"]
+    assert [line for _, line in parsed.set_aside] == ["- 1 -", "- 2 -", "- 3 -"]
     assert all(not re.search(r"\d", parsed.turn_text(turn)) for turn in parsed.turns)
 
 
@@ -66,14 +66,14 @@ def test_a_name_alone_above_each_turn_is_no_furniture_even_at_the_top_of_each_pa
     lines = [line for speaker, words in TURNS for line in [speaker, *textwrap.wrap(words, 70)]]
     data = _paged(lines, per_page=len(lines) // 3)
     parsed = read_transcript_data(data, "walsh.pdf")
-    assert parsed.furniture == ()
+    assert parsed.set_aside == ()
     assert [turn.speaker for turn in parsed.turns] == [speaker for speaker, _ in TURNS]
 
 
 def test_a_one_page_file_has_no_furniture_to_learn():
     data = _paged(_lines(TURNS[:2]) + ["1"], header=lambda n: TITLE, per_page=40)
     parsed = read_transcript_data(data, "walsh.pdf")
-    assert parsed.furniture == ()
+    assert parsed.set_aside == ()
 
 
 def test_ligatures_read_as_their_letters():

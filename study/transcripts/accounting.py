@@ -13,7 +13,8 @@ Words are runs of letters and digits, each Chinese or Japanese character one wor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence
 
 from .model import ParsedTranscript
 from .text import WORD
@@ -63,8 +64,19 @@ def word_account(parsed: ParsedTranscript) -> WordAccount:
             position = label_end
         notes += _noted(text[position:end], notes_text)
     labels += sum(word_count(number) for _, number in parsed.margin)  # line numbers: marks, as labels are
-    notes += sum(_noted(line, notes_text) for _, line in parsed.furniture)
+    notes += sum(_noted(line, notes_text) for _, line in parsed.set_aside)
     return WordAccount(speech, labels, word_count(parsed.header), notes, tuple(notes_text))
+
+
+def with_set_aside(parsed: ParsedTranscript, set_aside: Sequence[tuple[int, str]], warning: str) -> ParsedTranscript:
+    """``parsed`` keeping text a reader took out of the flow (page furniture, footnotes), each piece's place counted
+    in its text (the offsets given count from the top of the header, which ``parsed.text`` starts below), and a
+    warning naming it."""
+    if not set_aside:
+        return parsed
+    shift = len(parsed.header)
+    kept = tuple((max(offset - shift, 0), text) for offset, text in set_aside)
+    return replace(parsed, set_aside=(*parsed.set_aside, *kept), warnings=(*parsed.warnings, warning))
 
 
 def _gaps(parsed: ParsedTranscript) -> list[tuple[int, int, bool, bool, str | None]]:

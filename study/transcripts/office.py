@@ -14,7 +14,6 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import replace
 from typing import Collection, Sequence
 
 import defusedxml.ElementTree
@@ -22,6 +21,7 @@ import defusedxml.ElementTree
 from .docx_file import check_unzipped_size, check_xml_part
 from .limits import MAX_PDF_FORM_USES, MAX_PDF_PAGE_OPERATIONS, MAX_PDF_PAGES, Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
+from .accounting import with_set_aside
 from .page_furniture import described, without_furniture
 from .reading import LineFormat
 from .registry import read_layout
@@ -59,17 +59,7 @@ def read_pdf(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
         raise Unreadable(f"has no text layer (a scanned image?); run OCR on it or {_CONVERT}")
     text, furniture = without_furniture([_page_text(page) for page in pages])
     parsed = read_layout(_clean(text), by_line=False, without=without, taught=taught)
-    return _with_furniture(parsed, furniture)
-
-
-def _with_furniture(parsed: ParsedTranscript, furniture: tuple[tuple[int, str], ...]) -> ParsedTranscript:
-    """``parsed`` with the page furniture taken out of its text, each line's place counted in that text (below
-    its header), and a warning naming it."""
-    if not furniture:
-        return parsed
-    shift = len(parsed.header)
-    kept = tuple((max(offset - shift, 0), line) for offset, line in furniture)
-    return replace(parsed, furniture=kept, warnings=(*parsed.warnings, described(furniture)))
+    return with_set_aside(parsed, furniture, described(furniture))
 
 
 def _pdf_pages(reader) -> list[str]:
