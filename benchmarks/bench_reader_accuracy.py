@@ -45,7 +45,7 @@ from study.transcripts import read_transcript  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "heldout"
 SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".csv", ".xlsx", ".odt", ".rtf", ".json", ".html",
-                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".ssa", ".cha", ".trs", ".exb", ".TextGrid", ".smi")
+                   ".sbv", ".ttml", ".xml", ".eaf", ".ass", ".ssa", ".cha", ".trs", ".exb", ".TextGrid", ".smi", ".pdf")
 KEPT_KINDS = ("turn", "header", "note")  # a reading must keep these words somewhere
 # Attributes that annotation tools show as text: Transcriber's events, comments and topics; EXMARaLDA's keys
 _SHOWN_ATTRIBUTES = {("Event", "desc"), ("Comment", "desc"), ("Topic", "desc"), ("ud-information", "attribute-name")}
@@ -76,16 +76,24 @@ class Word:
     speaker: str | None = None
 
 
+_WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
 def source_words(path: Path) -> Counter:
     """The words a fixture holds, read with the file type's own library (not the reader under test):
     for checking that its truth accounts for every one of them."""
     suffix = path.suffix
-    if suffix == ".docx":
-        import docx
+    if suffix == ".docx":  # the body's text elements: what Word shows, tracked deletions (w:delText) not
+        import zipfile
+        from xml.etree import ElementTree
 
-        document = docx.Document(str(path))
-        texts = [p.text for p in document.paragraphs]
-        texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        with zipfile.ZipFile(path) as archive:
+            body = ElementTree.fromstring(archive.read("word/document.xml"))
+        texts = [element.text or "" for element in body.iter(f"{{{_WORD_NS}}}t")]
+    elif suffix == ".pdf":  # the text layer of every page, as pypdf extracts it
+        import pypdf
+
+        texts = [page.extract_text() for page in pypdf.PdfReader(path).pages]
     elif suffix == ".xlsx":
         import openpyxl
 
@@ -164,6 +172,7 @@ def read_words(parsed) -> list[Word]:
     if header is None:  # a reader without the header's text: its metadata holds what it took
         header = " ".join(f"{key} {value}" for key, value in parsed.metadata.items())
     out = [Word(w, "header") for _, w in words(header or "")]
+    out += [Word(w, "note") for _, line in getattr(parsed, "set_aside", ()) for _, w in words(line)]  # set aside: page furniture
     spans = sorted((t.start, t.end, t.speaker) for t in parsed.turns)
     marks = sorted(getattr(parsed, "marks", ()) or ())
     for offset, word in words(parsed.text):

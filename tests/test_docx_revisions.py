@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import docx
 import pytest
@@ -12,21 +13,10 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from study.transcripts import read_transcript_data
+from study.transcripts.accounting import word_account
+from tests.fixtures.heldout.heldout_writers import deleted_xml as _deleted, inserted_xml as _inserted, run_xml as _run
 
 W = nsdecls("w")
-
-
-def _run(text: str, bold: bool = False) -> str:
-    properties = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    return f'<w:r>{properties}<w:t xml:space="preserve">{text}</w:t></w:r>'
-
-
-def _deleted(text: str) -> str:
-    return f'<w:del w:id="9" w:author="T" w:date="2026-01-01T00:00:00Z"><w:r><w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>'
-
-
-def _inserted(text: str) -> str:
-    return f'<w:ins w:id="8" w:author="T" w:date="2026-01-01T00:00:00Z">{_run(text)}</w:ins>'
 
 
 def _word_file(*paragraphs: str) -> bytes:
@@ -125,3 +115,65 @@ def test_ruby_reads_its_base_text_once():
     turns = _turns(data)
     assert turns[1] == ("話者", "東京です")
     assert len(turns) == 4
+
+
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _with_notes(data: bytes, kind: str, notes: dict[str, str]) -> bytes:
+    """The .docx with a footnotes (or endnotes) part holding ``notes`` (id -> text), as Word writes it: the part,
+    its relationship from the document and its content type."""
+    part = (f'<w:{kind}s {W}><w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+            + "".join(f'<w:{kind} w:id="{key}"><w:p>{_run(text)}</w:p></w:{kind}>' for key, text in notes.items())
+            + f"</w:{kind}s>")
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "word/_rels/document.xml.rels":
+                content = content.replace(b"</Relationships>", (
+                    f'<Relationship Id="rIdNotes" Type="{_RELATIONSHIPS}/{kind}s" Target="{kind}s.xml"/>'
+                    "</Relationships>").encode())
+            elif item.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", (
+                    f'<Override PartName="/word/{kind}s.xml" ContentType="application/'
+                    f'vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml"/></Types>').encode())
+            archive.writestr(item, content)
+        archive.writestr(f"word/{kind}s.xml", part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["footnote", "endnote"])
+def test_word_notes_are_kept_as_notes_not_speech(kind):
+    """A transcriber's footnote explains a name; its words are nobody's speech and are not lost."""
+    reference = f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:{kind}Reference w:id="1"/></w:r>'
+    data = _with_notes(_word_file(
+        f"<w:p>{_label('Interviewer')}{_run('Who taught you the trade?')}</w:p>",
+        f"<w:p>{_label('Amara')}{_run('Old Kofi at the market.')}{reference}{_run(' He had the stall by the gate.')}</w:p>",
+        f"<w:p>{_label('Interviewer')}{_run('For how long?')}</w:p>",
+        f"<w:p>{_label('Amara')}{_run('Three years.')}</w:p>",
+    ), kind, {"1": "Kofi Mensah, a cloth trader, died in 2009."})
+    parsed = read_transcript_data(data, "interview.docx")
+    assert [(turn.speaker, " ".join(re.findall(r"\w+", parsed.turn_text(turn)))) for turn in parsed.turns][1] == \
+        ("Amara", "Old Kofi at the market He had the stall by the gate")
+    assert parsed.set_aside == ((parsed.text.index("Interviewer: For how long"), "Kofi Mensah, a cloth trader, died in 2009."),)
+    assert word_account(parsed).notes == 8  # Kofi Mensah a cloth trader died in 2009
+
+
+def test_a_text_box_is_kept_once_as_notes_not_speech():
+    """Word writes a text box twice (DrawingML, and VML for older readers): its words are notes, counted once."""
+    paragraph = f"<w:p>{_run('Note: the recorder was paused here for ten minutes.')}</w:p>"
+    box = ('<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+           f'<mc:Choice Requires="wps"><w:drawing><w:txbxContent>{paragraph}</w:txbxContent></w:drawing></mc:Choice>'
+           f'<mc:Fallback><w:pict><w:txbxContent>{paragraph}</w:txbxContent></w:pict></mc:Fallback>'
+           '</mc:AlternateContent></w:r>')
+    data = _word_file(
+        f"<w:p>{_label('Interviewer')}{_run('What happened next?')}</w:p>",
+        f"<w:p>{_label('Amara')}{_run('We waited.')}{box}{_run(' Then the lorry came.')}</w:p>",
+        f"<w:p>{_label('Interviewer')}{_run('Who drove it?')}</w:p>",
+        f"<w:p>{_label('Amara')}{_run('My cousin.')}</w:p>",
+    )
+    parsed = read_transcript_data(data, "interview.docx")
+    assert " ".join(re.findall(r"\w+", parsed.turn_text(parsed.turns[1]))) == "We waited Then the lorry came"
+    assert [text for _, text in parsed.set_aside] == ["Note: the recorder was paused here for ten minutes."]
+    assert word_account(parsed).notes == 9  # Note the recorder was paused here for ten minutes

@@ -37,12 +37,16 @@ LOST_TODAY: dict[str, str] = {}
 # TEI transcriptions (ISO/TEI, an oral-history archive's), refused before; and an oral history whose interviewer's
 # interjections stand in brackets inside the answers, once they are the interviewer's turns; and two bilingual tables
 # whose header names no text column (refused before), once the columns are learned from the cells; and a Spanish text
-# typed on a classic Mac (Mac OS Roman) once that code page is learned too:
+# typed on a classic Mac (Mac OS Roman) once that code page is learned too; and the first PDF, an oral history whose
+# pages repeat a running title and a page number (read right before and after page furniture is learned); and of round
+# nine's 5, a German appendix numbering every fifth line (its numbers read as speech before) and a Croatian television
+# interview whose speakers are marked by dashes, also inside a line (half the host's words went to the guest before):
 # right speakers, right interviewers, every word of speech under its speaker, no word lost, nothing but speech in the turns.
 READ_PERFECTLY: tuple[str, ...] = (
     "ar-bold-labels.md",
     "ar-indic-digit-times.txt",
     "cs-memory-archive-cp1250.txt",
+    "de-appendix-every-fifth-line.txt",
     "de-csv-semicolon.csv",
     "de-docx-table-two-col.docx",
     "de-end-time-marks.txt",
@@ -52,8 +56,8 @@ READ_PERFECTLY: tuple[str, ...] = (
     "de-json-podcast-list.json",
     "de-json-speaker-tags.json",
     "de-line-numbered.txt",
-    "de-pdf-letters-i-b.txt",
     "de-md-time-then-label.md",
+    "de-pdf-letters-i-b.txt",
     "de-plenary-interjections.txt",
     "el-greek-question-marks.txt",
     "en-ass-actor-names.ass",
@@ -94,8 +98,9 @@ READ_PERFECTLY: tuple[str, ...] = (
     "en-name-line-time-line.txt",
     "en-oh-bracket-times.txt",
     "en-ohms-legacy.xml",
-    "en-oral-history-interjections.txt",
     "en-oral-history-initials.txt",
+    "en-oral-history-interjections.txt",
+    "en-pdf-oral-history-pages.pdf",
     "en-pdf-table-text.txt",
     "en-podcast-time-asides.txt",
     "en-praat-consultation.TextGrid",
@@ -141,6 +146,7 @@ READ_PERFECTLY: tuple[str, ...] = (
     "hi-devanagari-digit-times.txt",
     "hi-devanagari-labels.txt",
     "hi-prashn-uttar.txt",
+    "hr-srt-tv-midline-dashes.srt",
     "id-docx-numbered-table.docx",
     "id-elan-tiers.eaf",
     "id-srt-bracket-speaker.srt",

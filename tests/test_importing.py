@@ -288,3 +288,29 @@ def test_memos_follow_their_segments_through_resegment_and_replace(study, tmp_pa
     # has nowhere to go and joins alice's transcript memo instead of being lost
     assert (False, "sorts by downloads") in memos
     assert (True, "(segment 3) licence first, then the card") in memos
+
+
+NUMBERED = """ 1   Q.  How long had you kept bees on the
+ 2       allotment?
+ 3   A.  About nine years. I started with two hives my father
+ 4       left me.
+ 5   Q.  Did any neighbour raise a concern?
+ 6   A.  Mrs. Tolley mentioned once that a swarm had landed
+ 7       on her shed.
+"""
+
+
+def test_line_numbers_read_out_of_the_text_are_kept_with_the_transcript_and_survive_a_resegment(study, tmp_path):
+    from study.importing.storing import MARGIN
+    from study.store import Transcript
+
+    path = tmp_path / "P02.txt"
+    path.write_text(NUMBERED, encoding="utf-8")
+    assert import_files(study, [path], actor=CLI).imported == ["P02"]
+    resegment(study, ["P02"], "sentence", CLI)
+    with study.session() as session:
+        transcript = session.query(Transcript).one()
+        text, margin = transcript.text, transcript.header[MARGIN]
+    assert [number for _, number in margin] == [str(n) for n in range(1, 8)]
+    for offset, number in margin:  # each number's place in the stored text, where it now reads as spaces
+        assert NUMBERED[offset:offset + len(number)] == number and text[offset:offset + len(number)].isspace()

@@ -30,6 +30,7 @@ from study.transcripts import (
 )
 from study.auth import CLI
 from tests.factories import assert_exact_offsets, docx_members, timed_turns
+from tests.fixtures.heldout.heldout_writers import pdf_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
@@ -299,28 +300,8 @@ DIALOGUE_TURNS = [(INT, "How did you start?", None), ("P2", "With a grant.", Non
 
 
 def minimal_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a text layer, one line of Helvetica per item (written by hand)."""
-    text = "".join(f"({line}) Tj 0 -16 Td " for line in lines)
-    stream = f"BT /F1 12 Tf 72 720 Td {text}ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.4\n")
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    """A one-page PDF with a text layer, one line of Helvetica per item."""
+    return pdf_bytes([[(720 - 16 * row, line) for row, line in enumerate(lines)]])
 
 
 def minimal_odt(paragraphs: list[str]) -> bytes:

@@ -102,3 +102,62 @@ def test_a_numbered_turn_list_is_not_a_margin_when_the_numbers_skip(tmp_path):
     text += "5 Interviewer: Thank you.\n7 Participant: Thank you too.\n9 Interviewer: Goodbye.\n"
     parsed = _read(tmp_path, text)
     assert re.match(r"\d", parsed.text)  # kept: they skip as often as they count
+
+
+HEARING = """Hearing of the Allotments Committee, 4 March
+    CHAIR: Mrs. Tolley, you have kept the allotment since
+    when?
+    MRS TOLLEY: Since my husband retired, so it must be
+  5 nearly twenty years. Before that it was his.
+    CHAIR: And the bees?
+    MRS TOLLEY: The bees came later.
+15 years ago, I think, a swarm settled in the hedge and
+    Mr. Dunmore collected it.
+ 10 CHAIR: Did that cause any trouble?
+    MRS TOLLEY: None at all at first. The trouble began
+    when he put up the third hive.
+    CHAIR: Thank you.
+    MR DUNMORE: May I add something?
+ 15 CHAIR: Briefly, please.
+"""
+
+
+@BOTH
+def test_numbers_on_every_fifth_line_are_margin_but_a_number_opening_an_answer_is_speech(tmp_path, without):
+    parsed = _read(tmp_path, HEARING, without)
+    assert [number for _, number in parsed.margin] == ["5", "10", "15"]
+    assert all(HEARING[offset:offset + len(number)] == number for offset, number in parsed.margin)
+    assert len(parsed.text) == len(HEARING)
+    assert _turns(parsed)[1:4] == [
+        ("MRS TOLLEY", "Since my husband retired, so it must be nearly twenty years. Before that it was his."),
+        ("CHAIR", "And the bees?"),
+        ("MRS TOLLEY", "The bees came later. 15 years ago, I think, a swarm settled in the hedge and "
+                       "Mr. Dunmore collected it."),
+    ]
+    assert _turns(parsed)[4] == ("CHAIR", "Did that cause any trouble?")
+    assert word_account(parsed).total == word_count(HEARING)  # every word accounted for, the numbers as marks
+    assert word_account(parsed).labels == 5 + 3 * 2 + 2 + 3  # CHAIR x5, MRS TOLLEY x3, MR DUNMORE, 3 numbers
+
+
+def test_every_fifth_line_numbered_restarting_on_each_page_counting_lines_with_words(tmp_path):
+    page = ("    Q.  Where did the swarm settle?\n\n    A.  On the hedge by the shed,\n\n    low down.\n\n"
+            "    Q.  Who collected it?\n\n    A.  Mr. Dunmore did.\n\n    Q.  When?\n\n    A.  That evening.\n\n"
+            "    Q.  Was anyone stung?\n\n    A.  Not that I know of.\n\n    Q.  Thank you.\n\n")
+    lines = page.split("\n")
+    worded = [i for i, line in enumerate(lines) if line.strip()]
+    for place in (4, 9):  # the 5th and the 10th line with words
+        lines[worded[place]] = f"{place + 1:>2}" + lines[worded[place]][2:]
+    text = "\n".join(lines) * 2
+    parsed = _read(tmp_path, text)
+    assert [number for _, number in parsed.margin] == ["5", "10", "5", "10"]
+    said = [text for _, text in _turns(parsed)]
+    assert said[:2] == ["Where did the swarm settle?", "On the hedge by the shed, low down."]
+    assert "Mr. Dunmore did." in said and not any(s.startswith(("5", "10")) for s in said)
+
+
+def test_a_few_numbers_at_line_starts_that_do_not_keep_step_stay_speech(tmp_path):
+    text = ("I: How long did it take?\nB: About five years.\n10 of us started, 5 stayed.\n"
+            "I: And then?\nB: 20 more joined.\nI: Why?\nB: 15 reasons, at least.\n")
+    parsed = _read(tmp_path, text)
+    assert parsed.margin == ()
+    assert "10 of us started, 5 stayed." in " ".join(parsed.turn_text(t) for t in parsed.turns)

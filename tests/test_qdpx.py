@@ -372,10 +372,11 @@ def test_a_study_imported_before_extents_were_kept_finds_them_where_its_selectio
         ("Nils", 0, second - 2, "Nils on the question"), ("Nils", second, third - 2, "Nils again")]
 
 
-def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it_is_named(study, tmp_path):
+def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it_is_kept(study, tmp_path):
     """Without dates the pieces of a selection over two turns are stored at different times and
     still go out as the one selection, under its name; a second selection of the same user and
-    code on the second turn adds no coding, and the import names it (not a silent merge)."""
+    code on the second turn adds no coding (a study holds it once): it is kept as written, named
+    by the import, and goes back out as it was (before, it was only named)."""
     text = "A: We ship weekly.\n\nB: Why weekly?\n\nA: Reviews take days.\n"
     second = text.index("B: Why")
     selections = "".join(
@@ -389,11 +390,17 @@ def test_an_undated_selection_over_two_turns_goes_out_whole_and_one_repeating_it
   <Sources><TextSource guid="{G['source']}" name="Weekly" plainTextPath="internal://w.txt">{selections}</TextSource></Sources>
 </Project>"""
     summary = qdpx.import_qdpx(study, CLI, write_qdpx(tmp_path / "in.qdpx", project, {"Sources/w.txt": text}))
-    assert [line.split(":")[0] for line in summary.skipped] == ["Weekly"]
-    assert f"[{second}:{text.index('?') + 1}] Hope" in summary.skipped[0]
+    assert not summary.skipped and summary.kept_lines == [
+        "1 selection(s) that code only what another selection of the same user and code codes already (a study "
+        "holds that coding once) kept as written for export"]
+    assert len(codings.codings_of(study, CLI, qdpx.UNKNOWN_USER)) == 2  # the two turns, once each
     qdpx.export_qdpx(study, CLI, tmp_path / "out.qdpx")
-    assert _selections_of(tmp_path / "out.qdpx", "Hope") == [(0, text.index("?") + 1)]
-    assert 'name="Both turns"' in project_xml(tmp_path / "out.qdpx")
+    assert sorted(_selections_of(tmp_path / "out.qdpx", "Hope")) == [(0, text.index("?") + 1),
+                                                                    (second, text.index("?") + 1)]
+    xml = project_xml(tmp_path / "out.qdpx")
+    assert 'name="Both turns"' in xml and 'name="The question"' in xml
+    again = qdpx.import_qdpx(study, CLI, tmp_path / "out.qdpx")  # its own export: nothing kept twice
+    assert again.kept == 0
 
 
 def test_a_codable_parent_stays_a_code_with_its_colour_and_codes_below_it(study, other_tool):

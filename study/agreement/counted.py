@@ -153,7 +153,7 @@ def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[i
     units); and the disputed segments, rows (transcript id, role, segments). Both from one reading
     of the codings (``compared.counted_query``, a CTE read twice). The disputed segments are
     grouped per segment, then counted per transcript: PostgreSQL hashes both groupings, where a
-    count of distinct segments sorted them on disk. Without ``roles`` a segment's role is read as ""
+    count of distinct segments sorted them on disk. Without ``roles`` a segment's role is read as 0
     (no join to the segments)."""
     found, disputed = [], []
     for start in range(0, len(transcript_ids), compared.BATCH):
@@ -178,10 +178,11 @@ def _grouped_by_transcript(session, transcript_ids: list[int], rater_ids: list[i
 
 def with_role(applied, roles: bool):
     """(``applied`` joined to its segments, their role) to group by; without ``roles`` the role is
-    read as "" (None for a whole-transcript coding), with no join to the segments."""
+    read as 0 (None for a whole-transcript coding), with no join to the segments: an integer, which
+    SQLite groups by faster than text (1.07 -> 0.97 s CPU for every pair at 500 x 200, six raters)."""
     if roles:
         return applied.outerjoin(segments, segments.c.id == applied.c.segment_id), segments.c.role
-    return applied, case((applied.c.segment_id.is_(None), None), else_=literal(""))
+    return applied, case((applied.c.segment_id.is_(None), None), else_=literal(0))
 
 
 def unit_role_kept(participant_turns_only: bool) -> Callable[[str | None], bool]:

@@ -143,7 +143,7 @@ def _segment_rows(session, classes: list[list[int]], rater_ids: list[int], pairs
     those raters applied the code; and rows (class, role, disputed): per pair, on how many segments
     one of the two applied some code the other did not. From one reading of the codings per batch of
     a class's transcripts (``compared.bits_query``, a CTE read twice). Without ``roles`` a role is
-    read as "" (None for a whole-transcript coding).
+    read as 0 (None for a whole-transcript coding).
 
     A segment's disputes follow from the set of the raters' bits among its codes (a pair disputes it
     when one of those has one of the pair's two bits only), so the database groups the segments by

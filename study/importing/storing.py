@@ -62,7 +62,7 @@ def store_document(session: Session, file: BatchFile, name: str, parsed: ParsedT
     transcript.text = parsed.text
     transcript.unit = options.unit
     transcript.interviewer = interviewer
-    transcript.header = dict(parsed.metadata)
+    transcript.header = {**parsed.metadata, **set_aside(parsed)}
     transcript.turns = [[t.speaker, t.start, t.end, t.timestamp, t.role_hint] for t in parsed.turns]
     transcript.interview_date = interview_date(file.stem, parsed.metadata)
     session.add(transcript)
@@ -85,3 +85,17 @@ def interview_date(stem: str, metadata: dict[str, str]) -> str | None:
         if match := re.search(r"(20\d\d|19\d\d)-?([01]\d)-?([0-3]\d)", candidate):
             return "-".join(match.groups())
     return None
+
+
+MARGIN = "margin line numbers"  # header keys of what the reader took out of the text, kept with the transcript
+SET_ASIDE = "set aside"  # a paged file's running headers and page numbers, a Word file's notes and text boxes
+
+
+def set_aside(parsed: ParsedTranscript) -> dict[str, list[list]]:
+    """What the file held that the reader took out of the stored text, with the offsets it stood at:
+    a numbered margin's line numbers (read as spaces), and what the reader set aside as notes (a paged file's
+    running headers, footers and page numbers; a Word file's footnotes, endnotes and text boxes); kept in the
+    transcript's header so that no mark of the file is lost with the study
+    (archives and restores carry it; page and line citations can be rebuilt from it)."""
+    kept = {MARGIN: parsed.margin, SET_ASIDE: parsed.set_aside}
+    return {key: [[offset, mark] for offset, mark in marks] for key, marks in kept.items() if marks}

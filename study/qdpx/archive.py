@@ -482,7 +482,7 @@ class _ArchiveReader(_Elements):
             self.keep_attributes(element, guid, _own_name(element, text))
         return QdaSelection(guid, start, end, _user(element), self.codings(element, where), self.note_refs(element),
                             _description(element), element.get("creationDateTime"),
-                            element_xml(element) if start == end else "")
+                            element_xml(element))
 
     def position(self, element: ET.Element, attribute: str, where: str) -> int:
         value = (element.get(attribute) or "").strip()

@@ -42,7 +42,7 @@ from . import kept
 from .archive import read_project
 from .codebook import codebook_from, merged
 from .model import (CASE_MEMO, INTERVIEW_DATE, PROJECT_DESCRIPTION, UNKNOWN_USER, QdaCoding, QdaLink,
-                    QdaNote, QdaProject, QdaSelection, QdaSource)
+                    QdaNote, QdaProject, QdaSelection, QdaSource, normal_guid)
 from .positions import Reading, TextMatch, choose_reading, comparable, match_text, normal_text
 from .groupings import CODE, SOURCE, KeptRelation, KeptSet, keep_relations, keep_sets
 
@@ -202,7 +202,7 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
             writer.selections.update(records.placed)
             points += records.points
             writer.notes.update(records.notes)
-            writer.write(transcript, codings, memos)
+            writer.write(transcript, codings, memos, records.written_as)
         writer.store_codings()
         kept.keep_selection_extents(session, writer.extents)
         _report_unplaced(project, [s for s in project.sources if s.guid in left_out], summary)
@@ -215,6 +215,12 @@ def _store(study: Study, actor: Actor, path: Path, project: QdaProject, unit: st
         inside = {link.guid for link in links}  # what lay in a link kept whole is part of it
         elements = [e for e in project.kept if e.anchor not in inside] + [
             kept.KeptElement(None, "Links", link.xml) for link in links] + points
+        if writer.repeating:  # kept whole: what was kept of their parts apart (a name, a note reference) is inside
+            whole = {normal_guid(ET.fromstring(e.xml).get("guid")) for e in writer.repeating}
+            elements = [e for e in elements if e.anchor not in whole] + writer.repeating
+            summary.kept_lines.append(f"{len(writer.repeating)} selection(s) that code only what another selection "
+                                      "of the same user and code codes already (a study holds that coding once) kept "
+                                      "as written for export")
         if points:
             summary.kept_lines.append(f"{len(points)} selection(s) of no characters (a point in a text, which a "
                                       "study cannot code) kept as written for export")
@@ -452,12 +458,12 @@ def _moment(value: str | None) -> dt.datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
 
 
-def _point(source: str, xml: str, at: int) -> kept.KeptElement:
-    """A selection of no characters (a point in the text, which a study cannot code), kept as
-    written in its text, placed at ``at`` in the stored text."""
+def _placed(source: str, xml: str, start: int, end: int) -> kept.KeptElement:
+    """A selection kept as written in its text (a point, which a study cannot code; one that only
+    repeats another's coding), its positions those of the stored text."""
     element = ET.fromstring(xml)
-    element.set("startPosition", str(at))
-    element.set("endPosition", str(at))
+    element.set("startPosition", str(start))
+    element.set("endPosition", str(end))
     return kept.KeptElement(source, "TextSource", kept.element_xml(element))
 
 
@@ -469,6 +475,7 @@ class _Records:
         self.placed: dict[str, list] = {}  # selection GUID -> [transcript, start, end] in the stored text
         self.notes: dict[str, list] = {}  # GUID of a note on a whole text's coding -> [kind, rater, text, code]
         self.points: list[kept.KeptElement] = []  # its selections of no characters, kept as written
+        self.written_as: dict[str, tuple[str, str]] = {}  # selection GUID -> (its source's GUID, its element)
         self.reading: Reading = choose_reading(source.text or "", project.origin,
                                                [(s.start, s.end) for s in source.selections])
         if self.reading.utf16 or self.reading.crlf_as_one:
@@ -493,7 +500,7 @@ class _Records:
         for selection in self.source.selections:
             start, end = position(selection.start), position(selection.end)
             if start is not None and start == end and selection.xml:
-                self.points.append(_point(self.source.guid, selection.xml, start))
+                self.points.append(_placed(self.source.guid, selection.xml, start, end))
                 continue
             if start is None or end is None or start >= end:
                 codes = ", ".join(self.code_refs.get(c.code, c.code) for c in selection.codings) or "no codes"
@@ -502,6 +509,8 @@ class _Records:
                 self.summary.unmapped.append(f"{transcript.name} [{selection.start}:{selection.end}] ({codes}): {why}")
                 continue
             self.placed[selection.guid] = [transcript.name, start, end]
+            if selection.xml:
+                self.written_as[selection.guid] = (self.source.guid, selection.xml)
             notes = self.note_texts(selection.notes + self.project.linked_notes.get(selection.guid, ()))
             annotation = kept.joined_paragraphs([selection.description, *notes])
             for coding in selection.codings:
@@ -571,14 +580,17 @@ class _Writer:
         self.selections: dict[str, list] = {}  # selection GUID -> [transcript, start, end], for kept references
         self.notes: dict[str, list] = {}  # note GUID -> ["memo", rater, transcript, segment index or "whole"]
         self.extents: kept.Extents = {}  # of selections stored otherwise than they came: ``kept.selection_extents``
+        self.repeating: list[kept.KeptElement] = []  # selections that only repeat another's coding, kept as written
 
-    def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord]) -> None:
+    def write(self, transcript: Transcript, codings: list[CodingRecord], memos: list[MemoRecord],
+              written_as: dict[str, tuple[str, str]] | None = None) -> None:
         segments = list(transcript.segments)
         ends = [segment.end for segment in segments]
         ends = ends if ends == sorted(ends) else None  # a search by position needs them in order
         writes: dict[CodingKey, tuple[str, CodingWrite]] = {}
-        repeats: list[str] = []  # selections whose every coding another selection of the file made already
+        repeats: list[tuple[str, str]] = []  # (coding, its selection's GUID) another selection made already
         repeated, stored_from = set(), set()  # GUIDs of those selections, and of the selections stored
+        places: dict[str, tuple[int, int]] = {}  # where each repeating selection lies in the stored text
         for record in codings:
             rater = self.rater(record.rater)
             if self.is_done(rater, transcript, f"{rater.name}'s coding {record.code}"):
@@ -592,8 +604,9 @@ class _Writer:
             keys = [CodingKey(rater.id, transcript.id, segment.id if segment is not None else None,
                               self.code_id(record.code), span) for segment, span in pieces]
             if record.start is not None and all(key in writes for key in keys):
-                repeats.append(f"[{record.start}:{record.end}] {record.code} by {rater.name}")
+                repeats.append((f"[{record.start}:{record.end}] {record.code} by {rater.name}", record.selection))
                 repeated.add(record.selection)
+                places[record.selection] = (record.start, record.end)
                 continue
             stored_from.add(record.selection)
             extent = (record.start, record.end)
@@ -603,6 +616,10 @@ class _Writer:
                 writes.setdefault(key, (rater.name, CodingWrite(key, memo=record.memo or None, created=record.created)))
         for guid in repeated - stored_from:  # what was kept of it (its name) is not the stored selection's
             self.selections.pop(guid, None)
+            if guid in (written_as or {}):  # kept whole as written: its name, memo, dates and notes go back out
+                self.repeating.append(_placed(*written_as[guid], *places[guid]))
+        # a selection partly stored (another of its codings was new) is named, not kept twice
+        repeats = [line for line, guid in repeats if guid in stored_from or guid not in (written_as or {})]
         if repeats:
             self.summary.skipped.append(
                 f"{transcript.name}: {len(repeats)} selection(s) code only what another selection of the same user "

@@ -96,7 +96,7 @@ class QdaSelection:
     notes: tuple[str, ...]
     description: str = ""  # a coding memo (QualCoder and MAXQDA write it here)
     created: str | None = None
-    xml: str = ""  # of a selection of no characters (a point in the text): the element as written, to keep
+    xml: str = ""  # the element as written: kept when the study cannot hold it (a point; a repeat of another)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,16 @@ exactly one place. Speech is the words inside turns; a label is what opens a tur
 its words on their line, or a short line alone just above them, and markup closing it; and, marks like
 them, the line numbers of a numbered margin, kept beside the text); the header
 is the metadata above the conversation; everything else is notes (titles, watermarks, stage notes,
-the authors' annotations), which a preview shows so that nothing is dropped unseen.
+the authors' annotations, and a paged file's running headers and page numbers, set aside from the text),
+which a preview shows so that nothing is dropped unseen.
 
 Words are runs of letters and digits, each Chinese or Japanese character one word.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence
 
 from .model import ParsedTranscript
 from .text import WORD
@@ -62,7 +64,19 @@ def word_account(parsed: ParsedTranscript) -> WordAccount:
             position = label_end
         notes += _noted(text[position:end], notes_text)
     labels += sum(word_count(number) for _, number in parsed.margin)  # line numbers: marks, as labels are
+    notes += sum(_noted(line, notes_text) for _, line in parsed.set_aside)
     return WordAccount(speech, labels, word_count(parsed.header), notes, tuple(notes_text))
+
+
+def with_set_aside(parsed: ParsedTranscript, set_aside: Sequence[tuple[int, str]], warning: str) -> ParsedTranscript:
+    """``parsed`` keeping text a reader took out of the flow (page furniture, footnotes), each piece's place counted
+    in its text (the offsets given count from the top of the header, which ``parsed.text`` starts below), and a
+    warning naming it."""
+    if not set_aside:
+        return parsed
+    shift = len(parsed.header)
+    kept = tuple((max(offset - shift, 0), text) for offset, text in set_aside)
+    return replace(parsed, set_aside=(*parsed.set_aside, *kept), warnings=(*parsed.warnings, warning))
 
 
 def _gaps(parsed: ParsedTranscript) -> list[tuple[int, int, bool, bool, str | None]]:

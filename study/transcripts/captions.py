@@ -75,9 +75,10 @@ def cues_read(cues: Sequence[Cue], *, header: str = "", notes: Sequence[str] = (
     bracketed = _bracketed_names(cues)
     patterns = (*(LabelPattern(c.regex, self_evident=True) for c in taught), *NAME_PATTERNS, *bracketed)
     split, exchanges = _exchanges(_named_parts(cues, bracketed))
-    spoken = _unnamed_changes(_alternated(_speaker_cues(split, patterns), exchanges))
+    spoken, unnamed = _unnamed_exchanges(_unnamed_changes(_alternated(_speaker_cues(split, patterns, exchanges),
+                                                                      exchanges)), exchanges)
     drafts = [*_merged_turns(spoken), *(DraftTurn("", note) for note in notes)]  # notes: nobody's
-    return rendered(drafts, layout="captions", warnings=tuple(warnings), header=header)
+    return rendered(drafts, layout="captions", warnings=(*warnings, *([unnamed] if unnamed else [])), header=header)
 
 
 _CUE_NUMBER = re.compile(r"^[ \t]*\d+[ \t]+")
@@ -231,41 +232,67 @@ def _without_fraction(timestamp: str) -> str:
     return re.sub(r"[.,]\d+$", "", timestamp)
 
 
-def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern]) -> list[Cue]:
-    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix (``patterns``), else the previous one."""
+def _speaker_cues(cues: Sequence[Cue], patterns: Sequence[LabelPattern], exchanges: set[int] = frozenset()) -> list[Cue]:
+    """Cues with their speaker: a <v Name> voice tag, else a "Name:" prefix (``patterns``), else the previous one;
+    but a part of a dashed exchange (``exchanges``) is by another speaker than the one before it: without a label
+    it stays unnamed, and so does the cue after it."""
     speaker = None
     result = []
-    for cue in cues:
+    for index, cue in enumerate(cues):
         found = label_options(Line(0, cue.text), patterns) if cue.speaker is None and cue.text else []
         label = found[0] if found else None
-        speaker = cue.speaker or (label.speaker if label else speaker)
+        carried = None if index in exchanges else speaker
+        speaker = cue.speaker or (label.speaker if label else carried)
         body = cue.text[label.body_start:].strip() if label else cue.text
         result.append(replace(cue, speaker=speaker, text=body))
     return result
 
 
-_DASH = re.compile(r"[ \t]*[-–—][ \t]+")
+_DASH = re.compile(r"[ \t]*(?:--?|[–—])[ \t]*(?=[^\W\d_]|[\"'“‘¿¡(\[…])")  # "- Hi.", "-Hi.", "-- Hi.", "– Hi."
+_SENTENCE_END = re.compile(r"[.?!…\"'”’»)\]][ \t]*$")
+
+
+def _dialogue_parts(lines: Sequence[str]) -> list[str] | None:
+    """A cue's lines as one part per speaker when its lines open with dashes, the subtitlers' mark of a change of
+    speaker ("- Is it on?" / "- It's on."): each dash opens a part, an undashed line goes on with the part before
+    (a wrapped line); the first line may go without a dash (some style guides mark only the next speaker) when it
+    ends a sentence, and so may a line whose next speaker follows a sentence's end on it ("Kako si? -Dobro sam.").
+    None when the cue holds one speaker's words."""
+    pieces = [piece for line in lines for piece in _MID_LINE_DASH.split(line) if piece.strip()]
+    opened = [i for i, piece in enumerate(pieces) if _DASH.match(piece)]
+    if len(pieces) < 2 or not opened or opened == [0]:
+        return None
+    if opened[0] != 0 and not _SENTENCE_END.search(pieces[opened[0] - 1]):
+        return None
+    starts = sorted({0, *opened})
+    return [" ".join(piece[_DASH.match(piece).end():].strip() if _DASH.match(piece) else piece.strip()
+                     for piece in pieces[begin:end])
+            for begin, end in zip(starts, [*starts[1:], len(pieces)])]
+
+
+# a speaker's dash after a sentence's end inside a line: "-" before a letter, or a spaced en or em dash
+_MID_LINE_DASH = re.compile(r"(?<=[.?!…\"”])[ \t]+(?=-[^\W\d_]|[–—][ \t]+\S)")
 
 
 def _exchanges(cues: Sequence[Cue]) -> tuple[list[Cue], set[int]]:
-    """A cue whose lines each open with a dash ("- Is it on?" / "- It's on.") holds an exchange:
-    one cue per line, unnamed; returns the cues and the indexes of those lines."""
+    """A cue holding an exchange marked by dashes as one cue per speaker's part, unnamed; returns the cues and
+    the indexes of those parts."""
     split: list[Cue] = []
     exchanges: set[int] = set()
     for cue in cues:
-        if cue.speaker is None and len(cue.lines) > 1 and all(_DASH.match(line) for line in cue.lines):
-            for line in cue.lines:
-                exchanges.add(len(split))
-                text = line[_DASH.match(line).end():].strip()
-                split.append(Cue(cue.line, None, cue.timestamp, text, (text,)))
-        else:
+        parts = _dialogue_parts(cue.lines) if cue.speaker is None else None
+        for text in parts or ():
+            exchanges.add(len(split))
+            split.append(Cue(cue.line, None, cue.timestamp, text, (text,)))
+        if not parts:
             split.append(cue)
     return split, exchanges
 
 
 def _alternated(cues: list[Cue], exchanges: set[int]) -> list[Cue]:
     """The lines of an exchange between the two speakers of a file alternate: each is the other
-    speaker of the cue after it (or, at the file's end, of the cue before it)."""
+    speaker of the cue after it (or, at the file's end, of the cue before it). In a file of more or fewer
+    speakers the dashes say that the speaker changed, not who speaks: the parts stay unnamed."""
     named = {cue.speaker for i, cue in enumerate(cues) if i not in exchanges and cue.speaker}
     if len(named) != 2 or not exchanges:
         return cues
@@ -274,10 +301,35 @@ def _alternated(cues: list[Cue], exchanges: set[int]) -> list[Cue]:
         if i + 1 < len(result) and (i + 1 in placed or i + 1 not in exchanges) and result[i + 1].speaker in named:
             result[i] = replace(result[i], speaker=(named - {result[i + 1].speaker}).pop())
             placed.add(i)
-    for i in sorted(exchanges - placed):
-        if i > 0 and result[i - 1].speaker in named:
-            result[i] = replace(result[i], speaker=(named - {result[i - 1].speaker}).pop())
+    for i in range(1, len(result)):
+        before = result[i - 1].speaker
+        if i in exchanges and i not in placed and before in named:
+            result[i] = replace(result[i], speaker=(named - {before}).pop())
+        elif i not in exchanges and result[i].speaker is None and before in named:
+            result[i] = replace(result[i], speaker=before)  # an unlabelled cue after an exchange goes on with it
     return result
+
+
+def _unnamed_exchanges(cues: list[Cue], exchanges: set[int]) -> tuple[list[Cue], str | None]:
+    """The parts of dashed exchanges that no label names, as turns of two voices taking turns ('Speaker A',
+    'Speaker B'; the first part of an exchange is A unless the part before it was), so that no part is
+    given to the speaker before it, and the cue after them goes on with the last; and a warning saying how many
+    parts there are, for the user to name them."""
+    unnamed = sorted(i for i in exchanges if cues[i].speaker is None)
+    if not unnamed:
+        return cues, None
+    result, side = list(cues), 1
+    for i in unnamed:
+        side = 1 - side if i - 1 in unnamed else 0
+        result[i] = replace(result[i], speaker=_UNNAMED[side])
+    for i in range(1, len(result)):  # an unlabelled cue after an exchange goes on with its last part's voice
+        if i not in exchanges and result[i].speaker is None and result[i - 1].speaker in _UNNAMED:
+            result[i] = replace(result[i], speaker=result[i - 1].speaker)
+    words = sum(len(cues[i].text.split()) for i in unnamed)
+    note = (f"{len(unnamed)} parts of its captions ({words} words) are marked only by a dash, which says that "
+            f"the speaker changed, not who speaks: they are read as '{_UNNAMED[0]}' and '{_UNNAMED[1]}' taking "
+            "turns; name each after import")
+    return result, note
 
 
 _BRACKETED_NAMES = (LabelPattern(re.compile(rf"\[{NAME}\][ \t]*[:：]?(?=\s|$)"), self_evident=True),

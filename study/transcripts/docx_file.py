@@ -24,11 +24,13 @@ import defusedxml.ElementTree
 import docx
 from defusedxml import DefusedXmlException
 from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from .accounting import with_set_aside
 from .model import ParsedTranscript, Unreadable
 from .reading import LineFormat
 from .registry import read_layout
@@ -48,8 +50,11 @@ _CORRUPT = "is not a Word file (the zip archive is corrupt); re-save it as .docx
 def read_docx(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
              **_options) -> ParsedTranscript:
     check_docx_archive(data)
-    text, formats, anchors = _docx_lines(data)
+    text, formats, anchors, notes = _docx_lines(data)
     parsed = read_layout(text, by_line=True, formats=formats, without=without, taught=taught)
+    shown = "; ".join(f"“{' '.join(note.split())[:60]}”" for _, note in notes[:2]) + ("; …" if len(notes) > 2 else "")
+    parsed = with_set_aside(parsed, notes, f"{len(notes)} footnote(s), endnote(s) or text box(es) kept as notes, "
+                            f"not speech ({shown})")
     if anchors:
         parsed = replace(parsed, warnings=(*parsed.warnings, f"{anchors} raised note number(s) left out of the text "
                                            "they follow (“…hub.¹” reads “…hub.”): they point at the numbered notes"))
@@ -111,9 +116,10 @@ def check_xml_part(name: str, xml: bytes) -> None:
         raise Unreadable(f"is damaged: {name} declares an unknown text encoding; re-save it in Word") from None
 
 
-def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int]:
-    """Body paragraphs and table rows in document order, each paragraph's formatting, and how many
-    note anchors were left out of the paragraphs (``_paragraph_text``)."""
+def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int, list[tuple[int, str]]]:
+    """Body paragraphs and table rows in document order, each paragraph's formatting, how many
+    note anchors were left out of the paragraphs (``_paragraph_text``), and the text of the footnotes and
+    endnotes the body refers to, each placed below the paragraph or table that refers to it."""
     try:
         document = docx.Document(io.BytesIO(data))
         texts: list[str] = []
@@ -121,6 +127,7 @@ def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int]:
         offset = anchors = 0
         bold_styles = _BoldStyles(document)
         notes = _note_numbers(document)
+        word_notes, set_aside = _word_notes(document), []
         for block in _blocks(document.element.body, document._body):
             if isinstance(block, Table):
                 rows = table_row_texts(block)
@@ -131,7 +138,8 @@ def _docx_lines(data: bytes) -> tuple[str, dict[int, LineFormat], int]:
             for row in rows:
                 texts.append(row)
                 offset += len(row) + 1
-        return "\n".join(texts).replace("\r", "\n"), formats, anchors
+            set_aside += [(offset, note) for note in [*_referred(block._element, word_notes), *_text_boxes(block._element)]]
+        return "\n".join(texts).replace("\r", "\n"), formats, anchors, set_aside
     except Unreadable:
         raise
     except Exception as exc:  # python-docx raises whatever its parts raise; all mean a damaged file
@@ -230,6 +238,59 @@ def _paragraph_text(paragraph: Paragraph, notes: set[str]) -> tuple[str, int]:
     shown = [run for run in runs if run.text.strip()]
     anchors = {id(run) for run in shown[1:] if _raised_number(run) in notes}
     return "".join(text for run, text in zip(runs, texts) if id(run) not in anchors), len(anchors)
+
+
+# Word's own footnotes and endnotes: their text is in parts of their own, referred to from a run of the body.
+_NOTE_KINDS = ("footnote", "endnote")
+_REFERENCES = {qn(f"w:{kind}Reference"): kind for kind in _NOTE_KINDS}
+_DELETED = frozenset(qn(tag) for tag in ("w:del", "w:moveFrom"))
+
+
+def _word_notes(document) -> dict[tuple[str, str], str]:
+    """Each footnote's and endnote's text, as Word shows it, by (kind, id)."""
+    found = {}
+    for relationship in document.part.rels.values():
+        kind = relationship.reltype.rsplit("/", 1)[-1][:-1]  # ".../relationships/footnotes"
+        if kind in _NOTE_KINDS and not relationship.is_external:
+            root = parse_xml(relationship.target_part.blob)
+            for note in root.iter(qn(f"w:{kind}")):
+                text = "\n".join(final_text(p) for p in note.iter(_PARAGRAPH)).strip()
+                if text:
+                    found[(kind, note.get(qn("w:id")))] = text
+    return found
+
+
+def _referred(element, notes: dict[tuple[str, str], str]) -> list[str]:
+    """The text of the notes that ``element`` (a paragraph or a table) refers to and still shows, in order."""
+    if not notes:
+        return []
+    referred = []
+    for reference in element.iter(*_REFERENCES):
+        parent = reference.getparent()
+        while parent is not None and parent is not element and parent.tag not in _DELETED:
+            parent = parent.getparent()
+        text = notes.get((_REFERENCES[reference.tag], reference.get(qn("w:id"))))
+        if parent is element and text:
+            referred.append(text)
+    return referred
+
+
+_TEXT_BOX = qn("w:txbxContent")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_boxes(element) -> list[str]:
+    """The text of the text boxes anchored in ``element``, each once: Word writes a box twice, as DrawingML and as
+    a VML fallback for older readers; the fallback is not read."""
+    boxes = []
+    for box in element.iter(_TEXT_BOX):
+        parent = box.getparent()
+        while parent is not None and parent is not element and parent.tag not in (_FALLBACK, _TEXT_BOX):
+            parent = parent.getparent()
+        text = "\n".join(final_text(p) for p in box.iter(_PARAGRAPH)).strip()
+        if parent is element and text:
+            boxes.append(text)
+    return boxes
 
 
 class _BoldStyles:

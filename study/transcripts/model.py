@@ -27,7 +27,9 @@ class ParsedTranscript:
     explains times how consistent its labels are); ``runner_up``/``runner_up_score`` the best
     other reading, for a preview to show. ``warnings`` lists what a lenient reading kept as text.
     ``header`` with ``text`` holds every word the file's text held (see ``accounting``), but for the line numbers of
-    a numbered margin, which ``margin`` keeps with their places (see ``line_numbers``).
+    a numbered margin, which ``margin`` keeps with their places (see ``line_numbers``), and what a reader set aside
+    from the flow of the text, which ``set_aside`` keeps with theirs: a paged file's running headers, footers and
+    page numbers (see ``page_furniture``), a Word document's footnotes and endnotes.
     """
 
     text: str
@@ -40,6 +42,7 @@ class ParsedTranscript:
     warnings: tuple[str, ...] = ()
     header: str = ""  # the header's text as it stood above ``text`` (its words are in ``metadata``)
     margin: tuple[tuple[int, str], ...] = ()  # line numbers read as spaces in ``text``: (offset, number)
+    set_aside: tuple[tuple[int, str], ...] = ()  # text kept out of ``text``, nobody's speech: (offset, text)
 
     def turn_text(self, turn: Turn) -> str:
         """The spoken body of ``turn``."""

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from typing import Collection, Sequence
@@ -20,6 +21,8 @@ import defusedxml.ElementTree
 from .docx_file import check_unzipped_size, check_xml_part
 from .limits import MAX_PDF_FORM_USES, MAX_PDF_PAGE_OPERATIONS, MAX_PDF_PAGES, Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
+from .accounting import with_set_aside
+from .page_furniture import described, without_furniture
 from .reading import LineFormat
 from .registry import read_layout
 from .taught import Convention
@@ -45,20 +48,22 @@ def read_pdf(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
     try:
         with pypdf.apply_configuration(stream_parsing_work_maximum_count=MAX_PDF_PAGE_OPERATIONS,
                                        xform_maximum_invocations_per_extraction=MAX_PDF_FORM_USES):
-            text = _pdf_text(pypdf.PdfReader(io.BytesIO(data)))
+            pages = _pdf_pages(pypdf.PdfReader(io.BytesIO(data)))
     except Unreadable:
         raise
     except pypdf.errors.LimitReachedError as exc:
         raise Unreadable(f"asks more of a reader than any transcript does ({exc}); {_CONVERT}") from None
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise Unreadable(f"could not be read as a PDF ({type(exc).__name__}); {_CONVERT}") from None
-    if not text.strip():
+    if not any(page.strip() for page in pages):
         raise Unreadable(f"has no text layer (a scanned image?); run OCR on it or {_CONVERT}")
-    return read_layout(_clean(text), by_line=False, without=without, taught=taught)
+    text, furniture = without_furniture([_page_text(page) for page in pages])
+    parsed = read_layout(_clean(text), by_line=False, without=without, taught=taught)
+    return with_set_aside(parsed, furniture, described(furniture))
 
 
-def _pdf_text(reader) -> str:
-    """The text layer page by page, within the limits: pages, text, time (a few hundred kilobytes
+def _pdf_pages(reader) -> list[str]:
+    """The text layer of each page, within the limits: pages, text, time (a few hundred kilobytes
     of PDF can ask for minutes of work)."""
     if reader.is_encrypted:
         raise Unreadable(f"is a password-protected PDF; remove the password or {_CONVERT}")
@@ -72,7 +77,7 @@ def _pdf_text(reader) -> str:
         size += len(pages[-1])
         check_text_size(size)
     deadline.check()
-    return "\n".join(pages)
+    return pages
 
 
 def read_odt(data: bytes, *, without: Collection[str] = (), taught: Sequence[Convention] = (),
@@ -226,6 +231,15 @@ def read_doc(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
     if done.returncode != 0:
         raise Unreadable("could not be read as a legacy Word .doc (damaged or not Word 97-2003); save it as .docx")
     return read_layout(_clean(done.stdout.decode("utf-8", errors="replace")), by_line=False, without=without, taught=taught)
+
+
+# Typographic ligatures a PDF's font may map its glyphs to ("ﬁnd"): the letters they join, or "find" is never found.
+_LIGATURES = {ord(ligature): unicodedata.normalize("NFKC", ligature) for ligature in "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"}
+
+
+def _page_text(page: str) -> str:
+    """A PDF page's text with plain line breaks and letters for its ligatures."""
+    return normalise_newlines(page).replace("\x0c", "\n").replace("\x00", "").translate(_LIGATURES)
 
 
 def _clean(text: str) -> str:
