@@ -65,3 +65,19 @@ def test_a_letter_the_document_writes_as_a_word_opens_no_turn(tmp_path, without)
     text = ("I remember the winter of 1962 very well.\nA lot of snow fell that year, more than a man could shovel.\n"
             "I was nine years old then.\nA neighbour brought us coal on a sled.\nI still think of him.\nA kind man.\n")
     assert {t.speaker for t in _read(tmp_path, text, without).turns} == {"Unknown"}
+
+
+@BOTH
+@pytest.mark.parametrize("title, asking, answering", [
+    ("Interview 12", "Interviewer", "Participant 3"), ("Interview 12", "Interviewer", "Respondent 12"),
+    ("Focus group 2", "Moderator", "P12"), ("Interview 3", "I", "B")])
+def test_a_label_before_a_colon_is_not_read_as_a_role_before_a_space(tmp_path, without, title, asking, answering):
+    # a title line, then "Name: words" on every line, no blank lines: "Participant 3: ..." is not "Participant"
+    # before a space with "3: ..." as speech, and the title is no one's turn
+    said = [(asking, "Thanks for joining. How do you pick a model?"), (answering, "I look at the downloads first."),
+            (asking, "And the license?"), (answering, "Always, before anything else."),
+            (asking, "And the card?"), (answering, "Sometimes.")]
+    text = f"{title}\n" + "".join(f"{name}: {words}\n" for name, words in said)
+    parsed = _read(tmp_path, text, without)
+    assert _turns(parsed) == said
+    assert title not in "".join(parsed.turn_text(t) for t in parsed.turns)

@@ -66,12 +66,15 @@ def _label_readings(document: Document, lines: list[Line]) -> list[Proposal]:
     for line in lines:
         for candidate in candidates(line):
             by_shape[candidate.shape].append(candidate)
-    readings = []
-    for shape, found in by_shape.items():
+    readings, marked_at = [], set()
+    for shape, found in sorted(by_shape.items(), key=lambda item: item[0] == "spaced"):
+        if shape == "spaced":  # "Participant 3: ..." is a label before a colon, not "Participant" before a space
+            found = [c for c in found if c.start not in marked_at]
         if len(found) < 2:
             continue
         labels = _accepted(shape, found, lines, document.header)
         if labels:
+            marked_at |= {label.start for label in labels}
             readings.append(_reading(document, shape, _with_unnamed(document, lines, labels)))
     return readings
 
