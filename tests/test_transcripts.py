@@ -638,6 +638,7 @@ def test_file_over_the_size_limit_is_refused(tmp_path):
 
 
 NOTES_HEADING = re.compile(r"(annotations?|memos?|notes?|comments?)[: ]*", re.IGNORECASE)
+RULE_OR_HEADING = re.compile(r"#{1,6}[ \t]+\S.*|---+|\*\*\*+|___+")  # Markdown's: it ends a turn, kept as a note
 SPEAKER_LABELS = ["Interviewer", "P1", "P12", "Speaker 2", "Dr. Ana Lee", "José"]
 ROLE_LIKE = {"Interviewer", "P1", "P12", "Speaker 2"}
 characters = st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t")
@@ -661,6 +662,9 @@ def test_name_colon_text_round_trips(tmp_path_factory, turns):
     assume(all(any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in body) for _, body in turns))
     # A notes heading line ("Memo", "Notes") ends all speech, by design.
     assume(not any(NOTES_HEADING.fullmatch(line.strip()) for _, body in turns for line in body.split("\n")))
+    # A later line that is a Markdown rule or heading ('___', '***', '## Part 2') ends the turn, by design
+    # (a section break; the word account keeps it as a note). Seen in CI: ("Interviewer", "0\n___").
+    assume(not any(RULE_OR_HEADING.fullmatch(line.strip()) for _, body in turns for line in body.split("\n")[1:]))
     named = [speaker for speaker, _ in turns if speaker not in ROLE_LIKE]
     assume(all(named.count(speaker) > 1 for speaker in named))  # a lone "Name:" may be a sentence
     path = tmp_path_factory.mktemp("roundtrip") / "t.txt"
