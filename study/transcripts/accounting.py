@@ -79,6 +79,12 @@ def with_set_aside(parsed: ParsedTranscript, set_aside: Sequence[tuple[int, str]
     return replace(parsed, set_aside=(*parsed.set_aside, *kept), warnings=(*parsed.warnings, warning))
 
 
+def sampled(set_aside: Sequence[tuple[int, str]]) -> str:
+    """The first two pieces set aside, quoted and cut short, for a warning naming them."""
+    quoted = "; ".join(f"“{' '.join(text.split())[:60]}”" for _, text in set_aside[:2])
+    return quoted + ("; …" if len(set_aside) > 2 else "")
+
+
 def _gaps(parsed: ParsedTranscript) -> list[tuple[int, int, bool, bool, str | None]]:
     """The stretches outside turns: (start, end, a turn follows, a turn precedes, the speaker when the turn that
     follows goes on the one before: speech cut by a page's furniture)."""

@@ -30,7 +30,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from .accounting import with_set_aside
+from .accounting import sampled, with_set_aside
 from .model import ParsedTranscript, Unreadable
 from .reading import LineFormat
 from .registry import read_layout
@@ -52,9 +52,8 @@ def read_docx(data: bytes, *, without: Collection[str] = (), taught: Sequence[Co
     check_docx_archive(data)
     text, formats, anchors, notes = _docx_lines(data)
     parsed = read_layout(text, by_line=True, formats=formats, without=without, taught=taught)
-    shown = "; ".join(f"“{' '.join(note.split())[:60]}”" for _, note in notes[:2]) + ("; …" if len(notes) > 2 else "")
     parsed = with_set_aside(parsed, notes, f"{len(notes)} footnote(s), endnote(s) or text box(es) kept as notes, "
-                            f"not speech ({shown})")
+                            f"not speech ({sampled(notes)})")
     if anchors:
         parsed = replace(parsed, warnings=(*parsed.warnings, f"{anchors} raised note number(s) left out of the text "
                                            "they follow (“…hub.¹” reads “…hub.”): they point at the numbered notes"))

@@ -21,7 +21,7 @@ import defusedxml.ElementTree
 from .docx_file import check_unzipped_size, check_xml_part
 from .limits import MAX_PDF_FORM_USES, MAX_PDF_PAGE_OPERATIONS, MAX_PDF_PAGES, Deadline, check_text_size
 from .model import ParsedTranscript, Unreadable
-from .accounting import with_set_aside
+from .accounting import sampled, with_set_aside
 from .page_furniture import described, without_furniture
 from .reading import LineFormat
 from .registry import read_layout
@@ -99,32 +99,51 @@ def read_odt(data: bytes, *, without: Collection[str] = (), taught: Sequence[Con
         paragraphs = _odt_paragraphs(body if body is not None else root, [0])
     except RecursionError:
         raise Unreadable(f"nests its elements deeper than any document does (a damaged or hostile file); {_CONVERT}") from None
-    text = "\n".join(text for text, _ in paragraphs)
+    text = "\n".join(text for text, _, _ in paragraphs)
     cleaned = _clean(text)
     formats = _odt_formats(paragraphs, _odt_styles(root)) if cleaned == text else {}
-    return read_layout(cleaned, by_line=True, formats=formats, without=without, taught=taught)
+    parsed = read_layout(cleaned, by_line=True, formats=formats, without=without, taught=taught)
+    notes = _odt_notes(paragraphs)
+    return with_set_aside(parsed, notes, f"{len(notes)} footnote(s), endnote(s) or comment(s) kept as notes, "
+                          f"not speech ({sampled(notes)})")
 
 
 Runs = list[tuple[str, "str | None"]]  # a paragraph's pieces of text, each with its text style's name
+Paragraph = tuple[str, Runs, list[str]]  # its text, its runs, the notes and comments it anchors
 
 
-def _odt_paragraphs(element, spent: list[int]) -> list[tuple[str, Runs]]:
-    """Paragraphs and headings in document order, each with its runs; a table row is one
-    tab-separated line. ``spent`` counts the spaces expanded so far (refused past the text limit)."""
-    found: list[tuple[str, Runs]] = []
+def _odt_notes(paragraphs: list[Paragraph]) -> list[tuple[int, str]]:
+    """The footnotes, endnotes and comments the paragraphs anchor, each placed at the end of its paragraph."""
+    notes, offset = [], 0
+    for text, _, anchored in paragraphs:
+        offset += len(text)
+        notes.extend((offset, note) for note in anchored)
+        offset += 1
+    return notes
+
+
+def _odt_paragraphs(element, spent: list[int]) -> list[Paragraph]:
+    """Paragraphs and headings in document order, each with its runs and the notes it anchors; a table
+    row is one tab-separated line. ``spent`` counts the spaces expanded so far (refused past the text limit)."""
+    found: list[Paragraph] = []
     for child in element:
         tag = child.tag
         if tag in (f"{{{_TEXT_NS}}}p", f"{{{_TEXT_NS}}}h"):
             runs: Runs = []
-            found.append((_odt_text(child, spent, runs, None), runs))
+            notes: list[str] = []
+            found.append((_odt_text(child, spent, runs, None, notes), runs, notes))
         elif tag == f"{{{_TABLE_NS}}}table-row":
-            found.append(("\t".join(" ".join(text for text, _ in _odt_paragraphs(cell, spent)) for cell in child), []))
+            cells = [_odt_paragraphs(cell, spent) for cell in child]
+            found.append(("\t".join(" ".join(text for text, _, _ in cell) for cell in cells), [],
+                          [note for cell in cells for _, _, notes in cell for note in notes]))
         else:
             found.extend(_odt_paragraphs(child, spent))
     return found
 
 
-def _odt_text(element, spent: list[int], runs: Runs, style: str | None) -> str:
+def _odt_text(element, spent: list[int], runs: Runs, style: str | None, notes: list[str]) -> str:
+    """The paragraph's text, its runs into ``runs``; the text of the footnotes, endnotes and comments
+    it anchors into ``notes`` (nobody's speech, kept beside it)."""
     style = element.get(f"{{{_TEXT_NS}}}style-name") or style
     parts = [element.text or ""]
     runs.append((parts[0], style))
@@ -139,11 +158,20 @@ def _odt_text(element, spent: list[int], runs: Runs, style: str | None) -> str:
         elif tag == f"{{{_TEXT_NS}}}line-break":
             parts.append("\n")
             runs.append((parts[-1], style))
-        elif tag not in (f"{{{_OFFICE_NS}}}annotation", f"{{{_TEXT_NS}}}note"):
-            parts.append(_odt_text(child, spent, runs, style))
+        elif tag in (f"{{{_OFFICE_NS}}}annotation", f"{{{_TEXT_NS}}}note"):
+            if note := _note_text(child):
+                notes.append(note)
+        else:
+            parts.append(_odt_text(child, spent, runs, style, notes))
         parts.append(child.tail or "")
         runs.append((parts[-1], style))
     return "".join(parts)
+
+
+def _note_text(note) -> str:
+    """A footnote's or endnote's body (not its number), or a comment's paragraphs (not its author and date)."""
+    paragraphs = [p for tag in ("p", "h") for p in note.iter(f"{{{_TEXT_NS}}}{tag}")]
+    return "\n".join("".join(p.itertext()).strip() for p in paragraphs).strip()
 
 
 def _odt_styles(root) -> dict[str, tuple[str, bool]]:
@@ -158,11 +186,11 @@ def _odt_styles(root) -> dict[str, tuple[str, bool]]:
     return found
 
 
-def _odt_formats(paragraphs: list[tuple[str, Runs]], styles: dict[str, tuple[str, bool]]) -> dict[int, LineFormat]:
+def _odt_formats(paragraphs: list[Paragraph], styles: dict[str, tuple[str, bool]]) -> dict[int, LineFormat]:
     """Each paragraph's formatting evidence, as Word's (``docx_file``): how much of its first line is
     bold from its start, and the colour of all its words ("" when they differ); by its start offset."""
     formats, offset = {}, 0
-    for text, runs in paragraphs:
+    for text, runs, _ in paragraphs:
         if runs and text.strip():
             prefix, in_prefix, colours = 0, True, set()
             for piece, style in runs:
